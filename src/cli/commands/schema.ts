@@ -1,0 +1,42 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { parseArgs } from 'util';
+import { generateJsonSchemas, SCHEMA_DIR } from '../../model/json-schema';
+import { UsageError } from '../errors';
+import { Output } from '../output';
+import { CommandSpec } from './command';
+
+export const schemaCommand: CommandSpec = {
+  name: 'schema',
+  summary: 'Write (or --check) the JSON Schemas of the input files',
+  usage: 'meshflip schema [--check]',
+  help: [
+    `Generates ${SCHEMA_DIR}/*.schema.json from the same definitions the loader validates with.`,
+    'Environment, catalogue and settings files point at them for editor completion.',
+    '',
+    'Options:',
+    '  --check   Write nothing; fail when a committed schema is out of date',
+  ],
+  run(argv: string[], output: Output): number {
+    const { values } = parseArgs({ args: argv, options: { check: { type: 'boolean' } }, strict: true });
+    const dir = path.resolve(process.cwd(), SCHEMA_DIR);
+    const stale: string[] = [];
+    for (const [file, content] of Object.entries(generateJsonSchemas())) {
+      const target = path.join(dir, file);
+      const current = fs.existsSync(target) ? fs.readFileSync(target, 'utf8') : undefined;
+      if (current === content) {
+        continue;
+      }
+      stale.push(`${SCHEMA_DIR}/${file}`);
+      if (!values.check) {
+        fs.mkdirSync(dir, { recursive: true });
+        fs.writeFileSync(target, content);
+      }
+    }
+    if (values.check && stale.length > 0) {
+      throw new UsageError(`out-of-date JSON Schemas: ${stale.join(', ')}`, 'run npm run schema and commit the result');
+    }
+    output.out(stale.length === 0 ? 'JSON Schemas are up to date' : `wrote ${stale.join(', ')}`);
+    return 0;
+  },
+};

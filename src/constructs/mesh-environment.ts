@@ -1,0 +1,143 @@
+import { Construct } from 'constructs';
+import * as kplus from 'cdk8s-plus-28';
+import { meshFor } from '../meshes';
+import { commonLabels, IEnvironmentScope, IMesh, setWave, TargetFormat, Wave } from '../meshes/mesh';
+import { EnvironmentSpec, ServiceSpec } from '../model/spec';
+import { compareStrings } from '../model/spec-error';
+import { ManifestChart, RenderedDocuments } from './manifest-chart';
+import { MeshService } from './mesh-service';
+import { MountebankMock } from './mountebank-mock';
+
+/** Properties for `MeshEnvironment`. */
+export interface MeshEnvironmentProps {
+  readonly env: EnvironmentSpec;
+}
+
+/**
+ * Everything one environment renders under `dist/<env>/`: per target folder, its namespaces,
+ * workloads, mocks, routing and permission policies and control plane objects.
+ */
+export class MeshEnvironment extends Construct implements IEnvironmentScope {
+  public readonly env: EnvironmentSpec;
+  public readonly mesh: IMesh;
+  private readonly targets = new Map<string, Construct>();
+  private readonly charts = new Map<string, ManifestChart>();
+  private readonly documents = new Map<string, RenderedDocuments>();
+
+  constructor(scope: Construct, id: string, props: MeshEnvironmentProps) {
+    super(scope, id);
+    const env = props.env;
+    this.env = env;
+    this.mesh = meshFor(env);
+    for (const target of this.mesh.targets) {
+      this.targets.set(target.name, new Construct(this, target.name));
+    }
+
+    this.mesh.addControlPlane(this);
+    this.addNamespaces();
+    const pod = this.mesh.podSettings();
+    for (const service of env.services) {
+      for (const target of this.mesh.workloadTargets(service)) {
+        new MeshService(this.chart(target, service.name), 'Workload', { env, service, mesh: pod });
+      }
+      if (this.mockDeployed(service)) {
+        new MountebankMock(this.chart(this.mesh.mockTarget(service), `${service.name}.mock`), 'Mock', {
+          env, target: service, mesh: pod, ownService: this.mesh.mockNeedsOwnService(service),
+        });
+      }
+      this.addPolicies(service);
+    }
+  }
+
+  public chart(target: string, file: string): ManifestChart {
+    const key = `${target}/${file}`;
+    let chart = this.charts.get(key);
+    if (chart === undefined) {
+      chart = new ManifestChart(this.target(target), file, { path: `${this.env.name}/${key}.k8s.yaml`, sources: [this.env.file] });
+      this.charts.set(key, chart);
+    }
+    return chart;
+  }
+
+  public kumactl(target: string, file: string): RenderedDocuments {
+    const key = `${target}/${file}`;
+    let doc = this.documents.get(key);
+    if (doc === undefined) {
+      doc = new RenderedDocuments(this.target(target), file, {
+        path: `${this.env.name}/${key}.kumactl.yaml`,
+        sources: [this.env.file],
+        header: [`Apply to the global control plane with: kumactl apply -f ${this.env.settings.distPath}/${this.env.name}/${key}.kumactl.yaml`],
+      });
+      this.documents.set(key, doc);
+    }
+    return doc;
+  }
+
+  /** The charts of this environment, by dist/ path. */
+  public manifestCharts(): readonly ManifestChart[] {
+    return [...this.charts.values()];
+  }
+
+  private target(name: string): Construct {
+    const target = this.targets.get(name);
+    if (target === undefined) {
+      throw new Error(`mesh ${this.mesh.flavor} asked for unknown target ${name}`);
+    }
+    return target;
+  }
+
+  private mockDeployed(service: ServiceSpec): boolean {
+    return this.env.mocks.enabled && service.mock !== undefined;
+  }
+
+  /** One Namespace per workload namespace of each target, labelled for the mesh. */
+  private addNamespaces(): void {
+    const perTarget = new Map<string, Set<string>>();
+    const add = (target: string, namespace: string) => {
+      const set = perTarget.get(target) ?? new Set<string>();
+      set.add(namespace);
+      perTarget.set(target, set);
+    };
+    for (const service of this.env.services) {
+      this.mesh.workloadTargets(service).forEach((t) => add(t, service.namespace));
+      if (this.mockDeployed(service)) {
+        add(this.mesh.mockTarget(service), service.namespace);
+      }
+    }
+    const meta = this.mesh.namespaceMetadata();
+    for (const target of this.mesh.targets) {
+      const namespaces = [...(perTarget.get(target.name) ?? [])].sort(compareStrings);
+      if (namespaces.length === 0 || target.format !== TargetFormat.KUBERNETES) {
+        continue;
+      }
+      const chart = this.chart(target.name, 'namespaces');
+      for (const name of namespaces) {
+        const ns = new kplus.Namespace(chart, name, {
+          metadata: { name, labels: { ...commonLabels(this.env), ...meta.labels }, annotations: meta.annotations },
+        });
+        setWave(ns, Wave.NAMESPACES);
+      }
+    }
+  }
+
+  private addPolicies(service: ServiceSpec): void {
+    const env = this.env;
+    const byService = <T extends { service: string }>(list: readonly T[]) => list.find((x) => x.service === service.name);
+    const policies = {
+      service,
+      route: byService(env.routes),
+      fault: byService(env.faults),
+      circuitBreaker: byService(env.circuitBreakers),
+      timeout: byService(env.timeouts),
+      retry: byService(env.retries),
+      mockDeployed: this.mockDeployed(service),
+    };
+    if (policies.route || policies.fault || policies.circuitBreaker || policies.timeout || policies.retry) {
+      this.mesh.addServicePolicies(this, policies);
+    }
+    if (env.trafficPermissions && service.ports.length > 0) {
+      const callers = env.services.filter((s) => s.calls.includes(service.name));
+      this.mesh.addTrafficPermissions(this, service, callers);
+    }
+  }
+}

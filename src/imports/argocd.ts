@@ -1,0 +1,54 @@
+import { ApiObject, ApiObjectMetadata } from 'cdk8s';
+import { Construct } from 'constructs';
+
+/**
+ * Hand-written typed classes for the Argo CD resources meshflip renders (argoproj.io/v1alpha1).
+ *
+ * @see https://argo-cd.readthedocs.io/en/stable/operator-manual/declarative-setup/
+ */
+
+export interface ApplicationSource {
+  readonly repoURL: string;
+  readonly targetRevision: string;
+  readonly path?: string;
+  readonly chart?: string;
+  readonly directory?: { readonly recurse?: boolean; readonly include?: string; readonly exclude?: string };
+  readonly helm?: { readonly releaseName: string; readonly valuesObject: Record<string, unknown> };
+}
+
+export interface ApplicationSpec {
+  readonly project: string;
+  readonly source: ApplicationSource;
+  readonly destination: { readonly server: string; readonly namespace?: string };
+  readonly syncPolicy: {
+    readonly automated?: { readonly prune: boolean; readonly selfHeal: boolean };
+    readonly syncOptions?: readonly string[];
+    readonly retry?: { readonly limit: number; readonly backoff: { readonly duration: string; readonly factor: number; readonly maxDuration: string } };
+  };
+  readonly ignoreDifferences?: readonly { readonly group: string; readonly kind: string; readonly jsonPointers: readonly string[] }[];
+}
+
+export class Application extends ApiObject {
+  constructor(scope: Construct, id: string, props: { metadata: ApiObjectMetadata; spec: ApplicationSpec }) {
+    super(scope, id, { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', ...props });
+  }
+}
+
+export interface GroupKind {
+  readonly group: string;
+  readonly kind: string;
+}
+
+export interface AppProjectSpec {
+  readonly description?: string;
+  readonly sourceRepos: readonly string[];
+  readonly destinations: readonly { readonly server: string; readonly namespace: string }[];
+  readonly clusterResourceWhitelist: readonly GroupKind[];
+  readonly namespaceResourceWhitelist?: readonly GroupKind[];
+}
+
+export class AppProject extends ApiObject {
+  constructor(scope: Construct, id: string, props: { metadata: ApiObjectMetadata; spec: AppProjectSpec }) {
+    super(scope, id, { apiVersion: 'argoproj.io/v1alpha1', kind: 'AppProject', ...props });
+  }
+}

@@ -1,0 +1,415 @@
+import * as kplus from 'cdk8s-plus-28';
+import {
+  AuthorizationPolicy, DestinationRule, Destination, Gateway, HTTPRoute, PeerAuthentication, TrafficPolicy, VirtualService,
+} from '../imports/istio';
+import { OperatorGroup, Route, ServiceMeshControlPlane, ServiceMeshMemberRoll, Subscription } from '../imports/openshift';
+import { EnvironmentSpec, FaultSpec, IstioMeshSpec, MeshFlavor, OperatorSpec, RouteSpec, ServiceSpec, TimeoutSpec, RetrySpec } from '../model/spec';
+import { compareStrings } from '../model/spec-error';
+import { definedOnly } from './kuma';
+import {
+  auditAnnotations, commonLabels, describeFault, describeRoute, HelmApplicationPlan, IEnvironmentScope, IMesh, MOCK_APP, objectName, PodMeshSettings,
+  SELECTOR_LABEL, ServicePolicies, setWave, skipDryRunWhileCrdMissing, TargetFormat, TargetPlan, Wave,
+} from './mesh';
+
+/** DestinationRule subset of the real instances. */
+export const REAL_SUBSET = 'real';
+/** DestinationRule subset of the mock instances. */
+export const MOCK_SUBSET = 'mock';
+
+const INGRESS_SERVICE_ACCOUNT = 'istio-ingressgateway-service-account';
+const ISTIO_CHARTS = 'https://istio-release.storage.googleapis.com/charts';
+
+/** The in-mesh host name of a service. */
+export function serviceHost(service: ServiceSpec): string {
+  return `${service.name}.${service.namespace}.svc.cluster.local`;
+}
+
+/**
+ * Red Hat OpenShift Service Mesh 2.x (operators through OLM, a ServiceMeshControlPlane and a member
+ * roll) and upstream Istio (control plane from the Istio Helm charts).
+ *
+ * Real and mock pods are both selected by the service's Kubernetes Service; a DestinationRule splits
+ * them into the subsets `real` (`app: <service>`) and `mock` (`app: mountebank`), and exactly one
+ * VirtualService per host carries the route, the faults, timeouts and retries.
+ */
+export class IstioMesh implements IMesh {
+  public readonly flavor: MeshFlavor;
+  public readonly targets: readonly TargetPlan[];
+  private readonly mesh: IstioMeshSpec;
+  private readonly ossm: boolean;
+
+  constructor(private readonly env: EnvironmentSpec) {
+    this.mesh = env.mesh as IstioMeshSpec;
+    this.flavor = this.mesh.flavor;
+    this.ossm = this.mesh.flavor === MeshFlavor.OPENSHIFT_SERVICE_MESH;
+    const cluster = this.mesh.cluster;
+    const targets: TargetPlan[] = [];
+    if (this.ossm) {
+      targets.push({
+        name: 'operators', format: TargetFormat.KUBERNETES, cluster, namespace: 'openshift-operators', wave: -3,
+        description: 'operator subscriptions (OLM)', syncOptions: [],
+      });
+    }
+    targets.push({
+      name: 'control-plane', format: TargetFormat.KUBERNETES, cluster, namespace: this.mesh.controlPlaneNamespace, wave: -2,
+      description: this.ossm ? 'the ServiceMeshControlPlane, member roll and ingress gateway' : 'mesh-wide mTLS and the ingress gateway',
+      syncOptions: ['ServerSideApply=true', 'SkipDryRunOnMissingResource=true'],
+    });
+    targets.push({
+      name: 'workloads', format: TargetFormat.KUBERNETES, cluster, namespace: env.services[0]?.namespace ?? env.name, wave: 0,
+      description: 'namespaces, workloads, mocks, routing and permissions', syncOptions: ['SkipDryRunOnMissingResource=true'],
+    });
+    this.targets = targets;
+  }
+
+  public workloadTargets(): readonly string[] {
+    return ['workloads'];
+  }
+
+  public mockTarget(): string {
+    return 'workloads';
+  }
+
+  public mockNeedsOwnService(): boolean {
+    return false;
+  }
+
+  public namespaceMetadata(): { labels: Record<string, string>; annotations: Record<string, string> } {
+    // OpenShift Service Mesh joins namespaces through the member roll and honours only the
+    // `disabled` value of the injection label, so injection is requested per pod instead.
+    return { labels: this.ossm ? {} : { 'istio-injection': 'enabled' }, annotations: {} };
+  }
+
+  public podSettings(): PodMeshSettings {
+    return { labels: {}, annotations: { 'sidecar.istio.io/inject': 'true' } };
+  }
+
+  public addControlPlane(scope: IEnvironmentScope): void {
+    const ns = this.mesh.controlPlaneNamespace;
+    const labels = commonLabels(this.env);
+    if (this.ossm) {
+      this.addOperators(scope);
+      const chart = scope.chart('control-plane', 'control-plane');
+      setWave(new kplus.Namespace(chart, 'Namespace', { metadata: { name: ns, labels } }), Wave.NAMESPACES);
+      const smcp = this.mesh.smcp!;
+      const cp = new ServiceMeshControlPlane(chart, 'ControlPlane', {
+        metadata: { name: smcp.name, namespace: ns, labels },
+        spec: {
+          version: smcp.version,
+          mode: 'MultiTenant',
+          // Strict mTLS between all sidecars; the operator creates the mesh-wide PeerAuthentication.
+          security: { dataPlane: { mtls: true, automtls: true }, controlPlane: { mtls: true } },
+          tracing: smcp.tracing,
+          policy: { type: 'Istiod' },
+          telemetry: { type: 'Istiod' },
+          gateways: {
+            // meshflip renders the Route itself: automatic route creation stays off.
+            openshiftRoute: { enabled: false },
+            ingress: { enabled: true, routeConfig: { enabled: false } },
+            egress: { enabled: true },
+          },
+          addons: {
+            grafana: { enabled: smcp.addons.grafana },
+            kiali: { enabled: smcp.addons.kiali },
+            prometheus: { enabled: smcp.addons.prometheus },
+            ...(smcp.tracing.type === 'Jaeger' ? { jaeger: { name: 'jaeger', install: { storage: { type: 'Memory' as const } } } } : {}),
+          },
+        },
+      });
+      setWave(cp, Wave.CONTROL_PLANE);
+      skipDryRunWhileCrdMissing(cp);
+      const members = [...new Set(this.env.services.map((s) => s.namespace))].sort(compareStrings);
+      const roll = new ServiceMeshMemberRoll(chart, 'MemberRoll', { metadata: { name: 'default', namespace: ns, labels }, spec: { members } });
+      setWave(roll, Wave.MESH_MEMBERSHIP);
+      skipDryRunWhileCrdMissing(roll);
+    } else {
+      const chart = scope.chart('control-plane', 'mtls');
+      const pa = new PeerAuthentication(chart, 'MeshWide', {
+        apiVersion: this.mesh.apiVersion,
+        metadata: { name: 'default', namespace: ns, labels },
+        spec: { mtls: { mode: 'STRICT' } },
+      });
+      setWave(pa, Wave.CONTROL_PLANE);
+      skipDryRunWhileCrdMissing(pa);
+    }
+    const ingress = this.mesh.ingress;
+    if (ingress !== undefined) {
+      const chart = scope.chart('control-plane', 'gateway');
+      const gateway = new Gateway(chart, 'Gateway', {
+        apiVersion: this.mesh.apiVersion,
+        metadata: { name: ingress.gateway, namespace: ns, labels },
+        spec: { selector: { istio: 'ingressgateway' }, servers: [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: [ingress.host] }] },
+      });
+      setWave(gateway, Wave.GATEWAY);
+      skipDryRunWhileCrdMissing(gateway);
+      if (this.ossm) {
+        // The ingress gateway Service names its port 80 "http2" (pod port 8080).
+        const route = new Route(chart, 'Route', {
+          metadata: { name: ingress.gateway, namespace: ns, labels },
+          spec: { host: ingress.host, to: { kind: 'Service', name: 'istio-ingressgateway', weight: 100 }, port: { targetPort: 'http2' }, wildcardPolicy: 'None' },
+        });
+        setWave(route, Wave.GATEWAY);
+      }
+      this.addIngressRoutes(scope);
+    }
+  }
+
+  public addServicePolicies(scope: IEnvironmentScope, p: ServicePolicies): void {
+    const { service, route, fault, circuitBreaker, timeout, retry, mockDeployed } = p;
+    if (service.ports.length === 0) {
+      return;
+    }
+    const chart = scope.chart('workloads', `${service.name}.routing`);
+    const host = serviceHost(service);
+    const labels = commonLabels(this.env);
+    const trafficPolicy = this.trafficPolicy(p);
+    if (mockDeployed || trafficPolicy !== undefined) {
+      const dr = new DestinationRule(chart, 'DestinationRule', {
+        apiVersion: this.mesh.apiVersion,
+        metadata: {
+          name: service.name, namespace: service.namespace, labels,
+          annotations: auditAnnotations(this.env, circuitBreaker ? 'circuit breaker' : 'subsets', circuitBreaker?.origin ?? route?.origin),
+        },
+        spec: definedOnly({
+          host,
+          trafficPolicy,
+          subsets: mockDeployed ? [{ name: REAL_SUBSET, labels: { app: service.name } }, { name: MOCK_SUBSET, labels: { app: MOCK_APP } }] : undefined,
+        }),
+      });
+      setWave(dr, Wave.ROUTING);
+      skipDryRunWhileCrdMissing(dr);
+    }
+    const needsRoute = (mockDeployed && route !== undefined) || fault !== undefined || timeout?.request !== undefined || retry !== undefined;
+    if (!needsRoute) {
+      return;
+    }
+    const http = this.httpRoutes(service, mockDeployed ? route : undefined, fault, timeout, retry, [{}]);
+    const intent = [describeRoute(route), ...(fault ? [describeFault(fault)] : [])].join('; ');
+    const vs = new VirtualService(chart, 'VirtualService', {
+      apiVersion: this.mesh.apiVersion,
+      metadata: {
+        name: service.name, namespace: service.namespace, labels,
+        annotations: auditAnnotations(this.env, intent, route?.origin ?? fault?.origin, route?.reason ?? fault?.reason, earliest(route?.expires, fault?.expires)),
+      },
+      spec: { hosts: [host], http },
+    });
+    setWave(vs, Wave.ROUTING);
+    skipDryRunWhileCrdMissing(vs);
+  }
+
+  public addTrafficPermissions(scope: IEnvironmentScope, service: ServiceSpec, callers: readonly ServiceSpec[]): void {
+    const principals = callers.map((c) => `cluster.local/ns/${c.namespace}/sa/${c.name}`);
+    if (this.mesh.ingress !== undefined && service.ingress.length > 0) {
+      principals.push(`cluster.local/ns/${this.mesh.controlPlaneNamespace}/sa/${INGRESS_SERVICE_ACCOUNT}`);
+    }
+    principals.sort(compareStrings);
+    const names = [...callers.map((c) => c.name), ...(principals.length > callers.length ? ['the ingress gateway'] : [])];
+    const ap = new AuthorizationPolicy(scope.chart('workloads', `${service.name}.access`), 'AuthorizationPolicy', {
+      apiVersion: this.mesh.apiVersion,
+      metadata: {
+        name: objectName(service.name, 'permissions'),
+        namespace: service.namespace,
+        labels: commonLabels(this.env),
+        annotations: auditAnnotations(this.env, names.length === 0 ? 'deny every caller' : `allow ${names.join(', ')}`, service.origin),
+      },
+      // An ALLOW policy that selects the pods denies every request it does not match; with no rules it denies all.
+      spec: definedOnly({
+        selector: { matchLabels: { [SELECTOR_LABEL]: service.name } },
+        action: 'ALLOW' as const,
+        rules: principals.length === 0 ? undefined : [{ from: [{ source: { principals } }] }],
+      }),
+    });
+    setWave(ap, Wave.PERMISSIONS);
+    skipDryRunWhileCrdMissing(ap);
+  }
+
+  public controlPlaneApplications(): readonly HelmApplicationPlan[] {
+    if (this.ossm) {
+      return [];
+    }
+    const ns = this.mesh.controlPlaneNamespace;
+    const version = this.mesh.version.text;
+    const clusterKinds = [
+      { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' },
+      { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
+      { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
+      { group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration' },
+      { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration' },
+    ];
+    const base = { cluster: this.mesh.cluster, namespace: ns, repoURL: ISTIO_CHARTS, version, clusterKinds };
+    const apps: HelmApplicationPlan[] = [
+      { ...base, name: objectName(this.env.name, 'istio-base'), chart: 'base', releaseName: 'istio-base', values: { defaultRevision: 'default' }, wave: -4, description: 'Istio CRDs' },
+      { ...base, name: objectName(this.env.name, 'istiod'), chart: 'istiod', releaseName: 'istiod', values: {}, wave: -3, description: 'istiod' },
+    ];
+    if (this.mesh.ingress !== undefined) {
+      apps.push({
+        ...base, name: objectName(this.env.name, 'istio-ingressgateway'), chart: 'gateway', releaseName: 'istio-ingressgateway',
+        values: { labels: { istio: 'ingressgateway' } }, wave: -3, description: 'the Istio ingress gateway',
+      });
+    }
+    return apps;
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private addOperators(scope: IEnvironmentScope): void {
+    const ops = this.mesh.operators!;
+    const labels = commonLabels(this.env);
+    const subscribe = (file: string, name: string, namespace: string, op: OperatorSpec, ownNamespace?: { labels?: Record<string, string>; annotations?: Record<string, string> }) => {
+      const chart = scope.chart('operators', file);
+      if (ownNamespace !== undefined) {
+        setWave(new kplus.Namespace(chart, 'Namespace', { metadata: { name: namespace, labels: { ...labels, ...(ownNamespace.labels ?? {}) }, annotations: ownNamespace.annotations } }), Wave.NAMESPACES);
+        // openshift-operators has the global OperatorGroup already; own namespaces need one of their own.
+        setWave(new OperatorGroup(chart, 'OperatorGroup', { metadata: { name: namespace, namespace, labels }, spec: {} }), Wave.OPERATORS);
+      }
+      const sub = new Subscription(chart, 'Subscription', {
+        metadata: { name, namespace, labels },
+        spec: definedOnly({
+          channel: op.channel,
+          installPlanApproval: op.approval,
+          name,
+          source: op.source,
+          sourceNamespace: 'openshift-marketplace',
+          startingCSV: op.startingCSV,
+        }),
+      });
+      setWave(sub, Wave.OPERATORS);
+    };
+    if (ops.elasticsearch.enabled) {
+      subscribe('elasticsearch', 'elasticsearch-operator', 'openshift-operators-redhat', ops.elasticsearch, {
+        labels: { 'openshift.io/cluster-monitoring': 'true' },
+        annotations: { 'openshift.io/node-selector': '' },
+      });
+    }
+    if (ops.jaeger.enabled) {
+      subscribe('jaeger', 'jaeger-product', 'openshift-distributed-tracing', ops.jaeger, {});
+    }
+    if (ops.kiali.enabled) {
+      subscribe('kiali', 'kiali-ossm', 'openshift-operators', ops.kiali);
+    }
+    subscribe('servicemesh', 'servicemeshoperator', 'openshift-operators', ops.serviceMesh);
+  }
+
+  /** One VirtualService for the gateway host, holding every service's ingress routes in a fixed order. */
+  private addIngressRoutes(scope: IEnvironmentScope): void {
+    const ingress = this.mesh.ingress!;
+    const http: HTTPRoute[] = [];
+    const exposed = this.env.services.filter((s) => s.ingress.length > 0);
+    if (exposed.length === 0) {
+      return;
+    }
+    const intents: string[] = [];
+    for (const service of exposed) {
+      const route = this.env.routes.find((r) => r.service === service.name);
+      const mockDeployed = this.env.mocks.enabled && service.mock !== undefined;
+      const fault = this.env.faults.find((f) => f.service === service.name);
+      const timeout = this.env.timeouts.find((t) => t.service === service.name);
+      const retry = this.env.retries.find((r) => r.service === service.name);
+      for (const ingressRoute of service.ingress) {
+        const matches = ingressRoute.match.map((m) => ({ uri: m }));
+        const routes = this.httpRoutes(service, mockDeployed ? route : undefined, fault, timeout, retry, matches, ingressRoute.port, ingressRoute.name);
+        http.push(...routes.map((r) => (ingressRoute.rewrite === undefined ? r : { ...r, rewrite: { uri: ingressRoute.rewrite } })));
+      }
+      intents.push(`${service.name}: ${describeRoute(mockDeployed ? route : undefined)}`);
+    }
+    const vs = new VirtualService(scope.chart('control-plane', 'ingress'), 'VirtualService', {
+      apiVersion: this.mesh.apiVersion,
+      metadata: {
+        name: objectName(ingress.gateway, 'ingress'),
+        namespace: this.mesh.controlPlaneNamespace,
+        labels: commonLabels(this.env),
+        annotations: auditAnnotations(this.env, intents.join('; '), undefined),
+      },
+      spec: { hosts: [ingress.host], gateways: [`${this.mesh.controlPlaneNamespace}/${ingress.gateway}`], http },
+    });
+    setWave(vs, Wave.ROUTING);
+    skipDryRunWhileCrdMissing(vs);
+  }
+
+  /**
+   * The HTTP routes for requests to `service` that match one of `matches`: a header-scoped route to
+   * the mock first (Istio takes the first route that matches), then the default route.
+   */
+  private httpRoutes(
+    service: ServiceSpec,
+    route: RouteSpec | undefined,
+    fault: FaultSpec | undefined,
+    timeout: TimeoutSpec | undefined,
+    retry: RetrySpec | undefined,
+    matches: readonly Record<string, unknown>[],
+    port?: number,
+    name?: string,
+  ): HTTPRoute[] {
+    const host = serviceHost(service);
+    const dest = (subset?: string): Destination => definedOnly({ host, subset, port: port === undefined ? undefined : { number: port } });
+    const resilience = definedOnly({
+      timeout: timeout?.request,
+      retries: retry && definedOnly({ attempts: retry.attempts, perTryTimeout: retry.perTryTimeout, retryOn: retry.on.join(',') }),
+    });
+    const plainMatches = matches.filter((m) => Object.keys(m).length > 0);
+    const out: HTTPRoute[] = [];
+    if (route?.header !== undefined) {
+      const header = { [route.header.name]: { exact: route.header.value } };
+      out.push({
+        name: objectName(name ?? 'default', 'mock-by-header'),
+        match: (plainMatches.length > 0 ? plainMatches : [{}]).map((m) => ({ ...m, headers: header })),
+        route: [{ destination: dest(MOCK_SUBSET) }],
+        ...resilience,
+      });
+    }
+    const mockWeight = route?.mockWeight ?? 0;
+    const destinations = route === undefined
+      ? [{ destination: dest() }]
+      : mockWeight === 100
+        ? [{ destination: dest(MOCK_SUBSET) }]
+        : mockWeight === 0
+          ? [{ destination: dest(REAL_SUBSET) }]
+          : [{ destination: dest(REAL_SUBSET), weight: 100 - mockWeight }, { destination: dest(MOCK_SUBSET), weight: mockWeight }];
+    // Faults hit requests served by the real service; a route that only reaches the mock has none.
+    const faulted = fault !== undefined && mockWeight < 100;
+    out.push(definedOnly({
+      name: name ?? 'default',
+      match: plainMatches.length > 0 ? plainMatches : undefined,
+      route: destinations,
+      fault: faulted ? definedOnly({
+        delay: fault.delay && { fixedDelay: fault.delay.value, percentage: { value: fault.delay.percent } },
+        abort: fault.abort && { httpStatus: fault.abort.httpStatus, percentage: { value: fault.abort.percent } },
+      }) : undefined,
+      ...resilience,
+    }) as HTTPRoute);
+    return out;
+  }
+
+  private trafficPolicy(p: ServicePolicies): TrafficPolicy | undefined {
+    const cb = p.circuitBreaker;
+    const t = p.timeout;
+    const tcp = definedOnly({ maxConnections: cb?.maxConnections, connectTimeout: t?.connect });
+    const http = definedOnly({
+      http1MaxPendingRequests: cb?.maxPendingRequests,
+      http2MaxRequests: cb?.maxRequests,
+      maxRequestsPerConnection: cb?.maxRequestsPerConnection,
+      maxRetries: cb?.maxRetries,
+      idleTimeout: t?.idle,
+    });
+    const connectionPool = definedOnly({
+      tcp: Object.keys(tcp).length > 0 ? tcp : undefined,
+      http: Object.keys(http).length > 0 ? http : undefined,
+    });
+    const policy = definedOnly({
+      connectionPool: Object.keys(connectionPool).length > 0 ? connectionPool : undefined,
+      outlierDetection: cb?.outlierDetection && definedOnly({ ...cb.outlierDetection }),
+    });
+    return Object.keys(policy).length > 0 ? policy : undefined;
+  }
+}
+
+/** The earlier of two optional ISO dates. */
+function earliest(a?: string, b?: string): string | undefined {
+  if (a === undefined) {
+    return b;
+  }
+  if (b === undefined) {
+    return a;
+  }
+  return a <= b ? a : b;
+}

@@ -1,0 +1,505 @@
+import { ApiObject } from 'cdk8s';
+import {
+  CircuitBreaker, FaultHttp, FaultInjection, KumaKind, LegacySelector, Mesh, MeshCircuitBreaker, MeshFaultInjection,
+  MeshHTTPRoute, MeshHTTPRouteSpec, MeshRetry, MeshSpec, MeshTimeout, MeshTrafficPermission, Retry, TargetRef, Timeout, TrafficPermission,
+  TrafficRoute, TrafficRouteConf,
+} from '../imports/kuma';
+import { EnvironmentSpec, httpPorts, KumaMeshSpec, MeshFlavor, Origin, PortSpec, RetryCondition, RouteSpec, ServiceSpec } from '../model/spec';
+import { toSeconds } from './durations';
+import {
+  auditAnnotations, commonLabels, describeFault, describeRoute, HelmApplicationPlan, IEnvironmentScope, IMesh, MOCK_APP, objectName, PodMeshSettings,
+  ServicePolicies, setWave, skipDryRunWhileCrdMissing, TargetFormat, TargetPlan, Wave,
+} from './mesh';
+
+/** The tag that tells a real instance from a mock, as in the Kong tutorial: `app: <service>` vs `app: mountebank`. */
+export const VARIANT_TAG = 'app';
+/** The projected token volume the Kuma sidecar authenticates with (`kuma.io/service-account-token-volume`). */
+export const KUMA_TOKEN_VOLUME = 'kuma-sa-token';
+
+/** The `kuma.io/service` of one port of a service on Kubernetes: `<name>_<namespace>_svc_<port>`. */
+export function kumaServiceName(service: ServiceSpec, port: PortSpec): string {
+  return `${service.name}_${service.namespace}_svc_${port.port}`;
+}
+
+/** Tags of every instance (real and mock) published under the service's Kubernetes Service. */
+function allInstances(service: ServiceSpec): Record<string, string> {
+  return { 'k8s.kuma.io/service-name': service.name, 'k8s.kuma.io/namespace': service.namespace };
+}
+
+/** Tags of the real instances only. */
+function realInstances(service: ServiceSpec): Record<string, string> {
+  return { ...allInstances(service), [VARIANT_TAG]: service.name };
+}
+
+/** Tags a caller's proxy carries whatever its ports. */
+function callerTags(service: ServiceSpec): Record<string, string> {
+  return { [VARIANT_TAG]: service.name, 'k8s.kuma.io/namespace': service.namespace };
+}
+
+const RETRY_ON_TARGETREF: Readonly<Record<RetryCondition, string>> = {
+  '5xx': '5xx',
+  'gateway-error': 'GatewayError',
+  'reset': 'Reset',
+  'connect-failure': 'ConnectFailure',
+  'retriable-4xx': 'Retriable4xx',
+  'refused-stream': 'RefusedStream',
+};
+
+const RETRY_ON_LEGACY: Readonly<Record<RetryCondition, string>> = {
+  '5xx': 'all_5xx',
+  'gateway-error': 'gateway_error',
+  'reset': 'reset',
+  'connect-failure': 'connect_failure',
+  'retriable-4xx': 'retriable_4xx',
+  'refused-stream': 'refused_stream',
+};
+
+/** Which proxies a policy acts on, which decides the zones it must reach. */
+type PolicySide = 'outbound' | 'inbound-real' | 'inbound-all';
+
+interface Placement {
+  readonly target: string;
+  readonly format: TargetFormat;
+  /** Zone-originated policies carry `kuma.io/origin: zone`. */
+  readonly zoneOrigin: boolean;
+}
+
+/**
+ * Kong Mesh / Kuma in multizone: a global control plane (Konnect-hosted or self-hosted on
+ * Kubernetes) and one zone control plane per cluster.
+ *
+ * Real and mock instances of a service share its `kuma.io/service` identity; they are told apart
+ * by the `app` tag (`app: <service>` vs `app: mountebank`), exactly as in the Kong tutorial.
+ * Routing, faults, breakers, timeouts, retries and permissions are rendered as targetRef policies
+ * (MeshHTTPRoute, ...) or, for 2.5-era meshes, as the legacy source/destination policies
+ * (TrafficRoute, ...), and placed where a control plane accepts them.
+ */
+export class KumaMesh implements IMesh {
+  public readonly flavor: MeshFlavor;
+  public readonly targets: readonly TargetPlan[];
+  private readonly mesh: KumaMeshSpec;
+
+  constructor(private readonly env: EnvironmentSpec) {
+    this.mesh = env.mesh as KumaMeshSpec;
+    this.flavor = this.mesh.flavor;
+    const targets: TargetPlan[] = [];
+    const global = this.mesh.global;
+    if (global.kind === 'self-hosted') {
+      targets.push({
+        name: 'global',
+        format: TargetFormat.KUBERNETES,
+        cluster: global.cluster,
+        namespace: this.mesh.systemNamespace,
+        wave: -2,
+        description: `the ${this.mesh.meshName} mesh and its global policies, on the global control plane`,
+        syncOptions: ['SkipDryRunOnMissingResource=true'],
+      });
+    } else {
+      targets.push({
+        name: 'konnect',
+        format: TargetFormat.KUMACTL,
+        namespace: '',
+        wave: -2,
+        description: `the ${this.mesh.meshName} mesh${this.mesh.placement === 'global' ? ' and its policies' : ''}, for kumactl apply on the Konnect global control plane`,
+        syncOptions: [],
+      });
+    }
+    for (const zone of this.mesh.zones) {
+      targets.push({
+        name: `zone-${zone.name}`,
+        format: TargetFormat.KUBERNETES,
+        cluster: zone.cluster,
+        namespace: env.services.find((s) => s.zones.includes(zone.name))?.namespace ?? this.mesh.systemNamespace,
+        wave: 0,
+        description: `namespaces, workloads${zone.name === this.mesh.mocksZone ? ', mocks' : ''}${this.mesh.placement === 'zone' ? ' and zone policies' : ''} of zone ${zone.name}`,
+        syncOptions: ['SkipDryRunOnMissingResource=true'],
+      });
+    }
+    this.targets = targets;
+  }
+
+  public workloadTargets(service: ServiceSpec): readonly string[] {
+    return service.zones.map((zone) => `zone-${zone}`);
+  }
+
+  public mockTarget(_service: ServiceSpec): string {
+    return `zone-${this.mesh.mocksZone}`;
+  }
+
+  public mockNeedsOwnService(service: ServiceSpec): boolean {
+    return !service.zones.includes(this.mesh.mocksZone);
+  }
+
+  public namespaceMetadata() {
+    return { labels: { 'kuma.io/sidecar-injection': 'enabled', 'kuma.io/mesh': this.mesh.meshName }, annotations: {} };
+  }
+
+  public podSettings(): PodMeshSettings {
+    return { labels: {}, annotations: { 'kuma.io/service-account-token-volume': KUMA_TOKEN_VOLUME }, sidecarTokenVolume: KUMA_TOKEN_VOLUME };
+  }
+
+  public addControlPlane(scope: IEnvironmentScope): void {
+    const { mtls, meshName } = this.mesh;
+    const spec: MeshSpec = {
+      mtls: {
+        enabledBackend: mtls.backend,
+        backends: [{
+          name: mtls.backend,
+          type: 'builtin',
+          dpCert: { rotation: { expiration: mtls.certificateRotation } },
+          conf: { caCert: { RSAbits: mtls.caRsaBits, expiration: mtls.caExpiration } },
+        }],
+      },
+    };
+    if (this.mesh.global.kind === 'self-hosted') {
+      const obj = new Mesh(scope.chart('global', 'mesh'), 'Resource', { metadata: { name: meshName, labels: commonLabels(this.env) }, spec });
+      setWave(obj, Wave.CONTROL_PLANE);
+      skipDryRunWhileCrdMissing(obj);
+    } else {
+      scope.kumactl('konnect', 'mesh').add({ type: 'Mesh', name: meshName, ...spec });
+    }
+  }
+
+  public addServicePolicies(scope: IEnvironmentScope, p: ServicePolicies): void {
+    if (this.mesh.policies === 'legacy') {
+      this.addLegacyPolicies(scope, p);
+    } else {
+      this.addTargetRefPolicies(scope, p);
+    }
+  }
+
+  public addTrafficPermissions(scope: IEnvironmentScope, service: ServiceSpec, callers: readonly ServiceSpec[]): void {
+    const mockDeployed = this.env.mocks.enabled && service.mock !== undefined;
+    const name = objectName(service.name, 'permissions');
+    const intent = callers.length === 0 ? 'deny every caller' : `allow ${callers.map((c) => c.name).join(', ')}`;
+    if (this.mesh.policies === 'legacy') {
+      if (callers.length === 0 || service.ports.length === 0) {
+        return;
+      }
+      // Legacy TrafficPermission only allows; denying the rest needs the mesh's allow-all policy removed (see README).
+      this.emitLegacy(scope, 'inbound-all', service, mockDeployed, 'access', 'TrafficPermission', name, {
+        sources: callers.map((c) => ({ match: { [VARIANT_TAG]: c.name, 'k8s.kuma.io/namespace': c.namespace } })),
+        destinations: [{ match: allInstances(service) }],
+      }, intent);
+      return;
+    }
+    this.emitTargetRef(scope, 'inbound-all', service, mockDeployed, 'access', 'MeshTrafficPermission', name, {
+      targetRef: { kind: 'MeshSubset', tags: allInstances(service) },
+      from: [
+        // The more specific MeshSubset entries win over this mesh-wide deny.
+        { targetRef: { kind: 'Mesh' }, default: { action: 'Deny' } },
+        ...callers.map((c) => ({ targetRef: { kind: 'MeshSubset' as const, tags: callerTags(c) }, default: { action: 'Allow' as const } })),
+      ],
+    }, intent, Wave.PERMISSIONS);
+  }
+
+  public controlPlaneApplications(): readonly HelmApplicationPlan[] {
+    const kong = this.mesh.flavor === MeshFlavor.KONG_MESH;
+    const wrap = (values: Record<string, unknown>) => (kong ? { kuma: values } : values);
+    const clusterKinds = [
+      { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' },
+      { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
+      { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
+      { group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration' },
+      { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration' },
+    ];
+    const base = {
+      namespace: this.mesh.systemNamespace,
+      repoURL: this.mesh.chart.repoURL,
+      chart: this.mesh.chart.name,
+      version: this.mesh.chart.version,
+      releaseName: this.mesh.chart.name,
+      clusterKinds,
+    };
+    const apps: HelmApplicationPlan[] = [];
+    const global = this.mesh.global;
+    if (global.kind === 'self-hosted') {
+      apps.push({
+        ...base,
+        name: objectName(this.env.name, 'global-control-plane'),
+        cluster: global.cluster,
+        values: wrap({ controlPlane: { mode: 'global' } }),
+        wave: -4,
+        description: `${this.productName()} global control plane`,
+      });
+    }
+    const tokenEnv = kong ? 'KMESH_MULTIZONE_ZONE_KDS_AUTH_CP_TOKEN_INLINE' : 'KUMA_MULTIZONE_ZONE_KDS_AUTH_CP_TOKEN_INLINE';
+    for (const zone of this.mesh.zones) {
+      const controlPlane: Record<string, unknown> = {
+        mode: 'zone',
+        zone: zone.name,
+        kdsGlobalAddress: global.kdsAddress,
+        ...(global.kind === 'konnect' ? { konnect: { cpId: global.controlPlaneId } } : {}),
+        // The zone token is read from a Secret created out of band; its value never reaches git.
+        secrets: [{ Env: tokenEnv, Secret: zone.tokenSecret.name, Key: zone.tokenSecret.key }],
+        ...(this.mesh.kdsSkipVerify ? { tls: { kdsZoneClient: { skipVerify: true } } } : {}),
+      };
+      apps.push({
+        ...base,
+        name: objectName(this.env.name, zone.name, 'control-plane'),
+        cluster: zone.cluster,
+        values: wrap({ controlPlane, ingress: { enabled: zone.ingress }, egress: { enabled: zone.egress } }),
+        wave: -3,
+        description: `${this.productName()} zone control plane of zone ${zone.name}`,
+      });
+    }
+    return apps;
+  }
+
+  private productName(): string {
+    return this.mesh.flavor === MeshFlavor.KONG_MESH ? 'Kong Mesh' : 'Kuma';
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // targetRef policies
+  // -------------------------------------------------------------------------------------------
+
+  private addTargetRefPolicies(scope: IEnvironmentScope, p: ServicePolicies): void {
+    const { service, route, fault, circuitBreaker, timeout, retry, mockDeployed } = p;
+    const ports = httpPorts(service);
+    const toService = (port: PortSpec): TargetRef => ({ kind: 'MeshService', name: kumaServiceName(service, port) });
+    if (mockDeployed && route !== undefined && ports.length > 0) {
+      this.emitTargetRef(scope, 'outbound', service, mockDeployed, 'routing', 'MeshHTTPRoute', objectName(service.name, 'route'), {
+        targetRef: { kind: 'Mesh' },
+        to: ports.map((port) => ({ targetRef: toService(port), rules: this.routeRules(service, port, route) })),
+      }, describeRoute(route), Wave.ROUTING, route);
+    }
+    if (fault !== undefined) {
+      const http: FaultHttp[] = [];
+      if (fault.delay) {
+        http.push({ delay: { value: fault.delay.value, percentage: percentage(fault.delay.percent) } });
+      }
+      if (fault.abort) {
+        http.push({ abort: { httpStatus: fault.abort.httpStatus, percentage: percentage(fault.abort.percent) } });
+      }
+      // Faults act on the inbound side of the real instances only: the mock answers unharmed.
+      this.emitTargetRef(scope, 'inbound-real', service, mockDeployed, 'routing', 'MeshFaultInjection', objectName(service.name, 'faults'), {
+        targetRef: { kind: 'MeshSubset', tags: realInstances(service) },
+        from: [{ targetRef: { kind: 'Mesh' }, default: { http } }],
+      }, describeFault(fault), Wave.ROUTING, fault);
+    }
+    if (circuitBreaker !== undefined && service.ports.length > 0) {
+      const cb = circuitBreaker;
+      const limits = definedOnly({ maxConnections: cb.maxConnections, maxPendingRequests: cb.maxPendingRequests, maxRequests: cb.maxRequests, maxRetries: cb.maxRetries });
+      this.emitTargetRef(scope, 'outbound', service, mockDeployed, 'routing', 'MeshCircuitBreaker', objectName(service.name, 'circuit-breaker'), {
+        targetRef: { kind: 'Mesh' },
+        to: service.ports.map((port) => ({
+          targetRef: toService(port),
+          default: definedOnly({
+            connectionLimits: Object.keys(limits).length > 0 ? limits : undefined,
+            outlierDetection: cb.outlierDetection && definedOnly({
+              disabled: false,
+              interval: cb.outlierDetection.interval,
+              baseEjectionTime: cb.outlierDetection.baseEjectionTime,
+              maxEjectionPercent: cb.outlierDetection.maxEjectionPercent,
+              detectors: { totalFailures: { consecutive: cb.outlierDetection.consecutive5xxErrors } },
+            }),
+          }),
+        })),
+      }, 'circuit breaker', Wave.ROUTING, cb);
+    }
+    if (timeout !== undefined && service.ports.length > 0) {
+      this.emitTargetRef(scope, 'outbound', service, mockDeployed, 'routing', 'MeshTimeout', objectName(service.name, 'timeout'), {
+        targetRef: { kind: 'Mesh' },
+        to: service.ports.map((port) => ({
+          targetRef: toService(port),
+          default: definedOnly({
+            connectionTimeout: timeout.connect,
+            idleTimeout: timeout.idle,
+            http: port.protocol !== 'tcp' && timeout.request !== undefined ? { requestTimeout: timeout.request } : undefined,
+          }),
+        })),
+      }, 'timeouts', Wave.ROUTING, timeout);
+    }
+    if (retry !== undefined && ports.length > 0) {
+      this.emitTargetRef(scope, 'outbound', service, mockDeployed, 'routing', 'MeshRetry', objectName(service.name, 'retry'), {
+        targetRef: { kind: 'Mesh' },
+        to: ports.map((port) => ({
+          targetRef: toService(port),
+          default: { http: definedOnly({ numRetries: retry.attempts, perTryTimeout: retry.perTryTimeout, retryOn: retry.on.map((c) => RETRY_ON_TARGETREF[c]) }) },
+        })),
+      }, `retry ${retry.attempts}x`, Wave.ROUTING, retry);
+    }
+  }
+
+  private routeRules(service: ServiceSpec, port: PortSpec, route: RouteSpec): MeshHTTPRouteSpec['to'][number]['rules'] {
+    const name = kumaServiceName(service, port);
+    const subset = (app: string, weight: number) => ({ kind: 'MeshServiceSubset' as const, name, tags: { [VARIANT_TAG]: app }, weight });
+    const weighted = [subset(service.name, 100 - route.mockWeight), subset(MOCK_APP, route.mockWeight)].filter((b) => b.weight > 0);
+    // Rules are ordered by specificity, not position: the header rule must carry the path too.
+    const catchAll = { path: { type: 'PathPrefix' as const, value: '/' } };
+    const rules: MeshHTTPRouteSpec['to'][number]['rules'][number][] = [];
+    if (route.header !== undefined) {
+      rules.push({
+        matches: [{ ...catchAll, headers: [{ type: 'Exact', name: route.header.name, value: route.header.value }] }],
+        default: { backendRefs: [subset(MOCK_APP, 100)] },
+      });
+    }
+    rules.push({ matches: [catchAll], default: { backendRefs: weighted } });
+    return rules;
+  }
+
+  private placements(side: PolicySide, service: ServiceSpec, mockDeployed: boolean): Placement[] {
+    if (this.mesh.placement === 'global') {
+      return this.mesh.global.kind === 'self-hosted'
+        ? [{ target: 'global', format: TargetFormat.KUBERNETES, zoneOrigin: false }]
+        : [{ target: 'konnect', format: TargetFormat.KUMACTL, zoneOrigin: false }];
+    }
+    // Zone-originated policies only affect the proxies of their own zone: put each where the proxies it acts on run.
+    let zones: string[];
+    switch (side) {
+      case 'outbound':
+        zones = this.mesh.zones.map((z) => z.name);
+        break;
+      case 'inbound-real':
+        zones = [...service.zones];
+        break;
+      case 'inbound-all':
+        zones = [...new Set([...service.zones, ...(mockDeployed ? [this.mesh.mocksZone] : [])])];
+        break;
+    }
+    return this.mesh.zones.filter((z) => zones.includes(z.name)).map((z) => ({ target: `zone-${z.name}`, format: TargetFormat.KUBERNETES, zoneOrigin: true }));
+  }
+
+  private emitTargetRef(
+    scope: IEnvironmentScope, side: PolicySide, service: ServiceSpec, mockDeployed: boolean, fileKind: string,
+    kind: KumaKind, name: string, spec: object, intent: string, wave: Wave,
+    audit?: { origin?: Origin; reason?: string; expires?: string },
+  ): void {
+    const classes: Partial<Record<KumaKind, new (...args: never[]) => ApiObject>> = {
+      MeshHTTPRoute, MeshFaultInjection, MeshCircuitBreaker, MeshTimeout, MeshRetry, MeshTrafficPermission,
+    };
+    for (const placement of this.placements(side, service, mockDeployed)) {
+      const file = `${service.name}.${fileKind}`;
+      if (placement.format === TargetFormat.KUMACTL) {
+        scope.kumactl(placement.target, file).add({ type: kind, name, mesh: this.mesh.meshName, spec });
+        continue;
+      }
+      const Kind = classes[kind] as unknown as new (scope: unknown, id: string, props: unknown) => ApiObject;
+      const obj = new Kind(scope.chart(placement.target, file), kind, {
+        metadata: {
+          name,
+          namespace: this.mesh.systemNamespace,
+          labels: {
+            ...commonLabels(this.env),
+            'kuma.io/mesh': this.mesh.meshName,
+            ...(placement.zoneOrigin ? { 'kuma.io/origin': 'zone' } : {}),
+          },
+          annotations: auditAnnotations(this.env, intent, audit?.origin, audit?.reason, audit?.expires),
+        },
+        spec,
+      });
+      setWave(obj, wave);
+      skipDryRunWhileCrdMissing(obj);
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Legacy policies (Kuma / Kong Mesh before 2.6; removed in 3.0)
+  // -------------------------------------------------------------------------------------------
+
+  private addLegacyPolicies(scope: IEnvironmentScope, p: ServicePolicies): void {
+    const { service, route, fault, circuitBreaker, timeout, retry, mockDeployed } = p;
+    const ports = httpPorts(service);
+    const everyone: LegacySelector[] = [{ match: { 'kuma.io/service': '*' } }];
+    const portName = (port: PortSpec, suffix: string, all: readonly PortSpec[]) =>
+      all.length === 1 ? objectName(service.name, suffix) : objectName(service.name, String(port.port), suffix);
+    if (mockDeployed && route !== undefined) {
+      for (const port of ports) {
+        const name = kumaServiceName(service, port);
+        const variant = (app: string) => ({ 'kuma.io/service': name, [VARIANT_TAG]: app });
+        const split = [{ weight: 100 - route.mockWeight, destination: variant(service.name) }, { weight: route.mockWeight, destination: variant(MOCK_APP) }]
+          .filter((s) => s.weight > 0);
+        const conf: TrafficRouteConf = route.header === undefined
+          ? { split }
+          : { http: [{ match: { headers: { [route.header.name]: { exact: route.header.value } } }, split: [{ weight: 100, destination: variant(MOCK_APP) }] }], split };
+        this.emitLegacy(scope, 'outbound', service, mockDeployed, 'routing', 'TrafficRoute', portName(port, 'route', ports),
+          { sources: everyone, destinations: [{ match: { 'kuma.io/service': name } }], conf }, describeRoute(route), route);
+      }
+    }
+    if (fault !== undefined) {
+      for (const port of ports) {
+        this.emitLegacy(scope, 'inbound-real', service, mockDeployed, 'routing', 'FaultInjection', portName(port, 'faults', ports), {
+          sources: everyone,
+          // FaultInjection needs the protocol tag; `app` keeps the mock out, as in the tutorial.
+          destinations: [{ match: { 'kuma.io/service': kumaServiceName(service, port), 'kuma.io/protocol': port.protocol, [VARIANT_TAG]: service.name } }],
+          conf: definedOnly({
+            delay: fault.delay && { percentage: fault.delay.percent, value: toSeconds(fault.delay.value) },
+            abort: fault.abort && { percentage: fault.abort.percent, httpStatus: fault.abort.httpStatus },
+          }),
+        }, describeFault(fault), fault);
+      }
+    }
+    for (const port of service.ports) {
+      const destinations = [{ match: { 'kuma.io/service': kumaServiceName(service, port) } }];
+      if (circuitBreaker !== undefined) {
+        const cb = circuitBreaker;
+        const od = cb.outlierDetection;
+        const thresholds = definedOnly({ maxConnections: cb.maxConnections, maxPendingRequests: cb.maxPendingRequests, maxRequests: cb.maxRequests, maxRetries: cb.maxRetries });
+        this.emitLegacy(scope, 'outbound', service, mockDeployed, 'routing', 'CircuitBreaker', portName(port, 'circuit-breaker', service.ports), {
+          sources: everyone,
+          destinations,
+          conf: definedOnly({
+            interval: od?.interval && toSeconds(od.interval),
+            baseEjectionTime: od?.baseEjectionTime && toSeconds(od.baseEjectionTime),
+            maxEjectionPercent: od?.maxEjectionPercent,
+            detectors: od && { totalErrors: { consecutive: od.consecutive5xxErrors } },
+            thresholds: Object.keys(thresholds).length > 0 ? thresholds : undefined,
+          }),
+        }, 'circuit breaker', cb);
+      }
+      if (timeout !== undefined) {
+        const http = port.protocol !== 'tcp';
+        this.emitLegacy(scope, 'outbound', service, mockDeployed, 'routing', 'Timeout', portName(port, 'timeout', service.ports), {
+          sources: everyone,
+          destinations,
+          conf: definedOnly({
+            connectTimeout: timeout.connect && toSeconds(timeout.connect),
+            http: http && (timeout.request || timeout.idle) ? definedOnly({ requestTimeout: timeout.request && toSeconds(timeout.request), idleTimeout: timeout.idle && toSeconds(timeout.idle) }) : undefined,
+            tcp: !http && timeout.idle ? { idleTimeout: toSeconds(timeout.idle) } : undefined,
+          }),
+        }, 'timeouts', timeout);
+      }
+      if (retry !== undefined && port.protocol !== 'tcp') {
+        this.emitLegacy(scope, 'outbound', service, mockDeployed, 'routing', 'Retry', portName(port, 'retry', service.ports), {
+          sources: everyone,
+          destinations,
+          conf: { http: definedOnly({ numRetries: retry.attempts, perTryTimeout: retry.perTryTimeout && toSeconds(retry.perTryTimeout), retryOn: retry.on.map((c) => RETRY_ON_LEGACY[c]) }) },
+        }, `retry ${retry.attempts}x`, retry);
+      }
+    }
+  }
+
+  private emitLegacy(
+    scope: IEnvironmentScope, side: PolicySide, service: ServiceSpec, mockDeployed: boolean, fileKind: string,
+    kind: KumaKind, name: string, spec: { sources: unknown; destinations: unknown; conf?: unknown }, intent: string,
+    audit?: { origin?: Origin; reason?: string; expires?: string },
+  ): void {
+    const classes: Partial<Record<KumaKind, unknown>> = { TrafficRoute, FaultInjection, CircuitBreaker, Timeout, Retry, TrafficPermission };
+    for (const placement of this.placements(side, service, mockDeployed)) {
+      const file = `${service.name}.${fileKind}`;
+      if (placement.format === TargetFormat.KUMACTL) {
+        scope.kumactl(placement.target, file).add({ type: kind, name, mesh: this.mesh.meshName, ...spec });
+        continue;
+      }
+      const Kind = classes[kind] as new (scope: unknown, id: string, props: unknown) => ApiObject;
+      const obj = new Kind(scope.chart(placement.target, file), kind, {
+        mesh: this.mesh.meshName,
+        metadata: { name, labels: commonLabels(this.env), annotations: auditAnnotations(this.env, intent, audit?.origin, audit?.reason, audit?.expires) },
+        spec,
+      });
+      setWave(obj, kind === 'TrafficPermission' ? Wave.PERMISSIONS : Wave.ROUTING);
+      skipDryRunWhileCrdMissing(obj);
+    }
+  }
+}
+
+/** Kuma takes integer percentages as numbers and decimals as strings. */
+function percentage(percent: number): number | string {
+  return Number.isInteger(percent) ? percent : String(percent);
+}
+
+/** Drops undefined entries, so optional settings do not render as nulls. */
+export function definedOnly<T extends Record<string, unknown>>(obj: T): T {
+  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as T;
+}

@@ -1,0 +1,811 @@
+import * as path from 'path';
+import { credentialReason } from './credentials';
+import { readImposters } from './imposters';
+import {
+  CatalogInput, CatalogServiceInput, CircuitBreakerInput, EnvironmentInput, EnvironmentServiceInput, EnvValueInput, FaultInput,
+  KumaMeshInput, IstioMeshInput, OssmMeshInput, PortInput, RetryInput, RouteIntentInput, SettingsInput,
+} from './schema';
+import { FieldPath, SourceFile } from './source-file';
+import {
+  CircuitBreakerSpec, ClusterSpec, EnvironmentSpec, EnvValue, FaultSpec, httpPorts, ImposterSpec, IngressRouteSpec, IstioMeshSpec,
+  KumaMeshSpec, MeshFlavor, MeshSpec, MockSpec, OperatorSpec, PortSpec, ProbeSpec, RetryCondition, RetrySpec, RouteSpec, ServiceSpec,
+  SettingsSpec, TimeoutSpec,
+} from './spec';
+import { compareStrings, didYouMean, Problem } from './spec-error';
+import { Version } from './version';
+
+/** Mountebank image used for mocks unless an environment says otherwise. */
+export const DEFAULT_MOUNTEBANK_IMAGE = 'bbyars/mountebank:2.9.1';
+const DEFAULT_RETRY_ON: readonly RetryCondition[] = ['5xx', 'connect-failure', 'refused-stream'];
+
+/** A parsed, schema-valid catalogue file. */
+export interface LoadedCatalog {
+  readonly name: string;
+  readonly file: SourceFile;
+  readonly input: CatalogInput;
+}
+
+/** Reads a file relative to the repository root; undefined when it does not exist. */
+export type ReadFile = (repoPath: string) => string | undefined;
+
+/** Resolves the settings file into a `SettingsSpec`. */
+export function resolveSettings(file: SourceFile, input: SettingsInput, problems: Problem[]): SettingsSpec {
+  const clusters = new Map<string, ClusterSpec>();
+  for (const name of Object.keys(input.clusters).sort(compareStrings)) {
+    clusters.set(name, { name, server: input.clusters[name].server });
+  }
+  if (!clusters.has(input.argocd.cluster)) {
+    problems.push(file.problem(['argocd', 'cluster'], `must name a cluster under clusters (${[...clusters.keys()].join(', ')})`, {
+      hint: didYouMean(input.argocd.cluster, clusters.keys()),
+    }));
+  }
+  return {
+    repoURL: input.repository.url,
+    revision: input.repository.revision ?? 'main',
+    distPath: input.repository.path ?? 'dist',
+    argocdNamespace: input.argocd.namespace ?? 'argocd',
+    argocdCluster: input.argocd.cluster,
+    clusters,
+    file,
+  };
+}
+
+/**
+ * Resolves one environment: applies catalogues and defaults, checks every reference, and reports
+ * each problem at the line that caused it.
+ */
+export function resolveEnvironment(
+  file: SourceFile,
+  input: EnvironmentInput,
+  catalogs: ReadonlyMap<string, LoadedCatalog>,
+  settings: SettingsSpec | undefined,
+  readFile: ReadFile,
+  problems: Problem[],
+): EnvironmentSpec | undefined {
+  const before = problems.length;
+  const r = new EnvironmentResolver(file, input, catalogs, settings, readFile, problems);
+  const spec = r.resolve();
+  return problems.length === before ? spec : undefined;
+}
+
+class EnvironmentResolver {
+  private readonly isProtected: boolean;
+  private readonly defaultNamespace: string;
+  private mesh!: MeshSpec;
+  /** Where each service's calls are written, for reporting unknown callees. */
+  private readonly callsAt = new Map<string, { file: SourceFile; path: FieldPath }>();
+
+  constructor(
+    private readonly file: SourceFile,
+    private readonly input: EnvironmentInput,
+    private readonly catalogs: ReadonlyMap<string, LoadedCatalog>,
+    private readonly settings: SettingsSpec | undefined,
+    private readonly readFile: ReadFile,
+    private readonly problems: Problem[],
+  ) {
+    this.isProtected = input.protected ?? false;
+    this.defaultNamespace = input.namespace ?? input.name;
+  }
+
+  public resolve(): EnvironmentSpec | undefined {
+    const { file, input } = this;
+    const expectedName = path.posix.basename(file.path).replace(/\.ya?ml$/, '');
+    if (input.name !== expectedName) {
+      this.problems.push(file.problem(['name'], `must match the file name "${expectedName}"`, { hint: `rename the file or set name: ${expectedName}` }));
+    }
+    const settings = this.settings;
+    const meshSpec = this.resolveMesh();
+    if (meshSpec === undefined || settings === undefined) {
+      return undefined;
+    }
+    this.mesh = meshSpec;
+    const mocksEnabled = input.mocks?.enabled ?? !this.isProtected;
+    if (this.isProtected && input.mocks?.enabled === true) {
+      this.problems.push(file.problem(['mocks', 'enabled'], 'must be false in a protected environment: protected environments never run mocks'));
+    }
+    if (input.mocks?.zone !== undefined && !('zones' in input.mesh)) {
+      this.problems.push(file.problem(['mocks', 'zone'], 'is only for Kuma / Kong Mesh zones', { hint: 'remove it' }));
+    }
+    const mockImage = input.mocks?.image ?? DEFAULT_MOUNTEBANK_IMAGE;
+    this.checkImage(mockImage, ['mocks', 'image']);
+    const services = this.resolveServices(mockImage, input.mocks?.replicas);
+    const byName = new Map(services.map((s) => [s.name, s]));
+    this.checkCalls(services, byName);
+    const routes = this.resolveRoutes(services, byName, mocksEnabled);
+    const faults = this.resolveFaults(byName, routes);
+    const circuitBreakers = this.resolvePerService(input.circuitBreakers, 'circuitBreakers', byName, (service, cb, origin) => this.circuitBreaker(service, cb, origin));
+    const timeouts = this.resolvePerService(input.timeouts, 'timeouts', byName, (service, t, origin): TimeoutSpec => ({ service, ...t, origin }));
+    const retries = this.resolvePerService(input.retries, 'retries', byName, (service, r: RetryInput, origin): RetrySpec => ({
+      service, attempts: r.attempts, perTryTimeout: r.perTryTimeout, on: r.on ?? DEFAULT_RETRY_ON, origin,
+    }));
+    return {
+      name: input.name,
+      description: input.description,
+      protected: this.isProtected,
+      file: file.path,
+      source: file,
+      mesh: meshSpec,
+      services,
+      mocks: { enabled: mocksEnabled, image: mockImage },
+      routes,
+      faults,
+      circuitBreakers,
+      timeouts,
+      retries,
+      trafficPermissions: input.trafficPermissions ?? true,
+      delivery: {
+        automated: input.delivery?.automated ?? true,
+        prune: input.delivery?.prune ?? !this.isProtected,
+        selfHeal: input.delivery?.selfHeal ?? true,
+      },
+      settings,
+    };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Mesh
+  // -------------------------------------------------------------------------------------------
+
+  private cluster(name: string, at: FieldPath): ClusterSpec | undefined {
+    const cluster = this.settings?.clusters.get(name);
+    if (cluster === undefined && this.settings !== undefined) {
+      const known = [...this.settings.clusters.keys()];
+      this.problems.push(this.file.problem(at, `must name a cluster declared in ${this.settings.file.path} (${known.join(', ')})`, {
+        hint: didYouMean(name, known) ?? `add it under clusters: in ${this.settings.file.path}`,
+      }));
+    }
+    return cluster;
+  }
+
+  private resolveMesh(): MeshSpec | undefined {
+    const mesh = this.input.mesh;
+    switch (mesh.flavor) {
+      case 'kong-mesh':
+      case 'kuma':
+        return this.resolveKuma(mesh);
+      case 'openshift-service-mesh':
+      case 'istio':
+        return this.resolveIstio(mesh);
+    }
+  }
+
+  private resolveKuma(mesh: KumaMeshInput): KumaMeshSpec | undefined {
+    const { file } = this;
+    const version = Version.parse(mesh.version);
+    const before = this.problems.length;
+    const product = mesh.flavor === 'kong-mesh' ? 'Kong Mesh' : 'Kuma';
+    const policies = mesh.policies ?? (version.atLeast('2.6') ? 'targetRef' : 'legacy');
+    if (version.atLeast('3.0')) {
+      if (mesh.policies === 'legacy') {
+        this.problems.push(file.problem(['mesh', 'policies'], `cannot be legacy on ${product} ${version}: TrafficRoute, FaultInjection, CircuitBreaker and the other legacy policies were removed in 3.0`, {
+          hint: 'use policies: targetRef, or declare the 2.x version the mesh really runs',
+        }));
+      } else {
+        this.problems.push(file.problem(['mesh', 'version'], `is not supported yet: ${product} 3.x removed MeshServiceSubset, which meshflip uses to tell a mock from the real service`, {
+          hint: 'declare a 2.x version (2.6 to 2.14)',
+        }));
+      }
+    }
+    if (!version.atLeast('2.0')) {
+      this.problems.push(file.problem(['mesh', 'version'], `must be 2.0 or later`));
+    }
+    if (policies === 'targetRef' && !version.atLeast('2.0')) {
+      this.problems.push(file.problem(['mesh', 'policies'], `cannot be targetRef before ${product} 2.0`));
+    }
+    const konnect = 'konnect' in mesh.global ? mesh.global.konnect : undefined;
+    const selfHosted = 'selfHosted' in mesh.global ? mesh.global.selfHosted : undefined;
+    if (konnect !== undefined && mesh.flavor === 'kuma') {
+      this.problems.push(file.problem(['mesh', 'global', 'konnect'], 'needs flavor kong-mesh: Konnect hosts Kong Mesh global control planes', { noGot: true }));
+    }
+    const placement = mesh.placement ?? (policies === 'legacy' || selfHosted !== undefined ? 'global' : 'zone');
+    if (policies === 'legacy' && placement === 'zone') {
+      this.problems.push(file.problem(['mesh', 'placement'], 'cannot be zone with legacy policies: a zone control plane rejects them; they can only be created on the global control plane', {
+        hint: 'use placement: global, or policies: targetRef',
+      }));
+    }
+    if (policies === 'targetRef' && placement === 'zone' && !version.atLeast('2.6')) {
+      this.problems.push(file.problem(['mesh', 'placement'], `cannot be zone before ${product} 2.6: zones accept targetRef policies (kuma.io/origin: zone) from 2.6 on`, {
+        hint: 'use placement: global',
+      }));
+    }
+    const zoneNames = new Set<string>();
+    const zones = mesh.zones.map((zone, index) => {
+      if (zoneNames.has(zone.name)) {
+        this.problems.push(file.problem(['mesh', 'zones', index, 'name'], 'must be unique'));
+      }
+      zoneNames.add(zone.name);
+      const cluster = this.cluster(zone.cluster, ['mesh', 'zones', index, 'cluster']);
+      return {
+        name: zone.name,
+        cluster: cluster ?? { name: zone.cluster, server: '' },
+        ingress: zone.ingress ?? true,
+        egress: zone.egress ?? true,
+        tokenSecret: { name: zone.tokenSecret?.name ?? 'cp-token', key: zone.tokenSecret?.key ?? 'token' },
+      };
+    });
+    const clustersUsed = new Map<string, number>();
+    zones.forEach((zone, index) => {
+      const other = clustersUsed.get(zone.cluster.name);
+      if (other !== undefined) {
+        this.problems.push(file.problem(['mesh', 'zones', index, 'cluster'], `is already used by zone ${zones[other].name}: one zone control plane per cluster`));
+      }
+      clustersUsed.set(zone.cluster.name, index);
+    });
+    let global: KumaMeshSpec['global'];
+    if (selfHosted !== undefined) {
+      if (version.atLeast('3.0')) {
+        this.problems.push(file.problem(['mesh', 'global', 'selfHosted'], `cannot run on Kubernetes with ${product} 3.x (the global control plane runs on Universal only)`, { noGot: true }));
+      }
+      const cluster = this.cluster(selfHosted.cluster, ['mesh', 'global', 'selfHosted', 'cluster']);
+      if (clustersUsed.has(selfHosted.cluster)) {
+        this.problems.push(file.problem(['mesh', 'global', 'selfHosted', 'cluster'], 'must not run a zone: the global control plane needs a cluster of its own'));
+      }
+      global = { kind: 'self-hosted', cluster: cluster ?? { name: selfHosted.cluster, server: '' }, kdsAddress: selfHosted.kdsAddress };
+    } else {
+      const k = konnect!;
+      global = { kind: 'konnect', region: k.region, controlPlaneId: k.controlPlaneId, kdsAddress: `grpcs://${k.region}.mesh.sync.konghq.com:443` };
+    }
+    const mocksZone = this.input.mocks?.zone ?? zones[zones.length - 1].name;
+    if (!zoneNames.has(mocksZone)) {
+      this.problems.push(file.problem(['mocks', 'zone'], `must be one of the mesh zones (${[...zoneNames].join(', ')})`, { hint: didYouMean(mocksZone, zoneNames) }));
+    }
+    if (this.problems.length !== before) {
+      return undefined;
+    }
+    const kongMesh = mesh.flavor === 'kong-mesh';
+    return {
+      flavor: kongMesh ? MeshFlavor.KONG_MESH : MeshFlavor.KUMA,
+      version,
+      meshName: mesh.name ?? 'default',
+      policies,
+      placement,
+      systemNamespace: kongMesh ? 'kong-mesh-system' : 'kuma-system',
+      mtls: {
+        backend: mesh.mtls?.backend ?? 'ca-1',
+        certificateRotation: mesh.mtls?.certificateRotation ?? '1d',
+        caExpiration: mesh.mtls?.caExpiration ?? '10y',
+        caRsaBits: mesh.mtls?.caRsaBits ?? 2048,
+      },
+      global,
+      zones,
+      mocksZone,
+      kdsSkipVerify: mesh.kdsSkipVerify ?? false,
+      chart: kongMesh
+        ? { repoURL: 'https://kong.github.io/kong-mesh-charts', name: 'kong-mesh', version: mesh.chartVersion ?? mesh.version }
+        : { repoURL: 'https://kumahq.github.io/charts', name: 'kuma', version: mesh.chartVersion ?? mesh.version },
+    };
+  }
+
+  private resolveIstio(mesh: OssmMeshInput | IstioMeshInput): IstioMeshSpec | undefined {
+    const { file } = this;
+    const version = Version.parse(mesh.version);
+    const cluster = this.cluster(mesh.cluster, ['mesh', 'cluster']);
+    if (cluster === undefined) {
+      return undefined;
+    }
+    if (mesh.flavor === 'istio') {
+      if (!version.atLeast('1.10')) {
+        this.problems.push(file.problem(['mesh', 'version'], 'must be 1.10 or later'));
+        return undefined;
+      }
+      return {
+        flavor: MeshFlavor.ISTIO,
+        version,
+        cluster,
+        apiVersion: version.atLeast('1.22') ? 'v1' : 'v1beta1',
+        controlPlaneNamespace: mesh.controlPlane?.namespace ?? 'istio-system',
+        ingress: mesh.ingress,
+      };
+    }
+    if (version.major !== 2 || !version.atLeast('2.3')) {
+      this.problems.push(file.problem(['mesh', 'version'], 'must be an OpenShift Service Mesh 2.x version from 2.3 on (2.3, 2.4, 2.5, ...)', {
+        hint: version.major === 3 ? 'OpenShift Service Mesh 3 is upstream Istio: use flavor: istio' : undefined,
+      }));
+      return undefined;
+    }
+    const cp = mesh.controlPlane;
+    const tracing = { type: cp?.tracing?.type ?? 'Jaeger', sampling: cp?.tracing?.sampling ?? 10000 } as const;
+    const addons = { kiali: cp?.addons?.kiali ?? true, grafana: cp?.addons?.grafana ?? true, prometheus: cp?.addons?.prometheus ?? true };
+    if (addons.kiali && !addons.prometheus) {
+      this.problems.push(file.problem(['mesh', 'controlPlane', 'addons', 'kiali'], 'needs the prometheus addon: the operator rejects Kiali without Prometheus', { hint: 'set prometheus: true or kiali: false' }));
+    }
+    const ops = mesh.operators;
+    const operator = (o: OssmMeshInput['operators'] extends infer T ? (T extends object ? T[keyof T] : never) : never, enabled: boolean): OperatorSpec => ({
+      enabled: o?.enabled ?? enabled,
+      channel: o?.channel ?? 'stable',
+      source: o?.source ?? 'redhat-operators',
+      approval: o?.approval ?? 'Automatic',
+      startingCSV: o?.startingCSV,
+    });
+    const operators = {
+      elasticsearch: operator(ops?.elasticsearch, false),
+      jaeger: operator(ops?.jaeger, tracing.type === 'Jaeger'),
+      kiali: operator(ops?.kiali, addons.kiali),
+      serviceMesh: operator(ops?.serviceMesh, true),
+    };
+    if (tracing.type === 'Jaeger' && !operators.jaeger.enabled) {
+      this.problems.push(file.problem(['mesh', 'operators', 'jaeger', 'enabled'], 'must be true while tracing is Jaeger: the control plane needs the Jaeger operator', { hint: 'or set controlPlane.tracing.type: None' }));
+    }
+    if (addons.kiali && !operators.kiali.enabled) {
+      this.problems.push(file.problem(['mesh', 'operators', 'kiali', 'enabled'], 'must be true while the kiali addon is on', { hint: 'or set controlPlane.addons.kiali: false' }));
+    }
+    if (!operators.serviceMesh.enabled) {
+      this.problems.push(file.problem(['mesh', 'operators', 'serviceMesh', 'enabled'], 'must be true: the control plane needs the Service Mesh operator'));
+    }
+    return {
+      flavor: MeshFlavor.OPENSHIFT_SERVICE_MESH,
+      version,
+      cluster,
+      apiVersion: 'v1beta1',
+      controlPlaneNamespace: cp?.namespace ?? 'istio-system',
+      ingress: mesh.ingress,
+      smcp: { name: cp?.name ?? 'basic', version: `v${version.major}.${version.minor}`, tracing, addons },
+      operators,
+    };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Services
+  // -------------------------------------------------------------------------------------------
+
+  private resolveServices(mockImage: string, mockReplicas: number | undefined): ServiceSpec[] {
+    const { file, input } = this;
+    const catalogNames = input.catalog ?? [];
+    catalogNames.forEach((name, index) => {
+      if (!this.catalogs.has(name)) {
+        this.problems.push(file.problem(['catalog', index], `must name a catalogue in environments/catalog/ (${[...this.catalogs.keys()].join(', ') || 'none'})`, {
+          hint: didYouMean(name, this.catalogs.keys()),
+        }));
+      }
+    });
+    const used = catalogNames.map((n) => this.catalogs.get(n)).filter((c): c is LoadedCatalog => c !== undefined);
+    const services: ServiceSpec[] = [];
+    for (const name of Object.keys(input.services).sort(compareStrings)) {
+      const entry = input.services[name];
+      const at: FieldPath = ['services', name];
+      const found = used.filter((c) => c.input.services[name] !== undefined);
+      if (found.length > 1) {
+        this.problems.push(file.problem(at, `is defined in more than one catalogue (${found.map((c) => c.name).join(', ')})`, { atKey: true, noGot: true, hint: 'list only one of them under catalog:' }));
+        continue;
+      }
+      const catalog = found[0];
+      if (catalog === undefined && (entry === null || entry.image === undefined)) {
+        const known = used.flatMap((c) => Object.keys(c.input.services));
+        this.problems.push(file.problem(at, used.length === 0
+          ? 'is not in a catalogue and has no image: list a catalogue under catalog: or define the service here'
+          : `is not in the catalogues ${catalogNames.join(', ')} and has no image`, {
+          atKey: true, gotText: JSON.stringify(name), hint: didYouMean(name, known),
+        }));
+        continue;
+      }
+      const service = this.resolveService(name, entry, catalog, mockImage, mockReplicas);
+      if (service !== undefined) {
+        services.push(service);
+      }
+    }
+    // The mock of a service is named <service>-mock in the service's namespace.
+    const taken = new Set(services.map((s) => `${s.namespace}/${s.name}`));
+    for (const service of services) {
+      if (service.mock !== undefined && taken.has(`${service.namespace}/${service.name}-mock`)) {
+        this.problems.push(file.problem(['services', `${service.name}-mock`], `clashes with the mock of ${service.name}, which is named ${service.name}-mock`, {
+          atKey: true, noGot: true, hint: 'rename the service',
+        }));
+      }
+    }
+    return services;
+  }
+
+  private resolveService(
+    name: string,
+    entry: EnvironmentServiceInput,
+    catalog: LoadedCatalog | undefined,
+    mockImage: string,
+    mockReplicas: number | undefined,
+  ): ServiceSpec | undefined {
+    const before = this.problems.length;
+    const base: CatalogServiceInput | undefined = catalog?.input.services[name];
+    const override = entry ?? {};
+    const origin = { file: this.file, path: ['services', name] as FieldPath };
+    const definedIn = catalog !== undefined ? { file: catalog.file, path: ['services', name] as FieldPath } : origin;
+    /** Where a field's value comes from: the environment when it overrides, else the catalogue. */
+    const at = (field: string): { file: SourceFile; path: FieldPath } =>
+      (override as Record<string, unknown>)[field] !== undefined || catalog === undefined
+        ? { file: this.file, path: ['services', name, field] }
+        : { file: catalog.file, path: ['services', name, field] };
+    const pick = <K extends keyof CatalogServiceInput>(field: K): CatalogServiceInput[K] =>
+      ((override as Record<string, unknown>)[field] ?? base?.[field]) as CatalogServiceInput[K];
+
+    const image = pick('image')!;
+    const imageAt = at('image');
+    this.checkImage(image, imageAt.path, imageAt.file);
+    const ports = this.resolvePorts(pick('ports') ?? [], at('ports'));
+    const probes = this.resolveProbes(pick('probes'), ports, at('probes'));
+    const env = this.resolveEnv(base?.env, override.env, name, catalog);
+    const zones = this.resolveZones(override.zones, name);
+    const namespace = override.namespace ?? base?.namespace ?? this.defaultNamespace;
+    const storage = pick('storage');
+    const sc = pick('securityContext');
+    const labels = { ...(base?.labels ?? {}), ...(override.labels ?? {}) };
+    const annotations = { ...(base?.annotations ?? {}), ...(override.annotations ?? {}) };
+    for (const [key, where] of [...Object.keys(labels).map((k) => [k, 'labels']), ...Object.keys(annotations).map((k) => [k, 'annotations'])]) {
+      if (/^(app|app\.kubernetes\.io\/(name|managed-by)|meshflip\.io\/.*|kuma\.io\/.*|sidecar\.istio\.io\/.*)$/.test(key)) {
+        const loc = at(where);
+        this.problems.push(loc.file.problem([...loc.path, key], 'is set by meshflip and cannot be overridden', { atKey: true, gotText: JSON.stringify(key) }));
+      }
+    }
+    const calls = [...new Set(pick('calls') ?? [])].sort(compareStrings);
+    this.callsAt.set(name, at('calls'));
+    const ingress = this.resolveIngress(pick('ingress') ?? [], ports, at('ingress'));
+    const mockInput = pick('mock');
+    let mock: MockSpec | undefined;
+    if (mockInput !== undefined) {
+      const mockAt = at('mock');
+      mock = this.resolveMock(mockInput, ports, mockAt, mockImage, mockReplicas);
+    }
+    if (this.problems.length !== before) {
+      return undefined;
+    }
+    return {
+      name,
+      namespace,
+      description: pick('description'),
+      image,
+      imagePullPolicy: pick('imagePullPolicy') ?? 'IfNotPresent',
+      command: pick('command'),
+      args: pick('args'),
+      ports,
+      replicas: pick('replicas') ?? 1,
+      resources: {
+        requests: { cpu: '50m', memory: '64Mi', ...(pick('resources')?.requests ?? {}) },
+        limits: { memory: '256Mi', ...(pick('resources')?.limits ?? {}) },
+      },
+      probes,
+      env,
+      securityContext: {
+        runAsUser: sc?.runAsUser,
+        runAsGroup: sc?.runAsGroup,
+        fsGroup: sc?.fsGroup,
+        runAsNonRoot: sc?.runAsNonRoot ?? true,
+        readOnlyRootFilesystem: sc?.readOnlyRootFilesystem ?? true,
+      },
+      writablePaths: [...new Set(pick('writablePaths') ?? ['/tmp'])].sort(compareStrings),
+      storage: storage === undefined ? undefined : {
+        size: storage.size,
+        mountPath: storage.mountPath,
+        accessMode: storage.accessMode ?? 'ReadWriteOnce',
+        storageClassName: storage.storageClassName,
+      },
+      strategy: pick('strategy') ?? (storage !== undefined ? 'Recreate' : 'RollingUpdate'),
+      labels,
+      annotations,
+      calls,
+      ingress,
+      mock,
+      zones,
+      origin,
+      definedIn,
+    };
+  }
+
+  private checkImage(image: string, at: FieldPath, file: SourceFile = this.file): void {
+    const ref = /^(?<repo>[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*)(:(?<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?(@(?<digest>sha256:[a-f0-9]{64}))?$/.exec(image);
+    if (ref === null) {
+      this.problems.push(file.problem(at, 'must be an image reference such as registry.example.com/team/app:1.2.3'));
+      return;
+    }
+    const { tag, digest } = ref.groups!;
+    if (digest === undefined && tag === undefined) {
+      this.problems.push(file.problem(at, 'must be pinned by tag or digest', { hint: `for example ${image}:1.0.0 or ${image}@sha256:<digest>` }));
+    } else if (digest === undefined && tag === 'latest') {
+      this.problems.push(file.problem(at, 'must not use the latest tag: pin a version or a digest', { hint: 'a moving tag makes dist/ say nothing about what runs' }));
+    }
+  }
+
+  private resolvePorts(ports: PortInput[], at: { file: SourceFile; path: FieldPath }): PortSpec[] {
+    const names = new Set<string>();
+    const numbers = new Set<number>();
+    return ports.map((p, index) => {
+      if (names.has(p.name)) {
+        this.problems.push(at.file.problem([...at.path, index, 'name'], 'must be unique among the ports'));
+      }
+      if (numbers.has(p.port)) {
+        this.problems.push(at.file.problem([...at.path, index, 'port'], 'must be unique among the ports'));
+      }
+      names.add(p.name);
+      numbers.add(p.port);
+      return { name: p.name, port: p.port, targetPort: p.targetPort ?? p.port, protocol: p.protocol ?? 'http' };
+    });
+  }
+
+  /** Resolves a port reference (a number or a port name) to a container port. */
+  private containerPort(ref: number | string, ports: readonly PortSpec[], at: { file: SourceFile; path: FieldPath }): number {
+    if (typeof ref === 'number') {
+      return ref;
+    }
+    const port = ports.find((p) => p.name === ref);
+    if (port === undefined) {
+      this.problems.push(at.file.problem(at.path, `must name one of the service's ports (${ports.map((p) => p.name).join(', ') || 'none'}) or be a number`, {
+        hint: didYouMean(ref, ports.map((p) => p.name)),
+      }));
+      return 0;
+    }
+    return port.targetPort;
+  }
+
+  private resolveProbes(probes: CatalogServiceInput['probes'], ports: readonly PortSpec[], at: { file: SourceFile; path: FieldPath }): ServiceSpec['probes'] {
+    const out: Record<string, ProbeSpec> = {};
+    for (const kind of ['readiness', 'liveness', 'startup'] as const) {
+      const probe = probes?.[kind];
+      if (probe === undefined) {
+        continue;
+      }
+      const where = (...rest: string[]) => ({ file: at.file, path: [...at.path, kind, ...rest] });
+      out[kind] = {
+        http: probe.http && { path: probe.http.path, port: this.containerPort(probe.http.port, ports, where('http', 'port')) },
+        tcp: probe.tcp && { port: this.containerPort(probe.tcp.port, ports, where('tcp', 'port')) },
+        exec: probe.exec,
+        initialDelaySeconds: probe.initialDelaySeconds,
+        periodSeconds: probe.periodSeconds,
+        timeoutSeconds: probe.timeoutSeconds,
+        failureThreshold: probe.failureThreshold,
+      };
+    }
+    return out;
+  }
+
+  private resolveEnv(
+    base: Record<string, EnvValueInput> | undefined,
+    override: Record<string, EnvValueInput> | undefined,
+    service: string,
+    catalog: LoadedCatalog | undefined,
+  ): (readonly [string, EnvValue])[] {
+    const all = { ...(base ?? {}), ...(override ?? {}) };
+    const out: (readonly [string, EnvValue])[] = [];
+    for (const key of Object.keys(all).sort(compareStrings)) {
+      const value = all[key];
+      const fromOverride = override?.[key] !== undefined;
+      const file = fromOverride || catalog === undefined ? this.file : catalog.file;
+      if (typeof value === 'string') {
+        const reason = credentialReason(key, value);
+        if (reason !== undefined) {
+          this.problems.push(file.problem(['services', service, 'env', key], `must not hold a credential in plain text (${reason}): dist/ is committed to git`, {
+            gotText: '(value hidden)',
+            hint: `use secretKeyRef: {name: <secret>, key: <key>} and create the Secret in the cluster`,
+          }));
+        }
+        out.push([key, { value }]);
+      } else {
+        out.push([key, value]);
+      }
+    }
+    return out;
+  }
+
+  private resolveZones(zones: string[] | undefined, service: string): string[] {
+    const mesh = this.mesh;
+    if (mesh.flavor !== MeshFlavor.KONG_MESH && mesh.flavor !== MeshFlavor.KUMA) {
+      if (zones !== undefined) {
+        this.problems.push(this.file.problem(['services', service, 'zones'], 'is only for Kuma / Kong Mesh environments', { hint: 'remove it' }));
+      }
+      return [];
+    }
+    const known = mesh.zones.map((z) => z.name);
+    const chosen = zones ?? [known[0]];
+    chosen.forEach((zone, index) => {
+      if (!known.includes(zone)) {
+        this.problems.push(this.file.problem(['services', service, 'zones', index], `must be one of the mesh zones (${known.join(', ')})`, { hint: didYouMean(zone, known) }));
+      }
+    });
+    return [...new Set(chosen)].sort(compareStrings);
+  }
+
+  private resolveIngress(routes: NonNullable<CatalogServiceInput['ingress']>, ports: readonly PortSpec[], at: { file: SourceFile; path: FieldPath }): IngressRouteSpec[] {
+    return routes.map((route, index) => {
+      let port = ports[0]?.port ?? 0;
+      if (route.port !== undefined) {
+        const found = ports.find((p) => p.name === route.port || p.port === route.port);
+        if (found === undefined) {
+          this.problems.push(at.file.problem([...at.path, index, 'port'], `must be one of the service's ports (${ports.map((p) => `${p.name}/${p.port}`).join(', ')})`));
+        } else {
+          port = found.port;
+        }
+      } else if (ports.length === 0) {
+        this.problems.push(at.file.problem([...at.path, index], 'needs a service with ports', { noGot: true }));
+      }
+      return { name: route.name, match: route.match, rewrite: route.rewrite, port };
+    });
+  }
+
+  private resolveMock(
+    mock: NonNullable<CatalogServiceInput['mock']>,
+    ports: readonly PortSpec[],
+    at: { file: SourceFile; path: FieldPath },
+    image: string,
+    replicas: number | undefined,
+  ): MockSpec | undefined {
+    const imposters: ImposterSpec[] = [];
+    mock.imposters.forEach((relative, index) => {
+      const repoPath = path.posix.normalize(path.posix.join(path.posix.dirname(at.file.path), relative));
+      const text = repoPath.startsWith('..') ? undefined : this.readFile(repoPath);
+      if (text === undefined) {
+        this.problems.push(at.file.problem([...at.path, 'imposters', index], `must name an imposter file that exists (looked for ${repoPath})`, {
+          hint: 'paths are relative to the file that declares the mock',
+        }));
+        return;
+      }
+      const { imposters: read, problems } = readImposters(SourceFile.parse(repoPath, text));
+      this.problems.push(...problems);
+      imposters.push(...read);
+    });
+    const httpTargets = httpPorts({ ports } as ServiceSpec).map((p) => p.targetPort);
+    for (const imposter of imposters) {
+      if (!ports.some((p) => p.targetPort === imposter.port)) {
+        this.problems.push(at.file.problem([...at.path, 'imposters'], `has an imposter on port ${imposter.port} (${imposter.file}), which is not a target port of the service (${ports.map((p) => p.targetPort).join(', ') || 'none'})`, {
+          noGot: true,
+          hint: 'the mock stands in for the service, so each imposter listens on one of its target ports',
+        }));
+      }
+    }
+    if (httpTargets.length === 0 && ports.length > 0) {
+      this.problems.push(at.file.problem(at.path, 'needs an http, http2 or grpc port: meshflip routes HTTP traffic to mocks', { noGot: true }));
+    }
+    const sorted = [...imposters].sort((a, b) => a.port - b.port);
+    return { imposters: sorted, replicas: mock.replicas ?? replicas ?? 1, image, origin: at };
+  }
+
+  private checkCalls(services: readonly ServiceSpec[], byName: ReadonlyMap<string, ServiceSpec>): void {
+    for (const service of services) {
+      const at = this.callsAt.get(service.name)!;
+      const declared = (at.file.valueAt(at.path) as string[] | undefined) ?? [];
+      declared.forEach((callee, index) => {
+        // A service that is listed but failed to resolve has its own problem; do not report it twice.
+        if (!byName.has(callee) && !(callee in this.input.services)) {
+          this.problems.push(at.file.problem([...at.path, index], `must name a service of environment ${this.input.name} (${[...byName.keys()].join(', ')})`, {
+            hint: didYouMean(callee, byName.keys()) ?? `add ${callee} under services: in ${this.file.path}`,
+          }));
+        } else if (callee === service.name) {
+          this.problems.push(at.file.problem([...at.path, index], 'must name another service: a service does not need permission to call itself'));
+        }
+      });
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Routing overlay
+  // -------------------------------------------------------------------------------------------
+
+  private resolveRoutes(services: readonly ServiceSpec[], byName: ReadonlyMap<string, ServiceSpec>, mocksEnabled: boolean): RouteSpec[] {
+    const { file } = this;
+    const routing = this.input.routing;
+    const explicit = routing?.services ?? {};
+    for (const name of Object.keys(explicit)) {
+      if (!byName.has(name)) {
+        this.problems.push(file.problem(['routing', 'services', name], `must name a service of this environment (${[...byName.keys()].join(', ')})`, {
+          atKey: true, gotText: JSON.stringify(name), hint: didYouMean(name, byName.keys()),
+        }));
+      }
+    }
+    const routes: RouteSpec[] = [];
+    for (const service of services) {
+      const own = explicit[service.name];
+      const intent = own ?? (service.mock !== undefined ? routing?.default : undefined);
+      const at: FieldPath = own !== undefined ? ['routing', 'services', service.name] : ['routing', 'default'];
+      if (intent === undefined) {
+        if (service.mock !== undefined && mocksEnabled) {
+          routes.push({ service: service.name, mockWeight: 0 });
+        }
+        continue;
+      }
+      const route = this.routeFromIntent(service, intent, at, mocksEnabled);
+      if (route !== undefined) {
+        routes.push(route);
+      }
+    }
+    return routes;
+  }
+
+  private routeFromIntent(service: ServiceSpec, intent: RouteIntentInput, at: FieldPath, mocksEnabled: boolean): RouteSpec | undefined {
+    const { file } = this;
+    const object = typeof intent === 'string' ? { to: intent } : intent;
+    const origin = { file, path: at };
+    const base = { service: service.name, expires: object.expires, reason: object.reason, origin };
+    if (object.to === 'real') {
+      if (object.weight !== undefined || object.header !== undefined) {
+        this.problems.push(file.problem([...at, object.weight !== undefined ? 'weight' : 'header'], 'only applies with to: mock', {
+          hint: 'to: mock with weight splits traffic; to: mock with header sends only requests carrying it to the mock',
+        }));
+        return undefined;
+      }
+      if (service.mock === undefined && at[1] === 'services') {
+        // "real" for a service without a mock is harmless and the natural way to write an exception.
+        return undefined;
+      }
+      return mocksEnabled ? { ...base, mockWeight: 0 } : undefined;
+    }
+    const where = typeof intent === 'string' ? at : [...at, 'to'];
+    if (service.mock === undefined) {
+      this.problems.push(file.problem(where, `cannot be mock: service ${service.name} has no mock`, {
+        got: 'mock', hint: `add mock: {imposters: [...]} to ${service.name} in ${service.definedIn.file.path}`,
+      }));
+      return undefined;
+    }
+    if (this.isProtected) {
+      this.problems.push(file.problem(where, 'cannot route to a mock in a protected environment', { got: 'mock', hint: 'protected: true environments only serve real traffic' }));
+      return undefined;
+    }
+    if (!mocksEnabled) {
+      this.problems.push(file.problem(where, 'cannot route to a mock while mocks.enabled is false', { got: 'mock' }));
+      return undefined;
+    }
+    const mockWeight = object.weight ?? (object.header !== undefined ? 0 : 100);
+    const targets = new Set(service.mock.imposters.map((i) => i.port));
+    for (const port of httpPorts(service)) {
+      if (!targets.has(port.targetPort)) {
+        this.problems.push(file.problem(where, `cannot be mock: the mock of ${service.name} has no imposter on port ${port.name} (${port.targetPort}), which would receive traffic`, {
+          got: 'mock', hint: `add an imposter listening on ${port.targetPort} to ${service.mock.origin.file.path}`,
+        }));
+        return undefined;
+      }
+    }
+    return { ...base, mockWeight, header: object.header };
+  }
+
+  private resolveFaults(byName: ReadonlyMap<string, ServiceSpec>, routes: readonly RouteSpec[]): FaultSpec[] {
+    const faults = this.resolvePerService(this.input.faults, 'faults', byName, (service, fault: FaultInput, origin): FaultSpec | undefined => {
+      if (fault.delay === undefined && fault.abort === undefined) {
+        this.problems.push(this.file.problem(origin.path, 'must have a delay or an abort', { noGot: true }));
+        return undefined;
+      }
+      if (this.isProtected) {
+        this.problems.push(this.file.problem(origin.path, 'cannot inject faults in a protected environment', { atKey: true, noGot: true, hint: 'protected: true environments carry no faults' }));
+        return undefined;
+      }
+      return { service, ...fault, origin };
+    });
+    if (this.mesh.flavor === MeshFlavor.OPENSHIFT_SERVICE_MESH || this.mesh.flavor === MeshFlavor.ISTIO) {
+      for (const fault of faults) {
+        const route = routes.find((r) => r.service === fault.service);
+        if (route !== undefined && route.mockWeight > 0 && route.mockWeight < 100) {
+          this.problems.push(this.file.problem(fault.origin.path, `cannot combine with the weighted split of ${fault.service} on Istio: Istio applies a fault to a whole route, so it would also hit the mock`, {
+            atKey: true, noGot: true, hint: 'drop the weight, or use a header-scoped mock',
+          }));
+        }
+      }
+    }
+    return faults;
+  }
+
+  private circuitBreaker(service: string, cb: CircuitBreakerInput, origin: { file: SourceFile; path: FieldPath }): CircuitBreakerSpec | undefined {
+    if (cb.maxRequestsPerConnection !== undefined && !('cluster' in this.input.mesh)) {
+      this.problems.push(this.file.problem([...origin.path, 'maxRequestsPerConnection'], 'is supported on Istio flavors only: Kuma\'s MeshCircuitBreaker has no such limit', { hint: 'remove it' }));
+      return undefined;
+    }
+    if (Object.keys(cb).length === 0) {
+      this.problems.push(this.file.problem(origin.path, 'must set at least one limit or outlierDetection', { noGot: true }));
+      return undefined;
+    }
+    return { service, ...cb, origin };
+  }
+
+  private resolvePerService<I, O>(
+    map: Record<string, I> | undefined,
+    key: string,
+    byName: ReadonlyMap<string, ServiceSpec>,
+    make: (service: string, value: I, origin: { file: SourceFile; path: FieldPath }) => O | undefined,
+  ): O[] {
+    const out: O[] = [];
+    for (const name of Object.keys(map ?? {}).sort(compareStrings)) {
+      if (!byName.has(name)) {
+        this.problems.push(this.file.problem([key, name], `must name a service of this environment (${[...byName.keys()].join(', ')})`, {
+          atKey: true, gotText: JSON.stringify(name), hint: didYouMean(name, byName.keys()),
+        }));
+        continue;
+      }
+      const value = make(name, map![name], { file: this.file, path: [key, name] });
+      if (value !== undefined) {
+        out.push(value);
+      }
+    }
+    return out;
+  }
+}

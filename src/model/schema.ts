@@ -1,0 +1,444 @@
+import { z } from 'zod';
+
+/**
+ * The input formats of meshflip: the repository settings (`environments/meshflip.yaml`), service
+ * catalogues (`environments/catalog/*.yaml`) and environment files (`environments/*.yaml`).
+ *
+ * These zod schemas are the single source of truth: the loader validates with them, the TypeScript
+ * input types are inferred from them and the committed JSON Schemas are generated from them.
+ * Defaults are documented here (`default` in the metadata) and resolved once, in `resolve.ts`.
+ */
+
+/** A Kubernetes DNS-1035 label: what Service and namespace names must be. */
+export const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_LABEL_TEXT = 'must be lowercase letters, digits and "-", starting with a letter and ending with a letter or digit';
+
+const name = (description: string, max = 63) =>
+  z.string().min(1).max(max).regex(DNS_LABEL, DNS_LABEL_TEXT).meta({ description });
+
+/** A Go / Envoy style duration such as `500ms`, `1s`, `3m`, `1h30m`. */
+export const DURATION = /^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/;
+/** Service names become parts of object names such as `<service>-circuit-breaker`, hence the shorter limit. */
+const serviceName = name('Service name', 45);
+
+const duration = (description: string) =>
+  z.string().regex(DURATION, 'must be a duration such as 500ms, 1s, 5m or 1h').meta({ description });
+
+const percent = (description: string) => z.number().gt(0).max(100).meta({ description });
+
+/** An ISO 8601 date (`2026-12-01`) or UTC date-time (`2026-12-01T18:00:00Z`). */
+export const EXPIRY = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?(\.\d+)?(Z|[+-]\d{2}:\d{2}))?$/;
+
+const expires = z.string().regex(EXPIRY, 'must be a date (2026-12-01) or a date-time with a zone (2026-12-01T18:00:00Z)').meta({
+  description: 'When this change should be reverted. `meshflip validate` warns a day before and fails after it; synthesis ignores it.',
+});
+const reason = z.string().min(1).max(500).meta({ description: 'Why this change was made; rendered into audit annotations and the routing table.' });
+
+const CPU = /^([0-9]+m|[0-9]+(\.[0-9]+)?)$/;
+const MEMORY = /^[0-9]+(Mi|Gi|Ti)$/;
+const STORAGE = /^[0-9]+(Gi|Ti)$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+const HEADER_NAME = /^[a-z0-9!#$%&'*+\-.^_`|~]+$/;
+
+// ---------------------------------------------------------------------------------------------
+// Settings: environments/meshflip.yaml
+// ---------------------------------------------------------------------------------------------
+
+/** A Kubernetes cluster that Argo CD deploys to. */
+export const ClusterSchema = z.object({
+  server: z.url({ protocol: /^https$/, error: 'must be an https:// URL of a Kubernetes API server' }).meta({
+    description: 'API server URL, as registered in Argo CD (`argocd cluster add`). `https://kubernetes.default.svc` is the cluster Argo CD runs in.',
+  }),
+  description: z.string().optional(),
+}).strict();
+
+export const SettingsSchema = z.object({
+  repository: z.object({
+    url: z.string().regex(/^(https:\/\/|ssh:\/\/|git@)\S+$/, 'must be a git URL (https://..., ssh://... or git@host:org/repo.git)').meta({
+      description: 'The git repository Argo CD reads dist/ from: this repository.',
+    }),
+    revision: z.string().min(1).optional().meta({ description: 'Branch, tag or commit Argo CD tracks.', default: 'main' }),
+    path: z.string().regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, 'must be a relative path such as dist').optional()
+      .meta({ description: 'Folder of the rendered manifests inside the repository.', default: 'dist' }),
+  }).strict(),
+  argocd: z.object({
+    namespace: name('Namespace Argo CD runs in (openshift-gitops on OpenShift GitOps).').optional().meta({ default: 'argocd' }),
+    cluster: name('The cluster (from `clusters`) that runs Argo CD; Applications and AppProjects are created there.'),
+  }).strict(),
+  clusters: z.record(name('Cluster name'), ClusterSchema).meta({ description: 'Every cluster an environment may deploy to, by name.' }),
+}).strict().meta({ title: 'meshflip settings', description: 'Repository-wide settings: where Argo CD runs and which clusters exist.' });
+
+// ---------------------------------------------------------------------------------------------
+// Services: catalogue entries and environment overrides
+// ---------------------------------------------------------------------------------------------
+
+export const PortSchema = z.object({
+  name: name('Port name; probes and mocks refer to it.', 15),
+  port: z.number().int().min(1).max(65535).meta({ description: 'Service port.' }),
+  targetPort: z.number().int().min(1).max(65535).optional().meta({ description: 'Container port.', default: 'port' }),
+  protocol: z.enum(['http', 'http2', 'grpc', 'tcp']).optional().meta({
+    description: 'Application protocol; sets the Service appProtocol, which both meshes use to enable L7 routing.',
+    default: 'http',
+  }),
+}).strict();
+
+const portRef = z.union([z.number().int().min(1).max(65535), name('port name', 15)]);
+
+const ProbeSchema = z.object({
+  http: z.object({ path: z.string().startsWith('/', 'must start with /'), port: portRef }).strict().optional(),
+  tcp: z.object({ port: portRef }).strict().optional(),
+  exec: z.object({ command: z.array(z.string()).min(1) }).strict().optional(),
+  initialDelaySeconds: z.number().int().min(0).max(3600).optional(),
+  periodSeconds: z.number().int().min(1).max(3600).optional(),
+  timeoutSeconds: z.number().int().min(1).max(3600).optional(),
+  failureThreshold: z.number().int().min(1).max(1000).optional(),
+}).strict().superRefine((probe, ctx) => {
+  const kinds = ['http', 'tcp', 'exec'].filter((k) => probe[k as 'http' | 'tcp' | 'exec'] !== undefined);
+  if (kinds.length !== 1) {
+    ctx.addIssue({ code: 'custom', message: 'must have exactly one of http, tcp or exec', params: { noGot: kinds.length === 0 }, input: kinds.length === 0 ? undefined : kinds.join(' and ') });
+  }
+});
+
+const ResourceAmountsSchema = z.object({
+  cpu: z.string().regex(CPU, 'must be a CPU quantity such as 100m or 0.5').optional(),
+  memory: z.string().regex(MEMORY, 'must be a memory quantity in Mi, Gi or Ti, such as 128Mi or 1Gi').optional(),
+}).strict();
+
+export const ResourcesSchema = z.object({
+  requests: ResourceAmountsSchema.optional(),
+  limits: ResourceAmountsSchema.optional(),
+}).strict().meta({ description: 'CPU and memory requests and limits.', default: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } } });
+
+const keyRef = z.object({ name: name('Object name', 253), key: z.string().min(1).max(253) }).strict();
+
+/** An environment variable: a plain value, or a reference to a key of an existing Secret or ConfigMap. */
+export const EnvValueSchema = z.union([
+  z.string(),
+  z.object({ secretKeyRef: keyRef }).strict(),
+  z.object({ configMapKeyRef: keyRef }).strict(),
+]).meta({ description: 'A plain string, or {secretKeyRef: {name, key}} / {configMapKeyRef: {name, key}} pointing at an object that exists in the cluster.' });
+
+const SecurityContextSchema = z.object({
+  runAsUser: z.number().int().min(0).max(2147483647).optional().meta({ description: 'UID to run as. Leave unset on OpenShift, where the SCC assigns one.' }),
+  runAsGroup: z.number().int().min(0).max(2147483647).optional(),
+  fsGroup: z.number().int().min(0).max(2147483647).optional(),
+  runAsNonRoot: z.boolean().optional().meta({ default: true }),
+  readOnlyRootFilesystem: z.boolean().optional().meta({ default: true }),
+}).strict().meta({ description: 'Overrides for images that need them; the defaults are non-root, no privilege escalation and a read-only root file system.' });
+
+const StorageSchema = z.object({
+  size: z.string().regex(STORAGE, 'must be a storage quantity in Gi or Ti, such as 1Gi').meta({ description: 'Requested size.' }),
+  mountPath: z.string().startsWith('/', 'must be an absolute path'),
+  accessMode: z.enum(['ReadWriteOnce', 'ReadWriteOncePod', 'ReadWriteMany', 'ReadOnlyMany']).optional().meta({ default: 'ReadWriteOnce' }),
+  storageClassName: z.string().min(1).optional().meta({ description: 'Storage class; unset uses the cluster default.' }),
+}).strict().meta({ description: 'A PersistentVolumeClaim mounted into the container. Argo CD never prunes it.' });
+
+const IngressRouteSchema = z.object({
+  name: name('Route name, shown in the mesh (Kiali, access logs).'),
+  match: z.array(z.union([
+    z.object({ exact: z.string().startsWith('/', 'must start with /') }).strict(),
+    z.object({ prefix: z.string().startsWith('/', 'must start with /') }).strict(),
+  ])).min(1).meta({ description: 'URI matches; any one of them selects the route.' }),
+  rewrite: z.string().startsWith('/', 'must start with /').optional().meta({ description: 'Rewrite the matched URI prefix to this path.' }),
+  port: portRef.optional().meta({ description: 'Service port to send to.', default: 'the first port' }),
+}).strict();
+
+const MockSchema = z.object({
+  imposters: z.array(z.string().min(1)).min(1).meta({
+    description: 'Mountebank imposter files (JSON), relative to the file that declares them. Each imposter listens on one of the service\'s target ports.',
+  }),
+  replicas: z.number().int().min(1).max(20).optional().meta({ default: 1 }),
+}).strict().meta({ description: 'The Mountebank mock that can stand in for this service.' });
+
+const serviceFields = {
+  description: z.string().optional(),
+  image: z.string().min(1).max(512).meta({ description: 'Container image, pinned by tag or digest (never :latest).' }),
+  imagePullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).optional().meta({ default: 'IfNotPresent' }),
+  command: z.array(z.string()).optional(),
+  args: z.array(z.string()).optional(),
+  ports: z.array(PortSchema).optional().meta({ description: 'Ports the service listens on. A workload without ports is a client only.', default: [] }),
+  replicas: z.number().int().min(0).max(1000).optional().meta({ default: 1 }),
+  resources: ResourcesSchema.optional(),
+  probes: z.object({ readiness: ProbeSchema.optional(), liveness: ProbeSchema.optional(), startup: ProbeSchema.optional() }).strict().optional(),
+  env: z.record(z.string().regex(ENV_NAME, 'must be a valid environment variable name'), EnvValueSchema).optional(),
+  securityContext: SecurityContextSchema.optional(),
+  writablePaths: z.array(z.string().startsWith('/', 'must be an absolute path')).optional().meta({
+    description: 'Paths that get an emptyDir, so the image can write there with a read-only root file system.',
+    default: ['/tmp'],
+  }),
+  storage: StorageSchema.optional(),
+  strategy: z.enum(['RollingUpdate', 'Recreate']).optional().meta({ default: 'RollingUpdate (Recreate when storage is set)' }),
+  labels: z.record(z.string().min(1), z.string()).optional().meta({ description: 'Extra labels on the workload and its pods.' }),
+  annotations: z.record(z.string().min(1), z.string()).optional().meta({ description: 'Extra annotations on the pod template.' }),
+  calls: z.array(name('Name of a service this one calls')).optional().meta({
+    description: 'Services this one calls. Drives least-privilege traffic permissions and the call graph.',
+    default: [],
+  }),
+  ingress: z.array(IngressRouteSchema).optional().meta({ description: 'Routes from the mesh ingress gateway to this service (Istio flavors).' }),
+  mock: MockSchema.optional(),
+};
+
+/** A full service definition, as written in a catalogue. */
+export const CatalogServiceSchema = z.object({
+  ...serviceFields,
+  namespace: name('Namespace the service runs in.').optional().meta({ default: 'the environment\'s namespace' }),
+}).strict();
+
+export const CatalogSchema = z.object({
+  description: z.string().optional(),
+  services: z.record(serviceName, CatalogServiceSchema),
+}).strict().meta({ title: 'meshflip service catalogue', description: 'Services and their mocks, shared by environments.' });
+
+/**
+ * A service in an environment: empty to take the catalogue entry as it is, a set of overrides, or
+ * (when no catalogue has it) a full definition.
+ */
+export const EnvironmentServiceSchema = z.union([
+  z.null(),
+  z.object({
+    ...serviceFields,
+    namespace: name('Namespace the service runs in.'),
+    zones: z.array(name('Zone name')).min(1).meta({ description: 'Kuma zones the service runs in.', default: 'the first zone' }),
+  }).partial().strict(),
+]);
+
+// ---------------------------------------------------------------------------------------------
+// Routing overlay
+// ---------------------------------------------------------------------------------------------
+
+export const HeaderMatchSchema = z.object({
+  name: z.string().min(1).max(128).regex(HEADER_NAME, 'must be a lowercase HTTP header name'),
+  value: z.string().min(1).max(256),
+}).strict().meta({ description: 'Requests carrying this header with this exact value go to the mock.' });
+
+/**
+ * Where traffic for one service goes. `mock` and `real` are the short forms; the object form adds a
+ * split, a header scope, an expiry and a reason.
+ */
+export const RouteIntentSchema = z.union([
+  z.enum(['real', 'mock']),
+  z.object({
+    to: z.enum(['real', 'mock']).meta({ description: 'real: every request goes to the real service. mock: requests go to the mock (all, a weighted share, or only those with the header).' }),
+    weight: z.number().int().min(1).max(100).optional().meta({
+      description: 'Percent of default traffic sent to the mock; the rest goes to the real service.',
+      default: '100, or 0 when a header is set',
+    }),
+    header: HeaderMatchSchema.optional(),
+    expires: expires.optional(),
+    reason: reason.optional(),
+  }).strict(),
+]).meta({ description: 'real, mock, or {to, weight, header, expires, reason}.' });
+
+export const FaultSchema = z.object({
+  delay: z.object({ value: duration('How long to delay.'), percent: percent('Percent of requests delayed.') }).strict().optional(),
+  abort: z.object({ httpStatus: z.number().int().min(200).max(599), percent: percent('Percent of requests aborted.') }).strict().optional(),
+  expires: expires.optional(),
+  reason: reason.optional(),
+}).strict().meta({ description: 'Faults injected into requests served by the real service (never the mock).' });
+
+export const CircuitBreakerSchema = z.object({
+  maxConnections: z.number().int().min(1).max(2147483647).optional(),
+  maxPendingRequests: z.number().int().min(1).max(2147483647).optional(),
+  maxRequests: z.number().int().min(1).max(2147483647).optional(),
+  maxRetries: z.number().int().min(0).max(2147483647).optional(),
+  maxRequestsPerConnection: z.number().int().min(1).max(2147483647).optional().meta({ description: 'Istio flavors only.' }),
+  outlierDetection: z.object({
+    consecutive5xxErrors: z.number().int().min(1).max(2147483647),
+    interval: duration('How often hosts are checked.').optional(),
+    baseEjectionTime: duration('Minimum ejection time.').optional(),
+    maxEjectionPercent: z.number().int().min(0).max(100).optional(),
+  }).strict().optional(),
+}).strict().meta({ description: 'Connection limits and outlier detection for calls to the service (real and mock alike).' });
+
+export const TimeoutSchema = z.object({
+  connect: duration('TCP connect timeout.').optional(),
+  request: duration('Whole-request timeout.').optional(),
+  idle: duration('Idle connection timeout.').optional(),
+}).strict().meta({ description: 'Timeouts for calls to the service.' });
+
+export const RetrySchema = z.object({
+  attempts: z.number().int().min(1).max(20),
+  perTryTimeout: duration('Timeout of each attempt.').optional(),
+  on: z.array(z.enum(['5xx', 'gateway-error', 'reset', 'connect-failure', 'retriable-4xx', 'refused-stream'])).min(1).optional()
+    .meta({ description: 'Conditions that trigger a retry.', default: ['5xx', 'connect-failure', 'refused-stream'] }),
+}).strict().meta({ description: 'Retries for calls to the service.' });
+
+export const RoutingSchema = z.object({
+  default: RouteIntentSchema.optional().meta({
+    description: 'Where every service that has a mock sends traffic, unless `services` says otherwise. `default: mock` flips the whole environment.',
+    default: 'real',
+  }),
+  services: z.record(name('Service name'), RouteIntentSchema).optional().meta({ description: 'Per-service routing, overriding `default`.' }),
+}).strict();
+
+// ---------------------------------------------------------------------------------------------
+// Meshes
+// ---------------------------------------------------------------------------------------------
+
+const VERSION = /^\d+\.\d+(\.\d+)?$/;
+const version = (description: string) => z.string().regex(VERSION, 'must be a version such as 2.14.3 or 2.5').meta({ description });
+
+const ZoneSchema = z.object({
+  name: name('Zone name, as provisioned on the global control plane.'),
+  cluster: name('Cluster (from environments/meshflip.yaml) the zone control plane runs in.'),
+  ingress: z.boolean().optional().meta({ description: 'Deploy a zone ingress (needed for cross-zone traffic).', default: true }),
+  egress: z.boolean().optional().meta({ description: 'Deploy a zone egress.', default: true }),
+  tokenSecret: z.object({ name: name('Secret name', 253), key: z.string().min(1).optional().meta({ default: 'token' }) }).strict().optional()
+    .meta({ description: 'The Secret in the control-plane namespace holding the zone token. Created out of band; never rendered.', default: { name: 'cp-token', key: 'token' } }),
+}).strict();
+
+const KumaMeshSchema = z.object({
+  flavor: z.enum(['kong-mesh', 'kuma']).meta({ description: 'Kong Mesh or Kuma.' }),
+  version: version('Kong Mesh / Kuma version of the control planes, e.g. 2.14.3. Selects policy kinds and chart version.'),
+  name: name('Name of the Kuma mesh.').optional().meta({ default: 'default' }),
+  policies: z.enum(['targetRef', 'legacy']).optional().meta({
+    description: 'Policy generation: targetRef (MeshHTTPRoute, MeshFaultInjection, ...) or legacy (TrafficRoute, FaultInjection, ...; removed in 3.0).',
+    default: 'targetRef from 2.6 on, legacy before',
+  }),
+  placement: z.enum(['global', 'zone']).optional().meta({
+    description: 'Where targetRef policies are created: on the global control plane, or on each zone with kuma.io/origin: zone (2.6+).',
+    default: 'zone with a Konnect global control plane, global with a self-hosted one',
+  }),
+  mtls: z.object({
+    backend: name('Name of the builtin CA backend.').optional().meta({ default: 'ca-1' }),
+    certificateRotation: z.string().regex(/^[0-9]+[smhd]$/, 'must be a lifetime such as 1d or 12h').optional().meta({ description: 'Data plane certificate lifetime.', default: '1d' }),
+    caExpiration: z.string().regex(/^[0-9]+[smhdy]$/, 'must be a lifetime such as 10y or 365d').optional().meta({ default: '10y' }),
+    caRsaBits: z.union([z.literal(2048), z.literal(3072), z.literal(4096)]).optional().meta({ default: 2048 }),
+  }).strict().optional().meta({ description: 'The builtin CA mTLS backend. mTLS is always on.' }),
+  global: z.union([
+    z.object({
+      konnect: z.object({
+        region: z.enum(['us', 'eu', 'au', 'me', 'in']).meta({ description: 'Konnect region.' }),
+        controlPlaneId: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'must be a Konnect control plane id (a UUID)'),
+      }).strict(),
+    }).strict(),
+    z.object({
+      selfHosted: z.object({
+        cluster: name('Cluster the global control plane runs in.'),
+        kdsAddress: z.string().regex(/^grpcs:\/\/[^\s/:]+(:\d+)?$/, 'must be grpcs://host:port').meta({ description: 'Address zones use to reach the global control plane (its global-zone-sync Service).' }),
+      }).strict(),
+    }).strict(),
+  ]).meta({ description: 'The global control plane: hosted in Konnect, or self-hosted on Kubernetes.' }),
+  zones: z.array(ZoneSchema).min(1).meta({ description: 'Zones, each with the cluster its control plane runs in. Services run in the first zone unless told otherwise.' }),
+  kdsSkipVerify: z.boolean().optional().meta({ description: 'Skip verifying the global control plane certificate (as the tutorial does). Avoid in production.', default: false }),
+  chartVersion: version('Helm chart version of the control planes.').optional().meta({ default: 'the mesh version' }),
+}).strict();
+
+const OperatorSchema = z.object({
+  enabled: z.boolean().optional(),
+  channel: z.string().min(1).optional().meta({ default: 'stable' }),
+  source: z.string().min(1).optional().meta({ default: 'redhat-operators' }),
+  approval: z.enum(['Automatic', 'Manual']).optional().meta({ default: 'Automatic' }),
+  startingCSV: z.string().min(1).optional(),
+}).strict();
+
+const IstioControlPlaneFields = {
+  cluster: name('Cluster the mesh runs in.'),
+  ingress: z.object({
+    gateway: name('Name of the Istio Gateway.'),
+    host: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, 'must be a DNS host name').meta({ description: 'External host name of the gateway.' }),
+  }).strict().optional().meta({ description: 'An ingress Gateway in the control plane namespace, with a Route (OpenShift) to it.' }),
+};
+
+const OssmMeshSchema = z.object({
+  flavor: z.literal('openshift-service-mesh'),
+  version: version('OpenShift Service Mesh version, e.g. 2.5. Selects the control plane version and API versions (2.x: v1beta1).'),
+  ...IstioControlPlaneFields,
+  controlPlane: z.object({
+    name: name('ServiceMeshControlPlane name.').optional().meta({ default: 'basic' }),
+    namespace: name('Control plane namespace.').optional().meta({ default: 'istio-system' }),
+    tracing: z.object({
+      type: z.enum(['Jaeger', 'None']).optional().meta({ default: 'Jaeger' }),
+      sampling: z.number().int().min(0).max(10000).optional().meta({ description: '10000 samples every request.', default: 10000 }),
+    }).strict().optional(),
+    addons: z.object({
+      kiali: z.boolean().optional().meta({ default: true }),
+      grafana: z.boolean().optional().meta({ default: true }),
+      prometheus: z.boolean().optional().meta({ default: true }),
+    }).strict().optional(),
+  }).strict().optional(),
+  operators: z.object({
+    elasticsearch: OperatorSchema.optional().meta({ description: 'OpenShift Elasticsearch operator (optional; off by default).' }),
+    jaeger: OperatorSchema.optional().meta({ description: 'Red Hat OpenShift distributed tracing (Jaeger); on when tracing is Jaeger.' }),
+    kiali: OperatorSchema.optional().meta({ description: 'Kiali operator; on when the kiali addon is.' }),
+    serviceMesh: OperatorSchema.optional().meta({ description: 'The OpenShift Service Mesh operator.' }),
+  }).strict().optional(),
+}).strict();
+
+const IstioMeshSchema = z.object({
+  flavor: z.literal('istio'),
+  version: version('Upstream Istio version, e.g. 1.30. 1.22 and later use the v1 APIs.'),
+  ...IstioControlPlaneFields,
+  controlPlane: z.object({
+    namespace: name('Namespace of istiod and the ingress gateway.').optional().meta({ default: 'istio-system' }),
+  }).strict().optional().meta({ description: 'The control plane is installed separately (for example with the Istio Helm charts); meshflip renders the mesh configuration.' }),
+}).strict();
+
+export const MeshSchema = z.discriminatedUnion('flavor', [
+  KumaMeshSchema,
+  OssmMeshSchema,
+  IstioMeshSchema,
+]);
+
+// ---------------------------------------------------------------------------------------------
+// Environment
+// ---------------------------------------------------------------------------------------------
+
+export const EnvironmentSchema = z.object({
+  name: name('Environment name; must match the file name.', 40),
+  description: z.string().optional(),
+  protected: z.boolean().optional().meta({
+    description: 'A production-like environment: never routes to a mock, carries no fault and deploys no mocks.',
+    default: false,
+  }),
+  catalog: z.array(name('Catalogue name (a file in environments/catalog/)')).optional().meta({ description: 'Catalogues the services come from.', default: [] }),
+  namespace: name('Default namespace of the services.').optional().meta({ default: 'the environment name' }),
+  mesh: MeshSchema,
+  services: z.record(serviceName, EnvironmentServiceSchema).meta({
+    description: 'The services deployed: an empty entry takes the catalogue definition, a map overrides it.',
+  }),
+  mocks: z.object({
+    enabled: z.boolean().optional().meta({ description: 'Deploy the mocks of the services that have one.', default: 'true, false when protected' }),
+    zone: name('Kuma zone the mocks run in.').optional().meta({ default: 'the last zone' }),
+    image: z.string().min(1).optional().meta({ default: 'bbyars/mountebank:2.9.1' }),
+    replicas: z.number().int().min(1).max(20).optional(),
+  }).strict().optional(),
+  routing: RoutingSchema.optional(),
+  faults: z.record(name('Service name'), FaultSchema).optional(),
+  circuitBreakers: z.record(name('Service name'), CircuitBreakerSchema).optional(),
+  timeouts: z.record(name('Service name'), TimeoutSchema).optional(),
+  retries: z.record(name('Service name'), RetrySchema).optional(),
+  trafficPermissions: z.boolean().optional().meta({
+    description: 'Render least-privilege traffic permissions from the declared calls (MeshTrafficPermission / AuthorizationPolicy).',
+    default: true,
+  }),
+  delivery: z.object({
+    automated: z.boolean().optional().meta({ description: 'Let Argo CD sync automatically.', default: true }),
+    prune: z.boolean().optional().meta({ description: 'Let Argo CD delete objects that left dist/.', default: 'true, false when protected' }),
+    selfHeal: z.boolean().optional().meta({ description: 'Let Argo CD revert changes made in the cluster.', default: true }),
+  }).strict().optional(),
+}).strict().meta({ title: 'meshflip environment', description: 'One environment: its mesh, services, mocks and routing overlay.' });
+
+export type SettingsInput = z.infer<typeof SettingsSchema>;
+export type CatalogInput = z.infer<typeof CatalogSchema>;
+export type CatalogServiceInput = z.infer<typeof CatalogServiceSchema>;
+export type EnvironmentInput = z.infer<typeof EnvironmentSchema>;
+export type EnvironmentServiceInput = z.infer<typeof EnvironmentServiceSchema>;
+export type RouteIntentInput = z.infer<typeof RouteIntentSchema>;
+export type FaultInput = z.infer<typeof FaultSchema>;
+export type CircuitBreakerInput = z.infer<typeof CircuitBreakerSchema>;
+export type TimeoutInput = z.infer<typeof TimeoutSchema>;
+export type RetryInput = z.infer<typeof RetrySchema>;
+export type MeshInput = z.infer<typeof MeshSchema>;
+export type KumaMeshInput = z.infer<typeof KumaMeshSchema>;
+export type OssmMeshInput = z.infer<typeof OssmMeshSchema>;
+export type IstioMeshInput = z.infer<typeof IstioMeshSchema>;
+export type PortInput = z.infer<typeof PortSchema>;
+export type EnvValueInput = z.infer<typeof EnvValueSchema>;
+
+/** The JSON Schemas committed under environments/schemas/, by file name. */
+export const JSON_SCHEMAS = {
+  'environment.schema.json': EnvironmentSchema,
+  'catalog.schema.json': CatalogSchema,
+  'settings.schema.json': SettingsSchema,
+} as const;

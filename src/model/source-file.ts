@@ -1,0 +1,255 @@
+import { Document, isMap, isPair, isScalar, isSeq, LineCounter, Node, Pair, parseDocument, visit, YAMLError } from 'yaml';
+import { describeValue, Problem } from './spec-error';
+
+/** A path to a value inside a parsed file: map keys and list indexes. */
+export type FieldPath = readonly (string | number)[];
+
+/** Renders a field path the way a user reads it: `services.crew.ports[0].port`. */
+export function formatPath(path: FieldPath): string {
+  let out = '';
+  for (const segment of path) {
+    if (typeof segment === 'number') {
+      out += `[${segment}]`;
+    } else if (/^[A-Za-z0-9_-]+$/.test(segment)) {
+      out += out === '' ? segment : `.${segment}`;
+    } else {
+      out += `[${JSON.stringify(segment)}]`;
+    }
+  }
+  return out === '' ? '(document)' : out;
+}
+
+/** A 1-based line and column. */
+export interface Position {
+  readonly line: number;
+  readonly col: number;
+}
+
+/** Options for `SourceFile.problem()`. */
+export interface ProblemOptions {
+  /** The value the user gave. @default - the value found at the path */
+  readonly got?: unknown;
+  /** Render `got` as given instead of describing it. */
+  readonly gotText?: string;
+  /** Omit the "got" part of the message. */
+  readonly noGot?: boolean;
+  readonly hint?: string;
+  /** Point at the key of the field rather than at its value. @default false */
+  readonly atKey?: boolean;
+  readonly severity?: 'error' | 'warning';
+}
+
+/** Aliases expand to at most this many nodes, so a hostile file cannot blow up memory. */
+const MAX_ALIAS_COUNT = 1000;
+
+/**
+ * One input file, parsed with source positions kept, so that any later check can say
+ * which line a value came from.
+ */
+export class SourceFile {
+  /**
+   * Parses YAML (or JSON, which is YAML) text. Syntax problems, duplicate keys and keys that are not
+   * plain strings end up in `problems`; `data` is then `undefined`.
+   *
+   * @param path the path shown in messages, relative to the repository root, with forward slashes
+   */
+  public static parse(path: string, text: string): SourceFile {
+    return new SourceFile(path, text);
+  }
+
+  public readonly path: string;
+  public readonly text: string;
+  public readonly problems: Problem[] = [];
+  /** The plain data, or undefined when the file could not be parsed. */
+  public readonly data: unknown;
+  private readonly doc: Document.Parsed;
+  private readonly lineCounter = new LineCounter();
+
+  private constructor(path: string, text: string) {
+    this.path = path;
+    this.text = text;
+    this.doc = parseDocument(text, { lineCounter: this.lineCounter, uniqueKeys: true, prettyErrors: false, version: '1.2', keepSourceTokens: false });
+    for (const error of this.doc.errors) {
+      this.problems.push(this.yamlProblem(error));
+    }
+    if (this.problems.length === 0) {
+      this.checkKeys();
+    }
+    let data: unknown;
+    if (this.problems.length === 0) {
+      try {
+        data = this.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+      } catch (e) {
+        // yaml throws a ReferenceError for alias expansion beyond the limit and for unresolved aliases.
+        this.problems.push({ file: path, line: 1, col: 1, field: '(document)', message: `cannot be read: ${(e as Error).message}` });
+      }
+    }
+    this.data = this.problems.length === 0 ? data : undefined;
+  }
+
+  /** The position of the value (or key) at `path`, or of its closest existing parent. */
+  public locate(path: FieldPath, atKey = false): Position {
+    const found = this.find(path);
+    const node = atKey && found.pair !== undefined && isScalar(found.pair.key) ? found.pair.key : found.node ?? (found.pair?.key as Node | undefined);
+    const offset = node?.range?.[0] ?? found.fallback;
+    return this.position(offset);
+  }
+
+  /** Builds a problem located at `path`, with the value found there as `got` unless told otherwise. */
+  public problem(path: FieldPath, message: string, options: ProblemOptions = {}): Problem {
+    const { line, col } = this.locate(path, options.atKey ?? false);
+    const got = options.noGot
+      ? undefined
+      : options.gotText ?? describeValue('got' in options ? options.got : this.valueAt(path));
+    return {
+      file: this.path,
+      line,
+      col,
+      field: formatPath(path),
+      message,
+      ...(got === undefined ? {} : { got }),
+      ...(options.hint === undefined ? {} : { hint: options.hint }),
+      ...(options.severity === undefined ? {} : { severity: options.severity }),
+    };
+  }
+
+  /** Whether a key exists at `path` in the file as written. */
+  public has(path: FieldPath): boolean {
+    return this.find(path).complete;
+  }
+
+  /** The plain value at `path`, or undefined. */
+  public valueAt(path: FieldPath): unknown {
+    let value: unknown = this.data;
+    for (const segment of path) {
+      if (value === null || typeof value !== 'object') {
+        return undefined;
+      }
+      value = (value as Record<string | number, unknown>)[segment];
+    }
+    return value;
+  }
+
+  /** The 1-based line at which the value at `path` starts. */
+  public lineOf(path: FieldPath): number {
+    return this.locate(path).line;
+  }
+
+  private position(offset: number): Position {
+    const pos = this.lineCounter.linePos(Math.max(0, Math.min(offset, this.text.length)));
+    return { line: pos.line, col: pos.col };
+  }
+
+  private find(path: FieldPath): { node?: Node; pair?: Pair; fallback: number; complete: boolean } {
+    let node: unknown = this.doc.contents;
+    let pair: Pair | undefined;
+    let fallback = (node as Node | null)?.range?.[0] ?? 0;
+    for (const segment of path) {
+      if (isMap(node)) {
+        const next = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(segment));
+        if (next === undefined) {
+          return { node: node as Node, pair, fallback, complete: false };
+        }
+        pair = next;
+        fallback = (next.key as Node | null)?.range?.[0] ?? fallback;
+        // An empty value (`key:`) has no node of its own: fall back to the key.
+        node = next.value ?? undefined;
+        if (node === undefined || (isScalar(node) && node.range != null && node.range[0] === node.range[1])) {
+          node = undefined;
+        }
+      } else if (isSeq(node) && typeof segment === 'number' && segment < node.items.length) {
+        node = node.items[segment];
+        pair = undefined;
+        fallback = (node as Node | null)?.range?.[0] ?? fallback;
+      } else {
+        return { node: (node as Node | undefined) ?? undefined, pair, fallback, complete: false };
+      }
+    }
+    return { node: node as Node | undefined, pair, fallback, complete: true };
+  }
+
+  private yamlProblem(error: YAMLError): Problem {
+    const offset = error.pos[0];
+    const { line, col } = this.position(offset);
+    const field = formatPath(this.pathAt(offset));
+    if (error.code === 'DUPLICATE_KEY') {
+      const key = this.keyTextAt(offset);
+      return {
+        file: this.path, line, col, field,
+        message: 'duplicate key: each key may appear only once in a map',
+        got: key === undefined ? 'a repeated key' : JSON.stringify(key),
+        hint: 'merge the two entries or remove one',
+      };
+    }
+    if (error.code === 'TAB_AS_INDENT' || /tab/i.test(error.message)) {
+      return { file: this.path, line, col, field, message: 'is not valid YAML: tabs cannot indent YAML', got: 'a tab', hint: 'indent with spaces' };
+    }
+    const firstLine = error.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+    return { file: this.path, line, col, field, message: `is not valid YAML: ${lowerFirst(firstLine)}`, got: describeValue(this.lineText(line)), hint: 'check the indentation and quoting on this line' };
+  }
+
+  private lineText(line: number): string {
+    return (this.text.split(/\r?\n/)[line - 1] ?? '').trim();
+  }
+
+  private keyTextAt(offset: number): string | undefined {
+    const match = /^[^:\n]*/.exec(this.text.slice(offset));
+    const key = match?.[0].trim().replace(/^["']|["']$/g, '');
+    return key === undefined || key === '' ? undefined : key;
+  }
+
+  /** The field path of the innermost map entry or list item around `offset` (best effort, for messages). */
+  private pathAt(offset: number): FieldPath {
+    const best: (string | number)[] = [];
+    const walk = (node: unknown, path: (string | number)[]): void => {
+      if (isMap(node)) {
+        for (const item of node.items) {
+          const start = (item.key as Node | null)?.range?.[0];
+          const end = (item.value as Node | null)?.range?.[2] ?? (item.key as Node | null)?.range?.[2];
+          if (start !== undefined && end !== undefined && start <= offset && offset <= end && isScalar(item.key)) {
+            const next = [...path, String(item.key.value)];
+            best.splice(0, best.length, ...next);
+            walk(item.value, next);
+          }
+        }
+      } else if (isSeq(node)) {
+        node.items.forEach((item, index) => {
+          const range = (item as Node | null)?.range;
+          if (range != null && range[0] <= offset && offset <= range[2]) {
+            const next = [...path, index];
+            best.splice(0, best.length, ...next);
+            walk(item, next);
+          }
+        });
+      }
+    };
+    walk(this.doc.contents, []);
+    return best;
+  }
+
+  /** Map keys must be plain strings: `1:`, `? [a]` or `null:` keys are almost always mistakes. */
+  private checkKeys(): void {
+    visit(this.doc, {
+      Pair: (_key, pair) => {
+        if (!isPair(pair)) {
+          return;
+        }
+        const key = pair.key;
+        if (!isScalar(key) || typeof key.value !== 'string' || key.value === '') {
+          const offset = (key as Node | null)?.range?.[0] ?? 0;
+          const { line, col } = this.position(offset);
+          this.problems.push({
+            file: this.path, line, col, field: formatPath(this.pathAt(offset)),
+            message: 'keys must be non-empty plain strings',
+            got: isScalar(key) ? describeValue(key.value) : 'a complex key',
+            hint: 'quote the key if it is meant to be text',
+          });
+        }
+      },
+    });
+  }
+}
+
+function lowerFirst(text: string): string {
+  return text.length === 0 ? text : text[0].toLowerCase() + text.slice(1);
+}

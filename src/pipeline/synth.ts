@@ -1,0 +1,54 @@
+import { App, Yaml } from 'cdk8s';
+import { ArgoCdDelivery, RootApplication } from '../constructs/argocd-delivery';
+import { ManifestChart, RenderedDocuments } from '../constructs/manifest-chart';
+import { MeshEnvironment } from '../constructs/mesh-environment';
+import { Project } from '../model/load';
+import { compareStrings } from '../model/spec-error';
+
+/** One file of dist/: its path relative to dist/ (forward slashes) and its exact content. */
+export interface RenderedFile {
+  readonly path: string;
+  readonly content: string;
+}
+
+/** The construct tree of a project, before it is rendered. */
+export interface BuiltApp {
+  readonly app: App;
+  readonly environments: readonly MeshEnvironment[];
+}
+
+/** Builds the cdk8s app for every environment of the project. */
+export function buildApp(project: Project, outdir?: string): BuiltApp {
+  const app = new App({ outdir: outdir ?? 'dist' });
+  const environments = project.environments.map((env) => new MeshEnvironment(app, env.name, { env }));
+  for (const environment of environments) {
+    new ArgoCdDelivery(app, `${environment.env.name}-argocd`, { environment, settings: project.settings });
+  }
+  new RootApplication(app, 'root-argocd', { settings: project.settings });
+  return { app, environments };
+}
+
+/** The header every rendered file opens with. */
+export function fileHeader(sources: readonly string[], extra: readonly string[] = []): string {
+  const list = sources.length <= 1 ? sources.join('') : `${sources.slice(0, -1).join(', ')} and ${sources[sources.length - 1]}`;
+  return [`# Generated from ${list} by npm run synth. Do not edit.`, ...extra.map((line) => `# ${line}`)].join('\n') + '\n';
+}
+
+/** Renders every chart and document of the app into files, sorted by path. */
+export function renderApp(app: App): RenderedFile[] {
+  const files: RenderedFile[] = [];
+  for (const node of app.node.findAll()) {
+    if (ManifestChart.isManifestChart(node)) {
+      files.push({ path: node.path, content: fileHeader(node.sources) + Yaml.stringify(...node.toJson()) });
+    } else if (RenderedDocuments.isRenderedDocuments(node)) {
+      files.push({ path: node.path, content: fileHeader(node.sources, node.header) + Yaml.stringify(...node.toJson()) });
+    }
+  }
+  return files.sort((a, b) => compareStrings(a.path, b.path));
+}
+
+/** Builds and renders a project: the complete content of dist/. */
+export function synthesize(project: Project): RenderedFile[] {
+  const { app } = buildApp(project);
+  return renderApp(app);
+}
