@@ -65,7 +65,12 @@ export class ArgoCdDelivery extends Construct {
         name: env.name,
         namespace: settings.argocdNamespace,
         labels,
-        annotations: { 'argocd.argoproj.io/sync-wave': '-10' },
+        annotations: {
+          'argocd.argoproj.io/sync-wave': '-10',
+          // Read back by meshflip explain and the guardrails over dist/.
+          'meshflip.io/mesh': env.mesh.flavor,
+          'meshflip.io/protected': String(env.protected),
+        },
         // Projects are only deleted once no Application uses them.
         finalizers: ['resources-finalizer.argocd.argoproj.io'],
       },

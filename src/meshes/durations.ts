@@ -22,3 +22,14 @@ export function toSeconds(duration: string): string {
   const fraction = Math.round(millis % 1000);
   return fraction === 0 ? `${whole}s` : `${whole}.${String(fraction).padStart(3, '0').replace(/0+$/, '')}s`;
 }
+
+/** A duration in its shortest exact form (`180s` and `3m` are both `3m`), so equal durations compare equal. */
+export function canonicalDuration(duration: string): string {
+  const millis = toMillis(duration);
+  for (const [unit, size] of [['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
+    if (millis !== 0 && millis % size === 0) {
+      return `${millis / size}${unit}`;
+    }
+  }
+  return `${millis}ms`;
+}

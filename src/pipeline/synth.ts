@@ -1,14 +1,19 @@
 import { App, Yaml } from 'cdk8s';
-import { ArgoCdDelivery, RootApplication } from '../constructs/argocd-delivery';
+import { ARGOCD_FOLDER, ArgoCdDelivery, RootApplication } from '../constructs/argocd-delivery';
 import { ManifestChart, RenderedDocuments } from '../constructs/manifest-chart';
 import { MeshEnvironment } from '../constructs/mesh-environment';
 import { Project } from '../model/load';
+import { RenderedObject } from '../meshes/effective-routing';
 import { compareStrings } from '../model/spec-error';
+import { readEnvironmentRouting } from './routing-reader';
+import { routingMarkdown } from './routing-report';
 
 /** One file of dist/: its path relative to dist/ (forward slashes) and its exact content. */
 export interface RenderedFile {
   readonly path: string;
   readonly content: string;
+  /** The documents of a YAML file, as rendered. */
+  readonly objects?: readonly Record<string, unknown>[];
 }
 
 /** The construct tree of a project, before it is rendered. */
@@ -39,16 +44,26 @@ export function renderApp(app: App): RenderedFile[] {
   const files: RenderedFile[] = [];
   for (const node of app.node.findAll()) {
     if (ManifestChart.isManifestChart(node)) {
-      files.push({ path: node.path, content: fileHeader(node.sources) + Yaml.stringify(...node.toJson()) });
+      const objects = node.toJson();
+      files.push({ path: node.path, content: fileHeader(node.sources) + Yaml.stringify(...objects), objects });
     } else if (RenderedDocuments.isRenderedDocuments(node)) {
-      files.push({ path: node.path, content: fileHeader(node.sources, node.header) + Yaml.stringify(...node.toJson()) });
+      const objects = node.toJson();
+      files.push({ path: node.path, content: fileHeader(node.sources, node.header) + Yaml.stringify(...objects), objects });
     }
   }
   return files.sort((a, b) => compareStrings(a.path, b.path));
 }
 
-/** Builds and renders a project: the complete content of dist/. */
+/** Builds and renders a project: the complete content of dist/, including each environment's ROUTING.md. */
 export function synthesize(project: Project): RenderedFile[] {
   const { app } = buildApp(project);
-  return renderApp(app);
+  const files = renderApp(app);
+  for (const env of project.environments) {
+    const objects: RenderedObject[] = files
+      .filter((f) => f.path.startsWith(`${env.name}/`) || f.path === `${ARGOCD_FOLDER}/${env.name}.k8s.yaml`)
+      .flatMap((f) => (f.objects ?? []).map((object) => ({ file: f.path, object })));
+    const routing = readEnvironmentRouting(env.name, objects);
+    files.push({ path: `${env.name}/ROUTING.md`, content: routingMarkdown(routing, env.file) });
+  }
+  return files.sort((a, b) => compareStrings(a.path, b.path));
 }

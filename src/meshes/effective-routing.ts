@@ -1,0 +1,147 @@
+/**
+ * What the mesh will do with traffic, as read back from rendered objects (dist/), not from the
+ * environment files: hand edits of dist/ show up here. `meshflip explain`, ROUTING.md, the
+ * pull-request summary, the guardrails over dist/ and the cross-mesh equivalence test all use it.
+ */
+
+/** A fault as the mesh applies it. */
+export interface EffectiveFault {
+  readonly kind: 'delay' | 'abort';
+  /** Delay duration, for delays. */
+  readonly value?: string;
+  /** HTTP status, for aborts. */
+  readonly httpStatus?: number;
+  readonly percent: number;
+  /** Which requests it hits: those served by the real service, by the mock, or all of them. */
+  readonly appliesTo: 'real' | 'mock' | 'all';
+}
+
+/** Where one service's traffic goes. */
+export interface ServiceRouting {
+  readonly name: string;
+  readonly namespace: string;
+  /** A mock of the service is deployed. */
+  readonly hasMock: boolean;
+  /** Where requests without the header go. */
+  readonly default: 'real' | 'mock' | 'split';
+  /** Percent of default traffic to each side; they add up to 100. */
+  readonly weights: { readonly real: number; readonly mock: number };
+  /** Requests carrying this header go to `to`. */
+  readonly header: { readonly name: string; readonly value: string; readonly to: 'real' | 'mock' } | null;
+  readonly faults: readonly EffectiveFault[];
+  readonly circuitBreaker: boolean;
+  readonly timeouts: boolean;
+  readonly retries: boolean;
+  readonly expires: string | null;
+  readonly reason: string | null;
+  /** The field of the environment file the routing comes from, when annotated. */
+  readonly source: string | null;
+  /** Services allowed to call this one (from the traffic permissions), sorted; null without permissions. */
+  readonly callers: readonly string[] | null;
+  /** Set when copies of the routing disagree (for example between zones). */
+  readonly inconsistencies: readonly string[];
+}
+
+/** The effective routing of one environment. */
+export interface EnvironmentRouting {
+  readonly name: string;
+  readonly protected: boolean;
+  readonly mesh: string;
+  /** Sorted by name. */
+  readonly services: readonly ServiceRouting[];
+}
+
+/** A rendered object, with the dist/ path of the file it is in. */
+export interface RenderedObject {
+  readonly file: string;
+  readonly object: Record<string, unknown>;
+}
+
+/** Helpers for reading plain objects. */
+export function field(obj: unknown, ...path: (string | number)[]): unknown {
+  let value = obj;
+  for (const segment of path) {
+    if (value === null || typeof value !== 'object') {
+      return undefined;
+    }
+    value = (value as Record<string | number, unknown>)[segment];
+  }
+  return value;
+}
+
+export function str(obj: unknown, ...path: (string | number)[]): string | undefined {
+  const value = field(obj, ...path);
+  return typeof value === 'string' ? value : undefined;
+}
+
+export function list(obj: unknown, ...path: (string | number)[]): unknown[] {
+  const value = field(obj, ...path);
+  return Array.isArray(value) ? value : [];
+}
+
+/** Percentages from relative weights, rounded to whole numbers that add up to 100. */
+export function toPercent(real: number, mock: number): { real: number; mock: number } {
+  const total = real + mock;
+  if (total <= 0) {
+    return { real: 100, mock: 0 };
+  }
+  const mockShare = Math.round((mock / total) * 100);
+  return { real: 100 - mockShare, mock: mockShare };
+}
+
+/** The default routing of a weight pair. */
+export function defaultOf(weights: { real: number; mock: number }): 'real' | 'mock' | 'split' {
+  return weights.mock === 0 ? 'real' : weights.real === 0 ? 'mock' : 'split';
+}
+
+/** Workloads found in the rendered objects: real services and mocks, by `<namespace>/<name>`. */
+export interface Workloads {
+  readonly real: ReadonlyMap<string, { name: string; namespace: string; replicas: number }>;
+  readonly mocks: ReadonlyMap<string, { name: string; namespace: string; replicas: number }>;
+}
+
+/** Finds the real and mock Deployments, told apart by their `app` label. */
+export function findWorkloads(objects: readonly RenderedObject[]): Workloads {
+  const real = new Map<string, { name: string; namespace: string; replicas: number }>();
+  const mocks = new Map<string, { name: string; namespace: string; replicas: number }>();
+  for (const { object } of objects) {
+    if (object.kind !== 'Deployment') {
+      continue;
+    }
+    const labels = (field(object, 'spec', 'template', 'metadata', 'labels') ?? {}) as Record<string, string>;
+    const name = labels['app.kubernetes.io/name'];
+    const namespace = str(object, 'metadata', 'namespace') ?? 'default';
+    if (name === undefined) {
+      continue;
+    }
+    const replicas = typeof field(object, 'spec', 'replicas') === 'number' ? (field(object, 'spec', 'replicas') as number) : 1;
+    const key = `${namespace}/${name}`;
+    const target = labels.app === 'mountebank' ? mocks : labels.app === name ? real : undefined;
+    if (target !== undefined) {
+      const before = target.get(key);
+      // The same service deployed to several zones counts its replicas together.
+      target.set(key, { name, namespace, replicas: (before?.replicas ?? 0) + replicas });
+    }
+  }
+  return { real, mocks };
+}
+
+/** Reads the meshflip audit annotations of an object. */
+export function audit(obj: unknown): { expires: string | null; reason: string | null; source: string | null } {
+  return {
+    expires: str(obj, 'metadata', 'annotations', 'meshflip.io/expires') ?? null,
+    reason: str(obj, 'metadata', 'annotations', 'meshflip.io/reason') ?? null,
+    source: str(obj, 'metadata', 'annotations', 'meshflip.io/source') ?? null,
+  };
+}
+
+/** One line describing where default and header traffic go: `mock`, `split 70% real / 30% mock`, ... */
+export function describeDefault(s: Pick<ServiceRouting, 'default' | 'weights'>): string {
+  return s.default === 'split' ? `split ${s.weights.real}% real / ${s.weights.mock}% mock` : s.default;
+}
+
+/** One line describing a fault. */
+export function describeEffectiveFault(f: EffectiveFault): string {
+  const what = f.kind === 'delay' ? `delay ${f.value}` : `abort ${f.httpStatus}`;
+  return `${what} on ${f.percent}%${f.appliesTo === 'real' ? '' : ` (${f.appliesTo === 'mock' ? 'mock' : 'real and mock'})`}`;
+}
