@@ -55,6 +55,8 @@ export interface EnvironmentRouting {
 export interface RenderedObject {
   readonly file: string;
   readonly object: Record<string, unknown>;
+  /** The line of the file the object starts on. */
+  readonly line?: number;
 }
 
 /** Helpers for reading plain objects. */

@@ -189,7 +189,7 @@ export class IstioMesh implements IMesh {
       apiVersion: this.mesh.apiVersion,
       metadata: {
         name: service.name, namespace: service.namespace, labels,
-        annotations: auditAnnotations(this.env, intent, route?.origin ?? fault?.origin, route?.reason ?? fault?.reason, earliest(route?.expires, fault?.expires)),
+        annotations: auditAnnotations(this.env, intent, route?.origin ?? fault?.origin ?? retry?.origin ?? timeout?.origin, route?.reason ?? fault?.reason, earliest(route?.expires, fault?.expires)),
       },
       spec: { hosts: [host], http },
     });

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseAllDocuments } from 'yaml';
+import { LineCounter, parseAllDocuments } from 'yaml';
 import { EnvironmentRouting, findWorkloads, RenderedObject } from '../meshes/effective-routing';
 import { readIstioRouting } from '../meshes/istio-reader';
 import { readKumaRouting } from '../meshes/kuma-reader';
@@ -9,25 +9,43 @@ import { listFiles } from './write-dist';
 
 const KUMA_FLAVORS = new Set(['kong-mesh', 'kuma']);
 
-/** The rendered objects of dist/, grouped by environment (`argocd/<env>.k8s.yaml` counts for `<env>`). */
-export function readDistObjects(distDir: string): Map<string, RenderedObject[]> {
-  const out = new Map<string, RenderedObject[]>();
-  for (const file of listFiles(distDir)) {
+/** The environment a dist/ file belongs to (`argocd/<env>.k8s.yaml` belongs to `<env>`; the root app to none). */
+export function environmentOf(file: string): string | undefined {
+  const [first, second] = file.split('/');
+  if (first === 'argocd') {
+    const env = (second ?? '').replace(/\.k8s\.yaml$/, '');
+    return env === 'root' ? undefined : env;
+  }
+  return first;
+}
+
+/** Every file of dist/ and every object in its YAML files, with file and line. */
+export function readDist(distDir: string): { files: string[]; objects: RenderedObject[] } {
+  const files = listFiles(distDir);
+  const objects: RenderedObject[] = [];
+  for (const file of files) {
     if (!/\.ya?ml$/.test(file)) {
       continue;
     }
-    const [first, second] = file.split('/');
-    const env = first === 'argocd' ? second.replace(/\.k8s\.yaml$/, '') : first;
-    if (first === 'argocd' && env === 'root') {
-      continue;
-    }
-    const objects = out.get(env) ?? [];
-    out.set(env, objects);
-    for (const doc of parseAllDocuments(fs.readFileSync(path.join(distDir, file), 'utf8'))) {
+    const lineCounter = new LineCounter();
+    for (const doc of parseAllDocuments(fs.readFileSync(path.join(distDir, file), 'utf8'), { lineCounter })) {
       const object = doc.toJS();
       if (object !== null && typeof object === 'object' && !Array.isArray(object)) {
-        objects.push({ file, object: object as Record<string, unknown> });
+        const start = doc.contents?.range?.[0] ?? doc.range[0];
+        objects.push({ file, object: object as Record<string, unknown>, line: lineCounter.linePos(start).line });
       }
+    }
+  }
+  return { files, objects };
+}
+
+/** Objects grouped by environment (`argocd/<env>.k8s.yaml` counts for `<env>`; the root Application for none). */
+export function groupByEnvironment(objects: readonly RenderedObject[]): Map<string, RenderedObject[]> {
+  const out = new Map<string, RenderedObject[]>();
+  for (const o of objects) {
+    const env = environmentOf(o.file);
+    if (env !== undefined) {
+      out.set(env, [...(out.get(env) ?? []), o]);
     }
   }
   return out;
@@ -54,6 +72,6 @@ export function readEnvironmentRouting(name: string, objects: readonly RenderedO
 
 /** The effective routing of every environment in dist/. */
 export function readDistRouting(distDir: string): EnvironmentRouting[] {
-  const byEnv = readDistObjects(distDir);
+  const byEnv = groupByEnvironment(readDist(distDir).objects);
   return [...byEnv.keys()].sort(compareStrings).map((env) => readEnvironmentRouting(env, byEnv.get(env)!));
 }

@@ -1,4 +1,4 @@
-import { App, Yaml } from 'cdk8s';
+import { App } from 'cdk8s';
 import { ARGOCD_FOLDER, ArgoCdDelivery, RootApplication } from '../constructs/argocd-delivery';
 import { ManifestChart, RenderedDocuments } from '../constructs/manifest-chart';
 import { MeshEnvironment } from '../constructs/mesh-environment';
@@ -7,6 +7,7 @@ import { RenderedObject } from '../meshes/effective-routing';
 import { compareStrings } from '../model/spec-error';
 import { readEnvironmentRouting } from './routing-reader';
 import { routingMarkdown } from './routing-report';
+import { emitDocuments } from './yaml-emit';
 
 /** One file of dist/: its path relative to dist/ (forward slashes) and its exact content. */
 export interface RenderedFile {
@@ -14,6 +15,8 @@ export interface RenderedFile {
   readonly content: string;
   /** The documents of a YAML file, as rendered. */
   readonly objects?: readonly Record<string, unknown>[];
+  /** The line of the file each document starts on. */
+  readonly lines?: readonly number[];
 }
 
 /** The construct tree of a project, before it is rendered. */
@@ -44,14 +47,18 @@ export function renderApp(app: App): RenderedFile[] {
   const files: RenderedFile[] = [];
   for (const node of app.node.findAll()) {
     if (ManifestChart.isManifestChart(node)) {
-      const objects = node.toJson();
-      files.push({ path: node.path, content: fileHeader(node.sources) + Yaml.stringify(...objects), objects });
+      files.push(renderFile(node.path, fileHeader(node.sources), node.toJson()));
     } else if (RenderedDocuments.isRenderedDocuments(node)) {
-      const objects = node.toJson();
-      files.push({ path: node.path, content: fileHeader(node.sources, node.header) + Yaml.stringify(...objects), objects });
+      files.push(renderFile(node.path, fileHeader(node.sources, node.header), node.toJson()));
     }
   }
   return files.sort((a, b) => compareStrings(a.path, b.path));
+}
+
+function renderFile(path: string, header: string, objects: readonly Record<string, unknown>[]): RenderedFile {
+  const { text, startLines } = emitDocuments(objects);
+  const offset = header.split('\n').length - 1;
+  return { path, content: header + text, objects, lines: startLines.map((l) => l + offset) };
 }
 
 /** Builds and renders a project: the complete content of dist/, including each environment's ROUTING.md. */
@@ -61,7 +68,7 @@ export function synthesize(project: Project): RenderedFile[] {
   for (const env of project.environments) {
     const objects: RenderedObject[] = files
       .filter((f) => f.path.startsWith(`${env.name}/`) || f.path === `${ARGOCD_FOLDER}/${env.name}.k8s.yaml`)
-      .flatMap((f) => (f.objects ?? []).map((object) => ({ file: f.path, object })));
+      .flatMap((f) => (f.objects ?? []).map((object, i) => ({ file: f.path, object, line: f.lines?.[i] })));
     const routing = readEnvironmentRouting(env.name, objects);
     files.push({ path: `${env.name}/ROUTING.md`, content: routingMarkdown(routing, env.file) });
   }

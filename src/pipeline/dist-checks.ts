@@ -1,0 +1,203 @@
+import { field, list, RenderedObject, str } from '../meshes/effective-routing';
+import { describeObject, Finding } from '../meshes/findings';
+import { checkIstio } from '../meshes/istio-checks';
+import { checkKuma } from '../meshes/kuma-checks';
+import { MOCK_APP } from '../meshes/mesh';
+import { credentialReason } from '../model/credentials';
+import { compareStrings } from '../model/spec-error';
+import { groupByEnvironment } from './routing-reader';
+
+const KUMA_FLAVORS = new Set(['kong-mesh', 'kuma']);
+const POD_TEMPLATE_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job']);
+
+/**
+ * Every check over dist/ as it is (hand edits included): the mesh rules, the guardrails of
+ * protected environments, no secret values, pinned images, and an Argo CD setup in which every
+ * folder has exactly one owner that is allowed to deploy where it does.
+ *
+ * @param objects every object of dist/ with its file and line
+ * @param files every file of dist/ (paths relative to dist/)
+ */
+export function checkDist(objects: readonly RenderedObject[], files: readonly string[]): Finding[] {
+  const findings: Finding[] = [];
+  const byEnv = groupByEnvironment(objects);
+  for (const [env, envObjects] of [...byEnv].sort(([a], [b]) => compareStrings(a, b))) {
+    const project = envObjects.find((o) => o.object.kind === 'AppProject');
+    const mesh = str(project?.object, 'metadata', 'annotations', 'meshflip.io/mesh');
+    const protectedEnv = str(project?.object, 'metadata', 'annotations', 'meshflip.io/protected') === 'true';
+    const workloads = envObjects.filter((o) => !o.file.startsWith('argocd/'));
+    if (mesh !== undefined) {
+      findings.push(...(KUMA_FLAVORS.has(mesh) ? checkKuma(env, workloads, protectedEnv) : checkIstio(env, workloads, protectedEnv)));
+    }
+    if (protectedEnv) {
+      for (const o of workloads) {
+        if (POD_TEMPLATE_KINDS.has(String(o.object.kind)) && str(o.object, 'spec', 'template', 'metadata', 'labels', 'app') === MOCK_APP) {
+          findings.push({ at: o, severity: 'error', message: `${describeObject(o.object)} deploys a mock in a protected environment` });
+        }
+      }
+    }
+  }
+  for (const o of objects) {
+    findings.push(...checkSecrets(o), ...checkImages(o));
+  }
+  findings.push(...checkArgoCd(objects, files));
+  return findings;
+}
+
+function checkSecrets(o: RenderedObject): Finding[] {
+  const out: Finding[] = [];
+  const what = describeObject(o.object);
+  if (o.object.kind === 'Secret' && o.object.apiVersion === 'v1'
+    && (Object.keys((field(o.object, 'data') ?? {}) as object).length > 0 || Object.keys((field(o.object, 'stringData') ?? {}) as object).length > 0)) {
+    out.push({ at: o, severity: 'error', message: `${what} holds secret data, and dist/ is committed to git: reference a Secret created in the cluster instead` });
+  }
+  if (o.object.kind === 'ConfigMap') {
+    for (const [key, value] of Object.entries((field(o.object, 'data') ?? {}) as Record<string, unknown>)) {
+      const reason = typeof value === 'string' ? credentialReason(key, value) : undefined;
+      if (reason !== undefined) {
+        out.push({ at: o, severity: 'error', message: `${what} key ${key} holds what looks like a credential (${reason}): dist/ is committed to git` });
+      }
+    }
+  }
+  for (const container of containersOf(o.object)) {
+    for (const env of list(container, 'env')) {
+      const value = str(env, 'value');
+      const reason = value === undefined ? undefined : credentialReason(str(env, 'name') ?? '', value);
+      if (reason !== undefined) {
+        out.push({ at: o, severity: 'error', message: `${what} container ${str(container, 'name')} env ${str(env, 'name')} holds what looks like a credential (${reason}): use a secretKeyRef` });
+      }
+    }
+  }
+  return out;
+}
+
+function checkImages(o: RenderedObject): Finding[] {
+  const out: Finding[] = [];
+  for (const container of containersOf(o.object)) {
+    const image = str(container, 'image') ?? '';
+    const digest = image.includes('@sha256:');
+    const lastSegment = image.split('/').pop() ?? '';
+    const tag = lastSegment.includes(':') ? lastSegment.split(':').pop() : undefined;
+    if (!digest && (tag === undefined || tag === 'latest')) {
+      out.push({ at: o, severity: 'error', message: `${describeObject(o.object)} container ${str(container, 'name')} uses image ${image}, which is not pinned by tag or digest` });
+    }
+  }
+  return out;
+}
+
+function containersOf(object: Record<string, unknown>): unknown[] {
+  const spec = POD_TEMPLATE_KINDS.has(String(object.kind)) ? field(object, 'spec', 'template', 'spec') : object.kind === 'Pod' ? field(object, 'spec') : undefined;
+  return spec === undefined ? [] : [...list(spec, 'containers'), ...list(spec, 'initContainers')];
+}
+
+/** Whether an AppProject destination pattern (Argo CD globs: `*`, `?`) matches. */
+function globMatch(pattern: string, value: string): boolean {
+  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  return re.test(value);
+}
+
+/**
+ * Every Application's path exists, every folder of manifests is owned by exactly one
+ * Application, every destination and cluster-scoped kind is permitted by the Application's
+ * AppProject, and no object is deployed twice to one cluster.
+ */
+function checkArgoCd(objects: readonly RenderedObject[], files: readonly string[]): Finding[] {
+  const findings: Finding[] = [];
+  const folders = new Set(files.filter((f) => f.endsWith('.k8s.yaml')).map((f) => f.slice(0, f.lastIndexOf('/'))));
+  const applications = objects.filter((o) => o.object.kind === 'Application' && String(o.object.apiVersion).startsWith('argoproj.io/'));
+  const projects = new Map(objects.filter((o) => o.object.kind === 'AppProject').map((o) => [str(o.object, 'metadata', 'name') ?? '', o]));
+  const owners = new Map<string, RenderedObject[]>();
+  const distRoot = commonDistPrefix(applications);
+  for (const app of applications) {
+    const what = describeObject(app.object);
+    const source = field(app.object, 'spec', 'source');
+    const project = projects.get(str(app.object, 'spec', 'project') ?? 'default');
+    const server = str(app.object, 'spec', 'destination', 'server') ?? '';
+    const namespace = str(app.object, 'spec', 'destination', 'namespace') ?? '';
+    if (project === undefined) {
+      findings.push({ at: app, severity: 'error', message: `${what} uses project ${str(app.object, 'spec', 'project')}, which dist/ does not define` });
+    } else {
+      if (!list(project.object, 'spec', 'destinations').some((d) => globMatch(str(d, 'server') ?? '', server) && globMatch(str(d, 'namespace') ?? '', namespace))) {
+        findings.push({ at: app, severity: 'error', message: `${what} deploys to ${server} namespace ${namespace}, which its AppProject does not permit` });
+      }
+      if (!list(project.object, 'spec', 'sourceRepos').some((r) => globMatch(String(r), str(source, 'repoURL') ?? ''))) {
+        findings.push({ at: app, severity: 'error', message: `${what} reads ${str(source, 'repoURL')}, which its AppProject does not permit` });
+      }
+    }
+    const path = str(source, 'path');
+    if (path === undefined || str(source, 'chart') !== undefined) {
+      continue;
+    }
+    const folder = distRoot === undefined ? path : path.slice(distRoot.length + 1);
+    if (!path.startsWith(`${distRoot}/`) || !folders.has(folder)) {
+      findings.push({ at: app, severity: 'error', message: `${what} syncs ${path}, which holds no manifests in dist/` });
+      continue;
+    }
+    owners.set(folder, [...(owners.get(folder) ?? []), app]);
+    if (project !== undefined) {
+      findings.push(...checkFolderPermitted(folder, project, server, objects, app));
+    }
+  }
+  for (const folder of [...folders].sort(compareStrings)) {
+    const apps = owners.get(folder) ?? [];
+    if (apps.length === 0) {
+      const first = objects.find((o) => o.file.startsWith(`${folder}/`))!;
+      findings.push({ at: first, severity: 'error', message: `dist/${folder} holds manifests but no Application syncs it` });
+    } else if (apps.length > 1) {
+      findings.push({ at: apps[1], severity: 'error', message: `dist/${folder} is synced by ${apps.length} Applications (${apps.map((a) => str(a.object, 'metadata', 'name')).join(', ')}): they would fight` });
+    }
+  }
+  findings.push(...checkDuplicates(objects, owners));
+  return findings;
+}
+
+function checkFolderPermitted(folder: string, project: RenderedObject, server: string, objects: readonly RenderedObject[], app: RenderedObject): Finding[] {
+  const findings: Finding[] = [];
+  const destinations = list(project.object, 'spec', 'destinations');
+  const clusterKinds = list(project.object, 'spec', 'clusterResourceWhitelist');
+  for (const o of objects.filter((x) => x.file.slice(0, x.file.lastIndexOf('/')) === folder)) {
+    const objectNamespace = str(o.object, 'metadata', 'namespace');
+    const apiVersion = String(o.object.apiVersion ?? '');
+    const group = apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
+    if (objectNamespace === undefined) {
+      if (!clusterKinds.some((k) => globMatch(str(k, 'group') ?? '', group) && globMatch(str(k, 'kind') ?? '', String(o.object.kind)))) {
+        findings.push({ at: o, severity: 'error', message: `${describeObject(o.object)} is cluster-scoped and its kind is not whitelisted in AppProject ${str(project.object, 'metadata', 'name')}` });
+      }
+    } else if (!destinations.some((d) => globMatch(str(d, 'server') ?? '', server) && globMatch(str(d, 'namespace') ?? '', objectNamespace))) {
+      findings.push({ at: o, severity: 'error', message: `${describeObject(o.object)} is in namespace ${objectNamespace}, which AppProject ${str(project.object, 'metadata', 'name')} does not permit on ${server} (synced by ${str(app.object, 'metadata', 'name')})` });
+    }
+
+  }
+  return findings;
+}
+
+/** The same object (cluster, kind, namespace, name) deployed from two folders would be owned twice. */
+function checkDuplicates(objects: readonly RenderedObject[], owners: ReadonlyMap<string, RenderedObject[]>): Finding[] {
+  const findings: Finding[] = [];
+  const seen = new Map<string, RenderedObject>();
+  for (const o of objects) {
+    const folder = o.file.slice(0, o.file.lastIndexOf('/'));
+    const app = owners.get(folder)?.[0];
+    if (app === undefined || o.object.apiVersion === undefined) {
+      continue;
+    }
+    const server = str(app.object, 'spec', 'destination', 'server');
+    const apiVersion = String(o.object.apiVersion);
+    const group = apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
+    const key = [server, group, o.object.kind, str(o.object, 'metadata', 'namespace') ?? '', str(o.object, 'metadata', 'name')].join(' ');
+    const before = seen.get(key);
+    if (before !== undefined && before.file !== o.file) {
+      findings.push({ at: o, severity: 'error', message: `${describeObject(o.object)} is also rendered in dist/${before.file} for the same cluster: two Applications would own it` });
+    }
+    seen.set(key, o);
+  }
+  return findings;
+}
+
+/** The repository folder dist/ sits at, as the Applications name it (`dist` in `dist/kong-perf/...`). */
+function commonDistPrefix(applications: readonly RenderedObject[]): string | undefined {
+  const root = applications.find((a) => str(a.object, 'spec', 'source', 'path')?.endsWith('/argocd'));
+  const path = str(root?.object, 'spec', 'source', 'path');
+  return path?.slice(0, -'/argocd'.length);
+}
+
