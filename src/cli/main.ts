@@ -1,11 +1,13 @@
 import { SpecError, formatProblem } from '../model/spec-error';
 import { CommandSpec } from './commands/command';
+import { explainCommand } from './commands/explain';
 import { schemaCommand } from './commands/schema';
 import { synthCommand } from './commands/synth';
+import { validateCommand } from './commands/validate';
 import { ExitCode, UsageError } from './errors';
 import { Output, paint, processOutput } from './output';
 
-const COMMANDS: readonly CommandSpec[] = [synthCommand, schemaCommand];
+const COMMANDS: readonly CommandSpec[] = [synthCommand, validateCommand, explainCommand, schemaCommand];
 
 function usage(): string[] {
   return [

@@ -145,5 +145,5 @@ export function describeDefault(s: Pick<ServiceRouting, 'default' | 'weights'>):
 /** One line describing a fault. */
 export function describeEffectiveFault(f: EffectiveFault): string {
   const what = f.kind === 'delay' ? `delay ${f.value}` : `abort ${f.httpStatus}`;
-  return `${what} on ${f.percent}%${f.appliesTo === 'real' ? '' : ` (${f.appliesTo === 'mock' ? 'mock' : 'real and mock'})`}`;
+  return `${what} on ${f.percent}% (${f.appliesTo === 'all' ? 'real and mock' : f.appliesTo})`;
 }

@@ -19,6 +19,22 @@ export function formatPath(path: FieldPath): string {
   return out === '' ? '(document)' : out;
 }
 
+/** Parses a path written by `formatPath` back into its segments. */
+export function parsePath(text: string): (string | number)[] {
+  const out: (string | number)[] = [];
+  const re = /([A-Za-z0-9_-]+)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]/g;
+  for (const match of text.matchAll(re)) {
+    if (match[1] !== undefined) {
+      out.push(match[1]);
+    } else if (match[2] !== undefined) {
+      out.push(Number(match[2]));
+    } else {
+      out.push(JSON.parse(match[3]) as string);
+    }
+  }
+  return out;
+}
+
 /** A 1-based line and column. */
 export interface Position {
   readonly line: number;

@@ -1,0 +1,55 @@
+import * as path from 'path';
+import { parseArgs } from 'util';
+import { didYouMean } from '../../model/spec-error';
+import { readDistRouting } from '../../pipeline/routing-reader';
+import { mermaidGraph, routingJson, routingText } from '../../pipeline/routing-report';
+import { UsageError } from '../errors';
+import { Output } from '../output';
+import { CommandSpec } from './command';
+
+export const explainCommand: CommandSpec = {
+  name: 'explain',
+  summary: 'Show where traffic goes, read back from the rendered dist/',
+  usage: 'meshflip explain <env>|--all [<service>] [--json] [--mermaid] [--dist <dir>]',
+  help: [
+    'Prints, for each service, where default and header-carrying traffic go, faults, breakers',
+    'and expiry. It reads the rendered mesh objects in dist/, so it shows what the mesh will do,',
+    'hand edits included.',
+    '',
+    'Options:',
+    '  --all          Every environment',
+    '  --json         Machine-readable output',
+    '  --mermaid      The call graph as a Mermaid flowchart (mocked calls dashed)',
+    '  --dist <dir>   dist/ folder to read (default: dist)',
+  ],
+  run(argv: string[], output: Output): number {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options: { all: { type: 'boolean' }, json: { type: 'boolean' }, mermaid: { type: 'boolean' }, dist: { type: 'string' } },
+      strict: true,
+      allowPositionals: true,
+    });
+    const [envName, service, ...extra] = values.all ? [undefined, ...positionals] : positionals;
+    if (extra.length > 0 || (!values.all && envName === undefined)) {
+      throw new UsageError('expected an environment name (or --all) and optionally a service', 'meshflip explain kong-perf captains-log');
+    }
+    const routings = readDistRouting(path.resolve(process.cwd(), values.dist ?? 'dist'));
+    const selected = values.all ? routings : routings.filter((r) => r.name === envName);
+    if (selected.length === 0) {
+      throw new UsageError(`no environment "${envName}" in dist/`, didYouMean(envName, routings.map((r) => r.name)) ?? `environments: ${routings.map((r) => r.name).join(', ')}`);
+    }
+    if (service !== undefined && !selected.some((r) => r.services.some((s) => s.name === service))) {
+      const names = [...new Set(selected.flatMap((r) => r.services.map((s) => s.name)))];
+      throw new UsageError(`no service "${service}" in ${selected.map((r) => r.name).join(', ')}`, didYouMean(service, names) ?? `services: ${names.join(', ')}`);
+    }
+    const narrowed = selected.map((r) => (service === undefined ? r : { ...r, services: r.services.filter((s) => s.name === service) }));
+    if (values.json) {
+      output.out(JSON.stringify(routingJson(narrowed), null, 2));
+    } else if (values.mermaid) {
+      output.out(selected.map((r) => mermaidGraph(r, service === undefined ? undefined : new Set([service]))).join('\n\n'));
+    } else {
+      output.out(selected.flatMap((r) => routingText(r, service)).join('\n'));
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,53 @@
+import { EnvironmentSpec } from './spec';
+import { Problem } from './spec-error';
+
+/** How long before an expiry `meshflip validate` starts warning. */
+export const EXPIRY_WARNING_HOURS = 24;
+
+/** The instant an expiry stands for: a date alone means the start of that day, UTC. */
+export function expiryInstant(expires: string): Date {
+  return new Date(/^\d{4}-\d{2}-\d{2}$/.test(expires) ? `${expires}T00:00:00Z` : expires);
+}
+
+/**
+ * Flips and faults whose expiry has passed (errors: they block merges until reverted or extended
+ * in a reviewed edit) or is less than a day away (warnings). Synthesis never calls this: what it
+ * writes does not depend on the clock.
+ */
+export function checkExpiries(envs: readonly EnvironmentSpec[], now: Date): Problem[] {
+  const problems: Problem[] = [];
+  for (const env of envs) {
+    const dated = [
+      ...env.routes.map((r) => ({ what: `the routing of ${r.service}`, expires: r.expires, origin: r.origin })),
+      ...env.faults.map((f) => ({ what: `the faults of ${f.service}`, expires: f.expires, origin: f.origin })),
+    ];
+    for (const { what, expires, origin } of dated) {
+      if (expires === undefined || origin === undefined) {
+        continue;
+      }
+      const at = expiryInstant(expires);
+      const hours = (at.getTime() - now.getTime()) / 3_600_000;
+      const path = [...origin.path, 'expires'];
+      if (Number.isNaN(at.getTime())) {
+        problems.push(origin.file.problem(path, 'must be a valid date'));
+      } else if (hours <= 0) {
+        problems.push(origin.file.problem(path, `has passed: ${what} expired ${formatAgo(-hours)} ago`, {
+          hint: 'revert it (npx meshflip flip ... --to real) or extend the expiry in a reviewed change',
+        }));
+      } else if (hours < EXPIRY_WARNING_HOURS) {
+        problems.push(origin.file.problem(path, `is close: ${what} expires in ${formatAgo(hours)}`, { severity: 'warning', hint: 'revert or extend it before then' }));
+      }
+    }
+  }
+  return problems;
+}
+
+function formatAgo(hours: number): string {
+  if (hours < 1) {
+    return `${Math.max(1, Math.round(hours * 60))} min`;
+  }
+  if (hours < 48) {
+    return `${Math.round(hours)} h`;
+  }
+  return `${Math.round(hours / 24)} days`;
+}

@@ -1,0 +1,134 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { str, RenderedObject } from '../meshes/effective-routing';
+import { describeObject, Finding } from '../meshes/findings';
+import { checkExpiries } from '../model/expiry';
+import { loadProject, Project } from '../model/load';
+import { parsePath, SourceFile } from '../model/source-file';
+import { Problem, SpecError } from '../model/spec-error';
+import { checkDist } from './dist-checks';
+import { readDist } from './routing-reader';
+import { synthesize } from './synth';
+
+/** Options for `validateRepository`. */
+export interface ValidateOptions {
+  /** The repository root (holds environments/). */
+  readonly root: string;
+  /** dist/ to check. @default - `<root>/dist` */
+  readonly distDir?: string;
+  /** The current time, for expiries. @default - now */
+  readonly now?: Date;
+  /** Extra checks over the objects of dist/ (schema validation). */
+  readonly extraChecks?: readonly ((objects: readonly RenderedObject[]) => Finding[])[];
+}
+
+/** Everything `meshflip validate` found. */
+export interface ValidationReport {
+  readonly problems: readonly Problem[];
+  readonly project?: Project;
+  /** How many objects of dist/ were checked. */
+  readonly objects: number;
+}
+
+/**
+ * Runs every check without writing anything: the environment files (schema and references),
+ * expiries against the clock, whether dist/ is what a fresh synthesis gives, and every check
+ * over dist/ as it is on disk (hand edits included).
+ */
+export function validateRepository(options: ValidateOptions): ValidationReport {
+  const root = options.root;
+  const distDir = options.distDir ?? path.join(root, 'dist');
+  const distRel = path.relative(root, distDir).split(path.sep).join('/') || '.';
+  const problems: Problem[] = [];
+  let project: Project | undefined;
+  try {
+    project = loadProject(root);
+  } catch (e) {
+    if (!SpecError.is(e)) {
+      throw e;
+    }
+    problems.push(...e.problems);
+  }
+  if (project !== undefined) {
+    problems.push(...checkExpiries(project.environments, options.now ?? new Date()));
+    problems.push(...checkFreshness(synthesize(project), distDir, distRel));
+  }
+  const { files, objects } = readDist(distDir);
+  const findings = [...checkDist(objects, files), ...(options.extraChecks ?? []).flatMap((check) => check(objects))];
+  const sources = new Map<string, SourceFile | undefined>();
+  problems.push(...findings.map((f) => findingToProblem(f, root, distRel, sources)));
+  return { problems, project, objects: objects.length };
+}
+
+/** Files of dist/ that differ from a fresh synthesis. */
+function checkFreshness(fresh: readonly { path: string; content: string }[], distDir: string, distRel: string): Problem[] {
+  const problems: Problem[] = [];
+  const wanted = new Map(fresh.map((f) => [f.path, f.content]));
+  const present = new Set<string>();
+  if (fs.existsSync(distDir)) {
+    for (const file of listAll(distDir)) {
+      present.add(file);
+      const content = wanted.get(file);
+      if (content === undefined) {
+        problems.push(staleProblem(distRel, file, 'is no longer produced by synthesis'));
+      } else if (fs.readFileSync(path.join(distDir, file), 'utf8') !== content) {
+        problems.push(staleProblem(distRel, file, 'differs from a fresh synthesis'));
+      }
+    }
+  }
+  for (const file of wanted.keys()) {
+    if (!present.has(file)) {
+      problems.push(staleProblem(distRel, file, 'is missing: synthesis produces it'));
+    }
+  }
+  return problems;
+}
+
+function staleProblem(distRel: string, file: string, message: string): Problem {
+  return { file: `${distRel}/${file}`, line: 1, col: 1, field: '(file)', message: `${message}: dist/ is out of date`, hint: 'run npm run synth and commit dist/' };
+}
+
+function listAll(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (current: string, prefix: string) => {
+    for (const entry of fs.readdirSync(current, { withFileTypes: true })) {
+      const rel = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
+      if (entry.isDirectory()) {
+        walk(path.join(current, entry.name), rel);
+      } else {
+        out.push(rel);
+      }
+    }
+  };
+  walk(dir, '');
+  return out;
+}
+
+/**
+ * Locates a finding about dist/: at the line of the object in dist/, with a hint naming the
+ * environment file and line it was generated from (when the object carries that annotation).
+ */
+function findingToProblem(f: Finding, root: string, distRel: string, sources: Map<string, SourceFile | undefined>): Problem {
+  const source = str(f.at.object, 'metadata', 'annotations', 'meshflip.io/source');
+  let hint: string | undefined;
+  if (source !== undefined) {
+    const [file, field] = source.split('#');
+    if (!sources.has(file)) {
+      const full = path.join(root, file);
+      sources.set(file, fs.existsSync(full) ? SourceFile.parse(file, fs.readFileSync(full, 'utf8')) : undefined);
+    }
+    const sourceFile = sources.get(file);
+    const where = sourceFile !== undefined && field !== undefined ? `${file}:${sourceFile.lineOf(parsePath(field))}` : file;
+    hint = `generated from ${where}${field === undefined ? '' : ` (${field})`}`;
+  }
+  const what = f.at.object.kind !== undefined || f.at.object.type !== undefined ? describeObject(f.at.object) : '(environment)';
+  return {
+    file: `${distRel}/${f.at.file}`.replace(/\/$/, ''),
+    line: f.at.line ?? 1,
+    col: 1,
+    field: what,
+    message: f.message,
+    ...(hint === undefined ? {} : { hint }),
+    severity: f.severity,
+  };
+}
