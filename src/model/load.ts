@@ -30,6 +30,13 @@ export interface LoadOptions {
    * @default - all environments
    */
   readonly only?: readonly string[];
+  /**
+   * File contents to use instead of what is on disk, by repository path (an edit checked before
+   * it is written).
+   *
+   * @default - none
+   */
+  readonly overrides?: ReadonlyMap<string, string>;
 }
 
 /**
@@ -38,7 +45,7 @@ export interface LoadOptions {
  */
 export function loadProject(root: string, options: LoadOptions = {}): Project {
   const problems: Problem[] = [];
-  const read = (repoPath: string): string | undefined => readText(root, repoPath);
+  const read = (repoPath: string): string | undefined => options.overrides?.get(repoPath) ?? readText(root, repoPath);
   const envDir = path.join(root, ENVIRONMENTS_DIR);
   if (!fs.existsSync(envDir)) {
     throw new SpecError([{ file: ENVIRONMENTS_DIR, line: 1, col: 1, field: '(folder)', message: 'must exist and hold the environment files', got: 'nothing', hint: 'run meshflip from the repository root' }]);

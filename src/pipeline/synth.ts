@@ -3,7 +3,7 @@ import { ARGOCD_FOLDER, ArgoCdDelivery, RootApplication } from '../constructs/ar
 import { ManifestChart, RenderedDocuments } from '../constructs/manifest-chart';
 import { MeshEnvironment } from '../constructs/mesh-environment';
 import { Project } from '../model/load';
-import { RenderedObject } from '../meshes/effective-routing';
+import { EnvironmentRouting, RenderedObject } from '../meshes/effective-routing';
 import { compareStrings } from '../model/spec-error';
 import { readEnvironmentRouting } from './routing-reader';
 import { routingMarkdown } from './routing-report';
@@ -63,14 +63,21 @@ function renderFile(path: string, header: string, objects: readonly Record<strin
 
 /** Builds and renders a project: the complete content of dist/, including each environment's ROUTING.md. */
 export function synthesize(project: Project): RenderedFile[] {
+  return synthesizeWithRouting(project).files;
+}
+
+/** Like `synthesize`, and also returns the effective routing of each environment, read back from the rendered objects. */
+export function synthesizeWithRouting(project: Project): { files: RenderedFile[]; routing: EnvironmentRouting[] } {
   const { app } = buildApp(project);
   const files = renderApp(app);
+  const routings: EnvironmentRouting[] = [];
   for (const env of project.environments) {
     const objects: RenderedObject[] = files
       .filter((f) => f.path.startsWith(`${env.name}/`) || f.path === `${ARGOCD_FOLDER}/${env.name}.k8s.yaml`)
       .flatMap((f) => (f.objects ?? []).map((object, i) => ({ file: f.path, object, line: f.lines?.[i] })));
     const routing = readEnvironmentRouting(env.name, objects);
+    routings.push(routing);
     files.push({ path: `${env.name}/ROUTING.md`, content: routingMarkdown(routing, env.file) });
   }
-  return files.sort((a, b) => compareStrings(a.path, b.path));
+  return { files: files.sort((a, b) => compareStrings(a.path, b.path)), routing: routings };
 }

@@ -1,0 +1,41 @@
+import { parseArgs } from 'util';
+import { changeSinceBase } from '../../pipeline/change-summary';
+import { GitError } from '../../pipeline/git';
+import { summaryText } from '../../pipeline/routing-diff';
+import { UsageError } from '../errors';
+import { Output, paint } from '../output';
+import { CommandSpec } from './command';
+
+export const diffCommand: CommandSpec = {
+  name: 'diff',
+  summary: 'Show how routing changes between a git revision and the working tree',
+  usage: 'meshflip diff [--base <git ref>]',
+  help: [
+    'Prints the same routing summary as the pull-request workflow: per environment, each',
+    'service whose routing changes (before -> after), faults and breakers added or removed,',
+    'expiries, and protected-environment violations. The base is dist/ as committed at',
+    '--base; the working tree is synthesized fresh from environments/.',
+    '',
+    'Options:',
+    '  --base <ref>   The revision to compare with (default: HEAD)',
+  ],
+  run(argv: string[], output: Output): number {
+    const { values } = parseArgs({ args: argv, options: { base: { type: 'string' } }, strict: true });
+    let changes;
+    try {
+      changes = changeSinceBase(process.cwd(), values.base ?? 'HEAD');
+    } catch (e) {
+      if (e instanceof GitError) {
+        throw new UsageError(e.message, 'pass a branch, tag or commit of this repository with --base');
+      }
+      throw e;
+    }
+    for (const line of summaryText(changes)) {
+      const colored = line.startsWith('  !') ? paint(output, 'red', line)
+        : line.endsWith('-> mock') || / -> (split|mock)/.test(line) ? paint(output, 'yellow', line)
+          : line.startsWith('  ') ? line : paint(output, 'bold', line);
+      output.out(colored);
+    }
+    return changes.some((c) => c.violations.length > 0) ? 1 : 0;
+  },
+};

@@ -1,0 +1,141 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { parseArgs } from 'util';
+import { applyFlip, FlipRequest, resolveExpiry } from '../../model/flip';
+import { loadProject } from '../../model/load';
+import { didYouMean } from '../../model/spec-error';
+import { diffRouting, summaryText } from '../../pipeline/routing-diff';
+import { synthesizeWithRouting } from '../../pipeline/synth';
+import { writeDist } from '../../pipeline/write-dist';
+import { UsageError } from '../errors';
+import { Output, paint } from '../output';
+import { CommandSpec } from './command';
+import { resolveNow } from './validate';
+
+export const flipCommand: CommandSpec = {
+  name: 'flip',
+  summary: 'Switch a service (or a whole environment) between its mock and the real service',
+  usage: 'meshflip flip <env> <service|--all> --to mock|real [--weight N] [--header name=value] [--expires <date|duration>] [--reason "..."]',
+  help: [
+    'Edits the environment file in place (only the routing line changes; comments and',
+    'formatting stay), checks the result, renders dist/ and prints what changed.',
+    '',
+    'Options:',
+    '  --all                 Every service that has a mock (routing.default)',
+    '  --to mock|real        Where traffic goes',
+    '  --weight N            With --to mock: send N% of traffic to the mock, the rest to the real service',
+    '  --header name=value   With --to mock: only requests carrying this header go to the mock',
+    '  --expires <when>      A date (2026-12-01), a date-time, or a duration from now (90m, 12h, 3d, 2w);',
+    '                        meshflip validate fails once it has passed',
+    '  --reason "..."        Why; kept in the file, the annotations and ROUTING.md',
+    '',
+    'Protected environments are refused: they never route to a mock.',
+  ],
+  run(argv: string[], output: Output): number {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options: {
+        all: { type: 'boolean' },
+        to: { type: 'string' },
+        weight: { type: 'string' },
+        header: { type: 'string' },
+        expires: { type: 'string' },
+        reason: { type: 'string' },
+        now: { type: 'string' },
+      },
+      strict: true,
+      allowPositionals: true,
+    });
+    const [envName, service, ...extra] = positionals;
+    if (envName === undefined || (service === undefined) === (values.all !== true) || extra.length > 0) {
+      throw new UsageError('expected an environment and either a service or --all', 'meshflip flip kong-perf captains-log --to mock');
+    }
+    if (values.to !== 'mock' && values.to !== 'real') {
+      throw new UsageError(`--to must be mock or real, got ${values.to === undefined ? 'nothing' : `"${values.to}"`}`, 'meshflip flip kong-perf captains-log --to mock');
+    }
+    const request = parseRequest(values, service, resolveNow(values.now));
+    const root = process.cwd();
+    const project = loadProject(root);
+    const env = project.environments.find((e) => e.name === envName);
+    if (env === undefined) {
+      const names = project.environments.map((e) => e.name);
+      throw new UsageError(`no environment "${envName}"`, didYouMean(envName, names) ?? `environments: ${names.join(', ')}`);
+    }
+    if (env.protected) {
+      throw new UsageError(`environment ${env.name} is protected: it never routes to a mock, so it cannot be flipped`, `${env.file} says protected: true`);
+    }
+    if (service !== undefined) {
+      const spec = env.services.find((s) => s.name === service);
+      if (spec === undefined) {
+        throw new UsageError(`no service "${service}" in environment ${env.name}`, didYouMean(service, env.services.map((s) => s.name)) ?? `services: ${env.services.map((s) => s.name).join(', ')}`);
+      }
+      if (request.to === 'mock' && spec.mock === undefined) {
+        throw new UsageError(`service ${service} has no mock`, `add mock: {imposters: [...]} to ${service} in ${spec.definedIn.file.path}`);
+      }
+    }
+    const before = fs.readFileSync(path.join(root, env.file), 'utf8');
+    const after = applyFlip(before, env, request);
+    if (after === before) {
+      output.out(`${env.file} already says that; nothing to change`);
+      return 0;
+    }
+    // Check the edited file before writing anything.
+    const next = loadProject(root, { overrides: new Map([[env.file, after]]) });
+    const { files, routing } = synthesizeWithRouting(next);
+    fs.writeFileSync(path.join(root, env.file), after);
+    const result = writeDist(path.join(root, next.settings.distPath), files);
+    output.out(`${paint(output, 'green', 'flipped')} ${service ?? 'every mocked service'} in ${env.name} to ${request.to}; edited ${env.file}`);
+    for (const line of changedLines(before, after)) {
+      output.out(`  ${line}`);
+    }
+    const previous = synthesizeWithRouting(project).routing.filter((r) => r.name === env.name);
+    output.out(summaryText(diffRouting(previous, routing.filter((r) => r.name === env.name))).map((l) => `  ${l}`).join('\n'));
+    output.out(`dist/: ${result.added.length} added, ${result.changed.length} changed, ${result.removed.length} removed`);
+    for (const f of [...result.added.map((x) => `+ ${x}`), ...result.changed.map((x) => `~ ${x}`), ...result.removed.map((x) => `- ${x}`)]) {
+      output.out(`  ${f}`);
+    }
+    return 0;
+  },
+};
+
+function parseRequest(values: Record<string, string | boolean | undefined>, service: string | undefined, now: Date): FlipRequest {
+  const to = values.to as 'mock' | 'real';
+  let weight: number | undefined;
+  if (values.weight !== undefined) {
+    weight = Number(values.weight);
+    if (to !== 'mock' || !Number.isInteger(weight) || weight < 1 || weight > 100) {
+      throw new UsageError(`--weight must be a whole number from 1 to 100 with --to mock, got "${String(values.weight)}"`, '--weight 30 sends 30% of traffic to the mock');
+    }
+  }
+  let header: FlipRequest['header'];
+  if (values.header !== undefined) {
+    const match = /^([a-z0-9!#$%&'*+\-.^_`|~]+)=(.+)$/.exec(String(values.header));
+    if (to !== 'mock' || match === null) {
+      throw new UsageError(`--header must be name=value (a lowercase header name) with --to mock, got "${String(values.header)}"`, '--header x-mock=true');
+    }
+    header = { name: match[1], value: match[2] };
+  }
+  let expires: string | undefined;
+  if (values.expires !== undefined) {
+    expires = resolveExpiry(String(values.expires), now);
+    if (expires === undefined) {
+      throw new UsageError(`--expires must be a date, a date-time or a duration (90m, 12h, 3d, 2w), got "${String(values.expires)}"`, '--expires 3d');
+    }
+  }
+  return { service, to, weight, header, expires, reason: values.reason as string | undefined };
+}
+
+/** The lines that differ between two versions of a file, as `- old` / `+ new`. */
+function changedLines(before: string, after: string): string[] {
+  const a = before.split('\n');
+  const b = after.split('\n');
+  let start = 0;
+  while (start < a.length && start < b.length && a[start] === b[start]) {
+    start++;
+  }
+  let end = 0;
+  while (end < a.length - start && end < b.length - start && a[a.length - 1 - end] === b[b.length - 1 - end]) {
+    end++;
+  }
+  return [...a.slice(start, a.length - end).map((l) => `- ${l}`), ...b.slice(start, b.length - end).map((l) => `+ ${l}`)];
+}

@@ -1,0 +1,176 @@
+import { isMap, isScalar, isSeq, Node, Pair, parseDocument, stringify, YAMLMap } from 'yaml';
+
+/**
+ * Sets (or, with `value` undefined, deletes) the value at a path of map keys in a YAML file by
+ * splicing only the lines concerned: comments, key order, quoting and flow/block styles of
+ * everything else stay byte for byte as they were, so the diff of a flip is the changed line.
+ *
+ * The edit is checked by parsing the result and comparing its data with the same edit applied
+ * through the `yaml` document API.
+ */
+export function setYamlValue(text: string, path: readonly string[], value: unknown, keyOrder: KeyOrder = () => []): string {
+  const result = splice(text, path, value, keyOrder);
+  const expected = parseDocument(text);
+  if (value === undefined) {
+    deleteWithEmptyParents(expected, path);
+  } else {
+    expected.setIn(path, value);
+  }
+  const actual = parseDocument(result);
+  if (actual.errors.length > 0 || canonical(actual.toJS()) !== canonical(expected.toJS())) {
+    throw new Error(`editing ${path.join('.')} produced unexpected YAML:\n${result}`);
+  }
+  return result;
+}
+
+/** JSON with sorted keys: equal data gives equal text whatever the key order. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (v !== null && typeof v === 'object' && !Array.isArray(v)
+    ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+    : v));
+}
+
+function deleteWithEmptyParents(doc: ReturnType<typeof parseDocument>, path: readonly string[]): void {
+  doc.deleteIn(path);
+  for (let i = path.length - 1; i > 0; i--) {
+    const parent = doc.getIn(path.slice(0, i), true);
+    if (isMap(parent) && parent.items.length === 0) {
+      doc.deleteIn(path.slice(0, i));
+    } else {
+      break;
+    }
+  }
+}
+
+/**
+ * The preferred order of the keys of the map at `parent` (a path). A new key goes before the
+ * first existing key that comes after it in this order, else at the end.
+ */
+export type KeyOrder = (parent: readonly string[]) => readonly string[];
+
+/** A value rendered inline: a plain scalar or a one-line flow map. */
+export function inlineYaml(value: unknown): string {
+  return stringify(value, { collectionStyle: 'flow', lineWidth: 0, flowCollectionPadding: true }).trimEnd();
+}
+
+function lineStart(text: string, offset: number): number {
+  return text.lastIndexOf('\n', offset - 1) + 1;
+}
+
+function lineEnd(text: string, offset: number): number {
+  const end = text.indexOf('\n', offset);
+  return end === -1 ? text.length : end + 1;
+}
+
+/** The end of a pair's text: the end of its value's last line, or of its key line when the value is empty. */
+function pairEnd(text: string, pair: Pair): number {
+  const valueEnd = (pair.value as Node | null)?.range?.[1];
+  const keyEnd = (pair.key as Node).range![1];
+  return lineEnd(text, Math.max(keyEnd, valueEnd ?? keyEnd) - 1);
+}
+
+function findPair(map: YAMLMap, key: string): Pair | undefined {
+  return map.items.find((p) => isScalar(p.key) && String(p.key.value) === key) as Pair | undefined;
+}
+
+function splice(text: string, path: readonly string[], value: unknown, keyOrder: KeyOrder): string {
+  const doc = parseDocument(text, { keepSourceTokens: true });
+  let node: unknown = doc.contents;
+  const pairs: Pair[] = [];
+  let depth = 0;
+  for (; depth < path.length; depth++) {
+    if (!isMap(node)) {
+      break;
+    }
+    const pair = findPair(node, path[depth]);
+    if (pair === undefined) {
+      break;
+    }
+    pairs.push(pair);
+    node = pair.value;
+  }
+
+  if (value === undefined) {
+    if (depth < path.length) {
+      return text;
+    }
+    // Delete the pair, then any parent map it leaves empty.
+    let remove = pairs.length - 1;
+    while (remove > 0) {
+      const parent = pairs[remove - 1].value;
+      if (isMap(parent) && parent.items.length === 1) {
+        remove--;
+      } else {
+        break;
+      }
+    }
+    const pair = pairs[remove];
+    const parentMap = remove === 0 ? doc.contents : pairs[remove - 1].value;
+    if (isMap(parentMap) && parentMap.flow) {
+      return replaceNode(text, parentMap, inlineYaml(parseDocument(text).getIn(path.slice(0, remove)) === undefined ? {} : withoutKey(parentMap, path[remove])));
+    }
+    const start = lineStart(text, (pair.key as Node).range![0]);
+    return text.slice(0, start) + text.slice(pairEnd(text, pair));
+  }
+
+  if (depth === path.length) {
+    // The key exists: replace its value in place.
+    const pair = pairs[pairs.length - 1];
+    const rendered = inlineYaml(value);
+    const current = pair.value as Node | null;
+    if (current?.range != null && (isScalar(current) || (isMap(current) && current.flow) || (isSeq(current) && current.flow))
+      && !(isScalar(current) && current.range[0] === current.range[1])) {
+      return replaceNode(text, current, rendered);
+    }
+    // An empty value or a block collection: rewrite from the colon to the end of the pair.
+    const keyEnd = (pair.key as Node).range![1];
+    const colon = text.indexOf(':', keyEnd);
+    return `${text.slice(0, colon + 1)} ${rendered}\n${text.slice(pairEnd(text, pair))}`;
+  }
+
+  // Insert the missing keys under the deepest existing map.
+  const parent = depth === 0 ? doc.contents : pairs[depth - 1].value;
+  const rest = path.slice(depth);
+  if (isMap(parent) && parent.flow) {
+    const merged = parseDocument(text).getIn(path.slice(0, depth)) as unknown;
+    const next = parseDocument(inlineYaml(merged ?? {}));
+    next.setIn(rest, value);
+    return replaceNode(text, parent, inlineYaml(next.toJS()));
+  }
+  const indent = childIndent(text, parent, depth === 0 ? 0 : column(text, (pairs[depth - 1].key as Node).range![0]) + 2);
+  const lines = rest.map((key, i) => `${' '.repeat(indent + i * 2)}${key}:${i === rest.length - 1 ? ` ${inlineYaml(value)}` : ''}`);
+  const order = keyOrder(path.slice(0, depth));
+  const rank = (key: string) => (order.indexOf(key) === -1 ? Infinity : order.indexOf(key));
+  const before = isMap(parent)
+    ? (parent.items as Pair[]).find((p) => isScalar(p.key) && rank(String(p.key.value)) > rank(rest[0]) && rank(rest[0]) !== Infinity)
+    : undefined;
+  const insertAt = before !== undefined
+    ? lineStart(text, (before.key as Node).range![0])
+    : isMap(parent) && parent.items.length > 0
+      ? pairEnd(text, parent.items[parent.items.length - 1] as Pair)
+      : depth === 0 ? text.length : pairEnd(text, pairs[depth - 1]);
+  const prefix = insertAt > 0 && text[insertAt - 1] !== '\n' ? '\n' : '';
+  return `${text.slice(0, insertAt)}${prefix}${lines.join('\n')}\n${text.slice(insertAt)}`;
+}
+
+function withoutKey(map: YAMLMap, key: string): Record<string, unknown> {
+  const data = map.toJSON() as Record<string, unknown>;
+  delete data[key];
+  return data;
+}
+
+function replaceNode(text: string, node: Node, rendered: string): string {
+  return text.slice(0, node.range![0]) + rendered + text.slice(node.range![1]);
+}
+
+function column(text: string, offset: number): number {
+  return offset - lineStart(text, offset);
+}
+
+/** The indentation of the entries of a block map (or the given default for an empty one). */
+function childIndent(text: string, map: unknown, fallback: number): number {
+  if (isMap(map) && map.items.length > 0) {
+    return column(text, ((map.items[0] as Pair).key as Node).range![0]);
+  }
+  return fallback;
+}

@@ -1,0 +1,66 @@
+import { KeyOrder, setYamlValue as setValue } from './edit-yaml';
+import { EnvironmentSchema, RoutingSchema } from './schema';
+import { EnvironmentSpec } from './spec';
+
+/** New keys go where the schema lists them: `routing` after `services` and `mocks`, `default` before `services`. */
+const SCHEMA_ORDER: KeyOrder = (parent) => {
+  if (parent.length === 0) {
+    return Object.keys(EnvironmentSchema.shape);
+  }
+  return parent.length === 1 && parent[0] === 'routing' ? Object.keys(RoutingSchema.shape) : [];
+};
+
+function setYamlValue(text: string, path: readonly string[], value: unknown): string {
+  return setValue(text, path, value, SCHEMA_ORDER);
+}
+
+/** What `meshflip flip` was asked to do. */
+export interface FlipRequest {
+  /** The service to flip; undefined flips every service that has a mock (`routing.default`). */
+  readonly service?: string;
+  readonly to: 'mock' | 'real';
+  readonly weight?: number;
+  readonly header?: { readonly name: string; readonly value: string };
+  /** An ISO date or date-time. */
+  readonly expires?: string;
+  readonly reason?: string;
+}
+
+/**
+ * Applies a flip to the text of an environment file and returns the new text. Flipping to the
+ * mock writes one line (`captains-log: mock`, or a one-line map with the options); flipping back
+ * deletes that line, unless the environment's default is the mock, where it writes the exception.
+ */
+export function applyFlip(text: string, env: EnvironmentSpec, request: FlipRequest): string {
+  const options = {
+    ...(request.weight === undefined ? {} : { weight: request.weight }),
+    ...(request.header === undefined ? {} : { header: { name: request.header.name, value: request.header.value } }),
+    ...(request.expires === undefined ? {} : { expires: request.expires }),
+    ...(request.reason === undefined ? {} : { reason: request.reason }),
+  };
+  const value = Object.keys(options).length === 0 ? request.to : { to: request.to, ...options };
+  if (request.service === undefined) {
+    // The whole environment: back to real drops the routing overlay altogether.
+    return request.to === 'real' && Object.keys(options).length === 0 ? setYamlValue(text, ['routing'], undefined) : setYamlValue(text, ['routing', 'default'], value);
+  }
+  const path = ['routing', 'services', request.service];
+  if (value === 'real') {
+    const defaultIntent = env.source.valueAt(['routing', 'default']);
+    const defaultTo = typeof defaultIntent === 'string' ? defaultIntent : (defaultIntent as { to?: string } | undefined)?.to;
+    return defaultTo === 'mock' ? setYamlValue(text, path, 'real') : setYamlValue(text, path, undefined);
+  }
+  return setYamlValue(text, path, value);
+}
+
+/** Resolves `--expires`: a date, a date-time, or a duration from now (`90m`, `12h`, `3d`, `2w`). */
+export function resolveExpiry(text: string, now: Date): string | undefined {
+  if (/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?(\.\d+)?(Z|[+-]\d{2}:\d{2}))?$/.test(text)) {
+    return text;
+  }
+  const match = /^(\d+)(m|h|d|w)$/.exec(text);
+  if (match === null) {
+    return undefined;
+  }
+  const minutes = Number(match[1]) * { m: 1, h: 60, d: 1440, w: 10080 }[match[2] as 'm' | 'h' | 'd' | 'w'];
+  return new Date(now.getTime() + minutes * 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}

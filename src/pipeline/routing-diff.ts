@@ -1,0 +1,208 @@
+import { describeDefault, describeEffectiveFault, EnvironmentRouting, ServiceRouting } from '../meshes/effective-routing';
+import { compareStrings } from '../model/spec-error';
+import { isMocked, mermaidGraph } from './routing-report';
+
+/** How one service's routing changed. */
+export interface ServiceChange {
+  readonly service: string;
+  /** Before and after in words: `real` → `mock`. */
+  readonly before: string;
+  readonly after: string;
+  /** Every other change, one line each: faults added or removed, breakers, expiry. */
+  readonly details: readonly string[];
+  /** Whether the service now sends traffic to a mock. */
+  readonly toMock: boolean;
+}
+
+/** How one environment's routing changed. */
+export interface EnvironmentChange {
+  readonly name: string;
+  readonly mesh: string;
+  readonly protected: boolean;
+  readonly status: 'added' | 'removed' | 'changed';
+  readonly services: readonly ServiceChange[];
+  /** Protected-environment violations in the head revision. */
+  readonly violations: readonly string[];
+  readonly head?: EnvironmentRouting;
+}
+
+function routingWords(s: ServiceRouting | undefined): string {
+  if (s === undefined) {
+    return '(not deployed)';
+  }
+  const header = s.header === null ? '' : `; ${s.header.name}: ${s.header.value} → ${s.header.to}`;
+  return `${describeDefault(s)}${header}`;
+}
+
+function detailChanges(before: ServiceRouting | undefined, after: ServiceRouting | undefined): string[] {
+  const lines: string[] = [];
+  const faultsBefore = new Set((before?.faults ?? []).map(describeEffectiveFault));
+  const faultsAfter = new Set((after?.faults ?? []).map(describeEffectiveFault));
+  for (const f of faultsAfter) {
+    if (!faultsBefore.has(f)) {
+      lines.push(`fault added: ${f}`);
+    }
+  }
+  for (const f of faultsBefore) {
+    if (!faultsAfter.has(f)) {
+      lines.push(`fault removed: ${f}`);
+    }
+  }
+  for (const [key, label] of [['circuitBreaker', 'circuit breaker'], ['timeouts', 'timeouts'], ['retries', 'retries']] as const) {
+    const was = before?.[key] ?? false;
+    const is = after?.[key] ?? false;
+    if (was !== is) {
+      lines.push(`${label} ${is ? 'added' : 'removed'}`);
+    }
+  }
+  if ((before?.hasMock ?? false) !== (after?.hasMock ?? false) && before !== undefined && after !== undefined) {
+    lines.push(after.hasMock ? 'mock deployed' : 'mock removed');
+  }
+  if ((before?.expires ?? null) !== (after?.expires ?? null)) {
+    lines.push(after?.expires ? `expires ${after.expires}${before?.expires ? ` (was ${before.expires})` : ''}` : `expiry removed (was ${before?.expires})`);
+  }
+  if ((before?.callers ?? []).join(',') !== (after?.callers ?? []).join(',') && before !== undefined && after !== undefined) {
+    lines.push(`allowed callers: ${(after.callers ?? []).join(', ') || 'none'} (was ${(before.callers ?? []).join(', ') || 'none'})`);
+  }
+  return lines;
+}
+
+/** Protected environments never route to a mock and carry no fault. */
+export function protectedViolations(routing: EnvironmentRouting): string[] {
+  if (!routing.protected) {
+    return [];
+  }
+  const out: string[] = [];
+  for (const s of routing.services) {
+    if (isMocked(s)) {
+      out.push(`${s.name} routes to a mock in protected environment ${routing.name}`);
+    }
+    if (s.faults.length > 0) {
+      out.push(`${s.name} carries faults in protected environment ${routing.name}`);
+    }
+  }
+  return out;
+}
+
+/** Compares the effective routing of two revisions, environment by environment. */
+export function diffRouting(base: readonly EnvironmentRouting[], head: readonly EnvironmentRouting[]): EnvironmentChange[] {
+  const names = [...new Set([...base.map((r) => r.name), ...head.map((r) => r.name)])].sort(compareStrings);
+  const out: EnvironmentChange[] = [];
+  for (const name of names) {
+    const b = base.find((r) => r.name === name);
+    const h = head.find((r) => r.name === name);
+    const services = [...new Set([...(b?.services ?? []), ...(h?.services ?? [])].map((s) => s.name))].sort(compareStrings);
+    const changes: ServiceChange[] = [];
+    for (const service of services) {
+      const before = b?.services.find((s) => s.name === service);
+      const after = h?.services.find((s) => s.name === service);
+      const was = routingWords(before);
+      const is = routingWords(after);
+      const details = detailChanges(before, after);
+      if (was !== is || details.length > 0) {
+        changes.push({ service, before: was, after: is, details, toMock: after !== undefined && isMocked(after) });
+      }
+    }
+    const violations = h === undefined ? [] : protectedViolations(h);
+    if (changes.length > 0 || violations.length > 0 || b === undefined || h === undefined) {
+      out.push({
+        name,
+        mesh: (h ?? b)!.mesh,
+        protected: (h ?? b)!.protected,
+        status: b === undefined ? 'added' : h === undefined ? 'removed' : 'changed',
+        services: changes,
+        violations,
+        head: h,
+      });
+    }
+  }
+  return out;
+}
+
+/** Options for rendering a summary. */
+export interface SummaryOptions {
+  /** At most this many service rows in all (the rest are counted). @default 200 */
+  readonly maxRows?: number;
+  /** Draw a call graph of each changed environment with at most this many services. @default 40 */
+  readonly maxGraphServices?: number;
+  /** Stop adding environments beyond this many characters. @default 40000 */
+  readonly maxLength?: number;
+}
+
+function escapeCell(text: string): string {
+  return text.replace(/\|/g, '\\|');
+}
+
+/** The pull-request summary as Markdown: what the change does to traffic, per environment. */
+export function summaryMarkdown(changes: readonly EnvironmentChange[], options: SummaryOptions = {}): string {
+  const maxRows = options.maxRows ?? 200;
+  const maxGraph = options.maxGraphServices ?? 40;
+  const maxLength = options.maxLength ?? 40_000;
+  if (changes.length === 0) {
+    return '## meshflip: no routing changes\n\nThis change does not alter where any service sends its traffic.\n';
+  }
+  const toMock = changes.flatMap((c) => c.services.filter((s) => s.toMock).map((s) => `${c.name}/${s.service}`));
+  const violations = changes.flatMap((c) => c.violations);
+  const parts: string[] = [
+    `## meshflip: routing changes in ${changes.length} environment${changes.length === 1 ? '' : 's'}`,
+    '',
+    violations.length > 0 ? `**Blocked: ${violations.length} protected-environment violation${violations.length === 1 ? '' : 's'}.**` : 'No protected-environment violations.',
+    toMock.length > 0 ? `After this change ${toMock.length} service${toMock.length === 1 ? '' : 's'} send${toMock.length === 1 ? 's' : ''} traffic to a mock.` : 'After this change no changed service sends traffic to a mock.',
+  ];
+  let rowsLeft = maxRows;
+  let omittedEnvironments = 0;
+  for (const change of changes) {
+    const section: string[] = ['', `### ${change.name} (${change.mesh}${change.protected ? ', protected' : ''})${change.status === 'changed' ? '' : ` — ${change.status}`}`, ''];
+    for (const v of change.violations) {
+      section.push(`- :no_entry: ${v}`);
+    }
+    if (change.services.length > 0) {
+      section.push('| Service | Before | After | Also |', '|---|---|---|---|');
+      const shown = change.services.slice(0, Math.max(0, rowsLeft));
+      for (const s of shown) {
+        section.push(`| ${escapeCell(s.service)} | ${escapeCell(s.before)} | ${escapeCell(s.after)} | ${escapeCell(s.details.join('; ') || '-')} |`);
+      }
+      rowsLeft -= shown.length;
+      const hidden = change.services.slice(shown.length);
+      if (hidden.length > 0) {
+        const mocked = hidden.filter((s) => s.toMock).length;
+        section.push('', `…and ${hidden.length} more service${hidden.length === 1 ? '' : 's'} changed (${mocked} now reach a mock, ${hidden.length - mocked} do not); run \`npx meshflip diff\` for all of them.`);
+      }
+    }
+    if (change.head !== undefined && change.services.length > 0 && change.head.services.length <= maxGraph) {
+      const changed = new Set(change.services.map((s) => s.service));
+      section.push('', '```mermaid', mermaidGraph(change.head, changed), '```');
+    }
+    const text = section.join('\n');
+    if (parts.join('\n').length + text.length > maxLength) {
+      omittedEnvironments++;
+      continue;
+    }
+    parts.push(text);
+  }
+  if (omittedEnvironments > 0) {
+    parts.push('', `…and ${omittedEnvironments} more environment${omittedEnvironments === 1 ? '' : 's'} left out to keep this summary short.`);
+  }
+  return `${parts.join('\n')}\n`;
+}
+
+/** The same summary as plain text lines, for a terminal. */
+export function summaryText(changes: readonly EnvironmentChange[]): string[] {
+  if (changes.length === 0) {
+    return ['no routing changes'];
+  }
+  const lines: string[] = [];
+  for (const change of changes) {
+    lines.push(`${change.name} (${change.mesh}${change.protected ? ', protected' : ''})${change.status === 'changed' ? '' : `: ${change.status}`}`);
+    for (const v of change.violations) {
+      lines.push(`  ! ${v}`);
+    }
+    for (const s of change.services) {
+      lines.push(`  ${s.service}: ${s.before} -> ${s.after}`);
+      for (const d of s.details) {
+        lines.push(`    ${d}`);
+      }
+    }
+  }
+  return lines;
+}
