@@ -1,15 +1,17 @@
 import { SpecError, formatProblem } from '../model/spec-error';
 import { CommandSpec } from './commands/command';
+import { ciSummaryCommand } from './commands/ci-summary';
 import { diffCommand } from './commands/diff';
 import { explainCommand } from './commands/explain';
 import { flipCommand } from './commands/flip';
+import { revertExpiredCommand } from './commands/revert-expired';
 import { schemaCommand } from './commands/schema';
 import { synthCommand } from './commands/synth';
 import { validateCommand } from './commands/validate';
 import { ExitCode, UsageError } from './errors';
 import { Output, paint, processOutput } from './output';
 
-const COMMANDS: readonly CommandSpec[] = [synthCommand, validateCommand, flipCommand, diffCommand, explainCommand, schemaCommand];
+const COMMANDS: readonly CommandSpec[] = [synthCommand, validateCommand, flipCommand, diffCommand, explainCommand, revertExpiredCommand, schemaCommand, ciSummaryCommand];
 
 function usage(): string[] {
   return [

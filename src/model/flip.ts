@@ -1,5 +1,6 @@
 import { KeyOrder, setYamlValue as setValue } from './edit-yaml';
 import { EnvironmentSchema, RoutingSchema } from './schema';
+import { expiryInstant } from './expiry';
 import { EnvironmentSpec } from './spec';
 
 /** New keys go where the schema lists them: `routing` after `services` and `mocks`, `default` before `services`. */
@@ -63,4 +64,38 @@ export function resolveExpiry(text: string, now: Date): string | undefined {
   }
   const minutes = Number(match[1]) * { m: 1, h: 60, d: 1440, w: 10080 }[match[2] as 'm' | 'h' | 'd' | 'w'];
   return new Date(now.getTime() + minutes * 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/**
+ * Reverts every flip and fault of `env` whose expiry has passed: mock routes go back to real (the
+ * line is deleted), expired faults are removed. Returns the new text and what was reverted.
+ */
+export function revertExpired(text: string, env: EnvironmentSpec, now: Date): { text: string; reverted: string[] } {
+  const reverted: string[] = [];
+  let next = text;
+  const done = new Set<string>();
+  for (const route of env.routes) {
+    if (route.expires === undefined || route.origin === undefined || expiryInstant(route.expires) > now) {
+      continue;
+    }
+    const key = route.origin.path.join('.');
+    if (done.has(key)) {
+      continue;
+    }
+    done.add(key);
+    if (route.origin.path[1] === 'default') {
+      next = setYamlValue(next, ['routing', 'default'], undefined);
+      reverted.push(`routing.default (expired ${route.expires})`);
+    } else {
+      next = setYamlValue(next, ['routing', 'services', route.service], undefined);
+      reverted.push(`routing of ${route.service} (expired ${route.expires})`);
+    }
+  }
+  for (const fault of env.faults) {
+    if (fault.expires !== undefined && expiryInstant(fault.expires) <= now) {
+      next = setYamlValue(next, ['faults', fault.service], undefined);
+      reverted.push(`faults of ${fault.service} (expired ${fault.expires})`);
+    }
+  }
+  return { text: next, reverted };
 }

@@ -1,3 +1,4 @@
+import { EnvironmentRouting } from '../meshes/effective-routing';
 import { loadProject, LoadOptions } from '../model/load';
 import { checkoutFolder } from './git';
 import { diffRouting, EnvironmentChange } from './routing-diff';
@@ -9,12 +10,12 @@ import { synthesizeWithRouting } from './synth';
  * dist/ as committed at `baseRef` (it passed CI), the head is synthesized fresh from
  * environments/, so a stale dist/ in the change cannot hide anything.
  */
-export function changeSinceBase(root: string, baseRef: string, options: LoadOptions = {}): EnvironmentChange[] {
+export function changeSinceBase(root: string, baseRef: string, options: LoadOptions = {}): { changes: EnvironmentChange[]; head: EnvironmentRouting[] } {
   const project = loadProject(root, options);
   const head = synthesizeWithRouting(project).routing;
   const base = checkoutFolder(root, baseRef, project.settings.distPath);
   try {
-    return diffRouting(readDistRouting(base.dir), head);
+    return { changes: diffRouting(readDistRouting(base.dir), head), head };
   } finally {
     base.remove();
   }

@@ -1,0 +1,69 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import * as core from '@actions/core';
+import { parseArgs } from 'util';
+import { revertExpired } from '../../model/flip';
+import { loadProject } from '../../model/load';
+import { synthesize } from '../../pipeline/synth';
+import { writeDist } from '../../pipeline/write-dist';
+import { Output, paint } from '../output';
+import { CommandSpec } from './command';
+import { resolveNow } from './validate';
+
+export const revertExpiredCommand: CommandSpec = {
+  name: 'revert-expired',
+  summary: 'Revert every flip and fault whose expiry has passed, and re-render dist/',
+  usage: 'meshflip revert-expired [--now <date-time>] [--body <file>]',
+  help: [
+    'Edits the environment files: expired mock routes go back to real (their line is deleted)',
+    'and expired faults are removed; then renders dist/. The scheduled workflow opens a pull',
+    'request with the result. In GitHub Actions it sets the output reverted (true/false).',
+    '',
+    'Options:',
+    '  --now <date-time>  Pretend it is this time',
+    '  --body <file>      Also write a pull-request description listing what was reverted',
+  ],
+  run(argv: string[], output: Output): number {
+    const { values } = parseArgs({ args: argv, options: { now: { type: 'string' }, body: { type: 'string' } }, strict: true });
+    const root = process.cwd();
+    const now = resolveNow(values.now);
+    const project = loadProject(root);
+    const overrides = new Map<string, string>();
+    const lines: string[] = [];
+    for (const env of project.environments) {
+      const text = fs.readFileSync(path.join(root, env.file), 'utf8');
+      const { text: next, reverted } = revertExpired(text, env, now);
+      if (reverted.length > 0) {
+        overrides.set(env.file, next);
+        lines.push(...reverted.map((r) => `- ${env.file}: ${r}`));
+      }
+    }
+    if (process.env.GITHUB_OUTPUT) {
+      core.setOutput('reverted', overrides.size > 0 ? 'true' : 'false');
+    }
+    if (overrides.size === 0) {
+      output.out(`nothing has expired as of ${now.toISOString()}`);
+      return 0;
+    }
+    // Check the reverted files before writing anything.
+    const next = loadProject(root, { overrides });
+    const files = synthesize(next);
+    for (const [file, text] of overrides) {
+      fs.writeFileSync(path.join(root, file), text);
+    }
+    writeDist(path.join(root, next.settings.distPath), files);
+    output.out(`${paint(output, 'green', 'reverted')} ${lines.length} expired change${lines.length === 1 ? '' : 's'}:`);
+    output.out(lines.join('\n'));
+    if (values.body !== undefined) {
+      fs.writeFileSync(values.body, [
+        'These flips and faults expired, so meshflip reverted them:',
+        '',
+        ...lines,
+        '',
+        `Checked at ${now.toISOString()}. To keep one instead, close this pull request and extend its expiry in a reviewed change.`,
+        '',
+      ].join('\n'));
+    }
+    return 0;
+  },
+};
