@@ -1,0 +1,444 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { parseAllDocuments } from 'yaml';
+import { CompiledSchema, SchemaCompiler, SchemaDialect, SchemaIssue, renderValue, validateValue } from './structural-validator';
+
+/** Whether objects of a kind live in a namespace. */
+export type ResourceScope = 'Namespaced' | 'Cluster';
+
+/** Options for `SchemaStore.validate`. */
+export interface ValidateOptions {
+  /**
+   * Whether an object of a kind without a schema is an error (`true`) or a warning (`false`).
+   *
+   * @default true
+   */
+  readonly strict?: boolean;
+}
+
+/** What a `SchemaStore` loaded, for a summary line. */
+export interface SchemaStoreSummary {
+  /** Schema files read. */
+  readonly files: number;
+  /** Kinds that can be validated, counting each served version (`apps/v1 Deployment`) once. */
+  readonly kinds: number;
+  /** Legacy Kuma kinds whose `spec` is also checked against its protobuf schema. */
+  readonly legacySpecSchemas: number;
+  /** CEL rules (`x-kubernetes-validations`) in the loaded schemas; they are not evaluated. */
+  readonly celRulesSkipped: number;
+  /** `pattern`s that have no JavaScript equivalent; they are not checked. */
+  readonly patternsSkipped: number;
+}
+
+/** The folder that holds the legacy Kuma spec schemas, `<Kind>.json` each. */
+export const LEGACY_SPEC_SCHEMA_DIR = 'legacy-spec-schemas';
+
+/** The name of a Kubernetes swagger definitions file. */
+export const SWAGGER_DEFINITIONS_FILE = '_definitions.json';
+
+const OBJECT_META = 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
+const KUMA_GROUP = 'kuma.io';
+
+/**
+ * Built-in kinds that are cluster-scoped, by `group/kind` (core kinds have an empty group). The swagger definitions
+ * do not say which kinds are namespaced.
+ *
+ * @see https://kubernetes.io/docs/reference/kubernetes-api/
+ */
+const CLUSTER_SCOPED_BUILTINS: ReadonlySet<string> = new Set([
+  '/ComponentStatus',
+  '/Namespace',
+  '/Node',
+  '/PersistentVolume',
+  'admissionregistration.k8s.io/MutatingWebhookConfiguration',
+  'admissionregistration.k8s.io/ValidatingAdmissionPolicy',
+  'admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding',
+  'admissionregistration.k8s.io/ValidatingWebhookConfiguration',
+  'apiextensions.k8s.io/CustomResourceDefinition',
+  'apiregistration.k8s.io/APIService',
+  'authentication.k8s.io/SelfSubjectReview',
+  'authentication.k8s.io/TokenReview',
+  'authorization.k8s.io/SelfSubjectAccessReview',
+  'authorization.k8s.io/SelfSubjectRulesReview',
+  'authorization.k8s.io/SubjectAccessReview',
+  'certificates.k8s.io/CertificateSigningRequest',
+  'certificates.k8s.io/ClusterTrustBundle',
+  'flowcontrol.apiserver.k8s.io/FlowSchema',
+  'flowcontrol.apiserver.k8s.io/PriorityLevelConfiguration',
+  'internal.apiserver.k8s.io/StorageVersion',
+  'networking.k8s.io/ClusterCIDR',
+  'networking.k8s.io/IngressClass',
+  'networking.k8s.io/IPAddress',
+  'node.k8s.io/RuntimeClass',
+  'rbac.authorization.k8s.io/ClusterRole',
+  'rbac.authorization.k8s.io/ClusterRoleBinding',
+  'resource.k8s.io/ResourceClass',
+  'scheduling.k8s.io/PriorityClass',
+  'storage.k8s.io/CSIDriver',
+  'storage.k8s.io/CSINode',
+  'storage.k8s.io/StorageClass',
+  'storage.k8s.io/VolumeAttachment',
+]);
+
+/** One kind at one served version. */
+interface KindEntry {
+  readonly scope: ResourceScope;
+  /** The file it came from, for messages about duplicates. */
+  readonly source: string;
+  readonly schema: CompiledSchema;
+}
+
+/** A CRD version read from a file, compiled once every file is read (metadata needs ObjectMeta). */
+interface PendingKind {
+  readonly key: string;
+  readonly scope: ResourceScope;
+  readonly source: string;
+  readonly schema: unknown;
+  readonly preserveUnknownFields: boolean;
+}
+
+/**
+ * Schemas of Kubernetes kinds, read from CustomResourceDefinitions, the Kubernetes swagger definitions and the
+ * legacy Kuma spec schemas, to validate manifests offline as strictly as the API server's strict field validation.
+ *
+ * @example
+ * const store = SchemaStore.load(schemaSets('../shared/crds').ossm);
+ * const issues = store.validate(manifest, { strict: true });
+ */
+export class SchemaStore {
+  /**
+   * Reads every schema in `paths`. Each path is a file or a folder, searched recursively: `*.yaml` / `*.yml`
+   * CustomResourceDefinitions (other kinds in them are ignored), `_definitions.json` swagger definitions, and
+   * `<Kind>.json` in a folder named `legacy-spec-schemas`. In folders, other files are ignored.
+   *
+   * Throws if a path does not exist, a file cannot be parsed, or two files define the same kind and version
+   * (such as `istio/` loaded together with an alternative of it).
+   */
+  public static load(paths: readonly string[]): SchemaStore {
+    const loader = new Loader();
+    for (const given of paths) {
+      loader.add(given);
+    }
+    return new SchemaStore(loader.finish());
+  }
+
+  /** What was loaded, for a summary line. */
+  public readonly summary: SchemaStoreSummary;
+
+  private readonly kinds: ReadonlyMap<string, KindEntry>;
+  private readonly legacySpecs: ReadonlyMap<string, CompiledSchema>;
+  private readonly objectMeta: CompiledSchema | undefined;
+
+  private constructor(loaded: LoadedSchemas) {
+    this.kinds = loaded.kinds;
+    this.legacySpecs = loaded.legacySpecs;
+    this.objectMeta = loaded.objectMeta;
+    this.summary = loaded.summary;
+  }
+
+  /** Whether objects of `apiVersion` and `kind` can be validated. */
+  public has(apiVersion: string, kind: string): boolean {
+    return this.kinds.has(kindKey(apiVersion, kind));
+  }
+
+  /**
+   * Whether objects of `apiVersion` and `kind` live in a namespace.
+   *
+   * @returns the scope, or `undefined` for a kind without a schema
+   */
+  public scopeOf(apiVersion: string, kind: string): ResourceScope | undefined {
+    return this.kinds.get(kindKey(apiVersion, kind))?.scope;
+  }
+
+  /** Every kind that can be validated, as `<apiVersion> <kind>`, sorted. */
+  public listKinds(): string[] {
+    return [...this.kinds.keys()].sort();
+  }
+
+  /**
+   * The summary as one line: `175 kinds (16 with a legacy Kuma spec schema) from 82 files; not checked: 376 CEL rules,
+   * 0 patterns`.
+   */
+  public summaryLine(): string {
+    const s = this.summary;
+    const legacy = s.legacySpecSchemas > 0 ? ` (${s.legacySpecSchemas} with a legacy Kuma spec schema)` : '';
+    return `${s.kinds} kinds${legacy} from ${s.files} files; not checked: ${s.celRulesSkipped} CEL rules, ${s.patternsSkipped} patterns`;
+  }
+
+  /**
+   * Validates one Kubernetes object (a parsed manifest document) and returns every issue, in document order.
+   *
+   * Beyond its schema: `apiVersion` and `kind` must be strings, `metadata` must be a valid ObjectMeta with a
+   * `name` (or `generateName`), a cluster-scoped kind must not have `metadata.namespace`, and the `spec` of a legacy
+   * Kuma kind must match its protobuf schema. A kind without a schema is an error in strict mode, a warning
+   * otherwise.
+   */
+  public validate(object: unknown, options: ValidateOptions = {}): SchemaIssue[] {
+    const strict = options.strict ?? true;
+    if (!isRecord(object)) {
+      return [error('', `must be an object, got ${renderValue(object)}`)];
+    }
+    const issues: SchemaIssue[] = [];
+    for (const field of ['apiVersion', 'kind']) {
+      const value = object[field];
+      if (value === undefined) {
+        issues.push(error(field, 'is required'));
+      } else if (typeof value !== 'string' || value === '') {
+        issues.push(error(field, `must be a non-empty string, got ${renderValue(value)}`));
+      }
+    }
+    if (issues.length > 0) {
+      return issues;
+    }
+    const apiVersion = object.apiVersion as string;
+    const kind = object.kind as string;
+    const entry = this.kinds.get(kindKey(apiVersion, kind));
+    if (entry === undefined) {
+      issues.push({ path: '', message: `no schema for ${apiVersion} ${kind}`, severity: strict ? 'error' : 'warning' });
+      if (this.objectMeta !== undefined && object.metadata !== undefined) {
+        issues.push(...validateValue(this.objectMeta, object.metadata, { path: 'metadata' }));
+      }
+    } else {
+      issues.push(...validateValue(entry.schema, object));
+    }
+    // Only what the schema has not already said about metadata as a whole.
+    if (!issues.some((issue) => issue.path === 'metadata')) {
+      issues.push(...this.checkMetadata(object.metadata, entry?.scope, kind));
+    }
+    const legacySpec = groupOf(apiVersion) === KUMA_GROUP ? this.legacySpecs.get(kind) : undefined;
+    if (entry !== undefined && legacySpec !== undefined && object.spec !== undefined && object.spec !== null) {
+      issues.push(...validateValue(legacySpec, object.spec, { path: 'spec' }));
+    }
+    return issues;
+  }
+
+  private checkMetadata(metadata: unknown, scope: ResourceScope | undefined, kind: string): SchemaIssue[] {
+    if (metadata === undefined) {
+      return [error('metadata.name', 'is required')];
+    }
+    if (!isRecord(metadata)) {
+      return [error('metadata', `must be an object, got ${renderValue(metadata)}`)];
+    }
+    const issues: SchemaIssue[] = [];
+    if (metadata.name === undefined && metadata.generateName === undefined) {
+      issues.push(error('metadata.name', 'is required'));
+    }
+    if (scope === 'Cluster' && metadata.namespace !== undefined) {
+      issues.push(error('metadata.namespace', `must not be set: ${kind} is cluster-scoped, got ${renderValue(metadata.namespace)}`));
+    }
+    return issues;
+  }
+}
+
+/** Everything a `SchemaStore` is made of. */
+interface LoadedSchemas {
+  readonly kinds: ReadonlyMap<string, KindEntry>;
+  readonly legacySpecs: ReadonlyMap<string, CompiledSchema>;
+  readonly objectMeta: CompiledSchema | undefined;
+  readonly summary: SchemaStoreSummary;
+}
+
+/** Reads schema files into kinds, then compiles them. */
+class Loader {
+  private readonly pending: PendingKind[] = [];
+  /** Which file defines each kind, to refuse a second definition. */
+  private readonly claimed = new Map<string, string>();
+  private readonly legacyFiles = new Map<string, { source: string; document: Record<string, unknown> }>();
+  private readonly kinds = new Map<string, KindEntry>();
+  private swagger: SchemaCompiler | undefined;
+  private readonly compilers: SchemaCompiler[] = [];
+  private files = 0;
+
+  public add(given: string): void {
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(given);
+    } catch {
+      throw new Error(`cannot load schemas from ${given}: no such file or folder`);
+    }
+    if (stat.isDirectory()) {
+      this.addFolder(given);
+    } else if (!this.addFile(given)) {
+      throw new Error(`cannot load schemas from ${given}: expected a CustomResourceDefinition YAML file, ${SWAGGER_DEFINITIONS_FILE}, `
+        + `or a ${LEGACY_SPEC_SCHEMA_DIR}/<Kind>.json file`);
+    }
+  }
+
+  public finish(): LoadedSchemas {
+    const objectMeta = this.swagger?.hasDefinition(OBJECT_META) === true ? this.swagger.compileDefinition(OBJECT_META) : undefined;
+    const crds = new SchemaCompiler({ dialect: SchemaDialect.STRUCTURAL, objectMeta });
+    const openCrds = new SchemaCompiler({ dialect: SchemaDialect.STRUCTURAL, objectMeta, preserveUnknownFields: true });
+    this.compilers.push(crds, openCrds);
+    for (const kind of this.pending) {
+      const compiler = kind.preserveUnknownFields ? openCrds : crds;
+      this.kinds.set(kind.key, { scope: kind.scope, source: kind.source, schema: compiler.compileResource(kind.schema) });
+    }
+    const legacySpecs = new Map<string, CompiledSchema>();
+    for (const [kind, { document }] of this.legacyFiles) {
+      const compiler = new SchemaCompiler({ dialect: SchemaDialect.PROTOBUF, definitions: recordOr(document.definitions) });
+      this.compilers.push(compiler);
+      legacySpecs.set(kind, compiler.compile(document));
+    }
+    const kumaKinds = new Set([...this.kinds.keys()].filter((key) => key.startsWith(`${KUMA_GROUP}/`)).map((key) => key.split(' ')[1]));
+    const summary: SchemaStoreSummary = {
+      files: this.files,
+      kinds: this.kinds.size,
+      legacySpecSchemas: [...legacySpecs.keys()].filter((kind) => kumaKinds.has(kind)).length,
+      celRulesSkipped: this.compilers.reduce((sum, compiler) => sum + compiler.celRulesSkipped, 0),
+      patternsSkipped: this.compilers.reduce((sum, compiler) => sum + compiler.skippedPatterns, 0),
+    };
+    return { kinds: this.kinds, legacySpecs, objectMeta, summary };
+  }
+
+  private addFolder(folder: string): void {
+    const entries = fs.readdirSync(folder, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      if (entry.name.startsWith('.')) {
+        continue;
+      }
+      const full = path.join(folder, entry.name);
+      if (entry.isDirectory() || (entry.isSymbolicLink() && fs.statSync(full).isDirectory())) {
+        this.addFolder(full);
+      } else {
+        this.addFile(full);
+      }
+    }
+  }
+
+  /** Reads one file if it is a schema file; returns whether it was. */
+  private addFile(file: string): boolean {
+    const name = path.basename(file);
+    if (name === SWAGGER_DEFINITIONS_FILE) {
+      this.addSwagger(file, readJson(file));
+    } else if (name.endsWith('.json') && path.basename(path.dirname(file)) === LEGACY_SPEC_SCHEMA_DIR) {
+      this.addLegacySpec(file, readJson(file));
+    } else if (name.endsWith('.yaml') || name.endsWith('.yml')) {
+      this.addCrds(file);
+    } else {
+      return false;
+    }
+    this.files += 1;
+    return true;
+  }
+
+  private addSwagger(file: string, document: Record<string, unknown>): void {
+    const definitions = recordOr(document.definitions);
+    const compiler = new SchemaCompiler({ dialect: SchemaDialect.SWAGGER, definitions });
+    this.compilers.push(compiler);
+    this.swagger ??= compiler;
+    for (const [name, definition] of Object.entries(definitions)) {
+      const gvks = isRecord(definition) ? definition['x-kubernetes-group-version-kind'] : undefined;
+      // DeleteOptions, WatchEvent, Status and friends carry a kind for every group, and `*List` kinds are
+      // responses; none of them is an object the API server stores.
+      if (!Array.isArray(gvks) || name.startsWith('io.k8s.apimachinery.pkg.apis.meta.v1.') || name.endsWith('List')) {
+        continue;
+      }
+      const schema = compiler.compileDefinition(name);
+      for (const gvk of gvks) {
+        if (!isRecord(gvk) || typeof gvk.version !== 'string' || typeof gvk.kind !== 'string') {
+          continue;
+        }
+        const group = typeof gvk.group === 'string' ? gvk.group : '';
+        const scope: ResourceScope = CLUSTER_SCOPED_BUILTINS.has(`${group}/${gvk.kind}`) ? 'Cluster' : 'Namespaced';
+        const key = kindKey(group === '' ? gvk.version : `${group}/${gvk.version}`, gvk.kind);
+        this.claim(key, file);
+        this.kinds.set(key, { scope, source: file, schema });
+      }
+    }
+  }
+
+  private addLegacySpec(file: string, document: Record<string, unknown>): void {
+    const kind = path.basename(file, '.json');
+    const earlier = this.legacyFiles.get(kind);
+    if (earlier !== undefined) {
+      throw new Error(`the legacy spec schema of ${kind} is defined twice: in ${earlier.source} and ${file}`);
+    }
+    this.legacyFiles.set(kind, { source: file, document });
+  }
+
+  private addCrds(file: string): void {
+    let documents;
+    try {
+      documents = parseAllDocuments(fs.readFileSync(file, 'utf8'));
+    } catch (e) {
+      throw new Error(`cannot read ${file}: ${(e as Error).message}`);
+    }
+    for (const document of Array.isArray(documents) ? documents : [documents]) {
+      if (document.errors.length > 0) {
+        throw new Error(`cannot parse ${file}: ${document.errors[0].message}`);
+      }
+      const crd: unknown = document.toJS({ maxAliasCount: -1 });
+      if (isRecord(crd) && crd.kind === 'CustomResourceDefinition' && typeof crd.apiVersion === 'string'
+        && crd.apiVersion.startsWith('apiextensions.k8s.io/')) {
+        this.addCrd(file, crd);
+      }
+    }
+  }
+
+  private addCrd(file: string, crd: Record<string, unknown>): void {
+    const spec = recordOr(crd.spec);
+    const names = recordOr(spec.names);
+    const crdName = isRecord(crd.metadata) ? String(crd.metadata.name) : '?';
+    if (typeof spec.group !== 'string' || typeof names.kind !== 'string') {
+      throw new Error(`${file}: CustomResourceDefinition ${crdName} has no spec.group or spec.names.kind`);
+    }
+    const scope: ResourceScope = spec.scope === 'Cluster' ? 'Cluster' : 'Namespaced';
+    // apiextensions.k8s.io/v1beta1 had one schema for all versions and kept unknown fields unless told otherwise.
+    const v1beta1 = crd.apiVersion === 'apiextensions.k8s.io/v1beta1';
+    const preserveUnknownFields = spec.preserveUnknownFields === true || (v1beta1 && spec.preserveUnknownFields !== false);
+    const sharedSchema = recordOr(spec.validation).openAPIV3Schema;
+    const versions = Array.isArray(spec.versions) ? spec.versions : typeof spec.version === 'string' ? [{ name: spec.version, served: true }] : [];
+    for (const version of versions) {
+      if (!isRecord(version) || version.served !== true || typeof version.name !== 'string') {
+        continue;
+      }
+      const schema = recordOr(version.schema).openAPIV3Schema ?? sharedSchema ?? { 'x-kubernetes-preserve-unknown-fields': true };
+      const key = kindKey(`${spec.group}/${version.name}`, names.kind);
+      this.claim(key, file);
+      this.pending.push({ key, scope, source: file, schema, preserveUnknownFields });
+    }
+  }
+
+  /** Records that `source` defines `key`; a kind defined twice is an error, also within one file. */
+  private claim(key: string, source: string): void {
+    const earlier = this.claimed.get(key);
+    if (earlier !== undefined) {
+      throw new Error(`${key} is defined twice: in ${earlier}${earlier === source ? ' (twice)' : ` and ${source}`}`);
+    }
+    this.claimed.set(key, source);
+  }
+}
+
+function kindKey(apiVersion: string, kind: string): string {
+  return `${apiVersion} ${kind}`;
+}
+
+function groupOf(apiVersion: string): string {
+  const slash = apiVersion.indexOf('/');
+  return slash < 0 ? '' : apiVersion.slice(0, slash);
+}
+
+function error(fieldPath: string, message: string): SchemaIssue {
+  return { path: fieldPath, message, severity: 'error' };
+}
+
+function readJson(file: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new Error(`cannot read ${file}: ${(e as Error).message}`);
+  }
+  if (!isRecord(parsed)) {
+    throw new Error(`cannot read ${file}: expected a JSON object`);
+  }
+  return parsed;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function recordOr(value: unknown): Record<string, unknown> {
+  return isRecord(value) ? value : {};
+}
