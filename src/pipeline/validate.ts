@@ -55,9 +55,14 @@ export function validateRepository(options: ValidateOptions): ValidationReport {
   }
   const { files, objects } = readDist(distDir);
   const findings = [...checkDist(objects, files), ...(options.extraChecks ?? []).flatMap((check) => check(objects))];
-  const sources = new Map<string, SourceFile | undefined>();
-  problems.push(...findings.map((f) => findingToProblem(f, root, distRel, sources)));
+  problems.push(...findingsToProblems(findings, root, distRel));
   return { problems, project, objects: objects.length };
+}
+
+/** Locates findings about dist/ (see `findingToProblem`). */
+export function findingsToProblems(findings: readonly Finding[], root: string, distRel: string): Problem[] {
+  const sources = new Map<string, SourceFile | undefined>();
+  return findings.map((f) => findingToProblem(f, root, distRel, sources));
 }
 
 /** Files of dist/ that differ from a fresh synthesis. */

@@ -34,7 +34,8 @@ export function schemaSets(crdsRoot: string): SchemaSets {
     kubernetes: common.map((name) => path.join(crdsRoot, name)),
     ossm: [
       ...common.filter((name) => name !== 'istio').map((name) => path.join(crdsRoot, name)),
-      path.join(crdsRoot, ALTERNATIVES_DIR, OSSM_ISTIO_DIR),
+      // A schema folder filled from a cluster may have no alternatives at all.
+      ...(fs.existsSync(path.join(crdsRoot, ALTERNATIVES_DIR, OSSM_ISTIO_DIR)) ? [path.join(crdsRoot, ALTERNATIVES_DIR, OSSM_ISTIO_DIR)] : []),
     ],
   };
 }

@@ -1,12 +1,13 @@
 import { Chart, Testing } from 'cdk8s';
 import { MeshService } from '../../src/constructs/mesh-service';
+import { PodMeshSettings } from '../../src/meshes/mesh';
 import { manifestsOfKind } from '../util';
 import { fixtureEnv, fixtureService } from './helpers';
 
 const KUMA_POD = { labels: {}, annotations: { 'kuma.io/service-account-token-volume': 'kuma-sa-token' }, sidecarTokenVolume: 'kuma-sa-token' };
 const ISTIO_POD = { labels: {}, annotations: { 'sidecar.istio.io/inject': 'true' } };
 
-function synth(env: string, service: string, mesh = ISTIO_POD) {
+function synth(env: string, service: string, mesh: PodMeshSettings = ISTIO_POD) {
   const chart = new Chart(Testing.app(), 'test');
   new MeshService(chart, 'Workload', { env: fixtureEnv(env), service: fixtureService(env, service), mesh });
   return Testing.synth(chart);

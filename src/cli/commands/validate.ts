@@ -1,5 +1,7 @@
+import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
+import { resolveCrdsRoot, schemaChecker } from '../../pipeline/schema-check';
 import { validateRepository } from '../../pipeline/validate';
 import { formatProblem, sortProblems } from '../../model/spec-error';
 import { UsageError } from '../errors';
@@ -22,20 +24,42 @@ export function resolveNow(flag: string | undefined): Date {
 export const validateCommand: CommandSpec = {
   name: 'validate',
   summary: 'Run every check over environments/ and dist/ without writing anything',
-  usage: 'meshflip validate [--dist <dir>] [--now <date-time>]',
+  usage: 'meshflip validate [--crds <dir>] [--strict] [--dist <dir>] [--now <date-time>]',
   help: [
     'Checks the environment files, expiries (a warning a day before, an error once passed),',
     'that dist/ is exactly what synthesis produces, and dist/ as it is: mesh rules, protected',
     'environments, secrets, images and the Argo CD setup.',
     '',
     'Options:',
+    '  --crds <dir>       Validate every object against the CRDs and Kubernetes schema in this folder',
+    '                     (default: $MESHFLIP_CRDS, else environments/crds when it holds anything)',
+    '  --strict           An object whose kind has no schema is an error, not a warning',
     '  --dist <dir>       dist/ folder to check (default: dist)',
     '  --now <date-time>  Pretend it is this time when checking expiries',
   ],
   run(argv: string[], output: Output): number {
-    const { values } = parseArgs({ args: argv, options: { dist: { type: 'string' }, now: { type: 'string' } }, strict: true });
+    const { values } = parseArgs({
+      args: argv,
+      options: { dist: { type: 'string' }, now: { type: 'string' }, crds: { type: 'string' }, strict: { type: 'boolean' } },
+      strict: true,
+    });
     const root = process.cwd();
-    const report = validateRepository({ root, distDir: path.resolve(root, values.dist ?? 'dist'), now: resolveNow(values.now) });
+    const crds = resolveCrdsRoot(root, values.crds);
+    if (crds !== undefined && !fs.existsSync(crds)) {
+      throw new UsageError(`the schema folder ${values.crds ?? crds} does not exist`, 'pass a folder of CRD YAML files (and the Kubernetes _definitions.json) with --crds');
+    }
+    if (crds === undefined && values.strict) {
+      throw new UsageError('--strict needs schemas: no --crds folder, no $MESHFLIP_CRDS, and environments/crds is empty', 'see README: Validating against your clusters\' schemas');
+    }
+    const report = validateRepository({
+      root,
+      distDir: path.resolve(root, values.dist ?? 'dist'),
+      now: resolveNow(values.now),
+      extraChecks: crds === undefined ? [] : [schemaChecker(crds, values.strict ?? false)],
+    });
+    if (crds === undefined) {
+      output.err('note: no schema folder, so objects were not checked against CRDs (use --crds or fill environments/crds)');
+    }
     const problems = sortProblems(report.problems);
     for (const p of problems) {
       const label = p.severity === 'warning' ? paint(output, 'yellow', 'warning') : paint(output, 'red', 'error');
