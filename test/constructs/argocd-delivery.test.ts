@@ -1,0 +1,119 @@
+import * as path from 'path';
+import { RenderedObject } from '../../src/meshes/effective-routing';
+import { checkDist } from '../../src/pipeline/dist-checks';
+import { readDist } from '../../src/pipeline/routing-reader';
+import { SchemaStore } from '../../src/validation';
+import { REPO, SHARED_CRDS } from '../util';
+
+const { files, objects } = readDist(path.join(REPO, 'dist'));
+const applications = objects.filter((o) => o.object.kind === 'Application').map((o) => o.object as any);
+const projects = new Map(objects.filter((o) => o.object.kind === 'AppProject').map((o) => [(o.object as any).metadata.name, o.object as any]));
+const manifestFolders = [...new Set(files.filter((f) => f.endsWith('.k8s.yaml')).map((f) => f.slice(0, f.lastIndexOf('/'))))].sort();
+const glob = (pattern: string, value: string) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`).test(value);
+
+describe('the Argo CD objects in dist/argocd', () => {
+  test('every Application\'s path exists in dist/ and every folder of manifests has exactly one Application', () => {
+    const paths = applications.filter((a) => a.spec.source.path !== undefined).map((a) => a.spec.source.path.replace(/^dist\//, ''));
+    for (const p of paths) {
+      expect(manifestFolders).toContain(p);
+    }
+    expect([...paths].sort()).toEqual(manifestFolders);
+  });
+
+  test('every Application deploys where its AppProject permits, from a permitted repository', () => {
+    for (const app of applications) {
+      const project = projects.get(app.spec.project);
+      expect(project).toBeDefined();
+      const { server, namespace } = app.spec.destination;
+      expect(project.spec.destinations.some((d: { server: string; namespace: string }) => glob(d.server, server) && glob(d.namespace, namespace))).toBe(true);
+      expect(project.spec.sourceRepos).toContain(app.spec.source.repoURL);
+    }
+  });
+
+  test('every object a folder holds is permitted by its Application\'s project: namespaces and cluster-scoped kinds', () => {
+    for (const app of applications.filter((a) => a.spec.source.path !== undefined && !a.spec.source.path.endsWith('/argocd'))) {
+      const project = projects.get(app.spec.project);
+      const folder = app.spec.source.path.replace(/^dist\//, '');
+      for (const { object } of objects.filter((o: RenderedObject) => o.file.startsWith(`${folder}/`))) {
+        const meta = object.metadata as { namespace?: string };
+        const group = String(object.apiVersion).includes('/') ? String(object.apiVersion).split('/')[0] : '';
+        if (meta.namespace === undefined) {
+          expect(project.spec.clusterResourceWhitelist).toContainEqual({ group, kind: object.kind });
+        } else {
+          expect(project.spec.destinations).toContainEqual({ server: app.spec.destination.server, namespace: meta.namespace });
+        }
+      }
+    }
+  });
+
+  test('Kuma zones and the global control plane are separate clusters, each Application targets its own', () => {
+    const byName = Object.fromEntries(applications.map((a) => [a.metadata.name, a.spec.destination.server]));
+    expect(byName['kong-real-global']).toBe('https://kong-global.k8s.example.com:6443');
+    expect(byName['kong-real-zone-real-services']).toBe('https://kong-real-services.k8s.example.com:6443');
+    expect(byName['kong-real-zone-mock-services']).toBe('https://kong-mock-services.k8s.example.com:6443');
+    expect(new Set([byName['kong-real-global'], byName['kong-real-zone-real-services'], byName['kong-real-zone-mock-services']]).size).toBe(3);
+  });
+
+  test('orders Applications: control planes, then mesh configuration, then zones', () => {
+    const wave = (name: string) => Number(applications.find((a) => a.metadata.name === name).metadata.annotations['argocd.argoproj.io/sync-wave']);
+    expect(wave('kong-real-global-control-plane')).toBeLessThan(wave('kong-real-real-services-control-plane'));
+    expect(wave('kong-real-real-services-control-plane')).toBeLessThan(wave('kong-real-global'));
+    expect(wave('kong-real-global')).toBeLessThan(wave('kong-real-zone-real-services'));
+    expect(wave('coolstore-operators')).toBeLessThan(wave('coolstore-control-plane'));
+    expect(wave('coolstore-control-plane')).toBeLessThan(wave('coolstore-workloads'));
+  });
+
+  test('syncs automatically with prune and self-heal, except that protected environments never prune', () => {
+    for (const app of applications.filter((a) => a.metadata.labels?.['meshflip.io/environment'] !== undefined)) {
+      const protectedEnv = projects.get(app.spec.project).metadata.annotations['meshflip.io/protected'] === 'true';
+      expect(app.spec.syncPolicy.automated).toEqual({ prune: !protectedEnv, selfHeal: true });
+    }
+  });
+
+  test('the root Application syncs dist/argocd from the configured repository and revision', () => {
+    const root = applications.find((a) => a.metadata.name === 'meshflip');
+    expect(root.spec.source).toEqual({ repoURL: 'https://github.com/example-org/meshflip-gitops.git', targetRevision: 'main', path: 'dist/argocd', directory: { include: '*.k8s.yaml' } });
+    expect(root.spec.destination).toEqual({ server: 'https://kubernetes.default.svc', namespace: 'argocd' });
+  });
+
+  test('the dist/ checks agree: no Argo CD finding on the committed dist/', () => {
+    expect(checkDist(objects, files).map((f) => `${f.at.file}: ${f.message}`)).toEqual([]);
+  });
+
+  test('validates every Argo CD object against the Argo CD CRDs, unknown fields being errors', () => {
+    const store = SchemaStore.load([path.join(SHARED_CRDS, 'argocd'), path.join(SHARED_CRDS, 'kubernetes')]);
+    const argo = objects.filter((o) => String(o.object.apiVersion).startsWith('argoproj.io/'));
+    expect(argo.length).toBeGreaterThan(20);
+    expect(argo.flatMap((o) => store.validate(o.object, { strict: true }).map((i) => `${o.file}: ${i.path}: ${i.message}`))).toEqual([]);
+  });
+});
+
+describe('the Argo CD checks over dist/', () => {
+  const app = objects.find((o) => o.object.kind === 'Application' && (o.object as any).metadata.name === 'kong-perf-zone-real-services')!;
+
+  function withApp(changed: Record<string, unknown>): RenderedObject[] {
+    return objects.map((o) => (o === app ? { ...o, object: changed } : o));
+  }
+
+  test('fails when an Application syncs a folder that does not exist, leaving its folder unowned', () => {
+    const obj = app.object as any;
+    const broken = withApp({ ...obj, spec: { ...obj.spec, source: { ...obj.spec.source, path: 'dist/kong-perf/zone-real' } } });
+    expect(checkDist(broken, files).map((f) => f.message)).toEqual([
+      'Application argocd/kong-perf-zone-real-services syncs dist/kong-perf/zone-real, which holds no manifests in dist/',
+      'dist/kong-perf/zone-real-services holds manifests but no Application syncs it',
+    ]);
+  });
+
+  test('fails when an Application deploys to a cluster its AppProject does not permit', () => {
+    const obj = app.object as any;
+    const broken = withApp({ ...obj, spec: { ...obj.spec, destination: { server: 'https://elsewhere.example.com', namespace: 'my-services' } } });
+    const messages = checkDist(broken, files).map((f) => f.message);
+    expect(messages[0]).toBe('Application argocd/kong-perf-zone-real-services deploys to https://elsewhere.example.com namespace my-services, which its AppProject does not permit');
+  });
+
+  test('fails when two Applications sync the same folder', () => {
+    const twin = { ...app, object: { ...(app.object as any), metadata: { ...(app.object as any).metadata, name: 'twin' } } };
+    expect(checkDist([...objects, twin], files).map((f) => f.message)).toContain(
+      'dist/kong-perf/zone-real-services is synced by 2 Applications (kong-perf-zone-real-services, twin): they would fight');
+  });
+});

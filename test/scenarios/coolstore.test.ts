@@ -1,0 +1,96 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { parseYamlDocuments, REPO, snapshotTree } from '../util';
+
+function dist(file: string): any[] {
+  return parseYamlDocuments(fs.readFileSync(path.join(REPO, 'dist', file), 'utf8'));
+}
+
+describe('the OpenShift Service Mesh coolstore demo', () => {
+  test('deploys catalog and inventory, each with a PostgreSQL database on a PersistentVolumeClaim, catalog allowed to call inventory', () => {
+    for (const [ns, app] of [['coolstore-catalog', 'catalog'], ['coolstore-inventory', 'inventory']]) {
+      const db = dist(`coolstore/workloads/${app}-database.k8s.yaml`);
+      expect(db.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`)).toEqual([
+        `ServiceAccount/${ns}/${app}-database`, `Deployment/${ns}/${app}-database`, `PersistentVolumeClaim/${ns}/${app}-database-data`, `Service/${ns}/${app}-database`,
+      ]);
+      const deployment = db.find((o) => o.kind === 'Deployment');
+      expect(deployment.spec.template.spec.containers[0].volumeMounts).toContainEqual({ mountPath: '/var/lib/pgsql/data', name: 'data' });
+    }
+    const [inventory] = dist('coolstore/workloads/inventory.access.k8s.yaml');
+    expect(inventory.spec.rules[0].from[0].source.principals).toEqual([
+      'cluster.local/ns/coolstore-catalog/sa/catalog',
+      'cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account',
+    ]);
+  });
+
+  test('keeps database credentials out of dist/: every one comes from a Secret in the cluster', () => {
+    const everything = Object.values(snapshotTree(path.join(REPO, 'dist'))).join('\n');
+    expect(everything).not.toContain('mysecretpassword');
+    expect(everything).not.toMatch(/^kind: Secret$/m);
+    const catalog = dist('coolstore/workloads/catalog.k8s.yaml').find((o) => o.kind === 'Deployment');
+    const env = Object.fromEntries(catalog.spec.template.spec.containers[0].env.map((e: any) => [e.name, e]));
+    expect(env.DATASOURCE_PASSWORD).toEqual({ name: 'DATASOURCE_PASSWORD', valueFrom: { secretKeyRef: { key: 'database-password', name: 'catalog-database' } } });
+    expect(env.INVENTORY_URL).toEqual({ name: 'INVENTORY_URL', value: 'inventory.coolstore-inventory.svc.cluster.local' });
+  });
+
+  test('installs Jaeger, Kiali and the Service Mesh operator through OLM, creating the namespaces the operators need', () => {
+    const jaeger = dist('coolstore/operators/jaeger.k8s.yaml');
+    // The published catalog's overlay never creates this namespace.
+    expect(jaeger.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['Namespace/openshift-distributed-tracing', 'OperatorGroup/openshift-distributed-tracing', 'Subscription/jaeger-product']);
+    expect(dist('coolstore/operators/kiali.k8s.yaml')[0].spec).toMatchObject({ name: 'kiali-ossm', channel: 'stable', source: 'redhat-operators' });
+    expect(dist('coolstore/operators/servicemesh.k8s.yaml')[0].spec).toMatchObject({ name: 'servicemeshoperator', channel: 'stable', installPlanApproval: 'Automatic' });
+  });
+
+  test('joins exactly the application namespaces to the mesh and injects the sidecar from the start', () => {
+    const roll = dist('coolstore/control-plane/control-plane.k8s.yaml').find((o) => o.kind === 'ServiceMeshMemberRoll');
+    expect(roll.metadata).toMatchObject({ name: 'default', namespace: 'istio-system' });
+    expect(roll.spec.members).toEqual(['coolstore-catalog', 'coolstore-inventory']);
+    const deployments = Object.entries(snapshotTree(path.join(REPO, 'dist/coolstore/workloads')))
+      .flatMap(([, text]) => parseYamlDocuments(text)).filter((o: any) => o.kind === 'Deployment') as any[];
+    expect(deployments.map((d) => d.metadata.name).sort()).toEqual(['catalog', 'catalog-database', 'inventory', 'inventory-database']);
+    for (const d of deployments) {
+      expect(d.spec.template.metadata.annotations['sidecar.istio.io/inject']).toBe('true');
+    }
+  });
+
+  test('exposes the services through the gateway with the demo\'s match and rewrite rules, and a Route to a port that exists', () => {
+    const [gateway, route] = dist('coolstore/control-plane/gateway.k8s.yaml');
+    expect(gateway.spec).toEqual({ selector: { istio: 'ingressgateway' }, servers: [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['coolstore.apps.ocp-prod.example.com'] }] });
+    expect(route.spec.port).toEqual({ targetPort: 'http2' });
+    const [vs] = dist('coolstore/control-plane/ingress.k8s.yaml');
+    expect(vs.spec.http).toEqual([
+      { name: 'service-route', match: [{ uri: { exact: '/services/products' } }, { uri: { exact: '/services/product' } }, { uri: { exact: '/' } }], route: [{ destination: { host: 'catalog.coolstore-catalog.svc.cluster.local', port: { number: 8080 } } }] },
+      { name: 'frontend-route', match: [{ uri: { prefix: '/catalog' } }], rewrite: { uri: '/' }, route: [{ destination: { host: 'catalog.coolstore-catalog.svc.cluster.local', port: { number: 8080 } } }] },
+      { name: 'service-route', match: [{ uri: { exact: '/services/inventory' } }], retries: { attempts: 2, perTryTimeout: '2s', retryOn: '5xx,connect-failure,refused-stream' }, route: [{ destination: { host: 'inventory.coolstore-inventory.svc.cluster.local', port: { number: 80 } } }] },
+      { name: 'frontend-route', match: [{ uri: { prefix: '/inventory' } }], rewrite: { uri: '/' }, retries: { attempts: 2, perTryTimeout: '2s', retryOn: '5xx,connect-failure,refused-stream' }, route: [{ destination: { host: 'inventory.coolstore-inventory.svc.cluster.local', port: { number: 80 } } }] },
+    ]);
+  });
+
+  test('coolstore-chaos injects the demo\'s faults into real inventory traffic, in the one VirtualService of the host', () => {
+    const objects = dist('coolstore-chaos/workloads/inventory.routing.k8s.yaml');
+    const virtualServices = objects.filter((o) => o.kind === 'VirtualService');
+    expect(virtualServices).toHaveLength(1);
+    const [headerRoute, defaultRoute] = virtualServices[0].spec.http;
+    expect(headerRoute).toEqual({
+      name: 'default-mock-by-header',
+      match: [{ headers: { 'x-coolstore-mock': { exact: 'true' } } }],
+      route: [{ destination: { host: 'inventory.coolstore-inventory.svc.cluster.local', subset: 'mock' } }],
+    });
+    expect(defaultRoute.fault).toEqual({ abort: { httpStatus: 500, percentage: { value: 10 } }, delay: { fixedDelay: '5s', percentage: { value: 10 } } });
+    expect(defaultRoute.route).toEqual([{ destination: { host: 'inventory.coolstore-inventory.svc.cluster.local', subset: 'real' } }]);
+  });
+
+  test('coolstore-chaos adds the demo\'s circuit breaker: connection pool and outlier detection', () => {
+    const [dr] = dist('coolstore-chaos/workloads/inventory.routing.k8s.yaml').filter((o) => o.kind === 'DestinationRule');
+    expect(dr.spec.trafficPolicy).toEqual({
+      connectionPool: { tcp: { maxConnections: 1, connectTimeout: '30ms' }, http: { http1MaxPendingRequests: 1, maxRequestsPerConnection: 1 } },
+      outlierDetection: { consecutive5xxErrors: 1, interval: '1s', baseEjectionTime: '3m', maxEjectionPercent: 100 },
+    });
+  });
+
+  test('the protected coolstore runs no mock and carries no fault', () => {
+    const everything = Object.entries(snapshotTree(path.join(REPO, 'dist/coolstore'))).map(([, t]) => t).join('\n');
+    expect(everything).not.toContain('mountebank');
+    expect(everything).not.toContain('fault:');
+  });
+});
