@@ -7,6 +7,18 @@ import { MOCK_APP, SELECTOR_LABEL } from './mesh';
 const NETWORKING = 'networking.istio.io/';
 const SECURITY = 'security.istio.io/';
 
+/** A host as the cluster-local name it stands for, relative to the namespace of the rule that names it. */
+function clusterLocal(host: string, namespace: string): string {
+  const parts = host.split('.');
+  if (parts.length === 1) {
+    return `${host}.${namespace}.svc.cluster.local`;
+  }
+  if (parts.length === 2) {
+    return `${host}.svc.cluster.local`;
+  }
+  return parts.length === 3 && parts[2] === 'svc' ? `${host}.cluster.local` : host;
+}
+
 /** The names a VirtualService or DestinationRule may use for a service's host. */
 function hostNames(name: string, namespace: string): Set<string> {
   return new Set([name, `${name}.${namespace}`, `${name}.${namespace}.svc`, `${name}.${namespace}.svc.cluster.local`]);
@@ -18,15 +30,33 @@ function hostNames(name: string, namespace: string): Set<string> {
  * resolved through the DestinationRule subsets, plus faults, breakers and AuthorizationPolicies.
  */
 export function readIstioRouting(objects: readonly RenderedObject[], workloads: Workloads): ServiceRouting[] {
+  // Index rules by the host they name (in its cluster-local form), policies by namespace.
+  const byHost = new Map<string, Record<string, unknown>[]>();
+  const policies = new Map<string, Record<string, unknown>[]>();
+  const add = (map: Map<string, Record<string, unknown>[]>, key: string, o: Record<string, unknown>) => {
+    const list = map.get(key) ?? [];
+    if (list[list.length - 1] !== o) {
+      list.push(o);
+    }
+    map.set(key, list);
+  };
+  for (const { object } of objects) {
+    const namespace = str(object, 'metadata', 'namespace') ?? 'default';
+    if (String(object.apiVersion).startsWith(NETWORKING) && object.kind === 'DestinationRule') {
+      add(byHost, clusterLocal(str(object, 'spec', 'host') ?? '', namespace), object);
+    } else if (String(object.apiVersion).startsWith(NETWORKING) && object.kind === 'VirtualService') {
+      list(object, 'spec', 'hosts').forEach((h) => add(byHost, clusterLocal(String(h), namespace), object));
+    } else if (String(object.apiVersion).startsWith(SECURITY) && object.kind === 'AuthorizationPolicy') {
+      add(policies, namespace, object);
+    }
+  }
   const out: ServiceRouting[] = [];
   for (const { name, namespace, replicas } of workloads.real.values()) {
     const key = `${namespace}/${name}`;
     const mock = workloads.mocks.get(key);
     const hosts = hostNames(name, namespace);
-    const forHost = (kind: string) => objects
-      .map((o) => o.object)
-      .filter((o) => o.kind === kind && String(o.apiVersion).startsWith(NETWORKING));
-    const rules = forHost('DestinationRule').filter((dr) => hosts.has(str(dr, 'spec', 'host') ?? ''));
+    const forHost = (kind: string) => (byHost.get(`${name}.${namespace}.svc.cluster.local`) ?? []).filter((o) => o.kind === kind);
+    const rules = forHost('DestinationRule').filter((dr) => hosts.has(str(dr, 'spec', 'host') ?? '') || clusterLocal(str(dr, 'spec', 'host') ?? '', namespace) === `${name}.${namespace}.svc.cluster.local`);
     const subsets = new Map<string, 'real' | 'mock' | 'all'>();
     for (const dr of rules) {
       for (const subset of list(dr, 'spec', 'subsets')) {
@@ -36,7 +66,7 @@ export function readIstioRouting(objects: readonly RenderedObject[], workloads: 
     }
     const services = forHost('VirtualService').filter((vs) => {
       const gateways = list(vs, 'spec', 'gateways');
-      return (gateways.length === 0 || gateways.includes('mesh')) && list(vs, 'spec', 'hosts').some((h) => hosts.has(String(h)));
+      return gateways.length === 0 || gateways.includes('mesh');
     });
     const inconsistencies: string[] = [];
     if (services.length > 1) {
@@ -111,10 +141,7 @@ export function readIstioRouting(objects: readonly RenderedObject[], workloads: 
     const retries = http.some((r) => field(r, 'retries') !== undefined);
 
     let callers: Set<string> | null = null;
-    for (const { object } of objects) {
-      if (object.kind !== 'AuthorizationPolicy' || !String(object.apiVersion).startsWith(SECURITY) || str(object, 'metadata', 'namespace') !== namespace) {
-        continue;
-      }
+    for (const object of policies.get(namespace) ?? []) {
       if (str(object, 'spec', 'selector', 'matchLabels', SELECTOR_LABEL) !== name || (str(object, 'spec', 'action') ?? 'ALLOW') !== 'ALLOW') {
         continue;
       }

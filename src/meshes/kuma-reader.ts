@@ -38,10 +38,22 @@ function tagsOf(ref: unknown): Record<string, string> {
  * traffic goes, MeshFaultInjection or FaultInjection for faults, and so on.
  */
 export function readKumaRouting(objects: readonly RenderedObject[], workloads: Workloads): ServiceRouting[] {
-  const resources = objects.map((o) => normalize(o.object)).filter((r): r is KumaResource => r !== undefined);
+  const all = objects.map((o) => normalize(o.object)).filter((r): r is KumaResource => r !== undefined);
+  // Index the resources by the services they name, so each service only looks at its own.
+  const byService = new Map<string, KumaResource[]>();
+  for (const r of all) {
+    for (const key of servicesNamed(r)) {
+      const list = byService.get(key) ?? [];
+      if (list[list.length - 1] !== r) {
+        list.push(r);
+      }
+      byService.set(key, list);
+    }
+  }
   const out: ServiceRouting[] = [];
   for (const { name, namespace, replicas } of workloads.real.values()) {
     const key = `${namespace}/${name}`;
+    const resources = byService.get(key) ?? [];
     const mock = workloads.mocks.get(key);
     const identity = new RegExp(`^${escape(name)}_${escape(namespace)}_svc_\\d+$`);
     const isService = (kumaService: unknown) => typeof kumaService === 'string' && identity.test(kumaService);
@@ -168,6 +180,36 @@ export function readKumaRouting(objects: readonly RenderedObject[], workloads: W
     });
   }
   return out;
+}
+
+/** `<namespace>/<name>` of every service a resource refers to (by kuma.io/service or by Kubernetes name). */
+function servicesNamed(r: KumaResource): string[] {
+  const keys: string[] = [];
+  const fromIdentity = (value: unknown) => {
+    const match = typeof value === 'string' ? /^(.+)_([^_]+)_svc_\d+$/.exec(value) : null;
+    if (match !== null) {
+      keys.push(`${match[2]}/${match[1]}`);
+    }
+  };
+  const fromTags = (tags: Record<string, string>) => {
+    fromIdentity(tags['kuma.io/service']);
+    const namespace = tags['k8s.kuma.io/namespace'];
+    if (namespace !== undefined) {
+      for (const name of [tags['k8s.kuma.io/service-name'], tags.app]) {
+        if (name !== undefined) {
+          keys.push(`${namespace}/${name}`);
+        }
+      }
+    }
+  };
+  for (const to of list(r.spec, 'to')) {
+    fromIdentity(field(to, 'targetRef', 'name'));
+  }
+  fromTags(tagsOf(field(r.spec, 'targetRef')));
+  for (const d of list(r.spec, 'destinations')) {
+    fromTags((field(d, 'match') ?? {}) as Record<string, string>);
+  }
+  return [...new Set(keys)];
 }
 
 function readMeshHttpRules(rules: readonly unknown[], name: string): { weights: { real: number; mock: number }; header: ServiceRouting['header'] } {

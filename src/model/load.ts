@@ -25,7 +25,8 @@ export interface Project {
 /** Options for `loadProject`. */
 export interface LoadOptions {
   /**
-   * Only resolve these environments (by name); the others are still parsed and checked for syntax.
+   * Only resolve these environments (by file name, which must equal the environment's name); the
+   * others are still parsed and checked against the schema.
    *
    * @default - all environments
    */
@@ -37,6 +38,13 @@ export interface LoadOptions {
    * @default - none
    */
   readonly overrides?: ReadonlyMap<string, string>;
+  /**
+   * Check that no two environments deploy into the same namespace of a cluster. Parallel
+   * synthesis turns it off and checks the claims of all workers together.
+   *
+   * @default true
+   */
+  readonly checkOverlaps?: boolean;
 }
 
 /**
@@ -106,7 +114,7 @@ export function loadProject(root: string, options: LoadOptions = {}): Project {
       continue;
     }
     names.set(value.name, repoPath);
-    if (options.only !== undefined && !options.only.includes(value.name)) {
+    if (options.only !== undefined && !options.only.includes(path.posix.basename(repoPath).replace(/\.ya?ml$/, ''))) {
       continue;
     }
     const env = resolveEnvironment(file, value, catalogs, settings, read, problems);
@@ -115,13 +123,16 @@ export function loadProject(root: string, options: LoadOptions = {}): Project {
     }
   }
   if (options.only !== undefined) {
+    const files = new Set(envFiles.map((f) => path.posix.basename(f).replace(/\.ya?ml$/, '')));
     for (const wanted of options.only) {
-      if (!names.has(wanted)) {
-        problems.push({ file: ENVIRONMENTS_DIR, line: 1, col: 1, field: '(environment)', message: `must name an environment (${[...names.keys()].sort(compareStrings).join(', ')})`, got: JSON.stringify(wanted) });
+      if (!files.has(wanted)) {
+        problems.push({ file: ENVIRONMENTS_DIR, line: 1, col: 1, field: '(environment)', message: `must name an environment file (${[...files].sort(compareStrings).join(', ')})`, got: JSON.stringify(wanted) });
       }
     }
   }
-  checkOverlaps(environments, problems);
+  if (options.checkOverlaps ?? true) {
+    problems.push(...overlapProblems(environments.flatMap(namespaceClaims)));
+  }
   if (problems.length > 0 || settings === undefined) {
     throw new SpecError(problems);
   }
@@ -129,35 +140,54 @@ export function loadProject(root: string, options: LoadOptions = {}): Project {
 }
 
 /**
- * Two environments that deploy into the same namespace of the same cluster would have two Argo CD
- * Applications fighting over the same objects.
+ * A namespace of a cluster that an environment deploys into: two environments claiming the same
+ * one would have two Argo CD Applications fighting over the same objects.
  */
-function checkOverlaps(environments: readonly EnvironmentSpec[], problems: Problem[]): void {
-  const owners = new Map<string, EnvironmentSpec>();
-  for (const env of environments) {
-    const seen = new Set<string>();
-    for (const service of env.services) {
-      const clusters = isKuma(env.mesh)
-        ? [...service.zones, ...(env.mocks.enabled && service.mock ? [env.mesh.mocksZone] : [])]
-          .map((zone) => (env.mesh as { zones: readonly { name: string; cluster: { name: string } }[] }).zones.find((z) => z.name === zone)!.cluster.name)
-        : [env.mesh.cluster.name];
-      for (const cluster of clusters) {
-        const key = `${cluster}/${service.namespace}`;
-        if (seen.has(key)) {
-          continue;
-        }
-        seen.add(key);
-        const owner = owners.get(key);
-        if (owner !== undefined && owner !== env) {
-          problems.push(env.source.problem(['services', service.name], `deploys into namespace ${service.namespace} of cluster ${cluster}, which environment ${owner.name} already uses`, {
-            atKey: true, noGot: true, hint: 'give each environment its own namespaces or clusters, so their Argo CD Applications do not fight',
-          }));
-        } else {
-          owners.set(key, env);
-        }
+export interface NamespaceClaim {
+  readonly key: string;
+  readonly env: string;
+  readonly cluster: string;
+  readonly namespace: string;
+  /** Where the service that claims it is listed (plain data: claims cross worker threads). */
+  readonly at: Pick<Problem, 'file' | 'line' | 'col' | 'field'>;
+}
+
+/** The cluster namespaces an environment deploys into. */
+export function namespaceClaims(env: EnvironmentSpec): NamespaceClaim[] {
+  const claims = new Map<string, NamespaceClaim>();
+  for (const service of env.services) {
+    const clusters = isKuma(env.mesh)
+      ? [...service.zones, ...(env.mocks.enabled && service.mock ? [env.mesh.mocksZone] : [])]
+        .map((zone) => (env.mesh as { zones: readonly { name: string; cluster: { name: string } }[] }).zones.find((z) => z.name === zone)!.cluster.name)
+      : [env.mesh.cluster.name];
+    for (const cluster of clusters) {
+      const key = `${cluster}/${service.namespace}`;
+      if (!claims.has(key)) {
+        const { file, line, col, field } = env.source.problem(['services', service.name], '', { atKey: true, noGot: true });
+        claims.set(key, { key, env: env.name, cluster, namespace: service.namespace, at: { file, line, col, field } });
       }
     }
   }
+  return [...claims.values()];
+}
+
+/** Problems for every namespace claimed by two environments (the later one in name order is reported). */
+export function overlapProblems(claims: readonly NamespaceClaim[]): Problem[] {
+  const owners = new Map<string, string>();
+  const problems: Problem[] = [];
+  for (const claim of [...claims].sort((a, b) => compareStrings(a.env, b.env) || compareStrings(a.key, b.key))) {
+    const owner = owners.get(claim.key);
+    if (owner !== undefined && owner !== claim.env) {
+      problems.push({
+        ...claim.at,
+        message: `deploys into namespace ${claim.namespace} of cluster ${claim.cluster}, which environment ${owner} already uses`,
+        hint: 'give each environment its own namespaces or clusters, so their Argo CD Applications do not fight',
+      });
+    } else {
+      owners.set(claim.key, claim.env);
+    }
+  }
+  return problems;
 }
 
 function readText(root: string, repoPath: string): string | undefined {

@@ -1,10 +1,12 @@
 import { App } from 'cdk8s';
-import { ARGOCD_FOLDER, ArgoCdDelivery, RootApplication } from '../constructs/argocd-delivery';
+import { ArgoCdDelivery, RootApplication } from '../constructs/argocd-delivery';
 import { ManifestChart, RenderedDocuments } from '../constructs/manifest-chart';
 import { MeshEnvironment } from '../constructs/mesh-environment';
 import { Project } from '../model/load';
+import { EnvironmentSpec, SettingsSpec } from '../model/spec';
 import { EnvironmentRouting, RenderedObject } from '../meshes/effective-routing';
 import { compareStrings } from '../model/spec-error';
+import { renderCharts } from './render-charts';
 import { readEnvironmentRouting } from './routing-reader';
 import { routingMarkdown } from './routing-report';
 import { emitDocuments } from './yaml-emit';
@@ -44,11 +46,12 @@ export function fileHeader(sources: readonly string[], extra: readonly string[] 
 
 /** Renders every chart and document of the app into files, sorted by path. */
 export function renderApp(app: App): RenderedFile[] {
-  const files: RenderedFile[] = [];
-  for (const node of app.node.findAll()) {
-    if (ManifestChart.isManifestChart(node)) {
-      files.push(renderFile(node.path, fileHeader(node.sources), node.toJson()));
-    } else if (RenderedDocuments.isRenderedDocuments(node)) {
+  const nodes = app.node.findAll();
+  const charts = nodes.filter((n): n is ManifestChart => ManifestChart.isManifestChart(n));
+  const rendered = renderCharts(app, charts);
+  const files: RenderedFile[] = charts.map((chart) => renderFile(chart.path, fileHeader(chart.sources), rendered.get(chart)!));
+  for (const node of nodes) {
+    if (RenderedDocuments.isRenderedDocuments(node)) {
       files.push(renderFile(node.path, fileHeader(node.sources, node.header), node.toJson()));
     }
   }
@@ -66,18 +69,41 @@ export function synthesize(project: Project): RenderedFile[] {
   return synthesizeWithRouting(project).files;
 }
 
-/** Like `synthesize`, and also returns the effective routing of each environment, read back from the rendered objects. */
+/**
+ * Like `synthesize`, and also returns the effective routing of each environment, read back from
+ * the rendered objects.
+ *
+ * Environments are independent, so each is built as an app of its own, rendered, and let go
+ * before the next: memory stays that of the largest environment, not of the fleet. The files are
+ * the same as those of one app holding everything (`buildApp`; a test compares them).
+ */
 export function synthesizeWithRouting(project: Project): { files: RenderedFile[]; routing: EnvironmentRouting[] } {
-  const { app } = buildApp(project);
-  const files = renderApp(app);
-  const routings: EnvironmentRouting[] = [];
+  const files: RenderedFile[] = [];
+  const routing: EnvironmentRouting[] = [];
   for (const env of project.environments) {
-    const objects: RenderedObject[] = files
-      .filter((f) => f.path.startsWith(`${env.name}/`) || f.path === `${ARGOCD_FOLDER}/${env.name}.k8s.yaml`)
-      .flatMap((f) => (f.objects ?? []).map((object, i) => ({ file: f.path, object, line: f.lines?.[i] })));
-    const routing = readEnvironmentRouting(env.name, objects);
-    routings.push(routing);
-    files.push({ path: `${env.name}/ROUTING.md`, content: routingMarkdown(routing, env.file) });
+    const rendered = synthesizeEnvironment(env, project.settings);
+    files.push(...rendered.files);
+    routing.push(rendered.routing);
   }
-  return { files: files.sort((a, b) => compareStrings(a.path, b.path)), routing: routings };
+  files.push(...synthesizeRoot(project.settings));
+  return { files: files.sort((a, b) => compareStrings(a.path, b.path)), routing };
+}
+
+/** The files of one environment: `dist/<env>/**`, its ROUTING.md and `dist/argocd/<env>.k8s.yaml`. */
+export function synthesizeEnvironment(env: EnvironmentSpec, settings: SettingsSpec): { files: RenderedFile[]; routing: EnvironmentRouting } {
+  const app = new App();
+  const environment = new MeshEnvironment(app, env.name, { env });
+  new ArgoCdDelivery(app, `${env.name}-argocd`, { environment, settings });
+  const files = renderApp(app);
+  const objects: RenderedObject[] = files.flatMap((f) => (f.objects ?? []).map((object, i) => ({ file: f.path, object, line: f.lines?.[i] })));
+  const routing = readEnvironmentRouting(env.name, objects);
+  files.push({ path: `${env.name}/ROUTING.md`, content: routingMarkdown(routing, env.file) });
+  return { files, routing };
+}
+
+/** The root Application's file, `dist/argocd/root.k8s.yaml`. */
+export function synthesizeRoot(settings: SettingsSpec): RenderedFile[] {
+  const app = new App();
+  new RootApplication(app, 'root-argocd', { settings });
+  return renderApp(app);
 }

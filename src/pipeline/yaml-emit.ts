@@ -1,20 +1,179 @@
 import * as YAML from 'yaml';
 
 /**
- * Emits Kubernetes objects as a multi-document YAML stream exactly as cdk8s's `Yaml.stringify`
- * does (YAML 1.1 schema, no line wrapping, `---` between documents), and says on which line of
- * the stream each document starts.
+ * Emits Kubernetes objects as a multi-document YAML stream, byte for byte as cdk8s's
+ * `Yaml.stringify` does (the `yaml` package with YAML 1.1 schema, no line wrapping, `---` between
+ * documents), and says on which line of the stream each document starts.
+ *
+ * The `yaml` package builds a node tree for every document and asks its schema about every
+ * scalar; for the plain data of manifests that is most of the cost of a synthesis. This emitter
+ * writes the same text directly for documents whose every key and value it can render exactly
+ * like `yaml` does: block maps and sequences, numbers, booleans, null and single-line strings
+ * (plain, or double-quoted where YAML 1.1 would read them as something else). Any document with
+ * anything else (a multi-line string, a string with quotes, control or non-ASCII characters, an
+ * object that appears twice, a nested sequence) is handed to `yaml` itself. A property-based test
+ * compares both on random documents.
  */
 export function emitDocuments(objects: readonly unknown[]): { text: string; startLines: number[] } {
   const startLines: number[] = [];
   let line = 1;
   const parts = objects.map((obj) => {
-    const text = obj === undefined ? '\n' : YAML.stringify(obj, { keepUndefined: true, lineWidth: 0, version: '1.1' });
+    const text = obj === undefined ? '\n' : emitDocument(obj);
     startLines.push(line);
     line += countLines(text) + 1;
     return text;
   });
   return { text: parts.join('---\n'), startLines };
+}
+
+const YAML_OPTIONS = { keepUndefined: true, lineWidth: 0, version: '1.1' } as const;
+
+/** How many documents were written directly and how many were handed to the `yaml` package (for the benchmark). */
+export const emitStats = { direct: 0, delegated: 0 };
+
+/** One document, as `YAML.stringify(obj, cdk8s's options)` would write it. */
+export function emitDocument(obj: unknown): string {
+  if (isPlainMap(obj) && Object.keys(obj).length > 0) {
+    const out: string[] = [];
+    if (emitMap(obj, '', out, new Set())) {
+      emitStats.direct++;
+      return out.join('');
+    }
+  }
+  emitStats.delegated++;
+  return YAML.stringify(obj, YAML_OPTIONS);
+}
+
+function isPlainMap(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return false;
+  }
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** Appends the lines of a non-empty map; false when something needs the `yaml` package. */
+function emitMap(map: Record<string, unknown>, indent: string, out: string[], seen: Set<object>, firstPrefix?: string): boolean {
+  if (seen.has(map)) {
+    return false;
+  }
+  seen.add(map);
+  let first = true;
+  for (const key of Object.keys(map)) {
+    const value = map[key];
+    const k = scalar(key, true);
+    if (k === undefined) {
+      return false;
+    }
+    const lead = first && firstPrefix !== undefined ? firstPrefix : indent;
+    first = false;
+    if (isPlainMap(value) && Object.keys(value).length > 0) {
+      out.push(`${lead}${k}:\n`);
+      if (!emitMap(value, `${indent}  `, out, seen)) {
+        return false;
+      }
+    } else if (Array.isArray(value) && value.length > 0) {
+      out.push(`${lead}${k}:\n`);
+      if (!emitSeq(value, `${indent}  `, out, seen)) {
+        return false;
+      }
+    } else {
+      const v = leaf(value, seen);
+      if (v === undefined) {
+        return false;
+      }
+      out.push(`${lead}${k}: ${v}\n`);
+    }
+  }
+  return true;
+}
+
+/** Appends the lines of a non-empty sequence; false when something needs the `yaml` package. */
+function emitSeq(seq: readonly unknown[], indent: string, out: string[], seen: Set<object>): boolean {
+  if (seen.has(seq)) {
+    return false;
+  }
+  seen.add(seq);
+  for (const item of seq) {
+    if (isPlainMap(item) && Object.keys(item).length > 0) {
+      // The first entry of a map item sits on the dash's line.
+      if (!emitMap(item, `${indent}  `, out, seen, `${indent}- `)) {
+        return false;
+      }
+    } else if (Array.isArray(item) && item.length > 0) {
+      return false;
+    } else {
+      const v = leaf(item, seen);
+      if (v === undefined) {
+        return false;
+      }
+      out.push(`${indent}- ${v}\n`);
+    }
+  }
+  return true;
+}
+
+/** A value that fits on its line: a scalar, `{}` or `[]`. */
+function leaf(value: unknown, seen: Set<object>): string | undefined {
+  if (Array.isArray(value) || isPlainMap(value)) {
+    if (seen.has(value)) {
+      return undefined;
+    }
+    seen.add(value);
+    return Array.isArray(value) ? '[]' : '{}';
+  }
+  return scalar(value, false);
+}
+
+/** A plain string yaml would not read as anything else: no indicator at the start, no `: ` or ` #`, no trailing space or colon. */
+const NEEDS_QUOTES = /^[\n\t ,[\]{}#&*!|>'"%@`]|^[?-]$|^[?-][ \t]|[\n:][ \t]|[ \t]\n|[\n\t ]#|[\n\t :]$/;
+/** Anything outside printable ASCII, quotes and backslashes: left to the `yaml` package's escaping rules. */
+const NOT_SIMPLE = /[^\x20-\x7e]|["'\\]/;
+const DOCUMENT_MARKER = /^(%|---|\.\.\.)/m;
+
+/** The YAML 1.1 schema's resolvers of everything that is not a string (booleans, numbers, null, timestamps, merge keys). */
+const NON_STRING_TAGS: readonly RegExp[] = (() => {
+  const schema = new YAML.Document(null, { version: '1.1' }).schema as unknown as { tags: { default?: boolean; tag: string; test?: RegExp }[]; compat?: { default?: boolean; tag: string; test?: RegExp }[] | null };
+  return [...schema.tags, ...(schema.compat ?? [])]
+    .filter((t) => t.default === true && t.tag !== 'tag:yaml.org,2002:str' && t.test instanceof RegExp)
+    .map((t) => t.test!);
+})();
+
+const scalarCache = new Map<string, string | undefined>();
+
+/** A scalar as yaml writes it, or undefined to leave the document to the `yaml` package. */
+function scalar(value: unknown, implicitKey: boolean): string | undefined {
+  switch (typeof value) {
+    case 'string': {
+      const cacheKey = implicitKey ? `k${value}` : `v${value}`;
+      if (scalarCache.has(cacheKey)) {
+        return scalarCache.get(cacheKey);
+      }
+      const result = stringScalar(value);
+      if (scalarCache.size < 100_000) {
+        scalarCache.set(cacheKey, result);
+      }
+      return result;
+    }
+    case 'number':
+      return Number.isFinite(value) && !Object.is(value, -0) && !JSON.stringify(value).includes('e') ? JSON.stringify(value) : undefined;
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object':
+      return value === null ? 'null' : undefined;
+    default:
+      return undefined;
+  }
+}
+
+function stringScalar(value: string): string | undefined {
+  if (NOT_SIMPLE.test(value) || DOCUMENT_MARKER.test(value)) {
+    return undefined;
+  }
+  if (value === '' || NEEDS_QUOTES.test(value) || NON_STRING_TAGS.some((test) => test.test(value))) {
+    return `"${value}"`;
+  }
+  return value;
 }
 
 function countLines(text: string): number {

@@ -1,41 +1,66 @@
 /**
- * Synthesis benchmark: `npm run bench -- --services N --environments E`.
+ * Synthesis benchmark: `npm run bench -- --services N --environments E [--jobs J]`.
  *
  * Builds a synthetic fleet through the real model and constructs, synthesizes it into a temporary
- * folder, and compares with the floor measured in the same run: the same final objects serialized
- * with the `yaml` package's default `stringify`, single-threaded, and written. Then measures the
- * incremental cases: a re-synthesis with no change, and a flip of one service. The last line of
- * output is one JSON object.
+ * folder exactly as `meshflip synth` does (load, build, render, ROUTING.md, write), and compares
+ * with the floor measured in the same run: the same final objects serialized with the `yaml`
+ * package's default `stringify`, single-threaded, and written. Then measures the incremental
+ * cases: a re-synthesis with no change, and a flip of one service. The last line of output is one
+ * JSON object. See README.md beside this file for the profile findings and the numbers.
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
 import { parseArgs } from 'util';
-import { stringify } from 'yaml';
-import { loadProject } from '../../src/model/load';
-import { synthesize } from '../../src/pipeline/synth';
-import { writeDist } from '../../src/pipeline/write-dist';
+import { parseAllDocuments, stringify } from 'yaml';
+import { synthesizeProject } from '../../src/pipeline/parallel-synth';
+import { listFiles, writeDist, WriteResult } from '../../src/pipeline/write-dist';
 import { serviceName, writeFleet } from './fleet';
 
 function peakRssMiB(): number {
   return Math.round(process.resourceUsage().maxRSS / 1024);
 }
 
-function time<T>(fn: () => T): { result: T; ms: number } {
+async function synthAndWrite(root: string, dist: string, jobs: number | undefined): Promise<{ ms: number; files: number; jobs: number; write: WriteResult }> {
   const start = performance.now();
-  const result = fn();
-  return { result, ms: performance.now() - start };
+  const result = await synthesizeProject({ root, jobs });
+  if (result.problems.some((p) => p.severity !== 'warning')) {
+    throw new Error(`the fleet does not load: ${result.problems[0].message}`);
+  }
+  const write = writeDist(dist, result.files);
+  return { ms: performance.now() - start, files: result.files.length, jobs: result.jobs, write };
 }
 
-function main(): void {
+/**
+ * The floor: every object of dist/ serialized with yaml's default stringify and written, one
+ * thread. The objects are read back from dist/ first; the reading is not timed.
+ */
+function measureFloor(dist: string, out: string): { ms: number; objects: number } {
+  let ms = 0;
+  let objects = 0;
+  for (const file of listFiles(dist)) {
+    const text = fs.readFileSync(path.join(dist, file), 'utf8');
+    const docs = file.endsWith('.yaml') ? parseAllDocuments(text).map((d) => d.toJS() as unknown) : undefined;
+    objects += docs?.length ?? 0;
+    const start = performance.now();
+    const target = path.join(out, file);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.writeFileSync(target, docs === undefined ? text : docs.map((d) => stringify(d)).join('---\n'));
+    ms += performance.now() - start;
+  }
+  return { ms, objects };
+}
+
+async function main(): Promise<void> {
   const { values } = parseArgs({
     args: process.argv.slice(2),
-    options: { services: { type: 'string', default: '100' }, environments: { type: 'string', default: '2' }, keep: { type: 'boolean' } },
+    options: { services: { type: 'string', default: '100' }, environments: { type: 'string', default: '2' }, jobs: { type: 'string' }, keep: { type: 'boolean' } },
     strict: true,
   });
   const services = Number(values.services);
   const environments = Number(values.environments);
+  const jobs = values.jobs === undefined ? undefined : Number(values.jobs);
   if (!Number.isInteger(services) || services < 1 || !Number.isInteger(environments) || environments < 1) {
     throw new Error('--services and --environments must be positive whole numbers');
   }
@@ -44,56 +69,35 @@ function main(): void {
     writeFleet(root, { services, environments });
     const dist = path.join(root, 'dist');
 
-    // 1. Synthesis: load, build, render and write, as `meshflip synth` does.
-    const load = time(() => loadProject(root));
-    const render = time(() => synthesize(load.result));
-    const write = time(() => writeDist(dist, render.result));
-    const files = render.result;
-    const objects = files.flatMap((f) => f.objects ?? []);
-    const wallMs = load.ms + render.ms + write.ms;
-
-    // 2. The floor: the same final objects, yaml's default stringify, single-threaded, written.
-    const floorDir = path.join(root, 'floor');
-    const floor = time(() => {
-      for (const file of files) {
-        const target = path.join(floorDir, file.path);
-        fs.mkdirSync(path.dirname(target), { recursive: true });
-        fs.writeFileSync(target, file.objects === undefined ? file.content : file.objects.map((o) => stringify(o)).join('---\n'));
-      }
-    });
-
-    // 3. Incremental: no change, then one service flipped.
-    const again = time(() => writeDist(dist, synthesize(loadProject(root))));
-    const envFile = 'environments/env0.yaml';
-    const text = fs.readFileSync(path.join(root, envFile), 'utf8');
+    const first = await synthAndWrite(root, dist, jobs);
+    const floor = measureFloor(dist, path.join(root, 'floor'));
+    const again = await synthAndWrite(root, dist, jobs);
     // Service 1 is not flipped in the fleet (every third service is): flip it with one line.
-    fs.writeFileSync(path.join(root, envFile), text.replace('routing:\n  services:\n', `routing:\n  services:\n    ${serviceName(1)}: mock\n`));
-    const flip = time(() => writeDist(dist, synthesize(loadProject(root))));
+    const envFile = path.join(root, 'environments/env0.yaml');
+    fs.writeFileSync(envFile, fs.readFileSync(envFile, 'utf8').replace('routing:\n  services:\n', `routing:\n  services:\n    ${serviceName(1)}: mock\n`));
+    const flip = await synthAndWrite(root, dist, jobs);
 
-    const ratio = wallMs / floor.ms;
+    const changed = (w: WriteResult) => [...w.added, ...w.changed, ...w.removed];
     const report = {
       services,
       environments,
-      objects: objects.length,
-      files: files.length,
-      filesWritten: write.result.added.length + write.result.changed.length,
-      loadMs: Math.round(load.ms),
-      renderMs: Math.round(render.ms),
-      writeMs: Math.round(write.ms),
-      wallMs: Math.round(wallMs),
+      jobs: first.jobs,
+      objects: floor.objects,
+      files: first.files,
+      filesWritten: changed(first.write).length,
+      wallMs: Math.round(first.ms),
       floorMs: Math.round(floor.ms),
-      ratio: Math.round(ratio * 100) / 100,
-      msPerObject: Math.round((wallMs / objects.length) * 1000) / 1000,
+      ratio: Math.round((first.ms / floor.ms) * 100) / 100,
+      msPerObject: Math.round((first.ms / floor.objects) * 1000) / 1000,
       peakRssMiB: peakRssMiB(),
       unchangedRunMs: Math.round(again.ms),
-      unchangedRunFilesRewritten: again.result.added.length + again.result.changed.length + again.result.removed.length,
+      unchangedRunFilesRewritten: changed(again.write).length,
       flipRunMs: Math.round(flip.ms),
-      flipRunFilesRewritten: flip.result.added.length + flip.result.changed.length + flip.result.removed.length,
-      flipRunFiles: [...flip.result.added, ...flip.result.changed, ...flip.result.removed],
+      flipRunFilesRewritten: changed(flip.write).length,
+      flipRunFiles: changed(flip.write),
     };
-    process.stdout.write(`${services} services x ${environments} environments: ${report.objects} objects in ${report.files} files\n`);
-    process.stdout.write(`  synthesis ${report.wallMs} ms (load ${report.loadMs}, render ${report.renderMs}, write ${report.writeMs}), floor ${report.floorMs} ms, ratio ${report.ratio}\n`);
-    process.stdout.write(`  ${report.msPerObject} ms per object, peak RSS ${report.peakRssMiB} MiB\n`);
+    process.stdout.write(`${services} services x ${environments} environments: ${report.objects} objects in ${report.files} files, ${report.jobs} job${report.jobs === 1 ? '' : 's'}\n`);
+    process.stdout.write(`  synthesis ${report.wallMs} ms, floor ${report.floorMs} ms, ratio ${report.ratio}; ${report.msPerObject} ms per object; peak RSS ${report.peakRssMiB} MiB\n`);
     process.stdout.write(`  no change: ${report.unchangedRunFilesRewritten} files rewritten; one flip: ${report.flipRunFilesRewritten} (${report.flipRunFiles.join(', ')})\n`);
     process.stdout.write(`${JSON.stringify(report)}\n`);
   } finally {
@@ -103,4 +107,7 @@ function main(): void {
   }
 }
 
-main();
+void main().catch((e: unknown) => {
+  process.stderr.write(`${e instanceof Error ? e.stack : String(e)}\n`);
+  process.exitCode = 1;
+});

@@ -1,18 +1,17 @@
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { loadProject } from '../../model/load';
-import { SpecError } from '../../model/spec-error';
-import { schemaChecker, resolveCrdsRoot } from '../../pipeline/schema-check';
-import { synthesize } from '../../pipeline/synth';
-import { findingsToProblems } from '../../pipeline/validate';
+import { formatProblem, sortProblems, SpecError } from '../../model/spec-error';
+import { synthesizeProject } from '../../pipeline/parallel-synth';
+import { resolveCrdsRoot } from '../../pipeline/schema-check';
 import { writeDist } from '../../pipeline/write-dist';
+import { UsageError } from '../errors';
 import { Output, paint } from '../output';
 import { CommandSpec } from './command';
 
 export const synthCommand: CommandSpec = {
   name: 'synth',
   summary: 'Render every environment into dist/',
-  usage: 'meshflip synth [--out <dir>] [--crds <dir>] [--strict]',
+  usage: 'meshflip synth [--out <dir>] [--crds <dir>] [--strict] [--jobs N]',
   help: [
     'Reads environments/, checks everything, and renders the Argo CD objects and every',
     'environment\'s manifests into dist/ (or --out). Nothing is written unless everything',
@@ -23,35 +22,40 @@ export const synthCommand: CommandSpec = {
     '  --crds <dir>  Validate the rendered objects against these schemas first (default: $MESHFLIP_CRDS,',
     '                else environments/crds when it holds anything); nothing is written if they fail',
     '  --strict      With schemas: a kind without a schema is an error',
+    '  --jobs N      Render with N worker threads (default: one per core for large projects, else 1)',
   ],
-  run(argv: string[], output: Output): number {
+  async run(argv: string[], output: Output): Promise<number> {
     const { values } = parseArgs({
       args: argv,
-      options: { out: { type: 'string' }, crds: { type: 'string' }, strict: { type: 'boolean' } },
+      options: { out: { type: 'string' }, crds: { type: 'string' }, strict: { type: 'boolean' }, jobs: { type: 'string' } },
       strict: true,
       allowPositionals: false,
     });
     const root = process.cwd();
     const outDir = path.resolve(root, values.out ?? process.env.CDK8S_OUTDIR ?? 'dist');
-    const project = loadProject(root);
-    const files = synthesize(project);
-    const crds = resolveCrdsRoot(root, values.crds);
-    if (crds !== undefined) {
-      // Validate what is about to be written; a failure leaves dist/ as it was.
-      const objects = files.flatMap((f) => (f.objects ?? []).map((object, i) => ({ file: f.path, object, line: f.lines?.[i] })));
-      const problems = findingsToProblems(schemaChecker(crds, values.strict ?? false)(objects), root, path.relative(root, outDir) || '.');
-      if (problems.some((p) => p.severity !== 'warning')) {
-        throw new SpecError(problems);
-      }
+    const jobs = values.jobs === undefined ? undefined : Number(values.jobs);
+    if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1 || jobs > 64)) {
+      throw new UsageError(`--jobs must be a whole number from 1 to 64, got "${values.jobs}"`, '--jobs 2 renders with two worker threads');
     }
-    const result = writeDist(outDir, files);
-    const changes = result.added.length + result.changed.length + result.removed.length;
-    output.out(`${paint(output, 'green', 'synthesized')} ${project.environments.length} environments into ${path.relative(root, outDir) || '.'}/: `
-      + `${files.length} files, ${result.added.length} added, ${result.changed.length} changed, ${result.removed.length} removed, ${result.unchanged} unchanged`);
+    const crdsRoot = resolveCrdsRoot(root, values.crds);
+    const result = await synthesizeProject({ root, distRel: path.relative(root, outDir) || '.', crdsRoot, strict: values.strict ?? false, jobs });
+    const errors = result.problems.filter((p) => p.severity !== 'warning');
+    if (errors.length > 0) {
+      throw new SpecError(result.problems);
+    }
+    for (const warning of sortProblems(result.problems)) {
+      output.err(`${paint(output, 'yellow', 'warning')}: ${formatProblem({ ...warning, severity: undefined })}`);
+    }
+    const files = result.files;
+    const writeResult = writeDist(outDir, files);
+    const changes = writeResult.added.length + writeResult.changed.length + writeResult.removed.length;
+    output.out(`${paint(output, 'green', 'synthesized')} ${result.environments} environments into ${path.relative(root, outDir) || '.'}/: `
+      + `${files.length} files, ${writeResult.added.length} added, ${writeResult.changed.length} changed, ${writeResult.removed.length} removed, ${writeResult.unchanged} unchanged`
+      + `${crdsRoot === undefined ? '' : '; every object matches its schema'}`);
     if (changes > 0 && changes <= 40) {
-      for (const f of result.added) output.out(`  + ${f}`);
-      for (const f of result.changed) output.out(`  ~ ${f}`);
-      for (const f of result.removed) output.out(`  - ${f}`);
+      for (const f of writeResult.added) output.out(`  + ${f}`);
+      for (const f of writeResult.changed) output.out(`  ~ ${f}`);
+      for (const f of writeResult.removed) output.out(`  - ${f}`);
     }
     return 0;
   },

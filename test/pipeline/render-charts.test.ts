@@ -1,0 +1,47 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { ManifestChart } from '../../src/constructs/manifest-chart';
+import { buildApp, renderApp, synthesize } from '../../src/pipeline/synth';
+import { renderCharts } from '../../src/pipeline/render-charts';
+import { fixtureProject } from '../constructs/helpers';
+import { removeTempDirs, tempDir } from '../util';
+
+afterAll(removeTempDirs);
+
+test('renders every chart to the same objects as cdk8s\'s chart.toJson()', () => {
+  // GIVEN the fixture app
+  const { app } = buildApp(fixtureProject());
+  const charts = app.node.findAll().filter((n): n is ManifestChart => ManifestChart.isManifestChart(n));
+  // WHEN rendered in one pass
+  const rendered = renderCharts(app, charts);
+  // THEN each chart's objects are what cdk8s renders for it
+  expect(charts.length).toBeGreaterThan(50);
+  for (const chart of charts) {
+    expect(rendered.get(chart)).toEqual(chart.toJson());
+  }
+});
+
+test('writes files whose manifests are byte-identical to a plain cdk8s App.synth() of the same constructs', () => {
+  // GIVEN the same constructs, synthesized by cdk8s itself into a folder
+  const outdir = tempDir();
+  const { app } = buildApp(fixtureProject(), outdir);
+  app.synth();
+  const plain = fs.readdirSync(outdir).filter((f) => f.endsWith('.k8s.yaml')).map((f) => fs.readFileSync(path.join(outdir, f), 'utf8')).sort();
+  // WHEN meshflip renders them (without its header comment)
+  const ours = renderApp(buildApp(fixtureProject()).app)
+    .filter((f) => f.path.endsWith('.k8s.yaml'))
+    .map((f) => f.content.replace(/^# Generated from .*\n/, ''))
+    .sort();
+  // THEN
+  expect(ours).toEqual(plain);
+});
+
+test('renders each environment on its own exactly as one app holding every environment does', () => {
+  // GIVEN the fixture project
+  const project = fixtureProject();
+  // WHEN rendered environment by environment (how meshflip synthesizes) and as one app
+  const separately = synthesize(project).filter((f) => !f.path.endsWith('ROUTING.md')).map((f) => [f.path, f.content]);
+  const together = renderApp(buildApp(project).app).map((f) => [f.path, f.content]);
+  // THEN
+  expect(separately).toEqual(together);
+});
