@@ -14,11 +14,13 @@ import { Output, paint, processOutput } from './output';
 const COMMANDS: readonly CommandSpec[] = [synthCommand, validateCommand, flipCommand, diffCommand, explainCommand, revertExpiredCommand, schemaCommand, ciSummaryCommand];
 
 function usage(): string[] {
+  // One column for the summaries, wide enough for the longest command name.
+  const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
   return [
     'Usage: meshflip <command> [options]',
     '',
     'Commands:',
-    ...COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`),
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
     '',
     'Run meshflip <command> --help for the options of a command.',
   ];

@@ -31,6 +31,10 @@ function canonical(value: unknown): string {
 }
 
 function deleteWithEmptyParents(doc: ReturnType<typeof parseDocument>, path: readonly string[]): void {
+  // Deleting what is not there is no edit; yaml's deleteIn throws when a parent map is missing.
+  if (!doc.hasIn(path)) {
+    return;
+  }
   doc.deleteIn(path);
   for (let i = path.length - 1; i > 0; i--) {
     const parent = doc.getIn(path.slice(0, i), true);

@@ -10,6 +10,15 @@ export function expiryInstant(expires: string): Date {
 }
 
 /**
+ * Whether an expiry names a real calendar day and time. `2026-13-01` and `2026-02-30` match the
+ * format, but JavaScript dates reject the first and silently roll the second over into March.
+ */
+export function isValidExpiry(expires: string): boolean {
+  const day = new Date(`${expires.slice(0, 10)}T00:00:00Z`);
+  return !Number.isNaN(expiryInstant(expires).getTime()) && !Number.isNaN(day.getTime()) && day.toISOString().slice(0, 10) === expires.slice(0, 10);
+}
+
+/**
  * Flips and faults whose expiry has passed (errors: they block merges until reverted or extended
  * in a reviewed edit) or is less than a day away (warnings). Synthesis never calls this: what it
  * writes does not depend on the clock.
@@ -28,7 +37,7 @@ export function checkExpiries(envs: readonly EnvironmentSpec[], now: Date): Prob
       const at = expiryInstant(expires);
       const hours = (at.getTime() - now.getTime()) / 3_600_000;
       const path = [...origin.path, 'expires'];
-      if (Number.isNaN(at.getTime())) {
+      if (!isValidExpiry(expires)) {
         problems.push(origin.file.problem(path, 'must be a valid date'));
       } else if (hours <= 0) {
         problems.push(origin.file.problem(path, `has passed: ${what} expired ${formatAgo(-hours)} ago`, {

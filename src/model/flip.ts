@@ -1,6 +1,6 @@
 import { KeyOrder, setYamlValue as setValue } from './edit-yaml';
 import { EnvironmentSchema, RoutingSchema } from './schema';
-import { expiryInstant } from './expiry';
+import { expiryInstant, isValidExpiry } from './expiry';
 import { EnvironmentSpec } from './spec';
 
 /** New keys go where the schema lists them: `routing` after `services` and `mocks`, `default` before `services`. */
@@ -56,7 +56,7 @@ export function applyFlip(text: string, env: EnvironmentSpec, request: FlipReque
 /** Resolves `--expires`: a date, a date-time, or a duration from now (`90m`, `12h`, `3d`, `2w`). */
 export function resolveExpiry(text: string, now: Date): string | undefined {
   if (/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?(\.\d+)?(Z|[+-]\d{2}:\d{2}))?$/.test(text)) {
-    return text;
+    return isValidExpiry(text) ? text : undefined;
   }
   const match = /^(\d+)(m|h|d|w)$/.exec(text);
   if (match === null) {

@@ -25,7 +25,12 @@ export class GitError extends Error {
  * `ref` has no such folder. Call `remove()` when done.
  */
 export function checkoutFolder(cwd: string, ref: string, folder: string): { dir: string; remove(): void } {
-  git(cwd, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
+  // --quiet makes git say nothing about a ref it does not know, so say it here.
+  const commit = spawnSync('git', ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { cwd, encoding: 'utf8' });
+  if (commit.status !== 0) {
+    const reason = (commit.stderr ?? '').trim();
+    throw new GitError(reason === '' ? `no commit "${ref}" in this repository` : `git rev-parse ${ref} failed: ${reason}`);
+  }
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'meshflip-base-'));
   const remove = () => fs.rmSync(out, { recursive: true, force: true });
   const listed = git(cwd, ['ls-tree', '-r', '--name-only', ref, '--', folder]).split('\n').filter((l) => l !== '');

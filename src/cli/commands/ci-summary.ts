@@ -84,10 +84,8 @@ export const ciSummaryCommand: CommandSpec = {
     const after = head ?? (report.project !== undefined ? synthesizeWithRouting(report.project).routing : readDistRouting(`${root}/dist`));
     const anyMock = after.some((r) => r.services.some(isMocked));
 
-    const lines = [summaryMarkdown(changes)];
-    if (changeNote !== undefined) {
-      lines.push(`> ${changeNote}\n`);
-    }
+    // Without a computed change, "no routing changes" would be a claim nobody checked.
+    const lines = changeNote === undefined ? [summaryMarkdown(changes)] : ['## meshflip: routing changes unknown\n', `> ${changeNote}\n`];
     lines.push(errors.length === 0
       ? `\n**Checks passed** (${report.objects} objects in dist/${problems.length > 0 ? `, ${problems.length} warning${problems.length === 1 ? '' : 's'}` : ''}).\n`
       : `\n**${errors.length} check${errors.length === 1 ? '' : 's'} failed**; see the annotations:\n\n${errors.slice(0, 50).map((p) => `- \`${p.file}:${p.line}\` ${p.field}: ${p.message}`).join('\n')}\n${errors.length > 50 ? `- …and ${errors.length - 50} more\n` : ''}`);

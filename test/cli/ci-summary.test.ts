@@ -1,0 +1,307 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { git, REPO, removeTempDirs, tempDir, writeFiles } from '../util';
+import { CliRun, commitAll, countObjects, edit, gitRepoCopy, lineOf, lines, meshflipAsync, read, readGitHubOutputs } from './cli-util';
+
+// `meshflip ci-summary` is what the pull-request workflow runs. Each scenario is a git repository
+// with a base commit and a head commit, and the binary runs with the environment GitHub Actions
+// gives a step: the job summary and output files (which exist beforehand), the event payload
+// naming the pull request's base commit, and the base branch name.
+
+interface CiRun extends CliRun {
+  readonly dir: string;
+  readonly summary: string;
+  /** The GITHUB_OUTPUT file as written, and parsed. */
+  readonly outputText: string;
+  readonly outputs: Record<string, string>;
+}
+
+/** Runs ci-summary in `dir` the way the workflow step does on a pull request from `base`. */
+async function ciSummary(dir: string, base: string): Promise<CiRun> {
+  const github = tempDir('meshflip-github-');
+  const summary = path.join(github, 'step_summary');
+  const output = path.join(github, 'output');
+  const event = path.join(github, 'event.json');
+  fs.writeFileSync(summary, '');
+  fs.writeFileSync(output, '');
+  fs.writeFileSync(event, JSON.stringify({ action: 'synchronize', number: 7, pull_request: { base: { ref: 'main', sha: base }, head: { ref: 'flip' } } }));
+  const run = await meshflipAsync(dir, ['ci-summary'], {
+    GITHUB_ACTIONS: 'true',
+    GITHUB_EVENT_NAME: 'pull_request',
+    GITHUB_EVENT_PATH: event,
+    GITHUB_BASE_REF: 'main',
+    GITHUB_STEP_SUMMARY: summary,
+    GITHUB_OUTPUT: output,
+    MESHFLIP_NOW: '2026-03-01T10:00:00Z',
+  });
+  return { ...run, dir, summary: fs.readFileSync(summary, 'utf8'), outputText: fs.readFileSync(output, 'utf8'), outputs: readGitHubOutputs(output) };
+}
+
+/** A workflow command printed on stdout: `::error file=...,line=...::message`. */
+interface Annotation {
+  readonly level: string;
+  readonly properties: Record<string, string>;
+  readonly message: string;
+}
+
+/** Workflow commands escape `%`, `\r`, `\n` in messages, and also `:` and `,` in properties. */
+function unescape(text: string): string {
+  return text.replace(/%3A/g, ':').replace(/%2C/g, ',').replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%');
+}
+
+function annotations(stdout: string): Annotation[] {
+  return lines(stdout).flatMap((line) => {
+    const match = /^::(error|warning|notice)( [^:]*)?::(.*)$/.exec(line);
+    if (match === null) {
+      return [];
+    }
+    const properties = Object.fromEntries((match[2] ?? '').trim().split(',').filter((p) => p !== '').map((p) => {
+      const [key, ...value] = p.split('=');
+      return [key, unescape(value.join('='))];
+    }));
+    return [{ level: match[1], properties, message: unescape(match[3]) }];
+  });
+}
+
+/**
+ * Services of the generated large environment: more than the 200 rows a summary shows. Synthesis
+ * time grows faster than linearly with the number of rendered files (cdk8s re-resolves the whole
+ * app for every chart), so this stays at a few hundred: enough for the caps to cut in.
+ */
+const FLEET_SIZE = 300;
+
+/**
+ * A repository with one Kong Mesh environment of FLEET_SIZE small services, each with a mock
+ * (the example captains-log imposter listens on their port, 5000). Traffic permissions are off
+ * and there is one zone, so each service renders to three files: workload, mock and route.
+ */
+function fleetRepo(): string {
+  const dir = tempDir('meshflip-fleet-');
+  const names = Array.from({ length: FLEET_SIZE }, (_, i) => `svc-${String(i).padStart(3, '0')}`);
+  writeFiles(dir, {
+    'environments/meshflip.yaml': fs.readFileSync(path.join(REPO, 'environments/meshflip.yaml'), 'utf8'),
+    'environments/mocks/captains-log.imposter.json': fs.readFileSync(path.join(REPO, 'environments/mocks/captains-log.imposter.json'), 'utf8'),
+    'environments/catalog/fleet.yaml': ['services:', ...names.flatMap((name) => [
+      `  ${name}:`,
+      `    image: example/${name}:1.0.0`,
+      '    ports: [{ name: http, port: 5000 }]',
+      '    mock: { imposters: [../mocks/captains-log.imposter.json] }',
+    ])].join('\n') + '\n',
+    'environments/fleet.yaml': [
+      'name: fleet',
+      'catalog: [fleet]',
+      'trafficPermissions: false',
+      'mesh:',
+      '  flavor: kong-mesh',
+      '  version: 2.14.3',
+      '  global:',
+      '    konnect:',
+      '      region: us',
+      '      controlPlaneId: 48e893dc-6a4e-40fb-a933-d06e92cccce6',
+      '  zones:',
+      '    - name: perf',
+      '      cluster: perf-real-services',
+      'services:',
+      ...names.map((name) => `  ${name}:`),
+      '',
+    ].join('\n'),
+  });
+  return dir;
+}
+
+let toMock: CiRun;
+let objects: number;
+let toReal: CiRun;
+let invalid: CiRun;
+let protectedMock: CiRun;
+let fleet: CiRun;
+
+beforeAll(async () => {
+  // kong-real's captains-log flipped to its mock.
+  const flipToMock = async () => {
+    const { dir, base } = gitRepoCopy();
+    expect((await meshflipAsync(dir, ['flip', 'kong-real', 'captains-log', '--to', 'mock'])).status).toBe(0);
+    commitAll(dir, 'flip captains-log of kong-real to its mock');
+    objects = countObjects(path.join(dir, 'dist'));
+    return ciSummary(dir, base);
+  };
+  // A repository without kong-tutorial and coolstore-chaos, where kong-perf's captains-log is the
+  // only service routed to a mock, flipped to real.
+  const flipToReal = async () => {
+    const { dir } = gitRepoCopy();
+    fs.rmSync(path.join(dir, 'environments/kong-tutorial.yaml'));
+    fs.rmSync(path.join(dir, 'environments/coolstore-chaos.yaml'));
+    expect((await meshflipAsync(dir, ['synth'])).status).toBe(0);
+    const base = commitAll(dir, 'two environments fewer');
+    expect((await meshflipAsync(dir, ['flip', 'kong-perf', 'captains-log', '--to', 'real'])).status).toBe(0);
+    commitAll(dir, 'flip captains-log of kong-perf to real');
+    return ciSummary(dir, base);
+  };
+  // A typo in kong-perf's routing.
+  const typo = async () => {
+    const { dir, base } = gitRepoCopy();
+    edit(dir, 'environments/kong-perf.yaml', '    captains-log: mock\n', '    captains-log: mokc\n');
+    commitAll(dir, 'typo');
+    return ciSummary(dir, base);
+  };
+  // The protected coolstore given a mock route and a fault.
+  const protectedEnv = async () => {
+    const { dir, base } = gitRepoCopy();
+    fs.appendFileSync(path.join(dir, 'environments/coolstore.yaml'), 'routing:\n  services:\n    inventory: mock\nfaults:\n  inventory:\n    abort: { httpStatus: 500, percent: 10 }\n');
+    commitAll(dir, 'mock inventory in production');
+    return ciSummary(dir, base);
+  };
+  // FLEET_SIZE services flipped to their mocks at once. Synthesis takes a while at this size, so
+  // the base and the head state are rendered side by side, then committed one after the other.
+  const largeFlip = async () => {
+    const dir = fleetRepo();
+    const head = tempDir('meshflip-fleet-head-');
+    fs.cpSync(dir, head, { recursive: true });
+    fs.appendFileSync(path.join(head, 'environments/fleet.yaml'), 'routing:\n  default: mock\n');
+    const synths = await Promise.all([meshflipAsync(dir, ['synth']), meshflipAsync(head, ['synth'])]);
+    expect(synths.map((s) => s.status)).toEqual([0, 0]);
+    git(dir, 'init', '-q');
+    const base = commitAll(dir, 'fleet');
+    for (const folder of ['environments', 'dist']) {
+      fs.rmSync(path.join(dir, folder), { recursive: true });
+      fs.cpSync(path.join(head, folder), path.join(dir, folder), { recursive: true });
+    }
+    commitAll(dir, 'every service of fleet to its mock');
+    return ciSummary(dir, base);
+  };
+  [fleet, toMock, toReal, invalid, protectedMock] = await Promise.all([largeFlip(), flipToMock(), flipToReal(), typo(), protectedEnv()]);
+}, 300_000);
+afterAll(removeTempDirs);
+
+describe('a flip to a mock', () => {
+  test('passes and prints no annotation', () => {
+    // THEN
+    expect(toMock.status).toBe(0);
+    expect(annotations(toMock.stdout)).toEqual([]);
+  });
+
+  test('writes the environment section, the before -> after row and a call graph to the job summary', () => {
+    // THEN httpie and ship-info call captains-log in kong-real, so their calls now reach the mock (dashed)
+    expect(toMock.summary).toBe([
+      '## meshflip: routing changes in 1 environment',
+      '',
+      'No protected-environment violations.',
+      'After this change 1 service sends traffic to a mock.',
+      '',
+      '### kong-real (kong-mesh)',
+      '',
+      '| Service | Before | After | Also |',
+      '|---|---|---|---|',
+      '| captains-log | real | mock | - |',
+      '',
+      '```mermaid',
+      'graph LR',
+      '  captains_log["captains-log (mocked)"]',
+      '  httpie["httpie"]',
+      '  ship_info["ship-info"]',
+      '  httpie -.->|mock| captains_log',
+      '  ship_info -.->|mock| captains_log',
+      '  classDef mocked stroke-dasharray: 5 5,stroke:#d97706;',
+      '  class captains_log mocked;',
+      '```',
+      '',
+      '',
+      `**Checks passed** (${objects} objects in dist/).`,
+      '',
+    ].join('\n'));
+  });
+
+  test('sets the outputs: the changed environment, and that traffic reaches a mock', () => {
+    // THEN each in the multi-line form GitHub reads: name<<delimiter, value, delimiter
+    expect(toMock.outputText).toMatch(/^changed-environments<<(ghadelimiter_[0-9a-f-]+)\nkong-real\n\1\n/);
+    expect(toMock.outputs).toEqual({
+      'changed-environments': 'kong-real',
+      'changed-environments-json': '["kong-real"]',
+      'routes-to-mock': 'true',
+    });
+  });
+});
+
+describe('a flip of the last mocked service back to real', () => {
+  test('reports the change and routes-to-mock=false', () => {
+    // THEN
+    expect(toReal.status).toBe(0);
+    expect(toReal.summary).toContain('After this change no changed service sends traffic to a mock.');
+    expect(toReal.summary).toContain('### kong-perf (kong-mesh)\n\n| Service | Before | After | Also |\n|---|---|---|---|\n| captains-log | mock | real | - |\n');
+    expect(toReal.outputs).toEqual({
+      'changed-environments': 'kong-perf',
+      'changed-environments-json': '["kong-perf"]',
+      'routes-to-mock': 'false',
+    });
+  });
+});
+
+describe('an invalid environment file', () => {
+  test('fails with an annotation at the file, line and column of the bad value', () => {
+    // THEN at the value of `    captains-log: mokc`
+    const line = lineOf(read(invalid.dir, 'environments/kong-perf.yaml'), '    captains-log: mokc');
+    expect(invalid.status).toBe(1);
+    expect(annotations(invalid.stdout)).toEqual([{
+      level: 'error',
+      properties: { title: 'meshflip: routing.services.captains-log', file: 'environments/kong-perf.yaml', line: String(line), col: '19' },
+      message: 'routing.services.captains-log: must be "real", "mock" or a map, got "mokc"; did you mean "mock"?',
+    }]);
+  });
+
+  test('says in the summary that the routing change is unknown, rather than that there is none', () => {
+    // THEN
+    expect(invalid.summary).toBe([
+      '## meshflip: routing changes unknown',
+      '',
+      '> The routing change could not be computed: the environment files have errors (see the annotations).',
+      '',
+      '',
+      '**1 check failed**; see the annotations:',
+      '',
+      `- \`environments/kong-perf.yaml:${lineOf(read(invalid.dir, 'environments/kong-perf.yaml'), '    captains-log: mokc')}\` routing.services.captains-log: must be "real", "mock" or a map`,
+      '',
+    ].join('\n'));
+    expect(invalid.outputs['changed-environments']).toBe('');
+  });
+});
+
+describe('a protected environment routed to a mock', () => {
+  test('fails, with an annotation for the route and one for the fault', () => {
+    // THEN the route at its value, the fault at its key (the whole entry is wrong)
+    const text = read(protectedMock.dir, 'environments/coolstore.yaml');
+    expect(protectedMock.status).toBe(1);
+    expect(annotations(protectedMock.stdout)).toEqual([
+      {
+        level: 'error',
+        properties: { title: 'meshflip: routing.services.inventory', file: 'environments/coolstore.yaml', line: String(lineOf(text, '    inventory: mock')), col: '16' },
+        message: 'routing.services.inventory: cannot route to a mock in a protected environment, got "mock"; protected: true environments only serve real traffic',
+      },
+      {
+        level: 'error',
+        properties: { title: 'meshflip: faults.inventory', file: 'environments/coolstore.yaml', line: String(lineOf(text, 'faults:') + 1), col: '3' },
+        message: 'faults.inventory: cannot inject faults in a protected environment; protected: true environments carry no faults',
+      },
+    ]);
+    expect(protectedMock.summary).toContain('**2 checks failed**; see the annotations:');
+  });
+});
+
+describe(`${FLEET_SIZE} services flipped to their mocks`, () => {
+  test('keeps the summary short: under the 40,000 character default cap, far below the 65,536 GitHub allows', () => {
+    // THEN
+    expect(fleet.status).toBe(0);
+    expect(fleet.summary.length).toBeLessThan(40_000);
+    expect(fleet.summary.length).toBeLessThan(65_536);
+  });
+
+  test('shows the first 200 rows and says how many it left out, and how many of those reach a mock', () => {
+    // THEN
+    const rows = fleet.summary.split('\n').filter((l) => /^\| svc-\d{3} \| real \| mock \| - \|$/.test(l));
+    expect(rows).toHaveLength(200);
+    expect(fleet.summary).toContain(`After this change ${FLEET_SIZE} services send traffic to a mock.`);
+    expect(fleet.summary).toContain(`\n…and ${FLEET_SIZE - 200} more services changed (${FLEET_SIZE - 200} now reach a mock, 0 do not); run \`npx meshflip diff\` for all of them.\n`);
+    // A graph of hundreds of nodes helps nobody: there is none
+    expect(fleet.summary).not.toContain('```mermaid');
+    expect(fleet.outputs).toEqual({ 'changed-environments': 'fleet', 'changed-environments-json': '["fleet"]', 'routes-to-mock': 'true' });
+  });
+});

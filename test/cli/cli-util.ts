@@ -1,0 +1,176 @@
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { BIN, copyRepo, git, parseYamlDocuments } from '../util';
+
+/** A finished meshflip run. */
+export interface CliRun {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Variables of the machine running the tests that would change what meshflip does: a GitHub
+ * Actions runner's own files and event, a clock override, an output folder. Every run starts
+ * without them; a test sets the ones it means.
+ */
+const AMBIENT = [
+  'GITHUB_ACTIONS', 'GITHUB_BASE_REF', 'GITHUB_EVENT_NAME', 'GITHUB_EVENT_PATH', 'GITHUB_OUTPUT', 'GITHUB_STATE', 'GITHUB_STEP_SUMMARY',
+  'GITHUB_ENV', 'GITHUB_PATH', 'MESHFLIP_NOW', 'CDK8S_OUTDIR', 'TERM',
+];
+
+function cleanEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return { ...Object.fromEntries(AMBIENT.map((name) => [name, undefined])), ...env };
+}
+
+/**
+ * Runs the real meshflip binary in `cwd`, with NO_COLOR set (as `runCli` does) unless `env` says
+ * otherwise. It does not block, so a group of tests can start all the runs it reads at once; at
+ * most one per CPU runs at a time. Each run costs most of a second of start-up alone.
+ */
+export function meshflipAsync(cwd: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  return runAsync(process.execPath, [BIN, ...args], cwd, { ...process.env, NO_COLOR: '1', ...cleanEnv(env) });
+}
+
+/** Runs any program with the same limit on parallel runs as `meshflipAsync`. */
+export function runAsync(command: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv): Promise<CliRun> {
+  return withSlot(() => new Promise<CliRun>((resolve, reject) => {
+    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  }));
+}
+
+const SLOTS = Math.max(1, os.availableParallelism());
+let running = 0;
+const waiting: (() => void)[] = [];
+
+async function withSlot<T>(task: () => Promise<T>): Promise<T> {
+  if (running >= SLOTS) {
+    // A finishing task hands its slot straight to the next one in line.
+    await new Promise<void>((resolve) => waiting.push(resolve));
+  } else {
+    running++;
+  }
+  try {
+    return await task();
+  } finally {
+    const next = waiting.shift();
+    if (next === undefined) {
+      running--;
+    } else {
+      next();
+    }
+  }
+}
+
+/** The lines of a command's output, without the final newline. */
+export function lines(text: string): string[] {
+  return text === '' ? [] : text.replace(/\n$/, '').split('\n');
+}
+
+/** Commits everything in `dir` and returns the commit. */
+export function commitAll(dir: string, message: string): string {
+  git(dir, 'add', '-A');
+  git(dir, '-c', 'commit.gpgsign=false', 'commit', '-q', '--allow-empty', '-m', message);
+  return git(dir, 'rev-parse', 'HEAD').trim();
+}
+
+/**
+ * A temp copy of the repository's `environments/` and `dist/` as a git repository with one
+ * commit, so that every change a command makes shows up in `git status` and `git diff`.
+ */
+export function gitRepoCopy(folders: readonly string[] = ['environments', 'dist']): { dir: string; base: string } {
+  const dir = copyRepo(folders);
+  git(dir, 'init', '-q');
+  return { dir, base: commitAll(dir, 'base') };
+}
+
+/** Files changed in the working tree since the last commit (`git status`), sorted. */
+export function changedFiles(dir: string): string[] {
+  return lines(git(dir, 'status', '--porcelain', '--untracked-files=all')).map((l) => l.slice(3)).sort();
+}
+
+/** The added (`+`) and removed (`-`) lines of `git diff -U0` for one file. */
+export function diffLines(dir: string, file: string): string[] {
+  return lines(git(dir, 'diff', '-U0', '--', file)).filter((l) => /^[+-]/.test(l) && !/^(\+\+\+|---) /.test(l));
+}
+
+/** Reads a repository file. */
+export function read(dir: string, file: string): string {
+  return fs.readFileSync(path.join(dir, ...file.split('/')), 'utf8');
+}
+
+/** Writes a repository file. */
+function write(dir: string, file: string, content: string): void {
+  fs.writeFileSync(path.join(dir, ...file.split('/')), content);
+}
+
+/** Replaces exactly one occurrence of `from` in a repository file; fails the test when there is not exactly one. */
+export function edit(dir: string, file: string, from: string, to: string): void {
+  const text = read(dir, file);
+  const count = text.split(from).length - 1;
+  if (count !== 1) {
+    throw new Error(`expected ${JSON.stringify(from)} exactly once in ${file}, found it ${count} times`);
+  }
+  write(dir, file, text.replace(from, to));
+}
+
+/** The 1-based line of the first line of `text` that equals `line`. */
+export function lineOf(text: string, line: string): number {
+  const index = text.split('\n').indexOf(line);
+  if (index === -1) {
+    throw new Error(`no line ${JSON.stringify(line)}`);
+  }
+  return index + 1;
+}
+
+/** The objects of a YAML file of dist/. */
+export function distObjects(dir: string, file: string): any[] {
+  return parseYamlDocuments(read(dir, `dist/${file}`));
+}
+
+/** The number of objects in the YAML files of a dist/ folder: what validate and ci-summary count. */
+export function countObjects(dist: string): number {
+  let count = 0;
+  for (const entry of fs.readdirSync(dist, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile() && /\.ya?ml$/.test(entry.name)) {
+      count += parseYamlDocuments(fs.readFileSync(path.join(entry.parentPath, entry.name), 'utf8')).length;
+    }
+  }
+  return count;
+}
+
+/** Where a MeshHTTPRoute rule sends traffic: backend `app` tag -> weight. */
+export function backendWeights(rule: any): Record<string, number> {
+  return Object.fromEntries(rule.default.backendRefs.map((ref: any) => [ref.tags.app, ref.weight]));
+}
+
+/** The outputs a step wrote to a GITHUB_OUTPUT file (`name<<delimiter` ... `delimiter` blocks, or `name=value` lines). */
+export function readGitHubOutputs(file: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const all = lines(fs.readFileSync(file, 'utf8'));
+  for (let i = 0; i < all.length; i++) {
+    const heredoc = /^([^=<]+)<<(.+)$/.exec(all[i]);
+    if (heredoc !== null) {
+      const end = all.indexOf(heredoc[2], i + 1);
+      if (end === -1) {
+        throw new Error(`output ${heredoc[1]} is not closed by ${heredoc[2]}`);
+      }
+      out[heredoc[1]] = all.slice(i + 1, end).join('\n');
+      i = end;
+    } else if (all[i].includes('=')) {
+      out[all[i].slice(0, all[i].indexOf('='))] = all[i].slice(all[i].indexOf('=') + 1);
+    }
+  }
+  return out;
+}
+
+/** Matches ANSI colour escapes. */
+export const ANSI = /\u001b\[[0-9;]*m/;

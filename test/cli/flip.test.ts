@@ -1,0 +1,349 @@
+import { removeTempDirs, snapshotTree } from '../util';
+import {
+  backendWeights, changedFiles, CliRun, commitAll, diffLines, distObjects, edit, gitRepoCopy, lines, meshflipAsync, read,
+} from './cli-util';
+
+// `meshflip flip` edits one line of an environment file and re-renders dist/. Each scenario runs
+// in its own git repository copied from this one, so `git status` and `git diff` show exactly
+// what a flip touched. All scenarios start at once in the beforeAll below.
+//
+// Facts of the example repository the expectations rest on:
+// - environments/kong-perf.yaml routes captains-log to its mock with the three lines
+//   `routing:` / `services:` / `captains-log: mock` and has no other routing;
+// - kong-perf runs two zones (real-services, mock-services) with a Konnect global control plane,
+//   so each zone gets its own copy of the captains-log route;
+// - captains-log has a mock (catalogue kong-blog), crew has none; coolstore is protected;
+// - kong-real routes nothing to a mock, and its policies live on its self-hosted global control plane.
+
+const KONG_PERF = 'environments/kong-perf.yaml';
+const KONG_REAL = 'environments/kong-real.yaml';
+const ROUTES = ['kong-perf/zone-mock-services/captains-log.routing.k8s.yaml', 'kong-perf/zone-real-services/captains-log.routing.k8s.yaml'];
+const NOW = '2026-03-01T10:00:00Z';
+/** A reason with characters that YAML flow maps and Markdown tables treat specially. */
+const REASON = 'perf test: ship-info | run #2';
+
+/** The captains-log MeshHTTPRoute of a dist/ file. */
+function captainsLogRoute(dir: string, file: string): any {
+  return distObjects(dir, file).find((o) => o.kind === 'MeshHTTPRoute' && o.metadata.name === 'captains-log-route');
+}
+
+/** The row of a service in a ROUTING.md. */
+function routingRow(dir: string, env: string, service: string): string | undefined {
+  return read(dir, `dist/${env}/ROUTING.md`).split('\n').find((l) => l.startsWith(`| ${service} `));
+}
+
+interface Scenario {
+  dir: string;
+  original: Record<string, string>;
+  run: CliRun;
+}
+
+async function scenario(args: readonly string[], prepare?: (dir: string) => void): Promise<Scenario> {
+  const { dir } = gitRepoCopy();
+  if (prepare !== undefined) {
+    prepare(dir);
+    commitAll(dir, 'prepare');
+  }
+  const original = snapshotTree(dir);
+  return { dir, original, run: await meshflipAsync(dir, ['flip', ...args]) };
+}
+
+const COMMENTED = '  services:\n    # until the perf report is out\n    captains-log: mock  # see PERF-42\n';
+
+let toReal: Scenario & { changed: string[]; envDiff: string[]; text: string; routes: any[] };
+let back: { run: CliRun; tree: Record<string, string>; changed: string[] };
+let options: Scenario;
+let header: Scenario;
+let all: Scenario;
+let commented: Scenario;
+let refusals: { dir: string; original: Record<string, string>; runs: Record<string, CliRun> };
+
+const REFUSALS: Record<string, string[]> = {
+  'protected': ['coolstore', 'inventory', '--to', 'mock'],
+  'protected --all': ['coolstore', '--all', '--to', 'real'],
+  'unknown environment': ['kong-prf', 'captains-log', '--to', 'real'],
+  'unknown service': ['kong-perf', 'captains-lgo', '--to', 'real'],
+  'no mock': ['kong-perf', 'crew', '--to', 'mock'],
+  'weight 0': ['kong-perf', 'captains-log', '--to', 'mock', '--weight', '0'],
+  'weight 101': ['kong-perf', 'captains-log', '--to', 'mock', '--weight', '101'],
+  'weight 2.5': ['kong-perf', 'captains-log', '--to', 'mock', '--weight', '2.5'],
+  'weight to real': ['kong-perf', 'captains-log', '--to', 'real', '--weight', '30'],
+  'header uppercase': ['kong-perf', 'captains-log', '--to', 'mock', '--header', 'X-Mock=true'],
+  'header without value': ['kong-perf', 'captains-log', '--to', 'mock', '--header', 'x-mock'],
+  'header to real': ['kong-perf', 'captains-log', '--to', 'real', '--header', 'x-mock=true'],
+  'expires word': ['kong-perf', 'captains-log', '--to', 'mock', '--expires', 'tomorrow'],
+  'expires month 13': ['kong-perf', 'captains-log', '--to', 'mock', '--expires', '2026-13-01'],
+  'expires 30 February': ['kong-perf', 'captains-log', '--to', 'mock', '--expires', '2026-02-30T12:00:00Z'],
+  'to sideways': ['kong-perf', 'captains-log', '--to', 'sideways'],
+  'no --to': ['kong-perf', 'captains-log'],
+  'no service': ['kong-perf', '--to', 'mock'],
+  'service and --all': ['kong-perf', 'captains-log', '--all', '--to', 'mock'],
+  'already real': ['kong-real', 'captains-log', '--to', 'real'],
+};
+
+beforeAll(async () => {
+  const flipBack = async (): Promise<typeof toReal> => {
+    const s = await scenario(['kong-perf', 'captains-log', '--to', 'real']);
+    const after = {
+      changed: changedFiles(s.dir), envDiff: diffLines(s.dir, KONG_PERF), text: read(s.dir, KONG_PERF), routes: ROUTES.map((f) => captainsLogRoute(s.dir, f)),
+    };
+    const run = await meshflipAsync(s.dir, ['flip', 'kong-perf', 'captains-log', '--to', 'mock']);
+    back = { run, tree: snapshotTree(s.dir), changed: changedFiles(s.dir) };
+    return { ...s, ...after };
+  };
+  const refuse = async () => {
+    const { dir } = gitRepoCopy();
+    const original = snapshotTree(dir);
+    const runs: Record<string, CliRun> = {};
+    const started = Object.entries(REFUSALS).map(([name, args]) => [name, meshflipAsync(dir, ['flip', ...args])] as const);
+    for (const [name, run] of started) {
+      runs[name] = await run;
+    }
+    return { dir, original, runs };
+  };
+  [toReal, options, header, all, commented, refusals] = await Promise.all([
+    flipBack(),
+    scenario(['kong-perf', 'captains-log', '--to', 'mock', '--weight', '30', '--expires', '3d', '--now', NOW, '--reason', REASON]),
+    scenario(['kong-perf', 'captains-log', '--to', 'mock', '--header', 'x-mock=true']),
+    scenario(['kong-real', '--all', '--to', 'mock']),
+    scenario(['kong-perf', 'captains-log', '--to', 'mock', '--weight', '30'], (dir) => edit(dir, KONG_PERF, '  services:\n    captains-log: mock\n', COMMENTED)),
+    refuse(),
+  ]);
+}, 180_000);
+afterAll(removeTempDirs);
+
+describe('flip kong-perf captains-log --to real, and back', () => {
+  test('deletes exactly the routing lines: nothing else is routed, so the emptied routing map goes too', () => {
+    // THEN
+    expect(toReal.run.status).toBe(0);
+    expect(toReal.envDiff).toEqual(['-routing:', '-  services:', '-    captains-log: mock']);
+    expect(toReal.text).toBe(toReal.original[KONG_PERF].replace('routing:\n  services:\n    captains-log: mock\n', ''));
+  });
+
+  test('changes only the captains-log route of each zone and the routing table of kong-perf', () => {
+    // THEN in the tree
+    expect(toReal.changed).toEqual([KONG_PERF, 'dist/kong-perf/ROUTING.md', ...ROUTES.map((f) => `dist/${f}`)].sort());
+    // THEN and as the command reports it: the edited lines, the routing change, the dist/ files
+    expect(lines(toReal.run.stdout)).toEqual([
+      'flipped captains-log in kong-perf to real; edited environments/kong-perf.yaml',
+      '  - routing:',
+      '  -   services:',
+      '  -     captains-log: mock',
+      '  kong-perf (kong-mesh)',
+      '    captains-log: mock -> real',
+      'dist/: 0 added, 3 changed, 0 removed',
+      '  ~ kong-perf/ROUTING.md',
+      ...ROUTES.map((f) => `  ~ ${f}`),
+    ]);
+    expect(toReal.run.stderr).toBe('');
+  });
+
+  test('the route of each zone then sends all captains-log traffic to the real instances', () => {
+    // WHEN (beforeAll) read right after the flip to real
+    for (const route of toReal.routes) {
+      // THEN one rule for every path, to the instances tagged app: captains-log
+      expect(route.spec.to[0].rules).toHaveLength(1);
+      expect(backendWeights(route.spec.to[0].rules[0])).toEqual({ 'captains-log': 100 });
+    }
+  });
+
+  test('flipping back restores the environment file and dist/ byte for byte', () => {
+    // THEN
+    expect(back.run.status).toBe(0);
+    expect(lines(back.run.stdout).slice(0, 6)).toEqual([
+      'flipped captains-log in kong-perf to mock; edited environments/kong-perf.yaml',
+      '  + routing:',
+      '  +   services:',
+      '  +     captains-log: mock',
+      '  kong-perf (kong-mesh)',
+      '    captains-log: real -> mock',
+    ]);
+    expect(back.changed).toEqual([]);
+    expect(back.tree).toEqual(toReal.original);
+  });
+});
+
+describe('flip with --weight, --expires and --reason', () => {
+  test('writes them as one flow map on the routing line, with the expiry 3 days after --now', () => {
+    // THEN
+    expect(options.run.status).toBe(0);
+    expect(diffLines(options.dir, KONG_PERF)).toEqual([
+      '-    captains-log: mock',
+      '+    captains-log: { to: mock, weight: 30, expires: 2026-03-04T10:00:00Z, reason: "perf test: ship-info | run #2" }',
+    ]);
+  });
+
+  test('renders a 70/30 split between the real instances and the mock in the route of each zone', () => {
+    for (const file of ROUTES) {
+      // WHEN
+      const route = captainsLogRoute(options.dir, file);
+      // THEN 30 % to the mock (app: mountebank), the rest to the real service
+      expect(route.spec.to[0].rules).toHaveLength(1);
+      expect(backendWeights(route.spec.to[0].rules[0])).toEqual({ 'captains-log': 70, 'mountebank': 30 });
+    }
+  });
+
+  test('keeps the reason and the expiry in the audit annotations of both routes', () => {
+    for (const file of ROUTES) {
+      // WHEN
+      const { annotations } = captainsLogRoute(options.dir, file).metadata;
+      // THEN
+      expect(annotations['meshflip.io/reason']).toBe(REASON);
+      expect(annotations['meshflip.io/expires']).toBe('2026-03-04T10:00:00Z');
+      expect(annotations['meshflip.io/source']).toBe('environments/kong-perf.yaml#routing.services.captains-log');
+    }
+  });
+
+  test('shows split, expiry and reason in ROUTING.md, the pipe of the reason escaped for the table', () => {
+    // THEN namespace from kong-perf, the delay fault on the real service from faults.captains-log
+    expect(routingRow(options.dir, 'kong-perf', 'captains-log'))
+      .toBe('| captains-log | my-services | split 70% real / 30% mock | - | delay 1s on 100% (real) | - | 2026-03-04T10:00:00Z | perf test: ship-info \\| run #2 |');
+  });
+
+  test('reports the change in words', () => {
+    // THEN
+    expect(lines(options.run.stdout).slice(3, 6)).toEqual([
+      '  kong-perf (kong-mesh)',
+      '    captains-log: mock -> split 70% real / 30% mock',
+      '      expires 2026-03-04T10:00:00Z',
+    ]);
+  });
+});
+
+describe('flip with --header', () => {
+  test('writes the header into the routing line', () => {
+    // THEN
+    expect(header.run.status).toBe(0);
+    expect(diffLines(header.dir, KONG_PERF)).toEqual([
+      '-    captains-log: mock',
+      '+    captains-log: { to: mock, header: { name: x-mock, value: "true" } }',
+    ]);
+  });
+
+  test('renders a rule that sends requests carrying the header to the mock, and everything else to the real service', () => {
+    for (const file of ROUTES) {
+      // WHEN
+      const [byHeader, rest] = captainsLogRoute(header.dir, file).spec.to[0].rules;
+      // THEN the header rule comes first, so it wins over the catch-all
+      expect(byHeader.matches[0].headers).toEqual([{ name: 'x-mock', type: 'Exact', value: 'true' }]);
+      expect(backendWeights(byHeader)).toEqual({ mountebank: 100 });
+      expect(rest.matches).toEqual([{ path: { type: 'PathPrefix', value: '/' } }]);
+      expect(backendWeights(rest)).toEqual({ 'captains-log': 100 });
+    }
+  });
+});
+
+describe('flip --all', () => {
+  test('writes routing.default instead of one line per service', () => {
+    // THEN kong-real had no routing, so the map is added after services (the order of the schema)
+    expect(all.run.status).toBe(0);
+    expect(diffLines(all.dir, KONG_REAL)).toEqual(['+routing:', '+  default: mock']);
+    expect(read(all.dir, KONG_REAL)).toContain('    zones: [real-services, mock-services]\nrouting:\n  default: mock\nfaults:\n');
+  });
+
+  test('sends every service that has a mock to it: in kong-real that is captains-log alone', () => {
+    // THEN
+    expect(changedFiles(all.dir)).toEqual([KONG_REAL, 'dist/kong-real/ROUTING.md', 'dist/kong-real/global/captains-log.routing.k8s.yaml'].sort());
+    const route = captainsLogRoute(all.dir, 'kong-real/global/captains-log.routing.k8s.yaml');
+    expect(backendWeights(route.spec.to[0].rules[0])).toEqual({ mountebank: 100 });
+    expect(route.metadata.annotations['meshflip.io/source']).toBe('environments/kong-real.yaml#routing.default');
+    expect(lines(all.run.stdout).slice(0, 5)).toEqual([
+      'flipped every mocked service in kong-real to mock; edited environments/kong-real.yaml',
+      '  + routing:',
+      '  +   default: mock',
+      '  kong-real (kong-mesh)',
+      '    captains-log: real -> mock',
+    ]);
+  });
+});
+
+describe('formatting elsewhere in the file', () => {
+  test('comments above and after the routing line survive an edit of it', () => {
+    // THEN only the value changed; the trailing comment stays on its line
+    expect(commented.run.status).toBe(0);
+    expect(diffLines(commented.dir, KONG_PERF)).toEqual([
+      '-    captains-log: mock  # see PERF-42',
+      '+    captains-log: { to: mock, weight: 30 }  # see PERF-42',
+    ]);
+    expect(read(commented.dir, KONG_PERF)).toBe(commented.original[KONG_PERF]
+      .replace('    captains-log: mock  # see PERF-42\n', '    captains-log: { to: mock, weight: 30 }  # see PERF-42\n'));
+  });
+});
+
+describe('refusals change no file', () => {
+  // GIVEN one repository copy; WHEN (beforeAll) every refused flip runs in it
+  /** A refusal: exit 1, nothing on stdout, one error line and one hint line on stderr. */
+  function expectRefusal(name: string, error: string, hint: string): void {
+    const run = refusals.runs[name];
+    expect(run.status).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(lines(run.stderr)).toEqual([`error: ${error}`, `hint: ${hint}`]);
+  }
+
+  test('fails when the environment is protected', () => {
+    // THEN for a service and for --all alike
+    expectRefusal('protected', 'environment coolstore is protected: it never routes to a mock, so it cannot be flipped', 'environments/coolstore.yaml says protected: true');
+    expectRefusal('protected --all', 'environment coolstore is protected: it never routes to a mock, so it cannot be flipped', 'environments/coolstore.yaml says protected: true');
+  });
+
+  test('fails when the environment is unknown, suggesting the closest name', () => {
+    // THEN
+    expectRefusal('unknown environment', 'no environment "kong-prf"', 'did you mean "kong-perf"?');
+  });
+
+  test('fails when the service is unknown, suggesting the closest name', () => {
+    // THEN
+    expectRefusal('unknown service', 'no service "captains-lgo" in environment kong-perf', 'did you mean "captains-log"?');
+  });
+
+  test('fails when the service has no mock, naming the catalogue file to add one to', () => {
+    // THEN
+    expectRefusal('no mock', 'service crew has no mock', 'add mock: {imposters: [...]} to crew in environments/catalog/kong-blog.yaml');
+  });
+
+  test('fails when --weight is not a whole percentage, or comes with --to real', () => {
+    // THEN
+    for (const [name, value] of [['weight 0', '0'], ['weight 101', '101'], ['weight 2.5', '2.5'], ['weight to real', '30']]) {
+      expectRefusal(name, `--weight must be a whole number from 1 to 100 with --to mock, got "${value}"`, '--weight 30 sends 30% of traffic to the mock');
+    }
+  });
+
+  test('fails when --header is not lowercase name=value, or comes with --to real', () => {
+    // THEN
+    for (const [name, value] of [['header uppercase', 'X-Mock=true'], ['header without value', 'x-mock'], ['header to real', 'x-mock=true']]) {
+      expectRefusal(name, `--header must be name=value (a lowercase header name) with --to mock, got "${value}"`, '--header x-mock=true');
+    }
+  });
+
+  test('fails when --expires is no date, date-time or duration, including dates the calendar does not have', () => {
+    // THEN
+    for (const [name, value] of [['expires word', 'tomorrow'], ['expires month 13', '2026-13-01'], ['expires 30 February', '2026-02-30T12:00:00Z']]) {
+      expectRefusal(name, `--expires must be a date, a date-time or a duration (90m, 12h, 3d, 2w), got "${value}"`, '--expires 3d');
+    }
+  });
+
+  test('fails when --to is missing or not mock or real', () => {
+    // THEN
+    expectRefusal('to sideways', '--to must be mock or real, got "sideways"', 'meshflip flip kong-perf captains-log --to mock');
+    expectRefusal('no --to', '--to must be mock or real, got nothing', 'meshflip flip kong-perf captains-log --to mock');
+  });
+
+  test('fails without exactly one of a service and --all', () => {
+    // THEN
+    expectRefusal('no service', 'expected an environment and either a service or --all', 'meshflip flip kong-perf captains-log --to mock');
+    expectRefusal('service and --all', 'expected an environment and either a service or --all', 'meshflip flip kong-perf captains-log --to mock');
+  });
+
+  test('a flip to where traffic already goes changes nothing and succeeds, also where the file has no routing at all', () => {
+    // THEN kong-real has no routing map: captains-log is real by default
+    const run = refusals.runs['already real'];
+    expect(run.status).toBe(0);
+    expect(lines(run.stdout)).toEqual(['environments/kong-real.yaml already says that; nothing to change']);
+  });
+
+  test('none of them touched a file', () => {
+    // THEN
+    expect(snapshotTree(refusals.dir)).toEqual(refusals.original);
+    expect(changedFiles(refusals.dir)).toEqual([]);
+  });
+});

@@ -1,0 +1,196 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { copyRepo, removeTempDirs } from '../util';
+import { CliRun, countObjects, edit, lineOf, lines, meshflipAsync, read } from './cli-util';
+
+// `meshflip validate` checks environments/, that dist/ is exactly what they render to, and dist/
+// as it is, hand edits included. Problems are printed on stderr as `file:line:col: field: message`,
+// one per line, sorted by file and line; stdout gets one verdict line; the exit code is 1 on any
+// error and 0 with only warnings.
+
+const STALE = 'differs from a fresh synthesis: dist/ is out of date; run npm run synth and commit dist/';
+const CAPTAINS_LOG_ROUTE = 'dist/kong-perf/zone-real-services/captains-log.routing.k8s.yaml';
+const CREW = 'dist/kong-perf/zone-real-services/crew.k8s.yaml';
+const INVENTORY_ROUTING = 'dist/coolstore/workloads/inventory.routing.k8s.yaml';
+const EXPIRES = '2026-06-01T12:00:00Z';
+
+/** The line an object starts on: its first key, apiVersion, sits right above `kind: <kind>` (keys are sorted). */
+function objectLine(text: string, kind: string): number {
+  return lineOf(text, `kind: ${kind}`) - 1;
+}
+
+let objects: number;
+let repo: string;
+let handEdited: string;
+let protectedMock: string;
+let stale: string;
+let expiring: string;
+let noSuchDay: string;
+const run: Record<string, CliRun> = {};
+
+beforeAll(async () => {
+  repo = copyRepo(['environments', 'dist']);
+  objects = countObjects(path.join(repo, 'dist'));
+
+  // Three hand edits of dist/, in three files.
+  handEdited = copyRepo(['environments', 'dist']);
+  edit(handEdited, CREW, '        - image: kong/blog:crew\n', '        - image: kong/blog\n');
+  edit(handEdited, INVENTORY_ROUTING, '    - name: default\n', '    - fault:\n        abort:\n          httpStatus: 500\n          percentage:\n            value: 10\n      name: default\n');
+  // Only the route, the file's first object, loses the label; the fault injection after it keeps it.
+  const route = read(handEdited, CAPTAINS_LOG_ROUTE);
+  fs.writeFileSync(path.join(handEdited, CAPTAINS_LOG_ROUTE), route.replace('    kuma.io/origin: zone\n', ''));
+
+  // The protected coolstore given a mock subset, and its inventory route sent there.
+  protectedMock = copyRepo(['environments', 'dist']);
+  edit(protectedMock, INVENTORY_ROUTING, '  host: inventory.coolstore-inventory.svc.cluster.local\n  trafficPolicy:\n',
+    '  host: inventory.coolstore-inventory.svc.cluster.local\n  subsets:\n    - labels:\n        app: mountebank\n      name: mock\n  trafficPolicy:\n');
+  edit(protectedMock, INVENTORY_ROUTING, '            host: inventory.coolstore-inventory.svc.cluster.local\n',
+    '            host: inventory.coolstore-inventory.svc.cluster.local\n            subset: mock\n');
+
+  // kong-perf's captains-log flipped to real by hand, without npm run synth.
+  stale = copyRepo(['environments', 'dist']);
+  edit(stale, 'environments/kong-perf.yaml', '    captains-log: mock\n', '    captains-log: real\n');
+
+  // captains-log flipped with an expiry (flip renders dist/, so only the clock decides).
+  expiring = copyRepo(['environments', 'dist']);
+  const flipped = meshflipAsync(expiring, ['flip', 'kong-perf', 'captains-log', '--to', 'mock', '--expires', EXPIRES]).then((flip) => {
+    expect(flip.status).toBe(0);
+  });
+  const afterFlip = (args: string[], env?: NodeJS.ProcessEnv) => flipped.then(() => meshflipAsync(expiring, args, env));
+
+  // An expiry on 30 February, which JavaScript would read as 2 March.
+  noSuchDay = copyRepo(['environments', 'dist']);
+  edit(noSuchDay, 'environments/kong-perf.yaml', '    delay: { value: 1s, percent: 100 }\n', '    delay: { value: 1s, percent: 100 }\n    expires: 2026-02-30\n');
+
+  const runs: Record<string, Promise<CliRun>> = {
+    'repository': meshflipAsync(repo, ['validate']),
+    'hand edits': meshflipAsync(handEdited, ['validate']),
+    'protected mock': meshflipAsync(protectedMock, ['validate']),
+    'stale': meshflipAsync(stale, ['validate']),
+    '12 h before': afterFlip(['validate', '--now', '2026-06-01T00:00:00Z']),
+    '3 h after': afterFlip(['validate'], { MESHFLIP_NOW: '2026-06-01T15:00:00Z' }),
+    'a week before': afterFlip(['validate', '--now', '2026-05-25T12:00:00Z']),
+    'no such day': meshflipAsync(noSuchDay, ['validate', '--now', '2026-01-01T00:00:00Z']),
+  };
+  for (const [name, result] of Object.entries(runs)) {
+    run[name] = await result;
+  }
+}, 120_000);
+afterAll(removeTempDirs);
+
+test('passes on the repository', () => {
+  // WHEN
+  const { status, stdout, stderr } = run.repository;
+  // THEN
+  expect(status).toBe(0);
+  expect(stderr).toBe('');
+  expect(lines(stdout)).toEqual([`valid: 5 environments, ${objects} objects in dist/: 0 errors, 0 warnings`]);
+});
+
+test('fails on hand edits of dist/, each located at the object in dist/ and traced back to its environment file', () => {
+  // WHEN
+  const { status, stdout, stderr } = run['hand edits'];
+  // THEN every edited file is stale, and each edit breaks one rule:
+  // - a protected environment never injects faults;
+  // - a zone control plane only accepts policies labelled kuma.io/origin: zone;
+  // - images are pinned by tag or digest.
+  // The hints come from the meshflip.io/source annotations; a map value (retries.inventory) starts the line after its key.
+  const inventory = read(handEdited, INVENTORY_ROUTING);
+  const coolstore = read(handEdited, 'environments/coolstore.yaml');
+  const crew = read(handEdited, CREW);
+  expect(status).toBe(1);
+  expect(lines(stderr)).toEqual([
+    `error: ${INVENTORY_ROUTING}:1:1: (file): ${STALE}`,
+    `error: ${INVENTORY_ROUTING}:${objectLine(inventory, 'VirtualService')}:1: VirtualService coolstore-inventory/inventory: `
+      + 'VirtualService coolstore-inventory/inventory injects faults in a protected environment; '
+      + `generated from environments/coolstore.yaml:${lineOf(coolstore, 'retries:') + 2} (retries.inventory)`,
+    `error: ${CAPTAINS_LOG_ROUTE}:1:1: (file): ${STALE}`,
+    `error: ${CAPTAINS_LOG_ROUTE}:2:1: MeshHTTPRoute kong-mesh-system/captains-log-route: `
+      + 'MeshHTTPRoute kong-mesh-system/captains-log-route is applied on a zone control plane without the label kuma.io/origin: zone, which the zone requires; '
+      + `generated from environments/kong-perf.yaml:${lineOf(read(handEdited, 'environments/kong-perf.yaml'), '    captains-log: mock')} (routing.services.captains-log)`,
+    `error: ${CREW}:1:1: (file): ${STALE}`,
+    `error: ${CREW}:${objectLine(crew, 'Deployment')}:1: Deployment my-services/crew: `
+      + 'Deployment my-services/crew container crew uses image kong/blog, which is not pinned by tag or digest',
+  ]);
+  expect(lines(stdout)).toEqual([`invalid: 5 environments, ${objects} objects in dist/: 6 errors, 0 warnings`]);
+});
+
+test('fails when a protected environment routes to a mock in dist/', () => {
+  // WHEN
+  const { status, stderr } = run['protected mock'];
+  // THEN
+  const inventory = read(protectedMock, INVENTORY_ROUTING);
+  expect(status).toBe(1);
+  expect(lines(stderr)).toEqual([
+    `error: ${INVENTORY_ROUTING}:1:1: (file): ${STALE}`,
+    `error: ${INVENTORY_ROUTING}:${objectLine(inventory, 'VirtualService')}:1: VirtualService coolstore-inventory/inventory: `
+      + 'VirtualService coolstore-inventory/inventory routes to a mock in a protected environment; '
+      + `generated from environments/coolstore.yaml:${lineOf(read(protectedMock, 'environments/coolstore.yaml'), 'retries:') + 2} (retries.inventory)`,
+  ]);
+});
+
+test('fails when an environment was edited without synthesizing dist/', () => {
+  // WHEN
+  const { status, stdout, stderr } = run.stale;
+  // THEN the files a flip of captains-log re-renders: its route in each zone and the routing table
+  expect(status).toBe(1);
+  expect(lines(stderr)).toEqual([
+    `error: dist/kong-perf/ROUTING.md:1:1: (file): ${STALE}`,
+    `error: dist/kong-perf/zone-mock-services/captains-log.routing.k8s.yaml:1:1: (file): ${STALE}`,
+    `error: dist/kong-perf/zone-real-services/captains-log.routing.k8s.yaml:1:1: (file): ${STALE}`,
+  ]);
+  expect(lines(stdout)).toEqual([`invalid: 5 environments, ${objects} objects in dist/: 3 errors, 0 warnings`]);
+});
+
+describe('expiry', () => {
+  // The flip wrote `captains-log: { to: mock, expires: 2026-06-01T12:00:00Z }`; problems point at the expiry value.
+  let where: string;
+  beforeAll(() => {
+    const text = read(expiring, 'environments/kong-perf.yaml');
+    const line = lineOf(text, `    captains-log: { to: mock, expires: ${EXPIRES} }`);
+    where = `environments/kong-perf.yaml:${line}:${text.split('\n')[line - 1].indexOf(EXPIRES) + 1}: routing.services.captains-log.expires`;
+  });
+
+  test('warns 12 hours before, and still passes', () => {
+    // WHEN
+    const { status, stdout, stderr } = run['12 h before'];
+    // THEN
+    expect(status).toBe(0);
+    expect(lines(stderr)).toEqual([
+      `warning: ${where}: is close: the routing of captains-log expires in 12 h, got "${EXPIRES}"; revert or extend it before then`,
+    ]);
+    expect(lines(stdout)).toEqual([`valid: 5 environments, ${objects} objects in dist/: 0 errors, 1 warning`]);
+  });
+
+  test('fails once passed (clock from MESHFLIP_NOW)', () => {
+    // WHEN
+    const { status, stdout, stderr } = run['3 h after'];
+    // THEN
+    expect(status).toBe(1);
+    expect(lines(stderr)).toEqual([
+      `error: ${where}: has passed: the routing of captains-log expired 3 h ago, got "${EXPIRES}"; `
+        + 'revert it (npx meshflip flip ... --to real) or extend the expiry in a reviewed change',
+    ]);
+    expect(lines(stdout)).toEqual([`invalid: 5 environments, ${objects} objects in dist/: 1 error, 0 warnings`]);
+  });
+
+  test('says nothing a week before', () => {
+    // WHEN
+    const { status, stdout, stderr } = run['a week before'];
+    // THEN
+    expect(status).toBe(0);
+    expect(stderr).toBe('');
+    expect(lines(stdout)).toEqual([`valid: 5 environments, ${objects} objects in dist/: 0 errors, 0 warnings`]);
+  });
+
+  test('fails when an expiry names a day the calendar does not have', () => {
+    // WHEN
+    const { status, stderr } = run['no such day'];
+    // THEN (dist/ is also stale: the expiry is rendered into an annotation)
+    const text = read(noSuchDay, 'environments/kong-perf.yaml');
+    const line = lineOf(text, '    expires: 2026-02-30');
+    expect(status).toBe(1);
+    const col = text.split('\n')[line - 1].indexOf('2026-02-30') + 1;
+    expect(lines(stderr)).toContain(`error: environments/kong-perf.yaml:${line}:${col}: faults.captains-log.expires: must be a valid date, got "2026-02-30"`);
+  });
+});
