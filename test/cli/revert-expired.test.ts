@@ -78,7 +78,7 @@ describe('after both expiries', () => {
   test('re-renders dist/: it passes validate, and the routing table shows captains-log real and without fault', () => {
     // THEN
     expect(validAfter.status).toBe(0);
-    expect(validAfter.stderr).toBe('');
+    expect(validAfter.stderr.split('\n').filter((l) => l !== '' && !l.startsWith('note: no schema folder'))).toEqual([]);
     expect(changedFiles(afterBoth.dir)).toEqual(expect.arrayContaining([
       KONG_PERF,
       'dist/kong-perf/ROUTING.md',

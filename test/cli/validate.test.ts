@@ -1,7 +1,15 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { copyRepo, removeTempDirs } from '../util';
+import { copyRepo, removeTempDirs, SHARED_CRDS } from '../util';
 import { CliRun, countObjects, edit, lineOf, lines, meshflipAsync, read } from './cli-util';
+
+/** Printed when no schema folder is configured: objects are then not checked against CRDs. */
+const NO_SCHEMAS = 'note: no schema folder, so objects were not checked against CRDs (use --crds or fill environments/crds)';
+
+/** The problem lines of stderr, without the schema note. */
+function problems(stderr: string): string[] {
+  return lines(stderr).filter((l) => l !== NO_SCHEMAS);
+}
 
 // `meshflip validate` checks environments/, that dist/ is exactly what they render to, and dist/
 // as it is, hand edits included. Problems are printed on stderr as `file:line:col: field: message`,
@@ -26,6 +34,7 @@ let protectedMock: string;
 let stale: string;
 let expiring: string;
 let noSuchDay: string;
+let schemaBroken: string;
 const run: Record<string, CliRun> = {};
 
 beforeAll(async () => {
@@ -62,6 +71,11 @@ beforeAll(async () => {
   noSuchDay = copyRepo(['environments', 'dist']);
   edit(noSuchDay, 'environments/kong-perf.yaml', '    delay: { value: 1s, percent: 100 }\n', '    delay: { value: 1s, percent: 100 }\n    expires: 2026-02-30\n');
 
+  // A Deployment given a replica count as text, and a MeshHTTPRoute given a field Kuma does not know.
+  schemaBroken = copyRepo(['environments', 'dist']);
+  edit(schemaBroken, CREW, '  replicas: 1\n', '  replicas: one\n');
+  edit(schemaBroken, CAPTAINS_LOG_ROUTE, '  targetRef:\n    kind: Mesh\n', '  targetRef:\n    kind: Mesh\n  timeout: 5s\n');
+
   const runs: Record<string, Promise<CliRun>> = {
     'repository': meshflipAsync(repo, ['validate']),
     'hand edits': meshflipAsync(handEdited, ['validate']),
@@ -71,6 +85,9 @@ beforeAll(async () => {
     '3 h after': afterFlip(['validate'], { MESHFLIP_NOW: '2026-06-01T15:00:00Z' }),
     'a week before': afterFlip(['validate', '--now', '2026-05-25T12:00:00Z']),
     'no such day': meshflipAsync(noSuchDay, ['validate', '--now', '2026-01-01T00:00:00Z']),
+    'strict with schemas': meshflipAsync(repo, ['validate', '--crds', SHARED_CRDS, '--strict']),
+    'strict without schemas': meshflipAsync(repo, ['validate', '--strict']),
+    'schema-breaking edit': meshflipAsync(schemaBroken, ['validate', '--crds', SHARED_CRDS]),
   };
   for (const [name, result] of Object.entries(runs)) {
     run[name] = await result;
@@ -83,8 +100,40 @@ test('passes on the repository', () => {
   const { status, stdout, stderr } = run.repository;
   // THEN
   expect(status).toBe(0);
-  expect(stderr).toBe('');
+  expect(lines(stderr)).toEqual([NO_SCHEMAS]);
   expect(lines(stdout)).toEqual([`valid: 5 environments, ${objects} objects in dist/: 0 errors, 0 warnings`]);
+});
+
+test('checks every object strictly against the schemas of a --crds folder', () => {
+  // WHEN the committed dist/ is validated against the upstream schemas, kinds without a schema being errors
+  const { status, stdout, stderr } = run['strict with schemas'];
+  // THEN
+  expect(status).toBe(0);
+  expect(lines(stderr)).toEqual([]);
+  expect(lines(stdout)).toEqual([`valid: 5 environments, ${objects} objects in dist/: 0 errors, 0 warnings`]);
+});
+
+test('fails when --strict has no schemas to be strict with', () => {
+  const { status, stderr } = run['strict without schemas'];
+  expect(status).toBe(1);
+  expect(lines(stderr)).toEqual([
+    'error: --strict needs schemas: no --crds folder, no $MESHFLIP_CRDS, and environments/crds is empty',
+    'hint: see README: Validating against your clusters\' schemas',
+  ]);
+});
+
+test('fails when a hand edit breaks the schema of an object, at its file and line', () => {
+  // WHEN
+  const { status, stderr } = run['schema-breaking edit'];
+  // THEN both are found by the schema check, each at the object's line in dist/
+  const crewLine = objectLine(read(schemaBroken, CREW), 'Deployment');
+  const routeLine = objectLine(read(schemaBroken, CAPTAINS_LOG_ROUTE), 'MeshHTTPRoute');
+  const intentLine = lineOf(read(schemaBroken, 'environments/kong-perf.yaml'), '    captains-log: mock');
+  expect(status).toBe(1);
+  expect(problems(stderr)).toEqual(expect.arrayContaining([
+    `error: ${CREW}:${crewLine}:1: Deployment my-services/crew: spec.replicas: must be an integer, got "one"`,
+    `error: ${CAPTAINS_LOG_ROUTE}:${routeLine}:1: MeshHTTPRoute kong-mesh-system/captains-log-route: spec.timeout: unknown field, got "timeout"; generated from environments/kong-perf.yaml:${intentLine} (routing.services.captains-log)`,
+  ]));
 });
 
 test('fails on hand edits of dist/, each located at the object in dist/ and traced back to its environment file', () => {
@@ -99,7 +148,7 @@ test('fails on hand edits of dist/, each located at the object in dist/ and trac
   const coolstore = read(handEdited, 'environments/coolstore.yaml');
   const crew = read(handEdited, CREW);
   expect(status).toBe(1);
-  expect(lines(stderr)).toEqual([
+  expect(problems(stderr)).toEqual([
     `error: ${INVENTORY_ROUTING}:1:1: (file): ${STALE}`,
     `error: ${INVENTORY_ROUTING}:${objectLine(inventory, 'VirtualService')}:1: VirtualService coolstore-inventory/inventory: `
       + 'VirtualService coolstore-inventory/inventory injects faults in a protected environment; '
@@ -121,7 +170,7 @@ test('fails when a protected environment routes to a mock in dist/', () => {
   // THEN
   const inventory = read(protectedMock, INVENTORY_ROUTING);
   expect(status).toBe(1);
-  expect(lines(stderr)).toEqual([
+  expect(problems(stderr)).toEqual([
     `error: ${INVENTORY_ROUTING}:1:1: (file): ${STALE}`,
     `error: ${INVENTORY_ROUTING}:${objectLine(inventory, 'VirtualService')}:1: VirtualService coolstore-inventory/inventory: `
       + 'VirtualService coolstore-inventory/inventory routes to a mock in a protected environment; '
@@ -134,7 +183,7 @@ test('fails when an environment was edited without synthesizing dist/', () => {
   const { status, stdout, stderr } = run.stale;
   // THEN the files a flip of captains-log re-renders: its route in each zone and the routing table
   expect(status).toBe(1);
-  expect(lines(stderr)).toEqual([
+  expect(problems(stderr)).toEqual([
     `error: dist/kong-perf/ROUTING.md:1:1: (file): ${STALE}`,
     `error: dist/kong-perf/zone-mock-services/captains-log.routing.k8s.yaml:1:1: (file): ${STALE}`,
     `error: dist/kong-perf/zone-real-services/captains-log.routing.k8s.yaml:1:1: (file): ${STALE}`,
@@ -156,7 +205,7 @@ describe('expiry', () => {
     const { status, stdout, stderr } = run['12 h before'];
     // THEN
     expect(status).toBe(0);
-    expect(lines(stderr)).toEqual([
+    expect(problems(stderr)).toEqual([
       `warning: ${where}: is close: the routing of captains-log expires in 12 h, got "${EXPIRES}"; revert or extend it before then`,
     ]);
     expect(lines(stdout)).toEqual([`valid: 5 environments, ${objects} objects in dist/: 0 errors, 1 warning`]);
@@ -167,7 +216,7 @@ describe('expiry', () => {
     const { status, stdout, stderr } = run['3 h after'];
     // THEN
     expect(status).toBe(1);
-    expect(lines(stderr)).toEqual([
+    expect(problems(stderr)).toEqual([
       `error: ${where}: has passed: the routing of captains-log expired 3 h ago, got "${EXPIRES}"; `
         + 'revert it (npx meshflip flip ... --to real) or extend the expiry in a reviewed change',
     ]);
@@ -179,7 +228,7 @@ describe('expiry', () => {
     const { status, stdout, stderr } = run['a week before'];
     // THEN
     expect(status).toBe(0);
-    expect(stderr).toBe('');
+    expect(problems(stderr)).toEqual([]);
     expect(lines(stdout)).toEqual([`valid: 5 environments, ${objects} objects in dist/: 0 errors, 0 warnings`]);
   });
 
@@ -191,6 +240,6 @@ describe('expiry', () => {
     const line = lineOf(text, '    expires: 2026-02-30');
     expect(status).toBe(1);
     const col = text.split('\n')[line - 1].indexOf('2026-02-30') + 1;
-    expect(lines(stderr)).toContain(`error: environments/kong-perf.yaml:${line}:${col}: faults.captains-log.expires: must be a valid date, got "2026-02-30"`);
+    expect(problems(stderr)).toContain(`error: environments/kong-perf.yaml:${line}:${col}: faults.captains-log.expires: must be a valid date, got "2026-02-30"`);
   });
 });
