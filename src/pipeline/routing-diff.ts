@@ -30,7 +30,7 @@ function routingWords(s: ServiceRouting | undefined): string {
   if (s === undefined) {
     return '(not deployed)';
   }
-  const header = s.header === null ? '' : `; ${s.header.name}: ${s.header.value} → ${s.header.to}`;
+  const header = s.header === null ? '' : `; ${s.header.name}: ${s.header.value} -> ${s.header.to}`;
   return `${describeDefault(s)}${header}`;
 }
 

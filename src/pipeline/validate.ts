@@ -127,12 +127,14 @@ function findingToProblem(f: Finding, root: string, distRel: string, sources: Ma
     hint = `generated from ${where}${field === undefined ? '' : ` (${field})`}`;
   }
   const what = f.at.object.kind !== undefined || f.at.object.type !== undefined ? describeObject(f.at.object) : '(environment)';
+  // The field already names the object: do not say it twice.
+  const message = f.message.startsWith(`${what} `) ? f.message.slice(what.length + 1) : f.message;
   return {
     file: `${distRel}/${f.at.file}`.replace(/\/$/, ''),
     line: f.at.line ?? 1,
     col: 1,
     field: what,
-    message: f.message,
+    message,
     ...(hint === undefined ? {} : { hint }),
     severity: f.severity,
   };

@@ -218,6 +218,7 @@ describe('a flip to a mock', () => {
       'changed-environments': 'kong-real',
       'changed-environments-json': '["kong-real"]',
       'routes-to-mock': 'true',
+      'routing-change-known': 'true',
     });
   });
 });
@@ -232,6 +233,7 @@ describe('a flip of the last mocked service back to real', () => {
       'changed-environments': 'kong-perf',
       'changed-environments-json': '["kong-perf"]',
       'routes-to-mock': 'false',
+      'routing-change-known': 'true',
     });
   });
 });
@@ -262,6 +264,7 @@ describe('an invalid environment file', () => {
       '',
     ].join('\n'));
     expect(invalid.outputs['changed-environments']).toBe('');
+    expect(invalid.outputs['routing-change-known']).toBe('false');
   });
 });
 
@@ -302,6 +305,6 @@ describe(`${FLEET_SIZE} services flipped to their mocks`, () => {
     expect(fleet.summary).toContain(`\n…and ${FLEET_SIZE - 200} more services changed (${FLEET_SIZE - 200} now reach a mock, 0 do not); run \`npx meshflip diff\` for all of them.\n`);
     // A graph of hundreds of nodes helps nobody: there is none
     expect(fleet.summary).not.toContain('```mermaid');
-    expect(fleet.outputs).toEqual({ 'changed-environments': 'fleet', 'changed-environments-json': '["fleet"]', 'routes-to-mock': 'true' });
+    expect(fleet.outputs).toEqual({ 'changed-environments': 'fleet', 'changed-environments-json': '["fleet"]', 'routes-to-mock': 'true', 'routing-change-known': 'true' });
   });
 });

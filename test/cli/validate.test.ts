@@ -151,15 +151,15 @@ test('fails on hand edits of dist/, each located at the object in dist/ and trac
   expect(problems(stderr)).toEqual([
     `error: ${INVENTORY_ROUTING}:1:1: (file): ${STALE}`,
     `error: ${INVENTORY_ROUTING}:${objectLine(inventory, 'VirtualService')}:1: VirtualService coolstore-inventory/inventory: `
-      + 'VirtualService coolstore-inventory/inventory injects faults in a protected environment; '
+      + 'injects faults in a protected environment; '
       + `generated from environments/coolstore.yaml:${lineOf(coolstore, 'retries:') + 2} (retries.inventory)`,
     `error: ${CAPTAINS_LOG_ROUTE}:1:1: (file): ${STALE}`,
     `error: ${CAPTAINS_LOG_ROUTE}:2:1: MeshHTTPRoute kong-mesh-system/captains-log-route: `
-      + 'MeshHTTPRoute kong-mesh-system/captains-log-route is applied on a zone control plane without the label kuma.io/origin: zone, which the zone requires; '
+      + 'is applied on a zone control plane without the label kuma.io/origin: zone, which the zone requires; '
       + `generated from environments/kong-perf.yaml:${lineOf(read(handEdited, 'environments/kong-perf.yaml'), '    captains-log: mock')} (routing.services.captains-log)`,
     `error: ${CREW}:1:1: (file): ${STALE}`,
     `error: ${CREW}:${objectLine(crew, 'Deployment')}:1: Deployment my-services/crew: `
-      + 'Deployment my-services/crew container crew uses image kong/blog, which is not pinned by tag or digest',
+      + 'container crew uses image kong/blog, which is not pinned by tag or digest',
   ]);
   expect(lines(stdout)).toEqual([`invalid: 5 environments, ${objects} objects in dist/: 6 errors, 0 warnings`]);
 });
@@ -173,7 +173,7 @@ test('fails when a protected environment routes to a mock in dist/', () => {
   expect(problems(stderr)).toEqual([
     `error: ${INVENTORY_ROUTING}:1:1: (file): ${STALE}`,
     `error: ${INVENTORY_ROUTING}:${objectLine(inventory, 'VirtualService')}:1: VirtualService coolstore-inventory/inventory: `
-      + 'VirtualService coolstore-inventory/inventory routes to a mock in a protected environment; '
+      + 'routes to a mock in a protected environment; '
       + `generated from environments/coolstore.yaml:${lineOf(read(protectedMock, 'environments/coolstore.yaml'), 'retries:') + 2} (retries.inventory)`,
   ]);
 });

@@ -39,7 +39,8 @@ export const ciSummaryCommand: CommandSpec = {
     'and line that caused them; writes the routing summary of the change (base revision vs. the',
     'working tree) to the job summary; sets the outputs changed-environments (comma-separated),',
     'changed-environments-json and routes-to-mock (true when any environment sends traffic to a',
-    'mock after the change). Exits 1 when a check fails or a protected environment is violated.',
+    'mock after the change) and routing-change-known (false when the change could not be computed).',
+    'Exits 1 when a check fails or a protected environment is violated.',
     '',
     'The base is --base, else the pull request\'s base commit or the pushed-over commit from',
     '$GITHUB_EVENT_PATH, else origin/$GITHUB_BASE_REF.',
@@ -99,6 +100,8 @@ export const ciSummaryCommand: CommandSpec = {
     core.setOutput('changed-environments', names.join(','));
     core.setOutput('changed-environments-json', JSON.stringify(names));
     core.setOutput('routes-to-mock', anyMock ? 'true' : 'false');
+    // Lets later jobs tell "no environment changed" from "the change could not be computed".
+    core.setOutput('routing-change-known', changeNote === undefined ? 'true' : 'false');
     return errors.length > 0 || violations.length > 0 ? 1 : 0;
   },
 };

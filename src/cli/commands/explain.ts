@@ -34,13 +34,18 @@ export const explainCommand: CommandSpec = {
       throw new UsageError('expected an environment name (or --all) and optionally a service', 'meshflip explain kong-perf captains-log');
     }
     const routings = readDistRouting(path.resolve(process.cwd(), values.dist ?? 'dist'));
-    const selected = values.all ? routings : routings.filter((r) => r.name === envName);
-    if (selected.length === 0) {
+    if (routings.length === 0) {
+      throw new UsageError(`no environment in ${values.dist ?? 'dist'}/`, 'run npm run synth first');
+    }
+    const selected = (values.all ? routings : routings.filter((r) => r.name === envName))
+      .filter((r) => service === undefined || !values.all || r.services.some((s) => s.name === service));
+    if (selected.length === 0 && !values.all) {
       throw new UsageError(`no environment "${envName}" in dist/`, didYouMean(envName, routings.map((r) => r.name)) ?? `environments: ${routings.map((r) => r.name).join(', ')}`);
     }
     if (service !== undefined && !selected.some((r) => r.services.some((s) => s.name === service))) {
-      const names = [...new Set(selected.flatMap((r) => r.services.map((s) => s.name)))];
-      throw new UsageError(`no service "${service}" in ${selected.map((r) => r.name).join(', ')}`, didYouMean(service, names) ?? `services: ${names.join(', ')}`);
+      const scope = values.all ? routings : selected;
+      const names = [...new Set(scope.flatMap((r) => r.services.map((s) => s.name)))];
+      throw new UsageError(`no service "${service}" in ${values.all ? 'any environment' : scope.map((r) => r.name).join(', ')}`, didYouMean(service, names) ?? `services: ${names.join(', ')}`);
     }
     const narrowed = selected.map((r) => (service === undefined ? r : { ...r, services: r.services.filter((s) => s.name === service) }));
     if (values.json) {

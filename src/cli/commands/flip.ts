@@ -102,7 +102,7 @@ function parseRequest(values: Record<string, string | boolean | undefined>, serv
   const to = values.to as 'mock' | 'real';
   let weight: number | undefined;
   if (values.weight !== undefined) {
-    weight = Number(values.weight);
+    weight = /^\d{1,3}$/.test(String(values.weight)) ? Number(values.weight) : NaN;
     if (to !== 'mock' || !Number.isInteger(weight) || weight < 1 || weight > 100) {
       throw new UsageError(`--weight must be a whole number from 1 to 100 with --to mock, got "${String(values.weight)}"`, '--weight 30 sends 30% of traffic to the mock');
     }

@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { formatProblem, sortProblems, SpecError } from '../../model/spec-error';
@@ -47,6 +48,9 @@ export const synthCommand: CommandSpec = {
       output.err(`${paint(output, 'yellow', 'warning')}: ${formatProblem({ ...warning, severity: undefined })}`);
     }
     const files = result.files;
+    if (fs.existsSync(outDir) && !fs.statSync(outDir).isDirectory()) {
+      throw new UsageError(`${path.relative(root, outDir) || outDir} is a file, not a folder`, 'pass a folder with --out (it is created when missing)');
+    }
     const writeResult = writeDist(outDir, files);
     const changes = writeResult.added.length + writeResult.changed.length + writeResult.removed.length;
     output.out(`${paint(output, 'green', 'synthesized')} ${result.environments} environments into ${path.relative(root, outDir) || '.'}/: `
