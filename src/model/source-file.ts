@@ -1,4 +1,4 @@
-import { Document, isMap, isPair, isScalar, isSeq, LineCounter, Node, Pair, parseDocument, visit, YAMLError } from 'yaml';
+import { Document, isMap, isPair, isScalar, isSeq, Node, Pair, parseDocument, visit, YAMLError } from 'yaml';
 import { describeValue, Problem } from './spec-error';
 
 /** A path to a value inside a parsed file: map keys and list indexes. */
@@ -79,12 +79,19 @@ export class SourceFile {
   /** The plain data, or undefined when the file could not be parsed. */
   public readonly data: unknown;
   private readonly doc: Document.Parsed;
-  private readonly lineCounter = new LineCounter();
+  /** The offset at which each line starts. */
+  private readonly lineStarts: number[] = [0];
 
   private constructor(path: string, text: string) {
     this.path = path;
     this.text = text;
-    this.doc = parseDocument(text, { lineCounter: this.lineCounter, uniqueKeys: true, prettyErrors: false, version: '1.2', keepSourceTokens: false });
+    // Lines are counted here rather than with the yaml LineCounter, which only learns the line breaks
+    // its lexer reports: it misses those inside a token it rejects (a plain scalar running over two
+    // lines after a stray "]"), which put every later position of that stretch on the wrong line.
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) {
+      this.lineStarts.push(i + 1);
+    }
+    this.doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, version: '1.2', keepSourceTokens: false });
     for (const error of this.doc.errors) {
       this.problems.push(this.yamlProblem(error));
     }
@@ -152,8 +159,19 @@ export class SourceFile {
   }
 
   private position(offset: number): Position {
-    const pos = this.lineCounter.linePos(Math.max(0, Math.min(offset, this.text.length)));
-    return { line: pos.line, col: pos.col };
+    const at = Math.max(0, Math.min(offset, this.text.length));
+    // The last line that starts at or before the offset.
+    let low = 0;
+    let high = this.lineStarts.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if (this.lineStarts[mid] <= at) {
+        low = mid;
+      } else {
+        high = mid - 1;
+      }
+    }
+    return { line: low + 1, col: at - this.lineStarts[low] + 1 };
   }
 
   private find(path: FieldPath): { node?: Node; pair?: Pair; fallback: number; complete: boolean } {

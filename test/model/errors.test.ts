@@ -76,6 +76,22 @@ describe('YAML syntax', () => {
     ]);
   });
 
+  test('fails at the right lines when a stray bracket starts a line that the next one continues', () => {
+    // GIVEN: "stray" and "replicas" form one plain scalar that spans two lines
+    const env = kongEnvironment('lab', 'mocks:', '] stray', '  replicas: 2');
+    const root = fixtureRepo({ [LAB]: env });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    const check = 'check the indentation and quoting on this line';
+    expect(problems).toEqual([
+      `${LAB}:${at(env, '] stray')}: (document): is not valid YAML: unexpected flow-seq-end token in YAML stream: "]", got "] stray"; ${check}`,
+      `${LAB}:${at(env, 'stray')}: (document): is not valid YAML: unexpected scalar token in YAML stream: "stray\\n  replicas", got "] stray"; ${check}`,
+      `${LAB}:${at(env, ': 2', 'replicas')}: (document): is not valid YAML: unexpected map-value-ind token in YAML stream: ":", got "replicas: 2"; ${check}`,
+      `${LAB}:${at(env, '2', 'replicas: ')}: (document): is not valid YAML: unexpected scalar token in YAML stream: "2", got "replicas: 2"; ${check}`,
+    ]);
+  });
+
   test('fails when the file is empty', () => {
     // GIVEN
     const root = fixtureRepo({ [LAB]: '' });
