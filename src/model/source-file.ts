@@ -1,4 +1,4 @@
-import { Document, isMap, isPair, isScalar, isSeq, Node, Pair, parseDocument, visit, YAMLError } from 'yaml';
+import { Document, isMap, isPair, isScalar, isSeq, Node, Pair, parseDocument, Scalar, visit, YAMLError } from 'yaml';
 import { describeValue, Problem } from './spec-error';
 
 /** A path to a value inside a parsed file: map keys and list indexes. */
@@ -207,11 +207,14 @@ export class SourceFile {
     const { line, col } = this.position(offset);
     const field = formatPath(this.pathAt(offset));
     if (error.code === 'DUPLICATE_KEY') {
-      const key = this.keyTextAt(offset);
+      // yaml reports the end of whatever precedes the repeated key: the line before it when the
+      // previous entry has an empty value (`orders:`). Point at the key itself.
+      const key = this.repeatedKeyAt(offset);
+      const at = key?.range?.[0] ?? offset;
       return {
-        file: this.path, line, col, field,
+        file: this.path, ...this.position(at), field: formatPath(this.pathAt(at)),
         message: 'duplicate key: each key may appear only once in a map',
-        got: key === undefined ? 'a repeated key' : JSON.stringify(key),
+        got: key === undefined ? 'a repeated key' : JSON.stringify(String(key.value)),
         hint: 'merge the two entries or remove one',
       };
     }
@@ -226,10 +229,25 @@ export class SourceFile {
     return (this.text.split(/\r?\n/)[line - 1] ?? '').trim();
   }
 
-  private keyTextAt(offset: number): string | undefined {
-    const match = /^[^:\n]*/.exec(this.text.slice(offset));
-    const key = match?.[0].trim().replace(/^["']|["']$/g, '');
-    return key === undefined || key === '' ? undefined : key;
+  /** The first key at or after `offset` that repeats an earlier key of its map. */
+  private repeatedKeyAt(offset: number): Scalar | undefined {
+    let found: Scalar | undefined;
+    visit(this.doc, {
+      Map: (_key, map) => {
+        const seen = new Set<unknown>();
+        for (const item of map.items) {
+          if (!isScalar(item.key)) {
+            continue;
+          }
+          const start = item.key.range?.[0];
+          if (seen.has(item.key.value) && start !== undefined && start >= offset && (found?.range == null || start < found.range[0])) {
+            found = item.key;
+          }
+          seen.add(item.key.value);
+        }
+      },
+    });
+    return found;
   }
 
   /** The field path of the innermost map entry or list item around `offset` (best effort, for messages). */

@@ -38,6 +38,18 @@ describe('YAML syntax', () => {
     ]);
   });
 
+  test('fails at the repeated key when the entry before it has an empty value', () => {
+    // GIVEN
+    const env = kongEnvironment('lab', '  orders:');
+    const root = fixtureRepo({ [LAB]: env });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([
+      `${LAB}:${at(env, 'orders:', 'payments:')}: services.orders: duplicate key: each key may appear only once in a map, got "orders"; merge the two entries or remove one`,
+    ]);
+  });
+
   test('fails when a line is indented with a tab', () => {
     // GIVEN
     const env = kongEnvironment('lab', 'routing:', '\tdefault: mock');
