@@ -91,7 +91,7 @@ export class SourceFile {
     for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) {
       this.lineStarts.push(i + 1);
     }
-    this.doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, version: '1.2', keepSourceTokens: false });
+    this.doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, version: '1.2', schema: 'core', resolveKnownTags: false, keepSourceTokens: false });
     for (const error of this.doc.errors) {
       this.problems.push(this.yamlProblem(error));
     }

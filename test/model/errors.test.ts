@@ -104,6 +104,37 @@ describe('YAML syntax', () => {
     ]);
   });
 
+  test('fails when a value is tagged !!binary, showing the text as written', () => {
+    // GIVEN
+    const env = kongEnvironment('lab').replace('  orders:', '  orders: !!binary aGVsbG8=');
+    const root = fixtureRepo({ [LAB]: env });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([`${LAB}:${at(env, 'aGVsbG8=')}: services.orders: must be empty or a map, got "aGVsbG8="`]);
+  });
+
+  test('reads dates as text, also when tagged !!timestamp or under a %YAML 1.1 directive', () => {
+    // GIVEN
+    const route = (expires: string) => kongEnvironment('lab', 'routing:', '  services:', `    orders: { to: mock, expires: ${expires} }`);
+    const tagged = fixtureRepo({ [LAB]: route('!!timestamp 2099-12-01') });
+    const yaml11 = fixtureRepo({ [LAB]: `%YAML 1.1\n---\n${route('2099-12-01')}` });
+    // WHEN
+    const expiries = [tagged, yaml11].map((root) => loadProject(root).environments[0].routes.map((r) => r.expires));
+    // THEN
+    expect(expiries).toEqual([['2099-12-01'], ['2099-12-01']]);
+  });
+
+  test('fails when a %YAML 1.1 document writes yes for true, as YAML 1.2 reads it', () => {
+    // GIVEN
+    const env = `%YAML 1.1\n---\n${kongEnvironment('lab', 'trafficPermissions: yes')}`;
+    const root = fixtureRepo({ [LAB]: env });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([`${LAB}:${at(env, 'yes')}: trafficPermissions: must be true or false, got "yes"; write true or false`]);
+  });
+
   test('fails when the file is empty', () => {
     // GIVEN
     const root = fixtureRepo({ [LAB]: '' });
