@@ -200,6 +200,26 @@ describe('schema', () => {
     expect(problems).toEqual([`${LAB}:${at(env, '2.5')}: mesh.version: must be a string, got 2.5; quote the value: "2.5"`]);
   });
 
+  test('fails when a list is given as a word, and shows it as a list', () => {
+    // GIVEN
+    const env = kongEnvironment('lab').replace('catalog: [shop]', 'catalog: shop');
+    const root = fixtureRepo({ [LAB]: env });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([`${LAB}:${at(env, 'shop')}: catalog: must be a list, got "shop"; write it as a list: [shop]`]);
+  });
+
+  test('fails when a list is given as a string with a line break, with the hint on the same line', () => {
+    // GIVEN
+    const env = kongEnvironment('lab').replace('catalog: [shop]', 'catalog: "shop\\nlab"');
+    const root = fixtureRepo({ [LAB]: env });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([`${LAB}:${at(env, '"shop')}: catalog: must be a list, got "shop\\nlab"; write it as a list: ["shop\\nlab"]`]);
+  });
+
   test('fails when a routing value is not real or mock, and suggests the closest', () => {
     // GIVEN
     const env = kongEnvironment('lab', 'routing:', '  services:', '    orders: mokc');
