@@ -1,4 +1,4 @@
-import { Document, isMap, isPair, isScalar, isSeq, Node, Pair, parseDocument, Scalar, visit, YAMLError } from 'yaml';
+import { Composer, CST, Document, isMap, isPair, isScalar, isSeq, Node, Pair, Parser, Scalar, visit, YAMLError, YAMLParseError } from 'yaml';
 import { describeValue, Problem } from './spec-error';
 
 /** A path to a value inside a parsed file: map keys and list indexes. */
@@ -59,6 +59,13 @@ export interface ProblemOptions {
 const MAX_ALIAS_COUNT = 1000;
 
 /**
+ * Maps and lists nest at most this deep. Composing a document recurses once per level, and the yaml
+ * parser turns running out of stack into an error at whatever depth that happens, so deeper input
+ * is refused before it is composed.
+ */
+const MAX_NESTING = 100;
+
+/**
  * One input file, parsed with source positions kept, so that any later check can say
  * which line a value came from.
  */
@@ -91,7 +98,13 @@ export class SourceFile {
     for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) {
       this.lineStarts.push(i + 1);
     }
-    this.doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, version: '1.2', schema: 'core', resolveKnownTags: false, keepSourceTokens: false });
+    // Parse once into tokens, check how deep they nest, then compose the document from them.
+    const tokens = [...new Parser().parse(text)];
+    const tooDeep = tooDeeplyNested(tokens);
+    this.doc = composeDocument(tooDeep === undefined ? tokens : [], text.length);
+    if (tooDeep !== undefined) {
+      this.problems.push({ file: path, ...this.position(tooDeep), field: '(document)', message: `must not nest maps and lists more than ${MAX_NESTING} levels deep` });
+    }
     for (const error of this.doc.errors) {
       this.problems.push(this.yamlProblem(error));
     }
@@ -300,6 +313,46 @@ export class SourceFile {
       },
     });
   }
+}
+
+/** Composes the first document of `tokens` the way `parseDocument()` does: a second document is an error. */
+function composeDocument(tokens: readonly CST.Token[], length: number): Document.Parsed {
+  const options = { uniqueKeys: true, prettyErrors: false, version: '1.2', schema: 'core', resolveKnownTags: false, keepSourceTokens: false } as const;
+  let doc: Document.Parsed | undefined;
+  for (const next of new Composer(options).compose(tokens, true, length)) {
+    if (doc !== undefined) {
+      doc.errors.push(new YAMLParseError([next.range[0], next.range[1]], 'MULTIPLE_DOCS', 'Source contains multiple documents; please use YAML.parseAllDocuments()'));
+      break;
+    }
+    doc = next;
+  }
+  // compose() always yields a document when told to (forceDoc).
+  return doc!;
+}
+
+/** The offset of the first map or list nested deeper than `MAX_NESTING`, found on the parser's tokens without recursion. */
+function tooDeeplyNested(tokens: readonly CST.Token[]): number | undefined {
+  let found: number | undefined;
+  const stack: [CST.Token, number][] = tokens.map((token) => [token, 0]);
+  while (stack.length > 0) {
+    const [token, depth] = stack.pop()!;
+    if (token.type === 'document' && token.value !== undefined) {
+      stack.push([token.value, depth]);
+    } else if (token.type === 'block-map' || token.type === 'block-seq' || token.type === 'flow-collection') {
+      if (depth === MAX_NESTING) {
+        found = Math.min(found ?? token.offset, token.offset);
+        continue;
+      }
+      for (const item of token.items) {
+        for (const child of [item.key, item.value]) {
+          if (child != null) {
+            stack.push([child, depth + 1]);
+          }
+        }
+      }
+    }
+  }
+  return found;
 }
 
 function lowerFirst(text: string): string {

@@ -135,6 +135,16 @@ describe('YAML syntax', () => {
     expect(problems).toEqual([`${LAB}:${at(env, 'yes')}: trafficPermissions: must be true or false, got "yes"; write true or false`]);
   });
 
+  test('fails at the first list nested more than 100 levels deep, however deep the input goes', () => {
+    // GIVEN: the document is level 1, so the 100th bracket opens level 101
+    const env = kongEnvironment('lab').replace('catalog: [shop]', `catalog: [shop]\ndescription: ${'['.repeat(5_000)}${']'.repeat(5_000)}`);
+    const root = fixtureRepo({ [LAB]: env });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([`${LAB}:${at(env, '[', `description: ${'['.repeat(99)}`)}: (document): must not nest maps and lists more than 100 levels deep`]);
+  });
+
   test('fails when the file is empty', () => {
     // GIVEN
     const root = fixtureRepo({ [LAB]: '' });
