@@ -234,7 +234,9 @@ export class SourceFile {
     if (error.code === 'TAB_AS_INDENT' || /tab/i.test(error.message)) {
       return { file: this.path, line, col, field, message: 'is not valid YAML: tabs cannot indent YAML', got: 'a tab', hint: 'indent with spaces' };
     }
-    const firstLine = error.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+    // The parser quotes the offending text as it is: escape control characters, so that the problem stays one line.
+    const firstLine = error.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')
+      .replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
     return { file: this.path, line, col, field, message: `is not valid YAML: ${lowerFirst(firstLine)}`, got: describeValue(this.lineText(line)), hint: 'check the indentation and quoting on this line' };
   }
 

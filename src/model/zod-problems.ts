@@ -167,7 +167,7 @@ function requiredHint(root: AnySchema, path: (string | number)[], file: SourceFi
   // A required key that is missing is often a typo of a key that is present.
   const known = knownKeys(root, parent, file.data);
   const typo = Object.keys(present).find((k) => !known.includes(k) && didYouMean(k, [key]) !== undefined);
-  return typo === undefined ? undefined : `"${typo}" looks like a misspelling of "${key}"`;
+  return typo === undefined ? undefined : `${JSON.stringify(typo)} looks like a misspelling of ${JSON.stringify(key)}`;
 }
 
 function unknownKeyMessage(known: readonly string[]): string {

@@ -145,6 +145,20 @@ describe('YAML syntax', () => {
     expect(problems).toEqual([`${LAB}:${at(env, '[', `description: ${'['.repeat(99)}`)}: (document): must not nest maps and lists more than 100 levels deep`]);
   });
 
+  test('fails with control characters escaped when the parser quotes the offending text', () => {
+    // GIVEN: a raw control character after a block scalar indicator
+    const env = kongEnvironment('lab').replace('catalog: [shop]', 'catalog: [shop]\ndescription: >\u0001 x');
+    const root = fixtureRepo({ [LAB]: env });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    const check = 'check the indentation and quoting on this line';
+    expect(problems).toEqual([
+      `${LAB}:${at(env, '\u0001')}: description: is not valid YAML: block scalar header includes extra characters: >\\u0001, got "description: >\\u0001 x"; ${check}`,
+      `${LAB}:${at(env, 'x', '>')}: description: is not valid YAML: not a YAML token: x, got "description: >\\u0001 x"; ${check}`,
+    ]);
+  });
+
   test('fails when the file is empty', () => {
     // GIVEN
     const root = fixtureRepo({ [LAB]: '' });
@@ -273,6 +287,20 @@ describe('schema', () => {
       `${LAB}:${at(env, 'flavor:')}: mesh.zones: is required, got nothing; "zone" looks like a misspelling of "zones"`,
       `${LAB}:${at(env, 'zone:')}: mesh.zone: unknown key (allowed: chartVersion, flavor, global, kdsSkipVerify, mtls, name, placement, policies, version, zones), `
         + 'got "zone"; did you mean "zones"?',
+    ]);
+  });
+
+  test('fails when a required key is misspelled with a control character, with the key escaped in the hint', () => {
+    // GIVEN
+    const env = kongEnvironment('lab').replace('  version: 2.14.3', '  "versio\\u0001n": 2.14.3');
+    const root = fixtureRepo({ [LAB]: env });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([
+      `${LAB}:${at(env, 'flavor:')}: mesh.version: is required, got nothing; "versio\\u0001n" looks like a misspelling of "version"`,
+      `${LAB}:${at(env, '"versio')}: mesh["versio\\u0001n"]: unknown key (allowed: chartVersion, flavor, global, kdsSkipVerify, mtls, name, placement, policies, version, zones), `
+        + 'got "versio\\u0001n"; did you mean "version"?',
     ]);
   });
 
