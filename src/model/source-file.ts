@@ -158,7 +158,7 @@ export class SourceFile {
   public valueAt(path: FieldPath): unknown {
     let value: unknown = this.data;
     for (const segment of path) {
-      if (value === null || typeof value !== 'object') {
+      if (value === null || typeof value !== 'object' || !Object.hasOwn(value, segment)) {
         return undefined;
       }
       value = (value as Record<string | number, unknown>)[segment];

@@ -373,6 +373,50 @@ describe('environment', () => {
   });
 });
 
+describe('names that every JavaScript object has', () => {
+  test('loads a catalogue service named constructor', () => {
+    // GIVEN
+    const catalog = CATALOG.replace(/payments/g, 'constructor');
+    const root = fixtureRepo({ [SHOP]: catalog, [LAB]: kongEnvironment('lab').replace('payments', 'constructor') });
+    // WHEN
+    const project = loadProject(root);
+    // THEN
+    expect(project.environments[0].services.map((s) => s.name)).toEqual(['constructor', 'orders']);
+  });
+
+  test('loads a service named constructor that only the environment defines', () => {
+    // GIVEN
+    const root = fixtureRepo({ [LAB]: kongEnvironment('lab', '  constructor:', '    image: registry.example.com/shop/builder:1.0.0') });
+    // WHEN
+    const project = loadProject(root);
+    // THEN
+    expect(project.environments[0].services.map((s) => s.name)).toEqual(['constructor', 'orders', 'payments']);
+  });
+
+  test('fails when a service named constructor is in no catalogue and has no image', () => {
+    // GIVEN
+    const env = kongEnvironment('lab', '  constructor:');
+    const root = fixtureRepo({ [LAB]: env });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([`${LAB}:${at(env, 'constructor')}: services.constructor: is not in the catalogues shop and has no image, got "constructor"`]);
+  });
+
+  test('fails when calls names constructor, which the environment does not have', () => {
+    // GIVEN
+    const catalog = CATALOG.replace('calls: [payments]', 'calls: [payments, constructor]');
+    const root = fixtureRepo({ [SHOP]: catalog });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([
+      `${SHOP}:${at(catalog, 'constructor')}: services.orders.calls[1]: must name a service of environment lab (orders, payments), got "constructor"; `
+        + `add constructor under services: in ${LAB}`,
+    ]);
+  });
+});
+
 describe('mesh versions', () => {
   test('fails when legacy policies are asked for on Kong Mesh 3.x', () => {
     // GIVEN
