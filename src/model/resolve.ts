@@ -11,7 +11,7 @@ import {
   KumaMeshSpec, MeshFlavor, MeshSpec, MockSpec, OperatorSpec, PortSpec, ProbeSpec, RetryCondition, RetrySpec, RouteSpec, ServiceSpec,
   SettingsSpec, TimeoutSpec,
 } from './spec';
-import { compareStrings, didYouMean, Problem } from './spec-error';
+import { compareStrings, didYouMean, escapeControlCharacters, Problem } from './spec-error';
 import { Version } from './version';
 
 /** Mountebank image used for mocks unless an environment says otherwise. */
@@ -629,7 +629,7 @@ class EnvironmentResolver {
       const repoPath = path.posix.normalize(path.posix.join(path.posix.dirname(at.file.path), relative));
       const text = repoPath.startsWith('..') ? undefined : this.readFile(repoPath);
       if (text === undefined) {
-        this.problems.push(at.file.problem([...at.path, 'imposters', index], `must name an imposter file that exists (looked for ${repoPath})`, {
+        this.problems.push(at.file.problem([...at.path, 'imposters', index], `must name an imposter file that exists (looked for ${escapeControlCharacters(repoPath)})`, {
           hint: 'paths are relative to the file that declares the mock',
         }));
         return;

@@ -1,5 +1,5 @@
 import { Composer, CST, Document, isMap, isPair, isScalar, isSeq, Node, Pair, Parser, Scalar, visit, YAMLError, YAMLParseError } from 'yaml';
-import { describeValue, Problem } from './spec-error';
+import { describeValue, escapeControlCharacters, Problem } from './spec-error';
 
 /** A path to a value inside a parsed file: map keys and list indexes. */
 export type FieldPath = readonly (string | number)[];
@@ -234,9 +234,8 @@ export class SourceFile {
     if (error.code === 'TAB_AS_INDENT' || /tab/i.test(error.message)) {
       return { file: this.path, line, col, field, message: 'is not valid YAML: tabs cannot indent YAML', got: 'a tab', hint: 'indent with spaces' };
     }
-    // The parser quotes the offending text as it is: escape control characters, so that the problem stays one line.
-    const firstLine = error.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')
-      .replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    // The parser quotes the offending text as it is.
+    const firstLine = escapeControlCharacters(error.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, ''));
     return { file: this.path, line, col, field, message: `is not valid YAML: ${lowerFirst(firstLine)}`, got: describeValue(this.lineText(line)), hint: 'check the indentation and quoting on this line' };
   }
 

@@ -618,6 +618,50 @@ describe('mocks', () => {
   });
 });
 
+describe('imposter paths', () => {
+  const looked = (found: string) => `must name an imposter file that exists (looked for ${found})`;
+  const hint = 'paths are relative to the file that declares the mock';
+
+  test('fails when an imposter path goes through a file', () => {
+    // GIVEN
+    const catalog = CATALOG.replace('orders.imposter.json', 'orders.imposter.json/stub.json');
+    const root = fixtureRepo({ [SHOP]: catalog });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([
+      `${SHOP}:${at(catalog, '../mocks/')}: services.orders.mock.imposters[0]: ${looked('environments/mocks/orders.imposter.json/stub.json')}, `
+        + `got "../mocks/orders.imposter.json/stub.json"; ${hint}`,
+    ]);
+  });
+
+  test('fails when an imposter file name is too long for the file system', () => {
+    // GIVEN
+    const name = `${'o'.repeat(300)}.json`;
+    const catalog = CATALOG.replace('orders.imposter.json', name);
+    const root = fixtureRepo({ [SHOP]: catalog });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([
+      `${SHOP}:${at(catalog, '../mocks/')}: services.orders.mock.imposters[0]: ${looked(`environments/mocks/${name}`)}, got "../mocks/${'o'.repeat(48)}..."; ${hint}`,
+    ]);
+  });
+
+  test('fails when an imposter path holds a NUL or a tab, with both escaped', () => {
+    // GIVEN
+    const catalog = CATALOG.replace('- ../mocks/orders.imposter.json', '- "../mocks/orders\\0\\t.json"');
+    const root = fixtureRepo({ [SHOP]: catalog });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([
+      `${SHOP}:${at(catalog, '"../mocks/')}: services.orders.mock.imposters[0]: ${looked('environments/mocks/orders\\u0000\\u0009.json')}, `
+        + `got "../mocks/orders\\u0000\\t.json"; ${hint}`,
+    ]);
+  });
+});
+
 describe('several files', () => {
   test('fails with the problems of every file together, sorted by file and line', () => {
     // GIVEN
