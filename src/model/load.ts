@@ -190,11 +190,18 @@ export function overlapProblems(claims: readonly NamespaceClaim[]): Problem[] {
   return problems;
 }
 
+/** Errors that mean there is no file at a path: nothing there, a folder, a path through a file, a name too long. */
+const NO_FILE = ['ENOENT', 'EISDIR', 'ENOTDIR', 'ENAMETOOLONG'];
+
 function readText(root: string, repoPath: string): string | undefined {
+  // Imposter paths come from the input, and the file system takes no NUL in a path.
+  if (repoPath.includes('\0')) {
+    return undefined;
+  }
   try {
     return fs.readFileSync(path.join(root, ...repoPath.split('/')), 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'EISDIR') {
+    if (NO_FILE.includes((e as NodeJS.ErrnoException).code ?? '')) {
       return undefined;
     }
     throw e;

@@ -11,7 +11,7 @@ import {
   KumaMeshSpec, MeshFlavor, MeshSpec, MockSpec, OperatorSpec, PortSpec, ProbeSpec, RetryCondition, RetrySpec, RouteSpec, ServiceSpec,
   SettingsSpec, TimeoutSpec,
 } from './spec';
-import { compareStrings, didYouMean, Problem } from './spec-error';
+import { compareStrings, didYouMean, escapeControlCharacters, Problem } from './spec-error';
 import { Version } from './version';
 
 /** Mountebank image used for mocks unless an environment says otherwise. */
@@ -363,7 +363,8 @@ class EnvironmentResolver {
     for (const name of Object.keys(input.services).sort(compareStrings)) {
       const entry = input.services[name];
       const at: FieldPath = ['services', name];
-      const found = used.filter((c) => c.input.services[name] !== undefined);
+      // Names come from the user: look them up as own keys, so that `constructor` is not found on every map.
+      const found = used.filter((c) => Object.hasOwn(c.input.services, name));
       if (found.length > 1) {
         this.problems.push(file.problem(at, `is defined in more than one catalogue (${found.map((c) => c.name).join(', ')})`, { atKey: true, noGot: true, hint: 'list only one of them under catalog:' }));
         continue;
@@ -563,7 +564,7 @@ class EnvironmentResolver {
     const out: (readonly [string, EnvValue])[] = [];
     for (const key of Object.keys(all).sort(compareStrings)) {
       const value = all[key];
-      const fromOverride = override?.[key] !== undefined;
+      const fromOverride = override !== undefined && Object.hasOwn(override, key);
       const file = fromOverride || catalog === undefined ? this.file : catalog.file;
       if (typeof value === 'string') {
         const reason = credentialReason(key, value);
@@ -628,7 +629,7 @@ class EnvironmentResolver {
       const repoPath = path.posix.normalize(path.posix.join(path.posix.dirname(at.file.path), relative));
       const text = repoPath.startsWith('..') ? undefined : this.readFile(repoPath);
       if (text === undefined) {
-        this.problems.push(at.file.problem([...at.path, 'imposters', index], `must name an imposter file that exists (looked for ${repoPath})`, {
+        this.problems.push(at.file.problem([...at.path, 'imposters', index], `must name an imposter file that exists (looked for ${escapeControlCharacters(repoPath)})`, {
           hint: 'paths are relative to the file that declares the mock',
         }));
         return;
@@ -659,7 +660,7 @@ class EnvironmentResolver {
       const declared = (at.file.valueAt(at.path) as string[] | undefined) ?? [];
       declared.forEach((callee, index) => {
         // A service that is listed but failed to resolve has its own problem; do not report it twice.
-        if (!byName.has(callee) && !(callee in this.input.services)) {
+        if (!byName.has(callee) && !Object.hasOwn(this.input.services, callee)) {
           this.problems.push(at.file.problem([...at.path, index], `must name a service of environment ${this.input.name} (${[...byName.keys()].join(', ')})`, {
             hint: didYouMean(callee, byName.keys()) ?? `add ${callee} under services: in ${this.file.path}`,
           }));
@@ -687,7 +688,7 @@ class EnvironmentResolver {
     }
     const routes: RouteSpec[] = [];
     for (const service of services) {
-      const own = explicit[service.name];
+      const own = Object.hasOwn(explicit, service.name) ? explicit[service.name] : undefined;
       const intent = own ?? (service.mock !== undefined ? routing?.default : undefined);
       const at: FieldPath = own !== undefined ? ['routing', 'services', service.name] : ['routing', 'default'];
       if (intent === undefined) {

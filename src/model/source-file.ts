@@ -1,5 +1,5 @@
-import { Document, isMap, isPair, isScalar, isSeq, LineCounter, Node, Pair, parseDocument, visit, YAMLError } from 'yaml';
-import { describeValue, Problem } from './spec-error';
+import { Composer, CST, Document, isMap, isPair, isScalar, isSeq, Node, Pair, Parser, Scalar, visit, YAMLError, YAMLParseError } from 'yaml';
+import { describeValue, escapeControlCharacters, Problem } from './spec-error';
 
 /** A path to a value inside a parsed file: map keys and list indexes. */
 export type FieldPath = readonly (string | number)[];
@@ -59,6 +59,13 @@ export interface ProblemOptions {
 const MAX_ALIAS_COUNT = 1000;
 
 /**
+ * Maps and lists nest at most this deep. Composing a document recurses once per level, and the yaml
+ * parser turns running out of stack into an error at whatever depth that happens, so deeper input
+ * is refused before it is composed.
+ */
+const MAX_NESTING = 100;
+
+/**
  * One input file, parsed with source positions kept, so that any later check can say
  * which line a value came from.
  */
@@ -79,12 +86,25 @@ export class SourceFile {
   /** The plain data, or undefined when the file could not be parsed. */
   public readonly data: unknown;
   private readonly doc: Document.Parsed;
-  private readonly lineCounter = new LineCounter();
+  /** The offset at which each line starts. */
+  private readonly lineStarts: number[] = [0];
 
   private constructor(path: string, text: string) {
     this.path = path;
     this.text = text;
-    this.doc = parseDocument(text, { lineCounter: this.lineCounter, uniqueKeys: true, prettyErrors: false, version: '1.2', keepSourceTokens: false });
+    // Lines are counted here rather than with the yaml LineCounter, which only learns the line breaks
+    // its lexer reports: it misses those inside a token it rejects (a plain scalar running over two
+    // lines after a stray "]"), which put every later position of that stretch on the wrong line.
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) {
+      this.lineStarts.push(i + 1);
+    }
+    // Parse once into tokens, check how deep they nest, then compose the document from them.
+    const tokens = [...new Parser().parse(text)];
+    const tooDeep = tooDeeplyNested(tokens);
+    this.doc = composeDocument(tooDeep === undefined ? tokens : [], text.length);
+    if (tooDeep !== undefined) {
+      this.problems.push({ file: path, ...this.position(tooDeep), field: '(document)', message: `must not nest maps and lists more than ${MAX_NESTING} levels deep` });
+    }
     for (const error of this.doc.errors) {
       this.problems.push(this.yamlProblem(error));
     }
@@ -138,7 +158,7 @@ export class SourceFile {
   public valueAt(path: FieldPath): unknown {
     let value: unknown = this.data;
     for (const segment of path) {
-      if (value === null || typeof value !== 'object') {
+      if (value === null || typeof value !== 'object' || !Object.hasOwn(value, segment)) {
         return undefined;
       }
       value = (value as Record<string | number, unknown>)[segment];
@@ -152,8 +172,19 @@ export class SourceFile {
   }
 
   private position(offset: number): Position {
-    const pos = this.lineCounter.linePos(Math.max(0, Math.min(offset, this.text.length)));
-    return { line: pos.line, col: pos.col };
+    const at = Math.max(0, Math.min(offset, this.text.length));
+    // The last line that starts at or before the offset.
+    let low = 0;
+    let high = this.lineStarts.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if (this.lineStarts[mid] <= at) {
+        low = mid;
+      } else {
+        high = mid - 1;
+      }
+    }
+    return { line: low + 1, col: at - this.lineStarts[low] + 1 };
   }
 
   private find(path: FieldPath): { node?: Node; pair?: Pair; fallback: number; complete: boolean } {
@@ -189,18 +220,22 @@ export class SourceFile {
     const { line, col } = this.position(offset);
     const field = formatPath(this.pathAt(offset));
     if (error.code === 'DUPLICATE_KEY') {
-      const key = this.keyTextAt(offset);
+      // yaml reports the end of whatever precedes the repeated key: the line before it when the
+      // previous entry has an empty value (`orders:`). Point at the key itself.
+      const key = this.repeatedKeyAt(offset);
+      const at = key?.range?.[0] ?? offset;
       return {
-        file: this.path, line, col, field,
+        file: this.path, ...this.position(at), field: formatPath(this.pathAt(at)),
         message: 'duplicate key: each key may appear only once in a map',
-        got: key === undefined ? 'a repeated key' : JSON.stringify(key),
+        got: key === undefined ? 'a repeated key' : JSON.stringify(String(key.value)),
         hint: 'merge the two entries or remove one',
       };
     }
     if (error.code === 'TAB_AS_INDENT' || /tab/i.test(error.message)) {
       return { file: this.path, line, col, field, message: 'is not valid YAML: tabs cannot indent YAML', got: 'a tab', hint: 'indent with spaces' };
     }
-    const firstLine = error.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+    // The parser quotes the offending text as it is.
+    const firstLine = escapeControlCharacters(error.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, ''));
     return { file: this.path, line, col, field, message: `is not valid YAML: ${lowerFirst(firstLine)}`, got: describeValue(this.lineText(line)), hint: 'check the indentation and quoting on this line' };
   }
 
@@ -208,10 +243,25 @@ export class SourceFile {
     return (this.text.split(/\r?\n/)[line - 1] ?? '').trim();
   }
 
-  private keyTextAt(offset: number): string | undefined {
-    const match = /^[^:\n]*/.exec(this.text.slice(offset));
-    const key = match?.[0].trim().replace(/^["']|["']$/g, '');
-    return key === undefined || key === '' ? undefined : key;
+  /** The first key at or after `offset` that repeats an earlier key of its map. */
+  private repeatedKeyAt(offset: number): Scalar | undefined {
+    let found: Scalar | undefined;
+    visit(this.doc, {
+      Map: (_key, map) => {
+        const seen = new Set<unknown>();
+        for (const item of map.items) {
+          if (!isScalar(item.key)) {
+            continue;
+          }
+          const start = item.key.range?.[0];
+          if (seen.has(item.key.value) && start !== undefined && start >= offset && (found?.range == null || start < found.range[0])) {
+            found = item.key;
+          }
+          seen.add(item.key.value);
+        }
+      },
+    });
+    return found;
   }
 
   /** The field path of the innermost map entry or list item around `offset` (best effort, for messages). */
@@ -264,6 +314,46 @@ export class SourceFile {
       },
     });
   }
+}
+
+/** Composes the first document of `tokens` the way `parseDocument()` does: a second document is an error. */
+function composeDocument(tokens: readonly CST.Token[], length: number): Document.Parsed {
+  const options = { uniqueKeys: true, prettyErrors: false, version: '1.2', schema: 'core', resolveKnownTags: false, keepSourceTokens: false } as const;
+  let doc: Document.Parsed | undefined;
+  for (const next of new Composer(options).compose(tokens, true, length)) {
+    if (doc !== undefined) {
+      doc.errors.push(new YAMLParseError([next.range[0], next.range[1]], 'MULTIPLE_DOCS', 'Source contains multiple documents; please use YAML.parseAllDocuments()'));
+      break;
+    }
+    doc = next;
+  }
+  // compose() always yields a document when told to (forceDoc).
+  return doc!;
+}
+
+/** The offset of the first map or list nested deeper than `MAX_NESTING`, found on the parser's tokens without recursion. */
+function tooDeeplyNested(tokens: readonly CST.Token[]): number | undefined {
+  let found: number | undefined;
+  const stack: [CST.Token, number][] = tokens.map((token) => [token, 0]);
+  while (stack.length > 0) {
+    const [token, depth] = stack.pop()!;
+    if (token.type === 'document' && token.value !== undefined) {
+      stack.push([token.value, depth]);
+    } else if (token.type === 'block-map' || token.type === 'block-seq' || token.type === 'flow-collection') {
+      if (depth === MAX_NESTING) {
+        found = Math.min(found ?? token.offset, token.offset);
+        continue;
+      }
+      for (const item of token.items) {
+        for (const child of [item.key, item.value]) {
+          if (child != null) {
+            stack.push([child, depth + 1]);
+          }
+        }
+      }
+    }
+  }
+  return found;
 }
 
 function lowerFirst(text: string): string {

@@ -66,6 +66,11 @@ export class SpecError extends Error {
   }
 }
 
+/** Shows the control characters of text taken from the input as \uXXXX escapes, so that a problem stays one line. */
+export function escapeControlCharacters(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** Renders a value the user gave, short enough for one line. */
 export function describeValue(value: unknown): string {
   if (value === undefined) {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SourceFile } from './source-file';
-import { didYouMean, Problem } from './spec-error';
+import { describeValue, didYouMean, Problem } from './spec-error';
 
 type Issue = z.core.$ZodIssue;
 type AnySchema = z.core.$ZodType;
@@ -147,7 +147,9 @@ function typeHint(expected: string, input: unknown): string | undefined {
     return `quote the value: "${String(input)}"`;
   }
   if (expected === 'array' && (typeof input === 'string' || typeof input === 'number')) {
-    return `write it as a list: [${String(input)}]`;
+    // Anything but a plain word is shown quoted, so that the hint stays one short line of valid YAML.
+    const item = typeof input === 'string' && !/^[A-Za-z0-9][A-Za-z0-9._/-]{0,59}$/.test(input) ? describeValue(input) : String(input);
+    return `write it as a list: [${item}]`;
   }
   if (expected === 'boolean' && typeof input === 'string' && /^(yes|no|on|off|y|n)$/i.test(input)) {
     return 'write true or false';
@@ -165,7 +167,7 @@ function requiredHint(root: AnySchema, path: (string | number)[], file: SourceFi
   // A required key that is missing is often a typo of a key that is present.
   const known = knownKeys(root, parent, file.data);
   const typo = Object.keys(present).find((k) => !known.includes(k) && didYouMean(k, [key]) !== undefined);
-  return typo === undefined ? undefined : `"${typo}" looks like a misspelling of "${key}"`;
+  return typo === undefined ? undefined : `${JSON.stringify(typo)} looks like a misspelling of ${JSON.stringify(key)}`;
 }
 
 function unknownKeyMessage(known: readonly string[]): string {

@@ -1,0 +1,688 @@
+import { loadProject } from '../../src/model/load';
+import { removeTempDirs } from '../util';
+import { at, CATALOG, fixtureRepo, imposter, kongEnvironment, lines, ossmEnvironment, problemsOf, SETTINGS } from './fixtures';
+
+/**
+ * What a user sees for each kind of mistake in environments/. Every test asserts the whole message,
+ * and builds the expected `line:col` by finding the offending text in the fixture.
+ */
+
+const LAB = 'environments/lab.yaml';
+const SHOP = 'environments/catalog/shop.yaml';
+const SETTINGS_FILE = 'environments/meshflip.yaml';
+const ORDERS_IMPOSTER = 'environments/mocks/orders.imposter.json';
+
+const ENVIRONMENT_KEYS = 'catalog, circuitBreakers, delivery, description, faults, mesh, mocks, name, namespace, protected, retries, routing, ...';
+
+afterAll(() => removeTempDirs());
+
+test('loads the fixture repository the failure cases start from', () => {
+  // GIVEN
+  const root = fixtureRepo({ 'environments/ossm.yaml': ossmEnvironment('ossm') });
+  // WHEN
+  const project = loadProject(root);
+  // THEN
+  expect(project.environments.map((e) => e.name)).toEqual(['lab', 'ossm']);
+});
+
+describe('YAML syntax', () => {
+  test('fails when a key is repeated in a map', () => {
+    // GIVEN
+    const env = kongEnvironment('lab', 'mocks:', '  replicas: 1', '  replicas: 2');
+    const root = fixtureRepo({ [LAB]: env });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([
+      `${LAB}:${at(env, 'replicas: 2')}: mocks.replicas: duplicate key: each key may appear only once in a map, got "replicas"; merge the two entries or remove one`,
+    ]);
+  });
+
+  test('fails at the repeated key when the entry before it has an empty value', () => {
+    // GIVEN
+    const env = kongEnvironment('lab', '  orders:');
+    const root = fixtureRepo({ [LAB]: env });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([
+      `${LAB}:${at(env, 'orders:', 'payments:')}: services.orders: duplicate key: each key may appear only once in a map, got "orders"; merge the two entries or remove one`,
+    ]);
+  });
+
+  test('fails when a line is indented with a tab', () => {
+    // GIVEN
+    const env = kongEnvironment('lab', 'routing:', '\tdefault: mock');
+    const root = fixtureRepo({ [LAB]: env });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([
+      `${LAB}:${at(env, '\tdefault')}: (document): is not valid YAML: tabs cannot indent YAML, got a tab; indent with spaces`,
+    ]);
+  });
+
+  test('fails when a nested mapping is written on one line', () => {
+    // GIVEN
+    const env = kongEnvironment('lab').replace('name: lab', 'name: lab: staging');
+    const root = fixtureRepo({ [LAB]: env });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([
+      `${LAB}:${at(env, 'lab: staging')}: name.lab: is not valid YAML: nested mappings are not allowed in compact mappings, got "name: lab: staging"; `
+        + 'check the indentation and quoting on this line',
+    ]);
+  });
+
+  test('fails when a flow list is not closed, at the line where the list was expected to end', () => {
+    // GIVEN
+    const env = kongEnvironment('lab').replace('catalog: [shop]', 'catalog: [shop');
+    const root = fixtureRepo({ [LAB]: env });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([
+      `${LAB}:${at(env, 'mesh:')}: mesh: is not valid YAML: flow sequence in block collection must be sufficiently indented and end with a ], got "mesh:"; `
+        + 'check the indentation and quoting on this line',
+    ]);
+  });
+
+  test('fails at the right lines when a stray bracket starts a line that the next one continues', () => {
+    // GIVEN: "stray" and "replicas" form one plain scalar that spans two lines
+    const env = kongEnvironment('lab', 'mocks:', '] stray', '  replicas: 2');
+    const root = fixtureRepo({ [LAB]: env });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    const check = 'check the indentation and quoting on this line';
+    expect(problems).toEqual([
+      `${LAB}:${at(env, '] stray')}: (document): is not valid YAML: unexpected flow-seq-end token in YAML stream: "]", got "] stray"; ${check}`,
+      `${LAB}:${at(env, 'stray')}: (document): is not valid YAML: unexpected scalar token in YAML stream: "stray\\n  replicas", got "] stray"; ${check}`,
+      `${LAB}:${at(env, ': 2', 'replicas')}: (document): is not valid YAML: unexpected map-value-ind token in YAML stream: ":", got "replicas: 2"; ${check}`,
+      `${LAB}:${at(env, '2', 'replicas: ')}: (document): is not valid YAML: unexpected scalar token in YAML stream: "2", got "replicas: 2"; ${check}`,
+    ]);
+  });
+
+  test('fails when a value is tagged !!binary, showing the text as written', () => {
+    // GIVEN
+    const env = kongEnvironment('lab').replace('  orders:', '  orders: !!binary aGVsbG8=');
+    const root = fixtureRepo({ [LAB]: env });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([`${LAB}:${at(env, 'aGVsbG8=')}: services.orders: must be empty or a map, got "aGVsbG8="`]);
+  });
+
+  test('reads dates as text, also when tagged !!timestamp or under a %YAML 1.1 directive', () => {
+    // GIVEN
+    const route = (expires: string) => kongEnvironment('lab', 'routing:', '  services:', `    orders: { to: mock, expires: ${expires} }`);
+    const tagged = fixtureRepo({ [LAB]: route('!!timestamp 2099-12-01') });
+    const yaml11 = fixtureRepo({ [LAB]: `%YAML 1.1\n---\n${route('2099-12-01')}` });
+    // WHEN
+    const expiries = [tagged, yaml11].map((root) => loadProject(root).environments[0].routes.map((r) => r.expires));
+    // THEN
+    expect(expiries).toEqual([['2099-12-01'], ['2099-12-01']]);
+  });
+
+  test('fails when a %YAML 1.1 document writes yes for true, as YAML 1.2 reads it', () => {
+    // GIVEN
+    const env = `%YAML 1.1\n---\n${kongEnvironment('lab', 'trafficPermissions: yes')}`;
+    const root = fixtureRepo({ [LAB]: env });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([`${LAB}:${at(env, 'yes')}: trafficPermissions: must be true or false, got "yes"; write true or false`]);
+  });
+
+  test('fails at the first list nested more than 100 levels deep, however deep the input goes', () => {
+    // GIVEN: the document is level 1, so the 100th bracket opens level 101
+    const env = kongEnvironment('lab').replace('catalog: [shop]', `catalog: [shop]\ndescription: ${'['.repeat(5_000)}${']'.repeat(5_000)}`);
+    const root = fixtureRepo({ [LAB]: env });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([`${LAB}:${at(env, '[', `description: ${'['.repeat(99)}`)}: (document): must not nest maps and lists more than 100 levels deep`]);
+  });
+
+  test('fails with control characters escaped when the parser quotes the offending text', () => {
+    // GIVEN: a raw control character after a block scalar indicator
+    const env = kongEnvironment('lab').replace('catalog: [shop]', 'catalog: [shop]\ndescription: >\u0001 x');
+    const root = fixtureRepo({ [LAB]: env });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    const check = 'check the indentation and quoting on this line';
+    expect(problems).toEqual([
+      `${LAB}:${at(env, '\u0001')}: description: is not valid YAML: block scalar header includes extra characters: >\\u0001, got "description: >\\u0001 x"; ${check}`,
+      `${LAB}:${at(env, 'x', '>')}: description: is not valid YAML: not a YAML token: x, got "description: >\\u0001 x"; ${check}`,
+    ]);
+  });
+
+  test('fails when the file is empty', () => {
+    // GIVEN
+    const root = fixtureRepo({ [LAB]: '' });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([`${LAB}:1:1: (document): must be a map, got null`]);
+  });
+
+  test('fails when the document is a list rather than a map', () => {
+    // GIVEN
+    const env = lines('- name: lab', '- catalog: [shop]');
+    const root = fixtureRepo({ [LAB]: env });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([`${LAB}:${at(env, '- name')}: (document): must be a map, got a list of 2 items`]);
+  });
+});
+
+describe('schema', () => {
+  test('fails when a top-level key is misspelled, and suggests the right one', () => {
+    // GIVEN
+    const env = kongEnvironment('lab', 'routng:', '  default: mock');
+    const root = fixtureRepo({ [LAB]: env });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([
+      `${LAB}:${at(env, 'routng:')}: routng: unknown key (allowed: ${ENVIRONMENT_KEYS}), got "routng"; did you mean "routing"?`,
+    ]);
+  });
+
+  test('fails when a nested key is misspelled, and lists the keys allowed there', () => {
+    // GIVEN
+    const env = kongEnvironment('lab', 'mocks:', '  replica: 2');
+    const root = fixtureRepo({ [LAB]: env });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([
+      `${LAB}:${at(env, 'replica:')}: mocks.replica: unknown key (allowed: enabled, image, replicas, zone), got "replica"; did you mean "replicas"?`,
+    ]);
+  });
+
+  test('fails when a number is given as a string', () => {
+    // GIVEN
+    const env = kongEnvironment('lab', 'mocks:', '  replicas: "2"');
+    const root = fixtureRepo({ [LAB]: env });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([`${LAB}:${at(env, '"2"')}: mocks.replicas: must be a number, got "2"`]);
+  });
+
+  test('fails when a string is given as a number, and says to quote it', () => {
+    // GIVEN
+    const env = ossmEnvironment('lab').replace('version: "2.5"', 'version: 2.5');
+    const root = fixtureRepo({ [LAB]: env });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([`${LAB}:${at(env, '2.5')}: mesh.version: must be a string, got 2.5; quote the value: "2.5"`]);
+  });
+
+  test('fails when a list is given as a word, and shows it as a list', () => {
+    // GIVEN
+    const env = kongEnvironment('lab').replace('catalog: [shop]', 'catalog: shop');
+    const root = fixtureRepo({ [LAB]: env });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([`${LAB}:${at(env, 'shop')}: catalog: must be a list, got "shop"; write it as a list: [shop]`]);
+  });
+
+  test('fails when a list is given as a string with a line break, with the hint on the same line', () => {
+    // GIVEN
+    const env = kongEnvironment('lab').replace('catalog: [shop]', 'catalog: "shop\\nlab"');
+    const root = fixtureRepo({ [LAB]: env });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([`${LAB}:${at(env, '"shop')}: catalog: must be a list, got "shop\\nlab"; write it as a list: ["shop\\nlab"]`]);
+  });
+
+  test('fails when a routing value is not real or mock, and suggests the closest', () => {
+    // GIVEN
+    const env = kongEnvironment('lab', 'routing:', '  services:', '    orders: mokc');
+    const root = fixtureRepo({ [LAB]: env });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([`${LAB}:${at(env, 'mokc')}: routing.services.orders: must be "real", "mock" or a map, got "mokc"; did you mean "mock"?`]);
+  });
+
+  test('fails when the mesh flavor is misspelled, and suggests the closest', () => {
+    // GIVEN
+    const env = kongEnvironment('lab').replace('flavor: kong-mesh', 'flavor: kong-mseh');
+    const root = fixtureRepo({ [LAB]: env });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([
+      `${LAB}:${at(env, 'kong-mseh')}: mesh.flavor: must be one of kong-mesh, kuma, openshift-service-mesh, istio, got "kong-mseh"; did you mean "kong-mesh"?`,
+    ]);
+  });
+
+  test('fails when a required key is missing, at the map that lacks it', () => {
+    // GIVEN
+    const env = kongEnvironment('lab').replace('services:\n  orders:\n  payments:\n', '');
+    const root = fixtureRepo({ [LAB]: env });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([`${LAB}:${at(env, 'name:')}: services: is required, got nothing`]);
+  });
+
+  test('fails when a required key is misspelled, and points at both', () => {
+    // GIVEN
+    const env = kongEnvironment('lab').replace('  zones:', '  zone:');
+    const root = fixtureRepo({ [LAB]: env });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([
+      `${LAB}:${at(env, 'flavor:')}: mesh.zones: is required, got nothing; "zone" looks like a misspelling of "zones"`,
+      `${LAB}:${at(env, 'zone:')}: mesh.zone: unknown key (allowed: chartVersion, flavor, global, kdsSkipVerify, mtls, name, placement, policies, version, zones), `
+        + 'got "zone"; did you mean "zones"?',
+    ]);
+  });
+
+  test('fails when a required key is misspelled with a control character, with the key escaped in the hint', () => {
+    // GIVEN
+    const env = kongEnvironment('lab').replace('  version: 2.14.3', '  "versio\\u0001n": 2.14.3');
+    const root = fixtureRepo({ [LAB]: env });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([
+      `${LAB}:${at(env, 'flavor:')}: mesh.version: is required, got nothing; "versio\\u0001n" looks like a misspelling of "version"`,
+      `${LAB}:${at(env, '"versio')}: mesh["versio\\u0001n"]: unknown key (allowed: chartVersion, flavor, global, kdsSkipVerify, mtls, name, placement, policies, version, zones), `
+        + 'got "versio\\u0001n"; did you mean "version"?',
+    ]);
+  });
+
+  test('fails when a weight is above 100', () => {
+    // GIVEN
+    const env = kongEnvironment('lab', 'routing:', '  services:', '    orders: { to: mock, weight: 150 }');
+    const root = fixtureRepo({ [LAB]: env });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([`${LAB}:${at(env, '150')}: routing.services.orders.weight: must be at most 100, got 150`]);
+  });
+
+  test('fails when a weight is 0', () => {
+    // GIVEN
+    const env = kongEnvironment('lab', 'routing:', '  services:', '    orders: { to: mock, weight: 0 }');
+    const root = fixtureRepo({ [LAB]: env });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([`${LAB}:${at(env, '0 }')}: routing.services.orders.weight: must be at least 1, got 0`]);
+  });
+
+  test('fails when a header name has uppercase letters', () => {
+    // GIVEN
+    const env = kongEnvironment('lab', 'routing:', '  services:', '    orders:', '      to: mock', '      header: { name: X-Mock, value: "on" }');
+    const root = fixtureRepo({ [LAB]: env });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([`${LAB}:${at(env, 'X-Mock')}: routing.services.orders.header.name: must be a lowercase HTTP header name, got "X-Mock"`]);
+  });
+});
+
+describe('environment', () => {
+  test('fails when the name does not match the file name', () => {
+    // GIVEN
+    const env = kongEnvironment('labs');
+    const root = fixtureRepo({ [LAB]: env });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([`${LAB}:${at(env, 'labs')}: name: must match the file name "lab", got "labs"; rename the file or set name: lab`]);
+  });
+
+  test('fails when a zone names a cluster that environments/meshflip.yaml does not declare, and suggests the closest', () => {
+    // GIVEN
+    const env = kongEnvironment('lab').replace('cluster: lab-mocks', 'cluster: lab-mock');
+    const root = fixtureRepo({ [LAB]: env });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([
+      `${LAB}:${at(env, 'lab-mock')}: mesh.zones[1].cluster: must name a cluster declared in ${SETTINGS_FILE} (hub, lab-mocks, lab-real, ocp-lab), `
+        + 'got "lab-mock"; did you mean "lab-mocks"?',
+    ]);
+  });
+
+  test('fails when the mesh names a cluster that nothing resembles, and says where to declare it', () => {
+    // GIVEN
+    const env = ossmEnvironment('lab').replace('cluster: ocp-lab', 'cluster: staging');
+    const root = fixtureRepo({ [LAB]: env });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([
+      `${LAB}:${at(env, 'staging')}: mesh.cluster: must name a cluster declared in ${SETTINGS_FILE} (hub, lab-mocks, lab-real, ocp-lab), `
+        + `got "staging"; add it under clusters: in ${SETTINGS_FILE}`,
+    ]);
+  });
+});
+
+describe('names that every JavaScript object has', () => {
+  test('loads a catalogue service named constructor', () => {
+    // GIVEN
+    const catalog = CATALOG.replace(/payments/g, 'constructor');
+    const root = fixtureRepo({ [SHOP]: catalog, [LAB]: kongEnvironment('lab').replace('payments', 'constructor') });
+    // WHEN
+    const project = loadProject(root);
+    // THEN
+    expect(project.environments[0].services.map((s) => s.name)).toEqual(['constructor', 'orders']);
+  });
+
+  test('loads a service named constructor that only the environment defines', () => {
+    // GIVEN
+    const root = fixtureRepo({ [LAB]: kongEnvironment('lab', '  constructor:', '    image: registry.example.com/shop/builder:1.0.0') });
+    // WHEN
+    const project = loadProject(root);
+    // THEN
+    expect(project.environments[0].services.map((s) => s.name)).toEqual(['constructor', 'orders', 'payments']);
+  });
+
+  test('fails when a service named constructor is in no catalogue and has no image', () => {
+    // GIVEN
+    const env = kongEnvironment('lab', '  constructor:');
+    const root = fixtureRepo({ [LAB]: env });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([`${LAB}:${at(env, 'constructor')}: services.constructor: is not in the catalogues shop and has no image, got "constructor"`]);
+  });
+
+  test('fails when calls names constructor, which the environment does not have', () => {
+    // GIVEN
+    const catalog = CATALOG.replace('calls: [payments]', 'calls: [payments, constructor]');
+    const root = fixtureRepo({ [SHOP]: catalog });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([
+      `${SHOP}:${at(catalog, 'constructor')}: services.orders.calls[1]: must name a service of environment lab (orders, payments), got "constructor"; `
+        + `add constructor under services: in ${LAB}`,
+    ]);
+  });
+});
+
+describe('mesh versions', () => {
+  test('fails when legacy policies are asked for on Kong Mesh 3.x', () => {
+    // GIVEN
+    const env = kongEnvironment('lab').replace('version: 2.14.3', 'version: 3.0.1\n  policies: legacy');
+    const root = fixtureRepo({ [LAB]: env });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([
+      `${LAB}:${at(env, 'legacy')}: mesh.policies: cannot be legacy on Kong Mesh 3.0.1: TrafficRoute, FaultInjection, CircuitBreaker and the other legacy policies `
+        + 'were removed in 3.0, got "legacy"; use policies: targetRef, or declare the 2.x version the mesh really runs',
+    ]);
+  });
+
+  test('fails when legacy policies are placed on the zones', () => {
+    // GIVEN
+    const env = kongEnvironment('lab').replace('version: 2.14.3', 'version: 2.5.1\n  policies: legacy\n  placement: zone');
+    const root = fixtureRepo({ [LAB]: env });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([
+      `${LAB}:${at(env, 'zone', 'placement: ')}: mesh.placement: cannot be zone with legacy policies: a zone control plane rejects them; `
+        + 'they can only be created on the global control plane, got "zone"; use placement: global, or policies: targetRef',
+    ]);
+  });
+});
+
+describe('routing and faults', () => {
+  test('fails when routing names a service the environment does not have, and suggests the closest', () => {
+    // GIVEN
+    const env = kongEnvironment('lab', 'routing:', '  services:', '    ordrs: mock');
+    const root = fixtureRepo({ [LAB]: env });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([
+      `${LAB}:${at(env, 'ordrs')}: routing.services.ordrs: must name a service of this environment (orders, payments), got "ordrs"; did you mean "orders"?`,
+    ]);
+  });
+
+  test('fails when routing sends a service without a mock to its mock', () => {
+    // GIVEN
+    const env = kongEnvironment('lab', 'routing:', '  services:', '    payments: mock');
+    const root = fixtureRepo({ [LAB]: env });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([
+      `${LAB}:${at(env, 'mock', 'payments: ')}: routing.services.payments: cannot be mock: service payments has no mock, got "mock"; `
+        + `add mock: {imposters: [...]} to payments in ${SHOP}`,
+    ]);
+  });
+
+  test('fails when a protected environment routes to a mock', () => {
+    // GIVEN
+    const env = kongEnvironment('lab', 'protected: true', 'routing:', '  services:', '    orders: { to: mock, reason: try it }');
+    const root = fixtureRepo({ [LAB]: env });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([
+      `${LAB}:${at(env, 'mock', 'to: ')}: routing.services.orders.to: cannot route to a mock in a protected environment, got "mock"; `
+        + 'protected: true environments only serve real traffic',
+    ]);
+  });
+
+  test('fails when a protected environment injects a fault', () => {
+    // GIVEN
+    const env = kongEnvironment('lab', 'protected: true', 'faults:', '  orders:', '    abort: { httpStatus: 503, percent: 5 }');
+    const root = fixtureRepo({ [LAB]: env });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([
+      `${LAB}:${at(env, 'orders', 'faults:')}: faults.orders: cannot inject faults in a protected environment; protected: true environments carry no faults`,
+    ]);
+  });
+
+  test('fails when a fault is combined with a weighted split on OpenShift Service Mesh', () => {
+    // GIVEN
+    const env = ossmEnvironment('lab',
+      'routing:', '  services:', '    orders: { to: mock, weight: 20 }',
+      'faults:', '  orders:', '    delay: { value: 2s, percent: 50 }');
+    const root = fixtureRepo({ [LAB]: env });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([
+      `${LAB}:${at(env, 'orders', 'faults:')}: faults.orders: cannot combine with the weighted split of orders on Istio: `
+        + 'Istio applies a fault to a whole route, so it would also hit the mock; drop the weight, or use a header-scoped mock',
+    ]);
+  });
+});
+
+describe('catalogue', () => {
+  test('fails when a catalogue image uses the latest tag, in the catalogue', () => {
+    // GIVEN
+    const catalog = CATALOG.replace('orders:1.4.2', 'orders:latest');
+    const root = fixtureRepo({ [SHOP]: catalog });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([
+      `${SHOP}:${at(catalog, 'registry.example.com/shop/orders:latest')}: services.orders.image: must not use the latest tag: pin a version or a digest, `
+        + 'got "registry.example.com/shop/orders:latest"; a moving tag makes dist/ say nothing about what runs',
+    ]);
+  });
+
+  test('fails when a catalogue image has no tag, in the catalogue', () => {
+    // GIVEN
+    const catalog = CATALOG.replace('payments:2.0.1', 'payments');
+    const root = fixtureRepo({ [SHOP]: catalog });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([
+      `${SHOP}:${at(catalog, 'registry.example.com/shop/payments')}: services.payments.image: must be pinned by tag or digest, `
+        + 'got "registry.example.com/shop/payments"; for example registry.example.com/shop/payments:1.0.0 or registry.example.com/shop/payments@sha256:<digest>',
+    ]);
+  });
+
+  test('fails when an environment variable holds a password, without showing it', () => {
+    // GIVEN
+    const catalog = CATALOG.replace('    calls: [payments]', '    env:\n      DB_PASSWORD: hunter2\n    calls: [payments]');
+    const root = fixtureRepo({ [SHOP]: catalog });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([
+      `${SHOP}:${at(catalog, 'hunter2')}: services.orders.env.DB_PASSWORD: must not hold a credential in plain text ("DB_PASSWORD" names a credential): `
+        + 'dist/ is committed to git, got (value hidden); use secretKeyRef: {name: <secret>, key: <key>} and create the Secret in the cluster',
+    ]);
+  });
+
+  test('fails when an environment override holds a URL with a password, in the environment', () => {
+    // GIVEN
+    const env = kongEnvironment('lab').replace('  payments:', '  payments:\n    env:\n      DATABASE_URL: postgres://shop:s3cret@db:5432/shop');
+    const root = fixtureRepo({ [LAB]: env });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([
+      `${LAB}:${at(env, 'postgres://')}: services.payments.env.DATABASE_URL: must not hold a credential in plain text (the value looks like a URL with a password): `
+        + 'dist/ is committed to git, got (value hidden); use secretKeyRef: {name: <secret>, key: <key>} and create the Secret in the cluster',
+    ]);
+  });
+
+  test('fails when calls names a service the environment does not have, and suggests the closest', () => {
+    // GIVEN
+    const catalog = CATALOG.replace('calls: [payments]', 'calls: [paymnts]');
+    const root = fixtureRepo({ [SHOP]: catalog });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([
+      `${SHOP}:${at(catalog, 'paymnts')}: services.orders.calls[0]: must name a service of environment lab (orders, payments), got "paymnts"; did you mean "payments"?`,
+    ]);
+  });
+});
+
+describe('mocks', () => {
+  test('fails when an imposter file does not exist, and says where it looked', () => {
+    // GIVEN
+    const catalog = CATALOG.replace('orders.imposter.json', 'order.imposter.json');
+    const root = fixtureRepo({ [SHOP]: catalog });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([
+      `${SHOP}:${at(catalog, '../mocks/order.imposter.json')}: services.orders.mock.imposters[0]: must name an imposter file that exists `
+        + '(looked for environments/mocks/order.imposter.json), got "../mocks/order.imposter.json"; paths are relative to the file that declares the mock',
+    ]);
+  });
+
+  test('fails when an imposter listens on a port the service does not have', () => {
+    // GIVEN
+    const root = fixtureRepo({ [ORDERS_IMPOSTER]: imposter(9090) });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([
+      `${SHOP}:${at(CATALOG, '- ../mocks/orders.imposter.json')}: services.orders.mock.imposters: has an imposter on port 9090 (${ORDERS_IMPOSTER}), `
+        + 'which is not a target port of the service (8080); the mock stands in for the service, so each imposter listens on one of its target ports',
+    ]);
+  });
+
+  test('fails when an imposter uses inject, in the imposter file', () => {
+    // GIVEN
+    const json = imposter(8080, { inject: 'function (config) { return {}; }' });
+    const root = fixtureRepo({ [ORDERS_IMPOSTER]: json });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([
+      `${ORDERS_IMPOSTER}:${at(json, '"inject"')}: stubs[0].responses[0].inject: injection is not allowed: the mock runs without --allowInjection; `
+        + 'use is, proxy or fault responses and predicates',
+    ]);
+  });
+});
+
+describe('imposter paths', () => {
+  const looked = (found: string) => `must name an imposter file that exists (looked for ${found})`;
+  const hint = 'paths are relative to the file that declares the mock';
+
+  test('fails when an imposter path goes through a file', () => {
+    // GIVEN
+    const catalog = CATALOG.replace('orders.imposter.json', 'orders.imposter.json/stub.json');
+    const root = fixtureRepo({ [SHOP]: catalog });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([
+      `${SHOP}:${at(catalog, '../mocks/')}: services.orders.mock.imposters[0]: ${looked('environments/mocks/orders.imposter.json/stub.json')}, `
+        + `got "../mocks/orders.imposter.json/stub.json"; ${hint}`,
+    ]);
+  });
+
+  test('fails when an imposter file name is too long for the file system', () => {
+    // GIVEN
+    const name = `${'o'.repeat(300)}.json`;
+    const catalog = CATALOG.replace('orders.imposter.json', name);
+    const root = fixtureRepo({ [SHOP]: catalog });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([
+      `${SHOP}:${at(catalog, '../mocks/')}: services.orders.mock.imposters[0]: ${looked(`environments/mocks/${name}`)}, got "../mocks/${'o'.repeat(48)}..."; ${hint}`,
+    ]);
+  });
+
+  test('fails when an imposter path holds a NUL or a tab, with both escaped', () => {
+    // GIVEN
+    const catalog = CATALOG.replace('- ../mocks/orders.imposter.json', '- "../mocks/orders\\0\\t.json"');
+    const root = fixtureRepo({ [SHOP]: catalog });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([
+      `${SHOP}:${at(catalog, '"../mocks/')}: services.orders.mock.imposters[0]: ${looked('environments/mocks/orders\\u0000\\u0009.json')}, `
+        + `got "../mocks/orders\\u0000\\t.json"; ${hint}`,
+    ]);
+  });
+});
+
+describe('several files', () => {
+  test('fails with the problems of every file together, sorted by file and line', () => {
+    // GIVEN
+    const catalog = CATALOG.replace('orders:1.4.2', 'orders:latest').replace('    calls: [payments]', '    env:\n      API_TOKEN: abc123\n    calls: [payments]');
+    const lab = kongEnvironment('labs', 'routing:', '  services:', '    paymnts: mock');
+    const staging = kongEnvironment('staging').replace('2.14.3', 'two').replace('catalog: [shop]', 'catalog: [shop]\nprotectd: true');
+    const settings = SETTINGS.replace('cluster: hub', 'cluster: hubb');
+    const root = fixtureRepo({ [SHOP]: catalog, [LAB]: lab, 'environments/staging.yaml': staging, [SETTINGS_FILE]: settings });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([
+      `${SHOP}:${at(catalog, 'registry.example.com/shop/orders:latest')}: services.orders.image: must not use the latest tag: pin a version or a digest, `
+        + 'got "registry.example.com/shop/orders:latest"; a moving tag makes dist/ say nothing about what runs',
+      `${SHOP}:${at(catalog, 'abc123')}: services.orders.env.API_TOKEN: must not hold a credential in plain text ("API_TOKEN" names a credential): `
+        + 'dist/ is committed to git, got (value hidden); use secretKeyRef: {name: <secret>, key: <key>} and create the Secret in the cluster',
+      `${LAB}:${at(lab, 'labs')}: name: must match the file name "lab", got "labs"; rename the file or set name: lab`,
+      `${LAB}:${at(lab, 'paymnts')}: routing.services.paymnts: must name a service of this environment (payments), got "paymnts"; did you mean "payments"?`,
+      `${SETTINGS_FILE}:${at(settings, 'hubb')}: argocd.cluster: must name a cluster under clusters (hub, lab-mocks, lab-real, ocp-lab), got "hubb"; did you mean "hub"?`,
+      `environments/staging.yaml:${at(staging, 'protectd')}: protectd: unknown key (allowed: ${ENVIRONMENT_KEYS}), got "protectd"; did you mean "protected"?`,
+      `environments/staging.yaml:${at(staging, 'two')}: mesh.version: must be a version such as 2.14.3 or 2.5, got "two"`,
+    ]);
+  });
+});
