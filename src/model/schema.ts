@@ -39,6 +39,11 @@ const MEMORY = /^[0-9]+(Mi|Gi|Ti)$/;
 const STORAGE = /^[0-9]+(Gi|Ti)$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 const HEADER_NAME = /^[a-z0-9!#$%&'*+\-.^_`|~]+$/;
+/** A Kubernetes label or annotation key: an optional DNS subdomain prefix and a name of at most 63 characters. */
+const QUALIFIED_NAME = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+/** A Kubernetes label value: empty, or at most 63 characters that start and end alphanumeric. */
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
+const metadataKey = z.string().regex(QUALIFIED_NAME, 'must be a Kubernetes key: an optional DNS prefix and "/", then at most 63 letters, digits, "-", "_" or "." that start and end with a letter or digit');
 
 // ---------------------------------------------------------------------------------------------
 // Settings: environments/meshflip.yaml
@@ -168,8 +173,9 @@ const serviceFields = {
   }),
   storage: StorageSchema.optional(),
   strategy: z.enum(['RollingUpdate', 'Recreate']).optional().meta({ default: 'RollingUpdate (Recreate when storage is set)' }),
-  labels: z.record(z.string().min(1), z.string()).optional().meta({ description: 'Extra labels on the workload and its pods.' }),
-  annotations: z.record(z.string().min(1), z.string()).optional().meta({ description: 'Extra annotations on the pod template.' }),
+  labels: z.record(metadataKey, z.string().regex(LABEL_VALUE, 'must be a Kubernetes label value: at most 63 letters, digits, "-", "_" or "." that start and end with a letter or digit'))
+    .optional().meta({ description: 'Extra labels on the workload and its pods.' }),
+  annotations: z.record(metadataKey, z.string()).optional().meta({ description: 'Extra annotations on the pod template.' }),
   calls: z.array(name('Name of a service this one calls')).optional().meta({
     description: 'Services this one calls. Drives least-privilege traffic permissions and the call graph.',
     default: [],

@@ -310,6 +310,14 @@ export class SourceFile {
             got: isScalar(key) ? describeValue(key.value) : 'a complex key',
             hint: 'quote the key if it is meant to be text',
           });
+        } else if (key.value === '__proto__') {
+          // JavaScript objects give this key a meaning of its own: the value would be dropped silently.
+          const { line, col } = this.position(key.range?.[0] ?? 0);
+          this.problems.push({
+            file: this.path, line, col, field: formatPath(this.pathAt(key.range?.[0] ?? 0)),
+            message: 'cannot be used as a key', got: '"__proto__"',
+            hint: 'no name, label, annotation or variable meshflip renders may be called __proto__',
+          });
         }
       },
     });

@@ -333,6 +333,32 @@ describe('schema', () => {
     // THEN
     expect(problems).toEqual([`${LAB}:${at(env, 'X-Mock')}: routing.services.orders.header.name: must be a lowercase HTTP header name, got "X-Mock"`]);
   });
+
+  test('fails when a label key or value is not one Kubernetes accepts', () => {
+    // GIVEN a key with a space and a value longer than 63 characters
+    const long = 'v'.repeat(64);
+    const env = kongEnvironment('lab', '    labels:', '      team name: shop', `      tier: ${long}`);
+    const root = fixtureRepo({ [LAB]: env });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([
+      `${LAB}:${at(env, 'team name')}: services.payments.labels["team name"]: must be a Kubernetes key: an optional DNS prefix and "/", `
+        + 'then at most 63 letters, digits, "-", "_" or "." that start and end with a letter or digit, got "team name"',
+      `${LAB}:${at(env, long)}: services.payments.labels.tier: must be a Kubernetes label value: at most 63 letters, digits, "-", "_" or "." `
+        + `that start and end with a letter or digit, got "${long.slice(0, 57)}..."`,
+    ]);
+  });
+
+  test('loads label keys with a DNS prefix and empty label values', () => {
+    // GIVEN
+    const root = fixtureRepo({ [LAB]: kongEnvironment('lab', '    labels:', '      example.com/team: shop', '      canary: ""') });
+    // WHEN
+    const project = loadProject(root);
+    // THEN
+    const payments = project.environments[0].services.find((s) => s.name === 'payments');
+    expect(payments?.labels).toEqual({ 'example.com/team': 'shop', canary: '' });
+  });
 });
 
 describe('environment', () => {
@@ -401,6 +427,19 @@ describe('names that every JavaScript object has', () => {
     const problems = problemsOf(root);
     // THEN
     expect(problems).toEqual([`${LAB}:${at(env, 'constructor')}: services.constructor: is not in the catalogues shop and has no image, got "constructor"`]);
+  });
+
+  test('fails when a key is __proto__, which a JavaScript object would drop without a word', () => {
+    // GIVEN an environment variable override named __proto__
+    const env = kongEnvironment('lab', '    env:', '      __proto__: "1"');
+    const root = fixtureRepo({ [LAB]: env });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([
+      `${LAB}:${at(env, '__proto__')}: services.payments.env.__proto__: cannot be used as a key, got "__proto__"; `
+        + 'no name, label, annotation or variable meshflip renders may be called __proto__',
+    ]);
   });
 
   test('fails when calls names constructor, which the environment does not have', () => {
