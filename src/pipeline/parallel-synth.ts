@@ -5,6 +5,7 @@ import { Worker } from 'worker_threads';
 import { CATALOG_DIR, ENVIRONMENTS_DIR, loadProject, NamespaceClaim, overlapProblems, Project, SETTINGS_FILE } from '../model/load';
 import { compareStrings, Problem } from '../model/spec-error';
 import { resolveCrdsRoot, schemaChecker } from './schema-check';
+import { collectBetweenEnvironments } from './heap';
 import { RenderedFile, synthesizeEnvironment, synthesizeRoot } from './synth';
 import { findingsToProblems } from './validate';
 
@@ -72,6 +73,7 @@ export function renderShare(project: Project, task: Omit<WorkerTask, 'environmen
   };
   for (const env of project.environments) {
     keep(synthesizeEnvironment(env, project.settings).files);
+    collectBetweenEnvironments();
   }
   if (task.includeRoot) {
     keep(synthesizeRoot(project.settings));

@@ -61,15 +61,17 @@ export function writeDist(distDir: string, files: readonly RenderedFile[], optio
 
   const staging = fs.mkdtempSync(path.join(parent, `${STAGING_PREFIX}${process.pid}-`));
   try {
+    const stagingFolders = folderMaker();
     for (const file of [...added, ...changed]) {
       const target = path.join(staging, file);
-      fs.mkdirSync(path.dirname(target), { recursive: true });
+      stagingFolders(path.dirname(target));
       fs.writeFileSync(target, wanted.get(file)!);
     }
     options.beforeCommit?.();
+    const distFolders = folderMaker();
     for (const file of [...added, ...changed]) {
       const target = path.join(root, file);
-      fs.mkdirSync(path.dirname(target), { recursive: true });
+      distFolders(path.dirname(target));
       fs.renameSync(path.join(staging, file), target);
     }
     for (const file of removed) {
@@ -80,6 +82,20 @@ export function writeDist(distDir: string, files: readonly RenderedFile[], optio
     fs.rmSync(staging, { recursive: true, force: true });
   }
   return { added: added.sort(compareStrings), changed: changed.sort(compareStrings), removed: removed.sort(compareStrings), unchanged };
+}
+
+/**
+ * Makes folders, each once: a recursive mkdir costs several system calls even when the folder
+ * exists, which for one call per file was most of the time of writing a large dist/.
+ */
+function folderMaker(): (dir: string) => void {
+  const made = new Set<string>();
+  return (dir) => {
+    if (!made.has(dir)) {
+      fs.mkdirSync(dir, { recursive: true });
+      made.add(dir);
+    }
+  };
 }
 
 /** Every file below `dir`, as paths relative to it with forward slashes. */

@@ -39,13 +39,17 @@ async function synthAndWrite(root: string, dist: string, jobs: number | undefine
 function measureFloor(dist: string, out: string): { ms: number; objects: number } {
   let ms = 0;
   let objects = 0;
+  const made = new Set<string>();
   for (const file of listFiles(dist)) {
     const text = fs.readFileSync(path.join(dist, file), 'utf8');
     const docs = file.endsWith('.yaml') ? parseAllDocuments(text).map((d) => d.toJS() as unknown) : undefined;
     objects += docs?.length ?? 0;
     const start = performance.now();
     const target = path.join(out, file);
-    fs.mkdirSync(path.dirname(target), { recursive: true });
+    if (!made.has(path.dirname(target))) {
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      made.add(path.dirname(target));
+    }
     fs.writeFileSync(target, docs === undefined ? text : docs.map((d) => stringify(d)).join('---\n'));
     ms += performance.now() - start;
   }
@@ -70,6 +74,8 @@ async function main(): Promise<void> {
     const dist = path.join(root, 'dist');
 
     const first = await synthAndWrite(root, dist, jobs);
+    // The peak of the process so far is the synthesis's own: nothing heavier ran before it.
+    const synthesisPeak = peakRssMiB();
     const floor = measureFloor(dist, path.join(root, 'floor'));
     const again = await synthAndWrite(root, dist, jobs);
     // Service 1 is not flipped in the fleet (every third service is): flip it with one line.
@@ -89,7 +95,8 @@ async function main(): Promise<void> {
       floorMs: Math.round(floor.ms),
       ratio: Math.round((first.ms / floor.ms) * 100) / 100,
       msPerObject: Math.round((first.ms / floor.objects) * 1000) / 1000,
-      peakRssMiB: peakRssMiB(),
+      peakRssMiB: synthesisPeak,
+      benchPeakRssMiB: peakRssMiB(),
       unchangedRunMs: Math.round(again.ms),
       unchangedRunFilesRewritten: changed(again.write).length,
       flipRunMs: Math.round(flip.ms),
@@ -97,7 +104,7 @@ async function main(): Promise<void> {
       flipRunFiles: changed(flip.write),
     };
     process.stdout.write(`${services} services x ${environments} environments: ${report.objects} objects in ${report.files} files, ${report.jobs} job${report.jobs === 1 ? '' : 's'}\n`);
-    process.stdout.write(`  synthesis ${report.wallMs} ms, floor ${report.floorMs} ms, ratio ${report.ratio}; ${report.msPerObject} ms per object; peak RSS ${report.peakRssMiB} MiB\n`);
+    process.stdout.write(`  synthesis ${report.wallMs} ms, floor ${report.floorMs} ms, ratio ${report.ratio}; ${report.msPerObject} ms per object; peak RSS ${report.peakRssMiB} MiB (whole benchmark ${report.benchPeakRssMiB} MiB)\n`);
     process.stdout.write(`  no change: ${report.unchangedRunFilesRewritten} files rewritten; one flip: ${report.flipRunFilesRewritten} (${report.flipRunFiles.join(', ')})\n`);
     process.stdout.write(`${JSON.stringify(report)}\n`);
   } finally {
