@@ -22,22 +22,25 @@ function peakRssMiB(): number {
   return Math.round(process.resourceUsage().maxRSS / 1024);
 }
 
-async function synthAndWrite(root: string, dist: string, jobs: number | undefined): Promise<{ ms: number; files: number; jobs: number; write: WriteResult }> {
+async function synthAndWrite(root: string, dist: string, jobs: number | undefined): Promise<{ ms: number; writeMs: number; files: number; jobs: number; write: WriteResult }> {
   const start = performance.now();
   const result = await synthesizeProject({ root, jobs });
   if (result.problems.some((p) => p.severity !== 'warning')) {
     throw new Error(`the fleet does not load: ${result.problems[0].message}`);
   }
+  const rendered = performance.now();
   const write = writeDist(dist, result.files);
-  return { ms: performance.now() - start, files: result.files.length, jobs: result.jobs, write };
+  const end = performance.now();
+  return { ms: end - start, writeMs: end - rendered, files: result.files.length, jobs: result.jobs, write };
 }
 
 /**
  * The floor: every object of dist/ serialized with yaml's default stringify and written, one
  * thread. The objects are read back from dist/ first; the reading is not timed.
  */
-function measureFloor(dist: string, out: string): { ms: number; objects: number } {
+function measureFloor(dist: string, out: string): { ms: number; serializeMs: number; objects: number } {
   let ms = 0;
+  let serializeMs = 0;
   let objects = 0;
   const made = new Set<string>();
   for (const file of listFiles(dist)) {
@@ -45,15 +48,17 @@ function measureFloor(dist: string, out: string): { ms: number; objects: number 
     const docs = file.endsWith('.yaml') ? parseAllDocuments(text).map((d) => d.toJS() as unknown) : undefined;
     objects += docs?.length ?? 0;
     const start = performance.now();
+    const serialized = docs === undefined ? text : docs.map((d) => stringify(d)).join('---\n');
+    serializeMs += performance.now() - start;
     const target = path.join(out, file);
     if (!made.has(path.dirname(target))) {
       fs.mkdirSync(path.dirname(target), { recursive: true });
       made.add(path.dirname(target));
     }
-    fs.writeFileSync(target, docs === undefined ? text : docs.map((d) => stringify(d)).join('---\n'));
+    fs.writeFileSync(target, serialized);
     ms += performance.now() - start;
   }
-  return { ms, objects };
+  return { ms, serializeMs, objects };
 }
 
 async function main(): Promise<void> {
@@ -92,7 +97,11 @@ async function main(): Promise<void> {
       files: first.files,
       filesWritten: changed(first.write).length,
       wallMs: Math.round(first.ms),
+      renderMs: Math.round(first.ms - first.writeMs),
+      writeMs: Math.round(first.writeMs),
       floorMs: Math.round(floor.ms),
+      floorSerializeMs: Math.round(floor.serializeMs),
+      floorWriteMs: Math.round(floor.ms - floor.serializeMs),
       ratio: Math.round((first.ms / floor.ms) * 100) / 100,
       msPerObject: Math.round((first.ms / floor.objects) * 1000) / 1000,
       peakRssMiB: synthesisPeak,
@@ -104,7 +113,7 @@ async function main(): Promise<void> {
       flipRunFiles: changed(flip.write),
     };
     process.stdout.write(`${services} services x ${environments} environments: ${report.objects} objects in ${report.files} files, ${report.jobs} job${report.jobs === 1 ? '' : 's'}\n`);
-    process.stdout.write(`  synthesis ${report.wallMs} ms, floor ${report.floorMs} ms, ratio ${report.ratio}; ${report.msPerObject} ms per object; peak RSS ${report.peakRssMiB} MiB (whole benchmark ${report.benchPeakRssMiB} MiB)\n`);
+    process.stdout.write(`  synthesis ${report.wallMs} ms (render ${report.renderMs}, write ${report.writeMs}), floor ${report.floorMs} ms (serialize ${report.floorSerializeMs}, write ${report.floorWriteMs}), ratio ${report.ratio}; ${report.msPerObject} ms per object; peak RSS ${report.peakRssMiB} MiB (whole benchmark ${report.benchPeakRssMiB} MiB)\n`);
     process.stdout.write(`  no change: ${report.unchangedRunFilesRewritten} files rewritten; one flip: ${report.flipRunFilesRewritten} (${report.flipRunFiles.join(', ')})\n`);
     process.stdout.write(`${JSON.stringify(report)}\n`);
   } finally {
