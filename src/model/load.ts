@@ -77,16 +77,22 @@ export function loadProject(root: string, options: LoadOptions = {}): Project {
   }
 
   const catalogs = new Map<string, LoadedCatalog>();
+  // Catalogues that exist but could not be read: their problems are reported, and environments
+  // that use them are not resolved, rather than each reporting every service of them as missing.
+  const brokenCatalogs = new Set<string>();
   for (const repoPath of listYaml(root, `${ENVIRONMENTS_DIR}/${CATALOG_DIR}`)) {
+    const name = path.posix.basename(repoPath).replace(/\.ya?ml$/, '');
     const file = SourceFile.parse(repoPath, read(repoPath)!);
     problems.push(...file.problems);
     if (file.problems.length > 0) {
+      brokenCatalogs.add(name);
       continue;
     }
     const { value, problems: schemaProblems } = parseWithSchema(file, CatalogSchema);
     problems.push(...schemaProblems);
-    if (value !== undefined) {
-      const name = path.posix.basename(repoPath).replace(/\.ya?ml$/, '');
+    if (value === undefined) {
+      brokenCatalogs.add(name);
+    } else {
       catalogs.set(name, { name, file, input: value });
     }
   }
@@ -115,6 +121,9 @@ export function loadProject(root: string, options: LoadOptions = {}): Project {
     }
     names.set(value.name, repoPath);
     if (options.only !== undefined && !options.only.includes(path.posix.basename(repoPath).replace(/\.ya?ml$/, ''))) {
+      continue;
+    }
+    if ((value.catalog ?? []).some((name) => brokenCatalogs.has(name))) {
       continue;
     }
     const env = resolveEnvironment(file, value, catalogs, settings, read, problems);

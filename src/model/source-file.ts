@@ -110,6 +110,7 @@ export class SourceFile {
     }
     if (this.problems.length === 0) {
       this.checkKeys();
+      this.checkAliases();
     }
     let data: unknown;
     if (this.problems.length === 0) {
@@ -134,9 +135,10 @@ export class SourceFile {
   /** Builds a problem located at `path`, with the value found there as `got` unless told otherwise. */
   public problem(path: FieldPath, message: string, options: ProblemOptions = {}): Problem {
     const { line, col } = this.locate(path, options.atKey ?? false);
-    const got = options.noGot
-      ? undefined
-      : options.gotText ?? describeValue('got' in options ? options.got : this.valueAt(path));
+    const value = 'got' in options ? options.got : this.valueAt(path);
+    // 1e400 and .inf parse as infinity: show them as written.
+    const asWritten = typeof value === 'number' && !Number.isFinite(value) ? this.sourceTextAt(path) : undefined;
+    const got = options.noGot ? undefined : options.gotText ?? asWritten ?? describeValue(value);
     return {
       file: this.path,
       line,
@@ -164,6 +166,18 @@ export class SourceFile {
       value = (value as Record<string | number, unknown>)[segment];
     }
     return value;
+  }
+
+  /** The value at `path` as written in the file (for values that lose their meaning when parsed). */
+  public sourceTextAt(path: FieldPath): string | undefined {
+    const found = this.find(path);
+    const range = found.complete ? found.node?.range : undefined;
+    return range == null ? undefined : this.text.slice(range[0], range[1]).trim();
+  }
+
+  /** Whether the file holds no YAML content at all (nothing, or only comments). */
+  public get isEmpty(): boolean {
+    return this.problems.length === 0 && this.doc.contents === null;
   }
 
   /** The 1-based line at which the value at `path` starts. */
@@ -236,7 +250,26 @@ export class SourceFile {
     }
     // The parser quotes the offending text as it is.
     const firstLine = escapeControlCharacters(error.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, ''));
-    return { file: this.path, line, col, field, message: `is not valid YAML: ${lowerFirst(firstLine)}`, got: describeValue(this.lineText(line)), hint: 'check the indentation and quoting on this line' };
+    const text = this.lineText(line);
+    const got = text !== '' ? describeValue(text) : offset >= this.text.trimEnd().length ? 'the end of the file' : 'an empty line';
+    return { file: this.path, line, col, field, message: `is not valid YAML: ${lowerFirst(firstLine)}`, got, hint: 'check the indentation and quoting on this line' };
+  }
+
+  /** Every alias must name an anchor set before it (yaml itself only finds out when converting). */
+  private checkAliases(): void {
+    visit(this.doc, {
+      Alias: (_key, alias) => {
+        if (alias.resolve(this.doc) === undefined) {
+          const at = alias.range?.[0] ?? 0;
+          this.problems.push({
+            file: this.path, ...this.position(at), field: formatPath(this.pathAt(at)),
+            message: `is an alias that names no anchor: &${alias.source} must be set on an earlier value`,
+            got: JSON.stringify(`*${alias.source}`),
+            hint: 'set the anchor before the alias, or write the value out',
+          });
+        }
+      },
+    });
   }
 
   private lineText(line: number): string {

@@ -10,6 +10,9 @@ type AnySchema = z.core.$ZodType;
  * user's words. Returns the parsed value when there are no problems.
  */
 export function parseWithSchema<T extends AnySchema>(file: SourceFile, schema: T): { value?: z.output<T>; problems: Problem[] } {
+  if (file.isEmpty) {
+    return { problems: [file.problem([], 'is empty: the file holds no settings', { noGot: true, hint: 'start from one of the example files, or delete this one' })] };
+  }
   const result = z.safeParse(schema, file.data, { reportInput: true });
   if (result.success) {
     return { value: result.data, problems: [] };
@@ -25,6 +28,10 @@ function issueToProblems(file: SourceFile, root: AnySchema, issue: Issue, prefix
     case 'invalid_type': {
       if (input === undefined && !file.has(path)) {
         return [file.problem(path, 'is required', { got: undefined, hint: requiredHint(root, path, file) })];
+      }
+      if (typeof input === 'number' && !Number.isFinite(input)) {
+        // 1e400 and .inf parse as infinity, which no field takes.
+        return [file.problem(path, 'must be a finite number', { got: input, hint: 'use a number in the range the field allows' })];
       }
       return [file.problem(path, `must be ${typeName(issue.expected)}`, { got: input, hint: typeHint(issue.expected, input) })];
     }

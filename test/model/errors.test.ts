@@ -165,7 +165,42 @@ describe('YAML syntax', () => {
     // WHEN
     const problems = problemsOf(root);
     // THEN
-    expect(problems).toEqual([`${LAB}:1:1: (document): must be a map, got null`]);
+    expect(problems).toEqual([`${LAB}:1:1: (document): is empty: the file holds no settings; start from one of the example files, or delete this one`]);
+  });
+
+  test('fails when the file holds only comments, as an empty file', () => {
+    // GIVEN
+    const root = fixtureRepo({ [LAB]: lines('# to do', '') });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([`${LAB}:1:1: (document): is empty: the file holds no settings; start from one of the example files, or delete this one`]);
+  });
+
+  test('fails at the alias when it names no anchor', () => {
+    // GIVEN
+    const env = kongEnvironment('lab', 'mocks:', '  replicas: *count');
+    const root = fixtureRepo({ [LAB]: env });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([
+      `${LAB}:${at(env, '*count')}: mocks.replicas: is an alias that names no anchor: &count must be set on an earlier value, got "*count"; `
+        + 'set the anchor before the alias, or write the value out',
+    ]);
+  });
+
+  test('fails when a list is left open at the end of the file, saying so', () => {
+    // GIVEN
+    const env = `${kongEnvironment('lab')}description: [a, b\n`;
+    const root = fixtureRepo({ [LAB]: env });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([
+      `${LAB}:${env.split('\n').length}:1: description[1]: is not valid YAML: flow sequence in block collection must be sufficiently indented and end with a ], `
+        + 'got the end of the file; check the indentation and quoting on this line',
+    ]);
   });
 
   test('fails when the document is a list rather than a map', () => {
@@ -552,6 +587,29 @@ describe('routing and faults', () => {
 });
 
 describe('catalogue', () => {
+  test('reports a catalogue that cannot be read once, without listing each of its services as missing from the environments that use it', () => {
+    // GIVEN
+    const catalog = CATALOG.replace('orders:1.4.2', 'orders:1.4.2\n    replicas: many');
+    const root = fixtureRepo({ [SHOP]: catalog });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(new RegExp(`^${SHOP}:${at(catalog, 'many')}: services\\.orders\\.replicas: must be a`));
+  });
+
+  test('fails when a number is too large to be one, showing it as written', () => {
+    // GIVEN
+    const catalog = CATALOG.replace('port: 8080', 'port: 1e400');
+    const root = fixtureRepo({ [SHOP]: catalog });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([
+      `${SHOP}:${at(catalog, '1e400')}: services.orders.ports[0].port: must be a finite number, got 1e400; use a number in the range the field allows`,
+    ]);
+  });
+
   test('fails when a catalogue image uses the latest tag, in the catalogue', () => {
     // GIVEN
     const catalog = CATALOG.replace('orders:1.4.2', 'orders:latest');
