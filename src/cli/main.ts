@@ -1,4 +1,5 @@
 import { SpecError, formatProblem } from '../model/spec-error';
+import { summarizeMissingSchemas } from '../pipeline/validate';
 import { CommandSpec } from './commands/command';
 import { ciSummaryCommand } from './commands/ci-summary';
 import { diffCommand } from './commands/diff';
@@ -54,8 +55,8 @@ export async function main(argv: readonly string[], output: Output = processOutp
 /** Prints an error the way its kind deserves and returns the exit code. */
 export function report(e: unknown, output: Output): number {
   if (SpecError.is(e)) {
-    for (const problem of e.problems) {
-      output.err(`${paint(output, problem.severity === 'warning' ? 'yellow' : 'red', problem.severity === 'warning' ? 'warning' : 'error')}: ${formatProblem(problem)}`);
+    for (const problem of summarizeMissingSchemas(e.problems)) {
+      output.err(`${paint(output, problem.severity === 'warning' ? 'yellow' : 'red', problem.severity === 'warning' ? 'warning' : 'error')}: ${formatProblem({ ...problem, severity: undefined })}`);
     }
     const errors = e.problems.filter((p) => p.severity !== 'warning').length;
     output.err(`${errors} problem${errors === 1 ? '' : 's'} found; nothing was written.`);

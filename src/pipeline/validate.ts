@@ -5,7 +5,8 @@ import { describeObject, Finding } from '../meshes/findings';
 import { checkExpiries } from '../model/expiry';
 import { loadProject, Project } from '../model/load';
 import { parsePath, SourceFile } from '../model/source-file';
-import { Problem, SpecError } from '../model/spec-error';
+import { Problem, sortProblems, SpecError } from '../model/spec-error';
+import { NO_SCHEMA } from '../validation/schema-store';
 import { checkDist } from './dist-checks';
 import { readDist } from './routing-reader';
 import { synthesize } from './synth';
@@ -138,4 +139,35 @@ function findingToProblem(f: Finding, root: string, distRel: string, sources: Ma
     ...(hint === undefined ? {} : { hint }),
     severity: f.severity,
   };
+}
+
+/**
+ * For display: the warnings about objects whose kind has no schema, one per kind instead of one
+ * per object (a schema folder with only some CRDs would otherwise bury everything else). Each
+ * kind is shown at its first object, with how many more there are. Sorted, as for display.
+ */
+export function summarizeMissingSchemas(problems: readonly Problem[]): Problem[] {
+  const sorted = sortProblems(problems);
+  const counts = new Map<string, number>();
+  for (const p of sorted) {
+    if (p.severity === 'warning' && p.message.startsWith(NO_SCHEMA)) {
+      counts.set(p.message, (counts.get(p.message) ?? 0) + 1);
+    }
+  }
+  const shown = new Set<string>();
+  const out: Problem[] = [];
+  for (const p of sorted) {
+    const count = p.severity === 'warning' ? counts.get(p.message) : undefined;
+    if (count === undefined) {
+      out.push(p);
+    } else if (!shown.has(p.message)) {
+      shown.add(p.message);
+      out.push(count === 1 ? p : {
+        ...p,
+        message: `${p.message} (and ${count - 1} more object${count === 2 ? '' : 's'} of this kind)`,
+        hint: 'objects of a kind without a schema are not checked: add its CRD to the schema folder',
+      });
+    }
+  }
+  return out;
 }

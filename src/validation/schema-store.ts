@@ -3,6 +3,9 @@ import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { CompiledSchema, SchemaCompiler, SchemaDialect, SchemaIssue, renderValue, validateValue } from './structural-validator';
 
+/** How a finding about an object whose kind has no schema starts. */
+export const NO_SCHEMA = 'no schema for';
+
 /** Whether objects of a kind live in a namespace. */
 export type ResourceScope = 'Namespaced' | 'Cluster';
 
@@ -194,7 +197,7 @@ export class SchemaStore {
     const kind = object.kind as string;
     const entry = this.kinds.get(kindKey(apiVersion, kind));
     if (entry === undefined) {
-      issues.push({ path: '', message: `no schema for ${apiVersion} ${kind}`, severity: strict ? 'error' : 'warning' });
+      issues.push({ path: '', message: `${NO_SCHEMA} ${apiVersion} ${kind}`, severity: strict ? 'error' : 'warning' });
       if (this.objectMeta !== undefined && object.metadata !== undefined) {
         issues.push(...validateValue(this.objectMeta, object.metadata, { path: 'metadata' }));
       }

@@ -1,6 +1,8 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { removeTempDirs, snapshotTree } from '../util';
 import {
-  backendWeights, changedFiles, CliRun, commitAll, diffLines, distObjects, edit, gitRepoCopy, lines, meshflipAsync, read,
+  backendWeights, changedFiles, CliRun, commitAll, diffLines, distObjects, edit, gitRepoCopy, lineOf, lines, meshflipAsync, read,
 } from './cli-util';
 
 // `meshflip flip` edits one line of an environment file and re-renders dist/. Each scenario runs
@@ -48,6 +50,50 @@ async function scenario(args: readonly string[], prepare?: (dir: string) => void
   return { dir, original, run: await meshflipAsync(dir, ['flip', ...args]) };
 }
 
+/**
+ * A schema folder holding one CRD, for MeshHTTPRoute, that allows one backend per rule: a route
+ * split between the real service and the mock breaks it. Every other kind has no schema.
+ */
+const ONE_BACKEND_CRD = [
+  'apiVersion: apiextensions.k8s.io/v1',
+  'kind: CustomResourceDefinition',
+  'metadata: { name: meshhttproutes.kuma.io }',
+  'spec:',
+  '  group: kuma.io',
+  '  names: { kind: MeshHTTPRoute, listKind: MeshHTTPRouteList, plural: meshhttproutes, singular: meshhttproute }',
+  '  scope: Namespaced',
+  '  versions:',
+  '    - name: v1alpha1',
+  '      served: true',
+  '      storage: true',
+  '      schema:',
+  '        openAPIV3Schema:',
+  '          type: object',
+  '          properties:',
+  '            spec:',
+  '              type: object',
+  '              x-kubernetes-preserve-unknown-fields: true',
+  '              properties:',
+  '                to:',
+  '                  type: array',
+  '                  items:',
+  '                    type: object',
+  '                    x-kubernetes-preserve-unknown-fields: true',
+  '                    properties:',
+  '                      rules:',
+  '                        type: array',
+  '                        items:',
+  '                          type: object',
+  '                          x-kubernetes-preserve-unknown-fields: true',
+  '                          properties:',
+  '                            default:',
+  '                              type: object',
+  '                              x-kubernetes-preserve-unknown-fields: true',
+  '                              properties:',
+  '                                backendRefs: { type: array, maxItems: 1, items: { type: object, x-kubernetes-preserve-unknown-fields: true } }',
+  '',
+].join('\n');
+
 const COMMENTED = '  services:\n    # until the perf report is out\n    captains-log: mock  # see PERF-42\n';
 
 let toReal: Scenario & { changed: string[]; envDiff: string[]; text: string; routes: any[] };
@@ -56,6 +102,7 @@ let options: Scenario;
 let header: Scenario;
 let all: Scenario;
 let commented: Scenario;
+let rejected: Scenario;
 let refusals: { dir: string; original: Record<string, string>; runs: Record<string, CliRun> };
 
 const REFUSALS: Record<string, string[]> = {
@@ -101,12 +148,16 @@ beforeAll(async () => {
     }
     return { dir, original, runs };
   };
-  [toReal, options, header, all, commented, refusals] = await Promise.all([
+  [toReal, options, header, all, commented, rejected, refusals] = await Promise.all([
     flipBack(),
     scenario(['kong-perf', 'captains-log', '--to', 'mock', '--weight', '30', '--expires', '3d', '--now', NOW, '--reason', REASON]),
     scenario(['kong-perf', 'captains-log', '--to', 'mock', '--header', 'x-mock=true']),
     scenario(['kong-real', '--all', '--to', 'mock']),
     scenario(['kong-perf', 'captains-log', '--to', 'mock', '--weight', '30'], (dir) => edit(dir, KONG_PERF, '  services:\n    captains-log: mock\n', COMMENTED)),
+    scenario(['kong-perf', 'captains-log', '--to', 'mock', '--weight', '30'], (dir) => {
+      fs.mkdirSync(path.join(dir, 'environments/crds/kuma'), { recursive: true });
+      fs.writeFileSync(path.join(dir, 'environments/crds/kuma/meshhttproute.yaml'), ONE_BACKEND_CRD);
+    }),
     refuse(),
   ]);
 }, 180_000);
@@ -267,6 +318,32 @@ describe('formatting elsewhere in the file', () => {
     ]);
     expect(read(commented.dir, KONG_PERF)).toBe(commented.original[KONG_PERF]
       .replace('    captains-log: mock  # see PERF-42\n', '    captains-log: { to: mock, weight: 30 }  # see PERF-42\n'));
+  });
+});
+
+describe('a flip whose rendered objects break a schema of environments/crds', () => {
+  test('fails at each broken object, naming the routing line that caused it', () => {
+    // THEN
+    const source = `environments/kong-perf.yaml:${lineOf(rejected.original[KONG_PERF], '    captains-log: mock')} (routing.services.captains-log)`;
+    expect(rejected.run.status).toBe(1);
+    expect(rejected.run.stdout).toBe('');
+    expect(lines(rejected.run.stderr).filter((l) => l.startsWith('error:'))).toEqual(['zone-mock-services', 'zone-real-services'].map((zone) =>
+      `error: dist/kong-perf/${zone}/captains-log.routing.k8s.yaml:2:1: MeshHTTPRoute kong-mesh-system/captains-log-route: `
+      + `spec.to[0].rules[0].default.backendRefs: must have at most 1 item, got 2; generated from ${source}`));
+    expect(lines(rejected.run.stderr).at(-1)).toBe('2 problems found; nothing was written.');
+  });
+
+  test('warns once per kind without a schema, not once per object', () => {
+    // THEN every example environment has Deployments; one line says how many
+    const deployments = lines(rejected.run.stderr).filter((l) => l.includes('no schema for apps/v1 Deployment'));
+    expect(deployments).toHaveLength(1);
+    expect(deployments[0]).toMatch(/^warning: dist\/\S+:\d+:1: Deployment \S+: no schema for apps\/v1 Deployment \(and \d+ more objects of this kind\); objects of a kind without a schema are not checked: add its CRD to the schema folder$/);
+  });
+
+  test('leaves the environment file and dist/ as they were', () => {
+    // THEN
+    expect(snapshotTree(rejected.dir)).toEqual(rejected.original);
+    expect(changedFiles(rejected.dir)).toEqual([]);
   });
 });
 

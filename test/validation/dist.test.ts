@@ -3,6 +3,8 @@ import * as path from 'path';
 import { readDist } from '../../src/pipeline/routing-reader';
 import { schemaChecker, universalToKubernetes } from '../../src/pipeline/schema-check';
 import { synthesize } from '../../src/pipeline/synth';
+import { summarizeMissingSchemas } from '../../src/pipeline/validate';
+import { formatProblem } from '../../src/model/spec-error';
 import { FIXTURES, fixtureProject } from '../constructs/helpers';
 import { REPO, SHARED_CRDS } from '../util';
 
@@ -57,4 +59,31 @@ test('validates kumactl files through the Kubernetes form of the same resource',
   // THEN
   expect(universalToKubernetes(doc)).toMatchObject({ apiVersion: 'kuma.io/v1alpha1', kind: 'CircuitBreaker', mesh: 'default', metadata: { name: 'cb' }, spec: { conf: { interval: '3m' } } });
   expect(findings.map((f) => f.message)).toEqual(['spec.conf.interval: must match the pattern ^([0-9]+\\.?[0-9]*|\\.[0-9]+)s$, got "3m"']);
+});
+
+describe('summarizeMissingSchemas', () => {
+  const warning = (file: string, kind: string) => ({ file, line: 2, col: 1, field: `${kind} ns/x`, message: `no schema for v1 ${kind}`, severity: 'warning' as const, hint: 'generated from environments/lab.yaml' });
+
+  test('shows one warning per kind without a schema, at its first object, with how many more there are', () => {
+    // GIVEN three ConfigMaps and one Secret without a schema, and an error between them
+    const error = { file: 'dist/lab/b.k8s.yaml', line: 9, col: 1, field: 'Service ns/x', message: 'spec.ports: is required' };
+    const problems = [warning('dist/lab/c.k8s.yaml', 'ConfigMap'), error, warning('dist/lab/a.k8s.yaml', 'ConfigMap'), warning('dist/lab/b.k8s.yaml', 'ConfigMap'), warning('dist/lab/d.k8s.yaml', 'Secret')];
+    // WHEN
+    const shown = summarizeMissingSchemas(problems).map(formatProblem);
+    // THEN sorted by file; the error kept; the lone Secret warning as it was
+    expect(shown).toEqual([
+      'dist/lab/a.k8s.yaml:2:1: warning: ConfigMap ns/x: no schema for v1 ConfigMap (and 2 more objects of this kind); objects of a kind without a schema are not checked: add its CRD to the schema folder',
+      'dist/lab/b.k8s.yaml:9:1: Service ns/x: spec.ports: is required',
+      'dist/lab/d.k8s.yaml:2:1: warning: Secret ns/x: no schema for v1 Secret; generated from environments/lab.yaml',
+    ]);
+  });
+
+  test('leaves a kind without a schema that strict mode made an error on every object', () => {
+    // GIVEN
+    const problems = [warning('dist/a.yaml', 'ConfigMap'), warning('dist/b.yaml', 'ConfigMap')].map((p) => ({ ...p, severity: undefined }));
+    // WHEN
+    const shown = summarizeMissingSchemas(problems);
+    // THEN
+    expect(shown).toHaveLength(2);
+  });
 });

@@ -3,9 +3,11 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import { applyFlip, FlipRequest, resolveExpiry } from '../../model/flip';
 import { loadProject } from '../../model/load';
-import { didYouMean } from '../../model/spec-error';
+import { didYouMean, formatProblem, SpecError } from '../../model/spec-error';
+import { synthesizeProject } from '../../pipeline/parallel-synth';
 import { diffRouting, summaryText } from '../../pipeline/routing-diff';
-import { synthesizeWithRouting } from '../../pipeline/synth';
+import { synthesizeEnvironment } from '../../pipeline/synth';
+import { summarizeMissingSchemas } from '../../pipeline/validate';
 import { writeDist } from '../../pipeline/write-dist';
 import { UsageError } from '../errors';
 import { Output, paint } from '../output';
@@ -31,7 +33,7 @@ export const flipCommand: CommandSpec = {
     '',
     'Protected environments are refused: they never route to a mock.',
   ],
-  run(argv: string[], output: Output): number {
+  async run(argv: string[], output: Output): Promise<number> {
     const { values, positionals } = parseArgs({
       args: argv,
       options: {
@@ -81,15 +83,35 @@ export const flipCommand: CommandSpec = {
     }
     // Check the edited file before writing anything.
     const next = loadProject(root, { overrides: new Map([[env.file, after]]) });
-    const { files, routing } = synthesizeWithRouting(next);
-    fs.writeFileSync(path.join(root, env.file), after);
-    const result = writeDist(path.join(root, next.settings.distPath), files);
+    const nextEnv = next.environments.find((e) => e.name === env.name)!;
+    // Then render the whole project from the files as they will be committed, as meshflip synth
+    // does (in worker threads for a large project); the edit is undone if that fails.
+    const envPath = path.join(root, env.file);
+    fs.writeFileSync(envPath, after);
+    const distRel = next.settings.distPath;
+    let rendered: Awaited<ReturnType<typeof synthesizeProject>>;
+    try {
+      rendered = await synthesizeProject({ root, distRel });
+    } catch (e) {
+      fs.writeFileSync(envPath, before);
+      throw e;
+    }
+    if (rendered.problems.some((p) => p.severity !== 'warning')) {
+      fs.writeFileSync(envPath, before);
+      throw new SpecError(rendered.problems);
+    }
+    const result = writeDist(path.join(root, distRel), rendered.files);
+    for (const warning of summarizeMissingSchemas(rendered.problems)) {
+      output.err(`${paint(output, 'yellow', 'warning')}: ${formatProblem({ ...warning, severity: undefined })}`);
+    }
     output.out(`${paint(output, 'green', 'flipped')} ${service ?? 'every mocked service'} in ${env.name} to ${request.to}; edited ${env.file}`);
     for (const line of changedLines(before, after)) {
       output.out(`  ${line}`);
     }
-    const previous = synthesizeWithRouting(project).routing.filter((r) => r.name === env.name);
-    output.out(summaryText(diffRouting(previous, routing.filter((r) => r.name === env.name))).map((l) => `  ${l}`).join('\n'));
+    // The routing change, read back from this environment's objects before and after.
+    const previous = synthesizeEnvironment(env, project.settings).routing;
+    const current = synthesizeEnvironment(nextEnv, next.settings).routing;
+    output.out(summaryText(diffRouting([previous], [current])).map((l) => `  ${l}`).join('\n'));
     output.out(`dist/: ${result.added.length} added, ${result.changed.length} changed, ${result.removed.length} removed`);
     for (const f of [...result.added.map((x) => `+ ${x}`), ...result.changed.map((x) => `~ ${x}`), ...result.removed.map((x) => `- ${x}`)]) {
       output.out(`  ${f}`);

@@ -1,9 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { formatProblem, sortProblems, SpecError } from '../../model/spec-error';
+import { formatProblem, SpecError } from '../../model/spec-error';
 import { synthesizeProject } from '../../pipeline/parallel-synth';
 import { resolveCrdsRoot } from '../../pipeline/schema-check';
+import { summarizeMissingSchemas } from '../../pipeline/validate';
 import { writeDist } from '../../pipeline/write-dist';
 import { UsageError } from '../errors';
 import { Output, paint } from '../output';
@@ -44,7 +45,7 @@ export const synthCommand: CommandSpec = {
     if (errors.length > 0) {
       throw new SpecError(result.problems);
     }
-    for (const warning of sortProblems(result.problems)) {
+    for (const warning of summarizeMissingSchemas(result.problems)) {
       output.err(`${paint(output, 'yellow', 'warning')}: ${formatProblem({ ...warning, severity: undefined })}`);
     }
     const files = result.files;

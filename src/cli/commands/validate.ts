@@ -2,8 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { resolveCrdsRoot, schemaChecker } from '../../pipeline/schema-check';
-import { validateRepository } from '../../pipeline/validate';
-import { formatProblem, sortProblems } from '../../model/spec-error';
+import { summarizeMissingSchemas, validateRepository } from '../../pipeline/validate';
+import { formatProblem } from '../../model/spec-error';
 import { UsageError } from '../errors';
 import { Output, paint } from '../output';
 import { CommandSpec } from './command';
@@ -60,7 +60,7 @@ export const validateCommand: CommandSpec = {
     if (crds === undefined) {
       output.err('note: no schema folder, so objects were not checked against CRDs (use --crds or fill environments/crds)');
     }
-    const problems = sortProblems(report.problems);
+    const problems = summarizeMissingSchemas(report.problems);
     for (const p of problems) {
       const label = p.severity === 'warning' ? paint(output, 'yellow', 'warning') : paint(output, 'red', 'error');
       output.err(`${label}: ${formatProblem({ ...p, severity: undefined })}`);
