@@ -5,6 +5,7 @@ import { EnvironmentRouting, findWorkloads, RenderedObject } from '../meshes/eff
 import { readIstioRouting } from '../meshes/istio-reader';
 import { readKumaRouting } from '../meshes/kuma-reader';
 import { compareStrings } from '../model/spec-error';
+import type { RenderedFile } from './synth';
 import { listFiles } from './write-dist';
 
 const KUMA_FLAVORS = new Set(['kong-mesh', 'kuma']);
@@ -19,16 +20,33 @@ export function environmentOf(file: string): string | undefined {
   return first;
 }
 
-/** Every file of dist/ and every object in its YAML files, with file and line. */
-export function readDist(distDir: string): { files: string[]; objects: RenderedObject[] } {
+/**
+ * Every file of dist/ and every object in its YAML files, with file and line.
+ *
+ * `rendered` may hold what a fresh synthesis produced: a file on disk whose text is byte for byte
+ * the rendered text has exactly the rendered objects (the emitter writes what the yaml package
+ * reads back, a test compares both ways over the examples), so those are used instead of parsing
+ * it again. Any other file, a hand edit included, is parsed.
+ */
+export function readDist(distDir: string, rendered?: ReadonlyMap<string, RenderedFile>): { files: string[]; objects: RenderedObject[] } {
   const files = listFiles(distDir);
   const objects: RenderedObject[] = [];
   for (const file of files) {
     if (!/\.ya?ml$/.test(file)) {
       continue;
     }
+    const text = fs.readFileSync(path.join(distDir, file), 'utf8');
+    const known = rendered?.get(file);
+    if (known?.objects !== undefined && known.lines !== undefined && known.content === text) {
+      known.objects.forEach((object, i) => {
+        if (object !== null && typeof object === 'object' && !Array.isArray(object)) {
+          objects.push({ file, object, line: known.lines![i] });
+        }
+      });
+      continue;
+    }
     const lineCounter = new LineCounter();
-    for (const doc of parseAllDocuments(fs.readFileSync(path.join(distDir, file), 'utf8'), { lineCounter })) {
+    for (const doc of parseAllDocuments(text, { lineCounter })) {
       const object = doc.toJS();
       if (object !== null && typeof object === 'object' && !Array.isArray(object)) {
         const start = doc.contents?.range?.[0] ?? doc.range[0];
@@ -45,7 +63,12 @@ export function groupByEnvironment(objects: readonly RenderedObject[]): Map<stri
   for (const o of objects) {
     const env = environmentOf(o.file);
     if (env !== undefined) {
-      out.set(env, [...(out.get(env) ?? []), o]);
+      const group = out.get(env);
+      if (group === undefined) {
+        out.set(env, [o]);
+      } else {
+        group.push(o);
+      }
     }
   }
   return out;

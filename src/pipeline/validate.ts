@@ -9,7 +9,7 @@ import { Problem, sortProblems, SpecError } from '../model/spec-error';
 import { NO_SCHEMA } from '../validation/schema-store';
 import { checkDist } from './dist-checks';
 import { readDist } from './routing-reader';
-import { synthesize } from './synth';
+import { RenderedFile, synthesize } from './synth';
 
 /** Options for `validateRepository`. */
 export interface ValidateOptions {
@@ -50,11 +50,13 @@ export function validateRepository(options: ValidateOptions): ValidationReport {
     }
     problems.push(...e.problems);
   }
+  let fresh: RenderedFile[] | undefined;
   if (project !== undefined) {
     problems.push(...checkExpiries(project.environments, options.now ?? new Date()));
-    problems.push(...checkFreshness(synthesize(project), distDir, distRel));
+    fresh = synthesize(project);
+    problems.push(...checkFreshness(fresh, distDir, distRel));
   }
-  const { files, objects } = readDist(distDir);
+  const { files, objects } = readDist(distDir, fresh === undefined ? undefined : new Map(fresh.map((f) => [f.path, f])));
   const findings = [...checkDist(objects, files), ...(options.extraChecks ?? []).flatMap((check) => check(objects))];
   problems.push(...findingsToProblems(findings, root, distRel));
   return { problems, project, objects: objects.length };

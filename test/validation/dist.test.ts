@@ -6,7 +6,8 @@ import { synthesize } from '../../src/pipeline/synth';
 import { summarizeMissingSchemas } from '../../src/pipeline/validate';
 import { formatProblem } from '../../src/model/spec-error';
 import { FIXTURES, fixtureProject } from '../constructs/helpers';
-import { REPO, SHARED_CRDS } from '../util';
+import { loadProject } from '../../src/model/load';
+import { removeTempDirs, REPO, SHARED_CRDS, tempDir } from '../util';
 
 const check = schemaChecker(SHARED_CRDS, true);
 
@@ -85,5 +86,37 @@ describe('summarizeMissingSchemas', () => {
     const shown = summarizeMissingSchemas(problems);
     // THEN
     expect(shown).toHaveLength(2);
+  });
+});
+
+describe('readDist given a fresh synthesis', () => {
+  afterAll(removeTempDirs);
+
+  test('reads the same objects at the same lines as parsing every file, without parsing the files that match', () => {
+    // GIVEN the committed dist/ and a fresh synthesis of the examples
+    const fresh = synthesize(loadProject(REPO));
+    const dist = path.join(REPO, 'dist');
+    // WHEN
+    const parsed = readDist(dist);
+    const reused = readDist(dist, new Map(fresh.map((f) => [f.path, f])));
+    // THEN the same, to the last undefined field
+    expect(reused).toStrictEqual(parsed);
+    // THEN and the objects are the rendered ones themselves
+    const sample = fresh.find((f) => f.path === 'kong-perf/zone-mock-services/captains-log.routing.k8s.yaml')!;
+    expect(reused.objects.find((o) => o.file === sample.path)!.object).toBe(sample.objects![0]);
+  });
+
+  test('parses a file that differs from its rendering, so a hand edit is what gets checked', () => {
+    // GIVEN a copy of dist/ with one route edited by hand
+    const fresh = synthesize(loadProject(REPO));
+    const dist = tempDir();
+    fs.cpSync(path.join(REPO, 'dist'), dist, { recursive: true });
+    const file = 'kong-perf/zone-mock-services/captains-log.routing.k8s.yaml';
+    const text = fs.readFileSync(path.join(dist, file), 'utf8');
+    fs.writeFileSync(path.join(dist, file), text.replace('name: captains-log-route', 'name: edited-by-hand'));
+    // WHEN
+    const { objects } = readDist(dist, new Map(fresh.map((f) => [f.path, f])));
+    // THEN
+    expect(objects.filter((o) => o.file === file).map((o) => (o.object.metadata as { name: string }).name)).toContain('edited-by-hand');
   });
 });
