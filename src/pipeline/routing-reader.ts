@@ -28,11 +28,15 @@ export function environmentOf(file: string): string | undefined {
  * reads back, a test compares both ways over the examples), so those are used instead of parsing
  * it again. Any other file, a hand edit included, is parsed.
  */
-export function readDist(distDir: string, rendered?: ReadonlyMap<string, RenderedFile>): { files: string[]; objects: RenderedObject[] } {
+export function readDist(
+  distDir: string,
+  rendered?: ReadonlyMap<string, RenderedFile>,
+  include: (file: string) => boolean = () => true,
+): { files: string[]; objects: RenderedObject[] } {
   const files = listFiles(distDir);
   const objects: RenderedObject[] = [];
   for (const file of files) {
-    if (!/\.ya?ml$/.test(file)) {
+    if (!/\.ya?ml$/.test(file) || !include(file)) {
       continue;
     }
     const text = fs.readFileSync(path.join(distDir, file), 'utf8');
@@ -93,8 +97,15 @@ export function readEnvironmentRouting(name: string, objects: readonly RenderedO
   };
 }
 
-/** The effective routing of every environment in dist/. */
-export function readDistRouting(distDir: string): EnvironmentRouting[] {
-  const byEnv = groupByEnvironment(readDist(distDir).objects);
+/** The names of the environments that have files in dist/. */
+export function distEnvironments(distDir: string): string[] {
+  const names = new Set(listFiles(distDir).map(environmentOf).filter((e): e is string => e !== undefined));
+  return [...names].sort(compareStrings);
+}
+
+/** The effective routing of every environment in dist/, or of those named in `only`. */
+export function readDistRouting(distDir: string, only?: ReadonlySet<string>): EnvironmentRouting[] {
+  const include = only === undefined ? undefined : (file: string) => only.has(environmentOf(file) ?? '');
+  const byEnv = groupByEnvironment(readDist(distDir, undefined, include).objects);
   return [...byEnv.keys()].sort(compareStrings).map((env) => readEnvironmentRouting(env, byEnv.get(env)!));
 }

@@ -45,6 +45,7 @@ beforeAll(async () => {
     'mermaid': meshflipAsync(repo, ['explain', 'kong-perf', '--mermaid']),
     'service': meshflipAsync(repo, ['explain', 'kong-perf', 'captains-log']),
     'all': meshflipAsync(repo, ['explain', '--all', '--json']),
+    'all inventory': meshflipAsync(repo, ['explain', '--all', 'inventory', '--json']),
     'hand edit': meshflipAsync(handEdited, ['explain', 'kong-perf', 'captains-log']),
     'hand edit json': meshflipAsync(handEdited, ['explain', 'kong-perf', 'captains-log', '--json']),
     'one zone': meshflipAsync(oneZoneEdited, ['explain', 'kong-perf', 'captains-log']),
@@ -183,6 +184,15 @@ test('--all covers every environment, and marks the protected one', () => {
   ]);
   // kong-tutorial renders legacy policies for kumactl; captains-log is routed to the mock there too
   expect(environments[4].services.find((s: { name: string }) => s.name === 'captains-log')).toMatchObject({ default: 'mock', weights: { real: 0, mock: 100 } });
+});
+
+test('--all with a service: every environment that has it, and only that service', () => {
+  // WHEN
+  const { environments } = JSON.parse(run['all inventory'].stdout);
+  // THEN the two coolstore environments; none of the Kong Mesh ones has inventory
+  expect(environments.map((e: { name: string; services: { name: string }[] }) => [e.name, e.services.map((s) => s.name)])).toEqual([
+    ['coolstore', ['inventory']], ['coolstore-chaos', ['inventory']],
+  ]);
 });
 
 describe('a hand edit of dist/', () => {

@@ -1,7 +1,7 @@
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { didYouMean } from '../../model/spec-error';
-import { readDistRouting } from '../../pipeline/routing-reader';
+import { distEnvironments, readDistRouting } from '../../pipeline/routing-reader';
 import { mermaidGraph, routingJson, routingText } from '../../pipeline/routing-report';
 import { UsageError } from '../errors';
 import { Output } from '../output';
@@ -33,14 +33,18 @@ export const explainCommand: CommandSpec = {
     if (extra.length > 0 || (!values.all && envName === undefined)) {
       throw new UsageError('expected an environment name (or --all) and optionally a service', 'meshflip explain kong-perf captains-log');
     }
-    const routings = readDistRouting(path.resolve(process.cwd(), values.dist ?? 'dist'));
-    if (routings.length === 0) {
+    const distDir = path.resolve(process.cwd(), values.dist ?? 'dist');
+    const available = distEnvironments(distDir);
+    if (available.length === 0) {
       throw new UsageError(`no environment in ${values.dist ?? 'dist'}/`, 'run npm run synth first');
     }
-    const selected = (values.all ? routings : routings.filter((r) => r.name === envName))
-      .filter((r) => service === undefined || !values.all || r.services.some((s) => s.name === service));
+    // One environment is read alone: its files are all it takes.
+    const routings = readDistRouting(distDir, values.all ? undefined : new Set([envName!]));
+    const selected = values.all
+      ? routings.filter((r) => service === undefined || r.services.some((s) => s.name === service))
+      : routings.filter((r) => r.name === envName);
     if (selected.length === 0 && !values.all) {
-      throw new UsageError(`no environment "${envName}" in dist/`, didYouMean(envName, routings.map((r) => r.name)) ?? `environments: ${routings.map((r) => r.name).join(', ')}`);
+      throw new UsageError(`no environment "${envName}" in dist/`, didYouMean(envName, available) ?? `environments: ${available.join(', ')}`);
     }
     if (service !== undefined && !selected.some((r) => r.services.some((s) => s.name === service))) {
       const scope = values.all ? routings : selected;
