@@ -250,9 +250,10 @@ export class SourceFile {
     }
     // The parser quotes the offending text as it is.
     const firstLine = escapeControlCharacters(error.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, ''));
+    const { message, hint } = inPlainWords(firstLine);
     const text = this.lineText(line);
     const got = text !== '' ? describeValue(text) : offset >= this.text.trimEnd().length ? 'the end of the file' : 'an empty line';
-    return { file: this.path, line, col, field, message: `is not valid YAML: ${lowerFirst(firstLine)}`, got, hint: 'check the indentation and quoting on this line' };
+    return { file: this.path, line, col, field, message: `is not valid YAML: ${message}`, got, hint };
   }
 
   /** Every alias must name an anchor set before it (yaml itself only finds out when converting). */
@@ -399,4 +400,45 @@ function tooDeeplyNested(tokens: readonly CST.Token[]): number | undefined {
 
 function lowerFirst(text: string): string {
   return text.length === 0 ? text : text[0].toLowerCase() + text.slice(1);
+}
+
+/** The parser's names for the tokens it reports as unexpected, in the words of the file. */
+const TOKEN_WORDS: Readonly<Record<string, string>> = {
+  'flow-seq-start': '"["', 'flow-seq-end': '"]"', 'flow-map-start': '"{"', 'flow-map-end': '"}"',
+  'map-value-ind': '":"', 'seq-item-ind': '"-"', 'explicit-key-ind': '"?"', 'comma': '","',
+  'doc-start': '"---"', 'doc-end': '"..."', 'scalar': 'text', 'anchor': 'an anchor', 'alias': 'an alias', 'tag': 'a tag',
+};
+
+const DEFAULT_HINT = 'check the indentation and quoting on this line';
+
+/**
+ * The yaml parser's message for a syntax error, in the words of someone editing the file rather
+ * than those of the YAML specification (flow sequence, compact mapping, implicit key), with a
+ * hint that fits it. Messages without a better wording are kept as the parser wrote them.
+ */
+function inPlainWords(parserMessage: string): { message: string; hint: string } {
+  const unexpected = /^Unexpected ([a-z-]+) token in YAML stream: (.*)$/s.exec(parserMessage);
+  if (unexpected !== null && Object.hasOwn(TOKEN_WORDS, unexpected[1])) {
+    const words = TOKEN_WORDS[unexpected[1]];
+    const shown = words.startsWith('"') ? words : `${words} ${unexpected[2]}`;
+    return { message: `unexpected ${shown} here`, hint: 'check the indentation of this line and the one before it' };
+  }
+  const unclosed = /^Flow (sequence|mapping)(?: in block collection must be sufficiently indented and| must) end with a ([\]}])$/.exec(parserMessage);
+  if (unclosed !== null) {
+    const [open, kind] = unclosed[1] === 'sequence' ? ['[', 'list'] : ['{', 'map'];
+    return { message: `a ${open} ${kind} is not closed with ${unclosed[2]}`, hint: `close it with ${unclosed[2]} on the line it starts, or indent the lines it continues on` };
+  }
+  if (parserMessage === 'Nested mappings are not allowed in compact mappings') {
+    return { message: 'a value cannot be "key: value" on the same line as its own key', hint: 'quote the value if ": " belongs to it, or write the nested map on the lines below, indented' };
+  }
+  if (parserMessage.startsWith('Implicit keys need to be on a single line') || parserMessage === 'Implicit map keys need to be followed by map values') {
+    return { message: 'a key must be on one line and followed by ":"', hint: 'check the indentation of this line and the one before it, and quote values that hold ": "' };
+  }
+  if (/^All (mapping|sequence) items must start at the same column$/.test(parserMessage)) {
+    return { message: `the ${parserMessage.includes('mapping') ? 'keys of a map' : 'items of a list'} must all start at the same column`, hint: 'align this line with the others of its map or list' };
+  }
+  if (parserMessage.startsWith('Missing closing ')) {
+    return { message: 'a quoted value is not closed', hint: 'end it with the same quote it starts with' };
+  }
+  return { message: lowerFirst(parserMessage), hint: DEFAULT_HINT };
 }

@@ -70,8 +70,8 @@ describe('YAML syntax', () => {
     const problems = problemsOf(root);
     // THEN
     expect(problems).toEqual([
-      `${LAB}:${at(env, 'lab: staging')}: name.lab: is not valid YAML: nested mappings are not allowed in compact mappings, got "name: lab: staging"; `
-        + 'check the indentation and quoting on this line',
+      `${LAB}:${at(env, 'lab: staging')}: name.lab: is not valid YAML: a value cannot be "key: value" on the same line as its own key, got "name: lab: staging"; `
+        + 'quote the value if ": " belongs to it, or write the nested map on the lines below, indented',
     ]);
   });
 
@@ -83,8 +83,8 @@ describe('YAML syntax', () => {
     const problems = problemsOf(root);
     // THEN
     expect(problems).toEqual([
-      `${LAB}:${at(env, 'mesh:')}: mesh: is not valid YAML: flow sequence in block collection must be sufficiently indented and end with a ], got "mesh:"; `
-        + 'check the indentation and quoting on this line',
+      `${LAB}:${at(env, 'mesh:')}: mesh: is not valid YAML: a [ list is not closed with ], got "mesh:"; `
+        + 'close it with ] on the line it starts, or indent the lines it continues on',
     ]);
   });
 
@@ -95,12 +95,12 @@ describe('YAML syntax', () => {
     // WHEN
     const problems = problemsOf(root);
     // THEN
-    const check = 'check the indentation and quoting on this line';
+    const check = 'check the indentation of this line and the one before it';
     expect(problems).toEqual([
-      `${LAB}:${at(env, '] stray')}: (document): is not valid YAML: unexpected flow-seq-end token in YAML stream: "]", got "] stray"; ${check}`,
-      `${LAB}:${at(env, 'stray')}: (document): is not valid YAML: unexpected scalar token in YAML stream: "stray\\n  replicas", got "] stray"; ${check}`,
-      `${LAB}:${at(env, ': 2', 'replicas')}: (document): is not valid YAML: unexpected map-value-ind token in YAML stream: ":", got "replicas: 2"; ${check}`,
-      `${LAB}:${at(env, '2', 'replicas: ')}: (document): is not valid YAML: unexpected scalar token in YAML stream: "2", got "replicas: 2"; ${check}`,
+      `${LAB}:${at(env, '] stray')}: (document): is not valid YAML: unexpected "]" here, got "] stray"; ${check}`,
+      `${LAB}:${at(env, 'stray')}: (document): is not valid YAML: unexpected text "stray\\n  replicas" here, got "] stray"; ${check}`,
+      `${LAB}:${at(env, ': 2', 'replicas')}: (document): is not valid YAML: unexpected ":" here, got "replicas: 2"; ${check}`,
+      `${LAB}:${at(env, '2', 'replicas: ')}: (document): is not valid YAML: unexpected text "2" here, got "replicas: 2"; ${check}`,
     ]);
   });
 
@@ -198,8 +198,8 @@ describe('YAML syntax', () => {
     const problems = problemsOf(root);
     // THEN
     expect(problems).toEqual([
-      `${LAB}:${env.split('\n').length}:1: description[1]: is not valid YAML: flow sequence in block collection must be sufficiently indented and end with a ], `
-        + 'got the end of the file; check the indentation and quoting on this line',
+      `${LAB}:${env.split('\n').length}:1: description[1]: is not valid YAML: a [ list is not closed with ], `
+        + 'got the end of the file; close it with ] on the line it starts, or indent the lines it continues on',
     ]);
   });
 
