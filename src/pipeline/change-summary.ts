@@ -1,21 +1,29 @@
 import { EnvironmentRouting } from '../meshes/effective-routing';
-import { loadProject, LoadOptions } from '../model/load';
+import { loadProject, LoadOptions, Project } from '../model/load';
 import { checkoutFolder } from './git';
 import { diffRouting, EnvironmentChange } from './routing-diff';
 import { readDistRouting } from './routing-reader';
-import { synthesizeWithRouting } from './synth';
+import { Synthesized, synthesizeWithRouting } from './synth';
 
 /**
  * How the routing changes between a base revision and the working tree: the base is read from
  * dist/ as committed at `baseRef` (it passed CI), the head is synthesized fresh from
  * environments/, so a stale dist/ in the change cannot hide anything.
  */
-export function changeSinceBase(root: string, baseRef: string, options: LoadOptions = {}): { changes: EnvironmentChange[]; head: EnvironmentRouting[] } {
-  const project = loadProject(root, options);
-  const head = synthesizeWithRouting(project).routing;
+export function changeSinceBase(
+  root: string,
+  baseRef: string,
+  options: LoadOptions = {},
+  synthesized?: { project: Project; fresh: Synthesized },
+): { changes: EnvironmentChange[]; head: EnvironmentRouting[] } {
+  // A caller that has just synthesized the working tree (meshflip ci-summary validates first) passes it in.
+  const project = synthesized?.project ?? loadProject(root, options);
+  const { files, routing: head } = synthesized?.fresh ?? synthesizeWithRouting(project);
   const base = checkoutFolder(root, baseRef, project.settings.distPath);
   try {
-    return { changes: diffRouting(readDistRouting(base.dir), head), head };
+    // Most files of the base are byte for byte what the head renders: their objects are known.
+    const rendered = new Map(files.map((f) => [f.path, f]));
+    return { changes: diffRouting(readDistRouting(base.dir, undefined, rendered), head), head };
   } finally {
     base.remove();
   }

@@ -147,7 +147,7 @@ export function summaryMarkdown(changes: readonly EnvironmentChange[], options: 
     `## meshflip: routing changes in ${changes.length} environment${changes.length === 1 ? '' : 's'}`,
     '',
     violations.length > 0 ? `**Blocked: ${violations.length} protected-environment violation${violations.length === 1 ? '' : 's'}.**` : 'No protected-environment violations.',
-    toMock.length > 0 ? `After this change ${toMock.length} service${toMock.length === 1 ? '' : 's'} send${toMock.length === 1 ? 's' : ''} traffic to a mock.` : 'After this change no changed service sends traffic to a mock.',
+    toMock.length > 0 ? `After this change ${toMock.length} changed service${toMock.length === 1 ? '' : 's'} send${toMock.length === 1 ? 's' : ''} traffic to a mock.` : 'After this change no changed service sends traffic to a mock.',
   ];
   let rowsLeft = maxRows;
   let omittedEnvironments = 0;

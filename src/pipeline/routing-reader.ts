@@ -103,9 +103,12 @@ export function distEnvironments(distDir: string): string[] {
   return [...names].sort(compareStrings);
 }
 
-/** The effective routing of every environment in dist/, or of those named in `only`. */
-export function readDistRouting(distDir: string, only?: ReadonlySet<string>): EnvironmentRouting[] {
+/**
+ * The effective routing of every environment in dist/, or of those named in `only`. `rendered`
+ * is as for `readDist`: files identical to a rendering are not parsed again.
+ */
+export function readDistRouting(distDir: string, only?: ReadonlySet<string>, rendered?: ReadonlyMap<string, RenderedFile>): EnvironmentRouting[] {
   const include = only === undefined ? undefined : (file: string) => only.has(environmentOf(file) ?? '');
-  const byEnv = groupByEnvironment(readDist(distDir, undefined, include).objects);
+  const byEnv = groupByEnvironment(readDist(distDir, rendered, include).objects);
   return [...byEnv.keys()].sort(compareStrings).map((env) => readEnvironmentRouting(env, byEnv.get(env)!));
 }

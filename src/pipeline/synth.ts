@@ -21,6 +21,12 @@ export interface RenderedFile {
   readonly lines?: readonly number[];
 }
 
+/** A project's files, as rendered, and the effective routing of each environment read back from them. */
+export interface Synthesized {
+  readonly files: RenderedFile[];
+  readonly routing: EnvironmentRouting[];
+}
+
 /** The construct tree of a project, before it is rendered. */
 export interface BuiltApp {
   readonly app: App;
@@ -77,7 +83,7 @@ export function synthesize(project: Project): RenderedFile[] {
  * before the next: memory stays that of the largest environment, not of the fleet. The files are
  * the same as those of one app holding everything (`buildApp`; a test compares them).
  */
-export function synthesizeWithRouting(project: Project): { files: RenderedFile[]; routing: EnvironmentRouting[] } {
+export function synthesizeWithRouting(project: Project): Synthesized {
   const files: RenderedFile[] = [];
   const routing: EnvironmentRouting[] = [];
   for (const env of project.environments) {

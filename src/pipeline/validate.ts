@@ -9,7 +9,7 @@ import { Problem, sortProblems, SpecError } from '../model/spec-error';
 import { NO_SCHEMA } from '../validation/schema-store';
 import { checkDist } from './dist-checks';
 import { readDist } from './routing-reader';
-import { RenderedFile, synthesize } from './synth';
+import { Synthesized, synthesizeWithRouting } from './synth';
 
 /** Options for `validateRepository`. */
 export interface ValidateOptions {
@@ -29,6 +29,8 @@ export interface ValidationReport {
   readonly project?: Project;
   /** How many objects of dist/ were checked. */
   readonly objects: number;
+  /** The fresh synthesis dist/ was compared with, and the routing read back from it. */
+  readonly fresh?: Synthesized;
 }
 
 /**
@@ -50,16 +52,16 @@ export function validateRepository(options: ValidateOptions): ValidationReport {
     }
     problems.push(...e.problems);
   }
-  let fresh: RenderedFile[] | undefined;
+  let fresh: Synthesized | undefined;
   if (project !== undefined) {
     problems.push(...checkExpiries(project.environments, options.now ?? new Date()));
-    fresh = synthesize(project);
-    problems.push(...checkFreshness(fresh, distDir, distRel));
+    fresh = synthesizeWithRouting(project);
+    problems.push(...checkFreshness(fresh.files, distDir, distRel));
   }
-  const { files, objects } = readDist(distDir, fresh === undefined ? undefined : new Map(fresh.map((f) => [f.path, f])));
+  const { files, objects } = readDist(distDir, fresh === undefined ? undefined : new Map(fresh.files.map((f) => [f.path, f])));
   const findings = [...checkDist(objects, files), ...(options.extraChecks ?? []).flatMap((check) => check(objects))];
   problems.push(...findingsToProblems(findings, root, distRel));
-  return { problems, project, objects: objects.length };
+  return { problems, project, objects: objects.length, fresh };
 }
 
 /** Locates findings about dist/ (see `findingToProblem`). */

@@ -186,7 +186,7 @@ describe('a flip to a mock', () => {
       '## meshflip: routing changes in 1 environment',
       '',
       'No protected-environment violations.',
-      'After this change 1 service sends traffic to a mock.',
+      'After this change 1 changed service sends traffic to a mock.',
       '',
       '### kong-real (kong-mesh)',
       '',
@@ -301,7 +301,7 @@ describe(`${FLEET_SIZE} services flipped to their mocks`, () => {
     // THEN
     const rows = fleet.summary.split('\n').filter((l) => /^\| svc-\d{3} \| real \| mock \| - \|$/.test(l));
     expect(rows).toHaveLength(200);
-    expect(fleet.summary).toContain(`After this change ${FLEET_SIZE} services send traffic to a mock.`);
+    expect(fleet.summary).toContain(`After this change ${FLEET_SIZE} changed services send traffic to a mock.`);
     expect(fleet.summary).toContain(`\n…and ${FLEET_SIZE - 200} more services changed (${FLEET_SIZE - 200} now reach a mock, 0 do not); run \`npx meshflip diff\` for all of them.\n`);
     // A graph of hundreds of nodes helps nobody: there is none
     expect(fleet.summary).not.toContain('```mermaid');

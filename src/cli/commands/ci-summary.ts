@@ -8,7 +8,6 @@ import { EnvironmentChange, summaryMarkdown } from '../../pipeline/routing-diff'
 import { validateRepository } from '../../pipeline/validate';
 import { isMocked } from '../../pipeline/routing-report';
 import { readDistRouting } from '../../pipeline/routing-reader';
-import { synthesizeWithRouting } from '../../pipeline/synth';
 import { EnvironmentRouting } from '../../meshes/effective-routing';
 import { Output } from '../output';
 import { CommandSpec } from './command';
@@ -71,7 +70,7 @@ export const ciSummaryCommand: CommandSpec = {
       changeNote = 'No base revision to compare with (set --base, or run on a pull request or push).';
     } else {
       try {
-        ({ changes, head } = changeSinceBase(root, base));
+        ({ changes, head } = changeSinceBase(root, base, {}, report.fresh === undefined ? undefined : { project: report.project, fresh: report.fresh }));
       } catch (e) {
         if (e instanceof GitError || SpecError.is(e)) {
           changeNote = `The routing change could not be computed: ${e.message.split('\n')[0]}`;
@@ -82,7 +81,7 @@ export const ciSummaryCommand: CommandSpec = {
     }
     const violations = changes.flatMap((c) => c.violations);
     // After the change: the fresh synthesis when there is one, else what dist/ says.
-    const after = head ?? (report.project !== undefined ? synthesizeWithRouting(report.project).routing : readDistRouting(`${root}/dist`));
+    const after = head ?? report.fresh?.routing ?? readDistRouting(`${root}/dist`);
     const anyMock = after.some((r) => r.services.some(isMocked));
 
     // Without a computed change, "no routing changes" would be a claim nobody checked.
