@@ -1,5 +1,5 @@
 /**
- * Synthesis benchmark: `npm run bench -- --services N --environments E [--jobs J]`.
+ * Synthesis benchmark: `npm run bench -- --services N --environments E [--jobs J] [--keep]`.
  *
  * Builds a synthetic fleet through the real model and constructs, synthesizes it into a temporary
  * folder exactly as `meshflip synth` does (load, build, render, ROUTING.md, write), and compares
@@ -117,7 +117,10 @@ async function main(): Promise<void> {
     process.stdout.write(`  no change: ${report.unchangedRunFilesRewritten} files rewritten; one flip: ${report.flipRunFilesRewritten} (${report.flipRunFiles.join(', ')})\n`);
     process.stdout.write(`${JSON.stringify(report)}\n`);
   } finally {
-    if (!values.keep) {
+    if (values.keep) {
+      // On stderr: the last line of stdout stays the JSON report.
+      process.stderr.write(`the fleet and its dist/ are kept in ${root}\n`);
+    } else {
       fs.rmSync(root, { recursive: true, force: true });
     }
   }
