@@ -1,6 +1,6 @@
 import { spawnSync } from 'child_process';
 import * as path from 'path';
-import { BIN, copyRepo, removeTempDirs, snapshotTree, tempDir } from '../util';
+import { BIN, copyRepo, removeTempDirs, REPO, snapshotTree, tempDir } from '../util';
 import { ANSI, CliRun, edit, lines, meshflipAsync, read, runAsync } from './cli-util';
 
 // The command line as a user meets it: usage, errors about how a command was called, colour,
@@ -14,6 +14,7 @@ const HAS_SCRIPT = process.platform === 'linux' && spawnSync('script', ['--versi
 let repo: string;
 let staleSchemaRepo: string;
 let rendered: string;
+let renderedByCdk8s: string;
 let before: Record<string, string>;
 let staleSchemaBefore: string;
 const run: Record<string, CliRun> = {};
@@ -27,6 +28,7 @@ beforeAll(async () => {
   edit(staleSchemaRepo, 'environments/schemas/environment.schema.json', '"title": "meshflip environment"', '"title": "old"');
   staleSchemaBefore = read(staleSchemaRepo, 'environments/schemas/environment.schema.json');
   rendered = path.join(tempDir(), 'rendered');
+  renderedByCdk8s = path.join(tempDir(), 'cdk8s');
   const onTerminal = (env: NodeJS.ProcessEnv) => runAsync('script', ['-qec', `"${process.execPath}" "${BIN}" flop`, '/dev/null'], repo, {
     ...process.env, TERM: 'xterm-256color', NO_COLOR: undefined, ...env,
   });
@@ -42,6 +44,8 @@ beforeAll(async () => {
     'pipe': meshflipAsync(repo, ['flop'], { NO_COLOR: undefined, TERM: 'xterm-256color' }),
     ...(HAS_SCRIPT ? { 'terminal': onTerminal({}), 'terminal NO_COLOR': onTerminal({ NO_COLOR: '1' }) } : {}),
     'synth --out': meshflipAsync(repo, ['synth', '--out', rendered]),
+    // cdk8s-cli runs the app of cdk8s.yaml with CDK8S_OUTDIR set to its --output.
+    'cdk8s synth': runAsync(path.join(REPO, 'node_modules', '.bin', 'cdk8s'), ['synth', '--output', renderedByCdk8s], REPO, { ...process.env, CDK8S_OUTDIR: undefined }),
     'schema --check': meshflipAsync(repo, ['schema', '--check']),
     'schema --check stale': meshflipAsync(staleSchemaRepo, ['schema', '--check']),
   };
@@ -180,6 +184,14 @@ describe('synth', () => {
       `synthesized 5 environments into ${path.relative(repo, rendered)}/: ${count} files, ${count} added, 0 changed, 0 removed, 0 unchanged`,
     ]);
     expect(snapshotTree(rendered)).toEqual(committed);
+  });
+
+  test('npx cdk8s synth runs the same app and renders the same files', () => {
+    // WHEN
+    const { status } = run['cdk8s synth'];
+    // THEN
+    expect(status).toBe(0);
+    expect(snapshotTree(renderedByCdk8s)).toEqual(snapshotTree(path.join(repo, 'dist')));
   });
 });
 
