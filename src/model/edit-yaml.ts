@@ -9,7 +9,9 @@ import { isMap, isScalar, isSeq, Node, Pair, parseDocument, stringify, YAMLMap }
  * through the `yaml` document API.
  */
 export function setYamlValue(text: string, path: readonly string[], value: unknown, keyOrder: KeyOrder = () => []): string {
-  const result = splice(text, path, value, keyOrder);
+  const spliced = splice(text, path, value, keyOrder);
+  // A file written with CRLF line breaks keeps them on the lines the edit adds.
+  const result = text.includes('\r\n') && !/(?<!\r)\n/.test(text) ? spliced.replace(/(?<!\r)\n/g, '\r\n') : spliced;
   const expected = parseDocument(text);
   if (value === undefined) {
     deleteWithEmptyParents(expected, path);
