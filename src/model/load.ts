@@ -56,7 +56,7 @@ export function loadProject(root: string, options: LoadOptions = {}): Project {
   const read = (repoPath: string): string | undefined => options.overrides?.get(repoPath) ?? readText(root, repoPath);
   const envDir = path.join(root, ENVIRONMENTS_DIR);
   if (!fs.existsSync(envDir)) {
-    throw new SpecError([{ file: ENVIRONMENTS_DIR, line: 1, col: 1, field: '(folder)', message: 'must exist and hold the environment files', got: 'nothing', hint: 'run meshflip from the repository root' }]);
+    throw new SpecError([{ file: ENVIRONMENTS_DIR, line: 1, col: 1, field: '(folder)', message: 'must exist and hold the environment files', got: 'nothing', hint: repositoryRootHint(root) }]);
   }
 
   const settingsPath = `${ENVIRONMENTS_DIR}/${SETTINGS_FILE}`;
@@ -197,6 +197,26 @@ export function overlapProblems(claims: readonly NamespaceClaim[]): Problem[] {
     }
   }
   return problems;
+}
+
+/** The closest folder at or above `from` that holds environments/meshflip.yaml. */
+export function findRepositoryRoot(from: string): string | undefined {
+  for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, ENVIRONMENTS_DIR, SETTINGS_FILE))) {
+      return dir;
+    }
+    if (path.dirname(dir) === dir) {
+      return undefined;
+    }
+  }
+}
+
+/** What to tell someone who ran meshflip outside the repository root. */
+export function repositoryRootHint(cwd: string): string {
+  const root = findRepositoryRoot(cwd);
+  return root === undefined || root === path.resolve(cwd)
+    ? 'run meshflip from the repository root, the folder that holds environments/meshflip.yaml'
+    : `run meshflip from the repository root: cd ${path.relative(cwd, root).split(path.sep).join('/')}`;
 }
 
 /** Errors that mean there is no file at a path: nothing there, a folder, a path through a file, a name too long. */

@@ -1,4 +1,5 @@
 import { spawnSync } from 'child_process';
+import * as fs from 'fs';
 import * as path from 'path';
 import { BIN, copyRepo, removeTempDirs, REPO, snapshotTree, tempDir } from '../util';
 import { ANSI, CliRun, edit, lines, meshflipAsync, read, runAsync } from './cli-util';
@@ -32,7 +33,11 @@ beforeAll(async () => {
   const onTerminal = (env: NodeJS.ProcessEnv) => runAsync('script', ['-qec', `"${process.execPath}" "${BIN}" flop`, '/dev/null'], repo, {
     ...process.env, TERM: 'xterm-256color', NO_COLOR: undefined, ...env,
   });
+  const subfolder = path.join(repo, 'docs', 'runbooks');
+  fs.mkdirSync(subfolder, { recursive: true });
   const runs: Record<string, Promise<CliRun>> = {
+    'validate in a subfolder': meshflipAsync(subfolder, ['validate']),
+    'explain in a subfolder': meshflipAsync(subfolder, ['explain', 'kong-perf']),
     'help': meshflipAsync(repo, ['--help']),
     'nothing': meshflipAsync(repo, []),
     ...Object.fromEntries(COMMANDS.map((c) => [`${c} --help`, meshflipAsync(repo, [c, '--help'])])),
@@ -136,6 +141,19 @@ describe('mistakes in how a command is called', () => {
     expect(err[0]).toMatch(/^error: Unknown option '--dry-run'\. /);
     expect(err[1]).toBe('hint: run with --help to see the options');
     expect(snapshotTree(repo)).toEqual(before);
+  });
+
+  test('fails in a subfolder of the repository, saying where the root is', () => {
+    // WHEN (beforeAll) validate and explain run two levels below the root
+    const validate = run['validate in a subfolder'];
+    const explain = run['explain in a subfolder'];
+    // THEN
+    expect(validate.status).toBe(1);
+    expect(lines(validate.stderr)).toContain(
+      'error: environments:1:1: (folder): must exist and hold the environment files, got nothing; run meshflip from the repository root: cd ../..',
+    );
+    expect(explain.status).toBe(1);
+    expect(lines(explain.stderr)).toEqual(['error: no environment in dist/', 'hint: run meshflip from the repository root: cd ../..']);
   });
 
   test('fails when --now is not a date-time', () => {

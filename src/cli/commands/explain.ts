@@ -1,5 +1,7 @@
+import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
+import { ENVIRONMENTS_DIR, repositoryRootHint } from '../../model/load';
 import { didYouMean } from '../../model/spec-error';
 import { distEnvironments, readDistRouting } from '../../pipeline/routing-reader';
 import { mermaidGraph, routingJson, routingText } from '../../pipeline/routing-report';
@@ -36,7 +38,8 @@ export const explainCommand: CommandSpec = {
     const distDir = path.resolve(process.cwd(), values.dist ?? 'dist');
     const available = distEnvironments(distDir);
     if (available.length === 0) {
-      throw new UsageError(`no environment in ${values.dist ?? 'dist'}/`, 'run npm run synth first');
+      const outside = values.dist === undefined && !fs.existsSync(path.join(process.cwd(), ENVIRONMENTS_DIR));
+      throw new UsageError(`no environment in ${values.dist ?? 'dist'}/`, outside ? repositoryRootHint(process.cwd()) : 'run npm run synth first');
     }
     // One environment is read alone: its files are all it takes.
     const routings = readDistRouting(distDir, values.all ? undefined : new Set([envName!]));
