@@ -1,5 +1,4 @@
-import { SpecError, formatProblem } from '../model/spec-error';
-import { summarizeMissingSchemas } from '../pipeline/validate';
+import { SpecError } from '../model/spec-error';
 import { CommandSpec } from './commands/command';
 import { ciSummaryCommand } from './commands/ci-summary';
 import { diffCommand } from './commands/diff';
@@ -10,7 +9,7 @@ import { schemaCommand } from './commands/schema';
 import { synthCommand } from './commands/synth';
 import { validateCommand } from './commands/validate';
 import { ExitCode, UsageError } from './errors';
-import { Output, paint, processOutput } from './output';
+import { Output, paint, printProblems, processOutput } from './output';
 
 const COMMANDS: readonly CommandSpec[] = [synthCommand, validateCommand, flipCommand, diffCommand, explainCommand, revertExpiredCommand, schemaCommand, ciSummaryCommand];
 
@@ -55,9 +54,7 @@ export async function main(argv: readonly string[], output: Output = processOutp
 /** Prints an error the way its kind deserves and returns the exit code. */
 export function report(e: unknown, output: Output): number {
   if (SpecError.is(e)) {
-    for (const problem of summarizeMissingSchemas(e.problems)) {
-      output.err(`${paint(output, problem.severity === 'warning' ? 'yellow' : 'red', problem.severity === 'warning' ? 'warning' : 'error')}: ${formatProblem({ ...problem, severity: undefined })}`);
-    }
+    printProblems(output, e.problems);
     const errors = e.problems.filter((p) => p.severity !== 'warning').length;
     output.err(`${errors} problem${errors === 1 ? '' : 's'} found; nothing was written.`);
     return ExitCode.USER_ERROR;

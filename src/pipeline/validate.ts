@@ -10,6 +10,7 @@ import { NO_SCHEMA } from '../validation/schema-store';
 import { checkDist } from './dist-checks';
 import { readDist } from './routing-reader';
 import { Synthesized, synthesizeWithRouting } from './synth';
+import { listFiles } from './write-dist';
 
 /** Options for `validateRepository`. */
 export interface ValidateOptions {
@@ -75,15 +76,13 @@ function checkFreshness(fresh: readonly { path: string; content: string }[], dis
   const problems: Problem[] = [];
   const wanted = new Map(fresh.map((f) => [f.path, f.content]));
   const present = new Set<string>();
-  if (fs.existsSync(distDir)) {
-    for (const file of listAll(distDir)) {
-      present.add(file);
-      const content = wanted.get(file);
-      if (content === undefined) {
-        problems.push(staleProblem(distRel, file, 'is no longer produced by synthesis'));
-      } else if (fs.readFileSync(path.join(distDir, file), 'utf8') !== content) {
-        problems.push(staleProblem(distRel, file, 'differs from a fresh synthesis'));
-      }
+  for (const file of listFiles(distDir)) {
+    present.add(file);
+    const content = wanted.get(file);
+    if (content === undefined) {
+      problems.push(staleProblem(distRel, file, 'is no longer produced by synthesis'));
+    } else if (fs.readFileSync(path.join(distDir, file), 'utf8') !== content) {
+      problems.push(staleProblem(distRel, file, 'differs from a fresh synthesis'));
     }
   }
   for (const file of wanted.keys()) {
@@ -96,22 +95,6 @@ function checkFreshness(fresh: readonly { path: string; content: string }[], dis
 
 function staleProblem(distRel: string, file: string, message: string): Problem {
   return { file: `${distRel}/${file}`, line: 1, col: 1, field: '(file)', message: `${message}: dist/ is out of date`, hint: 'run npm run synth and commit dist/' };
-}
-
-function listAll(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (current: string, prefix: string) => {
-    for (const entry of fs.readdirSync(current, { withFileTypes: true })) {
-      const rel = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
-      if (entry.isDirectory()) {
-        walk(path.join(current, entry.name), rel);
-      } else {
-        out.push(rel);
-      }
-    }
-  };
-  walk(dir, '');
-  return out;
 }
 
 /**

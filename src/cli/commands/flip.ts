@@ -3,14 +3,13 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import { applyFlip, FlipRequest, resolveExpiry } from '../../model/flip';
 import { loadProject } from '../../model/load';
-import { didYouMean, formatProblem, SpecError } from '../../model/spec-error';
+import { didYouMean, SpecError } from '../../model/spec-error';
 import { synthesizeProject } from '../../pipeline/parallel-synth';
 import { diffRouting, summaryText } from '../../pipeline/routing-diff';
 import { synthesizeEnvironment } from '../../pipeline/synth';
-import { summarizeMissingSchemas } from '../../pipeline/validate';
 import { writeDist } from '../../pipeline/write-dist';
 import { UsageError } from '../errors';
-import { Output, paint } from '../output';
+import { Output, paint, printProblems } from '../output';
 import { CommandSpec } from './command';
 import { resolveNow } from './validate';
 
@@ -101,9 +100,7 @@ export const flipCommand: CommandSpec = {
       throw new SpecError(rendered.problems);
     }
     const result = writeDist(path.join(root, distRel), rendered.files);
-    for (const warning of summarizeMissingSchemas(rendered.problems)) {
-      output.err(`${paint(output, 'yellow', 'warning')}: ${formatProblem({ ...warning, severity: undefined })}`);
-    }
+    printProblems(output, rendered.problems);
     output.out(`${paint(output, 'green', 'flipped')} ${service ?? 'every mocked service'} in ${env.name} to ${request.to}; edited ${env.file}`);
     for (const line of changedLines(before, after)) {
       output.out(`  ${line}`);

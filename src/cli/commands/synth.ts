@@ -1,13 +1,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { formatProblem, SpecError } from '../../model/spec-error';
+import { SpecError } from '../../model/spec-error';
 import { synthesizeProject } from '../../pipeline/parallel-synth';
 import { resolveCrdsRoot } from '../../pipeline/schema-check';
-import { summarizeMissingSchemas } from '../../pipeline/validate';
 import { writeDist } from '../../pipeline/write-dist';
 import { UsageError } from '../errors';
-import { Output, paint } from '../output';
+import { Output, paint, printProblems } from '../output';
 import { CommandSpec } from './command';
 
 export const synthCommand: CommandSpec = {
@@ -45,9 +44,7 @@ export const synthCommand: CommandSpec = {
     if (errors.length > 0) {
       throw new SpecError(result.problems);
     }
-    for (const warning of summarizeMissingSchemas(result.problems)) {
-      output.err(`${paint(output, 'yellow', 'warning')}: ${formatProblem({ ...warning, severity: undefined })}`);
-    }
+    printProblems(output, result.problems);
     const files = result.files;
     if (fs.existsSync(outDir) && !fs.statSync(outDir).isDirectory()) {
       throw new UsageError(`${path.relative(root, outDir) || outDir} is a file, not a folder`, 'pass a folder with --out (it is created when missing)');

@@ -2,10 +2,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { resolveCrdsRoot, schemaChecker } from '../../pipeline/schema-check';
-import { summarizeMissingSchemas, validateRepository } from '../../pipeline/validate';
-import { formatProblem } from '../../model/spec-error';
+import { validateRepository } from '../../pipeline/validate';
 import { UsageError } from '../errors';
-import { Output, paint } from '../output';
+import { Output, paint, printProblems } from '../output';
 import { CommandSpec } from './command';
 
 /** The clock: --now, else $MESHFLIP_NOW (tests), else the system time. */
@@ -60,11 +59,7 @@ export const validateCommand: CommandSpec = {
     if (crds === undefined) {
       output.err('note: no schema folder, so objects were not checked against CRDs (use --crds or fill environments/crds)');
     }
-    const problems = summarizeMissingSchemas(report.problems);
-    for (const p of problems) {
-      const label = p.severity === 'warning' ? paint(output, 'yellow', 'warning') : paint(output, 'red', 'error');
-      output.err(`${label}: ${formatProblem({ ...p, severity: undefined })}`);
-    }
+    const problems = printProblems(output, report.problems);
     const errors = problems.filter((p) => p.severity !== 'warning').length;
     const warnings = problems.length - errors;
     const summary = `${report.project?.environments.length ?? 0} environments, ${report.objects} objects in dist/: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`;
