@@ -1,22 +1,8 @@
 import { field, list, RenderedObject, str } from './effective-routing';
 import { describeObject, Finding } from './findings';
+import { clusterLocal } from './istio-reader';
 
 const NETWORKING = 'networking.istio.io/';
-
-/** Expands a host to its cluster-local FQDN, relative to the namespace of the rule that names it. */
-function fqdn(host: string, namespace: string): string {
-  if (host.includes('*') || host.endsWith('.svc.cluster.local')) {
-    return host;
-  }
-  const parts = host.split('.');
-  if (parts.length === 1) {
-    return `${host}.${namespace}.svc.cluster.local`;
-  }
-  if (parts.length === 2) {
-    return `${host}.svc.cluster.local`;
-  }
-  return host;
-}
 
 /**
  * Checks over the rendered objects of an Istio / OpenShift Service Mesh environment: mTLS is
@@ -57,7 +43,7 @@ export function checkIstio(env: string, objects: readonly RenderedObject[], prot
     if (o.object.kind !== 'DestinationRule' || !String(o.object.apiVersion).startsWith(NETWORKING)) {
       continue;
     }
-    const host = fqdn(str(o.object, 'spec', 'host') ?? '', str(o.object, 'metadata', 'namespace') ?? 'default');
+    const host = clusterLocal(str(o.object, 'spec', 'host') ?? '', str(o.object, 'metadata', 'namespace') ?? 'default');
     const names = subsets.get(host) ?? new Set<string>();
     list(o.object, 'spec', 'subsets').forEach((s) => {
       names.add(str(s, 'name') ?? '');
@@ -83,7 +69,7 @@ export function checkIstio(env: string, objects: readonly RenderedObject[], prot
     const what = describeObject(o.object);
     const gateways = list(o.object, 'spec', 'gateways').map(String);
     for (const host of list(o.object, 'spec', 'hosts').map(String)) {
-      const key = `${fqdn(host, namespace)} @ ${gateways.length === 0 ? 'mesh' : [...gateways].sort().join(',')}`;
+      const key = `${clusterLocal(host, namespace)} @ ${gateways.length === 0 ? 'mesh' : [...gateways].sort().join(',')}`;
       const owner = owners.get(key);
       if (owner !== undefined) {
         findings.push({ at: o, severity: 'error', message: `${what} shares host ${host} with ${describeObject(owner.object)}: exactly one VirtualService per host, or they fight` });
@@ -97,7 +83,7 @@ export function checkIstio(env: string, objects: readonly RenderedObject[], prot
         findings.push({ at: o, severity: 'error', message: `${what} injects faults in a protected environment` });
       }
       if (protectedEnv && destinations.some((d) => field(d, 'weight') !== 0
-        && mockSubsets.has(`${fqdn(str(d, 'destination', 'host') ?? '', namespace)}#${str(d, 'destination', 'subset')}`))) {
+        && mockSubsets.has(`${clusterLocal(str(d, 'destination', 'host') ?? '', namespace)}#${str(d, 'destination', 'subset')}`))) {
         findings.push({ at: o, severity: 'error', message: `${what} routes to a mock in a protected environment` });
       }
       const total = destinations.reduce<number>((sum, d) => sum + (typeof field(d, 'weight') === 'number' ? (field(d, 'weight') as number) : 0), 0);
@@ -105,7 +91,7 @@ export function checkIstio(env: string, objects: readonly RenderedObject[], prot
         findings.push({ at: o, severity: 'error', message: `${what} has a route whose weights add up to ${total}, not 100` });
       }
       for (const d of destinations) {
-        const host = fqdn(str(d, 'destination', 'host') ?? '', namespace);
+        const host = clusterLocal(str(d, 'destination', 'host') ?? '', namespace);
         const subset = str(d, 'destination', 'subset');
         if (!services.has(host)) {
           findings.push({ at: o, severity: 'error', message: `${what} routes to ${host}, which is not a Service of this environment` });

@@ -7,8 +7,14 @@ import { MOCK_APP, SELECTOR_LABEL } from './mesh';
 const NETWORKING = 'networking.istio.io/';
 const SECURITY = 'security.istio.io/';
 
-/** A host as the cluster-local name it stands for, relative to the namespace of the rule that names it. */
-function clusterLocal(host: string, namespace: string): string {
+/**
+ * A host as the cluster-local name it stands for, relative to the namespace of the rule that
+ * names it. Wildcard hosts are kept as they are.
+ */
+export function clusterLocal(host: string, namespace: string): string {
+  if (host.includes('*')) {
+    return host;
+  }
   const parts = host.split('.');
   if (parts.length === 1) {
     return `${host}.${namespace}.svc.cluster.local`;
@@ -17,11 +23,6 @@ function clusterLocal(host: string, namespace: string): string {
     return `${host}.svc.cluster.local`;
   }
   return parts.length === 3 && parts[2] === 'svc' ? `${host}.cluster.local` : host;
-}
-
-/** The names a VirtualService or DestinationRule may use for a service's host. */
-function hostNames(name: string, namespace: string): Set<string> {
-  return new Set([name, `${name}.${namespace}`, `${name}.${namespace}.svc`, `${name}.${namespace}.svc.cluster.local`]);
 }
 
 /**
@@ -54,9 +55,9 @@ export function readIstioRouting(objects: readonly RenderedObject[], workloads: 
   for (const { name, namespace, replicas } of workloads.real.values()) {
     const key = `${namespace}/${name}`;
     const mock = workloads.mocks.get(key);
-    const hosts = hostNames(name, namespace);
+    // byHost is keyed by the cluster-local host, so every rule found names this service.
     const forHost = (kind: string) => (byHost.get(`${name}.${namespace}.svc.cluster.local`) ?? []).filter((o) => o.kind === kind);
-    const rules = forHost('DestinationRule').filter((dr) => hosts.has(str(dr, 'spec', 'host') ?? '') || clusterLocal(str(dr, 'spec', 'host') ?? '', namespace) === `${name}.${namespace}.svc.cluster.local`);
+    const rules = forHost('DestinationRule');
     const subsets = new Map<string, 'real' | 'mock' | 'all'>();
     for (const dr of rules) {
       for (const subset of list(dr, 'spec', 'subsets')) {

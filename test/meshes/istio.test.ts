@@ -1,3 +1,4 @@
+import { checkIstio } from '../../src/meshes/istio-checks';
 import { findObjects, objectsOf, pathsUnder } from './helpers';
 
 describe('upstream Istio (1.22 and later)', () => {
@@ -132,5 +133,30 @@ describe('OpenShift Service Mesh 2.x', () => {
       expect(app.spec.syncPolicy.automated).toEqual({ prune: false, selfHeal: false });
       expect(app.metadata.finalizers).toBeUndefined();
     }
+  });
+});
+
+describe('checkIstio', () => {
+  const at = (object: Record<string, unknown>) => ({ file: 'lab/workloads/backend.routing.k8s.yaml', object, line: 2 });
+  const service = at({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'backend', namespace: 'shop' } });
+  const routeTo = (host: string) => at({
+    apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'backend', namespace: 'shop' },
+    spec: { hosts: ['backend'], http: [{ route: [{ destination: { host }, weight: 100 }] }] },
+  });
+
+  test.each(['backend', 'backend.shop', 'backend.shop.svc', 'backend.shop.svc.cluster.local'])('accepts a destination written %s for a Service of the environment', (host) => {
+    // WHEN
+    const findings = checkIstio('lab', [service, routeTo(host)], false);
+    // THEN
+    expect(findings.map((f) => f.message).filter((m) => m.includes('not a Service'))).toEqual([]);
+  });
+
+  test('fails when a destination is no Service of the environment', () => {
+    // WHEN
+    const findings = checkIstio('lab', [service, routeTo('payments.shop.svc')], false);
+    // THEN
+    expect(findings.map((f) => f.message).filter((m) => m.includes('not a Service'))).toEqual([
+      'VirtualService shop/backend routes to payments.shop.svc.cluster.local, which is not a Service of this environment',
+    ]);
   });
 });
