@@ -1,7 +1,9 @@
 import { field, list, RenderedObject, str } from './effective-routing';
 import { describeObject, Finding, labelsOf, targetOf } from './findings';
-import { KUMA_KINDS } from '../imports/kuma';
-import { MOCK_APP } from './mesh';
+import { IMPOSTERS_KEY } from '../constructs/mountebank-mock';
+import { kumaServiceName, parseKumaServiceName } from './kuma';
+import { normalize } from './kuma-reader';
+import { MOCK_APP, SELECTOR_LABEL } from './mesh';
 
 const SYSTEM_NAMESPACES = new Set(['kong-mesh-system', 'kuma-system']);
 /** Source/destination policies of Kuma 2.x (removed in 3.0); a zone control plane refuses every one of them. */
@@ -10,13 +12,6 @@ const LEGACY_KINDS = new Set([
   'TrafficTrace', 'RateLimit', 'ProxyTemplate', 'VirtualOutbound', 'MeshGatewayRoute', 'ExternalService',
 ]);
 
-function kindOf(object: Record<string, unknown>): string | undefined {
-  if (typeof object.apiVersion === 'string' && object.apiVersion.startsWith('kuma.io/')) {
-    return str(object, 'kind');
-  }
-  return object.apiVersion === undefined ? str(object, 'type') : undefined;
-}
-
 /**
  * Checks over the rendered objects of a Kuma / Kong Mesh environment: mTLS is on, every policy
  * sits where a control plane accepts it, and every route points at something that exists.
@@ -24,7 +19,7 @@ function kindOf(object: Record<string, unknown>): string | undefined {
 export function checkKuma(env: string, objects: readonly RenderedObject[], protectedEnv: boolean): Finding[] {
   const findings: Finding[] = [];
   const envAnchor: RenderedObject = { file: `${env}/`, object: {}, line: 1 };
-  const meshes = objects.filter((o) => kindOf(o.object) === 'Mesh');
+  const meshes = objects.filter((o) => normalize(o.object)?.kind === 'Mesh');
   if (meshes.length === 0) {
     findings.push({ at: envAnchor, severity: 'error', message: 'no Mesh resource: the mesh and its mTLS backend must be declared' });
   }
@@ -37,38 +32,37 @@ export function checkKuma(env: string, objects: readonly RenderedObject[], prote
   }
 
   // Service identities (kuma.io/service) and which instances carry them.
-  const identities = new Map<string, { targetPorts: number[] }>();
-  const services = new Map<string, Record<string, unknown>>();
+  // The port of the instances behind each service identity.
+  const targetPorts = new Map<string, number>();
   for (const { object } of objects) {
     if (object.kind === 'Service' && object.apiVersion === 'v1') {
       const name = str(object, 'metadata', 'name')!;
       const namespace = str(object, 'metadata', 'namespace') ?? 'default';
-      services.set(`${namespace}/${name}`, object);
       for (const port of list(object, 'spec', 'ports')) {
-        identities.set(`${name}_${namespace}_svc_${String(field(port, 'port'))}`, { targetPorts: [Number(field(port, 'targetPort') ?? field(port, 'port'))] });
+        targetPorts.set(kumaServiceName({ name, namespace }, { port: Number(field(port, 'port')) }), Number(field(port, 'targetPort') ?? field(port, 'port')));
       }
     }
   }
   const mockImposterPorts = new Map<string, Set<number>>();
   for (const { object } of objects) {
     if (object.kind === 'ConfigMap' && labelsOf(object).app === MOCK_APP) {
-      const service = labelsOf(object)['app.kubernetes.io/name'];
+      const service = labelsOf(object)[SELECTOR_LABEL];
       const ports = new Set<number>();
-      for (const text of Object.values((field(object, 'data') ?? {}) as Record<string, string>)) {
-        try {
-          const parsed = JSON.parse(text) as { imposters?: { port?: number }[] };
-          (parsed.imposters ?? []).forEach((i) => ports.add(Number(i.port)));
-        } catch {
-          // Not an imposters document.
-        }
+      const text = str(object, 'data', IMPOSTERS_KEY);
+      try {
+        const parsed = JSON.parse(text ?? '{}') as { imposters?: { port?: number }[] };
+        (parsed.imposters ?? []).forEach((i) => ports.add(Number(i.port)));
+      } catch {
+        // Not an imposters document: the mock has no imposter on any port.
       }
       mockImposterPorts.set(`${str(object, 'metadata', 'namespace')}/${service}`, ports);
     }
   }
 
   for (const o of objects) {
-    const kind = kindOf(o.object);
-    if (kind === undefined || !(kind in KUMA_KINDS) && !LEGACY_KINDS.has(kind) && !kind.startsWith('Mesh')) {
+    const resource = normalize(o.object);
+    const kind = resource?.kind;
+    if (resource === undefined || kind === undefined || !LEGACY_KINDS.has(kind) && !kind.startsWith('Mesh')) {
       continue;
     }
     const target = targetOf(o);
@@ -91,7 +85,7 @@ export function checkKuma(env: string, objects: readonly RenderedObject[], prote
         findings.push({ at: o, severity: 'error', message: `${what} is labelled kuma.io/origin: zone but is applied on the global control plane` });
       }
     }
-    const spec = (universal ? field(o.object, 'spec') ?? o.object : field(o.object, 'spec')) as Record<string, unknown>;
+    const { spec } = resource;
     if (protectedEnv) {
       if (kind === 'MeshFaultInjection' || kind === 'FaultInjection') {
         findings.push({ at: o, severity: 'error', message: `${what} injects faults in a protected environment` });
@@ -109,11 +103,11 @@ export function checkKuma(env: string, objects: readonly RenderedObject[], prote
     if (kind === 'MeshHTTPRoute') {
       for (const to of list(spec, 'to')) {
         const name = str(to, 'targetRef', 'name');
-        if (field(to, 'targetRef', 'kind') === 'MeshService' && name !== undefined && !identities.has(name)) {
+        if (field(to, 'targetRef', 'kind') === 'MeshService' && name !== undefined && !targetPorts.has(name)) {
           findings.push({ at: o, severity: 'error', message: `${what} routes to ${name}, which no Service in this environment publishes` });
           continue;
         }
-        const match = name === undefined ? null : /^(.+)_([^_]+)_svc_(\d+)$/.exec(name);
+        const identity = parseKumaServiceName(name);
         for (const rule of list(to, 'rules')) {
           const refs = list(rule, 'default', 'backendRefs');
           if (refs.length > 0 && refs.every((r) => field(r, 'weight') === 0)) {
@@ -121,13 +115,13 @@ export function checkKuma(env: string, objects: readonly RenderedObject[], prote
           }
           for (const ref of refs) {
             const app = str(ref, 'tags', 'app');
-            if (match === null || app === undefined) {
+            if (identity === undefined || app === undefined) {
               continue;
             }
-            const [, service, ns, port] = match;
+            const { name: service, namespace: ns, port } = identity;
             if (app === MOCK_APP) {
               const ports = mockImposterPorts.get(`${ns}/${service}`);
-              const targetPort = identities.get(name!)?.targetPorts[0] ?? Number(port);
+              const targetPort = targetPorts.get(name!) ?? port;
               if (ports === undefined) {
                 findings.push({ at: o, severity: 'error', message: `${what} sends traffic to the mock of ${service}, but no mock of it is deployed` });
               } else if (!ports.has(targetPort)) {

@@ -2,16 +2,18 @@ import {
   audit, defaultOf, EffectiveFault, field, list, RenderedObject, ServiceRouting, str, toPercent, Workloads,
 } from './effective-routing';
 import { canonicalDuration } from './durations';
+import { parseKumaServiceName } from './kuma';
 import { MOCK_APP } from './mesh';
 
 /** A Kuma resource in either form: Kubernetes (`kind`, `spec`) or universal (`type`, fields at top level). */
-interface KumaResource {
+export interface KumaResource {
   readonly kind: string;
   readonly spec: Record<string, unknown>;
   readonly object: Record<string, unknown>;
 }
 
-function normalize(object: Record<string, unknown>): KumaResource | undefined {
+/** The kind and spec of a Kuma resource in either form, or undefined for anything else. */
+export function normalize(object: Record<string, unknown>): KumaResource | undefined {
   if (typeof object.kind === 'string' && typeof object.apiVersion === 'string' && object.apiVersion.startsWith('kuma.io/')) {
     return { kind: object.kind, spec: (object.spec ?? {}) as Record<string, unknown>, object };
   }
@@ -42,11 +44,10 @@ export function readKumaRouting(objects: readonly RenderedObject[], workloads: W
   // Index the resources by the services they name, so each service only looks at its own.
   const byService = new Map<string, KumaResource[]>();
   for (const r of all) {
+    // servicesNamed gives each key once, so a resource is listed once per service.
     for (const key of servicesNamed(r)) {
       const list = byService.get(key) ?? [];
-      if (list[list.length - 1] !== r) {
-        list.push(r);
-      }
+      list.push(r);
       byService.set(key, list);
     }
   }
@@ -55,8 +56,10 @@ export function readKumaRouting(objects: readonly RenderedObject[], workloads: W
     const key = `${namespace}/${name}`;
     const resources = byService.get(key) ?? [];
     const mock = workloads.mocks.get(key);
-    const identity = new RegExp(`^${escape(name)}_${escape(namespace)}_svc_\\d+$`);
-    const isService = (kumaService: unknown) => typeof kumaService === 'string' && identity.test(kumaService);
+    const isService = (kumaService: unknown) => {
+      const identity = parseKumaServiceName(kumaService);
+      return identity?.name === name && identity.namespace === namespace;
+    };
     const selectsService = (tags: Record<string, string>) =>
       (tags['k8s.kuma.io/service-name'] === name && (tags['k8s.kuma.io/namespace'] ?? namespace) === namespace) || isService(tags['kuma.io/service']);
 
@@ -103,19 +106,16 @@ export function readKumaRouting(objects: readonly RenderedObject[], workloads: W
         case 'MeshCircuitBreaker':
         case 'MeshTimeout':
         case 'MeshRetry':
-          if (list(r.spec, 'to').some((to) => isService(field(to, 'targetRef', 'name')))) {
-            circuitBreaker ||= r.kind === 'MeshCircuitBreaker';
-            timeouts ||= r.kind === 'MeshTimeout';
-            retries ||= r.kind === 'MeshRetry';
-          }
-          break;
         case 'CircuitBreaker':
         case 'Timeout':
         case 'Retry':
-          if (list(r.spec, 'destinations').some((d) => isService(field(d, 'match', 'kuma.io/service')))) {
-            circuitBreaker ||= r.kind === 'CircuitBreaker';
-            timeouts ||= r.kind === 'Timeout';
-            retries ||= r.kind === 'Retry';
+          // targetRef policies name the service under to[]; legacy ones under destinations[].match.
+          if (list(r.spec, 'to').some((to) => isService(field(to, 'targetRef', 'name')))
+            || list(r.spec, 'destinations').some((d) => isService(field(d, 'match', 'kuma.io/service')))) {
+            const what = r.kind.replace(/^Mesh/, '');
+            circuitBreaker ||= what === 'CircuitBreaker';
+            timeouts ||= what === 'Timeout';
+            retries ||= what === 'Retry';
           }
           break;
         case 'MeshTrafficPermission':
@@ -186,9 +186,9 @@ export function readKumaRouting(objects: readonly RenderedObject[], workloads: W
 function servicesNamed(r: KumaResource): string[] {
   const keys: string[] = [];
   const fromIdentity = (value: unknown) => {
-    const match = typeof value === 'string' ? /^(.+)_([^_]+)_svc_\d+$/.exec(value) : null;
-    if (match !== null) {
-      keys.push(`${match[2]}/${match[1]}`);
+    const identity = parseKumaServiceName(value);
+    if (identity !== undefined) {
+      keys.push(`${identity.namespace}/${identity.name}`);
     }
   };
   const fromTags = (tags: Record<string, string>) => {
@@ -293,6 +293,3 @@ function dedupe(faults: EffectiveFault[]): EffectiveFault[] {
   return [...seen.values()];
 }
 
-function escape(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}

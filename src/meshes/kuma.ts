@@ -17,8 +17,14 @@ export const VARIANT_TAG = 'app';
 export const KUMA_TOKEN_VOLUME = 'kuma-sa-token';
 
 /** The `kuma.io/service` of one port of a service on Kubernetes: `<name>_<namespace>_svc_<port>`. */
-export function kumaServiceName(service: ServiceSpec, port: PortSpec): string {
+export function kumaServiceName(service: Pick<ServiceSpec, 'name' | 'namespace'>, port: Pick<PortSpec, 'port'>): string {
   return `${service.name}_${service.namespace}_svc_${port.port}`;
+}
+
+/** The service, namespace and port a `kuma.io/service` of a Kubernetes service names, or undefined. */
+export function parseKumaServiceName(value: unknown): { name: string; namespace: string; port: number } | undefined {
+  const match = typeof value === 'string' ? /^(.+)_([^_]+)_svc_(\d+)$/.exec(value) : null;
+  return match === null ? undefined : { name: match[1], namespace: match[2], port: Number(match[3]) };
 }
 
 /** Tags of every instance (real and mock) published under the service's Kubernetes Service. */
