@@ -78,7 +78,7 @@ export function loadProject(root: string, options: LoadOptions = {}): Project {
 
   const catalogs = new Map<string, LoadedCatalog>();
   // Catalogues that exist but could not be read: their problems are reported, and environments
-  // that use them are not resolved, rather than each reporting every service of them as missing.
+  // that use them do not report each of their services as missing.
   const brokenCatalogs = new Set<string>();
   for (const repoPath of listYaml(root, `${ENVIRONMENTS_DIR}/${CATALOG_DIR}`)) {
     const name = path.posix.basename(repoPath).replace(/\.ya?ml$/, '');
@@ -123,10 +123,7 @@ export function loadProject(root: string, options: LoadOptions = {}): Project {
     if (options.only !== undefined && !options.only.includes(path.posix.basename(repoPath).replace(/\.ya?ml$/, ''))) {
       continue;
     }
-    if ((value.catalog ?? []).some((name) => brokenCatalogs.has(name))) {
-      continue;
-    }
-    const env = resolveEnvironment(file, value, catalogs, settings, read, problems);
+    const env = resolveEnvironment(file, value, catalogs, brokenCatalogs, settings, read, problems);
     if (env !== undefined) {
       environments.push(env);
     }

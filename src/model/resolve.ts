@@ -58,12 +58,13 @@ export function resolveEnvironment(
   file: SourceFile,
   input: EnvironmentInput,
   catalogs: ReadonlyMap<string, LoadedCatalog>,
+  brokenCatalogs: ReadonlySet<string>,
   settings: SettingsSpec | undefined,
   readFile: ReadFile,
   problems: Problem[],
 ): EnvironmentSpec | undefined {
   const before = problems.length;
-  const r = new EnvironmentResolver(file, input, catalogs, settings, readFile, problems);
+  const r = new EnvironmentResolver(file, input, catalogs, brokenCatalogs, settings, readFile, problems);
   const spec = r.resolve();
   return problems.length === before ? spec : undefined;
 }
@@ -79,6 +80,8 @@ class EnvironmentResolver {
     private readonly file: SourceFile,
     private readonly input: EnvironmentInput,
     private readonly catalogs: ReadonlyMap<string, LoadedCatalog>,
+    /** Catalogues that exist but could not be read: their own problems are reported. */
+    private readonly brokenCatalogs: ReadonlySet<string>,
     private readonly settings: SettingsSpec | undefined,
     private readonly readFile: ReadFile,
     private readonly problems: Problem[],
@@ -352,7 +355,7 @@ class EnvironmentResolver {
     const { file, input } = this;
     const catalogNames = input.catalog ?? [];
     catalogNames.forEach((name, index) => {
-      if (!this.catalogs.has(name)) {
+      if (!this.catalogs.has(name) && !this.brokenCatalogs.has(name)) {
         this.problems.push(file.problem(['catalog', index], `must name a catalogue in environments/catalog/ (${[...this.catalogs.keys()].join(', ') || 'none'})`, {
           hint: didYouMean(name, this.catalogs.keys()),
         }));
@@ -371,6 +374,10 @@ class EnvironmentResolver {
       }
       const catalog = found[0];
       if (catalog === undefined && (entry === null || entry.image === undefined)) {
+        // It may well be in a catalogue that could not be read, whose problems say why.
+        if (catalogNames.some((n) => this.brokenCatalogs.has(n))) {
+          continue;
+        }
         const known = used.flatMap((c) => Object.keys(c.input.services));
         this.problems.push(file.problem(at, used.length === 0
           ? 'is not in a catalogue and has no image: list a catalogue under catalog: or define the service here'
@@ -680,7 +687,8 @@ class EnvironmentResolver {
     const routing = this.input.routing;
     const explicit = routing?.services ?? {};
     for (const name of Object.keys(explicit)) {
-      if (!byName.has(name)) {
+      // A service that is listed but failed to resolve has its own problem; do not report it twice.
+      if (!byName.has(name) && !Object.hasOwn(this.input.services, name)) {
         this.problems.push(file.problem(['routing', 'services', name], `must name a service of this environment (${[...byName.keys()].join(', ')})`, {
           atKey: true, gotText: JSON.stringify(name), hint: didYouMean(name, byName.keys()),
         }));
@@ -797,9 +805,12 @@ class EnvironmentResolver {
     const out: O[] = [];
     for (const name of Object.keys(map ?? {}).sort(compareStrings)) {
       if (!byName.has(name)) {
-        this.problems.push(this.file.problem([key, name], `must name a service of this environment (${[...byName.keys()].join(', ')})`, {
-          atKey: true, gotText: JSON.stringify(name), hint: didYouMean(name, byName.keys()),
-        }));
+        // A service that is listed but failed to resolve has its own problem; do not report it twice.
+        if (!Object.hasOwn(this.input.services, name)) {
+          this.problems.push(this.file.problem([key, name], `must name a service of this environment (${[...byName.keys()].join(', ')})`, {
+            atKey: true, gotText: JSON.stringify(name), hint: didYouMean(name, byName.keys()),
+          }));
+        }
         continue;
       }
       const value = make(name, map![name], { file: this.file, path: [key, name] });

@@ -594,8 +594,21 @@ describe('catalogue', () => {
     // WHEN
     const problems = problemsOf(root);
     // THEN
-    expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatch(new RegExp(`^${SHOP}:${at(catalog, 'many')}: services\\.orders\\.replicas: must be a`));
+    expect(problems).toEqual([`${SHOP}:${at(catalog, 'many')}: services.orders.replicas: must be a number, got "many"`]);
+  });
+
+  test('still reports the other problems of an environment that uses a catalogue that cannot be read, and nothing about its routing', () => {
+    // GIVEN a broken catalogue, and an environment that routes orders (from that catalogue) and names a cluster nobody declared
+    const catalog = CATALOG.replace('orders:1.4.2', 'orders:1.4.2\n    replicas: many');
+    const env = kongEnvironment('lab', 'routing:', '  services:', '    orders: mock').replace('cluster: lab-real', 'cluster: lab-rael');
+    const root = fixtureRepo({ [SHOP]: catalog, [LAB]: env });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([
+      `${SHOP}:${at(catalog, 'many')}: services.orders.replicas: must be a number, got "many"`,
+      `${LAB}:${at(env, 'lab-rael')}: mesh.zones[0].cluster: must name a cluster declared in environments/meshflip.yaml (hub, lab-mocks, lab-real, ocp-lab), got "lab-rael"; did you mean "lab-real"?`,
+    ]);
   });
 
   test('fails when a number is too large to be one, showing it as written', () => {
