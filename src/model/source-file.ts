@@ -1,4 +1,4 @@
-import { Composer, CST, Document, isMap, isPair, isScalar, isSeq, Node, Pair, Parser, Scalar, visit, YAMLError, YAMLParseError } from 'yaml';
+import { Composer, CST, Document, isAlias, isMap, isNode, isPair, isScalar, isSeq, Node, Pair, Parser, Scalar, visit, YAMLError, YAMLParseError } from 'yaml';
 import { describeValue, escapeControlCharacters, Problem } from './spec-error';
 
 /** A path to a value inside a parsed file: map keys and list indexes. */
@@ -256,20 +256,26 @@ export class SourceFile {
     return { file: this.path, line, col, field, message: `is not valid YAML: ${message}`, got, hint };
   }
 
-  /** Every alias must name an anchor set before it (yaml itself only finds out when converting). */
+  /**
+   * Every alias must name an anchor set before it (yaml itself only finds out when converting).
+   * The anchors are collected in document order in the same walk, which keeps it linear.
+   */
   private checkAliases(): void {
-    visit(this.doc, {
-      Alias: (_key, alias) => {
-        if (alias.resolve(this.doc) === undefined) {
-          const at = alias.range?.[0] ?? 0;
+    const anchors = new Set<string>();
+    visit(this.doc, (_key, node) => {
+      if (isAlias(node)) {
+        if (!anchors.has(node.source)) {
+          const at = node.range?.[0] ?? 0;
           this.problems.push({
             file: this.path, ...this.position(at), field: formatPath(this.pathAt(at)),
-            message: `is an alias that names no anchor: &${alias.source} must be set on an earlier value`,
-            got: JSON.stringify(`*${alias.source}`),
+            message: `is an alias that names no anchor: &${node.source} must be set on an earlier value`,
+            got: JSON.stringify(`*${node.source}`),
             hint: 'set the anchor before the alias, or write the value out',
           });
         }
-      },
+      } else if (isNode(node) && node.anchor !== undefined) {
+        anchors.add(node.anchor);
+      }
     });
   }
 

@@ -29,11 +29,11 @@ function issueToProblems(file: SourceFile, root: AnySchema, issue: Issue, prefix
       if (input === undefined && !file.has(path)) {
         return [file.problem(path, 'is required', { got: undefined, hint: requiredHint(root, path, file) })];
       }
-      if (typeof input === 'number' && !Number.isFinite(input)) {
-        // 1e400 and .inf parse as infinity, which no field takes.
+      if ((issue.expected === 'number' || issue.expected === 'int') && typeof input === 'number' && !Number.isFinite(input)) {
+        // 1e400 and .inf parse as infinity, which no number field takes.
         return [file.problem(path, 'must be a finite number', { got: input, hint: 'use a number in the range the field allows' })];
       }
-      return [file.problem(path, `must be ${typeName(issue.expected)}`, { got: input, hint: typeHint(issue.expected, input) })];
+      return [file.problem(path, `must be ${typeName(issue.expected)}`, { got: input, hint: typeHint(issue.expected, input, file.sourceTextAt(path)) })];
     }
     case 'invalid_value': {
       const values = issue.values.map((v) => String(v));
@@ -149,9 +149,9 @@ function typeName(expected: string): string {
   }
 }
 
-function typeHint(expected: string, input: unknown): string | undefined {
+function typeHint(expected: string, input: unknown, asWritten: string | undefined): string | undefined {
   if (expected === 'string' && (typeof input === 'number' || typeof input === 'boolean')) {
-    return `quote the value: "${String(input)}"`;
+    return `quote the value: "${asWritten ?? String(input)}"`;
   }
   if (expected === 'array' && (typeof input === 'string' || typeof input === 'number')) {
     // Anything but a plain word is shown quoted, so that the hint stays one short line of valid YAML.

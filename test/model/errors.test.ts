@@ -259,6 +259,16 @@ describe('schema', () => {
     expect(problems).toEqual([`${LAB}:${at(env, '2.5')}: mesh.version: must be a string, got 2.5; quote the value: "2.5"`]);
   });
 
+  test('fails when a string is given as infinity, showing it and the quoted hint as written', () => {
+    // GIVEN
+    const env = ossmEnvironment('lab').replace('version: "2.5"', 'version: .inf');
+    const root = fixtureRepo({ [LAB]: env });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([`${LAB}:${at(env, '.inf')}: mesh.version: must be a string, got .inf; quote the value: ".inf"`]);
+  });
+
   test('fails when a list is given as a word, and shows it as a list', () => {
     // GIVEN
     const env = kongEnvironment('lab').replace('catalog: [shop]', 'catalog: shop');
