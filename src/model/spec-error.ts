@@ -18,11 +18,15 @@ export interface Problem {
 
 /** Renders a problem as `file:line:col: field: message, got value; hint`. */
 export function formatProblem(problem: Problem): string {
+  const severity = problem.severity === 'warning' ? 'warning: ' : '';
+  return `${problem.file}:${problem.line}:${problem.col}: ${severity}${problemText(problem)}`;
+}
+
+/** A problem without its location and severity: `<field>: <message>, got <value>; <hint>`. */
+export function problemText(problem: Problem): string {
   const got = problem.got === undefined ? '' : `, got ${problem.got}`;
   const hint = problem.hint === undefined ? '' : `; ${problem.hint}`;
-  const where = `${problem.file}:${problem.line}:${problem.col}`;
-  const severity = problem.severity === 'warning' ? 'warning: ' : '';
-  return `${where}: ${severity}${problem.field}: ${problem.message}${got}${hint}`;
+  return `${problem.field}: ${problem.message}${got}${hint}`;
 }
 
 /** Sorts problems by file, line and column, and drops exact duplicates. */

@@ -1,5 +1,4 @@
-import { EnvironmentRouting } from '../meshes/effective-routing';
-import { loadProject, LoadOptions, Project } from '../model/load';
+import { loadProject, Project } from '../model/load';
 import { checkoutFolder } from './git';
 import { diffRouting, EnvironmentChange } from './routing-diff';
 import { readDistRouting } from './routing-reader';
@@ -13,17 +12,16 @@ import { Synthesized, synthesizeWithRouting } from './synth';
 export function changeSinceBase(
   root: string,
   baseRef: string,
-  options: LoadOptions = {},
   synthesized?: { project: Project; fresh: Synthesized },
-): { changes: EnvironmentChange[]; head: EnvironmentRouting[] } {
+): EnvironmentChange[] {
   // A caller that has just synthesized the working tree (meshflip ci-summary validates first) passes it in.
-  const project = synthesized?.project ?? loadProject(root, options);
+  const project = synthesized?.project ?? loadProject(root);
   const { files, routing: head } = synthesized?.fresh ?? synthesizeWithRouting(project);
   const base = checkoutFolder(root, baseRef, project.settings.distPath);
   try {
     // Most files of the base are byte for byte what the head renders: their objects are known.
     const rendered = new Map(files.map((f) => [f.path, f]));
-    return { changes: diffRouting(readDistRouting(base.dir, undefined, rendered), head), head };
+    return diffRouting(readDistRouting(base.dir, undefined, rendered), head);
   } finally {
     base.remove();
   }

@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { CATALOG_DIR, ENVIRONMENTS_DIR, loadProject, NamespaceClaim, overlapProblems, Project, SETTINGS_FILE } from '../model/load';
-import { compareStrings, Problem } from '../model/spec-error';
+import { compareStrings, Problem, SpecError } from '../model/spec-error';
 import { resolveCrdsRoot, schemaChecker } from './schema-check';
 import { collectBetweenEnvironments } from './heap';
 import { RenderedFile, synthesizeEnvironment, synthesizeRoot } from './synth';
@@ -109,9 +109,8 @@ function partition(envs: readonly { name: string; bytes: number }[], jobs: numbe
   return groups.map((g) => g.names.sort(compareStrings)).filter((names) => names.length > 0);
 }
 
-/** How many workers a project is worth. */
-export function defaultJobs(root: string): number {
-  const envs = environmentFiles(root);
+/** How many workers a project with these environment files is worth. */
+function defaultJobs(root: string, envs: readonly { bytes: number }[]): number {
   const bytes = envs.reduce((sum, e) => sum + e.bytes, 0) + catalogBytes(root);
   if (bytes < PARALLEL_THRESHOLD_BYTES) {
     return 1;
@@ -131,15 +130,15 @@ export async function synthesizeProject(options: SynthesizeOptions): Promise<Syn
   const crdsRoot = options.crdsRoot ?? resolveCrdsRoot(root, undefined);
   const strict = options.strict ?? false;
   const envs = environmentFiles(root);
-  const jobs = Math.max(1, Math.min(options.jobs ?? defaultJobs(root), Math.max(1, envs.length)));
+  const jobs = Math.max(1, Math.min(options.jobs ?? defaultJobs(root, envs), Math.max(1, envs.length)));
   if (jobs === 1) {
     try {
       const project = loadProject(root);
       const { files, problems } = renderShare(project, { root, distRel, includeRoot: true, crdsRoot, strict });
       return { files: sortFiles(files), problems, environments: project.environments.length, jobs };
     } catch (e) {
-      if ((e as { problems?: Problem[] }).problems !== undefined && (e as Error).name === 'SpecError') {
-        return { files: [], problems: (e as { problems: Problem[] }).problems, environments: 0, jobs };
+      if (SpecError.is(e)) {
+        return { files: [], problems: e.problems, environments: 0, jobs };
       }
       throw e;
     }

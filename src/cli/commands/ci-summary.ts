@@ -1,14 +1,13 @@
 import * as fs from 'fs';
 import * as core from '@actions/core';
 import { parseArgs } from 'util';
-import { formatProblem, sortProblems, SpecError } from '../../model/spec-error';
+import { problemText, sortProblems, SpecError } from '../../model/spec-error';
 import { changeSinceBase } from '../../pipeline/change-summary';
 import { GitError } from '../../pipeline/git';
 import { EnvironmentChange, summaryMarkdown } from '../../pipeline/routing-diff';
 import { validateRepository } from '../../pipeline/validate';
 import { isMocked } from '../../pipeline/routing-report';
 import { readDistRouting } from '../../pipeline/routing-reader';
-import { EnvironmentRouting } from '../../meshes/effective-routing';
 import { Output } from '../output';
 import { CommandSpec } from './command';
 import { resolveNow } from './validate';
@@ -52,7 +51,7 @@ export const ciSummaryCommand: CommandSpec = {
     const problems = sortProblems(report.problems);
     for (const p of problems) {
       const properties = { file: p.file, startLine: p.line, startColumn: p.col, title: `meshflip: ${p.field}` };
-      const message = formatProblem({ ...p, severity: undefined }).replace(/^[^:]+:\d+:\d+: /, '');
+      const message = problemText(p);
       if (p.severity === 'warning') {
         core.warning(message, properties);
       } else {
@@ -62,7 +61,6 @@ export const ciSummaryCommand: CommandSpec = {
     const errors = problems.filter((p) => p.severity !== 'warning');
 
     let changes: EnvironmentChange[] = [];
-    let head: EnvironmentRouting[] | undefined;
     let changeNote: string | undefined;
     if (report.project === undefined) {
       changeNote = 'The routing change could not be computed: the environment files have errors (see the annotations).';
@@ -70,7 +68,8 @@ export const ciSummaryCommand: CommandSpec = {
       changeNote = 'No base revision to compare with (set --base, or run on a pull request or push).';
     } else {
       try {
-        ({ changes, head } = changeSinceBase(root, base, {}, report.fresh === undefined ? undefined : { project: report.project, fresh: report.fresh }));
+        // validate synthesized the working tree whenever it loaded the project.
+        changes = changeSinceBase(root, base, { project: report.project, fresh: report.fresh! });
       } catch (e) {
         if (e instanceof GitError || SpecError.is(e)) {
           changeNote = `The routing change could not be computed: ${e.message.split('\n')[0]}`;
@@ -81,7 +80,7 @@ export const ciSummaryCommand: CommandSpec = {
     }
     const violations = changes.flatMap((c) => c.violations);
     // After the change: the fresh synthesis when there is one, else what dist/ says.
-    const after = head ?? report.fresh?.routing ?? readDistRouting(`${root}/dist`);
+    const after = report.fresh?.routing ?? readDistRouting(`${root}/dist`);
     const anyMock = after.some((r) => r.services.some(isMocked));
 
     // Without a computed change, "no routing changes" would be a claim nobody checked.

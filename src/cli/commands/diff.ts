@@ -23,7 +23,7 @@ export const diffCommand: CommandSpec = {
     const { values } = parseArgs({ args: argv, options: { base: { type: 'string' } }, strict: true });
     let changes;
     try {
-      changes = changeSinceBase(process.cwd(), values.base ?? 'HEAD').changes;
+      changes = changeSinceBase(process.cwd(), values.base ?? 'HEAD');
     } catch (e) {
       if (e instanceof GitError) {
         throw new UsageError(e.message, 'pass a branch, tag or commit of this repository with --base');

@@ -38,6 +38,9 @@ export const synthCommand: CommandSpec = {
     if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1 || jobs > 64)) {
       throw new UsageError(`--jobs must be a whole number from 1 to 64, got "${values.jobs}"`, '--jobs 2 renders with two worker threads');
     }
+    if (fs.existsSync(outDir) && !fs.statSync(outDir).isDirectory()) {
+      throw new UsageError(`${path.relative(root, outDir) || outDir} is a file, not a folder`, 'pass a folder with --out (it is created when missing)');
+    }
     const crdsRoot = resolveCrdsRoot(root, values.crds);
     const result = await synthesizeProject({ root, distRel: path.relative(root, outDir) || '.', crdsRoot, strict: values.strict ?? false, jobs });
     const errors = result.problems.filter((p) => p.severity !== 'warning');
@@ -46,9 +49,6 @@ export const synthCommand: CommandSpec = {
     }
     printProblems(output, result.problems);
     const files = result.files;
-    if (fs.existsSync(outDir) && !fs.statSync(outDir).isDirectory()) {
-      throw new UsageError(`${path.relative(root, outDir) || outDir} is a file, not a folder`, 'pass a folder with --out (it is created when missing)');
-    }
     const writeResult = writeDist(outDir, files);
     const changes = writeResult.added.length + writeResult.changed.length + writeResult.removed.length;
     output.out(`${paint(output, 'green', 'synthesized')} ${result.environments} environments into ${path.relative(root, outDir) || '.'}/: `
