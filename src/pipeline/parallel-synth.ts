@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
+import { EnvironmentRouting } from '../meshes/effective-routing';
 import { CATALOG_DIR, ENVIRONMENTS_DIR, loadProject, NamespaceClaim, overlapProblems, Project, SETTINGS_FILE } from '../model/load';
 import { compareStrings, Problem, SpecError } from '../model/spec-error';
 import { resolveCrdsRoot, schemaChecker } from './schema-check';
@@ -30,6 +31,8 @@ export interface SynthesizeOptions {
 /** What a synthesis produced: every file of dist/ (path and content), or the problems that stop it. */
 export interface SynthesisResult {
   readonly files: readonly RenderedFile[];
+  /** The effective routing of each environment, read back from its rendered objects, by name. */
+  readonly routing: readonly EnvironmentRouting[];
   readonly problems: readonly Problem[];
   readonly environments: number;
   readonly jobs: number;
@@ -48,6 +51,7 @@ export interface WorkerTask {
 /** What a worker sends back (plain data: it crosses threads). */
 export interface WorkerResult {
   readonly files: RenderedFile[];
+  readonly routing: EnvironmentRouting[];
   readonly problems: Problem[];
   readonly claims: NamespaceClaim[];
 }
@@ -60,9 +64,10 @@ const PARALLEL_THRESHOLD_BYTES = 256 * 1024;
  * environment's objects against the schemas before moving on; the rendered objects are let go
  * once checked, so only the text of the files is kept.
  */
-export function renderShare(project: Project, task: Omit<WorkerTask, 'environments' | 'root'> & { root: string }): { files: RenderedFile[]; problems: Problem[] } {
+export function renderShare(project: Project, task: Omit<WorkerTask, 'environments' | 'root'> & { root: string }): Omit<WorkerResult, 'claims'> {
   const check = task.crdsRoot === undefined ? undefined : schemaChecker(task.crdsRoot, task.strict);
   const files: RenderedFile[] = [];
+  const routing: EnvironmentRouting[] = [];
   const problems: Problem[] = [];
   const keep = (rendered: readonly RenderedFile[]) => {
     if (check !== undefined) {
@@ -72,13 +77,15 @@ export function renderShare(project: Project, task: Omit<WorkerTask, 'environmen
     files.push(...rendered.map(({ path: p, content }) => ({ path: p, content })));
   };
   for (const env of project.environments) {
-    keep(synthesizeEnvironment(env, project.settings).files);
+    const rendered = synthesizeEnvironment(env, project.settings);
+    keep(rendered.files);
+    routing.push(rendered.routing);
     collectBetweenEnvironments();
   }
   if (task.includeRoot) {
     keep(synthesizeRoot(project.settings));
   }
-  return { files, problems };
+  return { files, routing, problems };
 }
 
 /** The environment files, by name, with their size (a measure of their work). */
@@ -134,11 +141,11 @@ export async function synthesizeProject(options: SynthesizeOptions): Promise<Syn
   if (jobs === 1) {
     try {
       const project = loadProject(root);
-      const { files, problems } = renderShare(project, { root, distRel, includeRoot: true, crdsRoot, strict });
-      return { files: sortFiles(files), problems, environments: project.environments.length, jobs };
+      const { files, routing, problems } = renderShare(project, { root, distRel, includeRoot: true, crdsRoot, strict });
+      return { files: sortFiles(files), routing, problems, environments: project.environments.length, jobs };
     } catch (e) {
       if (SpecError.is(e)) {
-        return { files: [], problems: e.problems, environments: 0, jobs };
+        return { files: [], routing: [], problems: e.problems, environments: 0, jobs };
       }
       throw e;
     }
@@ -146,7 +153,8 @@ export async function synthesizeProject(options: SynthesizeOptions): Promise<Syn
   const groups = partition(envs, jobs);
   const results = await Promise.all(groups.map((environments, i) => runWorker({ root, distRel, environments, includeRoot: i === 0, crdsRoot, strict })));
   const problems = [...results.flatMap((r) => r.problems), ...overlapProblems(results.flatMap((r) => r.claims))];
-  return { files: sortFiles(results.flatMap((r) => r.files)), problems, environments: envs.length, jobs: groups.length };
+  const routing = results.flatMap((r) => r.routing).sort((a, b) => compareStrings(a.name, b.name));
+  return { files: sortFiles(results.flatMap((r) => r.files)), routing, problems, environments: envs.length, jobs: groups.length };
 }
 
 function sortFiles(files: RenderedFile[]): RenderedFile[] {

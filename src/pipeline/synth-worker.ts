@@ -15,7 +15,7 @@ function run(task: WorkerTask): WorkerResult {
     return { ...renderShare(project, task), claims };
   } catch (e) {
     if (SpecError.is(e)) {
-      return { files: [], problems: [...e.problems], claims: [] };
+      return { files: [], routing: [], problems: [...e.problems], claims: [] };
     }
     throw e;
   }

@@ -82,7 +82,6 @@ export const flipCommand: CommandSpec = {
     }
     // Check the edited file before writing anything.
     const next = loadProject(root, { overrides: new Map([[env.file, after]]) });
-    const nextEnv = next.environments.find((e) => e.name === env.name)!;
     // Then render the whole project from the files as they will be committed, as meshflip synth
     // does (in worker threads for a large project); the edit is undone if that fails.
     const envPath = path.join(root, env.file);
@@ -107,7 +106,7 @@ export const flipCommand: CommandSpec = {
     }
     // The routing change, read back from this environment's objects before and after.
     const previous = synthesizeEnvironment(env, project.settings).routing;
-    const current = synthesizeEnvironment(nextEnv, next.settings).routing;
+    const current = rendered.routing.find((r) => r.name === env.name)!;
     output.out(summaryText(diffRouting([previous], [current])).map((l) => `  ${l}`).join('\n'));
     output.out(`dist/: ${result.added.length} added, ${result.changed.length} changed, ${result.removed.length} removed`);
     for (const f of [...result.added.map((x) => `+ ${x}`), ...result.changed.map((x) => `~ ${x}`), ...result.removed.map((x) => `- ${x}`)]) {
