@@ -55,7 +55,7 @@ function deleteWithEmptyParents(doc: ReturnType<typeof parseDocument>, path: rea
 export type KeyOrder = (parent: readonly string[]) => readonly string[];
 
 /** A value rendered inline: a plain scalar or a one-line flow map. */
-export function inlineYaml(value: unknown): string {
+function inlineYaml(value: unknown): string {
   return stringify(value, { collectionStyle: 'flow', lineWidth: 0, flowCollectionPadding: true }).trimEnd();
 }
 

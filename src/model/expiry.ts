@@ -2,7 +2,7 @@ import { EnvironmentSpec } from './spec';
 import { Problem } from './spec-error';
 
 /** How long before an expiry `meshflip validate` starts warning. */
-export const EXPIRY_WARNING_HOURS = 24;
+const EXPIRY_WARNING_HOURS = 24;
 
 /** The instant an expiry stands for: a date alone means the start of that day, UTC. */
 export function expiryInstant(expires: string): Date {

@@ -1,5 +1,5 @@
 import { KeyOrder, setYamlValue as setValue } from './edit-yaml';
-import { EnvironmentSchema, RoutingSchema } from './schema';
+import { EnvironmentSchema, EXPIRY, RoutingSchema } from './schema';
 import { expiryInstant, isValidExpiry } from './expiry';
 import { EnvironmentSpec } from './spec';
 
@@ -55,7 +55,7 @@ export function applyFlip(text: string, env: EnvironmentSpec, request: FlipReque
 
 /** Resolves `--expires`: a date, a date-time, or a duration from now (`90m`, `12h`, `3d`, `2w`). */
 export function resolveExpiry(text: string, now: Date): string | undefined {
-  if (/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?(\.\d+)?(Z|[+-]\d{2}:\d{2}))?$/.test(text)) {
+  if (EXPIRY.test(text)) {
     return isValidExpiry(text) ? text : undefined;
   }
   const match = /^(\d+)(m|h|d|w)$/.exec(text);

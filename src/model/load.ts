@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { LoadedCatalog, resolveEnvironment, resolveSettings } from './resolve';
 import { CatalogSchema, EnvironmentSchema, SettingsSchema } from './schema';
-import { SourceFile } from './source-file';
+import { FieldPath, formatPath, SourceFile } from './source-file';
 import { EnvironmentSpec, isKuma, SettingsSpec } from './spec';
 import { compareStrings, Problem, SpecError } from './spec-error';
 import { parseWithSchema } from './zod-problems';
@@ -169,8 +169,9 @@ export function namespaceClaims(env: EnvironmentSpec): NamespaceClaim[] {
     for (const cluster of clusters) {
       const key = `${cluster}/${service.namespace}`;
       if (!claims.has(key)) {
-        const { file, line, col, field } = env.source.problem(['services', service.name], '', { atKey: true, noGot: true });
-        claims.set(key, { key, env: env.name, cluster, namespace: service.namespace, at: { file, line, col, field } });
+        const at: FieldPath = ['services', service.name];
+        const { line, col } = env.source.locate(at, true);
+        claims.set(key, { key, env: env.name, cluster, namespace: service.namespace, at: { file: env.source.path, line, col, field: formatPath(at) } });
       }
     }
   }
@@ -197,7 +198,7 @@ export function overlapProblems(claims: readonly NamespaceClaim[]): Problem[] {
 }
 
 /** The closest folder at or above `from` that holds environments/meshflip.yaml. */
-export function findRepositoryRoot(from: string): string | undefined {
+function findRepositoryRoot(from: string): string | undefined {
   for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {
     if (fs.existsSync(path.join(dir, ENVIRONMENTS_DIR, SETTINGS_FILE))) {
       return dir;

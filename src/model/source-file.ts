@@ -135,10 +135,7 @@ export class SourceFile {
   /** Builds a problem located at `path`, with the value found there as `got` unless told otherwise. */
   public problem(path: FieldPath, message: string, options: ProblemOptions = {}): Problem {
     const { line, col } = this.locate(path, options.atKey ?? false);
-    const value = 'got' in options ? options.got : this.valueAt(path);
-    // 1e400 and .inf parse as infinity: show them as written.
-    const asWritten = typeof value === 'number' && !Number.isFinite(value) ? this.sourceTextAt(path) : undefined;
-    const got = options.noGot ? undefined : options.gotText ?? asWritten ?? describeValue(value);
+    const got = options.noGot ? undefined : options.gotText ?? this.describeAt(path, 'got' in options ? options.got : this.valueAt(path));
     return {
       file: this.path,
       line,
@@ -166,6 +163,11 @@ export class SourceFile {
       value = (value as Record<string | number, unknown>)[segment];
     }
     return value;
+  }
+
+  /** A value found at `path`, for a message: 1e400 and .inf parse as infinity, so those are shown as written. */
+  private describeAt(path: FieldPath, value: unknown): string {
+    return (typeof value === 'number' && !Number.isFinite(value) ? this.sourceTextAt(path) : undefined) ?? describeValue(value);
   }
 
   /** The value at `path` as written in the file (for values that lose their meaning when parsed). */

@@ -1,6 +1,6 @@
 import { describeDefault, describeEffectiveFault, EnvironmentRouting, ServiceRouting } from '../meshes/effective-routing';
 import { compareStrings } from '../model/spec-error';
-import { isMocked, mermaidGraph } from './routing-report';
+import { cell, headerText, isMocked, mermaidGraph } from './routing-report';
 
 /** How one service's routing changed. */
 export interface ServiceChange {
@@ -30,8 +30,7 @@ function routingWords(s: ServiceRouting | undefined): string {
   if (s === undefined) {
     return '(not deployed)';
   }
-  const header = s.header === null ? '' : `; ${s.header.name}: ${s.header.value} -> ${s.header.to}`;
-  return `${describeDefault(s)}${header}`;
+  return s.header === null ? describeDefault(s) : `${describeDefault(s)}; ${headerText(s)}`;
 }
 
 function detailChanges(before: ServiceRouting | undefined, after: ServiceRouting | undefined): string[] {
@@ -129,10 +128,6 @@ export interface SummaryOptions {
   readonly maxLength?: number;
 }
 
-function escapeCell(text: string): string {
-  return text.replace(/\|/g, '\\|');
-}
-
 /** The pull-request summary as Markdown: what the change does to traffic, per environment. */
 export function summaryMarkdown(changes: readonly EnvironmentChange[], options: SummaryOptions = {}): string {
   const maxRows = options.maxRows ?? 200;
@@ -160,7 +155,7 @@ export function summaryMarkdown(changes: readonly EnvironmentChange[], options: 
       section.push('| Service | Before | After | Also |', '|---|---|---|---|');
       const shown = change.services.slice(0, Math.max(0, rowsLeft));
       for (const s of shown) {
-        section.push(`| ${escapeCell(s.service)} | ${escapeCell(s.before)} | ${escapeCell(s.after)} | ${escapeCell(s.details.join('; ') || '-')} |`);
+        section.push(`| ${cell(s.service)} | ${cell(s.before)} | ${cell(s.after)} | ${cell(s.details.join('; ') || '-')} |`);
       }
       rowsLeft -= shown.length;
       const hidden = change.services.slice(shown.length);

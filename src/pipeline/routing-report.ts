@@ -5,7 +5,8 @@ export function isMocked(s: ServiceRouting): boolean {
   return s.weights.mock > 0 || s.header?.to === 'mock';
 }
 
-function headerText(s: ServiceRouting): string {
+/** Where header-carrying requests go: `name: value -> mock`, or `-`. */
+export function headerText(s: ServiceRouting): string {
   return s.header === null ? '-' : `${s.header.name}: ${s.header.value} -> ${s.header.to}`;
 }
 
@@ -18,7 +19,8 @@ function resilienceText(s: ServiceRouting): string {
   return parts.length === 0 ? '-' : parts.join(', ');
 }
 
-function cell(text: string): string {
+/** Text made safe for one cell of a Markdown table. */
+export function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 
