@@ -1,6 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { AppProject, Application, ApplicationSpec, GroupKind } from '../imports/argocd';
+import { MESH_ANNOTATION, PROTECTED_ANNOTATION } from '../meshes/effective-routing';
 import { commonLabels, HelmApplicationPlan, TargetFormat } from '../meshes/mesh';
 import { SettingsSpec } from '../model/spec';
 import { compareStrings } from '../model/spec-error';
@@ -68,8 +69,8 @@ export class ArgoCdDelivery extends Construct {
         annotations: {
           'argocd.argoproj.io/sync-wave': '-10',
           // Read back by meshflip explain and the guardrails over dist/.
-          'meshflip.io/mesh': env.mesh.flavor,
-          'meshflip.io/protected': String(env.protected),
+          [MESH_ANNOTATION]: env.mesh.flavor,
+          [PROTECTED_ANNOTATION]: String(env.protected),
         },
         // Projects are only deleted once no Application uses them.
         finalizers: ['resources-finalizer.argocd.argoproj.io'],

@@ -1,3 +1,5 @@
+import { MeshFlavor } from '../model/spec';
+
 /**
  * What the mesh will do with traffic, as read back from rendered objects (dist/), not from the
  * environment files: hand edits of dist/ show up here. `meshflip explain`, ROUTING.md, the
@@ -126,6 +128,22 @@ export function findWorkloads(objects: readonly RenderedObject[]): Workloads {
     }
   }
   return { real, mocks };
+}
+
+/** Annotations of an environment's AppProject: the mesh flavour it runs, and whether it is protected. */
+export const MESH_ANNOTATION = 'meshflip.io/mesh';
+export const PROTECTED_ANNOTATION = 'meshflip.io/protected';
+
+/** The mesh flavours whose policies are Kuma's. */
+export const KUMA_FLAVORS: ReadonlySet<string> = new Set<string>([MeshFlavor.KONG_MESH, MeshFlavor.KUMA]);
+
+/** What an environment's AppProject says about it (the mesh is undefined when it says nothing). */
+export function environmentMeta(objects: readonly RenderedObject[]): { mesh: string | undefined; protected: boolean } {
+  const project = objects.find((o) => o.object.kind === 'AppProject')?.object;
+  return {
+    mesh: str(project, 'metadata', 'annotations', MESH_ANNOTATION),
+    protected: str(project, 'metadata', 'annotations', PROTECTED_ANNOTATION) === 'true',
+  };
 }
 
 /** Reads the meshflip audit annotations of an object. */

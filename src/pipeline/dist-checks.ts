@@ -1,4 +1,4 @@
-import { field, list, RenderedObject, str } from '../meshes/effective-routing';
+import { environmentMeta, field, KUMA_FLAVORS, list, RenderedObject, str } from '../meshes/effective-routing';
 import { describeObject, Finding } from '../meshes/findings';
 import { checkIstio } from '../meshes/istio-checks';
 import { checkKuma } from '../meshes/kuma-checks';
@@ -7,7 +7,6 @@ import { credentialReason } from '../model/credentials';
 import { compareStrings } from '../model/spec-error';
 import { groupByEnvironment } from './routing-reader';
 
-const KUMA_FLAVORS = new Set(['kong-mesh', 'kuma']);
 const POD_TEMPLATE_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job']);
 
 /**
@@ -22,9 +21,7 @@ export function checkDist(objects: readonly RenderedObject[], files: readonly st
   const findings: Finding[] = [];
   const byEnv = groupByEnvironment(objects);
   for (const [env, envObjects] of [...byEnv].sort(([a], [b]) => compareStrings(a, b))) {
-    const project = envObjects.find((o) => o.object.kind === 'AppProject');
-    const mesh = str(project?.object, 'metadata', 'annotations', 'meshflip.io/mesh');
-    const protectedEnv = str(project?.object, 'metadata', 'annotations', 'meshflip.io/protected') === 'true';
+    const { mesh, protected: protectedEnv } = environmentMeta(envObjects);
     const workloads = envObjects.filter((o) => !o.file.startsWith('argocd/'));
     if (mesh !== undefined) {
       findings.push(...(KUMA_FLAVORS.has(mesh) ? checkKuma(env, workloads, protectedEnv) : checkIstio(env, workloads, protectedEnv)));

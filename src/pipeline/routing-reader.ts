@@ -1,14 +1,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { LineCounter, parseAllDocuments } from 'yaml';
-import { EnvironmentRouting, findWorkloads, RenderedObject } from '../meshes/effective-routing';
+import { EnvironmentRouting, environmentMeta, findWorkloads, KUMA_FLAVORS, RenderedObject } from '../meshes/effective-routing';
 import { readIstioRouting } from '../meshes/istio-reader';
 import { readKumaRouting } from '../meshes/kuma-reader';
 import { compareStrings } from '../model/spec-error';
 import type { RenderedFile } from './synth';
 import { listFiles } from './write-dist';
-
-const KUMA_FLAVORS = new Set(['kong-mesh', 'kuma']);
 
 /** The environment a dist/ file belongs to (`argocd/<env>.k8s.yaml` belongs to `<env>`; the root app to none). */
 export function environmentOf(file: string): string | undefined {
@@ -83,15 +81,14 @@ export function groupByEnvironment(objects: readonly RenderedObject[]): Map<stri
  * AppProject says which mesh it runs and whether it is protected.
  */
 export function readEnvironmentRouting(name: string, objects: readonly RenderedObject[]): EnvironmentRouting {
-  const project = objects.find((o) => o.object.kind === 'AppProject')?.object;
-  const annotations = ((project?.metadata as Record<string, unknown> | undefined)?.annotations ?? {}) as Record<string, string>;
-  const mesh = annotations['meshflip.io/mesh']
+  const meta = environmentMeta(objects);
+  const mesh = meta.mesh
     ?? (objects.some((o) => String(o.object.apiVersion ?? '').startsWith('kuma.io/') || o.object.type !== undefined) ? 'kuma' : 'istio');
   const workloads = findWorkloads(objects);
   const services = KUMA_FLAVORS.has(mesh) ? readKumaRouting(objects, workloads) : readIstioRouting(objects, workloads);
   return {
     name,
-    protected: annotations['meshflip.io/protected'] === 'true',
+    protected: meta.protected,
     mesh,
     services: [...services].sort((a, b) => compareStrings(a.name, b.name) || compareStrings(a.namespace, b.namespace)),
   };

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { RenderedObject, str } from '../meshes/effective-routing';
+import { environmentMeta, RenderedObject } from '../meshes/effective-routing';
+import { MeshFlavor } from '../model/spec';
 import { Finding } from '../meshes/findings';
 import { SchemaStore, schemaSets } from '../validation';
 import { environmentOf, groupByEnvironment } from './routing-reader';
@@ -23,8 +24,7 @@ export function resolveCrdsRoot(root: string, flag: string | undefined): string 
 
 /** The platform schema set an environment is validated against. */
 function platformOf(objects: readonly RenderedObject[]): 'kubernetes' | 'ossm' {
-  const project = objects.find((o) => o.object.kind === 'AppProject');
-  return str(project?.object, 'metadata', 'annotations', 'meshflip.io/mesh') === 'openshift-service-mesh' ? 'ossm' : 'kubernetes';
+  return environmentMeta(objects).mesh === MeshFlavor.OPENSHIFT_SERVICE_MESH ? 'ossm' : 'kubernetes';
 }
 
 /**
