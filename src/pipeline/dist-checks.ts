@@ -87,10 +87,26 @@ function containersOf(object: Record<string, unknown>): unknown[] {
   return spec === undefined ? [] : [...list(spec, 'containers'), ...list(spec, 'initContainers')];
 }
 
+const globs = new Map<string, RegExp>();
+
 /** Whether an AppProject destination pattern (Argo CD globs: `*`, `?`) matches. */
 function globMatch(pattern: string, value: string): boolean {
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  let re = globs.get(pattern);
+  if (re === undefined) {
+    re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+    globs.set(pattern, re);
+  }
   return re.test(value);
+}
+
+/** The folder of a dist/ file, relative to dist/. */
+function folderOf(file: string): string {
+  return file.slice(0, file.lastIndexOf('/'));
+}
+
+/** The API group of an apiVersion (`''` for the core group). */
+function groupOf(apiVersion: string): string {
+  return apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
 }
 
 /**
@@ -100,7 +116,17 @@ function globMatch(pattern: string, value: string): boolean {
  */
 function checkArgoCd(objects: readonly RenderedObject[], files: readonly string[]): Finding[] {
   const findings: Finding[] = [];
-  const folders = new Set(files.filter((f) => f.endsWith('.k8s.yaml')).map((f) => f.slice(0, f.lastIndexOf('/'))));
+  const folders = new Set(files.filter((f) => f.endsWith('.k8s.yaml')).map(folderOf));
+  const byFolder = new Map<string, RenderedObject[]>();
+  for (const o of objects) {
+    const folder = folderOf(o.file);
+    const inFolder = byFolder.get(folder);
+    if (inFolder === undefined) {
+      byFolder.set(folder, [o]);
+    } else {
+      inFolder.push(o);
+    }
+  }
   const applications = objects.filter((o) => o.object.kind === 'Application' && String(o.object.apiVersion).startsWith('argoproj.io/'));
   const projects = new Map(objects.filter((o) => o.object.kind === 'AppProject').map((o) => [str(o.object, 'metadata', 'name') ?? '', o]));
   const owners = new Map<string, RenderedObject[]>();
@@ -132,13 +158,14 @@ function checkArgoCd(objects: readonly RenderedObject[], files: readonly string[
     }
     owners.set(folder, [...(owners.get(folder) ?? []), app]);
     if (project !== undefined) {
-      findings.push(...checkFolderPermitted(folder, project, server, objects, app));
+      findings.push(...checkFolderPermitted(byFolder.get(folder) ?? [], project, server, app));
     }
   }
   for (const folder of [...folders].sort(compareStrings)) {
     const apps = owners.get(folder) ?? [];
     if (apps.length === 0) {
-      const first = objects.find((o) => o.file.startsWith(`${folder}/`))!;
+      // A folder of files without objects is still one no Application owns.
+      const first = byFolder.get(folder)?.[0] ?? { file: `${folder}/`, object: {}, line: 1 };
       findings.push({ at: first, severity: 'error', message: `dist/${folder} holds manifests but no Application syncs it` });
     } else if (apps.length > 1) {
       findings.push({ at: apps[1], severity: 'error', message: `dist/${folder} is synced by ${apps.length} Applications (${apps.map((a) => str(a.object, 'metadata', 'name')).join(', ')}): they would fight` });
@@ -148,14 +175,14 @@ function checkArgoCd(objects: readonly RenderedObject[], files: readonly string[
   return findings;
 }
 
-function checkFolderPermitted(folder: string, project: RenderedObject, server: string, objects: readonly RenderedObject[], app: RenderedObject): Finding[] {
+/** Every object of one folder is permitted by the AppProject of the Application that syncs the folder. */
+function checkFolderPermitted(inFolder: readonly RenderedObject[], project: RenderedObject, server: string, app: RenderedObject): Finding[] {
   const findings: Finding[] = [];
   const destinations = list(project.object, 'spec', 'destinations');
   const clusterKinds = list(project.object, 'spec', 'clusterResourceWhitelist');
-  for (const o of objects.filter((x) => x.file.slice(0, x.file.lastIndexOf('/')) === folder)) {
+  for (const o of inFolder) {
     const objectNamespace = str(o.object, 'metadata', 'namespace');
-    const apiVersion = String(o.object.apiVersion ?? '');
-    const group = apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
+    const group = groupOf(String(o.object.apiVersion ?? ''));
     if (objectNamespace === undefined) {
       if (!clusterKinds.some((k) => globMatch(str(k, 'group') ?? '', group) && globMatch(str(k, 'kind') ?? '', String(o.object.kind)))) {
         findings.push({ at: o, severity: 'error', message: `${describeObject(o.object)} is cluster-scoped and its kind is not whitelisted in AppProject ${str(project.object, 'metadata', 'name')}` });
@@ -173,15 +200,12 @@ function checkDuplicates(objects: readonly RenderedObject[], owners: ReadonlyMap
   const findings: Finding[] = [];
   const seen = new Map<string, RenderedObject>();
   for (const o of objects) {
-    const folder = o.file.slice(0, o.file.lastIndexOf('/'));
-    const app = owners.get(folder)?.[0];
+    const app = owners.get(folderOf(o.file))?.[0];
     if (app === undefined || o.object.apiVersion === undefined) {
       continue;
     }
     const server = str(app.object, 'spec', 'destination', 'server');
-    const apiVersion = String(o.object.apiVersion);
-    const group = apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
-    const key = [server, group, o.object.kind, str(o.object, 'metadata', 'namespace') ?? '', str(o.object, 'metadata', 'name')].join(' ');
+    const key = [server, groupOf(String(o.object.apiVersion)), o.object.kind, str(o.object, 'metadata', 'namespace') ?? '', str(o.object, 'metadata', 'name')].join(' ');
     const before = seen.get(key);
     if (before !== undefined && before.file !== o.file) {
       findings.push({ at: o, severity: 'error', message: `${describeObject(o.object)} is also rendered in dist/${before.file} for the same cluster: two Applications would own it` });
