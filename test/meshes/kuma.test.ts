@@ -1,5 +1,5 @@
 import { loadProject } from '../../src/model/load';
-import { SpecError } from '../../src/model/spec-error';
+import { problemsOf } from '../model/fixtures';
 import { removeTempDirs, tempDir, writeFiles } from '../util';
 import { findObjects, objectsOf, pathsUnder } from './helpers';
 import * as fs from 'fs';
@@ -187,17 +187,6 @@ describe('Kuma version rules', () => {
     return dir;
   }
 
-  function problems(dir: string): string[] {
-    try {
-      loadProject(dir);
-      return [];
-    } catch (e) {
-      if (!SpecError.is(e)) {
-        throw e;
-      }
-      return e.message.split('\n');
-    }
-  }
 
   test('fails when legacy policies are asked for on Kuma 3.x', () => {
     const dir = repoWith([
@@ -205,9 +194,9 @@ describe('Kuma version rules', () => {
       '  global: { konnect: { region: eu, controlPlaneId: 11111111-2222-3333-4444-555555555555 } }',
       '  zones: [{ name: east, cluster: konnect-a }]',
     ].join('\n'));
-    expect(problems(dir)).toContain('environments/kuma-zone.yaml:7:13: mesh.policies: cannot be legacy on Kong Mesh 3.0.1: '
+    expect(problemsOf(dir)).toEqual(['environments/kuma-zone.yaml:7:13: mesh.policies: cannot be legacy on Kong Mesh 3.0.1: '
       + 'TrafficRoute, FaultInjection, CircuitBreaker and the other legacy policies were removed in 3.0, got "legacy"; '
-      + 'use policies: targetRef, or declare the 2.x version the mesh really runs');
+      + 'use policies: targetRef, or declare the 2.x version the mesh really runs']);
   });
 
   test('fails when zone placement is asked for before 2.6', () => {
@@ -216,8 +205,8 @@ describe('Kuma version rules', () => {
       '  global: { konnect: { region: eu, controlPlaneId: 11111111-2222-3333-4444-555555555555 } }',
       '  zones: [{ name: east, cluster: konnect-a }]',
     ].join('\n'));
-    expect(problems(dir)).toContain('environments/kuma-zone.yaml:8:14: mesh.placement: cannot be zone before Kong Mesh 2.6: '
-      + 'zones accept targetRef policies (kuma.io/origin: zone) from 2.6 on, got "zone"; use placement: global');
+    expect(problemsOf(dir)).toEqual(['environments/kuma-zone.yaml:8:14: mesh.placement: cannot be zone before Kong Mesh 2.6: '
+      + 'zones accept targetRef policies (kuma.io/origin: zone) from 2.6 on, got "zone"; use placement: global']);
   });
 
   test('chooses legacy policies by default for a 2.5-era mesh', () => {

@@ -5,7 +5,7 @@ import { schemaChecker, universalToKubernetes } from '../../src/pipeline/schema-
 import { synthesize } from '../../src/pipeline/synth';
 import { summarizeMissingSchemas } from '../../src/pipeline/validate';
 import { formatProblem } from '../../src/model/spec-error';
-import { FIXTURES, fixtureProject } from '../constructs/helpers';
+import { fixtureProject } from '../constructs/helpers';
 import { loadProject } from '../../src/model/load';
 import { removeTempDirs, REPO, SHARED_CRDS, tempDir } from '../util';
 
@@ -24,7 +24,7 @@ test('every object of the committed dist/ validates strictly against the upstrea
 test('every object rendered from the test fixtures (upstream Istio v1 among them) validates strictly', () => {
   const objects = synthesize(fixtureProject()).flatMap((f) => (f.objects ?? []).map((object, i) => ({ file: f.path, object, line: f.lines?.[i] })));
   expect(check(objects).map((f) => `${f.at.file}:${f.at.line}: ${f.message}`)).toEqual([]);
-  expect(fs.existsSync(FIXTURES)).toBe(true);
+  expect(objects.length).toBeGreaterThan(50);
 });
 
 test('fails when a hand edit of dist/ breaks an object, locating it by file and line', () => {

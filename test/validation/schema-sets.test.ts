@@ -2,16 +2,16 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { schemaSets } from '../../src/validation/schema-sets';
+import { SHARED_CRDS } from '../util';
 
-const CRDS = path.resolve(__dirname, '../../../shared/crds');
 
 describe('schemaSets', () => {
   test('loads istio/ for kubernetes and its OpenShift Service Mesh alternative for ossm', () => {
     // WHEN
-    const sets = schemaSets(CRDS);
+    const sets = schemaSets(SHARED_CRDS);
     // THEN
-    expect(sets.kubernetes.map((p) => path.relative(CRDS, p))).toEqual(['argocd', 'istio', 'kubernetes', 'kuma', 'maistra', 'olm', 'openshift']);
-    expect(sets.ossm.map((p) => path.relative(CRDS, p))).toEqual([
+    expect(sets.kubernetes.map((p) => path.relative(SHARED_CRDS, p))).toEqual(['argocd', 'istio', 'kubernetes', 'kuma', 'maistra', 'olm', 'openshift']);
+    expect(sets.ossm.map((p) => path.relative(SHARED_CRDS, p))).toEqual([
       'argocd',
       'kubernetes',
       'kuma',

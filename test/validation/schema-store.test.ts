@@ -3,10 +3,10 @@ import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { SchemaIssue, SchemaStore, schemaSets } from '../../src/validation';
+import { SHARED_CRDS } from '../util';
 
 /** The upstream schemas; the repository sits next to a `shared` folder. */
-const CRDS = path.resolve(__dirname, '../../../shared/crds');
-const SETS = schemaSets(CRDS);
+const SETS = schemaSets(SHARED_CRDS);
 
 let kubernetes: SchemaStore;
 let ossm: SchemaStore;
@@ -676,10 +676,10 @@ describe('loading', () => {
 
   test('fails when istio/ and its OpenShift Service Mesh alternative are loaded together', () => {
     // WHEN
-    const load = (): SchemaStore => SchemaStore.load([path.join(CRDS, 'istio'), path.join(CRDS, 'alternatives')]);
+    const load = (): SchemaStore => SchemaStore.load([path.join(SHARED_CRDS, 'istio'), path.join(SHARED_CRDS, 'alternatives')]);
     // THEN
-    expect(load).toThrow(`security.istio.io/v1 AuthorizationPolicy is defined twice: in ${path.join(CRDS, 'istio', 'crd-all.gen.yaml')} `
-      + `and ${path.join(CRDS, 'alternatives', 'ossm-2.5-istio', 'authorizationpolicies.security.istio.io.crd.yaml')}`);
+    expect(load).toThrow(`security.istio.io/v1 AuthorizationPolicy is defined twice: in ${path.join(SHARED_CRDS, 'istio', 'crd-all.gen.yaml')} `
+      + `and ${path.join(SHARED_CRDS, 'alternatives', 'ossm-2.5-istio', 'authorizationpolicies.security.istio.io.crd.yaml')}`);
   });
 
   test('fails when a path does not exist', () => {
