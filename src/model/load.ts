@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { LoadedCatalog, resolveEnvironment, resolveSettings } from './resolve';
+import { DEFAULT_DIST_PATH, LoadedCatalog, resolveEnvironment, resolveSettings } from './resolve';
 import { CatalogSchema, EnvironmentSchema, SettingsSchema } from './schema';
 import { FieldPath, formatPath, SourceFile } from './source-file';
 import { EnvironmentSpec, isKuma, SettingsSpec } from './spec';
@@ -143,6 +143,19 @@ export function loadProject(root: string, options: LoadOptions = {}): Project {
     throw new SpecError(problems);
   }
   return { root, settings, environments: environments.sort((a, b) => compareStrings(a.name, b.name)) };
+}
+
+/**
+ * The folder of dist/ inside the repository, as environments/meshflip.yaml names it
+ * (repository.path, `dist` unless it says otherwise). Only the settings file is read; when it
+ * cannot be, this is the default and loading the project reports why.
+ */
+export function distFolder(root: string): string {
+  const repoPath = `${ENVIRONMENTS_DIR}/${SETTINGS_FILE}`;
+  const text = readText(root, repoPath);
+  const file = text === undefined ? undefined : SourceFile.parse(repoPath, text);
+  const value = file === undefined || file.problems.length > 0 ? undefined : parseWithSchema(file, SettingsSchema).value;
+  return value?.repository.path ?? DEFAULT_DIST_PATH;
 }
 
 /**

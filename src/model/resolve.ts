@@ -14,6 +14,9 @@ import {
 import { compareStrings, didYouMean, escapeControlCharacters, Problem } from './spec-error';
 import { Version } from './version';
 
+/** Where dist/ sits in the repository unless environments/meshflip.yaml says otherwise (repository.path). */
+export const DEFAULT_DIST_PATH = 'dist';
+
 /** Mountebank image used for mocks unless an environment says otherwise. */
 export const DEFAULT_MOUNTEBANK_IMAGE = 'bbyars/mountebank:2.9.1';
 const DEFAULT_RETRY_ON: readonly RetryCondition[] = ['5xx', 'connect-failure', 'refused-stream'];
@@ -42,7 +45,7 @@ export function resolveSettings(file: SourceFile, input: SettingsInput, problems
   return {
     repoURL: input.repository.url,
     revision: input.repository.revision ?? 'main',
-    distPath: input.repository.path ?? 'dist',
+    distPath: input.repository.path ?? DEFAULT_DIST_PATH,
     argocdNamespace: input.argocd.namespace ?? 'argocd',
     argocdCluster: input.argocd.cluster,
     clusters,

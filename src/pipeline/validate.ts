@@ -3,7 +3,7 @@ import * as path from 'path';
 import { str, RenderedObject } from '../meshes/effective-routing';
 import { describeObject, Finding } from '../meshes/findings';
 import { checkExpiries } from '../model/expiry';
-import { loadProject, Project } from '../model/load';
+import { distFolder, loadProject, Project } from '../model/load';
 import { parsePath, SourceFile } from '../model/source-file';
 import { Problem, sortProblems, SpecError } from '../model/spec-error';
 import { NO_SCHEMA } from '../validation/schema-store';
@@ -41,7 +41,7 @@ export interface ValidationReport {
  */
 export function validateRepository(options: ValidateOptions): ValidationReport {
   const root = options.root;
-  const distDir = options.distDir ?? path.join(root, 'dist');
+  const distDir = options.distDir ?? path.join(root, distFolder(root));
   const distRel = path.relative(root, distDir).split(path.sep).join('/') || '.';
   const problems: Problem[] = [];
   let project: Project | undefined;

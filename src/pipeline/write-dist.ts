@@ -42,6 +42,8 @@ export const STAGING_PREFIX = '.meshflip-tmp-';
 export function writeDist(distDir: string, files: readonly RenderedFile[], options: WriteOptions = {}): WriteResult {
   const root = path.resolve(distDir);
   const parent = path.dirname(root);
+  // dist/ may sit deeper in the repository (repository.path: deploy/manifests) than exists yet.
+  fs.mkdirSync(parent, { recursive: true });
   removeStaleStaging(parent);
   const existing = new Set(listFiles(root));
   const wanted = new Map(files.map((f) => [f.path, f.content]));

@@ -1,7 +1,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { BIN, copyRepo, removeTempDirs, REPO, snapshotTree, tempDir } from '../util';
+import { BIN, copyRepo, removeTempDirs, REPO, runCli, snapshotTree, tempDir } from '../util';
 import { ANSI, CliRun, edit, lines, meshflipAsync, read, runAsync } from './cli-util';
 
 // The command line as a user meets it: usage, errors about how a command was called, colour,
@@ -191,6 +191,23 @@ describe('colour', () => {
 });
 
 describe('synth', () => {
+  test('writes where repository.path says, and validate and explain read from there', () => {
+    // GIVEN a repository whose Argo CD Applications read deploy/manifests
+    const dir = copyRepo(['environments']);
+    edit(dir, 'environments/meshflip.yaml', '  path: dist\n', '  path: deploy/manifests\n');
+    // WHEN
+    const synth = runCli(['synth'], { cwd: dir, env: { CDK8S_OUTDIR: undefined } });
+    const validate = runCli(['validate'], { cwd: dir });
+    const explain = runCli(['explain', 'kong-perf', 'captains-log'], { cwd: dir });
+    // THEN
+    expect(synth.status).toBe(0);
+    expect(fs.existsSync(path.join(dir, 'dist'))).toBe(false);
+    expect(Object.keys(snapshotTree(path.join(dir, 'deploy/manifests')))).toContain('kong-perf/ROUTING.md');
+    expect(validate.status).toBe(0);
+    expect(explain.status).toBe(0);
+    expect(lines(explain.stdout)[0]).toBe('kong-perf (kong-mesh)');
+  });
+
   test('renders exactly the committed dist/ into --out', () => {
     // WHEN
     const { status, stdout } = run['synth --out'];

@@ -1,6 +1,8 @@
 import * as fs from 'fs';
+import * as path from 'path';
 import * as core from '@actions/core';
 import { parseArgs } from 'util';
+import { distFolder } from '../../model/load';
 import { problemText, sortProblems, SpecError } from '../../model/spec-error';
 import { changeSinceBase } from '../../pipeline/change-summary';
 import { GitError } from '../../pipeline/git';
@@ -80,7 +82,7 @@ export const ciSummaryCommand: CommandSpec = {
     }
     const violations = changes.flatMap((c) => c.violations);
     // After the change: the fresh synthesis when there is one, else what dist/ says.
-    const after = report.fresh?.routing ?? readDistRouting(`${root}/dist`);
+    const after = report.fresh?.routing ?? readDistRouting(path.join(root, distFolder(root)));
     const anyMock = after.some((r) => r.services.some(isMocked));
 
     // Without a computed change, "no routing changes" would be a claim nobody checked.

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { ENVIRONMENTS_DIR, repositoryRootHint } from '../../model/load';
+import { distFolder, ENVIRONMENTS_DIR, repositoryRootHint } from '../../model/load';
 import { didYouMean } from '../../model/spec-error';
 import { distEnvironments, readDistRouting } from '../../pipeline/routing-reader';
 import { mermaidGraph, routingJson, routingText } from '../../pipeline/routing-report';
@@ -22,7 +22,7 @@ export const explainCommand: CommandSpec = {
     '  --all          Every environment',
     '  --json         Machine-readable output',
     '  --mermaid      The call graph as a Mermaid flowchart (mocked calls dashed)',
-    '  --dist <dir>   dist/ folder to read (default: dist)',
+    '  --dist <dir>   dist/ folder to read (default: repository.path of environments/meshflip.yaml, dist)',
   ],
   run(argv: string[], output: Output): number {
     const { values, positionals } = parseArgs({
@@ -35,11 +35,12 @@ export const explainCommand: CommandSpec = {
     if (extra.length > 0 || (!values.all && envName === undefined)) {
       throw new UsageError('expected an environment name (or --all) and optionally a service', 'meshflip explain kong-perf captains-log');
     }
-    const distDir = path.resolve(process.cwd(), values.dist ?? 'dist');
+    const distRel = values.dist ?? distFolder(process.cwd());
+    const distDir = path.resolve(process.cwd(), distRel);
     const available = distEnvironments(distDir);
     if (available.length === 0) {
       const outside = values.dist === undefined && !fs.existsSync(path.join(process.cwd(), ENVIRONMENTS_DIR));
-      throw new UsageError(`no environment in ${values.dist ?? 'dist'}/`, outside ? repositoryRootHint(process.cwd()) : 'run npm run synth first');
+      throw new UsageError(`no environment in ${distRel}/`, outside ? repositoryRootHint(process.cwd()) : 'run npm run synth first');
     }
     // One environment is read alone: its files are all it takes.
     const routings = readDistRouting(distDir, values.all ? undefined : new Set([envName!]));

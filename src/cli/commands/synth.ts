@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
+import { distFolder } from '../../model/load';
 import { SpecError } from '../../model/spec-error';
 import { synthesizeProject } from '../../pipeline/parallel-synth';
 import { resolveCrdsRoot } from '../../pipeline/schema-check';
@@ -19,7 +20,7 @@ export const synthCommand: CommandSpec = {
     'succeeds; unchanged files are left as they are; files no longer produced are removed.',
     '',
     'Options:',
-    '  --out <dir>   Output folder (default: $CDK8S_OUTDIR or dist)',
+    '  --out <dir>   Output folder (default: $CDK8S_OUTDIR, else repository.path of environments/meshflip.yaml, dist)',
     '  --crds <dir>  Validate the rendered objects against these schemas first (default: $MESHFLIP_CRDS,',
     '                else environments/crds when it holds anything); nothing is written if they fail',
     '  --strict      With schemas: a kind without a schema is an error',
@@ -33,7 +34,7 @@ export const synthCommand: CommandSpec = {
       allowPositionals: false,
     });
     const root = process.cwd();
-    const outDir = path.resolve(root, values.out ?? process.env.CDK8S_OUTDIR ?? 'dist');
+    const outDir = path.resolve(root, values.out ?? process.env.CDK8S_OUTDIR ?? distFolder(root));
     const jobs = values.jobs === undefined ? undefined : Number(values.jobs);
     if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1 || jobs > 64)) {
       throw new UsageError(`--jobs must be a whole number from 1 to 64, got "${values.jobs}"`, '--jobs 2 renders with two worker threads');

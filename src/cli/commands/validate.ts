@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { resolveCrdsRoot, schemaChecker } from '../../pipeline/schema-check';
+import { distFolder } from '../../model/load';
 import { validateRepository } from '../../pipeline/validate';
 import { UsageError } from '../errors';
 import { Output, paint, printProblems } from '../output';
@@ -33,7 +34,7 @@ export const validateCommand: CommandSpec = {
     '  --crds <dir>       Validate every object against the CRDs and Kubernetes schema in this folder',
     '                     (default: $MESHFLIP_CRDS, else environments/crds when it holds anything)',
     '  --strict           An object whose kind has no schema is an error, not a warning',
-    '  --dist <dir>       dist/ folder to check (default: dist)',
+    '  --dist <dir>       dist/ folder to check (default: repository.path of environments/meshflip.yaml, dist)',
     '  --now <date-time>  Pretend it is this time when checking expiries',
   ],
   run(argv: string[], output: Output): number {
@@ -52,7 +53,7 @@ export const validateCommand: CommandSpec = {
     }
     const report = validateRepository({
       root,
-      distDir: path.resolve(root, values.dist ?? 'dist'),
+      distDir: path.resolve(root, values.dist ?? distFolder(root)),
       now: resolveNow(values.now),
       extraChecks: crds === undefined ? [] : [schemaChecker(crds, values.strict ?? false)],
     });
