@@ -1,4 +1,5 @@
 import { MeshFlavor } from '../model/spec';
+import { MOCK_APP, SELECTOR_LABEL } from './mesh';
 
 /**
  * What the mesh will do with traffic, as read back from rendered objects (dist/), not from the
@@ -113,14 +114,14 @@ export function findWorkloads(objects: readonly RenderedObject[]): Workloads {
       continue;
     }
     const labels = (field(object, 'spec', 'template', 'metadata', 'labels') ?? {}) as Record<string, string>;
-    const name = labels['app.kubernetes.io/name'];
+    const name = labels[SELECTOR_LABEL];
     const namespace = str(object, 'metadata', 'namespace') ?? 'default';
     if (name === undefined) {
       continue;
     }
     const replicas = typeof field(object, 'spec', 'replicas') === 'number' ? (field(object, 'spec', 'replicas') as number) : 1;
     const key = `${namespace}/${name}`;
-    const target = labels.app === 'mountebank' ? mocks : labels.app === name ? real : undefined;
+    const target = labels.app === MOCK_APP ? mocks : labels.app === name ? real : undefined;
     if (target !== undefined) {
       const before = target.get(key);
       // The same service deployed to several zones counts its replicas together.

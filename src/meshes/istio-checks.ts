@@ -1,6 +1,7 @@
 import { field, list, RenderedObject, str } from './effective-routing';
 import { describeObject, Finding } from './findings';
 import { clusterLocal } from './istio-reader';
+import { MOCK_APP } from './mesh';
 
 const NETWORKING = 'networking.istio.io/';
 
@@ -47,7 +48,7 @@ export function checkIstio(env: string, objects: readonly RenderedObject[], prot
     const names = subsets.get(host) ?? new Set<string>();
     list(o.object, 'spec', 'subsets').forEach((s) => {
       names.add(str(s, 'name') ?? '');
-      if (str(s, 'labels', 'app') === 'mountebank') {
+      if (str(s, 'labels', 'app') === MOCK_APP) {
         mockSubsets.add(`${host}#${str(s, 'name')}`);
       }
     });

@@ -2,6 +2,7 @@ import { canonicalDuration } from './durations';
 import {
   audit, defaultOf, EffectiveFault, field, list, RenderedObject, ServiceRouting, str, toPercent, Workloads,
 } from './effective-routing';
+import { INGRESS_SERVICE_ACCOUNT } from './istio';
 import { MOCK_APP, SELECTOR_LABEL } from './mesh';
 
 const NETWORKING = 'networking.istio.io/';
@@ -152,7 +153,7 @@ export function readIstioRouting(objects: readonly RenderedObject[], workloads: 
           for (const principal of list(from, 'source', 'principals')) {
             const sa = /\/sa\/([^/]+)$/.exec(String(principal))?.[1];
             if (sa !== undefined) {
-              callers.add(sa === 'istio-ingressgateway-service-account' ? 'ingress-gateway' : sa);
+              callers.add(sa === INGRESS_SERVICE_ACCOUNT ? 'ingress-gateway' : sa);
             }
           }
         }

@@ -16,7 +16,7 @@ export const REAL_SUBSET = 'real';
 /** DestinationRule subset of the mock instances. */
 export const MOCK_SUBSET = 'mock';
 
-const INGRESS_SERVICE_ACCOUNT = 'istio-ingressgateway-service-account';
+export const INGRESS_SERVICE_ACCOUNT = 'istio-ingressgateway-service-account';
 const ISTIO_CHARTS = 'https://istio-release.storage.googleapis.com/charts';
 
 /** The in-mesh host name of a service. */
