@@ -95,8 +95,22 @@ export function toPercent(real: number, mock: number): { real: number; mock: num
 }
 
 /** The default routing of a weight pair. */
-export function defaultOf(weights: { real: number; mock: number }): 'real' | 'mock' | 'split' {
+function defaultOf(weights: { real: number; mock: number }): 'real' | 'mock' | 'split' {
   return weights.mock === 0 ? 'real' : weights.real === 0 ? 'mock' : 'split';
+}
+
+/**
+ * A service's routing from what a mesh reader found: whether a mock exists, the default
+ * (`real`, `mock`, `split`) and the callers' order follow from it.
+ */
+export function serviceRouting(found: Omit<ServiceRouting, 'hasMock' | 'default' | 'callers'> & { mock: unknown; callers: ReadonlySet<string> | null }): ServiceRouting {
+  const { mock, callers, ...rest } = found;
+  return {
+    ...rest,
+    hasMock: mock !== undefined,
+    default: defaultOf(found.weights),
+    callers: callers === null ? null : [...callers].sort(),
+  };
 }
 
 /** Workloads found in the rendered objects: real services and mocks, by `<namespace>/<name>`. */

@@ -1,6 +1,6 @@
 import { canonicalDuration } from './durations';
 import {
-  audit, defaultOf, EffectiveFault, field, list, RenderedObject, ServiceRouting, str, toPercent, Workloads,
+  audit, EffectiveFault, field, list, RenderedObject, serviceRouting, ServiceRouting, str, toPercent, Workloads,
 } from './effective-routing';
 import { INGRESS_SERVICE_ACCOUNT } from './istio';
 import { MOCK_APP, SELECTOR_LABEL } from './mesh';
@@ -159,11 +159,10 @@ export function readIstioRouting(objects: readonly RenderedObject[], workloads: 
         }
       }
     }
-    out.push({
+    out.push(serviceRouting({
       name,
       namespace,
-      hasMock: mock !== undefined,
-      default: defaultOf(weights),
+      mock,
       weights,
       header,
       faults,
@@ -171,9 +170,9 @@ export function readIstioRouting(objects: readonly RenderedObject[], workloads: 
       timeouts,
       retries,
       ...audit(vs),
-      callers: callers === null ? null : [...callers].sort(),
+      callers,
       inconsistencies,
-    });
+    }));
   }
   return out;
 }

@@ -1,5 +1,5 @@
 import {
-  audit, defaultOf, EffectiveFault, field, list, RenderedObject, ServiceRouting, str, toPercent, Workloads,
+  audit, EffectiveFault, field, list, RenderedObject, serviceRouting, ServiceRouting, str, toPercent, Workloads,
 } from './effective-routing';
 import { canonicalDuration } from './durations';
 import { parseKumaServiceName } from './kuma';
@@ -163,11 +163,10 @@ export function readKumaRouting(objects: readonly RenderedObject[], workloads: W
       }
     }
     const annotated = audit(first?.obj ?? resources.find((r) => r.kind.endsWith('FaultInjection') && faults.length > 0)?.object);
-    out.push({
+    out.push(serviceRouting({
       name,
       namespace,
-      hasMock: mock !== undefined,
-      default: defaultOf(weights),
+      mock,
       weights,
       header,
       faults: dedupe(faults),
@@ -175,9 +174,9 @@ export function readKumaRouting(objects: readonly RenderedObject[], workloads: W
       timeouts,
       retries,
       ...annotated,
-      callers: callers === null ? null : [...callers].sort(),
+      callers,
       inconsistencies,
-    });
+    }));
   }
   return out;
 }
