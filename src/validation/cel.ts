@@ -558,6 +558,9 @@ const ENV: CelEnv = celEnv({
 /** Calls the planner handles itself, not through a function: indexing, `?:`, `&&`, `||` and macro plumbing. */
 const PLANNER_CALLS: ReadonlySet<string> = new Set(['_[_]', '_[?_]', '_?._', '_?_:_', '_&&_', '_||_', '@not_strictly_false', '__not_strictly_false__']);
 
+/** Type names an expression may use as values: `type(self) == int`. */
+const TYPE_NAMES: ReadonlySet<string> = new Set(['bool', 'bytes', 'double', 'duration', 'int', 'list', 'map', 'null_type', 'string', 'timestamp', 'type', 'uint']);
+
 /**
  * Parses and plans an expression over `self` (and `oldSelf`), after checking every function it calls exists with
  * that many arguments: the planner would only find out when the call runs. Returns why it cannot be evaluated.
@@ -598,7 +601,7 @@ function scanExpression(expr: ExprNode | undefined, bound: ReadonlySet<string>, 
       const name = value?.name as string;
       if (name === 'oldSelf') {
         scan.transition = true;
-      } else if (!bound.has(name) && !name.startsWith('@')) {
+      } else if (!bound.has(name) && !name.startsWith('@') && !TYPE_NAMES.has(name)) {
         scan.problem = `unknown variable ${name}`;
       }
       return;
@@ -610,12 +613,12 @@ function scanExpression(expr: ExprNode | undefined, bound: ReadonlySet<string>, 
       const name = value?.function as string;
       const target = value?.target as ExprNode | undefined;
       const args = (value?.args as ExprNode[] | undefined) ?? [];
-      if (!PLANNER_CALLS.has(name) && !knownFunction(name, target !== undefined, args.length)) {
-        scan.problem = `unknown function ${target === undefined ? '' : '<value>.'}${name}() with ${args.length} argument${args.length === 1 ? '' : 's'}`;
-        return;
-      }
+      // Arguments first: the innermost unknown function is the one to name.
       scanExpression(target, bound, scan);
       args.forEach((arg) => scanExpression(arg, bound, scan));
+      if (scan.problem === undefined && !PLANNER_CALLS.has(name) && !knownFunction(name, target !== undefined, args.length)) {
+        scan.problem = `unknown function ${target === undefined ? '' : '<value>.'}${name}() with ${args.length} argument${args.length === 1 ? '' : 's'}`;
+      }
       return;
     }
     case 'listExpr':
