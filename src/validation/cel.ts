@@ -356,16 +356,9 @@ export function parseGoUrl(raw: string, request: boolean): ParsedUrl | string {
   if (schemeMatch !== null) {
     scheme = schemeMatch[1].toLowerCase();
     rest = rest.slice(schemeMatch[0].length);
-  } else if (/^[a-zA-Z0-9+.-]*:/.test(rest) && !/^[a-zA-Z]/.test(rest)) {
-    if (rest.startsWith(':') || /^[0-9+.-]/.test(rest)) {
-      const colon = rest.indexOf(':');
-      const slash = rest.indexOf('/');
-      if (rest.startsWith(':') || (colon >= 0 && (slash < 0 || colon < slash) && /^[0-9+.-]/.test(rest))) {
-        if (rest.startsWith(':')) {
-          return `parse ${JSON.stringify(raw)}: missing protocol scheme`;
-        }
-      }
-    }
+  } else if (rest.startsWith(':')) {
+    // net/url getScheme: a colon first; a digit, '+', '-' or '.' first means no scheme at all.
+    return `parse ${JSON.stringify(raw)}: missing protocol scheme`;
   }
   let rawQuery = '';
   const question = rest.indexOf('?');
