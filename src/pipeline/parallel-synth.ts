@@ -80,6 +80,7 @@ export function renderShare(project: Project, task: Omit<WorkerTask, 'environmen
     const rendered = synthesizeEnvironment(env, project.settings);
     keep(rendered.files);
     routing.push(rendered.routing);
+    problems.push(...rendered.problems);
     collectBetweenEnvironments();
   }
   if (task.includeRoot) {

@@ -5,7 +5,9 @@ import { MeshEnvironment } from '../constructs/mesh-environment';
 import { Project } from '../model/load';
 import { EnvironmentSpec, SettingsSpec } from '../model/spec';
 import { EnvironmentRouting, RenderedObject } from '../meshes/effective-routing';
-import { compareStrings } from '../model/spec-error';
+import { rulesFor } from '../meshes/index';
+import { runRules } from '../meshes/rules';
+import { compareStrings, Problem } from '../model/spec-error';
 import { renderCharts } from './render-charts';
 import { readEnvironmentRouting } from './routing-reader';
 import { routingMarkdown } from './routing-report';
@@ -25,6 +27,8 @@ export interface RenderedFile {
 export interface Synthesized {
   readonly files: RenderedFile[];
   readonly routing: EnvironmentRouting[];
+  /** What the rules of each environment's mesh found (errors stop a synthesis, warnings are shown). */
+  readonly problems: Problem[];
 }
 
 /** The construct tree of a project, before it is rendered. */
@@ -86,17 +90,22 @@ export function synthesize(project: Project): RenderedFile[] {
 export function synthesizeWithRouting(project: Project): Synthesized {
   const files: RenderedFile[] = [];
   const routing: EnvironmentRouting[] = [];
+  const problems: Problem[] = [];
   for (const env of project.environments) {
     const rendered = synthesizeEnvironment(env, project.settings);
     files.push(...rendered.files);
     routing.push(rendered.routing);
+    problems.push(...rendered.problems);
   }
   files.push(...synthesizeRoot(project.settings));
-  return { files: files.sort((a, b) => compareStrings(a.path, b.path)), routing };
+  return { files: files.sort((a, b) => compareStrings(a.path, b.path)), routing, problems };
 }
 
-/** The files of one environment: `dist/<env>/**`, its ROUTING.md and `dist/argocd/<env>.k8s.yaml`. */
-export function synthesizeEnvironment(env: EnvironmentSpec, settings: SettingsSpec): { files: RenderedFile[]; routing: EnvironmentRouting } {
+/**
+ * The files of one environment: `dist/<env>/**`, its ROUTING.md and `dist/argocd/<env>.k8s.yaml`,
+ * and what the rules of its mesh find in it.
+ */
+export function synthesizeEnvironment(env: EnvironmentSpec, settings: SettingsSpec): { files: RenderedFile[]; routing: EnvironmentRouting; problems: Problem[] } {
   const app = new App();
   const environment = new MeshEnvironment(app, env.name, { env });
   new ArgoCdDelivery(app, `${env.name}-argocd`, { environment, settings });
@@ -104,7 +113,7 @@ export function synthesizeEnvironment(env: EnvironmentSpec, settings: SettingsSp
   const objects: RenderedObject[] = files.flatMap((f) => (f.objects ?? []).map((object, i) => ({ file: f.path, object, line: f.lines?.[i] })));
   const routing = readEnvironmentRouting(env.name, objects);
   files.push({ path: `${env.name}/ROUTING.md`, content: routingMarkdown(routing, env.file) });
-  return { files, routing };
+  return { files, routing, problems: runRules(rulesFor(env), { env, objects }) };
 }
 
 /** The root Application's file, `dist/argocd/root.k8s.yaml`. */

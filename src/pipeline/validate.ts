@@ -57,6 +57,7 @@ export function validateRepository(options: ValidateOptions): ValidationReport {
   if (project !== undefined) {
     problems.push(...checkExpiries(project.environments, options.now ?? new Date()));
     fresh = synthesizeWithRouting(project);
+    problems.push(...fresh.problems);
     problems.push(...checkFreshness(fresh.files, distDir, distRel));
   }
   const { files, objects } = readDist(distDir, fresh === undefined ? undefined : new Map(fresh.files.map((f) => [f.path, f])));

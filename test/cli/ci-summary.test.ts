@@ -90,7 +90,6 @@ function fleetRepo(): string {
     'environments/fleet.yaml': [
       'name: fleet',
       'catalog: [fleet]',
-      'trafficPermissions: false',
       'mesh:',
       '  flavor: kong-mesh',
       '  version: 2.14.3',
