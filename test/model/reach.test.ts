@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { loadProject } from '../../src/model/load';
-import { environmentReach, reachProblems } from '../../src/model/reach';
+import { environmentReach, normalizeKdsAddress, reachProblems } from '../../src/model/reach';
 import { synthesizeProject } from '../../src/pipeline/parallel-synth';
 import { formatProblem } from '../../src/model/spec-error';
 import { removeTempDirs } from '../util';
@@ -164,5 +164,98 @@ describe('parallel synthesis', () => {
     // THEN
     expect(result.jobs).toEqual(2);
     expect(result.problems.map(formatProblem).sort()).toEqual(problemsOf(root).sort());
+  });
+});
+
+describe('Kuma service identity, by mesh and global control plane', () => {
+  // Kuma gives every pod a Service selects the tag kuma.io/service <service>_<namespace>_svc_<port>
+  // (kumahq/kuma v2.14.3 pkg/plugins/runtime/k8s/controllers/inbound_converter.go, InboundTagsForService;
+  // pkg/plugins/runtime/k8s/util/util.go, ServiceTag), whatever other labels it has, and every zone's
+  // instances of that tag in one mesh are endpoints of one service (pkg/xds/topology/outbound.go,
+  // fillIngressOutbounds): a mock Deployment selected by a Service of the same name and namespace in
+  // another zone joins the protected service.
+  const settings = settingsWith(['prod-real', 'https://prod-real.example.com:6443'], ['prod-mocks', 'https://prod-mocks.example.com:6443'],
+    ['prod-global', 'https://prod-global.example.com:6443'], ['lab-global', 'https://lab-global.example.com:6443']);
+
+  test('fails when an unprotected environment on the same Konnect control plane and mesh mocks, routes, faults or retries a service a protected one has', () => {
+    // GIVEN
+    const lab = kongOn('lab', CP, 'lab-real', 'lab-mocks',
+      'routing:', '  services:', '    orders: { to: mock, header: { name: x-mock, value: "1" } }',
+      'faults:', '  payments:', '    abort: { httpStatus: 503, percent: 5 }',
+      'retries:', '  payments:', '    attempts: 2');
+    const prod = kongOn('prod', CP, 'prod-real', 'prod-mocks', 'protected: true');
+    const root = fixtureRepo({ 'environments/meshflip.yaml': settings, [LAB]: lab, [PROD]: prod });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    const shared = (service: string) => `and protected environment prod (${PROD}) has service ${service} in namespace shop in mesh default of `
+      + `Konnect control plane ${CP} (region eu): Kuma makes both one service (kuma.io/service ${service}_shop_svc_<port>)`;
+    const hint = 'give lab a mesh of its own (mesh.name) or another global control plane';
+    expect(problems).toEqual([
+      `${LAB}:${at(lab, 'orders', 'services:')}: services.orders: deploys a mock of orders, ${shared('orders')}, so the mock would become an endpoint `
+        + `of the protected service, got a mock (mocks.enabled is true); set mocks.enabled: false in ${LAB}, or ${hint}`,
+      `${LAB}:${at(lab, '{ to: mock')}: routing.services.orders: routes orders to its mock, ${shared('orders')}, so the route would apply to every caller `
+        + `of the protected service, got "mock for requests with x-mock: 1"; route orders to real, or ${hint}`,
+      `${LAB}:${at(lab, 'abort', 'faults:')}: faults.payments: injects faults into payments, ${shared('payments')}, so the faults would hit the protected `
+        + `service's traffic, got a map with keys abort; remove it, or ${hint}`,
+      `${LAB}:${at(lab, 'attempts', 'retries:')}: retries.payments: sets retries on payments, ${shared('payments')}, so the policy would apply to the `
+        + `protected service's traffic, got a map with keys attempts; remove it, or ${hint}`,
+    ]);
+  });
+
+  test('fails when two self-hosted environments say their global control planes run on different clusters but their zones dial one KDS address', () => {
+    // GIVEN
+    const selfHosted = (cluster: string, kds: string) => (text: string) =>
+      text.replace(/ {4}konnect:\n.*\n.*\n/, `    selfHosted:\n      cluster: ${cluster}\n      kdsAddress: ${kds}\n`);
+    const lab = selfHosted('lab-global', 'grpcs://KDS.example.com.:05685')(kongOn('lab', CP, 'lab-real', 'lab-mocks', 'mocks: { enabled: false }',
+      'circuitBreakers:', '  orders:', '    maxConnections: 10'));
+    const prod = selfHosted('prod-global', 'grpcs://kds.example.com:5685')(kongOn('prod', CP, 'prod-real', 'prod-mocks', 'protected: true'));
+    const root = fixtureRepo({ 'environments/meshflip.yaml': settings, [LAB]: lab, [PROD]: prod });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([
+      `${LAB}:${at(lab, 'maxConnections', 'circuitBreakers:')}: circuitBreakers.orders: sets a circuit breaker on orders, and protected environment prod `
+        + `(${PROD}) has service orders in namespace shop in mesh default of the global control plane at grpcs://kds.example.com:5685: Kuma makes both `
+        + 'one service (kuma.io/service orders_shop_svc_<port>), so the policy would apply to the protected service\'s traffic, got a map with keys '
+        + 'maxConnections; remove it, or give lab a mesh of its own (mesh.name) or another global control plane',
+    ]);
+  });
+
+  test.each([
+    ['another mesh', (lab: string) => lab.replace('  version: 2.14.3', '  version: 2.14.3\n  name: lab')],
+    ['another Konnect control plane', (lab: string) => lab.replace(CP, OTHER_CP)],
+    ['another namespace', (lab: string) => lab.replace('namespace: shop', 'namespace: shop-lab')],
+    ['no protected environment', (lab: string) => lab, false],
+  ])('loads an unprotected environment that mocks and faults its services in %s', (_, change, prodProtected = true) => {
+    // GIVEN
+    const lab = change(kongOn('lab', CP, 'lab-real', 'lab-mocks', 'routing:', '  services:', '    orders: mock', 'faults:', '  payments:', '    delay: { value: 1s, percent: 5 }'));
+    const prod = kongOn('prod', CP, 'prod-real', 'prod-mocks', `protected: ${prodProtected}`);
+    const root = fixtureRepo({ 'environments/meshflip.yaml': settings, [LAB]: lab, [PROD]: prod });
+    // WHEN
+    const project = loadProject(root);
+    // THEN
+    const loaded = project.environments.find((e) => e.name === 'lab')!;
+    expect([loaded.routes.map((r) => `${r.service}:${r.mockWeight}`), loaded.faults.map((f) => f.service)]).toEqual([['orders:100'], ['payments']]);
+  });
+
+  test('loads an unprotected environment that shares a mesh with a protected one and leaves the shared services alone', () => {
+    // GIVEN
+    const lab = kongOn('lab', CP, 'lab-real', 'lab-mocks', 'mocks: { enabled: false }');
+    const prod = kongOn('prod', CP, 'prod-real', 'prod-mocks', 'protected: true');
+    const root = fixtureRepo({ 'environments/meshflip.yaml': settings, [LAB]: lab, [PROD]: prod });
+    // WHEN
+    const project = loadProject(root);
+    // THEN
+    expect(project.environments.map((e) => e.name)).toEqual(['lab', 'prod']);
+  });
+});
+
+describe('normalizeKdsAddress', () => {
+  test('writes a KDS address with an upper-case host, a trailing dot and leading zeros in the port in one spelling', () => {
+    // WHEN
+    const address = normalizeKdsAddress('GRPCS://KDS.Example.com.:05685/');
+    // THEN
+    expect(address).toEqual('grpcs://kds.example.com:5685');
   });
 });
