@@ -201,12 +201,18 @@ function namespaceProblems(reaches: readonly EnvironmentReach[]): Problem[] {
   const byKey = new Map<string, { reach: EnvironmentReach; claim: NamespaceClaim }[]>();
   for (const reach of reaches) {
     for (const claim of reach.namespaces) {
-      byKey.set(claim.key, [...(byKey.get(claim.key) ?? []), { reach, claim }]);
+      const list = byKey.get(claim.key);
+      if (list === undefined) {
+        byKey.set(claim.key, [{ reach, claim }]);
+      } else {
+        list.push({ reach, claim });
+      }
     }
   }
   const problems: Problem[] = [];
   for (const claims of byKey.values()) {
-    if (new Set(claims.map((c) => c.reach.env)).size < 2) {
+    // Claims are unique per environment and key.
+    if (claims.length < 2) {
       continue;
     }
     const owner = claims.find((c) => c.reach.protected) ?? claims[0];

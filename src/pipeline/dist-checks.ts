@@ -205,7 +205,8 @@ function checkProtectedReach(
   distRoot: string | undefined,
   identity: (server: string) => string,
 ): Finding[] {
-  const landings = new Map<string, { env: string; protected: boolean; app: RenderedObject; at: RenderedObject; namespace: string; server: string }[]>();
+  type Landing = { env: string; protected: boolean; app: RenderedObject; at: RenderedObject; namespace: string; server: string };
+  const landings = new Map<string, { envs: Set<string>; list: Landing[] }>();
   for (const app of applications) {
     const env = environmentOf(app.file);
     if (env === undefined) {
@@ -226,15 +227,16 @@ function checkProtectedReach(
     }
     for (const [namespace, at] of here) {
       const key = `${server} ${namespace}`;
-      const list = landings.get(key) ?? [];
-      if (!list.some((l) => l.env === env)) {
-        list.push({ env, protected: isProtected, app, at, namespace, server });
-        landings.set(key, list);
+      const landing = landings.get(key) ?? { envs: new Set<string>(), list: [] };
+      if (!landing.envs.has(env)) {
+        landing.envs.add(env);
+        landing.list.push({ env, protected: isProtected, app, at, namespace, server });
+        landings.set(key, landing);
       }
     }
   }
   const findings: Finding[] = [];
-  for (const list of landings.values()) {
+  for (const { list } of landings.values()) {
     const owner = list.find((l) => l.protected);
     if (owner === undefined) {
       continue;
