@@ -2,8 +2,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { DEFAULT_DIST_PATH, LoadedCatalog, resolveEnvironment, resolveSettings } from './resolve';
 import { CatalogSchema, EnvironmentSchema, SettingsSchema } from './schema';
-import { FieldPath, formatPath, SourceFile } from './source-file';
-import { EnvironmentSpec, isKuma, SettingsSpec } from './spec';
+import { environmentReach, reachProblems } from './reach';
+import { SourceFile } from './source-file';
+import { EnvironmentSpec, SettingsSpec } from './spec';
 import { compareStrings, Problem, SpecError } from './spec-error';
 import { parseWithSchema } from './zod-problems';
 
@@ -39,8 +40,9 @@ export interface LoadOptions {
    */
   readonly overrides?: ReadonlyMap<string, string>;
   /**
-   * Check that no two environments deploy into the same namespace of a cluster. Parallel
-   * synthesis turns it off and checks the claims of all workers together.
+   * Check that no two environments deploy into the same namespace of an API server, and that no
+   * unprotected environment reaches what a protected one has (see `reachProblems`). Parallel
+   * synthesis turns it off and checks what the environments of all workers reach together.
    *
    * @default true
    */
@@ -137,7 +139,7 @@ export function loadProject(root: string, options: LoadOptions = {}): Project {
     }
   }
   if (options.checkOverlaps ?? true) {
-    problems.push(...overlapProblems(environments.flatMap(namespaceClaims)));
+    problems.push(...reachProblems(environments.map(environmentReach)));
   }
   if (problems.length > 0 || settings === undefined) {
     throw new SpecError(problems);
@@ -156,58 +158,6 @@ export function distFolder(root: string): string {
   const file = text === undefined ? undefined : SourceFile.parse(repoPath, text);
   const value = file === undefined || file.problems.length > 0 ? undefined : parseWithSchema(file, SettingsSchema).value;
   return value?.repository.path ?? DEFAULT_DIST_PATH;
-}
-
-/**
- * A namespace of a cluster that an environment deploys into: two environments claiming the same
- * one would have two Argo CD Applications fighting over the same objects.
- */
-export interface NamespaceClaim {
-  readonly key: string;
-  readonly env: string;
-  readonly cluster: string;
-  readonly namespace: string;
-  /** Where the service that claims it is listed (plain data: claims cross worker threads). */
-  readonly at: Pick<Problem, 'file' | 'line' | 'col' | 'field'>;
-}
-
-/** The cluster namespaces an environment deploys into. */
-export function namespaceClaims(env: EnvironmentSpec): NamespaceClaim[] {
-  const claims = new Map<string, NamespaceClaim>();
-  for (const service of env.services) {
-    const clusters = isKuma(env.mesh)
-      ? [...service.zones, ...(env.mocks.enabled && service.mock ? [env.mesh.mocksZone] : [])]
-        .map((zone) => (env.mesh as { zones: readonly { name: string; cluster: { name: string } }[] }).zones.find((z) => z.name === zone)!.cluster.name)
-      : [env.mesh.cluster.name];
-    for (const cluster of clusters) {
-      const key = `${cluster}/${service.namespace}`;
-      if (!claims.has(key)) {
-        const at: FieldPath = ['services', service.name];
-        const { line, col } = env.source.locate(at, true);
-        claims.set(key, { key, env: env.name, cluster, namespace: service.namespace, at: { file: env.source.path, line, col, field: formatPath(at) } });
-      }
-    }
-  }
-  return [...claims.values()];
-}
-
-/** Problems for every namespace claimed by two environments (the later one in name order is reported). */
-export function overlapProblems(claims: readonly NamespaceClaim[]): Problem[] {
-  const owners = new Map<string, string>();
-  const problems: Problem[] = [];
-  for (const claim of [...claims].sort((a, b) => compareStrings(a.env, b.env) || compareStrings(a.key, b.key))) {
-    const owner = owners.get(claim.key);
-    if (owner !== undefined && owner !== claim.env) {
-      problems.push({
-        ...claim.at,
-        message: `deploys into namespace ${claim.namespace} of cluster ${claim.cluster}, which environment ${owner} already uses`,
-        hint: 'give each environment its own namespaces or clusters, so their Argo CD Applications do not fight',
-      });
-    } else {
-      owners.set(claim.key, claim.env);
-    }
-  }
-  return problems;
 }
 
 /** The closest folder at or above `from` that holds environments/meshflip.yaml. */

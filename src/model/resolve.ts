@@ -1,4 +1,5 @@
 import * as path from 'path';
+import { clusterIdentities, sameServerNote } from './cluster-identity';
 import { credentialReason } from './credentials';
 import { readImposters } from './imposters';
 import {
@@ -33,9 +34,11 @@ export type ReadFile = (repoPath: string) => string | undefined;
 
 /** Resolves the settings file into a `SettingsSpec`. */
 export function resolveSettings(file: SourceFile, input: SettingsInput, problems: Problem[]): SettingsSpec {
+  const names = Object.keys(input.clusters).sort(compareStrings);
+  const identities = clusterIdentities(new Map(names.map((name) => [name, input.clusters[name].server])), input.argocd.cluster, input.argocd.namespace ?? 'argocd');
   const clusters = new Map<string, ClusterSpec>();
-  for (const name of Object.keys(input.clusters).sort(compareStrings)) {
-    clusters.set(name, { name, server: input.clusters[name].server });
+  for (const name of names) {
+    clusters.set(name, { name, server: input.clusters[name].server, identity: identities.get(name)! });
   }
   if (!clusters.has(input.argocd.cluster)) {
     problems.push(file.problem(['argocd', 'cluster'], `must name a cluster under clusters (${[...clusters.keys()].join(', ')})`, {
@@ -223,19 +226,24 @@ class EnvironmentResolver {
       const cluster = this.cluster(zone.cluster, ['mesh', 'zones', index, 'cluster']);
       return {
         name: zone.name,
-        cluster: cluster ?? { name: zone.cluster, server: '' },
+        cluster: cluster ?? { name: zone.cluster, server: '', identity: '' },
         ingress: zone.ingress ?? true,
         egress: zone.egress ?? true,
         tokenSecret: { name: zone.tokenSecret?.name ?? 'cp-token', key: zone.tokenSecret?.key ?? 'token' },
       };
     });
+    // Keyed on the API server, not the cluster's name: two names for one server are one cluster.
     const clustersUsed = new Map<string, number>();
     zones.forEach((zone, index) => {
-      const other = clustersUsed.get(zone.cluster.name);
-      if (other !== undefined) {
-        this.problems.push(file.problem(['mesh', 'zones', index, 'cluster'], `is already used by zone ${zones[other].name}: one zone control plane per cluster`));
+      if (zone.cluster.identity === '') {
+        return;
       }
-      clustersUsed.set(zone.cluster.name, index);
+      const other = clustersUsed.get(zone.cluster.identity);
+      if (other !== undefined) {
+        this.problems.push(file.problem(['mesh', 'zones', index, 'cluster'],
+          `is already used by zone ${zones[other].name}${sameServerNote(zone.cluster, zones[other].cluster)}: one zone control plane per cluster`));
+      }
+      clustersUsed.set(zone.cluster.identity, index);
     });
     let global: KumaMeshSpec['global'];
     if (selfHosted !== undefined) {
@@ -243,10 +251,12 @@ class EnvironmentResolver {
         this.problems.push(file.problem(['mesh', 'global', 'selfHosted'], `cannot run on Kubernetes with ${product} 3.x (the global control plane runs on Universal only)`, { noGot: true }));
       }
       const cluster = this.cluster(selfHosted.cluster, ['mesh', 'global', 'selfHosted', 'cluster']);
-      if (clustersUsed.has(selfHosted.cluster)) {
-        this.problems.push(file.problem(['mesh', 'global', 'selfHosted', 'cluster'], 'must not run a zone: the global control plane needs a cluster of its own'));
+      const zoneThere = cluster === undefined ? undefined : clustersUsed.get(cluster.identity);
+      if (zoneThere !== undefined) {
+        this.problems.push(file.problem(['mesh', 'global', 'selfHosted', 'cluster'],
+          `must not run a zone${sameServerNote(cluster!, zones[zoneThere].cluster)}: the global control plane needs a cluster of its own`));
       }
-      global = { kind: 'self-hosted', cluster: cluster ?? { name: selfHosted.cluster, server: '' }, kdsAddress: selfHosted.kdsAddress };
+      global = { kind: 'self-hosted', cluster: cluster ?? { name: selfHosted.cluster, server: '', identity: '' }, kdsAddress: selfHosted.kdsAddress };
     } else {
       const k = konnect!;
       global = { kind: 'konnect', region: k.region, controlPlaneId: k.controlPlaneId, kdsAddress: `grpcs://${k.region}.mesh.sync.konghq.com:443` };

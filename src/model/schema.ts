@@ -394,7 +394,8 @@ export const EnvironmentSchema = z.object({
   name: name('Environment name; must match the file name.', 40),
   description: z.string().optional(),
   protected: z.boolean().optional().meta({
-    description: 'A production-like environment: never routes to a mock, carries no fault and deploys no mocks.',
+    description: 'A production-like environment: never routes to a mock, carries no fault and deploys no mocks; no unprotected environment may '
+      + 'deploy into its namespaces (on any cluster entry with the same API server) or, on Kuma, mock, route or fault a service it shares with it.',
     default: false,
   }),
   catalog: z.array(name('Catalogue name (a file in environments/catalog/)')).optional().meta({ description: 'Catalogues the services come from.', default: [] }),

@@ -34,7 +34,13 @@ export interface SettingsSpec {
 
 export interface ClusterSpec {
   readonly name: string;
+  /** The server URL as written: what Argo CD Applications name. */
   readonly server: string;
+  /**
+   * Which API server the entry reaches: the normalised server URL, the cluster Argo CD runs in for
+   * an in-cluster address. Entries with the same identity are one cluster for every check.
+   */
+  readonly identity: string;
 }
 
 export type AppProtocol = 'http' | 'http2' | 'grpc' | 'tcp';

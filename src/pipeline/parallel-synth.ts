@@ -3,7 +3,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { EnvironmentRouting } from '../meshes/effective-routing';
-import { CATALOG_DIR, ENVIRONMENTS_DIR, loadProject, NamespaceClaim, overlapProblems, Project, SETTINGS_FILE } from '../model/load';
+import { CATALOG_DIR, ENVIRONMENTS_DIR, loadProject, Project, SETTINGS_FILE } from '../model/load';
+import { EnvironmentReach, reachProblems } from '../model/reach';
 import { compareStrings, Problem, SpecError } from '../model/spec-error';
 import { resolveCrdsRoot, schemaChecker } from './schema-check';
 import { collectBetweenEnvironments } from './heap';
@@ -53,7 +54,8 @@ export interface WorkerResult {
   readonly files: RenderedFile[];
   readonly routing: EnvironmentRouting[];
   readonly problems: Problem[];
-  readonly claims: NamespaceClaim[];
+  /** Where each environment's objects land, checked across all workers. */
+  readonly reach: EnvironmentReach[];
 }
 
 /** Below this much input, starting workers costs more than it saves. */
@@ -64,7 +66,7 @@ const PARALLEL_THRESHOLD_BYTES = 256 * 1024;
  * environment's objects against the schemas before moving on; the rendered objects are let go
  * once checked, so only the text of the files is kept.
  */
-export function renderShare(project: Project, task: Omit<WorkerTask, 'environments' | 'root'> & { root: string }): Omit<WorkerResult, 'claims'> {
+export function renderShare(project: Project, task: Omit<WorkerTask, 'environments' | 'root'> & { root: string }): Omit<WorkerResult, 'reach'> {
   const check = task.crdsRoot === undefined ? undefined : schemaChecker(task.crdsRoot, task.strict);
   const files: RenderedFile[] = [];
   const routing: EnvironmentRouting[] = [];
@@ -129,8 +131,8 @@ function defaultJobs(root: string, envs: readonly { bytes: number }[]): number {
 /**
  * Synthesizes every environment into file contents, checking everything first; nothing is
  * written. With several jobs, environments are rendered in worker threads (each loads the
- * project, checks every file and renders its share), and the namespaces environments claim are
- * checked across all of them. The files are the same whatever the number of jobs.
+ * project, checks every file and renders its share), and where environments reach (namespaces,
+ * mesh services) is checked across all of them. The files are the same whatever the number of jobs.
  */
 export async function synthesizeProject(options: SynthesizeOptions): Promise<SynthesisResult> {
   const root = options.root;
@@ -153,7 +155,7 @@ export async function synthesizeProject(options: SynthesizeOptions): Promise<Syn
   }
   const groups = partition(envs, jobs);
   const results = await Promise.all(groups.map((environments, i) => runWorker({ root, distRel, environments, includeRoot: i === 0, crdsRoot, strict })));
-  const problems = [...results.flatMap((r) => r.problems), ...overlapProblems(results.flatMap((r) => r.claims))];
+  const problems = [...results.flatMap((r) => r.problems), ...reachProblems(results.flatMap((r) => r.reach))];
   const routing = results.flatMap((r) => r.routing).sort((a, b) => compareStrings(a.name, b.name));
   return { files: sortFiles(results.flatMap((r) => r.files)), routing, problems, environments: envs.length, jobs: groups.length };
 }

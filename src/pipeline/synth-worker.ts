@@ -1,21 +1,21 @@
 import { parentPort, workerData } from 'worker_threads';
-import { loadProject, namespaceClaims } from '../model/load';
+import { loadProject } from '../model/load';
+import { environmentReach } from '../model/reach';
 import { SpecError } from '../model/spec-error';
 import { renderShare, WorkerResult, WorkerTask } from './parallel-synth';
 
 /**
  * A synthesis worker: loads the project (every file is checked, only its share of the
  * environments is resolved), renders its environments one at a time and sends back the files,
- * the problems and the namespaces its environments claim.
+ * the problems and where its environments reach (namespaces, mesh services).
  */
 function run(task: WorkerTask): WorkerResult {
   try {
     const project = loadProject(task.root, { only: task.environments, checkOverlaps: false });
-    const claims = project.environments.flatMap(namespaceClaims);
-    return { ...renderShare(project, task), claims };
+    return { ...renderShare(project, task), reach: project.environments.map(environmentReach) };
   } catch (e) {
     if (SpecError.is(e)) {
-      return { files: [], routing: [], problems: [...e.problems], claims: [] };
+      return { files: [], routing: [], problems: [...e.problems], reach: [] };
     }
     throw e;
   }

@@ -114,6 +114,7 @@ let toReal: CiRun;
 let invalid: CiRun;
 let protectedMock: CiRun;
 let fleet: CiRun;
+let unprotected: CiRun;
 
 beforeAll(async () => {
   // kong-real's captains-log flipped to its mock.
@@ -168,7 +169,15 @@ beforeAll(async () => {
     commitAll(dir, 'every service of fleet to its mock');
     return ciSummary(dir, base);
   };
-  [fleet, toMock, toReal, invalid, protectedMock] = await Promise.all([largeFlip(), flipToMock(), flipToReal(), typo(), protectedEnv()]);
+  // The production-like coolstore loses protected: true in a pull request.
+  const unprotect = async () => {
+    const { dir, base } = gitRepoCopy();
+    edit(dir, 'environments/coolstore.yaml', 'protected: true\n', '');
+    expect((await meshflipAsync(dir, ['synth'])).status).toBe(0);
+    commitAll(dir, 'coolstore is no longer protected');
+    return ciSummary(dir, base);
+  };
+  [fleet, toMock, toReal, invalid, protectedMock, unprotected] = await Promise.all([largeFlip(), flipToMock(), flipToReal(), typo(), protectedEnv(), unprotect()]);
 }, 300_000);
 afterAll(removeTempDirs);
 
@@ -285,6 +294,31 @@ describe('a protected environment routed to a mock', () => {
       },
     ]);
     expect(protectedMock.summary).toContain('**2 checks failed**; see the annotations:');
+  });
+});
+
+describe('an environment that loses protected: true', () => {
+  test('opens the job summary with the call-out and repeats it in the environment\'s section', () => {
+    // THEN
+    expect(unprotected.status).toBe(0);
+    expect(unprotected.summary.split('\n').slice(0, 6)).toEqual([
+      '## meshflip: routing changes in 1 environment',
+      '',
+      '**:warning: environment coolstore is no longer protected**',
+      'No protected-environment violations.',
+      'After this change no changed service sends traffic to a mock.',
+      '',
+    ]);
+    expect(unprotected.summary).toContain([
+      '### coolstore (openshift-service-mesh)',
+      '',
+      '- :warning: **environment coolstore is no longer protected**',
+      '',
+      '| Service | Before | After | Also |',
+      '|---|---|---|---|',
+      '| inventory | real | real | mock deployed |',
+    ].join('\n'));
+    expect(unprotected.outputs['changed-environments']).toBe('coolstore');
   });
 });
 

@@ -442,6 +442,34 @@ describe('environment', () => {
         + `got "staging"; add it under clusters: in ${SETTINGS_FILE}`,
     ]);
   });
+
+  test('fails when two zones run on one API server under two cluster names', () => {
+    // GIVEN
+    const settings = SETTINGS + lines('  lab-real-2:', '    server: https://LAB-REAL.example.com.:6443/');
+    const env = kongEnvironment('lab').replace('cluster: lab-mocks', 'cluster: lab-real-2');
+    const root = fixtureRepo({ [SETTINGS_FILE]: settings, [LAB]: env });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([
+      `${LAB}:${at(env, 'lab-real-2')}: mesh.zones[1].cluster: is already used by zone real (clusters lab-real-2 and lab-real are the same API server, `
+        + 'https://lab-real.example.com:6443): one zone control plane per cluster, got "lab-real-2"',
+    ]);
+  });
+
+  test('fails when a self-hosted global control plane runs on the API server of a zone under another cluster name', () => {
+    // GIVEN
+    const settings = SETTINGS + lines('  lab-global:', '    server: https://lab-mocks.example.com:6443/');
+    const env = kongEnvironment('lab').replace(/    konnect:\n.*\n.*\n/, '    selfHosted:\n      cluster: lab-global\n      kdsAddress: grpcs://kds.example.com:5685\n');
+    const root = fixtureRepo({ [SETTINGS_FILE]: settings, [LAB]: env });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([
+      `${LAB}:${at(env, 'lab-global')}: mesh.global.selfHosted.cluster: must not run a zone (clusters lab-global and lab-mocks are the same API server, `
+        + 'https://lab-mocks.example.com:6443): the global control plane needs a cluster of its own, got "lab-global"',
+    ]);
+  });
 });
 
 describe('names that every JavaScript object has', () => {

@@ -37,7 +37,8 @@ export const ciSummaryCommand: CommandSpec = {
   help: [
     'Runs every check of meshflip validate and reports failures as annotations at the file',
     'and line that caused them; writes the routing summary of the change (base revision vs. the',
-    'working tree) to the job summary; sets the outputs changed-environments (comma-separated),',
+    'working tree) to the job summary, opening with every environment that loses or gains',
+    'protected: true; sets the outputs changed-environments (comma-separated),',
     'changed-environments-json and routes-to-mock (true when any environment sends traffic to a',
     'mock after the change) and routing-change-known (false when the change could not be computed).',
     'Exits 1 when a check fails or a protected environment is violated.',
