@@ -49,7 +49,7 @@ export const ciSummaryCommand: CommandSpec = {
     const { values } = parseArgs({ args: argv, options: { base: { type: 'string' }, now: { type: 'string' } }, strict: true });
     const root = process.cwd();
     const base = values.base ?? baseRefFromGitHub(process.env);
-    const report = validateRepository({ root, now: resolveNow(values.now) });
+    const report = await validateRepository({ root, now: resolveNow(values.now) });
     const problems = sortProblems(report.problems);
     for (const p of problems) {
       const properties = { file: p.file, startLine: p.line, startColumn: p.col, title: `meshflip: ${p.field}` };
