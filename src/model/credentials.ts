@@ -145,8 +145,8 @@ export function findCredentials(value: string, options: FindOptions = {}): Detec
       }
     }
   }
-  const urls = urlPasswords(value);
-  // A token format says more than the name it is assigned to: `SharedAccessKey=...` is reported once.
+  // A token format says more than the URL or the name it is in: `SharedAccessKey=...` is reported once.
+  const urls = urlPasswords(value).filter((u) => !found.some((f) => overlaps(f, u)));
   const assigned = (options.assignments ?? true) ? assignments(value).filter((a) => !found.some((f) => overlaps(f, a))) : [];
   return found.concat(urls, assigned).sort((a, b) => a.offset - b.offset);
 }
