@@ -69,8 +69,15 @@ const SHORTEST_SECRET = 8;
 
 /** Every credential in each item (by position), found by meshflip's rules and secretlint's, overlaps removed. */
 export async function scanStrings(items: readonly ScanItem[]): Promise<Detection[][]> {
+  // Rendered objects repeat the same strings many times over (kinds, labels, names): each distinct one is scanned once.
+  const ownCache = new Map<string, Detection[]>();
   const found = items.map((item) => {
-    const own = findCredentials(item.value, { assignments: item.names });
+    const key = `${item.names ? 'n' : 'v'}${item.value}`;
+    let own = ownCache.get(key);
+    if (own === undefined) {
+      own = findCredentials(item.value, { assignments: item.names });
+      ownCache.set(key, own);
+    }
     // The name is the weakest evidence: it speaks only when the value itself says nothing.
     const byName = own.length === 0 && item.names && item.name !== undefined ? credentialByName(item.name, item.value) : undefined;
     return byName === undefined ? own : [byName];
@@ -168,18 +175,23 @@ export interface CredentialFinding {
 /** Every credential in the input files: their values and keys, at the file, line and field they are in. */
 export async function scanSources(sources: readonly InputSource[]): Promise<CredentialFinding[]> {
   const items: ScanItem[] = [];
-  const places: { source: InputSource; path: FieldPath; atKey: boolean }[] = [];
+  const places: { source: InputSource; leaf: Leaf }[] = [];
   for (const source of sources) {
     const names = source.kind !== 'imposter';
     for (const leaf of stringsOf(source.file.data)) {
       items.push({ value: leaf.value, name: leaf.name, names: names && !leaf.atKey });
-      places.push({ source, path: leaf.path, atKey: leaf.atKey });
+      places.push({ source, leaf });
     }
   }
   const detections = await scanStrings(items);
   const findings: CredentialFinding[] = [];
   detections.forEach((found, i) => {
-    const { source, path, atKey } = places[i];
+    if (found.length === 0) {
+      return;
+    }
+    const { source, leaf } = places[i];
+    const path = pathOf(leaf);
+    const atKey = leaf.atKey;
     const { line, col } = source.file.locate(path, atKey);
     for (const d of found) {
       findings.push({
@@ -192,12 +204,28 @@ export async function scanSources(sources: readonly InputSource[]): Promise<Cred
 }
 
 /** A string of a parsed file: a value, or a map key. */
-interface Leaf {
+export interface Leaf {
   readonly value: string;
-  readonly path: FieldPath;
+  /** Where it is; `pathOf` turns it into a field path (built only for what is reported). */
+  readonly at: PathNode;
   /** The name the value is stored under (see `ScanItem.name`). */
   readonly name?: string;
   readonly atKey: boolean;
+}
+
+/** A field path as a chain of segments, shared by every string below it: large objects are walked without copying paths. */
+export interface PathNode {
+  readonly up?: PathNode;
+  readonly segment?: string | number;
+}
+
+/** The field path of a leaf. */
+export function pathOf(leaf: Leaf): (string | number)[] {
+  const out: (string | number)[] = [];
+  for (let node: PathNode | undefined = leaf.at; node?.segment !== undefined; node = node.up) {
+    out.push(node.segment);
+  }
+  return out.reverse();
 }
 
 /**
@@ -207,25 +235,26 @@ interface Leaf {
  */
 export function stringsOf(data: unknown): Leaf[] {
   const out: Leaf[] = [];
-  const walk = (value: unknown, path: (string | number)[], name: string | undefined) => {
+  const walk = (value: unknown, at: PathNode, name: string | undefined) => {
     if (typeof value === 'string') {
-      out.push({ value, path, name, atKey: false });
+      out.push({ value, at, name, atKey: false });
     } else if (Array.isArray(value)) {
       value.forEach((item, i) => {
         const before = value[i - 1];
         const flag = typeof before === 'string' ? /^--?([A-Za-z][A-Za-z0-9_.-]{0,63})$/.exec(before)?.[1] : undefined;
-        walk(item, [...path, i], flag !== undefined && isCredentialName(flag) ? flag : undefined);
+        walk(item, { up: at, segment: i }, flag !== undefined && isCredentialName(flag) ? flag : undefined);
       });
     } else if (value !== null && typeof value === 'object') {
       const record = value as Record<string, unknown>;
       const pairName = typeof record.name === 'string' && typeof record.value === 'string' ? record.name : undefined;
-      for (const [key, child] of Object.entries(record)) {
-        out.push({ value: key, path: [...path, key], atKey: true });
-        walk(child, [...path, key], key === 'value' && pairName !== undefined ? pairName : key);
+      for (const key of Object.keys(record)) {
+        const child: PathNode = { up: at, segment: key };
+        out.push({ value: key, at: child, atKey: true });
+        walk(record[key], child, key === 'value' && pairName !== undefined ? pairName : key);
       }
     }
   };
-  walk(data, [], undefined);
+  walk(data, {}, undefined);
   return out;
 }
 

@@ -1,7 +1,7 @@
 import { RenderedObject } from '../meshes/effective-routing';
 import { describeObject, Finding } from '../meshes/findings';
 import { fingerprint, redact } from '../model/credentials';
-import { ScanItem, scanStrings, stringsOf } from '../model/secret-scan';
+import { Leaf, pathOf, ScanItem, scanStrings, stringsOf } from '../model/secret-scan';
 import { formatPath } from '../model/source-file';
 
 /**
@@ -17,12 +17,12 @@ import { formatPath } from '../model/source-file';
  */
 export async function checkRenderedSecrets(objects: readonly RenderedObject[], allowedFingerprints: ReadonlySet<string>): Promise<Finding[]> {
   const items: ScanItem[] = [];
-  const places: { at: RenderedObject; field: string }[] = [];
+  const places: { at: RenderedObject; leaf: Leaf }[] = [];
   for (const o of objects) {
     for (const leaf of stringsOf(o.object)) {
-      const env = leaf.path.length >= 3 && leaf.path[leaf.path.length - 3] === 'env' && leaf.path[leaf.path.length - 1] === 'value';
+      const env = leaf.at.segment === 'value' && leaf.at.up?.up?.segment === 'env';
       items.push({ value: leaf.value, name: leaf.name, names: env });
-      places.push({ at: o, field: formatPath(leaf.path) });
+      places.push({ at: o, leaf });
     }
   }
   const findings: Finding[] = [];
@@ -31,7 +31,8 @@ export async function checkRenderedSecrets(objects: readonly RenderedObject[], a
       if (allowedFingerprints.has(fingerprint(d.secret))) {
         continue;
       }
-      const { at, field } = places[i];
+      const { at, leaf } = places[i];
+      const field = formatPath(pathOf(leaf));
       findings.push({
         at,
         severity: 'error',
