@@ -21,6 +21,14 @@ export interface Project {
   readonly settings: SettingsSpec;
   /** Sorted by name. */
   readonly environments: readonly EnvironmentSpec[];
+  /** Every input file read, sorted by path: what the secret scan looks at. */
+  readonly sources: readonly InputSource[];
+}
+
+/** An input file as read; its kind decides which credential rules apply to it and what they suggest instead. */
+export interface InputSource {
+  readonly kind: 'settings' | 'catalog' | 'environment' | 'imposter';
+  readonly file: SourceFile;
 }
 
 /** Options for `loadProject`. */
@@ -54,11 +62,32 @@ export interface LoadOptions {
  * collected; if there is any, a `SpecError` listing all of them (sorted by file and line) is thrown.
  */
 export function loadProject(root: string, options: LoadOptions = {}): Project {
+  const { project, problems } = readProject(root, options);
+  if (project === undefined) {
+    throw new SpecError(problems);
+  }
+  return project;
+}
+
+/** What `readProject` found: the project when every file is valid, the problems, and every input file it read. */
+export interface ReadProjectResult {
+  readonly project?: Project;
+  readonly problems: readonly Problem[];
+  /** Every input file read, sorted by path, also when some have problems: the secret scan looks at them all. */
+  readonly sources: readonly InputSource[];
+  /** The settings, when environments/meshflip.yaml is valid (its allowedSecrets apply to the scan). */
+  readonly settings?: SettingsSpec;
+}
+
+/** Like `loadProject`, but returns the problems (and the files read) instead of throwing. */
+export function readProject(root: string, options: LoadOptions = {}): ReadProjectResult {
   const problems: Problem[] = [];
+  const sources: InputSource[] = [];
+  const imposterFiles = new Map<string, SourceFile>();
   const read = (repoPath: string): string | undefined => options.overrides?.get(repoPath) ?? readText(root, repoPath);
   const envDir = path.join(root, ENVIRONMENTS_DIR);
   if (!fs.existsSync(envDir)) {
-    throw new SpecError([{ file: ENVIRONMENTS_DIR, line: 1, col: 1, field: '(folder)', message: 'must exist and hold the environment files', got: 'nothing', hint: repositoryRootHint(root) }]);
+    return { problems: [{ file: ENVIRONMENTS_DIR, line: 1, col: 1, field: '(folder)', message: 'must exist and hold the environment files', got: 'nothing', hint: repositoryRootHint(root) }], sources };
   }
 
   const settingsPath = `${ENVIRONMENTS_DIR}/${SETTINGS_FILE}`;
@@ -68,6 +97,7 @@ export function loadProject(root: string, options: LoadOptions = {}): Project {
     problems.push({ file: settingsPath, line: 1, col: 1, field: '(file)', message: 'must exist: it says where Argo CD runs and which clusters exist', got: 'nothing', hint: 'see the README for its format' });
   } else {
     const file = SourceFile.parse(settingsPath, settingsText);
+    sources.push({ kind: 'settings', file });
     problems.push(...file.problems);
     if (file.problems.length === 0) {
       const { value, problems: schemaProblems } = parseWithSchema(file, SettingsSchema);
@@ -85,6 +115,7 @@ export function loadProject(root: string, options: LoadOptions = {}): Project {
   for (const repoPath of listYaml(root, `${ENVIRONMENTS_DIR}/${CATALOG_DIR}`)) {
     const name = path.posix.basename(repoPath).replace(/\.ya?ml$/, '');
     const file = SourceFile.parse(repoPath, read(repoPath)!);
+    sources.push({ kind: 'catalog', file });
     problems.push(...file.problems);
     if (file.problems.length > 0) {
       brokenCatalogs.add(name);
@@ -107,6 +138,7 @@ export function loadProject(root: string, options: LoadOptions = {}): Project {
   const names = new Map<string, string>();
   for (const repoPath of envFiles) {
     const file = SourceFile.parse(repoPath, read(repoPath)!);
+    sources.push({ kind: 'environment', file });
     problems.push(...file.problems);
     if (file.problems.length > 0) {
       continue;
@@ -125,7 +157,7 @@ export function loadProject(root: string, options: LoadOptions = {}): Project {
     if (options.only !== undefined && !options.only.includes(path.posix.basename(repoPath).replace(/\.ya?ml$/, ''))) {
       continue;
     }
-    const env = resolveEnvironment(file, value, catalogs, brokenCatalogs, settings, read, problems);
+    const env = resolveEnvironment(file, value, catalogs, brokenCatalogs, settings, read, problems, imposterFiles);
     if (env !== undefined) {
       environments.push(env);
     }
@@ -141,10 +173,12 @@ export function loadProject(root: string, options: LoadOptions = {}): Project {
   if (options.checkOverlaps ?? true) {
     problems.push(...reachProblems(environments.map(environmentReach)));
   }
+  sources.push(...[...imposterFiles.values()].map((file) => ({ kind: 'imposter' as const, file })));
+  sources.sort((a, b) => compareStrings(a.file.path, b.file.path));
   if (problems.length > 0 || settings === undefined) {
-    throw new SpecError(problems);
+    return { problems, sources, settings };
   }
-  return { root, settings, environments: environments.sort((a, b) => compareStrings(a.name, b.name)) };
+  return { project: { root, settings, environments: environments.sort((a, b) => compareStrings(a.name, b.name)), sources }, problems, sources, settings };
 }
 
 /**

@@ -1,12 +1,11 @@
 import * as path from 'path';
 import { clusterIdentities, sameServerNote } from './cluster-identity';
-import { credentialReason } from './credentials';
 import { readImposters } from './imposters';
 import {
   CatalogInput, CatalogServiceInput, CircuitBreakerInput, EnvironmentInput, EnvironmentServiceInput, EnvValueInput, FaultInput,
   KumaMeshInput, IstioMeshInput, OssmMeshInput, PortInput, RetryInput, RouteIntentInput, SettingsInput,
 } from './schema';
-import { FieldPath, SourceFile } from './source-file';
+import { FieldPath, formatPath, SourceFile } from './source-file';
 import {
   CircuitBreakerSpec, ClusterSpec, EnvironmentSpec, EnvValue, FaultSpec, httpPorts, ImposterSpec, IngressRouteSpec, IstioMeshSpec,
   KumaMeshSpec, MeshFlavor, MeshSpec, MockSpec, OperatorSpec, PortSpec, ProbeSpec, RetryCondition, RetrySpec, RouteSpec, ServiceSpec,
@@ -52,6 +51,10 @@ export function resolveSettings(file: SourceFile, input: SettingsInput, problems
     argocdNamespace: input.argocd.namespace ?? 'argocd',
     argocdCluster: input.argocd.cluster,
     clusters,
+    allowedSecrets: (input.allowedSecrets ?? []).map((entry, index) => {
+      const at: FieldPath = ['allowedSecrets', index];
+      return { index, ...entry, at: { file: file.path, ...file.locate(at), field: formatPath(at) } };
+    }),
     file,
   };
 }
@@ -68,9 +71,10 @@ export function resolveEnvironment(
   settings: SettingsSpec | undefined,
   readFile: ReadFile,
   problems: Problem[],
+  imposterFiles?: Map<string, SourceFile>,
 ): EnvironmentSpec | undefined {
   const before = problems.length;
-  const r = new EnvironmentResolver(file, input, catalogs, brokenCatalogs, settings, readFile, problems);
+  const r = new EnvironmentResolver(file, input, catalogs, brokenCatalogs, settings, readFile, problems, imposterFiles);
   const spec = r.resolve();
   return problems.length === before ? spec : undefined;
 }
@@ -91,6 +95,8 @@ class EnvironmentResolver {
     private readonly settings: SettingsSpec | undefined,
     private readonly readFile: ReadFile,
     private readonly problems: Problem[],
+    /** Collects every imposter file read, by path, for the secret scan. */
+    private readonly imposterFiles?: Map<string, SourceFile>,
   ) {
     this.isProtected = input.protected ?? false;
     this.defaultNamespace = input.namespace ?? input.name;
@@ -441,7 +447,7 @@ class EnvironmentResolver {
     this.checkImage(image, imageAt.path, imageAt.file);
     const ports = this.resolvePorts(pick('ports') ?? [], at('ports'));
     const probes = this.resolveProbes(pick('probes'), ports, at('probes'));
-    const env = this.resolveEnv(base?.env, override.env, name, catalog);
+    const env = this.resolveEnv(base?.env, override.env);
     const zones = this.resolveZones(override.zones, name);
     const namespace = override.namespace ?? base?.namespace ?? this.defaultNamespace;
     const storage = pick('storage');
@@ -574,32 +580,13 @@ class EnvironmentResolver {
     return out;
   }
 
-  private resolveEnv(
-    base: Record<string, EnvValueInput> | undefined,
-    override: Record<string, EnvValueInput> | undefined,
-    service: string,
-    catalog: LoadedCatalog | undefined,
-  ): (readonly [string, EnvValue])[] {
+  /** The environment overrides replace the catalogue's variables of the same name. Credentials in plain values are found by the secret scan (secret-scan.ts). */
+  private resolveEnv(base: Record<string, EnvValueInput> | undefined, override: Record<string, EnvValueInput> | undefined): (readonly [string, EnvValue])[] {
     const all = { ...(base ?? {}), ...(override ?? {}) };
-    const out: (readonly [string, EnvValue])[] = [];
-    for (const key of Object.keys(all).sort(compareStrings)) {
+    return Object.keys(all).sort(compareStrings).map((key) => {
       const value = all[key];
-      const fromOverride = override !== undefined && Object.hasOwn(override, key);
-      const file = fromOverride || catalog === undefined ? this.file : catalog.file;
-      if (typeof value === 'string') {
-        const reason = credentialReason(key, value);
-        if (reason !== undefined) {
-          this.problems.push(file.problem(['services', service, 'env', key], `must not hold a credential in plain text (${reason}): dist/ is committed to git`, {
-            gotText: '(value hidden)',
-            hint: `use secretKeyRef: {name: <secret>, key: <key>} and create the Secret in the cluster`,
-          }));
-        }
-        out.push([key, { value }]);
-      } else {
-        out.push([key, value]);
-      }
-    }
-    return out;
+      return [key, typeof value === 'string' ? { value } : value] as const;
+    });
   }
 
   private resolveZones(zones: string[] | undefined, service: string): string[] {
@@ -654,7 +641,9 @@ class EnvironmentResolver {
         }));
         return;
       }
-      const { imposters: read, problems } = readImposters(SourceFile.parse(repoPath, text));
+      const imposterFile = SourceFile.parse(repoPath, text);
+      this.imposterFiles?.set(repoPath, imposterFile);
+      const { imposters: read, problems } = readImposters(imposterFile);
       this.problems.push(...problems);
       imposters.push(...read);
     });

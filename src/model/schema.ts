@@ -57,6 +57,25 @@ export const ClusterSchema = z.object({
   description: z.string().optional(),
 }).strict();
 
+/** The form in which meshflip prints a secret's fingerprint: sha256: and the first 16 hex digits of the SHA-256 of the secret. */
+export const SECRET_FINGERPRINT = /^sha256:[0-9a-f]{16}$/;
+
+/** A deliberate exception to the credential checks: where the value is, or its fingerprint, and why it is no credential. */
+export const AllowedSecretSchema = z.object({
+  file: z.string().min(1).optional().meta({ description: 'Repository path of the file that holds the value, as meshflip prints it (environments/catalog/shop.yaml). Goes with field.' }),
+  field: z.string().min(1).optional().meta({ description: 'The field that holds the value, as meshflip prints it (services.orders.env.API_TOKEN). Goes with file.' }),
+  fingerprint: z.string().regex(SECRET_FINGERPRINT, 'must be a fingerprint as meshflip prints it: sha256: and 16 hex digits').optional()
+    .meta({ description: 'The fingerprint meshflip prints for the value: allows it wherever it appears, without writing it down.' }),
+  reason: z.string().min(1).max(500).meta({ description: 'Why this is not a credential (or why it may be committed); shown wherever the exception applies.' }),
+}).strict().superRefine((entry, ctx) => {
+  const byPlace = entry.file !== undefined || entry.field !== undefined;
+  if (byPlace && (entry.file === undefined || entry.field === undefined)) {
+    ctx.addIssue({ code: 'custom', message: 'must give file and field together', params: { noGot: true, hint: 'name the file and the field meshflip printed, or give the fingerprint instead' } });
+  } else if (byPlace === (entry.fingerprint !== undefined)) {
+    ctx.addIssue({ code: 'custom', message: 'must name either file and field, or a fingerprint', params: { noGot: true, hint: 'copy them from the problem meshflip printed for the value' } });
+  }
+});
+
 export const SettingsSchema = z.object({
   repository: z.object({
     url: z.string().regex(/^(https:\/\/|ssh:\/\/|git@)\S+$/, 'must be a git URL (https://..., ssh://... or git@host:org/repo.git)').meta({
@@ -71,6 +90,10 @@ export const SettingsSchema = z.object({
     cluster: name('The cluster (from `clusters`) that runs Argo CD; Applications and AppProjects are created there.'),
   }).strict(),
   clusters: z.record(name('Cluster name'), ClusterSchema).meta({ description: 'Every cluster an environment may deploy to, by name.' }),
+  allowedSecrets: z.array(AllowedSecretSchema).optional().meta({
+    description: 'Values that look like credentials but are not, each with the reason. Synth, validate and the pull-request summary list every exception in force; one that matches nothing is an error.',
+    default: [],
+  }),
 }).strict().meta({ title: 'meshflip settings', description: 'Repository-wide settings: where Argo CD runs and which clusters exist.' });
 
 // ---------------------------------------------------------------------------------------------

@@ -29,7 +29,26 @@ export interface SettingsSpec {
   readonly argocdNamespace: string;
   readonly argocdCluster: string;
   readonly clusters: ReadonlyMap<string, ClusterSpec>;
+  /** Deliberate exceptions to the credential checks (`allowedSecrets`), in file order. */
+  readonly allowedSecrets: readonly AllowedSecret[];
   readonly file: SourceFile;
+}
+
+/**
+ * One entry of `allowedSecrets` in environments/meshflip.yaml: a value that looks like a
+ * credential and may be committed all the same. Plain data (it crosses worker threads).
+ */
+export interface AllowedSecret {
+  /** Its position in the list. */
+  readonly index: number;
+  /** The file and field it allows (together), or... */
+  readonly file?: string;
+  readonly field?: string;
+  /** ...the fingerprint of the value it allows, wherever it is. */
+  readonly fingerprint?: string;
+  readonly reason: string;
+  /** Where the entry is written, for messages. */
+  readonly at: { readonly file: string; readonly line: number; readonly col: number; readonly field: string };
 }
 
 export interface ClusterSpec {

@@ -4,7 +4,6 @@ import { checkIstio } from '../meshes/istio-checks';
 import { checkKuma } from '../meshes/kuma-checks';
 import { MOCK_APP } from '../meshes/mesh';
 import { IN_CLUSTER_SERVER, isInClusterAddress, normalizeServerUrl } from '../model/cluster-identity';
-import { credentialReason } from '../model/credentials';
 import { compareStrings } from '../model/spec-error';
 import { environmentOf, groupByEnvironment } from './routing-reader';
 
@@ -12,7 +11,8 @@ const POD_TEMPLATE_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'R
 
 /**
  * Every check over dist/ as it is (hand edits included): the mesh rules, the guardrails of
- * protected environments, no secret values, pinned images, and an Argo CD setup in which every
+ * protected environments, no Secret with data (credential-looking values are found by the
+ * asynchronous secret scan, secret-checks.ts), pinned images, and an Argo CD setup in which every
  * folder has exactly one owner that is allowed to deploy where it does.
  *
  * @param objects every object of dist/ with its file and line
@@ -48,23 +48,6 @@ function checkSecrets(o: RenderedObject): Finding[] {
   if (o.object.kind === 'Secret' && o.object.apiVersion === 'v1'
     && (Object.keys((field(o.object, 'data') ?? {}) as object).length > 0 || Object.keys((field(o.object, 'stringData') ?? {}) as object).length > 0)) {
     out.push({ at: o, severity: 'error', message: `${what} holds secret data, and dist/ is committed to git: reference a Secret created in the cluster instead` });
-  }
-  if (o.object.kind === 'ConfigMap') {
-    for (const [key, value] of Object.entries((field(o.object, 'data') ?? {}) as Record<string, unknown>)) {
-      const reason = typeof value === 'string' ? credentialReason(key, value) : undefined;
-      if (reason !== undefined) {
-        out.push({ at: o, severity: 'error', message: `${what} key ${key} holds what looks like a credential (${reason}): dist/ is committed to git` });
-      }
-    }
-  }
-  for (const container of containersOf(o.object)) {
-    for (const env of list(container, 'env')) {
-      const value = str(env, 'value');
-      const reason = value === undefined ? undefined : credentialReason(str(env, 'name') ?? '', value);
-      if (reason !== undefined) {
-        out.push({ at: o, severity: 'error', message: `${what} container ${str(container, 'name')} env ${str(env, 'name')} holds what looks like a credential (${reason}): use a secretKeyRef` });
-      }
-    }
   }
   return out;
 }

@@ -3,12 +3,14 @@ import * as path from 'path';
 import { str, RenderedObject } from '../meshes/effective-routing';
 import { describeObject, Finding } from '../meshes/findings';
 import { checkExpiries } from '../model/expiry';
-import { distFolder, loadProject, Project } from '../model/load';
+import { distFolder, Project } from '../model/load';
+import { loadAndScan, unusedAllowedSecrets } from '../model/secret-scan';
 import { parsePath, SourceFile } from '../model/source-file';
-import { Problem, sortProblems, SpecError } from '../model/spec-error';
+import { Problem, sortProblems } from '../model/spec-error';
 import { NO_SCHEMA } from '../validation/schema-store';
 import { checkDist } from './dist-checks';
 import { readDist } from './routing-reader';
+import { checkRenderedSecrets } from './secret-checks';
 import { Synthesized, synthesizeWithRouting } from './synth';
 import { listFiles } from './write-dist';
 
@@ -36,32 +38,33 @@ export interface ValidationReport {
 
 /**
  * Runs every check without writing anything: the environment files (schema and references),
- * expiries against the clock, whether dist/ is what a fresh synthesis gives, and every check
- * over dist/ as it is on disk (hand edits included).
+ * credentials in any input file (and the exceptions of allowedSecrets), expiries against the
+ * clock, whether dist/ is what a fresh synthesis gives, and every check over dist/ as it is on
+ * disk (hand edits included).
  */
-export function validateRepository(options: ValidateOptions): ValidationReport {
+export async function validateRepository(options: ValidateOptions): Promise<ValidationReport> {
   const root = options.root;
   const distDir = options.distDir ?? path.join(root, distFolder(root));
   const distRel = path.relative(root, distDir).split(path.sep).join('/') || '.';
   const problems: Problem[] = [];
-  let project: Project | undefined;
-  try {
-    project = loadProject(root);
-  } catch (e) {
-    if (!SpecError.is(e)) {
-      throw e;
-    }
-    problems.push(...e.problems);
-  }
+  // The files and the credentials in them, reported together.
+  const loaded = await loadAndScan(root);
+  const project = loaded.project;
+  problems.push(...loaded.problems);
   let fresh: Synthesized | undefined;
   if (project !== undefined) {
+    problems.push(...unusedAllowedSecrets(project.settings.allowedSecrets, loaded.secrets.used));
     problems.push(...checkExpiries(project.environments, options.now ?? new Date()));
     fresh = synthesizeWithRouting(project);
     problems.push(...fresh.problems);
     problems.push(...checkFreshness(fresh.files, distDir, distRel));
   }
   const { files, objects } = readDist(distDir, fresh === undefined ? undefined : new Map(fresh.files.map((f) => [f.path, f])));
-  const findings = [...checkDist(objects, files), ...(options.extraChecks ?? []).flatMap((check) => check(objects))];
+  const findings = [
+    ...checkDist(objects, files),
+    ...await checkRenderedSecrets(objects, new Set(loaded.secrets.allowedFingerprints)),
+    ...(options.extraChecks ?? []).flatMap((check) => check(objects)),
+  ];
   problems.push(...findingsToProblems(findings, root, distRel));
   return { problems, project, objects: objects.length, fresh };
 }

@@ -3,6 +3,7 @@ import * as path from 'path';
 import * as core from '@actions/core';
 import { parseArgs } from 'util';
 import { distFolder } from '../../model/load';
+import { isAllowedSecretNote } from '../../model/secret-scan';
 import { problemText, sortProblems, SpecError } from '../../model/spec-error';
 import { changeSinceBase } from '../../pipeline/change-summary';
 import { GitError } from '../../pipeline/git';
@@ -50,7 +51,7 @@ export const ciSummaryCommand: CommandSpec = {
     const { values } = parseArgs({ args: argv, options: { base: { type: 'string' }, now: { type: 'string' } }, strict: true });
     const root = process.cwd();
     const base = values.base ?? baseRefFromGitHub(process.env);
-    const report = validateRepository({ root, now: resolveNow(values.now) });
+    const report = await validateRepository({ root, now: resolveNow(values.now) });
     const problems = sortProblems(report.problems);
     for (const p of problems) {
       const properties = { file: p.file, startLine: p.line, startColumn: p.col, title: `meshflip: ${p.field}` };
@@ -91,6 +92,11 @@ export const ciSummaryCommand: CommandSpec = {
     lines.push(errors.length === 0
       ? `\n**Checks passed** (${report.objects} objects in dist/${problems.length > 0 ? `, ${problems.length} warning${problems.length === 1 ? '' : 's'}` : ''}).\n`
       : `\n**${errors.length} check${errors.length === 1 ? '' : 's'} failed**; see the annotations:\n\n${errors.slice(0, 50).map((p) => `- \`${p.file}:${p.line}\` ${p.field}: ${p.message}`).join('\n')}\n${errors.length > 50 ? `- …and ${errors.length - 50} more\n` : ''}`);
+    // Every exception to the credential checks in force, so that reviewers see what is let through and why.
+    const allowed = problems.filter(isAllowedSecretNote);
+    if (allowed.length > 0) {
+      lines.push(`\n### Credentials allowed by allowedSecrets (${allowed.length})\n\n${allowed.map((p) => `- \`${p.file}:${p.line}\` ${p.field}: ${p.message}`).join('\n')}\n`);
+    }
     const markdown = lines.join('\n');
     if (process.env.GITHUB_STEP_SUMMARY !== undefined && process.env.GITHUB_STEP_SUMMARY !== '') {
       await core.summary.addRaw(markdown).write();
