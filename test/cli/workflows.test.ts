@@ -127,7 +127,11 @@ describe('meshflip.yml, the pull-request workflow', () => {
     // THEN
     expect(wf.jobs.test.needs).toBe('changes');
     expect(wf.jobs.test.if).toBe("needs.changes.outputs.code == 'true'");
-    expect(wf.jobs.test.steps.map((s: any) => s.run ?? s.uses.split('@')[0])).toEqual(['actions/checkout', 'actions/setup-node', 'npm ci', 'npm test']);
+    expect(wf.jobs.test.steps.map((s: any) => s.run ?? s.uses.split('@')[0])).toEqual([
+      'actions/checkout', 'actions/setup-node', 'npm ci',
+      'echo "MESHFLIP_CRDS=$RUNNER_TEMP/meshflip-crds" >> "$GITHUB_ENV"', 'actions/cache', 'npx meshflip crds fetch --all',
+      'npm test',
+    ]);
     // ... while the check job, which synthesizes, validates and summarizes, always runs
     expect(check.needs).toBeUndefined();
     expect(check.if).toBeUndefined();
@@ -141,12 +145,30 @@ describe('meshflip.yml, the pull-request workflow', () => {
     const order = [
       index((c) => c.startsWith('actions/checkout@')),
       index((c) => c === 'npm ci'),
+      index((c) => c.includes('MESHFLIP_CRDS=')),
+      index((c) => c.startsWith('actions/cache@')),
+      index((c) => c === 'npx meshflip crds fetch'),
       index((c) => c === 'npm run synth'),
       index((c) => c.includes('git status --porcelain -- dist')),
       index((c) => c.startsWith('npx meshflip ci-summary')),
     ];
     expect(order.every((i) => i >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
+  });
+
+  test('validates strictly against the upstream schemas the environments need, fetched into a cache kept between runs', () => {
+    // GIVEN
+    const cache = check.steps.find((s: any) => String(s.uses).startsWith('actions/cache@'));
+    const summary = check.steps.find((s: any) => s.id === 'summary');
+    // THEN the folder the fetch fills ($MESHFLIP_CRDS, set for every later step) is the one cached, keyed by what selects its content
+    expect(check.steps.find((s: any) => String(s.run).includes('MESHFLIP_CRDS=')).run).toBe('echo "MESHFLIP_CRDS=$RUNNER_TEMP/meshflip-crds" >> "$GITHUB_ENV"');
+    expect(cache.with).toEqual({
+      'path': '${{ runner.temp }}/meshflip-crds',
+      'key': "meshflip-crds-environments-${{ hashFiles('src/pipeline/upstream-schemas.json', 'environments/*.yaml') }}",
+      'restore-keys': 'meshflip-crds-environments-',
+    });
+    expect(fs.existsSync(path.join(REPO, 'src/pipeline/upstream-schemas.json'))).toBe(true);
+    expect(summary.run).toBe('npx meshflip ci-summary --strict');
   });
 
   test('checks out the whole history, since ci-summary reads dist/ at the base commit', () => {
@@ -156,7 +178,7 @@ describe('meshflip.yml, the pull-request workflow', () => {
 
   test('still summarizes when an earlier step failed, and passes on the outputs of ci-summary', () => {
     // GIVEN
-    const summary = check.steps.find((s: any) => String(s.run).startsWith('npx meshflip ci-summary'));
+    const summary = check.steps.find((s: any) => s.id === 'summary');
     // THEN a stale dist/ fails the freshness step, yet reviewers still get annotations and the summary
     expect(summary.if).toBe('${{ !cancelled() }}');
     expect(summary.id).toBe('summary');

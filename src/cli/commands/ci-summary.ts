@@ -10,6 +10,8 @@ import { EnvironmentChange, summaryMarkdown } from '../../pipeline/routing-diff'
 import { validateRepository } from '../../pipeline/validate';
 import { isMocked } from '../../pipeline/routing-report';
 import { readDistRouting } from '../../pipeline/routing-reader';
+import { resolveCrdsRoot, schemaChecker } from '../../pipeline/schema-check';
+import { UsageError } from '../errors';
 import { Output } from '../output';
 import { CommandSpec } from './command';
 import { resolveNow } from './validate';
@@ -33,7 +35,7 @@ export function baseRefFromGitHub(env: NodeJS.ProcessEnv): string | undefined {
 export const ciSummaryCommand: CommandSpec = {
   name: 'ci-summary',
   summary: 'In GitHub Actions: validate, annotate, and summarize the routing change',
-  usage: 'meshflip ci-summary [--base <git ref>] [--now <date-time>]',
+  usage: 'meshflip ci-summary [--base <git ref>] [--crds <dir>] [--strict] [--now <date-time>]',
   help: [
     'Runs every check of meshflip validate and reports failures as annotations at the file',
     'and line that caused them; writes the routing summary of the change (base revision vs. the',
@@ -44,12 +46,28 @@ export const ciSummaryCommand: CommandSpec = {
     '',
     'The base is --base, else the pull request\'s base commit or the pushed-over commit from',
     '$GITHUB_EVENT_PATH, else origin/$GITHUB_BASE_REF.',
+    '',
+    'Options:',
+    '  --crds <dir>  Also validate every object against these schemas (default: $MESHFLIP_CRDS,',
+    '                else environments/crds when it holds anything)',
+    '  --strict      An object whose kind has no schema is an error, not a warning',
   ],
   async run(argv: string[], output: Output): Promise<number> {
-    const { values } = parseArgs({ args: argv, options: { base: { type: 'string' }, now: { type: 'string' } }, strict: true });
+    const { values } = parseArgs({
+      args: argv,
+      options: { base: { type: 'string' }, now: { type: 'string' }, crds: { type: 'string' }, strict: { type: 'boolean' } },
+      strict: true,
+    });
     const root = process.cwd();
     const base = values.base ?? baseRefFromGitHub(process.env);
-    const report = validateRepository({ root, now: resolveNow(values.now) });
+    const crds = resolveCrdsRoot(root, values.crds);
+    if (crds !== undefined && !fs.existsSync(crds)) {
+      throw new UsageError(`the schema folder ${values.crds ?? crds} does not exist`, 'run npx meshflip crds fetch --out <dir> first, or pass another folder with --crds');
+    }
+    if (crds === undefined && values.strict) {
+      throw new UsageError('--strict needs schemas: no --crds folder, no $MESHFLIP_CRDS, and environments/crds is empty', 'run npx meshflip crds fetch --out <dir> and pass --crds <dir>');
+    }
+    const report = validateRepository({ root, now: resolveNow(values.now), extraChecks: crds === undefined ? [] : [schemaChecker(crds, values.strict ?? false)] });
     const problems = sortProblems(report.problems);
     for (const p of problems) {
       const properties = { file: p.file, startLine: p.line, startColumn: p.col, title: `meshflip: ${p.field}` };
