@@ -310,6 +310,8 @@ describe('meshflip.yml, the pull-request workflow', () => {
 describe('expired-flips.yml, the scheduled revert', () => {
   const wf = workflow('expired-flips.yml');
   const steps = wf.jobs.revert.steps;
+  const SCRIPT = path.join(REPO, '.github', 'scripts', 'revert-pull-request.sh');
+  const BRANCH = 'meshflip/revert-expired';
 
   test('runs every hour and on demand', () => {
     expect(Object.keys(wf.on).sort()).toEqual(['schedule', 'workflow_dispatch']);
@@ -319,12 +321,147 @@ describe('expired-flips.yml, the scheduled revert', () => {
   test('opens the pull request only when revert-expired reverted something, with the body it wrote', () => {
     // GIVEN
     const revert = steps.find((s: any) => String(s.run).startsWith('npx meshflip revert-expired'));
-    const open = steps.find((s: any) => String(s.run).includes('gh pr create'));
+    const open = steps.find((s: any) => String(s.run).includes('revert-pull-request.sh'));
     // THEN
     expect(revert.id).toBe('revert');
     expect(revert.run).toBe('npx meshflip revert-expired --body "$RUNNER_TEMP/pr-body.md"');
     expect(open.if).toBe("steps.revert.outputs.reverted == 'true'");
-    expect(open.run).toContain('--body-file "$RUNNER_TEMP/pr-body.md"');
-    expect(open.run).toContain('git add environments dist');
+    expect(open.env.BODY).toBe('${{ runner.temp }}/pr-body.md');
+  });
+
+  test('pushes with the GitHub App\'s token when one is configured, so the push starts the checks; else dispatches them', () => {
+    // GIVEN
+    const app = steps.find((s: any) => s.id === 'app');
+    const open = steps.find((s: any) => String(s.run).includes('revert-pull-request.sh'));
+    const checkout = steps.find((s: any) => String(s.uses).startsWith('actions/checkout@'));
+    // THEN
+    expect(app.uses.split('@')[0]).toBe('actions/create-github-app-token');
+    expect(app.if).toBe("vars.MESHFLIP_APP_CLIENT_ID != ''");
+    expect(app.with).toMatchObject({ 'client-id': '${{ vars.MESHFLIP_APP_CLIENT_ID }}', 'private-key': '${{ secrets.MESHFLIP_APP_PRIVATE_KEY }}' });
+    expect(open.env.GH_TOKEN).toBe('${{ steps.app.outputs.token || github.token }}');
+    expect(open.env.DISPATCH_CHECKS).toBe("${{ steps.app.outputs.token == '' }}");
+    // ... dispatching needs actions: write; the token reaches git only in the last step
+    expect(wf.permissions).toEqual({ 'contents': 'write', 'pull-requests': 'write', 'actions': 'write' });
+    expect(checkout.with['persist-credentials']).toBe(false);
+    expect(workflow('meshflip.yml').on).toHaveProperty('workflow_dispatch');
+    // ... and the default branch, which `schedule` events do not carry, is asked of the API
+    expect(open.env.BASE).toBe('${{ github.event.repository.default_branch }}');
+  });
+
+  /** What the fake gh was asked, one line per call, and the script's outcome. */
+  interface RevertRun extends StepRun {
+    readonly gh: string[];
+  }
+
+  /**
+   * A bare `origin` with main, and a fresh clone of it in which "revert-expired" deleted the
+   * expired route (`edit`). A fake `gh` on PATH logs its calls and answers: the default branch
+   * for `gh api`, `openPr` for `gh pr list`.
+   */
+  function setUp(): { origin: string; mainTip: () => string } {
+    const origin = tempDir('meshflip-origin-');
+    git(origin, 'init', '-q', '--bare', '-b', 'main');
+    const seed = tempDir('meshflip-seed-');
+    git(seed, 'init', '-q', '-b', 'main');
+    writeFiles(seed, { 'environments/kong-perf.yaml': 'name: kong-perf\nrouting:\n  services:\n    captains-log: { to: mock, expires: 2026-06-01T12:00:00Z }\n', 'dist/kong-perf/ROUTING.md': '| captains-log | mock |\n' });
+    commitAll(seed, 'flip with an expiry');
+    git(seed, 'push', '-q', origin, 'main');
+    return { origin, mainTip: () => git(origin, 'rev-parse', 'main').trim() };
+  }
+
+  function revertRun(origin: string, env: { BASE?: string; DISPATCH_CHECKS?: string; openPr?: string; defaultBranch?: string }): RevertRun {
+    const dir = tempDir('meshflip-clone-');
+    git(dir, 'clone', '-q', origin, '.');
+    writeFiles(dir, { 'environments/kong-perf.yaml': 'name: kong-perf\n', 'dist/kong-perf/ROUTING.md': '| captains-log | real |\n' });
+    const body = path.join(tempDir(), 'pr-body.md');
+    fs.writeFileSync(body, 'These flips and faults expired, so meshflip reverted them:\n');
+    const bin = tempDir('meshflip-bin-');
+    const log = path.join(bin, 'gh.log');
+    fs.writeFileSync(path.join(bin, 'gh'), [
+      '#!/usr/bin/env bash',
+      'printf "%s\\n" "$*" >> "$FAKE_GH_LOG"',
+      'case "$1 $2" in',
+      '  "api repos/"*) [ -n "$FAKE_GH_DEFAULT_BRANCH" ] && echo "$FAKE_GH_DEFAULT_BRANCH" || exit 1 ;;',
+      '  "pr list") echo "$FAKE_GH_OPEN_PR" ;;',
+      '  "pr create") echo "https://github.com/example/fleet/pull/99" ;;',
+      'esac',
+      '',
+    ].join('\n'), { mode: 0o755 });
+    fs.writeFileSync(log, '');
+    const run = runStep(`exec ${SCRIPT}`, dir, {
+      PATH: `${bin}:${process.env.PATH}`,
+      GH_TOKEN: 'token', GITHUB_REPOSITORY: 'example/fleet', BODY: body,
+      BASE: env.BASE ?? '', DISPATCH_CHECKS: env.DISPATCH_CHECKS ?? 'true',
+      FAKE_GH_LOG: log, FAKE_GH_OPEN_PR: env.openPr ?? '', FAKE_GH_DEFAULT_BRANCH: env.defaultBranch ?? '',
+      GIT_AUTHOR_DATE: '2026-06-02T00:17:00Z', GIT_COMMITTER_DATE: '2026-06-02T00:17:00Z',
+    });
+    return { ...run, gh: lines(fs.readFileSync(log, 'utf8')) };
+  }
+
+  const LIST = `pr list --head ${BRANCH} --base main --state open --json number --jq .[0].number // empty`;
+  const CREATE = `pr create --base main --head ${BRANCH} --title Revert expired meshflip flips --body-file`;
+
+  test('on a schedule: asks the API for the default branch, pushes the fixed branch, opens the pull request and starts its checks', () => {
+    // GIVEN no revert pull request yet, and a schedule event (no default branch in the payload)
+    const { origin, mainTip } = setUp();
+    // WHEN
+    const run = revertRun(origin, { defaultBranch: 'main' });
+    // THEN one branch, one commit on main's tip holding the revert
+    expect(run.status).toBe(0);
+    expect(git(origin, 'rev-parse', `${BRANCH}^`).trim()).toBe(mainTip());
+    expect(git(origin, 'show', `${BRANCH}:environments/kong-perf.yaml`)).toBe('name: kong-perf\n');
+    expect(run.gh.map((l) => l.replace(/--body-file \S+$/, '--body-file'))).toEqual([
+      'api repos/example/fleet --jq .default_branch',
+      LIST,
+      CREATE,
+      `workflow run meshflip.yml --ref ${BRANCH}`,
+    ]);
+    expect(lines(run.stdout)).toEqual([`Pushed the revert to ${BRANCH}.`, 'https://github.com/example/fleet/pull/99', `Started the checks (meshflip.yml) on ${BRANCH}.`]);
+  });
+
+  test('an hour later with the same revert open: no push, no new pull request, no new checks', () => {
+    // GIVEN the first run's branch and its open pull request #99
+    const { origin } = setUp();
+    expect(revertRun(origin, { BASE: 'main' }).status).toBe(0);
+    const before = git(origin, 'rev-parse', BRANCH).trim();
+    // WHEN
+    const run = revertRun(origin, { BASE: 'main', openPr: '99' });
+    // THEN the pull request keeps its commit, its checks and its reviews; only its description is refreshed
+    expect(run.status).toBe(0);
+    expect(git(origin, 'rev-parse', BRANCH).trim()).toBe(before);
+    expect(run.gh.map((l) => l.replace(/--body-file \S+$/, '--body-file'))).toEqual([LIST, 'pr edit 99 --title Revert expired meshflip flips --body-file']);
+    expect(lines(run.stdout)).toEqual([`${BRANCH} already holds this revert; nothing to push.`, 'Updated pull request #99.']);
+  });
+
+  test('after main moved: the open pull request\'s branch is force-pushed onto the new tip, and checked again', () => {
+    // GIVEN an open revert pull request, then a merge to main
+    const { origin, mainTip } = setUp();
+    expect(revertRun(origin, { BASE: 'main' }).status).toBe(0);
+    const other = tempDir('meshflip-other-');
+    git(other, 'clone', '-q', origin, '.');
+    writeFiles(other, { 'environments/kong-real.yaml': 'name: kong-real\n' });
+    commitAll(other, 'another change');
+    git(other, 'push', '-q', 'origin', 'main');
+    // WHEN
+    const run = revertRun(origin, { BASE: 'main', openPr: '99' });
+    // THEN still one commit, now on main's new tip; the same pull request, updated
+    expect(run.status).toBe(0);
+    expect(git(origin, 'rev-parse', `${BRANCH}^`).trim()).toBe(mainTip());
+    expect(git(origin, 'rev-list', '--count', `main..${BRANCH}`).trim()).toBe('1');
+    expect(run.gh.map((l) => l.replace(/--body-file \S+$/, '--body-file'))).toEqual([LIST, 'pr edit 99 --title Revert expired meshflip flips --body-file', `workflow run meshflip.yml --ref ${BRANCH}`]);
+  });
+
+  test('with a GitHub App token the push itself starts the checks: nothing is dispatched', () => {
+    const { origin } = setUp();
+    const run = revertRun(origin, { BASE: 'main', DISPATCH_CHECKS: 'false' });
+    expect(run.status).toBe(0);
+    expect(run.gh.map((l) => l.replace(/--body-file \S+$/, '--body-file'))).toEqual([LIST, CREATE]);
+  });
+
+  test('falls back to main when the API does not say which branch is the default', () => {
+    const { origin } = setUp();
+    const run = revertRun(origin, {});
+    expect(run.status).toBe(0);
+    expect(run.gh.slice(0, 2)).toEqual(['api repos/example/fleet --jq .default_branch', LIST]);
   });
 });
