@@ -119,6 +119,7 @@ let toReal: CiRun;
 let invalid: CiRun;
 let protectedMock: CiRun;
 let fleet: CiRun;
+let comment: string;
 let movedBase: { pullRequest: CiRun; mergeGroup: CiRun; staleBase: CiRun };
 
 beforeAll(async () => {
@@ -128,7 +129,8 @@ beforeAll(async () => {
     expect((await meshflipAsync(dir, ['flip', 'kong-real', 'captains-log', '--to', 'mock'])).status).toBe(0);
     commitAll(dir, 'flip captains-log of kong-real to its mock');
     objects = countObjects(path.join(dir, 'dist'));
-    return ciSummary(dir, base);
+    comment = path.join(tempDir(), 'comment', 'comment.md');
+    return ciSummary(dir, base, { args: ['--comment', comment] });
   };
   // A repository without kong-tutorial and coolstore-chaos, where kong-perf's captains-log is the
   // only service routed to a mock, flipped to real.
@@ -245,6 +247,9 @@ describe('a flip to a mock', () => {
       'routes-to-mock': 'true',
       'routing-change-known': 'true',
     });
+  });
+  test('writes the pull-request comment: the marker the next run finds it by, then the same summary', () => {
+    expect(fs.readFileSync(comment, 'utf8')).toBe(`<!-- meshflip-summary -->\n${toMock.summary}`);
   });
 });
 

@@ -24,8 +24,8 @@ function allSteps(wf: any): any[] {
 
 afterAll(removeTempDirs);
 
-test('the repository has the pull-request workflow and the expired-flips workflow', () => {
-  expect(FILES).toEqual(['expired-flips.yml', 'meshflip.yml']);
+test('the repository has the pull-request workflow, its comment workflow and the expired-flips workflow', () => {
+  expect(FILES).toEqual(['expired-flips.yml', 'meshflip-comment.yml', 'meshflip.yml']);
 });
 
 test.each(FILES)('%s passes the workflow schema check', (file) => {
@@ -53,7 +53,7 @@ test.each(FILES)('%s pins every action by full commit SHA, with its version in a
   expect(uses.filter((l) => !/^uses: [a-z0-9-]+\/[a-z0-9-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/.test(l))).toEqual([]);
 });
 
-test.each(FILES)('%s sets up Node 24 wherever it installs', (file) => {
+test.each(['expired-flips.yml', 'meshflip.yml'])('%s sets up Node 24 wherever it installs', (file) => {
   // GIVEN
   const steps = allSteps(workflow(file));
   const setups = steps.filter((s) => String(s.uses ?? '').startsWith('actions/setup-node@'));
@@ -120,6 +120,7 @@ describe('meshflip.yml, the pull-request workflow', () => {
     expect(Object.entries(wf.jobs).filter(([, job]: [string, any]) => job.permissions !== undefined)).toEqual([]);
     const checkouts = allSteps(wf).filter((s) => String(s.uses).startsWith('actions/checkout@'));
     expect(checkouts.length).toBe(Object.keys(wf.jobs).length);
+    expect(allSteps(wf).filter((s) => /secrets\.|github\.token|GITHUB_TOKEN/.test(JSON.stringify(s)))).toEqual([]);
     expect(checkouts.map((c) => c.with['persist-credentials'])).toEqual(checkouts.map(() => false));
   });
 
@@ -168,7 +169,7 @@ describe('meshflip.yml, the pull-request workflow', () => {
       'restore-keys': 'meshflip-crds-environments-',
     });
     expect(fs.existsSync(path.join(REPO, 'src/pipeline/upstream-schemas.json'))).toBe(true);
-    expect(summary.run).toBe('npx meshflip ci-summary --strict');
+    expect(summary.run).toBe('npx meshflip ci-summary --strict --comment "$RUNNER_TEMP/meshflip-comment/comment.md"');
   });
 
   test('checks out the whole history, since ci-summary reads dist/ at the base commit', () => {
@@ -304,6 +305,125 @@ describe('meshflip.yml, the pull-request workflow', () => {
         '::error title=dist/ is stale::dist/ differs from a fresh synthesis of environments/. Fix: npm run synth && git add dist && git commit',
       ]);
     });
+  });
+});
+
+describe('the pull-request comment, in two stages', () => {
+  const wf = workflow('meshflip.yml');
+  const comment = workflow('meshflip-comment.yml');
+  const SCRIPT = path.join(REPO, '.github', 'scripts', 'post-summary-comment.sh');
+
+  test('the pull-request run, which holds only a read token, uploads the comment and the pull request\'s number', () => {
+    // GIVEN
+    const steps = wf.jobs.check.steps;
+    const keep = steps.find((s: any) => s.name === 'Keep the pull-request comment for meshflip-comment.yml');
+    const upload = steps.find((s: any) => String(s.uses).startsWith('actions/upload-artifact@'));
+    // THEN
+    expect(keep.if).toBe("${{ !cancelled() && github.event_name == 'pull_request' }}");
+    expect(keep.env).toEqual({ NUMBER: '${{ github.event.pull_request.number }}' });
+    expect(upload.if).toBe(keep.if);
+    expect(upload.with).toEqual({ 'name': 'meshflip-comment', 'path': '${{ runner.temp }}/meshflip-comment', 'if-no-files-found': 'ignore', 'retention-days': 3 });
+    // ... and the script writes the number next to the comment ci-summary wrote
+    const dir = tempDir();
+    fs.mkdirSync(path.join(dir, 'meshflip-comment'));
+    fs.writeFileSync(path.join(dir, 'meshflip-comment', 'comment.md'), '<!-- meshflip-summary -->\n');
+    expect(runStep(keep.run, dir, { RUNNER_TEMP: dir, NUMBER: '7' }).status).toBe(0);
+    expect(fs.readFileSync(path.join(dir, 'meshflip-comment', 'pr-number'), 'utf8')).toBe('7\n');
+  });
+
+  test('the comment workflow runs when a pull-request run completed, with the default branch\'s script and the token that may comment', () => {
+    // THEN
+    expect(comment.on).toEqual({ workflow_run: { workflows: [wf.name], types: ['completed'] } });
+    expect(comment.permissions).toEqual({ 'actions': 'read', 'pull-requests': 'write' });
+    const job = comment.jobs.comment;
+    expect(job.if).toBe("github.event.workflow_run.event == 'pull_request' && github.event.workflow_run.conclusion != 'cancelled'");
+    const [checkout, download, post] = job.steps;
+    // no ref: the default branch, never the pull request's code
+    expect(checkout.with).toEqual({ 'sparse-checkout': '.github/scripts', 'persist-credentials': false });
+    expect(download.with).toEqual({ 'name': 'meshflip-comment', 'path': '${{ runner.temp }}/meshflip-comment', 'run-id': '${{ github.event.workflow_run.id }}', 'github-token': '${{ github.token }}' });
+    expect(post.run).toBe('.github/scripts/post-summary-comment.sh');
+    expect(post.env.HEAD_SHA).toBe('${{ github.event.workflow_run.head_sha }}');
+  });
+
+  const HEAD = 'a'.repeat(40);
+  const MARKER = '<!-- meshflip-summary -->';
+
+  /**
+   * Runs the posting script on an artifact with `number` and `body`, against a fake gh that
+   * answers `gh api repos/.../pulls/N` with `headSha` and the comments listing with `comments`,
+   * and logs every call (a PATCH or POST body read from the file it names).
+   */
+  function post(number: string, body: string, api: { headSha?: string; comments?: { id: number; login: string; body: string }[] } = {}): StepRun & { gh: string[] } {
+    const dir = tempDir('meshflip-artifact-');
+    fs.writeFileSync(path.join(dir, 'pr-number'), number);
+    fs.writeFileSync(path.join(dir, 'comment.md'), body);
+    const bin = tempDir('meshflip-bin-');
+    const log = path.join(bin, 'gh.log');
+    fs.writeFileSync(log, '');
+    fs.writeFileSync(path.join(bin, 'comments.json'), JSON.stringify((api.comments ?? []).map((c) => ({ id: c.id, user: { login: c.login }, body: c.body }))));
+    // The fake applies the script's own --jq filter to the canned comments with node, the way gh would.
+    fs.writeFileSync(path.join(bin, 'gh'), [
+      '#!/usr/bin/env bash',
+      'printf "%s\\n" "$*" >> "$FAKE_GH_LOG"',
+      'case "$*" in',
+      '  "api repos/example/fleet/pulls/"*) echo "$FAKE_HEAD_SHA" ;;',
+      '  *"/comments --jq "*) node -e \'const c=require(process.argv[1]);for(const x of c){if(x.user.login==="github-actions[bot]"&&x.body.startsWith("<!-- meshflip-summary -->"))console.log(x.id)}\' "$FAKE_COMMENTS" ;;',
+      '  *"--method PATCH"*|*"--method POST"*) echo "https://github.com/example/fleet/pull/7#issuecomment-1" ;;',
+      'esac',
+      '',
+    ].join('\n'), { mode: 0o755 });
+    const run = runStep(`exec ${SCRIPT}`, tempDir(), {
+      PATH: `${bin}:${process.env.PATH}`, GH_TOKEN: 'token', GITHUB_REPOSITORY: 'example/fleet', DIR: dir, HEAD_SHA: HEAD,
+      FAKE_GH_LOG: log, FAKE_HEAD_SHA: api.headSha ?? HEAD, FAKE_COMMENTS: path.join(bin, 'comments.json'),
+    });
+    return { ...run, gh: lines(fs.readFileSync(log, 'utf8')).map((l) => l.replace(dir, '<artifact>')) };
+  }
+
+  const LIST = 'api --paginate repos/example/fleet/issues/7/comments --jq .[] | select(.user.login == "github-actions[bot]" and (.body | startswith("<!-- meshflip-summary -->"))) | .id';
+
+  test('posts one comment on a pull request that has none, a fork\'s included: the number comes from the artifact, confirmed by the API', () => {
+    // WHEN (a fork's workflow_run event lists no pull requests, so nothing else is read)
+    const run = post('7\n', `${MARKER}\n## meshflip: routing changes in 1 environment\n`);
+    // THEN
+    expect(run.status).toBe(0);
+    expect(run.gh).toEqual([
+      'api repos/example/fleet/pulls/7 --jq .head.sha',
+      LIST,
+      'api --method POST repos/example/fleet/issues/7/comments -F body=@<artifact>/comment.md --jq .html_url',
+    ]);
+    expect(lines(run.stdout)).toEqual(['https://github.com/example/fleet/pull/7#issuecomment-1', 'Posted the summary comment on pull request #7.']);
+  });
+
+  test('updates its own comment in place, never a person\'s that quotes the marker, and never posts a second', () => {
+    // GIVEN a reviewer's comment quoting the marker, then the comment of the last run
+    const run = post('7', `${MARKER}\nnew summary\n`, { comments: [
+      { id: 11, login: 'reviewer', body: `${MARKER}\nquoted` },
+      { id: 12, login: 'github-actions[bot]', body: `${MARKER}\nold summary` },
+    ] });
+    // THEN
+    expect(run.status).toBe(0);
+    expect(run.gh.at(-1)).toBe('api --method PATCH repos/example/fleet/issues/comments/12 -F body=@<artifact>/comment.md --jq .html_url');
+    expect(run.gh.filter((l) => l.includes('POST'))).toEqual([]);
+  });
+
+  test('leaves the comment to the newer run when the pull request moved on', () => {
+    const run = post('7', `${MARKER}\nsummary\n`, { headSha: 'b'.repeat(40) });
+    expect(run.status).toBe(0);
+    expect(run.gh).toEqual(['api repos/example/fleet/pulls/7 --jq .head.sha']);
+    expect(lines(run.stdout)).toEqual([`Pull request #7 is now at ${'b'.repeat(40)}, not ${HEAD}: the run for its newest commit comments.`]);
+  });
+
+  test('refuses an artifact that names no pull request, or whose comment is not a meshflip summary or is over the limit', () => {
+    // WHEN pull-request code wrote these
+    const runs = [
+      post('7; gh repo delete', `${MARKER}\n`),
+      post('7', 'Some other text\n'),
+      post('7', `${MARKER}\n${'x'.repeat(65_536)}`),
+    ];
+    // THEN nothing reaches the API
+    expect(runs.map((r) => [r.status, r.gh])).toEqual([[1, []], [1, []], [1, []]]);
+    expect(lines(runs[0].stdout)).toEqual(['::error title=No pull-request comment::The artifact names no pull request (pr-number is not a number).']);
+    expect(lines(runs[2].stdout)).toEqual(['::error title=No pull-request comment::The artifact\'s comment.md is not a meshflip summary of at most 65,536 bytes.']);
   });
 });
 

@@ -10,6 +10,7 @@ import { EnvironmentChange, summaryMarkdown } from '../../pipeline/routing-diff'
 import { validateRepository } from '../../pipeline/validate';
 import { isMocked } from '../../pipeline/routing-report';
 import { readDistRouting } from '../../pipeline/routing-reader';
+import { commentBody, jobSummary, runUrl } from '../../pipeline/markdown-limits';
 import { resolveCrdsRoot, schemaChecker } from '../../pipeline/schema-check';
 import { UsageError } from '../errors';
 import { Output } from '../output';
@@ -80,7 +81,7 @@ export function baseRefFromGitHub(env: NodeJS.ProcessEnv, root: string): string 
 export const ciSummaryCommand: CommandSpec = {
   name: 'ci-summary',
   summary: 'In GitHub Actions: validate, annotate, and summarize the routing change',
-  usage: 'meshflip ci-summary [--base <git ref>] [--crds <dir>] [--strict] [--now <date-time>]',
+  usage: 'meshflip ci-summary [--base <git ref>] [--crds <dir>] [--strict] [--comment <file>] [--now <date-time>]',
   help: [
     'Runs every check of meshflip validate and reports failures as annotations at the file',
     'and line that caused them; writes the routing summary of the change (base revision vs. the',
@@ -97,11 +98,14 @@ export const ciSummaryCommand: CommandSpec = {
     '  --crds <dir>  Also validate every object against these schemas (default: $MESHFLIP_CRDS,',
     '                else environments/crds when it holds anything)',
     '  --strict      An object whose kind has no schema is an error, not a warning',
+    '  --comment <file>  Also write the summary as the body of the pull-request comment, cut to',
+    '                GitHub\'s 65,536-character limit with a link to the run (the job summary is',
+    '                cut below GitHub\'s 1 MiB limit)',
   ],
   async run(argv: string[], output: Output): Promise<number> {
     const { values } = parseArgs({
       args: argv,
-      options: { base: { type: 'string' }, now: { type: 'string' }, crds: { type: 'string' }, strict: { type: 'boolean' } },
+      options: { base: { type: 'string' }, now: { type: 'string' }, crds: { type: 'string' }, strict: { type: 'boolean' }, comment: { type: 'string' } },
       strict: true,
     });
     const root = process.cwd();
@@ -156,9 +160,13 @@ export const ciSummaryCommand: CommandSpec = {
       : `\n**${errors.length} check${errors.length === 1 ? '' : 's'} failed**; see the annotations:\n\n${errors.slice(0, 50).map((p) => `- \`${p.file}:${p.line}\` ${p.field}: ${p.message}`).join('\n')}\n${errors.length > 50 ? `- …and ${errors.length - 50} more\n` : ''}`);
     const markdown = lines.join('\n');
     if (process.env.GITHUB_STEP_SUMMARY !== undefined && process.env.GITHUB_STEP_SUMMARY !== '') {
-      await core.summary.addRaw(markdown).write();
+      await core.summary.addRaw(jobSummary(markdown)).write();
     } else {
       output.out(markdown);
+    }
+    if (values.comment !== undefined) {
+      fs.mkdirSync(path.dirname(path.resolve(root, values.comment)), { recursive: true });
+      fs.writeFileSync(path.resolve(root, values.comment), commentBody(markdown, runUrl(process.env)));
     }
     const names = changes.map((c) => c.name);
     core.setOutput('changed-environments', names.join(','));
