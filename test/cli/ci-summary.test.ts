@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { git, REPO, removeTempDirs, tempDir, writeFiles } from '../util';
+import { CONFIGURED_CRDS, describeWithCrds, git, REPO, removeTempDirs, tempDir, writeFiles } from '../util';
 import { CliRun, commitAll, countObjects, edit, gitRepoCopy, lineOf, lines, meshflipAsync, read, readGitHubOutputs } from './cli-util';
 
 // `meshflip ci-summary` is what the pull-request workflow runs. Each scenario is a git repository
@@ -355,5 +355,42 @@ describe('a pull request whose base branch moved on after it branched off', () =
   test('compared with the branch point instead, main\'s change would be listed too', () => {
     // THEN what comparing with pull_request.base.sha used to show
     expect(movedBase.staleBase.outputs['changed-environments']).toBe('kong-perf,kong-real');
+  });
+});
+
+describeWithCrds('ci-summary --strict, as the workflow runs it with the fetched schemas', () => {
+  let strict: CiRun;
+  let withoutSchemas: CiRun;
+  beforeAll(async () => {
+    // A hand edit of dist/ that only the schema check catches: a replica count given as text.
+    const { dir, base } = gitRepoCopy();
+    edit(dir, 'dist/kong-perf/zone-real-services/crew.k8s.yaml', '  replicas: 1\n', '  replicas: one\n');
+    commitAll(dir, 'hand edit');
+    [strict, withoutSchemas] = await Promise.all([
+      ciSummary(dir, base, { args: ['--strict'], env: { MESHFLIP_CRDS: CONFIGURED_CRDS } }),
+      ciSummary(dir, base, { args: ['--strict'], env: { MESHFLIP_CRDS: '' } }),
+    ]);
+  }, 120_000);
+
+  test('annotates an object that breaks its upstream schema, at its line in dist/', () => {
+    // THEN
+    const file = 'dist/kong-perf/zone-real-services/crew.k8s.yaml';
+    const text = read(strict.dir, file).split('\n');
+    // the object's first line: the apiVersion line before its kind
+    const line = text.indexOf('kind: Deployment');
+    expect(strict.status).toBe(1);
+    expect(annotations(strict.stdout).filter((a) => a.message.includes('spec.replicas'))).toEqual([{
+      level: 'error',
+      properties: { title: 'meshflip: Deployment my-services/crew', file, line: String(line), col: '1' },
+      message: 'Deployment my-services/crew: spec.replicas: must be an integer, got "one"',
+    }]);
+  });
+
+  test('refuses --strict without schemas rather than checking less', () => {
+    expect(withoutSchemas.status).toBe(1);
+    expect(lines(withoutSchemas.stderr)).toEqual([
+      'error: --strict needs schemas: no --crds folder, no $MESHFLIP_CRDS, and environments/crds is empty',
+      'hint: run npx meshflip crds fetch --out <dir> and pass --crds <dir>',
+    ]);
   });
 });
