@@ -21,7 +21,7 @@ import { readDist } from '../../src/pipeline/routing-reader';
 import { checkRenderedSecrets } from '../../src/pipeline/secret-checks';
 import { listFiles, writeDist, WriteResult } from '../../src/pipeline/write-dist';
 import { SchemaStore, celEvaluationStats, schemaSets } from '../../src/validation';
-import { SHARED_CRDS } from '../util';
+import { CONFIGURED_CRDS } from '../util';
 import { serviceName, writeFleet } from './fleet';
 
 function peakRssMiB(): number {
@@ -69,13 +69,13 @@ function measureFloor(dist: string, out: string): { ms: number; serializeMs: num
 
 /**
  * Validates every object of `dist/` against the shared CRDs (the Kubernetes schema set), as `meshflip validate --crds`
- * does, and says how long it took and how much of it was CEL rule evaluation. Nothing when the CRDs are not there.
+ * does, and says how long it took and how much of it was CEL rule evaluation. Nothing when $MESHFLIP_CRDS is not set.
  */
 function measureSchemaCheck(dist: string): { schemaCheckMs?: number; celMs?: number; celValues?: number } {
-  if (!fs.existsSync(SHARED_CRDS)) {
+  if (CONFIGURED_CRDS === undefined) {
     return {};
   }
-  const store = SchemaStore.load(schemaSets(SHARED_CRDS).kubernetes);
+  const store = SchemaStore.load(schemaSets(CONFIGURED_CRDS).kubernetes);
   const objects = listFiles(dist)
     .filter((file) => file.endsWith('.yaml'))
     .flatMap((file) => parseAllDocuments(fs.readFileSync(path.join(dist, file), 'utf8')).map((doc) => doc.toJS() as unknown));
