@@ -28,6 +28,13 @@ export interface LoadedCatalog {
   readonly input: CatalogInput;
 }
 
+/**
+ * The one map key cdk8s cannot render: `sanitizeValue` (cdk8s lib/_util.js) checks
+ * `obj.constructor.name === 'Object'` on every map, and an own `constructor` entry hides the real one.
+ */
+const CDK8S_UNRENDERABLE_KEY = 'constructor';
+const CDK8S_UNRENDERABLE_MESSAGE = 'cannot be "constructor": cdk8s, which renders the objects, cannot write a map with this key';
+
 /** Reads a file relative to the repository root; undefined when it does not exist. */
 export type ReadFile = (repoPath: string) => string | undefined;
 
@@ -442,6 +449,9 @@ class EnvironmentResolver {
       if (/^(app|app\.kubernetes\.io\/(name|managed-by)|meshflip\.io\/.*|kuma\.io\/.*|sidecar\.istio\.io\/.*)$/.test(key)) {
         const loc = at(where);
         this.problems.push(loc.file.problem([...loc.path, key], 'is set by meshflip and cannot be overridden', { atKey: true, gotText: JSON.stringify(key) }));
+      } else if (key === CDK8S_UNRENDERABLE_KEY) {
+        const loc = at(where);
+        this.problems.push(loc.file.problem([...loc.path, key], CDK8S_UNRENDERABLE_MESSAGE, { atKey: true, gotText: JSON.stringify(key), hint: 'use another key, for example with a prefix (example.com/constructor)' }));
       }
     }
     const calls = [...new Set(pick('calls') ?? [])].sort(compareStrings);
@@ -747,6 +757,11 @@ class EnvironmentResolver {
     }
     if (!mocksEnabled) {
       this.problems.push(file.problem(where, 'cannot route to a mock while mocks.enabled is false', { got: 'mock' }));
+      return undefined;
+    }
+    if (object.header?.name === CDK8S_UNRENDERABLE_KEY && (this.mesh.flavor === MeshFlavor.OPENSHIFT_SERVICE_MESH || this.mesh.flavor === MeshFlavor.ISTIO)) {
+      // Istio's HTTPMatchRequest.headers is a map keyed by the header name; Kuma's is a list.
+      this.problems.push(file.problem([...at, 'header', 'name'], `${CDK8S_UNRENDERABLE_MESSAGE} (a VirtualService match keys its headers by name)`, { hint: 'use another header name' }));
       return undefined;
     }
     const mockWeight = object.weight ?? (object.header !== undefined ? 0 : 100);
