@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { derivedNameProblems } from './derived-names';
 import { DEFAULT_DIST_PATH, LoadedCatalog, resolveEnvironment, resolveSettings } from './resolve';
 import { CatalogSchema, EnvironmentSchema, SettingsSchema } from './schema';
 import { FieldPath, formatPath, SourceFile } from './source-file';
@@ -124,7 +125,9 @@ export function loadProject(root: string, options: LoadOptions = {}): Project {
       continue;
     }
     const env = resolveEnvironment(file, value, catalogs, brokenCatalogs, settings, read, problems);
-    if (env !== undefined) {
+    const nameProblems = env === undefined ? [] : derivedNameProblems(env);
+    problems.push(...nameProblems);
+    if (env !== undefined && nameProblems.length === 0) {
       environments.push(env);
     }
   }
