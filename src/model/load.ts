@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { derivedNameProblems } from './derived-names';
-import { DEFAULT_DIST_PATH, LoadedCatalog, resolveEnvironment, resolveSettings } from './resolve';
+import { formatBytes, MAX_ENVIRONMENTS, MAX_INPUT_FILE_BYTES, readBounded } from './limits';
+import { DEFAULT_DIST_PATH, LoadedCatalog, ReadResult, resolveEnvironment, resolveSettings } from './resolve';
 import { CatalogSchema, EnvironmentSchema, SettingsSchema } from './schema';
 import { FieldPath, formatPath, SourceFile } from './source-file';
 import { EnvironmentSpec, isKuma, SettingsSpec } from './spec';
@@ -54,16 +55,28 @@ export interface LoadOptions {
  */
 export function loadProject(root: string, options: LoadOptions = {}): Project {
   const problems: Problem[] = [];
-  const read = (repoPath: string): string | undefined => options.overrides?.get(repoPath) ?? readText(root, repoPath);
+  const read = (repoPath: string, maxBytes?: number): ReadResult => options.overrides?.get(repoPath) ?? readText(root, repoPath, maxBytes);
+  /** An environment, catalogue or settings file: its text, or undefined with the problem reported. */
+  const readInput = (repoPath: string): string | undefined => {
+    const text = read(repoPath);
+    if (typeof text === 'object') {
+      problems.push(tooLargeProblem(repoPath, text.tooLarge));
+      return undefined;
+    }
+    return text;
+  };
   const envDir = path.join(root, ENVIRONMENTS_DIR);
   if (!fs.existsSync(envDir)) {
     throw new SpecError([{ file: ENVIRONMENTS_DIR, line: 1, col: 1, field: '(folder)', message: 'must exist and hold the environment files', got: 'nothing', hint: repositoryRootHint(root) }]);
   }
 
   const settingsPath = `${ENVIRONMENTS_DIR}/${SETTINGS_FILE}`;
-  const settingsText = read(settingsPath);
+  const settingsRead = read(settingsPath);
+  const settingsText = typeof settingsRead === 'object' ? undefined : settingsRead;
   let settings: SettingsSpec | undefined;
-  if (settingsText === undefined) {
+  if (typeof settingsRead === 'object') {
+    problems.push(tooLargeProblem(settingsPath, settingsRead.tooLarge));
+  } else if (settingsText === undefined) {
     problems.push({ file: settingsPath, line: 1, col: 1, field: '(file)', message: 'must exist: it says where Argo CD runs and which clusters exist', got: 'nothing', hint: 'see the README for its format' });
   } else {
     const file = SourceFile.parse(settingsPath, settingsText);
@@ -83,7 +96,12 @@ export function loadProject(root: string, options: LoadOptions = {}): Project {
   const brokenCatalogs = new Set<string>();
   for (const repoPath of listYaml(root, `${ENVIRONMENTS_DIR}/${CATALOG_DIR}`)) {
     const name = path.posix.basename(repoPath).replace(/\.ya?ml$/, '');
-    const file = SourceFile.parse(repoPath, read(repoPath)!);
+    const text = readInput(repoPath);
+    if (text === undefined) {
+      brokenCatalogs.add(name);
+      continue;
+    }
+    const file = SourceFile.parse(repoPath, text);
     problems.push(...file.problems);
     if (file.problems.length > 0) {
       brokenCatalogs.add(name);
@@ -104,8 +122,18 @@ export function loadProject(root: string, options: LoadOptions = {}): Project {
     problems.push({ file: ENVIRONMENTS_DIR, line: 1, col: 1, field: '(folder)', message: 'must hold at least one environment file (<name>.yaml)', got: 'none' });
   }
   const names = new Map<string, string>();
-  for (const repoPath of envFiles) {
-    const file = SourceFile.parse(repoPath, read(repoPath)!);
+  if (envFiles.length > MAX_ENVIRONMENTS) {
+    problems.push({
+      file: ENVIRONMENTS_DIR, line: 1, col: 1, field: '(folder)',
+      message: `holds ${envFiles.length} environment files, over the limit of ${MAX_ENVIRONMENTS}`, hint: 'split the environments over several repositories',
+    });
+  }
+  for (const repoPath of envFiles.slice(0, MAX_ENVIRONMENTS)) {
+    const text = readInput(repoPath);
+    if (text === undefined) {
+      continue;
+    }
+    const file = SourceFile.parse(repoPath, text);
     problems.push(...file.problems);
     if (file.problems.length > 0) {
       continue;
@@ -156,7 +184,7 @@ export function loadProject(root: string, options: LoadOptions = {}): Project {
 export function distFolder(root: string): string {
   const repoPath = `${ENVIRONMENTS_DIR}/${SETTINGS_FILE}`;
   const text = readText(root, repoPath);
-  const file = text === undefined ? undefined : SourceFile.parse(repoPath, text);
+  const file = typeof text !== 'string' ? undefined : SourceFile.parse(repoPath, text);
   const value = file === undefined || file.problems.length > 0 ? undefined : parseWithSchema(file, SettingsSchema).value;
   return value?.repository.path ?? DEFAULT_DIST_PATH;
 }
@@ -233,22 +261,29 @@ export function repositoryRootHint(cwd: string): string {
     : `run meshflip from the repository root: cd ${path.relative(cwd, root).split(path.sep).join('/')}`;
 }
 
-/** Errors that mean there is no file at a path: nothing there, a folder, a path through a file, a name too long. */
-const NO_FILE = ['ENOENT', 'EISDIR', 'ENOTDIR', 'ENAMETOOLONG'];
-
-function readText(root: string, repoPath: string): string | undefined {
+/**
+ * Reads an input file of the repository: its text, undefined when there is no regular file there
+ * (nothing, a folder, a FIFO, a device), or its size when it is over `maxBytes` (not read).
+ */
+function readText(root: string, repoPath: string, maxBytes = MAX_INPUT_FILE_BYTES): ReadResult {
   // Imposter paths come from the input, and the file system takes no NUL in a path.
   if (repoPath.includes('\0')) {
     return undefined;
   }
-  try {
-    return fs.readFileSync(path.join(root, ...repoPath.split('/')), 'utf8');
-  } catch (e) {
-    if (NO_FILE.includes((e as NodeJS.ErrnoException).code ?? '')) {
-      return undefined;
-    }
-    throw e;
+  const read = readBounded(path.join(root, ...repoPath.split('/')), maxBytes);
+  if ('text' in read) {
+    return read.text;
   }
+  return read.error === 'too-large' ? { tooLarge: read.size ?? maxBytes + 1 } : undefined;
+}
+
+/** The problem for an input file over the size limit, at the file. */
+function tooLargeProblem(repoPath: string, size: number): Problem {
+  return {
+    file: repoPath, line: 1, col: 1, field: '(file)',
+    message: `is ${formatBytes(size)} bytes, over the limit of ${formatBytes(MAX_INPUT_FILE_BYTES)} bytes for an input file`,
+    hint: 'split its services over several catalogues or environments',
+  };
 }
 
 /** The `.yaml` / `.yml` files directly in a folder, as sorted repository paths. */

@@ -1,6 +1,7 @@
 import * as path from 'path';
 import { credentialReason } from './credentials';
-import { readImposters } from './imposters';
+import { impostersConfiguration, readImposters } from './imposters';
+import { formatBytes, MAX_CONFIGMAP_BYTES } from './limits';
 import {
   CatalogInput, CatalogServiceInput, CircuitBreakerInput, EnvironmentInput, EnvironmentServiceInput, EnvValueInput, FaultInput,
   KumaMeshInput, IstioMeshInput, OssmMeshInput, PortInput, RetryInput, RouteIntentInput, SettingsInput,
@@ -36,7 +37,10 @@ const CDK8S_UNRENDERABLE_KEY = 'constructor';
 const CDK8S_UNRENDERABLE_MESSAGE = 'cannot be "constructor": cdk8s, which renders the objects, cannot write a map with this key';
 
 /** Reads a file relative to the repository root; undefined when it does not exist. */
-export type ReadFile = (repoPath: string) => string | undefined;
+export type ReadFile = (repoPath: string, maxBytes?: number) => ReadResult;
+
+/** A file's text, undefined when there is no regular file, or the size of a file over the limit asked for (not read). */
+export type ReadResult = string | undefined | { readonly tooLarge: number };
 
 /** Resolves the settings file into a `SettingsSpec`. */
 export function resolveSettings(file: SourceFile, input: SettingsInput, problems: Problem[]): SettingsSpec {
@@ -647,14 +651,21 @@ class EnvironmentResolver {
     const imposters: ImposterSpec[] = [];
     mock.imposters.forEach((relative, index) => {
       const repoPath = path.posix.normalize(path.posix.join(path.posix.dirname(at.file.path), relative));
-      const text = repoPath.startsWith('..') ? undefined : this.readFile(repoPath);
+      const text = repoPath.startsWith('..') ? undefined : this.readFile(repoPath, MAX_CONFIGMAP_BYTES);
+      if (typeof text === 'object') {
+        this.problems.push(at.file.problem([...at.path, 'imposters', index],
+          `names a file of ${formatBytes(text.tooLarge)} bytes (${escapeControlCharacters(repoPath)}), over the limit of ${formatBytes(MAX_CONFIGMAP_BYTES)}: a mock's imposters go into one ConfigMap, which Kubernetes limits to 1 MiB`, {
+            hint: 'make the imposter smaller: fewer or shorter stubs, or large bodies from a proxy response',
+          }));
+        return;
+      }
       if (text === undefined) {
         this.problems.push(at.file.problem([...at.path, 'imposters', index], `must name an imposter file that exists (looked for ${escapeControlCharacters(repoPath)})`, {
           hint: 'paths are relative to the file that declares the mock',
         }));
         return;
       }
-      const { imposters: read, problems } = readImposters(SourceFile.parse(repoPath, text));
+      const { imposters: read, problems } = readImposters(SourceFile.parse(repoPath, text, { maxStringLength: MAX_CONFIGMAP_BYTES }));
       this.problems.push(...problems);
       imposters.push(...read);
     });
@@ -671,6 +682,16 @@ class EnvironmentResolver {
       this.problems.push(at.file.problem(at.path, 'needs an http, http2 or grpc port: meshflip routes HTTP traffic to mocks', { noGot: true }));
     }
     const sorted = [...imposters].sort((a, b) => a.port - b.port);
+    // k8s.io/kubernetes pkg/apis/core/validation ValidateConfigMap: the values of data together
+    // must not exceed corev1.MaxSecretSize (1 MiB). The document is re-indented, so it is measured as rendered.
+    const size = Buffer.byteLength(impostersConfiguration(sorted), 'utf8');
+    if (size > MAX_CONFIGMAP_BYTES) {
+      this.problems.push(at.file.problem([...at.path, 'imposters'],
+        `make a ConfigMap of ${formatBytes(size)} bytes as rendered, over the limit of ${formatBytes(MAX_CONFIGMAP_BYTES)} bytes (1 MiB) Kubernetes sets on a ConfigMap's data`, {
+          noGot: true,
+          hint: `make the imposters of this mock smaller together (${imposters.map((i) => i.file).filter((f, i, all) => all.indexOf(f) === i).join(', ')}): fewer or shorter stubs, or large bodies from a proxy response`,
+        }));
+    }
     return { imposters: sorted, replicas: mock.replicas ?? replicas ?? 1, image, origin: at };
   }
 

@@ -1,5 +1,14 @@
 import { Composer, CST, Document, isAlias, isMap, isNode, isPair, isScalar, isSeq, Node, Pair, Parser, Scalar, visit, YAMLError, YAMLParseError } from 'yaml';
+import { MAX_ENTRIES, MAX_STRING_LENGTH } from './limits';
 import { describeValue, escapeControlCharacters, Problem } from './spec-error';
+
+/** Limits on the size of what a file holds. */
+export interface SizeLimits {
+  /** @default MAX_ENTRIES */
+  readonly maxEntries?: number;
+  /** @default MAX_STRING_LENGTH */
+  readonly maxStringLength?: number;
+}
 
 /** A path to a value inside a parsed file: map keys and list indexes. */
 export type FieldPath = readonly (string | number)[];
@@ -79,8 +88,8 @@ export class SourceFile {
    *
    * @param path the path shown in messages, relative to the repository root, with forward slashes
    */
-  public static parse(path: string, text: string): SourceFile {
-    return new SourceFile(path, text);
+  public static parse(path: string, text: string, limits: SizeLimits = {}): SourceFile {
+    return new SourceFile(path, text, limits);
   }
 
   public readonly path: string;
@@ -92,7 +101,7 @@ export class SourceFile {
   /** The offset at which each line starts. */
   private readonly lineStarts: number[] = [0];
 
-  private constructor(path: string, text: string) {
+  private constructor(path: string, text: string, limits: SizeLimits) {
     this.path = path;
     this.text = text;
     // Lines are counted here rather than with the yaml LineCounter, which only learns the line breaks
@@ -113,6 +122,9 @@ export class SourceFile {
         break;
       }
       this.problems.push(this.yamlProblem(error));
+    }
+    if (this.problems.length === 0) {
+      this.checkSizes(limits.maxEntries ?? MAX_ENTRIES, limits.maxStringLength ?? MAX_STRING_LENGTH);
     }
     if (this.problems.length === 0) {
       this.checkDuplicateKeys();
@@ -297,6 +309,39 @@ export class SourceFile {
   private lineText(line: number): string {
     const start = this.lineStarts[line - 1];
     return start === undefined ? '' : this.text.slice(start, this.lineStarts[line] ?? this.text.length).trim();
+  }
+
+  /** Maps and lists of at most `maxEntries` entries, strings of at most `maxStringLength` characters: one walk. */
+  private checkSizes(maxEntries: number, maxStringLength: number): void {
+    const stack: unknown[] = [this.doc.contents];
+    while (stack.length > 0 && !this.full()) {
+      const node = stack.pop();
+      if (isMap(node) || isSeq(node)) {
+        if (node.items.length > maxEntries) {
+          const at = node.range?.[0] ?? 0;
+          this.problems.push({
+            file: this.path, ...this.position(at), field: formatPath(this.pathAt(at)),
+            message: `has ${node.items.length} entries, over the limit of ${maxEntries} for one ${isMap(node) ? 'map' : 'list'}`,
+            hint: 'split it over several files (catalogues or environments)',
+          });
+          continue;
+        }
+        for (const item of node.items) {
+          stack.push(isPair(item) ? item.value : item);
+          if (isPair(item)) {
+            stack.push(item.key);
+          }
+        }
+      } else if (isScalar(node) && typeof node.value === 'string' && node.value.length > maxStringLength) {
+        const at = node.range?.[0] ?? 0;
+        this.problems.push({
+          file: this.path, ...this.position(at), field: formatPath(this.pathAt(at)),
+          message: `is a text of ${node.value.length} characters, over the limit of ${maxStringLength}`,
+          got: describeValue(node.value),
+          hint: 'shorten it; large data belongs in a ConfigMap or image, not in a field',
+        });
+      }
+    }
   }
 
   /**
