@@ -29,6 +29,15 @@ export interface LoadedCatalog {
   readonly input: CatalogInput;
 }
 
+/** k8s.io/apimachinery pkg/util/validation `DNS1123SubdomainMaxLength`: the longest prefix of a label or annotation key. */
+const DNS1123_SUBDOMAIN_MAX = 253;
+
+/**
+ * The annotations a service may set on its pod template: Kubernetes allows 256 KiB per object
+ * (`TotalAnnotationSizeLimitB`), and 16 KiB are kept for what the mesh and meshflip add there.
+ */
+export const MAX_USER_ANNOTATION_BYTES = 240 * 1024;
+
 /**
  * The one map key cdk8s cannot render: `sanitizeValue` (cdk8s lib/_util.js) checks
  * `obj.constructor.name === 'Object'` on every map, and an own `constructor` entry hides the real one.
@@ -453,10 +462,22 @@ class EnvironmentResolver {
       if (/^(app|app\.kubernetes\.io\/(name|managed-by)|meshflip\.io\/.*|kuma\.io\/.*|sidecar\.istio\.io\/.*)$/.test(key)) {
         const loc = at(where);
         this.problems.push(loc.file.problem([...loc.path, key], 'is set by meshflip and cannot be overridden', { atKey: true, gotText: JSON.stringify(key) }));
+      } else if (key.indexOf('/') > DNS1123_SUBDOMAIN_MAX) {
+        const loc = at(where);
+        this.problems.push(loc.file.problem([...loc.path, key], `has a prefix of ${key.indexOf('/')} characters, over the limit of ${DNS1123_SUBDOMAIN_MAX} (k8s.io/apimachinery IsQualifiedName: the prefix is a DNS-1123 subdomain)`, { atKey: true, gotText: JSON.stringify(key.slice(0, 60)) }));
       } else if (key === CDK8S_UNRENDERABLE_KEY) {
         const loc = at(where);
         this.problems.push(loc.file.problem([...loc.path, key], CDK8S_UNRENDERABLE_MESSAGE, { atKey: true, gotText: JSON.stringify(key), hint: 'use another key, for example with a prefix (example.com/constructor)' }));
       }
+    }
+    // k8s.io/apimachinery pkg/api/validation ValidateAnnotations: keys and values of one object
+    // together at most TotalAnnotationSizeLimitB (256 KiB). These go on the pod template.
+    const annotationBytes = Object.entries(annotations).reduce((sum, [k, v]) => sum + Buffer.byteLength(k, 'utf8') + Buffer.byteLength(v, 'utf8'), 0);
+    if (annotationBytes > MAX_USER_ANNOTATION_BYTES) {
+      const loc = at('annotations');
+      this.problems.push(loc.file.problem(loc.path, `are ${formatBytes(annotationBytes)} bytes together (keys and values), over the ${formatBytes(MAX_USER_ANNOTATION_BYTES)} left of the ${formatBytes(256 * 1024)} Kubernetes allows on a pod template once the mesh's own annotations are added`, {
+        noGot: true, hint: 'keep large data out of annotations: a ConfigMap holds up to 1 MiB',
+      }));
     }
     const calls = [...new Set(pick('calls') ?? [])].sort(compareStrings);
     this.callsAt.set(name, at('calls'));

@@ -5,6 +5,7 @@ import { checkKuma } from '../meshes/kuma-checks';
 import { MOCK_APP } from '../meshes/mesh';
 import { credentialReason } from '../model/credentials';
 import { compareStrings } from '../model/spec-error';
+import { checkKubernetesLimits } from './kubernetes-limits';
 import { groupByEnvironment } from './routing-reader';
 
 const POD_TEMPLATE_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job']);
@@ -37,7 +38,7 @@ export function checkDist(objects: readonly RenderedObject[], files: readonly st
   for (const o of objects) {
     findings.push(...checkSecrets(o), ...checkImages(o));
   }
-  findings.push(...checkArgoCd(objects, files));
+  findings.push(...checkArgoCd(objects, files), ...checkKubernetesLimits(objects));
   return findings;
 }
 

@@ -5,6 +5,7 @@ import { Worker } from 'worker_threads';
 import { EnvironmentRouting } from '../meshes/effective-routing';
 import { CATALOG_DIR, ENVIRONMENTS_DIR, loadProject, NamespaceClaim, overlapProblems, Project, SETTINGS_FILE } from '../model/load';
 import { compareStrings, Problem, SpecError } from '../model/spec-error';
+import { checkKubernetesLimits } from './kubernetes-limits';
 import { resolveCrdsRoot, schemaChecker } from './schema-check';
 import { collectBetweenEnvironments } from './heap';
 import { RenderedFile, synthesizeEnvironment, synthesizeRoot } from './synth';
@@ -70,10 +71,9 @@ export function renderShare(project: Project, task: Omit<WorkerTask, 'environmen
   const routing: EnvironmentRouting[] = [];
   const problems: Problem[] = [];
   const keep = (rendered: readonly RenderedFile[]) => {
-    if (check !== undefined) {
-      const objects = rendered.flatMap((f) => (f.objects ?? []).map((object, i) => ({ file: f.path, object, line: f.lines?.[i] })));
-      problems.push(...findingsToProblems(check(objects), task.root, task.distRel));
-    }
+    const objects = rendered.flatMap((f) => (f.objects ?? []).map((object, i) => ({ file: f.path, object, line: f.lines?.[i] })));
+    // Kubernetes' own limits hold whether or not there are schemas to check against.
+    problems.push(...findingsToProblems([...checkKubernetesLimits(objects), ...(check?.(objects) ?? [])], task.root, task.distRel));
     files.push(...rendered.map(({ path: p, content }) => ({ path: p, content })));
   };
   for (const env of project.environments) {
