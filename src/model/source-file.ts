@@ -313,29 +313,29 @@ export class SourceFile {
 
   /** Maps and lists of at most `maxEntries` entries, strings of at most `maxStringLength` characters: one walk. */
   private checkSizes(maxEntries: number, maxStringLength: number): void {
-    const stack: unknown[] = [this.doc.contents];
+    const stack: [unknown, FieldPath][] = [[this.doc.contents, []]];
     while (stack.length > 0 && !this.full()) {
-      const node = stack.pop();
+      const [node, path] = stack.pop()!;
       if (isMap(node) || isSeq(node)) {
         if (node.items.length > maxEntries) {
-          const at = node.range?.[0] ?? 0;
           this.problems.push({
-            file: this.path, ...this.position(at), field: formatPath(this.pathAt(at)),
+            file: this.path, ...this.position(node.range?.[0] ?? 0), field: formatPath(path),
             message: `has ${node.items.length} entries, over the limit of ${maxEntries} for one ${isMap(node) ? 'map' : 'list'}`,
             hint: 'split it over several files (catalogues or environments)',
           });
           continue;
         }
-        for (const item of node.items) {
-          stack.push(isPair(item) ? item.value : item);
+        node.items.forEach((item, index) => {
           if (isPair(item)) {
-            stack.push(item.key);
+            const key = isScalar(item.key) ? String(item.key.value) : '?';
+            stack.push([item.value, [...path, key]], [item.key, [...path, key]]);
+          } else {
+            stack.push([item, [...path, index]]);
           }
-        }
+        });
       } else if (isScalar(node) && typeof node.value === 'string' && node.value.length > maxStringLength) {
-        const at = node.range?.[0] ?? 0;
         this.problems.push({
-          file: this.path, ...this.position(at), field: formatPath(this.pathAt(at)),
+          file: this.path, ...this.position(node.range?.[0] ?? 0), field: formatPath(path),
           message: `is a text of ${node.value.length} characters, over the limit of ${maxStringLength}`,
           got: describeValue(node.value),
           hint: 'shorten it; large data belongs in a ConfigMap or image, not in a field',
