@@ -17,6 +17,7 @@ import { parseAllDocuments, stringify } from 'yaml';
 import { synthesizeProject } from '../../src/pipeline/parallel-synth';
 import { listFiles, writeDist, WriteResult } from '../../src/pipeline/write-dist';
 import { serviceName, writeFleet } from './fleet';
+import { measureLargeInputs } from './large-inputs';
 
 function peakRssMiB(): number {
   return Math.round(process.resourceUsage().maxRSS / 1024);
@@ -111,10 +112,12 @@ async function main(): Promise<void> {
       flipRunMs: Math.round(flip.ms),
       flipRunFilesRewritten: changed(flip.write).length,
       flipRunFiles: changed(flip.write),
+      largeInputs: measureLargeInputs(),
     };
     process.stdout.write(`${services} services x ${environments} environments: ${report.objects} objects in ${report.files} files, ${report.jobs} job${report.jobs === 1 ? '' : 's'}\n`);
     process.stdout.write(`  synthesis ${report.wallMs} ms (render ${report.renderMs}, write ${report.writeMs}), floor ${report.floorMs} ms (serialize ${report.floorSerializeMs}, write ${report.floorWriteMs}), ratio ${report.ratio}; ${report.msPerObject} ms per object; peak RSS ${report.peakRssMiB} MiB (whole benchmark ${report.benchPeakRssMiB} MiB)\n`);
     process.stdout.write(`  no change: ${report.unchangedRunFilesRewritten} files rewritten; one flip: ${report.flipRunFilesRewritten} (${report.flipRunFiles.join(', ')})\n`);
+    process.stdout.write(`  large inputs refused in: ${Object.entries(report.largeInputs).map(([k, v]) => `${k.replace(/Ms$/, '')} ${v} ms`).join(', ')}\n`);
     process.stdout.write(`${JSON.stringify(report)}\n`);
   } finally {
     if (values.keep) {
