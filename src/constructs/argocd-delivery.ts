@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { AppProject, Application, ApplicationSpec, GroupKind } from '../imports/argocd';
 import { MESH_ANNOTATION, PROTECTED_ANNOTATION } from '../meshes/effective-routing';
 import { commonLabels, HelmApplicationPlan, TargetFormat } from '../meshes/mesh';
+import { targetApplicationName } from '../model/derived-names';
 import { SettingsSpec } from '../model/spec';
 import { compareStrings } from '../model/spec-error';
 import { ManifestChart } from './manifest-chart';
@@ -102,7 +103,7 @@ export class ArgoCdDelivery extends Construct {
       applications.push(helmApplication(this.chart, env.name, app, metadata(app.name, app.wave, app.description), syncPolicy(['CreateNamespace=true', 'ServerSideApply=true'])));
     }
     for (const target of kubernetesTargets) {
-      const name = `${env.name}-${target.name}`;
+      const name = targetApplicationName(env.name, target.name);
       applications.push(new Application(this.chart, `Target-${target.name}`, {
         metadata: metadata(name, target.wave, target.description),
         spec: {

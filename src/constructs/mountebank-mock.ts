@@ -3,6 +3,7 @@ import { ApiObject, Duration, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { commonLabels, MOCK_APP, PodMeshSettings, SELECTOR_LABEL, setWave, Wave } from '../meshes/mesh';
+import { impostersConfiguration } from '../model/imposters';
 import { EnvironmentSpec, ServiceSpec } from '../model/spec';
 import { containerResources, projectedTokenVolume } from './mesh-service';
 
@@ -50,7 +51,7 @@ export class MountebankMock extends Construct {
     const mock = target.mock!;
     const name = `${target.name}-mock`;
     const labels = { ...commonLabels(env), app: MOCK_APP, [SELECTOR_LABEL]: target.name, 'app.kubernetes.io/component': 'mock' };
-    this.configuration = `${JSON.stringify({ imposters: mock.imposters.map((i) => i.document) }, null, 2)}\n`;
+    this.configuration = impostersConfiguration(mock.imposters);
 
     const configMap = new kplus.ConfigMap(this, 'Imposters', {
       metadata: { name: `${target.name}-imposters`, namespace: target.namespace, labels },

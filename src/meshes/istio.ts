@@ -3,6 +3,7 @@ import {
   AuthorizationPolicy, DestinationRule, Destination, Gateway, HTTPRoute, PeerAuthentication, TrafficPolicy, VirtualService,
 } from '../imports/istio';
 import { OperatorGroup, Route, ServiceMeshControlPlane, ServiceMeshMemberRoll, Subscription } from '../imports/openshift';
+import { ingressVirtualServiceName } from '../model/derived-names';
 import { EnvironmentSpec, FaultSpec, IstioMeshSpec, MeshFlavor, OperatorSpec, RouteSpec, ServiceSpec, TimeoutSpec, RetrySpec } from '../model/spec';
 import { compareStrings } from '../model/spec-error';
 import { definedOnly } from './kuma';
@@ -315,7 +316,7 @@ export class IstioMesh implements IMesh {
     const vs = new VirtualService(scope.chart('control-plane', 'ingress'), 'VirtualService', {
       apiVersion: this.mesh.apiVersion,
       metadata: {
-        name: objectName(ingress.gateway, 'ingress'),
+        name: objectName(ingressVirtualServiceName(ingress.gateway)),
         namespace: this.mesh.controlPlaneNamespace,
         labels: commonLabels(this.env),
         annotations: auditAnnotations(this.env, intents.join('; '), undefined),
@@ -351,7 +352,8 @@ export class IstioMesh implements IMesh {
     if (route?.header !== undefined) {
       const header = { [route.header.name]: { exact: route.header.value } };
       out.push({
-        name: objectName(name ?? 'default', 'mock-by-header'),
+        // An HTTPRoute name only labels the route in logs and metrics: it is not an object name.
+        name: `${name ?? 'default'}-mock-by-header`,
         match: (plainMatches.length > 0 ? plainMatches : [{}]).map((m) => ({ ...m, headers: header })),
         route: [{ destination: dest(MOCK_SUBSET) }],
         ...resilience,

@@ -4,6 +4,7 @@ import {
   MeshHTTPRoute, MeshHTTPRouteSpec, MeshRetry, MeshSpec, MeshTimeout, MeshTrafficPermission, Retry, TargetRef, Timeout, TrafficPermission,
   TrafficRoute, TrafficRouteConf,
 } from '../imports/kuma';
+import { legacyPortPolicyName, zoneControlPlaneApplicationName, zoneTargetName } from '../model/derived-names';
 import { EnvironmentSpec, httpPorts, KumaMeshSpec, MeshFlavor, Origin, PortSpec, RetryCondition, RouteSpec, ServiceSpec } from '../model/spec';
 import { toSeconds } from './durations';
 import {
@@ -112,7 +113,7 @@ export class KumaMesh implements IMesh {
     }
     for (const zone of this.mesh.zones) {
       targets.push({
-        name: `zone-${zone.name}`,
+        name: zoneTargetName(zone.name),
         format: TargetFormat.KUBERNETES,
         cluster: zone.cluster,
         namespace: env.services.find((s) => s.zones.includes(zone.name))?.namespace ?? this.mesh.systemNamespace,
@@ -242,7 +243,7 @@ export class KumaMesh implements IMesh {
       };
       apps.push({
         ...base,
-        name: objectName(this.env.name, zone.name, 'control-plane'),
+        name: objectName(zoneControlPlaneApplicationName(this.env.name, zone.name)),
         cluster: zone.cluster,
         values: wrap({ controlPlane, ingress: { enabled: zone.ingress }, egress: { enabled: zone.egress } }),
         wave: -3,
@@ -409,7 +410,7 @@ export class KumaMesh implements IMesh {
     const ports = httpPorts(service);
     const everyone: LegacySelector[] = [{ match: { 'kuma.io/service': '*' } }];
     const portName = (port: PortSpec, suffix: string, all: readonly PortSpec[]) =>
-      all.length === 1 ? objectName(service.name, suffix) : objectName(service.name, String(port.port), suffix);
+      all.length === 1 ? objectName(service.name, suffix) : objectName(legacyPortPolicyName(service.name, port.port, suffix));
     if (mockDeployed && route !== undefined) {
       for (const port of ports) {
         const name = kumaServiceName(service, port);

@@ -1,6 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { DEFAULT_DIST_PATH, LoadedCatalog, resolveEnvironment, resolveSettings } from './resolve';
+import { derivedNameProblems } from './derived-names';
+import { formatBytes, MAX_ENVIRONMENTS, MAX_INPUT_FILE_BYTES, readBounded } from './limits';
+import { DEFAULT_DIST_PATH, LoadedCatalog, ReadResult, resolveEnvironment, resolveSettings } from './resolve';
 import { CatalogSchema, EnvironmentSchema, SettingsSchema } from './schema';
 import { environmentReach, reachProblems } from './reach';
 import { SourceFile } from './source-file';
@@ -84,16 +86,28 @@ export function readProject(root: string, options: LoadOptions = {}): ReadProjec
   const problems: Problem[] = [];
   const sources: InputSource[] = [];
   const imposterFiles = new Map<string, SourceFile>();
-  const read = (repoPath: string): string | undefined => options.overrides?.get(repoPath) ?? readText(root, repoPath);
+  const read = (repoPath: string, maxBytes?: number): ReadResult => options.overrides?.get(repoPath) ?? readText(root, repoPath, maxBytes);
+  /** An environment, catalogue or settings file: its text, or undefined with the problem reported. */
+  const readInput = (repoPath: string): string | undefined => {
+    const text = read(repoPath);
+    if (typeof text === 'object') {
+      problems.push(tooLargeProblem(repoPath, text.tooLarge));
+      return undefined;
+    }
+    return text;
+  };
   const envDir = path.join(root, ENVIRONMENTS_DIR);
   if (!fs.existsSync(envDir)) {
     return { problems: [{ file: ENVIRONMENTS_DIR, line: 1, col: 1, field: '(folder)', message: 'must exist and hold the environment files', got: 'nothing', hint: repositoryRootHint(root) }], sources };
   }
 
   const settingsPath = `${ENVIRONMENTS_DIR}/${SETTINGS_FILE}`;
-  const settingsText = read(settingsPath);
+  const settingsRead = read(settingsPath);
+  const settingsText = typeof settingsRead === 'object' ? undefined : settingsRead;
   let settings: SettingsSpec | undefined;
-  if (settingsText === undefined) {
+  if (typeof settingsRead === 'object') {
+    problems.push(tooLargeProblem(settingsPath, settingsRead.tooLarge));
+  } else if (settingsText === undefined) {
     problems.push({ file: settingsPath, line: 1, col: 1, field: '(file)', message: 'must exist: it says where Argo CD runs and which clusters exist', got: 'nothing', hint: 'see the README for its format' });
   } else {
     const file = SourceFile.parse(settingsPath, settingsText);
@@ -114,7 +128,12 @@ export function readProject(root: string, options: LoadOptions = {}): ReadProjec
   const brokenCatalogs = new Set<string>();
   for (const repoPath of listYaml(root, `${ENVIRONMENTS_DIR}/${CATALOG_DIR}`)) {
     const name = path.posix.basename(repoPath).replace(/\.ya?ml$/, '');
-    const file = SourceFile.parse(repoPath, read(repoPath)!);
+    const text = readInput(repoPath);
+    if (text === undefined) {
+      brokenCatalogs.add(name);
+      continue;
+    }
+    const file = SourceFile.parse(repoPath, text);
     sources.push({ kind: 'catalog', file });
     problems.push(...file.problems);
     if (file.problems.length > 0) {
@@ -136,8 +155,18 @@ export function readProject(root: string, options: LoadOptions = {}): ReadProjec
     problems.push({ file: ENVIRONMENTS_DIR, line: 1, col: 1, field: '(folder)', message: 'must hold at least one environment file (<name>.yaml)', got: 'none' });
   }
   const names = new Map<string, string>();
-  for (const repoPath of envFiles) {
-    const file = SourceFile.parse(repoPath, read(repoPath)!);
+  if (envFiles.length > MAX_ENVIRONMENTS) {
+    problems.push({
+      file: ENVIRONMENTS_DIR, line: 1, col: 1, field: '(folder)',
+      message: `holds ${envFiles.length} environment files, over the limit of ${MAX_ENVIRONMENTS}`, hint: 'split the environments over several repositories',
+    });
+  }
+  for (const repoPath of envFiles.slice(0, MAX_ENVIRONMENTS)) {
+    const text = readInput(repoPath);
+    if (text === undefined) {
+      continue;
+    }
+    const file = SourceFile.parse(repoPath, text);
     sources.push({ kind: 'environment', file });
     problems.push(...file.problems);
     if (file.problems.length > 0) {
@@ -158,7 +187,9 @@ export function readProject(root: string, options: LoadOptions = {}): ReadProjec
       continue;
     }
     const env = resolveEnvironment(file, value, catalogs, brokenCatalogs, settings, read, problems, imposterFiles);
-    if (env !== undefined) {
+    const nameProblems = env === undefined ? [] : derivedNameProblems(env);
+    problems.push(...nameProblems);
+    if (env !== undefined && nameProblems.length === 0) {
       environments.push(env);
     }
   }
@@ -189,7 +220,7 @@ export function readProject(root: string, options: LoadOptions = {}): ReadProjec
 export function distFolder(root: string): string {
   const repoPath = `${ENVIRONMENTS_DIR}/${SETTINGS_FILE}`;
   const text = readText(root, repoPath);
-  const file = text === undefined ? undefined : SourceFile.parse(repoPath, text);
+  const file = typeof text !== 'string' ? undefined : SourceFile.parse(repoPath, text);
   const value = file === undefined || file.problems.length > 0 ? undefined : parseWithSchema(file, SettingsSchema).value;
   return value?.repository.path ?? DEFAULT_DIST_PATH;
 }
@@ -214,22 +245,29 @@ export function repositoryRootHint(cwd: string): string {
     : `run meshflip from the repository root: cd ${path.relative(cwd, root).split(path.sep).join('/')}`;
 }
 
-/** Errors that mean there is no file at a path: nothing there, a folder, a path through a file, a name too long. */
-const NO_FILE = ['ENOENT', 'EISDIR', 'ENOTDIR', 'ENAMETOOLONG'];
-
-function readText(root: string, repoPath: string): string | undefined {
+/**
+ * Reads an input file of the repository: its text, undefined when there is no regular file there
+ * (nothing, a folder, a FIFO, a device), or its size when it is over `maxBytes` (not read).
+ */
+function readText(root: string, repoPath: string, maxBytes = MAX_INPUT_FILE_BYTES): ReadResult {
   // Imposter paths come from the input, and the file system takes no NUL in a path.
   if (repoPath.includes('\0')) {
     return undefined;
   }
-  try {
-    return fs.readFileSync(path.join(root, ...repoPath.split('/')), 'utf8');
-  } catch (e) {
-    if (NO_FILE.includes((e as NodeJS.ErrnoException).code ?? '')) {
-      return undefined;
-    }
-    throw e;
+  const read = readBounded(path.join(root, ...repoPath.split('/')), maxBytes);
+  if ('text' in read) {
+    return read.text;
   }
+  return read.error === 'too-large' ? { tooLarge: read.size ?? maxBytes + 1 } : undefined;
+}
+
+/** The problem for an input file over the size limit, at the file. */
+function tooLargeProblem(repoPath: string, size: number): Problem {
+  return {
+    file: repoPath, line: 1, col: 1, field: '(file)',
+    message: `is ${formatBytes(size)} bytes, over the limit of ${formatBytes(MAX_INPUT_FILE_BYTES)} bytes for an input file`,
+    hint: 'split its services over several catalogues or environments',
+  };
 }
 
 /** The `.yaml` / `.yml` files directly in a folder, as sorted repository paths. */

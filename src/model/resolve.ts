@@ -1,6 +1,7 @@
 import * as path from 'path';
 import { clusterIdentities, sameServerNote } from './cluster-identity';
-import { readImposters } from './imposters';
+import { impostersConfiguration, readImposters } from './imposters';
+import { formatBytes, MAX_CONFIGMAP_BYTES } from './limits';
 import {
   CatalogInput, CatalogServiceInput, CircuitBreakerInput, EnvironmentInput, EnvironmentServiceInput, EnvValueInput, FaultInput,
   KumaMeshInput, IstioMeshInput, OssmMeshInput, PortInput, RetryInput, RouteIntentInput, SettingsInput,
@@ -28,8 +29,27 @@ export interface LoadedCatalog {
   readonly input: CatalogInput;
 }
 
+/** k8s.io/apimachinery pkg/util/validation `DNS1123SubdomainMaxLength`: the longest prefix of a label or annotation key. */
+const DNS1123_SUBDOMAIN_MAX = 253;
+
+/**
+ * The annotations a service may set on its pod template: Kubernetes allows 256 KiB per object
+ * (`TotalAnnotationSizeLimitB`), and 16 KiB are kept for what the mesh and meshflip add there.
+ */
+export const MAX_USER_ANNOTATION_BYTES = 240 * 1024;
+
+/**
+ * The one map key cdk8s cannot render: `sanitizeValue` (cdk8s lib/_util.js) checks
+ * `obj.constructor.name === 'Object'` on every map, and an own `constructor` entry hides the real one.
+ */
+const CDK8S_UNRENDERABLE_KEY = 'constructor';
+const CDK8S_UNRENDERABLE_MESSAGE = 'cannot be "constructor": cdk8s, which renders the objects, cannot write a map with this key';
+
 /** Reads a file relative to the repository root; undefined when it does not exist. */
-export type ReadFile = (repoPath: string) => string | undefined;
+export type ReadFile = (repoPath: string, maxBytes?: number) => ReadResult;
+
+/** A file's text, undefined when there is no regular file, or the size of a file over the limit asked for (not read). */
+export type ReadResult = string | undefined | { readonly tooLarge: number };
 
 /** Resolves the settings file into a `SettingsSpec`. */
 export function resolveSettings(file: SourceFile, input: SettingsInput, problems: Problem[]): SettingsSpec {
@@ -458,7 +478,22 @@ class EnvironmentResolver {
       if (/^(app|app\.kubernetes\.io\/(name|managed-by)|meshflip\.io\/.*|kuma\.io\/.*|sidecar\.istio\.io\/.*)$/.test(key)) {
         const loc = at(where);
         this.problems.push(loc.file.problem([...loc.path, key], 'is set by meshflip and cannot be overridden', { atKey: true, gotText: JSON.stringify(key) }));
+      } else if (key.indexOf('/') > DNS1123_SUBDOMAIN_MAX) {
+        const loc = at(where);
+        this.problems.push(loc.file.problem([...loc.path, key], `has a prefix of ${key.indexOf('/')} characters, over the limit of ${DNS1123_SUBDOMAIN_MAX} (k8s.io/apimachinery IsQualifiedName: the prefix is a DNS-1123 subdomain)`, { atKey: true, gotText: JSON.stringify(key.slice(0, 60)) }));
+      } else if (key === CDK8S_UNRENDERABLE_KEY) {
+        const loc = at(where);
+        this.problems.push(loc.file.problem([...loc.path, key], CDK8S_UNRENDERABLE_MESSAGE, { atKey: true, gotText: JSON.stringify(key), hint: 'use another key, for example with a prefix (example.com/constructor)' }));
       }
+    }
+    // k8s.io/apimachinery pkg/api/validation ValidateAnnotations: keys and values of one object
+    // together at most TotalAnnotationSizeLimitB (256 KiB). These go on the pod template.
+    const annotationBytes = Object.entries(annotations).reduce((sum, [k, v]) => sum + Buffer.byteLength(k, 'utf8') + Buffer.byteLength(v, 'utf8'), 0);
+    if (annotationBytes > MAX_USER_ANNOTATION_BYTES) {
+      const loc = at('annotations');
+      this.problems.push(loc.file.problem(loc.path, `are ${formatBytes(annotationBytes)} bytes together (keys and values), over the ${formatBytes(MAX_USER_ANNOTATION_BYTES)} left of the ${formatBytes(256 * 1024)} Kubernetes allows on a pod template once the mesh's own annotations are added`, {
+        noGot: true, hint: 'keep large data out of annotations: a ConfigMap holds up to 1 MiB',
+      }));
     }
     const calls = [...new Set(pick('calls') ?? [])].sort(compareStrings);
     this.callsAt.set(name, at('calls'));
@@ -634,14 +669,21 @@ class EnvironmentResolver {
     const imposters: ImposterSpec[] = [];
     mock.imposters.forEach((relative, index) => {
       const repoPath = path.posix.normalize(path.posix.join(path.posix.dirname(at.file.path), relative));
-      const text = repoPath.startsWith('..') ? undefined : this.readFile(repoPath);
+      const text = repoPath.startsWith('..') ? undefined : this.readFile(repoPath, MAX_CONFIGMAP_BYTES);
+      if (typeof text === 'object') {
+        this.problems.push(at.file.problem([...at.path, 'imposters', index],
+          `names a file of ${formatBytes(text.tooLarge)} bytes (${escapeControlCharacters(repoPath)}), over the limit of ${formatBytes(MAX_CONFIGMAP_BYTES)}: a mock's imposters go into one ConfigMap, which Kubernetes limits to 1 MiB`, {
+            hint: 'make the imposter smaller: fewer or shorter stubs, or large bodies from a proxy response',
+          }));
+        return;
+      }
       if (text === undefined) {
         this.problems.push(at.file.problem([...at.path, 'imposters', index], `must name an imposter file that exists (looked for ${escapeControlCharacters(repoPath)})`, {
           hint: 'paths are relative to the file that declares the mock',
         }));
         return;
       }
-      const imposterFile = SourceFile.parse(repoPath, text);
+      const imposterFile = SourceFile.parse(repoPath, text, { maxStringLength: MAX_CONFIGMAP_BYTES });
       this.imposterFiles?.set(repoPath, imposterFile);
       const { imposters: read, problems } = readImposters(imposterFile);
       this.problems.push(...problems);
@@ -660,6 +702,16 @@ class EnvironmentResolver {
       this.problems.push(at.file.problem(at.path, 'needs an http, http2 or grpc port: meshflip routes HTTP traffic to mocks', { noGot: true }));
     }
     const sorted = [...imposters].sort((a, b) => a.port - b.port);
+    // k8s.io/kubernetes pkg/apis/core/validation ValidateConfigMap: the values of data together
+    // must not exceed corev1.MaxSecretSize (1 MiB). The document is re-indented, so it is measured as rendered.
+    const size = Buffer.byteLength(impostersConfiguration(sorted), 'utf8');
+    if (size > MAX_CONFIGMAP_BYTES) {
+      this.problems.push(at.file.problem([...at.path, 'imposters'],
+        `make a ConfigMap of ${formatBytes(size)} bytes as rendered, over the limit of ${formatBytes(MAX_CONFIGMAP_BYTES)} bytes (1 MiB) Kubernetes sets on a ConfigMap's data`, {
+          noGot: true,
+          hint: `make the imposters of this mock smaller together (${imposters.map((i) => i.file).filter((f, i, all) => all.indexOf(f) === i).join(', ')}): fewer or shorter stubs, or large bodies from a proxy response`,
+        }));
+    }
     return { imposters: sorted, replicas: mock.replicas ?? replicas ?? 1, image, origin: at };
   }
 
@@ -746,6 +798,11 @@ class EnvironmentResolver {
     }
     if (!mocksEnabled) {
       this.problems.push(file.problem(where, 'cannot route to a mock while mocks.enabled is false', { got: 'mock' }));
+      return undefined;
+    }
+    if (object.header?.name === CDK8S_UNRENDERABLE_KEY && (this.mesh.flavor === MeshFlavor.OPENSHIFT_SERVICE_MESH || this.mesh.flavor === MeshFlavor.ISTIO)) {
+      // Istio's HTTPMatchRequest.headers is a map keyed by the header name; Kuma's is a list.
+      this.problems.push(file.problem([...at, 'header', 'name'], `${CDK8S_UNRENDERABLE_MESSAGE} (a VirtualService match keys its headers by name)`, { hint: 'use another header name' }));
       return undefined;
     }
     const mockWeight = object.weight ?? (object.header !== undefined ? 0 : 100);

@@ -415,7 +415,8 @@ export const MeshSchema = z.discriminatedUnion('flavor', [
 
 export const EnvironmentSchema = z.object({
   name: name('Environment name; must match the file name.', 40),
-  description: z.string().optional(),
+  // It becomes the AppProject's spec.description, which Argo CD's CRD limits to 255 characters.
+  description: z.string().max(255).optional().meta({ description: 'Shown as the Argo CD AppProject description.' }),
   protected: z.boolean().optional().meta({
     description: 'A production-like environment: never routes to a mock, carries no fault and deploys no mocks; no unprotected environment may '
       + 'deploy into its namespaces (on any cluster entry with the same API server) or, on Kuma, mock, route or fault a service it shares with it.',

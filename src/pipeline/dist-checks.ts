@@ -5,6 +5,7 @@ import { checkKuma } from '../meshes/kuma-checks';
 import { MOCK_APP } from '../meshes/mesh';
 import { IN_CLUSTER_SERVER, isInClusterAddress, normalizeServerUrl } from '../model/cluster-identity';
 import { compareStrings } from '../model/spec-error';
+import { checkKubernetesLimits } from './kubernetes-limits';
 import { environmentOf, groupByEnvironment } from './routing-reader';
 
 const POD_TEMPLATE_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job']);
@@ -38,7 +39,7 @@ export function checkDist(objects: readonly RenderedObject[], files: readonly st
   for (const o of objects) {
     findings.push(...checkSecrets(o), ...checkImages(o));
   }
-  findings.push(...checkArgoCd(objects, files));
+  findings.push(...checkArgoCd(objects, files), ...checkKubernetesLimits(objects));
   return findings;
 }
 

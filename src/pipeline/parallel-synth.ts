@@ -8,6 +8,7 @@ import { EnvironmentReach, reachProblems } from '../model/reach';
 import { loadAndScan, unusedAllowedSecrets } from '../model/secret-scan';
 import { AllowedSecret } from '../model/spec';
 import { compareStrings, Problem } from '../model/spec-error';
+import { checkKubernetesLimits } from './kubernetes-limits';
 import { resolveCrdsRoot, schemaChecker } from './schema-check';
 import { collectBetweenEnvironments } from './heap';
 import { checkRenderedSecrets } from './secret-checks';
@@ -86,7 +87,8 @@ export async function renderShare(
   const problems: Problem[] = [];
   const keep = async (rendered: readonly RenderedFile[]) => {
     const objects = rendered.flatMap((f) => (f.objects ?? []).map((object, i) => ({ file: f.path, object, line: f.lines?.[i] })));
-    const findings = [...await checkRenderedSecrets(objects, allowedFingerprints), ...(check === undefined ? [] : check(objects))];
+    // Kubernetes' own limits hold whether or not there are schemas to check against.
+    const findings = [...checkKubernetesLimits(objects), ...await checkRenderedSecrets(objects, allowedFingerprints), ...(check?.(objects) ?? [])];
     problems.push(...findingsToProblems(findings, task.root, task.distRel));
     files.push(...rendered.map(({ path: p, content }) => ({ path: p, content })));
   };

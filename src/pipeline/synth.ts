@@ -1,5 +1,6 @@
 import { App } from 'cdk8s';
 import { ArgoCdDelivery, RootApplication } from '../constructs/argocd-delivery';
+import { constructId } from '../constructs/construct-id';
 import { ManifestChart, RenderedDocuments } from '../constructs/manifest-chart';
 import { MeshEnvironment } from '../constructs/mesh-environment';
 import { Project } from '../model/load';
@@ -40,7 +41,7 @@ export interface BuiltApp {
 /** Builds the cdk8s app for every environment of the project. */
 export function buildApp(project: Project, outdir?: string): BuiltApp {
   const app = new App({ outdir: outdir ?? 'dist' });
-  const environments = project.environments.map((env) => new MeshEnvironment(app, env.name, { env }));
+  const environments = project.environments.map((env) => new MeshEnvironment(app, constructId('Environment', env.name), { env }));
   for (const environment of environments) {
     new ArgoCdDelivery(app, `${environment.env.name}-argocd`, { environment, settings: project.settings });
   }
@@ -107,7 +108,7 @@ export function synthesizeWithRouting(project: Project): Synthesized {
  */
 export function synthesizeEnvironment(env: EnvironmentSpec, settings: SettingsSpec): { files: RenderedFile[]; routing: EnvironmentRouting; problems: Problem[] } {
   const app = new App();
-  const environment = new MeshEnvironment(app, env.name, { env });
+  const environment = new MeshEnvironment(app, constructId('Environment', env.name), { env });
   new ArgoCdDelivery(app, `${env.name}-argocd`, { environment, settings });
   const files = renderApp(app);
   const objects: RenderedObject[] = files.flatMap((f) => (f.objects ?? []).map((object, i) => ({ file: f.path, object, line: f.lines?.[i] })));

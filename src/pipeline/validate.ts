@@ -3,7 +3,8 @@ import * as path from 'path';
 import { str, RenderedObject } from '../meshes/effective-routing';
 import { describeObject, Finding } from '../meshes/findings';
 import { checkExpiries } from '../model/expiry';
-import { distFolder, Project } from '../model/load';
+import { MAX_INPUT_FILE_BYTES, readBounded } from '../model/limits';
+import { distFolder, ENVIRONMENTS_DIR, Project } from '../model/load';
 import { loadAndScan, unusedAllowedSecrets } from '../model/secret-scan';
 import { parsePath, SourceFile } from '../model/source-file';
 import { Problem, sortProblems } from '../model/spec-error';
@@ -102,6 +103,32 @@ function staleProblem(distRel: string, file: string, message: string): Problem {
 }
 
 /**
+ * The text of the input file a `meshflip.io/source` annotation names, to find the line of its field.
+ * The annotation is read from dist/, which anyone can edit: only a regular file under
+ * environments/ of this repository, of at most the input file limit, is read; anything else
+ * (`/dev/zero`, `../../etc/passwd`, a FIFO, a huge file, a link out of the repository) is not.
+ */
+function readSource(root: string, file: string): string | undefined {
+  const normalized = path.posix.normalize(file);
+  if (normalized !== file || !file.startsWith(`${ENVIRONMENTS_DIR}/`) || file.includes('\0')) {
+    return undefined;
+  }
+  const full = path.join(root, ...file.split('/'));
+  let real: string;
+  try {
+    real = fs.realpathSync(full);
+  } catch {
+    return undefined;
+  }
+  const inside = path.relative(fs.realpathSync(root), real);
+  if (inside.startsWith('..') || path.isAbsolute(inside)) {
+    return undefined;
+  }
+  const read = readBounded(real, MAX_INPUT_FILE_BYTES);
+  return 'text' in read ? read.text : undefined;
+}
+
+/**
  * Locates a finding about dist/: at the line of the object in dist/, with a hint naming the
  * environment file and line it was generated from (when the object carries that annotation).
  */
@@ -111,8 +138,8 @@ function findingToProblem(f: Finding, root: string, distRel: string, sources: Ma
   if (source !== undefined) {
     const [file, field] = source.split('#');
     if (!sources.has(file)) {
-      const full = path.join(root, file);
-      sources.set(file, fs.existsSync(full) ? SourceFile.parse(file, fs.readFileSync(full, 'utf8')) : undefined);
+      const text = readSource(root, file);
+      sources.set(file, text === undefined ? undefined : SourceFile.parse(file, text));
     }
     const sourceFile = sources.get(file);
     const where = sourceFile !== undefined && field !== undefined ? `${file}:${sourceFile.lineOf(parsePath(field))}` : file;

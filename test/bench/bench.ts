@@ -23,6 +23,7 @@ import { listFiles, writeDist, WriteResult } from '../../src/pipeline/write-dist
 import { SchemaStore, celEvaluationStats, schemaSets } from '../../src/validation';
 import { CONFIGURED_CRDS } from '../util';
 import { serviceName, writeFleet } from './fleet';
+import { measureLargeInputs } from './large-inputs';
 
 function peakRssMiB(): number {
   return Math.round(process.resourceUsage().maxRSS / 1024);
@@ -165,6 +166,7 @@ async function main(): Promise<void> {
       flipRunFilesRewritten: changed(flip.write).length,
       flipRunFiles: changed(flip.write),
       ...schemas,
+      largeInputs: measureLargeInputs(),
     };
     process.stdout.write(`${services} services x ${environments} environments: ${report.objects} objects in ${report.files} files, ${report.jobs} job${report.jobs === 1 ? '' : 's'}\n`);
     process.stdout.write(`  synthesis ${report.wallMs} ms (render ${report.renderMs}, write ${report.writeMs}), floor ${report.floorMs} ms (serialize ${report.floorSerializeMs}, write ${report.floorWriteMs}), ratio ${report.ratio}; ${report.msPerObject} ms per object; peak RSS ${report.peakRssMiB} MiB (whole benchmark ${report.benchPeakRssMiB} MiB)\n`);
@@ -173,6 +175,7 @@ async function main(): Promise<void> {
     if (schemas.schemaCheckMs !== undefined) {
       process.stdout.write(`  schema check of dist/ ${schemas.schemaCheckMs} ms, of which CEL rules ${schemas.celMs} ms on ${schemas.celValues} values\n`);
     }
+    process.stdout.write(`  large inputs refused in: ${Object.entries(report.largeInputs).map(([k, v]) => `${k.replace(/Ms$/, '')} ${v} ms`).join(', ')}\n`);
     process.stdout.write(`${JSON.stringify(report)}\n`);
   } finally {
     if (values.keep) {
