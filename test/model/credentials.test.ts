@@ -1,6 +1,7 @@
 import { createHash } from 'crypto';
 import * as path from 'path';
 import { findCredentials, isCredentialName } from '../../src/model/credentials';
+import { formatBytes, MAX_INPUT_FILE_BYTES, MAX_STRING_LENGTH } from '../../src/model/limits';
 import { loadAndScan, scanStrings } from '../../src/model/secret-scan';
 import { formatProblem, sortProblems } from '../../src/model/spec-error';
 import { checkRenderedSecrets } from '../../src/pipeline/secret-checks';
@@ -318,15 +319,27 @@ describe('linear time', () => {
     expect(found.map((d) => d.filter((x) => x.secret === token).map((x) => x.rule))).toEqual(fillers.map(() => ['meshflip/github-token']));
   }, 120_000);
 
-  test('refuses a 10 MB value in an environment file with one problem, and passes 200k letters under a neutral name', async () => {
+  test('refuses the longest value an input file may hold under a credential name with one problem, and passes as long a value under a neutral name', async () => {
     // GIVEN
-    const value = 'a'.repeat(TEN_MB);
-    const catalog = catalogWith('    env:', `      PGPASSWORD: ${value}`, `      GREETING: ${'b'.repeat(200_000)}`);
+    const value = 'a'.repeat(MAX_STRING_LENGTH);
+    const catalog = catalogWith('    env:', `      PGPASSWORD: ${value}`, `      GREETING: ${'b'.repeat(MAX_STRING_LENGTH)}`);
     // WHEN
     const problems = await scanProblems({ [SHOP]: catalog });
     // THEN
     expect(problems).toEqual([
       refused(SHOP, at(catalog, 'aaaa'), 'services.orders.env.PGPASSWORD', 'a value of "PGPASSWORD", a name that holds a credential', value, ENV_HINT('PGPASSWORD')),
+    ]);
+  }, 120_000);
+
+  test('refuses a 10 MB input file by its size, before reading or scanning it', async () => {
+    // GIVEN
+    const catalog = catalogWith('    env:', `      PGPASSWORD: ${'a'.repeat(TEN_MB)}`);
+    // WHEN
+    const problems = await scanProblems({ [SHOP]: catalog });
+    // THEN
+    expect(problems).toEqual([
+      `${SHOP}:1:1: (file): is ${formatBytes(Buffer.byteLength(catalog))} bytes, over the limit of ${formatBytes(MAX_INPUT_FILE_BYTES)} bytes for an input file; `
+        + 'split its services over several catalogues or environments',
     ]);
   }, 120_000);
 
