@@ -3,7 +3,8 @@ import { GATEWAY_CLASS_REFUSED } from '../../src/meshes/kuma-rules';
 import { runRules } from '../../src/meshes/rules';
 import { loadProject } from '../../src/model/load';
 import { formatProblem } from '../../src/model/spec-error';
-import { RenderedFile, synthesize } from '../../src/pipeline/synth';
+import { routingText } from '../../src/pipeline/routing-report';
+import { RenderedFile, synthesize, synthesizeWithRouting } from '../../src/pipeline/synth';
 import { at, fixtureRepo, kongEnvironment, problemsOf as loadProblems } from '../model/fixtures';
 import { removeTempDirs } from '../util';
 import { helmValuesOf } from './helpers';
@@ -142,6 +143,28 @@ describe('a provided control-plane certificate', () => {
     // THEN
     expect(loadProblems(fixtureRepo({ 'environments/lab.yaml': text }))).toEqual([
       `environments/lab.yaml:${at(text, bundle)}: mesh.controlPlaneTls.secret.caBundle: must be the base64 of PEM certificates only (a private key must never be in git); base64 -w0 ca.crt`,
+    ]);
+  });
+});
+
+describe('a service whose traffic permissions allow no caller', () => {
+  test('is reported as receiving no traffic by ROUTING.md and explain, whatever its routes say', () => {
+    // GIVEN orders, which nothing declares as calling it, so its MeshTrafficPermission denies every caller
+    const { files, routing } = synthesizeWithRouting(loadProject(fixtureRepo()));
+    const permission = files.flatMap((f) => (f.objects ?? []) as any[]).find((o) => o.kind === 'MeshTrafficPermission' && o.metadata.name === 'orders-permissions');
+    expect(permission.spec.from).toEqual([{ targetRef: { kind: 'Mesh' }, default: { action: 'Deny' } }]);
+    // THEN
+    const table = files.find((f) => f.path === 'lab/ROUTING.md')!.content.split('\n');
+    expect(table.filter((l) => l.startsWith('| orders') || l.startsWith('| payments'))).toEqual([
+      '| orders | lab | none: the permissions deny every caller (routes: real) | - | - | - | - | - |',
+      '| payments (no mock) | lab | real | - | - | - | - | - |',
+    ]);
+    expect(routingText(routing[0], 'orders')).toEqual([
+      'lab (kong-mesh)',
+      '  orders',
+      '    default traffic: none: the permissions deny every caller (routes: real)',
+      '    header traffic:  -',
+      '    callers:         none allowed',
     ]);
   });
 });
