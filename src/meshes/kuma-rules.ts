@@ -164,5 +164,29 @@ export const GATEWAY_CLASS_REFUSED: Rule = {
   },
 };
 
+/**
+ * Konnect's global control plane runs 2.6+, which creates no `route-all-<mesh>` for a new mesh;
+ * a 2.5 zone gives an outbound without a TrafficRoute no route, so every call fails.
+ */
+export const NO_ROUTE_ALL: Rule = {
+  code: 'MF1008',
+  level: 'error',
+  title: 'legacy mesh on Konnect without a route-all TrafficRoute',
+  upstream: 'kumahq/kuma release-2.5 pkg/xds/topology/outbound.go (outbounds without a TrafficRoute get no route); UPGRADE.md "Upgrade to 2.6.x" (no default policies for new meshes)',
+  check({ env, objects }, report) {
+    const mesh = kumaOf(env);
+    if (mesh === undefined || mesh.policies !== 'legacy' || mesh.global.kind !== 'konnect' || objects.length === 0) {
+      return;
+    }
+    const routesAll = objects.some((o) => o.object.type === 'TrafficRoute' && field(o.object, 'mesh') === mesh.meshName
+      && ((field(o.object, 'destinations') as unknown[] | undefined) ?? []).some((d) => field(d, 'match', 'kuma.io/service') === '*'));
+    if (!routesAll) {
+      report(['mesh', 'policies'], `the Konnect global control plane runs 2.6 or later and creates no route-all-${mesh.meshName} TrafficRoute for a new mesh, `
+        + `and ${mesh.flavor} ${mesh.version} zones give an outbound without a TrafficRoute no route: every call between services fails`,
+      `apply a TrafficRoute route-all-${mesh.meshName} (meshflip renders one in dist/${env.name}/konnect/mesh.kumactl.yaml)`);
+    }
+  },
+};
+
 /** The rules of Kuma and Kong Mesh environments. */
-export const KUMA_RULES: readonly Rule[] = [DENY_ALL_MESH, CERTIFICATE_CHURN, POLICIES_NEVER_PRUNED, KDS_UNVERIFIABLE, HOOKS_VANISH, NO_LICENSE, GATEWAY_CLASS_REFUSED];
+export const KUMA_RULES: readonly Rule[] = [DENY_ALL_MESH, CERTIFICATE_CHURN, POLICIES_NEVER_PRUNED, KDS_UNVERIFIABLE, HOOKS_VANISH, NO_LICENSE, GATEWAY_CLASS_REFUSED, NO_ROUTE_ALL];

@@ -138,7 +138,10 @@ export class KumaMesh implements IMesh {
   }
 
   public namespaceMetadata() {
-    return { labels: { 'kuma.io/sidecar-injection': 'enabled', 'kuma.io/mesh': this.mesh.meshName }, annotations: {} };
+    // The namespace selects its mesh by label from 2.9 on; before, only the annotation is read.
+    const mesh = { 'kuma.io/mesh': this.mesh.meshName };
+    const labelRead = this.mesh.version.atLeast('2.9');
+    return { labels: { 'kuma.io/sidecar-injection': 'enabled', ...(labelRead ? mesh : {}) }, annotations: labelRead ? {} : mesh };
   }
 
   public podSettings(): PodMeshSettings {
@@ -163,7 +166,13 @@ export class KumaMesh implements IMesh {
       setWave(obj, Wave.CONTROL_PLANE);
       skipDryRunWhileCrdMissing(obj);
     } else {
-      scope.kumactl('konnect', 'mesh').add({ type: 'Mesh', name: meshName, ...spec });
+      const file = scope.kumactl('konnect', 'mesh');
+      file.add({ type: 'Mesh', name: meshName, ...spec });
+      if (this.mesh.policies === 'legacy') {
+        // Konnect's global runs 2.6+, which creates no route-all default for a new mesh, and a 2.5
+        // zone gives an outbound without a TrafficRoute no route: render the default 2.5 created.
+        file.add({ type: 'TrafficRoute', ...ROUTE_ALL(meshName) });
+      }
     }
   }
 
@@ -584,5 +593,17 @@ export function kumaChartValues(mesh: KumaMeshSpec): { values: Record<string, un
     values,
     envVars: ownerReferenceSkippable(mesh) ? { [SKIP_MESH_OWNER_REFERENCE]: 'true' } : {},
     tls: general === undefined ? {} : { general },
+  };
+}
+
+/** The `route-all-<mesh>` TrafficRoute Kuma before 2.6 created with every mesh (sends each outbound to its service). */
+export function ROUTE_ALL(mesh: string): Record<string, unknown> {
+  const all = () => ({ 'kuma.io/service': '*' });
+  return {
+    name: `route-all-${mesh}`,
+    mesh,
+    sources: [{ match: all() }],
+    destinations: [{ match: all() }],
+    conf: { loadBalancer: { roundRobin: {} }, destination: all() },
   };
 }

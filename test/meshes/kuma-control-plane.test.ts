@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { GATEWAY_CLASS_REFUSED } from '../../src/meshes/kuma-rules';
+import { GATEWAY_CLASS_REFUSED, NO_ROUTE_ALL } from '../../src/meshes/kuma-rules';
 import { runRules } from '../../src/meshes/rules';
 import { loadProject } from '../../src/model/load';
 import { formatProblem } from '../../src/model/spec-error';
@@ -166,5 +166,36 @@ describe('a service whose traffic permissions allow no caller', () => {
       '    header traffic:  -',
       '    callers:         none allowed',
     ]);
+  });
+});
+
+describe('a legacy (2.5) mesh on Konnect', () => {
+  const legacy = (extra = '') => kongEnvironment('lab').replace('version: 2.14.3', 'version: 2.5.1')
+    .replace('  zones:\n', `  policies: legacy\n  controlPlaneTls:\n    secret: { name: kuma-tls, caBundle: ${Buffer.from('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n').toString('base64')} }\n${extra}  zones:\n`);
+
+  test('gets the route-all TrafficRoute a 2.6+ global no longer creates, and namespaces select the mesh by annotation', () => {
+    const files = synthesize(loadProject(fixtureRepo({ 'environments/lab.yaml': legacy() })));
+    const konnect = files.find((f) => f.path === 'lab/konnect/mesh.kumactl.yaml')!.objects as any[];
+    expect(konnect.map((o) => `${o.type} ${o.name}`)).toEqual(['Mesh default', 'TrafficRoute route-all-default']);
+    expect(konnect[1]).toMatchObject({ sources: [{ match: { 'kuma.io/service': '*' } }], destinations: [{ match: { 'kuma.io/service': '*' } }], conf: { destination: { 'kuma.io/service': '*' } } });
+    // Before 2.9 kuma-cp reads a namespace's mesh from its annotation only (pkg/plugins/runtime/k8s/util/util.go, MeshOfByAnnotation).
+    const namespaces = files.flatMap((f) => ((f.objects ?? []) as any[]).filter((o) => o.kind === 'Namespace'));
+    expect(namespaces.length).toBeGreaterThan(0);
+    for (const ns of namespaces) {
+      expect([ns.metadata.annotations['kuma.io/mesh'], ns.metadata.labels['kuma.io/mesh']]).toEqual(['default', undefined]);
+    }
+  });
+
+  test('MF1008 fails when the rendered objects hold no route-all TrafficRoute', () => {
+    const text = legacy();
+    const project = loadProject(fixtureRepo({ 'environments/lab.yaml': text }));
+    const objects = synthesize(project).flatMap((f) => ((f.objects ?? []) as any[]).map((object) => ({ file: f.path, object })));
+    const without = objects.filter((o) => o.object.type !== 'TrafficRoute' || o.object.name !== 'route-all-default');
+    expect(runRules([NO_ROUTE_ALL], { env: project.environments[0], objects: without }).map(formatProblem)).toEqual([
+      `environments/lab.yaml:${at(text, 'legacy')}: mesh.policies: MF1008 the Konnect global control plane runs 2.6 or later and creates no route-all-default TrafficRoute for a new mesh, `
+      + 'and kong-mesh 2.5.1 zones give an outbound without a TrafficRoute no route: every call between services fails, got "legacy"; '
+      + 'apply a TrafficRoute route-all-default (meshflip renders one in dist/lab/konnect/mesh.kumactl.yaml)',
+    ]);
+    expect(runRules([NO_ROUTE_ALL], { env: project.environments[0], objects })).toEqual([]);
   });
 });
