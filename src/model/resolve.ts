@@ -9,7 +9,7 @@ import {
 import { FieldPath, formatPath, SourceFile } from './source-file';
 import {
   CircuitBreakerSpec, ClusterSpec, EnvironmentSpec, EnvValue, FaultSpec, httpPorts, ImposterSpec, IngressRouteSpec, IstioMeshSpec,
-  KumaMeshSpec, MeshFlavor, MeshSpec, MockSpec, OperatorSpec, PortSpec, ProbeSpec, RetryCondition, RetrySpec, RouteSpec, ServiceSpec,
+  KumaControlPlaneTls, KumaMeshSpec, MeshFlavor, MeshSpec, MockSpec, OperatorSpec, PortSpec, ProbeSpec, RetryCondition, RetrySpec, RouteSpec, ServiceSpec,
   SettingsSpec, TimeoutSpec,
 } from './spec';
 import { compareStrings, didYouMean, escapeControlCharacters, Problem } from './spec-error';
@@ -254,7 +254,7 @@ class EnvironmentResolver {
         name: zone.name,
         cluster: cluster ?? { name: zone.cluster, server: '', identity: '' },
         ingress: zone.ingress ?? true,
-        egress: zone.egress ?? true,
+        egress: zone.egress ?? false,
         tokenSecret: { name: zone.tokenSecret?.name ?? 'cp-token', key: zone.tokenSecret?.key ?? 'token' },
       };
     });
@@ -282,11 +282,31 @@ class EnvironmentResolver {
         this.problems.push(file.problem(['mesh', 'global', 'selfHosted', 'cluster'],
           `must not run a zone${sameServerNote(cluster!, zones[zoneThere].cluster)}: the global control plane needs a cluster of its own`));
       }
-      global = { kind: 'self-hosted', cluster: cluster ?? { name: selfHosted.cluster, server: '', identity: '' }, kdsAddress: selfHosted.kdsAddress };
+      global = { kind: 'self-hosted', cluster: cluster ?? { name: selfHosted.cluster, server: '', identity: '' }, kdsAddress: selfHosted.kdsAddress, kdsTls: selfHosted.kdsTls };
     } else {
       const k = konnect!;
       global = { kind: 'konnect', region: k.region, controlPlaneId: k.controlPlaneId, kdsAddress: `grpcs://${k.region}.mesh.sync.konghq.com:443` };
     }
+    if (mesh.license !== undefined && (mesh.flavor !== 'kong-mesh' || selfHosted === undefined)) {
+      this.problems.push(file.problem(['mesh', 'license'], 'is only for a self-hosted Kong Mesh global control plane (Konnect manages the licence; Kuma needs none)', { noGot: true, hint: 'remove it' }));
+    }
+    const chartVersion = Version.parse(mesh.chartVersion ?? mesh.version);
+    if (mesh.controlPlaneTls !== undefined && 'certManager' in mesh.controlPlaneTls && !chartVersion.atLeast('2.13')) {
+      this.problems.push(file.problem(['mesh', 'controlPlaneTls', 'certManager'], `needs chart 2.13 or later (controlPlane.tls.general.certManager), the chart is ${chartVersion}`, {
+        noGot: true, hint: 'declare controlPlaneTls.secret with a pre-created Secret and its CA',
+      }));
+    }
+    const tls = mesh.controlPlaneTls;
+    if (tls !== undefined && 'secret' in tls && !/^-----BEGIN CERTIFICATE-----\r?\n(?![^]*PRIVATE KEY)[^]*-----END CERTIFICATE-----\s*$/.test(Buffer.from(tls.secret.caBundle, 'base64').toString('latin1'))) {
+      this.problems.push(file.problem(['mesh', 'controlPlaneTls', 'secret', 'caBundle'], 'must be the base64 of PEM certificates only (a private key must never be in git)', {
+        noGot: true, hint: 'base64 -w0 ca.crt',
+      }));
+    }
+    const controlPlaneTls: KumaControlPlaneTls | undefined = tls === undefined
+      ? (chartVersion.atLeast('2.13') ? { kind: 'cert-manager' } : undefined)
+      : 'certManager' in tls
+        ? { kind: 'cert-manager', ...(tls.certManager.issuer ? { issuer: { name: tls.certManager.issuer.name, kind: tls.certManager.issuer.kind ?? 'Issuer' } } : {}) }
+        : { kind: 'secret', secretName: tls.secret.name, caBundle: tls.secret.caBundle };
     const mocksZone = this.input.mocks?.zone ?? zones[zones.length - 1].name;
     if (!zoneNames.has(mocksZone)) {
       this.problems.push(file.problem(['mocks', 'zone'], `must be one of the mesh zones (${[...zoneNames].join(', ')})`, { hint: didYouMean(mocksZone, zoneNames) }));
@@ -312,6 +332,8 @@ class EnvironmentResolver {
       zones,
       mocksZone,
       kdsSkipVerify: mesh.kdsSkipVerify ?? false,
+      controlPlaneTls,
+      license: mesh.license && { name: mesh.license.name, key: mesh.license.key ?? 'license.json' },
       chart: kongMesh
         ? { repoURL: 'https://kong.github.io/kong-mesh-charts', name: 'kong-mesh', version: mesh.chartVersion ?? mesh.version }
         : { repoURL: 'https://kumahq.github.io/charts', name: 'kuma', version: mesh.chartVersion ?? mesh.version },

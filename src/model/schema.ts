@@ -311,10 +311,36 @@ const ZoneSchema = z.object({
   name: name('Zone name, as provisioned on the global control plane.'),
   cluster: name('Cluster (from environments/meshflip.yaml) the zone control plane runs in.'),
   ingress: z.boolean().optional().meta({ description: 'Deploy a zone ingress (needed for cross-zone traffic).', default: true }),
-  egress: z.boolean().optional().meta({ description: 'Deploy a zone egress.', default: true }),
+  egress: z.boolean().optional().meta({ description: 'Deploy a zone egress. Traffic goes through it only when the Mesh sets routing.zoneEgress, which meshflip does not.', default: false }),
   tokenSecret: z.object({ name: name('Secret name', 253), key: z.string().min(1).optional().meta({ default: 'token' }) }).strict().optional()
     .meta({ description: 'The Secret in the control-plane namespace holding the zone token. Created out of band; never rendered.', default: { name: 'cp-token', key: 'token' } }),
 }).strict();
+
+const SecretKeySchema = (what: string, key: string) => z.object({
+  name: name('Secret name', 253),
+  key: z.string().min(1).max(253).regex(/^[-._a-zA-Z0-9]+$/, 'must be a Secret key: letters, digits, "-", "_" and "."').optional().meta({ default: key }),
+}).strict().meta({ description: `${what} Created out of band; meshflip renders its name, never its value.` });
+
+/** A base64-encoded PEM certificate: public, so it may be rendered. */
+const CA_BUNDLE = /^LS0tLS1CRUdJTi[A-Za-z0-9+/]*={0,2}$/;
+
+const ControlPlaneTlsSchema = z.union([
+  z.object({
+    certManager: z.object({
+      issuer: z.object({ name: name('Issuer or ClusterIssuer name', 253), kind: z.enum(['Issuer', 'ClusterIssuer']).optional().meta({ default: 'Issuer' }) }).strict().optional()
+        .meta({ description: 'An existing cert-manager issuer.', default: 'a self-signed Issuer the chart creates' }),
+    }).strict().meta({ description: 'cert-manager issues the certificate and injects its CA into the webhooks (chart 2.13+; cert-manager must be installed).' }),
+  }).strict(),
+  z.object({
+    secret: z.object({
+      name: name('Name of a kubernetes.io/tls Secret (tls.crt, tls.key, ca.crt) in the control-plane namespace of every control-plane cluster.', 253),
+      caBundle: z.string().regex(CA_BUNDLE, 'must be the base64 of a PEM CA certificate (base64 -w0 ca.crt), which starts with LS0tLS1CRUdJTi').meta({ description: 'The CA certificate that signed it, base64-encoded (public; rendered into the webhooks).' }),
+    }).strict(),
+  }).strict(),
+]).meta({
+  description: 'Certificate of the control planes\' webhooks and API. Without one the chart generates a new CA on every `helm template`, as Argo CD renders it, so the control planes never stay in sync.',
+  default: 'certManager with a self-signed issuer from chart 2.13 on; required before',
+});
 
 const KumaMeshSchema = z.object({
   flavor: z.enum(['kong-mesh', 'kuma']).meta({ description: 'Kong Mesh or Kuma.' }),
@@ -345,10 +371,17 @@ const KumaMeshSchema = z.object({
       selfHosted: z.object({
         cluster: name('Cluster the global control plane runs in.'),
         kdsAddress: z.string().regex(/^grpcs:\/\/[^\s/:]+(:\d+)?$/, 'must be grpcs://host:port').meta({ description: 'Address zones use to reach the global control plane (its global-zone-sync Service).' }),
+        kdsTls: z.object({
+          serverSecret: name('Name of the kubernetes.io/tls Secret, in the global control-plane namespace, whose certificate names the host of kdsAddress.', 253),
+          caSecret: name('Name of the Secret, in each zone control-plane namespace, whose ca.crt signed that certificate.', 253),
+        }).strict().optional().meta({ description: 'The certificate the global control plane serves KDS with and the CA zones verify it against. Needed unless kdsSkipVerify.' }),
       }).strict(),
     }).strict(),
   ]).meta({ description: 'The global control plane: hosted in Konnect, or self-hosted on Kubernetes.' }),
   zones: z.array(ZoneSchema).min(1).meta({ description: 'Zones, each with the cluster its control plane runs in. Services run in the first zone unless told otherwise.' }),
+  controlPlaneTls: ControlPlaneTlsSchema.optional(),
+  license: SecretKeySchema('The Kong Mesh licence of the self-hosted global control plane (KMESH_LICENSE_INLINE).', 'license.json').optional()
+    .meta({ default: 'none: the bundled licence (5 data plane proxies, 30 days)' }),
   kdsSkipVerify: z.boolean().optional().meta({ description: 'Skip verifying the global control plane certificate (as the tutorial does). Avoid in production.', default: false }),
   chartVersion: version('Helm chart version of the control planes.').optional().meta({ default: 'the mesh version' }),
 }).strict();

@@ -234,7 +234,16 @@ export interface ZoneSpec {
 
 export type KumaGlobalSpec =
   | { readonly kind: 'konnect'; readonly region: string; readonly controlPlaneId: string; readonly kdsAddress: string }
-  | { readonly kind: 'self-hosted'; readonly cluster: ClusterSpec; readonly kdsAddress: string };
+  | {
+    readonly kind: 'self-hosted'; readonly cluster: ClusterSpec; readonly kdsAddress: string;
+    /** The Secrets of the KDS server certificate (global) and of its CA (zones), when declared. */
+    readonly kdsTls?: { readonly serverSecret: string; readonly caSecret: string };
+  };
+
+/** How the control planes get their webhook and API certificate; undefined when nothing was declared and the chart has no safe default. */
+export type KumaControlPlaneTls =
+  | { readonly kind: 'cert-manager'; readonly issuer?: { readonly name: string; readonly kind: 'Issuer' | 'ClusterIssuer' } }
+  | { readonly kind: 'secret'; readonly secretName: string; readonly caBundle: string };
 
 export interface KumaMeshSpec {
   readonly flavor: MeshFlavor.KONG_MESH | MeshFlavor.KUMA;
@@ -249,6 +258,9 @@ export interface KumaMeshSpec {
   readonly zones: readonly ZoneSpec[];
   readonly mocksZone: string;
   readonly kdsSkipVerify: boolean;
+  readonly controlPlaneTls?: KumaControlPlaneTls;
+  /** The licence Secret of a self-hosted Kong Mesh global control plane. */
+  readonly license?: { readonly name: string; readonly key: string };
   readonly chart: { readonly repoURL: string; readonly name: string; readonly version: string };
 }
 
