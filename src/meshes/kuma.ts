@@ -243,7 +243,7 @@ export class KumaMesh implements IMesh {
             // Zones authenticate with their cp-scoped zone token (Kong Mesh 2.x; Kuma has no KDS authentication).
             envVars: { ...common.envVars, ...(kong ? { KMESH_MULTIZONE_GLOBAL_KDS_AUTH_TYPE: 'cpToken' } : {}) },
             ...(secrets.length > 0 ? { secrets } : {}),
-            tls: { ...common.tls, ...(global.kdsTls ? { kdsGlobalServer: { secretName: global.kdsTls.serverSecret } } : {}) },
+            tls: { ...common.tls, ...(global.kdsTls ? { kdsGlobalServer: { secretName: global.kdsTls.serverSecretName } } : {}) },
           },
         }),
         wave: -4,
@@ -254,7 +254,7 @@ export class KumaMesh implements IMesh {
     for (const zone of this.mesh.zones) {
       const kdsZoneClient = this.mesh.kdsSkipVerify
         ? { skipVerify: true }
-        : global.kind === 'self-hosted' && global.kdsTls ? { secretName: global.kdsTls.caSecret } : undefined;
+        : global.kind === 'self-hosted' && global.kdsTls ? { secretName: global.kdsTls.caSecretName } : undefined;
       const controlPlane: Record<string, unknown> = {
         mode: 'zone',
         zone: zone.name,

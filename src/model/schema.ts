@@ -372,8 +372,8 @@ const KumaMeshSchema = z.object({
         cluster: name('Cluster the global control plane runs in.'),
         kdsAddress: z.string().regex(/^grpcs:\/\/[^\s/:]+(:\d+)?$/, 'must be grpcs://host:port').meta({ description: 'Address zones use to reach the global control plane (its global-zone-sync Service).' }),
         kdsTls: z.object({
-          serverSecret: name('Name of the kubernetes.io/tls Secret, in the global control-plane namespace, whose certificate names the host of kdsAddress.', 253),
-          caSecret: name('Name of the Secret, in each zone control-plane namespace, whose ca.crt signed that certificate.', 253),
+          serverSecretName: name('Name of the kubernetes.io/tls Secret, in the global control-plane namespace, whose certificate names the host of kdsAddress.', 253),
+          caSecretName: name('Name of the Secret, in each zone control-plane namespace, whose ca.crt signed that certificate.', 253),
         }).strict().optional().meta({ description: 'The certificate the global control plane serves KDS with and the CA zones verify it against. Needed unless kdsSkipVerify.' }),
       }).strict(),
     }).strict(),

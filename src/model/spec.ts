@@ -237,7 +237,7 @@ export type KumaGlobalSpec =
   | {
     readonly kind: 'self-hosted'; readonly cluster: ClusterSpec; readonly kdsAddress: string;
     /** The Secrets of the KDS server certificate (global) and of its CA (zones), when declared. */
-    readonly kdsTls?: { readonly serverSecret: string; readonly caSecret: string };
+    readonly kdsTls?: { readonly serverSecretName: string; readonly caSecretName: string };
   };
 
 /** How the control planes get their webhook and API certificate; undefined when nothing was declared and the chart has no safe default. */

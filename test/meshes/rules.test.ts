@@ -74,7 +74,7 @@ describe('MF1001: an mTLS mesh without traffic permissions', () => {
 
 const KONNECT = '    konnect:\n      region: eu\n      controlPlaneId: 48e893dc-6a4e-40fb-a933-d06e92cccce6\n';
 const SELF_HOSTED = '    selfHosted:\n      cluster: hub\n      kdsAddress: grpcs://kds.example.com:5685\n';
-const KDS_TLS = '      kdsTls: { serverSecret: kds-server-tls, caSecret: kds-ca }\n';
+const KDS_TLS = '      kdsTls: { serverSecretName: kds-server-tls, caSecretName: kds-ca }\n';
 const CA_BUNDLE = 'LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUIKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo=';
 
 /** A Kong Mesh environment with `mesh` lines inserted before its zones and the global control plane replaced by `global`. */
