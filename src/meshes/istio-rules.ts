@@ -1,4 +1,115 @@
-import { Rule } from './rules';
+import { field, RenderedObject } from './effective-routing';
+import { MOCK_APP, SELECTOR_LABEL } from './mesh';
+import { Rule, RuleLocation } from './rules';
+import { EnvironmentSpec, IstioMeshSpec, MeshFlavor } from '../model/spec';
+
+/** Whether `env` runs on OpenShift Service Mesh 2.x. */
+function isOssm(env: EnvironmentSpec): env is EnvironmentSpec & { mesh: IstioMeshSpec } {
+  return env.mesh.flavor === MeshFlavor.OPENSHIFT_SERVICE_MESH;
+}
+
+/** Kinds whose `spec.template` is a pod template. */
+const POD_OWNERS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job']);
+
+/** A rendered workload with its pod template. */
+interface PodTemplate {
+  readonly rendered: RenderedObject;
+  readonly kind: string;
+  readonly name: string;
+  readonly namespace: string;
+  readonly labels: Record<string, string>;
+  readonly annotations: Record<string, string>;
+  readonly spec: Record<string, unknown>;
+}
+
+/** Every pod template rendered for the environment. */
+function podTemplates(objects: readonly RenderedObject[]): PodTemplate[] {
+  return objects.filter((o) => POD_OWNERS.has(String(o.object.kind))).map((rendered) => ({
+    rendered,
+    kind: String(rendered.object.kind),
+    name: String(field(rendered.object, 'metadata', 'name')),
+    namespace: String(field(rendered.object, 'metadata', 'namespace')),
+    labels: (field(rendered.object, 'spec', 'template', 'metadata', 'labels') ?? {}) as Record<string, string>,
+    annotations: (field(rendered.object, 'spec', 'template', 'metadata', 'annotations') ?? {}) as Record<string, string>,
+    spec: (field(rendered.object, 'spec', 'template', 'spec') ?? {}) as Record<string, unknown>,
+  }));
+}
+
+/** Whether the OSSM injector adds a sidecar to the pods of `pod` (injection is requested per pod on OSSM 2.x). */
+function injected(pod: PodTemplate): boolean {
+  return pod.annotations['sidecar.istio.io/inject'] === 'true' || pod.labels['sidecar.istio.io/inject'] === 'true';
+}
+
+/**
+ * Where the environment declares the workload of `pod`: the mock of a service, the service, or
+ * (for anything else) the mesh.
+ */
+function declaredAt(env: EnvironmentSpec, pod: PodTemplate): RuleLocation {
+  const service = env.services.find((s) => s.name === pod.labels[SELECTOR_LABEL] && s.namespace === pod.namespace);
+  if (service === undefined) {
+    return ['mesh'];
+  }
+  if (pod.labels.app === MOCK_APP && service.mock !== undefined) {
+    return service.mock.origin;
+  }
+  return service.origin;
+}
+
+/** The rendered objects of one kind. */
+function objectsOfKind(objects: readonly RenderedObject[], kind: string): RenderedObject[] {
+  return objects.filter((o) => o.object.kind === kind);
+}
+
+/** `ns/name` of an object. */
+function objectRef(o: RenderedObject | PodTemplate): string {
+  if ('rendered' in o) {
+    return `${o.kind} ${o.namespace}/${o.name}`;
+  }
+  return `${String(o.object.kind)} ${String(field(o.object, 'metadata', 'namespace'))}/${String(field(o.object, 'metadata', 'name'))}`;
+}
+
+/**
+ * OSSM 2.x turns `spec.security.identity.type: Kubernetes` (the `base` profile's default) into
+ * `global.jwtPolicy: first-party-jwt`; the injection template then mounts no `istio-token`, and
+ * pilot-agent reads the pod's own service account token to get its certificate from istiod. A pod
+ * with `automountServiceAccountToken: false` has no such file: istio-proxy never becomes ready.
+ */
+export const SIDECAR_WITHOUT_TOKEN: Rule = {
+  code: 'MF2001',
+  level: 'error',
+  title: 'a sidecar with no service account token gets no certificate',
+  upstream: 'maistra/istio-operator maistra-2.5 pkg/apis/maistra/conversion/security.go (populateSecurityValues: identity type to global.jwtPolicy); '
+    + 'resources/helm/v2.5/istio-control/istio-discovery/files/injection-template.yaml (istio-token only for third-party-jwt); '
+    + 'resources/smcp-templates/v2.5/base (identity.type: Kubernetes); '
+    + 'istio/istio release-1.18 pilot/cmd/pilot-agent/options/security.go (SetupSecurityOptions: first-party-jwt reads the service account token file)',
+  check({ env, objects }, report) {
+    if (!isOssm(env)) {
+      return;
+    }
+    const [smcp] = objectsOfKind(objects, 'ServiceMeshControlPlane');
+    if (smcp === undefined) {
+      return;
+    }
+    const identity = String(field(smcp.object, 'spec', 'security', 'identity', 'type') ?? 'Kubernetes');
+    if (identity === 'ThirdParty') {
+      return;
+    }
+    const accounts = new Map(objectsOfKind(objects, 'ServiceAccount').map((o) => [
+      `${String(field(o.object, 'metadata', 'namespace'))}/${String(field(o.object, 'metadata', 'name'))}`, o.object.automountServiceAccountToken,
+    ]));
+    for (const pod of podTemplates(objects).filter(injected)) {
+      const account = String(pod.spec.serviceAccountName ?? 'default');
+      const automount = pod.spec.automountServiceAccountToken ?? accounts.get(`${pod.namespace}/${account}`) ?? true;
+      if (automount === false) {
+        report(declaredAt(env, pod),
+          `${objectRef(pod)} gets no sidecar certificate on ${env.mesh.flavor} ${env.mesh.version}: with the control plane's identity type ${identity} (first-party JWT) `
+          + 'pilot-agent authenticates to istiod with the pod\'s service account token, which automountServiceAccountToken: false leaves out, '
+          + 'so istio-proxy and the pod never become ready',
+          'render security.identity.type: ThirdParty in the ServiceMeshControlPlane (the injector then mounts a projected istio-token), or mount the service account token');
+      }
+    }
+  },
+};
 
 /** The rules of OpenShift Service Mesh and Istio environments. */
-export const ISTIO_RULES: readonly Rule[] = [];
+export const ISTIO_RULES: readonly Rule[] = [SIDECAR_WITHOUT_TOKEN];

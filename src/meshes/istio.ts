@@ -98,7 +98,11 @@ export class IstioMesh implements IMesh {
           version: smcp.version,
           mode: 'MultiTenant',
           // Strict mTLS between all sidecars; the operator creates the mesh-wide PeerAuthentication.
-          security: { dataPlane: { mtls: true, automtls: true }, controlPlane: { mtls: true } },
+          // Third-party JWT: the injector mounts a projected `istio-token` into istio-proxy, which
+          // pilot-agent sends to istiod for its certificate. The `base` profile's `Kubernetes`
+          // identity would make it read the pod's service account token, which meshflip's pods do
+          // not mount (automountServiceAccountToken: false). See rule MF2001.
+          security: { dataPlane: { mtls: true, automtls: true }, controlPlane: { mtls: true }, identity: { type: 'ThirdParty' } },
           tracing: smcp.tracing,
           policy: { type: 'Istiod' },
           telemetry: { type: 'Istiod' },

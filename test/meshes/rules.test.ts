@@ -6,8 +6,10 @@ import { ruleSetProblems, runRules } from '../../src/meshes/rules';
 import { loadProject } from '../../src/model/load';
 import { formatProblem } from '../../src/model/spec-error';
 import { synthesizeProject } from '../../src/pipeline/parallel-synth';
-import { synthesizeWithRouting } from '../../src/pipeline/synth';
-import { at, fixtureRepo, kongEnvironment } from '../model/fixtures';
+import { RenderedObject } from '../../src/meshes/effective-routing';
+import { EnvironmentSpec } from '../../src/model/spec';
+import { synthesizeEnvironment, synthesizeWithRouting } from '../../src/pipeline/synth';
+import { at, CATALOG, fixtureRepo, kongEnvironment, ossmEnvironment } from '../model/fixtures';
 import { removeTempDirs } from '../util';
 
 afterAll(removeTempDirs);
@@ -69,5 +71,77 @@ describe('MF1001: an mTLS mesh without traffic permissions', () => {
     const result = await synthesizeProject({ root, jobs: 1 });
     // THEN
     expect(result.problems.map((p) => [p.field, p.severity])).toEqual([['trafficPermissions', 'error']]);
+  });
+});
+
+/** The objects synthesized for environment `name` of `root`, each replaced by `edit` (which may return undefined to drop it). */
+function renderedObjects(root: string, name: string): { env: EnvironmentSpec; objects: RenderedObject[] } {
+  const project = loadProject(root);
+  const env = project.environments.find((e) => e.name === name)!;
+  const { files } = synthesizeEnvironment(env, project.settings);
+  const objects = files.flatMap((f) => (f.objects ?? []).map((object) => ({ file: f.path, object: structuredClone(object) as Record<string, unknown> })));
+  return { env, objects };
+}
+
+/** The formatted problems of the OSSM rules on environment `lab` of `root`, after `edit` changed its rendered objects. */
+function ossmRuleProblems(root: string, edit: (objects: RenderedObject[]) => RenderedObject[] = (o) => o): string[] {
+  const { env, objects } = renderedObjects(root, 'lab');
+  return runRules(ISTIO_RULES, { env, objects: edit(objects) }).map(formatProblem);
+}
+
+/** Objects of `kind`, as plain mutable records. */
+function ofKind(objects: RenderedObject[], kind: string): any[] {
+  return objects.filter((o) => o.object.kind === kind).map((o) => o.object);
+}
+
+describe('MF2001: a sidecar without a service account token', () => {
+  const text = ossmEnvironment('lab');
+  const root = () => fixtureRepo({ 'environments/lab.yaml': text });
+
+  test('every injected pod of the examples has a token source its sidecar can use', () => {
+    // GIVEN every OSSM environment of the repository
+    const project = loadProject(REPO);
+    for (const env of project.environments.filter((e) => e.mesh.flavor === 'openshift-service-mesh')) {
+      const { files } = synthesizeEnvironment(env, project.settings);
+      const objects = files.flatMap((f) => f.objects ?? []) as any[];
+      const identity = objects.find((o) => o.kind === 'ServiceMeshControlPlane').spec.security.identity?.type ?? 'Kubernetes';
+      const pods = objects.filter((o) => o.kind === 'Deployment' && o.spec.template.metadata.annotations?.['sidecar.istio.io/inject'] === 'true');
+      // THEN pods keep their token away from the application, so the sidecar must use the projected istio-token
+      expect(pods.length).toBeGreaterThan(0);
+      expect(pods.map((p) => `${p.metadata.name}: ${p.spec.template.spec.automountServiceAccountToken === false && identity !== 'ThirdParty' ? 'no token' : 'token'}`))
+        .toEqual(pods.map((p) => `${p.metadata.name}: token`));
+    }
+  });
+
+  test('fails for each injected pod when the control plane keeps the Kubernetes (first-party JWT) identity', () => {
+    // WHEN the ServiceMeshControlPlane is rendered without an identity, i.e. with the base profile's Kubernetes
+    const problems = ossmRuleProblems(root(), (objects) => {
+      ofKind(objects, 'ServiceMeshControlPlane').forEach((smcp) => delete smcp.spec.security.identity);
+      return objects;
+    });
+    // THEN the services and the mock are named where the environment lists them
+    const message = (pod: string) => `MF2001 Deployment lab/${pod} gets no sidecar certificate on openshift-service-mesh 2.5: with the control plane's identity type Kubernetes `
+      + '(first-party JWT) pilot-agent authenticates to istiod with the pod\'s service account token, which automountServiceAccountToken: false leaves out, '
+      + 'so istio-proxy and the pod never become ready';
+    const hint = 'render security.identity.type: ThirdParty in the ServiceMeshControlPlane (the injector then mounts a projected istio-token), or mount the service account token';
+    expect(problems).toEqual([
+      `environments/lab.yaml:${at(text, 'orders:')}: services.orders: ${message('orders')}, got null; ${hint}`,
+      `environments/catalog/shop.yaml:${at(CATALOG, 'imposters:')}: services.orders.mock: ${message('orders-mock')}, got a map with keys imposters; ${hint}`,
+      `environments/lab.yaml:${at(text, 'payments:')}: services.payments: ${message('payments')}, got null; ${hint}`,
+    ]);
+  });
+
+  test('is silent when the pods mount their service account token', () => {
+    const problems = ossmRuleProblems(root(), (objects) => {
+      ofKind(objects, 'ServiceMeshControlPlane').forEach((smcp) => delete smcp.spec.security.identity);
+      ofKind(objects, 'Deployment').forEach((d) => delete d.spec.template.spec.automountServiceAccountToken);
+      ofKind(objects, 'ServiceAccount').forEach((sa) => delete sa.automountServiceAccountToken);
+      return objects;
+    });
+    expect(problems).toEqual([]);
+  });
+
+  test('is silent on what meshflip renders: a third-party identity', () => {
+    expect(ossmRuleProblems(root())).toEqual([]);
   });
 });
