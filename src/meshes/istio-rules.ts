@@ -111,5 +111,48 @@ export const SIDECAR_WITHOUT_TOKEN: Rule = {
   },
 };
 
+/** Security context fields whose value `restricted-v2` takes from the namespace's range, refusing any other. */
+const RANGE_FIELDS = ['runAsUser', 'fsGroup'] as const;
+
+/**
+ * OpenShift admits pods of ordinary service accounts with the `restricted-v2` SCC, whose
+ * `MustRunAsRange` user and `MustRunAs` fsGroup strategies take both from the namespace's
+ * `openshift.io/sa.scc.uid-range` and refuse any other value: a pinned UID (the Mountebank image's
+ * 1000, say) means the ReplicaSet never creates a pod. The range is assigned when the namespace is
+ * created, so no value written in advance is safe.
+ */
+export const PINNED_UID: Rule = {
+  code: 'MF2002',
+  level: 'error',
+  title: 'a pinned UID or fsGroup that restricted-v2 refuses',
+  upstream: 'openshift/apiserver-library-go pkg/securitycontextconstraints/user/mustrunasrange.go and group/mustrunas.go (Validate); '
+    + 'OpenShift 4 "Managing security context constraints" (restricted-v2: MustRunAsRange)',
+  check({ env, objects }, report) {
+    if (!isOssm(env)) {
+      return;
+    }
+    for (const pod of podTemplates(objects)) {
+      const contexts: [string, unknown][] = [
+        ['pod', pod.spec.securityContext],
+        ...((pod.spec.containers ?? []) as Record<string, unknown>[]).map((c): [string, unknown] => [`container ${String(c.name)}`, c.securityContext]),
+      ];
+      for (const [where, context] of contexts) {
+        for (const key of RANGE_FIELDS) {
+          const value = field(context, key);
+          if (value === undefined) {
+            continue;
+          }
+          const service = env.services.find((s) => s.name === pod.labels[SELECTOR_LABEL] && s.namespace === pod.namespace);
+          const own = service !== undefined && pod.labels.app !== MOCK_APP && service.securityContext[key] !== undefined;
+          report(own ? { file: service.definedIn.file, path: [...service.definedIn.path, 'securityContext', key] } : declaredAt(env, pod),
+            `${objectRef(pod)} sets ${key}: ${String(value)} (${where}), which OpenShift's restricted-v2 SCC refuses: it admits only the namespace's range, `
+            + 'assigned when the namespace is created, so no pod is ever created',
+            own ? `remove ${key}: OpenShift assigns it from the namespace's range` : `render no ${key} on OpenShift: the SCC assigns it`);
+        }
+      }
+    }
+  },
+};
+
 /** The rules of OpenShift Service Mesh and Istio environments. */
-export const ISTIO_RULES: readonly Rule[] = [SIDECAR_WITHOUT_TOKEN];
+export const ISTIO_RULES: readonly Rule[] = [SIDECAR_WITHOUT_TOKEN, PINNED_UID];

@@ -81,7 +81,8 @@ export class IstioMesh implements IMesh {
   }
 
   public podSettings(): PodMeshSettings {
-    return { labels: {}, annotations: { 'sidecar.istio.io/inject': 'true' } };
+    // OSSM redirects traffic with its CNI plugin: no root init container, so restricted-v2 admits the pods as they are.
+    return { labels: {}, annotations: { 'sidecar.istio.io/inject': 'true' }, openshiftRestricted: this.ossm };
   }
 
   public addControlPlane(scope: IEnvironmentScope): void {

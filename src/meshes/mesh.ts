@@ -160,6 +160,14 @@ export interface PodMeshSettings {
    * automountServiceAccountToken off).
    */
   readonly sidecarTokenVolume?: string;
+  /**
+   * Pods are admitted by OpenShift's `restricted-v2` SCC: it assigns the UID and fsGroup from the
+   * namespace's range and refuses pinned ones, and no mesh init container runs as root (the CNI
+   * plugin redirects traffic), so pods run as non-root at pod level and pin no UID.
+   *
+   * @default false
+   */
+  readonly openshiftRestricted?: boolean;
 }
 
 /**

@@ -145,3 +145,51 @@ describe('MF2001: a sidecar without a service account token', () => {
     expect(ossmRuleProblems(root())).toEqual([]);
   });
 });
+
+describe('MF2002: a pinned UID or fsGroup on OpenShift', () => {
+  test('the pods of the OSSM examples pin no UID or fsGroup and run as non-root, the mock included', () => {
+    const project = loadProject(REPO);
+    const envs = project.environments.filter((e) => e.mesh.flavor === 'openshift-service-mesh');
+    expect(envs.map((e) => e.name)).toEqual(['coolstore', 'coolstore-chaos']);
+    for (const env of envs) {
+      const pods = synthesizeEnvironment(env, project.settings).files.flatMap((f) => f.objects ?? []).filter((o: any) => o.kind === 'Deployment') as any[];
+      const contexts = pods.flatMap((p) => [p.spec.template.spec.securityContext, ...p.spec.template.spec.containers.map((c: any) => c.securityContext)]);
+      expect(contexts.filter((c) => c.runAsUser !== undefined || c.fsGroup !== undefined)).toEqual([]);
+      // restricted-v2 takes the UID from the range; the pod must still refuse to run as root.
+      expect(pods.map((p) => [p.metadata.name, p.spec.template.spec.securityContext.runAsNonRoot])).toEqual(pods.map((p) => [p.metadata.name, true]));
+    }
+  });
+
+  test('fails at the catalogue field when a service pins its UID', () => {
+    // GIVEN payments runs as UID 1001
+    const catalog = CATALOG.replace('  payments:\n', '  payments:\n    securityContext:\n      runAsUser: 1001\n');
+    // WHEN
+    const problems = ossmRuleProblems(fixtureRepo({ 'environments/lab.yaml': ossmEnvironment('lab'), 'environments/catalog/shop.yaml': catalog }));
+    // THEN
+    expect(problems).toEqual([
+      `environments/catalog/shop.yaml:${at(catalog, '1001')}: services.payments.securityContext.runAsUser: MF2002 Deployment lab/payments sets runAsUser: 1001 (container payments), `
+      + 'which OpenShift\'s restricted-v2 SCC refuses: it admits only the namespace\'s range, assigned when the namespace is created, so no pod is ever created, '
+      + 'got 1001; remove runAsUser: OpenShift assigns it from the namespace\'s range',
+    ]);
+  });
+
+  test('fails at the mock when its pod pins the Mountebank image\'s UID', () => {
+    const text = ossmEnvironment('lab');
+    const problems = ossmRuleProblems(fixtureRepo({ 'environments/lab.yaml': text }), (objects) => {
+      ofKind(objects, 'Deployment').filter((d) => d.metadata.name === 'orders-mock').forEach((d) => { d.spec.template.spec.containers[0].securityContext.runAsUser = 1000; });
+      return objects;
+    });
+    expect(problems).toEqual([
+      `environments/catalog/shop.yaml:${at(CATALOG, 'imposters:')}: services.orders.mock: MF2002 Deployment lab/orders-mock sets runAsUser: 1000 (container mountebank), `
+      + 'which OpenShift\'s restricted-v2 SCC refuses: it admits only the namespace\'s range, assigned when the namespace is created, so no pod is ever created, '
+      + 'got a map with keys imposters; render no runAsUser on OpenShift: the SCC assigns it',
+    ]);
+  });
+
+  test('is silent for Kuma, whose mock keeps the image\'s UID', () => {
+    expect(ruleProblems(fixtureRepo())).toEqual([]);
+    const { objects } = renderedObjects(fixtureRepo(), 'lab');
+    const mock = ofKind(objects, 'Deployment').find((d) => d.metadata.name === 'orders-mock');
+    expect(mock.spec.template.spec.containers[0].securityContext.runAsUser).toBe(1000);
+  });
+});
