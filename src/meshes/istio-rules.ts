@@ -154,5 +154,29 @@ export const PINNED_UID: Rule = {
   },
 };
 
+/**
+ * `tracing.type: Jaeger` makes the OSSM 2.x operator render a Jaeger CR, which needs the Jaeger
+ * operator (`jaeger-product`); Red Hat removed it from the `redhat-operators` catalog on
+ * 2025-11-03, so its Subscription never resolves. The tracing chart is rendered in the same step
+ * as the ingress and egress gateways and Grafana, and the reconciler stops at the first failing
+ * step: no gateway and no Kiali.
+ */
+export const JAEGER_WITHOUT_OPERATOR: Rule = {
+  code: 'MF2003',
+  level: 'error',
+  title: 'Jaeger tracing needs an operator the Red Hat catalog no longer has',
+  upstream: 'maistra/istio-operator maistra-2.5 pkg/controller/versions/strategy_v2_5.go (v2_5ChartOrder: tracing with the gateways and Grafana), '
+    + 'pkg/controller/servicemesh/controlplane/reconciler.go; Red Hat OpenShift distributed tracing release notes (Jaeger removed from redhat-operators on 2025-11-03)',
+  check({ env }, report) {
+    if (!isOssm(env) || env.mesh.smcp?.tracing.type !== 'Jaeger' || env.mesh.operators?.jaeger.source !== 'redhat-operators') {
+      return;
+    }
+    report(['mesh', 'controlPlane', 'tracing', 'type'],
+      'needs the Jaeger operator (jaeger-product), which the redhat-operators catalog no longer has since 2025-11-03: the control plane stops at its Jaeger step, '
+      + 'before the ingress and egress gateways, Grafana and Kiali',
+      'remove tracing.type (None is the default), or subscribe jaeger from a catalog that still has it (mesh.operators.jaeger.source)');
+  },
+};
+
 /** The rules of OpenShift Service Mesh and Istio environments. */
-export const ISTIO_RULES: readonly Rule[] = [SIDECAR_WITHOUT_TOKEN, PINNED_UID];
+export const ISTIO_RULES: readonly Rule[] = [SIDECAR_WITHOUT_TOKEN, PINNED_UID, JAEGER_WITHOUT_OPERATOR];

@@ -310,7 +310,8 @@ class EnvironmentResolver {
       return undefined;
     }
     const cp = mesh.controlPlane;
-    const tracing = { type: cp?.tracing?.type ?? 'Jaeger', sampling: cp?.tracing?.sampling ?? 10000 } as const;
+    // No tracing by default: the Jaeger operator left the redhat-operators catalog (see rule MF2003).
+    const tracing = { type: cp?.tracing?.type ?? 'None', sampling: cp?.tracing?.sampling ?? 10000 } as const;
     const addons = { kiali: cp?.addons?.kiali ?? true, grafana: cp?.addons?.grafana ?? true, prometheus: cp?.addons?.prometheus ?? true };
     if (addons.kiali && !addons.prometheus) {
       this.problems.push(file.problem(['mesh', 'controlPlane', 'addons', 'kiali'], 'needs the prometheus addon: the operator rejects Kiali without Prometheus', { hint: 'set prometheus: true or kiali: false' }));

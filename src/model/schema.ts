@@ -354,7 +354,7 @@ const OssmMeshSchema = z.object({
     name: name('ServiceMeshControlPlane name.').optional().meta({ default: 'basic' }),
     namespace: name('Control plane namespace.').optional().meta({ default: 'istio-system' }),
     tracing: z.object({
-      type: z.enum(['Jaeger', 'None']).optional().meta({ default: 'Jaeger' }),
+      type: z.enum(['Jaeger', 'None']).optional().meta({ description: 'Jaeger needs the Jaeger operator (jaeger-product), which left the redhat-operators catalog on 2025-11-03.', default: 'None' }),
       sampling: z.number().int().min(0).max(10000).optional().meta({ description: '10000 samples every request.', default: 10000 }),
     }).strict().optional(),
     addons: z.object({

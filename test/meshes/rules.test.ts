@@ -193,3 +193,26 @@ describe('MF2002: a pinned UID or fsGroup on OpenShift', () => {
     expect(mock.spec.template.spec.containers[0].securityContext.runAsUser).toBe(1000);
   });
 });
+
+describe('MF2003: Jaeger tracing without the Jaeger operator', () => {
+  test('fails when tracing is Jaeger and the operator comes from redhat-operators', () => {
+    // GIVEN
+    const text = ossmEnvironment('lab').replace('  cluster: ocp-lab\n', '  cluster: ocp-lab\n  controlPlane:\n    tracing: { type: Jaeger }\n');
+    // WHEN
+    const problems = ruleProblems(fixtureRepo({ 'environments/lab.yaml': text }));
+    // THEN
+    expect(problems).toEqual([
+      `environments/lab.yaml:${at(text, 'Jaeger')}: mesh.controlPlane.tracing.type: MF2003 needs the Jaeger operator (jaeger-product), which the redhat-operators catalog `
+      + 'no longer has since 2025-11-03: the control plane stops at its Jaeger step, before the ingress and egress gateways, Grafana and Kiali, got "Jaeger"; '
+      + 'remove tracing.type (None is the default), or subscribe jaeger from a catalog that still has it (mesh.operators.jaeger.source)',
+    ]);
+  });
+
+  test('is silent when the Jaeger operator comes from another catalog, and by default', () => {
+    const text = ossmEnvironment('lab').replace('  cluster: ocp-lab\n', '  cluster: ocp-lab\n  controlPlane:\n    tracing: { type: Jaeger }\n  operators:\n    jaeger: { source: mirrored-operators }\n');
+    expect(ruleProblems(fixtureRepo({ 'environments/lab.yaml': text }))).toEqual([]);
+    const { objects } = renderedObjects(fixtureRepo({ 'environments/lab.yaml': ossmEnvironment('lab') }), 'lab');
+    expect(ofKind(objects as RenderedObject[], 'ServiceMeshControlPlane').map((smcp) => smcp.spec.tracing.type)).toEqual(['None']);
+    expect(ofKind(objects as RenderedObject[], 'Subscription').map((sub) => sub.spec.name)).toEqual(['kiali-ossm', 'servicemeshoperator']);
+  });
+});

@@ -33,12 +33,13 @@ describe('the OpenShift Service Mesh coolstore demo', () => {
     expect(env.INVENTORY_URL).toEqual({ name: 'INVENTORY_URL', value: 'inventory.coolstore-inventory.svc.cluster.local' });
   });
 
-  test('installs Jaeger, Kiali and the Service Mesh operator through OLM, creating the namespaces the operators need', () => {
-    const jaeger = dist('coolstore/operators/jaeger.k8s.yaml');
-    // The published catalog's overlay never creates this namespace.
-    expect(jaeger.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['Namespace/openshift-distributed-tracing', 'OperatorGroup/openshift-distributed-tracing', 'Subscription/jaeger-product']);
+  test('installs Kiali and the Service Mesh operator through OLM, and no Jaeger: its operator left the Red Hat catalog', () => {
+    expect(fs.readdirSync(path.join(REPO, 'dist/coolstore/operators')).sort()).toEqual(['kiali.k8s.yaml', 'servicemesh.k8s.yaml']);
     expect(dist('coolstore/operators/kiali.k8s.yaml')[0].spec).toMatchObject({ name: 'kiali-ossm', channel: 'stable', source: 'redhat-operators' });
-    expect(dist('coolstore/operators/servicemesh.k8s.yaml')[0].spec).toMatchObject({ name: 'servicemeshoperator', channel: 'stable', installPlanApproval: 'Automatic' });
+    const smcp = dist('coolstore/control-plane/control-plane.k8s.yaml').find((o) => o.kind === 'ServiceMeshControlPlane');
+    // The operator renders the tracing chart with the gateways: with Jaeger and no Jaeger operator, no gateway.
+    expect(smcp.spec.tracing.type).toBe('None');
+    expect(smcp.spec.addons.jaeger).toBeUndefined();
   });
 
   test('joins exactly the application namespaces to the mesh and injects the sidecar from the start', () => {
