@@ -1,4 +1,5 @@
 import { field, RenderedObject } from './effective-routing';
+import { clusterLocal } from './istio-reader';
 import { MOCK_APP, SELECTOR_LABEL } from './mesh';
 import { Rule, RuleLocation } from './rules';
 import { EnvironmentSpec, IstioMeshSpec, MeshFlavor } from '../model/spec';
@@ -178,5 +179,41 @@ export const JAEGER_WITHOUT_OPERATOR: Rule = {
   },
 };
 
+/**
+ * A VirtualService destination without a port is only unambiguous when the Service has one port;
+ * `istioctl analyze` reports IST0112 (VirtualServiceDestinationPortSelectorRequired, an error)
+ * otherwise. It counts every port of the Service, TCP ones included.
+ */
+export const DESTINATION_WITHOUT_PORT: Rule = {
+  code: 'MF2004',
+  level: 'error',
+  title: 'a route destination without a port, to a Service with several',
+  upstream: 'istio/istio release-1.18 pkg/config/analysis/analyzers/virtualservice/destinationhosts.go (checkServiceEntryPorts)',
+  istioCode: 'IST0112',
+  check({ env, objects }, report) {
+    if (env.mesh.flavor !== MeshFlavor.OPENSHIFT_SERVICE_MESH && env.mesh.flavor !== MeshFlavor.ISTIO) {
+      return;
+    }
+    for (const vs of objectsOfKind(objects, 'VirtualService')) {
+      const namespace = String(field(vs.object, 'metadata', 'namespace'));
+      const seen = new Set<string>();
+      for (const route of (field(vs.object, 'spec', 'http') ?? []) as unknown[]) {
+        for (const target of (field(route, 'route') ?? []) as unknown[]) {
+          const host = String(field(target, 'destination', 'host'));
+          const service = env.services.find((s) => clusterLocal(host, namespace) === `${s.name}.${s.namespace}.svc.cluster.local`);
+          if (service === undefined || service.ports.length < 2 || field(target, 'destination', 'port') !== undefined || seen.has(host)) {
+            continue;
+          }
+          seen.add(host);
+          report({ file: service.definedIn.file, path: [...service.definedIn.path, 'ports'] },
+            `${objectRef(vs)} routes to ${host} without a port, but the Service has ${service.ports.length} (${service.ports.map((p) => p.port).join(', ')}): `
+            + 'istioctl analyze reports it as an error, and which port the traffic reaches is not defined by the route',
+            'give every destination of the host a port (route each port separately, matching it)');
+        }
+      }
+    }
+  },
+};
+
 /** The rules of OpenShift Service Mesh and Istio environments. */
-export const ISTIO_RULES: readonly Rule[] = [SIDECAR_WITHOUT_TOKEN, PINNED_UID, JAEGER_WITHOUT_OPERATOR];
+export const ISTIO_RULES: readonly Rule[] = [SIDECAR_WITHOUT_TOKEN, PINNED_UID, JAEGER_WITHOUT_OPERATOR, DESTINATION_WITHOUT_PORT];

@@ -3,7 +3,7 @@ import {
   AuthorizationPolicy, DestinationRule, Destination, Gateway, HTTPRoute, PeerAuthentication, TrafficPolicy, VirtualService,
 } from '../imports/istio';
 import { OperatorGroup, Route, ServiceMeshControlPlane, ServiceMeshMemberRoll, Subscription } from '../imports/openshift';
-import { EnvironmentSpec, FaultSpec, IstioMeshSpec, MeshFlavor, OperatorSpec, RouteSpec, ServiceSpec, TimeoutSpec, RetrySpec } from '../model/spec';
+import { EnvironmentSpec, FaultSpec, httpPorts, IstioMeshSpec, MeshFlavor, OperatorSpec, RouteSpec, ServiceSpec, TimeoutSpec, RetrySpec } from '../model/spec';
 import { compareStrings } from '../model/spec-error';
 import { definedOnly } from './kuma';
 import {
@@ -188,7 +188,12 @@ export class IstioMesh implements IMesh {
     if (!needsRoute) {
       return;
     }
-    const http = this.httpRoutes(service, mockDeployed ? route : undefined, fault, timeout, retry, [{}]);
+    // A destination without a port is ambiguous when the Service has several (istioctl analyze
+    // IST0112, rule MF2004): one set of routes per HTTP port, each matching and naming its port.
+    const ports = service.ports.length > 1 ? httpPorts(service) : [undefined];
+    const http = ports.flatMap((p) => this.httpRoutes(
+      service, mockDeployed ? route : undefined, fault, timeout, retry, [p === undefined ? {} : { port: p.port }], p?.port, p === undefined ? undefined : p.name,
+    ));
     const intent = [describeRoute(route), ...(fault ? [describeFault(fault)] : [])].join('; ');
     const vs = new VirtualService(chart, 'VirtualService', {
       apiVersion: this.mesh.apiVersion,

@@ -216,3 +216,32 @@ describe('MF2003: Jaeger tracing without the Jaeger operator', () => {
     expect(ofKind(objects as RenderedObject[], 'Subscription').map((sub) => sub.spec.name)).toEqual(['kiali-ossm', 'servicemeshoperator']);
   });
 });
+
+describe('MF2004 (IST0112): a destination without a port, to a Service with several', () => {
+  // orders gets a second port (TCP: no HTTP route applies, but IST0112 counts it); a header-scoped mock gives it a mesh VirtualService.
+  const catalog = CATALOG.replace('      - name: http\n        port: 8080\n    calls', '      - name: http\n        port: 8080\n      - name: admin\n        port: 9090\n        protocol: tcp\n    calls');
+  const text = ossmEnvironment('lab', 'routing:', '  services:', '    orders:', '      to: mock', '      header: { name: x-mock, value: "1" }');
+  const root = () => fixtureRepo({ 'environments/lab.yaml': text, 'environments/catalog/shop.yaml': catalog });
+
+  test('routes each HTTP port of a multi-port service separately, every destination naming its port', () => {
+    const { objects } = renderedObjects(root(), 'lab');
+    const [vs] = ofKind(objects, 'VirtualService').filter((v) => v.metadata.name === 'orders');
+    // THEN requests to each port stay on that port, the header route before the default on each
+    expect(vs.spec.http.map((r: any) => [r.name, r.match?.[0].port, r.route.map((d: any) => `${d.destination.subset}:${d.destination.port.number}`)])).toEqual([
+      ['http-mock-by-header', 8080, ['mock:8080']], ['http', 8080, ['real:8080']],
+    ]);
+    expect(ossmRuleProblems(root())).toEqual([]);
+  });
+
+  test('fails at the catalogue\'s ports when a destination leaves the port out', () => {
+    const problems = ossmRuleProblems(root(), (objects) => {
+      ofKind(objects, 'VirtualService').forEach((v) => v.spec.http.forEach((r: any) => r.route.forEach((d: any) => delete d.destination.port)));
+      return objects;
+    });
+    expect(problems).toEqual([
+      `environments/catalog/shop.yaml:${at(catalog, '- name: http')}: services.orders.ports: MF2004 (IST0112) VirtualService lab/orders routes to orders.lab.svc.cluster.local without a port, `
+      + 'but the Service has 2 (8080, 9090): istioctl analyze reports it as an error, and which port the traffic reaches is not defined by the route, '
+      + 'got a list of 2 items; give every destination of the host a port (route each port separately, matching it)',
+    ]);
+  });
+});

@@ -71,14 +71,16 @@ describe('the OpenShift Service Mesh coolstore demo', () => {
     const objects = dist('coolstore-chaos/workloads/inventory.routing.k8s.yaml');
     const virtualServices = objects.filter((o) => o.kind === 'VirtualService');
     expect(virtualServices).toHaveLength(1);
-    const [headerRoute, defaultRoute] = virtualServices[0].spec.http;
+    // inventory's Service has two ports (80 and 8080): each gets its own routes, header route first.
+    const [headerRoute, defaultRoute, ...metricsRoutes] = virtualServices[0].spec.http;
     expect(headerRoute).toEqual({
-      name: 'default-mock-by-header',
-      match: [{ headers: { 'x-coolstore-mock': { exact: 'true' } } }],
-      route: [{ destination: { host: 'inventory.coolstore-inventory.svc.cluster.local', subset: 'mock' } }],
+      name: 'http-mock-by-header',
+      match: [{ port: 80, headers: { 'x-coolstore-mock': { exact: 'true' } } }],
+      route: [{ destination: { host: 'inventory.coolstore-inventory.svc.cluster.local', port: { number: 80 }, subset: 'mock' } }],
     });
     expect(defaultRoute.fault).toEqual({ abort: { httpStatus: 500, percentage: { value: 10 } }, delay: { fixedDelay: '5s', percentage: { value: 10 } } });
-    expect(defaultRoute.route).toEqual([{ destination: { host: 'inventory.coolstore-inventory.svc.cluster.local', subset: 'real' } }]);
+    expect(defaultRoute.route).toEqual([{ destination: { host: 'inventory.coolstore-inventory.svc.cluster.local', port: { number: 80 }, subset: 'real' } }]);
+    expect(metricsRoutes.map((r: any) => [r.name, r.match[0].port, r.route[0].destination.port.number])).toEqual([['http-metrics-mock-by-header', 8080, 8080], ['http-metrics', 8080, 8080]]);
   });
 
   test('coolstore-chaos adds the demo\'s circuit breaker: connection pool and outlier detection', () => {
