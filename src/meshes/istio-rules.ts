@@ -215,5 +215,68 @@ export const DESTINATION_WITHOUT_PORT: Rule = {
   },
 };
 
+/** The Argo CD sync wave of a rendered object. */
+function waveOf(o: RenderedObject): number {
+  return Number(field(o.object, 'metadata', 'annotations', 'argocd.argoproj.io/sync-wave') ?? 0);
+}
+
+/** The dist/ folder (one Argo CD Application) a rendered object is in. */
+function folderOf(o: RenderedObject): string {
+  return o.file.split('/').slice(0, -1).join('/');
+}
+
+/**
+ * A route to a subset that no DestinationRule defines fails with 503 (`istioctl analyze`:
+ * IST0101). Defined is not enough: Istio's guidance is make-before-break, so the
+ * DestinationRule must be applied before the route, in the same Argo CD Application (two
+ * Applications sync independently) and in an earlier wave (Argo CD applies a wave only once the
+ * one before is healthy).
+ */
+export const SUBSET_BEFORE_ROUTE: Rule = {
+  code: 'MF2005',
+  level: 'error',
+  title: 'a route to a subset that is not defined before it',
+  upstream: 'istio/istio release-1.18 pkg/config/analysis/analyzers/virtualservice/destinationrules.go (IST0101 for a missing subset); '
+    + 'istio.io "Traffic Management Best Practices" (make-before-break: add subsets before routing to them); argoproj/gitops-engine pkg/sync/sync_context.go (waves)',
+  istioCode: 'IST0101',
+  check({ env, objects }, report) {
+    if (env.mesh.flavor !== MeshFlavor.OPENSHIFT_SERVICE_MESH && env.mesh.flavor !== MeshFlavor.ISTIO) {
+      return;
+    }
+    const rules = objectsOfKind(objects, 'DestinationRule').map((dr) => ({
+      dr,
+      host: clusterLocal(String(field(dr.object, 'spec', 'host')), String(field(dr.object, 'metadata', 'namespace'))),
+      subsets: ((field(dr.object, 'spec', 'subsets') ?? []) as unknown[]).map((x) => String(field(x, 'name'))),
+    }));
+    for (const vs of objectsOfKind(objects, 'VirtualService')) {
+      const namespace = String(field(vs.object, 'metadata', 'namespace'));
+      const seen = new Set<string>();
+      for (const route of (field(vs.object, 'spec', 'http') ?? []) as unknown[]) {
+        for (const target of (field(route, 'route') ?? []) as unknown[]) {
+          const subset = field(target, 'destination', 'subset');
+          const host = clusterLocal(String(field(target, 'destination', 'host')), namespace);
+          const service = env.services.find((x) => host === `${x.name}.${x.namespace}.svc.cluster.local`);
+          if (subset === undefined || service === undefined || seen.has(`${host} ${String(subset)}`)) {
+            continue;
+          }
+          seen.add(`${host} ${String(subset)}`);
+          const where = env.routes.find((r) => r.service === service.name)?.origin ?? service.origin;
+          const defining = rules.filter((r) => r.host === host && r.subsets.includes(String(subset)));
+          if (defining.length === 0) {
+            report(where, `${objectRef(vs)} routes to subset ${String(subset)} of ${host}, which no DestinationRule defines: those requests get 503`,
+              'define the subset in the DestinationRule of the host');
+          } else if (!defining.some((r) => folderOf(r.dr) === folderOf(vs) && waveOf(r.dr) < waveOf(vs))) {
+            const [first] = defining;
+            report(where, `${objectRef(vs)} (${folderOf(vs)}, wave ${waveOf(vs)}) routes to subset ${String(subset)} of ${host}, `
+              + `which ${objectRef(first.dr)} (${folderOf(first.dr)}, wave ${waveOf(first.dr)}) defines only as late or in another Argo CD Application: `
+              + 'until it is applied those requests get 503',
+            'render the DestinationRule in the same Application as the route, in an earlier sync wave (make-before-break)');
+          }
+        }
+      }
+    }
+  },
+};
+
 /** The rules of OpenShift Service Mesh and Istio environments. */
-export const ISTIO_RULES: readonly Rule[] = [SIDECAR_WITHOUT_TOKEN, PINNED_UID, JAEGER_WITHOUT_OPERATOR, DESTINATION_WITHOUT_PORT];
+export const ISTIO_RULES: readonly Rule[] = [SIDECAR_WITHOUT_TOKEN, PINNED_UID, JAEGER_WITHOUT_OPERATOR, DESTINATION_WITHOUT_PORT, SUBSET_BEFORE_ROUTE];

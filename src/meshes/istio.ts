@@ -181,7 +181,8 @@ export class IstioMesh implements IMesh {
           subsets: mockDeployed ? [{ name: REAL_SUBSET, labels: { app: service.name } }, { name: MOCK_SUBSET, labels: { app: MOCK_APP } }] : undefined,
         }),
       });
-      setWave(dr, Wave.ROUTING);
+      // Subsets exist before any route uses them: Argo CD applies a wave only once the one before is healthy.
+      setWave(dr, mockDeployed ? Wave.SUBSETS : Wave.ROUTING);
       skipDryRunWhileCrdMissing(dr);
     }
     const needsRoute = (mockDeployed && route !== undefined) || fault !== undefined || timeout?.request !== undefined || retry !== undefined;
@@ -322,7 +323,9 @@ export class IstioMesh implements IMesh {
       }
       intents.push(`${service.name}: ${describeRoute(mockDeployed ? route : undefined)}`);
     }
-    const vs = new VirtualService(scope.chart('control-plane', 'ingress'), 'VirtualService', {
+    // In the workloads Application, after the DestinationRules whose subsets it routes to: the
+    // control-plane Application syncs on its own and would route to subsets that do not exist yet.
+    const vs = new VirtualService(scope.chart('workloads', 'ingress'), 'VirtualService', {
       apiVersion: this.mesh.apiVersion,
       metadata: {
         name: objectName(ingress.gateway, 'ingress'),

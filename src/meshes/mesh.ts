@@ -20,6 +20,8 @@ export enum Wave {
   PERMISSIONS = -2,
   WORKLOADS = 0,
   MOCKS = 0,
+  /** Subsets before the routes that use them (make-before-break). */
+  SUBSETS = 4,
   ROUTING = 5,
 }
 

@@ -245,3 +245,38 @@ describe('MF2004 (IST0112): a destination without a port, to a Service with seve
     ]);
   });
 });
+
+describe('MF2005 (IST0101): a route to a subset not defined before it', () => {
+  const text = ossmEnvironment('lab', 'routing:', '  services:', '    orders:', '      to: mock', '      header: { name: x-mock, value: "1" }');
+  const root = () => fixtureRepo({ 'environments/lab.yaml': text });
+  const vsOf = (objects: RenderedObject[]) => objects.filter((o) => o.object.kind === 'VirtualService');
+  const drOf = (objects: RenderedObject[]) => objects.filter((o) => o.object.kind === 'DestinationRule');
+  const wave = (o: RenderedObject) => Number((o.object as any).metadata.annotations['argocd.argoproj.io/sync-wave']);
+  const folder = (o: RenderedObject) => o.file.split('/').slice(0, -1).join('/');
+
+  test('every VirtualService is applied by the Application of its DestinationRule, a wave after it', () => {
+    const { objects } = renderedObjects(root(), 'lab');
+    const [dr] = drOf(objects);
+    expect(vsOf(objects).map((vs) => [folder(vs), wave(vs) > wave(dr)])).toEqual([['lab/workloads', true]]);
+    expect(folder(dr)).toBe('lab/workloads');
+    expect(ossmRuleProblems(root())).toEqual([]);
+  });
+
+  test('fails when the route is applied before its subsets', () => {
+    const problems = ossmRuleProblems(root(), (objects) => {
+      drOf(objects).forEach((dr) => { (dr.object as any).metadata.annotations['argocd.argoproj.io/sync-wave'] = '5'; });
+      return objects;
+    });
+    expect(problems).toEqual(['mock', 'real'].map((subset) => `environments/lab.yaml:${at(text, 'to: mock')}: routing.services.orders: MF2005 (IST0101) VirtualService lab/orders `
+      + `(lab/workloads, wave 5) routes to subset ${subset} of orders.lab.svc.cluster.local, which DestinationRule lab/orders (lab/workloads, wave 5) defines only as late `
+      + 'or in another Argo CD Application: until it is applied those requests get 503, got a map with keys to, header; '
+      + 'render the DestinationRule in the same Application as the route, in an earlier sync wave (make-before-break)'));
+  });
+
+  test('fails when no DestinationRule defines the subset', () => {
+    const problems = ossmRuleProblems(root(), (objects) => objects.filter((o) => o.object.kind !== 'DestinationRule'));
+    expect(problems).toEqual(['mock', 'real'].map((subset) => `environments/lab.yaml:${at(text, 'to: mock')}: routing.services.orders: MF2005 (IST0101) VirtualService lab/orders `
+      + `routes to subset ${subset} of orders.lab.svc.cluster.local, which no DestinationRule defines: those requests get 503, got a map with keys to, header; `
+      + 'define the subset in the DestinationRule of the host'));
+  });
+});
