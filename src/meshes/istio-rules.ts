@@ -278,5 +278,34 @@ export const SUBSET_BEFORE_ROUTE: Rule = {
   },
 };
 
+/**
+ * With Automatic approval OLM installs and upgrades to the head of the channel (`stable` carries
+ * the newest 2.x), and without a `startingCSV` the first install is the head too: a protected
+ * environment would change its mesh version whenever Red Hat publishes one.
+ */
+export const UNPINNED_OPERATOR: Rule = {
+  code: 'MF2006',
+  level: 'error',
+  title: 'a protected environment whose operators are not pinned',
+  upstream: 'operator-framework/operator-lifecycle-manager pkg/controller/operators/catalog/operator.go (Subscription: installPlanApproval, startingCSV); '
+    + 'OpenShift 4 "Updating installed Operators" (Manual approval)',
+  check({ env }, report) {
+    if (!isOssm(env) || !env.protected || env.mesh.operators === undefined) {
+      return;
+    }
+    const ops = env.mesh.operators;
+    for (const [key, op] of Object.entries(ops)) {
+      if (op.enabled && op.approval !== 'Manual') {
+        report(['mesh', 'operators', key, 'approval'], `lets OLM upgrade the ${key} operator of a protected environment to the head of channel ${op.channel} without approval`,
+          'remove approval (Manual is the default in a protected environment)');
+      }
+    }
+    if (ops.serviceMesh.startingCSV === undefined) {
+      report(['mesh', 'operators', 'serviceMesh'], `lets OLM install the head of channel ${ops.serviceMesh.channel} for a protected environment, not the Service Mesh operator of ${env.mesh.version}`,
+        `set startingCSV to the ClusterServiceVersion to install, e.g. servicemeshoperator.v${env.mesh.version}.4 (oc get packagemanifest servicemeshoperator lists them)`);
+    }
+  },
+};
+
 /** The rules of OpenShift Service Mesh and Istio environments. */
-export const ISTIO_RULES: readonly Rule[] = [SIDECAR_WITHOUT_TOKEN, PINNED_UID, JAEGER_WITHOUT_OPERATOR, DESTINATION_WITHOUT_PORT, SUBSET_BEFORE_ROUTE];
+export const ISTIO_RULES: readonly Rule[] = [SIDECAR_WITHOUT_TOKEN, PINNED_UID, JAEGER_WITHOUT_OPERATOR, DESTINATION_WITHOUT_PORT, SUBSET_BEFORE_ROUTE, UNPINNED_OPERATOR];

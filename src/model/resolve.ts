@@ -321,7 +321,8 @@ class EnvironmentResolver {
       enabled: o?.enabled ?? enabled,
       channel: o?.channel ?? 'stable',
       source: o?.source ?? 'redhat-operators',
-      approval: o?.approval ?? 'Automatic',
+      // Protected environments upgrade operators only when someone approves (rule MF2006).
+      approval: o?.approval ?? (this.isProtected ? 'Manual' : 'Automatic'),
       startingCSV: o?.startingCSV,
     });
     const operators = {

@@ -334,8 +334,8 @@ const OperatorSchema = z.object({
   enabled: z.boolean().optional(),
   channel: z.string().min(1).optional().meta({ default: 'stable' }),
   source: z.string().min(1).optional().meta({ default: 'redhat-operators' }),
-  approval: z.enum(['Automatic', 'Manual']).optional().meta({ default: 'Automatic' }),
-  startingCSV: z.string().min(1).optional(),
+  approval: z.enum(['Automatic', 'Manual']).optional().meta({ description: 'installPlanApproval. Manual: every install plan, the first one included, waits for approval.', default: 'Manual in a protected environment, else Automatic' }),
+  startingCSV: z.string().min(1).optional().meta({ description: 'The ClusterServiceVersion to install first, e.g. servicemeshoperator.v2.5.4. Required for the Service Mesh operator of a protected environment.' }),
 }).strict();
 
 const IstioControlPlaneFields = {

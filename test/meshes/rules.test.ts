@@ -280,3 +280,34 @@ describe('MF2005 (IST0101): a route to a subset not defined before it', () => {
       + 'define the subset in the DestinationRule of the host'));
   });
 });
+
+describe('MF2006: a protected environment whose operators are not pinned', () => {
+  test('fails for Automatic approval and for a Service Mesh operator without a startingCSV', () => {
+    // GIVEN
+    const text = ossmEnvironment('lab').replace('name: lab\n', 'name: lab\nprotected: true\n')
+      .replace('  cluster: ocp-lab\n', '  cluster: ocp-lab\n  operators:\n    kiali: { approval: Automatic }\n');
+    // WHEN
+    const problems = ruleProblems(fixtureRepo({ 'environments/lab.yaml': text }));
+    // THEN
+    expect(problems).toEqual([
+      `environments/lab.yaml:${at(text, 'Automatic')}: mesh.operators.kiali.approval: MF2006 lets OLM upgrade the kiali operator of a protected environment `
+      + 'to the head of channel stable without approval, got "Automatic"; remove approval (Manual is the default in a protected environment)',
+      `environments/lab.yaml:${at(text, 'kiali:')}: mesh.operators.serviceMesh: MF2006 lets OLM install the head of channel stable for a protected environment, `
+      + 'not the Service Mesh operator of 2.5, got nothing; set startingCSV to the ClusterServiceVersion to install, e.g. servicemeshoperator.v2.5.4 (oc get packagemanifest servicemeshoperator lists them)',
+    ]);
+  });
+
+  test('is silent when pinned, and Manual approval is the default of a protected environment', () => {
+    const text = ossmEnvironment('lab').replace('name: lab\n', 'name: lab\nprotected: true\nmocks: { enabled: false }\n')
+      .replace('  cluster: ocp-lab\n', '  cluster: ocp-lab\n  operators:\n    serviceMesh: { startingCSV: servicemeshoperator.v2.5.4 }\n');
+    const root = fixtureRepo({ 'environments/lab.yaml': text });
+    expect(ruleProblems(root)).toEqual([]);
+    const { objects } = renderedObjects(root, 'lab');
+    expect(ofKind(objects as RenderedObject[], 'Subscription').map((s) => [s.spec.name, s.spec.installPlanApproval, s.spec.startingCSV]))
+      .toEqual([['kiali-ossm', 'Manual', undefined], ['servicemeshoperator', 'Manual', 'servicemeshoperator.v2.5.4']]);
+  });
+
+  test('is silent for an unprotected environment', () => {
+    expect(ruleProblems(fixtureRepo({ 'environments/lab.yaml': ossmEnvironment('lab') }))).toEqual([]);
+  });
+});

@@ -36,6 +36,9 @@ describe('the OpenShift Service Mesh coolstore demo', () => {
   test('installs Kiali and the Service Mesh operator through OLM, and no Jaeger: its operator left the Red Hat catalog', () => {
     expect(fs.readdirSync(path.join(REPO, 'dist/coolstore/operators')).sort()).toEqual(['kiali.k8s.yaml', 'servicemesh.k8s.yaml']);
     expect(dist('coolstore/operators/kiali.k8s.yaml')[0].spec).toMatchObject({ name: 'kiali-ossm', channel: 'stable', source: 'redhat-operators' });
+    // Protected: nothing is installed or upgraded without approval, and the first install is 2.5, not the channel head.
+    expect(dist('coolstore/operators/servicemesh.k8s.yaml')[0].spec).toMatchObject({ installPlanApproval: 'Manual', startingCSV: 'servicemeshoperator.v2.5.4' });
+    expect(dist('coolstore-chaos/operators/servicemesh.k8s.yaml')[0].spec).toMatchObject({ installPlanApproval: 'Automatic' });
     const smcp = dist('coolstore/control-plane/control-plane.k8s.yaml').find((o) => o.kind === 'ServiceMeshControlPlane');
     // The operator renders the tracing chart with the gateways: with Jaeger and no Jaeger operator, no gateway.
     expect(smcp.spec.tracing.type).toBe('None');
