@@ -1,4 +1,5 @@
 import { field, RenderedObject } from './effective-routing';
+import { doublesSlash } from './istio';
 import { clusterLocal } from './istio-reader';
 import { MOCK_APP, SELECTOR_LABEL } from './mesh';
 import { Rule, RuleLocation } from './rules';
@@ -307,5 +308,35 @@ export const UNPINNED_OPERATOR: Rule = {
   },
 };
 
+/**
+ * Istio replaces exactly the matched prefix: `prefix: /inventory` with `rewrite: /` sends
+ * `/inventory/x` on as `//x`, which most servers (Mountebank's imposters among them) answer 404.
+ */
+export const DOUBLE_SLASH_REWRITE: Rule = {
+  code: 'MF2007',
+  level: 'warning',
+  title: 'a prefix rewrite that produces a double slash',
+  upstream: 'istio/istio pilot/pkg/networking/core/route/route.go (translateRoute: prefix_rewrite); istio/istio#26828',
+  check({ env, objects }, report) {
+    if (env.mesh.flavor !== MeshFlavor.OPENSHIFT_SERVICE_MESH && env.mesh.flavor !== MeshFlavor.ISTIO) {
+      return;
+    }
+    for (const vs of objectsOfKind(objects, 'VirtualService')) {
+      for (const route of (field(vs.object, 'spec', 'http') ?? []) as unknown[]) {
+        const rewrite = field(route, 'rewrite', 'uri');
+        const prefixes = ((field(route, 'match') ?? []) as unknown[]).map((m) => field(m, 'uri', 'prefix')).filter((p): p is string => typeof p === 'string');
+        for (const prefix of prefixes.filter((p) => doublesSlash(p, typeof rewrite === 'string' ? rewrite : undefined))) {
+          const host = String(field(route, 'route', 0, 'destination', 'host'));
+          const service = env.services.find((x) => clusterLocal(host, String(field(vs.object, 'metadata', 'namespace'))) === `${x.name}.${x.namespace}.svc.cluster.local`);
+          const index = service?.ingress.findIndex((i) => i.name === field(route, 'name') || `${i.name}-mock-by-header` === field(route, 'name')) ?? -1;
+          report(service === undefined || index < 0 ? ['mesh', 'ingress'] : { file: service.definedIn.file, path: [...service.definedIn.path, 'ingress', index, 'rewrite'] },
+            `${objectRef(vs)} rewrites the prefix ${prefix} to ${String(rewrite)}: ${prefix}/x reaches ${host} as ${String(rewrite)}/x, with a double slash`,
+            `match the prefix ${prefix}/ (and the exact ${prefix}) instead`);
+        }
+      }
+    }
+  },
+};
+
 /** The rules of OpenShift Service Mesh and Istio environments. */
-export const ISTIO_RULES: readonly Rule[] = [SIDECAR_WITHOUT_TOKEN, PINNED_UID, JAEGER_WITHOUT_OPERATOR, DESTINATION_WITHOUT_PORT, SUBSET_BEFORE_ROUTE, UNPINNED_OPERATOR];
+export const ISTIO_RULES: readonly Rule[] = [SIDECAR_WITHOUT_TOKEN, PINNED_UID, JAEGER_WITHOUT_OPERATOR, DESTINATION_WITHOUT_PORT, SUBSET_BEFORE_ROUTE, UNPINNED_OPERATOR, DOUBLE_SLASH_REWRITE];

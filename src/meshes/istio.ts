@@ -3,7 +3,7 @@ import {
   AuthorizationPolicy, DestinationRule, Destination, Gateway, HTTPRoute, PeerAuthentication, TrafficPolicy, VirtualService,
 } from '../imports/istio';
 import { OperatorGroup, Route, ServiceMeshControlPlane, ServiceMeshMemberRoll, Subscription } from '../imports/openshift';
-import { EnvironmentSpec, FaultSpec, httpPorts, IstioMeshSpec, MeshFlavor, OperatorSpec, RouteSpec, ServiceSpec, TimeoutSpec, RetrySpec } from '../model/spec';
+import { EnvironmentSpec, FaultSpec, httpPorts, IngressRouteSpec, IstioMeshSpec, MeshFlavor, OperatorSpec, RouteSpec, ServiceSpec, TimeoutSpec, RetrySpec } from '../model/spec';
 import { compareStrings } from '../model/spec-error';
 import { definedOnly } from './kuma';
 import {
@@ -317,7 +317,7 @@ export class IstioMesh implements IMesh {
       const timeout = this.env.timeouts.find((t) => t.service === service.name);
       const retry = this.env.retries.find((r) => r.service === service.name);
       for (const ingressRoute of service.ingress) {
-        const matches = ingressRoute.match.map((m) => ({ uri: m }));
+        const matches = ingressMatches(ingressRoute);
         const routes = this.httpRoutes(service, mockDeployed ? route : undefined, fault, timeout, retry, matches, ingressRoute.port, ingressRoute.name);
         http.push(...routes.map((r) => (ingressRoute.rewrite === undefined ? r : { ...r, rewrite: { uri: ingressRoute.rewrite } })));
       }
@@ -414,6 +414,22 @@ export class IstioMesh implements IMesh {
     });
     return Object.keys(policy).length > 0 ? policy : undefined;
   }
+}
+
+/**
+ * The URI matches of an ingress route. Istio's rewrite replaces exactly the matched prefix:
+ * prefix `/inventory` with rewrite `/` turns `/inventory/x` into `//x` (istio/istio#26828). Such a
+ * prefix is matched as `/inventory/` (rewritten to `/x`) and as the exact `/inventory`.
+ */
+export function ingressMatches(route: IngressRouteSpec): Record<string, unknown>[] {
+  return route.match.flatMap((m) => ('prefix' in m && doublesSlash(m.prefix, route.rewrite)
+    ? [{ uri: { prefix: `${m.prefix}/` } }, { uri: { exact: m.prefix } }]
+    : [{ uri: m }]));
+}
+
+/** Whether rewriting the prefix `prefix` to `rewrite` turns `<prefix>/x` into a path with `//`. */
+export function doublesSlash(prefix: string, rewrite: string | undefined): boolean {
+  return rewrite !== undefined && rewrite.endsWith('/') && !prefix.endsWith('/');
 }
 
 /** The earlier of two optional ISO dates. */

@@ -311,3 +311,27 @@ describe('MF2006: a protected environment whose operators are not pinned', () =>
     expect(ruleProblems(fixtureRepo({ 'environments/lab.yaml': ossmEnvironment('lab') }))).toEqual([]);
   });
 });
+
+describe('MF2007: a prefix rewrite that produces a double slash', () => {
+  const catalog = CATALOG.replace('    calls: [payments]\n', '    calls: [payments]\n    ingress:\n      - name: web\n        match:\n          - prefix: /orders\n        rewrite: /\n');
+  const text = ossmEnvironment('lab').replace('  cluster: ocp-lab\n', '  cluster: ocp-lab\n  ingress: { gateway: shop-gateway, host: shop.example.com }\n');
+  const root = () => fixtureRepo({ 'environments/lab.yaml': text, 'environments/catalog/shop.yaml': catalog });
+
+  test('matches /orders/ and the exact /orders, so /orders/x reaches the service as /x', () => {
+    const { objects } = renderedObjects(root(), 'lab');
+    const [vs] = ofKind(objects, 'VirtualService').filter((v) => v.spec.gateways !== undefined);
+    expect(vs.spec.http.map((r: any) => [r.match, r.rewrite])).toEqual([[[{ uri: { prefix: '/orders/' } }, { uri: { exact: '/orders' } }], { uri: '/' }]]);
+    expect(ossmRuleProblems(root())).toEqual([]);
+  });
+
+  test('warns at the catalogue\'s rewrite when the prefix itself is rewritten to a path ending in /', () => {
+    const problems = ossmRuleProblems(root(), (objects) => {
+      ofKind(objects, 'VirtualService').filter((v) => v.spec.gateways !== undefined).forEach((v) => { v.spec.http[0].match = [{ uri: { prefix: '/orders' } }]; });
+      return objects;
+    });
+    expect(problems).toEqual([
+      `environments/catalog/shop.yaml:${at(catalog, '/', 'rewrite: ')}: warning: services.orders.ingress[0].rewrite: MF2007 VirtualService istio-system/shop-gateway-ingress rewrites the prefix /orders to /: `
+      + '/orders/x reaches orders.lab.svc.cluster.local as //x, with a double slash, got "/"; match the prefix /orders/ (and the exact /orders) instead',
+    ]);
+  });
+});

@@ -64,9 +64,9 @@ describe('the OpenShift Service Mesh coolstore demo', () => {
     const [vs] = dist('coolstore/workloads/ingress.k8s.yaml');
     expect(vs.spec.http).toEqual([
       { name: 'service-route', match: [{ uri: { exact: '/services/products' } }, { uri: { exact: '/services/product' } }, { uri: { exact: '/' } }], route: [{ destination: { host: 'catalog.coolstore-catalog.svc.cluster.local', port: { number: 8080 } } }] },
-      { name: 'frontend-route', match: [{ uri: { prefix: '/catalog' } }], rewrite: { uri: '/' }, route: [{ destination: { host: 'catalog.coolstore-catalog.svc.cluster.local', port: { number: 8080 } } }] },
+      { name: 'frontend-route', match: [{ uri: { prefix: '/catalog/' } }, { uri: { exact: '/catalog' } }], rewrite: { uri: '/' }, route: [{ destination: { host: 'catalog.coolstore-catalog.svc.cluster.local', port: { number: 8080 } } }] },
       { name: 'service-route', match: [{ uri: { exact: '/services/inventory' } }], retries: { attempts: 2, perTryTimeout: '2s', retryOn: '5xx,connect-failure,refused-stream' }, route: [{ destination: { host: 'inventory.coolstore-inventory.svc.cluster.local', port: { number: 80 } } }] },
-      { name: 'frontend-route', match: [{ uri: { prefix: '/inventory' } }], rewrite: { uri: '/' }, retries: { attempts: 2, perTryTimeout: '2s', retryOn: '5xx,connect-failure,refused-stream' }, route: [{ destination: { host: 'inventory.coolstore-inventory.svc.cluster.local', port: { number: 80 } } }] },
+      { name: 'frontend-route', match: [{ uri: { prefix: '/inventory/' } }, { uri: { exact: '/inventory' } }], rewrite: { uri: '/' }, retries: { attempts: 2, perTryTimeout: '2s', retryOn: '5xx,connect-failure,refused-stream' }, route: [{ destination: { host: 'inventory.coolstore-inventory.svc.cluster.local', port: { number: 80 } } }] },
     ]);
   });
 
