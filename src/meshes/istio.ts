@@ -148,9 +148,10 @@ export class IstioMesh implements IMesh {
       setWave(gateway, Wave.GATEWAY);
       skipDryRunWhileCrdMissing(gateway);
       if (this.ossm) {
-        // The ingress gateway Service names its port 80 "http2" (pod port 8080).
+        // The ingress gateway Service names its port 80 "http2" (pod port 8080). Named like the
+        // Route the operator would create, so `oc get route istio-ingressgateway` finds it.
         const route = new Route(chart, 'Route', {
-          metadata: { name: ingress.gateway, namespace: ns, labels },
+          metadata: { name: 'istio-ingressgateway', namespace: ns, labels },
           spec: { host: ingress.host, to: { kind: 'Service', name: 'istio-ingressgateway', weight: 100 }, port: { targetPort: 'http2' }, wildcardPolicy: 'None' },
         });
         setWave(route, Wave.GATEWAY);

@@ -61,6 +61,8 @@ describe('the OpenShift Service Mesh coolstore demo', () => {
     const [gateway, route] = dist('coolstore/control-plane/gateway.k8s.yaml');
     expect(gateway.spec).toEqual({ selector: { istio: 'ingressgateway' }, servers: [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['coolstore.apps.ocp-prod.example.com'] }] });
     expect(route.spec.port).toEqual({ targetPort: 'http2' });
+    // The demo's `oc get route istio-ingressgateway -n istio-system` finds it.
+    expect(route.metadata).toMatchObject({ name: 'istio-ingressgateway', namespace: 'istio-system' });
     const [vs] = dist('coolstore/workloads/ingress.k8s.yaml');
     expect(vs.spec.http).toEqual([
       { name: 'service-route', match: [{ uri: { exact: '/services/products' } }, { uri: { exact: '/services/product' } }, { uri: { exact: '/' } }], route: [{ destination: { host: 'catalog.coolstore-catalog.svc.cluster.local', port: { number: 8080 } } }] },
