@@ -368,7 +368,8 @@ class EnvironmentResolver {
       return undefined;
     }
     const cp = mesh.controlPlane;
-    const tracing = { type: cp?.tracing?.type ?? 'Jaeger', sampling: cp?.tracing?.sampling ?? 10000 } as const;
+    // No tracing by default: the Jaeger operator left the redhat-operators catalog (see rule MF2003).
+    const tracing = { type: cp?.tracing?.type ?? 'None', sampling: cp?.tracing?.sampling ?? 10000 } as const;
     const addons = { kiali: cp?.addons?.kiali ?? true, grafana: cp?.addons?.grafana ?? true, prometheus: cp?.addons?.prometheus ?? true };
     if (addons.kiali && !addons.prometheus) {
       this.problems.push(file.problem(['mesh', 'controlPlane', 'addons', 'kiali'], 'needs the prometheus addon: the operator rejects Kiali without Prometheus', { hint: 'set prometheus: true or kiali: false' }));
@@ -378,7 +379,8 @@ class EnvironmentResolver {
       enabled: o?.enabled ?? enabled,
       channel: o?.channel ?? 'stable',
       source: o?.source ?? 'redhat-operators',
-      approval: o?.approval ?? 'Automatic',
+      // Protected environments upgrade operators only when someone approves (rule MF2006).
+      approval: o?.approval ?? (this.isProtected ? 'Manual' : 'Automatic'),
       startingCSV: o?.startingCSV,
     });
     const operators = {

@@ -390,8 +390,8 @@ const OperatorSchema = z.object({
   enabled: z.boolean().optional(),
   channel: z.string().min(1).optional().meta({ default: 'stable' }),
   source: z.string().min(1).optional().meta({ default: 'redhat-operators' }),
-  approval: z.enum(['Automatic', 'Manual']).optional().meta({ default: 'Automatic' }),
-  startingCSV: z.string().min(1).optional(),
+  approval: z.enum(['Automatic', 'Manual']).optional().meta({ description: 'installPlanApproval. Manual: every install plan, the first one included, waits for approval.', default: 'Manual in a protected environment, else Automatic' }),
+  startingCSV: z.string().min(1).optional().meta({ description: 'The ClusterServiceVersion to install first, e.g. servicemeshoperator.v2.5.4. Required for the Service Mesh operator of a protected environment.' }),
 }).strict();
 
 const IstioControlPlaneFields = {
@@ -410,7 +410,7 @@ const OssmMeshSchema = z.object({
     name: name('ServiceMeshControlPlane name.').optional().meta({ default: 'basic' }),
     namespace: name('Control plane namespace.').optional().meta({ default: 'istio-system' }),
     tracing: z.object({
-      type: z.enum(['Jaeger', 'None']).optional().meta({ default: 'Jaeger' }),
+      type: z.enum(['Jaeger', 'None']).optional().meta({ description: 'Jaeger needs the Jaeger operator (jaeger-product), which left the redhat-operators catalog on 2025-11-03.', default: 'None' }),
       sampling: z.number().int().min(0).max(10000).optional().meta({ description: '10000 samples every request.', default: 10000 }),
     }).strict().optional(),
     addons: z.object({

@@ -44,7 +44,7 @@ beforeAll(async () => {
   // Three hand edits of dist/, in three files.
   handEdited = copyRepo(['environments', 'dist']);
   edit(handEdited, CREW, '        - image: kong/blog:crew\n', '        - image: kong/blog\n');
-  edit(handEdited, INVENTORY_ROUTING, '    - name: default\n', '    - fault:\n        abort:\n          httpStatus: 500\n          percentage:\n            value: 10\n      name: default\n');
+  edit(handEdited, INVENTORY_ROUTING, '      name: http\n', '      fault:\n        abort:\n          httpStatus: 500\n          percentage:\n            value: 10\n      name: http\n');
   // Only the route, the file's first object, loses the label; the fault injection after it keeps it.
   const route = read(handEdited, CAPTAINS_LOG_ROUTE);
   fs.writeFileSync(path.join(handEdited, CAPTAINS_LOG_ROUTE), route.replace('    kuma.io/origin: zone\n', ''));
@@ -53,8 +53,8 @@ beforeAll(async () => {
   protectedMock = copyRepo(['environments', 'dist']);
   edit(protectedMock, INVENTORY_ROUTING, '  host: inventory.coolstore-inventory.svc.cluster.local\n  trafficPolicy:\n',
     '  host: inventory.coolstore-inventory.svc.cluster.local\n  subsets:\n    - labels:\n        app: mountebank\n      name: mock\n  trafficPolicy:\n');
-  edit(protectedMock, INVENTORY_ROUTING, '            host: inventory.coolstore-inventory.svc.cluster.local\n',
-    '            host: inventory.coolstore-inventory.svc.cluster.local\n            subset: mock\n');
+  edit(protectedMock, INVENTORY_ROUTING, '            host: inventory.coolstore-inventory.svc.cluster.local\n            port:\n              number: 80\n',
+    '            host: inventory.coolstore-inventory.svc.cluster.local\n            port:\n              number: 80\n            subset: mock\n');
 
   // kong-perf's captains-log flipped to real by hand, without npm run synth.
   stale = copyRepo(['environments', 'dist']);

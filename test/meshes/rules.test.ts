@@ -6,8 +6,10 @@ import { ruleSetProblems, runRules } from '../../src/meshes/rules';
 import { loadProject } from '../../src/model/load';
 import { formatProblem } from '../../src/model/spec-error';
 import { synthesizeProject } from '../../src/pipeline/parallel-synth';
-import { synthesizeWithRouting } from '../../src/pipeline/synth';
-import { at, fixtureRepo, kongEnvironment, problemsOf as loadProblems } from '../model/fixtures';
+import { RenderedObject } from '../../src/meshes/effective-routing';
+import { EnvironmentSpec } from '../../src/model/spec';
+import { synthesizeEnvironment, synthesizeWithRouting } from '../../src/pipeline/synth';
+import { at, CATALOG, fixtureRepo, kongEnvironment, ossmEnvironment, problemsOf as loadProblems } from '../model/fixtures';
 import { removeTempDirs } from '../util';
 
 afterAll(removeTempDirs);
@@ -183,6 +185,268 @@ describe('MF1006: a self-hosted Kong Mesh global without a licence', () => {
     const text = kong({ mesh: ['license: { name: kong-mesh-license }'] });
     expect(loadProblems(fixtureRepo({ 'environments/lab.yaml': text }))).toEqual([
       `environments/lab.yaml:${at(text, '{ name: kong-mesh-license')}: mesh.license: is only for a self-hosted Kong Mesh global control plane (Konnect manages the licence; Kuma needs none); remove it`,
+    ]);
+  });
+});
+
+/** The objects synthesized for environment `name` of `root`, each replaced by `edit` (which may return undefined to drop it). */
+function renderedObjects(root: string, name: string): { env: EnvironmentSpec; objects: RenderedObject[] } {
+  const project = loadProject(root);
+  const env = project.environments.find((e) => e.name === name)!;
+  const { files } = synthesizeEnvironment(env, project.settings);
+  const objects = files.flatMap((f) => (f.objects ?? []).map((object) => ({ file: f.path, object: structuredClone(object) as Record<string, unknown> })));
+  return { env, objects };
+}
+
+/** The formatted problems of the OSSM rules on environment `lab` of `root`, after `edit` changed its rendered objects. */
+function ossmRuleProblems(root: string, edit: (objects: RenderedObject[]) => RenderedObject[] = (o) => o): string[] {
+  const { env, objects } = renderedObjects(root, 'lab');
+  return runRules(ISTIO_RULES, { env, objects: edit(objects) }).map(formatProblem);
+}
+
+/** Objects of `kind`, as plain mutable records. */
+function ofKind(objects: RenderedObject[], kind: string): any[] {
+  return objects.filter((o) => o.object.kind === kind).map((o) => o.object);
+}
+
+describe('MF2001: a sidecar without a service account token', () => {
+  const text = ossmEnvironment('lab');
+  const root = () => fixtureRepo({ 'environments/lab.yaml': text });
+
+  test('every injected pod of the examples has a token source its sidecar can use', () => {
+    // GIVEN every OSSM environment of the repository
+    const project = loadProject(REPO);
+    for (const env of project.environments.filter((e) => e.mesh.flavor === 'openshift-service-mesh')) {
+      const { files } = synthesizeEnvironment(env, project.settings);
+      const objects = files.flatMap((f) => f.objects ?? []) as any[];
+      const identity = objects.find((o) => o.kind === 'ServiceMeshControlPlane').spec.security.identity?.type ?? 'Kubernetes';
+      const pods = objects.filter((o) => o.kind === 'Deployment' && o.spec.template.metadata.annotations?.['sidecar.istio.io/inject'] === 'true');
+      // THEN pods keep their token away from the application, so the sidecar must use the projected istio-token
+      expect(pods.length).toBeGreaterThan(0);
+      expect(pods.map((p) => `${p.metadata.name}: ${p.spec.template.spec.automountServiceAccountToken === false && identity !== 'ThirdParty' ? 'no token' : 'token'}`))
+        .toEqual(pods.map((p) => `${p.metadata.name}: token`));
+    }
+  });
+
+  test('fails for each injected pod when the control plane keeps the Kubernetes (first-party JWT) identity', () => {
+    // WHEN the ServiceMeshControlPlane is rendered without an identity, i.e. with the base profile's Kubernetes
+    const problems = ossmRuleProblems(root(), (objects) => {
+      ofKind(objects, 'ServiceMeshControlPlane').forEach((smcp) => delete smcp.spec.security.identity);
+      return objects;
+    });
+    // THEN the services and the mock are named where the environment lists them
+    const message = (pod: string) => `MF2001 Deployment lab/${pod} gets no sidecar certificate on openshift-service-mesh 2.5: with the control plane's identity type Kubernetes `
+      + '(first-party JWT) pilot-agent authenticates to istiod with the pod\'s service account token, which automountServiceAccountToken: false leaves out, '
+      + 'so istio-proxy and the pod never become ready';
+    const hint = 'render security.identity.type: ThirdParty in the ServiceMeshControlPlane (the injector then mounts a projected istio-token), or mount the service account token';
+    expect(problems).toEqual([
+      `environments/lab.yaml:${at(text, 'orders:')}: services.orders: ${message('orders')}, got null; ${hint}`,
+      `environments/catalog/shop.yaml:${at(CATALOG, 'imposters:')}: services.orders.mock: ${message('orders-mock')}, got a map with keys imposters; ${hint}`,
+      `environments/lab.yaml:${at(text, 'payments:')}: services.payments: ${message('payments')}, got null; ${hint}`,
+    ]);
+  });
+
+  test('is silent when the pods mount their service account token', () => {
+    const problems = ossmRuleProblems(root(), (objects) => {
+      ofKind(objects, 'ServiceMeshControlPlane').forEach((smcp) => delete smcp.spec.security.identity);
+      ofKind(objects, 'Deployment').forEach((d) => delete d.spec.template.spec.automountServiceAccountToken);
+      ofKind(objects, 'ServiceAccount').forEach((sa) => delete sa.automountServiceAccountToken);
+      return objects;
+    });
+    expect(problems).toEqual([]);
+  });
+
+  test('is silent on what meshflip renders: a third-party identity', () => {
+    expect(ossmRuleProblems(root())).toEqual([]);
+  });
+});
+
+describe('MF2002: a pinned UID or fsGroup on OpenShift', () => {
+  test('the pods of the OSSM examples pin no UID or fsGroup and run as non-root, the mock included', () => {
+    const project = loadProject(REPO);
+    const envs = project.environments.filter((e) => e.mesh.flavor === 'openshift-service-mesh');
+    expect(envs.map((e) => e.name)).toEqual(['coolstore', 'coolstore-chaos']);
+    for (const env of envs) {
+      const pods = synthesizeEnvironment(env, project.settings).files.flatMap((f) => f.objects ?? []).filter((o: any) => o.kind === 'Deployment') as any[];
+      const contexts = pods.flatMap((p) => [p.spec.template.spec.securityContext, ...p.spec.template.spec.containers.map((c: any) => c.securityContext)]);
+      expect(contexts.filter((c) => c.runAsUser !== undefined || c.fsGroup !== undefined)).toEqual([]);
+      // restricted-v2 takes the UID from the range; the pod must still refuse to run as root.
+      expect(pods.map((p) => [p.metadata.name, p.spec.template.spec.securityContext.runAsNonRoot])).toEqual(pods.map((p) => [p.metadata.name, true]));
+    }
+  });
+
+  test('fails at the catalogue field when a service pins its UID', () => {
+    // GIVEN payments runs as UID 1001
+    const catalog = CATALOG.replace('  payments:\n', '  payments:\n    securityContext:\n      runAsUser: 1001\n');
+    // WHEN
+    const problems = ossmRuleProblems(fixtureRepo({ 'environments/lab.yaml': ossmEnvironment('lab'), 'environments/catalog/shop.yaml': catalog }));
+    // THEN
+    expect(problems).toEqual([
+      `environments/catalog/shop.yaml:${at(catalog, '1001')}: services.payments.securityContext.runAsUser: MF2002 Deployment lab/payments sets runAsUser: 1001 (container payments), `
+      + 'which OpenShift\'s restricted-v2 SCC refuses: it admits only the namespace\'s range, assigned when the namespace is created, so no pod is ever created, '
+      + 'got 1001; remove runAsUser: OpenShift assigns it from the namespace\'s range',
+    ]);
+  });
+
+  test('fails at the mock when its pod pins the Mountebank image\'s UID', () => {
+    const text = ossmEnvironment('lab');
+    const problems = ossmRuleProblems(fixtureRepo({ 'environments/lab.yaml': text }), (objects) => {
+      ofKind(objects, 'Deployment').filter((d) => d.metadata.name === 'orders-mock').forEach((d) => { d.spec.template.spec.containers[0].securityContext.runAsUser = 1000; });
+      return objects;
+    });
+    expect(problems).toEqual([
+      `environments/catalog/shop.yaml:${at(CATALOG, 'imposters:')}: services.orders.mock: MF2002 Deployment lab/orders-mock sets runAsUser: 1000 (container mountebank), `
+      + 'which OpenShift\'s restricted-v2 SCC refuses: it admits only the namespace\'s range, assigned when the namespace is created, so no pod is ever created, '
+      + 'got a map with keys imposters; render no runAsUser on OpenShift: the SCC assigns it',
+    ]);
+  });
+
+  test('is silent for Kuma, whose mock keeps the image\'s UID', () => {
+    expect(ruleProblems(fixtureRepo())).toEqual([]);
+    const { objects } = renderedObjects(fixtureRepo(), 'lab');
+    const mock = ofKind(objects, 'Deployment').find((d) => d.metadata.name === 'orders-mock');
+    expect(mock.spec.template.spec.containers[0].securityContext.runAsUser).toBe(1000);
+  });
+});
+
+describe('MF2003: Jaeger tracing without the Jaeger operator', () => {
+  test('fails when tracing is Jaeger and the operator comes from redhat-operators', () => {
+    // GIVEN
+    const text = ossmEnvironment('lab').replace('  cluster: ocp-lab\n', '  cluster: ocp-lab\n  controlPlane:\n    tracing: { type: Jaeger }\n');
+    // WHEN
+    const problems = ruleProblems(fixtureRepo({ 'environments/lab.yaml': text }));
+    // THEN
+    expect(problems).toEqual([
+      `environments/lab.yaml:${at(text, 'Jaeger')}: mesh.controlPlane.tracing.type: MF2003 needs the Jaeger operator (jaeger-product), which the redhat-operators catalog `
+      + 'no longer has since 2025-11-03: the control plane stops at its Jaeger step, before the ingress and egress gateways, Grafana and Kiali, got "Jaeger"; '
+      + 'remove tracing.type (None is the default), or subscribe jaeger from a catalog that still has it (mesh.operators.jaeger.source)',
+    ]);
+  });
+
+  test('is silent when the Jaeger operator comes from another catalog, and by default', () => {
+    const text = ossmEnvironment('lab').replace('  cluster: ocp-lab\n', '  cluster: ocp-lab\n  controlPlane:\n    tracing: { type: Jaeger }\n  operators:\n    jaeger: { source: mirrored-operators }\n');
+    expect(ruleProblems(fixtureRepo({ 'environments/lab.yaml': text }))).toEqual([]);
+    const { objects } = renderedObjects(fixtureRepo({ 'environments/lab.yaml': ossmEnvironment('lab') }), 'lab');
+    expect(ofKind(objects as RenderedObject[], 'ServiceMeshControlPlane').map((smcp) => smcp.spec.tracing.type)).toEqual(['None']);
+    expect(ofKind(objects as RenderedObject[], 'Subscription').map((sub) => sub.spec.name)).toEqual(['kiali-ossm', 'servicemeshoperator']);
+  });
+});
+
+describe('MF2004 (IST0112): a destination without a port, to a Service with several', () => {
+  // orders gets a second port (TCP: no HTTP route applies, but IST0112 counts it); a header-scoped mock gives it a mesh VirtualService.
+  const catalog = CATALOG.replace('      - name: http\n        port: 8080\n    calls', '      - name: http\n        port: 8080\n      - name: admin\n        port: 9090\n        protocol: tcp\n    calls');
+  const text = ossmEnvironment('lab', 'routing:', '  services:', '    orders:', '      to: mock', '      header: { name: x-mock, value: "1" }');
+  const root = () => fixtureRepo({ 'environments/lab.yaml': text, 'environments/catalog/shop.yaml': catalog });
+
+  test('routes each HTTP port of a multi-port service separately, every destination naming its port', () => {
+    const { objects } = renderedObjects(root(), 'lab');
+    const [vs] = ofKind(objects, 'VirtualService').filter((v) => v.metadata.name === 'orders');
+    // THEN requests to each port stay on that port, the header route before the default on each
+    expect(vs.spec.http.map((r: any) => [r.name, r.match?.[0].port, r.route.map((d: any) => `${d.destination.subset}:${d.destination.port.number}`)])).toEqual([
+      ['http-mock-by-header', 8080, ['mock:8080']], ['http', 8080, ['real:8080']],
+    ]);
+    expect(ossmRuleProblems(root())).toEqual([]);
+  });
+
+  test('fails at the catalogue\'s ports when a destination leaves the port out', () => {
+    const problems = ossmRuleProblems(root(), (objects) => {
+      ofKind(objects, 'VirtualService').forEach((v) => v.spec.http.forEach((r: any) => r.route.forEach((d: any) => delete d.destination.port)));
+      return objects;
+    });
+    expect(problems).toEqual([
+      `environments/catalog/shop.yaml:${at(catalog, '- name: http')}: services.orders.ports: MF2004 (IST0112) VirtualService lab/orders routes to orders.lab.svc.cluster.local without a port, `
+      + 'but the Service has 2 (8080, 9090): istioctl analyze reports it as an error, and which port the traffic reaches is not defined by the route, '
+      + 'got a list of 2 items; give every destination of the host a port (route each port separately, matching it)',
+    ]);
+  });
+});
+
+describe('MF2005 (IST0101): a route to a subset not defined before it', () => {
+  const text = ossmEnvironment('lab', 'routing:', '  services:', '    orders:', '      to: mock', '      header: { name: x-mock, value: "1" }');
+  const root = () => fixtureRepo({ 'environments/lab.yaml': text });
+  const vsOf = (objects: RenderedObject[]) => objects.filter((o) => o.object.kind === 'VirtualService');
+  const drOf = (objects: RenderedObject[]) => objects.filter((o) => o.object.kind === 'DestinationRule');
+  const wave = (o: RenderedObject) => Number((o.object as any).metadata.annotations['argocd.argoproj.io/sync-wave']);
+  const folder = (o: RenderedObject) => o.file.split('/').slice(0, -1).join('/');
+
+  test('every VirtualService is applied by the Application of its DestinationRule, a wave after it', () => {
+    const { objects } = renderedObjects(root(), 'lab');
+    const [dr] = drOf(objects);
+    expect(vsOf(objects).map((vs) => [folder(vs), wave(vs) > wave(dr)])).toEqual([['lab/workloads', true]]);
+    expect(folder(dr)).toBe('lab/workloads');
+    expect(ossmRuleProblems(root())).toEqual([]);
+  });
+
+  test('fails when the route is applied before its subsets', () => {
+    const problems = ossmRuleProblems(root(), (objects) => {
+      drOf(objects).forEach((dr) => { (dr.object as any).metadata.annotations['argocd.argoproj.io/sync-wave'] = '5'; });
+      return objects;
+    });
+    expect(problems).toEqual(['mock', 'real'].map((subset) => `environments/lab.yaml:${at(text, 'to: mock')}: routing.services.orders: MF2005 (IST0101) VirtualService lab/orders `
+      + `(lab/workloads, wave 5) routes to subset ${subset} of orders.lab.svc.cluster.local, which DestinationRule lab/orders (lab/workloads, wave 5) defines only as late `
+      + 'or in another Argo CD Application: until it is applied those requests get 503, got a map with keys to, header; '
+      + 'render the DestinationRule in the same Application as the route, in an earlier sync wave (make-before-break)'));
+  });
+
+  test('fails when no DestinationRule defines the subset', () => {
+    const problems = ossmRuleProblems(root(), (objects) => objects.filter((o) => o.object.kind !== 'DestinationRule'));
+    expect(problems).toEqual(['mock', 'real'].map((subset) => `environments/lab.yaml:${at(text, 'to: mock')}: routing.services.orders: MF2005 (IST0101) VirtualService lab/orders `
+      + `routes to subset ${subset} of orders.lab.svc.cluster.local, which no DestinationRule defines: those requests get 503, got a map with keys to, header; `
+      + 'define the subset in the DestinationRule of the host'));
+  });
+});
+
+describe('MF2006: a protected environment whose operators are not pinned', () => {
+  test('fails for Automatic approval and for a Service Mesh operator without a startingCSV', () => {
+    // GIVEN
+    const text = ossmEnvironment('lab').replace('name: lab\n', 'name: lab\nprotected: true\n')
+      .replace('  cluster: ocp-lab\n', '  cluster: ocp-lab\n  operators:\n    kiali: { approval: Automatic }\n');
+    // WHEN
+    const problems = ruleProblems(fixtureRepo({ 'environments/lab.yaml': text }));
+    // THEN
+    expect(problems).toEqual([
+      `environments/lab.yaml:${at(text, 'Automatic')}: mesh.operators.kiali.approval: MF2006 lets OLM upgrade the kiali operator of a protected environment `
+      + 'to the head of channel stable without approval, got "Automatic"; remove approval (Manual is the default in a protected environment)',
+      `environments/lab.yaml:${at(text, 'kiali:')}: mesh.operators.serviceMesh: MF2006 lets OLM install the head of channel stable for a protected environment, `
+      + 'not the Service Mesh operator of 2.5, got nothing; set startingCSV to the ClusterServiceVersion to install, e.g. servicemeshoperator.v2.5.4 (oc get packagemanifest servicemeshoperator lists them)',
+    ]);
+  });
+
+  test('is silent when pinned, and Manual approval is the default of a protected environment', () => {
+    const text = ossmEnvironment('lab').replace('name: lab\n', 'name: lab\nprotected: true\nmocks: { enabled: false }\n')
+      .replace('  cluster: ocp-lab\n', '  cluster: ocp-lab\n  operators:\n    serviceMesh: { startingCSV: servicemeshoperator.v2.5.4 }\n');
+    const root = fixtureRepo({ 'environments/lab.yaml': text });
+    expect(ruleProblems(root)).toEqual([]);
+    const { objects } = renderedObjects(root, 'lab');
+    expect(ofKind(objects as RenderedObject[], 'Subscription').map((s) => [s.spec.name, s.spec.installPlanApproval, s.spec.startingCSV]))
+      .toEqual([['kiali-ossm', 'Manual', undefined], ['servicemeshoperator', 'Manual', 'servicemeshoperator.v2.5.4']]);
+  });
+
+  test('is silent for an unprotected environment', () => {
+    expect(ruleProblems(fixtureRepo({ 'environments/lab.yaml': ossmEnvironment('lab') }))).toEqual([]);
+  });
+});
+
+describe('MF2007: a prefix rewrite that produces a double slash', () => {
+  const catalog = CATALOG.replace('    calls: [payments]\n', '    calls: [payments]\n    ingress:\n      - name: web\n        match:\n          - prefix: /orders\n        rewrite: /\n');
+  const text = ossmEnvironment('lab').replace('  cluster: ocp-lab\n', '  cluster: ocp-lab\n  ingress: { gateway: shop-gateway, host: shop.example.com }\n');
+  const root = () => fixtureRepo({ 'environments/lab.yaml': text, 'environments/catalog/shop.yaml': catalog });
+
+  test('matches /orders/ and the exact /orders, so /orders/x reaches the service as /x', () => {
+    const { objects } = renderedObjects(root(), 'lab');
+    const [vs] = ofKind(objects, 'VirtualService').filter((v) => v.spec.gateways !== undefined);
+    expect(vs.spec.http.map((r: any) => [r.match, r.rewrite])).toEqual([[[{ uri: { prefix: '/orders/' } }, { uri: { exact: '/orders' } }], { uri: '/' }]]);
+    expect(ossmRuleProblems(root())).toEqual([]);
+  });
+
+  test('warns at the catalogue\'s rewrite when the prefix itself is rewritten to a path ending in /', () => {
+    const problems = ossmRuleProblems(root(), (objects) => {
+      ofKind(objects, 'VirtualService').filter((v) => v.spec.gateways !== undefined).forEach((v) => { v.spec.http[0].match = [{ uri: { prefix: '/orders' } }]; });
+      return objects;
+    });
+    expect(problems).toEqual([
+      `environments/catalog/shop.yaml:${at(catalog, '/', 'rewrite: ')}: warning: services.orders.ingress[0].rewrite: MF2007 VirtualService istio-system/shop-gateway-ingress rewrites the prefix /orders to /: `
+      + '/orders/x reaches orders.lab.svc.cluster.local as //x, with a double slash, got "/"; match the prefix /orders/ (and the exact /orders) instead',
     ]);
   });
 });
