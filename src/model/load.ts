@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { DEFAULT_DIST_PATH, LoadedCatalog, resolveEnvironment, resolveSettings } from './resolve';
+import { DEFAULT_DIST_PATH, LinkedInput, LoadedCatalog, resolveEnvironment, resolveSettings } from './resolve';
 import { CatalogSchema, EnvironmentSchema, SettingsSchema } from './schema';
 import { FieldPath, formatPath, SourceFile } from './source-file';
 import { EnvironmentSpec, isKuma, SettingsSpec } from './spec';
@@ -53,7 +53,7 @@ export interface LoadOptions {
  */
 export function loadProject(root: string, options: LoadOptions = {}): Project {
   const problems: Problem[] = [];
-  const read = (repoPath: string): string | undefined => options.overrides?.get(repoPath) ?? readText(root, repoPath);
+  const read = (repoPath: string): string | LinkedInput | undefined => options.overrides?.get(repoPath) ?? readText(root, repoPath);
   const envDir = path.join(root, ENVIRONMENTS_DIR);
   if (!fs.existsSync(envDir)) {
     throw new SpecError([{ file: ENVIRONMENTS_DIR, line: 1, col: 1, field: '(folder)', message: 'must exist and hold the environment files', got: 'nothing', hint: repositoryRootHint(root) }]);
@@ -62,7 +62,9 @@ export function loadProject(root: string, options: LoadOptions = {}): Project {
   const settingsPath = `${ENVIRONMENTS_DIR}/${SETTINGS_FILE}`;
   const settingsText = read(settingsPath);
   let settings: SettingsSpec | undefined;
-  if (settingsText === undefined) {
+  if (typeof settingsText === 'object') {
+    problems.push(linkProblem(settingsText.link, settingsText.link === settingsPath ? '(file)' : '(folder)'));
+  } else if (settingsText === undefined) {
     problems.push({ file: settingsPath, line: 1, col: 1, field: '(file)', message: 'must exist: it says where Argo CD runs and which clusters exist', got: 'nothing', hint: 'see the README for its format' });
   } else {
     const file = SourceFile.parse(settingsPath, settingsText);
@@ -80,9 +82,16 @@ export function loadProject(root: string, options: LoadOptions = {}): Project {
   // Catalogues that exist but could not be read: their problems are reported, and environments
   // that use them do not report each of their services as missing.
   const brokenCatalogs = new Set<string>();
-  for (const repoPath of listYaml(root, `${ENVIRONMENTS_DIR}/${CATALOG_DIR}`)) {
+  for (const repoPath of listYaml(root, `${ENVIRONMENTS_DIR}/${CATALOG_DIR}`, problems)) {
     const name = path.posix.basename(repoPath).replace(/\.ya?ml$/, '');
-    const file = SourceFile.parse(repoPath, read(repoPath)!);
+    const text = read(repoPath);
+    if (typeof text !== 'string') {
+      // Replaced by a link, or removed, since it was listed.
+      problems.push(...(typeof text === 'object' ? [linkProblem(text.link, '(file)')] : []));
+      brokenCatalogs.add(name);
+      continue;
+    }
+    const file = SourceFile.parse(repoPath, text);
     problems.push(...file.problems);
     if (file.problems.length > 0) {
       brokenCatalogs.add(name);
@@ -98,13 +107,20 @@ export function loadProject(root: string, options: LoadOptions = {}): Project {
   }
 
   const environments: EnvironmentSpec[] = [];
-  const envFiles = listYaml(root, ENVIRONMENTS_DIR).filter((p) => path.posix.basename(p) !== SETTINGS_FILE);
-  if (envFiles.length === 0) {
+  const beforeListing = problems.length;
+  const envFiles = listYaml(root, ENVIRONMENTS_DIR, problems).filter((p) => path.posix.basename(p) !== SETTINGS_FILE);
+  // A linked environment file or folder is reported as such, not as a missing one as well.
+  if (envFiles.length === 0 && problems.length === beforeListing) {
     problems.push({ file: ENVIRONMENTS_DIR, line: 1, col: 1, field: '(folder)', message: 'must hold at least one environment file (<name>.yaml)', got: 'none' });
   }
   const names = new Map<string, string>();
   for (const repoPath of envFiles) {
-    const file = SourceFile.parse(repoPath, read(repoPath)!);
+    const text = read(repoPath);
+    if (typeof text !== 'string') {
+      problems.push(...(typeof text === 'object' ? [linkProblem(text.link, '(file)')] : []));
+      continue;
+    }
+    const file = SourceFile.parse(repoPath, text);
     problems.push(...file.problems);
     if (file.problems.length > 0) {
       continue;
@@ -151,11 +167,28 @@ export function loadProject(root: string, options: LoadOptions = {}): Project {
  * cannot be, this is the default and loading the project reports why.
  */
 export function distFolder(root: string): string {
+  return distSetting(root).path;
+}
+
+/** Where dist/ is, and how to report a problem about it at the line of repository.path. */
+export interface DistSetting {
+  /** As written in the settings file (or the default). */
+  readonly path: string;
+  /** A problem about repository.path, at its line; undefined when the default is in use. */
+  readonly problem?: (message: string, hint: string) => Problem;
+}
+
+/** Like `distFolder`, with the location of repository.path for problems. */
+export function distSetting(root: string): DistSetting {
   const repoPath = `${ENVIRONMENTS_DIR}/${SETTINGS_FILE}`;
   const text = readText(root, repoPath);
-  const file = text === undefined ? undefined : SourceFile.parse(repoPath, text);
+  const file = typeof text !== 'string' ? undefined : SourceFile.parse(repoPath, text);
   const value = file === undefined || file.problems.length > 0 ? undefined : parseWithSchema(file, SettingsSchema).value;
-  return value?.repository.path ?? DEFAULT_DIST_PATH;
+  const given = value?.repository.path;
+  if (given === undefined || file === undefined) {
+    return { path: DEFAULT_DIST_PATH };
+  }
+  return { path: given, problem: (message, hint) => file.problem(['repository', 'path'], message, { hint }) };
 }
 
 /**
@@ -233,29 +266,84 @@ export function repositoryRootHint(cwd: string): string {
 /** Errors that mean there is no file at a path: nothing there, a folder, a path through a file, a name too long. */
 const NO_FILE = ['ENOENT', 'EISDIR', 'ENOTDIR', 'ENAMETOOLONG'];
 
-function readText(root: string, repoPath: string): string | undefined {
+/**
+ * Reads an input file. Nothing is read through a symbolic link, anywhere on the way from the
+ * repository root: the link is returned instead, so that no content from outside the repository
+ * (an imposter linked to /etc/passwd) reaches the output or an error message.
+ */
+function readText(root: string, repoPath: string): string | LinkedInput | undefined {
   // Imposter paths come from the input, and the file system takes no NUL in a path.
   if (repoPath.includes('\0')) {
     return undefined;
   }
+  const link = linkOnPath(root, repoPath);
+  if (link !== undefined) {
+    return { link };
+  }
+  let fd: number;
   try {
-    return fs.readFileSync(path.join(root, ...repoPath.split('/')), 'utf8');
+    // O_NONBLOCK: a FIFO would otherwise block the open; it is then refused as not a file.
+    fd = fs.openSync(path.join(root, ...repoPath.split('/')), fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
   } catch (e) {
     if (NO_FILE.includes((e as NodeJS.ErrnoException).code ?? '')) {
       return undefined;
     }
     throw e;
   }
+  try {
+    return fs.fstatSync(fd).isFile() ? fs.readFileSync(fd, 'utf8') : undefined;
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
-/** The `.yaml` / `.yml` files directly in a folder, as sorted repository paths. */
-function listYaml(root: string, repoDir: string): string[] {
+/** The repository path of the first symbolic link on the way to `repoPath` (itself included), if any. */
+function linkOnPath(root: string, repoPath: string): string | undefined {
+  const segments = repoPath.split('/');
+  for (let i = 1; i <= segments.length; i++) {
+    const prefix = segments.slice(0, i);
+    try {
+      if (fs.lstatSync(path.join(root, ...prefix)).isSymbolicLink()) {
+        return prefix.join('/');
+      }
+    } catch {
+      // Nothing there (or a file on the way): reading reports it.
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+/** The problem for an input file or folder that is (or lies behind) a symbolic link. */
+function linkProblem(link: string, field: '(file)' | '(folder)'): Problem {
+  return {
+    file: link, line: 1, col: 1, field,
+    message: `must be a real ${field === '(file)' ? 'file' : 'folder'} in the repository, not a symbolic link: meshflip reads nothing through links`,
+    got: 'a symbolic link',
+    hint: `replace the link by a copy of what it points to`,
+  };
+}
+
+/**
+ * The `.yaml` / `.yml` files directly in a folder, as sorted repository paths. Links (to the
+ * folder or to a file in it) are reported, never read through and never silently skipped.
+ */
+function listYaml(root: string, repoDir: string, problems: Problem[]): string[] {
+  const link = linkOnPath(root, repoDir);
+  if (link !== undefined) {
+    problems.push(linkProblem(link, '(folder)'));
+    return [];
+  }
   const dir = path.join(root, ...repoDir.split('/'));
   if (!fs.existsSync(dir)) {
     return [];
   }
-  return fs.readdirSync(dir, { withFileTypes: true })
-    .filter((d) => d.isFile() && /\.ya?ml$/.test(d.name))
+  const entries = fs.readdirSync(dir, { withFileTypes: true }).filter((d) => /\.ya?ml$/.test(d.name));
+  for (const entry of entries.filter((d) => d.isSymbolicLink())) {
+    problems.push(linkProblem(`${repoDir}/${entry.name}`, '(file)'));
+  }
+  return entries
+    .filter((d) => d.isFile())
     .map((d) => `${repoDir}/${d.name}`)
     .sort(compareStrings);
 }

@@ -1,6 +1,7 @@
 import * as path from 'path';
 import { credentialReason } from './credentials';
 import { readImposters } from './imposters';
+import { outputPathProblem } from './output-path';
 import {
   CatalogInput, CatalogServiceInput, CircuitBreakerInput, EnvironmentInput, EnvironmentServiceInput, EnvValueInput, FaultInput,
   KumaMeshInput, IstioMeshInput, OssmMeshInput, PortInput, RetryInput, RouteIntentInput, SettingsInput,
@@ -28,8 +29,14 @@ export interface LoadedCatalog {
   readonly input: CatalogInput;
 }
 
+/** An input file that is, or lies behind, a symbolic link: never read. */
+export interface LinkedInput {
+  /** The repository path of the link. */
+  readonly link: string;
+}
+
 /** Reads a file relative to the repository root; undefined when it does not exist. */
-export type ReadFile = (repoPath: string) => string | undefined;
+export type ReadFile = (repoPath: string) => string | LinkedInput | undefined;
 
 /** Resolves the settings file into a `SettingsSpec`. */
 export function resolveSettings(file: SourceFile, input: SettingsInput, problems: Problem[]): SettingsSpec {
@@ -41,6 +48,10 @@ export function resolveSettings(file: SourceFile, input: SettingsInput, problems
     problems.push(file.problem(['argocd', 'cluster'], `must name a cluster under clusters (${[...clusters.keys()].join(', ')})`, {
       hint: didYouMean(input.argocd.cluster, clusters.keys()),
     }));
+  }
+  const distProblem = outputPathProblem(input.repository.path ?? DEFAULT_DIST_PATH);
+  if (distProblem !== undefined && input.repository.path !== undefined) {
+    problems.push(file.problem(['repository', 'path'], distProblem.message, { hint: distProblem.hint }));
   }
   return {
     repoURL: input.repository.url,
@@ -638,6 +649,12 @@ class EnvironmentResolver {
     mock.imposters.forEach((relative, index) => {
       const repoPath = path.posix.normalize(path.posix.join(path.posix.dirname(at.file.path), relative));
       const text = repoPath.startsWith('..') ? undefined : this.readFile(repoPath);
+      if (typeof text === 'object') {
+        this.problems.push(at.file.problem([...at.path, 'imposters', index], `must name a file in the repository, not a symbolic link (${escapeControlCharacters(text.link)} is one): meshflip reads nothing through links`, {
+          hint: 'replace the link by a copy of the imposter file',
+        }));
+        return;
+      }
       if (text === undefined) {
         this.problems.push(at.file.problem([...at.path, 'imposters', index], `must name an imposter file that exists (looked for ${escapeControlCharacters(repoPath)})`, {
           hint: 'paths are relative to the file that declares the mock',

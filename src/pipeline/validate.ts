@@ -10,7 +10,7 @@ import { NO_SCHEMA } from '../validation/schema-store';
 import { checkDist } from './dist-checks';
 import { readDist } from './routing-reader';
 import { Synthesized, synthesizeWithRouting } from './synth';
-import { listFiles } from './write-dist';
+import { listFiles, recoverInterruptedWrite } from './write-dist';
 
 /** Options for `validateRepository`. */
 export interface ValidateOptions {
@@ -42,6 +42,7 @@ export interface ValidationReport {
 export function validateRepository(options: ValidateOptions): ValidationReport {
   const root = options.root;
   const distDir = options.distDir ?? path.join(root, distFolder(root));
+  recoverInterruptedWrite(distDir);
   const distRel = path.relative(root, distDir).split(path.sep).join('/') || '.';
   const problems: Problem[] = [];
   let project: Project | undefined;
