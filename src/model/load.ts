@@ -81,8 +81,19 @@ export function loadProject(root: string, options: LoadOptions = {}): Project {
   const catalogs = new Map<string, LoadedCatalog>();
   // Catalogues that exist but could not be read: their problems are reported, and environments
   // that use them do not report each of their services as missing.
-  const brokenCatalogs = new Set<string>();
-  for (const repoPath of listYaml(root, `${ENVIRONMENTS_DIR}/${CATALOG_DIR}`, problems)) {
+  let brokenCatalogs = new Set<string>();
+  const catalogDir = `${ENVIRONMENTS_DIR}/${CATALOG_DIR}`;
+  const beforeCatalogs = problems.length;
+  const catalogFiles = listYaml(root, catalogDir, problems);
+  for (const problem of problems.slice(beforeCatalogs)) {
+    // A linked catalogue is reported once, not again as missing by every environment using it.
+    if (problem.file === catalogDir || problem.file === ENVIRONMENTS_DIR) {
+      brokenCatalogs = new EveryName();
+    } else {
+      brokenCatalogs.add(path.posix.basename(problem.file).replace(/\.ya?ml$/, ''));
+    }
+  }
+  for (const repoPath of catalogFiles) {
     const name = path.posix.basename(repoPath).replace(/\.ya?ml$/, '');
     const text = read(repoPath);
     if (typeof text !== 'string') {
@@ -261,6 +272,13 @@ export function repositoryRootHint(cwd: string): string {
   return root === undefined || root === path.resolve(cwd)
     ? 'run meshflip from the repository root, the folder that holds environments/meshflip.yaml'
     : `run meshflip from the repository root: cd ${path.relative(cwd, root).split(path.sep).join('/')}`;
+}
+
+/** Holds every name: when the catalogue folder is a link, no catalogue can be read, and none is reported missing. */
+class EveryName extends Set<string> {
+  public override has(): boolean {
+    return true;
+  }
 }
 
 /** Errors that mean there is no file at a path: nothing there, a folder, a path through a file, a name too long. */
