@@ -107,14 +107,17 @@ async function main(): Promise<void> {
       peakRssMiB: synthesisPeak,
       benchPeakRssMiB: peakRssMiB(),
       unchangedRunMs: Math.round(again.ms),
+      unchangedRunWriteMs: Math.round(again.writeMs),
       unchangedRunFilesRewritten: changed(again.write).length,
       flipRunMs: Math.round(flip.ms),
+      flipRunWriteMs: Math.round(flip.writeMs),
       flipRunFilesRewritten: changed(flip.write).length,
       flipRunFiles: changed(flip.write),
     };
     process.stdout.write(`${services} services x ${environments} environments: ${report.objects} objects in ${report.files} files, ${report.jobs} job${report.jobs === 1 ? '' : 's'}\n`);
     process.stdout.write(`  synthesis ${report.wallMs} ms (render ${report.renderMs}, write ${report.writeMs}), floor ${report.floorMs} ms (serialize ${report.floorSerializeMs}, write ${report.floorWriteMs}), ratio ${report.ratio}; ${report.msPerObject} ms per object; peak RSS ${report.peakRssMiB} MiB (whole benchmark ${report.benchPeakRssMiB} MiB)\n`);
-    process.stdout.write(`  no change: ${report.unchangedRunFilesRewritten} files rewritten; one flip: ${report.flipRunFilesRewritten} (${report.flipRunFiles.join(', ')})\n`);
+    process.stdout.write(`  no change: ${report.unchangedRunFilesRewritten} files rewritten (write ${report.unchangedRunWriteMs} ms); `
+      + `one flip: ${report.flipRunFilesRewritten} (${report.flipRunFiles.join(', ')}; write ${report.flipRunWriteMs} ms)\n`);
     process.stdout.write(`${JSON.stringify(report)}\n`);
   } finally {
     if (values.keep) {
