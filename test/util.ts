@@ -6,8 +6,46 @@ import { parseAllDocuments } from 'yaml';
 
 /** The repository root. */
 export const REPO = path.resolve(__dirname, '..');
-/** The shared upstream schemas, beside the repository. */
-export const SHARED_CRDS = path.resolve(REPO, '..', 'shared', 'crds');
+/**
+ * Title mark of every suite that reads the upstream schemas. Without $MESHFLIP_CRDS those suites
+ * are skipped, the reporter that defines the mark lists them, and `.ci/run` fails when one was skipped.
+ */
+export const NEEDS_CRDS: string = (require('./crds-skip-reporter.cjs') as { NEEDS_CRDS: string }).NEEDS_CRDS;
+
+/** The folders a schema folder holds, as upstream publishes them (see the README: Upstream schemas). */
+const CRDS_LAYOUT = ['argocd', 'istio', 'kubernetes', 'kuma', 'maistra', 'olm', 'openshift', 'alternatives'];
+
+/**
+ * The upstream schemas the tests validate against: $MESHFLIP_CRDS, a folder laid out with the
+ * sets of CRDS_LAYOUT. Undefined when it is not set; a set variable naming anything else is an error.
+ */
+export const CONFIGURED_CRDS: string | undefined = configuredCrds(process.env.MESHFLIP_CRDS);
+
+function configuredCrds(value: string | undefined): string | undefined {
+  if (value === undefined || value === '') {
+    return undefined;
+  }
+  const dir = path.resolve(value);
+  const missing = CRDS_LAYOUT.filter((set) => !fs.existsSync(path.join(dir, set)));
+  if (missing.length > 0) {
+    throw new Error(`MESHFLIP_CRDS=${value}: not a folder of upstream schemas, it lacks ${missing.join('/, ')}/; `
+      + 'unset it to skip the tests that need them, or point it at a folder with kuma/, istio/, ...');
+  }
+  return dir;
+}
+
+/** The configured upstream schemas; only for the bodies of `describeWithCrds` suites, which run only then. */
+export function crds(): string {
+  if (CONFIGURED_CRDS === undefined) {
+    throw new Error('no upstream schemas configured: call crds() only inside describeWithCrds');
+  }
+  return CONFIGURED_CRDS;
+}
+
+/** A suite that reads the upstream schemas: skipped, with the reason in its title, when $MESHFLIP_CRDS is not set. */
+export function describeWithCrds(title: string, body: () => void): void {
+  (CONFIGURED_CRDS === undefined ? describe.skip : describe)(`${title} ${NEEDS_CRDS}`, body);
+}
 /** The meshflip command. */
 export const BIN = path.join(REPO, 'src', 'cli', 'meshflip.cjs');
 
@@ -64,12 +102,15 @@ export function snapshotTree(dir: string): Record<string, string> {
   return out;
 }
 
-/** Runs the real meshflip command in `cwd`. */
+/**
+ * Runs the real meshflip command in `cwd`. The schemas the tests were given ($MESHFLIP_CRDS) are
+ * not the command's: a test that wants them passes --crds or sets the variable in `env`.
+ */
 export function runCli(args: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv; input?: string }): SpawnSyncReturns<string> {
   return spawnSync(process.execPath, [BIN, ...args], {
     cwd: options.cwd,
     encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1', ...options.env },
+    env: { ...process.env, MESHFLIP_CRDS: undefined, NO_COLOR: '1', ...options.env },
     input: options.input,
   });
 }

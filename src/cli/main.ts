@@ -2,6 +2,7 @@ import { SpecError } from '../model/spec-error';
 import { OutputError } from '../pipeline/output-folder';
 import { CommandSpec } from './commands/command';
 import { ciSummaryCommand } from './commands/ci-summary';
+import { crdsCommand } from './commands/crds';
 import { diffCommand } from './commands/diff';
 import { explainCommand } from './commands/explain';
 import { flipCommand } from './commands/flip';
@@ -12,7 +13,7 @@ import { validateCommand } from './commands/validate';
 import { ExitCode, UsageError } from './errors';
 import { Output, paint, printProblems, processOutput } from './output';
 
-const COMMANDS: readonly CommandSpec[] = [synthCommand, validateCommand, flipCommand, diffCommand, explainCommand, revertExpiredCommand, schemaCommand, ciSummaryCommand];
+const COMMANDS: readonly CommandSpec[] = [synthCommand, validateCommand, flipCommand, diffCommand, explainCommand, revertExpiredCommand, schemaCommand, ciSummaryCommand, crdsCommand];
 
 function usage(): string[] {
   // One column for the summaries, wide enough for the longest command name.

@@ -1,8 +1,10 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import * as YAML from 'yaml';
 import { AppProject, Application, ApplicationSpec, GroupKind } from '../imports/argocd';
 import { MESH_ANNOTATION, PROTECTED_ANNOTATION } from '../meshes/effective-routing';
 import { commonLabels, HelmApplicationPlan, TargetFormat } from '../meshes/mesh';
+import { targetApplicationName } from '../model/derived-names';
 import { SettingsSpec } from '../model/spec';
 import { compareStrings } from '../model/spec-error';
 import { ManifestChart } from './manifest-chart';
@@ -102,7 +104,7 @@ export class ArgoCdDelivery extends Construct {
       applications.push(helmApplication(this.chart, env.name, app, metadata(app.name, app.wave, app.description), syncPolicy(['CreateNamespace=true', 'ServerSideApply=true'])));
     }
     for (const target of kubernetesTargets) {
-      const name = `${env.name}-${target.name}`;
+      const name = targetApplicationName(env.name, target.name);
       applications.push(new Application(this.chart, `Target-${target.name}`, {
         metadata: metadata(name, target.wave, target.description),
         spec: {
@@ -126,12 +128,35 @@ function helmApplication(chart: ManifestChart, project: string, app: HelmApplica
         repoURL: app.repoURL,
         chart: app.chart,
         targetRevision: app.version,
-        helm: { releaseName: app.releaseName, valuesObject: app.values },
+        helm: { releaseName: app.releaseName, ...helmValues(app.values) },
       },
       destination: { server: app.cluster.server, namespace: app.namespace },
       syncPolicy,
     },
   });
+}
+
+/**
+ * Helm values as an Application carries them: `valuesObject`, or the `values` text when a value is
+ * null. A null removes a chart default, but Argo CD drops nulls from `valuesObject`
+ * (argoproj/argo-cd#16312) and reads `values` only when there is no `valuesObject`.
+ */
+export function helmValues(values: Record<string, unknown>): { valuesObject: Record<string, unknown> } | { values: string } {
+  return hasNull(values) ? { values: YAML.stringify(sortKeys(values), { version: '1.1', lineWidth: 0 }) } : { valuesObject: values };
+}
+
+function hasNull(value: unknown): boolean {
+  return value === null || (typeof value === 'object' && Object.values(value as object).some(hasNull));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') {
+    return value;
+  }
+  if (Array.isArray(value)) {
+    return value.map(sortKeys);
+  }
+  return Object.fromEntries(Object.keys(value).sort(compareStrings).map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]));
 }
 
 /** What each target of an environment renders: the namespaces it writes to and the cluster-scoped kinds it creates. */

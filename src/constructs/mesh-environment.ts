@@ -4,6 +4,7 @@ import { meshFor } from '../meshes';
 import { commonLabels, IEnvironmentScope, IMesh, setWave, TargetFormat, Wave } from '../meshes/mesh';
 import { EnvironmentSpec, ServiceSpec } from '../model/spec';
 import { compareStrings } from '../model/spec-error';
+import { constructId } from './construct-id';
 import { ManifestChart, RenderedDocuments } from './manifest-chart';
 import { MeshService } from './mesh-service';
 import { MountebankMock } from './mountebank-mock';
@@ -30,7 +31,7 @@ export class MeshEnvironment extends Construct implements IEnvironmentScope {
     this.env = env;
     this.mesh = meshFor(env);
     for (const target of this.mesh.targets) {
-      this.targets.set(target.name, new Construct(this, target.name));
+      this.targets.set(target.name, new Construct(this, constructId('Target', target.name)));
     }
 
     this.mesh.addControlPlane(this);
@@ -53,7 +54,7 @@ export class MeshEnvironment extends Construct implements IEnvironmentScope {
     const key = `${target}/${file}`;
     let chart = this.charts.get(key);
     if (chart === undefined) {
-      chart = new ManifestChart(this.target(target), file, { path: `${this.env.name}/${key}.k8s.yaml`, sources: [this.env.file] });
+      chart = new ManifestChart(this.target(target), constructId('File', file), { path: `${this.env.name}/${key}.k8s.yaml`, sources: [this.env.file] });
       this.charts.set(key, chart);
     }
     return chart;
@@ -63,7 +64,7 @@ export class MeshEnvironment extends Construct implements IEnvironmentScope {
     const key = `${target}/${file}`;
     let doc = this.documents.get(key);
     if (doc === undefined) {
-      doc = new RenderedDocuments(this.target(target), file, {
+      doc = new RenderedDocuments(this.target(target), constructId('File', file), {
         path: `${this.env.name}/${key}.kumactl.yaml`,
         sources: [this.env.file],
         header: [`Apply to the global control plane with: kumactl apply -f ${this.env.settings.distPath}/${this.env.name}/${key}.kumactl.yaml`],
@@ -112,7 +113,7 @@ export class MeshEnvironment extends Construct implements IEnvironmentScope {
       }
       const chart = this.chart(target.name, 'namespaces');
       for (const name of namespaces) {
-        const ns = new kplus.Namespace(chart, name, {
+        const ns = new kplus.Namespace(chart, constructId('Namespace', name), {
           metadata: { name, labels: { ...commonLabels(this.env), ...meta.labels }, annotations: meta.annotations },
         });
         setWave(ns, Wave.NAMESPACES);

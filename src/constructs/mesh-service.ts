@@ -46,8 +46,8 @@ export class MeshService extends Construct {
       strategy: service.strategy === 'Recreate' ? kplus.DeploymentStrategy.recreate() : kplus.DeploymentStrategy.rollingUpdate(),
       podMetadata: { labels: { ...labels, ...mesh.labels }, annotations: { ...service.annotations, ...mesh.annotations } },
       securityContext: {
-        // Not at pod level: mesh init containers (traffic redirection) run as root.
-        ensureNonRoot: false,
+        // Not at pod level where mesh init containers (traffic redirection) run as root.
+        ensureNonRoot: mesh.openshiftRestricted ?? false,
         fsGroup: service.securityContext.fsGroup,
       },
     });

@@ -3,6 +3,7 @@ import { ApiObject, Duration, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { commonLabels, MOCK_APP, PodMeshSettings, SELECTOR_LABEL, setWave, Wave } from '../meshes/mesh';
+import { impostersConfiguration } from '../model/imposters';
 import { EnvironmentSpec, ServiceSpec } from '../model/spec';
 import { containerResources, projectedTokenVolume } from './mesh-service';
 
@@ -14,7 +15,7 @@ export const IMPOSTERS_DIR = '/etc/mountebank';
 export const IMPOSTERS_KEY = 'imposters.json';
 /** Pod template annotation that changes whenever the imposters do, so the mock pods roll. */
 export const IMPOSTERS_HASH_ANNOTATION = 'meshflip.io/imposters-sha256';
-/** The UID the mock runs as (the `node` user of the Mountebank image). */
+/** The UID the mock runs as outside OpenShift (the `node` user of the Mountebank image); OpenShift assigns one from the namespace's range. */
 const MOUNTEBANK_UID = 1000;
 
 /** Properties for `MountebankMock`. */
@@ -50,7 +51,7 @@ export class MountebankMock extends Construct {
     const mock = target.mock!;
     const name = `${target.name}-mock`;
     const labels = { ...commonLabels(env), app: MOCK_APP, [SELECTOR_LABEL]: target.name, 'app.kubernetes.io/component': 'mock' };
-    this.configuration = `${JSON.stringify({ imposters: mock.imposters.map((i) => i.document) }, null, 2)}\n`;
+    this.configuration = impostersConfiguration(mock.imposters);
 
     const configMap = new kplus.ConfigMap(this, 'Imposters', {
       metadata: { name: `${target.name}-imposters`, namespace: target.namespace, labels },
@@ -73,7 +74,7 @@ export class MountebankMock extends Construct {
         labels: { ...labels, ...mesh.labels },
         annotations: { ...mesh.annotations, [IMPOSTERS_HASH_ANNOTATION]: createHash('sha256').update(this.configuration).digest('hex') },
       },
-      securityContext: { ensureNonRoot: false },
+      securityContext: { ensureNonRoot: mesh.openshiftRestricted ?? false },
     });
     this.deployment.select(kplus.LabelSelector.of({ labels: { app: MOCK_APP, [SELECTOR_LABEL]: target.name } }));
     setWave(this.deployment, Wave.MOCKS);
@@ -102,7 +103,7 @@ export class MountebankMock extends Construct {
       resources: containerResources({ requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } }),
       securityContext: {
         ensureNonRoot: true,
-        user: MOUNTEBANK_UID,
+        user: mesh.openshiftRestricted ? undefined : MOUNTEBANK_UID,
         readOnlyRootFilesystem: true,
         allowPrivilegeEscalation: false,
         privileged: false,

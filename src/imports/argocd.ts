@@ -13,7 +13,7 @@ export interface ApplicationSource {
   readonly path?: string;
   readonly chart?: string;
   readonly directory?: { readonly recurse?: boolean; readonly include?: string; readonly exclude?: string };
-  readonly helm?: { readonly releaseName: string; readonly valuesObject: Record<string, unknown> };
+  readonly helm?: { readonly releaseName: string; readonly valuesObject?: Record<string, unknown>; readonly values?: string };
 }
 
 export interface ApplicationSpec {

@@ -33,7 +33,12 @@ export class OperatorGroup extends ApiObject {
 export interface ServiceMeshControlPlaneSpec {
   readonly version: string;
   readonly mode: 'MultiTenant';
-  readonly security: { readonly dataPlane: { readonly mtls: boolean; readonly automtls: boolean }; readonly controlPlane: { readonly mtls: boolean } };
+  readonly security: {
+    readonly dataPlane: { readonly mtls: boolean; readonly automtls: boolean };
+    readonly controlPlane: { readonly mtls: boolean };
+    /** `Kubernetes` (first-party JWT, the `base` profile's default) or `ThirdParty` (a projected `istio-token`). */
+    readonly identity: { readonly type: 'Kubernetes' | 'ThirdParty' };
+  };
   readonly tracing: { readonly type: 'Jaeger' | 'None'; readonly sampling: number };
   readonly policy: { readonly type: 'Istiod' };
   readonly telemetry: { readonly type: 'Istiod' };

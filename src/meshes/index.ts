@@ -1,9 +1,17 @@
 import { EnvironmentSpec, isKuma } from '../model/spec';
 import { IstioMesh } from './istio';
+import { ISTIO_RULES } from './istio-rules';
 import { KumaMesh } from './kuma';
+import { KUMA_RULES } from './kuma-rules';
 import { IMesh } from './mesh';
+import { Rule } from './rules';
 
 /** The mesh implementation for an environment, chosen once from its spec. */
 export function meshFor(env: EnvironmentSpec): IMesh {
   return isKuma(env.mesh) ? new KumaMesh(env) : new IstioMesh(env);
+}
+
+/** The rules that check what the real mesh of `env` will do with it. */
+export function rulesFor(env: EnvironmentSpec): readonly Rule[] {
+  return isKuma(env.mesh) ? KUMA_RULES : ISTIO_RULES;
 }

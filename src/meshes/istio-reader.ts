@@ -102,11 +102,13 @@ export function readIstioRouting(objects: readonly RenderedObject[], workloads: 
 
     const vs = services[0];
     const http = list(vs, 'spec', 'http');
+    // Routes of a multi-port Service match a port each; the first port's routes stand for the service.
     const isHeaderOnly = (route: unknown) => {
       const matches = list(route, 'match');
       return matches.length > 0 && matches.every((m) => field(m, 'headers') !== undefined && field(m, 'uri') === undefined);
     };
-    const defaultRoute = http.find((r) => list(r, 'match').length === 0);
+    const portOnly = (m: unknown) => Object.keys(m as object).every((k) => k === 'port');
+    const defaultRoute = http.find((r) => list(r, 'match').every(portOnly));
     const headerRoute = http.find(isHeaderOnly);
     const weights = vs === undefined || defaultRoute === undefined
       ? toPercent(unsubsetted.real, unsubsetted.mock)

@@ -3,7 +3,8 @@ import {
   AuthorizationPolicy, DestinationRule, Destination, Gateway, HTTPRoute, PeerAuthentication, TrafficPolicy, VirtualService,
 } from '../imports/istio';
 import { OperatorGroup, Route, ServiceMeshControlPlane, ServiceMeshMemberRoll, Subscription } from '../imports/openshift';
-import { EnvironmentSpec, FaultSpec, IstioMeshSpec, MeshFlavor, OperatorSpec, RouteSpec, ServiceSpec, TimeoutSpec, RetrySpec } from '../model/spec';
+import { ingressVirtualServiceName } from '../model/derived-names';
+import { EnvironmentSpec, FaultSpec, httpPorts, IngressRouteSpec, IstioMeshSpec, MeshFlavor, OperatorSpec, RouteSpec, ServiceSpec, TimeoutSpec, RetrySpec } from '../model/spec';
 import { compareStrings } from '../model/spec-error';
 import { definedOnly } from './kuma';
 import {
@@ -81,7 +82,8 @@ export class IstioMesh implements IMesh {
   }
 
   public podSettings(): PodMeshSettings {
-    return { labels: {}, annotations: { 'sidecar.istio.io/inject': 'true' } };
+    // OSSM redirects traffic with its CNI plugin: no root init container, so restricted-v2 admits the pods as they are.
+    return { labels: {}, annotations: { 'sidecar.istio.io/inject': 'true' }, openshiftRestricted: this.ossm };
   }
 
   public addControlPlane(scope: IEnvironmentScope): void {
@@ -98,7 +100,11 @@ export class IstioMesh implements IMesh {
           version: smcp.version,
           mode: 'MultiTenant',
           // Strict mTLS between all sidecars; the operator creates the mesh-wide PeerAuthentication.
-          security: { dataPlane: { mtls: true, automtls: true }, controlPlane: { mtls: true } },
+          // Third-party JWT: the injector mounts a projected `istio-token` into istio-proxy, which
+          // pilot-agent sends to istiod for its certificate. The `base` profile's `Kubernetes`
+          // identity would make it read the pod's service account token, which meshflip's pods do
+          // not mount (automountServiceAccountToken: false). See rule MF2001.
+          security: { dataPlane: { mtls: true, automtls: true }, controlPlane: { mtls: true }, identity: { type: 'ThirdParty' } },
           tracing: smcp.tracing,
           policy: { type: 'Istiod' },
           telemetry: { type: 'Istiod' },
@@ -143,9 +149,10 @@ export class IstioMesh implements IMesh {
       setWave(gateway, Wave.GATEWAY);
       skipDryRunWhileCrdMissing(gateway);
       if (this.ossm) {
-        // The ingress gateway Service names its port 80 "http2" (pod port 8080).
+        // The ingress gateway Service names its port 80 "http2" (pod port 8080). Named like the
+        // Route the operator would create, so `oc get route istio-ingressgateway` finds it.
         const route = new Route(chart, 'Route', {
-          metadata: { name: ingress.gateway, namespace: ns, labels },
+          metadata: { name: 'istio-ingressgateway', namespace: ns, labels },
           spec: { host: ingress.host, to: { kind: 'Service', name: 'istio-ingressgateway', weight: 100 }, port: { targetPort: 'http2' }, wildcardPolicy: 'None' },
         });
         setWave(route, Wave.GATEWAY);
@@ -176,14 +183,20 @@ export class IstioMesh implements IMesh {
           subsets: mockDeployed ? [{ name: REAL_SUBSET, labels: { app: service.name } }, { name: MOCK_SUBSET, labels: { app: MOCK_APP } }] : undefined,
         }),
       });
-      setWave(dr, Wave.ROUTING);
+      // Subsets exist before any route uses them: Argo CD applies a wave only once the one before is healthy.
+      setWave(dr, mockDeployed ? Wave.SUBSETS : Wave.ROUTING);
       skipDryRunWhileCrdMissing(dr);
     }
     const needsRoute = (mockDeployed && route !== undefined) || fault !== undefined || timeout?.request !== undefined || retry !== undefined;
     if (!needsRoute) {
       return;
     }
-    const http = this.httpRoutes(service, mockDeployed ? route : undefined, fault, timeout, retry, [{}]);
+    // A destination without a port is ambiguous when the Service has several (istioctl analyze
+    // IST0112, rule MF2004): one set of routes per HTTP port, each matching and naming its port.
+    const ports = service.ports.length > 1 ? httpPorts(service) : [undefined];
+    const http = ports.flatMap((p) => this.httpRoutes(
+      service, mockDeployed ? route : undefined, fault, timeout, retry, [p === undefined ? {} : { port: p.port }], p?.port, p === undefined ? undefined : p.name,
+    ));
     const intent = [describeRoute(route), ...(fault ? [describeFault(fault)] : [])].join('; ');
     const vs = new VirtualService(chart, 'VirtualService', {
       apiVersion: this.mesh.apiVersion,
@@ -306,16 +319,18 @@ export class IstioMesh implements IMesh {
       const timeout = this.env.timeouts.find((t) => t.service === service.name);
       const retry = this.env.retries.find((r) => r.service === service.name);
       for (const ingressRoute of service.ingress) {
-        const matches = ingressRoute.match.map((m) => ({ uri: m }));
+        const matches = ingressMatches(ingressRoute);
         const routes = this.httpRoutes(service, mockDeployed ? route : undefined, fault, timeout, retry, matches, ingressRoute.port, ingressRoute.name);
         http.push(...routes.map((r) => (ingressRoute.rewrite === undefined ? r : { ...r, rewrite: { uri: ingressRoute.rewrite } })));
       }
       intents.push(`${service.name}: ${describeRoute(mockDeployed ? route : undefined)}`);
     }
-    const vs = new VirtualService(scope.chart('control-plane', 'ingress'), 'VirtualService', {
+    // In the workloads Application, after the DestinationRules whose subsets it routes to: the
+    // control-plane Application syncs on its own and would route to subsets that do not exist yet.
+    const vs = new VirtualService(scope.chart('workloads', 'ingress'), 'VirtualService', {
       apiVersion: this.mesh.apiVersion,
       metadata: {
-        name: objectName(ingress.gateway, 'ingress'),
+        name: objectName(ingressVirtualServiceName(ingress.gateway)),
         namespace: this.mesh.controlPlaneNamespace,
         labels: commonLabels(this.env),
         annotations: auditAnnotations(this.env, intents.join('; '), undefined),
@@ -351,7 +366,8 @@ export class IstioMesh implements IMesh {
     if (route?.header !== undefined) {
       const header = { [route.header.name]: { exact: route.header.value } };
       out.push({
-        name: objectName(name ?? 'default', 'mock-by-header'),
+        // An HTTPRoute name only labels the route in logs and metrics: it is not an object name.
+        name: `${name ?? 'default'}-mock-by-header`,
         match: (plainMatches.length > 0 ? plainMatches : [{}]).map((m) => ({ ...m, headers: header })),
         route: [{ destination: dest(MOCK_SUBSET) }],
         ...resilience,
@@ -401,6 +417,22 @@ export class IstioMesh implements IMesh {
     });
     return Object.keys(policy).length > 0 ? policy : undefined;
   }
+}
+
+/**
+ * The URI matches of an ingress route. Istio's rewrite replaces exactly the matched prefix:
+ * prefix `/inventory` with rewrite `/` turns `/inventory/x` into `//x` (istio/istio#26828). Such a
+ * prefix is matched as `/inventory/` (rewritten to `/x`) and as the exact `/inventory`.
+ */
+export function ingressMatches(route: IngressRouteSpec): Record<string, unknown>[] {
+  return route.match.flatMap((m) => ('prefix' in m && doublesSlash(m.prefix, route.rewrite)
+    ? [{ uri: { prefix: `${m.prefix}/` } }, { uri: { exact: m.prefix } }]
+    : [{ uri: m }]));
+}
+
+/** Whether rewriting the prefix `prefix` to `rewrite` turns `<prefix>/x` into a path with `//`. */
+export function doublesSlash(prefix: string, rewrite: string | undefined): boolean {
+  return rewrite !== undefined && rewrite.endsWith('/') && !prefix.endsWith('/');
 }
 
 /** The earlier of two optional ISO dates. */

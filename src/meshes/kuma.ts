@@ -4,6 +4,8 @@ import {
   MeshHTTPRoute, MeshHTTPRouteSpec, MeshRetry, MeshSpec, MeshTimeout, MeshTrafficPermission, Retry, TargetRef, Timeout, TrafficPermission,
   TrafficRoute, TrafficRouteConf,
 } from '../imports/kuma';
+import { legacyPortPolicyName, zoneControlPlaneApplicationName, zoneTargetName } from '../model/derived-names';
+import { Version } from '../model/version';
 import { EnvironmentSpec, httpPorts, KumaMeshSpec, MeshFlavor, Origin, PortSpec, RetryCondition, RouteSpec, ServiceSpec } from '../model/spec';
 import { toSeconds } from './durations';
 import {
@@ -112,7 +114,7 @@ export class KumaMesh implements IMesh {
     }
     for (const zone of this.mesh.zones) {
       targets.push({
-        name: `zone-${zone.name}`,
+        name: zoneTargetName(zone.name),
         format: TargetFormat.KUBERNETES,
         cluster: zone.cluster,
         namespace: env.services.find((s) => s.zones.includes(zone.name))?.namespace ?? this.mesh.systemNamespace,
@@ -137,7 +139,10 @@ export class KumaMesh implements IMesh {
   }
 
   public namespaceMetadata() {
-    return { labels: { 'kuma.io/sidecar-injection': 'enabled', 'kuma.io/mesh': this.mesh.meshName }, annotations: {} };
+    // The namespace selects its mesh by label from 2.9 on; before, only the annotation is read.
+    const mesh = { 'kuma.io/mesh': this.mesh.meshName };
+    const labelRead = this.mesh.version.atLeast('2.9');
+    return { labels: { 'kuma.io/sidecar-injection': 'enabled', ...(labelRead ? mesh : {}) }, annotations: labelRead ? {} : mesh };
   }
 
   public podSettings(): PodMeshSettings {
@@ -162,7 +167,13 @@ export class KumaMesh implements IMesh {
       setWave(obj, Wave.CONTROL_PLANE);
       skipDryRunWhileCrdMissing(obj);
     } else {
-      scope.kumactl('konnect', 'mesh').add({ type: 'Mesh', name: meshName, ...spec });
+      const file = scope.kumactl('konnect', 'mesh');
+      file.add({ type: 'Mesh', name: meshName, ...spec });
+      if (this.mesh.policies === 'legacy') {
+        // Konnect's global runs 2.6+, which creates no route-all default for a new mesh, and a 2.5
+        // zone gives an outbound without a TrafficRoute no route: render the default 2.5 created.
+        file.add({ type: 'TrafficRoute', ...ROUTE_ALL(meshName) });
+      }
     }
   }
 
@@ -215,38 +226,54 @@ export class KumaMesh implements IMesh {
       chart: this.mesh.chart.name,
       version: this.mesh.chart.version,
       releaseName: this.mesh.chart.name,
-      clusterKinds,
     };
+    const common = kumaChartValues(this.mesh);
     const apps: HelmApplicationPlan[] = [];
     const global = this.mesh.global;
     if (global.kind === 'self-hosted') {
+      const secrets = this.mesh.license === undefined ? [] : [{ Env: 'KMESH_LICENSE_INLINE', Secret: this.mesh.license.name, Key: this.mesh.license.key }];
       apps.push({
         ...base,
         name: objectName(this.env.name, 'global-control-plane'),
         cluster: global.cluster,
-        values: wrap({ controlPlane: { mode: 'global' } }),
+        values: wrap({
+          ...common.values,
+          controlPlane: {
+              mode: 'global',
+            // Zones authenticate with their cp-scoped zone token (Kong Mesh 2.x; Kuma has no KDS authentication).
+            envVars: { ...common.envVars, ...(kong ? { KMESH_MULTIZONE_GLOBAL_KDS_AUTH_TYPE: 'cpToken' } : {}) },
+            ...(secrets.length > 0 ? { secrets } : {}),
+            tls: { ...common.tls, ...(global.kdsTls ? { kdsGlobalServer: { secretName: global.kdsTls.serverSecretName } } : {}) },
+          },
+        }),
         wave: -4,
         description: `${this.productName()} global control plane`,
+        clusterKinds,
       });
     }
-    const tokenEnv = kong ? 'KMESH_MULTIZONE_ZONE_KDS_AUTH_CP_TOKEN_INLINE' : 'KUMA_MULTIZONE_ZONE_KDS_AUTH_CP_TOKEN_INLINE';
     for (const zone of this.mesh.zones) {
+      const kdsZoneClient = this.mesh.kdsSkipVerify
+        ? { skipVerify: true }
+        : global.kind === 'self-hosted' && global.kdsTls ? { secretName: global.kdsTls.caSecretName } : undefined;
       const controlPlane: Record<string, unknown> = {
         mode: 'zone',
         zone: zone.name,
         kdsGlobalAddress: global.kdsAddress,
         ...(global.kind === 'konnect' ? { konnect: { cpId: global.controlPlaneId } } : {}),
-        // The zone token is read from a Secret created out of band; its value never reaches git.
-        secrets: [{ Env: tokenEnv, Secret: zone.tokenSecret.name, Key: zone.tokenSecret.key }],
-        ...(this.mesh.kdsSkipVerify ? { tls: { kdsZoneClient: { skipVerify: true } } } : {}),
+        ...(Object.keys(common.envVars).length > 0 ? { envVars: common.envVars } : {}),
+        // Kong Mesh zones authenticate to the global with a token read from a Secret created out of band.
+        ...(kong ? { secrets: [{ Env: 'KMESH_MULTIZONE_ZONE_KDS_AUTH_CP_TOKEN_INLINE', Secret: zone.tokenSecret.name, Key: zone.tokenSecret.key }] } : {}),
+        tls: { ...common.tls, ...(kdsZoneClient ? { kdsZoneClient } : {}) },
       };
       apps.push({
         ...base,
-        name: objectName(this.env.name, zone.name, 'control-plane'),
+        name: objectName(zoneControlPlaneApplicationName(this.env.name, zone.name)),
         cluster: zone.cluster,
-        values: wrap({ controlPlane, ingress: { enabled: zone.ingress }, egress: { enabled: zone.egress } }),
+        values: wrap({ ...common.values, controlPlane, ingress: { enabled: zone.ingress }, egress: { enabled: zone.egress } }),
         wave: -3,
         description: `${this.productName()} zone control plane of zone ${zone.name}`,
+        // A zone control plane renders a GatewayClass when the cluster serves the Gateway API (templates/gateway-class.yaml).
+        clusterKinds: gatewayClassRendered(this.mesh) ? [...clusterKinds, GATEWAY_CLASS] : clusterKinds,
       });
     }
     return apps;
@@ -409,7 +436,7 @@ export class KumaMesh implements IMesh {
     const ports = httpPorts(service);
     const everyone: LegacySelector[] = [{ match: { 'kuma.io/service': '*' } }];
     const portName = (port: PortSpec, suffix: string, all: readonly PortSpec[]) =>
-      all.length === 1 ? objectName(service.name, suffix) : objectName(service.name, String(port.port), suffix);
+      all.length === 1 ? objectName(service.name, suffix) : objectName(legacyPortPolicyName(service.name, port.port, suffix));
     if (mockDeployed && route !== undefined) {
       for (const port of ports) {
         const name = kumaServiceName(service, port);
@@ -508,4 +535,76 @@ function percentage(percent: number): number | string {
 /** Drops undefined entries, so optional settings do not render as nulls. */
 export function definedOnly<T extends Record<string, unknown>>(obj: T): T {
   return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** The cluster-scoped kind a zone chart adds when the cluster serves the Gateway API. */
+export const GATEWAY_CLASS = { group: 'gateway.networking.k8s.io', kind: 'GatewayClass' } as const;
+
+/**
+ * Whether a zone chart renders its GatewayClass on clusters serving the Gateway API: from 2.7 on
+ * unconditionally; before, only with experimental.gatewayAPI, which meshflip never sets
+ * (kumahq/kuma deployments/charts/kuma/templates/gateway-class.yaml).
+ */
+export function gatewayClassRendered(mesh: KumaMeshSpec): boolean {
+  return chartVersion(mesh).atLeast('2.7');
+}
+
+/** The version of the kuma chart the control planes are installed from (which sets their image). */
+export function chartVersion(mesh: KumaMeshSpec): Version {
+  return Version.parse(mesh.chart.version);
+}
+
+/** The Helm hook Job TTL became a value (`hooks.ttlSecondsAfterFinished`) in 2.12.9, 2.13.4 and 2.14.0; 2.12.0 to those hard-code 0. */
+export function hookTtl(mesh: KumaMeshSpec): 'configurable' | 'zero' | 'none' {
+  const v = chartVersion(mesh);
+  if (!v.atLeast('2.12')) {
+    return 'none';
+  }
+  if (v.atLeast('2.14') || (v.major === 2 && v.minor === 13 && v.atLeast('2.13.4')) || (v.major === 2 && v.minor === 12 && v.atLeast('2.12.9'))) {
+    return 'configurable';
+  }
+  return v.major === 2 && (v.minor === 12 || v.minor === 13) ? 'zero' : 'configurable';
+}
+
+/** The control-plane setting that keeps kuma-cp from making the Mesh the owner of every policy (2.7+). */
+export const SKIP_MESH_OWNER_REFERENCE = 'KUMA_RUNTIME_KUBERNETES_SKIP_MESH_OWNER_REFERENCE';
+
+/** Whether kuma-cp can be told not to set the Mesh owner reference (kumahq/kuma#9794, 2.7.0). */
+export function ownerReferenceSkippable(mesh: KumaMeshSpec): boolean {
+  return chartVersion(mesh).atLeast('2.7');
+}
+
+/**
+ * The values every control plane of `mesh` gets, whatever its mode, each the way the chart
+ * documents for Argo CD: certificates that do not change from one `helm template` to the next, no
+ * Mesh owner references (so Argo CD can prune a removed policy), and hook Jobs Argo CD can watch.
+ */
+export function kumaChartValues(mesh: KumaMeshSpec): { values: Record<string, unknown>; envVars: Record<string, string>; tls: Record<string, unknown> } {
+  const tls = mesh.controlPlaneTls;
+  const general = tls === undefined
+    ? undefined
+    : tls.kind === 'cert-manager'
+      ? { certManager: { enabled: true, ...(tls.issuer ? { issuerRef: { name: tls.issuer.name, kind: tls.issuer.kind } } : {}) } }
+      : { secretName: tls.secretName, caBundle: tls.caBundle };
+  const values: Record<string, unknown> = hookTtl(mesh) === 'configurable'
+    // null removes the chart's default of 0 (UPGRADE.md "Helm: Configurable hook job TTL and annotations").
+    ? { hooks: { ttlSecondsAfterFinished: null, annotations: { 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' } } }
+    : {};
+  return {
+    values,
+    envVars: ownerReferenceSkippable(mesh) ? { [SKIP_MESH_OWNER_REFERENCE]: 'true' } : {},
+    tls: general === undefined ? {} : { general },
+  };
+}
+
+/** The `route-all-<mesh>` TrafficRoute Kuma before 2.6 created with every mesh (sends each outbound to its service). */
+export function ROUTE_ALL(mesh: string): Record<string, unknown> {
+  const all = () => ({ 'kuma.io/service': '*' });
+  return {
+    name: `route-all-${mesh}`,
+    mesh,
+    sources: [{ match: all() }],
+    destinations: [{ match: all() }],
+    conf: { loadBalancer: { roundRobin: {} }, destination: all() },
+  };
 }

@@ -20,6 +20,8 @@ export enum Wave {
   PERMISSIONS = -2,
   WORKLOADS = 0,
   MOCKS = 0,
+  /** Subsets before the routes that use them (make-before-break). */
+  SUBSETS = 4,
   ROUTING = 5,
 }
 
@@ -160,6 +162,14 @@ export interface PodMeshSettings {
    * automountServiceAccountToken off).
    */
   readonly sidecarTokenVolume?: string;
+  /**
+   * Pods are admitted by OpenShift's `restricted-v2` SCC: it assigns the UID and fsGroup from the
+   * namespace's range and refuses pinned ones, and no mesh init container runs as root (the CNI
+   * plugin redirects traffic), so pods run as non-root at pod level and pin no UID.
+   *
+   * @default false
+   */
+  readonly openshiftRestricted?: boolean;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { isMap, isScalar, isSeq, Node, Pair, parseDocument, stringify, YAMLMap } from 'yaml';
+import { isMap, isScalar, isSeq, Node, Pair, parseDocument, Scalar, stringify, YAMLMap } from 'yaml';
 
 /**
  * Sets (or, with `value` undefined, deletes) the value at a path of map keys in a YAML file by
@@ -124,11 +124,14 @@ function splice(text: string, path: readonly string[], value: unknown, keyOrder:
     const pair = pairs[pairs.length - 1];
     const rendered = inlineYaml(value);
     const current = pair.value as Node | null;
-    if (current?.range != null && (isScalar(current) || (isMap(current) && current.flow) || (isSeq(current) && current.flow))
+    // A block scalar (`>` or `|`) runs over the lines below its key and its range takes their line
+    // breaks with it: it is rewritten like a block collection.
+    const blockScalar = isScalar(current) && (current.type === Scalar.BLOCK_FOLDED || current.type === Scalar.BLOCK_LITERAL);
+    if (current?.range != null && !blockScalar && (isScalar(current) || (isMap(current) && current.flow) || (isSeq(current) && current.flow))
       && !(isScalar(current) && current.range[0] === current.range[1])) {
       return replaceNode(text, current, rendered);
     }
-    // An empty value or a block collection: rewrite from the colon to the end of the pair.
+    // An empty value, a block scalar or a block collection: rewrite from the colon to the end of the pair.
     const keyEnd = (pair.key as Node).range![1];
     const colon = text.indexOf(':', keyEnd);
     return `${text.slice(0, colon + 1)} ${rendered}\n${text.slice(pairEnd(text, pair))}`;

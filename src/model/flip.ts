@@ -53,7 +53,16 @@ export function applyFlip(text: string, env: EnvironmentSpec, request: FlipReque
   return setYamlValue(text, path, value);
 }
 
-/** Resolves `--expires`: a date, a date-time, or a duration from now (`90m`, `12h`, `3d`, `2w`). */
+/**
+ * The longest duration `--expires` takes: a flip meant to last longer is better reviewed with a
+ * date written out.
+ */
+export const MAX_EXPIRY_DAYS = 366;
+
+/**
+ * Resolves `--expires`: a date, a date-time, or a duration from now (`90m`, `12h`, `3d`, `2w`) of
+ * 1 minute to `MAX_EXPIRY_DAYS`; undefined for anything else.
+ */
 export function resolveExpiry(text: string, now: Date): string | undefined {
   if (EXPIRY.test(text)) {
     return isValidExpiry(text) ? text : undefined;
@@ -63,6 +72,10 @@ export function resolveExpiry(text: string, now: Date): string | undefined {
     return undefined;
   }
   const minutes = Number(match[1]) * { m: 1, h: 60, d: 1440, w: 10080 }[match[2] as 'm' | 'h' | 'd' | 'w'];
+  // Checked on the number of minutes: `99999999w` lands past the end of JavaScript dates.
+  if (!(minutes >= 1 && minutes <= MAX_EXPIRY_DAYS * 1440)) {
+    return undefined;
+  }
   return new Date(now.getTime() + minutes * 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 

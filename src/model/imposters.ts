@@ -111,3 +111,12 @@ function findInjection(value: unknown, path: (string | number)[]): (string | num
   }
   return undefined;
 }
+
+/**
+ * The imposters document a mock's ConfigMap holds and Mountebank loads (`mb --configfile`): every
+ * imposter of the mock, sorted by port as the model keeps them. Built here so that its size can be
+ * checked against the ConfigMap limit before anything is rendered.
+ */
+export function impostersConfiguration(imposters: readonly ImposterSpec[]): string {
+  return `${JSON.stringify({ imposters: imposters.map((i) => i.document) }, null, 2)}\n`;
+}

@@ -1,9 +1,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { DEFAULT_DIST_PATH, LinkedInput, LoadedCatalog, resolveEnvironment, resolveSettings } from './resolve';
+import { derivedNameProblems } from './derived-names';
+import { formatBytes, MAX_ENVIRONMENTS, MAX_INPUT_FILE_BYTES, readBounded } from './limits';
+import { DEFAULT_DIST_PATH, LoadedCatalog, ReadResult, resolveEnvironment, resolveSettings } from './resolve';
 import { CatalogSchema, EnvironmentSchema, SettingsSchema } from './schema';
-import { FieldPath, formatPath, SourceFile } from './source-file';
-import { EnvironmentSpec, isKuma, SettingsSpec } from './spec';
+import { environmentReach, reachProblems } from './reach';
+import { SourceFile } from './source-file';
+import { EnvironmentSpec, SettingsSpec } from './spec';
 import { compareStrings, Problem, SpecError } from './spec-error';
 import { parseWithSchema } from './zod-problems';
 
@@ -20,6 +23,14 @@ export interface Project {
   readonly settings: SettingsSpec;
   /** Sorted by name. */
   readonly environments: readonly EnvironmentSpec[];
+  /** Every input file read, sorted by path: what the secret scan looks at. */
+  readonly sources: readonly InputSource[];
+}
+
+/** An input file as read; its kind decides which credential rules apply to it and what they suggest instead. */
+export interface InputSource {
+  readonly kind: 'settings' | 'catalog' | 'environment' | 'imposter';
+  readonly file: SourceFile;
 }
 
 /** Options for `loadProject`. */
@@ -39,8 +50,9 @@ export interface LoadOptions {
    */
   readonly overrides?: ReadonlyMap<string, string>;
   /**
-   * Check that no two environments deploy into the same namespace of a cluster. Parallel
-   * synthesis turns it off and checks the claims of all workers together.
+   * Check that no two environments deploy into the same namespace of an API server, and that no
+   * unprotected environment reaches what a protected one has (see `reachProblems`). Parallel
+   * synthesis turns it off and checks what the environments of all workers reach together.
    *
    * @default true
    */
@@ -52,22 +64,56 @@ export interface LoadOptions {
  * collected; if there is any, a `SpecError` listing all of them (sorted by file and line) is thrown.
  */
 export function loadProject(root: string, options: LoadOptions = {}): Project {
+  const { project, problems } = readProject(root, options);
+  if (project === undefined) {
+    throw new SpecError(problems);
+  }
+  return project;
+}
+
+/** What `readProject` found: the project when every file is valid, the problems, and every input file it read. */
+export interface ReadProjectResult {
+  readonly project?: Project;
+  readonly problems: readonly Problem[];
+  /** Every input file read, sorted by path, also when some have problems: the secret scan looks at them all. */
+  readonly sources: readonly InputSource[];
+  /** The settings, when environments/meshflip.yaml is valid (its allowedSecrets apply to the scan). */
+  readonly settings?: SettingsSpec;
+}
+
+/** Like `loadProject`, but returns the problems (and the files read) instead of throwing. */
+export function readProject(root: string, options: LoadOptions = {}): ReadProjectResult {
   const problems: Problem[] = [];
-  const read = (repoPath: string): string | LinkedInput | undefined => options.overrides?.get(repoPath) ?? readText(root, repoPath);
+  const sources: InputSource[] = [];
+  const imposterFiles = new Map<string, SourceFile>();
+  const read = (repoPath: string, maxBytes?: number): ReadResult => options.overrides?.get(repoPath) ?? readText(root, repoPath, maxBytes);
+  /** An environment, catalogue or settings file: its text, or undefined with the problem reported. */
+  const readInput = (repoPath: string): string | undefined => {
+    const text = read(repoPath);
+    if (typeof text === 'object') {
+      problems.push('link' in text ? linkProblem(text.link, text.link === repoPath ? '(file)' : '(folder)') : tooLargeProblem(repoPath, text.tooLarge));
+      return undefined;
+    }
+    return text;
+  };
   const envDir = path.join(root, ENVIRONMENTS_DIR);
   if (!fs.existsSync(envDir)) {
-    throw new SpecError([{ file: ENVIRONMENTS_DIR, line: 1, col: 1, field: '(folder)', message: 'must exist and hold the environment files', got: 'nothing', hint: repositoryRootHint(root) }]);
+    return { problems: [{ file: ENVIRONMENTS_DIR, line: 1, col: 1, field: '(folder)', message: 'must exist and hold the environment files', got: 'nothing', hint: repositoryRootHint(root) }], sources };
   }
 
   const settingsPath = `${ENVIRONMENTS_DIR}/${SETTINGS_FILE}`;
-  const settingsText = read(settingsPath);
+  const settingsRead = read(settingsPath);
+  const settingsText = typeof settingsRead === 'object' ? undefined : settingsRead;
   let settings: SettingsSpec | undefined;
-  if (typeof settingsText === 'object') {
-    problems.push(linkProblem(settingsText.link, settingsText.link === settingsPath ? '(file)' : '(folder)'));
+  if (typeof settingsRead === 'object') {
+    problems.push('link' in settingsRead
+      ? linkProblem(settingsRead.link, settingsRead.link === settingsPath ? '(file)' : '(folder)')
+      : tooLargeProblem(settingsPath, settingsRead.tooLarge));
   } else if (settingsText === undefined) {
     problems.push({ file: settingsPath, line: 1, col: 1, field: '(file)', message: 'must exist: it says where Argo CD runs and which clusters exist', got: 'nothing', hint: 'see the README for its format' });
   } else {
     const file = SourceFile.parse(settingsPath, settingsText);
+    sources.push({ kind: 'settings', file });
     problems.push(...file.problems);
     if (file.problems.length === 0) {
       const { value, problems: schemaProblems } = parseWithSchema(file, SettingsSchema);
@@ -95,14 +141,13 @@ export function loadProject(root: string, options: LoadOptions = {}): Project {
   }
   for (const repoPath of catalogFiles) {
     const name = path.posix.basename(repoPath).replace(/\.ya?ml$/, '');
-    const text = read(repoPath);
-    if (typeof text !== 'string') {
-      // Replaced by a link, or removed, since it was listed.
-      problems.push(...(typeof text === 'object' ? [linkProblem(text.link, '(file)')] : []));
+    const text = readInput(repoPath);
+    if (text === undefined) {
       brokenCatalogs.add(name);
       continue;
     }
     const file = SourceFile.parse(repoPath, text);
+    sources.push({ kind: 'catalog', file });
     problems.push(...file.problems);
     if (file.problems.length > 0) {
       brokenCatalogs.add(name);
@@ -125,13 +170,19 @@ export function loadProject(root: string, options: LoadOptions = {}): Project {
     problems.push({ file: ENVIRONMENTS_DIR, line: 1, col: 1, field: '(folder)', message: 'must hold at least one environment file (<name>.yaml)', got: 'none' });
   }
   const names = new Map<string, string>();
-  for (const repoPath of envFiles) {
-    const text = read(repoPath);
-    if (typeof text !== 'string') {
-      problems.push(...(typeof text === 'object' ? [linkProblem(text.link, '(file)')] : []));
+  if (envFiles.length > MAX_ENVIRONMENTS) {
+    problems.push({
+      file: ENVIRONMENTS_DIR, line: 1, col: 1, field: '(folder)',
+      message: `holds ${envFiles.length} environment files, over the limit of ${MAX_ENVIRONMENTS}`, hint: 'split the environments over several repositories',
+    });
+  }
+  for (const repoPath of envFiles.slice(0, MAX_ENVIRONMENTS)) {
+    const text = readInput(repoPath);
+    if (text === undefined) {
       continue;
     }
     const file = SourceFile.parse(repoPath, text);
+    sources.push({ kind: 'environment', file });
     problems.push(...file.problems);
     if (file.problems.length > 0) {
       continue;
@@ -150,8 +201,10 @@ export function loadProject(root: string, options: LoadOptions = {}): Project {
     if (options.only !== undefined && !options.only.includes(path.posix.basename(repoPath).replace(/\.ya?ml$/, ''))) {
       continue;
     }
-    const env = resolveEnvironment(file, value, catalogs, brokenCatalogs, settings, read, problems);
-    if (env !== undefined) {
+    const env = resolveEnvironment(file, value, catalogs, brokenCatalogs, settings, read, problems, imposterFiles);
+    const nameProblems = env === undefined ? [] : derivedNameProblems(env);
+    problems.push(...nameProblems);
+    if (env !== undefined && nameProblems.length === 0) {
       environments.push(env);
     }
   }
@@ -164,12 +217,14 @@ export function loadProject(root: string, options: LoadOptions = {}): Project {
     }
   }
   if (options.checkOverlaps ?? true) {
-    problems.push(...overlapProblems(environments.flatMap(namespaceClaims)));
+    problems.push(...reachProblems(environments.map(environmentReach)));
   }
+  sources.push(...[...imposterFiles.values()].map((file) => ({ kind: 'imposter' as const, file })));
+  sources.sort((a, b) => compareStrings(a.file.path, b.file.path));
   if (problems.length > 0 || settings === undefined) {
-    throw new SpecError(problems);
+    return { problems, sources, settings };
   }
-  return { root, settings, environments: environments.sort((a, b) => compareStrings(a.name, b.name)) };
+  return { project: { root, settings, environments: environments.sort((a, b) => compareStrings(a.name, b.name)), sources }, problems, sources, settings };
 }
 
 /**
@@ -202,58 +257,6 @@ export function distSetting(root: string): DistSetting {
   return { path: given, problem: (message, hint) => file.problem(['repository', 'path'], message, { hint }) };
 }
 
-/**
- * A namespace of a cluster that an environment deploys into: two environments claiming the same
- * one would have two Argo CD Applications fighting over the same objects.
- */
-export interface NamespaceClaim {
-  readonly key: string;
-  readonly env: string;
-  readonly cluster: string;
-  readonly namespace: string;
-  /** Where the service that claims it is listed (plain data: claims cross worker threads). */
-  readonly at: Pick<Problem, 'file' | 'line' | 'col' | 'field'>;
-}
-
-/** The cluster namespaces an environment deploys into. */
-export function namespaceClaims(env: EnvironmentSpec): NamespaceClaim[] {
-  const claims = new Map<string, NamespaceClaim>();
-  for (const service of env.services) {
-    const clusters = isKuma(env.mesh)
-      ? [...service.zones, ...(env.mocks.enabled && service.mock ? [env.mesh.mocksZone] : [])]
-        .map((zone) => (env.mesh as { zones: readonly { name: string; cluster: { name: string } }[] }).zones.find((z) => z.name === zone)!.cluster.name)
-      : [env.mesh.cluster.name];
-    for (const cluster of clusters) {
-      const key = `${cluster}/${service.namespace}`;
-      if (!claims.has(key)) {
-        const at: FieldPath = ['services', service.name];
-        const { line, col } = env.source.locate(at, true);
-        claims.set(key, { key, env: env.name, cluster, namespace: service.namespace, at: { file: env.source.path, line, col, field: formatPath(at) } });
-      }
-    }
-  }
-  return [...claims.values()];
-}
-
-/** Problems for every namespace claimed by two environments (the later one in name order is reported). */
-export function overlapProblems(claims: readonly NamespaceClaim[]): Problem[] {
-  const owners = new Map<string, string>();
-  const problems: Problem[] = [];
-  for (const claim of [...claims].sort((a, b) => compareStrings(a.env, b.env) || compareStrings(a.key, b.key))) {
-    const owner = owners.get(claim.key);
-    if (owner !== undefined && owner !== claim.env) {
-      problems.push({
-        ...claim.at,
-        message: `deploys into namespace ${claim.namespace} of cluster ${claim.cluster}, which environment ${owner} already uses`,
-        hint: 'give each environment its own namespaces or clusters, so their Argo CD Applications do not fight',
-      });
-    } else {
-      owners.set(claim.key, claim.env);
-    }
-  }
-  return problems;
-}
-
 /** The closest folder at or above `from` that holds environments/meshflip.yaml. */
 function findRepositoryRoot(from: string): string | undefined {
   for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {
@@ -274,45 +277,36 @@ export function repositoryRootHint(cwd: string): string {
     : `run meshflip from the repository root: cd ${path.relative(cwd, root).split(path.sep).join('/')}`;
 }
 
-/** Holds every name: when the catalogue folder is a link, no catalogue can be read, and none is reported missing. */
-class EveryName extends Set<string> {
-  public override has(): boolean {
-    return true;
-  }
-}
-
-/** Errors that mean there is no file at a path: nothing there, a folder, a path through a file, a name too long. */
-const NO_FILE = ['ENOENT', 'EISDIR', 'ENOTDIR', 'ENAMETOOLONG'];
-
 /**
- * Reads an input file. Nothing is read through a symbolic link, anywhere on the way from the
- * repository root: the link is returned instead, so that no content from outside the repository
- * (an imposter linked to /etc/passwd) reaches the output or an error message.
+ * Reads an input file of the repository: its text, undefined when there is no regular file there
+ * (nothing, a folder, a FIFO, a device), or its size when it is over `maxBytes` (not read).
  */
-function readText(root: string, repoPath: string): string | LinkedInput | undefined {
+function readText(root: string, repoPath: string, maxBytes = MAX_INPUT_FILE_BYTES): ReadResult {
   // Imposter paths come from the input, and the file system takes no NUL in a path.
   if (repoPath.includes('\0')) {
     return undefined;
   }
+  // Nothing is read through a symbolic link, anywhere on the way from the repository root: the
+  // link is returned instead, so that no content from outside the repository (an imposter linked
+  // to /etc/passwd) reaches the output or an error message.
   const link = linkOnPath(root, repoPath);
   if (link !== undefined) {
     return { link };
   }
-  let fd: number;
-  try {
-    // O_NONBLOCK: a FIFO would otherwise block the open; it is then refused as not a file.
-    fd = fs.openSync(path.join(root, ...repoPath.split('/')), fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
-  } catch (e) {
-    if (NO_FILE.includes((e as NodeJS.ErrnoException).code ?? '')) {
-      return undefined;
-    }
-    throw e;
+  const read = readBounded(path.join(root, ...repoPath.split('/')), maxBytes);
+  if ('text' in read) {
+    return read.text;
   }
-  try {
-    return fs.fstatSync(fd).isFile() ? fs.readFileSync(fd, 'utf8') : undefined;
-  } finally {
-    fs.closeSync(fd);
-  }
+  return read.error === 'too-large' ? { tooLarge: read.size ?? maxBytes + 1 } : undefined;
+}
+
+/** The problem for an input file over the size limit, at the file. */
+function tooLargeProblem(repoPath: string, size: number): Problem {
+  return {
+    file: repoPath, line: 1, col: 1, field: '(file)',
+    message: `is ${formatBytes(size)} bytes, over the limit of ${formatBytes(MAX_INPUT_FILE_BYTES)} bytes for an input file`,
+    hint: 'split its services over several catalogues or environments',
+  };
 }
 
 /** The repository path of the first symbolic link on the way to `repoPath` (itself included), if any. */
@@ -338,8 +332,15 @@ function linkProblem(link: string, field: '(file)' | '(folder)'): Problem {
     file: link, line: 1, col: 1, field,
     message: `must be a real ${field === '(file)' ? 'file' : 'folder'} in the repository, not a symbolic link: meshflip reads nothing through links`,
     got: 'a symbolic link',
-    hint: `replace the link by a copy of what it points to`,
+    hint: 'replace the link by a copy of what it points to',
   };
+}
+
+/** Holds every name: when the catalogue folder is a link, no catalogue can be read, and none is reported missing. */
+class EveryName extends Set<string> {
+  public override has(): boolean {
+    return true;
+  }
 }
 
 /**

@@ -1,15 +1,16 @@
 import * as path from 'path';
-import { credentialReason } from './credentials';
-import { readImposters } from './imposters';
+import { clusterIdentities, sameServerNote } from './cluster-identity';
+import { impostersConfiguration, readImposters } from './imposters';
+import { formatBytes, MAX_CONFIGMAP_BYTES } from './limits';
 import { outputPathProblem } from './output-path';
 import {
   CatalogInput, CatalogServiceInput, CircuitBreakerInput, EnvironmentInput, EnvironmentServiceInput, EnvValueInput, FaultInput,
   KumaMeshInput, IstioMeshInput, OssmMeshInput, PortInput, RetryInput, RouteIntentInput, SettingsInput,
 } from './schema';
-import { FieldPath, SourceFile } from './source-file';
+import { FieldPath, formatPath, SourceFile } from './source-file';
 import {
   CircuitBreakerSpec, ClusterSpec, EnvironmentSpec, EnvValue, FaultSpec, httpPorts, ImposterSpec, IngressRouteSpec, IstioMeshSpec,
-  KumaMeshSpec, MeshFlavor, MeshSpec, MockSpec, OperatorSpec, PortSpec, ProbeSpec, RetryCondition, RetrySpec, RouteSpec, ServiceSpec,
+  KumaControlPlaneTls, KumaMeshSpec, MeshFlavor, MeshSpec, MockSpec, OperatorSpec, PortSpec, ProbeSpec, RetryCondition, RetrySpec, RouteSpec, ServiceSpec,
   SettingsSpec, TimeoutSpec,
 } from './spec';
 import { compareStrings, didYouMean, escapeControlCharacters, Problem } from './spec-error';
@@ -29,20 +30,44 @@ export interface LoadedCatalog {
   readonly input: CatalogInput;
 }
 
+/** k8s.io/apimachinery pkg/util/validation `DNS1123SubdomainMaxLength`: the longest prefix of a label or annotation key. */
+const DNS1123_SUBDOMAIN_MAX = 253;
+
+/**
+ * The annotations a service may set on its pod template: Kubernetes allows 256 KiB per object
+ * (`TotalAnnotationSizeLimitB`), and 16 KiB are kept for what the mesh and meshflip add there.
+ */
+export const MAX_USER_ANNOTATION_BYTES = 240 * 1024;
+
+/**
+ * The one map key cdk8s cannot render: `sanitizeValue` (cdk8s lib/_util.js) checks
+ * `obj.constructor.name === 'Object'` on every map, and an own `constructor` entry hides the real one.
+ */
+const CDK8S_UNRENDERABLE_KEY = 'constructor';
+const CDK8S_UNRENDERABLE_MESSAGE = 'cannot be "constructor": cdk8s, which renders the objects, cannot write a map with this key';
+
+/** Reads a file relative to the repository root; undefined when it does not exist. */
+export type ReadFile = (repoPath: string, maxBytes?: number) => ReadResult;
+
 /** An input file that is, or lies behind, a symbolic link: never read. */
 export interface LinkedInput {
   /** The repository path of the link. */
   readonly link: string;
 }
 
-/** Reads a file relative to the repository root; undefined when it does not exist. */
-export type ReadFile = (repoPath: string) => string | LinkedInput | undefined;
+/**
+ * A file's text, undefined when there is no regular file, the size of a file over the limit asked
+ * for (not read), or the link on its way (not read).
+ */
+export type ReadResult = string | undefined | { readonly tooLarge: number } | LinkedInput;
 
 /** Resolves the settings file into a `SettingsSpec`. */
 export function resolveSettings(file: SourceFile, input: SettingsInput, problems: Problem[]): SettingsSpec {
+  const names = Object.keys(input.clusters).sort(compareStrings);
+  const identities = clusterIdentities(new Map(names.map((name) => [name, input.clusters[name].server])), input.argocd.cluster, input.argocd.namespace ?? 'argocd');
   const clusters = new Map<string, ClusterSpec>();
-  for (const name of Object.keys(input.clusters).sort(compareStrings)) {
-    clusters.set(name, { name, server: input.clusters[name].server });
+  for (const name of names) {
+    clusters.set(name, { name, server: input.clusters[name].server, identity: identities.get(name)! });
   }
   if (!clusters.has(input.argocd.cluster)) {
     problems.push(file.problem(['argocd', 'cluster'], `must name a cluster under clusters (${[...clusters.keys()].join(', ')})`, {
@@ -60,6 +85,10 @@ export function resolveSettings(file: SourceFile, input: SettingsInput, problems
     argocdNamespace: input.argocd.namespace ?? 'argocd',
     argocdCluster: input.argocd.cluster,
     clusters,
+    allowedSecrets: (input.allowedSecrets ?? []).map((entry, index) => {
+      const at: FieldPath = ['allowedSecrets', index];
+      return { index, ...entry, at: { file: file.path, ...file.locate(at), field: formatPath(at) } };
+    }),
     file,
   };
 }
@@ -76,9 +105,10 @@ export function resolveEnvironment(
   settings: SettingsSpec | undefined,
   readFile: ReadFile,
   problems: Problem[],
+  imposterFiles?: Map<string, SourceFile>,
 ): EnvironmentSpec | undefined {
   const before = problems.length;
-  const r = new EnvironmentResolver(file, input, catalogs, brokenCatalogs, settings, readFile, problems);
+  const r = new EnvironmentResolver(file, input, catalogs, brokenCatalogs, settings, readFile, problems, imposterFiles);
   const spec = r.resolve();
   return problems.length === before ? spec : undefined;
 }
@@ -99,6 +129,8 @@ class EnvironmentResolver {
     private readonly settings: SettingsSpec | undefined,
     private readonly readFile: ReadFile,
     private readonly problems: Problem[],
+    /** Collects every imposter file read, by path, for the secret scan. */
+    private readonly imposterFiles?: Map<string, SourceFile>,
   ) {
     this.isProtected = input.protected ?? false;
     this.defaultNamespace = input.namespace ?? input.name;
@@ -234,19 +266,24 @@ class EnvironmentResolver {
       const cluster = this.cluster(zone.cluster, ['mesh', 'zones', index, 'cluster']);
       return {
         name: zone.name,
-        cluster: cluster ?? { name: zone.cluster, server: '' },
+        cluster: cluster ?? { name: zone.cluster, server: '', identity: '' },
         ingress: zone.ingress ?? true,
-        egress: zone.egress ?? true,
+        egress: zone.egress ?? false,
         tokenSecret: { name: zone.tokenSecret?.name ?? 'cp-token', key: zone.tokenSecret?.key ?? 'token' },
       };
     });
+    // Keyed on the API server, not the cluster's name: two names for one server are one cluster.
     const clustersUsed = new Map<string, number>();
     zones.forEach((zone, index) => {
-      const other = clustersUsed.get(zone.cluster.name);
-      if (other !== undefined) {
-        this.problems.push(file.problem(['mesh', 'zones', index, 'cluster'], `is already used by zone ${zones[other].name}: one zone control plane per cluster`));
+      if (zone.cluster.identity === '') {
+        return;
       }
-      clustersUsed.set(zone.cluster.name, index);
+      const other = clustersUsed.get(zone.cluster.identity);
+      if (other !== undefined) {
+        this.problems.push(file.problem(['mesh', 'zones', index, 'cluster'],
+          `is already used by zone ${zones[other].name}${sameServerNote(zone.cluster, zones[other].cluster)}: one zone control plane per cluster`));
+      }
+      clustersUsed.set(zone.cluster.identity, index);
     });
     let global: KumaMeshSpec['global'];
     if (selfHosted !== undefined) {
@@ -254,14 +291,36 @@ class EnvironmentResolver {
         this.problems.push(file.problem(['mesh', 'global', 'selfHosted'], `cannot run on Kubernetes with ${product} 3.x (the global control plane runs on Universal only)`, { noGot: true }));
       }
       const cluster = this.cluster(selfHosted.cluster, ['mesh', 'global', 'selfHosted', 'cluster']);
-      if (clustersUsed.has(selfHosted.cluster)) {
-        this.problems.push(file.problem(['mesh', 'global', 'selfHosted', 'cluster'], 'must not run a zone: the global control plane needs a cluster of its own'));
+      const zoneThere = cluster === undefined ? undefined : clustersUsed.get(cluster.identity);
+      if (zoneThere !== undefined) {
+        this.problems.push(file.problem(['mesh', 'global', 'selfHosted', 'cluster'],
+          `must not run a zone${sameServerNote(cluster!, zones[zoneThere].cluster)}: the global control plane needs a cluster of its own`));
       }
-      global = { kind: 'self-hosted', cluster: cluster ?? { name: selfHosted.cluster, server: '' }, kdsAddress: selfHosted.kdsAddress };
+      global = { kind: 'self-hosted', cluster: cluster ?? { name: selfHosted.cluster, server: '', identity: '' }, kdsAddress: selfHosted.kdsAddress, kdsTls: selfHosted.kdsTls };
     } else {
       const k = konnect!;
       global = { kind: 'konnect', region: k.region, controlPlaneId: k.controlPlaneId, kdsAddress: `grpcs://${k.region}.mesh.sync.konghq.com:443` };
     }
+    if (mesh.license !== undefined && (mesh.flavor !== 'kong-mesh' || selfHosted === undefined)) {
+      this.problems.push(file.problem(['mesh', 'license'], 'is only for a self-hosted Kong Mesh global control plane (Konnect manages the licence; Kuma needs none)', { noGot: true, hint: 'remove it' }));
+    }
+    const chartVersion = Version.parse(mesh.chartVersion ?? mesh.version);
+    if (mesh.controlPlaneTls !== undefined && 'certManager' in mesh.controlPlaneTls && !chartVersion.atLeast('2.13')) {
+      this.problems.push(file.problem(['mesh', 'controlPlaneTls', 'certManager'], `needs chart 2.13 or later (controlPlane.tls.general.certManager), the chart is ${chartVersion}`, {
+        noGot: true, hint: 'declare controlPlaneTls.secret with a pre-created Secret and its CA',
+      }));
+    }
+    const tls = mesh.controlPlaneTls;
+    if (tls !== undefined && 'secret' in tls && !/^-----BEGIN CERTIFICATE-----\r?\n(?![^]*PRIVATE KEY)[^]*-----END CERTIFICATE-----\s*$/.test(Buffer.from(tls.secret.caBundle, 'base64').toString('latin1'))) {
+      this.problems.push(file.problem(['mesh', 'controlPlaneTls', 'secret', 'caBundle'], 'must be the base64 of PEM certificates only (a private key must never be in git)', {
+        noGot: true, hint: 'base64 -w0 ca.crt',
+      }));
+    }
+    const controlPlaneTls: KumaControlPlaneTls | undefined = tls === undefined
+      ? (chartVersion.atLeast('2.13') ? { kind: 'cert-manager' } : undefined)
+      : 'certManager' in tls
+        ? { kind: 'cert-manager', ...(tls.certManager.issuer ? { issuer: { name: tls.certManager.issuer.name, kind: tls.certManager.issuer.kind ?? 'Issuer' } } : {}) }
+        : { kind: 'secret', secretName: tls.secret.name, caBundle: tls.secret.caBundle };
     const mocksZone = this.input.mocks?.zone ?? zones[zones.length - 1].name;
     if (!zoneNames.has(mocksZone)) {
       this.problems.push(file.problem(['mocks', 'zone'], `must be one of the mesh zones (${[...zoneNames].join(', ')})`, { hint: didYouMean(mocksZone, zoneNames) }));
@@ -287,6 +346,8 @@ class EnvironmentResolver {
       zones,
       mocksZone,
       kdsSkipVerify: mesh.kdsSkipVerify ?? false,
+      controlPlaneTls,
+      license: mesh.license && { name: mesh.license.name, key: mesh.license.key ?? 'license.json' },
       chart: kongMesh
         ? { repoURL: 'https://kong.github.io/kong-mesh-charts', name: 'kong-mesh', version: mesh.chartVersion ?? mesh.version }
         : { repoURL: 'https://kumahq.github.io/charts', name: 'kuma', version: mesh.chartVersion ?? mesh.version },
@@ -321,7 +382,8 @@ class EnvironmentResolver {
       return undefined;
     }
     const cp = mesh.controlPlane;
-    const tracing = { type: cp?.tracing?.type ?? 'Jaeger', sampling: cp?.tracing?.sampling ?? 10000 } as const;
+    // No tracing by default: the Jaeger operator left the redhat-operators catalog (see rule MF2003).
+    const tracing = { type: cp?.tracing?.type ?? 'None', sampling: cp?.tracing?.sampling ?? 10000 } as const;
     const addons = { kiali: cp?.addons?.kiali ?? true, grafana: cp?.addons?.grafana ?? true, prometheus: cp?.addons?.prometheus ?? true };
     if (addons.kiali && !addons.prometheus) {
       this.problems.push(file.problem(['mesh', 'controlPlane', 'addons', 'kiali'], 'needs the prometheus addon: the operator rejects Kiali without Prometheus', { hint: 'set prometheus: true or kiali: false' }));
@@ -331,7 +393,8 @@ class EnvironmentResolver {
       enabled: o?.enabled ?? enabled,
       channel: o?.channel ?? 'stable',
       source: o?.source ?? 'redhat-operators',
-      approval: o?.approval ?? 'Automatic',
+      // Protected environments upgrade operators only when someone approves (rule MF2006).
+      approval: o?.approval ?? (this.isProtected ? 'Manual' : 'Automatic'),
       startingCSV: o?.startingCSV,
     });
     const operators = {
@@ -442,7 +505,7 @@ class EnvironmentResolver {
     this.checkImage(image, imageAt.path, imageAt.file);
     const ports = this.resolvePorts(pick('ports') ?? [], at('ports'));
     const probes = this.resolveProbes(pick('probes'), ports, at('probes'));
-    const env = this.resolveEnv(base?.env, override.env, name, catalog);
+    const env = this.resolveEnv(base?.env, override.env);
     const zones = this.resolveZones(override.zones, name);
     const namespace = override.namespace ?? base?.namespace ?? this.defaultNamespace;
     const storage = pick('storage');
@@ -453,7 +516,22 @@ class EnvironmentResolver {
       if (/^(app|app\.kubernetes\.io\/(name|managed-by)|meshflip\.io\/.*|kuma\.io\/.*|sidecar\.istio\.io\/.*)$/.test(key)) {
         const loc = at(where);
         this.problems.push(loc.file.problem([...loc.path, key], 'is set by meshflip and cannot be overridden', { atKey: true, gotText: JSON.stringify(key) }));
+      } else if (key.indexOf('/') > DNS1123_SUBDOMAIN_MAX) {
+        const loc = at(where);
+        this.problems.push(loc.file.problem([...loc.path, key], `has a prefix of ${key.indexOf('/')} characters, over the limit of ${DNS1123_SUBDOMAIN_MAX} (k8s.io/apimachinery IsQualifiedName: the prefix is a DNS-1123 subdomain)`, { atKey: true, gotText: JSON.stringify(key.slice(0, 60)) }));
+      } else if (key === CDK8S_UNRENDERABLE_KEY) {
+        const loc = at(where);
+        this.problems.push(loc.file.problem([...loc.path, key], CDK8S_UNRENDERABLE_MESSAGE, { atKey: true, gotText: JSON.stringify(key), hint: 'use another key, for example with a prefix (example.com/constructor)' }));
       }
+    }
+    // k8s.io/apimachinery pkg/api/validation ValidateAnnotations: keys and values of one object
+    // together at most TotalAnnotationSizeLimitB (256 KiB). These go on the pod template.
+    const annotationBytes = Object.entries(annotations).reduce((sum, [k, v]) => sum + Buffer.byteLength(k, 'utf8') + Buffer.byteLength(v, 'utf8'), 0);
+    if (annotationBytes > MAX_USER_ANNOTATION_BYTES) {
+      const loc = at('annotations');
+      this.problems.push(loc.file.problem(loc.path, `are ${formatBytes(annotationBytes)} bytes together (keys and values), over the ${formatBytes(MAX_USER_ANNOTATION_BYTES)} left of the ${formatBytes(256 * 1024)} Kubernetes allows on a pod template once the mesh's own annotations are added`, {
+        noGot: true, hint: 'keep large data out of annotations: a ConfigMap holds up to 1 MiB',
+      }));
     }
     const calls = [...new Set(pick('calls') ?? [])].sort(compareStrings);
     this.callsAt.set(name, at('calls'));
@@ -575,32 +653,13 @@ class EnvironmentResolver {
     return out;
   }
 
-  private resolveEnv(
-    base: Record<string, EnvValueInput> | undefined,
-    override: Record<string, EnvValueInput> | undefined,
-    service: string,
-    catalog: LoadedCatalog | undefined,
-  ): (readonly [string, EnvValue])[] {
+  /** The environment overrides replace the catalogue's variables of the same name. Credentials in plain values are found by the secret scan (secret-scan.ts). */
+  private resolveEnv(base: Record<string, EnvValueInput> | undefined, override: Record<string, EnvValueInput> | undefined): (readonly [string, EnvValue])[] {
     const all = { ...(base ?? {}), ...(override ?? {}) };
-    const out: (readonly [string, EnvValue])[] = [];
-    for (const key of Object.keys(all).sort(compareStrings)) {
+    return Object.keys(all).sort(compareStrings).map((key) => {
       const value = all[key];
-      const fromOverride = override !== undefined && Object.hasOwn(override, key);
-      const file = fromOverride || catalog === undefined ? this.file : catalog.file;
-      if (typeof value === 'string') {
-        const reason = credentialReason(key, value);
-        if (reason !== undefined) {
-          this.problems.push(file.problem(['services', service, 'env', key], `must not hold a credential in plain text (${reason}): dist/ is committed to git`, {
-            gotText: '(value hidden)',
-            hint: `use secretKeyRef: {name: <secret>, key: <key>} and create the Secret in the cluster`,
-          }));
-        }
-        out.push([key, { value }]);
-      } else {
-        out.push([key, value]);
-      }
-    }
-    return out;
+      return [key, typeof value === 'string' ? { value } : value] as const;
+    });
   }
 
   private resolveZones(zones: string[] | undefined, service: string): string[] {
@@ -648,11 +707,18 @@ class EnvironmentResolver {
     const imposters: ImposterSpec[] = [];
     mock.imposters.forEach((relative, index) => {
       const repoPath = path.posix.normalize(path.posix.join(path.posix.dirname(at.file.path), relative));
-      const text = repoPath.startsWith('..') ? undefined : this.readFile(repoPath);
-      if (typeof text === 'object') {
+      const text = repoPath.startsWith('..') ? undefined : this.readFile(repoPath, MAX_CONFIGMAP_BYTES);
+      if (typeof text === 'object' && 'link' in text) {
         this.problems.push(at.file.problem([...at.path, 'imposters', index], `must name a file in the repository, not a symbolic link (${escapeControlCharacters(text.link)} is one): meshflip reads nothing through links`, {
           hint: 'replace the link by a copy of the imposter file',
         }));
+        return;
+      }
+      if (typeof text === 'object') {
+        this.problems.push(at.file.problem([...at.path, 'imposters', index],
+          `names a file of ${formatBytes(text.tooLarge)} bytes (${escapeControlCharacters(repoPath)}), over the limit of ${formatBytes(MAX_CONFIGMAP_BYTES)}: a mock's imposters go into one ConfigMap, which Kubernetes limits to 1 MiB`, {
+            hint: 'make the imposter smaller: fewer or shorter stubs, or large bodies from a proxy response',
+          }));
         return;
       }
       if (text === undefined) {
@@ -661,7 +727,9 @@ class EnvironmentResolver {
         }));
         return;
       }
-      const { imposters: read, problems } = readImposters(SourceFile.parse(repoPath, text));
+      const imposterFile = SourceFile.parse(repoPath, text, { maxStringLength: MAX_CONFIGMAP_BYTES });
+      this.imposterFiles?.set(repoPath, imposterFile);
+      const { imposters: read, problems } = readImposters(imposterFile);
       this.problems.push(...problems);
       imposters.push(...read);
     });
@@ -678,6 +746,16 @@ class EnvironmentResolver {
       this.problems.push(at.file.problem(at.path, 'needs an http, http2 or grpc port: meshflip routes HTTP traffic to mocks', { noGot: true }));
     }
     const sorted = [...imposters].sort((a, b) => a.port - b.port);
+    // k8s.io/kubernetes pkg/apis/core/validation ValidateConfigMap: the values of data together
+    // must not exceed corev1.MaxSecretSize (1 MiB). The document is re-indented, so it is measured as rendered.
+    const size = Buffer.byteLength(impostersConfiguration(sorted), 'utf8');
+    if (size > MAX_CONFIGMAP_BYTES) {
+      this.problems.push(at.file.problem([...at.path, 'imposters'],
+        `make a ConfigMap of ${formatBytes(size)} bytes as rendered, over the limit of ${formatBytes(MAX_CONFIGMAP_BYTES)} bytes (1 MiB) Kubernetes sets on a ConfigMap's data`, {
+          noGot: true,
+          hint: `make the imposters of this mock smaller together (${imposters.map((i) => i.file).filter((f, i, all) => all.indexOf(f) === i).join(', ')}): fewer or shorter stubs, or large bodies from a proxy response`,
+        }));
+    }
     return { imposters: sorted, replicas: mock.replicas ?? replicas ?? 1, image, origin: at };
   }
 
@@ -764,6 +842,11 @@ class EnvironmentResolver {
     }
     if (!mocksEnabled) {
       this.problems.push(file.problem(where, 'cannot route to a mock while mocks.enabled is false', { got: 'mock' }));
+      return undefined;
+    }
+    if (object.header?.name === CDK8S_UNRENDERABLE_KEY && (this.mesh.flavor === MeshFlavor.OPENSHIFT_SERVICE_MESH || this.mesh.flavor === MeshFlavor.ISTIO)) {
+      // Istio's HTTPMatchRequest.headers is a map keyed by the header name; Kuma's is a list.
+      this.problems.push(file.problem([...at, 'header', 'name'], `${CDK8S_UNRENDERABLE_MESSAGE} (a VirtualService match keys its headers by name)`, { hint: 'use another header name' }));
       return undefined;
     }
     const mockWeight = object.weight ?? (object.header !== undefined ? 0 : 100);

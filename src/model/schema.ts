@@ -57,6 +57,25 @@ export const ClusterSchema = z.object({
   description: z.string().optional(),
 }).strict();
 
+/** The form in which meshflip prints a secret's fingerprint: sha256: and the first 16 hex digits of the SHA-256 of the secret. */
+export const SECRET_FINGERPRINT = /^sha256:[0-9a-f]{16}$/;
+
+/** A deliberate exception to the credential checks: where the value is, or its fingerprint, and why it is no credential. */
+export const AllowedSecretSchema = z.object({
+  file: z.string().min(1).optional().meta({ description: 'Repository path of the file that holds the value, as meshflip prints it (environments/catalog/shop.yaml). Goes with field.' }),
+  field: z.string().min(1).optional().meta({ description: 'The field that holds the value, as meshflip prints it (services.orders.env.API_TOKEN). Goes with file.' }),
+  fingerprint: z.string().regex(SECRET_FINGERPRINT, 'must be a fingerprint as meshflip prints it: sha256: and 16 hex digits').optional()
+    .meta({ description: 'The fingerprint meshflip prints for the value: allows it wherever it appears, without writing it down.' }),
+  reason: z.string().min(1).max(500).meta({ description: 'Why this is not a credential (or why it may be committed); shown wherever the exception applies.' }),
+}).strict().superRefine((entry, ctx) => {
+  const byPlace = entry.file !== undefined || entry.field !== undefined;
+  if (byPlace && (entry.file === undefined || entry.field === undefined)) {
+    ctx.addIssue({ code: 'custom', message: 'must give file and field together', params: { noGot: true, hint: 'name the file and the field meshflip printed, or give the fingerprint instead' } });
+  } else if (byPlace === (entry.fingerprint !== undefined)) {
+    ctx.addIssue({ code: 'custom', message: 'must name either file and field, or a fingerprint', params: { noGot: true, hint: 'copy them from the problem meshflip printed for the value' } });
+  }
+});
+
 export const SettingsSchema = z.object({
   repository: z.object({
     url: z.string().regex(/^(https:\/\/|ssh:\/\/|git@)\S+$/, 'must be a git URL (https://..., ssh://... or git@host:org/repo.git)').meta({
@@ -71,6 +90,10 @@ export const SettingsSchema = z.object({
     cluster: name('The cluster (from `clusters`) that runs Argo CD; Applications and AppProjects are created there.'),
   }).strict(),
   clusters: z.record(name('Cluster name'), ClusterSchema).meta({ description: 'Every cluster an environment may deploy to, by name.' }),
+  allowedSecrets: z.array(AllowedSecretSchema).optional().meta({
+    description: 'Values that look like credentials but are not, each with the reason. Synth, validate and the pull-request summary list every exception in force; one that matches nothing is an error.',
+    default: [],
+  }),
 }).strict().meta({ title: 'meshflip settings', description: 'Repository-wide settings: where Argo CD runs and which clusters exist.' });
 
 // ---------------------------------------------------------------------------------------------
@@ -288,10 +311,36 @@ const ZoneSchema = z.object({
   name: name('Zone name, as provisioned on the global control plane.'),
   cluster: name('Cluster (from environments/meshflip.yaml) the zone control plane runs in.'),
   ingress: z.boolean().optional().meta({ description: 'Deploy a zone ingress (needed for cross-zone traffic).', default: true }),
-  egress: z.boolean().optional().meta({ description: 'Deploy a zone egress.', default: true }),
+  egress: z.boolean().optional().meta({ description: 'Deploy a zone egress. Traffic goes through it only when the Mesh sets routing.zoneEgress, which meshflip does not.', default: false }),
   tokenSecret: z.object({ name: name('Secret name', 253), key: z.string().min(1).optional().meta({ default: 'token' }) }).strict().optional()
     .meta({ description: 'The Secret in the control-plane namespace holding the zone token. Created out of band; never rendered.', default: { name: 'cp-token', key: 'token' } }),
 }).strict();
+
+const SecretKeySchema = (what: string, key: string) => z.object({
+  name: name('Secret name', 253),
+  key: z.string().min(1).max(253).regex(/^[-._a-zA-Z0-9]+$/, 'must be a Secret key: letters, digits, "-", "_" and "."').optional().meta({ default: key }),
+}).strict().meta({ description: `${what} Created out of band; meshflip renders its name, never its value.` });
+
+/** A base64-encoded PEM certificate: public, so it may be rendered. */
+const CA_BUNDLE = /^LS0tLS1CRUdJTi[A-Za-z0-9+/]*={0,2}$/;
+
+const ControlPlaneTlsSchema = z.union([
+  z.object({
+    certManager: z.object({
+      issuer: z.object({ name: name('Issuer or ClusterIssuer name', 253), kind: z.enum(['Issuer', 'ClusterIssuer']).optional().meta({ default: 'Issuer' }) }).strict().optional()
+        .meta({ description: 'An existing cert-manager issuer.', default: 'a self-signed Issuer the chart creates' }),
+    }).strict().meta({ description: 'cert-manager issues the certificate and injects its CA into the webhooks (chart 2.13+; cert-manager must be installed).' }),
+  }).strict(),
+  z.object({
+    secret: z.object({
+      name: name('Name of a kubernetes.io/tls Secret (tls.crt, tls.key, ca.crt) in the control-plane namespace of every control-plane cluster.', 253),
+      caBundle: z.string().regex(CA_BUNDLE, 'must be the base64 of a PEM CA certificate (base64 -w0 ca.crt), which starts with LS0tLS1CRUdJTi').meta({ description: 'The CA certificate that signed it, base64-encoded (public; rendered into the webhooks).' }),
+    }).strict(),
+  }).strict(),
+]).meta({
+  description: 'Certificate of the control planes\' webhooks and API. Without one the chart generates a new CA on every `helm template`, as Argo CD renders it, so the control planes never stay in sync.',
+  default: 'certManager with a self-signed issuer from chart 2.13 on; required before',
+});
 
 const KumaMeshSchema = z.object({
   flavor: z.enum(['kong-mesh', 'kuma']).meta({ description: 'Kong Mesh or Kuma.' }),
@@ -322,10 +371,17 @@ const KumaMeshSchema = z.object({
       selfHosted: z.object({
         cluster: name('Cluster the global control plane runs in.'),
         kdsAddress: z.string().regex(/^grpcs:\/\/[^\s/:]+(:\d+)?$/, 'must be grpcs://host:port').meta({ description: 'Address zones use to reach the global control plane (its global-zone-sync Service).' }),
+        kdsTls: z.object({
+          serverSecretName: name('Name of the kubernetes.io/tls Secret, in the global control-plane namespace, whose certificate names the host of kdsAddress.', 253),
+          caSecretName: name('Name of the Secret, in each zone control-plane namespace, whose ca.crt signed that certificate.', 253),
+        }).strict().optional().meta({ description: 'The certificate the global control plane serves KDS with and the CA zones verify it against. Needed unless kdsSkipVerify.' }),
       }).strict(),
     }).strict(),
   ]).meta({ description: 'The global control plane: hosted in Konnect, or self-hosted on Kubernetes.' }),
   zones: z.array(ZoneSchema).min(1).meta({ description: 'Zones, each with the cluster its control plane runs in. Services run in the first zone unless told otherwise.' }),
+  controlPlaneTls: ControlPlaneTlsSchema.optional(),
+  license: SecretKeySchema('The Kong Mesh licence of the self-hosted global control plane (KMESH_LICENSE_INLINE).', 'license.json').optional()
+    .meta({ default: 'none: the bundled licence (5 data plane proxies, 30 days)' }),
   kdsSkipVerify: z.boolean().optional().meta({ description: 'Skip verifying the global control plane certificate (as the tutorial does). Avoid in production.', default: false }),
   chartVersion: version('Helm chart version of the control planes.').optional().meta({ default: 'the mesh version' }),
 }).strict();
@@ -334,8 +390,8 @@ const OperatorSchema = z.object({
   enabled: z.boolean().optional(),
   channel: z.string().min(1).optional().meta({ default: 'stable' }),
   source: z.string().min(1).optional().meta({ default: 'redhat-operators' }),
-  approval: z.enum(['Automatic', 'Manual']).optional().meta({ default: 'Automatic' }),
-  startingCSV: z.string().min(1).optional(),
+  approval: z.enum(['Automatic', 'Manual']).optional().meta({ description: 'installPlanApproval. Manual: every install plan, the first one included, waits for approval.', default: 'Manual in a protected environment, else Automatic' }),
+  startingCSV: z.string().min(1).optional().meta({ description: 'The ClusterServiceVersion to install first, e.g. servicemeshoperator.v2.5.4. Required for the Service Mesh operator of a protected environment.' }),
 }).strict();
 
 const IstioControlPlaneFields = {
@@ -354,7 +410,7 @@ const OssmMeshSchema = z.object({
     name: name('ServiceMeshControlPlane name.').optional().meta({ default: 'basic' }),
     namespace: name('Control plane namespace.').optional().meta({ default: 'istio-system' }),
     tracing: z.object({
-      type: z.enum(['Jaeger', 'None']).optional().meta({ default: 'Jaeger' }),
+      type: z.enum(['Jaeger', 'None']).optional().meta({ description: 'Jaeger needs the Jaeger operator (jaeger-product), which left the redhat-operators catalog on 2025-11-03.', default: 'None' }),
       sampling: z.number().int().min(0).max(10000).optional().meta({ description: '10000 samples every request.', default: 10000 }),
     }).strict().optional(),
     addons: z.object({
@@ -392,9 +448,11 @@ export const MeshSchema = z.discriminatedUnion('flavor', [
 
 export const EnvironmentSchema = z.object({
   name: name('Environment name; must match the file name.', 40),
-  description: z.string().optional(),
+  // It becomes the AppProject's spec.description, which Argo CD's CRD limits to 255 characters.
+  description: z.string().max(255).optional().meta({ description: 'Shown as the Argo CD AppProject description.' }),
   protected: z.boolean().optional().meta({
-    description: 'A production-like environment: never routes to a mock, carries no fault and deploys no mocks.',
+    description: 'A production-like environment: never routes to a mock, carries no fault and deploys no mocks; no unprotected environment may '
+      + 'deploy into its namespaces (on any cluster entry with the same API server) or, on Kuma, mock, route or fault a service it shares with it.',
     default: false,
   }),
   catalog: z.array(name('Catalogue name (a file in environments/catalog/)')).optional().meta({ description: 'Catalogues the services come from.', default: [] }),

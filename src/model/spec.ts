@@ -29,12 +29,37 @@ export interface SettingsSpec {
   readonly argocdNamespace: string;
   readonly argocdCluster: string;
   readonly clusters: ReadonlyMap<string, ClusterSpec>;
+  /** Deliberate exceptions to the credential checks (`allowedSecrets`), in file order. */
+  readonly allowedSecrets: readonly AllowedSecret[];
   readonly file: SourceFile;
+}
+
+/**
+ * One entry of `allowedSecrets` in environments/meshflip.yaml: a value that looks like a
+ * credential and may be committed all the same. Plain data (it crosses worker threads).
+ */
+export interface AllowedSecret {
+  /** Its position in the list. */
+  readonly index: number;
+  /** The file and field it allows (together), or... */
+  readonly file?: string;
+  readonly field?: string;
+  /** ...the fingerprint of the value it allows, wherever it is. */
+  readonly fingerprint?: string;
+  readonly reason: string;
+  /** Where the entry is written, for messages. */
+  readonly at: { readonly file: string; readonly line: number; readonly col: number; readonly field: string };
 }
 
 export interface ClusterSpec {
   readonly name: string;
+  /** The server URL as written: what Argo CD Applications name. */
   readonly server: string;
+  /**
+   * Which API server the entry reaches: the normalised server URL, the cluster Argo CD runs in for
+   * an in-cluster address. Entries with the same identity are one cluster for every check.
+   */
+  readonly identity: string;
 }
 
 export type AppProtocol = 'http' | 'http2' | 'grpc' | 'tcp';
@@ -209,7 +234,16 @@ export interface ZoneSpec {
 
 export type KumaGlobalSpec =
   | { readonly kind: 'konnect'; readonly region: string; readonly controlPlaneId: string; readonly kdsAddress: string }
-  | { readonly kind: 'self-hosted'; readonly cluster: ClusterSpec; readonly kdsAddress: string };
+  | {
+    readonly kind: 'self-hosted'; readonly cluster: ClusterSpec; readonly kdsAddress: string;
+    /** The Secrets of the KDS server certificate (global) and of its CA (zones), when declared. */
+    readonly kdsTls?: { readonly serverSecretName: string; readonly caSecretName: string };
+  };
+
+/** How the control planes get their webhook and API certificate; undefined when nothing was declared and the chart has no safe default. */
+export type KumaControlPlaneTls =
+  | { readonly kind: 'cert-manager'; readonly issuer?: { readonly name: string; readonly kind: 'Issuer' | 'ClusterIssuer' } }
+  | { readonly kind: 'secret'; readonly secretName: string; readonly caBundle: string };
 
 export interface KumaMeshSpec {
   readonly flavor: MeshFlavor.KONG_MESH | MeshFlavor.KUMA;
@@ -224,6 +258,9 @@ export interface KumaMeshSpec {
   readonly zones: readonly ZoneSpec[];
   readonly mocksZone: string;
   readonly kdsSkipVerify: boolean;
+  readonly controlPlaneTls?: KumaControlPlaneTls;
+  /** The licence Secret of a self-hosted Kong Mesh global control plane. */
+  readonly license?: { readonly name: string; readonly key: string };
   readonly chart: { readonly repoURL: string; readonly name: string; readonly version: string };
 }
 

@@ -1,17 +1,19 @@
-import { environmentMeta, field, KUMA_FLAVORS, list, RenderedObject, str } from '../meshes/effective-routing';
+import { environmentMeta, field, KUMA_FLAVORS, list, PROTECTED_ANNOTATION, RenderedObject, str } from '../meshes/effective-routing';
 import { describeObject, Finding } from '../meshes/findings';
 import { checkIstio } from '../meshes/istio-checks';
 import { checkKuma } from '../meshes/kuma-checks';
 import { MOCK_APP } from '../meshes/mesh';
-import { credentialReason } from '../model/credentials';
+import { IN_CLUSTER_SERVER, isInClusterAddress, normalizeServerUrl } from '../model/cluster-identity';
 import { compareStrings } from '../model/spec-error';
-import { groupByEnvironment } from './routing-reader';
+import { checkKubernetesLimits } from './kubernetes-limits';
+import { environmentOf, groupByEnvironment } from './routing-reader';
 
 const POD_TEMPLATE_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job']);
 
 /**
  * Every check over dist/ as it is (hand edits included): the mesh rules, the guardrails of
- * protected environments, no secret values, pinned images, and an Argo CD setup in which every
+ * protected environments, no Secret with data (credential-looking values are found by the
+ * asynchronous secret scan, secret-checks.ts), pinned images, and an Argo CD setup in which every
  * folder has exactly one owner that is allowed to deploy where it does.
  *
  * @param objects every object of dist/ with its file and line
@@ -37,7 +39,7 @@ export function checkDist(objects: readonly RenderedObject[], files: readonly st
   for (const o of objects) {
     findings.push(...checkSecrets(o), ...checkImages(o));
   }
-  findings.push(...checkArgoCd(objects, files));
+  findings.push(...checkArgoCd(objects, files), ...checkKubernetesLimits(objects));
   return findings;
 }
 
@@ -47,23 +49,6 @@ function checkSecrets(o: RenderedObject): Finding[] {
   if (o.object.kind === 'Secret' && o.object.apiVersion === 'v1'
     && (Object.keys((field(o.object, 'data') ?? {}) as object).length > 0 || Object.keys((field(o.object, 'stringData') ?? {}) as object).length > 0)) {
     out.push({ at: o, severity: 'error', message: `${what} holds secret data, and dist/ is committed to git: reference a Secret created in the cluster instead` });
-  }
-  if (o.object.kind === 'ConfigMap') {
-    for (const [key, value] of Object.entries((field(o.object, 'data') ?? {}) as Record<string, unknown>)) {
-      const reason = typeof value === 'string' ? credentialReason(key, value) : undefined;
-      if (reason !== undefined) {
-        out.push({ at: o, severity: 'error', message: `${what} key ${key} holds what looks like a credential (${reason}): dist/ is committed to git` });
-      }
-    }
-  }
-  for (const container of containersOf(o.object)) {
-    for (const env of list(container, 'env')) {
-      const value = str(env, 'value');
-      const reason = value === undefined ? undefined : credentialReason(str(env, 'name') ?? '', value);
-      if (reason !== undefined) {
-        out.push({ at: o, severity: 'error', message: `${what} container ${str(container, 'name')} env ${str(env, 'name')} holds what looks like a credential (${reason}): use a secretKeyRef` });
-      }
-    }
   }
   return out;
 }
@@ -171,7 +156,84 @@ function checkArgoCd(objects: readonly RenderedObject[], files: readonly string[
       findings.push({ at: apps[1], severity: 'error', message: `dist/${folder} is synced by ${apps.length} Applications (${apps.map((a) => str(a.object, 'metadata', 'name')).join(', ')}): they would fight` });
     }
   }
-  findings.push(...checkDuplicates(objects, owners));
+  const identity = serverIdentity(applications);
+  findings.push(...checkDuplicates(objects, owners, identity));
+  findings.push(...checkProtectedReach(applications, projects, byFolder, distRoot, identity));
+  return findings;
+}
+
+/**
+ * Which API server a destination server reaches, as `ClusterSpec.identity` says: the normalised
+ * URL, the root Application's cluster (where Argo CD runs) for an in-cluster address.
+ */
+function serverIdentity(applications: readonly RenderedObject[]): (server: string) => string {
+  const root = applications.find((a) => str(a.object, 'spec', 'source', 'path')?.endsWith('/argocd'));
+  const argocdNamespace = str(root?.object, 'metadata', 'namespace') ?? 'argocd';
+  const rootServer = normalizeServerUrl(str(root?.object, 'spec', 'destination', 'server') ?? '');
+  const argocdIdentity = rootServer === undefined || isInClusterAddress(rootServer, argocdNamespace) ? IN_CLUSTER_SERVER : rootServer;
+  return (server) => {
+    const normalized = normalizeServerUrl(server) ?? server;
+    return isInClusterAddress(normalized, argocdNamespace) ? argocdIdentity : normalized;
+  };
+}
+
+/**
+ * No Application of an unprotected environment lands objects in a namespace of an API server where
+ * an Application of a protected environment does (hand edits of dist/ included): the check of
+ * environments/ over what Argo CD will really apply.
+ */
+function checkProtectedReach(
+  applications: readonly RenderedObject[],
+  projects: ReadonlyMap<string, RenderedObject>,
+  byFolder: ReadonlyMap<string, RenderedObject[]>,
+  distRoot: string | undefined,
+  identity: (server: string) => string,
+): Finding[] {
+  type Landing = { env: string; protected: boolean; app: RenderedObject; at: RenderedObject; namespace: string; server: string };
+  const landings = new Map<string, { envs: Set<string>; list: Landing[] }>();
+  for (const app of applications) {
+    const env = environmentOf(app.file);
+    if (env === undefined) {
+      continue;
+    }
+    const project = projects.get(str(app.object, 'spec', 'project') ?? 'default');
+    const isProtected = str(project?.object, 'metadata', 'annotations', PROTECTED_ANNOTATION) === 'true';
+    const server = identity(str(app.object, 'spec', 'destination', 'server') ?? '');
+    const path = str(app.object, 'spec', 'source', 'path');
+    const inFolder = path === undefined || distRoot === undefined || !path.startsWith(`${distRoot}/`) ? [] : byFolder.get(path.slice(distRoot.length + 1)) ?? [];
+    const here: [string, RenderedObject][] = inFolder.flatMap((o): [string, RenderedObject][] => {
+      const namespace = o.object.kind === 'Namespace' ? str(o.object, 'metadata', 'name') : str(o.object, 'metadata', 'namespace');
+      return namespace === undefined ? [] : [[namespace, o]];
+    });
+    const destination = str(app.object, 'spec', 'destination', 'namespace');
+    if (destination !== undefined && destination !== '') {
+      here.push([destination, app]);
+    }
+    for (const [namespace, at] of here) {
+      const key = `${server} ${namespace}`;
+      const landing = landings.get(key) ?? { envs: new Set<string>(), list: [] };
+      if (!landing.envs.has(env)) {
+        landing.envs.add(env);
+        landing.list.push({ env, protected: isProtected, app, at, namespace, server });
+        landings.set(key, landing);
+      }
+    }
+  }
+  const findings: Finding[] = [];
+  for (const { list } of landings.values()) {
+    const owner = list.find((l) => l.protected);
+    if (owner === undefined) {
+      continue;
+    }
+    for (const l of list.filter((x) => !x.protected)) {
+      findings.push({
+        at: l.at,
+        severity: 'error',
+        message: `${describeObject(l.at.object)} of unprotected environment ${l.env} lands in namespace ${l.namespace} of API server ${l.server} `
+          + `(synced by ${str(l.app.object, 'metadata', 'name')}), where protected environment ${owner.env} deploys (synced by ${str(owner.app.object, 'metadata', 'name')})`,
+      });
+    }
+  }
   return findings;
 }
 
@@ -196,7 +258,7 @@ function checkFolderPermitted(inFolder: readonly RenderedObject[], project: Rend
 }
 
 /** The same object (cluster, kind, namespace, name) deployed from two folders would be owned twice. */
-function checkDuplicates(objects: readonly RenderedObject[], owners: ReadonlyMap<string, RenderedObject[]>): Finding[] {
+function checkDuplicates(objects: readonly RenderedObject[], owners: ReadonlyMap<string, RenderedObject[]>, identity: (server: string) => string): Finding[] {
   const findings: Finding[] = [];
   const seen = new Map<string, RenderedObject>();
   for (const o of objects) {
@@ -204,7 +266,7 @@ function checkDuplicates(objects: readonly RenderedObject[], owners: ReadonlyMap
     if (app === undefined || o.object.apiVersion === undefined) {
       continue;
     }
-    const server = str(app.object, 'spec', 'destination', 'server');
+    const server = identity(str(app.object, 'spec', 'destination', 'server') ?? '');
     const key = [server, groupOf(String(o.object.apiVersion)), o.object.kind, str(o.object, 'metadata', 'namespace') ?? '', str(o.object, 'metadata', 'name')].join(' ');
     const before = seen.get(key);
     if (before !== undefined && before.file !== o.file) {

@@ -3,10 +3,15 @@ import * as os from 'os';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { EnvironmentRouting } from '../meshes/effective-routing';
-import { CATALOG_DIR, ENVIRONMENTS_DIR, loadProject, NamespaceClaim, overlapProblems, Project, SETTINGS_FILE } from '../model/load';
-import { compareStrings, Problem, SpecError } from '../model/spec-error';
+import { CATALOG_DIR, ENVIRONMENTS_DIR, Project, SETTINGS_FILE } from '../model/load';
+import { EnvironmentReach, reachProblems } from '../model/reach';
+import { loadAndScan, unusedAllowedSecrets } from '../model/secret-scan';
+import { AllowedSecret } from '../model/spec';
+import { compareStrings, Problem } from '../model/spec-error';
+import { checkKubernetesLimits } from './kubernetes-limits';
 import { resolveCrdsRoot, schemaChecker } from './schema-check';
 import { collectBetweenEnvironments } from './heap';
+import { checkRenderedSecrets } from './secret-checks';
 import { RenderedFile, synthesizeEnvironment, synthesizeRoot } from './synth';
 import { findingsToProblems } from './validate';
 
@@ -53,39 +58,66 @@ export interface WorkerResult {
   readonly files: RenderedFile[];
   readonly routing: EnvironmentRouting[];
   readonly problems: Problem[];
-  readonly claims: NamespaceClaim[];
+  /** Where each environment's objects land, checked across all workers. */
+  readonly reach: EnvironmentReach[];
+  /** The exceptions of allowedSecrets (undefined when the project did not load), and the indexes of those that allowed something in the worker's files. */
+  readonly allowedSecrets?: readonly AllowedSecret[];
+  readonly allowedSecretsUsed: readonly number[];
 }
 
 /** Below this much input, starting workers costs more than it saves. */
 const PARALLEL_THRESHOLD_BYTES = 256 * 1024;
 
 /**
- * Renders `environments` of a loaded project, one environment at a time, validating each
- * environment's objects against the schemas before moving on; the rendered objects are let go
- * once checked, so only the text of the files is kept.
+ * Renders `environments` of a loaded project, one environment at a time, checking each
+ * environment's objects for credentials (the second line of defence after the scan of the input)
+ * and against the schemas before moving on; the rendered objects are let go once checked, so only
+ * the text of the files is kept.
+ *
+ * @param allowedFingerprints secrets that allowedSecrets allows in the input
  */
-export function renderShare(project: Project, task: Omit<WorkerTask, 'environments' | 'root'> & { root: string }): Omit<WorkerResult, 'claims'> {
+export async function renderShare(
+  project: Project,
+  task: Omit<WorkerTask, 'environments' | 'root'> & { root: string },
+  allowedFingerprints: ReadonlySet<string>,
+): Promise<Pick<WorkerResult, 'files' | 'routing' | 'problems'>> {
   const check = task.crdsRoot === undefined ? undefined : schemaChecker(task.crdsRoot, task.strict);
   const files: RenderedFile[] = [];
   const routing: EnvironmentRouting[] = [];
   const problems: Problem[] = [];
-  const keep = (rendered: readonly RenderedFile[]) => {
-    if (check !== undefined) {
-      const objects = rendered.flatMap((f) => (f.objects ?? []).map((object, i) => ({ file: f.path, object, line: f.lines?.[i] })));
-      problems.push(...findingsToProblems(check(objects), task.root, task.distRel));
-    }
+  const keep = async (rendered: readonly RenderedFile[]) => {
+    const objects = rendered.flatMap((f) => (f.objects ?? []).map((object, i) => ({ file: f.path, object, line: f.lines?.[i] })));
+    // Kubernetes' own limits hold whether or not there are schemas to check against.
+    const findings = [...checkKubernetesLimits(objects), ...await checkRenderedSecrets(objects, allowedFingerprints), ...(check?.(objects) ?? [])];
+    problems.push(...findingsToProblems(findings, task.root, task.distRel));
     files.push(...rendered.map(({ path: p, content }) => ({ path: p, content })));
   };
   for (const env of project.environments) {
     const rendered = synthesizeEnvironment(env, project.settings);
-    keep(rendered.files);
+    await keep(rendered.files);
     routing.push(rendered.routing);
+    problems.push(...rendered.problems);
     collectBetweenEnvironments();
   }
   if (task.includeRoot) {
-    keep(synthesizeRoot(project.settings));
+    await keep(synthesizeRoot(project.settings));
   }
   return { files, routing, problems };
+}
+
+/**
+ * Loads the project (only `environments` of it, when given), scans its input for credentials and,
+ * when neither finds an error, renders it: what one thread does, the main one or a worker.
+ */
+export async function loadAndRender(task: Omit<WorkerTask, 'environments'> & { environments?: readonly string[] }): Promise<Omit<WorkerResult, 'reach'> & { project?: Project }> {
+  const options = task.environments === undefined ? {} : { only: task.environments, checkOverlaps: false };
+  const { project, problems, secrets } = await loadAndScan(task.root, options);
+  const scanned = { problems: [...problems], allowedSecrets: project?.settings.allowedSecrets, allowedSecretsUsed: secrets.used };
+  if (project === undefined || problems.some((p) => p.severity !== 'warning')) {
+    return { files: [], routing: [], ...scanned };
+  }
+  const rendered = await renderShare(project, task, new Set(secrets.allowedFingerprints));
+  return { ...rendered, problems: [...scanned.problems, ...rendered.problems], allowedSecrets: scanned.allowedSecrets, allowedSecretsUsed: secrets.used, project };
 }
 
 /** The environment files, by name, with their size (a measure of their work). */
@@ -128,8 +160,8 @@ function defaultJobs(root: string, envs: readonly { bytes: number }[]): number {
 /**
  * Synthesizes every environment into file contents, checking everything first; nothing is
  * written. With several jobs, environments are rendered in worker threads (each loads the
- * project, checks every file and renders its share), and the namespaces environments claim are
- * checked across all of them. The files are the same whatever the number of jobs.
+ * project, checks every file and renders its share), and where environments reach (namespaces,
+ * mesh services) is checked across all of them. The files are the same whatever the number of jobs.
  */
 export async function synthesizeProject(options: SynthesizeOptions): Promise<SynthesisResult> {
   const root = options.root;
@@ -139,20 +171,16 @@ export async function synthesizeProject(options: SynthesizeOptions): Promise<Syn
   const envs = environmentFiles(root);
   const jobs = Math.max(1, Math.min(options.jobs ?? defaultJobs(root, envs), Math.max(1, envs.length)));
   if (jobs === 1) {
-    try {
-      const project = loadProject(root);
-      const { files, routing, problems } = renderShare(project, { root, distRel, includeRoot: true, crdsRoot, strict });
-      return { files: sortFiles(files), routing, problems, environments: project.environments.length, jobs };
-    } catch (e) {
-      if (SpecError.is(e)) {
-        return { files: [], routing: [], problems: e.problems, environments: 0, jobs };
-      }
-      throw e;
-    }
+    const { files, routing, problems, allowedSecrets, allowedSecretsUsed, project } = await loadAndRender({ root, distRel, includeRoot: true, crdsRoot, strict });
+    const unused = allowedSecrets === undefined ? [] : unusedAllowedSecrets(allowedSecrets, allowedSecretsUsed);
+    return { files: sortFiles(files), routing, problems: [...problems, ...unused], environments: project?.environments.length ?? 0, jobs };
   }
   const groups = partition(envs, jobs);
   const results = await Promise.all(groups.map((environments, i) => runWorker({ root, distRel, environments, includeRoot: i === 0, crdsRoot, strict })));
-  const problems = [...results.flatMap((r) => r.problems), ...overlapProblems(results.flatMap((r) => r.claims))];
+  // Each worker scans the files it read; an exception is unused only when no worker used it.
+  const loaded = results.every((r) => r.allowedSecrets !== undefined);
+  const unused = loaded ? unusedAllowedSecrets(results[0]?.allowedSecrets ?? [], results.flatMap((r) => r.allowedSecretsUsed)) : [];
+  const problems = [...results.flatMap((r) => r.problems), ...reachProblems(results.flatMap((r) => r.reach)), ...unused];
   const routing = results.flatMap((r) => r.routing).sort((a, b) => compareStrings(a.name, b.name));
   return { files: sortFiles(results.flatMap((r) => r.files)), routing, problems, environments: envs.length, jobs: groups.length };
 }

@@ -23,6 +23,8 @@ export interface EnvironmentChange {
   readonly services: readonly ServiceChange[];
   /** Protected-environment violations in the head revision. */
   readonly violations: readonly string[];
+  /** Whether the change removes `protected: true` or adds it (an environment present in both revisions). */
+  readonly protection?: 'removed' | 'added';
   readonly head?: EnvironmentRouting;
 }
 
@@ -103,7 +105,8 @@ export function diffRouting(base: readonly EnvironmentRouting[], head: readonly 
       }
     }
     const violations = h === undefined ? [] : protectedViolations(h);
-    if (changes.length > 0 || violations.length > 0 || b === undefined || h === undefined) {
+    const protection = b === undefined || h === undefined || b.protected === h.protected ? undefined : h.protected ? 'added' : 'removed';
+    if (changes.length > 0 || violations.length > 0 || protection !== undefined || b === undefined || h === undefined) {
       out.push({
         name,
         mesh: (h ?? b)!.mesh,
@@ -111,11 +114,27 @@ export function diffRouting(base: readonly EnvironmentRouting[], head: readonly 
         status: b === undefined ? 'added' : h === undefined ? 'removed' : 'changed',
         services: changes,
         violations,
+        ...(protection === undefined ? {} : { protection }),
         head: h,
       });
     }
   }
   return out;
+}
+
+/**
+ * The line that calls out a change of protection: an environment losing `protected: true` may
+ * from then on run mocks, faults and mock routes, which a reviewer must see at a glance.
+ */
+export function protectionLine(change: EnvironmentChange): string | undefined {
+  switch (change.protection) {
+    case 'removed':
+      return `environment ${change.name} is no longer protected`;
+    case 'added':
+      return `environment ${change.name} is now protected`;
+    default:
+      return undefined;
+  }
 }
 
 /** Options for rendering a summary. */
@@ -138,9 +157,12 @@ export function summaryMarkdown(changes: readonly EnvironmentChange[], options: 
   }
   const toMock = changes.flatMap((c) => c.services.filter((s) => s.toMock).map((s) => `${c.name}/${s.service}`));
   const violations = changes.flatMap((c) => c.violations);
+  const protection = changes.map((c) => [c.protection, protectionLine(c)] as const).filter(([, line]) => line !== undefined);
   const parts: string[] = [
     `## meshflip: routing changes in ${changes.length} environment${changes.length === 1 ? '' : 's'}`,
     '',
+    // Losing protection comes first: it is what a reviewer must not miss.
+    ...protection.map(([kind, line]) => `**${kind === 'removed' ? ':warning: ' : ''}${line}**`),
     violations.length > 0 ? `**Blocked: ${violations.length} protected-environment violation${violations.length === 1 ? '' : 's'}.**` : 'No protected-environment violations.',
     toMock.length > 0 ? `After this change ${toMock.length} changed service${toMock.length === 1 ? '' : 's'} send${toMock.length === 1 ? 's' : ''} traffic to a mock.` : 'After this change no changed service sends traffic to a mock.',
   ];
@@ -148,10 +170,18 @@ export function summaryMarkdown(changes: readonly EnvironmentChange[], options: 
   let omittedEnvironments = 0;
   for (const change of changes) {
     const section: string[] = ['', `### ${change.name} (${change.mesh}${change.protected ? ', protected' : ''})${change.status === 'changed' ? '' : ` — ${change.status}`}`, ''];
+    const line = protectionLine(change);
+    if (line !== undefined) {
+      section.push(`- ${change.protection === 'removed' ? ':warning: ' : ''}**${line}**`);
+    }
     for (const v of change.violations) {
       section.push(`- :no_entry: ${v}`);
     }
     if (change.services.length > 0) {
+      if (section[section.length - 1] !== '') {
+        // A table right after a list item would be read as part of the item.
+        section.push('');
+      }
       section.push('| Service | Before | After | Also |', '|---|---|---|---|');
       const shown = change.services.slice(0, Math.max(0, rowsLeft));
       for (const s of shown) {
@@ -189,6 +219,10 @@ export function summaryText(changes: readonly EnvironmentChange[]): string[] {
   const lines: string[] = [];
   for (const change of changes) {
     lines.push(`${change.name} (${change.mesh}${change.protected ? ', protected' : ''})${change.status === 'changed' ? '' : `: ${change.status}`}`);
+    const protection = protectionLine(change);
+    if (protection !== undefined) {
+      lines.push(`  ! ${protection}`);
+    }
     for (const v of change.violations) {
       lines.push(`  ! ${v}`);
     }

@@ -60,6 +60,14 @@ export function mermaidGraph(routing: EnvironmentRouting, only?: ReadonlySet<str
   return lines.join('\n');
 }
 
+/**
+ * Where default traffic goes, unless the traffic permissions allow no caller at all: then no
+ * request reaches the service through the mesh, whatever the routes say.
+ */
+export function trafficText(s: Pick<ServiceRouting, 'default' | 'weights' | 'callers'>): string {
+  return s.callers !== null && s.callers.length === 0 ? `none: the permissions deny every caller (routes: ${describeDefault(s)})` : describeDefault(s);
+}
+
 /** The committed routing table of an environment, `dist/<env>/ROUTING.md`. */
 export function routingMarkdown(routing: EnvironmentRouting, source: string): string {
   const lines = [
@@ -76,7 +84,7 @@ export function routingMarkdown(routing: EnvironmentRouting, source: string): st
     lines.push(`| ${[
       s.name + (s.hasMock ? '' : ' (no mock)'),
       s.namespace,
-      describeDefault(s),
+      trafficText(s),
       headerText(s),
       faultsText(s),
       resilienceText(s),
@@ -124,7 +132,7 @@ export function routingText(routing: EnvironmentRouting, only?: string): string[
   const lines = [`${routing.name} (${routing.mesh}${routing.protected ? ', protected' : ''})`];
   for (const s of routing.services.filter((x) => only === undefined || x.name === only)) {
     lines.push(`  ${s.name}${s.hasMock ? '' : ' (no mock)'}`);
-    lines.push(`    default traffic: ${describeDefault(s)}`);
+    lines.push(`    default traffic: ${trafficText(s)}`);
     lines.push(`    header traffic:  ${headerText(s)}`);
     if (s.faults.length > 0) {
       lines.push(`    faults:          ${faultsText(s)}`);

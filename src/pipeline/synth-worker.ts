@@ -1,24 +1,16 @@
 import { parentPort, workerData } from 'worker_threads';
-import { loadProject, namespaceClaims } from '../model/load';
-import { SpecError } from '../model/spec-error';
-import { renderShare, WorkerResult, WorkerTask } from './parallel-synth';
+import { environmentReach } from '../model/reach';
+import { loadAndRender, WorkerResult, WorkerTask } from './parallel-synth';
 
 /**
- * A synthesis worker: loads the project (every file is checked, only its share of the
- * environments is resolved), renders its environments one at a time and sends back the files,
- * the problems and the namespaces its environments claim.
+ * A synthesis worker: loads the project (every file is checked and scanned for credentials, only
+ * its share of the environments is resolved), renders its environments one at a time and sends
+ * back the files, the problems, where its environments reach (namespaces, mesh services) and the exceptions to the
+ * credential checks it used.
  */
-function run(task: WorkerTask): WorkerResult {
-  try {
-    const project = loadProject(task.root, { only: task.environments, checkOverlaps: false });
-    const claims = project.environments.flatMap(namespaceClaims);
-    return { ...renderShare(project, task), claims };
-  } catch (e) {
-    if (SpecError.is(e)) {
-      return { files: [], routing: [], problems: [...e.problems], claims: [] };
-    }
-    throw e;
-  }
+async function run(task: WorkerTask): Promise<WorkerResult> {
+  const { project, ...result } = await loadAndRender(task);
+  return { ...result, reach: project?.environments.map(environmentReach) ?? [] };
 }
 
-parentPort!.postMessage(run(workerData as WorkerTask));
+void run(workerData as WorkerTask).then((result) => parentPort!.postMessage(result));

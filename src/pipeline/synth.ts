@@ -1,11 +1,14 @@
 import { App } from 'cdk8s';
 import { ArgoCdDelivery, RootApplication } from '../constructs/argocd-delivery';
+import { constructId } from '../constructs/construct-id';
 import { ManifestChart, RenderedDocuments } from '../constructs/manifest-chart';
 import { MeshEnvironment } from '../constructs/mesh-environment';
 import { Project } from '../model/load';
 import { EnvironmentSpec, SettingsSpec } from '../model/spec';
 import { EnvironmentRouting, RenderedObject } from '../meshes/effective-routing';
-import { compareStrings } from '../model/spec-error';
+import { rulesFor } from '../meshes/index';
+import { runRules } from '../meshes/rules';
+import { compareStrings, Problem } from '../model/spec-error';
 import { renderCharts } from './render-charts';
 import { readEnvironmentRouting } from './routing-reader';
 import { routingMarkdown } from './routing-report';
@@ -25,6 +28,8 @@ export interface RenderedFile {
 export interface Synthesized {
   readonly files: RenderedFile[];
   readonly routing: EnvironmentRouting[];
+  /** What the rules of each environment's mesh found (errors stop a synthesis, warnings are shown). */
+  readonly problems: Problem[];
 }
 
 /** The construct tree of a project, before it is rendered. */
@@ -36,7 +41,7 @@ export interface BuiltApp {
 /** Builds the cdk8s app for every environment of the project. */
 export function buildApp(project: Project, outdir?: string): BuiltApp {
   const app = new App({ outdir: outdir ?? 'dist' });
-  const environments = project.environments.map((env) => new MeshEnvironment(app, env.name, { env }));
+  const environments = project.environments.map((env) => new MeshEnvironment(app, constructId('Environment', env.name), { env }));
   for (const environment of environments) {
     new ArgoCdDelivery(app, `${environment.env.name}-argocd`, { environment, settings: project.settings });
   }
@@ -86,25 +91,30 @@ export function synthesize(project: Project): RenderedFile[] {
 export function synthesizeWithRouting(project: Project): Synthesized {
   const files: RenderedFile[] = [];
   const routing: EnvironmentRouting[] = [];
+  const problems: Problem[] = [];
   for (const env of project.environments) {
     const rendered = synthesizeEnvironment(env, project.settings);
     files.push(...rendered.files);
     routing.push(rendered.routing);
+    problems.push(...rendered.problems);
   }
   files.push(...synthesizeRoot(project.settings));
-  return { files: files.sort((a, b) => compareStrings(a.path, b.path)), routing };
+  return { files: files.sort((a, b) => compareStrings(a.path, b.path)), routing, problems };
 }
 
-/** The files of one environment: `dist/<env>/**`, its ROUTING.md and `dist/argocd/<env>.k8s.yaml`. */
-export function synthesizeEnvironment(env: EnvironmentSpec, settings: SettingsSpec): { files: RenderedFile[]; routing: EnvironmentRouting } {
+/**
+ * The files of one environment: `dist/<env>/**`, its ROUTING.md and `dist/argocd/<env>.k8s.yaml`,
+ * and what the rules of its mesh find in it.
+ */
+export function synthesizeEnvironment(env: EnvironmentSpec, settings: SettingsSpec): { files: RenderedFile[]; routing: EnvironmentRouting; problems: Problem[] } {
   const app = new App();
-  const environment = new MeshEnvironment(app, env.name, { env });
+  const environment = new MeshEnvironment(app, constructId('Environment', env.name), { env });
   new ArgoCdDelivery(app, `${env.name}-argocd`, { environment, settings });
   const files = renderApp(app);
   const objects: RenderedObject[] = files.flatMap((f) => (f.objects ?? []).map((object, i) => ({ file: f.path, object, line: f.lines?.[i] })));
   const routing = readEnvironmentRouting(env.name, objects);
   files.push({ path: `${env.name}/ROUTING.md`, content: routingMarkdown(routing, env.file) });
-  return { files, routing };
+  return { files, routing, problems: runRules(rulesFor(env), { env, objects }) };
 }
 
 /** The root Application's file, `dist/argocd/root.k8s.yaml`. */

@@ -3,12 +3,15 @@ import * as path from 'path';
 import { str, RenderedObject } from '../meshes/effective-routing';
 import { describeObject, Finding } from '../meshes/findings';
 import { checkExpiries } from '../model/expiry';
-import { distFolder, loadProject, Project } from '../model/load';
+import { MAX_INPUT_FILE_BYTES, readBounded } from '../model/limits';
+import { distFolder, ENVIRONMENTS_DIR, Project } from '../model/load';
+import { loadAndScan, unusedAllowedSecrets } from '../model/secret-scan';
 import { parsePath, SourceFile } from '../model/source-file';
-import { Problem, sortProblems, SpecError } from '../model/spec-error';
+import { Problem, sortProblems } from '../model/spec-error';
 import { NO_SCHEMA } from '../validation/schema-store';
 import { checkDist } from './dist-checks';
 import { readDist } from './routing-reader';
+import { checkRenderedSecrets } from './secret-checks';
 import { Synthesized, synthesizeWithRouting } from './synth';
 import { listFiles, recoverInterruptedWrite } from './write-dist';
 
@@ -36,32 +39,34 @@ export interface ValidationReport {
 
 /**
  * Runs every check without writing anything: the environment files (schema and references),
- * expiries against the clock, whether dist/ is what a fresh synthesis gives, and every check
- * over dist/ as it is on disk (hand edits included).
+ * credentials in any input file (and the exceptions of allowedSecrets), expiries against the
+ * clock, whether dist/ is what a fresh synthesis gives, and every check over dist/ as it is on
+ * disk (hand edits included).
  */
-export function validateRepository(options: ValidateOptions): ValidationReport {
+export async function validateRepository(options: ValidateOptions): Promise<ValidationReport> {
   const root = options.root;
   const distDir = options.distDir ?? path.join(root, distFolder(root));
   recoverInterruptedWrite(distDir);
   const distRel = path.relative(root, distDir).split(path.sep).join('/') || '.';
   const problems: Problem[] = [];
-  let project: Project | undefined;
-  try {
-    project = loadProject(root);
-  } catch (e) {
-    if (!SpecError.is(e)) {
-      throw e;
-    }
-    problems.push(...e.problems);
-  }
+  // The files and the credentials in them, reported together.
+  const loaded = await loadAndScan(root);
+  const project = loaded.project;
+  problems.push(...loaded.problems);
   let fresh: Synthesized | undefined;
   if (project !== undefined) {
+    problems.push(...unusedAllowedSecrets(project.settings.allowedSecrets, loaded.secrets.used));
     problems.push(...checkExpiries(project.environments, options.now ?? new Date()));
     fresh = synthesizeWithRouting(project);
+    problems.push(...fresh.problems);
     problems.push(...checkFreshness(fresh.files, distDir, distRel));
   }
   const { files, objects } = readDist(distDir, fresh === undefined ? undefined : new Map(fresh.files.map((f) => [f.path, f])));
-  const findings = [...checkDist(objects, files), ...(options.extraChecks ?? []).flatMap((check) => check(objects))];
+  const findings = [
+    ...checkDist(objects, files),
+    ...await checkRenderedSecrets(objects, new Set(loaded.secrets.allowedFingerprints)),
+    ...(options.extraChecks ?? []).flatMap((check) => check(objects)),
+  ];
   problems.push(...findingsToProblems(findings, root, distRel));
   return { problems, project, objects: objects.length, fresh };
 }
@@ -99,6 +104,32 @@ function staleProblem(distRel: string, file: string, message: string): Problem {
 }
 
 /**
+ * The text of the input file a `meshflip.io/source` annotation names, to find the line of its field.
+ * The annotation is read from dist/, which anyone can edit: only a regular file under
+ * environments/ of this repository, of at most the input file limit, is read; anything else
+ * (`/dev/zero`, `../../etc/passwd`, a FIFO, a huge file, a link out of the repository) is not.
+ */
+function readSource(root: string, file: string): string | undefined {
+  const normalized = path.posix.normalize(file);
+  if (normalized !== file || !file.startsWith(`${ENVIRONMENTS_DIR}/`) || file.includes('\0')) {
+    return undefined;
+  }
+  const full = path.join(root, ...file.split('/'));
+  let real: string;
+  try {
+    real = fs.realpathSync(full);
+  } catch {
+    return undefined;
+  }
+  const inside = path.relative(fs.realpathSync(root), real);
+  if (inside.startsWith('..') || path.isAbsolute(inside)) {
+    return undefined;
+  }
+  const read = readBounded(real, MAX_INPUT_FILE_BYTES);
+  return 'text' in read ? read.text : undefined;
+}
+
+/**
  * Locates a finding about dist/: at the line of the object in dist/, with a hint naming the
  * environment file and line it was generated from (when the object carries that annotation).
  */
@@ -108,8 +139,8 @@ function findingToProblem(f: Finding, root: string, distRel: string, sources: Ma
   if (source !== undefined) {
     const [file, field] = source.split('#');
     if (!sources.has(file)) {
-      const full = path.join(root, file);
-      sources.set(file, fs.existsSync(full) ? SourceFile.parse(file, fs.readFileSync(full, 'utf8')) : undefined);
+      const text = readSource(root, file);
+      sources.set(file, text === undefined ? undefined : SourceFile.parse(file, text));
     }
     const sourceFile = sources.get(file);
     const where = sourceFile !== undefined && field !== undefined ? `${file}:${sourceFile.lineOf(parsePath(field))}` : file;

@@ -7,5 +7,7 @@ export { LEGACY_SPEC_SCHEMA_DIR, SWAGGER_DEFINITIONS_FILE, SchemaStore } from '.
 export type { ResourceScope, SchemaStoreSummary, ValidateOptions } from './schema-store';
 export { ALTERNATIVES_DIR, OSSM_ISTIO_DIR, schemaSets } from './schema-sets';
 export type { SchemaSets } from './schema-sets';
-export { CompiledSchema, QUANTITY_PATTERN, SchemaCompiler, SchemaDialect, renderValue, validateValue } from './structural-validator';
+export { CEL_PER_CALL_LIMIT, CelRule } from './cel';
+export type { CelFailure, CelRuleSource } from './cel';
+export { CompiledSchema, QUANTITY_PATTERN, SchemaCompiler, SchemaDialect, celEvaluationStats, renderValue, validateValue } from './structural-validator';
 export type { SchemaCompilerProps, SchemaIssue, ValidateValueOptions } from './structural-validator';

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
+import type { CelRule } from './cel';
 import { CompiledSchema, SchemaCompiler, SchemaDialect, SchemaIssue, renderValue, validateValue } from './structural-validator';
 
 /** How a finding about an object whose kind has no schema starts. */
@@ -27,8 +28,14 @@ export interface SchemaStoreSummary {
   readonly kinds: number;
   /** Legacy Kuma kinds whose `spec` is also checked against its protobuf schema. */
   readonly legacySpecSchemas: number;
-  /** CEL rules (`x-kubernetes-validations`) in the loaded schemas; they are not evaluated. */
-  readonly celRulesSkipped: number;
+  /** CEL rules (`x-kubernetes-validations`) in the loaded schemas, each served version counted. */
+  readonly celRules: number;
+  /** CEL rules that are evaluated. */
+  readonly celRulesEvaluated: number;
+  /** Transition rules (they compare with `oldSelf`, the stored object, which a render does not have): skipped. */
+  readonly celTransitionRules: number;
+  /** CEL rules that cannot be evaluated (see `SchemaStore.unevaluableCelRules`): reported, not checked. */
+  readonly celRulesNotEvaluable: number;
   /** `pattern`s that have no JavaScript equivalent; they are not checked. */
   readonly patternsSkipped: number;
 }
@@ -98,6 +105,8 @@ interface PendingKind {
   readonly source: string;
   readonly schema: unknown;
   readonly preserveUnknownFields: boolean;
+  /** The CRD's name and the version: `destinationrules.networking.istio.io v1`. */
+  readonly origin: string;
 }
 
 /**
@@ -131,12 +140,30 @@ export class SchemaStore {
   private readonly kinds: ReadonlyMap<string, KindEntry>;
   private readonly legacySpecs: ReadonlyMap<string, CompiledSchema>;
   private readonly objectMeta: CompiledSchema | undefined;
+  private readonly celRules: readonly CelRule[];
+  /** CEL rules that cannot be evaluated and have been reported already: each is reported once per store. */
+  private readonly reportedCelRules = new Set<CelRule>();
 
   private constructor(loaded: LoadedSchemas) {
     this.kinds = loaded.kinds;
     this.legacySpecs = loaded.legacySpecs;
     this.objectMeta = loaded.objectMeta;
     this.summary = loaded.summary;
+    this.celRules = loaded.celRules;
+  }
+
+  /**
+   * CEL rules that cannot be evaluated (an unknown function, a parse error), each with its location (CRD, version,
+   * schema path) and the reason. Validation reports each as a warning on the first object that reaches it; strict
+   * mode does not make it an error: the object is not at fault, meshflip's CEL libraries are.
+   */
+  public unevaluableCelRules(): readonly CelRule[] {
+    return this.celRules.filter((rule) => rule.problem !== undefined);
+  }
+
+  /** Transition rules (`oldSelf`): skipped, since a rendered object has no stored version to compare with. */
+  public transitionCelRules(): readonly CelRule[] {
+    return this.celRules.filter((rule) => rule.transition);
   }
 
   /** Whether objects of `apiVersion` and `kind` can be validated. */
@@ -159,13 +186,14 @@ export class SchemaStore {
   }
 
   /**
-   * The summary as one line: `175 kinds (16 with a legacy Kuma spec schema) from 82 files; not checked: 376 CEL rules,
-   * 0 patterns`.
+   * The summary as one line: `175 kinds (16 with a legacy Kuma spec schema) from 82 files; 411 CEL rules evaluated;
+   * not checked: 3 CEL transition rules, 0 CEL rules not evaluable, 0 patterns`.
    */
   public summaryLine(): string {
     const s = this.summary;
     const legacy = s.legacySpecSchemas > 0 ? ` (${s.legacySpecSchemas} with a legacy Kuma spec schema)` : '';
-    return `${s.kinds} kinds${legacy} from ${s.files} files; not checked: ${s.celRulesSkipped} CEL rules, ${s.patternsSkipped} patterns`;
+    return `${s.kinds} kinds${legacy} from ${s.files} files; ${s.celRulesEvaluated} CEL rules evaluated; not checked: `
+      + `${s.celTransitionRules} CEL transition rules, ${s.celRulesNotEvaluable} CEL rules not evaluable, ${s.patternsSkipped} patterns`;
   }
 
   /**
@@ -202,7 +230,7 @@ export class SchemaStore {
         issues.push(...validateValue(this.objectMeta, object.metadata, { path: 'metadata' }));
       }
     } else {
-      issues.push(...validateValue(entry.schema, object));
+      issues.push(...validateValue(entry.schema, object, { reportedCelRules: this.reportedCelRules }));
     }
     // Only what the schema has not already said about metadata as a whole.
     if (!issues.some((issue) => issue.path === 'metadata')) {
@@ -239,6 +267,7 @@ interface LoadedSchemas {
   readonly legacySpecs: ReadonlyMap<string, CompiledSchema>;
   readonly objectMeta: CompiledSchema | undefined;
   readonly summary: SchemaStoreSummary;
+  readonly celRules: readonly CelRule[];
 }
 
 /** Reads schema files into kinds, then compiles them. */
@@ -274,7 +303,7 @@ class Loader {
     this.compilers.push(crds, openCrds);
     for (const kind of this.pending) {
       const compiler = kind.preserveUnknownFields ? openCrds : crds;
-      this.kinds.set(kind.key, { scope: kind.scope, source: kind.source, schema: compiler.compileResource(kind.schema) });
+      this.kinds.set(kind.key, { scope: kind.scope, source: kind.source, schema: compiler.compileResource(kind.schema, kind.origin) });
     }
     const legacySpecs = new Map<string, CompiledSchema>();
     for (const [kind, { document }] of this.legacyFiles) {
@@ -283,14 +312,18 @@ class Loader {
       legacySpecs.set(kind, compiler.compile(document));
     }
     const kumaKinds = new Set([...this.kinds.keys()].filter((key) => key.startsWith(`${KUMA_GROUP}/`)).map((key) => key.split(' ')[1]));
+    const celRules = this.compilers.flatMap((compiler) => compiler.celRules);
     const summary: SchemaStoreSummary = {
       files: this.files,
       kinds: this.kinds.size,
       legacySpecSchemas: [...legacySpecs.keys()].filter((kind) => kumaKinds.has(kind)).length,
-      celRulesSkipped: this.compilers.reduce((sum, compiler) => sum + compiler.celRulesSkipped, 0),
+      celRules: celRules.length,
+      celRulesEvaluated: celRules.filter((rule) => rule.evaluable).length,
+      celTransitionRules: celRules.filter((rule) => rule.transition).length,
+      celRulesNotEvaluable: celRules.filter((rule) => rule.problem !== undefined).length,
       patternsSkipped: this.compilers.reduce((sum, compiler) => sum + compiler.skippedPatterns, 0),
     };
-    return { kinds: this.kinds, legacySpecs, objectMeta, summary };
+    return { kinds: this.kinds, legacySpecs, objectMeta, summary, celRules };
   }
 
   private addFolder(folder: string): void {
@@ -398,7 +431,7 @@ class Loader {
       const schema = recordOr(version.schema).openAPIV3Schema ?? sharedSchema ?? { 'x-kubernetes-preserve-unknown-fields': true };
       const key = kindKey(`${spec.group}/${version.name}`, names.kind);
       this.claim(key, file);
-      this.pending.push({ key, scope, source: file, schema, preserveUnknownFields });
+      this.pending.push({ key, scope, source: file, schema, preserveUnknownFields, origin: `${crdName} ${version.name}` });
     }
   }
 

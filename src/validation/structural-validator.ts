@@ -1,3 +1,5 @@
+import { performance } from 'perf_hooks';
+import { CelRule, escapeCelName, meteredList, meteredMap, ruleText } from './cel';
 import { compileGoRegExp } from './go-regexp';
 
 /** One problem found while validating a value against a schema. */
@@ -75,6 +77,14 @@ export interface ValidateValueOptions {
    * @default - the value is the document
    */
   readonly path?: string;
+
+  /**
+   * CEL rules already reported as not evaluable. Each such rule is reported (as a warning) the first time a value
+   * reaches it, then added here, so that a caller validating many objects hears of it once.
+   *
+   * @default - reported for every value that reaches it
+   */
+  readonly reportedCelRules?: Set<CelRule>;
 }
 
 type JsonType = 'string' | 'integer' | 'number' | 'boolean' | 'object' | 'array';
@@ -113,6 +123,10 @@ class Node {
   public anyOf: readonly Node[] | undefined = undefined;
   public oneOf: readonly Node[] | undefined = undefined;
   public not: Node | undefined = undefined;
+  /** CEL rules (`x-kubernetes-validations`) on this node; evaluated with `self` bound to the value. */
+  public rules: readonly CelRule[] | undefined = undefined;
+  /** Whether this is the root of a Kubernetes object: CEL sees only `name` and `generateName` of its metadata. */
+  public resourceRoot = false;
   /** Set when every `anyOf` branch only requires one field: the fields, for a readable message. */
   public anyOfFields: readonly string[] | undefined = undefined;
   /** Set when the `oneOf` branches only require one field each, optionally with a "none of them" branch. */
@@ -213,7 +227,9 @@ export class SchemaCompiler {
   private readonly nodes = new WeakMap<object, Node>();
   private readonly branchNodes = new WeakMap<object, Node>();
   private readonly refs = new Map<string, Node>();
-  private celRules = 0;
+  private readonly rules: CelRule[] = [];
+  /** Names the resource being compiled, for the location of its CEL rules. */
+  private origin = '';
   private patternsSkipped = 0;
 
   constructor(props: SchemaCompilerProps) {
@@ -223,9 +239,17 @@ export class SchemaCompiler {
     this.preserveUnknownFields = props.preserveUnknownFields ?? false;
   }
 
-  /** Number of CEL rules (`x-kubernetes-validations`) met while compiling; they are not evaluated. */
+  /**
+   * Every CEL rule (`x-kubernetes-validations`) met while compiling, in schema order. Each is compiled once; see
+   * `CelRule.evaluable`, `transition` and `problem` for which of them are evaluated.
+   */
+  public get celRules(): readonly CelRule[] {
+    return this.rules;
+  }
+
+  /** Number of CEL rules that are not evaluated: transition rules (`oldSelf`) and rules that cannot be compiled. */
   public get celRulesSkipped(): number {
-    return this.celRules;
+    return this.rules.filter((rule) => !rule.evaluable).length;
   }
 
   /** Number of `pattern`s that could not be translated into a JavaScript expression; they are not checked. */
@@ -256,16 +280,19 @@ export class SchemaCompiler {
    * checked against ObjectMeta (plus whatever the schema itself declares for it), whether or not the schema
    * declares them.
    */
-  public compileResource(schema: unknown): CompiledSchema {
+  public compileResource(schema: unknown, origin = ''): CompiledSchema {
+    this.origin = origin;
     const root = new Node();
     Object.assign(root, this.node(schema, false));
+    root.resourceRoot = true;
     root.types ??= new Set<JsonType>(['object']);
     root.typeLabel ||= TYPE_NAMES.object;
     this.addResourceFields(root, propertyOf(schema, 'metadata'), false);
     return new CompiledSchema(root);
   }
 
-  private node(schema: unknown, branch: boolean): Node {
+  /** `at` is where the schema is inside the resource's schema, for the location of CEL rules: `spec.ports[]`. */
+  private node(schema: unknown, branch: boolean, at = ''): Node {
     if (!isRecord(schema)) {
       // `true`, `{}` and anything unreadable accept every value.
       return new Node();
@@ -282,7 +309,7 @@ export class SchemaCompiler {
     }
     const node = new Node();
     cache.set(schema, node);
-    this.fill(node, schema, branch);
+    this.fill(node, schema, branch, at);
     return node;
   }
 
@@ -305,7 +332,7 @@ export class SchemaCompiler {
     return node;
   }
 
-  private fill(node: Node, schema: Record<string, unknown>, branch: boolean): void {
+  private fill(node: Node, schema: Record<string, unknown>, branch: boolean, at: string): void {
     const dialect = this.dialect;
     if (schema['x-kubernetes-int-or-string'] === true || schema.format === 'int-or-string') {
       setTypes(node, ['integer', 'string']);
@@ -340,11 +367,16 @@ export class SchemaCompiler {
     if (listType === 'map' && Array.isArray(mapKeys) && mapKeys.length > 0) {
       node.listMapKeys = mapKeys.map(String);
     }
-    if (Array.isArray(schema['x-kubernetes-validations'])) {
-      this.celRules += schema['x-kubernetes-validations'].length;
+    const validations = schema['x-kubernetes-validations'];
+    // The API server refuses x-kubernetes-validations inside allOf/anyOf/oneOf/not (a structural schema keeps
+    // extensions out of value validations), so there are none in branches to evaluate.
+    if (Array.isArray(validations) && !branch) {
+      const where = `${this.origin === '' ? '' : `${this.origin} `}${at === '' ? '(root)' : at}`;
+      node.rules = validations.map((entry, i) => CelRule.compile(entry, `${where} x-kubernetes-validations[${i}]`));
+      this.rules.push(...node.rules);
     }
     if (isRecord(schema.items)) {
-      node.items = this.node(schema.items, branch);
+      node.items = this.node(schema.items, branch, `${at}[]`);
     }
     if (Array.isArray(schema.required)) {
       node.required = schema.required.filter((name): name is string => typeof name === 'string');
@@ -352,13 +384,13 @@ export class SchemaCompiler {
     if (isRecord(schema.properties)) {
       node.properties = new Map();
       for (const [name, sub] of Object.entries(schema.properties)) {
-        node.properties.set(name, this.node(sub, branch));
+        node.properties.set(name, this.node(sub, branch, at === '' ? name : `${at}.${name}`));
       }
       if (dialect === SchemaDialect.PROTOBUF && !branch) {
         node.aliases = protobufAliases(node.properties);
       }
     }
-    node.additional = this.additional(node, schema, branch);
+    node.additional = this.additional(node, schema, branch, at);
     if (Array.isArray(schema.allOf)) {
       node.allOf = schema.allOf.map((sub) => this.node(sub, true));
     }
@@ -378,13 +410,14 @@ export class SchemaCompiler {
       node.types ??= new Set<JsonType>(['object']);
       node.typeLabel ||= TYPE_NAMES.object;
       this.addResourceFields(node, propertyOf(schema, 'metadata'), true);
+      node.resourceRoot = true;
     }
   }
 
-  private additional(node: Node, schema: Record<string, unknown>, branch: boolean): Node | boolean {
+  private additional(node: Node, schema: Record<string, unknown>, branch: boolean, at: string): Node | boolean {
     const declared = schema.additionalProperties;
     if (isRecord(declared) && (node.properties === undefined || this.dialect !== SchemaDialect.PROTOBUF)) {
-      return this.node(declared, branch);
+      return this.node(declared, branch, `${at}{}`);
     }
     // Value constraints (branches of allOf/anyOf/oneOf/not) never close an object.
     if (branch || this.preserveUnknownFields || schema['x-kubernetes-preserve-unknown-fields'] === true) {
@@ -460,9 +493,127 @@ export class SchemaCompiler {
  */
 export function validateValue(schema: CompiledSchema, value: unknown, options: ValidateValueOptions = {}): SchemaIssue[] {
   const ctx = new Context(Infinity, new WeakMap());
+  ctx.celTargets = [];
   const base = options.path === undefined || options.path === '' ? undefined : new PathSegment(undefined, options.path, true);
   check(schema._node, value, base, ctx);
+  // As the API server (customresource/strategy.go, hasBlockingErr): CEL rules run on an object that has the shape
+  // its schema promises. An object with schema errors is already refused; its rules are checked once they are fixed.
+  if (ctx.celTargets.length > 0 && !ctx.issues.some((issue) => issue.severity === 'error')) {
+    const start = performance.now();
+    for (const target of ctx.celTargets) {
+      evaluateRules(target, ctx, options.reportedCelRules);
+    }
+    celStats.ms += performance.now() - start;
+    celStats.values += ctx.celTargets.length;
+  }
   return ctx.issues;
+}
+
+/** Time spent evaluating CEL rules in this process, for the benchmark. */
+const celStats = { ms: 0, values: 0 };
+
+/** How long CEL rule evaluation has taken in this process so far, and on how many values (each with its rules). */
+export function celEvaluationStats(): { readonly ms: number; readonly values: number } {
+  return { ...celStats };
+}
+
+/** A value whose schema node has CEL rules, found while validating. */
+interface CelTarget {
+  readonly node: Node;
+  readonly value: unknown;
+  readonly path: PathSegment | undefined;
+}
+
+/**
+ * Evaluates the rules of one node with `self` bound to the value (validation.go, `validateExpressions`). A failed
+ * rule is an error at its `fieldPath`; a rule that cannot be evaluated is a warning, once per rule when `reported`
+ * is given; a transition rule (`oldSelf`) is skipped: a render has no stored object to compare with.
+ */
+function evaluateRules(target: CelTarget, ctx: Context, reported: Set<CelRule> | undefined): void {
+  const rules = target.node.rules as readonly CelRule[];
+  let self: unknown;
+  for (const rule of rules) {
+    if (rule.problem !== undefined) {
+      if (reported === undefined || !reported.has(rule)) {
+        reported?.add(rule);
+        ctx.issues.push({
+          path: renderPath(target.path),
+          message: `CEL rule not evaluated, ${rule.problem}: ${JSON.stringify(ruleText(rule.rule))} at ${rule.location}`,
+          severity: 'warning',
+        });
+      }
+      continue;
+    }
+    if (!rule.evaluable) {
+      continue;
+    }
+    self ??= toCel(target.node, target.value);
+    const failure = rule.evaluate(self);
+    if (failure !== undefined) {
+      const path = failure.fieldPath.reduce<PathSegment | undefined>((parent, key) => new PathSegment(parent, key), target.path);
+      ctx.fail(path, failure.message);
+    }
+  }
+}
+
+/**
+ * A JSON value as Kubernetes gives it to CEL (k8s.io/apiserver/pkg/cel/common/values.go): `integer` is int, `number`
+ * is double, int-or-string is whichever it holds; declared properties keep their escaped names and unknown ones are
+ * left out; maps (`additionalProperties`) keep their keys; of the metadata of an object only `name` and
+ * `generateName` are there. Lists and maps charge their iteration to the rule's cost budget.
+ */
+function toCel(node: Node | undefined, value: unknown): unknown {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return value;
+    case 'number':
+      if (Number.isInteger(value) && (node?.types === undefined || node.types.has('integer') || !node.types.has('number'))) {
+        return BigInt(value);
+      }
+      return value;
+    case 'object':
+      break;
+    default:
+      return null;
+  }
+  if (value === null) {
+    return null;
+  }
+  if (Array.isArray(value)) {
+    return meteredList(value.map((item) => toCel(node?.items, item)));
+  }
+  const record = value as Record<string, unknown>;
+  const entries = new Map<string, unknown>();
+  for (const [key, field] of Object.entries(record)) {
+    const property = node?.properties?.get(key);
+    if (node?.resourceRoot === true && key === 'metadata') {
+      entries.set(key, metadataForCel(field));
+    } else if (property !== undefined) {
+      const name = escapeCelName(key);
+      if (name !== undefined) {
+        entries.set(name, toCel(property, field));
+      }
+    } else if (node?.additional instanceof Node) {
+      entries.set(key, toCel(node.additional, field));
+    } else if (node?.properties === undefined) {
+      // An object kept whole (x-kubernetes-preserve-unknown-fields without properties): its fields as they are.
+      entries.set(key, toCel(undefined, field));
+    }
+  }
+  return meteredMap(entries);
+}
+
+function metadataForCel(metadata: unknown): unknown {
+  const entries = new Map<string, unknown>();
+  if (isRecord(metadata)) {
+    for (const key of ['name', 'generateName']) {
+      if (typeof metadata[key] === 'string') {
+        entries.set(key, metadata[key]);
+      }
+    }
+  }
+  return meteredMap(entries);
 }
 
 /** The path of a value, built from its parent only when an issue needs it. */
@@ -498,6 +649,8 @@ function renderPath(path: PathSegment | undefined): string {
  */
 class Context {
   public readonly issues: SchemaIssue[] = [];
+  /** Where values with CEL rules are collected, in the validation of a whole value only (not in probes). */
+  public celTargets: CelTarget[] | undefined = undefined;
   private failures = 0;
   private probe: Context | undefined;
 
@@ -550,6 +703,9 @@ function check(node: Node, value: unknown, path: PathSegment | undefined, ctx: C
     }
   } else if (node.types !== undefined && !matchesType(node, kind, value)) {
     return ctx.fail(path, `must be ${node.typeLabel}, got ${renderValue(value)}`);
+  }
+  if (node.rules !== undefined && ctx.celTargets !== undefined && kind !== 'null') {
+    ctx.celTargets.push({ node, value, path });
   }
   const memo = ctx.max === 0 && (kind === 'object' || kind === 'array') ? ctx.memo : undefined;
   if (memo !== undefined) {

@@ -14,9 +14,16 @@ import * as path from 'path';
 import { performance } from 'perf_hooks';
 import { parseArgs } from 'util';
 import { parseAllDocuments, stringify } from 'yaml';
+import { readProject } from '../../src/model/load';
+import { scanSources, scanStrings, stringsOf } from '../../src/model/secret-scan';
 import { synthesizeProject } from '../../src/pipeline/parallel-synth';
+import { readDist } from '../../src/pipeline/routing-reader';
+import { checkRenderedSecrets } from '../../src/pipeline/secret-checks';
 import { listFiles, writeDist, WriteResult } from '../../src/pipeline/write-dist';
+import { SchemaStore, celEvaluationStats, schemaSets } from '../../src/validation';
+import { CONFIGURED_CRDS } from '../util';
 import { serviceName, writeFleet } from './fleet';
+import { measureLargeInputs } from './large-inputs';
 
 function peakRssMiB(): number {
   return Math.round(process.resourceUsage().maxRSS / 1024);
@@ -61,6 +68,47 @@ function measureFloor(dist: string, out: string): { ms: number; serializeMs: num
   return { ms, serializeMs, objects };
 }
 
+/**
+ * Validates every object of `dist/` against the shared CRDs (the Kubernetes schema set), as `meshflip validate --crds`
+ * does, and says how long it took and how much of it was CEL rule evaluation. Nothing when $MESHFLIP_CRDS is not set.
+ */
+function measureSchemaCheck(dist: string): { schemaCheckMs?: number; celMs?: number; celValues?: number } {
+  if (CONFIGURED_CRDS === undefined) {
+    return {};
+  }
+  const store = SchemaStore.load(schemaSets(CONFIGURED_CRDS).kubernetes);
+  const objects = listFiles(dist)
+    .filter((file) => file.endsWith('.yaml'))
+    .flatMap((file) => parseAllDocuments(fs.readFileSync(path.join(dist, file), 'utf8')).map((doc) => doc.toJS() as unknown));
+  const before = celEvaluationStats();
+  const start = performance.now();
+  for (const object of objects) {
+    store.validate(object, { strict: false });
+  }
+  const after = celEvaluationStats();
+  return { schemaCheckMs: Math.round(performance.now() - start), celMs: Math.round(after.ms - before.ms), celValues: after.values - before.values };
+}
+
+/**
+ * The secret scan on its own (synthesis includes it): every string of the fleet's input files,
+ * every string of the rendered objects, and one 10 MiB value made of what a credential pattern
+ * matches, the input that made the old pattern quadratic.
+ */
+async function measureSecretScan(root: string, dist: string): Promise<{ inputMs: number; inputStrings: number; renderedMs: number; largeValueMs: number }> {
+  const { sources } = readProject(root);
+  const inputStrings = sources.reduce((sum, s) => sum + stringsOf(s.file.data).length, 0);
+  let start = performance.now();
+  await scanSources(sources);
+  const inputMs = Math.round(performance.now() - start);
+  const { objects } = readDist(dist);
+  start = performance.now();
+  await checkRenderedSecrets(objects, new Set());
+  const renderedMs = Math.round(performance.now() - start);
+  start = performance.now();
+  await scanStrings([{ value: 'x://a:'.repeat((10 * 1024 * 1024) / 6), name: 'PGPASSWORD', names: true }]);
+  return { inputMs, inputStrings, renderedMs, largeValueMs: Math.round(performance.now() - start) };
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     args: process.argv.slice(2),
@@ -82,6 +130,8 @@ async function main(): Promise<void> {
     // The peak of the process so far is the synthesis's own: nothing heavier ran before it.
     const synthesisPeak = peakRssMiB();
     const floor = measureFloor(dist, path.join(root, 'floor'));
+    const schemas = measureSchemaCheck(dist);
+    const secrets = await measureSecretScan(root, dist);
     const again = await synthAndWrite(root, dist, jobs);
     // Service 1 is not flipped in the fleet (every third service is): flip it with one line.
     const envFile = path.join(root, 'environments/env0.yaml');
@@ -106,6 +156,10 @@ async function main(): Promise<void> {
       msPerObject: Math.round((first.ms / floor.objects) * 1000) / 1000,
       peakRssMiB: synthesisPeak,
       benchPeakRssMiB: peakRssMiB(),
+      secretScanInputMs: secrets.inputMs,
+      secretScanInputStrings: secrets.inputStrings,
+      secretScanRenderedMs: secrets.renderedMs,
+      secretScan10MiBValueMs: secrets.largeValueMs,
       unchangedRunMs: Math.round(again.ms),
       unchangedRunWriteMs: Math.round(again.writeMs),
       unchangedRunFilesRewritten: changed(again.write).length,
@@ -113,11 +167,18 @@ async function main(): Promise<void> {
       flipRunWriteMs: Math.round(flip.writeMs),
       flipRunFilesRewritten: changed(flip.write).length,
       flipRunFiles: changed(flip.write),
+      ...schemas,
+      largeInputs: measureLargeInputs(),
     };
     process.stdout.write(`${services} services x ${environments} environments: ${report.objects} objects in ${report.files} files, ${report.jobs} job${report.jobs === 1 ? '' : 's'}\n`);
     process.stdout.write(`  synthesis ${report.wallMs} ms (render ${report.renderMs}, write ${report.writeMs}), floor ${report.floorMs} ms (serialize ${report.floorSerializeMs}, write ${report.floorWriteMs}), ratio ${report.ratio}; ${report.msPerObject} ms per object; peak RSS ${report.peakRssMiB} MiB (whole benchmark ${report.benchPeakRssMiB} MiB)\n`);
+    process.stdout.write(`  secret scan: input ${report.secretScanInputMs} ms (${report.secretScanInputStrings} strings), rendered objects ${report.secretScanRenderedMs} ms, one 10 MiB value ${report.secretScan10MiBValueMs} ms\n`);
     process.stdout.write(`  no change: ${report.unchangedRunFilesRewritten} files rewritten (write ${report.unchangedRunWriteMs} ms); `
       + `one flip: ${report.flipRunFilesRewritten} (${report.flipRunFiles.join(', ')}; write ${report.flipRunWriteMs} ms)\n`);
+    if (schemas.schemaCheckMs !== undefined) {
+      process.stdout.write(`  schema check of dist/ ${schemas.schemaCheckMs} ms, of which CEL rules ${schemas.celMs} ms on ${schemas.celValues} values\n`);
+    }
+    process.stdout.write(`  large inputs refused in: ${Object.entries(report.largeInputs).map(([k, v]) => `${k.replace(/Ms$/, '')} ${v} ms`).join(', ')}\n`);
     process.stdout.write(`${JSON.stringify(report)}\n`);
   } finally {
     if (values.keep) {

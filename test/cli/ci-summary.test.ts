@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { git, REPO, removeTempDirs, tempDir, writeFiles } from '../util';
+import { CONFIGURED_CRDS, describeWithCrds, git, REPO, removeTempDirs, tempDir, writeFiles } from '../util';
 import { CliRun, commitAll, countObjects, edit, gitRepoCopy, lineOf, lines, meshflipAsync, read, readGitHubOutputs } from './cli-util';
 
 // `meshflip ci-summary` is what the pull-request workflow runs. Each scenario is a git repository
@@ -16,23 +16,27 @@ interface CiRun extends CliRun {
   readonly outputs: Record<string, string>;
 }
 
-/** Runs ci-summary in `dir` the way the workflow step does on a pull request from `base`. */
-async function ciSummary(dir: string, base: string): Promise<CiRun> {
-  const github = tempDir('meshflip-github-');
-  const summary = path.join(github, 'step_summary');
-  const output = path.join(github, 'output');
-  const event = path.join(github, 'event.json');
+/**
+ * Runs ci-summary in `dir` the way the workflow step does: by default on a pull request from
+ * `base` whose head is checked out; `github` replaces the event name and payload and adds variables.
+ */
+async function ciSummary(dir: string, base: string, github: { eventName?: string; event?: object; env?: NodeJS.ProcessEnv; args?: string[] } = {}): Promise<CiRun> {
+  const folder = tempDir('meshflip-github-');
+  const summary = path.join(folder, 'step_summary');
+  const output = path.join(folder, 'output');
+  const event = path.join(folder, 'event.json');
   fs.writeFileSync(summary, '');
   fs.writeFileSync(output, '');
-  fs.writeFileSync(event, JSON.stringify({ action: 'synchronize', number: 7, pull_request: { base: { ref: 'main', sha: base }, head: { ref: 'flip' } } }));
-  const run = await meshflipAsync(dir, ['ci-summary'], {
+  fs.writeFileSync(event, JSON.stringify(github.event ?? { action: 'synchronize', number: 7, pull_request: { base: { ref: 'main', sha: base }, head: { ref: 'flip' } } }));
+  const run = await meshflipAsync(dir, ['ci-summary', ...(github.args ?? [])], {
     GITHUB_ACTIONS: 'true',
-    GITHUB_EVENT_NAME: 'pull_request',
+    GITHUB_EVENT_NAME: github.eventName ?? 'pull_request',
     GITHUB_EVENT_PATH: event,
     GITHUB_BASE_REF: 'main',
     GITHUB_STEP_SUMMARY: summary,
     GITHUB_OUTPUT: output,
     MESHFLIP_NOW: '2026-03-01T10:00:00Z',
+    ...github.env,
   });
   return { ...run, dir, summary: fs.readFileSync(summary, 'utf8'), outputText: fs.readFileSync(output, 'utf8'), outputs: readGitHubOutputs(output) };
 }
@@ -90,7 +94,6 @@ function fleetRepo(): string {
     'environments/fleet.yaml': [
       'name: fleet',
       'catalog: [fleet]',
-      'trafficPermissions: false',
       'mesh:',
       '  flavor: kong-mesh',
       '  version: 2.14.3',
@@ -115,6 +118,9 @@ let toReal: CiRun;
 let invalid: CiRun;
 let protectedMock: CiRun;
 let fleet: CiRun;
+let unprotected: CiRun;
+let comment: string;
+let movedBase: { pullRequest: CiRun; mergeGroup: CiRun; staleBase: CiRun };
 
 beforeAll(async () => {
   // kong-real's captains-log flipped to its mock.
@@ -123,7 +129,8 @@ beforeAll(async () => {
     expect((await meshflipAsync(dir, ['flip', 'kong-real', 'captains-log', '--to', 'mock'])).status).toBe(0);
     commitAll(dir, 'flip captains-log of kong-real to its mock');
     objects = countObjects(path.join(dir, 'dist'));
-    return ciSummary(dir, base);
+    comment = path.join(tempDir(), 'comment', 'comment.md');
+    return ciSummary(dir, base, { args: ['--comment', comment] });
   };
   // A repository without kong-tutorial and coolstore-chaos, where kong-perf's captains-log is the
   // only service routed to a mock, flipped to real.
@@ -169,7 +176,35 @@ beforeAll(async () => {
     commitAll(dir, 'every service of fleet to its mock');
     return ciSummary(dir, base);
   };
-  [fleet, toMock, toReal, invalid, protectedMock] = await Promise.all([largeFlip(), flipToMock(), flipToReal(), typo(), protectedEnv()]);
+  // The production-like coolstore loses protected: true in a pull request.
+  const unprotect = async () => {
+    const { dir, base } = gitRepoCopy();
+    edit(dir, 'environments/coolstore.yaml', 'protected: true\n', '');
+    expect((await meshflipAsync(dir, ['synth'])).status).toBe(0);
+    commitAll(dir, 'coolstore is no longer protected');
+    return ciSummary(dir, base);
+  };
+  // A pull request flips kong-real's captains-log; after it branched off, main flipped kong-perf's
+  // captains-log to real. GitHub checks out the merge commit of the two; the event's
+  // pull_request.base.sha still names the branch point (github/docs#431).
+  const baseMoved = async () => {
+    const { dir, base } = gitRepoCopy();
+    git(dir, 'switch', '-q', '-c', 'flip');
+    expect((await meshflipAsync(dir, ['flip', 'kong-real', 'captains-log', '--to', 'mock'])).status).toBe(0);
+    commitAll(dir, 'flip captains-log of kong-real to its mock');
+    git(dir, 'switch', '-q', '-');
+    expect((await meshflipAsync(dir, ['flip', 'kong-perf', 'captains-log', '--to', 'real'])).status).toBe(0);
+    const mainTip = commitAll(dir, 'main: kong-perf captains-log back to real');
+    git(dir, '-c', 'commit.gpgsign=false', 'merge', '-q', '--no-ff', '-m', 'Merge flip', 'flip');
+    const merge = git(dir, 'rev-parse', 'HEAD').trim();
+    const [pullRequest, mergeGroup, staleBase] = await Promise.all([
+      ciSummary(dir, base, { env: { GITHUB_SHA: merge } }),
+      ciSummary(dir, base, { eventName: 'merge_group', event: { action: 'checks_requested', merge_group: { base_sha: mainTip, head_sha: merge, head_ref: 'refs/heads/gh-readonly-queue/main/pr-7' } }, env: { GITHUB_SHA: merge, GITHUB_BASE_REF: '' } }),
+      ciSummary(dir, base, { args: ['--base', base] }),
+    ]);
+    return { pullRequest, mergeGroup, staleBase };
+  };
+  [fleet, toMock, toReal, invalid, protectedMock, unprotected, movedBase] = await Promise.all([largeFlip(), flipToMock(), flipToReal(), typo(), protectedEnv(), unprotect(), baseMoved()]);
 }, 300_000);
 afterAll(removeTempDirs);
 
@@ -220,6 +255,9 @@ describe('a flip to a mock', () => {
       'routes-to-mock': 'true',
       'routing-change-known': 'true',
     });
+  });
+  test('writes the pull-request comment: the marker the next run finds it by, then the same summary', () => {
+    expect(fs.readFileSync(comment, 'utf8')).toBe(`<!-- meshflip-summary -->\n${toMock.summary}`);
   });
 });
 
@@ -289,6 +327,31 @@ describe('a protected environment routed to a mock', () => {
   });
 });
 
+describe('an environment that loses protected: true', () => {
+  test('opens the job summary with the call-out and repeats it in the environment\'s section', () => {
+    // THEN
+    expect(unprotected.status).toBe(0);
+    expect(unprotected.summary.split('\n').slice(0, 6)).toEqual([
+      '## meshflip: routing changes in 1 environment',
+      '',
+      '**:warning: environment coolstore is no longer protected**',
+      'No protected-environment violations.',
+      'After this change no changed service sends traffic to a mock.',
+      '',
+    ]);
+    expect(unprotected.summary).toContain([
+      '### coolstore (openshift-service-mesh)',
+      '',
+      '- :warning: **environment coolstore is no longer protected**',
+      '',
+      '| Service | Before | After | Also |',
+      '|---|---|---|---|',
+      '| inventory | real | real | mock deployed |',
+    ].join('\n'));
+    expect(unprotected.outputs['changed-environments']).toBe('coolstore');
+  });
+});
+
 describe(`${FLEET_SIZE} services flipped to their mocks`, () => {
   test('keeps the summary short: under the 40,000 character default cap, far below the 65,536 GitHub allows', () => {
     // THEN
@@ -305,5 +368,62 @@ describe(`${FLEET_SIZE} services flipped to their mocks`, () => {
     // A graph of hundreds of nodes helps nobody: there is none
     expect(fleet.summary).not.toContain('```mermaid');
     expect(fleet.outputs).toEqual({ 'changed-environments': 'fleet', 'changed-environments-json': '["fleet"]', 'routes-to-mock': 'true', 'routing-change-known': 'true' });
+  });
+});
+
+describe('a pull request whose base branch moved on after it branched off', () => {
+  test('summarizes only the pull request\'s own change: against the merge commit\'s first parent, not pull_request.base.sha', () => {
+    // THEN kong-perf, changed on main meanwhile, is not this pull request's doing
+    expect(movedBase.pullRequest.status).toBe(0);
+    expect(movedBase.pullRequest.outputs['changed-environments']).toBe('kong-real');
+    expect(movedBase.pullRequest.summary).toContain('### kong-real (kong-mesh)\n\n| Service | Before | After | Also |\n|---|---|---|---|\n| captains-log | real | mock | - |\n');
+    expect(movedBase.pullRequest.summary).not.toContain('### kong-perf');
+  });
+
+  test('in a merge queue, against the merge group\'s base_sha', () => {
+    expect(movedBase.mergeGroup.status).toBe(0);
+    expect(movedBase.mergeGroup.outputs['changed-environments']).toBe('kong-real');
+  });
+
+  test('compared with the branch point instead, main\'s change would be listed too', () => {
+    // THEN what comparing with pull_request.base.sha used to show
+    expect(movedBase.staleBase.outputs['changed-environments']).toBe('kong-perf,kong-real');
+  });
+});
+
+describeWithCrds('ci-summary --strict, as the workflow runs it with the fetched schemas', () => {
+  let strict: CiRun;
+  let withoutSchemas: CiRun;
+  beforeAll(async () => {
+    // A hand edit of dist/ that only the schema check catches: a replica count given as text.
+    const { dir, base } = gitRepoCopy();
+    edit(dir, 'dist/kong-perf/zone-real-services/crew.k8s.yaml', '  replicas: 1\n', '  replicas: one\n');
+    commitAll(dir, 'hand edit');
+    [strict, withoutSchemas] = await Promise.all([
+      ciSummary(dir, base, { args: ['--strict'], env: { MESHFLIP_CRDS: CONFIGURED_CRDS } }),
+      ciSummary(dir, base, { args: ['--strict'], env: { MESHFLIP_CRDS: '' } }),
+    ]);
+  }, 120_000);
+
+  test('annotates an object that breaks its upstream schema, at its line in dist/', () => {
+    // THEN
+    const file = 'dist/kong-perf/zone-real-services/crew.k8s.yaml';
+    const text = read(strict.dir, file).split('\n');
+    // the object's first line: the apiVersion line before its kind
+    const line = text.indexOf('kind: Deployment');
+    expect(strict.status).toBe(1);
+    expect(annotations(strict.stdout).filter((a) => a.message.includes('spec.replicas'))).toEqual([{
+      level: 'error',
+      properties: { title: 'meshflip: Deployment my-services/crew', file, line: String(line), col: '1' },
+      message: 'Deployment my-services/crew: spec.replicas: must be an integer, got "one"',
+    }]);
+  });
+
+  test('refuses --strict without schemas rather than checking less', () => {
+    expect(withoutSchemas.status).toBe(1);
+    expect(lines(withoutSchemas.stderr)).toEqual([
+      'error: --strict needs schemas: no --crds folder, no $MESHFLIP_CRDS, and environments/crds is empty',
+      'hint: run npx meshflip crds fetch --out <dir> and pass --crds <dir>',
+    ]);
   });
 });

@@ -8,6 +8,7 @@ import { CliRun, commitAll, edit, gitRepoCopy, lines, meshflipAsync } from './cl
 let flipped: { base: string; head: string; uncommitted: CliRun; againstBase: CliRun; againstHead: CliRun; badRef: CliRun };
 let handEdit: CliRun;
 let split: CliRun;
+let protection: { removed: CliRun; setFalse: CliRun; restored: CliRun };
 
 beforeAll(async () => {
   const flip = async () => {
@@ -33,7 +34,20 @@ beforeAll(async () => {
     expect((await meshflipAsync(dir, ['flip', 'kong-perf', 'captains-log', '--to', 'mock', '--weight', '30', '--expires', '2026-12-01'])).status).toBe(0);
     return meshflipAsync(dir, ['diff']);
   };
-  [flipped, handEdit, split] = await Promise.all([flip(), edited(), weighted()]);
+  // The production-like coolstore loses protected: true (deleted, or set to false), and gets it back.
+  const unprotect = async () => {
+    const { dir } = gitRepoCopy();
+    edit(dir, 'environments/coolstore.yaml', 'protected: true\n', 'protected: false\n');
+    const setFalse = await meshflipAsync(dir, ['diff']);
+    edit(dir, 'environments/coolstore.yaml', 'protected: false\n', '');
+    const removed = await meshflipAsync(dir, ['diff']);
+    expect((await meshflipAsync(dir, ['synth'])).status).toBe(0);
+    commitAll(dir, 'coolstore is no longer protected');
+    edit(dir, 'environments/coolstore.yaml', 'catalog: [coolstore]\n', 'protected: true\ncatalog: [coolstore]\n');
+    const restored = await meshflipAsync(dir, ['diff']);
+    return { removed, setFalse, restored };
+  };
+  [flipped, handEdit, split, protection] = await Promise.all([flip(), edited(), weighted(), unprotect()]);
 }, 120_000);
 afterAll(removeTempDirs);
 
@@ -74,5 +88,22 @@ test('fails when --base is not a commit, with a hint', () => {
   expect(lines(stderr)).toEqual([
     'error: no commit "no-such-branch" in this repository',
     'hint: pass a branch, tag or commit of this repository with --base',
+  ]);
+});
+
+test('calls out an environment that loses protected: true, first under its name', () => {
+  // THEN the call-out, then what the change lets the environment do: its mock is deployed
+  const expected = ['coolstore (openshift-service-mesh)', '  ! environment coolstore is no longer protected', '  inventory: real -> real', '    mock deployed'];
+  expect(protection.removed.status).toBe(0);
+  expect(protection.removed.stderr).toBe('');
+  expect(lines(protection.removed.stdout)).toEqual(expected);
+  expect(lines(protection.setFalse.stdout)).toEqual(expected);
+});
+
+test('calls out an environment that becomes protected', () => {
+  // THEN
+  expect(protection.restored.status).toBe(0);
+  expect(lines(protection.restored.stdout)).toEqual([
+    'coolstore (openshift-service-mesh, protected)', '  ! environment coolstore is now protected', '  inventory: real -> real', '    mock removed',
   ]);
 });

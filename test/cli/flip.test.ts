@@ -121,6 +121,9 @@ const REFUSALS: Record<string, string[]> = {
   'expires word': ['kong-perf', 'captains-log', '--to', 'mock', '--expires', 'tomorrow'],
   'expires month 13': ['kong-perf', 'captains-log', '--to', 'mock', '--expires', '2026-13-01'],
   'expires 30 February': ['kong-perf', 'captains-log', '--to', 'mock', '--expires', '2026-02-30T12:00:00Z'],
+  'expires 99999999w': ['kong-perf', 'captains-log', '--to', 'mock', '--expires', '99999999w'],
+  'expires 367d': ['kong-perf', 'captains-log', '--to', 'mock', '--expires', '367d'],
+  'expires 0m': ['kong-perf', 'captains-log', '--to', 'mock', '--expires', '0m'],
   'to sideways': ['kong-perf', 'captains-log', '--to', 'sideways'],
   'no --to': ['kong-perf', 'captains-log'],
   'no service': ['kong-perf', '--to', 'mock'],
@@ -398,7 +401,14 @@ describe('refusals change no file', () => {
   test('fails when --expires is no date, date-time or duration, including dates the calendar does not have', () => {
     // THEN
     for (const [name, value] of [['expires word', 'tomorrow'], ['expires month 13', '2026-13-01'], ['expires 30 February', '2026-02-30T12:00:00Z']]) {
-      expectRefusal(name, `--expires must be a date, a date-time or a duration (90m, 12h, 3d, 2w), got "${value}"`, '--expires 3d');
+      expectRefusal(name, `--expires must be a date, a date-time or a duration from 1m to 366d (90m, 12h, 3d, 2w), got "${value}"`, '--expires 3d, or a date such as 2027-06-30 for a later expiry');
+    }
+  });
+
+  test('fails when an --expires duration is out of range, also one past the end of JavaScript dates', () => {
+    // THEN
+    for (const value of ['99999999w', '367d', '0m']) {
+      expectRefusal(`expires ${value}`, `--expires must be a date, a date-time or a duration from 1m to 366d (90m, 12h, 3d, 2w), got "${value}"`, '--expires 3d, or a date such as 2027-06-30 for a later expiry');
     }
   });
 

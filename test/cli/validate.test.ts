@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { copyRepo, removeTempDirs, SHARED_CRDS } from '../util';
+import { CONFIGURED_CRDS, copyRepo, describeWithCrds, removeTempDirs } from '../util';
 import { CliRun, countObjects, edit, lineOf, lines, meshflipAsync, read } from './cli-util';
 
 /** Printed when no schema folder is configured: objects are then not checked against CRDs. */
@@ -44,7 +44,7 @@ beforeAll(async () => {
   // Three hand edits of dist/, in three files.
   handEdited = copyRepo(['environments', 'dist']);
   edit(handEdited, CREW, '        - image: kong/blog:crew\n', '        - image: kong/blog\n');
-  edit(handEdited, INVENTORY_ROUTING, '    - name: default\n', '    - fault:\n        abort:\n          httpStatus: 500\n          percentage:\n            value: 10\n      name: default\n');
+  edit(handEdited, INVENTORY_ROUTING, '      name: http\n', '      fault:\n        abort:\n          httpStatus: 500\n          percentage:\n            value: 10\n      name: http\n');
   // Only the route, the file's first object, loses the label; the fault injection after it keeps it.
   const route = read(handEdited, CAPTAINS_LOG_ROUTE);
   fs.writeFileSync(path.join(handEdited, CAPTAINS_LOG_ROUTE), route.replace('    kuma.io/origin: zone\n', ''));
@@ -53,8 +53,8 @@ beforeAll(async () => {
   protectedMock = copyRepo(['environments', 'dist']);
   edit(protectedMock, INVENTORY_ROUTING, '  host: inventory.coolstore-inventory.svc.cluster.local\n  trafficPolicy:\n',
     '  host: inventory.coolstore-inventory.svc.cluster.local\n  subsets:\n    - labels:\n        app: mountebank\n      name: mock\n  trafficPolicy:\n');
-  edit(protectedMock, INVENTORY_ROUTING, '            host: inventory.coolstore-inventory.svc.cluster.local\n',
-    '            host: inventory.coolstore-inventory.svc.cluster.local\n            subset: mock\n');
+  edit(protectedMock, INVENTORY_ROUTING, '            host: inventory.coolstore-inventory.svc.cluster.local\n            port:\n              number: 80\n',
+    '            host: inventory.coolstore-inventory.svc.cluster.local\n            port:\n              number: 80\n            subset: mock\n');
 
   // kong-perf's captains-log flipped to real by hand, without npm run synth.
   stale = copyRepo(['environments', 'dist']);
@@ -85,10 +85,12 @@ beforeAll(async () => {
     '3 h after': afterFlip(['validate'], { MESHFLIP_NOW: '2026-06-01T15:00:00Z' }),
     'a week before': afterFlip(['validate', '--now', '2026-05-25T12:00:00Z']),
     'no such day': meshflipAsync(noSuchDay, ['validate', '--now', '2026-01-01T00:00:00Z']),
-    'strict with schemas': meshflipAsync(repo, ['validate', '--crds', SHARED_CRDS, '--strict']),
     'strict without schemas': meshflipAsync(repo, ['validate', '--strict']),
-    'schema-breaking edit': meshflipAsync(schemaBroken, ['validate', '--crds', SHARED_CRDS]),
   };
+  if (CONFIGURED_CRDS !== undefined) {
+    runs['strict with schemas'] = meshflipAsync(repo, ['validate', '--crds', CONFIGURED_CRDS, '--strict']);
+    runs['schema-breaking edit'] = meshflipAsync(schemaBroken, ['validate', '--crds', CONFIGURED_CRDS]);
+  }
   for (const [name, result] of Object.entries(runs)) {
     run[name] = await result;
   }
@@ -104,15 +106,6 @@ test('passes on the repository', () => {
   expect(lines(stdout)).toEqual([`valid: 5 environments, ${objects} objects in dist/: 0 errors, 0 warnings`]);
 });
 
-test('checks every object strictly against the schemas of a --crds folder', () => {
-  // WHEN the committed dist/ is validated against the upstream schemas, kinds without a schema being errors
-  const { status, stdout, stderr } = run['strict with schemas'];
-  // THEN
-  expect(status).toBe(0);
-  expect(lines(stderr)).toEqual([]);
-  expect(lines(stdout)).toEqual([`valid: 5 environments, ${objects} objects in dist/: 0 errors, 0 warnings`]);
-});
-
 test('fails when --strict has no schemas to be strict with', () => {
   const { status, stderr } = run['strict without schemas'];
   expect(status).toBe(1);
@@ -122,21 +115,32 @@ test('fails when --strict has no schemas to be strict with', () => {
   ]);
 });
 
-test('fails when a hand edit breaks the schema of an object, at its file and line', () => {
-  // WHEN
-  const { status, stderr } = run['schema-breaking edit'];
-  // THEN both are found by the schema check, each at the object's line in dist/
-  const crewLine = objectLine(read(schemaBroken, CREW), 'Deployment');
-  const routeLine = objectLine(read(schemaBroken, CAPTAINS_LOG_ROUTE), 'MeshHTTPRoute');
-  const intentLine = lineOf(read(schemaBroken, 'environments/kong-perf.yaml'), '    captains-log: mock');
-  expect(status).toBe(1);
-  const stale = (file: string) => `error: ${file}:1:1: (file): differs from a fresh synthesis: dist/ is out of date; run npm run synth and commit dist/`;
-  expect(problems(stderr)).toEqual([
-    stale(CAPTAINS_LOG_ROUTE),
-    `error: ${CAPTAINS_LOG_ROUTE}:${routeLine}:1: MeshHTTPRoute kong-mesh-system/captains-log-route: spec.timeout: unknown field, got "timeout"; generated from environments/kong-perf.yaml:${intentLine} (routing.services.captains-log)`,
-    stale(CREW),
-    `error: ${CREW}:${crewLine}:1: Deployment my-services/crew: spec.replicas: must be an integer, got "one"`,
-  ]);
+describeWithCrds('validate --crds', () => {
+  test('checks every object strictly against the schemas of a --crds folder', () => {
+    // WHEN the committed dist/ is validated against the upstream schemas, kinds without a schema being errors
+    const { status, stdout, stderr } = run['strict with schemas'];
+    // THEN
+    expect(status).toBe(0);
+    expect(lines(stderr)).toEqual([]);
+    expect(lines(stdout)).toEqual([`valid: 5 environments, ${objects} objects in dist/: 0 errors, 0 warnings`]);
+  });
+
+  test('fails when a hand edit breaks the schema of an object, at its file and line', () => {
+    // WHEN
+    const { status, stderr } = run['schema-breaking edit'];
+    // THEN both are found by the schema check, each at the object's line in dist/
+    const crewLine = objectLine(read(schemaBroken, CREW), 'Deployment');
+    const routeLine = objectLine(read(schemaBroken, CAPTAINS_LOG_ROUTE), 'MeshHTTPRoute');
+    const intentLine = lineOf(read(schemaBroken, 'environments/kong-perf.yaml'), '    captains-log: mock');
+    expect(status).toBe(1);
+    const stale = (file: string) => `error: ${file}:1:1: (file): differs from a fresh synthesis: dist/ is out of date; run npm run synth and commit dist/`;
+    expect(problems(stderr)).toEqual([
+      stale(CAPTAINS_LOG_ROUTE),
+      `error: ${CAPTAINS_LOG_ROUTE}:${routeLine}:1: MeshHTTPRoute kong-mesh-system/captains-log-route: spec.timeout: unknown field, got "timeout"; generated from environments/kong-perf.yaml:${intentLine} (routing.services.captains-log)`,
+      stale(CREW),
+      `error: ${CREW}:${crewLine}:1: Deployment my-services/crew: spec.replicas: must be an integer, got "one"`,
+    ]);
+  });
 });
 
 test('fails on hand edits of dist/, each located at the object in dist/ and traced back to its environment file', () => {

@@ -22,19 +22,10 @@ function allSteps(wf: any): any[] {
   return Object.values(wf.jobs).flatMap((job: any) => job.steps ?? []);
 }
 
-/** The terms of a top-level `&&` chain of a GitHub expression, or undefined when it is anything else. */
-function conjuncts(expression: string): string[] | undefined {
-  const inner = expression.trim().replace(/^\$\{\{\s*/, '').replace(/\s*\}\}$/, '');
-  if (inner.includes('||') || inner.includes('(') || inner.startsWith('!')) {
-    return undefined;
-  }
-  return inner.split('&&').map((t) => t.trim());
-}
-
 afterAll(removeTempDirs);
 
-test('the repository has the pull-request workflow and the expired-flips workflow', () => {
-  expect(FILES).toEqual(['expired-flips.yml', 'meshflip.yml']);
+test('the repository has the pull-request workflow, its comment workflow and the expired-flips workflow', () => {
+  expect(FILES).toEqual(['expired-flips.yml', 'meshflip-comment.yml', 'meshflip.yml']);
 });
 
 test.each(FILES)('%s passes the workflow schema check', (file) => {
@@ -44,43 +35,141 @@ test.each(FILES)('%s passes the workflow schema check', (file) => {
   expect(result.errors).toEqual([]);
 });
 
-test.each(FILES)('%s sets up Node 20 with the npm cache wherever it installs', (file) => {
+test('actionlint finds nothing in the workflows (expressions, contexts, events, action inputs)', () => {
+  // WHEN the npm build of rhysd/actionlint checks every workflow (it runs no shellcheck)
+  const result = spawnSync(process.execPath, [path.join(REPO, 'node_modules', '@tktco', 'node-actionlint', 'bin', 'node-actionlint.js'), '.github/workflows/*.yml'], {
+    cwd: REPO, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+  });
+  // THEN
+  expect(lines(result.stdout)).toEqual([`Checking ${FILES.length} workflow file(s)...`, '✓ All workflow files passed lint checks']);
+  expect(result.status).toBe(0);
+});
+
+test.each(FILES)('%s pins every action by full commit SHA, with its version in a comment', (file) => {
+  // GIVEN every `uses:` line
+  const uses = fs.readFileSync(path.join(WORKFLOWS, file), 'utf8').split('\n').filter((l) => /^\s*(- )?uses:/.test(l)).map((l) => l.trim().replace(/^- /, ''));
+  // THEN a tag or branch can be moved to other code; a commit cannot (Dependabot updates both the SHA and the comment)
+  expect(uses.length).toBeGreaterThan(0);
+  expect(uses.filter((l) => !/^uses: [a-z0-9-]+\/[a-z0-9-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/.test(l))).toEqual([]);
+});
+
+test.each(['expired-flips.yml', 'meshflip.yml'])('%s sets up Node 24 wherever it installs', (file) => {
   // GIVEN
   const steps = allSteps(workflow(file));
   const setups = steps.filter((s) => String(s.uses ?? '').startsWith('actions/setup-node@'));
-  // THEN one setup per job that runs npm ci, each on Node 20 (package.json wants >=20.19) with the npm cache
+  // THEN one setup per job that runs npm ci, each on Node 24 (Node 20 reached its end of life on 2026-04-30)
   expect(setups.length).toBe(steps.filter((s) => s.run === 'npm ci').length);
   expect(setups.length).toBeGreaterThan(0);
   for (const setup of setups) {
-    expect(setup.with).toEqual({ 'node-version': 20, 'cache': 'npm' });
+    expect(setup.with['node-version']).toBe(24);
   }
 });
+
+test('Dependabot keeps the npm packages and the pinned actions current', () => {
+  // GIVEN
+  const config = parse(fs.readFileSync(path.join(REPO, '.github', 'dependabot.yml'), 'utf8'));
+  // THEN
+  expect(config.version).toBe(2);
+  expect(config.updates.map((u: any) => [u['package-ecosystem'], u.directory, u.schedule.interval])).toEqual([
+    ['npm', '/', 'weekly'],
+    ['github-actions', '/', 'weekly'],
+  ]);
+});
+
+/** The outcome of one step's script, run the way a runner does (bash -eo pipefail) in `cwd`. */
+interface StepRun {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly outputs: Record<string, string>;
+}
+
+/** Runs a step's `run:` script with `env` (and PATH, HOME) and a fresh GITHUB_OUTPUT file. */
+function runStep(script: string, cwd: string, env: Record<string, string> = {}): StepRun {
+  const output = path.join(tempDir(), 'output');
+  fs.writeFileSync(output, '');
+  const file = path.join(tempDir(), 'step.sh');
+  fs.writeFileSync(file, script);
+  const result = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', file], {
+    cwd, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: process.env.HOME, GITHUB_OUTPUT: output, ...env },
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr, outputs: readGitHubOutputs(output) };
+}
 
 describe('meshflip.yml, the pull-request workflow', () => {
   const wf = workflow('meshflip.yml');
   const check = wf.jobs.check;
 
-  test('runs on every pull request and on pushes to main', () => {
-    expect(Object.keys(wf.on).sort()).toEqual(['pull_request', 'push']);
+  test('runs on pull requests, merge-queue groups, pushes to main and on demand', () => {
+    expect(Object.keys(wf.on).sort()).toEqual(['merge_group', 'pull_request', 'push', 'workflow_dispatch']);
     expect(wf.on.pull_request).toBeNull();
+    expect(wf.on.merge_group).toBeNull();
     expect(wf.on.push).toEqual({ branches: ['main'] });
   });
 
-  test('installs, tests, synthesizes, checks dist/ is fresh, then validates and summarizes, in that order', () => {
+  test('a new push cancels the superseded run of its pull request, never a run on main', () => {
+    expect(wf.concurrency).toEqual({
+      'group': 'meshflip-${{ github.workflow }}-${{ github.event.pull_request.number || github.ref }}',
+      'cancel-in-progress': "${{ github.event_name == 'pull_request' }}",
+    });
+  });
+
+  test('reads the repository and nothing more, and keeps no token in any checkout of pull-request code', () => {
+    // THEN
+    expect(wf.permissions).toEqual({ contents: 'read' });
+    expect(Object.entries(wf.jobs).filter(([, job]: [string, any]) => job.permissions !== undefined)).toEqual([]);
+    const checkouts = allSteps(wf).filter((s) => String(s.uses).startsWith('actions/checkout@'));
+    expect(checkouts.length).toBe(Object.keys(wf.jobs).length);
+    expect(allSteps(wf).filter((s) => /secrets\.|github\.token|GITHUB_TOKEN/.test(JSON.stringify(s)))).toEqual([]);
+    expect(checkouts.map((c) => c.with['persist-credentials'])).toEqual(checkouts.map(() => false));
+  });
+
+  test('runs the test suite only when something besides environments/ and dist/ changed', () => {
+    // THEN
+    expect(wf.jobs.test.needs).toBe('changes');
+    expect(wf.jobs.test.if).toBe("needs.changes.outputs.code == 'true'");
+    expect(wf.jobs.test.steps.map((s: any) => s.run ?? s.uses.split('@')[0])).toEqual([
+      'actions/checkout', 'actions/setup-node', 'npm ci',
+      'echo "MESHFLIP_CRDS=$RUNNER_TEMP/meshflip-crds" >> "$GITHUB_ENV"', 'actions/cache', 'npx meshflip crds fetch --all',
+      'npm test',
+    ]);
+    // ... while the check job, which synthesizes, validates and summarizes, always runs
+    expect(check.needs).toBeUndefined();
+    expect(check.if).toBeUndefined();
+  });
+
+  test('synthesizes, checks dist/ is fresh, then validates and summarizes, in that order', () => {
     // GIVEN
-    const commands = check.steps.map((s: any) => s.run ?? s.uses);
-    const index = (predicate: (command: string) => boolean) => commands.findIndex((c: string) => predicate(String(c)));
+    const commands = check.steps.map((s: any) => String(s.run ?? s.uses));
+    const index = (predicate: (command: string) => boolean) => commands.findIndex((c: string) => predicate(c));
     // THEN
     const order = [
       index((c) => c.startsWith('actions/checkout@')),
       index((c) => c === 'npm ci'),
-      index((c) => c === 'npm test'),
+      index((c) => c.includes('MESHFLIP_CRDS=')),
+      index((c) => c.startsWith('actions/cache@')),
+      index((c) => c === 'npx meshflip crds fetch'),
       index((c) => c === 'npm run synth'),
       index((c) => c.includes('git status --porcelain -- dist')),
-      index((c) => c === 'npx meshflip ci-summary'),
+      index((c) => c.startsWith('npx meshflip ci-summary')),
     ];
     expect(order.every((i) => i >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
+  });
+
+  test('validates strictly against the upstream schemas the environments need, fetched into a cache kept between runs', () => {
+    // GIVEN
+    const cache = check.steps.find((s: any) => String(s.uses).startsWith('actions/cache@'));
+    const summary = check.steps.find((s: any) => s.id === 'summary');
+    // THEN the folder the fetch fills ($MESHFLIP_CRDS, set for every later step) is the one cached, keyed by what selects its content
+    expect(check.steps.find((s: any) => String(s.run).includes('MESHFLIP_CRDS=')).run).toBe('echo "MESHFLIP_CRDS=$RUNNER_TEMP/meshflip-crds" >> "$GITHUB_ENV"');
+    expect(cache.with).toEqual({
+      'path': '${{ runner.temp }}/meshflip-crds',
+      'key': "meshflip-crds-environments-${{ hashFiles('src/pipeline/upstream-schemas.json', 'environments/*.yaml') }}",
+      'restore-keys': 'meshflip-crds-environments-',
+    });
+    expect(fs.existsSync(path.join(REPO, 'src/pipeline/upstream-schemas.json'))).toBe(true);
+    expect(summary.run).toBe('npx meshflip ci-summary --strict --comment "$RUNNER_TEMP/meshflip-comment/comment.md"');
   });
 
   test('checks out the whole history, since ci-summary reads dist/ at the base commit', () => {
@@ -90,7 +179,7 @@ describe('meshflip.yml, the pull-request workflow', () => {
 
   test('still summarizes when an earlier step failed, and passes on the outputs of ci-summary', () => {
     // GIVEN
-    const summary = check.steps.find((s: any) => s.run === 'npx meshflip ci-summary');
+    const summary = check.steps.find((s: any) => s.id === 'summary');
     // THEN a stale dist/ fails the freshness step, yet reviewers still get annotations and the summary
     expect(summary.if).toBe('${{ !cancelled() }}');
     expect(summary.id).toBe('summary');
@@ -101,24 +190,93 @@ describe('meshflip.yml, the pull-request workflow', () => {
     });
   });
 
-  test('only commits dist/ back when the repository variable MESHFLIP_COMMIT_DIST is "true"', () => {
-    // GIVEN
-    const commitDist = wf.jobs['commit-dist'];
-    const fresh = check.steps.find((s: any) => s.id === 'fresh');
-    // THEN both switches are a chain of conditions that all must hold, one of them the variable
-    expect(conjuncts(commitDist.if)).toContain("vars.MESHFLIP_COMMIT_DIST == 'true'");
-    expect(conjuncts(fresh.env.COMMIT_DIST)).toContain("vars.MESHFLIP_COMMIT_DIST == 'true'");
-    // ... and only the committing job may write to the repository
-    expect(wf.permissions).toEqual({ contents: 'read' });
-    expect(commitDist.permissions).toEqual({ contents: 'write' });
-    expect(commitDist.needs).toBe('check');
+  describe('deciding whether the tests run', () => {
+    const script = wf.jobs.changes.steps.find((s: any) => s.id === 'code').run as string;
+    const env = wf.jobs.changes.steps.find((s: any) => s.id === 'code').env;
+
+    test('takes the event, the pushed-over commit and the merge group\'s base from GitHub', () => {
+      expect(env).toEqual({
+        EVENT_NAME: '${{ github.event_name }}',
+        PUSH_BEFORE: '${{ github.event.before }}',
+        MERGE_GROUP_BASE: '${{ github.event.merge_group.base_sha }}',
+      });
+    });
+
+    /**
+     * A repository whose main has moved on since the pull request branched off: main changed the
+     * tool's code after the branch point; the pull request changes only `headFiles`. `HEAD` is the
+     * merge commit GitHub builds for a pull request (first parent: main's tip).
+     */
+    function pullRequestMerge(headFiles: Record<string, string>): { dir: string; branchPoint: string; mainTip: string } {
+      const dir = tempDir('meshflip-changes-');
+      git(dir, 'init', '-q', '-b', 'main');
+      writeFiles(dir, { 'environments/kong-perf.yaml': 'name: kong-perf\n', 'dist/kong-perf/ROUTING.md': '# kong-perf\n', 'src/main.ts': 'export {};\n' });
+      const branchPoint = commitAll(dir, 'base');
+      git(dir, 'switch', '-q', '-c', 'flip');
+      writeFiles(dir, headFiles);
+      commitAll(dir, 'the pull request');
+      git(dir, 'switch', '-q', 'main');
+      writeFiles(dir, { 'src/main.ts': 'export const changedOnMain = true;\n' });
+      const mainTip = commitAll(dir, 'main moves on');
+      git(dir, '-c', 'commit.gpgsign=false', 'merge', '-q', '--no-ff', '-m', 'Merge flip into main', 'flip');
+      return { dir, branchPoint, mainTip };
+    }
+
+    const ROUTING = { 'environments/kong-perf.yaml': 'name: kong-perf\nrouting: { services: { captains-log: mock } }\n', 'dist/kong-perf/ROUTING.md': '# kong-perf, flipped\n' };
+
+    test('a routing pull request skips the tests, though main changed code since it branched off', () => {
+      // GIVEN
+      const { dir } = pullRequestMerge(ROUTING);
+      // WHEN
+      const run = runStep(script, dir, { EVENT_NAME: 'pull_request' });
+      // THEN only the pull request's own change counts, measured from the merge commit's first parent
+      expect(run.status).toBe(0);
+      expect(run.outputs).toEqual({ code: 'false' });
+      expect(lines(run.stdout)).toEqual([`Only environments/ and dist/ changed since ${git(dir, 'rev-parse', 'HEAD^1').trim()}: the tests do not run.`]);
+    });
+
+    test('a pull request that also changes code runs them', () => {
+      // GIVEN
+      const { dir, mainTip } = pullRequestMerge({ ...ROUTING, 'package.json': '{}\n' });
+      // WHEN
+      const run = runStep(script, dir, { EVENT_NAME: 'pull_request' });
+      // THEN
+      expect(run.status).toBe(0);
+      expect(run.outputs).toEqual({ code: 'true' });
+      expect(lines(run.stdout)).toEqual([`Changed since ${mainTip} outside environments/ and dist/:`, 'package.json']);
+    });
+
+    test('a push and a merge group compare with the pushed-over commit and the group\'s base', () => {
+      // GIVEN main's tip pushed over the branch point (code changed), and a group based on main's tip (routing only)
+      const { dir, branchPoint, mainTip } = pullRequestMerge(ROUTING);
+      // WHEN
+      const push = runStep(script, dir, { EVENT_NAME: 'push', PUSH_BEFORE: branchPoint });
+      const group = runStep(script, dir, { EVENT_NAME: 'merge_group', MERGE_GROUP_BASE: mainTip });
+      // THEN
+      expect(push.outputs).toEqual({ code: 'true' });
+      expect(group.outputs).toEqual({ code: 'false' });
+    });
+
+    test('without a base it knows (a new branch, a dispatch, an unknown commit) the tests run', () => {
+      // GIVEN
+      const { dir } = pullRequestMerge(ROUTING);
+      // WHEN
+      const runs = [
+        runStep(script, dir, { EVENT_NAME: 'push', PUSH_BEFORE: '0000000000000000000000000000000000000000' }),
+        runStep(script, dir, { EVENT_NAME: 'workflow_dispatch' }),
+        runStep(script, dir, { EVENT_NAME: 'merge_group', MERGE_GROUP_BASE: 'f'.repeat(40) }),
+      ];
+      // THEN
+      expect(runs.map((r) => [r.status, r.outputs.code])).toEqual([[0, 'true'], [0, 'true'], [0, 'true']]);
+      expect(lines(runs[1].stdout)).toEqual(['No base commit to compare with (workflow_dispatch): the tests run.']);
+    });
   });
 
   describe('the freshness check', () => {
     const script = check.steps.find((s: any) => s.id === 'fresh').run as string;
 
-    /** Runs the step's script the way a runner does, in a git repository whose dist/ is clean or not. */
-    function runStep(stale: boolean, commitDist: boolean): { status: number | null; stdout: string; outputs: Record<string, string> } {
+    /** A git repository whose dist/ is clean or not. */
+    function repo(stale: boolean): string {
       const dir = tempDir('meshflip-fresh-');
       git(dir, 'init', '-q');
       writeFiles(dir, { 'dist/kong-perf/ROUTING.md': '# Routing of kong-perf\n', 'environments/kong-perf.yaml': 'name: kong-perf\n' });
@@ -126,42 +284,154 @@ describe('meshflip.yml, the pull-request workflow', () => {
       if (stale) {
         writeFiles(dir, { 'dist/kong-perf/ROUTING.md': '# Routing of kong-perf, edited\n' });
       }
-      const output = path.join(tempDir(), 'output');
-      fs.writeFileSync(output, '');
-      const file = path.join(tempDir(), 'step.sh');
-      fs.writeFileSync(file, script);
-      const result = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', file], {
-        cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: process.env.HOME, GITHUB_OUTPUT: output, COMMIT_DIST: String(commitDist) },
-      });
-      return { status: result.status, stdout: result.stdout, outputs: readGitHubOutputs(output) };
+      return dir;
     }
 
     test('passes when dist/ is what synthesis wrote', () => {
-      const { status, outputs } = runStep(false, false);
+      const { status, outputs } = runStep(script, repo(false));
       expect(status).toBe(0);
       expect(outputs).toEqual({ stale: 'false' });
     });
 
-    test('fails when synthesis changed dist/, with an error annotation saying how to fix it', () => {
-      const { status, stdout, outputs } = runStep(true, false);
+    test('fails when synthesis changed dist/, with an error annotation giving the command that fixes it', () => {
+      // WHEN
+      const { status, stdout, outputs } = runStep(script, repo(true));
+      // THEN nothing is committed for the author: the commit would carry no checks (see the README)
       expect(status).toBe(1);
       expect(outputs).toEqual({ stale: 'true' });
-      expect(lines(stdout)).toContain(' M dist/kong-perf/ROUTING.md');
-      expect(lines(stdout)).toContain('::error title=dist/ is stale::dist/ differs from a fresh synthesis of environments/. Fix: npm run synth && git add dist && git commit');
+      expect(lines(stdout)).toEqual([
+        'These paths in dist/ differ from a fresh synthesis:',
+        ' M dist/kong-perf/ROUTING.md',
+        '::error title=dist/ is stale::dist/ differs from a fresh synthesis of environments/. Fix: npm run synth && git add dist && git commit',
+      ]);
     });
+  });
+});
 
-    test('only warns when the commit-dist job will commit the fresh dist/', () => {
-      const { status, stdout, outputs } = runStep(true, true);
-      expect(status).toBe(0);
-      expect(outputs).toEqual({ stale: 'true' });
-      expect(lines(stdout)).toContain('::warning title=dist/ is stale::The commit-dist job commits the fresh dist/ to this branch.');
+describe('the pull-request comment, in two stages', () => {
+  const wf = workflow('meshflip.yml');
+  const comment = workflow('meshflip-comment.yml');
+  const SCRIPT = path.join(REPO, '.github', 'scripts', 'post-summary-comment.sh');
+
+  test('the pull-request run, which holds only a read token, uploads the comment and the pull request\'s number', () => {
+    // GIVEN
+    const steps = wf.jobs.check.steps;
+    const keep = steps.find((s: any) => s.name === 'Keep the pull-request comment for meshflip-comment.yml');
+    const upload = steps.find((s: any) => String(s.uses).startsWith('actions/upload-artifact@'));
+    // THEN
+    expect(keep.if).toBe("${{ !cancelled() && github.event_name == 'pull_request' }}");
+    expect(keep.env).toEqual({ NUMBER: '${{ github.event.pull_request.number }}' });
+    expect(upload.if).toBe(keep.if);
+    expect(upload.with).toEqual({ 'name': 'meshflip-comment', 'path': '${{ runner.temp }}/meshflip-comment', 'if-no-files-found': 'ignore', 'retention-days': 3 });
+    // ... and the script writes the number next to the comment ci-summary wrote
+    const dir = tempDir();
+    fs.mkdirSync(path.join(dir, 'meshflip-comment'));
+    fs.writeFileSync(path.join(dir, 'meshflip-comment', 'comment.md'), '<!-- meshflip-summary -->\n');
+    expect(runStep(keep.run, dir, { RUNNER_TEMP: dir, NUMBER: '7' }).status).toBe(0);
+    expect(fs.readFileSync(path.join(dir, 'meshflip-comment', 'pr-number'), 'utf8')).toBe('7\n');
+  });
+
+  test('the comment workflow runs when a pull-request run completed, with the default branch\'s script and the token that may comment', () => {
+    // THEN
+    expect(comment.on).toEqual({ workflow_run: { workflows: [wf.name], types: ['completed'] } });
+    expect(comment.permissions).toEqual({ 'actions': 'read', 'pull-requests': 'write' });
+    const job = comment.jobs.comment;
+    expect(job.if).toBe("github.event.workflow_run.event == 'pull_request' && github.event.workflow_run.conclusion != 'cancelled'");
+    const [checkout, download, post] = job.steps;
+    // no ref: the default branch, never the pull request's code
+    expect(checkout.with).toEqual({ 'sparse-checkout': '.github/scripts', 'persist-credentials': false });
+    expect(download.with).toEqual({ 'name': 'meshflip-comment', 'path': '${{ runner.temp }}/meshflip-comment', 'run-id': '${{ github.event.workflow_run.id }}', 'github-token': '${{ github.token }}' });
+    expect(post.run).toBe('.github/scripts/post-summary-comment.sh');
+    expect(post.env.HEAD_SHA).toBe('${{ github.event.workflow_run.head_sha }}');
+  });
+
+  const HEAD = 'a'.repeat(40);
+  const MARKER = '<!-- meshflip-summary -->';
+
+  /**
+   * Runs the posting script on an artifact with `number` and `body`, against a fake gh that
+   * answers `gh api repos/.../pulls/N` with `headSha` and the comments listing with `comments`,
+   * and logs every call (a PATCH or POST body read from the file it names).
+   */
+  function post(number: string, body: string, api: { headSha?: string; comments?: { id: number; login: string; body: string }[] } = {}): StepRun & { gh: string[] } {
+    const dir = tempDir('meshflip-artifact-');
+    fs.writeFileSync(path.join(dir, 'pr-number'), number);
+    fs.writeFileSync(path.join(dir, 'comment.md'), body);
+    const bin = tempDir('meshflip-bin-');
+    const log = path.join(bin, 'gh.log');
+    fs.writeFileSync(log, '');
+    fs.writeFileSync(path.join(bin, 'comments.json'), JSON.stringify((api.comments ?? []).map((c) => ({ id: c.id, user: { login: c.login }, body: c.body }))));
+    // The fake applies the script's own --jq filter to the canned comments with node, the way gh would.
+    fs.writeFileSync(path.join(bin, 'gh'), [
+      '#!/usr/bin/env bash',
+      'printf "%s\\n" "$*" >> "$FAKE_GH_LOG"',
+      'case "$*" in',
+      '  "api repos/example/fleet/pulls/"*) echo "$FAKE_HEAD_SHA" ;;',
+      '  *"/comments --jq "*) node -e \'const c=require(process.argv[1]);for(const x of c){if(x.user.login==="github-actions[bot]"&&x.body.startsWith("<!-- meshflip-summary -->"))console.log(x.id)}\' "$FAKE_COMMENTS" ;;',
+      '  *"--method PATCH"*|*"--method POST"*) echo "https://github.com/example/fleet/pull/7#issuecomment-1" ;;',
+      'esac',
+      '',
+    ].join('\n'), { mode: 0o755 });
+    const run = runStep(`exec ${SCRIPT}`, tempDir(), {
+      PATH: `${bin}:${process.env.PATH}`, GH_TOKEN: 'token', GITHUB_REPOSITORY: 'example/fleet', DIR: dir, HEAD_SHA: HEAD,
+      FAKE_GH_LOG: log, FAKE_HEAD_SHA: api.headSha ?? HEAD, FAKE_COMMENTS: path.join(bin, 'comments.json'),
     });
+    return { ...run, gh: lines(fs.readFileSync(log, 'utf8')).map((l) => l.replace(dir, '<artifact>')) };
+  }
+
+  const LIST = 'api --paginate repos/example/fleet/issues/7/comments --jq .[] | select(.user.login == "github-actions[bot]" and (.body | startswith("<!-- meshflip-summary -->"))) | .id';
+
+  test('posts one comment on a pull request that has none, a fork\'s included: the number comes from the artifact, confirmed by the API', () => {
+    // WHEN (a fork's workflow_run event lists no pull requests, so nothing else is read)
+    const run = post('7\n', `${MARKER}\n## meshflip: routing changes in 1 environment\n`);
+    // THEN
+    expect(run.status).toBe(0);
+    expect(run.gh).toEqual([
+      'api repos/example/fleet/pulls/7 --jq .head.sha',
+      LIST,
+      'api --method POST repos/example/fleet/issues/7/comments -F body=@<artifact>/comment.md --jq .html_url',
+    ]);
+    expect(lines(run.stdout)).toEqual(['https://github.com/example/fleet/pull/7#issuecomment-1', 'Posted the summary comment on pull request #7.']);
+  });
+
+  test('updates its own comment in place, never a person\'s that quotes the marker, and never posts a second', () => {
+    // GIVEN a reviewer's comment quoting the marker, then the comment of the last run
+    const run = post('7', `${MARKER}\nnew summary\n`, { comments: [
+      { id: 11, login: 'reviewer', body: `${MARKER}\nquoted` },
+      { id: 12, login: 'github-actions[bot]', body: `${MARKER}\nold summary` },
+    ] });
+    // THEN
+    expect(run.status).toBe(0);
+    expect(run.gh.at(-1)).toBe('api --method PATCH repos/example/fleet/issues/comments/12 -F body=@<artifact>/comment.md --jq .html_url');
+    expect(run.gh.filter((l) => l.includes('POST'))).toEqual([]);
+  });
+
+  test('leaves the comment to the newer run when the pull request moved on', () => {
+    const run = post('7', `${MARKER}\nsummary\n`, { headSha: 'b'.repeat(40) });
+    expect(run.status).toBe(0);
+    expect(run.gh).toEqual(['api repos/example/fleet/pulls/7 --jq .head.sha']);
+    expect(lines(run.stdout)).toEqual([`Pull request #7 is now at ${'b'.repeat(40)}, not ${HEAD}: the run for its newest commit comments.`]);
+  });
+
+  test('refuses an artifact that names no pull request, or whose comment is not a meshflip summary or is over the limit', () => {
+    // WHEN pull-request code wrote these
+    const runs = [
+      post('7; gh repo delete', `${MARKER}\n`),
+      post('7', 'Some other text\n'),
+      post('7', `${MARKER}\n${'x'.repeat(65_536)}`),
+    ];
+    // THEN nothing reaches the API
+    expect(runs.map((r) => [r.status, r.gh])).toEqual([[1, []], [1, []], [1, []]]);
+    expect(lines(runs[0].stdout)).toEqual(['::error title=No pull-request comment::The artifact names no pull request (pr-number is not a number).']);
+    expect(lines(runs[2].stdout)).toEqual(['::error title=No pull-request comment::The artifact\'s comment.md is not a meshflip summary of at most 65,536 bytes.']);
   });
 });
 
 describe('expired-flips.yml, the scheduled revert', () => {
   const wf = workflow('expired-flips.yml');
   const steps = wf.jobs.revert.steps;
+  const SCRIPT = path.join(REPO, '.github', 'scripts', 'revert-pull-request.sh');
+  const BRANCH = 'meshflip/revert-expired';
 
   test('runs every hour and on demand', () => {
     expect(Object.keys(wf.on).sort()).toEqual(['schedule', 'workflow_dispatch']);
@@ -171,12 +441,147 @@ describe('expired-flips.yml, the scheduled revert', () => {
   test('opens the pull request only when revert-expired reverted something, with the body it wrote', () => {
     // GIVEN
     const revert = steps.find((s: any) => String(s.run).startsWith('npx meshflip revert-expired'));
-    const open = steps.find((s: any) => String(s.run).includes('gh pr create'));
+    const open = steps.find((s: any) => String(s.run).includes('revert-pull-request.sh'));
     // THEN
     expect(revert.id).toBe('revert');
     expect(revert.run).toBe('npx meshflip revert-expired --body "$RUNNER_TEMP/pr-body.md"');
     expect(open.if).toBe("steps.revert.outputs.reverted == 'true'");
-    expect(open.run).toContain('--body-file "$RUNNER_TEMP/pr-body.md"');
-    expect(open.run).toContain('git add environments dist');
+    expect(open.env.BODY).toBe('${{ runner.temp }}/pr-body.md');
+  });
+
+  test('pushes with the GitHub App\'s token when one is configured, so the push starts the checks; else dispatches them', () => {
+    // GIVEN
+    const app = steps.find((s: any) => s.id === 'app');
+    const open = steps.find((s: any) => String(s.run).includes('revert-pull-request.sh'));
+    const checkout = steps.find((s: any) => String(s.uses).startsWith('actions/checkout@'));
+    // THEN
+    expect(app.uses.split('@')[0]).toBe('actions/create-github-app-token');
+    expect(app.if).toBe("vars.MESHFLIP_APP_CLIENT_ID != ''");
+    expect(app.with).toMatchObject({ 'client-id': '${{ vars.MESHFLIP_APP_CLIENT_ID }}', 'private-key': '${{ secrets.MESHFLIP_APP_PRIVATE_KEY }}' });
+    expect(open.env.GH_TOKEN).toBe('${{ steps.app.outputs.token || github.token }}');
+    expect(open.env.DISPATCH_CHECKS).toBe("${{ steps.app.outputs.token == '' }}");
+    // ... dispatching needs actions: write; the token reaches git only in the last step
+    expect(wf.permissions).toEqual({ 'contents': 'write', 'pull-requests': 'write', 'actions': 'write' });
+    expect(checkout.with['persist-credentials']).toBe(false);
+    expect(workflow('meshflip.yml').on).toHaveProperty('workflow_dispatch');
+    // ... and the default branch, which `schedule` events do not carry, is asked of the API
+    expect(open.env.BASE).toBe('${{ github.event.repository.default_branch }}');
+  });
+
+  /** What the fake gh was asked, one line per call, and the script's outcome. */
+  interface RevertRun extends StepRun {
+    readonly gh: string[];
+  }
+
+  /**
+   * A bare `origin` with main, and a fresh clone of it in which "revert-expired" deleted the
+   * expired route (`edit`). A fake `gh` on PATH logs its calls and answers: the default branch
+   * for `gh api`, `openPr` for `gh pr list`.
+   */
+  function setUp(): { origin: string; mainTip: () => string } {
+    const origin = tempDir('meshflip-origin-');
+    git(origin, 'init', '-q', '--bare', '-b', 'main');
+    const seed = tempDir('meshflip-seed-');
+    git(seed, 'init', '-q', '-b', 'main');
+    writeFiles(seed, { 'environments/kong-perf.yaml': 'name: kong-perf\nrouting:\n  services:\n    captains-log: { to: mock, expires: 2026-06-01T12:00:00Z }\n', 'dist/kong-perf/ROUTING.md': '| captains-log | mock |\n' });
+    commitAll(seed, 'flip with an expiry');
+    git(seed, 'push', '-q', origin, 'main');
+    return { origin, mainTip: () => git(origin, 'rev-parse', 'main').trim() };
+  }
+
+  function revertRun(origin: string, env: { BASE?: string; DISPATCH_CHECKS?: string; openPr?: string; defaultBranch?: string }): RevertRun {
+    const dir = tempDir('meshflip-clone-');
+    git(dir, 'clone', '-q', origin, '.');
+    writeFiles(dir, { 'environments/kong-perf.yaml': 'name: kong-perf\n', 'dist/kong-perf/ROUTING.md': '| captains-log | real |\n' });
+    const body = path.join(tempDir(), 'pr-body.md');
+    fs.writeFileSync(body, 'These flips and faults expired, so meshflip reverted them:\n');
+    const bin = tempDir('meshflip-bin-');
+    const log = path.join(bin, 'gh.log');
+    fs.writeFileSync(path.join(bin, 'gh'), [
+      '#!/usr/bin/env bash',
+      'printf "%s\\n" "$*" >> "$FAKE_GH_LOG"',
+      'case "$1 $2" in',
+      '  "api repos/"*) [ -n "$FAKE_GH_DEFAULT_BRANCH" ] && echo "$FAKE_GH_DEFAULT_BRANCH" || exit 1 ;;',
+      '  "pr list") echo "$FAKE_GH_OPEN_PR" ;;',
+      '  "pr create") echo "https://github.com/example/fleet/pull/99" ;;',
+      'esac',
+      '',
+    ].join('\n'), { mode: 0o755 });
+    fs.writeFileSync(log, '');
+    const run = runStep(`exec ${SCRIPT}`, dir, {
+      PATH: `${bin}:${process.env.PATH}`,
+      GH_TOKEN: 'token', GITHUB_REPOSITORY: 'example/fleet', BODY: body,
+      BASE: env.BASE ?? '', DISPATCH_CHECKS: env.DISPATCH_CHECKS ?? 'true',
+      FAKE_GH_LOG: log, FAKE_GH_OPEN_PR: env.openPr ?? '', FAKE_GH_DEFAULT_BRANCH: env.defaultBranch ?? '',
+      GIT_AUTHOR_DATE: '2026-06-02T00:17:00Z', GIT_COMMITTER_DATE: '2026-06-02T00:17:00Z',
+    });
+    return { ...run, gh: lines(fs.readFileSync(log, 'utf8')) };
+  }
+
+  const LIST = `pr list --head ${BRANCH} --base main --state open --json number --jq .[0].number // empty`;
+  const CREATE = `pr create --base main --head ${BRANCH} --title Revert expired meshflip flips --body-file`;
+
+  test('on a schedule: asks the API for the default branch, pushes the fixed branch, opens the pull request and starts its checks', () => {
+    // GIVEN no revert pull request yet, and a schedule event (no default branch in the payload)
+    const { origin, mainTip } = setUp();
+    // WHEN
+    const run = revertRun(origin, { defaultBranch: 'main' });
+    // THEN one branch, one commit on main's tip holding the revert
+    expect(run.status).toBe(0);
+    expect(git(origin, 'rev-parse', `${BRANCH}^`).trim()).toBe(mainTip());
+    expect(git(origin, 'show', `${BRANCH}:environments/kong-perf.yaml`)).toBe('name: kong-perf\n');
+    expect(run.gh.map((l) => l.replace(/--body-file \S+$/, '--body-file'))).toEqual([
+      'api repos/example/fleet --jq .default_branch',
+      LIST,
+      CREATE,
+      `workflow run meshflip.yml --ref ${BRANCH}`,
+    ]);
+    expect(lines(run.stdout)).toEqual([`Pushed the revert to ${BRANCH}.`, 'https://github.com/example/fleet/pull/99', `Started the checks (meshflip.yml) on ${BRANCH}.`]);
+  });
+
+  test('an hour later with the same revert open: no push, no new pull request, no new checks', () => {
+    // GIVEN the first run's branch and its open pull request #99
+    const { origin } = setUp();
+    expect(revertRun(origin, { BASE: 'main' }).status).toBe(0);
+    const before = git(origin, 'rev-parse', BRANCH).trim();
+    // WHEN
+    const run = revertRun(origin, { BASE: 'main', openPr: '99' });
+    // THEN the pull request keeps its commit, its checks and its reviews; only its description is refreshed
+    expect(run.status).toBe(0);
+    expect(git(origin, 'rev-parse', BRANCH).trim()).toBe(before);
+    expect(run.gh.map((l) => l.replace(/--body-file \S+$/, '--body-file'))).toEqual([LIST, 'pr edit 99 --title Revert expired meshflip flips --body-file']);
+    expect(lines(run.stdout)).toEqual([`${BRANCH} already holds this revert; nothing to push.`, 'Updated pull request #99.']);
+  });
+
+  test('after main moved: the open pull request\'s branch is force-pushed onto the new tip, and checked again', () => {
+    // GIVEN an open revert pull request, then a merge to main
+    const { origin, mainTip } = setUp();
+    expect(revertRun(origin, { BASE: 'main' }).status).toBe(0);
+    const other = tempDir('meshflip-other-');
+    git(other, 'clone', '-q', origin, '.');
+    writeFiles(other, { 'environments/kong-real.yaml': 'name: kong-real\n' });
+    commitAll(other, 'another change');
+    git(other, 'push', '-q', 'origin', 'main');
+    // WHEN
+    const run = revertRun(origin, { BASE: 'main', openPr: '99' });
+    // THEN still one commit, now on main's new tip; the same pull request, updated
+    expect(run.status).toBe(0);
+    expect(git(origin, 'rev-parse', `${BRANCH}^`).trim()).toBe(mainTip());
+    expect(git(origin, 'rev-list', '--count', `main..${BRANCH}`).trim()).toBe('1');
+    expect(run.gh.map((l) => l.replace(/--body-file \S+$/, '--body-file'))).toEqual([LIST, 'pr edit 99 --title Revert expired meshflip flips --body-file', `workflow run meshflip.yml --ref ${BRANCH}`]);
+  });
+
+  test('with a GitHub App token the push itself starts the checks: nothing is dispatched', () => {
+    const { origin } = setUp();
+    const run = revertRun(origin, { BASE: 'main', DISPATCH_CHECKS: 'false' });
+    expect(run.status).toBe(0);
+    expect(run.gh.map((l) => l.replace(/--body-file \S+$/, '--body-file'))).toEqual([LIST, CREATE]);
+  });
+
+  test('falls back to main when the API does not say which branch is the default', () => {
+    const { origin } = setUp();
+    const run = revertRun(origin, {});
+    expect(run.status).toBe(0);
+    expect(run.gh.slice(0, 2)).toEqual(['api repos/example/fleet --jq .default_branch', LIST]);
   });
 });

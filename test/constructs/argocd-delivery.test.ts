@@ -3,7 +3,7 @@ import { RenderedObject } from '../../src/meshes/effective-routing';
 import { checkDist } from '../../src/pipeline/dist-checks';
 import { readDist } from '../../src/pipeline/routing-reader';
 import { SchemaStore } from '../../src/validation';
-import { REPO, SHARED_CRDS } from '../util';
+import { crds, describeWithCrds, REPO } from '../util';
 
 const { files, objects } = readDist(path.join(REPO, 'dist'));
 const applications = objects.filter((o) => o.object.kind === 'Application').map((o) => o.object as any);
@@ -80,8 +80,11 @@ describe('the Argo CD objects in dist/argocd', () => {
     expect(checkDist(objects, files).map((f) => `${f.at.file}: ${f.message}`)).toEqual([]);
   });
 
+});
+
+describeWithCrds('the Argo CD objects in dist/argocd against the upstream schemas', () => {
   test('validates every Argo CD object against the Argo CD CRDs, unknown fields being errors', () => {
-    const store = SchemaStore.load([path.join(SHARED_CRDS, 'argocd'), path.join(SHARED_CRDS, 'kubernetes')]);
+    const store = SchemaStore.load([path.join(crds(), 'argocd'), path.join(crds(), 'kubernetes')]);
     const argo = objects.filter((o) => String(o.object.apiVersion).startsWith('argoproj.io/'));
     expect(argo.length).toBeGreaterThan(20);
     expect(argo.flatMap((o) => store.validate(o.object, { strict: true }).map((i) => `${o.file}: ${i.path}: ${i.message}`))).toEqual([]);
@@ -115,5 +118,25 @@ describe('the Argo CD checks over dist/', () => {
     const twin = { ...app, object: { ...(app.object as any), metadata: { ...(app.object as any).metadata, name: 'twin' } } };
     expect(checkDist([...objects, twin], files).map((f) => f.message)).toContain(
       'dist/kong-perf/zone-real-services is synced by 2 Applications (kong-perf-zone-real-services, twin): they would fight');
+  });
+});
+
+describe('protection over dist/, by API server', () => {
+  const controlPlane = objects.find((o) => o.object.kind === 'Application' && (o.object as any).metadata.name === 'coolstore-chaos-control-plane')!;
+
+  test('fails when a hand edit points an unprotected environment\'s Application at a protected one\'s API server under another spelling', () => {
+    // GIVEN coolstore-chaos's control plane sent to https://api.ocp-prod.example.com:6443, where the protected coolstore's runs
+    const obj = controlPlane.object as any;
+    const edited = { ...obj, spec: { ...obj.spec, destination: { ...obj.spec.destination, server: 'https://API.Ocp-Prod.example.com.:6443/' } } };
+    const broken = objects.map((o) => (o === controlPlane ? { ...o, object: edited } : o));
+    // WHEN
+    const messages = checkDist(broken, files).map((f) => `${f.at.file}: ${f.message}`);
+    // THEN every namespace it lands in is reported once, and each object it shares with coolstore is owned twice
+    expect(messages.filter((m) => m.includes('unprotected environment'))).toEqual([
+      'coolstore-chaos/control-plane/control-plane.k8s.yaml: Namespace istio-system of unprotected environment coolstore-chaos lands in namespace istio-system of '
+        + 'API server https://api.ocp-prod.example.com:6443 (synced by coolstore-chaos-control-plane), where protected environment coolstore deploys '
+        + '(synced by coolstore-control-plane)',
+    ]);
+    expect(messages.filter((m) => m.includes('for the same cluster')).length).toBeGreaterThan(0);
   });
 });

@@ -1,3 +1,4 @@
+import * as YAML from 'yaml';
 import { RenderedFile, synthesize } from '../../src/pipeline/synth';
 import { fixtureProject } from '../constructs/helpers';
 
@@ -29,4 +30,10 @@ export function findObjects(prefix: string, kind: string): { file: string; objec
 /** Paths of the rendered files under a prefix. */
 export function pathsUnder(prefix: string): string[] {
   return fixtureFiles().map((f) => f.path).filter((p) => p.startsWith(prefix));
+}
+
+/** The Helm values of an Argo CD Application, whether it carries them as `valuesObject` or as `values` text. */
+export function helmValuesOf(application: any): any {
+  const helm = application.spec.source.helm;
+  return helm.valuesObject ?? YAML.parse(helm.values, { version: '1.1' });
 }

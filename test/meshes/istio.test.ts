@@ -54,7 +54,7 @@ describe('upstream Istio (1.22 and later)', () => {
   });
 
   test('routes the gateway host to the exposed services in one VirtualService', () => {
-    const [vs] = objectsOf('istio/control-plane/ingress.k8s.yaml');
+    const [vs] = objectsOf('istio/workloads/ingress.k8s.yaml');
     expect(vs.spec.gateways).toEqual(['istio-system/shop-gateway']);
     expect(vs.spec.hosts).toEqual(['shop.example.com']);
     expect(vs.spec.http).toEqual([{ name: 'web', match: [{ uri: { prefix: '/' } }], route: [{ destination: { host: 'frontend.shop.svc.cluster.local', port: { number: 80 } } }] }]);

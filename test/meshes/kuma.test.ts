@@ -1,7 +1,7 @@
 import { loadProject } from '../../src/model/load';
 import { problemsOf } from '../model/fixtures';
 import { removeTempDirs, tempDir, writeFiles } from '../util';
-import { findObjects, objectsOf, pathsUnder } from './helpers';
+import { findObjects, helmValuesOf, objectsOf, pathsUnder } from './helpers';
 import * as fs from 'fs';
 import * as path from 'path';
 import { FIXTURES } from '../constructs/helpers';
@@ -101,17 +101,20 @@ describe('Kuma with targetRef policies created on the zones (Konnect global cont
     const [east] = apps;
     expect(east.spec.source).toMatchObject({ repoURL: 'https://kong.github.io/kong-mesh-charts', chart: 'kong-mesh', targetRevision: '2.14.3' });
     expect(east.spec.destination).toEqual({ server: 'https://konnect-a.example.com:6443', namespace: 'kong-mesh-system' });
-    expect(east.spec.source.helm.valuesObject).toEqual({
+    expect(helmValuesOf(east)).toEqual({
       kuma: {
         controlPlane: {
           mode: 'zone',
           zone: 'east',
           kdsGlobalAddress: 'grpcs://eu.mesh.sync.konghq.com:443',
           konnect: { cpId: '11111111-2222-3333-4444-555555555555' },
+          envVars: { KUMA_RUNTIME_KUBERNETES_SKIP_MESH_OWNER_REFERENCE: 'true' },
           secrets: [{ Env: 'KMESH_MULTIZONE_ZONE_KDS_AUTH_CP_TOKEN_INLINE', Secret: 'cp-token', Key: 'token' }],
+          tls: { general: { certManager: { enabled: true } } },
         },
+        hooks: { ttlSecondsAfterFinished: null, annotations: { 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' } },
         ingress: { enabled: true },
-        egress: { enabled: true },
+        egress: { enabled: false },
       },
     });
   });
@@ -140,8 +143,21 @@ describe('Kuma with a self-hosted global control plane on Kubernetes', () => {
   test('installs the global control plane first, then the zones pointing at it', () => {
     const apps = objectsOf('argocd/kuma-global.k8s.yaml').filter((o) => o.kind === 'Application');
     const byName = Object.fromEntries(apps.map((a) => [a.metadata.name, a]));
-    expect(byName['kuma-global-global-control-plane'].spec.source.helm.valuesObject).toEqual({ controlPlane: { mode: 'global' } });
-    expect(byName['kuma-global-a-control-plane'].spec.source.helm.valuesObject.controlPlane.kdsGlobalAddress).toBe('grpcs://kds.example.com:5685');
+    // Kuma has no KDS authentication and no licence: neither a token nor an auth type is rendered.
+    expect(helmValuesOf(byName['kuma-global-global-control-plane'])).toEqual({
+      controlPlane: {
+        mode: 'global',
+        envVars: { KUMA_RUNTIME_KUBERNETES_SKIP_MESH_OWNER_REFERENCE: 'true' },
+        tls: { general: { secretName: 'kuma-tls', caBundle: 'LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUIKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo=' }, kdsGlobalServer: { secretName: 'kds-server-tls' } },
+      },
+    });
+    expect(helmValuesOf(byName['kuma-global-a-control-plane']).controlPlane).toEqual({
+      mode: 'zone',
+      zone: 'a',
+      kdsGlobalAddress: 'grpcs://kds.example.com:5685',
+      envVars: { KUMA_RUNTIME_KUBERNETES_SKIP_MESH_OWNER_REFERENCE: 'true' },
+      tls: { general: { secretName: 'kuma-tls', caBundle: 'LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUIKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo=' }, kdsZoneClient: { secretName: 'kds-ca' } },
+    });
     const wave = (name: string) => Number(byName[name].metadata.annotations['argocd.argoproj.io/sync-wave']);
     expect(wave('kuma-global-global-control-plane')).toBeLessThan(wave('kuma-global-a-control-plane'));
     expect(wave('kuma-global-a-control-plane')).toBeLessThan(wave('kuma-global-global'));

@@ -40,3 +40,39 @@ test('leaves the line breaks of a file that mixes both as the edit writes them',
   // THEN the old lines keep their breaks, and nothing is converted
   expect(edited).toBe(`${text}routing:\n  default: mock\n`);
 });
+
+describe('replacing a routing value whatever style it is written in (src/model/flip.ts edits it)', () => {
+  const HEAD = 'name: lab\nrouting:\n  services:\n';
+  const TAIL = '    payments: real  # stays\nfaults: {}\n';
+  test.each([
+    ['a folded block scalar', '    orders: >\n      mock\n'],
+    ['a folded block scalar that strips its line break', '    orders: >-\n      mock\n'],
+    ['a literal block scalar', '    orders: |\n      mock\n'],
+    ['a literal block scalar with a comment on its indicator line', '    orders: |-  # flipped for the perf test\n      mock\n'],
+  ])('replaces %s with the new value on the key line, and keeps the lines after it', (_name, value) => {
+    // WHEN
+    const edited = setYamlValue(HEAD + value + TAIL, ['routing', 'services', 'orders'], { to: 'mock', weight: 30 });
+    // THEN
+    expect(edited).toBe(`${HEAD}    orders: { to: mock, weight: 30 }\n${TAIL}`);
+  });
+
+  test.each([
+    ['a double-quoted scalar', '    orders: "mock"\n'],
+    ['a single-quoted scalar', '    orders: \'mock\'\n'],
+    ['a flow map', '    orders: { to: mock }\n'],
+  ])('replaces %s in place', (_name, value) => {
+    // WHEN
+    const edited = setYamlValue(HEAD + value + TAIL, ['routing', 'services', 'orders'], { to: 'mock', weight: 30 });
+    // THEN
+    expect(edited).toBe(`${HEAD}    orders: { to: mock, weight: 30 }\n${TAIL}`);
+  });
+
+  test('replaces a value inside a flow-style services map', () => {
+    // GIVEN
+    const text = 'name: lab\nrouting:\n  services: { orders: mock, payments: real }\n';
+    // WHEN
+    const edited = setYamlValue(text, ['routing', 'services', 'orders'], { to: 'mock', weight: 30 });
+    // THEN
+    expect(edited).toBe('name: lab\nrouting:\n  services: { orders: { to: mock, weight: 30 }, payments: real }\n');
+  });
+});

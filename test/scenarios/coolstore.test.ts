@@ -33,12 +33,16 @@ describe('the OpenShift Service Mesh coolstore demo', () => {
     expect(env.INVENTORY_URL).toEqual({ name: 'INVENTORY_URL', value: 'inventory.coolstore-inventory.svc.cluster.local' });
   });
 
-  test('installs Jaeger, Kiali and the Service Mesh operator through OLM, creating the namespaces the operators need', () => {
-    const jaeger = dist('coolstore/operators/jaeger.k8s.yaml');
-    // The published catalog's overlay never creates this namespace.
-    expect(jaeger.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['Namespace/openshift-distributed-tracing', 'OperatorGroup/openshift-distributed-tracing', 'Subscription/jaeger-product']);
+  test('installs Kiali and the Service Mesh operator through OLM, and no Jaeger: its operator left the Red Hat catalog', () => {
+    expect(fs.readdirSync(path.join(REPO, 'dist/coolstore/operators')).sort()).toEqual(['kiali.k8s.yaml', 'servicemesh.k8s.yaml']);
     expect(dist('coolstore/operators/kiali.k8s.yaml')[0].spec).toMatchObject({ name: 'kiali-ossm', channel: 'stable', source: 'redhat-operators' });
-    expect(dist('coolstore/operators/servicemesh.k8s.yaml')[0].spec).toMatchObject({ name: 'servicemeshoperator', channel: 'stable', installPlanApproval: 'Automatic' });
+    // Protected: nothing is installed or upgraded without approval, and the first install is 2.5, not the channel head.
+    expect(dist('coolstore/operators/servicemesh.k8s.yaml')[0].spec).toMatchObject({ installPlanApproval: 'Manual', startingCSV: 'servicemeshoperator.v2.5.4' });
+    expect(dist('coolstore-chaos/operators/servicemesh.k8s.yaml')[0].spec).toMatchObject({ installPlanApproval: 'Automatic' });
+    const smcp = dist('coolstore/control-plane/control-plane.k8s.yaml').find((o) => o.kind === 'ServiceMeshControlPlane');
+    // The operator renders the tracing chart with the gateways: with Jaeger and no Jaeger operator, no gateway.
+    expect(smcp.spec.tracing.type).toBe('None');
+    expect(smcp.spec.addons.jaeger).toBeUndefined();
   });
 
   test('joins exactly the application namespaces to the mesh and injects the sidecar from the start', () => {
@@ -57,12 +61,14 @@ describe('the OpenShift Service Mesh coolstore demo', () => {
     const [gateway, route] = dist('coolstore/control-plane/gateway.k8s.yaml');
     expect(gateway.spec).toEqual({ selector: { istio: 'ingressgateway' }, servers: [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['coolstore.apps.ocp-prod.example.com'] }] });
     expect(route.spec.port).toEqual({ targetPort: 'http2' });
-    const [vs] = dist('coolstore/control-plane/ingress.k8s.yaml');
+    // The demo's `oc get route istio-ingressgateway -n istio-system` finds it.
+    expect(route.metadata).toMatchObject({ name: 'istio-ingressgateway', namespace: 'istio-system' });
+    const [vs] = dist('coolstore/workloads/ingress.k8s.yaml');
     expect(vs.spec.http).toEqual([
       { name: 'service-route', match: [{ uri: { exact: '/services/products' } }, { uri: { exact: '/services/product' } }, { uri: { exact: '/' } }], route: [{ destination: { host: 'catalog.coolstore-catalog.svc.cluster.local', port: { number: 8080 } } }] },
-      { name: 'frontend-route', match: [{ uri: { prefix: '/catalog' } }], rewrite: { uri: '/' }, route: [{ destination: { host: 'catalog.coolstore-catalog.svc.cluster.local', port: { number: 8080 } } }] },
+      { name: 'frontend-route', match: [{ uri: { prefix: '/catalog/' } }, { uri: { exact: '/catalog' } }], rewrite: { uri: '/' }, route: [{ destination: { host: 'catalog.coolstore-catalog.svc.cluster.local', port: { number: 8080 } } }] },
       { name: 'service-route', match: [{ uri: { exact: '/services/inventory' } }], retries: { attempts: 2, perTryTimeout: '2s', retryOn: '5xx,connect-failure,refused-stream' }, route: [{ destination: { host: 'inventory.coolstore-inventory.svc.cluster.local', port: { number: 80 } } }] },
-      { name: 'frontend-route', match: [{ uri: { prefix: '/inventory' } }], rewrite: { uri: '/' }, retries: { attempts: 2, perTryTimeout: '2s', retryOn: '5xx,connect-failure,refused-stream' }, route: [{ destination: { host: 'inventory.coolstore-inventory.svc.cluster.local', port: { number: 80 } } }] },
+      { name: 'frontend-route', match: [{ uri: { prefix: '/inventory/' } }, { uri: { exact: '/inventory' } }], rewrite: { uri: '/' }, retries: { attempts: 2, perTryTimeout: '2s', retryOn: '5xx,connect-failure,refused-stream' }, route: [{ destination: { host: 'inventory.coolstore-inventory.svc.cluster.local', port: { number: 80 } } }] },
     ]);
   });
 
@@ -70,14 +76,16 @@ describe('the OpenShift Service Mesh coolstore demo', () => {
     const objects = dist('coolstore-chaos/workloads/inventory.routing.k8s.yaml');
     const virtualServices = objects.filter((o) => o.kind === 'VirtualService');
     expect(virtualServices).toHaveLength(1);
-    const [headerRoute, defaultRoute] = virtualServices[0].spec.http;
+    // inventory's Service has two ports (80 and 8080): each gets its own routes, header route first.
+    const [headerRoute, defaultRoute, ...metricsRoutes] = virtualServices[0].spec.http;
     expect(headerRoute).toEqual({
-      name: 'default-mock-by-header',
-      match: [{ headers: { 'x-coolstore-mock': { exact: 'true' } } }],
-      route: [{ destination: { host: 'inventory.coolstore-inventory.svc.cluster.local', subset: 'mock' } }],
+      name: 'http-mock-by-header',
+      match: [{ port: 80, headers: { 'x-coolstore-mock': { exact: 'true' } } }],
+      route: [{ destination: { host: 'inventory.coolstore-inventory.svc.cluster.local', port: { number: 80 }, subset: 'mock' } }],
     });
     expect(defaultRoute.fault).toEqual({ abort: { httpStatus: 500, percentage: { value: 10 } }, delay: { fixedDelay: '5s', percentage: { value: 10 } } });
-    expect(defaultRoute.route).toEqual([{ destination: { host: 'inventory.coolstore-inventory.svc.cluster.local', subset: 'real' } }]);
+    expect(defaultRoute.route).toEqual([{ destination: { host: 'inventory.coolstore-inventory.svc.cluster.local', port: { number: 80 }, subset: 'real' } }]);
+    expect(metricsRoutes.map((r: any) => [r.name, r.match[0].port, r.route[0].destination.port.number])).toEqual([['http-metrics-mock-by-header', 8080, 8080], ['http-metrics', 8080, 8080]]);
   });
 
   test('coolstore-chaos adds the demo\'s circuit breaker: connection pool and outlier detection', () => {

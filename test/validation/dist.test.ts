@@ -7,59 +7,64 @@ import { summarizeMissingSchemas } from '../../src/pipeline/validate';
 import { formatProblem } from '../../src/model/spec-error';
 import { fixtureProject } from '../constructs/helpers';
 import { loadProject } from '../../src/model/load';
-import { removeTempDirs, REPO, SHARED_CRDS, tempDir } from '../util';
+import { crds, describeWithCrds, removeTempDirs, REPO, tempDir } from '../util';
 
-const check = schemaChecker(SHARED_CRDS, true);
+describeWithCrds('strict validation against the upstream schemas', () => {
+  let check: ReturnType<typeof schemaChecker>;
+  beforeAll(() => {
+    check = schemaChecker(crds(), true);
+  });
 
-test('every object of the committed dist/ validates strictly against the upstream schemas', () => {
-  // GIVEN the example environments as committed (Kong Mesh with zone, global and legacy placement; OpenShift Service Mesh)
-  const { objects } = readDist(path.join(REPO, 'dist'));
-  // WHEN
-  const findings = check(objects);
-  // THEN no unknown field, no wrong type, no kind without a schema — Kuma legacy specs, kumactl files and Argo CD objects included
-  expect(findings.map((f) => `${f.at.file}:${f.at.line}: ${f.message}`)).toEqual([]);
-  expect(objects.length).toBeGreaterThan(150);
-});
+  test('every object of the committed dist/ validates strictly against the upstream schemas', () => {
+    // GIVEN the example environments as committed (Kong Mesh with zone, global and legacy placement; OpenShift Service Mesh)
+    const { objects } = readDist(path.join(REPO, 'dist'));
+    // WHEN
+    const findings = check(objects);
+    // THEN no unknown field, no wrong type, no kind without a schema — Kuma legacy specs, kumactl files and Argo CD objects included
+    expect(findings.map((f) => `${f.at.file}:${f.at.line}: ${f.message}`)).toEqual([]);
+    expect(objects.length).toBeGreaterThan(150);
+  });
 
-test('every object rendered from the test fixtures (upstream Istio v1 among them) validates strictly', () => {
-  const objects = synthesize(fixtureProject()).flatMap((f) => (f.objects ?? []).map((object, i) => ({ file: f.path, object, line: f.lines?.[i] })));
-  expect(check(objects).map((f) => `${f.at.file}:${f.at.line}: ${f.message}`)).toEqual([]);
-  expect(objects.length).toBeGreaterThan(50);
-});
+  test('every object rendered from the test fixtures (upstream Istio v1 among them) validates strictly', () => {
+    const objects = synthesize(fixtureProject()).flatMap((f) => (f.objects ?? []).map((object, i) => ({ file: f.path, object, line: f.lines?.[i] })));
+    expect(check(objects).map((f) => `${f.at.file}:${f.at.line}: ${f.message}`)).toEqual([]);
+    expect(objects.length).toBeGreaterThan(50);
+  });
 
-test('fails when a hand edit of dist/ breaks an object, locating it by file and line', () => {
-  // GIVEN a MeshHTTPRoute with a misspelled field and a Deployment with a wrong type
-  const objects = [
-    { file: 'env/zone-a/x.routing.k8s.yaml', line: 2, object: { apiVersion: 'kuma.io/v1alpha1', kind: 'MeshHTTPRoute', metadata: { name: 'x', namespace: 'kong-mesh-system' }, spec: { targetRef: { kind: 'Mesh' }, too: [] } } },
-    { file: 'env/zone-a/x.k8s.yaml', line: 9, object: { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x', namespace: 'shop' }, spec: { replicas: 'two', selector: { matchLabels: { app: 'x' } }, template: { metadata: { labels: { app: 'x' } }, spec: { containers: [{ name: 'x', image: 'x:1' }] } } } } },
-  ];
-  // WHEN
-  const findings = check(objects);
-  // THEN
-  expect(findings.map((f) => `${f.at.file}:${f.at.line}: ${f.message}`)).toEqual([
-    'env/zone-a/x.routing.k8s.yaml:2: spec.too: unknown field, got "too"',
-    'env/zone-a/x.k8s.yaml:9: spec.replicas: must be an integer, got "two"',
-  ]);
-});
+  test('fails when a hand edit of dist/ breaks an object, locating it by file and line', () => {
+    // GIVEN a MeshHTTPRoute with a misspelled field and a Deployment with a wrong type
+    const objects = [
+      { file: 'env/zone-a/x.routing.k8s.yaml', line: 2, object: { apiVersion: 'kuma.io/v1alpha1', kind: 'MeshHTTPRoute', metadata: { name: 'x', namespace: 'kong-mesh-system' }, spec: { targetRef: { kind: 'Mesh' }, too: [] } } },
+      { file: 'env/zone-a/x.k8s.yaml', line: 9, object: { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x', namespace: 'shop' }, spec: { replicas: 'two', selector: { matchLabels: { app: 'x' } }, template: { metadata: { labels: { app: 'x' } }, spec: { containers: [{ name: 'x', image: 'x:1' }] } } } } },
+    ];
+    // WHEN
+    const findings = check(objects);
+    // THEN
+    expect(findings.map((f) => `${f.at.file}:${f.at.line}: ${f.message}`)).toEqual([
+      'env/zone-a/x.routing.k8s.yaml:2: spec.too: unknown field, got "too"',
+      'env/zone-a/x.k8s.yaml:9: spec.replicas: must be an integer, got "two"',
+    ]);
+  });
 
-test('checks OpenShift Service Mesh environments against the Istio API versions OSSM serves', () => {
-  // GIVEN an environment whose AppProject says it runs OpenShift Service Mesh, and a v1 VirtualService in it
-  const objects = [
-    { file: 'argocd/ossm-env.k8s.yaml', line: 2, object: { apiVersion: 'argoproj.io/v1alpha1', kind: 'AppProject', metadata: { name: 'ossm-env', namespace: 'argocd', annotations: { 'meshflip.io/mesh': 'openshift-service-mesh' } }, spec: {} } },
-    { file: 'ossm-env/workloads/a.routing.k8s.yaml', line: 2, object: { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'a', namespace: 'shop' }, spec: { hosts: ['a'] } } },
-  ];
-  // WHEN / THEN OSSM 2.5 serves networking.istio.io only as v1alpha3 / v1beta1
-  expect(check(objects).map((f) => f.message)).toEqual(['no schema for networking.istio.io/v1 VirtualService']);
-});
+  test('checks OpenShift Service Mesh environments against the Istio API versions OSSM serves', () => {
+    // GIVEN an environment whose AppProject says it runs OpenShift Service Mesh, and a v1 VirtualService in it
+    const objects = [
+      { file: 'argocd/ossm-env.k8s.yaml', line: 2, object: { apiVersion: 'argoproj.io/v1alpha1', kind: 'AppProject', metadata: { name: 'ossm-env', namespace: 'argocd', annotations: { 'meshflip.io/mesh': 'openshift-service-mesh' } }, spec: {} } },
+      { file: 'ossm-env/workloads/a.routing.k8s.yaml', line: 2, object: { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'a', namespace: 'shop' }, spec: { hosts: ['a'] } } },
+    ];
+    // WHEN / THEN OSSM 2.5 serves networking.istio.io only as v1alpha3 / v1beta1
+    expect(check(objects).map((f) => f.message)).toEqual(['no schema for networking.istio.io/v1 VirtualService']);
+  });
 
-test('validates kumactl files through the Kubernetes form of the same resource', () => {
-  // GIVEN a legacy CircuitBreaker in kumactl form whose interval is in minutes (legacy policies take seconds)
-  const doc = { type: 'CircuitBreaker', name: 'cb', mesh: 'default', sources: [{ match: { 'kuma.io/service': '*' } }], destinations: [{ match: { 'kuma.io/service': 'a_b_svc_80' } }], conf: { interval: '3m' } };
-  // WHEN
-  const findings = check([{ file: 'env/konnect/a.routing.kumactl.yaml', line: 3, object: doc }]);
-  // THEN
-  expect(universalToKubernetes(doc)).toMatchObject({ apiVersion: 'kuma.io/v1alpha1', kind: 'CircuitBreaker', mesh: 'default', metadata: { name: 'cb' }, spec: { conf: { interval: '3m' } } });
-  expect(findings.map((f) => f.message)).toEqual(['spec.conf.interval: must match the pattern ^([0-9]+\\.?[0-9]*|\\.[0-9]+)s$, got "3m"']);
+  test('validates kumactl files through the Kubernetes form of the same resource', () => {
+    // GIVEN a legacy CircuitBreaker in kumactl form whose interval is in minutes (legacy policies take seconds)
+    const doc = { type: 'CircuitBreaker', name: 'cb', mesh: 'default', sources: [{ match: { 'kuma.io/service': '*' } }], destinations: [{ match: { 'kuma.io/service': 'a_b_svc_80' } }], conf: { interval: '3m' } };
+    // WHEN
+    const findings = check([{ file: 'env/konnect/a.routing.kumactl.yaml', line: 3, object: doc }]);
+    // THEN
+    expect(universalToKubernetes(doc)).toMatchObject({ apiVersion: 'kuma.io/v1alpha1', kind: 'CircuitBreaker', mesh: 'default', metadata: { name: 'cb' }, spec: { conf: { interval: '3m' } } });
+    expect(findings.map((f) => f.message)).toEqual(['spec.conf.interval: must match the pattern ^([0-9]+\\.?[0-9]*|\\.[0-9]+)s$, got "3m"']);
+  });
 });
 
 describe('summarizeMissingSchemas', () => {

@@ -2,16 +2,15 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { schemaSets } from '../../src/validation/schema-sets';
-import { SHARED_CRDS } from '../util';
+import { crds, describeWithCrds } from '../util';
 
-
-describe('schemaSets', () => {
+describeWithCrds('schemaSets of the upstream schemas', () => {
   test('loads istio/ for kubernetes and its OpenShift Service Mesh alternative for ossm', () => {
     // WHEN
-    const sets = schemaSets(SHARED_CRDS);
+    const sets = schemaSets(crds());
     // THEN
-    expect(sets.kubernetes.map((p) => path.relative(SHARED_CRDS, p))).toEqual(['argocd', 'istio', 'kubernetes', 'kuma', 'maistra', 'olm', 'openshift']);
-    expect(sets.ossm.map((p) => path.relative(SHARED_CRDS, p))).toEqual([
+    expect(sets.kubernetes.map((p) => path.relative(crds(), p))).toEqual(['argocd', 'istio', 'kubernetes', 'kuma', 'maistra', 'olm', 'openshift']);
+    expect(sets.ossm.map((p) => path.relative(crds(), p))).toEqual([
       'argocd',
       'kubernetes',
       'kuma',
@@ -21,7 +20,9 @@ describe('schemaSets', () => {
       path.join('alternatives', 'ossm-2.5-istio'),
     ]);
   });
+});
 
+describe('schemaSets', () => {
   test('takes every top-level folder, ignoring files and hidden folders', () => {
     // GIVEN
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'meshflip-sets-'));

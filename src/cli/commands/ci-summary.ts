@@ -3,28 +3,77 @@ import * as path from 'path';
 import * as core from '@actions/core';
 import { parseArgs } from 'util';
 import { distFolder } from '../../model/load';
+import { isAllowedSecretNote } from '../../model/secret-scan';
 import { problemText, sortProblems, SpecError } from '../../model/spec-error';
 import { changeSinceBase } from '../../pipeline/change-summary';
-import { GitError } from '../../pipeline/git';
+import { git, GitError } from '../../pipeline/git';
 import { EnvironmentChange, summaryMarkdown } from '../../pipeline/routing-diff';
 import { validateRepository } from '../../pipeline/validate';
 import { isMocked } from '../../pipeline/routing-report';
 import { readDistRouting } from '../../pipeline/routing-reader';
+import { commentBody, jobSummary, runUrl } from '../../pipeline/markdown-limits';
+import { resolveCrdsRoot, schemaChecker } from '../../pipeline/schema-check';
+import { UsageError } from '../errors';
 import { Output } from '../output';
 import { CommandSpec } from './command';
 import { resolveNow } from './validate';
 
 const NULL_SHA = /^0+$/;
 
-/** The revision a run compares with, from what GitHub Actions provides. */
-export function baseRefFromGitHub(env: NodeJS.ProcessEnv): string | undefined {
-  const eventPath = env.GITHUB_EVENT_PATH;
-  if (eventPath !== undefined && eventPath !== '' && fs.existsSync(eventPath)) {
-    const event = JSON.parse(fs.readFileSync(eventPath, 'utf8')) as { pull_request?: { base?: { sha?: string } }; before?: string };
-    const sha = event.pull_request?.base?.sha ?? event.before;
-    if (sha !== undefined && !NULL_SHA.test(sha)) {
-      return sha;
+/** The GitHub event fields the base is taken from. */
+interface GitHubEvent {
+  readonly pull_request?: { readonly base?: { readonly sha?: string } };
+  readonly merge_group?: { readonly base_sha?: string };
+  readonly before?: string;
+}
+
+/** The parents of a commit, or undefined when git does not know it. */
+function parentsOf(root: string, commit: string): string[] | undefined {
+  try {
+    return git(root, ['rev-list', '--parents', '-n', '1', commit]).trim().split(' ').slice(1);
+  } catch (e) {
+    if (e instanceof GitError) {
+      return undefined;
     }
+    throw e;
+  }
+}
+
+/**
+ * The revision a run compares with, from what GitHub Actions provides: the commit the change was
+ * built on. For a pull request that is the first parent of the merge commit GitHub checks out
+ * ($GITHUB_SHA): the base branch's tip when the merge was made. `pull_request.base.sha` is not:
+ * it can be older, and comparing with it would show what others merged since (github/docs#431).
+ * Without a merge commit, the merge base of the pull request's base and HEAD. For a merge group,
+ * its base_sha; for a push, the pushed-over commit; else origin/$GITHUB_BASE_REF.
+ */
+export function baseRefFromGitHub(env: NodeJS.ProcessEnv, root: string): string | undefined {
+  const eventPath = env.GITHUB_EVENT_PATH;
+  const event: GitHubEvent = eventPath !== undefined && eventPath !== '' && fs.existsSync(eventPath) ? JSON.parse(fs.readFileSync(eventPath, 'utf8')) : {};
+  const known = (sha: string | undefined): sha is string => sha !== undefined && sha !== '' && !NULL_SHA.test(sha);
+  if (event.pull_request !== undefined) {
+    const head = known(env.GITHUB_SHA) ? env.GITHUB_SHA : 'HEAD';
+    const parents = parentsOf(root, head);
+    if (parents !== undefined && parents.length === 2) {
+      return parents[0];
+    }
+    const base = event.pull_request.base?.sha;
+    if (known(base)) {
+      try {
+        return git(root, ['merge-base', base, head]).trim();
+      } catch (e) {
+        if (!(e instanceof GitError)) {
+          throw e;
+        }
+        return base;
+      }
+    }
+  }
+  if (known(event.merge_group?.base_sha)) {
+    return event.merge_group.base_sha;
+  }
+  if (known(event.before)) {
+    return event.before;
   }
   const baseRef = env.GITHUB_BASE_REF;
   return baseRef === undefined || baseRef === '' ? undefined : `origin/${baseRef}`;
@@ -33,23 +82,44 @@ export function baseRefFromGitHub(env: NodeJS.ProcessEnv): string | undefined {
 export const ciSummaryCommand: CommandSpec = {
   name: 'ci-summary',
   summary: 'In GitHub Actions: validate, annotate, and summarize the routing change',
-  usage: 'meshflip ci-summary [--base <git ref>] [--now <date-time>]',
+  usage: 'meshflip ci-summary [--base <git ref>] [--crds <dir>] [--strict] [--comment <file>] [--now <date-time>]',
   help: [
     'Runs every check of meshflip validate and reports failures as annotations at the file',
     'and line that caused them; writes the routing summary of the change (base revision vs. the',
-    'working tree) to the job summary; sets the outputs changed-environments (comma-separated),',
+    'working tree) to the job summary, opening with every environment that loses or gains',
+    'protected: true; sets the outputs changed-environments (comma-separated),',
     'changed-environments-json and routes-to-mock (true when any environment sends traffic to a',
     'mock after the change) and routing-change-known (false when the change could not be computed).',
     'Exits 1 when a check fails or a protected environment is violated.',
     '',
-    'The base is --base, else the pull request\'s base commit or the pushed-over commit from',
-    '$GITHUB_EVENT_PATH, else origin/$GITHUB_BASE_REF.',
+    'The base is --base, else the commit the change was built on, from $GITHUB_EVENT_PATH: for a',
+    'pull request the first parent of its merge commit ($GITHUB_SHA), for a merge group its',
+    'base_sha, for a push the pushed-over commit; else origin/$GITHUB_BASE_REF.',
+    '',
+    'Options:',
+    '  --crds <dir>  Also validate every object against these schemas (default: $MESHFLIP_CRDS,',
+    '                else environments/crds when it holds anything)',
+    '  --strict      An object whose kind has no schema is an error, not a warning',
+    '  --comment <file>  Also write the summary as the body of the pull-request comment, cut to',
+    '                GitHub\'s 65,536-character limit with a link to the run (the job summary is',
+    '                cut below GitHub\'s 1 MiB limit)',
   ],
   async run(argv: string[], output: Output): Promise<number> {
-    const { values } = parseArgs({ args: argv, options: { base: { type: 'string' }, now: { type: 'string' } }, strict: true });
+    const { values } = parseArgs({
+      args: argv,
+      options: { base: { type: 'string' }, now: { type: 'string' }, crds: { type: 'string' }, strict: { type: 'boolean' }, comment: { type: 'string' } },
+      strict: true,
+    });
     const root = process.cwd();
-    const base = values.base ?? baseRefFromGitHub(process.env);
-    const report = validateRepository({ root, now: resolveNow(values.now) });
+    const base = values.base ?? baseRefFromGitHub(process.env, root);
+    const crds = resolveCrdsRoot(root, values.crds);
+    if (crds !== undefined && !fs.existsSync(crds)) {
+      throw new UsageError(`the schema folder ${values.crds ?? crds} does not exist`, 'run npx meshflip crds fetch --out <dir> first, or pass another folder with --crds');
+    }
+    if (crds === undefined && values.strict) {
+      throw new UsageError('--strict needs schemas: no --crds folder, no $MESHFLIP_CRDS, and environments/crds is empty', 'run npx meshflip crds fetch --out <dir> and pass --crds <dir>');
+    }
+    const report = await validateRepository({ root, now: resolveNow(values.now), extraChecks: crds === undefined ? [] : [schemaChecker(crds, values.strict ?? false)] });
     const problems = sortProblems(report.problems);
     for (const p of problems) {
       const properties = { file: p.file, startLine: p.line, startColumn: p.col, title: `meshflip: ${p.field}` };
@@ -90,11 +160,20 @@ export const ciSummaryCommand: CommandSpec = {
     lines.push(errors.length === 0
       ? `\n**Checks passed** (${report.objects} objects in dist/${problems.length > 0 ? `, ${problems.length} warning${problems.length === 1 ? '' : 's'}` : ''}).\n`
       : `\n**${errors.length} check${errors.length === 1 ? '' : 's'} failed**; see the annotations:\n\n${errors.slice(0, 50).map((p) => `- \`${p.file}:${p.line}\` ${p.field}: ${p.message}`).join('\n')}\n${errors.length > 50 ? `- …and ${errors.length - 50} more\n` : ''}`);
+    // Every exception to the credential checks in force, so that reviewers see what is let through and why.
+    const allowed = problems.filter(isAllowedSecretNote);
+    if (allowed.length > 0) {
+      lines.push(`\n### Credentials allowed by allowedSecrets (${allowed.length})\n\n${allowed.map((p) => `- \`${p.file}:${p.line}\` ${p.field}: ${p.message}`).join('\n')}\n`);
+    }
     const markdown = lines.join('\n');
     if (process.env.GITHUB_STEP_SUMMARY !== undefined && process.env.GITHUB_STEP_SUMMARY !== '') {
-      await core.summary.addRaw(markdown).write();
+      await core.summary.addRaw(jobSummary(markdown)).write();
     } else {
       output.out(markdown);
+    }
+    if (values.comment !== undefined) {
+      fs.mkdirSync(path.dirname(path.resolve(root, values.comment)), { recursive: true });
+      fs.writeFileSync(path.resolve(root, values.comment), commentBody(markdown, runUrl(process.env)));
     }
     const names = changes.map((c) => c.name);
     core.setOutput('changed-environments', names.join(','));

@@ -13,8 +13,9 @@ export const diffCommand: CommandSpec = {
   help: [
     'Prints the same routing summary as the pull-request workflow: per environment, each',
     'service whose routing changes (before -> after), faults and breakers added or removed,',
-    'expiries, and protected-environment violations. The base is dist/ as committed at',
-    '--base; the working tree is synthesized fresh from environments/.',
+    'expiries, environments that lose (or gain) protected: true, and protected-environment',
+    'violations. The base is dist/ as committed at --base; the working tree is synthesized',
+    'fresh from environments/.',
     '',
     'Options:',
     '  --base <ref>   The revision to compare with (default: HEAD)',

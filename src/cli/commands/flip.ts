@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { applyFlip, FlipRequest, resolveExpiry } from '../../model/flip';
+import { applyFlip, FlipRequest, MAX_EXPIRY_DAYS, resolveExpiry } from '../../model/flip';
 import { loadProject } from '../../model/load';
 import { didYouMean, SpecError } from '../../model/spec-error';
 import { synthesizeProject } from '../../pipeline/parallel-synth';
@@ -147,7 +147,7 @@ function parseRequest(values: Record<string, string | boolean | undefined>, serv
   if (values.expires !== undefined) {
     expires = resolveExpiry(String(values.expires), now);
     if (expires === undefined) {
-      throw new UsageError(`--expires must be a date, a date-time or a duration (90m, 12h, 3d, 2w), got "${String(values.expires)}"`, '--expires 3d');
+      throw new UsageError(`--expires must be a date, a date-time or a duration from 1m to ${MAX_EXPIRY_DAYS}d (90m, 12h, 3d, 2w), got "${String(values.expires)}"`, '--expires 3d, or a date such as 2027-06-30 for a later expiry');
     }
   }
   return { service, to, weight, header, expires, reason: values.reason as string | undefined };

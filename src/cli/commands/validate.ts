@@ -37,7 +37,7 @@ export const validateCommand: CommandSpec = {
     '  --dist <dir>       dist/ folder to check (default: repository.path of environments/meshflip.yaml, dist)',
     '  --now <date-time>  Pretend it is this time when checking expiries',
   ],
-  run(argv: string[], output: Output): number {
+  async run(argv: string[], output: Output): Promise<number> {
     const { values } = parseArgs({
       args: argv,
       options: { dist: { type: 'string' }, now: { type: 'string' }, crds: { type: 'string' }, strict: { type: 'boolean' } },
@@ -51,7 +51,7 @@ export const validateCommand: CommandSpec = {
     if (crds === undefined && values.strict) {
       throw new UsageError('--strict needs schemas: no --crds folder, no $MESHFLIP_CRDS, and environments/crds is empty', 'see README: Validating against your clusters\' schemas');
     }
-    const report = validateRepository({
+    const report = await validateRepository({
       root,
       distDir: path.resolve(root, values.dist ?? distFolder(root)),
       now: resolveNow(values.now),

@@ -1,0 +1,354 @@
+import { lintSource } from '@secretlint/core';
+import { rules as recommendedRules } from '@secretlint/secretlint-rule-preset-recommend';
+import { credentialByName, Detection, findCredentials, fingerprint, isCredentialName, MAX_PER_RULE, overlaps, redact } from './credentials';
+import { InputSource, LoadOptions, Project, readProject } from './load';
+import { FieldPath, formatPath } from './source-file';
+import { AllowedSecret } from './spec';
+import { escapeControlCharacters, Problem } from './spec-error';
+
+/**
+ * The secret scan: every string of every input file (and, through `scanStrings`, of every
+ * rendered object) goes through secretlint's recommended preset and meshflip's own rules
+ * (credentials.ts). secretlint works asynchronously, so the scan is a step of its own that
+ * synth and validate await after loading and before anything is written.
+ *
+ * @see https://github.com/secretlint/secretlint/tree/master/packages/%40secretlint/secretlint-rule-preset-recommend
+ */
+
+/** One string to scan. */
+export interface ScanItem {
+  readonly value: string;
+  /** The name the value is stored under, when it says what the value is: a map key, an env name, a `--flag`. */
+  readonly name?: string;
+  /**
+   * Apply the rules about names (credential-looking names with a literal value, `NAME=value`
+   * assignments). Off for mock data, whose logins and tokens are made up.
+   */
+  readonly names: boolean;
+}
+
+/**
+ * secretlint's recommended rules, without the one that reads `secretlint-disable` comments: in a
+ * value, such a comment would be text from the input switching the scan off.
+ */
+const SECRETLINT_RULES = recommendedRules
+  .filter((rule) => rule.meta.id !== '@secretlint/secretlint-rule-filter-comments')
+  .map((rule) => ({ id: rule.meta.id, rule }));
+
+/** What the rules of the preset find, in the words of a message. */
+const SECRETLINT_FINDS: Readonly<Record<string, string>> = {
+  'aws': 'an AWS credential',
+  'gcp': 'a Google Cloud service account key',
+  'privatekey': 'a private key',
+  'npm': 'an npm token',
+  'basicauth': 'a basic-auth password',
+  'slack': 'a Slack token',
+  'sendgrid': 'a SendGrid API key',
+  'shopify': 'a Shopify token',
+  'github': 'a GitHub token',
+  'openai': 'an OpenAI API key',
+  'anthropic': 'an Anthropic API key',
+  'linear': 'a Linear API key',
+  '1password': 'a 1Password service account token',
+  'database-connection-string': 'a database connection string with a password',
+};
+
+/**
+ * Long values are scanned in windows of this many characters, overlapping by `OVERLAP` so that a
+ * token across a window boundary is still seen whole. Whatever a rule costs on one line, the work
+ * per window is bounded, so the scan stays linear in the input.
+ */
+const WINDOW = 16 * 1024;
+const OVERLAP = 1024;
+/** Characters handed to secretlint at once. */
+const BATCH = 1024 * 1024;
+/** Between two values in a batch: a line of its own holding a character no input may hold. */
+const SEPARATOR = '\n\u0000\n';
+/** No rule of the preset matches fewer characters. */
+const SHORTEST_SECRET = 8;
+
+/** Every credential in each item (by position), found by meshflip's rules and secretlint's, overlaps removed. */
+export async function scanStrings(items: readonly ScanItem[]): Promise<Detection[][]> {
+  // Rendered objects repeat the same strings many times over (kinds, labels, names): each distinct one is scanned once.
+  const ownCache = new Map<string, Detection[]>();
+  const found = items.map((item) => {
+    const key = `${item.names ? 'n' : 'v'}${item.value}`;
+    let own = ownCache.get(key);
+    if (own === undefined) {
+      own = findCredentials(item.value, { assignments: item.names });
+      ownCache.set(key, own);
+    }
+    // The name is the weakest evidence: it speaks only when the value itself says nothing.
+    const byName = own.length === 0 && item.names && item.name !== undefined ? credentialByName(item.name, item.value) : undefined;
+    return byName === undefined ? own : [byName];
+  });
+  const distinct = [...new Set(items.map((i) => i.value).filter((v) => v.length >= SHORTEST_SECRET))];
+  const fromSecretlint = new Map<string, Detection[]>();
+  (await secretlintDetections(distinct)).forEach((detections, i) => fromSecretlint.set(distinct[i], detections));
+  return found.map((own, i) => {
+    const more = (fromSecretlint.get(items[i].value) ?? []).filter((d) => !own.some((o) => overlaps(o, d)));
+    return [...own, ...more];
+  });
+}
+
+/** secretlint's findings in each value, the values cut into windows and handed over in batches. */
+async function secretlintDetections(values: readonly string[]): Promise<Detection[][]> {
+  const out = values.map(() => new Map<string, Detection>());
+  let parts: string[] = [];
+  let segments: { start: number; end: number; value: number; base: number }[] = [];
+  let length = 0;
+  const flush = async () => {
+    if (parts.length === 0) {
+      return;
+    }
+    const content = parts.join('');
+    const result = await lintSource({
+      source: { filePath: 'meshflip-input.txt', content, ext: '.txt', contentType: 'text' },
+      options: { config: { rules: SECRETLINT_RULES }, maskSecrets: true, noPhysicFilePath: true },
+    });
+    for (const message of result.messages) {
+      const [start, end] = message.range;
+      const segment = segments[segmentAt(segments, start)];
+      if (segment === undefined || start >= segment.end) {
+        continue;
+      }
+      const secret = content.slice(start, Math.min(end, segment.end));
+      const offset = segment.base + start - segment.start;
+      const rule = message.ruleId;
+      const short = rule.replace(/^@secretlint\/secretlint-rule-/, '');
+      if (out[segment.value].size < MAX_PER_RULE) {
+        out[segment.value].set(`${rule} ${offset}`, { rule, what: `${SECRETLINT_FINDS[short] ?? 'a secret'} (secretlint ${short})`, secret, offset });
+      }
+    }
+    parts = [];
+    segments = [];
+    length = 0;
+  };
+  for (let v = 0; v < values.length; v++) {
+    const value = values[v];
+    for (let base = 0; ; base += WINDOW - OVERLAP) {
+      const text = value.slice(base, base + WINDOW);
+      segments.push({ start: length, end: length + text.length, value: v, base });
+      parts.push(text, SEPARATOR);
+      length += text.length + SEPARATOR.length;
+      if (length >= BATCH) {
+        await flush();
+      }
+      if (base + WINDOW >= value.length) {
+        break;
+      }
+    }
+  }
+  await flush();
+  return out.map((m) => [...m.values()].sort((a, b) => a.offset - b.offset));
+}
+
+/** The index of the last segment starting at or before `offset`. */
+function segmentAt(segments: readonly { start: number }[], offset: number): number {
+  let low = 0;
+  let high = segments.length - 1;
+  while (low < high) {
+    const mid = (low + high + 1) >> 1;
+    if (segments[mid].start <= offset) {
+      low = mid;
+    } else {
+      high = mid - 1;
+    }
+  }
+  return low;
+}
+
+/** A credential found in an input file. Plain data: it crosses worker threads. */
+export interface CredentialFinding {
+  readonly file: string;
+  readonly line: number;
+  readonly col: number;
+  readonly field: string;
+  readonly what: string;
+  readonly rule: string;
+  readonly redacted: string;
+  readonly fingerprint: string;
+  /** What to do instead, for this kind of file and field. */
+  readonly hint: string;
+}
+
+/** Every credential in the input files: their values and keys, at the file, line and field they are in. */
+export async function scanSources(sources: readonly InputSource[]): Promise<CredentialFinding[]> {
+  const items: ScanItem[] = [];
+  const places: { source: InputSource; leaf: Leaf }[] = [];
+  for (const source of sources) {
+    const names = source.kind !== 'imposter';
+    for (const leaf of stringsOf(source.file.data)) {
+      items.push({ value: leaf.value, name: leaf.name, names: names && !leaf.atKey });
+      places.push({ source, leaf });
+    }
+  }
+  const detections = await scanStrings(items);
+  const findings: CredentialFinding[] = [];
+  detections.forEach((found, i) => {
+    if (found.length === 0) {
+      return;
+    }
+    const { source, leaf } = places[i];
+    const path = pathOf(leaf);
+    const atKey = leaf.atKey;
+    const { line, col } = source.file.locate(path, atKey);
+    for (const d of found) {
+      findings.push({
+        file: source.file.path, line, col, field: formatPath(path), what: d.what, rule: d.rule,
+        redacted: redact(d.secret), fingerprint: fingerprint(d.secret), hint: insteadHint(source, path),
+      });
+    }
+  });
+  return findings;
+}
+
+/** A string of a parsed file: a value, or a map key. */
+export interface Leaf {
+  readonly value: string;
+  /** Where it is; `pathOf` turns it into a field path (built only for what is reported). */
+  readonly at: PathNode;
+  /** The name the value is stored under (see `ScanItem.name`). */
+  readonly name?: string;
+  readonly atKey: boolean;
+}
+
+/** A field path as a chain of segments, shared by every string below it: large objects are walked without copying paths. */
+export interface PathNode {
+  readonly up?: PathNode;
+  readonly segment?: string | number;
+}
+
+/** The field path of a leaf. */
+export function pathOf(leaf: Leaf): (string | number)[] {
+  const out: (string | number)[] = [];
+  for (let node: PathNode | undefined = leaf.at; node?.segment !== undefined; node = node.up) {
+    out.push(node.segment);
+  }
+  return out.reverse();
+}
+
+/**
+ * Every string in `data`, keys included, with its path and the name it is stored under: the map
+ * key, the `name` beside a `value` (`{name: x-api-key, value: ...}`), or the `--flag` before it
+ * in a list (`[--password, ...]`).
+ */
+export function stringsOf(data: unknown): Leaf[] {
+  const out: Leaf[] = [];
+  const walk = (value: unknown, at: PathNode, name: string | undefined) => {
+    if (typeof value === 'string') {
+      out.push({ value, at, name, atKey: false });
+    } else if (Array.isArray(value)) {
+      value.forEach((item, i) => {
+        const before = value[i - 1];
+        const flag = typeof before === 'string' ? /^--?([A-Za-z][A-Za-z0-9_.-]{0,63})$/.exec(before)?.[1] : undefined;
+        walk(item, { up: at, segment: i }, flag !== undefined && isCredentialName(flag) ? flag : undefined);
+      });
+    } else if (value !== null && typeof value === 'object') {
+      const record = value as Record<string, unknown>;
+      const pairName = typeof record.name === 'string' && typeof record.value === 'string' ? record.name : undefined;
+      for (const key of Object.keys(record)) {
+        const child: PathNode = { up: at, segment: key };
+        out.push({ value: key, at: child, atKey: true });
+        walk(record[key], child, key === 'value' && pairName !== undefined ? pairName : key);
+      }
+    }
+  };
+  walk(data, {}, undefined);
+  return out;
+}
+
+/** What to do instead of committing the credential, in the words of the file it is in. */
+function insteadHint(source: InputSource, path: FieldPath): string {
+  const field = path.map(String);
+  if (source.kind === 'imposter') {
+    return 'a mock needs no real credential: replace it with a made-up value that does not look like one';
+  }
+  if (source.kind === 'settings' && (field[0] === 'repository' || field[0] === 'clusters')) {
+    return 'take the credentials out of the URL: Argo CD keeps repository and cluster credentials in its own Secrets (argocd repo add, argocd cluster add)';
+  }
+  const env = field.indexOf('env');
+  if (env >= 0 && field[env + 1] !== undefined) {
+    return `keep it in a Secret created in the cluster and reference it: ${field[env + 1]}: {secretKeyRef: {name: <secret>, key: <key>}}`;
+  }
+  if (field.includes('args') || field.includes('command')) {
+    return 'keep it in a Secret created in the cluster: add an env entry NAME: {secretKeyRef: {name: <secret>, key: <key>}} and write $(NAME) here';
+  }
+  return 'remove it: this text is rendered into dist/ and shown in reviews; credentials belong in Secrets, referenced with secretKeyRef';
+}
+
+/** Marks the note about a credential that an exception allows (ci-summary lists them). */
+export const ALLOWED_BY = 'allowed by allowedSecrets';
+
+/** Whether a problem is the note about an exception in force. */
+export function isAllowedSecretNote(problem: Problem): boolean {
+  return problem.severity === 'warning' && problem.message.includes(`, ${ALLOWED_BY}[`);
+}
+
+/** What `applyAllowedSecrets` decided. */
+export interface SecretPolicyResult {
+  /** An error for each credential no exception allows, a warning for each one an exception does. */
+  readonly problems: Problem[];
+  /** The indexes of the exceptions that allowed something. */
+  readonly used: number[];
+  /** Fingerprints of the secrets allowed: the check of the rendered objects lets them pass too. */
+  readonly allowedFingerprints: string[];
+}
+
+/** Holds the findings against the exceptions of `allowedSecrets`. */
+export function applyAllowedSecrets(findings: readonly CredentialFinding[], allowed: readonly AllowedSecret[]): SecretPolicyResult {
+  const problems: Problem[] = [];
+  const used = new Set<number>();
+  const fingerprints = new Set(allowed.flatMap((a) => (a.fingerprint === undefined ? [] : [a.fingerprint])));
+  for (const f of findings) {
+    const exception = allowed.find((a) => (a.file === f.file && a.field === f.field) || a.fingerprint === f.fingerprint);
+    const at = { file: f.file, line: f.line, col: f.col, field: f.field, got: `${f.redacted.slice(0, -1)}, fingerprint ${f.fingerprint})` };
+    if (exception === undefined) {
+      problems.push({
+        ...at,
+        message: `holds what looks like ${f.what}, and credentials must not be committed to git`,
+        hint: `${f.hint}; if it is no credential, add {file: ${f.file}, field: ${f.field}, reason: ...} to allowedSecrets in environments/meshflip.yaml`,
+      });
+    } else {
+      used.add(exception.index);
+      fingerprints.add(f.fingerprint);
+      problems.push({
+        ...at,
+        severity: 'warning',
+        message: `holds what looks like ${f.what}, ${ALLOWED_BY}[${exception.index}] (${exception.at.file}:${exception.at.line}): ${escapeControlCharacters(exception.reason)}`,
+      });
+    }
+  }
+  return { problems, used: [...used].sort((a, b) => a - b), allowedFingerprints: [...fingerprints].sort() };
+}
+
+/** An error for each exception that allowed nothing: a list of exceptions should show only those in force. */
+export function unusedAllowedSecrets(allowed: readonly AllowedSecret[], used: Iterable<number>): Problem[] {
+  const inForce = new Set(used);
+  return allowed.filter((a) => !inForce.has(a.index)).map((a) => ({
+    ...a.at,
+    message: 'matches no credential in the input, so it allows nothing',
+    got: a.fingerprint !== undefined ? `fingerprint ${a.fingerprint}` : `file ${a.file}, field ${a.field}`,
+    hint: 'remove it (or correct file and field to those meshflip prints), so that the list shows only the exceptions in force',
+  }));
+}
+
+/** What `loadAndScan` found. */
+export interface LoadAndScanResult {
+  /** The project, when every file is valid (there may still be credentials: see `problems`). */
+  readonly project?: Project;
+  /** The problems of the files and the credentials found in them, together. */
+  readonly problems: readonly Problem[];
+  readonly secrets: SecretPolicyResult;
+}
+
+/**
+ * Loads the project and scans every input file read for credentials, also when some files have
+ * other problems, so that all are reported at once. Exceptions that allowed nothing are not
+ * reported here: with `only`, some imposters are not read (see `unusedAllowedSecrets`).
+ */
+export async function loadAndScan(root: string, options: LoadOptions = {}): Promise<LoadAndScanResult> {
+  const read = readProject(root, options);
+  const secrets = applyAllowedSecrets(await scanSources(read.sources), read.settings?.allowedSecrets ?? []);
+  return { project: read.project, problems: [...read.problems, ...secrets.problems], secrets };
+}

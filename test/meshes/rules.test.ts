@@ -1,0 +1,452 @@
+import * as path from 'path';
+import { rulesFor } from '../../src/meshes/index';
+import { ISTIO_RULES } from '../../src/meshes/istio-rules';
+import { KUMA_RULES } from '../../src/meshes/kuma-rules';
+import { ruleSetProblems, runRules } from '../../src/meshes/rules';
+import { loadProject } from '../../src/model/load';
+import { formatProblem } from '../../src/model/spec-error';
+import { synthesizeProject } from '../../src/pipeline/parallel-synth';
+import { RenderedObject } from '../../src/meshes/effective-routing';
+import { EnvironmentSpec } from '../../src/model/spec';
+import { synthesizeEnvironment, synthesizeWithRouting } from '../../src/pipeline/synth';
+import { at, CATALOG, fixtureRepo, kongEnvironment, ossmEnvironment, problemsOf as loadProblems } from '../model/fixtures';
+import { removeTempDirs } from '../util';
+
+afterAll(removeTempDirs);
+
+const REPO = path.resolve(__dirname, '../..');
+
+/** The formatted problems the rules of each environment of `root` report. */
+function ruleProblems(root: string): string[] {
+  const project = loadProject(root);
+  return project.environments.flatMap((env) => runRules(rulesFor(env), { env, objects: [] })).map(formatProblem);
+}
+
+describe('the rule set', () => {
+  test('every rule has a code of the MF0000 form, used once', () => {
+    expect(ruleSetProblems([...KUMA_RULES, ...ISTIO_RULES])).toEqual([]);
+  });
+
+  test('fails when two rules share a code or a code is malformed', () => {
+    const [rule] = KUMA_RULES;
+    expect(ruleSetProblems([rule, rule, { ...rule, code: 'MF12' }])).toEqual([
+      `${rule.code}: used by more than one rule`,
+      'MF12: a rule code is MF and four digits',
+    ]);
+  });
+
+  test('is silent on the example environments', () => {
+    const { problems } = synthesizeWithRouting(loadProject(REPO));
+    expect(problems.map(formatProblem)).toEqual([]);
+  });
+});
+
+describe('MF1001: an mTLS mesh without traffic permissions', () => {
+  test('fails when a Kong Mesh 2.6+ environment turns traffic permissions off', () => {
+    // GIVEN
+    const text = kongEnvironment('lab', 'trafficPermissions: false');
+    // WHEN
+    const problems = ruleProblems(fixtureRepo({ 'environments/lab.yaml': text }));
+    // THEN
+    expect(problems).toEqual([
+      `environments/lab.yaml:${at(text, 'false')}: trafficPermissions: MF1001 on kong-mesh 2.14.3 a mesh with mTLS and no MeshTrafficPermission `
+      + 'refuses every request (no allow-all policy is created since 2.6), got false; '
+      + 'remove trafficPermissions: false, so that meshflip renders a permission for each declared call',
+    ]);
+  });
+
+  test('is silent before 2.6, where a new mesh still gets the allow-all TrafficPermission', () => {
+    const text = kongEnvironment('lab', 'trafficPermissions: false').replace('version: 2.14.3', 'version: 2.5.1');
+    expect(ruleProblems(fixtureRepo({ 'environments/lab.yaml': text })).filter((p) => p.includes('MF1001'))).toEqual([]);
+  });
+
+  test('is silent when traffic permissions are rendered', () => {
+    expect(ruleProblems(fixtureRepo())).toEqual([]);
+  });
+
+  test('is an error of the synthesis, which the synth command refuses to write past', async () => {
+    // GIVEN
+    const root = fixtureRepo({ 'environments/lab.yaml': kongEnvironment('lab', 'trafficPermissions: false') });
+    // WHEN
+    const result = await synthesizeProject({ root, jobs: 1 });
+    // THEN
+    expect(result.problems.map((p) => [p.field, p.severity])).toEqual([['trafficPermissions', 'error']]);
+  });
+});
+
+const KONNECT = '    konnect:\n      region: eu\n      controlPlaneId: 48e893dc-6a4e-40fb-a933-d06e92cccce6\n';
+const SELF_HOSTED = '    selfHosted:\n      cluster: hub\n      kdsAddress: grpcs://kds.example.com:5685\n';
+const KDS_TLS = '      kdsTls: { serverSecretName: kds-server-tls, caSecretName: kds-ca }\n';
+const CA_BUNDLE = 'LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUIKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo=';
+
+/** A Kong Mesh environment with `mesh` lines inserted before its zones and the global control plane replaced by `global`. */
+function kong(options: { version?: string; global?: string; mesh?: string[]; extra?: string[] } = {}): string {
+  return kongEnvironment('lab', ...(options.extra ?? []))
+    .replace('version: 2.14.3', `version: ${options.version ?? '2.14.3'}`)
+    .replace(KONNECT, options.global ?? KONNECT)
+    .replace('  zones:\n', `${(options.mesh ?? []).map((l) => `  ${l}\n`).join('')}  zones:\n`);
+}
+
+/** The problems of rule `code` for one environment file. */
+function ruleHits(code: string, text: string): string[] {
+  return ruleProblems(fixtureRepo({ 'environments/lab.yaml': text })).filter((p) => p.includes(` ${code} `));
+}
+
+describe('MF1002: a control-plane certificate generated on every render', () => {
+  test('fails before chart 2.13 when no certificate is declared', () => {
+    const text = kong({ version: '2.9.0', mesh: ['placement: global'] });
+    expect(ruleHits('MF1002', text)).toEqual([
+      `environments/lab.yaml:${at(text, '2.9.0')}: mesh.version: MF1002 the kong-mesh chart 2.9.0 generates a new control-plane CA and webhook caBundle each time Argo CD renders it `
+      + '(Helm lookup is empty under helm template): the control planes never stay Synced, self-heal rotates the CA and running sidecars keep the old one, got "2.9.0"; '
+      + 'declare mesh.controlPlaneTls.secret (a pre-created Secret and its CA bundle), or use chart 2.13 or later, where meshflip enables cert-manager',
+    ]);
+  });
+
+  test('points at chartVersion when that is what selects the chart', () => {
+    const text = kong({ mesh: ['chartVersion: 2.12.3'] });
+    expect(ruleHits('MF1002', text).map((p) => p.split(': ').slice(0, 2).join(': '))).toEqual([`environments/lab.yaml:${at(text, '2.12.3')}: mesh.chartVersion`]);
+  });
+
+  test('is silent with a provided Secret, and from 2.13 on where cert-manager is the default', () => {
+    expect(ruleHits('MF1002', kong({ version: '2.9.0', mesh: [`controlPlaneTls: { secret: { name: kuma-tls, caBundle: ${CA_BUNDLE} } }`] }))).toEqual([]);
+    expect(ruleHits('MF1002', kong())).toEqual([]);
+  });
+});
+
+describe('MF1003: policies Argo CD can never prune', () => {
+  test('fails on a 2.6 mesh whose policies are created on the zones', () => {
+    const text = kong({ version: '2.6.0', mesh: [`controlPlaneTls: { secret: { name: kuma-tls, caBundle: ${CA_BUNDLE} } }`] });
+    expect(ruleHits('MF1003', text)).toEqual([
+      `environments/lab.yaml:${at(text, '2.6.0')}: mesh.version: MF1003 before 2.7 kuma-cp makes the Mesh the owner of every policy it admits, and Argo CD never prunes an owned object: `
+      + 'a fault, route or permission removed from the environment stays in force while Argo CD reports Synced, got "2.6.0"; '
+      + 'use 2.7 or later (meshflip then sets KUMA_RUNTIME_KUBERNETES_SKIP_MESH_OWNER_REFERENCE), or a Konnect global with placement: global',
+    ]);
+  });
+
+  test('is silent when Konnect holds the policies, and from 2.7 on', () => {
+    expect(ruleHits('MF1003', kong({ version: '2.6.0', mesh: ['placement: global'] }))).toEqual([]);
+    expect(ruleHits('MF1003', kong({ version: '2.7.0', mesh: [`controlPlaneTls: { secret: { name: kuma-tls, caBundle: ${CA_BUNDLE} } }`] }))).toEqual([]);
+  });
+});
+
+describe('MF1004: zones that cannot verify a self-hosted global control plane', () => {
+  test('fails when neither a KDS certificate nor skipVerify is declared', () => {
+    const text = kong({ global: SELF_HOSTED, mesh: ['license: { name: kong-mesh-license }'] });
+    expect(ruleHits('MF1004', text)).toEqual([
+      `environments/lab.yaml:${at(text, 'grpcs://')}: mesh.global.selfHosted.kdsAddress: MF1004 zones reaching grpcs://kds.example.com:5685 get the global's self-signed control-plane certificate, `
+      + 'which does not name that host, and verify it against the system roots: the TLS handshake fails and no zone receives the Mesh or a policy, got "grpcs://kds.example.com:5685"; '
+      + 'declare mesh.global.selfHosted.kdsTls with the Secret of a certificate for that host and the Secret of its CA, or kdsSkipVerify: true to skip verification deliberately',
+    ]);
+  });
+
+  test('is silent with a KDS certificate, with a deliberate skipVerify, and on Konnect', () => {
+    expect(ruleHits('MF1004', kong({ global: SELF_HOSTED + KDS_TLS }))).toEqual([]);
+    expect(ruleHits('MF1004', kong({ global: SELF_HOSTED, mesh: ['kdsSkipVerify: true'] }))).toEqual([]);
+    expect(ruleHits('MF1004', kong())).toEqual([]);
+  });
+});
+
+describe('MF1005: hook Jobs deleted before Argo CD sees them finish', () => {
+  test.each(['2.12.0', '2.12.8', '2.13.3'])('warns on chart %s, which hard-codes ttlSecondsAfterFinished: 0', (version) => {
+    const text = kong({ version });
+    expect(ruleHits('MF1005', text)).toEqual([
+      `environments/lab.yaml:${at(text, version)}: warning: mesh.version: MF1005 the kong-mesh chart ${version} runs its hook Jobs with ttlSecondsAfterFinished: 0, `
+      + `so they are deleted before Argo CD 2.x reads their status and the sync can hang, got "${version}"; `
+      + 'use chart 2.12.9, 2.13.4, 2.14.0 or later, where meshflip sets hooks.ttlSecondsAfterFinished: null',
+    ]);
+  });
+
+  test.each(['2.11.5', '2.12.9', '2.13.4', '2.14.0'])('is silent on chart %s', (version) => {
+    expect(ruleHits('MF1005', kong({ version, mesh: [`controlPlaneTls: { secret: { name: kuma-tls, caBundle: ${CA_BUNDLE} } }`] }))).toEqual([]);
+  });
+});
+
+describe('MF1006: a self-hosted Kong Mesh global without a licence', () => {
+  test('warns that the bundled licence is used, and says when the environment runs more proxies than it allows', () => {
+    const small = kong({ global: SELF_HOSTED + KDS_TLS });
+    const big = kong({ global: SELF_HOSTED + KDS_TLS }).replace('  payments:\n', '  payments:\n    replicas: 5\n');
+    const hint = 'create a Secret with the licence in the control-plane namespace and declare it as mesh.license';
+    expect(ruleHits('MF1006', small)).toEqual([
+      `environments/lab.yaml:${at(small, 'hub')}: warning: mesh.global.selfHosted.cluster: MF1006 the global control plane runs on the licence bundled with Kong Mesh (5 data plane proxies, 30 days), got "hub"; ${hint}`,
+    ]);
+    expect(ruleHits('MF1006', big)).toEqual([
+      `environments/lab.yaml:${at(big, 'hub')}: warning: mesh.global.selfHosted.cluster: MF1006 the global control plane runs on the licence bundled with Kong Mesh (5 data plane proxies, 30 days), `
+      + `and the environment runs 7: proxies beyond the limit are refused, got "hub"; ${hint}`,
+    ]);
+  });
+
+  test('is silent with a licence, on Konnect, and for Kuma', () => {
+    expect(ruleHits('MF1006', kong({ global: SELF_HOSTED + KDS_TLS, mesh: ['license: { name: kong-mesh-license }'] }))).toEqual([]);
+    expect(ruleHits('MF1006', kong())).toEqual([]);
+    expect(ruleHits('MF1006', kong({ global: SELF_HOSTED + KDS_TLS }).replace('flavor: kong-mesh', 'flavor: kuma'))).toEqual([]);
+  });
+
+  test('a licence is refused where nothing reads it', () => {
+    const text = kong({ mesh: ['license: { name: kong-mesh-license }'] });
+    expect(loadProblems(fixtureRepo({ 'environments/lab.yaml': text }))).toEqual([
+      `environments/lab.yaml:${at(text, '{ name: kong-mesh-license')}: mesh.license: is only for a self-hosted Kong Mesh global control plane (Konnect manages the licence; Kuma needs none); remove it`,
+    ]);
+  });
+});
+
+/** The objects synthesized for environment `name` of `root`, each replaced by `edit` (which may return undefined to drop it). */
+function renderedObjects(root: string, name: string): { env: EnvironmentSpec; objects: RenderedObject[] } {
+  const project = loadProject(root);
+  const env = project.environments.find((e) => e.name === name)!;
+  const { files } = synthesizeEnvironment(env, project.settings);
+  const objects = files.flatMap((f) => (f.objects ?? []).map((object) => ({ file: f.path, object: structuredClone(object) as Record<string, unknown> })));
+  return { env, objects };
+}
+
+/** The formatted problems of the OSSM rules on environment `lab` of `root`, after `edit` changed its rendered objects. */
+function ossmRuleProblems(root: string, edit: (objects: RenderedObject[]) => RenderedObject[] = (o) => o): string[] {
+  const { env, objects } = renderedObjects(root, 'lab');
+  return runRules(ISTIO_RULES, { env, objects: edit(objects) }).map(formatProblem);
+}
+
+/** Objects of `kind`, as plain mutable records. */
+function ofKind(objects: RenderedObject[], kind: string): any[] {
+  return objects.filter((o) => o.object.kind === kind).map((o) => o.object);
+}
+
+describe('MF2001: a sidecar without a service account token', () => {
+  const text = ossmEnvironment('lab');
+  const root = () => fixtureRepo({ 'environments/lab.yaml': text });
+
+  test('every injected pod of the examples has a token source its sidecar can use', () => {
+    // GIVEN every OSSM environment of the repository
+    const project = loadProject(REPO);
+    for (const env of project.environments.filter((e) => e.mesh.flavor === 'openshift-service-mesh')) {
+      const { files } = synthesizeEnvironment(env, project.settings);
+      const objects = files.flatMap((f) => f.objects ?? []) as any[];
+      const identity = objects.find((o) => o.kind === 'ServiceMeshControlPlane').spec.security.identity?.type ?? 'Kubernetes';
+      const pods = objects.filter((o) => o.kind === 'Deployment' && o.spec.template.metadata.annotations?.['sidecar.istio.io/inject'] === 'true');
+      // THEN pods keep their token away from the application, so the sidecar must use the projected istio-token
+      expect(pods.length).toBeGreaterThan(0);
+      expect(pods.map((p) => `${p.metadata.name}: ${p.spec.template.spec.automountServiceAccountToken === false && identity !== 'ThirdParty' ? 'no token' : 'token'}`))
+        .toEqual(pods.map((p) => `${p.metadata.name}: token`));
+    }
+  });
+
+  test('fails for each injected pod when the control plane keeps the Kubernetes (first-party JWT) identity', () => {
+    // WHEN the ServiceMeshControlPlane is rendered without an identity, i.e. with the base profile's Kubernetes
+    const problems = ossmRuleProblems(root(), (objects) => {
+      ofKind(objects, 'ServiceMeshControlPlane').forEach((smcp) => delete smcp.spec.security.identity);
+      return objects;
+    });
+    // THEN the services and the mock are named where the environment lists them
+    const message = (pod: string) => `MF2001 Deployment lab/${pod} gets no sidecar certificate on openshift-service-mesh 2.5: with the control plane's identity type Kubernetes `
+      + '(first-party JWT) pilot-agent authenticates to istiod with the pod\'s service account token, which automountServiceAccountToken: false leaves out, '
+      + 'so istio-proxy and the pod never become ready';
+    const hint = 'render security.identity.type: ThirdParty in the ServiceMeshControlPlane (the injector then mounts a projected istio-token), or mount the service account token';
+    expect(problems).toEqual([
+      `environments/lab.yaml:${at(text, 'orders:')}: services.orders: ${message('orders')}, got null; ${hint}`,
+      `environments/catalog/shop.yaml:${at(CATALOG, 'imposters:')}: services.orders.mock: ${message('orders-mock')}, got a map with keys imposters; ${hint}`,
+      `environments/lab.yaml:${at(text, 'payments:')}: services.payments: ${message('payments')}, got null; ${hint}`,
+    ]);
+  });
+
+  test('is silent when the pods mount their service account token', () => {
+    const problems = ossmRuleProblems(root(), (objects) => {
+      ofKind(objects, 'ServiceMeshControlPlane').forEach((smcp) => delete smcp.spec.security.identity);
+      ofKind(objects, 'Deployment').forEach((d) => delete d.spec.template.spec.automountServiceAccountToken);
+      ofKind(objects, 'ServiceAccount').forEach((sa) => delete sa.automountServiceAccountToken);
+      return objects;
+    });
+    expect(problems).toEqual([]);
+  });
+
+  test('is silent on what meshflip renders: a third-party identity', () => {
+    expect(ossmRuleProblems(root())).toEqual([]);
+  });
+});
+
+describe('MF2002: a pinned UID or fsGroup on OpenShift', () => {
+  test('the pods of the OSSM examples pin no UID or fsGroup and run as non-root, the mock included', () => {
+    const project = loadProject(REPO);
+    const envs = project.environments.filter((e) => e.mesh.flavor === 'openshift-service-mesh');
+    expect(envs.map((e) => e.name)).toEqual(['coolstore', 'coolstore-chaos']);
+    for (const env of envs) {
+      const pods = synthesizeEnvironment(env, project.settings).files.flatMap((f) => f.objects ?? []).filter((o: any) => o.kind === 'Deployment') as any[];
+      const contexts = pods.flatMap((p) => [p.spec.template.spec.securityContext, ...p.spec.template.spec.containers.map((c: any) => c.securityContext)]);
+      expect(contexts.filter((c) => c.runAsUser !== undefined || c.fsGroup !== undefined)).toEqual([]);
+      // restricted-v2 takes the UID from the range; the pod must still refuse to run as root.
+      expect(pods.map((p) => [p.metadata.name, p.spec.template.spec.securityContext.runAsNonRoot])).toEqual(pods.map((p) => [p.metadata.name, true]));
+    }
+  });
+
+  test('fails at the catalogue field when a service pins its UID', () => {
+    // GIVEN payments runs as UID 1001
+    const catalog = CATALOG.replace('  payments:\n', '  payments:\n    securityContext:\n      runAsUser: 1001\n');
+    // WHEN
+    const problems = ossmRuleProblems(fixtureRepo({ 'environments/lab.yaml': ossmEnvironment('lab'), 'environments/catalog/shop.yaml': catalog }));
+    // THEN
+    expect(problems).toEqual([
+      `environments/catalog/shop.yaml:${at(catalog, '1001')}: services.payments.securityContext.runAsUser: MF2002 Deployment lab/payments sets runAsUser: 1001 (container payments), `
+      + 'which OpenShift\'s restricted-v2 SCC refuses: it admits only the namespace\'s range, assigned when the namespace is created, so no pod is ever created, '
+      + 'got 1001; remove runAsUser: OpenShift assigns it from the namespace\'s range',
+    ]);
+  });
+
+  test('fails at the mock when its pod pins the Mountebank image\'s UID', () => {
+    const text = ossmEnvironment('lab');
+    const problems = ossmRuleProblems(fixtureRepo({ 'environments/lab.yaml': text }), (objects) => {
+      ofKind(objects, 'Deployment').filter((d) => d.metadata.name === 'orders-mock').forEach((d) => { d.spec.template.spec.containers[0].securityContext.runAsUser = 1000; });
+      return objects;
+    });
+    expect(problems).toEqual([
+      `environments/catalog/shop.yaml:${at(CATALOG, 'imposters:')}: services.orders.mock: MF2002 Deployment lab/orders-mock sets runAsUser: 1000 (container mountebank), `
+      + 'which OpenShift\'s restricted-v2 SCC refuses: it admits only the namespace\'s range, assigned when the namespace is created, so no pod is ever created, '
+      + 'got a map with keys imposters; render no runAsUser on OpenShift: the SCC assigns it',
+    ]);
+  });
+
+  test('is silent for Kuma, whose mock keeps the image\'s UID', () => {
+    expect(ruleProblems(fixtureRepo())).toEqual([]);
+    const { objects } = renderedObjects(fixtureRepo(), 'lab');
+    const mock = ofKind(objects, 'Deployment').find((d) => d.metadata.name === 'orders-mock');
+    expect(mock.spec.template.spec.containers[0].securityContext.runAsUser).toBe(1000);
+  });
+});
+
+describe('MF2003: Jaeger tracing without the Jaeger operator', () => {
+  test('fails when tracing is Jaeger and the operator comes from redhat-operators', () => {
+    // GIVEN
+    const text = ossmEnvironment('lab').replace('  cluster: ocp-lab\n', '  cluster: ocp-lab\n  controlPlane:\n    tracing: { type: Jaeger }\n');
+    // WHEN
+    const problems = ruleProblems(fixtureRepo({ 'environments/lab.yaml': text }));
+    // THEN
+    expect(problems).toEqual([
+      `environments/lab.yaml:${at(text, 'Jaeger')}: mesh.controlPlane.tracing.type: MF2003 needs the Jaeger operator (jaeger-product), which the redhat-operators catalog `
+      + 'no longer has since 2025-11-03: the control plane stops at its Jaeger step, before the ingress and egress gateways, Grafana and Kiali, got "Jaeger"; '
+      + 'remove tracing.type (None is the default), or subscribe jaeger from a catalog that still has it (mesh.operators.jaeger.source)',
+    ]);
+  });
+
+  test('is silent when the Jaeger operator comes from another catalog, and by default', () => {
+    const text = ossmEnvironment('lab').replace('  cluster: ocp-lab\n', '  cluster: ocp-lab\n  controlPlane:\n    tracing: { type: Jaeger }\n  operators:\n    jaeger: { source: mirrored-operators }\n');
+    expect(ruleProblems(fixtureRepo({ 'environments/lab.yaml': text }))).toEqual([]);
+    const { objects } = renderedObjects(fixtureRepo({ 'environments/lab.yaml': ossmEnvironment('lab') }), 'lab');
+    expect(ofKind(objects as RenderedObject[], 'ServiceMeshControlPlane').map((smcp) => smcp.spec.tracing.type)).toEqual(['None']);
+    expect(ofKind(objects as RenderedObject[], 'Subscription').map((sub) => sub.spec.name)).toEqual(['kiali-ossm', 'servicemeshoperator']);
+  });
+});
+
+describe('MF2004 (IST0112): a destination without a port, to a Service with several', () => {
+  // orders gets a second port (TCP: no HTTP route applies, but IST0112 counts it); a header-scoped mock gives it a mesh VirtualService.
+  const catalog = CATALOG.replace('      - name: http\n        port: 8080\n    calls', '      - name: http\n        port: 8080\n      - name: admin\n        port: 9090\n        protocol: tcp\n    calls');
+  const text = ossmEnvironment('lab', 'routing:', '  services:', '    orders:', '      to: mock', '      header: { name: x-mock, value: "1" }');
+  const root = () => fixtureRepo({ 'environments/lab.yaml': text, 'environments/catalog/shop.yaml': catalog });
+
+  test('routes each HTTP port of a multi-port service separately, every destination naming its port', () => {
+    const { objects } = renderedObjects(root(), 'lab');
+    const [vs] = ofKind(objects, 'VirtualService').filter((v) => v.metadata.name === 'orders');
+    // THEN requests to each port stay on that port, the header route before the default on each
+    expect(vs.spec.http.map((r: any) => [r.name, r.match?.[0].port, r.route.map((d: any) => `${d.destination.subset}:${d.destination.port.number}`)])).toEqual([
+      ['http-mock-by-header', 8080, ['mock:8080']], ['http', 8080, ['real:8080']],
+    ]);
+    expect(ossmRuleProblems(root())).toEqual([]);
+  });
+
+  test('fails at the catalogue\'s ports when a destination leaves the port out', () => {
+    const problems = ossmRuleProblems(root(), (objects) => {
+      ofKind(objects, 'VirtualService').forEach((v) => v.spec.http.forEach((r: any) => r.route.forEach((d: any) => delete d.destination.port)));
+      return objects;
+    });
+    expect(problems).toEqual([
+      `environments/catalog/shop.yaml:${at(catalog, '- name: http')}: services.orders.ports: MF2004 (IST0112) VirtualService lab/orders routes to orders.lab.svc.cluster.local without a port, `
+      + 'but the Service has 2 (8080, 9090): istioctl analyze reports it as an error, and which port the traffic reaches is not defined by the route, '
+      + 'got a list of 2 items; give every destination of the host a port (route each port separately, matching it)',
+    ]);
+  });
+});
+
+describe('MF2005 (IST0101): a route to a subset not defined before it', () => {
+  const text = ossmEnvironment('lab', 'routing:', '  services:', '    orders:', '      to: mock', '      header: { name: x-mock, value: "1" }');
+  const root = () => fixtureRepo({ 'environments/lab.yaml': text });
+  const vsOf = (objects: RenderedObject[]) => objects.filter((o) => o.object.kind === 'VirtualService');
+  const drOf = (objects: RenderedObject[]) => objects.filter((o) => o.object.kind === 'DestinationRule');
+  const wave = (o: RenderedObject) => Number((o.object as any).metadata.annotations['argocd.argoproj.io/sync-wave']);
+  const folder = (o: RenderedObject) => o.file.split('/').slice(0, -1).join('/');
+
+  test('every VirtualService is applied by the Application of its DestinationRule, a wave after it', () => {
+    const { objects } = renderedObjects(root(), 'lab');
+    const [dr] = drOf(objects);
+    expect(vsOf(objects).map((vs) => [folder(vs), wave(vs) > wave(dr)])).toEqual([['lab/workloads', true]]);
+    expect(folder(dr)).toBe('lab/workloads');
+    expect(ossmRuleProblems(root())).toEqual([]);
+  });
+
+  test('fails when the route is applied before its subsets', () => {
+    const problems = ossmRuleProblems(root(), (objects) => {
+      drOf(objects).forEach((dr) => { (dr.object as any).metadata.annotations['argocd.argoproj.io/sync-wave'] = '5'; });
+      return objects;
+    });
+    expect(problems).toEqual(['mock', 'real'].map((subset) => `environments/lab.yaml:${at(text, 'to: mock')}: routing.services.orders: MF2005 (IST0101) VirtualService lab/orders `
+      + `(lab/workloads, wave 5) routes to subset ${subset} of orders.lab.svc.cluster.local, which DestinationRule lab/orders (lab/workloads, wave 5) defines only as late `
+      + 'or in another Argo CD Application: until it is applied those requests get 503, got a map with keys to, header; '
+      + 'render the DestinationRule in the same Application as the route, in an earlier sync wave (make-before-break)'));
+  });
+
+  test('fails when no DestinationRule defines the subset', () => {
+    const problems = ossmRuleProblems(root(), (objects) => objects.filter((o) => o.object.kind !== 'DestinationRule'));
+    expect(problems).toEqual(['mock', 'real'].map((subset) => `environments/lab.yaml:${at(text, 'to: mock')}: routing.services.orders: MF2005 (IST0101) VirtualService lab/orders `
+      + `routes to subset ${subset} of orders.lab.svc.cluster.local, which no DestinationRule defines: those requests get 503, got a map with keys to, header; `
+      + 'define the subset in the DestinationRule of the host'));
+  });
+});
+
+describe('MF2006: a protected environment whose operators are not pinned', () => {
+  test('fails for Automatic approval and for a Service Mesh operator without a startingCSV', () => {
+    // GIVEN
+    const text = ossmEnvironment('lab').replace('name: lab\n', 'name: lab\nprotected: true\n')
+      .replace('  cluster: ocp-lab\n', '  cluster: ocp-lab\n  operators:\n    kiali: { approval: Automatic }\n');
+    // WHEN
+    const problems = ruleProblems(fixtureRepo({ 'environments/lab.yaml': text }));
+    // THEN
+    expect(problems).toEqual([
+      `environments/lab.yaml:${at(text, 'Automatic')}: mesh.operators.kiali.approval: MF2006 lets OLM upgrade the kiali operator of a protected environment `
+      + 'to the head of channel stable without approval, got "Automatic"; remove approval (Manual is the default in a protected environment)',
+      `environments/lab.yaml:${at(text, 'kiali:')}: mesh.operators.serviceMesh: MF2006 lets OLM install the head of channel stable for a protected environment, `
+      + 'not the Service Mesh operator of 2.5, got nothing; set startingCSV to the ClusterServiceVersion to install, e.g. servicemeshoperator.v2.5.4 (oc get packagemanifest servicemeshoperator lists them)',
+    ]);
+  });
+
+  test('is silent when pinned, and Manual approval is the default of a protected environment', () => {
+    const text = ossmEnvironment('lab').replace('name: lab\n', 'name: lab\nprotected: true\nmocks: { enabled: false }\n')
+      .replace('  cluster: ocp-lab\n', '  cluster: ocp-lab\n  operators:\n    serviceMesh: { startingCSV: servicemeshoperator.v2.5.4 }\n');
+    const root = fixtureRepo({ 'environments/lab.yaml': text });
+    expect(ruleProblems(root)).toEqual([]);
+    const { objects } = renderedObjects(root, 'lab');
+    expect(ofKind(objects as RenderedObject[], 'Subscription').map((s) => [s.spec.name, s.spec.installPlanApproval, s.spec.startingCSV]))
+      .toEqual([['kiali-ossm', 'Manual', undefined], ['servicemeshoperator', 'Manual', 'servicemeshoperator.v2.5.4']]);
+  });
+
+  test('is silent for an unprotected environment', () => {
+    expect(ruleProblems(fixtureRepo({ 'environments/lab.yaml': ossmEnvironment('lab') }))).toEqual([]);
+  });
+});
+
+describe('MF2007: a prefix rewrite that produces a double slash', () => {
+  const catalog = CATALOG.replace('    calls: [payments]\n', '    calls: [payments]\n    ingress:\n      - name: web\n        match:\n          - prefix: /orders\n        rewrite: /\n');
+  const text = ossmEnvironment('lab').replace('  cluster: ocp-lab\n', '  cluster: ocp-lab\n  ingress: { gateway: shop-gateway, host: shop.example.com }\n');
+  const root = () => fixtureRepo({ 'environments/lab.yaml': text, 'environments/catalog/shop.yaml': catalog });
+
+  test('matches /orders/ and the exact /orders, so /orders/x reaches the service as /x', () => {
+    const { objects } = renderedObjects(root(), 'lab');
+    const [vs] = ofKind(objects, 'VirtualService').filter((v) => v.spec.gateways !== undefined);
+    expect(vs.spec.http.map((r: any) => [r.match, r.rewrite])).toEqual([[[{ uri: { prefix: '/orders/' } }, { uri: { exact: '/orders' } }], { uri: '/' }]]);
+    expect(ossmRuleProblems(root())).toEqual([]);
+  });
+
+  test('warns at the catalogue\'s rewrite when the prefix itself is rewritten to a path ending in /', () => {
+    const problems = ossmRuleProblems(root(), (objects) => {
+      ofKind(objects, 'VirtualService').filter((v) => v.spec.gateways !== undefined).forEach((v) => { v.spec.http[0].match = [{ uri: { prefix: '/orders' } }]; });
+      return objects;
+    });
+    expect(problems).toEqual([
+      `environments/catalog/shop.yaml:${at(catalog, '/', 'rewrite: ')}: warning: services.orders.ingress[0].rewrite: MF2007 VirtualService istio-system/shop-gateway-ingress rewrites the prefix /orders to /: `
+      + '/orders/x reaches orders.lab.svc.cluster.local as //x, with a double slash, got "/"; match the prefix /orders/ (and the exact /orders) instead',
+    ]);
+  });
+});
