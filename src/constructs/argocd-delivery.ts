@@ -146,7 +146,7 @@ export function helmValues(values: Record<string, unknown>): { valuesObject: Rec
 }
 
 function hasNull(value: unknown): boolean {
-  return value === null || (typeof value === 'object' && Object.values(value as object).some(hasNull));
+  return value === null || (typeof value === 'object' && Object.values(value).some(hasNull));
 }
 
 function sortKeys(value: unknown): unknown {

@@ -139,7 +139,7 @@ export function readIstioRouting(objects: readonly RenderedObject[], workloads: 
     }
     const policy = (dr: unknown) => field(dr, 'spec', 'trafficPolicy');
     const circuitBreaker = rules.some((dr) => field(policy(dr), 'outlierDetection') !== undefined
-      || Object.keys((field(policy(dr), 'connectionPool') ?? {}) as object).length > 0 && hasLimits(field(policy(dr), 'connectionPool')));
+      || Object.keys((field(policy(dr), 'connectionPool') ?? {})).length > 0 && hasLimits(field(policy(dr), 'connectionPool')));
     const timeouts = http.some((r) => field(r, 'timeout') !== undefined)
       || rules.some((dr) => field(policy(dr), 'connectionPool', 'tcp', 'connectTimeout') !== undefined || field(policy(dr), 'connectionPool', 'http', 'idleTimeout') !== undefined);
     const retries = http.some((r) => field(r, 'retries') !== undefined);

@@ -1,4 +1,4 @@
-import { field, RenderedObject } from './effective-routing';
+import { field, RenderedObject, str } from './effective-routing';
 import { doublesSlash } from './istio';
 import { clusterLocal } from './istio-reader';
 import { MOCK_APP, SELECTOR_LABEL } from './mesh';
@@ -92,7 +92,7 @@ export const SIDECAR_WITHOUT_TOKEN: Rule = {
     if (smcp === undefined) {
       return;
     }
-    const identity = String(field(smcp.object, 'spec', 'security', 'identity', 'type') ?? 'Kubernetes');
+    const identity = str(smcp.object, 'spec', 'security', 'identity', 'type') ?? 'Kubernetes';
     if (identity === 'ThirdParty') {
       return;
     }
@@ -100,7 +100,7 @@ export const SIDECAR_WITHOUT_TOKEN: Rule = {
       `${String(field(o.object, 'metadata', 'namespace'))}/${String(field(o.object, 'metadata', 'name'))}`, o.object.automountServiceAccountToken,
     ]));
     for (const pod of podTemplates(objects).filter(injected)) {
-      const account = String(pod.spec.serviceAccountName ?? 'default');
+      const account = str(pod.spec, 'serviceAccountName') ?? 'default';
       const automount = pod.spec.automountServiceAccountToken ?? accounts.get(`${pod.namespace}/${account}`) ?? true;
       if (automount === false) {
         report(declaredAt(env, pod),
@@ -147,7 +147,7 @@ export const PINNED_UID: Rule = {
           const service = env.services.find((s) => s.name === pod.labels[SELECTOR_LABEL] && s.namespace === pod.namespace);
           const own = service !== undefined && pod.labels.app !== MOCK_APP && service.securityContext[key] !== undefined;
           report(own ? { file: service.definedIn.file, path: [...service.definedIn.path, 'securityContext', key] } : declaredAt(env, pod),
-            `${objectRef(pod)} sets ${key}: ${String(value)} (${where}), which OpenShift's restricted-v2 SCC refuses: it admits only the namespace's range, `
+            `${objectRef(pod)} sets ${key}: ${JSON.stringify(value)} (${where}), which OpenShift's restricted-v2 SCC refuses: it admits only the namespace's range, `
             + 'assigned when the namespace is created, so no pod is ever created',
             own ? `remove ${key}: OpenShift assigns it from the namespace's range` : `render no ${key} on OpenShift: the SCC assigns it`);
         }
@@ -254,21 +254,21 @@ export const SUBSET_BEFORE_ROUTE: Rule = {
       const seen = new Set<string>();
       for (const route of (field(vs.object, 'spec', 'http') ?? []) as unknown[]) {
         for (const target of (field(route, 'route') ?? []) as unknown[]) {
-          const subset = field(target, 'destination', 'subset');
+          const subset = str(target, 'destination', 'subset');
           const host = clusterLocal(String(field(target, 'destination', 'host')), namespace);
           const service = env.services.find((x) => host === `${x.name}.${x.namespace}.svc.cluster.local`);
-          if (subset === undefined || service === undefined || seen.has(`${host} ${String(subset)}`)) {
+          if (subset === undefined || service === undefined || seen.has(`${host} ${subset}`)) {
             continue;
           }
-          seen.add(`${host} ${String(subset)}`);
+          seen.add(`${host} ${subset}`);
           const where = env.routes.find((r) => r.service === service.name)?.origin ?? service.origin;
-          const defining = rules.filter((r) => r.host === host && r.subsets.includes(String(subset)));
+          const defining = rules.filter((r) => r.host === host && r.subsets.includes(subset));
           if (defining.length === 0) {
-            report(where, `${objectRef(vs)} routes to subset ${String(subset)} of ${host}, which no DestinationRule defines: those requests get 503`,
+            report(where, `${objectRef(vs)} routes to subset ${subset} of ${host}, which no DestinationRule defines: those requests get 503`,
               'define the subset in the DestinationRule of the host');
           } else if (!defining.some((r) => folderOf(r.dr) === folderOf(vs) && waveOf(r.dr) < waveOf(vs))) {
             const [first] = defining;
-            report(where, `${objectRef(vs)} (${folderOf(vs)}, wave ${waveOf(vs)}) routes to subset ${String(subset)} of ${host}, `
+            report(where, `${objectRef(vs)} (${folderOf(vs)}, wave ${waveOf(vs)}) routes to subset ${subset} of ${host}, `
               + `which ${objectRef(first.dr)} (${folderOf(first.dr)}, wave ${waveOf(first.dr)}) defines only as late or in another Argo CD Application: `
               + 'until it is applied those requests get 503',
             'render the DestinationRule in the same Application as the route, in an earlier sync wave (make-before-break)');

@@ -392,7 +392,7 @@ export class IstioMesh implements IMesh {
         abort: fault.abort && { httpStatus: fault.abort.httpStatus, percentage: { value: fault.abort.percent } },
       }) : undefined,
       ...resilience,
-    }) as HTTPRoute);
+    }));
     return out;
   }
 

@@ -1,6 +1,6 @@
 import { chartVersion, gatewayClassRendered, hookTtl, ownerReferenceSkippable } from './kuma';
 import { Rule } from './rules';
-import { EnvironmentSpec, isKuma, KumaMeshSpec } from '../model/spec';
+import { EnvironmentSpec, isKuma, KumaMeshSpec, MeshFlavor } from '../model/spec';
 import { field } from './effective-routing';
 
 /** The Kuma mesh of `env`, or undefined for other meshes. */
@@ -127,7 +127,7 @@ export const NO_LICENSE: Rule = {
   upstream: 'Kong Mesh docs "Licensing" (default licence: 5 data plane proxies, 30 days; KMESH_LICENSE_INLINE)',
   check({ env }, report) {
     const mesh = kumaOf(env);
-    if (mesh === undefined || mesh.flavor !== 'kong-mesh' || mesh.global.kind !== 'self-hosted' || mesh.license !== undefined) {
+    if (mesh === undefined || mesh.flavor !== MeshFlavor.KONG_MESH || mesh.global.kind !== 'self-hosted' || mesh.license !== undefined) {
       return;
     }
     const proxies = dataPlaneProxies(env);

@@ -19,6 +19,7 @@ export enum Wave {
   GATEWAY = -3,
   PERMISSIONS = -2,
   WORKLOADS = 0,
+  // eslint-disable-next-line @typescript-eslint/no-duplicate-enum-values -- mocks deploy in the same wave as the workloads they stand in for
   MOCKS = 0,
   /** Subsets before the routes that use them (make-before-break). */
   SUBSETS = 4,

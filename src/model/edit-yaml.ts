@@ -39,7 +39,7 @@ function deleteWithEmptyParents(doc: ReturnType<typeof parseDocument>, path: rea
   }
   doc.deleteIn(path);
   for (let i = path.length - 1; i > 0; i--) {
-    const parent = doc.getIn(path.slice(0, i), true);
+    const parent: unknown = doc.getIn(path.slice(0, i), true);
     if (isMap(parent) && parent.items.length === 0) {
       doc.deleteIn(path.slice(0, i));
     } else {
@@ -76,7 +76,7 @@ function pairEnd(text: string, pair: Pair): number {
 }
 
 function findPair(map: YAMLMap, key: string): Pair | undefined {
-  return map.items.find((p) => isScalar(p.key) && String(p.key.value) === key) as Pair | undefined;
+  return map.items.find((p): p is Pair => isScalar(p.key) && String(p.key.value) === key);
 }
 
 function splice(text: string, path: readonly string[], value: unknown, keyOrder: KeyOrder): string {
@@ -141,7 +141,7 @@ function splice(text: string, path: readonly string[], value: unknown, keyOrder:
   const parent = depth === 0 ? doc.contents : pairs[depth - 1].value;
   const rest = path.slice(depth);
   if (isMap(parent) && parent.flow) {
-    const merged = parseDocument(text).getIn(path.slice(0, depth)) as unknown;
+    const merged = parseDocument(text).getIn(path.slice(0, depth));
     const next = parseDocument(inlineYaml(merged ?? {}));
     next.setIn(rest, value);
     return replaceNode(text, parent, inlineYaml(next.toJS()));
@@ -151,12 +151,12 @@ function splice(text: string, path: readonly string[], value: unknown, keyOrder:
   const order = keyOrder(path.slice(0, depth));
   const rank = (key: string) => (order.indexOf(key) === -1 ? Infinity : order.indexOf(key));
   const before = isMap(parent)
-    ? (parent.items as Pair[]).find((p) => isScalar(p.key) && rank(String(p.key.value)) > rank(rest[0]) && rank(rest[0]) !== Infinity)
+    ? (parent.items).find((p) => isScalar(p.key) && rank(String(p.key.value)) > rank(rest[0]) && rank(rest[0]) !== Infinity)
     : undefined;
   const insertAt = before !== undefined
     ? lineStart(text, (before.key as Node).range![0])
     : isMap(parent) && parent.items.length > 0
-      ? pairEnd(text, parent.items[parent.items.length - 1] as Pair)
+      ? pairEnd(text, parent.items[parent.items.length - 1])
       : depth === 0 ? text.length : pairEnd(text, pairs[depth - 1]);
   const prefix = insertAt > 0 && text[insertAt - 1] !== '\n' ? '\n' : '';
   return `${text.slice(0, insertAt)}${prefix}${lines.join('\n')}\n${text.slice(insertAt)}`;
@@ -179,7 +179,7 @@ function column(text: string, offset: number): number {
 /** The indentation of the entries of a block map (or the given default for an empty one). */
 function childIndent(text: string, map: unknown, fallback: number): number {
   if (isMap(map) && map.items.length > 0) {
-    return column(text, ((map.items[0] as Pair).key as Node).range![0]);
+    return column(text, ((map.items[0]).key as Node).range![0]);
   }
   return fallback;
 }

@@ -78,7 +78,7 @@ export function readImposters(file: SourceFile): { imposters: ImposterSpec[]; pr
   imposters.forEach((imposter, index) => {
     const before = seen.get(imposter.port);
     if (before !== undefined) {
-      problems.push(file.problem([...prefix, index, 'port'].filter((s) => s !== undefined) as (string | number)[],
+      problems.push(file.problem([...prefix, index, 'port'].filter((s): s is string | number => s !== undefined),
         `must be unique: imposter ${before} already listens on it`, { got: imposter.port }));
     }
     seen.set(imposter.port, index);

@@ -35,7 +35,7 @@ function describeDefaults(node: unknown): void {
   const schema = node as Record<string, unknown>;
   if (typeof schema.default === 'string' && !isValueOf(schema, schema.default)) {
     const text = `Default: ${schema.default}.`;
-    schema.description = schema.description === undefined ? text : `${String(schema.description)} ${text}`;
+    schema.description = schema.description === undefined ? text : `${typeof schema.description === 'string' ? schema.description : JSON.stringify(schema.description)} ${text}`;
     delete schema.default;
   }
   Object.values(schema).forEach(describeDefaults);

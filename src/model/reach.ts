@@ -172,7 +172,7 @@ function meshServiceClaims(env: EnvironmentSpec): MeshServiceClaim[] {
       ] as const;
       for (const [list, verb, effect] of policies) {
         for (const item of list) {
-          uses.push({ at: locate(item.origin!.file, item.origin!.path), what: `${verb} ${service.name}`, effect, hint: `remove it, or ${meshHint}` });
+          uses.push({ at: locate(item.origin.file, item.origin.path), what: `${verb} ${service.name}`, effect, hint: `remove it, or ${meshHint}` });
         }
       }
     }

@@ -500,7 +500,7 @@ class EnvironmentResolver {
     const pick = <K extends keyof CatalogServiceInput>(field: K): CatalogServiceInput[K] =>
       ((override as Record<string, unknown>)[field] ?? base?.[field]) as CatalogServiceInput[K];
 
-    const image = pick('image')!;
+    const image = pick('image');
     const imageAt = at('image');
     this.checkImage(image, imageAt.path, imageAt.file);
     const ports = this.resolvePorts(pick('ports') ?? [], at('ports'));

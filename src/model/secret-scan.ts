@@ -240,7 +240,7 @@ export function stringsOf(data: unknown): Leaf[] {
       out.push({ value, at, name, atKey: false });
     } else if (Array.isArray(value)) {
       value.forEach((item, i) => {
-        const before = value[i - 1];
+        const before: unknown = value[i - 1];
         const flag = typeof before === 'string' ? /^--?([A-Za-z][A-Za-z0-9_.-]{0,63})$/.exec(before)?.[1] : undefined;
         walk(item, { up: at, segment: i }, flag !== undefined && isCredentialName(flag) ? flag : undefined);
       });

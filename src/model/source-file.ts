@@ -244,7 +244,7 @@ export class SourceFile {
       if (isMap(node)) {
         const next = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(segment));
         if (next === undefined) {
-          return { node: node as Node, pair, fallback, complete: false };
+          return { node: node, pair, fallback, complete: false };
         }
         pair = next;
         fallback = (next.key as Node | null)?.range?.[0] ?? fallback;
@@ -359,10 +359,12 @@ export class SourceFile {
           const key = isScalar(item.key) ? item.key.value : undefined;
           if (key !== undefined && seen.has(key) && !this.full()) {
             const at = (item.key as Scalar).range?.[0] ?? 0;
+            // A scalar key: a string, number, boolean or null.
+            const name = typeof key === 'string' ? key : JSON.stringify(key);
             this.problems.push({
-              file: this.path, ...this.position(at), field: formatPath([...path, String(key)]),
+              file: this.path, ...this.position(at), field: formatPath([...path, name]),
               message: 'duplicate key: each key may appear only once in a map',
-              got: JSON.stringify(String(key)),
+              got: JSON.stringify(name),
               hint: 'merge the two entries or remove one',
             });
           }

@@ -72,6 +72,7 @@ export class SpecError extends Error {
 
 /** Shows the control characters of text taken from the input as \uXXXX escapes, so that a problem stays one line. */
 export function escapeControlCharacters(text: string): string {
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
   return text.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
@@ -94,7 +95,7 @@ export function describeValue(value: unknown): string {
     return `a list of ${value.length} item${value.length === 1 ? '' : 's'}`;
   }
   if (typeof value === 'object') {
-    const keys = Object.keys(value as object);
+    const keys = Object.keys(value);
     return keys.length === 0 ? 'an empty map' : `a map with keys ${keys.slice(0, 4).join(', ')}${keys.length > 4 ? ', ...' : ''}`;
   }
   return typeof value;

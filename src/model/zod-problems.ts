@@ -22,7 +22,7 @@ export function parseWithSchema<T extends AnySchema>(file: SourceFile, schema: T
 }
 
 function issueToProblems(file: SourceFile, root: AnySchema, issue: Issue, prefix: readonly PropertyKey[]): Problem[] {
-  const path = [...prefix, ...issue.path].map((s) => (typeof s === 'symbol' ? String(s) : s)) as (string | number)[];
+  const path = [...prefix, ...issue.path].map<string | number>((s) => (typeof s === 'symbol' ? String(s) : s));
   const input = (issue as { input?: unknown }).input;
   switch (issue.code) {
     case 'invalid_type': {

@@ -47,7 +47,7 @@ function checkSecrets(o: RenderedObject): Finding[] {
   const out: Finding[] = [];
   const what = describeObject(o.object);
   if (o.object.kind === 'Secret' && o.object.apiVersion === 'v1'
-    && (Object.keys((field(o.object, 'data') ?? {}) as object).length > 0 || Object.keys((field(o.object, 'stringData') ?? {}) as object).length > 0)) {
+    && (Object.keys((field(o.object, 'data') ?? {})).length > 0 || Object.keys((field(o.object, 'stringData') ?? {})).length > 0)) {
     out.push({ at: o, severity: 'error', message: `${what} holds secret data, and dist/ is committed to git: reference a Secret created in the cluster instead` });
   }
   return out;
@@ -244,7 +244,7 @@ function checkFolderPermitted(inFolder: readonly RenderedObject[], project: Rend
   const clusterKinds = list(project.object, 'spec', 'clusterResourceWhitelist');
   for (const o of inFolder) {
     const objectNamespace = str(o.object, 'metadata', 'namespace');
-    const group = groupOf(String(o.object.apiVersion ?? ''));
+    const group = groupOf(str(o.object, 'apiVersion') ?? '');
     if (objectNamespace === undefined) {
       if (!clusterKinds.some((k) => globMatch(str(k, 'group') ?? '', group) && globMatch(str(k, 'kind') ?? '', String(o.object.kind)))) {
         findings.push({ at: o, severity: 'error', message: `${describeObject(o.object)} is cluster-scoped and its kind is not whitelisted in AppProject ${str(project.object, 'metadata', 'name')}` });
@@ -267,7 +267,7 @@ function checkDuplicates(objects: readonly RenderedObject[], owners: ReadonlyMap
       continue;
     }
     const server = identity(str(app.object, 'spec', 'destination', 'server') ?? '');
-    const key = [server, groupOf(String(o.object.apiVersion)), o.object.kind, str(o.object, 'metadata', 'namespace') ?? '', str(o.object, 'metadata', 'name')].join(' ');
+    const key = [server, groupOf(str(o.object, 'apiVersion') ?? ''), o.object.kind, str(o.object, 'metadata', 'namespace') ?? '', str(o.object, 'metadata', 'name')].join(' ');
     const before = seen.get(key);
     if (before !== undefined && before.file !== o.file) {
       findings.push({ at: o, severity: 'error', message: `${describeObject(o.object)} is also rendered in dist/${before.file} for the same cluster: two Applications would own it` });

@@ -116,7 +116,7 @@ export function checkKubernetesLimits(objects: readonly RenderedObject[]): Findi
         findings.push({ at: o, severity: 'error', message: `${what} data: is ${formatBytes(total)} bytes, over the limit of ${formatBytes(MAX_CONFIGMAP_BYTES)} (ValidateConfigMap, MaxSecretSize)` });
       }
     }
-    if (kind === 'AppProject' && String(o.object.apiVersion).startsWith('argoproj.io/')) {
+    if (kind === 'AppProject' && (str(o.object, 'apiVersion') ?? '').startsWith('argoproj.io/')) {
       const description = str(o.object, 'spec', 'description');
       if (description !== undefined && description.length > APPPROJECT_DESCRIPTION_MAX) {
         findings.push({ at: o, severity: 'error', message: `${what} spec.description: is ${description.length} characters, over the limit of ${APPPROJECT_DESCRIPTION_MAX} (the AppProject CRD's maxLength)` });

@@ -4,7 +4,7 @@ import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { EnvironmentRouting } from '../meshes/effective-routing';
 import { CATALOG_DIR, ENVIRONMENTS_DIR, Project, SETTINGS_FILE } from '../model/load';
-import { EnvironmentReach, reachProblems } from '../model/reach';
+import { EnvironmentReach, environmentReach, reachProblems } from '../model/reach';
 import { loadAndScan, unusedAllowedSecrets } from '../model/secret-scan';
 import { AllowedSecret } from '../model/spec';
 import { compareStrings, Problem } from '../model/spec-error';
@@ -110,7 +110,8 @@ export async function renderShare(
  * when neither finds an error, renders it: what one thread does, the main one or a worker.
  */
 export async function loadAndRender(task: Omit<WorkerTask, 'environments'> & { environments?: readonly string[] }): Promise<Omit<WorkerResult, 'reach'> & { project?: Project }> {
-  const options = task.environments === undefined ? {} : { only: task.environments, checkOverlaps: false };
+  // Where environments reach is checked by the caller, across everything rendered, as it is across workers.
+  const options = task.environments === undefined ? { checkOverlaps: false } : { only: task.environments, checkOverlaps: false };
   const { project, problems, secrets } = await loadAndScan(task.root, options);
   const scanned = { problems: [...problems], allowedSecrets: project?.settings.allowedSecrets, allowedSecretsUsed: secrets.used };
   if (project === undefined || problems.some((p) => p.severity !== 'warning')) {
@@ -173,7 +174,8 @@ export async function synthesizeProject(options: SynthesizeOptions): Promise<Syn
   if (jobs === 1) {
     const { files, routing, problems, allowedSecrets, allowedSecretsUsed, project } = await loadAndRender({ root, distRel, includeRoot: true, crdsRoot, strict });
     const unused = allowedSecrets === undefined ? [] : unusedAllowedSecrets(allowedSecrets, allowedSecretsUsed);
-    return { files: sortFiles(files), routing, problems: [...problems, ...unused], environments: project?.environments.length ?? 0, jobs };
+    const reach = reachProblems(project?.environments.map(environmentReach) ?? []);
+    return { files: sortFiles(files), routing, problems: [...problems, ...unused, ...reach], environments: project?.environments.length ?? 0, jobs };
   }
   const groups = partition(envs, jobs);
   const results = await Promise.all(groups.map((environments, i) => runWorker({ root, distRel, environments, includeRoot: i === 0, crdsRoot, strict })));

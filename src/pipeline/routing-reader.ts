@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { LineCounter, parseAllDocuments } from 'yaml';
-import { EnvironmentRouting, environmentMeta, findWorkloads, KUMA_FLAVORS, RenderedObject } from '../meshes/effective-routing';
+import { EnvironmentRouting, environmentMeta, findWorkloads, KUMA_FLAVORS, RenderedObject, str } from '../meshes/effective-routing';
 import { readIstioRouting } from '../meshes/istio-reader';
 import { readKumaRouting } from '../meshes/kuma-reader';
 import { compareStrings } from '../model/spec-error';
@@ -49,7 +49,7 @@ export function readDist(
     }
     const lineCounter = new LineCounter();
     for (const doc of parseAllDocuments(text, { lineCounter })) {
-      const object = doc.toJS();
+      const object: unknown = doc.toJS();
       if (object !== null && typeof object === 'object' && !Array.isArray(object)) {
         const start = doc.contents?.range?.[0] ?? doc.range[0];
         objects.push({ file, object: object as Record<string, unknown>, line: lineCounter.linePos(start).line });
@@ -83,7 +83,7 @@ export function groupByEnvironment(objects: readonly RenderedObject[]): Map<stri
 export function readEnvironmentRouting(name: string, objects: readonly RenderedObject[]): EnvironmentRouting {
   const meta = environmentMeta(objects);
   const mesh = meta.mesh
-    ?? (objects.some((o) => String(o.object.apiVersion ?? '').startsWith('kuma.io/') || o.object.type !== undefined) ? 'kuma' : 'istio');
+    ?? (objects.some((o) => (str(o.object, 'apiVersion') ?? '').startsWith('kuma.io/') || o.object.type !== undefined) ? 'kuma' : 'istio');
   const workloads = findWorkloads(objects);
   const services = KUMA_FLAVORS.has(mesh) ? readKumaRouting(objects, workloads) : readIstioRouting(objects, workloads);
   return {

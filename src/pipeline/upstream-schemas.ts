@@ -43,7 +43,12 @@ export class SchemaFetchError extends Error {
   }
 }
 
-/** Reads and checks a manifest file. */
+/**
+ * Reads and checks a manifest file.
+ *
+ * The manifest is untyped JSON: each value is checked before it is used.
+ */
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-argument -- untyped JSON, checked field by field */
 export function readManifest(file: string): SchemaManifest {
   let data: any;
   try {
@@ -76,6 +81,7 @@ export function readManifest(file: string): SchemaManifest {
   }));
   return { always: setNames(data.always, 'always'), environments, sets };
 }
+/* eslint-enable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-argument */
 
 /** The sets a project's environments need, and a note for each environment whose version has no pinned schemas of its own. */
 export function setsForProject(manifest: SchemaManifest, project: Project): { sets: string[]; notes: string[] } {

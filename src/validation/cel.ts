@@ -305,7 +305,7 @@ const URLS: CelFunc[] = [
     if (typeof request === 'string') {
       throw new Error(`URL parse error during conversion from string: ${request}`);
     }
-    return create(URL_DESC, { raw: s }) as never;
+    return create(URL_DESC, { raw: s });
   }),
   celFunc('isURL', [CelScalar.STRING], CelScalar.BOOL, (s) => typeof parseGoUrl(s, true) !== 'string'),
   celMethod('getScheme', URL_TYPE, [], CelScalar.STRING, function getScheme() {
@@ -328,7 +328,7 @@ const URLS: CelFunc[] = [
     for (const [key, value] of new URLSearchParams(urlOf(this).rawQuery)) {
       query.set(key, [...(query.get(key) ?? []), value]);
     }
-    return query as never;
+    return query;
   }),
 ];
 
@@ -448,7 +448,7 @@ function callStandard(name: string, args: CelValue[]): CelValue {
   if (isCelError(result)) {
     throw new Error(result.message);
   }
-  return result as CelValue;
+  return result;
 }
 
 function elementsOf(list: unknown): CelValue[] {
@@ -463,21 +463,21 @@ const LISTS: CelFunc[] = [
   }),
   celMethod('sum', listType(CelScalar.DYN), [], CelScalar.DYN, function sum() {
     const items = elementsOf(this);
-    return (items.length === 0 ? 0n : items.reduce((total, item) => callStandard('_+_', [total, item]))) as never;
+    return (items.length === 0 ? 0n : items.reduce((total, item) => callStandard('_+_', [total, item])));
   }),
   celMethod('min', listType(CelScalar.DYN), [], CelScalar.DYN, function min() {
     const items = elementsOf(this);
     if (items.length === 0) {
       throw new Error('min called on empty list');
     }
-    return items.reduce((best, item) => (callStandard('_<_', [item, best]) === true ? item : best)) as never;
+    return items.reduce((best, item) => (callStandard('_<_', [item, best]) === true ? item : best));
   }),
   celMethod('max', listType(CelScalar.DYN), [], CelScalar.DYN, function max() {
     const items = elementsOf(this);
     if (items.length === 0) {
       throw new Error('max called on empty list');
     }
-    return items.reduce((best, item) => (callStandard('_>_', [item, best]) === true ? item : best)) as never;
+    return items.reduce((best, item) => (callStandard('_>_', [item, best]) === true ? item : best));
   }),
   celMethod('indexOf', listType(CelScalar.DYN), [CelScalar.DYN], CelScalar.INT, function indexOf(wanted) {
     return BigInt(elementsOf(this).findIndex((item) => callStandard('_==_', [item, wanted]) === true));
@@ -507,11 +507,11 @@ const REGEX: CelFunc[] = [
     return goRegExp(pattern, '').exec(this)?.[0] ?? '';
   }),
   celMethod('findAll', CelScalar.STRING, [CelScalar.STRING], listType(CelScalar.STRING), function findAll(pattern) {
-    return [...this.matchAll(goRegExp(pattern, 'g'))].map((m) => m[0]) as never;
+    return [...this.matchAll(goRegExp(pattern, 'g'))].map((m) => m[0]);
   }),
   celMethod('findAll', CelScalar.STRING, [CelScalar.STRING, CelScalar.INT], listType(CelScalar.STRING), function findAll(pattern, limit) {
     const all = [...this.matchAll(goRegExp(pattern, 'g'))].map((m) => m[0]);
-    return (limit < 0n ? all : all.slice(0, Number(limit))) as never;
+    return (limit < 0n ? all : all.slice(0, Number(limit)));
   }),
 ];
 

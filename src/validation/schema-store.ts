@@ -397,7 +397,7 @@ class Loader {
     try {
       documents = parseAllDocuments(fs.readFileSync(file, 'utf8'));
     } catch (e) {
-      throw new Error(`cannot read ${file}: ${(e as Error).message}`);
+      throw new Error(`cannot read ${file}: ${(e as Error).message}`, { cause: e });
     }
     for (const document of Array.isArray(documents) ? documents : [documents]) {
       if (document.errors.length > 0) {
@@ -463,7 +463,7 @@ function readJson(file: string): Record<string, unknown> {
   try {
     parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new Error(`cannot read ${file}: ${(e as Error).message}`);
+    throw new Error(`cannot read ${file}: ${(e as Error).message}`, { cause: e });
   }
   if (!isRecord(parsed)) {
     throw new Error(`cannot read ${file}: expected a JSON object`);

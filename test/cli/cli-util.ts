@@ -173,4 +173,5 @@ export function readGitHubOutputs(file: string): Record<string, string> {
 }
 
 /** Matches ANSI colour escapes. */
+// eslint-disable-next-line no-control-regex -- ESC is what it looks for
 export const ANSI = /\u001b\[[0-9;]*m/;

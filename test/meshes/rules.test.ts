@@ -7,7 +7,7 @@ import { loadProject } from '../../src/model/load';
 import { formatProblem } from '../../src/model/spec-error';
 import { synthesizeProject } from '../../src/pipeline/parallel-synth';
 import { RenderedObject } from '../../src/meshes/effective-routing';
-import { EnvironmentSpec } from '../../src/model/spec';
+import { EnvironmentSpec, MeshFlavor } from '../../src/model/spec';
 import { synthesizeEnvironment, synthesizeWithRouting } from '../../src/pipeline/synth';
 import { at, CATALOG, fixtureRepo, kongEnvironment, ossmEnvironment, problemsOf as loadProblems } from '../model/fixtures';
 import { removeTempDirs } from '../util';
@@ -194,7 +194,7 @@ function renderedObjects(root: string, name: string): { env: EnvironmentSpec; ob
   const project = loadProject(root);
   const env = project.environments.find((e) => e.name === name)!;
   const { files } = synthesizeEnvironment(env, project.settings);
-  const objects = files.flatMap((f) => (f.objects ?? []).map((object) => ({ file: f.path, object: structuredClone(object) as Record<string, unknown> })));
+  const objects = files.flatMap((f) => (f.objects ?? []).map((object) => ({ file: f.path, object: structuredClone<Record<string, unknown>>(object) })));
   return { env, objects };
 }
 
@@ -216,7 +216,7 @@ describe('MF2001: a sidecar without a service account token', () => {
   test('every injected pod of the examples has a token source its sidecar can use', () => {
     // GIVEN every OSSM environment of the repository
     const project = loadProject(REPO);
-    for (const env of project.environments.filter((e) => e.mesh.flavor === 'openshift-service-mesh')) {
+    for (const env of project.environments.filter((e) => e.mesh.flavor === MeshFlavor.OPENSHIFT_SERVICE_MESH)) {
       const { files } = synthesizeEnvironment(env, project.settings);
       const objects = files.flatMap((f) => f.objects ?? []) as any[];
       const identity = objects.find((o) => o.kind === 'ServiceMeshControlPlane').spec.security.identity?.type ?? 'Kubernetes';
@@ -264,7 +264,7 @@ describe('MF2001: a sidecar without a service account token', () => {
 describe('MF2002: a pinned UID or fsGroup on OpenShift', () => {
   test('the pods of the OSSM examples pin no UID or fsGroup and run as non-root, the mock included', () => {
     const project = loadProject(REPO);
-    const envs = project.environments.filter((e) => e.mesh.flavor === 'openshift-service-mesh');
+    const envs = project.environments.filter((e) => e.mesh.flavor === MeshFlavor.OPENSHIFT_SERVICE_MESH);
     expect(envs.map((e) => e.name)).toEqual(['coolstore', 'coolstore-chaos']);
     for (const env of envs) {
       const pods = synthesizeEnvironment(env, project.settings).files.flatMap((f) => f.objects ?? []).filter((o: any) => o.kind === 'Deployment') as any[];
@@ -327,8 +327,8 @@ describe('MF2003: Jaeger tracing without the Jaeger operator', () => {
     const text = ossmEnvironment('lab').replace('  cluster: ocp-lab\n', '  cluster: ocp-lab\n  controlPlane:\n    tracing: { type: Jaeger }\n  operators:\n    jaeger: { source: mirrored-operators }\n');
     expect(ruleProblems(fixtureRepo({ 'environments/lab.yaml': text }))).toEqual([]);
     const { objects } = renderedObjects(fixtureRepo({ 'environments/lab.yaml': ossmEnvironment('lab') }), 'lab');
-    expect(ofKind(objects as RenderedObject[], 'ServiceMeshControlPlane').map((smcp) => smcp.spec.tracing.type)).toEqual(['None']);
-    expect(ofKind(objects as RenderedObject[], 'Subscription').map((sub) => sub.spec.name)).toEqual(['kiali-ossm', 'servicemeshoperator']);
+    expect(ofKind(objects, 'ServiceMeshControlPlane').map((smcp) => smcp.spec.tracing.type)).toEqual(['None']);
+    expect(ofKind(objects, 'Subscription').map((sub) => sub.spec.name)).toEqual(['kiali-ossm', 'servicemeshoperator']);
   });
 });
 
@@ -418,7 +418,7 @@ describe('MF2006: a protected environment whose operators are not pinned', () =>
     const root = fixtureRepo({ 'environments/lab.yaml': text });
     expect(ruleProblems(root)).toEqual([]);
     const { objects } = renderedObjects(root, 'lab');
-    expect(ofKind(objects as RenderedObject[], 'Subscription').map((s) => [s.spec.name, s.spec.installPlanApproval, s.spec.startingCSV]))
+    expect(ofKind(objects, 'Subscription').map((s) => [s.spec.name, s.spec.installPlanApproval, s.spec.startingCSV]))
       .toEqual([['kiali-ossm', 'Manual', undefined], ['servicemeshoperator', 'Manual', 'servicemeshoperator.v2.5.4']]);
   });
 

@@ -330,7 +330,7 @@ describe('schema', () => {
     // THEN
     expect(problems).toEqual([
       `${LAB}:${at(env, 'flavor:')}: mesh.zones: is required, got nothing; "zone" looks like a misspelling of "zones"`,
-      `${LAB}:${at(env, 'zone:')}: mesh.zone: unknown key (allowed: chartVersion, flavor, global, kdsSkipVerify, mtls, name, placement, policies, version, zones), `
+      `${LAB}:${at(env, 'zone:')}: mesh.zone: unknown key (allowed: chartVersion, controlPlaneTls, flavor, global, kdsSkipVerify, license, mtls, name, placement, policies, version, zones), `
         + 'got "zone"; did you mean "zones"?',
     ]);
   });
@@ -344,7 +344,7 @@ describe('schema', () => {
     // THEN
     expect(problems).toEqual([
       `${LAB}:${at(env, 'flavor:')}: mesh.version: is required, got nothing; "versio\\u0001n" looks like a misspelling of "version"`,
-      `${LAB}:${at(env, '"versio')}: mesh["versio\\u0001n"]: unknown key (allowed: chartVersion, flavor, global, kdsSkipVerify, mtls, name, placement, policies, version, zones), `
+      `${LAB}:${at(env, '"versio')}: mesh["versio\\u0001n"]: unknown key (allowed: chartVersion, controlPlaneTls, flavor, global, kdsSkipVerify, license, mtls, name, placement, policies, version, zones), `
         + 'got "versio\\u0001n"; did you mean "version"?',
     ]);
   });
@@ -460,7 +460,7 @@ describe('environment', () => {
   test('fails when a self-hosted global control plane runs on the API server of a zone under another cluster name', () => {
     // GIVEN
     const settings = SETTINGS + lines('  lab-global:', '    server: https://lab-mocks.example.com:6443/');
-    const env = kongEnvironment('lab').replace(/    konnect:\n.*\n.*\n/, '    selfHosted:\n      cluster: lab-global\n      kdsAddress: grpcs://kds.example.com:5685\n');
+    const env = kongEnvironment('lab').replace(/ {4}konnect:\n.*\n.*\n/, '    selfHosted:\n      cluster: lab-global\n      kdsAddress: grpcs://kds.example.com:5685\n');
     const root = fixtureRepo({ [SETTINGS_FILE]: settings, [LAB]: env });
     // WHEN
     const problems = problemsOf(root);

@@ -200,6 +200,7 @@ function faultsOf(problem: Problem, files: ReadonlySet<string>, text: (file: str
     faults.push('contains a stack trace');
   }
   // One problem, one line: a line break or an escape sequence would garble the terminal or a CI annotation.
+  // eslint-disable-next-line no-control-regex -- control characters are what it looks for
   if (/[\u0000-\u001f]/.test(formatted)) {
     faults.push('contains a line break or a control character');
   }

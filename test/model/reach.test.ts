@@ -160,10 +160,11 @@ describe('parallel synthesis', () => {
     const settings = settingsWith(['prod', 'https://prod.example.com'], ['prod-alias', 'https://PROD.example.com.:443/']);
     const root = fixtureRepo({ 'environments/meshflip.yaml': settings, [LAB]: ossmOn('lab', 'prod-alias'), [PROD]: ossmOn('prod', 'prod', 'protected: true') });
     // WHEN
-    const result = await synthesizeProject({ root, jobs: 2 });
-    // THEN
-    expect(result.jobs).toEqual(2);
-    expect(result.problems.map(formatProblem).sort()).toEqual(problemsOf(root).sort());
+    const [parallel, single] = await Promise.all([synthesizeProject({ root, jobs: 2 }), synthesizeProject({ root, jobs: 1 })]);
+    // THEN the same problems as one thread finds, among them every one of loading the project
+    expect(parallel.jobs).toEqual(2);
+    expect(parallel.problems.map(formatProblem).sort()).toEqual(single.problems.map(formatProblem).sort());
+    expect(parallel.problems.map(formatProblem)).toEqual(expect.arrayContaining(problemsOf(root)));
   });
 });
 

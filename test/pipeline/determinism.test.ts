@@ -38,6 +38,7 @@ test('does not depend on the order directory listings come back in', () => {
   // GIVEN directory listings reversed
   const normal = synthesize(loadProject(FIXTURES));
   // The module object itself: the sources read it through live bindings.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the CommonJS module object, whose functions the test replaces
   const nodeFs = require('fs') as typeof fs;
   const readdir = nodeFs.readdirSync;
   const spy = jest.spyOn(nodeFs, 'readdirSync').mockImplementation(((dir: fs.PathLike, options?: unknown) =>

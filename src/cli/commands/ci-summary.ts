@@ -49,7 +49,7 @@ function parentsOf(root: string, commit: string): string[] | undefined {
  */
 export function baseRefFromGitHub(env: NodeJS.ProcessEnv, root: string): string | undefined {
   const eventPath = env.GITHUB_EVENT_PATH;
-  const event: GitHubEvent = eventPath !== undefined && eventPath !== '' && fs.existsSync(eventPath) ? JSON.parse(fs.readFileSync(eventPath, 'utf8')) : {};
+  const event: GitHubEvent = eventPath !== undefined && eventPath !== '' && fs.existsSync(eventPath) ? JSON.parse(fs.readFileSync(eventPath, 'utf8')) as GitHubEvent : {};
   const known = (sha: string | undefined): sha is string => sha !== undefined && sha !== '' && !NULL_SHA.test(sha);
   if (event.pull_request !== undefined) {
     const head = known(env.GITHUB_SHA) ? env.GITHUB_SHA : 'HEAD';
