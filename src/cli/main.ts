@@ -1,4 +1,5 @@
 import { SpecError } from '../model/spec-error';
+import { OutputError } from '../pipeline/output-folder';
 import { CommandSpec } from './commands/command';
 import { ciSummaryCommand } from './commands/ci-summary';
 import { crdsCommand } from './commands/crds';
@@ -58,6 +59,11 @@ export function report(e: unknown, output: Output): number {
     printProblems(output, e.problems);
     const errors = e.problems.filter((p) => p.severity !== 'warning').length;
     output.err(`${errors} problem${errors === 1 ? '' : 's'} found; nothing was written.`);
+    return ExitCode.USER_ERROR;
+  }
+  if (OutputError.is(e)) {
+    output.err(`${paint(output, 'red', 'error')}: ${e.message}`);
+    output.err(`hint: ${e.hint}`);
     return ExitCode.USER_ERROR;
   }
   if (e instanceof UsageError || (e instanceof TypeError && (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') === true)) {

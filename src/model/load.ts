@@ -91,7 +91,7 @@ export function readProject(root: string, options: LoadOptions = {}): ReadProjec
   const readInput = (repoPath: string): string | undefined => {
     const text = read(repoPath);
     if (typeof text === 'object') {
-      problems.push(tooLargeProblem(repoPath, text.tooLarge));
+      problems.push('link' in text ? linkProblem(text.link, text.link === repoPath ? '(file)' : '(folder)') : tooLargeProblem(repoPath, text.tooLarge));
       return undefined;
     }
     return text;
@@ -106,7 +106,9 @@ export function readProject(root: string, options: LoadOptions = {}): ReadProjec
   const settingsText = typeof settingsRead === 'object' ? undefined : settingsRead;
   let settings: SettingsSpec | undefined;
   if (typeof settingsRead === 'object') {
-    problems.push(tooLargeProblem(settingsPath, settingsRead.tooLarge));
+    problems.push('link' in settingsRead
+      ? linkProblem(settingsRead.link, settingsRead.link === settingsPath ? '(file)' : '(folder)')
+      : tooLargeProblem(settingsPath, settingsRead.tooLarge));
   } else if (settingsText === undefined) {
     problems.push({ file: settingsPath, line: 1, col: 1, field: '(file)', message: 'must exist: it says where Argo CD runs and which clusters exist', got: 'nothing', hint: 'see the README for its format' });
   } else {
@@ -125,8 +127,19 @@ export function readProject(root: string, options: LoadOptions = {}): ReadProjec
   const catalogs = new Map<string, LoadedCatalog>();
   // Catalogues that exist but could not be read: their problems are reported, and environments
   // that use them do not report each of their services as missing.
-  const brokenCatalogs = new Set<string>();
-  for (const repoPath of listYaml(root, `${ENVIRONMENTS_DIR}/${CATALOG_DIR}`)) {
+  let brokenCatalogs = new Set<string>();
+  const catalogDir = `${ENVIRONMENTS_DIR}/${CATALOG_DIR}`;
+  const beforeCatalogs = problems.length;
+  const catalogFiles = listYaml(root, catalogDir, problems);
+  for (const problem of problems.slice(beforeCatalogs)) {
+    // A linked catalogue is reported once, not again as missing by every environment using it.
+    if (problem.file === catalogDir || problem.file === ENVIRONMENTS_DIR) {
+      brokenCatalogs = new EveryName();
+    } else {
+      brokenCatalogs.add(path.posix.basename(problem.file).replace(/\.ya?ml$/, ''));
+    }
+  }
+  for (const repoPath of catalogFiles) {
     const name = path.posix.basename(repoPath).replace(/\.ya?ml$/, '');
     const text = readInput(repoPath);
     if (text === undefined) {
@@ -150,8 +163,10 @@ export function readProject(root: string, options: LoadOptions = {}): ReadProjec
   }
 
   const environments: EnvironmentSpec[] = [];
-  const envFiles = listYaml(root, ENVIRONMENTS_DIR).filter((p) => path.posix.basename(p) !== SETTINGS_FILE);
-  if (envFiles.length === 0) {
+  const beforeListing = problems.length;
+  const envFiles = listYaml(root, ENVIRONMENTS_DIR, problems).filter((p) => path.posix.basename(p) !== SETTINGS_FILE);
+  // A linked environment file or folder is reported as such, not as a missing one as well.
+  if (envFiles.length === 0 && problems.length === beforeListing) {
     problems.push({ file: ENVIRONMENTS_DIR, line: 1, col: 1, field: '(folder)', message: 'must hold at least one environment file (<name>.yaml)', got: 'none' });
   }
   const names = new Map<string, string>();
@@ -218,11 +233,28 @@ export function readProject(root: string, options: LoadOptions = {}): ReadProjec
  * cannot be, this is the default and loading the project reports why.
  */
 export function distFolder(root: string): string {
+  return distSetting(root).path;
+}
+
+/** Where dist/ is, and how to report a problem about it at the line of repository.path. */
+export interface DistSetting {
+  /** As written in the settings file (or the default). */
+  readonly path: string;
+  /** A problem about repository.path, at its line; undefined when the default is in use. */
+  readonly problem?: (message: string, hint: string) => Problem;
+}
+
+/** Like `distFolder`, with the location of repository.path for problems. */
+export function distSetting(root: string): DistSetting {
   const repoPath = `${ENVIRONMENTS_DIR}/${SETTINGS_FILE}`;
   const text = readText(root, repoPath);
   const file = typeof text !== 'string' ? undefined : SourceFile.parse(repoPath, text);
   const value = file === undefined || file.problems.length > 0 ? undefined : parseWithSchema(file, SettingsSchema).value;
-  return value?.repository.path ?? DEFAULT_DIST_PATH;
+  const given = value?.repository.path;
+  if (given === undefined || file === undefined) {
+    return { path: DEFAULT_DIST_PATH };
+  }
+  return { path: given, problem: (message, hint) => file.problem(['repository', 'path'], message, { hint }) };
 }
 
 /** The closest folder at or above `from` that holds environments/meshflip.yaml. */
@@ -254,6 +286,13 @@ function readText(root: string, repoPath: string, maxBytes = MAX_INPUT_FILE_BYTE
   if (repoPath.includes('\0')) {
     return undefined;
   }
+  // Nothing is read through a symbolic link, anywhere on the way from the repository root: the
+  // link is returned instead, so that no content from outside the repository (an imposter linked
+  // to /etc/passwd) reaches the output or an error message.
+  const link = linkOnPath(root, repoPath);
+  if (link !== undefined) {
+    return { link };
+  }
   const read = readBounded(path.join(root, ...repoPath.split('/')), maxBytes);
   if ('text' in read) {
     return read.text;
@@ -270,14 +309,60 @@ function tooLargeProblem(repoPath: string, size: number): Problem {
   };
 }
 
-/** The `.yaml` / `.yml` files directly in a folder, as sorted repository paths. */
-function listYaml(root: string, repoDir: string): string[] {
+/** The repository path of the first symbolic link on the way to `repoPath` (itself included), if any. */
+function linkOnPath(root: string, repoPath: string): string | undefined {
+  const segments = repoPath.split('/');
+  for (let i = 1; i <= segments.length; i++) {
+    const prefix = segments.slice(0, i);
+    try {
+      if (fs.lstatSync(path.join(root, ...prefix)).isSymbolicLink()) {
+        return prefix.join('/');
+      }
+    } catch {
+      // Nothing there (or a file on the way): reading reports it.
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+/** The problem for an input file or folder that is (or lies behind) a symbolic link. */
+function linkProblem(link: string, field: '(file)' | '(folder)'): Problem {
+  return {
+    file: link, line: 1, col: 1, field,
+    message: `must be a real ${field === '(file)' ? 'file' : 'folder'} in the repository, not a symbolic link: meshflip reads nothing through links`,
+    got: 'a symbolic link',
+    hint: 'replace the link by a copy of what it points to',
+  };
+}
+
+/** Holds every name: when the catalogue folder is a link, no catalogue can be read, and none is reported missing. */
+class EveryName extends Set<string> {
+  public override has(): boolean {
+    return true;
+  }
+}
+
+/**
+ * The `.yaml` / `.yml` files directly in a folder, as sorted repository paths. Links (to the
+ * folder or to a file in it) are reported, never read through and never silently skipped.
+ */
+function listYaml(root: string, repoDir: string, problems: Problem[]): string[] {
+  const link = linkOnPath(root, repoDir);
+  if (link !== undefined) {
+    problems.push(linkProblem(link, '(folder)'));
+    return [];
+  }
   const dir = path.join(root, ...repoDir.split('/'));
   if (!fs.existsSync(dir)) {
     return [];
   }
-  return fs.readdirSync(dir, { withFileTypes: true })
-    .filter((d) => d.isFile() && /\.ya?ml$/.test(d.name))
+  const entries = fs.readdirSync(dir, { withFileTypes: true }).filter((d) => /\.ya?ml$/.test(d.name));
+  for (const entry of entries.filter((d) => d.isSymbolicLink())) {
+    problems.push(linkProblem(`${repoDir}/${entry.name}`, '(file)'));
+  }
+  return entries
+    .filter((d) => d.isFile())
     .map((d) => `${repoDir}/${d.name}`)
     .sort(compareStrings);
 }

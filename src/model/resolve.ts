@@ -2,6 +2,7 @@ import * as path from 'path';
 import { clusterIdentities, sameServerNote } from './cluster-identity';
 import { impostersConfiguration, readImposters } from './imposters';
 import { formatBytes, MAX_CONFIGMAP_BYTES } from './limits';
+import { outputPathProblem } from './output-path';
 import {
   CatalogInput, CatalogServiceInput, CircuitBreakerInput, EnvironmentInput, EnvironmentServiceInput, EnvValueInput, FaultInput,
   KumaMeshInput, IstioMeshInput, OssmMeshInput, PortInput, RetryInput, RouteIntentInput, SettingsInput,
@@ -48,8 +49,17 @@ const CDK8S_UNRENDERABLE_MESSAGE = 'cannot be "constructor": cdk8s, which render
 /** Reads a file relative to the repository root; undefined when it does not exist. */
 export type ReadFile = (repoPath: string, maxBytes?: number) => ReadResult;
 
-/** A file's text, undefined when there is no regular file, or the size of a file over the limit asked for (not read). */
-export type ReadResult = string | undefined | { readonly tooLarge: number };
+/** An input file that is, or lies behind, a symbolic link: never read. */
+export interface LinkedInput {
+  /** The repository path of the link. */
+  readonly link: string;
+}
+
+/**
+ * A file's text, undefined when there is no regular file, the size of a file over the limit asked
+ * for (not read), or the link on its way (not read).
+ */
+export type ReadResult = string | undefined | { readonly tooLarge: number } | LinkedInput;
 
 /** Resolves the settings file into a `SettingsSpec`. */
 export function resolveSettings(file: SourceFile, input: SettingsInput, problems: Problem[]): SettingsSpec {
@@ -63,6 +73,10 @@ export function resolveSettings(file: SourceFile, input: SettingsInput, problems
     problems.push(file.problem(['argocd', 'cluster'], `must name a cluster under clusters (${[...clusters.keys()].join(', ')})`, {
       hint: didYouMean(input.argocd.cluster, clusters.keys()),
     }));
+  }
+  const distProblem = outputPathProblem(input.repository.path ?? DEFAULT_DIST_PATH);
+  if (distProblem !== undefined && input.repository.path !== undefined) {
+    problems.push(file.problem(['repository', 'path'], distProblem.message, { hint: distProblem.hint }));
   }
   return {
     repoURL: input.repository.url,
@@ -694,6 +708,12 @@ class EnvironmentResolver {
     mock.imposters.forEach((relative, index) => {
       const repoPath = path.posix.normalize(path.posix.join(path.posix.dirname(at.file.path), relative));
       const text = repoPath.startsWith('..') ? undefined : this.readFile(repoPath, MAX_CONFIGMAP_BYTES);
+      if (typeof text === 'object' && 'link' in text) {
+        this.problems.push(at.file.problem([...at.path, 'imposters', index], `must name a file in the repository, not a symbolic link (${escapeControlCharacters(text.link)} is one): meshflip reads nothing through links`, {
+          hint: 'replace the link by a copy of the imposter file',
+        }));
+        return;
+      }
       if (typeof text === 'object') {
         this.problems.push(at.file.problem([...at.path, 'imposters', index],
           `names a file of ${formatBytes(text.tooLarge)} bytes (${escapeControlCharacters(repoPath)}), over the limit of ${formatBytes(MAX_CONFIGMAP_BYTES)}: a mock's imposters go into one ConfigMap, which Kubernetes limits to 1 MiB`, {

@@ -82,7 +82,7 @@ export const SettingsSchema = z.object({
       description: 'The git repository Argo CD reads dist/ from: this repository.',
     }),
     revision: z.string().min(1).optional().meta({ description: 'Branch, tag or commit Argo CD tracks.', default: 'main' }),
-    path: z.string().regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, 'must be a relative path such as dist').optional()
+    path: z.string().regex(/^(?!\.\.?(\/|$))[A-Za-z0-9._-]+(\/(?!\.\.?(\/|$))[A-Za-z0-9._-]+)*$/, 'must be a relative path inside the repository such as dist, without . or .. segments').optional()
       .meta({ description: 'Folder of the rendered manifests inside the repository.', default: 'dist' }),
   }).strict(),
   argocd: z.object({

@@ -135,7 +135,7 @@ function environmentFiles(root: string): { name: string; bytes: number }[] {
 
 function catalogBytes(root: string): number {
   const dir = path.join(root, ENVIRONMENTS_DIR, CATALOG_DIR);
-  return fs.existsSync(dir) ? fs.readdirSync(dir).reduce((sum, f) => sum + fs.statSync(path.join(dir, f)).size, 0) : 0;
+  return fs.existsSync(dir) ? fs.readdirSync(dir).reduce((sum, f) => sum + fs.lstatSync(path.join(dir, f)).size, 0) : 0;
 }
 
 /** Splits environments into `jobs` groups of about equal work (largest first, each to the lightest group). */

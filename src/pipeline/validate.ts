@@ -13,7 +13,7 @@ import { checkDist } from './dist-checks';
 import { readDist } from './routing-reader';
 import { checkRenderedSecrets } from './secret-checks';
 import { Synthesized, synthesizeWithRouting } from './synth';
-import { listFiles } from './write-dist';
+import { listFiles, recoverInterruptedWrite } from './write-dist';
 
 /** Options for `validateRepository`. */
 export interface ValidateOptions {
@@ -46,6 +46,7 @@ export interface ValidationReport {
 export async function validateRepository(options: ValidateOptions): Promise<ValidationReport> {
   const root = options.root;
   const distDir = options.distDir ?? path.join(root, distFolder(root));
+  recoverInterruptedWrite(distDir);
   const distRel = path.relative(root, distDir).split(path.sep).join('/') || '.';
   const problems: Problem[] = [];
   // The files and the credentials in them, reported together.

@@ -1,6 +1,10 @@
+import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { WORK_FOLDER_PREFIX } from '../model/output-path';
 import { compareStrings } from '../model/spec-error';
+import { exchangeDirectories } from './exchange';
+import { OutputError } from './output-folder';
 import { RenderedFile } from './synth';
 
 /** What a write changed. Paths are relative to dist/, sorted. */
@@ -15,75 +19,433 @@ export interface WriteResult {
   readonly unchanged: number;
 }
 
+/**
+ * The calls of `writeDist` that change the file system, so that a test can make one fail
+ * (a full disk, a rename refused) at any point.
+ */
+export interface WriteFileSystem {
+  writeFileSync(file: string, data: string): void;
+  linkSync(existing: string, newPath: string): void;
+  renameSync(from: string, to: string): void;
+  /** Swaps two directories atomically; false when this system cannot (see `exchangeDirectories`). */
+  exchange(a: string, b: string): boolean;
+}
+
 /** Options for `writeDist`. */
 export interface WriteOptions {
   /**
-   * Called once everything is staged, right before dist/ is touched. Tests use it to fail or
+   * Called once the new tree is complete, right before it replaces dist/. Tests use it to fail or
    * stop a write midway.
    *
    * @default - nothing
    */
   readonly beforeCommit?: () => void;
+  /**
+   * The repository root: files are named relative to it in errors.
+   *
+   * @default - the folder that holds dist/
+   */
+  readonly root?: string;
+  /**
+   * Replaces some of the file system calls (tests).
+   *
+   * @default - the real ones
+   */
+  readonly fileSystem?: Partial<WriteFileSystem>;
 }
 
-/** Prefix of the staging folders created next to dist/ (ignored by git). */
-export const STAGING_PREFIX = '.meshflip-tmp-';
+/**
+ * Prefix of the folders meshflip creates next to dist/ while it writes (ignored by git): the new
+ * tree being built (`<prefix><pid>-<random>`), and with the two-rename fallback the old tree while
+ * it is moved aside (`<prefix>old-<pid>-<name of dist>`).
+ */
+export const STAGING_PREFIX = WORK_FOLDER_PREFIX;
+
+const REAL_FILE_SYSTEM: WriteFileSystem = {
+  writeFileSync: (file, data) => fs.writeFileSync(file, data),
+  linkSync: (existing, newPath) => fs.linkSync(existing, newPath),
+  renameSync: (from, to) => fs.renameSync(from, to),
+  exchange: exchangeDirectories,
+};
 
 /**
- * Makes `distDir` hold exactly `files`, changing only what differs.
+ * Makes `distDir` hold exactly `files`, atomically for the whole tree.
  *
- * Every new or changed file is first written to a staging folder next to dist/ (on the same file
- * system), so nothing in dist/ is touched until all of them are on disk. Then each one is moved
- * into place with an atomic rename, files that are no longer produced are deleted, and folders
- * left empty are removed. Unchanged files are not rewritten, so their mtime is kept. A failure
- * (or a kill) before the commit leaves dist/ exactly as it was; the staging folder is removed, or
- * cleaned up by the next run.
+ * The complete new tree is built in a staging folder next to dist/ (on the same file system):
+ * files that did not change are hard links to the ones in dist/ (same inode, same mtime, and no
+ * copying), new and changed files are written. Then the staging folder and dist/ trade places in
+ * one system call (`renameat2` with `RENAME_EXCHANGE` on Linux, `renamex_np` with `RENAME_SWAP`
+ * on macOS), and the old tree, now under the staging name, is deleted. Any reader, git included,
+ * sees either the old dist/ or the new one, whatever stops the process; until the exchange
+ * nothing in dist/ is touched at all.
+ *
+ * Where the exchange is not available (another OS, or a file system that lacks it), dist/ is
+ * renamed aside and the staging folder renamed into its place: two renames, with a window of a
+ * few microseconds in which dist/ does not exist. A process killed in that window leaves the old
+ * tree aside; the next write (any command that writes dist/) puts it back first.
+ *
+ * Nothing is ever followed through a symbolic link, and only files meshflip produced are deleted:
+ * a link anywhere in dist/, or a file no longer produced that meshflip did not write (no
+ * "Generated from ... by npm run synth" header, or a kind of file it never writes), stops the
+ * write with an `OutputError` before anything is changed. So does a dist/ whose mode says it is
+ * read-only, and any failure while writing (a full disk, a refused rename), which leaves dist/
+ * exactly as it was.
  */
 export function writeDist(distDir: string, files: readonly RenderedFile[], options: WriteOptions = {}): WriteResult {
-  const root = path.resolve(distDir);
-  const parent = path.dirname(root);
-  // dist/ may sit deeper in the repository (repository.path: deploy/manifests) than exists yet.
-  fs.mkdirSync(parent, { recursive: true });
-  removeStaleStaging(parent);
-  const existing = new Set(listFiles(root));
-  const wanted = new Map(files.map((f) => [f.path, f.content]));
-  const added: string[] = [];
-  const changed: string[] = [];
-  let unchanged = 0;
-  for (const [file, content] of wanted) {
-    if (!existing.has(file)) {
-      added.push(file);
-    } else if (!sameContent(path.join(root, file), content)) {
-      changed.push(file);
-    } else {
-      unchanged++;
-    }
-  }
-  const removed = [...existing].filter((f) => !wanted.has(f));
-
-  const staging = fs.mkdtempSync(path.join(parent, `${STAGING_PREFIX}${process.pid}-`));
+  const dist = path.resolve(distDir);
+  const parent = path.dirname(dist);
+  const io: WriteFileSystem = { ...REAL_FILE_SYSTEM, ...options.fileSystem };
+  const display = (file: string) => displayName(options.root ?? parent, file);
+  const distName = display(dist);
+  let staging: string | undefined;
   try {
+    // dist/ may sit deeper in the repository (repository.path: deploy/manifests) than exists yet.
+    fs.mkdirSync(parent, { recursive: true });
+    recoverInterruptedSwap(parent, path.basename(dist), io);
+    removeStaleStaging(parent);
+    const existing = readTree(dist, display);
+    const plan = planWrite(dist, existing, files, display);
+    const result: WriteResult = { added: plan.added, changed: plan.changed, removed: plan.removed, unchanged: plan.unchanged.length };
+    if (existing !== undefined && plan.added.length + plan.changed.length + plan.removed.length === 0) {
+      return result;
+    }
+    if (existing !== undefined) {
+      refuseReadOnly(dist, distName);
+    }
+    staging = makeStagingFolder(parent, existing === undefined ? undefined : fs.lstatSync(dist).mode);
     const stagingFolders = folderMaker();
-    for (const file of [...added, ...changed]) {
+    for (const file of plan.unchanged) {
       const target = path.join(staging, file);
       stagingFolders(path.dirname(target));
-      fs.writeFileSync(target, wanted.get(file)!);
+      linkOrCopy(path.join(dist, file), target, io);
+    }
+    const wanted = new Map(files.map((f) => [f.path, f.content]));
+    for (const file of [...plan.added, ...plan.changed]) {
+      const target = path.join(staging, file);
+      stagingFolders(path.dirname(target));
+      io.writeFileSync(target, wanted.get(file)!);
     }
     options.beforeCommit?.();
-    const distFolders = folderMaker();
-    for (const file of [...added, ...changed]) {
-      const target = path.join(root, file);
-      distFolders(path.dirname(target));
-      fs.renameSync(path.join(staging, file), target);
+    const oldTree = commit(staging, dist, existing !== undefined, io, distName);
+    staging = undefined;
+    if (oldTree !== undefined) {
+      // The new dist/ is in place: what is left is the old tree, under a name git ignores. When it
+      // cannot be removed now, the next write does it.
+      try {
+        fs.rmSync(oldTree, { recursive: true, force: true });
+      } catch {
+        // left for removeStaleStaging
+      }
     }
-    for (const file of removed) {
-      fs.rmSync(path.join(root, file), { force: true });
+    return result;
+  } catch (e) {
+    if (staging !== undefined) {
+      try {
+        fs.rmSync(staging, { recursive: true, force: true });
+      } catch {
+        // left for removeStaleStaging
+      }
     }
-    removeEmptyFolders(root);
-  } finally {
-    fs.rmSync(staging, { recursive: true, force: true });
+    throw toOutputError(e, distName, (file) => display(staging !== undefined && file.startsWith(staging) ? dist + file.slice(staging.length) : file));
+  }
+}
+
+/** Which files are new, changed, unchanged or no longer produced, checking that the last were written by meshflip. */
+function planWrite(dist: string, existing: Tree | undefined, files: readonly RenderedFile[], display: (file: string) => string) {
+  const have = new Set(existing?.files ?? []);
+  const wanted = new Set(files.map((f) => f.path));
+  for (const file of files) {
+    // The renderer names files after validated environment names; anything else is a bug.
+    if (file.path === '' || path.posix.normalize(file.path) !== file.path || file.path.startsWith('../') || path.posix.isAbsolute(file.path)) {
+      throw new Error(`refusing to write ${JSON.stringify(file.path)}: not a plain path inside dist/`);
+    }
+    if (existing?.folders.has(file.path)) {
+      throw new OutputError(`${display(path.join(dist, file.path))} is a folder, where synth writes a file`,
+        `move the folder away (it may hold files meshflip did not write); nothing was changed`);
+    }
+    for (let slash = file.path.indexOf('/'); slash !== -1; slash = file.path.indexOf('/', slash + 1)) {
+      if (have.has(file.path.slice(0, slash))) {
+        throw new OutputError(`${display(path.join(dist, file.path.slice(0, slash)))} is a file, where synth writes a folder`,
+          `move the file away; nothing was changed`);
+      }
+    }
+  }
+  const added: string[] = [];
+  const changed: string[] = [];
+  const unchanged: string[] = [];
+  for (const file of files) {
+    if (!have.has(file.path)) {
+      added.push(file.path);
+    } else if (!sameContent(path.join(dist, file.path), file.content)) {
+      changed.push(file.path);
+    } else {
+      unchanged.push(file.path);
+    }
+  }
+  const removed = [...have].filter((f) => !wanted.has(f));
+  for (const file of removed) {
+    const why = notProducedByMeshflip(path.join(dist, file), file);
+    if (why !== undefined) {
+      throw new OutputError(`${display(path.join(dist, file))} was not written by meshflip (${why}), and synth would delete it`,
+        `meshflip deletes only files it produced; move the file out of ${display(dist)}/, or delete it yourself if it is not needed`);
+    }
   }
   return { added: added.sort(compareStrings), changed: changed.sort(compareStrings), removed: removed.sort(compareStrings), unchanged };
+}
+
+/** The kinds of file synth writes: Kubernetes manifests, kumactl documents, ROUTING.md. */
+const PRODUCED = /(^|\/)([^/]+\.k8s\.yaml|[^/]+\.kumactl\.yaml|ROUTING\.md)$/;
+/** The first line of every file synth writes (see `fileHeader` and `routingMarkdown`). */
+const HEADER = /^(# |<!-- )Generated from \S.* by npm run synth\. Do not edit\.( -->)?\r?\n/;
+
+function notProducedByMeshflip(file: string, rel: string): string | undefined {
+  if (!PRODUCED.test(rel)) {
+    return 'not a kind of file it writes: *.k8s.yaml, *.kumactl.yaml, ROUTING.md';
+  }
+  const head = Buffer.alloc(512);
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+  let read: number;
+  try {
+    read = fs.readSync(fd, head, 0, head.length, 0);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return HEADER.test(head.subarray(0, read).toString('utf8')) ? undefined : 'it does not open with "Generated from ... by npm run synth"';
+}
+
+/**
+ * Every file below `dist`, as sorted paths relative to it with forward slashes, or undefined when
+ * dist/ does not exist. A symbolic link, or anything that is neither a file nor a folder, stops
+ * the write: meshflip never writes or deletes through a link.
+ */
+function readTree(dist: string, display: (file: string) => string): Tree | undefined {
+  let stat: fs.Stats;
+  try {
+    stat = fs.lstatSync(dist);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+      return undefined;
+    }
+    throw e;
+  }
+  if (!stat.isDirectory()) {
+    throw notFileOrFolder(dist, stat, display);
+  }
+  const files: string[] = [];
+  const folders = new Set<string>();
+  const walk = (dir: string, prefix: string) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const rel = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) {
+        folders.add(rel);
+        walk(full, rel);
+      } else if (entry.isFile()) {
+        files.push(rel);
+      } else {
+        throw notFileOrFolder(full, fs.lstatSync(full), display);
+      }
+    }
+  };
+  walk(dist, '');
+  return { files: files.sort(compareStrings), folders };
+}
+
+/** What dist/ holds: files (sorted) and folders, relative to it. */
+interface Tree {
+  readonly files: readonly string[];
+  readonly folders: ReadonlySet<string>;
+}
+
+function notFileOrFolder(file: string, stat: fs.Stats, display: (file: string) => string): OutputError {
+  if (stat.isSymbolicLink()) {
+    return new OutputError(`${display(file)} is a symbolic link (to ${fs.readlinkSync(file)}); meshflip never writes or deletes through a link`,
+      'replace the link by a real folder or delete it: synth renders every file again');
+  }
+  return new OutputError(`${display(file)} is neither a file nor a folder`, 'remove it: synth writes only folders and files there');
+}
+
+/**
+ * A dist/ whose mode allows nobody to write is a statement: leave it alone. (As root, the mode
+ * alone would not stop a write, so it is checked here rather than left to the system.)
+ */
+function refuseReadOnly(dist: string, distName: string): void {
+  const mode = fs.lstatSync(dist).mode & 0o777;
+  if ((mode & 0o222) === 0) {
+    throw new OutputError(`${distName}/ is read-only (mode ${mode.toString(8).padStart(4, '0')})`,
+      `make it writable (chmod u+w ${distName}) to let synth write it; nothing was changed`);
+  }
+  fs.accessSync(dist, fs.constants.W_OK);
+}
+
+/** Creates the staging folder, with the mode of the dist/ it will replace. */
+function makeStagingFolder(parent: string, distMode: number | undefined): string {
+  for (;;) {
+    const staging = path.join(parent, `${STAGING_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}`);
+    try {
+      fs.mkdirSync(staging);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
+        continue;
+      }
+      throw e;
+    }
+    if (distMode !== undefined) {
+      fs.chmodSync(staging, distMode & 0o7777);
+    }
+    return staging;
+  }
+}
+
+/** The name the fallback gives the old dist/ while it puts the new one in place. */
+function asideName(parent: string, base: string): string {
+  return path.join(parent, `${STAGING_PREFIX}old-${process.pid}-${base}`);
+}
+
+/**
+ * Puts the staging folder in the place of dist/ and returns where the old tree now is (to be
+ * deleted), or undefined when there was none.
+ */
+function commit(staging: string, dist: string, hadDist: boolean, io: WriteFileSystem, distName: string): string | undefined {
+  if (!hadDist) {
+    // Nothing to replace: one rename is atomic.
+    io.renameSync(staging, dist);
+    return undefined;
+  }
+  if (io.exchange(staging, dist)) {
+    return staging;
+  }
+  // No atomic exchange here. Between these two renames dist/ does not exist; a process killed
+  // right there leaves the old tree aside, and the next write puts it back (recoverInterruptedSwap).
+  const aside = asideName(path.dirname(dist), path.basename(dist));
+  io.renameSync(dist, aside);
+  try {
+    io.renameSync(staging, dist);
+  } catch (e) {
+    try {
+      io.renameSync(aside, dist);
+    } catch {
+      throw new OutputError(`${distName}/ could not be put back after a failed write; its previous content is in ${path.basename(aside)}`,
+        `rename ${path.basename(aside)} to ${path.basename(dist)} (${(e as Error).message})`);
+    }
+    throw e;
+  }
+  return aside;
+}
+
+/**
+ * Puts back a dist/ left aside by a write killed in the middle of the two-rename fallback (see
+ * `writeDist`). Commands that read dist/ call it first; writing does it anyway.
+ */
+export function recoverInterruptedWrite(distDir: string): void {
+  const dist = path.resolve(distDir);
+  if (fs.existsSync(path.dirname(dist))) {
+    recoverInterruptedSwap(path.dirname(dist), path.basename(dist), REAL_FILE_SYSTEM);
+  }
+}
+
+/**
+ * Puts back a dist/ that the two-rename fallback had moved aside when its process was killed
+ * between the two renames; removes an old tree left aside after the second rename.
+ */
+function recoverInterruptedSwap(parent: string, base: string, io: WriteFileSystem): void {
+  const pattern = new RegExp(`^${escapeRegExp(STAGING_PREFIX)}old-(\\d+)-(.+)$`);
+  for (const entry of fs.readdirSync(parent, { withFileTypes: true })) {
+    const match = pattern.exec(entry.name);
+    if (match === null || match[2] !== base || !entry.isDirectory() || writerAlive(Number(match[1]))) {
+      continue;
+    }
+    const aside = path.join(parent, entry.name);
+    if (fs.existsSync(path.join(parent, base)) || isLink(path.join(parent, base))) {
+      fs.rmSync(aside, { recursive: true, force: true });
+    } else {
+      io.renameSync(aside, path.join(parent, base));
+    }
+  }
+}
+
+/** Removes staging folders left behind by runs that were killed (only real folders of dead processes). */
+function removeStaleStaging(parent: string): void {
+  const pattern = new RegExp(`^${escapeRegExp(STAGING_PREFIX)}(\\d+)-[0-9a-zA-Z]+$`);
+  for (const entry of fs.readdirSync(parent, { withFileTypes: true })) {
+    const match = pattern.exec(entry.name);
+    if (match !== null && entry.isDirectory() && !writerAlive(Number(match[1]))) {
+      // rmSync deletes links themselves, never what they point to.
+      fs.rmSync(path.join(parent, entry.name), { recursive: true, force: true });
+    }
+  }
+}
+
+/**
+ * Whether the process that made a staging folder may still be writing. This process is not: a
+ * write runs from start to end in one synchronous call, so a folder of ours is a leftover.
+ */
+function writerAlive(pid: number): boolean {
+  if (pid === process.pid) {
+    return false;
+  }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function isLink(file: string): boolean {
+  try {
+    return fs.lstatSync(file).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+/** A hard link keeps the inode and mtime for free; where the file system has none, a copy with the same mtime. */
+function linkOrCopy(existing: string, target: string, io: WriteFileSystem): void {
+  try {
+    io.linkSync(existing, target);
+  } catch (e) {
+    if (!['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EMLINK', 'EXDEV'].includes((e as NodeJS.ErrnoException).code ?? '')) {
+      throw e;
+    }
+    fs.copyFileSync(existing, target);
+    const stat = fs.statSync(existing);
+    fs.utimesSync(target, stat.atime, stat.mtime);
+  }
+}
+
+/** Turns a file system failure into a clear error naming the file; an OutputError passes as it is. */
+function toOutputError(e: unknown, distName: string, display: (file: string) => string): unknown {
+  if (e instanceof OutputError) {
+    return e;
+  }
+  const error = e as NodeJS.ErrnoException;
+  if (typeof error?.code !== 'string' || !error.code.startsWith('E')) {
+    return e;
+  }
+  const file = error.path === undefined ? `${distName}/` : display(error.path);
+  const kept = `${distName}/ was left as it was`;
+  switch (error.code) {
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return new OutputError(`no space left on the device while writing ${file}`, `free some space and run synth again; ${kept}`);
+    case 'EROFS':
+      return new OutputError(`${file} is on a read-only file system`, `synth must run where ${distName}/ can be written; ${kept}`);
+    case 'EACCES':
+    case 'EPERM':
+      return new OutputError(`permission denied writing ${file}`, `make ${distName}/ and the folder that holds it writable for this user; ${kept}`);
+    default:
+      return new OutputError(`could not write ${file} (${error.code})`, kept);
+  }
+}
+
+function displayName(root: string, file: string): string {
+  const rel = path.relative(root, file);
+  return rel === '' ? '.' : rel.split(path.sep).join('/');
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /**
@@ -128,40 +490,6 @@ export function listFiles(dir: string): string[] {
 
 function sameContent(file: string, content: string): boolean {
   const bytes = Buffer.from(content, 'utf8');
-  const stat = fs.statSync(file);
+  const stat = fs.lstatSync(file);
   return stat.size === bytes.length && fs.readFileSync(file).equals(bytes);
-}
-
-function removeEmptyFolders(dir: string): boolean {
-  if (!fs.existsSync(dir)) {
-    return true;
-  }
-  let empty = true;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    if (entry.isDirectory() && removeEmptyFolders(path.join(dir, entry.name))) {
-      fs.rmdirSync(path.join(dir, entry.name));
-    } else {
-      empty = false;
-    }
-  }
-  return empty;
-}
-
-/** Removes staging folders left behind by runs that were killed. */
-function removeStaleStaging(parent: string): void {
-  for (const entry of fs.readdirSync(parent, { withFileTypes: true })) {
-    const match = new RegExp(`^${STAGING_PREFIX.replace('.', '\\.')}(\\d+)-`).exec(entry.name);
-    if (entry.isDirectory() && match !== null && !processAlive(Number(match[1]))) {
-      fs.rmSync(path.join(parent, entry.name), { recursive: true, force: true });
-    }
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -161,8 +161,10 @@ async function main(): Promise<void> {
       secretScanRenderedMs: secrets.renderedMs,
       secretScan10MiBValueMs: secrets.largeValueMs,
       unchangedRunMs: Math.round(again.ms),
+      unchangedRunWriteMs: Math.round(again.writeMs),
       unchangedRunFilesRewritten: changed(again.write).length,
       flipRunMs: Math.round(flip.ms),
+      flipRunWriteMs: Math.round(flip.writeMs),
       flipRunFilesRewritten: changed(flip.write).length,
       flipRunFiles: changed(flip.write),
       ...schemas,
@@ -171,7 +173,8 @@ async function main(): Promise<void> {
     process.stdout.write(`${services} services x ${environments} environments: ${report.objects} objects in ${report.files} files, ${report.jobs} job${report.jobs === 1 ? '' : 's'}\n`);
     process.stdout.write(`  synthesis ${report.wallMs} ms (render ${report.renderMs}, write ${report.writeMs}), floor ${report.floorMs} ms (serialize ${report.floorSerializeMs}, write ${report.floorWriteMs}), ratio ${report.ratio}; ${report.msPerObject} ms per object; peak RSS ${report.peakRssMiB} MiB (whole benchmark ${report.benchPeakRssMiB} MiB)\n`);
     process.stdout.write(`  secret scan: input ${report.secretScanInputMs} ms (${report.secretScanInputStrings} strings), rendered objects ${report.secretScanRenderedMs} ms, one 10 MiB value ${report.secretScan10MiBValueMs} ms\n`);
-    process.stdout.write(`  no change: ${report.unchangedRunFilesRewritten} files rewritten; one flip: ${report.flipRunFilesRewritten} (${report.flipRunFiles.join(', ')})\n`);
+    process.stdout.write(`  no change: ${report.unchangedRunFilesRewritten} files rewritten (write ${report.unchangedRunWriteMs} ms); `
+      + `one flip: ${report.flipRunFilesRewritten} (${report.flipRunFiles.join(', ')}; write ${report.flipRunWriteMs} ms)\n`);
     if (schemas.schemaCheckMs !== undefined) {
       process.stdout.write(`  schema check of dist/ ${schemas.schemaCheckMs} ms, of which CEL rules ${schemas.celMs} ms on ${schemas.celValues} values\n`);
     }

@@ -1,7 +1,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { BIN, copyRepo, removeTempDirs, REPO, runCli, snapshotTree, tempDir } from '../util';
+import { BIN, copyRepo, removeTempDirs, REPO, runCli, snapshotTree } from '../util';
 import { ANSI, CliRun, edit, lines, meshflipAsync, read, runAsync } from './cli-util';
 
 // The command line as a user meets it: usage, errors about how a command was called, colour,
@@ -14,7 +14,9 @@ const HAS_SCRIPT = process.platform === 'linux' && spawnSync('script', ['--versi
 
 let repo: string;
 let staleSchemaRepo: string;
+let outRepo: string;
 let rendered: string;
+let cdk8sRepo: string;
 let renderedByCdk8s: string;
 let before: Record<string, string>;
 let staleSchemaBefore: string;
@@ -28,8 +30,16 @@ beforeAll(async () => {
   staleSchemaRepo = copyRepo(['environments']);
   edit(staleSchemaRepo, 'environments/schemas/environment.schema.json', '"title": "meshflip environment"', '"title": "old"');
   staleSchemaBefore = read(staleSchemaRepo, 'environments/schemas/environment.schema.json');
-  rendered = path.join(tempDir(), 'rendered');
-  renderedByCdk8s = path.join(tempDir(), 'cdk8s');
+  // The output folder is inside the repository: a copy of its own, so `repo` stays unchanged.
+  outRepo = copyRepo(['environments']);
+  rendered = path.join(outRepo, 'rendered');
+  // cdk8s-cli runs the app of cdk8s.yaml in the folder it is started in.
+  cdk8sRepo = copyRepo(['environments', 'src']);
+  for (const file of ['cdk8s.yaml', 'package.json', 'tsconfig.json']) {
+    fs.copyFileSync(path.join(REPO, file), path.join(cdk8sRepo, file));
+  }
+  fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(cdk8sRepo, 'node_modules'));
+  renderedByCdk8s = path.join(cdk8sRepo, 'cdk8s.out');
   const onTerminal = (env: NodeJS.ProcessEnv) => runAsync('script', ['-qec', `"${process.execPath}" "${BIN}" flop`, '/dev/null'], repo, {
     ...process.env, TERM: 'xterm-256color', NO_COLOR: undefined, ...env,
   });
@@ -48,9 +58,9 @@ beforeAll(async () => {
     'bad --now': meshflipAsync(repo, ['validate', '--now', 'yesterday']),
     'pipe': meshflipAsync(repo, ['flop'], { NO_COLOR: undefined, TERM: 'xterm-256color' }),
     ...(HAS_SCRIPT ? { 'terminal': onTerminal({}), 'terminal NO_COLOR': onTerminal({ NO_COLOR: '1' }) } : {}),
-    'synth --out': meshflipAsync(repo, ['synth', '--out', rendered]),
+    'synth --out': meshflipAsync(outRepo, ['synth', '--out', rendered]),
     // cdk8s-cli runs the app of cdk8s.yaml with CDK8S_OUTDIR set to its --output.
-    'cdk8s synth': runAsync(path.join(REPO, 'node_modules', '.bin', 'cdk8s'), ['synth', '--output', renderedByCdk8s], REPO, { ...process.env, CDK8S_OUTDIR: undefined }),
+    'cdk8s synth': runAsync(path.join(REPO, 'node_modules', '.bin', 'cdk8s'), ['synth', '--output', 'cdk8s.out'], cdk8sRepo, { ...process.env, CDK8S_OUTDIR: undefined }),
     'schema --check': meshflipAsync(repo, ['schema', '--check']),
     'schema --check stale': meshflipAsync(staleSchemaRepo, ['schema', '--check']),
   };
@@ -216,7 +226,7 @@ describe('synth', () => {
     const count = Object.keys(committed).length;
     expect(status).toBe(0);
     expect(lines(stdout)).toEqual([
-      `synthesized 5 environments into ${path.relative(repo, rendered)}/: ${count} files, ${count} added, 0 changed, 0 removed, 0 unchanged`,
+      `synthesized 5 environments into rendered/: ${count} files, ${count} added, 0 changed, 0 removed, 0 unchanged`,
     ]);
     expect(snapshotTree(rendered)).toEqual(committed);
   });

@@ -213,7 +213,10 @@ describe('flip kong-perf captains-log --to real, and back', () => {
       '    captains-log: real -> mock',
     ]);
     expect(back.changed).toEqual([]);
-    expect(back.tree).toEqual(toReal.original);
+    // Every file of the repository but git's own: the unchanged files of dist/ are hard-linked
+    // into each new tree, which changes their ctime, so `git status` refreshes its index.
+    const outsideGit = (tree: Record<string, string>) => Object.fromEntries(Object.entries(tree).filter(([file]) => !file.startsWith('.git/')));
+    expect(outsideGit(back.tree)).toEqual(outsideGit(toReal.original));
   });
 });
 

@@ -1,82 +1,382 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { STAGING_PREFIX, writeDist } from '../../src/pipeline/write-dist';
+import { exchangeDirectories } from '../../src/pipeline/exchange';
+import { OutputError } from '../../src/pipeline/output-folder';
+import { recoverInterruptedWrite, STAGING_PREFIX, writeDist, WriteFileSystem } from '../../src/pipeline/write-dist';
 import { REPO, removeTempDirs, snapshotTree, tempDir, writeFiles } from '../util';
 
 afterAll(removeTempDirs);
 
-/** A dist/ with three files whose mtime is a fixed time in the past. */
-function existingDist(): string {
+const HEADER = '# Generated from environments/env.yaml by npm run synth. Do not edit.\n';
+const PAST = new Date('2020-01-01T00:00:00Z');
+
+/** A dist/ with three files meshflip wrote, whose mtime is a fixed time in the past. */
+function existingDist(extra: Record<string, string> = {}): string {
   const root = tempDir();
   const dist = path.join(root, 'dist');
   writeFiles(dist, {
-    'env/target/kept.k8s.yaml': 'kept: 1\n',
-    'env/target/same.k8s.yaml': 'same: 1\n',
-    'env/old/gone.k8s.yaml': 'gone: 1\n',
+    'env/target/kept.k8s.yaml': `${HEADER}kept: 1\n`,
+    'env/target/same.k8s.yaml': `${HEADER}same: 1\n`,
+    'env/old/gone.k8s.yaml': `${HEADER}gone: 1\n`,
+    ...extra,
   });
-  const past = new Date('2020-01-01T00:00:00Z');
   for (const file of Object.keys(snapshotTree(dist))) {
-    fs.utimesSync(path.join(dist, file), past, past);
+    fs.utimesSync(path.join(dist, file), PAST, PAST);
   }
   return dist;
 }
 
 const WANTED = [
-  { path: 'env/target/kept.k8s.yaml', content: 'kept: 2\n' },
-  { path: 'env/target/same.k8s.yaml', content: 'same: 1\n' },
-  { path: 'env/target/new.k8s.yaml', content: 'new: 1\n' },
+  { path: 'env/target/kept.k8s.yaml', content: `${HEADER}kept: 2\n` },
+  { path: 'env/target/same.k8s.yaml', content: `${HEADER}same: 1\n` },
+  { path: 'env/target/new.k8s.yaml', content: `${HEADER}new: 1\n` },
 ];
 
-test('writes only what changed, keeps the mtime of unchanged files and removes what is no longer produced', () => {
+const WANTED_TREE = {
+  'env/target/kept.k8s.yaml': `${HEADER}kept: 2\n`,
+  'env/target/new.k8s.yaml': `${HEADER}new: 1\n`,
+  'env/target/same.k8s.yaml': `${HEADER}same: 1\n`,
+};
+
+/** Everything that says a file was left alone: content, mtime and inode, by path. */
+function fileStates(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    const file = path.join(entry.parentPath, entry.name);
+    const stat = fs.lstatSync(file);
+    // Only regular files are read: opening a named pipe would wait for a writer.
+    const content = stat.isFile() ? fs.readFileSync(file, 'utf8') : stat.isSymbolicLink() ? `-> ${fs.readlinkSync(file)}` : stat.isDirectory() ? '(folder)' : '(other)';
+    out[path.relative(dir, file)] = `${stat.ino} ${stat.mtime.toISOString()} ${content}`;
+  }
+  return out;
+}
+
+function workFolders(dist: string): string[] {
+  return fs.readdirSync(path.dirname(dist)).filter((n) => n.startsWith(STAGING_PREFIX));
+}
+
+/** An error as thrown by a failing system call. */
+function errnoError(code: string, syscall: string, file: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`${code}: ${syscall} '${file}'`), { code, syscall, path: file });
+}
+
+/** Calls `fail` on the `n`th call of `name` (1-based); the other calls do the real thing. */
+function failOn<K extends 'writeFileSync' | 'linkSync' | 'renameSync'>(name: K, n: number, code: string): Partial<WriteFileSystem> {
+  let calls = 0;
+  const real = { writeFileSync: fs.writeFileSync, linkSync: fs.linkSync, renameSync: fs.renameSync }[name] as (a: string, b: string) => void;
+  return {
+    [name]: (a: string, b: string) => {
+      if (++calls === n) {
+        throw errnoError(code, name.replace('Sync', ''), name === 'writeFileSync' ? a : b);
+      }
+      real(a, b);
+    },
+  };
+}
+
+test('writes only what changed, keeps the inode and mtime of unchanged files and removes what is no longer produced', () => {
   // GIVEN
   const dist = existingDist();
+  const same = fs.statSync(path.join(dist, 'env/target/same.k8s.yaml'));
   // WHEN
   const result = writeDist(dist, WANTED);
   // THEN
   expect(result).toEqual({ added: ['env/target/new.k8s.yaml'], changed: ['env/target/kept.k8s.yaml'], removed: ['env/old/gone.k8s.yaml'], unchanged: 1 });
-  expect(snapshotTree(dist)).toEqual({ 'env/target/kept.k8s.yaml': 'kept: 2\n', 'env/target/new.k8s.yaml': 'new: 1\n', 'env/target/same.k8s.yaml': 'same: 1\n' });
-  expect(fs.statSync(path.join(dist, 'env/target/same.k8s.yaml')).mtime.toISOString()).toBe('2020-01-01T00:00:00.000Z');
+  expect(snapshotTree(dist)).toEqual(WANTED_TREE);
+  const after = fs.statSync(path.join(dist, 'env/target/same.k8s.yaml'));
+  expect([after.ino, after.mtime.toISOString(), after.nlink]).toEqual([same.ino, '2020-01-01T00:00:00.000Z', 1]);
   expect(fs.existsSync(path.join(dist, 'env/old'))).toBe(false);
-  expect(fs.readdirSync(path.dirname(dist)).filter((n) => n.startsWith(STAGING_PREFIX))).toEqual([]);
+  expect(workFolders(dist)).toEqual([]);
 });
 
-test('a second write of the same files rewrites nothing', () => {
+test('the new dist/ replaces the old one in one exchange, and keeps its mode', () => {
+  // GIVEN
+  const dist = existingDist();
+  fs.chmodSync(dist, 0o750);
+  const calls: string[] = [];
+  // WHEN
+  writeDist(dist, WANTED, {
+    fileSystem: {
+      exchange: (a, b) => {
+        calls.push(`exchange ${path.basename(a).replace(/\d+-[0-9a-f]+$/, 'PID-RANDOM')} ${path.basename(b)}`);
+        return exchangeDirectories(a, b);
+      },
+      renameSync: (a, b) => {
+        calls.push(`rename ${a} ${b}`);
+        fs.renameSync(a, b);
+      },
+    },
+  });
+  // THEN this system has the atomic exchange, and nothing else moved dist/
+  expect(calls).toEqual([`exchange ${STAGING_PREFIX}PID-RANDOM dist`]);
+  expect(fs.statSync(dist).mode & 0o777).toBe(0o750);
+  expect(snapshotTree(dist)).toEqual(WANTED_TREE);
+});
+
+test('a second write of the same files touches nothing', () => {
   // GIVEN
   const dist = existingDist();
   writeDist(dist, WANTED);
-  const mtimes = Object.keys(snapshotTree(dist)).map((f) => fs.statSync(path.join(dist, f)).mtimeMs);
+  const before = fileStates(dist);
+  const calls: string[] = [];
+  const record = (name: string) => () => {
+    calls.push(name);
+    throw new Error(`${name} called`);
+  };
+  // WHEN
+  const result = writeDist(dist, WANTED, { fileSystem: { writeFileSync: record('write'), linkSync: record('link'), renameSync: record('rename'), exchange: record('exchange') } });
+  // THEN
+  expect(result).toEqual({ added: [], changed: [], removed: [], unchanged: 3 });
+  expect(calls).toEqual([]);
+  expect(fileStates(dist)).toEqual(before);
+});
+
+test('writes a dist/ that does not exist yet, with the folders above it', () => {
+  // GIVEN
+  const root = tempDir();
+  const dist = path.join(root, 'deploy', 'manifests');
   // WHEN
   const result = writeDist(dist, WANTED);
   // THEN
-  expect(result).toEqual({ added: [], changed: [], removed: [], unchanged: 3 });
-  expect(Object.keys(snapshotTree(dist)).map((f) => fs.statSync(path.join(dist, f)).mtimeMs)).toEqual(mtimes);
+  expect(result.added).toEqual(['env/target/kept.k8s.yaml', 'env/target/new.k8s.yaml', 'env/target/same.k8s.yaml']);
+  expect(snapshotTree(dist)).toEqual({ ...WANTED_TREE, 'env/target/same.k8s.yaml': `${HEADER}same: 1\n` });
+  expect(workFolders(dist)).toEqual([]);
 });
 
-test('fails when a write fails midway, leaving dist/ byte-identical and no staging folder behind', () => {
-  // GIVEN
-  const dist = existingDist();
-  const before = snapshotTree(dist);
-  // WHEN everything is staged and then something goes wrong before the commit
-  expect(() => writeDist(dist, WANTED, { beforeCommit: () => { throw new Error('disk full'); } })).toThrow('disk full');
-  // THEN
-  expect(snapshotTree(dist)).toEqual(before);
-  expect(fs.statSync(path.join(dist, 'env/target/kept.k8s.yaml')).mtime.toISOString()).toBe('2020-01-01T00:00:00.000Z');
-  expect(fs.readdirSync(path.dirname(dist)).filter((n) => n.startsWith(STAGING_PREFIX))).toEqual([]);
+describe('a failure midway leaves dist/ exactly as it was', () => {
+  test.each([
+    ['the disk is full at the second new file', failOn('writeFileSync', 2, 'ENOSPC'),
+      'no space left on the device while writing dist/env/target/kept.k8s.yaml', 'free some space and run synth again; dist/ was left as it was'],
+    ['a hard link is refused', failOn('linkSync', 1, 'EACCES'),
+      'permission denied writing dist/env/target/same.k8s.yaml', 'make dist/ and the folder that holds it writable for this user; dist/ was left as it was'],
+    ['the exchange is refused', { exchange: (a: string) => { throw errnoError('EROFS', 'renameat2', a); } },
+      'dist is on a read-only file system', 'synth must run where dist/ can be written; dist/ was left as it was'],
+    ['the fallback cannot put the new tree in place', { exchange: () => false, ...failOn('renameSync', 2, 'EXDEV') },
+      'could not write dist (EXDEV)', 'dist/ was left as it was'],
+  ])('fails when %s', (_name, fileSystem, message, hint) => {
+    // GIVEN
+    const dist = existingDist();
+    const before = fileStates(dist);
+    // WHEN
+    let error: unknown;
+    try {
+      writeDist(dist, WANTED, { fileSystem });
+    } catch (e) {
+      error = e;
+    }
+    // THEN
+    expect(error).toBeInstanceOf(OutputError);
+    expect([(error as OutputError).message, (error as OutputError).hint]).toEqual([message, hint]);
+    expect(fileStates(dist)).toEqual(before);
+    expect(workFolders(dist)).toEqual([]);
+  });
+
+  test('fails when something throws once everything is staged, and passes the error on as it is', () => {
+    // GIVEN
+    const dist = existingDist();
+    const before = fileStates(dist);
+    // WHEN
+    expect(() => writeDist(dist, WANTED, { beforeCommit: () => { throw new Error('stopped'); } })).toThrow(new Error('stopped'));
+    // THEN
+    expect(fileStates(dist)).toEqual(before);
+    expect(workFolders(dist)).toEqual([]);
+  });
 });
 
-test('a process killed midway leaves dist/ byte-identical, and the next run cleans up after it', () => {
+test('without the atomic exchange, two renames give the same result and leave nothing aside', () => {
   // GIVEN
   const dist = existingDist();
-  const before = snapshotTree(dist);
-  // WHEN a real process is killed (SIGKILL) with everything staged
-  const killed = spawnSync(process.execPath, ['--require', require.resolve('tsx/cjs'), path.join(REPO, 'test/fixtures/scripts/killed-write.ts'), dist], { encoding: 'utf8' });
+  // WHEN
+  const result = writeDist(dist, WANTED, { fileSystem: { exchange: () => false } });
   // THEN
-  expect(killed.signal).toBe('SIGKILL');
-  expect(snapshotTree(dist)).toEqual(before);
-  expect(fs.readdirSync(path.dirname(dist)).filter((n) => n.startsWith(STAGING_PREFIX))).toHaveLength(1);
+  expect(result.changed).toEqual(['env/target/kept.k8s.yaml']);
+  expect(snapshotTree(dist)).toEqual(WANTED_TREE);
+  expect(workFolders(dist)).toEqual([]);
+});
+
+function runKilledWrite(dist: string, mode: string) {
+  return spawnSync(process.execPath, ['--require', require.resolve('tsx/cjs'), path.join(REPO, 'test/fixtures/scripts/killed-write.ts'), dist, mode], { encoding: 'utf8' });
+}
+
+test('a process killed with everything staged leaves dist/ as it was, and the next write cleans up after it', () => {
+  // GIVEN
+  const dist = existingDist();
+  const before = fileStates(dist);
+  // WHEN a real process is killed (SIGKILL) right before the commit
+  const killed = runKilledWrite(dist, 'before-commit');
+  // THEN
+  expect([killed.signal, killed.stderr]).toEqual(['SIGKILL', '']);
+  expect(fileStates(dist)).toEqual(before);
+  expect(workFolders(dist)).toHaveLength(1);
   // WHEN the next synthesis runs
   writeDist(dist, WANTED);
   // THEN the dead run's staging folder is gone
-  expect(fs.readdirSync(path.dirname(dist)).filter((n) => n.startsWith(STAGING_PREFIX))).toEqual([]);
+  expect(workFolders(dist)).toEqual([]);
+  expect(snapshotTree(dist)).toEqual(WANTED_TREE);
+});
+
+test('a process killed between the two renames of the fallback leaves the old tree aside, and the next run puts it back first', () => {
+  // GIVEN
+  const dist = existingDist();
+  const before = fileStates(dist);
+  // WHEN killed in the one moment the fallback has no dist/
+  const killed = runKilledWrite(dist, 'between-renames');
+  // THEN
+  expect(killed.signal).toBe('SIGKILL');
+  expect(fs.existsSync(dist)).toBe(false);
+  expect(workFolders(dist).map((n) => n.replace(/\d+/, 'PID')).sort()).toEqual([`${STAGING_PREFIX}PID-${workFolders(dist).find((n) => !n.includes('old-'))!.split('-').pop()}`, `${STAGING_PREFIX}old-PID-dist`].sort());
+  // WHEN any command that reads or writes dist/ starts
+  recoverInterruptedWrite(dist);
+  // THEN the old dist/ is back, unchanged down to the inodes
+  expect(fileStates(dist)).toEqual(before);
+  // AND the next write completes and removes the leftovers
+  writeDist(dist, WANTED);
+  expect(snapshotTree(dist)).toEqual(WANTED_TREE);
+  expect(workFolders(dist)).toEqual([]);
+});
+
+describe('links, foreign files and odd entries are refused, and nothing is changed', () => {
+  function expectRefused(dist: string, message: string, hint: string, victim?: string): void {
+    const before = fileStates(dist);
+    const victimBefore = victim === undefined ? {} : fileStates(victim);
+    let error: unknown;
+    try {
+      writeDist(dist, WANTED);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(OutputError);
+    expect([(error as OutputError).message, (error as OutputError).hint]).toEqual([message, hint]);
+    expect(fileStates(dist)).toEqual(before);
+    expect(workFolders(dist)).toEqual([]);
+    if (victim !== undefined) {
+      expect(fileStates(victim)).toEqual(victimBefore);
+    }
+  }
+
+  function victimFolder(): string {
+    const victim = tempDir('meshflip-victim-');
+    writeFiles(victim, { 'precious.txt': 'keep me\n', 'env/target/kept.k8s.yaml': `${HEADER}outside: 1\n` });
+    return victim;
+  }
+
+  test('fails when dist/ is a symbolic link', () => {
+    // GIVEN dist -> a folder outside the repository
+    const victim = victimFolder();
+    const dist = path.join(tempDir(), 'dist');
+    fs.symlinkSync(victim, dist);
+    // THEN
+    expectRefused(dist, `dist is a symbolic link (to ${victim}); meshflip never writes or deletes through a link`,
+      'replace the link by a real folder or delete it: synth renders every file again', victim);
+    expect(fs.lstatSync(dist).isSymbolicLink()).toBe(true);
+  });
+
+  test('fails when a folder inside dist/ is a symbolic link', () => {
+    // GIVEN
+    const victim = victimFolder();
+    const dist = existingDist();
+    fs.symlinkSync(victim, path.join(dist, 'env', 'linked'));
+    // THEN
+    expectRefused(dist, `dist/env/linked is a symbolic link (to ${victim}); meshflip never writes or deletes through a link`,
+      'replace the link by a real folder or delete it: synth renders every file again', victim);
+  });
+
+  test('fails when a file inside dist/ is a symbolic link, even one synth would rewrite', () => {
+    // GIVEN
+    const victim = victimFolder();
+    const dist = existingDist();
+    fs.rmSync(path.join(dist, 'env/target/kept.k8s.yaml'));
+    fs.symlinkSync(path.join(victim, 'precious.txt'), path.join(dist, 'env/target/kept.k8s.yaml'));
+    // THEN
+    expectRefused(dist, `dist/env/target/kept.k8s.yaml is a symbolic link (to ${path.join(victim, 'precious.txt')}); meshflip never writes or deletes through a link`,
+      'replace the link by a real folder or delete it: synth renders every file again', victim);
+  });
+
+  test('fails when synth would delete a file of a kind it never writes', () => {
+    // GIVEN
+    const dist = existingDist({ 'env/notes.txt': 'my notes\n' });
+    // THEN
+    expectRefused(dist, 'dist/env/notes.txt was not written by meshflip (not a kind of file it writes: *.k8s.yaml, *.kumactl.yaml, ROUTING.md), and synth would delete it',
+      'meshflip deletes only files it produced; move the file out of dist/, or delete it yourself if it is not needed');
+  });
+
+  test('fails when synth would delete a manifest without its header', () => {
+    // GIVEN a hand-written manifest in dist/
+    const dist = existingDist({ 'env/extra/hand-made.k8s.yaml': 'apiVersion: v1\nkind: ConfigMap\n' });
+    // THEN
+    expectRefused(dist, 'dist/env/extra/hand-made.k8s.yaml was not written by meshflip (it does not open with "Generated from ... by npm run synth"), and synth would delete it',
+      'meshflip deletes only files it produced; move the file out of dist/, or delete it yourself if it is not needed');
+  });
+
+  test('deletes a ROUTING.md meshflip wrote (the Markdown header)', () => {
+    // GIVEN
+    const dist = existingDist({ 'gone/ROUTING.md': '<!-- Generated from environments/gone.yaml by npm run synth. Do not edit. -->\n# Routing of gone\n' });
+    // WHEN
+    const result = writeDist(dist, WANTED);
+    // THEN
+    expect(result.removed).toEqual(['env/old/gone.k8s.yaml', 'gone/ROUTING.md']);
+    expect(snapshotTree(dist)).toEqual(WANTED_TREE);
+  });
+
+  test('fails when a folder stands where synth writes a file', () => {
+    // GIVEN
+    const dist = existingDist();
+    fs.rmSync(path.join(dist, 'env/target/kept.k8s.yaml'));
+    fs.mkdirSync(path.join(dist, 'env/target/kept.k8s.yaml'));
+    // THEN
+    expectRefused(dist, 'dist/env/target/kept.k8s.yaml is a folder, where synth writes a file',
+      'move the folder away (it may hold files meshflip did not write); nothing was changed');
+  });
+
+  test('fails when a file stands where synth writes a folder', () => {
+    // GIVEN
+    const dist = existingDist();
+    fs.rmSync(path.join(dist, 'env/target'), { recursive: true });
+    fs.writeFileSync(path.join(dist, 'env/target'), `${HEADER}swapped: 1\n`);
+    // THEN
+    expectRefused(dist, 'dist/env/target is a file, where synth writes a folder', 'move the file away; nothing was changed');
+  });
+
+  test('fails when dist/ holds a named pipe, without opening it', () => {
+    // GIVEN
+    const dist = existingDist();
+    const made = spawnSync('mkfifo', [path.join(dist, 'env', 'pipe.k8s.yaml')]);
+    expect(made.status).toBe(0);
+    // THEN
+    expectRefused(dist, 'dist/env/pipe.k8s.yaml is neither a file nor a folder', 'remove it: synth writes only folders and files there');
+  });
+
+  test('fails when dist/ is read-only', () => {
+    // GIVEN
+    const dist = existingDist();
+    fs.chmodSync(dist, 0o555);
+    // THEN
+    try {
+      expectRefused(dist, 'dist/ is read-only (mode 0555)', 'make it writable (chmod u+w dist) to let synth write it; nothing was changed');
+      expect(fs.statSync(dist).mode & 0o777).toBe(0o555);
+    } finally {
+      fs.chmodSync(dist, 0o755);
+    }
+  });
+});
+
+describe('leftovers of killed runs', () => {
+  test('removes the staging folders of dead processes, not those of live ones, and never follows a link', () => {
+    // GIVEN
+    const dist = existingDist();
+    const parent = path.dirname(dist);
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+    writeFiles(path.join(parent, `${STAGING_PREFIX}${dead}-abc123`), { 'env/x.k8s.yaml': 'staged\n' });
+    // the parent of this test process is alive
+    writeFiles(path.join(parent, `${STAGING_PREFIX}${process.ppid}-def456`), { 'env/x.k8s.yaml': 'staged\n' });
+    const victim = tempDir('meshflip-victim-');
+    writeFiles(victim, { 'precious.txt': 'keep me\n' });
+    fs.symlinkSync(victim, path.join(parent, `${STAGING_PREFIX}${dead}-0bad11`));
+    // WHEN
+    writeDist(dist, WANTED);
+    // THEN
+    expect(workFolders(dist).sort()).toEqual([`${STAGING_PREFIX}${dead}-0bad11`, `${STAGING_PREFIX}${process.ppid}-def456`].sort());
+    expect(snapshotTree(victim)).toEqual({ 'precious.txt': 'keep me\n' });
+  });
 });

@@ -5,6 +5,7 @@ import { distFolder, ENVIRONMENTS_DIR, repositoryRootHint } from '../../model/lo
 import { didYouMean } from '../../model/spec-error';
 import { distEnvironments, readDistRouting } from '../../pipeline/routing-reader';
 import { mermaidGraph, routingJson, routingText } from '../../pipeline/routing-report';
+import { recoverInterruptedWrite } from '../../pipeline/write-dist';
 import { UsageError } from '../errors';
 import { Output } from '../output';
 import { CommandSpec } from './command';
@@ -37,6 +38,7 @@ export const explainCommand: CommandSpec = {
     }
     const distRel = values.dist ?? distFolder(process.cwd());
     const distDir = path.resolve(process.cwd(), distRel);
+    recoverInterruptedWrite(distDir);
     const available = distEnvironments(distDir);
     if (available.length === 0) {
       const outside = values.dist === undefined && !fs.existsSync(path.join(process.cwd(), ENVIRONMENTS_DIR));

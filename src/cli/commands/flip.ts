@@ -7,7 +7,8 @@ import { didYouMean, SpecError } from '../../model/spec-error';
 import { synthesizeProject } from '../../pipeline/parallel-synth';
 import { diffRouting, summaryText } from '../../pipeline/routing-diff';
 import { synthesizeEnvironment } from '../../pipeline/synth';
-import { writeDist } from '../../pipeline/write-dist';
+import { resolveOutputFolder } from '../../pipeline/output-folder';
+import { writeDist, WriteResult } from '../../pipeline/write-dist';
 import { UsageError } from '../errors';
 import { Output, paint, printProblems } from '../output';
 import { CommandSpec } from './command';
@@ -57,6 +58,8 @@ export const flipCommand: CommandSpec = {
     const request = parseRequest(values, service, resolveNow(values.now));
     const root = process.cwd();
     const project = loadProject(root);
+    // Where dist/ goes is checked before the environment file is edited.
+    const out = resolveOutputFolder(root);
     const env = project.environments.find((e) => e.name === envName);
     if (env === undefined) {
       const names = project.environments.map((e) => e.name);
@@ -81,12 +84,12 @@ export const flipCommand: CommandSpec = {
       return 0;
     }
     // Check the edited file before writing anything.
-    const next = loadProject(root, { overrides: new Map([[env.file, after]]) });
+    loadProject(root, { overrides: new Map([[env.file, after]]) });
     // Then render the whole project from the files as they will be committed, as meshflip synth
     // does (in worker threads for a large project); the edit is undone if that fails.
     const envPath = path.join(root, env.file);
     fs.writeFileSync(envPath, after);
-    const distRel = next.settings.distPath;
+    const distRel = out.rel;
     let rendered: Awaited<ReturnType<typeof synthesizeProject>>;
     try {
       rendered = await synthesizeProject({ root, distRel });
@@ -98,7 +101,14 @@ export const flipCommand: CommandSpec = {
       fs.writeFileSync(envPath, before);
       throw new SpecError(rendered.problems);
     }
-    const result = writeDist(path.join(root, distRel), rendered.files);
+    let result: WriteResult;
+    try {
+      result = writeDist(out.dir, rendered.files, { root });
+    } catch (e) {
+      // dist/ was left as it was: so is the environment file.
+      fs.writeFileSync(envPath, before);
+      throw e;
+    }
     printProblems(output, rendered.problems);
     output.out(`${paint(output, 'green', 'flipped')} ${service ?? 'every mocked service'} in ${env.name} to ${request.to}; edited ${env.file}`);
     for (const line of changedLines(before, after)) {

@@ -5,6 +5,7 @@ import { parseArgs } from 'util';
 import { revertExpired } from '../../model/flip';
 import { loadProject } from '../../model/load';
 import { synthesize } from '../../pipeline/synth';
+import { resolveOutputFolder } from '../../pipeline/output-folder';
 import { writeDist } from '../../pipeline/write-dist';
 import { Output, paint } from '../output';
 import { CommandSpec } from './command';
@@ -28,6 +29,7 @@ export const revertExpiredCommand: CommandSpec = {
     const root = process.cwd();
     const now = resolveNow(values.now);
     const project = loadProject(root);
+    const out = resolveOutputFolder(root);
     const overrides = new Map<string, string>();
     const lines: string[] = [];
     for (const env of project.environments) {
@@ -48,10 +50,11 @@ export const revertExpiredCommand: CommandSpec = {
     // Check the reverted files before writing anything.
     const next = loadProject(root, { overrides });
     const files = synthesize(next);
+    // dist/ first: when it cannot be written, the environment files stay as they were too.
+    writeDist(out.dir, files, { root });
     for (const [file, text] of overrides) {
       fs.writeFileSync(path.join(root, file), text);
     }
-    writeDist(path.join(root, next.settings.distPath), files);
     output.out(`${paint(output, 'green', 'reverted')} ${lines.length} expired change${lines.length === 1 ? '' : 's'}:`);
     output.out(lines.join('\n'));
     if (values.body !== undefined) {

@@ -1,9 +1,7 @@
-import * as fs from 'fs';
-import * as path from 'path';
 import { parseArgs } from 'util';
-import { distFolder } from '../../model/load';
 import { SpecError } from '../../model/spec-error';
 import { synthesizeProject } from '../../pipeline/parallel-synth';
+import { resolveOutputFolder } from '../../pipeline/output-folder';
 import { resolveCrdsRoot } from '../../pipeline/schema-check';
 import { writeDist } from '../../pipeline/write-dist';
 import { UsageError } from '../errors';
@@ -20,7 +18,8 @@ export const synthCommand: CommandSpec = {
     'succeeds; unchanged files are left as they are; files no longer produced are removed.',
     '',
     'Options:',
-    '  --out <dir>   Output folder (default: $CDK8S_OUTDIR, else repository.path of environments/meshflip.yaml, dist)',
+    '  --out <dir>   Output folder, a folder of its own inside the repository (default: $CDK8S_OUTDIR,',
+    '                else repository.path of environments/meshflip.yaml, dist)',
     '  --crds <dir>  Validate the rendered objects against these schemas first (default: $MESHFLIP_CRDS,',
     '                else environments/crds when it holds anything); nothing is written if they fail',
     '  --strict      With schemas: a kind without a schema is an error',
@@ -34,25 +33,25 @@ export const synthCommand: CommandSpec = {
       allowPositionals: false,
     });
     const root = process.cwd();
-    const outDir = path.resolve(root, values.out ?? process.env.CDK8S_OUTDIR ?? distFolder(root));
     const jobs = values.jobs === undefined ? undefined : Number(values.jobs);
     if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1 || jobs > 64)) {
       throw new UsageError(`--jobs must be a whole number from 1 to 64, got "${values.jobs}"`, '--jobs 2 renders with two worker threads');
     }
-    if (fs.existsSync(outDir) && !fs.statSync(outDir).isDirectory()) {
-      throw new UsageError(`${path.relative(root, outDir) || outDir} is a file, not a folder`, 'pass a folder with --out (it is created when missing)');
-    }
+    const override = values.out !== undefined ? { value: values.out, source: '--out' }
+      : process.env.CDK8S_OUTDIR !== undefined && process.env.CDK8S_OUTDIR !== '' ? { value: process.env.CDK8S_OUTDIR, source: 'CDK8S_OUTDIR' }
+        : undefined;
+    const out = resolveOutputFolder(root, override);
     const crdsRoot = resolveCrdsRoot(root, values.crds);
-    const result = await synthesizeProject({ root, distRel: path.relative(root, outDir) || '.', crdsRoot, strict: values.strict ?? false, jobs });
+    const result = await synthesizeProject({ root, distRel: out.rel, crdsRoot, strict: values.strict ?? false, jobs });
     const errors = result.problems.filter((p) => p.severity !== 'warning');
     if (errors.length > 0) {
       throw new SpecError(result.problems);
     }
     printProblems(output, result.problems);
     const files = result.files;
-    const writeResult = writeDist(outDir, files);
+    const writeResult = writeDist(out.dir, files, { root });
     const changes = writeResult.added.length + writeResult.changed.length + writeResult.removed.length;
-    output.out(`${paint(output, 'green', 'synthesized')} ${result.environments} environments into ${path.relative(root, outDir) || '.'}/: `
+    output.out(`${paint(output, 'green', 'synthesized')} ${result.environments} environments into ${out.rel}/: `
       + `${files.length} files, ${writeResult.added.length} added, ${writeResult.changed.length} changed, ${writeResult.removed.length} removed, ${writeResult.unchanged} unchanged`
       + `${crdsRoot === undefined ? '' : '; every object matches its schema'}`);
     if (changes > 0 && changes <= 40) {
