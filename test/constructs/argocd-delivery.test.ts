@@ -66,7 +66,7 @@ describe('the Argo CD objects in dist/argocd', () => {
   test('syncs automatically with prune and self-heal, except that protected environments never prune', () => {
     for (const app of applications.filter((a) => a.metadata.labels?.['meshflip.io/environment'] !== undefined)) {
       const protectedEnv = projects.get(app.spec.project).metadata.annotations['meshflip.io/protected'] === 'true';
-      expect(app.spec.syncPolicy.automated).toEqual({ prune: !protectedEnv, selfHeal: true });
+      expect(app.spec.syncPolicy.automated).toEqual({ enabled: true, prune: !protectedEnv, selfHeal: true });
     }
   });
 
