@@ -114,6 +114,15 @@ describe('the Argo CD checks over dist/', () => {
     expect(messages[0]).toBe('Application argocd/kong-perf-zone-real-services deploys to https://elsewhere.example.com namespace my-services, which its AppProject does not permit');
   });
 
+  test('fails when a hand edit gives an Application a name longer than the instance label takes', () => {
+    const obj = app.object as any;
+    const name = `kong-perf-${'z'.repeat(54)}`;
+    const broken = withApp({ ...obj, metadata: { ...obj.metadata, name } });
+    expect(checkDist(broken, files).map((f) => f.message)).toEqual([
+      `Application argocd/${name} has a name of 64 characters: Argo CD writes it into the app.kubernetes.io/instance label, which takes at most 63`,
+    ]);
+  });
+
   test('fails when two Applications sync the same folder', () => {
     const twin = { ...app, object: { ...(app.object as any), metadata: { ...(app.object as any).metadata, name: 'twin' } } };
     expect(checkDist([...objects, twin], files).map((f) => f.message)).toContain(
