@@ -1,13 +1,15 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as YAML from 'yaml';
-import { AppProject, Application, ApplicationSpec, GroupKind } from '../imports/argocd';
+import { AppProject, Application, ApplicationSpec, GroupKind, ResourceIgnoreDifferences, RetryStrategy } from '../imports/argocd';
 import { MESH_ANNOTATION, PROTECTED_ANNOTATION } from '../meshes/effective-routing';
-import { commonLabels, HelmApplicationPlan, TargetFormat } from '../meshes/mesh';
+import { commonLabels, HelmApplicationPlan, SYNC_OPTIONS_ANNOTATION, TargetFormat } from '../meshes/mesh';
+import { argoCdHas } from '../model/argocd-version';
 import { targetApplicationName } from '../model/derived-names';
 import { SettingsSpec } from '../model/spec';
 import { compareStrings } from '../model/spec-error';
-import { ManifestChart } from './manifest-chart';
+import { HEALTH_CHECKS } from './argocd-health';
+import { ManifestChart, RenderedDocuments } from './manifest-chart';
 import { MeshEnvironment } from './mesh-environment';
 
 /** The folder of dist/ that holds the Argo CD objects; the root Application syncs it. */
@@ -15,7 +17,35 @@ export const ARGOCD_FOLDER = 'argocd';
 /** Name of the root (app-of-apps) Application and its AppProject. */
 export const ROOT_NAME = 'meshflip';
 const FINALIZER = 'resources-finalizer.argocd.argoproj.io';
-const RETRY = { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '3m' } };
+/** The folder of dist/ with what the bootstrap applies once by hand (not synced by any Application). */
+export const BOOTSTRAP_FOLDER = `${ARGOCD_FOLDER}/bootstrap`;
+/** Paths a git Application's manifests are generated from, relative to its source path (argoproj/argo-cd `reposerver/repository`, 2.11+ without webhooks). */
+export const MANIFEST_GENERATE_PATHS = 'argocd.argoproj.io/manifest-generate-paths';
+
+/**
+ * Retries of a failed sync: 15 s doubling to 5 min, 10 attempts, about 33 minutes in all (an OLM
+ * install and an OSSM control plane take 5 to 15). Argo CD does not auto-sync a commit again once
+ * its sync has failed (`controller/appcontroller.go` `autoSync`, "Skipping auto-sync: failed previous
+ * sync attempt"); from 3.2, `refresh` makes each retry take the newest commit, so a fix pushed
+ * while an operation retries is what the next retry applies.
+ */
+export function retryStrategy(settings: SettingsSpec): RetryStrategy {
+  return {
+    limit: 10,
+    backoff: { duration: '15s', factor: 2, maxDuration: '5m' },
+    ...(argoCdHas(settings.argocdVersion, 'retryRefresh') ? { refresh: true } : {}),
+  };
+}
+
+/**
+ * `controller.sync.timeout.seconds`: an operation still running after an hour (a child stuck
+ * Progressing, an InstallPlan waiting for approval) is terminated, so the next commit's sync can
+ * start. Longer than the whole retry budget, which it includes.
+ */
+export const SYNC_TIMEOUT_SECONDS = 3600;
+
+/** The sync options that keep an object when its Application is deleted with cascade. */
+const KEEP_ON_CASCADE = 'Delete=false';
 
 /** Properties for `ArgoCdDelivery`. */
 export interface ArgoCdDeliveryProps {
@@ -73,6 +103,8 @@ export class ArgoCdDelivery extends Construct {
           // Read back by meshflip explain and the guardrails over dist/.
           [MESH_ANNOTATION]: env.mesh.flavor,
           [PROTECTED_ANNOTATION]: String(env.protected),
+          // Deleting the root with cascade leaves the environment's project and Applications in place.
+          [SYNC_OPTIONS_ANNOTATION]: KEEP_ON_CASCADE,
         },
         // Projects are only deleted once no Application uses them.
         finalizers: ['resources-finalizer.argocd.argoproj.io'],
@@ -82,31 +114,42 @@ export class ArgoCdDelivery extends Construct {
         sourceRepos: [...new Set([settings.repoURL, ...helmApps.map((a) => a.repoURL)])].sort(compareStrings),
         destinations: [...destinations.values()].sort((a, b) => compareStrings(a.server, b.server) || compareStrings(a.namespace, b.namespace)),
         clusterResourceWhitelist: [...clusterKinds.values()].sort((a, b) => compareStrings(a.group, b.group) || compareStrings(a.kind, b.kind)),
+        // Objects in a destination namespace that no Application owns (a removed object a protected
+        // environment does not prune) show as an OrphanedResourceWarning on the Application.
+        orphanedResources: { warn: true },
       },
     });
 
+    const automatedEnabled = argoCdHas(settings.argocdVersion, 'automatedEnabled');
     const syncPolicy = (options: readonly string[]): ApplicationSpec['syncPolicy'] => ({
-      ...(env.delivery.automated ? { automated: { prune: env.delivery.prune, selfHeal: env.delivery.selfHeal } } : {}),
+      ...(env.delivery.automated ? { automated: { ...(automatedEnabled ? { enabled: true } : {}), prune: env.delivery.prune, selfHeal: env.delivery.selfHeal } } : {}),
       syncOptions: [...new Set(['PruneLast=true', ...options])].sort(compareStrings),
-      retry: RETRY,
+      retry: retryStrategy(settings),
     });
-    const metadata = (name: string, wave: number, description: string) => ({
+    const metadata = (name: string, wave: number, description: string, generatePaths: boolean) => ({
       name,
       namespace: settings.argocdNamespace,
       labels,
-      annotations: { 'argocd.argoproj.io/sync-wave': String(wave), 'meshflip.io/description': description },
+      annotations: {
+        'argocd.argoproj.io/sync-wave': String(wave),
+        'meshflip.io/description': description,
+        [SYNC_OPTIONS_ANNOTATION]: KEEP_ON_CASCADE,
+        ...(generatePaths ? { [MANIFEST_GENERATE_PATHS]: '.' } : {}),
+      },
       // Deleting an Application deletes what it deployed, except in protected environments.
       ...(env.protected ? {} : { finalizers: [FINALIZER] }),
     });
 
     const applications: Application[] = [];
     for (const app of helmApps) {
-      applications.push(helmApplication(this.chart, env.name, app, metadata(app.name, app.wave, app.description), syncPolicy(['CreateNamespace=true', 'ServerSideApply=true'])));
+      const ignoring = (app.ignoreDifferences ?? []).length > 0;
+      applications.push(helmApplication(this.chart, env.name, app, metadata(app.name, app.wave, app.description, false),
+        syncPolicy(['CreateNamespace=true', 'ServerSideApply=true', ...(ignoring ? ['RespectIgnoreDifferences=true'] : [])])));
     }
     for (const target of kubernetesTargets) {
       const name = targetApplicationName(env.name, target.name);
       applications.push(new Application(this.chart, `Target-${target.name}`, {
-        metadata: metadata(name, target.wave, target.description),
+        metadata: metadata(name, target.wave, target.description, true),
         spec: {
           project: env.name,
           source: { repoURL: settings.repoURL, targetRevision: settings.revision, path: `${settings.distPath}/${env.name}/${target.name}`, directory: { include: '*.k8s.yaml' } },
@@ -132,6 +175,9 @@ function helmApplication(chart: ManifestChart, project: string, app: HelmApplica
       },
       destination: { server: app.cluster.server, namespace: app.namespace },
       syncPolicy,
+      ...((app.ignoreDifferences ?? []).length > 0
+        ? { ignoreDifferences: app.ignoreDifferences!.map((f): ResourceIgnoreDifferences => ({ group: f.group, kind: f.kind, jqPathExpressions: f.jqPathExpressions })) }
+        : {}),
     },
   });
 }
@@ -208,13 +254,77 @@ export class RootApplication extends Construct {
       },
     });
     new Application(this.chart, 'Application', {
-      metadata: { name: ROOT_NAME, namespace: settings.argocdNamespace, labels },
+      metadata: { name: ROOT_NAME, namespace: settings.argocdNamespace, labels, annotations: { [MANIFEST_GENERATE_PATHS]: '.' } },
       spec: {
         project: ROOT_NAME,
         source: { repoURL: settings.repoURL, targetRevision: settings.revision, path: `${settings.distPath}/${ARGOCD_FOLDER}`, directory: { include: '*.k8s.yaml' } },
         destination: { server, namespace: settings.argocdNamespace },
-        syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ['PruneLast=true'], retry: RETRY },
+        syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ['PruneLast=true', 'RespectIgnoreDifferences=true'], retry: retryStrategy(settings) },
+        ignoreDifferences: [childPauseField(settings)],
       },
     });
+    new ArgoCdBootstrap(this, 'Bootstrap', { settings });
+  }
+}
+
+/**
+ * What the root leaves to people on its children: whether a child syncs automatically, so that a
+ * child can be paused during an incident without the root turning it back on (Argo CD's
+ * cluster-bootstrapping guide). From 3.1 that is `automated.enabled` alone (what the "Disable
+ * Auto-Sync" action of 3.5 sets), and changes to prune and self-heal still reach the children;
+ * before, it is the whole `automated` block.
+ */
+export function childPauseField(settings: SettingsSpec): ResourceIgnoreDifferences {
+  const pointer = argoCdHas(settings.argocdVersion, 'automatedEnabled') ? '/spec/syncPolicy/automated/enabled' : '/spec/syncPolicy/automated';
+  return { group: 'argoproj.io', kind: 'Application', jsonPointers: [pointer] };
+}
+
+/** Properties for `ArgoCdBootstrap`. */
+export interface ArgoCdBootstrapProps {
+  readonly settings: SettingsSpec;
+}
+
+/**
+ * The Argo CD configuration meshflip's ordering depends on, in `dist/argocd/bootstrap/`, applied
+ * once by hand with the root (README "dist/ and Argo CD"): the health checks of `HEALTH_CHECKS` as a
+ * patch of `argocd-cm` (upstream Argo CD) and of the `ArgoCD` resource (OpenShift GitOps, whose
+ * operator rewrites argocd-cm from `spec.resourceHealthChecks`), and the sync timeout.
+ */
+export class ArgoCdBootstrap extends Construct {
+  constructor(scope: Construct, id: string, props: ArgoCdBootstrapProps) {
+    super(scope, id);
+    const { settings } = props;
+    const dir = `${settings.distPath}/${BOOTSTRAP_FOLDER}`;
+    const ns = settings.argocdNamespace;
+    const sources = [settings.file.path];
+    const checks = [...HEALTH_CHECKS].sort((a, b) => compareStrings(a.group, b.group) || compareStrings(a.kind, b.kind));
+
+    const cm = new RenderedDocuments(this, 'ArgoCdCm', {
+      path: `${BOOTSTRAP_FOLDER}/argocd-cm.patch.yaml`,
+      sources,
+      header: ['Upstream Argo CD: health checks sync waves wait on. Apply once (a merge keeps every other key):',
+        `kubectl -n ${ns} patch configmap argocd-cm --type merge --patch-file ${dir}/argocd-cm.patch.yaml`],
+    });
+    cm.add({ data: Object.fromEntries(checks.map((c) => [`resource.customizations.health.${c.group}_${c.kind}`, c.check])) });
+
+    const gitops = new RenderedDocuments(this, 'OpenShiftGitOps', {
+      path: `${BOOTSTRAP_FOLDER}/openshift-gitops.patch.yaml`,
+      sources,
+      header: ['OpenShift GitOps: the same health checks for the ArgoCD resource, whose operator writes argocd-cm.',
+        'Apply once (this replaces spec.resourceHealthChecks: add any checks of your own to this list first):',
+        `oc -n ${ns} patch argocd openshift-gitops --type merge --patch-file ${dir}/openshift-gitops.patch.yaml`],
+    });
+    gitops.add({ spec: { resourceHealthChecks: checks.map((c) => ({ group: c.group, kind: c.kind, check: c.check })) } });
+
+    if (argoCdHas(settings.argocdVersion, 'syncTimeout')) {
+      const params = new RenderedDocuments(this, 'ArgoCdCmdParamsCm', {
+        path: `${BOOTSTRAP_FOLDER}/argocd-cmd-params-cm.patch.yaml`,
+        sources,
+        header: ['Upstream Argo CD: end a sync operation that runs longer than an hour. Apply once, then restart the controller:',
+          `kubectl -n ${ns} patch configmap argocd-cmd-params-cm --type merge --patch-file ${dir}/argocd-cmd-params-cm.patch.yaml`,
+          `kubectl -n ${ns} rollout restart statefulset argocd-application-controller`],
+      });
+      params.add({ data: { 'controller.sync.timeout.seconds': String(SYNC_TIMEOUT_SECONDS) } });
+    }
   }
 }

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import * as kplus from 'cdk8s-plus-28';
 import { meshFor } from '../meshes';
-import { commonLabels, IEnvironmentScope, IMesh, setWave, TargetFormat, Wave } from '../meshes/mesh';
+import { commonLabels, IEnvironmentScope, IMesh, KEEP_DATA, setWave, SYNC_OPTIONS_ANNOTATION, TargetFormat, Wave } from '../meshes/mesh';
 import { EnvironmentSpec, ServiceSpec } from '../model/spec';
 import { compareStrings } from '../model/spec-error';
 import { constructId } from './construct-id';
@@ -113,8 +113,12 @@ export class MeshEnvironment extends Construct implements IEnvironmentScope {
       }
       const chart = this.chart(target.name, 'namespaces');
       for (const name of namespaces) {
+        // Deleting a Namespace deletes its claims whatever their own annotations say: a Namespace
+        // that holds a claim is never pruned or deleted by Argo CD either (README: Deleting).
+        const holdsClaims = this.env.services.some((s) => s.storage !== undefined && s.namespace === name && this.mesh.workloadTargets(s).includes(target.name));
+        const annotations = { ...(meta.annotations ?? {}), ...(holdsClaims ? { [SYNC_OPTIONS_ANNOTATION]: KEEP_DATA } : {}) };
         const ns = new kplus.Namespace(chart, constructId('Namespace', name), {
-          metadata: { name, labels: { ...commonLabels(this.env), ...meta.labels }, annotations: meta.annotations },
+          metadata: { name, labels: { ...commonLabels(this.env), ...meta.labels }, annotations: Object.keys(annotations).length > 0 ? annotations : undefined },
         });
         setWave(ns, Wave.NAMESPACES);
       }

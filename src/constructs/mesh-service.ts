@@ -1,7 +1,7 @@
 import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { commonLabels, PodMeshSettings, SELECTOR_LABEL, setWave, Wave } from '../meshes/mesh';
+import { commonLabels, KEEP_DATA, PodMeshSettings, SELECTOR_LABEL, setWave, SYNC_OPTIONS_ANNOTATION, Wave } from '../meshes/mesh';
 import { EnvironmentSpec, ProbeSpec, ResourcesSpec, ServiceSpec } from '../model/spec';
 
 /** cdk8s-plus labels every pod with its construct address; meshflip selects by name instead. */
@@ -98,7 +98,7 @@ export class MeshService extends Construct {
           namespace: service.namespace,
           labels,
           // Data outlives syncs: Argo CD never prunes or deletes the claim.
-          annotations: { 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false' },
+          annotations: { [SYNC_OPTIONS_ANNOTATION]: KEEP_DATA },
         },
         storage: size(service.storage.size),
         accessModes: [service.storage.accessMode as kplus.PersistentVolumeAccessMode],

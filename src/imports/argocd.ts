@@ -21,11 +21,28 @@ export interface ApplicationSpec {
   readonly source: ApplicationSource;
   readonly destination: { readonly server: string; readonly namespace?: string };
   readonly syncPolicy: {
-    readonly automated?: { readonly prune: boolean; readonly selfHeal: boolean };
+    /** `enabled` from Argo CD 3.1 (`SyncPolicyAutomated.Enabled`). */
+    readonly automated?: { readonly enabled?: boolean; readonly prune: boolean; readonly selfHeal: boolean };
     readonly syncOptions?: readonly string[];
-    readonly retry?: { readonly limit: number; readonly backoff: { readonly duration: string; readonly factor: number; readonly maxDuration: string } };
+    readonly retry?: RetryStrategy;
   };
-  readonly ignoreDifferences?: readonly { readonly group: string; readonly kind: string; readonly jsonPointers: readonly string[] }[];
+  readonly ignoreDifferences?: readonly ResourceIgnoreDifferences[];
+}
+
+/** `spec.syncPolicy.retry` (argoproj/argo-cd `types.go` `RetryStrategy`). */
+export interface RetryStrategy {
+  readonly limit: number;
+  readonly backoff: { readonly duration: string; readonly factor: number; readonly maxDuration: string };
+  /** Argo CD 3.2+: a retry syncs the newest revision instead of the failed one. */
+  readonly refresh?: boolean;
+}
+
+/** One entry of `spec.ignoreDifferences` (argoproj/argo-cd `types.go` `ResourceIgnoreDifferences`). */
+export interface ResourceIgnoreDifferences {
+  readonly group: string;
+  readonly kind: string;
+  readonly jsonPointers?: readonly string[];
+  readonly jqPathExpressions?: readonly string[];
 }
 
 export class Application extends ApiObject {
@@ -45,6 +62,8 @@ export interface AppProjectSpec {
   readonly destinations: readonly { readonly server: string; readonly namespace: string }[];
   readonly clusterResourceWhitelist: readonly GroupKind[];
   readonly namespaceResourceWhitelist?: readonly GroupKind[];
+  /** Warns on objects in the destination namespaces that no Application owns (`OrphanedResourcesMonitorSettings`). */
+  readonly orphanedResources?: { readonly warn: boolean; readonly ignore?: readonly { readonly group: string; readonly kind: string; readonly name?: string }[] };
 }
 
 export class AppProject extends ApiObject {

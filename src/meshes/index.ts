@@ -1,4 +1,5 @@
 import { EnvironmentSpec, isKuma } from '../model/spec';
+import { ARGOCD_RULES } from './argocd-rules';
 import { IstioMesh } from './istio';
 import { ISTIO_RULES } from './istio-rules';
 import { KumaMesh } from './kuma';
@@ -13,5 +14,5 @@ export function meshFor(env: EnvironmentSpec): IMesh {
 
 /** The rules that check what the real mesh of `env` will do with it. */
 export function rulesFor(env: EnvironmentSpec): readonly Rule[] {
-  return isKuma(env.mesh) ? KUMA_RULES : ISTIO_RULES;
+  return [...(isKuma(env.mesh) ? KUMA_RULES : ISTIO_RULES), ...ARGOCD_RULES];
 }

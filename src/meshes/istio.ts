@@ -250,9 +250,24 @@ export class IstioMesh implements IMesh {
       { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration' },
     ];
     const base = { cluster: this.mesh.cluster, namespace: ns, repoURL: ISTIO_CHARTS, version, clusterKinds };
+    // The charts render the validating webhooks with failurePolicy Ignore and no caBundle; istiod's
+    // webhook controller patches in its CA and Fail once it serves (istio/istio
+    // pkg/webhooks/validation/controller/controller.go, istio/istio#52785, #57643).
+    const webhookFields = (kinds: readonly string[]) => kinds.map((kind) => ({
+      group: 'admissionregistration.k8s.io',
+      kind,
+      jqPathExpressions: kind === 'ValidatingWebhookConfiguration' ? ['.webhooks[]?.clientConfig.caBundle', '.webhooks[]?.failurePolicy'] : ['.webhooks[]?.clientConfig.caBundle'],
+      rewrittenBy: 'istiod (istio/istio pkg/webhooks)',
+    }));
     const apps: HelmApplicationPlan[] = [
-      { ...base, name: objectName(this.env.name, 'istio-base'), chart: 'base', releaseName: 'istio-base', values: { defaultRevision: 'default' }, wave: -4, description: 'Istio CRDs' },
-      { ...base, name: objectName(this.env.name, 'istiod'), chart: 'istiod', releaseName: 'istiod', values: {}, wave: -3, description: 'istiod' },
+      {
+        ...base, name: objectName(this.env.name, 'istio-base'), chart: 'base', releaseName: 'istio-base', values: { defaultRevision: 'default' }, wave: -4, description: 'Istio CRDs',
+        ignoreDifferences: webhookFields(['ValidatingWebhookConfiguration']),
+      },
+      {
+        ...base, name: objectName(this.env.name, 'istiod'), chart: 'istiod', releaseName: 'istiod', values: {}, wave: -3, description: 'istiod',
+        ignoreDifferences: webhookFields(['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration']),
+      },
     ];
     if (this.mesh.ingress !== undefined) {
       apps.push({

@@ -36,12 +36,22 @@ export function setWave(obj: IConstruct, wave: Wave): void {
   ApiObject.of(obj).metadata.addAnnotation('argocd.argoproj.io/sync-wave', String(wave));
 }
 
+/** Argo CD's per-object sync options (argoproj/gitops-engine `pkg/sync/common` `AnnotationSyncOptions`). */
+export const SYNC_OPTIONS_ANNOTATION = 'argocd.argoproj.io/sync-options';
+
+/**
+ * The sync options of an object that holds data: never pruned (gitops-engine `pkg/sync/sync_context.go`,
+ * `Prune=false`) and kept when its Application is deleted with cascade (argoproj/argo-cd
+ * `controller/appcontroller.go` `shouldBeDeleted`, `Delete=false`).
+ */
+export const KEEP_DATA = 'Prune=false,Delete=false';
+
 /**
  * Marks an object whose CRD is installed by an operator or chart that Argo CD may sync in the
  * same run: the dry run is skipped while the CRD is still missing.
  */
 export function skipDryRunWhileCrdMissing(obj: ApiObject): void {
-  obj.metadata.addAnnotation('argocd.argoproj.io/sync-options', 'SkipDryRunOnMissingResource=true');
+  obj.metadata.addAnnotation(SYNC_OPTIONS_ANNOTATION, 'SkipDryRunOnMissingResource=true');
 }
 
 /** Labels meshflip puts on everything it renders. */
@@ -122,6 +132,24 @@ export interface HelmApplicationPlan {
   readonly description: string;
   /** Cluster-scoped kinds the chart creates (for the AppProject). */
   readonly clusterKinds: readonly { readonly group: string; readonly kind: string }[];
+  /**
+   * Fields of the chart's objects that a controller rewrites after Argo CD applies them: Argo CD
+   * ignores them when it compares and when it syncs (`RespectIgnoreDifferences=true`), so self-heal
+   * does not fight the controller.
+   *
+   * @default - none
+   */
+  readonly ignoreDifferences?: readonly ControllerOwnedFields[];
+}
+
+/** Fields of one kind that a controller owns once the object is applied, with who rewrites them. */
+export interface ControllerOwnedFields {
+  readonly group: string;
+  readonly kind: string;
+  /** jq paths, as Argo CD's `ignoreDifferences.jqPathExpressions` takes them. */
+  readonly jqPathExpressions: readonly string[];
+  /** The controller and upstream code that rewrites the fields. */
+  readonly rewrittenBy: string;
 }
 
 /** Files of a kumactl target: universal-format resources, grouped per file. */

@@ -14,6 +14,7 @@ import {
   SettingsSpec, TimeoutSpec,
 } from './spec';
 import { compareStrings, didYouMean, escapeControlCharacters, Problem } from './spec-error';
+import { ARGOCD_MIN_VERSION } from './argocd-version';
 import { Version } from './version';
 
 /** Where dist/ sits in the repository unless environments/meshflip.yaml says otherwise (repository.path). */
@@ -78,12 +79,19 @@ export function resolveSettings(file: SourceFile, input: SettingsInput, problems
   if (distProblem !== undefined && input.repository.path !== undefined) {
     problems.push(file.problem(['repository', 'path'], distProblem.message, { hint: distProblem.hint }));
   }
+  const argocdVersion = Version.parse(input.argocd.version ?? ARGOCD_MIN_VERSION);
+  if (!argocdVersion.atLeast(ARGOCD_MIN_VERSION)) {
+    problems.push(file.problem(['argocd', 'version'], `must be ${ARGOCD_MIN_VERSION} or later: meshflip renders Helm values as valuesObject and keeps data with helm.sh/resource-policy, both from Argo CD ${ARGOCD_MIN_VERSION}`, {
+      hint: 'upgrade Argo CD and declare the version it runs',
+    }));
+  }
   return {
     repoURL: input.repository.url,
     revision: input.repository.revision ?? 'main',
     distPath: input.repository.path ?? DEFAULT_DIST_PATH,
     argocdNamespace: input.argocd.namespace ?? 'argocd',
     argocdCluster: input.argocd.cluster,
+    argocdVersion,
     clusters,
     allowedSecrets: (input.allowedSecrets ?? []).map((entry, index) => {
       const at: FieldPath = ['allowedSecrets', index];

@@ -88,6 +88,10 @@ export const SettingsSchema = z.object({
   argocd: z.object({
     namespace: name('Namespace Argo CD runs in (openshift-gitops on OpenShift GitOps).').optional().meta({ default: 'argocd' }),
     cluster: name('The cluster (from `clusters`) that runs Argo CD; Applications and AppProjects are created there.'),
+    version: z.string().regex(/^[0-9]{1,3}\.[0-9]{1,3}(\.[0-9]{1,3})?$/, 'must be an Argo CD version such as 3.5 or 2.14.3').optional().meta({
+      description: 'The oldest Argo CD version (OpenShift GitOps: the Argo CD version it ships) that runs dist/: meshflip uses only the features it has (README: minimum versions). At least 2.8.',
+      default: '2.8',
+    }),
   }).strict(),
   clusters: z.record(name('Cluster name'), ClusterSchema).meta({ description: 'Every cluster an environment may deploy to, by name.' }),
   allowedSecrets: z.array(AllowedSecretSchema).optional().meta({

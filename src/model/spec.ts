@@ -28,6 +28,8 @@ export interface SettingsSpec {
   readonly distPath: string;
   readonly argocdNamespace: string;
   readonly argocdCluster: string;
+  /** The Argo CD version that runs dist/ (`argocd.version`): what it renders depends on it. */
+  readonly argocdVersion: Version;
   readonly clusters: ReadonlyMap<string, ClusterSpec>;
   /** Deliberate exceptions to the credential checks (`allowedSecrets`), in file order. */
   readonly allowedSecrets: readonly AllowedSecret[];

@@ -3,6 +3,7 @@ import { describeObject, Finding } from '../meshes/findings';
 import { checkIstio } from '../meshes/istio-checks';
 import { checkKuma } from '../meshes/kuma-checks';
 import { MOCK_APP } from '../meshes/mesh';
+import { APPLICATION_NAME_MAX } from '../model/derived-names';
 import { IN_CLUSTER_SERVER, isInClusterAddress, normalizeServerUrl } from '../model/cluster-identity';
 import { compareStrings } from '../model/spec-error';
 import { checkKubernetesLimits } from './kubernetes-limits';
@@ -118,6 +119,11 @@ function checkArgoCd(objects: readonly RenderedObject[], files: readonly string[
   const distRoot = commonDistPrefix(applications);
   for (const app of applications) {
     const what = describeObject(app.object);
+    const name = str(app.object, 'metadata', 'name') ?? '';
+    if (name.length > APPLICATION_NAME_MAX) {
+      // Argo CD writes the name into the app.kubernetes.io/instance label of what it tracks (argoproj/argo-cd util/argo/resource_tracking.go).
+      findings.push({ at: app, severity: 'error', message: `${what} has a name of ${name.length} characters: Argo CD writes it into the app.kubernetes.io/instance label, which takes at most ${APPLICATION_NAME_MAX}` });
+    }
     const source = field(app.object, 'spec', 'source');
     const project = projects.get(str(app.object, 'spec', 'project') ?? 'default');
     const server = str(app.object, 'spec', 'destination', 'server') ?? '';

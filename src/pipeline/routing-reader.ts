@@ -34,7 +34,8 @@ export function readDist(
   const files = listFiles(distDir);
   const objects: RenderedObject[] = [];
   for (const file of files) {
-    if (!/\.ya?ml$/.test(file) || !include(file)) {
+    // A patch (dist/argocd/bootstrap/*.patch.yaml) is part of an object, not one.
+    if (!/\.ya?ml$/.test(file) || /\.patch\.ya?ml$/.test(file) || !include(file)) {
       continue;
     }
     const text = fs.readFileSync(path.join(distDir, file), 'utf8');

@@ -66,7 +66,7 @@ describe('the Argo CD objects in dist/argocd', () => {
   test('syncs automatically with prune and self-heal, except that protected environments never prune', () => {
     for (const app of applications.filter((a) => a.metadata.labels?.['meshflip.io/environment'] !== undefined)) {
       const protectedEnv = projects.get(app.spec.project).metadata.annotations['meshflip.io/protected'] === 'true';
-      expect(app.spec.syncPolicy.automated).toEqual({ prune: !protectedEnv, selfHeal: true });
+      expect(app.spec.syncPolicy.automated).toEqual({ enabled: true, prune: !protectedEnv, selfHeal: true });
     }
   });
 
@@ -112,6 +112,15 @@ describe('the Argo CD checks over dist/', () => {
     const broken = withApp({ ...obj, spec: { ...obj.spec, destination: { server: 'https://elsewhere.example.com', namespace: 'my-services' } } });
     const messages = checkDist(broken, files).map((f) => f.message);
     expect(messages[0]).toBe('Application argocd/kong-perf-zone-real-services deploys to https://elsewhere.example.com namespace my-services, which its AppProject does not permit');
+  });
+
+  test('fails when a hand edit gives an Application a name longer than the instance label takes', () => {
+    const obj = app.object as any;
+    const name = `kong-perf-${'z'.repeat(54)}`;
+    const broken = withApp({ ...obj, metadata: { ...obj.metadata, name } });
+    expect(checkDist(broken, files).map((f) => f.message)).toEqual([
+      `Application argocd/${name} has a name of 64 characters: Argo CD writes it into the app.kubernetes.io/instance label, which takes at most 63`,
+    ]);
   });
 
   test('fails when two Applications sync the same folder', () => {

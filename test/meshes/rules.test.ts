@@ -16,10 +16,10 @@ afterAll(removeTempDirs);
 
 const REPO = path.resolve(__dirname, '../..');
 
-/** The formatted problems the rules of each environment of `root` report. */
+/** The formatted problems the mesh rules of each environment of `root` report (the Argo CD rules, MF3xxx, have their own tests). */
 function ruleProblems(root: string): string[] {
   const project = loadProject(root);
-  return project.environments.flatMap((env) => runRules(rulesFor(env), { env, objects: [] })).map(formatProblem);
+  return project.environments.flatMap((env) => runRules(rulesFor(env).filter((r) => !r.code.startsWith('MF3')), { env, objects: [] })).map(formatProblem);
 }
 
 describe('the rule set', () => {
