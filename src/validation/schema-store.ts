@@ -114,7 +114,7 @@ interface PendingKind {
  * legacy Kuma spec schemas, to validate manifests offline as strictly as the API server's strict field validation.
  *
  * @example
- * const store = SchemaStore.load(schemaSets('../shared/crds').ossm);
+ * const store = SchemaStore.load(schemaSets(process.env.MESHFLIP_CRDS!).ossm);
  * const issues = store.validate(manifest, { strict: true });
  */
 export class SchemaStore {
