@@ -18,6 +18,11 @@ export function environmentOf(file: string): string | undefined {
   return first;
 }
 
+/** A patch (dist/argocd/bootstrap/*.patch.yaml) is part of an object, not one: no check over objects reads it. */
+export function isPatchFile(file: string): boolean {
+  return /\.patch\.ya?ml$/.test(file);
+}
+
 /**
  * Every file of dist/ and every object in its YAML files, with file and line.
  *
@@ -34,8 +39,7 @@ export function readDist(
   const files = listFiles(distDir);
   const objects: RenderedObject[] = [];
   for (const file of files) {
-    // A patch (dist/argocd/bootstrap/*.patch.yaml) is part of an object, not one.
-    if (!/\.ya?ml$/.test(file) || /\.patch\.ya?ml$/.test(file) || !include(file)) {
+    if (!/\.ya?ml$/.test(file) || isPatchFile(file) || !include(file)) {
       continue;
     }
     const text = fs.readFileSync(path.join(distDir, file), 'utf8');
