@@ -43,6 +43,8 @@ export interface ServiceRouting {
   readonly callers: readonly string[] | null;
   /** Set when copies of the routing disagree (for example between zones). */
   readonly inconsistencies: readonly string[];
+  /** HTTP headers the service's application copies onto its own calls (its Deployment's annotation). */
+  readonly propagates?: readonly string[];
 }
 
 /** The effective routing of one environment. */
@@ -148,6 +150,8 @@ export function findWorkloads(objects: readonly RenderedObject[]): Workloads {
 /** Annotations of an environment's AppProject: the mesh flavour it runs, and whether it is protected. */
 export const MESH_ANNOTATION = 'meshflip.io/mesh';
 export const PROTECTED_ANNOTATION = 'meshflip.io/protected';
+/** Annotation of a service's Deployment: the HTTP headers its application copies onto the requests it makes. */
+export const PROPAGATES_ANNOTATION = 'meshflip.io/propagates-headers';
 
 /** The mesh flavours whose policies are Kuma's. */
 export const KUMA_FLAVORS: ReadonlySet<string> = new Set<string>([MeshFlavor.KONG_MESH, MeshFlavor.KUMA]);
