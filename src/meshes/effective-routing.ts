@@ -47,6 +47,16 @@ export interface ServiceRouting {
   readonly propagates?: readonly string[];
 }
 
+/** A Secret a rendered object reads by name: it must exist in the cluster before the object syncs. */
+export interface SecretReference {
+  readonly name: string;
+  readonly namespace: string;
+  /** The Argo CD Application (or dist/ folder) that syncs what reads it. */
+  readonly application: string;
+  /** What reads it: `Deployment shop/orders`, `Helm values of kong-real-global-control-plane`. */
+  readonly readBy: readonly string[];
+}
+
 /** The effective routing of one environment. */
 export interface EnvironmentRouting {
   readonly name: string;
@@ -54,6 +64,8 @@ export interface EnvironmentRouting {
   readonly mesh: string;
   /** Sorted by name. */
   readonly services: readonly ServiceRouting[];
+  /** The Secrets the rendered objects read, sorted by namespace and name. */
+  readonly secrets?: readonly SecretReference[];
 }
 
 /** A rendered object, with the dist/ path of the file it is in. */

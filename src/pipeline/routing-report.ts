@@ -163,6 +163,15 @@ export function routingMarkdown(routing: EnvironmentRouting, source: string): st
   if (calls) {
     lines.push('', '## Call graph', '', 'Edges are the calls the traffic permissions allow; dashed edges reach a mock.', '', '```mermaid', mermaidGraph(routing), '```');
   }
+  if (routing.secrets !== undefined && routing.secrets.length > 0) {
+    lines.push(
+      '', '## Secrets that must exist in the cluster before sync', '',
+      'dist/ holds no Secret values: create these (by hand, or with a secrets operator) before Argo CD syncs the Application; '
+      + 'a pod that reads a missing Secret never starts (CreateContainerConfigError), and a control plane whose Helm values name one does not come up.',
+      '', '| Secret | Namespace | Argo CD Application | Read by |', '|---|---|---|---|',
+      ...routing.secrets.map((r) => `| ${[r.name, r.namespace, r.application, r.readBy.join(', ')].map(cell).join(' | ')} |`),
+    );
+  }
   return `${lines.join('\n')}\n`;
 }
 
