@@ -6,6 +6,7 @@ import { crdsCommand } from './commands/crds';
 import { diffCommand } from './commands/diff';
 import { explainCommand } from './commands/explain';
 import { flipCommand } from './commands/flip';
+import { konnectCommand } from './commands/konnect';
 import { revertExpiredCommand } from './commands/revert-expired';
 import { schemaCommand } from './commands/schema';
 import { synthCommand } from './commands/synth';
@@ -13,7 +14,7 @@ import { validateCommand } from './commands/validate';
 import { ExitCode, UsageError } from './errors';
 import { Output, paint, printProblems, processOutput } from './output';
 
-const COMMANDS: readonly CommandSpec[] = [synthCommand, validateCommand, flipCommand, diffCommand, explainCommand, revertExpiredCommand, schemaCommand, ciSummaryCommand, crdsCommand];
+const COMMANDS: readonly CommandSpec[] = [synthCommand, validateCommand, flipCommand, diffCommand, explainCommand, revertExpiredCommand, schemaCommand, ciSummaryCommand, crdsCommand, konnectCommand];
 
 function usage(): string[] {
   // One column for the summaries, wide enough for the longest command name.

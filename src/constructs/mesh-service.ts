@@ -1,6 +1,7 @@
 import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { PROPAGATES_ANNOTATION } from '../meshes/effective-routing';
 import { commonLabels, KEEP_DATA, PodMeshSettings, SELECTOR_LABEL, setWave, SYNC_OPTIONS_ANNOTATION, Wave } from '../meshes/mesh';
 import { EnvironmentSpec, ProbeSpec, ResourcesSpec, ServiceSpec } from '../model/spec';
 
@@ -38,7 +39,8 @@ export class MeshService extends Construct {
     setWave(this.serviceAccount, Wave.WORKLOADS);
 
     this.deployment = new kplus.Deployment(this, 'Deployment', {
-      metadata,
+      // Read back by ROUTING.md, explain and the summary: which header-scoped routes this service's calls can trigger.
+      metadata: service.propagates.length === 0 ? metadata : { ...metadata, annotations: { [PROPAGATES_ANNOTATION]: service.propagates.join(',') } },
       replicas: service.replicas,
       select: false,
       serviceAccount: this.serviceAccount,

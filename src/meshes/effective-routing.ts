@@ -43,6 +43,18 @@ export interface ServiceRouting {
   readonly callers: readonly string[] | null;
   /** Set when copies of the routing disagree (for example between zones). */
   readonly inconsistencies: readonly string[];
+  /** HTTP headers the service's application copies onto its own calls (its Deployment's annotation). */
+  readonly propagates?: readonly string[];
+}
+
+/** A Secret a rendered object reads by name: it must exist in the cluster before the object syncs. */
+export interface SecretReference {
+  readonly name: string;
+  readonly namespace: string;
+  /** The Argo CD Application (or dist/ folder) that syncs what reads it. */
+  readonly application: string;
+  /** What reads it: `Deployment shop/orders`, `Helm values of kong-real-global-control-plane`. */
+  readonly readBy: readonly string[];
 }
 
 /** The effective routing of one environment. */
@@ -52,6 +64,8 @@ export interface EnvironmentRouting {
   readonly mesh: string;
   /** Sorted by name. */
   readonly services: readonly ServiceRouting[];
+  /** The Secrets the rendered objects read, sorted by namespace and name. */
+  readonly secrets?: readonly SecretReference[];
 }
 
 /** A rendered object, with the dist/ path of the file it is in. */
@@ -148,6 +162,8 @@ export function findWorkloads(objects: readonly RenderedObject[]): Workloads {
 /** Annotations of an environment's AppProject: the mesh flavour it runs, and whether it is protected. */
 export const MESH_ANNOTATION = 'meshflip.io/mesh';
 export const PROTECTED_ANNOTATION = 'meshflip.io/protected';
+/** Annotation of a service's Deployment: the HTTP headers its application copies onto the requests it makes. */
+export const PROPAGATES_ANNOTATION = 'meshflip.io/propagates-headers';
 
 /** The mesh flavours whose policies are Kuma's. */
 export const KUMA_FLAVORS: ReadonlySet<string> = new Set<string>([MeshFlavor.KONG_MESH, MeshFlavor.KUMA]);

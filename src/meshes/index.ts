@@ -5,6 +5,7 @@ import { ISTIO_RULES } from './istio-rules';
 import { KumaMesh } from './kuma';
 import { KUMA_RULES } from './kuma-rules';
 import { IMesh } from './mesh';
+import { ROUTING_RULES } from './routing-rules';
 import { Rule } from './rules';
 
 /** The mesh implementation for an environment, chosen once from its spec. */
@@ -14,5 +15,5 @@ export function meshFor(env: EnvironmentSpec): IMesh {
 
 /** The rules that check what the real mesh of `env` will do with it. */
 export function rulesFor(env: EnvironmentSpec): readonly Rule[] {
-  return [...(isKuma(env.mesh) ? KUMA_RULES : ISTIO_RULES), ...ARGOCD_RULES];
+  return [...ROUTING_RULES, ...(isKuma(env.mesh) ? KUMA_RULES : ISTIO_RULES), ...ARGOCD_RULES];
 }

@@ -543,6 +543,7 @@ class EnvironmentResolver {
     }
     const calls = [...new Set(pick('calls') ?? [])].sort(compareStrings);
     this.callsAt.set(name, at('calls'));
+    const propagates = [...new Set(pick('propagates') ?? [])].sort(compareStrings);
     const ingress = this.resolveIngress(pick('ingress') ?? [], ports, at('ingress'));
     const mockInput = pick('mock');
     let mock: MockSpec | undefined;
@@ -587,6 +588,7 @@ class EnvironmentResolver {
       labels,
       annotations,
       calls,
+      propagates,
       ingress,
       mock,
       zones,

@@ -208,6 +208,11 @@ const serviceFields = {
     default: [],
   }),
   ingress: z.array(IngressRouteSchema).optional().meta({ description: 'Routes from the mesh ingress gateway to this service (Istio flavors).' }),
+  propagates: z.array(z.string().min(1).max(128).regex(HEADER_NAME, 'must be a lowercase HTTP header name')).optional().meta({
+    description: 'HTTP headers the application copies from the requests it receives onto the requests it makes. The mesh never does: '
+      + 'a header-scoped route of a service this one calls matches only headers listed here (or sent by the gateway or a client).',
+    default: [],
+  }),
   mock: MockSchema.optional(),
 };
 

@@ -155,6 +155,8 @@ export interface ServiceSpec {
   readonly annotations: Readonly<Record<string, string>>;
   /** Names of the services this one calls, sorted. */
   readonly calls: readonly string[];
+  /** HTTP headers the application copies onto the requests it makes (lowercase, sorted). */
+  readonly propagates: readonly string[];
   readonly ingress: readonly IngressRouteSpec[];
   readonly mock?: MockSpec;
   /** Kuma zones the service runs in (empty for Istio flavors). */

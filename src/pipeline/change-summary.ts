@@ -1,11 +1,12 @@
 import { loadProject, Project } from '../model/load';
 import { checkoutFolder } from './git';
-import { diffRouting, EnvironmentChange } from './routing-diff';
+import { diffObjects } from './object-diff';
+import { diffRouting, EnvironmentChange, withObjectChanges } from './routing-diff';
 import { readDistRouting } from './routing-reader';
 import { Synthesized, synthesizeWithRouting } from './synth';
 
 /**
- * How the routing changes between a base revision and the working tree: the base is read from
+ * How the routing, and every other rendered object, changes between a base revision and the working tree: the base is read from
  * dist/ as committed at `baseRef` (it passed CI), the head is synthesized fresh from
  * environments/, so a stale dist/ in the change cannot hide anything.
  */
@@ -21,7 +22,8 @@ export function changeSinceBase(
   try {
     // Most files of the base are byte for byte what the head renders: their objects are known.
     const rendered = new Map(files.map((f) => [f.path, f]));
-    return diffRouting(readDistRouting(base.dir, undefined, rendered), head);
+    const baseRouting = readDistRouting(base.dir, undefined, rendered);
+    return withObjectChanges(diffRouting(baseRouting, head), diffObjects(base.dir, files, project.settings.distPath), baseRouting, head);
   } finally {
     base.remove();
   }

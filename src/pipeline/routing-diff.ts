@@ -1,5 +1,6 @@
 import { describeDefault, describeEffectiveFault, EnvironmentRouting, ServiceRouting } from '../meshes/effective-routing';
 import { compareStrings } from '../model/spec-error';
+import { ApplicationChange, objectChangeLines } from './object-diff';
 import { cell, headerText, isMocked, mermaidGraph } from './routing-report';
 
 /** How one service's routing changed. */
@@ -26,6 +27,56 @@ export interface EnvironmentChange {
   /** Whether the change removes `protected: true` or adds it (an environment present in both revisions). */
   readonly protection?: 'removed' | 'added';
   readonly head?: EnvironmentRouting;
+  /** Every rendered object added, removed or changed, per Argo CD Application (routing fields aside). */
+  readonly objects?: readonly ApplicationChange[];
+}
+
+/**
+ * Adds the object changes to the routing changes: an environment whose routing did not change but
+ * whose objects did (a circuit-breaker limit, an image, a chart version) is listed too.
+ */
+export function withObjectChanges(
+  changes: readonly EnvironmentChange[], objects: ReadonlyMap<string, readonly ApplicationChange[]>,
+  base: readonly EnvironmentRouting[], head: readonly EnvironmentRouting[],
+): EnvironmentChange[] {
+  const out = changes.map((c) => (objects.has(c.name) ? { ...c, objects: objects.get(c.name) } : c));
+  for (const [name, apps] of objects) {
+    if (out.some((c) => c.name === name)) {
+      continue;
+    }
+    const h = head.find((r) => r.name === name);
+    const b = base.find((r) => r.name === name);
+    const routing = h ?? b;
+    if (routing !== undefined) {
+      out.push({ name, mesh: routing.mesh, protected: routing.protected, status: 'changed', services: [], violations: [], head: h, objects: apps });
+    }
+  }
+  return out.sort((x, y) => compareStrings(x.name, y.name));
+}
+
+/** Whether a change alters where traffic goes (or protection), not only other objects. */
+function routingChanged(change: EnvironmentChange): boolean {
+  return change.services.length > 0 || change.violations.length > 0 || change.protection !== undefined || change.status !== 'changed';
+}
+
+/** At most this many objects listed as added or removed per Application; the rest are counted. */
+const MAX_LISTED = 30;
+
+function capped(items: readonly string[]): string[] {
+  return items.length > MAX_LISTED ? [...items.slice(0, MAX_LISTED), `…and ${items.length - MAX_LISTED} more`] : [...items];
+}
+
+/** The object changes of an environment as Markdown: one list per Application. */
+function objectMarkdown(apps: readonly ApplicationChange[]): string[] {
+  const out: string[] = [];
+  for (const app of apps) {
+    out.push('', `**${cell(app.application)}**`, '');
+    out.push(...capped(app.added).map((o) => `- added: \`${o}\``), ...capped(app.removed).map((o) => `- removed: \`${o}\``));
+    for (const c of app.changed) {
+      out.push(`- changed: \`${c.object}\``, ...c.lines.map((l) => `  - ${cell(l)}`));
+    }
+  }
+  return out;
 }
 
 function routingWords(s: ServiceRouting | undefined): string {
@@ -158,8 +209,11 @@ export function summaryMarkdown(changes: readonly EnvironmentChange[], options: 
   const toMock = changes.flatMap((c) => c.services.filter((s) => s.toMock).map((s) => `${c.name}/${s.service}`));
   const violations = changes.flatMap((c) => c.violations);
   const protection = changes.map((c) => [c.protection, protectionLine(c)] as const).filter(([, line]) => line !== undefined);
+  const routingCount = changes.filter(routingChanged).length;
   const parts: string[] = [
-    `## meshflip: routing changes in ${changes.length} environment${changes.length === 1 ? '' : 's'}`,
+    routingCount > 0
+      ? `## meshflip: routing changes in ${routingCount} environment${routingCount === 1 ? '' : 's'}${routingCount < changes.length ? `, other changes in ${changes.length - routingCount}` : ''}`
+      : `## meshflip: no routing changes; other changes in ${changes.length} environment${changes.length === 1 ? '' : 's'}`,
     '',
     // Losing protection comes first: it is what a reviewer must not miss.
     ...protection.map(([kind, line]) => `**${kind === 'removed' ? ':warning: ' : ''}${line}**`),
@@ -198,6 +252,9 @@ export function summaryMarkdown(changes: readonly EnvironmentChange[], options: 
       const changed = new Set(change.services.map((s) => s.service));
       section.push('', '```mermaid', mermaidGraph(change.head, changed), '```');
     }
+    if (change.objects !== undefined && change.objects.length > 0) {
+      section.push('', '#### Rendered objects, per Argo CD Application', ...objectMarkdown(change.objects));
+    }
     const text = section.join('\n');
     if (parts.join('\n').length + text.length > maxLength) {
       omittedEnvironments++;
@@ -231,6 +288,9 @@ export function summaryText(changes: readonly EnvironmentChange[]): string[] {
       for (const d of s.details) {
         lines.push(`    ${d}`);
       }
+    }
+    if (change.objects !== undefined && change.objects.length > 0) {
+      lines.push('  rendered objects:', ...objectChangeLines(change.objects, '    '));
     }
   }
   return lines;

@@ -1,10 +1,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { LineCounter, parseAllDocuments } from 'yaml';
-import { EnvironmentRouting, environmentMeta, findWorkloads, KUMA_FLAVORS, RenderedObject, str } from '../meshes/effective-routing';
+import { EnvironmentRouting, environmentMeta, field, findWorkloads, KUMA_FLAVORS, PROPAGATES_ANNOTATION, RenderedObject, str } from '../meshes/effective-routing';
+import { SELECTOR_LABEL } from '../meshes/mesh';
 import { readIstioRouting } from '../meshes/istio-reader';
 import { readKumaRouting } from '../meshes/kuma-reader';
 import { compareStrings } from '../model/spec-error';
+import { secretReferences } from './secret-references';
 import type { RenderedFile } from './synth';
 import { listFiles } from './write-dist';
 
@@ -91,12 +93,32 @@ export function readEnvironmentRouting(name: string, objects: readonly RenderedO
     ?? (objects.some((o) => (str(o.object, 'apiVersion') ?? '').startsWith('kuma.io/') || o.object.type !== undefined) ? 'kuma' : 'istio');
   const workloads = findWorkloads(objects);
   const services = KUMA_FLAVORS.has(mesh) ? readKumaRouting(objects, workloads) : readIstioRouting(objects, workloads);
+  const propagates = propagatedHeaders(objects);
+  const secrets = secretReferences(name, objects);
   return {
     name,
     protected: meta.protected,
     mesh,
-    services: [...services].sort((a, b) => compareStrings(a.name, b.name) || compareStrings(a.namespace, b.namespace)),
+    ...(secrets.length === 0 ? {} : { secrets }),
+    services: [...services]
+      .map((s) => (propagates.has(`${s.namespace}/${s.name}`) ? { ...s, propagates: propagates.get(`${s.namespace}/${s.name}`) } : s))
+      .sort((a, b) => compareStrings(a.name, b.name) || compareStrings(a.namespace, b.namespace)),
   };
+}
+
+/** The headers each real service's Deployment says its application propagates, by `namespace/name`. */
+function propagatedHeaders(objects: readonly RenderedObject[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const { object } of objects) {
+    const annotation = field(object, 'metadata', 'annotations', PROPAGATES_ANNOTATION);
+    const labels = (field(object, 'spec', 'template', 'metadata', 'labels') ?? {}) as Record<string, string>;
+    const name = labels[SELECTOR_LABEL];
+    if (object.kind === 'Deployment' && typeof annotation === 'string' && name !== undefined && labels.app === name) {
+      const namespace = str(object, 'metadata', 'namespace') ?? 'default';
+      out.set(`${namespace}/${name}`, annotation.split(',').map((h) => h.trim().toLowerCase()).filter((h) => h !== '').sort(compareStrings));
+    }
+  }
+  return out;
 }
 
 /** The names of the environments that have files in dist/. */

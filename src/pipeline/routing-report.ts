@@ -10,6 +10,70 @@ export function headerText(s: ServiceRouting): string {
   return s.header === null ? '-' : `${s.header.name}: ${s.header.value} -> ${s.header.to}`;
 }
 
+/** Who sends a header-scoped route's header to the service, and why the other callers do not. */
+export interface HeaderReach {
+  readonly from: readonly string[];
+  readonly not: readonly { readonly caller: string; readonly why: string }[];
+}
+
+/**
+ * Which callers can trigger a service's header-scoped route. The mesh matches the header on the
+ * caller's outbound request and never copies an inbound header onto an outbound call (Envoy
+ * routes each request on its own headers), so a caller sends it only when it is where requests
+ * come in (the ingress gateway, which forwards the client's request, or a service nothing may
+ * call, such as a client pod a person runs requests from) or when its application propagates the
+ * header (`propagates` in the catalogue) and something that sends the header calls it. Undefined
+ * without a header route or without traffic permissions (then the callers are not known).
+ */
+export function headerReach(routing: EnvironmentRouting, callee: ServiceRouting): HeaderReach | undefined {
+  if (callee.header === null || callee.callers === null) {
+    return undefined;
+  }
+  const header = callee.header.name;
+  const byName = new Map(routing.services.map((s) => [s.name, s]));
+  const sends = new Set<string>();
+  const origin = (name: string) => {
+    const s = byName.get(name);
+    return s === undefined || (s.callers !== null && s.callers.length === 0);
+  };
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const name of new Set([...routing.services.map((s) => s.name), ...routing.services.flatMap((s) => s.callers ?? [])])) {
+      const s = byName.get(name);
+      const carries = origin(name) || (s?.propagates?.includes(header) === true && (s.callers ?? []).some((c) => sends.has(c)));
+      if (carries && !sends.has(name)) {
+        sends.add(name);
+        grew = true;
+      }
+    }
+  }
+  const from: string[] = [];
+  const not: { caller: string; why: string }[] = [];
+  for (const caller of callee.callers) {
+    if (sends.has(caller)) {
+      from.push(caller);
+    } else if (byName.get(caller)?.propagates?.includes(header)) {
+      not.push({ caller, why: `${caller} propagates ${header}, but nothing that calls it sends it` });
+    } else {
+      not.push({ caller, why: `${caller} does not propagate ${header}` });
+    }
+  }
+  return { from, not };
+}
+
+/** Where header-carrying requests go, and from which callers they can come. */
+export function headerReachText(routing: EnvironmentRouting, s: ServiceRouting): string {
+  const reach = headerReach(routing, s);
+  if (reach === undefined || s.header === null) {
+    return headerText(s);
+  }
+  const not = reach.not.map((n) => n.why).join('; ');
+  if (reach.from.length === 0) {
+    return `${headerText(s)}, but no caller can send it${not === '' ? '' : ` (${not})`}`;
+  }
+  return `${headerText(s)} from ${reach.from.join(', ')}${not === '' ? '' : ` (not from ${reach.not.map((n) => n.caller).join(', ')}: ${not})`}`;
+}
+
 function faultsText(s: ServiceRouting): string {
   return s.faults.length === 0 ? '-' : s.faults.map(describeEffectiveFault).join(', ');
 }
@@ -39,7 +103,10 @@ export function mermaidGraph(routing: EnvironmentRouting, only?: ReadonlySet<str
       }
       nodes.add(caller);
       nodes.add(callee.name);
-      const label = callee.default === 'mock' ? 'mock' : isMocked(callee) ? `${describeDefault(callee)}${callee.header ? `; ${callee.header.name} -> mock` : ''}` : '';
+      // The header part only on the calls that can carry the header.
+      const headerToMock = callee.header?.to === 'mock' && (headerReach(routing, callee)?.from.includes(caller) ?? true);
+      const label = callee.default === 'mock' ? 'mock'
+        : callee.weights.mock > 0 || headerToMock ? `${describeDefault(callee)}${headerToMock ? `; ${callee.header.name} -> mock` : ''}` : '';
       edges.push(label === '' ? `  ${id(caller)} --> ${id(callee.name)}` : `  ${id(caller)} -.->|${label.replace(/[|"]/g, '')}| ${id(callee.name)}`);
     }
   }
@@ -85,7 +152,7 @@ export function routingMarkdown(routing: EnvironmentRouting, source: string): st
       s.name + (s.hasMock ? '' : ' (no mock)'),
       s.namespace,
       trafficText(s),
-      headerText(s),
+      headerReachText(routing, s),
       faultsText(s),
       resilienceText(s),
       s.expires ?? '-',
@@ -95,6 +162,15 @@ export function routingMarkdown(routing: EnvironmentRouting, source: string): st
   const calls = routing.services.some((s) => s.callers !== null && s.callers.length > 0);
   if (calls) {
     lines.push('', '## Call graph', '', 'Edges are the calls the traffic permissions allow; dashed edges reach a mock.', '', '```mermaid', mermaidGraph(routing), '```');
+  }
+  if (routing.secrets !== undefined && routing.secrets.length > 0) {
+    lines.push(
+      '', '## Secrets that must exist in the cluster before sync', '',
+      'dist/ holds no Secret values: create these (by hand, or with a secrets operator) before Argo CD syncs the Application; '
+      + 'a pod that reads a missing Secret never starts (CreateContainerConfigError), and a control plane whose Helm values name one does not come up.',
+      '', '| Secret | Namespace | Argo CD Application | Read by |', '|---|---|---|---|',
+      ...routing.secrets.map((r) => `| ${[r.name, r.namespace, r.application, r.readBy.join(', ')].map(cell).join(' | ')} |`),
+    );
   }
   return `${lines.join('\n')}\n`;
 }
@@ -133,7 +209,7 @@ export function routingText(routing: EnvironmentRouting, only?: string): string[
   for (const s of routing.services.filter((x) => only === undefined || x.name === only)) {
     lines.push(`  ${s.name}${s.hasMock ? '' : ' (no mock)'}`);
     lines.push(`    default traffic: ${trafficText(s)}`);
-    lines.push(`    header traffic:  ${headerText(s)}`);
+    lines.push(`    header traffic:  ${headerReachText(routing, s)}`);
     if (s.faults.length > 0) {
       lines.push(`    faults:          ${faultsText(s)}`);
     }

@@ -427,3 +427,45 @@ describeWithCrds('ci-summary --strict, as the workflow runs it with the fetched 
     ]);
   });
 });
+
+describe('a change that alters no routing', () => {
+  let run: CiRun;
+  beforeAll(async () => {
+    // GIVEN a pull request that only lowers coolstore's inventory connection limit and bumps the catalogue's inventory image
+    const { dir, base } = gitRepoCopy();
+    edit(dir, 'environments/coolstore.yaml', '    maxConnections: 100\n', '    maxConnections: 5\n');
+    const catalog = read(dir, 'environments/catalog/coolstore.yaml');
+    const image = /image: (\S*inventory\S*)\n/.exec(catalog)![1];
+    edit(dir, 'environments/catalog/coolstore.yaml', `image: ${image}\n`, `image: ${image}-next\n`);
+    expect((await meshflipAsync(dir, ['synth'])).status).toBe(0);
+    commitAll(dir, 'inventory: 5 connections, next image');
+    run = await ciSummary(dir, base);
+  }, 120_000);
+
+  test('summarizes the rendered objects per environment and Argo CD Application, under a heading that says routing did not change', () => {
+    expect(run.status).toBe(0);
+    const summary = lines(run.summary);
+    expect(summary[0]).toBe('## meshflip: no routing changes; other changes in 2 environments');
+    const section = (env: string) => summary.slice(summary.indexOf(`### ${env} (openshift-service-mesh${env === 'coolstore' ? ', protected' : ''})`));
+    const coolstore = section('coolstore');
+    expect(coolstore.slice(0, 12)).toEqual([
+      '### coolstore (openshift-service-mesh, protected)',
+      '',
+      '',
+      '#### Rendered objects, per Argo CD Application',
+      '',
+      '**coolstore-workloads**',
+      '',
+      '- changed: `Deployment coolstore-inventory/inventory`',
+      expect.stringMatching(/^ {2}- image of inventory: \S+ -> \S+-next$/),
+      '- changed: `DestinationRule coolstore-inventory/inventory`',
+      '  - spec.trafficPolicy.connectionPool.tcp.maxConnections: 100 -> 5',
+      '',
+    ]);
+    // coolstore-chaos shares the catalogue: its image changes too, its own breaker does not
+    expect(section('coolstore-chaos').filter((l) => l.startsWith('- changed') || l.startsWith('  - '))).toEqual([
+      '- changed: `Deployment coolstore-inventory/inventory`',
+      expect.stringMatching(/^ {2}- image of inventory: \S+ -> \S+-next$/),
+    ]);
+  });
+});

@@ -91,9 +91,43 @@ test('fails when --base is not a commit, with a hint', () => {
   ]);
 });
 
+/** What losing protection does to coolstore's rendered objects: prune on, operator upgrades automatic, the mock deployed. */
+function protectionObjects(lost: boolean): string[] {
+  const [was, is] = lost ? ['false', 'true'] : ['true', 'false'];
+  const [finalizerWas, finalizerIs] = lost ? ['(unset)', 'resources-finalizer.argocd.argoproj.io'] : ['resources-finalizer.argocd.argoproj.io', '(unset)'];
+  const [approvalWas, approvalIs] = lost ? ['Manual', 'Automatic'] : ['Automatic', 'Manual'];
+  const application = (name: string) => [
+    `      ~ Application argocd/${name}`,
+    `          metadata.finalizers[0]: ${finalizerWas} -> ${finalizerIs}`,
+    `          spec.syncPolicy.automated.prune: ${was} -> ${is}`,
+  ];
+  return [
+    '  rendered objects:',
+    '    argocd:',
+    '      ~ AppProject argocd/coolstore',
+    `          metadata.annotations.meshflip.io/protected: ${is} -> ${was}`,
+    '    coolstore-control-plane:',
+    ...application('coolstore-control-plane'),
+    '    coolstore-operators:',
+    ...application('coolstore-operators'),
+    '      ~ Subscription openshift-operators/kiali-ossm',
+    `          spec.installPlanApproval: ${approvalWas} -> ${approvalIs}`,
+    '      ~ Subscription openshift-operators/servicemeshoperator',
+    `          spec.installPlanApproval: ${approvalWas} -> ${approvalIs}`,
+    '    coolstore-workloads:',
+    ...['ConfigMap coolstore-inventory/inventory-imposters', 'Deployment coolstore-inventory/inventory-mock', 'ServiceAccount coolstore-inventory/inventory-mock']
+      .map((o) => `      ${lost ? '+' : '-'} ${o}`),
+    ...application('coolstore-workloads'),
+    '      ~ DestinationRule coolstore-inventory/inventory',
+    `          metadata.annotations.argocd.argoproj.io/sync-wave: ${lost ? '5 -> 4' : '4 -> 5'}`,
+    `          spec.subsets[mock] ${lost ? 'added' : 'removed'}`,
+    `          spec.subsets[real] ${lost ? 'added' : 'removed'}`,
+  ];
+}
+
 test('calls out an environment that loses protected: true, first under its name', () => {
-  // THEN the call-out, then what the change lets the environment do: its mock is deployed
-  const expected = ['coolstore (openshift-service-mesh)', '  ! environment coolstore is no longer protected', '  inventory: real -> real', '    mock deployed'];
+  // THEN the call-out, then what the change lets the environment do: its mock is deployed, Argo CD prunes, operators upgrade themselves
+  const expected = ['coolstore (openshift-service-mesh)', '  ! environment coolstore is no longer protected', '  inventory: real -> real', '    mock deployed', ...protectionObjects(true)];
   expect(protection.removed.status).toBe(0);
   expect(protection.removed.stderr).toBe('');
   expect(lines(protection.removed.stdout)).toEqual(expected);
@@ -105,5 +139,61 @@ test('calls out an environment that becomes protected', () => {
   expect(protection.restored.status).toBe(0);
   expect(lines(protection.restored.stdout)).toEqual([
     'coolstore (openshift-service-mesh, protected)', '  ! environment coolstore is now protected', '  inventory: real -> real', '    mock removed',
+    ...protectionObjects(false),
   ]);
+});
+
+describe('changes besides routing, read from the rendered objects at --base and in the working tree', () => {
+  let run: CliRun;
+  beforeAll(async () => {
+    // GIVEN a base where kong-perf allows crew 50 connections and connects within 2 s
+    const { dir } = gitRepoCopy();
+    edit(dir, 'environments/kong-perf.yaml', '    maxConnections: 100\n', '    maxConnections: 50\n');
+    expect((await meshflipAsync(dir, ['synth'])).status).toBe(0);
+    const base = commitAll(dir, 'crew: 50 connections');
+    // WHEN the limit drops to 5, the connect timeout grows to 20 s, the shared catalogue bumps an
+    // image (every Kong Mesh environment runs it) and kong-perf's control-plane chart changes version
+    edit(dir, 'environments/kong-perf.yaml', '    maxConnections: 50\n', '    maxConnections: 5\n');
+    edit(dir, 'environments/kong-perf.yaml', '    connect: 2s\n', '    connect: 20s\n');
+    edit(dir, 'environments/kong-perf.yaml', '  version: 2.14.3\n', '  version: 2.14.2\n');
+    edit(dir, 'environments/catalog/kong-blog.yaml', 'image: kong/blog:captains-log\n', 'image: kong/blog:captains-log-v2\n');
+    run = await meshflipAsync(dir, ['diff', '--base', base]);
+  }, 120_000);
+
+  test('lists each environment and Argo CD Application whose objects changed, with the values before and after', () => {
+    const image = (env: string) => [
+      `    ${env}-zone-real-services:`,
+      '      ~ Deployment my-services/captains-log',
+      '          image of captains-log: kong/blog:captains-log -> kong/blog:captains-log-v2',
+    ];
+    const resilience = [
+      '      ~ MeshCircuitBreaker kong-mesh-system/crew-circuit-breaker',
+      '          spec.to[0].default.connectionLimits.maxConnections: 50 -> 5',
+      '      ~ MeshTimeout kong-mesh-system/crew-timeout',
+      '          spec.to[0].default.connectionTimeout: 2s -> 20s',
+    ];
+    expect(run.status).toBe(0);
+    expect(run.stderr).toBe('');
+    expect(lines(run.stdout)).toEqual([
+      'kong-perf (kong-mesh)',
+      '  rendered objects:',
+      '    kong-perf-mock-services-control-plane:',
+      '      ~ Application argocd/kong-perf-mock-services-control-plane',
+      '          chart kong-mesh version: 2.14.3 -> 2.14.2',
+      '    kong-perf-real-services-control-plane:',
+      '      ~ Application argocd/kong-perf-real-services-control-plane',
+      '          chart kong-mesh version: 2.14.3 -> 2.14.2',
+      '    kong-perf-zone-mock-services:',
+      ...resilience,
+      ...image('kong-perf').slice(0, 1),
+      ...image('kong-perf').slice(1),
+      ...resilience,
+      'kong-real (kong-mesh)',
+      '  rendered objects:',
+      ...image('kong-real'),
+      'kong-tutorial (kong-mesh)',
+      '  rendered objects:',
+      ...image('kong-tutorial'),
+    ]);
+  });
 });

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { validateWorkflow } from '@action-validator/core';
 import { parse } from 'yaml';
-import { git, REPO, removeTempDirs, tempDir, writeFiles } from '../util';
+import { copyRepo, git, REPO, removeTempDirs, runCli, tempDir, writeFiles } from '../util';
 import { commitAll, lines, readGitHubOutputs } from './cli-util';
 
 // The GitHub Actions workflows: valid against the workflow schema, and wired to the commands the
@@ -24,8 +24,8 @@ function allSteps(wf: any): any[] {
 
 afterAll(removeTempDirs);
 
-test('the repository has the pull-request workflow, its comment workflow and the expired-flips workflow', () => {
-  expect(FILES).toEqual(['expired-flips.yml', 'meshflip-comment.yml', 'meshflip.yml']);
+test('the repository has the pull-request workflow, its comment workflow, the expired-flips workflow and the Konnect apply', () => {
+  expect(FILES).toEqual(['expired-flips.yml', 'konnect.yml', 'meshflip-comment.yml', 'meshflip.yml']);
 });
 
 test.each(FILES)('%s passes the workflow schema check', (file) => {
@@ -53,7 +53,7 @@ test.each(FILES)('%s pins every action by full commit SHA, with its version in a
   expect(uses.filter((l) => !/^uses: [a-z0-9-]+\/[a-z0-9-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/.test(l))).toEqual([]);
 });
 
-test.each(['expired-flips.yml', 'meshflip.yml'])('%s sets up Node 24 wherever it installs', (file) => {
+test.each(['expired-flips.yml', 'konnect.yml', 'meshflip.yml'])('%s sets up Node 24 wherever it installs', (file) => {
   // GIVEN
   const steps = allSteps(workflow(file));
   const setups = steps.filter((s) => String(s.uses ?? '').startsWith('actions/setup-node@'));
@@ -583,5 +583,117 @@ describe('expired-flips.yml, the scheduled revert', () => {
     const run = revertRun(origin, {});
     expect(run.status).toBe(0);
     expect(run.gh.slice(0, 2)).toEqual(['api repos/example/fleet --jq .default_branch', LIST]);
+  });
+});
+
+describe('konnect.yml, the post-merge apply to Konnect', () => {
+  const wf = workflow('konnect.yml');
+  const steps = wf.jobs.apply.steps;
+  const install = steps.find((s: any) => String(s.name).startsWith('Install Kong Mesh'));
+  const apply = steps.find((s: any) => String(s.run).includes('meshflip konnect apply'));
+
+  test('runs after a push to main that changed dist/<env>/konnect/, and on demand; one run at a time, never cancelled', () => {
+    expect(Object.keys(wf.on).sort()).toEqual(['push', 'workflow_dispatch']);
+    expect(wf.on.push).toEqual({ branches: ['main'], paths: ['dist/*/konnect/**'] });
+    expect(wf.concurrency).toEqual({ 'group': 'konnect-apply', 'cancel-in-progress': false });
+  });
+
+  test('reads the repository only; the Konnect token reaches the apply step alone, from a repository secret', () => {
+    expect(wf.permissions).toEqual({ contents: 'read' });
+    expect(steps.find((s: any) => String(s.uses).startsWith('actions/checkout@')).with).toEqual({ 'fetch-depth': 0, 'persist-credentials': false });
+    expect(steps.filter((s: any) => /secrets\./.test(JSON.stringify(s)))).toEqual([apply]);
+    expect(apply.env).toEqual({ KONNECT_TOKEN: '${{ secrets.KONNECT_TOKEN }}', EVENT_NAME: '${{ github.event_name }}', PUSH_BEFORE: '${{ github.event.before }}' });
+  });
+
+  /** A repository with node_modules-free meshflip on PATH as `npx meshflip`, and a kumactl that logs its arguments. */
+  function tools(): { bin: string; log: string } {
+    const bin = tempDir('meshflip-bin-');
+    const log = path.join(bin, 'kumactl.log');
+    fs.writeFileSync(path.join(bin, 'npx'), `#!/usr/bin/env bash\n[ "$1" = meshflip ] || exit 9\nshift\nexec "${process.execPath}" "${path.join(REPO, 'src', 'cli', 'meshflip.cjs')}" "$@"\n`, { mode: 0o755 });
+    fs.writeFileSync(path.join(bin, 'kumactl'), '#!/usr/bin/env bash\nprintf "%s\\n" "$*" | sed -E "s/ --config-file [^ ]+//" >> "$KUMACTL_LOG"\n', { mode: 0o755 });
+    fs.writeFileSync(log, '');
+    return { bin, log };
+  }
+
+  describe('the apply step, on the example repository after a fault was removed from kong-tutorial', () => {
+    let dir: string;
+    let base: string;
+    beforeAll(() => {
+      const copy = copyRepo(['environments', 'dist']);
+      git(copy, 'init', '-q');
+      base = commitAll(copy, 'base');
+      const file = path.join(copy, 'environments', 'kong-tutorial.yaml');
+      fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('faults:\n  captains-log:\n    delay: { value: 1s, percent: 100 }\n', ''));
+      expect(runCli(['synth'], { cwd: copy }).status).toBe(0);
+      commitAll(copy, 'remove the fault');
+      dir = copy;
+    });
+
+    function applyStep(env: Record<string, string>): StepRun & { kumactl: string[] } {
+      const { bin, log } = tools();
+      const run = runStep(apply.run, dir, { PATH: `${bin}:${process.env.PATH}`, KUMACTL_LOG: log, KONNECT_TOKEN: 'kpat_test', ...env });
+      return { ...run, kumactl: lines(fs.readFileSync(log, 'utf8')) };
+    }
+
+    test('on a push: applies every Konnect environment and deletes the fault the pushed-over commit rendered', () => {
+      const run = applyStep({ EVENT_NAME: 'push', PUSH_BEFORE: base });
+      expect(run.status).toBe(0);
+      expect(run.kumactl.filter((l) => !l.startsWith('apply'))).toEqual([
+        'config control-planes add --name konnect-kong-perf --address https://us.api.konghq.com/v1/mesh/control-planes/48e893dc-6a4e-40fb-a933-d06e92cccce6/api --auth-type tokens --auth-conf token=kpat_test --overwrite',
+        'config control-planes add --name konnect-kong-tutorial --address https://us.api.konghq.com/v1/mesh/control-planes/0f6b2c1e-3d4a-4b5c-8d7e-9f0a1b2c3d4e/api --auth-type tokens --auth-conf token=kpat_test --overwrite',
+        'delete fault-injection captains-log-faults --mesh default',
+      ]);
+      expect(run.stdout).not.toContain('kpat_test');
+    });
+
+    test('on a new branch (no pushed-over commit), an unknown one, or on demand: applies and deletes nothing', () => {
+      for (const env of [{ EVENT_NAME: 'push', PUSH_BEFORE: '0000000000000000000000000000000000000000' }, { EVENT_NAME: 'push', PUSH_BEFORE: 'f'.repeat(40) }, { EVENT_NAME: 'workflow_dispatch', PUSH_BEFORE: '' }]) {
+        const run = applyStep(env);
+        expect(run.status).toBe(0);
+        expect(run.kumactl.filter((l) => l.startsWith('delete'))).toEqual([]);
+        expect(run.kumactl.filter((l) => l.startsWith('apply'))).toHaveLength(6);
+        expect(lines(run.stdout)[0]).toBe(`No pushed-over commit to compare with (${env.EVENT_NAME}): applying without deleting anything.`);
+      }
+    });
+
+    test('fails without the token secret, before kumactl runs', () => {
+      const run = applyStep({ EVENT_NAME: 'push', PUSH_BEFORE: base, KONNECT_TOKEN: '' });
+      expect(run.status).toBe(1);
+      expect(run.kumactl).toEqual([]);
+      expect(lines(run.stderr)[0]).toBe('error: $KONNECT_TOKEN is not set');
+    });
+  });
+
+  describe('the kumactl install step', () => {
+    /** Runs the step with a fake curl that "downloads" a Kong Mesh archive holding bin/kumactl. */
+    function installStep(sha256: string): StepRun & { path: string } {
+      const bin = tempDir('meshflip-bin-');
+      const release = tempDir('meshflip-release-');
+      writeFiles(release, { 'kong-mesh-2.14.3/bin/kumactl': '#!/bin/sh\n' });
+      const archive = path.join(bin, 'kong-mesh.tar.gz');
+      expect(spawnSync('tar', ['-czf', archive, '-C', release, 'kong-mesh-2.14.3']).status).toBe(0);
+      fs.writeFileSync(path.join(bin, 'curl'), `#!/usr/bin/env bash\nwhile [ "$1" != --output ]; do shift; done\ncp "${archive}" "$2"\n`, { mode: 0o755 });
+      const runnerTemp = tempDir('meshflip-runner-');
+      const githubPath = path.join(runnerTemp, 'github-path');
+      const run = runStep(install.run, runnerTemp, { ...wf.jobs.apply.env, PATH: `${bin}:${process.env.PATH}`, RUNNER_TEMP: runnerTemp, GITHUB_PATH: githubPath, KUMACTL_SHA256: sha256 });
+      const digest = spawnSync('sha256sum', [archive], { encoding: 'utf8' }).stdout.split(' ')[0];
+      return { ...run, path: fs.existsSync(githubPath) ? fs.readFileSync(githubPath, 'utf8') : `(digest ${digest})` };
+    }
+
+    test('puts the archive\'s kumactl on PATH when its sha256 matches', () => {
+      const digest = /digest ([0-9a-f]{64})/.exec(installStep('0'.repeat(64)).path)![1];
+      const run = installStep(digest);
+      expect(run.status).toBe(0);
+      expect(run.path).toMatch(/\/kong-mesh-2\.14\.3\/bin\n$/);
+    });
+
+    test('fails on another sha256, or when KUMACTL_SHA256 is not set', () => {
+      const wrong = installStep('0'.repeat(64));
+      expect(wrong.status).toBe(1);
+      expect(wrong.path).toMatch(/^\(digest /);
+      const unset = installStep('');
+      expect(unset.status).toBe(1);
+      expect(lines(unset.stdout)).toEqual(['::error title=KUMACTL_SHA256 is not set::set the repository variable KUMACTL_SHA256 to the sha256 of kong-mesh-2.14.3-linux-amd64.tar.gz']);
+    });
   });
 });

@@ -2,6 +2,7 @@ import * as path from 'path';
 import { rulesFor } from '../../src/meshes/index';
 import { ISTIO_RULES } from '../../src/meshes/istio-rules';
 import { KUMA_RULES } from '../../src/meshes/kuma-rules';
+import { ROUTING_RULES } from '../../src/meshes/routing-rules';
 import { ruleSetProblems, runRules } from '../../src/meshes/rules';
 import { loadProject } from '../../src/model/load';
 import { formatProblem } from '../../src/model/spec-error';
@@ -9,7 +10,8 @@ import { synthesizeProject } from '../../src/pipeline/parallel-synth';
 import { RenderedObject } from '../../src/meshes/effective-routing';
 import { EnvironmentSpec, MeshFlavor } from '../../src/model/spec';
 import { synthesizeEnvironment, synthesizeWithRouting } from '../../src/pipeline/synth';
-import { at, CATALOG, fixtureRepo, kongEnvironment, ossmEnvironment, problemsOf as loadProblems } from '../model/fixtures';
+import { at, CATALOG, fixtureRepo, kongEnvironment, lines, ossmEnvironment, problemsOf as loadProblems } from '../model/fixtures';
+import { headerReachText, mermaidGraph } from '../../src/pipeline/routing-report';
 import { removeTempDirs } from '../util';
 
 afterAll(removeTempDirs);
@@ -24,7 +26,7 @@ function ruleProblems(root: string): string[] {
 
 describe('the rule set', () => {
   test('every rule has a code of the MF0000 form, used once', () => {
-    expect(ruleSetProblems([...KUMA_RULES, ...ISTIO_RULES])).toEqual([]);
+    expect(ruleSetProblems([...ROUTING_RULES, ...KUMA_RULES, ...ISTIO_RULES])).toEqual([]);
   });
 
   test('fails when two rules share a code or a code is malformed', () => {
@@ -447,6 +449,54 @@ describe('MF2007: a prefix rewrite that produces a double slash', () => {
     expect(problems).toEqual([
       `environments/catalog/shop.yaml:${at(catalog, '/', 'rewrite: ')}: warning: services.orders.ingress[0].rewrite: MF2007 VirtualService istio-system/shop-gateway-ingress rewrites the prefix /orders to /: `
       + '/orders/x reaches orders.lab.svc.cluster.local as //x, with a double slash, got "/"; match the prefix /orders/ (and the exact /orders) instead',
+    ]);
+  });
+});
+
+describe('MF0001: a header-scoped route no caller can trigger', () => {
+  // frontend (nothing calls it: requests start there) -> orders -> payments, whose mock is reached by header
+  const catalog = (propagates: string) => CATALOG.replace('    calls: [payments]\n', `    calls: [payments]\n${propagates}`) + lines(
+    '    mock:',
+    '      imposters:',
+    '        - ../mocks/orders.imposter.json',
+    '  frontend:',
+    '    image: registry.example.com/shop/frontend:3.1.0',
+    '    ports:',
+    '      - name: http',
+    '        port: 8080',
+    '    calls: [orders]',
+  );
+  const env = kongEnvironment('lab', '  frontend:', 'routing:', '  services:', '    payments: { to: mock, header: { name: x-shop-mock, value: "1" } }');
+
+  test('warns at the routing line when the only caller does not propagate the header', () => {
+    // WHEN
+    const problems = ruleProblems(fixtureRepo({ 'environments/catalog/shop.yaml': catalog(''), 'environments/lab.yaml': env }));
+    // THEN Envoy matches the header on orders' outbound request, which never carries it
+    expect(problems).toEqual([
+      `environments/lab.yaml:${at(env, '{ to: mock')}: warning: routing.services.payments: MF0001 no caller of payments can send x-shop-mock: orders does not propagate it `
+      + 'from a caller that has it, and the mesh never copies headers onto outbound calls, got a map with keys to, header; '
+      + 'list x-shop-mock under propagates of a calling service whose application copies it, or route from the gateway',
+    ]);
+  });
+
+  test('is silent when the caller propagates the header, and ROUTING.md then draws the call to the mock', () => {
+    // GIVEN
+    const root = fixtureRepo({ 'environments/catalog/shop.yaml': catalog('    propagates: [x-shop-mock]\n'), 'environments/lab.yaml': env });
+    // WHEN
+    const { routing } = synthesizeWithRouting(loadProject(root));
+    // THEN
+    expect(ruleProblems(root)).toEqual([]);
+    const payments = routing[0].services.find((s) => s.name === 'payments')!;
+    expect(headerReachText(routing[0], payments)).toBe('x-shop-mock: 1 -> mock from orders');
+  });
+
+  test('ROUTING.md says why a caller that does not propagate the header cannot reach the mock', () => {
+    const { routing } = synthesizeWithRouting(loadProject(fixtureRepo({ 'environments/catalog/shop.yaml': catalog(''), 'environments/lab.yaml': env })));
+    const payments = routing[0].services.find((s) => s.name === 'payments')!;
+    expect(headerReachText(routing[0], payments)).toBe('x-shop-mock: 1 -> mock, but no caller can send it (orders does not propagate x-shop-mock)');
+    expect(mermaidGraph(routing[0]).split('\n').filter((l) => l.includes('-->') || l.includes('-.->'))).toEqual([
+      '  frontend --> orders',
+      '  orders --> payments',
     ]);
   });
 });

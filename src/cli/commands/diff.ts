@@ -8,14 +8,16 @@ import { CommandSpec } from './command';
 
 export const diffCommand: CommandSpec = {
   name: 'diff',
-  summary: 'Show how routing changes between a git revision and the working tree',
+  summary: 'Show how routing and rendered objects change between a git revision and the working tree',
   usage: 'meshflip diff [--base <git ref>]',
   help: [
     'Prints the same routing summary as the pull-request workflow: per environment, each',
     'service whose routing changes (before -> after), faults and breakers added or removed,',
     'expiries, environments that lose (or gain) protected: true, and protected-environment',
-    'violations. The base is dist/ as committed at --base; the working tree is synthesized',
-    'fresh from environments/.',
+    'violations; then, per Argo CD Application, every rendered object added, removed or changed',
+    '(faults, breaker limits, timeouts, retries, images, replicas, chart versions, Helm values),',
+    'with the values before and after. The base is dist/ as committed at --base; the working',
+    'tree is synthesized fresh from environments/.',
     '',
     'Options:',
     '  --base <ref>   The revision to compare with (default: HEAD)',
