@@ -71,7 +71,7 @@ describe('usage', () => {
     expect(out.slice(0, 3)).toEqual(['Usage: meshflip <command> [options]', '', 'Commands:']);
     expect(out.slice(-2)).toEqual(['', 'Run meshflip <command> --help for the options of a command.']);
     const rows = out.slice(3, -2).map((l) => /^ {2}(\S+)( {2,})(\S.*)$/.exec(l));
-    expect(rows.map((r) => r?.[1])).toEqual(COMMANDS);
+    expect(rows.map((r) => r?.[1])).toEqual([...COMMANDS, 'version']);
     // The summaries start in one column, also after the longest name (revert-expired).
     expect(new Set(rows.map((r) => 2 + r![1].length + r![2].length)).size).toBe(1);
   });
@@ -115,7 +115,7 @@ describe('mistakes in how a command is called', () => {
     expect(stdout).toBe('');
     expect(lines(stderr)).toEqual([
       'error: unknown command "flop"',
-      `hint: commands: ${COMMANDS.join(', ')}`,
+      `hint: commands: ${COMMANDS.join(', ')}, version`,
     ]);
   });
 
@@ -127,7 +127,7 @@ describe('mistakes in how a command is called', () => {
     expect(stdout).toBe('');
     expect(lines(stderr)).toEqual([
       "error: Unknown option '--fast'",
-      'hint: run with --help to see the options',
+      'hint: run meshflip validate --help to see the options',
     ]);
   });
 
@@ -139,7 +139,7 @@ describe('mistakes in how a command is called', () => {
     const err = lines(stderr);
     expect(err).toHaveLength(2);
     expect(err[0]).toMatch(/^error: Unknown option '--dry-run'\. /);
-    expect(err[1]).toBe('hint: run with --help to see the options');
+    expect(err[1]).toBe('hint: run meshflip flip --help to see the options');
     expect(snapshotTree(repo)).toEqual(before);
   });
 

@@ -1,7 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as core from '@actions/core';
-import { parseArgs } from 'util';
 import { distFolder } from '../../model/load';
 import { isAllowedSecretNote } from '../../model/secret-scan';
 import { problemText, sortProblems, SpecError } from '../../model/spec-error';
@@ -15,7 +14,7 @@ import { commentBody, jobSummary, runUrl } from '../../pipeline/markdown-limits'
 import { resolveCrdsRoot, schemaChecker } from '../../pipeline/schema-check';
 import { UsageError } from '../errors';
 import { Output } from '../output';
-import { CommandSpec } from './command';
+import { defineCommand } from './command';
 import { resolveNow } from './validate';
 
 const NULL_SHA = /^0+$/;
@@ -79,11 +78,10 @@ export function baseRefFromGitHub(env: NodeJS.ProcessEnv, root: string): string 
   return baseRef === undefined || baseRef === '' ? undefined : `origin/${baseRef}`;
 }
 
-export const ciSummaryCommand: CommandSpec = {
+export const ciSummaryCommand = defineCommand({
   name: 'ci-summary',
   summary: 'In GitHub Actions: validate, annotate, and summarize the routing change',
-  usage: 'meshflip ci-summary [--base <git ref>] [--crds <dir>] [--strict] [--comment <file>] [--now <date-time>]',
-  help: [
+  description: [
     'Runs every check of meshflip validate and reports failures as annotations at the file',
     'and line that caused them; writes the routing summary of the change (base revision vs. the',
     'working tree) to the job summary, opening with every environment that loses or gains',
@@ -95,22 +93,15 @@ export const ciSummaryCommand: CommandSpec = {
     'The base is --base, else the commit the change was built on, from $GITHUB_EVENT_PATH: for a',
     'pull request the first parent of its merge commit ($GITHUB_SHA), for a merge group its',
     'base_sha, for a push the pushed-over commit; else origin/$GITHUB_BASE_REF.',
-    '',
-    'Options:',
-    '  --crds <dir>  Also validate every object against these schemas (default: $MESHFLIP_CRDS,',
-    '                else environments/crds when it holds anything)',
-    '  --strict      An object whose kind has no schema is an error, not a warning',
-    '  --comment <file>  Also write the summary as the body of the pull-request comment, cut to',
-    '                GitHub\'s 65,536-character limit with a link to the run (the job summary is',
-    '                cut below GitHub\'s 1 MiB limit)',
   ],
-  async run(argv: string[], output: Output): Promise<number> {
-    const { values } = parseArgs({
-      args: argv,
-      options: { base: { type: 'string' }, now: { type: 'string' }, crds: { type: 'string' }, strict: { type: 'boolean' }, comment: { type: 'string' } },
-      strict: true,
-    });
-    const root = process.cwd();
+  options: {
+    base: { type: 'string', arg: '<ref>', help: 'The revision to compare with (default: from the GitHub event, above)' },
+    crds: { type: 'string', arg: '<dir>', path: true, help: 'Also validate every object against these schemas (default:\n$MESHFLIP_CRDS, else environments/crds when it holds anything)' },
+    strict: { type: 'boolean', help: 'An object whose kind has no schema is an error, not a warning' },
+    comment: { type: 'string', arg: '<file>', path: true, help: 'Also write the summary as the body of the pull-request comment, cut\nto GitHub\'s 65,536-character limit with a link to the run (the job\nsummary is cut below GitHub\'s 1 MiB limit)' },
+    now: { type: 'string', arg: '<date-time>', help: 'Pretend it is this time when checking expiries' },
+  },
+  async run({ values, root }, output: Output): Promise<number> {
     const base = values.base ?? baseRefFromGitHub(process.env, root);
     const crds = resolveCrdsRoot(root, values.crds);
     if (crds !== undefined && !fs.existsSync(crds)) {
@@ -183,4 +174,4 @@ export const ciSummaryCommand: CommandSpec = {
     core.setOutput('routing-change-known', changeNote === undefined ? 'true' : 'false');
     return errors.length > 0 || violations.length > 0 ? 1 : 0;
   },
-};
+});

@@ -1,30 +1,27 @@
-import { parseArgs } from 'util';
 import { changeSinceBase } from '../../pipeline/change-summary';
 import { GitError } from '../../pipeline/git';
 import { summaryText } from '../../pipeline/routing-diff';
 import { UsageError } from '../errors';
 import { Output, paint } from '../output';
-import { CommandSpec } from './command';
+import { defineCommand } from './command';
 
-export const diffCommand: CommandSpec = {
+export const diffCommand = defineCommand({
   name: 'diff',
   summary: 'Show how routing changes between a git revision and the working tree',
-  usage: 'meshflip diff [--base <git ref>]',
-  help: [
+  description: [
     'Prints the same routing summary as the pull-request workflow: per environment, each',
     'service whose routing changes (before -> after), faults and breakers added or removed,',
     'expiries, environments that lose (or gain) protected: true, and protected-environment',
     'violations. The base is dist/ as committed at --base; the working tree is synthesized',
     'fresh from environments/.',
-    '',
-    'Options:',
-    '  --base <ref>   The revision to compare with (default: HEAD)',
   ],
-  run(argv: string[], output: Output): number {
-    const { values } = parseArgs({ args: argv, options: { base: { type: 'string' } }, strict: true });
+  options: {
+    base: { type: 'string', arg: '<ref>', help: 'The revision to compare with (default: HEAD)' },
+  },
+  run({ values, root }, output: Output): number {
     let changes;
     try {
-      changes = changeSinceBase(process.cwd(), values.base ?? 'HEAD');
+      changes = changeSinceBase(root, values.base ?? 'HEAD');
     } catch (e) {
       if (e instanceof GitError) {
         throw new UsageError(e.message, 'pass a branch, tag or commit of this repository with --base');
@@ -39,4 +36,4 @@ export const diffCommand: CommandSpec = {
     }
     return changes.some((c) => c.violations.length > 0) ? 1 : 0;
   },
-};
+});

@@ -1,6 +1,5 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseArgs } from 'util';
 import { applyFlip, FlipRequest, MAX_EXPIRY_DAYS, resolveExpiry } from '../../model/flip';
 import { loadProject } from '../../model/load';
 import { didYouMean, SpecError } from '../../model/spec-error';
@@ -10,43 +9,28 @@ import { synthesizeEnvironment } from '../../pipeline/synth';
 import { writeDist } from '../../pipeline/write-dist';
 import { UsageError } from '../errors';
 import { Output, paint, printProblems } from '../output';
-import { CommandSpec } from './command';
+import { defineCommand } from './command';
 import { resolveNow } from './validate';
 
-export const flipCommand: CommandSpec = {
+export const flipCommand = defineCommand({
   name: 'flip',
   summary: 'Switch a service (or a whole environment) between its mock and the real service',
-  usage: 'meshflip flip <env> <service|--all> --to mock|real [--weight N] [--header name=value] [--expires <date|duration>] [--reason "..."]',
-  help: [
+  args: '<env> <service|--all>',
+  description: [
     'Edits the environment file in place (only the routing line changes; comments and',
     'formatting stay), checks the result, renders dist/ and prints what changed.',
-    '',
-    'Options:',
-    '  --all                 Every service that has a mock (routing.default)',
-    '  --to mock|real        Where traffic goes',
-    '  --weight N            With --to mock: send N% of traffic to the mock, the rest to the real service',
-    '  --header name=value   With --to mock: only requests carrying this header go to the mock',
-    '  --expires <when>      A date (2026-12-01), a date-time, or a duration from now (90m, 12h, 3d, 2w);',
-    '                        meshflip validate fails once it has passed',
-    '  --reason "..."        Why; kept in the file, the annotations and ROUTING.md',
-    '',
-    'Protected environments are refused: they never route to a mock.',
   ],
-  async run(argv: string[], output: Output): Promise<number> {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      options: {
-        all: { type: 'boolean' },
-        to: { type: 'string' },
-        weight: { type: 'string' },
-        header: { type: 'string' },
-        expires: { type: 'string' },
-        reason: { type: 'string' },
-        now: { type: 'string' },
-      },
-      strict: true,
-      allowPositionals: true,
-    });
+  options: {
+    all: { type: 'boolean', help: 'Every service that has a mock (routing.default)' },
+    to: { type: 'string', arg: 'mock|real', help: 'Where traffic goes (required)' },
+    weight: { type: 'string', arg: '<N>', help: 'With --to mock: send N% of traffic to the mock, the rest to the real\nservice' },
+    header: { type: 'string', arg: '<name=value>', help: 'With --to mock: only requests carrying this header go to the mock' },
+    expires: { type: 'string', arg: '<when>', help: 'A date (2026-12-01), a date-time, or a duration from now (90m, 12h,\n3d, 2w); meshflip validate fails once it has passed' },
+    reason: { type: 'string', arg: '<text>', help: 'Why; kept in the file, the annotations and ROUTING.md' },
+    now: { type: 'string', arg: '<date-time>', help: 'Pretend it is this time (for --expires with a duration)' },
+  },
+  notes: ['Protected environments are refused: they never route to a mock.'],
+  async run({ values, positionals, root }, output: Output): Promise<number> {
     const [envName, service, ...extra] = positionals;
     if (envName === undefined || (service === undefined) === (values.all !== true) || extra.length > 0) {
       throw new UsageError('expected an environment and either a service or --all', 'meshflip flip kong-perf captains-log --to mock');
@@ -55,7 +39,6 @@ export const flipCommand: CommandSpec = {
       throw new UsageError(`--to must be mock or real, got ${values.to === undefined ? 'nothing' : `"${values.to}"`}`, 'meshflip flip kong-perf captains-log --to mock');
     }
     const request = parseRequest(values, service, resolveNow(values.now));
-    const root = process.cwd();
     const project = loadProject(root);
     const env = project.environments.find((e) => e.name === envName);
     if (env === undefined) {
@@ -114,7 +97,7 @@ export const flipCommand: CommandSpec = {
     }
     return 0;
   },
-};
+});
 
 function parseRequest(values: Record<string, string | boolean | undefined>, service: string | undefined, now: Date): FlipRequest {
   const to = values.to as 'mock' | 'real';

@@ -1,6 +1,5 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseArgs } from 'util';
 import { distFolder } from '../../model/load';
 import { SpecError } from '../../model/spec-error';
 import { synthesizeProject } from '../../pipeline/parallel-synth';
@@ -8,32 +7,23 @@ import { resolveCrdsRoot } from '../../pipeline/schema-check';
 import { writeDist } from '../../pipeline/write-dist';
 import { UsageError } from '../errors';
 import { Output, paint, printProblems } from '../output';
-import { CommandSpec } from './command';
+import { defineCommand } from './command';
 
-export const synthCommand: CommandSpec = {
+export const synthCommand = defineCommand({
   name: 'synth',
   summary: 'Render every environment into dist/',
-  usage: 'meshflip synth [--out <dir>] [--crds <dir>] [--strict] [--jobs N]',
-  help: [
+  description: [
     'Reads environments/, checks everything, and renders the Argo CD objects and every',
     'environment\'s manifests into dist/ (or --out). Nothing is written unless everything',
     'succeeds; unchanged files are left as they are; files no longer produced are removed.',
-    '',
-    'Options:',
-    '  --out <dir>   Output folder (default: $CDK8S_OUTDIR, else repository.path of environments/meshflip.yaml, dist)',
-    '  --crds <dir>  Validate the rendered objects against these schemas first (default: $MESHFLIP_CRDS,',
-    '                else environments/crds when it holds anything); nothing is written if they fail',
-    '  --strict      With schemas: a kind without a schema is an error',
-    '  --jobs N      Render with N worker threads (default: one per core for large projects, else 1)',
   ],
-  async run(argv: string[], output: Output): Promise<number> {
-    const { values } = parseArgs({
-      args: argv,
-      options: { out: { type: 'string' }, crds: { type: 'string' }, strict: { type: 'boolean' }, jobs: { type: 'string' } },
-      strict: true,
-      allowPositionals: false,
-    });
-    const root = process.cwd();
+  options: {
+    out: { type: 'string', arg: '<dir>', path: true, help: 'Output folder (default: $CDK8S_OUTDIR, else repository.path of\nenvironments/meshflip.yaml, dist)' },
+    crds: { type: 'string', arg: '<dir>', path: true, help: 'Validate the rendered objects against these schemas first (default:\n$MESHFLIP_CRDS, else environments/crds when it holds anything);\nnothing is written if they fail' },
+    strict: { type: 'boolean', help: 'With schemas: a kind without a schema is an error' },
+    jobs: { type: 'string', arg: '<N>', help: 'Render with N worker threads (default: one per core for large\nprojects, else 1)' },
+  },
+  async run({ values, root }, output: Output): Promise<number> {
     const outDir = path.resolve(root, values.out ?? process.env.CDK8S_OUTDIR ?? distFolder(root));
     const jobs = values.jobs === undefined ? undefined : Number(values.jobs);
     if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1 || jobs > 64)) {
@@ -62,4 +52,4 @@ export const synthCommand: CommandSpec = {
     }
     return 0;
   },
-};
+});

@@ -1,12 +1,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseArgs } from 'util';
 import { resolveCrdsRoot, schemaChecker } from '../../pipeline/schema-check';
 import { distFolder } from '../../model/load';
 import { validateRepository } from '../../pipeline/validate';
 import { UsageError } from '../errors';
 import { Output, paint, printProblems } from '../output';
-import { CommandSpec } from './command';
+import { defineCommand } from './command';
 
 /** The clock: --now, else $MESHFLIP_NOW (tests), else the system time. */
 export function resolveNow(flag: string | undefined): Date {
@@ -21,29 +20,21 @@ export function resolveNow(flag: string | undefined): Date {
   return now;
 }
 
-export const validateCommand: CommandSpec = {
+export const validateCommand = defineCommand({
   name: 'validate',
   summary: 'Run every check over environments/ and dist/ without writing anything',
-  usage: 'meshflip validate [--crds <dir>] [--strict] [--dist <dir>] [--now <date-time>]',
-  help: [
+  description: [
     'Checks the environment files, expiries (a warning a day before, an error once passed),',
     'that dist/ is exactly what synthesis produces, and dist/ as it is: mesh rules, protected',
     'environments, secrets, images and the Argo CD setup.',
-    '',
-    'Options:',
-    '  --crds <dir>       Validate every object against the CRDs and Kubernetes schema in this folder',
-    '                     (default: $MESHFLIP_CRDS, else environments/crds when it holds anything)',
-    '  --strict           An object whose kind has no schema is an error, not a warning',
-    '  --dist <dir>       dist/ folder to check (default: repository.path of environments/meshflip.yaml, dist)',
-    '  --now <date-time>  Pretend it is this time when checking expiries',
   ],
-  async run(argv: string[], output: Output): Promise<number> {
-    const { values } = parseArgs({
-      args: argv,
-      options: { dist: { type: 'string' }, now: { type: 'string' }, crds: { type: 'string' }, strict: { type: 'boolean' } },
-      strict: true,
-    });
-    const root = process.cwd();
+  options: {
+    crds: { type: 'string', arg: '<dir>', path: true, help: 'Validate every object against the CRDs and Kubernetes schema in this\nfolder (default: $MESHFLIP_CRDS, else environments/crds when it holds\nanything)' },
+    strict: { type: 'boolean', help: 'An object whose kind has no schema is an error, not a warning' },
+    dist: { type: 'string', arg: '<dir>', path: true, help: 'dist/ folder to check (default: repository.path of\nenvironments/meshflip.yaml, dist)' },
+    now: { type: 'string', arg: '<date-time>', help: 'Pretend it is this time when checking expiries' },
+  },
+  async run({ values, root }, output: Output): Promise<number> {
     const crds = resolveCrdsRoot(root, values.crds);
     if (crds !== undefined && !fs.existsSync(crds)) {
       throw new UsageError(`the schema folder ${values.crds ?? crds} does not exist`, 'pass a folder of CRD YAML files (and the Kubernetes _definitions.json) with --crds');
@@ -67,4 +58,4 @@ export const validateCommand: CommandSpec = {
     output.out(errors === 0 ? `${paint(output, 'green', 'valid')}: ${summary}` : `${paint(output, 'red', 'invalid')}: ${summary}`);
     return errors === 0 ? 0 : 1;
   },
-};
+});
