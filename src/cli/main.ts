@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { findRepositoryRoot } from '../model/load';
 import { SpecError } from '../model/spec-error';
 import { CommandSpec } from './commands/command';
 import { ciSummaryCommand } from './commands/ci-summary';
@@ -86,7 +87,8 @@ export async function main(argv: readonly string[], cli: CliEnvironment = proces
     }
     const { values, positionals } = parseCommandArgs(command, rest, cli.cwd);
     output = cli.output(colorFlag(values));
-    const root = cli.cwd;
+    // Like git: the repository is found from any folder inside it.
+    const root = findRepositoryRoot(cli.cwd) ?? cli.cwd;
     const own = Object.fromEntries(Object.entries(values).filter(([key]) => !(key in GLOBAL_OPTIONS)));
     return await command.run({ values: own as Record<string, never>, positionals, root, cwd: cli.cwd }, output);
   } catch (e) {
