@@ -1,8 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { distFolder } from '../../model/load';
-import { SpecError } from '../../model/spec-error';
-import { synthesizeProject } from '../../pipeline/parallel-synth';
+import { distFolder, ENVIRONMENTS_DIR } from '../../model/load';
+import { compareStrings, didYouMean, SpecError } from '../../model/spec-error';
+import { environmentFiles, synthesizeProject } from '../../pipeline/parallel-synth';
+import { belongsTo, withOthersAsTheyAre } from '../../pipeline/select-environments';
 import { resolveCrdsRoot } from '../../pipeline/schema-check';
 import { writeDist } from '../../pipeline/write-dist';
 import { UsageError } from '../errors';
@@ -11,11 +12,14 @@ import { defineCommand } from './command';
 
 export const synthCommand = defineCommand({
   name: 'synth',
-  summary: 'Render every environment into dist/',
+  summary: 'Render every environment (or the ones named) into dist/',
+  args: '[<env>...]',
   description: [
     'Reads environments/, checks everything, and renders the Argo CD objects and every',
     'environment\'s manifests into dist/ (or --out). Nothing is written unless everything',
     'succeeds; unchanged files are left as they are; files no longer produced are removed.',
+    'With environment names, only their files (dist/<env>/ and dist/argocd/<env>.k8s.yaml)',
+    'are written; every other file of dist/ is left exactly as it is.',
   ],
   options: {
     out: { type: 'string', arg: '<dir>', path: true, help: 'Output folder (default: $CDK8S_OUTDIR, else repository.path of\nenvironments/meshflip.yaml, dist)' },
@@ -23,7 +27,13 @@ export const synthCommand = defineCommand({
     strict: { type: 'boolean', help: 'With schemas: a kind without a schema is an error' },
     jobs: { type: 'string', arg: '<N>', help: 'Render with N worker threads (default: one per core for large\nprojects, else 1)' },
   },
-  async run({ values, root }, output: Output): Promise<number> {
+  async run({ values, positionals, root }, output: Output): Promise<number> {
+    const known = environmentFiles(root).map((e) => e.name);
+    const unknown = positionals.filter((name) => !known.includes(name));
+    if (unknown.length > 0) {
+      throw new UsageError(`no environment "${unknown[0]}" in ${ENVIRONMENTS_DIR}/`, didYouMean(unknown[0], known) ?? `environments: ${known.join(', ')}`);
+    }
+    const only = positionals.length === 0 ? undefined : new Set(positionals);
     const outDir = path.resolve(root, values.out ?? process.env.CDK8S_OUTDIR ?? distFolder(root));
     const jobs = values.jobs === undefined ? undefined : Number(values.jobs);
     if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1 || jobs > 64)) {
@@ -39,11 +49,15 @@ export const synthCommand = defineCommand({
       throw new SpecError(result.problems);
     }
     printProblems(output, result.problems);
-    const files = result.files;
+    const files = only === undefined ? result.files : withOthersAsTheyAre(outDir, result.files, only);
     const writeResult = writeDist(outDir, files);
     const changes = writeResult.added.length + writeResult.changed.length + writeResult.removed.length;
-    output.out(`${paint(output, 'green', 'synthesized')} ${result.environments} environments into ${path.relative(root, outDir) || '.'}/: `
-      + `${files.length} files, ${writeResult.added.length} added, ${writeResult.changed.length} changed, ${writeResult.removed.length} removed, ${writeResult.unchanged} unchanged`
+    // With names, the count covers their files only, not the others kept as they are.
+    const count = only === undefined ? files.length : result.files.filter((f) => belongsTo(f.path, only)).length;
+    const unchanged = count - writeResult.added.length - writeResult.changed.length;
+    const rendered = only === undefined ? `${result.environments} environments` : [...only].sort(compareStrings).join(', ');
+    output.out(`${paint(output, 'green', 'synthesized')} ${rendered} into ${path.relative(root, outDir) || '.'}/: `
+      + `${count} files, ${writeResult.added.length} added, ${writeResult.changed.length} changed, ${writeResult.removed.length} removed, ${unchanged} unchanged`
       + `${crdsRoot === undefined ? '' : '; every object matches its schema'}`);
     if (changes > 0 && changes <= 40) {
       for (const f of writeResult.added) output.out(`  + ${f}`);
