@@ -2,6 +2,7 @@ import { changeSinceBase } from '../../pipeline/change-summary';
 import { GitError } from '../../pipeline/git';
 import { summaryText } from '../../pipeline/routing-diff';
 import { UsageError } from '../errors';
+import { changeJson, jsonText } from '../json-output';
 import { Output, paint } from '../output';
 import { defineCommand } from './command';
 
@@ -17,6 +18,7 @@ export const diffCommand = defineCommand({
   ],
   options: {
     base: { type: 'string', arg: '<ref>', help: 'The revision to compare with (default: HEAD)' },
+    json: { type: 'boolean', help: 'Print the change as one JSON document on stdout (README: JSON output)' },
   },
   run({ values, root }, output: Output): number {
     let changes;
@@ -27,6 +29,11 @@ export const diffCommand = defineCommand({
         throw new UsageError(e.message, 'pass a branch, tag or commit of this repository with --base');
       }
       throw e;
+    }
+    const base = values.base ?? 'HEAD';
+    if (values.json) {
+      output.out(jsonText({ base, environments: changes.map(changeJson) }));
+      return changes.some((c) => c.violations.length > 0) ? 1 : 0;
     }
     for (const line of summaryText(changes)) {
       const colored = line.startsWith('  !') ? paint(output, 'red', line)

@@ -28,6 +28,9 @@ export const explainCommand = defineCommand({
     if (extra.length > 0 || (!values.all && envName === undefined)) {
       throw new UsageError('expected an environment name (or --all) and optionally a service', 'meshflip explain kong-perf captains-log');
     }
+    if (values.json && values.mermaid) {
+      throw new UsageError('--json and --mermaid cannot be combined: each is a whole output of its own', 'pass one of them');
+    }
     const distRel = values.dist ?? distFolder(root);
     const distDir = path.resolve(root, distRel);
     const available = distEnvironments(distDir);

@@ -8,6 +8,8 @@ import { diffRouting, summaryText } from '../../pipeline/routing-diff';
 import { synthesizeEnvironment } from '../../pipeline/synth';
 import { writeDist } from '../../pipeline/write-dist';
 import { UsageError } from '../errors';
+import { changeJson, jsonText, problemJson } from '../json-output';
+import { summarizeMissingSchemas } from '../../pipeline/validate';
 import { Output, paint, printProblems } from '../output';
 import { defineCommand } from './command';
 import { resolveNow } from './validate';
@@ -28,6 +30,7 @@ export const flipCommand = defineCommand({
     expires: { type: 'string', arg: '<when>', help: 'A date (2026-12-01), a date-time, or a duration from now (90m, 12h,\n3d, 2w); meshflip validate fails once it has passed' },
     reason: { type: 'string', arg: '<text>', help: 'Why; kept in the file, the annotations and ROUTING.md' },
     now: { type: 'string', arg: '<date-time>', help: 'Pretend it is this time (for --expires with a duration)' },
+    json: { type: 'boolean', help: 'Print what changed as one JSON document on stdout (README: JSON output)' },
   },
   notes: ['Protected environments are refused: they never route to a mock.'],
   async run({ values, positionals, root }, output: Output): Promise<number> {
@@ -60,7 +63,9 @@ export const flipCommand = defineCommand({
     const before = fs.readFileSync(path.join(root, env.file), 'utf8');
     const after = applyFlip(before, env, request);
     if (after === before) {
-      output.out(`${env.file} already says that; nothing to change`);
+      output.out(values.json
+        ? jsonText({ environment: env.name, service: service ?? null, to: request.to, file: env.file, changed: false, edit: [], routing: [], dist: { added: [], changed: [], removed: [] }, warnings: [] })
+        : `${env.file} already says that; nothing to change`);
       return 0;
     }
     // Check the edited file before writing anything.
@@ -82,15 +87,30 @@ export const flipCommand = defineCommand({
       throw new SpecError(rendered.problems);
     }
     const result = writeDist(path.join(root, distRel), rendered.files);
+    // The routing change, read back from this environment's objects before and after.
+    const previous = synthesizeEnvironment(env, project.settings).routing;
+    const current = rendered.routing.find((r) => r.name === env.name)!;
+    const changes = diffRouting([previous], [current]);
+    if (values.json) {
+      output.out(jsonText({
+        environment: env.name,
+        service: service ?? null,
+        to: request.to,
+        file: env.file,
+        changed: true,
+        edit: changedLines(before, after),
+        routing: changes.map(changeJson),
+        dist: { added: result.added, changed: result.changed, removed: result.removed },
+        warnings: summarizeMissingSchemas(rendered.problems).map(problemJson),
+      }));
+      return 0;
+    }
     printProblems(output, rendered.problems);
     output.out(`${paint(output, 'green', 'flipped')} ${service ?? 'every mocked service'} in ${env.name} to ${request.to}; edited ${env.file}`);
     for (const line of changedLines(before, after)) {
       output.out(`  ${line}`);
     }
-    // The routing change, read back from this environment's objects before and after.
-    const previous = synthesizeEnvironment(env, project.settings).routing;
-    const current = rendered.routing.find((r) => r.name === env.name)!;
-    output.out(summaryText(diffRouting([previous], [current])).map((l) => `  ${l}`).join('\n'));
+    output.out(summaryText(changes).map((l) => `  ${l}`).join('\n'));
     output.out(`dist/: ${result.added.length} added, ${result.changed.length} changed, ${result.removed.length} removed`);
     for (const f of [...result.added.map((x) => `+ ${x}`), ...result.changed.map((x) => `~ ${x}`), ...result.removed.map((x) => `- ${x}`)]) {
       output.out(`  ${f}`);

@@ -2,7 +2,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { resolveCrdsRoot, schemaChecker } from '../../pipeline/schema-check';
 import { distFolder } from '../../model/load';
-import { validateRepository } from '../../pipeline/validate';
+import { summarizeMissingSchemas, validateRepository } from '../../pipeline/validate';
+import { environmentFiles } from '../../pipeline/parallel-synth';
+import { sortProblems } from '../../model/spec-error';
+import { jsonText, problemJson } from '../json-output';
 import { UsageError } from '../errors';
 import { Output, paint, printProblems } from '../output';
 import { defineCommand } from './command';
@@ -33,6 +36,7 @@ export const validateCommand = defineCommand({
     strict: { type: 'boolean', help: 'An object whose kind has no schema is an error, not a warning' },
     dist: { type: 'string', arg: '<dir>', path: true, help: 'dist/ folder to check (default: repository.path of\nenvironments/meshflip.yaml, dist)' },
     now: { type: 'string', arg: '<date-time>', help: 'Pretend it is this time when checking expiries' },
+    json: { type: 'boolean', help: 'Print the result as one JSON document on stdout (README: JSON output)' },
   },
   async run({ values, root }, output: Output): Promise<number> {
     const crds = resolveCrdsRoot(root, values.crds);
@@ -48,13 +52,29 @@ export const validateCommand = defineCommand({
       now: resolveNow(values.now),
       extraChecks: crds === undefined ? [] : [schemaChecker(crds, values.strict ?? false)],
     });
+    // Counted from the files, so that environments with errors count too.
+    const environments = environmentFiles(root).length;
+    if (values.json) {
+      const problems = sortProblems(summarizeMissingSchemas(report.problems));
+      const errors = problems.filter((p) => p.severity !== 'warning').length;
+      output.out(jsonText({
+        valid: errors === 0,
+        environments,
+        objects: report.objects,
+        schemas: crds === undefined ? null : path.relative(root, crds).split(path.sep).join('/') || '.',
+        errors,
+        warnings: problems.length - errors,
+        problems: problems.map(problemJson),
+      }));
+      return errors === 0 ? 0 : 1;
+    }
     if (crds === undefined) {
       output.err('note: no schema folder, so objects were not checked against CRDs (use --crds or fill environments/crds)');
     }
     const problems = printProblems(output, report.problems);
     const errors = problems.filter((p) => p.severity !== 'warning').length;
     const warnings = problems.length - errors;
-    const summary = `${report.project?.environments.length ?? 0} environments, ${report.objects} objects in dist/: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`;
+    const summary = `${environments} environments, ${report.objects} objects in dist/: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`;
     output.out(errors === 0 ? `${paint(output, 'green', 'valid')}: ${summary}` : `${paint(output, 'red', 'invalid')}: ${summary}`);
     return errors === 0 ? 0 : 1;
   },
