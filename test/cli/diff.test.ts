@@ -31,7 +31,7 @@ beforeAll(async () => {
   };
   const weighted = async () => {
     const { dir } = gitRepoCopy();
-    expect((await meshflipAsync(dir, ['flip', 'kong-perf', 'captains-log', '--to', 'mock', '--weight', '30', '--expires', '2026-12-01'])).status).toBe(0);
+    expect((await meshflipAsync(dir, ['flip', 'kong-perf', 'captains-log', '--to', 'mock', '--weight', '30', '--expires', '2026-12-01', '--now', '2026-11-01T00:00:00Z'])).status).toBe(0);
     return meshflipAsync(dir, ['diff']);
   };
   // The production-like coolstore loses protected: true (deleted, or set to false), and gets it back.

@@ -62,7 +62,7 @@ beforeAll(async () => {
 
   // captains-log flipped with an expiry (flip renders dist/, so only the clock decides).
   expiring = copyRepo(['environments', 'dist']);
-  const flipped = meshflipAsync(expiring, ['flip', 'kong-perf', 'captains-log', '--to', 'mock', '--expires', EXPIRES]).then((flip) => {
+  const flipped = meshflipAsync(expiring, ['flip', 'kong-perf', 'captains-log', '--to', 'mock', '--expires', EXPIRES, '--now', '2026-05-01T00:00:00Z']).then((flip) => {
     expect(flip.status).toBe(0);
   });
   const afterFlip = (args: string[], env?: NodeJS.ProcessEnv) => flipped.then(() => meshflipAsync(expiring, args, env));
@@ -225,7 +225,7 @@ describe('expiry', () => {
     expect(status).toBe(1);
     expect(problems(stderr)).toEqual([
       `error: ${where}: has passed: the routing of captains-log expired 3 h ago, got "${EXPIRES}"; `
-        + 'revert it (npx meshflip flip ... --to real) or extend the expiry in a reviewed change',
+        + 'revert it (npx meshflip flip kong-perf captains-log --to real) or extend the expiry in a reviewed change',
     ]);
     expect(lines(stdout)).toEqual([`invalid: 5 environments, ${objects} objects in dist/: 1 error, 0 warnings`]);
   });

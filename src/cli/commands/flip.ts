@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { expiryInstant } from '../../model/expiry';
 import { applyFlip, FlipRequest, MAX_EXPIRY_DAYS, resolveExpiry } from '../../model/flip';
 import { loadProject } from '../../model/load';
 import { didYouMean, SpecError } from '../../model/spec-error';
@@ -122,16 +123,22 @@ export const flipCommand = defineCommand({
 function parseRequest(values: Record<string, string | boolean | undefined>, service: string | undefined, now: Date): FlipRequest {
   const to = values.to as 'mock' | 'real';
   let weight: number | undefined;
+  for (const flag of ['weight', 'header'] as const) {
+    if (values[flag] !== undefined && to !== 'mock') {
+      throw new UsageError(`--${flag} only applies with --to mock: --to real sends all traffic to the real service`,
+        flag === 'weight' ? 'drop --weight, or send part of the traffic to the mock with --to mock --weight 10' : 'drop --header, or route requests with the header to the mock with --to mock --header name=value');
+    }
+  }
   if (values.weight !== undefined) {
     weight = /^\d{1,3}$/.test(String(values.weight)) ? Number(values.weight) : NaN;
-    if (to !== 'mock' || !Number.isInteger(weight) || weight < 1 || weight > 100) {
+    if (!Number.isInteger(weight) || weight < 1 || weight > 100) {
       throw new UsageError(`--weight must be a whole number from 1 to 100 with --to mock, got "${String(values.weight)}"`, '--weight 30 sends 30% of traffic to the mock');
     }
   }
   let header: FlipRequest['header'];
   if (values.header !== undefined) {
     const match = /^([a-z0-9!#$%&'*+\-.^_`|~]+)=(.+)$/.exec(String(values.header));
-    if (to !== 'mock' || match === null) {
+    if (match === null) {
       throw new UsageError(`--header must be name=value (a lowercase header name) with --to mock, got "${String(values.header)}"`, '--header x-mock=true');
     }
     header = { name: match[1], value: match[2] };
@@ -141,6 +148,11 @@ function parseRequest(values: Record<string, string | boolean | undefined>, serv
     expires = resolveExpiry(String(values.expires), now);
     if (expires === undefined) {
       throw new UsageError(`--expires must be a date, a date-time or a duration from 1m to ${MAX_EXPIRY_DAYS}d (90m, 12h, 3d, 2w), got "${String(values.expires)}"`, '--expires 3d, or a date such as 2027-06-30 for a later expiry');
+    }
+    // The next meshflip validate would fail on it at once.
+    if (expiryInstant(expires).getTime() <= now.getTime()) {
+      throw new UsageError(`--expires must be in the future, got "${String(values.expires)}" (it is now ${now.toISOString().replace(/\.\d{3}Z$/, 'Z')})`,
+        '--expires 3d, or a later date');
     }
   }
   return { service, to, weight, header, expires, reason: values.reason as string | undefined };
