@@ -256,12 +256,13 @@ describe('flip with --weight, --expires and --reason', () => {
       .toBe('| captains-log | my-services | split 70% real / 30% mock | - | delay 1s on 100% (real) | - | 2026-03-04T10:00:00Z | perf test: ship-info \\| run #2 |');
   });
 
-  test('reports the change in words', () => {
+  test('reports the change in words, with the reason', () => {
     // THEN
-    expect(lines(options.run.stdout).slice(3, 6)).toEqual([
+    expect(lines(options.run.stdout).slice(3, 7)).toEqual([
       '  kong-perf (kong-mesh)',
       '    captains-log: mock -> split 70% real / 30% mock',
       '      expires 2026-03-04T10:00:00Z',
+      `      reason: ${REASON}`,
     ]);
   });
 });
