@@ -422,8 +422,8 @@ describeWithCrds('ci-summary --strict, as the workflow runs it with the fetched 
   test('refuses --strict without schemas rather than checking less', () => {
     expect(withoutSchemas.status).toBe(1);
     expect(lines(withoutSchemas.stderr)).toEqual([
-      'error: --strict needs schemas: no --crds folder, no $MESHFLIP_CRDS, and environments/crds is empty',
-      'hint: run npx meshflip crds fetch --out <dir> and pass --crds <dir>',
+      'error: --strict needs schemas to be strict with: no --crds, no MESHFLIP_CRDS, and environments/crds is empty',
+      'hint: run npx meshflip crds fetch --out <dir> and pass --crds <dir>, or put your clusters\' schemas in environments/crds (see environments/crds/README.md)',
     ]);
   });
 });

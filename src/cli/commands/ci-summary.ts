@@ -11,8 +11,8 @@ import { validateRepository } from '../../pipeline/validate';
 import { isMocked } from '../../pipeline/routing-report';
 import { readDistRouting } from '../../pipeline/routing-reader';
 import { commentBody, jobSummary, runUrl } from '../../pipeline/markdown-limits';
-import { resolveCrdsRoot, schemaChecker } from '../../pipeline/schema-check';
-import { UsageError } from '../errors';
+import { schemaChecker } from '../../pipeline/schema-check';
+import { schemaFolder } from '../schema-option';
 import { Output } from '../output';
 import { defineCommand } from './command';
 import { resolveNow } from './validate';
@@ -103,13 +103,7 @@ export const ciSummaryCommand = defineCommand({
   },
   async run({ values, root }, output: Output): Promise<number> {
     const base = values.base ?? baseRefFromGitHub(process.env, root);
-    const crds = resolveCrdsRoot(root, values.crds);
-    if (crds !== undefined && !fs.existsSync(crds)) {
-      throw new UsageError(`the schema folder ${values.crds ?? crds} does not exist`, 'run npx meshflip crds fetch --out <dir> first, or pass another folder with --crds');
-    }
-    if (crds === undefined && values.strict) {
-      throw new UsageError('--strict needs schemas: no --crds folder, no $MESHFLIP_CRDS, and environments/crds is empty', 'run npx meshflip crds fetch --out <dir> and pass --crds <dir>');
-    }
+    const crds = schemaFolder(root, values.crds, values.strict ?? false);
     const report = await validateRepository({ root, now: resolveNow(values.now), extraChecks: crds === undefined ? [] : [schemaChecker(crds, values.strict ?? false)] });
     const problems = sortProblems(report.problems);
     for (const p of problems) {

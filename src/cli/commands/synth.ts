@@ -4,7 +4,7 @@ import { distFolder, ENVIRONMENTS_DIR } from '../../model/load';
 import { compareStrings, didYouMean, SpecError } from '../../model/spec-error';
 import { environmentFiles, synthesizeProject } from '../../pipeline/parallel-synth';
 import { belongsTo, withOthersAsTheyAre } from '../../pipeline/select-environments';
-import { resolveCrdsRoot } from '../../pipeline/schema-check';
+import { schemaFolder } from '../schema-option';
 import { writeDist } from '../../pipeline/write-dist';
 import { UsageError } from '../errors';
 import { Output, paint, printProblems } from '../output';
@@ -42,7 +42,7 @@ export const synthCommand = defineCommand({
     if (fs.existsSync(outDir) && !fs.statSync(outDir).isDirectory()) {
       throw new UsageError(`${path.relative(root, outDir) || outDir} is a file, not a folder`, 'pass a folder with --out (it is created when missing)');
     }
-    const crdsRoot = resolveCrdsRoot(root, values.crds);
+    const crdsRoot = schemaFolder(root, values.crds, values.strict ?? false);
     const result = await synthesizeProject({ root, distRel: path.relative(root, outDir) || '.', crdsRoot, strict: values.strict ?? false, jobs });
     const errors = result.problems.filter((p) => p.severity !== 'warning');
     if (errors.length > 0) {

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { resolveCrdsRoot, schemaChecker } from '../../pipeline/schema-check';
+import { schemaChecker } from '../../pipeline/schema-check';
+import { schemaFolder } from '../schema-option';
 import { distFolder } from '../../model/load';
 import { summarizeMissingSchemas, validateRepository } from '../../pipeline/validate';
 import { environmentFiles } from '../../pipeline/parallel-synth';
@@ -39,16 +40,17 @@ export const validateCommand = defineCommand({
     json: { type: 'boolean', help: 'Print the result as one JSON document on stdout (README: JSON output)' },
   },
   async run({ values, root }, output: Output): Promise<number> {
-    const crds = resolveCrdsRoot(root, values.crds);
-    if (crds !== undefined && !fs.existsSync(crds)) {
-      throw new UsageError(`the schema folder ${values.crds ?? crds} does not exist`, 'pass a folder of CRD YAML files (and the Kubernetes _definitions.json) with --crds');
-    }
-    if (crds === undefined && values.strict) {
-      throw new UsageError('--strict needs schemas: no --crds folder, no $MESHFLIP_CRDS, and environments/crds is empty', 'see README: Validating against your clusters\' schemas');
+    const crds = schemaFolder(root, values.crds, values.strict ?? false);
+    const distDir = path.resolve(root, values.dist ?? distFolder(root));
+    const distStat = fs.statSync(distDir, { throwIfNoEntry: false });
+    if (distStat === undefined || !distStat.isDirectory()) {
+      const shown = values.dist ?? path.relative(root, distDir).split(path.sep).join('/');
+      throw new UsageError(`${shown}: ${distStat === undefined ? 'no such folder' : 'not a folder'}, so there is no dist/ to validate`,
+        values.dist === undefined ? 'run npx meshflip synth to render it' : 'pass the folder synth writes to (repository.path of environments/meshflip.yaml)');
     }
     const report = await validateRepository({
       root,
-      distDir: path.resolve(root, values.dist ?? distFolder(root)),
+      distDir,
       now: resolveNow(values.now),
       extraChecks: crds === undefined ? [] : [schemaChecker(crds, values.strict ?? false)],
     });
