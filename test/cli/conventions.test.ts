@@ -222,3 +222,17 @@ describe('exit codes', () => {
     expect((await meshflip(['--help'])).status).toBe(0);
   });
 });
+test('the README documents every command and option that exists, and nothing else', () => {
+  // GIVEN the Command line section of the README
+  const readme = fs.readFileSync(path.join(REPO, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## Command line'), readme.indexOf('\n## ', readme.indexOf('## Command line') + 3));
+  // THEN each command has a heading with its usage, and its options are those of its table
+  const documented = [...section.matchAll(/^### `meshflip ([a-z-]+)/gm)].map((m) => m[1]);
+  expect(documented).toEqual([...COMMANDS.map((c) => c.name), 'version']);
+  for (const command of COMMANDS) {
+    const start = section.indexOf(`### \`meshflip ${command.name}`);
+    const body = section.slice(start, section.indexOf('\n### ', start + 4));
+    const flags = [...new Set([...body.matchAll(/`(--[a-z][a-z-]*)/g)].map((m) => m[1]))].sort();
+    expect({ command: command.name, flags }).toEqual({ command: command.name, flags: Object.keys(command.options).map((o) => `--${o}`).sort() });
+  }
+});
