@@ -95,3 +95,21 @@ describe('explain --json', () => {
     expect(lines(run.stderr)).toEqual(['error: --json and --mermaid cannot be combined: each is a whole output of its own', 'hint: pass one of them']);
   });
 });
+
+describe('explain --all --mermaid', () => {
+  test('names the environment of each graph in a Mermaid comment', async () => {
+    // GIVEN
+    const { dir } = gitRepoCopy();
+    // WHEN
+    const run = await meshflipAsync(dir, ['explain', '--all', '--mermaid']);
+    // THEN one heading per environment, each right before its flowchart
+    expect(run.status).toBe(0);
+    const out = lines(run.stdout);
+    const headings = out.map((l, i) => [l, out[i + 1]] as const).filter(([l]) => l.startsWith('%% '));
+    expect(headings.map(([l]) => l)).toEqual([
+      '%% coolstore (openshift-service-mesh, protected)', '%% coolstore-chaos (openshift-service-mesh)',
+      '%% kong-perf (kong-mesh)', '%% kong-real (kong-mesh)', '%% kong-tutorial (kong-mesh)',
+    ]);
+    expect(headings.every(([, next]) => next === 'graph LR')).toBe(true);
+  });
+});

@@ -55,7 +55,9 @@ export const explainCommand = defineCommand({
     if (values.json) {
       output.out(JSON.stringify(routingJson(narrowed), null, 2));
     } else if (values.mermaid) {
-      output.out(selected.map((r) => mermaidGraph(r, service === undefined ? undefined : new Set([service]))).join('\n\n'));
+      // Several graphs: each opens with a Mermaid comment naming its environment.
+      output.out(selected.map((r) => `${values.all ? `%% ${r.name} (${r.mesh}${r.protected ? ', protected' : ''})\n` : ''}`
+        + mermaidGraph(r, service === undefined ? undefined : new Set([service]))).join('\n\n'));
     } else {
       output.out(selected.flatMap((r) => routingText(r, service)).join('\n'));
     }
