@@ -13,6 +13,7 @@ import { readDistRouting } from '../../pipeline/routing-reader';
 import { commentBody, jobSummary, runUrl } from '../../pipeline/markdown-limits';
 import { schemaChecker } from '../../pipeline/schema-check';
 import { schemaFolder } from '../schema-option';
+import { UsageError } from '../errors';
 import { Output } from '../output';
 import { defineCommand } from './command';
 import { resolveNow } from './validate';
@@ -48,7 +49,7 @@ function parentsOf(root: string, commit: string): string[] | undefined {
  */
 export function baseRefFromGitHub(env: NodeJS.ProcessEnv, root: string): string | undefined {
   const eventPath = env.GITHUB_EVENT_PATH;
-  const event: GitHubEvent = eventPath !== undefined && eventPath !== '' && fs.existsSync(eventPath) ? JSON.parse(fs.readFileSync(eventPath, 'utf8')) : {};
+  const event: GitHubEvent = eventPath !== undefined && eventPath !== '' && fs.existsSync(eventPath) ? readEvent(eventPath) : {};
   const known = (sha: string | undefined): sha is string => sha !== undefined && sha !== '' && !NULL_SHA.test(sha);
   if (event.pull_request !== undefined) {
     const head = known(env.GITHUB_SHA) ? env.GITHUB_SHA : 'HEAD';
@@ -78,6 +79,39 @@ export function baseRefFromGitHub(env: NodeJS.ProcessEnv, root: string): string 
   return baseRef === undefined || baseRef === '' ? undefined : `origin/${baseRef}`;
 }
 
+/** The GitHub event file; one that is not a JSON object is a usage error, not a crash. */
+function readEvent(file: string): GitHubEvent {
+  let event: unknown;
+  try {
+    event = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new UsageError(`GITHUB_EVENT_PATH=${file}: not a JSON file (${e instanceof Error ? e.message : String(e)})`,
+      'point GITHUB_EVENT_PATH at the event GitHub Actions wrote, or unset it and pass --base <ref>');
+  }
+  if (event === null || typeof event !== 'object' || Array.isArray(event)) {
+    throw new UsageError(`GITHUB_EVENT_PATH=${file}: not a JSON object`, 'point GITHUB_EVENT_PATH at the event GitHub Actions wrote, or unset it and pass --base <ref>');
+  }
+  return event as GitHubEvent;
+}
+
+/**
+ * The file a GitHub Actions variable names, created when it does not exist yet (the runner
+ * creates it; a local run may not have). Undefined when the variable is not set.
+ */
+function actionsFile(variable: 'GITHUB_STEP_SUMMARY' | 'GITHUB_OUTPUT'): string | undefined {
+  const file = process.env[variable];
+  if (file === undefined || file === '') {
+    return undefined;
+  }
+  try {
+    fs.appendFileSync(file, '');
+  } catch (e) {
+    throw new UsageError(`${variable}=${file}: cannot write to it (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
+      `name a file in a folder that exists, or unset ${variable}`);
+  }
+  return file;
+}
+
 export const ciSummaryCommand = defineCommand({
   name: 'ci-summary',
   summary: 'In GitHub Actions: validate, annotate, and summarize the routing change',
@@ -102,6 +136,9 @@ export const ciSummaryCommand = defineCommand({
     now: { type: 'string', arg: '<date-time>', help: 'Pretend it is this time when checking expiries' },
   },
   async run({ values, root }, output: Output): Promise<number> {
+    // Checked first, so that a bad variable fails the run at once.
+    const summaryFile = actionsFile('GITHUB_STEP_SUMMARY');
+    const outputFile = actionsFile('GITHUB_OUTPUT');
     const base = values.base ?? baseRefFromGitHub(process.env, root);
     const crds = schemaFolder(root, values.crds, values.strict ?? false);
     const report = await validateRepository({ root, now: resolveNow(values.now), extraChecks: crds === undefined ? [] : [schemaChecker(crds, values.strict ?? false)] });
@@ -151,7 +188,7 @@ export const ciSummaryCommand = defineCommand({
       lines.push(`\n### Credentials allowed by allowedSecrets (${allowed.length})\n\n${allowed.map((p) => `- \`${p.file}:${p.line}\` ${p.field}: ${p.message}`).join('\n')}\n`);
     }
     const markdown = lines.join('\n');
-    if (process.env.GITHUB_STEP_SUMMARY !== undefined && process.env.GITHUB_STEP_SUMMARY !== '') {
+    if (summaryFile !== undefined) {
       await core.summary.addRaw(jobSummary(markdown)).write();
     } else {
       output.out(markdown);
@@ -160,12 +197,16 @@ export const ciSummaryCommand = defineCommand({
       fs.mkdirSync(path.dirname(path.resolve(root, values.comment)), { recursive: true });
       fs.writeFileSync(path.resolve(root, values.comment), commentBody(markdown, runUrl(process.env)));
     }
-    const names = changes.map((c) => c.name);
-    core.setOutput('changed-environments', names.join(','));
-    core.setOutput('changed-environments-json', JSON.stringify(names));
-    core.setOutput('routes-to-mock', anyMock ? 'true' : 'false');
-    // Lets later jobs tell "no environment changed" from "the change could not be computed".
-    core.setOutput('routing-change-known', changeNote === undefined ? 'true' : 'false');
+    // Outputs only exist in GitHub Actions: without $GITHUB_OUTPUT, @actions/core would print
+    // the deprecated ::set-output command instead.
+    if (outputFile !== undefined) {
+      const names = changes.map((c) => c.name);
+      core.setOutput('changed-environments', names.join(','));
+      core.setOutput('changed-environments-json', JSON.stringify(names));
+      core.setOutput('routes-to-mock', anyMock ? 'true' : 'false');
+      // Lets later jobs tell "no environment changed" from "the change could not be computed".
+      core.setOutput('routing-change-known', changeNote === undefined ? 'true' : 'false');
+    }
     return errors.length > 0 || violations.length > 0 ? 1 : 0;
   },
 });
