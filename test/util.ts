@@ -111,7 +111,7 @@ export function runCli(args: readonly string[], options: { cwd: string; env?: No
   return spawnSync(process.execPath, [BIN, ...args], {
     cwd: options.cwd,
     encoding: 'utf8',
-    env: { ...process.env, MESHFLIP_CRDS: undefined, NO_COLOR: '1', ...options.env },
+    env: { ...process.env, MESHFLIP_CRDS: undefined, MESHFLIP_DEBUG: undefined, FORCE_COLOR: undefined, NO_COLOR: '1', ...options.env },
     input: options.input,
   });
 }

@@ -27,10 +27,12 @@ export function checkExpiries(envs: readonly EnvironmentSpec[], now: Date): Prob
   const problems: Problem[] = [];
   for (const env of envs) {
     const dated = [
-      ...env.routes.map((r) => ({ what: `the routing of ${r.service}`, expires: r.expires, origin: r.origin })),
-      ...env.faults.map((f) => ({ what: `the faults of ${f.service}`, expires: f.expires, origin: f.origin })),
+      ...env.routes.map((r) => ({
+        what: `the routing of ${r.service}`, expires: r.expires, origin: r.origin, revert: `npx meshflip flip ${env.name} ${r.service} --to real`,
+      })),
+      ...env.faults.map((f) => ({ what: `the faults of ${f.service}`, expires: f.expires, origin: f.origin, revert: 'npx meshflip revert-expired' })),
     ];
-    for (const { what, expires, origin } of dated) {
+    for (const { what, expires, origin, revert } of dated) {
       if (expires === undefined || origin === undefined) {
         continue;
       }
@@ -41,7 +43,7 @@ export function checkExpiries(envs: readonly EnvironmentSpec[], now: Date): Prob
         problems.push(origin.file.problem(path, 'must be a valid date'));
       } else if (hours <= 0) {
         problems.push(origin.file.problem(path, `has passed: ${what} expired ${formatAgo(-hours)} ago`, {
-          hint: 'revert it (npx meshflip flip ... --to real) or extend the expiry in a reviewed change',
+          hint: `revert it (${revert}) or extend the expiry in a reviewed change`,
         }));
       } else if (hours < EXPIRY_WARNING_HOURS) {
         problems.push(origin.file.problem(path, `is close: ${what} expires in ${formatAgo(hours)}`, { severity: 'warning', hint: 'revert or extend it before then' }));

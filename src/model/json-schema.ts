@@ -14,6 +14,7 @@ export function generateJsonSchemas(): Record<string, string> {
   for (const [file, schema] of Object.entries(JSON_SCHEMAS)) {
     const json = z.toJSONSchema(schema, { target: 'draft-7', io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
     describeDefaults(json);
+    dropNonStandardFormats(json);
     const { $schema, ...rest } = json;
     out[file] = `${JSON.stringify({ $schema, $id: `https://meshflip.dev/schemas/${file}`, ...rest }, null, 2)}\n`;
   }
@@ -39,6 +40,27 @@ function describeDefaults(node: unknown): void {
     delete schema.default;
   }
   Object.values(schema).forEach(describeDefaults);
+}
+
+/** The `format` values JSON Schema draft 7 defines (section 7.3); editors know no others. */
+export const DRAFT_7_FORMATS: ReadonlySet<string> = new Set([
+  'date-time', 'date', 'time', 'email', 'idn-email', 'hostname', 'idn-hostname', 'ipv4', 'ipv6', 'uri', 'uri-reference',
+  'iri', 'iri-reference', 'uri-template', 'json-pointer', 'relative-json-pointer', 'regex',
+]);
+
+/**
+ * zod writes its own check names as formats (`startsWith` becomes `"format": "starts_with"`) next
+ * to the `pattern` that already says the same in standard terms: such a format goes.
+ */
+function dropNonStandardFormats(node: unknown): void {
+  if (node === null || typeof node !== 'object') {
+    return;
+  }
+  const schema = node as Record<string, unknown>;
+  if (!Array.isArray(node) && typeof schema.format === 'string' && !DRAFT_7_FORMATS.has(schema.format)) {
+    delete schema.format;
+  }
+  Object.values(schema).forEach(dropNonStandardFormats);
 }
 
 function isValueOf(schema: Record<string, unknown>, value: string): boolean {

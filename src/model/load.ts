@@ -258,7 +258,7 @@ export function distSetting(root: string): DistSetting {
 }
 
 /** The closest folder at or above `from` that holds environments/meshflip.yaml. */
-function findRepositoryRoot(from: string): string | undefined {
+export function findRepositoryRoot(from: string): string | undefined {
   for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {
     if (fs.existsSync(path.join(dir, ENVIRONMENTS_DIR, SETTINGS_FILE))) {
       return dir;

@@ -123,7 +123,7 @@ export async function loadAndRender(task: Omit<WorkerTask, 'environments'> & { e
 }
 
 /** The environment files, by name, with their size (a measure of their work). */
-function environmentFiles(root: string): { name: string; bytes: number }[] {
+export function environmentFiles(root: string): { name: string; bytes: number }[] {
   const dir = path.join(root, ENVIRONMENTS_DIR);
   if (!fs.existsSync(dir)) {
     return [];

@@ -113,6 +113,10 @@ function detailChanges(before: ServiceRouting | undefined, after: ServiceRouting
   if ((before?.expires ?? null) !== (after?.expires ?? null)) {
     lines.push(after?.expires ? `expires ${after.expires}${before?.expires ? ` (was ${before.expires})` : ''}` : `expiry removed (was ${before?.expires})`);
   }
+  // Why traffic goes where it now goes: what a reviewer of a flip asks first.
+  if ((before?.reason ?? null) !== (after?.reason ?? null)) {
+    lines.push(after?.reason ? `reason: ${after.reason}` : `reason removed (was: ${before?.reason})`);
+  }
   if ((before?.callers ?? []).join(',') !== (after?.callers ?? []).join(',') && before !== undefined && after !== undefined) {
     lines.push(`allowed callers: ${(after.callers ?? []).join(', ') || 'none'} (was ${(before.callers ?? []).join(', ') || 'none'})`);
   }

@@ -422,8 +422,57 @@ describeWithCrds('ci-summary --strict, as the workflow runs it with the fetched 
   test('refuses --strict without schemas rather than checking less', () => {
     expect(withoutSchemas.status).toBe(1);
     expect(lines(withoutSchemas.stderr)).toEqual([
-      'error: --strict needs schemas: no --crds folder, no $MESHFLIP_CRDS, and environments/crds is empty',
-      'hint: run npx meshflip crds fetch --out <dir> and pass --crds <dir>',
+      'error: --strict needs schemas to be strict with: no --crds, no MESHFLIP_CRDS, and environments/crds is empty',
+      'hint: run npx meshflip crds fetch --out <dir> and pass --crds <dir>, or put your clusters\' schemas in environments/crds (see environments/crds/README.md)',
+    ]);
+  });
+});
+
+describe('outside a runner, or with its files not there yet', () => {
+  test('creates GITHUB_STEP_SUMMARY and GITHUB_OUTPUT files that do not exist yet', async () => {
+    // GIVEN
+    const { dir, base } = gitRepoCopy();
+    const folder = tempDir('meshflip-github-');
+    const summary = path.join(folder, 'step_summary');
+    const output = path.join(folder, 'output');
+    // WHEN
+    const run = await meshflipAsync(dir, ['ci-summary', '--base', base], { GITHUB_STEP_SUMMARY: summary, GITHUB_OUTPUT: output, MESHFLIP_NOW: '2026-03-01T10:00:00Z' });
+    // THEN
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(fs.readFileSync(summary, 'utf8')).toContain('## meshflip: no routing changes');
+    expect(readGitHubOutputs(output)).toEqual({ 'changed-environments': '', 'changed-environments-json': '[]', 'routes-to-mock': 'true', 'routing-change-known': 'true' });
+  });
+
+  test('prints no deprecated ::set-output command when run locally', async () => {
+    // GIVEN
+    const { dir, base } = gitRepoCopy();
+    // WHEN
+    const run = await meshflipAsync(dir, ['ci-summary', '--base', base], { MESHFLIP_NOW: '2026-03-01T10:00:00Z' });
+    // THEN the summary goes to stdout, and no workflow command does
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('## meshflip: no routing changes');
+    expect(run.stdout).not.toContain('::');
+  });
+
+  test('fails with a usage error when the event file is not JSON, or a variable names a file in no folder', async () => {
+    // GIVEN
+    const { dir } = gitRepoCopy();
+    const event = path.join(tempDir('meshflip-github-'), 'event.json');
+    fs.writeFileSync(event, 'not json');
+    // WHEN
+    const badEvent = await meshflipAsync(dir, ['ci-summary'], { GITHUB_EVENT_PATH: event });
+    const badSummary = await meshflipAsync(dir, ['ci-summary'], { GITHUB_STEP_SUMMARY: '/nonexistent/folder/summary' });
+    // THEN
+    expect(badEvent.status).toBe(1);
+    expect(lines(badEvent.stderr)).toEqual([
+      `error: GITHUB_EVENT_PATH=${event}: not a JSON file (${(() => { try { JSON.parse('not json'); } catch (e) { return (e as Error).message; } return ''; })()})`,
+      'hint: point GITHUB_EVENT_PATH at the event GitHub Actions wrote, or unset it and pass --base <ref>',
+    ]);
+    expect(badSummary.status).toBe(1);
+    expect(lines(badSummary.stderr)).toEqual([
+      'error: GITHUB_STEP_SUMMARY=/nonexistent/folder/summary: cannot write to it (ENOENT)',
+      'hint: name a file in a folder that exists, or unset GITHUB_STEP_SUMMARY',
     ]);
   });
 });

@@ -1,8 +1,8 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { BIN, copyRepo, removeTempDirs, REPO, runCli, snapshotTree } from '../util';
-import { ANSI, CliRun, edit, lines, meshflipAsync, read, runAsync } from './cli-util';
+import { BIN, copyRepo, removeTempDirs, REPO, runCli, snapshotTree, tempDir } from '../util';
+import { ANSI, CliRun, countObjects, edit, lines, meshflipAsync, read, runAsync } from './cli-util';
 
 // The command line as a user meets it: usage, errors about how a command was called, colour,
 // and the two commands no other file covers (synth, schema).
@@ -48,6 +48,8 @@ beforeAll(async () => {
   const runs: Record<string, Promise<CliRun>> = {
     'validate in a subfolder': meshflipAsync(subfolder, ['validate']),
     'explain in a subfolder': meshflipAsync(subfolder, ['explain', 'kong-perf']),
+    'explain at the root': meshflipAsync(repo, ['explain', 'kong-perf']),
+    'explain outside': meshflipAsync(tempDir(), ['explain', 'kong-perf']),
     'help': meshflipAsync(repo, ['--help']),
     'nothing': meshflipAsync(repo, []),
     ...Object.fromEntries(COMMANDS.map((c) => [`${c} --help`, meshflipAsync(repo, [c, '--help'])])),
@@ -81,7 +83,7 @@ describe('usage', () => {
     expect(out.slice(0, 3)).toEqual(['Usage: meshflip <command> [options]', '', 'Commands:']);
     expect(out.slice(-2)).toEqual(['', 'Run meshflip <command> --help for the options of a command.']);
     const rows = out.slice(3, -2).map((l) => /^ {2}(\S+)( {2,})(\S.*)$/.exec(l));
-    expect(rows.map((r) => r?.[1])).toEqual(COMMANDS);
+    expect(rows.map((r) => r?.[1])).toEqual([...COMMANDS, 'version']);
     // The summaries start in one column, also after the longest name (revert-expired).
     expect(new Set(rows.map((r) => 2 + r![1].length + r![2].length)).size).toBe(1);
   });
@@ -125,7 +127,7 @@ describe('mistakes in how a command is called', () => {
     expect(stdout).toBe('');
     expect(lines(stderr)).toEqual([
       'error: unknown command "flop"',
-      `hint: commands: ${COMMANDS.join(', ')}`,
+      `hint: commands: ${COMMANDS.join(', ')}, version`,
     ]);
   });
 
@@ -137,7 +139,7 @@ describe('mistakes in how a command is called', () => {
     expect(stdout).toBe('');
     expect(lines(stderr)).toEqual([
       "error: Unknown option '--fast'",
-      'hint: run with --help to see the options',
+      'hint: run meshflip validate --help to see the options',
     ]);
   });
 
@@ -149,21 +151,27 @@ describe('mistakes in how a command is called', () => {
     const err = lines(stderr);
     expect(err).toHaveLength(2);
     expect(err[0]).toMatch(/^error: Unknown option '--dry-run'\. /);
-    expect(err[1]).toBe('hint: run with --help to see the options');
+    expect(err[1]).toBe('hint: run meshflip flip --help to see the options');
     expect(snapshotTree(repo)).toEqual(before);
   });
 
-  test('fails in a subfolder of the repository, saying where the root is', () => {
+  test('works from a subfolder of the repository, as from its root', () => {
     // WHEN (beforeAll) validate and explain run two levels below the root
     const validate = run['validate in a subfolder'];
     const explain = run['explain in a subfolder'];
+    // THEN they find the root that holds environments/meshflip.yaml
+    expect(validate.status).toBe(0);
+    expect(lines(validate.stdout)).toEqual([`valid: 5 environments, ${countObjects(path.join(repo, 'dist'))} objects in dist/: 0 errors, 0 warnings`]);
+    expect(explain.status).toBe(0);
+    expect(explain.stdout).toBe(run['explain at the root'].stdout);
+  });
+
+  test('outside any repository, says where meshflip must run', () => {
+    // WHEN
+    const { status, stderr } = run['explain outside'];
     // THEN
-    expect(validate.status).toBe(1);
-    expect(lines(validate.stderr)).toContain(
-      'error: environments:1:1: (folder): must exist and hold the environment files, got nothing; run meshflip from the repository root: cd ../..',
-    );
-    expect(explain.status).toBe(1);
-    expect(lines(explain.stderr)).toEqual(['error: no environment in dist/', 'hint: run meshflip from the repository root: cd ../..']);
+    expect(status).toBe(1);
+    expect(lines(stderr)).toEqual(['error: no environment in dist/', 'hint: run meshflip from the repository root, the folder that holds environments/meshflip.yaml']);
   });
 
   test('fails when --now is not a date-time', () => {

@@ -31,7 +31,7 @@ beforeAll(async () => {
   };
   const weighted = async () => {
     const { dir } = gitRepoCopy();
-    expect((await meshflipAsync(dir, ['flip', 'kong-perf', 'captains-log', '--to', 'mock', '--weight', '30', '--expires', '2026-12-01'])).status).toBe(0);
+    expect((await meshflipAsync(dir, ['flip', 'kong-perf', 'captains-log', '--to', 'mock', '--weight', '30', '--expires', '2026-12-01', '--now', '2026-11-01T00:00:00Z', '--reason', 'load test PERF-42'])).status).toBe(0);
     return meshflipAsync(dir, ['diff']);
   };
   // The production-like coolstore loses protected: true (deleted, or set to false), and gets it back.
@@ -73,10 +73,10 @@ test('sees an environment edit that was never synthesized into dist/', () => {
   expect(lines(handEdit.stdout)).toEqual(['kong-perf (kong-mesh)', '  captains-log: mock -> real']);
 });
 
-test('prints a split in percent, and the expiry that came with it', () => {
+test('prints a split in percent, and the expiry and reason that came with it', () => {
   // THEN 30 % to the mock; a date alone is kept as written
   expect(split.status).toBe(0);
-  expect(lines(split.stdout)).toEqual(['kong-perf (kong-mesh)', '  captains-log: mock -> split 70% real / 30% mock', '    expires 2026-12-01']);
+  expect(lines(split.stdout)).toEqual(['kong-perf (kong-mesh)', '  captains-log: mock -> split 70% real / 30% mock', '    expires 2026-12-01', '    reason: load test PERF-42']);
 });
 
 test('fails when --base is not a commit, with a hint', () => {

@@ -124,6 +124,8 @@ const REFUSALS: Record<string, string[]> = {
   'expires 99999999w': ['kong-perf', 'captains-log', '--to', 'mock', '--expires', '99999999w'],
   'expires 367d': ['kong-perf', 'captains-log', '--to', 'mock', '--expires', '367d'],
   'expires 0m': ['kong-perf', 'captains-log', '--to', 'mock', '--expires', '0m'],
+  'expires past date': ['kong-perf', 'captains-log', '--to', 'mock', '--expires', '2020-01-01', '--now', NOW],
+  'expires now': ['kong-perf', 'captains-log', '--to', 'mock', '--expires', NOW, '--now', NOW],
   'to sideways': ['kong-perf', 'captains-log', '--to', 'sideways'],
   'no --to': ['kong-perf', 'captains-log'],
   'no service': ['kong-perf', '--to', 'mock'],
@@ -257,12 +259,13 @@ describe('flip with --weight, --expires and --reason', () => {
       .toBe('| captains-log | my-services | split 70% real / 30% mock | - | delay 1s on 100% (real) | - | 2026-03-04T10:00:00Z | perf test: ship-info \\| run #2 |');
   });
 
-  test('reports the change in words', () => {
+  test('reports the change in words, with the reason', () => {
     // THEN
-    expect(lines(options.run.stdout).slice(3, 6)).toEqual([
+    expect(lines(options.run.stdout).slice(3, 7)).toEqual([
       '  kong-perf (kong-mesh)',
       '    captains-log: mock -> split 70% real / 30% mock',
       '      expires 2026-03-04T10:00:00Z',
+      `      reason: ${REASON}`,
     ]);
   });
 });
@@ -386,16 +389,20 @@ describe('refusals change no file', () => {
 
   test('fails when --weight is not a whole percentage, or comes with --to real', () => {
     // THEN
-    for (const [name, value] of [['weight 0', '0'], ['weight 101', '101'], ['weight 2.5', '2.5'], ['weight to real', '30']]) {
+    for (const [name, value] of [['weight 0', '0'], ['weight 101', '101'], ['weight 2.5', '2.5']]) {
       expectRefusal(name, `--weight must be a whole number from 1 to 100 with --to mock, got "${value}"`, '--weight 30 sends 30% of traffic to the mock');
     }
+    expectRefusal('weight to real', '--weight only applies with --to mock: --to real sends all traffic to the real service',
+      'drop --weight, or send part of the traffic to the mock with --to mock --weight 10');
   });
 
   test('fails when --header is not lowercase name=value, or comes with --to real', () => {
     // THEN
-    for (const [name, value] of [['header uppercase', 'X-Mock=true'], ['header without value', 'x-mock'], ['header to real', 'x-mock=true']]) {
+    for (const [name, value] of [['header uppercase', 'X-Mock=true'], ['header without value', 'x-mock']]) {
       expectRefusal(name, `--header must be name=value (a lowercase header name) with --to mock, got "${value}"`, '--header x-mock=true');
     }
+    expectRefusal('header to real', '--header only applies with --to mock: --to real sends all traffic to the real service',
+      'drop --header, or route requests with the header to the mock with --to mock --header name=value');
   });
 
   test('fails when --expires is no date, date-time or duration, including dates the calendar does not have', () => {
@@ -410,6 +417,12 @@ describe('refusals change no file', () => {
     for (const value of ['99999999w', '367d', '0m']) {
       expectRefusal(`expires ${value}`, `--expires must be a date, a date-time or a duration from 1m to 366d (90m, 12h, 3d, 2w), got "${value}"`, '--expires 3d, or a date such as 2027-06-30 for a later expiry');
     }
+  });
+
+  test('fails when --expires has passed: the next validate would fail on it', () => {
+    // THEN
+    expectRefusal('expires past date', '--expires must be in the future, got "2020-01-01" (it is now 2026-03-01T10:00:00Z)', '--expires 3d, or a later date');
+    expectRefusal('expires now', `--expires must be in the future, got "${NOW}" (it is now 2026-03-01T10:00:00Z)`, '--expires 3d, or a later date');
   });
 
   test('fails when --to is missing or not mock or real', () => {

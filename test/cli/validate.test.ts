@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { CONFIGURED_CRDS, copyRepo, describeWithCrds, removeTempDirs } from '../util';
+import { CONFIGURED_CRDS, copyRepo, describeWithCrds, removeTempDirs, snapshotTree } from '../util';
 import { CliRun, countObjects, edit, lineOf, lines, meshflipAsync, read } from './cli-util';
 
 /** Printed when no schema folder is configured: objects are then not checked against CRDs. */
@@ -29,6 +29,7 @@ function objectLine(text: string, kind: string): number {
 
 let objects: number;
 let repo: string;
+let repoBefore: Record<string, string>;
 let handEdited: string;
 let protectedMock: string;
 let stale: string;
@@ -39,6 +40,7 @@ const run: Record<string, CliRun> = {};
 
 beforeAll(async () => {
   repo = copyRepo(['environments', 'dist']);
+  repoBefore = snapshotTree(repo);
   objects = countObjects(path.join(repo, 'dist'));
 
   // Three hand edits of dist/, in three files.
@@ -62,7 +64,7 @@ beforeAll(async () => {
 
   // captains-log flipped with an expiry (flip renders dist/, so only the clock decides).
   expiring = copyRepo(['environments', 'dist']);
-  const flipped = meshflipAsync(expiring, ['flip', 'kong-perf', 'captains-log', '--to', 'mock', '--expires', EXPIRES]).then((flip) => {
+  const flipped = meshflipAsync(expiring, ['flip', 'kong-perf', 'captains-log', '--to', 'mock', '--expires', EXPIRES, '--now', '2026-05-01T00:00:00Z']).then((flip) => {
     expect(flip.status).toBe(0);
   });
   const afterFlip = (args: string[], env?: NodeJS.ProcessEnv) => flipped.then(() => meshflipAsync(expiring, args, env));
@@ -86,6 +88,12 @@ beforeAll(async () => {
     'a week before': afterFlip(['validate', '--now', '2026-05-25T12:00:00Z']),
     'no such day': meshflipAsync(noSuchDay, ['validate', '--now', '2026-01-01T00:00:00Z']),
     'strict without schemas': meshflipAsync(repo, ['validate', '--strict']),
+    'synth strict without schemas': meshflipAsync(repo, ['synth', '--strict']),
+    'dist missing': meshflipAsync(repo, ['validate', '--dist', '/nonexistent/dist']),
+    'crds missing': meshflipAsync(repo, ['validate', '--crds', '/nonexistent/crds']),
+    'MESHFLIP_CRDS missing': meshflipAsync(repo, ['validate'], { MESHFLIP_CRDS: '/nonexistent/crds' }),
+    'crds is a file': meshflipAsync(repo, ['validate', '--crds', 'environments/meshflip.yaml']),
+    'synth crds missing': meshflipAsync(repo, ['synth', '--crds', '/nonexistent/crds']),
   };
   if (CONFIGURED_CRDS !== undefined) {
     runs['strict with schemas'] = meshflipAsync(repo, ['validate', '--crds', CONFIGURED_CRDS, '--strict']);
@@ -106,13 +114,37 @@ test('passes on the repository', () => {
   expect(lines(stdout)).toEqual([`valid: 5 environments, ${objects} objects in dist/: 0 errors, 0 warnings`]);
 });
 
-test('fails when --strict has no schemas to be strict with', () => {
-  const { status, stderr } = run['strict without schemas'];
-  expect(status).toBe(1);
-  expect(lines(stderr)).toEqual([
-    'error: --strict needs schemas: no --crds folder, no $MESHFLIP_CRDS, and environments/crds is empty',
-    'hint: see README: Validating against your clusters\' schemas',
+const FETCH_HINT = 'hint: run npx meshflip crds fetch --out <dir> and pass --crds <dir>, or put your clusters\' schemas in environments/crds (see environments/crds/README.md)';
+
+test('fails when --strict has no schemas to be strict with, and so does synth --strict, writing nothing', () => {
+  // THEN
+  for (const name of ['strict without schemas', 'synth strict without schemas']) {
+    const { status, stdout, stderr } = run[name];
+    expect({ name, status, stdout }).toEqual({ name, status: 1, stdout: '' });
+    expect(lines(stderr)).toEqual(['error: --strict needs schemas to be strict with: no --crds, no MESHFLIP_CRDS, and environments/crds is empty', FETCH_HINT]);
+  }
+  expect(snapshotTree(repo)).toEqual(repoBefore);
+});
+
+test('fails once, not once per file, when --dist names no folder', () => {
+  // THEN
+  expect(run['dist missing'].status).toBe(1);
+  expect(lines(run['dist missing'].stderr)).toEqual([
+    'error: /nonexistent/dist: no such folder, so there is no dist/ to validate',
+    'hint: pass the folder synth writes to (repository.path of environments/meshflip.yaml)',
   ]);
+});
+
+test('fails with a usage error when the schema folder does not exist or is a file, from --crds or MESHFLIP_CRDS', () => {
+  // THEN
+  const expectRefusal = (name: string, error: string) => {
+    expect({ name, status: run[name].status, stdout: run[name].stdout }).toEqual({ name, status: 1, stdout: '' });
+    expect(lines(run[name].stderr)).toEqual([error, FETCH_HINT]);
+  };
+  expectRefusal('crds missing', 'error: --crds /nonexistent/crds: the schema folder does not exist');
+  expectRefusal('MESHFLIP_CRDS missing', 'error: MESHFLIP_CRDS=/nonexistent/crds: the schema folder does not exist');
+  expectRefusal('crds is a file', `error: --crds ${path.join(repo, 'environments', 'meshflip.yaml')}: not a folder; schemas are read from a folder (one subfolder per cluster, or files)`);
+  expectRefusal('synth crds missing', 'error: --crds /nonexistent/crds: the schema folder does not exist');
 });
 
 describeWithCrds('validate --crds', () => {
@@ -225,7 +257,7 @@ describe('expiry', () => {
     expect(status).toBe(1);
     expect(problems(stderr)).toEqual([
       `error: ${where}: has passed: the routing of captains-log expired 3 h ago, got "${EXPIRES}"; `
-        + 'revert it (npx meshflip flip ... --to real) or extend the expiry in a reviewed change',
+        + 'revert it (npx meshflip flip kong-perf captains-log --to real) or extend the expiry in a reviewed change',
     ]);
     expect(lines(stdout)).toEqual([`invalid: 5 environments, ${objects} objects in dist/: 1 error, 0 warnings`]);
   });

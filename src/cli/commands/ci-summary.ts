@@ -1,7 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as core from '@actions/core';
-import { parseArgs } from 'util';
 import { distFolder } from '../../model/load';
 import { isAllowedSecretNote } from '../../model/secret-scan';
 import { problemText, sortProblems, SpecError } from '../../model/spec-error';
@@ -12,10 +11,11 @@ import { validateRepository } from '../../pipeline/validate';
 import { isMocked } from '../../pipeline/routing-report';
 import { readDistRouting } from '../../pipeline/routing-reader';
 import { commentBody, jobSummary, runUrl } from '../../pipeline/markdown-limits';
-import { resolveCrdsRoot, schemaChecker } from '../../pipeline/schema-check';
+import { schemaChecker } from '../../pipeline/schema-check';
+import { schemaFolder } from '../schema-option';
 import { UsageError } from '../errors';
 import { Output } from '../output';
-import { CommandSpec } from './command';
+import { defineCommand } from './command';
 import { resolveNow } from './validate';
 
 const NULL_SHA = /^0+$/;
@@ -49,7 +49,7 @@ function parentsOf(root: string, commit: string): string[] | undefined {
  */
 export function baseRefFromGitHub(env: NodeJS.ProcessEnv, root: string): string | undefined {
   const eventPath = env.GITHUB_EVENT_PATH;
-  const event: GitHubEvent = eventPath !== undefined && eventPath !== '' && fs.existsSync(eventPath) ? JSON.parse(fs.readFileSync(eventPath, 'utf8')) as GitHubEvent : {};
+  const event: GitHubEvent = eventPath !== undefined && eventPath !== '' && fs.existsSync(eventPath) ? readEvent(eventPath) : {};
   const known = (sha: string | undefined): sha is string => sha !== undefined && sha !== '' && !NULL_SHA.test(sha);
   if (event.pull_request !== undefined) {
     const head = known(env.GITHUB_SHA) ? env.GITHUB_SHA : 'HEAD';
@@ -79,11 +79,43 @@ export function baseRefFromGitHub(env: NodeJS.ProcessEnv, root: string): string 
   return baseRef === undefined || baseRef === '' ? undefined : `origin/${baseRef}`;
 }
 
-export const ciSummaryCommand: CommandSpec = {
+/** The GitHub event file; one that is not a JSON object is a usage error, not a crash. */
+function readEvent(file: string): GitHubEvent {
+  let event: unknown;
+  try {
+    event = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new UsageError(`GITHUB_EVENT_PATH=${file}: not a JSON file (${e instanceof Error ? e.message : String(e)})`,
+      'point GITHUB_EVENT_PATH at the event GitHub Actions wrote, or unset it and pass --base <ref>');
+  }
+  if (event === null || typeof event !== 'object' || Array.isArray(event)) {
+    throw new UsageError(`GITHUB_EVENT_PATH=${file}: not a JSON object`, 'point GITHUB_EVENT_PATH at the event GitHub Actions wrote, or unset it and pass --base <ref>');
+  }
+  return event;
+}
+
+/**
+ * The file a GitHub Actions variable names, created when it does not exist yet (the runner
+ * creates it; a local run may not have). Undefined when the variable is not set.
+ */
+function actionsFile(variable: 'GITHUB_STEP_SUMMARY' | 'GITHUB_OUTPUT'): string | undefined {
+  const file = process.env[variable];
+  if (file === undefined || file === '') {
+    return undefined;
+  }
+  try {
+    fs.appendFileSync(file, '');
+  } catch (e) {
+    throw new UsageError(`${variable}=${file}: cannot write to it (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
+      `name a file in a folder that exists, or unset ${variable}`);
+  }
+  return file;
+}
+
+export const ciSummaryCommand = defineCommand({
   name: 'ci-summary',
   summary: 'In GitHub Actions: validate, annotate, and summarize the routing change',
-  usage: 'meshflip ci-summary [--base <git ref>] [--crds <dir>] [--strict] [--comment <file>] [--now <date-time>]',
-  help: [
+  description: [
     'Runs every check of meshflip validate and reports failures as annotations at the file',
     'and line that caused them; writes the routing summary of the change (base revision vs. the',
     'working tree) to the job summary, opening with every environment that loses or gains',
@@ -95,30 +127,20 @@ export const ciSummaryCommand: CommandSpec = {
     'The base is --base, else the commit the change was built on, from $GITHUB_EVENT_PATH: for a',
     'pull request the first parent of its merge commit ($GITHUB_SHA), for a merge group its',
     'base_sha, for a push the pushed-over commit; else origin/$GITHUB_BASE_REF.',
-    '',
-    'Options:',
-    '  --crds <dir>  Also validate every object against these schemas (default: $MESHFLIP_CRDS,',
-    '                else environments/crds when it holds anything)',
-    '  --strict      An object whose kind has no schema is an error, not a warning',
-    '  --comment <file>  Also write the summary as the body of the pull-request comment, cut to',
-    '                GitHub\'s 65,536-character limit with a link to the run (the job summary is',
-    '                cut below GitHub\'s 1 MiB limit)',
   ],
-  async run(argv: string[], output: Output): Promise<number> {
-    const { values } = parseArgs({
-      args: argv,
-      options: { base: { type: 'string' }, now: { type: 'string' }, crds: { type: 'string' }, strict: { type: 'boolean' }, comment: { type: 'string' } },
-      strict: true,
-    });
-    const root = process.cwd();
+  options: {
+    base: { type: 'string', arg: '<ref>', help: 'The revision to compare with (default: from the GitHub event, above)' },
+    crds: { type: 'string', arg: '<dir>', path: true, help: 'Also validate every object against these schemas (default:\n$MESHFLIP_CRDS, else environments/crds when it holds anything)' },
+    strict: { type: 'boolean', help: 'An object whose kind has no schema is an error, not a warning' },
+    comment: { type: 'string', arg: '<file>', path: true, help: 'Also write the summary as the body of the pull-request comment, cut\nto GitHub\'s 65,536-character limit with a link to the run (the job\nsummary is cut below GitHub\'s 1 MiB limit)' },
+    now: { type: 'string', arg: '<date-time>', help: 'Pretend it is this time when checking expiries' },
+  },
+  async run({ values, root }, output: Output): Promise<number> {
+    // Checked first, so that a bad variable fails the run at once.
+    const summaryFile = actionsFile('GITHUB_STEP_SUMMARY');
+    const outputFile = actionsFile('GITHUB_OUTPUT');
     const base = values.base ?? baseRefFromGitHub(process.env, root);
-    const crds = resolveCrdsRoot(root, values.crds);
-    if (crds !== undefined && !fs.existsSync(crds)) {
-      throw new UsageError(`the schema folder ${values.crds ?? crds} does not exist`, 'run npx meshflip crds fetch --out <dir> first, or pass another folder with --crds');
-    }
-    if (crds === undefined && values.strict) {
-      throw new UsageError('--strict needs schemas: no --crds folder, no $MESHFLIP_CRDS, and environments/crds is empty', 'run npx meshflip crds fetch --out <dir> and pass --crds <dir>');
-    }
+    const crds = schemaFolder(root, values.crds, values.strict ?? false);
     const report = await validateRepository({ root, now: resolveNow(values.now), extraChecks: crds === undefined ? [] : [schemaChecker(crds, values.strict ?? false)] });
     const problems = sortProblems(report.problems);
     for (const p of problems) {
@@ -166,7 +188,7 @@ export const ciSummaryCommand: CommandSpec = {
       lines.push(`\n### Credentials allowed by allowedSecrets (${allowed.length})\n\n${allowed.map((p) => `- \`${p.file}:${p.line}\` ${p.field}: ${p.message}`).join('\n')}\n`);
     }
     const markdown = lines.join('\n');
-    if (process.env.GITHUB_STEP_SUMMARY !== undefined && process.env.GITHUB_STEP_SUMMARY !== '') {
+    if (summaryFile !== undefined) {
       await core.summary.addRaw(jobSummary(markdown)).write();
     } else {
       output.out(markdown);
@@ -175,12 +197,16 @@ export const ciSummaryCommand: CommandSpec = {
       fs.mkdirSync(path.dirname(path.resolve(root, values.comment)), { recursive: true });
       fs.writeFileSync(path.resolve(root, values.comment), commentBody(markdown, runUrl(process.env)));
     }
-    const names = changes.map((c) => c.name);
-    core.setOutput('changed-environments', names.join(','));
-    core.setOutput('changed-environments-json', JSON.stringify(names));
-    core.setOutput('routes-to-mock', anyMock ? 'true' : 'false');
-    // Lets later jobs tell "no environment changed" from "the change could not be computed".
-    core.setOutput('routing-change-known', changeNote === undefined ? 'true' : 'false');
+    // Outputs only exist in GitHub Actions: without $GITHUB_OUTPUT, @actions/core would print
+    // the deprecated ::set-output command instead.
+    if (outputFile !== undefined) {
+      const names = changes.map((c) => c.name);
+      core.setOutput('changed-environments', names.join(','));
+      core.setOutput('changed-environments-json', JSON.stringify(names));
+      core.setOutput('routes-to-mock', anyMock ? 'true' : 'false');
+      // Lets later jobs tell "no environment changed" from "the change could not be computed".
+      core.setOutput('routing-change-known', changeNote === undefined ? 'true' : 'false');
+    }
     return errors.length > 0 || violations.length > 0 ? 1 : 0;
   },
-};
+});

@@ -1,39 +1,31 @@
 import * as path from 'path';
 import * as core from '@actions/core';
-import { parseArgs } from 'util';
 import { loadProject } from '../../model/load';
 import { BUNDLED_MANIFEST, checkFetchFolder, fetchSchemas, readManifest, SchemaFetchError, setsForProject } from '../../pipeline/upstream-schemas';
 import { UsageError } from '../errors';
-import { Output, paint } from '../output';
-import { CommandSpec } from './command';
+import { Output, paint, paintErr } from '../output';
+import { defineCommand } from './command';
 
-export const crdsCommand: CommandSpec = {
+export const crdsCommand = defineCommand({
   name: 'crds',
   summary: 'Download the pinned upstream schemas the environments need (checksums verified)',
-  usage: 'meshflip crds fetch [--out <dir>] [--all] [--manifest <file>]',
-  help: [
+  args: 'fetch',
+  description: [
     'Fills a schema folder (kuma/, istio/, kubernetes/, ...) with the upstream CRDs and schemas the',
     'environments\' meshes need, from the URLs and sha256 checksums pinned in the manifest. A file',
     'already there with the pinned checksum is kept (a restored cache downloads nothing); a download',
     'whose checksum differs is refused. Then pass the folder to validate or synth with --crds, or set',
     '$MESHFLIP_CRDS to it. In GitHub Actions it sets the output dir.',
-    '',
-    'Options:',
-    '  --out <dir>        The schema folder to fill (default: $MESHFLIP_CRDS)',
-    '  --all              Every set of the manifest, not only those the environments need (the tests need all)',
-    '  --manifest <file>  The pinned URLs and checksums (default: the manifest that comes with meshflip)',
   ],
-  async run(argv: string[], output: Output): Promise<number> {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      options: { out: { type: 'string' }, all: { type: 'boolean' }, manifest: { type: 'string' } },
-      allowPositionals: true,
-      strict: true,
-    });
+  options: {
+    out: { type: 'string', arg: '<dir>', path: true, help: 'The schema folder to fill (default: $MESHFLIP_CRDS)' },
+    all: { type: 'boolean', help: 'Every set of the manifest, not only those the environments need (the\ntests need all)' },
+    manifest: { type: 'string', arg: '<file>', path: true, help: 'The pinned URLs and checksums (default: the manifest that comes with\nmeshflip)' },
+  },
+  async run({ values, positionals, root }, output: Output): Promise<number> {
     if (positionals.length !== 1 || positionals[0] !== 'fetch') {
       throw new UsageError(`expected the subcommand fetch, got ${positionals.length === 0 ? 'none' : `"${positionals.join(' ')}"`}`, 'meshflip crds fetch --out <dir>');
     }
-    const root = process.cwd();
     const outFlag = values.out ?? (process.env.MESHFLIP_CRDS === '' ? undefined : process.env.MESHFLIP_CRDS);
     if (outFlag === undefined) {
       throw new UsageError('no folder to fetch into: pass --out <dir> or set $MESHFLIP_CRDS', 'meshflip crds fetch --out ../crds');
@@ -44,7 +36,7 @@ export const crdsCommand: CommandSpec = {
       checkFetchFolder(out);
       const { sets, notes } = values.all ? { sets: manifest.sets.map((s) => s.name), notes: [] } : setsForProject(manifest, loadProject(root));
       for (const note of notes) {
-        output.err(`${paint(output, 'yellow', 'note')}: ${note}`);
+        output.err(`${paintErr(output, 'yellow', 'note')}: ${note}`);
       }
       const report = await fetchSchemas(manifest, sets, out);
       for (const set of report.sets) {
@@ -67,4 +59,4 @@ export const crdsCommand: CommandSpec = {
       throw e;
     }
   },
-};
+});

@@ -1,16 +1,15 @@
-import { parseArgs } from 'util';
 import { changeSinceBase } from '../../pipeline/change-summary';
 import { GitError } from '../../pipeline/git';
 import { summaryText } from '../../pipeline/routing-diff';
 import { UsageError } from '../errors';
+import { changeJson, jsonText } from '../json-output';
 import { Output, paint } from '../output';
-import { CommandSpec } from './command';
+import { defineCommand } from './command';
 
-export const diffCommand: CommandSpec = {
+export const diffCommand = defineCommand({
   name: 'diff',
   summary: 'Show how routing and rendered objects change between a git revision and the working tree',
-  usage: 'meshflip diff [--base <git ref>]',
-  help: [
+  description: [
     'Prints the same routing summary as the pull-request workflow: per environment, each',
     'service whose routing changes (before -> after), faults and breakers added or removed,',
     'expiries, environments that lose (or gain) protected: true, and protected-environment',
@@ -18,20 +17,25 @@ export const diffCommand: CommandSpec = {
     '(faults, breaker limits, timeouts, retries, images, replicas, chart versions, Helm values),',
     'with the values before and after. The base is dist/ as committed at --base; the working',
     'tree is synthesized fresh from environments/.',
-    '',
-    'Options:',
-    '  --base <ref>   The revision to compare with (default: HEAD)',
   ],
-  run(argv: string[], output: Output): number {
-    const { values } = parseArgs({ args: argv, options: { base: { type: 'string' } }, strict: true });
+  options: {
+    base: { type: 'string', arg: '<ref>', help: 'The revision to compare with (default: HEAD)' },
+    json: { type: 'boolean', help: 'Print the change as one JSON document on stdout (README: JSON output)' },
+  },
+  run({ values, root }, output: Output): number {
     let changes;
     try {
-      changes = changeSinceBase(process.cwd(), values.base ?? 'HEAD');
+      changes = changeSinceBase(root, values.base ?? 'HEAD');
     } catch (e) {
       if (e instanceof GitError) {
         throw new UsageError(e.message, 'pass a branch, tag or commit of this repository with --base');
       }
       throw e;
+    }
+    const base = values.base ?? 'HEAD';
+    if (values.json) {
+      output.out(jsonText({ base, environments: changes.map(changeJson) }));
+      return changes.some((c) => c.violations.length > 0) ? 1 : 0;
     }
     for (const line of summaryText(changes)) {
       const colored = line.startsWith('  !') ? paint(output, 'red', line)
@@ -41,4 +45,4 @@ export const diffCommand: CommandSpec = {
     }
     return changes.some((c) => c.violations.length > 0) ? 1 : 0;
   },
-};
+});

@@ -1,6 +1,5 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseArgs } from 'util';
 import { distFolder, ENVIRONMENTS_DIR, repositoryRootHint } from '../../model/load';
 import { didYouMean } from '../../model/spec-error';
 import { distEnvironments, readDistRouting } from '../../pipeline/routing-reader';
@@ -8,41 +7,38 @@ import { mermaidGraph, routingJson, routingText } from '../../pipeline/routing-r
 import { recoverInterruptedWrite } from '../../pipeline/write-dist';
 import { UsageError } from '../errors';
 import { Output } from '../output';
-import { CommandSpec } from './command';
+import { defineCommand } from './command';
 
-export const explainCommand: CommandSpec = {
+export const explainCommand = defineCommand({
   name: 'explain',
   summary: 'Show where traffic goes, read back from the rendered dist/',
-  usage: 'meshflip explain <env>|--all [<service>] [--json] [--mermaid] [--dist <dir>]',
-  help: [
+  args: '<env>|--all [<service>]',
+  description: [
     'Prints, for each service, where default and header-carrying traffic go, faults, breakers',
     'and expiry. It reads the rendered mesh objects in dist/, so it shows what the mesh will do,',
     'hand edits included.',
-    '',
-    'Options:',
-    '  --all          Every environment',
-    '  --json         Machine-readable output',
-    '  --mermaid      The call graph as a Mermaid flowchart (mocked calls dashed)',
-    '  --dist <dir>   dist/ folder to read (default: repository.path of environments/meshflip.yaml, dist)',
   ],
-  run(argv: string[], output: Output): number {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      options: { all: { type: 'boolean' }, json: { type: 'boolean' }, mermaid: { type: 'boolean' }, dist: { type: 'string' } },
-      strict: true,
-      allowPositionals: true,
-    });
+  options: {
+    all: { type: 'boolean', help: 'Every environment' },
+    json: { type: 'boolean', help: 'Machine-readable output (README: JSON output)' },
+    mermaid: { type: 'boolean', help: 'The call graph as a Mermaid flowchart (mocked calls dashed)' },
+    dist: { type: 'string', arg: '<dir>', path: true, help: 'dist/ folder to read (default: repository.path of\nenvironments/meshflip.yaml, dist)' },
+  },
+  run({ values, positionals, root }, output: Output): number {
     const [envName, service, ...extra] = values.all ? [undefined, ...positionals] : positionals;
     if (extra.length > 0 || (!values.all && envName === undefined)) {
       throw new UsageError('expected an environment name (or --all) and optionally a service', 'meshflip explain kong-perf captains-log');
     }
-    const distRel = values.dist ?? distFolder(process.cwd());
-    const distDir = path.resolve(process.cwd(), distRel);
+    if (values.json && values.mermaid) {
+      throw new UsageError('--json and --mermaid cannot be combined: each is a whole output of its own', 'pass one of them');
+    }
+    const distRel = values.dist ?? distFolder(root);
+    const distDir = path.resolve(root, distRel);
     recoverInterruptedWrite(distDir);
     const available = distEnvironments(distDir);
     if (available.length === 0) {
-      const outside = values.dist === undefined && !fs.existsSync(path.join(process.cwd(), ENVIRONMENTS_DIR));
-      throw new UsageError(`no environment in ${distRel}/`, outside ? repositoryRootHint(process.cwd()) : 'run npm run synth first');
+      const outside = values.dist === undefined && !fs.existsSync(path.join(root, ENVIRONMENTS_DIR));
+      throw new UsageError(`no environment in ${distRel}/`, outside ? repositoryRootHint(root) : 'run npm run synth first');
     }
     // One environment is read alone: its files are all it takes.
     const routings = readDistRouting(distDir, values.all ? undefined : new Set([envName!]));
@@ -61,10 +57,12 @@ export const explainCommand: CommandSpec = {
     if (values.json) {
       output.out(JSON.stringify(routingJson(narrowed), null, 2));
     } else if (values.mermaid) {
-      output.out(selected.map((r) => mermaidGraph(r, service === undefined ? undefined : new Set([service]))).join('\n\n'));
+      // Several graphs: each opens with a Mermaid comment naming its environment.
+      output.out(selected.map((r) => `${values.all ? `%% ${r.name} (${r.mesh}${r.protected ? ', protected' : ''})\n` : ''}`
+        + mermaidGraph(r, service === undefined ? undefined : new Set([service]))).join('\n\n'));
     } else {
       output.out(selected.flatMap((r) => routingText(r, service)).join('\n'));
     }
     return 0;
   },
-};
+});

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseArgs } from 'util';
+import { expiryInstant } from '../../model/expiry';
 import { applyFlip, FlipRequest, MAX_EXPIRY_DAYS, resolveExpiry } from '../../model/flip';
 import { loadProject } from '../../model/load';
 import { didYouMean, SpecError } from '../../model/spec-error';
@@ -10,44 +10,32 @@ import { synthesizeEnvironment } from '../../pipeline/synth';
 import { resolveOutputFolder } from '../../pipeline/output-folder';
 import { writeDist, WriteResult } from '../../pipeline/write-dist';
 import { UsageError } from '../errors';
+import { changeJson, jsonText, problemJson } from '../json-output';
+import { summarizeMissingSchemas } from '../../pipeline/validate';
 import { Output, paint, printProblems } from '../output';
-import { CommandSpec } from './command';
+import { defineCommand } from './command';
 import { resolveNow } from './validate';
 
-export const flipCommand: CommandSpec = {
+export const flipCommand = defineCommand({
   name: 'flip',
   summary: 'Switch a service (or a whole environment) between its mock and the real service',
-  usage: 'meshflip flip <env> <service|--all> --to mock|real [--weight N] [--header name=value] [--expires <date|duration>] [--reason "..."]',
-  help: [
+  args: '<env> <service|--all>',
+  description: [
     'Edits the environment file in place (only the routing line changes; comments and',
     'formatting stay), checks the result, renders dist/ and prints what changed.',
-    '',
-    'Options:',
-    '  --all                 Every service that has a mock (routing.default)',
-    '  --to mock|real        Where traffic goes',
-    '  --weight N            With --to mock: send N% of traffic to the mock, the rest to the real service',
-    '  --header name=value   With --to mock: only requests carrying this header go to the mock',
-    '  --expires <when>      A date (2026-12-01), a date-time, or a duration from now (90m, 12h, 3d, 2w);',
-    '                        meshflip validate fails once it has passed',
-    '  --reason "..."        Why; kept in the file, the annotations and ROUTING.md',
-    '',
-    'Protected environments are refused: they never route to a mock.',
   ],
-  async run(argv: string[], output: Output): Promise<number> {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      options: {
-        all: { type: 'boolean' },
-        to: { type: 'string' },
-        weight: { type: 'string' },
-        header: { type: 'string' },
-        expires: { type: 'string' },
-        reason: { type: 'string' },
-        now: { type: 'string' },
-      },
-      strict: true,
-      allowPositionals: true,
-    });
+  options: {
+    all: { type: 'boolean', help: 'Every service that has a mock (routing.default)' },
+    to: { type: 'string', arg: 'mock|real', help: 'Where traffic goes (required)' },
+    weight: { type: 'string', arg: '<N>', help: 'With --to mock: send N% of traffic to the mock, the rest to the real\nservice' },
+    header: { type: 'string', arg: '<name=value>', help: 'With --to mock: only requests carrying this header go to the mock' },
+    expires: { type: 'string', arg: '<when>', help: 'A date (2026-12-01), a date-time, or a duration from now (90m, 12h,\n3d, 2w); meshflip validate fails once it has passed' },
+    reason: { type: 'string', arg: '<text>', help: 'Why; kept in the file, the annotations and ROUTING.md' },
+    now: { type: 'string', arg: '<date-time>', help: 'Pretend it is this time (for --expires with a duration)' },
+    json: { type: 'boolean', help: 'Print what changed as one JSON document on stdout (README: JSON output)' },
+  },
+  notes: ['Protected environments are refused: they never route to a mock.'],
+  async run({ values, positionals, root }, output: Output): Promise<number> {
     const [envName, service, ...extra] = positionals;
     if (envName === undefined || (service === undefined) === (values.all !== true) || extra.length > 0) {
       throw new UsageError('expected an environment and either a service or --all', 'meshflip flip kong-perf captains-log --to mock');
@@ -56,7 +44,6 @@ export const flipCommand: CommandSpec = {
       throw new UsageError(`--to must be mock or real, got ${values.to === undefined ? 'nothing' : `"${values.to}"`}`, 'meshflip flip kong-perf captains-log --to mock');
     }
     const request = parseRequest(values, service, resolveNow(values.now));
-    const root = process.cwd();
     const project = loadProject(root);
     // Where dist/ goes is checked before the environment file is edited.
     const out = resolveOutputFolder(root);
@@ -80,7 +67,9 @@ export const flipCommand: CommandSpec = {
     const before = fs.readFileSync(path.join(root, env.file), 'utf8');
     const after = applyFlip(before, env, request);
     if (after === before) {
-      output.out(`${env.file} already says that; nothing to change`);
+      output.out(values.json
+        ? jsonText({ environment: env.name, service: service ?? null, to: request.to, file: env.file, changed: false, edit: [], routing: [], dist: { added: [], changed: [], removed: [] }, warnings: [] })
+        : `${env.file} already says that; nothing to change`);
       return 0;
     }
     // Check the edited file before writing anything.
@@ -109,36 +98,57 @@ export const flipCommand: CommandSpec = {
       fs.writeFileSync(envPath, before);
       throw e;
     }
+    // The routing change, read back from this environment's objects before and after.
+    const previous = synthesizeEnvironment(env, project.settings).routing;
+    const current = rendered.routing.find((r) => r.name === env.name)!;
+    const changes = diffRouting([previous], [current]);
+    if (values.json) {
+      output.out(jsonText({
+        environment: env.name,
+        service: service ?? null,
+        to: request.to,
+        file: env.file,
+        changed: true,
+        edit: changedLines(before, after),
+        routing: changes.map(changeJson),
+        dist: { added: result.added, changed: result.changed, removed: result.removed },
+        warnings: summarizeMissingSchemas(rendered.problems).map(problemJson),
+      }));
+      return 0;
+    }
     printProblems(output, rendered.problems);
     output.out(`${paint(output, 'green', 'flipped')} ${service ?? 'every mocked service'} in ${env.name} to ${request.to}; edited ${env.file}`);
     for (const line of changedLines(before, after)) {
       output.out(`  ${line}`);
     }
-    // The routing change, read back from this environment's objects before and after.
-    const previous = synthesizeEnvironment(env, project.settings).routing;
-    const current = rendered.routing.find((r) => r.name === env.name)!;
-    output.out(summaryText(diffRouting([previous], [current])).map((l) => `  ${l}`).join('\n'));
+    output.out(summaryText(changes).map((l) => `  ${l}`).join('\n'));
     output.out(`dist/: ${result.added.length} added, ${result.changed.length} changed, ${result.removed.length} removed`);
     for (const f of [...result.added.map((x) => `+ ${x}`), ...result.changed.map((x) => `~ ${x}`), ...result.removed.map((x) => `- ${x}`)]) {
       output.out(`  ${f}`);
     }
     return 0;
   },
-};
+});
 
 function parseRequest(values: Record<string, string | boolean | undefined>, service: string | undefined, now: Date): FlipRequest {
   const to = values.to as 'mock' | 'real';
   let weight: number | undefined;
+  for (const flag of ['weight', 'header'] as const) {
+    if (values[flag] !== undefined && to !== 'mock') {
+      throw new UsageError(`--${flag} only applies with --to mock: --to real sends all traffic to the real service`,
+        flag === 'weight' ? 'drop --weight, or send part of the traffic to the mock with --to mock --weight 10' : 'drop --header, or route requests with the header to the mock with --to mock --header name=value');
+    }
+  }
   if (values.weight !== undefined) {
     weight = /^\d{1,3}$/.test(String(values.weight)) ? Number(values.weight) : NaN;
-    if (to !== 'mock' || !Number.isInteger(weight) || weight < 1 || weight > 100) {
+    if (!Number.isInteger(weight) || weight < 1 || weight > 100) {
       throw new UsageError(`--weight must be a whole number from 1 to 100 with --to mock, got "${String(values.weight)}"`, '--weight 30 sends 30% of traffic to the mock');
     }
   }
   let header: FlipRequest['header'];
   if (values.header !== undefined) {
     const match = /^([a-z0-9!#$%&'*+\-.^_`|~]+)=(.+)$/.exec(String(values.header));
-    if (to !== 'mock' || match === null) {
+    if (match === null) {
       throw new UsageError(`--header must be name=value (a lowercase header name) with --to mock, got "${String(values.header)}"`, '--header x-mock=true');
     }
     header = { name: match[1], value: match[2] };
@@ -148,6 +158,11 @@ function parseRequest(values: Record<string, string | boolean | undefined>, serv
     expires = resolveExpiry(String(values.expires), now);
     if (expires === undefined) {
       throw new UsageError(`--expires must be a date, a date-time or a duration from 1m to ${MAX_EXPIRY_DAYS}d (90m, 12h, 3d, 2w), got "${String(values.expires)}"`, '--expires 3d, or a date such as 2027-06-30 for a later expiry');
+    }
+    // The next meshflip validate would fail on it at once.
+    if (expiryInstant(expires).getTime() <= now.getTime()) {
+      throw new UsageError(`--expires must be in the future, got "${String(values.expires)}" (it is now ${now.toISOString().replace(/\.\d{3}Z$/, 'Z')})`,
+        '--expires 3d, or a later date');
     }
   }
   return { service, to, weight, header, expires, reason: values.reason as string | undefined };

@@ -1,19 +1,18 @@
-import { parseArgs } from 'util';
 import { loadProject } from '../../model/load';
 import { GitError } from '../../pipeline/git';
 import { KonnectPlanError, planKonnectApply, runKonnectPlan } from '../../pipeline/konnect-apply';
 import { UsageError } from '../errors';
 import { Output, paint } from '../output';
-import { CommandSpec } from './command';
+import { defineCommand } from './command';
 
 /** The variable the Konnect access token is read from. */
 export const KONNECT_TOKEN_VARIABLE = 'KONNECT_TOKEN';
 
-export const konnectCommand: CommandSpec = {
+export const konnectCommand = defineCommand({
   name: 'konnect',
   summary: 'Apply dist/<env>/konnect/ to the Konnect-hosted global control planes with kumactl',
-  usage: 'meshflip konnect apply [<env>...] [--dry-run] [--prune-since <git ref>]',
-  help: [
+  args: 'apply [<env>...]',
+  description: [
     'Applies exactly the files under dist/<env>/konnect/ (the Mesh first, then the policies) with',
     'kumactl apply -f, against the Konnect control plane each environment declares',
     '(mesh.global.konnect.region and controlPlaneId). Argo CD cannot apply them: they are kumactl',
@@ -22,20 +21,15 @@ export const konnectCommand: CommandSpec = {
     `The token is read from $${KONNECT_TOKEN_VARIABLE} (a Konnect personal or system account access`,
     'token), never from a file; kumactl keeps it in a private temporary configuration that is',
     'deleted afterwards. kumactl must be Kong Mesh\'s (it refuses a Kuma control plane otherwise).',
-    '',
-    'Options:',
-    '  --dry-run              kumactl apply --dry-run: check and print the resources, contact nothing',
-    '  --prune-since <ref>    Also delete what dist/<env>/konnect/ rendered at <ref> and no longer',
-    '                         renders (never a Mesh, never when the environment used another',
-    '                         control plane at <ref>); a post-merge job passes the pushed-over commit',
   ],
-  run(argv: string[], output: Output): number {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      options: { 'dry-run': { type: 'boolean' }, 'prune-since': { type: 'string' } },
-      strict: true,
-      allowPositionals: true,
-    });
+  options: {
+    'dry-run': { type: 'boolean', help: 'kumactl apply --dry-run: check and print the resources, contact nothing' },
+    'prune-since': {
+      type: 'string', arg: '<ref>',
+      help: 'Also delete what dist/<env>/konnect/ rendered at <ref> and no longer\nrenders (never a Mesh, never when the environment used another\ncontrol plane at <ref>); a post-merge job passes the pushed-over commit',
+    },
+  },
+  run({ values, positionals, root }, output: Output): number {
     const [action, ...environments] = positionals;
     if (action !== 'apply') {
       throw new UsageError(action === undefined ? 'expected a subcommand' : `unknown subcommand "${action}"`, 'meshflip konnect apply [<env>...] [--dry-run]');
@@ -50,7 +44,6 @@ export const konnectCommand: CommandSpec = {
       // kumactl reads --auth-conf as key=value pairs separated by commas.
       throw new UsageError(`$${KONNECT_TOKEN_VARIABLE} holds whitespace, "=" or ","; a Konnect token has none`, 'check the secret the token comes from');
     }
-    const root = process.cwd();
     const project = loadProject(root);
     let plans;
     try {
@@ -78,4 +71,4 @@ export const konnectCommand: CommandSpec = {
     }
     return 0;
   },
-};
+});

@@ -1,32 +1,28 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as core from '@actions/core';
-import { parseArgs } from 'util';
 import { revertExpired } from '../../model/flip';
 import { loadProject } from '../../model/load';
 import { synthesize } from '../../pipeline/synth';
 import { resolveOutputFolder } from '../../pipeline/output-folder';
 import { writeDist } from '../../pipeline/write-dist';
 import { Output, paint } from '../output';
-import { CommandSpec } from './command';
+import { defineCommand } from './command';
 import { resolveNow } from './validate';
 
-export const revertExpiredCommand: CommandSpec = {
+export const revertExpiredCommand = defineCommand({
   name: 'revert-expired',
   summary: 'Revert every flip and fault whose expiry has passed, and re-render dist/',
-  usage: 'meshflip revert-expired [--now <date-time>] [--body <file>]',
-  help: [
+  description: [
     'Edits the environment files: expired mock routes go back to real (their line is deleted)',
     'and expired faults are removed; then renders dist/. The scheduled workflow opens a pull',
     'request with the result. In GitHub Actions it sets the output reverted (true/false).',
-    '',
-    'Options:',
-    '  --now <date-time>  Pretend it is this time',
-    '  --body <file>      Also write a pull-request description listing what was reverted',
   ],
-  run(argv: string[], output: Output): number {
-    const { values } = parseArgs({ args: argv, options: { now: { type: 'string' }, body: { type: 'string' } }, strict: true });
-    const root = process.cwd();
+  options: {
+    now: { type: 'string', arg: '<date-time>', help: 'Pretend it is this time' },
+    body: { type: 'string', arg: '<file>', path: true, help: 'Also write a pull-request description listing what was reverted' },
+  },
+  run({ values, root }, output: Output): number {
     const now = resolveNow(values.now);
     const project = loadProject(root);
     const out = resolveOutputFolder(root);
@@ -69,4 +65,4 @@ export const revertExpiredCommand: CommandSpec = {
     }
     return 0;
   },
-};
+});

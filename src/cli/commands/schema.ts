@@ -1,25 +1,22 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseArgs } from 'util';
 import { generateJsonSchemas, SCHEMA_DIR } from '../../model/json-schema';
 import { UsageError } from '../errors';
 import { Output } from '../output';
-import { CommandSpec } from './command';
+import { defineCommand } from './command';
 
-export const schemaCommand: CommandSpec = {
+export const schemaCommand = defineCommand({
   name: 'schema',
   summary: 'Write (or --check) the JSON Schemas of the input files',
-  usage: 'meshflip schema [--check]',
-  help: [
+  description: [
     `Generates ${SCHEMA_DIR}/*.schema.json from the same definitions the loader validates with.`,
     'Environment, catalogue and settings files point at them for editor completion.',
-    '',
-    'Options:',
-    '  --check   Write nothing; fail when a committed schema is out of date',
   ],
-  run(argv: string[], output: Output): number {
-    const { values } = parseArgs({ args: argv, options: { check: { type: 'boolean' } }, strict: true });
-    const dir = path.resolve(process.cwd(), SCHEMA_DIR);
+  options: {
+    check: { type: 'boolean', help: 'Write nothing; fail when a committed schema is out of date' },
+  },
+  run({ values, root }, output: Output): number {
+    const dir = path.resolve(root, SCHEMA_DIR);
     const stale: string[] = [];
     for (const [file, content] of Object.entries(generateJsonSchemas())) {
       const target = path.join(dir, file);
@@ -39,4 +36,4 @@ export const schemaCommand: CommandSpec = {
     output.out(stale.length === 0 ? 'JSON Schemas are up to date' : `wrote ${stale.join(', ')}`);
     return 0;
   },
-};
+});

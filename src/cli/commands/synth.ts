@@ -1,38 +1,38 @@
-import { parseArgs } from 'util';
-import { SpecError } from '../../model/spec-error';
-import { synthesizeProject } from '../../pipeline/parallel-synth';
+import { ENVIRONMENTS_DIR } from '../../model/load';
+import { compareStrings, didYouMean, SpecError } from '../../model/spec-error';
+import { environmentFiles, synthesizeProject } from '../../pipeline/parallel-synth';
 import { resolveOutputFolder } from '../../pipeline/output-folder';
-import { resolveCrdsRoot } from '../../pipeline/schema-check';
+import { belongsTo, withOthersAsTheyAre } from '../../pipeline/select-environments';
+import { schemaFolder } from '../schema-option';
 import { writeDist } from '../../pipeline/write-dist';
 import { UsageError } from '../errors';
 import { Output, paint, printProblems } from '../output';
-import { CommandSpec } from './command';
+import { defineCommand } from './command';
 
-export const synthCommand: CommandSpec = {
+export const synthCommand = defineCommand({
   name: 'synth',
-  summary: 'Render every environment into dist/',
-  usage: 'meshflip synth [--out <dir>] [--crds <dir>] [--strict] [--jobs N]',
-  help: [
+  summary: 'Render every environment (or the ones named) into dist/',
+  args: '[<env>...]',
+  description: [
     'Reads environments/, checks everything, and renders the Argo CD objects and every',
     'environment\'s manifests into dist/ (or --out). Nothing is written unless everything',
     'succeeds; unchanged files are left as they are; files no longer produced are removed.',
-    '',
-    'Options:',
-    '  --out <dir>   Output folder, a folder of its own inside the repository (default: $CDK8S_OUTDIR,',
-    '                else repository.path of environments/meshflip.yaml, dist)',
-    '  --crds <dir>  Validate the rendered objects against these schemas first (default: $MESHFLIP_CRDS,',
-    '                else environments/crds when it holds anything); nothing is written if they fail',
-    '  --strict      With schemas: a kind without a schema is an error',
-    '  --jobs N      Render with N worker threads (default: one per core for large projects, else 1)',
+    'With environment names, only their files (dist/<env>/ and dist/argocd/<env>.k8s.yaml)',
+    'are written; every other file of dist/ is left exactly as it is.',
   ],
-  async run(argv: string[], output: Output): Promise<number> {
-    const { values } = parseArgs({
-      args: argv,
-      options: { out: { type: 'string' }, crds: { type: 'string' }, strict: { type: 'boolean' }, jobs: { type: 'string' } },
-      strict: true,
-      allowPositionals: false,
-    });
-    const root = process.cwd();
+  options: {
+    out: { type: 'string', arg: '<dir>', path: true, help: 'Output folder, a folder of its own inside the repository (default:\n$CDK8S_OUTDIR, else repository.path of environments/meshflip.yaml, dist)' },
+    crds: { type: 'string', arg: '<dir>', path: true, help: 'Validate the rendered objects against these schemas first (default:\n$MESHFLIP_CRDS, else environments/crds when it holds anything);\nnothing is written if they fail' },
+    strict: { type: 'boolean', help: 'With schemas: a kind without a schema is an error' },
+    jobs: { type: 'string', arg: '<N>', help: 'Render with N worker threads (default: one per core for large\nprojects, else 1)' },
+  },
+  async run({ values, positionals, root }, output: Output): Promise<number> {
+    const known = environmentFiles(root).map((e) => e.name);
+    const unknown = positionals.filter((name) => !known.includes(name));
+    if (unknown.length > 0) {
+      throw new UsageError(`no environment "${unknown[0]}" in ${ENVIRONMENTS_DIR}/`, didYouMean(unknown[0], known) ?? `environments: ${known.join(', ')}`);
+    }
+    const only = positionals.length === 0 ? undefined : new Set(positionals);
     const jobs = values.jobs === undefined ? undefined : Number(values.jobs);
     if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1 || jobs > 64)) {
       throw new UsageError(`--jobs must be a whole number from 1 to 64, got "${values.jobs}"`, '--jobs 2 renders with two worker threads');
@@ -41,18 +41,22 @@ export const synthCommand: CommandSpec = {
       : process.env.CDK8S_OUTDIR !== undefined && process.env.CDK8S_OUTDIR !== '' ? { value: process.env.CDK8S_OUTDIR, source: 'CDK8S_OUTDIR' }
         : undefined;
     const out = resolveOutputFolder(root, override);
-    const crdsRoot = resolveCrdsRoot(root, values.crds);
+    const crdsRoot = schemaFolder(root, values.crds, values.strict ?? false);
     const result = await synthesizeProject({ root, distRel: out.rel, crdsRoot, strict: values.strict ?? false, jobs });
     const errors = result.problems.filter((p) => p.severity !== 'warning');
     if (errors.length > 0) {
       throw new SpecError(result.problems);
     }
     printProblems(output, result.problems);
-    const files = result.files;
+    const files = only === undefined ? result.files : withOthersAsTheyAre(out.dir, result.files, only);
     const writeResult = writeDist(out.dir, files, { root });
     const changes = writeResult.added.length + writeResult.changed.length + writeResult.removed.length;
-    output.out(`${paint(output, 'green', 'synthesized')} ${result.environments} environments into ${out.rel}/: `
-      + `${files.length} files, ${writeResult.added.length} added, ${writeResult.changed.length} changed, ${writeResult.removed.length} removed, ${writeResult.unchanged} unchanged`
+    // With names, the count covers their files only, not the others kept as they are.
+    const count = only === undefined ? files.length : result.files.filter((f) => belongsTo(f.path, only)).length;
+    const unchanged = count - writeResult.added.length - writeResult.changed.length;
+    const rendered = only === undefined ? `${result.environments} environments` : [...only].sort(compareStrings).join(', ');
+    output.out(`${paint(output, 'green', 'synthesized')} ${rendered} into ${out.rel}/: `
+      + `${count} files, ${writeResult.added.length} added, ${writeResult.changed.length} changed, ${writeResult.removed.length} removed, ${unchanged} unchanged`
       + `${crdsRoot === undefined ? '' : '; every object matches its schema'}`);
     if (changes > 0 && changes <= 40) {
       for (const f of writeResult.added) output.out(`  + ${f}`);
@@ -61,4 +65,4 @@ export const synthCommand: CommandSpec = {
     }
     return 0;
   },
-};
+});

@@ -1,12 +1,15 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseArgs } from 'util';
-import { resolveCrdsRoot, schemaChecker } from '../../pipeline/schema-check';
+import { schemaChecker } from '../../pipeline/schema-check';
+import { schemaFolder } from '../schema-option';
 import { distFolder } from '../../model/load';
-import { validateRepository } from '../../pipeline/validate';
+import { summarizeMissingSchemas, validateRepository } from '../../pipeline/validate';
+import { environmentFiles } from '../../pipeline/parallel-synth';
+import { sortProblems } from '../../model/spec-error';
+import { jsonText, problemJson } from '../json-output';
 import { UsageError } from '../errors';
 import { Output, paint, printProblems } from '../output';
-import { CommandSpec } from './command';
+import { defineCommand } from './command';
 
 /** The clock: --now, else $MESHFLIP_NOW (tests), else the system time. */
 export function resolveNow(flag: string | undefined): Date {
@@ -21,50 +24,60 @@ export function resolveNow(flag: string | undefined): Date {
   return now;
 }
 
-export const validateCommand: CommandSpec = {
+export const validateCommand = defineCommand({
   name: 'validate',
   summary: 'Run every check over environments/ and dist/ without writing anything',
-  usage: 'meshflip validate [--crds <dir>] [--strict] [--dist <dir>] [--now <date-time>]',
-  help: [
+  description: [
     'Checks the environment files, expiries (a warning a day before, an error once passed),',
     'that dist/ is exactly what synthesis produces, and dist/ as it is: mesh rules, protected',
     'environments, secrets, images and the Argo CD setup.',
-    '',
-    'Options:',
-    '  --crds <dir>       Validate every object against the CRDs and Kubernetes schema in this folder',
-    '                     (default: $MESHFLIP_CRDS, else environments/crds when it holds anything)',
-    '  --strict           An object whose kind has no schema is an error, not a warning',
-    '  --dist <dir>       dist/ folder to check (default: repository.path of environments/meshflip.yaml, dist)',
-    '  --now <date-time>  Pretend it is this time when checking expiries',
   ],
-  async run(argv: string[], output: Output): Promise<number> {
-    const { values } = parseArgs({
-      args: argv,
-      options: { dist: { type: 'string' }, now: { type: 'string' }, crds: { type: 'string' }, strict: { type: 'boolean' } },
-      strict: true,
-    });
-    const root = process.cwd();
-    const crds = resolveCrdsRoot(root, values.crds);
-    if (crds !== undefined && !fs.existsSync(crds)) {
-      throw new UsageError(`the schema folder ${values.crds ?? crds} does not exist`, 'pass a folder of CRD YAML files (and the Kubernetes _definitions.json) with --crds');
-    }
-    if (crds === undefined && values.strict) {
-      throw new UsageError('--strict needs schemas: no --crds folder, no $MESHFLIP_CRDS, and environments/crds is empty', 'see README: Validating against your clusters\' schemas');
+  options: {
+    crds: { type: 'string', arg: '<dir>', path: true, help: 'Validate every object against the CRDs and Kubernetes schema in this\nfolder (default: $MESHFLIP_CRDS, else environments/crds when it holds\nanything)' },
+    strict: { type: 'boolean', help: 'An object whose kind has no schema is an error, not a warning' },
+    dist: { type: 'string', arg: '<dir>', path: true, help: 'dist/ folder to check (default: repository.path of\nenvironments/meshflip.yaml, dist)' },
+    now: { type: 'string', arg: '<date-time>', help: 'Pretend it is this time when checking expiries' },
+    json: { type: 'boolean', help: 'Print the result as one JSON document on stdout (README: JSON output)' },
+  },
+  async run({ values, root }, output: Output): Promise<number> {
+    const crds = schemaFolder(root, values.crds, values.strict ?? false);
+    const distDir = path.resolve(root, values.dist ?? distFolder(root));
+    const distStat = fs.statSync(distDir, { throwIfNoEntry: false });
+    if (distStat === undefined || !distStat.isDirectory()) {
+      const shown = values.dist ?? path.relative(root, distDir).split(path.sep).join('/');
+      throw new UsageError(`${shown}: ${distStat === undefined ? 'no such folder' : 'not a folder'}, so there is no dist/ to validate`,
+        values.dist === undefined ? 'run npx meshflip synth to render it' : 'pass the folder synth writes to (repository.path of environments/meshflip.yaml)');
     }
     const report = await validateRepository({
       root,
-      distDir: path.resolve(root, values.dist ?? distFolder(root)),
+      distDir,
       now: resolveNow(values.now),
       extraChecks: crds === undefined ? [] : [schemaChecker(crds, values.strict ?? false)],
     });
+    // Counted from the files, so that environments with errors count too.
+    const environments = environmentFiles(root).length;
+    if (values.json) {
+      const problems = sortProblems(summarizeMissingSchemas(report.problems));
+      const errors = problems.filter((p) => p.severity !== 'warning').length;
+      output.out(jsonText({
+        valid: errors === 0,
+        environments,
+        objects: report.objects,
+        schemas: crds === undefined ? null : path.relative(root, crds).split(path.sep).join('/') || '.',
+        errors,
+        warnings: problems.length - errors,
+        problems: problems.map(problemJson),
+      }));
+      return errors === 0 ? 0 : 1;
+    }
     if (crds === undefined) {
       output.err('note: no schema folder, so objects were not checked against CRDs (use --crds or fill environments/crds)');
     }
     const problems = printProblems(output, report.problems);
     const errors = problems.filter((p) => p.severity !== 'warning').length;
     const warnings = problems.length - errors;
-    const summary = `${report.project?.environments.length ?? 0} environments, ${report.objects} objects in dist/: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`;
+    const summary = `${environments} environments, ${report.objects} objects in dist/: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`;
     output.out(errors === 0 ? `${paint(output, 'green', 'valid')}: ${summary}` : `${paint(output, 'red', 'invalid')}: ${summary}`);
     return errors === 0 ? 0 : 1;
   },
-};
+});
