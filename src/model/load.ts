@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { DEFAULT_DIST_PATH, LoadedCatalog, resolveEnvironment, resolveSettings } from './resolve';
 import { CatalogSchema, EnvironmentSchema, SettingsSchema } from './schema';
-import { FieldPath, formatPath, SourceFile } from './source-file';
+import { FieldPath, formatPath, InputText, SourceFile } from './source-file';
 import { EnvironmentSpec, isKuma, SettingsSpec } from './spec';
 import { compareStrings, Problem, SpecError } from './spec-error';
 import { parseWithSchema } from './zod-problems';
@@ -53,7 +53,7 @@ export interface LoadOptions {
  */
 export function loadProject(root: string, options: LoadOptions = {}): Project {
   const problems: Problem[] = [];
-  const read = (repoPath: string): string | undefined => options.overrides?.get(repoPath) ?? readText(root, repoPath);
+  const read = (repoPath: string): InputText | undefined => options.overrides?.get(repoPath) ?? readText(root, repoPath);
   const envDir = path.join(root, ENVIRONMENTS_DIR);
   if (!fs.existsSync(envDir)) {
     throw new SpecError([{ file: ENVIRONMENTS_DIR, line: 1, col: 1, field: '(folder)', message: 'must exist and hold the environment files', got: 'nothing', hint: repositoryRootHint(root) }]);
@@ -233,13 +233,14 @@ export function repositoryRootHint(cwd: string): string {
 /** Errors that mean there is no file at a path: nothing there, a folder, a path through a file, a name too long. */
 const NO_FILE = ['ENOENT', 'EISDIR', 'ENOTDIR', 'ENAMETOOLONG'];
 
-function readText(root: string, repoPath: string): string | undefined {
+/** The bytes of an input file: SourceFile decodes them, so that bytes that are not UTF-8 are reported rather than replaced. */
+function readText(root: string, repoPath: string): Buffer | undefined {
   // Imposter paths come from the input, and the file system takes no NUL in a path.
   if (repoPath.includes('\0')) {
     return undefined;
   }
   try {
-    return fs.readFileSync(path.join(root, ...repoPath.split('/')), 'utf8');
+    return fs.readFileSync(path.join(root, ...repoPath.split('/')));
   } catch (e) {
     if (NO_FILE.includes((e as NodeJS.ErrnoException).code ?? '')) {
       return undefined;

@@ -5,13 +5,14 @@ import {
   CatalogInput, CatalogServiceInput, CircuitBreakerInput, EnvironmentInput, EnvironmentServiceInput, EnvValueInput, FaultInput,
   KumaMeshInput, IstioMeshInput, OssmMeshInput, PortInput, RetryInput, RouteIntentInput, SettingsInput,
 } from './schema';
-import { FieldPath, SourceFile } from './source-file';
+import { FieldPath, InputText, SourceFile } from './source-file';
 import {
   CircuitBreakerSpec, ClusterSpec, EnvironmentSpec, EnvValue, FaultSpec, httpPorts, ImposterSpec, IngressRouteSpec, IstioMeshSpec,
   KumaMeshSpec, MeshFlavor, MeshSpec, MockSpec, OperatorSpec, PortSpec, ProbeSpec, RetryCondition, RetrySpec, RouteSpec, ServiceSpec,
   SettingsSpec, TimeoutSpec,
 } from './spec';
-import { compareStrings, didYouMean, escapeControlCharacters, Problem } from './spec-error';
+import { compareStrings, didYouMean, Problem } from './spec-error';
+import { escapeUnsafeText } from './unsafe-text';
 import { Version } from './version';
 
 /** Where dist/ sits in the repository unless environments/meshflip.yaml says otherwise (repository.path). */
@@ -28,8 +29,8 @@ export interface LoadedCatalog {
   readonly input: CatalogInput;
 }
 
-/** Reads a file relative to the repository root; undefined when it does not exist. */
-export type ReadFile = (repoPath: string) => string | undefined;
+/** Reads a file relative to the repository root (its bytes, or text handed in); undefined when it does not exist. */
+export type ReadFile = (repoPath: string) => InputText | undefined;
 
 /** Resolves the settings file into a `SettingsSpec`. */
 export function resolveSettings(file: SourceFile, input: SettingsInput, problems: Problem[]): SettingsSpec {
@@ -639,7 +640,7 @@ class EnvironmentResolver {
       const repoPath = path.posix.normalize(path.posix.join(path.posix.dirname(at.file.path), relative));
       const text = repoPath.startsWith('..') ? undefined : this.readFile(repoPath);
       if (text === undefined) {
-        this.problems.push(at.file.problem([...at.path, 'imposters', index], `must name an imposter file that exists (looked for ${escapeControlCharacters(repoPath)})`, {
+        this.problems.push(at.file.problem([...at.path, 'imposters', index], `must name an imposter file that exists (looked for ${escapeUnsafeText(repoPath)})`, {
           hint: 'paths are relative to the file that declares the mock',
         }));
         return;

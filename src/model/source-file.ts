@@ -1,5 +1,6 @@
 import { Composer, CST, Document, isAlias, isMap, isNode, isPair, isScalar, isSeq, Node, Pair, Parser, Scalar, visit, YAMLError, YAMLParseError } from 'yaml';
-import { describeValue, escapeControlCharacters, Problem } from './spec-error';
+import { describeValue, Problem } from './spec-error';
+import { decodeUtf8, describeCharacter, escapeUnsafeText, findUnsafeCharacters, hasUnsafeCharacters, InvalidUtf8, unsafeCharacterHint } from './unsafe-text';
 
 /** A path to a value inside a parsed file: map keys and list indexes. */
 export type FieldPath = readonly (string | number)[];
@@ -55,6 +56,15 @@ export interface ProblemOptions {
   readonly severity?: 'error' | 'warning';
 }
 
+/**
+ * What an input file holds: its bytes as read from disk (checked to be UTF-8), or text (an edit
+ * checked before it is written).
+ */
+export type InputText = string | Uint8Array;
+
+/** At most this many problems about the characters or bytes of one file: the first ones tell what is wrong. */
+const MAX_TEXT_PROBLEMS = 10;
+
 /** Aliases expand to at most this many nodes, so a hostile file cannot blow up memory. */
 const MAX_ALIAS_COUNT = 1000;
 
@@ -71,13 +81,15 @@ const MAX_NESTING = 100;
  */
 export class SourceFile {
   /**
-   * Parses YAML (or JSON, which is YAML) text. Syntax problems, duplicate keys and keys that are not
-   * plain strings end up in `problems`; `data` is then `undefined`.
+   * Parses YAML (or JSON, which is YAML) text. Bytes that are not UTF-8, control and invisible
+   * characters (see unsafe-text.ts), syntax problems, duplicate keys and keys that are not plain
+   * strings end up in `problems`; `data` is then `undefined`.
    *
    * @param path the path shown in messages, relative to the repository root, with forward slashes
+   * @param input the file's bytes (a leading UTF-8 byte order mark is dropped), or its text
    */
-  public static parse(path: string, text: string): SourceFile {
-    return new SourceFile(path, text);
+  public static parse(path: string, input: InputText): SourceFile {
+    return new SourceFile(path, input);
   }
 
   public readonly path: string;
@@ -89,8 +101,11 @@ export class SourceFile {
   /** The offset at which each line starts. */
   private readonly lineStarts: number[] = [0];
 
-  private constructor(path: string, text: string) {
+  private constructor(path: string, input: InputText) {
     this.path = path;
+    const utf16 = typeof input === 'string' ? undefined : utf16ByteOrderMark(input);
+    const decoded = typeof input === 'string' || utf16 !== undefined ? undefined : decodeUtf8(input, MAX_TEXT_PROBLEMS);
+    const text = typeof input === 'string' ? input : decoded?.text ?? '';
     this.text = text;
     // Lines are counted here rather than with the yaml LineCounter, which only learns the line breaks
     // its lexer reports: it misses those inside a token it rejects (a plain scalar running over two
@@ -105,8 +120,19 @@ export class SourceFile {
     if (tooDeep !== undefined) {
       this.problems.push({ file: path, ...this.position(tooDeep), field: '(document)', message: `must not nest maps and lists more than ${MAX_NESTING} levels deep` });
     }
-    for (const error of this.doc.errors) {
-      this.problems.push(this.yamlProblem(error));
+    const textProblems = utf16 !== undefined
+      ? [{ file: path, line: 1, col: 1, field: '(file)', message: 'must be UTF-8 text', got: `UTF-16 (it starts with the byte order mark ${utf16})`, hint: 'save it as UTF-8' }]
+      : this.textProblems(decoded?.invalid ?? [], decoded?.totalInvalid ?? 0);
+    if (textProblems.length > 0) {
+      // What the parser makes of such text says more about the characters than about the YAML.
+      this.problems.splice(0, this.problems.length, ...textProblems);
+    } else {
+      for (const error of this.doc.errors) {
+        this.problems.push(this.yamlProblem(error));
+      }
+    }
+    if (this.problems.length === 0) {
+      this.checkEscapedCharacters();
     }
     if (this.problems.length === 0) {
       this.checkKeys();
@@ -122,6 +148,83 @@ export class SourceFile {
       }
     }
     this.data = this.problems.length === 0 ? data : undefined;
+  }
+
+  /**
+   * Bytes that are not UTF-8, then old Mac line breaks, then control and invisible characters as
+   * written in the file.
+   */
+  private textProblems(invalid: readonly InvalidUtf8[], totalInvalid: number): Problem[] {
+    const problems: Problem[] = [];
+    const more = (total: number, shown: number) => (total > shown ? `; the file has ${total - shown} more after this one` : '');
+    invalid.forEach((stretch, index) => {
+      const bytes = [...stretch.bytes].map((b) => `0x${b.toString(16).padStart(2, '0')}`).join(' ');
+      problems.push({
+        ...this.at(stretch.offset),
+        message: 'must be UTF-8 text',
+        got: `the byte${stretch.bytes.length === 1 ? '' : 's'} ${bytes} (at byte offset ${stretch.byteOffset})`,
+        hint: `save the file as UTF-8 (it may be in Latin-1 or another encoding)${index === invalid.length - 1 ? more(totalInvalid, invalid.length) : ''}`,
+      });
+    });
+    if (problems.length > 0) {
+      return problems;
+    }
+    if (this.text.includes('\r') && !this.text.includes('\n')) {
+      return [{
+        file: this.path, line: 1, col: 1, field: '(file)',
+        message: 'must use LF or CRLF line breaks: it breaks its lines with a carriage return alone (old Mac OS line breaks), so YAML reads it as one line',
+        got: `${this.text.split('\r').length} lines separated by \\u000d`,
+        hint: 'save the file with LF line breaks',
+      }];
+    }
+    const { found, total } = findUnsafeCharacters(this.text, MAX_TEXT_PROBLEMS);
+    found.forEach(({ offset, char }, index) => {
+      problems.push({
+        ...this.at(offset),
+        message: unsafeCharacterMessage(char),
+        got: describeCharacter(char),
+        hint: `${unsafeCharacterHint(char)}${index === found.length - 1 ? more(total, found.length) : ''}`,
+      });
+    });
+    return problems;
+  }
+
+  /**
+   * Control and invisible characters written as escapes in double-quoted strings (`"\e[31m"`,
+   * `"\u202e"`; JSON strings are double-quoted YAML): they reach names, annotations and messages
+   * just as if they were written out.
+   */
+  private checkEscapedCharacters(): void {
+    let reported = 0;
+    visit(this.doc, {
+      Scalar: (_key, scalar) => {
+        if (scalar.type !== Scalar.QUOTE_DOUBLE || typeof scalar.value !== 'string' || reported >= MAX_TEXT_PROBLEMS) {
+          return;
+        }
+        const { found } = findUnsafeCharacters(scalar.value, 1);
+        // A leading byte order mark is allowed in a file, not at the start of a string.
+        const char = found[0]?.char ?? (scalar.value.startsWith('\ufeff') ? '\ufeff' : undefined);
+        if (char !== undefined) {
+          reported++;
+          this.problems.push({
+            ...this.at(scalar.range?.[0] ?? 0),
+            message: unsafeCharacterMessage(char),
+            got: `${describeCharacter(char)}, written as an escape`,
+            hint: unsafeCharacterHint(char),
+          });
+        }
+      },
+    });
+  }
+
+  /**
+   * The file, position and field of an offset, for a problem about a character there. A key that
+   * holds such a character is no name to show: the field is then the map that holds it.
+   */
+  private at(offset: number): Pick<Problem, 'file' | 'line' | 'col' | 'field'> {
+    const path = this.pathAt(offset);
+    const clean = path.findIndex((segment) => typeof segment === 'string' && hasUnsafeCharacters(segment));
+    return { file: this.path, ...this.position(offset), field: formatPath(clean === -1 ? path : path.slice(0, clean)) };
   }
 
   /** The position of the value (or key) at `path`, or of its closest existing parent. */
@@ -251,7 +354,7 @@ export class SourceFile {
       return { file: this.path, line, col, field, message: 'is not valid YAML: tabs cannot indent YAML', got: 'a tab', hint: 'indent with spaces' };
     }
     // The parser quotes the offending text as it is.
-    const firstLine = escapeControlCharacters(error.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, ''));
+    const firstLine = escapeUnsafeText(error.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, ''));
     const { message, hint } = inPlainWords(firstLine);
     const text = this.lineText(line);
     const got = text !== '' ? describeValue(text) : offset >= this.text.trimEnd().length ? 'the end of the file' : 'an empty line';
@@ -364,6 +467,22 @@ export class SourceFile {
       },
     });
   }
+}
+
+/** The byte order mark of a UTF-16 file (`FF FE` or `FE FF`), if the bytes start with one. */
+function utf16ByteOrderMark(bytes: Uint8Array): string | undefined {
+  if (bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))) {
+    return `${bytes[0].toString(16).toUpperCase()} ${bytes[1].toString(16).toUpperCase()}`;
+  }
+  return undefined;
+}
+
+/** What is wrong with an unsafe character, in the words of a problem. */
+function unsafeCharacterMessage(char: string): string {
+  if (char === '\r') {
+    return 'must not contain a carriage return that is not followed by a line feed';
+  }
+  return 'must not contain control characters, bidirectional controls or invisible characters';
 }
 
 /** Composes the first document of `tokens` the way `parseDocument()` does: a second document is an error. */
