@@ -1,4 +1,5 @@
 import { SpecError } from '../model/spec-error';
+import { escapeUnsafeText } from '../model/unsafe-text';
 import { CommandSpec } from './commands/command';
 import { ciSummaryCommand } from './commands/ci-summary';
 import { diffCommand } from './commands/diff';
@@ -60,14 +61,15 @@ export function report(e: unknown, output: Output): number {
     return ExitCode.USER_ERROR;
   }
   if (e instanceof UsageError || (e instanceof TypeError && (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') === true)) {
-    output.err(`${paint(output, 'red', 'error')}: ${e.message}`);
+    // Messages quote flags and names as given on the command line.
+    output.err(`${paint(output, 'red', 'error')}: ${escapeUnsafeText(e.message)}`);
     const hint = e instanceof UsageError ? e.hint : 'run with --help to see the options';
     if (hint !== undefined) {
-      output.err(`hint: ${hint}`);
+      output.err(`hint: ${escapeUnsafeText(hint)}`);
     }
     return ExitCode.USER_ERROR;
   }
   output.err(`${paint(output, 'red', 'internal error')} (a bug in meshflip; please report it):`);
-  output.err(e instanceof Error ? e.stack ?? e.message : String(e));
+  output.err(escapeUnsafeText(e instanceof Error ? e.stack ?? e.message : String(e), { keepLines: true }));
   return ExitCode.INTERNAL_ERROR;
 }

@@ -1,6 +1,8 @@
 import { describeDefault, describeEffectiveFault, EnvironmentRouting, ServiceRouting } from '../meshes/effective-routing';
 import { compareStrings } from '../model/spec-error';
-import { cell, headerText, isMocked, mermaidGraph } from './routing-report';
+import { escapeUnsafeText } from '../model/unsafe-text';
+import { escapeMarkdown } from './markdown';
+import { headerText, isMocked, mermaidGraph } from './routing-report';
 
 /** How one service's routing changed. */
 export interface ServiceChange {
@@ -12,6 +14,8 @@ export interface ServiceChange {
   readonly details: readonly string[];
   /** Whether the service now sends traffic to a mock. */
   readonly toMock: boolean;
+  /** `before` and `after` in Markdown, with what came from the input escaped. */
+  readonly markdown: { readonly before: string; readonly after: string };
 }
 
 /** How one environment's routing changed. */
@@ -26,11 +30,12 @@ export interface EnvironmentChange {
   readonly head?: EnvironmentRouting;
 }
 
-function routingWords(s: ServiceRouting | undefined): string {
+/** A service's routing in words; `escape` is applied to the parts that come from the input. */
+function routingWords(s: ServiceRouting | undefined, escape: (text: string) => string = (text) => text): string {
   if (s === undefined) {
     return '(not deployed)';
   }
-  return s.header === null ? describeDefault(s) : `${describeDefault(s)}; ${headerText(s)}`;
+  return s.header === null ? escape(describeDefault(s)) : `${escape(describeDefault(s))}; ${headerText(s, escape)}`;
 }
 
 function detailChanges(before: ServiceRouting | undefined, after: ServiceRouting | undefined): string[] {
@@ -99,7 +104,8 @@ export function diffRouting(base: readonly EnvironmentRouting[], head: readonly 
       const is = routingWords(after);
       const details = detailChanges(before, after);
       if (was !== is || details.length > 0) {
-        changes.push({ service, before: was, after: is, details, toMock: after !== undefined && isMocked(after) });
+        const markdown = { before: routingWords(before, escapeMarkdown), after: routingWords(after, escapeMarkdown) };
+        changes.push({ service, before: was, after: is, details, toMock: after !== undefined && isMocked(after), markdown });
       }
     }
     const violations = h === undefined ? [] : protectedViolations(h);
@@ -147,15 +153,16 @@ export function summaryMarkdown(changes: readonly EnvironmentChange[], options: 
   let rowsLeft = maxRows;
   let omittedEnvironments = 0;
   for (const change of changes) {
-    const section: string[] = ['', `### ${change.name} (${change.mesh}${change.protected ? ', protected' : ''})${change.status === 'changed' ? '' : ` — ${change.status}`}`, ''];
+    const heading = `${escapeMarkdown(change.name)} (${escapeMarkdown(change.mesh)}${change.protected ? ', protected' : ''})`;
+    const section: string[] = ['', `### ${heading}${change.status === 'changed' ? '' : ` — ${change.status}`}`, ''];
     for (const v of change.violations) {
-      section.push(`- :no_entry: ${v}`);
+      section.push(`- :no_entry: ${escapeMarkdown(v)}`);
     }
     if (change.services.length > 0) {
       section.push('| Service | Before | After | Also |', '|---|---|---|---|');
       const shown = change.services.slice(0, Math.max(0, rowsLeft));
       for (const s of shown) {
-        section.push(`| ${cell(s.service)} | ${cell(s.before)} | ${cell(s.after)} | ${cell(s.details.join('; ') || '-')} |`);
+        section.push(`| ${escapeMarkdown(s.service)} | ${s.markdown.before} | ${s.markdown.after} | ${escapeMarkdown(s.details.join('; ') || '-')} |`);
       }
       rowsLeft -= shown.length;
       const hidden = change.services.slice(shown.length);
@@ -181,8 +188,12 @@ export function summaryMarkdown(changes: readonly EnvironmentChange[], options: 
   return `${parts.join('\n')}\n`;
 }
 
-/** The same summary as plain text lines, for a terminal. */
+/** The same summary as plain text lines, for a terminal, each one line with what came from the input escaped. */
 export function summaryText(changes: readonly EnvironmentChange[]): string[] {
+  return summaryLines(changes).map((line) => escapeUnsafeText(line));
+}
+
+function summaryLines(changes: readonly EnvironmentChange[]): string[] {
   if (changes.length === 0) {
     return ['no routing changes'];
   }

@@ -3,14 +3,16 @@ import * as path from 'path';
 import * as core from '@actions/core';
 import { parseArgs } from 'util';
 import { distFolder } from '../../model/load';
-import { problemText, sortProblems, SpecError } from '../../model/spec-error';
+import { sortProblems, SpecError } from '../../model/spec-error';
 import { changeSinceBase } from '../../pipeline/change-summary';
 import { GitError } from '../../pipeline/git';
+import { escapeMarkdown, markdownCode } from '../../pipeline/markdown';
 import { EnvironmentChange, summaryMarkdown } from '../../pipeline/routing-diff';
 import { validateRepository } from '../../pipeline/validate';
 import { isMocked } from '../../pipeline/routing-report';
 import { readDistRouting } from '../../pipeline/routing-reader';
 import { Output } from '../output';
+import { problemAnnotation } from '../workflow-command';
 import { CommandSpec } from './command';
 import { resolveNow } from './validate';
 
@@ -52,13 +54,7 @@ export const ciSummaryCommand: CommandSpec = {
     const report = validateRepository({ root, now: resolveNow(values.now) });
     const problems = sortProblems(report.problems);
     for (const p of problems) {
-      const properties = { file: p.file, startLine: p.line, startColumn: p.col, title: `meshflip: ${p.field}` };
-      const message = problemText(p);
-      if (p.severity === 'warning') {
-        core.warning(message, properties);
-      } else {
-        core.error(message, properties);
-      }
+      output.out(problemAnnotation(p));
     }
     const errors = problems.filter((p) => p.severity !== 'warning');
 
@@ -86,10 +82,10 @@ export const ciSummaryCommand: CommandSpec = {
     const anyMock = after.some((r) => r.services.some(isMocked));
 
     // Without a computed change, "no routing changes" would be a claim nobody checked.
-    const lines = changeNote === undefined ? [summaryMarkdown(changes)] : ['## meshflip: routing changes unknown\n', `> ${changeNote}\n`];
+    const lines = changeNote === undefined ? [summaryMarkdown(changes)] : ['## meshflip: routing changes unknown\n', `> ${escapeMarkdown(changeNote)}\n`];
     lines.push(errors.length === 0
       ? `\n**Checks passed** (${report.objects} objects in dist/${problems.length > 0 ? `, ${problems.length} warning${problems.length === 1 ? '' : 's'}` : ''}).\n`
-      : `\n**${errors.length} check${errors.length === 1 ? '' : 's'} failed**; see the annotations:\n\n${errors.slice(0, 50).map((p) => `- \`${p.file}:${p.line}\` ${p.field}: ${p.message}`).join('\n')}\n${errors.length > 50 ? `- …and ${errors.length - 50} more\n` : ''}`);
+      : `\n**${errors.length} check${errors.length === 1 ? '' : 's'} failed**; see the annotations:\n\n${errors.slice(0, 50).map((p) => `- ${markdownCode(`${p.file}:${p.line}`)} ${escapeMarkdown(`${p.field}: ${p.message}`)}`).join('\n')}\n${errors.length > 50 ? `- …and ${errors.length - 50} more\n` : ''}`);
     const markdown = lines.join('\n');
     if (process.env.GITHUB_STEP_SUMMARY !== undefined && process.env.GITHUB_STEP_SUMMARY !== '') {
       await core.summary.addRaw(markdown).write();
