@@ -28,8 +28,15 @@ const UNSAFE_SOURCE = '[\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u0
   + '\\u2060-\\u2064\\u2066-\\u206f\\ufeff\\ufff9-\\ufffb]|\\udb40[\\udc01\\udc20-\\udc7f]'
   + '|[\\ud800-\\udbff](?![\\udc00-\\udfff])|(?<![\\ud800-\\udbff])[\\udc00-\\udfff]';
 
-/** Everything refused in input: the unsafe characters, and a carriage return that does not start a CRLF pair. */
+/**
+ * Everything refused in input: the unsafe characters, and a carriage return that does not start a
+ * CRLF pair. Only ever used through `matchAll`, which works on a copy: a global regular expression
+ * keeps its `lastIndex` between calls, and `matchAll` starts its copy from there.
+ */
 const UNSAFE_IN_INPUT = new RegExp(`${UNSAFE_SOURCE}|\\r(?!\\n)`, 'g');
+
+/** The same, for a yes-or-no question (without the global flag, so it keeps no state). */
+const ANY_UNSAFE_IN_INPUT = new RegExp(`${UNSAFE_SOURCE}|\\r(?!\\n)`);
 
 /** Everything escaped in output: the unsafe characters and every line break and tab. */
 const UNSAFE_IN_OUTPUT = new RegExp(`${UNSAFE_SOURCE}|[\\t\\n\\r]`, 'g');
@@ -77,8 +84,7 @@ export function findUnsafeCharacters(text: string, limit: number): { found: Unsa
 
 /** Whether `text` holds any unsafe character (a leading byte order mark included). */
 export function hasUnsafeCharacters(text: string): boolean {
-  UNSAFE_IN_INPUT.lastIndex = 0;
-  return UNSAFE_IN_INPUT.test(text);
+  return ANY_UNSAFE_IN_INPUT.test(text);
 }
 
 /** A character as an escape: `\u202e`, `\u{e0041}` beyond the Basic Multilingual Plane. */

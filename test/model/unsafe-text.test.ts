@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { decodeUtf8, describeCharacter, escapeUnsafeText, findUnsafeCharacters } from '../../src/model/unsafe-text';
+import { decodeUtf8, describeCharacter, escapeUnsafeText, findUnsafeCharacters, hasUnsafeCharacters } from '../../src/model/unsafe-text';
 
 describe('escapeUnsafeText', () => {
   test('escapes an ANSI escape sequence, NUL and backspace', () => {
@@ -72,6 +72,15 @@ describe('findUnsafeCharacters', () => {
     const result = findUnsafeCharacters(text, 3);
     // THEN
     expect(result).toEqual({ found: [{ offset: 1, char: '\r' }, { offset: 3, char: '\ufeff' }, { offset: 5, char: '\u0085' }], total: 4 });
+  });
+
+  test('finds the same characters whatever was asked before', () => {
+    // GIVEN a question about a text whose unsafe character is far from its start
+    expect(hasUnsafeCharacters(`${'a'.repeat(20)}\u0000`)).toBe(true);
+    // WHEN another text is searched
+    const result = findUnsafeCharacters('\u0002abc', 10);
+    // THEN the search starts at its beginning (a global regular expression remembers where it stopped)
+    expect(result).toEqual({ found: [{ offset: 0, char: '\u0002' }], total: 1 });
   });
 
   test('describes a character by its escape and name, never raw', () => {
