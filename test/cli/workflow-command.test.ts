@@ -1,11 +1,17 @@
 import * as command from '@actions/core/lib/command';
 import fc from 'fast-check';
 import { escapeData, escapeProperty, problemAnnotation, workflowCommand } from '../../src/cli/workflow-command';
+import { loadProject } from '../../src/model/load';
+import { Problem, SpecError } from '../../src/model/spec-error';
+import { at, CATALOG, fixtureRepo } from '../model/fixtures';
+import { removeTempDirs } from '../util';
 
 // The runner reads every line of a step's output that starts with "::" as a command. These
 // functions must write exactly what @actions/core writes: actions/toolkit
 // packages/core/src/command.ts (Command.toString, escapeData, escapeProperty) and
 // packages/core/src/utils.ts (toCommandValue).
+
+afterAll(() => removeTempDirs());
 
 /** What @actions/core's issueCommand writes to stdout, without its line break. */
 function toolkitCommand(name: string, properties: Record<string, unknown>, message: unknown): string {
@@ -62,4 +68,25 @@ test('keeps a forged command in an imposter file name and a field inside the one
 test('writes a warning for a problem of that severity', () => {
   expect(problemAnnotation({ file: 'environments/lab.yaml', line: 1, col: 2, field: 'name', message: 'is odd', severity: 'warning' }))
     .toBe('::warning title=meshflip%3A name,file=environments/lab.yaml,line=1,col=2::name: is odd');
+});
+
+test('keeps a workflow command injected through a line break in an imposter path inside the annotation of its problem', () => {
+  // GIVEN a catalogue whose imposter path holds a line break and a forged command
+  const catalog = CATALOG.replace('- ../mocks/orders.imposter.json', '- "../mocks/x\\n::error file=README.md::forged.json"');
+  const root = fixtureRepo({ 'environments/catalog/shop.yaml': catalog });
+  // WHEN its problems are annotated
+  let problems: readonly Problem[] = [];
+  try {
+    loadProject(root);
+  } catch (e) {
+    problems = SpecError.is(e) ? e.problems : [];
+  }
+  const annotations = problems.map(problemAnnotation);
+  // THEN there is one annotation, on one line, and the forged command is part of its message
+  expect(annotations).toEqual([
+    `::error title=meshflip%3A services.orders.mock.imposters[0],file=environments/catalog/shop.yaml,line=${at(catalog, '"../mocks/x').replace(':', ',col=')}`
+      + '::services.orders.mock.imposters[0]: must name an imposter file that exists (looked for environments/mocks/x\\u000a::error file=README.md::forged.json), '
+      + 'got "../mocks/x\\n::error file=README.md::forged.json"; paths are relative to the file that declares the mock',
+  ]);
+  expect(annotations.join('').split(/\r|\n/)).toHaveLength(1);
 });
