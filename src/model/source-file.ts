@@ -362,24 +362,33 @@ export class SourceFile {
   }
 
   /**
-   * Every alias must name an anchor set before it (yaml itself only finds out when converting).
-   * The anchors are collected in document order in the same walk, which keeps it linear.
+   * Every alias must name an anchor set before it (yaml itself only finds out when converting), on
+   * a value that does not hold the alias: `&a [*a]` would be a list that contains itself, which
+   * no check can walk to its end. The anchors are collected in document order in the same walk
+   * (the latest of a name wins, as in YAML), which keeps it linear.
    */
   private checkAliases(): void {
-    const anchors = new Set<string>();
+    const anchors = new Map<string, readonly number[] | null | undefined>();
     visit(this.doc, (_key, node) => {
       if (isAlias(node)) {
+        const at = node.range?.[0] ?? 0;
+        const anchored = anchors.get(node.source);
+        const problem = { file: this.path, ...this.position(at), field: formatPath(this.pathAt(at)), got: JSON.stringify(`*${node.source}`) };
         if (!anchors.has(node.source)) {
-          const at = node.range?.[0] ?? 0;
           this.problems.push({
-            file: this.path, ...this.position(at), field: formatPath(this.pathAt(at)),
+            ...problem,
             message: `is an alias that names no anchor: &${node.source} must be set on an earlier value`,
-            got: JSON.stringify(`*${node.source}`),
             hint: 'set the anchor before the alias, or write the value out',
+          });
+        } else if (anchored != null && anchored[0] <= at && at < anchored[2]) {
+          this.problems.push({
+            ...problem,
+            message: `is an alias inside the value that &${node.source} names: that value would contain itself`,
+            hint: 'write the value out, or set the anchor on a value that does not hold the alias',
           });
         }
       } else if (isNode(node) && node.anchor !== undefined) {
-        anchors.add(node.anchor);
+        anchors.set(node.anchor, node.range);
       }
     });
   }
