@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { findRepositoryRoot } from '../model/load';
 import { SpecError } from '../model/spec-error';
+import { escapeUnsafeText } from '../model/unsafe-text';
 import { OutputError } from '../pipeline/output-folder';
 import { CommandSpec } from './commands/command';
 import { ciSummaryCommand } from './commands/ci-summary';
@@ -106,24 +107,20 @@ export function report(e: unknown, output: Output, debug = false): number {
     output.err(`${errors} problem${errors === 1 ? '' : 's'} found; nothing was written.`);
     return ExitCode.USER_ERROR;
   }
-  if (OutputError.is(e)) {
-    output.err(`${paintErr(output, 'red', 'error')}: ${e.message}`);
-    output.err(`hint: ${e.hint}`);
-    return ExitCode.USER_ERROR;
-  }
-  if (e instanceof UsageError) {
-    output.err(`${paintErr(output, 'red', 'error')}: ${e.message}`);
+  if (OutputError.is(e) || e instanceof UsageError) {
+    // Messages quote flags, paths and names as given.
+    output.err(`${paintErr(output, 'red', 'error')}: ${escapeUnsafeText(e.message)}`);
     if (e.hint !== undefined) {
-      output.err(`hint: ${e.hint}`);
+      output.err(`hint: ${escapeUnsafeText(e.hint)}`);
     }
     return ExitCode.USER_ERROR;
   }
   const message = e instanceof Error ? e.message : String(e);
-  output.err(`${paintErr(output, 'red', 'internal error')}: ${message.split('\n')[0]}`);
+  output.err(`${paintErr(output, 'red', 'internal error')}: ${escapeUnsafeText(message.split('\n')[0])}`);
   output.err(`This is a bug in meshflip ${meshflipVersion()}, not in your input. Please report it with the command you ran, `
     + 'this message and the stack trace (see README: Reporting a bug).');
   if (debug) {
-    output.err(e instanceof Error ? e.stack ?? e.message : String(e));
+    output.err(escapeUnsafeText(e instanceof Error ? e.stack ?? e.message : String(e), { keepLines: true }));
   } else {
     output.err('hint: run again with --debug (or MESHFLIP_DEBUG=1) to print the stack trace');
   }

@@ -1,4 +1,5 @@
 import { formatProblem, Problem } from '../model/spec-error';
+import { escapeUnsafeText } from '../model/unsafe-text';
 import { summarizeMissingSchemas } from '../pipeline/validate';
 import { ColorMode, wantsColor } from './options';
 
@@ -12,17 +13,45 @@ export interface Output {
   readonly errColor: boolean;
 }
 
-/** The process's stdout/stderr, each coloured by its own terminal state (see `wantsColor`). */
+/**
+ * The process's stdout/stderr, each coloured by its own terminal state (see `wantsColor`), and
+ * each line made safe for a terminal (`terminalText`).
+ */
 export function processOutput(mode?: ColorMode, env: NodeJS.ProcessEnv = process.env): Output {
+  const color = wantsColor(mode, process.stdout.isTTY === true, env);
+  const errColor = wantsColor(mode, process.stderr.isTTY === true, env);
+  const line = (text: string, colored: boolean) => {
+    const safe = terminalText(text, colored);
+    return safe.endsWith('\n') ? safe : `${safe}\n`;
+  };
   return {
-    out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
-    err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
-    color: wantsColor(mode, process.stdout.isTTY === true, env),
-    errColor: wantsColor(mode, process.stderr.isTTY === true, env),
+    out: (text) => process.stdout.write(line(text, color)),
+    err: (text) => process.stderr.write(line(text, errColor)),
+    color,
+    errColor,
   };
 }
 
 const CODES = { red: 31, green: 32, yellow: 33, blue: 34, magenta: 35, cyan: 36, gray: 90, bold: 1 } as const;
+
+/** The escape sequences `paint` writes, and nothing else. */
+const PAINT_SEQUENCE = new RegExp(`\u001b\\[(?:${[...Object.values(CODES), 0].join('|')})m`, 'g');
+
+/**
+ * The last line of defence before a terminal: every control character, bidirectional control and
+ * invisible character is shown as an escape (`\u001b`), except line feeds and tabs and, when the
+ * output is coloured, the colour sequences `paint` writes. Text from the input is escaped where it
+ * is put into a line (so that it cannot start a new one either); this catches what was missed, and
+ * leaves a missed sequence at most a colour of meshflip's own palette.
+ */
+export function terminalText(text: string, color: boolean): string {
+  if (!color) {
+    return escapeUnsafeText(text, { keepLines: true });
+  }
+  const parts = text.split(PAINT_SEQUENCE);
+  const sequences = text.match(PAINT_SEQUENCE) ?? [];
+  return parts.map((part, i) => escapeUnsafeText(part, { keepLines: true }) + (sequences[i] ?? '')).join('');
+}
 
 /** Wraps `text` in an ANSI colour when the output wants colour. */
 export function paint(output: Pick<Output, 'color'>, color: keyof typeof CODES, text: string): string {

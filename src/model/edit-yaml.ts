@@ -1,9 +1,12 @@
-import { isMap, isScalar, isSeq, Node, Pair, parseDocument, Scalar, stringify, YAMLMap } from 'yaml';
+import { isMap, isScalar, isSeq, Node, Pair, parseDocument, Parser, Scalar, stringify, YAMLMap } from 'yaml';
 
 /**
  * Sets (or, with `value` undefined, deletes) the value at a path of map keys in a YAML file by
  * splicing only the lines concerned: comments, key order, quoting and flow/block styles of
  * everything else stay byte for byte as they were, so the diff of a flip is the changed line.
+ * Comment lines inside what an edit deletes or rewrites stay too (deleting the last route also
+ * deletes the emptied `services:` and `routing:` keys, not the comments written between them);
+ * a comment at the end of a deleted line goes with that line.
  *
  * The edit is checked by parsing the result and comparing its data with the same edit applied
  * through the `yaml` document API.
@@ -116,7 +119,8 @@ function splice(text: string, path: readonly string[], value: unknown, keyOrder:
       return replaceNode(text, parentMap, inlineYaml(parseDocument(text).getIn(path.slice(0, remove)) === undefined ? {} : withoutKey(parentMap, path[remove])));
     }
     const start = lineStart(text, (pair.key as Node).range![0]);
-    return text.slice(0, start) + text.slice(pairEnd(text, pair));
+    const end = pairEnd(text, pair);
+    return text.slice(0, start) + commentLines(text, start, end) + text.slice(end);
   }
 
   if (depth === path.length) {
@@ -134,7 +138,8 @@ function splice(text: string, path: readonly string[], value: unknown, keyOrder:
     // An empty value, a block scalar or a block collection: rewrite from the colon to the end of the pair.
     const keyEnd = (pair.key as Node).range![1];
     const colon = text.indexOf(':', keyEnd);
-    return `${text.slice(0, colon + 1)} ${rendered}\n${text.slice(pairEnd(text, pair))}`;
+    const end = pairEnd(text, pair);
+    return `${text.slice(0, colon + 1)} ${rendered}\n${commentLines(text, lineEnd(text, colon), end)}${text.slice(end)}`;
   }
 
   // Insert the missing keys under the deepest existing map.
@@ -160,6 +165,30 @@ function splice(text: string, path: readonly string[], value: unknown, keyOrder:
       : depth === 0 ? text.length : pairEnd(text, pairs[depth - 1]);
   const prefix = insertAt > 0 && text[insertAt - 1] !== '\n' ? '\n' : '';
   return `${text.slice(0, insertAt)}${prefix}${lines.join('\n')}\n${text.slice(insertAt)}`;
+}
+
+/** The whole-line comments (as found by the YAML parser, so never a line of a block scalar) that start in [start, end), as text. */
+function commentLines(text: string, start: number, end: number): string {
+  const kept: string[] = [];
+  const walk = (value: unknown): void => {
+    if (Array.isArray(value)) {
+      value.forEach(walk);
+    } else if (value !== null && typeof value === 'object') {
+      const token = value as { type?: unknown; offset?: unknown };
+      if (token.type === 'comment' && typeof token.offset === 'number') {
+        const from = lineStart(text, token.offset);
+        if (token.offset >= start && token.offset < end && from >= start && text.slice(from, token.offset).trim() === '') {
+          kept.push(text.slice(from, lineEnd(text, token.offset)));
+        }
+        return;
+      }
+      Object.values(value).forEach(walk);
+    }
+  };
+  for (const token of new Parser().parse(text)) {
+    walk(token);
+  }
+  return kept.join('');
 }
 
 function withoutKey(map: YAMLMap, key: string): Record<string, unknown> {

@@ -31,7 +31,7 @@ export const MAX_STRING_LENGTH = 64 * 1024;
  * blocking: a FIFO, a device such as /dev/zero or a folder is `not-a-file`, a larger file is
  * `too-large`, and a missing one `missing`.
  */
-export function readBounded(file: string, maxBytes: number): { text: string } | { error: 'missing' | 'not-a-file' | 'too-large'; size?: number } {
+export function readBounded(file: string, maxBytes: number): { bytes: Buffer } | { error: 'missing' | 'not-a-file' | 'too-large'; size?: number } {
   let fd: number;
   try {
     // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer.
@@ -64,7 +64,7 @@ export function readBounded(file: string, maxBytes: number): { text: string } | 
     if (length > maxBytes) {
       return { error: 'too-large', size: length };
     }
-    return { text: buffer.toString('utf8', 0, length) };
+    return { bytes: buffer.subarray(0, length) };
   } finally {
     fs.closeSync(fd);
   }

@@ -2,10 +2,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { derivedNameProblems } from './derived-names';
 import { formatBytes, MAX_ENVIRONMENTS, MAX_INPUT_FILE_BYTES, readBounded } from './limits';
-import { DEFAULT_DIST_PATH, LoadedCatalog, ReadResult, resolveEnvironment, resolveSettings } from './resolve';
+import { DEFAULT_DIST_PATH, isReadFailure, LoadedCatalog, ReadResult, resolveEnvironment, resolveSettings } from './resolve';
 import { CatalogSchema, EnvironmentSchema, SettingsSchema } from './schema';
 import { environmentReach, reachProblems } from './reach';
-import { SourceFile } from './source-file';
+import { InputText, SourceFile } from './source-file';
 import { EnvironmentSpec, SettingsSpec } from './spec';
 import { compareStrings, Problem, SpecError } from './spec-error';
 import { parseWithSchema } from './zod-problems';
@@ -88,9 +88,9 @@ export function readProject(root: string, options: LoadOptions = {}): ReadProjec
   const imposterFiles = new Map<string, SourceFile>();
   const read = (repoPath: string, maxBytes?: number): ReadResult => options.overrides?.get(repoPath) ?? readText(root, repoPath, maxBytes);
   /** An environment, catalogue or settings file: its text, or undefined with the problem reported. */
-  const readInput = (repoPath: string): string | undefined => {
+  const readInput = (repoPath: string): InputText | undefined => {
     const text = read(repoPath);
-    if (typeof text === 'object') {
+    if (isReadFailure(text)) {
       problems.push('link' in text ? linkProblem(text.link, text.link === repoPath ? '(file)' : '(folder)') : tooLargeProblem(repoPath, text.tooLarge));
       return undefined;
     }
@@ -103,9 +103,9 @@ export function readProject(root: string, options: LoadOptions = {}): ReadProjec
 
   const settingsPath = `${ENVIRONMENTS_DIR}/${SETTINGS_FILE}`;
   const settingsRead = read(settingsPath);
-  const settingsText = typeof settingsRead === 'object' ? undefined : settingsRead;
+  const settingsText = isReadFailure(settingsRead) ? undefined : settingsRead;
   let settings: SettingsSpec | undefined;
-  if (typeof settingsRead === 'object') {
+  if (isReadFailure(settingsRead)) {
     problems.push('link' in settingsRead
       ? linkProblem(settingsRead.link, settingsRead.link === settingsPath ? '(file)' : '(folder)')
       : tooLargeProblem(settingsPath, settingsRead.tooLarge));
@@ -248,7 +248,7 @@ export interface DistSetting {
 export function distSetting(root: string): DistSetting {
   const repoPath = `${ENVIRONMENTS_DIR}/${SETTINGS_FILE}`;
   const text = readText(root, repoPath);
-  const file = typeof text !== 'string' ? undefined : SourceFile.parse(repoPath, text);
+  const file = text === undefined || isReadFailure(text) ? undefined : SourceFile.parse(repoPath, text);
   const value = file === undefined || file.problems.length > 0 ? undefined : parseWithSchema(file, SettingsSchema).value;
   const given = value?.repository.path;
   if (given === undefined || file === undefined) {
@@ -278,7 +278,8 @@ export function repositoryRootHint(cwd: string): string {
 }
 
 /**
- * Reads an input file of the repository: its text, undefined when there is no regular file there
+ * Reads an input file of the repository: its bytes (SourceFile decodes them, so that bytes that
+ * are not UTF-8 are reported rather than replaced), undefined when there is no regular file there
  * (nothing, a folder, a FIFO, a device), or its size when it is over `maxBytes` (not read).
  */
 function readText(root: string, repoPath: string, maxBytes = MAX_INPUT_FILE_BYTES): ReadResult {
@@ -294,8 +295,8 @@ function readText(root: string, repoPath: string, maxBytes = MAX_INPUT_FILE_BYTE
     return { link };
   }
   const read = readBounded(path.join(root, ...repoPath.split('/')), maxBytes);
-  if ('text' in read) {
-    return read.text;
+  if ('bytes' in read) {
+    return read.bytes;
   }
   return read.error === 'too-large' ? { tooLarge: read.size ?? maxBytes + 1 } : undefined;
 }

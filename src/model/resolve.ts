@@ -7,14 +7,15 @@ import {
   CatalogInput, CatalogServiceInput, CircuitBreakerInput, EnvironmentInput, EnvironmentServiceInput, EnvValueInput, FaultInput,
   KumaMeshInput, IstioMeshInput, OssmMeshInput, PortInput, RetryInput, RouteIntentInput, SettingsInput,
 } from './schema';
-import { FieldPath, formatPath, SourceFile } from './source-file';
+import { FieldPath, formatPath, InputText, SourceFile } from './source-file';
 import {
   CircuitBreakerSpec, ClusterSpec, EnvironmentSpec, EnvValue, FaultSpec, httpPorts, ImposterSpec, IngressRouteSpec, IstioMeshSpec,
   KumaControlPlaneTls, KumaMeshSpec, MeshFlavor, MeshSpec, MockSpec, OperatorSpec, PortSpec, ProbeSpec, RetryCondition, RetrySpec, RouteSpec, ServiceSpec,
   SettingsSpec, TimeoutSpec,
 } from './spec';
-import { compareStrings, didYouMean, escapeControlCharacters, Problem } from './spec-error';
+import { compareStrings, didYouMean, Problem } from './spec-error';
 import { ARGOCD_MIN_VERSION } from './argocd-version';
+import { escapeUnsafeText } from './unsafe-text';
 import { Version } from './version';
 
 /** Where dist/ sits in the repository unless environments/meshflip.yaml says otherwise (repository.path). */
@@ -57,10 +58,18 @@ export interface LinkedInput {
 }
 
 /**
- * A file's text, undefined when there is no regular file, the size of a file over the limit asked
+ * A file's bytes (or text handed in), undefined when there is no regular file, the size of a file over the limit asked
  * for (not read), or the link on its way (not read).
  */
-export type ReadResult = string | undefined | { readonly tooLarge: number } | LinkedInput;
+export type ReadResult = InputText | undefined | ReadFailure;
+
+/** A file that was not read: over the size limit asked for, or behind a symbolic link. */
+export type ReadFailure = { readonly tooLarge: number } | LinkedInput;
+
+/** Whether a read stopped short of the file's content (see `ReadFailure`). */
+export function isReadFailure(result: ReadResult): result is ReadFailure {
+  return result !== undefined && typeof result === 'object' && !(result instanceof Uint8Array);
+}
 
 /** Resolves the settings file into a `SettingsSpec`. */
 export function resolveSettings(file: SourceFile, input: SettingsInput, problems: Problem[]): SettingsSpec {
@@ -718,21 +727,21 @@ class EnvironmentResolver {
     mock.imposters.forEach((relative, index) => {
       const repoPath = path.posix.normalize(path.posix.join(path.posix.dirname(at.file.path), relative));
       const text = repoPath.startsWith('..') ? undefined : this.readFile(repoPath, MAX_CONFIGMAP_BYTES);
-      if (typeof text === 'object' && 'link' in text) {
-        this.problems.push(at.file.problem([...at.path, 'imposters', index], `must name a file in the repository, not a symbolic link (${escapeControlCharacters(text.link)} is one): meshflip reads nothing through links`, {
+      if (isReadFailure(text) && 'link' in text) {
+        this.problems.push(at.file.problem([...at.path, 'imposters', index], `must name a file in the repository, not a symbolic link (${escapeUnsafeText(text.link)} is one): meshflip reads nothing through links`, {
           hint: 'replace the link by a copy of the imposter file',
         }));
         return;
       }
-      if (typeof text === 'object') {
+      if (isReadFailure(text)) {
         this.problems.push(at.file.problem([...at.path, 'imposters', index],
-          `names a file of ${formatBytes(text.tooLarge)} bytes (${escapeControlCharacters(repoPath)}), over the limit of ${formatBytes(MAX_CONFIGMAP_BYTES)}: a mock's imposters go into one ConfigMap, which Kubernetes limits to 1 MiB`, {
+          `names a file of ${formatBytes(text.tooLarge)} bytes (${escapeUnsafeText(repoPath)}), over the limit of ${formatBytes(MAX_CONFIGMAP_BYTES)}: a mock's imposters go into one ConfigMap, which Kubernetes limits to 1 MiB`, {
             hint: 'make the imposter smaller: fewer or shorter stubs, or large bodies from a proxy response',
           }));
         return;
       }
       if (text === undefined) {
-        this.problems.push(at.file.problem([...at.path, 'imposters', index], `must name an imposter file that exists (looked for ${escapeControlCharacters(repoPath)})`, {
+        this.problems.push(at.file.problem([...at.path, 'imposters', index], `must name an imposter file that exists (looked for ${escapeUnsafeText(repoPath)})`, {
           hint: 'paths are relative to the file that declares the mock',
         }));
         return;

@@ -4,7 +4,8 @@ import { credentialByName, Detection, findCredentials, fingerprint, isCredential
 import { InputSource, LoadOptions, Project, readProject } from './load';
 import { FieldPath, formatPath } from './source-file';
 import { AllowedSecret } from './spec';
-import { escapeControlCharacters, Problem } from './spec-error';
+import { Problem } from './spec-error';
+import { escapeUnsafeText } from './unsafe-text';
 
 /**
  * The secret scan: every string of every input file (and, through `scanStrings`, of every
@@ -315,7 +316,7 @@ export function applyAllowedSecrets(findings: readonly CredentialFinding[], allo
       problems.push({
         ...at,
         severity: 'warning',
-        message: `holds what looks like ${f.what}, ${ALLOWED_BY}[${exception.index}] (${exception.at.file}:${exception.at.line}): ${escapeControlCharacters(exception.reason)}`,
+        message: `holds what looks like ${f.what}, ${ALLOWED_BY}[${exception.index}] (${exception.at.file}:${exception.at.line}): ${escapeUnsafeText(exception.reason)}`,
       });
     }
   }

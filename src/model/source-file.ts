@@ -1,6 +1,7 @@
 import { Composer, CST, Document, isAlias, isMap, isNode, isPair, isScalar, isSeq, Node, Pair, Parser, Scalar, visit, YAMLError, YAMLParseError } from 'yaml';
 import { MAX_ENTRIES, MAX_STRING_LENGTH } from './limits';
-import { describeValue, escapeControlCharacters, Problem } from './spec-error';
+import { describeValue, Problem } from './spec-error';
+import { decodeUtf8, describeCharacter, escapeUnsafeText, findUnsafeCharacters, hasUnsafeCharacters, InvalidUtf8, unsafeCharacterHint } from './unsafe-text';
 
 /** Limits on the size of what a file holds. */
 export interface SizeLimits {
@@ -67,6 +68,15 @@ export interface ProblemOptions {
 /** A file shows at most this many syntax, key and alias problems, so that a broken 10 MB file is reported at once. */
 export const MAX_PROBLEMS_PER_FILE = 100;
 
+/**
+ * What an input file holds: its bytes as read from disk (checked to be UTF-8), or text (an edit
+ * checked before it is written).
+ */
+export type InputText = string | Uint8Array;
+
+/** At most this many problems about the characters or bytes of one file: the first ones tell what is wrong. */
+const MAX_TEXT_PROBLEMS = 10;
+
 /** Aliases expand to at most this many nodes, so a hostile file cannot blow up memory. */
 const MAX_ALIAS_COUNT = 1000;
 
@@ -83,13 +93,15 @@ const MAX_NESTING = 100;
  */
 export class SourceFile {
   /**
-   * Parses YAML (or JSON, which is YAML) text. Syntax problems, duplicate keys and keys that are not
-   * plain strings end up in `problems`; `data` is then `undefined`.
+   * Parses YAML (or JSON, which is YAML) text. Bytes that are not UTF-8, control and invisible
+   * characters (see unsafe-text.ts), syntax problems, duplicate keys and keys that are not plain
+   * strings end up in `problems`; `data` is then `undefined`.
    *
    * @param path the path shown in messages, relative to the repository root, with forward slashes
+   * @param input the file's bytes (a leading UTF-8 byte order mark is dropped), or its text
    */
-  public static parse(path: string, text: string, limits: SizeLimits = {}): SourceFile {
-    return new SourceFile(path, text, limits);
+  public static parse(path: string, input: InputText, limits: SizeLimits = {}): SourceFile {
+    return new SourceFile(path, input, limits);
   }
 
   public readonly path: string;
@@ -101,8 +113,11 @@ export class SourceFile {
   /** The offset at which each line starts. */
   private readonly lineStarts: number[] = [0];
 
-  private constructor(path: string, text: string, limits: SizeLimits) {
+  private constructor(path: string, input: InputText, limits: SizeLimits) {
     this.path = path;
+    const utf16 = typeof input === 'string' ? undefined : utf16ByteOrderMark(input);
+    const decoded = typeof input === 'string' || utf16 !== undefined ? undefined : decodeUtf8(input, MAX_TEXT_PROBLEMS);
+    const text = typeof input === 'string' ? input : decoded?.text ?? '';
     this.text = text;
     // Lines are counted here rather than with the yaml LineCounter, which only learns the line breaks
     // its lexer reports: it misses those inside a token it rejects (a plain scalar running over two
@@ -117,11 +132,22 @@ export class SourceFile {
     if (tooDeep !== undefined) {
       this.problems.push({ file: path, ...this.position(tooDeep), field: '(document)', message: `must not nest maps and lists more than ${MAX_NESTING} levels deep` });
     }
-    for (const error of this.doc.errors) {
-      if (this.full()) {
-        break;
+    const textProblems = utf16 !== undefined
+      ? [{ file: path, line: 1, col: 1, field: '(file)', message: 'must be UTF-8 text', got: `UTF-16 (it starts with the byte order mark ${utf16})`, hint: 'save it as UTF-8' }]
+      : this.textProblems(decoded?.invalid ?? [], decoded?.totalInvalid ?? 0);
+    if (textProblems.length > 0) {
+      // What the parser makes of such text says more about the characters than about the YAML.
+      this.problems.splice(0, this.problems.length, ...textProblems);
+    } else {
+      for (const error of this.doc.errors) {
+        if (this.full()) {
+          break;
+        }
+        this.problems.push(this.yamlProblem(error));
       }
-      this.problems.push(this.yamlProblem(error));
+    }
+    if (this.problems.length === 0) {
+      this.checkEscapedCharacters();
     }
     if (this.problems.length === 0) {
       this.checkSizes(limits.maxEntries ?? MAX_ENTRIES, limits.maxStringLength ?? MAX_STRING_LENGTH);
@@ -155,6 +181,83 @@ export class SourceFile {
   /** Whether this file has reported as many problems as are shown (each takes a walk to locate). */
   private full(): boolean {
     return this.problems.length >= MAX_PROBLEMS_PER_FILE;
+  }
+
+  /**
+   * Bytes that are not UTF-8, then old Mac line breaks, then control and invisible characters as
+   * written in the file.
+   */
+  private textProblems(invalid: readonly InvalidUtf8[], totalInvalid: number): Problem[] {
+    const problems: Problem[] = [];
+    const more = (total: number, shown: number) => (total > shown ? `; the file has ${total - shown} more after this one` : '');
+    invalid.forEach((stretch, index) => {
+      const bytes = [...stretch.bytes].map((b) => `0x${b.toString(16).padStart(2, '0')}`).join(' ');
+      problems.push({
+        ...this.at(stretch.offset),
+        message: 'must be UTF-8 text',
+        got: `the byte${stretch.bytes.length === 1 ? '' : 's'} ${bytes} (at byte offset ${stretch.byteOffset})`,
+        hint: `save the file as UTF-8 (it may be in Latin-1 or another encoding)${index === invalid.length - 1 ? more(totalInvalid, invalid.length) : ''}`,
+      });
+    });
+    if (problems.length > 0) {
+      return problems;
+    }
+    if (this.text.includes('\r') && !this.text.includes('\n')) {
+      return [{
+        file: this.path, line: 1, col: 1, field: '(file)',
+        message: 'must use LF or CRLF line breaks: it breaks its lines with a carriage return alone (old Mac OS line breaks), so YAML reads it as one line',
+        got: `${this.text.split('\r').length} lines separated by \\u000d`,
+        hint: 'save the file with LF line breaks',
+      }];
+    }
+    const { found, total } = findUnsafeCharacters(this.text, MAX_TEXT_PROBLEMS);
+    found.forEach(({ offset, char }, index) => {
+      problems.push({
+        ...this.at(offset),
+        message: unsafeCharacterMessage(char),
+        got: describeCharacter(char),
+        hint: `${unsafeCharacterHint(char)}${index === found.length - 1 ? more(total, found.length) : ''}`,
+      });
+    });
+    return problems;
+  }
+
+  /**
+   * Control and invisible characters written as escapes in double-quoted strings (`"\e[31m"`,
+   * `"\u202e"`; JSON strings are double-quoted YAML): they reach names, annotations and messages
+   * just as if they were written out.
+   */
+  private checkEscapedCharacters(): void {
+    let reported = 0;
+    visit(this.doc, {
+      Scalar: (_key, scalar) => {
+        if (scalar.type !== Scalar.QUOTE_DOUBLE || typeof scalar.value !== 'string' || reported >= MAX_TEXT_PROBLEMS) {
+          return;
+        }
+        const { found } = findUnsafeCharacters(scalar.value, 1);
+        // A leading byte order mark is allowed in a file, not at the start of a string.
+        const char = found[0]?.char ?? (scalar.value.startsWith('\ufeff') ? '\ufeff' : undefined);
+        if (char !== undefined) {
+          reported++;
+          this.problems.push({
+            ...this.at(scalar.range?.[0] ?? 0),
+            message: unsafeCharacterMessage(char),
+            got: `${describeCharacter(char)}, written as an escape`,
+            hint: unsafeCharacterHint(char),
+          });
+        }
+      },
+    });
+  }
+
+  /**
+   * The file, position and field of an offset, for a problem about a character there. A key that
+   * holds such a character is no name to show: the field is then the map that holds it.
+   */
+  private at(offset: number): Pick<Problem, 'file' | 'line' | 'col' | 'field'> {
+    const path = this.pathAt(offset);
+    const clean = path.findIndex((segment) => typeof segment === 'string' && hasUnsafeCharacters(segment));
+    return { file: this.path, ...this.position(offset), field: formatPath(clean === -1 ? path : path.slice(0, clean)) };
   }
 
   /** The position of the value (or key) at `path`, or of its closest existing parent. */
@@ -272,7 +375,7 @@ export class SourceFile {
       return { file: this.path, line, col, field, message: 'is not valid YAML: tabs cannot indent YAML', got: 'a tab', hint: 'indent with spaces' };
     }
     // The parser quotes the offending text as it is.
-    const firstLine = escapeControlCharacters(error.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, ''));
+    const firstLine = escapeUnsafeText(error.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, ''));
     const { message, hint } = inPlainWords(firstLine);
     const text = this.lineText(line);
     const got = text !== '' ? describeValue(text) : offset >= this.text.trimEnd().length ? 'the end of the file' : 'an empty line';
@@ -280,27 +383,36 @@ export class SourceFile {
   }
 
   /**
-   * Every alias must name an anchor set before it (yaml itself only finds out when converting).
-   * The anchors are collected in document order in the same walk, which keeps it linear.
+   * Every alias must name an anchor set before it (yaml itself only finds out when converting), on
+   * a value that does not hold the alias: `&a [*a]` would be a list that contains itself, which
+   * no check can walk to its end. The anchors are collected in document order in the same walk
+   * (the latest of a name wins, as in YAML), which keeps it linear.
    */
   private checkAliases(): void {
-    const anchors = new Set<string>();
+    const anchors = new Map<string, readonly number[] | null | undefined>();
     visit(this.doc, (_key, node) => {
       if (this.full()) {
         return visit.BREAK;
       }
       if (isAlias(node)) {
+        const at = node.range?.[0] ?? 0;
+        const anchored = anchors.get(node.source);
+        const problem = { file: this.path, ...this.position(at), field: formatPath(this.pathAt(at)), got: JSON.stringify(`*${node.source}`) };
         if (!anchors.has(node.source)) {
-          const at = node.range?.[0] ?? 0;
           this.problems.push({
-            file: this.path, ...this.position(at), field: formatPath(this.pathAt(at)),
+            ...problem,
             message: `is an alias that names no anchor: &${node.source} must be set on an earlier value`,
-            got: JSON.stringify(`*${node.source}`),
             hint: 'set the anchor before the alias, or write the value out',
+          });
+        } else if (anchored != null && anchored[0] <= at && at < anchored[2]) {
+          this.problems.push({
+            ...problem,
+            message: `is an alias inside the value that &${node.source} names: that value would contain itself`,
+            hint: 'write the value out, or set the anchor on a value that does not hold the alias',
           });
         }
       } else if (isNode(node) && node.anchor !== undefined) {
-        anchors.add(node.anchor);
+        anchors.set(node.anchor, node.range);
       }
       return undefined;
     });
@@ -439,6 +551,22 @@ export class SourceFile {
       },
     });
   }
+}
+
+/** The byte order mark of a UTF-16 file (`FF FE` or `FE FF`), if the bytes start with one. */
+function utf16ByteOrderMark(bytes: Uint8Array): string | undefined {
+  if (bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))) {
+    return `${bytes[0].toString(16).toUpperCase()} ${bytes[1].toString(16).toUpperCase()}`;
+  }
+  return undefined;
+}
+
+/** What is wrong with an unsafe character, in the words of a problem. */
+function unsafeCharacterMessage(char: string): string {
+  if (char === '\r') {
+    return 'must not contain a carriage return that is not followed by a line feed';
+  }
+  return 'must not contain control characters, bidirectional controls or invisible characters';
 }
 
 /** Composes the first document of `tokens` the way `parseDocument()` does: a second document is an error. */

@@ -1,3 +1,5 @@
+import { escapeUnsafeText } from './unsafe-text';
+
 /**
  * One thing wrong with the input, located at a file, line and column.
  *
@@ -16,17 +18,20 @@ export interface Problem {
   readonly severity?: 'error' | 'warning';
 }
 
-/** Renders a problem as `file:line:col: field: message, got value; hint`. */
+/**
+ * Renders a problem as `file:line:col: field: message, got value; hint`, on one line: control and
+ * invisible characters from the input (in a file name, a key, a value) are shown as escapes.
+ */
 export function formatProblem(problem: Problem): string {
   const severity = problem.severity === 'warning' ? 'warning: ' : '';
-  return `${problem.file}:${problem.line}:${problem.col}: ${severity}${problemText(problem)}`;
+  return `${escapeUnsafeText(problem.file)}:${problem.line}:${problem.col}: ${severity}${problemText(problem)}`;
 }
 
-/** A problem without its location and severity: `<field>: <message>, got <value>; <hint>`. */
+/** A problem without its location and severity, on one line: `<field>: <message>, got <value>; <hint>`. */
 export function problemText(problem: Problem): string {
   const got = problem.got === undefined ? '' : `, got ${problem.got}`;
   const hint = problem.hint === undefined ? '' : `; ${problem.hint}`;
-  return `${problem.field}: ${problem.message}${got}${hint}`;
+  return escapeUnsafeText(`${problem.field}: ${problem.message}${got}${hint}`);
 }
 
 /** Sorts problems by file, line and column, and drops exact duplicates. */
@@ -68,12 +73,6 @@ export class SpecError extends Error {
   public static is(e: unknown): e is SpecError {
     return e instanceof SpecError || (e instanceof Error && e.name === 'SpecError' && Array.isArray((e as SpecError).problems));
   }
-}
-
-/** Shows the control characters of text taken from the input as \uXXXX escapes, so that a problem stays one line. */
-export function escapeControlCharacters(text: string): string {
-  // eslint-disable-next-line no-control-regex -- finding control characters is the point
-  return text.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** Renders a value the user gave, short enough for one line. */

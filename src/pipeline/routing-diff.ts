@@ -1,5 +1,7 @@
 import { describeDefault, describeEffectiveFault, EnvironmentRouting, ServiceRouting } from '../meshes/effective-routing';
 import { compareStrings } from '../model/spec-error';
+import { escapeUnsafeText } from '../model/unsafe-text';
+import { escapeMarkdown } from './markdown';
 import { ApplicationChange, objectChangeLines } from './object-diff';
 import { cell, headerText, isMocked, mermaidGraph } from './routing-report';
 
@@ -13,6 +15,8 @@ export interface ServiceChange {
   readonly details: readonly string[];
   /** Whether the service now sends traffic to a mock. */
   readonly toMock: boolean;
+  /** `before` and `after` in Markdown, with what came from the input escaped. */
+  readonly markdown: { readonly before: string; readonly after: string };
 }
 
 /** How one environment's routing changed. */
@@ -79,11 +83,12 @@ function objectMarkdown(apps: readonly ApplicationChange[]): string[] {
   return out;
 }
 
-function routingWords(s: ServiceRouting | undefined): string {
+/** A service's routing in words; `escape` is applied to the parts that come from the input. */
+function routingWords(s: ServiceRouting | undefined, escape: (text: string) => string = (text) => text): string {
   if (s === undefined) {
     return '(not deployed)';
   }
-  return s.header === null ? describeDefault(s) : `${describeDefault(s)}; ${headerText(s)}`;
+  return s.header === null ? escape(describeDefault(s)) : `${escape(describeDefault(s))}; ${headerText(s, escape)}`;
 }
 
 function detailChanges(before: ServiceRouting | undefined, after: ServiceRouting | undefined): string[] {
@@ -156,7 +161,8 @@ export function diffRouting(base: readonly EnvironmentRouting[], head: readonly 
       const is = routingWords(after);
       const details = detailChanges(before, after);
       if (was !== is || details.length > 0) {
-        changes.push({ service, before: was, after: is, details, toMock: after !== undefined && isMocked(after) });
+        const markdown = { before: routingWords(before, escapeMarkdown), after: routingWords(after, escapeMarkdown) };
+        changes.push({ service, before: was, after: is, details, toMock: after !== undefined && isMocked(after), markdown });
       }
     }
     const violations = h === undefined ? [] : protectedViolations(h);
@@ -227,13 +233,14 @@ export function summaryMarkdown(changes: readonly EnvironmentChange[], options: 
   let rowsLeft = maxRows;
   let omittedEnvironments = 0;
   for (const change of changes) {
-    const section: string[] = ['', `### ${change.name} (${change.mesh}${change.protected ? ', protected' : ''})${change.status === 'changed' ? '' : ` — ${change.status}`}`, ''];
+    const heading = `${escapeMarkdown(change.name)} (${escapeMarkdown(change.mesh)}${change.protected ? ', protected' : ''})`;
+    const section: string[] = ['', `### ${heading}${change.status === 'changed' ? '' : ` — ${change.status}`}`, ''];
     const line = protectionLine(change);
     if (line !== undefined) {
-      section.push(`- ${change.protection === 'removed' ? ':warning: ' : ''}**${line}**`);
+      section.push(`- ${change.protection === 'removed' ? ':warning: ' : ''}**${escapeMarkdown(line)}**`);
     }
     for (const v of change.violations) {
-      section.push(`- :no_entry: ${v}`);
+      section.push(`- :no_entry: ${escapeMarkdown(v)}`);
     }
     if (change.services.length > 0) {
       if (section[section.length - 1] !== '') {
@@ -243,7 +250,7 @@ export function summaryMarkdown(changes: readonly EnvironmentChange[], options: 
       section.push('| Service | Before | After | Also |', '|---|---|---|---|');
       const shown = change.services.slice(0, Math.max(0, rowsLeft));
       for (const s of shown) {
-        section.push(`| ${cell(s.service)} | ${cell(s.before)} | ${cell(s.after)} | ${cell(s.details.join('; ') || '-')} |`);
+        section.push(`| ${escapeMarkdown(s.service)} | ${s.markdown.before} | ${s.markdown.after} | ${escapeMarkdown(s.details.join('; ') || '-')} |`);
       }
       rowsLeft -= shown.length;
       const hidden = change.services.slice(shown.length);
@@ -272,8 +279,12 @@ export function summaryMarkdown(changes: readonly EnvironmentChange[], options: 
   return `${parts.join('\n')}\n`;
 }
 
-/** The same summary as plain text lines, for a terminal. */
+/** The same summary as plain text lines, for a terminal, each one line with what came from the input escaped. */
 export function summaryText(changes: readonly EnvironmentChange[]): string[] {
+  return summaryLines(changes).map((line) => escapeUnsafeText(line));
+}
+
+function summaryLines(changes: readonly EnvironmentChange[]): string[] {
   if (changes.length === 0) {
     return ['no routing changes'];
   }

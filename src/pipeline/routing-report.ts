@@ -1,13 +1,18 @@
 import { describeDefault, describeEffectiveFault, EnvironmentRouting, ServiceRouting } from '../meshes/effective-routing';
+import { escapeUnsafeText } from '../model/unsafe-text';
+import { escapeMarkdown, htmlCommentText, markdownCode, mermaidLabel } from './markdown';
 
 /** A service that sends some of its traffic to a mock. */
 export function isMocked(s: ServiceRouting): boolean {
   return s.weights.mock > 0 || s.header?.to === 'mock';
 }
 
-/** Where header-carrying requests go: `name: value -> mock`, or `-`. */
-export function headerText(s: ServiceRouting): string {
-  return s.header === null ? '-' : `${s.header.name}: ${s.header.value} -> ${s.header.to}`;
+/**
+ * Where header-carrying requests go: `name: value -> mock`, or `-`. `escape` is applied to the
+ * parts that come from the input, not to the arrow (Markdown escapes `>`).
+ */
+export function headerText(s: ServiceRouting, escape: (text: string) => string = (text) => text): string {
+  return s.header === null ? '-' : `${escape(s.header.name)}: ${escape(s.header.value)} -> ${escape(s.header.to)}`;
 }
 
 /** Who sends a header-scoped route's header to the service, and why the other callers do not. */
@@ -83,9 +88,12 @@ function resilienceText(s: ServiceRouting): string {
   return parts.length === 0 ? '-' : parts.join(', ');
 }
 
-/** Text made safe for one cell of a Markdown table. */
+/**
+ * A table cell of a routing table: every piece escaped for Markdown (`escapeMarkdown`), with the
+ * arrows meshflip writes itself (` -> `) kept as they are, so that the table reads as before.
+ */
 export function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  return text.split(' -> ').map(escapeMarkdown).join(' -> ');
 }
 
 /** A Mermaid flowchart of who calls whom; calls that reach a mock are dashed and labelled. */
@@ -107,7 +115,7 @@ export function mermaidGraph(routing: EnvironmentRouting, only?: ReadonlySet<str
       const headerToMock = callee.header?.to === 'mock' && (headerReach(routing, callee)?.from.includes(caller) ?? true);
       const label = callee.default === 'mock' ? 'mock'
         : callee.weights.mock > 0 || headerToMock ? `${describeDefault(callee)}${headerToMock ? `; ${callee.header.name} -> mock` : ''}` : '';
-      edges.push(label === '' ? `  ${id(caller)} --> ${id(callee.name)}` : `  ${id(caller)} -.->|${label.replace(/[|"]/g, '')}| ${id(callee.name)}`);
+      edges.push(label === '' ? `  ${id(caller)} --> ${id(callee.name)}` : `  ${id(caller)} -.->|${mermaidLabel(label)}| ${id(callee.name)}`);
     }
   }
   for (const s of services) {
@@ -116,7 +124,7 @@ export function mermaidGraph(routing: EnvironmentRouting, only?: ReadonlySet<str
   for (const node of [...nodes].sort()) {
     const mocked = routing.services.find((s) => s.name === node && isMocked(s));
     const label = !names.has(node) ? `${node}` : mocked !== undefined ? `${node} (mocked)` : node;
-    lines.push(`  ${id(node)}["${label}"]`);
+    lines.push(`  ${id(node)}["${mermaidLabel(label)}"]`);
   }
   lines.push(...edges.sort());
   const mockedIds = routing.services.filter((s) => isMocked(s) && nodes.has(s.name)).map((s) => id(s.name));
@@ -138,11 +146,11 @@ export function trafficText(s: Pick<ServiceRouting, 'default' | 'weights' | 'cal
 /** The committed routing table of an environment, `dist/<env>/ROUTING.md`. */
 export function routingMarkdown(routing: EnvironmentRouting, source: string): string {
   const lines = [
-    `<!-- Generated from ${source} by npm run synth. Do not edit. -->`,
-    `# Routing of ${routing.name}`,
+    `<!-- Generated from ${htmlCommentText(source)} by npm run synth. Do not edit. -->`,
+    `# Routing of ${escapeMarkdown(routing.name)}`,
     '',
-    `Mesh: ${routing.mesh}. ${routing.protected ? 'Protected: never routes to a mock and carries no fault.' : 'Not protected.'}`,
-    'Read back from the rendered mesh objects in this folder; `npx meshflip explain ' + routing.name + '` prints the same.',
+    `Mesh: ${escapeMarkdown(routing.mesh)}. ${routing.protected ? 'Protected: never routes to a mock and carries no fault.' : 'Not protected.'}`,
+    `Read back from the rendered mesh objects in this folder; ${markdownCode(`npx meshflip explain ${routing.name}`)} prints the same.`,
     '',
     '| Service | Namespace | Default traffic | Header-scoped | Faults | Resilience | Expires | Reason |',
     '|---|---|---|---|---|---|---|---|',
@@ -203,8 +211,12 @@ export function routingJson(routings: readonly EnvironmentRouting[]): unknown {
   };
 }
 
-/** Plain-text lines for a terminal. */
+/** Plain-text lines for a terminal, each one line: what came from the input is shown with its control characters escaped. */
 export function routingText(routing: EnvironmentRouting, only?: string): string[] {
+  return routingLines(routing, only).map((line) => escapeUnsafeText(line));
+}
+
+function routingLines(routing: EnvironmentRouting, only?: string): string[] {
   const lines = [`${routing.name} (${routing.mesh}${routing.protected ? ', protected' : ''})`];
   for (const s of routing.services.filter((x) => only === undefined || x.name === only)) {
     lines.push(`  ${s.name}${s.hasMock ? '' : ' (no mock)'}`);

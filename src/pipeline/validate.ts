@@ -104,12 +104,12 @@ function staleProblem(distRel: string, file: string, message: string): Problem {
 }
 
 /**
- * The text of the input file a `meshflip.io/source` annotation names, to find the line of its field.
+ * The bytes of the input file a `meshflip.io/source` annotation names, to find the line of its field.
  * The annotation is read from dist/, which anyone can edit: only a regular file under
  * environments/ of this repository, of at most the input file limit, is read; anything else
  * (`/dev/zero`, `../../etc/passwd`, a FIFO, a huge file, a link out of the repository) is not.
  */
-function readSource(root: string, file: string): string | undefined {
+function readSource(root: string, file: string): Buffer | undefined {
   const normalized = path.posix.normalize(file);
   if (normalized !== file || !file.startsWith(`${ENVIRONMENTS_DIR}/`) || file.includes('\0')) {
     return undefined;
@@ -126,7 +126,7 @@ function readSource(root: string, file: string): string | undefined {
     return undefined;
   }
   const read = readBounded(real, MAX_INPUT_FILE_BYTES);
-  return 'text' in read ? read.text : undefined;
+  return 'bytes' in read ? read.bytes : undefined;
 }
 
 /**

@@ -21,14 +21,35 @@ import { binary, Case, cases, mutate, nesting, structural, textual } from './mut
  * problems found in-process followed by "nothing was written.", and leaves the repository, dist/
  * included, byte-identical.
  *
- * Runs are reproducible: every property uses a fixed seed, and fast-check prints the seed and the
- * shrunk counterexample on failure. Set MESHFLIP_FUZZ_SEED to explore other seeds and
- * MESHFLIP_FUZZ_SCALE (e.g. 10) to multiply the number of runs.
+ * Every property runs with the seeds MESHFLIP_FUZZ_SEED names: one seed (`7`), a list (`1,2,7`) or a
+ * range (`1-20`); unset, one random seed. The seed is part of each test's name, so a failing run
+ * says how to reproduce it (`MESHFLIP_FUZZ_SEED=7 npx jest test/model/fuzz.test.ts`), and fast-check
+ * prints the shrunk counterexample. `npm run test:fuzz` runs seeds 1 to 10 (MESHFLIP_FUZZ_SEED
+ * overrides), as CI does. MESHFLIP_FUZZ_SCALE (e.g. 10) multiplies the number of runs.
  */
 
-const SEED = Number(process.env.MESHFLIP_FUZZ_SEED ?? 20_240_611);
+const SEEDS = fuzzSeeds(process.env.MESHFLIP_FUZZ_SEED);
 const SCALE = Number(process.env.MESHFLIP_FUZZ_SCALE ?? 1);
 const runs = (n: number): number => Math.round(n * SCALE);
+
+/** The seeds MESHFLIP_FUZZ_SEED names (see above); a random one when it is unset or empty. */
+function fuzzSeeds(text: string | undefined): number[] {
+  if (text === undefined || text.trim() === '') {
+    return [Math.floor(Math.random() * 2 ** 31)];
+  }
+  const seeds = text.split(',').flatMap((part) => {
+    const range = /^\s*(-?\d+)\s*-\s*(-?\d+)\s*$/.exec(part);
+    if (range !== null) {
+      const [from, to] = [Number(range[1]), Number(range[2])];
+      return Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
+    }
+    return [Number(part)];
+  });
+  if (seeds.length === 0 || seeds.some((seed) => !Number.isSafeInteger(seed))) {
+    throw new Error(`MESHFLIP_FUZZ_SEED must be a seed (7), a list (1,2,7) or a range (1-20) of integers, got ${JSON.stringify(text)}`);
+  }
+  return seeds;
+}
 
 /** The input files that get mutated, by repository path. */
 const TARGETS = [
@@ -250,7 +271,8 @@ function checkLoad({ root, files }: Repo): string[] {
   const texts = new Map<string, string>();
   const text = (file: string): string => {
     if (!texts.has(file)) {
-      texts.set(file, fs.readFileSync(path.join(root, file), 'utf8'));
+      // As the loader decodes it: a leading byte order mark is not part of the first line.
+      texts.set(file, new TextDecoder().decode(fs.readFileSync(path.join(root, file))));
     }
     return texts.get(file)!;
   };
@@ -271,7 +293,7 @@ function describeCase(c: Case): string {
  * Asserts that loading succeeds or fails with well-formed problems for `numRuns` cases. With `scoped`,
  * each case loads only the files linked to the ones it changes.
  */
-function assertLoads(name: string, arbitrary: fc.Arbitrary<Case>, numRuns: number, scoped = true): void {
+function assertLoads(seed: number, name: string, arbitrary: fc.Arbitrary<Case>, numRuns: number, scoped = true): void {
   fc.assert(
     fc.property(arbitrary, (c) => {
       // GIVEN a repository with the mutated files
@@ -283,29 +305,29 @@ function assertLoads(name: string, arbitrary: fc.Arbitrary<Case>, numRuns: numbe
         throw new Error(`${name} on ${describeCase(c)}:\n${faults.join('\n')}`);
       }
     }),
-    { seed: SEED, numRuns },
+    { seed, numRuns },
   );
 }
 
-describe('loadProject on mutated input', () => {
+describe.each(SEEDS)('loadProject on mutated input, seed %d', (seed) => {
   test('succeeds or fails with located problems when values, keys and entries change', () => {
-    assertLoads('structure', cases(TARGETS, structural), runs(800));
+    assertLoads(seed, 'structure', cases(TARGETS, structural), runs(800));
   });
 
   test('succeeds or fails with located problems on malformed YAML: cuts, brackets, quotes, tabs and indentation', () => {
-    assertLoads('text', cases(TARGETS, textual), runs(500));
+    assertLoads(seed, 'text', cases(TARGETS, textual), runs(500));
   });
 
   test('succeeds or fails with located problems on binary junk, other encodings and empty files', () => {
-    assertLoads('binary', cases(TARGETS, binary, 2), runs(300));
+    assertLoads(seed, 'binary', cases(TARGETS, binary, 2), runs(300));
   });
 
   test('succeeds or fails with located problems on deep nesting, anchors, aliases and alias bombs', () => {
-    assertLoads('nesting', cases(TARGETS, nesting, 2), runs(200));
+    assertLoads(seed, 'nesting', cases(TARGETS, nesting, 2), runs(200));
   });
 
   test('succeeds or fails with located problems when every kind of change is mixed', () => {
-    assertLoads('mixed', cases(TARGETS, fc.oneof(structural, textual, binary, nesting), 4), runs(300), false);
+    assertLoads(seed, 'mixed', cases(TARGETS, fc.oneof(structural, textual, binary, nesting), 4), runs(300), false);
   });
 });
 
@@ -380,7 +402,7 @@ async function checkSynth(root: string): Promise<string[]> {
 /** Cases run side by side in one property run; the sample is BATCH times the number of runs. */
 const BATCH = 4;
 
-describe('meshflip synth on mutated input', () => {
+describe.each(SEEDS)('meshflip synth on mutated input, seed %d', (seed) => {
   test('exits with 0 or 1 without a stack trace, and leaves dist/ byte-identical when it fails', async () => {
     const batches = fc.array(cases(TARGETS, fc.oneof(structural, textual, binary, nesting), 3), { minLength: BATCH, maxLength: BATCH });
     await fc.assert(
@@ -403,7 +425,7 @@ describe('meshflip synth on mutated input', () => {
         }
       }),
       // Each run costs a few processes: report the first failing batch as it is, without shrinking it.
-      { seed: SEED, numRuns: runs(20 / BATCH), endOnFailure: true },
+      { seed, numRuns: runs(20 / BATCH), endOnFailure: true },
     );
   }, 120_000);
 });

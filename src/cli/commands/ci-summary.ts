@@ -3,9 +3,10 @@ import * as path from 'path';
 import * as core from '@actions/core';
 import { distFolder } from '../../model/load';
 import { isAllowedSecretNote } from '../../model/secret-scan';
-import { problemText, sortProblems, SpecError } from '../../model/spec-error';
+import { sortProblems, SpecError } from '../../model/spec-error';
 import { changeSinceBase } from '../../pipeline/change-summary';
 import { git, GitError } from '../../pipeline/git';
+import { escapeMarkdown, markdownCode } from '../../pipeline/markdown';
 import { EnvironmentChange, summaryMarkdown } from '../../pipeline/routing-diff';
 import { validateRepository } from '../../pipeline/validate';
 import { isMocked } from '../../pipeline/routing-report';
@@ -15,6 +16,7 @@ import { schemaChecker } from '../../pipeline/schema-check';
 import { schemaFolder } from '../schema-option';
 import { UsageError } from '../errors';
 import { Output } from '../output';
+import { problemAnnotation } from '../workflow-command';
 import { defineCommand } from './command';
 import { resolveNow } from './validate';
 
@@ -144,13 +146,7 @@ export const ciSummaryCommand = defineCommand({
     const report = await validateRepository({ root, now: resolveNow(values.now), extraChecks: crds === undefined ? [] : [schemaChecker(crds, values.strict ?? false)] });
     const problems = sortProblems(report.problems);
     for (const p of problems) {
-      const properties = { file: p.file, startLine: p.line, startColumn: p.col, title: `meshflip: ${p.field}` };
-      const message = problemText(p);
-      if (p.severity === 'warning') {
-        core.warning(message, properties);
-      } else {
-        core.error(message, properties);
-      }
+      output.out(problemAnnotation(p));
     }
     const errors = problems.filter((p) => p.severity !== 'warning');
 
@@ -178,14 +174,14 @@ export const ciSummaryCommand = defineCommand({
     const anyMock = after.some((r) => r.services.some(isMocked));
 
     // Without a computed change, "no routing changes" would be a claim nobody checked.
-    const lines = changeNote === undefined ? [summaryMarkdown(changes)] : ['## meshflip: routing changes unknown\n', `> ${changeNote}\n`];
+    const lines = changeNote === undefined ? [summaryMarkdown(changes)] : ['## meshflip: routing changes unknown\n', `> ${escapeMarkdown(changeNote)}\n`];
     lines.push(errors.length === 0
       ? `\n**Checks passed** (${report.objects} objects in dist/${problems.length > 0 ? `, ${problems.length} warning${problems.length === 1 ? '' : 's'}` : ''}).\n`
-      : `\n**${errors.length} check${errors.length === 1 ? '' : 's'} failed**; see the annotations:\n\n${errors.slice(0, 50).map((p) => `- \`${p.file}:${p.line}\` ${p.field}: ${p.message}`).join('\n')}\n${errors.length > 50 ? `- …and ${errors.length - 50} more\n` : ''}`);
+      : `\n**${errors.length} check${errors.length === 1 ? '' : 's'} failed**; see the annotations:\n\n${errors.slice(0, 50).map((p) => `- ${markdownCode(`${p.file}:${p.line}`)} ${escapeMarkdown(`${p.field}: ${p.message}`)}`).join('\n')}\n${errors.length > 50 ? `- …and ${errors.length - 50} more\n` : ''}`);
     // Every exception to the credential checks in force, so that reviewers see what is let through and why.
     const allowed = problems.filter(isAllowedSecretNote);
     if (allowed.length > 0) {
-      lines.push(`\n### Credentials allowed by allowedSecrets (${allowed.length})\n\n${allowed.map((p) => `- \`${p.file}:${p.line}\` ${p.field}: ${p.message}`).join('\n')}\n`);
+      lines.push(`\n### Credentials allowed by allowedSecrets (${allowed.length})\n\n${allowed.map((p) => `- ${markdownCode(`${p.file}:${p.line}`)} ${escapeMarkdown(`${p.field}: ${p.message}`)}`).join('\n')}\n`);
     }
     const markdown = lines.join('\n');
     if (summaryFile !== undefined) {

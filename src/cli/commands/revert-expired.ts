@@ -3,6 +3,8 @@ import * as path from 'path';
 import * as core from '@actions/core';
 import { revertExpired } from '../../model/flip';
 import { loadProject } from '../../model/load';
+import { escapeUnsafeText } from '../../model/unsafe-text';
+import { escapeMarkdown } from '../../pipeline/markdown';
 import { synthesize } from '../../pipeline/synth';
 import { resolveOutputFolder } from '../../pipeline/output-folder';
 import { writeDist } from '../../pipeline/write-dist';
@@ -28,12 +30,14 @@ export const revertExpiredCommand = defineCommand({
     const out = resolveOutputFolder(root);
     const overrides = new Map<string, string>();
     const lines: string[] = [];
+    const bodyLines: string[] = [];
     for (const env of project.environments) {
       const text = fs.readFileSync(path.join(root, env.file), 'utf8');
       const { text: next, reverted } = revertExpired(text, env, now);
       if (reverted.length > 0) {
         overrides.set(env.file, next);
-        lines.push(...reverted.map((r) => `- ${env.file}: ${r}`));
+        lines.push(...reverted.map((r) => `- ${escapeUnsafeText(`${env.file}: ${r}`)}`));
+        bodyLines.push(...reverted.map((r) => `- ${escapeMarkdown(`${env.file}: ${r}`)}`));
       }
     }
     if (process.env.GITHUB_OUTPUT) {
@@ -57,7 +61,7 @@ export const revertExpiredCommand = defineCommand({
       fs.writeFileSync(values.body, [
         'These flips and faults expired, so meshflip reverted them:',
         '',
-        ...lines,
+        ...bodyLines,
         '',
         `Checked at ${now.toISOString()}. To keep one instead, close this pull request and extend its expiry in a reviewed change.`,
         '',

@@ -1,0 +1,76 @@
+import { EnvironmentRouting, ServiceRouting } from '../../src/meshes/effective-routing';
+import { diffRouting, summaryMarkdown, summaryText } from '../../src/pipeline/routing-diff';
+import { mermaidGraph, routingMarkdown, routingText } from '../../src/pipeline/routing-report';
+
+// What reaches ROUTING.md, the job summary and a terminal from the routing: a reason and a header
+// value are free text, and explain and diff read back whatever dist/ holds, hand edits included.
+
+function service(overrides: Partial<ServiceRouting> = {}): ServiceRouting {
+  return {
+    name: 'orders', namespace: 'shop', hasMock: true, default: 'real', weights: { real: 100, mock: 0 }, header: null, faults: [],
+    circuitBreaker: false, timeouts: false, retries: false, expires: null, reason: null, source: null, callers: null, inconsistencies: [],
+    ...overrides,
+  };
+}
+
+function environment(services: ServiceRouting[]): EnvironmentRouting {
+  return { name: 'lab', protected: false, mesh: 'kong-mesh', services };
+}
+
+/** A service routed by a hostile header to the mock, with a hostile reason. */
+const HOSTILE = service({
+  header: { name: 'x-mock', value: 'on | forged |\n| row |', to: 'mock' },
+  reason: '<img src=x onerror=alert(1)> [approved](https://evil.example) \u202eevil\u001b[2J `x`',
+  callers: ['web"] --> evil["x'],
+});
+
+test('writes a hostile reason and header value into one row of ROUTING.md, escaped', () => {
+  // WHEN
+  const markdown = routingMarkdown(environment([HOSTILE]), 'environments/lab.yaml');
+  // THEN
+  const rows = markdown.split('\n').filter((line) => line.startsWith('| orders'));
+  expect(rows).toEqual([
+    '| orders | shop | real | x-mock: on \\| forged \\| \\| row \\| -> mock | - | - | - | '
+      + '&lt;img src=x onerror=alert(1)&gt; \\[approved\\](https://evil.example) \\u202eevil\\u001b\\[2J \\`x\\` |',
+  ]);
+  // eslint-disable-next-line no-control-regex -- the escape character is what must not be there
+  expect(markdown).not.toMatch(/[\u001b\u202e]|<img/);
+});
+
+test('keeps a caller name read back from dist/ inside its Mermaid label', () => {
+  // WHEN
+  const graph = mermaidGraph(environment([HOSTILE]));
+  // THEN
+  expect(graph.split('\n')).toContain('  web_______evil__x["web#34;#93; --> evil#91;#34;x"]');
+});
+
+test('prints a hostile reason and header value on one terminal line each, escaped', () => {
+  // WHEN
+  const lines = routingText(environment([HOSTILE]));
+  // THEN
+  expect(lines).toEqual([
+    'lab (kong-mesh)',
+    '  orders',
+    '    default traffic: real',
+    '    header traffic:  x-mock: on | forged |\\u000a| row | -> mock',
+    '    callers:         web"] --> evil["x',
+    '    reason:          <img src=x onerror=alert(1)> [approved](https://evil.example) \\u202eevil\\u001b[2J `x`',
+  ]);
+});
+
+test('escapes a hostile header value in the pull-request summary and in the terminal summary', () => {
+  // GIVEN
+  const changes = diffRouting([environment([service()])], [environment([HOSTILE])]);
+  // WHEN
+  const markdown = summaryMarkdown(changes, { maxGraphServices: 0 });
+  const text = summaryText(changes);
+  // THEN
+  expect(markdown.split('\n').filter((line) => line.startsWith('| orders'))).toEqual([
+    '| orders | real | real; x-mock: on \\| forged \\| \\| row \\| -> mock | allowed callers: web"\\] --&gt; evil\\["x (was none) |',
+  ]);
+  expect(text).toEqual([
+    'lab (kong-mesh)',
+    '  orders: real -> real; x-mock: on | forged |\\u000a| row | -> mock',
+    '    allowed callers: web"] --> evil["x (was none)',
+  ]);
+});
