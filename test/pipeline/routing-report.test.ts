@@ -30,7 +30,7 @@ test('writes a hostile reason and header value into one row of ROUTING.md, escap
   // THEN
   const rows = markdown.split('\n').filter((line) => line.startsWith('| orders'));
   expect(rows).toEqual([
-    '| orders | shop | real | x-mock: on \\| forged \\| \\| row \\| -> mock | - | - | - | '
+    '| orders | shop | real | x-mock: on \\| forged \\| \\| row \\| -> mock from web"\\] --&gt; evil\\["x | - | - | - | '
       + '&lt;img src=x onerror=alert(1)&gt; \\[approved\\](https://evil.example) \\u202eevil\\u001b\\[2J \\`x\\` |',
   ]);
   // eslint-disable-next-line no-control-regex -- the escape character is what must not be there
@@ -52,7 +52,7 @@ test('prints a hostile reason and header value on one terminal line each, escape
     'lab (kong-mesh)',
     '  orders',
     '    default traffic: real',
-    '    header traffic:  x-mock: on | forged |\\u000a| row | -> mock',
+    '    header traffic:  x-mock: on | forged |\\u000a| row | -> mock from web"] --> evil["x',
     '    callers:         web"] --> evil["x',
     '    reason:          <img src=x onerror=alert(1)> [approved](https://evil.example) \\u202eevil\\u001b[2J `x`',
   ]);
@@ -66,11 +66,13 @@ test('escapes a hostile header value in the pull-request summary and in the term
   const text = summaryText(changes);
   // THEN
   expect(markdown.split('\n').filter((line) => line.startsWith('| orders'))).toEqual([
-    '| orders | real | real; x-mock: on \\| forged \\| \\| row \\| -> mock | allowed callers: web"\\] --&gt; evil\\["x (was none) |',
+    '| orders | real | real; x-mock: on \\| forged \\| \\| row \\| -> mock | reason: &lt;img src=x onerror=alert(1)&gt; \\[approved\\](https://evil.example) '
+      + '\\u202eevil\\u001b\\[2J \\`x\\`; allowed callers: web"\\] --&gt; evil\\["x (was none) |',
   ]);
   expect(text).toEqual([
     'lab (kong-mesh)',
     '  orders: real -> real; x-mock: on | forged |\\u000a| row | -> mock',
+    '    reason: <img src=x onerror=alert(1)> [approved](https://evil.example) \\u202eevil\\u001b[2J `x`',
     '    allowed callers: web"] --> evil["x (was none)',
   ]);
 });
