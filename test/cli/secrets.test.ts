@@ -114,7 +114,8 @@ describe('meshflip validate and ci-summary', () => {
     expect(run.stdout).toContain([
       '### Credentials allowed by allowedSecrets (1)',
       '',
-      `- \`${CATALOG}:${line}\` services.catalog.env.GITHUB_TOKEN: holds what looks like a GitHub token, allowed by allowedSecrets[0] (${SETTINGS}:${entry}): `
+      // Escaped for Markdown: the field and the reason come from the input.
+      `- \`${CATALOG}:${line}\` services.catalog.env.GITHUB\\_TOKEN: holds what looks like a GitHub token, allowed by allowedSecrets\\[0\\] (${SETTINGS}:${entry}): `
         + 'revoked; replayed by the contract tests',
     ].join('\n'));
     expect(run.status).toBe(0);
