@@ -5,7 +5,7 @@ import { KUMA_RULES } from '../../src/meshes/kuma-rules';
 import { ROUTING_RULES } from '../../src/meshes/routing-rules';
 import { ruleSetProblems, runRules } from '../../src/meshes/rules';
 import { loadProject } from '../../src/model/load';
-import { formatProblem } from '../../src/model/spec-error';
+import { compareStrings, formatProblem } from '../../src/model/spec-error';
 import { synthesizeProject } from '../../src/pipeline/parallel-synth';
 import { RenderedObject } from '../../src/meshes/effective-routing';
 import { EnvironmentSpec, MeshFlavor } from '../../src/model/spec';
@@ -530,8 +530,13 @@ describe('MF1001 on a Konnect global, which creates no allow-all TrafficPermissi
   });
 
   test('is silent on kong-tutorial, which renders a TrafficPermission for each declared call', () => {
-    const tutorial = loadProject(REPO).environments.find((e) => e.name === 'kong-tutorial')!;
-    expect([tutorial.trafficPermissions, runRules(KUMA_RULES, { env: tutorial, objects: [] }).map(formatProblem)]).toEqual([true, []]);
+    const project = loadProject(REPO);
+    const tutorial = project.environments.find((e) => e.name === 'kong-tutorial')!;
+    const objects = synthesizeEnvironment(tutorial, project.settings).files.flatMap((f) => (f.objects ?? []).map((object) => ({ file: f.path, object })));
+    expect(runRules(KUMA_RULES, { env: tutorial, objects }).map(formatProblem)).toEqual([]);
+    // Every service something calls gets a TrafficPermission; httpie, which nothing calls, gets none and needs none.
+    expect(objects.filter((o) => o.object.type === 'TrafficPermission').map((o) => String(o.object.name)).sort(compareStrings))
+      .toEqual(['captains-log-permissions', 'crew-permissions', 'ship-info-permissions']);
   });
 });
 
