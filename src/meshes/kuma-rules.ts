@@ -32,12 +32,12 @@ export const DENY_ALL_MESH: Rule = {
       return;
     }
     const hint = `remove trafficPermissions: false, so that meshflip renders a${mesh.policies === 'legacy' ? ' TrafficPermission' : ' permission'} for each declared call`;
+    const kind = mesh.policies === 'legacy' ? 'TrafficPermission' : 'MeshTrafficPermission';
     if (mesh.version.atLeast('2.6')) {
-      const kind = mesh.policies === 'legacy' ? 'TrafficPermission' : 'MeshTrafficPermission';
       report(['trafficPermissions'], `on ${mesh.flavor} ${mesh.version} a mesh with mTLS and no ${kind} refuses every request (no allow-all policy is created since 2.6)`, hint);
     } else if (mesh.global.kind === 'konnect') {
       report(['trafficPermissions'], `the Konnect global control plane runs 2.6 or later and creates no allow-all-${mesh.meshName} TrafficPermission for a new mesh, `
-        + `and ${mesh.flavor} ${mesh.version} zones refuse every request to an mTLS inbound that no TrafficPermission allows: every call between services fails`, hint);
+        + `and ${mesh.flavor} ${mesh.version} zones refuse every request to an mTLS inbound that no ${kind} allows: every call between services fails`, hint);
     }
   },
 };

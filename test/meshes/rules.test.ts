@@ -516,6 +516,15 @@ describe('MF1001 on a Konnect global, which creates no allow-all TrafficPermissi
     ]);
   });
 
+  test('fails for a targetRef 2.5 mesh on Konnect, naming MeshTrafficPermission', () => {
+    const text = legacy().replace('policies: legacy', 'policies: targetRef\n  placement: global');
+    expect(ruleHits('MF1001', text)).toEqual([
+      `environments/lab.yaml:${at(text, 'false')}: trafficPermissions: MF1001 the Konnect global control plane runs 2.6 or later and creates no allow-all-default TrafficPermission for a new mesh, `
+      + 'and kong-mesh 2.5.1 zones refuse every request to an mTLS inbound that no MeshTrafficPermission allows: every call between services fails, got false; '
+      + 'remove trafficPermissions: false, so that meshflip renders a permission for each declared call',
+    ]);
+  });
+
   test('names TrafficPermission for a legacy mesh from 2.6 on', () => {
     const text = legacy().replace('version: 2.5.1', 'version: 2.6.0');
     expect(ruleHits('MF1001', text)).toEqual([
