@@ -2,6 +2,7 @@ import { chartVersion, gatewayClassRendered, hookTtl, ownerReferenceSkippable } 
 import { Rule } from './rules';
 import { EnvironmentSpec, isKuma, KumaMeshSpec, MeshFlavor } from '../model/spec';
 import { field } from './effective-routing';
+import { FieldPath } from '../model/source-file';
 
 /** The Kuma mesh of `env`, or undefined for other meshes. */
 function kumaOf(env: EnvironmentSpec): KumaMeshSpec | undefined {
@@ -15,17 +16,28 @@ function chartVersionField(env: EnvironmentSpec): ['mesh', string] {
 
 /**
  * Kuma 2.6 stopped creating the allow-all TrafficPermission for a new Mesh, and meshflip's meshes
- * always have mTLS on: without a MeshTrafficPermission every inbound request is refused by RBAC.
+ * always have mTLS on: without a permission every inbound request is refused by RBAC. A Konnect
+ * global runs 2.6 or later, so a mesh it creates has no allow-all policy whatever the zones run,
+ * and a 2.5 zone refuses an inbound no TrafficPermission allows as well.
  */
 export const DENY_ALL_MESH: Rule = {
   code: 'MF1001',
   level: 'error',
   title: 'mTLS mesh without traffic permissions denies everything',
-  upstream: 'kumahq/kuma v2.14.3 pkg/plugins/policies/meshtrafficpermission/plugin/v1alpha1/plugin.go (denyRules); UPGRADE.md "Upgrade to 2.6.x"',
+  upstream: 'kumahq/kuma v2.14.3 pkg/plugins/policies/meshtrafficpermission/plugin/v1alpha1/plugin.go (denyRules); pkg/config/app/kuma-cp/config.go (CreateMeshRoutingResources: false); '
+    + 'UPGRADE.md "Upgrade to 2.6.x"; release-2.5 pkg/defaults/mesh/mesh.go (the allow-all default 2.5 created), pkg/xds/envoy/listeners/v3/network_rbac_configurer.go (createRbacRule: no TrafficPermission, no allowed source)',
   check({ env }, report) {
-    if (isKuma(env.mesh) && env.mesh.version.atLeast('2.6') && !env.trafficPermissions) {
-      report(['trafficPermissions'], `on ${env.mesh.flavor} ${env.mesh.version} a mesh with mTLS and no MeshTrafficPermission refuses every request (no allow-all policy is created since 2.6)`,
-        'remove trafficPermissions: false, so that meshflip renders a permission for each declared call');
+    const mesh = kumaOf(env);
+    if (mesh === undefined || env.trafficPermissions) {
+      return;
+    }
+    const hint = `remove trafficPermissions: false, so that meshflip renders a${mesh.policies === 'legacy' ? ' TrafficPermission' : ' permission'} for each declared call`;
+    const kind = mesh.policies === 'legacy' ? 'TrafficPermission' : 'MeshTrafficPermission';
+    if (mesh.version.atLeast('2.6')) {
+      report(['trafficPermissions'], `on ${mesh.flavor} ${mesh.version} a mesh with mTLS and no ${kind} refuses every request (no allow-all policy is created since 2.6)`, hint);
+    } else if (mesh.global.kind === 'konnect') {
+      report(['trafficPermissions'], `the Konnect global control plane runs 2.6 or later and creates no allow-all-${mesh.meshName} TrafficPermission for a new mesh, `
+        + `and ${mesh.flavor} ${mesh.version} zones refuse every request to an mTLS inbound that no ${kind} allows: every call between services fails`, hint);
     }
   },
 };
@@ -188,5 +200,61 @@ export const NO_ROUTE_ALL: Rule = {
   },
 };
 
+/**
+ * Zone control planes authenticate to the global with a control-plane token only in Kong Mesh:
+ * Kuma's KDS server has no authentication, so a token Secret declared for Kuma is never read and
+ * suggests a protection that does not exist.
+ */
+export const TOKEN_WITHOUT_AUTH: Rule = {
+  code: 'MF1009',
+  level: 'warning',
+  title: 'zone token declared for open-source Kuma, which has no KDS authentication',
+  upstream: 'kumahq/kuma v2.14.3 pkg/config/multizone/kds.go (no authentication settings); pkg/kds/context/context.go (DefaultContext sets no ServerStreamInterceptors); '
+    + 'pkg/kds/mux/client.go (the zone sends no token); Kong Mesh docs "Multi-zone authentication" (KMESH_MULTIZONE_ZONE_KDS_AUTH_CP_TOKEN_INLINE)',
+  check({ env }, report) {
+    const mesh = kumaOf(env);
+    if (mesh === undefined || mesh.flavor !== MeshFlavor.KUMA) {
+      return;
+    }
+    mesh.zones.forEach((zone, index) => {
+      const at: FieldPath = ['mesh', 'zones', index, 'tokenSecret', 'name'];
+      if (env.source.has(at)) {
+        report(at, `zone ${zone.name} declares the token Secret ${zone.tokenSecret.name}, but open-source Kuma has no control-plane token authentication: `
+          + 'nothing reads the Secret, and the global control plane accepts any zone that reaches its KDS port',
+        'remove tokenSecret; to authenticate zones, use Kong Mesh (flavor: kong-mesh), or restrict who can reach the KDS address');
+      }
+    });
+  },
+};
+
+/**
+ * Data plane proxies send traffic through a ZoneEgress only when the Mesh sets
+ * `routing.zoneEgress`, which the Mesh meshflip renders never does (and it renders no
+ * ExternalService): a deployed ZoneEgress runs and takes resources, and carries nothing.
+ */
+export const UNUSED_ZONE_EGRESS: Rule = {
+  code: 'MF1010',
+  level: 'warning',
+  title: 'ZoneEgress deployed where nothing routes through it',
+  upstream: 'kumahq/kuma v2.14.3 pkg/core/resources/apis/mesh/mesh_helpers.go (ZoneEgressEnabled reads the Mesh routing.zoneEgress); '
+    + 'pkg/plugins/policies/core/xds/meshroute/endpoints.go, pkg/xds/context/mesh_context_builder.go (egress used only when it is set)',
+  check({ env }, report) {
+    const mesh = kumaOf(env);
+    if (mesh === undefined) {
+      return;
+    }
+    mesh.zones.forEach((zone, index) => {
+      if (zone.egress) {
+        report(['mesh', 'zones', index, 'egress'], `zone ${zone.name} deploys a ZoneEgress, but the ${mesh.meshName} Mesh meshflip renders does not set routing.zoneEgress, `
+          + 'and only then do data plane proxies send cross-zone or external traffic through it: it runs and carries nothing',
+        'remove egress: true');
+      }
+    });
+  },
+};
+
 /** The rules of Kuma and Kong Mesh environments. */
-export const KUMA_RULES: readonly Rule[] = [DENY_ALL_MESH, CERTIFICATE_CHURN, POLICIES_NEVER_PRUNED, KDS_UNVERIFIABLE, HOOKS_VANISH, NO_LICENSE, GATEWAY_CLASS_REFUSED, NO_ROUTE_ALL];
+export const KUMA_RULES: readonly Rule[] = [
+  DENY_ALL_MESH, CERTIFICATE_CHURN, POLICIES_NEVER_PRUNED, KDS_UNVERIFIABLE, HOOKS_VANISH, NO_LICENSE, GATEWAY_CLASS_REFUSED, NO_ROUTE_ALL,
+  TOKEN_WITHOUT_AUTH, UNUSED_ZONE_EGRESS,
+];

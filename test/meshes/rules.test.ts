@@ -5,7 +5,7 @@ import { KUMA_RULES } from '../../src/meshes/kuma-rules';
 import { ROUTING_RULES } from '../../src/meshes/routing-rules';
 import { ruleSetProblems, runRules } from '../../src/meshes/rules';
 import { loadProject } from '../../src/model/load';
-import { formatProblem } from '../../src/model/spec-error';
+import { compareStrings, formatProblem } from '../../src/model/spec-error';
 import { synthesizeProject } from '../../src/pipeline/parallel-synth';
 import { RenderedObject } from '../../src/meshes/effective-routing';
 import { EnvironmentSpec, MeshFlavor } from '../../src/model/spec';
@@ -57,9 +57,9 @@ describe('MF1001: an mTLS mesh without traffic permissions', () => {
     ]);
   });
 
-  test('is silent before 2.6, where a new mesh still gets the allow-all TrafficPermission', () => {
-    const text = kongEnvironment('lab', 'trafficPermissions: false').replace('version: 2.14.3', 'version: 2.5.1');
-    expect(ruleProblems(fixtureRepo({ 'environments/lab.yaml': text })).filter((p) => p.includes('MF1001'))).toEqual([]);
+  test('is silent before 2.6 on a self-hosted global, which still creates the allow-all TrafficPermission for a new mesh', () => {
+    const text = kong({ version: '2.5.1', global: SELF_HOSTED + KDS_TLS, extra: ['trafficPermissions: false'] });
+    expect(ruleHits('MF1001', text)).toEqual([]);
   });
 
   test('is silent when traffic permissions are rendered', () => {
@@ -497,6 +497,111 @@ describe('MF0001: a header-scoped route no caller can trigger', () => {
     expect(mermaidGraph(routing[0]).split('\n').filter((l) => l.includes('-->') || l.includes('-.->'))).toEqual([
       '  frontend --> orders',
       '  orders --> payments',
+    ]);
+  });
+});
+
+describe('MF1001 on a Konnect global, which creates no allow-all TrafficPermission since 2.6 whatever the zones run', () => {
+  const legacy = (global?: string) => kong({
+    version: '2.5.1', global, extra: ['trafficPermissions: false'],
+    mesh: ['policies: legacy', `controlPlaneTls: { secret: { name: kuma-tls, caBundle: ${CA_BUNDLE} } }`, ...(global === undefined ? [] : ['license: { name: kong-mesh-license }'])],
+  });
+
+  test('fails for a legacy 2.5 mesh on Konnect that turns traffic permissions off', () => {
+    const text = legacy();
+    expect(ruleHits('MF1001', text)).toEqual([
+      `environments/lab.yaml:${at(text, 'false')}: trafficPermissions: MF1001 the Konnect global control plane runs 2.6 or later and creates no allow-all-default TrafficPermission for a new mesh, `
+      + 'and kong-mesh 2.5.1 zones refuse every request to an mTLS inbound that no TrafficPermission allows: every call between services fails, got false; '
+      + 'remove trafficPermissions: false, so that meshflip renders a TrafficPermission for each declared call',
+    ]);
+  });
+
+  test('fails for a targetRef 2.5 mesh on Konnect, naming MeshTrafficPermission', () => {
+    const text = legacy().replace('policies: legacy', 'policies: targetRef\n  placement: global');
+    expect(ruleHits('MF1001', text)).toEqual([
+      `environments/lab.yaml:${at(text, 'false')}: trafficPermissions: MF1001 the Konnect global control plane runs 2.6 or later and creates no allow-all-default TrafficPermission for a new mesh, `
+      + 'and kong-mesh 2.5.1 zones refuse every request to an mTLS inbound that no MeshTrafficPermission allows: every call between services fails, got false; '
+      + 'remove trafficPermissions: false, so that meshflip renders a permission for each declared call',
+    ]);
+  });
+
+  test('names TrafficPermission for a legacy mesh from 2.6 on', () => {
+    const text = legacy().replace('version: 2.5.1', 'version: 2.6.0');
+    expect(ruleHits('MF1001', text)).toEqual([
+      `environments/lab.yaml:${at(text, 'false')}: trafficPermissions: MF1001 on kong-mesh 2.6.0 a mesh with mTLS and no TrafficPermission refuses every request (no allow-all policy is created since 2.6), got false; `
+      + 'remove trafficPermissions: false, so that meshflip renders a TrafficPermission for each declared call',
+    ]);
+  });
+
+  test('is silent on a self-hosted 2.5 global, which still creates allow-all-default, and when permissions are rendered', () => {
+    expect(ruleHits('MF1001', legacy(SELF_HOSTED + KDS_TLS))).toEqual([]);
+    expect(ruleHits('MF1001', legacy().replace('trafficPermissions: false', 'trafficPermissions: true'))).toEqual([]);
+  });
+
+  test('is silent on kong-tutorial, which renders a TrafficPermission for each declared call', () => {
+    const project = loadProject(REPO);
+    const tutorial = project.environments.find((e) => e.name === 'kong-tutorial')!;
+    const objects = synthesizeEnvironment(tutorial, project.settings).files.flatMap((f) => (f.objects ?? []).map((object) => ({ file: f.path, object })));
+    expect(runRules(KUMA_RULES, { env: tutorial, objects }).map(formatProblem)).toEqual([]);
+    // Every service something calls gets a TrafficPermission; httpie, which nothing calls, gets none and needs none.
+    expect(objects.filter((o) => o.object.type === 'TrafficPermission').map((o) => String(o.object.name)).sort(compareStrings))
+      .toEqual(['captains-log-permissions', 'crew-permissions', 'ship-info-permissions']);
+  });
+});
+
+describe('MF1009: a zone token declared for open-source Kuma', () => {
+  const kuma = (zoneLine: string) => kong({ global: SELF_HOSTED + KDS_TLS })
+    .replace('flavor: kong-mesh', 'flavor: kuma')
+    .replace('      cluster: lab-mocks\n', `      cluster: lab-mocks\n${zoneLine}`);
+
+  test('warns that nothing reads the Secret', () => {
+    const text = kuma('      tokenSecret: { name: zone-token }\n');
+    expect(ruleHits('MF1009', text)).toEqual([
+      `environments/lab.yaml:${at(text, 'zone-token')}: warning: mesh.zones[1].tokenSecret.name: MF1009 zone mocks declares the token Secret zone-token, but open-source Kuma has no control-plane token authentication: `
+      + 'nothing reads the Secret, and the global control plane accepts any zone that reaches its KDS port, got "zone-token"; '
+      + 'remove tokenSecret; to authenticate zones, use Kong Mesh (flavor: kong-mesh), or restrict who can reach the KDS address',
+    ]);
+  });
+
+  test('is silent for Kong Mesh, whose zones send the token, and for Kuma without one', () => {
+    expect(ruleHits('MF1009', kuma('      tokenSecret: { name: zone-token }\n').replace('flavor: kuma', 'flavor: kong-mesh'))).toEqual([]);
+    expect(ruleHits('MF1009', kuma(''))).toEqual([]);
+  });
+});
+
+describe('MF1010: a ZoneEgress nothing routes through', () => {
+  test('warns for each zone that deploys one', () => {
+    const text = kong().replace('      cluster: lab-mocks\n', '      cluster: lab-mocks\n      egress: true\n');
+    expect(ruleHits('MF1010', text)).toEqual([
+      `environments/lab.yaml:${at(text, 'true')}: warning: mesh.zones[1].egress: MF1010 zone mocks deploys a ZoneEgress, but the default Mesh meshflip renders does not set routing.zoneEgress, `
+      + 'and only then do data plane proxies send cross-zone or external traffic through it: it runs and carries nothing, got true; remove egress: true',
+    ]);
+  });
+
+  test('is silent when no zone deploys one, and the rendered Mesh indeed sets no routing.zoneEgress', () => {
+    const root = fixtureRepo({ 'environments/lab.yaml': kong().replace('      cluster: lab-mocks\n', '      cluster: lab-mocks\n      egress: false\n') });
+    expect(ruleHits('MF1010', kong())).toEqual([]);
+    const meshes = synthesizeEnvironment(loadProject(root).environments[0], loadProject(root).settings).files
+      .flatMap((f) => (f.objects ?? []) as Record<string, unknown>[]).filter((o) => o.type === 'Mesh' || o.kind === 'Mesh');
+    expect(meshes.map((m) => [m.name, (m.routing ?? (m.spec as Record<string, unknown> | undefined)?.routing)])).toEqual([['default', undefined]]);
+  });
+});
+
+describe('a namespace or pod mesh membership set by hand', () => {
+  // kuma-cp reads a pod's label, then its annotation, then the namespace's (kumahq/kuma v2.14.3
+  // pkg/plugins/runtime/k8s/util/util.go, MeshOfByLabelOrAnnotation): a hand-set kuma.io/mesh would
+  // move the pod to another mesh, or use the form its version ignores. The model refuses the key.
+  test('is refused at load for a kuma.io/mesh label in a catalogue, so that no rule is needed', () => {
+    const catalog = CATALOG.replace('    calls: [payments]\n', '    calls: [payments]\n    labels: { kuma.io/mesh: other }\n');
+    expect(loadProblems(fixtureRepo({ 'environments/catalog/shop.yaml': catalog }))).toEqual([
+      `environments/catalog/shop.yaml:${at(catalog, 'kuma.io/mesh')}: services.orders.labels["kuma.io/mesh"]: is set by meshflip and cannot be overridden, got "kuma.io/mesh"`,
+    ]);
+  });
+
+  test('is refused at load for a kuma.io/mesh annotation in an environment', () => {
+    const text = kongEnvironment('lab').replace('  payments:\n', '  payments:\n    annotations: { kuma.io/mesh: default }\n');
+    expect(loadProblems(fixtureRepo({ 'environments/lab.yaml': text }))).toEqual([
+      `environments/lab.yaml:${at(text, 'kuma.io/mesh')}: services.payments.annotations["kuma.io/mesh"]: is set by meshflip and cannot be overridden, got "kuma.io/mesh"`,
     ]);
   });
 });
