@@ -57,6 +57,21 @@ export interface SecretReference {
   readonly readBy: readonly string[];
 }
 
+/**
+ * An operator Subscription that approves its InstallPlans by hand (`installPlanApproval: Manual`):
+ * its first install and every upgrade wait for a person.
+ */
+export interface ManualApproval {
+  readonly subscription: string;
+  readonly namespace: string;
+  /** The operator package (`spec.name`). */
+  readonly operator: string;
+  /** The Argo CD Application that syncs the Subscription. */
+  readonly application: string;
+  /** The version the first install is pinned to, when set. */
+  readonly startingCSV?: string;
+}
+
 /** The effective routing of one environment. */
 export interface EnvironmentRouting {
   readonly name: string;
@@ -66,6 +81,8 @@ export interface EnvironmentRouting {
   readonly services: readonly ServiceRouting[];
   /** The Secrets the rendered objects read, sorted by namespace and name. */
   readonly secrets?: readonly SecretReference[];
+  /** The operator Subscriptions waiting for a person to approve each InstallPlan, sorted. */
+  readonly approvals?: readonly ManualApproval[];
 }
 
 /** A rendered object, with the dist/ path of the file it is in. */

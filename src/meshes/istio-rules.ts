@@ -338,5 +338,146 @@ export const DOUBLE_SLASH_REWRITE: Rule = {
   },
 };
 
+/** The paths a gateway match forwards, after the rewrite: one path, or every path that starts with `value`. */
+interface ForwardedPaths {
+  readonly kind: 'exact' | 'prefix';
+  readonly value: string;
+}
+
+/**
+ * What a declared ingress match forwards to the service: an exact path rewritten is the rewrite;
+ * a prefix rewritten is every path starting with the rewrite (Istio replaces the matched prefix,
+ * and meshflip matches a prefix whose rewrite ends in `/` as `<prefix>/` and the exact `<prefix>`,
+ * so both arrive under the rewrite).
+ */
+function forwardedPaths(match: { exact: string } | { prefix: string }, rewrite: string | undefined): ForwardedPaths {
+  return 'exact' in match ? { kind: 'exact', value: rewrite ?? match.exact } : { kind: 'prefix', value: rewrite ?? match.prefix };
+}
+
+/**
+ * Whether one Mountebank predicate can match some request path of `paths`. Mountebank compares
+ * case-insensitively unless `caseSensitive` (mountebank src/models/predicates.js); anything this
+ * cannot judge (`except`, `jsonpath`, a regular expression against a prefix, other fields) counts
+ * as a possible match, so the rule never warns about a path a stub might serve.
+ */
+function predicateCanMatch(predicate: unknown, paths: ForwardedPaths): boolean {
+  if (predicate === null || typeof predicate !== 'object') {
+    return true;
+  }
+  const p = predicate as Record<string, unknown>;
+  if (p.except !== undefined || p.jsonpath !== undefined || p.xpath !== undefined) {
+    return true;
+  }
+  if (Array.isArray(p.and)) {
+    return p.and.every((q) => predicateCanMatch(q, paths));
+  }
+  if (Array.isArray(p.or)) {
+    return p.or.some((q) => predicateCanMatch(q, paths));
+  }
+  const fold = p.caseSensitive === true ? (s: string) => s : (s: string) => s.toLowerCase();
+  const at = fold(paths.value);
+  for (const operator of ['equals', 'deepEquals', 'startsWith', 'endsWith', 'contains', 'matches']) {
+    const expected = field(p[operator], 'path');
+    if (typeof expected !== 'string') {
+      continue;
+    }
+    const want = fold(expected);
+    const exact = paths.kind === 'exact';
+    let possible: boolean;
+    switch (operator) {
+      case 'equals':
+      case 'deepEquals':
+        possible = exact ? at === want : want.startsWith(at);
+        break;
+      case 'startsWith':
+        possible = exact ? at.startsWith(want) : at.startsWith(want) || want.startsWith(at);
+        break;
+      case 'endsWith':
+        possible = exact ? at.endsWith(want) : true;
+        break;
+      case 'contains':
+        possible = exact ? at.includes(want) : true;
+        break;
+      default: {
+        const literal = fold(anchoredLiteral(expected));
+        possible = exact ? regexMatches(expected, paths.value, p.caseSensitive === true) : at.startsWith(literal) || literal.startsWith(at);
+      }
+    }
+    if (!possible) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * The text every match of a regular expression anchored with `^` starts with (empty when it is
+ * not anchored): its leading plain characters, without the last one when a quantifier may drop it.
+ */
+function anchoredLiteral(expression: string): string {
+  const run = /^\^([^\\.[\]()*+?{}|$^]*)/.exec(expression)?.[1] ?? '';
+  return /^[*?{]/.test(expression.slice(1 + run.length)) ? run.slice(0, -1) : run;
+}
+
+/** Whether a Mountebank `matches` expression matches `text`; one JavaScript cannot compile may match anything. */
+function regexMatches(expression: string, text: string, caseSensitive: boolean): boolean {
+  try {
+    return new RegExp(expression, caseSensitive ? '' : 'i').test(text);
+  } catch {
+    return true;
+  }
+}
+
+/** Whether a stub can answer some path of `paths`: it has no predicates, or every one of them can match. */
+function stubCanMatch(stub: unknown, paths: ForwardedPaths): boolean {
+  const predicates = field(stub, 'predicates');
+  return !Array.isArray(predicates) || predicates.every((p) => predicateCanMatch(p, paths));
+}
+
+/**
+ * A gateway route to a service with a mock forwards paths to the mock whenever the routing sends
+ * gateway traffic there (a flip to the mock, a split or a header). Mountebank answers a request no
+ * stub matches with the imposter's `defaultResponse`, an empty 200 unless set: the route then
+ * reaches a mock that serves nothing on it, and the empty answer looks like success.
+ */
+export const GATEWAY_PATH_NOT_MOCKED: Rule = {
+  code: 'MF2008',
+  level: 'warning',
+  title: 'a gateway route to a mocked service forwards paths no imposter stub matches',
+  upstream: 'mountebank src/models/imposter.js and src/models/predicates.js (a request no stub matches gets defaultResponse; predicates are case-insensitive by default); '
+    + 'istio/istio pilot/pkg/networking/core/route/route.go (translateRoute: uri match and prefix_rewrite)',
+  check({ env }, report) {
+    if ((env.mesh.flavor !== MeshFlavor.OPENSHIFT_SERVICE_MESH && env.mesh.flavor !== MeshFlavor.ISTIO) || env.mesh.ingress === undefined) {
+      return;
+    }
+    for (const service of env.services) {
+      if (service.mock === undefined) {
+        continue;
+      }
+      service.ingress.forEach((route, i) => {
+        const targetPort = service.ports.find((p) => p.port === route.port)?.targetPort;
+        const imposters = service.mock!.imposters.filter((imp) => imp.port === targetPort && imp.protocol !== 'tcp');
+        if (imposters.length === 0) {
+          return;
+        }
+        route.match.forEach((match, j) => {
+          const paths = forwardedPaths(match, route.rewrite);
+          const stubs = imposters.flatMap((imp) => (Array.isArray(imp.document.stubs) ? imp.document.stubs as unknown[] : []));
+          if (imposters.some((imp) => !Array.isArray(imp.document.stubs)) || stubs.some((s) => stubCanMatch(s, paths))) {
+            return;
+          }
+          const declared = 'exact' in match ? `the path ${match.exact}` : `the paths under ${match.prefix}`;
+          const forwarded = paths.kind === 'exact' ? paths.value : `${paths.value}...`;
+          report({ file: service.definedIn.file, path: [...service.definedIn.path, 'ingress', i, 'match', j, 'exact' in match ? 'exact' : 'prefix'] },
+            `gateway route ${route.name} forwards ${declared} to ${service.name} as ${forwarded}, but no stub of its mock's imposters on port ${targetPort} `
+            + `(${[...new Set(imposters.map((imp) => imp.file))].join(', ')}) matches it: when the routing sends gateway traffic to the mock, `
+            + 'Mountebank answers with the imposter\'s defaultResponse (an empty 200 unless set)',
+            `add a stub whose predicates match ${forwarded} to the imposter, or route the gateway only to paths the mock serves`);
+        });
+      });
+    }
+  },
+};
+
 /** The rules of OpenShift Service Mesh and Istio environments. */
-export const ISTIO_RULES: readonly Rule[] = [SIDECAR_WITHOUT_TOKEN, PINNED_UID, JAEGER_WITHOUT_OPERATOR, DESTINATION_WITHOUT_PORT, SUBSET_BEFORE_ROUTE, UNPINNED_OPERATOR, DOUBLE_SLASH_REWRITE];
+export const ISTIO_RULES: readonly Rule[] = [SIDECAR_WITHOUT_TOKEN, PINNED_UID, JAEGER_WITHOUT_OPERATOR, DESTINATION_WITHOUT_PORT, SUBSET_BEFORE_ROUTE, UNPINNED_OPERATOR, DOUBLE_SLASH_REWRITE, GATEWAY_PATH_NOT_MOCKED];

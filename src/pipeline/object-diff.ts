@@ -20,6 +20,21 @@ export interface ApplicationChange {
   readonly added: readonly string[];
   readonly removed: readonly string[];
   readonly changed: readonly ObjectChange[];
+  /**
+   * Removed objects that Argo CD's automated sync leaves running, and why: the Application does
+   * not prune automatically (`syncPolicy.automated.prune` not true, as in a protected
+   * environment), or the object itself says `Prune=false`. Absent when there are none.
+   */
+  readonly leftRunning?: readonly LeftRunning[];
+}
+
+/** A removed object that stays live after Argo CD syncs, with what removes it. */
+export interface LeftRunning {
+  readonly object: string;
+  /** `application`: its Application does not prune automatically; `annotation`: the object says `Prune=false`. */
+  readonly by: 'application' | 'annotation';
+  /** What removes it: the prune command of its Application, or the kubectl delete of the object. */
+  readonly remove: string;
 }
 
 /**
@@ -224,6 +239,8 @@ export function diffObjects(baseDir: string, head: readonly RenderedFile[], dist
       }
     }
   }
+  const headApps = headApplications(head);
+  const left = new Map<string, LeftRunning[]>();
   for (const key of [...new Set([...before.keys(), ...after.keys()])].sort(compareStrings)) {
     const b = before.get(key);
     const a = after.get(key);
@@ -233,6 +250,10 @@ export function diffObjects(baseDir: string, head: readonly RenderedFile[], dist
       entry(env, app).added.push(id);
     } else if (a === undefined) {
       entry(env, app).removed.push(id);
+      const running = leftRunning(b.object, id, headApps.get(app));
+      if (running !== undefined) {
+        left.set(`${env}\u0000${app}`, [...(left.get(`${env}\u0000${app}`) ?? []), running]);
+      }
     } else if (!ROUTING_KINDS.has(String(a.object.kind ?? a.object.type))) {
       const lines = fieldChanges(b.object, a.object);
       if (lines.length > 0) {
@@ -243,9 +264,51 @@ export function diffObjects(baseDir: string, head: readonly RenderedFile[], dist
   const out = new Map<string, ApplicationChange[]>();
   for (const env of [...perEnv.keys()].sort(compareStrings)) {
     const apps = perEnv.get(env)!;
-    out.set(env, [...apps.keys()].sort(compareStrings).map((application) => ({ application, ...apps.get(application)! })));
+    out.set(env, [...apps.keys()].sort(compareStrings).map((application) => {
+      const running = left.get(`${env}\u0000${application}`);
+      return { application, ...apps.get(application)!, ...(running === undefined ? {} : { leftRunning: running }) };
+    }));
   }
   return out;
+}
+
+/** The Applications of the head revision by name (what the next sync runs with). */
+function headApplications(head: readonly RenderedFile[]): Map<string, Obj> {
+  const out = new Map<string, Obj>();
+  for (const f of head.filter((x) => x.path.startsWith('argocd/') && /\.ya?ml$/.test(x.path))) {
+    for (const o of f.objects?.filter(isObj) ?? objectsOf(f.content)) {
+      if (o.kind === 'Application' && isObj(o.metadata) && typeof o.metadata.name === 'string') {
+        out.set(o.metadata.name, o);
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Whether Argo CD leaves a removed object running after the next sync: gitops-engine
+ * (pkg/sync/sync_context.go, pruneObject) prunes an object no longer in Git only when the sync
+ * prunes ("ignored (requires pruning)" otherwise; an automated sync prunes only with
+ * `syncPolicy.automated.prune: true`), and never one whose live copy says `Prune=false` in
+ * `argocd.argoproj.io/sync-options` ("ignored (no prune)"), not even `argocd app sync --prune`.
+ * Undefined when the Application is gone from the head (the root prunes it) or prunes itself.
+ */
+function leftRunning(object: Obj, id: string, application: Obj | undefined): LeftRunning | undefined {
+  const meta = isObj(object.metadata) ? object.metadata : {};
+  const options = isObj(meta.annotations) ? meta.annotations['argocd.argoproj.io/sync-options'] : undefined;
+  if (typeof options === 'string' && options.split(',').some((o) => o.trim() === 'Prune=false')) {
+    const ns = typeof meta.namespace === 'string' ? ` -n ${meta.namespace}` : '';
+    return { object: id, by: 'annotation', remove: `kubectl delete ${String(object.kind).toLowerCase()}${ns} ${String(meta.name)}` };
+  }
+  if (application === undefined || !isObj(application.metadata)) {
+    return undefined;
+  }
+  const policy = isObj(application.spec) && isObj(application.spec.syncPolicy) ? application.spec.syncPolicy : undefined;
+  const automated = isObj(policy?.automated) ? policy.automated : undefined;
+  if (automated !== undefined && automated.prune === true && automated.enabled !== false) {
+    return undefined;
+  }
+  return { object: id, by: 'application', remove: `argocd app sync ${String(application.metadata.name)} --prune` };
 }
 
 /** The object changes as indented text lines (`+` added, `-` removed, `~` changed). */
@@ -257,6 +320,26 @@ export function objectChangeLines(apps: readonly ApplicationChange[], indent = '
     for (const c of app.changed) {
       lines.push(`${indent}  ~ ${c.object}`, ...c.lines.map((l) => `${indent}      ${l}`));
     }
+    lines.push(...leftRunningLines(app).map((l) => `${indent}  ! ${l}`));
+  }
+  return lines;
+}
+
+/**
+ * What a reviewer must do about the removed objects Argo CD leaves running, one line each: the
+ * Application's prune command (or Sync with Prune in the UI), or deleting an object that says
+ * `Prune=false` by hand.
+ */
+export function leftRunningLines(app: ApplicationChange): string[] {
+  const running = app.leftRunning ?? [];
+  const byApp = running.filter((r) => r.by === 'application');
+  const lines: string[] = [];
+  if (byApp.length > 0) {
+    lines.push(`Argo CD leaves running ${byApp.map((r) => r.object).join(', ')}: ${app.application} does not prune automatically; `
+      + `after the sync, prune by hand with ${byApp[0].remove} (or Sync with Prune checked in the Argo CD UI)`);
+  }
+  for (const r of running.filter((x) => x.by === 'annotation')) {
+    lines.push(`Argo CD never prunes ${r.object} (Prune=false), not even with --prune: delete it by hand when it is no longer needed: ${r.remove}`);
   }
   return lines;
 }

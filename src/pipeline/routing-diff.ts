@@ -2,7 +2,7 @@ import { describeDefault, describeEffectiveFault, EnvironmentRouting, ServiceRou
 import { compareStrings } from '../model/spec-error';
 import { escapeUnsafeText } from '../model/unsafe-text';
 import { escapeMarkdown } from './markdown';
-import { ApplicationChange, objectChangeLines } from './object-diff';
+import { ApplicationChange, leftRunningLines, objectChangeLines } from './object-diff';
 import { cell, headerText, isMocked, mermaidGraph } from './routing-report';
 
 /** How one service's routing changed. */
@@ -79,6 +79,7 @@ function objectMarkdown(apps: readonly ApplicationChange[]): string[] {
     for (const c of app.changed) {
       out.push(`- changed: \`${c.object}\``, ...c.lines.map((l) => `  - ${cell(l)}`));
     }
+    out.push(...leftRunningLines(app).map((l) => `- :warning: ${escapeMarkdown(l)}`));
   }
   return out;
 }

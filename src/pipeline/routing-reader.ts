@@ -6,6 +6,7 @@ import { SELECTOR_LABEL } from '../meshes/mesh';
 import { readIstioRouting } from '../meshes/istio-reader';
 import { readKumaRouting } from '../meshes/kuma-reader';
 import { compareStrings } from '../model/spec-error';
+import { manualApprovals } from './manual-approvals';
 import { secretReferences } from './secret-references';
 import type { RenderedFile } from './synth';
 import { listFiles } from './write-dist';
@@ -95,11 +96,13 @@ export function readEnvironmentRouting(name: string, objects: readonly RenderedO
   const services = KUMA_FLAVORS.has(mesh) ? readKumaRouting(objects, workloads) : readIstioRouting(objects, workloads);
   const propagates = propagatedHeaders(objects);
   const secrets = secretReferences(name, objects);
+  const approvals = manualApprovals(name, objects);
   return {
     name,
     protected: meta.protected,
     mesh,
     ...(secrets.length === 0 ? {} : { secrets }),
+    ...(approvals.length === 0 ? {} : { approvals }),
     services: [...services]
       .map((s) => (propagates.has(`${s.namespace}/${s.name}`) ? { ...s, propagates: propagates.get(`${s.namespace}/${s.name}`) } : s))
       .sort((a, b) => compareStrings(a.name, b.name) || compareStrings(a.namespace, b.namespace)),

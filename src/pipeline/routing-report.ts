@@ -1,5 +1,6 @@
 import { describeDefault, describeEffectiveFault, EnvironmentRouting, ServiceRouting } from '../meshes/effective-routing';
 import { escapeUnsafeText } from '../model/unsafe-text';
+import { approveCommand } from './manual-approvals';
 import { escapeMarkdown, htmlCommentText, markdownCode, mermaidLabel } from './markdown';
 
 /** A service that sends some of its traffic to a mock. */
@@ -180,6 +181,17 @@ export function routingMarkdown(routing: EnvironmentRouting, source: string): st
       ...routing.secrets.map((r) => `| ${[r.name, r.namespace, r.application, r.readBy.join(', ')].map(cell).join(' | ')} |`),
     );
   }
+  if (routing.approvals !== undefined && routing.approvals.length > 0) {
+    lines.push(
+      '', '## Waiting for approval', '',
+      'These operators approve every InstallPlan by hand (`installPlanApproval: Manual`): the first install and each upgrade wait until a person approves it, '
+      + 'and nothing is installed or upgraded until then. Argo CD cannot approve it and does not show it as an error '
+      + '(a first install waiting for approval is Progressing; from Argo CD 3.5 an upgrade waiting for approval is Healthy). '
+      + 'Approve it in the OpenShift console (Operators, Installed Operators, the operator, its InstallPlan, Approve) or with the command in the table.',
+      '', '| Operator | Subscription | Namespace | Argo CD Application | First install | Approve with |', '|---|---|---|---|---|---|',
+      ...routing.approvals.map((a) => `| ${[a.operator, a.subscription, a.namespace, a.application, a.startingCSV ?? 'channel head'].map(cell).join(' | ')} | ${markdownCode(approveCommand(a)).replace(/\|/g, '\\|')} |`),
+    );
+  }
   return `${lines.join('\n')}\n`;
 }
 
@@ -207,6 +219,7 @@ export function routingJson(routings: readonly EnvironmentRouting[]): unknown {
         callers: s.callers,
         inconsistencies: s.inconsistencies,
       })),
+      approvals: (r.approvals ?? []).map((a) => ({ ...a, state: 'waiting for approval', approve: approveCommand(a) })),
     })),
   };
 }
@@ -239,6 +252,12 @@ function routingLines(routing: EnvironmentRouting, only?: string): string[] {
     }
     for (const issue of s.inconsistencies) {
       lines.push(`    warning:         ${issue}`);
+    }
+  }
+  if (only === undefined) {
+    for (const a of routing.approvals ?? []) {
+      lines.push(`  operator ${a.operator}: waiting for approval (installPlanApproval: Manual, Subscription ${a.namespace}/${a.subscription}, Application ${a.application})`);
+      lines.push(`    approve:         ${approveCommand(a)}, or in the console (Operators, Installed Operators, ${a.operator}, its InstallPlan, Approve)`);
     }
   }
   return lines;

@@ -122,6 +122,10 @@ function protectionObjects(lost: boolean): string[] {
     `          metadata.annotations.argocd.argoproj.io/sync-wave: ${lost ? '5 -> 4' : '4 -> 5'}`,
     `          spec.subsets[mock] ${lost ? 'added' : 'removed'}`,
     `          spec.subsets[real] ${lost ? 'added' : 'removed'}`,
+    // Protected again, the workloads Application no longer prunes: the mock it removes stays live.
+    ...(lost ? [] : ['      ! Argo CD leaves running ConfigMap coolstore-inventory/inventory-imposters, Deployment coolstore-inventory/inventory-mock, '
+      + 'ServiceAccount coolstore-inventory/inventory-mock: coolstore-workloads does not prune automatically; '
+      + 'after the sync, prune by hand with argocd app sync coolstore-workloads --prune (or Sync with Prune checked in the Argo CD UI)']),
   ];
 }
 

@@ -95,7 +95,7 @@ test('--json has the documented shape, and says captains-log of kong-perf goes 1
   const [env] = json.environments;
   expect(json.environments).toHaveLength(1);
   expect({ ...env, services: env.services.map((s: { name: string }) => s.name) })
-    .toEqual({ name: 'kong-perf', protected: false, mesh: 'kong-mesh', services: ['captains-log', 'crew', 'httpie', 'ship-info'] });
+    .toEqual({ name: 'kong-perf', protected: false, mesh: 'kong-mesh', services: ['captains-log', 'crew', 'httpie', 'ship-info'], approvals: [] });
   expect(env.services[0]).toEqual({
     name: 'captains-log',
     namespace: 'my-services',

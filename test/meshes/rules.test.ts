@@ -605,3 +605,53 @@ describe('a namespace or pod mesh membership set by hand', () => {
     ]);
   });
 });
+
+describe('MF2008: a gateway route to a mocked service forwards paths no imposter stub matches', () => {
+  // orders (mocked) is exposed through the gateway; Mountebank answers a request no stub matches
+  // with the imposter's defaultResponse (mountebank src/models/imposter.js), an empty 200 unless set.
+  const catalog = (ingress: string) => CATALOG.replace('    calls: [payments]\n', `    calls: [payments]\n    ingress:\n${ingress}`);
+  const text = ossmEnvironment('lab').replace('  cluster: ocp-lab\n', '  cluster: ocp-lab\n  ingress: { gateway: shop-gateway, host: shop.example.com }\n');
+  const stub = (predicates: object[]) => ({ predicates, responses: [{ is: { statusCode: 200 } }] });
+  const imposter = (...stubs: object[]) => `${JSON.stringify({ port: 8080, protocol: 'http', stubs })}\n`;
+  const problems = (ingress: string, mock: string) => ossmRuleProblems(fixtureRepo({
+    'environments/lab.yaml': text, 'environments/catalog/shop.yaml': catalog(ingress), 'environments/mocks/orders.imposter.json': mock,
+  })).filter((p) => p.includes('MF2008'));
+  const ROUTE = lines('      - name: web', '        match:', '          - exact: /shop/orders', '          - prefix: /api', '        rewrite: /v2/orders', '');
+
+  test('warns at each match whose forwarded paths no stub matches, naming the path after the rewrite', () => {
+    // GIVEN stubs for /orders/{id} and anything under /v1/
+    const mock = imposter(stub([{ matches: { method: 'GET', path: '^/orders/[0-9]+$' } }]), stub([{ startsWith: { path: '/v1/' } }]));
+    // WHEN
+    const found = problems(ROUTE, mock);
+    // THEN the exact path arrives as /v2/orders, everything under /api under /v2/orders: no stub serves either
+    const hint = (path: string) => `add a stub whose predicates match ${path} to the imposter, or route the gateway only to paths the mock serves`;
+    const message = (declared: string, forwarded: string) => `MF2008 gateway route web forwards ${declared} to orders as ${forwarded}, `
+      + 'but no stub of its mock\'s imposters on port 8080 (environments/mocks/orders.imposter.json) matches it: '
+      + 'when the routing sends gateway traffic to the mock, Mountebank answers with the imposter\'s defaultResponse (an empty 200 unless set)';
+    const file = catalog(ROUTE);
+    expect(found).toEqual([
+      `environments/catalog/shop.yaml:${at(file, '/shop/orders', 'exact: ')}: warning: services.orders.ingress[0].match[0].exact: ${message('the path /shop/orders', '/v2/orders')}, got "/shop/orders"; ${hint('/v2/orders')}`,
+      `environments/catalog/shop.yaml:${at(file, '/api', 'prefix: ')}: warning: services.orders.ingress[0].match[1].prefix: ${message('the paths under /api', '/v2/orders...')}, got "/api"; ${hint('/v2/orders...')}`,
+    ]);
+  });
+
+  test('is silent when a stub can serve the forwarded paths: no predicates, a path under the prefix, another case, or, other fields', () => {
+    expect(problems(ROUTE, imposter(stub([])))).toEqual([]);
+    expect(problems(ROUTE, imposter({ responses: [{ is: { statusCode: 200 } }] }))).toEqual([]);
+    // /v2/orders/17 is under the prefix; equals compares case-insensitively unless caseSensitive
+    expect(problems(ROUTE, imposter(stub([{ equals: { path: '/V2/Orders' } }]), stub([{ equals: { path: '/v2/orders/17' } }])))).toEqual([]);
+    expect(problems(ROUTE, imposter(stub([{ or: [{ equals: { path: '/x' } }, { matches: { path: '^/v2/orders$' } }] }])))).toEqual([]);
+    // A predicate on another field leaves the path open
+    expect(problems(ROUTE, imposter(stub([{ equals: { method: 'POST' } }])))).toEqual([]);
+  });
+
+  test('a regular expression anchored under the rewrite serves the prefix, not the exact path', () => {
+    const found = problems(ROUTE, imposter(stub([{ matches: { path: '^/v2/orders/[0-9]+$' } }])));
+    expect(found.map((p) => p.split(': warning: ')[1].split(': ')[0])).toEqual(['services.orders.ingress[0].match[0].exact']);
+  });
+
+  test('a case-sensitive predicate of another case does not serve the path', () => {
+    const found = problems(ROUTE, imposter(stub([{ equals: { path: '/V2/ORDERS' }, caseSensitive: true }])));
+    expect(found.map((p) => p.split(': warning: ')[1].split(': ')[0])).toEqual(['services.orders.ingress[0].match[0].exact', 'services.orders.ingress[0].match[1].prefix']);
+  });
+});

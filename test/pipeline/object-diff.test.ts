@@ -14,8 +14,11 @@ function app(version: string, values: string) {
     spec: { source: { chart: 'kong-mesh', targetRevision: version, helm: { values } } },
   };
 }
-function workloadsApp() {
-  return { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: 'env-workloads', namespace: 'argocd' }, spec: { source: { path: 'dist/env/zone' } } };
+function workloadsApp(prune = true) {
+  return {
+    apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: 'env-workloads', namespace: 'argocd' },
+    spec: { source: { path: 'dist/env/zone' }, syncPolicy: { automated: { prune, selfHeal: true } } },
+  };
 }
 function deployment(containers: object[], replicas = 1) {
   return { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'api', namespace: 'ns' }, spec: { replicas, template: { spec: { containers } } } };
@@ -66,4 +69,30 @@ test('files identical at the base and in the rendering are no change', () => {
   const content = yaml(deployment([{ name: 'api', image: 'api:1' }]));
   writeFiles(base, { 'env/zone/api.k8s.yaml': content });
   expect(diffObjects(base, [{ path: 'env/zone/api.k8s.yaml', content }], 'dist').size).toBe(0);
+});
+
+// gitops-engine pkg/sync/sync_context.go (pruneObject): an object no longer in Git is pruned only by
+// a sync that prunes ("ignored (requires pruning)"), an automated one only with
+// syncPolicy.automated.prune true, and never when its live copy says Prune=false ("ignored (no prune)").
+test('says which removed objects Argo CD leaves running: all of an Application that does not prune, and those that say Prune=false', () => {
+  // GIVEN
+  const configMap = (name: string, annotations: object = {}) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'ns', annotations } });
+  const base = tempDir();
+  writeFiles(base, {
+    'argocd/env.k8s.yaml': yaml(workloadsApp()),
+    'env/zone/old.k8s.yaml': yaml(configMap('old'), configMap('kept', { 'argocd.argoproj.io/sync-options': 'Delete=false, Prune=false' })),
+  });
+  const run = (prune: boolean | undefined) => diffObjects(base, [
+    ...(prune === undefined ? [] : [{ path: 'argocd/env.k8s.yaml', content: yaml(workloadsApp(prune)) }]),
+    { path: 'env/zone/other.k8s.yaml', content: yaml(configMap('other')) },
+  ], 'dist').get('env')!.find((a) => a.application === 'env-workloads')!.leftRunning;
+  // WHEN the Application prunes, does not prune, or is itself removed (then the root prunes it with its objects)
+  const pruning = run(true);
+  const notPruning = run(false);
+  const removed = run(undefined);
+  // THEN
+  const kept = { object: 'ConfigMap ns/kept', by: 'annotation', remove: 'kubectl delete configmap -n ns kept' };
+  expect(pruning).toEqual([kept]);
+  expect(notPruning).toEqual([kept, { object: 'ConfigMap ns/old', by: 'application', remove: 'argocd app sync env-workloads --prune' }]);
+  expect(removed).toEqual([kept]);
 });

@@ -50,7 +50,9 @@ test('lists env, envFrom, volume and image-pull Secrets of workloads, and Secret
 
 test('the coolstore ROUTING.md lists the database Secrets the demo\'s pods read, with the Application that syncs them', () => {
   const text = fs.readFileSync(path.join(REPO, 'dist', 'coolstore', 'ROUTING.md'), 'utf8');
-  const section = text.slice(text.indexOf('## Secrets that must exist in the cluster before sync'));
+  const start = text.indexOf('## Secrets that must exist in the cluster before sync');
+  const end = text.indexOf('\n## ', start + 1);
+  const section = text.slice(start, end < 0 ? undefined : end);
   expect(section.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| Secret'))).toEqual([
     '| catalog-database | coolstore-catalog | coolstore-workloads | Deployment coolstore-catalog/catalog, Deployment coolstore-catalog/catalog-database |',
     '| inventory-database | coolstore-inventory | coolstore-workloads | Deployment coolstore-inventory/inventory, Deployment coolstore-inventory/inventory-database |',
