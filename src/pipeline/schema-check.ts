@@ -212,7 +212,7 @@ function loadStore(paths: readonly string[], overrides: readonly string[], root:
     // The other file a duplicate names, shown the same way.
     const detail = root === undefined ? e.detail : e.detail.split(`${root}${path.sep}`).join('').split(path.sep).join('/');
     const problem: Problem = {
-      file: shown(e.file), line: 1, col: 1, field: '(file)', message: detail,
+      file: shown(e.file), line: e.position?.line ?? 1, col: e.position?.col ?? 1, field: '(file)', message: detail,
       hint: e.hint ?? 'see environments/crds/README.md for the files and layouts meshflip reads',
     };
     throw new SpecError([problem]);

@@ -96,9 +96,17 @@ const CLUSTER_SCOPED_BUILTINS: ReadonlySet<string> = new Set([
  * kind that another file of the same set defines too. `file` is the path as given or found.
  */
 export class SchemaLoadError extends Error {
-  /** @param detail what is wrong with `file`, without naming it */
-  public constructor(public readonly file: string, public readonly detail: string, public readonly hint?: string) {
-    super(`${file}: ${detail}`);
+  /**
+   * @param detail what is wrong with `file`, without naming it
+   * @param position where in the file, when known (1-based)
+   */
+  public constructor(
+    public readonly file: string,
+    public readonly detail: string,
+    public readonly hint?: string,
+    public readonly position?: { readonly line: number; readonly col: number },
+  ) {
+    super(`${file}${position === undefined ? '' : `:${position.line}:${position.col}`}: ${detail}`);
     this.name = 'SchemaLoadError';
   }
 }
@@ -488,7 +496,9 @@ class Loader {
     let read = false;
     for (const document of Array.isArray(documents) ? documents : [documents]) {
       if (document.errors.length > 0) {
-        throw new SchemaLoadError(file, `is not valid YAML: ${document.errors[0].message.split('\n')[0]}`);
+        const [first] = document.errors;
+        throw new SchemaLoadError(file, `is not valid YAML: ${first.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`, undefined,
+          first.linePos?.[0]);
       }
       read = this.addDocument(file, document.toJS({ maxAliasCount: -1 })) || read;
     }
