@@ -88,12 +88,12 @@ export async function main(argv: readonly string[], cli: CliEnvironment = proces
       output.out(commandHelp(command).join('\n'));
       return ExitCode.OK;
     }
-    const { values, positionals } = parseCommandArgs(command, rest, cli.cwd);
+    const { values, given, positionals } = parseCommandArgs(command, rest, cli.cwd);
     output = cli.output(colorFlag(values));
     // Like git: the repository is found from any folder inside it.
     const root = findRepositoryRoot(cli.cwd) ?? cli.cwd;
     const own = Object.fromEntries(Object.entries(values).filter(([key]) => !(key in GLOBAL_OPTIONS)));
-    return await command.run({ values: own as Record<string, never>, positionals, root, cwd: cli.cwd }, output);
+    return await command.run({ values: own as Record<string, never>, given, positionals, root, cwd: cli.cwd }, output);
   } catch (e) {
     return report(e, output, debug);
   }

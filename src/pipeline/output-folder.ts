@@ -35,6 +35,8 @@ export interface OutputFolderOverride {
   readonly value: string;
   /** What named it, as the user wrote it: `--out`, `CDK8S_OUTDIR`. */
   readonly source: string;
+  /** The path as the user wrote it, when `value` is it resolved (a flag given in a subfolder). @default value */
+  readonly shown?: string;
 }
 
 /**
@@ -54,7 +56,7 @@ export function resolveOutputFolder(root: string, override?: OutputFolderOverrid
     const rel = path.relative(root, dir);
     const outside = rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel);
     const problem = outputPathProblem(outside ? '..' : rel.split(path.sep).join('/'));
-    const fail = (message: string, hint: string) => new OutputError(`${override.source} ${JSON.stringify(override.value)}: the output folder ${message}`, hint);
+    const fail = (message: string, hint: string) => new OutputError(`${override.source} ${JSON.stringify(override.shown ?? override.value)}: the output folder ${message}`, hint);
     if (problem !== undefined) {
       throw fail(problem.message, problem.hint);
     }

@@ -26,7 +26,7 @@ export const synthCommand = defineCommand({
     strict: { type: 'boolean', help: 'With schemas: a kind without a schema is an error' },
     jobs: { type: 'string', arg: '<N>', help: 'Render with N worker threads (default: one per core for large\nprojects, else 1)' },
   },
-  async run({ values, positionals, root }, output: Output): Promise<number> {
+  async run({ values, given, positionals, root }, output: Output): Promise<number> {
     const known = environmentFiles(root).map((e) => e.name);
     const unknown = positionals.filter((name) => !known.includes(name));
     if (unknown.length > 0) {
@@ -37,7 +37,7 @@ export const synthCommand = defineCommand({
     if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1 || jobs > 64)) {
       throw new UsageError(`--jobs must be a whole number from 1 to 64, got "${values.jobs}"`, '--jobs 2 renders with two worker threads');
     }
-    const override = values.out !== undefined ? { value: values.out, source: '--out' }
+    const override = values.out !== undefined ? { value: values.out, source: '--out', shown: given.out }
       : process.env.CDK8S_OUTDIR !== undefined && process.env.CDK8S_OUTDIR !== '' ? { value: process.env.CDK8S_OUTDIR, source: 'CDK8S_OUTDIR' }
         : undefined;
     const out = resolveOutputFolder(root, override);
