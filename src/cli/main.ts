@@ -16,10 +16,11 @@ import { schemaCommand } from './commands/schema';
 import { synthCommand } from './commands/synth';
 import { validateCommand } from './commands/validate';
 import { ExitCode, UsageError } from './errors';
+import { initCommand } from './commands/init';
 import { colorFlag, commandHelp, GLOBAL_OPTIONS, parseCommandArgs } from './options';
 import { Output, paintErr, printProblems, processOutput } from './output';
 
-export const COMMANDS: readonly CommandSpec[] = [synthCommand, validateCommand, flipCommand, diffCommand, explainCommand, revertExpiredCommand, schemaCommand, ciSummaryCommand, crdsCommand, konnectCommand];
+export const COMMANDS: readonly CommandSpec[] = [synthCommand, validateCommand, flipCommand, diffCommand, explainCommand, revertExpiredCommand, schemaCommand, ciSummaryCommand, crdsCommand, konnectCommand, initCommand];
 
 /** The version of meshflip, from its package.json. */
 export function meshflipVersion(): string {
