@@ -72,6 +72,25 @@ export function environmentText(o: InitEnvironmentOptions): string {
 }
 
 /**
+ * Writes a new environment file and keeps it only when `check` (loading the project with it)
+ * passes: when it throws, the file is removed and the error passed on.
+ *
+ * @returns whether it was written (false: the file exists, and nothing was done)
+ */
+export function createEnvironment(file: string, text: string, check: () => void): boolean {
+  if (!writeNewEnvironment(file, text)) {
+    return false;
+  }
+  try {
+    check();
+  } catch (e) {
+    fs.rmSync(file, { force: true });
+    throw e;
+  }
+  return true;
+}
+
+/**
  * Writes a new environment file; refuses to replace one. Written to a temporary file first and
  * linked into place, so a kill leaves either no file or the whole file.
  *

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { ENVIRONMENTS_DIR, loadProject } from '../../model/load';
-import { environmentText, INIT_FLAVORS, writeNewEnvironment } from '../../pipeline/init-environment';
+import { createEnvironment, environmentText, INIT_FLAVORS } from '../../pipeline/init-environment';
 import { readSchemaClusters } from '../../pipeline/schema-check';
 import { UsageError } from '../errors';
 import { Output, paint } from '../output';
@@ -67,15 +67,9 @@ export const initCommand = defineCommand({
       cluster: values.cluster === undefined ? undefined : known(values.cluster, '--cluster'),
       global: values.global === undefined ? undefined : known(values.global, '--global'),
     });
-    if (!writeNewEnvironment(file, text)) {
+    // The new file stays only when the project loads with it.
+    if (!createEnvironment(file, text, () => loadProject(root))) {
       throw new UsageError(`${ENVIRONMENTS_DIR}/${name}.yaml exists already; meshflip init never replaces a file`, 'choose another name, or edit the file');
-    }
-    try {
-      loadProject(root);
-    } catch (e) {
-      // The new file must not stay behind when the project does not load with it.
-      fs.rmSync(file, { force: true });
-      throw e;
     }
     output.out(`${paint(output, 'green', 'created')} ${ENVIRONMENTS_DIR}/${name}.yaml (${flavor} ${values.version ?? INIT_FLAVORS[flavor]}, ${services.length} services of ${catalog})`);
     output.out(`next: npx meshflip synth ${name}`);
