@@ -16,10 +16,11 @@ import { schemaCommand } from './commands/schema';
 import { synthCommand } from './commands/synth';
 import { validateCommand } from './commands/validate';
 import { ExitCode, UsageError } from './errors';
+import { initCommand } from './commands/init';
 import { colorFlag, commandHelp, GLOBAL_OPTIONS, parseCommandArgs } from './options';
 import { Output, paintErr, printProblems, processOutput } from './output';
 
-export const COMMANDS: readonly CommandSpec[] = [synthCommand, validateCommand, flipCommand, diffCommand, explainCommand, revertExpiredCommand, schemaCommand, ciSummaryCommand, crdsCommand, konnectCommand];
+export const COMMANDS: readonly CommandSpec[] = [synthCommand, validateCommand, flipCommand, diffCommand, explainCommand, revertExpiredCommand, schemaCommand, ciSummaryCommand, crdsCommand, konnectCommand, initCommand];
 
 /** The version of meshflip, from its package.json. */
 export function meshflipVersion(): string {
@@ -88,12 +89,12 @@ export async function main(argv: readonly string[], cli: CliEnvironment = proces
       output.out(commandHelp(command).join('\n'));
       return ExitCode.OK;
     }
-    const { values, positionals } = parseCommandArgs(command, rest, cli.cwd);
+    const { values, given, positionals } = parseCommandArgs(command, rest, cli.cwd);
     output = cli.output(colorFlag(values));
     // Like git: the repository is found from any folder inside it.
     const root = findRepositoryRoot(cli.cwd) ?? cli.cwd;
     const own = Object.fromEntries(Object.entries(values).filter(([key]) => !(key in GLOBAL_OPTIONS)));
-    return await command.run({ values: own as Record<string, never>, positionals, root, cwd: cli.cwd }, output);
+    return await command.run({ values: own as Record<string, never>, given, positionals, root, cwd: cli.cwd }, output);
   } catch (e) {
     return report(e, output, debug);
   }

@@ -23,6 +23,8 @@ export function parserConfig(command: CommandSpec): ParseArgsConfig & { options:
 /** Parsed arguments of a command, path options resolved against `cwd`. */
 export interface ParsedArgs {
   readonly values: Record<string, string | boolean | undefined>;
+  /** Path options as the user wrote them, for messages. */
+  readonly given: Record<string, string>;
   readonly positionals: string[];
 }
 
@@ -42,11 +44,15 @@ export function parseCommandArgs(command: CommandSpec, argv: readonly string[], 
     throw e;
   }
   const values: Record<string, string | boolean | undefined> = {};
+  const given: Record<string, string> = {};
   for (const [name, value] of Object.entries(parsed.values)) {
     const spec = (command.options)[name];
     values[name] = spec?.path === true && typeof value === 'string' ? path.resolve(cwd, value) : value as string | boolean;
+    if (spec?.path === true && typeof value === 'string') {
+      given[name] = value;
+    }
   }
-  return { values, positionals: parsed.positionals };
+  return { values, given, positionals: parsed.positionals };
 }
 
 /** `--name <arg>` or `-x, --name`. */

@@ -4,6 +4,7 @@ import { IstioMesh } from './istio';
 import { ISTIO_RULES } from './istio-rules';
 import { KumaMesh } from './kuma';
 import { KUMA_RULES } from './kuma-rules';
+import { KUMA_SERVICE_RULES } from './kuma-service-rules';
 import { IMesh } from './mesh';
 import { ROUTING_RULES } from './routing-rules';
 import { Rule } from './rules';
@@ -15,5 +16,5 @@ export function meshFor(env: EnvironmentSpec): IMesh {
 
 /** The rules that check what the real mesh of `env` will do with it. */
 export function rulesFor(env: EnvironmentSpec): readonly Rule[] {
-  return [...ROUTING_RULES, ...(isKuma(env.mesh) ? KUMA_RULES : ISTIO_RULES), ...ARGOCD_RULES];
+  return [...ROUTING_RULES, ...(isKuma(env.mesh) ? [...KUMA_RULES, ...KUMA_SERVICE_RULES] : ISTIO_RULES), ...ARGOCD_RULES];
 }

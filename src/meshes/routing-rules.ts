@@ -1,5 +1,10 @@
-import { EnvironmentSpec } from '../model/spec';
+import { EnvironmentSpec, isKuma, ServiceSpec } from '../model/spec';
 import { Rule } from './rules';
+
+/** Whether requests reach `service` through the ingress gateway: Istio renders its `ingress:` routes, Kuma none (MF1020). */
+function behindGateway(env: EnvironmentSpec, service: ServiceSpec): boolean {
+  return !isKuma(env.mesh) && service.ingress.length > 0;
+}
 
 /**
  * The services that can send `header` to each service: where requests come in (the ingress
@@ -12,7 +17,7 @@ export function headerSenders(env: EnvironmentSpec, header: string): Set<string>
   for (let grew = true; grew;) {
     grew = false;
     for (const s of env.services) {
-      const fromOutside = s.ingress.length > 0 || callers(s.name).length === 0;
+      const fromOutside = behindGateway(env, s) || callers(s.name).length === 0;
       if (!sends.has(s.name) && (fromOutside || (s.propagates.includes(header) && callers(s.name).some((c) => sends.has(c))))) {
         sends.add(s.name);
         grew = true;
@@ -36,7 +41,7 @@ export const UNREACHABLE_HEADER_ROUTE: Rule = {
   check({ env }, report) {
     for (const route of env.routes) {
       const service = env.services.find((s) => s.name === route.service);
-      if (route.header === undefined || route.origin === undefined || service === undefined || service.ingress.length > 0) {
+      if (route.header === undefined || route.origin === undefined || service === undefined || behindGateway(env, service)) {
         continue;
       }
       const callers = env.services.filter((s) => s.calls.includes(service.name));

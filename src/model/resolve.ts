@@ -746,7 +746,7 @@ class EnvironmentResolver {
         }));
         return;
       }
-      const imposterFile = SourceFile.parse(repoPath, text, { maxStringLength: MAX_CONFIGMAP_BYTES });
+      const imposterFile = SourceFile.parse(repoPath, text, { maxStringLength: MAX_CONFIGMAP_BYTES, json: true });
       this.imposterFiles?.set(repoPath, imposterFile);
       const { imposters: read, problems } = readImposters(imposterFile);
       this.problems.push(...problems);

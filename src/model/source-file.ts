@@ -1,4 +1,5 @@
 import { Composer, CST, Document, isAlias, isMap, isNode, isPair, isScalar, isSeq, Node, Pair, Parser, Scalar, visit, YAMLError, YAMLParseError } from 'yaml';
+import { findJsonSyntaxError } from './json-syntax';
 import { MAX_ENTRIES, MAX_STRING_LENGTH } from './limits';
 import { describeValue, Problem } from './spec-error';
 import { decodeUtf8, describeCharacter, escapeUnsafeText, findUnsafeCharacters, hasUnsafeCharacters, InvalidUtf8, unsafeCharacterHint } from './unsafe-text';
@@ -9,6 +10,16 @@ export interface SizeLimits {
   readonly maxEntries?: number;
   /** @default MAX_STRING_LENGTH */
   readonly maxStringLength?: number;
+}
+
+/** How to read a file. */
+export interface ParseOptions extends SizeLimits {
+  /**
+   * The file must be JSON (an imposter, which Mountebank reads with `JSON.parse`): a syntax error is
+   * reported once, in JSON's terms, rather than as what the YAML parser makes of it.
+   * @default false
+   */
+  readonly json?: boolean;
 }
 
 /** A path to a value inside a parsed file: map keys and list indexes. */
@@ -100,7 +111,7 @@ export class SourceFile {
    * @param path the path shown in messages, relative to the repository root, with forward slashes
    * @param input the file's bytes (a leading UTF-8 byte order mark is dropped), or its text
    */
-  public static parse(path: string, input: InputText, limits: SizeLimits = {}): SourceFile {
+  public static parse(path: string, input: InputText, limits: ParseOptions = {}): SourceFile {
     return new SourceFile(path, input, limits);
   }
 
@@ -113,7 +124,7 @@ export class SourceFile {
   /** The offset at which each line starts. */
   private readonly lineStarts: number[] = [0];
 
-  private constructor(path: string, input: InputText, limits: SizeLimits) {
+  private constructor(path: string, input: InputText, limits: ParseOptions) {
     this.path = path;
     const utf16 = typeof input === 'string' ? undefined : utf16ByteOrderMark(input);
     const decoded = typeof input === 'string' || utf16 !== undefined ? undefined : decodeUtf8(input, MAX_TEXT_PROBLEMS);
@@ -135,9 +146,13 @@ export class SourceFile {
     const textProblems = utf16 !== undefined
       ? [{ file: path, line: 1, col: 1, field: '(file)', message: 'must be UTF-8 text', got: `UTF-16 (it starts with the byte order mark ${utf16})`, hint: 'save it as UTF-8' }]
       : this.textProblems(decoded?.invalid ?? [], decoded?.totalInvalid ?? 0);
+    const jsonError = limits.json === true && textProblems.length === 0 && this.problems.length === 0 ? findJsonSyntaxError(text) : undefined;
     if (textProblems.length > 0) {
       // What the parser makes of such text says more about the characters than about the YAML.
       this.problems.splice(0, this.problems.length, ...textProblems);
+    } else if (jsonError !== undefined) {
+      const error = jsonError;
+      this.problems.push({ file: path, ...this.position(error.offset), field: formatPath(error.path), message: error.message, got: error.got, hint: error.hint });
     } else {
       for (const error of this.doc.errors) {
         if (this.full()) {

@@ -35,11 +35,7 @@ export interface OutputFolderOverride {
   readonly value: string;
   /** What named it, as the user wrote it: `--out`, `CDK8S_OUTDIR`. */
   readonly source: string;
-  /**
-   * The path as the user wrote it, for messages.
-   *
-   * @default - `value`
-   */
+  /** The path as the user wrote it, when `value` is it resolved (a flag given in a subfolder). @default value */
   readonly shown?: string;
 }
 

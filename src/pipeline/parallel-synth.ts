@@ -82,7 +82,7 @@ export async function renderShare(
   task: Omit<WorkerTask, 'environments' | 'root'> & { root: string },
   allowedFingerprints: ReadonlySet<string>,
 ): Promise<Pick<WorkerResult, 'files' | 'routing' | 'problems'>> {
-  const check = task.crdsRoot === undefined ? undefined : schemaChecker(task.crdsRoot, task.strict);
+  const check = task.crdsRoot === undefined ? undefined : schemaChecker(task.crdsRoot, task.strict, { root: task.root });
   const files: RenderedFile[] = [];
   const routing: EnvironmentRouting[] = [];
   const problems: Problem[] = [];

@@ -47,6 +47,7 @@ export const LEGACY_SPEC_SCHEMA_DIR = 'legacy-spec-schemas';
 export const SWAGGER_DEFINITIONS_FILE = '_definitions.json';
 
 const OBJECT_META = 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
+const SCHEMA_FILES_HINT = 'export them with kubectl get crd -o yaml, kubectl get --raw /openapi/v2 (swagger.json) or /openapi/v3/<group-version>';
 const KUMA_GROUP = 'kuma.io';
 
 /**
@@ -90,6 +91,47 @@ const CLUSTER_SCOPED_BUILTINS: ReadonlySet<string> = new Set([
   'storage.k8s.io/VolumeAttachment',
 ]);
 
+/**
+ * A schema file or folder that cannot be used: missing, unreadable, not a schema, or defining a
+ * kind that another file of the same set defines too. `file` is the path as given or found.
+ */
+export class SchemaLoadError extends Error {
+  /**
+   * @param detail what is wrong with `file`, without naming it
+   * @param position where in the file, when known (1-based)
+   */
+  public constructor(
+    public readonly file: string,
+    public readonly detail: string,
+    public readonly hint?: string,
+    public readonly position?: { readonly line: number; readonly col: number },
+  ) {
+    super(`${file}${position === undefined ? '' : `:${position.line}:${position.col}`}: ${detail}`);
+    this.name = 'SchemaLoadError';
+  }
+}
+
+/** Options for `SchemaStore.load`. */
+export interface SchemaLoadOptions {
+  /**
+   * Paths read after the others whose kinds replace theirs: the schemas of one cluster over those
+   * common to every cluster. Within `overrides`, a kind defined twice is still an error.
+   *
+   * @default - none
+   */
+  readonly overrides?: readonly string[];
+}
+
+/** Where a kind's schema came from: a CRD, or an OpenAPI document the API server publishes (swagger v2, OpenAPI v3). */
+type SchemaOrigin = 'crd' | 'openapi';
+
+/** A claim on a kind: which file defines it, read in which layer (0: common, 1: overrides), from what. */
+interface Claim {
+  readonly source: string;
+  readonly layer: number;
+  readonly origin: SchemaOrigin;
+}
+
 /** One kind at one served version. */
 interface KindEntry {
   readonly scope: ResourceScope;
@@ -119,16 +161,26 @@ interface PendingKind {
  */
 export class SchemaStore {
   /**
-   * Reads every schema in `paths`. Each path is a file or a folder, searched recursively: `*.yaml` / `*.yml`
-   * CustomResourceDefinitions (other kinds in them are ignored), `_definitions.json` swagger definitions, and
-   * `<Kind>.json` in a folder named `legacy-spec-schemas`. In folders, other files are ignored.
+   * Reads every schema in `paths`. Each path is a file or a folder, searched recursively, in YAML (`*.yaml`,
+   * `*.yml`) or JSON (`*.json`): CustomResourceDefinitions, alone, several to a file, or in a `List` as
+   * `kubectl get crd -o yaml` (or `-o json`) prints them; the Kubernetes OpenAPI v2 document (`swagger.json`, as
+   * `kubectl get --raw /openapi/v2` prints it, or its `definitions` alone in `_definitions.json`); OpenAPI v3
+   * documents (`kubectl get --raw /openapi/v3/apis/apps/v1`); and `<Kind>.json` in a folder named
+   * `legacy-spec-schemas`. In folders, other files are ignored.
    *
-   * Throws if a path does not exist, a file cannot be parsed, or two files define the same kind and version
-   * (such as `istio/` loaded together with an alternative of it).
+   * A kind several OpenAPI documents define is taken from the first (they come from the same API server), and a
+   * CRD's schema wins over the OpenAPI form of the same kind (which the API server derives from it, lossily).
+   *
+   * Throws a `SchemaLoadError` if a path does not exist, a file cannot be parsed, or two CRDs define the same kind
+   * and version (such as `istio/` loaded together with an alternative of it).
    */
-  public static load(paths: readonly string[]): SchemaStore {
+  public static load(paths: readonly string[], options: SchemaLoadOptions = {}): SchemaStore {
     const loader = new Loader();
     for (const given of paths) {
+      loader.add(given);
+    }
+    loader.layer = 1;
+    for (const given of options.overrides ?? []) {
       loader.add(given);
     }
     return new SchemaStore(loader.finish());
@@ -274,7 +326,9 @@ interface LoadedSchemas {
 class Loader {
   private readonly pending: PendingKind[] = [];
   /** Which file defines each kind, to refuse a second definition. */
-  private readonly claimed = new Map<string, string>();
+  private readonly claimed = new Map<string, Claim>();
+  /** The layer of the paths being added: 0 for the common ones, 1 for overrides. */
+  public layer = 0;
   private readonly legacyFiles = new Map<string, { source: string; document: Record<string, unknown> }>();
   private readonly kinds = new Map<string, KindEntry>();
   private swagger: SchemaCompiler | undefined;
@@ -286,13 +340,13 @@ class Loader {
     try {
       stat = fs.statSync(given);
     } catch {
-      throw new Error(`cannot load schemas from ${given}: no such file or folder`);
+      throw new SchemaLoadError(given, 'cannot load schemas: no such file or folder');
     }
     if (stat.isDirectory()) {
       this.addFolder(given);
     } else if (!this.addFile(given)) {
-      throw new Error(`cannot load schemas from ${given}: expected a CustomResourceDefinition YAML file, ${SWAGGER_DEFINITIONS_FILE}, `
-        + `or a ${LEGACY_SPEC_SCHEMA_DIR}/<Kind>.json file`);
+      throw new SchemaLoadError(given, 'cannot load schemas: it holds no CustomResourceDefinition, OpenAPI document or '
+        + `${LEGACY_SPEC_SCHEMA_DIR}/<Kind>.json schema`, SCHEMA_FILES_HINT);
     }
   }
 
@@ -344,24 +398,61 @@ class Loader {
   /** Reads one file if it is a schema file; returns whether it was. */
   private addFile(file: string): boolean {
     const name = path.basename(file);
-    if (name === SWAGGER_DEFINITIONS_FILE) {
-      this.addSwagger(file, readJson(file));
-    } else if (name.endsWith('.json') && path.basename(path.dirname(file)) === LEGACY_SPEC_SCHEMA_DIR) {
+    let read: boolean;
+    if (name.endsWith('.json') && path.basename(path.dirname(file)) === LEGACY_SPEC_SCHEMA_DIR) {
       this.addLegacySpec(file, readJson(file));
+      read = true;
+    } else if (name.endsWith('.json')) {
+      read = this.addDocument(file, readJson(file), name === SWAGGER_DEFINITIONS_FILE);
     } else if (name.endsWith('.yaml') || name.endsWith('.yml')) {
-      this.addCrds(file);
+      read = this.addYaml(file);
     } else {
-      return false;
+      read = false;
     }
-    this.files += 1;
-    return true;
+    if (read) {
+      this.files += 1;
+    }
+    return read;
   }
 
-  private addSwagger(file: string, document: Record<string, unknown>): void {
-    const definitions = recordOr(document.definitions);
+  /**
+   * Reads one parsed document if it is a schema: a CRD, a list of them, an OpenAPI v2 or v3
+   * document, or (`definitionsOnly`) the bare `definitions` of a swagger document. Returns whether it was.
+   */
+  private addDocument(file: string, document: unknown, definitionsOnly = false): boolean {
+    if (!isRecord(document)) {
+      return false;
+    }
+    if (isCrd(document)) {
+      this.addCrd(file, document);
+      return true;
+    }
+    if (Array.isArray(document.items) && typeof document.kind === 'string' && document.kind.endsWith('List')) {
+      // kubectl get crd -o yaml: `kind: List` (or CustomResourceDefinitionList) with the CRDs as items.
+      const crds = document.items.filter((item): item is Record<string, unknown> => isRecord(item) && isCrd(item));
+      for (const crd of crds) {
+        this.addCrd(file, crd);
+      }
+      return crds.length > 0;
+    }
+    if (isRecord(document.definitions) && (typeof document.swagger === 'string' || definitionsOnly)) {
+      this.addSwagger(file, document.definitions);
+      return true;
+    }
+    if (typeof document.openapi === 'string' && document.openapi.startsWith('3.') && isRecord(document.components)
+      && isRecord(document.components.schemas)) {
+      this.addSwagger(file, openApiV3Definitions(document.components.schemas));
+      return true;
+    }
+    return false;
+  }
+
+  private addSwagger(file: string, definitions: Record<string, unknown>): void {
     const compiler = new SchemaCompiler({ dialect: SchemaDialect.SWAGGER, definitions });
     this.compilers.push(compiler);
-    this.swagger ??= compiler;
+    if (this.swagger === undefined || (!this.swagger.hasDefinition(OBJECT_META) && compiler.hasDefinition(OBJECT_META))) {
+      this.swagger = compiler;
+    }
     for (const [name, definition] of Object.entries(definitions)) {
       const gvks = isRecord(definition) ? definition['x-kubernetes-group-version-kind'] : undefined;
       // DeleteOptions, WatchEvent, Status and friends carry a kind for every group, and `*List` kinds are
@@ -369,7 +460,7 @@ class Loader {
       if (!Array.isArray(gvks) || name.startsWith('io.k8s.apimachinery.pkg.apis.meta.v1.') || name.endsWith('List')) {
         continue;
       }
-      const schema = compiler.compileDefinition(name);
+      let schema: CompiledSchema | undefined;
       for (const gvk of gvks) {
         if (!isRecord(gvk) || typeof gvk.version !== 'string' || typeof gvk.kind !== 'string') {
           continue;
@@ -377,8 +468,10 @@ class Loader {
         const group = typeof gvk.group === 'string' ? gvk.group : '';
         const scope: ResourceScope = CLUSTER_SCOPED_BUILTINS.has(`${group}/${gvk.kind}`) ? 'Cluster' : 'Namespaced';
         const key = kindKey(group === '' ? gvk.version : `${group}/${gvk.version}`, gvk.kind);
-        this.claim(key, file);
-        this.kinds.set(key, { scope, source: file, schema });
+        if (this.claim(key, file, 'openapi')) {
+          schema ??= compiler.compileDefinition(name);
+          this.kinds.set(key, { scope, source: file, schema });
+        }
       }
     }
   }
@@ -387,28 +480,29 @@ class Loader {
     const kind = path.basename(file, '.json');
     const earlier = this.legacyFiles.get(kind);
     if (earlier !== undefined) {
-      throw new Error(`the legacy spec schema of ${kind} is defined twice: in ${earlier.source} and ${file}`);
+      throw new SchemaLoadError(file, `defines the legacy spec schema of ${kind}, which ${earlier.source} defines too`);
     }
     this.legacyFiles.set(kind, { source: file, document });
   }
 
-  private addCrds(file: string): void {
+  /** Reads the documents of a YAML file; returns whether any was a schema. */
+  private addYaml(file: string): boolean {
     let documents;
     try {
       documents = parseAllDocuments(fs.readFileSync(file, 'utf8'));
     } catch (e) {
-      throw new Error(`cannot read ${file}: ${(e as Error).message}`, { cause: e });
+      throw new SchemaLoadError(file, `cannot be read: ${(e as Error).message}`);
     }
+    let read = false;
     for (const document of Array.isArray(documents) ? documents : [documents]) {
       if (document.errors.length > 0) {
-        throw new Error(`cannot parse ${file}: ${document.errors[0].message}`);
+        const [first] = document.errors;
+        throw new SchemaLoadError(file, `is not valid YAML: ${first.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`, undefined,
+          first.linePos?.[0]);
       }
-      const crd: unknown = document.toJS({ maxAliasCount: -1 });
-      if (isRecord(crd) && crd.kind === 'CustomResourceDefinition' && typeof crd.apiVersion === 'string'
-        && crd.apiVersion.startsWith('apiextensions.k8s.io/')) {
-        this.addCrd(file, crd);
-      }
+      read = this.addDocument(file, document.toJS({ maxAliasCount: -1 })) || read;
     }
+    return read;
   }
 
   private addCrd(file: string, crd: Record<string, unknown>): void {
@@ -416,7 +510,7 @@ class Loader {
     const names = recordOr(spec.names);
     const crdName = isRecord(crd.metadata) ? String(crd.metadata.name) : '?';
     if (typeof spec.group !== 'string' || typeof names.kind !== 'string') {
-      throw new Error(`${file}: CustomResourceDefinition ${crdName} has no spec.group or spec.names.kind`);
+      throw new SchemaLoadError(file, `CustomResourceDefinition ${crdName} has no spec.group or spec.names.kind`);
     }
     const scope: ResourceScope = spec.scope === 'Cluster' ? 'Cluster' : 'Namespaced';
     // apiextensions.k8s.io/v1beta1 had one schema for all versions and kept unknown fields unless told otherwise.
@@ -430,18 +524,38 @@ class Loader {
       }
       const schema = recordOr(version.schema).openAPIV3Schema ?? sharedSchema ?? { 'x-kubernetes-preserve-unknown-fields': true };
       const key = kindKey(`${spec.group}/${version.name}`, names.kind);
-      this.claim(key, file);
+      if (!this.claim(key, file, 'crd')) {
+        continue;
+      }
       this.pending.push({ key, scope, source: file, schema, preserveUnknownFields, origin: `${crdName} ${version.name}` });
     }
   }
 
-  /** Records that `source` defines `key`; a kind defined twice is an error, also within one file. */
-  private claim(key: string, source: string): void {
+  /**
+   * Records that `source` defines `key`, and says whether to take its schema: a later layer replaces an earlier
+   * one, a CRD replaces an OpenAPI form of the same kind, an OpenAPI form never replaces anything. Two CRDs of
+   * one layer defining a kind is an error, also within one file.
+   */
+  private claim(key: string, source: string, origin: SchemaOrigin): boolean {
     const earlier = this.claimed.get(key);
-    if (earlier !== undefined) {
-      throw new Error(`${key} is defined twice: in ${earlier}${earlier === source ? ' (twice)' : ` and ${source}`}`);
+    if (earlier !== undefined && earlier.layer === this.layer) {
+      if (origin === 'openapi') {
+        return false;
+      }
+      if (earlier.origin === 'crd') {
+        throw new SchemaLoadError(source, `${key} is defined twice: ${earlier.source === source ? 'in this file' : `here and in ${earlier.source}`}`,
+          'keep one CustomResourceDefinition of each kind in a schema set: one folder per cluster, each with that cluster\'s CRDs');
+      }
     }
-    this.claimed.set(key, source);
+    if (earlier !== undefined) {
+      this.kinds.delete(key);
+      const index = this.pending.findIndex((kind) => kind.key === key);
+      if (index >= 0) {
+        this.pending.splice(index, 1);
+      }
+    }
+    this.claimed.set(key, { source, layer: this.layer, origin });
+    return true;
   }
 }
 
@@ -463,12 +577,41 @@ function readJson(file: string): Record<string, unknown> {
   try {
     parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new Error(`cannot read ${file}: ${(e as Error).message}`, { cause: e });
+    throw new SchemaLoadError(file, `cannot be read: ${(e as Error).message}`);
   }
   if (!isRecord(parsed)) {
-    throw new Error(`cannot read ${file}: expected a JSON object`);
+    throw new SchemaLoadError(file, 'cannot be read: expected a JSON object');
   }
   return parsed;
+}
+
+function isCrd(document: Record<string, unknown>): boolean {
+  return document.kind === 'CustomResourceDefinition' && typeof document.apiVersion === 'string' && document.apiVersion.startsWith('apiextensions.k8s.io/');
+}
+
+/**
+ * The `components.schemas` of an OpenAPI v3 document as swagger definitions: references point into
+ * `#/definitions/`, and a reference wrapped as `allOf: [{$ref}]` (how v3 gives a referenced field a
+ * default or a description) is the reference alone, as swagger reads a `$ref` with siblings.
+ */
+function openApiV3Definitions(schemas: Record<string, unknown>): Record<string, unknown> {
+  const convert = (value: unknown): unknown => {
+    if (Array.isArray(value)) {
+      return value.map(convert);
+    }
+    if (!isRecord(value)) {
+      return value;
+    }
+    if (Array.isArray(value.allOf) && value.allOf.length === 1 && isRecord(value.allOf[0]) && typeof value.allOf[0].$ref === 'string') {
+      return convert(value.allOf[0]);
+    }
+    const out: Record<string, unknown> = {};
+    for (const [key, child] of Object.entries(value)) {
+      out[key] = key === '$ref' && typeof child === 'string' ? child.replace(/^#\/components\/schemas\//, '#/definitions/') : convert(child);
+    }
+    return out;
+  };
+  return convert(schemas) as Record<string, unknown>;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -141,7 +141,7 @@ export function distObjects(dir: string, file: string): any[] {
 export function countObjects(dist: string): number {
   let count = 0;
   for (const entry of fs.readdirSync(dist, { withFileTypes: true, recursive: true })) {
-    // A bootstrap patch (dist/argocd/bootstrap/*.patch.yaml) is part of an object, not one.
+    // A bootstrap patch is part of an object of the cluster, not an object: validate does not count it.
     if (entry.isFile() && /\.ya?ml$/.test(entry.name) && !isPatchFile(entry.name)) {
       count += parseYamlDocuments(fs.readFileSync(path.join(entry.parentPath, entry.name), 'utf8')).length;
     }

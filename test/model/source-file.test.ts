@@ -250,14 +250,14 @@ describe('text handed in by a command', () => {
 
 describe('aliases', () => {
   test('fails when an alias stands inside the value its anchor names, instead of building a value that contains itself', () => {
-    // GIVEN an imposter file whose stubs list holds itself
-    const text = imposter(8080).replace('"stubs": [', '"stubs": &loop [*loop, ');
-    const root = fixtureRepo({ [ORDERS_IMPOSTER]: text });
+    // GIVEN an environment file whose list holds itself
+    const text = 'name: lab\ncatalog: &loop [*loop, shop]\n';
     // WHEN
-    const problems = problemsOf(root);
+    const file = SourceFile.parse(LAB, text);
     // THEN
-    expect(problems).toEqual([
-      `${ORDERS_IMPOSTER}:${at(text, '*loop')}: stubs[0]: is an alias inside the value that &loop names: that value would contain itself, got "*loop"; `
+    expect(file.data).toBeUndefined();
+    expect(file.problems.map(formatProblem)).toEqual([
+      `${LAB}:${at(text, '*loop')}: catalog[0]: is an alias inside the value that &loop names: that value would contain itself, got "*loop"; `
         + 'write the value out, or set the anchor on a value that does not hold the alias',
     ]);
   });

@@ -681,8 +681,8 @@ spec:
       // WHEN
       const load = (): SchemaStore => SchemaStore.load([path.join(crds(), 'istio'), path.join(crds(), 'alternatives')]);
       // THEN
-      expect(load).toThrow(`security.istio.io/v1 AuthorizationPolicy is defined twice: in ${path.join(crds(), 'istio', 'crd-all.gen.yaml')} `
-        + `and ${path.join(crds(), 'alternatives', 'ossm-2.5-istio', 'authorizationpolicies.security.istio.io.crd.yaml')}`);
+      expect(load).toThrow(`${path.join(crds(), 'alternatives', 'ossm-2.5-istio', 'authorizationpolicies.security.istio.io.crd.yaml')}: `
+        + `security.istio.io/v1 AuthorizationPolicy is defined twice: here and in ${path.join(crds(), 'istio', 'crd-all.gen.yaml')}`);
     });
   });
 });
@@ -692,7 +692,7 @@ describe('loading schema files', () => {
     // GIVEN
     const missing = path.join(os.tmpdir(), 'meshflip-no-such-schemas');
     // THEN
-    expect(() => SchemaStore.load([missing])).toThrow(`cannot load schemas from ${missing}: no such file or folder`);
+    expect(() => SchemaStore.load([missing])).toThrow(`${missing}: cannot load schemas: no such file or folder`);
   });
 
   test('loads a single CRD file among other kinds, and skips versions that are not served', () => {

@@ -143,7 +143,7 @@ export const ciSummaryCommand = defineCommand({
     const outputFile = actionsFile('GITHUB_OUTPUT');
     const base = values.base ?? baseRefFromGitHub(process.env, root);
     const crds = schemaFolder(root, values.crds, values.strict ?? false);
-    const report = await validateRepository({ root, now: resolveNow(values.now), extraChecks: crds === undefined ? [] : [schemaChecker(crds, values.strict ?? false)] });
+    const report = await validateRepository({ root, now: resolveNow(values.now), extraChecks: crds === undefined ? [] : [schemaChecker(crds, values.strict ?? false, { root })] });
     const problems = sortProblems(report.problems);
     for (const p of problems) {
       output.out(problemAnnotation(p));

@@ -27,6 +27,8 @@ export type OptionValues<T extends OptionTable> = {
 /** What a command runs with. */
 export interface CommandInput<T extends OptionTable> {
   readonly values: OptionValues<T>;
+  /** Path options as the user wrote them (in `values` they are resolved): what messages quote. */
+  readonly given: Readonly<Partial<Record<keyof T, string>>>;
   readonly positionals: readonly string[];
   /** The repository root: the closest folder at or above `cwd` that holds environments/meshflip.yaml. */
   readonly root: string;

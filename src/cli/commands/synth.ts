@@ -1,4 +1,3 @@
-import * as path from 'path';
 import { ENVIRONMENTS_DIR } from '../../model/load';
 import { compareStrings, didYouMean, SpecError } from '../../model/spec-error';
 import { environmentFiles, synthesizeProject } from '../../pipeline/parallel-synth';
@@ -22,12 +21,12 @@ export const synthCommand = defineCommand({
     'are written; every other file of dist/ is left exactly as it is.',
   ],
   options: {
-    out: { type: 'string', arg: '<dir>', help: 'Output folder, a folder of its own inside the repository (default:\n$CDK8S_OUTDIR, else repository.path of environments/meshflip.yaml, dist)' },
+    out: { type: 'string', arg: '<dir>', path: true, help: 'Output folder, a folder of its own inside the repository (default:\n$CDK8S_OUTDIR, else repository.path of environments/meshflip.yaml, dist)' },
     crds: { type: 'string', arg: '<dir>', path: true, help: 'Validate the rendered objects against these schemas first (default:\n$MESHFLIP_CRDS, else environments/crds when it holds anything);\nnothing is written if they fail' },
     strict: { type: 'boolean', help: 'With schemas: a kind without a schema is an error' },
     jobs: { type: 'string', arg: '<N>', help: 'Render with N worker threads (default: one per core for large\nprojects, else 1)' },
   },
-  async run({ values, positionals, root, cwd }, output: Output): Promise<number> {
+  async run({ values, given, positionals, root }, output: Output): Promise<number> {
     const known = environmentFiles(root).map((e) => e.name);
     const unknown = positionals.filter((name) => !known.includes(name));
     if (unknown.length > 0) {
@@ -38,8 +37,7 @@ export const synthCommand = defineCommand({
     if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1 || jobs > 64)) {
       throw new UsageError(`--jobs must be a whole number from 1 to 64, got "${values.jobs}"`, '--jobs 2 renders with two worker threads');
     }
-    // Like a path option, from the folder meshflip runs in; messages show it as given.
-    const override = values.out !== undefined ? { value: path.resolve(cwd, values.out), source: '--out', shown: values.out }
+    const override = values.out !== undefined ? { value: values.out, source: '--out', shown: given.out }
       : process.env.CDK8S_OUTDIR !== undefined && process.env.CDK8S_OUTDIR !== '' ? { value: process.env.CDK8S_OUTDIR, source: 'CDK8S_OUTDIR' }
         : undefined;
     const out = resolveOutputFolder(root, override);

@@ -52,7 +52,7 @@ export const validateCommand = defineCommand({
       root,
       distDir,
       now: resolveNow(values.now),
-      extraChecks: crds === undefined ? [] : [schemaChecker(crds, values.strict ?? false)],
+      extraChecks: crds === undefined ? [] : [schemaChecker(crds, values.strict ?? false, { root })],
     });
     // Counted from the files, so that environments with errors count too.
     const environments = environmentFiles(root).length;
