@@ -18,3 +18,6 @@ export function meshFor(env: EnvironmentSpec): IMesh {
 export function rulesFor(env: EnvironmentSpec): readonly Rule[] {
   return [...ROUTING_RULES, ...(isKuma(env.mesh) ? [...KUMA_RULES, ...KUMA_SERVICE_RULES] : ISTIO_RULES), ...ARGOCD_RULES];
 }
+
+/** Every rule meshflip ships, whatever the mesh: their codes are unique across all of them. */
+export const ALL_RULES: readonly Rule[] = [...ROUTING_RULES, ...KUMA_RULES, ...KUMA_SERVICE_RULES, ...ISTIO_RULES, ...ARGOCD_RULES];
