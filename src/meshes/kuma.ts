@@ -228,6 +228,7 @@ export class KumaMesh implements IMesh {
       releaseName: this.mesh.chart.name,
     };
     const common = kumaChartValues(this.mesh);
+    const injected = caInjectedFields(this.mesh);
     const apps: HelmApplicationPlan[] = [];
     const global = this.mesh.global;
     if (global.kind === 'self-hosted') {
@@ -249,6 +250,7 @@ export class KumaMesh implements IMesh {
         wave: -4,
         description: `${this.productName()} global control plane`,
         clusterKinds,
+        ...injected,
       });
     }
     for (const zone of this.mesh.zones) {
@@ -274,6 +276,7 @@ export class KumaMesh implements IMesh {
         description: `${this.productName()} zone control plane of zone ${zone.name}`,
         // A zone control plane renders a GatewayClass when the cluster serves the Gateway API (templates/gateway-class.yaml).
         clusterKinds: gatewayClassRendered(this.mesh) ? [...clusterKinds, GATEWAY_CLASS] : clusterKinds,
+        ...injected,
       });
     }
     return apps;
@@ -594,6 +597,27 @@ export function kumaChartValues(mesh: KumaMeshSpec): { values: Record<string, un
     values,
     envVars: ownerReferenceSkippable(mesh) ? { [SKIP_MESH_OWNER_REFERENCE]: 'true' } : {},
     tls: general === undefined ? {} : { general },
+  };
+}
+
+/**
+ * With cert-manager, the chart renders the webhooks without a caBundle and asks cert-manager's CA
+ * injector to fill it in (`cert-manager.io/inject-ca-from`, kumahq/kuma v2.14.3
+ * deployments/charts/kuma/templates/cp-webhooks-and-secrets.yaml, `kuma.webhook.caBundle`): Argo CD
+ * must leave that field to the injector, or self-heal would strip the CA and the API server could
+ * no longer call the webhooks.
+ */
+export function caInjectedFields(mesh: KumaMeshSpec): Pick<HelmApplicationPlan, 'ignoreDifferences'> {
+  if (mesh.controlPlaneTls?.kind !== 'cert-manager') {
+    return {};
+  }
+  return {
+    ignoreDifferences: ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration'].map((kind) => ({
+      group: 'admissionregistration.k8s.io',
+      kind,
+      jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'],
+      rewrittenBy: 'cert-manager cainjector (cert-manager.io/inject-ca-from)',
+    })),
   };
 }
 

@@ -6,6 +6,7 @@ import { loadProject } from '../../src/model/load';
 import { readDist } from '../../src/pipeline/routing-reader';
 import { synthesize } from '../../src/pipeline/synth';
 import { fixtureRepo, problemsOf, SETTINGS, at } from '../model/fixtures';
+import { helmValuesOf } from '../meshes/helpers';
 import { REPO, removeTempDirs } from '../util';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -239,8 +240,13 @@ describe('no controller fights', () => {
     }
   });
 
-  test('no other Application ignores anything or syncs with RespectIgnoreDifferences', () => {
-    const others = fixtureApps.filter((a) => !['base', 'istiod'].includes(a.spec.source.chart) && a.metadata.name !== 'meshflip');
+  test('no other Application ignores anything or syncs with RespectIgnoreDifferences, but Kuma control planes whose webhook CA cert-manager injects', () => {
+    // (test/meshes/kuma-control-plane.test.ts checks what those ignore)
+    const certManaged = (a: any) => {
+      const values = a.spec.source.chart === undefined ? {} : helmValuesOf(a);
+      return (values.kuma ?? values).controlPlane?.tls?.general?.certManager?.enabled === true;
+    };
+    const others = fixtureApps.filter((a) => !['base', 'istiod'].includes(a.spec.source.chart) && a.metadata.name !== 'meshflip' && !certManaged(a));
     expect(others.length).toBeGreaterThan(5);
     expect(others.filter((a) => a.spec.ignoreDifferences !== undefined || a.spec.syncPolicy.syncOptions.includes('RespectIgnoreDifferences=true')).map((a) => a.metadata.name)).toEqual([]);
   });

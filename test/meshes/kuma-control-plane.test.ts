@@ -70,6 +70,26 @@ describe('control planes under Argo CD', () => {
     }
   });
 
+  test('leave the webhooks\' caBundle to cert-manager\'s CA injector where the chart asks it to fill it in', () => {
+    // GIVEN the control planes whose certificates come from cert-manager, and those with a provided Secret
+    const planes = [...controlPlanes(examples).values()];
+    const injected = planes.filter(({ values }) => chartCertificateSource(values) === 'cert-manager');
+    const provided = planes.filter(({ values }) => chartCertificateSource(values) === 'secret');
+    expect([injected.length, provided.length]).toEqual([5, 2]);
+    // THEN Argo CD ignores the field the injector writes, when it compares and when it syncs, so
+    // self-heal does not strip the CA the API server needs to call the webhooks ...
+    for (const { app } of injected) {
+      expect(app.spec.ignoreDifferences).toEqual(['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration'].map((kind) => ({
+        group: 'admissionregistration.k8s.io', kind, jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'],
+      })));
+      expect(app.spec.syncPolicy.syncOptions).toContain('RespectIgnoreDifferences=true');
+    }
+    // ... and where meshflip renders the CA itself, Argo CD keeps comparing it
+    for (const { app } of provided) {
+      expect(app.spec.ignoreDifferences).toBeUndefined();
+    }
+  });
+
   test('keep hook Jobs until Argo CD has seen them finish, as a null that Argo CD does not drop', () => {
     const { app, values } = controlPlanes(examples).get('kong-real-global-control-plane')!;
     // Argo CD drops nulls from valuesObject (argoproj/argo-cd#16312), so the values travel as text.
