@@ -100,21 +100,8 @@ class JsonScanner {
       this.whitespace();
       this.path.push(key);
       this.value();
-      this.whitespace();
-      const c = this.text[this.pos];
-      if (c === ',') {
-        this.path.pop();
-        this.pos++;
-        this.whitespace();
-        if (this.text[this.pos] === '}') {
-          this.fail('is not valid JSON: a comma must be followed by another entry', 'remove the comma before "}": JSON allows no trailing comma');
-        }
-      } else if (c === '}') {
-        this.path.pop();
-        this.pos++;
+      if (this.closes('}', 'entry', 'value', 'separate the entries of an object with ","; close it with "}"')) {
         return;
-      } else {
-        this.fail('is not valid JSON: expected "," or "}" after the value', 'separate the entries of an object with ","; close it with "}"');
       }
     }
   }
@@ -129,23 +116,32 @@ class JsonScanner {
     for (let index = 0; ; index++) {
       this.path.push(index);
       this.value();
-      this.whitespace();
-      const c = this.text[this.pos];
-      if (c === ',') {
-        this.path.pop();
-        this.pos++;
-        this.whitespace();
-        if (this.text[this.pos] === ']') {
-          this.fail('is not valid JSON: a comma must be followed by another item', 'remove the comma before "]": JSON allows no trailing comma');
-        }
-      } else if (c === ']') {
-        this.path.pop();
-        this.pos++;
+      if (this.closes(']', 'item', 'item', 'separate the items of a list with ","; close it with "]"')) {
         return;
-      } else {
-        this.fail('is not valid JSON: expected "," or "]" after the item', 'separate the items of a list with ","; close it with "]"');
       }
     }
+  }
+
+  /**
+   * What follows a member of an object or list: true after `close`, which ends it; false after a
+   * comma, which another member must follow (JSON allows no trailing comma).
+   */
+  private closes(close: '}' | ']', member: string, after: string, hint: string): boolean {
+    this.whitespace();
+    const c = this.text[this.pos];
+    if (c !== ',' && c !== close) {
+      this.fail(`is not valid JSON: expected "," or "${close}" after the ${after}`, hint);
+    }
+    this.path.pop();
+    this.pos++;
+    if (c === close) {
+      return true;
+    }
+    this.whitespace();
+    if (this.text[this.pos] === close) {
+      this.fail(`is not valid JSON: a comma must be followed by another ${member}`, `remove the comma before "${close}": JSON allows no trailing comma`);
+    }
+    return false;
   }
 
   private string(): string {
