@@ -2,7 +2,7 @@ import { rulesFor } from '../../src/meshes/index';
 import { runRules } from '../../src/meshes/rules';
 import { loadProject } from '../../src/model/load';
 import { formatProblem } from '../../src/model/spec-error';
-import { at, CATALOG, fixtureRepo, kongEnvironment, lines, ossmEnvironment } from '../model/fixtures';
+import { at, CATALOG, fixtureRepo, kongEnvironment, lines, MOCKED_PAYMENTS_AND_FRONTEND, ossmEnvironment } from '../model/fixtures';
 import { removeTempDirs } from '../util';
 
 afterAll(removeTempDirs);
@@ -47,17 +47,7 @@ describe('MF1020: gateway routes of a catalogue service on Kuma, where meshflip 
 
   test('gives a header-scoped route no sender on Kuma: MF0001 warns as if there were no gateway routes', () => {
     // GIVEN a header route to payments' mock; frontend (a client) -> orders -> payments, and only the gateway sends the header on Istio
-    const mocked = catalog + lines(
-      '    mock:',
-      '      imposters:',
-      '        - ../mocks/orders.imposter.json',
-      '  frontend:',
-      '    image: registry.example.com/shop/frontend:3.1.0',
-      '    ports:',
-      '      - name: http',
-      '        port: 8080',
-      '    calls: [orders]',
-    );
+    const mocked = catalog + MOCKED_PAYMENTS_AND_FRONTEND;
     const header = ['  frontend:', 'routing:', '  services:', '    payments: { to: mock, header: { name: x-shop-mock, value: "1" } }'];
     const kong = kongEnvironment('lab', ...header);
     // WHEN

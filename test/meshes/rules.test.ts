@@ -9,7 +9,7 @@ import { synthesizeProject } from '../../src/pipeline/parallel-synth';
 import { RenderedObject } from '../../src/meshes/effective-routing';
 import { EnvironmentSpec, MeshFlavor } from '../../src/model/spec';
 import { synthesizeEnvironment, synthesizeWithRouting } from '../../src/pipeline/synth';
-import { at, CATALOG, fixtureRepo, kongEnvironment, lines, ossmEnvironment, problemsOf as loadProblems } from '../model/fixtures';
+import { at, CATALOG, fixtureRepo, kongEnvironment, lines, MOCKED_PAYMENTS_AND_FRONTEND, ossmEnvironment, problemsOf as loadProblems } from '../model/fixtures';
 import { headerReachText, mermaidGraph } from '../../src/pipeline/routing-report';
 import { removeTempDirs } from '../util';
 
@@ -455,17 +455,7 @@ describe('MF2007: a prefix rewrite that produces a double slash', () => {
 
 describe('MF0001: a header-scoped route no caller can trigger', () => {
   // frontend (nothing calls it: requests start there) -> orders -> payments, whose mock is reached by header
-  const catalog = (propagates: string) => CATALOG.replace('    calls: [payments]\n', `    calls: [payments]\n${propagates}`) + lines(
-    '    mock:',
-    '      imposters:',
-    '        - ../mocks/orders.imposter.json',
-    '  frontend:',
-    '    image: registry.example.com/shop/frontend:3.1.0',
-    '    ports:',
-    '      - name: http',
-    '        port: 8080',
-    '    calls: [orders]',
-  );
+  const catalog = (propagates: string) => CATALOG.replace('    calls: [payments]\n', `    calls: [payments]\n${propagates}`) + MOCKED_PAYMENTS_AND_FRONTEND;
   const env = kongEnvironment('lab', '  frontend:', 'routing:', '  services:', '    payments: { to: mock, header: { name: x-shop-mock, value: "1" } }');
 
   test('warns at the routing line when the only caller does not propagate the header', () => {

@@ -47,6 +47,22 @@ export const CATALOG = lines(
   '        port: 8080',
 );
 
+/**
+ * Catalogue lines to append after CATALOG: a mock for its last service, payments (an imposter that
+ * listens like the orders one), and frontend, a client nothing calls, which calls orders.
+ */
+export const MOCKED_PAYMENTS_AND_FRONTEND = lines(
+  '    mock:',
+  '      imposters:',
+  '        - ../mocks/orders.imposter.json',
+  '  frontend:',
+  '    image: registry.example.com/shop/frontend:3.1.0',
+  '    ports:',
+  '      - name: http',
+  '        port: 8080',
+  '    calls: [orders]',
+);
+
 /** A Mountebank imposter document listening on `port`, with optional extra response fields. */
 export function imposter(port: number, response: Record<string, unknown> = { is: { statusCode: 200 } }): string {
   return `${JSON.stringify({ port, protocol: 'http', stubs: [{ responses: [response] }] }, undefined, 2)}\n`;
