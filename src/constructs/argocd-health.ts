@@ -30,6 +30,13 @@ end
 return hs
 `;
 
+/** Lua: still Progressing while the operator has not reconciled the object's current generation. */
+const WAIT_FOR_GENERATION = `if obj.metadata.generation ~= nil and (obj.status.observedGeneration == nil or obj.status.observedGeneration < obj.metadata.generation) then
+  hs.message = "waiting for the operator to reconcile generation " .. obj.metadata.generation
+  return hs
+end
+`;
+
 /**
  * OSSM 2: Healthy once the operator has reconciled this generation and every component is ready.
  * A failed install or reconcile is Degraded, so a sync fails instead of waiting forever.
@@ -38,11 +45,7 @@ const SERVICE_MESH_CONTROL_PLANE = `hs = { status = "Progressing", message = "wa
 if obj.status == nil or obj.status.conditions == nil then
   return hs
 end
-if obj.metadata.generation ~= nil and (obj.status.observedGeneration == nil or obj.status.observedGeneration < obj.metadata.generation) then
-  hs.message = "waiting for the operator to reconcile generation " .. obj.metadata.generation
-  return hs
-end
-local failed = { InstallError = true, ReconcileError = true, ValidationError = true, DependencyMissingError = true, ErrMultipleSMCPs = true }
+${WAIT_FOR_GENERATION}local failed = { InstallError = true, ReconcileError = true, ValidationError = true, DependencyMissingError = true, ErrMultipleSMCPs = true }
 local ready = nil
 for _, c in ipairs(obj.status.conditions) do
   if (c.type == "Installed" or c.type == "Reconciled") and c.status == "False" and failed[c.reason] then
@@ -66,11 +69,7 @@ const SERVICE_MESH_MEMBER_ROLL = `hs = { status = "Progressing", message = "wait
 if obj.status == nil then
   return hs
 end
-if obj.metadata.generation ~= nil and (obj.status.observedGeneration == nil or obj.status.observedGeneration < obj.metadata.generation) then
-  hs.message = "waiting for the operator to reconcile generation " .. obj.metadata.generation
-  return hs
-end
-local configured = {}
+${WAIT_FOR_GENERATION}local configured = {}
 for _, m in ipairs(obj.status.configuredMembers or {}) do
   configured[m] = true
 end
