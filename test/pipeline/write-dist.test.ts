@@ -144,6 +144,28 @@ test('writes a dist/ that does not exist yet, with the folders above it', () => 
   expect(workFolders(dist)).toEqual([]);
 });
 
+/**
+ * Writes WANTED into `dist`, expects the write to be refused with exactly `message` and `hint`,
+ * and dist/ (and `victim`, a folder outside it, when given) to be left exactly as they were.
+ */
+function expectRefused(dist: string, message: string, hint: string, options: { victim?: string; fileSystem?: Partial<WriteFileSystem> } = {}): void {
+  const before = fileStates(dist);
+  const victimBefore = options.victim === undefined ? {} : fileStates(options.victim);
+  let error: unknown;
+  try {
+    writeDist(dist, WANTED, options.fileSystem === undefined ? {} : { fileSystem: options.fileSystem });
+  } catch (e) {
+    error = e;
+  }
+  expect(error).toBeInstanceOf(OutputError);
+  expect([(error as OutputError).message, (error as OutputError).hint]).toEqual([message, hint]);
+  expect(fileStates(dist)).toEqual(before);
+  expect(workFolders(dist)).toEqual([]);
+  if (options.victim !== undefined) {
+    expect(fileStates(options.victim)).toEqual(victimBefore);
+  }
+}
+
 describe('a failure midway leaves dist/ exactly as it was', () => {
   test.each([
     ['the disk is full at the second new file', failOn('writeFileSync', 2, 'ENOSPC'),
@@ -155,21 +177,8 @@ describe('a failure midway leaves dist/ exactly as it was', () => {
     ['the fallback cannot put the new tree in place', { exchange: () => false, ...failOn('renameSync', 2, 'EXDEV') },
       'could not write dist (EXDEV)', 'dist/ was left as it was'],
   ])('fails when %s', (_name, fileSystem, message, hint) => {
-    // GIVEN
-    const dist = existingDist();
-    const before = fileStates(dist);
-    // WHEN
-    let error: unknown;
-    try {
-      writeDist(dist, WANTED, { fileSystem });
-    } catch (e) {
-      error = e;
-    }
-    // THEN
-    expect(error).toBeInstanceOf(OutputError);
-    expect([(error as OutputError).message, (error as OutputError).hint]).toEqual([message, hint]);
-    expect(fileStates(dist)).toEqual(before);
-    expect(workFolders(dist)).toEqual([]);
+    // GIVEN an existing dist/, WHEN the write fails THEN
+    expectRefused(existingDist(), message, hint, { fileSystem });
   });
 
   test('fails when something throws once everything is staged, and passes the error on as it is', () => {
@@ -237,23 +246,6 @@ test('a process killed between the two renames of the fallback leaves the old tr
 });
 
 describe('links, foreign files and odd entries are refused, and nothing is changed', () => {
-  function expectRefused(dist: string, message: string, hint: string, victim?: string): void {
-    const before = fileStates(dist);
-    const victimBefore = victim === undefined ? {} : fileStates(victim);
-    let error: unknown;
-    try {
-      writeDist(dist, WANTED);
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(OutputError);
-    expect([(error as OutputError).message, (error as OutputError).hint]).toEqual([message, hint]);
-    expect(fileStates(dist)).toEqual(before);
-    expect(workFolders(dist)).toEqual([]);
-    if (victim !== undefined) {
-      expect(fileStates(victim)).toEqual(victimBefore);
-    }
-  }
 
   function victimFolder(): string {
     const victim = tempDir('meshflip-victim-');
@@ -268,7 +260,7 @@ describe('links, foreign files and odd entries are refused, and nothing is chang
     fs.symlinkSync(victim, dist);
     // THEN
     expectRefused(dist, `dist is a symbolic link (to ${victim}); meshflip never writes or deletes through a link`,
-      'replace the link by a real folder or delete it: synth renders every file again', victim);
+      'replace the link by a real folder or delete it: synth renders every file again', { victim });
     expect(fs.lstatSync(dist).isSymbolicLink()).toBe(true);
   });
 
@@ -279,7 +271,7 @@ describe('links, foreign files and odd entries are refused, and nothing is chang
     fs.symlinkSync(victim, path.join(dist, 'env', 'linked'));
     // THEN
     expectRefused(dist, `dist/env/linked is a symbolic link (to ${victim}); meshflip never writes or deletes through a link`,
-      'replace the link by a real folder or delete it: synth renders every file again', victim);
+      'replace the link by a real folder or delete it: synth renders every file again', { victim });
   });
 
   test('fails when a file inside dist/ is a symbolic link, even one synth would rewrite', () => {
@@ -290,7 +282,7 @@ describe('links, foreign files and odd entries are refused, and nothing is chang
     fs.symlinkSync(path.join(victim, 'precious.txt'), path.join(dist, 'env/target/kept.k8s.yaml'));
     // THEN
     expectRefused(dist, `dist/env/target/kept.k8s.yaml is a symbolic link (to ${path.join(victim, 'precious.txt')}); meshflip never writes or deletes through a link`,
-      'replace the link by a real folder or delete it: synth renders every file again', victim);
+      'replace the link by a real folder or delete it: synth renders every file again', { victim });
   });
 
   test('fails when synth would delete a file of a kind it never writes', () => {
