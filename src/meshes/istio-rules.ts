@@ -3,11 +3,16 @@ import { doublesSlash } from './istio';
 import { clusterLocal } from './istio-reader';
 import { MOCK_APP, SELECTOR_LABEL } from './mesh';
 import { Rule, RuleLocation } from './rules';
-import { EnvironmentSpec, IstioMeshSpec, MeshFlavor } from '../model/spec';
+import { EnvironmentSpec, isKuma, IstioMeshSpec, MeshFlavor } from '../model/spec';
 
 /** Whether `env` runs on OpenShift Service Mesh 2.x. */
 function isOssm(env: EnvironmentSpec): env is EnvironmentSpec & { mesh: IstioMeshSpec } {
   return env.mesh.flavor === MeshFlavor.OPENSHIFT_SERVICE_MESH;
+}
+
+/** Whether `env` runs on an Istio mesh (OpenShift Service Mesh or upstream Istio). */
+function isIstio(env: EnvironmentSpec): env is EnvironmentSpec & { mesh: IstioMeshSpec } {
+  return !isKuma(env.mesh);
 }
 
 /** Kinds whose `spec.template` is a pod template. */
@@ -192,7 +197,7 @@ export const DESTINATION_WITHOUT_PORT: Rule = {
   upstream: 'istio/istio release-1.18 pkg/config/analysis/analyzers/virtualservice/destinationhosts.go (checkServiceEntryPorts)',
   istioCode: 'IST0112',
   check({ env, objects }, report) {
-    if (env.mesh.flavor !== MeshFlavor.OPENSHIFT_SERVICE_MESH && env.mesh.flavor !== MeshFlavor.ISTIO) {
+    if (!isIstio(env)) {
       return;
     }
     for (const vs of objectsOfKind(objects, 'VirtualService')) {
@@ -241,7 +246,7 @@ export const SUBSET_BEFORE_ROUTE: Rule = {
     + 'istio.io "Traffic Management Best Practices" (make-before-break: add subsets before routing to them); argoproj/gitops-engine pkg/sync/sync_context.go (waves)',
   istioCode: 'IST0101',
   check({ env, objects }, report) {
-    if (env.mesh.flavor !== MeshFlavor.OPENSHIFT_SERVICE_MESH && env.mesh.flavor !== MeshFlavor.ISTIO) {
+    if (!isIstio(env)) {
       return;
     }
     const rules = objectsOfKind(objects, 'DestinationRule').map((dr) => ({
@@ -318,7 +323,7 @@ export const DOUBLE_SLASH_REWRITE: Rule = {
   title: 'a prefix rewrite that produces a double slash',
   upstream: 'istio/istio pilot/pkg/networking/core/route/route.go (translateRoute: prefix_rewrite); istio/istio#26828',
   check({ env, objects }, report) {
-    if (env.mesh.flavor !== MeshFlavor.OPENSHIFT_SERVICE_MESH && env.mesh.flavor !== MeshFlavor.ISTIO) {
+    if (!isIstio(env)) {
       return;
     }
     for (const vs of objectsOfKind(objects, 'VirtualService')) {
@@ -447,7 +452,7 @@ export const GATEWAY_PATH_NOT_MOCKED: Rule = {
   upstream: 'mountebank src/models/imposter.js and src/models/predicates.js (a request no stub matches gets defaultResponse; predicates are case-insensitive by default); '
     + 'istio/istio pilot/pkg/networking/core/route/route.go (translateRoute: uri match and prefix_rewrite)',
   check({ env }, report) {
-    if ((env.mesh.flavor !== MeshFlavor.OPENSHIFT_SERVICE_MESH && env.mesh.flavor !== MeshFlavor.ISTIO) || env.mesh.ingress === undefined) {
+    if (!isIstio(env) || env.mesh.ingress === undefined) {
       return;
     }
     for (const service of env.services) {
