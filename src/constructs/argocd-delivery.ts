@@ -44,6 +44,17 @@ export function retryStrategy(settings: SettingsSpec): RetryStrategy {
  */
 export const SYNC_TIMEOUT_SECONDS = 3600;
 
+/**
+ * The variable the application controller reads its sync timeout from (argoproj/argo-cd
+ * `cmd/argocd-application-controller/commands/argocd_application_controller.go`, the default of
+ * `--sync-timeout`); upstream's StatefulSet fills it from `controller.sync.timeout.seconds` in
+ * argocd-cmd-params-cm. The OpenShift GitOps operator copies `spec.cmdParams` into that ConfigMap
+ * but wires only `controller.resource.health.persist` into its controller StatefulSet
+ * (argoproj-labs/argocd-operator `controllers/argocd/statefulset.go`), so there the timeout goes
+ * in `spec.controller.env`, which the operator merges into the controller's environment.
+ */
+export const SYNC_TIMEOUT_VARIABLE = 'ARGOCD_APPLICATION_CONTROLLER_SYNC_TIMEOUT';
+
 /** The sync options that keep an object when its Application is deleted with cascade. */
 const KEEP_ON_CASCADE = 'Delete=false';
 
@@ -288,7 +299,8 @@ export interface ArgoCdBootstrapProps {
  * The Argo CD configuration meshflip's ordering depends on, in `dist/argocd/bootstrap/`, applied
  * once by hand with the root (README "dist/ and Argo CD"): the health checks of `HEALTH_CHECKS` as a
  * patch of `argocd-cm` (upstream Argo CD) and of the `ArgoCD` resource (OpenShift GitOps, whose
- * operator rewrites argocd-cm from `spec.resourceHealthChecks`), and the sync timeout.
+ * operator rewrites argocd-cm from `spec.resourceHealthChecks`), and the sync timeout in the form
+ * each reads (`SYNC_TIMEOUT_VARIABLE`).
  */
 export class ArgoCdBootstrap extends Construct {
   constructor(scope: Construct, id: string, props: ArgoCdBootstrapProps) {
@@ -307,16 +319,27 @@ export class ArgoCdBootstrap extends Construct {
     });
     cm.add({ data: Object.fromEntries(checks.map((c) => [`resource.customizations.health.${c.group}_${c.kind}`, c.check])) });
 
+    const syncTimeout = argoCdHas(settings.argocdVersion, 'syncTimeout');
     const gitops = new RenderedDocuments(this, 'OpenShiftGitOps', {
       path: `${BOOTSTRAP_FOLDER}/openshift-gitops.patch.yaml`,
       sources,
-      header: ['OpenShift GitOps: the same health checks for the ArgoCD resource, whose operator writes argocd-cm.',
-        'Apply once (this replaces spec.resourceHealthChecks: add any checks of your own to this list first):',
-        `oc -n ${ns} patch argocd openshift-gitops --type merge --patch-file ${dir}/openshift-gitops.patch.yaml`],
+      header: syncTimeout
+        ? ['OpenShift GitOps: the same health checks and sync timeout for the ArgoCD resource, whose operator writes argocd-cm',
+          'and restarts the controller. Apply once (this replaces spec.resourceHealthChecks and spec.controller.env: add any',
+          'entries of your own to these lists first):',
+          `oc -n ${ns} patch argocd openshift-gitops --type merge --patch-file ${dir}/openshift-gitops.patch.yaml`]
+        : ['OpenShift GitOps: the same health checks for the ArgoCD resource, whose operator writes argocd-cm.',
+          'Apply once (this replaces spec.resourceHealthChecks: add any checks of your own to this list first):',
+          `oc -n ${ns} patch argocd openshift-gitops --type merge --patch-file ${dir}/openshift-gitops.patch.yaml`],
     });
-    gitops.add({ spec: { resourceHealthChecks: checks.map((c) => ({ group: c.group, kind: c.kind, check: c.check })) } });
+    gitops.add({
+      spec: {
+        resourceHealthChecks: checks.map((c) => ({ group: c.group, kind: c.kind, check: c.check })),
+        ...(syncTimeout ? { controller: { env: [{ name: SYNC_TIMEOUT_VARIABLE, value: String(SYNC_TIMEOUT_SECONDS) }] } } : {}),
+      },
+    });
 
-    if (argoCdHas(settings.argocdVersion, 'syncTimeout')) {
+    if (syncTimeout) {
       const params = new RenderedDocuments(this, 'ArgoCdCmdParamsCm', {
         path: `${BOOTSTRAP_FOLDER}/argocd-cmd-params-cm.patch.yaml`,
         sources,

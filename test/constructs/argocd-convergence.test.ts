@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as YAML from 'yaml';
+import { SYNC_TIMEOUT_SECONDS, SYNC_TIMEOUT_VARIABLE } from '../../src/constructs/argocd-delivery';
 import { HEALTH_CHECKS, OTHER_HEALTH } from '../../src/constructs/argocd-health';
 import { loadProject } from '../../src/model/load';
 import { readDist } from '../../src/pipeline/routing-reader';
@@ -186,6 +187,28 @@ describe('convergence and deletion', () => {
     }
     const params = patch('argocd-cmd-params-cm.patch.yaml');
     expect(Number(params.data['controller.sync.timeout.seconds'])).toBeGreaterThan(35 * 60);
+  });
+
+  test('the sync timeout reaches the application controller in both bootstrap forms, from Argo CD 2.14', () => {
+    const bootstrap = (version: string) => {
+      const text = SETTINGS.replace('  cluster: hub\n', `  cluster: hub\n  version: "${version}"\n`);
+      const out = synthesize(loadProject(fixtureRepo({ 'environments/meshflip.yaml': text })));
+      const one = (name: string) => out.find((f) => f.path === `argocd/bootstrap/${name}`);
+      return { params: one('argocd-cmd-params-cm.patch.yaml'), gitops: YAML.parse(one('openshift-gitops.patch.yaml')!.content) };
+    };
+    // Upstream Argo CD: argocd-cmd-params-cm's controller.sync.timeout.seconds, which its StatefulSet
+    // passes to the controller as SYNC_TIMEOUT_VARIABLE.
+    const current = bootstrap('2.14');
+    expect(YAML.parse(current.params!.content).data).toEqual({ 'controller.sync.timeout.seconds': String(SYNC_TIMEOUT_SECONDS) });
+    // OpenShift GitOps: the operator builds the controller's environment from spec.controller.env
+    // (argocd-operator reconcileApplicationControllerStatefulSet), not from spec.cmdParams.
+    expect(SYNC_TIMEOUT_VARIABLE).toBe('ARGOCD_APPLICATION_CONTROLLER_SYNC_TIMEOUT');
+    expect(current.gitops.spec.controller).toEqual({ env: [{ name: SYNC_TIMEOUT_VARIABLE, value: String(SYNC_TIMEOUT_SECONDS) }] });
+    expect(current.gitops.spec.cmdParams).toBeUndefined();
+    // Before 2.14 the controller has no sync timeout: neither form sets one, and the health checks stay.
+    const older = bootstrap('2.13');
+    expect(older.params).toBeUndefined();
+    expect(Object.keys(older.gitops.spec)).toEqual(['resourceHealthChecks']);
   });
 
   test('deleting the root with cascade keeps every environment: projects and Applications are Delete=false', () => {
