@@ -1,5 +1,5 @@
 import { Problem } from '../model/spec-error';
-import { EnvironmentChange } from '../pipeline/routing-diff';
+import { EnvironmentChange } from '../pipeline/changes/routing-diff';
 
 // The machine-readable shapes of --json (README: JSON output). Each field is picked by name, so
 // an internal type can grow without changing what scripts read; a field is only ever added.

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { findRepositoryRoot } from '../model/load';
 import { SpecError } from '../model/spec-error';
 import { escapeUnsafeText } from '../model/unsafe-text';
-import { OutputError } from '../pipeline/output-folder';
+import { OutputError } from '../pipeline/dist/output-folder';
 import { CommandSpec } from './commands/command';
 import { ciSummaryCommand } from './commands/ci-summary';
 import { crdsCommand } from './commands/crds';

@@ -1,6 +1,6 @@
 import { formatProblem, Problem } from '../model/spec-error';
 import { escapeUnsafeText } from '../model/unsafe-text';
-import { summarizeMissingSchemas } from '../pipeline/validate';
+import { summarizeMissingSchemas } from '../pipeline/validate/validate';
 import { ColorMode, wantsColor } from './options';
 
 /** Where a command writes, and whether colour is wanted on each stream. Tests pass their own. */

@@ -1,5 +1,5 @@
 import * as fs from 'fs';
-import { REPOSITORY_CRDS_DIR, resolveCrdsRoot } from '../pipeline/schema-check';
+import { REPOSITORY_CRDS_DIR, resolveCrdsRoot } from '../pipeline/validate/schema-check';
 import { UsageError } from './errors';
 
 const FETCH_HINT = 'run npx meshflip crds fetch --out <dir> and pass --crds <dir>, or put your clusters\' schemas in '

@@ -2,7 +2,7 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { isPatchFile } from '../../src/pipeline/routing-reader';
+import { isPatchFile } from '../../src/pipeline/dist/read-dist';
 import { BIN, copyRepo, git, parseYamlDocuments } from '../util';
 
 /** A finished meshflip run. */

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as http from 'http';
 import { AddressInfo } from 'net';
 import * as path from 'path';
-import { BUNDLED_MANIFEST, FETCHED_MARKER, readManifest } from '../../src/pipeline/upstream-schemas';
+import { BUNDLED_MANIFEST, FETCHED_MARKER, readManifest } from '../../src/pipeline/validate/upstream-schemas';
 import { copyRepo, crds, describeWithCrds, removeTempDirs, snapshotTree, tempDir, writeFiles } from '../util';
 import { lines, meshflipAsync, readGitHubOutputs } from './cli-util';
 

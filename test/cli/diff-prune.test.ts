@@ -1,6 +1,6 @@
 import { removeTempDirs } from '../util';
-import { changeSinceBase } from '../../src/pipeline/change-summary';
-import { EnvironmentChange, summaryMarkdown } from '../../src/pipeline/routing-diff';
+import { changeSinceBase } from '../../src/pipeline/changes/change-summary';
+import { EnvironmentChange, summaryMarkdown } from '../../src/pipeline/changes/routing-diff';
 import { CliRun, edit, gitRepoCopy, lines, meshflipAsync } from './cli-util';
 
 // A protected environment's Applications sync without automatic pruning (syncPolicy.automated.prune

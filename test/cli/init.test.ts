@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { environmentText } from '../../src/pipeline/init-environment';
+import { environmentText } from '../../src/pipeline/changes/init-environment';
 import { at, fixtureRepo } from '../model/fixtures';
 import { removeTempDirs, snapshotTree } from '../util';
 import { lines, meshflipAsync } from './cli-util';

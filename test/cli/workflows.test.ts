@@ -165,10 +165,10 @@ describe('meshflip.yml, the pull-request workflow', () => {
     expect(check.steps.find((s: any) => String(s.run).includes('MESHFLIP_CRDS=')).run).toBe('echo "MESHFLIP_CRDS=$RUNNER_TEMP/meshflip-crds" >> "$GITHUB_ENV"');
     expect(cache.with).toEqual({
       'path': '${{ runner.temp }}/meshflip-crds',
-      'key': "meshflip-crds-environments-${{ hashFiles('src/pipeline/upstream-schemas.json', 'environments/*.yaml') }}",
+      'key': "meshflip-crds-environments-${{ hashFiles('src/pipeline/validate/upstream-schemas.json', 'environments/*.yaml') }}",
       'restore-keys': 'meshflip-crds-environments-',
     });
-    expect(fs.existsSync(path.join(REPO, 'src/pipeline/upstream-schemas.json'))).toBe(true);
+    expect(fs.existsSync(path.join(REPO, 'src/pipeline/validate/upstream-schemas.json'))).toBe(true);
     expect(summary.run).toBe('npx meshflip ci-summary --strict --comment "$RUNNER_TEMP/meshflip-comment/comment.md"');
   });
 

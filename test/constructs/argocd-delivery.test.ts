@@ -1,7 +1,7 @@
 import * as path from 'path';
 import { RenderedObject } from '../../src/meshes/effective-routing';
-import { checkDist } from '../../src/pipeline/dist-checks';
-import { readDist } from '../../src/pipeline/routing-reader';
+import { checkDist } from '../../src/pipeline/validate/dist-checks';
+import { readDist } from '../../src/pipeline/dist/read-dist';
 import { SchemaStore } from '../../src/validation';
 import { crds, describeWithCrds, REPO } from '../util';
 

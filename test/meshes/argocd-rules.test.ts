@@ -4,7 +4,7 @@ import { KUMA_RULES } from '../../src/meshes/kuma-rules';
 import { ruleSetProblems } from '../../src/meshes/rules';
 import { loadProject } from '../../src/model/load';
 import { formatProblem } from '../../src/model/spec-error';
-import { synthesizeWithRouting } from '../../src/pipeline/synth';
+import { synthesizeWithRouting } from '../../src/pipeline/synth/synth';
 import { at, fixtureRepo, ossmEnvironment, SETTINGS } from '../model/fixtures';
 import { removeTempDirs } from '../util';
 

@@ -5,7 +5,7 @@ import { stringify } from 'yaml';
 import { EnvironmentRouting, ServiceRouting } from '../../src/meshes/effective-routing';
 import { loadProject } from '../../src/model/load';
 import { RouteIntentInput } from '../../src/model/schema';
-import { synthesizeWithRouting } from '../../src/pipeline/synth';
+import { synthesizeWithRouting } from '../../src/pipeline/synth/synth';
 import { FIXTURES } from '../constructs/helpers';
 import { removeTempDirs, tempDir, writeFiles } from '../util';
 

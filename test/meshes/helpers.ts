@@ -1,5 +1,6 @@
 import * as YAML from 'yaml';
-import { RenderedFile, synthesize } from '../../src/pipeline/synth';
+import { synthesize } from '../../src/pipeline/synth/synth';
+import { RenderedFile } from '../../src/pipeline/dist/read-dist';
 import { fixtureProject } from '../constructs/helpers';
 
 let rendered: RenderedFile[] | undefined;

@@ -3,8 +3,9 @@ import { GATEWAY_CLASS_REFUSED, NO_ROUTE_ALL } from '../../src/meshes/kuma-rules
 import { runRules } from '../../src/meshes/rules';
 import { loadProject } from '../../src/model/load';
 import { formatProblem } from '../../src/model/spec-error';
-import { routingText } from '../../src/pipeline/routing-report';
-import { RenderedFile, synthesize, synthesizeWithRouting } from '../../src/pipeline/synth';
+import { routingText } from '../../src/pipeline/synth/routing-report';
+import { synthesize, synthesizeWithRouting } from '../../src/pipeline/synth/synth';
+import { RenderedFile } from '../../src/pipeline/dist/read-dist';
 import { at, fixtureRepo, kongEnvironment, problemsOf as loadProblems } from '../model/fixtures';
 import { removeTempDirs } from '../util';
 import { helmValuesOf } from './helpers';

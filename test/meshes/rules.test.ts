@@ -5,12 +5,12 @@ import { KUMA_RULES } from '../../src/meshes/kuma-rules';
 import { ruleSetProblems, runRules } from '../../src/meshes/rules';
 import { loadProject } from '../../src/model/load';
 import { compareStrings, formatProblem } from '../../src/model/spec-error';
-import { synthesizeProject } from '../../src/pipeline/parallel-synth';
+import { synthesizeProject } from '../../src/pipeline/validate/parallel-synth';
 import { RenderedObject } from '../../src/meshes/effective-routing';
 import { EnvironmentSpec, MeshFlavor } from '../../src/model/spec';
-import { synthesizeEnvironment, synthesizeWithRouting } from '../../src/pipeline/synth';
+import { synthesizeEnvironment, synthesizeWithRouting } from '../../src/pipeline/synth/synth';
 import { at, CATALOG, fixtureRepo, kongEnvironment, lines, MOCKED_PAYMENTS_AND_FRONTEND, ossmEnvironment, problemsOf as loadProblems } from '../model/fixtures';
-import { headerReachText, mermaidGraph } from '../../src/pipeline/routing-report';
+import { headerReachText, mermaidGraph } from '../../src/pipeline/synth/routing-report';
 import { removeTempDirs } from '../util';
 
 afterAll(removeTempDirs);

@@ -4,7 +4,7 @@ import { findCredentials, isCredentialName } from '../../src/model/credentials';
 import { formatBytes, MAX_INPUT_FILE_BYTES, MAX_STRING_LENGTH } from '../../src/model/limits';
 import { loadAndScan, scanStrings } from '../../src/model/secret-scan';
 import { formatProblem, sortProblems } from '../../src/model/spec-error';
-import { checkRenderedSecrets } from '../../src/pipeline/secret-checks';
+import { checkRenderedSecrets } from '../../src/pipeline/validate/secret-checks';
 import { removeTempDirs } from '../util';
 import { at, CATALOG, fixtureRepo, kongEnvironment, SETTINGS } from './fixtures';
 

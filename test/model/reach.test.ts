@@ -1,7 +1,7 @@
 import * as path from 'path';
 import { loadProject } from '../../src/model/load';
 import { environmentReach, normalizeKdsAddress, reachProblems } from '../../src/model/reach';
-import { synthesizeProject } from '../../src/pipeline/parallel-synth';
+import { synthesizeProject } from '../../src/pipeline/validate/parallel-synth';
 import { formatProblem } from '../../src/model/spec-error';
 import { removeTempDirs } from '../util';
 import { at, fixtureRepo, kongEnvironment, lines, ossmEnvironment, problemsOf, SETTINGS } from './fixtures';

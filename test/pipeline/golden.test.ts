@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { loadProject } from '../../src/model/load';
-import { synthesize } from '../../src/pipeline/synth';
+import { synthesize } from '../../src/pipeline/synth/synth';
 import { REPO } from '../util';
 
 const FIXTURES = path.join(REPO, 'test', 'fixtures', 'repo');

@@ -1,5 +1,5 @@
 import { RenderedObject } from '../../src/meshes/effective-routing';
-import { checkKubernetesLimits } from '../../src/pipeline/kubernetes-limits';
+import { checkKubernetesLimits } from '../../src/pipeline/validate/kubernetes-limits';
 
 /**
  * The net under the model's checks: what the API server refuses for its own limits is never

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { readDistRouting, readEnvironmentRouting } from '../../src/pipeline/routing-reader';
-import { routingJson, routingMarkdown, routingText } from '../../src/pipeline/routing-report';
+import { readDistRouting, readEnvironmentRouting } from '../../src/pipeline/routing/routing-reader';
+import { routingJson, routingMarkdown, routingText } from '../../src/pipeline/synth/routing-report';
 import { REPO } from '../util';
 
 // An operator Subscription with installPlanApproval: Manual waits for a person at its first install

@@ -1,4 +1,4 @@
-import { capMarkdown, COMMENT_LIMIT, COMMENT_MARKER, commentBody, JOB_SUMMARY_LIMIT, jobSummary, runUrl } from '../../src/pipeline/markdown-limits';
+import { capMarkdown, COMMENT_LIMIT, COMMENT_MARKER, commentBody, JOB_SUMMARY_LIMIT, jobSummary, runUrl } from '../../src/pipeline/changes/markdown-limits';
 
 // GitHub rejects a comment body over 65,536 characters and drops a job summary over 1 MiB
 // (the limits argocd-diff-preview's users keep running into). These cut what does not fit and say so.

@@ -1,4 +1,4 @@
-import { escapeMarkdown, htmlCommentText, markdownCode, mermaidLabel } from '../../src/pipeline/markdown';
+import { escapeMarkdown, htmlCommentText, markdownCode, mermaidLabel } from '../../src/pipeline/synth/markdown';
 
 describe('escapeMarkdown', () => {
   test('turns raw HTML into text', () => {

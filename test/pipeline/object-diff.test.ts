@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import { diffObjects } from '../../src/pipeline/object-diff';
+import { diffObjects } from '../../src/pipeline/changes/object-diff';
 import { removeTempDirs, tempDir, writeFiles } from '../util';
 
 // diffObjects compares dist/ at a base (a folder) with a fresh rendering (files in memory).

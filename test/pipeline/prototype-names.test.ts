@@ -1,4 +1,4 @@
-import { synthesizeProject } from '../../src/pipeline/parallel-synth';
+import { synthesizeProject } from '../../src/pipeline/validate/parallel-synth';
 import { at, CATALOG, fixtureRepo, imposter, kongEnvironment, ossmEnvironment, problemsOf, SETTINGS } from '../model/fixtures';
 import { parseYamlDocuments, removeTempDirs } from '../util';
 

@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ManifestChart } from '../../src/constructs/manifest-chart';
-import { buildApp, renderApp, synthesize } from '../../src/pipeline/synth';
-import { renderCharts } from '../../src/pipeline/render-charts';
+import { buildApp, renderApp, synthesize } from '../../src/pipeline/synth/synth';
+import { renderCharts } from '../../src/pipeline/synth/render-charts';
 import { fixtureProject } from '../constructs/helpers';
 import { removeTempDirs, tempDir } from '../util';
 

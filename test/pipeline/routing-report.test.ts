@@ -1,6 +1,6 @@
 import { EnvironmentRouting, ServiceRouting } from '../../src/meshes/effective-routing';
-import { diffRouting, summaryMarkdown, summaryText } from '../../src/pipeline/routing-diff';
-import { mermaidGraph, routingMarkdown, routingText } from '../../src/pipeline/routing-report';
+import { diffRouting, summaryMarkdown, summaryText } from '../../src/pipeline/changes/routing-diff';
+import { mermaidGraph, routingMarkdown, routingText } from '../../src/pipeline/synth/routing-report';
 
 // What reaches ROUTING.md, the job summary and a terminal from the routing: a reason and a header
 // value are free text, and explain and diff read back whatever dist/ holds, hand edits included.

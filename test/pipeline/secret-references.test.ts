@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { secretReferences } from '../../src/pipeline/secret-references';
+import { secretReferences } from '../../src/pipeline/routing/secret-references';
 import { REPO } from '../util';
 
 // The Secrets an environment's rendered objects read by name, listed in ROUTING.md as what must

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { execFileSync } from 'child_process';
 import { formatProblem } from '../../src/model/spec-error';
-import { validateRepository } from '../../src/pipeline/validate';
+import { validateRepository } from '../../src/pipeline/validate/validate';
 import { copyRepo, removeTempDirs } from '../util';
 
 /**

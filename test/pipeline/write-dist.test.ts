@@ -1,9 +1,9 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { exchangeDirectories } from '../../src/pipeline/exchange';
-import { OutputError } from '../../src/pipeline/output-folder';
-import { recoverInterruptedWrite, STAGING_PREFIX, writeDist, WriteFileSystem } from '../../src/pipeline/write-dist';
+import { exchangeDirectories } from '../../src/pipeline/dist/exchange';
+import { OutputError } from '../../src/pipeline/dist/output-folder';
+import { recoverInterruptedWrite, STAGING_PREFIX, writeDist, WriteFileSystem } from '../../src/pipeline/dist/write-dist';
 import { REPO, removeTempDirs, snapshotTree, tempDir, writeFiles } from '../util';
 
 afterAll(removeTempDirs);

@@ -1,7 +1,7 @@
 import { Yaml } from 'cdk8s';
 import fc from 'fast-check';
 import * as YAML from 'yaml';
-import { emitDocument, emitDocuments, emitStats } from '../../src/pipeline/yaml-emit';
+import { emitDocument, emitDocuments, emitStats } from '../../src/pipeline/synth/yaml-emit';
 
 /** Strings YAML 1.1 treats specially, or that need quoting, escaping or a block. */
 const TRICKY = [

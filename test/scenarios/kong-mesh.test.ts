@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { loadProject } from '../../src/model/load';
-import { synthesize } from '../../src/pipeline/synth';
+import { synthesize } from '../../src/pipeline/synth/synth';
 import { parseYamlDocuments, REPO, snapshotTree } from '../util';
 
 /** The committed dist/ files of an environment, parsed. */

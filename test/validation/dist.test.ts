@@ -1,9 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { isPatchFile, readDist } from '../../src/pipeline/routing-reader';
-import { schemaChecker, universalToKubernetes } from '../../src/pipeline/schema-check';
-import { synthesize } from '../../src/pipeline/synth';
-import { summarizeMissingSchemas } from '../../src/pipeline/validate';
+import { isPatchFile, readDist } from '../../src/pipeline/dist/read-dist';
+import { schemaChecker, universalToKubernetes } from '../../src/pipeline/validate/schema-check';
+import { synthesize } from '../../src/pipeline/synth/synth';
+import { summarizeMissingSchemas } from '../../src/pipeline/validate/validate';
 import { formatProblem } from '../../src/model/spec-error';
 import { fixtureProject } from '../constructs/helpers';
 import { loadProject } from '../../src/model/load';

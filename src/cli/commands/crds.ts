@@ -1,7 +1,7 @@
 import * as path from 'path';
 import * as core from '@actions/core';
 import { loadProject } from '../../model/load';
-import { BUNDLED_MANIFEST, checkFetchFolder, fetchSchemas, readManifest, SchemaFetchError, setsForProject } from '../../pipeline/upstream-schemas';
+import { BUNDLED_MANIFEST, checkFetchFolder, fetchSchemas, readManifest, SchemaFetchError, setsForProject } from '../../pipeline/validate/upstream-schemas';
 import { UsageError } from '../errors';
 import { Output, paint, paintErr } from '../output';
 import { defineCommand } from './command';

@@ -1,6 +1,6 @@
-import { changeSinceBase } from '../../pipeline/change-summary';
-import { GitError } from '../../pipeline/git';
-import { summaryText } from '../../pipeline/routing-diff';
+import { changeSinceBase } from '../../pipeline/changes/change-summary';
+import { GitError } from '../../pipeline/changes/git';
+import { summaryText } from '../../pipeline/changes/routing-diff';
 import { UsageError } from '../errors';
 import { changeJson, jsonText } from '../json-output';
 import { Output, paint } from '../output';

@@ -1,6 +1,6 @@
 import { loadProject } from '../../model/load';
-import { GitError } from '../../pipeline/git';
-import { KonnectPlanError, planKonnectApply, runKonnectPlan } from '../../pipeline/konnect-apply';
+import { GitError } from '../../pipeline/changes/git';
+import { KonnectPlanError, planKonnectApply, runKonnectPlan } from '../../pipeline/changes/konnect-apply';
 import { UsageError } from '../errors';
 import { Output, paint } from '../output';
 import { defineCommand } from './command';

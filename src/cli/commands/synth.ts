@@ -1,10 +1,10 @@
 import { ENVIRONMENTS_DIR } from '../../model/load';
 import { compareStrings, didYouMean, SpecError } from '../../model/spec-error';
-import { environmentFiles, synthesizeProject } from '../../pipeline/parallel-synth';
-import { resolveOutputFolder } from '../../pipeline/output-folder';
-import { belongsTo, withOthersAsTheyAre } from '../../pipeline/select-environments';
+import { environmentFiles, synthesizeProject } from '../../pipeline/validate/parallel-synth';
+import { resolveOutputFolder } from '../../pipeline/dist/output-folder';
+import { belongsTo, withOthersAsTheyAre } from '../../pipeline/dist/select-environments';
 import { schemaFolder } from '../schema-option';
-import { writeDist } from '../../pipeline/write-dist';
+import { writeDist } from '../../pipeline/dist/write-dist';
 import { UsageError } from '../errors';
 import { Output, paint, printProblems } from '../output';
 import { defineCommand } from './command';

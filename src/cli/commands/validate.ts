@@ -1,10 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { schemaChecker } from '../../pipeline/schema-check';
+import { schemaChecker } from '../../pipeline/validate/schema-check';
 import { schemaFolder } from '../schema-option';
 import { distFolder } from '../../model/load';
-import { summarizeMissingSchemas, validateRepository } from '../../pipeline/validate';
-import { environmentFiles } from '../../pipeline/parallel-synth';
+import { summarizeMissingSchemas, validateRepository } from '../../pipeline/validate/validate';
+import { environmentFiles } from '../../pipeline/validate/parallel-synth';
 import { sortProblems } from '../../model/spec-error';
 import { jsonText, problemJson } from '../json-output';
 import { UsageError } from '../errors';

@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { distSetting } from '../model/load';
-import { outputPathProblem } from '../model/output-path';
-import { SpecError } from '../model/spec-error';
+import { distSetting } from '../../model/load';
+import { outputPathProblem } from '../../model/output-path';
+import { SpecError } from '../../model/spec-error';
 
 /**
  * The output folder cannot be used as it is, or writing it failed: a symbolic link where a folder

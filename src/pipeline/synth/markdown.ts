@@ -1,4 +1,4 @@
-import { escapeUnsafeText } from '../model/unsafe-text';
+import { escapeUnsafeText } from '../../model/unsafe-text';
 
 /**
  * Text from the input (a reason, a header value, a name read back from dist/) made inert in

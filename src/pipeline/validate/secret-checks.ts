@@ -1,8 +1,8 @@
-import { RenderedObject } from '../meshes/effective-routing';
-import { describeObject, Finding } from '../meshes/findings';
-import { fingerprint, redact } from '../model/credentials';
-import { Leaf, pathOf, ScanItem, scanStrings, stringsOf } from '../model/secret-scan';
-import { formatPath } from '../model/source-file';
+import { RenderedObject } from '../../meshes/effective-routing';
+import { describeObject, Finding } from '../../meshes/findings';
+import { fingerprint, redact } from '../../model/credentials';
+import { Leaf, pathOf, ScanItem, scanStrings, stringsOf } from '../../model/secret-scan';
+import { formatPath } from '../../model/source-file';
 
 /**
  * The second line of defence: the same secret scan over every string of the rendered objects, so

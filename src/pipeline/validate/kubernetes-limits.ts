@@ -1,6 +1,6 @@
-import { field, RenderedObject, str } from '../meshes/effective-routing';
-import { describeObject, Finding } from '../meshes/findings';
-import { formatBytes, MAX_CONFIGMAP_BYTES } from '../model/limits';
+import { field, RenderedObject, str } from '../../meshes/effective-routing';
+import { describeObject, Finding } from '../../meshes/findings';
+import { formatBytes, MAX_CONFIGMAP_BYTES } from '../../model/limits';
 
 /**
  * The limits the Kubernetes API server enforces on every object, checked over rendered objects

@@ -3,9 +3,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
-import { ENVIRONMENTS_DIR, Project } from '../model/load';
-import { compareStrings, didYouMean } from '../model/spec-error';
-import { EnvironmentSpec, isKuma, KumaMeshSpec } from '../model/spec';
+import { ENVIRONMENTS_DIR, Project } from '../../model/load';
+import { compareStrings, didYouMean } from '../../model/spec-error';
+import { EnvironmentSpec, isKuma, KumaMeshSpec } from '../../model/spec';
 import { checkoutFolder, git, GitError } from './git';
 
 /** A Kuma resource in kumactl's universal format, as rendered under `dist/<env>/konnect/`. */

@@ -1,9 +1,9 @@
-import { loadProject, Project } from '../model/load';
+import { loadProject, Project } from '../../model/load';
 import { checkoutFolder } from './git';
 import { diffObjects } from './object-diff';
 import { diffRouting, EnvironmentChange, withObjectChanges } from './routing-diff';
-import { readDistRouting } from './routing-reader';
-import { Synthesized, synthesizeWithRouting } from './synth';
+import { readDistRouting } from '../routing/routing-reader';
+import { Synthesized, synthesizeWithRouting } from '../synth/synth';
 
 /**
  * How the routing, and every other rendered object, changes between a base revision and the working tree: the base is read from

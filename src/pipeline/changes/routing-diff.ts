@@ -1,9 +1,9 @@
-import { describeDefault, describeEffectiveFault, EnvironmentRouting, ServiceRouting } from '../meshes/effective-routing';
-import { compareStrings } from '../model/spec-error';
-import { escapeUnsafeText } from '../model/unsafe-text';
-import { escapeMarkdown } from './markdown';
+import { describeDefault, describeEffectiveFault, EnvironmentRouting, ServiceRouting } from '../../meshes/effective-routing';
+import { compareStrings } from '../../model/spec-error';
+import { escapeUnsafeText } from '../../model/unsafe-text';
+import { escapeMarkdown } from '../synth/markdown';
 import { ApplicationChange, leftRunningLines, objectChangeLines } from './object-diff';
-import { cell, headerText, isMocked, mermaidGraph } from './routing-report';
+import { cell, headerText, isMocked, mermaidGraph } from '../synth/routing-report';
 
 /** How one service's routing changed. */
 export interface ServiceChange {

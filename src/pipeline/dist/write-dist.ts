@@ -1,11 +1,11 @@
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { WORK_FOLDER_PREFIX } from '../model/output-path';
-import { compareStrings } from '../model/spec-error';
+import { WORK_FOLDER_PREFIX } from '../../model/output-path';
+import { compareStrings } from '../../model/spec-error';
 import { exchangeDirectories } from './exchange';
 import { OutputError } from './output-folder';
-import { RenderedFile } from './synth';
+import { RenderedFile } from './read-dist';
 
 /** What a write changed. Paths are relative to dist/, sorted. */
 export interface WriteResult {
@@ -460,32 +460,6 @@ function folderMaker(): (dir: string) => void {
       made.add(dir);
     }
   };
-}
-
-/** Every file below `dir`, as paths relative to it with forward slashes. */
-export function listFiles(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (current: string, prefix: string) => {
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(current, { withFileTypes: true });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-        return;
-      }
-      throw e;
-    }
-    for (const entry of entries) {
-      const rel = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
-      if (entry.isDirectory()) {
-        walk(path.join(current, entry.name), rel);
-      } else {
-        out.push(rel);
-      }
-    }
-  };
-  walk(dir, '');
-  return out.sort(compareStrings);
 }
 
 function sameContent(file: string, content: string): boolean {

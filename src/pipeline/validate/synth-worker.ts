@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'worker_threads';
-import { environmentReach } from '../model/reach';
+import { environmentReach } from '../../model/reach';
 import { loadAndRender, WorkerResult, WorkerTask } from './parallel-synth';
 
 /**

@@ -1,17 +1,17 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { environmentMeta, RenderedObject } from '../meshes/effective-routing';
-import { Finding } from '../meshes/findings';
-import { ENVIRONMENTS_DIR, SETTINGS_FILE } from '../model/load';
-import { SettingsSchema } from '../model/schema';
-import { SourceFile } from '../model/source-file';
-import { MeshFlavor } from '../model/spec';
-import { Problem, SpecError } from '../model/spec-error';
-import { parseWithSchema } from '../model/zod-problems';
-import { SchemaStore, schemaSets } from '../validation';
-import { ALTERNATIVES_DIR } from '../validation/schema-sets';
-import { SchemaLoadError } from '../validation/schema-store';
-import { environmentOf, groupByEnvironment } from './routing-reader';
+import { environmentMeta, RenderedObject } from '../../meshes/effective-routing';
+import { Finding } from '../../meshes/findings';
+import { ENVIRONMENTS_DIR, SETTINGS_FILE } from '../../model/load';
+import { SettingsSchema } from '../../model/schema';
+import { SourceFile } from '../../model/source-file';
+import { MeshFlavor } from '../../model/spec';
+import { Problem, SpecError } from '../../model/spec-error';
+import { parseWithSchema } from '../../model/zod-problems';
+import { SchemaStore, schemaSets } from '../../validation';
+import { ALTERNATIVES_DIR } from '../../validation/schema-sets';
+import { SchemaLoadError } from '../../validation/schema-store';
+import { environmentOf, groupByEnvironment } from '../dist/read-dist';
 
 /** The folder in the repository that users fill with the CRDs of their clusters. */
 export const REPOSITORY_CRDS_DIR = 'environments/crds';

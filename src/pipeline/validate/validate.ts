@@ -1,19 +1,20 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { str, RenderedObject } from '../meshes/effective-routing';
-import { describeObject, Finding } from '../meshes/findings';
-import { checkExpiries } from '../model/expiry';
-import { MAX_INPUT_FILE_BYTES, readBounded } from '../model/limits';
-import { distFolder, ENVIRONMENTS_DIR, Project } from '../model/load';
-import { loadAndScan, unusedAllowedSecrets } from '../model/secret-scan';
-import { parsePath, SourceFile } from '../model/source-file';
-import { Problem, sortProblems } from '../model/spec-error';
-import { NO_SCHEMA } from '../validation/schema-store';
+import { str, RenderedObject } from '../../meshes/effective-routing';
+import { describeObject, Finding } from '../../meshes/findings';
+import { checkExpiries } from '../../model/expiry';
+import { MAX_INPUT_FILE_BYTES, readBounded } from '../../model/limits';
+import { distFolder, ENVIRONMENTS_DIR, Project } from '../../model/load';
+import { loadAndScan, unusedAllowedSecrets } from '../../model/secret-scan';
+import { parsePath, SourceFile } from '../../model/source-file';
+import { Problem, sortProblems } from '../../model/spec-error';
+import { NO_SCHEMA } from '../../validation/schema-store';
 import { checkDist } from './dist-checks';
-import { readDist } from './routing-reader';
+import { readDist } from '../dist/read-dist';
 import { checkRenderedSecrets } from './secret-checks';
-import { Synthesized, synthesizeWithRouting } from './synth';
-import { listFiles, recoverInterruptedWrite } from './write-dist';
+import { Synthesized, synthesizeWithRouting } from '../synth/synth';
+import { recoverInterruptedWrite } from '../dist/write-dist';
+import { listFiles } from '../dist/read-dist';
 
 /** Options for `validateRepository`. */
 export interface ValidateOptions {

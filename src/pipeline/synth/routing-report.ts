@@ -1,6 +1,6 @@
-import { describeDefault, describeEffectiveFault, EnvironmentRouting, ServiceRouting } from '../meshes/effective-routing';
-import { escapeUnsafeText } from '../model/unsafe-text';
-import { approveCommand } from './manual-approvals';
+import { describeDefault, describeEffectiveFault, EnvironmentRouting, ServiceRouting } from '../../meshes/effective-routing';
+import { escapeUnsafeText } from '../../model/unsafe-text';
+import { approveCommand } from '../routing/manual-approvals';
 import { escapeMarkdown, htmlCommentText, markdownCode, mermaidLabel } from './markdown';
 
 /** A service that sends some of its traffic to a mock. */

@@ -1,7 +1,7 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { Project } from '../model/load';
+import { Project } from '../../model/load';
 
 /** One upstream file: where it goes in the schema folder, where it comes from, and its sha256. */
 export interface SchemaFile {
@@ -24,7 +24,7 @@ export interface EnvironmentSchemas {
   readonly sets: readonly string[];
 }
 
-/** The pinned upstream schemas: `src/pipeline/upstream-schemas.json`. */
+/** The pinned upstream schemas: `src/pipeline/validate/upstream-schemas.json`. */
 export interface SchemaManifest {
   /** Sets every repository needs: the Kubernetes core API and Argo CD (dist/argocd). */
   readonly always: readonly string[];
@@ -54,10 +54,10 @@ export function readManifest(file: string): SchemaManifest {
   try {
     data = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new SchemaFetchError(`cannot read the schema manifest ${file}: ${(e as Error).message}`, 'pass a JSON file laid out like src/pipeline/upstream-schemas.json');
+    throw new SchemaFetchError(`cannot read the schema manifest ${file}: ${(e as Error).message}`, 'pass a JSON file laid out like src/pipeline/validate/upstream-schemas.json');
   }
   const fail = (where: string, what: string, got: unknown): never => {
-    throw new SchemaFetchError(`${file}: ${where}: ${what}, got ${JSON.stringify(got)}`, 'see src/pipeline/upstream-schemas.json for the layout');
+    throw new SchemaFetchError(`${file}: ${where}: ${what}, got ${JSON.stringify(got)}`, 'see src/pipeline/validate/upstream-schemas.json for the layout');
   };
   const strings = (value: unknown, where: string): string[] =>
     Array.isArray(value) && value.every((v) => typeof v === 'string') ? value : fail(where, 'must be a list of strings', value);

@@ -1,5 +1,5 @@
-import { ManualApproval, RenderedObject, str } from '../meshes/effective-routing';
-import { compareStrings } from '../model/spec-error';
+import { ManualApproval, RenderedObject, str } from '../../meshes/effective-routing';
+import { compareStrings } from '../../model/spec-error';
 
 /**
  * The Argo CD Application that syncs a dist/ file of an environment: `<env>/<folder>/x.yaml` is

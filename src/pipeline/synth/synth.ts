@@ -1,28 +1,19 @@
 import { App } from 'cdk8s';
-import { ArgoCdDelivery, RootApplication } from '../constructs/argocd-delivery';
-import { constructId } from '../constructs/construct-id';
-import { ManifestChart, RenderedDocuments } from '../constructs/manifest-chart';
-import { MeshEnvironment } from '../constructs/mesh-environment';
-import { Project } from '../model/load';
-import { EnvironmentSpec, SettingsSpec } from '../model/spec';
-import { EnvironmentRouting, RenderedObject } from '../meshes/effective-routing';
-import { rulesFor } from '../meshes/index';
-import { runRules } from '../meshes/rules';
-import { compareStrings, Problem } from '../model/spec-error';
+import { ArgoCdDelivery, RootApplication } from '../../constructs/argocd-delivery';
+import { constructId } from '../../constructs/construct-id';
+import { ManifestChart, RenderedDocuments } from '../../constructs/manifest-chart';
+import { MeshEnvironment } from '../../constructs/mesh-environment';
+import { Project } from '../../model/load';
+import { EnvironmentSpec, SettingsSpec } from '../../model/spec';
+import { EnvironmentRouting, RenderedObject } from '../../meshes/effective-routing';
+import { rulesFor } from '../../meshes/index';
+import { runRules } from '../../meshes/rules';
+import { compareStrings, Problem } from '../../model/spec-error';
+import { RenderedFile } from '../dist/read-dist';
 import { renderCharts } from './render-charts';
-import { readEnvironmentRouting } from './routing-reader';
+import { readEnvironmentRouting } from '../routing/routing-reader';
 import { routingMarkdown } from './routing-report';
 import { emitDocuments } from './yaml-emit';
-
-/** One file of dist/: its path relative to dist/ (forward slashes) and its exact content. */
-export interface RenderedFile {
-  readonly path: string;
-  readonly content: string;
-  /** The documents of a YAML file, as rendered. */
-  readonly objects?: readonly Record<string, unknown>[];
-  /** The line of the file each document starts on. */
-  readonly lines?: readonly number[];
-}
 
 /** A project's files, as rendered, and the effective routing of each environment read back from them. */
 export interface Synthesized {

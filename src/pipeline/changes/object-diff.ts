@@ -1,10 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
-import { compareStrings } from '../model/spec-error';
-import { environmentOf } from './routing-reader';
-import type { RenderedFile } from './synth';
-import { listFiles } from './write-dist';
+import { compareStrings } from '../../model/spec-error';
+import { environmentOf } from '../dist/read-dist';
+import type { RenderedFile } from '../dist/read-dist';
+import { listFiles } from '../dist/read-dist';
 
 /** How one rendered object changed, in lines a reviewer reads: `path: before -> after`. */
 export interface ObjectChange {

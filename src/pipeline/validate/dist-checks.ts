@@ -1,13 +1,13 @@
-import { environmentMeta, field, KUMA_FLAVORS, list, PROTECTED_ANNOTATION, RenderedObject, str } from '../meshes/effective-routing';
-import { describeObject, Finding } from '../meshes/findings';
-import { checkIstio } from '../meshes/istio-checks';
-import { checkKuma } from '../meshes/kuma-checks';
-import { MOCK_APP } from '../meshes/mesh';
-import { APPLICATION_NAME_MAX } from '../model/derived-names';
-import { IN_CLUSTER_SERVER, isInClusterAddress, normalizeServerUrl } from '../model/cluster-identity';
-import { compareStrings } from '../model/spec-error';
+import { environmentMeta, field, KUMA_FLAVORS, list, PROTECTED_ANNOTATION, RenderedObject, str } from '../../meshes/effective-routing';
+import { describeObject, Finding } from '../../meshes/findings';
+import { checkIstio } from '../../meshes/istio-checks';
+import { checkKuma } from '../../meshes/kuma-checks';
+import { MOCK_APP } from '../../meshes/mesh';
+import { APPLICATION_NAME_MAX } from '../../model/derived-names';
+import { IN_CLUSTER_SERVER, isInClusterAddress, normalizeServerUrl } from '../../model/cluster-identity';
+import { compareStrings } from '../../model/spec-error';
 import { checkKubernetesLimits } from './kubernetes-limits';
-import { environmentOf, groupByEnvironment } from './routing-reader';
+import { environmentOf, groupByEnvironment } from '../dist/read-dist';
 
 const POD_TEMPLATE_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job']);
 

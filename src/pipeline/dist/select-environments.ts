@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { listFiles } from './write-dist';
-import { RenderedFile } from './synth';
+import { listFiles } from './read-dist';
+import { RenderedFile } from '../dist/read-dist';
 
 /** Whether a file of dist/ belongs to one of `environments`: its folder, and its Argo CD objects. */
 export function belongsTo(file: string, environments: ReadonlySet<string>): boolean {

@@ -1,6 +1,6 @@
 import { parse as parseYaml } from 'yaml';
-import { field, RenderedObject, SecretReference, str } from '../meshes/effective-routing';
-import { compareStrings } from '../model/spec-error';
+import { field, RenderedObject, SecretReference, str } from '../../meshes/effective-routing';
+import { compareStrings } from '../../model/spec-error';
 
 const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job']);
 

@@ -2,18 +2,19 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
-import { EnvironmentRouting } from '../meshes/effective-routing';
-import { CATALOG_DIR, ENVIRONMENTS_DIR, Project, SETTINGS_FILE } from '../model/load';
-import { EnvironmentReach, environmentReach, reachProblems } from '../model/reach';
-import { loadAndScan, unusedAllowedSecrets } from '../model/secret-scan';
-import { AllowedSecret } from '../model/spec';
-import { compareStrings, Problem } from '../model/spec-error';
+import { EnvironmentRouting } from '../../meshes/effective-routing';
+import { CATALOG_DIR, ENVIRONMENTS_DIR, Project, SETTINGS_FILE } from '../../model/load';
+import { EnvironmentReach, environmentReach, reachProblems } from '../../model/reach';
+import { loadAndScan, unusedAllowedSecrets } from '../../model/secret-scan';
+import { AllowedSecret } from '../../model/spec';
+import { compareStrings, Problem } from '../../model/spec-error';
 import { checkKubernetesLimits } from './kubernetes-limits';
 import { resolveCrdsRoot, schemaChecker } from './schema-check';
 import { collectBetweenEnvironments } from './heap';
 import { checkRenderedSecrets } from './secret-checks';
-import { isPatchFile } from './routing-reader';
-import { RenderedFile, synthesizeEnvironment, synthesizeRoot } from './synth';
+import { isPatchFile } from '../dist/read-dist';
+import { synthesizeEnvironment, synthesizeRoot } from '../synth/synth';
+import { RenderedFile } from '../dist/read-dist';
 import { findingsToProblems } from './validate';
 
 /** Options for `synthesizeProject`. */

@@ -1,0 +1,120 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { LineCounter, parseAllDocuments } from 'yaml';
+import { RenderedObject } from '../../meshes/effective-routing';
+import { compareStrings } from '../../model/spec-error';
+
+/** One file of dist/: its path relative to dist/ (forward slashes) and its exact content. */
+export interface RenderedFile {
+  readonly path: string;
+  readonly content: string;
+  /** The documents of a YAML file, as rendered. */
+  readonly objects?: readonly Record<string, unknown>[];
+  /** The line of the file each document starts on. */
+  readonly lines?: readonly number[];
+}
+
+/** Every file below `dir`, as paths relative to it with forward slashes. */
+export function listFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (current: string, prefix: string) => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(current, { withFileTypes: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+        return;
+      }
+      throw e;
+    }
+    for (const entry of entries) {
+      const rel = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
+      if (entry.isDirectory()) {
+        walk(path.join(current, entry.name), rel);
+      } else {
+        out.push(rel);
+      }
+    }
+  };
+  walk(dir, '');
+  return out.sort(compareStrings);
+}
+
+/** The environment a dist/ file belongs to (`argocd/<env>.k8s.yaml` belongs to `<env>`; the root app to none). */
+export function environmentOf(file: string): string | undefined {
+  const [first, second] = file.split('/');
+  if (first === 'argocd') {
+    const env = (second ?? '').replace(/\.k8s\.yaml$/, '');
+    return env === 'root' ? undefined : env;
+  }
+  return first;
+}
+
+/** A patch (dist/argocd/bootstrap/*.patch.yaml) is part of an object, not one: no check over objects reads it. */
+export function isPatchFile(file: string): boolean {
+  return /\.patch\.ya?ml$/.test(file);
+}
+
+/**
+ * Every file of dist/ and every object in its YAML files, with file and line.
+ *
+ * `rendered` may hold what a fresh synthesis produced: a file on disk whose text is byte for byte
+ * the rendered text has exactly the rendered objects (the emitter writes what the yaml package
+ * reads back, a test compares both ways over the examples), so those are used instead of parsing
+ * it again. Any other file, a hand edit included, is parsed.
+ */
+export function readDist(
+  distDir: string,
+  rendered?: ReadonlyMap<string, RenderedFile>,
+  include: (file: string) => boolean = () => true,
+): { files: string[]; objects: RenderedObject[] } {
+  const files = listFiles(distDir);
+  const objects: RenderedObject[] = [];
+  for (const file of files) {
+    if (!/\.ya?ml$/.test(file) || isPatchFile(file) || !include(file)) {
+      continue;
+    }
+    const text = fs.readFileSync(path.join(distDir, file), 'utf8');
+    const known = rendered?.get(file);
+    if (known?.objects !== undefined && known.lines !== undefined && known.content === text) {
+      known.objects.forEach((object, i) => {
+        if (object !== null && typeof object === 'object' && !Array.isArray(object)) {
+          objects.push({ file, object, line: known.lines![i] });
+        }
+      });
+      continue;
+    }
+    const lineCounter = new LineCounter();
+    for (const doc of parseAllDocuments(text, { lineCounter })) {
+      const object: unknown = doc.toJS();
+      if (object !== null && typeof object === 'object' && !Array.isArray(object)) {
+        const start = doc.contents?.range?.[0] ?? doc.range[0];
+        objects.push({ file, object: object as Record<string, unknown>, line: lineCounter.linePos(start).line });
+      }
+    }
+  }
+  return { files, objects };
+}
+
+/** Objects grouped by environment (`argocd/<env>.k8s.yaml` counts for `<env>`; the root Application for none). */
+export function groupByEnvironment(objects: readonly RenderedObject[]): Map<string, RenderedObject[]> {
+  const out = new Map<string, RenderedObject[]>();
+  for (const o of objects) {
+    const env = environmentOf(o.file);
+    if (env !== undefined) {
+      const group = out.get(env);
+      if (group === undefined) {
+        out.set(env, [o]);
+      } else {
+        group.push(o);
+      }
+    }
+  }
+  return out;
+}
+
+/** The names of the environments that have files in dist/. */
+export function distEnvironments(distDir: string): string[] {
+  const names = new Set(listFiles(distDir).map(environmentOf).filter((e): e is string => e !== undefined));
+  return [...names].sort(compareStrings);
+}
