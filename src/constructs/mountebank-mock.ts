@@ -2,7 +2,7 @@ import { createHash } from 'crypto';
 import { ApiObject, Duration, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { commonLabels, MOCK_APP, PodMeshSettings, SELECTOR_LABEL, setWave, Wave } from '../meshes/mesh';
+import { commonLabels, IMPOSTERS_KEY, MOCK_APP, PodMeshSettings, SELECTOR_LABEL, setWave, Wave } from '../meshes/mesh';
 import { impostersConfiguration } from '../model/imposters';
 import { EnvironmentSpec, ServiceSpec } from '../model/spec';
 import { containerResources, projectedTokenVolume } from './mesh-service';
@@ -11,8 +11,6 @@ import { containerResources, projectedTokenVolume } from './mesh-service';
 export const MOUNTEBANK_ADMIN_PORT = 2525;
 /** Where the imposters ConfigMap is mounted. */
 export const IMPOSTERS_DIR = '/etc/mountebank';
-/** The key of the imposters document in the ConfigMap. */
-export const IMPOSTERS_KEY = 'imposters.json';
 /** Pod template annotation that changes whenever the imposters do, so the mock pods roll. */
 export const IMPOSTERS_HASH_ANNOTATION = 'meshflip.io/imposters-sha256';
 /** The UID the mock runs as outside OpenShift (the `node` user of the Mountebank image); OpenShift assigns one from the namespace's range. */

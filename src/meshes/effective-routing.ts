@@ -1,4 +1,3 @@
-import { MeshFlavor } from '../model/spec';
 import { MOCK_APP, SELECTOR_LABEL } from './mesh';
 
 /**
@@ -181,9 +180,6 @@ export const MESH_ANNOTATION = 'meshflip.io/mesh';
 export const PROTECTED_ANNOTATION = 'meshflip.io/protected';
 /** Annotation of a service's Deployment: the HTTP headers its application copies onto the requests it makes. */
 export const PROPAGATES_ANNOTATION = 'meshflip.io/propagates-headers';
-
-/** The mesh flavours whose policies are Kuma's. */
-export const KUMA_FLAVORS: ReadonlySet<string> = new Set<string>([MeshFlavor.KONG_MESH, MeshFlavor.KUMA]);
 
 /** What an environment's AppProject says about it (the mesh is undefined when it says nothing). */
 export function environmentMeta(objects: readonly RenderedObject[]): { mesh: string | undefined; protected: boolean } {

@@ -1,23 +1,41 @@
-import { EnvironmentSpec, isKuma } from '../model/spec';
 import { ARGOCD_RULES } from './argocd-rules';
-import { IstioMesh } from './istio';
-import { ISTIO_RULES } from './istio-rules';
-import { KumaMesh } from './kuma';
-import { KUMA_RULES } from './kuma-rules';
-import { KUMA_SERVICE_RULES } from './kuma-service-rules';
+import { ISTIO_FAMILY } from './istio';
+import { KUMA_FAMILY } from './kuma';
 import { IMesh } from './mesh';
+import { MeshFamily } from './mesh-family';
 import { ROUTING_RULES } from './routing-rules';
 import { Rule } from './rules';
+import { EnvironmentSpec } from '../model/spec';
+
+/** Every mesh family meshflip renders: one line per family. */
+const FAMILIES: readonly MeshFamily[] = [
+  KUMA_FAMILY,
+  ISTIO_FAMILY,
+];
+
+/** The family that owns `flavor` (a `mesh.flavor` value, or the AppProject's `meshflip.io/mesh` annotation), if any. */
+export function familyOf(flavor: string): MeshFamily | undefined {
+  return FAMILIES.find((f) => f.flavors.includes(flavor));
+}
+
+/** The family of an environment, whose flavor the model has checked. */
+function familyFor(env: EnvironmentSpec): MeshFamily {
+  const family = familyOf(env.mesh.flavor);
+  if (family === undefined) {
+    throw new Error(`no mesh family renders flavor ${env.mesh.flavor}`);
+  }
+  return family;
+}
 
 /** The mesh implementation for an environment, chosen once from its spec. */
 export function meshFor(env: EnvironmentSpec): IMesh {
-  return isKuma(env.mesh) ? new KumaMesh(env) : new IstioMesh(env);
+  return familyFor(env).create(env);
 }
 
 /** The rules that check what the real mesh of `env` will do with it. */
 export function rulesFor(env: EnvironmentSpec): readonly Rule[] {
-  return [...ROUTING_RULES, ...(isKuma(env.mesh) ? [...KUMA_RULES, ...KUMA_SERVICE_RULES] : ISTIO_RULES), ...ARGOCD_RULES];
+  return [...ROUTING_RULES, ...familyFor(env).rules, ...ARGOCD_RULES];
 }
 
 /** Every rule meshflip ships, whatever the mesh: their codes are unique across all of them. */
-export const ALL_RULES: readonly Rule[] = [...ROUTING_RULES, ...KUMA_RULES, ...KUMA_SERVICE_RULES, ...ISTIO_RULES, ...ARGOCD_RULES];
+export const ALL_RULES: readonly Rule[] = [...ROUTING_RULES, ...FAMILIES.flatMap((f) => f.rules), ...ARGOCD_RULES];

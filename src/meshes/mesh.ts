@@ -28,6 +28,8 @@ export enum Wave {
 
 /** The `app` label (and Kuma tag) of every mock pod: what tells a mock from the real service (`app: <service>`). */
 export const MOCK_APP = 'mountebank';
+/** The key of the imposters document in a mock's ConfigMap (Mountebank's `--configfile`). */
+export const IMPOSTERS_KEY = 'imposters.json';
 /** The label every Service selects on; real and mock pods of a service share it, so both carry its identity. */
 export const SELECTOR_LABEL = 'app.kubernetes.io/name';
 
@@ -236,4 +238,9 @@ export function objectName(...parts: string[]): string {
     throw new Error(`object name ${name} is longer than 63 characters`);
   }
   return name;
+}
+
+/** Drops undefined entries, so optional settings do not render as nulls. */
+export function definedOnly<T extends Record<string, unknown>>(obj: T): T {
+  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as T;
 }

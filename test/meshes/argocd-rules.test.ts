@@ -1,6 +1,6 @@
 import { ARGOCD_RULES } from '../../src/meshes/argocd-rules';
-import { ISTIO_RULES } from '../../src/meshes/istio-rules';
-import { KUMA_RULES } from '../../src/meshes/kuma-rules';
+import { ISTIO_RULES } from '../../src/meshes/istio/istio-rules';
+import { KUMA_RULES } from '../../src/meshes/kuma/kuma-rules';
 import { ruleSetProblems } from '../../src/meshes/rules';
 import { loadProject } from '../../src/model/load';
 import { formatProblem } from '../../src/model/spec-error';

@@ -1,4 +1,4 @@
-import { checkIstio } from '../../src/meshes/istio-checks';
+import { checkIstio } from '../../src/meshes/istio/istio-checks';
 import { findObjects, objectsOf, pathsUnder } from './helpers';
 
 /** `<kind> <apiVersion>` of every distinct pair rendered under `prefix`, in the order of `kinds`. */

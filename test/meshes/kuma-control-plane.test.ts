@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { GATEWAY_CLASS_REFUSED, NO_ROUTE_ALL } from '../../src/meshes/kuma-rules';
+import { GATEWAY_CLASS_REFUSED, NO_ROUTE_ALL } from '../../src/meshes/kuma/kuma-rules';
 import { runRules } from '../../src/meshes/rules';
 import { loadProject } from '../../src/model/load';
 import { formatProblem } from '../../src/model/spec-error';

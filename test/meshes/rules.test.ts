@@ -1,7 +1,7 @@
 import * as path from 'path';
 import { ALL_RULES, rulesFor } from '../../src/meshes/index';
-import { ISTIO_RULES } from '../../src/meshes/istio-rules';
-import { KUMA_RULES } from '../../src/meshes/kuma-rules';
+import { ISTIO_RULES } from '../../src/meshes/istio/istio-rules';
+import { KUMA_RULES } from '../../src/meshes/kuma/kuma-rules';
 import { ruleSetProblems, runRules } from '../../src/meshes/rules';
 import { loadProject } from '../../src/model/load';
 import { compareStrings, formatProblem } from '../../src/model/spec-error';

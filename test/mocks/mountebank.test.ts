@@ -3,7 +3,8 @@ import * as fs from 'fs';
 import * as http from 'http';
 import * as net from 'net';
 import * as path from 'path';
-import { IMPOSTERS_DIR, IMPOSTERS_KEY } from '../../src/constructs/mountebank-mock';
+import { IMPOSTERS_DIR } from '../../src/constructs/mountebank-mock';
+import { IMPOSTERS_KEY } from '../../src/meshes/mesh';
 import { parseYamlDocuments, REPO, removeTempDirs, tempDir } from '../util';
 
 const MB = path.join(REPO, 'node_modules', '@mbtest', 'mountebank', 'bin', 'mb');

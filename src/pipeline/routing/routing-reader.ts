@@ -1,7 +1,6 @@
-import { EnvironmentRouting, environmentMeta, field, findWorkloads, KUMA_FLAVORS, PROPAGATES_ANNOTATION, RenderedObject, str } from '../../meshes/effective-routing';
+import { EnvironmentRouting, environmentMeta, field, findWorkloads, PROPAGATES_ANNOTATION, RenderedObject, str } from '../../meshes/effective-routing';
+import { familyOf } from '../../meshes/index';
 import { SELECTOR_LABEL } from '../../meshes/mesh';
-import { readIstioRouting } from '../../meshes/istio-reader';
-import { readKumaRouting } from '../../meshes/kuma-reader';
 import { compareStrings } from '../../model/spec-error';
 import { manualApprovals } from './manual-approvals';
 import { secretReferences } from './secret-references';
@@ -16,7 +15,7 @@ export function readEnvironmentRouting(name: string, objects: readonly RenderedO
   const mesh = meta.mesh
     ?? (objects.some((o) => (str(o.object, 'apiVersion') ?? '').startsWith('kuma.io/') || o.object.type !== undefined) ? 'kuma' : 'istio');
   const workloads = findWorkloads(objects);
-  const services = KUMA_FLAVORS.has(mesh) ? readKumaRouting(objects, workloads) : readIstioRouting(objects, workloads);
+  const services = (familyOf(mesh) ?? familyOf('istio')!).readRouting(objects, workloads);
   const propagates = propagatedHeaders(objects);
   const secrets = secretReferences(name, objects);
   const approvals = manualApprovals(name, objects);

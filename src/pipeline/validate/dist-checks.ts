@@ -1,7 +1,6 @@
-import { environmentMeta, field, KUMA_FLAVORS, list, PROTECTED_ANNOTATION, RenderedObject, str } from '../../meshes/effective-routing';
+import { environmentMeta, field, list, PROTECTED_ANNOTATION, RenderedObject, str } from '../../meshes/effective-routing';
 import { describeObject, Finding } from '../../meshes/findings';
-import { checkIstio } from '../../meshes/istio-checks';
-import { checkKuma } from '../../meshes/kuma-checks';
+import { familyOf } from '../../meshes/index';
 import { MOCK_APP } from '../../meshes/mesh';
 import { APPLICATION_NAME_MAX } from '../../model/derived-names';
 import { IN_CLUSTER_SERVER, isInClusterAddress, normalizeServerUrl } from '../../model/cluster-identity';
@@ -27,7 +26,7 @@ export function checkDist(objects: readonly RenderedObject[], files: readonly st
     const { mesh, protected: protectedEnv } = environmentMeta(envObjects);
     const workloads = envObjects.filter((o) => !o.file.startsWith('argocd/'));
     if (mesh !== undefined) {
-      findings.push(...(KUMA_FLAVORS.has(mesh) ? checkKuma(env, workloads, protectedEnv) : checkIstio(env, workloads, protectedEnv)));
+      findings.push(...((familyOf(mesh) ?? familyOf('istio')!).checkRendered(env, workloads, protectedEnv)));
     }
     if (protectedEnv) {
       for (const o of workloads) {

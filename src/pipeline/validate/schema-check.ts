@@ -2,10 +2,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { environmentMeta, RenderedObject } from '../../meshes/effective-routing';
 import { Finding } from '../../meshes/findings';
+import { familyOf } from '../../meshes/index';
+import { SchemaPlatform } from '../../meshes/mesh-family';
 import { ENVIRONMENTS_DIR, SETTINGS_FILE } from '../../model/load';
 import { SettingsSchema } from '../../model/schema';
 import { SourceFile } from '../../model/source-file';
-import { MeshFlavor } from '../../model/spec';
 import { Problem, SpecError } from '../../model/spec-error';
 import { parseWithSchema } from '../../model/zod-problems';
 import { SchemaStore, schemaSets } from '../../validation';
@@ -30,8 +31,9 @@ export function resolveCrdsRoot(root: string, flag: string | undefined): string 
 }
 
 /** The platform schema set an environment is validated against. */
-function platformOf(objects: readonly RenderedObject[]): 'kubernetes' | 'ossm' {
-  return environmentMeta(objects).mesh === MeshFlavor.OPENSHIFT_SERVICE_MESH ? 'ossm' : 'kubernetes';
+function platformOf(objects: readonly RenderedObject[]): SchemaPlatform {
+  const { mesh } = environmentMeta(objects);
+  return mesh === undefined ? 'kubernetes' : familyOf(mesh)?.schemaPlatform(mesh, objects) ?? 'kubernetes';
 }
 
 /**

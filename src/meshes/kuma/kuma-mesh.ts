@@ -3,15 +3,15 @@ import {
   CircuitBreaker, FaultHttp, FaultInjection, KumaKind, LegacySelector, Mesh, MeshCircuitBreaker, MeshFaultInjection,
   MeshHTTPRoute, MeshHTTPRouteSpec, MeshRetry, MeshSpec, MeshTimeout, MeshTrafficPermission, Retry, TargetRef, Timeout, TrafficPermission,
   TrafficRoute, TrafficRouteConf,
-} from '../imports/kuma';
-import { legacyPortPolicyName, zoneControlPlaneApplicationName, zoneTargetName } from '../model/derived-names';
-import { Version } from '../model/version';
-import { EnvironmentSpec, httpPorts, KumaMeshSpec, MeshFlavor, Origin, PortSpec, RetryCondition, RouteSpec, ServiceSpec } from '../model/spec';
-import { toSeconds } from './durations';
+} from '../../imports/kuma';
+import { legacyPortPolicyName, zoneControlPlaneApplicationName, zoneTargetName } from '../../model/derived-names';
+import { Version } from '../../model/version';
+import { EnvironmentSpec, httpPorts, KumaMeshSpec, MeshFlavor, Origin, PortSpec, RetryCondition, RouteSpec, ServiceSpec } from '../../model/spec';
+import { toSeconds } from '../durations';
 import {
-  auditAnnotations, commonLabels, describeFault, describeRoute, HelmApplicationPlan, IEnvironmentScope, IMesh, MOCK_APP, objectName, PodMeshSettings,
+  auditAnnotations, commonLabels, definedOnly, describeFault, describeRoute, HelmApplicationPlan, IEnvironmentScope, IMesh, MOCK_APP, objectName, PodMeshSettings,
   ServicePolicies, setWave, skipDryRunWhileCrdMissing, TargetFormat, TargetPlan, Wave,
-} from './mesh';
+} from '../mesh';
 
 /** The tag that tells a real instance from a mock, as in the Kong tutorial: `app: <service>` vs `app: mountebank`. */
 export const VARIANT_TAG = 'app';
@@ -533,11 +533,6 @@ export class KumaMesh implements IMesh {
 /** Kuma takes integer percentages as numbers and decimals as strings. */
 function percentage(percent: number): number | string {
   return Number.isInteger(percent) ? percent : String(percent);
-}
-
-/** Drops undefined entries, so optional settings do not render as nulls. */
-export function definedOnly<T extends Record<string, unknown>>(obj: T): T {
-  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as T;
 }
 
 /** The cluster-scoped kind a zone chart adds when the cluster serves the Gateway API. */

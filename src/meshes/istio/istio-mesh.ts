@@ -1,16 +1,15 @@
 import * as kplus from 'cdk8s-plus-28';
 import {
   AuthorizationPolicy, DestinationRule, Destination, Gateway, HTTPRoute, PeerAuthentication, TrafficPolicy, VirtualService,
-} from '../imports/istio';
-import { OperatorGroup, Route, ServiceMeshControlPlane, ServiceMeshMemberRoll, Subscription } from '../imports/openshift';
-import { ingressVirtualServiceName } from '../model/derived-names';
-import { EnvironmentSpec, FaultSpec, httpPorts, IngressRouteSpec, IstioMeshSpec, MeshFlavor, OperatorSpec, RouteSpec, ServiceSpec, TimeoutSpec, RetrySpec } from '../model/spec';
-import { compareStrings } from '../model/spec-error';
-import { definedOnly } from './kuma';
+} from '../../imports/istio';
+import { OperatorGroup, Route, ServiceMeshControlPlane, ServiceMeshMemberRoll, Subscription } from '../../imports/openshift';
+import { ingressVirtualServiceName } from '../../model/derived-names';
+import { EnvironmentSpec, FaultSpec, httpPorts, IngressRouteSpec, IstioMeshSpec, MeshFlavor, OperatorSpec, RouteSpec, ServiceSpec, TimeoutSpec, RetrySpec } from '../../model/spec';
+import { compareStrings } from '../../model/spec-error';
 import {
-  auditAnnotations, commonLabels, describeFault, describeRoute, HelmApplicationPlan, IEnvironmentScope, IMesh, MOCK_APP, objectName, PodMeshSettings,
+  auditAnnotations, commonLabels, definedOnly, describeFault, describeRoute, HelmApplicationPlan, IEnvironmentScope, IMesh, MOCK_APP, objectName, PodMeshSettings,
   SELECTOR_LABEL, ServicePolicies, setWave, skipDryRunWhileCrdMissing, TargetFormat, TargetPlan, Wave,
-} from './mesh';
+} from '../mesh';
 
 /** DestinationRule subset of the real instances. */
 export const REAL_SUBSET = 'real';

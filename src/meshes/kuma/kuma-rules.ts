@@ -1,8 +1,8 @@
-import { chartVersion, gatewayClassRendered, hookTtl, ownerReferenceSkippable } from './kuma';
-import { Rule } from './rules';
-import { EnvironmentSpec, isKuma, KumaMeshSpec, MeshFlavor } from '../model/spec';
-import { field } from './effective-routing';
-import { FieldPath } from '../model/source-file';
+import { chartVersion, gatewayClassRendered, hookTtl, ownerReferenceSkippable } from './kuma-mesh';
+import { Rule } from '../rules';
+import { EnvironmentSpec, isKuma, KumaMeshSpec, MeshFlavor } from '../../model/spec';
+import { field } from '../effective-routing';
+import { FieldPath } from '../../model/source-file';
 
 /** The Kuma mesh of `env`, or undefined for other meshes. */
 function kumaOf(env: EnvironmentSpec): KumaMeshSpec | undefined {

@@ -1,9 +1,9 @@
-import { canonicalDuration } from './durations';
+import { canonicalDuration } from '../durations';
 import {
   audit, EffectiveFault, field, list, RenderedObject, serviceRouting, ServiceRouting, str, toPercent, Workloads,
-} from './effective-routing';
-import { INGRESS_SERVICE_ACCOUNT } from './istio';
-import { MOCK_APP, SELECTOR_LABEL } from './mesh';
+} from '../effective-routing';
+import { INGRESS_SERVICE_ACCOUNT } from './istio-mesh';
+import { MOCK_APP, SELECTOR_LABEL } from '../mesh';
 
 const NETWORKING = 'networking.istio.io/';
 const SECURITY = 'security.istio.io/';

@@ -1,9 +1,9 @@
-import { field, RenderedObject, str } from './effective-routing';
-import { doublesSlash } from './istio';
+import { field, RenderedObject, str } from '../effective-routing';
+import { doublesSlash } from './istio-mesh';
 import { clusterLocal } from './istio-reader';
-import { MOCK_APP, SELECTOR_LABEL } from './mesh';
-import { Rule, RuleLocation } from './rules';
-import { EnvironmentSpec, isKuma, IstioMeshSpec, MeshFlavor } from '../model/spec';
+import { MOCK_APP, SELECTOR_LABEL } from '../mesh';
+import { Rule, RuleLocation } from '../rules';
+import { EnvironmentSpec, isKuma, IstioMeshSpec, MeshFlavor } from '../../model/spec';
 
 /** Whether `env` runs on OpenShift Service Mesh 2.x. */
 function isOssm(env: EnvironmentSpec): env is EnvironmentSpec & { mesh: IstioMeshSpec } {

@@ -1,9 +1,8 @@
-import { field, list, RenderedObject, str } from './effective-routing';
-import { describeObject, Finding, labelsOf, targetOf } from './findings';
-import { IMPOSTERS_KEY } from '../constructs/mountebank-mock';
-import { kumaServiceName, parseKumaServiceName } from './kuma';
+import { field, list, RenderedObject, str } from '../effective-routing';
+import { describeObject, Finding, labelsOf, targetOf } from '../findings';
+import { kumaServiceName, parseKumaServiceName } from './kuma-mesh';
 import { normalize } from './kuma-reader';
-import { MOCK_APP, SELECTOR_LABEL } from './mesh';
+import { IMPOSTERS_KEY, MOCK_APP, SELECTOR_LABEL } from '../mesh';
 
 const SYSTEM_NAMESPACES = new Set(['kong-mesh-system', 'kuma-system']);
 /** Source/destination policies of Kuma 2.x (removed in 3.0); a zone control plane refuses every one of them. */

@@ -1,10 +1,10 @@
-import { isKuma } from '../model/spec';
-import { Rule } from './rules';
+import { isKuma } from '../../model/spec';
+import { Rule } from '../rules';
 
 /**
  * `ingress:` routes of a catalogue service on a Kuma / Kong Mesh environment. They are the routes
- * of the Istio ingress gateway (meshes/istio.ts renders a Gateway and a VirtualService from them);
- * the Kuma renderer (meshes/kuma.ts) renders no edge gateway, neither a builtin MeshGateway with
+ * of the Istio ingress gateway (meshes/istio/istio-mesh.ts renders a Gateway and a VirtualService from them);
+ * the Kuma renderer (meshes/kuma/kuma-mesh.ts) renders no edge gateway, neither a builtin MeshGateway with
  * its MeshHTTPRoute nor a delegated one, so nothing outside the mesh reaches the service through
  * them. A warning, not an error: a catalogue may serve Istio environments too, where they work.
  * The zone ingress (`mesh.zones[].ingress`) carries cross-zone traffic only.

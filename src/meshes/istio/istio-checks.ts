@@ -1,7 +1,7 @@
-import { field, list, RenderedObject, str } from './effective-routing';
-import { describeObject, Finding } from './findings';
+import { field, list, RenderedObject, str } from '../effective-routing';
+import { describeObject, Finding } from '../findings';
 import { clusterLocal } from './istio-reader';
-import { MOCK_APP } from './mesh';
+import { MOCK_APP } from '../mesh';
 
 const NETWORKING = 'networking.istio.io/';
 

@@ -1,9 +1,9 @@
 import {
   audit, EffectiveFault, field, list, RenderedObject, serviceRouting, ServiceRouting, str, toPercent, Workloads,
-} from './effective-routing';
-import { canonicalDuration } from './durations';
-import { parseKumaServiceName } from './kuma';
-import { MOCK_APP } from './mesh';
+} from '../effective-routing';
+import { canonicalDuration } from '../durations';
+import { parseKumaServiceName } from './kuma-mesh';
+import { MOCK_APP } from '../mesh';
 
 /** A Kuma resource in either form: Kubernetes (`kind`, `spec`) or universal (`type`, fields at top level). */
 export interface KumaResource {
