@@ -1,6 +1,6 @@
 import { performance } from 'perf_hooks';
 import { CelRule, escapeCelName, meteredList, meteredMap, ruleText } from './cel';
-import { compileGoRegExp } from './go-regexp';
+import { type GoRegExp, compileGoRegExp } from './go-regexp';
 
 /** One problem found while validating a value against a schema. */
 export interface SchemaIssue {
@@ -98,7 +98,7 @@ class Node {
   public intStrings = false;
   public format: 'int32' | 'int64' | 'date-time' | 'byte' | undefined = undefined;
   public enumValues: EnumValues | undefined = undefined;
-  public pattern: RegExp | undefined = undefined;
+  public pattern: GoRegExp | undefined = undefined;
   public patternMessage = '';
   public minLength: number | undefined = undefined;
   public maxLength: number | undefined = undefined;
@@ -216,7 +216,7 @@ const TYPE_NAMES: Readonly<Record<JsonType, string>> = {
  * Compiles schema documents of one dialect into `CompiledSchema`s, once per schema node.
  *
  * What cannot be checked offline is skipped and counted: CEL rules (`x-kubernetes-validations`) and patterns that
- * have no JavaScript equivalent.
+ * are not valid RE2 syntax.
  */
 export class SchemaCompiler {
   /** The dialect this compiler reads. */
@@ -253,7 +253,7 @@ export class SchemaCompiler {
     return this.rules.filter((rule) => !rule.evaluable).length;
   }
 
-  /** Number of `pattern`s that could not be translated into a JavaScript expression; they are not checked. */
+  /** Number of `pattern`s that are not valid RE2 syntax (Go's regexp.Compile fails); they are not checked. */
   public get skippedPatterns(): number {
     return this.patternsSkipped;
   }

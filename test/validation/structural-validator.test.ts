@@ -159,12 +159,25 @@ describe('scalars', () => {
     expect(result).toEqual([': must match the pattern ^\\d+%$, got "25"', ': must be an integer or a string, got 2.5']);
   });
 
-  test('skips and counts a pattern JavaScript cannot express', () => {
-    // GIVEN a flag in the middle of the pattern, which Go allows
+  test('checks a pattern with a flag in the middle, as Go does', () => {
+    // GIVEN a flag in the middle of the pattern, which Go's regexp/syntax allows
+    const compiler = new SchemaCompiler({ dialect: SchemaDialect.STRUCTURAL });
+    const schema = compiler.compile({ type: 'string', pattern: '^a(?i)b$' });
+    // WHEN
+    const accepted = validateValue(schema, 'aB');
+    const refused = validateValue(schema, 'AB');
+    // THEN
+    expect(accepted).toEqual([]);
+    expect(refused.map((issue) => issue.message)).toEqual(['must match the pattern ^a(?i)b$, got "AB"']);
+    expect(compiler.skippedPatterns).toEqual(0);
+  });
+
+  test('skips and counts a pattern that is not valid RE2 syntax', () => {
+    // GIVEN `\x` with a non-hex digit, which Go's regexp.Compile refuses (the API server would refuse the CRD)
     const compiler = new SchemaCompiler({ dialect: SchemaDialect.STRUCTURAL });
     const schema = compiler.compile({
       type: 'string',
-      pattern: 'a(?i)b',
+      pattern: '\\x4g',
       'x-kubernetes-validations': [{ rule: 'self.size() > 1' }, { rule: 'self != "x"' }],
     });
     // WHEN
