@@ -175,6 +175,7 @@ describe('pausing a child Application during an incident', () => {
 
 describe('convergence and deletion', () => {
   test('retries outlast an OLM install and a control plane, and take the newest commit where Argo CD can (3.2+)', () => {
+    expect(applications.length).toBeGreaterThan(0);
     for (const app of applications) {
       const { limit, backoff, refresh } = app.spec.syncPolicy.retry;
       const seconds = (d: string) => (d.endsWith('m') ? Number(d.slice(0, -1)) * 60 : Number(d.slice(0, -1)));

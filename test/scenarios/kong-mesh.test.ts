@@ -106,6 +106,7 @@ describe('the tutorial as published (kong-tutorial: Kong Mesh 2.5, legacy polici
 
   test('applies no legacy policy on a zone, and reverting changes only the kumactl routing file and the table', () => {
     const zoneFiles = Object.keys(snapshotTree(path.join(renderedDist(), 'kong-tutorial'))).filter((f) => f.startsWith('zone-'));
+    expect(zoneFiles.length).toBeGreaterThan(0);
     for (const f of zoneFiles) {
       expect(`${f}: ${fs.readFileSync(path.join(renderedDist(), 'kong-tutorial', f), 'utf8')}`).not.toMatch(/kind: (TrafficRoute|FaultInjection)/);
     }
