@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { RE2JS as BufRE2 } from '@bufbuild/re2';
 import { compileGoRegExp } from '../../src/validation/go-regexp';
 
 describe('compileGoRegExp', () => {
@@ -112,6 +113,32 @@ describe('compileGoRegExp against RE2 syntax spelled out for JavaScript', () => 
         const reference = new RegExp(js, 'u');
         expect(regexp?.test(input)).toEqual(reference.test(input));
         expect(regexp?.find(input)).toEqual(reference.exec(input)?.[0] ?? '');
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+/** Syntax the JavaScript reference above cannot spell out: flags, POSIX and Unicode classes, word boundaries, `\Q…\E`. */
+const RE2_ONLY: readonly string[] = ['(?i)a', '(?s).', '(?m)^b$', '[[:alpha:]]', '[[:^digit:]]', '\\pL', '\\PL', '\\p{Greek}', '\\b', '\\B', '\\Qa.b\\E', '\\x{1F600}', '[^\\s]', '\\A', '\\z'];
+
+const re2Pattern = fc.array(fc.oneof(fc.constantFrom(...RE2_ONLY), node.map((n) => n.go)), { minLength: 1, maxLength: 4 }).map((parts) => parts.join(''));
+
+const re2Text = fc.array(fc.constantFrom('a', 'A', 'b', '😀', 'Ω', 'λ', '.', '0', '_', ' ', '\n', '\v', 'é'), { maxLength: 8 }).map((chars) => chars.join(''));
+
+describe('compileGoRegExp against @bufbuild/re2, the RE2 port CEL matches() runs on', () => {
+  test('both RE2 ports agree whether random patterns match', () => {
+    fc.assert(
+      fc.property(re2Pattern, re2Text, (source, input) => {
+        let other: BufRE2 | undefined;
+        try {
+          other = BufRE2.compile(source);
+        } catch {
+          other = undefined;
+        }
+        const regexp = compileGoRegExp(source);
+        expect(regexp === undefined).toBe(other === undefined);
+        expect(regexp?.test(input)).toEqual(other?.test(input));
       }),
       { numRuns: 500 },
     );
