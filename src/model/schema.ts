@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DURATION, readDuration } from './duration';
 
 /**
  * The input formats of meshflip: the repository settings (`environments/meshflip.yaml`), service
@@ -16,13 +17,17 @@ const DNS_LABEL_TEXT = 'must be lowercase letters, digits and "-", starting with
 const name = (description: string, max = 63) =>
   z.string().min(1).max(max).regex(DNS_LABEL, DNS_LABEL_TEXT).meta({ description });
 
-/** A Go / Envoy style duration such as `500ms`, `1s`, `3m`, `1h30m`. */
-export const DURATION = /^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/;
 /** Service names become parts of object names such as `<service>-circuit-breaker`, hence the shorter limit. */
 const serviceName = name('Service name', 45);
 
+/** A Go / Envoy style duration such as `500ms`, `1s`, `3m`, `1h30m`: whole milliseconds from 1ms, read exactly (`duration.ts`). */
 const duration = (description: string) =>
-  z.string().regex(DURATION, 'must be a duration such as 500ms, 1s, 5m or 1h').meta({ description });
+  z.string().regex(DURATION, 'must be a duration such as 500ms, 1s, 5m or 1h').superRefine((text, ctx) => {
+    const reading = readDuration(text);
+    if (!reading.ok && DURATION.test(text)) {
+      ctx.addIssue({ code: 'custom', message: reading.message, params: { hint: reading.hint } });
+    }
+  }).meta({ description });
 
 const percent = (description: string) => z.number().gt(0).max(100).meta({ description });
 

@@ -12,7 +12,7 @@ import { strings } from '@bufbuild/cel/ext';
 import { type DescMessage, create, createFileRegistry, createRegistry } from '@bufbuild/protobuf';
 import { FileDescriptorProtoSchema } from '@bufbuild/protobuf/wkt';
 import { RE2JS } from '@bufbuild/re2';
-import { compileGoRegExp } from './go-regexp';
+import { type GoRegExp, compileGoRegExp } from './go-regexp';
 
 /**
  * Iterations over the elements of the rule's input one rule evaluation may make. The API server charges at least one
@@ -493,25 +493,24 @@ const LISTS: CelFunc[] = [
   }),
 ];
 
-function goRegExp(pattern: string, flags: string): RegExp {
+function goRegExp(pattern: string): GoRegExp {
   const regexp = compileGoRegExp(pattern);
   if (regexp === undefined) {
     throw new Error(`error parsing regexp: ${pattern}`);
   }
-  return new RegExp(regexp.source, flags + regexp.flags.replace(/[gy]/g, ''));
+  return regexp;
 }
 
-/** k8s.io/apiserver/pkg/cel/library/regex.go: find and findAll. */
+/** k8s.io/apiserver/pkg/cel/library/regex.go: find and findAll (Go's FindString and FindAllString). */
 const REGEX: CelFunc[] = [
   celMethod('find', CelScalar.STRING, [CelScalar.STRING], CelScalar.STRING, function find(pattern) {
-    return goRegExp(pattern, '').exec(this)?.[0] ?? '';
+    return goRegExp(pattern).find(this);
   }),
   celMethod('findAll', CelScalar.STRING, [CelScalar.STRING], listType(CelScalar.STRING), function findAll(pattern) {
-    return [...this.matchAll(goRegExp(pattern, 'g'))].map((m) => m[0]);
+    return goRegExp(pattern).findAll(this);
   }),
   celMethod('findAll', CelScalar.STRING, [CelScalar.STRING, CelScalar.INT], listType(CelScalar.STRING), function findAll(pattern, limit) {
-    const all = [...this.matchAll(goRegExp(pattern, 'g'))].map((m) => m[0]);
-    return (limit < 0n ? all : all.slice(0, Number(limit)));
+    return goRegExp(pattern).findAll(this, limit < 0n ? -1 : Number(limit));
   }),
 ];
 

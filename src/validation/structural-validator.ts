@@ -1,6 +1,6 @@
 import { performance } from 'perf_hooks';
 import { CelRule, escapeCelName, meteredList, meteredMap, ruleText } from './cel';
-import { compileGoRegExp } from './go-regexp';
+import { type GoRegExp, compileGoRegExp } from './go-regexp';
 
 /** One problem found while validating a value against a schema. */
 export interface SchemaIssue {
@@ -95,10 +95,17 @@ class Node {
   public types: ReadonlySet<JsonType> | undefined = undefined;
   public typeLabel = '';
   public nullable = false;
+  /** The schema's `default` (structural dialect; `null` counts as none, as `Default.Object == nil` upstream). */
+  public defaultValue: unknown = undefined;
+  /**
+   * What the API server does to nulls and absent fields of this object or list before validating it (structural
+   * dialect only): `prune` drops non-nullable nulls without a default and fills in defaults; `default` only fills in.
+   */
+  public nulls: 'prune' | 'default' | undefined = undefined;
   public intStrings = false;
   public format: 'int32' | 'int64' | 'date-time' | 'byte' | undefined = undefined;
   public enumValues: EnumValues | undefined = undefined;
-  public pattern: RegExp | undefined = undefined;
+  public pattern: GoRegExp | undefined = undefined;
   public patternMessage = '';
   public minLength: number | undefined = undefined;
   public maxLength: number | undefined = undefined;
@@ -216,7 +223,7 @@ const TYPE_NAMES: Readonly<Record<JsonType, string>> = {
  * Compiles schema documents of one dialect into `CompiledSchema`s, once per schema node.
  *
  * What cannot be checked offline is skipped and counted: CEL rules (`x-kubernetes-validations`) and patterns that
- * have no JavaScript equivalent.
+ * are not valid RE2 syntax.
  */
 export class SchemaCompiler {
   /** The dialect this compiler reads. */
@@ -253,7 +260,7 @@ export class SchemaCompiler {
     return this.rules.filter((rule) => !rule.evaluable).length;
   }
 
-  /** Number of `pattern`s that could not be translated into a JavaScript expression; they are not checked. */
+  /** Number of `pattern`s that are not valid RE2 syntax (Go's regexp.Compile fails); they are not checked. */
   public get skippedPatterns(): number {
     return this.patternsSkipped;
   }
@@ -341,6 +348,11 @@ export class SchemaCompiler {
       setTypes(node, ([] as unknown[]).concat(schema.type).filter(isJsonType));
     }
     node.nullable = schema.nullable === true;
+    if (dialect === SchemaDialect.STRUCTURAL && !branch) {
+      node.defaultValue = schema.default ?? undefined;
+      // customresource_handler.go only prunes nulls when the CRD does not preserve unknown fields; defaulting always runs.
+      node.nulls = this.preserveUnknownFields ? 'default' : 'prune';
+    }
     node.intStrings = dialect === SchemaDialect.PROTOBUF && !branch && node.types?.has('integer') === true;
     if (schema.format === 'int32' || schema.format === 'int64' || schema.format === 'date-time' || schema.format === 'byte') {
       node.format = schema.format;
@@ -490,7 +502,8 @@ export class SchemaCompiler {
  *
  * Checks: types (an integer must be whole; int32/int64 ranges), `nullable`, `enum`, `pattern`, lengths, bounds,
  * item and property counts, `uniqueItems`, `x-kubernetes-list-type` set/map keys, `required`, unknown fields of
- * closed objects, `allOf`/`anyOf`/`oneOf`/`not`, `date-time` and `byte` formats.
+ * closed objects, `allOf`/`anyOf`/`oneOf`/`not`, `date-time` and `byte` formats. A structural schema validates the value
+ * as the API server decodes it: non-nullable nulls without a default dropped, defaults filled in (`asDecoded`).
  */
 export function validateValue(schema: CompiledSchema, value: unknown, options: ValidateValueOptions = {}): SchemaIssue[] {
   const ctx = new Context(Infinity, new WeakMap());
@@ -581,10 +594,11 @@ function toCel(node: Node | undefined, value: unknown): unknown {
   if (value === null) {
     return null;
   }
-  if (Array.isArray(value)) {
-    return meteredList(value.map((item) => toCel(node?.items, item)));
+  const decoded = node?.nulls === undefined ? value : asDecoded(node, value);
+  if (Array.isArray(decoded)) {
+    return meteredList(decoded.map((item) => toCel(node?.items, item)));
   }
-  const record = value as Record<string, unknown>;
+  const record = decoded as Record<string, unknown>;
   const entries = new Map<string, unknown>();
   for (const [key, field] of Object.entries(record)) {
     const property = node?.properties?.get(key);
@@ -696,15 +710,16 @@ class Context {
   }
 }
 
-function check(node: Node, value: unknown, path: PathSegment | undefined, ctx: Context): boolean {
-  const kind = kindOf(value);
+function check(node: Node, given: unknown, path: PathSegment | undefined, ctx: Context): boolean {
+  const kind = kindOf(given);
   if (kind === 'null') {
     if (!node.nullable && node.types !== undefined) {
       return ctx.fail(path, 'must not be null');
     }
-  } else if (node.types !== undefined && !matchesType(node, kind, value)) {
-    return ctx.fail(path, `must be ${node.typeLabel}, got ${renderValue(value)}`);
+  } else if (node.types !== undefined && !matchesType(node, kind, given)) {
+    return ctx.fail(path, `must be ${node.typeLabel}, got ${renderValue(given)}`);
   }
+  const value = node.nulls !== undefined && (kind === 'object' || kind === 'array') ? asDecoded(node, given as object) : given;
   if (node.rules !== undefined && ctx.celTargets !== undefined && kind !== 'null') {
     ctx.celTargets.push({ node, value, path });
   }
@@ -725,6 +740,64 @@ function check(node: Node, value: unknown, path: PathSegment | undefined, ctx: C
     answers.set(node, ok);
   }
   return ok;
+}
+
+/** `asDecoded` answers by value and node: the same object checked twice against a node gets the same copy (and memo). */
+const DECODED = new WeakMap<object, Map<Node, object>>();
+
+/**
+ * An object or list of a custom resource as the API server validates it, after it decoded the request: non-nullable
+ * nulls without a default are dropped (k8s.io/apiextensions-apiserver pkg/apiserver/schema/defaulting/prunenulls.go,
+ * `PruneNonNullableNullsWithoutDefaults`, called from customresource_handler.go when the CRD does not preserve unknown
+ * fields), then defaults fill absent fields and non-nullable nulls (defaulting/algorithm.go, `Default`). Both look at
+ * declared properties and `additionalProperties`; in a list a null item is never dropped, only replaced by the items'
+ * default, so without one it is still refused ("must not be null"). Returns `value` itself when nothing changes.
+ */
+function asDecoded(node: Node, value: object): object {
+  let answers = DECODED.get(value);
+  const known = answers?.get(node);
+  if (known !== undefined) {
+    return known;
+  }
+  const decoded = Array.isArray(value) ? decodedList(node, value) : decodedObject(node, value as Record<string, unknown>);
+  if (answers === undefined) {
+    answers = new Map();
+    DECODED.set(value, answers);
+  }
+  answers.set(node, decoded);
+  return decoded;
+}
+
+function decodedList(node: Node, value: readonly unknown[]): readonly unknown[] {
+  const items = node.items;
+  if (items === undefined || items.nullable || items.defaultValue === undefined || !value.includes(null)) {
+    return value;
+  }
+  return value.map((item) => (item === null ? items.defaultValue : item));
+}
+
+function decodedObject(node: Node, value: Record<string, unknown>): Record<string, unknown> {
+  let decoded: Record<string, unknown> | undefined;
+  for (const [key, field] of Object.entries(value)) {
+    const schema = node.properties?.get(key) ?? (node.additional instanceof Node ? node.additional : undefined);
+    if (field !== null || schema === undefined || schema.nullable) {
+      continue;
+    }
+    if (schema.defaultValue !== undefined) {
+      decoded ??= { ...value };
+      decoded[key] = schema.defaultValue;
+    } else if (node.nulls === 'prune') {
+      decoded ??= { ...value };
+      delete decoded[key];
+    }
+  }
+  for (const [key, property] of node.properties ?? []) {
+    if (property.defaultValue !== undefined && !Object.prototype.hasOwnProperty.call(value, key)) {
+      decoded ??= { ...value };
+      decoded[key] = property.defaultValue;
+    }
+  }
+  return decoded ?? value;
 }
 
 function checkValue(node: Node, kind: ValueKind, value: unknown, path: PathSegment | undefined, ctx: Context): boolean {

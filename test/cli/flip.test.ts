@@ -186,7 +186,9 @@ describe('flip kong-perf captains-log --to real, and back', () => {
       '  -   services:',
       '  -     captains-log: mock',
       '  kong-perf (kong-mesh)',
-      '    captains-log: mock -> real',
+      '    captains-log',
+      '      was: mock',
+      '      now: real',
       'dist/: 0 added, 3 changed, 0 removed',
       '  ~ kong-perf/ROUTING.md',
       ...ROUTES.map((f) => `  ~ ${f}`),
@@ -206,13 +208,15 @@ describe('flip kong-perf captains-log --to real, and back', () => {
   test('flipping back restores the environment file and dist/ byte for byte', () => {
     // THEN
     expect(back.run.status).toBe(0);
-    expect(lines(back.run.stdout).slice(0, 6)).toEqual([
+    expect(lines(back.run.stdout).slice(0, 8)).toEqual([
       'flipped captains-log in kong-perf to mock; edited environments/kong-perf.yaml',
       '  + routing:',
       '  +   services:',
       '  +     captains-log: mock',
       '  kong-perf (kong-mesh)',
-      '    captains-log: real -> mock',
+      '    captains-log',
+      '      was: real',
+      '      now: mock',
     ]);
     expect(back.changed).toEqual([]);
     // Every file of the repository but git's own: the unchanged files of dist/ are hard-linked
@@ -261,9 +265,11 @@ describe('flip with --weight, --expires and --reason', () => {
 
   test('reports the change in words, with the reason', () => {
     // THEN
-    expect(lines(options.run.stdout).slice(3, 7)).toEqual([
+    expect(lines(options.run.stdout).slice(3, 9)).toEqual([
       '  kong-perf (kong-mesh)',
-      '    captains-log: mock -> split 70% real / 30% mock',
+      '    captains-log',
+      '      was: mock',
+      '      now: split 70% real / 30% mock',
       '      expires 2026-03-04T10:00:00Z',
       `      reason: ${REASON}`,
     ]);
@@ -278,6 +284,20 @@ describe('flip with --header', () => {
       '-    captains-log: mock',
       '+    captains-log: { to: mock, header: { name: x-mock, value: "true" } }',
     ]);
+  });
+
+  test('reports the states before and after on lines of their own: the header route keeps its own words, no arrow', () => {
+    // THEN
+    expect(lines(header.run.stdout).slice(0, 7)).toEqual([
+      'flipped captains-log in kong-perf to mock; edited environments/kong-perf.yaml',
+      '  -     captains-log: mock',
+      '  +     captains-log: { to: mock, header: { name: x-mock, value: "true" } }',
+      '  kong-perf (kong-mesh)',
+      '    captains-log',
+      '      was: mock',
+      '      now: real; requests with x-mock: true go to mock',
+    ]);
+    expect(header.run.stdout).not.toContain('->');
   });
 
   test('renders a rule that sends requests carrying the header to the mock, and everything else to the real service', () => {
@@ -307,12 +327,14 @@ describe('flip --all', () => {
     const route = captainsLogRoute(all.dir, 'kong-real/global/captains-log.routing.k8s.yaml');
     expect(backendWeights(route.spec.to[0].rules[0])).toEqual({ mountebank: 100 });
     expect(route.metadata.annotations['meshflip.io/source']).toBe('environments/kong-real.yaml#routing.default');
-    expect(lines(all.run.stdout).slice(0, 5)).toEqual([
+    expect(lines(all.run.stdout).slice(0, 7)).toEqual([
       'flipped every mocked service in kong-real to mock; edited environments/kong-real.yaml',
       '  + routing:',
       '  +   default: mock',
       '  kong-real (kong-mesh)',
-      '    captains-log: real -> mock',
+      '    captains-log',
+      '      was: real',
+      '      now: mock',
     ]);
   });
 });

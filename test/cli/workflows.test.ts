@@ -3,7 +3,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { validateWorkflow } from '@action-validator/core';
 import { parse } from 'yaml';
-import { copyRepo, git, REPO, removeTempDirs, runCli, tempDir, writeFiles } from '../util';
+import { copyRepo, git, REPO, removeTempDirs, runCli, snapshotTree, tempDir, writeFiles } from '../util';
+import { renderedDist } from '../rendered-dist';
 import { commitAll, lines, readGitHubOutputs } from './cli-util';
 
 // The GitHub Actions workflows: valid against the workflow schema, and wired to the commands the
@@ -23,6 +24,117 @@ function allSteps(wf: any): any[] {
 }
 
 afterAll(removeTempDirs);
+
+/**
+ * Evaluates a GitHub Actions expression (docs.github.com "Evaluate expressions in workflows and actions") in
+ * `context`: literals, property paths, `!`, `==`, `!=`, `&&`, `||` (which return an operand, as GitHub's do) and the
+ * status functions, enough for the expressions of these workflows. A string holding `${{ }}` is interpolated.
+ */
+function evaluate(text: unknown, context: Record<string, unknown>, status: 'success' | 'failure' | 'cancelled' = 'success'): unknown {
+  if (typeof text !== 'string') {
+    return text;
+  }
+  const whole = /^\s*\$\{\{(.*)\}\}\s*$/s.exec(text);
+  if (whole !== null && !whole[1].includes('}}')) {
+    return expression(whole[1], context, status);
+  }
+  return text.replace(/\$\{\{(.*?)\}\}/g, (_, inner: string) => asText(expression(inner, context, status)));
+}
+
+function expression(source: string, context: Record<string, unknown>, status: string): unknown {
+  const tokens = source.match(/'(?:[^']|'')*'|==|!=|&&|\|\||[!()]|[A-Za-z_][\w.-]*(?:\(\))?|\d+/g) ?? [];
+  let at = 0;
+  const truthy = (v: unknown) => v !== null && v !== undefined && v !== false && v !== '' && v !== 0;
+  const primary = (): unknown => {
+    const token = tokens[at++];
+    if (token === '(') {
+      const value = or();
+      at++;
+      return value;
+    }
+    if (token === '!') {
+      return !truthy(primary());
+    }
+    if (token.startsWith("'")) {
+      return token.slice(1, -1).replace(/''/g, "'");
+    }
+    if (/^\d+$/.test(token)) {
+      return Number(token);
+    }
+    if (token.endsWith('()')) {
+      const name = token.slice(0, -2);
+      return name === 'always' || (name === 'success' ? status === 'success' : name === 'failure' ? status === 'failure' : status === 'cancelled');
+    }
+    if (token === 'true' || token === 'false' || token === 'null') {
+      return token === 'null' ? null : token === 'true';
+    }
+    return token.split('.').reduce<unknown>((value, key) => (value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] ?? null : null), context);
+  };
+  const comparison = (): unknown => {
+    const left = primary();
+    if (tokens[at] === '==' || tokens[at] === '!=') {
+      const op = tokens[at++];
+      const right = primary();
+      const equal = asText(left).toLowerCase() === asText(right).toLowerCase();
+      return op === '==' ? equal : !equal;
+    }
+    return left;
+  };
+  const and = (): unknown => {
+    let value = comparison();
+    while (tokens[at] === '&&') {
+      at++;
+      const right = comparison();
+      value = truthy(value) ? right : value;
+    }
+    return value;
+  };
+  const or = (): unknown => {
+    let value = and();
+    while (tokens[at] === '||') {
+      at++;
+      const right = and();
+      value = truthy(value) ? value : right;
+    }
+    return value;
+  };
+  return or();
+}
+
+/**
+ * Whether a step or job with this `if:` runs: the text is an expression with or without `${{ }}`, and without a
+ * status function GitHub adds `success() &&` in front of it.
+ */
+function condition(text: string, context: Record<string, unknown>, status: 'success' | 'failure' | 'cancelled' = 'success'): boolean {
+  const inner = /^\s*\$\{\{(.*)\}\}\s*$/s.exec(text)?.[1] ?? text;
+  const guarded = /\b(success|failure|cancelled|always)\(\)/.test(inner) ? inner : `success() && (${inner})`;
+  const value = expression(guarded, context, status);
+  return value !== null && value !== false && value !== '' && value !== 0;
+}
+
+/** A value as an expression result turns into text: null is empty. */
+function asText(value: unknown): string {
+  if (value === null || value === undefined) {
+    return '';
+  }
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** The names of the outputs a command's source sets with @actions/core. */
+function outputsSetBy(command: string): string[] {
+  const text = fs.readFileSync(path.join(REPO, 'src', 'cli', 'commands', `${command}.ts`), 'utf8');
+  return [...text.matchAll(/core\.setOutput\('([a-z-]+)'/g)].map((m) => m[1]);
+}
+
+test('the expression evaluator of these tests reads GitHub\'s operators', () => {
+  // THEN `||` and `&&` return operands, comparisons ignore case, status functions follow the job's status
+  expect(evaluate("${{ github.event.pull_request.number || github.ref }}", { github: { ref: 'refs/heads/main' } })).toBe('refs/heads/main');
+  expect(evaluate("${{ a == 'X' && b }}", { a: 'x', b: 'yes' })).toBe('yes');
+  expect(evaluate('${{ !cancelled() }}', {}, 'failure')).toBe(true);
+  expect(evaluate('${{ !cancelled() }}', {}, 'cancelled')).toBe(false);
+  expect(evaluate("pre-${{ x }}-post", { x: 1 })).toBe('pre-1-post');
+  expect([condition("a == 'b'", { a: 'b' }), condition("a == 'b'", { a: 'b' }, 'failure'), condition('${{ always() }}', {}, 'failure')]).toEqual([true, false, true]);
+});
 
 test('the repository has the pull-request workflow, its comment workflow, the expired-flips workflow and the Konnect apply', () => {
   expect(FILES).toEqual(['expired-flips.yml', 'konnect.yml', 'meshflip-comment.yml', 'meshflip.yml']);
@@ -100,18 +212,28 @@ describe('meshflip.yml, the pull-request workflow', () => {
   const wf = workflow('meshflip.yml');
   const check = wf.jobs.check;
 
-  test('runs on pull requests, merge-queue groups, pushes to main and on demand', () => {
+  test('runs on pull requests and merge-queue groups whatever they change, and on pushes to main', () => {
+    // THEN no paths filter: a required check that does not run blocks the merge
     expect(Object.keys(wf.on).sort()).toEqual(['merge_group', 'pull_request', 'push', 'workflow_dispatch']);
-    expect(wf.on.pull_request).toBeNull();
-    expect(wf.on.merge_group).toBeNull();
+    expect([wf.on.pull_request, wf.on.merge_group]).toEqual([null, null]);
     expect(wf.on.push).toEqual({ branches: ['main'] });
   });
 
-  test('a new push cancels the superseded run of its pull request, never a run on main', () => {
-    expect(wf.concurrency).toEqual({
-      'group': 'meshflip-${{ github.workflow }}-${{ github.event.pull_request.number || github.ref }}',
-      'cancel-in-progress': "${{ github.event_name == 'pull_request' }}",
-    });
+  test('a new push cancels the superseded run of its pull request, never a run on main or of the merge queue', () => {
+    // GIVEN the concurrency settings evaluated for each kind of run
+    const run = (event: string, github: Record<string, unknown>) => {
+      const context = { github: { workflow: wf.name, event_name: event, ...github } };
+      return { group: evaluate(wf.concurrency.group, context), cancel: evaluate(wf.concurrency['cancel-in-progress'], context) };
+    };
+    const pr7 = run('pull_request', { ref: 'refs/pull/7/merge', event: { pull_request: { number: 7 } } });
+    const pr8 = run('pull_request', { ref: 'refs/pull/8/merge', event: { pull_request: { number: 8 } } });
+    const main = run('push', { ref: 'refs/heads/main', event: {} });
+    const queue = run('merge_group', { ref: 'refs/heads/gh-readonly-queue/main/pr-7-abc', event: {} });
+    // THEN
+    expect(pr7.cancel).toBe(true);
+    expect(pr7.group).not.toBe(pr8.group);
+    expect([main.cancel, queue.cancel]).toEqual([false, false]);
+    expect(new Set([pr7.group, main.group, queue.group]).size).toBe(3);
   });
 
   test('reads the repository and nothing more, and keeps no token in any checkout of pull-request code', () => {
@@ -124,18 +246,22 @@ describe('meshflip.yml, the pull-request workflow', () => {
     expect(checkouts.map((c) => c.with['persist-credentials'])).toEqual(checkouts.map(() => false));
   });
 
-  test('runs the test suite only when something besides environments/ and dist/ changed', () => {
+  test('runs the test suite only when the change detection says code changed, with every schema fetched first', () => {
+    // GIVEN what the code step writes, passed on as the changes job's output
+    const gate = (code: string) => {
+      const output = evaluate(wf.jobs.changes.outputs.code, { steps: { code: { outputs: { code } } } });
+      return condition(wf.jobs.test.if, { needs: { changes: { outputs: { code: output } } } });
+    };
     // THEN
     expect(wf.jobs.test.needs).toBe('changes');
-    expect(wf.jobs.test.if).toBe("needs.changes.outputs.code == 'true'");
-    expect(wf.jobs.test.steps.map((s: any) => s.run ?? s.uses.split('@')[0])).toEqual([
-      'actions/checkout', 'actions/setup-node', 'npm ci',
-      'echo "MESHFLIP_CRDS=$RUNNER_TEMP/meshflip-crds" >> "$GITHUB_ENV"', 'actions/cache', 'npx meshflip crds fetch --all',
-      'npm test',
-    ]);
+    expect([gate('true'), gate('false')]).toEqual([true, false]);
+    const commands = wf.jobs.test.steps.map((s: any) => String(s.run ?? s.uses));
+    const index = (predicate: (command: string) => boolean) => commands.findIndex(predicate);
+    const order = [index((c) => c === 'npm ci'), index((c) => c.includes('MESHFLIP_CRDS=')), index((c) => c === 'npx meshflip crds fetch --all'), index((c) => c === 'npm test')];
+    expect(order.every((i) => i >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
     // ... while the check job, which synthesizes, validates and summarizes, always runs
-    expect(check.needs).toBeUndefined();
-    expect(check.if).toBeUndefined();
+    expect([check.needs, check.if]).toEqual([undefined, undefined]);
   });
 
   test('synthesizes, checks dist/ is fresh, then validates and summarizes, in that order', () => {
@@ -161,15 +287,19 @@ describe('meshflip.yml, the pull-request workflow', () => {
     // GIVEN
     const cache = check.steps.find((s: any) => String(s.uses).startsWith('actions/cache@'));
     const summary = check.steps.find((s: any) => s.id === 'summary');
-    // THEN the folder the fetch fills ($MESHFLIP_CRDS, set for every later step) is the one cached, keyed by what selects its content
-    expect(check.steps.find((s: any) => String(s.run).includes('MESHFLIP_CRDS=')).run).toBe('echo "MESHFLIP_CRDS=$RUNNER_TEMP/meshflip-crds" >> "$GITHUB_ENV"');
-    expect(cache.with).toEqual({
-      'path': '${{ runner.temp }}/meshflip-crds',
-      'key': "meshflip-crds-environments-${{ hashFiles('src/pipeline/validate/upstream-schemas.json', 'environments/*.yaml') }}",
-      'restore-keys': 'meshflip-crds-environments-',
-    });
-    expect(fs.existsSync(path.join(REPO, 'src/pipeline/validate/upstream-schemas.json'))).toBe(true);
-    expect(summary.run).toBe('npx meshflip ci-summary --strict --comment "$RUNNER_TEMP/meshflip-comment/comment.md"');
+    const runnerTemp = tempDir('meshflip-runner-');
+    const githubEnv = path.join(runnerTemp, 'github-env');
+    const set = runStep(check.steps.find((s: any) => String(s.run).includes('MESHFLIP_CRDS=')).run, runnerTemp, { RUNNER_TEMP: runnerTemp, GITHUB_ENV: githubEnv });
+    // THEN the folder the fetch fills ($MESHFLIP_CRDS, set for every later step) is the one cached
+    expect(set.status).toBe(0);
+    expect(fs.readFileSync(githubEnv, 'utf8')).toBe(`MESHFLIP_CRDS=${asText(evaluate(cache.with.path, { runner: { temp: runnerTemp } }))}\n`);
+    // ... keyed by files that exist and select its content, and restored from an older key when they changed
+    const hashed = [...String(cache.with.key).matchAll(/'([^']+)'/g)].map((m) => m[1]);
+    expect(hashed.filter((pattern) => !pattern.includes('*')).filter((file) => !fs.existsSync(path.join(REPO, file)))).toEqual([]);
+    expect(hashed).toContain('environments/*.yaml');
+    expect(String(cache.with.key).startsWith(cache.with['restore-keys'])).toBe(true);
+    // ... and the summary checks strictly, with the schemas of that folder (ci-summary reads $MESHFLIP_CRDS)
+    expect(summary.run).toMatch(/^npx meshflip ci-summary --strict /);
   });
 
   test('checks out the whole history, since ci-summary reads dist/ at the base commit', () => {
@@ -180,26 +310,32 @@ describe('meshflip.yml, the pull-request workflow', () => {
   test('still summarizes when an earlier step failed, and passes on the outputs of ci-summary', () => {
     // GIVEN
     const summary = check.steps.find((s: any) => s.id === 'summary');
-    // THEN a stale dist/ fails the freshness step, yet reviewers still get annotations and the summary
-    expect(summary.if).toBe('${{ !cancelled() }}');
-    expect(summary.id).toBe('summary');
-    expect(check.outputs).toMatchObject({
-      'changed-environments': '${{ steps.summary.outputs.changed-environments }}',
-      'changed-environments-json': '${{ steps.summary.outputs.changed-environments-json }}',
-      'routes-to-mock': '${{ steps.summary.outputs.routes-to-mock }}',
-    });
+    // THEN a stale dist/ fails the freshness step, yet reviewers still get annotations and the summary; not after a cancel
+    expect(condition(summary.if, {}, 'failure')).toBe(true);
+    expect(condition(summary.if, {}, 'cancelled')).toBe(false);
+    // ... and the job passes on every output ci-summary sets, under its own name; every other output is one a step sets
+    const summaryOutputs = Object.fromEntries(outputsSetBy('ci-summary').map((name) => [name, `ci-summary ${name}`]));
+    const context = { steps: { summary: { outputs: summaryOutputs }, fresh: { outputs: { stale: 'fresh stale' } } } };
+    const passed = Object.fromEntries(Object.entries(check.outputs).map(([name, value]) => [name, evaluate(value, context)]));
+    expect(Object.keys(summaryOutputs).length).toBeGreaterThan(0);
+    expect(Object.keys(summaryOutputs).filter((name) => passed[name] !== `ci-summary ${name}`)).toEqual([]);
+    expect(Object.entries(passed).filter(([, value]) => value === null)).toEqual([]);
   });
 
   describe('deciding whether the tests run', () => {
     const script = wf.jobs.changes.steps.find((s: any) => s.id === 'code').run as string;
     const env = wf.jobs.changes.steps.find((s: any) => s.id === 'code').env;
 
-    test('takes the event, the pushed-over commit and the merge group\'s base from GitHub', () => {
-      expect(env).toEqual({
-        EVENT_NAME: '${{ github.event_name }}',
-        PUSH_BEFORE: '${{ github.event.before }}',
-        MERGE_GROUP_BASE: '${{ github.event.merge_group.base_sha }}',
-      });
+    test('gets every variable its script reads from the step\'s environment or the runner', () => {
+      // GIVEN the variables the script reads, but those the runner sets
+      const read = new Set([...script.matchAll(/\$\{?([A-Z][A-Z0-9_]*)/g)].map((m) => m[1]).filter((name) => !name.startsWith('GITHUB_') && name !== 'RUNNER_TEMP'));
+      // THEN
+      expect(read.size).toBeGreaterThan(0);
+      expect([...read].filter((name) => env[name] === undefined)).toEqual([]);
+      // ... and each is the event's field it stands for
+      const context = { github: { event_name: 'push', event: { before: 'b'.repeat(40), merge_group: { base_sha: 'c'.repeat(40) } } } };
+      expect(Object.fromEntries(Object.entries(env).map(([name, value]) => [name, evaluate(value, context)])))
+        .toEqual({ EVENT_NAME: 'push', PUSH_BEFORE: 'b'.repeat(40), MERGE_GROUP_BASE: 'c'.repeat(40) });
     });
 
     /**
@@ -270,6 +406,16 @@ describe('meshflip.yml, the pull-request workflow', () => {
       expect(runs.map((r) => [r.status, r.outputs.code])).toEqual([[0, 'true'], [0, 'true'], [0, 'true']]);
       expect(lines(runs[1].stdout)).toEqual(['No base commit to compare with (workflow_dispatch): the tests run.']);
     });
+
+    test('decides for every event that starts the workflow', () => {
+      // GIVEN
+      const { dir, branchPoint, mainTip } = pullRequestMerge(ROUTING);
+      const events = Object.keys(wf.on);
+      // WHEN
+      const runs = events.map((event) => runStep(script, dir, { EVENT_NAME: event, PUSH_BEFORE: branchPoint, MERGE_GROUP_BASE: mainTip }));
+      // THEN
+      expect(runs.map((r) => [r.status, /^(true|false)$/.test(r.outputs.code ?? '')])).toEqual(events.map(() => [0, true]));
+    });
   });
 
   describe('the freshness check', () => {
@@ -318,11 +464,15 @@ describe('the pull-request comment, in two stages', () => {
     const steps = wf.jobs.check.steps;
     const keep = steps.find((s: any) => s.name === 'Keep the pull-request comment for meshflip-comment.yml');
     const upload = steps.find((s: any) => String(s.uses).startsWith('actions/upload-artifact@'));
-    // THEN
-    expect(keep.if).toBe("${{ !cancelled() && github.event_name == 'pull_request' }}");
-    expect(keep.env).toEqual({ NUMBER: '${{ github.event.pull_request.number }}' });
-    expect(upload.if).toBe(keep.if);
-    expect(upload.with).toEqual({ 'name': 'meshflip-comment', 'path': '${{ runner.temp }}/meshflip-comment', 'if-no-files-found': 'ignore', 'retention-days': 3 });
+    // THEN both run for a pull request, also after a failed check, and for nothing else
+    const runs = (event: string, status: 'success' | 'failure' | 'cancelled') => [keep, upload].map((s) => condition(s.if, { github: { event_name: event } }, status));
+    expect([runs('pull_request', 'success'), runs('pull_request', 'failure'), runs('pull_request', 'cancelled'), runs('push', 'success')])
+      .toEqual([[true, true], [true, true], [false, false], [false, false]]);
+    expect(evaluate(keep.env.NUMBER, { github: { event: { pull_request: { number: 7 } } } })).toBe(7);
+    // ... the upload holds the folder ci-summary writes its comment into
+    const comment = /--comment "\$RUNNER_TEMP\/([^"]+)"/.exec(steps.find((s: any) => s.id === 'summary').run)![1];
+    expect(`${path.dirname(comment)}`).toBe(path.basename(String(evaluate(upload.with.path, { runner: { temp: '/runner' } }))));
+    expect(upload.with['if-no-files-found']).toBe('ignore');
     // ... and the script writes the number next to the comment ci-summary wrote
     const dir = tempDir();
     fs.mkdirSync(path.join(dir, 'meshflip-comment'));
@@ -332,17 +482,23 @@ describe('the pull-request comment, in two stages', () => {
   });
 
   test('the comment workflow runs when a pull-request run completed, with the default branch\'s script and the token that may comment', () => {
-    // THEN
+    // THEN it follows the pull-request workflow by its name, with a token that may comment and nothing more
     expect(comment.on).toEqual({ workflow_run: { workflows: [wf.name], types: ['completed'] } });
     expect(comment.permissions).toEqual({ 'actions': 'read', 'pull-requests': 'write' });
     const job = comment.jobs.comment;
-    expect(job.if).toBe("github.event.workflow_run.event == 'pull_request' && github.event.workflow_run.conclusion != 'cancelled'");
+    const runsFor = (event: string, conclusion: string) => condition(job.if, { github: { event: { workflow_run: { event, conclusion } } } });
+    expect([runsFor('pull_request', 'success'), runsFor('pull_request', 'failure'), runsFor('pull_request', 'cancelled'), runsFor('push', 'success')])
+      .toEqual([true, true, false, false]);
     const [checkout, download, post] = job.steps;
-    // no ref: the default branch, never the pull request's code
+    // no ref: the default branch's script, never the pull request's code
     expect(checkout.with).toEqual({ 'sparse-checkout': '.github/scripts', 'persist-credentials': false });
-    expect(download.with).toEqual({ 'name': 'meshflip-comment', 'path': '${{ runner.temp }}/meshflip-comment', 'run-id': '${{ github.event.workflow_run.id }}', 'github-token': '${{ github.token }}' });
-    expect(post.run).toBe('.github/scripts/post-summary-comment.sh');
-    expect(post.env.HEAD_SHA).toBe('${{ github.event.workflow_run.head_sha }}');
+    // ... the artifact the pull-request run uploaded, from that run
+    const upload = wf.jobs.check.steps.find((s: any) => String(s.uses).startsWith('actions/upload-artifact@'));
+    const event = { github: { token: 'token', event: { workflow_run: { id: 42, head_sha: HEAD } } }, runner: { temp: '/runner' } };
+    expect(download.with.name).toBe(upload.with.name);
+    expect(evaluate(download.with['run-id'], event)).toBe(42);
+    expect(fs.statSync(path.join(REPO, post.run)).mode & 0o111).not.toBe(0);
+    expect(evaluate(post.env.HEAD_SHA, event)).toBe(HEAD);
   });
 
   const HEAD = 'a'.repeat(40);
@@ -434,19 +590,22 @@ describe('expired-flips.yml, the scheduled revert', () => {
   const BRANCH = 'meshflip/revert-expired';
 
   test('runs every hour and on demand', () => {
+    // THEN one schedule whose cron fixes the minute alone (minute hour day month weekday): once an hour
     expect(Object.keys(wf.on).sort()).toEqual(['schedule', 'workflow_dispatch']);
-    expect(wf.on.schedule).toEqual([{ cron: '17 * * * *' }]);
+    const crons = wf.on.schedule.map((entry: { cron: string }) => entry.cron.split(' '));
+    expect(crons.map((fields: string[]) => [/^([0-9]|[1-5][0-9])$/.test(fields[0]), fields.slice(1)])).toEqual([[true, ['*', '*', '*', '*']]]);
   });
 
   test('opens the pull request only when revert-expired reverted something, with the body it wrote', () => {
     // GIVEN
     const revert = steps.find((s: any) => String(s.run).startsWith('npx meshflip revert-expired'));
     const open = steps.find((s: any) => String(s.run).includes('revert-pull-request.sh'));
-    // THEN
-    expect(revert.id).toBe('revert');
-    expect(revert.run).toBe('npx meshflip revert-expired --body "$RUNNER_TEMP/pr-body.md"');
-    expect(open.if).toBe("steps.revert.outputs.reverted == 'true'");
-    expect(open.env.BODY).toBe('${{ runner.temp }}/pr-body.md');
+    // THEN the step opens it on the output revert-expired sets, and reads the body from where revert-expired wrote it
+    expect(outputsSetBy('revert-expired')).toEqual(['reverted']);
+    const opens = (reverted: string) => condition(open.if, { steps: { [revert.id]: { outputs: { reverted } } } });
+    expect([opens('true'), opens('false')]).toEqual([true, false]);
+    const body = /--body "\$RUNNER_TEMP\/([^"]+)"/.exec(revert.run)![1];
+    expect(evaluate(open.env.BODY, { runner: { temp: '/runner' } })).toBe(`/runner/${body}`);
   });
 
   test('pushes with the GitHub App\'s token when one is configured, so the push starts the checks; else dispatches them', () => {
@@ -454,12 +613,14 @@ describe('expired-flips.yml, the scheduled revert', () => {
     const app = steps.find((s: any) => s.id === 'app');
     const open = steps.find((s: any) => String(s.run).includes('revert-pull-request.sh'));
     const checkout = steps.find((s: any) => String(s.uses).startsWith('actions/checkout@'));
-    // THEN
+    // GIVEN a repository with and without the App configured
+    const withApp = { vars: { MESHFLIP_APP_CLIENT_ID: 'Iv1.abc' }, steps: { app: { outputs: { token: 'app-token' } } }, github: { token: 'github-token' } };
+    const without = { vars: {}, steps: { app: { outputs: {} } }, github: { token: 'github-token' } };
+    // THEN the App's step runs only when configured, and the revert uses its token, else GITHUB_TOKEN and a dispatch
     expect(app.uses.split('@')[0]).toBe('actions/create-github-app-token');
-    expect(app.if).toBe("vars.MESHFLIP_APP_CLIENT_ID != ''");
-    expect(app.with).toMatchObject({ 'client-id': '${{ vars.MESHFLIP_APP_CLIENT_ID }}', 'private-key': '${{ secrets.MESHFLIP_APP_PRIVATE_KEY }}' });
-    expect(open.env.GH_TOKEN).toBe('${{ steps.app.outputs.token || github.token }}');
-    expect(open.env.DISPATCH_CHECKS).toBe("${{ steps.app.outputs.token == '' }}");
+    expect([condition(app.if, withApp), condition(app.if, without)]).toEqual([true, false]);
+    expect([evaluate(open.env.GH_TOKEN, withApp), evaluate(open.env.DISPATCH_CHECKS, withApp)]).toEqual(['app-token', false]);
+    expect([evaluate(open.env.GH_TOKEN, without), evaluate(open.env.DISPATCH_CHECKS, without)]).toEqual(['github-token', true]);
     // ... dispatching needs actions: write; the token reaches git only in the last step
     expect(wf.permissions).toEqual({ 'contents': 'write', 'pull-requests': 'write', 'actions': 'write' });
     expect(checkout.with['persist-credentials']).toBe(false);
@@ -593,9 +754,19 @@ describe('konnect.yml, the post-merge apply to Konnect', () => {
   const apply = steps.find((s: any) => String(s.run).includes('meshflip konnect apply'));
 
   test('runs after a push to main that changed dist/<env>/konnect/, and on demand; one run at a time, never cancelled', () => {
+    // GIVEN the paths filter as GitHub reads it (`*` within a folder, `**` across folders)
+    const filters = (wf.on.push.paths as string[]).map((glob) => new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*/g, '\0').replace(/\*/g, '[^/]*').replace(/\0/g, '.*')}$`));
+    const triggers = (file: string) => filters.some((filter) => filter.test(file));
+    const konnect = Object.keys(snapshotTree(renderedDist())).map((f) => `dist/${f}`).filter((f) => /^dist\/[^/]+\/konnect\//.test(f));
+    // THEN every Konnect file of dist/ triggers it, and no other file does
+    expect(konnect.length).toBeGreaterThan(0);
+    expect(konnect.filter((f) => !triggers(f))).toEqual([]);
+    expect(['dist/kong-perf/ROUTING.md', 'dist/argocd/kong-perf.k8s.yaml', 'environments/kong-tutorial.yaml', 'dist/konnect.yaml'].filter(triggers)).toEqual([]);
     expect(Object.keys(wf.on).sort()).toEqual(['push', 'workflow_dispatch']);
-    expect(wf.on.push).toEqual({ branches: ['main'], paths: ['dist/*/konnect/**'] });
-    expect(wf.concurrency).toEqual({ 'group': 'konnect-apply', 'cancel-in-progress': false });
+    expect(wf.on.push.branches).toEqual(['main']);
+    // ... and an apply is never cancelled halfway, nor run twice at once
+    expect(wf.concurrency['cancel-in-progress']).toBe(false);
+    expect(wf.concurrency.group).not.toContain('${{');
   });
 
   test('reads the repository only; the Konnect token reaches the apply step alone, from a repository secret', () => {

@@ -9,15 +9,16 @@ import { synthesize } from '../../src/pipeline/synth/synth';
 import { fixtureRepo, problemsOf, SETTINGS, at } from '../model/fixtures';
 import { helmValuesOf } from '../meshes/helpers';
 import { REPO, removeTempDirs } from '../util';
+import { renderedDist } from '../rendered-dist';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const fengari = require('fengari');
 
 afterAll(removeTempDirs);
 
-const { files, objects } = readDist(path.join(REPO, 'dist'));
+const { files, objects } = readDist(renderedDist());
 const applications = objects.filter((o) => o.object.kind === 'Application').map((o) => o.object as any);
-const patch = (file: string) => YAML.parse(fs.readFileSync(path.join(REPO, 'dist', 'argocd', 'bootstrap', file), 'utf8'));
+const patch = (file: string) => YAML.parse(fs.readFileSync(path.join(renderedDist(), 'argocd', 'bootstrap', file), 'utf8'));
 
 /**
  * Runs an Argo CD health script on `obj` as Argo CD does (argoproj/argo-cd `util/lua/lua.go`
@@ -175,6 +176,7 @@ describe('pausing a child Application during an incident', () => {
 
 describe('convergence and deletion', () => {
   test('retries outlast an OLM install and a control plane, and take the newest commit where Argo CD can (3.2+)', () => {
+    expect(applications.length).toBeGreaterThan(0);
     for (const app of applications) {
       const { limit, backoff, refresh } = app.spec.syncPolicy.retry;
       const seconds = (d: string) => (d.endsWith('m') ? Number(d.slice(0, -1)) * 60 : Number(d.slice(0, -1)));
@@ -222,14 +224,18 @@ describe('convergence and deletion', () => {
   test('a Namespace holding a PersistentVolumeClaim is never pruned or deleted, so the claim survives a cascade', () => {
     const claimNamespaces = new Set(objects.filter((o) => o.object.kind === 'PersistentVolumeClaim').map((o) => (o.object.metadata as any).namespace));
     expect(claimNamespaces.size).toBeGreaterThan(0);
-    for (const o of objects.filter((x) => x.object.kind === 'Namespace')) {
+    const namespaces = objects.filter((x) => x.object.kind === 'Namespace');
+    expect(namespaces.map((o) => (o.object.metadata as any).name)).toEqual(expect.arrayContaining([...claimNamespaces]));
+    for (const o of namespaces) {
       const options = (o.object.metadata as any).annotations?.['argocd.argoproj.io/sync-options'];
       expect([o.file, (o.object.metadata as any).name, options]).toEqual([o.file, (o.object.metadata as any).name, claimNamespaces.has((o.object.metadata as any).name) && o.file.includes('/workloads/') ? 'Prune=false,Delete=false' : undefined]);
     }
   });
 
   test('every Application that reads this repository regenerates only when its own folder changes', () => {
-    for (const app of applications.filter((a) => a.spec.source.path !== undefined)) {
+    const fromRepository = applications.filter((a) => a.spec.source.path !== undefined);
+    expect(fromRepository.length).toBeGreaterThan(0);
+    for (const app of fromRepository) {
       expect(app.metadata.annotations['argocd.argoproj.io/manifest-generate-paths']).toBe('.');
     }
     expect(files).toContain('argocd/bootstrap/argocd-cm.patch.yaml');

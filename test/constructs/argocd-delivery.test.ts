@@ -3,17 +3,28 @@ import { RenderedObject } from '../../src/meshes/effective-routing';
 import { checkDist } from '../../src/pipeline/validate/dist-checks';
 import { readDist } from '../../src/pipeline/dist/read-dist';
 import { SchemaStore } from '../../src/validation';
-import { crds, describeWithCrds, REPO } from '../util';
+import { crds, describeWithCrds, removeTempDirs } from '../util';
+import { renderedDist } from '../rendered-dist';
 
-const { files, objects } = readDist(path.join(REPO, 'dist'));
+afterAll(removeTempDirs);
+
+const { files, objects } = readDist(renderedDist());
 const applications = objects.filter((o) => o.object.kind === 'Application').map((o) => o.object as any);
 const projects = new Map(objects.filter((o) => o.object.kind === 'AppProject').map((o) => [(o.object as any).metadata.name, o.object as any]));
 const manifestFolders = [...new Set(files.filter((f) => f.endsWith('.k8s.yaml')).map((f) => f.slice(0, f.lastIndexOf('/'))))].sort();
+/** `items`, after asserting there is at least one: a loop of assertions over an empty list would pass without checking anything. */
+function nonEmpty<T>(items: T[]): T[] {
+  expect(items.length).toBeGreaterThan(0);
+  return items;
+}
+
 const glob = (pattern: string, value: string) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`).test(value);
 
 describe('the Argo CD objects in dist/argocd', () => {
   test('every Application\'s path exists in dist/ and every folder of manifests has exactly one Application', () => {
-    const paths = applications.filter((a) => a.spec.source.path !== undefined).map((a) => a.spec.source.path.replace(/^dist\//, ''));
+    // The others install a Helm chart.
+    expect(applications.filter((a) => a.spec.source.path === undefined).every((a) => typeof a.spec.source.chart === 'string')).toBe(true);
+    const paths = nonEmpty(applications.filter((a) => a.spec.source.path !== undefined).map((a) => a.spec.source.path.replace(/^dist\//, '')));
     for (const p of paths) {
       expect(manifestFolders).toContain(p);
     }
@@ -21,7 +32,7 @@ describe('the Argo CD objects in dist/argocd', () => {
   });
 
   test('every Application deploys where its AppProject permits, from a permitted repository', () => {
-    for (const app of applications) {
+    for (const app of nonEmpty(applications)) {
       const project = projects.get(app.spec.project);
       expect(project).toBeDefined();
       const { server, namespace } = app.spec.destination;
@@ -31,10 +42,12 @@ describe('the Argo CD objects in dist/argocd', () => {
   });
 
   test('every object a folder holds is permitted by its Application\'s project: namespaces and cluster-scoped kinds', () => {
-    for (const app of applications.filter((a) => a.spec.source.path !== undefined && !a.spec.source.path.endsWith('/argocd'))) {
+    // Only the root Application syncs dist/argocd, the Argo CD objects themselves.
+    expect(applications.filter((a) => a.spec.source.path?.endsWith('/argocd')).map((a) => a.metadata.name)).toEqual(['meshflip']);
+    for (const app of nonEmpty(applications.filter((a) => a.spec.source.path !== undefined && !a.spec.source.path.endsWith('/argocd')))) {
       const project = projects.get(app.spec.project);
       const folder = app.spec.source.path.replace(/^dist\//, '');
-      for (const { object } of objects.filter((o: RenderedObject) => o.file.startsWith(`${folder}/`))) {
+      for (const { object } of nonEmpty(objects.filter((o: RenderedObject) => o.file.startsWith(`${folder}/`)))) {
         const meta = object.metadata as { namespace?: string };
         const group = String(object.apiVersion).includes('/') ? String(object.apiVersion).split('/')[0] : '';
         if (meta.namespace === undefined) {
@@ -64,7 +77,9 @@ describe('the Argo CD objects in dist/argocd', () => {
   });
 
   test('syncs automatically with prune and self-heal, except that protected environments never prune', () => {
-    for (const app of applications.filter((a) => a.metadata.labels?.['meshflip.io/environment'] !== undefined)) {
+    // Every Application but the root belongs to an environment.
+    expect(applications.filter((a) => a.metadata.labels?.['meshflip.io/environment'] === undefined).map((a) => a.metadata.name)).toEqual(['meshflip']);
+    for (const app of nonEmpty(applications.filter((a) => a.metadata.labels?.['meshflip.io/environment'] !== undefined))) {
       const protectedEnv = projects.get(app.spec.project).metadata.annotations['meshflip.io/protected'] === 'true';
       expect(app.spec.syncPolicy.automated).toEqual({ enabled: true, prune: !protectedEnv, selfHeal: true });
     }
@@ -76,7 +91,7 @@ describe('the Argo CD objects in dist/argocd', () => {
     expect(root.spec.destination).toEqual({ server: 'https://kubernetes.default.svc', namespace: 'argocd' });
   });
 
-  test('the dist/ checks agree: no Argo CD finding on the committed dist/', () => {
+  test('the dist/ checks agree: no Argo CD finding on the rendered dist/', () => {
     expect(checkDist(objects, files).map((f) => `${f.at.file}: ${f.message}`)).toEqual([]);
   });
 

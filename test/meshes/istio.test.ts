@@ -134,6 +134,7 @@ describe('OpenShift Service Mesh 2.x', () => {
   test('protects a production-like environment: no mock deployed, no prune, no cascade delete', () => {
     expect(findObjects('ossm/', 'Deployment').map((d) => d.object.metadata.name).sort()).toEqual(['backend', 'db', 'frontend']);
     const apps = objectsOf('argocd/ossm.k8s.yaml').filter((o) => o.kind === 'Application');
+    expect(apps.map((a) => a.metadata.name).sort()).toEqual(['ossm-control-plane', 'ossm-operators', 'ossm-workloads']);
     for (const app of apps) {
       expect(app.spec.syncPolicy.automated).toEqual({ prune: false, selfHeal: false });
       expect(app.metadata.finalizers).toBeUndefined();

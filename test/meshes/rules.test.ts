@@ -218,7 +218,9 @@ describe('MF2001: a sidecar without a service account token', () => {
   test('every injected pod of the examples has a token source its sidecar can use', () => {
     // GIVEN every OSSM environment of the repository
     const project = loadProject(REPO);
-    for (const env of project.environments.filter((e) => e.mesh.flavor === MeshFlavor.OPENSHIFT_SERVICE_MESH)) {
+    const ossm = project.environments.filter((e) => e.mesh.flavor === MeshFlavor.OPENSHIFT_SERVICE_MESH);
+    expect(ossm.length).toBeGreaterThan(0);
+    for (const env of ossm) {
       const { files } = synthesizeEnvironment(env, project.settings);
       const objects = files.flatMap((f) => f.objects ?? []) as any[];
       const identity = objects.find((o) => o.kind === 'ServiceMeshControlPlane').spec.security.identity?.type ?? 'Kubernetes';

@@ -6,14 +6,15 @@ import * as path from 'path';
 import { IMPOSTERS_DIR } from '../../src/constructs/mountebank-mock';
 import { IMPOSTERS_KEY } from '../../src/meshes/mesh';
 import { parseYamlDocuments, REPO, removeTempDirs, tempDir } from '../util';
+import { renderedDist } from '../rendered-dist';
 
 const MB = path.join(REPO, 'node_modules', '@mbtest', 'mountebank', 'bin', 'mb');
 
 afterAll(removeTempDirs);
 
-/** The ConfigMap and Deployment of a mock, read back from the committed dist/. */
+/** The ConfigMap and Deployment of a mock, read back from the rendered dist/. */
 function renderedMock(file: string): { configuration: { imposters: { port: number }[] }; args: string[] } {
-  const objects = parseYamlDocuments(fs.readFileSync(path.join(REPO, 'dist', file), 'utf8')) as any[];
+  const objects = parseYamlDocuments(fs.readFileSync(path.join(renderedDist(), file), 'utf8')) as any[];
   const configMap = objects.find((o) => o.kind === 'ConfigMap');
   const deployment = objects.find((o) => o.kind === 'Deployment');
   return { configuration: JSON.parse(configMap.data[IMPOSTERS_KEY]), args: deployment.spec.template.spec.containers[0].args };

@@ -310,6 +310,35 @@ describe('schema', () => {
     ]);
   });
 
+  test.each([
+    ['1.9996s', 'write 1999ms or 2s'],
+    ['0.0004s', 'write 1ms'],
+  ])('fails when a duration is not a whole number of milliseconds (%s), with the nearest two', (value, hint) => {
+    // GIVEN a request timeout that floating point once turned into 1.1s and 0s (no timeout in Envoy)
+    const env = kongEnvironment('lab', 'timeouts:', '  orders:', `    request: ${value}`);
+    const root = fixtureRepo({ [LAB]: env });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([
+      `${LAB}:${at(env, value)}: timeouts.orders.request: must be a whole number of milliseconds: Istio refuses finer durations and Envoy reads `
+        + `timeouts in whole milliseconds, got "${value}"; ${hint}`,
+    ]);
+  });
+
+  test('fails when a duration is zero', () => {
+    // GIVEN
+    const env = ossmEnvironment('lab', 'retries:', '  orders:', '    attempts: 2', '    perTryTimeout: 0s');
+    const root = fixtureRepo({ [LAB]: env });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    expect(problems).toEqual([
+      `${LAB}:${at(env, '0s')}: retries.orders.perTryTimeout: must be at least 1ms: Istio refuses shorter durations, and a zero timeout means no `
+        + 'timeout in Envoy, got "0s"; leave the field out to keep the mesh default',
+    ]);
+  });
+
   test('fails when a required key is missing, at the map that lacks it', () => {
     // GIVEN
     const env = kongEnvironment('lab').replace('services:\n  orders:\n  payments:\n', '');

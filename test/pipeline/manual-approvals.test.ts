@@ -2,7 +2,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { readDistRouting, readEnvironmentRouting } from '../../src/pipeline/routing/routing-reader';
 import { routingJson, routingMarkdown, routingText } from '../../src/pipeline/synth/routing-report';
-import { REPO } from '../util';
+import { removeTempDirs } from '../util';
+import { renderedDist } from '../rendered-dist';
+
+afterAll(removeTempDirs);
 
 // An operator Subscription with installPlanApproval: Manual waits for a person at its first install
 // and at every upgrade: OLM creates the InstallPlan with spec.approved false and installs nothing
@@ -79,9 +82,9 @@ test('a subscription name from a hand edit cannot break the ROUTING.md table row
 
 test('the protected coolstore example shows both of its operators waiting for approval; coolstore-chaos (Automatic) none', () => {
   // WHEN
-  const [coolstore, chaos] = readDistRouting(path.join(REPO, 'dist'), new Set(['coolstore', 'coolstore-chaos']));
+  const [coolstore, chaos] = readDistRouting(renderedDist(), new Set(['coolstore', 'coolstore-chaos']));
   // THEN
   expect(coolstore.approvals?.map((a) => `${a.operator} ${a.startingCSV ?? '-'}`)).toEqual(['kiali-ossm -', 'servicemeshoperator servicemeshoperator.v2.5.4']);
   expect(chaos.approvals).toBeUndefined();
-  expect(fs.readFileSync(path.join(REPO, 'dist', 'coolstore', 'ROUTING.md'), 'utf8')).toContain('## Waiting for approval');
+  expect(fs.readFileSync(path.join(renderedDist(), 'coolstore', 'ROUTING.md'), 'utf8')).toContain('## Waiting for approval');
 });

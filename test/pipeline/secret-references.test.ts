@@ -1,7 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { secretReferences } from '../../src/pipeline/routing/secret-references';
-import { REPO } from '../util';
+import { removeTempDirs } from '../util';
+import { renderedDist } from '../rendered-dist';
+
+afterAll(removeTempDirs);
 
 // The Secrets an environment's rendered objects read by name, listed in ROUTING.md as what must
 // exist before Argo CD syncs: kubelet refuses to start a container whose secretKeyRef names a
@@ -49,7 +52,7 @@ test('lists env, envFrom, volume and image-pull Secrets of workloads, and Secret
 });
 
 test('the coolstore ROUTING.md lists the database Secrets the demo\'s pods read, with the Application that syncs them', () => {
-  const text = fs.readFileSync(path.join(REPO, 'dist', 'coolstore', 'ROUTING.md'), 'utf8');
+  const text = fs.readFileSync(path.join(renderedDist(), 'coolstore', 'ROUTING.md'), 'utf8');
   const start = text.indexOf('## Secrets that must exist in the cluster before sync');
   const end = text.indexOf('\n## ', start + 1);
   const section = text.slice(start, end < 0 ? undefined : end);

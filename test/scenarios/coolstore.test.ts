@@ -1,9 +1,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseYamlDocuments, REPO, snapshotTree } from '../util';
+import { parseYamlDocuments, removeTempDirs, snapshotTree } from '../util';
+import { renderedDist } from '../rendered-dist';
+
+afterAll(removeTempDirs);
 
 function dist(file: string): any[] {
-  return parseYamlDocuments(fs.readFileSync(path.join(REPO, 'dist', file), 'utf8'));
+  return parseYamlDocuments(fs.readFileSync(path.join(renderedDist(), file), 'utf8'));
 }
 
 describe('the OpenShift Service Mesh coolstore demo', () => {
@@ -24,7 +27,7 @@ describe('the OpenShift Service Mesh coolstore demo', () => {
   });
 
   test('keeps database credentials out of dist/: every one comes from a Secret in the cluster', () => {
-    const everything = Object.values(snapshotTree(path.join(REPO, 'dist'))).join('\n');
+    const everything = Object.values(snapshotTree(renderedDist())).join('\n');
     expect(everything).not.toContain('mysecretpassword');
     expect(everything).not.toMatch(/^kind: Secret$/m);
     const catalog = dist('coolstore/workloads/catalog.k8s.yaml').find((o) => o.kind === 'Deployment');
@@ -34,7 +37,7 @@ describe('the OpenShift Service Mesh coolstore demo', () => {
   });
 
   test('installs Kiali and the Service Mesh operator through OLM, and no Jaeger: its operator left the Red Hat catalog', () => {
-    expect(fs.readdirSync(path.join(REPO, 'dist/coolstore/operators')).sort()).toEqual(['kiali.k8s.yaml', 'servicemesh.k8s.yaml']);
+    expect(fs.readdirSync(path.join(renderedDist(), 'coolstore/operators')).sort()).toEqual(['kiali.k8s.yaml', 'servicemesh.k8s.yaml']);
     expect(dist('coolstore/operators/kiali.k8s.yaml')[0].spec).toMatchObject({ name: 'kiali-ossm', channel: 'stable', source: 'redhat-operators' });
     // Protected: nothing is installed or upgraded without approval, and the first install is 2.5, not the channel head.
     expect(dist('coolstore/operators/servicemesh.k8s.yaml')[0].spec).toMatchObject({ installPlanApproval: 'Manual', startingCSV: 'servicemeshoperator.v2.5.4' });
@@ -49,7 +52,7 @@ describe('the OpenShift Service Mesh coolstore demo', () => {
     const roll = dist('coolstore/control-plane/control-plane.k8s.yaml').find((o) => o.kind === 'ServiceMeshMemberRoll');
     expect(roll.metadata).toMatchObject({ name: 'default', namespace: 'istio-system' });
     expect(roll.spec.members).toEqual(['coolstore-catalog', 'coolstore-inventory']);
-    const deployments = Object.entries(snapshotTree(path.join(REPO, 'dist/coolstore/workloads')))
+    const deployments = Object.entries(snapshotTree(path.join(renderedDist(), 'coolstore/workloads')))
       .flatMap(([, text]) => parseYamlDocuments(text)).filter((o: any) => o.kind === 'Deployment') as any[];
     expect(deployments.map((d) => d.metadata.name).sort()).toEqual(['catalog', 'catalog-database', 'inventory', 'inventory-database']);
     for (const d of deployments) {
@@ -97,7 +100,7 @@ describe('the OpenShift Service Mesh coolstore demo', () => {
   });
 
   test('the protected coolstore runs no mock and carries no fault', () => {
-    const everything = Object.entries(snapshotTree(path.join(REPO, 'dist/coolstore'))).map(([, t]) => t).join('\n');
+    const everything = Object.entries(snapshotTree(path.join(renderedDist(), 'coolstore'))).map(([, t]) => t).join('\n');
     expect(everything).not.toContain('mountebank');
     expect(everything).not.toContain('fault:');
   });

@@ -8,6 +8,9 @@ import { formatProblem } from '../../src/model/spec-error';
 import { fixtureProject } from '../constructs/helpers';
 import { loadProject } from '../../src/model/load';
 import { crds, describeWithCrds, removeTempDirs, REPO, tempDir } from '../util';
+import { renderedDist } from '../rendered-dist';
+
+afterAll(removeTempDirs);
 
 describeWithCrds('strict validation against the upstream schemas', () => {
   let check: ReturnType<typeof schemaChecker>;
@@ -15,9 +18,9 @@ describeWithCrds('strict validation against the upstream schemas', () => {
     check = schemaChecker(crds(), true);
   });
 
-  test('every object of the committed dist/ validates strictly against the upstream schemas', () => {
-    // GIVEN the example environments as committed (Kong Mesh with zone, global and legacy placement; OpenShift Service Mesh)
-    const { objects } = readDist(path.join(REPO, 'dist'));
+  test('every object rendered from the example environments validates strictly against the upstream schemas', () => {
+    // GIVEN the example environments, rendered now (Kong Mesh with zone, global and legacy placement; OpenShift Service Mesh)
+    const { objects } = readDist(renderedDist());
     // WHEN
     const findings = check(objects);
     // THEN no unknown field, no wrong type, no kind without a schema — Kuma legacy specs, kumactl files and Argo CD objects included
@@ -97,12 +100,10 @@ describe('summarizeMissingSchemas', () => {
 });
 
 describe('readDist given a fresh synthesis', () => {
-  afterAll(removeTempDirs);
-
   test('reads the same objects at the same lines as parsing every file, without parsing the files that match', () => {
-    // GIVEN the committed dist/ and a fresh synthesis of the examples
+    // GIVEN the examples rendered into a dist/ folder and a fresh synthesis of them
     const fresh = synthesize(loadProject(REPO));
-    const dist = path.join(REPO, 'dist');
+    const dist = renderedDist();
     // WHEN
     const parsed = readDist(dist);
     const reused = readDist(dist, new Map(fresh.map((f) => [f.path, f])));
@@ -117,7 +118,7 @@ describe('readDist given a fresh synthesis', () => {
     // GIVEN a copy of dist/ with one route edited by hand
     const fresh = synthesize(loadProject(REPO));
     const dist = tempDir();
-    fs.cpSync(path.join(REPO, 'dist'), dist, { recursive: true });
+    fs.cpSync(renderedDist(), dist, { recursive: true });
     const file = 'kong-perf/zone-mock-services/captains-log.routing.k8s.yaml';
     const text = fs.readFileSync(path.join(dist, file), 'utf8');
     fs.writeFileSync(path.join(dist, file), text.replace('name: captains-log-route', 'name: edited-by-hand'));

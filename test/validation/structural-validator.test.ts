@@ -70,24 +70,90 @@ describe('objects and unknown fields', () => {
   });
 });
 
+/**
+ * Before validating a custom resource the API server drops non-nullable nulls that have no default
+ * (k8s.io/apiextensions-apiserver pkg/apiserver/schema/defaulting/prunenulls.go, PruneNonNullableNullsWithoutDefaults,
+ * called from pkg/apiserver/customresource_handler.go unless the CRD preserves unknown fields) and then fills in
+ * defaults, for absent fields and for the nulls left (defaulting/algorithm.go, Default).
+ */
 describe('null', () => {
   const schema = {
     type: 'object',
-    properties: { members: { type: 'array', nullable: true, items: { type: 'string' } }, mode: { type: 'string' }, free: {} },
+    required: ['name'],
+    properties: {
+      name: { type: 'string' },
+      members: { type: 'array', items: { type: 'string' } },
+      ports: { type: 'array', items: { type: 'integer', default: 80, minimum: 1 } },
+      nullableList: { type: 'array', nullable: true, items: { type: 'string' } },
+      mode: { type: 'string', enum: ['auto', 'manual'], default: 'auto' },
+      labels: { type: 'object', additionalProperties: { type: 'string' } },
+      weights: { type: 'object', additionalProperties: { type: 'integer', default: 1 } },
+      free: {},
+    },
   };
 
-  test('passes null where the field is nullable or has no type', () => {
+  test('passes null where the field is nullable', () => {
     // WHEN
-    const result = problems(schema, { members: null, free: null });
+    const result = problems(schema, { name: 'a', nullableList: null });
     // THEN
     expect(result).toEqual([]);
   });
 
-  test('fails when a field that is not nullable is null', () => {
+  test('PruneNonNullableNullsWithoutDefaults: drops a non-nullable null without a default, in properties and maps', () => {
     // WHEN
-    const result = problems(schema, { mode: null, members: [null] });
+    const result = problems(schema, { name: 'a', members: null, labels: { team: null, app: 'shop' }, free: null });
     // THEN
-    expect(result).toEqual(['mode: must not be null', 'members[0]: must not be null']);
+    expect(result).toEqual([]);
+  });
+
+  test('PruneNonNullableNullsWithoutDefaults: a required field that is null is dropped, so it is missing', () => {
+    // WHEN
+    const result = problems(schema, { name: null });
+    // THEN
+    expect(result).toEqual(['name: is required']);
+  });
+
+  test('PruneNonNullableNullsWithoutDefaults keeps a null item of a list: it is still refused', () => {
+    // WHEN
+    const result = problems(schema, { name: 'a', members: ['x', null] });
+    // THEN
+    expect(result).toEqual(['members[1]: must not be null']);
+  });
+
+  test('Default: a null with a default becomes the default, in properties, maps and list items, and is validated', () => {
+    // GIVEN
+    const withBadDefault = { type: 'object', properties: { size: { type: 'integer', minimum: 1, default: 0 } } };
+    // WHEN
+    const result = problems(schema, { name: 'a', mode: null, weights: { a: null }, ports: [null, 8080] });
+    const badDefault = problems(withBadDefault, { size: null });
+    // THEN
+    expect(result).toEqual([]);
+    expect(badDefault).toEqual(['size: must be at least 1, got 0']);
+  });
+
+  test('CEL rules see the object after pruning and defaulting: dropped fields are absent, defaults are there', () => {
+    // GIVEN
+    const withRules = {
+      ...schema,
+      'x-kubernetes-validations': [
+        { rule: '!has(self.members)', message: 'members was not dropped' },
+        { rule: 'self.mode == "auto"', message: 'mode was not defaulted' },
+        { rule: 'self.weights.a == 1', message: 'the map value was not defaulted' },
+      ],
+    };
+    // WHEN
+    const result = problems(withRules, { name: 'a', members: null, weights: { a: null } });
+    // THEN
+    expect(result).toEqual([]);
+  });
+
+  test('a CRD that preserves unknown fields (apiextensions v1beta1) keeps its nulls, and defaults them where it can', () => {
+    // GIVEN
+    const compiler = new SchemaCompiler({ dialect: SchemaDialect.STRUCTURAL, preserveUnknownFields: true });
+    // WHEN
+    const result = render(validateValue(compiler.compile(schema), { name: 'a', members: null, mode: null }));
+    // THEN
+    expect(result).toEqual(['members: must not be null']);
   });
 });
 
@@ -159,12 +225,25 @@ describe('scalars', () => {
     expect(result).toEqual([': must match the pattern ^\\d+%$, got "25"', ': must be an integer or a string, got 2.5']);
   });
 
-  test('skips and counts a pattern JavaScript cannot express', () => {
-    // GIVEN a flag in the middle of the pattern, which Go allows
+  test('checks a pattern with a flag in the middle, as Go does', () => {
+    // GIVEN a flag in the middle of the pattern, which Go's regexp/syntax allows
+    const compiler = new SchemaCompiler({ dialect: SchemaDialect.STRUCTURAL });
+    const schema = compiler.compile({ type: 'string', pattern: '^a(?i)b$' });
+    // WHEN
+    const accepted = validateValue(schema, 'aB');
+    const refused = validateValue(schema, 'AB');
+    // THEN
+    expect(accepted).toEqual([]);
+    expect(refused.map((issue) => issue.message)).toEqual(['must match the pattern ^a(?i)b$, got "AB"']);
+    expect(compiler.skippedPatterns).toEqual(0);
+  });
+
+  test('skips and counts a pattern that is not valid RE2 syntax', () => {
+    // GIVEN `\x` with a non-hex digit, which Go's regexp.Compile refuses (the API server would refuse the CRD)
     const compiler = new SchemaCompiler({ dialect: SchemaDialect.STRUCTURAL });
     const schema = compiler.compile({
       type: 'string',
-      pattern: 'a(?i)b',
+      pattern: '\\x4g',
       'x-kubernetes-validations': [{ rule: 'self.size() > 1' }, { rule: 'self != "x"' }],
     });
     // WHEN

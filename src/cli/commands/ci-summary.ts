@@ -13,6 +13,7 @@ import { isMocked } from '../../pipeline/synth/routing-report';
 import { readDistRouting } from '../../pipeline/routing/routing-reader';
 import { commentBody, jobSummary, runUrl } from '../../pipeline/changes/markdown-limits';
 import { schemaChecker } from '../../pipeline/validate/schema-check';
+import { ensureWritableFile, writeTextFile } from '../../pipeline/dist/write-files';
 import { schemaFolder } from '../schema-option';
 import { UsageError } from '../errors';
 import { Output } from '../output';
@@ -106,7 +107,7 @@ function actionsFile(variable: 'GITHUB_STEP_SUMMARY' | 'GITHUB_OUTPUT'): string 
     return undefined;
   }
   try {
-    fs.appendFileSync(file, '');
+    ensureWritableFile(file);
   } catch (e) {
     throw new UsageError(`${variable}=${file}: cannot write to it (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
       `name a file in a folder that exists, or unset ${variable}`);
@@ -190,8 +191,7 @@ export const ciSummaryCommand = defineCommand({
       output.out(markdown);
     }
     if (values.comment !== undefined) {
-      fs.mkdirSync(path.dirname(path.resolve(root, values.comment)), { recursive: true });
-      fs.writeFileSync(path.resolve(root, values.comment), commentBody(markdown, runUrl(process.env)));
+      writeTextFile(path.resolve(root, values.comment), commentBody(markdown, runUrl(process.env)));
     }
     // Outputs only exist in GitHub Actions: without $GITHUB_OUTPUT, @actions/core would print
     // the deprecated ::set-output command instead.

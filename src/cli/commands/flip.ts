@@ -4,8 +4,9 @@ import { expiryInstant } from '../../model/expiry';
 import { applyFlip, FlipRequest, MAX_EXPIRY_DAYS, resolveExpiry } from '../../model/flip';
 import { loadProject } from '../../model/load';
 import { didYouMean, SpecError } from '../../model/spec-error';
+import { escapeUnsafeText } from '../../model/unsafe-text';
 import { synthesizeProject } from '../../pipeline/validate/parallel-synth';
-import { diffRouting, summaryText } from '../../pipeline/changes/routing-diff';
+import { diffRouting, EnvironmentChange } from '../../pipeline/changes/routing-diff';
 import { synthesizeEnvironment } from '../../pipeline/synth/synth';
 import { resolveOutputFolder } from '../../pipeline/dist/output-folder';
 import { writeDist, WriteResult } from '../../pipeline/dist/write-dist';
@@ -121,7 +122,9 @@ export const flipCommand = defineCommand({
     for (const line of changedLines(before, after)) {
       output.out(`  ${line}`);
     }
-    output.out(summaryText(changes).map((l) => `  ${l}`).join('\n'));
+    for (const line of routingChangeLines(changes, previous, current)) {
+      output.out(`  ${line}`);
+    }
     output.out(`dist/: ${result.added.length} added, ${result.changed.length} changed, ${result.removed.length} removed`);
     for (const f of [...result.added.map((x) => `+ ${x}`), ...result.changed.map((x) => `~ ${x}`), ...result.removed.map((x) => `- ${x}`)]) {
       output.out(`  ${f}`);
@@ -181,4 +184,45 @@ function changedLines(before: string, after: string): string[] {
     end++;
   }
   return [...a.slice(start, a.length - end).map((l) => `- ${l}`), ...b.slice(start, b.length - end).map((l) => `+ ${l}`)];
+}
+
+type EnvironmentRouting = ReturnType<typeof synthesizeEnvironment>['routing'];
+type ServiceRouting = EnvironmentRouting['services'][number];
+
+/**
+ * The routing change of a flip, one service at a time, the state before and after it on lines of their own:
+ *
+ * ```text
+ * kong-perf (kong-mesh)
+ *   captains-log
+ *     was: mock
+ *     now: real; requests with x-mock: true go to mock
+ *     expires 2026-03-04T10:00:00Z
+ * ```
+ *
+ * No arrow between the states, so that none is confused with what a state says. What came from the input is escaped.
+ */
+function routingChangeLines(changes: readonly EnvironmentChange[], previous: EnvironmentRouting, current: EnvironmentRouting): string[] {
+  if (changes.length === 0) {
+    return ['no routing changes'];
+  }
+  const lines: string[] = [];
+  for (const change of changes) {
+    lines.push(`${change.name} (${change.mesh})`);
+    lines.push(...change.violations.map((v) => `! ${v}`));
+    for (const s of change.services) {
+      const find = (routing: EnvironmentRouting) => routing.services.find((r) => r.name === s.service);
+      lines.push(`  ${s.service}`, `    was: ${routingState(find(previous))}`, `    now: ${routingState(find(current))}`, ...s.details.map((d) => `    ${d}`));
+    }
+  }
+  return lines.map((line) => escapeUnsafeText(line));
+}
+
+/** Where a service's traffic goes, in words: `real`, `mock`, `split 70% real / 30% mock`, and a header route. */
+function routingState(s: ServiceRouting | undefined): string {
+  if (s === undefined) {
+    return 'not deployed';
+  }
+  const split = s.default === 'split' ? `split ${s.weights.real}% real / ${s.weights.mock}% mock` : s.default;
+  return s.header === null ? split : `${split}; requests with ${s.header.name}: ${s.header.value} go to ${s.header.to}`;
 }

@@ -8,6 +8,7 @@ import { escapeMarkdown } from '../../pipeline/synth/markdown';
 import { synthesize } from '../../pipeline/synth/synth';
 import { resolveOutputFolder } from '../../pipeline/dist/output-folder';
 import { writeDist } from '../../pipeline/dist/write-dist';
+import { writeSourceFiles, writeTextFile } from '../../pipeline/dist/write-files';
 import { Output, paint } from '../output';
 import { defineCommand } from './command';
 import { resolveNow } from './validate';
@@ -52,13 +53,11 @@ export const revertExpiredCommand = defineCommand({
     const files = synthesize(next);
     // dist/ first: when it cannot be written, the environment files stay as they were too.
     writeDist(out.dir, files, { root });
-    for (const [file, text] of overrides) {
-      fs.writeFileSync(path.join(root, file), text);
-    }
+    writeSourceFiles(root, overrides);
     output.out(`${paint(output, 'green', 'reverted')} ${lines.length} expired change${lines.length === 1 ? '' : 's'}:`);
     output.out(lines.join('\n'));
     if (values.body !== undefined) {
-      fs.writeFileSync(values.body, [
+      writeTextFile(values.body, [
         'These flips and faults expired, so meshflip reverted them:',
         '',
         ...bodyLines,

@@ -1,6 +1,6 @@
-import * as fs from 'fs';
 import * as path from 'path';
 import { generateJsonSchemas, SCHEMA_DIR } from '../../model/json-schema';
+import { writeChangedFiles } from '../../pipeline/dist/write-files';
 import { UsageError } from '../errors';
 import { Output } from '../output';
 import { defineCommand } from './command';
@@ -16,20 +16,8 @@ export const schemaCommand = defineCommand({
     check: { type: 'boolean', help: 'Write nothing; fail when a committed schema is out of date' },
   },
   run({ values, root }, output: Output): number {
-    const dir = path.resolve(root, SCHEMA_DIR);
-    const stale: string[] = [];
-    for (const [file, content] of Object.entries(generateJsonSchemas())) {
-      const target = path.join(dir, file);
-      const current = fs.existsSync(target) ? fs.readFileSync(target, 'utf8') : undefined;
-      if (current === content) {
-        continue;
-      }
-      stale.push(`${SCHEMA_DIR}/${file}`);
-      if (!values.check) {
-        fs.mkdirSync(dir, { recursive: true });
-        fs.writeFileSync(target, content);
-      }
-    }
+    const stale = writeChangedFiles(path.resolve(root, SCHEMA_DIR), generateJsonSchemas(), { check: values.check === true })
+      .map((file) => `${SCHEMA_DIR}/${file}`);
     if (values.check && stale.length > 0) {
       throw new UsageError(`out-of-date JSON Schemas: ${stale.join(', ')}`, 'run npm run schema and commit the result');
     }
