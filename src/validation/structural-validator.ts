@@ -1,6 +1,7 @@
 import { performance } from 'perf_hooks';
 import { CelRule, escapeCelName, meteredList, meteredMap, ruleText } from './cel';
 import { type GoRegExp, compileGoRegExp } from './go-regexp';
+import { credentialByName, findCredentials, redact } from '../model/credentials';
 
 /** One problem found while validating a value against a schema. */
 export interface SchemaIssue {
@@ -717,7 +718,7 @@ function check(node: Node, given: unknown, path: PathSegment | undefined, ctx: C
       return ctx.fail(path, 'must not be null');
     }
   } else if (node.types !== undefined && !matchesType(node, kind, given)) {
-    return ctx.fail(path, `must be ${node.typeLabel}, got ${renderValue(given)}`);
+    return ctx.fail(path, `must be ${node.typeLabel}, got ${renderValue(given, fieldName(path))}`);
   }
   const value = node.nulls !== undefined && (kind === 'object' || kind === 'array') ? asDecoded(node, given as object) : given;
   if (node.rules !== undefined && ctx.celTargets !== undefined && kind !== 'null') {
@@ -805,7 +806,7 @@ function checkValue(node: Node, kind: ValueKind, value: unknown, path: PathSegme
   if (node.enumValues !== undefined && !node.enumValues.has(value)) {
     // `enum: [null]` is how OpenShift's Route says "not set" in a value constraint.
     const allowed = node.enumValues.onlyNull ? 'must not be set' : `must be one of ${node.enumValues.describe()}`;
-    ok = ctx.fail(path, `${allowed}, got ${renderValue(value)}`);
+    ok = ctx.fail(path, `${allowed}, got ${renderValue(value, fieldName(path))}`);
     if (ctx.full) {
       return false;
     }
@@ -838,19 +839,19 @@ function checkString(node: Node, value: string, path: PathSegment | undefined, c
   if (node.minLength !== undefined || node.maxLength !== undefined) {
     const length = countCharacters(value);
     if (node.minLength !== undefined && length < node.minLength) {
-      ok = ctx.fail(path, `must be at least ${plural(node.minLength, 'character')} long, got ${renderValue(value)}`);
+      ok = ctx.fail(path, `must be at least ${plural(node.minLength, 'character')} long, got ${renderValue(value, fieldName(path))}`);
     }
     if (node.maxLength !== undefined && length > node.maxLength) {
-      ok = ctx.fail(path, `must be at most ${plural(node.maxLength, 'character')} long, got ${renderValue(value)}`);
+      ok = ctx.fail(path, `must be at most ${plural(node.maxLength, 'character')} long, got ${renderValue(value, fieldName(path))}`);
     }
   }
   if (node.pattern !== undefined && !node.pattern.test(value)) {
-    ok = ctx.fail(path, `${node.patternMessage}, got ${renderValue(value)}`);
+    ok = ctx.fail(path, `${node.patternMessage}, got ${renderValue(value, fieldName(path))}`);
   }
   if (node.format === 'date-time' && !DATE_TIME.test(value)) {
-    ok = ctx.fail(path, `must be an RFC 3339 date-time such as 2024-01-31T12:00:00Z, got ${renderValue(value)}`);
+    ok = ctx.fail(path, `must be an RFC 3339 date-time such as 2024-01-31T12:00:00Z, got ${renderValue(value, fieldName(path))}`);
   } else if (node.format === 'byte' && !BASE64.test(value.replace(/[\r\n]/g, ''))) {
-    ok = ctx.fail(path, `must be base64-encoded, got ${renderValue(value)}`);
+    ok = ctx.fail(path, `must be base64-encoded, got ${renderValue(value, fieldName(path))}`);
   }
   return ok;
 }
@@ -1215,10 +1216,46 @@ function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
-/** A value as JSON for a message, shortened when long. */
-export function renderValue(value: unknown): string {
-  const json = value === undefined ? 'undefined' : JSON.stringify(value);
+/**
+ * A value as JSON for a message, shortened when long. A value that fails a schema may be a secret
+ * in the wrong place (a token where a name belongs), and the message reaches logs and pull-request
+ * comments: every credential the secret scan would find is shown redacted, as the scan shows it,
+ * and so is every value held by a credential name (`name`, the field the value is in, or a key of
+ * an object inside it).
+ */
+export function renderValue(value: unknown, name?: string): string {
+  const json = value === undefined ? 'undefined' : JSON.stringify(withoutSecrets(value, name));
   return json.length > MAX_RENDERED ? `${json.slice(0, MAX_RENDERED - 3)}...` : json;
+}
+
+function withoutSecrets(value: unknown, name: string | undefined): unknown {
+  if (typeof value === 'string') {
+    if (name !== undefined && credentialByName(name, value) !== undefined) {
+      return `<redacted ${redact(value)}>`;
+    }
+    let shown = value;
+    for (const found of findCredentials(value).reverse()) {
+      shown = `${shown.slice(0, found.offset)}<redacted ${redact(found.secret)}>${shown.slice(found.offset + found.secret.length)}`;
+    }
+    return shown;
+  }
+  if (Array.isArray(value)) {
+    return value.map((item) => withoutSecrets(item, name));
+  }
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, withoutSecrets(item, key)]));
+  }
+  return value;
+}
+
+/** The field name a value is held by, for `renderValue`: the nearest key of its path that is a name. */
+function fieldName(path: PathSegment | undefined): string | undefined {
+  for (let segment = path; segment !== undefined; segment = segment.parent) {
+    if (typeof segment.key === 'string' && !segment.verbatim) {
+      return segment.key;
+    }
+  }
+  return undefined;
 }
 
 /** JSON with object keys sorted, so equal values give equal strings. */

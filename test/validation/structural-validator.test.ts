@@ -256,6 +256,35 @@ describe('scalars', () => {
   });
 });
 
+describe('messages never quote a secret', () => {
+  test('a credential in a value that fails its schema is shown redacted, as the secret scan shows it', () => {
+    // GIVEN a token where a short name belongs, a password under a credential name, and a URL with a password in an object
+    const schema = {
+      type: 'object',
+      properties: {
+        name: { type: 'string', maxLength: 10 },
+        password: { type: 'string', pattern: '^[a-z]+$' },
+        upstream: { type: 'string' },
+      },
+    };
+    const token = `ghp_${'A1b2C3d4E5'.repeat(3)}123456`;
+    // WHEN
+    const result = problems(schema, { name: token, password: 'Hunter2!', upstream: { url: 'postgres://app:s3cr3t-pw@db:5432/app' } });
+    // THEN the messages keep their shape, and none holds a secret
+    expect(result).toEqual([
+      `name: must be at most 10 characters long, got "<redacted \\"ghp_…\\" (40 characters)>"`,
+      'password: must match the pattern ^[a-z]+$, got "<redacted \\"…\\" (8 characters)>"',
+      'upstream: must be a string, got {"url":"postgres://app:<redacted \\"…\\" (9 characters)>@db...',
+    ]);
+    expect(result.join('\n')).not.toMatch(/A1b2C3d4E5|Hunter2|s3cr3t/);
+  });
+
+  test('values that are plainly not credentials are quoted as they are', () => {
+    expect(problems({ type: 'object', properties: { password: { type: 'integer' } } }, { password: 'none' }))
+      .toEqual(['password: must be an integer, got "none"']);
+  });
+});
+
 describe('lists', () => {
   test('fails when a set or a uniqueItems list repeats an item', () => {
     // GIVEN
