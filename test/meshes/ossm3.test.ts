@@ -4,6 +4,7 @@ import { isPatchFile, readDist } from '../../src/pipeline/routing-reader';
 import { schemaChecker } from '../../src/pipeline/schema-check';
 import { synthesize, synthesizeWithRouting } from '../../src/pipeline/synth';
 import * as path from 'path';
+import { formatProblem } from '../../src/model/spec-error';
 import { at, CATALOG, fixtureRepo, lines, problemsOf } from '../model/fixtures';
 import { crds, describeWithCrds, removeTempDirs, REPO } from '../util';
 
@@ -181,6 +182,37 @@ describe('OpenShift Service Mesh 3', () => {
     const ossm3 = routingOf(ossm3Environment('lab', [], ...overlay));
     expect(ossm3.find((s) => s.name === 'payments')?.header).toEqual({ name: 'x-mock', value: 'on', to: 'mock' });
     expect(ossm3).toEqual(ossm2);
+  });
+});
+
+describe('the OpenShift Service Mesh rules on 3.x', () => {
+  /** The formatted rule problems of environments/lab.yaml. */
+  const ruleProblems = (text: string, catalog = EXPOSED_CATALOG) => synthesizeWithRouting(loadProject(fixtureRepo({
+    'environments/lab.yaml': text, 'environments/catalog/shop.yaml': catalog,
+  }))).problems.map(formatProblem);
+
+  test('are silent on a minimal OSSM 3 environment and on the committed examples', () => {
+    expect(ruleProblems(ossm3Environment('lab'))).toEqual([]);
+    const project = loadProject(REPO);
+    const examples = project.environments.filter((e) => e.name.startsWith('coolstore-ossm3'));
+    expect(examples.map((e) => e.name)).toEqual(['coolstore-ossm3', 'coolstore-ossm3-chaos']);
+    expect(synthesizeWithRouting({ ...project, environments: examples }).problems.map(formatProblem)).toEqual([]);
+  });
+
+  test('MF2002 fires on 3.x too: restricted-v2 refuses a pinned UID whatever the mesh', () => {
+    const catalog = EXPOSED_CATALOG.replace('  payments:\n', '  payments:\n    securityContext:\n      runAsUser: 1001\n');
+    const problems = ruleProblems(ossm3Environment('lab'), catalog);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^environments\/catalog\/shop\.yaml:\d+:\d+: services\.payments\.securityContext\.runAsUser: MF2002 Deployment lab\/payments sets runAsUser: 1001 /);
+  });
+
+  test('MF2006 fires on a protected 3.x environment without a startingCSV, with the 3.x operator\'s package in its hint', () => {
+    const text = ossm3Environment('lab').replace('catalog: [shop]\n', 'protected: true\ncatalog: [shop]\n');
+    expect(ruleProblems(text).filter((p) => p.includes('MF2006'))).toEqual([
+      `environments/lab.yaml:${at(text, 'flavor')}: mesh.operators.serviceMesh: MF2006 lets OLM install the head of channel stable for a protected environment, `
+      + 'not the Service Mesh operator of 3.4, got nothing; set startingCSV to the ClusterServiceVersion to install, e.g. servicemeshoperator3.v3.4.1 '
+      + '(oc get packagemanifest servicemeshoperator3 lists them)',
+    ]);
   });
 });
 
