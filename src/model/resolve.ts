@@ -10,7 +10,7 @@ import {
 import { FieldPath, formatPath, InputText, SourceFile } from './source-file';
 import {
   CircuitBreakerSpec, ClusterSpec, EnvironmentSpec, EnvValue, FaultSpec, httpPorts, ImposterSpec, IngressRouteSpec, IstioMeshSpec,
-  KumaControlPlaneTls, KumaMeshSpec, MeshFlavor, MeshSpec, MockSpec, OperatorSpec, PortSpec, ProbeSpec, RetryCondition, RetrySpec, RouteSpec, ServiceSpec,
+  isKuma, KumaControlPlaneTls, KumaMeshSpec, MeshFlavor, MeshSpec, MockSpec, OperatorSpec, PortSpec, ProbeSpec, RetryCondition, RetrySpec, RouteSpec, ServiceSpec,
   SettingsSpec, TimeoutSpec,
 } from './spec';
 import { compareStrings, didYouMean, Problem } from './spec-error';
@@ -195,6 +195,9 @@ class EnvironmentResolver {
     const services = this.resolveServices(mockImage, input.mocks?.replicas);
     const byName = new Map(services.map((s) => [s.name, s]));
     this.checkCalls(services, byName);
+    if (!isKuma(meshSpec) && meshSpec.sail !== undefined) {
+      this.checkSailNamespaces(meshSpec, services);
+    }
     const routes = this.resolveRoutes(services, byName, mocksEnabled);
     const faults = this.resolveFaults(byName, routes);
     const circuitBreakers = this.resolvePerService(input.circuitBreakers, 'circuitBreakers', byName, (service, cb, origin) => this.circuitBreaker(service, cb, origin));
@@ -580,6 +583,24 @@ class EnvironmentResolver {
       },
       operators,
     };
+  }
+
+  /**
+   * The CNI node agent's namespace holds no mesh workload: the injection label of a mesh
+   * namespace would put sidecars on the agent's pods, and the agent would wait for itself.
+   */
+  private checkSailNamespaces(mesh: IstioMeshSpec, services: readonly ServiceSpec[]): void {
+    const cni = mesh.sail!.cniNamespace;
+    const owner = services.find((s) => s.namespace === cni)?.name;
+    const clash = owner !== undefined ? `the namespace of service ${owner}`
+      : cni === mesh.controlPlaneNamespace ? 'the control plane namespace'
+        : cni === mesh.gatewayNamespace && mesh.ingress !== undefined ? 'the gateway namespace' : undefined;
+    if (clash !== undefined) {
+      this.problems.push(this.file.problem(['mesh', 'controlPlane', 'cniNamespace'], `must be a namespace of its own, not ${clash}: `
+        + 'the Istio CNI node agent runs outside the mesh, and a mesh namespace\'s injection label would put sidecars on it', {
+        hint: 'keep the default istio-cni, or name a namespace no service uses', gotText: JSON.stringify(cni),
+      }));
+    }
   }
 
   // -------------------------------------------------------------------------------------------

@@ -122,6 +122,14 @@ describe('OpenShift Service Mesh 3', () => {
     expect(route.spec.host).toBe('shop.apps.example.com');
   });
 
+  test('a gateway in a namespace of the services renders that namespace once, with the mesh labels', () => {
+    const shared = render(ossm3Environment('lab', ['gatewayNamespace: lab']));
+    const labNamespaces = ofKind(shared, 'Namespace').filter((n) => n.metadata.name === 'lab');
+    expect(labNamespaces).toHaveLength(1);
+    expect(labNamespaces[0].metadata.labels).toMatchObject({ 'istio-discovery': 'enabled', 'istio-injection': 'enabled' });
+    expect(ofKind(shared, 'Deployment').filter((d) => d.metadata.name === 'istio-ingressgateway').map((d) => d.metadata.namespace)).toEqual(['lab']);
+  });
+
   test('the gateway\'s identity is the principal the services\' AuthorizationPolicies allow, and its routes name the gateway where it is', () => {
     const [deployment] = ofKind(objects, 'Deployment').filter((d) => d.metadata.namespace === 'istio-ingress');
     const [gateway] = ofKind(objects, 'Gateway');
@@ -254,6 +262,25 @@ describe('OpenShift Service Mesh 3 input', () => {
     expect(problems(two)).toEqual([
       `environments/lab.yaml:${at(two, '"1.28"')}: mesh.controlPlane.istioVersion: is an OpenShift Service Mesh 3.x setting; 2.5 has a ServiceMeshControlPlane, got "1.28"; `
       + 'remove it, or set mesh.version to 3.4',
+    ]);
+  });
+
+  test('fails when the CNI node agent would run in a namespace of the mesh', () => {
+    const text = ossm3Environment('lab', ['cniNamespace: lab']);
+    expect(problems(text)).toEqual([
+      `environments/lab.yaml:${at(text, 'lab', 'cniNamespace: ')}: mesh.controlPlane.cniNamespace: must be a namespace of its own, not the namespace of service orders: `
+      + 'the Istio CNI node agent runs outside the mesh, and a mesh namespace\'s injection label would put sidecars on it, got "lab"; '
+      + 'keep the default istio-cni, or name a namespace no service uses',
+    ]);
+  });
+
+  test('fails when two OSSM 3 environments share a cluster: it has one IstioCNI, and one gateway namespace per mesh', () => {
+    const other = ossm3Environment('other').replace('catalog: [shop]\n', 'catalog: [shop]\nnamespace: other\n')
+      .replace('  ingress: { gateway: shop-gateway, host: shop.apps.example.com }\n', '  ingress: { gateway: shop-gateway, host: other.apps.example.com }\n  controlPlane: { namespace: other-istio }\n');
+    const found = problemsOf(fixtureRepo({ 'environments/lab.yaml': ossm3Environment('lab'), 'environments/other.yaml': other }));
+    expect(found).toEqual([
+      `environments/other.yaml:${at(other, 'cluster:')}: mesh.cluster: deploys into namespace istio-cni of cluster ocp-lab, which environment lab already uses; give each environment its own namespaces or clusters, so their Argo CD Applications do not fight`,
+      `environments/other.yaml:${at(other, 'ingress:')}: mesh.ingress: deploys into namespace istio-ingress of cluster ocp-lab, which environment lab already uses; give each environment its own namespaces or clusters, so their Argo CD Applications do not fight`,
     ]);
   });
 

@@ -155,7 +155,9 @@ export class OpenShiftServiceMesh3 extends IstioMesh {
     const ns = this.mesh.gatewayNamespace;
     const labels = commonLabels(this.env);
     const chart = scope.chart('control-plane', 'gateway');
-    if (ns !== this.mesh.controlPlaneNamespace) {
+    // A namespace of its own, unless the control plane's or a service's (the environment renders those).
+    const ownNamespace = ns !== this.mesh.controlPlaneNamespace && !this.env.services.some((s) => s.namespace === ns);
+    if (ownNamespace) {
       setWave(new kplus.Namespace(chart, 'Namespace', { metadata: { name: ns, labels: { ...labels, ...this.meshLabels() } } }), Wave.NAMESPACES);
     }
     const account = new ApiObject(chart, 'ServiceAccount', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: INGRESS_SERVICE_ACCOUNT, namespace: ns, labels } });
@@ -194,7 +196,7 @@ export class OpenShiftServiceMesh3 extends IstioMesh {
       },
     });
     setWave(service, Wave.GATEWAY);
-    if (this.sail.metrics && ns !== this.mesh.controlPlaneNamespace) {
+    if (this.sail.metrics && ownNamespace) {
       this.addPodMonitor(chart, ns);
     }
     super.addGateway(scope);
