@@ -40,15 +40,6 @@ export class OpenShiftServiceMesh3 extends IstioMesh {
     return this.mesh.sail!;
   }
 
-  /** Every namespace in the mesh: the control plane's, the gateway's and the workloads'. */
-  public meshNamespaces(): string[] {
-    const names = new Set([this.mesh.controlPlaneNamespace, ...this.env.services.map((s) => s.namespace)]);
-    if (this.mesh.ingress !== undefined) {
-      names.add(this.mesh.gatewayNamespace);
-    }
-    return [...names].sort(compareStrings);
-  }
-
   public override namespaceMetadata(): { labels: Record<string, string>; annotations: Record<string, string> } {
     return { labels: this.meshLabels(), annotations: {} };
   }
