@@ -88,6 +88,11 @@ export interface PeerAuthenticationSpec {
   readonly mtls: { readonly mode: 'STRICT' | 'PERMISSIVE' };
 }
 
+/** @see https://istio.io/latest/docs/reference/config/telemetry/ */
+export interface TelemetrySpec {
+  readonly tracing: readonly { readonly providers: readonly { readonly name: string }[]; readonly randomSamplingPercentage: number }[];
+}
+
 interface IstioProps<Spec> {
   readonly apiVersion: IstioApiVersion;
   readonly metadata: ApiObjectMetadata;
@@ -109,3 +114,4 @@ export const DestinationRule = istioKind<DestinationRuleSpec>('networking.istio.
 export const Gateway = istioKind<GatewaySpec>('networking.istio.io', 'Gateway');
 export const AuthorizationPolicy = istioKind<AuthorizationPolicySpec>('security.istio.io', 'AuthorizationPolicy');
 export const PeerAuthentication = istioKind<PeerAuthenticationSpec>('security.istio.io', 'PeerAuthentication');
+export const Telemetry = istioKind<TelemetrySpec>('telemetry.istio.io', 'Telemetry');

@@ -37,5 +37,10 @@ export function rulesFor(env: EnvironmentSpec): readonly Rule[] {
   return [...ROUTING_RULES, ...familyFor(env).rules, ...ARGOCD_RULES];
 }
 
+/** Whether a family's injector replaces the image of `container` in the pod template of `owner` (no tag to pin). */
+export function injectedImage(owner: Record<string, unknown>, container: Record<string, unknown>): boolean {
+  return FAMILIES.some((f) => f.injectedImage?.(owner, container) ?? false);
+}
+
 /** Every rule meshflip ships, whatever the mesh: their codes are unique across all of them. */
 export const ALL_RULES: readonly Rule[] = [...ROUTING_RULES, ...FAMILIES.flatMap((f) => f.rules), ...ARGOCD_RULES];

@@ -8,7 +8,7 @@ import type { EnvironmentSpec } from '../model/spec';
  * The schema set an environment's objects are validated against (a key of `SchemaSets`,
  * src/validation/schema-sets.ts).
  */
-export type SchemaPlatform = 'kubernetes' | 'ossm';
+export type SchemaPlatform = 'kubernetes' | 'ossm' | 'ossm3';
 
 /**
  * One mesh family (Kuma, Istio): everything that renders, reads back and checks the flavours it
@@ -30,4 +30,11 @@ export interface MeshFamily {
   checkRendered(env: string, objects: readonly RenderedObject[], protectedEnv: boolean): Finding[];
   /** The schema set the rendered objects of one environment of `flavor` are validated against. */
   schemaPlatform(flavor: string, objects: readonly RenderedObject[]): SchemaPlatform;
+  /**
+   * Whether the image of `container` in the pod template of `owner` is a placeholder the mesh's
+   * injector replaces when it creates the pod (so it needs no tag of its own).
+   *
+   * @default - never
+   */
+  injectedImage?(owner: Record<string, unknown>, container: Record<string, unknown>): boolean;
 }

@@ -204,8 +204,8 @@ export interface PodMeshSettings {
 }
 
 /**
- * One service mesh product. Constructs talk only to this interface; a new mesh is one new file
- * in `meshes/`.
+ * One service mesh product. Constructs talk only to this interface; a new flavour of a family is
+ * one new file in its folder (`meshes/kuma/`, `meshes/istio/`), registered by its `MeshFamily`.
  */
 export interface IMesh {
   readonly flavor: MeshFlavor;

@@ -99,6 +99,12 @@ export function namespaceClaims(env: EnvironmentSpec): NamespaceClaim[] {
     }
   } else {
     claim(mesh.cluster, mesh.controlPlaneNamespace, ['mesh', 'cluster']);
+    if (mesh.ingress !== undefined) {
+      claim(mesh.cluster, mesh.gatewayNamespace, ['mesh', 'ingress']);
+    }
+    if (mesh.sail !== undefined) {
+      claim(mesh.cluster, mesh.sail.cniNamespace, ['mesh', 'cluster']);
+    }
   }
   return [...claims.values()];
 }

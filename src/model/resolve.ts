@@ -10,13 +10,31 @@ import {
 import { FieldPath, formatPath, InputText, SourceFile } from './source-file';
 import {
   CircuitBreakerSpec, ClusterSpec, EnvironmentSpec, EnvValue, FaultSpec, httpPorts, ImposterSpec, IngressRouteSpec, IstioMeshSpec,
-  KumaControlPlaneTls, KumaMeshSpec, MeshFlavor, MeshSpec, MockSpec, OperatorSpec, PortSpec, ProbeSpec, RetryCondition, RetrySpec, RouteSpec, ServiceSpec,
+  isKuma, KumaControlPlaneTls, KumaMeshSpec, MeshFlavor, MeshSpec, MockSpec, OperatorSpec, PortSpec, ProbeSpec, RetryCondition, RetrySpec, RouteSpec, ServiceSpec,
   SettingsSpec, TimeoutSpec,
 } from './spec';
 import { compareStrings, didYouMean, Problem } from './spec-error';
 import { ARGOCD_MIN_VERSION } from './argocd-version';
 import { escapeUnsafeText } from './unsafe-text';
 import { Version } from './version';
+
+/** The OpenShift Service Mesh 3 operator meshflip renders for: its CRDs are the pinned schemas (alternatives/ossm-3). */
+export const OSSM3_OPERATOR = '3.4';
+
+/**
+ * The `Istio.spec.version` values of the OpenShift Service Mesh 3.4.1 operator from Istio 1.27 on,
+ * newest first: the enum of its CRD (openshift-service-mesh/sail-operator v3.4.1
+ * chart/crds/sailoperator.io_istios.yaml), which has no 1.29 and still lists 1.26.
+ */
+export const OSSM3_ISTIO_VERSIONS: readonly string[] = [
+  'v1.30.3', 'v1.30-latest', 'v1.30.1',
+  'v1.28-latest', 'v1.28.10', 'v1.28.8', 'v1.28.6', 'v1.28.5', 'v1.28.4',
+  'v1.27-latest', 'v1.27.9', 'v1.27.8', 'v1.27.5', 'v1.27.3',
+];
+
+/** Control plane settings of one major only. */
+const OSSM3_ONLY = ['istioVersion', 'updateStrategy', 'cniNamespace', 'gatewayNamespace', 'kiali', 'metrics'] as const;
+const OSSM2_ONLY = ['addons'] as const;
 
 /** Where dist/ sits in the repository unless environments/meshflip.yaml says otherwise (repository.path). */
 export const DEFAULT_DIST_PATH = 'dist';
@@ -177,6 +195,9 @@ class EnvironmentResolver {
     const services = this.resolveServices(mockImage, input.mocks?.replicas);
     const byName = new Map(services.map((s) => [s.name, s]));
     this.checkCalls(services, byName);
+    if (!isKuma(meshSpec) && meshSpec.sail !== undefined) {
+      this.checkSailNamespaces(meshSpec, services);
+    }
     const routes = this.resolveRoutes(services, byName, mocksEnabled);
     const faults = this.resolveFaults(byName, routes);
     const circuitBreakers = this.resolvePerService(input.circuitBreakers, 'circuitBreakers', byName, (service, cb, origin) => this.circuitBreaker(service, cb, origin));
@@ -389,18 +410,34 @@ class EnvironmentResolver {
         cluster,
         apiVersion: version.atLeast('1.22') ? 'v1' : 'v1beta1',
         controlPlaneNamespace: mesh.controlPlane?.namespace ?? 'istio-system',
+        gatewayNamespace: mesh.controlPlane?.namespace ?? 'istio-system',
         ingress: mesh.ingress,
       };
     }
+    if (version.major === 3) {
+      return this.resolveOssm3(mesh, version, cluster);
+    }
     if (version.major !== 2 || !version.atLeast('2.3')) {
-      this.problems.push(file.problem(['mesh', 'version'], 'must be an OpenShift Service Mesh 2.x version from 2.3 on (2.3, 2.4, 2.5, ...)', {
-        hint: version.major === 3 ? 'OpenShift Service Mesh 3 is upstream Istio: use flavor: istio' : undefined,
+      this.problems.push(file.problem(['mesh', 'version'], 'must be an OpenShift Service Mesh version: 2.x from 2.3 on (2.3, 2.4, 2.5, ...) or 3.4', {
+        hint: 'use 3.4 for the Sail-based OpenShift Service Mesh 3, or flavor: istio for upstream Istio',
       }));
       return undefined;
     }
+    for (const key of OSSM3_ONLY) {
+      if (mesh.controlPlane?.[key] !== undefined) {
+        this.problems.push(file.problem(['mesh', 'controlPlane', key], `is an OpenShift Service Mesh 3.x setting; ${version.text} has a ServiceMeshControlPlane`, {
+          hint: `remove it, or set mesh.version to ${OSSM3_OPERATOR}`,
+        }));
+      }
+    }
+    if (mesh.controlPlane?.tracing?.type === 'OpenTelemetry') {
+      this.problems.push(file.problem(['mesh', 'controlPlane', 'tracing', 'type'], `must be Jaeger or None on OpenShift Service Mesh ${version.text}`, {
+        hint: `OpenTelemetry tracing needs OpenShift Service Mesh 3 (mesh.version: ${OSSM3_OPERATOR})`,
+      }));
+    }
     const cp = mesh.controlPlane;
     // No tracing by default: the Jaeger operator left the redhat-operators catalog (see rule MF2003).
-    const tracing = { type: cp?.tracing?.type ?? 'None', sampling: cp?.tracing?.sampling ?? 10000 } as const;
+    const tracing = { type: cp?.tracing?.type === 'Jaeger' ? 'Jaeger' : 'None', sampling: cp?.tracing?.sampling ?? 10000 } as const;
     const addons = { kiali: cp?.addons?.kiali ?? true, grafana: cp?.addons?.grafana ?? true, prometheus: cp?.addons?.prometheus ?? true };
     if (addons.kiali && !addons.prometheus) {
       this.problems.push(file.problem(['mesh', 'controlPlane', 'addons', 'kiali'], 'needs the prometheus addon: the operator rejects Kiali without Prometheus', { hint: 'set prometheus: true or kiali: false' }));
@@ -435,10 +472,135 @@ class EnvironmentResolver {
       cluster,
       apiVersion: 'v1beta1',
       controlPlaneNamespace: cp?.namespace ?? 'istio-system',
+      gatewayNamespace: cp?.namespace ?? 'istio-system',
       ingress: mesh.ingress,
       smcp: { name: cp?.name ?? 'basic', version: `v${version.major}.${version.minor}`, tracing, addons },
       operators,
     };
+  }
+
+  /**
+   * OpenShift Service Mesh 3.x: the Sail operator's `Istio` and `IstioCNI`, Kiali through its own
+   * operator. Only the 3.4 operator is known: its CRDs are what dist/ is validated against, and
+   * they fix which Istio versions `Istio.spec.version` takes.
+   */
+  private resolveOssm3(mesh: OssmMeshInput, version: Version, cluster: ClusterSpec): IstioMeshSpec | undefined {
+    const { file } = this;
+    const cp = mesh.controlPlane;
+    let ok = true;
+    const fail = (problem: Problem) => {
+      this.problems.push(problem);
+      ok = false;
+    };
+    if (version.major !== 3 || version.minor !== 4) {
+      fail(file.problem(['mesh', 'version'], `must be ${OSSM3_OPERATOR} or one of its patch releases: the OpenShift Service Mesh 3 operator whose CRDs meshflip validates against`, {
+        hint: 'OpenShift Service Mesh 3.0 to 3.3 operators accept other Istio versions; upgrade the operator to 3.4 first',
+      }));
+    }
+    for (const key of OSSM2_ONLY) {
+      if (cp?.[key] !== undefined) {
+        fail(file.problem(['mesh', 'controlPlane', key], `is an OpenShift Service Mesh 2.x setting; ${version.text} has no ServiceMeshControlPlane`, {
+          hint: key === 'addons' ? 'use controlPlane.kiali and controlPlane.metrics (Kiali through its operator, metrics through user-workload monitoring)' : 'remove it',
+        }));
+      }
+    }
+    for (const key of ['jaeger', 'elasticsearch'] as const) {
+      if (mesh.operators?.[key] !== undefined) {
+        fail(file.problem(['mesh', 'operators', key], `is an OpenShift Service Mesh 2.x operator; ${version.text} subscribes only servicemeshoperator3 and kiali-ossm`, { hint: 'remove it' }));
+      }
+    }
+    const declared = cp?.istioVersion;
+    const istioVersion = declared === undefined ? OSSM3_ISTIO_VERSIONS[0] : declared.split('.').length === 2 ? `v${declared}-latest` : `v${declared}`;
+    if (!OSSM3_ISTIO_VERSIONS.includes(istioVersion)) {
+      fail(file.problem(['mesh', 'controlPlane', 'istioVersion'], `must be an Istio version the OpenShift Service Mesh ${OSSM3_OPERATOR} operator runs: `
+        + `${OSSM3_ISTIO_VERSIONS.map((v) => v.replace(/^v/, '').replace(/-latest$/, '')).join(', ')}`, {
+        hint: 'its Istio CRD (sailoperator.io_istios.yaml, spec.version) lists no other version from 1.27 on: pick a listed patch, or a minor alone (1.28) for its newest patch',
+      }));
+    }
+    const tracingType = cp?.tracing?.type ?? 'None';
+    if (tracingType === 'Jaeger') {
+      fail(file.problem(['mesh', 'controlPlane', 'tracing', 'type'], `must be OpenTelemetry or None on OpenShift Service Mesh ${version.text}`, {
+        hint: 'OpenShift Service Mesh 3 has no Jaeger addon: send spans to an OpenTelemetry collector (tracing.type: OpenTelemetry, tracing.service)',
+      }));
+    }
+    if (tracingType === 'OpenTelemetry' && cp?.tracing?.service === undefined) {
+      fail(file.problem(['mesh', 'controlPlane', 'tracing'], 'needs service: the OTLP gRPC host of the OpenTelemetry collector spans are sent to', {
+        hint: 'e.g. service: otel-collector.observability.svc.cluster.local', noGot: true,
+      }));
+    }
+    if (tracingType !== 'OpenTelemetry') {
+      for (const key of ['service', 'port'] as const) {
+        if (cp?.tracing?.[key] !== undefined) {
+          fail(file.problem(['mesh', 'controlPlane', 'tracing', key], 'is only read with tracing type OpenTelemetry', { hint: 'set type: OpenTelemetry, or remove it' }));
+        }
+      }
+    }
+    const kiali = cp?.kiali ?? true;
+    const ops = mesh.operators;
+    const operator = (o: NonNullable<OssmMeshInput['operators']>['kiali'], enabled: boolean): OperatorSpec => ({
+      enabled: o?.enabled ?? enabled,
+      channel: o?.channel ?? 'stable',
+      source: o?.source ?? 'redhat-operators',
+      // Protected environments upgrade operators only when someone approves (rule MF2006).
+      approval: o?.approval ?? (this.isProtected ? 'Manual' : 'Automatic'),
+      startingCSV: o?.startingCSV,
+    });
+    const operators = {
+      elasticsearch: { ...operator(undefined, false) },
+      jaeger: { ...operator(undefined, false) },
+      kiali: operator(ops?.kiali, kiali),
+      serviceMesh: operator(ops?.serviceMesh, true),
+    };
+    if (kiali && !operators.kiali.enabled) {
+      fail(file.problem(['mesh', 'operators', 'kiali', 'enabled'], 'must be true while controlPlane.kiali is: the Kiali resource needs the Kiali operator', { hint: 'or set controlPlane.kiali: false' }));
+    }
+    if (!operators.serviceMesh.enabled) {
+      fail(file.problem(['mesh', 'operators', 'serviceMesh', 'enabled'], 'must be true: the Istio resource needs the Service Mesh 3 operator'));
+    }
+    if (!ok) {
+      return undefined;
+    }
+    const sampling = cp?.tracing?.sampling ?? 10000;
+    return {
+      flavor: MeshFlavor.OPENSHIFT_SERVICE_MESH,
+      version,
+      cluster,
+      apiVersion: 'v1',
+      controlPlaneNamespace: cp?.namespace ?? 'istio-system',
+      gatewayNamespace: cp?.gatewayNamespace ?? 'istio-ingress',
+      ingress: mesh.ingress,
+      sail: {
+        name: cp?.name ?? 'default',
+        istioVersion,
+        updateStrategy: cp?.updateStrategy ?? 'InPlace',
+        cniNamespace: cp?.cniNamespace ?? 'istio-cni',
+        discoveryLabel: { key: 'istio-discovery', value: 'enabled' },
+        kiali,
+        metrics: cp?.metrics ?? false,
+        tracing: tracingType === 'OpenTelemetry'
+          ? { type: 'OpenTelemetry', service: cp!.tracing!.service!, port: cp?.tracing?.port ?? 4317, sampling }
+          : { type: 'None' },
+      },
+      operators,
+    };
+  }
+
+  /**
+   * The CNI node agent's namespace holds no mesh workload: the injection label of a mesh
+   * namespace would put sidecars on the agent's pods, and the agent would wait for itself.
+   */
+  private checkSailNamespaces(mesh: IstioMeshSpec, services: readonly ServiceSpec[]): void {
+    const cni = mesh.sail!.cniNamespace;
+    const owner = services.find((s) => s.namespace === cni)?.name;
+    const clash = owner !== undefined ? `the namespace of service ${owner}`
+      : cni === mesh.controlPlaneNamespace ? 'the control plane namespace'
+        : cni === mesh.gatewayNamespace && mesh.ingress !== undefined ? 'the gateway namespace' : undefined;
+    if (clash !== undefined) {
+      this.problems.push(this.file.problem(['mesh', 'controlPlane', 'cniNamespace'], `must be a namespace of its own, not ${clash}: `
+        + 'the Istio CNI node agent runs outside the mesh, and a mesh namespace\'s injection label would put sidecars on it', {
+        hint: 'keep the default istio-cni, or name a namespace no service uses', gotText: JSON.stringify(cni),
+      }));
+    }
   }
 
   // -------------------------------------------------------------------------------------------

@@ -418,15 +418,37 @@ const IstioControlPlaneFields = {
 
 const OssmMeshSchema = z.object({
   flavor: z.literal('openshift-service-mesh'),
-  version: version('OpenShift Service Mesh version, e.g. 2.5. Selects the control plane version and API versions (2.x: v1beta1).'),
+  version: version('OpenShift Service Mesh version: 2.x (2.5: a ServiceMeshControlPlane, v1beta1 APIs) or 3.4[.x] (the Sail operator\'s Istio and IstioCNI, v1 APIs).'),
   ...IstioControlPlaneFields,
   controlPlane: z.object({
-    name: name('ServiceMeshControlPlane name.').optional().meta({ default: 'basic' }),
+    name: name('ServiceMeshControlPlane name (2.x) or Istio resource name (3.x).').optional().meta({ default: 'basic on 2.x, default on 3.x' }),
     namespace: name('Control plane namespace.').optional().meta({ default: 'istio-system' }),
     tracing: z.object({
-      type: z.enum(['Jaeger', 'None']).optional().meta({ description: 'Jaeger needs the Jaeger operator (jaeger-product), which left the redhat-operators catalog on 2025-11-03.', default: 'None' }),
+      type: z.enum(['Jaeger', 'None', 'OpenTelemetry']).optional().meta({
+        description: 'Jaeger (2.x) needs the Jaeger operator (jaeger-product), which left the redhat-operators catalog on 2025-11-03. '
+          + 'OpenTelemetry (3.x) sends spans to an OpenTelemetry collector (Red Hat build of OpenTelemetry, with Tempo) installed separately.',
+        default: 'None',
+      }),
       sampling: z.number().int().min(0).max(10000).optional().meta({ description: '10000 samples every request.', default: 10000 }),
+      service: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, 'must be a DNS host name').optional()
+        .meta({ description: 'OpenTelemetry (3.x): host of the collector\'s OTLP gRPC service, e.g. otel-collector.observability.svc.cluster.local.' }),
+      port: z.number().int().min(1).max(65535).optional().meta({ description: 'OpenTelemetry (3.x): OTLP gRPC port of the collector.', default: 4317 }),
     }).strict().optional(),
+    istioVersion: z.string().regex(/^1\.[0-9]+(\.[0-9]+)?$/, 'must be an Istio version such as 1.28 or 1.28.10').optional()
+      .meta({ description: 'OpenShift Service Mesh 3.x: the Istio version the control plane runs (Istio.spec.version). A minor alone follows its newest patch (v1.28-latest).' }),
+    updateStrategy: z.enum(['InPlace', 'RevisionBased']).optional().meta({
+      description: 'OpenShift Service Mesh 3.x: how a new istioVersion is rolled out (Istio.spec.updateStrategy.type). RevisionBased runs a new revision beside the old one; '
+        + 'an IstioRevisionTag named default keeps the namespaces\' istio-injection label pointing at the active one.',
+      default: 'InPlace',
+    }),
+    cniNamespace: name('OpenShift Service Mesh 3.x: namespace of the Istio CNI node agent (IstioCNI.spec.namespace).').optional().meta({ default: 'istio-cni' }),
+    gatewayNamespace: name('OpenShift Service Mesh 3.x: namespace the ingress gateway is injected into.').optional().meta({ default: 'istio-ingress' }),
+    kiali: z.boolean().optional().meta({ description: 'OpenShift Service Mesh 3.x: Kiali and the OpenShift console plugin through the Kiali operator.', default: true }),
+    metrics: z.boolean().optional().meta({
+      description: 'OpenShift Service Mesh 3.x: a ServiceMonitor for istiod and a PodMonitor per mesh namespace for OpenShift user-workload monitoring (enableUserWorkload must be on). '
+        + 'Their kinds (monitoring.coreos.com) are not in the pinned upstream schemas: validate against schemas read from the cluster.',
+      default: false,
+    }),
     addons: z.object({
       kiali: z.boolean().optional().meta({ default: true }),
       grafana: z.boolean().optional().meta({ default: true }),

@@ -283,8 +283,16 @@ export interface IstioMeshSpec {
   /** networking.istio.io / security.istio.io version: v1 for Istio 1.22+, v1beta1 for OSSM 2.x. */
   readonly apiVersion: 'v1' | 'v1beta1';
   readonly controlPlaneNamespace: string;
+  /**
+   * Namespace of the ingress gateway's Deployment, Service, Route and Istio Gateway: the control
+   * plane namespace, except on OpenShift Service Mesh 3, whose gateways are injected into a
+   * namespace of their own.
+   */
+  readonly gatewayNamespace: string;
   readonly ingress?: { readonly gateway: string; readonly host: string };
-  /** OpenShift Service Mesh only. */
+  /** OpenShift Service Mesh 3.x: the Sail operator's `Istio` and `IstioCNI` (sailoperator.io/v1). */
+  readonly sail?: SailControlPlaneSpec;
+  /** OpenShift Service Mesh 2.x only. */
   readonly smcp?: {
     readonly name: string;
     readonly version: string;
@@ -297,6 +305,25 @@ export interface IstioMeshSpec {
     readonly kiali: OperatorSpec;
     readonly serviceMesh: OperatorSpec;
   };
+}
+
+/** The control plane of an OpenShift Service Mesh 3.x environment, as the Sail operator's resources take it. */
+export interface SailControlPlaneSpec {
+  /** Name of the `Istio` resource (and, with the InPlace strategy, of its only revision). */
+  readonly name: string;
+  /** `Istio.spec.version` / `IstioCNI.spec.version`: `v1.28.10`, or `v1.28-latest` when only a minor was declared. */
+  readonly istioVersion: string;
+  readonly updateStrategy: 'InPlace' | 'RevisionBased';
+  /** Namespace of the Istio CNI node agent (`IstioCNI.spec.namespace`). */
+  readonly cniNamespace: string;
+  /** The namespace label the `Istio` resource's discoverySelectors match: every mesh namespace carries it. */
+  readonly discoveryLabel: { readonly key: string; readonly value: string };
+  /** Kiali through the Kiali operator (`Kiali` and `OSSMConsole`, kiali.io/v1alpha1). */
+  readonly kiali: boolean;
+  /** ServiceMonitor and PodMonitor for OpenShift user-workload monitoring. */
+  readonly metrics: boolean;
+  /** Tracing through an OpenTelemetry collector, or none. */
+  readonly tracing: { readonly type: 'None' } | { readonly type: 'OpenTelemetry'; readonly service: string; readonly port: number; readonly sampling: number };
 }
 
 export type MeshSpec = KumaMeshSpec | IstioMeshSpec;

@@ -11,6 +11,9 @@ export interface SchemaSets {
    * `alternatives/ossm-2.5-istio/`, the Istio CRDs that Service Mesh 2.5 installs instead.
    */
   readonly ossm: string[];
+
+  /** OpenShift with OpenShift Service Mesh 3: every top-level folder except `alternatives/`, plus `alternatives/ossm-3/` (Sail and Kiali operators). */
+  readonly ossm3: string[];
 }
 
 /** The folder of schema sets that replace another folder for one platform. */
@@ -18,6 +21,9 @@ export const ALTERNATIVES_DIR = 'alternatives';
 
 /** The alternative to `istio/` on OpenShift Service Mesh 2.5. */
 export const OSSM_ISTIO_DIR = 'ossm-2.5-istio';
+
+/** The operators' CRDs added to `istio/` on OpenShift Service Mesh 3. */
+export const OSSM3_DIR = 'ossm-3';
 
 /**
  * The paths to pass to `SchemaStore.load` for each platform, from a schema folder laid out like `shared/crds`
@@ -36,6 +42,10 @@ export function schemaSets(crdsRoot: string): SchemaSets {
       ...common.filter((name) => name !== 'istio').map((name) => path.join(crdsRoot, name)),
       // A schema folder filled from a cluster may have no alternatives at all.
       ...(fs.existsSync(path.join(crdsRoot, ALTERNATIVES_DIR, OSSM_ISTIO_DIR)) ? [path.join(crdsRoot, ALTERNATIVES_DIR, OSSM_ISTIO_DIR)] : []),
+    ],
+    ossm3: [
+      ...common.map((name) => path.join(crdsRoot, name)),
+      ...(fs.existsSync(path.join(crdsRoot, ALTERNATIVES_DIR, OSSM3_DIR)) ? [path.join(crdsRoot, ALTERNATIVES_DIR, OSSM3_DIR)] : []),
     ],
   };
 }

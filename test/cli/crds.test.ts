@@ -63,7 +63,7 @@ afterAll(async () => {
 
 describe('fetching the schemas the environments need', () => {
   test('downloads the sets of the meshes and versions the environments declare, and says which declared version has none of its own', async () => {
-    // GIVEN the example environments: Kong Mesh 2.14.3 and 2.5.1, OpenShift Service Mesh 2.5
+    // GIVEN the example environments: Kong Mesh 2.14.3 and 2.5.1, OpenShift Service Mesh 2.5 and 3.4
     const repo = copyRepo(['environments']);
     const { file, bodies } = localManifest();
     const out = path.join(tempDir(), 'crds');
@@ -72,26 +72,28 @@ describe('fetching the schemas the environments need', () => {
     server.requests.length = 0;
     // WHEN
     const run = await meshflipAsync(repo, ['crds', 'fetch', '--manifest', file, '--out', out], { GITHUB_OUTPUT: githubOutput });
-    // THEN only the sets those meshes need, each verified; upstream Istio and OSSM 3 are not fetched
+    // THEN only the sets those meshes need, each verified (OSSM 3 serves upstream Istio's APIs: istio/ with alternatives/ossm-3/)
     expect(run.status).toBe(0);
     expect(lines(run.stderr)).toEqual(['note: kong-tutorial declares kong-mesh 2.5.1; no schemas are pinned for 2.5, so it is validated against those of 2.14']);
-    const wanted = ['kubernetes', 'argocd', 'kuma', 'maistra', 'olm', 'openshift', 'alternatives/ossm-2.5-istio'];
+    const wanted = ['kubernetes', 'argocd', 'kuma', 'istio', 'maistra', 'olm', 'openshift', 'alternatives/ossm-2.5-istio', 'alternatives/ossm-3'];
     expect(lines(run.stdout)).toEqual([
       'kubernetes/: 1 file of Kubernetes 1.28.0 core API (JSON-schema definitions, as cdk8s imports them) (downloaded)',
       'argocd/: 1 file of Argo CD v3.5.1 (downloaded)',
       'kuma/: 1 file of Kuma 2.14.3 (the CRDs Kong Mesh 2.14 installs; Kong Mesh-only kinds are not included) (downloaded)',
+      'istio/: 1 file of Istio 1.30.3 (downloaded)',
       'maistra/: 1 file of Maistra 2.5.1 = OpenShift Service Mesh 2.5 (downloaded)',
       'olm/: 1 file of Operator Lifecycle Manager API v0.45.0 (downloaded)',
       'openshift/: 1 file of OpenShift 4.15 API (Route) (downloaded)',
       'alternatives/ossm-2.5-istio/: 1 file of Istio CRDs as OpenShift Service Mesh 2.5 installs them (downloaded)',
-      `fetched 7 files in 7 sets to ${out}, every sha256 as pinned`,
+      'alternatives/ossm-3/: 1 file of OpenShift Service Mesh 3.4.1 operator (Sail) and Kiali operator v2.29.0 (downloaded)',
+      `fetched 9 files in 9 sets to ${out}, every sha256 as pinned`,
     ]);
     const tree = snapshotTree(out);
     expect(Object.keys(tree).sort()).toEqual([FETCHED_MARKER, ...wanted.map((s) => `${s}/${s.split('/').pop()}.yaml`)].sort());
     for (const set of wanted) {
       expect(tree[`${set}/${set.split('/').pop()}.yaml`]).toBe(bodies[`${set}/${set.split('/').pop()}.yaml`]);
     }
-    expect(server.requests.length).toBe(7);
+    expect(server.requests.length).toBe(9);
     expect(readGitHubOutputs(githubOutput)).toEqual({ dir: out });
   });
 
@@ -118,8 +120,11 @@ describe('fetching the schemas the environments need', () => {
   });
 
   test('removes the sets an earlier fetch wrote that are no longer wanted, folders included', async () => {
-    // GIVEN every set fetched
+    // GIVEN every set fetched, for a repository without the OSSM 3 examples
     const repo = copyRepo(['environments']);
+    for (const env of ['coolstore-ossm3', 'coolstore-ossm3-chaos']) {
+      fs.rmSync(path.join(repo, 'environments', `${env}.yaml`));
+    }
     const { file } = localManifest();
     const out = path.join(tempDir(), 'crds');
     expect((await meshflipAsync(repo, ['crds', 'fetch', '--all', '--manifest', file, '--out', out])).status).toBe(0);

@@ -90,7 +90,8 @@ describe('the health checks meshflip renders for Argo CD', () => {
     const unassessed = [...waved].filter((k) => !rendered.has(k) && OTHER_HEALTH[k] === undefined && OTHER_HEALTH[`${k.split('/')[0]}/*`] === undefined);
     expect(unassessed).toEqual([]);
     // The kinds meshflip orders on are among them, so the list above is not vacuous.
-    expect([...waved]).toEqual(expect.arrayContaining(['argoproj.io/Application', 'maistra.io/ServiceMeshControlPlane', 'maistra.io/ServiceMeshMemberRoll', 'operators.coreos.com/Subscription']));
+    expect([...waved]).toEqual(expect.arrayContaining(['argoproj.io/Application', 'maistra.io/ServiceMeshControlPlane', 'maistra.io/ServiceMeshMemberRoll', 'operators.coreos.com/Subscription',
+      'sailoperator.io/Istio', 'sailoperator.io/IstioCNI', 'sailoperator.io/IstioRevisionTag', 'kiali.io/Kiali', 'kiali.io/OSSMConsole']));
   });
 
   test('a child Application is Progressing until Argo CD has assessed it, then has its own health', () => {
@@ -110,6 +111,37 @@ describe('the health checks meshflip renders for Argo CD', () => {
     expect(runHealth(check('ServiceMeshControlPlane'), smcp(2, 2, [{ type: 'Reconciled', status: 'False', reason: 'ReconcileError', message: 'bad profile' }, ready])))
       .toEqual({ status: 'Degraded', message: 'Reconciled: ReconcileError: bad profile' });
     expect(runHealth(check('ServiceMeshControlPlane'), smcp(2, 2, [{ type: 'Reconciled', status: 'True', reason: 'ReconcileSuccessful' }, ready])).status).toBe('Healthy');
+  });
+
+  test.each(['Istio', 'IstioCNI'])('a Sail operator %s is Healthy only when Ready for its current generation, Degraded on a ReconcileError', (kind) => {
+    // sail-operator v3.4.1 api/v1/istio_types.go, istiocni_types.go: Reconciled and Ready conditions, observedGeneration
+    const sail = (generation: number, observed: number | undefined, conditions: unknown[]) => ({ metadata: { generation }, status: { observedGeneration: observed, conditions } });
+    const ready = { type: 'Ready', status: 'True', reason: 'Healthy', message: '' };
+    expect(runHealth(check(kind), { metadata: { generation: 1 } }).status).toBe('Progressing');
+    expect(runHealth(check(kind), sail(3, 2, [ready]))).toEqual({ status: 'Progressing', message: 'waiting for the operator to reconcile generation 3' });
+    expect(runHealth(check(kind), sail(3, 3, [{ type: 'Reconciled', status: 'True', reason: 'Healthy' }, { type: 'Ready', status: 'False', reason: 'IstiodNotReady', message: 'istiod not ready' }])))
+      .toEqual({ status: 'Progressing', message: 'Ready: IstiodNotReady: istiod not ready' });
+    expect(runHealth(check(kind), sail(3, 3, [{ type: 'Reconciled', status: 'False', reason: 'ReconcileError', message: 'version not supported' }, ready])))
+      .toEqual({ status: 'Degraded', message: 'Reconciled: ReconcileError: version not supported' });
+    expect(runHealth(check(kind), sail(3, 3, [{ type: 'Reconciled', status: 'True', reason: 'Healthy' }, ready])).status).toBe('Healthy');
+  });
+
+  test('an IstioRevisionTag is Healthy once reconciled, Degraded when its Istio is missing or its name taken', () => {
+    const tag = (conditions: unknown[]) => ({ metadata: { generation: 1 }, status: { observedGeneration: 1, conditions } });
+    expect(runHealth(check('IstioRevisionTag'), tag([{ type: 'Reconciled', status: 'True', reason: 'Healthy' }, { type: 'InUse', status: 'False', reason: 'NotReferencedByAnything' }])).status)
+      .toBe('Healthy');
+    expect(runHealth(check('IstioRevisionTag'), tag([{ type: 'Reconciled', status: 'False', reason: 'RefNotFound', message: 'Istio default not found' }])))
+      .toEqual({ status: 'Degraded', message: 'Reconciled: RefNotFound: Istio default not found' });
+    expect(runHealth(check('IstioRevisionTag'), tag([{ type: 'Reconciled', status: 'False', reason: 'NameAlreadyExists' }])).status).toBe('Degraded');
+  });
+
+  test('an OSSMConsole is Healthy when the Kiali operator\'s run succeeded, Degraded when it failed, Progressing while it runs', () => {
+    expect(runHealth(check('OSSMConsole'), { metadata: {} }).status).toBe('Progressing');
+    expect(runHealth(check('OSSMConsole'), { status: { conditions: [{ type: 'Running', status: 'True', reason: 'Running' }] } }).status).toBe('Progressing');
+    expect(runHealth(check('OSSMConsole'), { status: { conditions: [{ type: 'Successful', status: 'True', reason: 'Successful', message: 'done' }] } }))
+      .toEqual({ status: 'Healthy', message: 'done' });
+    expect(runHealth(check('OSSMConsole'), { status: { conditions: [{ type: 'Successful', status: 'True' }, { type: 'Failure', status: 'True', message: 'no Kiali' }] } }))
+      .toEqual({ status: 'Degraded', message: 'no Kiali' });
   });
 
   test('a ServiceMeshMemberRoll is Healthy only when every member is configured', () => {

@@ -34,7 +34,7 @@ const overlayArbitrary: fc.Arbitrary<Overlay> = fc.record({
   // Istio applies a fault to a whole route: meshflip refuses faults with a weighted split there (a model error, tested elsewhere).
   .filter((o) => !(o.fault !== undefined && typeof o.route === 'object' && o.route.weight !== undefined && o.route.weight < 100));
 
-/** A repository with the same overlay on a Kuma and an Istio environment. */
+/** A repository with the same overlay on Kong Mesh, upstream Istio, OpenShift Service Mesh 2.x and 3.x. */
 function repository(overlay: Overlay): string {
   const dir = tempDir();
   fs.cpSync(path.join(FIXTURES, 'environments'), path.join(dir, 'environments'), { recursive: true });
@@ -57,7 +57,12 @@ function repository(overlay: Overlay): string {
       },
     }),
     'environments/on-istio.yaml': stringify({ name: 'on-istio', ...common, mesh: { flavor: 'istio', version: '1.30.3', cluster: 'istio' } }),
+    'environments/on-ossm2.yaml': stringify({ name: 'on-ossm2', ...common, mesh: { flavor: 'openshift-service-mesh', version: '2.5', cluster: 'ocp' } }),
+    'environments/on-ossm3.yaml': stringify({
+      name: 'on-ossm3', ...common, mesh: { flavor: 'openshift-service-mesh', version: '3.4', cluster: 'ocp3', controlPlane: { istioVersion: '1.28' } },
+    }),
   });
+  fs.appendFileSync(path.join(dir, 'environments', 'meshflip.yaml'), '  ocp3: { server: https://ocp3.example.com:6443 }\n');
   return dir;
 }
 
@@ -74,7 +79,7 @@ function behaviour(routing: EnvironmentRouting): Pick<ServiceRouting, 'default' 
   return { default: backend.default, weights: backend.weights, header: backend.header, faults };
 }
 
-test('Kuma and Istio renderings of the same overlay send the same share of traffic to the mock and carry the same faults', () => {
+test('Kuma, Istio and both OpenShift Service Mesh majors render the same overlay to the same share of traffic to the mock and the same faults', () => {
   fc.assert(
     fc.property(overlayArbitrary, (overlay) => {
       // GIVEN the same overlay on both meshes
@@ -83,8 +88,12 @@ test('Kuma and Istio renderings of the same overlay send the same share of traff
       const { routing } = synthesizeWithRouting(project);
       const kuma = behaviour(routing.find((r) => r.name === 'on-kuma')!);
       const istio = behaviour(routing.find((r) => r.name === 'on-istio')!);
+      const ossm2 = behaviour(routing.find((r) => r.name === 'on-ossm2')!);
+      const ossm3 = behaviour(routing.find((r) => r.name === 'on-ossm3')!);
       // THEN
       expect(istio).toEqual(kuma);
+      expect(ossm2).toEqual(kuma);
+      expect(ossm3).toEqual(kuma);
       // and both match what the overlay asked for
       const route = overlay.route;
       const mockShare = route === undefined || route === 'real' ? 0 : route === 'mock' ? 100 : route.weight ?? (route.header ? 0 : 100);
@@ -106,6 +115,8 @@ test('a fault on a service whose every call goes to the mock stays on the real i
   expect(backend('on-kuma').faults).toEqual([{ kind: 'delay', value: '1s', percent: 100, appliesTo: 'real' }]);
   // ... while Istio has no route to the real service to hang it on
   expect(backend('on-istio').faults).toEqual([]);
+  expect(backend('on-ossm3').faults).toEqual([]);
   expect(backend('on-kuma').weights).toEqual({ real: 0, mock: 100 });
   expect(backend('on-istio').weights).toEqual({ real: 0, mock: 100 });
+  expect(backend('on-ossm3').weights).toEqual({ real: 0, mock: 100 });
 });

@@ -19,6 +19,10 @@ describeWithCrds('schemaSets of the upstream schemas', () => {
       'openshift',
       path.join('alternatives', 'ossm-2.5-istio'),
     ]);
+    // OpenShift Service Mesh 3 serves upstream Istio's APIs: istio/ stays, the operators' CRDs are added
+    expect(sets.ossm3.map((p) => path.relative(crds(), p))).toEqual([
+      'argocd', 'istio', 'kubernetes', 'kuma', 'maistra', 'olm', 'openshift', path.join('alternatives', 'ossm-3'),
+    ]);
   });
 });
 
@@ -37,6 +41,8 @@ describe('schemaSets', () => {
       expect(sets).toEqual({
         kubernetes: [path.join(root, 'gateway-api'), path.join(root, 'istio')],
         ossm: [path.join(root, 'gateway-api'), path.join(root, 'alternatives', 'ossm-2.5-istio')],
+        // no alternatives/ossm-3 in this folder: the common folders alone
+        ossm3: [path.join(root, 'gateway-api'), path.join(root, 'istio')],
       });
     } finally {
       fs.rmSync(root, { recursive: true, force: true });

@@ -2,7 +2,9 @@ import { checkIstio } from './istio-checks';
 import { IstioMesh } from './istio-mesh';
 import { readIstioRouting } from './istio-reader';
 import { ISTIO_RULES } from './istio-rules';
-import { MeshFlavor } from '../../model/spec';
+import { INJECTION_TEMPLATE_ANNOTATION, OpenShiftServiceMesh3 } from './ossm3-mesh';
+import { field, str } from '../effective-routing';
+import { IstioMeshSpec, MeshFlavor, MeshSpec } from '../../model/spec';
 import { MeshFamily } from '../mesh-family';
 
 /** The Istio family: OpenShift Service Mesh and upstream Istio. */
@@ -10,9 +12,20 @@ export const ISTIO_FAMILY: MeshFamily = {
   name: 'Istio',
   flavors: [MeshFlavor.OPENSHIFT_SERVICE_MESH, MeshFlavor.ISTIO],
   rules: ISTIO_RULES,
-  create: (env) => new IstioMesh(env),
+  create: (env) => (isIstioMesh(env.mesh) && env.mesh.sail !== undefined ? new OpenShiftServiceMesh3(env) : new IstioMesh(env)),
   readRouting: readIstioRouting,
   checkRendered: checkIstio,
-  // OpenShift Service Mesh 2.5 installs its own Istio CRDs (alternatives/ossm-2.5-istio).
-  schemaPlatform: (flavor) => (flavor === String(MeshFlavor.OPENSHIFT_SERVICE_MESH) ? 'ossm' : 'kubernetes'),
+  // OpenShift Service Mesh 2.5 installs Istio CRDs of its own (alternatives/ossm-2.5-istio); 3.x
+  // serves upstream Istio's, beside the Sail and Kiali operators' (alternatives/ossm-3).
+  schemaPlatform: (flavor, objects) => (flavor !== String(MeshFlavor.OPENSHIFT_SERVICE_MESH) ? 'kubernetes'
+    : objects.some((o) => (str(o.object, 'apiVersion') ?? '').startsWith('sailoperator.io/')) ? 'ossm3' : 'ossm'),
+  // A gateway deployed by gateway injection names its proxy image `auto`: the injector's gateway
+  // template puts in the proxy image of the revision (Istio docs "Installing Gateways", Deploying
+  // a gateway; sail-operator docs/ossm/quickstarts istioIngressGateway.yaml).
+  injectedImage: (owner, container) => container.name === 'istio-proxy' && container.image === 'auto'
+    && field(owner, 'spec', 'template', 'metadata', 'annotations', INJECTION_TEMPLATE_ANNOTATION) !== undefined,
 };
+
+function isIstioMesh(mesh: MeshSpec): mesh is IstioMeshSpec {
+  return mesh.flavor === MeshFlavor.OPENSHIFT_SERVICE_MESH || mesh.flavor === MeshFlavor.ISTIO;
+}

@@ -35,13 +35,20 @@ export function serviceHost(service: ServiceSpec): string {
 export class IstioMesh implements IMesh {
   public readonly flavor: MeshFlavor;
   public readonly targets: readonly TargetPlan[];
-  private readonly mesh: IstioMeshSpec;
+  protected readonly mesh: IstioMeshSpec;
+  /** OpenShift Service Mesh 2.x (a ServiceMeshControlPlane). */
   private readonly ossm: boolean;
 
-  constructor(private readonly env: EnvironmentSpec) {
+  constructor(protected readonly env: EnvironmentSpec) {
     this.mesh = env.mesh as IstioMeshSpec;
     this.flavor = this.mesh.flavor;
-    this.ossm = this.mesh.flavor === MeshFlavor.OPENSHIFT_SERVICE_MESH;
+    this.ossm = this.mesh.smcp !== undefined;
+    this.targets = this.planTargets();
+  }
+
+  /** The environment's folders in dist/ (called once, from the constructor). */
+  protected planTargets(): TargetPlan[] {
+    const env = this.env;
     const cluster = this.mesh.cluster;
     const targets: TargetPlan[] = [];
     if (this.ossm) {
@@ -59,7 +66,7 @@ export class IstioMesh implements IMesh {
       name: 'workloads', format: TargetFormat.KUBERNETES, cluster, namespace: env.services[0]?.namespace ?? env.name, wave: 0,
       description: 'namespaces, workloads, mocks, routing and permissions', syncOptions: ['SkipDryRunOnMissingResource=true'],
     });
-    this.targets = targets;
+    return targets;
   }
 
   public workloadTargets(): readonly string[] {
@@ -137,6 +144,13 @@ export class IstioMesh implements IMesh {
       setWave(pa, Wave.CONTROL_PLANE);
       skipDryRunWhileCrdMissing(pa);
     }
+    this.addGateway(scope);
+  }
+
+  /** The Istio Gateway of `mesh.ingress` (with the OSSM 2 Route to the operator's gateway), and the routes of every service behind it. */
+  protected addGateway(scope: IEnvironmentScope): void {
+    const ns = this.mesh.gatewayNamespace;
+    const labels = commonLabels(this.env);
     const ingress = this.mesh.ingress;
     if (ingress !== undefined) {
       const chart = scope.chart('control-plane', 'gateway');
@@ -147,7 +161,7 @@ export class IstioMesh implements IMesh {
       });
       setWave(gateway, Wave.GATEWAY);
       skipDryRunWhileCrdMissing(gateway);
-      if (this.ossm) {
+      if (this.flavor === MeshFlavor.OPENSHIFT_SERVICE_MESH) {
         // The ingress gateway Service names its port 80 "http2" (pod port 8080). Named like the
         // Route the operator would create, so `oc get route istio-ingressgateway` finds it.
         const route = new Route(chart, 'Route', {
@@ -212,7 +226,7 @@ export class IstioMesh implements IMesh {
   public addTrafficPermissions(scope: IEnvironmentScope, service: ServiceSpec, callers: readonly ServiceSpec[]): void {
     const principals = callers.map((c) => `cluster.local/ns/${c.namespace}/sa/${c.name}`);
     if (this.mesh.ingress !== undefined && service.ingress.length > 0) {
-      principals.push(`cluster.local/ns/${this.mesh.controlPlaneNamespace}/sa/${INGRESS_SERVICE_ACCOUNT}`);
+      principals.push(`cluster.local/ns/${this.mesh.gatewayNamespace}/sa/${INGRESS_SERVICE_ACCOUNT}`);
     }
     principals.sort(compareStrings);
     const names = [...callers.map((c) => c.name), ...(principals.length > callers.length ? ['the ingress gateway'] : [])];
@@ -279,7 +293,7 @@ export class IstioMesh implements IMesh {
 
   // -------------------------------------------------------------------------------------------
 
-  private addOperators(scope: IEnvironmentScope): void {
+  protected addOperators(scope: IEnvironmentScope): void {
     const ops = this.mesh.operators!;
     const labels = commonLabels(this.env);
     const subscribe = (file: string, name: string, namespace: string, op: OperatorSpec, ownNamespace?: { labels?: Record<string, string>; annotations?: Record<string, string> }) => {
@@ -314,7 +328,7 @@ export class IstioMesh implements IMesh {
     if (ops.kiali.enabled) {
       subscribe('kiali', 'kiali-ossm', 'openshift-operators', ops.kiali);
     }
-    subscribe('servicemesh', 'servicemeshoperator', 'openshift-operators', ops.serviceMesh);
+    subscribe('servicemesh', this.ossm ? 'servicemeshoperator' : 'servicemeshoperator3', 'openshift-operators', ops.serviceMesh);
   }
 
   /** One VirtualService for the gateway host, holding every service's ingress routes in a fixed order. */
@@ -345,11 +359,11 @@ export class IstioMesh implements IMesh {
       apiVersion: this.mesh.apiVersion,
       metadata: {
         name: objectName(ingressVirtualServiceName(ingress.gateway)),
-        namespace: this.mesh.controlPlaneNamespace,
+        namespace: this.mesh.gatewayNamespace,
         labels: commonLabels(this.env),
         annotations: auditAnnotations(this.env, intents.join('; '), undefined),
       },
-      spec: { hosts: [ingress.host], gateways: [`${this.mesh.controlPlaneNamespace}/${ingress.gateway}`], http },
+      spec: { hosts: [ingress.host], gateways: [`${this.mesh.gatewayNamespace}/${ingress.gateway}`], http },
     });
     setWave(vs, Wave.ROUTING);
     skipDryRunWhileCrdMissing(vs);

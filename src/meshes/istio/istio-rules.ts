@@ -5,7 +5,7 @@ import { MOCK_APP, SELECTOR_LABEL } from '../mesh';
 import { Rule, RuleLocation } from '../rules';
 import { EnvironmentSpec, isKuma, IstioMeshSpec, MeshFlavor } from '../../model/spec';
 
-/** Whether `env` runs on OpenShift Service Mesh 2.x. */
+/** Whether `env` runs on OpenShift Service Mesh (2.x or 3.x): OpenShift's admission and OLM apply to both. */
 function isOssm(env: EnvironmentSpec): env is EnvironmentSpec & { mesh: IstioMeshSpec } {
   return env.mesh.flavor === MeshFlavor.OPENSHIFT_SERVICE_MESH;
 }
@@ -80,6 +80,8 @@ function objectRef(o: RenderedObject | PodTemplate): string {
  * `global.jwtPolicy: first-party-jwt`; the injection template then mounts no `istio-token`, and
  * pilot-agent reads the pod's own service account token to get its certificate from istiod. A pod
  * with `automountServiceAccountToken: false` has no such file: istio-proxy never becomes ready.
+ * OSSM 3 has no such choice (no ServiceMeshControlPlane; its Istio CRD documents
+ * `values.global.jwtPolicy` as "deprecated and has no effect"): the rule is about 2.x only.
  */
 export const SIDECAR_WITHOUT_TOKEN: Rule = {
   code: 'MF2001',
@@ -308,7 +310,10 @@ export const UNPINNED_OPERATOR: Rule = {
     }
     if (ops.serviceMesh.startingCSV === undefined) {
       report(['mesh', 'operators', 'serviceMesh'], `lets OLM install the head of channel ${ops.serviceMesh.channel} for a protected environment, not the Service Mesh operator of ${env.mesh.version}`,
-        `set startingCSV to the ClusterServiceVersion to install, e.g. servicemeshoperator.v${env.mesh.version}.4 (oc get packagemanifest servicemeshoperator lists them)`);
+        env.mesh.sail === undefined
+          ? `set startingCSV to the ClusterServiceVersion to install, e.g. servicemeshoperator.v${env.mesh.version}.4 (oc get packagemanifest servicemeshoperator lists them)`
+          : `set startingCSV to the ClusterServiceVersion to install, e.g. servicemeshoperator3.v${env.mesh.version.major}.${env.mesh.version.minor}.1 `
+            + '(oc get packagemanifest servicemeshoperator3 lists them)');
     }
   },
 };

@@ -1,6 +1,6 @@
 import { environmentMeta, field, list, PROTECTED_ANNOTATION, RenderedObject, str } from '../../meshes/effective-routing';
 import { describeObject, Finding } from '../../meshes/findings';
-import { familyOf } from '../../meshes/index';
+import { familyOf, injectedImage } from '../../meshes/index';
 import { MOCK_APP } from '../../meshes/mesh';
 import { APPLICATION_NAME_MAX } from '../../model/derived-names';
 import { IN_CLUSTER_SERVER, isInClusterAddress, normalizeServerUrl } from '../../model/cluster-identity';
@@ -60,7 +60,7 @@ function checkImages(o: RenderedObject): Finding[] {
     const digest = image.includes('@sha256:');
     const lastSegment = image.split('/').pop() ?? '';
     const tag = lastSegment.includes(':') ? lastSegment.split(':').pop() : undefined;
-    if (!digest && (tag === undefined || tag === 'latest')) {
+    if (!digest && (tag === undefined || tag === 'latest') && !injectedImage(o.object, container as Record<string, unknown>)) {
       out.push({ at: o, severity: 'error', message: `${describeObject(o.object)} container ${str(container, 'name')} uses image ${image}, which is not pinned by tag or digest` });
     }
   }
