@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SourceFile } from './source-file';
+import { FieldPath, SourceFile } from './source-file';
 import { Problem } from './spec-error';
 import { ImposterSpec } from './spec';
 import { parseWithSchema } from './zod-problems';
@@ -48,14 +48,22 @@ const ImposterFileSchema = z.union([
   ImposterSchema,
 ]);
 
+/** The imposters of one file, and where each is written in it (the same order). */
+export interface ReadImposters {
+  readonly imposters: ImposterSpec[];
+  /** The path of each imposter in its file: `[]` for a single-imposter file, `['imposters', i]` otherwise. */
+  readonly paths: FieldPath[];
+  readonly problems: Problem[];
+}
+
 /** Reads the imposters of one file; problems are located in that file. */
-export function readImposters(file: SourceFile): { imposters: ImposterSpec[]; problems: Problem[] } {
+export function readImposters(file: SourceFile): ReadImposters {
   if (file.problems.length > 0) {
-    return { imposters: [], problems: file.problems };
+    return { imposters: [], paths: [], problems: file.problems };
   }
   const { value, problems } = parseWithSchema(file, ImposterFileSchema);
   if (value === undefined) {
-    return { imposters: [], problems };
+    return { imposters: [], paths: [], problems };
   }
   const list = 'imposters' in value && Array.isArray(value.imposters) ? value.imposters : [value];
   const prefix = 'imposters' in value && Array.isArray(value.imposters) ? ['imposters'] : [];
@@ -83,7 +91,11 @@ export function readImposters(file: SourceFile): { imposters: ImposterSpec[]; pr
     }
     seen.set(imposter.port, index);
   });
-  return { imposters: imposters.map(({ index: _index, ...rest }) => rest), problems };
+  return {
+    imposters: imposters.map(({ index: _index, ...rest }) => rest),
+    paths: imposters.map(({ index }) => (index === undefined ? [] : ['imposters', index])),
+    problems,
+  };
 }
 
 function findInjection(value: unknown, path: (string | number)[]): (string | number)[] | undefined {

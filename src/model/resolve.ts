@@ -2,6 +2,7 @@ import * as path from 'path';
 import { clusterIdentities, sameServerNote } from './cluster-identity';
 import { impostersConfiguration, readImposters } from './imposters';
 import { formatBytes, MAX_CONFIGMAP_BYTES } from './limits';
+import { protocolFitProblems } from './mock-protocol';
 import { outputPathProblem } from './output-path';
 import {
   CatalogInput, CatalogServiceInput, CircuitBreakerInput, EnvironmentInput, EnvironmentServiceInput, EnvValueInput, FaultInput,
@@ -558,7 +559,7 @@ class EnvironmentResolver {
     let mock: MockSpec | undefined;
     if (mockInput !== undefined) {
       const mockAt = at('mock');
-      mock = this.resolveMock(mockInput, ports, mockAt, mockImage, mockReplicas);
+      mock = this.resolveMock(name, mockInput, ports, mockAt, mockImage, mockReplicas);
     }
     if (this.problems.length !== before) {
       return undefined;
@@ -717,6 +718,7 @@ class EnvironmentResolver {
   }
 
   private resolveMock(
+    service: string,
     mock: NonNullable<CatalogServiceInput['mock']>,
     ports: readonly PortSpec[],
     at: { file: SourceFile; path: FieldPath },
@@ -748,8 +750,8 @@ class EnvironmentResolver {
       }
       const imposterFile = SourceFile.parse(repoPath, text, { maxStringLength: MAX_CONFIGMAP_BYTES, json: true });
       this.imposterFiles?.set(repoPath, imposterFile);
-      const { imposters: read, problems } = readImposters(imposterFile);
-      this.problems.push(...problems);
+      const { imposters: read, paths, problems } = readImposters(imposterFile);
+      this.problems.push(...problems, ...protocolFitProblems(imposterFile, read, paths, service, ports));
       imposters.push(...read);
     });
     const httpTargets = httpPorts({ ports } as ServiceSpec).map((p) => p.targetPort);
@@ -871,6 +873,12 @@ class EnvironmentResolver {
     const mockWeight = object.weight ?? (object.header !== undefined ? 0 : 100);
     const targets = new Set(service.mock.imposters.map((i) => i.port));
     for (const port of httpPorts(service)) {
+      if (!targets.has(port.targetPort) && (port.protocol === 'http2' || port.protocol === 'grpc')) {
+        this.problems.push(file.problem(where, `cannot be mock: port ${port.name} (${port.targetPort}) of ${service.name} is ${port.protocol}, which Mountebank cannot serve (HTTP/1.1 and TCP only)`, {
+          got: 'mock', hint: `keep ${service.name} routed to real`,
+        }));
+        return undefined;
+      }
       if (!targets.has(port.targetPort)) {
         this.problems.push(file.problem(where, `cannot be mock: the mock of ${service.name} has no imposter on port ${port.name} (${port.targetPort}), which would receive traffic`, {
           got: 'mock', hint: `add an imposter listening on ${port.targetPort} to ${service.mock.origin.file.path}`,
