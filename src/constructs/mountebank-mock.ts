@@ -3,6 +3,7 @@ import { ApiObject, Duration, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { commonLabels, MOCK_APP, PodMeshSettings, SELECTOR_LABEL, setWave, Wave } from '../meshes/mesh';
+import { impostersLoadedCommand } from '../mocks/imposters-loaded-probe';
 import { impostersConfiguration } from '../model/imposters';
 import { EnvironmentSpec, ServiceSpec } from '../model/spec';
 import { containerResources, projectedTokenVolume } from './mesh-service';
@@ -110,7 +111,12 @@ export class MountebankMock extends Construct {
         capabilities: { drop: [kplus.Capability.ALL] },
         seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
       },
-      readiness: kplus.Probe.fromHttpGet('/imposters', { port: MOUNTEBANK_ADMIN_PORT, periodSeconds: Duration.seconds(10) }),
+      // Ready once every imposter is loaded, not when the admin API answers: mb opens it before it loads --configfile.
+      readiness: kplus.Probe.fromCommand(impostersLoadedCommand(MOUNTEBANK_ADMIN_PORT, mock.imposters.map((i) => i.port)), {
+        periodSeconds: Duration.seconds(5),
+        // node starts in well under a second, but the mock has a CPU request of 50m.
+        timeoutSeconds: Duration.seconds(5),
+      }),
       liveness: kplus.Probe.fromTcpSocket({ port: MOUNTEBANK_ADMIN_PORT, periodSeconds: Duration.seconds(20) }),
     });
     container.mount(IMPOSTERS_DIR, kplus.Volume.fromConfigMap(this, 'ImpostersVolume', configMap, { name: 'imposters' }), { readOnly: true });
