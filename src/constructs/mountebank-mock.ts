@@ -4,16 +4,17 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { commonLabels, MOCK_APP, PodMeshSettings, SELECTOR_LABEL, setWave, Wave } from '../meshes/mesh';
 import { impostersLoadedCommand } from '../mocks/imposters-loaded-probe';
+import { IMPOSTERS_KEY } from '../mocks/latency-readback';
 import { impostersConfiguration } from '../model/imposters';
 import { EnvironmentSpec, ServiceSpec } from '../model/spec';
 import { containerResources, projectedTokenVolume } from './mesh-service';
+
+export { IMPOSTERS_KEY };
 
 /** Port of Mountebank's admin API inside the mock pod. */
 export const MOUNTEBANK_ADMIN_PORT = 2525;
 /** Where the imposters ConfigMap is mounted. */
 export const IMPOSTERS_DIR = '/etc/mountebank';
-/** The key of the imposters document in the ConfigMap. */
-export const IMPOSTERS_KEY = 'imposters.json';
 /** Pod template annotation that changes whenever the imposters do, so the mock pods roll. */
 export const IMPOSTERS_HASH_ANNOTATION = 'meshflip.io/imposters-sha256';
 /** The UID the mock runs as outside OpenShift (the `node` user of the Mountebank image); OpenShift assigns one from the namespace's range. */
@@ -52,7 +53,7 @@ export class MountebankMock extends Construct {
     const mock = target.mock!;
     const name = `${target.name}-mock`;
     const labels = { ...commonLabels(env), app: MOCK_APP, [SELECTOR_LABEL]: target.name, 'app.kubernetes.io/component': 'mock' };
-    this.configuration = impostersConfiguration(mock.imposters);
+    this.configuration = impostersConfiguration(mock.imposters, mock.latency);
 
     const configMap = new kplus.ConfigMap(this, 'Imposters', {
       metadata: { name: `${target.name}-imposters`, namespace: target.namespace, labels },

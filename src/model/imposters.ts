@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { FieldPath, SourceFile } from './source-file';
 import { Problem } from './spec-error';
-import { ImposterSpec } from './spec';
+import { withLatency } from './mock-latency';
+import { ImposterSpec, LatencySpec } from './spec';
 import { parseWithSchema } from './zod-problems';
 
 /**
@@ -126,9 +127,9 @@ function findInjection(value: unknown, path: (string | number)[]): (string | num
 
 /**
  * The imposters document a mock's ConfigMap holds and Mountebank loads (`mb --configfile`): every
- * imposter of the mock, sorted by port as the model keeps them. Built here so that its size can be
+ * imposter of the mock, sorted by port as the model keeps them, with the mock's latency added. Built here so that its size can be
  * checked against the ConfigMap limit before anything is rendered.
  */
-export function impostersConfiguration(imposters: readonly ImposterSpec[]): string {
-  return `${JSON.stringify({ imposters: imposters.map((i) => i.document) }, null, 2)}\n`;
+export function impostersConfiguration(imposters: readonly ImposterSpec[], latency?: LatencySpec): string {
+  return `${JSON.stringify({ imposters: imposters.map((i) => withLatency(i.document, latency)) }, null, 2)}\n`;
 }

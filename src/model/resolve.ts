@@ -2,6 +2,7 @@ import * as path from 'path';
 import { clusterIdentities, sameServerNote } from './cluster-identity';
 import { impostersConfiguration, readImposters } from './imposters';
 import { formatBytes, MAX_CONFIGMAP_BYTES } from './limits';
+import { latencyConflicts, latencyTimeoutProblems, resolveLatency } from './mock-latency';
 import { protocolFitProblems } from './mock-protocol';
 import { outputPathProblem } from './output-path';
 import {
@@ -10,7 +11,7 @@ import {
 } from './schema';
 import { FieldPath, formatPath, InputText, SourceFile } from './source-file';
 import {
-  CircuitBreakerSpec, ClusterSpec, EnvironmentSpec, EnvValue, FaultSpec, httpPorts, ImposterSpec, IngressRouteSpec, IstioMeshSpec,
+  CircuitBreakerSpec, ClusterSpec, EnvironmentSpec, EnvValue, FaultSpec, httpPorts, ImposterSpec, IngressRouteSpec, isKuma, IstioMeshSpec,
   KumaControlPlaneTls, KumaMeshSpec, MeshFlavor, MeshSpec, MockSpec, OperatorSpec, PortSpec, ProbeSpec, RetryCondition, RetrySpec, RouteSpec, ServiceSpec,
   SettingsSpec, TimeoutSpec,
 } from './spec';
@@ -182,6 +183,7 @@ class EnvironmentResolver {
     const faults = this.resolveFaults(byName, routes);
     const circuitBreakers = this.resolvePerService(input.circuitBreakers, 'circuitBreakers', byName, (service, cb, origin) => this.circuitBreaker(service, cb, origin));
     const timeouts = this.resolvePerService(input.timeouts, 'timeouts', byName, (service, t, origin): TimeoutSpec => ({ service, ...t, origin }));
+    this.problems.push(...latencyTimeoutProblems(services, timeouts, isKuma(meshSpec)));
     const retries = this.resolvePerService(input.retries, 'retries', byName, (service, r: RetryInput, origin): RetrySpec => ({
       service, attempts: r.attempts, perTryTimeout: r.perTryTimeout, on: r.on ?? DEFAULT_RETRY_ON, origin,
     }));
@@ -726,6 +728,7 @@ class EnvironmentResolver {
     replicas: number | undefined,
   ): MockSpec | undefined {
     const imposters: ImposterSpec[] = [];
+    const latency = resolveLatency(mock.latency, at, this.problems);
     mock.imposters.forEach((relative, index) => {
       const repoPath = path.posix.normalize(path.posix.join(path.posix.dirname(at.file.path), relative));
       const text = repoPath.startsWith('..') ? undefined : this.readFile(repoPath, MAX_CONFIGMAP_BYTES);
@@ -752,6 +755,9 @@ class EnvironmentResolver {
       this.imposterFiles?.set(repoPath, imposterFile);
       const { imposters: read, paths, problems } = readImposters(imposterFile);
       this.problems.push(...problems, ...protocolFitProblems(imposterFile, read, paths, service, ports));
+      if (mock.latency !== undefined) {
+        this.problems.push(...latencyConflicts(imposterFile, read, paths, service));
+      }
       imposters.push(...read);
     });
     const httpTargets = httpPorts({ ports } as ServiceSpec).map((p) => p.targetPort);
@@ -769,7 +775,7 @@ class EnvironmentResolver {
     const sorted = [...imposters].sort((a, b) => a.port - b.port);
     // k8s.io/kubernetes pkg/apis/core/validation ValidateConfigMap: the values of data together
     // must not exceed corev1.MaxSecretSize (1 MiB). The document is re-indented, so it is measured as rendered.
-    const size = Buffer.byteLength(impostersConfiguration(sorted), 'utf8');
+    const size = Buffer.byteLength(impostersConfiguration(sorted, latency), 'utf8');
     if (size > MAX_CONFIGMAP_BYTES) {
       this.problems.push(at.file.problem([...at.path, 'imposters'],
         `make a ConfigMap of ${formatBytes(size)} bytes as rendered, over the limit of ${formatBytes(MAX_CONFIGMAP_BYTES)} bytes (1 MiB) Kubernetes sets on a ConfigMap's data`, {
@@ -777,7 +783,7 @@ class EnvironmentResolver {
           hint: `make the imposters of this mock smaller together (${imposters.map((i) => i.file).filter((f, i, all) => all.indexOf(f) === i).join(', ')}): fewer or shorter stubs, or large bodies from a proxy response`,
         }));
     }
-    return { imposters: sorted, replicas: mock.replicas ?? replicas ?? 1, image, origin: at };
+    return { imposters: sorted, latency, replicas: mock.replicas ?? replicas ?? 1, image, origin: at };
   }
 
   private checkCalls(services: readonly ServiceSpec[], byName: ReadonlyMap<string, ServiceSpec>): void {

@@ -180,6 +180,14 @@ const MockSchema = z.object({
     description: 'Mountebank imposter files (JSON), relative to the file that declares them. Each imposter listens on one of the service\'s target ports.',
   }),
   replicas: z.number().int().min(1).max(20).optional().meta({ default: 1 }),
+  latency: z.union([
+    duration('A fixed delay added to every response.'),
+    z.object({ min: duration('Shortest delay.'), max: duration('Longest delay.') }).strict()
+      .meta({ description: 'A range: responses are delayed by 11 evenly spaced steps from min to max, in turn.' }),
+  ]).optional().meta({
+    description: 'Latency the mock adds on purpose to every response (Mountebank wait behaviours), so a test measures against a dependency as slow as chosen.',
+    default: 'none: the mock answers as fast as it can',
+  }),
 }).strict().meta({ description: 'The Mountebank mock that can stand in for this service.' });
 
 const serviceFields = {

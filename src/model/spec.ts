@@ -126,8 +126,17 @@ export interface ImposterSpec {
   readonly document: Record<string, unknown>;
 }
 
+/** The latency a mock adds to every response (`mock.latency`): a fixed delay when min and max are equal. */
+export interface LatencySpec {
+  readonly minMs: number;
+  readonly maxMs: number;
+  readonly origin: Origin;
+}
+
 export interface MockSpec {
   readonly imposters: readonly ImposterSpec[];
+  /** Added to every response of the mock, as Mountebank `wait` behaviours. */
+  readonly latency?: LatencySpec;
   readonly replicas: number;
   readonly image: string;
   readonly origin: Origin;

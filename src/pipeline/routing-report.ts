@@ -158,7 +158,7 @@ export function routingMarkdown(routing: EnvironmentRouting, source: string): st
   ];
   for (const s of routing.services) {
     lines.push(`| ${[
-      s.name + (s.hasMock ? '' : ' (no mock)'),
+      s.name + (s.hasMock ? '' : ' (no mock)') + (s.mockLatency ? ` (mock adds ${s.mockLatency})` : ''),
       s.namespace,
       trafficText(s),
       headerReachText(routing, s),
@@ -206,6 +206,7 @@ export function routingJson(routings: readonly EnvironmentRouting[]): unknown {
         name: s.name,
         namespace: s.namespace,
         hasMock: s.hasMock,
+        mockLatency: s.mockLatency ?? null,
         default: s.default,
         weights: s.weights,
         header: s.header,
@@ -234,6 +235,9 @@ function routingLines(routing: EnvironmentRouting, only?: string): string[] {
   for (const s of routing.services.filter((x) => only === undefined || x.name === only)) {
     lines.push(`  ${s.name}${s.hasMock ? '' : ' (no mock)'}`);
     lines.push(`    default traffic: ${trafficText(s)}`);
+    if (s.mockLatency) {
+      lines.push(`    mock latency:    adds ${s.mockLatency} to every response`);
+    }
     lines.push(`    header traffic:  ${headerReachText(routing, s)}`);
     if (s.faults.length > 0) {
       lines.push(`    faults:          ${faultsText(s)}`);

@@ -3,7 +3,12 @@ import * as fs from 'fs';
 import * as http from 'http';
 import * as net from 'net';
 import * as path from 'path';
-import { IMPOSTERS_DIR, IMPOSTERS_KEY, MOUNTEBANK_ADMIN_PORT } from '../../src/constructs/mountebank-mock';
+import { Chart, Testing } from 'cdk8s';
+import { IMPOSTERS_DIR, IMPOSTERS_KEY, MOUNTEBANK_ADMIN_PORT, MountebankMock } from '../../src/constructs/mountebank-mock';
+import { findWorkloads } from '../../src/meshes/effective-routing';
+import { latencySteps, withLatency } from '../../src/model/mock-latency';
+import { ServiceSpec } from '../../src/model/spec';
+import { fixtureEnv, fixtureService } from '../constructs/helpers';
 import { parseYamlDocuments, REPO, removeTempDirs, tempDir } from '../util';
 
 const MB = path.join(REPO, 'node_modules', '@mbtest', 'mountebank', 'bin', 'mb');
@@ -17,9 +22,9 @@ interface RenderedMock {
   readiness: string[];
 }
 
-/** The ConfigMap and Deployment of a mock, read back from the committed dist/. */
-function renderedMock(file: string): RenderedMock {
-  const objects = parseYamlDocuments(fs.readFileSync(path.join(REPO, 'dist', file), 'utf8')) as any[];
+/** The ConfigMap and Deployment of a mock, read back from the committed dist/ (or rendered objects). */
+function renderedMock(file: string | any[]): RenderedMock {
+  const objects = typeof file === 'string' ? parseYamlDocuments(fs.readFileSync(path.join(REPO, 'dist', file), 'utf8')) as any[] : file;
   const configMap = objects.find((o) => o.kind === 'ConfigMap');
   const deployment = objects.find((o) => o.kind === 'Deployment');
   const container = deployment.spec.template.spec.containers[0];
@@ -71,7 +76,7 @@ async function waitFor(port: number, requestPath: string, timeoutMs = 20_000): P
  * ConfigMap give it. Only the ports change (to free ones on this machine) and the paths (to a
  * temp folder instead of the mounted volume and /tmp).
  */
-async function startMock(file: string, options: { taken?: number[]; noConfig?: boolean } = {}): Promise<RunningMock> {
+async function startMock(file: string | any[], options: { taken?: number[]; noConfig?: boolean } = {}): Promise<RunningMock> {
   const { configuration, args, readiness } = renderedMock(file);
   const dir = tempDir();
   const ports = new Map<number, number>();
@@ -243,6 +248,84 @@ describe('the readiness probe of a mock, run against a real Mountebank', () => {
         result = await mock.probe();
       }
       expect(result).toEqual({ code: 0, stderr: '' });
+    }
+  }, 60_000);
+});
+
+describe('the latency a mock adds, measured against a real Mountebank', () => {
+  const running: ChildProcess[] = [];
+  afterAll(() => running.forEach((p) => p.kill('SIGKILL')));
+
+  /** How long one GET takes, in milliseconds, with its response. */
+  async function timed(port: number, requestPath: string): Promise<{ ms: number; status: number; body: string }> {
+    const start = process.hrtime.bigint();
+    const response = await get(port, requestPath);
+    return { ms: Number(process.hrtime.bigint() - start) / 1e6, status: response.status, body: response.body };
+  }
+
+  // Generous: a loaded machine may answer late, never early (a timer does not fire before its time;
+  // 2 ms allow for Node rounding timers to whole milliseconds).
+  const EARLY_MS = 2;
+  const LATE_MS = 400;
+
+  test('a mock rendered with latency 20ms-40ms answers within it, for every step', async () => {
+    // GIVEN the backend mock of the fixtures, declared with latency: { min: 20ms, max: 40ms } and rendered by the construct
+    const backend = fixtureService('istio', 'backend');
+    const target: ServiceSpec = { ...backend, mock: { ...backend.mock!, latency: { minMs: 20, maxMs: 40, origin: backend.mock!.origin } } };
+    const chart = new Chart(Testing.app(), 'test');
+    new MountebankMock(chart, 'Mock', { env: fixtureEnv('istio'), target, mesh: { labels: {}, annotations: {} } });
+    const manifests = Testing.synth(chart);
+    const mock = await startMock(manifests);
+    running.push(mock.process);
+    const port = mock.ports.get(8080)!;
+    await waitFor(port, '/items');
+    // WHEN the test sends two rounds of the eleven steps
+    const observed: number[] = [];
+    for (let i = 0; i < 22; i++) {
+      const response = await timed(port, '/items');
+      expect(response.status).toBe(200);
+      expect(JSON.parse(response.body)).toEqual({ items: [] });
+      observed.push(response.ms);
+    }
+    // THEN every response took at least 20ms and not much more than 40ms
+    for (const ms of observed) {
+      expect(ms).toBeGreaterThanOrEqual(20 - EARLY_MS);
+      expect(ms).toBeLessThanOrEqual(40 + LATE_MS);
+    }
+    // and what explain and ROUTING.md read back from the rendered objects is the declared range
+    const workloads = findWorkloads(manifests.map((object) => ({ file: 'mock.k8s.yaml', object })));
+    expect(workloads.mocks.get(`${backend.namespace}/backend`)?.latency).toEqual({ minMs: 20, maxMs: 40 });
+  }, 60_000);
+
+  test('a range is walked in steps, in order, for matched and unmatched requests alike', async () => {
+    // GIVEN the inventory imposter with latency 100ms-600ms, loaded into a real Mountebank
+    const mock = await startMock('coolstore-chaos/workloads/inventory.mock.k8s.yaml', { noConfig: true });
+    running.push(mock.process);
+    const port = mock.ports.get(8080)!;
+    const latency = { minMs: 100, maxMs: 600, origin: undefined as never };
+    const document = withLatency({ ...mock.configuration.imposters[0], port }, latency);
+    expect(await request(mock.adminPort, 'PUT', '/imposters', { imposters: [document] })).toBe(200);
+    const steps = latencySteps(latency);
+    expect(steps).toEqual([100, 150, 200, 250, 300, 350, 400, 450, 500, 550, 600]);
+    // WHEN one round of requests to a stubbed path, and one to a path no stub matches
+    const item: number[] = [];
+    const unknown: number[] = [];
+    for (let i = 0; i < steps.length; i++) {
+      const response = await timed(port, '/services/inventory/329299');
+      expect(JSON.parse(response.body)).toMatchObject({ itemId: '329299' });
+      item.push(response.ms);
+    }
+    for (let i = 0; i < steps.length; i++) {
+      const response = await timed(port, '/nothing/here');
+      expect(response.status).toBe(404);
+      unknown.push(response.ms);
+    }
+    // THEN the n-th request waited the n-th step: never less, and not much more
+    for (const observed of [item, unknown]) {
+      observed.forEach((ms, i) => {
+        expect(ms).toBeGreaterThanOrEqual(steps[i] - EARLY_MS);
+        expect(ms).toBeLessThanOrEqual(steps[i] + LATE_MS);
+      });
     }
   }, 60_000);
 });

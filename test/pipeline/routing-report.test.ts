@@ -76,3 +76,27 @@ test('escapes a hostile header value in the pull-request summary and in the term
     '    allowed callers: web"] --> evil["x (was none)',
   ]);
 });
+
+test('says how much latency a mock adds, in ROUTING.md and in explain, and nothing for a mock that adds none', () => {
+  // GIVEN
+  const slow = service({ default: 'mock', weights: { real: 0, mock: 100 }, mockLatency: '20ms-40ms' });
+  const fast = service({ name: 'payments', mockLatency: null });
+  // WHEN
+  const markdown = routingMarkdown(environment([slow, fast]), 'environments/lab.yaml');
+  const text = routingText(environment([slow, fast]));
+  // THEN
+  expect(markdown.split('\n').filter((line) => line.startsWith('| orders') || line.startsWith('| payments'))).toEqual([
+    '| orders (mock adds 20ms-40ms) | shop | mock | - | - | - | - | - |',
+    '| payments | shop | real | - | - | - | - | - |',
+  ]);
+  expect(text).toEqual([
+    'lab (kong-mesh)',
+    '  orders',
+    '    default traffic: mock',
+    '    mock latency:    adds 20ms-40ms to every response',
+    '    header traffic:  -',
+    '  payments',
+    '    default traffic: real',
+    '    header traffic:  -',
+  ]);
+});
