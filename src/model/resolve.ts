@@ -195,7 +195,11 @@ class EnvironmentResolver {
       source: file,
       mesh: meshSpec,
       services,
-      mocks: { enabled: mocksEnabled, image: mockImage },
+      mocks: {
+        enabled: mocksEnabled,
+        image: mockImage,
+        scrub: input.mocks?.scrub && { headers: input.mocks.scrub.headers ?? [], fields: input.mocks.scrub.fields ?? [] },
+      },
       routes,
       faults,
       circuitBreakers,

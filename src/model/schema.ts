@@ -483,6 +483,12 @@ export const EnvironmentSchema = z.object({
     zone: name('Kuma zone the mocks run in.').optional().meta({ default: 'the last zone' }),
     image: z.string().min(1).optional().meta({ default: 'bbyars/mountebank:2.9.1' }),
     replicas: z.number().int().min(1).max(20).optional(),
+    scrub: z.object({
+      headers: z.array(z.string().min(1).max(128).regex(HEADER_NAME, 'must be a lowercase HTTP header name')).optional()
+        .meta({ description: 'Headers removed from recordings, besides authorization, cookie, proxy-authorization and set-cookie.', default: [] }),
+      fields: z.array(z.string().min(1).max(256)).optional()
+        .meta({ description: 'JSON fields (at any depth of a body) whose values meshflip mock-record replaces by <scrubbed>.', default: [] }),
+    }).strict().optional().meta({ description: 'What meshflip mock-record removes from what it recorded, before the secret scan.' }),
   }).strict().optional(),
   routing: RoutingSchema.optional(),
   faults: z.record(name('Service name'), FaultSchema).optional(),

@@ -324,7 +324,12 @@ export interface EnvironmentSpec {
   readonly mesh: MeshSpec;
   /** Sorted by name. */
   readonly services: readonly ServiceSpec[];
-  readonly mocks: { readonly enabled: boolean; readonly image: string };
+  readonly mocks: {
+    readonly enabled: boolean;
+    readonly image: string;
+    /** What `meshflip mock-record` removes from recordings besides the fixed list (`mocks.scrub`). */
+    readonly scrub?: { readonly headers: readonly string[]; readonly fields: readonly string[] };
+  };
   /** One per service that has a deployed mock or an explicit routing intent, sorted by service. */
   readonly routes: readonly RouteSpec[];
   readonly faults: readonly FaultSpec[];

@@ -1,8 +1,6 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
-import { ChildProcess, spawn } from 'child_process';
+import { ChildProcess } from 'child_process';
 import * as fs from 'fs';
-import * as http from 'http';
-import * as net from 'net';
 import * as path from 'path';
 import OpenAPIResponseValidator from 'openapi-response-validator';
 import * as YAML from 'yaml';
@@ -10,62 +8,17 @@ import { imposterFromContract, MOCK_STATUS_HEADER, pathPattern } from '../../src
 import { readImposters } from '../../src/model/imposters';
 import { SourceFile } from '../../src/model/source-file';
 import { formatProblem, SpecError } from '../../src/model/spec-error';
-import { REPO, removeTempDirs, tempDir } from '../util';
+import { REPO, removeTempDirs } from '../util';
+import { freePort, send, startMountebank } from './mountebank-util';
 
 // The imposters are built with @apidevtools/swagger-parser (parsing, validation) and openapi-sampler
 // (bodies where the document has no example); the answers of a real Mountebank are checked against
 // the document with openapi-response-validator, not against the generator's own output.
 
-const MB = path.join(REPO, 'node_modules', '@mbtest', 'mountebank', 'bin', 'mb');
 const FIXTURES = path.join(REPO, 'test', 'fixtures', 'openapi');
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 
 type Json = Record<string, any>;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function send(port: number, method: string, requestPath: string, headers: Record<string, string> = {}, body?: string)
-  : Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method, path: requestPath, headers }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-/** A real Mountebank with no imposter, on free ports. */
-async function startMountebank(): Promise<{ process: ChildProcess; adminPort: number }> {
-  const adminPort = await freePort();
-  const child = spawn(process.execPath, [MB, 'start', '--port', String(adminPort), '--nologfile', '--pidfile', path.join(tempDir(), 'mb.pid')], { stdio: 'ignore' });
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    try {
-      if ((await send(adminPort, 'GET', '/imposters')).status === 200) {
-        return { process: child, adminPort };
-      }
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      throw new Error('mb did not start');
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** Every operation and response of a document, read from the document (not from the generator), with the request that should reach it. */
 function expectedCalls(document: Json): { method: string; requestPath: string; code: string; primary: boolean; responses: Json }[] {
