@@ -1,4 +1,4 @@
-import { IMPOSTERS_KEY, latencyText, renderedLatency } from '../mocks/latency-readback';
+import { IMPOSTERS_KEY, latencyText, renderedLatency, renderedRecording } from '../mocks/latency-readback';
 import { MeshFlavor } from '../model/spec';
 import { MOCK_APP, SELECTOR_LABEL } from './mesh';
 
@@ -48,6 +48,8 @@ export interface ServiceRouting {
   readonly propagates?: readonly string[];
   /** The latency the mock adds (`50ms`, `20ms-80ms`), read from the waits of its imposters; null when it adds none. */
   readonly mockLatency?: string | null;
+  /** The mock proxies to the real instances and records their answers (`to: record`), read from its imposters. */
+  readonly mockRecording?: boolean;
 }
 
 /** A Secret a rendered object reads by name: it must exist in the cluster before the object syncs. */
@@ -143,6 +145,7 @@ export function serviceRouting(found: Omit<ServiceRouting, 'hasMock' | 'default'
     ...rest,
     hasMock: mock !== undefined,
     mockLatency: latencyText((mock as MockWorkload | undefined)?.latency),
+    mockRecording: (mock as MockWorkload | undefined)?.recording ?? false,
     default: defaultOf(found.weights),
     callers: callers === null ? null : [...callers].sort(),
   };
@@ -160,6 +163,7 @@ export interface MockWorkload {
   readonly namespace: string;
   readonly replicas: number;
   readonly latency?: { readonly minMs: number; readonly maxMs: number };
+  readonly recording?: boolean;
 }
 
 /** Finds the real and mock Deployments, told apart by their `app` label. */
@@ -190,9 +194,10 @@ export function findWorkloads(objects: readonly RenderedObject[]): Workloads {
       const volume = list(object, 'spec', 'template', 'spec', 'volumes').find((v) => str(v, 'name') === 'imposters');
       const configMap = configMaps.get(`${namespace}/${str(volume, 'configMap', 'name')}`);
       const latency = renderedLatency(str(configMap, 'data', IMPOSTERS_KEY));
+      const recording = renderedRecording(str(configMap, 'data', IMPOSTERS_KEY)) || (before?.recording ?? false);
       const both = [before?.latency, latency].filter((l) => l !== undefined);
       mocks.set(key, {
-        name, namespace, replicas: (before?.replicas ?? 0) + replicas,
+        name, namespace, replicas: (before?.replicas ?? 0) + replicas, recording,
         latency: both.length === 0 ? undefined : { minMs: Math.min(...both.map((l) => l.minMs)), maxMs: Math.max(...both.map((l) => l.maxMs)) },
       });
     }

@@ -378,6 +378,16 @@ export class IstioMesh implements IMesh {
     });
     const plainMatches = matches.filter((m) => Object.keys(m).length > 0);
     const out: HTTPRoute[] = [];
+    if (route?.record === true) {
+      // The recording mock proxies to the service's own host: its calls must reach the real instances, not itself.
+      // sourceLabels limits the route to the sidecars of the mock pods (istio/istio pilot/pkg/networking/core/route: sourceMatchHTTP).
+      out.push({
+        name: `${name ?? 'default'}-recording-mock-to-real`,
+        match: (plainMatches.length > 0 ? plainMatches : [{}]).map((m) => ({ ...m, sourceLabels: { app: MOCK_APP, [SELECTOR_LABEL]: service.name } })),
+        route: [{ destination: dest(REAL_SUBSET) }],
+        ...resilience,
+      });
+    }
     if (route?.header !== undefined) {
       const header = { [route.header.name]: { exact: route.header.value } };
       out.push({

@@ -300,6 +300,19 @@ export class KumaMesh implements IMesh {
         to: ports.map((port) => ({ targetRef: toService(port), rules: this.routeRules(service, port, route) })),
       }, describeRoute(route), Wave.ROUTING, route);
     }
+    if (mockDeployed && route?.record === true && ports.length > 0) {
+      // The recording mock proxies to the service's own name: its calls must reach the real instances, not itself.
+      // A MeshHTTPRoute whose top-level targetRef is a MeshSubset is more specific than the Mesh-wide one above, so
+      // for the mock's proxies its rules win (kumahq/kuma v2.14 api/common/v1alpha1/targetref.go: order MeshSubset 3, Mesh 1).
+      const real = (port: PortSpec) => ({ kind: 'MeshServiceSubset' as const, name: kumaServiceName(service, port), tags: { [VARIANT_TAG]: service.name }, weight: 100 });
+      this.emitTargetRef(scope, 'outbound', service, mockDeployed, 'recording', 'MeshHTTPRoute', objectName(service.name, 'record'), {
+        targetRef: { kind: 'MeshSubset', tags: { ...allInstances(service), [VARIANT_TAG]: MOCK_APP } },
+        to: ports.map((port) => ({
+          targetRef: toService(port),
+          rules: [{ matches: [{ path: { type: 'PathPrefix' as const, value: '/' } }], default: { backendRefs: [real(port)] } }],
+        })),
+      }, 'the recording mock calls the real instances', Wave.ROUTING, route);
+    }
     if (fault !== undefined) {
       const http: FaultHttp[] = [];
       if (fault.delay) {

@@ -44,3 +44,19 @@ export function latencyText(latency: { minMs: number; maxMs: number } | undefine
 function asList(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [];
 }
+
+/**
+ * Whether a rendered mock records: its imposters answer through a Mountebank proxy (`to: record`
+ * renders `proxyOnce` proxies to the real instances), read back from the document its ConfigMap holds.
+ */
+export function renderedRecording(document: string | undefined): boolean {
+  let parsed: unknown;
+  try {
+    parsed = document === undefined ? undefined : JSON.parse(document);
+  } catch {
+    return false;
+  }
+  const imposters = asList((parsed as { imposters?: unknown })?.imposters);
+  return imposters.length > 0 && imposters.every((imposter) => asList((imposter as { stubs?: unknown })?.stubs)
+    .some((stub) => asList((stub as { responses?: unknown })?.responses).some((r) => (r as { proxy?: unknown })?.proxy !== undefined)));
+}

@@ -862,18 +862,21 @@ class EnvironmentResolver {
     }
     const where = typeof intent === 'string' ? at : [...at, 'to'];
     if (service.mock === undefined) {
-      this.problems.push(file.problem(where, `cannot be mock: service ${service.name} has no mock`, {
-        got: 'mock', hint: `add mock: {imposters: [...]} to ${service.name} in ${service.definedIn.file.path}`,
+      this.problems.push(file.problem(where, `cannot be ${object.to}: service ${service.name} has no mock`, {
+        got: object.to, hint: `add mock: {imposters: [...]} to ${service.name} in ${service.definedIn.file.path}`,
       }));
       return undefined;
     }
     if (this.isProtected) {
-      this.problems.push(file.problem(where, 'cannot route to a mock in a protected environment', { got: 'mock', hint: 'protected: true environments only serve real traffic' }));
+      this.problems.push(file.problem(where, 'cannot route to a mock in a protected environment', { got: object.to, hint: 'protected: true environments only serve real traffic' }));
       return undefined;
     }
     if (!mocksEnabled) {
-      this.problems.push(file.problem(where, 'cannot route to a mock while mocks.enabled is false', { got: 'mock' }));
+      this.problems.push(file.problem(where, 'cannot route to a mock while mocks.enabled is false', { got: object.to }));
       return undefined;
+    }
+    if (object.to === 'record') {
+      return this.recordRoute(service, object, at, where, base);
     }
     if (object.header?.name === CDK8S_UNRENDERABLE_KEY && (this.mesh.flavor === MeshFlavor.OPENSHIFT_SERVICE_MESH || this.mesh.flavor === MeshFlavor.ISTIO)) {
       // Istio's HTTPMatchRequest.headers is a map keyed by the header name; Kuma's is a list.
@@ -897,6 +900,34 @@ class EnvironmentResolver {
       }
     }
     return { ...base, mockWeight, header: object.header };
+  }
+
+  /**
+   * `to: record`: all traffic goes to the mock, which runs a Mountebank proxy in front of the real
+   * instances and records what they answer (the mesh sends the mock's own calls to the real ones).
+   */
+  private recordRoute(service: ServiceSpec, object: Exclude<RouteIntentInput, string>, at: FieldPath, where: FieldPath, base: Omit<RouteSpec, 'mockWeight'>): RouteSpec | undefined {
+    const { file } = this;
+    if (object.weight !== undefined || object.header !== undefined) {
+      this.problems.push(file.problem([...at, object.weight !== undefined ? 'weight' : 'header'], 'only applies with to: mock', {
+        hint: 'to: record sends all traffic through the recording mock, so that every answer the test needs is recorded',
+      }));
+      return undefined;
+    }
+    if (isKuma(this.mesh) && this.mesh.policies === 'legacy') {
+      this.problems.push(file.problem(where, 'needs targetRef policies: meshflip sends the recording mock\'s own calls to the real instances with a MeshHTTPRoute that targets the mock\'s proxies', {
+        got: 'record', hint: 'record with a mesh on Kuma / Kong Mesh 2.6 or later (mesh.policies: targetRef)',
+      }));
+      return undefined;
+    }
+    const unserved = httpPorts(service).find((p) => p.protocol !== 'http');
+    if (unserved !== undefined) {
+      this.problems.push(file.problem(where, `cannot be record: port ${unserved.name} (${unserved.targetPort}) of ${service.name} is ${unserved.protocol}, which a Mountebank proxy cannot serve (HTTP/1.1 only)`, {
+        got: 'record', hint: `keep ${service.name} routed to real`,
+      }));
+      return undefined;
+    }
+    return { ...base, mockWeight: 100, record: true };
   }
 
   private resolveFaults(byName: ReadonlyMap<string, ServiceSpec>, routes: readonly RouteSpec[]): FaultSpec[] {

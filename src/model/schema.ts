@@ -262,9 +262,12 @@ export const HeaderMatchSchema = z.object({
  * split, a header scope, an expiry and a reason.
  */
 export const RouteIntentSchema = z.union([
-  z.enum(['real', 'mock']),
+  z.enum(['real', 'mock', 'record']),
   z.object({
-    to: z.enum(['real', 'mock']).meta({ description: 'real: every request goes to the real service. mock: requests go to the mock (all, a weighted share, or only those with the header).' }),
+    to: z.enum(['real', 'mock', 'record']).meta({
+      description: 'real: every request goes to the real service. mock: requests go to the mock (all, a weighted share, or only those with the header). '
+        + 'record: every request goes through the mock, which proxies it to the real service and records the answer (fetch it with meshflip mock-record).',
+    }),
     weight: z.number().int().min(1).max(100).optional().meta({
       description: 'Percent of default traffic sent to the mock; the rest goes to the real service.',
       default: '100, or 0 when a header is set',
@@ -273,7 +276,7 @@ export const RouteIntentSchema = z.union([
     expires: expires.optional(),
     reason: reason.optional(),
   }).strict(),
-]).meta({ description: 'real, mock, or {to, weight, header, expires, reason}.' });
+]).meta({ description: 'real, mock, record, or {to, weight, header, expires, reason}.' });
 
 export const FaultSchema = z.object({
   delay: z.object({ value: duration('How long to delay.'), percent: percent('Percent of requests delayed.') }).strict().optional(),

@@ -186,6 +186,8 @@ export interface RouteSpec {
   readonly service: string;
   /** Percent of default (header-less) traffic that goes to the mock, 0-100. */
   readonly mockWeight: number;
+  /** `to: record`: the mock proxies every request to the real instances and records the answers. */
+  readonly record?: boolean;
   /** When set, requests carrying this header go to the mock. */
   readonly header?: HeaderMatch;
   readonly expires?: string;
