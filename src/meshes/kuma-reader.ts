@@ -127,7 +127,8 @@ export function readKumaRouting(objects: readonly RenderedObject[], workloads: W
             callers ??= new Set<string>();
             for (const from of list(r.spec, 'from')) {
               const caller = tagsOf(field(from, 'targetRef')).app;
-              if (field(from, 'default', 'action') === 'Allow' && caller !== undefined) {
+              // A recording mock let in to call the real instances is not a caller of the service.
+              if (field(from, 'default', 'action') === 'Allow' && caller !== undefined && caller !== MOCK_APP) {
                 callers.add(caller);
               }
             }

@@ -200,12 +200,15 @@ export class KumaMesh implements IMesh {
       }, intent);
       return;
     }
+    // A recording mock calls the real instances of the service it stands in for: it must be let in.
+    const recording = mockDeployed && this.env.routes.some((r) => r.service === service.name && r.record === true);
     this.emitTargetRef(scope, 'inbound-all', service, mockDeployed, 'access', 'MeshTrafficPermission', name, {
       targetRef: { kind: 'MeshSubset', tags: allInstances(service) },
       from: [
         // The more specific MeshSubset entries win over this mesh-wide deny.
         { targetRef: { kind: 'Mesh' }, default: { action: 'Deny' } },
         ...callers.map((c) => ({ targetRef: { kind: 'MeshSubset' as const, tags: callerTags(c) }, default: { action: 'Allow' as const } })),
+        ...(recording ? [{ targetRef: { kind: 'MeshSubset' as const, tags: { ...allInstances(service), [VARIANT_TAG]: MOCK_APP } }, default: { action: 'Allow' as const } }] : []),
       ],
     }, intent, Wave.PERMISSIONS);
   }

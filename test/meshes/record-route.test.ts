@@ -6,7 +6,9 @@ import { loadProject } from '../../src/model/load';
 import { synthesizeWithRouting } from '../../src/pipeline/synth';
 import { FIXTURES } from '../constructs/helpers';
 import { at, CATALOG, fixtureRepo, kongEnvironment, problemsOf } from '../model/fixtures';
-import { removeTempDirs, tempDir, writeFiles } from '../util';
+import { isPatchFile } from '../../src/pipeline/routing-reader';
+import { schemaChecker } from '../../src/pipeline/schema-check';
+import { crds, describeWithCrds, removeTempDirs, tempDir, writeFiles } from '../util';
 
 // `to: record`: all traffic goes to the mock, which runs a Mountebank proxy in front of the real
 // instances, and the mesh sends the mock's own calls to the real instances instead of back to itself.
@@ -85,6 +87,20 @@ describe('routing a service to record', () => {
     ]);
   });
 
+  test('lets the recording mock call the real instances past the traffic permissions, without listing it as a caller', () => {
+    // Kuma: MeshTrafficPermission from the mock's proxies (kumahq/kuma pkg/plugins/policies/meshtrafficpermission)
+    const mtp = objects('on-kuma').find((o) => o.kind === 'MeshTrafficPermission' && o.metadata.name.startsWith('backend-permissions'));
+    expect(mtp.spec.from).toContainEqual({ targetRef: { kind: 'MeshSubset', tags: { 'k8s.kuma.io/service-name': 'backend', 'k8s.kuma.io/namespace': 'shop', app: 'mountebank' } }, default: { action: 'Allow' } });
+    // Istio: the mock's ServiceAccount among the principals of the ALLOW policy (istio/istio security/pkg/authz)
+    const ap = objects('on-istio').find((o) => o.kind === 'AuthorizationPolicy' && o.metadata.name.startsWith('backend-permissions'));
+    expect(ap.spec.rules[0].from[0].source.principals).toContain('cluster.local/ns/shop/sa/backend-mock');
+    expect(ap.metadata.annotations['meshflip.io/intent']).toMatch(/its recording mock$/);
+    for (const env of ['on-kuma', 'on-istio']) {
+      const backend = routing.find((r) => r.name === env)!.services.find((s) => s.name === 'backend')!;
+      expect({ env, callers: backend.callers }).toEqual({ env, callers: ['frontend'] });
+    }
+  });
+
   test('ROUTING.md and explain read back that the service is being recorded, on both meshes alike', () => {
     for (const env of ['on-kuma', 'on-istio']) {
       const backend = routing.find((r) => r.name === env)!.services.find((s) => s.name === 'backend')!;
@@ -92,6 +108,15 @@ describe('routing a service to record', () => {
       const markdown = files.find((f) => f.path === `${env}/ROUTING.md`)!.content;
       expect(markdown.split('\n').filter((l) => l.startsWith('| backend '))).toEqual(['| backend (recording: the mock proxies to the real service) | shop | mock | - | - | - | - | - |']);
     }
+  });
+});
+
+describeWithCrds('the objects of a recording validate strictly against the upstream schemas', () => {
+  test('MeshHTTPRoute with a MeshSubset targetRef (Kuma 2.14), VirtualService with sourceLabels (Istio 1.30), the proxy imposters\' ConfigMap', () => {
+    const { files } = synthesizeWithRouting(loadProject(repository()));
+    const objects = files.filter((f) => !isPatchFile(f.path)).flatMap((f) => (f.objects ?? []).map((object, i) => ({ file: f.path, object, line: f.lines?.[i] })));
+    expect(schemaChecker(crds(), true)(objects).map((f) => `${f.at.file}:${f.at.line}: ${f.message}`)).toEqual([]);
+    expect(objects.some((o) => o.object.kind === 'MeshHTTPRoute' && (o.object as any).spec.targetRef.kind === 'MeshSubset')).toBe(true);
   });
 });
 
