@@ -66,7 +66,6 @@ type Json = Record<string, unknown>;
 export function cleanRecording(imposters: readonly Json[], options: ScrubOptions): Json[] {
   const headers = new Set([...SCRUBBED_HEADERS, ...UNSTABLE_HEADERS, ...options.headers.map((h) => h.toLowerCase())]);
   const fields = new Set(options.fields);
-  const ids = new Map<string, string>();
   const scrub = (value: unknown): unknown => scrubFields(value, fields);
   const cleaned = imposters.map((imposter) => {
     const { port, protocol, name, defaultResponse, stubs } = imposter;
@@ -74,12 +73,65 @@ export function cleanRecording(imposters: readonly Json[], options: ScrubOptions
       ...(stub.predicates === undefined ? {} : { predicates: (stub.predicates as Json[]).map((p) => scrub(withoutHeaders(p, headers))) }),
       responses: (Array.isArray(stub.responses) ? stub.responses as Json[] : []).map((response) => cleanResponse(response, headers, scrub)),
     }));
-    // The test's requests decide the order, not the order they happened to be recorded in.
-    kept.sort((a, b) => compareStrings(JSON.stringify(a.predicates ?? []), JSON.stringify(b.predicates ?? [])));
-    return Object.fromEntries(Object.entries({ port, protocol, name, defaultResponse, stubs: kept }).filter(([, v]) => v !== undefined));
+    return { port, protocol, name, defaultResponse, stubs: kept };
   });
-  // Ids are numbered in the order they appear in the sorted file, so a new recording numbers them alike.
-  return cleaned.map((imposter) => stableValues(imposter, ids) as Json);
+  // Generated ids are those the service answered with before the test sent them. An id a request
+  // carries before any answer did was chosen by the test: it stays as it is, everywhere, so that
+  // replay still matches the requests the test sends. Stubs are in the order they were recorded
+  // (a proxyOnce proxy inserts each new stub at its own index: mountebank src/models/responseResolver.js recordProxyResponse).
+  const answered = new Set<string>();
+  const chosen = new Set<string>();
+  const each = (value: unknown, fn: (id: string) => void) => JSON.stringify(value ?? []).replace(UUID, (id) => {
+    fn(id.toLowerCase());
+    return id;
+  });
+  for (const imposter of cleaned) {
+    for (const stub of imposter.stubs) {
+      each(stub.predicates, (id) => {
+        if (!answered.has(id)) {
+          chosen.add(id);
+        }
+      });
+      each(stub.responses, (id) => answered.add(id));
+    }
+  }
+  const generated = new Set([...answered].filter((id) => !chosen.has(id)));
+  const masked = (value: unknown) => JSON.stringify(value ?? []).replace(UUID, (id) => (generated.has(id.toLowerCase()) ? '<id>' : id));
+  const ids = new Map<string, string>();
+  return cleaned.map(({ stubs, ...imposter }) => {
+    // The test's requests decide the order, not the order they happened to be recorded in.
+    const sorted = [...stubs].sort((a, b) => compareStrings(masked(a.predicates), masked(b.predicates)));
+    // Ids are numbered in the order they appear in the sorted file, so a new recording numbers them alike.
+    const stable = sorted.map((stub) => ({
+      ...(stub.predicates === undefined ? {} : { predicates: generatedIds(stub.predicates, generated, ids) }),
+      responses: stableValues(stub.responses, ids, chosen),
+    }));
+    return Object.fromEntries(Object.entries({ ...imposter, stubs: stable }).filter(([, v]) => v !== undefined));
+  });
+}
+
+/** Replaces, in a request predicate, only the ids the service generated; timestamps and the test's own ids stay. */
+function generatedIds(value: unknown, generated: ReadonlySet<string>, ids: Map<string, string>): unknown {
+  if (typeof value === 'string') {
+    return value.replace(UUID, (id) => (generated.has(id.toLowerCase()) ? stableId(id, ids) : id));
+  }
+  if (Array.isArray(value)) {
+    return value.map((v) => generatedIds(v, generated, ids));
+  }
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, generatedIds(v, generated, ids)]));
+  }
+  return value;
+}
+
+function stableId(id: string, ids: Map<string, string>): string {
+  const key = id.toLowerCase();
+  let stable = ids.get(key);
+  if (stable === undefined) {
+    stable = `00000000-0000-4000-8000-${String(ids.size + 1).padStart(12, '0')}`;
+    ids.set(key, stable);
+  }
+  return stable;
 }
 
 function cleanResponse(response: Json, headers: ReadonlySet<string>, cleanValue: (value: unknown) => unknown): Json {
@@ -148,30 +200,22 @@ const ISO_DATE_TIME = /\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d
 const HTTP_DATE = /\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT\b/g;
 
 /**
- * Generated ids (UUIDs) become `00000000-0000-4000-8000-<n>`, numbered in order of first
- * appearance and the same everywhere in the file (an id in a list and in a detail stay equal);
+ * In responses, generated ids (UUIDs; not those in `keep`, which the test chose) become `00000000-0000-4000-8000-<n>`, numbered in order of
+ * first appearance and the same everywhere in the file (an id in a list and in a detail stay equal);
  * timestamps become one fixed instant. Strings only: numbers and keys are kept.
  */
-function stableValues(value: unknown, ids: Map<string, string>): unknown {
+function stableValues(value: unknown, ids: Map<string, string>, keep: ReadonlySet<string>): unknown {
   if (typeof value === 'string') {
     return value
-      .replace(UUID, (id) => {
-        const key = id.toLowerCase();
-        let stable = ids.get(key);
-        if (stable === undefined) {
-          stable = `00000000-0000-4000-8000-${String(ids.size + 1).padStart(12, '0')}`;
-          ids.set(key, stable);
-        }
-        return stable;
-      })
+      .replace(UUID, (id) => (keep.has(id.toLowerCase()) ? id : stableId(id, ids)))
       .replace(ISO_DATE_TIME, STABLE_DATE_TIME)
       .replace(HTTP_DATE, 'Sat, 01 Jan 2000 00:00:00 GMT');
   }
   if (Array.isArray(value)) {
-    return value.map((v) => stableValues(v, ids));
+    return value.map((v) => stableValues(v, ids, keep));
   }
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, stableValues(v, ids)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, stableValues(v, ids, keep)]));
   }
   return value;
 }

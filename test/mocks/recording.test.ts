@@ -8,7 +8,7 @@ import { loadProject } from '../../src/model/load';
 import { lines, meshflipAsync } from '../cli/cli-util';
 import { CATALOG, fixtureRepo, kongEnvironment } from '../model/fixtures';
 import { removeTempDirs, snapshotTree } from '../util';
-import { admin, freePort, send, startMountebank } from './mountebank-util';
+import { admin, Answer, freePort, send, startMountebank } from './mountebank-util';
 
 // Record, then replay, end to end: a real HTTP service on 127.0.0.1, a real Mountebank proxy
 // imposter in front of it (the one meshflip renders for recording), `meshflip mock-record` fetching
@@ -29,6 +29,8 @@ function startService(): Promise<{ server: http.Server; port: number }> {
       res.end(JSON.stringify({ status: url.searchParams.get('status'), orders: [{ id: randomUUID(), placedAt: new Date().toISOString() }] }));
     } else if (req.method === 'GET' && url.pathname === '/orders/42') {
       res.end(JSON.stringify({ id: '42', customer: { name: 'Ada', ssn: '078-05-1120' }, updated: new Date().toUTCString() }));
+    } else if (req.method === 'GET' && /^\/orders\/[0-9a-f-]{36}$/.test(url.pathname)) {
+      res.end(JSON.stringify({ id: url.pathname.slice('/orders/'.length), state: 'placed', checkedAt: new Date().toISOString() }));
     } else if (req.method === 'POST' && url.pathname === '/orders') {
       res.statusCode = 201;
       res.end(JSON.stringify({ id: randomUUID() }));
@@ -139,6 +141,44 @@ describe('record, then replay', () => {
         .toEqual({ request: `${method} ${requestPath}`, status: stub.responses[0].is.statusCode, body: stub.responses[0].is.body });
     }
   }, 120_000);
+
+  test('an id the service generated and the test sends back is replaced in the request too; an id the test chose stays', async () => {
+    // GIVEN a test that creates an order, reads it back by the id it got, and reads an order of its own data set
+    const OWN = '5f0c6a47-1d7e-4c3b-9d0a-2b7f3c9e8a11';
+    const service = await startService();
+    servers.push(service.server);
+    const port = await freePort();
+    const root = repo(port);
+    const flow = async (): Promise<{ created: string; read: Answer; own: Answer }> => {
+      const created = (JSON.parse((await send(port, 'POST', '/orders')).body) as { id: string }).id;
+      return { created, read: await send(port, 'GET', `/orders/${created}`), own: await send(port, 'GET', `/orders/${OWN}`) };
+    };
+    const mb = await startMountebank();
+    processes.push(mb.process);
+    expect(await admin(mb.adminPort, 'POST', '/imposters', recordingImposter(port, `http://127.0.0.1:${service.port}`))).toBe(201);
+    await flow();
+    // WHEN
+    const run = await meshflipAsync(root, ['mock-record', 'lab', 'orders', '--from', `http://127.0.0.1:${mb.adminPort}`]);
+    mb.process.kill('SIGKILL');
+    // THEN the generated id is the same stable id in the answer and in the request that sends it back
+    expect(run.status).toBe(0);
+    const written = JSON.parse(fs.readFileSync(path.join(root, 'environments/mocks/orders.imposter.json'), 'utf8')) as { stubs: { predicates: any[] }[] };
+    expect(written.stubs.map((s) => `${s.predicates[0].deepEquals.method} ${s.predicates[1].deepEquals.path}`)).toEqual([
+      // (the test's own id sorts first; its answer's X-Request-Id is the first generated id)
+      `GET /orders/${OWN}`,
+      'GET /orders/00000000-0000-4000-8000-000000000002',
+      'POST /orders',
+    ]);
+    // WHEN the test runs against a Mountebank replaying the file
+    const replay = await startMountebank();
+    processes.push(replay.process);
+    expect(await admin(replay.adminPort, 'POST', '/imposters', written)).toBe(201);
+    const replayed = await flow();
+    // THEN every request of the flow matches a recorded stub
+    expect(replayed.created).toBe('00000000-0000-4000-8000-000000000002');
+    expect([replayed.read.status, JSON.parse(replayed.read.body)]).toEqual([200, { id: replayed.created, state: 'placed', checkedAt: STABLE_DATE_TIME }]);
+    expect([replayed.own.status, JSON.parse(replayed.own.body)]).toEqual([200, { id: OWN, state: 'placed', checkedAt: STABLE_DATE_TIME }]);
+  }, 60_000);
 
   test('fails when the recording holds a credential it was not told to scrub, writing nothing', async () => {
     // GIVEN a recording of an answer that leaks a token
