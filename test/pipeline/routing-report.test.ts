@@ -100,3 +100,30 @@ test('says how much latency a mock adds, in ROUTING.md and in explain, and nothi
     '    header traffic:  -',
   ]);
 });
+
+test('the pull-request summary says when a service starts being recorded and when its mock\'s latency changes', () => {
+  // GIVEN orders flipped from mock to record, payments' mock from 20ms to 20ms-40ms
+  const before = environment([service({ default: 'mock', weights: { real: 0, mock: 100 } }), service({ name: 'payments', mockLatency: '20ms' })]);
+  const after = environment([
+    service({ default: 'mock', weights: { real: 0, mock: 100 }, mockRecording: true }),
+    service({ name: 'payments', mockLatency: '20ms-40ms' }),
+  ]);
+  // WHEN
+  const text = summaryText(diffRouting([before], [after]));
+  // THEN
+  expect(text).toEqual([
+    'lab (kong-mesh)',
+    '  orders: mock -> mock',
+    '    recording the real service through the mock',
+    '  payments: real -> real',
+    '    mock adds 20ms-40ms (was 20ms)',
+  ]);
+  // and back
+  expect(summaryText(diffRouting([after], [before]))).toEqual([
+    'lab (kong-mesh)',
+    '  orders: mock -> mock',
+    '    recording stopped',
+    '  payments: real -> real',
+    '    mock adds 20ms (was 20ms-40ms)',
+  ]);
+});
