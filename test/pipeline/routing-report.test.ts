@@ -127,3 +127,14 @@ test('the pull-request summary says when a service starts being recorded and whe
     '    mock adds 20ms (was 20ms-40ms)',
   ]);
 });
+
+test('says in explain that a service is being recorded, and how to fetch the recording', () => {
+  const text = routingText(environment([service({ default: 'mock', weights: { real: 0, mock: 100 }, mockRecording: true })]));
+  expect(text).toEqual([
+    'lab (kong-mesh)',
+    '  orders',
+    '    default traffic: mock',
+    '    recording:       the mock proxies to the real service and records its answers; fetch them with meshflip mock-record lab orders',
+    '    header traffic:  -',
+  ]);
+});
