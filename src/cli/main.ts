@@ -11,6 +11,8 @@ import { diffCommand } from './commands/diff';
 import { explainCommand } from './commands/explain';
 import { flipCommand } from './commands/flip';
 import { konnectCommand } from './commands/konnect';
+import { mockContractCommand } from './commands/mock-contract';
+import { mockRecordCommand } from './commands/mock-record';
 import { revertExpiredCommand } from './commands/revert-expired';
 import { schemaCommand } from './commands/schema';
 import { synthCommand } from './commands/synth';
@@ -20,7 +22,7 @@ import { initCommand } from './commands/init';
 import { colorFlag, commandHelp, GLOBAL_OPTIONS, parseCommandArgs } from './options';
 import { Output, paintErr, printProblems, processOutput } from './output';
 
-export const COMMANDS: readonly CommandSpec[] = [synthCommand, validateCommand, flipCommand, diffCommand, explainCommand, revertExpiredCommand, schemaCommand, ciSummaryCommand, crdsCommand, konnectCommand, initCommand];
+export const COMMANDS: readonly CommandSpec[] = [synthCommand, validateCommand, flipCommand, diffCommand, explainCommand, revertExpiredCommand, schemaCommand, ciSummaryCommand, crdsCommand, konnectCommand, initCommand, mockContractCommand, mockRecordCommand];
 
 /** The version of meshflip, from its package.json. */
 export function meshflipVersion(): string {

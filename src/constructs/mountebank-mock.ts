@@ -3,9 +3,13 @@ import { ApiObject, Duration, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { commonLabels, IMPOSTERS_KEY, MOCK_APP, PodMeshSettings, SELECTOR_LABEL, setWave, Wave } from '../meshes/mesh';
+import { impostersLoadedCommand } from '../mocks/imposters-loaded-probe';
+import { recordingImposter } from '../mocks/recording';
 import { impostersConfiguration } from '../model/imposters';
-import { EnvironmentSpec, ServiceSpec } from '../model/spec';
+import { EnvironmentSpec, httpPorts, ServiceSpec } from '../model/spec';
 import { containerResources, projectedTokenVolume } from './mesh-service';
+
+export { IMPOSTERS_KEY };
 
 /** Port of Mountebank's admin API inside the mock pod. */
 export const MOUNTEBANK_ADMIN_PORT = 2525;
@@ -41,6 +45,8 @@ export interface MountebankMockProps {
 export class MountebankMock extends Construct {
   /** The imposters document, as mounted into the pod. */
   public readonly configuration: string;
+  /** The routing records the target through this mock (`to: record`): its imposters are proxies to the real instances. */
+  public readonly recording: boolean;
   public readonly deployment: kplus.Deployment;
 
   constructor(scope: Construct, id: string, props: MountebankMockProps) {
@@ -49,7 +55,15 @@ export class MountebankMock extends Construct {
     const mock = target.mock!;
     const name = `${target.name}-mock`;
     const labels = { ...commonLabels(env), app: MOCK_APP, [SELECTOR_LABEL]: target.name, 'app.kubernetes.io/component': 'mock' };
-    this.configuration = impostersConfiguration(mock.imposters);
+    // to: record replaces the imposters by proxies to the real instances (no latency: the recording is of the real answers).
+    this.recording = env.routes.some((r) => r.service === target.name && r.record === true);
+    const recordPorts = [...new Map(httpPorts(target).map((p) => [p.targetPort, p])).values()];
+    this.configuration = this.recording
+      ? `${JSON.stringify({
+        imposters: recordPorts.map((p) => recordingImposter(p.targetPort, `http://${target.name}.${target.namespace}.svc.cluster.local:${p.port}`, `${target.name} (recording)`)),
+      }, null, 2)}\n`
+      : impostersConfiguration(mock.imposters, mock.latency);
+    const servedPorts = this.recording ? recordPorts.map((p) => p.targetPort) : mock.imposters.map((i) => i.port);
 
     const configMap = new kplus.ConfigMap(this, 'Imposters', {
       metadata: { name: `${target.name}-imposters`, namespace: target.namespace, labels },
@@ -77,9 +91,9 @@ export class MountebankMock extends Construct {
     this.deployment.select(kplus.LabelSelector.of({ labels: { app: MOCK_APP, [SELECTOR_LABEL]: target.name } }));
     setWave(this.deployment, Wave.MOCKS);
 
-    const imposterPorts = mock.imposters.map((imposter) => ({
-      number: imposter.port,
-      name: target.ports.find((p) => p.targetPort === imposter.port)?.name,
+    const imposterPorts = servedPorts.map((port) => ({
+      number: port,
+      name: target.ports.find((p) => p.targetPort === port)?.name,
       protocol: kplus.Protocol.TCP,
     }));
     const container = this.deployment.addContainer({
@@ -108,7 +122,12 @@ export class MountebankMock extends Construct {
         capabilities: { drop: [kplus.Capability.ALL] },
         seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
       },
-      readiness: kplus.Probe.fromHttpGet('/imposters', { port: MOUNTEBANK_ADMIN_PORT, periodSeconds: Duration.seconds(10) }),
+      // Ready once every imposter is loaded, not when the admin API answers: mb opens it before it loads --configfile.
+      readiness: kplus.Probe.fromCommand(impostersLoadedCommand(MOUNTEBANK_ADMIN_PORT, servedPorts), {
+        periodSeconds: Duration.seconds(5),
+        // node starts in well under a second, but the mock has a CPU request of 50m.
+        timeoutSeconds: Duration.seconds(5),
+      }),
       liveness: kplus.Probe.fromTcpSocket({ port: MOUNTEBANK_ADMIN_PORT, periodSeconds: Duration.seconds(20) }),
     });
     container.mount(IMPOSTERS_DIR, kplus.Volume.fromConfigMap(this, 'ImpostersVolume', configMap, { name: 'imposters' }), { readOnly: true });

@@ -23,6 +23,8 @@ export interface HTTPRoute {
     readonly uri?: { readonly exact?: string; readonly prefix?: string };
     readonly headers?: Readonly<Record<string, { readonly exact: string }>>;
     readonly port?: number;
+    /** Only requests from sidecars of pods with these labels (HTTPMatchRequest.sourceLabels). */
+    readonly sourceLabels?: Readonly<Record<string, string>>;
   }[];
   readonly rewrite?: { readonly uri: string };
   readonly route: readonly { readonly destination: Destination; readonly weight?: number }[];

@@ -1,4 +1,5 @@
-import { MOCK_APP, SELECTOR_LABEL } from './mesh';
+import { latencyText, renderedLatency, renderedRecording } from '../mocks/latency-readback';
+import { IMPOSTERS_KEY, MOCK_APP, SELECTOR_LABEL } from './mesh';
 
 /**
  * What the mesh will do with traffic, as read back from rendered objects (dist/), not from the
@@ -44,6 +45,10 @@ export interface ServiceRouting {
   readonly inconsistencies: readonly string[];
   /** HTTP headers the service's application copies onto its own calls (its Deployment's annotation). */
   readonly propagates?: readonly string[];
+  /** The latency the mock adds (`50ms`, `20ms-80ms`), read from the waits of its imposters; null when it adds none. */
+  readonly mockLatency?: string | null;
+  /** The mock proxies to the real instances and records their answers (`to: record`), read from its imposters. */
+  readonly mockRecording?: boolean;
 }
 
 /** A Secret a rendered object reads by name: it must exist in the cluster before the object syncs. */
@@ -138,6 +143,8 @@ export function serviceRouting(found: Omit<ServiceRouting, 'hasMock' | 'default'
   return {
     ...rest,
     hasMock: mock !== undefined,
+    mockLatency: latencyText((mock as MockWorkload | undefined)?.latency),
+    mockRecording: (mock as MockWorkload | undefined)?.recording ?? false,
     default: defaultOf(found.weights),
     callers: callers === null ? null : [...callers].sort(),
   };
@@ -146,13 +153,24 @@ export function serviceRouting(found: Omit<ServiceRouting, 'hasMock' | 'default'
 /** Workloads found in the rendered objects: real services and mocks, by `<namespace>/<name>`. */
 export interface Workloads {
   readonly real: ReadonlyMap<string, { name: string; namespace: string; replicas: number }>;
-  readonly mocks: ReadonlyMap<string, { name: string; namespace: string; replicas: number }>;
+  readonly mocks: ReadonlyMap<string, MockWorkload>;
+}
+
+/** A mock Deployment, with the latency its imposters add (from the ConfigMap it mounts). */
+export interface MockWorkload {
+  readonly name: string;
+  readonly namespace: string;
+  readonly replicas: number;
+  readonly latency?: { readonly minMs: number; readonly maxMs: number };
+  readonly recording?: boolean;
 }
 
 /** Finds the real and mock Deployments, told apart by their `app` label. */
 export function findWorkloads(objects: readonly RenderedObject[]): Workloads {
   const real = new Map<string, { name: string; namespace: string; replicas: number }>();
-  const mocks = new Map<string, { name: string; namespace: string; replicas: number }>();
+  const mocks = new Map<string, MockWorkload>();
+  const configMaps = new Map(objects.filter((o) => o.object.kind === 'ConfigMap')
+    .map((o) => [`${str(o.object, 'metadata', 'namespace') ?? 'default'}/${str(o.object, 'metadata', 'name')}`, o.object]));
   for (const { object } of objects) {
     if (object.kind !== 'Deployment') {
       continue;
@@ -166,10 +184,21 @@ export function findWorkloads(objects: readonly RenderedObject[]): Workloads {
     const replicas = typeof field(object, 'spec', 'replicas') === 'number' ? (field(object, 'spec', 'replicas') as number) : 1;
     const key = `${namespace}/${name}`;
     const target = labels.app === MOCK_APP ? mocks : labels.app === name ? real : undefined;
-    if (target !== undefined) {
-      const before = target.get(key);
+    if (target === real) {
+      const before = real.get(key);
       // The same service deployed to several zones counts its replicas together.
-      target.set(key, { name, namespace, replicas: (before?.replicas ?? 0) + replicas });
+      real.set(key, { name, namespace, replicas: (before?.replicas ?? 0) + replicas });
+    } else if (target === mocks) {
+      const before = mocks.get(key);
+      const volume = list(object, 'spec', 'template', 'spec', 'volumes').find((v) => str(v, 'name') === 'imposters');
+      const configMap = configMaps.get(`${namespace}/${str(volume, 'configMap', 'name')}`);
+      const latency = renderedLatency(str(configMap, 'data', IMPOSTERS_KEY));
+      const recording = renderedRecording(str(configMap, 'data', IMPOSTERS_KEY)) || (before?.recording ?? false);
+      const both = [before?.latency, latency].filter((l) => l !== undefined);
+      mocks.set(key, {
+        name, namespace, replicas: (before?.replicas ?? 0) + replicas, recording,
+        latency: both.length === 0 ? undefined : { minMs: Math.min(...both.map((l) => l.minMs)), maxMs: Math.max(...both.map((l) => l.maxMs)) },
+      });
     }
   }
   return { real, mocks };

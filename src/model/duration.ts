@@ -34,6 +34,32 @@ export function readDuration(text: string): DurationReading {
   if (!DURATION.test(text)) {
     return { ok: false, message: 'must be a duration such as 500ms, 1s, 5m or 1h', hint: 'write digits followed by a unit: ms, s, m or h (1h30m, 1.5s)' };
   }
+  const { nanos, exact } = exactNanos(text);
+  if (nanos > MAX_GO_DURATION_NANOS) {
+    return {
+      ok: false,
+      message: `must be at most ${goDurationString(MAX_GO_DURATION_NANOS / NANOS_PER_MILLI)}, the longest duration Go's time.Duration holds`,
+      hint: 'use a shorter duration',
+    };
+  }
+  if (!exact) {
+    return {
+      ok: false,
+      message: 'must be a whole number of milliseconds: Istio refuses finer durations and Envoy reads timeouts in whole milliseconds',
+      hint: wholeMillisHint(nanos),
+    };
+  }
+  if (nanos === 0n) {
+    return { ok: false, message: 'must be at least 1ms: Istio refuses shorter durations, and a zero timeout means no timeout in Envoy', hint: 'leave the field out to keep the mesh default' };
+  }
+  return { ok: true, millis: nanos / NANOS_PER_MILLI };
+}
+
+/**
+ * The nanoseconds a duration in the `DURATION` grammar stands for, rounded down, and whether that is an exact whole
+ * number of milliseconds. Stops adding once past what Go's time.Duration holds, so a long input stays cheap.
+ */
+export function exactNanos(text: string): { readonly nanos: bigint; readonly exact: boolean } {
   let nanos = 0n;
   let exact = true;
   for (const [, whole, fraction = '', unit] of text.matchAll(COMPONENT)) {
@@ -42,26 +68,16 @@ export function readDuration(text: string): DurationReading {
     exact &&= scaled % scale === 0n;
     nanos += scaled / scale;
     if (nanos > MAX_GO_DURATION_NANOS) {
-      return {
-        ok: false,
-        message: `must be at most ${goDurationString(MAX_GO_DURATION_NANOS / NANOS_PER_MILLI)}, the longest duration Go's time.Duration holds`,
-        hint: 'use a shorter duration',
-      };
+      return { nanos, exact: false };
     }
   }
-  if (!exact || nanos % NANOS_PER_MILLI !== 0n) {
-    const below = nanos / NANOS_PER_MILLI;
-    const options = below === 0n ? '1ms' : `${formatDuration(below)} or ${formatDuration(below + 1n)}`;
-    return {
-      ok: false,
-      message: 'must be a whole number of milliseconds: Istio refuses finer durations and Envoy reads timeouts in whole milliseconds',
-      hint: `write ${options}`,
-    };
-  }
-  if (nanos === 0n) {
-    return { ok: false, message: 'must be at least 1ms: Istio refuses shorter durations, and a zero timeout means no timeout in Envoy', hint: 'leave the field out to keep the mesh default' };
-  }
-  return { ok: true, millis: nanos / NANOS_PER_MILLI };
+  return { nanos, exact: exact && nanos % NANOS_PER_MILLI === 0n };
+}
+
+/** The hint for a duration finer than a millisecond: the whole milliseconds on either side of it. */
+export function wholeMillisHint(nanos: bigint): string {
+  const below = nanos / NANOS_PER_MILLI;
+  return `write ${below === 0n ? '1ms' : `${formatDuration(below)} or ${formatDuration(below + 1n)}`}`;
 }
 
 /** A number of milliseconds in its shortest exact form: `180000` is `3m`, `1500` is `1500ms`, `5400000` is `90m`. */

@@ -19,7 +19,8 @@ function setYamlValue(text: string, path: readonly string[], value: unknown): st
 export interface FlipRequest {
   /** The service to flip; undefined flips every service that has a mock (`routing.default`). */
   readonly service?: string;
-  readonly to: 'mock' | 'real';
+  /** `record`: through the mock, which proxies to the real service and records its answers. */
+  readonly to: 'mock' | 'real' | 'record';
   readonly weight?: number;
   readonly header?: { readonly name: string; readonly value: string };
   /** An ISO date or date-time. */

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { SourceFile } from './source-file';
+import { FieldPath, SourceFile } from './source-file';
 import { Problem } from './spec-error';
-import { ImposterSpec } from './spec';
+import { withLatency } from './mock-latency';
+import { ImposterSpec, LatencySpec } from './spec';
 import { parseWithSchema } from './zod-problems';
 
 /**
@@ -48,14 +49,22 @@ const ImposterFileSchema = z.union([
   ImposterSchema,
 ]);
 
+/** The imposters of one file, and where each is written in it (the same order). */
+export interface ReadImposters {
+  readonly imposters: ImposterSpec[];
+  /** The path of each imposter in its file: `[]` for a single-imposter file, `['imposters', i]` otherwise. */
+  readonly paths: FieldPath[];
+  readonly problems: Problem[];
+}
+
 /** Reads the imposters of one file; problems are located in that file. */
-export function readImposters(file: SourceFile): { imposters: ImposterSpec[]; problems: Problem[] } {
+export function readImposters(file: SourceFile): ReadImposters {
   if (file.problems.length > 0) {
-    return { imposters: [], problems: file.problems };
+    return { imposters: [], paths: [], problems: file.problems };
   }
   const { value, problems } = parseWithSchema(file, ImposterFileSchema);
   if (value === undefined) {
-    return { imposters: [], problems };
+    return { imposters: [], paths: [], problems };
   }
   const list = 'imposters' in value && Array.isArray(value.imposters) ? value.imposters : [value];
   const prefix = 'imposters' in value && Array.isArray(value.imposters) ? ['imposters'] : [];
@@ -83,7 +92,11 @@ export function readImposters(file: SourceFile): { imposters: ImposterSpec[]; pr
     }
     seen.set(imposter.port, index);
   });
-  return { imposters: imposters.map(({ index: _index, ...rest }) => rest), problems };
+  return {
+    imposters: imposters.map(({ index: _index, ...rest }) => rest),
+    paths: imposters.map(({ index }) => (index === undefined ? [] : ['imposters', index])),
+    problems,
+  };
 }
 
 function findInjection(value: unknown, path: (string | number)[]): (string | number)[] | undefined {
@@ -114,9 +127,9 @@ function findInjection(value: unknown, path: (string | number)[]): (string | num
 
 /**
  * The imposters document a mock's ConfigMap holds and Mountebank loads (`mb --configfile`): every
- * imposter of the mock, sorted by port as the model keeps them. Built here so that its size can be
+ * imposter of the mock, sorted by port as the model keeps them, with the mock's latency added. Built here so that its size can be
  * checked against the ConfigMap limit before anything is rendered.
  */
-export function impostersConfiguration(imposters: readonly ImposterSpec[]): string {
-  return `${JSON.stringify({ imposters: imposters.map((i) => i.document) }, null, 2)}\n`;
+export function impostersConfiguration(imposters: readonly ImposterSpec[], latency?: LatencySpec): string {
+  return `${JSON.stringify({ imposters: imposters.map((i) => withLatency(i.document, latency)) }, null, 2)}\n`;
 }

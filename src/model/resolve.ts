@@ -2,6 +2,8 @@ import * as path from 'path';
 import { clusterIdentities, sameServerNote } from './cluster-identity';
 import { impostersConfiguration, readImposters } from './imposters';
 import { formatBytes, MAX_CONFIGMAP_BYTES } from './limits';
+import { latencyConflicts, latencyTimeoutProblems, resolveLatency } from './mock-latency';
+import { protocolFitProblems } from './mock-protocol';
 import { outputPathProblem } from './output-path';
 import {
   CatalogInput, CatalogServiceInput, CircuitBreakerInput, EnvironmentInput, EnvironmentServiceInput, EnvValueInput, FaultInput,
@@ -202,6 +204,7 @@ class EnvironmentResolver {
     const faults = this.resolveFaults(byName, routes);
     const circuitBreakers = this.resolvePerService(input.circuitBreakers, 'circuitBreakers', byName, (service, cb, origin) => this.circuitBreaker(service, cb, origin));
     const timeouts = this.resolvePerService(input.timeouts, 'timeouts', byName, (service, t, origin): TimeoutSpec => ({ service, ...t, origin }));
+    this.problems.push(...latencyTimeoutProblems(services, timeouts, isKuma(meshSpec)));
     const retries = this.resolvePerService(input.retries, 'retries', byName, (service, r: RetryInput, origin): RetrySpec => ({
       service, attempts: r.attempts, perTryTimeout: r.perTryTimeout, on: r.on ?? DEFAULT_RETRY_ON, origin,
     }));
@@ -213,7 +216,11 @@ class EnvironmentResolver {
       source: file,
       mesh: meshSpec,
       services,
-      mocks: { enabled: mocksEnabled, image: mockImage },
+      mocks: {
+        enabled: mocksEnabled,
+        image: mockImage,
+        scrub: input.mocks?.scrub && { headers: input.mocks.scrub.headers ?? [], fields: input.mocks.scrub.fields ?? [] },
+      },
       routes,
       faults,
       circuitBreakers,
@@ -720,7 +727,7 @@ class EnvironmentResolver {
     let mock: MockSpec | undefined;
     if (mockInput !== undefined) {
       const mockAt = at('mock');
-      mock = this.resolveMock(mockInput, ports, mockAt, mockImage, mockReplicas);
+      mock = this.resolveMock(name, mockInput, ports, mockAt, mockImage, mockReplicas);
     }
     if (this.problems.length !== before) {
       return undefined;
@@ -879,6 +886,7 @@ class EnvironmentResolver {
   }
 
   private resolveMock(
+    service: string,
     mock: NonNullable<CatalogServiceInput['mock']>,
     ports: readonly PortSpec[],
     at: { file: SourceFile; path: FieldPath },
@@ -886,6 +894,7 @@ class EnvironmentResolver {
     replicas: number | undefined,
   ): MockSpec | undefined {
     const imposters: ImposterSpec[] = [];
+    const latency = resolveLatency(mock.latency, at, this.problems);
     mock.imposters.forEach((relative, index) => {
       const repoPath = path.posix.normalize(path.posix.join(path.posix.dirname(at.file.path), relative));
       const text = repoPath.startsWith('..') ? undefined : this.readFile(repoPath, MAX_CONFIGMAP_BYTES);
@@ -910,8 +919,11 @@ class EnvironmentResolver {
       }
       const imposterFile = SourceFile.parse(repoPath, text, { maxStringLength: MAX_CONFIGMAP_BYTES, json: true });
       this.imposterFiles?.set(repoPath, imposterFile);
-      const { imposters: read, problems } = readImposters(imposterFile);
-      this.problems.push(...problems);
+      const { imposters: read, paths, problems } = readImposters(imposterFile);
+      this.problems.push(...problems, ...protocolFitProblems(imposterFile, read, paths, service, ports));
+      if (mock.latency !== undefined) {
+        this.problems.push(...latencyConflicts(imposterFile, read, paths, service));
+      }
       imposters.push(...read);
     });
     const httpTargets = httpPorts({ ports } as ServiceSpec).map((p) => p.targetPort);
@@ -929,7 +941,7 @@ class EnvironmentResolver {
     const sorted = [...imposters].sort((a, b) => a.port - b.port);
     // k8s.io/kubernetes pkg/apis/core/validation ValidateConfigMap: the values of data together
     // must not exceed corev1.MaxSecretSize (1 MiB). The document is re-indented, so it is measured as rendered.
-    const size = Buffer.byteLength(impostersConfiguration(sorted), 'utf8');
+    const size = Buffer.byteLength(impostersConfiguration(sorted, latency), 'utf8');
     if (size > MAX_CONFIGMAP_BYTES) {
       this.problems.push(at.file.problem([...at.path, 'imposters'],
         `make a ConfigMap of ${formatBytes(size)} bytes as rendered, over the limit of ${formatBytes(MAX_CONFIGMAP_BYTES)} bytes (1 MiB) Kubernetes sets on a ConfigMap's data`, {
@@ -937,7 +949,7 @@ class EnvironmentResolver {
           hint: `make the imposters of this mock smaller together (${imposters.map((i) => i.file).filter((f, i, all) => all.indexOf(f) === i).join(', ')}): fewer or shorter stubs, or large bodies from a proxy response`,
         }));
     }
-    return { imposters: sorted, replicas: mock.replicas ?? replicas ?? 1, image, origin: at };
+    return { imposters: sorted, latency, replicas: mock.replicas ?? replicas ?? 1, image, origin: at };
   }
 
   private checkCalls(services: readonly ServiceSpec[], byName: ReadonlyMap<string, ServiceSpec>): void {
@@ -1012,18 +1024,21 @@ class EnvironmentResolver {
     }
     const where = typeof intent === 'string' ? at : [...at, 'to'];
     if (service.mock === undefined) {
-      this.problems.push(file.problem(where, `cannot be mock: service ${service.name} has no mock`, {
-        got: 'mock', hint: `add mock: {imposters: [...]} to ${service.name} in ${service.definedIn.file.path}`,
+      this.problems.push(file.problem(where, `cannot be ${object.to}: service ${service.name} has no mock`, {
+        got: object.to, hint: `add mock: {imposters: [...]} to ${service.name} in ${service.definedIn.file.path}`,
       }));
       return undefined;
     }
     if (this.isProtected) {
-      this.problems.push(file.problem(where, 'cannot route to a mock in a protected environment', { got: 'mock', hint: 'protected: true environments only serve real traffic' }));
+      this.problems.push(file.problem(where, 'cannot route to a mock in a protected environment', { got: object.to, hint: 'protected: true environments only serve real traffic' }));
       return undefined;
     }
     if (!mocksEnabled) {
-      this.problems.push(file.problem(where, 'cannot route to a mock while mocks.enabled is false', { got: 'mock' }));
+      this.problems.push(file.problem(where, 'cannot route to a mock while mocks.enabled is false', { got: object.to }));
       return undefined;
+    }
+    if (object.to === 'record') {
+      return this.recordRoute(service, object, at, where, base);
     }
     if (object.header?.name === CDK8S_UNRENDERABLE_KEY && (this.mesh.flavor === MeshFlavor.OPENSHIFT_SERVICE_MESH || this.mesh.flavor === MeshFlavor.ISTIO)) {
       // Istio's HTTPMatchRequest.headers is a map keyed by the header name; Kuma's is a list.
@@ -1033,6 +1048,12 @@ class EnvironmentResolver {
     const mockWeight = object.weight ?? (object.header !== undefined ? 0 : 100);
     const targets = new Set(service.mock.imposters.map((i) => i.port));
     for (const port of httpPorts(service)) {
+      if (!targets.has(port.targetPort) && (port.protocol === 'http2' || port.protocol === 'grpc')) {
+        this.problems.push(file.problem(where, `cannot be mock: port ${port.name} (${port.targetPort}) of ${service.name} is ${port.protocol}, which Mountebank cannot serve (HTTP/1.1 and TCP only)`, {
+          got: 'mock', hint: `keep ${service.name} routed to real`,
+        }));
+        return undefined;
+      }
       if (!targets.has(port.targetPort)) {
         this.problems.push(file.problem(where, `cannot be mock: the mock of ${service.name} has no imposter on port ${port.name} (${port.targetPort}), which would receive traffic`, {
           got: 'mock', hint: `add an imposter listening on ${port.targetPort} to ${service.mock.origin.file.path}`,
@@ -1041,6 +1062,34 @@ class EnvironmentResolver {
       }
     }
     return { ...base, mockWeight, header: object.header };
+  }
+
+  /**
+   * `to: record`: all traffic goes to the mock, which runs a Mountebank proxy in front of the real
+   * instances and records what they answer (the mesh sends the mock's own calls to the real ones).
+   */
+  private recordRoute(service: ServiceSpec, object: Exclude<RouteIntentInput, string>, at: FieldPath, where: FieldPath, base: Omit<RouteSpec, 'mockWeight'>): RouteSpec | undefined {
+    const { file } = this;
+    if (object.weight !== undefined || object.header !== undefined) {
+      this.problems.push(file.problem([...at, object.weight !== undefined ? 'weight' : 'header'], 'only applies with to: mock', {
+        hint: 'to: record sends all traffic through the recording mock, so that every answer the test needs is recorded',
+      }));
+      return undefined;
+    }
+    if (isKuma(this.mesh) && this.mesh.policies === 'legacy') {
+      this.problems.push(file.problem(where, 'needs targetRef policies: meshflip sends the recording mock\'s own calls to the real instances with a MeshHTTPRoute that targets the mock\'s proxies', {
+        got: 'record', hint: 'record with a mesh on Kuma / Kong Mesh 2.6 or later (mesh.policies: targetRef)',
+      }));
+      return undefined;
+    }
+    const unserved = httpPorts(service).find((p) => p.protocol !== 'http');
+    if (unserved !== undefined) {
+      this.problems.push(file.problem(where, `cannot be record: port ${unserved.name} (${unserved.targetPort}) of ${service.name} is ${unserved.protocol}, which a Mountebank proxy cannot serve (HTTP/1.1 only)`, {
+        got: 'record', hint: `keep ${service.name} routed to real`,
+      }));
+      return undefined;
+    }
+    return { ...base, mockWeight: 100, record: true };
   }
 
   private resolveFaults(byName: ReadonlyMap<string, ServiceSpec>, routes: readonly RouteSpec[]): FaultSpec[] {

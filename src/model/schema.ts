@@ -29,6 +29,12 @@ const duration = (description: string) =>
     }
   }).meta({ description });
 
+/**
+ * A duration in the same grammar that Mountebank reads, not a mesh: `mock.latency` checks it (`mock-latency.ts`),
+ * with reasons of its own.
+ */
+const mockDuration = (description: string) => z.string().regex(DURATION, 'must be a duration such as 500ms, 1s, 5m or 1h').meta({ description });
+
 const percent = (description: string) => z.number().gt(0).max(100).meta({ description });
 
 /** An ISO 8601 date (`2026-12-01`) or UTC date-time (`2026-12-01T18:00:00Z`). */
@@ -185,6 +191,14 @@ const MockSchema = z.object({
     description: 'Mountebank imposter files (JSON), relative to the file that declares them. Each imposter listens on one of the service\'s target ports.',
   }),
   replicas: z.number().int().min(1).max(20).optional().meta({ default: 1 }),
+  latency: z.union([
+    mockDuration('A fixed delay added to every response.'),
+    z.object({ min: mockDuration('Shortest delay.'), max: mockDuration('Longest delay.') }).strict()
+      .meta({ description: 'A range: responses are delayed by 11 evenly spaced steps from min to max, in turn.' }),
+  ]).optional().meta({
+    description: 'Latency the mock adds on purpose to every response (Mountebank wait behaviours), so a test measures against a dependency as slow as chosen.',
+    default: 'none: the mock answers as fast as it can',
+  }),
 }).strict().meta({ description: 'The Mountebank mock that can stand in for this service.' });
 
 const serviceFields = {
@@ -259,9 +273,12 @@ export const HeaderMatchSchema = z.object({
  * split, a header scope, an expiry and a reason.
  */
 export const RouteIntentSchema = z.union([
-  z.enum(['real', 'mock']),
+  z.enum(['real', 'mock', 'record']),
   z.object({
-    to: z.enum(['real', 'mock']).meta({ description: 'real: every request goes to the real service. mock: requests go to the mock (all, a weighted share, or only those with the header).' }),
+    to: z.enum(['real', 'mock', 'record']).meta({
+      description: 'real: every request goes to the real service. mock: requests go to the mock (all, a weighted share, or only those with the header). '
+        + 'record: every request goes through the mock, which proxies it to the real service and records the answer (fetch it with meshflip mock-record).',
+    }),
     weight: z.number().int().min(1).max(100).optional().meta({
       description: 'Percent of default traffic sent to the mock; the rest goes to the real service.',
       default: '100, or 0 when a header is set',
@@ -270,7 +287,7 @@ export const RouteIntentSchema = z.union([
     expires: expires.optional(),
     reason: reason.optional(),
   }).strict(),
-]).meta({ description: 'real, mock, or {to, weight, header, expires, reason}.' });
+]).meta({ description: 'real, mock, record, or {to, weight, header, expires, reason}.' });
 
 export const FaultSchema = z.object({
   delay: z.object({ value: duration('How long to delay.'), percent: percent('Percent of requests delayed.') }).strict().optional(),
@@ -502,6 +519,12 @@ export const EnvironmentSchema = z.object({
     zone: name('Kuma zone the mocks run in.').optional().meta({ default: 'the last zone' }),
     image: z.string().min(1).optional().meta({ default: 'bbyars/mountebank:2.9.1' }),
     replicas: z.number().int().min(1).max(20).optional(),
+    scrub: z.object({
+      headers: z.array(z.string().min(1).max(128).regex(HEADER_NAME, 'must be a lowercase HTTP header name')).optional()
+        .meta({ description: 'Headers removed from recordings, besides authorization, cookie, proxy-authorization and set-cookie.', default: [] }),
+      fields: z.array(z.string().min(1).max(256)).optional()
+        .meta({ description: 'JSON fields (at any depth of a body) whose values meshflip mock-record replaces by <scrubbed>.', default: [] }),
+    }).strict().optional().meta({ description: 'What meshflip mock-record removes from what it recorded, before the secret scan.' }),
   }).strict().optional(),
   routing: RoutingSchema.optional(),
   faults: z.record(name('Service name'), FaultSchema).optional(),

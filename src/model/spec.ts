@@ -126,8 +126,17 @@ export interface ImposterSpec {
   readonly document: Record<string, unknown>;
 }
 
+/** The latency a mock adds to every response (`mock.latency`): a fixed delay when min and max are equal. */
+export interface LatencySpec {
+  readonly minMs: number;
+  readonly maxMs: number;
+  readonly origin: Origin;
+}
+
 export interface MockSpec {
   readonly imposters: readonly ImposterSpec[];
+  /** Added to every response of the mock, as Mountebank `wait` behaviours. */
+  readonly latency?: LatencySpec;
   readonly replicas: number;
   readonly image: string;
   readonly origin: Origin;
@@ -177,6 +186,8 @@ export interface RouteSpec {
   readonly service: string;
   /** Percent of default (header-less) traffic that goes to the mock, 0-100. */
   readonly mockWeight: number;
+  /** `to: record`: the mock proxies every request to the real instances and records the answers. */
+  readonly record?: boolean;
   /** When set, requests carrying this header go to the mock. */
   readonly header?: HeaderMatch;
   readonly expires?: string;
@@ -342,7 +353,12 @@ export interface EnvironmentSpec {
   readonly mesh: MeshSpec;
   /** Sorted by name. */
   readonly services: readonly ServiceSpec[];
-  readonly mocks: { readonly enabled: boolean; readonly image: string };
+  readonly mocks: {
+    readonly enabled: boolean;
+    readonly image: string;
+    /** What `meshflip mock-record` removes from recordings besides the fixed list (`mocks.scrub`). */
+    readonly scrub?: { readonly headers: readonly string[]; readonly fields: readonly string[] };
+  };
   /** One per service that has a deployed mock or an explicit routing intent, sorted by service. */
   readonly routes: readonly RouteSpec[];
   readonly faults: readonly FaultSpec[];

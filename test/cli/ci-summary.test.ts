@@ -285,7 +285,7 @@ describe('an invalid environment file', () => {
     expect(annotations(invalid.stdout)).toEqual([{
       level: 'error',
       properties: { title: 'meshflip: routing.services.captains-log', file: 'environments/kong-perf.yaml', line: String(line), col: '19' },
-      message: 'routing.services.captains-log: must be "real", "mock" or a map, got "mokc"; did you mean "mock"?',
+      message: 'routing.services.captains-log: must be "real", "mock", "record" or a map, got "mokc"; did you mean "mock"?',
     }]);
   });
 
@@ -299,7 +299,7 @@ describe('an invalid environment file', () => {
       '',
       '**1 check failed**; see the annotations:',
       '',
-      `- \`environments/kong-perf.yaml:${lineOf(read(invalid.dir, 'environments/kong-perf.yaml'), '    captains-log: mokc')}\` routing.services.captains-log: must be "real", "mock" or a map`,
+      `- \`environments/kong-perf.yaml:${lineOf(read(invalid.dir, 'environments/kong-perf.yaml'), '    captains-log: mokc')}\` routing.services.captains-log: must be "real", "mock", "record" or a map`,
       '',
     ].join('\n'));
     expect(invalid.outputs['changed-environments']).toBe('');

@@ -7,7 +7,7 @@ import { ANSI, CliRun, countObjects, edit, lines, meshflipAsync, read, runAsync 
 // The command line as a user meets it: usage, errors about how a command was called, colour,
 // and the two commands no other file covers (synth, schema).
 
-const COMMANDS = ['synth', 'validate', 'flip', 'diff', 'explain', 'revert-expired', 'schema', 'ci-summary', 'crds', 'konnect', 'init'];
+const COMMANDS = ['synth', 'validate', 'flip', 'diff', 'explain', 'revert-expired', 'schema', 'ci-summary', 'crds', 'konnect', 'init', 'mock-contract', 'mock-record'];
 
 /** util-linux `script` runs a command on a pseudo-terminal. */
 const HAS_SCRIPT = process.platform === 'linux' && spawnSync('script', ['--version']).status === 0;

@@ -151,14 +151,14 @@ describe('--color, per stream', () => {
     // WHEN an error goes to stderr, the terminal
     const run = await meshflip(['flop'], { tty: { out: false, err: true } });
     // THEN
-    expect(run.stderr).toBe('\u001b[31merror\u001b[0m: unknown command "flop"\nhint: commands: synth, validate, flip, diff, explain, revert-expired, schema, ci-summary, crds, konnect, init, version\n');
+    expect(run.stderr).toBe('\u001b[31merror\u001b[0m: unknown command "flop"\nhint: commands: synth, validate, flip, diff, explain, revert-expired, schema, ci-summary, crds, konnect, init, mock-contract, mock-record, version\n');
   });
 
   test('stderr redirected gets no colour while stdout is a terminal', async () => {
     // WHEN
     const run = await meshflip(['flop'], { tty: { out: true, err: false } });
     // THEN
-    expect(run.stderr).toBe('error: unknown command "flop"\nhint: commands: synth, validate, flip, diff, explain, revert-expired, schema, ci-summary, crds, konnect, init, version\n');
+    expect(run.stderr).toBe('error: unknown command "flop"\nhint: commands: synth, validate, flip, diff, explain, revert-expired, schema, ci-summary, crds, konnect, init, mock-contract, mock-record, version\n');
   });
 
   test.each([['--color', 'never'], ['--no-color']])('%s turns colour off on a terminal, after or before the command', async (...flag) => {

@@ -100,6 +100,9 @@ test('--json has the documented shape, and says captains-log of kong-perf goes 1
     name: 'captains-log',
     namespace: 'my-services',
     hasMock: true,
+    // Read back from the waits of the rendered imposters: kong-perf declares no mock.latency.
+    mockLatency: null,
+    mockRecording: false,
     default: 'mock',
     weights: { real: 0, mock: 100 },
     header: null,

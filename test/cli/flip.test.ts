@@ -100,6 +100,7 @@ let toReal: Scenario & { changed: string[]; envDiff: string[]; text: string; rou
 let back: { run: CliRun; tree: Record<string, string>; changed: string[] };
 let options: Scenario;
 let header: Scenario;
+let record: Scenario;
 let all: Scenario;
 let commented: Scenario;
 let rejected: Scenario;
@@ -153,7 +154,7 @@ beforeAll(async () => {
     }
     return { dir, original, runs };
   };
-  [toReal, options, header, all, commented, rejected, refusals] = await Promise.all([
+  [toReal, options, header, all, commented, rejected, refusals, record] = await Promise.all([
     flipBack(),
     scenario(['kong-perf', 'captains-log', '--to', 'mock', '--weight', '30', '--expires', '3d', '--now', NOW, '--reason', REASON]),
     scenario(['kong-perf', 'captains-log', '--to', 'mock', '--header', 'x-mock=true']),
@@ -164,6 +165,7 @@ beforeAll(async () => {
       fs.writeFileSync(path.join(dir, 'environments/crds/kuma/meshhttproute.yaml'), ONE_BACKEND_CRD);
     }),
     refuse(),
+    scenario(['kong-perf', 'captains-log', '--to', 'record']),
   ]);
 }, 180_000);
 afterAll(removeTempDirs);
@@ -313,6 +315,17 @@ describe('flip with --header', () => {
   });
 });
 
+describe('flip --to record', () => {
+  test('writes one routing line, and renders the mock as a recording proxy in front of the real captains-log', () => {
+    // THEN
+    expect(record.run.status).toBe(0);
+    expect(diffLines(record.dir, KONG_PERF)).toEqual(['-    captains-log: mock', '+    captains-log: record']);
+    const mock = distObjects(record.dir, 'kong-perf/zone-mock-services/captains-log.mock.k8s.yaml').find((o) => o.kind === 'ConfigMap');
+    expect(JSON.parse(mock.data['imposters.json']).imposters[0].stubs[0].responses[0].proxy).toMatchObject({ to: 'http://captains-log.my-services.svc.cluster.local:5000', mode: 'proxyOnce' });
+    expect(routingRow(record.dir, 'kong-perf', 'captains-log')).toBe('| captains-log (recording: the mock proxies to the real service) | my-services | mock | - | delay 1s on 100% (real) | - | - | - |');
+  });
+});
+
 describe('flip --all', () => {
   test('writes routing.default instead of one line per service', () => {
     // THEN kong-real had no routing, so the map is added after services (the order of the schema)
@@ -449,8 +462,8 @@ describe('refusals change no file', () => {
 
   test('fails when --to is missing or not mock or real', () => {
     // THEN
-    expectRefusal('to sideways', '--to must be mock or real, got "sideways"', 'meshflip flip kong-perf captains-log --to mock');
-    expectRefusal('no --to', '--to must be mock or real, got nothing', 'meshflip flip kong-perf captains-log --to mock');
+    expectRefusal('to sideways', '--to must be mock, real or record, got "sideways"', 'meshflip flip kong-perf captains-log --to mock');
+    expectRefusal('no --to', '--to must be mock, real or record, got nothing', 'meshflip flip kong-perf captains-log --to mock');
   });
 
   test('fails without exactly one of a service and --all', () => {

@@ -1,5 +1,6 @@
 import { Chart, Testing } from 'cdk8s';
 import { IMPOSTERS_HASH_ANNOTATION, MountebankMock } from '../../src/constructs/mountebank-mock';
+import { IMPOSTERS_LOADED_SCRIPT } from '../../src/mocks/imposters-loaded-probe';
 import { ServiceSpec } from '../../src/model/spec';
 import { manifestsOfKind } from '../util';
 import { fixtureEnv, fixtureService } from './helpers';
@@ -58,6 +59,18 @@ describe('MountebankMock', () => {
     expect(service.spec.selector).toEqual({ 'app.kubernetes.io/name': 'backend' });
     expect(service.spec.ports).toEqual([{ appProtocol: 'http', name: 'http', port: 8080, protocol: 'TCP', targetPort: 8080 }]);
     expect(manifestsOfKind(synth(backend, false), 'Service')).toEqual([]);
+  });
+
+  test('is ready only when Mountebank lists an imposter on every port of the mock, not when its admin API answers', () => {
+    // GIVEN a mock with imposters on two ports
+    const second = { ...backend.mock!.imposters[0], port: 9090, document: { ...backend.mock!.imposters[0].document, port: 9090 } };
+    const target: ServiceSpec = { ...backend, mock: { ...backend.mock!, imposters: [...backend.mock!.imposters, second] } };
+    // WHEN
+    const probe = manifestsOfKind(synth(target), 'Deployment')[0].spec.template.spec.containers[0].readinessProbe;
+    // THEN an exec probe with the image's node, against the admin port, naming both imposter ports
+    expect(probe.exec.command).toEqual(['node', '-e', IMPOSTERS_LOADED_SCRIPT, '2525', '8080', '9090']);
+    expect(probe.httpGet).toBeUndefined();
+    expect(probe).toMatchObject({ periodSeconds: 5, timeoutSeconds: 5 });
   });
 
   test('runs unprivileged with a read-only root file system', () => {

@@ -96,7 +96,7 @@ test('Kuma, Istio and both OpenShift Service Mesh majors render the same overlay
       expect(ossm3).toEqual(kuma);
       // and both match what the overlay asked for
       const route = overlay.route;
-      const mockShare = route === undefined || route === 'real' ? 0 : route === 'mock' ? 100 : route.weight ?? (route.header ? 0 : 100);
+      const mockShare = route === undefined || route === 'real' ? 0 : route === 'mock' || route === 'record' ? 100 : route.weight ?? (route.header ? 0 : 100);
       expect(kuma.weights).toEqual({ real: 100 - mockShare, mock: mockShare });
       expect(kuma.header).toEqual(typeof route === 'object' && route.header ? { ...route.header, to: 'mock' } : null);
       expect(kuma.faults.map((f) => f.appliesTo)).toEqual(kuma.faults.map(() => 'real'));

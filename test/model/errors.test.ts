@@ -234,7 +234,7 @@ describe('schema', () => {
     const problems = problemsOf(root);
     // THEN
     expect(problems).toEqual([
-      `${LAB}:${at(env, 'replica:')}: mocks.replica: unknown key (allowed: enabled, image, replicas, zone), got "replica"; did you mean "replicas"?`,
+      `${LAB}:${at(env, 'replica:')}: mocks.replica: unknown key (allowed: enabled, image, replicas, scrub, zone), got "replica"; did you mean "replicas"?`,
     ]);
   });
 
@@ -295,7 +295,7 @@ describe('schema', () => {
     // WHEN
     const problems = problemsOf(root);
     // THEN
-    expect(problems).toEqual([`${LAB}:${at(env, 'mokc')}: routing.services.orders: must be "real", "mock" or a map, got "mokc"; did you mean "mock"?`]);
+    expect(problems).toEqual([`${LAB}:${at(env, 'mokc')}: routing.services.orders: must be "real", "mock", "record" or a map, got "mokc"; did you mean "mock"?`]);
   });
 
   test('fails when the mesh flavor is misspelled, and suggests the closest', () => {

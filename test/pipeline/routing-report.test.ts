@@ -76,3 +76,65 @@ test('escapes a hostile header value in the pull-request summary and in the term
     '    allowed callers: web"] --> evil["x (was none)',
   ]);
 });
+
+test('says how much latency a mock adds, in ROUTING.md and in explain, and nothing for a mock that adds none', () => {
+  // GIVEN
+  const slow = service({ default: 'mock', weights: { real: 0, mock: 100 }, mockLatency: '20ms-40ms' });
+  const fast = service({ name: 'payments', mockLatency: null });
+  // WHEN
+  const markdown = routingMarkdown(environment([slow, fast]), 'environments/lab.yaml');
+  const text = routingText(environment([slow, fast]));
+  // THEN
+  expect(markdown.split('\n').filter((line) => line.startsWith('| orders') || line.startsWith('| payments'))).toEqual([
+    '| orders (mock adds 20ms-40ms) | shop | mock | - | - | - | - | - |',
+    '| payments | shop | real | - | - | - | - | - |',
+  ]);
+  expect(text).toEqual([
+    'lab (kong-mesh)',
+    '  orders',
+    '    default traffic: mock',
+    '    mock latency:    adds 20ms-40ms to every response',
+    '    header traffic:  -',
+    '  payments',
+    '    default traffic: real',
+    '    header traffic:  -',
+  ]);
+});
+
+test('the pull-request summary says when a service starts being recorded and when its mock\'s latency changes', () => {
+  // GIVEN orders flipped from mock to record, payments' mock from 20ms to 20ms-40ms
+  const before = environment([service({ default: 'mock', weights: { real: 0, mock: 100 } }), service({ name: 'payments', mockLatency: '20ms' })]);
+  const after = environment([
+    service({ default: 'mock', weights: { real: 0, mock: 100 }, mockRecording: true }),
+    service({ name: 'payments', mockLatency: '20ms-40ms' }),
+  ]);
+  // WHEN
+  const text = summaryText(diffRouting([before], [after]));
+  // THEN
+  expect(text).toEqual([
+    'lab (kong-mesh)',
+    '  orders: mock -> mock',
+    '    recording the real service through the mock',
+    '  payments: real -> real',
+    '    mock adds 20ms-40ms (was 20ms)',
+  ]);
+  // and back
+  expect(summaryText(diffRouting([after], [before]))).toEqual([
+    'lab (kong-mesh)',
+    '  orders: mock -> mock',
+    '    recording stopped',
+    '  payments: real -> real',
+    '    mock adds 20ms (was 20ms-40ms)',
+  ]);
+});
+
+test('says in explain that a service is being recorded, and how to fetch the recording', () => {
+  const text = routingText(environment([service({ default: 'mock', weights: { real: 0, mock: 100 }, mockRecording: true })]));
+  expect(text).toEqual([
+    'lab (kong-mesh)',
+    '  orders',
+    '    default traffic: mock',
+    '    recording:       the mock proxies to the real service and records its answers; fetch them with meshflip mock-record lab orders',
+    '    header traffic:  -',
+  ]);
+});

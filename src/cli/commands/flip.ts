@@ -27,7 +27,7 @@ export const flipCommand = defineCommand({
   ],
   options: {
     all: { type: 'boolean', help: 'Every service that has a mock (routing.default)' },
-    to: { type: 'string', arg: 'mock|real', help: 'Where traffic goes (required)' },
+    to: { type: 'string', arg: 'mock|real|record', help: 'Where traffic goes (required); record: through the mock, which records the real answers' },
     weight: { type: 'string', arg: '<N>', help: 'With --to mock: send N% of traffic to the mock, the rest to the real\nservice' },
     header: { type: 'string', arg: '<name=value>', help: 'With --to mock: only requests carrying this header go to the mock' },
     expires: { type: 'string', arg: '<when>', help: 'A date (2026-12-01), a date-time, or a duration from now (90m, 12h,\n3d, 2w); meshflip validate fails once it has passed' },
@@ -41,8 +41,8 @@ export const flipCommand = defineCommand({
     if (envName === undefined || (service === undefined) === (values.all !== true) || extra.length > 0) {
       throw new UsageError('expected an environment and either a service or --all', 'meshflip flip kong-perf captains-log --to mock');
     }
-    if (values.to !== 'mock' && values.to !== 'real') {
-      throw new UsageError(`--to must be mock or real, got ${values.to === undefined ? 'nothing' : `"${values.to}"`}`, 'meshflip flip kong-perf captains-log --to mock');
+    if (values.to !== 'mock' && values.to !== 'real' && values.to !== 'record') {
+      throw new UsageError(`--to must be mock, real or record, got ${values.to === undefined ? 'nothing' : `"${values.to}"`}`, 'meshflip flip kong-perf captains-log --to mock');
     }
     const request = parseRequest(values, service, resolveNow(values.now));
     const project = loadProject(root);
@@ -61,7 +61,7 @@ export const flipCommand = defineCommand({
       if (spec === undefined) {
         throw new UsageError(`no service "${service}" in environment ${env.name}`, didYouMean(service, env.services.map((s) => s.name)) ?? `services: ${env.services.map((s) => s.name).join(', ')}`);
       }
-      if (request.to === 'mock' && spec.mock === undefined) {
+      if (request.to !== 'real' && spec.mock === undefined) {
         throw new UsageError(`service ${service} has no mock`, `add mock: {imposters: [...]} to ${service} in ${spec.definedIn.file.path}`);
       }
     }
@@ -134,11 +134,11 @@ export const flipCommand = defineCommand({
 });
 
 function parseRequest(values: Record<string, string | boolean | undefined>, service: string | undefined, now: Date): FlipRequest {
-  const to = values.to as 'mock' | 'real';
+  const to = values.to as FlipRequest['to'];
   let weight: number | undefined;
   for (const flag of ['weight', 'header'] as const) {
     if (values[flag] !== undefined && to !== 'mock') {
-      throw new UsageError(`--${flag} only applies with --to mock: --to real sends all traffic to the real service`,
+      throw new UsageError(`--${flag} only applies with --to mock: --to ${to} sends all traffic ${to === 'real' ? 'to the real service' : 'through the recording mock'}`,
         flag === 'weight' ? 'drop --weight, or send part of the traffic to the mock with --to mock --weight 10' : 'drop --header, or route requests with the header to the mock with --to mock --header name=value');
     }
   }

@@ -225,11 +225,17 @@ export class IstioMesh implements IMesh {
 
   public addTrafficPermissions(scope: IEnvironmentScope, service: ServiceSpec, callers: readonly ServiceSpec[]): void {
     const principals = callers.map((c) => `cluster.local/ns/${c.namespace}/sa/${c.name}`);
-    if (this.mesh.ingress !== undefined && service.ingress.length > 0) {
+    const gateway = this.mesh.ingress !== undefined && service.ingress.length > 0;
+    if (gateway) {
       principals.push(`cluster.local/ns/${this.mesh.gatewayNamespace}/sa/${INGRESS_SERVICE_ACCOUNT}`);
     }
+    const recording = service.mock !== undefined && this.env.mocks.enabled && this.env.routes.some((r) => r.service === service.name && r.record === true);
+    if (recording) {
+      // A recording mock calls the real instances of the service it stands in for (its ServiceAccount is <service>-mock).
+      principals.push(`cluster.local/ns/${service.namespace}/sa/${service.name}-mock`);
+    }
     principals.sort(compareStrings);
-    const names = [...callers.map((c) => c.name), ...(principals.length > callers.length ? ['the ingress gateway'] : [])];
+    const names = [...callers.map((c) => c.name), ...(gateway ? ['the ingress gateway'] : []), ...(recording ? ['its recording mock'] : [])];
     const ap = new AuthorizationPolicy(scope.chart('workloads', `${service.name}.access`), 'AuthorizationPolicy', {
       apiVersion: this.mesh.apiVersion,
       metadata: {
@@ -391,6 +397,16 @@ export class IstioMesh implements IMesh {
     });
     const plainMatches = matches.filter((m) => Object.keys(m).length > 0);
     const out: HTTPRoute[] = [];
+    if (route?.record === true) {
+      // The recording mock proxies to the service's own host: its calls must reach the real instances, not itself.
+      // sourceLabels limits the route to the sidecars of the mock pods (istio/istio pilot/pkg/networking/core/route: sourceMatchHTTP).
+      out.push({
+        name: `${name ?? 'default'}-recording-mock-to-real`,
+        match: (plainMatches.length > 0 ? plainMatches : [{}]).map((m) => ({ ...m, sourceLabels: { app: MOCK_APP, [SELECTOR_LABEL]: service.name } })),
+        route: [{ destination: dest(REAL_SUBSET) }],
+        ...resilience,
+      });
+    }
     if (route?.header !== undefined) {
       const header = { [route.header.name]: { exact: route.header.value } };
       out.push({

@@ -200,12 +200,15 @@ export class KumaMesh implements IMesh {
       }, intent);
       return;
     }
+    // A recording mock calls the real instances of the service it stands in for: it must be let in.
+    const recording = mockDeployed && this.env.routes.some((r) => r.service === service.name && r.record === true);
     this.emitTargetRef(scope, 'inbound-all', service, mockDeployed, 'access', 'MeshTrafficPermission', name, {
       targetRef: { kind: 'MeshSubset', tags: allInstances(service) },
       from: [
         // The more specific MeshSubset entries win over this mesh-wide deny.
         { targetRef: { kind: 'Mesh' }, default: { action: 'Deny' } },
         ...callers.map((c) => ({ targetRef: { kind: 'MeshSubset' as const, tags: callerTags(c) }, default: { action: 'Allow' as const } })),
+        ...(recording ? [{ targetRef: { kind: 'MeshSubset' as const, tags: { ...allInstances(service), [VARIANT_TAG]: MOCK_APP } }, default: { action: 'Allow' as const } }] : []),
       ],
     }, intent, Wave.PERMISSIONS);
   }
@@ -299,6 +302,19 @@ export class KumaMesh implements IMesh {
         targetRef: { kind: 'Mesh' },
         to: ports.map((port) => ({ targetRef: toService(port), rules: this.routeRules(service, port, route) })),
       }, describeRoute(route), Wave.ROUTING, route);
+    }
+    if (mockDeployed && route?.record === true && ports.length > 0) {
+      // The recording mock proxies to the service's own name: its calls must reach the real instances, not itself.
+      // A MeshHTTPRoute whose top-level targetRef is a MeshSubset is more specific than the Mesh-wide one above, so
+      // for the mock's proxies its rules win (kumahq/kuma v2.14 api/common/v1alpha1/targetref.go: order MeshSubset 3, Mesh 1).
+      const real = (port: PortSpec) => ({ kind: 'MeshServiceSubset' as const, name: kumaServiceName(service, port), tags: { [VARIANT_TAG]: service.name }, weight: 100 });
+      this.emitTargetRef(scope, 'outbound', service, mockDeployed, 'recording', 'MeshHTTPRoute', objectName(service.name, 'record'), {
+        targetRef: { kind: 'MeshSubset', tags: { ...allInstances(service), [VARIANT_TAG]: MOCK_APP } },
+        to: ports.map((port) => ({
+          targetRef: toService(port),
+          rules: [{ matches: [{ path: { type: 'PathPrefix' as const, value: '/' } }], default: { backendRefs: [real(port)] } }],
+        })),
+      }, 'the recording mock calls the real instances', Wave.ROUTING, route);
     }
     if (fault !== undefined) {
       const http: FaultHttp[] = [];

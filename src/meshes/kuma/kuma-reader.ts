@@ -72,6 +72,10 @@ export function readKumaRouting(objects: readonly RenderedObject[], workloads: W
     for (const r of resources) {
       switch (r.kind) {
         case 'MeshHTTPRoute':
+          // The route of a recording mock's own calls to the real instances is not where the service's traffic goes.
+          if (field(r.spec, 'targetRef', 'kind') === 'MeshSubset' && tagsOf(field(r.spec, 'targetRef')).app === MOCK_APP) {
+            break;
+          }
           for (const to of list(r.spec, 'to')) {
             if (field(to, 'targetRef', 'kind') === 'MeshService' && isService(field(to, 'targetRef', 'name'))) {
               routings.push({ ...readMeshHttpRules(list(to, 'rules'), name), obj: r.object });
@@ -123,7 +127,8 @@ export function readKumaRouting(objects: readonly RenderedObject[], workloads: W
             callers ??= new Set<string>();
             for (const from of list(r.spec, 'from')) {
               const caller = tagsOf(field(from, 'targetRef')).app;
-              if (field(from, 'default', 'action') === 'Allow' && caller !== undefined) {
+              // A recording mock let in to call the real instances is not a caller of the service.
+              if (field(from, 'default', 'action') === 'Allow' && caller !== undefined && caller !== MOCK_APP) {
                 callers.add(caller);
               }
             }

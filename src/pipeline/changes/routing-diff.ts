@@ -116,6 +116,12 @@ function detailChanges(before: ServiceRouting | undefined, after: ServiceRouting
   if ((before?.hasMock ?? false) !== (after?.hasMock ?? false) && before !== undefined && after !== undefined) {
     lines.push(after.hasMock ? 'mock deployed' : 'mock removed');
   }
+  if ((before?.mockRecording ?? false) !== (after?.mockRecording ?? false)) {
+    lines.push(after?.mockRecording ? 'recording the real service through the mock' : 'recording stopped');
+  }
+  if ((before?.mockLatency ?? null) !== (after?.mockLatency ?? null)) {
+    lines.push(after?.mockLatency ? `mock adds ${after.mockLatency}${before?.mockLatency ? ` (was ${before.mockLatency})` : ''}` : `mock latency removed (was ${before?.mockLatency})`);
+  }
   if ((before?.expires ?? null) !== (after?.expires ?? null)) {
     lines.push(after?.expires ? `expires ${after.expires}${before?.expires ? ` (was ${before.expires})` : ''}` : `expiry removed (was ${before?.expires})`);
   }

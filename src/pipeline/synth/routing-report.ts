@@ -158,7 +158,8 @@ export function routingMarkdown(routing: EnvironmentRouting, source: string): st
   ];
   for (const s of routing.services) {
     lines.push(`| ${[
-      s.name + (s.hasMock ? '' : ' (no mock)'),
+      s.name + (s.hasMock ? '' : ' (no mock)') + (s.mockRecording ? ' (recording: the mock proxies to the real service)' : '')
+        + (s.mockLatency ? ` (mock adds ${s.mockLatency})` : ''),
       s.namespace,
       trafficText(s),
       headerReachText(routing, s),
@@ -206,6 +207,8 @@ export function routingJson(routings: readonly EnvironmentRouting[]): unknown {
         name: s.name,
         namespace: s.namespace,
         hasMock: s.hasMock,
+        mockLatency: s.mockLatency ?? null,
+        mockRecording: s.mockRecording ?? false,
         default: s.default,
         weights: s.weights,
         header: s.header,
@@ -234,6 +237,12 @@ function routingLines(routing: EnvironmentRouting, only?: string): string[] {
   for (const s of routing.services.filter((x) => only === undefined || x.name === only)) {
     lines.push(`  ${s.name}${s.hasMock ? '' : ' (no mock)'}`);
     lines.push(`    default traffic: ${trafficText(s)}`);
+    if (s.mockRecording) {
+      lines.push(`    recording:       the mock proxies to the real service and records its answers; fetch them with meshflip mock-record ${routing.name} ${s.name}`);
+    }
+    if (s.mockLatency) {
+      lines.push(`    mock latency:    adds ${s.mockLatency} to every response`);
+    }
     lines.push(`    header traffic:  ${headerReachText(routing, s)}`);
     if (s.faults.length > 0) {
       lines.push(`    faults:          ${faultsText(s)}`);
