@@ -3,8 +3,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { validateWorkflow } from '@action-validator/core';
 import { parse } from 'yaml';
-import { copyRepo, git, REPO, removeTempDirs, runCli, tempDir, writeFiles } from '../util';
-import { commitAll, lines, readGitHubOutputs } from './cli-util';
+import { copyRepo, git, REPO, removeTempDirs, tempDir, writeFiles } from '../util';
+import { commitAll, lines, meshflipAsync, readGitHubOutputs } from './cli-util';
 
 // The GitHub Actions workflows: valid against the workflow schema, and wired to the commands the
 // way the rest of this suite shows the commands behave (ci-summary sets changed-environments,
@@ -618,13 +618,13 @@ describe('konnect.yml, the post-merge apply to Konnect', () => {
   describe('the apply step, on the example repository after a fault was removed from kong-tutorial', () => {
     let dir: string;
     let base: string;
-    beforeAll(() => {
+    beforeAll(async () => {
       const copy = copyRepo(['environments', 'dist']);
       git(copy, 'init', '-q');
       base = commitAll(copy, 'base');
       const file = path.join(copy, 'environments', 'kong-tutorial.yaml');
       fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('faults:\n  captains-log:\n    delay: { value: 1s, percent: 100 }\n', ''));
-      expect(runCli(['synth'], { cwd: copy }).status).toBe(0);
+      expect((await meshflipAsync(copy, ['synth'])).status).toBe(0);
       commitAll(copy, 'remove the fault');
       dir = copy;
     });
