@@ -11,7 +11,7 @@
 // A stale or missing build runs the sources through tsx, as before there was a build, so a
 // development checkout never runs old code; `npm run build` makes it fast again.
 'use strict';
-const crypto = require('crypto');
+const { createHash } = require('crypto');
 const fs = require('fs');
 const path = require('path');
 
@@ -26,7 +26,7 @@ const STAMP = path.join(OUT, 'build-stamp.json');
 
 /** A digest of the path, size and modification time of every input of the build. */
 function sourceDigest() {
-  const hash = crypto.createHash('sha256');
+  const hash = createHash('sha256');
   const add = (file) => {
     const stat = fs.statSync(file);
     hash.update(`${path.relative(ROOT, file)}\0${stat.size}\0${stat.mtimeMs}\n`);
