@@ -115,7 +115,15 @@ function build() {
   fs.writeFileSync(path.join(temp, path.basename(STAMP)), `${JSON.stringify({ sources })}\n`);
   fs.rmSync(OUT, { recursive: true, force: true });
   fs.mkdirSync(path.dirname(OUT), { recursive: true });
-  fs.renameSync(temp, OUT);
+  try {
+    fs.renameSync(temp, OUT);
+  } catch (e) {
+    // Another build (a second test run, say) put its own in place in between: keep it if it is of these sources.
+    fs.rmSync(temp, { recursive: true, force: true });
+    if (!isFresh()) {
+      throw e;
+    }
+  }
   return files.length;
 }
 
