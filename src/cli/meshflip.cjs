@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// The meshflip command: runs the TypeScript sources through tsx, so there is no build step.
-require('tsx/cjs/api').register();
+// The meshflip command: runs the compiled build (npm run build, which npm ci runs) when it is
+// fresh, else the TypeScript sources through tsx (see ../build.cjs).
 
 // Output piped into `head` and the like: stop quietly when the reader goes away.
 for (const stream of [process.stdout, process.stderr]) {
@@ -12,6 +12,11 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-require('./main.ts').main(process.argv.slice(2)).then((code) => {
+const argv = process.argv.slice(2);
+if (argv.includes('--debug') || !['', '0', undefined].includes(process.env.MESHFLIP_DEBUG)) {
+  // Stack traces name the TypeScript sources, not the compiled files.
+  process.setSourceMapsEnabled(true);
+}
+require('../build.cjs').load('cli/main').main(argv).then((code) => {
   process.exitCode = code;
 });

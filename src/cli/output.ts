@@ -1,6 +1,5 @@
 import { formatProblem, Problem } from '../model/spec-error';
 import { escapeUnsafeText } from '../model/unsafe-text';
-import { summarizeMissingSchemas } from '../pipeline/validate/validate';
 import { ColorMode, wantsColor } from './options';
 
 /** Where a command writes, and whether colour is wanted on each stream. Tests pass their own. */
@@ -13,20 +12,28 @@ export interface Output {
   readonly errColor: boolean;
 }
 
+/** A stream `processOutput` writes to: the process's stdout or stderr, or a test's recording. */
+export interface OutputStream {
+  readonly isTTY?: boolean;
+  write(text: string): unknown;
+}
+
 /**
- * The process's stdout/stderr, each coloured by its own terminal state (see `wantsColor`), and
- * each line made safe for a terminal (`terminalText`).
+ * The process's stdout/stderr (or `streams` in their place), each coloured by its own terminal
+ * state (see `wantsColor`), and each line made safe for a terminal (`terminalText`).
  */
-export function processOutput(mode?: ColorMode, env: NodeJS.ProcessEnv = process.env): Output {
-  const color = wantsColor(mode, process.stdout.isTTY === true, env);
-  const errColor = wantsColor(mode, process.stderr.isTTY === true, env);
+export function processOutput(mode?: ColorMode, env: NodeJS.ProcessEnv = process.env,
+  streams: { readonly stdout: OutputStream; readonly stderr: OutputStream } = process): Output {
+  const { stdout, stderr } = streams;
+  const color = wantsColor(mode, stdout.isTTY === true, env);
+  const errColor = wantsColor(mode, stderr.isTTY === true, env);
   const line = (text: string, colored: boolean) => {
     const safe = terminalText(text, colored);
     return safe.endsWith('\n') ? safe : `${safe}\n`;
   };
   return {
-    out: (text) => process.stdout.write(line(text, color)),
-    err: (text) => process.stderr.write(line(text, errColor)),
+    out: (text) => stdout.write(line(text, color)),
+    err: (text) => stderr.write(line(text, errColor)),
     color,
     errColor,
   };
@@ -69,6 +76,9 @@ export function paintErr(output: Pick<Output, 'errColor'>, color: keyof typeof C
  * problems as shown.
  */
 export function printProblems(output: Output, problems: readonly Problem[]): Problem[] {
+  // Loaded here: `meshflip --help` loads this file, and must not load the validators with it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy load; the type is the module's own
+  const { summarizeMissingSchemas } = require('../pipeline/validate/validate') as typeof import('../pipeline/validate/validate');
   const shown = summarizeMissingSchemas(problems);
   for (const problem of shown) {
     const label = problem.severity === 'warning' ? paintErr(output, 'yellow', 'warning') : paintErr(output, 'red', 'error');

@@ -8,6 +8,7 @@
  * cases: a re-synthesis with no change, and a flip of one service. The last line of output is one
  * JSON object. See README.md beside this file for the profile findings and the numbers.
  */
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -22,7 +23,7 @@ import { checkRenderedSecrets } from '../../src/pipeline/validate/secret-checks'
 import { writeDist, WriteResult } from '../../src/pipeline/dist/write-dist';
 import { listFiles } from '../../src/pipeline/dist/read-dist';
 import { SchemaStore, celEvaluationStats, schemaSets } from '../../src/validation';
-import { CONFIGURED_CRDS } from '../util';
+import { BIN, CONFIGURED_CRDS } from '../util';
 import { serviceName, writeFleet } from './fleet';
 import { measureLargeInputs } from './large-inputs';
 
@@ -110,6 +111,38 @@ async function measureSecretScan(root: string, dist: string): Promise<{ inputMs:
   return { inputMs, inputStrings, renderedMs, largeValueMs: Math.round(performance.now() - start) };
 }
 
+/**
+ * CLI start-up, in the same run: the median wall time of `node -e ''`, `meshflip --help` and
+ * `meshflip --version` (the real command, compiled: the build is brought up to date first), over
+ * `runs` runs taken in turn, and the ratio of each to the bare start-up of Node.js.
+ */
+function measureStartup(runs = 11): { nodeStartupMs: number; helpStartupMs: number; versionStartupMs: number; helpStartupRatio: number; versionStartupRatio: number } {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the build script is CommonJS
+  const build = require('../../src/build.cjs') as { isFresh(): boolean; build(): number };
+  if (!build.isFresh()) {
+    build.build();
+  }
+  const commands = { node: ['-e', ''], help: [BIN, '--help'], version: [BIN, '--version'] };
+  const times: Record<keyof typeof commands, number[]> = { node: [], help: [], version: [] };
+  for (let i = 0; i < runs; i++) {
+    for (const [name, args] of Object.entries(commands) as [keyof typeof commands, string[]][]) {
+      const start = performance.now();
+      const run = spawnSync(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      times[name].push(performance.now() - start);
+      if (run.status !== 0) {
+        throw new Error(`${name} failed: ${run.stderr.toString()}`);
+      }
+    }
+  }
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  const [node, help, version] = [median(times.node), median(times.help), median(times.version)];
+  const ratio = (ms: number) => Math.round((ms / node) * 100) / 100;
+  return {
+    nodeStartupMs: Math.round(node), helpStartupMs: Math.round(help), versionStartupMs: Math.round(version),
+    helpStartupRatio: ratio(help), versionStartupRatio: ratio(version),
+  };
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     args: process.argv.slice(2),
@@ -170,6 +203,7 @@ async function main(): Promise<void> {
       flipRunFiles: changed(flip.write),
       ...schemas,
       largeInputs: measureLargeInputs(),
+      ...measureStartup(),
     };
     process.stdout.write(`${services} services x ${environments} environments: ${report.objects} objects in ${report.files} files, ${report.jobs} job${report.jobs === 1 ? '' : 's'}\n`);
     process.stdout.write(`  synthesis ${report.wallMs} ms (render ${report.renderMs}, write ${report.writeMs}), floor ${report.floorMs} ms (serialize ${report.floorSerializeMs}, write ${report.floorWriteMs}), ratio ${report.ratio}; ${report.msPerObject} ms per object; peak RSS ${report.peakRssMiB} MiB (whole benchmark ${report.benchPeakRssMiB} MiB)\n`);
@@ -179,6 +213,8 @@ async function main(): Promise<void> {
     if (schemas.schemaCheckMs !== undefined) {
       process.stdout.write(`  schema check of dist/ ${schemas.schemaCheckMs} ms, of which CEL rules ${schemas.celMs} ms on ${schemas.celValues} values\n`);
     }
+    process.stdout.write(`  start-up: node -e '' ${report.nodeStartupMs} ms, meshflip --help ${report.helpStartupMs} ms (${report.helpStartupRatio}x), `
+      + `meshflip --version ${report.versionStartupMs} ms (${report.versionStartupRatio}x)\n`);
     process.stdout.write(`  large inputs refused in: ${Object.entries(report.largeInputs).map(([k, v]) => `${k.replace(/Ms$/, '')} ${v} ms`).join(', ')}\n`);
     process.stdout.write(`${JSON.stringify(report)}\n`);
   } finally {

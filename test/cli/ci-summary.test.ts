@@ -1,12 +1,14 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { CONFIGURED_CRDS, describeWithCrds, git, REPO, removeTempDirs, tempDir, writeFiles } from '../util';
-import { CliRun, commitAll, countObjects, edit, gitRepoCopy, lineOf, lines, meshflipAsync, read, readGitHubOutputs } from './cli-util';
+import { CliRun, commitAll, countObjects, edit, gitRepoCopy, lineOf, lines, meshflipAsync, meshflipProcess, read, readGitHubOutputs } from './cli-util';
 
 // `meshflip ci-summary` is what the pull-request workflow runs. Each scenario is a git repository
 // with a base commit and a head commit, and the binary runs with the environment GitHub Actions
 // gives a step: the job summary and output files (which exist beforehand), the event payload
-// naming the pull request's base commit, and the base branch name.
+// naming the pull request's base commit, and the base branch name. ci-summary runs as a process
+// of its own, as in a step: @actions/core's job summary keeps the file it first wrote to for the
+// life of the process. The flips and syntheses that set a scenario up run in this process.
 
 interface CiRun extends CliRun {
   readonly dir: string;
@@ -28,7 +30,7 @@ async function ciSummary(dir: string, base: string, github: { eventName?: string
   fs.writeFileSync(summary, '');
   fs.writeFileSync(output, '');
   fs.writeFileSync(event, JSON.stringify(github.event ?? { action: 'synchronize', number: 7, pull_request: { base: { ref: 'main', sha: base }, head: { ref: 'flip' } } }));
-  const run = await meshflipAsync(dir, ['ci-summary', ...(github.args ?? [])], {
+  const run = await meshflipProcess(dir, ['ci-summary', ...(github.args ?? [])], {
     GITHUB_ACTIONS: 'true',
     GITHUB_EVENT_NAME: github.eventName ?? 'pull_request',
     GITHUB_EVENT_PATH: event,
@@ -437,7 +439,7 @@ describe('outside a runner, or with its files not there yet', () => {
     const summary = path.join(folder, 'step_summary');
     const output = path.join(folder, 'output');
     // WHEN
-    const run = await meshflipAsync(dir, ['ci-summary', '--base', base], { GITHUB_STEP_SUMMARY: summary, GITHUB_OUTPUT: output, MESHFLIP_NOW: '2026-03-01T10:00:00Z' });
+    const run = await meshflipProcess(dir, ['ci-summary', '--base', base], { GITHUB_STEP_SUMMARY: summary, GITHUB_OUTPUT: output, MESHFLIP_NOW: '2026-03-01T10:00:00Z' });
     // THEN
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
@@ -449,7 +451,7 @@ describe('outside a runner, or with its files not there yet', () => {
     // GIVEN
     const { dir, base } = gitRepoCopy();
     // WHEN
-    const run = await meshflipAsync(dir, ['ci-summary', '--base', base], { MESHFLIP_NOW: '2026-03-01T10:00:00Z' });
+    const run = await meshflipProcess(dir, ['ci-summary', '--base', base], { MESHFLIP_NOW: '2026-03-01T10:00:00Z' });
     // THEN the summary goes to stdout, and no workflow command does
     expect(run.status).toBe(0);
     expect(run.stdout).toContain('## meshflip: no routing changes');
@@ -462,8 +464,8 @@ describe('outside a runner, or with its files not there yet', () => {
     const event = path.join(tempDir('meshflip-github-'), 'event.json');
     fs.writeFileSync(event, 'not json');
     // WHEN
-    const badEvent = await meshflipAsync(dir, ['ci-summary'], { GITHUB_EVENT_PATH: event });
-    const badSummary = await meshflipAsync(dir, ['ci-summary'], { GITHUB_STEP_SUMMARY: '/nonexistent/folder/summary' });
+    const badEvent = await meshflipProcess(dir, ['ci-summary'], { GITHUB_EVENT_PATH: event });
+    const badSummary = await meshflipProcess(dir, ['ci-summary'], { GITHUB_STEP_SUMMARY: '/nonexistent/folder/summary' });
     // THEN
     expect(badEvent.status).toBe(1);
     expect(lines(badEvent.stderr)).toEqual([

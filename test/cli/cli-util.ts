@@ -2,6 +2,8 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { main } from '../../src/cli/main';
+import { processOutput } from '../../src/cli/output';
 import { isPatchFile } from '../../src/pipeline/dist/read-dist';
 import { BIN, copyRepo, git, parseYamlDocuments } from '../util';
 
@@ -27,11 +29,52 @@ function cleanEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 }
 
 /**
- * Runs the real meshflip binary in `cwd`, with NO_COLOR set (as `runCli` does) unless `env` says
- * otherwise. It does not block, so a group of tests can start all the runs it reads at once; at
- * most one per CPU runs at a time. Each run costs most of a second of start-up alone.
+ * Runs meshflip in this process as the meshflip command would run in `cwd`: main() with the
+ * process's output (on recorded streams that are not terminals), its exit code, `cwd` as the
+ * working folder, and the variables of the process with NO_COLOR set (as `runCli` does) unless
+ * `env` says otherwise. Runs take turns, since each sets the working folder and the variables of
+ * the process while it runs; a group of tests can still start all the runs it reads at once.
+ * What is about the process itself (signals, pipes, start-up, variables that programs meshflip
+ * starts must see) runs the real command instead: `meshflipProcess`.
  */
 export function meshflipAsync(cwd: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  const run = turn.then(() => inProcess(cwd, args, { NO_COLOR: '1', ...cleanEnv(env) }));
+  turn = run.then(() => undefined, () => undefined);
+  return run;
+}
+let turn = Promise.resolve();
+
+async function inProcess(cwd: string, args: readonly string[], vars: NodeJS.ProcessEnv): Promise<CliRun> {
+  const saved = Object.fromEntries(Object.keys(vars).map((name) => [name, process.env[name]]));
+  const setVars = (values: NodeJS.ProcessEnv) => {
+    for (const [name, value] of Object.entries(values)) {
+      if (value === undefined) {
+        delete process.env[name];
+      } else {
+        process.env[name] = value;
+      }
+    }
+  };
+  const folder = process.cwd();
+  let stdout = '';
+  let stderr = '';
+  const streams = { stdout: { write: (text: string) => { stdout += text; } }, stderr: { write: (text: string) => { stderr += text; } } };
+  setVars(vars);
+  process.chdir(cwd);
+  try {
+    const status = await main(args, { cwd: process.cwd(), env: process.env, output: (mode) => processOutput(mode, process.env, streams) });
+    return { status, stdout, stderr };
+  } finally {
+    process.chdir(folder);
+    setVars(saved);
+  }
+}
+
+/**
+ * Runs the real meshflip command (the compiled build) in `cwd`, as `meshflipAsync` runs it in this
+ * process. Each run costs a Node.js start-up; at most one per CPU runs at a time.
+ */
+export function meshflipProcess(cwd: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
   return runAsync(process.execPath, [BIN, ...args], cwd, { ...process.env, NO_COLOR: '1', ...cleanEnv(env) });
 }
 

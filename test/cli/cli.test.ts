@@ -1,7 +1,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { BIN, copyRepo, removeTempDirs, REPO, runCli, snapshotTree, tempDir } from '../util';
+import { BIN, copyRepo, removeTempDirs, REPO, snapshotTree, tempDir } from '../util';
 import { ANSI, CliRun, countObjects, edit, lines, meshflipAsync, read, runAsync } from './cli-util';
 
 // The command line as a user meets it: usage, errors about how a command was called, colour,
@@ -209,14 +209,14 @@ describe('colour', () => {
 });
 
 describe('synth', () => {
-  test('writes where repository.path says, and validate and explain read from there', () => {
+  test('writes where repository.path says, and validate and explain read from there', async () => {
     // GIVEN a repository whose Argo CD Applications read deploy/manifests
     const dir = copyRepo(['environments']);
     edit(dir, 'environments/meshflip.yaml', '  path: dist\n', '  path: deploy/manifests\n');
     // WHEN
-    const synth = runCli(['synth'], { cwd: dir, env: { CDK8S_OUTDIR: undefined } });
-    const validate = runCli(['validate'], { cwd: dir });
-    const explain = runCli(['explain', 'kong-perf', 'captains-log'], { cwd: dir });
+    const synth = await meshflipAsync(dir, ['synth'], { CDK8S_OUTDIR: undefined });
+    const validate = await meshflipAsync(dir, ['validate']);
+    const explain = await meshflipAsync(dir, ['explain', 'kong-perf', 'captains-log']);
     // THEN
     expect(synth.status).toBe(0);
     expect(fs.existsSync(path.join(dir, 'dist'))).toBe(false);

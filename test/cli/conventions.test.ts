@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { COMMANDS, CliEnvironment, main } from '../../src/cli/main';
+import { CommandSpec } from '../../src/cli/commands/command';
+import { COMMANDS, CliEnvironment, loadCommands, main } from '../../src/cli/main';
 import { ColorMode, GLOBAL_OPTIONS, parseCommandArgs, parserConfig, wantsColor } from '../../src/cli/options';
 import { Output } from '../../src/cli/output';
 import { REPO } from '../util';
@@ -66,11 +67,22 @@ describe('--version', () => {
   });
 });
 
+/** A command by its name, loaded. */
+function command(name: string): CommandSpec {
+  return COMMANDS.find((c) => c.name === name)!.load();
+}
+
 describe('--help is made from the table the parser uses', () => {
+  test('the command list names each command as the command does', () => {
+    // WHEN every command of the list is loaded
+    const loaded = loadCommands();
+    // THEN each is the one its entry names
+    expect(loaded.map((c) => c.name)).toEqual(COMMANDS.map((c) => c.name));
+  });
+
   test.each(COMMANDS.map((c) => [c.name]))('%s --help lists exactly the options its parser takes', async (name) => {
     // GIVEN the parser configuration of the command
-    const command = COMMANDS.find((c) => c.name === name)!;
-    const parsed = Object.entries(parserConfig(command).options).flatMap(([long, o]) => [`--${long}`, ...(o.short === undefined ? [] : [`-${o.short}`])]).sort();
+    const parsed = Object.entries(parserConfig(command(name)).options).flatMap(([long, o]) => [`--${long}`, ...(o.short === undefined ? [] : [`-${o.short}`])]).sort();
     // WHEN
     const run = await meshflip([name, '--help']);
     // THEN every flag the parser takes is in the help and the help lists no other
@@ -78,7 +90,7 @@ describe('--help is made from the table the parser uses', () => {
     expect(run.stderr).toBe('');
     expect(flagsInHelp(run.stdout)).toEqual(parsed);
     // and every string option shows what its value looks like
-    for (const [long, o] of Object.entries(parserConfig(command).options)) {
+    for (const [long, o] of Object.entries(parserConfig(command(name)).options)) {
       if (o.type === 'string') {
         expect(run.stdout).toMatch(new RegExp(`--${long} \\S`));
       }
@@ -87,18 +99,18 @@ describe('--help is made from the table the parser uses', () => {
 
   test.each(COMMANDS.map((c) => [c.name]))('%s accepts every flag its help lists', (name) => {
     // GIVEN the flags of the help, each with a value where it takes one
-    const command = COMMANDS.find((c) => c.name === name)!;
-    const options = parserConfig(command).options;
+    const spec = command(name);
+    const options = parserConfig(spec).options;
     for (const flag of Object.keys(options)) {
       const argv = options[flag].type === 'string' ? [`--${flag}`, 'x'] : [`--${flag}`];
       // WHEN parsed THEN it is taken
-      expect(parseCommandArgs(command, argv, REPO).values[flag]).toBe(options[flag].type === 'string' ? (command.options[flag]?.path === true ? path.join(REPO, 'x') : 'x') : true);
+      expect(parseCommandArgs(spec, argv, REPO).values[flag]).toBe(options[flag].type === 'string' ? (spec.options[flag]?.path === true ? path.join(REPO, 'x') : 'x') : true);
     }
   });
 
   test('a path option is taken from the folder meshflip runs in', () => {
     // GIVEN
-    const validate = COMMANDS.find((c) => c.name === 'validate')!;
+    const validate = command('validate');
     // WHEN
     const { values } = parseCommandArgs(validate, ['--dist', '../out', '--now', '2026-01-01'], '/repo/docs');
     // THEN
@@ -229,7 +241,7 @@ test('the README documents every command and option that exists, and nothing els
   // THEN each command has a heading with its usage, and its options are those of its table
   const documented = [...section.matchAll(/^### `meshflip ([a-z-]+)/gm)].map((m) => m[1]);
   expect(documented).toEqual([...COMMANDS.map((c) => c.name), 'version']);
-  for (const command of COMMANDS) {
+  for (const command of loadCommands()) {
     const start = section.indexOf(`### \`meshflip ${command.name}`);
     const body = section.slice(start, section.indexOf('\n### ', start + 4));
     const flags = [...new Set([...body.matchAll(/`(--[a-z][a-z-]*)/g)].map((m) => m[1]))].sort();

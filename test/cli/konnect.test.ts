@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { git, removeTempDirs, tempDir, writeFiles } from '../util';
-import { CliRun, commitAll, edit, gitRepoCopy, lines, meshflipAsync } from './cli-util';
+import { CliRun, commitAll, edit, gitRepoCopy, lines, meshflipAsync, meshflipProcess } from './cli-util';
 
 // `meshflip konnect apply` applies dist/<env>/konnect/*.kumactl.yaml to each environment's
 // Konnect-hosted global control plane. A stand-in kumactl on PATH records every call: its
@@ -53,7 +53,7 @@ function argsOf(recorded: Call[]): string[] {
 
 async function konnect(dir: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ run: CliRun; recorded: Call[] }> {
   const { bin, log } = standIn();
-  const run = await meshflipAsync(dir, ['konnect', 'apply', ...args], { PATH: `${bin}${path.delimiter}${process.env.PATH}`, KUMACTL_LOG: log, ...env });
+  const run = await meshflipProcess(dir, ['konnect', 'apply', ...args], { PATH: `${bin}${path.delimiter}${process.env.PATH}`, KUMACTL_LOG: log, ...env });
   return { run, recorded: calls(log) };
 }
 

@@ -1,8 +1,8 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { copyRepo, removeTempDirs, runCli, snapshotTree } from '../util';
-import { edit, lineOf, lines, read } from './cli-util';
+import { copyRepo, removeTempDirs, snapshotTree } from '../util';
+import { edit, lineOf, lines, meshflipAsync, read } from './cli-util';
 
 // Credentials through the real command: synth (and so flip) refuses them before writing, and
 // every exception of allowedSecrets in force is shown by synth, validate and ci-summary.
@@ -27,12 +27,12 @@ function allow(dir: string, entry: string): void {
 }
 
 describe('meshflip synth', () => {
-  test('fails on a credential in the input and leaves dist/ exactly as it was', () => {
+  test('fails on a credential in the input and leaves dist/ exactly as it was', async () => {
     // GIVEN
     const dir = repoWithToken();
     const before = snapshotTree(path.join(dir, 'dist'));
     // WHEN
-    const run = runCli(['synth'], { cwd: dir });
+    const run = await meshflipAsync(dir, ['synth']);
     // THEN
     const line = lineOf(read(dir, CATALOG), `      GITHUB_TOKEN: ${TOKEN}`);
     expect(run.status).toBe(1);
@@ -47,12 +47,12 @@ describe('meshflip synth', () => {
     expect(snapshotTree(path.join(dir, 'dist'))).toEqual(before);
   });
 
-  test('writes an allowed value and prints the exception in force as a warning', () => {
+  test('writes an allowed value and prints the exception in force as a warning', async () => {
     // GIVEN
     const dir = repoWithToken();
     allow(dir, `{ fingerprint: "${FINGERPRINT}", reason: revoked; replayed by the contract tests }`);
     // WHEN
-    const run = runCli(['synth'], { cwd: dir });
+    const run = await meshflipAsync(dir, ['synth']);
     // THEN
     const line = lineOf(read(dir, CATALOG), `      GITHUB_TOKEN: ${TOKEN}`);
     const entry = lineOf(read(dir, SETTINGS), `  - { fingerprint: "${FINGERPRINT}", reason: revoked; replayed by the contract tests }`);
@@ -64,12 +64,12 @@ describe('meshflip synth', () => {
     expect(read(dir, 'dist/coolstore/workloads/catalog.k8s.yaml')).toContain(TOKEN);
   });
 
-  test('fails on an exception that matches nothing', () => {
+  test('fails on an exception that matches nothing', async () => {
     // GIVEN
     const dir = copyRepo(['environments']);
     allow(dir, `{ file: ${CATALOG}, field: services.catalog.env.GITHUB_TOKEN, reason: left over }`);
     // WHEN
-    const run = runCli(['synth'], { cwd: dir });
+    const run = await meshflipAsync(dir, ['synth']);
     // THEN
     const entry = lineOf(read(dir, SETTINGS), `  - { file: ${CATALOG}, field: services.catalog.env.GITHUB_TOKEN, reason: left over }`);
     expect(run.status).toBe(1);
@@ -84,12 +84,12 @@ describe('meshflip synth', () => {
 });
 
 describe('meshflip validate and ci-summary', () => {
-  test('validate fails on a credential written into dist/ by hand', () => {
+  test('validate fails on a credential written into dist/ by hand', async () => {
     // GIVEN
     const dir = copyRepo(['environments', 'dist']);
     edit(dir, 'dist/coolstore/workloads/catalog.k8s.yaml', '              value: -Dspring.profiles.active=openshift', `              value: ${TOKEN}`);
     // WHEN
-    const run = runCli(['validate'], { cwd: dir });
+    const run = await meshflipAsync(dir, ['validate']);
     // THEN
     const file = read(dir, 'dist/coolstore/workloads/catalog.k8s.yaml');
     const deployment = lineOf(file, 'kind: Deployment') - 1;
@@ -101,13 +101,13 @@ describe('meshflip validate and ci-summary', () => {
     ]);
   });
 
-  test('ci-summary lists every exception in force for reviewers', () => {
+  test('ci-summary lists every exception in force for reviewers', async () => {
     // GIVEN
     const dir = repoWithToken();
     allow(dir, `{ file: ${CATALOG}, field: services.catalog.env.GITHUB_TOKEN, reason: revoked; replayed by the contract tests }`);
-    expect(runCli(['synth'], { cwd: dir }).status).toBe(0);
+    expect((await meshflipAsync(dir, ['synth'])).status).toBe(0);
     // WHEN
-    const run = runCli(['ci-summary', '--now', '2026-03-01T10:00:00Z'], { cwd: dir, env: { GITHUB_STEP_SUMMARY: '', GITHUB_OUTPUT: '' } });
+    const run = await meshflipAsync(dir, ['ci-summary', '--now', '2026-03-01T10:00:00Z'], { GITHUB_STEP_SUMMARY: '', GITHUB_OUTPUT: '' });
     // THEN
     const line = lineOf(read(dir, CATALOG), `      GITHUB_TOKEN: ${TOKEN}`);
     const entry = lineOf(read(dir, SETTINGS), `  - { file: ${CATALOG}, field: services.catalog.env.GITHUB_TOKEN, reason: revoked; replayed by the contract tests }`);

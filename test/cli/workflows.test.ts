@@ -3,9 +3,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { validateWorkflow } from '@action-validator/core';
 import { parse } from 'yaml';
-import { copyRepo, git, REPO, removeTempDirs, runCli, snapshotTree, tempDir, writeFiles } from '../util';
+import { copyRepo, git, REPO, removeTempDirs, snapshotTree, tempDir, writeFiles } from '../util';
 import { renderedDist } from '../rendered-dist';
-import { commitAll, lines, readGitHubOutputs } from './cli-util';
+import { commitAll, lines, meshflipAsync, readGitHubOutputs } from './cli-util';
 
 // The GitHub Actions workflows: valid against the workflow schema, and wired to the commands the
 // way the rest of this suite shows the commands behave (ci-summary sets changed-environments,
@@ -789,13 +789,13 @@ describe('konnect.yml, the post-merge apply to Konnect', () => {
   describe('the apply step, on the example repository after a fault was removed from kong-tutorial', () => {
     let dir: string;
     let base: string;
-    beforeAll(() => {
+    beforeAll(async () => {
       const copy = copyRepo(['environments', 'dist']);
       git(copy, 'init', '-q');
       base = commitAll(copy, 'base');
       const file = path.join(copy, 'environments', 'kong-tutorial.yaml');
       fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('faults:\n  captains-log:\n    delay: { value: 1s, percent: 100 }\n', ''));
-      expect(runCli(['synth'], { cwd: copy }).status).toBe(0);
+      expect((await meshflipAsync(copy, ['synth'])).status).toBe(0);
       commitAll(copy, 'remove the fault');
       dir = copy;
     });
@@ -836,13 +836,25 @@ describe('konnect.yml, the post-merge apply to Konnect', () => {
   });
 
   describe('the kumactl install step', () => {
-    /** Runs the step with a fake curl that "downloads" a Kong Mesh archive holding bin/kumactl. */
+    /**
+     * One Kong Mesh archive holding bin/kumactl for every run: an archive made again would hold other file times, and
+     * so another sha256, whenever the clock ticks between two runs.
+     */
+    let archiveFolder: string | undefined;
+    function kongMeshArchive(): string {
+      if (archiveFolder === undefined) {
+        archiveFolder = tempDir('meshflip-archive-');
+        const release = tempDir('meshflip-release-');
+        writeFiles(release, { 'kong-mesh-2.14.3/bin/kumactl': '#!/bin/sh\n' });
+        expect(spawnSync('tar', ['-czf', path.join(archiveFolder, 'kong-mesh.tar.gz'), '-C', release, 'kong-mesh-2.14.3']).status).toBe(0);
+      }
+      return path.join(archiveFolder, 'kong-mesh.tar.gz');
+    }
+
+    /** Runs the step with a fake curl that "downloads" the Kong Mesh archive. */
     function installStep(sha256: string): StepRun & { path: string } {
       const bin = tempDir('meshflip-bin-');
-      const release = tempDir('meshflip-release-');
-      writeFiles(release, { 'kong-mesh-2.14.3/bin/kumactl': '#!/bin/sh\n' });
-      const archive = path.join(bin, 'kong-mesh.tar.gz');
-      expect(spawnSync('tar', ['-czf', archive, '-C', release, 'kong-mesh-2.14.3']).status).toBe(0);
+      const archive = kongMeshArchive();
       fs.writeFileSync(path.join(bin, 'curl'), `#!/usr/bin/env bash\nwhile [ "$1" != --output ]; do shift; done\ncp "${archive}" "$2"\n`, { mode: 0o755 });
       const runnerTemp = tempDir('meshflip-runner-');
       const githubPath = path.join(runnerTemp, 'github-path');

@@ -117,7 +117,6 @@ function actionsFile(variable: 'GITHUB_STEP_SUMMARY' | 'GITHUB_OUTPUT'): string 
 
 export const ciSummaryCommand = defineCommand({
   name: 'ci-summary',
-  summary: 'In GitHub Actions: validate, annotate, and summarize the routing change',
   description: [
     'Runs every check of meshflip validate and reports failures as annotations at the file',
     'and line that caused them; writes the routing summary of the change (base revision vs. the',

@@ -38,9 +38,8 @@ export interface CommandInput<T extends OptionTable> {
 
 /** One subcommand of the meshflip CLI. */
 export interface CommandSpec<T extends OptionTable = OptionTable> {
+  /** Its name; its one line for the command list is in `COMMANDS` (main.ts), which loads the command only when it is used. */
   readonly name: string;
-  /** One line for the command list. */
-  readonly summary: string;
   /** The arguments after the name in the usage line (`<env> <service|--all>`); none when absent. */
   readonly args?: string;
   /** What the command does, before the options in `--help`. */

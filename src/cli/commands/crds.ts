@@ -8,7 +8,6 @@ import { defineCommand } from './command';
 
 export const crdsCommand = defineCommand({
   name: 'crds',
-  summary: 'Download the pinned upstream schemas the environments need (checksums verified)',
   args: 'fetch',
   description: [
     'Fills a schema folder (kuma/, istio/, kubernetes/, ...) with the upstream CRDs and schemas the',

@@ -8,7 +8,6 @@ import { defineCommand } from './command';
 
 export const diffCommand = defineCommand({
   name: 'diff',
-  summary: 'Show how routing and rendered objects change between a git revision and the working tree',
   description: [
     'Prints the same routing summary as the pull-request workflow: per environment, each',
     'service whose routing changes (before -> after), faults and breakers added or removed,',

@@ -12,7 +12,6 @@ import { defineCommand } from './command';
 
 export const explainCommand = defineCommand({
   name: 'explain',
-  summary: 'Show where traffic goes, read back from the rendered dist/',
   args: '<env>|--all [<service>]',
   description: [
     'Prints, for each service, where default and header-carrying traffic go, faults, breakers',

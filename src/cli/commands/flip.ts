@@ -19,7 +19,6 @@ import { resolveNow } from './validate';
 
 export const flipCommand = defineCommand({
   name: 'flip',
-  summary: 'Switch a service (or a whole environment) between its mock and the real service',
   args: '<env> <service|--all>',
   description: [
     'Edits the environment file in place (only the routing line changes; comments and',

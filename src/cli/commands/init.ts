@@ -13,7 +13,6 @@ const CATALOG_DIR = `${ENVIRONMENTS_DIR}/catalog`;
 
 export const initCommand = defineCommand({
   name: 'init',
-  summary: 'Start a new environment file that synthesizes as it is',
   args: '<name>',
   description: [
     'Writes environments/<name>.yaml: the mesh flavour and version, its zones (Kuma, Kong Mesh) or',

@@ -10,7 +10,6 @@ export const KONNECT_TOKEN_VARIABLE = 'KONNECT_TOKEN';
 
 export const konnectCommand = defineCommand({
   name: 'konnect',
-  summary: 'Apply dist/<env>/konnect/ to the Konnect-hosted global control planes with kumactl',
   args: 'apply [<env>...]',
   description: [
     'Applies exactly the files under dist/<env>/konnect/ (the Mesh first, then the policies) with',

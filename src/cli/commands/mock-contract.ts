@@ -8,7 +8,6 @@ import { defineCommand } from './command';
 
 export const mockContractCommand = defineCommand({
   name: 'mock-contract',
-  summary: 'Write a Mountebank imposter from an OpenAPI 3.x or Swagger 2.0 document',
   args: '<document>',
   description: [
     'One stub per operation and response: the document\'s example where it has one, else a sample',

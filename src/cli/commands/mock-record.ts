@@ -12,7 +12,6 @@ const FETCH_TIMEOUT_MS = 30_000;
 
 export const mockRecordCommand = defineCommand({
   name: 'mock-record',
-  summary: 'Write what a recording mock recorded as the imposter file the mock replays',
   args: '<env> <service>',
   description: [
     'Fetches the recorded stubs from a Mountebank admin API (GET /imposters?replayable=true&removeProxies=true),',

@@ -15,7 +15,6 @@ import { resolveNow } from './validate';
 
 export const revertExpiredCommand = defineCommand({
   name: 'revert-expired',
-  summary: 'Revert every flip and fault whose expiry has passed, and re-render dist/',
   description: [
     'Edits the environment files: expired mock routes go back to real (their line is deleted)',
     'and expired faults are removed; then renders dist/. The scheduled workflow opens a pull',

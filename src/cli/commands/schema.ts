@@ -7,7 +7,6 @@ import { defineCommand } from './command';
 
 export const schemaCommand = defineCommand({
   name: 'schema',
-  summary: 'Write (or --check) the JSON Schemas of the input files',
   description: [
     `Generates ${SCHEMA_DIR}/*.schema.json from the same definitions the loader validates with.`,
     'Environment, catalogue and settings files point at them for editor completion.',

@@ -11,7 +11,6 @@ import { defineCommand } from './command';
 
 export const synthCommand = defineCommand({
   name: 'synth',
-  summary: 'Render every environment (or the ones named) into dist/',
   args: '[<env>...]',
   description: [
     'Reads environments/, checks everything, and renders the Argo CD objects and every',

@@ -26,7 +26,6 @@ export function resolveNow(flag: string | undefined): Date {
 
 export const validateCommand = defineCommand({
   name: 'validate',
-  summary: 'Run every check over environments/ and dist/ without writing anything',
   description: [
     'Checks the environment files, expiries (a warning a day before, an error once passed),',
     'that dist/ is exactly what synthesis produces, and dist/ as it is: mesh rules, protected',

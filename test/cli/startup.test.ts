@@ -1,0 +1,151 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { BIN, REPO, removeTempDirs, tempDir } from '../util';
+import { lines } from './cli-util';
+
+// The meshflip command ships compiled (src/build.cjs): `npm ci` builds it into
+// node_modules/.cache/meshflip/, and the command runs the build only while it matches src/,
+// else the sources through tsx. --help and --version load no command, so they start fast.
+
+/** Folders of src/ whose modules the command list and its help must not load. */
+const HEAVY = ['cli/commands', 'pipeline', 'validation', 'constructs', 'meshes', 'imports'];
+
+/** Runs a meshflip entry point with `node`, and lists every module it loaded. */
+function runListingModules(bin: string, args: readonly string[]): { status: number | null; stdout: string; stderr: string; loaded: string[] } {
+  const dir = tempDir('meshflip-startup-');
+  const list = path.join(dir, 'loaded');
+  const preload = path.join(dir, 'list-modules.cjs');
+  fs.writeFileSync(preload, `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(list)}, Object.keys(require.cache).join('\\n')));\n`);
+  const run = spawnSync(process.execPath, ['--require', preload, bin, ...args], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', MESHFLIP_DEBUG: undefined },
+  });
+  const loaded = lines(fs.readFileSync(list, 'utf8')).filter((file) => file !== preload);
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr, loaded };
+}
+
+/**
+ * A checkout of meshflip of its own: a copy of src/, package.json and tsconfig.json, and a
+ * node_modules/ of links to the repository's packages (all but `without`), without a build.
+ */
+function checkout(without: readonly string[] = []): string {
+  const dir = tempDir('meshflip-checkout-');
+  fs.cpSync(path.join(REPO, 'src'), path.join(dir, 'src'), { recursive: true });
+  for (const file of ['package.json', 'tsconfig.json']) {
+    fs.copyFileSync(path.join(REPO, file), path.join(dir, file));
+  }
+  fs.mkdirSync(path.join(dir, 'node_modules'));
+  for (const name of fs.readdirSync(path.join(REPO, 'node_modules'))) {
+    if (name !== '.cache' && !without.includes(name)) {
+      fs.symlinkSync(path.join(REPO, 'node_modules', name), path.join(dir, 'node_modules', name));
+    }
+  }
+  return dir;
+}
+
+function build(dir: string): void {
+  const run = spawnSync(process.execPath, [path.join(dir, 'src', 'build.cjs')], { cwd: dir, encoding: 'utf8' });
+  expect([run.status, run.stderr]).toEqual([0, '']);
+  expect(run.stdout).toMatch(/^built \d+ files of src\/ into node_modules\/.cache\/meshflip in \d+ ms\n$/);
+}
+
+/** Where the loaded modules of meshflip came from: the build, or the TypeScript sources. */
+function ranFrom(dir: string, loaded: readonly string[]): 'build' | 'sources' | 'both' {
+  const fromBuild = loaded.includes(path.join(dir, 'node_modules', '.cache', 'meshflip', 'cli', 'main.js'));
+  const fromSources = loaded.includes(path.join(dir, 'src', 'cli', 'main.ts'));
+  return fromBuild && fromSources ? 'both' : fromBuild ? 'build' : 'sources';
+}
+
+const LAST_HELP_LINE = 'Run meshflip <command> --help for the options of a command.';
+
+afterAll(removeTempDirs);
+
+describe('--help and --version', () => {
+  test.each([['--help'], ['--version']])('%s runs the compiled build and loads no command, no cdk8s and no validator', (flag) => {
+    // WHEN (jest's global setup brought the build up to date)
+    const run = runListingModules(BIN, [flag]);
+    // THEN
+    expect([run.status, run.stderr]).toEqual([0, '']);
+    expect(ranFrom(REPO, run.loaded)).toBe('build');
+    const build = path.join(REPO, 'node_modules', '.cache', 'meshflip');
+    expect(run.loaded.filter((file) => !file.startsWith(`${build}${path.sep}`) || HEAVY.some((folder) => file.startsWith(path.join(build, folder)))))
+      .toEqual([BIN, path.join(REPO, 'src', 'build.cjs')]);
+  });
+
+  test('a command loads its own module when it runs', () => {
+    // WHEN
+    const run = runListingModules(BIN, ['schema', '--help']);
+    // THEN
+    expect(run.status).toBe(0);
+    const build = path.join(REPO, 'node_modules', '.cache', 'meshflip');
+    expect(run.loaded.filter((file) => file.startsWith(path.join(build, 'cli', 'commands')) && file.endsWith('.js')).sort())
+      .toEqual([path.join(build, 'cli', 'commands', 'command.js'), path.join(build, 'cli', 'commands', 'schema.js')]);
+  });
+});
+
+describe('a build never runs older code than src/', () => {
+  test('without a build the sources run; built, the build; once a source changes, the sources again until the next build', () => {
+    // GIVEN a checkout without a build
+    const dir = checkout();
+    const bin = path.join(dir, 'src', 'cli', 'meshflip.cjs');
+    const help = () => {
+      const run = runListingModules(bin, ['--help']);
+      expect([run.status, run.stderr]).toEqual([0, '']);
+      return { last: lines(run.stdout).at(-1), from: ranFrom(dir, run.loaded) };
+    };
+    // WHEN / THEN
+    expect(help()).toEqual({ last: LAST_HELP_LINE, from: 'sources' });
+    build(dir);
+    expect(help()).toEqual({ last: LAST_HELP_LINE, from: 'build' });
+    // a source edited after the build
+    const main = path.join(dir, 'src', 'cli', 'main.ts');
+    fs.writeFileSync(main, fs.readFileSync(main, 'utf8').replace(LAST_HELP_LINE, 'Edited after the build.'));
+    expect(help()).toEqual({ last: 'Edited after the build.', from: 'sources' });
+    build(dir);
+    expect(help()).toEqual({ last: 'Edited after the build.', from: 'build' });
+    // a new source file, then the file removed again
+    const extra = path.join(dir, 'src', 'model', 'extra.ts');
+    fs.writeFileSync(extra, 'export const EXTRA = 1;\n');
+    expect(help().from).toBe('sources');
+    build(dir);
+    expect(help().from).toBe('build');
+    fs.rmSync(extra);
+    expect(help().from).toBe('sources');
+    // tsconfig.json, which the build reads, changed
+    build(dir);
+    fs.appendFileSync(path.join(dir, 'tsconfig.json'), '\n');
+    expect(help().from).toBe('sources');
+  }, 120_000);
+
+  test('the cdk8s app (npm run synth, npx cdk8s synth) chooses the same way', () => {
+    // GIVEN a built checkout whose app module was then edited
+    const dir = checkout();
+    build(dir);
+    const app = path.join(dir, 'src', 'main.ts');
+    fs.writeFileSync(app, `process.stdout.write('edited app\\n');\n${fs.readFileSync(app, 'utf8')}`);
+    // WHEN
+    const run = runListingModules(path.join(dir, 'src', 'main.cjs'), ['--help']);
+    // THEN the edited source ran
+    expect(run.stdout.split('\n')[0]).toBe('edited app');
+    expect(run.loaded).toContain(app);
+  }, 120_000);
+
+  test('without a fresh build and without tsx, it says what to run instead of running old code', () => {
+    // GIVEN a checkout without the development dependency tsx, built, then a source changed
+    const dir = checkout(['tsx']);
+    build(dir);
+    fs.appendFileSync(path.join(dir, 'src', 'cli', 'errors.ts'), '\n');
+    // WHEN
+    const run = runListingModules(path.join(dir, 'src', 'cli', 'meshflip.cjs'), ['--version']);
+    // THEN
+    expect(run).toEqual({
+      status: 2,
+      stdout: '',
+      stderr: `error: the compiled meshflip in ${path.join(dir, 'node_modules', '.cache', 'meshflip')} is missing or older than ${path.join(dir, 'src')}, `
+        + 'and tsx (a development dependency) is not installed to run the sources\nhint: run npm run build (npm ci runs it)\n',
+      loaded: expect.any(Array) as unknown,
+    });
+  }, 120_000);
+});
