@@ -62,8 +62,7 @@ export const mockRecordCommand = defineCommand({
     try {
       response = await fetch(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
     } catch (e) {
-      throw new UsageError(`could not reach ${url.origin}: ${(e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message}`,
-        `is the port-forward to ${serviceName}-mock running?`);
+      throw new UsageError(`could not reach ${url.origin}: ${fetchFailure(e)}`, `is the port-forward to ${serviceName}-mock running?`);
     }
     const body = await response.text();
     let imposters: Record<string, unknown>[];
@@ -90,3 +89,14 @@ export const mockRecordCommand = defineCommand({
     return 0;
   },
 });
+
+/**
+ * Why a fetch failed: undici's "fetch failed" carries the socket error (ECONNREFUSED, a DNS failure) as its cause.
+ * Read by shape, not `instanceof`: the error may come from another realm (a test's VM context, a worker).
+ */
+function fetchFailure(e: unknown): string {
+  const message = (value: unknown): string | undefined =>
+    typeof value === 'object' && value !== null && typeof (value as { message?: unknown }).message === 'string' ? (value as { message: string }).message : undefined;
+  const cause = typeof e === 'object' && e !== null ? (e as { cause?: unknown }).cause : undefined;
+  return message(cause) ?? message(e) ?? String(e);
+}
