@@ -289,7 +289,7 @@ describe('links, foreign files and odd entries are refused, and nothing is chang
     // GIVEN
     const dist = existingDist({ 'env/notes.txt': 'my notes\n' });
     // THEN
-    expectRefused(dist, 'dist/env/notes.txt was not written by meshflip (not a kind of file it writes: *.k8s.yaml, *.kumactl.yaml, ROUTING.md), and synth would delete it',
+    expectRefused(dist, 'dist/env/notes.txt was not written by meshflip (not a kind of file it writes: *.k8s.yaml, *.kumactl.yaml, ROUTING.md, INPUTS.sha256), and synth would delete it',
       'meshflip deletes only files it produced; move the file out of dist/, or delete it yourself if it is not needed');
   });
 

@@ -4,7 +4,9 @@ import { expiryInstant } from '../../model/expiry';
 import { applyFlip, FlipRequest, MAX_EXPIRY_DAYS, resolveExpiry } from '../../model/flip';
 import { loadProject } from '../../model/load';
 import { didYouMean, SpecError } from '../../model/spec-error';
-import { synthesizeProject } from '../../pipeline/validate/parallel-synth';
+import { synthesizeChanged } from '../../pipeline/validate/incremental-synth';
+import { environmentInputs, recordedDigest } from '../../pipeline/synth/inputs-digest';
+import { readDistRouting } from '../../pipeline/routing/routing-reader';
 import { diffRouting, summaryText } from '../../pipeline/changes/routing-diff';
 import { synthesizeEnvironment } from '../../pipeline/synth/synth';
 import { resolveOutputFolder } from '../../pipeline/dist/output-folder';
@@ -72,34 +74,21 @@ export const flipCommand = defineCommand({
         : `${env.file} already says that; nothing to change`);
       return 0;
     }
-    // Check the edited file before writing anything.
-    loadProject(root, { overrides: new Map([[env.file, after]]) });
-    // Then render the whole project from the files as they will be committed, as meshflip synth
-    // does (in worker threads for a large project); the edit is undone if that fails.
-    const envPath = path.join(root, env.file);
-    fs.writeFileSync(envPath, after);
-    const distRel = out.rel;
-    let rendered: Awaited<ReturnType<typeof synthesizeProject>>;
-    try {
-      rendered = await synthesizeProject({ root, distRel });
-    } catch (e) {
-      fs.writeFileSync(envPath, before);
-      throw e;
-    }
+    // Check the edited file before writing anything, then render what the edit changes (and any
+    // environment whose inputs changed since dist/ was written) from the files as they will be
+    // committed; the other environments are read from dist/ as they are.
+    const overrides = new Map([[env.file, after]]);
+    loadProject(root, { overrides });
+    const rendered = await synthesizeChanged({ root, distDir: out.dir, distRel: out.rel, overrides, force: new Set([env.name]) });
     if (rendered.problems.some((p) => p.severity !== 'warning')) {
-      fs.writeFileSync(envPath, before);
-      throw new SpecError(rendered.problems);
+      throw new SpecError([...rendered.problems]);
     }
-    let result: WriteResult;
-    try {
-      result = writeDist(out.dir, rendered.files, { root });
-    } catch (e) {
-      // dist/ was left as it was: so is the environment file.
-      fs.writeFileSync(envPath, before);
-      throw e;
-    }
-    // The routing change, read back from this environment's objects before and after.
-    const previous = synthesizeEnvironment(env, project.settings).routing;
+    // The routing before: read from dist/ when it is what the unedited file renders, else rendered.
+    const fresh = recordedDigest(out.dir, env.name) === environmentInputs(env, project).digest;
+    const previous = fresh ? readDistRouting(out.dir, new Set([env.name]))[0] ?? synthesizeEnvironment(env, project.settings).routing
+      : synthesizeEnvironment(env, project.settings).routing;
+    const result: WriteResult = writeDist(out.dir, rendered.files, { root });
+    fs.writeFileSync(path.join(root, env.file), after);
     const current = rendered.routing.find((r) => r.name === env.name)!;
     const changes = diffRouting([previous], [current]);
     if (values.json) {

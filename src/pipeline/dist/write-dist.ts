@@ -193,14 +193,14 @@ function planWrite(dist: string, existing: Tree | undefined, files: readonly Ren
   return { added: added.sort(compareStrings), changed: changed.sort(compareStrings), removed: removed.sort(compareStrings), unchanged };
 }
 
-/** The kinds of file synth writes: Kubernetes manifests, kumactl documents, ROUTING.md. */
-const PRODUCED = /(^|\/)([^/]+\.k8s\.yaml|[^/]+\.kumactl\.yaml|ROUTING\.md)$/;
+/** The kinds of file synth writes: Kubernetes manifests, kumactl documents, ROUTING.md, INPUTS.sha256. */
+const PRODUCED = /(^|\/)([^/]+\.k8s\.yaml|[^/]+\.kumactl\.yaml|ROUTING\.md|INPUTS\.sha256)$/;
 /** The first line of every file synth writes (see `fileHeader` and `routingMarkdown`). */
 const HEADER = /^(# |<!-- )Generated from \S.* by npm run synth\. Do not edit\.( -->)?\r?\n/;
 
 function notProducedByMeshflip(file: string, rel: string): string | undefined {
   if (!PRODUCED.test(rel)) {
-    return 'not a kind of file it writes: *.k8s.yaml, *.kumactl.yaml, ROUTING.md';
+    return 'not a kind of file it writes: *.k8s.yaml, *.kumactl.yaml, ROUTING.md, INPUTS.sha256';
   }
   const head = Buffer.alloc(512);
   const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
