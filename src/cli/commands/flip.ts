@@ -10,7 +10,7 @@ import { readDistRouting } from '../../pipeline/routing/routing-reader';
 import { diffRouting, summaryText } from '../../pipeline/changes/routing-diff';
 import { synthesizeEnvironment } from '../../pipeline/synth/synth';
 import { resolveOutputFolder } from '../../pipeline/dist/output-folder';
-import { writeDist, WriteResult } from '../../pipeline/dist/write-dist';
+import { recoverInterruptedWrite, writeDist, WriteResult } from '../../pipeline/dist/write-dist';
 import { UsageError } from '../errors';
 import { changeJson, jsonText, problemJson } from '../json-output';
 import { summarizeMissingSchemas } from '../../pipeline/validate/validate';
@@ -24,7 +24,8 @@ export const flipCommand = defineCommand({
   args: '<env> <service|--all>',
   description: [
     'Edits the environment file in place (only the routing line changes; comments and',
-    'formatting stay), checks the result, renders dist/ and prints what changed.',
+    'formatting stay), checks the result, renders dist/ and prints what changed. The file and',
+    'dist/ are written together: a flip killed midway is finished or undone by the next run.',
   ],
   options: {
     all: { type: 'boolean', help: 'Every service that has a mock (routing.default)' },
@@ -46,9 +47,11 @@ export const flipCommand = defineCommand({
       throw new UsageError(`--to must be mock or real, got ${values.to === undefined ? 'nothing' : `"${values.to}"`}`, 'meshflip flip kong-perf captains-log --to mock');
     }
     const request = parseRequest(values, service, resolveNow(values.now));
-    const project = loadProject(root);
-    // Where dist/ goes is checked before the environment file is edited.
+    // Where dist/ goes is checked before the environment file is edited; a flip killed midway
+    // is finished (or undone) before anything is read.
     const out = resolveOutputFolder(root);
+    recoverInterruptedWrite(out.dir);
+    const project = loadProject(root);
     const env = project.environments.find((e) => e.name === envName);
     if (env === undefined) {
       const names = project.environments.map((e) => e.name);
@@ -87,8 +90,8 @@ export const flipCommand = defineCommand({
     const fresh = recordedDigest(out.dir, env.name) === environmentInputs(env, project).digest;
     const previous = fresh ? readDistRouting(out.dir, new Set([env.name]))[0] ?? synthesizeEnvironment(env, project.settings).routing
       : synthesizeEnvironment(env, project.settings).routing;
-    const result: WriteResult = writeDist(out.dir, rendered.files, { root });
-    fs.writeFileSync(path.join(root, env.file), after);
+    // The environment file and dist/ are written together: all or nothing, even if killed.
+    const result: WriteResult = writeDist(out.dir, rendered.files, { root, companions: [{ file: path.join(root, env.file), content: after }] });
     const current = rendered.routing.find((r) => r.name === env.name)!;
     const changes = diffRouting([previous], [current]);
     if (values.json) {

@@ -3,6 +3,7 @@ import { EnvironmentRouting } from '../../meshes/effective-routing';
 import { distFolder, Project } from '../../model/load';
 import { SpecError } from '../../model/spec-error';
 import { environmentOf, RenderedFile } from '../dist/read-dist';
+import { recoverInterruptedWrite } from '../dist/write-dist';
 import { readDistRouting } from '../routing/routing-reader';
 import { INPUTS_FILE } from '../synth/inputs-digest';
 import { synthesizeChanged } from '../validate/incremental-synth';
@@ -30,6 +31,10 @@ export interface HeadRendering {
  */
 export async function changeSinceBase(root: string, baseRef: string, head?: HeadRendering): Promise<EnvironmentChange[]> {
   verifyCommit(root, baseRef);
+  if (head === undefined) {
+    // A flip killed midway is finished (or undone) before the environment files are read.
+    recoverInterruptedWrite(path.join(root, distFolder(root)));
+  }
   const rendering = head ?? await renderWorkingTree(root);
   const distPath = rendering.project.settings.distPath;
   const baseFiles = listCommittedFiles(root, baseRef, distPath);
