@@ -43,10 +43,16 @@ async function renderChanged(root: string, renderer?: string): Promise<string[]>
   expect(changed.problems.filter((p) => p.severity !== 'warning')).toEqual([]);
   if (renderer === undefined) {
     const full = await synthesizeProject({ root, jobs: 1 });
-    expect(changed.files.map((f) => [f.path, f.content])).toEqual(full.files.map((f) => [f.path, f.content]));
+    expect(wholeTree(root, changed)).toEqual(full.files.map((f) => [f.path, f.content]));
   }
   expect([...changed.rendered, ...changed.reused].sort()).toEqual(allEnvironments(root));
   return [...changed.rendered];
+}
+
+/** What dist/ holds after an incremental synthesis: the files rendered, and those kept read from dist/. */
+function wholeTree(root: string, changed: { files: readonly { path: string; content: string }[]; keptFiles: readonly string[] }): string[][] {
+  const kept = changed.keptFiles.map((file) => ({ path: file, content: fs.readFileSync(path.join(root, 'dist', file), 'utf8') }));
+  return [...changed.files, ...kept].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)).map((f) => [f.path, f.content]);
 }
 
 function append(root: string, file: string, text: string): void {
@@ -136,7 +142,7 @@ describe('incremental synthesis', () => {
     fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/\n/g, '\r\n'));
     const changed = await synthesizeChanged({ root, distDir: path.join(root, 'dist') });
     expect(changed.rendered).toEqual([]);
-    expect(Object.fromEntries(changed.files.map((f) => [f.path, f.content]))).toEqual(before);
+    expect(Object.fromEntries(wholeTree(root, changed))).toEqual(before);
     expect(listFiles(path.join(root, 'dist')).filter((f) => f.endsWith(INPUTS_FILE)).length).toBe(allEnvironments(root).length);
   });
 });

@@ -245,6 +245,18 @@ test('a process killed between the two renames of the fallback leaves the old tr
   expect(workFolders(dist)).toEqual([]);
 });
 
+test('keeps the files it is told to keep as they are, without being given their content', () => {
+  // GIVEN
+  const dist = existingDist();
+  const before = fileStates(dist);
+  // WHEN only new.k8s.yaml is given, and same.k8s.yaml is kept (an environment reused)
+  const result = writeDist(dist, [{ path: 'env/target/new.k8s.yaml', content: `${HEADER}new: 1\n` }], { keep: ['env/target/same.k8s.yaml', 'env/target/vanished.k8s.yaml'] });
+  // THEN the kept file is the same file (inode, mtime, content); what is neither given nor kept is removed
+  expect(result).toEqual({ added: ['env/target/new.k8s.yaml'], changed: [], removed: ['env/old/gone.k8s.yaml', 'env/target/kept.k8s.yaml'], unchanged: 1 });
+  expect(fileStates(dist)['env/target/same.k8s.yaml']).toBe(before['env/target/same.k8s.yaml']);
+  expect(Object.keys(snapshotTree(dist)).sort()).toEqual(['env/target/new.k8s.yaml', 'env/target/same.k8s.yaml']);
+});
+
 describe('a write with a file outside dist/ (a flip: the environment file and dist/ together)', () => {
   const ENV = 'environments/env.yaml';
   /** dist/ as existingDist makes it, and the environment file beside it. */

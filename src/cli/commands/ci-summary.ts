@@ -159,7 +159,7 @@ export const ciSummaryCommand = defineCommand({
     } else {
       try {
         // validate synthesized the working tree whenever it loaded the project.
-        changes = await changeSinceBase(root, base, { project: report.project, files: report.fresh!.files, routing: report.fresh!.routing });
+        changes = await changeSinceBase(root, base, { project: report.project, files: report.fresh!.files, keptFiles: report.keptFiles ?? [], routing: report.fresh!.routing });
       } catch (e) {
         if (e instanceof GitError || SpecError.is(e)) {
           changeNote = `The routing change could not be computed: ${e.message.split('\n')[0]}`;

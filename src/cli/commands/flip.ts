@@ -5,8 +5,6 @@ import { applyFlip, FlipRequest, MAX_EXPIRY_DAYS, resolveExpiry } from '../../mo
 import { loadProject } from '../../model/load';
 import { didYouMean, SpecError } from '../../model/spec-error';
 import { synthesizeChanged } from '../../pipeline/validate/incremental-synth';
-import { environmentInputs, recordedDigest } from '../../pipeline/synth/inputs-digest';
-import { readDistRouting } from '../../pipeline/routing/routing-reader';
 import { diffRouting, summaryText } from '../../pipeline/changes/routing-diff';
 import { synthesizeEnvironment } from '../../pipeline/synth/synth';
 import { resolveOutputFolder } from '../../pipeline/dist/output-folder';
@@ -81,17 +79,15 @@ export const flipCommand = defineCommand({
     // environment whose inputs changed since dist/ was written) from the files as they will be
     // committed; the other environments are read from dist/ as they are.
     const overrides = new Map([[env.file, after]]);
-    loadProject(root, { overrides });
     const rendered = await synthesizeChanged({ root, distDir: out.dir, distRel: out.rel, overrides, force: new Set([env.name]) });
     if (rendered.problems.some((p) => p.severity !== 'warning')) {
       throw new SpecError([...rendered.problems]);
     }
-    // The routing before: read from dist/ when it is what the unedited file renders, else rendered.
-    const fresh = recordedDigest(out.dir, env.name) === environmentInputs(env, project).digest;
-    const previous = fresh ? readDistRouting(out.dir, new Set([env.name]))[0] ?? synthesizeEnvironment(env, project.settings).routing
-      : synthesizeEnvironment(env, project.settings).routing;
+    // The routing before, read back from a rendering of the unedited file (rendering costs less
+    // than parsing the environment's files in dist/ again).
+    const previous = synthesizeEnvironment(env, project.settings).routing;
     // The environment file and dist/ are written together: all or nothing, even if killed.
-    const result: WriteResult = writeDist(out.dir, rendered.files, { root, companions: [{ file: path.join(root, env.file), content: after }] });
+    const result: WriteResult = writeDist(out.dir, rendered.files, { root, keep: rendered.keptFiles, companions: [{ file: path.join(root, env.file), content: after }] });
     const current = rendered.routing.find((r) => r.name === env.name)!;
     const changes = diffRouting([previous], [current]);
     if (values.json) {

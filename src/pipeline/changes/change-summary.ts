@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import * as path from 'path';
 import { EnvironmentRouting } from '../../meshes/effective-routing';
 import { distFolder, Project } from '../../model/load';
@@ -15,6 +16,8 @@ import { diffRouting, EnvironmentChange, withObjectChanges } from './routing-dif
 export interface HeadRendering {
   readonly project: Project;
   readonly files: readonly RenderedFile[];
+  /** Files of dist/ that are part of the working tree's rendering as they are (environments not rendered), by path. */
+  readonly keptFiles: readonly string[];
   /** Read back from rendered objects; an environment missing here is read from dist/, which holds its files as rendered. */
   readonly routing: readonly EnvironmentRouting[];
 }
@@ -38,11 +41,16 @@ export async function changeSinceBase(root: string, baseRef: string, head?: Head
   const rendering = head ?? await renderWorkingTree(root);
   const distPath = rendering.project.settings.distPath;
   const baseFiles = listCommittedFiles(root, baseRef, distPath);
-  const headByPath = new Map(rendering.files.map((f) => [f.path, f]));
-  const environments = new Set([...baseFiles.keys(), ...headByPath.keys()].map(environmentOf).filter((e): e is string => e !== undefined && !e.includes('/')));
+  const distDir = path.join(root, distPath);
+  const headByPath = new Map<string, RenderedFile>(rendering.files.map((f) => [f.path, f]));
+  const kept = new Set(rendering.keptFiles);
+  /** A file of the head: as rendered, or read from dist/ when it is kept as it is there. */
+  const headFile = (file: string): RenderedFile | undefined => headByPath.get(file)
+    ?? (kept.has(file) ? { path: file, content: fs.readFileSync(path.join(distDir, ...file.split('/')), 'utf8') } : undefined);
+  const environments = new Set([...baseFiles.keys(), ...headByPath.keys(), ...kept].map(environmentOf).filter((e): e is string => e !== undefined && !e.includes('/')));
   const known = new Set([...rendering.project.environments.map((e) => e.name)]);
   const compared = new Set([...environments].filter((env) => {
-    const inputs = headByPath.get(`${env}/${INPUTS_FILE}`);
+    const inputs = headFile(`${env}/${INPUTS_FILE}`);
     const base = baseFiles.get(`${env}/${INPUTS_FILE}`);
     return inputs === undefined || base === undefined || blobId(inputs.content) !== base;
   }));
@@ -57,13 +65,12 @@ export async function changeSinceBase(root: string, baseRef: string, head?: Head
   }))];
   const base = checkoutFolder(root, baseRef, distPath, only);
   try {
-    const headFiles = rendering.files.filter((f) => selected(f.path));
+    const headFiles = [...headByPath.keys(), ...kept].filter(selected).map((file) => headFile(file)!);
     // Most files of the base are byte for byte what the head renders: their objects are known.
     const rendered = new Map(headFiles.map((f) => [f.path, f]));
     const baseRouting = readDistRouting(base.dir, compared, rendered);
     const renderedRouting = rendering.routing.filter((r) => compared.has(r.name));
     const unread = new Set([...compared].filter((env) => known.has(env) && !renderedRouting.some((r) => r.name === env)));
-    const distDir = path.join(root, distPath);
     const headRouting = [...renderedRouting, ...(unread.size === 0 ? [] : readDistRouting(distDir, unread, rendered))];
     return withObjectChanges(diffRouting(baseRouting, headRouting), diffObjects(base.dir, headFiles, distPath), baseRouting, headRouting);
   } finally {
@@ -82,5 +89,5 @@ async function renderWorkingTree(root: string): Promise<HeadRendering> {
   if (head.project === undefined) {
     throw new SpecError([...head.problems]);
   }
-  return { project: head.project, files: head.files, routing: head.routing };
+  return { project: head.project, files: head.files, keptFiles: head.keptFiles, routing: head.routing };
 }

@@ -61,6 +61,13 @@ export interface WriteOptions {
    * @default - none
    */
   readonly companions?: readonly { readonly file: string; readonly content: string }[];
+  /**
+   * Files of dist/ that stay exactly as they are, by path: they are linked into the new tree without
+   * being read or compared (an incremental synthesis reuses whole environments this way).
+   *
+   * @default - none
+   */
+  readonly keep?: readonly string[];
 }
 
 /**
@@ -121,7 +128,7 @@ export function writeDist(distDir: string, files: readonly RenderedFile[], optio
     recoverJournal(parent, path.basename(dist));
     removeStaleStaging(parent);
     const existing = readTree(dist, display);
-    const plan = planWrite(dist, existing, files, display);
+    const plan = planWrite(dist, existing, files, display, options.keep ?? []);
     const result: WriteResult = { added: plan.added, changed: plan.changed, removed: plan.removed, unchanged: plan.unchanged.length };
     const companions = options.companions ?? [];
     if (existing !== undefined && plan.added.length + plan.changed.length + plan.removed.length === 0) {
@@ -177,9 +184,10 @@ export function writeDist(distDir: string, files: readonly RenderedFile[], optio
 }
 
 /** Which files are new, changed, unchanged or no longer produced, checking that the last were written by meshflip. */
-function planWrite(dist: string, existing: Tree | undefined, files: readonly RenderedFile[], display: (file: string) => string) {
+function planWrite(dist: string, existing: Tree | undefined, files: readonly RenderedFile[], display: (file: string) => string, keep: readonly string[]) {
   const have = new Set(existing?.files ?? []);
-  const wanted = new Set(files.map((f) => f.path));
+  const kept = keep.filter((f) => have.has(f));
+  const wanted = new Set([...files.map((f) => f.path), ...kept]);
   for (const file of files) {
     // The renderer names files after validated environment names; anything else is a bug.
     if (file.path === '' || path.posix.normalize(file.path) !== file.path || file.path.startsWith('../') || path.posix.isAbsolute(file.path)) {
@@ -198,7 +206,7 @@ function planWrite(dist: string, existing: Tree | undefined, files: readonly Ren
   }
   const added: string[] = [];
   const changed: string[] = [];
-  const unchanged: string[] = [];
+  const unchanged: string[] = [...kept];
   for (const file of files) {
     if (!have.has(file.path)) {
       added.push(file.path);

@@ -1,11 +1,9 @@
-import * as fs from 'fs';
-import * as path from 'path';
 import { EnvironmentRouting } from '../../meshes/effective-routing';
 import { LoadOptions, Project } from '../../model/load';
 import { environmentReach, reachProblems } from '../../model/reach';
 import { loadAndScan } from '../../model/secret-scan';
 import { compareStrings, Problem } from '../../model/spec-error';
-import { environmentOf, listFiles, RenderedFile } from '../dist/read-dist';
+import { listEnvironmentFiles, RenderedFile } from '../dist/read-dist';
 import { environmentInputs, EnvironmentInputs, recordedDigest } from '../synth/inputs-digest';
 import { synthesizeEnvironment, synthesizeRoot } from '../synth/synth';
 import { resolveCrdsRoot } from './schema-check';
@@ -45,8 +43,13 @@ export interface IncrementalOptions {
 
 /** What `synthesizeChanged` produced. */
 export interface IncrementalResult {
-  /** Every file dist/ should hold: the rendered environments as rendered, the others as they are in dist/. */
+  /** The files rendered: those of the rendered environments and the root Application's, sorted by path. */
   readonly files: readonly RenderedFile[];
+  /**
+   * The files of dist/ kept as they are (those of the environments reused), by path, sorted. With
+   * `files`, everything dist/ should hold; they are not read (`writeDist`'s `keep`).
+   */
+  readonly keptFiles: readonly string[];
   /** The environments rendered (their inputs changed since dist/ was written), sorted. */
   readonly rendered: readonly string[];
   /** The environments whose files were read from dist/, sorted. */
@@ -83,7 +86,7 @@ export async function synthesizeChanged(options: IncrementalOptions): Promise<In
     problems = [...scanned.problems, ...(project === undefined ? [] : reachProblems(project.environments.map(environmentReach)))];
     allowed = scanned.secrets.allowedFingerprints;
   }
-  const empty = { files: [], rendered: [], reused: [], routing: [], inputs: new Map<string, EnvironmentInputs>() };
+  const empty = { files: [], keptFiles: [], rendered: [], reused: [], routing: [], inputs: new Map<string, EnvironmentInputs>() };
   if (project === undefined || problems.some((p) => p.severity !== 'warning')) {
     return { ...empty, problems, project };
   }
@@ -97,18 +100,14 @@ export async function synthesizeChanged(options: IncrementalOptions): Promise<In
       { root, distRel, includeRoot: true, crdsRoot: options.crdsRoot ?? resolveCrdsRoot(root, undefined), strict: options.strict ?? false },
       new Set(allowed),
     );
-  const known = new Set(project.environments.map((e) => e.name));
   const renderedPaths = new Set(share.files.map((f) => f.path));
   // Reused: the files of unchanged environments. Files of environments that no longer exist, and
   // any other file the rendering did not produce, are dropped, as a full synthesis drops them.
-  const reused = listFiles(distDir)
-    .filter((file) => {
-      const env = environmentOf(file);
-      return env !== undefined && known.has(env) && !renderedNames.has(env) && !renderedPaths.has(file);
-    })
-    .map((file) => ({ path: file, content: fs.readFileSync(path.join(distDir, ...file.split('/')), 'utf8') }));
+  const reusedNames = new Set(project.environments.map((e) => e.name).filter((n) => !renderedNames.has(n)));
+  const keptFiles = listEnvironmentFiles(distDir, reusedNames).filter((file) => !renderedPaths.has(file));
   return {
-    files: [...share.files, ...reused].sort((a, b) => compareStrings(a.path, b.path)),
+    files: [...share.files].sort((a, b) => compareStrings(a.path, b.path)),
+    keptFiles,
     rendered: [...renderedNames].sort(compareStrings),
     reused: project.environments.map((e) => e.name).filter((n) => !renderedNames.has(n)),
     routing: share.routing,

@@ -44,12 +44,14 @@ export interface ValidationReport {
   /** How many objects of dist/ were checked. */
   readonly objects: number;
   /**
-   * The working tree as rendered (every file of dist/; with `full`, all rendered) and the routing
+   * The working tree as rendered (the files rendered; with `full`, all of dist/) and the routing
    * of every environment: read back from the rendering, or from dist/ for an environment reused.
    */
   readonly fresh?: Synthesized;
   /** The environments rendered to check dist/ (with `full`, all of them). */
   readonly rendered?: readonly string[];
+  /** The files of dist/ taken as they are, not rendered (those of the environments not rendered). */
+  readonly keptFiles?: readonly string[];
 }
 
 /**
@@ -71,6 +73,7 @@ export async function validateRepository(options: ValidateOptions): Promise<Vali
   let fresh: Synthesized | undefined;
   let rendered: readonly string[] | undefined;
   let reused = new Set<string>();
+  let keptFiles: readonly string[] = [];
   if (project !== undefined) {
     problems.push(...unusedAllowedSecrets(project.settings.allowedSecrets, loaded.secrets.used));
     problems.push(...checkExpiries(project.environments, options.now ?? new Date()));
@@ -82,6 +85,7 @@ export async function validateRepository(options: ValidateOptions): Promise<Vali
         root, distDir, distRel, check: false, loaded: { project, allowedFingerprints: loaded.secrets.allowedFingerprints },
       });
       fresh = { files: [...changed.files], routing: [...changed.routing], problems: [...changed.problems] };
+      keptFiles = changed.keptFiles;
       rendered = changed.rendered;
       reused = new Set(changed.reused);
     }
@@ -101,7 +105,7 @@ export async function validateRepository(options: ValidateOptions): Promise<Vali
     const routing = [...fresh.routing, ...[...byEnv].map(([env, envObjects]) => readEnvironmentRouting(env, envObjects))];
     fresh = { ...fresh, routing: routing.sort((a, b) => compareStrings(a.name, b.name)) };
   }
-  return { problems, project, objects: objects.length, fresh, rendered };
+  return { problems, project, objects: objects.length, fresh, rendered, keptFiles };
 }
 
 /** Files of dist/ that differ from a fresh synthesis (of those `compared` selects). */
