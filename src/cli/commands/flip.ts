@@ -2,9 +2,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { expiryInstant } from '../../model/expiry';
 import { applyFlip, FlipRequest, MAX_EXPIRY_DAYS, resolveExpiry } from '../../model/flip';
-import { loadProject } from '../../model/load';
+import { ENVIRONMENTS_DIR, loadProject } from '../../model/load';
 import { didYouMean, SpecError } from '../../model/spec-error';
 import { synthesizeChanged } from '../../pipeline/validate/incremental-synth';
+import { environmentFiles } from '../../pipeline/validate/parallel-synth';
 import { diffRouting, summaryText } from '../../pipeline/changes/routing-diff';
 import { synthesizeEnvironment } from '../../pipeline/synth/synth';
 import { resolveOutputFolder } from '../../pipeline/dist/output-folder';
@@ -49,11 +50,16 @@ export const flipCommand = defineCommand({
     // is finished (or undone) before anything is read.
     const out = resolveOutputFolder(root);
     recoverInterruptedWrite(out.dir);
-    const project = loadProject(root);
+    const names = environmentFiles(root).map((e) => e.name);
+    if (!names.includes(envName)) {
+      throw new UsageError(`no environment "${envName}"`, didYouMean(envName, names) ?? `environments: ${names.join(', ')}`);
+    }
+    // Only the flipped environment is resolved here (the others are parsed and checked against
+    // the schema); the whole project is loaded and checked with the edit below.
+    const project = loadProject(root, { only: [envName] });
     const env = project.environments.find((e) => e.name === envName);
     if (env === undefined) {
-      const names = project.environments.map((e) => e.name);
-      throw new UsageError(`no environment "${envName}"`, didYouMean(envName, names) ?? `environments: ${names.join(', ')}`);
+      throw new UsageError(`no environment "${envName}"`, `${ENVIRONMENTS_DIR}/${envName}.yaml names another environment`);
     }
     if (env.protected) {
       throw new UsageError(`environment ${env.name} is protected: it never routes to a mock, so it cannot be flipped`, `${env.file} says protected: true`);
