@@ -12,10 +12,10 @@ function problems(stderr: string): string[] {
 }
 
 // `meshflip validate` checks environments/, that dist/ is exactly what they render to, and dist/
-// as it is, hand edits included. Without --full it renders only the environments whose inputs
+// as it is, hand edits included. With --changed it renders only the environments whose inputs
 // changed since dist/ was written (dist/<env>/INPUTS.sha256) and takes the others' files as they
-// are: every check over dist/ as it is still sees a hand edit, but only --full (and CI's full
-// re-synthesis) calls such a file stale. Problems are printed on stderr as `file:line:col: field: message`,
+// are: every check over dist/ as it is still sees a hand edit, but only a full rendering (the
+// default, and CI's npm run synth) calls such a file stale. Problems are printed on stderr as `file:line:col: field: message`,
 // one per line, sorted by file and line; stdout gets one verdict line; the exit code is 1 on any
 // error and 0 with only warnings.
 
@@ -91,10 +91,10 @@ beforeAll(async () => {
 
   const runs: Record<string, Promise<CliRun>> = {
     'repository': meshflipAsync(repo, ['validate']),
-    'hand edits': meshflipAsync(handEdited, ['validate', '--full']),
-    'hand edits, inputs unchanged': meshflipAsync(handEdited, ['validate']),
-    'digest edited': meshflipAsync(digestEdited, ['validate']),
-    'protected mock': meshflipAsync(protectedMock, ['validate', '--full']),
+    'hand edits': meshflipAsync(handEdited, ['validate']),
+    'hand edits, inputs unchanged': meshflipAsync(handEdited, ['validate', '--changed']),
+    'digest edited': meshflipAsync(digestEdited, ['validate', '--changed']),
+    'protected mock': meshflipAsync(protectedMock, ['validate']),
     'stale': meshflipAsync(stale, ['validate']),
     '12 h before': afterFlip(['validate', '--now', '2026-06-01T00:00:00Z']),
     '3 h after': afterFlip(['validate'], { MESHFLIP_NOW: '2026-06-01T15:00:00Z' }),
@@ -216,10 +216,10 @@ test('fails on hand edits of dist/, each located at the object in dist/ and trac
   expect(lines(stdout)).toEqual([`invalid: 5 environments, ${objects} objects in dist/: 6 errors, 0 warnings`]);
 });
 
-test('without --full, reports each hand edit that breaks a rule but takes unchanged environments\' files as they are', () => {
+test('with --changed, reports each hand edit that breaks a rule but takes unchanged environments\' files as they are', () => {
   // WHEN validate renders only what changed: no input did
   const { status, stdout, stderr } = run['hand edits, inputs unchanged'];
-  // THEN the same rule errors as with --full, and no file called stale
+  // THEN the same rule errors as without --changed, and no file called stale
   expect(status).toBe(1);
   expect(problems(stderr)).toEqual(problems(run['hand edits'].stderr).filter((l) => !l.endsWith(STALE)));
   expect(problems(stderr)).toHaveLength(3);
