@@ -23,7 +23,7 @@ import { checkRenderedSecrets } from '../../src/pipeline/validate/secret-checks'
 import { writeDist, WriteResult } from '../../src/pipeline/dist/write-dist';
 import { listFiles } from '../../src/pipeline/dist/read-dist';
 import { SchemaStore, celEvaluationStats, schemaSets } from '../../src/validation';
-import { BIN, CONFIGURED_CRDS } from '../util';
+import { BIN, CONFIGURED_CRDS, git } from '../util';
 import { serviceName, writeFleet } from './fleet';
 import { measureLargeInputs } from './large-inputs';
 
@@ -143,6 +143,62 @@ function measureStartup(runs = 11): { nodeStartupMs: number; helpStartupMs: numb
   };
 }
 
+/** One command's wall time and the peak resident memory of its process. */
+interface CommandRun {
+  readonly ms: number;
+  readonly peakRssMiB: number;
+  readonly status: number | null;
+}
+
+/**
+ * Runs the meshflip command line as a user does, in a process of its own, under /usr/bin/time
+ * for its peak RSS (GNU time's %M, in KiB, written to a file so that the command's stderr stays its own).
+ */
+function timeCommand(root: string, args: readonly string[]): CommandRun {
+  const rssFile = path.join(os.tmpdir(), `meshflip-bench-rss-${process.pid}`);
+  const start = performance.now();
+  const run = spawnSync('/usr/bin/time', ['-o', rssFile, '-f', '%M', process.execPath, BIN, ...args], {
+    cwd: root, encoding: 'utf8', maxBuffer: 1 << 30, env: { ...process.env, NO_COLOR: '1', GITHUB_STEP_SUMMARY: '', GITHUB_OUTPUT: '', GITHUB_EVENT_PATH: '' },
+  });
+  const ms = performance.now() - start;
+  const kib = Number(fs.readFileSync(rssFile, 'utf8').trim().split('\n').pop());
+  fs.rmSync(rssFile, { force: true });
+  if (run.status !== 0 && run.status !== 1) {
+    throw new Error(`meshflip ${args.join(' ')} failed (${run.status}): ${run.stderr}`);
+  }
+  return { ms: Math.round(ms), peakRssMiB: Math.round(kib / 1024), status: run.status };
+}
+
+/**
+ * The user's loop on the fleet, each command through the CLI: a one-service flip, then diff and
+ * ci-summary of that flip against the last commit, validate of an unchanged repository (the flip
+ * committed), and explain of one service. The fleet and its dist/ are committed first (not timed).
+ */
+function measureCommands(root: string, synthesisMs: number): Record<string, number | null> {
+  git(root, 'init', '-q');
+  git(root, 'add', '-A');
+  git(root, '-c', 'user.name=bench', '-c', 'user.email=bench@example.invalid', 'commit', '-q', '-m', 'fleet');
+  // svc-0002 is not flipped in the fleet (every third service is).
+  const flip = timeCommand(root, ['flip', 'env0', serviceName(2), '--to', 'mock']);
+  if (flip.status !== 0) {
+    throw new Error('the benchmark flip failed');
+  }
+  const diff = timeCommand(root, ['diff']);
+  const ciSummary = timeCommand(root, ['ci-summary', '--base', 'HEAD']);
+  git(root, '-c', 'user.name=bench', '-c', 'user.email=bench@example.invalid', 'commit', '-q', '-a', '-m', 'flip');
+  const validate = timeCommand(root, ['validate']);
+  const explain = timeCommand(root, ['explain', 'env0', serviceName(1)]);
+  const percent = (run: CommandRun) => Math.round((run.ms / synthesisMs) * 1000) / 10;
+  const out: Record<string, number | null> = {};
+  for (const [name, run] of Object.entries({ flip, diff, ciSummary, validate, explain })) {
+    out[`${name}Ms`] = run.ms;
+    out[`${name}PctOfSynthesis`] = percent(run);
+    out[`${name}PeakRssMiB`] = run.peakRssMiB;
+  }
+  out.validateStatus = validate.status;
+  return out;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     args: process.argv.slice(2),
@@ -172,6 +228,7 @@ async function main(): Promise<void> {
     fs.writeFileSync(envFile, fs.readFileSync(envFile, 'utf8').replace('routing:\n  services:\n', `routing:\n  services:\n    ${serviceName(1)}: mock\n`));
     const flip = await synthAndWrite(root, dist, jobs);
 
+    const commands = measureCommands(root, first.ms);
     const changed = (w: WriteResult) => [...w.added, ...w.changed, ...w.removed];
     const report = {
       services,
@@ -204,6 +261,7 @@ async function main(): Promise<void> {
       ...schemas,
       largeInputs: measureLargeInputs(),
       ...measureStartup(),
+      ...commands,
     };
     process.stdout.write(`${services} services x ${environments} environments: ${report.objects} objects in ${report.files} files, ${report.jobs} job${report.jobs === 1 ? '' : 's'}\n`);
     process.stdout.write(`  synthesis ${report.wallMs} ms (render ${report.renderMs}, write ${report.writeMs}), floor ${report.floorMs} ms (serialize ${report.floorSerializeMs}, write ${report.floorWriteMs}), ratio ${report.ratio}; ${report.msPerObject} ms per object; peak RSS ${report.peakRssMiB} MiB (whole benchmark ${report.benchPeakRssMiB} MiB)\n`);
@@ -215,6 +273,8 @@ async function main(): Promise<void> {
     }
     process.stdout.write(`  start-up: node -e '' ${report.nodeStartupMs} ms, meshflip --help ${report.helpStartupMs} ms (${report.helpStartupRatio}x), `
       + `meshflip --version ${report.versionStartupMs} ms (${report.versionStartupRatio}x)\n`);
+    process.stdout.write(`  commands: ${['flip', 'diff', 'ciSummary', 'validate', 'explain']
+      .map((c) => `${c} ${commands[`${c}Ms`]} ms (${commands[`${c}PctOfSynthesis`]} % of synthesis, ${commands[`${c}PeakRssMiB`]} MiB)`).join(', ')}\n`);
     process.stdout.write(`  large inputs refused in: ${Object.entries(report.largeInputs).map(([k, v]) => `${k.replace(/Ms$/, '')} ${v} ms`).join(', ')}\n`);
     process.stdout.write(`${JSON.stringify(report)}\n`);
   } finally {

@@ -35,7 +35,7 @@ beforeAll(async () => {
   rendered = path.join(outRepo, 'rendered');
   // cdk8s-cli runs the app of cdk8s.yaml in the folder it is started in.
   cdk8sRepo = copyRepo(['environments', 'src']);
-  for (const file of ['cdk8s.yaml', 'package.json', 'tsconfig.json']) {
+  for (const file of ['cdk8s.yaml', 'package.json', 'package-lock.json', 'tsconfig.json']) {
     fs.copyFileSync(path.join(REPO, file), path.join(cdk8sRepo, file));
   }
   fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(cdk8sRepo, 'node_modules'));

@@ -20,7 +20,7 @@ beforeAll(async () => {
     edit(dir, `environments/${env}.yaml`, '  catalog:\n  catalog-database:\n', '');
   }
   run = { text: await meshflipAsync(dir, ['diff']) };
-  changes = changeSinceBase(dir, 'HEAD');
+  changes = await changeSinceBase(dir, 'HEAD');
 }, 120_000);
 afterAll(removeTempDirs);
 

@@ -180,7 +180,8 @@ describe('flip kong-perf captains-log --to real, and back', () => {
 
   test('changes only the captains-log route of each zone and the routing table of kong-perf', () => {
     // THEN in the tree
-    expect(toReal.changed).toEqual([KONG_PERF, 'dist/kong-perf/ROUTING.md', ...ROUTES.map((f) => `dist/${f}`)].sort());
+    // (INPUTS.sha256 records the digest of the edited file: only kong-perf's changes)
+    expect(toReal.changed).toEqual([KONG_PERF, 'dist/kong-perf/INPUTS.sha256', 'dist/kong-perf/ROUTING.md', ...ROUTES.map((f) => `dist/${f}`)].sort());
     // THEN and as the command reports it: the edited lines, the routing change, the dist/ files
     expect(lines(toReal.run.stdout)).toEqual([
       'flipped captains-log in kong-perf to real; edited environments/kong-perf.yaml',
@@ -191,7 +192,8 @@ describe('flip kong-perf captains-log --to real, and back', () => {
       '    captains-log',
       '      was: mock',
       '      now: real',
-      'dist/: 0 added, 3 changed, 0 removed',
+      'dist/: 0 added, 4 changed, 0 removed',
+      '  ~ kong-perf/INPUTS.sha256',
       '  ~ kong-perf/ROUTING.md',
       ...ROUTES.map((f) => `  ~ ${f}`),
     ]);
@@ -336,7 +338,7 @@ describe('flip --all', () => {
 
   test('sends every service that has a mock to it: in kong-real that is captains-log alone', () => {
     // THEN
-    expect(changedFiles(all.dir)).toEqual([KONG_REAL, 'dist/kong-real/ROUTING.md', 'dist/kong-real/global/captains-log.routing.k8s.yaml'].sort());
+    expect(changedFiles(all.dir)).toEqual([KONG_REAL, 'dist/kong-real/INPUTS.sha256', 'dist/kong-real/ROUTING.md', 'dist/kong-real/global/captains-log.routing.k8s.yaml'].sort());
     const route = captainsLogRoute(all.dir, 'kong-real/global/captains-log.routing.k8s.yaml');
     expect(backendWeights(route.spec.to[0].rules[0])).toEqual({ mountebank: 100 });
     expect(route.metadata.annotations['meshflip.io/source']).toBe('environments/kong-real.yaml#routing.default');

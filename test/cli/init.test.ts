@@ -55,7 +55,7 @@ test('starts an OpenShift Service Mesh environment in one cluster with the servi
   expect([init.status, lines(init.stdout)]).toEqual([0, ['created environments/ocp.yaml (openshift-service-mesh 2.5, 2 services of shop)', 'next: npx meshflip synth ocp']]);
   expect(read(root, 'environments/ocp.yaml')).toContain('mesh:\n  flavor: openshift-service-mesh\n  version: "2.5"\n  cluster: ocp-lab');
   expect(synth.status).toBe(0);
-  expect(fs.readdirSync(path.join(root, 'dist', 'ocp')).sort()).toEqual(['ROUTING.md', 'control-plane', 'operators', 'workloads']);
+  expect(fs.readdirSync(path.join(root, 'dist', 'ocp')).sort()).toEqual(['INPUTS.sha256', 'ROUTING.md', 'control-plane', 'operators', 'workloads']);
 }, 120_000);
 
 test('refuses to replace a file, and keeps no file the project does not load with', async () => {

@@ -13,11 +13,14 @@ function sources(dir: string): string[] {
 /** Calls of Node's fs that change the file system. */
 const WRITES = /\bfs(?:\.promises)?\.(?:writeFile|writeFileSync|appendFile|appendFileSync|mkdir|mkdirSync|rename|renameSync|rm|rmSync|unlink|unlinkSync|copyFile|copyFileSync|cp|cpSync|symlink|symlinkSync|link|linkSync|truncate|truncateSync|open|openSync)\(/;
 
-test('only pipeline/ writes files: the commands of cli/ call its functions (flip still writes its environment file itself)', () => {
-  // WHEN
-  const writers = sources('src/cli').filter((file) => WRITES.test(fs.readFileSync(path.join(REPO, file), 'utf8')));
-  // THEN flip's write of the environment file goes with dist/ into pipeline/ when it becomes atomic
-  expect(writers).toEqual(['src/cli/commands/flip.ts']);
+test('only pipeline/ writes files: the commands of cli/ and every other layer call its functions', () => {
+  // WHEN (main.ts makes cdk8s-cli's scratch folder, which cdk8s.yaml names, before it hands over to the pipeline)
+  const writers = sources('src')
+    .filter((file) => !file.startsWith('src/pipeline/') && file !== 'src/main.ts')
+    .filter((file) => WRITES.test(fs.readFileSync(path.join(REPO, file), 'utf8').replace(/fs\.openSync\([^)]*O_RDONLY[^)]*\)/g, '')));
+  // THEN flip writes its environment file with dist/, atomically, through pipeline/ too
+  expect(writers).toEqual([]);
+  expect(sources('src/cli')).toContain('src/cli/commands/flip.ts');
 });
 
 test('the pattern finds a write', () => {

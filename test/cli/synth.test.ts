@@ -243,7 +243,7 @@ describe('links', () => {
 describe('dist/ in a state synth must not change', () => {
   test.each([
     ['a file meshflip did not write', (repo: string) => fs.writeFileSync(path.join(repo, 'dist/argocd/NOTES.md'), 'my notes\n'), [
-      'error: dist/argocd/NOTES.md was not written by meshflip (not a kind of file it writes: *.k8s.yaml, *.kumactl.yaml, ROUTING.md), and synth would delete it',
+      'error: dist/argocd/NOTES.md was not written by meshflip (not a kind of file it writes: *.k8s.yaml, *.kumactl.yaml, ROUTING.md, INPUTS.sha256), and synth would delete it',
       'hint: meshflip deletes only files it produced; move the file out of dist/, or delete it yourself if it is not needed',
     ]],
     ['a folder where a file goes', (repo: string) => {

@@ -12,7 +12,10 @@ function problems(stderr: string): string[] {
 }
 
 // `meshflip validate` checks environments/, that dist/ is exactly what they render to, and dist/
-// as it is, hand edits included. Problems are printed on stderr as `file:line:col: field: message`,
+// as it is, hand edits included. With --changed it renders only the environments whose inputs
+// changed since dist/ was written (dist/<env>/INPUTS.sha256) and takes the others' files as they
+// are: every check over dist/ as it is still sees a hand edit, but only a full rendering (the
+// default, and CI's npm run synth) calls such a file stale. Problems are printed on stderr as `file:line:col: field: message`,
 // one per line, sorted by file and line; stdout gets one verdict line; the exit code is 1 on any
 // error and 0 with only warnings.
 
@@ -20,6 +23,7 @@ const STALE = 'differs from a fresh synthesis: dist/ is out of date; run npm run
 const CAPTAINS_LOG_ROUTE = 'dist/kong-perf/zone-real-services/captains-log.routing.k8s.yaml';
 const CREW = 'dist/kong-perf/zone-real-services/crew.k8s.yaml';
 const INVENTORY_ROUTING = 'dist/coolstore/workloads/inventory.routing.k8s.yaml';
+const KONG_PERF_INPUTS = 'dist/kong-perf/INPUTS.sha256';
 const EXPIRES = '2026-06-01T12:00:00Z';
 
 /** The line an object starts on: its first key, apiVersion, sits right above `kind: <kind>` (keys are sorted). */
@@ -36,6 +40,7 @@ let stale: string;
 let expiring: string;
 let noSuchDay: string;
 let schemaBroken: string;
+let digestEdited: string;
 const run: Record<string, CliRun> = {};
 
 beforeAll(async () => {
@@ -50,6 +55,12 @@ beforeAll(async () => {
   // Only the route, the file's first object, loses the label; the fault injection after it keeps it.
   const route = read(handEdited, CAPTAINS_LOG_ROUTE);
   fs.writeFileSync(path.join(handEdited, CAPTAINS_LOG_ROUTE), route.replace('    kuma.io/origin: zone\n', ''));
+
+  // A hand edit of kong-perf's crew, and of the digest that says what kong-perf was rendered from.
+  digestEdited = copyRepo(['environments', 'dist']);
+  edit(digestEdited, CREW, '        - image: kong/blog:crew\n', '        - image: kong/blog\n');
+  const inputs = read(digestEdited, KONG_PERF_INPUTS);
+  fs.writeFileSync(path.join(digestEdited, KONG_PERF_INPUTS), inputs.replace(/^[0-9a-f]{64}(?= {2}\(digest\))/m, '0'.repeat(64)));
 
   // The protected coolstore given a mock subset, and its inventory route sent there.
   protectedMock = copyRepo(['environments', 'dist']);
@@ -81,6 +92,8 @@ beforeAll(async () => {
   const runs: Record<string, Promise<CliRun>> = {
     'repository': meshflipAsync(repo, ['validate']),
     'hand edits': meshflipAsync(handEdited, ['validate']),
+    'hand edits, inputs unchanged': meshflipAsync(handEdited, ['validate', '--changed']),
+    'digest edited': meshflipAsync(digestEdited, ['validate', '--changed']),
     'protected mock': meshflipAsync(protectedMock, ['validate']),
     'stale': meshflipAsync(stale, ['validate']),
     '12 h before': afterFlip(['validate', '--now', '2026-06-01T00:00:00Z']),
@@ -203,6 +216,30 @@ test('fails on hand edits of dist/, each located at the object in dist/ and trac
   expect(lines(stdout)).toEqual([`invalid: 7 environments, ${objects} objects in dist/: 6 errors, 0 warnings`]);
 });
 
+test('with --changed, reports each hand edit that breaks a rule but takes unchanged environments\' files as they are', () => {
+  // WHEN validate renders only what changed: no input did
+  const { status, stdout, stderr } = run['hand edits, inputs unchanged'];
+  // THEN the same rule errors as without --changed, and no file called stale
+  expect(status).toBe(1);
+  expect(problems(stderr)).toEqual(problems(run['hand edits'].stderr).filter((l) => !l.endsWith(STALE)));
+  expect(problems(stderr)).toHaveLength(3);
+  expect(lines(stdout)).toEqual([`invalid: 7 environments, ${objects} objects in dist/: 3 errors, 0 warnings`]);
+});
+
+test('renders an environment whose INPUTS.sha256 was edited, and calls its hand-edited files stale', () => {
+  // WHEN
+  const { status, stderr } = run['digest edited'];
+  const crew = read(digestEdited, CREW);
+  // THEN
+  expect(status).toBe(1);
+  expect(problems(stderr)).toEqual([
+    `error: ${KONG_PERF_INPUTS}:1:1: (file): ${STALE}`,
+    `error: ${CREW}:1:1: (file): ${STALE}`,
+    `error: ${CREW}:${objectLine(crew, 'Deployment')}:1: Deployment my-services/crew: `
+      + 'container crew uses image kong/blog, which is not pinned by tag or digest',
+  ]);
+});
+
 test('fails when a protected environment routes to a mock in dist/', () => {
   // WHEN
   const { status, stderr } = run['protected mock'];
@@ -222,12 +259,14 @@ test('fails when an environment was edited without synthesizing dist/', () => {
   const { status, stdout, stderr } = run.stale;
   // THEN the files a flip of captains-log re-renders: its route in each zone and the routing table
   expect(status).toBe(1);
+  // (and INPUTS.sha256, which records the edited file)
   expect(problems(stderr)).toEqual([
+    `error: ${KONG_PERF_INPUTS}:1:1: (file): ${STALE}`,
     `error: dist/kong-perf/ROUTING.md:1:1: (file): ${STALE}`,
     `error: dist/kong-perf/zone-mock-services/captains-log.routing.k8s.yaml:1:1: (file): ${STALE}`,
     `error: dist/kong-perf/zone-real-services/captains-log.routing.k8s.yaml:1:1: (file): ${STALE}`,
   ]);
-  expect(lines(stdout)).toEqual([`invalid: 7 environments, ${objects} objects in dist/: 3 errors, 0 warnings`]);
+  expect(lines(stdout)).toEqual([`invalid: 7 environments, ${objects} objects in dist/: 4 errors, 0 warnings`]);
 });
 
 describe('expiry', () => {
@@ -280,6 +319,7 @@ describe('expiry', () => {
     expect(status).toBe(1);
     const col = text.split('\n')[line - 1].indexOf('2026-02-30') + 1;
     expect(problems(stderr)).toEqual([
+      `error: ${KONG_PERF_INPUTS}:1:1: (file): differs from a fresh synthesis: dist/ is out of date; run npm run synth and commit dist/`,
       `error: ${CAPTAINS_LOG_ROUTE}:1:1: (file): differs from a fresh synthesis: dist/ is out of date; run npm run synth and commit dist/`,
       `error: environments/kong-perf.yaml:${line}:${col}: faults.captains-log.expires: must be a valid date, got "2026-02-30"`,
     ]);

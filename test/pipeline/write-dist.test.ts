@@ -245,6 +245,101 @@ test('a process killed between the two renames of the fallback leaves the old tr
   expect(workFolders(dist)).toEqual([]);
 });
 
+test('keeps the files it is told to keep as they are, without being given their content', () => {
+  // GIVEN
+  const dist = existingDist();
+  const before = fileStates(dist);
+  // WHEN only new.k8s.yaml is given, and same.k8s.yaml is kept (an environment reused)
+  const result = writeDist(dist, [{ path: 'env/target/new.k8s.yaml', content: `${HEADER}new: 1\n` }], { keep: ['env/target/same.k8s.yaml', 'env/target/vanished.k8s.yaml'] });
+  // THEN the kept file is the same file (inode, mtime, content); what is neither given nor kept is removed
+  expect(result).toEqual({ added: ['env/target/new.k8s.yaml'], changed: [], removed: ['env/old/gone.k8s.yaml', 'env/target/kept.k8s.yaml'], unchanged: 1 });
+  expect(fileStates(dist)['env/target/same.k8s.yaml']).toBe(before['env/target/same.k8s.yaml']);
+  expect(Object.keys(snapshotTree(dist)).sort()).toEqual(['env/target/new.k8s.yaml', 'env/target/same.k8s.yaml']);
+});
+
+describe('a write with a file outside dist/ (a flip: the environment file and dist/ together)', () => {
+  const ENV = 'environments/env.yaml';
+  /** dist/ as existingDist makes it, and the environment file beside it. */
+  function flipRepo(): { root: string; dist: string } {
+    const dist = existingDist();
+    const root = path.dirname(dist);
+    writeFiles(root, { [ENV]: 'routing: old\n' });
+    return { root, dist };
+  }
+  const envText = (root: string) => fs.readFileSync(path.join(root, ENV), 'utf8');
+
+  test('writes both', () => {
+    // GIVEN
+    const { root, dist } = flipRepo();
+    // WHEN
+    writeDist(dist, WANTED, { companions: [{ file: path.join(root, ENV), content: 'routing: new\n' }] });
+    // THEN
+    expect([snapshotTree(dist), envText(root)]).toEqual([WANTED_TREE, 'routing: new\n']);
+    expect(workFolders(dist)).toEqual([]);
+  });
+
+  test('writes the file alone when dist/ does not change', () => {
+    // GIVEN dist/ already as wanted
+    const { root, dist } = flipRepo();
+    writeDist(dist, WANTED);
+    const before = fileStates(dist);
+    // WHEN
+    writeDist(dist, WANTED, { companions: [{ file: path.join(root, ENV), content: 'routing: new\n' }] });
+    // THEN
+    expect([fileStates(dist), envText(root)]).toEqual([before, 'routing: new\n']);
+  });
+
+  test('killed before the new tree replaces dist/: the next run drops the journal, and both stay as they were', () => {
+    // GIVEN
+    const { root, dist } = flipRepo();
+    const before = fileStates(dist);
+    // WHEN
+    const killed = runKilledWrite(dist, 'journal-before-commit');
+    // THEN both are old, and the journal says what was meant
+    expect([killed.signal, killed.stderr]).toEqual(['SIGKILL', '']);
+    expect([fileStates(dist), envText(root)]).toEqual([before, 'routing: old\n']);
+    expect(workFolders(dist).some((n) => n.startsWith(`${STAGING_PREFIX}journal-`))).toBe(true);
+    // WHEN any command starts
+    recoverInterruptedWrite(dist);
+    // THEN nothing changed, and the journal is gone (the staging folder goes with the next write)
+    expect([fileStates(dist), envText(root)]).toEqual([before, 'routing: old\n']);
+    expect(workFolders(dist).some((n) => n.includes('journal'))).toBe(false);
+    writeDist(dist, WANTED);
+    expect(workFolders(dist)).toEqual([]);
+  });
+
+  test('killed after the new tree replaced dist/ and before the file was written: the next run writes the file', () => {
+    // GIVEN
+    const { root, dist } = flipRepo();
+    // WHEN
+    const killed = runKilledWrite(dist, 'journal-after-commit');
+    // THEN dist/ is new (what the script writes: kept.k8s.yaml changed, new.k8s.yaml added), the file still old
+    const written = { 'env/target/kept.k8s.yaml': `${HEADER}kept: 2\n`, 'env/target/new.k8s.yaml': `${HEADER}new: 1\n` };
+    expect([killed.signal, killed.stderr]).toEqual(['SIGKILL', '']);
+    expect([snapshotTree(dist), envText(root)]).toEqual([written, 'routing: old\n']);
+    // WHEN any command starts
+    recoverInterruptedWrite(dist);
+    // THEN both are new, and nothing is left over but the old tree (removed by the next write)
+    expect([snapshotTree(dist), envText(root)]).toEqual([written, 'routing: new\n']);
+    expect(workFolders(dist).some((n) => n.includes('journal'))).toBe(false);
+    expect(fs.readdirSync(path.join(root, 'environments'))).toEqual(['env.yaml']);
+    writeDist(dist, WANTED);
+    expect(workFolders(dist)).toEqual([]);
+  });
+
+  test('leaves a journal of a live process alone', () => {
+    // GIVEN a journal written by this (live) process's parent, which is alive
+    const { root, dist } = flipRepo();
+    const journal = path.join(root, `${STAGING_PREFIX}journal-dist.json`);
+    const stat = fs.statSync(dist);
+    fs.writeFileSync(journal, JSON.stringify({ version: 1, pid: process.ppid, staged: { dev: stat.dev, ino: stat.ino }, companions: [{ file: ENV, content: 'routing: new\n' }] }));
+    // WHEN
+    recoverInterruptedWrite(dist);
+    // THEN
+    expect([fs.existsSync(journal), envText(root)]).toEqual([true, 'routing: old\n']);
+  });
+});
+
 describe('links, foreign files and odd entries are refused, and nothing is changed', () => {
 
   function victimFolder(): string {
@@ -289,7 +384,7 @@ describe('links, foreign files and odd entries are refused, and nothing is chang
     // GIVEN
     const dist = existingDist({ 'env/notes.txt': 'my notes\n' });
     // THEN
-    expectRefused(dist, 'dist/env/notes.txt was not written by meshflip (not a kind of file it writes: *.k8s.yaml, *.kumactl.yaml, ROUTING.md), and synth would delete it',
+    expectRefused(dist, 'dist/env/notes.txt was not written by meshflip (not a kind of file it writes: *.k8s.yaml, *.kumactl.yaml, ROUTING.md, INPUTS.sha256), and synth would delete it',
       'meshflip deletes only files it produced; move the file out of dist/, or delete it yourself if it is not needed');
   });
 

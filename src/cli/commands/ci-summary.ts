@@ -143,7 +143,8 @@ export const ciSummaryCommand = defineCommand({
     const outputFile = actionsFile('GITHUB_OUTPUT');
     const base = values.base ?? baseRefFromGitHub(process.env, root);
     const crds = schemaFolder(root, values.crds, values.strict ?? false);
-    const report = await validateRepository({ root, now: resolveNow(values.now), extraChecks: crds === undefined ? [] : [schemaChecker(crds, values.strict ?? false, { root })] });
+    // Every environment rendered: checking the objects of dist/ then needs no parsing (see validate --changed).
+    const report = await validateRepository({ root, full: true, now: resolveNow(values.now), extraChecks: crds === undefined ? [] : [schemaChecker(crds, values.strict ?? false, { root })] });
     const problems = sortProblems(report.problems);
     for (const p of problems) {
       output.out(problemAnnotation(p));
@@ -159,7 +160,7 @@ export const ciSummaryCommand = defineCommand({
     } else {
       try {
         // validate synthesized the working tree whenever it loaded the project.
-        changes = changeSinceBase(root, base, { project: report.project, fresh: report.fresh! });
+        changes = await changeSinceBase(root, base, { project: report.project, files: report.fresh!.files, keptFiles: report.keptFiles ?? [], routing: report.fresh!.routing });
       } catch (e) {
         if (e instanceof GitError || SpecError.is(e)) {
           changeNote = `The routing change could not be computed: ${e.message.split('\n')[0]}`;

@@ -15,16 +15,17 @@ export const diffCommand = defineCommand({
     'violations; then, per Argo CD Application, every rendered object added, removed or changed',
     '(faults, breaker limits, timeouts, retries, images, replicas, chart versions, Helm values),',
     'with the values before and after. The base is dist/ as committed at --base; the working',
-    'tree is synthesized fresh from environments/.',
+    'tree is what environments/ renders (environments whose inputs are unchanged since dist/',
+    'was written, by dist/<env>/INPUTS.sha256, are read from dist/).',
   ],
   options: {
     base: { type: 'string', arg: '<ref>', help: 'The revision to compare with (default: HEAD)' },
     json: { type: 'boolean', help: 'Print the change as one JSON document on stdout (README: JSON output)' },
   },
-  run({ values, root }, output: Output): number {
+  async run({ values, root }, output: Output): Promise<number> {
     let changes;
     try {
-      changes = changeSinceBase(root, values.base ?? 'HEAD');
+      changes = await changeSinceBase(root, values.base ?? 'HEAD');
     } catch (e) {
       if (e instanceof GitError) {
         throw new UsageError(e.message, 'pass a branch, tag or commit of this repository with --base');

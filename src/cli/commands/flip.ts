@@ -2,14 +2,15 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { expiryInstant } from '../../model/expiry';
 import { applyFlip, FlipRequest, MAX_EXPIRY_DAYS, resolveExpiry } from '../../model/flip';
-import { loadProject } from '../../model/load';
+import { ENVIRONMENTS_DIR, loadProject } from '../../model/load';
 import { didYouMean, SpecError } from '../../model/spec-error';
 import { escapeUnsafeText } from '../../model/unsafe-text';
-import { synthesizeProject } from '../../pipeline/validate/parallel-synth';
+import { synthesizeChanged } from '../../pipeline/validate/incremental-synth';
+import { environmentFiles } from '../../pipeline/validate/parallel-synth';
 import { diffRouting, EnvironmentChange } from '../../pipeline/changes/routing-diff';
 import { synthesizeEnvironment } from '../../pipeline/synth/synth';
 import { resolveOutputFolder } from '../../pipeline/dist/output-folder';
-import { writeDist, WriteResult } from '../../pipeline/dist/write-dist';
+import { recoverInterruptedWrite, writeDist, WriteResult } from '../../pipeline/dist/write-dist';
 import { UsageError } from '../errors';
 import { changeJson, jsonText, problemJson } from '../json-output';
 import { summarizeMissingSchemas } from '../../pipeline/validate/validate';
@@ -22,7 +23,8 @@ export const flipCommand = defineCommand({
   args: '<env> <service|--all>',
   description: [
     'Edits the environment file in place (only the routing line changes; comments and',
-    'formatting stay), checks the result, renders dist/ and prints what changed.',
+    'formatting stay), checks the result, renders dist/ and prints what changed. The file and',
+    'dist/ are written together: a flip killed midway is finished or undone by the next run.',
   ],
   options: {
     all: { type: 'boolean', help: 'Every service that has a mock (routing.default)' },
@@ -44,13 +46,20 @@ export const flipCommand = defineCommand({
       throw new UsageError(`--to must be mock, real or record, got ${values.to === undefined ? 'nothing' : `"${values.to}"`}`, 'meshflip flip kong-perf captains-log --to mock');
     }
     const request = parseRequest(values, service, resolveNow(values.now));
-    const project = loadProject(root);
-    // Where dist/ goes is checked before the environment file is edited.
+    // Where dist/ goes is checked before the environment file is edited; a flip killed midway
+    // is finished (or undone) before anything is read.
     const out = resolveOutputFolder(root);
+    recoverInterruptedWrite(out.dir);
+    const names = environmentFiles(root).map((e) => e.name);
+    if (!names.includes(envName)) {
+      throw new UsageError(`no environment "${envName}"`, didYouMean(envName, names) ?? `environments: ${names.join(', ')}`);
+    }
+    // Only the flipped environment is resolved here (the others are parsed and checked against
+    // the schema); the whole project is loaded and checked with the edit below.
+    const project = loadProject(root, { only: [envName] });
     const env = project.environments.find((e) => e.name === envName);
     if (env === undefined) {
-      const names = project.environments.map((e) => e.name);
-      throw new UsageError(`no environment "${envName}"`, didYouMean(envName, names) ?? `environments: ${names.join(', ')}`);
+      throw new UsageError(`no environment "${envName}"`, `${ENVIRONMENTS_DIR}/${envName}.yaml names another environment`);
     }
     if (env.protected) {
       throw new UsageError(`environment ${env.name} is protected: it never routes to a mock, so it cannot be flipped`, `${env.file} says protected: true`);
@@ -72,34 +81,19 @@ export const flipCommand = defineCommand({
         : `${env.file} already says that; nothing to change`);
       return 0;
     }
-    // Check the edited file before writing anything.
-    loadProject(root, { overrides: new Map([[env.file, after]]) });
-    // Then render the whole project from the files as they will be committed, as meshflip synth
-    // does (in worker threads for a large project); the edit is undone if that fails.
-    const envPath = path.join(root, env.file);
-    fs.writeFileSync(envPath, after);
-    const distRel = out.rel;
-    let rendered: Awaited<ReturnType<typeof synthesizeProject>>;
-    try {
-      rendered = await synthesizeProject({ root, distRel });
-    } catch (e) {
-      fs.writeFileSync(envPath, before);
-      throw e;
-    }
+    // Check the edited file before writing anything, then render what the edit changes (and any
+    // environment whose inputs changed since dist/ was written) from the files as they will be
+    // committed; the other environments are read from dist/ as they are.
+    const overrides = new Map([[env.file, after]]);
+    const rendered = await synthesizeChanged({ root, distDir: out.dir, distRel: out.rel, overrides, force: new Set([env.name]) });
     if (rendered.problems.some((p) => p.severity !== 'warning')) {
-      fs.writeFileSync(envPath, before);
-      throw new SpecError(rendered.problems);
+      throw new SpecError([...rendered.problems]);
     }
-    let result: WriteResult;
-    try {
-      result = writeDist(out.dir, rendered.files, { root });
-    } catch (e) {
-      // dist/ was left as it was: so is the environment file.
-      fs.writeFileSync(envPath, before);
-      throw e;
-    }
-    // The routing change, read back from this environment's objects before and after.
+    // The routing before, read back from a rendering of the unedited file (rendering costs less
+    // than parsing the environment's files in dist/ again).
     const previous = synthesizeEnvironment(env, project.settings).routing;
+    // The environment file and dist/ are written together: all or nothing, even if killed.
+    const result: WriteResult = writeDist(out.dir, rendered.files, { root, keep: rendered.keptFiles, companions: [{ file: path.join(root, env.file), content: after }] });
     const current = rendered.routing.find((r) => r.name === env.name)!;
     const changes = diffRouting([previous], [current]);
     if (values.json) {

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { imposterFromContract, MOCK_STATUS_HEADER } from '../../mocks/openapi-imposter';
-import { writeImposterFile } from '../../mocks/imposter-file';
+import { writeImposterFile } from '../../pipeline/dist/imposter-file';
 import { UsageError } from '../errors';
 import { Output } from '../output';
 import { defineCommand } from './command';

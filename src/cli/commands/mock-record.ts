@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { writeImposterFile } from '../../mocks/imposter-file';
+import { writeImposterFile } from '../../pipeline/dist/imposter-file';
 import { cleanRecording, recordingCredentialProblems, recordingText } from '../../mocks/recording';
 import { loadProject } from '../../model/load';
 import { didYouMean, SpecError } from '../../model/spec-error';

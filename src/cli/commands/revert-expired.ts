@@ -7,8 +7,8 @@ import { escapeUnsafeText } from '../../model/unsafe-text';
 import { escapeMarkdown } from '../../pipeline/synth/markdown';
 import { synthesize } from '../../pipeline/synth/synth';
 import { resolveOutputFolder } from '../../pipeline/dist/output-folder';
-import { writeDist } from '../../pipeline/dist/write-dist';
-import { writeSourceFiles, writeTextFile } from '../../pipeline/dist/write-files';
+import { recoverInterruptedWrite, writeDist } from '../../pipeline/dist/write-dist';
+import { writeTextFile } from '../../pipeline/dist/write-files';
 import { Output, paint } from '../output';
 import { defineCommand } from './command';
 import { resolveNow } from './validate';
@@ -26,8 +26,9 @@ export const revertExpiredCommand = defineCommand({
   },
   run({ values, root }, output: Output): number {
     const now = resolveNow(values.now);
-    const project = loadProject(root);
     const out = resolveOutputFolder(root);
+    recoverInterruptedWrite(out.dir);
+    const project = loadProject(root);
     const overrides = new Map<string, string>();
     const lines: string[] = [];
     const bodyLines: string[] = [];
@@ -50,9 +51,9 @@ export const revertExpiredCommand = defineCommand({
     // Check the reverted files before writing anything.
     const next = loadProject(root, { overrides });
     const files = synthesize(next);
-    // dist/ first: when it cannot be written, the environment files stay as they were too.
-    writeDist(out.dir, files, { root });
-    writeSourceFiles(root, overrides);
+    // The environment files and dist/ together: when dist/ cannot be written, or the run is
+    // killed midway, the files stay as they were too (or the next run finishes the write).
+    writeDist(out.dir, files, { root, companions: [...overrides].map(([file, content]) => ({ file: path.join(root, file), content })) });
     output.out(`${paint(output, 'green', 'reverted')} ${lines.length} expired change${lines.length === 1 ? '' : 's'}:`);
     output.out(lines.join('\n'));
     if (values.body !== undefined) {

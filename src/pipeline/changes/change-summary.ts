@@ -1,30 +1,93 @@
-import { loadProject, Project } from '../../model/load';
-import { checkoutFolder } from './git';
+import * as fs from 'fs';
+import * as path from 'path';
+import { EnvironmentRouting } from '../../meshes/effective-routing';
+import { distFolder, Project } from '../../model/load';
+import { SpecError } from '../../model/spec-error';
+import { environmentOf, RenderedFile } from '../dist/read-dist';
+import { recoverInterruptedWrite } from '../dist/write-dist';
+import { readDistRouting } from '../routing/routing-reader';
+import { INPUTS_FILE } from '../synth/inputs-digest';
+import { synthesizeChanged } from '../validate/incremental-synth';
+import { blobId, checkoutFolder, listCommittedFiles, verifyCommit } from './git';
 import { diffObjects } from './object-diff';
 import { diffRouting, EnvironmentChange, withObjectChanges } from './routing-diff';
-import { readDistRouting } from '../routing/routing-reader';
-import { Synthesized, synthesizeWithRouting } from '../synth/synth';
+
+/** The working tree as rendered: every file of dist/, and the routing of those environments that were rendered. */
+export interface HeadRendering {
+  readonly project: Project;
+  readonly files: readonly RenderedFile[];
+  /** Files of dist/ that are part of the working tree's rendering as they are (environments not rendered), by path. */
+  readonly keptFiles: readonly string[];
+  /** Read back from rendered objects; an environment missing here is read from dist/, which holds its files as rendered. */
+  readonly routing: readonly EnvironmentRouting[];
+}
 
 /**
- * How the routing, and every other rendered object, changes between a base revision and the working tree: the base is read from
- * dist/ as committed at `baseRef` (it passed CI), the head is synthesized fresh from
- * environments/, so a stale dist/ in the change cannot hide anything.
+ * How the routing, and every other rendered object, changes between a base revision and the
+ * working tree: the base is read from dist/ as committed at `baseRef` (it passed CI), the head is
+ * what the working tree renders (`head`: a caller that has just rendered it, as ci-summary after
+ * validating; else the environments whose inputs changed are rendered and the rest read from dist/).
+ *
+ * Only environments whose INPUTS.sha256 differs between the base and the head are compared: the
+ * same inputs rendered by the same renderer give the same files, so the others cannot have
+ * changed. Their base files alone are extracted from git.
  */
-export function changeSinceBase(
-  root: string,
-  baseRef: string,
-  synthesized?: { project: Project; fresh: Synthesized },
-): EnvironmentChange[] {
-  // A caller that has just synthesized the working tree (meshflip ci-summary validates first) passes it in.
-  const project = synthesized?.project ?? loadProject(root);
-  const { files, routing: head } = synthesized?.fresh ?? synthesizeWithRouting(project);
-  const base = checkoutFolder(root, baseRef, project.settings.distPath);
+export async function changeSinceBase(root: string, baseRef: string, head?: HeadRendering): Promise<EnvironmentChange[]> {
+  verifyCommit(root, baseRef);
+  if (head === undefined) {
+    // A flip killed midway is finished (or undone) before the environment files are read.
+    recoverInterruptedWrite(path.join(root, distFolder(root)));
+  }
+  const rendering = head ?? await renderWorkingTree(root);
+  const distPath = rendering.project.settings.distPath;
+  const baseFiles = listCommittedFiles(root, baseRef, distPath);
+  const distDir = path.join(root, distPath);
+  const headByPath = new Map<string, RenderedFile>(rendering.files.map((f) => [f.path, f]));
+  const kept = new Set(rendering.keptFiles);
+  /** A file of the head: as rendered, or read from dist/ when it is kept as it is there. */
+  const headFile = (file: string): RenderedFile | undefined => headByPath.get(file)
+    ?? (kept.has(file) ? { path: file, content: fs.readFileSync(path.join(distDir, ...file.split('/')), 'utf8') } : undefined);
+  const environments = new Set([...baseFiles.keys(), ...headByPath.keys(), ...kept].map(environmentOf).filter((e): e is string => e !== undefined && !e.includes('/')));
+  const known = new Set([...rendering.project.environments.map((e) => e.name)]);
+  const compared = new Set([...environments].filter((env) => {
+    const inputs = headFile(`${env}/${INPUTS_FILE}`);
+    const base = baseFiles.get(`${env}/${INPUTS_FILE}`);
+    return inputs === undefined || base === undefined || blobId(inputs.content) !== base;
+  }));
+  // A file that belongs to no environment folder (the root Application, bootstrap patches) is always compared.
+  const selected = (file: string) => {
+    const env = environmentOf(file);
+    return env === undefined || compared.has(env) || !(known.has(env) || baseFiles.has(`${env}/${INPUTS_FILE}`));
+  };
+  const only = [...new Set([...baseFiles.keys()].filter(selected).map((file) => {
+    const env = environmentOf(file);
+    return env !== undefined && compared.has(env) && file.startsWith(`${env}/`) ? env : file;
+  }))];
+  const base = checkoutFolder(root, baseRef, distPath, only);
   try {
+    const headFiles = [...headByPath.keys(), ...kept].filter(selected).map((file) => headFile(file)!);
     // Most files of the base are byte for byte what the head renders: their objects are known.
-    const rendered = new Map(files.map((f) => [f.path, f]));
-    const baseRouting = readDistRouting(base.dir, undefined, rendered);
-    return withObjectChanges(diffRouting(baseRouting, head), diffObjects(base.dir, files, project.settings.distPath), baseRouting, head);
+    const rendered = new Map(headFiles.map((f) => [f.path, f]));
+    const baseRouting = readDistRouting(base.dir, compared, rendered);
+    const renderedRouting = rendering.routing.filter((r) => compared.has(r.name));
+    const unread = new Set([...compared].filter((env) => known.has(env) && !renderedRouting.some((r) => r.name === env)));
+    const headRouting = [...renderedRouting, ...(unread.size === 0 ? [] : readDistRouting(distDir, unread, rendered))];
+    return withObjectChanges(diffRouting(baseRouting, headRouting), diffObjects(base.dir, headFiles, distPath), baseRouting, headRouting);
   } finally {
     base.remove();
   }
+}
+
+/**
+ * The working tree as rendered: the environments whose inputs changed since dist/ was written,
+ * and the others as dist/ holds them. Environment files that do not load stop it, as they stop
+ * every command.
+ */
+async function renderWorkingTree(root: string): Promise<HeadRendering> {
+  const distRel = distFolder(root);
+  const head = await synthesizeChanged({ root, distDir: path.join(root, distRel), distRel });
+  if (head.project === undefined) {
+    throw new SpecError([...head.problems]);
+  }
+  return { project: head.project, files: head.files, keptFiles: head.keptFiles, routing: head.routing };
 }

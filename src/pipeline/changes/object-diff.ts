@@ -191,12 +191,12 @@ function applicationPaths(objects: readonly Obj[]): Map<string, string> {
  */
 export function diffObjects(baseDir: string, head: readonly RenderedFile[], distPath: string): Map<string, ApplicationChange[]> {
   const headByPath = new Map(head.filter((f) => /\.ya?ml$/.test(f.path)).map((f) => [f.path, f]));
-  const basePaths = listFiles(baseDir).filter((f) => /\.ya?ml$/.test(f));
+  const basePaths = new Set(listFiles(baseDir).filter((f) => /\.ya?ml$/.test(f)));
   const paths = [...new Set([...basePaths, ...headByPath.keys()])].sort(compareStrings);
   const perEnv = new Map<string, Map<string, { added: string[]; removed: string[]; changed: ObjectChange[] }>>();
   const changedFiles: { file: string; before: Obj[]; after: Obj[] }[] = [];
   for (const file of paths) {
-    const baseText = basePaths.includes(file) ? fs.readFileSync(path.join(baseDir, file), 'utf8') : undefined;
+    const baseText = basePaths.has(file) ? fs.readFileSync(path.join(baseDir, file), 'utf8') : undefined;
     const headFile = headByPath.get(file);
     if (baseText !== undefined && headFile !== undefined && baseText === headFile.content) {
       continue;

@@ -67,8 +67,8 @@ export function readDist(
   distDir: string,
   rendered?: ReadonlyMap<string, RenderedFile>,
   include: (file: string) => boolean = () => true,
+  files: string[] = listFiles(distDir),
 ): { files: string[]; objects: RenderedObject[] } {
-  const files = listFiles(distDir);
   const objects: RenderedObject[] = [];
   for (const file of files) {
     if (!/\.ya?ml$/.test(file) || isPatchFile(file) || !include(file)) {
@@ -113,8 +113,63 @@ export function groupByEnvironment(objects: readonly RenderedObject[]): Map<stri
   return out;
 }
 
-/** The names of the environments that have files in dist/. */
+/** The names of the environments that have files in dist/ (found without listing every file). */
 export function distEnvironments(distDir: string): string[] {
-  const names = new Set(listFiles(distDir).map(environmentOf).filter((e): e is string => e !== undefined));
+  const names = new Set<string>();
+  for (const top of readEntries(distDir)) {
+    if (top.name === 'argocd' && top.isDirectory()) {
+      for (const entry of readEntries(path.join(distDir, 'argocd'))) {
+        const env = environmentOf(`argocd/${entry.name}${entry.isDirectory() ? '/' : ''}`);
+        if (env !== undefined && (!entry.isDirectory() || listFiles(path.join(distDir, 'argocd', entry.name)).length > 0)) {
+          names.add(env);
+        }
+      }
+    } else if (!top.isDirectory() || listFiles(path.join(distDir, top.name)).length > 0) {
+      names.add(top.name);
+    }
+  }
   return [...names].sort(compareStrings);
+}
+
+/**
+ * The files of dist/ that belong to `environments` (as `environmentOf` says), listed without
+ * walking the folders of the others.
+ */
+export function listEnvironmentFiles(distDir: string, environments: ReadonlySet<string>): string[] {
+  const out: string[] = [];
+  for (const env of environments) {
+    if (env === '' || env.includes('/') || env === '.' || env === '..') {
+      continue;
+    }
+    if (env !== 'argocd') {
+      out.push(...filesAt(distDir, env));
+    }
+    out.push(...filesAt(distDir, `argocd/${env}`));
+    for (const entry of readEntries(path.join(distDir, 'argocd'))) {
+      if (!entry.isDirectory() && environmentOf(`argocd/${entry.name}`) === env) {
+        out.push(`argocd/${entry.name}`);
+      }
+    }
+  }
+  return out.filter((f) => environments.has(environmentOf(f) ?? '')).sort(compareStrings);
+}
+
+/** `rel` itself when it is a file, else every file below it, as paths relative to `distDir`. */
+function filesAt(distDir: string, rel: string): string[] {
+  const stat = fs.lstatSync(path.join(distDir, rel), { throwIfNoEntry: false });
+  if (stat === undefined) {
+    return [];
+  }
+  return stat.isDirectory() ? listFiles(path.join(distDir, rel)).map((f) => `${rel}/${f}`) : [rel];
+}
+
+function readEntries(dir: string): fs.Dirent[] {
+  try {
+    return fs.readdirSync(dir, { withFileTypes: true });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') {
+      return [];
+    }
+    throw e;
+  }
 }

@@ -40,6 +40,8 @@ export interface WriteOptions {
    * @default - nothing
    */
   readonly beforeCommit?: () => void;
+  /** Called right after the new tree replaced dist/, before the companions are written (tests). @default - nothing */
+  readonly afterCommit?: () => void;
   /**
    * The repository root: files are named relative to it in errors.
    *
@@ -52,6 +54,20 @@ export interface WriteOptions {
    * @default - the real ones
    */
   readonly fileSystem?: Partial<WriteFileSystem>;
+  /**
+   * Files outside dist/ (absolute paths) to write together with it, all or nothing: `meshflip flip`
+   * writes the environment file it edited with the dist/ rendered from it. See `writeDist`.
+   *
+   * @default - none
+   */
+  readonly companions?: readonly { readonly file: string; readonly content: string }[];
+  /**
+   * Files of dist/ that stay exactly as they are, by path: they are linked into the new tree without
+   * being read or compared (an incremental synthesis reuses whole environments this way).
+   *
+   * @default - none
+   */
+  readonly keep?: readonly string[];
 }
 
 /**
@@ -84,6 +100,13 @@ const REAL_FILE_SYSTEM: WriteFileSystem = {
  * few microseconds in which dist/ does not exist. A process killed in that window leaves the old
  * tree aside; the next write (any command that writes dist/) puts it back first.
  *
+ * With `companions` (files outside dist/), the write is journalled so that a process killed at any
+ * point leaves dist/ and those files both as they were or both new, once the next run has looked:
+ * the journal (`<prefix>journal-<name of dist>.json` next to dist/, holding the companions' new
+ * content and the identity of the staged tree) is written before the exchange and deleted after
+ * the companions are written. A run that finds a journal of a dead process rolls it forward when
+ * dist/ is the staged tree (the exchange happened), else drops it (`recoverInterruptedWrite`).
+ *
  * Nothing is ever followed through a symbolic link, and only files meshflip produced are deleted:
  * a link anywhere in dist/, or a file no longer produced that meshflip did not write (no
  * "Generated from ... by npm run synth" header, or a kind of file it never writes), stops the
@@ -102,11 +125,15 @@ export function writeDist(distDir: string, files: readonly RenderedFile[], optio
     // dist/ may sit deeper in the repository (repository.path: deploy/manifests) than exists yet.
     fs.mkdirSync(parent, { recursive: true });
     recoverInterruptedSwap(parent, path.basename(dist), io);
+    recoverJournal(parent, path.basename(dist));
     removeStaleStaging(parent);
     const existing = readTree(dist, display);
-    const plan = planWrite(dist, existing, files, display);
+    const plan = planWrite(dist, existing, files, display, options.keep ?? []);
     const result: WriteResult = { added: plan.added, changed: plan.changed, removed: plan.removed, unchanged: plan.unchanged.length };
+    const companions = options.companions ?? [];
     if (existing !== undefined && plan.added.length + plan.changed.length + plan.removed.length === 0) {
+      // dist/ stays as it is: the companions alone change, each in one rename.
+      companions.forEach((c) => replaceFile(c.file, c.content));
       return result;
     }
     if (existing !== undefined) {
@@ -125,9 +152,15 @@ export function writeDist(distDir: string, files: readonly RenderedFile[], optio
       stagingFolders(path.dirname(target));
       io.writeFileSync(target, wanted.get(file)!);
     }
+    const journal = companions.length === 0 ? undefined : writeJournal(parent, path.basename(dist), staging, companions);
     options.beforeCommit?.();
     const oldTree = commit(staging, dist, existing !== undefined, io, distName);
     staging = undefined;
+    if (journal !== undefined) {
+      options.afterCommit?.();
+      companions.forEach((c) => replaceFile(c.file, c.content));
+      fs.rmSync(journal);
+    }
     if (oldTree !== undefined) {
       // The new dist/ is in place: what is left is the old tree, under a name git ignores. When it
       // cannot be removed now, the next write does it.
@@ -151,9 +184,10 @@ export function writeDist(distDir: string, files: readonly RenderedFile[], optio
 }
 
 /** Which files are new, changed, unchanged or no longer produced, checking that the last were written by meshflip. */
-function planWrite(dist: string, existing: Tree | undefined, files: readonly RenderedFile[], display: (file: string) => string) {
+function planWrite(dist: string, existing: Tree | undefined, files: readonly RenderedFile[], display: (file: string) => string, keep: readonly string[]) {
   const have = new Set(existing?.files ?? []);
-  const wanted = new Set(files.map((f) => f.path));
+  const kept = keep.filter((f) => have.has(f));
+  const wanted = new Set([...files.map((f) => f.path), ...kept]);
   for (const file of files) {
     // The renderer names files after validated environment names; anything else is a bug.
     if (file.path === '' || path.posix.normalize(file.path) !== file.path || file.path.startsWith('../') || path.posix.isAbsolute(file.path)) {
@@ -172,7 +206,7 @@ function planWrite(dist: string, existing: Tree | undefined, files: readonly Ren
   }
   const added: string[] = [];
   const changed: string[] = [];
-  const unchanged: string[] = [];
+  const unchanged: string[] = [...kept];
   for (const file of files) {
     if (!have.has(file.path)) {
       added.push(file.path);
@@ -193,14 +227,14 @@ function planWrite(dist: string, existing: Tree | undefined, files: readonly Ren
   return { added: added.sort(compareStrings), changed: changed.sort(compareStrings), removed: removed.sort(compareStrings), unchanged };
 }
 
-/** The kinds of file synth writes: Kubernetes manifests, kumactl documents, ROUTING.md. */
-const PRODUCED = /(^|\/)([^/]+\.k8s\.yaml|[^/]+\.kumactl\.yaml|ROUTING\.md)$/;
+/** The kinds of file synth writes: Kubernetes manifests, kumactl documents, ROUTING.md, INPUTS.sha256. */
+const PRODUCED = /(^|\/)([^/]+\.k8s\.yaml|[^/]+\.kumactl\.yaml|ROUTING\.md|INPUTS\.sha256)$/;
 /** The first line of every file synth writes (see `fileHeader` and `routingMarkdown`). */
 const HEADER = /^(# |<!-- )Generated from \S.* by npm run synth\. Do not edit\.( -->)?\r?\n/;
 
 function notProducedByMeshflip(file: string, rel: string): string | undefined {
   if (!PRODUCED.test(rel)) {
-    return 'not a kind of file it writes: *.k8s.yaml, *.kumactl.yaml, ROUTING.md';
+    return 'not a kind of file it writes: *.k8s.yaml, *.kumactl.yaml, ROUTING.md, INPUTS.sha256';
   }
   const head = Buffer.alloc(512);
   const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
@@ -341,7 +375,88 @@ export function recoverInterruptedWrite(distDir: string): void {
   const dist = path.resolve(distDir);
   if (fs.existsSync(path.dirname(dist))) {
     recoverInterruptedSwap(path.dirname(dist), path.basename(dist), REAL_FILE_SYSTEM);
+    recoverJournal(path.dirname(dist), path.basename(dist));
   }
+}
+
+/** What a journalled write records before it replaces dist/ (see `writeDist`). */
+interface Journal {
+  readonly version: 1;
+  readonly pid: number;
+  /** The device and inode of the staged tree: dist/ has them once the exchange happened. */
+  readonly staged: { readonly dev: number; readonly ino: number };
+  /** The files outside dist/ to write, relative to the folder that holds dist/ and the journal. */
+  readonly companions: readonly { readonly file: string; readonly content: string }[];
+}
+
+function journalPath(parent: string, base: string): string {
+  return path.join(parent, `${STAGING_PREFIX}journal-${base}.json`);
+}
+
+/** Writes the journal of a write about to replace dist/ with `staging`, atomically (a temporary file renamed). */
+function writeJournal(parent: string, base: string, staging: string, companions: readonly { file: string; content: string }[]): string {
+  const stat = fs.statSync(staging);
+  const journal: Journal = {
+    version: 1,
+    pid: process.pid,
+    staged: { dev: stat.dev, ino: stat.ino },
+    companions: companions.map((c) => ({ file: path.relative(parent, c.file).split(path.sep).join('/'), content: c.content })),
+  };
+  const file = journalPath(parent, base);
+  replaceFile(file, JSON.stringify(journal));
+  return file;
+}
+
+/**
+ * Finishes or drops the journalled write of a process that was killed (see `writeDist`): when
+ * dist/ is the tree that write staged, its companions are written (again: that is harmless); in
+ * every case the journal is then removed. A journal of a live process is left alone.
+ */
+function recoverJournal(parent: string, base: string): void {
+  const file = journalPath(parent, base);
+  let journal: Journal;
+  try {
+    journal = JSON.parse(fs.readFileSync(file, 'utf8')) as Journal;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+      return;
+    }
+    // Unreadable: written by no complete run (the journal lands in one rename), so nothing to finish.
+    fs.rmSync(file, { force: true });
+    return;
+  }
+  if (writerAlive(journal.pid)) {
+    return;
+  }
+  const dist = fs.statSync(path.join(parent, base), { throwIfNoEntry: false });
+  const forward = dist !== undefined && dist.dev === journal.staged.dev && dist.ino === journal.staged.ino;
+  for (const companion of journal.companions) {
+    const target = path.resolve(parent, ...companion.file.split('/'));
+    fs.rmSync(temporaryName(target, journal.pid), { force: true });
+    if (forward) {
+      replaceFile(target, companion.content);
+    }
+  }
+  fs.rmSync(file, { force: true });
+}
+
+/** Where `replaceFile` writes first: beside the file, under a name no input listing takes for an input (`.tmp`). */
+function temporaryName(file: string, pid: number): string {
+  return path.join(path.dirname(file), `${STAGING_PREFIX}${pid}-${path.basename(file)}.tmp`);
+}
+
+/** Replaces a file's content in one rename: a reader sees the old content or the new, never part of it. */
+function replaceFile(file: string, content: string): void {
+  const temporary = temporaryName(file, process.pid);
+  const mode = fs.statSync(file, { throwIfNoEntry: false })?.mode;
+  const fd = fs.openSync(temporary, 'w', mode === undefined ? 0o666 : mode & 0o7777);
+  try {
+    fs.writeFileSync(fd, content);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(temporary, file);
 }
 
 /**
@@ -364,12 +479,16 @@ function recoverInterruptedSwap(parent: string, base: string, io: WriteFileSyste
   }
 }
 
-/** Removes staging folders left behind by runs that were killed (only real folders of dead processes). */
+/**
+ * Removes staging folders, and the temporary files of `replaceFile`, left behind by runs that were
+ * killed (only real folders and files of dead processes).
+ */
 function removeStaleStaging(parent: string): void {
-  const pattern = new RegExp(`^${escapeRegExp(STAGING_PREFIX)}(\\d+)-[0-9a-zA-Z]+$`);
+  const folder = new RegExp(`^${escapeRegExp(STAGING_PREFIX)}(\\d+)-[0-9a-zA-Z]+$`);
+  const file = new RegExp(`^${escapeRegExp(STAGING_PREFIX)}(\\d+)-.+\\.tmp$`);
   for (const entry of fs.readdirSync(parent, { withFileTypes: true })) {
-    const match = pattern.exec(entry.name);
-    if (match !== null && entry.isDirectory() && !writerAlive(Number(match[1]))) {
+    const match = entry.isDirectory() ? folder.exec(entry.name) : entry.isFile() ? file.exec(entry.name) : null;
+    if (match !== null && !writerAlive(Number(match[1]))) {
       // rmSync deletes links themselves, never what they point to.
       fs.rmSync(path.join(parent, entry.name), { recursive: true, force: true });
     }

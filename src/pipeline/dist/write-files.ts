@@ -34,13 +34,6 @@ export function writeChangedFiles(dir: string, contents: Readonly<Record<string,
   return changed;
 }
 
-/** Writes edited source files (repository path -> text) under `root`, each in place. */
-export function writeSourceFiles(root: string, files: ReadonlyMap<string, string>): void {
-  for (const [file, text] of files) {
-    fs.writeFileSync(path.join(root, file), text);
-  }
-}
-
 /**
  * Makes sure `file` exists and can be written, creating it empty when it does not exist yet (as a GitHub Actions
  * runner creates the files `GITHUB_OUTPUT` and `GITHUB_STEP_SUMMARY` name).

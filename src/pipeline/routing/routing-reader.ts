@@ -4,7 +4,7 @@ import { SELECTOR_LABEL } from '../../meshes/mesh';
 import { compareStrings } from '../../model/spec-error';
 import { manualApprovals } from './manual-approvals';
 import { secretReferences } from './secret-references';
-import { environmentOf, groupByEnvironment, readDist, RenderedFile } from '../dist/read-dist';
+import { environmentOf, groupByEnvironment, listEnvironmentFiles, readDist, RenderedFile } from '../dist/read-dist';
 
 /**
  * The effective routing of an environment, read from its rendered objects. The environment's
@@ -52,6 +52,7 @@ function propagatedHeaders(objects: readonly RenderedObject[]): Map<string, stri
  */
 export function readDistRouting(distDir: string, only?: ReadonlySet<string>, rendered?: ReadonlyMap<string, RenderedFile>): EnvironmentRouting[] {
   const include = only === undefined ? undefined : (file: string) => only.has(environmentOf(file) ?? '');
-  const byEnv = groupByEnvironment(readDist(distDir, rendered, include).objects);
+  const files = only === undefined ? undefined : listEnvironmentFiles(distDir, only);
+  const byEnv = groupByEnvironment(readDist(distDir, rendered, include, files).objects);
   return [...byEnv.keys()].sort(compareStrings).map((env) => readEnvironmentRouting(env, byEnv.get(env)!));
 }

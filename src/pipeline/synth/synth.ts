@@ -10,6 +10,7 @@ import { rulesFor } from '../../meshes/index';
 import { runRules } from '../../meshes/rules';
 import { compareStrings, Problem } from '../../model/spec-error';
 import { RenderedFile } from '../dist/read-dist';
+import { EnvironmentInputs, environmentInputs, INPUTS_FILE, inputsFileContent } from './inputs-digest';
 import { renderCharts } from './render-charts';
 import { readEnvironmentRouting } from '../routing/routing-reader';
 import { routingMarkdown } from './routing-report';
@@ -84,7 +85,7 @@ export function synthesizeWithRouting(project: Project): Synthesized {
   const routing: EnvironmentRouting[] = [];
   const problems: Problem[] = [];
   for (const env of project.environments) {
-    const rendered = synthesizeEnvironment(env, project.settings);
+    const rendered = synthesizeEnvironment(env, project.settings, environmentInputs(env, project));
     files.push(...rendered.files);
     routing.push(rendered.routing);
     problems.push(...rendered.problems);
@@ -95,9 +96,14 @@ export function synthesizeWithRouting(project: Project): Synthesized {
 
 /**
  * The files of one environment: `dist/<env>/**`, its ROUTING.md and `dist/argocd/<env>.k8s.yaml`,
- * and what the rules of its mesh find in it.
+ * and what the rules of its mesh find in it. With `inputs`, also `dist/<env>/INPUTS.sha256`, the
+ * record of what it was rendered from.
  */
-export function synthesizeEnvironment(env: EnvironmentSpec, settings: SettingsSpec): { files: RenderedFile[]; routing: EnvironmentRouting; problems: Problem[] } {
+export function synthesizeEnvironment(
+  env: EnvironmentSpec,
+  settings: SettingsSpec,
+  inputs?: EnvironmentInputs,
+): { files: RenderedFile[]; routing: EnvironmentRouting; problems: Problem[] } {
   const app = new App();
   const environment = new MeshEnvironment(app, constructId('Environment', env.name), { env });
   new ArgoCdDelivery(app, `${env.name}-argocd`, { environment, settings });
@@ -105,6 +111,11 @@ export function synthesizeEnvironment(env: EnvironmentSpec, settings: SettingsSp
   const objects: RenderedObject[] = files.flatMap((f) => (f.objects ?? []).map((object, i) => ({ file: f.path, object, line: f.lines?.[i] })));
   const routing = readEnvironmentRouting(env.name, objects);
   files.push({ path: `${env.name}/ROUTING.md`, content: routingMarkdown(routing, env.file) });
+  if (inputs !== undefined) {
+    const sources = inputs.entries.filter((e) => e.name !== '(renderer)').map((e) => e.name);
+    files.push({ path: `${env.name}/${INPUTS_FILE}`, content: inputsFileContent(inputs, fileHeader(sources)) });
+  }
+  files.sort((a, b) => compareStrings(a.path, b.path));
   return { files, routing, problems: runRules(rulesFor(env), { env, objects }) };
 }
 

@@ -13,9 +13,10 @@ import { resolveCrdsRoot, schemaChecker } from './schema-check';
 import { collectBetweenEnvironments } from './heap';
 import { checkRenderedSecrets } from './secret-checks';
 import { isPatchFile } from '../dist/read-dist';
+import { environmentInputs } from '../synth/inputs-digest';
 import { synthesizeEnvironment, synthesizeRoot } from '../synth/synth';
 import { RenderedFile } from '../dist/read-dist';
-import { findingsToProblems } from './validate';
+import { findingsToProblems } from './findings';
 
 /** Options for `synthesizeProject`. */
 export interface SynthesizeOptions {
@@ -95,7 +96,7 @@ export async function renderShare(
     files.push(...rendered.map(({ path: p, content }) => ({ path: p, content })));
   };
   for (const env of project.environments) {
-    const rendered = synthesizeEnvironment(env, project.settings);
+    const rendered = synthesizeEnvironment(env, project.settings, environmentInputs(env, project));
     await keep(rendered.files);
     routing.push(rendered.routing);
     problems.push(...rendered.problems);

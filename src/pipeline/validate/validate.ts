@@ -1,16 +1,17 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { str, RenderedObject } from '../../meshes/effective-routing';
-import { describeObject, Finding } from '../../meshes/findings';
+import { RenderedObject } from '../../meshes/effective-routing';
+import { Finding } from '../../meshes/findings';
 import { checkExpiries } from '../../model/expiry';
-import { MAX_INPUT_FILE_BYTES, readBounded } from '../../model/limits';
-import { distFolder, ENVIRONMENTS_DIR, Project } from '../../model/load';
+import { distFolder, Project } from '../../model/load';
 import { loadAndScan, unusedAllowedSecrets } from '../../model/secret-scan';
-import { parsePath, SourceFile } from '../../model/source-file';
-import { Problem, sortProblems } from '../../model/spec-error';
+import { compareStrings, Problem, sortProblems } from '../../model/spec-error';
 import { NO_SCHEMA } from '../../validation/schema-store';
 import { checkDist } from './dist-checks';
-import { readDist } from '../dist/read-dist';
+import { findingsToProblems } from './findings';
+import { environmentOf, groupByEnvironment, readDist } from '../dist/read-dist';
+import { readEnvironmentRouting } from '../routing/routing-reader';
+import { synthesizeChanged } from './incremental-synth';
 import { checkRenderedSecrets } from './secret-checks';
 import { Synthesized, synthesizeWithRouting } from '../synth/synth';
 import { recoverInterruptedWrite } from '../dist/write-dist';
@@ -26,6 +27,14 @@ export interface ValidateOptions {
   readonly now?: Date;
   /** Extra checks over the objects of dist/ (schema validation). */
   readonly extraChecks?: readonly ((objects: readonly RenderedObject[]) => Finding[])[];
+  /**
+   * Render every environment and compare every file of dist/ with it. Without it, only the
+   * environments whose inputs changed since dist/ was written (INPUTS.sha256) are rendered and
+   * compared; the others are taken as dist/ holds them, as CI's full re-synthesis checks them.
+   *
+   * @default false
+   */
+  readonly full?: boolean;
 }
 
 /** Everything `meshflip validate` found. */
@@ -34,8 +43,15 @@ export interface ValidationReport {
   readonly project?: Project;
   /** How many objects of dist/ were checked. */
   readonly objects: number;
-  /** The fresh synthesis dist/ was compared with, and the routing read back from it. */
+  /**
+   * The working tree as rendered (the files rendered; with `full`, all of dist/) and the routing
+   * of every environment: read back from the rendering, or from dist/ for an environment reused.
+   */
   readonly fresh?: Synthesized;
+  /** The environments rendered to check dist/ (with `full`, all of them). */
+  readonly rendered?: readonly string[];
+  /** The files of dist/ taken as they are, not rendered (those of the environments not rendered). */
+  readonly keptFiles?: readonly string[];
 }
 
 /**
@@ -55,12 +71,26 @@ export async function validateRepository(options: ValidateOptions): Promise<Vali
   const project = loaded.project;
   problems.push(...loaded.problems);
   let fresh: Synthesized | undefined;
+  let rendered: readonly string[] | undefined;
+  let reused = new Set<string>();
+  let keptFiles: readonly string[] = [];
   if (project !== undefined) {
     problems.push(...unusedAllowedSecrets(project.settings.allowedSecrets, loaded.secrets.used));
     problems.push(...checkExpiries(project.environments, options.now ?? new Date()));
-    fresh = synthesizeWithRouting(project);
+    if (options.full === true) {
+      fresh = synthesizeWithRouting(project);
+      rendered = project.environments.map((e) => e.name);
+    } else {
+      const changed = await synthesizeChanged({
+        root, distDir, distRel, check: false, loaded: { project, allowedFingerprints: loaded.secrets.allowedFingerprints },
+      });
+      fresh = { files: [...changed.files], routing: [...changed.routing], problems: [...changed.problems] };
+      keptFiles = changed.keptFiles;
+      rendered = changed.rendered;
+      reused = new Set(changed.reused);
+    }
     problems.push(...fresh.problems);
-    problems.push(...checkFreshness(fresh.files, distDir, distRel));
+    problems.push(...checkFreshness(fresh.files, distDir, distRel, (file) => !reused.has(environmentOf(file) ?? '')));
   }
   const { files, objects } = readDist(distDir, fresh === undefined ? undefined : new Map(fresh.files.map((f) => [f.path, f])));
   const findings = [
@@ -69,21 +99,21 @@ export async function validateRepository(options: ValidateOptions): Promise<Vali
     ...(options.extraChecks ?? []).flatMap((check) => check(objects)),
   ];
   problems.push(...findingsToProblems(findings, root, distRel));
-  return { problems, project, objects: objects.length, fresh };
+  if (fresh !== undefined && reused.size > 0) {
+    // The routing of the environments reused, read back from the objects of dist/ just read.
+    const byEnv = groupByEnvironment(objects.filter((o) => reused.has(environmentOf(o.file) ?? '')));
+    const routing = [...fresh.routing, ...[...byEnv].map(([env, envObjects]) => readEnvironmentRouting(env, envObjects))];
+    fresh = { ...fresh, routing: routing.sort((a, b) => compareStrings(a.name, b.name)) };
+  }
+  return { problems, project, objects: objects.length, fresh, rendered, keptFiles };
 }
 
-/** Locates findings about dist/ (see `findingToProblem`). */
-export function findingsToProblems(findings: readonly Finding[], root: string, distRel: string): Problem[] {
-  const sources = new Map<string, SourceFile | undefined>();
-  return findings.map((f) => findingToProblem(f, root, distRel, sources));
-}
-
-/** Files of dist/ that differ from a fresh synthesis. */
-function checkFreshness(fresh: readonly { path: string; content: string }[], distDir: string, distRel: string): Problem[] {
+/** Files of dist/ that differ from a fresh synthesis (of those `compared` selects). */
+function checkFreshness(fresh: readonly { path: string; content: string }[], distDir: string, distRel: string, compared: (file: string) => boolean): Problem[] {
   const problems: Problem[] = [];
-  const wanted = new Map(fresh.map((f) => [f.path, f.content]));
+  const wanted = new Map(fresh.filter((f) => compared(f.path)).map((f) => [f.path, f.content]));
   const present = new Set<string>();
-  for (const file of listFiles(distDir)) {
+  for (const file of listFiles(distDir).filter(compared)) {
     present.add(file);
     const content = wanted.get(file);
     if (content === undefined) {
@@ -102,63 +132,6 @@ function checkFreshness(fresh: readonly { path: string; content: string }[], dis
 
 function staleProblem(distRel: string, file: string, message: string): Problem {
   return { file: `${distRel}/${file}`, line: 1, col: 1, field: '(file)', message: `${message}: dist/ is out of date`, hint: 'run npm run synth and commit dist/' };
-}
-
-/**
- * The bytes of the input file a `meshflip.io/source` annotation names, to find the line of its field.
- * The annotation is read from dist/, which anyone can edit: only a regular file under
- * environments/ of this repository, of at most the input file limit, is read; anything else
- * (`/dev/zero`, `../../etc/passwd`, a FIFO, a huge file, a link out of the repository) is not.
- */
-function readSource(root: string, file: string): Buffer | undefined {
-  const normalized = path.posix.normalize(file);
-  if (normalized !== file || !file.startsWith(`${ENVIRONMENTS_DIR}/`) || file.includes('\0')) {
-    return undefined;
-  }
-  const full = path.join(root, ...file.split('/'));
-  let real: string;
-  try {
-    real = fs.realpathSync(full);
-  } catch {
-    return undefined;
-  }
-  const inside = path.relative(fs.realpathSync(root), real);
-  if (inside.startsWith('..') || path.isAbsolute(inside)) {
-    return undefined;
-  }
-  const read = readBounded(real, MAX_INPUT_FILE_BYTES);
-  return 'bytes' in read ? read.bytes : undefined;
-}
-
-/**
- * Locates a finding about dist/: at the line of the object in dist/, with a hint naming the
- * environment file and line it was generated from (when the object carries that annotation).
- */
-function findingToProblem(f: Finding, root: string, distRel: string, sources: Map<string, SourceFile | undefined>): Problem {
-  const source = str(f.at.object, 'metadata', 'annotations', 'meshflip.io/source');
-  let hint: string | undefined;
-  if (source !== undefined) {
-    const [file, field] = source.split('#');
-    if (!sources.has(file)) {
-      const text = readSource(root, file);
-      sources.set(file, text === undefined ? undefined : SourceFile.parse(file, text));
-    }
-    const sourceFile = sources.get(file);
-    const where = sourceFile !== undefined && field !== undefined ? `${file}:${sourceFile.lineOf(parsePath(field))}` : file;
-    hint = `generated from ${where}${field === undefined ? '' : ` (${field})`}`;
-  }
-  const what = f.at.object.kind !== undefined || f.at.object.type !== undefined ? describeObject(f.at.object) : '(environment)';
-  // The field already names the object: do not say it twice.
-  const message = f.message.startsWith(`${what} `) ? f.message.slice(what.length + 1) : f.message;
-  return {
-    file: `${distRel}/${f.at.file}`.replace(/\/$/, ''),
-    line: f.at.line ?? 1,
-    col: 1,
-    field: what,
-    message,
-    ...(hint === undefined ? {} : { hint }),
-    severity: f.severity,
-  };
 }
 
 /**

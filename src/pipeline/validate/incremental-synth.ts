@@ -1,0 +1,133 @@
+import { EnvironmentRouting } from '../../meshes/effective-routing';
+import { LoadOptions, Project } from '../../model/load';
+import { environmentReach, reachProblems } from '../../model/reach';
+import { loadAndScan } from '../../model/secret-scan';
+import { compareStrings, Problem } from '../../model/spec-error';
+import { listEnvironmentFiles, RenderedFile } from '../dist/read-dist';
+import { environmentInputs, EnvironmentInputs, recordedDigest } from '../synth/inputs-digest';
+import { synthesizeEnvironment, synthesizeRoot } from '../synth/synth';
+import { resolveCrdsRoot } from './schema-check';
+import { renderShare } from './parallel-synth';
+
+/** Options for `synthesizeChanged`. */
+export interface IncrementalOptions {
+  /** The repository root. */
+  readonly root: string;
+  /** dist/ as it is now: what is reused is read from here. */
+  readonly distDir: string;
+  /** dist/ as the repository names it, for messages. @default 'dist' */
+  readonly distRel?: string;
+  /** Schema folder to validate the rendered objects against. @default - resolved as synth does */
+  readonly crdsRoot?: string;
+  /** With schemas: a kind without a schema is an error. @default false */
+  readonly strict?: boolean;
+  /** Input files to read with this content instead of what is on disk (an edit not yet written). */
+  readonly overrides?: ReadonlyMap<string, string>;
+  /** Environments to render whatever their digest says. @default - none */
+  readonly force?: ReadonlySet<string>;
+  /** The identity of the renderer build. @default - `rendererDigest()` of the running meshflip */
+  readonly renderer?: string;
+  /**
+   * The project as the caller has already loaded and scanned it (validate does so first), with the
+   * fingerprints of the secrets that allowedSecrets allows. @default - loaded and scanned here
+   */
+  readonly loaded?: { readonly project: Project; readonly allowedFingerprints: readonly string[] };
+  /**
+   * Check the rendered objects as synth does (Kubernetes limits, credentials, schemas). Off for a
+   * caller that checks every object of dist/ itself; the rendered objects are then kept with their files.
+   *
+   * @default true
+   */
+  readonly check?: boolean;
+}
+
+/** What `synthesizeChanged` produced. */
+export interface IncrementalResult {
+  /** The files rendered: those of the rendered environments and the root Application's, sorted by path. */
+  readonly files: readonly RenderedFile[];
+  /**
+   * The files of dist/ kept as they are (those of the environments reused), by path, sorted. With
+   * `files`, everything dist/ should hold; they are not read (`writeDist`'s `keep`).
+   */
+  readonly keptFiles: readonly string[];
+  /** The environments rendered (their inputs changed since dist/ was written), sorted. */
+  readonly rendered: readonly string[];
+  /** The environments whose files were read from dist/, sorted. */
+  readonly reused: readonly string[];
+  /** The effective routing of each rendered environment, read back from its objects. */
+  readonly routing: readonly EnvironmentRouting[];
+  readonly problems: readonly Problem[];
+  readonly project?: Project;
+  /** What each environment of the project is rendered from, by name. */
+  readonly inputs: ReadonlyMap<string, EnvironmentInputs>;
+}
+
+/**
+ * Brings dist/ up to date by rendering only the environments whose inputs changed: every
+ * environment's folder records the digest of what it was rendered from (INPUTS.sha256), and an
+ * environment whose digest is unchanged is read from dist/ instead. The root Application is
+ * always rendered (it is one small file). Every input file is still loaded and checked, and the
+ * rendered objects are checked as synth checks them; nothing is written.
+ *
+ * This trusts dist/ for the environments it reuses, as a build cache trusts its outputs: a hand
+ * edit of dist/ that leaves INPUTS.sha256 alone is kept. CI renders everything from scratch
+ * (`npm run synth`, then `git diff --exit-code`), which is what catches such an edit.
+ */
+export async function synthesizeChanged(options: IncrementalOptions): Promise<IncrementalResult> {
+  const { root, distDir } = options;
+  const distRel = options.distRel ?? 'dist';
+  let project: Project | undefined = options.loaded?.project;
+  let problems: Problem[] = [];
+  let allowed: readonly string[] = options.loaded?.allowedFingerprints ?? [];
+  if (project === undefined) {
+    const load: LoadOptions = { checkOverlaps: false, ...(options.overrides === undefined ? {} : { overrides: options.overrides }) };
+    const scanned = await loadAndScan(root, load);
+    project = scanned.project;
+    problems = [...scanned.problems, ...(project === undefined ? [] : reachProblems(project.environments.map(environmentReach)))];
+    allowed = scanned.secrets.allowedFingerprints;
+  }
+  const empty = { files: [], keptFiles: [], rendered: [], reused: [], routing: [], inputs: new Map<string, EnvironmentInputs>() };
+  if (project === undefined || problems.some((p) => p.severity !== 'warning')) {
+    return { ...empty, problems, project };
+  }
+  const inputs = new Map(project.environments.map((env) => [env.name, environmentInputs(env, project, options.renderer)]));
+  const changed = project.environments.filter((env) => options.force?.has(env.name) || recordedDigest(distDir, env.name) !== inputs.get(env.name)!.digest);
+  const renderedNames = new Set(changed.map((e) => e.name));
+  const share = options.check === false
+    ? renderUnchecked({ ...project, environments: changed }, inputs)
+    : await renderShare(
+      { ...project, environments: changed },
+      { root, distRel, includeRoot: true, crdsRoot: options.crdsRoot ?? resolveCrdsRoot(root, undefined), strict: options.strict ?? false },
+      new Set(allowed),
+    );
+  const renderedPaths = new Set(share.files.map((f) => f.path));
+  // Reused: the files of unchanged environments. Files of environments that no longer exist, and
+  // any other file the rendering did not produce, are dropped, as a full synthesis drops them.
+  const reusedNames = new Set(project.environments.map((e) => e.name).filter((n) => !renderedNames.has(n)));
+  const keptFiles = listEnvironmentFiles(distDir, reusedNames).filter((file) => !renderedPaths.has(file));
+  return {
+    files: [...share.files].sort((a, b) => compareStrings(a.path, b.path)),
+    keptFiles,
+    rendered: [...renderedNames].sort(compareStrings),
+    reused: project.environments.map((e) => e.name).filter((n) => !renderedNames.has(n)),
+    routing: share.routing,
+    problems: [...problems, ...share.problems],
+    project,
+    inputs,
+  };
+}
+
+/** Renders environments and the root Application without checking them, keeping their objects. */
+function renderUnchecked(project: Project, inputs: ReadonlyMap<string, EnvironmentInputs>): { files: RenderedFile[]; routing: EnvironmentRouting[]; problems: Problem[] } {
+  const files: RenderedFile[] = [];
+  const routing: EnvironmentRouting[] = [];
+  const problems: Problem[] = [];
+  for (const env of project.environments) {
+    const rendered = synthesizeEnvironment(env, project.settings, inputs.get(env.name));
+    files.push(...rendered.files);
+    routing.push(rendered.routing);
+    problems.push(...rendered.problems);
+  }
+  files.push(...synthesizeRoot(project.settings));
+  return { files, routing, problems };
+}
