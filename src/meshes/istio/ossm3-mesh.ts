@@ -40,11 +40,11 @@ export class OpenShiftServiceMesh3 extends IstioMesh {
     return this.mesh.sail!;
   }
 
-  public override namespaceMetadata(): { labels: Record<string, string>; annotations: Record<string, string> } {
-    return { labels: this.meshLabels(), annotations: {} };
+  public override namespaceMetadata(namespace: string): { labels: Record<string, string>; annotations: Record<string, string> } {
+    return { labels: this.meshLabels(namespace), annotations: {} };
   }
 
-  public override podSettings(): PodMeshSettings {
+  public override podSettings(_namespace: string): PodMeshSettings {
     // The CNI node agent redirects traffic: no root init container, so restricted-v2 admits the pods as they are.
     return { labels: {}, annotations: { 'sidecar.istio.io/inject': 'true' }, openshiftRestricted: true };
   }
@@ -87,7 +87,9 @@ export class OpenShiftServiceMesh3 extends IstioMesh {
     });
     setWave(istio, Wave.CONTROL_PLANE);
     skipDryRunWhileCrdMissing(istio);
-    if (sail.updateStrategy === 'RevisionBased') {
+    // While a migration from 2.6 runs there is no tag `default` yet: Red Hat creates it once every
+    // namespace has moved (sail-operator docs/ossm/ossm2-migration/cluster-wide/README.md).
+    if (sail.updateStrategy === 'RevisionBased' && this.mesh.migration === undefined) {
       // Each version is a revision of its own (`<name>-v1-28-10`); the tag `default` follows the
       // active one and serves the `istio-injection: enabled` label (sail-operator v3.4.1
       // api/v1/istiorevisiontags_types.go DefaultRevisionTag; docs/ossm "update-strategy").
@@ -95,12 +97,18 @@ export class OpenShiftServiceMesh3 extends IstioMesh {
       setWave(tag, Wave.MESH_MEMBERSHIP);
       skipDryRunWhileCrdMissing(tag);
     }
-    // Istio creates no mesh-wide policy: without this one, sidecars accept plain text (PERMISSIVE).
-    const pa = new PeerAuthentication(scope.chart('control-plane', 'mtls'), 'MeshWide', {
-      apiVersion: 'v1', metadata: { name: 'default', namespace: ns, labels }, spec: { mtls: { mode: 'STRICT' } },
-    });
-    setWave(pa, Wave.MESH_MEMBERSHIP);
-    skipDryRunWhileCrdMissing(pa);
+    if (this.mesh.smcp !== undefined) {
+      // Migrating: the 2.6 operator keeps the mesh-wide PeerAuthentication `default` of this
+      // namespace (dataPlane.mtls), which both istiods read as the root namespace's policy.
+      this.addServiceMeshControlPlane(chart);
+    } else {
+      // Istio creates no mesh-wide policy: without this one, sidecars accept plain text (PERMISSIVE).
+      const pa = new PeerAuthentication(scope.chart('control-plane', 'mtls'), 'MeshWide', {
+        apiVersion: 'v1', metadata: { name: 'default', namespace: ns, labels }, spec: { mtls: { mode: 'STRICT' } },
+      });
+      setWave(pa, Wave.MESH_MEMBERSHIP);
+      skipDryRunWhileCrdMissing(pa);
+    }
     if (tracing.type === 'OpenTelemetry') {
       const telemetry = new Telemetry(scope.chart('control-plane', 'tracing'), 'Telemetry', {
         apiVersion: 'v1',
@@ -149,7 +157,7 @@ export class OpenShiftServiceMesh3 extends IstioMesh {
     // A namespace of its own, unless the control plane's or a service's (the environment renders those).
     const ownNamespace = ns !== this.mesh.controlPlaneNamespace && !this.env.services.some((s) => s.namespace === ns);
     if (ownNamespace) {
-      setWave(new kplus.Namespace(chart, 'Namespace', { metadata: { name: ns, labels: { ...labels, ...this.meshLabels() } } }), Wave.NAMESPACES);
+      setWave(new kplus.Namespace(chart, 'Namespace', { metadata: { name: ns, labels: { ...labels, ...this.meshLabels(ns) } } }), Wave.NAMESPACES);
     }
     const account = new ApiObject(chart, 'ServiceAccount', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: INGRESS_SERVICE_ACCOUNT, namespace: ns, labels } });
     setWave(account, Wave.GATEWAY);
@@ -193,8 +201,8 @@ export class OpenShiftServiceMesh3 extends IstioMesh {
     super.addGateway(scope);
   }
 
-  /** The namespace labels that put a namespace in this mesh and have its pods injected. */
-  private meshLabels(): Record<string, string> {
+  /** The namespace labels that put `namespace` in this mesh and have its pods injected. */
+  protected meshLabels(_namespace: string): Record<string, string> {
     const { key, value } = this.sail.discoveryLabel;
     // `istio-injection: enabled` is served by the revision `default` (InPlace) or the tag `default` (RevisionBased).
     return { [key]: value, 'istio-injection': 'enabled' };
