@@ -160,6 +160,15 @@ test('crds fetch brings the schema sets of both versions for a migrating environ
   expect(['maistra', 'istio', 'alternatives/ossm-3'].filter((s) => !sets.includes(s))).toEqual([]);
 });
 
+test('finishing onto an Istio not named default adds the tag default the finished istio-injection label needs', () => {
+  // Red Hat's cluster-wide procedure: the tag default can only exist once 2.6 is gone; then istio-injection: enabled replaces istio.io/rev.
+  const halfway = render(migrating('[payments]', { to: ['name: ossm3'] }));
+  const finished = render(migrating('[lab, payments]', { to: ['name: ossm3'] }));
+  expect(ofKind(halfway, 'IstioRevisionTag')).toEqual([]);
+  expect(ofKind(finished, 'IstioRevisionTag').map((t) => [t.metadata.name, t.spec.targetRef.name])).toEqual([['default', 'ossm3']]);
+  expect([namespaceLabels(finished, 'payments')['istio-injection'], namespaceLabels(finished, 'payments')['istio.io/rev']]).toEqual(['enabled', undefined]);
+});
+
 describe('errors', () => {
   const problems = (text: string) => problemsOf(fixtureRepo({ 'environments/lab.yaml': text, 'environments/catalog/shop.yaml': SHOP }));
 

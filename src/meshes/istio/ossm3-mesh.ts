@@ -89,10 +89,12 @@ export class OpenShiftServiceMesh3 extends IstioMesh {
     skipDryRunWhileCrdMissing(istio);
     // While a migration from 2.6 runs there is no tag `default` yet: Red Hat creates it once every
     // namespace has moved (sail-operator docs/ossm/ossm2-migration/cluster-wide/README.md).
-    if (sail.updateStrategy === 'RevisionBased' && this.mesh.migration === undefined) {
-      // Each version is a revision of its own (`<name>-v1-28-10`); the tag `default` follows the
-      // active one and serves the `istio-injection: enabled` label (sail-operator v3.4.1
-      // api/v1/istiorevisiontags_types.go DefaultRevisionTag; docs/ossm "update-strategy").
+    if ((sail.updateStrategy === 'RevisionBased' || sail.name !== 'default') && this.mesh.migration === undefined) {
+      // Each version is a revision of its own (`<name>-v1-28-10`), and an InPlace Istio not named
+      // `default` has a revision of that name: the tag `default` follows the active one and serves
+      // the `istio-injection: enabled` label (sail-operator v3.4.1 api/v1/istiorevisiontags_types.go
+      // DefaultRevisionTag; docs/ossm/ossm2-migration/cluster-wide: "In case you want to use different
+      // name or RevisionBased update strategy, you will have to configure default IstioRevisionTag").
       const tag = new IstioRevisionTag(chart, 'RevisionTag', { metadata: { name: 'default', labels }, spec: { targetRef: { kind: 'Istio', name: sail.name } } });
       setWave(tag, Wave.MESH_MEMBERSHIP);
       skipDryRunWhileCrdMissing(tag);
