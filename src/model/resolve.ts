@@ -211,6 +211,9 @@ class EnvironmentResolver {
     const retries = this.resolvePerService(input.retries, 'retries', byName, (service, r: RetryInput, origin): RetrySpec => ({
       service, attempts: r.attempts, perTryTimeout: r.perTryTimeout, on: r.on ?? DEFAULT_RETRY_ON, origin,
     }));
+    if (!isKuma(meshSpec) && meshSpec.ingress?.api === 'gateway-api') {
+      this.checkGatewayApi(meshSpec, services, mocksEnabled, [...routes, ...faults, ...timeouts, ...retries]);
+    }
     return {
       name: input.name,
       description: input.description,
@@ -684,6 +687,34 @@ class EnvironmentResolver {
       },
       operators,
     };
+  }
+
+  /**
+   * A Gateway API ingress (OpenShift Service Mesh 3 only) routes each HTTPRoute straight to the
+   * Service: istiod's gateway applies no VirtualService or DestinationRule subset of the mesh to it
+   * (istio/istio pilot/pkg/config/kube/gateway/conversion.go builds the gateway's routes from
+   * HTTPRoutes alone), and the Service selects a service's mock pods too.
+   */
+  private checkGatewayApi(mesh: IstioMeshSpec, services: readonly ServiceSpec[], mocksEnabled: boolean, intents: readonly { readonly service: string }[]): void {
+    const path = ['mesh', 'ingress', 'api'];
+    if (mesh.sail === undefined) {
+      this.problems.push(this.file.problem(path, `must be istio on ${mesh.flavor} ${mesh.version.text}: meshflip renders the Gateway API ingress for OpenShift Service Mesh 3 only`, {
+        hint: `remove it, or set mesh.version to ${OSSM3_OPERATOR}`,
+      }));
+      return;
+    }
+    for (const service of services.filter((s) => s.ingress.length > 0)) {
+      const reasons = [
+        ...(mocksEnabled && service.mock !== undefined ? ['a mock behind its Service'] : []),
+        ...(intents.some((i) => i.service === service.name) ? ['routing, faults, timeouts or retries'] : []),
+      ];
+      if (reasons.length > 0) {
+        this.problems.push(this.file.problem(path, `cannot expose ${service.name}, which has ${reasons.join(' and ')}: an HTTPRoute sends the gateway's requests `
+          + 'straight to its Service, past the mesh routes and subsets that keep them apart', {
+          hint: 'keep api: istio (the default) for this environment, or expose only services without mocks and routing intents',
+        }));
+      }
+    }
   }
 
   /**

@@ -413,6 +413,12 @@ const IstioControlPlaneFields = {
   ingress: z.object({
     gateway: name('Name of the Istio Gateway.'),
     host: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, 'must be a DNS host name').meta({ description: 'External host name of the gateway.' }),
+    api: z.enum(['istio', 'gateway-api']).optional().meta({
+      description: 'OpenShift Service Mesh 3: how the ingress gateway is declared. istio: an injected gateway Deployment with an Istio Gateway and VirtualService. '
+        + 'gateway-api: a gateway.networking.k8s.io/v1 Gateway of class istio, which istiod deploys, with an HTTPRoute per exposed service; '
+        + 'its routes go straight to the Service, so exposed services may carry no mock, fault, timeout or retry.',
+      default: 'istio',
+    }),
   }).strict().optional().meta({ description: 'An ingress Gateway in the control plane namespace, with a Route (OpenShift) to it.' }),
 };
 

@@ -289,7 +289,8 @@ export interface IstioMeshSpec {
    * namespace of their own.
    */
   readonly gatewayNamespace: string;
-  readonly ingress?: { readonly gateway: string; readonly host: string };
+  /** `api: gateway-api` (OpenShift Service Mesh 3): a Gateway API Gateway and HTTPRoutes instead of an Istio Gateway and VirtualService. */
+  readonly ingress?: { readonly gateway: string; readonly host: string; readonly api?: 'istio' | 'gateway-api' };
   /** OpenShift Service Mesh 3.x: the Sail operator's `Istio` and `IstioCNI` (sailoperator.io/v1). */
   readonly sail?: SailControlPlaneSpec;
   /**

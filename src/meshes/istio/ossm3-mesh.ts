@@ -2,10 +2,13 @@ import { ApiObject, Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { INGRESS_SERVICE_ACCOUNT, IstioMesh } from './istio-mesh';
 import { PeerAuthentication, Telemetry } from '../../imports/istio';
+import { Route } from '../../imports/openshift';
 import { Istio, IstioCNI, IstioRevisionTag, Kiali, OSSMConsole, PodMonitor, ServiceMonitor } from '../../imports/ossm3';
 import { SailControlPlaneSpec } from '../../model/spec';
 import { compareStrings } from '../../model/spec-error';
-import { commonLabels, HelmApplicationPlan, IEnvironmentScope, PodMeshSettings, setWave, skipDryRunWhileCrdMissing, TargetFormat, TargetPlan, Wave } from '../mesh';
+import {
+  commonLabels, definedOnly, HelmApplicationPlan, IEnvironmentScope, objectName, PodMeshSettings, setWave, skipDryRunWhileCrdMissing, TargetFormat, TargetPlan, Wave,
+} from '../mesh';
 
 /** The label (and Istio `istio:` selector value) of the injected ingress gateway's pods. */
 export const GATEWAY_SELECTOR = { istio: 'ingressgateway' } as const;
@@ -18,6 +21,12 @@ export const GATEWAY_HTTP_PORT = { name: 'http2', port: 80, targetPort: 8080 } a
  * one (istio/istio manifests/charts/istio-control/istio-discovery/files/gateway-injection-template.yaml).
  */
 export const INJECTION_TEMPLATE_ANNOTATION = 'inject.istio.io/templates';
+/** The Gateway API listener of the ingress, and the name of its port on the Service istiod deploys. */
+export const GATEWAY_API_LISTENER = 'http';
+/** The Service (and Deployment) istiod deploys for a Gateway of class `istio`: `<name>-istio`. */
+export function gatewayApiServiceName(gateway: string): string {
+  return `${gateway}-istio`;
+}
 /** Where OpenShift's Thanos querier answers for platform and user-workload metrics. */
 const THANOS_QUERIER = 'https://thanos-querier.openshift-monitoring.svc.cluster.local:9091';
 
@@ -161,6 +170,10 @@ export class OpenShiftServiceMesh3 extends IstioMesh {
     if (ownNamespace) {
       setWave(new kplus.Namespace(chart, 'Namespace', { metadata: { name: ns, labels: { ...labels, ...this.meshLabels(ns) } } }), Wave.NAMESPACES);
     }
+    if (this.mesh.ingress.api === 'gateway-api') {
+      this.addGatewayApi(scope);
+      return;
+    }
     const account = new ApiObject(chart, 'ServiceAccount', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: INGRESS_SERVICE_ACCOUNT, namespace: ns, labels } });
     setWave(account, Wave.GATEWAY);
     const podLabels = { ...GATEWAY_SELECTOR, app: GATEWAY_NAME, 'sidecar.istio.io/inject': 'true' };
@@ -201,6 +214,72 @@ export class OpenShiftServiceMesh3 extends IstioMesh {
       this.addPodMonitor(chart, ns);
     }
     super.addGateway(scope);
+  }
+
+  /**
+   * The ingress by the Gateway API: a Gateway of class `istio`, for which istiod deploys a
+   * Deployment, Service and ServiceAccount named `<gateway>-istio` (istio/istio
+   * pilot/pkg/config/kube/gatewaycommon/gateway_utils.go GetDefaultName: `<name>-<class>`), whose
+   * Service names each port after its listener (deploymentcontroller.go extractServicePorts); an
+   * HTTPRoute per exposed service in its namespace; and the Route to that Service.
+   */
+  private addGatewayApi(scope: IEnvironmentScope): void {
+    const ingress = this.mesh.ingress!;
+    const ns = this.mesh.gatewayNamespace;
+    const labels = commonLabels(this.env);
+    const chart = scope.chart('control-plane', 'gateway');
+    const { key, value } = this.sail.discoveryLabel;
+    const gateway = new ApiObject(chart, 'Gateway', {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'Gateway',
+      metadata: {
+        name: ingress.gateway, namespace: ns, labels,
+        annotations: {
+          // The Route is the way in: no cloud load balancer (deploymentcontroller.go reads annotation.NetworkingServiceType).
+          'networking.istio.io/service-type': 'ClusterIP',
+          // The ingress identity the services' AuthorizationPolicies allow (annotation.GatewayServiceAccount).
+          'gateway.istio.io/service-account': INGRESS_SERVICE_ACCOUNT,
+        },
+      },
+      spec: {
+        gatewayClassName: 'istio',
+        listeners: [{
+          name: GATEWAY_API_LISTENER, port: 80, protocol: 'HTTP', hostname: ingress.host,
+          // HTTPRoutes live beside their services, in the namespaces of the mesh only.
+          allowedRoutes: { namespaces: { from: 'Selector', selector: { matchLabels: { [key]: value } } } },
+        }],
+      },
+    });
+    setWave(gateway, Wave.GATEWAY);
+    skipDryRunWhileCrdMissing(gateway);
+    const route = new Route(chart, 'Route', {
+      metadata: { name: ingress.gateway, namespace: ns, labels },
+      spec: { host: ingress.host, to: { kind: 'Service', name: gatewayApiServiceName(ingress.gateway), weight: 100 }, port: { targetPort: GATEWAY_API_LISTENER }, wildcardPolicy: 'None' },
+    });
+    setWave(route, Wave.GATEWAY);
+    for (const service of this.env.services.filter((s) => s.ingress.length > 0)) {
+      const httpRoute = new ApiObject(scope.chart('workloads', `${service.name}.ingress`), 'HTTPRoute', {
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'HTTPRoute',
+        metadata: { name: objectName(service.name, 'ingress'), namespace: service.namespace, labels },
+        spec: {
+          parentRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: ingress.gateway, namespace: ns, sectionName: GATEWAY_API_LISTENER }],
+          hostnames: [ingress.host],
+          rules: service.ingress.map((r) => definedOnly({
+            name: r.name,
+            matches: r.match.map((m) => ({ path: 'prefix' in m ? { type: 'PathPrefix', value: m.prefix } : { type: 'Exact', value: m.exact } })),
+            // Gateway API replaces a prefix by path elements: `/inventory` -> `/` makes `/inventory/x` `/x`, no double slash.
+            filters: r.rewrite === undefined ? undefined : [{
+              type: 'URLRewrite',
+              urlRewrite: { path: r.match.every((m) => 'prefix' in m) ? { type: 'ReplacePrefixMatch', replacePrefixMatch: r.rewrite } : { type: 'ReplaceFullPath', replaceFullPath: r.rewrite } },
+            }],
+            backendRefs: [{ name: service.name, port: r.port }],
+          })),
+        },
+      });
+      setWave(httpRoute, Wave.ROUTING);
+      skipDryRunWhileCrdMissing(httpRoute);
+    }
   }
 
   /** The namespace labels that put `namespace` in this mesh and have its pods injected. */
