@@ -539,7 +539,7 @@ class EnvironmentResolver {
         hint: 'keep the default, default',
       }));
     }
-    const ossm3 = this.resolveOssm3({ ...mesh, version: to.version, controlPlane: { ...to.controlPlane, namespace }, operators: to.operators }, Version.parse(to.version),
+    const ossm3 = this.resolveOssm3({ ...mesh, migration: undefined, version: to.version, controlPlane: { ...to.controlPlane, namespace }, operators: to.operators }, Version.parse(to.version),
       ossm2.cluster, ['mesh', 'migration', 'to']);
     if (ossm3 === undefined || !ok) {
       return undefined;
@@ -599,6 +599,11 @@ class EnvironmentResolver {
     if (version.major !== 3 || version.minor !== 4) {
       fail(file.problem([...base, 'version'], `must be ${OSSM3_OPERATOR} or one of its patch releases: the OpenShift Service Mesh 3 operator whose CRDs meshflip validates against`, {
         hint: 'OpenShift Service Mesh 3.0 to 3.3 operators accept other Istio versions; upgrade the operator to 3.4 first',
+      }));
+    }
+    if (mesh.migration !== undefined) {
+      fail(file.problem(['mesh', 'migration'], `is for an OpenShift Service Mesh 2.6 environment on its way to 3.x; this one is on ${version.text} already`, {
+        hint: 'remove it: what migration.to says is what mesh: says on OpenShift Service Mesh 3', noGot: true,
       }));
     }
     for (const key of OSSM2_ONLY) {

@@ -181,6 +181,14 @@ describe('errors', () => {
     ]);
   });
 
+  test('an environment already on 3.x that declares a migration', () => {
+    const text = migrating('[payments]', { version: '3.4', controlPlane: ['istioVersion: "1.28"'] });
+    expect(problems(text)).toEqual([
+      `environments/lab.yaml:${at(text, 'to:')}: mesh.migration: is for an OpenShift Service Mesh 2.6 environment on its way to 3.x; this one is on 3.4 already; `
+      + 'remove it: what migration.to says is what mesh: says on OpenShift Service Mesh 3',
+    ]);
+  });
+
   test('addons left on (the default) are refused where the control plane is declared', () => {
     const text = migrating('[payments]', { controlPlane: ['name: basic'] });
     const hints = {
