@@ -36,8 +36,8 @@ export class MeshEnvironment extends Construct implements IEnvironmentScope {
 
     this.mesh.addControlPlane(this);
     this.addNamespaces();
-    const pod = this.mesh.podSettings();
     for (const service of env.services) {
+      const pod = this.mesh.podSettings(service.namespace);
       for (const target of this.mesh.workloadTargets(service)) {
         new MeshService(this.chart(target, service.name), 'Workload', { env, service, mesh: pod });
       }
@@ -105,7 +105,6 @@ export class MeshEnvironment extends Construct implements IEnvironmentScope {
         add(this.mesh.mockTarget(service), service.namespace);
       }
     }
-    const meta = this.mesh.namespaceMetadata();
     for (const target of this.mesh.targets) {
       const namespaces = [...(perTarget.get(target.name) ?? [])].sort(compareStrings);
       if (namespaces.length === 0 || target.format !== TargetFormat.KUBERNETES) {
@@ -113,6 +112,7 @@ export class MeshEnvironment extends Construct implements IEnvironmentScope {
       }
       const chart = this.chart(target.name, 'namespaces');
       for (const name of namespaces) {
+        const meta = this.mesh.namespaceMetadata(name);
         // Deleting a Namespace deletes its claims whatever their own annotations say: a Namespace
         // that holds a claim is never pruned or deleted by Argo CD either (README: Deleting).
         const holdsClaims = this.env.services.some((s) => s.storage !== undefined && s.namespace === name && this.mesh.workloadTargets(s).includes(target.name));

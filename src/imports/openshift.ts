@@ -38,14 +38,18 @@ export interface ServiceMeshControlPlaneSpec {
     readonly controlPlane: { readonly mtls: boolean };
     /** `Kubernetes` (first-party JWT, the `base` profile's default) or `ThirdParty` (a projected `istio-token`). */
     readonly identity: { readonly type: 'Kubernetes' | 'ThirdParty' };
+    /** Off before a migration to OpenShift Service Mesh 3, which manages no NetworkPolicies. */
+    readonly manageNetworkPolicy?: boolean;
   };
   readonly tracing: { readonly type: 'Jaeger' | 'None'; readonly sampling: number };
   readonly policy: { readonly type: 'Istiod' };
   readonly telemetry: { readonly type: 'Istiod' };
   readonly gateways: {
+    /** false: the operator deploys no gateway at all. */
+    readonly enabled?: boolean;
     readonly openshiftRoute: { readonly enabled: boolean };
-    readonly ingress: { readonly enabled: boolean; readonly routeConfig: { readonly enabled: boolean } };
-    readonly egress: { readonly enabled: boolean };
+    readonly ingress?: { readonly enabled: boolean; readonly routeConfig: { readonly enabled: boolean } };
+    readonly egress?: { readonly enabled: boolean };
   };
   readonly addons: {
     readonly grafana: { readonly enabled: boolean };

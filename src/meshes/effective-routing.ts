@@ -77,6 +77,15 @@ export interface ManualApproval {
 }
 
 /** The effective routing of one environment. */
+/** Which control plane serves a namespace while a mesh moves from one to another (OpenShift Service Mesh 2.6 to 3.x). */
+export interface NamespaceControlPlane {
+  readonly namespace: string;
+  /** The control plane whose injector gives its pods their sidecars, e.g. `ServiceMeshControlPlane istio-system/basic (v2.6)`, or `none`. */
+  readonly servedBy: string;
+  /** Why, from the rendered labels and resources. */
+  readonly because: string;
+}
+
 export interface EnvironmentRouting {
   readonly name: string;
   readonly protected: boolean;
@@ -87,6 +96,8 @@ export interface EnvironmentRouting {
   readonly secrets?: readonly SecretReference[];
   /** The operator Subscriptions waiting for a person to approve each InstallPlan, sorted. */
   readonly approvals?: readonly ManualApproval[];
+  /** While two control planes run side by side: which one serves each mesh namespace, sorted by namespace. */
+  readonly controlPlanes?: readonly NamespaceControlPlane[];
 }
 
 /** A rendered object, with the dist/ path of the file it is in. */

@@ -1,4 +1,4 @@
-import type { RenderedObject, ServiceRouting, Workloads } from './effective-routing';
+import type { NamespaceControlPlane, RenderedObject, ServiceRouting, Workloads } from './effective-routing';
 import type { Finding } from './findings';
 import type { IMesh } from './mesh';
 import type { Rule } from './rules';
@@ -26,6 +26,13 @@ export interface MeshFamily {
   create(env: EnvironmentSpec): IMesh;
   /** The effective routing of every real service, read from the rendered objects of one environment. */
   readRouting(objects: readonly RenderedObject[], workloads: Workloads): ServiceRouting[];
+  /**
+   * While two control planes of the family run side by side (a migration), which one serves each
+   * mesh namespace, read from the rendered objects of one environment.
+   *
+   * @default - one control plane: nothing to say
+   */
+  readControlPlanes?(objects: readonly RenderedObject[]): NamespaceControlPlane[];
   /** Checks over the rendered objects of one environment (hand edits of dist/ included). */
   checkRendered(env: string, objects: readonly RenderedObject[], protectedEnv: boolean): Finding[];
   /** The schema set the rendered objects of one environment of `flavor` are validated against. */

@@ -218,9 +218,9 @@ export interface IMesh {
   /** Whether the mock needs a Service of its own in its target (no real instance there). */
   mockNeedsOwnService(service: ServiceSpec): boolean;
   /** Labels (and annotations) on every workload namespace. */
-  namespaceMetadata(): { readonly labels: Readonly<Record<string, string>>; readonly annotations: Readonly<Record<string, string>> };
-  /** What every mesh workload's pod template needs. */
-  podSettings(): PodMeshSettings;
+  namespaceMetadata(namespace: string): { readonly labels: Readonly<Record<string, string>>; readonly annotations: Readonly<Record<string, string>> };
+  /** What the pod template of every mesh workload in `namespace` needs. */
+  podSettings(namespace: string): PodMeshSettings;
   /** Defines the control plane objects: operators, control plane resources, the mesh itself, gateways. */
   addControlPlane(scope: IEnvironmentScope): void;
   /** Defines the routing and resilience policies of one service. */

@@ -154,6 +154,8 @@ class EnvironmentResolver {
   private readonly isProtected: boolean;
   private readonly defaultNamespace: string;
   private mesh!: MeshSpec;
+  /** The OpenShift Service Mesh 3 mesh a migration ends in. */
+  private migrationTarget?: IstioMeshSpec;
   /** Where each service's calls are written, for reporting unknown callees. */
   private readonly callsAt = new Map<string, { file: SourceFile; path: FieldPath }>();
 
@@ -180,7 +182,7 @@ class EnvironmentResolver {
       this.problems.push(file.problem(['name'], `must match the file name "${expectedName}"`, { hint: `rename the file or set name: ${expectedName}` }));
     }
     const settings = this.settings;
-    const meshSpec = this.resolveMesh();
+    let meshSpec = this.resolveMesh();
     if (meshSpec === undefined || settings === undefined) {
       return undefined;
     }
@@ -198,7 +200,11 @@ class EnvironmentResolver {
     const byName = new Map(services.map((s) => [s.name, s]));
     this.checkCalls(services, byName);
     if (!isKuma(meshSpec) && meshSpec.sail !== undefined) {
-      this.checkSailNamespaces(meshSpec, services);
+      this.checkSailNamespaces(meshSpec, services, meshSpec.migration === undefined ? ['mesh'] : ['mesh', 'migration', 'to']);
+    }
+    if (!isKuma(meshSpec) && meshSpec.migration !== undefined) {
+      meshSpec = this.migrationPhase(meshSpec, services);
+      this.mesh = meshSpec;
     }
     const routes = this.resolveRoutes(services, byName, mocksEnabled);
     const faults = this.resolveFaults(byName, routes);
@@ -208,6 +214,9 @@ class EnvironmentResolver {
     const retries = this.resolvePerService(input.retries, 'retries', byName, (service, r: RetryInput, origin): RetrySpec => ({
       service, attempts: r.attempts, perTryTimeout: r.perTryTimeout, on: r.on ?? DEFAULT_RETRY_ON, origin,
     }));
+    if (!isKuma(meshSpec) && meshSpec.ingress?.api === 'gateway-api') {
+      this.checkGatewayApi(meshSpec, services, mocksEnabled, [...routes, ...faults, ...timeouts, ...retries]);
+    }
     return {
       name: input.name,
       description: input.description,
@@ -473,7 +482,7 @@ class EnvironmentResolver {
     if (!operators.serviceMesh.enabled) {
       this.problems.push(file.problem(['mesh', 'operators', 'serviceMesh', 'enabled'], 'must be true: the control plane needs the Service Mesh operator'));
     }
-    return {
+    const ossm2: IstioMeshSpec = {
       flavor: MeshFlavor.OPENSHIFT_SERVICE_MESH,
       version,
       cluster,
@@ -484,6 +493,101 @@ class EnvironmentResolver {
       smcp: { name: cp?.name ?? 'basic', version: `v${version.major}.${version.minor}`, tracing, addons },
       operators,
     };
+    return mesh.migration === undefined ? ossm2 : this.resolveMigration(mesh, ossm2);
+  }
+
+  /**
+   * An OpenShift Service Mesh 2.6 environment that declares its move to 3.x: the 3.x control plane
+   * (`mesh.migration.to`) beside the 2.6 one, as in Red Hat's "Migrating from Service Mesh 2 to
+   * Service Mesh 3" (sail-operator docs/ossm/ossm2-migration). Which namespaces have moved is
+   * decided once the services are known (`migrationPhase`).
+   */
+  private resolveMigration(mesh: OssmMeshInput, ossm2: IstioMeshSpec): IstioMeshSpec | undefined {
+    const { file } = this;
+    const migration = mesh.migration!;
+    const version = ossm2.version;
+    let ok = true;
+    const fail = (problem: Problem) => {
+      this.problems.push(problem);
+      ok = false;
+    };
+    if (version.major !== 2 || version.minor !== 6) {
+      fail(file.problem(['mesh', 'version'], 'must be 2.6 while mesh.migration is declared: Red Hat migrates to OpenShift Service Mesh 3 only from 2.6', {
+        hint: 'upgrade the control plane to 2.6 first (mesh.version: "2.6", synced and healthy), then declare mesh.migration',
+      }));
+    }
+    // Red Hat's pre-migration checklist: what 3.x does not manage is off on the 2.6 control plane first.
+    const smcp = ossm2.smcp!;
+    for (const addon of ['kiali', 'grafana', 'prometheus'] as const) {
+      if (smcp.addons[addon]) {
+        fail(file.problem(['mesh', 'controlPlane', 'addons', addon], 'must be false while migrating to OpenShift Service Mesh 3: the 3.x operator manages no addons', {
+          hint: addon === 'kiali' ? 'set addons.kiali: false; the standalone Kiali of mesh.migration.to replaces it (controlPlane.kiali, on by default)'
+            : addon === 'prometheus' ? 'set addons.prometheus: false; OpenShift user-workload monitoring replaces it (mesh.migration.to.controlPlane.metrics)'
+              : 'set addons.grafana: false; OpenShift Service Mesh 3 has no Grafana',
+          ...(mesh.controlPlane?.addons?.[addon] === undefined ? { noGot: true } : {}),
+        }));
+      }
+    }
+    if (smcp.tracing.type !== 'None') {
+      fail(file.problem(['mesh', 'controlPlane', 'tracing', 'type'], 'must be None while migrating to OpenShift Service Mesh 3: the 3.x operator has no Jaeger', {
+        hint: 'send spans to an OpenTelemetry collector instead (mesh.migration.to.controlPlane.tracing)',
+      }));
+    }
+    const to = migration.to;
+    const namespace = ossm2.controlPlaneNamespace;
+    if (to.controlPlane?.namespace !== undefined && to.controlPlane.namespace !== namespace) {
+      fail(file.problem(['mesh', 'migration', 'to', 'controlPlane', 'namespace'], `must be the 2.6 control plane's namespace ${namespace}: `
+        + 'the 3.x istiod signs its certificates with the CA secret the 2.6 one created there, so that migrated and unmigrated sidecars trust each other', {
+        hint: 'remove it (it defaults to the 2.6 namespace)',
+      }));
+    }
+    if (to.controlPlane?.name === smcp.name) {
+      fail(file.problem(['mesh', 'migration', 'to', 'controlPlane', 'name'], `must differ from the ServiceMeshControlPlane's name ${smcp.name}: both name a revision (istio.io/rev)`, {
+        hint: 'keep the default, default',
+      }));
+    }
+    const ossm3 = this.resolveOssm3({ ...mesh, migration: undefined, version: to.version, controlPlane: { ...to.controlPlane, namespace }, operators: to.operators }, Version.parse(to.version),
+      ossm2.cluster, ['mesh', 'migration', 'to']);
+    if (ossm3 === undefined || !ok) {
+      return undefined;
+    }
+    this.migrationTarget = ossm3;
+    const sail = ossm3.sail!;
+    // The revision migrated namespaces name: the Istio's name (InPlace) or `<name>-<spec.version, dots
+    // as dashes>` (RevisionBased), as sail-operator v3.4.1 controllers/istio/istio_controller.go
+    // getActiveRevisionName names it.
+    const revision = sail.updateStrategy === 'RevisionBased' ? `${sail.name}-${sail.istioVersion.replace(/\./g, '-')}` : sail.name;
+    return {
+      ...ossm2,
+      // The ingress gateway is deployed by gateway injection from the 3.x revision (the checklist
+      // turns the ServiceMeshControlPlane's gateways off), in the 3.x gateway namespace.
+      gatewayNamespace: ossm3.gatewayNamespace,
+      sail,
+      operators: { ...ossm2.operators!, kiali: ossm3.operators!.kiali, serviceMesh3: ossm3.operators!.serviceMesh },
+      migration: { to: ossm3.version, revision, migrated: [...new Set(migration.migrated ?? [])].sort(compareStrings) },
+    };
+  }
+
+  /**
+   * The phase of a migration once the services are known: every listed namespace must be a
+   * service's; when all of them have moved, the environment is OpenShift Service Mesh 3 alone.
+   */
+  private migrationPhase(mesh: IstioMeshSpec, services: readonly ServiceSpec[]): IstioMeshSpec {
+    const namespaces = [...new Set(services.map((s) => s.namespace))].sort(compareStrings);
+    const listed = this.input.mesh.flavor === 'openshift-service-mesh' ? this.input.mesh.migration?.migrated ?? [] : [];
+    listed.forEach((ns, index) => {
+      if (!namespaces.includes(ns)) {
+        this.problems.push(this.file.problem(['mesh', 'migration', 'migrated', index], `must be the namespace of a service: ${namespaces.join(', ')}`, {
+          hint: didYouMean(ns, namespaces) ?? 'list only the namespaces of services that have moved to the 3.x control plane',
+        }));
+      }
+    });
+    const migration = mesh.migration!;
+    if (!namespaces.every((ns) => migration.migrated.includes(ns))) {
+      return mesh;
+    }
+    // Finished: the environment is what its mesh.migration.to declares, and nothing of 2.6 is rendered.
+    return this.migrationTarget!;
   }
 
   /**
@@ -491,7 +595,7 @@ class EnvironmentResolver {
    * operator. Only the 3.4 operator is known: its CRDs are what dist/ is validated against, and
    * they fix which Istio versions `Istio.spec.version` takes.
    */
-  private resolveOssm3(mesh: OssmMeshInput, version: Version, cluster: ClusterSpec): IstioMeshSpec | undefined {
+  private resolveOssm3(mesh: OssmMeshInput, version: Version, cluster: ClusterSpec, base: readonly string[] = ['mesh']): IstioMeshSpec | undefined {
     const { file } = this;
     const cp = mesh.controlPlane;
     let ok = true;
@@ -500,45 +604,50 @@ class EnvironmentResolver {
       ok = false;
     };
     if (version.major !== 3 || version.minor !== 4) {
-      fail(file.problem(['mesh', 'version'], `must be ${OSSM3_OPERATOR} or one of its patch releases: the OpenShift Service Mesh 3 operator whose CRDs meshflip validates against`, {
+      fail(file.problem([...base, 'version'], `must be ${OSSM3_OPERATOR} or one of its patch releases: the OpenShift Service Mesh 3 operator whose CRDs meshflip validates against`, {
         hint: 'OpenShift Service Mesh 3.0 to 3.3 operators accept other Istio versions; upgrade the operator to 3.4 first',
+      }));
+    }
+    if (mesh.migration !== undefined) {
+      fail(file.problem(['mesh', 'migration'], `is for an OpenShift Service Mesh 2.6 environment on its way to 3.x; this one is on ${version.text} already`, {
+        hint: 'remove it: what migration.to says is what mesh: says on OpenShift Service Mesh 3', noGot: true,
       }));
     }
     for (const key of OSSM2_ONLY) {
       if (cp?.[key] !== undefined) {
-        fail(file.problem(['mesh', 'controlPlane', key], `is an OpenShift Service Mesh 2.x setting; ${version.text} has no ServiceMeshControlPlane`, {
+        fail(file.problem([...base, 'controlPlane', key], `is an OpenShift Service Mesh 2.x setting; ${version.text} has no ServiceMeshControlPlane`, {
           hint: key === 'addons' ? 'use controlPlane.kiali and controlPlane.metrics (Kiali through its operator, metrics through user-workload monitoring)' : 'remove it',
         }));
       }
     }
     for (const key of ['jaeger', 'elasticsearch'] as const) {
       if (mesh.operators?.[key] !== undefined) {
-        fail(file.problem(['mesh', 'operators', key], `is an OpenShift Service Mesh 2.x operator; ${version.text} subscribes only servicemeshoperator3 and kiali-ossm`, { hint: 'remove it' }));
+        fail(file.problem([...base, 'operators', key], `is an OpenShift Service Mesh 2.x operator; ${version.text} subscribes only servicemeshoperator3 and kiali-ossm`, { hint: 'remove it' }));
       }
     }
     const declared = cp?.istioVersion;
     const istioVersion = declared === undefined ? OSSM3_ISTIO_VERSIONS[0] : declared.split('.').length === 2 ? `v${declared}-latest` : `v${declared}`;
     if (!OSSM3_ISTIO_VERSIONS.includes(istioVersion)) {
-      fail(file.problem(['mesh', 'controlPlane', 'istioVersion'], `must be an Istio version the OpenShift Service Mesh ${OSSM3_OPERATOR} operator runs: `
+      fail(file.problem([...base, 'controlPlane', 'istioVersion'], `must be an Istio version the OpenShift Service Mesh ${OSSM3_OPERATOR} operator runs: `
         + `${OSSM3_ISTIO_VERSIONS.map((v) => v.replace(/^v/, '').replace(/-latest$/, '')).join(', ')}`, {
         hint: 'its Istio CRD (sailoperator.io_istios.yaml, spec.version) lists no other version from 1.27 on: pick a listed patch, or a minor alone (1.28) for its newest patch',
       }));
     }
     const tracingType = cp?.tracing?.type ?? 'None';
     if (tracingType === 'Jaeger') {
-      fail(file.problem(['mesh', 'controlPlane', 'tracing', 'type'], `must be OpenTelemetry or None on OpenShift Service Mesh ${version.text}`, {
+      fail(file.problem([...base, 'controlPlane', 'tracing', 'type'], `must be OpenTelemetry or None on OpenShift Service Mesh ${version.text}`, {
         hint: 'OpenShift Service Mesh 3 has no Jaeger addon: send spans to an OpenTelemetry collector (tracing.type: OpenTelemetry, tracing.service)',
       }));
     }
     if (tracingType === 'OpenTelemetry' && cp?.tracing?.service === undefined) {
-      fail(file.problem(['mesh', 'controlPlane', 'tracing'], 'needs service: the OTLP gRPC host of the OpenTelemetry collector spans are sent to', {
+      fail(file.problem([...base, 'controlPlane', 'tracing'], 'needs service: the OTLP gRPC host of the OpenTelemetry collector spans are sent to', {
         hint: 'e.g. service: otel-collector.observability.svc.cluster.local', noGot: true,
       }));
     }
     if (tracingType !== 'OpenTelemetry') {
       for (const key of ['service', 'port'] as const) {
         if (cp?.tracing?.[key] !== undefined) {
-          fail(file.problem(['mesh', 'controlPlane', 'tracing', key], 'is only read with tracing type OpenTelemetry', { hint: 'set type: OpenTelemetry, or remove it' }));
+          fail(file.problem([...base, 'controlPlane', 'tracing', key], 'is only read with tracing type OpenTelemetry', { hint: 'set type: OpenTelemetry, or remove it' }));
         }
       }
     }
@@ -559,10 +668,10 @@ class EnvironmentResolver {
       serviceMesh: operator(ops?.serviceMesh, true),
     };
     if (kiali && !operators.kiali.enabled) {
-      fail(file.problem(['mesh', 'operators', 'kiali', 'enabled'], 'must be true while controlPlane.kiali is: the Kiali resource needs the Kiali operator', { hint: 'or set controlPlane.kiali: false' }));
+      fail(file.problem([...base, 'operators', 'kiali', 'enabled'], 'must be true while controlPlane.kiali is: the Kiali resource needs the Kiali operator', { hint: 'or set controlPlane.kiali: false' }));
     }
     if (!operators.serviceMesh.enabled) {
-      fail(file.problem(['mesh', 'operators', 'serviceMesh', 'enabled'], 'must be true: the Istio resource needs the Service Mesh 3 operator'));
+      fail(file.problem([...base, 'operators', 'serviceMesh', 'enabled'], 'must be true: the Istio resource needs the Service Mesh 3 operator'));
     }
     if (!ok) {
       return undefined;
@@ -593,17 +702,45 @@ class EnvironmentResolver {
   }
 
   /**
+   * A Gateway API ingress (OpenShift Service Mesh 3 only) routes each HTTPRoute straight to the
+   * Service: istiod's gateway applies no VirtualService or DestinationRule subset of the mesh to it
+   * (istio/istio pilot/pkg/config/kube/gateway/conversion.go builds the gateway's routes from
+   * HTTPRoutes alone), and the Service selects a service's mock pods too.
+   */
+  private checkGatewayApi(mesh: IstioMeshSpec, services: readonly ServiceSpec[], mocksEnabled: boolean, intents: readonly { readonly service: string }[]): void {
+    const path = ['mesh', 'ingress', 'api'];
+    if (mesh.sail === undefined) {
+      this.problems.push(this.file.problem(path, `must be istio on ${mesh.flavor} ${mesh.version.text}: meshflip renders the Gateway API ingress for OpenShift Service Mesh 3 only`, {
+        hint: `remove it, or set mesh.version to ${OSSM3_OPERATOR}`,
+      }));
+      return;
+    }
+    for (const service of services.filter((s) => s.ingress.length > 0)) {
+      const reasons = [
+        ...(mocksEnabled && service.mock !== undefined ? ['a mock behind its Service'] : []),
+        ...(intents.some((i) => i.service === service.name) ? ['routing, faults, timeouts or retries'] : []),
+      ];
+      if (reasons.length > 0) {
+        this.problems.push(this.file.problem(path, `cannot expose ${service.name}, which has ${reasons.join(' and ')}: an HTTPRoute sends the gateway's requests `
+          + 'straight to its Service, past the mesh routes and subsets that keep them apart', {
+          hint: 'keep api: istio (the default) for this environment, or expose only services without mocks and routing intents',
+        }));
+      }
+    }
+  }
+
+  /**
    * The CNI node agent's namespace holds no mesh workload: the injection label of a mesh
    * namespace would put sidecars on the agent's pods, and the agent would wait for itself.
    */
-  private checkSailNamespaces(mesh: IstioMeshSpec, services: readonly ServiceSpec[]): void {
+  private checkSailNamespaces(mesh: IstioMeshSpec, services: readonly ServiceSpec[], base: readonly string[]): void {
     const cni = mesh.sail!.cniNamespace;
     const owner = services.find((s) => s.namespace === cni)?.name;
     const clash = owner !== undefined ? `the namespace of service ${owner}`
       : cni === mesh.controlPlaneNamespace ? 'the control plane namespace'
         : cni === mesh.gatewayNamespace && mesh.ingress !== undefined ? 'the gateway namespace' : undefined;
     if (clash !== undefined) {
-      this.problems.push(this.file.problem(['mesh', 'controlPlane', 'cniNamespace'], `must be a namespace of its own, not ${clash}: `
+      this.problems.push(this.file.problem([...base, 'controlPlane', 'cniNamespace'], `must be a namespace of its own, not ${clash}: `
         + 'the Istio CNI node agent runs outside the mesh, and a mesh namespace\'s injection label would put sidecars on it', {
         hint: 'keep the default istio-cni, or name a namespace no service uses', gotText: JSON.stringify(cni),
       }));

@@ -430,54 +430,81 @@ const IstioControlPlaneFields = {
   ingress: z.object({
     gateway: name('Name of the Istio Gateway.'),
     host: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, 'must be a DNS host name').meta({ description: 'External host name of the gateway.' }),
+    api: z.enum(['istio', 'gateway-api']).optional().meta({
+      description: 'OpenShift Service Mesh 3: how the ingress gateway is declared. istio: an injected gateway Deployment with an Istio Gateway and VirtualService. '
+        + 'gateway-api: a gateway.networking.k8s.io/v1 Gateway of class istio, which istiod deploys, with an HTTPRoute per exposed service; '
+        + 'its routes go straight to the Service, so exposed services may carry no mock, fault, timeout or retry.',
+      default: 'istio',
+    }),
   }).strict().optional().meta({ description: 'An ingress Gateway in the control plane namespace, with a Route (OpenShift) to it.' }),
 };
+
+const OssmControlPlaneSchema = z.object({
+  name: name('ServiceMeshControlPlane name (2.x) or Istio resource name (3.x).').optional().meta({ default: 'basic on 2.x, default on 3.x' }),
+  namespace: name('Control plane namespace.').optional().meta({ default: 'istio-system' }),
+  tracing: z.object({
+    type: z.enum(['Jaeger', 'None', 'OpenTelemetry']).optional().meta({
+      description: 'Jaeger (2.x) needs the Jaeger operator (jaeger-product), which left the redhat-operators catalog on 2025-11-03. '
+        + 'OpenTelemetry (3.x) sends spans to an OpenTelemetry collector (Red Hat build of OpenTelemetry, with Tempo) installed separately.',
+      default: 'None',
+    }),
+    sampling: z.number().int().min(0).max(10000).optional().meta({ description: '10000 samples every request.', default: 10000 }),
+    service: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, 'must be a DNS host name').optional()
+      .meta({ description: 'OpenTelemetry (3.x): host of the collector\'s OTLP gRPC service, e.g. otel-collector.observability.svc.cluster.local.' }),
+    port: z.number().int().min(1).max(65535).optional().meta({ description: 'OpenTelemetry (3.x): OTLP gRPC port of the collector.', default: 4317 }),
+  }).strict().optional(),
+  istioVersion: z.string().regex(/^1\.[0-9]+(\.[0-9]+)?$/, 'must be an Istio version such as 1.28 or 1.28.10').optional()
+    .meta({ description: 'OpenShift Service Mesh 3.x: the Istio version the control plane runs (Istio.spec.version). A minor alone follows its newest patch (v1.28-latest).' }),
+  updateStrategy: z.enum(['InPlace', 'RevisionBased']).optional().meta({
+    description: 'OpenShift Service Mesh 3.x: how a new istioVersion is rolled out (Istio.spec.updateStrategy.type). RevisionBased runs a new revision beside the old one; '
+      + 'an IstioRevisionTag named default keeps the namespaces\' istio-injection label pointing at the active one.',
+    default: 'InPlace',
+  }),
+  cniNamespace: name('OpenShift Service Mesh 3.x: namespace of the Istio CNI node agent (IstioCNI.spec.namespace).').optional().meta({ default: 'istio-cni' }),
+  gatewayNamespace: name('OpenShift Service Mesh 3.x: namespace the ingress gateway is injected into.').optional().meta({ default: 'istio-ingress' }),
+  kiali: z.boolean().optional().meta({ description: 'OpenShift Service Mesh 3.x: Kiali and the OpenShift console plugin through the Kiali operator.', default: true }),
+  metrics: z.boolean().optional().meta({
+    description: 'OpenShift Service Mesh 3.x: a ServiceMonitor for istiod and a PodMonitor per mesh namespace for OpenShift user-workload monitoring (enableUserWorkload must be on). '
+      + 'Their kinds (monitoring.coreos.com) are not in the pinned upstream schemas: validate against schemas read from the cluster.',
+    default: false,
+  }),
+  addons: z.object({
+    kiali: z.boolean().optional().meta({ default: true }),
+    grafana: z.boolean().optional().meta({ default: true }),
+    prometheus: z.boolean().optional().meta({ default: true }),
+  }).strict().optional(),
+}).strict();
 
 const OssmMeshSchema = z.object({
   flavor: z.literal('openshift-service-mesh'),
   version: version('OpenShift Service Mesh version: 2.x (2.5: a ServiceMeshControlPlane, v1beta1 APIs) or 3.4[.x] (the Sail operator\'s Istio and IstioCNI, v1 APIs).'),
   ...IstioControlPlaneFields,
-  controlPlane: z.object({
-    name: name('ServiceMeshControlPlane name (2.x) or Istio resource name (3.x).').optional().meta({ default: 'basic on 2.x, default on 3.x' }),
-    namespace: name('Control plane namespace.').optional().meta({ default: 'istio-system' }),
-    tracing: z.object({
-      type: z.enum(['Jaeger', 'None', 'OpenTelemetry']).optional().meta({
-        description: 'Jaeger (2.x) needs the Jaeger operator (jaeger-product), which left the redhat-operators catalog on 2025-11-03. '
-          + 'OpenTelemetry (3.x) sends spans to an OpenTelemetry collector (Red Hat build of OpenTelemetry, with Tempo) installed separately.',
-        default: 'None',
-      }),
-      sampling: z.number().int().min(0).max(10000).optional().meta({ description: '10000 samples every request.', default: 10000 }),
-      service: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, 'must be a DNS host name').optional()
-        .meta({ description: 'OpenTelemetry (3.x): host of the collector\'s OTLP gRPC service, e.g. otel-collector.observability.svc.cluster.local.' }),
-      port: z.number().int().min(1).max(65535).optional().meta({ description: 'OpenTelemetry (3.x): OTLP gRPC port of the collector.', default: 4317 }),
-    }).strict().optional(),
-    istioVersion: z.string().regex(/^1\.[0-9]+(\.[0-9]+)?$/, 'must be an Istio version such as 1.28 or 1.28.10').optional()
-      .meta({ description: 'OpenShift Service Mesh 3.x: the Istio version the control plane runs (Istio.spec.version). A minor alone follows its newest patch (v1.28-latest).' }),
-    updateStrategy: z.enum(['InPlace', 'RevisionBased']).optional().meta({
-      description: 'OpenShift Service Mesh 3.x: how a new istioVersion is rolled out (Istio.spec.updateStrategy.type). RevisionBased runs a new revision beside the old one; '
-        + 'an IstioRevisionTag named default keeps the namespaces\' istio-injection label pointing at the active one.',
-      default: 'InPlace',
-    }),
-    cniNamespace: name('OpenShift Service Mesh 3.x: namespace of the Istio CNI node agent (IstioCNI.spec.namespace).').optional().meta({ default: 'istio-cni' }),
-    gatewayNamespace: name('OpenShift Service Mesh 3.x: namespace the ingress gateway is injected into.').optional().meta({ default: 'istio-ingress' }),
-    kiali: z.boolean().optional().meta({ description: 'OpenShift Service Mesh 3.x: Kiali and the OpenShift console plugin through the Kiali operator.', default: true }),
-    metrics: z.boolean().optional().meta({
-      description: 'OpenShift Service Mesh 3.x: a ServiceMonitor for istiod and a PodMonitor per mesh namespace for OpenShift user-workload monitoring (enableUserWorkload must be on). '
-        + 'Their kinds (monitoring.coreos.com) are not in the pinned upstream schemas: validate against schemas read from the cluster.',
-      default: false,
-    }),
-    addons: z.object({
-      kiali: z.boolean().optional().meta({ default: true }),
-      grafana: z.boolean().optional().meta({ default: true }),
-      prometheus: z.boolean().optional().meta({ default: true }),
-    }).strict().optional(),
-  }).strict().optional(),
+  controlPlane: OssmControlPlaneSchema.optional(),
   operators: z.object({
     elasticsearch: OperatorSchema.optional().meta({ description: 'OpenShift Elasticsearch operator (optional; off by default).' }),
     jaeger: OperatorSchema.optional().meta({ description: 'Red Hat OpenShift distributed tracing (Jaeger); on when tracing is Jaeger.' }),
     kiali: OperatorSchema.optional().meta({ description: 'Kiali operator; on when the kiali addon is.' }),
     serviceMesh: OperatorSchema.optional().meta({ description: 'The OpenShift Service Mesh operator.' }),
   }).strict().optional(),
+  migration: z.object({
+    to: z.object({
+      version: version('The OpenShift Service Mesh 3 operator the mesh moves to: 3.4[.x].'),
+      controlPlane: OssmControlPlaneSchema.optional().meta({
+        description: 'The 3.x control plane, as mesh.controlPlane of an OpenShift Service Mesh 3 environment. Its namespace is the 2.6 control plane\'s: '
+          + 'both control planes share the mesh CA there.',
+      }),
+      operators: z.object({
+        kiali: OperatorSchema.optional().meta({ description: 'Kiali operator (kiali-ossm): the standalone Kiali that replaces the 2.6 addon.' }),
+        serviceMesh: OperatorSchema.optional().meta({ description: 'The OpenShift Service Mesh 3 operator (servicemeshoperator3), installed beside the 2.6 one.' }),
+      }).strict().optional(),
+    }).strict().meta({ description: 'The OpenShift Service Mesh 3 settings the mesh moves to: once every namespace has moved, they are the environment\'s mesh.' }),
+    migrated: z.array(name('A namespace of a service.')).optional().meta({
+      description: 'The namespaces that have moved to the 3.x control plane so far; the others stay members of the 2.6 one. Listing every namespace finishes the move.',
+      default: [],
+    }),
+  }).strict().optional().meta({
+    description: 'OpenShift Service Mesh 2.6 only: the move to 3.x, side by side as Red Hat documents it ("Migrating from Service Mesh 2 to Service Mesh 3").',
+  }),
 }).strict();
 
 const IstioMeshSchema = z.object({

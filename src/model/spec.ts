@@ -300,9 +300,15 @@ export interface IstioMeshSpec {
    * namespace of their own.
    */
   readonly gatewayNamespace: string;
-  readonly ingress?: { readonly gateway: string; readonly host: string };
+  /** `api: gateway-api` (OpenShift Service Mesh 3): a Gateway API Gateway and HTTPRoutes instead of an Istio Gateway and VirtualService. */
+  readonly ingress?: { readonly gateway: string; readonly host: string; readonly api?: 'istio' | 'gateway-api' };
   /** OpenShift Service Mesh 3.x: the Sail operator's `Istio` and `IstioCNI` (sailoperator.io/v1). */
   readonly sail?: SailControlPlaneSpec;
+  /**
+   * OpenShift Service Mesh 2.6 on its way to 3.x: the `smcp` and the 3.x `sail` control plane run
+   * side by side in the control plane namespace, and each namespace is served by one of them.
+   */
+  readonly migration?: MigrationSpec;
   /** OpenShift Service Mesh 2.x only. */
   readonly smcp?: {
     readonly name: string;
@@ -315,7 +321,22 @@ export interface IstioMeshSpec {
     readonly jaeger: OperatorSpec;
     readonly kiali: OperatorSpec;
     readonly serviceMesh: OperatorSpec;
+    /** The OpenShift Service Mesh 3 operator beside the 2.6 one, while a migration runs. */
+    readonly serviceMesh3?: OperatorSpec;
   };
+}
+
+/** The move of an OpenShift Service Mesh 2.6 environment to 3.x, between its first and its last namespace. */
+export interface MigrationSpec {
+  /** The OpenShift Service Mesh 3 operator version the mesh moves to (`mesh.migration.to.version`). */
+  readonly to: Version;
+  /**
+   * The 3.x revision migrated namespaces name in `istio.io/rev`: the `Istio` resource's name
+   * (InPlace), or `<name>-v1-28-10` (RevisionBased).
+   */
+  readonly revision: string;
+  /** The namespaces served by the 3.x revision, sorted; every other one is a member of the 2.6 control plane. */
+  readonly migrated: readonly string[];
 }
 
 /** The control plane of an OpenShift Service Mesh 3.x environment, as the Sail operator's resources take it. */

@@ -134,15 +134,16 @@ beforeAll(async () => {
     comment = path.join(tempDir(), 'comment', 'comment.md');
     return ciSummary(dir, base, { args: ['--comment', comment] });
   };
-  // A repository without kong-tutorial and the chaos environments, where kong-perf's captains-log
+  // A repository without kong-tutorial, the chaos environments and the migrating one (its inventory has a header-scoped mock), where kong-perf's captains-log
   // is the only service routed to a mock, flipped to real.
   const flipToReal = async () => {
     const { dir } = gitRepoCopy();
     fs.rmSync(path.join(dir, 'environments/kong-tutorial.yaml'));
     fs.rmSync(path.join(dir, 'environments/coolstore-chaos.yaml'));
     fs.rmSync(path.join(dir, 'environments/coolstore-ossm3-chaos.yaml'));
+    fs.rmSync(path.join(dir, 'environments/coolstore-migrating.yaml'));
     expect((await meshflipAsync(dir, ['synth'])).status).toBe(0);
-    const base = commitAll(dir, 'two environments fewer');
+    const base = commitAll(dir, 'four environments fewer');
     expect((await meshflipAsync(dir, ['flip', 'kong-perf', 'captains-log', '--to', 'real'])).status).toBe(0);
     commitAll(dir, 'flip captains-log of kong-perf to real');
     return ciSummary(dir, base);
@@ -497,8 +498,8 @@ describe('a change that alters no routing', () => {
   test('summarizes the rendered objects per environment and Argo CD Application, under a heading that says routing did not change', () => {
     expect(run.status).toBe(0);
     const summary = lines(run.summary);
-    // (the OSSM 3 coolstore environments share the catalogue: their inventory image changes too)
-    expect(summary[0]).toBe('## meshflip: no routing changes; other changes in 4 environments');
+    // (the OSSM 3 and migrating coolstore environments share the catalogue: their inventory image changes too)
+    expect(summary[0]).toBe('## meshflip: no routing changes; other changes in 5 environments');
     const section = (env: string) => {
       const start = summary.indexOf(`### ${env} (openshift-service-mesh${env === 'coolstore' ? ', protected' : ''})`);
       const end = summary.findIndex((l, i) => i > start && l.startsWith('### '));

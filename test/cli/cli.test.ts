@@ -161,7 +161,7 @@ describe('mistakes in how a command is called', () => {
     const explain = run['explain in a subfolder'];
     // THEN they find the root that holds environments/meshflip.yaml
     expect(validate.status).toBe(0);
-    expect(lines(validate.stdout)).toEqual([`valid: 7 environments, ${countObjects(path.join(repo, 'dist'))} objects in dist/: 0 errors, 0 warnings`]);
+    expect(lines(validate.stdout)).toEqual([`valid: 8 environments, ${countObjects(path.join(repo, 'dist'))} objects in dist/: 0 errors, 0 warnings`]);
     expect(explain.status).toBe(0);
     expect(explain.stdout).toBe(run['explain at the root'].stdout);
   });
@@ -234,7 +234,7 @@ describe('synth', () => {
     const count = Object.keys(committed).length;
     expect(status).toBe(0);
     expect(lines(stdout)).toEqual([
-      `synthesized 7 environments into rendered/: ${count} files, ${count} added, 0 changed, 0 removed, 0 unchanged`,
+      `synthesized 8 environments into rendered/: ${count} files, ${count} added, 0 changed, 0 removed, 0 unchanged`,
     ]);
     expect(snapshotTree(rendered)).toEqual(committed);
   });

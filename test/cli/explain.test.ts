@@ -95,7 +95,7 @@ test('--json has the documented shape, and says captains-log of kong-perf goes 1
   const [env] = json.environments;
   expect(json.environments).toHaveLength(1);
   expect({ ...env, services: env.services.map((s: { name: string }) => s.name) })
-    .toEqual({ name: 'kong-perf', protected: false, mesh: 'kong-mesh', services: ['captains-log', 'crew', 'httpie', 'ship-info'], approvals: [] });
+    .toEqual({ name: 'kong-perf', protected: false, mesh: 'kong-mesh', services: ['captains-log', 'crew', 'httpie', 'ship-info'], approvals: [], controlPlanes: [] });
   expect(env.services[0]).toEqual({
     name: 'captains-log',
     namespace: 'my-services',
@@ -186,10 +186,10 @@ test('--all covers every environment, and marks the protected one', () => {
   const { environments } = JSON.parse(run.all.stdout);
   // THEN
   expect(environments.map((e: { name: string; protected: boolean }) => [e.name, e.protected])).toEqual([
-    ['coolstore', true], ['coolstore-chaos', false], ['coolstore-ossm3', true], ['coolstore-ossm3-chaos', false], ['kong-perf', false], ['kong-real', false], ['kong-tutorial', false],
+    ['coolstore', true], ['coolstore-chaos', false], ['coolstore-migrating', false], ['coolstore-ossm3', true], ['coolstore-ossm3-chaos', false], ['kong-perf', false], ['kong-real', false], ['kong-tutorial', false],
   ]);
   // kong-tutorial renders legacy policies for kumactl; captains-log is routed to the mock there too
-  expect(environments[6].services.find((s: { name: string }) => s.name === 'captains-log')).toMatchObject({ default: 'mock', weights: { real: 0, mock: 100 } });
+  expect(environments.find((e: { name: string }) => e.name === 'kong-tutorial').services.find((s: { name: string }) => s.name === 'captains-log')).toMatchObject({ default: 'mock', weights: { real: 0, mock: 100 } });
 });
 
 test('--all with a service: every environment that has it, and only that service', () => {
@@ -197,7 +197,7 @@ test('--all with a service: every environment that has it, and only that service
   const { environments } = JSON.parse(run['all inventory'].stdout);
   // THEN the four coolstore environments (OSSM 2 and 3); none of the Kong Mesh ones has inventory
   expect(environments.map((e: { name: string; services: { name: string }[] }) => [e.name, e.services.map((s) => s.name)])).toEqual([
-    ['coolstore', ['inventory']], ['coolstore-chaos', ['inventory']], ['coolstore-ossm3', ['inventory']], ['coolstore-ossm3-chaos', ['inventory']],
+    ['coolstore', ['inventory']], ['coolstore-chaos', ['inventory']], ['coolstore-migrating', ['inventory']], ['coolstore-ossm3', ['inventory']], ['coolstore-ossm3-chaos', ['inventory']],
   ]);
 });
 

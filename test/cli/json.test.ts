@@ -19,7 +19,7 @@ describe('validate --json', () => {
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     expect(JSON.parse(run.stdout)).toEqual({
-      valid: true, environments: 7, objects: countObjects(path.join(dir, 'dist')), schemas: null, errors: 0, warnings: 0, problems: [],
+      valid: true, environments: 8, objects: countObjects(path.join(dir, 'dist')), schemas: null, errors: 0, warnings: 0, problems: [],
     });
   });
 
@@ -34,13 +34,13 @@ describe('validate --json', () => {
     expect(json.status).toBe(1);
     const result = JSON.parse(json.stdout);
     expect({ ...result, problems: undefined }).toEqual({
-      valid: false, environments: 7, objects: countObjects(path.join(dir, 'dist')), schemas: null, errors: 1, warnings: 0, problems: undefined,
+      valid: false, environments: 8, objects: countObjects(path.join(dir, 'dist')), schemas: null, errors: 1, warnings: 0, problems: undefined,
     });
     expect(result.problems).toEqual([expect.objectContaining({ severity: 'error', file: 'environments/kong-perf.yaml', line: 30, field: 'routing.services.captains-log', got: '"mocked"' })]);
     expect(Object.keys(result.problems[0])).toEqual(['severity', 'file', 'line', 'col', 'field', 'message', 'got', 'hint']);
     // and the text summary counts the environments too
     expect(text.status).toBe(1);
-    expect(lines(text.stdout)).toEqual([`invalid: 7 environments, ${countObjects(path.join(dir, 'dist'))} objects in dist/: 1 error, 0 warnings`]);
+    expect(lines(text.stdout)).toEqual([`invalid: 8 environments, ${countObjects(path.join(dir, 'dist'))} objects in dist/: 1 error, 0 warnings`]);
   });
 });
 
@@ -107,7 +107,7 @@ describe('explain --all --mermaid', () => {
     const out = lines(run.stdout);
     const headings = out.map((l, i) => [l, out[i + 1]] as const).filter(([l]) => l.startsWith('%% '));
     expect(headings.map(([l]) => l)).toEqual([
-      '%% coolstore (openshift-service-mesh, protected)', '%% coolstore-chaos (openshift-service-mesh)',
+      '%% coolstore (openshift-service-mesh, protected)', '%% coolstore-chaos (openshift-service-mesh)', '%% coolstore-migrating (openshift-service-mesh)',
       '%% coolstore-ossm3 (openshift-service-mesh, protected)', '%% coolstore-ossm3-chaos (openshift-service-mesh)',
       '%% kong-perf (kong-mesh)', '%% kong-real (kong-mesh)', '%% kong-tutorial (kong-mesh)',
     ]);

@@ -124,7 +124,7 @@ test('passes on the repository', () => {
   // THEN
   expect(status).toBe(0);
   expect(lines(stderr)).toEqual([NO_SCHEMAS]);
-  expect(lines(stdout)).toEqual([`valid: 7 environments, ${objects} objects in dist/: 0 errors, 0 warnings`]);
+  expect(lines(stdout)).toEqual([`valid: 8 environments, ${objects} objects in dist/: 0 errors, 0 warnings`]);
 });
 
 const FETCH_HINT = 'hint: run npx meshflip crds fetch --out <dir> and pass --crds <dir>, or put your clusters\' schemas in environments/crds (see environments/crds/README.md)';
@@ -167,7 +167,7 @@ describeWithCrds('validate --crds', () => {
     // THEN
     expect(status).toBe(0);
     expect(lines(stderr)).toEqual([]);
-    expect(lines(stdout)).toEqual([`valid: 7 environments, ${objects} objects in dist/: 0 errors, 0 warnings`]);
+    expect(lines(stdout)).toEqual([`valid: 8 environments, ${objects} objects in dist/: 0 errors, 0 warnings`]);
   });
 
   test('fails when a hand edit breaks the schema of an object, at its file and line', () => {
@@ -213,7 +213,7 @@ test('fails on hand edits of dist/, each located at the object in dist/ and trac
     `error: ${CREW}:${objectLine(crew, 'Deployment')}:1: Deployment my-services/crew: `
       + 'container crew uses image kong/blog, which is not pinned by tag or digest',
   ]);
-  expect(lines(stdout)).toEqual([`invalid: 7 environments, ${objects} objects in dist/: 6 errors, 0 warnings`]);
+  expect(lines(stdout)).toEqual([`invalid: 8 environments, ${objects} objects in dist/: 6 errors, 0 warnings`]);
 });
 
 test('with --changed, reports each hand edit that breaks a rule but takes unchanged environments\' files as they are', () => {
@@ -223,7 +223,7 @@ test('with --changed, reports each hand edit that breaks a rule but takes unchan
   expect(status).toBe(1);
   expect(problems(stderr)).toEqual(problems(run['hand edits'].stderr).filter((l) => !l.endsWith(STALE)));
   expect(problems(stderr)).toHaveLength(3);
-  expect(lines(stdout)).toEqual([`invalid: 7 environments, ${objects} objects in dist/: 3 errors, 0 warnings`]);
+  expect(lines(stdout)).toEqual([`invalid: 8 environments, ${objects} objects in dist/: 3 errors, 0 warnings`]);
 });
 
 test('renders an environment whose INPUTS.sha256 was edited, and calls its hand-edited files stale', () => {
@@ -266,7 +266,7 @@ test('fails when an environment was edited without synthesizing dist/', () => {
     `error: dist/kong-perf/zone-mock-services/captains-log.routing.k8s.yaml:1:1: (file): ${STALE}`,
     `error: dist/kong-perf/zone-real-services/captains-log.routing.k8s.yaml:1:1: (file): ${STALE}`,
   ]);
-  expect(lines(stdout)).toEqual([`invalid: 7 environments, ${objects} objects in dist/: 4 errors, 0 warnings`]);
+  expect(lines(stdout)).toEqual([`invalid: 8 environments, ${objects} objects in dist/: 4 errors, 0 warnings`]);
 });
 
 describe('expiry', () => {
@@ -286,7 +286,7 @@ describe('expiry', () => {
     expect(problems(stderr)).toEqual([
       `warning: ${where}: is close: the routing of captains-log expires in 12 h, got "${EXPIRES}"; revert or extend it before then`,
     ]);
-    expect(lines(stdout)).toEqual([`valid: 7 environments, ${objects} objects in dist/: 0 errors, 1 warning`]);
+    expect(lines(stdout)).toEqual([`valid: 8 environments, ${objects} objects in dist/: 0 errors, 1 warning`]);
   });
 
   test('fails once passed (clock from MESHFLIP_NOW)', () => {
@@ -298,7 +298,7 @@ describe('expiry', () => {
       `error: ${where}: has passed: the routing of captains-log expired 3 h ago, got "${EXPIRES}"; `
         + 'revert it (npx meshflip flip kong-perf captains-log --to real) or extend the expiry in a reviewed change',
     ]);
-    expect(lines(stdout)).toEqual([`invalid: 7 environments, ${objects} objects in dist/: 1 error, 0 warnings`]);
+    expect(lines(stdout)).toEqual([`invalid: 8 environments, ${objects} objects in dist/: 1 error, 0 warnings`]);
   });
 
   test('says nothing a week before', () => {
@@ -307,7 +307,7 @@ describe('expiry', () => {
     // THEN
     expect(status).toBe(0);
     expect(problems(stderr)).toEqual([]);
-    expect(lines(stdout)).toEqual([`valid: 7 environments, ${objects} objects in dist/: 0 errors, 0 warnings`]);
+    expect(lines(stdout)).toEqual([`valid: 8 environments, ${objects} objects in dist/: 0 errors, 0 warnings`]);
   });
 
   test('fails when an expiry names a day the calendar does not have', () => {

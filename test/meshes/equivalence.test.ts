@@ -34,7 +34,7 @@ const overlayArbitrary: fc.Arbitrary<Overlay> = fc.record({
   // Istio applies a fault to a whole route: meshflip refuses faults with a weighted split there (a model error, tested elsewhere).
   .filter((o) => !(o.fault !== undefined && typeof o.route === 'object' && o.route.weight !== undefined && o.route.weight < 100));
 
-/** A repository with the same overlay on Kong Mesh, upstream Istio, OpenShift Service Mesh 2.x and 3.x. */
+/** A repository with the same overlay on Kong Mesh, upstream Istio, OpenShift Service Mesh 2.x and 3.x, and 2.6 moving to 3.x. */
 function repository(overlay: Overlay): string {
   const dir = tempDir();
   fs.cpSync(path.join(FIXTURES, 'environments'), path.join(dir, 'environments'), { recursive: true });
@@ -61,8 +61,16 @@ function repository(overlay: Overlay): string {
     'environments/on-ossm3.yaml': stringify({
       name: 'on-ossm3', ...common, mesh: { flavor: 'openshift-service-mesh', version: '3.4', cluster: 'ocp3', controlPlane: { istioVersion: '1.28' } },
     }),
+    // Side by side with 3.x, nothing moved yet: the 2.6 control plane serves the routing objects.
+    'environments/on-migrating.yaml': stringify({
+      name: 'on-migrating', ...common,
+      mesh: {
+        flavor: 'openshift-service-mesh', version: '2.6', cluster: 'ocp-migrating', controlPlane: { addons: { kiali: false, grafana: false, prometheus: false } },
+        migration: { to: { version: '3.4.1' }, migrated: [] },
+      },
+    }),
   });
-  fs.appendFileSync(path.join(dir, 'environments', 'meshflip.yaml'), '  ocp3: { server: https://ocp3.example.com:6443 }\n');
+  fs.appendFileSync(path.join(dir, 'environments', 'meshflip.yaml'), '  ocp3: { server: https://ocp3.example.com:6443 }\n  ocp-migrating: { server: https://ocp-migrating.example.com:6443 }\n');
   return dir;
 }
 
@@ -90,10 +98,12 @@ test('Kuma, Istio and both OpenShift Service Mesh majors render the same overlay
       const istio = behaviour(routing.find((r) => r.name === 'on-istio')!);
       const ossm2 = behaviour(routing.find((r) => r.name === 'on-ossm2')!);
       const ossm3 = behaviour(routing.find((r) => r.name === 'on-ossm3')!);
+      const migrating = behaviour(routing.find((r) => r.name === 'on-migrating')!);
       // THEN
       expect(istio).toEqual(kuma);
       expect(ossm2).toEqual(kuma);
       expect(ossm3).toEqual(kuma);
+      expect(migrating).toEqual(kuma);
       // and both match what the overlay asked for
       const route = overlay.route;
       const mockShare = route === undefined || route === 'real' ? 0 : route === 'mock' || route === 'record' ? 100 : route.weight ?? (route.header ? 0 : 100);

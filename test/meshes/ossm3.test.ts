@@ -90,6 +90,14 @@ describe('OpenShift Service Mesh 3', () => {
     expect(ofKind(objects, 'IstioRevisionTag')).toEqual([]);
   });
 
+  test('an InPlace Istio with another name gets the tag default too: its revision alone would not serve istio-injection: enabled', () => {
+    const named = render(ossm3Environment('lab', ['name: ossm3']));
+    const [tag] = ofKind(named, 'IstioRevisionTag');
+    expect(ofKind(named, 'Istio').map((i) => [i.metadata.name, i.spec.updateStrategy.type])).toEqual([['ossm3', 'InPlace']]);
+    expect([tag.metadata.name, tag.spec.targetRef]).toEqual(['default', { kind: 'Istio', name: 'ossm3' }]);
+    expect(ofKind(named, 'Namespace').find((n) => n.metadata.name === 'lab').metadata.labels['istio-injection']).toBe('enabled');
+  });
+
   test('with RevisionBased updates, an IstioRevisionTag named default follows the Istio resource, so the same label keeps injecting', () => {
     const revisioned = render(ossm3Environment('lab', ['updateStrategy: RevisionBased', 'istioVersion: "1.27"']));
     const [tag] = ofKind(revisioned, 'IstioRevisionTag');

@@ -220,7 +220,7 @@ describe('MF2001: a sidecar without a service account token', () => {
     // mounts the projected istio-token: istio/istio 1.28 manifests/charts/istio-control/istio-discovery/files/injection-template.yaml)
     const project = loadProject(REPO);
     const envs = project.environments.filter((e) => e.mesh.flavor === MeshFlavor.OPENSHIFT_SERVICE_MESH && e.mesh.version.major === 2);
-    expect(envs.map((e) => e.name)).toEqual(['coolstore', 'coolstore-chaos']);
+    expect(envs.map((e) => e.name)).toEqual(['coolstore', 'coolstore-chaos', 'coolstore-migrating']);
     for (const env of envs) {
       const { files } = synthesizeEnvironment(env, project.settings);
       const objects = files.flatMap((f) => f.objects ?? []) as any[];
@@ -270,7 +270,7 @@ describe('MF2002: a pinned UID or fsGroup on OpenShift', () => {
   test('the pods of the OSSM examples pin no UID or fsGroup and run as non-root, the mock included', () => {
     const project = loadProject(REPO);
     const envs = project.environments.filter((e) => e.mesh.flavor === MeshFlavor.OPENSHIFT_SERVICE_MESH);
-    expect(envs.map((e) => e.name)).toEqual(['coolstore', 'coolstore-chaos', 'coolstore-ossm3', 'coolstore-ossm3-chaos']);
+    expect(envs.map((e) => e.name)).toEqual(['coolstore', 'coolstore-chaos', 'coolstore-migrating', 'coolstore-ossm3', 'coolstore-ossm3-chaos']);
     for (const env of envs) {
       const pods = synthesizeEnvironment(env, project.settings).files.flatMap((f) => f.objects ?? []).filter((o: any) => o.kind === 'Deployment') as any[];
       const contexts = pods.flatMap((p) => [p.spec.template.spec.securityContext, ...p.spec.template.spec.containers.map((c: any) => c.securityContext)]);

@@ -11,7 +11,7 @@ test('loads the example environments', () => {
   // WHEN
   const project = loadProject(REPO);
   // THEN
-  expect(project.environments.map((e) => e.name)).toEqual(['coolstore', 'coolstore-chaos', 'coolstore-ossm3', 'coolstore-ossm3-chaos', 'kong-perf', 'kong-real', 'kong-tutorial']);
+  expect(project.environments.map((e) => e.name)).toEqual(['coolstore', 'coolstore-chaos', 'coolstore-migrating', 'coolstore-ossm3', 'coolstore-ossm3-chaos', 'kong-perf', 'kong-real', 'kong-tutorial']);
 });
 
 describe('input is never read through a symbolic link', () => {

@@ -1,7 +1,9 @@
 import { checkIstio } from './istio-checks';
+import { readControlPlanes } from './istio-control-planes';
 import { IstioMesh } from './istio-mesh';
 import { readIstioRouting } from './istio-reader';
 import { ISTIO_RULES } from './istio-rules';
+import { OpenShiftServiceMeshMigration } from './ossm-migration-mesh';
 import { INJECTION_TEMPLATE_ANNOTATION, OpenShiftServiceMesh3 } from './ossm3-mesh';
 import { field, str } from '../effective-routing';
 import { IstioMeshSpec, MeshFlavor, MeshSpec } from '../../model/spec';
@@ -12,8 +14,10 @@ export const ISTIO_FAMILY: MeshFamily = {
   name: 'Istio',
   flavors: [MeshFlavor.OPENSHIFT_SERVICE_MESH, MeshFlavor.ISTIO],
   rules: ISTIO_RULES,
-  create: (env) => (isIstioMesh(env.mesh) && env.mesh.sail !== undefined ? new OpenShiftServiceMesh3(env) : new IstioMesh(env)),
+  create: (env) => (!isIstioMesh(env.mesh) || env.mesh.sail === undefined ? new IstioMesh(env)
+    : env.mesh.migration !== undefined ? new OpenShiftServiceMeshMigration(env) : new OpenShiftServiceMesh3(env)),
   readRouting: readIstioRouting,
+  readControlPlanes,
   checkRendered: checkIstio,
   // OpenShift Service Mesh 2.5 installs Istio CRDs of its own (alternatives/ossm-2.5-istio); 3.x
   // serves upstream Istio's, beside the Sail and Kiali operators' (alternatives/ossm-3).

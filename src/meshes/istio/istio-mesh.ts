@@ -1,3 +1,4 @@
+import { Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import {
   AuthorizationPolicy, DestinationRule, Destination, Gateway, HTTPRoute, PeerAuthentication, TrafficPolicy, VirtualService,
@@ -81,13 +82,13 @@ export class IstioMesh implements IMesh {
     return false;
   }
 
-  public namespaceMetadata(): { labels: Record<string, string>; annotations: Record<string, string> } {
+  public namespaceMetadata(_namespace: string): { labels: Record<string, string>; annotations: Record<string, string> } {
     // OpenShift Service Mesh joins namespaces through the member roll and honours only the
     // `disabled` value of the injection label, so injection is requested per pod instead.
     return { labels: this.ossm ? {} : { 'istio-injection': 'enabled' }, annotations: {} };
   }
 
-  public podSettings(): PodMeshSettings {
+  public podSettings(_namespace: string): PodMeshSettings {
     // OSSM redirects traffic with its CNI plugin: no root init container, so restricted-v2 admits the pods as they are.
     return { labels: {}, annotations: { 'sidecar.istio.io/inject': 'true' }, openshiftRestricted: this.ossm };
   }
@@ -99,41 +100,7 @@ export class IstioMesh implements IMesh {
       this.addOperators(scope);
       const chart = scope.chart('control-plane', 'control-plane');
       setWave(new kplus.Namespace(chart, 'Namespace', { metadata: { name: ns, labels } }), Wave.NAMESPACES);
-      const smcp = this.mesh.smcp!;
-      const cp = new ServiceMeshControlPlane(chart, 'ControlPlane', {
-        metadata: { name: smcp.name, namespace: ns, labels },
-        spec: {
-          version: smcp.version,
-          mode: 'MultiTenant',
-          // Strict mTLS between all sidecars; the operator creates the mesh-wide PeerAuthentication.
-          // Third-party JWT: the injector mounts a projected `istio-token` into istio-proxy, which
-          // pilot-agent sends to istiod for its certificate. The `base` profile's `Kubernetes`
-          // identity would make it read the pod's service account token, which meshflip's pods do
-          // not mount (automountServiceAccountToken: false). See rule MF2001.
-          security: { dataPlane: { mtls: true, automtls: true }, controlPlane: { mtls: true }, identity: { type: 'ThirdParty' } },
-          tracing: smcp.tracing,
-          policy: { type: 'Istiod' },
-          telemetry: { type: 'Istiod' },
-          gateways: {
-            // meshflip renders the Route itself: automatic route creation stays off.
-            openshiftRoute: { enabled: false },
-            ingress: { enabled: true, routeConfig: { enabled: false } },
-            egress: { enabled: true },
-          },
-          addons: {
-            grafana: { enabled: smcp.addons.grafana },
-            kiali: { enabled: smcp.addons.kiali },
-            prometheus: { enabled: smcp.addons.prometheus },
-            ...(smcp.tracing.type === 'Jaeger' ? { jaeger: { name: 'jaeger', install: { storage: { type: 'Memory' as const } } } } : {}),
-          },
-        },
-      });
-      setWave(cp, Wave.CONTROL_PLANE);
-      skipDryRunWhileCrdMissing(cp);
-      const members = [...new Set(this.env.services.map((s) => s.namespace))].sort(compareStrings);
-      const roll = new ServiceMeshMemberRoll(chart, 'MemberRoll', { metadata: { name: 'default', namespace: ns, labels }, spec: { members } });
-      setWave(roll, Wave.MESH_MEMBERSHIP);
-      skipDryRunWhileCrdMissing(roll);
+      this.addServiceMeshControlPlane(chart);
     } else {
       const chart = scope.chart('control-plane', 'mtls');
       const pa = new PeerAuthentication(chart, 'MeshWide', {
@@ -299,6 +266,58 @@ export class IstioMesh implements IMesh {
 
   // -------------------------------------------------------------------------------------------
 
+  /**
+   * The ServiceMeshControlPlane and its member roll, which lists every service's namespace. While a
+   * migration to 3.x runs, the control plane is in the shape Red Hat's pre-migration checklist asks
+   * for (sail-operator docs/ossm/ossm2-migration/README.md): no addons, no tracing, no gateways of
+   * its own, no NetworkPolicies; the member roll keeps the migrated namespaces, so that the 2.6
+   * sidecars still see their endpoints, until the control plane is removed.
+   */
+  protected addServiceMeshControlPlane(chart: Chart): void {
+    const ns = this.mesh.controlPlaneNamespace;
+    const labels = commonLabels(this.env);
+    const smcp = this.mesh.smcp!;
+    const migrating = this.mesh.migration !== undefined;
+    const cp = new ServiceMeshControlPlane(chart, 'ControlPlane', {
+      metadata: { name: smcp.name, namespace: ns, labels },
+      spec: {
+        version: smcp.version,
+        mode: 'MultiTenant',
+        // Strict mTLS between all sidecars; the operator creates the mesh-wide PeerAuthentication.
+        // Third-party JWT: the injector mounts a projected `istio-token` into istio-proxy, which
+        // pilot-agent sends to istiod for its certificate. The `base` profile's `Kubernetes`
+        // identity would make it read the pod's service account token, which meshflip's pods do
+        // not mount (automountServiceAccountToken: false). See rule MF2001.
+        security: {
+          dataPlane: { mtls: true, automtls: true }, controlPlane: { mtls: true }, identity: { type: 'ThirdParty' },
+          ...(migrating ? { manageNetworkPolicy: false } : {}),
+        },
+        tracing: smcp.tracing,
+        policy: { type: 'Istiod' },
+        telemetry: { type: 'Istiod' },
+        // meshflip renders the Route itself: automatic route creation stays off. While migrating,
+        // the ingress gateway is injected by the 3.x revision instead.
+        gateways: migrating ? { enabled: false, openshiftRoute: { enabled: false } } : {
+          openshiftRoute: { enabled: false },
+          ingress: { enabled: true, routeConfig: { enabled: false } },
+          egress: { enabled: true },
+        },
+        addons: {
+          grafana: { enabled: smcp.addons.grafana },
+          kiali: { enabled: smcp.addons.kiali },
+          prometheus: { enabled: smcp.addons.prometheus },
+          ...(smcp.tracing.type === 'Jaeger' ? { jaeger: { name: 'jaeger', install: { storage: { type: 'Memory' as const } } } } : {}),
+        },
+      },
+    });
+    setWave(cp, Wave.CONTROL_PLANE);
+    skipDryRunWhileCrdMissing(cp);
+    const members = [...new Set(this.env.services.map((s) => s.namespace))].sort(compareStrings);
+    const roll = new ServiceMeshMemberRoll(chart, 'MemberRoll', { metadata: { name: 'default', namespace: ns, labels }, spec: { members } });
+    setWave(roll, Wave.MESH_MEMBERSHIP);
+    skipDryRunWhileCrdMissing(roll);
+  }
+
   protected addOperators(scope: IEnvironmentScope): void {
     const ops = this.mesh.operators!;
     const labels = commonLabels(this.env);
@@ -335,6 +354,10 @@ export class IstioMesh implements IMesh {
       subscribe('kiali', 'kiali-ossm', 'openshift-operators', ops.kiali);
     }
     subscribe('servicemesh', this.ossm ? 'servicemeshoperator' : 'servicemeshoperator3', 'openshift-operators', ops.serviceMesh);
+    if (ops.serviceMesh3 !== undefined) {
+      // Migrating: both operators run side by side, in the same namespace, until 2.6 is removed.
+      subscribe('servicemesh3', 'servicemeshoperator3', 'openshift-operators', ops.serviceMesh3);
+    }
   }
 
   /** One VirtualService for the gateway host, holding every service's ingress routes in a fixed order. */

@@ -2,10 +2,13 @@ import { ApiObject, Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { INGRESS_SERVICE_ACCOUNT, IstioMesh } from './istio-mesh';
 import { PeerAuthentication, Telemetry } from '../../imports/istio';
+import { Route } from '../../imports/openshift';
 import { Istio, IstioCNI, IstioRevisionTag, Kiali, OSSMConsole, PodMonitor, ServiceMonitor } from '../../imports/ossm3';
 import { SailControlPlaneSpec } from '../../model/spec';
 import { compareStrings } from '../../model/spec-error';
-import { commonLabels, HelmApplicationPlan, IEnvironmentScope, PodMeshSettings, setWave, skipDryRunWhileCrdMissing, TargetFormat, TargetPlan, Wave } from '../mesh';
+import {
+  commonLabels, definedOnly, HelmApplicationPlan, IEnvironmentScope, objectName, PodMeshSettings, setWave, skipDryRunWhileCrdMissing, TargetFormat, TargetPlan, Wave,
+} from '../mesh';
 
 /** The label (and Istio `istio:` selector value) of the injected ingress gateway's pods. */
 export const GATEWAY_SELECTOR = { istio: 'ingressgateway' } as const;
@@ -18,6 +21,12 @@ export const GATEWAY_HTTP_PORT = { name: 'http2', port: 80, targetPort: 8080 } a
  * one (istio/istio manifests/charts/istio-control/istio-discovery/files/gateway-injection-template.yaml).
  */
 export const INJECTION_TEMPLATE_ANNOTATION = 'inject.istio.io/templates';
+/** The Gateway API listener of the ingress, and the name of its port on the Service istiod deploys. */
+export const GATEWAY_API_LISTENER = 'http';
+/** The Service (and Deployment) istiod deploys for a Gateway of class `istio`: `<name>-istio`. */
+export function gatewayApiServiceName(gateway: string): string {
+  return `${gateway}-istio`;
+}
 /** Where OpenShift's Thanos querier answers for platform and user-workload metrics. */
 const THANOS_QUERIER = 'https://thanos-querier.openshift-monitoring.svc.cluster.local:9091';
 
@@ -40,11 +49,11 @@ export class OpenShiftServiceMesh3 extends IstioMesh {
     return this.mesh.sail!;
   }
 
-  public override namespaceMetadata(): { labels: Record<string, string>; annotations: Record<string, string> } {
-    return { labels: this.meshLabels(), annotations: {} };
+  public override namespaceMetadata(namespace: string): { labels: Record<string, string>; annotations: Record<string, string> } {
+    return { labels: this.meshLabels(namespace), annotations: {} };
   }
 
-  public override podSettings(): PodMeshSettings {
+  public override podSettings(_namespace: string): PodMeshSettings {
     // The CNI node agent redirects traffic: no root init container, so restricted-v2 admits the pods as they are.
     return { labels: {}, annotations: { 'sidecar.istio.io/inject': 'true' }, openshiftRestricted: true };
   }
@@ -87,20 +96,30 @@ export class OpenShiftServiceMesh3 extends IstioMesh {
     });
     setWave(istio, Wave.CONTROL_PLANE);
     skipDryRunWhileCrdMissing(istio);
-    if (sail.updateStrategy === 'RevisionBased') {
-      // Each version is a revision of its own (`<name>-v1-28-10`); the tag `default` follows the
-      // active one and serves the `istio-injection: enabled` label (sail-operator v3.4.1
-      // api/v1/istiorevisiontags_types.go DefaultRevisionTag; docs/ossm "update-strategy").
+    // While a migration from 2.6 runs there is no tag `default` yet: Red Hat creates it once every
+    // namespace has moved (sail-operator docs/ossm/ossm2-migration/cluster-wide/README.md).
+    if ((sail.updateStrategy === 'RevisionBased' || sail.name !== 'default') && this.mesh.migration === undefined) {
+      // Each version is a revision of its own (`<name>-v1-28-10`), and an InPlace Istio not named
+      // `default` has a revision of that name: the tag `default` follows the active one and serves
+      // the `istio-injection: enabled` label (sail-operator v3.4.1 api/v1/istiorevisiontags_types.go
+      // DefaultRevisionTag; docs/ossm/ossm2-migration/cluster-wide: "In case you want to use different
+      // name or RevisionBased update strategy, you will have to configure default IstioRevisionTag").
       const tag = new IstioRevisionTag(chart, 'RevisionTag', { metadata: { name: 'default', labels }, spec: { targetRef: { kind: 'Istio', name: sail.name } } });
       setWave(tag, Wave.MESH_MEMBERSHIP);
       skipDryRunWhileCrdMissing(tag);
     }
-    // Istio creates no mesh-wide policy: without this one, sidecars accept plain text (PERMISSIVE).
-    const pa = new PeerAuthentication(scope.chart('control-plane', 'mtls'), 'MeshWide', {
-      apiVersion: 'v1', metadata: { name: 'default', namespace: ns, labels }, spec: { mtls: { mode: 'STRICT' } },
-    });
-    setWave(pa, Wave.MESH_MEMBERSHIP);
-    skipDryRunWhileCrdMissing(pa);
+    if (this.mesh.smcp !== undefined) {
+      // Migrating: the 2.6 operator keeps the mesh-wide PeerAuthentication `default` of this
+      // namespace (dataPlane.mtls), which both istiods read as the root namespace's policy.
+      this.addServiceMeshControlPlane(chart);
+    } else {
+      // Istio creates no mesh-wide policy: without this one, sidecars accept plain text (PERMISSIVE).
+      const pa = new PeerAuthentication(scope.chart('control-plane', 'mtls'), 'MeshWide', {
+        apiVersion: 'v1', metadata: { name: 'default', namespace: ns, labels }, spec: { mtls: { mode: 'STRICT' } },
+      });
+      setWave(pa, Wave.MESH_MEMBERSHIP);
+      skipDryRunWhileCrdMissing(pa);
+    }
     if (tracing.type === 'OpenTelemetry') {
       const telemetry = new Telemetry(scope.chart('control-plane', 'tracing'), 'Telemetry', {
         apiVersion: 'v1',
@@ -149,7 +168,11 @@ export class OpenShiftServiceMesh3 extends IstioMesh {
     // A namespace of its own, unless the control plane's or a service's (the environment renders those).
     const ownNamespace = ns !== this.mesh.controlPlaneNamespace && !this.env.services.some((s) => s.namespace === ns);
     if (ownNamespace) {
-      setWave(new kplus.Namespace(chart, 'Namespace', { metadata: { name: ns, labels: { ...labels, ...this.meshLabels() } } }), Wave.NAMESPACES);
+      setWave(new kplus.Namespace(chart, 'Namespace', { metadata: { name: ns, labels: { ...labels, ...this.meshLabels(ns) } } }), Wave.NAMESPACES);
+    }
+    if (this.mesh.ingress.api === 'gateway-api') {
+      this.addGatewayApi(scope);
+      return;
     }
     const account = new ApiObject(chart, 'ServiceAccount', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: INGRESS_SERVICE_ACCOUNT, namespace: ns, labels } });
     setWave(account, Wave.GATEWAY);
@@ -193,8 +216,74 @@ export class OpenShiftServiceMesh3 extends IstioMesh {
     super.addGateway(scope);
   }
 
-  /** The namespace labels that put a namespace in this mesh and have its pods injected. */
-  private meshLabels(): Record<string, string> {
+  /**
+   * The ingress by the Gateway API: a Gateway of class `istio`, for which istiod deploys a
+   * Deployment, Service and ServiceAccount named `<gateway>-istio` (istio/istio
+   * pilot/pkg/config/kube/gatewaycommon/gateway_utils.go GetDefaultName: `<name>-<class>`), whose
+   * Service names each port after its listener (deploymentcontroller.go extractServicePorts); an
+   * HTTPRoute per exposed service in its namespace; and the Route to that Service.
+   */
+  private addGatewayApi(scope: IEnvironmentScope): void {
+    const ingress = this.mesh.ingress!;
+    const ns = this.mesh.gatewayNamespace;
+    const labels = commonLabels(this.env);
+    const chart = scope.chart('control-plane', 'gateway');
+    const { key, value } = this.sail.discoveryLabel;
+    const gateway = new ApiObject(chart, 'Gateway', {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'Gateway',
+      metadata: {
+        name: ingress.gateway, namespace: ns, labels,
+        annotations: {
+          // The Route is the way in: no cloud load balancer (deploymentcontroller.go reads annotation.NetworkingServiceType).
+          'networking.istio.io/service-type': 'ClusterIP',
+          // The ingress identity the services' AuthorizationPolicies allow (annotation.GatewayServiceAccount).
+          'gateway.istio.io/service-account': INGRESS_SERVICE_ACCOUNT,
+        },
+      },
+      spec: {
+        gatewayClassName: 'istio',
+        listeners: [{
+          name: GATEWAY_API_LISTENER, port: 80, protocol: 'HTTP', hostname: ingress.host,
+          // HTTPRoutes live beside their services, in the namespaces of the mesh only.
+          allowedRoutes: { namespaces: { from: 'Selector', selector: { matchLabels: { [key]: value } } } },
+        }],
+      },
+    });
+    setWave(gateway, Wave.GATEWAY);
+    skipDryRunWhileCrdMissing(gateway);
+    const route = new Route(chart, 'Route', {
+      metadata: { name: ingress.gateway, namespace: ns, labels },
+      spec: { host: ingress.host, to: { kind: 'Service', name: gatewayApiServiceName(ingress.gateway), weight: 100 }, port: { targetPort: GATEWAY_API_LISTENER }, wildcardPolicy: 'None' },
+    });
+    setWave(route, Wave.GATEWAY);
+    for (const service of this.env.services.filter((s) => s.ingress.length > 0)) {
+      const httpRoute = new ApiObject(scope.chart('workloads', `${service.name}.ingress`), 'HTTPRoute', {
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'HTTPRoute',
+        metadata: { name: objectName(service.name, 'ingress'), namespace: service.namespace, labels },
+        spec: {
+          parentRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: ingress.gateway, namespace: ns, sectionName: GATEWAY_API_LISTENER }],
+          hostnames: [ingress.host],
+          rules: service.ingress.map((r) => definedOnly({
+            name: r.name,
+            matches: r.match.map((m) => ({ path: 'prefix' in m ? { type: 'PathPrefix', value: m.prefix } : { type: 'Exact', value: m.exact } })),
+            // Gateway API replaces a prefix by path elements: `/inventory` -> `/` makes `/inventory/x` `/x`, no double slash.
+            filters: r.rewrite === undefined ? undefined : [{
+              type: 'URLRewrite',
+              urlRewrite: { path: r.match.every((m) => 'prefix' in m) ? { type: 'ReplacePrefixMatch', replacePrefixMatch: r.rewrite } : { type: 'ReplaceFullPath', replaceFullPath: r.rewrite } },
+            }],
+            backendRefs: [{ name: service.name, port: r.port }],
+          })),
+        },
+      });
+      setWave(httpRoute, Wave.ROUTING);
+      skipDryRunWhileCrdMissing(httpRoute);
+    }
+  }
+
+  /** The namespace labels that put `namespace` in this mesh and have its pods injected. */
+  protected meshLabels(_namespace: string): Record<string, string> {
     const { key, value } = this.sail.discoveryLabel;
     // `istio-injection: enabled` is served by the revision `default` (InPlace) or the tag `default` (RevisionBased).
     return { [key]: value, 'istio-injection': 'enabled' };

@@ -15,7 +15,9 @@ export function readEnvironmentRouting(name: string, objects: readonly RenderedO
   const mesh = meta.mesh
     ?? (objects.some((o) => (str(o.object, 'apiVersion') ?? '').startsWith('kuma.io/') || o.object.type !== undefined) ? 'kuma' : 'istio');
   const workloads = findWorkloads(objects);
-  const services = (familyOf(mesh) ?? familyOf('istio')!).readRouting(objects, workloads);
+  const family = familyOf(mesh) ?? familyOf('istio')!;
+  const services = family.readRouting(objects, workloads);
+  const controlPlanes = family.readControlPlanes?.(objects) ?? [];
   const propagates = propagatedHeaders(objects);
   const secrets = secretReferences(name, objects);
   const approvals = manualApprovals(name, objects);
@@ -25,6 +27,7 @@ export function readEnvironmentRouting(name: string, objects: readonly RenderedO
     mesh,
     ...(secrets.length === 0 ? {} : { secrets }),
     ...(approvals.length === 0 ? {} : { approvals }),
+    ...(controlPlanes.length === 0 ? {} : { controlPlanes }),
     services: [...services]
       .map((s) => (propagates.has(`${s.namespace}/${s.name}`) ? { ...s, propagates: propagates.get(`${s.namespace}/${s.name}`) } : s))
       .sort((a, b) => compareStrings(a.name, b.name) || compareStrings(a.namespace, b.namespace)),

@@ -169,6 +169,16 @@ export function routingMarkdown(routing: EnvironmentRouting, source: string): st
       s.reason ?? '-',
     ].map(cell).join(' | ')} |`);
   }
+  if (routing.controlPlanes !== undefined && routing.controlPlanes.length > 0) {
+    lines.push(
+      '', '## Control planes during the migration', '',
+      'Two control planes run side by side while the mesh moves to the new one. Each namespace\'s pods get their sidecars from the control plane below '
+      + '(the routing above holds for both: each reads the same routing objects). A pod keeps the sidecar it was created with until it restarts; '
+      + 'meshflip changes the pod templates of a namespace that moves, so its Deployments roll.',
+      '', '| Namespace | Served by | Because |', '|---|---|---|',
+      ...routing.controlPlanes.map((c) => `| ${[c.namespace, c.servedBy, c.because].map(cell).join(' | ')} |`),
+    );
+  }
   const calls = routing.services.some((s) => s.callers !== null && s.callers.length > 0);
   if (calls) {
     lines.push('', '## Call graph', '', 'Edges are the calls the traffic permissions allow; dashed edges reach a mock.', '', '```mermaid', mermaidGraph(routing), '```');
@@ -223,6 +233,7 @@ export function routingJson(routings: readonly EnvironmentRouting[]): unknown {
         inconsistencies: s.inconsistencies,
       })),
       approvals: (r.approvals ?? []).map((a) => ({ ...a, state: 'waiting for approval', approve: approveCommand(a) })),
+      controlPlanes: r.controlPlanes ?? [],
     })),
   };
 }
@@ -244,6 +255,10 @@ function routingLines(routing: EnvironmentRouting, only?: string): string[] {
       lines.push(`    mock latency:    adds ${s.mockLatency} to every response`);
     }
     lines.push(`    header traffic:  ${headerReachText(routing, s)}`);
+    const controlPlane = routing.controlPlanes?.find((c) => c.namespace === s.namespace);
+    if (controlPlane !== undefined) {
+      lines.push(`    control plane:   ${controlPlane.servedBy} (${controlPlane.because})`);
+    }
     if (s.faults.length > 0) {
       lines.push(`    faults:          ${faultsText(s)}`);
     }
@@ -264,6 +279,9 @@ function routingLines(routing: EnvironmentRouting, only?: string): string[] {
     }
   }
   if (only === undefined) {
+    for (const c of routing.controlPlanes ?? []) {
+      lines.push(`  namespace ${c.namespace}: served by ${c.servedBy} (${c.because})`);
+    }
     for (const a of routing.approvals ?? []) {
       lines.push(`  operator ${a.operator}: waiting for approval (installPlanApproval: Manual, Subscription ${a.namespace}/${a.subscription}, Application ${a.application})`);
       lines.push(`    approve:         ${approveCommand(a)}, or in the console (Operators, Installed Operators, ${a.operator}, its InstallPlan, Approve)`);

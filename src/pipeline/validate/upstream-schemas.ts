@@ -2,6 +2,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Project } from '../../model/load';
+import { isKuma } from '../../model/spec';
 
 /** One upstream file: where it goes in the schema folder, where it comes from, and its sha256. */
 export interface SchemaFile {
@@ -87,8 +88,13 @@ export function readManifest(file: string): SchemaManifest {
 export function setsForProject(manifest: SchemaManifest, project: Project): { sets: string[]; notes: string[] } {
   const sets = new Set(manifest.always);
   const notes: string[] = [];
-  for (const env of project.environments) {
-    const { flavor, version } = env.mesh;
+  // A mesh moving to another version (OpenShift Service Mesh 2.6 to 3) runs both: it needs the sets of each.
+  const declared = project.environments.flatMap((env) => [
+    { env, version: env.mesh.version },
+    ...(!isKuma(env.mesh) && env.mesh.migration !== undefined ? [{ env, version: env.mesh.migration.to }] : []),
+  ]);
+  for (const { env, version } of declared) {
+    const { flavor } = env.mesh;
     const minor = `${version.major}.${version.minor}`;
     const forFlavor = manifest.environments.filter((e) => e.flavors.includes(flavor));
     if (forFlavor.length === 0) {
