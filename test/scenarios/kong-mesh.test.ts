@@ -72,7 +72,9 @@ describe('the Kong Mesh mocking tutorial (kong-perf)', () => {
     const flipped = renderWith('environments/kong-perf.yaml', (t) => t);
     const reverted = renderWith('environments/kong-perf.yaml', (t) => t.replace('routing:\n  services:\n    captains-log: mock\n', ''));
     // THEN
+    // (and INPUTS.sha256, which records the edited environment file)
     expect(changedFiles(flipped, reverted)).toEqual([
+      'kong-perf/INPUTS.sha256',
       'kong-perf/ROUTING.md',
       'kong-perf/zone-mock-services/captains-log.routing.k8s.yaml',
       'kong-perf/zone-real-services/captains-log.routing.k8s.yaml',
@@ -112,6 +114,6 @@ describe('the tutorial as published (kong-tutorial: Kong Mesh 2.5, legacy polici
     }
     const flipped = renderWith('environments/kong-tutorial.yaml', (t) => t);
     const reverted = renderWith('environments/kong-tutorial.yaml', (t) => t.replace('routing:\n  services:\n    captains-log: mock\n', ''));
-    expect(changedFiles(flipped, reverted)).toEqual(['kong-tutorial/ROUTING.md', 'kong-tutorial/konnect/captains-log.routing.kumactl.yaml']);
+    expect(changedFiles(flipped, reverted)).toEqual(['kong-tutorial/INPUTS.sha256', 'kong-tutorial/ROUTING.md', 'kong-tutorial/konnect/captains-log.routing.kumactl.yaml']);
   });
 });
