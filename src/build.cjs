@@ -69,8 +69,10 @@ function load(name) {
   try {
     tsx = require('tsx/cjs/api');
   } catch {
-    process.stderr.write(`error: the compiled meshflip in ${OUT} is missing or older than ${SRC}, and tsx (a development dependency) `
-      + 'is not installed to run the sources\nhint: run npm run build (npm ci runs it)\n');
+    process.stderr.write(
+      `error: the compiled meshflip in ${OUT} is missing or older than ${SRC}, and tsx (a development dependency) ` +
+        'is not installed to run the sources\nhint: run npm run build (npm ci runs it)\n',
+    );
     process.exit(2);
   }
   tsx.register();
@@ -82,8 +84,11 @@ function build() {
   const esbuild = require('esbuild');
   // Stat the sources first: a file edited while the build runs leaves the build stale.
   const sources = sourceDigest();
-  const files = fs.readdirSync(SRC, { recursive: true, withFileTypes: true }).filter((e) => e.isFile())
-    .map((e) => path.relative(SRC, path.join(e.parentPath, e.name))).sort();
+  const files = fs
+    .readdirSync(SRC, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(SRC, path.join(e.parentPath, e.name)))
+    .sort();
   // Built beside OUT and renamed into place, so a run never sees half a build.
   const temp = `${OUT}.tmp-${process.pid}`;
   fs.rmSync(temp, { recursive: true, force: true });

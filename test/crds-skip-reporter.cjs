@@ -31,13 +31,15 @@ class CrdsSkipReporter {
       return;
     }
     const tests = suites.reduce((sum, [, count]) => sum + count, 0);
-    process.stderr.write([
-      '',
-      `Skipped ${tests} test${tests === 1 ? '' : 's'} in ${suites.length} suite${suites.length === 1 ? '' : 's'} that validate against the upstream schemas, because MESHFLIP_CRDS is not set:`,
-      ...suites.map(([name, count]) => `  - ${name} (${count})`),
-      'To run them, point MESHFLIP_CRDS at a schema folder (kuma/, istio/, ... as the README describes), e.g. MESHFLIP_CRDS=../shared/crds npm test.',
-      '',
-    ].join('\n') + '\n');
+    process.stderr.write(
+      [
+        '',
+        `Skipped ${tests} test${tests === 1 ? '' : 's'} in ${suites.length} suite${suites.length === 1 ? '' : 's'} that validate against the upstream schemas, because MESHFLIP_CRDS is not set:`,
+        ...suites.map(([name, count]) => `  - ${name} (${count})`),
+        'To run them, point MESHFLIP_CRDS at a schema folder (kuma/, istio/, ... as the README describes), e.g. MESHFLIP_CRDS=../shared/crds npm test.',
+        '',
+      ].join('\n') + '\n',
+    );
   }
 }
 

@@ -29,8 +29,10 @@ function configuredCrds(value: string | undefined): string | undefined {
   const dir = path.resolve(value);
   const missing = CRDS_LAYOUT.filter((set) => !fs.existsSync(path.join(dir, set)));
   if (missing.length > 0) {
-    throw new Error(`MESHFLIP_CRDS=${value}: not a folder of upstream schemas, it lacks ${missing.join('/, ')}/; `
-      + 'unset it to skip the tests that need them, or point it at a folder with kuma/, istio/, ...');
+    throw new Error(
+      `MESHFLIP_CRDS=${value}: not a folder of upstream schemas, it lacks ${missing.join('/, ')}/; ` +
+        'unset it to skip the tests that need them, or point it at a folder with kuma/, istio/, ...',
+    );
   }
   return dir;
 }
@@ -121,7 +123,13 @@ export function git(cwd: string, ...args: string[]): string {
   const result = spawnSync('git', args, {
     cwd,
     encoding: 'utf8',
-    env: { ...process.env, GIT_AUTHOR_NAME: 'test', GIT_AUTHOR_EMAIL: 'test@example.com', GIT_COMMITTER_NAME: 'test', GIT_COMMITTER_EMAIL: 'test@example.com' },
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 'test',
+      GIT_AUTHOR_EMAIL: 'test@example.com',
+      GIT_COMMITTER_NAME: 'test',
+      GIT_COMMITTER_EMAIL: 'test@example.com',
+    },
   });
   if (result.status !== 0) {
     throw new Error(`git ${args.join(' ')} failed: ${result.stderr}`);
@@ -131,7 +139,9 @@ export function git(cwd: string, ...args: string[]): string {
 
 /** The objects of a multi-document YAML text. */
 export function parseYamlDocuments(text: string): Record<string, unknown>[] {
-  return parseAllDocuments(text).map((d) => d.toJS() as Record<string, unknown>).filter((o) => o !== null);
+  return parseAllDocuments(text)
+    .map((d) => d.toJS() as Record<string, unknown>)
+    .filter((o) => o !== null);
 }
 
 /** The objects of `kind` among synthesized manifests. */

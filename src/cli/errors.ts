@@ -1,6 +1,9 @@
 /** A mistake in how a command was called (unknown flag, missing argument). Exit code 1. */
 export class UsageError extends Error {
-  constructor(message: string, public readonly hint?: string) {
+  constructor(
+    message: string,
+    public readonly hint?: string,
+  ) {
     super(message);
     this.name = 'UsageError';
   }

@@ -17,7 +17,16 @@ export interface ProblemJson {
 }
 
 export function problemJson(p: Problem): ProblemJson {
-  return { severity: p.severity ?? 'error', file: p.file, line: p.line, col: p.col, field: p.field, message: p.message, got: p.got ?? null, hint: p.hint ?? null };
+  return {
+    severity: p.severity ?? 'error',
+    file: p.file,
+    line: p.line,
+    col: p.col,
+    field: p.field,
+    message: p.message,
+    got: p.got ?? null,
+    hint: p.hint ?? null,
+  };
 }
 
 /** How the routing of an environment changes (diff, flip). */

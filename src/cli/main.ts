@@ -19,17 +19,61 @@ export interface CommandEntry {
 // The commands load with require(), not import(): it is the same in the compiled build, in tsx and in jest.
 /* eslint-disable @typescript-eslint/no-require-imports -- loaded when used; typed as the module itself */
 export const COMMANDS: readonly CommandEntry[] = [
-  { name: 'synth', summary: 'Render every environment (or the ones named) into dist/', load: () => (require('./commands/synth') as typeof import('./commands/synth')).synthCommand },
-  { name: 'validate', summary: 'Run every check over environments/ and dist/ without writing anything', load: () => (require('./commands/validate') as typeof import('./commands/validate')).validateCommand },
-  { name: 'flip', summary: 'Switch a service (or a whole environment) between its mock and the real service', load: () => (require('./commands/flip') as typeof import('./commands/flip')).flipCommand },
-  { name: 'diff', summary: 'Show how routing and rendered objects change between a git revision and the working tree', load: () => (require('./commands/diff') as typeof import('./commands/diff')).diffCommand },
-  { name: 'explain', summary: 'Show where traffic goes, read back from the rendered dist/', load: () => (require('./commands/explain') as typeof import('./commands/explain')).explainCommand },
-  { name: 'revert-expired', summary: 'Revert every flip and fault whose expiry has passed, and re-render dist/', load: () => (require('./commands/revert-expired') as typeof import('./commands/revert-expired')).revertExpiredCommand },
-  { name: 'schema', summary: 'Write (or --check) the JSON Schemas of the input files', load: () => (require('./commands/schema') as typeof import('./commands/schema')).schemaCommand },
-  { name: 'ci-summary', summary: 'In GitHub Actions: validate, annotate, and summarize the routing change', load: () => (require('./commands/ci-summary') as typeof import('./commands/ci-summary')).ciSummaryCommand },
-  { name: 'crds', summary: 'Download the pinned upstream schemas the environments need (checksums verified)', load: () => (require('./commands/crds') as typeof import('./commands/crds')).crdsCommand },
-  { name: 'konnect', summary: 'Apply dist/<env>/konnect/ to the Konnect-hosted global control planes with kumactl', load: () => (require('./commands/konnect') as typeof import('./commands/konnect')).konnectCommand },
-  { name: 'init', summary: 'Start a new environment file that synthesizes as it is', load: () => (require('./commands/init') as typeof import('./commands/init')).initCommand },
+  {
+    name: 'synth',
+    summary: 'Render every environment (or the ones named) into dist/',
+    load: () => (require('./commands/synth') as typeof import('./commands/synth')).synthCommand,
+  },
+  {
+    name: 'validate',
+    summary: 'Run every check over environments/ and dist/ without writing anything',
+    load: () => (require('./commands/validate') as typeof import('./commands/validate')).validateCommand,
+  },
+  {
+    name: 'flip',
+    summary: 'Switch a service (or a whole environment) between its mock and the real service',
+    load: () => (require('./commands/flip') as typeof import('./commands/flip')).flipCommand,
+  },
+  {
+    name: 'diff',
+    summary: 'Show how routing and rendered objects change between a git revision and the working tree',
+    load: () => (require('./commands/diff') as typeof import('./commands/diff')).diffCommand,
+  },
+  {
+    name: 'explain',
+    summary: 'Show where traffic goes, read back from the rendered dist/',
+    load: () => (require('./commands/explain') as typeof import('./commands/explain')).explainCommand,
+  },
+  {
+    name: 'revert-expired',
+    summary: 'Revert every flip and fault whose expiry has passed, and re-render dist/',
+    load: () => (require('./commands/revert-expired') as typeof import('./commands/revert-expired')).revertExpiredCommand,
+  },
+  {
+    name: 'schema',
+    summary: 'Write (or --check) the JSON Schemas of the input files',
+    load: () => (require('./commands/schema') as typeof import('./commands/schema')).schemaCommand,
+  },
+  {
+    name: 'ci-summary',
+    summary: 'In GitHub Actions: validate, annotate, and summarize the routing change',
+    load: () => (require('./commands/ci-summary') as typeof import('./commands/ci-summary')).ciSummaryCommand,
+  },
+  {
+    name: 'crds',
+    summary: 'Download the pinned upstream schemas the environments need (checksums verified)',
+    load: () => (require('./commands/crds') as typeof import('./commands/crds')).crdsCommand,
+  },
+  {
+    name: 'konnect',
+    summary: 'Apply dist/<env>/konnect/ to the Konnect-hosted global control planes with kumactl',
+    load: () => (require('./commands/konnect') as typeof import('./commands/konnect')).konnectCommand,
+  },
+  {
+    name: 'init',
+    summary: 'Start a new environment file that synthesizes as it is',
+    load: () => (require('./commands/init') as typeof import('./commands/init')).initCommand,
+  },
   {
     name: 'mock-contract',
     summary: 'Write a Mountebank imposter from an OpenAPI 3.x or Swagger 2.0 document',
@@ -53,7 +97,7 @@ export function meshflipVersion(): string {
   // The closest package.json of meshflip above this file, from src/cli/ or from the compiled copy (see src/build.cjs).
   for (let dir = __dirname; ; dir = path.dirname(dir)) {
     const file = path.join(dir, 'package.json');
-    const pkg = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) as { name?: string; version: string } : undefined;
+    const pkg = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as { name?: string; version: string }) : undefined;
     if (pkg?.name === 'meshflip') {
       return pkg.version;
     }
@@ -158,10 +202,12 @@ export function report(e: unknown, output: Output, debug = false): number {
   }
   const message = e instanceof Error ? e.message : String(e);
   output.err(`${paintErr(output, 'red', 'internal error')}: ${escapeUnsafeText(message.split('\n')[0])}`);
-  output.err(`This is a bug in meshflip ${meshflipVersion()}, not in your input. Please report it with the command you ran, `
-    + 'this message and the stack trace (see README: Reporting a bug).');
+  output.err(
+    `This is a bug in meshflip ${meshflipVersion()}, not in your input. Please report it with the command you ran, ` +
+      'this message and the stack trace (see README: Reporting a bug).',
+  );
   if (debug) {
-    output.err(escapeUnsafeText(e instanceof Error ? e.stack ?? e.message : String(e), { keepLines: true }));
+    output.err(escapeUnsafeText(e instanceof Error ? (e.stack ?? e.message) : String(e), { keepLines: true }));
   } else {
     output.err('hint: run again with --debug (or MESHFLIP_DEBUG=1) to print the stack trace');
   }

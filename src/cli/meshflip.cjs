@@ -17,6 +17,9 @@ if (argv.includes('--debug') || !['', '0', undefined].includes(process.env.MESHF
   // Stack traces name the TypeScript sources, not the compiled files.
   process.setSourceMapsEnabled(true);
 }
-require('../build.cjs').load('cli/main').main(argv).then((code) => {
-  process.exitCode = code;
-});
+require('../build.cjs')
+  .load('cli/main')
+  .main(argv)
+  .then((code) => {
+    process.exitCode = code;
+  });

@@ -5,10 +5,14 @@ import { UsageError } from './errors';
 
 /** Options every command takes. */
 export const GLOBAL_OPTIONS = {
-  'color': { type: 'string', arg: 'auto|always|never', help: 'Colour on stdout and stderr: auto (each stream on a terminal, default),\nalways or never; FORCE_COLOR and NO_COLOR apply when not given' },
+  color: {
+    type: 'string',
+    arg: 'auto|always|never',
+    help: 'Colour on stdout and stderr: auto (each stream on a terminal, default),\nalways or never; FORCE_COLOR and NO_COLOR apply when not given',
+  },
   'no-color': { type: 'boolean', help: 'The same as --color never' },
-  'debug': { type: 'boolean', help: 'Print the stack trace of an internal error (or set MESHFLIP_DEBUG=1)' },
-  'help': { type: 'boolean', short: 'h', help: 'Print this help' },
+  debug: { type: 'boolean', help: 'Print the stack trace of an internal error (or set MESHFLIP_DEBUG=1)' },
+  help: { type: 'boolean', short: 'h', help: 'Print this help' },
 } as const satisfies OptionTable;
 
 /** The `util.parseArgs` configuration of a command: its own options and the global ones. */
@@ -38,16 +42,18 @@ export function parseCommandArgs(command: CommandSpec, argv: readonly string[], 
     const { code, message } = e as { code?: unknown; message?: string };
     if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
       const unexpected = /^Unexpected argument '(.*)'/.exec(message ?? '');
-      throw new UsageError(unexpected === null ? message ?? code : `meshflip ${command.name} takes no arguments, got "${unexpected[1]}"`,
-        `run meshflip ${command.name} --help to see the options`);
+      throw new UsageError(
+        unexpected === null ? (message ?? code) : `meshflip ${command.name} takes no arguments, got "${unexpected[1]}"`,
+        `run meshflip ${command.name} --help to see the options`,
+      );
     }
     throw e;
   }
   const values: Record<string, string | boolean | undefined> = {};
   const given: Record<string, string> = {};
   for (const [name, value] of Object.entries(parsed.values)) {
-    const spec = (command.options)[name];
-    values[name] = spec?.path === true && typeof value === 'string' ? path.resolve(cwd, value) : value as string | boolean;
+    const spec = command.options[name];
+    values[name] = spec?.path === true && typeof value === 'string' ? path.resolve(cwd, value) : (value as string | boolean);
     if (spec?.path === true && typeof value === 'string') {
       given[name] = value;
     }
@@ -104,7 +110,10 @@ export function colorFlag(values: Record<string, unknown>): ColorMode | undefine
     return undefined;
   }
   if (color !== 'auto' && color !== 'always' && color !== 'never') {
-    throw new UsageError(`--color must be auto, always or never, got ${JSON.stringify(color)}`, '--color never for plain text, --color always to keep colour through a pipe');
+    throw new UsageError(
+      `--color must be auto, always or never, got ${JSON.stringify(color)}`,
+      '--color never for plain text, --color always to keep colour through a pipe',
+    );
   }
   return color;
 }

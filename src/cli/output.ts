@@ -22,8 +22,11 @@ export interface OutputStream {
  * The process's stdout/stderr (or `streams` in their place), each coloured by its own terminal
  * state (see `wantsColor`), and each line made safe for a terminal (`terminalText`).
  */
-export function processOutput(mode?: ColorMode, env: NodeJS.ProcessEnv = process.env,
-  streams: { readonly stdout: OutputStream; readonly stderr: OutputStream } = process): Output {
+export function processOutput(
+  mode?: ColorMode,
+  env: NodeJS.ProcessEnv = process.env,
+  streams: { readonly stdout: OutputStream; readonly stderr: OutputStream } = process,
+): Output {
   const { stdout, stderr } = streams;
   const color = wantsColor(mode, stdout.isTTY === true, env);
   const errColor = wantsColor(mode, stderr.isTTY === true, env);

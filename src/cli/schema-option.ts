@@ -2,8 +2,9 @@ import * as fs from 'fs';
 import { REPOSITORY_CRDS_DIR, resolveCrdsRoot } from '../pipeline/validate/schema-check';
 import { UsageError } from './errors';
 
-const FETCH_HINT = 'run npx meshflip crds fetch --out <dir> and pass --crds <dir>, or put your clusters\' schemas in '
-  + `${REPOSITORY_CRDS_DIR} (see ${REPOSITORY_CRDS_DIR}/README.md)`;
+const FETCH_HINT =
+  "run npx meshflip crds fetch --out <dir> and pass --crds <dir>, or put your clusters' schemas in " +
+  `${REPOSITORY_CRDS_DIR} (see ${REPOSITORY_CRDS_DIR}/README.md)`;
 
 /**
  * The schema folder of --crds, else $MESHFLIP_CRDS, else environments/crds when it holds

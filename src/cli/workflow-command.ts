@@ -37,7 +37,9 @@ export function escapeProperty(input: unknown): string {
  * value are left out (the space before the properties is written whenever any key is given).
  */
 export function workflowCommand(command: string, properties: Readonly<Record<string, unknown>>, message: unknown): string {
-  const props = Object.entries(properties).filter(([, value]) => Boolean(value)).map(([key, value]) => `${key}=${escapeProperty(value)}`);
+  const props = Object.entries(properties)
+    .filter(([, value]) => Boolean(value))
+    .map(([key, value]) => `${key}=${escapeProperty(value)}`);
   return `::${command}${Object.keys(properties).length > 0 ? ` ${props.join(',')}` : ''}::${escapeData(message)}`;
 }
 
@@ -48,10 +50,14 @@ export function workflowCommand(command: string, properties: Readonly<Record<str
  * every value inside its command.
  */
 export function problemAnnotation(problem: Problem): string {
-  return workflowCommand(problem.severity === 'warning' ? 'warning' : 'error', {
-    title: `meshflip: ${escapeUnsafeText(problem.field)}`,
-    file: escapeUnsafeText(problem.file),
-    line: problem.line,
-    col: problem.col,
-  }, problemText(problem));
+  return workflowCommand(
+    problem.severity === 'warning' ? 'warning' : 'error',
+    {
+      title: `meshflip: ${escapeUnsafeText(problem.field)}`,
+      file: escapeUnsafeText(problem.file),
+      line: problem.line,
+      col: problem.col,
+    },
+    problemText(problem),
+  );
 }

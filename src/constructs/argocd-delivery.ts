@@ -133,7 +133,9 @@ export class ArgoCdDelivery extends Construct {
 
     const automatedEnabled = argoCdHas(settings.argocdVersion, 'automatedEnabled');
     const syncPolicy = (options: readonly string[]): ApplicationSpec['syncPolicy'] => ({
-      ...(env.delivery.automated ? { automated: { ...(automatedEnabled ? { enabled: true } : {}), prune: env.delivery.prune, selfHeal: env.delivery.selfHeal } } : {}),
+      ...(env.delivery.automated
+        ? { automated: { ...(automatedEnabled ? { enabled: true } : {}), prune: env.delivery.prune, selfHeal: env.delivery.selfHeal } }
+        : {}),
       syncOptions: [...new Set(['PruneLast=true', ...options])].sort(compareStrings),
       retry: retryStrategy(settings),
     });
@@ -154,26 +156,46 @@ export class ArgoCdDelivery extends Construct {
     const applications: Application[] = [];
     for (const app of helmApps) {
       const ignoring = (app.ignoreDifferences ?? []).length > 0;
-      applications.push(helmApplication(this.chart, env.name, app, metadata(app.name, app.wave, app.description, false),
-        syncPolicy(['CreateNamespace=true', 'ServerSideApply=true', ...(ignoring ? ['RespectIgnoreDifferences=true'] : [])])));
+      applications.push(
+        helmApplication(
+          this.chart,
+          env.name,
+          app,
+          metadata(app.name, app.wave, app.description, false),
+          syncPolicy(['CreateNamespace=true', 'ServerSideApply=true', ...(ignoring ? ['RespectIgnoreDifferences=true'] : [])]),
+        ),
+      );
     }
     for (const target of kubernetesTargets) {
       const name = targetApplicationName(env.name, target.name);
-      applications.push(new Application(this.chart, `Target-${target.name}`, {
-        metadata: metadata(name, target.wave, target.description, true),
-        spec: {
-          project: env.name,
-          source: { repoURL: settings.repoURL, targetRevision: settings.revision, path: `${settings.distPath}/${env.name}/${target.name}`, directory: { include: '*.k8s.yaml' } },
-          destination: { server: target.cluster!.server, namespace: target.namespace },
-          syncPolicy: syncPolicy(target.syncOptions),
-        },
-      }));
+      applications.push(
+        new Application(this.chart, `Target-${target.name}`, {
+          metadata: metadata(name, target.wave, target.description, true),
+          spec: {
+            project: env.name,
+            source: {
+              repoURL: settings.repoURL,
+              targetRevision: settings.revision,
+              path: `${settings.distPath}/${env.name}/${target.name}`,
+              directory: { include: '*.k8s.yaml' },
+            },
+            destination: { server: target.cluster!.server, namespace: target.namespace },
+            syncPolicy: syncPolicy(target.syncOptions),
+          },
+        }),
+      );
     }
     this.applications = applications;
   }
 }
 
-function helmApplication(chart: ManifestChart, project: string, app: HelmApplicationPlan, metadata: Record<string, unknown>, syncPolicy: ApplicationSpec['syncPolicy']): Application {
+function helmApplication(
+  chart: ManifestChart,
+  project: string,
+  app: HelmApplicationPlan,
+  metadata: Record<string, unknown>,
+  syncPolicy: ApplicationSpec['syncPolicy'],
+): Application {
   return new Application(chart, `Helm-${app.name}`, {
     metadata,
     spec: {
@@ -187,7 +209,13 @@ function helmApplication(chart: ManifestChart, project: string, app: HelmApplica
       destination: { server: app.cluster.server, namespace: app.namespace },
       syncPolicy,
       ...((app.ignoreDifferences ?? []).length > 0
-        ? { ignoreDifferences: app.ignoreDifferences!.map((f): ResourceIgnoreDifferences => ({ group: f.group, kind: f.kind, jqPathExpressions: f.jqPathExpressions })) }
+        ? {
+            ignoreDifferences: app.ignoreDifferences!.map((f): ResourceIgnoreDifferences => ({
+              group: f.group,
+              kind: f.kind,
+              jqPathExpressions: f.jqPathExpressions,
+            })),
+          }
         : {}),
     },
   });
@@ -213,7 +241,11 @@ function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) {
     return value.map(sortKeys);
   }
-  return Object.fromEntries(Object.keys(value).sort(compareStrings).map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]));
+  return Object.fromEntries(
+    Object.keys(value)
+      .sort(compareStrings)
+      .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
+  );
 }
 
 /** What each target of an environment renders: the namespaces it writes to and the cluster-scoped kinds it creates. */
@@ -261,16 +293,28 @@ export class RootApplication extends Construct {
         sourceRepos: [settings.repoURL],
         destinations: [{ server, namespace: settings.argocdNamespace }],
         clusterResourceWhitelist: [],
-        namespaceResourceWhitelist: [{ group: 'argoproj.io', kind: 'AppProject' }, { group: 'argoproj.io', kind: 'Application' }],
+        namespaceResourceWhitelist: [
+          { group: 'argoproj.io', kind: 'AppProject' },
+          { group: 'argoproj.io', kind: 'Application' },
+        ],
       },
     });
     new Application(this.chart, 'Application', {
       metadata: { name: ROOT_NAME, namespace: settings.argocdNamespace, labels, annotations: { [MANIFEST_GENERATE_PATHS]: '.' } },
       spec: {
         project: ROOT_NAME,
-        source: { repoURL: settings.repoURL, targetRevision: settings.revision, path: `${settings.distPath}/${ARGOCD_FOLDER}`, directory: { include: '*.k8s.yaml' } },
+        source: {
+          repoURL: settings.repoURL,
+          targetRevision: settings.revision,
+          path: `${settings.distPath}/${ARGOCD_FOLDER}`,
+          directory: { include: '*.k8s.yaml' },
+        },
         destination: { server, namespace: settings.argocdNamespace },
-        syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ['PruneLast=true', 'RespectIgnoreDifferences=true'], retry: retryStrategy(settings) },
+        syncPolicy: {
+          automated: { prune: true, selfHeal: true },
+          syncOptions: ['PruneLast=true', 'RespectIgnoreDifferences=true'],
+          retry: retryStrategy(settings),
+        },
         ignoreDifferences: [childPauseField(settings)],
       },
     });
@@ -314,8 +358,10 @@ export class ArgoCdBootstrap extends Construct {
     const cm = new RenderedDocuments(this, 'ArgoCdCm', {
       path: `${BOOTSTRAP_FOLDER}/argocd-cm.patch.yaml`,
       sources,
-      header: ['Upstream Argo CD: health checks sync waves wait on. Apply once (a merge keeps every other key):',
-        `kubectl -n ${ns} patch configmap argocd-cm --type merge --patch-file ${dir}/argocd-cm.patch.yaml`],
+      header: [
+        'Upstream Argo CD: health checks sync waves wait on. Apply once (a merge keeps every other key):',
+        `kubectl -n ${ns} patch configmap argocd-cm --type merge --patch-file ${dir}/argocd-cm.patch.yaml`,
+      ],
     });
     cm.add({ data: Object.fromEntries(checks.map((c) => [`resource.customizations.health.${c.group}_${c.kind}`, c.check])) });
 
@@ -324,13 +370,17 @@ export class ArgoCdBootstrap extends Construct {
       path: `${BOOTSTRAP_FOLDER}/openshift-gitops.patch.yaml`,
       sources,
       header: syncTimeout
-        ? ['OpenShift GitOps: the same health checks and sync timeout for the ArgoCD resource, whose operator writes argocd-cm',
-          'and restarts the controller. Apply once (this replaces spec.resourceHealthChecks and spec.controller.env: add any',
-          'entries of your own to these lists first):',
-          `oc -n ${ns} patch argocd openshift-gitops --type merge --patch-file ${dir}/openshift-gitops.patch.yaml`]
-        : ['OpenShift GitOps: the same health checks for the ArgoCD resource, whose operator writes argocd-cm.',
-          'Apply once (this replaces spec.resourceHealthChecks: add any checks of your own to this list first):',
-          `oc -n ${ns} patch argocd openshift-gitops --type merge --patch-file ${dir}/openshift-gitops.patch.yaml`],
+        ? [
+            'OpenShift GitOps: the same health checks and sync timeout for the ArgoCD resource, whose operator writes argocd-cm',
+            'and restarts the controller. Apply once (this replaces spec.resourceHealthChecks and spec.controller.env: add any',
+            'entries of your own to these lists first):',
+            `oc -n ${ns} patch argocd openshift-gitops --type merge --patch-file ${dir}/openshift-gitops.patch.yaml`,
+          ]
+        : [
+            'OpenShift GitOps: the same health checks for the ArgoCD resource, whose operator writes argocd-cm.',
+            'Apply once (this replaces spec.resourceHealthChecks: add any checks of your own to this list first):',
+            `oc -n ${ns} patch argocd openshift-gitops --type merge --patch-file ${dir}/openshift-gitops.patch.yaml`,
+          ],
     });
     gitops.add({
       spec: {
@@ -343,9 +393,11 @@ export class ArgoCdBootstrap extends Construct {
       const params = new RenderedDocuments(this, 'ArgoCdCmdParamsCm', {
         path: `${BOOTSTRAP_FOLDER}/argocd-cmd-params-cm.patch.yaml`,
         sources,
-        header: ['Upstream Argo CD: end a sync operation that runs longer than an hour. Apply once, then restart the controller:',
+        header: [
+          'Upstream Argo CD: end a sync operation that runs longer than an hour. Apply once, then restart the controller:',
           `kubectl -n ${ns} patch configmap argocd-cmd-params-cm --type merge --patch-file ${dir}/argocd-cmd-params-cm.patch.yaml`,
-          `kubectl -n ${ns} rollout restart statefulset argocd-application-controller`],
+          `kubectl -n ${ns} rollout restart statefulset argocd-application-controller`,
+        ],
       });
       params.add({ data: { 'controller.sync.timeout.seconds': String(SYNC_TIMEOUT_SECONDS) } });
     }

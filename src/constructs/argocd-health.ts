@@ -148,39 +148,61 @@ return hs
 /** The checks meshflip renders, sorted by group and kind. */
 export const HEALTH_CHECKS: readonly HealthCheck[] = [
   {
-    group: 'argoproj.io', kind: 'Application', check: APPLICATION,
+    group: 'argoproj.io',
+    kind: 'Application',
+    check: APPLICATION,
     healthyWhen: 'the child Application is Healthy (Progressing until its first assessment)',
     reads: 'argoproj/argo-cd pkg/apis/application/v1alpha1/types.go (ApplicationStatus.Health)',
   },
   {
-    group: 'kiali.io', kind: 'OSSMConsole', check: KIALI_OPERATOR_RESOURCE,
-    healthyWhen: 'the Kiali operator\'s last run is Successful; Degraded on Failure',
-    reads: 'kiali/kiali-operator v2.29.0 (ansible-operator status.conditions Successful, Failure, Running), as argoproj/argo-cd resource_customizations/kiali.io/Kiali/health.lua reads them',
+    group: 'kiali.io',
+    kind: 'OSSMConsole',
+    check: KIALI_OPERATOR_RESOURCE,
+    healthyWhen: "the Kiali operator's last run is Successful; Degraded on Failure",
+    reads:
+      'kiali/kiali-operator v2.29.0 (ansible-operator status.conditions Successful, Failure, Running), as argoproj/argo-cd resource_customizations/kiali.io/Kiali/health.lua reads them',
   },
   {
-    group: 'maistra.io', kind: 'ServiceMeshControlPlane', check: SERVICE_MESH_CONTROL_PLANE,
-    healthyWhen: 'the operator has reconciled the current generation and the Ready condition is True; Degraded on an install, reconcile, validation or dependency error',
+    group: 'maistra.io',
+    kind: 'ServiceMeshControlPlane',
+    check: SERVICE_MESH_CONTROL_PLANE,
+    healthyWhen:
+      'the operator has reconciled the current generation and the Ready condition is True; Degraded on an install, reconcile, validation or dependency error',
     reads: 'maistra/istio-operator maistra-2.5 pkg/apis/maistra/status/status.go (ConditionTypeReady, ConditionReason*)',
   },
   {
-    group: 'maistra.io', kind: 'ServiceMeshMemberRoll', check: SERVICE_MESH_MEMBER_ROLL,
+    group: 'maistra.io',
+    kind: 'ServiceMeshMemberRoll',
+    check: SERVICE_MESH_MEMBER_ROLL,
     healthyWhen: 'every namespace of spec.members is in status.configuredMembers for the current generation',
     reads: 'maistra/istio-operator maistra-2.5 pkg/apis/maistra/v1/servicemeshmemberroll_types.go (ConfiguredMembers, ConditionReason*)',
   },
   {
-    group: 'sailoperator.io', kind: 'Istio', check: sailCheck('control plane', 'Ready', ['ReconcileError']),
-    healthyWhen: 'the operator has reconciled the current generation and the Ready condition is True (istiod of the active revision is ready); Degraded on a ReconcileError',
-    reads: 'openshift-service-mesh/sail-operator v3.4.1 api/v1/istio_types.go (IstioStatus.ObservedGeneration, IstioConditionReconciled, IstioConditionReady, IstioReasonReconcileError)',
+    group: 'sailoperator.io',
+    kind: 'Istio',
+    check: sailCheck('control plane', 'Ready', ['ReconcileError']),
+    healthyWhen:
+      'the operator has reconciled the current generation and the Ready condition is True (istiod of the active revision is ready); Degraded on a ReconcileError',
+    reads:
+      'openshift-service-mesh/sail-operator v3.4.1 api/v1/istio_types.go (IstioStatus.ObservedGeneration, IstioConditionReconciled, IstioConditionReady, IstioReasonReconcileError)',
   },
   {
-    group: 'sailoperator.io', kind: 'IstioCNI', check: sailCheck('CNI node agent', 'Ready', ['ReconcileError']),
-    healthyWhen: 'the operator has reconciled the current generation and the Ready condition is True (the istio-cni-node DaemonSet is ready); Degraded on a ReconcileError',
-    reads: 'openshift-service-mesh/sail-operator v3.4.1 api/v1/istiocni_types.go (IstioCNIConditionReconciled, IstioCNIConditionReady, IstioCNIReasonReconcileError)',
+    group: 'sailoperator.io',
+    kind: 'IstioCNI',
+    check: sailCheck('CNI node agent', 'Ready', ['ReconcileError']),
+    healthyWhen:
+      'the operator has reconciled the current generation and the Ready condition is True (the istio-cni-node DaemonSet is ready); Degraded on a ReconcileError',
+    reads:
+      'openshift-service-mesh/sail-operator v3.4.1 api/v1/istiocni_types.go (IstioCNIConditionReconciled, IstioCNIConditionReady, IstioCNIReasonReconcileError)',
   },
   {
-    group: 'sailoperator.io', kind: 'IstioRevisionTag', check: sailCheck('revision tag', 'Reconciled', ['NameAlreadyExists', 'RefNotFound', 'ReconcileError']),
-    healthyWhen: 'the operator has reconciled the current generation (the tag points at the active revision); Degraded when its name is taken or its Istio is missing',
-    reads: 'openshift-service-mesh/sail-operator v3.4.1 api/v1/istiorevisiontags_types.go (IstioRevisionTagConditionReconciled, IstioRevisionTagReason*)',
+    group: 'sailoperator.io',
+    kind: 'IstioRevisionTag',
+    check: sailCheck('revision tag', 'Reconciled', ['NameAlreadyExists', 'RefNotFound', 'ReconcileError']),
+    healthyWhen:
+      'the operator has reconciled the current generation (the tag points at the active revision); Degraded when its name is taken or its Istio is missing',
+    reads:
+      'openshift-service-mesh/sail-operator v3.4.1 api/v1/istiorevisiontags_types.go (IstioRevisionTagConditionReconciled, IstioRevisionTagReason*)',
   },
 ];
 
@@ -202,11 +224,12 @@ export const OTHER_HEALTH: Readonly<Record<string, string>> = {
   'batch/Job': 'built in: complete (gitops-engine pkg/health/health_job.go)',
   'gateway.networking.k8s.io/GatewayClass': 'ready once applied',
   'kiali.io/Kiali': 'built in: argoproj/argo-cd resource_customizations/kiali.io/Kiali/health.lua (Successful is Healthy, Failure Degraded)',
-  'kuma.io/*': 'ready once applied: Kuma policies and the Mesh have no status; kuma-cp\'s readiness is its Deployment\'s',
+  'kuma.io/*': "ready once applied: Kuma policies and the Mesh have no status; kuma-cp's readiness is its Deployment's",
   'networking.istio.io/*': 'ready once applied: Istio configuration has no readiness status by default',
   'monitoring.coreos.com/*': 'ready once applied: Prometheus operator monitors have no status',
   'operators.coreos.com/OperatorGroup': 'ready once applied',
-  'operators.coreos.com/Subscription': 'built in: argoproj/argo-cd resource_customizations/operators.coreos.com/Subscription/health.lua (a first install waiting for Manual approval is Progressing)',
+  'operators.coreos.com/Subscription':
+    'built in: argoproj/argo-cd resource_customizations/operators.coreos.com/Subscription/health.lua (a first install waiting for Manual approval is Progressing)',
   'rbac.authorization.k8s.io/*': 'ready once applied',
   'route.openshift.io/Route': 'ready once applied',
   'security.istio.io/*': 'ready once applied',

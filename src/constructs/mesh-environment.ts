@@ -43,7 +43,10 @@ export class MeshEnvironment extends Construct implements IEnvironmentScope {
       }
       if (this.mockDeployed(service)) {
         new MountebankMock(this.chart(this.mesh.mockTarget(service), `${service.name}.mock`), 'Mock', {
-          env, target: service, mesh: pod, ownService: this.mesh.mockNeedsOwnService(service),
+          env,
+          target: service,
+          mesh: pod,
+          ownService: this.mesh.mockNeedsOwnService(service),
         });
       }
       this.addPolicies(service);
@@ -54,7 +57,10 @@ export class MeshEnvironment extends Construct implements IEnvironmentScope {
     const key = `${target}/${file}`;
     let chart = this.charts.get(key);
     if (chart === undefined) {
-      chart = new ManifestChart(this.target(target), constructId('File', file), { path: `${this.env.name}/${key}.k8s.yaml`, sources: [this.env.file] });
+      chart = new ManifestChart(this.target(target), constructId('File', file), {
+        path: `${this.env.name}/${key}.k8s.yaml`,
+        sources: [this.env.file],
+      });
       this.charts.set(key, chart);
     }
     return chart;
@@ -115,10 +121,16 @@ export class MeshEnvironment extends Construct implements IEnvironmentScope {
         const meta = this.mesh.namespaceMetadata(name);
         // Deleting a Namespace deletes its claims whatever their own annotations say: a Namespace
         // that holds a claim is never pruned or deleted by Argo CD either (README: Deleting).
-        const holdsClaims = this.env.services.some((s) => s.storage !== undefined && s.namespace === name && this.mesh.workloadTargets(s).includes(target.name));
+        const holdsClaims = this.env.services.some(
+          (s) => s.storage !== undefined && s.namespace === name && this.mesh.workloadTargets(s).includes(target.name),
+        );
         const annotations = { ...(meta.annotations ?? {}), ...(holdsClaims ? { [SYNC_OPTIONS_ANNOTATION]: KEEP_DATA } : {}) };
         const ns = new kplus.Namespace(chart, constructId('Namespace', name), {
-          metadata: { name, labels: { ...commonLabels(this.env), ...meta.labels }, annotations: Object.keys(annotations).length > 0 ? annotations : undefined },
+          metadata: {
+            name,
+            labels: { ...commonLabels(this.env), ...meta.labels },
+            annotations: Object.keys(annotations).length > 0 ? annotations : undefined,
+          },
         });
         setWave(ns, Wave.NAMESPACES);
       }

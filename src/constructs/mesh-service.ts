@@ -162,7 +162,8 @@ function probe(spec: ProbeSpec | undefined): kplus.Probe | undefined {
 
 /** Requests and limits; cdk8s-plus renders memory in Mi. */
 export function containerResources(resources: ResourcesSpec): kplus.ContainerResources {
-  const cpu = (amount?: string) => (amount === undefined ? undefined : amount.endsWith('m') ? kplus.Cpu.millis(Number(amount.slice(0, -1))) : kplus.Cpu.units(Number(amount)));
+  const cpu = (amount?: string) =>
+    amount === undefined ? undefined : amount.endsWith('m') ? kplus.Cpu.millis(Number(amount.slice(0, -1))) : kplus.Cpu.units(Number(amount));
   const memory = (amount?: string) => (amount === undefined ? undefined : size(amount));
   const pair = <T>(request?: T, limit?: T) => (request === undefined && limit === undefined ? undefined : { request, limit });
   return {

@@ -59,9 +59,15 @@ export class MountebankMock extends Construct {
     this.recording = env.routes.some((r) => r.service === target.name && r.record === true);
     const recordPorts = [...new Map(httpPorts(target).map((p) => [p.targetPort, p])).values()];
     this.configuration = this.recording
-      ? `${JSON.stringify({
-        imposters: recordPorts.map((p) => recordingImposter(p.targetPort, `http://${target.name}.${target.namespace}.svc.cluster.local:${p.port}`, `${target.name} (recording)`)),
-      }, null, 2)}\n`
+      ? `${JSON.stringify(
+          {
+            imposters: recordPorts.map((p) =>
+              recordingImposter(p.targetPort, `http://${target.name}.${target.namespace}.svc.cluster.local:${p.port}`, `${target.name} (recording)`),
+            ),
+          },
+          null,
+          2,
+        )}\n`
       : impostersConfiguration(mock.imposters, mock.latency);
     const servedPorts = this.recording ? recordPorts.map((p) => p.targetPort) : mock.imposters.map((i) => i.port);
 
@@ -103,13 +109,16 @@ export class MountebankMock extends Construct {
       command: ['mb'],
       args: [
         'start',
-        '--configfile', `${IMPOSTERS_DIR}/${IMPOSTERS_KEY}`,
+        '--configfile',
+        `${IMPOSTERS_DIR}/${IMPOSTERS_KEY}`,
         // The imposters are data, not an EJS template.
         '--noParse',
-        '--port', String(MOUNTEBANK_ADMIN_PORT),
+        '--port',
+        String(MOUNTEBANK_ADMIN_PORT),
         // Keep the root file system read-only: no log file, pid file in /tmp.
         '--nologfile',
-        '--pidfile', '/tmp/mb.pid',
+        '--pidfile',
+        '/tmp/mb.pid',
       ],
       ports: [{ number: MOUNTEBANK_ADMIN_PORT, name: 'mb-admin', protocol: kplus.Protocol.TCP }, ...imposterPorts],
       resources: containerResources({ requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } }),

@@ -63,7 +63,10 @@ export interface AppProjectSpec {
   readonly clusterResourceWhitelist: readonly GroupKind[];
   readonly namespaceResourceWhitelist?: readonly GroupKind[];
   /** Warns on objects in the destination namespaces that no Application owns (`OrphanedResourcesMonitorSettings`). */
-  readonly orphanedResources?: { readonly warn: boolean; readonly ignore?: readonly { readonly group: string; readonly kind: string; readonly name?: string }[] };
+  readonly orphanedResources?: {
+    readonly warn: boolean;
+    readonly ignore?: readonly { readonly group: string; readonly kind: string; readonly name?: string }[];
+  };
 }
 
 export class AppProject extends ApiObject {

@@ -27,10 +27,19 @@ export interface MeshHTTPRouteSpec {
     readonly rules: readonly {
       readonly matches: readonly {
         readonly path?: { readonly type: 'Exact' | 'PathPrefix' | 'RegularExpression'; readonly value: string };
-        readonly headers?: readonly { readonly type: 'Exact' | 'Present' | 'RegularExpression' | 'Absent' | 'Prefix'; readonly name: string; readonly value?: string }[];
+        readonly headers?: readonly {
+          readonly type: 'Exact' | 'Present' | 'RegularExpression' | 'Absent' | 'Prefix';
+          readonly name: string;
+          readonly value?: string;
+        }[];
       }[];
       readonly default: {
-        readonly backendRefs: readonly { readonly kind: 'MeshService' | 'MeshServiceSubset'; readonly name: string; readonly tags?: Readonly<Record<string, string>>; readonly weight?: number }[];
+        readonly backendRefs: readonly {
+          readonly kind: 'MeshService' | 'MeshServiceSubset';
+          readonly name: string;
+          readonly tags?: Readonly<Record<string, string>>;
+          readonly weight?: number;
+        }[];
       };
     }[];
   }[];
@@ -137,7 +146,12 @@ export interface CircuitBreakerConf {
   readonly baseEjectionTime?: string;
   readonly maxEjectionPercent?: number;
   readonly detectors?: { readonly totalErrors: { readonly consecutive: number } };
-  readonly thresholds?: { readonly maxConnections?: number; readonly maxPendingRequests?: number; readonly maxRequests?: number; readonly maxRetries?: number };
+  readonly thresholds?: {
+    readonly maxConnections?: number;
+    readonly maxPendingRequests?: number;
+    readonly maxRequests?: number;
+    readonly maxRetries?: number;
+  };
 }
 
 export interface TimeoutConf {

@@ -54,7 +54,11 @@ export class IstioCNI extends ApiObject {
 
 /** A stable name for a revision: the tag `default` serves the `istio-injection: enabled` namespace label. */
 export class IstioRevisionTag extends ApiObject {
-  constructor(scope: Construct, id: string, props: { metadata: ApiObjectMetadata; spec: { readonly targetRef: { readonly kind: 'Istio' | 'IstioRevision'; readonly name: string } } }) {
+  constructor(
+    scope: Construct,
+    id: string,
+    props: { metadata: ApiObjectMetadata; spec: { readonly targetRef: { readonly kind: 'Istio' | 'IstioRevision'; readonly name: string } } },
+  ) {
     super(scope, id, { apiVersion: 'sailoperator.io/v1', kind: 'IstioRevisionTag', ...props });
   }
 }
@@ -82,7 +86,11 @@ export class Kiali extends ApiObject {
 
 /** The OpenShift console plugin of Kiali. */
 export class OSSMConsole extends ApiObject {
-  constructor(scope: Construct, id: string, props: { metadata: ApiObjectMetadata; spec: { readonly kiali: { readonly serviceName: string; readonly serviceNamespace: string } } }) {
+  constructor(
+    scope: Construct,
+    id: string,
+    props: { metadata: ApiObjectMetadata; spec: { readonly kiali: { readonly serviceName: string; readonly serviceNamespace: string } } },
+  ) {
     super(scope, id, { apiVersion: 'kiali.io/v1alpha1', kind: 'OSSMConsole', ...props });
   }
 }
@@ -97,23 +105,31 @@ export interface MonitorEndpoint {
 
 /** @see https://prometheus-operator.dev/docs/api-reference/api/#monitoring.coreos.com/v1.ServiceMonitor */
 export class ServiceMonitor extends ApiObject {
-  constructor(scope: Construct, id: string, props: {
-    metadata: ApiObjectMetadata;
-    spec: { readonly selector: LabelSelector; readonly targetLabels?: readonly string[]; readonly endpoints: readonly MonitorEndpoint[] };
-  }) {
+  constructor(
+    scope: Construct,
+    id: string,
+    props: {
+      metadata: ApiObjectMetadata;
+      spec: { readonly selector: LabelSelector; readonly targetLabels?: readonly string[]; readonly endpoints: readonly MonitorEndpoint[] };
+    },
+  ) {
     super(scope, id, { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', ...props });
   }
 }
 
 /** @see https://prometheus-operator.dev/docs/api-reference/api/#monitoring.coreos.com/v1.PodMonitor */
 export class PodMonitor extends ApiObject {
-  constructor(scope: Construct, id: string, props: {
-    metadata: ApiObjectMetadata;
-    spec: {
-      readonly selector: { readonly matchExpressions: readonly { readonly key: string; readonly operator: 'DoesNotExist' | 'Exists' }[] };
-      readonly podMetricsEndpoints: readonly MonitorEndpoint[];
-    };
-  }) {
+  constructor(
+    scope: Construct,
+    id: string,
+    props: {
+      metadata: ApiObjectMetadata;
+      spec: {
+        readonly selector: { readonly matchExpressions: readonly { readonly key: string; readonly operator: 'DoesNotExist' | 'Exists' }[] };
+        readonly podMetricsEndpoints: readonly MonitorEndpoint[];
+      };
+    },
+  ) {
     super(scope, id, { apiVersion: 'monitoring.coreos.com/v1', kind: 'PodMonitor', ...props });
   }
 }

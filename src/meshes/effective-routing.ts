@@ -149,7 +149,9 @@ function defaultOf(weights: { real: number; mock: number }): 'real' | 'mock' | '
  * A service's routing from what a mesh reader found: whether a mock exists, the default
  * (`real`, `mock`, `split`) and the callers' order follow from it.
  */
-export function serviceRouting(found: Omit<ServiceRouting, 'hasMock' | 'default' | 'callers'> & { mock: unknown; callers: ReadonlySet<string> | null }): ServiceRouting {
+export function serviceRouting(
+  found: Omit<ServiceRouting, 'hasMock' | 'default' | 'callers'> & { mock: unknown; callers: ReadonlySet<string> | null },
+): ServiceRouting {
   const { mock, callers, ...rest } = found;
   return {
     ...rest,
@@ -180,8 +182,11 @@ export interface MockWorkload {
 export function findWorkloads(objects: readonly RenderedObject[]): Workloads {
   const real = new Map<string, { name: string; namespace: string; replicas: number }>();
   const mocks = new Map<string, MockWorkload>();
-  const configMaps = new Map(objects.filter((o) => o.object.kind === 'ConfigMap')
-    .map((o) => [`${str(o.object, 'metadata', 'namespace') ?? 'default'}/${str(o.object, 'metadata', 'name')}`, o.object]));
+  const configMaps = new Map(
+    objects
+      .filter((o) => o.object.kind === 'ConfigMap')
+      .map((o) => [`${str(o.object, 'metadata', 'namespace') ?? 'default'}/${str(o.object, 'metadata', 'name')}`, o.object]),
+  );
   for (const { object } of objects) {
     if (object.kind !== 'Deployment') {
       continue;
@@ -207,7 +212,10 @@ export function findWorkloads(objects: readonly RenderedObject[]): Workloads {
       const recording = renderedRecording(str(configMap, 'data', IMPOSTERS_KEY)) || (before?.recording ?? false);
       const both = [before?.latency, latency].filter((l) => l !== undefined);
       mocks.set(key, {
-        name, namespace, replicas: (before?.replicas ?? 0) + replicas, recording,
+        name,
+        namespace,
+        replicas: (before?.replicas ?? 0) + replicas,
+        recording,
         latency: both.length === 0 ? undefined : { minMs: Math.min(...both.map((l) => l.minMs)), maxMs: Math.max(...both.map((l) => l.maxMs)) },
       });
     }

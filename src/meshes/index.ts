@@ -8,10 +8,7 @@ import { Rule } from './rules';
 import { EnvironmentSpec } from '../model/spec';
 
 /** Every mesh family meshflip renders: one line per family. */
-const FAMILIES: readonly MeshFamily[] = [
-  KUMA_FAMILY,
-  ISTIO_FAMILY,
-];
+const FAMILIES: readonly MeshFamily[] = [KUMA_FAMILY, ISTIO_FAMILY];
 
 /** The family that owns `flavor` (a `mesh.flavor` value, or the AppProject's `meshflip.io/mesh` annotation), if any. */
 export function familyOf(flavor: string): MeshFamily | undefined {

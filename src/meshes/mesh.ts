@@ -2,7 +2,16 @@ import { ApiObject, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { formatPath } from '../model/source-file';
 import {
-  CircuitBreakerSpec, ClusterSpec, EnvironmentSpec, FaultSpec, MeshFlavor, Origin, RetrySpec, RouteSpec, ServiceSpec, TimeoutSpec,
+  CircuitBreakerSpec,
+  ClusterSpec,
+  EnvironmentSpec,
+  FaultSpec,
+  MeshFlavor,
+  Origin,
+  RetrySpec,
+  RouteSpec,
+  ServiceSpec,
+  TimeoutSpec,
 } from '../model/spec';
 
 /**
@@ -65,7 +74,13 @@ export function commonLabels(env: EnvironmentSpec): Record<string, string> {
  * Audit annotations on a routing object: which file and field it came from, what it does, why
  * and until when.
  */
-export function auditAnnotations(env: EnvironmentSpec, intent: string, origin: Origin | undefined, reason?: string, expires?: string): Record<string, string> {
+export function auditAnnotations(
+  env: EnvironmentSpec,
+  intent: string,
+  origin: Origin | undefined,
+  reason?: string,
+  expires?: string,
+): Record<string, string> {
   return {
     'meshflip.io/source': origin === undefined ? env.file : `${origin.file.path}#${formatPath(origin.path)}`,
     'meshflip.io/intent': intent,
@@ -79,7 +94,8 @@ export function describeRoute(route: RouteSpec | undefined): string {
   if (route === undefined || (route.mockWeight === 0 && route.header === undefined)) {
     return 'real';
   }
-  const base = route.mockWeight === 100 ? 'mock' : route.mockWeight === 0 ? 'real' : `split ${100 - route.mockWeight}% real / ${route.mockWeight}% mock`;
+  const base =
+    route.mockWeight === 100 ? 'mock' : route.mockWeight === 0 ? 'real' : `split ${100 - route.mockWeight}% real / ${route.mockWeight}% mock`;
   return route.header === undefined ? base : `${base}; ${route.header.name}: ${route.header.value} -> mock`;
 }
 

@@ -37,7 +37,8 @@ export const UNREACHABLE_HEADER_ROUTE: Rule = {
   code: 'MF0001',
   level: 'warning',
   title: 'header-scoped route that no caller can trigger',
-  upstream: 'istio/istio#26828 and the Istio FAQ on header propagation; envoyproxy/envoy source/common/router/config_impl.cc (header matchers read the request being routed)',
+  upstream:
+    'istio/istio#26828 and the Istio FAQ on header propagation; envoyproxy/envoy source/common/router/config_impl.cc (header matchers read the request being routed)',
   check({ env }, report) {
     for (const route of env.routes) {
       const service = env.services.find((s) => s.name === route.service);
@@ -50,8 +51,11 @@ export const UNREACHABLE_HEADER_ROUTE: Rule = {
       }
       const sends = headerSenders(env, route.header.name);
       if (!callers.some((c) => sends.has(c.name))) {
-        report(route.origin, `no caller of ${service.name} can send ${route.header.name}: ${callers.map((c) => c.name).join(', ')} ${callers.length === 1 ? 'does' : 'do'} not propagate it from a caller that has it, and the mesh never copies headers onto outbound calls`,
-          `list ${route.header.name} under propagates of a calling service whose application copies it, or route from the gateway`);
+        report(
+          route.origin,
+          `no caller of ${service.name} can send ${route.header.name}: ${callers.map((c) => c.name).join(', ')} ${callers.length === 1 ? 'does' : 'do'} not propagate it from a caller that has it, and the mesh never copies headers onto outbound calls`,
+          `list ${route.header.name} under propagates of a calling service whose application copies it, or route from the gateway`,
+        );
       }
     }
   },

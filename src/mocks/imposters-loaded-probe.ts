@@ -21,16 +21,16 @@
  * the output of a failed probe in the pod's events).
  */
 export const IMPOSTERS_LOADED_SCRIPT = [
-  "const [admin, ...want] = process.argv.slice(1).map(Number);",
-  "const fail = (m) => { console.error(m); process.exit(1); };",
+  'const [admin, ...want] = process.argv.slice(1).map(Number);',
+  'const fail = (m) => { console.error(m); process.exit(1); };',
   "require('http').get({ host: '127.0.0.1', port: admin, path: '/imposters', headers: { accept: 'application/json' } }, (res) => {",
   "  let body = ''; res.setEncoding('utf8'); res.on('data', (c) => { body += c; });",
   "  res.on('end', () => {",
   "    if (res.statusCode !== 200) fail('GET /imposters answered ' + res.statusCode);",
-  "    const have = new Set(JSON.parse(body).imposters.map((i) => i.port));",
-  "    const missing = want.filter((p) => !have.has(p));",
+  '    const have = new Set(JSON.parse(body).imposters.map((i) => i.port));',
+  '    const missing = want.filter((p) => !have.has(p));',
   "    if (missing.length > 0) fail('imposters not loaded on ports ' + missing.join(', '));",
-  "  });",
+  '  });',
   "}).on('error', (e) => fail(e.message));",
 ].join('\n');
 

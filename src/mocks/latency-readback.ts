@@ -54,6 +54,12 @@ export function renderedRecording(document: string | undefined): boolean {
     return false;
   }
   const imposters = asList((parsed as { imposters?: unknown })?.imposters);
-  return imposters.length > 0 && imposters.every((imposter) => asList((imposter as { stubs?: unknown })?.stubs)
-    .some((stub) => asList((stub as { responses?: unknown })?.responses).some((r) => (r as { proxy?: unknown })?.proxy !== undefined)));
+  return (
+    imposters.length > 0 &&
+    imposters.every((imposter) =>
+      asList((imposter as { stubs?: unknown })?.stubs).some((stub) =>
+        asList((stub as { responses?: unknown })?.responses).some((r) => (r as { proxy?: unknown })?.proxy !== undefined),
+      ),
+    )
+  );
 }

@@ -51,15 +51,20 @@ export async function imposterFromContract(documentPath: string, text: string, p
   }
   const raw = file.data;
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw) || (!('openapi' in raw) && !('swagger' in raw))) {
-    throw new SpecError([file.problem([], 'must be an OpenAPI 3.x or Swagger 2.0 document', {
-      noGot: true, hint: 'the document starts with openapi: 3.x.y or swagger: "2.0"',
-    })]);
+    throw new SpecError([
+      file.problem([], 'must be an OpenAPI 3.x or Swagger 2.0 document', {
+        noGot: true,
+        hint: 'the document starts with openapi: 3.x.y or swagger: "2.0"',
+      }),
+    ]);
   }
   const external = externalRef(raw);
   if (external !== undefined) {
-    throw new SpecError([file.problem(external.path, 'must point inside the document: meshflip reads no other file and fetches nothing', {
-      hint: 'bundle the contract into one file first (for example with swagger-cli bundle or redocly bundle)',
-    })]);
+    throw new SpecError([
+      file.problem(external.path, 'must point inside the document: meshflip reads no other file and fetches nothing', {
+        hint: 'bundle the contract into one file first (for example with swagger-cli bundle or redocly bundle)',
+      }),
+    ]);
   }
   // swagger-parser dereferences in place: it gets a copy, the raw document stays for the sampler.
   const api = structuredClone(raw) as Json;
@@ -105,7 +110,11 @@ export async function imposterFromContract(documentPath: string, text: string, p
       port,
       protocol: 'http',
       name: name ?? (typeof info.title === 'string' ? info.title : undefined),
-      defaultResponse: { statusCode: 404, headers: { 'Content-Type': 'application/json' }, body: { error: 'no operation of the contract matches this request' } },
+      defaultResponse: {
+        statusCode: 404,
+        headers: { 'Content-Type': 'application/json' },
+        body: { error: 'no operation of the contract matches this request' },
+      },
       stubs: stubs.map((s) => s.stub),
     },
     operations: operations.map(({ key: _key, ...rest }) => rest),
@@ -129,8 +138,12 @@ function openApi3Response(spec: Json, code: string, response: Json): { is: Json;
   }
   const media = content[mediaType];
   const example = media.example ?? firstExample(spec, media.examples);
-  const body = example !== undefined ? example
-    : media.schema !== undefined ? sample(media.schema as never, { skipWriteOnly: true, quiet: true }, spec) : undefined;
+  const body =
+    example !== undefined
+      ? example
+      : media.schema !== undefined
+        ? sample(media.schema as never, { skipWriteOnly: true, quiet: true }, spec)
+        : undefined;
   return {
     is: withHeaders({ ...is, ...(body === undefined ? {} : { body }) }, { ...headers, 'Content-Type': mediaType }),
     body: example !== undefined ? 'example' : body === undefined ? 'none' : 'sample',
@@ -177,7 +190,7 @@ function withHeaders(is: Json, headers: Record<string, string>): Json {
 }
 
 function firstExample(spec: Json, examples: unknown): unknown {
-  const first = Object.keys((examples ?? {})).sort(compareStrings)[0];
+  const first = Object.keys(examples ?? {}).sort(compareStrings)[0];
   return first === undefined ? undefined : (resolveRef(spec, (examples as Json)[first]) as Json).value;
 }
 
@@ -191,7 +204,10 @@ function resolveRef(spec: Json, value: unknown): unknown {
   let current = value;
   for (let hops = 0; hops < 20 && current !== null && typeof current === 'object' && typeof (current as Json).$ref === 'string'; hops++) {
     const ref = (current as Json).$ref as string;
-    current = ref.slice(2).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    current = ref
+      .slice(2)
+      .split('/')
+      .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
       .reduce<unknown>((node, segment) => (node as Json | undefined)?.[segment], spec);
   }
   return current;
@@ -199,7 +215,7 @@ function resolveRef(spec: Json, value: unknown): unknown {
 
 /** The path of the first server URL (`https://api.example.com/v1` gives `/v1`); none for a templated or absent one. */
 function serverPath(spec: Json): string {
-  const servers = Array.isArray(spec.servers) ? spec.servers as Json[] : [];
+  const servers = Array.isArray(spec.servers) ? (spec.servers as Json[]) : [];
   const url = typeof servers[0]?.url === 'string' ? servers[0].url : '';
   if (url.includes('{')) {
     return '';
@@ -237,7 +253,10 @@ function validationProblem(file: SourceFile, e: unknown): Problem {
   const error = e as { message?: string; details?: { instancePath?: string; message?: string; keyword?: string }[] };
   // Combinators (not, oneOf, anyOf) only say that a branch failed; a detail of another keyword says what is wrong.
   const first = error.details?.find((d) => !['not', 'oneOf', 'anyOf', 'allOf', 'if'].includes(d.keyword ?? '')) ?? error.details?.[0];
-  const segments = (first?.instancePath ?? '').split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const segments = (first?.instancePath ?? '')
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
   // A list index is a number in a field path, a map key stays a string.
   const pointer: (string | number)[] = [];
   for (const segment of segments) {
@@ -250,7 +269,8 @@ function validationProblem(file: SourceFile, e: unknown): Problem {
   }
   const message = first?.message ?? (error.message ?? String(e)).split('\n')[0];
   return file.problem(at, `is not valid OpenAPI: ${message}`, {
-    noGot: true, hint: 'fix the document: swagger-parser validates it against the OpenAPI 3.x and Swagger 2.0 schemas',
+    noGot: true,
+    hint: 'fix the document: swagger-parser validates it against the OpenAPI 3.x and Swagger 2.0 schemas',
   });
 }
 

@@ -69,9 +69,9 @@ export function cleanRecording(imposters: readonly Json[], options: ScrubOptions
   const scrub = (value: unknown): unknown => scrubFields(value, fields);
   const cleaned = imposters.map((imposter) => {
     const { port, protocol, name, defaultResponse, stubs } = imposter;
-    const kept = (Array.isArray(stubs) ? stubs as Json[] : []).map((stub) => ({
+    const kept = (Array.isArray(stubs) ? (stubs as Json[]) : []).map((stub) => ({
       ...(stub.predicates === undefined ? {} : { predicates: (stub.predicates as Json[]).map((p) => scrub(withoutHeaders(p, headers))) }),
-      responses: (Array.isArray(stub.responses) ? stub.responses as Json[] : []).map((response) => cleanResponse(response, headers, scrub)),
+      responses: (Array.isArray(stub.responses) ? (stub.responses as Json[]) : []).map((response) => cleanResponse(response, headers, scrub)),
     }));
     return { port, protocol, name, defaultResponse, stubs: kept };
   });
@@ -81,10 +81,11 @@ export function cleanRecording(imposters: readonly Json[], options: ScrubOptions
   // (a proxyOnce proxy inserts each new stub at its own index: mountebank src/models/responseResolver.js recordProxyResponse).
   const answered = new Set<string>();
   const chosen = new Set<string>();
-  const each = (value: unknown, fn: (id: string) => void) => JSON.stringify(value ?? []).replace(UUID, (id) => {
-    fn(id.toLowerCase());
-    return id;
-  });
+  const each = (value: unknown, fn: (id: string) => void) =>
+    JSON.stringify(value ?? []).replace(UUID, (id) => {
+      fn(id.toLowerCase());
+      return id;
+    });
   for (const imposter of cleaned) {
     for (const stub of imposter.stubs) {
       each(stub.predicates, (id) => {
@@ -141,7 +142,9 @@ function cleanResponse(response: Json, headers: ReadonlySet<string>, cleanValue:
   }
   // _proxyResponseTime is how long the real service took this time: not part of the answer.
   const { _proxyResponseTime: _time, headers: isHeaders, body, ...rest } = is;
-  const kept = Object.entries((isHeaders ?? {}) as Json).filter(([k]) => !headers.has(k.toLowerCase())).sort(([a], [b]) => compareStrings(a, b));
+  const kept = Object.entries((isHeaders ?? {}) as Json)
+    .filter(([k]) => !headers.has(k.toLowerCase()))
+    .sort(([a], [b]) => compareStrings(a, b));
   return {
     ...response,
     is: {
@@ -168,14 +171,16 @@ function cleanBody(body: unknown, cleanValue: (value: unknown) => unknown): unkn
 }
 
 function withoutHeaders(predicate: Json, headers: ReadonlySet<string>): Json {
-  return Object.fromEntries(Object.entries(predicate).map(([operator, value]) => {
-    if (value === null || typeof value !== 'object' || Array.isArray(value) || (value as Json).headers === undefined) {
-      return [operator, value];
-    }
-    const kept = Object.entries((value as Json).headers as Json).filter(([k]) => !headers.has(k.toLowerCase()));
-    const { headers: _headers, ...rest } = value as Json;
-    return [operator, kept.length === 0 ? rest : { ...rest, headers: Object.fromEntries(kept) }];
-  }));
+  return Object.fromEntries(
+    Object.entries(predicate).map(([operator, value]) => {
+      if (value === null || typeof value !== 'object' || Array.isArray(value) || (value as Json).headers === undefined) {
+        return [operator, value];
+      }
+      const kept = Object.entries((value as Json).headers as Json).filter(([k]) => !headers.has(k.toLowerCase()));
+      const { headers: _headers, ...rest } = value as Json;
+      return [operator, kept.length === 0 ? rest : { ...rest, headers: Object.fromEntries(kept) }];
+    }),
+  );
 }
 
 function scrubFields(value: unknown, fields: ReadonlySet<string>): unknown {
@@ -246,10 +251,16 @@ export async function recordingCredentialProblems(file: string, text: string): P
   const problems: Problem[] = [];
   leaves.forEach((leaf, i) => {
     for (const detection of found[i]) {
-      problems.push(source.problem(pathOf(leaf), `holds what looks like ${detection.what} (${redact(detection.secret)}): a recording with a credential is not written`, {
-        noGot: true,
-        hint: `list ${leaf.name === undefined ? 'the header or JSON field that carries it' : `"${leaf.name}"`} under mocks.scrub (headers or fields) of the environment, and record again`,
-      }));
+      problems.push(
+        source.problem(
+          pathOf(leaf),
+          `holds what looks like ${detection.what} (${redact(detection.secret)}): a recording with a credential is not written`,
+          {
+            noGot: true,
+            hint: `list ${leaf.name === undefined ? 'the header or JSON field that carries it' : `"${leaf.name}"`} under mocks.scrub (headers or fields) of the environment, and record again`,
+          },
+        ),
+      );
     }
   });
   return problems;

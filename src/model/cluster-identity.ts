@@ -44,8 +44,12 @@ export function isInClusterAddress(normalized: string, argocdNamespace: string):
     return false;
   }
   const host = match[1];
-  return host === 'kubernetes.default.svc' || host === 'kubernetes.default' || host.startsWith('kubernetes.default.svc.')
-    || (host === 'kubernetes' && argocdNamespace === 'default');
+  return (
+    host === 'kubernetes.default.svc' ||
+    host === 'kubernetes.default' ||
+    host.startsWith('kubernetes.default.svc.') ||
+    (host === 'kubernetes' && argocdNamespace === 'default')
+  );
 }
 
 /**
@@ -53,11 +57,7 @@ export function isInClusterAddress(normalized: string, argocdNamespace: string):
  * address stands for the cluster Argo CD runs in (`argocd.cluster`), since that is where Argo CD
  * applies what is sent to it.
  */
-export function clusterIdentities(
-  servers: ReadonlyMap<string, string>,
-  argocdCluster: string,
-  argocdNamespace: string,
-): Map<string, string> {
+export function clusterIdentities(servers: ReadonlyMap<string, string>, argocdCluster: string, argocdNamespace: string): Map<string, string> {
   const normalized = (server: string) => normalizeServerUrl(server) ?? server;
   const argocdServer = servers.get(argocdCluster);
   const inCluster = (value: string) => isInClusterAddress(value, argocdNamespace);

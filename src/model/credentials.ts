@@ -45,8 +45,16 @@ const VALUE_RULES: readonly ValueRule[] = [
     accept: (s) => /[/+]/.test(s) && /[a-z]/.test(s) && /[A-Z]/.test(s) && /[0-9]/.test(s),
   },
   { id: 'github-token', what: 'a GitHub token', pattern: /(?<![A-Za-z0-9_])gh[pousr]_[A-Za-z0-9]{36,251}(?![A-Za-z0-9])/g },
-  { id: 'github-fine-grained-token', what: 'a GitHub fine-grained token', pattern: /(?<![A-Za-z0-9_])github_pat_[A-Za-z0-9_]{22,244}(?![A-Za-z0-9_])/g },
-  { id: 'gitlab-token', what: 'a GitLab token', pattern: /(?<![A-Za-z0-9_-])gl(?:pat|dt|rt|ptt|soat|ft|cbt|imt|oas)-[A-Za-z0-9_-]{20,250}(?![A-Za-z0-9_-])/g },
+  {
+    id: 'github-fine-grained-token',
+    what: 'a GitHub fine-grained token',
+    pattern: /(?<![A-Za-z0-9_])github_pat_[A-Za-z0-9_]{22,244}(?![A-Za-z0-9_])/g,
+  },
+  {
+    id: 'gitlab-token',
+    what: 'a GitLab token',
+    pattern: /(?<![A-Za-z0-9_-])gl(?:pat|dt|rt|ptt|soat|ft|cbt|imt|oas)-[A-Za-z0-9_-]{20,250}(?![A-Za-z0-9_-])/g,
+  },
   { id: 'google-api-key', what: 'a Google API key', pattern: /(?<![A-Za-z0-9_-])AIza[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])/g },
   { id: 'stripe-key', what: 'a Stripe secret key', pattern: /(?<![A-Za-z0-9_])(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,247}(?![A-Za-z0-9])/g },
   { id: 'npm-token', what: 'an npm token', pattern: /(?<![A-Za-z0-9_])npm_[A-Za-z0-9]{36}(?![A-Za-z0-9])/g },
@@ -80,7 +88,20 @@ const VALUE_RULES: readonly ValueRule[] = [
  * Credential words, matched inside a name with its separators removed, so that run-together
  * names are found too: PGPASSWORD, DBPASSWORD, SECRETKEY, CLIENTSECRET, PASSPHRASE.
  */
-const RUN_TOGETHER_WORDS = ['password', 'passwd', 'passphrase', 'secret', 'token', 'apikey', 'accesskey', 'privatekey', 'credential', 'authkey', 'signingkey', 'encryptionkey'];
+const RUN_TOGETHER_WORDS = [
+  'password',
+  'passwd',
+  'passphrase',
+  'secret',
+  'token',
+  'apikey',
+  'accesskey',
+  'privatekey',
+  'credential',
+  'authkey',
+  'signingkey',
+  'encryptionkey',
+];
 /** Short words that are credentials only as a word of their own (DB_PASS, MYSQL_PWD), not inside another (PASSTHROUGH). */
 const WHOLE_WORDS = new Set(['pass', 'pwd', 'pw', 'pat', 'psk']);
 /**
@@ -88,14 +109,53 @@ const WHOLE_WORDS = new Set(['pass', 'pwd', 'pw', 'pat', 'psk']);
  * (TOKEN_FILE, SECRET_NAME, PASSWORD_SECRET_REF), or a property of it (TOKEN_TTL, PASSWORD_LENGTH).
  */
 const NOT_A_CREDENTIAL_ENDINGS = [
-  'file', 'files', 'path', 'dir', 'directory', 'name', 'ref', 'keyref', 'secretname', 'length', 'ttl', 'expiry', 'expiration', 'expires',
-  'lifetime', 'timeout', 'enabled', 'enable', 'disabled', 'header', 'type', 'kind', 'provider', 'policy', 'mode', 'format', 'version',
-  'count', 'url', 'uri', 'endpoint', 'audience', 'issuer', 'rotation', 'interval', 'id', 'volume', 'mount',
+  'file',
+  'files',
+  'path',
+  'dir',
+  'directory',
+  'name',
+  'ref',
+  'keyref',
+  'secretname',
+  'length',
+  'ttl',
+  'expiry',
+  'expiration',
+  'expires',
+  'lifetime',
+  'timeout',
+  'enabled',
+  'enable',
+  'disabled',
+  'header',
+  'type',
+  'kind',
+  'provider',
+  'policy',
+  'mode',
+  'format',
+  'version',
+  'count',
+  'url',
+  'uri',
+  'endpoint',
+  'audience',
+  'issuer',
+  'rotation',
+  'interval',
+  'id',
+  'volume',
+  'mount',
 ];
 
 /** Whether a name (an env var, a map key, a `--flag`) says that its value is a credential. */
 export function isCredentialName(name: string): boolean {
-  const words = name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase().split(/[^a-z0-9]+/).filter((w) => w !== '');
+  const words = name
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter((w) => w !== '');
   const joined = words.join('');
   if (joined === '' || NOT_A_CREDENTIAL_ENDINGS.some((ending) => joined.endsWith(ending)) || joined.includes('tokeniz')) {
     return false;
@@ -110,11 +170,13 @@ export function isCredentialName(name: string): boolean {
  */
 export function isPlainlyNotACredential(value: string): boolean {
   const v = value.trim();
-  return v === ''
-    || /^\$(?:\([A-Za-z0-9_.-]{1,256}\)|\{[A-Za-z0-9_.-]{1,256}\})$/.test(v)
-    || /^(?:true|false|yes|no|on|off|enabled|disabled|none|null|required|optional)$/i.test(v)
-    || /^-?[0-9]{1,32}(?:\.[0-9]{1,32})?[A-Za-z]{0,3}$/.test(v)
-    || /^\/[A-Za-z0-9._/-]{0,1024}$/.test(v);
+  return (
+    v === '' ||
+    /^\$(?:\([A-Za-z0-9_.-]{1,256}\)|\{[A-Za-z0-9_.-]{1,256}\})$/.test(v) ||
+    /^(?:true|false|yes|no|on|off|enabled|disabled|none|null|required|optional)$/i.test(v) ||
+    /^-?[0-9]{1,32}(?:\.[0-9]{1,32})?[A-Za-z]{0,3}$/.test(v) ||
+    /^\/[A-Za-z0-9._/-]{0,1024}$/.test(v)
+  );
 }
 
 /** Options for `findCredentials`. */
@@ -212,7 +274,12 @@ function assignments(value: string): Detection[] {
   for (let m = ASSIGNMENT.exec(value); m !== null && out.length < MAX_PER_RULE; m = ASSIGNMENT.exec(value)) {
     const [, name, secret] = m;
     if (isCredentialName(name) && !isPlainlyNotACredential(secret)) {
-      out.push({ rule: 'meshflip/credential-assignment', what: `a value assigned to ${name}, a name that holds a credential`, secret, offset: m.index + m[0].length - secret.length });
+      out.push({
+        rule: 'meshflip/credential-assignment',
+        what: `a value assigned to ${name}, a name that holds a credential`,
+        secret,
+        offset: m.index + m[0].length - secret.length,
+      });
     }
   }
   return out;

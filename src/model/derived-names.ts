@@ -72,8 +72,9 @@ export function derivedNameProblems(env: EnvironmentSpec): Problem[] {
       const at: FieldPath = ['mesh', 'zones', index, 'name'];
       const hint = `${shorten('zone name')} (Argo CD writes an Application's name into the app.kubernetes.io/instance label)`;
       // The zone's control-plane Application has the longer of its two names; one problem per zone.
-      const longest = [zoneControlPlaneApplicationName(env.name, zone.name), targetApplicationName(env.name, zoneTargetName(zone.name))]
-        .sort((a, b) => b.length - a.length)[0];
+      const longest = [zoneControlPlaneApplicationName(env.name, zone.name), targetApplicationName(env.name, zoneTargetName(zone.name))].sort(
+        (a, b) => b.length - a.length,
+      )[0];
       tooLong(longest, APPLICATION_NAME_MAX, 'Argo CD Application name', at, hint);
     });
     if (env.mesh.policies === 'legacy') {
@@ -82,15 +83,25 @@ export function derivedNameProblems(env: EnvironmentSpec): Problem[] {
         for (const [index, port] of (service.ports.length > 1 ? service.ports : []).entries()) {
           const name = legacyPortPolicyName(service.name, port.port, LONGEST_LEGACY_SUFFIX);
           if (name.length > DNS_LABEL_MAX) {
-            problems.push(service.definedIn.file.problem([...service.definedIn.path, 'ports', index, 'port'],
-              `makes the legacy CircuitBreaker name ${name} ${name.length} characters long, over the limit of ${DNS_LABEL_MAX} meshflip keeps object names to (a DNS-1123 label)`,
-              { hint: 'shorten the service name: a service with several ports gets one legacy policy per port' }));
+            problems.push(
+              service.definedIn.file.problem(
+                [...service.definedIn.path, 'ports', index, 'port'],
+                `makes the legacy CircuitBreaker name ${name} ${name.length} characters long, over the limit of ${DNS_LABEL_MAX} meshflip keeps object names to (a DNS-1123 label)`,
+                { hint: 'shorten the service name: a service with several ports gets one legacy policy per port' },
+              ),
+            );
           }
         }
       }
     }
   } else if (env.mesh.ingress !== undefined) {
-    tooLong(ingressVirtualServiceName(env.mesh.ingress.gateway), DNS_LABEL_MAX, 'VirtualService name', ['mesh', 'ingress', 'gateway'], 'shorten the gateway name to at most 55 characters');
+    tooLong(
+      ingressVirtualServiceName(env.mesh.ingress.gateway),
+      DNS_LABEL_MAX,
+      'VirtualService name',
+      ['mesh', 'ingress', 'gateway'],
+      'shorten the gateway name to at most 55 characters',
+    );
   }
   return problems;
 }

@@ -23,8 +23,7 @@ const COMPONENT = /([0-9]+)(?:\.([0-9]+))?(ms|s|m|h)/g;
 
 /** A duration read exactly, or why it cannot be used. */
 export type DurationReading =
-  | { readonly ok: true; readonly millis: bigint }
-  | { readonly ok: false; readonly message: string; readonly hint: string };
+  { readonly ok: true; readonly millis: bigint } | { readonly ok: false; readonly message: string; readonly hint: string };
 
 /**
  * Reads a duration written in the `DURATION` grammar as a whole number of milliseconds, exactly: each component's
@@ -32,7 +31,11 @@ export type DurationReading =
  */
 export function readDuration(text: string): DurationReading {
   if (!DURATION.test(text)) {
-    return { ok: false, message: 'must be a duration such as 500ms, 1s, 5m or 1h', hint: 'write digits followed by a unit: ms, s, m or h (1h30m, 1.5s)' };
+    return {
+      ok: false,
+      message: 'must be a duration such as 500ms, 1s, 5m or 1h',
+      hint: 'write digits followed by a unit: ms, s, m or h (1h30m, 1.5s)',
+    };
   }
   const { nanos, exact } = exactNanos(text);
   if (nanos > MAX_GO_DURATION_NANOS) {
@@ -50,7 +53,11 @@ export function readDuration(text: string): DurationReading {
     };
   }
   if (nanos === 0n) {
-    return { ok: false, message: 'must be at least 1ms: Istio refuses shorter durations, and a zero timeout means no timeout in Envoy', hint: 'leave the field out to keep the mesh default' };
+    return {
+      ok: false,
+      message: 'must be at least 1ms: Istio refuses shorter durations, and a zero timeout means no timeout in Envoy',
+      hint: 'leave the field out to keep the mesh default',
+    };
   }
   return { ok: true, millis: nanos / NANOS_PER_MILLI };
 }
@@ -82,7 +89,11 @@ export function wholeMillisHint(nanos: bigint): string {
 
 /** A number of milliseconds in its shortest exact form: `180000` is `3m`, `1500` is `1500ms`, `5400000` is `90m`. */
 export function formatDuration(millis: bigint): string {
-  for (const [unit, size] of [['h', 3_600_000n], ['m', 60_000n], ['s', 1000n]] as const) {
+  for (const [unit, size] of [
+    ['h', 3_600_000n],
+    ['m', 60_000n],
+    ['s', 1000n],
+  ] as const) {
     if (millis !== 0n && millis % size === 0n) {
       return `${millis / size}${unit}`;
     }

@@ -30,9 +30,11 @@ export function setYamlValue(text: string, path: readonly string[], value: unkno
 
 /** JSON with sorted keys: equal data gives equal text whatever the key order. */
 function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => (v !== null && typeof v === 'object' && !Array.isArray(v)
-    ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-    : v));
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
 }
 
 function deleteWithEmptyParents(doc: ReturnType<typeof parseDocument>, path: readonly string[]): void {
@@ -116,7 +118,11 @@ function splice(text: string, path: readonly string[], value: unknown, keyOrder:
     const pair = pairs[remove];
     const parentMap = remove === 0 ? doc.contents : pairs[remove - 1].value;
     if (isMap(parentMap) && parentMap.flow) {
-      return replaceNode(text, parentMap, inlineYaml(parseDocument(text).getIn(path.slice(0, remove)) === undefined ? {} : withoutKey(parentMap, path[remove])));
+      return replaceNode(
+        text,
+        parentMap,
+        inlineYaml(parseDocument(text).getIn(path.slice(0, remove)) === undefined ? {} : withoutKey(parentMap, path[remove])),
+      );
     }
     const start = lineStart(text, (pair.key as Node).range![0]);
     const end = pairEnd(text, pair);
@@ -131,8 +137,12 @@ function splice(text: string, path: readonly string[], value: unknown, keyOrder:
     // A block scalar (`>` or `|`) runs over the lines below its key and its range takes their line
     // breaks with it: it is rewritten like a block collection.
     const blockScalar = isScalar(current) && (current.type === Scalar.BLOCK_FOLDED || current.type === Scalar.BLOCK_LITERAL);
-    if (current?.range != null && !blockScalar && (isScalar(current) || (isMap(current) && current.flow) || (isSeq(current) && current.flow))
-      && !(isScalar(current) && current.range[0] === current.range[1])) {
+    if (
+      current?.range != null &&
+      !blockScalar &&
+      (isScalar(current) || (isMap(current) && current.flow) || (isSeq(current) && current.flow)) &&
+      !(isScalar(current) && current.range[0] === current.range[1])
+    ) {
       return replaceNode(text, current, rendered);
     }
     // An empty value, a block scalar or a block collection: rewrite from the colon to the end of the pair.
@@ -156,13 +166,16 @@ function splice(text: string, path: readonly string[], value: unknown, keyOrder:
   const order = keyOrder(path.slice(0, depth));
   const rank = (key: string) => (order.indexOf(key) === -1 ? Infinity : order.indexOf(key));
   const before = isMap(parent)
-    ? (parent.items).find((p) => isScalar(p.key) && rank(String(p.key.value)) > rank(rest[0]) && rank(rest[0]) !== Infinity)
+    ? parent.items.find((p) => isScalar(p.key) && rank(String(p.key.value)) > rank(rest[0]) && rank(rest[0]) !== Infinity)
     : undefined;
-  const insertAt = before !== undefined
-    ? lineStart(text, (before.key as Node).range![0])
-    : isMap(parent) && parent.items.length > 0
-      ? pairEnd(text, parent.items[parent.items.length - 1])
-      : depth === 0 ? text.length : pairEnd(text, pairs[depth - 1]);
+  const insertAt =
+    before !== undefined
+      ? lineStart(text, (before.key as Node).range![0])
+      : isMap(parent) && parent.items.length > 0
+        ? pairEnd(text, parent.items[parent.items.length - 1])
+        : depth === 0
+          ? text.length
+          : pairEnd(text, pairs[depth - 1]);
   const prefix = insertAt > 0 && text[insertAt - 1] !== '\n' ? '\n' : '';
   return `${text.slice(0, insertAt)}${prefix}${lines.join('\n')}\n${text.slice(insertAt)}`;
 }
@@ -208,7 +221,7 @@ function column(text: string, offset: number): number {
 /** The indentation of the entries of a block map (or the given default for an empty one). */
 function childIndent(text: string, map: unknown, fallback: number): number {
   if (isMap(map) && map.items.length > 0) {
-    return column(text, ((map.items[0]).key as Node).range![0]);
+    return column(text, (map.items[0].key as Node).range![0]);
   }
   return fallback;
 }

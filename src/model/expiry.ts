@@ -28,7 +28,10 @@ export function checkExpiries(envs: readonly EnvironmentSpec[], now: Date): Prob
   for (const env of envs) {
     const dated = [
       ...env.routes.map((r) => ({
-        what: `the routing of ${r.service}`, expires: r.expires, origin: r.origin, revert: `npx meshflip flip ${env.name} ${r.service} --to real`,
+        what: `the routing of ${r.service}`,
+        expires: r.expires,
+        origin: r.origin,
+        revert: `npx meshflip flip ${env.name} ${r.service} --to real`,
       })),
       ...env.faults.map((f) => ({ what: `the faults of ${f.service}`, expires: f.expires, origin: f.origin, revert: 'npx meshflip revert-expired' })),
     ];
@@ -42,11 +45,18 @@ export function checkExpiries(envs: readonly EnvironmentSpec[], now: Date): Prob
       if (!isValidExpiry(expires)) {
         problems.push(origin.file.problem(path, 'must be a valid date'));
       } else if (hours <= 0) {
-        problems.push(origin.file.problem(path, `has passed: ${what} expired ${formatAgo(-hours)} ago`, {
-          hint: `revert it (${revert}) or extend the expiry in a reviewed change`,
-        }));
+        problems.push(
+          origin.file.problem(path, `has passed: ${what} expired ${formatAgo(-hours)} ago`, {
+            hint: `revert it (${revert}) or extend the expiry in a reviewed change`,
+          }),
+        );
       } else if (hours < EXPIRY_WARNING_HOURS) {
-        problems.push(origin.file.problem(path, `is close: ${what} expires in ${formatAgo(hours)}`, { severity: 'warning', hint: 'revert or extend it before then' }));
+        problems.push(
+          origin.file.problem(path, `is close: ${what} expires in ${formatAgo(hours)}`, {
+            severity: 'warning',
+            hint: 'revert or extend it before then',
+          }),
+        );
       }
     }
   }

@@ -43,7 +43,9 @@ export function applyFlip(text: string, env: EnvironmentSpec, request: FlipReque
   const value = Object.keys(options).length === 0 ? request.to : { to: request.to, ...options };
   if (request.service === undefined) {
     // The whole environment: back to real drops the routing overlay altogether.
-    return request.to === 'real' && Object.keys(options).length === 0 ? setYamlValue(text, ['routing'], undefined) : setYamlValue(text, ['routing', 'default'], value);
+    return request.to === 'real' && Object.keys(options).length === 0
+      ? setYamlValue(text, ['routing'], undefined)
+      : setYamlValue(text, ['routing', 'default'], value);
   }
   const path = ['routing', 'services', request.service];
   if (value === 'real') {

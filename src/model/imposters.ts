@@ -18,36 +18,46 @@ import { parseWithSchema } from './zod-problems';
 
 const INJECTION_KEYS = ['inject', 'decorate', 'shellTransform', 'endOfRequestResolver'];
 
-const ResponseSchema = z.object({
-  is: z.object({
-    statusCode: z.number().int().min(100).max(599).optional(),
-    headers: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
-  }).loose().optional(),
-  proxy: z.object({ to: z.string().min(1) }).loose().optional(),
-  fault: z.enum(['CONNECTION_RESET_BY_PEER', 'RANDOM_DATA_THEN_CLOSE']).optional(),
-}).loose().superRefine((response, ctx) => {
-  const kinds = ['is', 'proxy', 'fault'].filter((k) => (response as Record<string, unknown>)[k] !== undefined);
-  if (kinds.length !== 1 && (response as Record<string, unknown>).inject === undefined) {
-    ctx.addIssue({ code: 'custom', message: 'must have exactly one of is, proxy or fault', params: { noGot: kinds.length === 0 } });
-  }
-});
+const ResponseSchema = z
+  .object({
+    is: z
+      .object({
+        statusCode: z.number().int().min(100).max(599).optional(),
+        headers: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+      })
+      .loose()
+      .optional(),
+    proxy: z
+      .object({ to: z.string().min(1) })
+      .loose()
+      .optional(),
+    fault: z.enum(['CONNECTION_RESET_BY_PEER', 'RANDOM_DATA_THEN_CLOSE']).optional(),
+  })
+  .loose()
+  .superRefine((response, ctx) => {
+    const kinds = ['is', 'proxy', 'fault'].filter((k) => (response as Record<string, unknown>)[k] !== undefined);
+    if (kinds.length !== 1 && (response as Record<string, unknown>).inject === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'must have exactly one of is, proxy or fault', params: { noGot: kinds.length === 0 } });
+    }
+  });
 
-const StubSchema = z.object({
-  predicates: z.array(z.record(z.string(), z.unknown())).optional(),
-  responses: z.array(ResponseSchema).min(1),
-}).loose();
+const StubSchema = z
+  .object({
+    predicates: z.array(z.record(z.string(), z.unknown())).optional(),
+    responses: z.array(ResponseSchema).min(1),
+  })
+  .loose();
 
-const ImposterSchema = z.object({
-  port: z.number().int().min(1).max(65535),
-  protocol: z.enum(['http', 'https', 'tcp']),
-  name: z.string().optional(),
-  stubs: z.array(StubSchema).optional(),
-}).loose();
+const ImposterSchema = z
+  .object({
+    port: z.number().int().min(1).max(65535),
+    protocol: z.enum(['http', 'https', 'tcp']),
+    name: z.string().optional(),
+    stubs: z.array(StubSchema).optional(),
+  })
+  .loose();
 
-const ImposterFileSchema = z.union([
-  z.object({ imposters: z.array(ImposterSchema).min(1) }).strict(),
-  ImposterSchema,
-]);
+const ImposterFileSchema = z.union([z.object({ imposters: z.array(ImposterSchema).min(1) }).strict(), ImposterSchema]);
 
 /** The imposters of one file, and where each is written in it (the same order). */
 export interface ReadImposters {
@@ -70,11 +80,13 @@ export function readImposters(file: SourceFile): ReadImposters {
   const prefix = 'imposters' in value && Array.isArray(value.imposters) ? ['imposters'] : [];
   const injection = findInjection(file.data, []);
   if (injection !== undefined) {
-    problems.push(file.problem(injection, 'injection is not allowed: the mock runs without --allowInjection', {
-      atKey: true,
-      noGot: true,
-      hint: 'use is, proxy or fault responses and predicates',
-    }));
+    problems.push(
+      file.problem(injection, 'injection is not allowed: the mock runs without --allowInjection', {
+        atKey: true,
+        noGot: true,
+        hint: 'use is, proxy or fault responses and predicates',
+      }),
+    );
   }
   const imposters = (list as Record<string, unknown>[]).map((imposter, index) => ({
     file: file.path,
@@ -87,8 +99,13 @@ export function readImposters(file: SourceFile): ReadImposters {
   imposters.forEach((imposter, index) => {
     const before = seen.get(imposter.port);
     if (before !== undefined) {
-      problems.push(file.problem([...prefix, index, 'port'].filter((s): s is string | number => s !== undefined),
-        `must be unique: imposter ${before} already listens on it`, { got: imposter.port }));
+      problems.push(
+        file.problem(
+          [...prefix, index, 'port'].filter((s): s is string | number => s !== undefined),
+          `must be unique: imposter ${before} already listens on it`,
+          { got: imposter.port },
+        ),
+      );
     }
     seen.set(imposter.port, index);
   });

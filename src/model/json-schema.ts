@@ -36,7 +36,10 @@ function describeDefaults(node: unknown): void {
   const schema = node as Record<string, unknown>;
   if (typeof schema.default === 'string' && !isValueOf(schema, schema.default)) {
     const text = `Default: ${schema.default}.`;
-    schema.description = schema.description === undefined ? text : `${typeof schema.description === 'string' ? schema.description : JSON.stringify(schema.description)} ${text}`;
+    schema.description =
+      schema.description === undefined
+        ? text
+        : `${typeof schema.description === 'string' ? schema.description : JSON.stringify(schema.description)} ${text}`;
     delete schema.default;
   }
   Object.values(schema).forEach(describeDefaults);
@@ -44,8 +47,23 @@ function describeDefaults(node: unknown): void {
 
 /** The `format` values JSON Schema draft 7 defines (section 7.3); editors know no others. */
 export const DRAFT_7_FORMATS: ReadonlySet<string> = new Set([
-  'date-time', 'date', 'time', 'email', 'idn-email', 'hostname', 'idn-hostname', 'ipv4', 'ipv6', 'uri', 'uri-reference',
-  'iri', 'iri-reference', 'uri-template', 'json-pointer', 'relative-json-pointer', 'regex',
+  'date-time',
+  'date',
+  'time',
+  'email',
+  'idn-email',
+  'hostname',
+  'idn-hostname',
+  'ipv4',
+  'ipv6',
+  'uri',
+  'uri-reference',
+  'iri',
+  'iri-reference',
+  'uri-template',
+  'json-pointer',
+  'relative-json-pointer',
+  'regex',
 ]);
 
 /**

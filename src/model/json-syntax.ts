@@ -55,8 +55,10 @@ class JsonScanner {
     this.value();
     this.whitespace();
     if (this.pos < this.text.length) {
-      this.fail('is not valid JSON: more text follows the end of the document',
-        'a file holds one JSON document: put several imposters in {"imposters": [...]}');
+      this.fail(
+        'is not valid JSON: more text follows the end of the document',
+        'a file holds one JSON document: put several imposters in {"imposters": [...]}',
+      );
     }
   }
 
@@ -72,7 +74,7 @@ class JsonScanner {
       this.number();
     } else if (/^(true|false|null)\b/.test(this.text.slice(this.pos, this.pos + 6))) {
       this.pos += c === 'f' ? 5 : 4;
-    } else if (c === '\'') {
+    } else if (c === "'") {
       this.fail('is not valid JSON: strings are written in double quotes', 'replace the single quotes by double quotes');
     } else {
       this.fail('is not valid JSON: expected a value', VALUE_HINT);
@@ -139,7 +141,10 @@ class JsonScanner {
     }
     this.whitespace();
     if (this.text[this.pos] === close) {
-      this.fail(`is not valid JSON: a comma must be followed by another ${member}`, `remove the comma before "${close}": JSON allows no trailing comma`);
+      this.fail(
+        `is not valid JSON: a comma must be followed by another ${member}`,
+        `remove the comma before "${close}": JSON allows no trailing comma`,
+      );
     }
     return false;
   }

@@ -91,14 +91,29 @@ export function readProject(root: string, options: LoadOptions = {}): ReadProjec
   const readInput = (repoPath: string): InputText | undefined => {
     const text = read(repoPath);
     if (isReadFailure(text)) {
-      problems.push('link' in text ? linkProblem(text.link, text.link === repoPath ? '(file)' : '(folder)') : tooLargeProblem(repoPath, text.tooLarge));
+      problems.push(
+        'link' in text ? linkProblem(text.link, text.link === repoPath ? '(file)' : '(folder)') : tooLargeProblem(repoPath, text.tooLarge),
+      );
       return undefined;
     }
     return text;
   };
   const envDir = path.join(root, ENVIRONMENTS_DIR);
   if (!fs.existsSync(envDir)) {
-    return { problems: [{ file: ENVIRONMENTS_DIR, line: 1, col: 1, field: '(folder)', message: 'must exist and hold the environment files', got: 'nothing', hint: repositoryRootHint(root) }], sources };
+    return {
+      problems: [
+        {
+          file: ENVIRONMENTS_DIR,
+          line: 1,
+          col: 1,
+          field: '(folder)',
+          message: 'must exist and hold the environment files',
+          got: 'nothing',
+          hint: repositoryRootHint(root),
+        },
+      ],
+      sources,
+    };
   }
 
   const settingsPath = `${ENVIRONMENTS_DIR}/${SETTINGS_FILE}`;
@@ -106,11 +121,21 @@ export function readProject(root: string, options: LoadOptions = {}): ReadProjec
   const settingsText = isReadFailure(settingsRead) ? undefined : settingsRead;
   let settings: SettingsSpec | undefined;
   if (isReadFailure(settingsRead)) {
-    problems.push('link' in settingsRead
-      ? linkProblem(settingsRead.link, settingsRead.link === settingsPath ? '(file)' : '(folder)')
-      : tooLargeProblem(settingsPath, settingsRead.tooLarge));
+    problems.push(
+      'link' in settingsRead
+        ? linkProblem(settingsRead.link, settingsRead.link === settingsPath ? '(file)' : '(folder)')
+        : tooLargeProblem(settingsPath, settingsRead.tooLarge),
+    );
   } else if (settingsText === undefined) {
-    problems.push({ file: settingsPath, line: 1, col: 1, field: '(file)', message: 'must exist: it says where Argo CD runs and which clusters exist', got: 'nothing', hint: 'see the README for its format' });
+    problems.push({
+      file: settingsPath,
+      line: 1,
+      col: 1,
+      field: '(file)',
+      message: 'must exist: it says where Argo CD runs and which clusters exist',
+      got: 'nothing',
+      hint: 'see the README for its format',
+    });
   } else {
     const file = SourceFile.parse(settingsPath, settingsText);
     sources.push({ kind: 'settings', file });
@@ -167,13 +192,24 @@ export function readProject(root: string, options: LoadOptions = {}): ReadProjec
   const envFiles = listYaml(root, ENVIRONMENTS_DIR, problems).filter((p) => path.posix.basename(p) !== SETTINGS_FILE);
   // A linked environment file or folder is reported as such, not as a missing one as well.
   if (envFiles.length === 0 && problems.length === beforeListing) {
-    problems.push({ file: ENVIRONMENTS_DIR, line: 1, col: 1, field: '(folder)', message: 'must hold at least one environment file (<name>.yaml)', got: 'none' });
+    problems.push({
+      file: ENVIRONMENTS_DIR,
+      line: 1,
+      col: 1,
+      field: '(folder)',
+      message: 'must hold at least one environment file (<name>.yaml)',
+      got: 'none',
+    });
   }
   const names = new Map<string, string>();
   if (envFiles.length > MAX_ENVIRONMENTS) {
     problems.push({
-      file: ENVIRONMENTS_DIR, line: 1, col: 1, field: '(folder)',
-      message: `holds ${envFiles.length} environment files, over the limit of ${MAX_ENVIRONMENTS}`, hint: 'split the environments over several repositories',
+      file: ENVIRONMENTS_DIR,
+      line: 1,
+      col: 1,
+      field: '(folder)',
+      message: `holds ${envFiles.length} environment files, over the limit of ${MAX_ENVIRONMENTS}`,
+      hint: 'split the environments over several repositories',
     });
   }
   for (const repoPath of envFiles.slice(0, MAX_ENVIRONMENTS)) {
@@ -212,7 +248,14 @@ export function readProject(root: string, options: LoadOptions = {}): ReadProjec
     const files = new Set(envFiles.map((f) => path.posix.basename(f).replace(/\.ya?ml$/, '')));
     for (const wanted of options.only) {
       if (!files.has(wanted)) {
-        problems.push({ file: ENVIRONMENTS_DIR, line: 1, col: 1, field: '(environment)', message: `must name an environment file (${[...files].sort(compareStrings).join(', ')})`, got: JSON.stringify(wanted) });
+        problems.push({
+          file: ENVIRONMENTS_DIR,
+          line: 1,
+          col: 1,
+          field: '(environment)',
+          message: `must name an environment file (${[...files].sort(compareStrings).join(', ')})`,
+          got: JSON.stringify(wanted),
+        });
       }
     }
   }
@@ -224,7 +267,12 @@ export function readProject(root: string, options: LoadOptions = {}): ReadProjec
   if (problems.length > 0 || settings === undefined) {
     return { problems, sources, settings };
   }
-  return { project: { root, settings, environments: environments.sort((a, b) => compareStrings(a.name, b.name)), sources }, problems, sources, settings };
+  return {
+    project: { root, settings, environments: environments.sort((a, b) => compareStrings(a.name, b.name)), sources },
+    problems,
+    sources,
+    settings,
+  };
 }
 
 /**
@@ -304,7 +352,10 @@ function readText(root: string, repoPath: string, maxBytes = MAX_INPUT_FILE_BYTE
 /** The problem for an input file over the size limit, at the file. */
 function tooLargeProblem(repoPath: string, size: number): Problem {
   return {
-    file: repoPath, line: 1, col: 1, field: '(file)',
+    file: repoPath,
+    line: 1,
+    col: 1,
+    field: '(file)',
     message: `is ${formatBytes(size)} bytes, over the limit of ${formatBytes(MAX_INPUT_FILE_BYTES)} bytes for an input file`,
     hint: 'split its services over several catalogues or environments',
   };
@@ -330,7 +381,10 @@ function linkOnPath(root: string, repoPath: string): string | undefined {
 /** The problem for an input file or folder that is (or lies behind) a symbolic link. */
 function linkProblem(link: string, field: '(file)' | '(folder)'): Problem {
   return {
-    file: link, line: 1, col: 1, field,
+    file: link,
+    line: 1,
+    col: 1,
+    field,
     message: `must be a real ${field === '(file)' ? 'file' : 'folder'} in the repository, not a symbolic link: meshflip reads nothing through links`,
     got: 'a symbolic link',
     hint: 'replace the link by a copy of what it points to',

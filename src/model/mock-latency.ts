@@ -65,19 +65,29 @@ export function resolveLatency(input: string | { min: string; max: string } | un
     return undefined;
   }
   const path: FieldPath = [...at.path, 'latency'];
-  const bounds = typeof input === 'string' ? [[input, path]] as const : [[input.min, [...path, 'min']], [input.max, [...path, 'max']]] as const;
+  const bounds =
+    typeof input === 'string'
+      ? ([[input, path]] as const)
+      : ([
+          [input.min, [...path, 'min']],
+          [input.max, [...path, 'max']],
+        ] as const);
   let ok = true;
   const values = bounds.map(([text, where]) => {
     const ms = durationMillis(text);
     if (Number.isNaN(ms)) {
-      problems.push(at.file.problem(where, 'must be a whole number of milliseconds: Mountebank\'s wait behaviour takes an integer', {
-        hint: wholeMillisHint(exactNanos(text).nanos),
-      }));
+      problems.push(
+        at.file.problem(where, "must be a whole number of milliseconds: Mountebank's wait behaviour takes an integer", {
+          hint: wholeMillisHint(exactNanos(text).nanos),
+        }),
+      );
       ok = false;
     } else if (ms > MAX_LATENCY_MS) {
-      problems.push(at.file.problem(where, `must be at most ${MAX_LATENCY_MS / 1000}s: a mock that slow measures the caller's timeouts, not its own speed`, {
-        hint: 'use a fault delay on the real service to test timeouts',
-      }));
+      problems.push(
+        at.file.problem(where, `must be at most ${MAX_LATENCY_MS / 1000}s: a mock that slow measures the caller's timeouts, not its own speed`, {
+          hint: 'use a fault delay on the real service to test timeouts',
+        }),
+      );
       ok = false;
     }
     return ms;
@@ -98,22 +108,28 @@ export function resolveLatency(input: string | { min: string; max: string } | un
 export function latencyConflicts(file: SourceFile, imposters: readonly ImposterSpec[], paths: readonly FieldPath[], service: string): Problem[] {
   const problems: Problem[] = [];
   imposters.forEach((imposter, i) => {
-    const stubs = Array.isArray(imposter.document.stubs) ? imposter.document.stubs as Record<string, unknown>[] : [];
+    const stubs = Array.isArray(imposter.document.stubs) ? (imposter.document.stubs as Record<string, unknown>[]) : [];
     stubs.forEach((stub, s) => {
-      const responses = Array.isArray(stub.responses) ? stub.responses as Record<string, unknown>[] : [];
+      const responses = Array.isArray(stub.responses) ? (stub.responses as Record<string, unknown>[]) : [];
       responses.forEach((response, r) => {
         const at = [...paths[i], 'stubs', s, 'responses', r];
         if (response._behaviors !== undefined) {
-          problems.push(file.problem([...at, '_behaviors'], `cannot be combined with mock.latency of ${service}: this is Mountebank's old behaviours form`, {
-            atKey: true, noGot: true, hint: 'write the behaviours as a list under "behaviors"',
-          }));
+          problems.push(
+            file.problem([...at, '_behaviors'], `cannot be combined with mock.latency of ${service}: this is Mountebank's old behaviours form`, {
+              atKey: true,
+              noGot: true,
+              hint: 'write the behaviours as a list under "behaviors"',
+            }),
+          );
         }
-        const behaviors = Array.isArray(response.behaviors) ? response.behaviors as Record<string, unknown>[] : [];
+        const behaviors = Array.isArray(response.behaviors) ? (response.behaviors as Record<string, unknown>[]) : [];
         behaviors.forEach((behavior, b) => {
           if (behavior !== null && typeof behavior === 'object' && 'wait' in behavior) {
-            problems.push(file.problem([...at, 'behaviors', b, 'wait'], `would add to mock.latency of ${service}: Mountebank runs every wait of a response`, {
-              hint: 'remove this wait and declare the latency in mock.latency only',
-            }));
+            problems.push(
+              file.problem([...at, 'behaviors', b, 'wait'], `would add to mock.latency of ${service}: Mountebank runs every wait of a response`, {
+                hint: 'remove this wait and declare the latency in mock.latency only',
+              }),
+            );
           }
         });
       });
@@ -136,12 +152,17 @@ export function latencyTimeoutProblems(services: readonly ServiceSpec[], timeout
     const timeout = timeouts.find((t) => t.service === service.name && t.request !== undefined);
     const limitMs = timeout !== undefined ? durationMillis(timeout.request!) : kuma ? KUMA_DEFAULT_REQUEST_TIMEOUT_MS : undefined;
     if (limitMs !== undefined && latency.maxMs >= limitMs) {
-      const why = timeout !== undefined ? `timeouts.${service.name}.request (${timeout.request})` : 'the 15s request timeout of Kuma\'s default MeshTimeout';
-      problems.push(latency.origin.file.problem(latency.origin.path,
-        `must stay below ${why}: every request to the mock that waits that long times out`, {
+      const why =
+        timeout !== undefined ? `timeouts.${service.name}.request (${timeout.request})` : "the 15s request timeout of Kuma's default MeshTimeout";
+      problems.push(
+        latency.origin.file.problem(latency.origin.path, `must stay below ${why}: every request to the mock that waits that long times out`, {
           gotText: describeLatency(latency.minMs, latency.maxMs),
-          hint: timeout !== undefined ? 'lower the latency, or raise the timeout' : `lower the latency, or declare timeouts.${service.name}.request above it`,
-        }));
+          hint:
+            timeout !== undefined
+              ? 'lower the latency, or raise the timeout'
+              : `lower the latency, or declare timeouts.${service.name}.request above it`,
+        }),
+      );
     }
   }
   return problems;
@@ -167,8 +188,8 @@ export function withLatency(document: Record<string, unknown>, latency: LatencyS
     return document;
   }
   const steps = latencySteps(latency);
-  const stubs = (Array.isArray(document.stubs) ? document.stubs as Record<string, unknown>[] : []).map((stub) => {
-    const responses = Array.isArray(stub.responses) ? stub.responses as Record<string, unknown>[] : [];
+  const stubs = (Array.isArray(document.stubs) ? (document.stubs as Record<string, unknown>[]) : []).map((stub) => {
+    const responses = Array.isArray(stub.responses) ? (stub.responses as Record<string, unknown>[]) : [];
     return { ...stub, responses: steps.flatMap((ms) => responses.map((response) => withWait(response, ms))) };
   });
   const fallback = { responses: steps.map((ms) => withWait({ is: {} }, ms)) };

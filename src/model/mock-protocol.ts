@@ -40,17 +40,27 @@ export function protocolFitProblems(
     const at = paths[index];
     for (const port of ports.filter((p) => p.targetPort === imposter.port)) {
       if (port.protocol === 'http2' || port.protocol === 'grpc') {
-        problems.push(file.problem([...at, 'port'],
-          `cannot stand in for port ${port.name} of ${service}, which is ${port.protocol}: the sidecar speaks HTTP/2 to the application on an `
-          + 'http2 or grpc port (Kuma: kuma.io/protocol tag; Istio: appProtocol or port name prefix) and Mountebank serves only HTTP/1.1 and TCP', {
-            hint: `a mock cannot stand in for ${port.protocol} traffic: remove this imposter, and keep ${service} routed to real while it has an http2 or grpc port`,
-          }));
+        problems.push(
+          file.problem(
+            [...at, 'port'],
+            `cannot stand in for port ${port.name} of ${service}, which is ${port.protocol}: the sidecar speaks HTTP/2 to the application on an ` +
+              'http2 or grpc port (Kuma: kuma.io/protocol tag; Istio: appProtocol or port name prefix) and Mountebank serves only HTTP/1.1 and TCP',
+            {
+              hint: `a mock cannot stand in for ${port.protocol} traffic: remove this imposter, and keep ${service} routed to real while it has an http2 or grpc port`,
+            },
+          ),
+        );
       } else if (port.protocol === 'http' && imposter.protocol === 'https') {
-        problems.push(file.problem([...at, 'protocol'],
-          `must be http to stand in for port ${port.name} of ${service}, which is http: the sidecar ends the mesh's mTLS and hands the application `
-          + 'plaintext HTTP/1.1, so an https imposter fails every TLS handshake', {
-            hint: 'set "protocol": "http"; the mesh already encrypts traffic between pods',
-          }));
+        problems.push(
+          file.problem(
+            [...at, 'protocol'],
+            `must be http to stand in for port ${port.name} of ${service}, which is http: the sidecar ends the mesh's mTLS and hands the application ` +
+              'plaintext HTTP/1.1, so an https imposter fails every TLS handshake',
+            {
+              hint: 'set "protocol": "http"; the mesh already encrypts traffic between pods',
+            },
+          ),
+        );
       }
     }
   });

@@ -4,7 +4,7 @@
  * one either.
  */
 export const SOURCE_FOLDERS: ReadonlyMap<string, string> = new Map([
-  ['.git', 'git\'s own data'],
+  ['.git', "git's own data"],
   ['.github', 'the GitHub workflows'],
   ['.ci', 'the CI scripts'],
   ['environments', 'the input'],
@@ -45,7 +45,10 @@ export function outputPathProblem(repoPath: string): OutputPathProblem | undefin
     return { message: 'must be a folder inside the repository, not outside it', hint: HINT };
   }
   if (segments.some((s) => s === '' || s === '.' || s === '..')) {
-    return { message: 'must not have empty, . or .. segments', hint: `write it plainly, such as ${segments.filter((s) => s !== '' && s !== '.' && s !== '..').join('/') || 'dist'}` };
+    return {
+      message: 'must not have empty, . or .. segments',
+      hint: `write it plainly, such as ${segments.filter((s) => s !== '' && s !== '.' && s !== '..').join('/') || 'dist'}`,
+    };
   }
   // Compared without case: on macOS and Windows, SRC is src.
   const first = segments[0].toLowerCase();

@@ -79,13 +79,21 @@ export function namespaceClaims(env: EnvironmentSpec): NamespaceClaim[] {
     const key = `${cluster.identity} ${namespace}`;
     if (!claims.has(key)) {
       const { line, col } = env.source.locate(path, true);
-      claims.set(key, { key, namespace, cluster: cluster.name, server: cluster.identity, at: { file: env.source.path, line, col, field: formatPath(path) } });
+      claims.set(key, {
+        key,
+        namespace,
+        cluster: cluster.name,
+        server: cluster.identity,
+        at: { file: env.source.path, line, col, field: formatPath(path) },
+      });
     }
   };
   const mesh = env.mesh;
   for (const service of env.services) {
     const clusters = isKuma(mesh)
-      ? [...service.zones, ...(env.mocks.enabled && service.mock ? [mesh.mocksZone] : [])].map((zone) => mesh.zones.find((z) => z.name === zone)!.cluster)
+      ? [...service.zones, ...(env.mocks.enabled && service.mock ? [mesh.mocksZone] : [])].map(
+          (zone) => mesh.zones.find((z) => z.name === zone)!.cluster,
+        )
       : [mesh.cluster];
     for (const cluster of clusters) {
       claim(cluster, service.namespace, ['services', service.name]);
@@ -118,11 +126,19 @@ export function namespaceClaims(env: EnvironmentSpec): NamespaceClaim[] {
 export function controlPlaneKeys(mesh: KumaMeshSpec): { key: string; controlPlane: string }[] {
   const global = mesh.global;
   if (global.kind === 'konnect') {
-    return [{ key: `konnect ${global.region} ${global.controlPlaneId.toLowerCase()}`, controlPlane: `Konnect control plane ${global.controlPlaneId} (region ${global.region})` }];
+    return [
+      {
+        key: `konnect ${global.region} ${global.controlPlaneId.toLowerCase()}`,
+        controlPlane: `Konnect control plane ${global.controlPlaneId} (region ${global.region})`,
+      },
+    ];
   }
   const kds = normalizeKdsAddress(global.kdsAddress);
   return [
-    { key: `global ${global.cluster.identity} ${mesh.systemNamespace}`, controlPlane: `the global control plane in ${mesh.systemNamespace} on API server ${global.cluster.identity}` },
+    {
+      key: `global ${global.cluster.identity} ${mesh.systemNamespace}`,
+      controlPlane: `the global control plane in ${mesh.systemNamespace} on API server ${global.cluster.identity}`,
+    },
     { key: `kds ${kds}`, controlPlane: `the global control plane at ${kds}` },
   ];
 }
@@ -150,7 +166,8 @@ function meshServiceClaims(env: EnvironmentSpec): MeshServiceClaim[] {
   return env.services.map((service) => {
     const uses: ProtectedOnlyUse[] = [];
     if (!env.protected) {
-      const own = <T extends { service: string; origin?: Origin }>(list: readonly T[]) => list.filter((x) => x.service === service.name && x.origin !== undefined);
+      const own = <T extends { service: string; origin?: Origin }>(list: readonly T[]) =>
+        list.filter((x) => x.service === service.name && x.origin !== undefined);
       if (env.mocks.enabled && service.mock !== undefined) {
         uses.push({
           at: locate(env.source, ['services', service.name], 'a mock (mocks.enabled is true)'),
@@ -161,7 +178,10 @@ function meshServiceClaims(env: EnvironmentSpec): MeshServiceClaim[] {
       }
       for (const route of own(env.routes)) {
         if (route.mockWeight > 0 || route.header !== undefined) {
-          const to = route.header === undefined ? `mock for ${route.mockWeight}% of requests` : `mock for requests with ${route.header.name}: ${route.header.value}`;
+          const to =
+            route.header === undefined
+              ? `mock for ${route.mockWeight}% of requests`
+              : `mock for requests with ${route.header.name}: ${route.header.value}`;
           uses.push({
             at: locate(route.origin!.file, route.origin!.path, JSON.stringify(to)),
             what: `routes ${service.name} to its mock`,
@@ -171,10 +191,10 @@ function meshServiceClaims(env: EnvironmentSpec): MeshServiceClaim[] {
         }
       }
       const policies = [
-        [own(env.faults), 'injects faults into', 'the faults would hit the protected service\'s traffic'],
-        [own(env.circuitBreakers), 'sets a circuit breaker on', 'the policy would apply to the protected service\'s traffic'],
-        [own(env.timeouts), 'sets timeouts on', 'the policy would apply to the protected service\'s traffic'],
-        [own(env.retries), 'sets retries on', 'the policy would apply to the protected service\'s traffic'],
+        [own(env.faults), 'injects faults into', "the faults would hit the protected service's traffic"],
+        [own(env.circuitBreakers), 'sets a circuit breaker on', "the policy would apply to the protected service's traffic"],
+        [own(env.timeouts), 'sets timeouts on', "the policy would apply to the protected service's traffic"],
+        [own(env.retries), 'sets retries on', "the policy would apply to the protected service's traffic"],
       ] as const;
       for (const [list, verb, effect] of policies) {
         for (const item of list) {
@@ -229,8 +249,9 @@ function namespaceProblems(reaches: readonly EnvironmentReach[]): Problem[] {
       if (owner.reach.protected && !reach.protected) {
         problems.push({
           ...claim.at,
-          message: `deploys into namespace ${claim.namespace} of API server ${claim.server}, where protected environment ${owner.reach.env} `
-            + `deploys (${owner.reach.file}, cluster ${owner.claim.cluster}): an unprotected environment must not reach a protected environment's namespaces`,
+          message:
+            `deploys into namespace ${claim.namespace} of API server ${claim.server}, where protected environment ${owner.reach.env} ` +
+            `deploys (${owner.reach.file}, cluster ${owner.claim.cluster}): an unprotected environment must not reach a protected environment's namespaces`,
           got: `cluster ${claim.cluster}`,
           hint: `give ${reach.env} namespaces of its own or another cluster, or make it protected`,
         });
@@ -262,7 +283,9 @@ function meshServiceProblems(reaches: readonly EnvironmentReach[]): Problem[] {
   const problems: Problem[] = [];
   for (const reach of reaches.filter((r) => !r.protected)) {
     for (const claim of reach.meshServices) {
-      const owner = claim.keys.map(({ key }) => protectedServices.get(`${key} service ${claim.namespace} ${claim.service}`)).find((o) => o !== undefined);
+      const owner = claim.keys
+        .map(({ key }) => protectedServices.get(`${key} service ${claim.namespace} ${claim.service}`))
+        .find((o) => o !== undefined);
       if (owner === undefined) {
         continue;
       }
@@ -272,9 +295,10 @@ function meshServiceProblems(reaches: readonly EnvironmentReach[]): Problem[] {
           line: use.at.line,
           col: use.at.col,
           field: use.at.field,
-          message: `${use.what}, and protected environment ${owner.env} (${owner.file}) has service ${claim.service} in namespace ${claim.namespace} `
-            + `in mesh ${claim.mesh} of ${owner.controlPlane}: Kuma makes both one service (kuma.io/service ${claim.service}_${claim.namespace}_svc_<port>), `
-            + `so ${use.effect}`,
+          message:
+            `${use.what}, and protected environment ${owner.env} (${owner.file}) has service ${claim.service} in namespace ${claim.namespace} ` +
+            `in mesh ${claim.mesh} of ${owner.controlPlane}: Kuma makes both one service (kuma.io/service ${claim.service}_${claim.namespace}_svc_<port>), ` +
+            `so ${use.effect}`,
           ...(use.at.got === undefined ? {} : { got: use.at.got }),
           hint: use.hint,
         });

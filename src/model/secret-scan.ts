@@ -38,18 +38,18 @@ const SECRETLINT_RULES = recommendedRules
 
 /** What the rules of the preset find, in the words of a message. */
 const SECRETLINT_FINDS: Readonly<Record<string, string>> = {
-  'aws': 'an AWS credential',
-  'gcp': 'a Google Cloud service account key',
-  'privatekey': 'a private key',
-  'npm': 'an npm token',
-  'basicauth': 'a basic-auth password',
-  'slack': 'a Slack token',
-  'sendgrid': 'a SendGrid API key',
-  'shopify': 'a Shopify token',
-  'github': 'a GitHub token',
-  'openai': 'an OpenAI API key',
-  'anthropic': 'an Anthropic API key',
-  'linear': 'a Linear API key',
+  aws: 'an AWS credential',
+  gcp: 'a Google Cloud service account key',
+  privatekey: 'a private key',
+  npm: 'an npm token',
+  basicauth: 'a basic-auth password',
+  slack: 'a Slack token',
+  sendgrid: 'a SendGrid API key',
+  shopify: 'a Shopify token',
+  github: 'a GitHub token',
+  openai: 'an OpenAI API key',
+  anthropic: 'an Anthropic API key',
+  linear: 'a Linear API key',
   '1password': 'a 1Password service account token',
   'database-connection-string': 'a database connection string with a password',
 };
@@ -196,8 +196,15 @@ export async function scanSources(sources: readonly InputSource[]): Promise<Cred
     const { line, col } = source.file.locate(path, atKey);
     for (const d of found) {
       findings.push({
-        file: source.file.path, line, col, field: formatPath(path), what: d.what, rule: d.rule,
-        redacted: redact(d.secret), fingerprint: fingerprint(d.secret), hint: insteadHint(source, path),
+        file: source.file.path,
+        line,
+        col,
+        field: formatPath(path),
+        what: d.what,
+        rule: d.rule,
+        redacted: redact(d.secret),
+        fingerprint: fingerprint(d.secret),
+        hint: insteadHint(source, path),
       });
     }
   });
@@ -326,12 +333,14 @@ export function applyAllowedSecrets(findings: readonly CredentialFinding[], allo
 /** An error for each exception that allowed nothing: a list of exceptions should show only those in force. */
 export function unusedAllowedSecrets(allowed: readonly AllowedSecret[], used: Iterable<number>): Problem[] {
   const inForce = new Set(used);
-  return allowed.filter((a) => !inForce.has(a.index)).map((a) => ({
-    ...a.at,
-    message: 'matches no credential in the input, so it allows nothing',
-    got: a.fingerprint !== undefined ? `fingerprint ${a.fingerprint}` : `file ${a.file}, field ${a.field}`,
-    hint: 'remove it (or correct file and field to those meshflip prints), so that the list shows only the exceptions in force',
-  }));
+  return allowed
+    .filter((a) => !inForce.has(a.index))
+    .map((a) => ({
+      ...a.at,
+      message: 'matches no credential in the input, so it allows nothing',
+      got: a.fingerprint !== undefined ? `fingerprint ${a.fingerprint}` : `file ${a.file}, field ${a.field}`,
+      hint: 'remove it (or correct file and field to those meshflip prints), so that the list shows only the exceptions in force',
+    }));
 }
 
 /** What `loadAndScan` found. */

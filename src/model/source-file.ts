@@ -1,8 +1,33 @@
-import { Composer, CST, Document, isAlias, isMap, isNode, isPair, isScalar, isSeq, Node, Pair, Parser, Scalar, visit, YAMLError, YAMLParseError } from 'yaml';
+import {
+  Composer,
+  CST,
+  Document,
+  isAlias,
+  isMap,
+  isNode,
+  isPair,
+  isScalar,
+  isSeq,
+  Node,
+  Pair,
+  Parser,
+  Scalar,
+  visit,
+  YAMLError,
+  YAMLParseError,
+} from 'yaml';
 import { findJsonSyntaxError } from './json-syntax';
 import { MAX_ENTRIES, MAX_STRING_LENGTH } from './limits';
 import { describeValue, Problem } from './spec-error';
-import { decodeUtf8, describeCharacter, escapeUnsafeText, findUnsafeCharacters, hasUnsafeCharacters, InvalidUtf8, unsafeCharacterHint } from './unsafe-text';
+import {
+  decodeUtf8,
+  describeCharacter,
+  escapeUnsafeText,
+  findUnsafeCharacters,
+  hasUnsafeCharacters,
+  InvalidUtf8,
+  unsafeCharacterHint,
+} from './unsafe-text';
 
 /** Limits on the size of what a file holds. */
 export interface SizeLimits {
@@ -128,7 +153,7 @@ export class SourceFile {
     this.path = path;
     const utf16 = typeof input === 'string' ? undefined : utf16ByteOrderMark(input);
     const decoded = typeof input === 'string' || utf16 !== undefined ? undefined : decodeUtf8(input, MAX_TEXT_PROBLEMS);
-    const text = typeof input === 'string' ? input : decoded?.text ?? '';
+    const text = typeof input === 'string' ? input : (decoded?.text ?? '');
     this.text = text;
     // Lines are counted here rather than with the yaml LineCounter, which only learns the line breaks
     // its lexer reports: it misses those inside a token it rejects (a plain scalar running over two
@@ -141,18 +166,41 @@ export class SourceFile {
     const tooDeep = tooDeeplyNested(tokens);
     this.doc = composeDocument(tooDeep === undefined ? tokens : [], text.length);
     if (tooDeep !== undefined) {
-      this.problems.push({ file: path, ...this.position(tooDeep), field: '(document)', message: `must not nest maps and lists more than ${MAX_NESTING} levels deep` });
+      this.problems.push({
+        file: path,
+        ...this.position(tooDeep),
+        field: '(document)',
+        message: `must not nest maps and lists more than ${MAX_NESTING} levels deep`,
+      });
     }
-    const textProblems = utf16 !== undefined
-      ? [{ file: path, line: 1, col: 1, field: '(file)', message: 'must be UTF-8 text', got: `UTF-16 (it starts with the byte order mark ${utf16})`, hint: 'save it as UTF-8' }]
-      : this.textProblems(decoded?.invalid ?? [], decoded?.totalInvalid ?? 0);
+    const textProblems =
+      utf16 !== undefined
+        ? [
+            {
+              file: path,
+              line: 1,
+              col: 1,
+              field: '(file)',
+              message: 'must be UTF-8 text',
+              got: `UTF-16 (it starts with the byte order mark ${utf16})`,
+              hint: 'save it as UTF-8',
+            },
+          ]
+        : this.textProblems(decoded?.invalid ?? [], decoded?.totalInvalid ?? 0);
     const jsonError = limits.json === true && textProblems.length === 0 && this.problems.length === 0 ? findJsonSyntaxError(text) : undefined;
     if (textProblems.length > 0) {
       // What the parser makes of such text says more about the characters than about the YAML.
       this.problems.splice(0, this.problems.length, ...textProblems);
     } else if (jsonError !== undefined) {
       const error = jsonError;
-      this.problems.push({ file: path, ...this.position(error.offset), field: formatPath(error.path), message: error.message, got: error.got, hint: error.hint });
+      this.problems.push({
+        file: path,
+        ...this.position(error.offset),
+        field: formatPath(error.path),
+        message: error.message,
+        got: error.got,
+        hint: error.hint,
+      });
     } else {
       for (const error of this.doc.errors) {
         if (this.full()) {
@@ -186,7 +234,10 @@ export class SourceFile {
     this.data = this.problems.length === 0 ? data : undefined;
     if (this.problems.length >= MAX_PROBLEMS_PER_FILE) {
       this.problems.push({
-        file: path, line: 1, col: 1, field: '(document)',
+        file: path,
+        line: 1,
+        col: 1,
+        field: '(document)',
         message: `has more problems: only the first ${MAX_PROBLEMS_PER_FILE} of its syntax, key and alias problems are shown`,
         hint: 'fix these and run again',
       });
@@ -218,12 +269,18 @@ export class SourceFile {
       return problems;
     }
     if (this.text.includes('\r') && !this.text.includes('\n')) {
-      return [{
-        file: this.path, line: 1, col: 1, field: '(file)',
-        message: 'must use LF or CRLF line breaks: it breaks its lines with a carriage return alone (old Mac OS line breaks), so YAML reads it as one line',
-        got: `${this.text.split('\r').length} lines separated by \\u000d`,
-        hint: 'save the file with LF line breaks',
-      }];
+      return [
+        {
+          file: this.path,
+          line: 1,
+          col: 1,
+          field: '(file)',
+          message:
+            'must use LF or CRLF line breaks: it breaks its lines with a carriage return alone (old Mac OS line breaks), so YAML reads it as one line',
+          got: `${this.text.split('\r').length} lines separated by \\u000d`,
+          hint: 'save the file with LF line breaks',
+        },
+      ];
     }
     const { found, total } = findUnsafeCharacters(this.text, MAX_TEXT_PROBLEMS);
     found.forEach(({ offset, char }, index) => {
@@ -278,7 +335,8 @@ export class SourceFile {
   /** The position of the value (or key) at `path`, or of its closest existing parent. */
   public locate(path: FieldPath, atKey = false): Position {
     const found = this.find(path);
-    const node = atKey && found.pair !== undefined && isScalar(found.pair.key) ? found.pair.key : found.node ?? (found.pair?.key as Node | undefined);
+    const node =
+      atKey && found.pair !== undefined && isScalar(found.pair.key) ? found.pair.key : (found.node ?? (found.pair?.key as Node | undefined));
     const offset = node?.range?.[0] ?? found.fallback;
     return this.position(offset);
   }
@@ -286,7 +344,7 @@ export class SourceFile {
   /** Builds a problem located at `path`, with the value found there as `got` unless told otherwise. */
   public problem(path: FieldPath, message: string, options: ProblemOptions = {}): Problem {
     const { line, col } = this.locate(path, options.atKey ?? false);
-    const got = options.noGot ? undefined : options.gotText ?? this.describeAt(path, 'got' in options ? options.got : this.valueAt(path));
+    const got = options.noGot ? undefined : (options.gotText ?? this.describeAt(path, 'got' in options ? options.got : this.valueAt(path)));
     return {
       file: this.path,
       line,
@@ -446,7 +504,9 @@ export class SourceFile {
       if (isMap(node) || isSeq(node)) {
         if (node.items.length > maxEntries) {
           this.problems.push({
-            file: this.path, ...this.position(node.range?.[0] ?? 0), field: formatPath(path),
+            file: this.path,
+            ...this.position(node.range?.[0] ?? 0),
+            field: formatPath(path),
             message: `has ${node.items.length} entries, over the limit of ${maxEntries} for one ${isMap(node) ? 'map' : 'list'}`,
             hint: 'split it over several files (catalogues or environments)',
           });
@@ -462,7 +522,9 @@ export class SourceFile {
         });
       } else if (isScalar(node) && typeof node.value === 'string' && node.value.length > maxStringLength) {
         this.problems.push({
-          file: this.path, ...this.position(node.range?.[0] ?? 0), field: formatPath(path),
+          file: this.path,
+          ...this.position(node.range?.[0] ?? 0),
+          field: formatPath(path),
           message: `is a text of ${node.value.length} characters, over the limit of ${maxStringLength}`,
           got: describeValue(node.value),
           hint: 'shorten it; large data belongs in a ConfigMap or image, not in a field',
@@ -489,7 +551,9 @@ export class SourceFile {
             // A scalar key: a string, number, boolean or null.
             const name = typeof key === 'string' ? key : JSON.stringify(key);
             this.problems.push({
-              file: this.path, ...this.position(at), field: formatPath([...path, name]),
+              file: this.path,
+              ...this.position(at),
+              field: formatPath([...path, name]),
               message: 'duplicate key: each key may appear only once in a map',
               got: JSON.stringify(name),
               hint: 'merge the two entries or remove one',
@@ -548,7 +612,10 @@ export class SourceFile {
           const offset = (key as Node | null)?.range?.[0] ?? 0;
           const { line, col } = this.position(offset);
           this.problems.push({
-            file: this.path, line, col, field: formatPath(this.pathAt(offset)),
+            file: this.path,
+            line,
+            col,
+            field: formatPath(this.pathAt(offset)),
             message: 'keys must be non-empty plain strings',
             got: isScalar(key) ? describeValue(key.value) : 'a complex key',
             hint: 'quote the key if it is meant to be text',
@@ -557,8 +624,12 @@ export class SourceFile {
           // JavaScript objects give this key a meaning of its own: the value would be dropped silently.
           const { line, col } = this.position(key.range?.[0] ?? 0);
           this.problems.push({
-            file: this.path, line, col, field: formatPath(this.pathAt(key.range?.[0] ?? 0)),
-            message: 'cannot be used as a key', got: '"__proto__"',
+            file: this.path,
+            line,
+            col,
+            field: formatPath(this.pathAt(key.range?.[0] ?? 0)),
+            message: 'cannot be used as a key',
+            got: '"__proto__"',
             hint: 'no name, label, annotation or variable meshflip renders may be called __proto__',
           });
         }
@@ -587,11 +658,24 @@ function unsafeCharacterMessage(char: string): string {
 /** Composes the first document of `tokens` the way `parseDocument()` does: a second document is an error. */
 function composeDocument(tokens: readonly CST.Token[], length: number): Document.Parsed {
   // Duplicate keys are found by checkDuplicateKeys, in linear time.
-  const options = { uniqueKeys: false, prettyErrors: false, version: '1.2', schema: 'core', resolveKnownTags: false, keepSourceTokens: false } as const;
+  const options = {
+    uniqueKeys: false,
+    prettyErrors: false,
+    version: '1.2',
+    schema: 'core',
+    resolveKnownTags: false,
+    keepSourceTokens: false,
+  } as const;
   let doc: Document.Parsed | undefined;
   for (const next of new Composer(options).compose(tokens, true, length)) {
     if (doc !== undefined) {
-      doc.errors.push(new YAMLParseError([next.range[0], next.range[1]], 'MULTIPLE_DOCS', 'Source contains multiple documents; please use YAML.parseAllDocuments()'));
+      doc.errors.push(
+        new YAMLParseError(
+          [next.range[0], next.range[1]],
+          'MULTIPLE_DOCS',
+          'Source contains multiple documents; please use YAML.parseAllDocuments()',
+        ),
+      );
       break;
     }
     doc = next;
@@ -631,9 +715,20 @@ function lowerFirst(text: string): string {
 
 /** The parser's names for the tokens it reports as unexpected, in the words of the file. */
 const TOKEN_WORDS: Readonly<Record<string, string>> = {
-  'flow-seq-start': '"["', 'flow-seq-end': '"]"', 'flow-map-start': '"{"', 'flow-map-end': '"}"',
-  'map-value-ind': '":"', 'seq-item-ind': '"-"', 'explicit-key-ind': '"?"', 'comma': '","',
-  'doc-start': '"---"', 'doc-end': '"..."', 'scalar': 'text', 'anchor': 'an anchor', 'alias': 'an alias', 'tag': 'a tag',
+  'flow-seq-start': '"["',
+  'flow-seq-end': '"]"',
+  'flow-map-start': '"{"',
+  'flow-map-end': '"}"',
+  'map-value-ind': '":"',
+  'seq-item-ind': '"-"',
+  'explicit-key-ind': '"?"',
+  comma: '","',
+  'doc-start': '"---"',
+  'doc-end': '"..."',
+  scalar: 'text',
+  anchor: 'an anchor',
+  alias: 'an alias',
+  tag: 'a tag',
 };
 
 const DEFAULT_HINT = 'check the indentation and quoting on this line';
@@ -653,16 +748,31 @@ function inPlainWords(parserMessage: string): { message: string; hint: string } 
   const unclosed = /^Flow (sequence|mapping)(?: in block collection must be sufficiently indented and| must) end with a ([\]}])$/.exec(parserMessage);
   if (unclosed !== null) {
     const [open, kind] = unclosed[1] === 'sequence' ? ['[', 'list'] : ['{', 'map'];
-    return { message: `a ${open} ${kind} is not closed with ${unclosed[2]}`, hint: `close it with ${unclosed[2]} on the line it starts, or indent the lines it continues on` };
+    return {
+      message: `a ${open} ${kind} is not closed with ${unclosed[2]}`,
+      hint: `close it with ${unclosed[2]} on the line it starts, or indent the lines it continues on`,
+    };
   }
   if (parserMessage === 'Nested mappings are not allowed in compact mappings') {
-    return { message: 'a value cannot be "key: value" on the same line as its own key', hint: 'quote the value if ": " belongs to it, or write the nested map on the lines below, indented' };
+    return {
+      message: 'a value cannot be "key: value" on the same line as its own key',
+      hint: 'quote the value if ": " belongs to it, or write the nested map on the lines below, indented',
+    };
   }
-  if (parserMessage.startsWith('Implicit keys need to be on a single line') || parserMessage === 'Implicit map keys need to be followed by map values') {
-    return { message: 'a key must be on one line and followed by ":"', hint: 'check the indentation of this line and the one before it, and quote values that hold ": "' };
+  if (
+    parserMessage.startsWith('Implicit keys need to be on a single line') ||
+    parserMessage === 'Implicit map keys need to be followed by map values'
+  ) {
+    return {
+      message: 'a key must be on one line and followed by ":"',
+      hint: 'check the indentation of this line and the one before it, and quote values that hold ": "',
+    };
   }
   if (/^All (mapping|sequence) items must start at the same column$/.test(parserMessage)) {
-    return { message: `the ${parserMessage.includes('mapping') ? 'keys of a map' : 'items of a list'} must all start at the same column`, hint: 'align this line with the others of its map or list' };
+    return {
+      message: `the ${parserMessage.includes('mapping') ? 'keys of a map' : 'items of a list'} must all start at the same column`,
+      hint: 'align this line with the others of its map or list',
+    };
   }
   if (parserMessage.startsWith('Missing closing ')) {
     return { message: 'a quoted value is not closed', hint: 'end it with the same quote it starts with' };

@@ -45,8 +45,10 @@ export function sortProblems(problems: readonly Problem[]): Problem[] {
       unique.push(problem);
     }
   }
-  return unique.sort((a, b) =>
-    compareStrings(a.file, b.file) || a.line - b.line || a.col - b.col || compareStrings(a.field, b.field) || compareStrings(a.message, b.message));
+  return unique.sort(
+    (a, b) =>
+      compareStrings(a.file, b.file) || a.line - b.line || a.col - b.col || compareStrings(a.field, b.field) || compareStrings(a.message, b.message),
+  );
 }
 
 /** Locale-independent string comparison: the same order on every machine. */

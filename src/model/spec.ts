@@ -250,10 +250,12 @@ export interface ZoneSpec {
 export type KumaGlobalSpec =
   | { readonly kind: 'konnect'; readonly region: string; readonly controlPlaneId: string; readonly kdsAddress: string }
   | {
-    readonly kind: 'self-hosted'; readonly cluster: ClusterSpec; readonly kdsAddress: string;
-    /** The Secrets of the KDS server certificate (global) and of its CA (zones), when declared. */
-    readonly kdsTls?: { readonly serverSecretName: string; readonly caSecretName: string };
-  };
+      readonly kind: 'self-hosted';
+      readonly cluster: ClusterSpec;
+      readonly kdsAddress: string;
+      /** The Secrets of the KDS server certificate (global) and of its CA (zones), when declared. */
+      readonly kdsTls?: { readonly serverSecretName: string; readonly caSecretName: string };
+    };
 
 /** How the control planes get their webhook and API certificate; undefined when nothing was declared and the chart has no safe default. */
 export type KumaControlPlaneTls =
@@ -355,7 +357,8 @@ export interface SailControlPlaneSpec {
   /** ServiceMonitor and PodMonitor for OpenShift user-workload monitoring. */
   readonly metrics: boolean;
   /** Tracing through an OpenTelemetry collector, or none. */
-  readonly tracing: { readonly type: 'None' } | { readonly type: 'OpenTelemetry'; readonly service: string; readonly port: number; readonly sampling: number };
+  readonly tracing:
+    { readonly type: 'None' } | { readonly type: 'OpenTelemetry'; readonly service: string; readonly port: number; readonly sampling: number };
 }
 
 export type MeshSpec = KumaMeshSpec | IstioMeshSpec;

@@ -24,9 +24,10 @@
  */
 
 /** The unsafe characters other than the C0 controls that are line structure (TAB, LF, CR). */
-const UNSAFE_SOURCE = '[\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e'
-  + '\\u2060-\\u2064\\u2066-\\u206f\\ufeff\\ufff9-\\ufffb]|\\udb40[\\udc01\\udc20-\\udc7f]'
-  + '|[\\ud800-\\udbff](?![\\udc00-\\udfff])|(?<![\\ud800-\\udbff])[\\udc00-\\udfff]';
+const UNSAFE_SOURCE =
+  '[\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e' +
+  '\\u2060-\\u2064\\u2066-\\u206f\\ufeff\\ufff9-\\ufffb]|\\udb40[\\udc01\\udc20-\\udc7f]' +
+  '|[\\ud800-\\udbff](?![\\udc00-\\udfff])|(?<![\\ud800-\\udbff])[\\udc00-\\udfff]';
 
 /**
  * Everything refused in input: the unsafe characters, and a carriage return that does not start a
@@ -46,12 +47,36 @@ const UNSAFE_IN_OUTPUT_LINES = new RegExp(`${UNSAFE_SOURCE}|\\r`, 'g');
 
 /** Names of the characters people are most likely to meet, for messages. */
 const NAMES: Readonly<Record<number, string>> = {
-  0x00: 'NUL', 0x07: 'bell', 0x08: 'backspace', 0x0b: 'vertical tab', 0x0c: 'form feed', 0x0d: 'carriage return', 0x1b: 'escape', 0x7f: 'delete',
-  0x85: 'next line', 0x9b: 'control sequence introducer', 0xad: 'soft hyphen', 0x061c: 'Arabic letter mark', 0x180e: 'Mongolian vowel separator',
-  0x200b: 'zero-width space', 0x200c: 'zero-width non-joiner', 0x200d: 'zero-width joiner', 0x200e: 'left-to-right mark', 0x200f: 'right-to-left mark',
-  0x2028: 'line separator', 0x2029: 'paragraph separator', 0x202a: 'left-to-right embedding', 0x202b: 'right-to-left embedding',
-  0x202c: 'pop directional formatting', 0x202d: 'left-to-right override', 0x202e: 'right-to-left override', 0x2060: 'word joiner',
-  0x2066: 'left-to-right isolate', 0x2067: 'right-to-left isolate', 0x2068: 'first strong isolate', 0x2069: 'pop directional isolate',
+  0x00: 'NUL',
+  0x07: 'bell',
+  0x08: 'backspace',
+  0x0b: 'vertical tab',
+  0x0c: 'form feed',
+  0x0d: 'carriage return',
+  0x1b: 'escape',
+  0x7f: 'delete',
+  0x85: 'next line',
+  0x9b: 'control sequence introducer',
+  0xad: 'soft hyphen',
+  0x061c: 'Arabic letter mark',
+  0x180e: 'Mongolian vowel separator',
+  0x200b: 'zero-width space',
+  0x200c: 'zero-width non-joiner',
+  0x200d: 'zero-width joiner',
+  0x200e: 'left-to-right mark',
+  0x200f: 'right-to-left mark',
+  0x2028: 'line separator',
+  0x2029: 'paragraph separator',
+  0x202a: 'left-to-right embedding',
+  0x202b: 'right-to-left embedding',
+  0x202c: 'pop directional formatting',
+  0x202d: 'left-to-right override',
+  0x202e: 'right-to-left override',
+  0x2060: 'word joiner',
+  0x2066: 'left-to-right isolate',
+  0x2067: 'right-to-left isolate',
+  0x2068: 'first strong isolate',
+  0x2069: 'pop directional isolate',
   0xfeff: 'zero-width no-break space (byte order mark)',
 };
 
@@ -96,10 +121,17 @@ export function escapeCharacter(char: string): string {
 /** A character for a message: its escape and, when it has one here, its name: `\u202e (right-to-left override)`. */
 export function describeCharacter(char: string): string {
   const code = char.codePointAt(0)!;
-  const name = NAMES[code] ?? (code >= 0xd800 && code <= 0xdfff ? 'lone surrogate'
-    : code >= 0xe0000 ? 'tag character'
-      : code < 0x20 || (code >= 0x7f && code <= 0x9f) ? 'control character'
-        : (code >= 0x202a && code <= 0x202e) || (code >= 0x2066 && code <= 0x206f) ? 'bidirectional control' : 'invisible character');
+  const name =
+    NAMES[code] ??
+    (code >= 0xd800 && code <= 0xdfff
+      ? 'lone surrogate'
+      : code >= 0xe0000
+        ? 'tag character'
+        : code < 0x20 || (code >= 0x7f && code <= 0x9f)
+          ? 'control character'
+          : (code >= 0x202a && code <= 0x202e) || (code >= 0x2066 && code <= 0x206f)
+            ? 'bidirectional control'
+            : 'invisible character');
   return `${escapeCharacter(char)} (${name})`;
 }
 

@@ -11,7 +11,11 @@ type AnySchema = z.core.$ZodType;
  */
 export function parseWithSchema<T extends AnySchema>(file: SourceFile, schema: T): { value?: z.output<T>; problems: Problem[] } {
   if (file.isEmpty) {
-    return { problems: [file.problem([], 'is empty: the file holds no settings', { noGot: true, hint: 'start from one of the example files, or delete this one' })] };
+    return {
+      problems: [
+        file.problem([], 'is empty: the file holds no settings', { noGot: true, hint: 'start from one of the example files, or delete this one' }),
+      ],
+    };
   }
   const result = z.safeParse(schema, file.data, { reportInput: true });
   if (result.success) {
@@ -33,7 +37,9 @@ function issueToProblems(file: SourceFile, root: AnySchema, issue: Issue, prefix
         // 1e400 and .inf parse as infinity, which no number field takes.
         return [file.problem(path, 'must be a finite number', { got: input, hint: 'use a number in the range the field allows' })];
       }
-      return [file.problem(path, `must be ${typeName(issue.expected)}`, { got: input, hint: typeHint(issue.expected, input, file.sourceTextAt(path)) })];
+      return [
+        file.problem(path, `must be ${typeName(issue.expected)}`, { got: input, hint: typeHint(issue.expected, input, file.sourceTextAt(path)) }),
+      ];
     }
     case 'invalid_value': {
       const values = issue.values.map((v) => String(v));
@@ -51,11 +57,13 @@ function issueToProblems(file: SourceFile, root: AnySchema, issue: Issue, prefix
     }
     case 'unrecognized_keys': {
       const known = knownKeys(root, path, file.data);
-      return issue.keys.map((key) => file.problem([...path, key], unknownKeyMessage(known), {
-        atKey: true,
-        gotText: JSON.stringify(key),
-        hint: didYouMean(key, known),
-      }));
+      return issue.keys.map((key) =>
+        file.problem([...path, key], unknownKeyMessage(known), {
+          atKey: true,
+          gotText: JSON.stringify(key),
+          hint: didYouMean(key, known),
+        }),
+      );
     }
     case 'invalid_key': {
       const inner = issue.issues[0];
@@ -73,7 +81,13 @@ function issueToProblems(file: SourceFile, root: AnySchema, issue: Issue, prefix
   }
 }
 
-function unionProblems(file: SourceFile, root: AnySchema, issue: Issue & { code: 'invalid_union' }, path: (string | number)[], input: unknown): Problem[] {
+function unionProblems(
+  file: SourceFile,
+  root: AnySchema,
+  issue: Issue & { code: 'invalid_union' },
+  path: (string | number)[],
+  input: unknown,
+): Problem[] {
   const note = issue as { discriminator?: string; options?: unknown[]; note?: string };
   if (note.discriminator !== undefined) {
     const options = (note.options ?? []).map(String);
@@ -106,7 +120,9 @@ function unionProblems(file: SourceFile, root: AnySchema, issue: Issue & { code:
   }
   const unique = [...new Set(expected)];
   const message = unique.length === 0 ? 'is not valid here' : `must be ${joinOr(unique)}`;
-  const candidates = branches.flatMap((errors) => errors.flatMap((e) => (e.path.length === 0 && e.code === 'invalid_value' ? e.values.map(String) : [])));
+  const candidates = branches.flatMap((errors) =>
+    errors.flatMap((e) => (e.path.length === 0 && e.code === 'invalid_value' ? e.values.map(String) : [])),
+  );
   return [file.problem(path, message, { got: input, hint: didYouMean(input, candidates) })];
 }
 
@@ -114,7 +130,7 @@ function sizeMessage(issue: Issue & { code: 'too_big' | 'too_small' }): string {
   const big = issue.code === 'too_big';
   const limit = Number(big ? (issue as { maximum: number | bigint }).maximum : (issue as { minimum: number | bigint }).minimum);
   const inclusive = (issue as { inclusive?: boolean }).inclusive ?? true;
-  const bound = big ? (inclusive ? 'at most' : 'less than') : (inclusive ? 'at least' : 'more than');
+  const bound = big ? (inclusive ? 'at most' : 'less than') : inclusive ? 'at least' : 'more than';
   switch (issue.origin) {
     case 'string':
       return `must be ${bound} ${limit} character${limit === 1 ? '' : 's'} long`;

@@ -7,7 +7,23 @@
  * messages, `fieldPath`, `reason`), k8s.io/apiserver/pkg/cel/common/values.go (how a JSON value becomes a CEL value)
  * and k8s.io/apiserver/pkg/cel/library/ (the libraries).
  */
-import { CelScalar, type CelEnv, type CelFunc, type CelValue, celEnv, celFunc, celMethod, isCelError, isCelList, isCelMap, listType, mapType, objectType, parse, plan } from '@bufbuild/cel';
+import {
+  CelScalar,
+  type CelEnv,
+  type CelFunc,
+  type CelValue,
+  celEnv,
+  celFunc,
+  celMethod,
+  isCelError,
+  isCelList,
+  isCelMap,
+  listType,
+  mapType,
+  objectType,
+  parse,
+  plan,
+} from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
 import { type DescMessage, create, createFileRegistry, createRegistry } from '@bufbuild/protobuf';
 import { FileDescriptorProtoSchema } from '@bufbuild/protobuf/wkt';
@@ -80,7 +96,9 @@ export class CelRule {
     if (entry.fieldPath !== undefined) {
       const parsed = parseFieldPath(entry.fieldPath);
       if (parsed === undefined) {
-        return new CelRule(entry, location, { problem: `fieldPath ${JSON.stringify(entry.fieldPath)} is not a path such as .spec.ports[0] or ['key']` });
+        return new CelRule(entry, location, {
+          problem: `fieldPath ${JSON.stringify(entry.fieldPath)} is not a path such as .spec.ports[0] or ['key']`,
+        });
       }
       fieldPath = parsed;
     }
@@ -201,10 +219,29 @@ export function escapeCelName(name: string): string | undefined {
 }
 
 const CEL_RESERVED: ReadonlySet<string> = new Set([
-  'true', 'false', 'null', 'in', 'as', 'break', 'const', 'continue', 'else', 'for', 'function', 'if', 'import', 'let',
-  'loop', 'package', 'namespace', 'return', 'var', 'void', 'while',
+  'true',
+  'false',
+  'null',
+  'in',
+  'as',
+  'break',
+  'const',
+  'continue',
+  'else',
+  'for',
+  'function',
+  'if',
+  'import',
+  'let',
+  'loop',
+  'package',
+  'namespace',
+  'return',
+  'var',
+  'void',
+  'while',
 ]);
-const ESCAPES: Readonly<Record<string, string>> = { '__': '__underscores__', '.': '__dot__', '-': '__dash__', '/': '__slash__' };
+const ESCAPES: Readonly<Record<string, string>> = { __: '__underscores__', '.': '__dot__', '-': '__dash__', '/': '__slash__' };
 
 // ---------------------------------------------------------------------------------------------------------------
 // Cost guard: lists and maps given to a rule charge every element a comprehension walks over.
@@ -404,7 +441,7 @@ function checkHost(host: string): string | undefined {
   if (host.startsWith('[')) {
     const close = host.lastIndexOf(']');
     if (close < 0) {
-      return 'missing \']\' in host';
+      return "missing ']' in host";
     }
     const port = host.slice(close + 1);
     return port === '' || /^:\d*$/.test(port) ? undefined : `invalid port ${JSON.stringify(port)} after host`;
@@ -463,7 +500,7 @@ const LISTS: CelFunc[] = [
   }),
   celMethod('sum', listType(CelScalar.DYN), [], CelScalar.DYN, function sum() {
     const items = elementsOf(this);
-    return (items.length === 0 ? 0n : items.reduce((total, item) => callStandard('_+_', [total, item])));
+    return items.length === 0 ? 0n : items.reduce((total, item) => callStandard('_+_', [total, item]));
   }),
   celMethod('min', listType(CelScalar.DYN), [], CelScalar.DYN, function min() {
     const items = elementsOf(this);
@@ -548,10 +585,32 @@ const ENV: CelEnv = celEnv({
 });
 
 /** Calls the planner handles itself, not through a function: indexing, `?:`, `&&`, `||` and macro plumbing. */
-const PLANNER_CALLS: ReadonlySet<string> = new Set(['_[_]', '_[?_]', '_?._', '_?_:_', '_&&_', '_||_', '@not_strictly_false', '__not_strictly_false__']);
+const PLANNER_CALLS: ReadonlySet<string> = new Set([
+  '_[_]',
+  '_[?_]',
+  '_?._',
+  '_?_:_',
+  '_&&_',
+  '_||_',
+  '@not_strictly_false',
+  '__not_strictly_false__',
+]);
 
 /** Type names an expression may use as values: `type(self) == int`. */
-const TYPE_NAMES: ReadonlySet<string> = new Set(['bool', 'bytes', 'double', 'duration', 'int', 'list', 'map', 'null_type', 'string', 'timestamp', 'type', 'uint']);
+const TYPE_NAMES: ReadonlySet<string> = new Set([
+  'bool',
+  'bytes',
+  'double',
+  'duration',
+  'int',
+  'list',
+  'map',
+  'null_type',
+  'string',
+  'timestamp',
+  'type',
+  'uint',
+]);
 
 /**
  * Parses and plans an expression over `self` (and `oldSelf`), after checking every function it calls exists with

@@ -49,7 +49,10 @@ export function compileGoRegExp(pattern: string): GoRegExp | undefined {
 }
 
 class Re2GoRegExp implements GoRegExp {
-  constructor(public readonly source: string, private readonly re2: RE2JS) {}
+  constructor(
+    public readonly source: string,
+    private readonly re2: RE2JS,
+  ) {}
 
   public test(text: string): boolean {
     return this.re2.test(text);
@@ -57,7 +60,7 @@ class Re2GoRegExp implements GoRegExp {
 
   public find(text: string): string {
     const matcher = this.re2.matcher(text);
-    return matcher.find() ? matcher.group() ?? '' : '';
+    return matcher.find() ? (matcher.group() ?? '') : '';
   }
 
   public findAll(text: string, limit = -1): string[] {

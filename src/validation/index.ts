@@ -9,5 +9,13 @@ export { ALTERNATIVES_DIR, OSSM_ISTIO_DIR, schemaSets } from './schema-sets';
 export type { SchemaSets } from './schema-sets';
 export { CEL_PER_CALL_LIMIT, CelRule } from './cel';
 export type { CelFailure, CelRuleSource } from './cel';
-export { CompiledSchema, QUANTITY_PATTERN, SchemaCompiler, SchemaDialect, celEvaluationStats, renderValue, validateValue } from './structural-validator';
+export {
+  CompiledSchema,
+  QUANTITY_PATTERN,
+  SchemaCompiler,
+  SchemaDialect,
+  celEvaluationStats,
+  renderValue,
+  validateValue,
+} from './structural-validator';
 export type { SchemaCompilerProps, SchemaIssue, ValidateValueOptions } from './structural-validator';

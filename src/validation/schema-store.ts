@@ -244,8 +244,10 @@ export class SchemaStore {
   public summaryLine(): string {
     const s = this.summary;
     const legacy = s.legacySpecSchemas > 0 ? ` (${s.legacySpecSchemas} with a legacy Kuma spec schema)` : '';
-    return `${s.kinds} kinds${legacy} from ${s.files} files; ${s.celRulesEvaluated} CEL rules evaluated; not checked: `
-      + `${s.celTransitionRules} CEL transition rules, ${s.celRulesNotEvaluable} CEL rules not evaluable, ${s.patternsSkipped} patterns`;
+    return (
+      `${s.kinds} kinds${legacy} from ${s.files} files; ${s.celRulesEvaluated} CEL rules evaluated; not checked: ` +
+      `${s.celTransitionRules} CEL transition rules, ${s.celRulesNotEvaluable} CEL rules not evaluable, ${s.patternsSkipped} patterns`
+    );
   }
 
   /**
@@ -345,8 +347,11 @@ class Loader {
     if (stat.isDirectory()) {
       this.addFolder(given);
     } else if (!this.addFile(given)) {
-      throw new SchemaLoadError(given, 'cannot load schemas: it holds no CustomResourceDefinition, OpenAPI document or '
-        + `${LEGACY_SPEC_SCHEMA_DIR}/<Kind>.json schema`, SCHEMA_FILES_HINT);
+      throw new SchemaLoadError(
+        given,
+        'cannot load schemas: it holds no CustomResourceDefinition, OpenAPI document or ' + `${LEGACY_SPEC_SCHEMA_DIR}/<Kind>.json schema`,
+        SCHEMA_FILES_HINT,
+      );
     }
   }
 
@@ -439,8 +444,12 @@ class Loader {
       this.addSwagger(file, document.definitions);
       return true;
     }
-    if (typeof document.openapi === 'string' && document.openapi.startsWith('3.') && isRecord(document.components)
-      && isRecord(document.components.schemas)) {
+    if (
+      typeof document.openapi === 'string' &&
+      document.openapi.startsWith('3.') &&
+      isRecord(document.components) &&
+      isRecord(document.components.schemas)
+    ) {
       this.addSwagger(file, openApiV3Definitions(document.components.schemas));
       return true;
     }
@@ -497,8 +506,12 @@ class Loader {
     for (const document of Array.isArray(documents) ? documents : [documents]) {
       if (document.errors.length > 0) {
         const [first] = document.errors;
-        throw new SchemaLoadError(file, `is not valid YAML: ${first.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`, undefined,
-          first.linePos?.[0]);
+        throw new SchemaLoadError(
+          file,
+          `is not valid YAML: ${first.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`,
+          undefined,
+          first.linePos?.[0],
+        );
       }
       read = this.addDocument(file, document.toJS({ maxAliasCount: -1 })) || read;
     }
@@ -543,8 +556,11 @@ class Loader {
         return false;
       }
       if (earlier.origin === 'crd') {
-        throw new SchemaLoadError(source, `${key} is defined twice: ${earlier.source === source ? 'in this file' : `here and in ${earlier.source}`}`,
-          'keep one CustomResourceDefinition of each kind in a schema set: one folder per cluster, each with that cluster\'s CRDs');
+        throw new SchemaLoadError(
+          source,
+          `${key} is defined twice: ${earlier.source === source ? 'in this file' : `here and in ${earlier.source}`}`,
+          "keep one CustomResourceDefinition of each kind in a schema set: one folder per cluster, each with that cluster's CRDs",
+        );
       }
     }
     if (earlier !== undefined) {
@@ -586,7 +602,9 @@ function readJson(file: string): Record<string, unknown> {
 }
 
 function isCrd(document: Record<string, unknown>): boolean {
-  return document.kind === 'CustomResourceDefinition' && typeof document.apiVersion === 'string' && document.apiVersion.startsWith('apiextensions.k8s.io/');
+  return (
+    document.kind === 'CustomResourceDefinition' && typeof document.apiVersion === 'string' && document.apiVersion.startsWith('apiextensions.k8s.io/')
+  );
 }
 
 /**

@@ -200,9 +200,7 @@ export const QUANTITY_PATTERN =
   '^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$';
 
 /** Patterns that have a readable name; the message then says what the value must be instead of the expression. */
-const PATTERN_MESSAGES: ReadonlyMap<string, string> = new Map([
-  [QUANTITY_PATTERN, 'must be a quantity such as 500m, 2 or 1Gi'],
-]);
+const PATTERN_MESSAGES: ReadonlyMap<string, string> = new Map([[QUANTITY_PATTERN, 'must be a quantity such as 500m, 2 or 1Gi']]);
 
 /** Loosely RFC 3339, as the `date-time` format of Kubernetes (kube-openapi strfmt) accepts it. */
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}(:?\d{2})?)?$/;
@@ -480,9 +478,8 @@ export class SchemaCompiler {
   private metadataNode(declared: unknown): Node {
     // CRDs declare metadata as `type: object` at most with a few constraints on name; the API server checks it
     // as an ObjectMeta.
-    const constraints = isRecord(declared) && Object.keys(declared).some((key) => key !== 'type' && key !== 'description')
-      ? this.node(declared, true)
-      : undefined;
+    const constraints =
+      isRecord(declared) && Object.keys(declared).some((key) => key !== 'type' && key !== 'description') ? this.node(declared, true) : undefined;
     let base = this.objectMeta;
     if (base === undefined) {
       base = new Node();
@@ -896,7 +893,7 @@ function checkArray(node: Node, value: readonly unknown[], path: PathSegment | u
         if (!isRecord(item)) {
           continue;
         }
-        identity = keys.length === 1 ? item[keys[0]] ?? null : Object.fromEntries(keys.map((key) => [key, item[key] ?? null]));
+        identity = keys.length === 1 ? (item[keys[0]] ?? null) : Object.fromEntries(keys.map((key) => [key, item[key] ?? null]));
       }
       const canonical = canonicalJson(identity);
       const first = seen.get(canonical);
@@ -1014,7 +1011,10 @@ function checkCombinators(node: Node, kind: ValueKind, value: unknown, path: Pat
     if (forbidden === undefined) {
       ok = ctx.fail(path, 'must not match the schema under "not"');
     } else {
-      ok = ctx.fail(forbidden.path.reduce<PathSegment | undefined>((parent, key) => new PathSegment(parent, key), path), forbidden.message);
+      ok = ctx.fail(
+        forbidden.path.reduce<PathSegment | undefined>((parent, key) => new PathSegment(parent, key), path),
+        forbidden.message,
+      );
     }
   }
   return ok;
@@ -1038,7 +1038,8 @@ function describeOneOf(node: Node, branches: readonly Node[], kind: ValueKind, v
     return `must set ${fields.atMostOne ? 'at most' : 'exactly'} one of ${fields.fields.join(', ')}, got ${got}`;
   }
   if (matched === 0) {
-    return ctx.brief ? `must match exactly one of ${branches.length} alternatives, matched none`
+    return ctx.brief
+      ? `must match exactly one of ${branches.length} alternatives, matched none`
       : `must match exactly one of: ${describeBranches(branches, value, ctx)}`;
   }
   return `must match exactly one of ${branches.length} alternatives, matched more than one`;
@@ -1140,9 +1141,8 @@ function oneOfFields(branches: readonly unknown[]): { fields: string[]; atMostOn
       continue;
     }
     const inner = isRecord(branch) && Object.keys(branch).length === 1 && isRecord(branch.not) ? branch.not : undefined;
-    const listed = inner !== undefined && Object.keys(inner).length === 1 && Array.isArray(inner.anyOf)
-      ? singleRequiredFields(inner.anyOf)
-      : undefined;
+    const listed =
+      inner !== undefined && Object.keys(inner).length === 1 && Array.isArray(inner.anyOf) ? singleRequiredFields(inner.anyOf) : undefined;
     if (listed === undefined || none !== undefined) {
       return undefined;
     }
@@ -1265,7 +1265,10 @@ function canonicalJson(value: unknown): string {
   }
   if (value !== null && typeof value === 'object') {
     const record = value as Record<string, unknown>;
-    return `{${Object.keys(record).sort().map((key) => `${JSON.stringify(key)}:${canonicalJson(record[key])}`).join(',')}}`;
+    return `{${Object.keys(record)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonicalJson(record[key])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
 }

@@ -31,7 +31,11 @@ function peakRssMiB(): number {
   return Math.round(process.resourceUsage().maxRSS / 1024);
 }
 
-async function synthAndWrite(root: string, dist: string, jobs: number | undefined): Promise<{ ms: number; writeMs: number; files: number; jobs: number; write: WriteResult }> {
+async function synthAndWrite(
+  root: string,
+  dist: string,
+  jobs: number | undefined,
+): Promise<{ ms: number; writeMs: number; files: number; jobs: number; write: WriteResult }> {
   const start = performance.now();
   const result = await synthesizeProject({ root, jobs });
   if (result.problems.some((p) => p.severity !== 'warning')) {
@@ -96,7 +100,10 @@ function measureSchemaCheck(dist: string): { schemaCheckMs?: number; celMs?: num
  * every string of the rendered objects, and one 10 MiB value made of what a credential pattern
  * matches, the input that made the old pattern quadratic.
  */
-async function measureSecretScan(root: string, dist: string): Promise<{ inputMs: number; inputStrings: number; renderedMs: number; largeValueMs: number }> {
+async function measureSecretScan(
+  root: string,
+  dist: string,
+): Promise<{ inputMs: number; inputStrings: number; renderedMs: number; largeValueMs: number }> {
   const { sources } = readProject(root);
   const inputStrings = sources.reduce((sum, s) => sum + stringsOf(s.file.data).length, 0);
   let start = performance.now();
@@ -116,7 +123,13 @@ async function measureSecretScan(root: string, dist: string): Promise<{ inputMs:
  * `meshflip --version` (the real command, compiled: the build is brought up to date first), over
  * `runs` runs taken in turn, and the ratio of each to the bare start-up of Node.js.
  */
-function measureStartup(runs = 11): { nodeStartupMs: number; helpStartupMs: number; versionStartupMs: number; helpStartupRatio: number; versionStartupRatio: number } {
+function measureStartup(runs = 11): {
+  nodeStartupMs: number;
+  helpStartupMs: number;
+  versionStartupMs: number;
+  helpStartupRatio: number;
+  versionStartupRatio: number;
+} {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- the build script is CommonJS
   const build = require('../../src/build.cjs') as { isFresh(): boolean; build(): number };
   if (!build.isFresh()) {
@@ -138,8 +151,11 @@ function measureStartup(runs = 11): { nodeStartupMs: number; helpStartupMs: numb
   const [node, help, version] = [median(times.node), median(times.help), median(times.version)];
   const ratio = (ms: number) => Math.round((ms / node) * 100) / 100;
   return {
-    nodeStartupMs: Math.round(node), helpStartupMs: Math.round(help), versionStartupMs: Math.round(version),
-    helpStartupRatio: ratio(help), versionStartupRatio: ratio(version),
+    nodeStartupMs: Math.round(node),
+    helpStartupMs: Math.round(help),
+    versionStartupMs: Math.round(version),
+    helpStartupRatio: ratio(help),
+    versionStartupRatio: ratio(version),
   };
 }
 
@@ -158,7 +174,10 @@ function timeCommand(root: string, args: readonly string[]): CommandRun {
   const rssFile = path.join(os.tmpdir(), `meshflip-bench-rss-${process.pid}`);
   const start = performance.now();
   const run = spawnSync('/usr/bin/time', ['-o', rssFile, '-f', '%M', process.execPath, BIN, ...args], {
-    cwd: root, encoding: 'utf8', maxBuffer: 1 << 30, env: { ...process.env, NO_COLOR: '1', GITHUB_STEP_SUMMARY: '', GITHUB_OUTPUT: '', GITHUB_EVENT_PATH: '' },
+    cwd: root,
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+    env: { ...process.env, NO_COLOR: '1', GITHUB_STEP_SUMMARY: '', GITHUB_OUTPUT: '', GITHUB_EVENT_PATH: '' },
   });
   const ms = performance.now() - start;
   const kib = Number(fs.readFileSync(rssFile, 'utf8').trim().split('\n').pop());
@@ -202,7 +221,12 @@ function measureCommands(root: string, synthesisMs: number): Record<string, numb
 async function main(): Promise<void> {
   const { values } = parseArgs({
     args: process.argv.slice(2),
-    options: { services: { type: 'string', default: '100' }, environments: { type: 'string', default: '2' }, jobs: { type: 'string' }, keep: { type: 'boolean' } },
+    options: {
+      services: { type: 'string', default: '100' },
+      environments: { type: 'string', default: '2' },
+      jobs: { type: 'string' },
+      keep: { type: 'boolean' },
+    },
     strict: true,
   });
   const services = Number(values.services);
@@ -225,7 +249,10 @@ async function main(): Promise<void> {
     const again = await synthAndWrite(root, dist, jobs);
     // Service 1 is not flipped in the fleet (every third service is): flip it with one line.
     const envFile = path.join(root, 'environments/env0.yaml');
-    fs.writeFileSync(envFile, fs.readFileSync(envFile, 'utf8').replace('routing:\n  services:\n', `routing:\n  services:\n    ${serviceName(1)}: mock\n`));
+    fs.writeFileSync(
+      envFile,
+      fs.readFileSync(envFile, 'utf8').replace('routing:\n  services:\n', `routing:\n  services:\n    ${serviceName(1)}: mock\n`),
+    );
     const flip = await synthAndWrite(root, dist, jobs);
 
     const commands = measureCommands(root, first.ms);
@@ -263,19 +290,38 @@ async function main(): Promise<void> {
       ...measureStartup(),
       ...commands,
     };
-    process.stdout.write(`${services} services x ${environments} environments: ${report.objects} objects in ${report.files} files, ${report.jobs} job${report.jobs === 1 ? '' : 's'}\n`);
-    process.stdout.write(`  synthesis ${report.wallMs} ms (render ${report.renderMs}, write ${report.writeMs}), floor ${report.floorMs} ms (serialize ${report.floorSerializeMs}, write ${report.floorWriteMs}), ratio ${report.ratio}; ${report.msPerObject} ms per object; peak RSS ${report.peakRssMiB} MiB (whole benchmark ${report.benchPeakRssMiB} MiB)\n`);
-    process.stdout.write(`  secret scan: input ${report.secretScanInputMs} ms (${report.secretScanInputStrings} strings), rendered objects ${report.secretScanRenderedMs} ms, one 10 MiB value ${report.secretScan10MiBValueMs} ms\n`);
-    process.stdout.write(`  no change: ${report.unchangedRunFilesRewritten} files rewritten (write ${report.unchangedRunWriteMs} ms); `
-      + `one flip: ${report.flipRunFilesRewritten} (${report.flipRunFiles.join(', ')}; write ${report.flipRunWriteMs} ms)\n`);
+    process.stdout.write(
+      `${services} services x ${environments} environments: ${report.objects} objects in ${report.files} files, ${report.jobs} job${report.jobs === 1 ? '' : 's'}\n`,
+    );
+    process.stdout.write(
+      `  synthesis ${report.wallMs} ms (render ${report.renderMs}, write ${report.writeMs}), floor ${report.floorMs} ms (serialize ${report.floorSerializeMs}, write ${report.floorWriteMs}), ratio ${report.ratio}; ${report.msPerObject} ms per object; peak RSS ${report.peakRssMiB} MiB (whole benchmark ${report.benchPeakRssMiB} MiB)\n`,
+    );
+    process.stdout.write(
+      `  secret scan: input ${report.secretScanInputMs} ms (${report.secretScanInputStrings} strings), rendered objects ${report.secretScanRenderedMs} ms, one 10 MiB value ${report.secretScan10MiBValueMs} ms\n`,
+    );
+    process.stdout.write(
+      `  no change: ${report.unchangedRunFilesRewritten} files rewritten (write ${report.unchangedRunWriteMs} ms); ` +
+        `one flip: ${report.flipRunFilesRewritten} (${report.flipRunFiles.join(', ')}; write ${report.flipRunWriteMs} ms)\n`,
+    );
     if (schemas.schemaCheckMs !== undefined) {
-      process.stdout.write(`  schema check of dist/ ${schemas.schemaCheckMs} ms, of which CEL rules ${schemas.celMs} ms on ${schemas.celValues} values\n`);
+      process.stdout.write(
+        `  schema check of dist/ ${schemas.schemaCheckMs} ms, of which CEL rules ${schemas.celMs} ms on ${schemas.celValues} values\n`,
+      );
     }
-    process.stdout.write(`  start-up: node -e '' ${report.nodeStartupMs} ms, meshflip --help ${report.helpStartupMs} ms (${report.helpStartupRatio}x), `
-      + `meshflip --version ${report.versionStartupMs} ms (${report.versionStartupRatio}x)\n`);
-    process.stdout.write(`  commands: ${['flip', 'diff', 'ciSummary', 'validate', 'explain']
-      .map((c) => `${c} ${commands[`${c}Ms`]} ms (${commands[`${c}PctOfSynthesis`]} % of synthesis, ${commands[`${c}PeakRssMiB`]} MiB)`).join(', ')}\n`);
-    process.stdout.write(`  large inputs refused in: ${Object.entries(report.largeInputs).map(([k, v]) => `${k.replace(/Ms$/, '')} ${v} ms`).join(', ')}\n`);
+    process.stdout.write(
+      `  start-up: node -e '' ${report.nodeStartupMs} ms, meshflip --help ${report.helpStartupMs} ms (${report.helpStartupRatio}x), ` +
+        `meshflip --version ${report.versionStartupMs} ms (${report.versionStartupRatio}x)\n`,
+    );
+    process.stdout.write(
+      `  commands: ${['flip', 'diff', 'ciSummary', 'validate', 'explain']
+        .map((c) => `${c} ${commands[`${c}Ms`]} ms (${commands[`${c}PctOfSynthesis`]} % of synthesis, ${commands[`${c}PeakRssMiB`]} MiB)`)
+        .join(', ')}\n`,
+    );
+    process.stdout.write(
+      `  large inputs refused in: ${Object.entries(report.largeInputs)
+        .map(([k, v]) => `${k.replace(/Ms$/, '')} ${v} ms`)
+        .join(', ')}\n`,
+    );
     process.stdout.write(`${JSON.stringify(report)}\n`);
   } finally {
     if (values.keep) {

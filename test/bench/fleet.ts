@@ -33,11 +33,23 @@ export function writeFleet(root: string, options: FleetOptions): void {
     }
   }
   write('environments/meshflip.yaml', stringify({ repository: { url: 'https://git.example.com/fleet.git' }, argocd: { cluster: 'hub' }, clusters }));
-  write('environments/mocks/generic.json', JSON.stringify({
-    port: 8080,
-    protocol: 'http',
-    stubs: [{ predicates: [{ equals: { method: 'GET' } }], responses: [{ is: { statusCode: 200, headers: { 'X-Mocked': 'true' }, body: { ok: true } } }] }],
-  }, null, 2));
+  write(
+    'environments/mocks/generic.json',
+    JSON.stringify(
+      {
+        port: 8080,
+        protocol: 'http',
+        stubs: [
+          {
+            predicates: [{ equals: { method: 'GET' } }],
+            responses: [{ is: { statusCode: 200, headers: { 'X-Mocked': 'true' }, body: { ok: true } } }],
+          },
+        ],
+      },
+      null,
+      2,
+    ),
+  );
   const services: Record<string, unknown> = {};
   for (let i = 0; i < options.services; i++) {
     services[serviceName(i)] = {
@@ -77,17 +89,28 @@ export function writeFleet(root: string, options: FleetOptions): void {
       }
     }
     const mesh = kuma
-      ? { flavor: 'kong-mesh', version: '2.14.3', global: { konnect: { region: 'eu', controlPlaneId: '11111111-2222-3333-4444-555555555555' } }, zones: [{ name: 'a', cluster: `env${e}-a` }, { name: 'b', cluster: `env${e}-b` }] }
+      ? {
+          flavor: 'kong-mesh',
+          version: '2.14.3',
+          global: { konnect: { region: 'eu', controlPlaneId: '11111111-2222-3333-4444-555555555555' } },
+          zones: [
+            { name: 'a', cluster: `env${e}-a` },
+            { name: 'b', cluster: `env${e}-b` },
+          ],
+        }
       : { flavor: 'openshift-service-mesh', version: '2.5', cluster: `env${e}-a` };
-    write(`environments/env${e}.yaml`, stringify({
-      name: `env${e}`,
-      catalog: ['fleet'],
-      namespace: 'fleet',
-      mesh,
-      services: Object.fromEntries(Object.keys(services).map((n) => [n, null])),
-      routing: { services: routing },
-      faults,
-      circuitBreakers,
-    }));
+    write(
+      `environments/env${e}.yaml`,
+      stringify({
+        name: `env${e}`,
+        catalog: ['fleet'],
+        namespace: 'fleet',
+        mesh,
+        services: Object.fromEntries(Object.keys(services).map((n) => [n, null])),
+        routing: { services: routing },
+        faults,
+        circuitBreakers,
+      }),
+    );
   }
 }

@@ -16,8 +16,14 @@ function refusal(name: string, file: string, content: string): [string, number] 
       fs.mkdirSync(path.dirname(path.join(root, f)), { recursive: true });
       fs.writeFileSync(path.join(root, f), text);
     };
-    write('environments/meshflip.yaml', 'repository: { url: https://git.example.com/x.git }\nargocd: { cluster: hub }\nclusters: { hub: { server: https://kubernetes.default.svc } }\n');
-    write('environments/catalog/shop.yaml', 'services:\n  orders:\n    image: registry.example.com/orders:1.0.0\n    ports: [{ name: http, port: 8080 }]\n    mock: { imposters: [../mocks/orders.json] }\n');
+    write(
+      'environments/meshflip.yaml',
+      'repository: { url: https://git.example.com/x.git }\nargocd: { cluster: hub }\nclusters: { hub: { server: https://kubernetes.default.svc } }\n',
+    );
+    write(
+      'environments/catalog/shop.yaml',
+      'services:\n  orders:\n    image: registry.example.com/orders:1.0.0\n    ports: [{ name: http, port: 8080 }]\n    mock: { imposters: [../mocks/orders.json] }\n',
+    );
     write('environments/mocks/orders.json', '{ "port": 8080, "protocol": "http" }\n');
     write('environments/lab.yaml', 'name: lab\ncatalog: [shop]\nmesh: { flavor: istio, version: "1.30", cluster: hub }\nservices: { orders: }\n');
     write(file, content);
@@ -52,7 +58,11 @@ export function measureLargeInputs(): Record<string, number> {
   return Object.fromEntries([
     ['duplicateKeyOf40000ServicesMs', duplicateMs],
     refusal('tenMbEnvironmentFileMs', 'environments/lab.yaml', `name: lab\n#${'x'.repeat(TEN_MB)}\n`),
-    refusal('tenMbImposterMs', 'environments/mocks/orders.json', JSON.stringify({ port: 8080, protocol: 'http', stubs: [{ responses: [{ is: { body: 'b'.repeat(TEN_MB) } }] }] })),
+    refusal(
+      'tenMbImposterMs',
+      'environments/mocks/orders.json',
+      JSON.stringify({ port: 8080, protocol: 'http', stubs: [{ responses: [{ is: { body: 'b'.repeat(TEN_MB) } }] }] }),
+    ),
     refusal('tenMbSingleStringMs', 'environments/catalog/shop.yaml', `description: "${'a'.repeat(TEN_MB)}"\n`),
     refusal('threeMbSingleStringMs', 'environments/lab.yaml', `name: lab\ndescription: ${'d'.repeat(3 * 1024 * 1024)}\n`),
   ]);

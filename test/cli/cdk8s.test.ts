@@ -20,9 +20,14 @@ function cdk8sProject(): string {
   return dir;
 }
 
-const cdk8s = (dir: string) => runAsync(path.join(REPO, 'node_modules', '.bin', 'cdk8s'), ['synth'], dir, {
-  ...process.env, CDK8S_OUTDIR: undefined, MESHFLIP_CRDS: undefined, NO_COLOR: '1', FORCE_COLOR: undefined,
-});
+const cdk8s = (dir: string) =>
+  runAsync(path.join(REPO, 'node_modules', '.bin', 'cdk8s'), ['synth'], dir, {
+    ...process.env,
+    CDK8S_OUTDIR: undefined,
+    MESHFLIP_CRDS: undefined,
+    NO_COLOR: '1',
+    FORCE_COLOR: undefined,
+  });
 
 test('npx cdk8s synth on an invalid environment leaves dist/ exactly as it was', async () => {
   // GIVEN an environment routing to a mock that does not exist

@@ -1,7 +1,19 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { CONFIGURED_CRDS, describeWithCrds, git, REPO, removeTempDirs, tempDir, writeFiles } from '../util';
-import { CliRun, commitAll, countObjects, edit, gitRepoCopy, lineOf, lines, meshflipAsync, meshflipProcess, read, readGitHubOutputs } from './cli-util';
+import {
+  CliRun,
+  commitAll,
+  countObjects,
+  edit,
+  gitRepoCopy,
+  lineOf,
+  lines,
+  meshflipAsync,
+  meshflipProcess,
+  read,
+  readGitHubOutputs,
+} from './cli-util';
 
 // `meshflip ci-summary` is what the pull-request workflow runs. Each scenario is a git repository
 // with a base commit and a head commit, and the binary runs with the environment GitHub Actions
@@ -22,14 +34,21 @@ interface CiRun extends CliRun {
  * Runs ci-summary in `dir` the way the workflow step does: by default on a pull request from
  * `base` whose head is checked out; `github` replaces the event name and payload and adds variables.
  */
-async function ciSummary(dir: string, base: string, github: { eventName?: string; event?: object; env?: NodeJS.ProcessEnv; args?: string[] } = {}): Promise<CiRun> {
+async function ciSummary(
+  dir: string,
+  base: string,
+  github: { eventName?: string; event?: object; env?: NodeJS.ProcessEnv; args?: string[] } = {},
+): Promise<CiRun> {
   const folder = tempDir('meshflip-github-');
   const summary = path.join(folder, 'step_summary');
   const output = path.join(folder, 'output');
   const event = path.join(folder, 'event.json');
   fs.writeFileSync(summary, '');
   fs.writeFileSync(output, '');
-  fs.writeFileSync(event, JSON.stringify(github.event ?? { action: 'synchronize', number: 7, pull_request: { base: { ref: 'main', sha: base }, head: { ref: 'flip' } } }));
+  fs.writeFileSync(
+    event,
+    JSON.stringify(github.event ?? { action: 'synchronize', number: 7, pull_request: { base: { ref: 'main', sha: base }, head: { ref: 'flip' } } }),
+  );
   const run = await meshflipProcess(dir, ['ci-summary', ...(github.args ?? [])], {
     GITHUB_ACTIONS: 'true',
     GITHUB_EVENT_NAME: github.eventName ?? 'pull_request',
@@ -61,10 +80,16 @@ function annotations(stdout: string): Annotation[] {
     if (match === null) {
       return [];
     }
-    const properties = Object.fromEntries((match[2] ?? '').trim().split(',').filter((p) => p !== '').map((p) => {
-      const [key, ...value] = p.split('=');
-      return [key, unescape(value.join('='))];
-    }));
+    const properties = Object.fromEntries(
+      (match[2] ?? '')
+        .trim()
+        .split(',')
+        .filter((p) => p !== '')
+        .map((p) => {
+          const [key, ...value] = p.split('=');
+          return [key, unescape(value.join('='))];
+        }),
+    );
     return [{ level: match[1], properties, message: unescape(match[3]) }];
   });
 }
@@ -87,12 +112,16 @@ function fleetRepo(): string {
   writeFiles(dir, {
     'environments/meshflip.yaml': fs.readFileSync(path.join(REPO, 'environments/meshflip.yaml'), 'utf8'),
     'environments/mocks/captains-log.imposter.json': fs.readFileSync(path.join(REPO, 'environments/mocks/captains-log.imposter.json'), 'utf8'),
-    'environments/catalog/fleet.yaml': ['services:', ...names.flatMap((name) => [
-      `  ${name}:`,
-      `    image: example/${name}:1.0.0`,
-      '    ports: [{ name: http, port: 5000 }]',
-      '    mock: { imposters: [../mocks/captains-log.imposter.json] }',
-    ])].join('\n') + '\n',
+    'environments/catalog/fleet.yaml':
+      [
+        'services:',
+        ...names.flatMap((name) => [
+          `  ${name}:`,
+          `    image: example/${name}:1.0.0`,
+          '    ports: [{ name: http, port: 5000 }]',
+          '    mock: { imposters: [../mocks/captains-log.imposter.json] }',
+        ]),
+      ].join('\n') + '\n',
     'environments/fleet.yaml': [
       'name: fleet',
       'catalog: [fleet]',
@@ -158,7 +187,10 @@ beforeAll(async () => {
   // The protected coolstore given a mock route and a fault.
   const protectedEnv = async () => {
     const { dir, base } = gitRepoCopy();
-    fs.appendFileSync(path.join(dir, 'environments/coolstore.yaml'), 'routing:\n  services:\n    inventory: mock\nfaults:\n  inventory:\n    abort: { httpStatus: 500, percent: 10 }\n');
+    fs.appendFileSync(
+      path.join(dir, 'environments/coolstore.yaml'),
+      'routing:\n  services:\n    inventory: mock\nfaults:\n  inventory:\n    abort: { httpStatus: 500, percent: 10 }\n',
+    );
     commitAll(dir, 'mock inventory in production');
     return ciSummary(dir, base);
   };
@@ -203,12 +235,27 @@ beforeAll(async () => {
     const merge = git(dir, 'rev-parse', 'HEAD').trim();
     const [pullRequest, mergeGroup, staleBase] = await Promise.all([
       ciSummary(dir, base, { env: { GITHUB_SHA: merge } }),
-      ciSummary(dir, base, { eventName: 'merge_group', event: { action: 'checks_requested', merge_group: { base_sha: mainTip, head_sha: merge, head_ref: 'refs/heads/gh-readonly-queue/main/pr-7' } }, env: { GITHUB_SHA: merge, GITHUB_BASE_REF: '' } }),
+      ciSummary(dir, base, {
+        eventName: 'merge_group',
+        event: {
+          action: 'checks_requested',
+          merge_group: { base_sha: mainTip, head_sha: merge, head_ref: 'refs/heads/gh-readonly-queue/main/pr-7' },
+        },
+        env: { GITHUB_SHA: merge, GITHUB_BASE_REF: '' },
+      }),
       ciSummary(dir, base, { args: ['--base', base] }),
     ]);
     return { pullRequest, mergeGroup, staleBase };
   };
-  [fleet, toMock, toReal, invalid, protectedMock, unprotected, movedBase] = await Promise.all([largeFlip(), flipToMock(), flipToReal(), typo(), protectedEnv(), unprotect(), baseMoved()]);
+  [fleet, toMock, toReal, invalid, protectedMock, unprotected, movedBase] = await Promise.all([
+    largeFlip(),
+    flipToMock(),
+    flipToReal(),
+    typo(),
+    protectedEnv(),
+    unprotect(),
+    baseMoved(),
+  ]);
 }, 300_000);
 afterAll(removeTempDirs);
 
@@ -221,33 +268,35 @@ describe('a flip to a mock', () => {
 
   test('writes the environment section, the before -> after row and a call graph to the job summary', () => {
     // THEN httpie and ship-info call captains-log in kong-real, so their calls now reach the mock (dashed)
-    expect(toMock.summary).toBe([
-      '## meshflip: routing changes in 1 environment',
-      '',
-      'No protected-environment violations.',
-      'After this change 1 changed service sends traffic to a mock.',
-      '',
-      '### kong-real (kong-mesh)',
-      '',
-      '| Service | Before | After | Also |',
-      '|---|---|---|---|',
-      '| captains-log | real | mock | - |',
-      '',
-      '```mermaid',
-      'graph LR',
-      '  captains_log["captains-log (mocked)"]',
-      '  httpie["httpie"]',
-      '  ship_info["ship-info"]',
-      '  httpie -.->|mock| captains_log',
-      '  ship_info -.->|mock| captains_log',
-      '  classDef mocked stroke-dasharray: 5 5,stroke:#d97706;',
-      '  class captains_log mocked;',
-      '```',
-      '',
-      '',
-      `**Checks passed** (${objects} objects in dist/).`,
-      '',
-    ].join('\n'));
+    expect(toMock.summary).toBe(
+      [
+        '## meshflip: routing changes in 1 environment',
+        '',
+        'No protected-environment violations.',
+        'After this change 1 changed service sends traffic to a mock.',
+        '',
+        '### kong-real (kong-mesh)',
+        '',
+        '| Service | Before | After | Also |',
+        '|---|---|---|---|',
+        '| captains-log | real | mock | - |',
+        '',
+        '```mermaid',
+        'graph LR',
+        '  captains_log["captains-log (mocked)"]',
+        '  httpie["httpie"]',
+        '  ship_info["ship-info"]',
+        '  httpie -.->|mock| captains_log',
+        '  ship_info -.->|mock| captains_log',
+        '  classDef mocked stroke-dasharray: 5 5,stroke:#d97706;',
+        '  class captains_log mocked;',
+        '```',
+        '',
+        '',
+        `**Checks passed** (${objects} objects in dist/).`,
+        '',
+      ].join('\n'),
+    );
   });
 
   test('sets the outputs: the changed environment, and that traffic reaches a mock', () => {
@@ -270,7 +319,9 @@ describe('a flip of the last mocked service back to real', () => {
     // THEN
     expect(toReal.status).toBe(0);
     expect(toReal.summary).toContain('After this change no changed service sends traffic to a mock.');
-    expect(toReal.summary).toContain('### kong-perf (kong-mesh)\n\n| Service | Before | After | Also |\n|---|---|---|---|\n| captains-log | mock | real | - |\n');
+    expect(toReal.summary).toContain(
+      '### kong-perf (kong-mesh)\n\n| Service | Before | After | Also |\n|---|---|---|---|\n| captains-log | mock | real | - |\n',
+    );
     expect(toReal.outputs).toEqual({
       'changed-environments': 'kong-perf',
       'changed-environments-json': '["kong-perf"]',
@@ -285,26 +336,30 @@ describe('an invalid environment file', () => {
     // THEN at the value of `    captains-log: mokc`
     const line = lineOf(read(invalid.dir, 'environments/kong-perf.yaml'), '    captains-log: mokc');
     expect(invalid.status).toBe(1);
-    expect(annotations(invalid.stdout)).toEqual([{
-      level: 'error',
-      properties: { title: 'meshflip: routing.services.captains-log', file: 'environments/kong-perf.yaml', line: String(line), col: '19' },
-      message: 'routing.services.captains-log: must be "real", "mock", "record" or a map, got "mokc"; did you mean "mock"?',
-    }]);
+    expect(annotations(invalid.stdout)).toEqual([
+      {
+        level: 'error',
+        properties: { title: 'meshflip: routing.services.captains-log', file: 'environments/kong-perf.yaml', line: String(line), col: '19' },
+        message: 'routing.services.captains-log: must be "real", "mock", "record" or a map, got "mokc"; did you mean "mock"?',
+      },
+    ]);
   });
 
   test('says in the summary that the routing change is unknown, rather than that there is none', () => {
     // THEN
-    expect(invalid.summary).toBe([
-      '## meshflip: routing changes unknown',
-      '',
-      '> The routing change could not be computed: the environment files have errors (see the annotations).',
-      '',
-      '',
-      '**1 check failed**; see the annotations:',
-      '',
-      `- \`environments/kong-perf.yaml:${lineOf(read(invalid.dir, 'environments/kong-perf.yaml'), '    captains-log: mokc')}\` routing.services.captains-log: must be "real", "mock", "record" or a map`,
-      '',
-    ].join('\n'));
+    expect(invalid.summary).toBe(
+      [
+        '## meshflip: routing changes unknown',
+        '',
+        '> The routing change could not be computed: the environment files have errors (see the annotations).',
+        '',
+        '',
+        '**1 check failed**; see the annotations:',
+        '',
+        `- \`environments/kong-perf.yaml:${lineOf(read(invalid.dir, 'environments/kong-perf.yaml'), '    captains-log: mokc')}\` routing.services.captains-log: must be "real", "mock", "record" or a map`,
+        '',
+      ].join('\n'),
+    );
     expect(invalid.outputs['changed-environments']).toBe('');
     expect(invalid.outputs['routing-change-known']).toBe('false');
   });
@@ -318,8 +373,14 @@ describe('a protected environment routed to a mock', () => {
     expect(annotations(protectedMock.stdout)).toEqual([
       {
         level: 'error',
-        properties: { title: 'meshflip: routing.services.inventory', file: 'environments/coolstore.yaml', line: String(lineOf(text, '    inventory: mock')), col: '16' },
-        message: 'routing.services.inventory: cannot route to a mock in a protected environment, got "mock"; protected: true environments only serve real traffic',
+        properties: {
+          title: 'meshflip: routing.services.inventory',
+          file: 'environments/coolstore.yaml',
+          line: String(lineOf(text, '    inventory: mock')),
+          col: '16',
+        },
+        message:
+          'routing.services.inventory: cannot route to a mock in a protected environment, got "mock"; protected: true environments only serve real traffic',
       },
       {
         level: 'error',
@@ -332,7 +393,7 @@ describe('a protected environment routed to a mock', () => {
 });
 
 describe('an environment that loses protected: true', () => {
-  test('opens the job summary with the call-out and repeats it in the environment\'s section', () => {
+  test("opens the job summary with the call-out and repeats it in the environment's section", () => {
     // THEN
     expect(unprotected.status).toBe(0);
     expect(unprotected.summary.split('\n').slice(0, 6)).toEqual([
@@ -343,15 +404,17 @@ describe('an environment that loses protected: true', () => {
       'After this change no changed service sends traffic to a mock.',
       '',
     ]);
-    expect(unprotected.summary).toContain([
-      '### coolstore (openshift-service-mesh)',
-      '',
-      '- :warning: **environment coolstore is no longer protected**',
-      '',
-      '| Service | Before | After | Also |',
-      '|---|---|---|---|',
-      '| inventory | real | real | mock deployed |',
-    ].join('\n'));
+    expect(unprotected.summary).toContain(
+      [
+        '### coolstore (openshift-service-mesh)',
+        '',
+        '- :warning: **environment coolstore is no longer protected**',
+        '',
+        '| Service | Before | After | Also |',
+        '|---|---|---|---|',
+        '| inventory | real | real | mock deployed |',
+      ].join('\n'),
+    );
     expect(unprotected.outputs['changed-environments']).toBe('coolstore');
   });
 });
@@ -368,28 +431,37 @@ describe(`${FLEET_SIZE} services flipped to their mocks`, () => {
     const rows = fleet.summary.split('\n').filter((l) => /^\| svc-\d{3} \| real \| mock \| - \|$/.test(l));
     expect(rows).toHaveLength(200);
     expect(fleet.summary).toContain(`After this change ${FLEET_SIZE} changed services send traffic to a mock.`);
-    expect(fleet.summary).toContain(`\n…and ${FLEET_SIZE - 200} more services changed (${FLEET_SIZE - 200} now reach a mock, 0 do not); run \`npx meshflip diff\` for all of them.\n`);
+    expect(fleet.summary).toContain(
+      `\n…and ${FLEET_SIZE - 200} more services changed (${FLEET_SIZE - 200} now reach a mock, 0 do not); run \`npx meshflip diff\` for all of them.\n`,
+    );
     // A graph of hundreds of nodes helps nobody: there is none
     expect(fleet.summary).not.toContain('```mermaid');
-    expect(fleet.outputs).toEqual({ 'changed-environments': 'fleet', 'changed-environments-json': '["fleet"]', 'routes-to-mock': 'true', 'routing-change-known': 'true' });
+    expect(fleet.outputs).toEqual({
+      'changed-environments': 'fleet',
+      'changed-environments-json': '["fleet"]',
+      'routes-to-mock': 'true',
+      'routing-change-known': 'true',
+    });
   });
 });
 
 describe('a pull request whose base branch moved on after it branched off', () => {
-  test('summarizes only the pull request\'s own change: against the merge commit\'s first parent, not pull_request.base.sha', () => {
+  test("summarizes only the pull request's own change: against the merge commit's first parent, not pull_request.base.sha", () => {
     // THEN kong-perf, changed on main meanwhile, is not this pull request's doing
     expect(movedBase.pullRequest.status).toBe(0);
     expect(movedBase.pullRequest.outputs['changed-environments']).toBe('kong-real');
-    expect(movedBase.pullRequest.summary).toContain('### kong-real (kong-mesh)\n\n| Service | Before | After | Also |\n|---|---|---|---|\n| captains-log | real | mock | - |\n');
+    expect(movedBase.pullRequest.summary).toContain(
+      '### kong-real (kong-mesh)\n\n| Service | Before | After | Also |\n|---|---|---|---|\n| captains-log | real | mock | - |\n',
+    );
     expect(movedBase.pullRequest.summary).not.toContain('### kong-perf');
   });
 
-  test('in a merge queue, against the merge group\'s base_sha', () => {
+  test("in a merge queue, against the merge group's base_sha", () => {
     expect(movedBase.mergeGroup.status).toBe(0);
     expect(movedBase.mergeGroup.outputs['changed-environments']).toBe('kong-real');
   });
 
-  test('compared with the branch point instead, main\'s change would be listed too', () => {
+  test("compared with the branch point instead, main's change would be listed too", () => {
     // THEN what comparing with pull_request.base.sha used to show
     expect(movedBase.staleBase.outputs['changed-environments']).toBe('kong-perf,kong-real');
   });
@@ -416,18 +488,20 @@ describeWithCrds('ci-summary --strict, as the workflow runs it with the fetched 
     // the object's first line: the apiVersion line before its kind
     const line = text.indexOf('kind: Deployment');
     expect(strict.status).toBe(1);
-    expect(annotations(strict.stdout).filter((a) => a.message.includes('spec.replicas'))).toEqual([{
-      level: 'error',
-      properties: { title: 'meshflip: Deployment my-services/crew', file, line: String(line), col: '1' },
-      message: 'Deployment my-services/crew: spec.replicas: must be an integer, got "one"',
-    }]);
+    expect(annotations(strict.stdout).filter((a) => a.message.includes('spec.replicas'))).toEqual([
+      {
+        level: 'error',
+        properties: { title: 'meshflip: Deployment my-services/crew', file, line: String(line), col: '1' },
+        message: 'Deployment my-services/crew: spec.replicas: must be an integer, got "one"',
+      },
+    ]);
   });
 
   test('refuses --strict without schemas rather than checking less', () => {
     expect(withoutSchemas.status).toBe(1);
     expect(lines(withoutSchemas.stderr)).toEqual([
       'error: --strict needs schemas to be strict with: no --crds, no MESHFLIP_CRDS, and environments/crds is empty',
-      'hint: run npx meshflip crds fetch --out <dir> and pass --crds <dir>, or put your clusters\' schemas in environments/crds (see environments/crds/README.md)',
+      "hint: run npx meshflip crds fetch --out <dir> and pass --crds <dir>, or put your clusters' schemas in environments/crds (see environments/crds/README.md)",
     ]);
   });
 });
@@ -440,12 +514,21 @@ describe('outside a runner, or with its files not there yet', () => {
     const summary = path.join(folder, 'step_summary');
     const output = path.join(folder, 'output');
     // WHEN
-    const run = await meshflipProcess(dir, ['ci-summary', '--base', base], { GITHUB_STEP_SUMMARY: summary, GITHUB_OUTPUT: output, MESHFLIP_NOW: '2026-03-01T10:00:00Z' });
+    const run = await meshflipProcess(dir, ['ci-summary', '--base', base], {
+      GITHUB_STEP_SUMMARY: summary,
+      GITHUB_OUTPUT: output,
+      MESHFLIP_NOW: '2026-03-01T10:00:00Z',
+    });
     // THEN
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     expect(fs.readFileSync(summary, 'utf8')).toContain('## meshflip: no routing changes');
-    expect(readGitHubOutputs(output)).toEqual({ 'changed-environments': '', 'changed-environments-json': '[]', 'routes-to-mock': 'true', 'routing-change-known': 'true' });
+    expect(readGitHubOutputs(output)).toEqual({
+      'changed-environments': '',
+      'changed-environments-json': '[]',
+      'routes-to-mock': 'true',
+      'routing-change-known': 'true',
+    });
   });
 
   test('prints no deprecated ::set-output command when run locally', async () => {
@@ -470,7 +553,14 @@ describe('outside a runner, or with its files not there yet', () => {
     // THEN
     expect(badEvent.status).toBe(1);
     expect(lines(badEvent.stderr)).toEqual([
-      `error: GITHUB_EVENT_PATH=${event}: not a JSON file (${(() => { try { JSON.parse('not json'); } catch (e) { return (e as Error).message; } return ''; })()})`,
+      `error: GITHUB_EVENT_PATH=${event}: not a JSON file (${(() => {
+        try {
+          JSON.parse('not json');
+        } catch (e) {
+          return (e as Error).message;
+        }
+        return '';
+      })()})`,
       'hint: point GITHUB_EVENT_PATH at the event GitHub Actions wrote, or unset it and pass --base <ref>',
     ]);
     expect(badSummary.status).toBe(1);

@@ -20,8 +20,21 @@ export interface CliRun {
  * without them; a test sets the ones it means.
  */
 const AMBIENT = [
-  'GITHUB_ACTIONS', 'GITHUB_BASE_REF', 'GITHUB_EVENT_NAME', 'GITHUB_EVENT_PATH', 'GITHUB_OUTPUT', 'GITHUB_STATE', 'GITHUB_STEP_SUMMARY',
-  'GITHUB_ENV', 'GITHUB_PATH', 'MESHFLIP_NOW', 'MESHFLIP_CRDS', 'MESHFLIP_DEBUG', 'CDK8S_OUTDIR', 'TERM', 'FORCE_COLOR',
+  'GITHUB_ACTIONS',
+  'GITHUB_BASE_REF',
+  'GITHUB_EVENT_NAME',
+  'GITHUB_EVENT_PATH',
+  'GITHUB_OUTPUT',
+  'GITHUB_STATE',
+  'GITHUB_STEP_SUMMARY',
+  'GITHUB_ENV',
+  'GITHUB_PATH',
+  'MESHFLIP_NOW',
+  'MESHFLIP_CRDS',
+  'MESHFLIP_DEBUG',
+  'CDK8S_OUTDIR',
+  'TERM',
+  'FORCE_COLOR',
 ];
 
 function cleanEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
@@ -39,7 +52,10 @@ function cleanEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
  */
 export function meshflipAsync(cwd: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
   const run = turn.then(() => inProcess(cwd, args, { NO_COLOR: '1', ...cleanEnv(env) }));
-  turn = run.then(() => undefined, () => undefined);
+  turn = run.then(
+    () => undefined,
+    () => undefined,
+  );
   return run;
 }
 let turn = Promise.resolve();
@@ -58,7 +74,18 @@ async function inProcess(cwd: string, args: readonly string[], vars: NodeJS.Proc
   const folder = process.cwd();
   let stdout = '';
   let stderr = '';
-  const streams = { stdout: { write: (text: string) => { stdout += text; } }, stderr: { write: (text: string) => { stderr += text; } } };
+  const streams = {
+    stdout: {
+      write: (text: string) => {
+        stdout += text;
+      },
+    },
+    stderr: {
+      write: (text: string) => {
+        stderr += text;
+      },
+    },
+  };
   setVars(vars);
   process.chdir(cwd);
   try {
@@ -80,15 +107,22 @@ export function meshflipProcess(cwd: string, args: readonly string[], env: NodeJ
 
 /** Runs any program with the same limit on parallel runs as `meshflipAsync`. */
 export function runAsync(command: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv): Promise<CliRun> {
-  return withSlot(() => new Promise<CliRun>((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  }));
+  return withSlot(
+    () =>
+      new Promise<CliRun>((resolve, reject) => {
+        const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+          stdout += chunk;
+        });
+        child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+          stderr += chunk;
+        });
+        child.on('error', reject);
+        child.on('close', (status) => resolve({ status, stdout, stderr }));
+      }),
+  );
 }
 
 const SLOTS = Math.max(1, os.availableParallelism());
@@ -138,7 +172,9 @@ export function gitRepoCopy(folders: readonly string[] = ['environments', 'dist'
 
 /** Files changed in the working tree since the last commit (`git status`), sorted. */
 export function changedFiles(dir: string): string[] {
-  return lines(git(dir, 'status', '--porcelain', '--untracked-files=all')).map((l) => l.slice(3)).sort();
+  return lines(git(dir, 'status', '--porcelain', '--untracked-files=all'))
+    .map((l) => l.slice(3))
+    .sort();
 }
 
 /** The added (`+`) and removed (`-`) lines of `git diff -U0` for one file. */

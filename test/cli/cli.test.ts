@@ -7,7 +7,21 @@ import { ANSI, CliRun, countObjects, edit, lines, meshflipAsync, read, runAsync 
 // The command line as a user meets it: usage, errors about how a command was called, colour,
 // and the two commands no other file covers (synth, schema).
 
-const COMMANDS = ['synth', 'validate', 'flip', 'diff', 'explain', 'revert-expired', 'schema', 'ci-summary', 'crds', 'konnect', 'init', 'mock-contract', 'mock-record'];
+const COMMANDS = [
+  'synth',
+  'validate',
+  'flip',
+  'diff',
+  'explain',
+  'revert-expired',
+  'schema',
+  'ci-summary',
+  'crds',
+  'konnect',
+  'init',
+  'mock-contract',
+  'mock-record',
+];
 
 /** util-linux `script` runs a command on a pseudo-terminal. */
 const HAS_SCRIPT = process.platform === 'linux' && spawnSync('script', ['--version']).status === 0;
@@ -40,9 +54,13 @@ beforeAll(async () => {
   }
   fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(cdk8sRepo, 'node_modules'));
   renderedByCdk8s = path.join(cdk8sRepo, 'cdk8s.out');
-  const onTerminal = (env: NodeJS.ProcessEnv) => runAsync('script', ['-qec', `"${process.execPath}" "${BIN}" flop`, '/dev/null'], repo, {
-    ...process.env, TERM: 'xterm-256color', NO_COLOR: undefined, ...env,
-  });
+  const onTerminal = (env: NodeJS.ProcessEnv) =>
+    runAsync('script', ['-qec', `"${process.execPath}" "${BIN}" flop`, '/dev/null'], repo, {
+      ...process.env,
+      TERM: 'xterm-256color',
+      NO_COLOR: undefined,
+      ...env,
+    });
   const subfolder = path.join(repo, 'docs', 'runbooks');
   fs.mkdirSync(subfolder, { recursive: true });
   const runs: Record<string, Promise<CliRun>> = {
@@ -50,19 +68,22 @@ beforeAll(async () => {
     'explain in a subfolder': meshflipAsync(subfolder, ['explain', 'kong-perf']),
     'explain at the root': meshflipAsync(repo, ['explain', 'kong-perf']),
     'explain outside': meshflipAsync(tempDir(), ['explain', 'kong-perf']),
-    'help': meshflipAsync(repo, ['--help']),
-    'nothing': meshflipAsync(repo, []),
+    help: meshflipAsync(repo, ['--help']),
+    nothing: meshflipAsync(repo, []),
     ...Object.fromEntries(COMMANDS.map((c) => [`${c} --help`, meshflipAsync(repo, [c, '--help'])])),
     'flip ... --help': meshflipAsync(repo, ['flip', 'kong-perf', 'captains-log', '--to', 'real', '--help']),
     'unknown command': meshflipAsync(repo, ['flop']),
     'unknown flag': meshflipAsync(repo, ['validate', '--fast']),
     'unknown flag with arguments': meshflipAsync(repo, ['flip', 'kong-perf', 'captains-log', '--to', 'real', '--dry-run']),
     'bad --now': meshflipAsync(repo, ['validate', '--now', 'yesterday']),
-    'pipe': meshflipAsync(repo, ['flop'], { NO_COLOR: undefined, TERM: 'xterm-256color' }),
-    ...(HAS_SCRIPT ? { 'terminal': onTerminal({}), 'terminal NO_COLOR': onTerminal({ NO_COLOR: '1' }) } : {}),
+    pipe: meshflipAsync(repo, ['flop'], { NO_COLOR: undefined, TERM: 'xterm-256color' }),
+    ...(HAS_SCRIPT ? { terminal: onTerminal({}), 'terminal NO_COLOR': onTerminal({ NO_COLOR: '1' }) } : {}),
     'synth --out': meshflipAsync(outRepo, ['synth', '--out', rendered]),
     // cdk8s-cli runs the app of cdk8s.yaml with CDK8S_OUTDIR set to its --output.
-    'cdk8s synth': runAsync(path.join(REPO, 'node_modules', '.bin', 'cdk8s'), ['synth', '--output', 'cdk8s.out'], cdk8sRepo, { ...process.env, CDK8S_OUTDIR: undefined }),
+    'cdk8s synth': runAsync(path.join(REPO, 'node_modules', '.bin', 'cdk8s'), ['synth', '--output', 'cdk8s.out'], cdk8sRepo, {
+      ...process.env,
+      CDK8S_OUTDIR: undefined,
+    }),
     'schema --check': meshflipAsync(repo, ['schema', '--check']),
     'schema --check stale': meshflipAsync(staleSchemaRepo, ['schema', '--check']),
   };
@@ -125,10 +146,7 @@ describe('mistakes in how a command is called', () => {
     // THEN
     expect(status).toBe(1);
     expect(stdout).toBe('');
-    expect(lines(stderr)).toEqual([
-      'error: unknown command "flop"',
-      `hint: commands: ${COMMANDS.join(', ')}, version`,
-    ]);
+    expect(lines(stderr)).toEqual(['error: unknown command "flop"', `hint: commands: ${COMMANDS.join(', ')}, version`]);
   });
 
   test('fails when a flag is unknown, with one error line and a hint, and no stack trace', () => {
@@ -137,10 +155,7 @@ describe('mistakes in how a command is called', () => {
     // THEN
     expect(status).toBe(1);
     expect(stdout).toBe('');
-    expect(lines(stderr)).toEqual([
-      "error: Unknown option '--fast'",
-      'hint: run meshflip validate --help to see the options',
-    ]);
+    expect(lines(stderr)).toEqual(["error: Unknown option '--fast'", 'hint: run meshflip validate --help to see the options']);
   });
 
   test('fails when a flag is unknown on a command that also takes arguments, and changes nothing', () => {
@@ -161,7 +176,9 @@ describe('mistakes in how a command is called', () => {
     const explain = run['explain in a subfolder'];
     // THEN they find the root that holds environments/meshflip.yaml
     expect(validate.status).toBe(0);
-    expect(lines(validate.stdout)).toEqual([`valid: 8 environments, ${countObjects(path.join(repo, 'dist'))} objects in dist/: 0 errors, 0 warnings`]);
+    expect(lines(validate.stdout)).toEqual([
+      `valid: 8 environments, ${countObjects(path.join(repo, 'dist'))} objects in dist/: 0 errors, 0 warnings`,
+    ]);
     expect(explain.status).toBe(0);
     expect(explain.stdout).toBe(run['explain at the root'].stdout);
   });
@@ -171,7 +188,10 @@ describe('mistakes in how a command is called', () => {
     const { status, stderr } = run['explain outside'];
     // THEN
     expect(status).toBe(1);
-    expect(lines(stderr)).toEqual(['error: no environment in dist/', 'hint: run meshflip from the repository root, the folder that holds environments/meshflip.yaml']);
+    expect(lines(stderr)).toEqual([
+      'error: no environment in dist/',
+      'hint: run meshflip from the repository root, the folder that holds environments/meshflip.yaml',
+    ]);
   });
 
   test('fails when --now is not a date-time', () => {
@@ -179,10 +199,7 @@ describe('mistakes in how a command is called', () => {
     const { status, stderr } = run['bad --now'];
     // THEN
     expect(status).toBe(1);
-    expect(lines(stderr)).toEqual([
-      'error: --now must be an ISO date-time, got "yesterday"',
-      'hint: for example --now 2026-12-01T12:00:00Z',
-    ]);
+    expect(lines(stderr)).toEqual(['error: --now must be an ISO date-time, got "yesterday"', 'hint: for example --now 2026-12-01T12:00:00Z']);
   });
 });
 
@@ -233,9 +250,7 @@ describe('synth', () => {
     const committed = snapshotTree(path.join(repo, 'dist'));
     const count = Object.keys(committed).length;
     expect(status).toBe(0);
-    expect(lines(stdout)).toEqual([
-      `synthesized 8 environments into rendered/: ${count} files, ${count} added, 0 changed, 0 removed, 0 unchanged`,
-    ]);
+    expect(lines(stdout)).toEqual([`synthesized 8 environments into rendered/: ${count} files, ${count} added, 0 changed, 0 removed, 0 unchanged`]);
     expect(snapshotTree(rendered)).toEqual(committed);
   });
 

@@ -10,7 +10,15 @@ import { lines, meshflipAsync } from './cli-util';
 
 afterAll(() => removeTempDirs());
 
-const OBJECT_META = { type: 'object', properties: { name: { type: 'string' }, namespace: { type: 'string' }, labels: { type: 'object', additionalProperties: { type: 'string' } }, annotations: { type: 'object', additionalProperties: { type: 'string' } } } };
+const OBJECT_META = {
+  type: 'object',
+  properties: {
+    name: { type: 'string' },
+    namespace: { type: 'string' },
+    labels: { type: 'object', additionalProperties: { type: 'string' } },
+    annotations: { type: 'object', additionalProperties: { type: 'string' } },
+  },
+};
 
 /** A swagger.json whose apps/v1 Deployment has the given spec schema. */
 function swagger(spec: Record<string, unknown>): string {
@@ -21,7 +29,12 @@ function swagger(spec: Record<string, unknown>): string {
       'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta': OBJECT_META,
       'io.k8s.api.apps.v1.Deployment': {
         type: 'object',
-        properties: { apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { $ref: '#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta' }, spec },
+        properties: {
+          apiVersion: { type: 'string' },
+          kind: { type: 'string' },
+          metadata: { $ref: '#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta' },
+          spec,
+        },
         'x-kubernetes-group-version-kind': [{ group: 'apps', kind: 'Deployment', version: 'v1' }],
       },
     },
@@ -55,7 +68,9 @@ test('checks each environment against the schemas of the cluster it targets, one
     'dist/kong-real/zone-real-services/httpie.k8s.yaml',
     'dist/kong-real/zone-real-services/ship-info.k8s.yaml',
   ]);
-  expect(errors[0]).toMatch(/^error: dist\/kong-real\/zone-real-services\/captains-log\.k8s\.yaml:\d+:\d+: Deployment my-services\/captains-log: spec\.minReadySeconds: unknown field, got "minReadySeconds"$/);
+  expect(errors[0]).toMatch(
+    /^error: dist\/kong-real\/zone-real-services\/captains-log\.k8s\.yaml:\d+:\d+: Deployment my-services\/captains-log: spec\.minReadySeconds: unknown field, got "minReadySeconds"$/,
+  );
 }, 120_000);
 
 test('reports a schema file that cannot be read at that file, writing nothing', async () => {
@@ -67,8 +82,8 @@ test('reports a schema file that cannot be read at that file, writing nothing', 
   // THEN
   expect(status).toBe(1);
   expect(lines(stderr)).toEqual([
-    'error: environments/crds/kong-global/crds.yaml:3:1: (file): is not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]; '
-    + 'see environments/crds/README.md for the files and layouts meshflip reads',
+    'error: environments/crds/kong-global/crds.yaml:3:1: (file): is not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]; ' +
+      'see environments/crds/README.md for the files and layouts meshflip reads',
     '1 problem found; nothing was written.',
   ]);
   expect(snapshotTree(repo)).toEqual(before);

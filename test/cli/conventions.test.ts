@@ -20,7 +20,10 @@ interface Run {
 }
 
 /** Runs main() with stdout and stderr recorded; `tty` says which of them are terminals. */
-async function meshflip(argv: string[], options: { env?: NodeJS.ProcessEnv; tty?: { out: boolean; err: boolean }; failOut?: Error } = {}): Promise<Run> {
+async function meshflip(
+  argv: string[],
+  options: { env?: NodeJS.ProcessEnv; tty?: { out: boolean; err: boolean }; failOut?: Error } = {},
+): Promise<Run> {
   let stdout = '';
   let stderr = '';
   const env = options.env ?? {};
@@ -34,7 +37,9 @@ async function meshflip(argv: string[], options: { env?: NodeJS.ProcessEnv; tty?
         }
         stdout += `${text}\n`;
       },
-      err: (text) => { stderr += `${text}\n`; },
+      err: (text) => {
+        stderr += `${text}\n`;
+      },
       color: wantsColor(mode, options.tty?.out ?? false, env),
       errColor: wantsColor(mode, options.tty?.err ?? false, env),
     }),
@@ -45,10 +50,13 @@ async function meshflip(argv: string[], options: { env?: NodeJS.ProcessEnv; tty?
 
 /** The long and short flags a help text lists in its option columns. */
 function flagsInHelp(help: string): string[] {
-  return help.split('\n').flatMap((line) => {
-    const match = /^ {2}(?:-(\w), )?(?: {4})?--([a-z][a-z-]*)/.exec(line);
-    return match === null ? [] : [`--${match[2]}`, ...(match[1] === undefined ? [] : [`-${match[1]}`])];
-  }).sort();
+  return help
+    .split('\n')
+    .flatMap((line) => {
+      const match = /^ {2}(?:-(\w), )?(?: {4})?--([a-z][a-z-]*)/.exec(line);
+      return match === null ? [] : [`--${match[2]}`, ...(match[1] === undefined ? [] : [`-${match[1]}`])];
+    })
+    .sort();
 }
 
 describe('--version', () => {
@@ -82,7 +90,9 @@ describe('--help is made from the table the parser uses', () => {
 
   test.each(COMMANDS.map((c) => [c.name]))('%s --help lists exactly the options its parser takes', async (name) => {
     // GIVEN the parser configuration of the command
-    const parsed = Object.entries(parserConfig(command(name)).options).flatMap(([long, o]) => [`--${long}`, ...(o.short === undefined ? [] : [`-${o.short}`])]).sort();
+    const parsed = Object.entries(parserConfig(command(name)).options)
+      .flatMap(([long, o]) => [`--${long}`, ...(o.short === undefined ? [] : [`-${o.short}`])])
+      .sort();
     // WHEN
     const run = await meshflip([name, '--help']);
     // THEN every flag the parser takes is in the help and the help lists no other
@@ -104,7 +114,9 @@ describe('--help is made from the table the parser uses', () => {
     for (const flag of Object.keys(options)) {
       const argv = options[flag].type === 'string' ? [`--${flag}`, 'x'] : [`--${flag}`];
       // WHEN parsed THEN it is taken
-      expect(parseCommandArgs(spec, argv, REPO).values[flag]).toBe(options[flag].type === 'string' ? (spec.options[flag]?.path === true ? path.join(REPO, 'x') : 'x') : true);
+      expect(parseCommandArgs(spec, argv, REPO).values[flag]).toBe(
+        options[flag].type === 'string' ? (spec.options[flag]?.path === true ? path.join(REPO, 'x') : 'x') : true,
+      );
     }
   });
 
@@ -121,14 +133,16 @@ describe('--help is made from the table the parser uses', () => {
     // WHEN
     const run = await meshflip(['diff', '--help']);
     // THEN
-    expect(run.stdout).toContain([
-      'Global options:',
-      '      --color auto|always|never  Colour on stdout and stderr: auto (each stream on a terminal, default),',
-      '                                 always or never; FORCE_COLOR and NO_COLOR apply when not given',
-      '      --no-color                 The same as --color never',
-      '      --debug                    Print the stack trace of an internal error (or set MESHFLIP_DEBUG=1)',
-      '  -h, --help                     Print this help',
-    ].join('\n'));
+    expect(run.stdout).toContain(
+      [
+        'Global options:',
+        '      --color auto|always|never  Colour on stdout and stderr: auto (each stream on a terminal, default),',
+        '                                 always or never; FORCE_COLOR and NO_COLOR apply when not given',
+        '      --no-color                 The same as --color never',
+        '      --debug                    Print the stack trace of an internal error (or set MESHFLIP_DEBUG=1)',
+        '  -h, --help                     Print this help',
+      ].join('\n'),
+    );
     expect(Object.keys(GLOBAL_OPTIONS)).toEqual(['color', 'no-color', 'debug', 'help']);
   });
 
@@ -136,7 +150,11 @@ describe('--help is made from the table the parser uses', () => {
     // WHEN
     const run = await meshflip(['validate', 'kong-perf']);
     // THEN
-    expect(run).toEqual({ status: 1, stdout: '', stderr: 'error: meshflip validate takes no arguments, got "kong-perf"\nhint: run meshflip validate --help to see the options\n' });
+    expect(run).toEqual({
+      status: 1,
+      stdout: '',
+      stderr: 'error: meshflip validate takes no arguments, got "kong-perf"\nhint: run meshflip validate --help to see the options\n',
+    });
   });
 });
 
@@ -163,14 +181,18 @@ describe('--color, per stream', () => {
     // WHEN an error goes to stderr, the terminal
     const run = await meshflip(['flop'], { tty: { out: false, err: true } });
     // THEN
-    expect(run.stderr).toBe('\u001b[31merror\u001b[0m: unknown command "flop"\nhint: commands: synth, validate, flip, diff, explain, revert-expired, schema, ci-summary, crds, konnect, init, mock-contract, mock-record, version\n');
+    expect(run.stderr).toBe(
+      '\u001b[31merror\u001b[0m: unknown command "flop"\nhint: commands: synth, validate, flip, diff, explain, revert-expired, schema, ci-summary, crds, konnect, init, mock-contract, mock-record, version\n',
+    );
   });
 
   test('stderr redirected gets no colour while stdout is a terminal', async () => {
     // WHEN
     const run = await meshflip(['flop'], { tty: { out: true, err: false } });
     // THEN
-    expect(run.stderr).toBe('error: unknown command "flop"\nhint: commands: synth, validate, flip, diff, explain, revert-expired, schema, ci-summary, crds, konnect, init, mock-contract, mock-record, version\n');
+    expect(run.stderr).toBe(
+      'error: unknown command "flop"\nhint: commands: synth, validate, flip, diff, explain, revert-expired, schema, ci-summary, crds, konnect, init, mock-contract, mock-record, version\n',
+    );
   });
 
   test.each([['--color', 'never'], ['--no-color']])('%s turns colour off on a terminal, after or before the command', async (...flag) => {
@@ -178,7 +200,11 @@ describe('--color, per stream', () => {
     const after = await meshflip(['validate', '--now', 'yesterday', ...flag], { tty: { out: true, err: true } });
     const before = await meshflip([...flag, 'validate', '--now', 'yesterday'], { tty: { out: true, err: true } });
     // THEN
-    expect(after).toEqual({ status: 1, stdout: '', stderr: 'error: --now must be an ISO date-time, got "yesterday"\nhint: for example --now 2026-12-01T12:00:00Z\n' });
+    expect(after).toEqual({
+      status: 1,
+      stdout: '',
+      stderr: 'error: --now must be an ISO date-time, got "yesterday"\nhint: for example --now 2026-12-01T12:00:00Z\n',
+    });
     expect(before).toEqual(after);
   });
 
@@ -186,7 +212,9 @@ describe('--color, per stream', () => {
     // WHEN
     const run = await meshflip(['validate', '--color=always', '--now', 'yesterday']);
     // THEN
-    expect(run.stderr).toBe('\u001b[31merror\u001b[0m: --now must be an ISO date-time, got "yesterday"\nhint: for example --now 2026-12-01T12:00:00Z\n');
+    expect(run.stderr).toBe(
+      '\u001b[31merror\u001b[0m: --now must be an ISO date-time, got "yesterday"\nhint: for example --now 2026-12-01T12:00:00Z\n',
+    );
   });
 
   test('fails when --color is not auto, always or never', async () => {
@@ -196,7 +224,8 @@ describe('--color, per stream', () => {
     expect(run).toEqual({
       status: 1,
       stdout: '',
-      stderr: 'error: --color must be auto, always or never, got "yes"\nhint: --color never for plain text, --color always to keep colour through a pipe\n',
+      stderr:
+        'error: --color must be auto, always or never, got "yes"\nhint: --color never for plain text, --color always to keep colour through a pipe\n',
     });
   });
 });
@@ -220,7 +249,10 @@ describe('exit codes', () => {
     });
   });
 
-  test.each([[['version', '--debug'], {}], [['version'], { MESHFLIP_DEBUG: '1' }]])('%j with %j prints the stack trace', async (argv, env) => {
+  test.each([
+    [['version', '--debug'], {}],
+    [['version'], { MESHFLIP_DEBUG: '1' }],
+  ])('%j with %j prints the stack trace', async (argv, env) => {
     // WHEN
     const run = await meshflip(argv, { failOut: bug, env });
     // THEN
@@ -245,6 +277,11 @@ test('the README documents every command and option that exists, and nothing els
     const start = section.indexOf(`### \`meshflip ${command.name}`);
     const body = section.slice(start, section.indexOf('\n### ', start + 4));
     const flags = [...new Set([...body.matchAll(/`(--[a-z][a-z-]*)/g)].map((m) => m[1]))].sort();
-    expect({ command: command.name, flags }).toEqual({ command: command.name, flags: Object.keys(command.options).map((o) => `--${o}`).sort() });
+    expect({ command: command.name, flags }).toEqual({
+      command: command.name,
+      flags: Object.keys(command.options)
+        .map((o) => `--${o}`)
+        .sort(),
+    });
   }
 });

@@ -112,7 +112,9 @@ describe('fetching the schemas the environments need', () => {
     // THEN no request
     expect(again.status).toBe(0);
     expect(server.requests).toEqual([]);
-    expect(lines(again.stdout)).toContain('kuma/: 1 file of Kuma 2.14.3 (the CRDs Kong Mesh 2.14 installs; Kong Mesh-only kinds are not included) (all from the folder)');
+    expect(lines(again.stdout)).toContain(
+      'kuma/: 1 file of Kuma 2.14.3 (the CRDs Kong Mesh 2.14 installs; Kong Mesh-only kinds are not included) (all from the folder)',
+    );
     // WHEN a cached file was altered (a poisoned or truncated cache)
     fs.writeFileSync(path.join(out, 'kuma', 'kuma.yaml'), 'schema of kuma, altered\n');
     const repaired = await meshflipAsync(repo, ['crds', 'fetch', '--all', '--manifest', file, '--out', out]);
@@ -195,7 +197,10 @@ describe('fetching the schemas the environments need', () => {
   test('needs a folder to fetch into', async () => {
     const run = await meshflipAsync(copyRepo(['environments']), ['crds', 'fetch']);
     expect(run.status).toBe(1);
-    expect(lines(run.stderr)).toEqual(['error: no folder to fetch into: pass --out <dir> or set $MESHFLIP_CRDS', 'hint: meshflip crds fetch --out ../crds']);
+    expect(lines(run.stderr)).toEqual([
+      'error: no folder to fetch into: pass --out <dir> or set $MESHFLIP_CRDS',
+      'hint: meshflip crds fetch --out ../crds',
+    ]);
   });
 });
 
@@ -215,7 +220,14 @@ describe('the manifest that comes with meshflip', () => {
       const pinned = new Map(manifest.sets.flatMap((s) => s.files).map((f) => [f.path, f.sha256]));
       // THEN what `crds fetch --all` writes is that folder, byte for byte
       expect([...pinned.keys()].sort()).toEqual(tree.sort());
-      expect(tree.filter((f) => createHash('sha256').update(fs.readFileSync(path.join(crds(), f))).digest('hex') !== pinned.get(f))).toEqual([]);
+      expect(
+        tree.filter(
+          (f) =>
+            createHash('sha256')
+              .update(fs.readFileSync(path.join(crds(), f)))
+              .digest('hex') !== pinned.get(f),
+        ),
+      ).toEqual([]);
     });
   });
 });

@@ -25,16 +25,20 @@ beforeAll(async () => {
 afterAll(removeTempDirs);
 
 const REMOVED = [
-  'AuthorizationPolicy coolstore-catalog/catalog-database-permissions', 'AuthorizationPolicy coolstore-catalog/catalog-permissions',
-  'Deployment coolstore-catalog/catalog', 'Deployment coolstore-catalog/catalog-database',
-  'Service coolstore-catalog/catalog', 'Service coolstore-catalog/catalog-database',
-  'ServiceAccount coolstore-catalog/catalog', 'ServiceAccount coolstore-catalog/catalog-database',
+  'AuthorizationPolicy coolstore-catalog/catalog-database-permissions',
+  'AuthorizationPolicy coolstore-catalog/catalog-permissions',
+  'Deployment coolstore-catalog/catalog',
+  'Deployment coolstore-catalog/catalog-database',
+  'Service coolstore-catalog/catalog',
+  'Service coolstore-catalog/catalog-database',
+  'ServiceAccount coolstore-catalog/catalog',
+  'ServiceAccount coolstore-catalog/catalog-database',
 ];
 const NEVER_PRUNED = [
-  '      ! Argo CD never prunes Namespace coolstore-catalog (Prune=false), not even with --prune: delete it by hand when it is no longer needed: '
-    + 'kubectl delete namespace coolstore-catalog',
-  '      ! Argo CD never prunes PersistentVolumeClaim coolstore-catalog/catalog-database-data (Prune=false), not even with --prune: '
-    + 'delete it by hand when it is no longer needed: kubectl delete persistentvolumeclaim -n coolstore-catalog catalog-database-data',
+  '      ! Argo CD never prunes Namespace coolstore-catalog (Prune=false), not even with --prune: delete it by hand when it is no longer needed: ' +
+    'kubectl delete namespace coolstore-catalog',
+  '      ! Argo CD never prunes PersistentVolumeClaim coolstore-catalog/catalog-database-data (Prune=false), not even with --prune: ' +
+    'delete it by hand when it is no longer needed: kubectl delete persistentvolumeclaim -n coolstore-catalog catalog-database-data',
 ];
 
 /** The `!` lines of one environment's part of the diff output. */
@@ -49,8 +53,8 @@ test('for a protected environment, diff names the removed objects Argo CD leaves
   // THEN
   expect(run.text.status).toBe(0);
   expect(warnings(run.text.stdout, 'coolstore')).toEqual([
-    `      ! Argo CD leaves running ${REMOVED.join(', ')}: coolstore-workloads does not prune automatically; `
-      + 'after the sync, prune by hand with argocd app sync coolstore-workloads --prune (or Sync with Prune checked in the Argo CD UI)',
+    `      ! Argo CD leaves running ${REMOVED.join(', ')}: coolstore-workloads does not prune automatically; ` +
+      'after the sync, prune by hand with argocd app sync coolstore-workloads --prune (or Sync with Prune checked in the Argo CD UI)',
     ...NEVER_PRUNED,
   ]);
 });
@@ -61,7 +65,10 @@ test('an environment that prunes automatically is told only about the objects th
 
 test('the change since the base gives each Application the removed objects left running, why, and what removes them', () => {
   // WHEN
-  const left = (env: string) => changes.find((e) => e.name === env)!.objects!.flatMap((a) => (a.leftRunning ?? []).map((r) => `${a.application} ${r.by} ${r.object} <- ${r.remove}`));
+  const left = (env: string) =>
+    changes
+      .find((e) => e.name === env)!
+      .objects!.flatMap((a) => (a.leftRunning ?? []).map((r) => `${a.application} ${r.by} ${r.object} <- ${r.remove}`));
   // THEN
   expect(left('coolstore')).toEqual([
     ...REMOVED.slice(0, 4).map((o) => `coolstore-workloads application ${o} <- argocd app sync coolstore-workloads --prune`),

@@ -31,7 +31,25 @@ beforeAll(async () => {
   };
   const weighted = async () => {
     const { dir } = gitRepoCopy();
-    expect((await meshflipAsync(dir, ['flip', 'kong-perf', 'captains-log', '--to', 'mock', '--weight', '30', '--expires', '2026-12-01', '--now', '2026-11-01T00:00:00Z', '--reason', 'load test PERF-42'])).status).toBe(0);
+    expect(
+      (
+        await meshflipAsync(dir, [
+          'flip',
+          'kong-perf',
+          'captains-log',
+          '--to',
+          'mock',
+          '--weight',
+          '30',
+          '--expires',
+          '2026-12-01',
+          '--now',
+          '2026-11-01T00:00:00Z',
+          '--reason',
+          'load test PERF-42',
+        ])
+      ).status,
+    ).toBe(0);
     return meshflipAsync(dir, ['diff']);
   };
   // The production-like coolstore loses protected: true (deleted, or set to false), and gets it back.
@@ -76,7 +94,12 @@ test('sees an environment edit that was never synthesized into dist/', () => {
 test('prints a split in percent, and the expiry and reason that came with it', () => {
   // THEN 30 % to the mock; a date alone is kept as written
   expect(split.status).toBe(0);
-  expect(lines(split.stdout)).toEqual(['kong-perf (kong-mesh)', '  captains-log: mock -> split 70% real / 30% mock', '    expires 2026-12-01', '    reason: load test PERF-42']);
+  expect(lines(split.stdout)).toEqual([
+    'kong-perf (kong-mesh)',
+    '  captains-log: mock -> split 70% real / 30% mock',
+    '    expires 2026-12-01',
+    '    reason: load test PERF-42',
+  ]);
 });
 
 test('fails when --base is not a commit, with a hint', () => {
@@ -94,7 +117,9 @@ test('fails when --base is not a commit, with a hint', () => {
 /** What losing protection does to coolstore's rendered objects: prune on, operator upgrades automatic, the mock deployed. */
 function protectionObjects(lost: boolean): string[] {
   const [was, is] = lost ? ['false', 'true'] : ['true', 'false'];
-  const [finalizerWas, finalizerIs] = lost ? ['(unset)', 'resources-finalizer.argocd.argoproj.io'] : ['resources-finalizer.argocd.argoproj.io', '(unset)'];
+  const [finalizerWas, finalizerIs] = lost
+    ? ['(unset)', 'resources-finalizer.argocd.argoproj.io']
+    : ['resources-finalizer.argocd.argoproj.io', '(unset)'];
   const [approvalWas, approvalIs] = lost ? ['Manual', 'Automatic'] : ['Automatic', 'Manual'];
   const application = (name: string) => [
     `      ~ Application argocd/${name}`,
@@ -115,23 +140,36 @@ function protectionObjects(lost: boolean): string[] {
     '      ~ Subscription openshift-operators/servicemeshoperator',
     `          spec.installPlanApproval: ${approvalWas} -> ${approvalIs}`,
     '    coolstore-workloads:',
-    ...['ConfigMap coolstore-inventory/inventory-imposters', 'Deployment coolstore-inventory/inventory-mock', 'ServiceAccount coolstore-inventory/inventory-mock']
-      .map((o) => `      ${lost ? '+' : '-'} ${o}`),
+    ...[
+      'ConfigMap coolstore-inventory/inventory-imposters',
+      'Deployment coolstore-inventory/inventory-mock',
+      'ServiceAccount coolstore-inventory/inventory-mock',
+    ].map((o) => `      ${lost ? '+' : '-'} ${o}`),
     ...application('coolstore-workloads'),
     '      ~ DestinationRule coolstore-inventory/inventory',
     `          metadata.annotations.argocd.argoproj.io/sync-wave: ${lost ? '5 -> 4' : '4 -> 5'}`,
     `          spec.subsets[mock] ${lost ? 'added' : 'removed'}`,
     `          spec.subsets[real] ${lost ? 'added' : 'removed'}`,
     // Protected again, the workloads Application no longer prunes: the mock it removes stays live.
-    ...(lost ? [] : ['      ! Argo CD leaves running ConfigMap coolstore-inventory/inventory-imposters, Deployment coolstore-inventory/inventory-mock, '
-      + 'ServiceAccount coolstore-inventory/inventory-mock: coolstore-workloads does not prune automatically; '
-      + 'after the sync, prune by hand with argocd app sync coolstore-workloads --prune (or Sync with Prune checked in the Argo CD UI)']),
+    ...(lost
+      ? []
+      : [
+          '      ! Argo CD leaves running ConfigMap coolstore-inventory/inventory-imposters, Deployment coolstore-inventory/inventory-mock, ' +
+            'ServiceAccount coolstore-inventory/inventory-mock: coolstore-workloads does not prune automatically; ' +
+            'after the sync, prune by hand with argocd app sync coolstore-workloads --prune (or Sync with Prune checked in the Argo CD UI)',
+        ]),
   ];
 }
 
 test('calls out an environment that loses protected: true, first under its name', () => {
   // THEN the call-out, then what the change lets the environment do: its mock is deployed, Argo CD prunes, operators upgrade themselves
-  const expected = ['coolstore (openshift-service-mesh)', '  ! environment coolstore is no longer protected', '  inventory: real -> real', '    mock deployed', ...protectionObjects(true)];
+  const expected = [
+    'coolstore (openshift-service-mesh)',
+    '  ! environment coolstore is no longer protected',
+    '  inventory: real -> real',
+    '    mock deployed',
+    ...protectionObjects(true),
+  ];
   expect(protection.removed.status).toBe(0);
   expect(protection.removed.stderr).toBe('');
   expect(lines(protection.removed.stdout)).toEqual(expected);
@@ -142,7 +180,10 @@ test('calls out an environment that becomes protected', () => {
   // THEN
   expect(protection.restored.status).toBe(0);
   expect(lines(protection.restored.stdout)).toEqual([
-    'coolstore (openshift-service-mesh, protected)', '  ! environment coolstore is now protected', '  inventory: real -> real', '    mock removed',
+    'coolstore (openshift-service-mesh, protected)',
+    '  ! environment coolstore is now protected',
+    '  inventory: real -> real',
+    '    mock removed',
     ...protectionObjects(false),
   ]);
 });

@@ -38,20 +38,20 @@ beforeAll(async () => {
   oneZoneEdited = copyRepo(['environments', 'dist']);
   edit(oneZoneEdited, ROUTES[1], TO_MOCK, SPLIT);
   const runs: Record<string, Promise<CliRun>> = {
-    'text': meshflipAsync(repo, ['explain', 'kong-perf']),
-    'json': meshflipAsync(repo, ['explain', 'kong-perf', '--json']),
+    text: meshflipAsync(repo, ['explain', 'kong-perf']),
+    json: meshflipAsync(repo, ['explain', 'kong-perf', '--json']),
     'chaos json': meshflipAsync(repo, ['explain', 'coolstore-chaos', 'inventory', '--json']),
     'chaos text': meshflipAsync(repo, ['explain', 'coolstore-chaos', 'inventory']),
-    'mermaid': meshflipAsync(repo, ['explain', 'kong-perf', '--mermaid']),
-    'service': meshflipAsync(repo, ['explain', 'kong-perf', 'captains-log']),
-    'all': meshflipAsync(repo, ['explain', '--all', '--json']),
+    mermaid: meshflipAsync(repo, ['explain', 'kong-perf', '--mermaid']),
+    service: meshflipAsync(repo, ['explain', 'kong-perf', 'captains-log']),
+    all: meshflipAsync(repo, ['explain', '--all', '--json']),
     'all inventory': meshflipAsync(repo, ['explain', '--all', 'inventory', '--json']),
     'hand edit': meshflipAsync(handEdited, ['explain', 'kong-perf', 'captains-log']),
     'hand edit json': meshflipAsync(handEdited, ['explain', 'kong-perf', 'captains-log', '--json']),
     'one zone': meshflipAsync(oneZoneEdited, ['explain', 'kong-perf', 'captains-log']),
     'unknown environment': meshflipAsync(repo, ['explain', 'kong-pref']),
     'unknown service': meshflipAsync(repo, ['explain', 'kong-perf', 'crw']),
-    'nothing': meshflipAsync(repo, ['explain']),
+    nothing: meshflipAsync(repo, ['explain']),
   };
   for (const [name, result] of Object.entries(runs)) {
     run[name] = await result;
@@ -94,8 +94,14 @@ test('--json has the documented shape, and says captains-log of kong-perf goes 1
   expect(Object.keys(json)).toEqual(['environments']);
   const [env] = json.environments;
   expect(json.environments).toHaveLength(1);
-  expect({ ...env, services: env.services.map((s: { name: string }) => s.name) })
-    .toEqual({ name: 'kong-perf', protected: false, mesh: 'kong-mesh', services: ['captains-log', 'crew', 'httpie', 'ship-info'], approvals: [], controlPlanes: [] });
+  expect({ ...env, services: env.services.map((s: { name: string }) => s.name) }).toEqual({
+    name: 'kong-perf',
+    protected: false,
+    mesh: 'kong-mesh',
+    services: ['captains-log', 'crew', 'httpie', 'ship-info'],
+    approvals: [],
+    controlPlanes: [],
+  });
   expect(env.services[0]).toEqual({
     name: 'captains-log',
     namespace: 'my-services',
@@ -118,7 +124,14 @@ test('--json has the documented shape, and says captains-log of kong-perf goes 1
     inconsistencies: [],
   });
   // crew has no mock and no routing of its own: all real
-  expect(env.services[1]).toMatchObject({ name: 'crew', hasMock: false, default: 'real', weights: { real: 100, mock: 0 }, circuitBreaker: true, timeouts: true });
+  expect(env.services[1]).toMatchObject({
+    name: 'crew',
+    hasMock: false,
+    default: 'real',
+    weights: { real: 100, mock: 0 },
+    circuitBreaker: true,
+    timeouts: true,
+  });
 });
 
 test('--json for the header-scoped inventory mock and the faults of coolstore-chaos', () => {
@@ -140,10 +153,12 @@ test('--json for the header-scoped inventory mock and the faults of coolstore-ch
     // timeouts.inventory.connect renders as a connect timeout on the DestinationRule
     timeouts: true,
   });
-  expect(env.services[0].faults).toEqual(expect.arrayContaining([
-    { kind: 'abort', httpStatus: 500, percent: 10, appliesTo: 'real' },
-    { kind: 'delay', value: '5s', percent: 10, appliesTo: 'real' },
-  ]));
+  expect(env.services[0].faults).toEqual(
+    expect.arrayContaining([
+      { kind: 'abort', httpStatus: 500, percent: 10, appliesTo: 'real' },
+      { kind: 'delay', value: '5s', percent: 10, appliesTo: 'real' },
+    ]),
+  );
   expect(env.services[0].faults).toHaveLength(2);
   // Only the gateway sends the header: the demo's catalog does not copy it onto its calls to inventory
   expect(lines(run['chaos text'].stdout)).toContain(
@@ -186,10 +201,19 @@ test('--all covers every environment, and marks the protected one', () => {
   const { environments } = JSON.parse(run.all.stdout);
   // THEN
   expect(environments.map((e: { name: string; protected: boolean }) => [e.name, e.protected])).toEqual([
-    ['coolstore', true], ['coolstore-chaos', false], ['coolstore-migrating', false], ['coolstore-ossm3', true], ['coolstore-ossm3-chaos', false], ['kong-perf', false], ['kong-real', false], ['kong-tutorial', false],
+    ['coolstore', true],
+    ['coolstore-chaos', false],
+    ['coolstore-migrating', false],
+    ['coolstore-ossm3', true],
+    ['coolstore-ossm3-chaos', false],
+    ['kong-perf', false],
+    ['kong-real', false],
+    ['kong-tutorial', false],
   ]);
   // kong-tutorial renders legacy policies for kumactl; captains-log is routed to the mock there too
-  expect(environments.find((e: { name: string }) => e.name === 'kong-tutorial').services.find((s: { name: string }) => s.name === 'captains-log')).toMatchObject({ default: 'mock', weights: { real: 0, mock: 100 } });
+  expect(
+    environments.find((e: { name: string }) => e.name === 'kong-tutorial').services.find((s: { name: string }) => s.name === 'captains-log'),
+  ).toMatchObject({ default: 'mock', weights: { real: 0, mock: 100 } });
 });
 
 test('--all with a service: every environment that has it, and only that service', () => {
@@ -197,7 +221,11 @@ test('--all with a service: every environment that has it, and only that service
   const { environments } = JSON.parse(run['all inventory'].stdout);
   // THEN the four coolstore environments (OSSM 2 and 3); none of the Kong Mesh ones has inventory
   expect(environments.map((e: { name: string; services: { name: string }[] }) => [e.name, e.services.map((s) => s.name)])).toEqual([
-    ['coolstore', ['inventory']], ['coolstore-chaos', ['inventory']], ['coolstore-migrating', ['inventory']], ['coolstore-ossm3', ['inventory']], ['coolstore-ossm3-chaos', ['inventory']],
+    ['coolstore', ['inventory']],
+    ['coolstore-chaos', ['inventory']],
+    ['coolstore-migrating', ['inventory']],
+    ['coolstore-ossm3', ['inventory']],
+    ['coolstore-ossm3-chaos', ['inventory']],
   ]);
 });
 
@@ -239,6 +267,9 @@ describe('mistakes', () => {
   test('fails without an environment or --all', () => {
     // THEN
     expect(run.nothing.status).toBe(1);
-    expect(lines(run.nothing.stderr)).toEqual(['error: expected an environment name (or --all) and optionally a service', 'hint: meshflip explain kong-perf captains-log']);
+    expect(lines(run.nothing.stderr)).toEqual([
+      'error: expected an environment name (or --all) and optionally a service',
+      'hint: meshflip explain kong-perf captains-log',
+    ]);
   });
 });

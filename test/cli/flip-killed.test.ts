@@ -19,7 +19,8 @@ const ENV_FILE = 'environments/env0.yaml';
 /** A hash of every file under `dir` (paths and bytes). */
 function treeHash(dir: string): string {
   const hash = createHash('sha256');
-  const files = fs.readdirSync(dir, { withFileTypes: true, recursive: true })
+  const files = fs
+    .readdirSync(dir, { withFileTypes: true, recursive: true })
     .filter((e) => !e.isDirectory())
     .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
     .sort();
@@ -64,7 +65,11 @@ describe('a flip killed at any point', () => {
     const newState = state();
     const newStatus = git(root, 'status', '--porcelain', '--untracked-files=all');
     // (the edited line, and in env0 alone: its inputs, its routing table and the service's routes)
-    expect(lines(newStatus).filter((l) => !/^ M dist\/env0\/.*svc-0001\.routing\.k8s\.yaml$/.test(l))).toEqual([' M dist/env0/INPUTS.sha256', ' M dist/env0/ROUTING.md', ` M ${ENV_FILE}`]);
+    expect(lines(newStatus).filter((l) => !/^ M dist\/env0\/.*svc-0001\.routing\.k8s\.yaml$/.test(l))).toEqual([
+      ' M dist/env0/INPUTS.sha256',
+      ' M dist/env0/ROUTING.md',
+      ` M ${ENV_FILE}`,
+    ]);
     expect(lines(newStatus).length).toBeGreaterThan(3);
 
     // WHEN killed (SIGKILL) again and again: a third at any moment, a third at a random moment

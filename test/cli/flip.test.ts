@@ -2,7 +2,18 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { removeTempDirs, snapshotTree } from '../util';
 import {
-  backendWeights, changedFiles, CliRun, commitAll, diffLines, distObjects, edit, gitRepoCopy, lineOf, lines, meshflipAsync, read,
+  backendWeights,
+  changedFiles,
+  CliRun,
+  commitAll,
+  diffLines,
+  distObjects,
+  edit,
+  gitRepoCopy,
+  lineOf,
+  lines,
+  meshflipAsync,
+  read,
 } from './cli-util';
 
 // `meshflip flip` edits one line of an environment file and re-renders dist/. Each scenario runs
@@ -31,7 +42,9 @@ function captainsLogRoute(dir: string, file: string): any {
 
 /** The row of a service in a ROUTING.md. */
 function routingRow(dir: string, env: string, service: string): string | undefined {
-  return read(dir, `dist/${env}/ROUTING.md`).split('\n').find((l) => l.startsWith(`| ${service} `));
+  return read(dir, `dist/${env}/ROUTING.md`)
+    .split('\n')
+    .find((l) => l.startsWith(`| ${service} `));
 }
 
 interface Scenario {
@@ -107,7 +120,7 @@ let rejected: Scenario;
 let refusals: { dir: string; original: Record<string, string>; runs: Record<string, CliRun> };
 
 const REFUSALS: Record<string, string[]> = {
-  'protected': ['coolstore', 'inventory', '--to', 'mock'],
+  protected: ['coolstore', 'inventory', '--to', 'mock'],
   'protected --all': ['coolstore', '--all', '--to', 'real'],
   'unknown environment': ['kong-prf', 'captains-log', '--to', 'real'],
   'unknown service': ['kong-perf', 'captains-lgo', '--to', 'real'],
@@ -138,7 +151,10 @@ beforeAll(async () => {
   const flipBack = async (): Promise<typeof toReal> => {
     const s = await scenario(['kong-perf', 'captains-log', '--to', 'real']);
     const after = {
-      changed: changedFiles(s.dir), envDiff: diffLines(s.dir, KONG_PERF), text: read(s.dir, KONG_PERF), routes: ROUTES.map((f) => captainsLogRoute(s.dir, f)),
+      changed: changedFiles(s.dir),
+      envDiff: diffLines(s.dir, KONG_PERF),
+      text: read(s.dir, KONG_PERF),
+      routes: ROUTES.map((f) => captainsLogRoute(s.dir, f)),
     };
     const run = await meshflipAsync(s.dir, ['flip', 'kong-perf', 'captains-log', '--to', 'mock']);
     back = { run, tree: snapshotTree(s.dir), changed: changedFiles(s.dir) };
@@ -159,7 +175,9 @@ beforeAll(async () => {
     scenario(['kong-perf', 'captains-log', '--to', 'mock', '--weight', '30', '--expires', '3d', '--now', NOW, '--reason', REASON]),
     scenario(['kong-perf', 'captains-log', '--to', 'mock', '--header', 'x-mock=true']),
     scenario(['kong-real', '--all', '--to', 'mock']),
-    scenario(['kong-perf', 'captains-log', '--to', 'mock', '--weight', '30'], (dir) => edit(dir, KONG_PERF, '  services:\n    captains-log: mock\n', COMMENTED)),
+    scenario(['kong-perf', 'captains-log', '--to', 'mock', '--weight', '30'], (dir) =>
+      edit(dir, KONG_PERF, '  services:\n    captains-log: mock\n', COMMENTED),
+    ),
     scenario(['kong-perf', 'captains-log', '--to', 'mock', '--weight', '30'], (dir) => {
       fs.mkdirSync(path.join(dir, 'environments/crds/kuma'), { recursive: true });
       fs.writeFileSync(path.join(dir, 'environments/crds/kuma/meshhttproute.yaml'), ONE_BACKEND_CRD);
@@ -181,7 +199,9 @@ describe('flip kong-perf captains-log --to real, and back', () => {
   test('changes only the captains-log route of each zone and the routing table of kong-perf', () => {
     // THEN in the tree
     // (INPUTS.sha256 records the digest of the edited file: only kong-perf's changes)
-    expect(toReal.changed).toEqual([KONG_PERF, 'dist/kong-perf/INPUTS.sha256', 'dist/kong-perf/ROUTING.md', ...ROUTES.map((f) => `dist/${f}`)].sort());
+    expect(toReal.changed).toEqual(
+      [KONG_PERF, 'dist/kong-perf/INPUTS.sha256', 'dist/kong-perf/ROUTING.md', ...ROUTES.map((f) => `dist/${f}`)].sort(),
+    );
     // THEN and as the command reports it: the edited lines, the routing change, the dist/ files
     expect(lines(toReal.run.stdout)).toEqual([
       'flipped captains-log in kong-perf to real; edited environments/kong-perf.yaml',
@@ -246,7 +266,7 @@ describe('flip with --weight, --expires and --reason', () => {
       const route = captainsLogRoute(options.dir, file);
       // THEN 30 % to the mock (app: mountebank), the rest to the real service
       expect(route.spec.to[0].rules).toHaveLength(1);
-      expect(backendWeights(route.spec.to[0].rules[0])).toEqual({ 'captains-log': 70, 'mountebank': 30 });
+      expect(backendWeights(route.spec.to[0].rules[0])).toEqual({ 'captains-log': 70, mountebank: 30 });
     }
   });
 
@@ -263,8 +283,9 @@ describe('flip with --weight, --expires and --reason', () => {
 
   test('shows split, expiry and reason in ROUTING.md, the pipe of the reason escaped for the table', () => {
     // THEN namespace from kong-perf, the delay fault on the real service from faults.captains-log
-    expect(routingRow(options.dir, 'kong-perf', 'captains-log'))
-      .toBe('| captains-log | my-services | split 70% real / 30% mock | - | delay 1s on 100% (real) | - | 2026-03-04T10:00:00Z | perf test: ship-info \\| run #2 |');
+    expect(routingRow(options.dir, 'kong-perf', 'captains-log')).toBe(
+      '| captains-log | my-services | split 70% real / 30% mock | - | delay 1s on 100% (real) | - | 2026-03-04T10:00:00Z | perf test: ship-info \\| run #2 |',
+    );
   });
 
   test('reports the change in words, with the reason', () => {
@@ -323,8 +344,13 @@ describe('flip --to record', () => {
     expect(record.run.status).toBe(0);
     expect(diffLines(record.dir, KONG_PERF)).toEqual(['-    captains-log: mock', '+    captains-log: record']);
     const mock = distObjects(record.dir, 'kong-perf/zone-mock-services/captains-log.mock.k8s.yaml').find((o) => o.kind === 'ConfigMap');
-    expect(JSON.parse(mock.data['imposters.json']).imposters[0].stubs[0].responses[0].proxy).toMatchObject({ to: 'http://captains-log.my-services.svc.cluster.local:5000', mode: 'proxyOnce' });
-    expect(routingRow(record.dir, 'kong-perf', 'captains-log')).toBe('| captains-log (recording: the mock proxies to the real service) | my-services | mock | - | delay 1s on 100% (real) | - | - | - |');
+    expect(JSON.parse(mock.data['imposters.json']).imposters[0].stubs[0].responses[0].proxy).toMatchObject({
+      to: 'http://captains-log.my-services.svc.cluster.local:5000',
+      mode: 'proxyOnce',
+    });
+    expect(routingRow(record.dir, 'kong-perf', 'captains-log')).toBe(
+      '| captains-log (recording: the mock proxies to the real service) | my-services | mock | - | delay 1s on 100% (real) | - | - | - |',
+    );
   });
 });
 
@@ -338,7 +364,9 @@ describe('flip --all', () => {
 
   test('sends every service that has a mock to it: in kong-real that is captains-log alone', () => {
     // THEN
-    expect(changedFiles(all.dir)).toEqual([KONG_REAL, 'dist/kong-real/INPUTS.sha256', 'dist/kong-real/ROUTING.md', 'dist/kong-real/global/captains-log.routing.k8s.yaml'].sort());
+    expect(changedFiles(all.dir)).toEqual(
+      [KONG_REAL, 'dist/kong-real/INPUTS.sha256', 'dist/kong-real/ROUTING.md', 'dist/kong-real/global/captains-log.routing.k8s.yaml'].sort(),
+    );
     const route = captainsLogRoute(all.dir, 'kong-real/global/captains-log.routing.k8s.yaml');
     expect(backendWeights(route.spec.to[0].rules[0])).toEqual({ mountebank: 100 });
     expect(route.metadata.annotations['meshflip.io/source']).toBe('environments/kong-real.yaml#routing.default');
@@ -362,8 +390,9 @@ describe('formatting elsewhere in the file', () => {
       '-    captains-log: mock  # see PERF-42',
       '+    captains-log: { to: mock, weight: 30 }  # see PERF-42',
     ]);
-    expect(read(commented.dir, KONG_PERF)).toBe(commented.original[KONG_PERF]
-      .replace('    captains-log: mock  # see PERF-42\n', '    captains-log: { to: mock, weight: 30 }  # see PERF-42\n'));
+    expect(read(commented.dir, KONG_PERF)).toBe(
+      commented.original[KONG_PERF].replace('    captains-log: mock  # see PERF-42\n', '    captains-log: { to: mock, weight: 30 }  # see PERF-42\n'),
+    );
   });
 });
 
@@ -373,9 +402,13 @@ describe('a flip whose rendered objects break a schema of environments/crds', ()
     const source = `environments/kong-perf.yaml:${lineOf(rejected.original[KONG_PERF], '    captains-log: mock')} (routing.services.captains-log)`;
     expect(rejected.run.status).toBe(1);
     expect(rejected.run.stdout).toBe('');
-    expect(lines(rejected.run.stderr).filter((l) => l.startsWith('error:'))).toEqual(['zone-mock-services', 'zone-real-services'].map((zone) =>
-      `error: dist/kong-perf/${zone}/captains-log.routing.k8s.yaml:2:1: MeshHTTPRoute kong-mesh-system/captains-log-route: `
-      + `spec.to[0].rules[0].default.backendRefs: must have at most 1 item, got 2; generated from ${source}`));
+    expect(lines(rejected.run.stderr).filter((l) => l.startsWith('error:'))).toEqual(
+      ['zone-mock-services', 'zone-real-services'].map(
+        (zone) =>
+          `error: dist/kong-perf/${zone}/captains-log.routing.k8s.yaml:2:1: MeshHTTPRoute kong-mesh-system/captains-log-route: ` +
+          `spec.to[0].rules[0].default.backendRefs: must have at most 1 item, got 2; generated from ${source}`,
+      ),
+    );
     expect(lines(rejected.run.stderr).at(-1)).toBe('2 problems found; nothing was written.');
   });
 
@@ -383,7 +416,9 @@ describe('a flip whose rendered objects break a schema of environments/crds', ()
     // THEN every example environment has Deployments; one line says how many
     const deployments = lines(rejected.run.stderr).filter((l) => l.includes('no schema for apps/v1 Deployment'));
     expect(deployments).toHaveLength(1);
-    expect(deployments[0]).toMatch(/^warning: dist\/\S+:\d+:1: Deployment \S+: no schema for apps\/v1 Deployment \(and \d+ more objects of this kind\); objects of a kind without a schema are not checked: add its CRD to the schema folder$/);
+    expect(deployments[0]).toMatch(
+      /^warning: dist\/\S+:\d+:1: Deployment \S+: no schema for apps\/v1 Deployment \(and \d+ more objects of this kind\); objects of a kind without a schema are not checked: add its CRD to the schema folder$/,
+    );
   });
 
   test('leaves the environment file and dist/ as they were', () => {
@@ -405,8 +440,16 @@ describe('refusals change no file', () => {
 
   test('fails when the environment is protected', () => {
     // THEN for a service and for --all alike
-    expectRefusal('protected', 'environment coolstore is protected: it never routes to a mock, so it cannot be flipped', 'environments/coolstore.yaml says protected: true');
-    expectRefusal('protected --all', 'environment coolstore is protected: it never routes to a mock, so it cannot be flipped', 'environments/coolstore.yaml says protected: true');
+    expectRefusal(
+      'protected',
+      'environment coolstore is protected: it never routes to a mock, so it cannot be flipped',
+      'environments/coolstore.yaml says protected: true',
+    );
+    expectRefusal(
+      'protected --all',
+      'environment coolstore is protected: it never routes to a mock, so it cannot be flipped',
+      'environments/coolstore.yaml says protected: true',
+    );
   });
 
   test('fails when the environment is unknown, suggesting the closest name', () => {
@@ -426,39 +469,72 @@ describe('refusals change no file', () => {
 
   test('fails when --weight is not a whole percentage, or comes with --to real', () => {
     // THEN
-    for (const [name, value] of [['weight 0', '0'], ['weight 101', '101'], ['weight 2.5', '2.5']]) {
-      expectRefusal(name, `--weight must be a whole number from 1 to 100 with --to mock, got "${value}"`, '--weight 30 sends 30% of traffic to the mock');
+    for (const [name, value] of [
+      ['weight 0', '0'],
+      ['weight 101', '101'],
+      ['weight 2.5', '2.5'],
+    ]) {
+      expectRefusal(
+        name,
+        `--weight must be a whole number from 1 to 100 with --to mock, got "${value}"`,
+        '--weight 30 sends 30% of traffic to the mock',
+      );
     }
-    expectRefusal('weight to real', '--weight only applies with --to mock: --to real sends all traffic to the real service',
-      'drop --weight, or send part of the traffic to the mock with --to mock --weight 10');
+    expectRefusal(
+      'weight to real',
+      '--weight only applies with --to mock: --to real sends all traffic to the real service',
+      'drop --weight, or send part of the traffic to the mock with --to mock --weight 10',
+    );
   });
 
   test('fails when --header is not lowercase name=value, or comes with --to real', () => {
     // THEN
-    for (const [name, value] of [['header uppercase', 'X-Mock=true'], ['header without value', 'x-mock']]) {
+    for (const [name, value] of [
+      ['header uppercase', 'X-Mock=true'],
+      ['header without value', 'x-mock'],
+    ]) {
       expectRefusal(name, `--header must be name=value (a lowercase header name) with --to mock, got "${value}"`, '--header x-mock=true');
     }
-    expectRefusal('header to real', '--header only applies with --to mock: --to real sends all traffic to the real service',
-      'drop --header, or route requests with the header to the mock with --to mock --header name=value');
+    expectRefusal(
+      'header to real',
+      '--header only applies with --to mock: --to real sends all traffic to the real service',
+      'drop --header, or route requests with the header to the mock with --to mock --header name=value',
+    );
   });
 
   test('fails when --expires is no date, date-time or duration, including dates the calendar does not have', () => {
     // THEN
-    for (const [name, value] of [['expires word', 'tomorrow'], ['expires month 13', '2026-13-01'], ['expires 30 February', '2026-02-30T12:00:00Z']]) {
-      expectRefusal(name, `--expires must be a date, a date-time or a duration from 1m to 366d (90m, 12h, 3d, 2w), got "${value}"`, '--expires 3d, or a date such as 2027-06-30 for a later expiry');
+    for (const [name, value] of [
+      ['expires word', 'tomorrow'],
+      ['expires month 13', '2026-13-01'],
+      ['expires 30 February', '2026-02-30T12:00:00Z'],
+    ]) {
+      expectRefusal(
+        name,
+        `--expires must be a date, a date-time or a duration from 1m to 366d (90m, 12h, 3d, 2w), got "${value}"`,
+        '--expires 3d, or a date such as 2027-06-30 for a later expiry',
+      );
     }
   });
 
   test('fails when an --expires duration is out of range, also one past the end of JavaScript dates', () => {
     // THEN
     for (const value of ['99999999w', '367d', '0m']) {
-      expectRefusal(`expires ${value}`, `--expires must be a date, a date-time or a duration from 1m to 366d (90m, 12h, 3d, 2w), got "${value}"`, '--expires 3d, or a date such as 2027-06-30 for a later expiry');
+      expectRefusal(
+        `expires ${value}`,
+        `--expires must be a date, a date-time or a duration from 1m to 366d (90m, 12h, 3d, 2w), got "${value}"`,
+        '--expires 3d, or a date such as 2027-06-30 for a later expiry',
+      );
     }
   });
 
   test('fails when --expires has passed: the next validate would fail on it', () => {
     // THEN
-    expectRefusal('expires past date', '--expires must be in the future, got "2020-01-01" (it is now 2026-03-01T10:00:00Z)', '--expires 3d, or a later date');
+    expectRefusal(
+      'expires past date',
+      '--expires must be in the future, got "2020-01-01" (it is now 2026-03-01T10:00:00Z)',
+      '--expires 3d, or a later date',
+    );
     expectRefusal('expires now', `--expires must be in the future, got "${NOW}" (it is now 2026-03-01T10:00:00Z)`, '--expires 3d, or a later date');
   });
 

@@ -19,7 +19,13 @@ describe('validate --json', () => {
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     expect(JSON.parse(run.stdout)).toEqual({
-      valid: true, environments: 8, objects: countObjects(path.join(dir, 'dist')), schemas: null, errors: 0, warnings: 0, problems: [],
+      valid: true,
+      environments: 8,
+      objects: countObjects(path.join(dir, 'dist')),
+      schemas: null,
+      errors: 0,
+      warnings: 0,
+      problems: [],
     });
   });
 
@@ -34,9 +40,23 @@ describe('validate --json', () => {
     expect(json.status).toBe(1);
     const result = JSON.parse(json.stdout);
     expect({ ...result, problems: undefined }).toEqual({
-      valid: false, environments: 8, objects: countObjects(path.join(dir, 'dist')), schemas: null, errors: 1, warnings: 0, problems: undefined,
+      valid: false,
+      environments: 8,
+      objects: countObjects(path.join(dir, 'dist')),
+      schemas: null,
+      errors: 1,
+      warnings: 0,
+      problems: undefined,
     });
-    expect(result.problems).toEqual([expect.objectContaining({ severity: 'error', file: 'environments/kong-perf.yaml', line: 30, field: 'routing.services.captains-log', got: '"mocked"' })]);
+    expect(result.problems).toEqual([
+      expect.objectContaining({
+        severity: 'error',
+        file: 'environments/kong-perf.yaml',
+        line: 30,
+        field: 'routing.services.captains-log',
+        got: '"mocked"',
+      }),
+    ]);
     expect(Object.keys(result.problems[0])).toEqual(['severity', 'file', 'line', 'col', 'field', 'message', 'got', 'hint']);
     // and the text summary counts the environments too
     expect(text.status).toBe(1);
@@ -55,7 +75,9 @@ describe('diff --json and flip --json', () => {
     expect(flip.stderr).toBe('');
     expect(flip.status).toBe(0);
     const flipped = JSON.parse(flip.stdout);
-    const distChanged = changedFiles(dir).filter((f) => f.startsWith('dist/')).map((f) => f.slice('dist/'.length));
+    const distChanged = changedFiles(dir)
+      .filter((f) => f.startsWith('dist/'))
+      .map((f) => f.slice('dist/'.length));
     expect(flipped).toEqual({
       environment: 'kong-perf',
       service: 'captains-log',
@@ -63,15 +85,17 @@ describe('diff --json and flip --json', () => {
       file: 'environments/kong-perf.yaml',
       changed: true,
       edit: ['- routing:', '-   services:', '-     captains-log: mock'],
-      routing: [{
-        environment: 'kong-perf',
-        mesh: 'kong-mesh',
-        protected: false,
-        status: 'changed',
-        protection: null,
-        violations: [],
-        services: [expect.objectContaining({ service: 'captains-log', toMock: false })],
-      }],
+      routing: [
+        {
+          environment: 'kong-perf',
+          mesh: 'kong-mesh',
+          protected: false,
+          status: 'changed',
+          protection: null,
+          violations: [],
+          services: [expect.objectContaining({ service: 'captains-log', toMock: false })],
+        },
+      ],
       dist: { added: [], changed: distChanged, removed: [] },
       warnings: [],
     });
@@ -92,7 +116,10 @@ describe('explain --json', () => {
     // THEN
     expect(run.status).toBe(1);
     expect(run.stdout).toBe('');
-    expect(lines(run.stderr)).toEqual(['error: --json and --mermaid cannot be combined: each is a whole output of its own', 'hint: pass one of them']);
+    expect(lines(run.stderr)).toEqual([
+      'error: --json and --mermaid cannot be combined: each is a whole output of its own',
+      'hint: pass one of them',
+    ]);
   });
 });
 
@@ -107,9 +134,14 @@ describe('explain --all --mermaid', () => {
     const out = lines(run.stdout);
     const headings = out.map((l, i) => [l, out[i + 1]] as const).filter(([l]) => l.startsWith('%% '));
     expect(headings.map(([l]) => l)).toEqual([
-      '%% coolstore (openshift-service-mesh, protected)', '%% coolstore-chaos (openshift-service-mesh)', '%% coolstore-migrating (openshift-service-mesh)',
-      '%% coolstore-ossm3 (openshift-service-mesh, protected)', '%% coolstore-ossm3-chaos (openshift-service-mesh)',
-      '%% kong-perf (kong-mesh)', '%% kong-real (kong-mesh)', '%% kong-tutorial (kong-mesh)',
+      '%% coolstore (openshift-service-mesh, protected)',
+      '%% coolstore-chaos (openshift-service-mesh)',
+      '%% coolstore-migrating (openshift-service-mesh)',
+      '%% coolstore-ossm3 (openshift-service-mesh, protected)',
+      '%% coolstore-ossm3-chaos (openshift-service-mesh)',
+      '%% kong-perf (kong-mesh)',
+      '%% kong-real (kong-mesh)',
+      '%% kong-tutorial (kong-mesh)',
     ]);
     expect(headings.every(([, next]) => next === 'graph LR')).toBe(true);
   });

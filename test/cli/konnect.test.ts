@@ -53,7 +53,11 @@ function argsOf(recorded: Call[]): string[] {
 
 async function konnect(dir: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ run: CliRun; recorded: Call[] }> {
   const { bin, log } = standIn();
-  const run = await meshflipProcess(dir, ['konnect', 'apply', ...args], { PATH: `${bin}${path.delimiter}${process.env.PATH}`, KUMACTL_LOG: log, ...env });
+  const run = await meshflipProcess(dir, ['konnect', 'apply', ...args], {
+    PATH: `${bin}${path.delimiter}${process.env.PATH}`,
+    KUMACTL_LOG: log,
+    ...env,
+  });
   return { run, recorded: calls(log) };
 }
 
@@ -104,14 +108,16 @@ describe('konnect apply on the example repository', () => {
     expect(all.run.status).toBe(0);
   });
 
-  test('keeps the token out of the output, the repository and the user\'s kumactl configuration', () => {
+  test("keeps the token out of the output, the repository and the user's kumactl configuration", () => {
     // THEN each environment's calls used its own configuration, outside the repository, deleted afterwards
     const configs = [...new Set(all.recorded.map((c) => c.configFile))];
     expect(configs.map((c) => path.basename(c ?? ''))).toEqual(['kong-perf.config', 'kong-tutorial.config']);
     expect(configs.every((c) => path.relative(dir, c!).startsWith('..') && !fs.existsSync(path.dirname(c!)))).toBe(true);
     // AND the output shows the commands with the token masked
     expect(all.run.stdout + all.run.stderr).not.toContain(TOKEN);
-    expect(lines(all.run.stdout)).toContain(`$ kumactl config control-planes add --name konnect-kong-perf --address ${PERF_ADDRESS} --auth-type tokens --auth-conf token=*** --overwrite --config-file ${configs[0]}`);
+    expect(lines(all.run.stdout)).toContain(
+      `$ kumactl config control-planes add --name konnect-kong-perf --address ${PERF_ADDRESS} --auth-type tokens --auth-conf token=*** --overwrite --config-file ${configs[0]}`,
+    );
     // AND nothing in the repository changed
     expect(lines(git(dir, 'status', '--porcelain'))).toEqual([]);
   });
@@ -193,7 +199,12 @@ describe('konnect apply --prune-since', () => {
     const [noFault, moved, renamed] = await Promise.all([
       changed(fault, ''),
       changed(fault, '').then((r) => {
-        edit(r.dir, 'environments/kong-tutorial.yaml', 'controlPlaneId: 0f6b2c1e-3d4a-4b5c-8d7e-9f0a1b2c3d4e', 'controlPlaneId: 11111111-2222-4333-8444-555555555555');
+        edit(
+          r.dir,
+          'environments/kong-tutorial.yaml',
+          'controlPlaneId: 0f6b2c1e-3d4a-4b5c-8d7e-9f0a1b2c3d4e',
+          'controlPlaneId: 11111111-2222-4333-8444-555555555555',
+        );
         commitAll(r.dir, 'another control plane');
         return r;
       }),

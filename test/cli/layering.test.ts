@@ -4,14 +4,16 @@ import { REPO } from '../util';
 
 /** Every `.ts` file under `dir`, repository-relative, sorted. */
 function sources(dir: string): string[] {
-  return fs.readdirSync(path.join(REPO, dir), { recursive: true, encoding: 'utf8' })
+  return fs
+    .readdirSync(path.join(REPO, dir), { recursive: true, encoding: 'utf8' })
     .filter((f) => f.endsWith('.ts'))
     .map((f) => `${dir}/${f.split(path.sep).join('/')}`)
     .sort();
 }
 
 /** Calls of Node's fs that change the file system. */
-const WRITES = /\bfs(?:\.promises)?\.(?:writeFile|writeFileSync|appendFile|appendFileSync|mkdir|mkdirSync|rename|renameSync|rm|rmSync|unlink|unlinkSync|copyFile|copyFileSync|cp|cpSync|symlink|symlinkSync|link|linkSync|truncate|truncateSync|open|openSync)\(/;
+const WRITES =
+  /\bfs(?:\.promises)?\.(?:writeFile|writeFileSync|appendFile|appendFileSync|mkdir|mkdirSync|rename|renameSync|rm|rmSync|unlink|unlinkSync|copyFile|copyFileSync|cp|cpSync|symlink|symlinkSync|link|linkSync|truncate|truncateSync|open|openSync)\(/;
 
 test('only pipeline/ writes files: the commands of cli/ and every other layer call its functions', () => {
   // WHEN (main.ts makes cdk8s-cli's scratch folder, which cdk8s.yaml names, before it hands over to the pipeline)
@@ -27,5 +29,5 @@ test('the pattern finds a write', () => {
   // THEN the check above cannot pass by matching nothing
   expect(WRITES.test('    fs.writeFileSync(target, content);')).toBe(true);
   expect(WRITES.test('    fs.mkdirSync(dir, { recursive: true });')).toBe(true);
-  expect(WRITES.test('    const text = fs.readFileSync(file, \'utf8\');')).toBe(false);
+  expect(WRITES.test("    const text = fs.readFileSync(file, 'utf8');")).toBe(false);
 });

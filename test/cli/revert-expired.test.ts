@@ -43,8 +43,12 @@ async function revert(now: string): Promise<Revert> {
 beforeAll(async () => {
   ({ dir: prepared } = gitRepoCopy());
   edit(prepared, KONG_PERF, '    captains-log: mock\n', `    captains-log: { to: mock, expires: ${ROUTE_EXPIRES} }\n`);
-  edit(prepared, KONG_PERF, '    reason: make the real captains-log as slow as it is in production\n',
-    `    reason: make the real captains-log as slow as it is in production\n    expires: ${FAULT_EXPIRES}\n`);
+  edit(
+    prepared,
+    KONG_PERF,
+    '    reason: make the real captains-log as slow as it is in production\n',
+    `    reason: make the real captains-log as slow as it is in production\n    expires: ${FAULT_EXPIRES}\n`,
+  );
   expect((await meshflipAsync(prepared, ['synth'])).status).toBe(0);
   commitAll(prepared, 'expiring flip and fault');
   [afterBoth, afterFault, beforeAny] = await Promise.all([
@@ -61,9 +65,14 @@ describe('after both expiries', () => {
     // THEN kong-perf is left with neither routing nor faults: the repository's file without those two blocks
     expect(afterBoth.run.status).toBe(0);
     const original = fs.readFileSync(path.join(REPO, KONG_PERF), 'utf8');
-    expect(read(afterBoth.dir, KONG_PERF)).toBe(original
-      .replace('routing:\n  services:\n    captains-log: mock\n', '')
-      .replace('faults:\n  captains-log:\n    delay: { value: 1s, percent: 100 }\n    reason: make the real captains-log as slow as it is in production\n', ''));
+    expect(read(afterBoth.dir, KONG_PERF)).toBe(
+      original
+        .replace('routing:\n  services:\n    captains-log: mock\n', '')
+        .replace(
+          'faults:\n  captains-log:\n    delay: { value: 1s, percent: 100 }\n    reason: make the real captains-log as slow as it is in production\n',
+          '',
+        ),
+    );
   });
 
   test('says what it reverted', () => {
@@ -79,26 +88,30 @@ describe('after both expiries', () => {
     // THEN
     expect(validAfter.status).toBe(0);
     expect(validAfter.stderr.split('\n').filter((l) => l !== '' && !l.startsWith('note: no schema folder'))).toEqual([]);
-    expect(changedFiles(afterBoth.dir)).toEqual(expect.arrayContaining([
-      KONG_PERF,
-      'dist/kong-perf/ROUTING.md',
-      'dist/kong-perf/zone-mock-services/captains-log.routing.k8s.yaml',
-      'dist/kong-perf/zone-real-services/captains-log.routing.k8s.yaml',
-    ]));
+    expect(changedFiles(afterBoth.dir)).toEqual(
+      expect.arrayContaining([
+        KONG_PERF,
+        'dist/kong-perf/ROUTING.md',
+        'dist/kong-perf/zone-mock-services/captains-log.routing.k8s.yaml',
+        'dist/kong-perf/zone-real-services/captains-log.routing.k8s.yaml',
+      ]),
+    );
     expect(read(afterBoth.dir, 'dist/kong-perf/ROUTING.md').split('\n')).toContain('| captains-log | my-services | real | - | - | - | - | - |');
   });
 
   test('writes the pull-request description to --body, and sets the reverted output', () => {
     // THEN
-    expect(fs.readFileSync(afterBoth.body, 'utf8')).toBe([
-      'These flips and faults expired, so meshflip reverted them:',
-      '',
-      `- environments/kong-perf.yaml: routing of captains-log (expired ${ROUTE_EXPIRES})`,
-      `- environments/kong-perf.yaml: faults of captains-log (expired ${FAULT_EXPIRES})`,
-      '',
-      'Checked at 2026-06-02T00:00:00.000Z. To keep one instead, close this pull request and extend its expiry in a reviewed change.',
-      '',
-    ].join('\n'));
+    expect(fs.readFileSync(afterBoth.body, 'utf8')).toBe(
+      [
+        'These flips and faults expired, so meshflip reverted them:',
+        '',
+        `- environments/kong-perf.yaml: routing of captains-log (expired ${ROUTE_EXPIRES})`,
+        `- environments/kong-perf.yaml: faults of captains-log (expired ${FAULT_EXPIRES})`,
+        '',
+        'Checked at 2026-06-02T00:00:00.000Z. To keep one instead, close this pull request and extend its expiry in a reviewed change.',
+        '',
+      ].join('\n'),
+    );
     expect(afterBoth.outputs).toEqual({ reverted: 'true' });
   });
 });
@@ -110,8 +123,12 @@ test('between the two expiries only the fault is reverted', () => {
     'reverted 1 expired change:',
     `- environments/kong-perf.yaml: faults of captains-log (expired ${FAULT_EXPIRES})`,
   ]);
-  expect(read(afterFault.dir, KONG_PERF)).toBe(read(prepared, KONG_PERF).replace(
-    `faults:\n  captains-log:\n    delay: { value: 1s, percent: 100 }\n    reason: make the real captains-log as slow as it is in production\n    expires: ${FAULT_EXPIRES}\n`, ''));
+  expect(read(afterFault.dir, KONG_PERF)).toBe(
+    read(prepared, KONG_PERF).replace(
+      `faults:\n  captains-log:\n    delay: { value: 1s, percent: 100 }\n    reason: make the real captains-log as slow as it is in production\n    expires: ${FAULT_EXPIRES}\n`,
+      '',
+    ),
+  );
 });
 
 test('with nothing expired it says so and changes nothing', () => {

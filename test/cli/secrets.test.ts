@@ -37,10 +37,10 @@ describe('meshflip synth', () => {
     const line = lineOf(read(dir, CATALOG), `      GITHUB_TOKEN: ${TOKEN}`);
     expect(run.status).toBe(1);
     expect(lines(run.stderr)).toEqual([
-      `error: ${CATALOG}:${line}:21: services.catalog.env.GITHUB_TOKEN: holds what looks like a GitHub token, and credentials must not be committed to git, `
-        + `got "ghp_…" (40 characters, fingerprint ${FINGERPRINT}); keep it in a Secret created in the cluster and reference it: `
-        + 'GITHUB_TOKEN: {secretKeyRef: {name: <secret>, key: <key>}}; if it is no credential, add '
-        + `{file: ${CATALOG}, field: services.catalog.env.GITHUB_TOKEN, reason: ...} to allowedSecrets in environments/meshflip.yaml`,
+      `error: ${CATALOG}:${line}:21: services.catalog.env.GITHUB_TOKEN: holds what looks like a GitHub token, and credentials must not be committed to git, ` +
+        `got "ghp_…" (40 characters, fingerprint ${FINGERPRINT}); keep it in a Secret created in the cluster and reference it: ` +
+        'GITHUB_TOKEN: {secretKeyRef: {name: <secret>, key: <key>}}; if it is no credential, add ' +
+        `{file: ${CATALOG}, field: services.catalog.env.GITHUB_TOKEN, reason: ...} to allowedSecrets in environments/meshflip.yaml`,
       '1 problem found; nothing was written.',
     ]);
     expect(run.stderr + run.stdout).not.toContain(TOKEN);
@@ -57,8 +57,8 @@ describe('meshflip synth', () => {
     const line = lineOf(read(dir, CATALOG), `      GITHUB_TOKEN: ${TOKEN}`);
     const entry = lineOf(read(dir, SETTINGS), `  - { fingerprint: "${FINGERPRINT}", reason: revoked; replayed by the contract tests }`);
     expect(run.stderr).toBe(
-      `warning: ${CATALOG}:${line}:21: services.catalog.env.GITHUB_TOKEN: holds what looks like a GitHub token, allowed by allowedSecrets[0] `
-        + `(${SETTINGS}:${entry}): revoked; replayed by the contract tests, got "ghp_…" (40 characters, fingerprint ${FINGERPRINT})\n`,
+      `warning: ${CATALOG}:${line}:21: services.catalog.env.GITHUB_TOKEN: holds what looks like a GitHub token, allowed by allowedSecrets[0] ` +
+        `(${SETTINGS}:${entry}): revoked; replayed by the contract tests, got "ghp_…" (40 characters, fingerprint ${FINGERPRINT})\n`,
     );
     expect(run.status).toBe(0);
     expect(read(dir, 'dist/coolstore/workloads/catalog.k8s.yaml')).toContain(TOKEN);
@@ -74,9 +74,9 @@ describe('meshflip synth', () => {
     const entry = lineOf(read(dir, SETTINGS), `  - { file: ${CATALOG}, field: services.catalog.env.GITHUB_TOKEN, reason: left over }`);
     expect(run.status).toBe(1);
     expect(lines(run.stderr)).toEqual([
-      `error: ${SETTINGS}:${entry}:5: allowedSecrets[0]: matches no credential in the input, so it allows nothing, `
-        + `got file ${CATALOG}, field services.catalog.env.GITHUB_TOKEN; remove it (or correct file and field to those meshflip prints), `
-        + 'so that the list shows only the exceptions in force',
+      `error: ${SETTINGS}:${entry}:5: allowedSecrets[0]: matches no credential in the input, so it allows nothing, ` +
+        `got file ${CATALOG}, field services.catalog.env.GITHUB_TOKEN; remove it (or correct file and field to those meshflip prints), ` +
+        'so that the list shows only the exceptions in force',
       '1 problem found; nothing was written.',
     ]);
     expect(fs.existsSync(path.join(dir, 'dist'))).toBe(false);
@@ -87,7 +87,12 @@ describe('meshflip validate and ci-summary', () => {
   test('validate fails on a credential written into dist/ by hand', async () => {
     // GIVEN
     const dir = copyRepo(['environments', 'dist']);
-    edit(dir, 'dist/coolstore/workloads/catalog.k8s.yaml', '              value: -Dspring.profiles.active=openshift', `              value: ${TOKEN}`);
+    edit(
+      dir,
+      'dist/coolstore/workloads/catalog.k8s.yaml',
+      '              value: -Dspring.profiles.active=openshift',
+      `              value: ${TOKEN}`,
+    );
     // WHEN
     const run = await meshflipAsync(dir, ['validate']);
     // THEN
@@ -95,9 +100,9 @@ describe('meshflip validate and ci-summary', () => {
     const deployment = lineOf(file, 'kind: Deployment') - 1;
     expect(run.status).toBe(1);
     expect(lines(run.stderr).filter((l) => l.includes('looks like'))).toEqual([
-      `error: dist/coolstore/workloads/catalog.k8s.yaml:${deployment}:1: Deployment coolstore-catalog/catalog: spec.template.spec.containers[0].env[4].value `
-        + 'holds what looks like a GitHub token, got "ghp_…" (40 characters): dist/ is committed to git; keep credentials in Secrets created in the cluster '
-        + 'and reference them (secretKeyRef)',
+      `error: dist/coolstore/workloads/catalog.k8s.yaml:${deployment}:1: Deployment coolstore-catalog/catalog: spec.template.spec.containers[0].env[4].value ` +
+        'holds what looks like a GitHub token, got "ghp_…" (40 characters): dist/ is committed to git; keep credentials in Secrets created in the cluster ' +
+        'and reference them (secretKeyRef)',
     ]);
   });
 
@@ -110,14 +115,19 @@ describe('meshflip validate and ci-summary', () => {
     const run = await meshflipAsync(dir, ['ci-summary', '--now', '2026-03-01T10:00:00Z'], { GITHUB_STEP_SUMMARY: '', GITHUB_OUTPUT: '' });
     // THEN
     const line = lineOf(read(dir, CATALOG), `      GITHUB_TOKEN: ${TOKEN}`);
-    const entry = lineOf(read(dir, SETTINGS), `  - { file: ${CATALOG}, field: services.catalog.env.GITHUB_TOKEN, reason: revoked; replayed by the contract tests }`);
-    expect(run.stdout).toContain([
-      '### Credentials allowed by allowedSecrets (1)',
-      '',
-      // Escaped for Markdown: the field and the reason come from the input.
-      `- \`${CATALOG}:${line}\` services.catalog.env.GITHUB\\_TOKEN: holds what looks like a GitHub token, allowed by allowedSecrets\\[0\\] (${SETTINGS}:${entry}): `
-        + 'revoked; replayed by the contract tests',
-    ].join('\n'));
+    const entry = lineOf(
+      read(dir, SETTINGS),
+      `  - { file: ${CATALOG}, field: services.catalog.env.GITHUB_TOKEN, reason: revoked; replayed by the contract tests }`,
+    );
+    expect(run.stdout).toContain(
+      [
+        '### Credentials allowed by allowedSecrets (1)',
+        '',
+        // Escaped for Markdown: the field and the reason come from the input.
+        `- \`${CATALOG}:${line}\` services.catalog.env.GITHUB\\_TOKEN: holds what looks like a GitHub token, allowed by allowedSecrets\\[0\\] (${SETTINGS}:${entry}): ` +
+          'revoked; replayed by the contract tests',
+      ].join('\n'),
+    );
     expect(run.status).toBe(0);
   });
 });

@@ -16,7 +16,10 @@ function runListingModules(bin: string, args: readonly string[]): { status: numb
   const dir = tempDir('meshflip-startup-');
   const list = path.join(dir, 'loaded');
   const preload = path.join(dir, 'list-modules.cjs');
-  fs.writeFileSync(preload, `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(list)}, Object.keys(require.cache).join('\\n')));\n`);
+  fs.writeFileSync(
+    preload,
+    `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(list)}, Object.keys(require.cache).join('\\n')));\n`,
+  );
   const run = spawnSync(process.execPath, ['--require', preload, bin, ...args], {
     cwd: dir,
     encoding: 'utf8',
@@ -70,8 +73,9 @@ describe('--help and --version', () => {
     expect([run.status, run.stderr]).toEqual([0, '']);
     expect(ranFrom(REPO, run.loaded)).toBe('build');
     const build = path.join(REPO, 'node_modules', '.cache', 'meshflip');
-    expect(run.loaded.filter((file) => !file.startsWith(`${build}${path.sep}`) || HEAVY.some((folder) => file.startsWith(path.join(build, folder)))))
-      .toEqual([BIN, path.join(REPO, 'src', 'build.cjs')]);
+    expect(
+      run.loaded.filter((file) => !file.startsWith(`${build}${path.sep}`) || HEAVY.some((folder) => file.startsWith(path.join(build, folder)))),
+    ).toEqual([BIN, path.join(REPO, 'src', 'build.cjs')]);
   });
 
   test('a command loads its own module when it runs', () => {
@@ -80,8 +84,10 @@ describe('--help and --version', () => {
     // THEN
     expect(run.status).toBe(0);
     const build = path.join(REPO, 'node_modules', '.cache', 'meshflip');
-    expect(run.loaded.filter((file) => file.startsWith(path.join(build, 'cli', 'commands')) && file.endsWith('.js')).sort())
-      .toEqual([path.join(build, 'cli', 'commands', 'command.js'), path.join(build, 'cli', 'commands', 'schema.js')]);
+    expect(run.loaded.filter((file) => file.startsWith(path.join(build, 'cli', 'commands')) && file.endsWith('.js')).sort()).toEqual([
+      path.join(build, 'cli', 'commands', 'command.js'),
+      path.join(build, 'cli', 'commands', 'schema.js'),
+    ]);
   });
 });
 
@@ -143,8 +149,9 @@ describe('a build never runs older code than src/', () => {
     expect(run).toEqual({
       status: 2,
       stdout: '',
-      stderr: `error: the compiled meshflip in ${path.join(dir, 'node_modules', '.cache', 'meshflip')} is missing or older than ${path.join(dir, 'src')}, `
-        + 'and tsx (a development dependency) is not installed to run the sources\nhint: run npm run build (npm ci runs it)\n',
+      stderr:
+        `error: the compiled meshflip in ${path.join(dir, 'node_modules', '.cache', 'meshflip')} is missing or older than ${path.join(dir, 'src')}, ` +
+        'and tsx (a development dependency) is not installed to run the sources\nhint: run npm run build (npm ci runs it)\n',
       loaded: expect.any(Array) as unknown,
     });
   }, 120_000);

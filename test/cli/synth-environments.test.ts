@@ -25,7 +25,8 @@ describe('synth <env>...', () => {
     const changed = changedFiles(dir);
     expect(changed.filter((f) => f.startsWith('dist/kong-perf/')).length).toBeGreaterThan(0);
     expect(changed.filter((f) => f.startsWith('dist/') && !f.startsWith('dist/kong-perf/'))).toEqual([
-      'dist/argocd/root.k8s.yaml', 'dist/coolstore/ROUTING.md',
+      'dist/argocd/root.k8s.yaml',
+      'dist/coolstore/ROUTING.md',
     ]);
     expect(read(dir, 'dist/coolstore/ROUTING.md').endsWith('hand edit\n')).toBe(true);
     expect(read(dir, 'dist/argocd/root.k8s.yaml').endsWith('# hand edit\n')).toBe(true);

@@ -14,7 +14,8 @@ afterAll(removeTempDirs);
 /** A hash of every file under `dir` (paths and bytes). */
 function treeHash(dir: string): string {
   const hash = createHash('sha256');
-  const files = fs.readdirSync(dir, { withFileTypes: true, recursive: true })
+  const files = fs
+    .readdirSync(dir, { withFileTypes: true, recursive: true })
     .filter((e) => !e.isDirectory())
     .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
     .sort();

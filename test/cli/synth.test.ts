@@ -24,7 +24,11 @@ function treeState(dir: string): Record<string, string> {
       continue;
     }
     const stat = fs.lstatSync(file);
-    out[rel] = stat.isSymbolicLink() ? `-> ${fs.readlinkSync(file)}` : stat.isDirectory() ? '(folder)' : `${stat.mtimeMs} ${fs.readFileSync(file, 'utf8')}`;
+    out[rel] = stat.isSymbolicLink()
+      ? `-> ${fs.readlinkSync(file)}`
+      : stat.isDirectory()
+        ? '(folder)'
+        : `${stat.mtimeMs} ${fs.readFileSync(file, 'utf8')}`;
   }
   return out;
 }
@@ -59,7 +63,22 @@ describe('the output folder', () => {
   let parent: string;
   let before: Record<string, string>;
   let victim: string;
-  const PATHS = ['..', '.', 'src', 'environments', '.git', 'node_modules', '.github', '.ci', 'test', 'src/out', '../victim', 'dist/../..', 'deploy/.git/x', 'SRC'];
+  const PATHS = [
+    '..',
+    '.',
+    'src',
+    'environments',
+    '.git',
+    'node_modules',
+    '.github',
+    '.ci',
+    'test',
+    'src/out',
+    '../victim',
+    'dist/../..',
+    'deploy/.git/x',
+    'SRC',
+  ];
 
   beforeAll(async () => {
     ({ parent, victim } = repoWithNeighbours());
@@ -79,22 +98,27 @@ describe('the output folder', () => {
   const MESSAGES: Record<string, string> = {
     '..': 'must be a folder inside the repository, not outside it',
     '.': 'must be a folder below the repository root, not the root itself',
-    'src': 'must not be src/, which holds the source code: synth makes its output folder hold exactly what it renders',
-    'environments': 'must not be environments/, which holds the input: synth makes its output folder hold exactly what it renders',
-    '.git': 'must not be .git/, which holds git\'s own data: synth makes its output folder hold exactly what it renders',
-    'node_modules': 'must not be node_modules/, which holds the installed packages: synth makes its output folder hold exactly what it renders',
+    src: 'must not be src/, which holds the source code: synth makes its output folder hold exactly what it renders',
+    environments: 'must not be environments/, which holds the input: synth makes its output folder hold exactly what it renders',
+    '.git': "must not be .git/, which holds git's own data: synth makes its output folder hold exactly what it renders",
+    node_modules: 'must not be node_modules/, which holds the installed packages: synth makes its output folder hold exactly what it renders',
     '.github': 'must not be .github/, which holds the GitHub workflows: synth makes its output folder hold exactly what it renders',
     '.ci': 'must not be .ci/, which holds the CI scripts: synth makes its output folder hold exactly what it renders',
-    'test': 'must not be test/, which holds the tests: synth makes its output folder hold exactly what it renders',
+    test: 'must not be test/, which holds the tests: synth makes its output folder hold exactly what it renders',
     'src/out': 'must not be inside src/, which holds the source code: synth makes its output folder hold exactly what it renders',
     '../victim': 'must be a folder inside the repository, not outside it',
     'dist/../..': 'must be a folder inside the repository, not outside it',
     'deploy/.git/x': 'must not be inside a .git folder',
-    'SRC': 'must not be src/, which holds the source code: synth makes its output folder hold exactly what it renders',
-    'ABSOLUTE': 'must be a folder inside the repository, not outside it',
+    SRC: 'must not be src/, which holds the source code: synth makes its output folder hold exactly what it renders',
+    ABSOLUTE: 'must be a folder inside the repository, not outside it',
   };
 
-  test.each([...PATHS, 'ABSOLUTE'].flatMap((p) => [['--out', p], ['CDK8S_OUTDIR', p]]))('fails when %s is %s, changing nothing', (source, p) => {
+  test.each(
+    [...PATHS, 'ABSOLUTE'].flatMap((p) => [
+      ['--out', p],
+      ['CDK8S_OUTDIR', p],
+    ]),
+  )('fails when %s is %s, changing nothing', (source, p) => {
     // WHEN
     const { status, stdout, stderr } = given[`${source} ${p}`];
     // THEN
@@ -117,43 +141,66 @@ describe('repository.path', () => {
   }
 
   test.each([
-    ['src', 'must not be src/, which holds the source code: synth makes its output folder hold exactly what it renders, got "src"; give the rendered manifests a folder of their own, such as dist or deploy/manifests'],
-    ['environments', 'must not be environments/, which holds the input: synth makes its output folder hold exactly what it renders, got "environments"; give the rendered manifests a folder of their own, such as dist or deploy/manifests'],
-    ['.git', 'must not be .git/, which holds git\'s own data: synth makes its output folder hold exactly what it renders, got ".git"; give the rendered manifests a folder of their own, such as dist or deploy/manifests'],
-    ['node_modules/dist', 'must not be inside node_modules/, which holds the installed packages: synth makes its output folder hold exactly what it renders, got "node_modules/dist"; give the rendered manifests a folder of their own, such as dist or deploy/manifests'],
+    [
+      'src',
+      'must not be src/, which holds the source code: synth makes its output folder hold exactly what it renders, got "src"; give the rendered manifests a folder of their own, such as dist or deploy/manifests',
+    ],
+    [
+      'environments',
+      'must not be environments/, which holds the input: synth makes its output folder hold exactly what it renders, got "environments"; give the rendered manifests a folder of their own, such as dist or deploy/manifests',
+    ],
+    [
+      '.git',
+      'must not be .git/, which holds git\'s own data: synth makes its output folder hold exactly what it renders, got ".git"; give the rendered manifests a folder of their own, such as dist or deploy/manifests',
+    ],
+    [
+      'node_modules/dist',
+      'must not be inside node_modules/, which holds the installed packages: synth makes its output folder hold exactly what it renders, got "node_modules/dist"; give the rendered manifests a folder of their own, such as dist or deploy/manifests',
+    ],
     ['..', 'must be a relative path inside the repository such as dist, without . or .. segments, got ".."'],
     ['.', 'must be a relative path inside the repository such as dist, without . or .. segments, got "."'],
     ['../victim', 'must be a relative path inside the repository such as dist, without . or .. segments, got "../victim"'],
     ['/tmp/victim', 'must be a relative path inside the repository such as dist, without . or .. segments, got "/tmp/victim"'],
     ['dist//x', 'must be a relative path inside the repository such as dist, without . or .. segments, got "dist//x"'],
-  ])('fails when it is %s, at its line, changing nothing', async (value, message) => {
-    // WHEN
-    const { run, parent, line, before } = await synthWithPath(value);
-    // THEN
-    expect([run.status, run.stdout]).toEqual([1, '']);
-    expect(lines(run.stderr)).toEqual([`error: environments/meshflip.yaml:${line}:9: repository.path: ${message}`, '1 problem found; nothing was written.']);
-    expect(treeState(parent)).toEqual(before);
-  }, 60_000);
+  ])(
+    'fails when it is %s, at its line, changing nothing',
+    async (value, message) => {
+      // WHEN
+      const { run, parent, line, before } = await synthWithPath(value);
+      // THEN
+      expect([run.status, run.stdout]).toEqual([1, '']);
+      expect(lines(run.stderr)).toEqual([
+        `error: environments/meshflip.yaml:${line}:9: repository.path: ${message}`,
+        '1 problem found; nothing was written.',
+      ]);
+      expect(treeState(parent)).toEqual(before);
+    },
+    60_000,
+  );
 
   test.each([
     ['flip', ['flip', 'kong-perf', 'crew', '--to', 'mock']],
     ['revert-expired', ['revert-expired', '--now', '2100-01-01T00:00:00Z']],
-  ])('%s refuses it before editing anything', async (_name, args) => {
-    // GIVEN
-    const { parent, repo } = repoWithNeighbours();
-    edit(repo, 'environments/meshflip.yaml', '  path: dist\n', '  path: src\n');
-    const before = treeState(parent);
-    // WHEN
-    const run = await meshflipAsync(repo, args);
-    // THEN
-    expect([run.status, run.stdout]).toEqual([1, '']);
-    expect(lines(run.stderr)).toEqual([
-      `error: environments/meshflip.yaml:${lineOf(read(repo, 'environments/meshflip.yaml'), '  path: src')}:9: repository.path: must not be src/, which holds the source code: `
-        + 'synth makes its output folder hold exactly what it renders, got "src"; give the rendered manifests a folder of their own, such as dist or deploy/manifests',
-      '1 problem found; nothing was written.',
-    ]);
-    expect(treeState(parent)).toEqual(before);
-  }, 60_000);
+  ])(
+    '%s refuses it before editing anything',
+    async (_name, args) => {
+      // GIVEN
+      const { parent, repo } = repoWithNeighbours();
+      edit(repo, 'environments/meshflip.yaml', '  path: dist\n', '  path: src\n');
+      const before = treeState(parent);
+      // WHEN
+      const run = await meshflipAsync(repo, args);
+      // THEN
+      expect([run.status, run.stdout]).toEqual([1, '']);
+      expect(lines(run.stderr)).toEqual([
+        `error: environments/meshflip.yaml:${lineOf(read(repo, 'environments/meshflip.yaml'), '  path: src')}:9: repository.path: must not be src/, which holds the source code: ` +
+          'synth makes its output folder hold exactly what it renders, got "src"; give the rendered manifests a folder of their own, such as dist or deploy/manifests',
+        '1 problem found; nothing was written.',
+      ]);
+      expect(treeState(parent)).toEqual(before);
+    },
+    60_000,
+  );
 });
 
 describe('links', () => {
@@ -174,8 +221,8 @@ describe('links', () => {
     for (const run of runs) {
       expect([run.status, run.stdout]).toEqual([1, '']);
       expect(lines(run.stderr)).toEqual([
-        `error: environments/meshflip.yaml:${line}:9: repository.path: must be a real folder, but dist is a symbolic link (to ../victim); `
-          + 'meshflip never writes or deletes through a link, got "dist"; replace dist by a real folder: synth renders every file again',
+        `error: environments/meshflip.yaml:${line}:9: repository.path: must be a real folder, but dist is a symbolic link (to ../victim); ` +
+          'meshflip never writes or deletes through a link, got "dist"; replace dist by a real folder: synth renders every file again',
         '1 problem found; nothing was written.',
       ]);
     }
@@ -212,9 +259,9 @@ describe('links', () => {
     // THEN
     expect([run.status, run.stdout]).toEqual([1, '']);
     expect(lines(run.stderr)).toEqual([
-      `error: environments/catalog/kong-blog.yaml:${lineOf(catalog, '        - ../mocks/captains-log.imposter.json')}:11: services.captains-log.mock.imposters[0]: `
-        + 'must name a file in the repository, not a symbolic link (environments/mocks/captains-log.imposter.json is one): meshflip reads nothing through links, '
-        + 'got "../mocks/captains-log.imposter.json"; replace the link by a copy of the imposter file',
+      `error: environments/catalog/kong-blog.yaml:${lineOf(catalog, '        - ../mocks/captains-log.imposter.json')}:11: services.captains-log.mock.imposters[0]: ` +
+        'must name a file in the repository, not a symbolic link (environments/mocks/captains-log.imposter.json is one): meshflip reads nothing through links, ' +
+        'got "../mocks/captains-log.imposter.json"; replace the link by a copy of the imposter file',
       '1 problem found; nothing was written.',
     ]);
     expect(run.stderr).not.toContain('TOP-SECRET');
@@ -230,8 +277,9 @@ describe('links', () => {
     // WHEN
     const runs = await Promise.all([meshflipAsync(repo, ['synth']), meshflipAsync(repo, ['validate'])]);
     // THEN
-    const problem = 'environments/kong-perf.yaml:1:1: (file): must be a real file in the repository, not a symbolic link: meshflip reads nothing through links, '
-      + 'got a symbolic link; replace the link by a copy of what it points to';
+    const problem =
+      'environments/kong-perf.yaml:1:1: (file): must be a real file in the repository, not a symbolic link: meshflip reads nothing through links, ' +
+      'got a symbolic link; replace the link by a copy of what it points to';
     expect([runs[0].status, lines(runs[0].stderr)]).toEqual([1, [`error: ${problem}`, '1 problem found; nothing was written.']]);
     expect(runs[1].status).toBe(1);
     expect(lines(runs[1].stderr)).toContain(`error: ${problem}`);
@@ -242,62 +290,91 @@ describe('links', () => {
 
 describe('dist/ in a state synth must not change', () => {
   test.each([
-    ['a file meshflip did not write', (repo: string) => fs.writeFileSync(path.join(repo, 'dist/argocd/NOTES.md'), 'my notes\n'), [
-      'error: dist/argocd/NOTES.md was not written by meshflip (not a kind of file it writes: *.k8s.yaml, *.kumactl.yaml, ROUTING.md, INPUTS.sha256), and synth would delete it',
-      'hint: meshflip deletes only files it produced; move the file out of dist/, or delete it yourself if it is not needed',
-    ]],
-    ['a folder where a file goes', (repo: string) => {
-      fs.rmSync(path.join(repo, 'dist/kong-perf/ROUTING.md'));
-      fs.mkdirSync(path.join(repo, 'dist/kong-perf/ROUTING.md'));
-    }, [
-      'error: dist/kong-perf/ROUTING.md is a folder, where synth writes a file',
-      'hint: move the folder away (it may hold files meshflip did not write); nothing was changed',
-    ]],
-    ['a file where a folder goes', (repo: string) => {
-      fs.rmSync(path.join(repo, 'dist/kong-perf/zone-mock-services'), { recursive: true });
-      fs.writeFileSync(path.join(repo, 'dist/kong-perf/zone-mock-services'), read(repo, 'dist/kong-perf/ROUTING.md'));
-    }, [
-      'error: dist/kong-perf/zone-mock-services is a file, where synth writes a folder',
-      'hint: move the file away; nothing was changed',
-    ]],
-    ['a read-only dist/ that needs a change', (repo: string) => {
-      fs.rmSync(path.join(repo, 'dist/argocd/root.k8s.yaml'));
-      fs.chmodSync(path.join(repo, 'dist'), 0o555);
-    }, [
-      'error: dist/ is read-only (mode 0555)',
-      'hint: make it writable (chmod u+w dist) to let synth write it; nothing was changed',
-    ]],
-  ])('fails with %s', async (_name, arrange, stderr) => {
-    // GIVEN
-    const { parent, repo } = repoWithNeighbours();
-    arrange(repo);
-    const before = treeState(parent);
-    try {
-      // WHEN
-      const run = await meshflipAsync(repo, ['synth']);
-      // THEN
-      expect([run.status, run.stdout, lines(run.stderr)]).toEqual([1, '', stderr]);
-      expect(treeState(parent)).toEqual(before);
-    } finally {
-      fs.chmodSync(path.join(repo, 'dist'), 0o755);
-    }
-  }, 60_000);
+    [
+      'a file meshflip did not write',
+      (repo: string) => fs.writeFileSync(path.join(repo, 'dist/argocd/NOTES.md'), 'my notes\n'),
+      [
+        'error: dist/argocd/NOTES.md was not written by meshflip (not a kind of file it writes: *.k8s.yaml, *.kumactl.yaml, ROUTING.md, INPUTS.sha256), and synth would delete it',
+        'hint: meshflip deletes only files it produced; move the file out of dist/, or delete it yourself if it is not needed',
+      ],
+    ],
+    [
+      'a folder where a file goes',
+      (repo: string) => {
+        fs.rmSync(path.join(repo, 'dist/kong-perf/ROUTING.md'));
+        fs.mkdirSync(path.join(repo, 'dist/kong-perf/ROUTING.md'));
+      },
+      [
+        'error: dist/kong-perf/ROUTING.md is a folder, where synth writes a file',
+        'hint: move the folder away (it may hold files meshflip did not write); nothing was changed',
+      ],
+    ],
+    [
+      'a file where a folder goes',
+      (repo: string) => {
+        fs.rmSync(path.join(repo, 'dist/kong-perf/zone-mock-services'), { recursive: true });
+        fs.writeFileSync(path.join(repo, 'dist/kong-perf/zone-mock-services'), read(repo, 'dist/kong-perf/ROUTING.md'));
+      },
+      ['error: dist/kong-perf/zone-mock-services is a file, where synth writes a folder', 'hint: move the file away; nothing was changed'],
+    ],
+    [
+      'a read-only dist/ that needs a change',
+      (repo: string) => {
+        fs.rmSync(path.join(repo, 'dist/argocd/root.k8s.yaml'));
+        fs.chmodSync(path.join(repo, 'dist'), 0o555);
+      },
+      ['error: dist/ is read-only (mode 0555)', 'hint: make it writable (chmod u+w dist) to let synth write it; nothing was changed'],
+    ],
+  ])(
+    'fails with %s',
+    async (_name, arrange, stderr) => {
+      // GIVEN
+      const { parent, repo } = repoWithNeighbours();
+      arrange(repo);
+      const before = treeState(parent);
+      try {
+        // WHEN
+        const run = await meshflipAsync(repo, ['synth']);
+        // THEN
+        expect([run.status, run.stdout, lines(run.stderr)]).toEqual([1, '', stderr]);
+        expect(treeState(parent)).toEqual(before);
+      } finally {
+        fs.chmodSync(path.join(repo, 'dist'), 0o755);
+      }
+    },
+    60_000,
+  );
 
   test.each([
-    ['ENOSPC', 'error: no space left on the device while writing dist/argocd/root.k8s.yaml', 'hint: free some space and run synth again; dist/ was left as it was'],
-    ['EROFS', 'error: dist/argocd/root.k8s.yaml is on a read-only file system', 'hint: synth must run where dist/ can be written; dist/ was left as it was'],
-  ])('fails when writing fails with %s, leaving dist/ as it was', async (code, message, hint) => {
-    // GIVEN a file to write again, and a file system that fails the first write of a file
-    const { parent, repo } = repoWithNeighbours();
-    fs.rmSync(path.join(repo, 'dist/argocd/root.k8s.yaml'));
-    const before = treeState(parent);
-    // WHEN
-    const run = await runAsync(process.execPath, ['--require', path.join(REPO, 'test/fixtures/scripts/failing-writes.cjs'), BIN, 'synth'], repo, {
-      ...process.env, NO_COLOR: '1', CDK8S_OUTDIR: undefined, MESHFLIP_TEST_FAIL_WRITES: code,
-    });
-    // THEN
-    expect([run.status, run.stdout, lines(run.stderr)]).toEqual([1, '', [message, hint]]);
-    expect(treeState(parent)).toEqual(before);
-    expect(fs.readdirSync(repo).filter((n) => n.startsWith('.meshflip-tmp-'))).toEqual([]);
-  }, 60_000);
+    [
+      'ENOSPC',
+      'error: no space left on the device while writing dist/argocd/root.k8s.yaml',
+      'hint: free some space and run synth again; dist/ was left as it was',
+    ],
+    [
+      'EROFS',
+      'error: dist/argocd/root.k8s.yaml is on a read-only file system',
+      'hint: synth must run where dist/ can be written; dist/ was left as it was',
+    ],
+  ])(
+    'fails when writing fails with %s, leaving dist/ as it was',
+    async (code, message, hint) => {
+      // GIVEN a file to write again, and a file system that fails the first write of a file
+      const { parent, repo } = repoWithNeighbours();
+      fs.rmSync(path.join(repo, 'dist/argocd/root.k8s.yaml'));
+      const before = treeState(parent);
+      // WHEN
+      const run = await runAsync(process.execPath, ['--require', path.join(REPO, 'test/fixtures/scripts/failing-writes.cjs'), BIN, 'synth'], repo, {
+        ...process.env,
+        NO_COLOR: '1',
+        CDK8S_OUTDIR: undefined,
+        MESHFLIP_TEST_FAIL_WRITES: code,
+      });
+      // THEN
+      expect([run.status, run.stdout, lines(run.stderr)]).toEqual([1, '', [message, hint]]);
+      expect(treeState(parent)).toEqual(before);
+      expect(fs.readdirSync(repo).filter((n) => n.startsWith('.meshflip-tmp-'))).toEqual([]);
+    },
+    60_000,
+  );
 });

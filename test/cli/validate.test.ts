@@ -51,7 +51,12 @@ beforeAll(async () => {
   // Three hand edits of dist/, in three files.
   handEdited = copyRepo(['environments', 'dist']);
   edit(handEdited, CREW, '        - image: kong/blog:crew\n', '        - image: kong/blog\n');
-  edit(handEdited, INVENTORY_ROUTING, '      name: http\n', '      fault:\n        abort:\n          httpStatus: 500\n          percentage:\n            value: 10\n      name: http\n');
+  edit(
+    handEdited,
+    INVENTORY_ROUTING,
+    '      name: http\n',
+    '      fault:\n        abort:\n          httpStatus: 500\n          percentage:\n            value: 10\n      name: http\n',
+  );
   // Only the route, the file's first object, loses the label; the fault injection after it keeps it.
   const route = read(handEdited, CAPTAINS_LOG_ROUTE);
   fs.writeFileSync(path.join(handEdited, CAPTAINS_LOG_ROUTE), route.replace('    kuma.io/origin: zone\n', ''));
@@ -64,10 +69,18 @@ beforeAll(async () => {
 
   // The protected coolstore given a mock subset, and its inventory route sent there.
   protectedMock = copyRepo(['environments', 'dist']);
-  edit(protectedMock, INVENTORY_ROUTING, '  host: inventory.coolstore-inventory.svc.cluster.local\n  trafficPolicy:\n',
-    '  host: inventory.coolstore-inventory.svc.cluster.local\n  subsets:\n    - labels:\n        app: mountebank\n      name: mock\n  trafficPolicy:\n');
-  edit(protectedMock, INVENTORY_ROUTING, '            host: inventory.coolstore-inventory.svc.cluster.local\n            port:\n              number: 80\n',
-    '            host: inventory.coolstore-inventory.svc.cluster.local\n            port:\n              number: 80\n            subset: mock\n');
+  edit(
+    protectedMock,
+    INVENTORY_ROUTING,
+    '  host: inventory.coolstore-inventory.svc.cluster.local\n  trafficPolicy:\n',
+    '  host: inventory.coolstore-inventory.svc.cluster.local\n  subsets:\n    - labels:\n        app: mountebank\n      name: mock\n  trafficPolicy:\n',
+  );
+  edit(
+    protectedMock,
+    INVENTORY_ROUTING,
+    '            host: inventory.coolstore-inventory.svc.cluster.local\n            port:\n              number: 80\n',
+    '            host: inventory.coolstore-inventory.svc.cluster.local\n            port:\n              number: 80\n            subset: mock\n',
+  );
 
   // kong-perf's captains-log flipped to real by hand, without npm run synth.
   stale = copyRepo(['environments', 'dist']);
@@ -75,14 +88,29 @@ beforeAll(async () => {
 
   // captains-log flipped with an expiry (flip renders dist/, so only the clock decides).
   expiring = copyRepo(['environments', 'dist']);
-  const flipped = meshflipAsync(expiring, ['flip', 'kong-perf', 'captains-log', '--to', 'mock', '--expires', EXPIRES, '--now', '2026-05-01T00:00:00Z']).then((flip) => {
+  const flipped = meshflipAsync(expiring, [
+    'flip',
+    'kong-perf',
+    'captains-log',
+    '--to',
+    'mock',
+    '--expires',
+    EXPIRES,
+    '--now',
+    '2026-05-01T00:00:00Z',
+  ]).then((flip) => {
     expect(flip.status).toBe(0);
   });
   const afterFlip = (args: string[], env?: NodeJS.ProcessEnv) => flipped.then(() => meshflipAsync(expiring, args, env));
 
   // An expiry on 30 February, which JavaScript would read as 2 March.
   noSuchDay = copyRepo(['environments', 'dist']);
-  edit(noSuchDay, 'environments/kong-perf.yaml', '    delay: { value: 1s, percent: 100 }\n', '    delay: { value: 1s, percent: 100 }\n    expires: 2026-02-30\n');
+  edit(
+    noSuchDay,
+    'environments/kong-perf.yaml',
+    '    delay: { value: 1s, percent: 100 }\n',
+    '    delay: { value: 1s, percent: 100 }\n    expires: 2026-02-30\n',
+  );
 
   // A Deployment given a replica count as text, and a MeshHTTPRoute given a field Kuma does not know.
   schemaBroken = copyRepo(['environments', 'dist']);
@@ -90,12 +118,12 @@ beforeAll(async () => {
   edit(schemaBroken, CAPTAINS_LOG_ROUTE, '  targetRef:\n    kind: Mesh\n', '  targetRef:\n    kind: Mesh\n  timeout: 5s\n');
 
   const runs: Record<string, Promise<CliRun>> = {
-    'repository': meshflipAsync(repo, ['validate']),
+    repository: meshflipAsync(repo, ['validate']),
     'hand edits': meshflipAsync(handEdited, ['validate']),
     'hand edits, inputs unchanged': meshflipAsync(handEdited, ['validate', '--changed']),
     'digest edited': meshflipAsync(digestEdited, ['validate', '--changed']),
     'protected mock': meshflipAsync(protectedMock, ['validate']),
-    'stale': meshflipAsync(stale, ['validate']),
+    stale: meshflipAsync(stale, ['validate']),
     '12 h before': afterFlip(['validate', '--now', '2026-06-01T00:00:00Z']),
     '3 h after': afterFlip(['validate'], { MESHFLIP_NOW: '2026-06-01T15:00:00Z' }),
     'a week before': afterFlip(['validate', '--now', '2026-05-25T12:00:00Z']),
@@ -127,14 +155,18 @@ test('passes on the repository', () => {
   expect(lines(stdout)).toEqual([`valid: 8 environments, ${objects} objects in dist/: 0 errors, 0 warnings`]);
 });
 
-const FETCH_HINT = 'hint: run npx meshflip crds fetch --out <dir> and pass --crds <dir>, or put your clusters\' schemas in environments/crds (see environments/crds/README.md)';
+const FETCH_HINT =
+  "hint: run npx meshflip crds fetch --out <dir> and pass --crds <dir>, or put your clusters' schemas in environments/crds (see environments/crds/README.md)";
 
 test('fails when --strict has no schemas to be strict with, and so does synth --strict, writing nothing', () => {
   // THEN
   for (const name of ['strict without schemas', 'synth strict without schemas']) {
     const { status, stdout, stderr } = run[name];
     expect({ name, status, stdout }).toEqual({ name, status: 1, stdout: '' });
-    expect(lines(stderr)).toEqual(['error: --strict needs schemas to be strict with: no --crds, no MESHFLIP_CRDS, and environments/crds is empty', FETCH_HINT]);
+    expect(lines(stderr)).toEqual([
+      'error: --strict needs schemas to be strict with: no --crds, no MESHFLIP_CRDS, and environments/crds is empty',
+      FETCH_HINT,
+    ]);
   }
   expect(snapshotTree(repo)).toEqual(repoBefore);
 });
@@ -156,7 +188,10 @@ test('fails with a usage error when the schema folder does not exist or is a fil
   };
   expectRefusal('crds missing', 'error: --crds /nonexistent/crds: the schema folder does not exist');
   expectRefusal('MESHFLIP_CRDS missing', 'error: MESHFLIP_CRDS=/nonexistent/crds: the schema folder does not exist');
-  expectRefusal('crds is a file', `error: --crds ${path.join(repo, 'environments', 'meshflip.yaml')}: not a folder; schemas are read from a folder (one subfolder per cluster, or files)`);
+  expectRefusal(
+    'crds is a file',
+    `error: --crds ${path.join(repo, 'environments', 'meshflip.yaml')}: not a folder; schemas are read from a folder (one subfolder per cluster, or files)`,
+  );
   expectRefusal('synth crds missing', 'error: --crds /nonexistent/crds: the schema folder does not exist');
 });
 
@@ -178,7 +213,8 @@ describeWithCrds('validate --crds', () => {
     const routeLine = objectLine(read(schemaBroken, CAPTAINS_LOG_ROUTE), 'MeshHTTPRoute');
     const intentLine = lineOf(read(schemaBroken, 'environments/kong-perf.yaml'), '    captains-log: mock');
     expect(status).toBe(1);
-    const stale = (file: string) => `error: ${file}:1:1: (file): differs from a fresh synthesis: dist/ is out of date; run npm run synth and commit dist/`;
+    const stale = (file: string) =>
+      `error: ${file}:1:1: (file): differs from a fresh synthesis: dist/ is out of date; run npm run synth and commit dist/`;
     expect(problems(stderr)).toEqual([
       stale(CAPTAINS_LOG_ROUTE),
       `error: ${CAPTAINS_LOG_ROUTE}:${routeLine}:1: MeshHTTPRoute kong-mesh-system/captains-log-route: spec.timeout: unknown field, got "timeout"; generated from environments/kong-perf.yaml:${intentLine} (routing.services.captains-log)`,
@@ -202,21 +238,21 @@ test('fails on hand edits of dist/, each located at the object in dist/ and trac
   expect(status).toBe(1);
   expect(problems(stderr)).toEqual([
     `error: ${INVENTORY_ROUTING}:1:1: (file): ${STALE}`,
-    `error: ${INVENTORY_ROUTING}:${objectLine(inventory, 'VirtualService')}:1: VirtualService coolstore-inventory/inventory: `
-      + 'injects faults in a protected environment; '
-      + `generated from environments/coolstore.yaml:${lineOf(coolstore, 'retries:') + 2} (retries.inventory)`,
+    `error: ${INVENTORY_ROUTING}:${objectLine(inventory, 'VirtualService')}:1: VirtualService coolstore-inventory/inventory: ` +
+      'injects faults in a protected environment; ' +
+      `generated from environments/coolstore.yaml:${lineOf(coolstore, 'retries:') + 2} (retries.inventory)`,
     `error: ${CAPTAINS_LOG_ROUTE}:1:1: (file): ${STALE}`,
-    `error: ${CAPTAINS_LOG_ROUTE}:2:1: MeshHTTPRoute kong-mesh-system/captains-log-route: `
-      + 'is applied on a zone control plane without the label kuma.io/origin: zone, which the zone requires; '
-      + `generated from environments/kong-perf.yaml:${lineOf(read(handEdited, 'environments/kong-perf.yaml'), '    captains-log: mock')} (routing.services.captains-log)`,
+    `error: ${CAPTAINS_LOG_ROUTE}:2:1: MeshHTTPRoute kong-mesh-system/captains-log-route: ` +
+      'is applied on a zone control plane without the label kuma.io/origin: zone, which the zone requires; ' +
+      `generated from environments/kong-perf.yaml:${lineOf(read(handEdited, 'environments/kong-perf.yaml'), '    captains-log: mock')} (routing.services.captains-log)`,
     `error: ${CREW}:1:1: (file): ${STALE}`,
-    `error: ${CREW}:${objectLine(crew, 'Deployment')}:1: Deployment my-services/crew: `
-      + 'container crew uses image kong/blog, which is not pinned by tag or digest',
+    `error: ${CREW}:${objectLine(crew, 'Deployment')}:1: Deployment my-services/crew: ` +
+      'container crew uses image kong/blog, which is not pinned by tag or digest',
   ]);
   expect(lines(stdout)).toEqual([`invalid: 8 environments, ${objects} objects in dist/: 6 errors, 0 warnings`]);
 });
 
-test('with --changed, reports each hand edit that breaks a rule but takes unchanged environments\' files as they are', () => {
+test("with --changed, reports each hand edit that breaks a rule but takes unchanged environments' files as they are", () => {
   // WHEN validate renders only what changed: no input did
   const { status, stdout, stderr } = run['hand edits, inputs unchanged'];
   // THEN the same rule errors as without --changed, and no file called stale
@@ -235,8 +271,8 @@ test('renders an environment whose INPUTS.sha256 was edited, and calls its hand-
   expect(problems(stderr)).toEqual([
     `error: ${KONG_PERF_INPUTS}:1:1: (file): ${STALE}`,
     `error: ${CREW}:1:1: (file): ${STALE}`,
-    `error: ${CREW}:${objectLine(crew, 'Deployment')}:1: Deployment my-services/crew: `
-      + 'container crew uses image kong/blog, which is not pinned by tag or digest',
+    `error: ${CREW}:${objectLine(crew, 'Deployment')}:1: Deployment my-services/crew: ` +
+      'container crew uses image kong/blog, which is not pinned by tag or digest',
   ]);
 });
 
@@ -248,9 +284,9 @@ test('fails when a protected environment routes to a mock in dist/', () => {
   expect(status).toBe(1);
   expect(problems(stderr)).toEqual([
     `error: ${INVENTORY_ROUTING}:1:1: (file): ${STALE}`,
-    `error: ${INVENTORY_ROUTING}:${objectLine(inventory, 'VirtualService')}:1: VirtualService coolstore-inventory/inventory: `
-      + 'routes to a mock in a protected environment; '
-      + `generated from environments/coolstore.yaml:${lineOf(read(protectedMock, 'environments/coolstore.yaml'), 'retries:') + 2} (retries.inventory)`,
+    `error: ${INVENTORY_ROUTING}:${objectLine(inventory, 'VirtualService')}:1: VirtualService coolstore-inventory/inventory: ` +
+      'routes to a mock in a protected environment; ' +
+      `generated from environments/coolstore.yaml:${lineOf(read(protectedMock, 'environments/coolstore.yaml'), 'retries:') + 2} (retries.inventory)`,
   ]);
 });
 
@@ -295,8 +331,8 @@ describe('expiry', () => {
     // THEN
     expect(status).toBe(1);
     expect(problems(stderr)).toEqual([
-      `error: ${where}: has passed: the routing of captains-log expired 3 h ago, got "${EXPIRES}"; `
-        + 'revert it (npx meshflip flip kong-perf captains-log --to real) or extend the expiry in a reviewed change',
+      `error: ${where}: has passed: the routing of captains-log expired 3 h ago, got "${EXPIRES}"; ` +
+        'revert it (npx meshflip flip kong-perf captains-log --to real) or extend the expiry in a reviewed change',
     ]);
     expect(lines(stdout)).toEqual([`invalid: 8 environments, ${objects} objects in dist/: 1 error, 0 warnings`]);
   });

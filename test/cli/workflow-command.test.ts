@@ -35,14 +35,16 @@ test('escapes %, CR and LF in messages, and also : and , in properties, as actio
 
 test('writes the same command line as @actions/core for any properties and message', () => {
   const text = fc.oneof(fc.string({ unit: 'binary' }), fc.constantFrom('::error file=x::y', '\n::add-mask::x', '%0A', 'a,b:c', '\r'));
-  fc.assert(fc.property(
-    fc.constantFrom('error', 'warning', 'notice'),
-    fc.dictionary(fc.constantFrom('title', 'file', 'line', 'col'), fc.oneof(text, fc.nat()), { noNullPrototype: true }),
-    text,
-    (name, properties, message) => {
-      expect(workflowCommand(name, properties, message)).toBe(toolkitCommand(name, properties, message));
-    },
-  ));
+  fc.assert(
+    fc.property(
+      fc.constantFrom('error', 'warning', 'notice'),
+      fc.dictionary(fc.constantFrom('title', 'file', 'line', 'col'), fc.oneof(text, fc.nat()), { noNullPrototype: true }),
+      text,
+      (name, properties, message) => {
+        expect(workflowCommand(name, properties, message)).toBe(toolkitCommand(name, properties, message));
+      },
+    ),
+  );
 });
 
 test('keeps a forged command in an imposter file name and a field inside the one annotation', () => {
@@ -59,15 +61,16 @@ test('keeps a forged command in an imposter file name and a field inside the one
   const annotation = problemAnnotation(problem);
   // THEN it is one line that starts one command, with the file name escaped for the property
   expect(annotation).toBe(
-    '::error title=meshflip%3A services["a\\u001b[2Kb"],file=environments/mocks/x\\u000a%3A%3Aerror file=README.md%2Cline=1%3A%3Aforged%2C.json,line=3,col=5'
-      + '::services["a\\u001b[2Kb"]: must name a service, got "x\\u000d\\u000a::warning::y"',
+    '::error title=meshflip%3A services["a\\u001b[2Kb"],file=environments/mocks/x\\u000a%3A%3Aerror file=README.md%2Cline=1%3A%3Aforged%2C.json,line=3,col=5' +
+      '::services["a\\u001b[2Kb"]: must name a service, got "x\\u000d\\u000a::warning::y"',
   );
   expect(annotation.split(/\r|\n/)).toHaveLength(1);
 });
 
 test('writes a warning for a problem of that severity', () => {
-  expect(problemAnnotation({ file: 'environments/lab.yaml', line: 1, col: 2, field: 'name', message: 'is odd', severity: 'warning' }))
-    .toBe('::warning title=meshflip%3A name,file=environments/lab.yaml,line=1,col=2::name: is odd');
+  expect(problemAnnotation({ file: 'environments/lab.yaml', line: 1, col: 2, field: 'name', message: 'is odd', severity: 'warning' })).toBe(
+    '::warning title=meshflip%3A name,file=environments/lab.yaml,line=1,col=2::name: is odd',
+  );
 });
 
 test('keeps a workflow command injected through a line break in an imposter path inside the annotation of its problem', () => {
@@ -84,9 +87,9 @@ test('keeps a workflow command injected through a line break in an imposter path
   const annotations = problems.map(problemAnnotation);
   // THEN there is one annotation, on one line, and the forged command is part of its message
   expect(annotations).toEqual([
-    `::error title=meshflip%3A services.orders.mock.imposters[0],file=environments/catalog/shop.yaml,line=${at(catalog, '"../mocks/x').replace(':', ',col=')}`
-      + '::services.orders.mock.imposters[0]: must name an imposter file that exists (looked for environments/mocks/x\\u000a::error file=README.md::forged.json), '
-      + 'got "../mocks/x\\n::error file=README.md::forged.json"; paths are relative to the file that declares the mock',
+    `::error title=meshflip%3A services.orders.mock.imposters[0],file=environments/catalog/shop.yaml,line=${at(catalog, '"../mocks/x').replace(':', ',col=')}` +
+      '::services.orders.mock.imposters[0]: must name an imposter file that exists (looked for environments/mocks/x\\u000a::error file=README.md::forged.json), ' +
+      'got "../mocks/x\\n::error file=README.md::forged.json"; paths are relative to the file that declares the mock',
   ]);
   expect(annotations.join('').split(/\r|\n/)).toHaveLength(1);
 });

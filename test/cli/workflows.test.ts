@@ -12,7 +12,10 @@ import { commitAll, lines, meshflipAsync, readGitHubOutputs } from './cli-util';
 // changed-environments-json and routes-to-mock; revert-expired sets reverted and writes --body).
 
 const WORKFLOWS = path.join(REPO, '.github', 'workflows');
-const FILES = fs.readdirSync(WORKFLOWS).filter((f) => /\.ya?ml$/.test(f)).sort();
+const FILES = fs
+  .readdirSync(WORKFLOWS)
+  .filter((f) => /\.ya?ml$/.test(f))
+  .sort();
 
 function workflow(file: string): any {
   return parse(fs.readFileSync(path.join(WORKFLOWS, file), 'utf8'));
@@ -68,7 +71,12 @@ function expression(source: string, context: Record<string, unknown>, status: st
     if (token === 'true' || token === 'false' || token === 'null') {
       return token === 'null' ? null : token === 'true';
     }
-    return token.split('.').reduce<unknown>((value, key) => (value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] ?? null : null), context);
+    return token
+      .split('.')
+      .reduce<unknown>(
+        (value, key) => (value !== null && typeof value === 'object' ? ((value as Record<string, unknown>)[key] ?? null) : null),
+        context,
+      );
   };
   const comparison = (): unknown => {
     const left = primary();
@@ -126,14 +134,18 @@ function outputsSetBy(command: string): string[] {
   return [...text.matchAll(/core\.setOutput\('([a-z-]+)'/g)].map((m) => m[1]);
 }
 
-test('the expression evaluator of these tests reads GitHub\'s operators', () => {
+test("the expression evaluator of these tests reads GitHub's operators", () => {
   // THEN `||` and `&&` return operands, comparisons ignore case, status functions follow the job's status
-  expect(evaluate("${{ github.event.pull_request.number || github.ref }}", { github: { ref: 'refs/heads/main' } })).toBe('refs/heads/main');
+  expect(evaluate('${{ github.event.pull_request.number || github.ref }}', { github: { ref: 'refs/heads/main' } })).toBe('refs/heads/main');
   expect(evaluate("${{ a == 'X' && b }}", { a: 'x', b: 'yes' })).toBe('yes');
   expect(evaluate('${{ !cancelled() }}', {}, 'failure')).toBe(true);
   expect(evaluate('${{ !cancelled() }}', {}, 'cancelled')).toBe(false);
-  expect(evaluate("pre-${{ x }}-post", { x: 1 })).toBe('pre-1-post');
-  expect([condition("a == 'b'", { a: 'b' }), condition("a == 'b'", { a: 'b' }, 'failure'), condition('${{ always() }}', {}, 'failure')]).toEqual([true, false, true]);
+  expect(evaluate('pre-${{ x }}-post', { x: 1 })).toBe('pre-1-post');
+  expect([condition("a == 'b'", { a: 'b' }), condition("a == 'b'", { a: 'b' }, 'failure'), condition('${{ always() }}', {}, 'failure')]).toEqual([
+    true,
+    false,
+    true,
+  ]);
 });
 
 test('the repository has the pull-request workflow, its comment workflow, the expired-flips workflow and the Konnect apply', () => {
@@ -149,9 +161,15 @@ test.each(FILES)('%s passes the workflow schema check', (file) => {
 
 test('actionlint finds nothing in the workflows (expressions, contexts, events, action inputs)', () => {
   // WHEN the npm build of rhysd/actionlint checks every workflow (it runs no shellcheck)
-  const result = spawnSync(process.execPath, [path.join(REPO, 'node_modules', '@tktco', 'node-actionlint', 'bin', 'node-actionlint.js'), '.github/workflows/*.yml'], {
-    cwd: REPO, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
-  });
+  const result = spawnSync(
+    process.execPath,
+    [path.join(REPO, 'node_modules', '@tktco', 'node-actionlint', 'bin', 'node-actionlint.js'), '.github/workflows/*.yml'],
+    {
+      cwd: REPO,
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+    },
+  );
   // THEN
   expect(lines(result.stdout)).toEqual([`Checking ${FILES.length} workflow file(s)...`, '✓ All workflow files passed lint checks']);
   expect(result.status).toBe(0);
@@ -159,7 +177,11 @@ test('actionlint finds nothing in the workflows (expressions, contexts, events, 
 
 test.each(FILES)('%s pins every action by full commit SHA, with its version in a comment', (file) => {
   // GIVEN every `uses:` line
-  const uses = fs.readFileSync(path.join(WORKFLOWS, file), 'utf8').split('\n').filter((l) => /^\s*(- )?uses:/.test(l)).map((l) => l.trim().replace(/^- /, ''));
+  const uses = fs
+    .readFileSync(path.join(WORKFLOWS, file), 'utf8')
+    .split('\n')
+    .filter((l) => /^\s*(- )?uses:/.test(l))
+    .map((l) => l.trim().replace(/^- /, ''));
   // THEN a tag or branch can be moved to other code; a commit cannot (Dependabot updates both the SHA and the comment)
   expect(uses.length).toBeGreaterThan(0);
   expect(uses.filter((l) => !/^uses: [a-z0-9-]+\/[a-z0-9-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/.test(l))).toEqual([]);
@@ -203,7 +225,9 @@ function runStep(script: string, cwd: string, env: Record<string, string> = {}):
   const file = path.join(tempDir(), 'step.sh');
   fs.writeFileSync(file, script);
   const result = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', file], {
-    cwd, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: process.env.HOME, GITHUB_OUTPUT: output, ...env },
+    cwd,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, GITHUB_OUTPUT: output, ...env },
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr, outputs: readGitHubOutputs(output) };
 }
@@ -257,7 +281,12 @@ describe('meshflip.yml, the pull-request workflow', () => {
     expect([gate('true'), gate('false')]).toEqual([true, false]);
     const commands = wf.jobs.test.steps.map((s: any) => String(s.run ?? s.uses));
     const index = (predicate: (command: string) => boolean) => commands.findIndex(predicate);
-    const order = [index((c) => c === 'npm ci'), index((c) => c.includes('MESHFLIP_CRDS=')), index((c) => c === 'npx meshflip crds fetch --all'), index((c) => c === 'npm test')];
+    const order = [
+      index((c) => c === 'npm ci'),
+      index((c) => c.includes('MESHFLIP_CRDS=')),
+      index((c) => c === 'npx meshflip crds fetch --all'),
+      index((c) => c === 'npm test'),
+    ];
     expect(order.every((i) => i >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     // ... while the check job, which synthesizes, validates and summarizes, always runs
@@ -289,7 +318,10 @@ describe('meshflip.yml, the pull-request workflow', () => {
     const summary = check.steps.find((s: any) => s.id === 'summary');
     const runnerTemp = tempDir('meshflip-runner-');
     const githubEnv = path.join(runnerTemp, 'github-env');
-    const set = runStep(check.steps.find((s: any) => String(s.run).includes('MESHFLIP_CRDS=')).run, runnerTemp, { RUNNER_TEMP: runnerTemp, GITHUB_ENV: githubEnv });
+    const set = runStep(check.steps.find((s: any) => String(s.run).includes('MESHFLIP_CRDS=')).run, runnerTemp, {
+      RUNNER_TEMP: runnerTemp,
+      GITHUB_ENV: githubEnv,
+    });
     // THEN the folder the fetch fills ($MESHFLIP_CRDS, set for every later step) is the one cached
     expect(set.status).toBe(0);
     expect(fs.readFileSync(githubEnv, 'utf8')).toBe(`MESHFLIP_CRDS=${asText(evaluate(cache.with.path, { runner: { temp: runnerTemp } }))}\n`);
@@ -326,16 +358,21 @@ describe('meshflip.yml, the pull-request workflow', () => {
     const script = wf.jobs.changes.steps.find((s: any) => s.id === 'code').run as string;
     const env = wf.jobs.changes.steps.find((s: any) => s.id === 'code').env;
 
-    test('gets every variable its script reads from the step\'s environment or the runner', () => {
+    test("gets every variable its script reads from the step's environment or the runner", () => {
       // GIVEN the variables the script reads, but those the runner sets
-      const read = new Set([...script.matchAll(/\$\{?([A-Z][A-Z0-9_]*)/g)].map((m) => m[1]).filter((name) => !name.startsWith('GITHUB_') && name !== 'RUNNER_TEMP'));
+      const read = new Set(
+        [...script.matchAll(/\$\{?([A-Z][A-Z0-9_]*)/g)].map((m) => m[1]).filter((name) => !name.startsWith('GITHUB_') && name !== 'RUNNER_TEMP'),
+      );
       // THEN
       expect(read.size).toBeGreaterThan(0);
       expect([...read].filter((name) => env[name] === undefined)).toEqual([]);
       // ... and each is the event's field it stands for
       const context = { github: { event_name: 'push', event: { before: 'b'.repeat(40), merge_group: { base_sha: 'c'.repeat(40) } } } };
-      expect(Object.fromEntries(Object.entries(env).map(([name, value]) => [name, evaluate(value, context)])))
-        .toEqual({ EVENT_NAME: 'push', PUSH_BEFORE: 'b'.repeat(40), MERGE_GROUP_BASE: 'c'.repeat(40) });
+      expect(Object.fromEntries(Object.entries(env).map(([name, value]) => [name, evaluate(value, context)]))).toEqual({
+        EVENT_NAME: 'push',
+        PUSH_BEFORE: 'b'.repeat(40),
+        MERGE_GROUP_BASE: 'c'.repeat(40),
+      });
     });
 
     /**
@@ -346,7 +383,11 @@ describe('meshflip.yml, the pull-request workflow', () => {
     function pullRequestMerge(headFiles: Record<string, string>): { dir: string; branchPoint: string; mainTip: string } {
       const dir = tempDir('meshflip-changes-');
       git(dir, 'init', '-q', '-b', 'main');
-      writeFiles(dir, { 'environments/kong-perf.yaml': 'name: kong-perf\n', 'dist/kong-perf/ROUTING.md': '# kong-perf\n', 'src/main.ts': 'export {};\n' });
+      writeFiles(dir, {
+        'environments/kong-perf.yaml': 'name: kong-perf\n',
+        'dist/kong-perf/ROUTING.md': '# kong-perf\n',
+        'src/main.ts': 'export {};\n',
+      });
       const branchPoint = commitAll(dir, 'base');
       git(dir, 'switch', '-q', '-c', 'flip');
       writeFiles(dir, headFiles);
@@ -358,7 +399,10 @@ describe('meshflip.yml, the pull-request workflow', () => {
       return { dir, branchPoint, mainTip };
     }
 
-    const ROUTING = { 'environments/kong-perf.yaml': 'name: kong-perf\nrouting: { services: { captains-log: mock } }\n', 'dist/kong-perf/ROUTING.md': '# kong-perf, flipped\n' };
+    const ROUTING = {
+      'environments/kong-perf.yaml': 'name: kong-perf\nrouting: { services: { captains-log: mock } }\n',
+      'dist/kong-perf/ROUTING.md': '# kong-perf, flipped\n',
+    };
 
     test('a routing pull request skips the tests, though main changed code since it branched off', () => {
       // GIVEN
@@ -368,7 +412,9 @@ describe('meshflip.yml, the pull-request workflow', () => {
       // THEN only the pull request's own change counts, measured from the merge commit's first parent
       expect(run.status).toBe(0);
       expect(run.outputs).toEqual({ code: 'false' });
-      expect(lines(run.stdout)).toEqual([`Only environments/ and dist/ changed since ${git(dir, 'rev-parse', 'HEAD^1').trim()}: the tests do not run.`]);
+      expect(lines(run.stdout)).toEqual([
+        `Only environments/ and dist/ changed since ${git(dir, 'rev-parse', 'HEAD^1').trim()}: the tests do not run.`,
+      ]);
     });
 
     test('a pull request that also changes code runs them', () => {
@@ -382,7 +428,7 @@ describe('meshflip.yml, the pull-request workflow', () => {
       expect(lines(run.stdout)).toEqual([`Changed since ${mainTip} outside environments/ and dist/:`, 'package.json']);
     });
 
-    test('a push and a merge group compare with the pushed-over commit and the group\'s base', () => {
+    test("a push and a merge group compare with the pushed-over commit and the group's base", () => {
       // GIVEN main's tip pushed over the branch point (code changed), and a group based on main's tip (routing only)
       const { dir, branchPoint, mainTip } = pullRequestMerge(ROUTING);
       // WHEN
@@ -403,7 +449,11 @@ describe('meshflip.yml, the pull-request workflow', () => {
         runStep(script, dir, { EVENT_NAME: 'merge_group', MERGE_GROUP_BASE: 'f'.repeat(40) }),
       ];
       // THEN
-      expect(runs.map((r) => [r.status, r.outputs.code])).toEqual([[0, 'true'], [0, 'true'], [0, 'true']]);
+      expect(runs.map((r) => [r.status, r.outputs.code])).toEqual([
+        [0, 'true'],
+        [0, 'true'],
+        [0, 'true'],
+      ]);
       expect(lines(runs[1].stdout)).toEqual(['No base commit to compare with (workflow_dispatch): the tests run.']);
     });
 
@@ -459,15 +509,20 @@ describe('the pull-request comment, in two stages', () => {
   const comment = workflow('meshflip-comment.yml');
   const SCRIPT = path.join(REPO, '.github', 'scripts', 'post-summary-comment.sh');
 
-  test('the pull-request run, which holds only a read token, uploads the comment and the pull request\'s number', () => {
+  test("the pull-request run, which holds only a read token, uploads the comment and the pull request's number", () => {
     // GIVEN
     const steps = wf.jobs.check.steps;
     const keep = steps.find((s: any) => s.name === 'Keep the pull-request comment for meshflip-comment.yml');
     const upload = steps.find((s: any) => String(s.uses).startsWith('actions/upload-artifact@'));
     // THEN both run for a pull request, also after a failed check, and for nothing else
-    const runs = (event: string, status: 'success' | 'failure' | 'cancelled') => [keep, upload].map((s) => condition(s.if, { github: { event_name: event } }, status));
-    expect([runs('pull_request', 'success'), runs('pull_request', 'failure'), runs('pull_request', 'cancelled'), runs('push', 'success')])
-      .toEqual([[true, true], [true, true], [false, false], [false, false]]);
+    const runs = (event: string, status: 'success' | 'failure' | 'cancelled') =>
+      [keep, upload].map((s) => condition(s.if, { github: { event_name: event } }, status));
+    expect([runs('pull_request', 'success'), runs('pull_request', 'failure'), runs('pull_request', 'cancelled'), runs('push', 'success')]).toEqual([
+      [true, true],
+      [true, true],
+      [false, false],
+      [false, false],
+    ]);
     expect(evaluate(keep.env.NUMBER, { github: { event: { pull_request: { number: 7 } } } })).toBe(7);
     // ... the upload holds the folder ci-summary writes its comment into
     const comment = /--comment "\$RUNNER_TEMP\/([^"]+)"/.exec(steps.find((s: any) => s.id === 'summary').run)![1];
@@ -481,14 +536,18 @@ describe('the pull-request comment, in two stages', () => {
     expect(fs.readFileSync(path.join(dir, 'meshflip-comment', 'pr-number'), 'utf8')).toBe('7\n');
   });
 
-  test('the comment workflow runs when a pull-request run completed, with the default branch\'s script and the token that may comment', () => {
+  test("the comment workflow runs when a pull-request run completed, with the default branch's script and the token that may comment", () => {
     // THEN it follows the pull-request workflow by its name, with a token that may comment and nothing more
     expect(comment.on).toEqual({ workflow_run: { workflows: [wf.name], types: ['completed'] } });
-    expect(comment.permissions).toEqual({ 'actions': 'read', 'pull-requests': 'write' });
+    expect(comment.permissions).toEqual({ actions: 'read', 'pull-requests': 'write' });
     const job = comment.jobs.comment;
     const runsFor = (event: string, conclusion: string) => condition(job.if, { github: { event: { workflow_run: { event, conclusion } } } });
-    expect([runsFor('pull_request', 'success'), runsFor('pull_request', 'failure'), runsFor('pull_request', 'cancelled'), runsFor('push', 'success')])
-      .toEqual([true, true, false, false]);
+    expect([
+      runsFor('pull_request', 'success'),
+      runsFor('pull_request', 'failure'),
+      runsFor('pull_request', 'cancelled'),
+      runsFor('push', 'success'),
+    ]).toEqual([true, true, false, false]);
     const [checkout, download, post] = job.steps;
     // no ref: the default branch's script, never the pull request's code
     expect(checkout.with).toEqual({ 'sparse-checkout': '.github/scripts', 'persist-credentials': false });
@@ -509,35 +568,53 @@ describe('the pull-request comment, in two stages', () => {
    * answers `gh api repos/.../pulls/N` with `headSha` and the comments listing with `comments`,
    * and logs every call (a PATCH or POST body read from the file it names).
    */
-  function post(number: string, body: string, api: { headSha?: string; comments?: { id: number; login: string; body: string }[] } = {}): StepRun & { gh: string[] } {
+  function post(
+    number: string,
+    body: string,
+    api: { headSha?: string; comments?: { id: number; login: string; body: string }[] } = {},
+  ): StepRun & { gh: string[] } {
     const dir = tempDir('meshflip-artifact-');
     fs.writeFileSync(path.join(dir, 'pr-number'), number);
     fs.writeFileSync(path.join(dir, 'comment.md'), body);
     const bin = tempDir('meshflip-bin-');
     const log = path.join(bin, 'gh.log');
     fs.writeFileSync(log, '');
-    fs.writeFileSync(path.join(bin, 'comments.json'), JSON.stringify((api.comments ?? []).map((c) => ({ id: c.id, user: { login: c.login }, body: c.body }))));
+    fs.writeFileSync(
+      path.join(bin, 'comments.json'),
+      JSON.stringify((api.comments ?? []).map((c) => ({ id: c.id, user: { login: c.login }, body: c.body }))),
+    );
     // The fake applies the script's own --jq filter to the canned comments with node, the way gh would.
-    fs.writeFileSync(path.join(bin, 'gh'), [
-      '#!/usr/bin/env bash',
-      'printf "%s\\n" "$*" >> "$FAKE_GH_LOG"',
-      'case "$*" in',
-      '  "api repos/example/fleet/pulls/"*) echo "$FAKE_HEAD_SHA" ;;',
-      '  *"/comments --jq "*) node -e \'const c=require(process.argv[1]);for(const x of c){if(x.user.login==="github-actions[bot]"&&x.body.startsWith("<!-- meshflip-summary -->"))console.log(x.id)}\' "$FAKE_COMMENTS" ;;',
-      '  *"--method PATCH"*|*"--method POST"*) echo "https://github.com/example/fleet/pull/7#issuecomment-1" ;;',
-      'esac',
-      '',
-    ].join('\n'), { mode: 0o755 });
+    fs.writeFileSync(
+      path.join(bin, 'gh'),
+      [
+        '#!/usr/bin/env bash',
+        'printf "%s\\n" "$*" >> "$FAKE_GH_LOG"',
+        'case "$*" in',
+        '  "api repos/example/fleet/pulls/"*) echo "$FAKE_HEAD_SHA" ;;',
+        '  *"/comments --jq "*) node -e \'const c=require(process.argv[1]);for(const x of c){if(x.user.login==="github-actions[bot]"&&x.body.startsWith("<!-- meshflip-summary -->"))console.log(x.id)}\' "$FAKE_COMMENTS" ;;',
+        '  *"--method PATCH"*|*"--method POST"*) echo "https://github.com/example/fleet/pull/7#issuecomment-1" ;;',
+        'esac',
+        '',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
     const run = runStep(`exec ${SCRIPT}`, tempDir(), {
-      PATH: `${bin}:${process.env.PATH}`, GH_TOKEN: 'token', GITHUB_REPOSITORY: 'example/fleet', DIR: dir, HEAD_SHA: HEAD,
-      FAKE_GH_LOG: log, FAKE_HEAD_SHA: api.headSha ?? HEAD, FAKE_COMMENTS: path.join(bin, 'comments.json'),
+      PATH: `${bin}:${process.env.PATH}`,
+      GH_TOKEN: 'token',
+      GITHUB_REPOSITORY: 'example/fleet',
+      DIR: dir,
+      HEAD_SHA: HEAD,
+      FAKE_GH_LOG: log,
+      FAKE_HEAD_SHA: api.headSha ?? HEAD,
+      FAKE_COMMENTS: path.join(bin, 'comments.json'),
     });
     return { ...run, gh: lines(fs.readFileSync(log, 'utf8')).map((l) => l.replace(dir, '<artifact>')) };
   }
 
-  const LIST = 'api --paginate repos/example/fleet/issues/7/comments --jq .[] | select(.user.login == "github-actions[bot]" and (.body | startswith("<!-- meshflip-summary -->"))) | .id';
+  const LIST =
+    'api --paginate repos/example/fleet/issues/7/comments --jq .[] | select(.user.login == "github-actions[bot]" and (.body | startswith("<!-- meshflip-summary -->"))) | .id';
 
-  test('posts one comment on a pull request that has none, a fork\'s included: the number comes from the artifact, confirmed by the API', () => {
+  test("posts one comment on a pull request that has none, a fork's included: the number comes from the artifact, confirmed by the API", () => {
     // WHEN (a fork's workflow_run event lists no pull requests, so nothing else is read)
     const run = post('7\n', `${MARKER}\n## meshflip: routing changes in 1 environment\n`);
     // THEN
@@ -550,12 +627,14 @@ describe('the pull-request comment, in two stages', () => {
     expect(lines(run.stdout)).toEqual(['https://github.com/example/fleet/pull/7#issuecomment-1', 'Posted the summary comment on pull request #7.']);
   });
 
-  test('updates its own comment in place, never a person\'s that quotes the marker, and never posts a second', () => {
+  test("updates its own comment in place, never a person's that quotes the marker, and never posts a second", () => {
     // GIVEN a reviewer's comment quoting the marker, then the comment of the last run
-    const run = post('7', `${MARKER}\nnew summary\n`, { comments: [
-      { id: 11, login: 'reviewer', body: `${MARKER}\nquoted` },
-      { id: 12, login: 'github-actions[bot]', body: `${MARKER}\nold summary` },
-    ] });
+    const run = post('7', `${MARKER}\nnew summary\n`, {
+      comments: [
+        { id: 11, login: 'reviewer', body: `${MARKER}\nquoted` },
+        { id: 12, login: 'github-actions[bot]', body: `${MARKER}\nold summary` },
+      ],
+    });
     // THEN
     expect(run.status).toBe(0);
     expect(run.gh.at(-1)).toBe('api --method PATCH repos/example/fleet/issues/comments/12 -F body=@<artifact>/comment.md --jq .html_url');
@@ -571,15 +650,17 @@ describe('the pull-request comment, in two stages', () => {
 
   test('refuses an artifact that names no pull request, or whose comment is not a meshflip summary or is over the limit', () => {
     // WHEN pull-request code wrote these
-    const runs = [
-      post('7; gh repo delete', `${MARKER}\n`),
-      post('7', 'Some other text\n'),
-      post('7', `${MARKER}\n${'x'.repeat(65_536)}`),
-    ];
+    const runs = [post('7; gh repo delete', `${MARKER}\n`), post('7', 'Some other text\n'), post('7', `${MARKER}\n${'x'.repeat(65_536)}`)];
     // THEN nothing reaches the API
-    expect(runs.map((r) => [r.status, r.gh])).toEqual([[1, []], [1, []], [1, []]]);
+    expect(runs.map((r) => [r.status, r.gh])).toEqual([
+      [1, []],
+      [1, []],
+      [1, []],
+    ]);
     expect(lines(runs[0].stdout)).toEqual(['::error title=No pull-request comment::The artifact names no pull request (pr-number is not a number).']);
-    expect(lines(runs[2].stdout)).toEqual(['::error title=No pull-request comment::The artifact\'s comment.md is not a meshflip summary of at most 65,536 bytes.']);
+    expect(lines(runs[2].stdout)).toEqual([
+      "::error title=No pull-request comment::The artifact's comment.md is not a meshflip summary of at most 65,536 bytes.",
+    ]);
   });
 });
 
@@ -608,13 +689,17 @@ describe('expired-flips.yml, the scheduled revert', () => {
     expect(evaluate(open.env.BODY, { runner: { temp: '/runner' } })).toBe(`/runner/${body}`);
   });
 
-  test('pushes with the GitHub App\'s token when one is configured, so the push starts the checks; else dispatches them', () => {
+  test("pushes with the GitHub App's token when one is configured, so the push starts the checks; else dispatches them", () => {
     // GIVEN
     const app = steps.find((s: any) => s.id === 'app');
     const open = steps.find((s: any) => String(s.run).includes('revert-pull-request.sh'));
     const checkout = steps.find((s: any) => String(s.uses).startsWith('actions/checkout@'));
     // GIVEN a repository with and without the App configured
-    const withApp = { vars: { MESHFLIP_APP_CLIENT_ID: 'Iv1.abc' }, steps: { app: { outputs: { token: 'app-token' } } }, github: { token: 'github-token' } };
+    const withApp = {
+      vars: { MESHFLIP_APP_CLIENT_ID: 'Iv1.abc' },
+      steps: { app: { outputs: { token: 'app-token' } } },
+      github: { token: 'github-token' },
+    };
     const without = { vars: {}, steps: { app: { outputs: {} } }, github: { token: 'github-token' } };
     // THEN the App's step runs only when configured, and the revert uses its token, else GITHUB_TOKEN and a dispatch
     expect(app.uses.split('@')[0]).toBe('actions/create-github-app-token');
@@ -622,7 +707,7 @@ describe('expired-flips.yml, the scheduled revert', () => {
     expect([evaluate(open.env.GH_TOKEN, withApp), evaluate(open.env.DISPATCH_CHECKS, withApp)]).toEqual(['app-token', false]);
     expect([evaluate(open.env.GH_TOKEN, without), evaluate(open.env.DISPATCH_CHECKS, without)]).toEqual(['github-token', true]);
     // ... dispatching needs actions: write; the token reaches git only in the last step
-    expect(wf.permissions).toEqual({ 'contents': 'write', 'pull-requests': 'write', 'actions': 'write' });
+    expect(wf.permissions).toEqual({ contents: 'write', 'pull-requests': 'write', actions: 'write' });
     expect(checkout.with['persist-credentials']).toBe(false);
     expect(workflow('meshflip.yml').on).toHaveProperty('workflow_dispatch');
     // ... and the default branch, which `schedule` events do not carry, is asked of the API
@@ -644,7 +729,10 @@ describe('expired-flips.yml, the scheduled revert', () => {
     git(origin, 'init', '-q', '--bare', '-b', 'main');
     const seed = tempDir('meshflip-seed-');
     git(seed, 'init', '-q', '-b', 'main');
-    writeFiles(seed, { 'environments/kong-perf.yaml': 'name: kong-perf\nrouting:\n  services:\n    captains-log: { to: mock, expires: 2026-06-01T12:00:00Z }\n', 'dist/kong-perf/ROUTING.md': '| captains-log | mock |\n' });
+    writeFiles(seed, {
+      'environments/kong-perf.yaml': 'name: kong-perf\nrouting:\n  services:\n    captains-log: { to: mock, expires: 2026-06-01T12:00:00Z }\n',
+      'dist/kong-perf/ROUTING.md': '| captains-log | mock |\n',
+    });
     commitAll(seed, 'flip with an expiry');
     git(seed, 'push', '-q', origin, 'main');
     return { origin, mainTip: () => git(origin, 'rev-parse', 'main').trim() };
@@ -658,23 +746,33 @@ describe('expired-flips.yml, the scheduled revert', () => {
     fs.writeFileSync(body, 'These flips and faults expired, so meshflip reverted them:\n');
     const bin = tempDir('meshflip-bin-');
     const log = path.join(bin, 'gh.log');
-    fs.writeFileSync(path.join(bin, 'gh'), [
-      '#!/usr/bin/env bash',
-      'printf "%s\\n" "$*" >> "$FAKE_GH_LOG"',
-      'case "$1 $2" in',
-      '  "api repos/"*) [ -n "$FAKE_GH_DEFAULT_BRANCH" ] && echo "$FAKE_GH_DEFAULT_BRANCH" || exit 1 ;;',
-      '  "pr list") echo "$FAKE_GH_OPEN_PR" ;;',
-      '  "pr create") echo "https://github.com/example/fleet/pull/99" ;;',
-      'esac',
-      '',
-    ].join('\n'), { mode: 0o755 });
+    fs.writeFileSync(
+      path.join(bin, 'gh'),
+      [
+        '#!/usr/bin/env bash',
+        'printf "%s\\n" "$*" >> "$FAKE_GH_LOG"',
+        'case "$1 $2" in',
+        '  "api repos/"*) [ -n "$FAKE_GH_DEFAULT_BRANCH" ] && echo "$FAKE_GH_DEFAULT_BRANCH" || exit 1 ;;',
+        '  "pr list") echo "$FAKE_GH_OPEN_PR" ;;',
+        '  "pr create") echo "https://github.com/example/fleet/pull/99" ;;',
+        'esac',
+        '',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
     fs.writeFileSync(log, '');
     const run = runStep(`exec ${SCRIPT}`, dir, {
       PATH: `${bin}:${process.env.PATH}`,
-      GH_TOKEN: 'token', GITHUB_REPOSITORY: 'example/fleet', BODY: body,
-      BASE: env.BASE ?? '', DISPATCH_CHECKS: env.DISPATCH_CHECKS ?? 'true',
-      FAKE_GH_LOG: log, FAKE_GH_OPEN_PR: env.openPr ?? '', FAKE_GH_DEFAULT_BRANCH: env.defaultBranch ?? '',
-      GIT_AUTHOR_DATE: '2026-06-02T00:17:00Z', GIT_COMMITTER_DATE: '2026-06-02T00:17:00Z',
+      GH_TOKEN: 'token',
+      GITHUB_REPOSITORY: 'example/fleet',
+      BODY: body,
+      BASE: env.BASE ?? '',
+      DISPATCH_CHECKS: env.DISPATCH_CHECKS ?? 'true',
+      FAKE_GH_LOG: log,
+      FAKE_GH_OPEN_PR: env.openPr ?? '',
+      FAKE_GH_DEFAULT_BRANCH: env.defaultBranch ?? '',
+      GIT_AUTHOR_DATE: '2026-06-02T00:17:00Z',
+      GIT_COMMITTER_DATE: '2026-06-02T00:17:00Z',
     });
     return { ...run, gh: lines(fs.readFileSync(log, 'utf8')) };
   }
@@ -697,7 +795,11 @@ describe('expired-flips.yml, the scheduled revert', () => {
       CREATE,
       `workflow run meshflip.yml --ref ${BRANCH}`,
     ]);
-    expect(lines(run.stdout)).toEqual([`Pushed the revert to ${BRANCH}.`, 'https://github.com/example/fleet/pull/99', `Started the checks (meshflip.yml) on ${BRANCH}.`]);
+    expect(lines(run.stdout)).toEqual([
+      `Pushed the revert to ${BRANCH}.`,
+      'https://github.com/example/fleet/pull/99',
+      `Started the checks (meshflip.yml) on ${BRANCH}.`,
+    ]);
   });
 
   test('an hour later with the same revert open: no push, no new pull request, no new checks', () => {
@@ -710,11 +812,14 @@ describe('expired-flips.yml, the scheduled revert', () => {
     // THEN the pull request keeps its commit, its checks and its reviews; only its description is refreshed
     expect(run.status).toBe(0);
     expect(git(origin, 'rev-parse', BRANCH).trim()).toBe(before);
-    expect(run.gh.map((l) => l.replace(/--body-file \S+$/, '--body-file'))).toEqual([LIST, 'pr edit 99 --title Revert expired meshflip flips --body-file']);
+    expect(run.gh.map((l) => l.replace(/--body-file \S+$/, '--body-file'))).toEqual([
+      LIST,
+      'pr edit 99 --title Revert expired meshflip flips --body-file',
+    ]);
     expect(lines(run.stdout)).toEqual([`${BRANCH} already holds this revert; nothing to push.`, 'Updated pull request #99.']);
   });
 
-  test('after main moved: the open pull request\'s branch is force-pushed onto the new tip, and checked again', () => {
+  test("after main moved: the open pull request's branch is force-pushed onto the new tip, and checked again", () => {
     // GIVEN an open revert pull request, then a merge to main
     const { origin, mainTip } = setUp();
     expect(revertRun(origin, { BASE: 'main' }).status).toBe(0);
@@ -729,7 +834,11 @@ describe('expired-flips.yml, the scheduled revert', () => {
     expect(run.status).toBe(0);
     expect(git(origin, 'rev-parse', `${BRANCH}^`).trim()).toBe(mainTip());
     expect(git(origin, 'rev-list', '--count', `main..${BRANCH}`).trim()).toBe('1');
-    expect(run.gh.map((l) => l.replace(/--body-file \S+$/, '--body-file'))).toEqual([LIST, 'pr edit 99 --title Revert expired meshflip flips --body-file', `workflow run meshflip.yml --ref ${BRANCH}`]);
+    expect(run.gh.map((l) => l.replace(/--body-file \S+$/, '--body-file'))).toEqual([
+      LIST,
+      'pr edit 99 --title Revert expired meshflip flips --body-file',
+      `workflow run meshflip.yml --ref ${BRANCH}`,
+    ]);
   });
 
   test('with a GitHub App token the push itself starts the checks: nothing is dispatched', () => {
@@ -755,13 +864,26 @@ describe('konnect.yml, the post-merge apply to Konnect', () => {
 
   test('runs after a push to main that changed dist/<env>/konnect/, and on demand; one run at a time, never cancelled', () => {
     // GIVEN the paths filter as GitHub reads it (`*` within a folder, `**` across folders)
-    const filters = (wf.on.push.paths as string[]).map((glob) => new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*/g, '\0').replace(/\*/g, '[^/]*').replace(/\0/g, '.*')}$`));
+    const filters = (wf.on.push.paths as string[]).map(
+      (glob) =>
+        new RegExp(
+          `^${glob
+            .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+            .replace(/\*\*/g, '\0')
+            .replace(/\*/g, '[^/]*')
+            .replace(/\0/g, '.*')}$`,
+        ),
+    );
     const triggers = (file: string) => filters.some((filter) => filter.test(file));
-    const konnect = Object.keys(snapshotTree(renderedDist())).map((f) => `dist/${f}`).filter((f) => /^dist\/[^/]+\/konnect\//.test(f));
+    const konnect = Object.keys(snapshotTree(renderedDist()))
+      .map((f) => `dist/${f}`)
+      .filter((f) => /^dist\/[^/]+\/konnect\//.test(f));
     // THEN every Konnect file of dist/ triggers it, and no other file does
     expect(konnect.length).toBeGreaterThan(0);
     expect(konnect.filter((f) => !triggers(f))).toEqual([]);
-    expect(['dist/kong-perf/ROUTING.md', 'dist/argocd/kong-perf.k8s.yaml', 'environments/kong-tutorial.yaml', 'dist/konnect.yaml'].filter(triggers)).toEqual([]);
+    expect(
+      ['dist/kong-perf/ROUTING.md', 'dist/argocd/kong-perf.k8s.yaml', 'environments/kong-tutorial.yaml', 'dist/konnect.yaml'].filter(triggers),
+    ).toEqual([]);
     expect(Object.keys(wf.on).sort()).toEqual(['push', 'workflow_dispatch']);
     expect(wf.on.push.branches).toEqual(['main']);
     // ... and an apply is never cancelled halfway, nor run twice at once
@@ -773,15 +895,25 @@ describe('konnect.yml, the post-merge apply to Konnect', () => {
     expect(wf.permissions).toEqual({ contents: 'read' });
     expect(steps.find((s: any) => String(s.uses).startsWith('actions/checkout@')).with).toEqual({ 'fetch-depth': 0, 'persist-credentials': false });
     expect(steps.filter((s: any) => /secrets\./.test(JSON.stringify(s)))).toEqual([apply]);
-    expect(apply.env).toEqual({ KONNECT_TOKEN: '${{ secrets.KONNECT_TOKEN }}', EVENT_NAME: '${{ github.event_name }}', PUSH_BEFORE: '${{ github.event.before }}' });
+    expect(apply.env).toEqual({
+      KONNECT_TOKEN: '${{ secrets.KONNECT_TOKEN }}',
+      EVENT_NAME: '${{ github.event_name }}',
+      PUSH_BEFORE: '${{ github.event.before }}',
+    });
   });
 
   /** A repository with node_modules-free meshflip on PATH as `npx meshflip`, and a kumactl that logs its arguments. */
   function tools(): { bin: string; log: string } {
     const bin = tempDir('meshflip-bin-');
     const log = path.join(bin, 'kumactl.log');
-    fs.writeFileSync(path.join(bin, 'npx'), `#!/usr/bin/env bash\n[ "$1" = meshflip ] || exit 9\nshift\nexec "${process.execPath}" "${path.join(REPO, 'src', 'cli', 'meshflip.cjs')}" "$@"\n`, { mode: 0o755 });
-    fs.writeFileSync(path.join(bin, 'kumactl'), '#!/usr/bin/env bash\nprintf "%s\\n" "$*" | sed -E "s/ --config-file [^ ]+//" >> "$KUMACTL_LOG"\n', { mode: 0o755 });
+    fs.writeFileSync(
+      path.join(bin, 'npx'),
+      `#!/usr/bin/env bash\n[ "$1" = meshflip ] || exit 9\nshift\nexec "${process.execPath}" "${path.join(REPO, 'src', 'cli', 'meshflip.cjs')}" "$@"\n`,
+      { mode: 0o755 },
+    );
+    fs.writeFileSync(path.join(bin, 'kumactl'), '#!/usr/bin/env bash\nprintf "%s\\n" "$*" | sed -E "s/ --config-file [^ ]+//" >> "$KUMACTL_LOG"\n', {
+      mode: 0o755,
+    });
     fs.writeFileSync(log, '');
     return { bin, log };
   }
@@ -818,7 +950,11 @@ describe('konnect.yml, the post-merge apply to Konnect', () => {
     });
 
     test('on a new branch (no pushed-over commit), an unknown one, or on demand: applies and deletes nothing', () => {
-      for (const env of [{ EVENT_NAME: 'push', PUSH_BEFORE: '0000000000000000000000000000000000000000' }, { EVENT_NAME: 'push', PUSH_BEFORE: 'f'.repeat(40) }, { EVENT_NAME: 'workflow_dispatch', PUSH_BEFORE: '' }]) {
+      for (const env of [
+        { EVENT_NAME: 'push', PUSH_BEFORE: '0000000000000000000000000000000000000000' },
+        { EVENT_NAME: 'push', PUSH_BEFORE: 'f'.repeat(40) },
+        { EVENT_NAME: 'workflow_dispatch', PUSH_BEFORE: '' },
+      ]) {
         const run = applyStep(env);
         expect(run.status).toBe(0);
         expect(run.kumactl.filter((l) => l.startsWith('delete'))).toEqual([]);
@@ -855,15 +991,23 @@ describe('konnect.yml, the post-merge apply to Konnect', () => {
     function installStep(sha256: string): StepRun & { path: string } {
       const bin = tempDir('meshflip-bin-');
       const archive = kongMeshArchive();
-      fs.writeFileSync(path.join(bin, 'curl'), `#!/usr/bin/env bash\nwhile [ "$1" != --output ]; do shift; done\ncp "${archive}" "$2"\n`, { mode: 0o755 });
+      fs.writeFileSync(path.join(bin, 'curl'), `#!/usr/bin/env bash\nwhile [ "$1" != --output ]; do shift; done\ncp "${archive}" "$2"\n`, {
+        mode: 0o755,
+      });
       const runnerTemp = tempDir('meshflip-runner-');
       const githubPath = path.join(runnerTemp, 'github-path');
-      const run = runStep(install.run, runnerTemp, { ...wf.jobs.apply.env, PATH: `${bin}:${process.env.PATH}`, RUNNER_TEMP: runnerTemp, GITHUB_PATH: githubPath, KUMACTL_SHA256: sha256 });
+      const run = runStep(install.run, runnerTemp, {
+        ...wf.jobs.apply.env,
+        PATH: `${bin}:${process.env.PATH}`,
+        RUNNER_TEMP: runnerTemp,
+        GITHUB_PATH: githubPath,
+        KUMACTL_SHA256: sha256,
+      });
       const digest = spawnSync('sha256sum', [archive], { encoding: 'utf8' }).stdout.split(' ')[0];
       return { ...run, path: fs.existsSync(githubPath) ? fs.readFileSync(githubPath, 'utf8') : `(digest ${digest})` };
     }
 
-    test('puts the archive\'s kumactl on PATH when its sha256 matches', () => {
+    test("puts the archive's kumactl on PATH when its sha256 matches", () => {
       const digest = /digest ([0-9a-f]{64})/.exec(installStep('0'.repeat(64)).path)![1];
       const run = installStep(digest);
       expect(run.status).toBe(0);
@@ -876,7 +1020,9 @@ describe('konnect.yml, the post-merge apply to Konnect', () => {
       expect(wrong.path).toMatch(/^\(digest /);
       const unset = installStep('');
       expect(unset.status).toBe(1);
-      expect(lines(unset.stdout)).toEqual(['::error title=KUMACTL_SHA256 is not set::set the repository variable KUMACTL_SHA256 to the sha256 of kong-mesh-2.14.3-linux-amd64.tar.gz']);
+      expect(lines(unset.stdout)).toEqual([
+        '::error title=KUMACTL_SHA256 is not set::set the repository variable KUMACTL_SHA256 to the sha256 of kong-mesh-2.14.3-linux-amd64.tar.gz',
+      ]);
     });
   });
 });

@@ -46,10 +46,16 @@ function runHealth(script: string, obj: unknown): { status: string; message: str
       lua.lua_pushstring(L, toLua(value));
     } else if (Array.isArray(value)) {
       lua.lua_createtable(L, value.length, 0);
-      value.forEach((v, i) => { push(v); lua.lua_rawseti(L, -2, i + 1); });
+      value.forEach((v, i) => {
+        push(v);
+        lua.lua_rawseti(L, -2, i + 1);
+      });
     } else {
       lua.lua_createtable(L, 0, 0);
-      for (const [k, v] of Object.entries(value)) { push(v); lua.lua_setfield(L, -2, toLua(k)); }
+      for (const [k, v] of Object.entries(value)) {
+        push(v);
+        lua.lua_setfield(L, -2, toLua(k));
+      }
     }
   };
   if (lauxlib.luaL_loadstring(L, toLua(chunk)) !== lua.LUA_OK) {
@@ -84,72 +90,156 @@ describe('the health checks meshflip renders for Argo CD', () => {
 
   test('every kind that carries a sync wave in dist/ is assessed: by a rendered check, or built in, or ready once applied', () => {
     const rendered = new Set(HEALTH_CHECKS.map((c) => `${c.group}/${c.kind}`));
-    const waved = new Set(objects
-      .filter((o) => (o.object.metadata as any)?.annotations?.['argocd.argoproj.io/sync-wave'] !== undefined)
-      .map((o) => { const v = String(o.object.apiVersion); return `${v.includes('/') ? v.split('/')[0] : ''}/${String(o.object.kind)}`; }));
-    const unassessed = [...waved].filter((k) => !rendered.has(k) && OTHER_HEALTH[k] === undefined && OTHER_HEALTH[`${k.split('/')[0]}/*`] === undefined);
+    const waved = new Set(
+      objects
+        .filter((o) => (o.object.metadata as any)?.annotations?.['argocd.argoproj.io/sync-wave'] !== undefined)
+        .map((o) => {
+          const v = String(o.object.apiVersion);
+          return `${v.includes('/') ? v.split('/')[0] : ''}/${String(o.object.kind)}`;
+        }),
+    );
+    const unassessed = [...waved].filter(
+      (k) => !rendered.has(k) && OTHER_HEALTH[k] === undefined && OTHER_HEALTH[`${k.split('/')[0]}/*`] === undefined,
+    );
     expect(unassessed).toEqual([]);
     // The kinds meshflip orders on are among them, so the list above is not vacuous.
-    expect([...waved]).toEqual(expect.arrayContaining(['argoproj.io/Application', 'maistra.io/ServiceMeshControlPlane', 'maistra.io/ServiceMeshMemberRoll', 'operators.coreos.com/Subscription',
-      'sailoperator.io/Istio', 'sailoperator.io/IstioCNI', 'sailoperator.io/IstioRevisionTag', 'kiali.io/Kiali', 'kiali.io/OSSMConsole']));
+    expect([...waved]).toEqual(
+      expect.arrayContaining([
+        'argoproj.io/Application',
+        'maistra.io/ServiceMeshControlPlane',
+        'maistra.io/ServiceMeshMemberRoll',
+        'operators.coreos.com/Subscription',
+        'sailoperator.io/Istio',
+        'sailoperator.io/IstioCNI',
+        'sailoperator.io/IstioRevisionTag',
+        'kiali.io/Kiali',
+        'kiali.io/OSSMConsole',
+      ]),
+    );
   });
 
   test('a child Application is Progressing until Argo CD has assessed it, then has its own health', () => {
     expect(runHealth(check('Application'), { metadata: {} }).status).toBe('Progressing');
-    expect(runHealth(check('Application'), { status: { health: { status: 'Degraded', message: 'Back-off pulling image' } } }))
-      .toEqual({ status: 'Degraded', message: 'Back-off pulling image' });
+    expect(runHealth(check('Application'), { status: { health: { status: 'Degraded', message: 'Back-off pulling image' } } })).toEqual({
+      status: 'Degraded',
+      message: 'Back-off pulling image',
+    });
     expect(runHealth(check('Application'), { status: { health: { status: 'Healthy' } } }).status).toBe('Healthy');
   });
 
   test('a ServiceMeshControlPlane is Healthy only when Ready for its current generation, Degraded on an install error', () => {
-    const smcp = (generation: number, observed: number | undefined, conditions: unknown[]) => ({ metadata: { generation }, status: { observedGeneration: observed, conditions } });
+    const smcp = (generation: number, observed: number | undefined, conditions: unknown[]) => ({
+      metadata: { generation },
+      status: { observedGeneration: observed, conditions },
+    });
     const ready = { type: 'Ready', status: 'True', reason: 'ComponentsReady', message: 'All component deployments are Available' };
     expect(runHealth(check('ServiceMeshControlPlane'), { metadata: { generation: 1 } }).status).toBe('Progressing');
-    expect(runHealth(check('ServiceMeshControlPlane'), smcp(2, 1, [ready]))).toEqual({ status: 'Progressing', message: 'waiting for the operator to reconcile generation 2' });
-    expect(runHealth(check('ServiceMeshControlPlane'), smcp(2, 2, [{ type: 'Ready', status: 'False', reason: 'ComponentsNotReady', message: 'istiod not ready' }])))
-      .toEqual({ status: 'Progressing', message: 'ComponentsNotReady: istiod not ready' });
-    expect(runHealth(check('ServiceMeshControlPlane'), smcp(2, 2, [{ type: 'Reconciled', status: 'False', reason: 'ReconcileError', message: 'bad profile' }, ready])))
-      .toEqual({ status: 'Degraded', message: 'Reconciled: ReconcileError: bad profile' });
-    expect(runHealth(check('ServiceMeshControlPlane'), smcp(2, 2, [{ type: 'Reconciled', status: 'True', reason: 'ReconcileSuccessful' }, ready])).status).toBe('Healthy');
+    expect(runHealth(check('ServiceMeshControlPlane'), smcp(2, 1, [ready]))).toEqual({
+      status: 'Progressing',
+      message: 'waiting for the operator to reconcile generation 2',
+    });
+    expect(
+      runHealth(
+        check('ServiceMeshControlPlane'),
+        smcp(2, 2, [{ type: 'Ready', status: 'False', reason: 'ComponentsNotReady', message: 'istiod not ready' }]),
+      ),
+    ).toEqual({ status: 'Progressing', message: 'ComponentsNotReady: istiod not ready' });
+    expect(
+      runHealth(
+        check('ServiceMeshControlPlane'),
+        smcp(2, 2, [{ type: 'Reconciled', status: 'False', reason: 'ReconcileError', message: 'bad profile' }, ready]),
+      ),
+    ).toEqual({ status: 'Degraded', message: 'Reconciled: ReconcileError: bad profile' });
+    expect(
+      runHealth(check('ServiceMeshControlPlane'), smcp(2, 2, [{ type: 'Reconciled', status: 'True', reason: 'ReconcileSuccessful' }, ready])).status,
+    ).toBe('Healthy');
   });
 
-  test.each(['Istio', 'IstioCNI'])('a Sail operator %s is Healthy only when Ready for its current generation, Degraded on a ReconcileError', (kind) => {
-    // sail-operator v3.4.1 api/v1/istio_types.go, istiocni_types.go: Reconciled and Ready conditions, observedGeneration
-    const sail = (generation: number, observed: number | undefined, conditions: unknown[]) => ({ metadata: { generation }, status: { observedGeneration: observed, conditions } });
-    const ready = { type: 'Ready', status: 'True', reason: 'Healthy', message: '' };
-    expect(runHealth(check(kind), { metadata: { generation: 1 } }).status).toBe('Progressing');
-    expect(runHealth(check(kind), sail(3, 2, [ready]))).toEqual({ status: 'Progressing', message: 'waiting for the operator to reconcile generation 3' });
-    expect(runHealth(check(kind), sail(3, 3, [{ type: 'Reconciled', status: 'True', reason: 'Healthy' }, { type: 'Ready', status: 'False', reason: 'IstiodNotReady', message: 'istiod not ready' }])))
-      .toEqual({ status: 'Progressing', message: 'Ready: IstiodNotReady: istiod not ready' });
-    expect(runHealth(check(kind), sail(3, 3, [{ type: 'Reconciled', status: 'False', reason: 'ReconcileError', message: 'version not supported' }, ready])))
-      .toEqual({ status: 'Degraded', message: 'Reconciled: ReconcileError: version not supported' });
-    expect(runHealth(check(kind), sail(3, 3, [{ type: 'Reconciled', status: 'True', reason: 'Healthy' }, ready])).status).toBe('Healthy');
-  });
+  test.each(['Istio', 'IstioCNI'])(
+    'a Sail operator %s is Healthy only when Ready for its current generation, Degraded on a ReconcileError',
+    (kind) => {
+      // sail-operator v3.4.1 api/v1/istio_types.go, istiocni_types.go: Reconciled and Ready conditions, observedGeneration
+      const sail = (generation: number, observed: number | undefined, conditions: unknown[]) => ({
+        metadata: { generation },
+        status: { observedGeneration: observed, conditions },
+      });
+      const ready = { type: 'Ready', status: 'True', reason: 'Healthy', message: '' };
+      expect(runHealth(check(kind), { metadata: { generation: 1 } }).status).toBe('Progressing');
+      expect(runHealth(check(kind), sail(3, 2, [ready]))).toEqual({
+        status: 'Progressing',
+        message: 'waiting for the operator to reconcile generation 3',
+      });
+      expect(
+        runHealth(
+          check(kind),
+          sail(3, 3, [
+            { type: 'Reconciled', status: 'True', reason: 'Healthy' },
+            { type: 'Ready', status: 'False', reason: 'IstiodNotReady', message: 'istiod not ready' },
+          ]),
+        ),
+      ).toEqual({ status: 'Progressing', message: 'Ready: IstiodNotReady: istiod not ready' });
+      expect(
+        runHealth(
+          check(kind),
+          sail(3, 3, [{ type: 'Reconciled', status: 'False', reason: 'ReconcileError', message: 'version not supported' }, ready]),
+        ),
+      ).toEqual({ status: 'Degraded', message: 'Reconciled: ReconcileError: version not supported' });
+      expect(runHealth(check(kind), sail(3, 3, [{ type: 'Reconciled', status: 'True', reason: 'Healthy' }, ready])).status).toBe('Healthy');
+    },
+  );
 
   test('an IstioRevisionTag is Healthy once reconciled, Degraded when its Istio is missing or its name taken', () => {
     const tag = (conditions: unknown[]) => ({ metadata: { generation: 1 }, status: { observedGeneration: 1, conditions } });
-    expect(runHealth(check('IstioRevisionTag'), tag([{ type: 'Reconciled', status: 'True', reason: 'Healthy' }, { type: 'InUse', status: 'False', reason: 'NotReferencedByAnything' }])).status)
-      .toBe('Healthy');
-    expect(runHealth(check('IstioRevisionTag'), tag([{ type: 'Reconciled', status: 'False', reason: 'RefNotFound', message: 'Istio default not found' }])))
-      .toEqual({ status: 'Degraded', message: 'Reconciled: RefNotFound: Istio default not found' });
+    expect(
+      runHealth(
+        check('IstioRevisionTag'),
+        tag([
+          { type: 'Reconciled', status: 'True', reason: 'Healthy' },
+          { type: 'InUse', status: 'False', reason: 'NotReferencedByAnything' },
+        ]),
+      ).status,
+    ).toBe('Healthy');
+    expect(
+      runHealth(check('IstioRevisionTag'), tag([{ type: 'Reconciled', status: 'False', reason: 'RefNotFound', message: 'Istio default not found' }])),
+    ).toEqual({ status: 'Degraded', message: 'Reconciled: RefNotFound: Istio default not found' });
     expect(runHealth(check('IstioRevisionTag'), tag([{ type: 'Reconciled', status: 'False', reason: 'NameAlreadyExists' }])).status).toBe('Degraded');
   });
 
-  test('an OSSMConsole is Healthy when the Kiali operator\'s run succeeded, Degraded when it failed, Progressing while it runs', () => {
+  test("an OSSMConsole is Healthy when the Kiali operator's run succeeded, Degraded when it failed, Progressing while it runs", () => {
     expect(runHealth(check('OSSMConsole'), { metadata: {} }).status).toBe('Progressing');
-    expect(runHealth(check('OSSMConsole'), { status: { conditions: [{ type: 'Running', status: 'True', reason: 'Running' }] } }).status).toBe('Progressing');
-    expect(runHealth(check('OSSMConsole'), { status: { conditions: [{ type: 'Successful', status: 'True', reason: 'Successful', message: 'done' }] } }))
-      .toEqual({ status: 'Healthy', message: 'done' });
-    expect(runHealth(check('OSSMConsole'), { status: { conditions: [{ type: 'Successful', status: 'True' }, { type: 'Failure', status: 'True', message: 'no Kiali' }] } }))
-      .toEqual({ status: 'Degraded', message: 'no Kiali' });
+    expect(runHealth(check('OSSMConsole'), { status: { conditions: [{ type: 'Running', status: 'True', reason: 'Running' }] } }).status).toBe(
+      'Progressing',
+    );
+    expect(
+      runHealth(check('OSSMConsole'), { status: { conditions: [{ type: 'Successful', status: 'True', reason: 'Successful', message: 'done' }] } }),
+    ).toEqual({ status: 'Healthy', message: 'done' });
+    expect(
+      runHealth(check('OSSMConsole'), {
+        status: {
+          conditions: [
+            { type: 'Successful', status: 'True' },
+            { type: 'Failure', status: 'True', message: 'no Kiali' },
+          ],
+        },
+      }),
+    ).toEqual({ status: 'Degraded', message: 'no Kiali' });
   });
 
   test('a ServiceMeshMemberRoll is Healthy only when every member is configured', () => {
-    const smmr = (configured: string[], conditions: unknown[] = []) => ({ metadata: { generation: 1 }, spec: { members: ['coolstore-catalog', 'coolstore-inventory'] }, status: { observedGeneration: 1, configuredMembers: configured, conditions } });
-    expect(runHealth(check('ServiceMeshMemberRoll'), smmr(['coolstore-catalog'])))
-      .toEqual({ status: 'Progressing', message: 'members not configured yet: coolstore-inventory' });
+    const smmr = (configured: string[], conditions: unknown[] = []) => ({
+      metadata: { generation: 1 },
+      spec: { members: ['coolstore-catalog', 'coolstore-inventory'] },
+      status: { observedGeneration: 1, configuredMembers: configured, conditions },
+    });
+    expect(runHealth(check('ServiceMeshMemberRoll'), smmr(['coolstore-catalog']))).toEqual({
+      status: 'Progressing',
+      message: 'members not configured yet: coolstore-inventory',
+    });
     expect(runHealth(check('ServiceMeshMemberRoll'), smmr(['coolstore-inventory', 'coolstore-catalog'])).status).toBe('Healthy');
-    expect(runHealth(check('ServiceMeshMemberRoll'), smmr([], [{ type: 'Ready', status: 'False', reason: 'ErrInvalidName', message: 'must be default' }])).status).toBe('Degraded');
+    expect(
+      runHealth(check('ServiceMeshMemberRoll'), smmr([], [{ type: 'Ready', status: 'False', reason: 'ErrInvalidName', message: 'must be default' }]))
+        .status,
+    ).toBe('Degraded');
   });
 });
 
@@ -161,7 +251,10 @@ describe('the health checks meshflip renders for Argo CD', () => {
 function withoutPointers(obj: unknown, pointers: readonly string[]): unknown {
   const copy = JSON.parse(JSON.stringify(obj));
   for (const pointer of pointers) {
-    const parts = pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const parts = pointer
+      .split('/')
+      .slice(1)
+      .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
     let at = copy;
     for (const p of parts.slice(0, -1)) {
       at = at?.[p];
@@ -175,7 +268,8 @@ function withoutPointers(obj: unknown, pointers: readonly string[]): unknown {
 
 describe('pausing a child Application during an incident', () => {
   const root = applications.find((a) => a.metadata.name === 'meshflip');
-  const ignored = (kind: string) => root.spec.ignoreDifferences.filter((d: any) => d.group === 'argoproj.io' && d.kind === kind).flatMap((d: any) => d.jsonPointers);
+  const ignored = (kind: string) =>
+    root.spec.ignoreDifferences.filter((d: any) => d.group === 'argoproj.io' && d.kind === kind).flatMap((d: any) => d.jsonPointers);
 
   test('the root does not see, nor revert, a child whose automated sync was disabled ("Disable Auto-Sync", Argo CD 3.1+)', () => {
     const child = applications.find((a) => a.metadata.name === 'coolstore-workloads');
@@ -195,14 +289,20 @@ describe('pausing a child Application during an incident', () => {
   test('before Argo CD 3.1 (no automated.enabled) the root ignores the whole automated block, as the bootstrapping guide does', () => {
     const root28 = fixtureRepo({ 'environments/meshflip.yaml': SETTINGS.replace('  cluster: hub\n', '  cluster: hub\n  version: "3.0"\n') });
     const rendered = synthesize(loadProject(root28));
-    const rootApp = YAML.parseAllDocuments(rendered.find((f) => f.path === 'argocd/root.k8s.yaml')!.content).map((d) => d.toJS()).find((o) => o.kind === 'Application');
+    const rootApp = YAML.parseAllDocuments(rendered.find((f) => f.path === 'argocd/root.k8s.yaml')!.content)
+      .map((d) => d.toJS())
+      .find((o) => o.kind === 'Application');
     expect(rootApp.spec.ignoreDifferences).toEqual([{ group: 'argoproj.io', kind: 'Application', jsonPointers: ['/spec/syncPolicy/automated'] }]);
     expect(rootApp.spec.syncPolicy.retry.refresh).toBeUndefined();
-    const child = YAML.parseAllDocuments(rendered.find((f) => f.path === 'argocd/lab.k8s.yaml')!.content).map((d) => d.toJS()).find((o) => o.kind === 'Application');
+    const child = YAML.parseAllDocuments(rendered.find((f) => f.path === 'argocd/lab.k8s.yaml')!.content)
+      .map((d) => d.toJS())
+      .find((o) => o.kind === 'Application');
     expect(child.spec.syncPolicy.automated.enabled).toBeUndefined();
     const paused = JSON.parse(JSON.stringify(child));
     delete paused.spec.syncPolicy.automated; // argocd app set --sync-policy none (cmd/util/app.go)
-    expect(withoutPointers(paused, rootApp.spec.ignoreDifferences[0].jsonPointers)).toEqual(withoutPointers(child, rootApp.spec.ignoreDifferences[0].jsonPointers));
+    expect(withoutPointers(paused, rootApp.spec.ignoreDifferences[0].jsonPointers)).toEqual(
+      withoutPointers(child, rootApp.spec.ignoreDifferences[0].jsonPointers),
+    );
   });
 });
 
@@ -254,13 +354,19 @@ describe('convergence and deletion', () => {
   });
 
   test('a Namespace holding a PersistentVolumeClaim is never pruned or deleted, so the claim survives a cascade', () => {
-    const claimNamespaces = new Set(objects.filter((o) => o.object.kind === 'PersistentVolumeClaim').map((o) => (o.object.metadata as any).namespace));
+    const claimNamespaces = new Set(
+      objects.filter((o) => o.object.kind === 'PersistentVolumeClaim').map((o) => (o.object.metadata as any).namespace),
+    );
     expect(claimNamespaces.size).toBeGreaterThan(0);
     const namespaces = objects.filter((x) => x.object.kind === 'Namespace');
     expect(namespaces.map((o) => (o.object.metadata as any).name)).toEqual(expect.arrayContaining([...claimNamespaces]));
     for (const o of namespaces) {
       const options = (o.object.metadata as any).annotations?.['argocd.argoproj.io/sync-options'];
-      expect([o.file, (o.object.metadata as any).name, options]).toEqual([o.file, (o.object.metadata as any).name, claimNamespaces.has((o.object.metadata as any).name) && o.file.includes('/workloads/') ? 'Prune=false,Delete=false' : undefined]);
+      expect([o.file, (o.object.metadata as any).name, options]).toEqual([
+        o.file,
+        (o.object.metadata as any).name,
+        claimNamespaces.has((o.object.metadata as any).name) && o.file.includes('/workloads/') ? 'Prune=false,Delete=false' : undefined,
+      ]);
     }
   });
 
@@ -283,18 +389,31 @@ describe('convergence and deletion', () => {
 
 describe('no controller fights', () => {
   const rendered = synthesize(loadProject(path.join(REPO, 'test', 'fixtures', 'repo')));
-  const fixtureApps = rendered.filter((f) => f.path.startsWith('argocd/')).flatMap((f) => (f.objects ?? []) as any[]).filter((o) => o.kind === 'Application');
+  const fixtureApps = rendered
+    .filter((f) => f.path.startsWith('argocd/'))
+    .flatMap((f) => (f.objects ?? []) as any[])
+    .filter((o) => o.kind === 'Application');
 
   test('the Istio base and istiod charts: Argo CD ignores the webhook fields istiod rewrites, and keeps them live when it syncs', () => {
     // GIVEN the upstream Istio fixture environment, the only flavour whose charts meshflip installs with webhooks istiod patches
-    const byChart = new Map(fixtureApps.filter((a) => a.spec.source.chart !== undefined && a.spec.source.repoURL.includes('istio')).map((a) => [a.spec.source.chart, a]));
+    const byChart = new Map(
+      fixtureApps.filter((a) => a.spec.source.chart !== undefined && a.spec.source.repoURL.includes('istio')).map((a) => [a.spec.source.chart, a]),
+    );
     // THEN
     expect(byChart.get('base').spec.ignoreDifferences).toEqual([
-      { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration', jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle', '.webhooks[]?.failurePolicy'] },
+      {
+        group: 'admissionregistration.k8s.io',
+        kind: 'ValidatingWebhookConfiguration',
+        jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle', '.webhooks[]?.failurePolicy'],
+      },
     ]);
     expect(byChart.get('istiod').spec.ignoreDifferences).toEqual([
       { group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration', jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'] },
-      { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration', jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle', '.webhooks[]?.failurePolicy'] },
+      {
+        group: 'admissionregistration.k8s.io',
+        kind: 'ValidatingWebhookConfiguration',
+        jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle', '.webhooks[]?.failurePolicy'],
+      },
     ]);
     for (const chart of ['base', 'istiod']) {
       expect(byChart.get(chart).spec.syncPolicy.syncOptions).toContain('RespectIgnoreDifferences=true');
@@ -309,6 +428,10 @@ describe('no controller fights', () => {
     };
     const others = fixtureApps.filter((a) => !['base', 'istiod'].includes(a.spec.source.chart) && a.metadata.name !== 'meshflip' && !certManaged(a));
     expect(others.length).toBeGreaterThan(5);
-    expect(others.filter((a) => a.spec.ignoreDifferences !== undefined || a.spec.syncPolicy.syncOptions.includes('RespectIgnoreDifferences=true')).map((a) => a.metadata.name)).toEqual([]);
+    expect(
+      others
+        .filter((a) => a.spec.ignoreDifferences !== undefined || a.spec.syncPolicy.syncOptions.includes('RespectIgnoreDifferences=true'))
+        .map((a) => a.metadata.name),
+    ).toEqual([]);
   });
 });

@@ -21,7 +21,7 @@ function nonEmpty<T>(items: T[]): T[] {
 const glob = (pattern: string, value: string) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`).test(value);
 
 describe('the Argo CD objects in dist/argocd', () => {
-  test('every Application\'s path exists in dist/ and every folder of manifests has exactly one Application', () => {
+  test("every Application's path exists in dist/ and every folder of manifests has exactly one Application", () => {
     // The others install a Helm chart.
     expect(applications.filter((a) => a.spec.source.path === undefined).every((a) => typeof a.spec.source.chart === 'string')).toBe(true);
     const paths = nonEmpty(applications.filter((a) => a.spec.source.path !== undefined).map((a) => a.spec.source.path.replace(/^dist\//, '')));
@@ -36,12 +36,14 @@ describe('the Argo CD objects in dist/argocd', () => {
       const project = projects.get(app.spec.project);
       expect(project).toBeDefined();
       const { server, namespace } = app.spec.destination;
-      expect(project.spec.destinations.some((d: { server: string; namespace: string }) => glob(d.server, server) && glob(d.namespace, namespace))).toBe(true);
+      expect(
+        project.spec.destinations.some((d: { server: string; namespace: string }) => glob(d.server, server) && glob(d.namespace, namespace)),
+      ).toBe(true);
       expect(project.spec.sourceRepos).toContain(app.spec.source.repoURL);
     }
   });
 
-  test('every object a folder holds is permitted by its Application\'s project: namespaces and cluster-scoped kinds', () => {
+  test("every object a folder holds is permitted by its Application's project: namespaces and cluster-scoped kinds", () => {
     // Only the root Application syncs dist/argocd, the Argo CD objects themselves.
     expect(applications.filter((a) => a.spec.source.path?.endsWith('/argocd')).map((a) => a.metadata.name)).toEqual(['meshflip']);
     for (const app of nonEmpty(applications.filter((a) => a.spec.source.path !== undefined && !a.spec.source.path.endsWith('/argocd')))) {
@@ -78,7 +80,9 @@ describe('the Argo CD objects in dist/argocd', () => {
 
   test('syncs automatically with prune and self-heal, except that protected environments never prune', () => {
     // Every Application but the root belongs to an environment.
-    expect(applications.filter((a) => a.metadata.labels?.['meshflip.io/environment'] === undefined).map((a) => a.metadata.name)).toEqual(['meshflip']);
+    expect(applications.filter((a) => a.metadata.labels?.['meshflip.io/environment'] === undefined).map((a) => a.metadata.name)).toEqual([
+      'meshflip',
+    ]);
     for (const app of nonEmpty(applications.filter((a) => a.metadata.labels?.['meshflip.io/environment'] !== undefined))) {
       const protectedEnv = projects.get(app.spec.project).metadata.annotations['meshflip.io/protected'] === 'true';
       expect(app.spec.syncPolicy.automated).toEqual({ enabled: true, prune: !protectedEnv, selfHeal: true });
@@ -87,14 +91,18 @@ describe('the Argo CD objects in dist/argocd', () => {
 
   test('the root Application syncs dist/argocd from the configured repository and revision', () => {
     const root = applications.find((a) => a.metadata.name === 'meshflip');
-    expect(root.spec.source).toEqual({ repoURL: 'https://github.com/example-org/meshflip-gitops.git', targetRevision: 'main', path: 'dist/argocd', directory: { include: '*.k8s.yaml' } });
+    expect(root.spec.source).toEqual({
+      repoURL: 'https://github.com/example-org/meshflip-gitops.git',
+      targetRevision: 'main',
+      path: 'dist/argocd',
+      directory: { include: '*.k8s.yaml' },
+    });
     expect(root.spec.destination).toEqual({ server: 'https://kubernetes.default.svc', namespace: 'argocd' });
   });
 
   test('the dist/ checks agree: no Argo CD finding on the rendered dist/', () => {
     expect(checkDist(objects, files).map((f) => `${f.at.file}: ${f.message}`)).toEqual([]);
   });
-
 });
 
 describeWithCrds('the Argo CD objects in dist/argocd against the upstream schemas', () => {
@@ -126,7 +134,9 @@ describe('the Argo CD checks over dist/', () => {
     const obj = app.object as any;
     const broken = withApp({ ...obj, spec: { ...obj.spec, destination: { server: 'https://elsewhere.example.com', namespace: 'my-services' } } });
     const messages = checkDist(broken, files).map((f) => f.message);
-    expect(messages[0]).toBe('Application argocd/kong-perf-zone-real-services deploys to https://elsewhere.example.com namespace my-services, which its AppProject does not permit');
+    expect(messages[0]).toBe(
+      'Application argocd/kong-perf-zone-real-services deploys to https://elsewhere.example.com namespace my-services, which its AppProject does not permit',
+    );
   });
 
   test('fails when a hand edit gives an Application a name longer than the instance label takes', () => {
@@ -141,14 +151,15 @@ describe('the Argo CD checks over dist/', () => {
   test('fails when two Applications sync the same folder', () => {
     const twin = { ...app, object: { ...(app.object as any), metadata: { ...(app.object as any).metadata, name: 'twin' } } };
     expect(checkDist([...objects, twin], files).map((f) => f.message)).toContain(
-      'dist/kong-perf/zone-real-services is synced by 2 Applications (kong-perf-zone-real-services, twin): they would fight');
+      'dist/kong-perf/zone-real-services is synced by 2 Applications (kong-perf-zone-real-services, twin): they would fight',
+    );
   });
 });
 
 describe('protection over dist/, by API server', () => {
   const controlPlane = objects.find((o) => o.object.kind === 'Application' && (o.object as any).metadata.name === 'coolstore-chaos-control-plane')!;
 
-  test('fails when a hand edit points an unprotected environment\'s Application at a protected one\'s API server under another spelling', () => {
+  test("fails when a hand edit points an unprotected environment's Application at a protected one's API server under another spelling", () => {
     // GIVEN coolstore-chaos's control plane sent to https://api.ocp-prod.example.com:6443, where the protected coolstore's runs
     const obj = controlPlane.object as any;
     const edited = { ...obj, spec: { ...obj.spec, destination: { ...obj.spec.destination, server: 'https://API.Ocp-Prod.example.com.:6443/' } } };
@@ -157,9 +168,9 @@ describe('protection over dist/, by API server', () => {
     const messages = checkDist(broken, files).map((f) => `${f.at.file}: ${f.message}`);
     // THEN every namespace it lands in is reported once, and each object it shares with coolstore is owned twice
     expect(messages.filter((m) => m.includes('unprotected environment'))).toEqual([
-      'coolstore-chaos/control-plane/control-plane.k8s.yaml: Namespace istio-system of unprotected environment coolstore-chaos lands in namespace istio-system of '
-        + 'API server https://api.ocp-prod.example.com:6443 (synced by coolstore-chaos-control-plane), where protected environment coolstore deploys '
-        + '(synced by coolstore-control-plane)',
+      'coolstore-chaos/control-plane/control-plane.k8s.yaml: Namespace istio-system of unprotected environment coolstore-chaos lands in namespace istio-system of ' +
+        'API server https://api.ocp-prod.example.com:6443 (synced by coolstore-chaos-control-plane), where protected environment coolstore deploys ' +
+        '(synced by coolstore-control-plane)',
     ]);
     expect(messages.filter((m) => m.includes('for the same cluster')).length).toBeGreaterThan(0);
   });

@@ -19,7 +19,9 @@ describe('MeshService', () => {
     const manifests = synth('istio', 'backend');
     // THEN
     expect(manifests.map((m) => `${m.kind}/${m.metadata.namespace}/${m.metadata.name}`)).toEqual([
-      'ServiceAccount/shop/backend', 'Deployment/shop/backend', 'Service/shop/backend',
+      'ServiceAccount/shop/backend',
+      'Deployment/shop/backend',
+      'Service/shop/backend',
     ]);
   });
 
@@ -59,7 +61,11 @@ describe('MeshService', () => {
     // WHEN the db runs as UID 999 with a writable root file system
     const [deployment] = manifestsOfKind(synth('istio', 'db'), 'Deployment');
     // THEN
-    expect(deployment.spec.template.spec.containers[0].securityContext).toMatchObject({ runAsUser: 999, readOnlyRootFilesystem: false, runAsNonRoot: true });
+    expect(deployment.spec.template.spec.containers[0].securityContext).toMatchObject({
+      runAsUser: 999,
+      readOnlyRootFilesystem: false,
+      runAsNonRoot: true,
+    });
     expect(deployment.spec.strategy).toEqual({ type: 'Recreate' });
   });
 
@@ -79,8 +85,9 @@ describe('MeshService', () => {
     const pod = deployment.spec.template;
     // THEN the token reaches the sidecar only, through the projected volume the annotation names
     expect(pod.metadata.annotations).toEqual({ 'kuma.io/service-account-token-volume': 'kuma-sa-token' });
-    expect(pod.spec.volumes.find((v: { name: string }) => v.name === 'kuma-sa-token').projected.sources.map((s: object) => Object.keys(s)[0]))
-      .toEqual(['serviceAccountToken', 'configMap', 'downwardAPI']);
+    expect(
+      pod.spec.volumes.find((v: { name: string }) => v.name === 'kuma-sa-token').projected.sources.map((s: object) => Object.keys(s)[0]),
+    ).toEqual(['serviceAccountToken', 'configMap', 'downwardAPI']);
   });
 
   test('sets appProtocol on every Service port and renders probes and resources as declared', () => {

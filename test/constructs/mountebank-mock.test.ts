@@ -26,7 +26,17 @@ describe('MountebankMock', () => {
     expect(JSON.parse(configMap.data['imposters.json'])).toEqual({ imposters: [backend.mock!.imposters[0].document] });
     // and Mountebank reads it as data (no EJS), listening on the service's target port
     expect(container.command).toEqual(['mb']);
-    expect(container.args).toEqual(['start', '--configfile', '/etc/mountebank/imposters.json', '--noParse', '--port', '2525', '--nologfile', '--pidfile', '/tmp/mb.pid']);
+    expect(container.args).toEqual([
+      'start',
+      '--configfile',
+      '/etc/mountebank/imposters.json',
+      '--noParse',
+      '--port',
+      '2525',
+      '--nologfile',
+      '--pidfile',
+      '/tmp/mb.pid',
+    ]);
     expect(container.ports.map((p: { containerPort: number }) => p.containerPort)).toEqual([2525, 8080]);
     expect(deployment.spec.template.spec.volumes).toContainEqual({ configMap: { name: 'backend-imposters' }, name: 'imposters' });
   });
@@ -42,16 +52,20 @@ describe('MountebankMock', () => {
 
   test('rolls the mock pods when an imposter changes, and only then', () => {
     // GIVEN the same mock twice, and once with a changed response
-    const hash = (target: ServiceSpec) => manifestsOfKind(synth(target), 'Deployment')[0].spec.template.metadata.annotations[IMPOSTERS_HASH_ANNOTATION];
+    const hash = (target: ServiceSpec) =>
+      manifestsOfKind(synth(target), 'Deployment')[0].spec.template.metadata.annotations[IMPOSTERS_HASH_ANNOTATION];
     const changedDocument = { ...backend.mock!.imposters[0].document, stubs: [] };
-    const changed: ServiceSpec = { ...backend, mock: { ...backend.mock!, imposters: [{ ...backend.mock!.imposters[0], document: changedDocument }] } };
+    const changed: ServiceSpec = {
+      ...backend,
+      mock: { ...backend.mock!, imposters: [{ ...backend.mock!.imposters[0], document: changedDocument }] },
+    };
     // THEN
     expect(hash(backend)).toMatch(/^[0-9a-f]{64}$/);
     expect(hash(backend)).toBe(hash(backend));
     expect(hash(changed)).not.toBe(hash(backend));
   });
 
-  test('publishes a Service with the real service\'s name and ports where the real one does not run', () => {
+  test("publishes a Service with the real service's name and ports where the real one does not run", () => {
     // WHEN
     const [service] = manifestsOfKind(synth(backend, true), 'Service');
     // THEN
@@ -76,7 +90,11 @@ describe('MountebankMock', () => {
   test('runs unprivileged with a read-only root file system', () => {
     const [deployment] = manifestsOfKind(synth(backend), 'Deployment');
     expect(deployment.spec.template.spec.containers[0].securityContext).toMatchObject({
-      runAsNonRoot: true, runAsUser: 1000, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] },
+      runAsNonRoot: true,
+      runAsUser: 1000,
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
     });
   });
 

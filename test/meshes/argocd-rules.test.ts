@@ -12,7 +12,9 @@ afterAll(removeTempDirs);
 
 /** The formatted problems the rules report when `root` is synthesized, with `code` in them. */
 function ruleProblems(root: string, code: string): string[] {
-  return synthesizeWithRouting(loadProject(root)).problems.map(formatProblem).filter((p) => p.includes(code));
+  return synthesizeWithRouting(loadProject(root))
+    .problems.map(formatProblem)
+    .filter((p) => p.includes(code));
 }
 
 const withVersion = (version: string) => SETTINGS.replace('  cluster: hub\n', `  cluster: hub\n  version: "${version}"\n`);
@@ -28,13 +30,15 @@ describe('MF3001: Manual approval holds later waves before Argo CD 3.5', () => {
     const settings = withVersion('3.4');
     const problems = ruleProblems(fixtureRepo({ 'environments/meshflip.yaml': settings, 'environments/lab.yaml': protectedOssm }), 'MF3001');
     expect(problems).toEqual([
-      `environments/meshflip.yaml:${at(settings, '"3.4"')}: warning: argocd.version: MF3001 Argo CD 3.4 shows an operator upgrade waiting for Manual approval as Progressing `
-      + '(kiali, serviceMesh of lab): the root\'s later waves wait until it is approved, got "3.4"; '
-      + 'approve each InstallPlan promptly (README: OpenShift Service Mesh), or run Argo CD 3.5 or later and declare it',
+      `environments/meshflip.yaml:${at(settings, '"3.4"')}: warning: argocd.version: MF3001 Argo CD 3.4 shows an operator upgrade waiting for Manual approval as Progressing ` +
+        '(kiali, serviceMesh of lab): the root\'s later waves wait until it is approved, got "3.4"; ' +
+        'approve each InstallPlan promptly (README: OpenShift Service Mesh), or run Argo CD 3.5 or later and declare it',
     ]);
   });
 
   test('is silent from Argo CD 3.5, whose Subscription health check counts such an upgrade Healthy', () => {
-    expect(ruleProblems(fixtureRepo({ 'environments/meshflip.yaml': withVersion('3.5'), 'environments/lab.yaml': protectedOssm }), 'MF3001')).toEqual([]);
+    expect(ruleProblems(fixtureRepo({ 'environments/meshflip.yaml': withVersion('3.5'), 'environments/lab.yaml': protectedOssm }), 'MF3001')).toEqual(
+      [],
+    );
   });
 });

@@ -15,7 +15,11 @@ export function fixtureFiles(): RenderedFile[] {
 export function objectsOf(path: string): any[] {
   const file = fixtureFiles().find((f) => f.path === path);
   if (file === undefined) {
-    throw new Error(`${path} was not rendered; rendered: ${fixtureFiles().map((f) => f.path).join(', ')}`);
+    throw new Error(
+      `${path} was not rendered; rendered: ${fixtureFiles()
+        .map((f) => f.path)
+        .join(', ')}`,
+    );
   }
   return [...(file.objects ?? [])];
 }
@@ -30,7 +34,9 @@ export function findObjects(prefix: string, kind: string): { file: string; objec
 
 /** Paths of the rendered files under a prefix. */
 export function pathsUnder(prefix: string): string[] {
-  return fixtureFiles().map((f) => f.path).filter((p) => p.startsWith(prefix));
+  return fixtureFiles()
+    .map((f) => f.path)
+    .filter((p) => p.startsWith(prefix));
 }
 
 /** The Helm values of an Argo CD Application, whether it carries them as `valuesObject` or as `values` text. */

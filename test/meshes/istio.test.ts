@@ -12,8 +12,11 @@ describe('upstream Istio (1.22 and later)', () => {
     const versions = apiVersionsOf('istio/', ['VirtualService', 'DestinationRule', 'Gateway', 'AuthorizationPolicy', 'PeerAuthentication']);
     // THEN every kind is rendered, each with v1 only
     expect(versions).toEqual([
-      'VirtualService networking.istio.io/v1', 'DestinationRule networking.istio.io/v1', 'Gateway networking.istio.io/v1',
-      'AuthorizationPolicy security.istio.io/v1', 'PeerAuthentication security.istio.io/v1',
+      'VirtualService networking.istio.io/v1',
+      'DestinationRule networking.istio.io/v1',
+      'Gateway networking.istio.io/v1',
+      'AuthorizationPolicy security.istio.io/v1',
+      'PeerAuthentication security.istio.io/v1',
     ]);
   });
 
@@ -25,24 +28,31 @@ describe('upstream Istio (1.22 and later)', () => {
     expect(findObjects('istio/', 'VirtualService').filter((v) => v.object.spec.hosts.includes('backend.shop.svc.cluster.local'))).toHaveLength(1);
     expect(vs.spec).toEqual({
       hosts: ['backend.shop.svc.cluster.local'],
-      http: [{
-        name: 'default',
-        timeout: '3s',
-        route: [
-          { destination: { host: 'backend.shop.svc.cluster.local', subset: 'real' }, weight: 60 },
-          { destination: { host: 'backend.shop.svc.cluster.local', subset: 'mock' }, weight: 40 },
-        ],
-      }],
+      http: [
+        {
+          name: 'default',
+          timeout: '3s',
+          route: [
+            { destination: { host: 'backend.shop.svc.cluster.local', subset: 'real' }, weight: 60 },
+            { destination: { host: 'backend.shop.svc.cluster.local', subset: 'mock' }, weight: 40 },
+          ],
+        },
+      ],
     });
     expect(dr.spec).toEqual({
       host: 'backend.shop.svc.cluster.local',
-      subsets: [{ name: 'real', labels: { app: 'backend' } }, { name: 'mock', labels: { app: 'mountebank' } }],
+      subsets: [
+        { name: 'real', labels: { app: 'backend' } },
+        { name: 'mock', labels: { app: 'mountebank' } },
+      ],
       trafficPolicy: { connectionPool: { http: { idleTimeout: '30s', maxRequestsPerConnection: 2 }, tcp: { maxConnections: 10 } } },
     });
   });
 
   test('runs strict mTLS mesh-wide and allows exactly the declared callers, the gateway for exposed services', () => {
-    expect(objectsOf('istio/control-plane/mtls.k8s.yaml')).toMatchObject([{ kind: 'PeerAuthentication', metadata: { name: 'default', namespace: 'istio-system' }, spec: { mtls: { mode: 'STRICT' } } }]);
+    expect(objectsOf('istio/control-plane/mtls.k8s.yaml')).toMatchObject([
+      { kind: 'PeerAuthentication', metadata: { name: 'default', namespace: 'istio-system' }, spec: { mtls: { mode: 'STRICT' } } },
+    ]);
     const [backend] = objectsOf('istio/workloads/backend.access.k8s.yaml');
     expect(backend.spec).toEqual({
       selector: { matchLabels: { 'app.kubernetes.io/name': 'backend' } },
@@ -50,14 +60,18 @@ describe('upstream Istio (1.22 and later)', () => {
       rules: [{ from: [{ source: { principals: ['cluster.local/ns/shop/sa/frontend'] } }] }],
     });
     const [frontend] = objectsOf('istio/workloads/frontend.access.k8s.yaml');
-    expect(frontend.spec.rules).toEqual([{ from: [{ source: { principals: ['cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account'] } }] }]);
+    expect(frontend.spec.rules).toEqual([
+      { from: [{ source: { principals: ['cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account'] } }] },
+    ]);
   });
 
   test('routes the gateway host to the exposed services in one VirtualService', () => {
     const [vs] = objectsOf('istio/workloads/ingress.k8s.yaml');
     expect(vs.spec.gateways).toEqual(['istio-system/shop-gateway']);
     expect(vs.spec.hosts).toEqual(['shop.example.com']);
-    expect(vs.spec.http).toEqual([{ name: 'web', match: [{ uri: { prefix: '/' } }], route: [{ destination: { host: 'frontend.shop.svc.cluster.local', port: { number: 80 } } }] }]);
+    expect(vs.spec.http).toEqual([
+      { name: 'web', match: [{ uri: { prefix: '/' } }], route: [{ destination: { host: 'frontend.shop.svc.cluster.local', port: { number: 80 } } }] },
+    ]);
   });
 
   test('labels workload namespaces for injection and installs the control plane from the Istio charts', () => {
@@ -73,20 +87,37 @@ describe('OpenShift Service Mesh 2.x', () => {
     // WHEN (the OSSM fixture has no DestinationRule; coolstore-chaos has one, checked against the OSSM schemas in test/validation)
     const versions = apiVersionsOf('ossm/', ['VirtualService', 'DestinationRule', 'Gateway', 'AuthorizationPolicy']);
     // THEN
-    expect(versions).toEqual(['VirtualService networking.istio.io/v1beta1', 'Gateway networking.istio.io/v1beta1', 'AuthorizationPolicy security.istio.io/v1beta1']);
+    expect(versions).toEqual([
+      'VirtualService networking.istio.io/v1beta1',
+      'Gateway networking.istio.io/v1beta1',
+      'AuthorizationPolicy security.istio.io/v1beta1',
+    ]);
   });
 
   test('subscribes to the operators through OLM with the configured channel, source, approval and starting CSV', () => {
-    expect(pathsUnder('ossm/operators/')).toEqual(['ossm/operators/elasticsearch.k8s.yaml', 'ossm/operators/kiali.k8s.yaml', 'ossm/operators/servicemesh.k8s.yaml']);
+    expect(pathsUnder('ossm/operators/')).toEqual([
+      'ossm/operators/elasticsearch.k8s.yaml',
+      'ossm/operators/kiali.k8s.yaml',
+      'ossm/operators/servicemesh.k8s.yaml',
+    ]);
     const [sub] = objectsOf('ossm/operators/servicemesh.k8s.yaml');
     expect(sub).toMatchObject({
       kind: 'Subscription',
       metadata: { name: 'servicemeshoperator', namespace: 'openshift-operators' },
-      spec: { channel: 'stable', installPlanApproval: 'Manual', name: 'servicemeshoperator', source: 'redhat-operators', sourceNamespace: 'openshift-marketplace', startingCSV: 'servicemeshoperator.v2.4.5' },
+      spec: {
+        channel: 'stable',
+        installPlanApproval: 'Manual',
+        name: 'servicemeshoperator',
+        source: 'redhat-operators',
+        sourceNamespace: 'openshift-marketplace',
+        startingCSV: 'servicemeshoperator.v2.4.5',
+      },
     });
     // openshift-operators has its global OperatorGroup already; the Elasticsearch operator's own namespace gets one
     expect(objectsOf('ossm/operators/elasticsearch.k8s.yaml').map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
-      'Namespace/openshift-operators-redhat', 'OperatorGroup/openshift-operators-redhat', 'Subscription/elasticsearch-operator',
+      'Namespace/openshift-operators-redhat',
+      'OperatorGroup/openshift-operators-redhat',
+      'Subscription/elasticsearch-operator',
     ]);
   });
 
@@ -98,12 +129,16 @@ describe('OpenShift Service Mesh 2.x', () => {
     expect(wave(smcp)).toBeLessThan(wave(smmr));
     // The CRDs arrive with the operator: the dry run waits for them.
     expect(smcp.metadata.annotations['argocd.argoproj.io/sync-options']).toBe('SkipDryRunOnMissingResource=true');
-    const apps = Object.fromEntries(objectsOf('argocd/ossm.k8s.yaml').filter((o) => o.kind === 'Application').map((a) => [a.metadata.name, wave(a)]));
+    const apps = Object.fromEntries(
+      objectsOf('argocd/ossm.k8s.yaml')
+        .filter((o) => o.kind === 'Application')
+        .map((a) => [a.metadata.name, wave(a)]),
+    );
     expect(apps['ossm-operators']).toBeLessThan(apps['ossm-control-plane']);
     expect(apps['ossm-control-plane']).toBeLessThan(apps['ossm-workloads']);
   });
 
-  test('configures the control plane from the environment, with strict mTLS and meshflip\'s own Route', () => {
+  test("configures the control plane from the environment, with strict mTLS and meshflip's own Route", () => {
     const smcp = objectsOf('ossm/control-plane/control-plane.k8s.yaml').find((o) => o.kind === 'ServiceMeshControlPlane');
     expect(smcp.spec).toMatchObject({
       version: 'v2.4',
@@ -115,7 +150,12 @@ describe('OpenShift Service Mesh 2.x', () => {
     expect(smcp.spec.addons.jaeger).toBeUndefined();
     const route = objectsOf('ossm/control-plane/gateway.k8s.yaml').find((o) => o.kind === 'Route');
     // The ingress gateway Service names its port 80 "http2": the Route must target a port that exists.
-    expect(route.spec).toEqual({ host: 'shop.apps.example.com', to: { kind: 'Service', name: 'istio-ingressgateway', weight: 100 }, port: { targetPort: 'http2' }, wildcardPolicy: 'None' });
+    expect(route.spec).toEqual({
+      host: 'shop.apps.example.com',
+      to: { kind: 'Service', name: 'istio-ingressgateway', weight: 100 },
+      port: { targetPort: 'http2' },
+      wildcardPolicy: 'None',
+    });
   });
 
   test('lists exactly the application namespaces in the member roll and injects a sidecar into every workload', () => {
@@ -132,7 +172,11 @@ describe('OpenShift Service Mesh 2.x', () => {
   });
 
   test('protects a production-like environment: no mock deployed, no prune, no cascade delete', () => {
-    expect(findObjects('ossm/', 'Deployment').map((d) => d.object.metadata.name).sort()).toEqual(['backend', 'db', 'frontend']);
+    expect(
+      findObjects('ossm/', 'Deployment')
+        .map((d) => d.object.metadata.name)
+        .sort(),
+    ).toEqual(['backend', 'db', 'frontend']);
     const apps = objectsOf('argocd/ossm.k8s.yaml').filter((o) => o.kind === 'Application');
     expect(apps.map((a) => a.metadata.name).sort()).toEqual(['ossm-control-plane', 'ossm-operators', 'ossm-workloads']);
     for (const app of apps) {
@@ -145,17 +189,23 @@ describe('OpenShift Service Mesh 2.x', () => {
 describe('checkIstio', () => {
   const at = (object: Record<string, unknown>) => ({ file: 'lab/workloads/backend.routing.k8s.yaml', object, line: 2 });
   const service = at({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'backend', namespace: 'shop' } });
-  const routeTo = (host: string) => at({
-    apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'backend', namespace: 'shop' },
-    spec: { hosts: ['backend'], http: [{ route: [{ destination: { host }, weight: 100 }] }] },
-  });
+  const routeTo = (host: string) =>
+    at({
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'VirtualService',
+      metadata: { name: 'backend', namespace: 'shop' },
+      spec: { hosts: ['backend'], http: [{ route: [{ destination: { host }, weight: 100 }] }] },
+    });
 
-  test.each(['backend', 'backend.shop', 'backend.shop.svc', 'backend.shop.svc.cluster.local'])('accepts a destination written %s for a Service of the environment', (host) => {
-    // WHEN
-    const findings = checkIstio('lab', [service, routeTo(host)], false);
-    // THEN
-    expect(findings.map((f) => f.message).filter((m) => m.includes('not a Service'))).toEqual([]);
-  });
+  test.each(['backend', 'backend.shop', 'backend.shop.svc', 'backend.shop.svc.cluster.local'])(
+    'accepts a destination written %s for a Service of the environment',
+    (host) => {
+      // WHEN
+      const findings = checkIstio('lab', [service, routeTo(host)], false);
+      // THEN
+      expect(findings.map((f) => f.message).filter((m) => m.includes('not a Service'))).toEqual([]);
+    },
+  );
 
   test('fails when a destination is no Service of the environment', () => {
     // WHEN

@@ -71,7 +71,7 @@ describe('control planes under Argo CD', () => {
     }
   });
 
-  test('leave the webhooks\' caBundle to cert-manager\'s CA injector where the chart asks it to fill it in', () => {
+  test("leave the webhooks' caBundle to cert-manager's CA injector where the chart asks it to fill it in", () => {
     // GIVEN the control planes whose certificates come from cert-manager, and those with a provided Secret
     const planes = [...controlPlanes(examples).values()];
     const injected = planes.filter(({ values }) => chartCertificateSource(values) === 'cert-manager');
@@ -80,9 +80,13 @@ describe('control planes under Argo CD', () => {
     // THEN Argo CD ignores the field the injector writes, when it compares and when it syncs, so
     // self-heal does not strip the CA the API server needs to call the webhooks ...
     for (const { app } of injected) {
-      expect(app.spec.ignoreDifferences).toEqual(['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration'].map((kind) => ({
-        group: 'admissionregistration.k8s.io', kind, jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'],
-      })));
+      expect(app.spec.ignoreDifferences).toEqual(
+        ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration'].map((kind) => ({
+          group: 'admissionregistration.k8s.io',
+          kind,
+          jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'],
+        })),
+      );
       expect(app.spec.syncPolicy.syncOptions).toContain('RespectIgnoreDifferences=true');
     }
     // ... and where meshflip renders the CA itself, Argo CD keeps comparing it
@@ -121,7 +125,8 @@ describe('a fault removed from an environment', () => {
     const withFault = kongEnvironment('lab', 'faults:', '  payments:', '    delay: { value: 1s, percent: 100 }');
     const before = synthesize(loadProject(fixtureRepo({ 'environments/lab.yaml': withFault })));
     const after = synthesize(loadProject(fixtureRepo({ 'environments/lab.yaml': kongEnvironment('lab') })));
-    const faults = (files: readonly RenderedFile[]) => files.flatMap((f) => ((f.objects ?? []) as any[]).filter((o) => o.kind === 'MeshFaultInjection').map(() => f.path));
+    const faults = (files: readonly RenderedFile[]) =>
+      files.flatMap((f) => ((f.objects ?? []) as any[]).filter((o) => o.kind === 'MeshFaultInjection').map(() => f.path));
     // THEN
     expect(faults(before)).toEqual(['lab/zone-real/payments.routing.k8s.yaml']);
     expect(faults(after)).toEqual([]);
@@ -140,26 +145,45 @@ describe('MF1007: a GatewayClass the AppProject refuses', () => {
     const root = fixtureRepo();
     const project = loadProject(root);
     const [env] = project.environments;
-    const objects = synthesize(project).flatMap((f) => ((f.objects ?? []) as any[]).map((object) => ({ file: f.path, object })))
-      .map((o) => (o.object.kind === 'AppProject'
-        ? { ...o, object: { ...o.object, spec: { ...o.object.spec, clusterResourceWhitelist: o.object.spec.clusterResourceWhitelist.filter((k: any) => k.kind !== 'GatewayClass') } } }
-        : o));
+    const objects = synthesize(project)
+      .flatMap((f) => ((f.objects ?? []) as any[]).map((object) => ({ file: f.path, object })))
+      .map((o) =>
+        o.object.kind === 'AppProject'
+          ? {
+              ...o,
+              object: {
+                ...o.object,
+                spec: {
+                  ...o.object.spec,
+                  clusterResourceWhitelist: o.object.spec.clusterResourceWhitelist.filter((k: any) => k.kind !== 'GatewayClass'),
+                },
+              },
+            }
+          : o,
+      );
     // WHEN
     const problems = runRules([GATEWAY_CLASS_REFUSED], { env, objects }).map(formatProblem);
     // THEN
     const text = kongEnvironment('lab');
     expect(problems).toEqual([
-      `environments/lab.yaml:${at(text, '- name: real')}: mesh.zones: MF1007 zone control planes of kong-mesh 2.14.3 create a GatewayClass on clusters that serve the Gateway API, `
-      + 'and the AppProject lab does not allow it: Argo CD refuses the sync, got a list of 2 items; allow gateway.networking.k8s.io/GatewayClass in the AppProject',
+      `environments/lab.yaml:${at(text, '- name: real')}: mesh.zones: MF1007 zone control planes of kong-mesh 2.14.3 create a GatewayClass on clusters that serve the Gateway API, ` +
+        'and the AppProject lab does not allow it: Argo CD refuses the sync, got a list of 2 items; allow gateway.networking.k8s.io/GatewayClass in the AppProject',
     ]);
-    expect(runRules([GATEWAY_CLASS_REFUSED], { env, objects: synthesize(project).flatMap((f) => ((f.objects ?? []) as any[]).map((object) => ({ file: f.path, object }))) })).toEqual([]);
+    expect(
+      runRules([GATEWAY_CLASS_REFUSED], {
+        env,
+        objects: synthesize(project).flatMap((f) => ((f.objects ?? []) as any[]).map((object) => ({ file: f.path, object }))),
+      }),
+    ).toEqual([]);
   });
 });
 
 describe('a provided control-plane certificate', () => {
   test('is refused when its CA bundle carries a private key', () => {
     // GIVEN a bundle holding a key as well as the certificate
-    const bundle = Buffer.from('-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n').toString('base64');
+    const bundle = Buffer.from(
+      '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
+    ).toString('base64');
     const text = kongEnvironment('lab').replace('  zones:\n', `  controlPlaneTls:\n    secret: { name: kuma-tls, caBundle: ${bundle} }\n  zones:\n`);
     // THEN
     expect(loadProblems(fixtureRepo({ 'environments/lab.yaml': text }))).toEqual([
@@ -172,7 +196,9 @@ describe('a service whose traffic permissions allow no caller', () => {
   test('is reported as receiving no traffic by ROUTING.md and explain, whatever its routes say', () => {
     // GIVEN orders, which nothing declares as calling it, so its MeshTrafficPermission denies every caller
     const { files, routing } = synthesizeWithRouting(loadProject(fixtureRepo()));
-    const permission = files.flatMap((f) => (f.objects ?? []) as any[]).find((o) => o.kind === 'MeshTrafficPermission' && o.metadata.name === 'orders-permissions');
+    const permission = files
+      .flatMap((f) => (f.objects ?? []) as any[])
+      .find((o) => o.kind === 'MeshTrafficPermission' && o.metadata.name === 'orders-permissions');
     expect(permission.spec.from).toEqual([{ targetRef: { kind: 'Mesh' }, default: { action: 'Deny' } }]);
     // THEN
     const table = files.find((f) => f.path === 'lab/ROUTING.md')!.content.split('\n');
@@ -191,14 +217,23 @@ describe('a service whose traffic permissions allow no caller', () => {
 });
 
 describe('a legacy (2.5) mesh on Konnect', () => {
-  const legacy = (extra = '') => kongEnvironment('lab').replace('version: 2.14.3', 'version: 2.5.1')
-    .replace('  zones:\n', `  policies: legacy\n  controlPlaneTls:\n    secret: { name: kuma-tls, caBundle: ${Buffer.from('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n').toString('base64')} }\n${extra}  zones:\n`);
+  const legacy = (extra = '') =>
+    kongEnvironment('lab')
+      .replace('version: 2.14.3', 'version: 2.5.1')
+      .replace(
+        '  zones:\n',
+        `  policies: legacy\n  controlPlaneTls:\n    secret: { name: kuma-tls, caBundle: ${Buffer.from('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n').toString('base64')} }\n${extra}  zones:\n`,
+      );
 
   test('gets the route-all TrafficRoute a 2.6+ global no longer creates, and namespaces select the mesh by annotation', () => {
     const files = synthesize(loadProject(fixtureRepo({ 'environments/lab.yaml': legacy() })));
     const konnect = files.find((f) => f.path === 'lab/konnect/mesh.kumactl.yaml')!.objects as any[];
     expect(konnect.map((o) => `${o.type} ${o.name}`)).toEqual(['Mesh default', 'TrafficRoute route-all-default']);
-    expect(konnect[1]).toMatchObject({ sources: [{ match: { 'kuma.io/service': '*' } }], destinations: [{ match: { 'kuma.io/service': '*' } }], conf: { destination: { 'kuma.io/service': '*' } } });
+    expect(konnect[1]).toMatchObject({
+      sources: [{ match: { 'kuma.io/service': '*' } }],
+      destinations: [{ match: { 'kuma.io/service': '*' } }],
+      conf: { destination: { 'kuma.io/service': '*' } },
+    });
     // Before 2.9 kuma-cp reads a namespace's mesh from its annotation only (pkg/plugins/runtime/k8s/util/util.go, MeshOfByAnnotation).
     const namespaces = files.flatMap((f) => ((f.objects ?? []) as any[]).filter((o) => o.kind === 'Namespace'));
     expect(namespaces.length).toBeGreaterThan(0);
@@ -213,9 +248,9 @@ describe('a legacy (2.5) mesh on Konnect', () => {
     const objects = synthesize(project).flatMap((f) => ((f.objects ?? []) as any[]).map((object) => ({ file: f.path, object })));
     const without = objects.filter((o) => o.object.type !== 'TrafficRoute' || o.object.name !== 'route-all-default');
     expect(runRules([NO_ROUTE_ALL], { env: project.environments[0], objects: without }).map(formatProblem)).toEqual([
-      `environments/lab.yaml:${at(text, 'legacy')}: mesh.policies: MF1008 the Konnect global control plane runs 2.6 or later and creates no route-all-default TrafficRoute for a new mesh, `
-      + 'and kong-mesh 2.5.1 zones give an outbound without a TrafficRoute no route: every call between services fails, got "legacy"; '
-      + 'apply a TrafficRoute route-all-default (meshflip renders one in dist/lab/konnect/mesh.kumactl.yaml)',
+      `environments/lab.yaml:${at(text, 'legacy')}: mesh.policies: MF1008 the Konnect global control plane runs 2.6 or later and creates no route-all-default TrafficRoute for a new mesh, ` +
+        'and kong-mesh 2.5.1 zones give an outbound without a TrafficRoute no route: every call between services fails, got "legacy"; ' +
+        'apply a TrafficRoute route-all-default (meshflip renders one in dist/lab/konnect/mesh.kumactl.yaml)',
     ]);
     expect(runRules([NO_ROUTE_ALL], { env: project.environments[0], objects })).toEqual([]);
   });

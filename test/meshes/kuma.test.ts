@@ -15,8 +15,11 @@ describe('Kuma with targetRef policies created on the zones (Konnect global cont
     expect(routes.map((r) => r.file)).toEqual(['kuma-zone/zone-east/backend.routing.k8s.yaml', 'kuma-zone/zone-west/backend.routing.k8s.yaml']);
     // ... faults only the zones where the real instances run, permissions where real or mock instances run
     expect(findObjects('kuma-zone/', 'MeshFaultInjection').map((f) => f.file)).toEqual(['kuma-zone/zone-east/backend.routing.k8s.yaml']);
-    expect(findObjects('kuma-zone/', 'MeshTrafficPermission').filter((p) => p.object.metadata.name === 'backend-permissions').map((p) => p.file))
-      .toEqual(['kuma-zone/zone-east/backend.access.k8s.yaml', 'kuma-zone/zone-west/backend.access.k8s.yaml']);
+    expect(
+      findObjects('kuma-zone/', 'MeshTrafficPermission')
+        .filter((p) => p.object.metadata.name === 'backend-permissions')
+        .map((p) => p.file),
+    ).toEqual(['kuma-zone/zone-east/backend.access.k8s.yaml', 'kuma-zone/zone-west/backend.access.k8s.yaml']);
     for (const { object } of [...routes, ...findObjects('kuma-zone/', 'MeshFaultInjection')]) {
       expect(object.metadata.namespace).toBe('kong-mesh-system');
       expect(object.metadata.labels).toMatchObject({ 'kuma.io/origin': 'zone', 'kuma.io/mesh': 'default' });
@@ -63,7 +66,9 @@ describe('Kuma with targetRef policies created on the zones (Konnect global cont
   });
 
   test('lets exactly the declared callers in, the mock included under the same identity', () => {
-    const [{ object: permission }] = findObjects('kuma-zone/zone-east/', 'MeshTrafficPermission').filter((p) => p.object.metadata.name === 'backend-permissions');
+    const [{ object: permission }] = findObjects('kuma-zone/zone-east/', 'MeshTrafficPermission').filter(
+      (p) => p.object.metadata.name === 'backend-permissions',
+    );
     expect(permission.spec).toEqual({
       targetRef: { kind: 'MeshSubset', tags: { 'k8s.kuma.io/namespace': 'shop', 'k8s.kuma.io/service-name': 'backend' } },
       from: [
@@ -72,25 +77,33 @@ describe('Kuma with targetRef policies created on the zones (Konnect global cont
       ],
     });
     // frontend has no declared callers: everyone is denied
-    const [{ object: frontend }] = findObjects('kuma-zone/zone-east/', 'MeshTrafficPermission').filter((p) => p.object.metadata.name === 'frontend-permissions');
+    const [{ object: frontend }] = findObjects('kuma-zone/zone-east/', 'MeshTrafficPermission').filter(
+      (p) => p.object.metadata.name === 'frontend-permissions',
+    );
     expect(frontend.spec.from).toEqual([{ targetRef: { kind: 'Mesh' }, default: { action: 'Deny' } }]);
   });
 
   test('renders the mesh with builtin mTLS for kumactl, since Argo CD cannot reach Konnect', () => {
-    expect(objectsOf('kuma-zone/konnect/mesh.kumactl.yaml')).toEqual([{
-      type: 'Mesh',
-      name: 'default',
-      mtls: {
-        enabledBackend: 'ca-1',
-        backends: [{ name: 'ca-1', type: 'builtin', dpCert: { rotation: { expiration: '1d' } }, conf: { caCert: { RSAbits: 2048, expiration: '10y' } } }],
+    expect(objectsOf('kuma-zone/konnect/mesh.kumactl.yaml')).toEqual([
+      {
+        type: 'Mesh',
+        name: 'default',
+        mtls: {
+          enabledBackend: 'ca-1',
+          backends: [
+            { name: 'ca-1', type: 'builtin', dpCert: { rotation: { expiration: '1d' } }, conf: { caCert: { RSAbits: 2048, expiration: '10y' } } },
+          ],
+        },
       },
-    }]);
+    ]);
     expect(pathsUnder('kuma-zone/konnect/')).toEqual(['kuma-zone/konnect/mesh.kumactl.yaml']);
   });
 
   test('publishes the mock under the real identity in the zone where the real service does not run', () => {
     const services = findObjects('kuma-zone/zone-west/', 'Service');
-    expect(services.map((s) => `${s.object.metadata.namespace}/${s.object.metadata.name}:${s.object.spec.ports[0].port}`)).toEqual(['shop/backend:8080']);
+    expect(services.map((s) => `${s.object.metadata.namespace}/${s.object.metadata.name}:${s.object.spec.ports[0].port}`)).toEqual([
+      'shop/backend:8080',
+    ]);
     const [namespace] = findObjects('kuma-zone/zone-west/', 'Namespace');
     expect(namespace.object.metadata.labels).toMatchObject({ 'kuma.io/sidecar-injection': 'enabled', 'kuma.io/mesh': 'default' });
   });
@@ -133,10 +146,12 @@ describe('Kuma with a self-hosted global control plane on Kubernetes', () => {
     expect(route.object.metadata.namespace).toBe('kuma-system');
     expect(route.object.metadata.labels).not.toHaveProperty(['kuma.io/origin']);
     // routing.default: mock flips every service that has a mock
-    expect(route.object.spec.to[0].rules).toEqual([{
-      matches: [{ path: { type: 'PathPrefix', value: '/' } }],
-      default: { backendRefs: [{ kind: 'MeshServiceSubset', name: 'backend_shop_svc_8080', tags: { app: 'mountebank' }, weight: 100 }] },
-    }]);
+    expect(route.object.spec.to[0].rules).toEqual([
+      {
+        matches: [{ path: { type: 'PathPrefix', value: '/' } }],
+        default: { backendRefs: [{ kind: 'MeshServiceSubset', name: 'backend_shop_svc_8080', tags: { app: 'mountebank' }, weight: 100 }] },
+      },
+    ]);
     expect(findObjects('kuma-global/zone-', 'MeshHTTPRoute')).toEqual([]);
   });
 
@@ -148,7 +163,10 @@ describe('Kuma with a self-hosted global control plane on Kubernetes', () => {
       controlPlane: {
         mode: 'global',
         envVars: { KUMA_RUNTIME_KUBERNETES_SKIP_MESH_OWNER_REFERENCE: 'true' },
-        tls: { general: { secretName: 'kuma-tls', caBundle: 'LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUIKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo=' }, kdsGlobalServer: { secretName: 'kds-server-tls' } },
+        tls: {
+          general: { secretName: 'kuma-tls', caBundle: 'LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUIKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo=' },
+          kdsGlobalServer: { secretName: 'kds-server-tls' },
+        },
       },
     });
     expect(helmValuesOf(byName['kuma-global-a-control-plane']).controlPlane).toEqual({
@@ -156,7 +174,10 @@ describe('Kuma with a self-hosted global control plane on Kubernetes', () => {
       zone: 'a',
       kdsGlobalAddress: 'grpcs://kds.example.com:5685',
       envVars: { KUMA_RUNTIME_KUBERNETES_SKIP_MESH_OWNER_REFERENCE: 'true' },
-      tls: { general: { secretName: 'kuma-tls', caBundle: 'LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUIKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo=' }, kdsZoneClient: { secretName: 'kds-ca' } },
+      tls: {
+        general: { secretName: 'kuma-tls', caBundle: 'LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUIKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo=' },
+        kdsZoneClient: { secretName: 'kds-ca' },
+      },
     });
     const wave = (name: string) => Number(byName[name].metadata.annotations['argocd.argoproj.io/sync-wave']);
     expect(wave('kuma-global-global-control-plane')).toBeLessThan(wave('kuma-global-a-control-plane'));
@@ -178,7 +199,12 @@ describe('Kuma with legacy policies (Kong Mesh 2.5)', () => {
       sources: [{ match: { 'kuma.io/service': '*' } }],
       destinations: [{ match: { 'kuma.io/service': 'backend_shop_svc_8080' } }],
       conf: {
-        http: [{ match: { headers: { 'x-mock': { exact: '1' } } }, split: [{ weight: 100, destination: { 'kuma.io/service': 'backend_shop_svc_8080', app: 'mountebank' } }] }],
+        http: [
+          {
+            match: { headers: { 'x-mock': { exact: '1' } } },
+            split: [{ weight: 100, destination: { 'kuma.io/service': 'backend_shop_svc_8080', app: 'mountebank' } }],
+          },
+        ],
         split: [{ weight: 100, destination: { 'kuma.io/service': 'backend_shop_svc_8080', app: 'backend' } }],
       },
     });
@@ -198,39 +224,59 @@ describe('Kuma version rules', () => {
     for (const f of ['kuma-global', 'kuma-legacy', 'istio', 'ossm']) {
       fs.rmSync(path.join(dir, 'environments', `${f}.yaml`));
     }
-    const text = fs.readFileSync(path.join(dir, 'environments', 'kuma-zone.yaml'), 'utf8').replace(/mesh:\n[\s\S]*?\nservices:/, `${mesh}\nservices:`);
+    const text = fs
+      .readFileSync(path.join(dir, 'environments', 'kuma-zone.yaml'), 'utf8')
+      .replace(/mesh:\n[\s\S]*?\nservices:/, `${mesh}\nservices:`);
     writeFiles(dir, { 'environments/kuma-zone.yaml': text });
     return dir;
   }
 
-
   test('fails when legacy policies are asked for on Kuma 3.x', () => {
-    const dir = repoWith([
-      'mesh:', '  flavor: kong-mesh', '  version: 3.0.1', '  policies: legacy',
-      '  global: { konnect: { region: eu, controlPlaneId: 11111111-2222-3333-4444-555555555555 } }',
-      '  zones: [{ name: east, cluster: konnect-a }]',
-    ].join('\n'));
-    expect(problemsOf(dir)).toEqual(['environments/kuma-zone.yaml:7:13: mesh.policies: cannot be legacy on Kong Mesh 3.0.1: '
-      + 'TrafficRoute, FaultInjection, CircuitBreaker and the other legacy policies were removed in 3.0, got "legacy"; '
-      + 'use policies: targetRef, or declare the 2.x version the mesh really runs']);
+    const dir = repoWith(
+      [
+        'mesh:',
+        '  flavor: kong-mesh',
+        '  version: 3.0.1',
+        '  policies: legacy',
+        '  global: { konnect: { region: eu, controlPlaneId: 11111111-2222-3333-4444-555555555555 } }',
+        '  zones: [{ name: east, cluster: konnect-a }]',
+      ].join('\n'),
+    );
+    expect(problemsOf(dir)).toEqual([
+      'environments/kuma-zone.yaml:7:13: mesh.policies: cannot be legacy on Kong Mesh 3.0.1: ' +
+        'TrafficRoute, FaultInjection, CircuitBreaker and the other legacy policies were removed in 3.0, got "legacy"; ' +
+        'use policies: targetRef, or declare the 2.x version the mesh really runs',
+    ]);
   });
 
   test('fails when zone placement is asked for before 2.6', () => {
-    const dir = repoWith([
-      'mesh:', '  flavor: kong-mesh', '  version: 2.5.1', '  policies: targetRef', '  placement: zone',
-      '  global: { konnect: { region: eu, controlPlaneId: 11111111-2222-3333-4444-555555555555 } }',
-      '  zones: [{ name: east, cluster: konnect-a }]',
-    ].join('\n'));
-    expect(problemsOf(dir)).toEqual(['environments/kuma-zone.yaml:8:14: mesh.placement: cannot be zone before Kong Mesh 2.6: '
-      + 'zones accept targetRef policies (kuma.io/origin: zone) from 2.6 on, got "zone"; use placement: global']);
+    const dir = repoWith(
+      [
+        'mesh:',
+        '  flavor: kong-mesh',
+        '  version: 2.5.1',
+        '  policies: targetRef',
+        '  placement: zone',
+        '  global: { konnect: { region: eu, controlPlaneId: 11111111-2222-3333-4444-555555555555 } }',
+        '  zones: [{ name: east, cluster: konnect-a }]',
+      ].join('\n'),
+    );
+    expect(problemsOf(dir)).toEqual([
+      'environments/kuma-zone.yaml:8:14: mesh.placement: cannot be zone before Kong Mesh 2.6: ' +
+        'zones accept targetRef policies (kuma.io/origin: zone) from 2.6 on, got "zone"; use placement: global',
+    ]);
   });
 
   test('chooses legacy policies by default for a 2.5-era mesh', () => {
-    const dir = repoWith([
-      'mesh:', '  flavor: kong-mesh', '  version: 2.5.1',
-      '  global: { konnect: { region: eu, controlPlaneId: 11111111-2222-3333-4444-555555555555 } }',
-      '  zones: [{ name: east, cluster: konnect-a }, { name: west, cluster: konnect-b }]',
-    ].join('\n'));
+    const dir = repoWith(
+      [
+        'mesh:',
+        '  flavor: kong-mesh',
+        '  version: 2.5.1',
+        '  global: { konnect: { region: eu, controlPlaneId: 11111111-2222-3333-4444-555555555555 } }',
+        '  zones: [{ name: east, cluster: konnect-a }, { name: west, cluster: konnect-b }]',
+      ].join('\n'),
+    );
     const [env] = loadProject(dir).environments;
     expect(env.mesh).toMatchObject({ policies: 'legacy', placement: 'global' });
   });

@@ -14,9 +14,10 @@ import { crds, describeWithCrds, removeTempDirs } from '../util';
 afterAll(removeTempDirs);
 
 /** orders (namespace lab) exposed through the gateway; payments in a namespace of its own. */
-const SHOP = CATALOG
-  .replace('    calls: [payments]\n', '    calls: [payments]\n    ingress:\n      - name: orders-route\n        match: [{ prefix: /orders }]\n')
-  .replace('  payments:\n', '  payments:\n    namespace: payments\n');
+const SHOP = CATALOG.replace(
+  '    calls: [payments]\n',
+  '    calls: [payments]\n    ingress:\n      - name: orders-route\n        match: [{ prefix: /orders }]\n',
+).replace('  payments:\n', '  payments:\n    namespace: payments\n');
 
 /** An OpenShift Service Mesh `version` environment moving to 3.4 with `migrated` moved; `to` lines go under migration.to.controlPlane. */
 function migrating(migrated: string, options: { version?: string; to?: readonly string[]; controlPlane?: readonly string[] } = {}): string {
@@ -57,7 +58,9 @@ const PLAIN_OSSM3 = lines(
 
 function render(text: string): RenderedObject[] {
   const root = fixtureRepo({ 'environments/lab.yaml': text, 'environments/catalog/shop.yaml': SHOP });
-  return synthesize(loadProject(root)).filter((f) => !isPatchFile(f.path)).flatMap((f) => (f.objects ?? []).map((object, i) => ({ file: f.path, object, line: f.lines?.[i] })));
+  return synthesize(loadProject(root))
+    .filter((f) => !isPatchFile(f.path))
+    .flatMap((f) => (f.objects ?? []).map((object, i) => ({ file: f.path, object, line: f.lines?.[i] })));
 }
 
 const ofKind = (objects: readonly RenderedObject[], kind: string): any[] => objects.filter((o) => o.object.kind === kind).map((o) => o.object);
@@ -66,7 +69,8 @@ const namespaceLabels = (objects: readonly RenderedObject[], name: string): Reco
 const selects = (selectors: { matchLabels: Record<string, string> }[], labels: Record<string, string>) =>
   selectors.some((s) => Object.entries(s.matchLabels).every(([k, v]) => labels[k] === v));
 /** The revision Sail makes active for an Istio (sail-operator controllers/istio/istio_controller.go getActiveRevisionName). */
-const activeRevision = (istio: any) => (istio.spec.updateStrategy?.type === 'RevisionBased' ? `${istio.metadata.name}-${istio.spec.version.replace(/\./g, '-')}` : istio.metadata.name);
+const activeRevision = (istio: any) =>
+  istio.spec.updateStrategy?.type === 'RevisionBased' ? `${istio.metadata.name}-${istio.spec.version.replace(/\./g, '-')}` : istio.metadata.name;
 
 describe('OpenShift Service Mesh 2.6 moving to 3.x, payments moved', () => {
   const objects = render(migrating('[payments]'));
@@ -77,11 +81,20 @@ describe('OpenShift Service Mesh 2.6 moving to 3.x, payments moved', () => {
   test('renders both control planes in one namespace, and both operators', () => {
     // One mesh CA: the 3.x istiod signs with the istio-ca-secret the 2.6 one created in its namespace
     // (sail-operator docs/ossm/ossm2-migration/multi-tenancy: "the same namespace as your ServiceMeshControlPlane").
-    expect([smcp.metadata.namespace, istio.spec.namespace, smcp.spec.version, istio.spec.version]).toEqual(['istio-system', 'istio-system', 'v2.6', 'v1.30.3']);
-    expect(ofKind(objects, 'Subscription').map((s) => s.spec.name).sort()).toEqual(['kiali-ossm', 'servicemeshoperator', 'servicemeshoperator3']);
+    expect([smcp.metadata.namespace, istio.spec.namespace, smcp.spec.version, istio.spec.version]).toEqual([
+      'istio-system',
+      'istio-system',
+      'v2.6',
+      'v1.30.3',
+    ]);
+    expect(
+      ofKind(objects, 'Subscription')
+        .map((s) => s.spec.name)
+        .sort(),
+    ).toEqual(['kiali-ossm', 'servicemeshoperator', 'servicemeshoperator3']);
   });
 
-  test('the 2.6 control plane is in the shape Red Hat\'s pre-migration checklist asks for', () => {
+  test("the 2.6 control plane is in the shape Red Hat's pre-migration checklist asks for", () => {
     // sail-operator docs/ossm/ossm2-migration/README.md: addons and tracing off, managed gateways off, no NetworkPolicies.
     expect(smcp.spec.addons).toEqual({ grafana: { enabled: false }, kiali: { enabled: false }, prometheus: { enabled: false } });
     expect([smcp.spec.tracing.type, smcp.spec.gateways.enabled, smcp.spec.security.manageNetworkPolicy]).toEqual(['None', false, false]);
@@ -109,12 +122,16 @@ describe('OpenShift Service Mesh 2.6 moving to 3.x, payments moved', () => {
   });
 
   test('the pod templates name their control plane, so moving a namespace rolls its Deployments onto the 3.x sidecar', () => {
-    const annotation = (ns: string) => ofKind(objects, 'Deployment').filter((d) => d.metadata.namespace === ns && d.spec.template.metadata.labels.app !== 'mountebank')
-      .map((d) => d.spec.template.metadata.annotations['meshflip.io/control-plane']);
+    const annotation = (ns: string) =>
+      ofKind(objects, 'Deployment')
+        .filter((d) => d.metadata.namespace === ns && d.spec.template.metadata.labels.app !== 'mountebank')
+        .map((d) => d.spec.template.metadata.annotations['meshflip.io/control-plane']);
     expect(annotation('lab')).toEqual(['basic (2.6)']);
     expect(annotation('payments')).toEqual(['default (revision default)']);
     const moved = render(migrating('[payments, lab]'));
-    expect(ofKind(moved, 'Deployment').find((d) => d.metadata.name === 'orders').spec.template.metadata.annotations['meshflip.io/control-plane']).not.toBe('basic (2.6)');
+    expect(
+      ofKind(moved, 'Deployment').find((d) => d.metadata.name === 'orders').spec.template.metadata.annotations['meshflip.io/control-plane'],
+    ).not.toBe('basic (2.6)');
   });
 
   test('the ingress gateway is injected by the 3.x revision, and no default revision tag exists yet', () => {
@@ -133,13 +150,15 @@ describe('OpenShift Service Mesh 2.6 moving to 3.x, payments moved', () => {
       'payments: Istio default (revision default, v1.30.3)',
     ]);
     expect(routingMarkdown(routing, 'environments/lab.yaml')).toContain(
-      '| payments | Istio default (revision default, v1.30.3) | istio.io/rev: default, and maistra.io/ignore-namespace keeps 2.6 out |');
+      '| payments | Istio default (revision default, v1.30.3) | istio.io/rev: default, and maistra.io/ignore-namespace keeps 2.6 out |',
+    );
     expect(routingText(routing, 'payments')).toContain(
-      '    control plane:   Istio default (revision default, v1.30.3) (istio.io/rev: default, and maistra.io/ignore-namespace keeps 2.6 out)');
+      '    control plane:   Istio default (revision default, v1.30.3) (istio.io/rev: default, and maistra.io/ignore-namespace keeps 2.6 out)',
+    );
   });
 });
 
-test('with RevisionBased, migrated namespaces name the version\'s revision', () => {
+test("with RevisionBased, migrated namespaces name the version's revision", () => {
   const objects = render(migrating('[payments]', { to: ['istioVersion: "1.28.10"', 'updateStrategy: RevisionBased', 'name: ossm3'] }));
   const [istio] = ofKind(objects, 'Istio');
   expect(namespaceLabels(objects, 'payments')['istio.io/rev']).toBe('ossm3-v1-28-10');
@@ -149,7 +168,11 @@ test('with RevisionBased, migrated namespaces name the version\'s revision', () 
 test('once every namespace has moved, the environment renders exactly as plain OpenShift Service Mesh 3, with no Maistra object', () => {
   const finished = render(migrating('[lab, payments]'));
   expect(finished.filter((o) => String(o.object.apiVersion).startsWith('maistra.io/'))).toEqual([]);
-  expect(ofKind(finished, 'Subscription').map((s) => s.spec.name).sort()).toEqual(['kiali-ossm', 'servicemeshoperator3']);
+  expect(
+    ofKind(finished, 'Subscription')
+      .map((s) => s.spec.name)
+      .sort(),
+  ).toEqual(['kiali-ossm', 'servicemeshoperator3']);
   expect(finished.map((o) => o.object)).toEqual(render(PLAIN_OSSM3).map((o) => o.object));
 });
 
@@ -166,7 +189,10 @@ test('finishing onto an Istio not named default adds the tag default the finishe
   const finished = render(migrating('[lab, payments]', { to: ['name: ossm3'] }));
   expect(ofKind(halfway, 'IstioRevisionTag')).toEqual([]);
   expect(ofKind(finished, 'IstioRevisionTag').map((t) => [t.metadata.name, t.spec.targetRef.name])).toEqual([['default', 'ossm3']]);
-  expect([namespaceLabels(finished, 'payments')['istio-injection'], namespaceLabels(finished, 'payments')['istio.io/rev']]).toEqual(['enabled', undefined]);
+  expect([namespaceLabels(finished, 'payments')['istio-injection'], namespaceLabels(finished, 'payments')['istio.io/rev']]).toEqual([
+    'enabled',
+    undefined,
+  ]);
 });
 
 describe('errors', () => {
@@ -175,17 +201,17 @@ describe('errors', () => {
   test('a 2.5 environment that declares the migration is told to move to 2.6 first', () => {
     const text = migrating('[payments]', { version: '2.5' });
     expect(problems(text)).toEqual([
-      `environments/lab.yaml:${at(text, '"2.5"')}: mesh.version: must be 2.6 while mesh.migration is declared: `
-      + 'Red Hat migrates to OpenShift Service Mesh 3 only from 2.6, got "2.5"; '
-      + 'upgrade the control plane to 2.6 first (mesh.version: "2.6", synced and healthy), then declare mesh.migration',
+      `environments/lab.yaml:${at(text, '"2.5"')}: mesh.version: must be 2.6 while mesh.migration is declared: ` +
+        'Red Hat migrates to OpenShift Service Mesh 3 only from 2.6, got "2.5"; ' +
+        'upgrade the control plane to 2.6 first (mesh.version: "2.6", synced and healthy), then declare mesh.migration',
     ]);
   });
 
   test('an environment already on 3.x that declares a migration', () => {
     const text = migrating('[payments]', { version: '3.4', controlPlane: ['istioVersion: "1.28"'] });
     expect(problems(text)).toEqual([
-      `environments/lab.yaml:${at(text, 'to:')}: mesh.migration: is for an OpenShift Service Mesh 2.6 environment on its way to 3.x; this one is on 3.4 already; `
-      + 'remove it: what migration.to says is what mesh: says on OpenShift Service Mesh 3',
+      `environments/lab.yaml:${at(text, 'to:')}: mesh.migration: is for an OpenShift Service Mesh 2.6 environment on its way to 3.x; this one is on 3.4 already; ` +
+        'remove it: what migration.to says is what mesh: says on OpenShift Service Mesh 3',
     ]);
   });
 
@@ -196,16 +222,20 @@ describe('errors', () => {
       kiali: 'set addons.kiali: false; the standalone Kiali of mesh.migration.to replaces it (controlPlane.kiali, on by default)',
       prometheus: 'set addons.prometheus: false; OpenShift user-workload monitoring replaces it (mesh.migration.to.controlPlane.metrics)',
     };
-    expect(problems(text)).toEqual(Object.entries(hints).map(([addon, hint]) =>
-      `environments/lab.yaml:${at(text, 'name: basic')}: mesh.controlPlane.addons.${addon}: must be false while migrating to OpenShift Service Mesh 3: the 3.x operator manages no addons; ${hint}`));
+    expect(problems(text)).toEqual(
+      Object.entries(hints).map(
+        ([addon, hint]) =>
+          `environments/lab.yaml:${at(text, 'name: basic')}: mesh.controlPlane.addons.${addon}: must be false while migrating to OpenShift Service Mesh 3: the 3.x operator manages no addons; ${hint}`,
+      ),
+    );
   });
 
-  test('a migrated namespace that is no service\'s, and a 3.x namespace apart from 2.6\'s', () => {
+  test("a migrated namespace that is no service's, and a 3.x namespace apart from 2.6's", () => {
     const text = migrating('[paymnets]', { to: ['namespace: istio-system-3'] });
     expect(problems(text)).toEqual([
-      `environments/lab.yaml:${at(text, 'istio-system-3')}: mesh.migration.to.controlPlane.namespace: must be the 2.6 control plane's namespace istio-system: `
-      + 'the 3.x istiod signs its certificates with the CA secret the 2.6 one created there, so that migrated and unmigrated sidecars trust each other, got "istio-system-3"; '
-      + 'remove it (it defaults to the 2.6 namespace)',
+      `environments/lab.yaml:${at(text, 'istio-system-3')}: mesh.migration.to.controlPlane.namespace: must be the 2.6 control plane's namespace istio-system: ` +
+        'the 3.x istiod signs its certificates with the CA secret the 2.6 one created there, so that migrated and unmigrated sidecars trust each other, got "istio-system-3"; ' +
+        'remove it (it defaults to the 2.6 namespace)',
     ]);
     const typo = migrating('[paymnets]');
     expect(problems(typo)).toEqual([

@@ -29,13 +29,18 @@ function ossm3Environment(name: string, controlPlane: readonly string[] = [], ..
 }
 
 /** Orders exposed through the gateway, so that the ingress routes and the gateway principal render. */
-const EXPOSED_CATALOG = CATALOG.replace('    calls: [payments]\n', '    calls: [payments]\n    ingress:\n      - name: orders-route\n        match: [{ prefix: /orders }]\n');
+const EXPOSED_CATALOG = CATALOG.replace(
+  '    calls: [payments]\n',
+  '    calls: [payments]\n    ingress:\n      - name: orders-route\n        match: [{ prefix: /orders }]\n',
+);
 
 /** Every object rendered for `text` (as environments/lab.yaml), with its file. */
 function render(text: string): RenderedObject[] {
   const root = fixtureRepo({ 'environments/lab.yaml': text, 'environments/catalog/shop.yaml': EXPOSED_CATALOG });
   // Bootstrap patches are parts of objects (synth and validate skip them too).
-  return synthesize(loadProject(root)).filter((f) => !isPatchFile(f.path)).flatMap((f) => (f.objects ?? []).map((object, i) => ({ file: f.path, object, line: f.lines?.[i] })));
+  return synthesize(loadProject(root))
+    .filter((f) => !isPatchFile(f.path))
+    .flatMap((f) => (f.objects ?? []).map((object, i) => ({ file: f.path, object, line: f.lines?.[i] })));
 }
 
 const ofKind = (objects: readonly RenderedObject[], kind: string): any[] => objects.filter((o) => o.object.kind === kind).map((o) => o.object);
@@ -46,15 +51,12 @@ describe('OpenShift Service Mesh 3', () => {
   const objects = render(ossm3Environment('lab'));
   const [istio] = ofKind(objects, 'Istio');
 
-  test('every namespace with a mesh workload, the gateway\'s and the control plane\'s carries a label the Istio resource\'s discoverySelectors match', () => {
+  test("every namespace with a mesh workload, the gateway's and the control plane's carries a label the Istio resource's discoverySelectors match", () => {
     // GIVEN the namespaces pods of the mesh run in (istiod only sees namespaces a discovery selector matches:
     // istio/istio pilot/pkg/serviceregistry/kube/controller/filter/discoveryfilter.go)
     const selectors = istio.spec.values.meshConfig.discoverySelectors;
     const namespaces = new Map(ofKind(objects, 'Namespace').map((n) => [n.metadata.name, n.metadata.labels]));
-    const podNamespaces = new Set([
-      ...ofKind(objects, 'Deployment').map((d) => d.metadata.namespace),
-      istio.spec.namespace,
-    ]);
+    const podNamespaces = new Set([...ofKind(objects, 'Deployment').map((d) => d.metadata.namespace), istio.spec.namespace]);
     // THEN each is rendered, and selected
     expect(selectors.length).toBeGreaterThan(0);
     expect([...podNamespaces].sort()).toEqual(['istio-ingress', 'istio-system', 'lab']);
@@ -72,7 +74,11 @@ describe('OpenShift Service Mesh 3', () => {
   });
 
   test('renders the operator Subscriptions, a cluster-scoped Istio and IstioCNI of the same version, and no OSSM 2 kinds', () => {
-    expect(ofKind(objects, 'Subscription').map((s) => `${s.metadata.namespace}/${s.spec.name}`).sort()).toEqual(['openshift-operators/kiali-ossm', 'openshift-operators/servicemeshoperator3']);
+    expect(
+      ofKind(objects, 'Subscription')
+        .map((s) => `${s.metadata.namespace}/${s.spec.name}`)
+        .sort(),
+    ).toEqual(['openshift-operators/kiali-ossm', 'openshift-operators/servicemeshoperator3']);
     const [cni] = ofKind(objects, 'IstioCNI');
     expect([istio.metadata.namespace, cni.metadata.namespace]).toEqual([undefined, undefined]);
     // The newest patch the 3.4.1 operator knows (its CRD's default) unless the environment says otherwise.
@@ -111,7 +117,7 @@ describe('OpenShift Service Mesh 3', () => {
     expect(wave(tag)).toBeGreaterThan(wave(cp));
   });
 
-  test('deploys the ingress gateway by gateway injection: the Service selects its pods, the Istio Gateway selects them, the Route targets the Service\'s port', () => {
+  test("deploys the ingress gateway by gateway injection: the Service selects its pods, the Istio Gateway selects them, the Route targets the Service's port", () => {
     const [deployment] = ofKind(objects, 'Deployment').filter((d) => d.metadata.namespace === 'istio-ingress');
     const [service] = ofKind(objects, 'Service').filter((s) => s.metadata.namespace === 'istio-ingress');
     const [gateway] = ofKind(objects, 'Gateway');
@@ -135,10 +141,14 @@ describe('OpenShift Service Mesh 3', () => {
     const labNamespaces = ofKind(shared, 'Namespace').filter((n) => n.metadata.name === 'lab');
     expect(labNamespaces).toHaveLength(1);
     expect(labNamespaces[0].metadata.labels).toMatchObject({ 'istio-discovery': 'enabled', 'istio-injection': 'enabled' });
-    expect(ofKind(shared, 'Deployment').filter((d) => d.metadata.name === 'istio-ingressgateway').map((d) => d.metadata.namespace)).toEqual(['lab']);
+    expect(
+      ofKind(shared, 'Deployment')
+        .filter((d) => d.metadata.name === 'istio-ingressgateway')
+        .map((d) => d.metadata.namespace),
+    ).toEqual(['lab']);
   });
 
-  test('the gateway\'s identity is the principal the services\' AuthorizationPolicies allow, and its routes name the gateway where it is', () => {
+  test("the gateway's identity is the principal the services' AuthorizationPolicies allow, and its routes name the gateway where it is", () => {
     const [deployment] = ofKind(objects, 'Deployment').filter((d) => d.metadata.namespace === 'istio-ingress');
     const [gateway] = ofKind(objects, 'Gateway');
     const policy = ofKind(objects, 'AuthorizationPolicy').find((p) => p.metadata.name === 'orders-permissions');
@@ -170,31 +180,64 @@ describe('OpenShift Service Mesh 3', () => {
   });
 
   test('with OpenTelemetry tracing, the Telemetry names the extension provider the Istio resource declares, at the declared sampling', () => {
-    const traced = render(ossm3Environment('lab', ['tracing: { type: OpenTelemetry, service: otel.observability.svc.cluster.local, sampling: 250 }']));
+    const traced = render(
+      ossm3Environment('lab', ['tracing: { type: OpenTelemetry, service: otel.observability.svc.cluster.local, sampling: 250 }']),
+    );
     const [cp] = ofKind(traced, 'Istio');
     const [telemetry] = ofKind(traced, 'Telemetry');
-    expect(cp.spec.values.meshConfig.extensionProviders).toEqual([{ name: 'otel', opentelemetry: { service: 'otel.observability.svc.cluster.local', port: 4317 } }]);
+    expect(cp.spec.values.meshConfig.extensionProviders).toEqual([
+      { name: 'otel', opentelemetry: { service: 'otel.observability.svc.cluster.local', port: 4317 } },
+    ]);
     expect(telemetry.metadata.namespace).toBe(cp.spec.namespace);
     expect(telemetry.spec.tracing).toEqual([{ providers: [{ name: 'otel' }], randomSamplingPercentage: 2.5 }]);
   });
 
-  test('with metrics, istiod\'s Service is scraped and every mesh namespace has a PodMonitor for the sidecars', () => {
+  test("with metrics, istiod's Service is scraped and every mesh namespace has a PodMonitor for the sidecars", () => {
     const monitored = render(ossm3Environment('lab', ['metrics: true']));
     const [serviceMonitor] = ofKind(monitored, 'ServiceMonitor');
     // istiod's Service carries istio: pilot and names its metrics port http-monitoring
     // (istio/istio manifests/charts/istio-control/istio-discovery/templates/service.yaml)
     expect(serviceMonitor.spec.selector).toEqual({ matchLabels: { istio: 'pilot' } });
     expect(serviceMonitor.spec.endpoints.map((e: any) => e.port)).toEqual(['http-monitoring']);
-    const meshNamespaces = ofKind(monitored, 'Namespace').filter((n) => n.metadata.labels['istio-discovery'] === 'enabled').map((n) => n.metadata.name).sort();
-    expect(ofKind(monitored, 'PodMonitor').map((p) => p.metadata.namespace).sort()).toEqual(meshNamespaces);
+    const meshNamespaces = ofKind(monitored, 'Namespace')
+      .filter((n) => n.metadata.labels['istio-discovery'] === 'enabled')
+      .map((n) => n.metadata.name)
+      .sort();
+    expect(
+      ofKind(monitored, 'PodMonitor')
+        .map((p) => p.metadata.namespace)
+        .sort(),
+    ).toEqual(meshNamespaces);
   });
 
   test('reads back the same routing as the same overlay on OpenShift Service Mesh 2', () => {
-    const overlay = ['routing:', '  services:', '    payments: { to: mock, header: { name: x-mock, value: "on" } }', 'faults:', '  payments:', '    abort: { httpStatus: 503, percent: 20 }'];
+    const overlay = [
+      'routing:',
+      '  services:',
+      '    payments: { to: mock, header: { name: x-mock, value: "on" } }',
+      'faults:',
+      '  payments:',
+      '    abort: { httpStatus: 503, percent: 20 }',
+    ];
     const catalog = CATALOG.replace(/(\n {2}payments:\n(?: {4}.*\n)*)$/, '$1    mock:\n      imposters:\n        - ../mocks/orders.imposter.json\n');
-    const routingOf = (text: string) => synthesizeWithRouting(loadProject(fixtureRepo({ 'environments/lab.yaml': text, 'environments/catalog/shop.yaml': catalog })))
-      .routing.find((r) => r.name === 'lab')!.services.map(({ source: _source, ...rest }) => rest);
-    const ossm2 = routingOf(lines('name: lab', 'catalog: [shop]', 'mesh:', '  flavor: openshift-service-mesh', '  version: "2.5"', '  cluster: ocp-lab', 'services:', '  orders:', '  payments:', ...overlay));
+    const routingOf = (text: string) =>
+      synthesizeWithRouting(loadProject(fixtureRepo({ 'environments/lab.yaml': text, 'environments/catalog/shop.yaml': catalog })))
+        .routing.find((r) => r.name === 'lab')!
+        .services.map(({ source: _source, ...rest }) => rest);
+    const ossm2 = routingOf(
+      lines(
+        'name: lab',
+        'catalog: [shop]',
+        'mesh:',
+        '  flavor: openshift-service-mesh',
+        '  version: "2.5"',
+        '  cluster: ocp-lab',
+        'services:',
+        '  orders:',
+        '  payments:',
+        ...overlay,
+      ),
+    );
     const ossm3 = routingOf(ossm3Environment('lab', [], ...overlay));
     expect(ossm3.find((s) => s.name === 'payments')?.header).toEqual({ name: 'x-mock', value: 'on', to: 'mock' });
     expect(ossm3).toEqual(ossm2);
@@ -203,9 +246,15 @@ describe('OpenShift Service Mesh 3', () => {
 
 describe('the OpenShift Service Mesh rules on 3.x', () => {
   /** The formatted rule problems of environments/lab.yaml. */
-  const ruleProblems = (text: string, catalog = EXPOSED_CATALOG) => synthesizeWithRouting(loadProject(fixtureRepo({
-    'environments/lab.yaml': text, 'environments/catalog/shop.yaml': catalog,
-  }))).problems.map(formatProblem);
+  const ruleProblems = (text: string, catalog = EXPOSED_CATALOG) =>
+    synthesizeWithRouting(
+      loadProject(
+        fixtureRepo({
+          'environments/lab.yaml': text,
+          'environments/catalog/shop.yaml': catalog,
+        }),
+      ),
+    ).problems.map(formatProblem);
 
   test('are silent on a minimal OSSM 3 environment and on the committed examples', () => {
     expect(ruleProblems(ossm3Environment('lab'))).toEqual([]);
@@ -219,15 +268,17 @@ describe('the OpenShift Service Mesh rules on 3.x', () => {
     const catalog = EXPOSED_CATALOG.replace('  payments:\n', '  payments:\n    securityContext:\n      runAsUser: 1001\n');
     const problems = ruleProblems(ossm3Environment('lab'), catalog);
     expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatch(/^environments\/catalog\/shop\.yaml:\d+:\d+: services\.payments\.securityContext\.runAsUser: MF2002 Deployment lab\/payments sets runAsUser: 1001 /);
+    expect(problems[0]).toMatch(
+      /^environments\/catalog\/shop\.yaml:\d+:\d+: services\.payments\.securityContext\.runAsUser: MF2002 Deployment lab\/payments sets runAsUser: 1001 /,
+    );
   });
 
-  test('MF2006 fires on a protected 3.x environment without a startingCSV, with the 3.x operator\'s package in its hint', () => {
+  test("MF2006 fires on a protected 3.x environment without a startingCSV, with the 3.x operator's package in its hint", () => {
     const text = ossm3Environment('lab').replace('catalog: [shop]\n', 'protected: true\ncatalog: [shop]\n');
     expect(ruleProblems(text).filter((p) => p.includes('MF2006'))).toEqual([
-      `environments/lab.yaml:${at(text, 'flavor')}: mesh.operators.serviceMesh: MF2006 lets OLM install the head of channel stable for a protected environment, `
-      + 'not the Service Mesh operator of 3.4, got nothing; set startingCSV to the ClusterServiceVersion to install, e.g. servicemeshoperator3.v3.4.1 '
-      + '(oc get packagemanifest servicemeshoperator3 lists them)',
+      `environments/lab.yaml:${at(text, 'flavor')}: mesh.operators.serviceMesh: MF2006 lets OLM install the head of channel stable for a protected environment, ` +
+        'not the Service Mesh operator of 3.4, got nothing; set startingCSV to the ClusterServiceVersion to install, e.g. servicemeshoperator3.v3.4.1 ' +
+        '(oc get packagemanifest servicemeshoperator3 lists them)',
     ]);
   });
 });
@@ -238,53 +289,70 @@ describe('OpenShift Service Mesh 3 input', () => {
   test('fails when the Istio version is one the 3.4 operator does not run', () => {
     const text = ossm3Environment('lab', ['istioVersion: "1.29"']);
     expect(problems(text)).toEqual([
-      `environments/lab.yaml:${at(text, '"1.29"')}: mesh.controlPlane.istioVersion: must be an Istio version the OpenShift Service Mesh 3.4 operator runs: `
-      + '1.30.3, 1.30, 1.30.1, 1.28, 1.28.10, 1.28.8, 1.28.6, 1.28.5, 1.28.4, 1.27, 1.27.9, 1.27.8, 1.27.5, 1.27.3, got "1.29"; '
-      + 'its Istio CRD (sailoperator.io_istios.yaml, spec.version) lists no other version from 1.27 on: pick a listed patch, or a minor alone (1.28) for its newest patch',
+      `environments/lab.yaml:${at(text, '"1.29"')}: mesh.controlPlane.istioVersion: must be an Istio version the OpenShift Service Mesh 3.4 operator runs: ` +
+        '1.30.3, 1.30, 1.30.1, 1.28, 1.28.10, 1.28.8, 1.28.6, 1.28.5, 1.28.4, 1.27, 1.27.9, 1.27.8, 1.27.5, 1.27.3, got "1.29"; ' +
+        'its Istio CRD (sailoperator.io_istios.yaml, spec.version) lists no other version from 1.27 on: pick a listed patch, or a minor alone (1.28) for its newest patch',
     ]);
   });
 
   test('fails when an older Istio the CRD still lists is asked for', () => {
     const text = ossm3Environment('lab', ['istioVersion: "1.26.8"']);
-    expect(problems(text)[0]).toMatch(/^environments\/lab\.yaml:\d+:\d+: mesh\.controlPlane\.istioVersion: must be an Istio version .* got "1\.26\.8"; /);
+    expect(problems(text)[0]).toMatch(
+      /^environments\/lab\.yaml:\d+:\d+: mesh\.controlPlane\.istioVersion: must be an Istio version .* got "1\.26\.8"; /,
+    );
   });
 
   test('fails when the operator is a 3.x other than 3.4', () => {
     const text = ossm3Environment('lab').replace('version: "3.4"', 'version: "3.2"');
     expect(problems(text)).toEqual([
-      `environments/lab.yaml:${at(text, '"3.2"')}: mesh.version: must be 3.4 or one of its patch releases: the OpenShift Service Mesh 3 operator whose CRDs meshflip validates against, `
-      + 'got "3.2"; OpenShift Service Mesh 3.0 to 3.3 operators accept other Istio versions; upgrade the operator to 3.4 first',
+      `environments/lab.yaml:${at(text, '"3.2"')}: mesh.version: must be 3.4 or one of its patch releases: the OpenShift Service Mesh 3 operator whose CRDs meshflip validates against, ` +
+        'got "3.2"; OpenShift Service Mesh 3.0 to 3.3 operators accept other Istio versions; upgrade the operator to 3.4 first',
     ]);
   });
 
   test('fails on the settings of the other major, each at its field', () => {
     const three = ossm3Environment('lab', ['addons: { grafana: false }', 'tracing: { type: Jaeger }']);
     expect(problems(three)).toEqual([
-      `environments/lab.yaml:${at(three, '{ grafana: false }')}: mesh.controlPlane.addons: is an OpenShift Service Mesh 2.x setting; 3.4 has no ServiceMeshControlPlane, got a map with keys grafana; `
-      + 'use controlPlane.kiali and controlPlane.metrics (Kiali through its operator, metrics through user-workload monitoring)',
-      `environments/lab.yaml:${at(three, 'Jaeger')}: mesh.controlPlane.tracing.type: must be OpenTelemetry or None on OpenShift Service Mesh 3.4, got "Jaeger"; `
-      + 'OpenShift Service Mesh 3 has no Jaeger addon: send spans to an OpenTelemetry collector (tracing.type: OpenTelemetry, tracing.service)',
+      `environments/lab.yaml:${at(three, '{ grafana: false }')}: mesh.controlPlane.addons: is an OpenShift Service Mesh 2.x setting; 3.4 has no ServiceMeshControlPlane, got a map with keys grafana; ` +
+        'use controlPlane.kiali and controlPlane.metrics (Kiali through its operator, metrics through user-workload monitoring)',
+      `environments/lab.yaml:${at(three, 'Jaeger')}: mesh.controlPlane.tracing.type: must be OpenTelemetry or None on OpenShift Service Mesh 3.4, got "Jaeger"; ` +
+        'OpenShift Service Mesh 3 has no Jaeger addon: send spans to an OpenTelemetry collector (tracing.type: OpenTelemetry, tracing.service)',
     ]);
-    const two = lines('name: lab', 'catalog: [shop]', 'mesh:', '  flavor: openshift-service-mesh', '  version: "2.5"', '  cluster: ocp-lab', '  controlPlane:', '    istioVersion: "1.28"',
-      'services:', '  orders:', '  payments:');
+    const two = lines(
+      'name: lab',
+      'catalog: [shop]',
+      'mesh:',
+      '  flavor: openshift-service-mesh',
+      '  version: "2.5"',
+      '  cluster: ocp-lab',
+      '  controlPlane:',
+      '    istioVersion: "1.28"',
+      'services:',
+      '  orders:',
+      '  payments:',
+    );
     expect(problems(two)).toEqual([
-      `environments/lab.yaml:${at(two, '"1.28"')}: mesh.controlPlane.istioVersion: is an OpenShift Service Mesh 3.x setting; 2.5 has a ServiceMeshControlPlane, got "1.28"; `
-      + 'remove it, or set mesh.version to 3.4',
+      `environments/lab.yaml:${at(two, '"1.28"')}: mesh.controlPlane.istioVersion: is an OpenShift Service Mesh 3.x setting; 2.5 has a ServiceMeshControlPlane, got "1.28"; ` +
+        'remove it, or set mesh.version to 3.4',
     ]);
   });
 
   test('fails when the CNI node agent would run in a namespace of the mesh', () => {
     const text = ossm3Environment('lab', ['cniNamespace: lab']);
     expect(problems(text)).toEqual([
-      `environments/lab.yaml:${at(text, 'lab', 'cniNamespace: ')}: mesh.controlPlane.cniNamespace: must be a namespace of its own, not the namespace of service orders: `
-      + 'the Istio CNI node agent runs outside the mesh, and a mesh namespace\'s injection label would put sidecars on it, got "lab"; '
-      + 'keep the default istio-cni, or name a namespace no service uses',
+      `environments/lab.yaml:${at(text, 'lab', 'cniNamespace: ')}: mesh.controlPlane.cniNamespace: must be a namespace of its own, not the namespace of service orders: ` +
+        'the Istio CNI node agent runs outside the mesh, and a mesh namespace\'s injection label would put sidecars on it, got "lab"; ' +
+        'keep the default istio-cni, or name a namespace no service uses',
     ]);
   });
 
   test('fails when two OSSM 3 environments share a cluster: it has one IstioCNI, and one gateway namespace per mesh', () => {
-    const other = ossm3Environment('other').replace('catalog: [shop]\n', 'catalog: [shop]\nnamespace: other\n')
-      .replace('  ingress: { gateway: shop-gateway, host: shop.apps.example.com }\n', '  ingress: { gateway: shop-gateway, host: other.apps.example.com }\n  controlPlane: { namespace: other-istio }\n');
+    const other = ossm3Environment('other')
+      .replace('catalog: [shop]\n', 'catalog: [shop]\nnamespace: other\n')
+      .replace(
+        '  ingress: { gateway: shop-gateway, host: shop.apps.example.com }\n',
+        '  ingress: { gateway: shop-gateway, host: other.apps.example.com }\n  controlPlane: { namespace: other-istio }\n',
+      );
     const found = problemsOf(fixtureRepo({ 'environments/lab.yaml': ossm3Environment('lab'), 'environments/other.yaml': other }));
     expect(found).toEqual([
       `environments/other.yaml:${at(other, 'cluster:')}: mesh.cluster: deploys into namespace istio-cni of cluster ocp-lab, which environment lab already uses; give each environment its own namespaces or clusters, so their Argo CD Applications do not fight`,
@@ -295,8 +363,8 @@ describe('OpenShift Service Mesh 3 input', () => {
   test('fails when OpenTelemetry tracing names no collector', () => {
     const text = ossm3Environment('lab', ['tracing: { type: OpenTelemetry }']);
     expect(problems(text)).toEqual([
-      `environments/lab.yaml:${at(text, '{ type: OpenTelemetry }')}: mesh.controlPlane.tracing: needs service: the OTLP gRPC host of the OpenTelemetry collector spans are sent to; `
-      + 'e.g. service: otel-collector.observability.svc.cluster.local',
+      `environments/lab.yaml:${at(text, '{ type: OpenTelemetry }')}: mesh.controlPlane.tracing: needs service: the OTLP gRPC host of the OpenTelemetry collector spans are sent to; ` +
+        'e.g. service: otel-collector.observability.svc.cluster.local',
     ]);
   });
 });
@@ -304,7 +372,9 @@ describe('OpenShift Service Mesh 3 input', () => {
 describeWithCrds('OpenShift Service Mesh 3 against the upstream schemas', () => {
   test('every object of an OSSM 3 environment, tracing and revision tag included, validates strictly against ossm-3, istio and Kubernetes', () => {
     // GIVEN (monitors off: monitoring.coreos.com is not among the pinned schemas)
-    const objects = render(ossm3Environment('lab', ['updateStrategy: RevisionBased', 'tracing: { type: OpenTelemetry, service: otel.observability.svc.cluster.local }']));
+    const objects = render(
+      ossm3Environment('lab', ['updateStrategy: RevisionBased', 'tracing: { type: OpenTelemetry, service: otel.observability.svc.cluster.local }']),
+    );
     // WHEN
     const findings = schemaChecker(crds(), true)(objects);
     // THEN

@@ -41,13 +41,16 @@ export function send(port: number, method: string, requestPath: string, headers:
 
 /** Sends JSON to the admin API of a Mountebank; returns the status. */
 export async function admin(adminPort: number, method: string, requestPath: string, body?: unknown): Promise<number> {
-  return (await send(adminPort, method, requestPath, { 'content-type': 'application/json' }, body === undefined ? undefined : JSON.stringify(body))).status;
+  return (await send(adminPort, method, requestPath, { 'content-type': 'application/json' }, body === undefined ? undefined : JSON.stringify(body)))
+    .status;
 }
 
 /** A real Mountebank without imposters, its admin API on a free port. */
 export async function startMountebank(): Promise<{ process: ChildProcess; adminPort: number }> {
   const adminPort = await freePort();
-  const child = spawn(process.execPath, [MB, 'start', '--port', String(adminPort), '--nologfile', '--pidfile', path.join(tempDir(), 'mb.pid')], { stdio: 'ignore' });
+  const child = spawn(process.execPath, [MB, 'start', '--port', String(adminPort), '--nologfile', '--pidfile', path.join(tempDir(), 'mb.pid')], {
+    stdio: 'ignore',
+  });
   const deadline = Date.now() + 20_000;
   for (;;) {
     try {

@@ -25,7 +25,7 @@ interface RenderedMock {
 
 /** The ConfigMap and Deployment of a mock, read back from a freshly rendered dist/ (or rendered objects). */
 function renderedMock(file: string | any[]): RenderedMock {
-  const objects = typeof file === 'string' ? parseYamlDocuments(fs.readFileSync(path.join(renderedDist(), file), 'utf8')) as any[] : file;
+  const objects = typeof file === 'string' ? (parseYamlDocuments(fs.readFileSync(path.join(renderedDist(), file), 'utf8')) as any[]) : file;
   const configMap = objects.find((o) => o.kind === 'ConfigMap');
   const deployment = objects.find((o) => o.kind === 'Deployment');
   const container = deployment.spec.template.spec.containers[0];
@@ -45,12 +45,14 @@ function freePort(): Promise<number> {
 
 function get(port: number, requestPath: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, path: requestPath }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    }).on('error', reject);
+    http
+      .get({ host: '127.0.0.1', port, path: requestPath }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      })
+      .on('error', reject);
   });
 }
 
@@ -83,7 +85,7 @@ async function startMock(file: string | any[], options: { taken?: number[]; noCo
   const ports = new Map<number, number>();
   const taken = [...(options.taken ?? [])];
   for (const imposter of configuration.imposters) {
-    const port = taken.shift() ?? await freePort();
+    const port = taken.shift() ?? (await freePort());
     ports.set(imposter.port, port);
     imposter.port = port;
   }
@@ -227,9 +229,18 @@ describe('the readiness probe of a mock, run against a real Mountebank', () => {
       const dir = tempDir();
       fs.writeFileSync(path.join(dir, IMPOSTERS_KEY), JSON.stringify(configuration));
       const adminPort = await freePort();
-      const localArgs = args.map((arg, i) => (args[i - 1] === '--configfile' ? path.join(dir, IMPOSTERS_KEY)
-        : args[i - 1] === '--port' ? String(adminPort) : args[i - 1] === '--pidfile' ? path.join(dir, 'mb.pid') : arg));
-      const code = await new Promise<number | null>((resolve) => spawn(process.execPath, [MB, ...localArgs], { stdio: 'ignore' }).on('close', resolve));
+      const localArgs = args.map((arg, i) =>
+        args[i - 1] === '--configfile'
+          ? path.join(dir, IMPOSTERS_KEY)
+          : args[i - 1] === '--port'
+            ? String(adminPort)
+            : args[i - 1] === '--pidfile'
+              ? path.join(dir, 'mb.pid')
+              : arg,
+      );
+      const code = await new Promise<number | null>((resolve) =>
+        spawn(process.execPath, [MB, ...localArgs], { stdio: 'ignore' }).on('close', resolve),
+      );
       // THEN
       expect(code).toBe(1);
     } finally {

@@ -44,49 +44,53 @@ describe('an imposter from a contract', () => {
     removeTempDirs();
   });
 
-  test.each(['shop.openapi.yaml', 'shop.swagger.json'])('%s: every operation and response answers as the document says, from a real Mountebank', async (name) => {
-    // GIVEN the imposter built from the document, loaded into a real Mountebank
-    const text = fs.readFileSync(path.join(FIXTURES, name), 'utf8');
-    const mb = await startMountebank();
-    running.push(mb.process);
-    const port = await freePort();
-    const { imposter, operations } = await imposterFromContract(`contracts/${name}`, text, port);
-    // meshflip itself reads the file it writes without a problem
-    expect(readImposters(SourceFile.parse('environments/mocks/x.imposter.json', JSON.stringify(imposter), { json: true })).problems).toEqual([]);
-    expect((await send(mb.adminPort, 'POST', '/imposters', { 'content-type': 'application/json' }, JSON.stringify(imposter))).status).toBe(201);
-    // the document, dereferenced by swagger-parser for the response validator
-    const raw = (name.endsWith('.json') ? JSON.parse(text) : YAML.parse(text)) as Json;
-    const document = await SwaggerParser.dereference(structuredClone(raw) as never) as Json;
-    const calls = expectedCalls(document);
-    expect(operations).toHaveLength(calls.length);
-    for (const call of calls) {
-      // WHEN the test calls the operation, asking for a response other than the first success by header
-      const response = await send(port, call.method, call.requestPath, call.primary ? {} : { [MOCK_STATUS_HEADER]: call.code });
-      // THEN the status is the response's ('default' is answered with 500)
-      const where = `${call.method} ${call.requestPath} ${call.code}`;
-      expect({ where, status: response.status }).toEqual({ where, status: call.code === 'default' ? 500 : Number(call.code) });
-      // and the body satisfies the response's schema
-      const declared = call.responses[call.code] as Json;
-      const mediaTypes = declared.content !== undefined ? Object.keys(declared.content) : declared.schema !== undefined ? document.produces : [];
-      if (mediaTypes.length === 0) {
-        expect({ where, body: response.body }).toEqual({ where, body: '' });
-        continue;
+  test.each(['shop.openapi.yaml', 'shop.swagger.json'])(
+    '%s: every operation and response answers as the document says, from a real Mountebank',
+    async (name) => {
+      // GIVEN the imposter built from the document, loaded into a real Mountebank
+      const text = fs.readFileSync(path.join(FIXTURES, name), 'utf8');
+      const mb = await startMountebank();
+      running.push(mb.process);
+      const port = await freePort();
+      const { imposter, operations } = await imposterFromContract(`contracts/${name}`, text, port);
+      // meshflip itself reads the file it writes without a problem
+      expect(readImposters(SourceFile.parse('environments/mocks/x.imposter.json', JSON.stringify(imposter), { json: true })).problems).toEqual([]);
+      expect((await send(mb.adminPort, 'POST', '/imposters', { 'content-type': 'application/json' }, JSON.stringify(imposter))).status).toBe(201);
+      // the document, dereferenced by swagger-parser for the response validator
+      const raw = (name.endsWith('.json') ? JSON.parse(text) : YAML.parse(text)) as Json;
+      const document = (await SwaggerParser.dereference(structuredClone(raw) as never)) as Json;
+      const calls = expectedCalls(document);
+      expect(operations).toHaveLength(calls.length);
+      for (const call of calls) {
+        // WHEN the test calls the operation, asking for a response other than the first success by header
+        const response = await send(port, call.method, call.requestPath, call.primary ? {} : { [MOCK_STATUS_HEADER]: call.code });
+        // THEN the status is the response's ('default' is answered with 500)
+        const where = `${call.method} ${call.requestPath} ${call.code}`;
+        expect({ where, status: response.status }).toEqual({ where, status: call.code === 'default' ? 500 : Number(call.code) });
+        // and the body satisfies the response's schema
+        const declared = call.responses[call.code] as Json;
+        const mediaTypes = declared.content !== undefined ? Object.keys(declared.content) : declared.schema !== undefined ? document.produces : [];
+        if (mediaTypes.length === 0) {
+          expect({ where, body: response.body }).toEqual({ where, body: '' });
+          continue;
+        }
+        expect({ where, contentType: mediaTypes.includes(response.headers['content-type']) }).toEqual({ where, contentType: true });
+        const body = /json/.test(response.headers['content-type']!) ? JSON.parse(response.body) : response.body;
+        const validator = new OpenAPIResponseValidator({ responses: { [call.code]: declared } as never });
+        expect({ where, errors: validator.validateResponse(call.code, body) }).toEqual({ where, errors: undefined });
+        // (the validator does refuse a body that misses what the schema requires)
+        const schema = declared.schema ?? declared.content[mediaTypes[0]].schema;
+        if ((schema.required ?? schema.items?.required ?? []).length > 0) {
+          expect(validator.validateResponse(call.code, schema.type === 'array' ? [{}] : {})).toBeDefined();
+        }
       }
-      expect({ where, contentType: mediaTypes.includes(response.headers['content-type']) }).toEqual({ where, contentType: true });
-      const body = /json/.test(response.headers['content-type']!) ? JSON.parse(response.body) : response.body;
-      const validator = new OpenAPIResponseValidator({ responses: { [call.code]: declared } as never });
-      expect({ where, errors: validator.validateResponse(call.code, body) }).toEqual({ where, errors: undefined });
-      // (the validator does refuse a body that misses what the schema requires)
-      const schema = declared.schema ?? declared.content[mediaTypes[0]].schema;
-      if ((schema.required ?? schema.items?.required ?? []).length > 0) {
-        expect(validator.validateResponse(call.code, schema.type === 'array' ? [{}] : {})).toBeDefined();
-      }
-    }
-    // and a request no operation matches gets the imposter's 404
-    expect((await send(port, 'GET', '/nothing')).status).toBe(404);
-  }, 60_000);
+      // and a request no operation matches gets the imposter's 404
+      expect((await send(port, 'GET', '/nothing')).status).toBe(404);
+    },
+    60_000,
+  );
 
-  test('uses the document\'s example where it has one, and a literal path segment wins over a template', async () => {
+  test("uses the document's example where it has one, and a literal path segment wins over a template", async () => {
     // GIVEN
     const text = fs.readFileSync(path.join(FIXTURES, 'shop.openapi.yaml'), 'utf8');
     // WHEN
@@ -105,7 +109,15 @@ describe('an imposter from a contract', () => {
     const stubs = imposter.stubs as Json[];
     expect(stubs[4]).toEqual({
       predicates: [{ equals: { method: 'GET' } }, { matches: { path: '^/v1/orders/[^/]+$' }, caseSensitive: true }],
-      responses: [{ is: { statusCode: 200, headers: { 'Content-Type': 'application/json' }, body: YAML.parse(text).paths['/orders/{orderId}'].get.responses['200'].content['application/json'].example } }],
+      responses: [
+        {
+          is: {
+            statusCode: 200,
+            headers: { 'Content-Type': 'application/json' },
+            body: YAML.parse(text).paths['/orders/{orderId}'].get.responses['200'].content['application/json'].example,
+          },
+        },
+      ],
     });
     expect(pathPattern('/a.b/{id}/c+d')).toBe('^/a\\.b/[^/]+/c\\+d$');
   });
@@ -115,21 +127,24 @@ describe('an imposter from a contract', () => {
     const text = 'openapi: 3.0.3\ninfo: { title: t, version: "1" }\npaths:\n  /x:\n    get:\n      responses:\n        "200": { content: {} }\n';
     // THEN
     await expect(imposterFromContract('contracts/bad.yaml', text, 8080).catch((e: SpecError) => e.problems.map(formatProblem))).resolves.toEqual([
-      'contracts/bad.yaml:7:16: paths["/x"].get.responses.200: is not valid OpenAPI: must have required property \'description\'; '
-        + 'fix the document: swagger-parser validates it against the OpenAPI 3.x and Swagger 2.0 schemas',
+      'contracts/bad.yaml:7:16: paths["/x"].get.responses.200: is not valid OpenAPI: must have required property \'description\'; ' +
+        'fix the document: swagger-parser validates it against the OpenAPI 3.x and Swagger 2.0 schemas',
     ]);
   });
 
   test('fails when a $ref points outside the document, fetching and reading nothing', async () => {
-    const text = 'openapi: 3.0.3\ninfo: { title: t, version: "1" }\npaths:\n  /x:\n    get:\n      responses:\n        "200": { $ref: "https://example.com/r.yaml#/ok" }\n';
+    const text =
+      'openapi: 3.0.3\ninfo: { title: t, version: "1" }\npaths:\n  /x:\n    get:\n      responses:\n        "200": { $ref: "https://example.com/r.yaml#/ok" }\n';
     await expect(imposterFromContract('contracts/remote.yaml', text, 8080).catch((e: SpecError) => e.problems.map(formatProblem))).resolves.toEqual([
-      'contracts/remote.yaml:7:24: paths["/x"].get.responses.200["$ref"]: must point inside the document: meshflip reads no other file and fetches nothing, '
-        + 'got "https://example.com/r.yaml#/ok"; bundle the contract into one file first (for example with swagger-cli bundle or redocly bundle)',
+      'contracts/remote.yaml:7:24: paths["/x"].get.responses.200["$ref"]: must point inside the document: meshflip reads no other file and fetches nothing, ' +
+        'got "https://example.com/r.yaml#/ok"; bundle the contract into one file first (for example with swagger-cli bundle or redocly bundle)',
     ]);
   });
 
   test('fails when the file is no OpenAPI or Swagger document', async () => {
-    await expect(imposterFromContract('contracts/other.yaml', 'name: lab\n', 8080).catch((e: SpecError) => e.problems.map(formatProblem))).resolves.toEqual([
+    await expect(
+      imposterFromContract('contracts/other.yaml', 'name: lab\n', 8080).catch((e: SpecError) => e.problems.map(formatProblem)),
+    ).resolves.toEqual([
       'contracts/other.yaml:1:1: (document): must be an OpenAPI 3.x or Swagger 2.0 document; the document starts with openapi: 3.x.y or swagger: "2.0"',
     ]);
   });

@@ -45,7 +45,12 @@ function startService(): Promise<{ server: http.Server; port: number }> {
 }
 
 /** What the performance test sends, with a credential of its own. */
-const REQUESTS: [string, string][] = [['GET', '/orders?status=open'], ['GET', '/orders/42'], ['POST', '/orders'], ['GET', '/missing']];
+const REQUESTS: [string, string][] = [
+  ['GET', '/orders?status=open'],
+  ['GET', '/orders/42'],
+  ['POST', '/orders'],
+  ['GET', '/missing'],
+];
 
 describe('record, then replay', () => {
   const processes: ChildProcess[] = [];
@@ -60,7 +65,9 @@ describe('record, then replay', () => {
   async function record(port: number, servicePort: number, requests: [string, string][]): Promise<{ adminPort: number; stop: () => void }> {
     const mb = await startMountebank();
     processes.push(mb.process);
-    expect(await admin(mb.adminPort, 'POST', '/imposters', recordingImposter(port, `http://127.0.0.1:${servicePort}`, 'orders (recording)'))).toBe(201);
+    expect(await admin(mb.adminPort, 'POST', '/imposters', recordingImposter(port, `http://127.0.0.1:${servicePort}`, 'orders (recording)'))).toBe(
+      201,
+    );
     for (const [method, requestPath] of requests) {
       // traffic flows to the real service through the proxy
       const answer = await send(port, method, requestPath, { authorization: 'Bearer test-run-credential' });
@@ -91,7 +98,11 @@ describe('record, then replay', () => {
     const run = await meshflipAsync(root, ['mock-record', 'lab', 'orders', '--from', `http://127.0.0.1:${first.adminPort}`]);
     first.stop();
     // THEN
-    expect([run.status, lines(run.stdout), run.stderr]).toEqual([0, [`wrote environments/mocks/orders.imposter.json: 4 recorded stubs on port ${port}`], '']);
+    expect([run.status, lines(run.stdout), run.stderr]).toEqual([
+      0,
+      [`wrote environments/mocks/orders.imposter.json: 4 recorded stubs on port ${port}`],
+      '',
+    ]);
     const file = path.join(root, 'environments/mocks/orders.imposter.json');
     const text = fs.readFileSync(file, 'utf8');
     const written = JSON.parse(text) as { port: number; stubs: { predicates: Record<string, any>[]; responses: { is: Record<string, any> }[] }[] };
@@ -99,8 +110,11 @@ describe('record, then replay', () => {
     // no credential, session or internal token, and no unstable header
     expect(text).not.toMatch(/authorization|set-cookie|session=|x-internal-token|tok-|"date"|test-run-credential/i);
     // predicates on method, path and query, as the test sends them
-    const predicates = (method: string, p: string, query: Record<string, string>) =>
-      [{ caseSensitive: true, deepEquals: { method } }, { caseSensitive: true, deepEquals: { path: p } }, { caseSensitive: true, deepEquals: { query } }];
+    const predicates = (method: string, p: string, query: Record<string, string>) => [
+      { caseSensitive: true, deepEquals: { method } },
+      { caseSensitive: true, deepEquals: { path: p } },
+      { caseSensitive: true, deepEquals: { query } },
+    ];
     expect(written.stubs.map((s) => s.predicates)).toEqual([
       predicates('GET', '/missing', {}),
       predicates('GET', '/orders', { status: 'open' }),
@@ -115,7 +129,10 @@ describe('record, then replay', () => {
       { id: '42', customer: { name: 'Ada', ssn: '<scrubbed>' }, updated: 'Sat, 01 Jan 2000 00:00:00 GMT' },
       { id: '00000000-0000-4000-8000-000000000006' },
     ]);
-    expect(written.stubs[3].responses[0].is.headers).toEqual({ 'Content-Type': 'application/json', 'X-Request-Id': '00000000-0000-4000-8000-000000000005' });
+    expect(written.stubs[3].responses[0].is.headers).toEqual({
+      'Content-Type': 'application/json',
+      'X-Request-Id': '00000000-0000-4000-8000-000000000005',
+    });
     // and the environment loads with it as the mock of orders
     expect(loadProject(root).environments[0].services.find((s) => s.name === 'orders')!.mock!.imposters[0].document).toEqual(written);
 
@@ -137,8 +154,11 @@ describe('record, then replay', () => {
     for (const [index, [method, requestPath]] of REQUESTS.entries()) {
       const answer = await send(port, method, requestPath, { authorization: 'Bearer another-run' });
       const stub = written.stubs[[1, 2, 3, 0][index]];
-      expect({ request: `${method} ${requestPath}`, status: answer.status, body: JSON.parse(answer.body) })
-        .toEqual({ request: `${method} ${requestPath}`, status: stub.responses[0].is.statusCode, body: stub.responses[0].is.body });
+      expect({ request: `${method} ${requestPath}`, status: answer.status, body: JSON.parse(answer.body) }).toEqual({
+        request: `${method} ${requestPath}`,
+        status: stub.responses[0].is.statusCode,
+        body: stub.responses[0].is.body,
+      });
     }
   }, 120_000);
 
@@ -162,7 +182,9 @@ describe('record, then replay', () => {
     mb.process.kill('SIGKILL');
     // THEN the generated id is the same stable id in the answer and in the request that sends it back
     expect(run.status).toBe(0);
-    const written = JSON.parse(fs.readFileSync(path.join(root, 'environments/mocks/orders.imposter.json'), 'utf8')) as { stubs: { predicates: any[] }[] };
+    const written = JSON.parse(fs.readFileSync(path.join(root, 'environments/mocks/orders.imposter.json'), 'utf8')) as {
+      stubs: { predicates: any[] }[];
+    };
     expect(written.stubs.map((s) => `${s.predicates[0].deepEquals.method} ${s.predicates[1].deepEquals.path}`)).toEqual([
       // (the test's own id sorts first; its answer's X-Request-Id is the first generated id)
       `GET /orders/${OWN}`,
@@ -176,7 +198,10 @@ describe('record, then replay', () => {
     const replayed = await flow();
     // THEN every request of the flow matches a recorded stub
     expect(replayed.created).toBe('00000000-0000-4000-8000-000000000002');
-    expect([replayed.read.status, JSON.parse(replayed.read.body)]).toEqual([200, { id: replayed.created, state: 'placed', checkedAt: STABLE_DATE_TIME }]);
+    expect([replayed.read.status, JSON.parse(replayed.read.body)]).toEqual([
+      200,
+      { id: replayed.created, state: 'placed', checkedAt: STABLE_DATE_TIME },
+    ]);
     expect([replayed.own.status, JSON.parse(replayed.own.body)]).toEqual([200, { id: OWN, state: 'placed', checkedAt: STABLE_DATE_TIME }]);
   }, 60_000);
 
@@ -191,26 +216,35 @@ describe('record, then replay', () => {
     // WHEN
     const run = await meshflipAsync(root, ['mock-record', 'lab', 'orders', '--from', `http://127.0.0.1:${adminPort}`]);
     // THEN
-    expect([run.status, lines(run.stderr)]).toEqual([1, [
-      'error: environments/mocks/orders.imposter.json:38:24: stubs[0].responses[0].is.body.token: holds what looks like a GitHub token ("ghp_…" (40 characters)): '
-        + 'a recording with a credential is not written; list "token" under mocks.scrub (headers or fields) of the environment, and record again',
-      '1 problem found; nothing was written.',
-    ]]);
+    expect([run.status, lines(run.stderr)]).toEqual([
+      1,
+      [
+        'error: environments/mocks/orders.imposter.json:38:24: stubs[0].responses[0].is.body.token: holds what looks like a GitHub token ("ghp_…" (40 characters)): ' +
+          'a recording with a credential is not written; list "token" under mocks.scrub (headers or fields) of the environment, and record again',
+        '1 problem found; nothing was written.',
+      ],
+    ]);
     expect(snapshotTree(root)).toEqual(before);
   }, 60_000);
 
   test('fails when --from is no http address, or nothing answers there', async () => {
     const root = repo(8080);
     const bad = await meshflipAsync(root, ['mock-record', 'lab', 'orders', '--from', 'localhost:2525']);
-    expect([bad.status, lines(bad.stderr)]).toEqual([1, [
-      'error: --from must be the http:// address of a Mountebank admin API, got "localhost:2525"',
-      'hint: kubectl port-forward deploy/orders-mock 2525, then --from http://127.0.0.1:2525',
-    ]]);
+    expect([bad.status, lines(bad.stderr)]).toEqual([
+      1,
+      [
+        'error: --from must be the http:// address of a Mountebank admin API, got "localhost:2525"',
+        'hint: kubectl port-forward deploy/orders-mock 2525, then --from http://127.0.0.1:2525',
+      ],
+    ]);
     const closed = await freePort();
     const none = await meshflipAsync(root, ['mock-record', 'lab', 'orders', '--from', `http://127.0.0.1:${closed}`]);
-    expect([none.status, lines(none.stderr)]).toEqual([1, [
-      `error: could not reach http://127.0.0.1:${closed}: connect ECONNREFUSED 127.0.0.1:${closed}`,
-      'hint: is the port-forward to orders-mock running?',
-    ]]);
+    expect([none.status, lines(none.stderr)]).toEqual([
+      1,
+      [
+        `error: could not reach http://127.0.0.1:${closed}: connect ECONNREFUSED 127.0.0.1:${closed}`,
+        'hint: is the port-forward to orders-mock running?',
+      ],
+    ]);
   }, 60_000);
 });

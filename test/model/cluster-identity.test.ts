@@ -25,8 +25,12 @@ describe('normalizeServerUrl', () => {
 
   test('keeps what tells API servers apart: the port and the path, case included', () => {
     // WHEN
-    const servers = ['https://prod.example.com:6443', 'https://prod.example.com:8443', 'https://r.example.com/k8s/clusters/C-1', 'https://r.example.com/k8s/clusters/c-1']
-      .map(normalizeServerUrl);
+    const servers = [
+      'https://prod.example.com:6443',
+      'https://prod.example.com:8443',
+      'https://r.example.com/k8s/clusters/C-1',
+      'https://r.example.com/k8s/clusters/c-1',
+    ].map(normalizeServerUrl);
     // THEN
     expect(new Set(servers).size).toEqual(4);
   });
@@ -70,16 +74,19 @@ describe('clusterIdentities', () => {
     const identities = clusterIdentities(servers, 'hub', 'argocd');
     // THEN
     expect(Object.fromEntries(identities)).toEqual({
-      'hub': 'https://hub.example.com:6443',
-      'local': 'https://hub.example.com:6443',
+      hub: 'https://hub.example.com:6443',
+      local: 'https://hub.example.com:6443',
       'local-fqdn': 'https://hub.example.com:6443',
-      'other': 'https://other.example.com:6443',
+      other: 'https://other.example.com:6443',
     });
   });
 
-  test('names the in-cluster address when Argo CD\'s own cluster is written as one', () => {
+  test("names the in-cluster address when Argo CD's own cluster is written as one", () => {
     // GIVEN
-    const servers = new Map([['hub', 'https://kubernetes.default.svc:443/'], ['in', 'https://kubernetes.default']]);
+    const servers = new Map([
+      ['hub', 'https://kubernetes.default.svc:443/'],
+      ['in', 'https://kubernetes.default'],
+    ]);
     // WHEN
     const identities = clusterIdentities(servers, 'hub', 'argocd');
     // THEN

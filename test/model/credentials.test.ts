@@ -17,10 +17,13 @@ const LAB = 'environments/lab.yaml';
 const SETTINGS_FILE = 'environments/meshflip.yaml';
 const ORDERS_IMPOSTER = 'environments/mocks/orders.imposter.json';
 
-const ENV_HINT = (name: string) => `keep it in a Secret created in the cluster and reference it: ${name}: {secretKeyRef: {name: <secret>, key: <key>}}`;
-const ARGS_HINT = 'keep it in a Secret created in the cluster: add an env entry NAME: {secretKeyRef: {name: <secret>, key: <key>}} and write $(NAME) here';
+const ENV_HINT = (name: string) =>
+  `keep it in a Secret created in the cluster and reference it: ${name}: {secretKeyRef: {name: <secret>, key: <key>}}`;
+const ARGS_HINT =
+  'keep it in a Secret created in the cluster: add an env entry NAME: {secretKeyRef: {name: <secret>, key: <key>}} and write $(NAME) here';
 const TEXT_HINT = 'remove it: this text is rendered into dist/ and shown in reviews; credentials belong in Secrets, referenced with secretKeyRef';
-const URL_HINT = 'take the credentials out of the URL: Argo CD keeps repository and cluster credentials in its own Secrets (argocd repo add, argocd cluster add)';
+const URL_HINT =
+  'take the credentials out of the URL: Argo CD keeps repository and cluster credentials in its own Secrets (argocd repo add, argocd cluster add)';
 const MOCK_HINT = 'a mock needs no real credential: replace it with a made-up value that does not look like one';
 
 afterAll(() => removeTempDirs());
@@ -38,8 +41,10 @@ function shown(secret: string): string {
 
 /** The whole message for a credential found in an input file. */
 function refused(file: string, where: string, field: string, what: string, secret: string, hint: string): string {
-  return `${file}:${where}: ${field}: holds what looks like ${what}, and credentials must not be committed to git, got ${shown(secret)}; `
-    + `${hint}; if it is no credential, add {file: ${file}, field: ${field}, reason: ...} to allowedSecrets in environments/meshflip.yaml`;
+  return (
+    `${file}:${where}: ${field}: holds what looks like ${what}, and credentials must not be committed to git, got ${shown(secret)}; ` +
+    `${hint}; if it is no credential, add {file: ${file}, field: ${field}, reason: ...} to allowedSecrets in environments/meshflip.yaml`
+  );
 }
 
 async function scanProblems(files: Record<string, string | null>): Promise<string[]> {
@@ -57,7 +62,11 @@ const FAMILIES: readonly (readonly [string, string, string])[] = [
   // [family, the value as written, the secret inside it]
   ['an AWS access key id', 'AKIA' + 'IOSFODNN7EXAMPLE', 'AKIA' + 'IOSFODNN7EXAMPLE'],
   ['an AWS secret access key', AWS_SECRET, AWS_SECRET],
-  ['a GitHub fine-grained token', 'github_pat_' + '11ABCDEFG0123456789abc_' + '0123456789abcdefghij'.repeat(3), 'github_pat_' + '11ABCDEFG0123456789abc_' + '0123456789abcdefghij'.repeat(3)],
+  [
+    'a GitHub fine-grained token',
+    'github_pat_' + '11ABCDEFG0123456789abc_' + '0123456789abcdefghij'.repeat(3),
+    'github_pat_' + '11ABCDEFG0123456789abc_' + '0123456789abcdefghij'.repeat(3),
+  ],
   ['a GitHub token', 'gh' + 'p_' + 'A1b2C3d4E5'.repeat(3) + 'abcdef', 'gh' + 'p_' + 'A1b2C3d4E5'.repeat(3) + 'abcdef'],
   ['a GitLab token', 'gl' + 'pat-' + 'Ab1_-Cd2_-Ef3_-Gh4_-', 'gl' + 'pat-' + 'Ab1_-Cd2_-Ef3_-Gh4_-'],
   ['a Google API key', 'AI' + 'za' + 'SyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6q', 'AI' + 'za' + 'SyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6q'],
@@ -65,9 +74,17 @@ const FAMILIES: readonly (readonly [string, string, string])[] = [
   ['a Stripe secret key', 'rk' + '_live_' + '4eC39HqLyjWDarjtT1zdp7dc', 'rk' + '_live_' + '4eC39HqLyjWDarjtT1zdp7dc'],
   ['an npm token', 'np' + 'm_' + 'a1B2c3D4e5'.repeat(3) + 'F6g7h8', 'np' + 'm_' + 'a1B2c3D4e5'.repeat(3) + 'F6g7h8'],
   ['a Slack token', 'xo' + 'xb-1234567890-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx', 'xo' + 'xb-1234567890-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx'],
-  ['a Slack webhook URL', 'https://hooks.slack.com/services/' + 'T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX', 'T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX'],
+  [
+    'a Slack webhook URL',
+    'https://hooks.slack.com/services/' + 'T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX',
+    'T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX',
+  ],
   ['a private key', '-----BEGIN RSA ' + 'PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\n-----END RSA PRIVATE KEY-----', '-----BEGIN RSA ' + 'PRIVATE KEY-----'],
-  ['a private key', '-----BEGIN PGP ' + 'PRIVATE KEY BLOCK-----\n\nlQOYBF\n-----END PGP PRIVATE KEY BLOCK-----', '-----BEGIN PGP ' + 'PRIVATE KEY BLOCK-----'],
+  [
+    'a private key',
+    '-----BEGIN PGP ' + 'PRIVATE KEY BLOCK-----\n\nlQOYBF\n-----END PGP PRIVATE KEY BLOCK-----',
+    '-----BEGIN PGP ' + 'PRIVATE KEY BLOCK-----',
+  ],
   [
     'a JSON web token',
     'eyJ' + 'hbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c',
@@ -75,11 +92,23 @@ const FAMILIES: readonly (readonly [string, string, string])[] = [
   ],
   ['a Konnect access token', 'kp' + 'at_' + 'Ab1Cd2Ef3Gh4Ij5Kl6Mn7Op8', 'kp' + 'at_' + 'Ab1Cd2Ef3Gh4Ij5Kl6Mn7Op8'],
   ['a Konnect access token', 'sp' + 'at_' + 'Ab1Cd2Ef3Gh4Ij5Kl6Mn7Op8', 'sp' + 'at_' + 'Ab1Cd2Ef3Gh4Ij5Kl6Mn7Op8'],
-  ['an Azure connection string key', 'DefaultEndpointsProtocol=https;AccountName=shop;Account' + 'Key=abcdefghijklmnop1234567890ABCDEF==', 'abcdefghijklmnop1234567890ABCDEF=='],
-  ['an Azure connection string key', 'Endpoint=sb://shop.servicebus.windows.net/;SharedAccess' + 'Key=abcdefghijklmnop1234567890ABCDEF=', 'abcdefghijklmnop1234567890ABCDEF='],
+  [
+    'an Azure connection string key',
+    'DefaultEndpointsProtocol=https;AccountName=shop;Account' + 'Key=abcdefghijklmnop1234567890ABCDEF==',
+    'abcdefghijklmnop1234567890ABCDEF==',
+  ],
+  [
+    'an Azure connection string key',
+    'Endpoint=sb://shop.servicebus.windows.net/;SharedAccess' + 'Key=abcdefghijklmnop1234567890ABCDEF=',
+    'abcdefghijklmnop1234567890ABCDEF=',
+  ],
   ['a URL with a password', 'redis://:' + 'pw1234@redis:6379', 'pw1234'],
   ['a URL with a password', 'postgres://u:' + 'p@h/db', 'p'],
-  ['an Anthropic API key (secretlint anthropic)', 'sk-ant-' + 'api03-' + 'A1b2C3d4E5'.repeat(9) + 'AA', 'sk-ant-' + 'api03-' + 'A1b2C3d4E5'.repeat(9) + 'AA'],
+  [
+    'an Anthropic API key (secretlint anthropic)',
+    'sk-ant-' + 'api03-' + 'A1b2C3d4E5'.repeat(9) + 'AA',
+    'sk-ant-' + 'api03-' + 'A1b2C3d4E5'.repeat(9) + 'AA',
+  ],
 ];
 
 describe('credential families in an environment variable of a catalogue', () => {
@@ -94,17 +123,37 @@ describe('credential families in an environment variable of a catalogue', () => 
 });
 
 describe('names that hold credentials', () => {
-  test.each(['PGPASSWORD', 'DBPASSWORD', 'SECRETKEY', 'CLIENTSECRET', 'PASSPHRASE', 'DB_PASS', 'MYSQL_PWD', 'apiKey', 'AWS_SECRET_ACCESS_KEY', 'x-api-key', 'authToken'])(
-    'calls %s a credential name', (name) => {
-      expect(isCredentialName(name)).toBe(true);
-    },
-  );
+  test.each([
+    'PGPASSWORD',
+    'DBPASSWORD',
+    'SECRETKEY',
+    'CLIENTSECRET',
+    'PASSPHRASE',
+    'DB_PASS',
+    'MYSQL_PWD',
+    'apiKey',
+    'AWS_SECRET_ACCESS_KEY',
+    'x-api-key',
+    'authToken',
+  ])('calls %s a credential name', (name) => {
+    expect(isCredentialName(name)).toBe(true);
+  });
 
-  test.each(['TOKEN_FILE', 'PASSWORD_SECRET_NAME', 'SECRET_REF', 'PASSTHROUGH', 'TOKENIZER_MODEL', 'TOKEN_TTL', 'COMPASS_URL', 'LOG_LEVEL', 'BYPASS', 'key', 'name'])(
-    'does not call %s a credential name', (name) => {
-      expect(isCredentialName(name)).toBe(false);
-    },
-  );
+  test.each([
+    'TOKEN_FILE',
+    'PASSWORD_SECRET_NAME',
+    'SECRET_REF',
+    'PASSTHROUGH',
+    'TOKENIZER_MODEL',
+    'TOKEN_TTL',
+    'COMPASS_URL',
+    'LOG_LEVEL',
+    'BYPASS',
+    'key',
+    'name',
+  ])('does not call %s a credential name', (name) => {
+    expect(isCredentialName(name)).toBe(false);
+  });
 
   test('fails when a run-together name holds a literal, without showing the short value', async () => {
     // GIVEN
@@ -113,7 +162,14 @@ describe('names that hold credentials', () => {
     const problems = await scanProblems({ [SHOP]: catalog });
     // THEN
     expect(problems).toEqual([
-      refused(SHOP, at(catalog, 'hunter2'), 'services.orders.env.PGPASSWORD', 'a value of "PGPASSWORD", a name that holds a credential', 'hunter2', ENV_HINT('PGPASSWORD')),
+      refused(
+        SHOP,
+        at(catalog, 'hunter2'),
+        'services.orders.env.PGPASSWORD',
+        'a value of "PGPASSWORD", a name that holds a credential',
+        'hunter2',
+        ENV_HINT('PGPASSWORD'),
+      ),
     ]);
     expect(problems[0]).not.toContain('hunt');
   });
@@ -150,10 +206,38 @@ describe('credentials wherever they are in the input', () => {
     const problems = await scanProblems({ [SHOP]: catalog });
     // THEN
     expect(problems).toEqual([
-      refused(SHOP, at(catalog, '"--db-password'), 'services.orders.args[0]', 'a value assigned to db-password, a name that holds a credential', 'hunter2', ARGS_HINT),
-      refused(SHOP, at(catalog, '"s3cr3t'), 'services.orders.args[2]', 'a value of "token", a name that holds a credential', 's3cr3t-value', ARGS_HINT),
-      refused(SHOP, at(catalog, '"PGPASSWORD'), 'services.orders.command[2]', 'a value assigned to PGPASSWORD, a name that holds a credential', 'hunter2', ARGS_HINT),
-      refused(SHOP, at(catalog, '"--api-key'), 'services.orders.probes.readiness.exec.command[1]', 'a value assigned to api-key, a name that holds a credential', 'abc123xyz', ARGS_HINT),
+      refused(
+        SHOP,
+        at(catalog, '"--db-password'),
+        'services.orders.args[0]',
+        'a value assigned to db-password, a name that holds a credential',
+        'hunter2',
+        ARGS_HINT,
+      ),
+      refused(
+        SHOP,
+        at(catalog, '"s3cr3t'),
+        'services.orders.args[2]',
+        'a value of "token", a name that holds a credential',
+        's3cr3t-value',
+        ARGS_HINT,
+      ),
+      refused(
+        SHOP,
+        at(catalog, '"PGPASSWORD'),
+        'services.orders.command[2]',
+        'a value assigned to PGPASSWORD, a name that holds a credential',
+        'hunter2',
+        ARGS_HINT,
+      ),
+      refused(
+        SHOP,
+        at(catalog, '"--api-key'),
+        'services.orders.probes.readiness.exec.command[1]',
+        'a value assigned to api-key, a name that holds a credential',
+        'abc123xyz',
+        ARGS_HINT,
+      ),
     ]);
   });
 
@@ -171,7 +255,14 @@ describe('credentials wherever they are in the input', () => {
     expect(problems).toEqual([
       refused(SHOP, at(catalog, 'deploy key'), 'services.orders.description', 'a GitHub token', token, TEXT_HINT),
       refused(SHOP, at(catalog, token, 'build: '), 'services.orders.labels.build', 'a GitHub token', token, TEXT_HINT),
-      refused(SHOP, at(catalog, '"https://hooks'), 'services.orders.annotations["example.com/webhook"]', 'a Slack webhook URL', 'T0000/B0000/XXXXXXXXXXXXXXXX', TEXT_HINT),
+      refused(
+        SHOP,
+        at(catalog, '"https://hooks'),
+        'services.orders.annotations["example.com/webhook"]',
+        'a Slack webhook URL',
+        'T0000/B0000/XXXXXXXXXXXXXXXX',
+        TEXT_HINT,
+      ),
     ]);
   });
 
@@ -179,9 +270,14 @@ describe('credentials wherever they are in the input', () => {
     // GIVEN
     const npm = 'np' + 'm_' + 'a1B2c3D4e5'.repeat(3) + 'F6g7h8';
     const jwt = 'eyJ' + 'hbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6y';
-    const env = kongEnvironment('lab',
-      'routing:', '  services:', `    orders: { to: mock, header: { name: authorization, value: "Bearer ${jwt}" }, reason: "publish with ${npm}" }`,
-      'faults:', '  payments: { abort: { httpStatus: 500, percent: 10 }, reason: "login with redis://:hunter22@cache" }');
+    const env = kongEnvironment(
+      'lab',
+      'routing:',
+      '  services:',
+      `    orders: { to: mock, header: { name: authorization, value: "Bearer ${jwt}" }, reason: "publish with ${npm}" }`,
+      'faults:',
+      '  payments: { abort: { httpStatus: 500, percent: 10 }, reason: "login with redis://:hunter22@cache" }',
+    );
     // WHEN
     const problems = await scanProblems({ [LAB]: env });
     // THEN
@@ -195,9 +291,10 @@ describe('credentials wherever they are in the input', () => {
   test('fails on credentials in repository.url and a cluster server URL', async () => {
     // GIVEN
     const glpat = 'gl' + 'pat-' + 'Ab1_-Cd2_-Ef3_-Gh4_-';
-    const settings = SETTINGS
-      .replace('https://github.com/example-org/gitops.git', `https://oauth2:${glpat}@gitlab.example.com/org/gitops.git`)
-      .replace('https://lab-real.example.com:6443', 'https://admin:hunter2@lab-real.example.com:6443');
+    const settings = SETTINGS.replace(
+      'https://github.com/example-org/gitops.git',
+      `https://oauth2:${glpat}@gitlab.example.com/org/gitops.git`,
+    ).replace('https://lab-real.example.com:6443', 'https://admin:hunter2@lab-real.example.com:6443');
     // WHEN
     const problems = await scanProblems({ [SETTINGS_FILE]: settings });
     // THEN
@@ -212,14 +309,21 @@ describe('credentials wherever they are in the input', () => {
     const stripe = 'sk' + '_live_' + '4eC39HqLyjWDarjtT1zdp7dc';
     const slack = 'xo' + 'xb-1234567890-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx';
     const aws = 'AKIA' + 'IOSFODNN7EXAMPLE';
-    const mock = JSON.stringify({
-      port: 8080,
-      protocol: 'http',
-      stubs: [{
-        predicates: [{ equals: { headers: { 'x-api-key': aws }, body: 'user=demo&password=demo' } }],
-        responses: [{ is: { statusCode: 200, headers: { 'x-upstream-token': slack }, body: { password: 'demo', key: stripe } } }],
-      }],
-    }, undefined, 2) + '\n';
+    const mock =
+      JSON.stringify(
+        {
+          port: 8080,
+          protocol: 'http',
+          stubs: [
+            {
+              predicates: [{ equals: { headers: { 'x-api-key': aws }, body: 'user=demo&password=demo' } }],
+              responses: [{ is: { statusCode: 200, headers: { 'x-upstream-token': slack }, body: { password: 'demo', key: stripe } } }],
+            },
+          ],
+        },
+        undefined,
+        2,
+      ) + '\n';
     // WHEN
     const problems = await scanProblems({ [ORDERS_IMPOSTER]: mock });
     // THEN
@@ -237,9 +341,16 @@ describe('credentials wherever they are in the input', () => {
     const problems = await scanProblems({ [SHOP]: catalog });
     // THEN
     expect(problems).toEqual([
-      `${SHOP}:${at(catalog, 'registry.example.com/shop/orders:latest')}: services.orders.image: must not use the latest tag: pin a version or a digest, `
-        + 'got "registry.example.com/shop/orders:latest"; a moving tag makes dist/ say nothing about what runs',
-      refused(SHOP, at(catalog, 'abc123'), 'services.orders.env.API_TOKEN', 'a value of "API_TOKEN", a name that holds a credential', 'abc123', ENV_HINT('API_TOKEN')),
+      `${SHOP}:${at(catalog, 'registry.example.com/shop/orders:latest')}: services.orders.image: must not use the latest tag: pin a version or a digest, ` +
+        'got "registry.example.com/shop/orders:latest"; a moving tag makes dist/ say nothing about what runs',
+      refused(
+        SHOP,
+        at(catalog, 'abc123'),
+        'services.orders.env.API_TOKEN',
+        'a value of "API_TOKEN", a name that holds a credential',
+        'abc123',
+        ENV_HINT('API_TOKEN'),
+      ),
     ]);
   });
 
@@ -250,7 +361,9 @@ describe('credentials wherever they are in the input', () => {
     // WHEN
     const problems = await scanProblems({ [SHOP]: catalog });
     // THEN
-    expect(problems).toEqual([refused(SHOP, at(catalog, '"// secretlint'), 'services.orders.env.NOTE', 'an Anthropic API key (secretlint anthropic)', key, ENV_HINT('NOTE'))]);
+    expect(problems).toEqual([
+      refused(SHOP, at(catalog, '"// secretlint'), 'services.orders.env.NOTE', 'an Anthropic API key (secretlint anthropic)', key, ENV_HINT('NOTE')),
+    ]);
   });
 
   test('keeps the example environments clean', async () => {
@@ -268,13 +381,15 @@ describe('allowedSecrets', () => {
 
   test('allows a value by file and field, and says so as a warning with the reason', async () => {
     // GIVEN
-    const settings = SETTINGS + 'allowedSecrets:\n  - { file: environments/catalog/shop.yaml, field: services.orders.env.FIXTURE_TOKEN, reason: a revoked token the tests replay }\n';
+    const settings =
+      SETTINGS +
+      'allowedSecrets:\n  - { file: environments/catalog/shop.yaml, field: services.orders.env.FIXTURE_TOKEN, reason: a revoked token the tests replay }\n';
     // WHEN
     const problems = await scanProblems({ [SHOP]: catalog, [SETTINGS_FILE]: settings });
     // THEN
     expect(problems).toEqual([
-      `${SHOP}:${at(catalog, token)}: warning: services.orders.env.FIXTURE_TOKEN: holds what looks like a GitHub token, `
-        + `allowed by allowedSecrets[0] (${SETTINGS_FILE}:${at(settings, '{ file').split(':')[0]}): a revoked token the tests replay, got ${shown(token)}`,
+      `${SHOP}:${at(catalog, token)}: warning: services.orders.env.FIXTURE_TOKEN: holds what looks like a GitHub token, ` +
+        `allowed by allowedSecrets[0] (${SETTINGS_FILE}:${at(settings, '{ file').split(':')[0]}): a revoked token the tests replay, got ${shown(token)}`,
     ]);
   });
 
@@ -287,10 +402,10 @@ describe('allowedSecrets', () => {
     // THEN
     const line = at(settings, '- fingerprint').split(':')[0];
     expect(problems).toEqual([
-      `${SHOP}:${at(catalog, token)}: warning: services.orders.env.FIXTURE_TOKEN: holds what looks like a GitHub token, `
-        + `allowed by allowedSecrets[0] (${SETTINGS_FILE}:${line}): a revoked token the tests replay, got ${shown(token)}`,
-      `${LAB}:${at(env, '"replays')}: warning: routing.services.orders.reason: holds what looks like a GitHub token, `
-        + `allowed by allowedSecrets[0] (${SETTINGS_FILE}:${line}): a revoked token the tests replay, got ${shown(token)}`,
+      `${SHOP}:${at(catalog, token)}: warning: services.orders.env.FIXTURE_TOKEN: holds what looks like a GitHub token, ` +
+        `allowed by allowedSecrets[0] (${SETTINGS_FILE}:${line}): a revoked token the tests replay, got ${shown(token)}`,
+      `${LAB}:${at(env, '"replays')}: warning: routing.services.orders.reason: holds what looks like a GitHub token, ` +
+        `allowed by allowedSecrets[0] (${SETTINGS_FILE}:${line}): a revoked token the tests replay, got ${shown(token)}`,
     ]);
   });
 
@@ -309,10 +424,23 @@ describe('allowedSecrets', () => {
 describe('linear time', () => {
   const TEN_MB = 10 * 1024 * 1024;
 
-  test('finds the one token at the end of a 10 MB value of each rule\'s own characters', async () => {
+  test("finds the one token at the end of a 10 MB value of each rule's own characters", async () => {
     // GIVEN: inputs made of what each pattern matches, which a backtracking pattern would take hours over
     const token = 'gh' + 'p_' + 'A1b2C3d4E5'.repeat(3) + 'abcdef';
-    const fillers = ['a', 'eyJ.', 'eyJ-', 'x://a:', 'a=', '-a', 'Ab+/', '-----BEGIN ', 'gh' + 'p_', 'Basic QUJD ', 'hooks.slack.com/ ', 'AccountKey '];
+    const fillers = [
+      'a',
+      'eyJ.',
+      'eyJ-',
+      'x://a:',
+      'a=',
+      '-a',
+      'Ab+/',
+      '-----BEGIN ',
+      'gh' + 'p_',
+      'Basic QUJD ',
+      'hooks.slack.com/ ',
+      'AccountKey ',
+    ];
     // WHEN
     const found = await scanStrings(fillers.map((f) => ({ value: `${f.repeat(Math.floor(TEN_MB / f.length))} ${token}`, names: true })));
     // THEN
@@ -327,7 +455,14 @@ describe('linear time', () => {
     const problems = await scanProblems({ [SHOP]: catalog });
     // THEN
     expect(problems).toEqual([
-      refused(SHOP, at(catalog, 'aaaa'), 'services.orders.env.PGPASSWORD', 'a value of "PGPASSWORD", a name that holds a credential', value, ENV_HINT('PGPASSWORD')),
+      refused(
+        SHOP,
+        at(catalog, 'aaaa'),
+        'services.orders.env.PGPASSWORD',
+        'a value of "PGPASSWORD", a name that holds a credential',
+        value,
+        ENV_HINT('PGPASSWORD'),
+      ),
     ]);
   }, 120_000);
 
@@ -338,8 +473,8 @@ describe('linear time', () => {
     const problems = await scanProblems({ [SHOP]: catalog });
     // THEN
     expect(problems).toEqual([
-      `${SHOP}:1:1: (file): is ${formatBytes(Buffer.byteLength(catalog))} bytes, over the limit of ${formatBytes(MAX_INPUT_FILE_BYTES)} bytes for an input file; `
-        + 'split its services over several catalogues or environments',
+      `${SHOP}:1:1: (file): is ${formatBytes(Buffer.byteLength(catalog))} bytes, over the limit of ${formatBytes(MAX_INPUT_FILE_BYTES)} bytes for an input file; ` +
+        'split its services over several catalogues or environments',
     ]);
   }, 120_000);
 
@@ -360,7 +495,16 @@ describe('rendered objects (second line of defence)', () => {
     spec: {
       template: {
         spec: {
-          containers: [{ name: 'orders', env: [{ name: 'PGPASSWORD', value: 'hunter2' }, { name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 'db', key: 'password' } } }], args: [`--token=${token}`] }],
+          containers: [
+            {
+              name: 'orders',
+              env: [
+                { name: 'PGPASSWORD', value: 'hunter2' },
+                { name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 'db', key: 'password' } } },
+              ],
+              args: [`--token=${token}`],
+            },
+          ],
         },
       },
     },
@@ -369,12 +513,23 @@ describe('rendered objects (second line of defence)', () => {
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'Application',
     metadata: { name: 'zone', namespace: 'argocd' },
-    spec: { source: { helm: { valuesObject: { kuma: { controlPlane: { secrets: [{ Secret: 'cp-token', Key: 'token', Env: 'KUMA_MULTIZONE_ZONE_KDS_AUTH_CP_TOKEN_INLINE' }] } } } } } },
+    spec: {
+      source: {
+        helm: {
+          valuesObject: {
+            kuma: { controlPlane: { secrets: [{ Secret: 'cp-token', Key: 'token', Env: 'KUMA_MULTIZONE_ZONE_KDS_AUTH_CP_TOKEN_INLINE' }] } },
+          },
+        },
+      },
+    },
   };
 
   test('fails on a credential in an env value and in args, and leaves upstream names alone', async () => {
     // GIVEN
-    const objects = [{ file: 'lab/zone/orders.k8s.yaml', object: deployment, line: 3 }, { file: 'argocd/lab.k8s.yaml', object: application, line: 1 }];
+    const objects = [
+      { file: 'lab/zone/orders.k8s.yaml', object: deployment, line: 3 },
+      { file: 'argocd/lab.k8s.yaml', object: application, line: 1 },
+    ];
     // WHEN
     const findings = await checkRenderedSecrets(objects, new Set());
     // THEN
@@ -387,7 +542,10 @@ describe('rendered objects (second line of defence)', () => {
 
   test('lets through the secrets allowedSecrets allows in the input', async () => {
     // WHEN
-    const findings = await checkRenderedSecrets([{ file: 'lab/zone/orders.k8s.yaml', object: deployment, line: 3 }], new Set([sha(token), sha('hunter2')]));
+    const findings = await checkRenderedSecrets(
+      [{ file: 'lab/zone/orders.k8s.yaml', object: deployment, line: 3 }],
+      new Set([sha(token), sha('hunter2')]),
+    );
     // THEN
     expect(findings).toEqual([]);
   });

@@ -46,7 +46,10 @@ describe('the VirtualService of the Istio ingress gateway (`<gateway>-ingress`, 
   test('fails when the gateway name leaves no room for -ingress', () => {
     // GIVEN
     const gateway = 'g'.repeat(56);
-    const text = ossmEnvironment('ossm', '').replace('  cluster: ocp-lab\n', `  cluster: ocp-lab\n  ingress: { gateway: ${gateway}, host: shop.apps.example.com }\n`);
+    const text = ossmEnvironment('ossm', '').replace(
+      '  cluster: ocp-lab\n',
+      `  cluster: ocp-lab\n  ingress: { gateway: ${gateway}, host: shop.apps.example.com }\n`,
+    );
     // WHEN
     const problems = problemsOf(fixtureRepo({ 'environments/lab.yaml': null, 'environments/ossm.yaml': text }));
     // THEN
@@ -57,7 +60,10 @@ describe('the VirtualService of the Istio ingress gateway (`<gateway>-ingress`, 
 
   test('loads a gateway name of 55 characters', () => {
     // GIVEN
-    const text = ossmEnvironment('ossm').replace('  cluster: ocp-lab\n', `  cluster: ocp-lab\n  ingress: { gateway: ${'g'.repeat(55)}, host: shop.apps.example.com }\n`);
+    const text = ossmEnvironment('ossm').replace(
+      '  cluster: ocp-lab\n',
+      `  cluster: ocp-lab\n  ingress: { gateway: ${'g'.repeat(55)}, host: shop.apps.example.com }\n`,
+    );
     // WHEN
     const project = loadProject(fixtureRepo({ 'environments/lab.yaml': null, 'environments/ossm.yaml': text }));
     // THEN
@@ -71,7 +77,8 @@ describe('legacy Kuma policies of a service with several ports (`<service>-<port
     const service = 's'.repeat(42);
     // The service is the last entry of the catalogue: its second port goes at the end.
     const catalog = `${CATALOG.replace(/payments/g, service)}      - name: admin\n        port: 65535\n`;
-    const env = kongEnvironment('lab', 'circuitBreakers:', `  ${service}: { maxConnections: 10 }`).replace(/payments/g, service)
+    const env = kongEnvironment('lab', 'circuitBreakers:', `  ${service}: { maxConnections: 10 }`)
+      .replace(/payments/g, service)
       .replace('  version: 2.14.3\n', '  version: 2.5.1\n');
     // WHEN
     const problems = problemsOf(fixtureRepo({ 'environments/catalog/shop.yaml': catalog, 'environments/lab.yaml': env }));

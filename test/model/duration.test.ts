@@ -9,7 +9,16 @@ import { canonicalDuration, toSeconds } from '../../src/meshes/durations';
  * Returns nanoseconds, or undefined where Go returns an error.
  */
 function goParseDuration(text: string): bigint | undefined {
-  const UNITS: Record<string, bigint> = { ns: 1n, us: 1000n, 'µs': 1000n, 'μs': 1000n, ms: 1_000_000n, s: 1_000_000_000n, m: 60_000_000_000n, h: 3_600_000_000_000n };
+  const UNITS: Record<string, bigint> = {
+    ns: 1n,
+    us: 1000n,
+    µs: 1000n,
+    μs: 1000n,
+    ms: 1_000_000n,
+    s: 1_000_000_000n,
+    m: 60_000_000_000n,
+    h: 3_600_000_000_000n,
+  };
   const LIMIT = 1n << 63n;
   let s = text;
   let d = 0n;
@@ -116,82 +125,103 @@ function decimal(value: bigint, decimals: number, pad: number): string {
 }
 
 /** A whole number of milliseconds written in one of the ways a person might: `90m`, `1h30m`, `1.5h`, `5400s`, `5400000ms`. */
-const writtenMillis: fc.Arbitrary<[bigint, string]> = fc.tuple(
-  fc.oneof(fc.bigInt(1n, 10_000n), fc.bigInt(1n, 100_000_000n), fc.bigInt(1n, MAX_MILLIS)),
-  fc.constantFrom('ms', 's', 'm', 'h', 'split'),
-  fc.nat(3),
-).map(([millis, style, pad]): [bigint, string] => {
-  switch (style) {
-    case 'ms':
-      return [millis, `${millis}ms`];
-    case 's':
-      return [millis, `${decimal(millis, 3, pad)}s`];
-    case 'm':
-      // 1ms is 1/60000 of a minute: exact in decimals only when the count allows it.
-      return millis % 60n === 0n ? [millis, `${decimal(millis / 60n, 3, pad)}m`] : [millis, `${millis}ms`];
-    case 'h':
-      return millis % 3600n === 0n ? [millis, `${decimal(millis / 3600n, 3, pad)}h`] : [millis, `${decimal(millis, 3, pad)}s`];
-    default: {
-      const parts = [[3_600_000n, 'h'], [60_000n, 'm'], [1000n, 's'], [1n, 'ms']] as const;
-      let rest = millis;
-      let out = '';
-      for (const [size, unit] of parts) {
-        if (rest >= size) {
-          out += `${rest / size}${unit}`;
-          rest %= size;
+const writtenMillis: fc.Arbitrary<[bigint, string]> = fc
+  .tuple(
+    fc.oneof(fc.bigInt(1n, 10_000n), fc.bigInt(1n, 100_000_000n), fc.bigInt(1n, MAX_MILLIS)),
+    fc.constantFrom('ms', 's', 'm', 'h', 'split'),
+    fc.nat(3),
+  )
+  .map(([millis, style, pad]): [bigint, string] => {
+    switch (style) {
+      case 'ms':
+        return [millis, `${millis}ms`];
+      case 's':
+        return [millis, `${decimal(millis, 3, pad)}s`];
+      case 'm':
+        // 1ms is 1/60000 of a minute: exact in decimals only when the count allows it.
+        return millis % 60n === 0n ? [millis, `${decimal(millis / 60n, 3, pad)}m`] : [millis, `${millis}ms`];
+      case 'h':
+        return millis % 3600n === 0n ? [millis, `${decimal(millis / 3600n, 3, pad)}h`] : [millis, `${decimal(millis, 3, pad)}s`];
+      default: {
+        const parts = [
+          [3_600_000n, 'h'],
+          [60_000n, 'm'],
+          [1000n, 's'],
+          [1n, 'ms'],
+        ] as const;
+        let rest = millis;
+        let out = '';
+        for (const [size, unit] of parts) {
+          if (rest >= size) {
+            out += `${rest / size}${unit}`;
+            rest %= size;
+          }
         }
+        return [millis, out];
       }
-      return [millis, out];
     }
-  }
-});
+  });
 
 /** Any string of meshflip's duration grammar: 1 to 3 components, long digit runs included. */
-const grammarDuration = fc.array(
-  fc.tuple(fc.stringMatching(/^[0-9]{1,14}$/), fc.option(fc.stringMatching(/^[0-9]{1,14}$/)), fc.constantFrom('ms', 's', 'm', 'h')),
-  { minLength: 1, maxLength: 3 },
-).map((parts) => parts.map(([whole, fraction, unit]) => `${whole}${fraction === null ? '' : `.${fraction}`}${unit}`).join(''));
+const grammarDuration = fc
+  .array(fc.tuple(fc.stringMatching(/^[0-9]{1,14}$/), fc.option(fc.stringMatching(/^[0-9]{1,14}$/)), fc.constantFrom('ms', 's', 'm', 'h')), {
+    minLength: 1,
+    maxLength: 3,
+  })
+  .map((parts) => parts.map(([whole, fraction, unit]) => `${whole}${fraction === null ? '' : `.${fraction}`}${unit}`).join(''));
 
 describe('readDuration', () => {
   test('reads a whole number of milliseconds however it is written, as Go does', () => {
-    fc.assert(fc.property(writtenMillis, ([millis, text]) => {
-      const reading = readDuration(text);
-      expect(reading).toEqual({ ok: true, millis });
-      expect(goParseDuration(text)).toEqual(millis * MS);
-    }), { numRuns: 2000 });
+    fc.assert(
+      fc.property(writtenMillis, ([millis, text]) => {
+        const reading = readDuration(text);
+        expect(reading).toEqual({ ok: true, millis });
+        expect(goParseDuration(text)).toEqual(millis * MS);
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   test('accepts only what Go reads as the same whole number of milliseconds, at least 1ms', () => {
-    fc.assert(fc.property(grammarDuration, (text) => {
-      const reading = readDuration(text);
-      const go = goParseDuration(text);
-      if (reading.ok) {
-        expect(go).toEqual(reading.millis * MS);
-      }
-      if (go !== undefined && (go < MS || go % MS !== 0n)) {
-        expect(reading.ok).toBe(false);
-      }
-      if (!reading.ok && go !== undefined && go >= MS) {
-        // Go reads a whole number of milliseconds only by dropping digits past the nanosecond.
-        expect(reading.message).toEqual(PRECISION);
-      }
-    }), { numRuns: 2000 });
+    fc.assert(
+      fc.property(grammarDuration, (text) => {
+        const reading = readDuration(text);
+        const go = goParseDuration(text);
+        if (reading.ok) {
+          expect(go).toEqual(reading.millis * MS);
+        }
+        if (go !== undefined && (go < MS || go % MS !== 0n)) {
+          expect(reading.ok).toBe(false);
+        }
+        if (!reading.ok && go !== undefined && go >= MS) {
+          // Go reads a whole number of milliseconds only by dropping digits past the nanosecond.
+          expect(reading.message).toEqual(PRECISION);
+        }
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   test('refuses what is not a whole number of milliseconds, suggesting the two nearest', () => {
-    fc.assert(fc.property(fc.bigInt(1n, 10n ** 15n).filter((n) => n % MS !== 0n), (nanos) => {
-      // GIVEN a nanosecond count written as exact seconds
-      const text = `${decimal(nanos, 9, 0)}s`;
-      // WHEN
-      const reading = readDuration(text);
-      // THEN
-      const below = nanos / MS;
-      expect(reading).toEqual({
-        ok: false,
-        message: PRECISION,
-        hint: below === 0n ? 'write 1ms' : `write ${formatDuration(below)} or ${formatDuration(below + 1n)}`,
-      });
-    }), { numRuns: 1000 });
+    fc.assert(
+      fc.property(
+        fc.bigInt(1n, 10n ** 15n).filter((n) => n % MS !== 0n),
+        (nanos) => {
+          // GIVEN a nanosecond count written as exact seconds
+          const text = `${decimal(nanos, 9, 0)}s`;
+          // WHEN
+          const reading = readDuration(text);
+          // THEN
+          const below = nanos / MS;
+          expect(reading).toEqual({
+            ok: false,
+            message: PRECISION,
+            hint: below === 0n ? 'write 1ms' : `write ${formatDuration(below)} or ${formatDuration(below + 1n)}`,
+          });
+        },
+      ),
+      { numRuns: 1000 },
+    );
   });
 
   test.each([
@@ -224,7 +254,7 @@ describe('readDuration', () => {
     expect(goParseDuration('2562047h47m16.855s')).toBeUndefined();
     expect(readDuration('2562047h47m16.855s')).toEqual({
       ok: false,
-      message: 'must be at most 2562047h47m16.854s, the longest duration Go\'s time.Duration holds',
+      message: "must be at most 2562047h47m16.854s, the longest duration Go's time.Duration holds",
       hint: 'use a shorter duration',
     });
     expect(readDuration('99999999999999999999h').ok).toBe(false);
@@ -233,21 +263,27 @@ describe('readDuration', () => {
 
 describe('toSeconds and canonicalDuration', () => {
   test('toSeconds is exact and Go reads it back as the same duration (Kuma legacy policies take seconds only)', () => {
-    fc.assert(fc.property(writtenMillis, ([millis, text]) => {
-      const seconds = toSeconds(text);
-      expect(seconds).toMatch(/^([0-9]+\.?[0-9]*|\.[0-9]+)s$/);
-      expect(goParseDuration(seconds)).toEqual(millis * MS);
-      expect(seconds).toEqual(formatSeconds(millis));
-    }), { numRuns: 1000 });
+    fc.assert(
+      fc.property(writtenMillis, ([millis, text]) => {
+        const seconds = toSeconds(text);
+        expect(seconds).toMatch(/^([0-9]+\.?[0-9]*|\.[0-9]+)s$/);
+        expect(goParseDuration(seconds)).toEqual(millis * MS);
+        expect(seconds).toEqual(formatSeconds(millis));
+      }),
+      { numRuns: 1000 },
+    );
   });
 
   test('canonicalDuration gives equal durations one spelling, which Go reads as the same duration', () => {
-    fc.assert(fc.property(writtenMillis, ([millis, text]) => {
-      const canonical = canonicalDuration(text);
-      expect(canonical).toEqual(canonicalDuration(`${millis}ms`));
-      expect(canonical).toEqual(canonicalDuration(toSeconds(text)));
-      expect(goParseDuration(canonical)).toEqual(millis * MS);
-    }), { numRuns: 1000 });
+    fc.assert(
+      fc.property(writtenMillis, ([millis, text]) => {
+        const canonical = canonicalDuration(text);
+        expect(canonical).toEqual(canonicalDuration(`${millis}ms`));
+        expect(canonical).toEqual(canonicalDuration(toSeconds(text)));
+        expect(goParseDuration(canonical)).toEqual(millis * MS);
+      }),
+      { numRuns: 1000 },
+    );
   });
 
   test.each([

@@ -58,7 +58,7 @@ describe('replacing a routing value whatever style it is written in (src/model/f
 
   test.each([
     ['a double-quoted scalar', '    orders: "mock"\n'],
-    ['a single-quoted scalar', '    orders: \'mock\'\n'],
+    ['a single-quoted scalar', "    orders: 'mock'\n"],
     ['a flow map', '    orders: { to: mock }\n'],
   ])('replaces %s in place', (_name, value) => {
     // WHEN
@@ -109,23 +109,39 @@ function withBreaks(lines: readonly string[], eol: '\n' | '\r\n'): string {
   return lines.join(eol);
 }
 
-describe.each([['LF', '\n'], ['CRLF', '\r\n']] as const)('comments in a file with %s line breaks', (_name, eol) => {
+describe.each([
+  ['LF', '\n'],
+  ['CRLF', '\r\n'],
+] as const)('comments in a file with %s line breaks', (_name, eol) => {
   test('keeps every comment line when a route that is not the last goes back to real', () => {
     // GIVEN
     const text = withBreaks(COMMENTED, eol);
     // WHEN
     const edited = setYamlValue(text, ['routing', 'services', 'orders'], undefined);
     // THEN only the route's line is gone
-    expect(edited).toBe(withBreaks(COMMENTED.filter((line) => line !== '    orders: mock'), eol));
+    expect(edited).toBe(
+      withBreaks(
+        COMMENTED.filter((line) => line !== '    orders: mock'),
+        eol,
+      ),
+    );
   });
 
   test('keeps every comment line when the last route goes back to real, though routing: and services: go', () => {
     // GIVEN one route left
-    const text = withBreaks(COMMENTED.filter((line) => line !== '    payments: mock  # goes with its line'), eol);
+    const text = withBreaks(
+      COMMENTED.filter((line) => line !== '    payments: mock  # goes with its line'),
+      eol,
+    );
     // WHEN
     const edited = setYamlValue(text, ['routing', 'services', 'orders'], undefined);
     // THEN
-    expect(edited).toBe(withBreaks(COMMENTED.filter((line) => !['routing:', '  services:', '    orders: mock', '    payments: mock  # goes with its line'].includes(line)), eol));
+    expect(edited).toBe(
+      withBreaks(
+        COMMENTED.filter((line) => !['routing:', '  services:', '    orders: mock', '    payments: mock  # goes with its line'].includes(line)),
+        eol,
+      ),
+    );
     expect(edited.split(eol).filter((line) => line.trimStart().startsWith('#'))).toEqual(COMMENT_LINES);
   });
 
@@ -136,24 +152,61 @@ describe.each([['LF', '\n'], ['CRLF', '\r\n']] as const)('comments in a file wit
     const real = setYamlValue(setYamlValue(text, ['routing', 'services', 'payments'], undefined), ['routing', 'services', 'orders'], undefined);
     const mockAgain = setYamlValue(real, ['routing', 'services', 'orders'], 'mock', () => ['name', 'services', 'routing', 'faults']);
     // THEN the comments stay, in their order, and the route is written back before faults:
-    expect(real.split(eol).filter((line) => line.trimStart().startsWith('#'))).toEqual(COMMENT_LINES.filter((line) => !line.includes('goes with its line')));
+    expect(real.split(eol).filter((line) => line.trimStart().startsWith('#'))).toEqual(
+      COMMENT_LINES.filter((line) => !line.includes('goes with its line')),
+    );
     expect(mockAgain).toBe(real.replace(`faults: {}${eol}`, ['routing:', '  services:', '    orders: mock', `faults: {}${eol}`].join(eol)));
     expect(eol === '\n' || !/(?<!\r)\n/.test(mockAgain)).toBe(true);
   });
 
   test('keeps the comment lines inside a route written as a block map when it is rewritten as real', () => {
     // GIVEN the environment's default is the mock, so going back to real writes the exception
-    const lines = ['routing:', '  default: mock', '  services:', '    orders:', '      # tested by the QA team', '      to: mock', '      # until the release', '      expires: 2030-01-01', 'faults: {}', ''];
+    const lines = [
+      'routing:',
+      '  default: mock',
+      '  services:',
+      '    orders:',
+      '      # tested by the QA team',
+      '      to: mock',
+      '      # until the release',
+      '      expires: 2030-01-01',
+      'faults: {}',
+      '',
+    ];
     const text = withBreaks(lines, eol);
     // WHEN
     const edited = setYamlValue(text, ['routing', 'services', 'orders'], 'real');
     // THEN
-    expect(edited).toBe(withBreaks(['routing:', '  default: mock', '  services:', '    orders: real', '      # tested by the QA team', '      # until the release', 'faults: {}', ''], eol));
+    expect(edited).toBe(
+      withBreaks(
+        [
+          'routing:',
+          '  default: mock',
+          '  services:',
+          '    orders: real',
+          '      # tested by the QA team',
+          '      # until the release',
+          'faults: {}',
+          '',
+        ],
+        eol,
+      ),
+    );
   });
 
   test('does not mistake a line of a block scalar that starts with # for a comment', () => {
     // GIVEN
-    const lines = ['routing:', '  services:', '    orders:', '      to: mock', '      reason: |', '        # not a comment', '        ticket 42', 'faults: {}', ''];
+    const lines = [
+      'routing:',
+      '  services:',
+      '    orders:',
+      '      to: mock',
+      '      reason: |',
+      '        # not a comment',
+      '        ticket 42',
+      'faults: {}',
+      '',
+    ];
     const text = withBreaks(lines, eol);
     // WHEN
     const edited = setYamlValue(text, ['routing', 'services', 'orders'], undefined);

@@ -70,8 +70,8 @@ describe('YAML syntax', () => {
     const problems = problemsOf(root);
     // THEN
     expect(problems).toEqual([
-      `${LAB}:${at(env, 'lab: staging')}: name.lab: is not valid YAML: a value cannot be "key: value" on the same line as its own key, got "name: lab: staging"; `
-        + 'quote the value if ": " belongs to it, or write the nested map on the lines below, indented',
+      `${LAB}:${at(env, 'lab: staging')}: name.lab: is not valid YAML: a value cannot be "key: value" on the same line as its own key, got "name: lab: staging"; ` +
+        'quote the value if ": " belongs to it, or write the nested map on the lines below, indented',
     ]);
   });
 
@@ -83,8 +83,8 @@ describe('YAML syntax', () => {
     const problems = problemsOf(root);
     // THEN
     expect(problems).toEqual([
-      `${LAB}:${at(env, 'mesh:')}: mesh: is not valid YAML: a [ list is not closed with ], got "mesh:"; `
-        + 'close it with ] on the line it starts, or indent the lines it continues on',
+      `${LAB}:${at(env, 'mesh:')}: mesh: is not valid YAML: a [ list is not closed with ], got "mesh:"; ` +
+        'close it with ] on the line it starts, or indent the lines it continues on',
     ]);
   });
 
@@ -142,7 +142,9 @@ describe('YAML syntax', () => {
     // WHEN
     const problems = problemsOf(root);
     // THEN
-    expect(problems).toEqual([`${LAB}:${at(env, '[', `description: ${'['.repeat(99)}`)}: (document): must not nest maps and lists more than 100 levels deep`]);
+    expect(problems).toEqual([
+      `${LAB}:${at(env, '[', `description: ${'['.repeat(99)}`)}: (document): must not nest maps and lists more than 100 levels deep`,
+    ]);
   });
 
   test('fails at a raw control character before the parser can quote it', () => {
@@ -153,8 +155,8 @@ describe('YAML syntax', () => {
     const problems = problemsOf(root);
     // THEN the character is refused, shown escaped, and the YAML errors it causes are not reported
     expect(problems).toEqual([
-      `${LAB}:${at(env, '\u0001')}: description: must not contain control characters, bidirectional controls or invisible characters, `
-        + 'got \\u0001 (control character); remove it: control characters garble terminals and hide text in review',
+      `${LAB}:${at(env, '\u0001')}: description: must not contain control characters, bidirectional controls or invisible characters, ` +
+        'got \\u0001 (control character); remove it: control characters garble terminals and hide text in review',
     ]);
   });
 
@@ -164,7 +166,9 @@ describe('YAML syntax', () => {
     // WHEN
     const problems = problemsOf(root);
     // THEN
-    expect(problems).toEqual([`${LAB}:1:1: (document): is empty: the file holds no settings; start from one of the example files, or delete this one`]);
+    expect(problems).toEqual([
+      `${LAB}:1:1: (document): is empty: the file holds no settings; start from one of the example files, or delete this one`,
+    ]);
   });
 
   test('fails when the file holds only comments, as an empty file', () => {
@@ -173,7 +177,9 @@ describe('YAML syntax', () => {
     // WHEN
     const problems = problemsOf(root);
     // THEN
-    expect(problems).toEqual([`${LAB}:1:1: (document): is empty: the file holds no settings; start from one of the example files, or delete this one`]);
+    expect(problems).toEqual([
+      `${LAB}:1:1: (document): is empty: the file holds no settings; start from one of the example files, or delete this one`,
+    ]);
   });
 
   test('fails at the alias when it names no anchor', () => {
@@ -184,8 +190,8 @@ describe('YAML syntax', () => {
     const problems = problemsOf(root);
     // THEN
     expect(problems).toEqual([
-      `${LAB}:${at(env, '*count')}: mocks.replicas: is an alias that names no anchor: &count must be set on an earlier value, got "*count"; `
-        + 'set the anchor before the alias, or write the value out',
+      `${LAB}:${at(env, '*count')}: mocks.replicas: is an alias that names no anchor: &count must be set on an earlier value, got "*count"; ` +
+        'set the anchor before the alias, or write the value out',
     ]);
   });
 
@@ -197,8 +203,8 @@ describe('YAML syntax', () => {
     const problems = problemsOf(root);
     // THEN
     expect(problems).toEqual([
-      `${LAB}:${env.split('\n').length}:1: description[1]: is not valid YAML: a [ list is not closed with ], `
-        + 'got the end of the file; close it with ] on the line it starts, or indent the lines it continues on',
+      `${LAB}:${env.split('\n').length}:1: description[1]: is not valid YAML: a [ list is not closed with ], ` +
+        'got the end of the file; close it with ] on the line it starts, or indent the lines it continues on',
     ]);
   });
 
@@ -295,7 +301,9 @@ describe('schema', () => {
     // WHEN
     const problems = problemsOf(root);
     // THEN
-    expect(problems).toEqual([`${LAB}:${at(env, 'mokc')}: routing.services.orders: must be "real", "mock", "record" or a map, got "mokc"; did you mean "mock"?`]);
+    expect(problems).toEqual([
+      `${LAB}:${at(env, 'mokc')}: routing.services.orders: must be "real", "mock", "record" or a map, got "mokc"; did you mean "mock"?`,
+    ]);
   });
 
   test('fails when the mesh flavor is misspelled, and suggests the closest', () => {
@@ -321,8 +329,8 @@ describe('schema', () => {
     const problems = problemsOf(root);
     // THEN
     expect(problems).toEqual([
-      `${LAB}:${at(env, value)}: timeouts.orders.request: must be a whole number of milliseconds: Istio refuses finer durations and Envoy reads `
-        + `timeouts in whole milliseconds, got "${value}"; ${hint}`,
+      `${LAB}:${at(env, value)}: timeouts.orders.request: must be a whole number of milliseconds: Istio refuses finer durations and Envoy reads ` +
+        `timeouts in whole milliseconds, got "${value}"; ${hint}`,
     ]);
   });
 
@@ -334,8 +342,8 @@ describe('schema', () => {
     const problems = problemsOf(root);
     // THEN
     expect(problems).toEqual([
-      `${LAB}:${at(env, '0s')}: retries.orders.perTryTimeout: must be at least 1ms: Istio refuses shorter durations, and a zero timeout means no `
-        + 'timeout in Envoy, got "0s"; leave the field out to keep the mesh default',
+      `${LAB}:${at(env, '0s')}: retries.orders.perTryTimeout: must be at least 1ms: Istio refuses shorter durations, and a zero timeout means no ` +
+        'timeout in Envoy, got "0s"; leave the field out to keep the mesh default',
     ]);
   });
 
@@ -358,8 +366,8 @@ describe('schema', () => {
     // THEN
     expect(problems).toEqual([
       `${LAB}:${at(env, 'flavor:')}: mesh.zones: is required, got nothing; "zone" looks like a misspelling of "zones"`,
-      `${LAB}:${at(env, 'zone:')}: mesh.zone: unknown key (allowed: chartVersion, controlPlaneTls, flavor, global, kdsSkipVerify, license, mtls, name, placement, policies, version, zones), `
-        + 'got "zone"; did you mean "zones"?',
+      `${LAB}:${at(env, 'zone:')}: mesh.zone: unknown key (allowed: chartVersion, controlPlaneTls, flavor, global, kdsSkipVerify, license, mtls, name, placement, policies, version, zones), ` +
+        'got "zone"; did you mean "zones"?',
     ]);
   });
 
@@ -371,8 +379,8 @@ describe('schema', () => {
     const problems = problemsOf(root);
     // THEN
     expect(problems).toEqual([
-      `${LAB}:${at(env, '"versio')}: mesh: must not contain control characters, bidirectional controls or invisible characters, `
-        + 'got \\u0001 (control character), written as an escape; remove it: control characters garble terminals and hide text in review',
+      `${LAB}:${at(env, '"versio')}: mesh: must not contain control characters, bidirectional controls or invisible characters, ` +
+        'got \\u0001 (control character), written as an escape; remove it: control characters garble terminals and hide text in review',
     ]);
   });
 
@@ -403,7 +411,9 @@ describe('schema', () => {
     // WHEN
     const problems = problemsOf(root);
     // THEN
-    expect(problems).toEqual([`${LAB}:${at(env, 'X-Mock')}: routing.services.orders.header.name: must be a lowercase HTTP header name, got "X-Mock"`]);
+    expect(problems).toEqual([
+      `${LAB}:${at(env, 'X-Mock')}: routing.services.orders.header.name: must be a lowercase HTTP header name, got "X-Mock"`,
+    ]);
   });
 
   test('fails when a label key or value is not one Kubernetes accepts', () => {
@@ -415,10 +425,10 @@ describe('schema', () => {
     const problems = problemsOf(root);
     // THEN
     expect(problems).toEqual([
-      `${LAB}:${at(env, 'team name')}: services.payments.labels["team name"]: must be a Kubernetes key: an optional DNS prefix and "/", `
-        + 'then at most 63 letters, digits, "-", "_" or "." that start and end with a letter or digit, got "team name"',
-      `${LAB}:${at(env, long)}: services.payments.labels.tier: must be a Kubernetes label value: at most 63 letters, digits, "-", "_" or "." `
-        + `that start and end with a letter or digit, got "${long.slice(0, 57)}..."`,
+      `${LAB}:${at(env, 'team name')}: services.payments.labels["team name"]: must be a Kubernetes key: an optional DNS prefix and "/", ` +
+        'then at most 63 letters, digits, "-", "_" or "." that start and end with a letter or digit, got "team name"',
+      `${LAB}:${at(env, long)}: services.payments.labels.tier: must be a Kubernetes label value: at most 63 letters, digits, "-", "_" or "." ` +
+        `that start and end with a letter or digit, got "${long.slice(0, 57)}..."`,
     ]);
   });
 
@@ -452,8 +462,8 @@ describe('environment', () => {
     const problems = problemsOf(root);
     // THEN
     expect(problems).toEqual([
-      `${LAB}:${at(env, 'lab-mock')}: mesh.zones[1].cluster: must name a cluster declared in ${SETTINGS_FILE} (hub, lab-mocks, lab-real, ocp-lab), `
-        + 'got "lab-mock"; did you mean "lab-mocks"?',
+      `${LAB}:${at(env, 'lab-mock')}: mesh.zones[1].cluster: must name a cluster declared in ${SETTINGS_FILE} (hub, lab-mocks, lab-real, ocp-lab), ` +
+        'got "lab-mock"; did you mean "lab-mocks"?',
     ]);
   });
 
@@ -465,8 +475,8 @@ describe('environment', () => {
     const problems = problemsOf(root);
     // THEN
     expect(problems).toEqual([
-      `${LAB}:${at(env, 'staging')}: mesh.cluster: must name a cluster declared in ${SETTINGS_FILE} (hub, lab-mocks, lab-real, ocp-lab), `
-        + `got "staging"; add it under clusters: in ${SETTINGS_FILE}`,
+      `${LAB}:${at(env, 'staging')}: mesh.cluster: must name a cluster declared in ${SETTINGS_FILE} (hub, lab-mocks, lab-real, ocp-lab), ` +
+        `got "staging"; add it under clusters: in ${SETTINGS_FILE}`,
     ]);
   });
 
@@ -479,22 +489,25 @@ describe('environment', () => {
     const problems = problemsOf(root);
     // THEN
     expect(problems).toEqual([
-      `${LAB}:${at(env, 'lab-real-2')}: mesh.zones[1].cluster: is already used by zone real (clusters lab-real-2 and lab-real are the same API server, `
-        + 'https://lab-real.example.com:6443): one zone control plane per cluster, got "lab-real-2"',
+      `${LAB}:${at(env, 'lab-real-2')}: mesh.zones[1].cluster: is already used by zone real (clusters lab-real-2 and lab-real are the same API server, ` +
+        'https://lab-real.example.com:6443): one zone control plane per cluster, got "lab-real-2"',
     ]);
   });
 
   test('fails when a self-hosted global control plane runs on the API server of a zone under another cluster name', () => {
     // GIVEN
     const settings = SETTINGS + lines('  lab-global:', '    server: https://lab-mocks.example.com:6443/');
-    const env = kongEnvironment('lab').replace(/ {4}konnect:\n.*\n.*\n/, '    selfHosted:\n      cluster: lab-global\n      kdsAddress: grpcs://kds.example.com:5685\n');
+    const env = kongEnvironment('lab').replace(
+      / {4}konnect:\n.*\n.*\n/,
+      '    selfHosted:\n      cluster: lab-global\n      kdsAddress: grpcs://kds.example.com:5685\n',
+    );
     const root = fixtureRepo({ [SETTINGS_FILE]: settings, [LAB]: env });
     // WHEN
     const problems = problemsOf(root);
     // THEN
     expect(problems).toEqual([
-      `${LAB}:${at(env, 'lab-global')}: mesh.global.selfHosted.cluster: must not run a zone (clusters lab-global and lab-mocks are the same API server, `
-        + 'https://lab-mocks.example.com:6443): the global control plane needs a cluster of its own, got "lab-global"',
+      `${LAB}:${at(env, 'lab-global')}: mesh.global.selfHosted.cluster: must not run a zone (clusters lab-global and lab-mocks are the same API server, ` +
+        'https://lab-mocks.example.com:6443): the global control plane needs a cluster of its own, got "lab-global"',
     ]);
   });
 });
@@ -526,7 +539,9 @@ describe('names that every JavaScript object has', () => {
     // WHEN
     const problems = problemsOf(root);
     // THEN
-    expect(problems).toEqual([`${LAB}:${at(env, 'constructor')}: services.constructor: is not in the catalogues shop and has no image, got "constructor"`]);
+    expect(problems).toEqual([
+      `${LAB}:${at(env, 'constructor')}: services.constructor: is not in the catalogues shop and has no image, got "constructor"`,
+    ]);
   });
 
   test('fails when a key is __proto__, which a JavaScript object would drop without a word', () => {
@@ -537,8 +552,8 @@ describe('names that every JavaScript object has', () => {
     const problems = problemsOf(root);
     // THEN
     expect(problems).toEqual([
-      `${LAB}:${at(env, '__proto__')}: services.payments.env.__proto__: cannot be used as a key, got "__proto__"; `
-        + 'no name, label, annotation or variable meshflip renders may be called __proto__',
+      `${LAB}:${at(env, '__proto__')}: services.payments.env.__proto__: cannot be used as a key, got "__proto__"; ` +
+        'no name, label, annotation or variable meshflip renders may be called __proto__',
     ]);
   });
 
@@ -550,8 +565,8 @@ describe('names that every JavaScript object has', () => {
     const problems = problemsOf(root);
     // THEN
     expect(problems).toEqual([
-      `${SHOP}:${at(catalog, 'constructor')}: services.orders.calls[1]: must name a service of environment lab (orders, payments), got "constructor"; `
-        + `add constructor under services: in ${LAB}`,
+      `${SHOP}:${at(catalog, 'constructor')}: services.orders.calls[1]: must name a service of environment lab (orders, payments), got "constructor"; ` +
+        `add constructor under services: in ${LAB}`,
     ]);
   });
 });
@@ -565,8 +580,8 @@ describe('mesh versions', () => {
     const problems = problemsOf(root);
     // THEN
     expect(problems).toEqual([
-      `${LAB}:${at(env, 'legacy')}: mesh.policies: cannot be legacy on Kong Mesh 3.0.1: TrafficRoute, FaultInjection, CircuitBreaker and the other legacy policies `
-        + 'were removed in 3.0, got "legacy"; use policies: targetRef, or declare the 2.x version the mesh really runs',
+      `${LAB}:${at(env, 'legacy')}: mesh.policies: cannot be legacy on Kong Mesh 3.0.1: TrafficRoute, FaultInjection, CircuitBreaker and the other legacy policies ` +
+        'were removed in 3.0, got "legacy"; use policies: targetRef, or declare the 2.x version the mesh really runs',
     ]);
   });
 
@@ -578,8 +593,8 @@ describe('mesh versions', () => {
     const problems = problemsOf(root);
     // THEN
     expect(problems).toEqual([
-      `${LAB}:${at(env, 'zone', 'placement: ')}: mesh.placement: cannot be zone with legacy policies: a zone control plane rejects them; `
-        + 'they can only be created on the global control plane, got "zone"; use placement: global, or policies: targetRef',
+      `${LAB}:${at(env, 'zone', 'placement: ')}: mesh.placement: cannot be zone with legacy policies: a zone control plane rejects them; ` +
+        'they can only be created on the global control plane, got "zone"; use placement: global, or policies: targetRef',
     ]);
   });
 });
@@ -605,8 +620,8 @@ describe('routing and faults', () => {
     const problems = problemsOf(root);
     // THEN
     expect(problems).toEqual([
-      `${LAB}:${at(env, 'mock', 'payments: ')}: routing.services.payments: cannot be mock: service payments has no mock, got "mock"; `
-        + `add mock: {imposters: [...]} to payments in ${SHOP}`,
+      `${LAB}:${at(env, 'mock', 'payments: ')}: routing.services.payments: cannot be mock: service payments has no mock, got "mock"; ` +
+        `add mock: {imposters: [...]} to payments in ${SHOP}`,
     ]);
   });
 
@@ -618,8 +633,8 @@ describe('routing and faults', () => {
     const problems = problemsOf(root);
     // THEN
     expect(problems).toEqual([
-      `${LAB}:${at(env, 'mock', 'to: ')}: routing.services.orders.to: cannot route to a mock in a protected environment, got "mock"; `
-        + 'protected: true environments only serve real traffic',
+      `${LAB}:${at(env, 'mock', 'to: ')}: routing.services.orders.to: cannot route to a mock in a protected environment, got "mock"; ` +
+        'protected: true environments only serve real traffic',
     ]);
   });
 
@@ -637,16 +652,22 @@ describe('routing and faults', () => {
 
   test('fails when a fault is combined with a weighted split on OpenShift Service Mesh', () => {
     // GIVEN
-    const env = ossmEnvironment('lab',
-      'routing:', '  services:', '    orders: { to: mock, weight: 20 }',
-      'faults:', '  orders:', '    delay: { value: 2s, percent: 50 }');
+    const env = ossmEnvironment(
+      'lab',
+      'routing:',
+      '  services:',
+      '    orders: { to: mock, weight: 20 }',
+      'faults:',
+      '  orders:',
+      '    delay: { value: 2s, percent: 50 }',
+    );
     const root = fixtureRepo({ [LAB]: env });
     // WHEN
     const problems = problemsOf(root);
     // THEN
     expect(problems).toEqual([
-      `${LAB}:${at(env, 'orders', 'faults:')}: faults.orders: cannot combine with the weighted split of orders on Istio: `
-        + 'Istio applies a fault to a whole route, so it would also hit the mock; drop the weight, or use a header-scoped mock',
+      `${LAB}:${at(env, 'orders', 'faults:')}: faults.orders: cannot combine with the weighted split of orders on Istio: ` +
+        'Istio applies a fault to a whole route, so it would also hit the mock; drop the weight, or use a header-scoped mock',
     ]);
   });
 });
@@ -696,8 +717,8 @@ describe('catalogue', () => {
     const problems = problemsOf(root);
     // THEN
     expect(problems).toEqual([
-      `${SHOP}:${at(catalog, 'registry.example.com/shop/orders:latest')}: services.orders.image: must not use the latest tag: pin a version or a digest, `
-        + 'got "registry.example.com/shop/orders:latest"; a moving tag makes dist/ say nothing about what runs',
+      `${SHOP}:${at(catalog, 'registry.example.com/shop/orders:latest')}: services.orders.image: must not use the latest tag: pin a version or a digest, ` +
+        'got "registry.example.com/shop/orders:latest"; a moving tag makes dist/ say nothing about what runs',
     ]);
   });
 
@@ -709,8 +730,8 @@ describe('catalogue', () => {
     const problems = problemsOf(root);
     // THEN
     expect(problems).toEqual([
-      `${SHOP}:${at(catalog, 'registry.example.com/shop/payments')}: services.payments.image: must be pinned by tag or digest, `
-        + 'got "registry.example.com/shop/payments"; for example registry.example.com/shop/payments:1.0.0 or registry.example.com/shop/payments@sha256:<digest>',
+      `${SHOP}:${at(catalog, 'registry.example.com/shop/payments')}: services.payments.image: must be pinned by tag or digest, ` +
+        'got "registry.example.com/shop/payments"; for example registry.example.com/shop/payments:1.0.0 or registry.example.com/shop/payments@sha256:<digest>',
     ]);
   });
 
@@ -736,8 +757,8 @@ describe('mocks', () => {
     const problems = problemsOf(root);
     // THEN
     expect(problems).toEqual([
-      `${SHOP}:${at(catalog, '../mocks/order.imposter.json')}: services.orders.mock.imposters[0]: must name an imposter file that exists `
-        + '(looked for environments/mocks/order.imposter.json), got "../mocks/order.imposter.json"; paths are relative to the file that declares the mock',
+      `${SHOP}:${at(catalog, '../mocks/order.imposter.json')}: services.orders.mock.imposters[0]: must name an imposter file that exists ` +
+        '(looked for environments/mocks/order.imposter.json), got "../mocks/order.imposter.json"; paths are relative to the file that declares the mock',
     ]);
   });
 
@@ -748,8 +769,8 @@ describe('mocks', () => {
     const problems = problemsOf(root);
     // THEN
     expect(problems).toEqual([
-      `${SHOP}:${at(CATALOG, '- ../mocks/orders.imposter.json')}: services.orders.mock.imposters: has an imposter on port 9090 (${ORDERS_IMPOSTER}), `
-        + 'which is not a target port of the service (8080); the mock stands in for the service, so each imposter listens on one of its target ports',
+      `${SHOP}:${at(CATALOG, '- ../mocks/orders.imposter.json')}: services.orders.mock.imposters: has an imposter on port 9090 (${ORDERS_IMPOSTER}), ` +
+        'which is not a target port of the service (8080); the mock stands in for the service, so each imposter listens on one of its target ports',
     ]);
   });
 
@@ -761,8 +782,8 @@ describe('mocks', () => {
     const problems = problemsOf(root);
     // THEN
     expect(problems).toEqual([
-      `${ORDERS_IMPOSTER}:${at(json, '"inject"')}: stubs[0].responses[0].inject: injection is not allowed: the mock runs without --allowInjection; `
-        + 'use is, proxy or fault responses and predicates',
+      `${ORDERS_IMPOSTER}:${at(json, '"inject"')}: stubs[0].responses[0].inject: injection is not allowed: the mock runs without --allowInjection; ` +
+        'use is, proxy or fault responses and predicates',
     ]);
   });
 });
@@ -779,8 +800,8 @@ describe('imposter paths', () => {
     const problems = problemsOf(root);
     // THEN
     expect(problems).toEqual([
-      `${SHOP}:${at(catalog, '../mocks/')}: services.orders.mock.imposters[0]: ${looked('environments/mocks/orders.imposter.json/stub.json')}, `
-        + `got "../mocks/orders.imposter.json/stub.json"; ${hint}`,
+      `${SHOP}:${at(catalog, '../mocks/')}: services.orders.mock.imposters[0]: ${looked('environments/mocks/orders.imposter.json/stub.json')}, ` +
+        `got "../mocks/orders.imposter.json/stub.json"; ${hint}`,
     ]);
   });
 
@@ -805,8 +826,8 @@ describe('imposter paths', () => {
     const problems = problemsOf(root);
     // THEN
     expect(problems).toEqual([
-      `${SHOP}:${at(catalog, '"../mocks/')}: services.orders.mock.imposters[0]: ${looked('environments/mocks/orders\\u0009.json')}, `
-        + `got "../mocks/orders\\t.json"; ${hint}`,
+      `${SHOP}:${at(catalog, '"../mocks/')}: services.orders.mock.imposters[0]: ${looked('environments/mocks/orders\\u0009.json')}, ` +
+        `got "../mocks/orders\\t.json"; ${hint}`,
     ]);
   });
 });
@@ -823,8 +844,8 @@ describe('several files', () => {
     const problems = problemsOf(root);
     // THEN
     expect(problems).toEqual([
-      `${SHOP}:${at(catalog, 'registry.example.com/shop/orders:latest')}: services.orders.image: must not use the latest tag: pin a version or a digest, `
-        + 'got "registry.example.com/shop/orders:latest"; a moving tag makes dist/ say nothing about what runs',
+      `${SHOP}:${at(catalog, 'registry.example.com/shop/orders:latest')}: services.orders.image: must not use the latest tag: pin a version or a digest, ` +
+        'got "registry.example.com/shop/orders:latest"; a moving tag makes dist/ say nothing about what runs',
       `${LAB}:${at(lab, 'labs')}: name: must match the file name "lab", got "labs"; rename the file or set name: lab`,
       `${LAB}:${at(lab, 'paymnts')}: routing.services.paymnts: must name a service of this environment (payments), got "paymnts"; did you mean "payments"?`,
       `${SETTINGS_FILE}:${at(settings, 'hubb')}: argocd.cluster: must name a cluster under clusters (hub, lab-mocks, lab-real, ocp-lab), got "hubb"; did you mean "hub"?`,

@@ -73,8 +73,12 @@ let originals: Map<string, Buffer>;
 let scopes: Map<string, readonly string[]>;
 
 beforeAll(() => {
-  originals = new Map(Object.keys(snapshotTree(path.join(REPO, 'environments')))
-    .map((file) => [`environments/${file}`, fs.readFileSync(path.join(REPO, 'environments', file))]));
+  originals = new Map(
+    Object.keys(snapshotTree(path.join(REPO, 'environments'))).map((file) => [
+      `environments/${file}`,
+      fs.readFileSync(path.join(REPO, 'environments', file)),
+    ]),
+  );
   scopes = referenceScopes(originals);
 });
 
@@ -95,9 +99,11 @@ function referenceScopes(files: ReadonlyMap<string, Buffer>): Map<string, readon
   };
   const walk = (file: string, value: unknown, key?: string): void => {
     if (Array.isArray(value)) {
-      value.forEach((item) => (key === 'imposters' && typeof item === 'string'
-        ? refer(file, path.posix.normalize(path.posix.join(path.posix.dirname(file), item)))
-        : walk(file, item)));
+      value.forEach((item) =>
+        key === 'imposters' && typeof item === 'string'
+          ? refer(file, path.posix.normalize(path.posix.join(path.posix.dirname(file), item)))
+          : walk(file, item),
+      );
     } else if (value !== null && typeof value === 'object') {
       Object.entries(value).forEach(([k, v]) => walk(file, v, k));
     }
@@ -211,7 +217,10 @@ function faultsOf(problem: Problem, files: ReadonlySet<string>, text: (file: str
   if (typeof problem.message !== 'string' || problem.message === '') {
     faults.push('has no message');
   }
-  for (const [name, part] of [['got', problem.got], ['hint', problem.hint]] as const) {
+  for (const [name, part] of [
+    ['got', problem.got],
+    ['hint', problem.hint],
+  ] as const) {
     if (part !== undefined && (typeof part !== 'string' || part === '')) {
       faults.push(`${name} is empty`);
     }
@@ -237,7 +246,10 @@ function faultsOf(problem: Problem, files: ReadonlySet<string>, text: (file: str
       // A problem about a value or a key given as a plain word points at that word, possibly quoted
       // and after an anchor or a tag. An alias or a block scalar indicator stands for the value.
       const word = PLAIN_GOT.exec(problem.got ?? '')?.[1];
-      const here = lineText.slice(problem.col - 1).replace(/^([&!]\S*\s+)+/, '').replace(/^["']/, '');
+      const here = lineText
+        .slice(problem.col - 1)
+        .replace(/^([&!]\S*\s+)+/, '')
+        .replace(/^["']/, '');
       if (word !== undefined && !/^[*|>]/.test(here) && !here.startsWith(word) && writtenAt(problem.file, text(problem.file), problem.field)) {
         faults.push(`points at ${JSON.stringify(lineText.slice(problem.col - 1, problem.col + 29))}, not at ${problem.got}`);
       }
@@ -342,7 +354,10 @@ function problemsInProcess(root: string): readonly Problem[] | undefined {
 }
 
 /** Runs the real meshflip command in `cwd` without blocking, so that several runs share the CPUs. */
-function runCliAsync(args: readonly string[], cwd: string): Promise<{ status: number | null; signal: string | null; stdout: string; stderr: string }> {
+function runCliAsync(
+  args: readonly string[],
+  cwd: string,
+): Promise<{ status: number | null; signal: string | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' } });
     const out: Buffer[] = [];
@@ -350,7 +365,9 @@ function runCliAsync(args: readonly string[], cwd: string): Promise<{ status: nu
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
     child.on('error', reject);
-    child.on('close', (status, signal) => resolve({ status, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
+    child.on('close', (status, signal) =>
+      resolve({ status, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }),
+    );
   });
 }
 
@@ -407,19 +424,21 @@ describe.each(SEEDS)('meshflip synth on mutated input, seed %d', (seed) => {
     const batches = fc.array(cases(TARGETS, fc.oneof(structural, textual, binary, nesting), 3), { minLength: BATCH, maxLength: BATCH });
     await fc.assert(
       fc.asyncProperty(batches, async (batch) => {
-        const failures = await Promise.all(batch.map(async (c) => {
-          // GIVEN a repository with the committed dist/ and the mutated files
-          const root = copyRepo(['environments', 'dist']);
-          try {
-            writeCase(root, c);
-            // WHEN meshflip synth runs in it
-            // THEN it exits with 0 or 1, and a failed run prints only problems and writes nothing
-            const faults = await checkSynth(root);
-            return faults.length === 0 ? [] : [`synth on ${describeCase(c)}:\n${faults.join('\n')}`];
-          } finally {
-            fs.rmSync(root, { recursive: true, force: true });
-          }
-        }));
+        const failures = await Promise.all(
+          batch.map(async (c) => {
+            // GIVEN a repository with the committed dist/ and the mutated files
+            const root = copyRepo(['environments', 'dist']);
+            try {
+              writeCase(root, c);
+              // WHEN meshflip synth runs in it
+              // THEN it exits with 0 or 1, and a failed run prints only problems and writes nothing
+              const faults = await checkSynth(root);
+              return faults.length === 0 ? [] : [`synth on ${describeCase(c)}:\n${faults.join('\n')}`];
+            } finally {
+              fs.rmSync(root, { recursive: true, force: true });
+            }
+          }),
+        );
         if (failures.flat().length > 0) {
           throw new Error(failures.flat().join('\n\n'));
         }

@@ -22,8 +22,8 @@ describe('a syntax error in an imposter file is reported once, as JSON', () => {
     const problems = problemsOf(root);
     // THEN
     expect(problems).toEqual([
-      `${IMPOSTER}:${at(json, '"protocol"')}: port: is not valid JSON: expected "," or "}" after the value, got "\\""; `
-        + 'separate the entries of an object with ","; close it with "}"',
+      `${IMPOSTER}:${at(json, '"protocol"')}: port: is not valid JSON: expected "," or "}" after the value, got "\\""; ` +
+        'separate the entries of an object with ","; close it with "}"',
     ]);
   });
 
@@ -35,8 +35,8 @@ describe('a syntax error in an imposter file is reported once, as JSON', () => {
     const problems = problemsOf(root);
     // THEN
     expect(problems).toEqual([
-      `${IMPOSTER}:${at(json, ']', '},')}: stubs: is not valid JSON: a comma must be followed by another item, got "]"; `
-        + 'remove the comma before "]": JSON allows no trailing comma',
+      `${IMPOSTER}:${at(json, ']', '},')}: stubs: is not valid JSON: a comma must be followed by another item, got "]"; ` +
+        'remove the comma before "]": JSON allows no trailing comma',
     ]);
   });
 
@@ -48,8 +48,8 @@ describe('a syntax error in an imposter file is reported once, as JSON', () => {
     const problems = problemsOf(root);
     // THEN
     expect(problems).toEqual([
-      `${IMPOSTER}:${at(json, '\\q')}: stubs[0].responses[0].is.body: is not valid JSON: \\q is not an escape, got "\\\\"; `
-        + 'the escapes of JSON are \\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX; write a backslash as \\\\',
+      `${IMPOSTER}:${at(json, '\\q')}: stubs[0].responses[0].is.body: is not valid JSON: \\q is not an escape, got "\\\\"; ` +
+        'the escapes of JSON are \\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX; write a backslash as \\\\',
     ]);
   });
 
@@ -60,9 +60,7 @@ describe('a syntax error in an imposter file is reported once, as JSON', () => {
     // WHEN
     const problems = problemsOf(root);
     // THEN
-    expect(problems).toEqual([
-      `${IMPOSTER}:${at(json, '//')}: (document): is not valid JSON: JSON has no comments, got "/"; remove the comment`,
-    ]);
+    expect(problems).toEqual([`${IMPOSTER}:${at(json, '//')}: (document): is not valid JSON: JSON has no comments, got "/"; remove the comment`]);
   });
 
   test('a file that ends inside an object', () => {
@@ -73,18 +71,60 @@ describe('a syntax error in an imposter file is reported once, as JSON', () => {
     const problems = problemsOf(root);
     // THEN
     expect(problems).toEqual([
-      `${IMPOSTER}:1:${json.length + 1}: protocol: is not valid JSON: expected "," or "}" after the value, got the end of the file; `
-        + 'separate the entries of an object with ","; close it with "}"',
+      `${IMPOSTER}:1:${json.length + 1}: protocol: is not valid JSON: expected "," or "}" after the value, got the end of the file; ` +
+        'separate the entries of an object with ","; close it with "}"',
     ]);
   });
 });
 
 describe('findJsonSyntaxError accepts exactly what JSON.parse accepts', () => {
   const samples = [
-    '{}', '[]', '0', '-0', '1.5e-3', '"a"', 'true', 'null', ' {"a": [1, 2, {"b": null}]} ', '"\\u00e9\\n"', '{"a":1,"a":2}',
-    '', ' ', '{', '{,}', '[1,]', '{"a":1,}', '01', '1.', '.5', '+1', '0x1', '1e', "'a'", '{a: 1}', '"\\x41"', '"\\u12"', '"a\nb"',
-    '"a\tb"', 'tru', 'nul', 'true false', '{} {}', '/* c */ {}', '{"a" 1}', '[1 2]', '"unterminated', 'NaN', 'Infinity', '-', '[-]',
-    '\u00a0{}', '{"a":1}\n', '["\u{1F600}"]', '1E+2', '-01',
+    '{}',
+    '[]',
+    '0',
+    '-0',
+    '1.5e-3',
+    '"a"',
+    'true',
+    'null',
+    ' {"a": [1, 2, {"b": null}]} ',
+    '"\\u00e9\\n"',
+    '{"a":1,"a":2}',
+    '',
+    ' ',
+    '{',
+    '{,}',
+    '[1,]',
+    '{"a":1,}',
+    '01',
+    '1.',
+    '.5',
+    '+1',
+    '0x1',
+    '1e',
+    "'a'",
+    '{a: 1}',
+    '"\\x41"',
+    '"\\u12"',
+    '"a\nb"',
+    '"a\tb"',
+    'tru',
+    'nul',
+    'true false',
+    '{} {}',
+    '/* c */ {}',
+    '{"a" 1}',
+    '[1 2]',
+    '"unterminated',
+    'NaN',
+    'Infinity',
+    '-',
+    '[-]',
+    '\u00a0{}',
+    '{"a":1}\n',
+    '["\u{1F600}"]',
+    '1E+2',
+    '-01',
   ];
   test.each(samples)('%j', (text) => {
     // GIVEN

@@ -11,14 +11,25 @@ test('loads the example environments', () => {
   // WHEN
   const project = loadProject(REPO);
   // THEN
-  expect(project.environments.map((e) => e.name)).toEqual(['coolstore', 'coolstore-chaos', 'coolstore-migrating', 'coolstore-ossm3', 'coolstore-ossm3-chaos', 'kong-perf', 'kong-real', 'kong-tutorial']);
+  expect(project.environments.map((e) => e.name)).toEqual([
+    'coolstore',
+    'coolstore-chaos',
+    'coolstore-migrating',
+    'coolstore-ossm3',
+    'coolstore-ossm3-chaos',
+    'kong-perf',
+    'kong-real',
+    'kong-tutorial',
+  ]);
 });
 
 describe('input is never read through a symbolic link', () => {
   afterAll(removeTempDirs);
 
-  const LINK = 'must be a real file in the repository, not a symbolic link: meshflip reads nothing through links, got a symbolic link; replace the link by a copy of what it points to';
-  const FOLDER_LINK = 'must be a real folder in the repository, not a symbolic link: meshflip reads nothing through links, got a symbolic link; replace the link by a copy of what it points to';
+  const LINK =
+    'must be a real file in the repository, not a symbolic link: meshflip reads nothing through links, got a symbolic link; replace the link by a copy of what it points to';
+  const FOLDER_LINK =
+    'must be a real folder in the repository, not a symbolic link: meshflip reads nothing through links, got a symbolic link; replace the link by a copy of what it points to';
 
   /** Moves `repoPath` out of the repository and puts a link to it in its place. */
   function linkOut(root: string, repoPath: string): void {
@@ -59,8 +70,8 @@ describe('input is never read through a symbolic link', () => {
     // THEN
     const [line, col] = lineCol(CATALOG, '../mocks/orders.imposter.json');
     expect(problemsOf(root)).toEqual([
-      `environments/catalog/shop.yaml:${line}:${col}: services.orders.mock.imposters[0]: must name a file in the repository, not a symbolic link `
-        + '(environments/mocks is one): meshflip reads nothing through links, got "../mocks/orders.imposter.json"; replace the link by a copy of the imposter file',
+      `environments/catalog/shop.yaml:${line}:${col}: services.orders.mock.imposters[0]: must name a file in the repository, not a symbolic link ` +
+        '(environments/mocks is one): meshflip reads nothing through links, got "../mocks/orders.imposter.json"; replace the link by a copy of the imposter file',
     ]);
   });
 
@@ -72,8 +83,8 @@ describe('input is never read through a symbolic link', () => {
     // THEN
     const [line, col] = lineCol(CATALOG, '../mocks/orders.imposter.json');
     expect(problemsOf(root)).toEqual([
-      `environments/catalog/shop.yaml:${line}:${col}: services.orders.mock.imposters[0]: must name an imposter file that exists (looked for environments/mocks/orders.imposter.json), `
-        + 'got "../mocks/orders.imposter.json"; paths are relative to the file that declares the mock',
+      `environments/catalog/shop.yaml:${line}:${col}: services.orders.mock.imposters[0]: must name an imposter file that exists (looked for environments/mocks/orders.imposter.json), ` +
+        'got "../mocks/orders.imposter.json"; paths are relative to the file that declares the mock',
     ]);
   }, 10_000);
 });

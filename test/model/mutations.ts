@@ -40,27 +40,98 @@ const PROTOTYPE_NAMES = ['constructor', '__proto__', 'prototype', 'toString', 'h
 
 /** Words the model gives meaning to, and names used in the example files. */
 const WORDS = [
-  'mock', 'real', 'mokc', 'latest', 'default', 'inject', 'services', 'name', 'hub', 'ocp-lab', 'crew', 'inventory', 'captains-log',
-  'ship-info', 'real-services', 'mock-services', 'kong-mesh', 'istio', 'legacy', 'zone', 'a', 'x-mock', 'X-Mock',
+  'mock',
+  'real',
+  'mokc',
+  'latest',
+  'default',
+  'inject',
+  'services',
+  'name',
+  'hub',
+  'ocp-lab',
+  'crew',
+  'inventory',
+  'captains-log',
+  'ship-info',
+  'real-services',
+  'mock-services',
+  'kong-mesh',
+  'istio',
+  'legacy',
+  'zone',
+  'a',
+  'x-mock',
+  'X-Mock',
 ];
 
 /** Values of another type than expected, written as YAML. */
 const TYPE_CHANGES = [
-  '42', '-1', '0', '3.14', 'true', 'false', 'null', '~', '""', '"text"', '[]', '{}', '[a, b]', '{a: 1}', '"42"', 'yes', 'no', 'on',
-  '.nan', '.inf', '-.inf', '0x1F', '0o17', '1e3', '2024-02-30', '!!str 1', '!!int "x"', '!!binary aGVsbG8=', '!!map {}', '!!set {a}',
-  '!custom value', '|\n  block text', '>-\n  folded', '[mock]', '{to: mock}', '{to: mock, weight: 50}', '{secretKeyRef: {name: a, key: b}}',
+  '42',
+  '-1',
+  '0',
+  '3.14',
+  'true',
+  'false',
+  'null',
+  '~',
+  '""',
+  '"text"',
+  '[]',
+  '{}',
+  '[a, b]',
+  '{a: 1}',
+  '"42"',
+  'yes',
+  'no',
+  'on',
+  '.nan',
+  '.inf',
+  '-.inf',
+  '0x1F',
+  '0o17',
+  '1e3',
+  '2024-02-30',
+  '!!str 1',
+  '!!int "x"',
+  '!!binary aGVsbG8=',
+  '!!map {}',
+  '!!set {a}',
+  '!custom value',
+  '|\n  block text',
+  '>-\n  folded',
+  '[mock]',
+  '{to: mock}',
+  '{to: mock, weight: 50}',
+  '{secretKeyRef: {name: a, key: b}}',
 ];
 
 const NUMBERS = fc.oneof(
-  fc.constantFrom('1e400', '-1e400', '9007199254740993', '99999999999999999999999999', '-0', '-2147483649', '2147483648', '65536', '-65535',
-    '0.0000001', '1_000', '4294967296', '1.5', '100.0', '-100'),
+  fc.constantFrom(
+    '1e400',
+    '-1e400',
+    '9007199254740993',
+    '99999999999999999999999999',
+    '-0',
+    '-2147483649',
+    '2147483648',
+    '65536',
+    '-65535',
+    '0.0000001',
+    '1_000',
+    '4294967296',
+    '1.5',
+    '100.0',
+    '-100',
+  ),
   fc.integer().map(String),
   fc.bigInt({ min: -(2n ** 256n), max: 2n ** 256n }).map(String),
   fc.double().map((d) => (Number.isFinite(d) ? String(d) : '.inf')),
 );
 
 const LONG_STRINGS = fc.oneof(
-  fc.tuple(fc.constantFrom('x', 'ab-', 'é', '😀', ' ', '\\\\', 'a.'), fc.integer({ min: 40, max: 20_000 }))
+  fc
+    .tuple(fc.constantFrom('x', 'ab-', 'é', '😀', ' ', '\\\\', 'a.'), fc.integer({ min: 40, max: 20_000 }))
     .map(([unit, n]) => JSON.stringify(unit.repeat(Math.ceil(n / unit.length)))),
   fc.integer({ min: 40, max: 5_000 }).map((n) => 'a'.repeat(n)),
   fc.string({ unit: 'binary', minLength: 40, maxLength: 3_000 }).map((s) => JSON.stringify(s)),
@@ -68,19 +139,41 @@ const LONG_STRINGS = fc.oneof(
 
 /** Strings with control characters, escapes and odd Unicode. */
 const JUNK_STRINGS = fc.constantFrom(
-  '"a\\0b"', '"\\x00"', '"\\u0000"', '"line\\nbreak"', '"tab\\there"', '"\\r"', '"\\u2028"', '"\\ud800"', '"\\e[31mred"', '\'it\'\'s\'',
-  '"\\uFEFF"', '" "', '"\\t"',
+  '"a\\0b"',
+  '"\\x00"',
+  '"\\u0000"',
+  '"line\\nbreak"',
+  '"tab\\there"',
+  '"\\r"',
+  '"\\u2028"',
+  '"\\ud800"',
+  '"\\e[31mred"',
+  "'it''s'",
+  '"\\uFEFF"',
+  '" "',
+  '"\\t"',
 );
 
 /** File references: outside the repository, a folder, through a file, too long for the file system, with a NUL. */
 const PATHS = fc.constantFrom(
-  '"../../../../etc/passwd"', '"/etc/passwd"', '"../mocks"', '"."', '"../meshflip.yaml/x"', '"a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q/r/s/t"',
-  `"${'n'.repeat(300)}.json"`, '"~/x.json"', '"C:\\\\mocks\\\\x.json"', '"file:///etc/passwd"', '"../mocks/x\\0.json"', '"../mocks/\\n.json"',
+  '"../../../../etc/passwd"',
+  '"/etc/passwd"',
+  '"../mocks"',
+  '"."',
+  '"../meshflip.yaml/x"',
+  '"a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q/r/s/t"',
+  `"${'n'.repeat(300)}.json"`,
+  '"~/x.json"',
+  '"C:\\\\mocks\\\\x.json"',
+  '"file:///etc/passwd"',
+  '"../mocks/x\\0.json"',
+  '"../mocks/\\n.json"',
 );
 
 /** Values nested `depth` levels deep, in flow style. */
-const DEEP = fc.tuple(fc.integer({ min: 2, max: 1_500 }), fc.constantFrom('seq', 'map')).map(([depth, style]) =>
-  (style === 'seq' ? `${'['.repeat(depth)}]${']'.repeat(depth - 1)}` : `${'{a: '.repeat(depth)}1${'}'.repeat(depth)}`));
+const DEEP = fc
+  .tuple(fc.integer({ min: 2, max: 1_500 }), fc.constantFrom('seq', 'map'))
+  .map(([depth, style]) => (style === 'seq' ? `${'['.repeat(depth)}]${']'.repeat(depth - 1)}` : `${'{a: '.repeat(depth)}1${'}'.repeat(depth)}`));
 
 /** Anchors and aliases that cannot resolve, refer to themselves, or expand exponentially. */
 const ALIASES = fc.oneof(
@@ -126,15 +219,64 @@ const KEYS = fc.oneof(
 );
 
 const JS_VALUES = fc.oneof(
-  fc.constant(null), fc.boolean(), fc.integer(), fc.double(), fc.string({ maxLength: 30 }), fc.constantFrom(...WORDS),
+  fc.constant(null),
+  fc.boolean(),
+  fc.integer(),
+  fc.double(),
+  fc.string({ maxLength: 30 }),
+  fc.constantFrom(...WORDS),
   fc.jsonValue({ maxDepth: 3 }),
 );
 
-const INVALID_UTF8 = [[0xc3], [0xff, 0xfe], [0xed, 0xa0, 0x80], [0xc0, 0xaf], [0xf4, 0x90, 0x80, 0x80], [0x00], [0x00, 0x00, 0x00], [0xef, 0xbb, 0xbf]];
+const INVALID_UTF8 = [
+  [0xc3],
+  [0xff, 0xfe],
+  [0xed, 0xa0, 0x80],
+  [0xc0, 0xaf],
+  [0xf4, 0x90, 0x80, 0x80],
+  [0x00],
+  [0x00, 0x00, 0x00],
+  [0xef, 0xbb, 0xbf],
+];
 
 const TOKENS = [
-  '[', ']', '{', '}', '"', '\'', ':', ': ', '- ', '&', '*', '!', '|', '>', '%', '@', '`', '#', '? ', ',', '\t', '\n', '\r', '\r\n',
-  '---\n', '...\n', '\\', '\u00a0', '\ufeff', '\u2028', '\u0000', '\u0085', '{{', ']]', '"\'', '&a ', '*a',
+  '[',
+  ']',
+  '{',
+  '}',
+  '"',
+  "'",
+  ':',
+  ': ',
+  '- ',
+  '&',
+  '*',
+  '!',
+  '|',
+  '>',
+  '%',
+  '@',
+  '`',
+  '#',
+  '? ',
+  ',',
+  '\t',
+  '\n',
+  '\r',
+  '\r\n',
+  '---\n',
+  '...\n',
+  '\\',
+  '\u00a0',
+  '\ufeff',
+  '\u2028',
+  '\u0000',
+  '\u0085',
+  '{{',
+  ']]',
+  '"\'',
+  '&a ',
+  '*a',
 ];
 
 const nat = fc.nat({ max: 1_000_000 });
@@ -146,10 +288,18 @@ export const structural: fc.Arbitrary<Mutation> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('remove-entry' as const), pick: nat }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('add-key' as const), pick: nat, key: KEYS, value: JS_VALUES }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('rename-key' as const), pick: nat, key: KEYS }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('rename-everywhere' as const), pick: nat, key: fc.oneof(fc.constantFrom(...PROTOTYPE_NAMES), KEYS) }) },
   {
     weight: 2,
-    arbitrary: fc.record({ kind: fc.constant('misspell-key' as const), pick: nat, how: fc.constantFrom('drop', 'double', 'swap', 'upper', 'plural'), at: nat }),
+    arbitrary: fc.record({ kind: fc.constant('rename-everywhere' as const), pick: nat, key: fc.oneof(fc.constantFrom(...PROTOTYPE_NAMES), KEYS) }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('misspell-key' as const),
+      pick: nat,
+      how: fc.constantFrom('drop', 'double', 'swap', 'upper', 'plural'),
+      at: nat,
+    }),
   },
 );
 
@@ -168,14 +318,37 @@ export const binary: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({
     kind: fc.constant('bytes' as const),
     at: nat,
-    bytes: fc.oneof(fc.uint8Array({ minLength: 1, maxLength: 32 }), fc.constantFrom(...INVALID_UTF8).map((b) => Uint8Array.from(b))),
+    bytes: fc.oneof(
+      fc.uint8Array({ minLength: 1, maxLength: 32 }),
+      fc.constantFrom(...INVALID_UTF8).map((b) => Uint8Array.from(b)),
+    ),
   }),
-  fc.record({ kind: fc.constant('encode' as const), as: fc.constantFrom('utf16le' as const, 'utf16le-bom' as const, 'utf8-bom' as const, 'latin1' as const) }),
+  fc.record({
+    kind: fc.constant('encode' as const),
+    as: fc.constantFrom('utf16le' as const, 'utf16le-bom' as const, 'utf8-bom' as const, 'latin1' as const),
+  }),
   fc.record({
     kind: fc.constant('replace-file' as const),
     content: fc.oneof(
-      fc.constantFrom('', '\n', '   \n', '# only a comment\n', '---\n', '...\n', '~\n', 'null\n', '[]\n', '{}\n', '- a\n- b\n', '"a string"\n', '42\n',
-        '\u0000', '\ufeff', '---\na: 1\n---\nb: 2\n', '%YAML 1.1\n---\na: yes\n'),
+      fc.constantFrom(
+        '',
+        '\n',
+        '   \n',
+        '# only a comment\n',
+        '---\n',
+        '...\n',
+        '~\n',
+        'null\n',
+        '[]\n',
+        '{}\n',
+        '- a\n- b\n',
+        '"a string"\n',
+        '42\n',
+        '\u0000',
+        '\ufeff',
+        '---\na: 1\n---\nb: 2\n',
+        '%YAML 1.1\n---\na: yes\n',
+      ),
       fc.uint8Array({ maxLength: 2_048 }),
       fc.string({ unit: 'binary', maxLength: 500 }),
     ),

@@ -33,7 +33,10 @@ const OTHER_CP = '0f6b2c1e-3d4a-4b5c-8d7e-9f0a1b2c3d4e';
 
 /** A Kong Mesh environment on Konnect control plane `cp`, zone real on `real` and zone mocks on `mocks`, services in namespace shop. */
 function kongOn(name: string, cp: string, real: string, mocks: string, ...extra: string[]): string {
-  return kongEnvironment(name, 'namespace: shop', ...extra).replace(CP, cp).replace('cluster: lab-real', `cluster: ${real}`).replace('cluster: lab-mocks', `cluster: ${mocks}`);
+  return kongEnvironment(name, 'namespace: shop', ...extra)
+    .replace(CP, cp)
+    .replace('cluster: lab-real', `cluster: ${real}`)
+    .replace('cluster: lab-mocks', `cluster: ${mocks}`);
 }
 
 describe('namespaces, by API server', () => {
@@ -43,22 +46,26 @@ describe('namespaces, by API server', () => {
     ['a trailing dot on the host', 'https://prod.example.com.'],
     ['the default port spelled out', 'https://prod.example.com:443'],
     ['all of them together', 'HTTPS://Prod.Example.Com.:443/'],
-  ])('fails when an unprotected environment reaches a protected one\'s namespaces through a second name for its API server, written with %s', (_, alias) => {
-    // GIVEN
-    const settings = settingsWith(['prod', 'https://prod.example.com'], ['prod-alias', alias]);
-    const lab = ossmOn('lab', 'prod-alias');
-    const root = fixtureRepo({ 'environments/meshflip.yaml': settings, [LAB]: lab, [PROD]: ossmOn('prod', 'prod', 'protected: true') });
-    // WHEN
-    const problems = problemsOf(root);
-    // THEN
-    const hint = 'give lab namespaces of its own or another cluster, or make it protected';
-    const reach = (namespace: string) => `deploys into namespace ${namespace} of API server https://prod.example.com, where protected environment prod deploys `
-      + `(${PROD}, cluster prod): an unprotected environment must not reach a protected environment's namespaces, got cluster prod-alias; ${hint}`;
-    expect(problems).toEqual([
-      `${LAB}:${at(lab, 'cluster')}: mesh.cluster: ${reach('istio-system')}`,
-      `${LAB}:${at(lab, 'orders', 'services:')}: services.orders: ${reach('shop')}`,
-    ]);
-  });
+  ])(
+    "fails when an unprotected environment reaches a protected one's namespaces through a second name for its API server, written with %s",
+    (_, alias) => {
+      // GIVEN
+      const settings = settingsWith(['prod', 'https://prod.example.com'], ['prod-alias', alias]);
+      const lab = ossmOn('lab', 'prod-alias');
+      const root = fixtureRepo({ 'environments/meshflip.yaml': settings, [LAB]: lab, [PROD]: ossmOn('prod', 'prod', 'protected: true') });
+      // WHEN
+      const problems = problemsOf(root);
+      // THEN
+      const hint = 'give lab namespaces of its own or another cluster, or make it protected';
+      const reach = (namespace: string) =>
+        `deploys into namespace ${namespace} of API server https://prod.example.com, where protected environment prod deploys ` +
+        `(${PROD}, cluster prod): an unprotected environment must not reach a protected environment's namespaces, got cluster prod-alias; ${hint}`;
+      expect(problems).toEqual([
+        `${LAB}:${at(lab, 'cluster')}: mesh.cluster: ${reach('istio-system')}`,
+        `${LAB}:${at(lab, 'orders', 'services:')}: services.orders: ${reach('shop')}`,
+      ]);
+    },
+  );
 
   test.each([
     ['first', 'alpha', 'zulu'],
@@ -75,9 +82,10 @@ describe('namespaces, by API server', () => {
     const problems = problemsOf(root);
     // THEN
     const file = `environments/${unprotectedName}.yaml`;
-    const reach = (namespace: string) => `deploys into namespace ${namespace} of API server https://api.ocp-lab.example.com:6443, where protected environment `
-      + `${protectedName} deploys (environments/${protectedName}.yaml, cluster ocp-lab): an unprotected environment must not reach a protected `
-      + `environment's namespaces, got cluster ocp-lab; give ${unprotectedName} namespaces of its own or another cluster, or make it protected`;
+    const reach = (namespace: string) =>
+      `deploys into namespace ${namespace} of API server https://api.ocp-lab.example.com:6443, where protected environment ` +
+      `${protectedName} deploys (environments/${protectedName}.yaml, cluster ocp-lab): an unprotected environment must not reach a protected ` +
+      `environment's namespaces, got cluster ocp-lab; give ${unprotectedName} namespaces of its own or another cluster, or make it protected`;
     expect(problems).toEqual([
       `${file}:${at(unprotected, 'cluster')}: mesh.cluster: ${reach('istio-system')}`,
       `${file}:${at(unprotected, 'orders', 'services:')}: services.orders: ${reach('shop')}`,
@@ -88,7 +96,12 @@ describe('namespaces, by API server', () => {
     // GIVEN
     const settings = settingsWith(['ocp-lab-2', 'https://API.ocp-lab.example.com.:6443/']);
     const zulu = ossmOn('zulu', 'ocp-lab-2');
-    const root = fixtureRepo({ 'environments/meshflip.yaml': settings, [LAB]: null, 'environments/alpha.yaml': ossmOn('alpha', 'ocp-lab'), 'environments/zulu.yaml': zulu });
+    const root = fixtureRepo({
+      'environments/meshflip.yaml': settings,
+      [LAB]: null,
+      'environments/alpha.yaml': ossmOn('alpha', 'ocp-lab'),
+      'environments/zulu.yaml': zulu,
+    });
     // WHEN
     const problems = problemsOf(root);
     // THEN
@@ -102,33 +115,43 @@ describe('namespaces, by API server', () => {
 
   test('fails when an unprotected environment names the cluster Argo CD runs in by its in-cluster address and a protected one by its URL', () => {
     // GIVEN
-    const settings = SETTINGS.replace('cluster: hub', 'cluster: ocp-lab') + lines('  in-cluster:', '    server: https://kubernetes.default.svc.cluster.local:443');
+    const settings =
+      SETTINGS.replace('cluster: hub', 'cluster: ocp-lab') + lines('  in-cluster:', '    server: https://kubernetes.default.svc.cluster.local:443');
     const lab = ossmOn('lab', 'in-cluster');
     const root = fixtureRepo({ 'environments/meshflip.yaml': settings, [LAB]: lab, [PROD]: ossmOn('prod', 'ocp-lab', 'protected: true') });
     // WHEN
     const problems = problemsOf(root);
     // THEN
-    const reach = (namespace: string) => `deploys into namespace ${namespace} of API server https://api.ocp-lab.example.com:6443, where protected environment prod `
-      + `deploys (${PROD}, cluster ocp-lab): an unprotected environment must not reach a protected environment's namespaces, got cluster in-cluster; `
-      + 'give lab namespaces of its own or another cluster, or make it protected';
+    const reach = (namespace: string) =>
+      `deploys into namespace ${namespace} of API server https://api.ocp-lab.example.com:6443, where protected environment prod ` +
+      `deploys (${PROD}, cluster ocp-lab): an unprotected environment must not reach a protected environment's namespaces, got cluster in-cluster; ` +
+      'give lab namespaces of its own or another cluster, or make it protected';
     expect(problems).toEqual([
       `${LAB}:${at(lab, 'cluster')}: mesh.cluster: ${reach('istio-system')}`,
       `${LAB}:${at(lab, 'orders', 'services:')}: services.orders: ${reach('shop')}`,
     ]);
   });
 
-  test('fails when an unprotected Kuma environment puts its mock and a zone control plane on a protected environment\'s cluster under another name', () => {
+  test("fails when an unprotected Kuma environment puts its mock and a zone control plane on a protected environment's cluster under another name", () => {
     // GIVEN
-    const settings = settingsWith(['prod-real', 'https://prod-real.example.com:6443'], ['prod-mocks', 'https://prod-mocks.example.com:6443'],
-      ['prod-real-alias', 'https://Prod-Real.example.com.:6443/']);
+    const settings = settingsWith(
+      ['prod-real', 'https://prod-real.example.com:6443'],
+      ['prod-mocks', 'https://prod-mocks.example.com:6443'],
+      ['prod-real-alias', 'https://Prod-Real.example.com.:6443/'],
+    );
     const lab = kongOn('lab', OTHER_CP, 'lab-real', 'prod-real-alias');
-    const root = fixtureRepo({ 'environments/meshflip.yaml': settings, [LAB]: lab, [PROD]: kongOn('prod', CP, 'prod-real', 'prod-mocks', 'protected: true') });
+    const root = fixtureRepo({
+      'environments/meshflip.yaml': settings,
+      [LAB]: lab,
+      [PROD]: kongOn('prod', CP, 'prod-real', 'prod-mocks', 'protected: true'),
+    });
     // WHEN
     const problems = problemsOf(root);
     // THEN
-    const reach = (namespace: string) => `deploys into namespace ${namespace} of API server https://prod-real.example.com:6443, where protected environment prod `
-      + `deploys (${PROD}, cluster prod-real): an unprotected environment must not reach a protected environment's namespaces, got cluster prod-real-alias; `
-      + 'give lab namespaces of its own or another cluster, or make it protected';
+    const reach = (namespace: string) =>
+      `deploys into namespace ${namespace} of API server https://prod-real.example.com:6443, where protected environment prod ` +
+      `deploys (${PROD}, cluster prod-real): an unprotected environment must not reach a protected environment's namespaces, got cluster prod-real-alias; ` +
+      'give lab namespaces of its own or another cluster, or make it protected';
     expect(problems).toEqual([
       `${LAB}:${at(lab, 'cluster: prod-real-alias')}: mesh.zones[1].cluster: ${reach('kong-mesh-system')}`,
       `${LAB}:${at(lab, 'orders', 'services:')}: services.orders: ${reach('shop')}`,
@@ -158,7 +181,11 @@ describe('parallel synthesis', () => {
   test('fails with the same problems when the environments are checked in different worker threads', async () => {
     // GIVEN
     const settings = settingsWith(['prod', 'https://prod.example.com'], ['prod-alias', 'https://PROD.example.com.:443/']);
-    const root = fixtureRepo({ 'environments/meshflip.yaml': settings, [LAB]: ossmOn('lab', 'prod-alias'), [PROD]: ossmOn('prod', 'prod', 'protected: true') });
+    const root = fixtureRepo({
+      'environments/meshflip.yaml': settings,
+      [LAB]: ossmOn('lab', 'prod-alias'),
+      [PROD]: ossmOn('prod', 'prod', 'protected: true'),
+    });
     // WHEN
     const [parallel, single] = await Promise.all([synthesizeProject({ root, jobs: 2 }), synthesizeProject({ root, jobs: 1 })]);
     // THEN the same problems as one thread finds, among them every one of loading the project
@@ -175,32 +202,48 @@ describe('Kuma service identity, by mesh and global control plane', () => {
   // instances of that tag in one mesh are endpoints of one service (pkg/xds/topology/outbound.go,
   // fillIngressOutbounds): a mock Deployment selected by a Service of the same name and namespace in
   // another zone joins the protected service.
-  const settings = settingsWith(['prod-real', 'https://prod-real.example.com:6443'], ['prod-mocks', 'https://prod-mocks.example.com:6443'],
-    ['prod-global', 'https://prod-global.example.com:6443'], ['lab-global', 'https://lab-global.example.com:6443']);
+  const settings = settingsWith(
+    ['prod-real', 'https://prod-real.example.com:6443'],
+    ['prod-mocks', 'https://prod-mocks.example.com:6443'],
+    ['prod-global', 'https://prod-global.example.com:6443'],
+    ['lab-global', 'https://lab-global.example.com:6443'],
+  );
 
   test('fails when an unprotected environment on the same Konnect control plane and mesh mocks, routes, faults or retries a service a protected one has', () => {
     // GIVEN
-    const lab = kongOn('lab', CP, 'lab-real', 'lab-mocks',
-      'routing:', '  services:', '    orders: { to: mock, header: { name: x-mock, value: "1" } }',
-      'faults:', '  payments:', '    abort: { httpStatus: 503, percent: 5 }',
-      'retries:', '  payments:', '    attempts: 2');
+    const lab = kongOn(
+      'lab',
+      CP,
+      'lab-real',
+      'lab-mocks',
+      'routing:',
+      '  services:',
+      '    orders: { to: mock, header: { name: x-mock, value: "1" } }',
+      'faults:',
+      '  payments:',
+      '    abort: { httpStatus: 503, percent: 5 }',
+      'retries:',
+      '  payments:',
+      '    attempts: 2',
+    );
     const prod = kongOn('prod', CP, 'prod-real', 'prod-mocks', 'protected: true');
     const root = fixtureRepo({ 'environments/meshflip.yaml': settings, [LAB]: lab, [PROD]: prod });
     // WHEN
     const problems = problemsOf(root);
     // THEN
-    const shared = (service: string) => `and protected environment prod (${PROD}) has service ${service} in namespace shop in mesh default of `
-      + `Konnect control plane ${CP} (region eu): Kuma makes both one service (kuma.io/service ${service}_shop_svc_<port>)`;
+    const shared = (service: string) =>
+      `and protected environment prod (${PROD}) has service ${service} in namespace shop in mesh default of ` +
+      `Konnect control plane ${CP} (region eu): Kuma makes both one service (kuma.io/service ${service}_shop_svc_<port>)`;
     const hint = 'give lab a mesh of its own (mesh.name) or another global control plane';
     expect(problems).toEqual([
-      `${LAB}:${at(lab, 'orders', 'services:')}: services.orders: deploys a mock of orders, ${shared('orders')}, so the mock would become an endpoint `
-        + `of the protected service, got a mock (mocks.enabled is true); set mocks.enabled: false in ${LAB}, or ${hint}`,
-      `${LAB}:${at(lab, '{ to: mock')}: routing.services.orders: routes orders to its mock, ${shared('orders')}, so the route would apply to every caller `
-        + `of the protected service, got "mock for requests with x-mock: 1"; route orders to real, or ${hint}`,
-      `${LAB}:${at(lab, 'abort', 'faults:')}: faults.payments: injects faults into payments, ${shared('payments')}, so the faults would hit the protected `
-        + `service's traffic, got a map with keys abort; remove it, or ${hint}`,
-      `${LAB}:${at(lab, 'attempts', 'retries:')}: retries.payments: sets retries on payments, ${shared('payments')}, so the policy would apply to the `
-        + `protected service's traffic, got a map with keys attempts; remove it, or ${hint}`,
+      `${LAB}:${at(lab, 'orders', 'services:')}: services.orders: deploys a mock of orders, ${shared('orders')}, so the mock would become an endpoint ` +
+        `of the protected service, got a mock (mocks.enabled is true); set mocks.enabled: false in ${LAB}, or ${hint}`,
+      `${LAB}:${at(lab, '{ to: mock')}: routing.services.orders: routes orders to its mock, ${shared('orders')}, so the route would apply to every caller ` +
+        `of the protected service, got "mock for requests with x-mock: 1"; route orders to real, or ${hint}`,
+      `${LAB}:${at(lab, 'abort', 'faults:')}: faults.payments: injects faults into payments, ${shared('payments')}, so the faults would hit the protected ` +
+        `service's traffic, got a map with keys abort; remove it, or ${hint}`,
+      `${LAB}:${at(lab, 'attempts', 'retries:')}: retries.payments: sets retries on payments, ${shared('payments')}, so the policy would apply to the ` +
+        `protected service's traffic, got a map with keys attempts; remove it, or ${hint}`,
     ]);
   });
 
@@ -208,18 +251,20 @@ describe('Kuma service identity, by mesh and global control plane', () => {
     // GIVEN
     const selfHosted = (cluster: string, kds: string) => (text: string) =>
       text.replace(/ {4}konnect:\n.*\n.*\n/, `    selfHosted:\n      cluster: ${cluster}\n      kdsAddress: ${kds}\n`);
-    const lab = selfHosted('lab-global', 'grpcs://KDS.example.com.:05685')(kongOn('lab', CP, 'lab-real', 'lab-mocks', 'mocks: { enabled: false }',
-      'circuitBreakers:', '  orders:', '    maxConnections: 10'));
+    const lab = selfHosted(
+      'lab-global',
+      'grpcs://KDS.example.com.:05685',
+    )(kongOn('lab', CP, 'lab-real', 'lab-mocks', 'mocks: { enabled: false }', 'circuitBreakers:', '  orders:', '    maxConnections: 10'));
     const prod = selfHosted('prod-global', 'grpcs://kds.example.com:5685')(kongOn('prod', CP, 'prod-real', 'prod-mocks', 'protected: true'));
     const root = fixtureRepo({ 'environments/meshflip.yaml': settings, [LAB]: lab, [PROD]: prod });
     // WHEN
     const problems = problemsOf(root);
     // THEN
     expect(problems).toEqual([
-      `${LAB}:${at(lab, 'maxConnections', 'circuitBreakers:')}: circuitBreakers.orders: sets a circuit breaker on orders, and protected environment prod `
-        + `(${PROD}) has service orders in namespace shop in mesh default of the global control plane at grpcs://kds.example.com:5685: Kuma makes both `
-        + 'one service (kuma.io/service orders_shop_svc_<port>), so the policy would apply to the protected service\'s traffic, got a map with keys '
-        + 'maxConnections; remove it, or give lab a mesh of its own (mesh.name) or another global control plane',
+      `${LAB}:${at(lab, 'maxConnections', 'circuitBreakers:')}: circuitBreakers.orders: sets a circuit breaker on orders, and protected environment prod ` +
+        `(${PROD}) has service orders in namespace shop in mesh default of the global control plane at grpcs://kds.example.com:5685: Kuma makes both ` +
+        "one service (kuma.io/service orders_shop_svc_<port>), so the policy would apply to the protected service's traffic, got a map with keys " +
+        'maxConnections; remove it, or give lab a mesh of its own (mesh.name) or another global control plane',
     ]);
   });
 
@@ -230,7 +275,20 @@ describe('Kuma service identity, by mesh and global control plane', () => {
     ['no protected environment', (lab: string) => lab, false],
   ])('loads an unprotected environment that mocks and faults its services in %s', (_, change, prodProtected = true) => {
     // GIVEN
-    const lab = change(kongOn('lab', CP, 'lab-real', 'lab-mocks', 'routing:', '  services:', '    orders: mock', 'faults:', '  payments:', '    delay: { value: 1s, percent: 5 }'));
+    const lab = change(
+      kongOn(
+        'lab',
+        CP,
+        'lab-real',
+        'lab-mocks',
+        'routing:',
+        '  services:',
+        '    orders: mock',
+        'faults:',
+        '  payments:',
+        '    delay: { value: 1s, percent: 5 }',
+      ),
+    );
     const prod = kongOn('prod', CP, 'prod-real', 'prod-mocks', `protected: ${prodProtected}`);
     const root = fixtureRepo({ 'environments/meshflip.yaml': settings, [LAB]: lab, [PROD]: prod });
     // WHEN

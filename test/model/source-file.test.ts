@@ -98,7 +98,9 @@ describe('control and invisible characters', () => {
     expect(inImposter).toEqual([
       `${ORDERS_IMPOSTER}:${at(text, '"a\\u0000b"')}: stubs[0].responses[0].is.body: ${REFUSED}, got \\u0000 (NUL), written as an escape; ${CONTROL_HINT}`,
     ]);
-    expect(inEnvironment).toEqual([`${LAB}:${at(env, '"deploys')}: description: ${REFUSED}, got \\u001b (escape), written as an escape; ${CONTROL_HINT}`]);
+    expect(inEnvironment).toEqual([
+      `${LAB}:${at(env, '"deploys')}: description: ${REFUSED}, got \\u001b (escape), written as an escape; ${CONTROL_HINT}`,
+    ]);
   });
 
   test('fails when an imposter path escapes a NUL', () => {
@@ -135,8 +137,14 @@ describe('control and invisible characters', () => {
     const problems = problemsOf(root);
     // THEN
     const [line, col] = at(env, '\u0000').split(':').map(Number);
-    expect(problems).toEqual(Array.from({ length: 10 }, (_, i) => `${LAB}:${line}:${col + i}: description: ${REFUSED}, got \\u0000 (NUL); ${CONTROL_HINT}`
-      + (i === 9 ? '; the file has 15 more after this one' : '')));
+    expect(problems).toEqual(
+      Array.from(
+        { length: 10 },
+        (_, i) =>
+          `${LAB}:${line}:${col + i}: description: ${REFUSED}, got \\u0000 (NUL); ${CONTROL_HINT}` +
+          (i === 9 ? '; the file has 15 more after this one' : ''),
+      ),
+    );
   });
 });
 
@@ -145,7 +153,12 @@ describe('byte order marks and line breaks', () => {
     // GIVEN the files as a Windows editor saves them
     const bom = Buffer.from([0xef, 0xbb, 0xbf]);
     const crlf = (text: string) => Buffer.concat([bom, Buffer.from(text.replace(/\n/g, '\r\n'), 'utf8')]);
-    const root = repoWithBytes({ [LAB]: crlf(kongEnvironment('lab')), [SHOP]: crlf(CATALOG), [SETTINGS_FILE]: crlf(SETTINGS), [ORDERS_IMPOSTER]: crlf(imposter(8080)) });
+    const root = repoWithBytes({
+      [LAB]: crlf(kongEnvironment('lab')),
+      [SHOP]: crlf(CATALOG),
+      [SETTINGS_FILE]: crlf(SETTINGS),
+      [ORDERS_IMPOSTER]: crlf(imposter(8080)),
+    });
     // WHEN
     const project = loadProject(root);
     // THEN
@@ -160,8 +173,8 @@ describe('byte order marks and line breaks', () => {
     const problems = problemsOf(root);
     // THEN
     expect(problems).toEqual([
-      `${LAB}:${at(env, '\ufeff')}: (document): ${REFUSED}, got \\ufeff (zero-width no-break space (byte order mark)); `
-        + 'remove it: a byte order mark belongs only at the very start of a file',
+      `${LAB}:${at(env, '\ufeff')}: (document): ${REFUSED}, got \\ufeff (zero-width no-break space (byte order mark)); ` +
+        'remove it: a byte order mark belongs only at the very start of a file',
     ]);
   });
 
@@ -173,8 +186,8 @@ describe('byte order marks and line breaks', () => {
     const problems = problemsOf(root);
     // THEN
     expect(problems).toEqual([
-      `${LAB}:1:1: (file): must use LF or CRLF line breaks: it breaks its lines with a carriage return alone (old Mac OS line breaks), so YAML reads it as one line, `
-        + `got ${env.split('\r').length} lines separated by \\u000d; save the file with LF line breaks`,
+      `${LAB}:1:1: (file): must use LF or CRLF line breaks: it breaks its lines with a carriage return alone (old Mac OS line breaks), so YAML reads it as one line, ` +
+        `got ${env.split('\r').length} lines separated by \\u000d; save the file with LF line breaks`,
     ]);
   });
 
@@ -186,8 +199,8 @@ describe('byte order marks and line breaks', () => {
     const problems = problemsOf(root);
     // THEN
     expect(problems).toEqual([
-      `${LAB}:${at(env, '\r')}: mesh: must not contain a carriage return that is not followed by a line feed, got \\u000d (carriage return); `
-        + 'save the file with LF (or CRLF) line breaks',
+      `${LAB}:${at(env, '\r')}: mesh: must not contain a carriage return that is not followed by a line feed, got \\u000d (carriage return); ` +
+        'save the file with LF (or CRLF) line breaks',
     ]);
   });
 });
@@ -257,8 +270,8 @@ describe('aliases', () => {
     // THEN
     expect(file.data).toBeUndefined();
     expect(file.problems.map(formatProblem)).toEqual([
-      `${LAB}:${at(text, '*loop')}: catalog[0]: is an alias inside the value that &loop names: that value would contain itself, got "*loop"; `
-        + 'write the value out, or set the anchor on a value that does not hold the alias',
+      `${LAB}:${at(text, '*loop')}: catalog[0]: is an alias inside the value that &loop names: that value would contain itself, got "*loop"; ` +
+        'write the value out, or set the anchor on a value that does not hold the alias',
     ]);
   });
 });

@@ -46,14 +46,16 @@ describe('escapeUnsafeText', () => {
   });
 
   test('leaves nothing unsafe in any string, and changes nothing in a safe one', () => {
-    fc.assert(fc.property(fc.string({ unit: 'binary' }), (text) => {
-      const escaped = escapeUnsafeText(text);
-      expect(findUnsafeCharacters(escaped, 1).total).toBe(0);
-      expect(escaped).not.toMatch(/[\n\r\t]/);
-      if (findUnsafeCharacters(text, 1).total === 0 && !/[\n\r\t]/.test(text)) {
-        expect(escaped).toBe(text);
-      }
-    }));
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (text) => {
+        const escaped = escapeUnsafeText(text);
+        expect(findUnsafeCharacters(escaped, 1).total).toBe(0);
+        expect(escaped).not.toMatch(/[\n\r\t]/);
+        if (findUnsafeCharacters(text, 1).total === 0 && !/[\n\r\t]/.test(text)) {
+          expect(escaped).toBe(text);
+        }
+      }),
+    );
   });
 });
 
@@ -71,7 +73,14 @@ describe('findUnsafeCharacters', () => {
     // WHEN
     const result = findUnsafeCharacters(text, 3);
     // THEN
-    expect(result).toEqual({ found: [{ offset: 1, char: '\r' }, { offset: 3, char: '\ufeff' }, { offset: 5, char: '\u0085' }], total: 4 });
+    expect(result).toEqual({
+      found: [
+        { offset: 1, char: '\r' },
+        { offset: 3, char: '\ufeff' },
+        { offset: 5, char: '\u0085' },
+      ],
+      total: 4,
+    });
   });
 
   test('finds the same characters whatever was asked before', () => {
@@ -85,8 +94,13 @@ describe('findUnsafeCharacters', () => {
 
   test('describes a character by its escape and name, never raw', () => {
     expect(['\u202e', '\u0000', '\u001b', '\u0001', '\u200b', '\u2067', '\u{e0001}'].map(describeCharacter)).toEqual([
-      '\\u202e (right-to-left override)', '\\u0000 (NUL)', '\\u001b (escape)', '\\u0001 (control character)', '\\u200b (zero-width space)',
-      '\\u2067 (right-to-left isolate)', '\\u{e0001} (tag character)',
+      '\\u202e (right-to-left override)',
+      '\\u0000 (NUL)',
+      '\\u001b (escape)',
+      '\\u0001 (control character)',
+      '\\u200b (zero-width space)',
+      '\\u2067 (right-to-left isolate)',
+      '\\u{e0001} (tag character)',
     ]);
   });
 });
@@ -106,7 +120,16 @@ describe('decodeUtf8', () => {
     const { text, invalid, totalInvalid } = decodeUtf8(bytes, 10);
     // THEN every stretch is where the decoder put U+FFFD
     expect(invalid.map((s) => [s.byteOffset, s.offset, [...s.bytes]])).toEqual([
-      [5, 3, [0xc3]], [7, 5, [0xc0]], [8, 6, [0xaf]], [9, 7, [0xed]], [10, 8, [0xa0]], [11, 9, [0x80]], [12, 10, [0xf4]], [13, 11, [0x90]], [14, 12, [0x80]], [15, 13, [0x80]],
+      [5, 3, [0xc3]],
+      [7, 5, [0xc0]],
+      [8, 6, [0xaf]],
+      [9, 7, [0xed]],
+      [10, 8, [0xa0]],
+      [11, 9, [0x80]],
+      [12, 10, [0xf4]],
+      [13, 11, [0x90]],
+      [14, 12, [0x80]],
+      [15, 13, [0x80]],
     ]);
     expect(totalInvalid).toBe(10);
     expect(invalid.every((s) => text[s.offset] === '\ufffd')).toBe(true);
@@ -118,25 +141,29 @@ describe('decodeUtf8', () => {
     const fragments = fc.oneof(
       fc.uint8Array({ maxLength: 8 }),
       fc.string({ unit: 'binary', maxLength: 8 }).map((s) => Buffer.from(s, 'utf8')),
-      fc.constantFrom([0xc3], [0xe2, 0x82], [0xf0, 0x9f, 0x98], [0xed, 0xa0, 0x80], [0xc0, 0xaf], [0xf4, 0x90, 0x80, 0x80], [0xef, 0xbf, 0xbd]).map((b) => Uint8Array.from(b)),
+      fc
+        .constantFrom([0xc3], [0xe2, 0x82], [0xf0, 0x9f, 0x98], [0xed, 0xa0, 0x80], [0xc0, 0xaf], [0xf4, 0x90, 0x80, 0x80], [0xef, 0xbf, 0xbd])
+        .map((b) => Uint8Array.from(b)),
     );
-    fc.assert(fc.property(fc.array(fragments, { maxLength: 12 }), (parts) => {
-      const bytes = Buffer.concat(parts);
-      const { text, invalid, totalInvalid } = decodeUtf8(bytes, Infinity);
-      let valid = true;
-      try {
-        new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-      } catch {
-        valid = false;
-      }
-      expect(totalInvalid === 0).toBe(valid);
-      expect(text).toBe(new TextDecoder('utf-8').decode(bytes));
-      // Every U+FFFD the decoder wrote that the bytes do not spell out (EF BF BD) is a stretch found.
-      const written = [...text.matchAll(/\ufffd/g)].map((m) => m.index);
-      const replaced = invalid.map((s) => s.offset);
-      expect(replaced.every((offset) => written.includes(offset))).toBe(true);
-      expect(written.length - replaced.length).toBe(countSequence(bytes, [0xef, 0xbf, 0xbd]));
-    }));
+    fc.assert(
+      fc.property(fc.array(fragments, { maxLength: 12 }), (parts) => {
+        const bytes = Buffer.concat(parts);
+        const { text, invalid, totalInvalid } = decodeUtf8(bytes, Infinity);
+        let valid = true;
+        try {
+          new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+        } catch {
+          valid = false;
+        }
+        expect(totalInvalid === 0).toBe(valid);
+        expect(text).toBe(new TextDecoder('utf-8').decode(bytes));
+        // Every U+FFFD the decoder wrote that the bytes do not spell out (EF BF BD) is a stretch found.
+        const written = [...text.matchAll(/\ufffd/g)].map((m) => m.index);
+        const replaced = invalid.map((s) => s.offset);
+        expect(replaced.every((offset) => written.includes(offset))).toBe(true);
+        expect(written.length - replaced.length).toBe(countSequence(bytes, [0xef, 0xbf, 0xbd]));
+      }),
+    );
   });
 });
 

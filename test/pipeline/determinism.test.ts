@@ -30,7 +30,11 @@ test('gives byte-identical output whatever the time zone, locale and file order'
   expect(first.status).toBe(0);
   expect(second.status).toBe(0);
   const tree = snapshotTree(path.join(a, 'dist'));
-  expect(Object.keys(tree).sort()).toEqual(synthesize(loadProject(FIXTURES)).map((f) => f.path).sort());
+  expect(Object.keys(tree).sort()).toEqual(
+    synthesize(loadProject(FIXTURES))
+      .map((f) => f.path)
+      .sort(),
+  );
   expect(snapshotTree(path.join(b, 'dist'))).toEqual(tree);
 });
 
@@ -41,8 +45,10 @@ test('does not depend on the order directory listings come back in', () => {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- the CommonJS module object, whose functions the test replaces
   const nodeFs = require('fs') as typeof fs;
   const readdir = nodeFs.readdirSync;
-  const spy = jest.spyOn(nodeFs, 'readdirSync').mockImplementation(((dir: fs.PathLike, options?: unknown) =>
-    (readdir(dir, options as never) as unknown[]).slice().reverse()) as typeof fs.readdirSync);
+  const spy = jest
+    .spyOn(nodeFs, 'readdirSync')
+    .mockImplementation(((dir: fs.PathLike, options?: unknown) =>
+      (readdir(dir, options as never) as unknown[]).slice().reverse()) as typeof fs.readdirSync);
   try {
     // WHEN
     const reversed = synthesize(loadProject(FIXTURES));

@@ -28,9 +28,12 @@ async function freshRepo(): Promise<string> {
 
 /** The environments whose file lists `catalogue` under catalog:. */
 function environmentsListing(root: string, catalogue: string): string[] {
-  return fs.readdirSync(path.join(root, 'environments'))
+  return fs
+    .readdirSync(path.join(root, 'environments'))
     .filter((f) => f.endsWith('.yaml') && f !== 'meshflip.yaml')
-    .filter((f) => ((YAML.parse(fs.readFileSync(path.join(root, 'environments', f), 'utf8')) as { catalog?: string[] }).catalog ?? []).includes(catalogue))
+    .filter((f) =>
+      ((YAML.parse(fs.readFileSync(path.join(root, 'environments', f), 'utf8')) as { catalog?: string[] }).catalog ?? []).includes(catalogue),
+    )
     .map((f) => f.replace(/\.yaml$/, ''))
     .sort();
 }
@@ -86,7 +89,10 @@ describe('incremental synthesis', () => {
     // inventory.imposter.json is the mock of inventory in the coolstore catalogue.
     const file = path.join(root, 'environments/mocks/inventory.imposter.json');
     const imposter = JSON.parse(fs.readFileSync(file, 'utf8')) as { stubs?: unknown[] };
-    fs.writeFileSync(file, JSON.stringify({ ...imposter, stubs: [...(imposter.stubs ?? []), { responses: [{ is: { statusCode: 418 } }] }] }, null, 2));
+    fs.writeFileSync(
+      file,
+      JSON.stringify({ ...imposter, stubs: [...(imposter.stubs ?? []), { responses: [{ is: { statusCode: 418 } }] }] }, null, 2),
+    );
     const users = environmentsListing(root, 'coolstore');
     expect(users.length).toBeLessThan(allEnvironments(root).length);
     expect(await renderChanged(root)).toEqual(users);

@@ -14,7 +14,12 @@ function messages(object: Record<string, unknown>): string[] {
   return checkKubernetesLimits([at(object)]).map((f) => f.message);
 }
 
-const configMap = (data: Record<string, string>) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'orders-imposters', namespace: 'shop' }, data });
+const configMap = (data: Record<string, string>) => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name: 'orders-imposters', namespace: 'shop' },
+  data,
+});
 
 describe('ConfigMap data (k8s.io/kubernetes ValidateConfigMap: totalSize > MaxSecretSize, 1 MiB)', () => {
   test('takes exactly 1 MiB of values', () => {
@@ -30,7 +35,9 @@ describe('ConfigMap data (k8s.io/kubernetes ValidateConfigMap: totalSize > MaxSe
 
 describe('annotations (k8s.io/apimachinery ValidateAnnotations: TotalAnnotationSizeLimitB, 256 KiB)', () => {
   const pod = (annotations: Record<string, string>) => ({
-    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'orders', namespace: 'shop' },
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'orders', namespace: 'shop' },
     spec: { template: { metadata: { annotations } } },
   });
 
@@ -46,7 +53,11 @@ describe('annotations (k8s.io/apimachinery ValidateAnnotations: TotalAnnotationS
 });
 
 describe('labels (k8s.io/apimachinery ValidateLabels: IsQualifiedName, IsValidLabelValue)', () => {
-  const labelled = (labels: Record<string, string>) => ({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'orders', namespace: 'shop', labels } });
+  const labelled = (labels: Record<string, string>) => ({
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: { name: 'orders', namespace: 'shop', labels },
+  });
 
   test('takes a value of 63 characters, a name part of 63 and a prefix of 253', () => {
     const prefix = `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(61)}`;
@@ -91,12 +102,17 @@ describe('names (NameIsDNSLabel for Namespaces, NameIsDNS1035Label for Services,
 });
 
 describe('the AppProject description (Argo CD AppProject CRD: spec.description maxLength 255)', () => {
-  const project = (description: string) => ({ apiVersion: 'argoproj.io/v1alpha1', kind: 'AppProject', metadata: { name: 'lab', namespace: 'argocd' }, spec: { description } });
+  const project = (description: string) => ({
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'AppProject',
+    metadata: { name: 'lab', namespace: 'argocd' },
+    spec: { description },
+  });
 
   test('takes 255 characters and fails at 256', () => {
     expect(messages(project('d'.repeat(255)))).toEqual([]);
     expect(messages(project('d'.repeat(256)))).toEqual([
-      'AppProject argocd/lab spec.description: is 256 characters, over the limit of 255 (the AppProject CRD\'s maxLength)',
+      "AppProject argocd/lab spec.description: is 256 characters, over the limit of 255 (the AppProject CRD's maxLength)",
     ]);
   });
 });

@@ -8,7 +8,10 @@ import * as path from 'path';
 const PIPELINE = path.join(__dirname, '../../src/pipeline');
 const STAGES: Record<string, number> = { dist: 0, routing: 1, synth: 2, validate: 3, changes: 4 };
 
-interface Edge { readonly from: string; readonly to: string }
+interface Edge {
+  readonly from: string;
+  readonly to: string;
+}
 
 /** Every relative import and require of every source file below `root`, as paths of files relative to `root`. */
 function pipelineImports(root: string): { files: string[]; edges: Edge[] } {
@@ -52,9 +55,7 @@ describe('src/pipeline/ stages', () => {
   });
 
   it('imports only from the same stage or a lower one', () => {
-    const upward = edges
-      .filter((e) => STAGES[stageOf(e.to)] > STAGES[stageOf(e.from)])
-      .map((e) => `${e.from} -> ${e.to}`);
+    const upward = edges.filter((e) => STAGES[stageOf(e.to)] > STAGES[stageOf(e.from)]).map((e) => `${e.from} -> ${e.to}`);
     expect(upward).toEqual([]);
   });
 

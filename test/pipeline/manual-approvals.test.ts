@@ -16,28 +16,38 @@ afterAll(removeTempDirs);
 // explain say what a person must do instead.
 
 const subscription = (name: string, approval: string, extra: object = {}) => ({
-  apiVersion: 'operators.coreos.com/v1alpha1', kind: 'Subscription',
+  apiVersion: 'operators.coreos.com/v1alpha1',
+  kind: 'Subscription',
   metadata: { name, namespace: 'openshift-operators' },
   spec: { name, channel: 'stable', installPlanApproval: approval, ...extra },
 });
 
 const OBJECTS = [
-  { file: 'lab/operators/servicemesh.k8s.yaml', object: subscription('servicemeshoperator', 'Manual', { startingCSV: 'servicemeshoperator.v2.5.4' }) },
+  {
+    file: 'lab/operators/servicemesh.k8s.yaml',
+    object: subscription('servicemeshoperator', 'Manual', { startingCSV: 'servicemeshoperator.v2.5.4' }),
+  },
   { file: 'lab/operators/kiali.k8s.yaml', object: subscription('kiali-ossm', 'Automatic') },
   { file: 'lab/operators/other.k8s.yaml', object: { ...subscription('not-olm', 'Manual'), apiVersion: 'example.com/v1' } },
 ];
 
-const APPROVE = 'oc patch installplan "$(oc get subscription servicemeshoperator -n openshift-operators -o jsonpath=\'{.status.installPlanRef.name}\')" '
-  + '-n openshift-operators --type merge -p \'{"spec":{"approved":true}}\'';
+const APPROVE =
+  'oc patch installplan "$(oc get subscription servicemeshoperator -n openshift-operators -o jsonpath=\'{.status.installPlanRef.name}\')" ' +
+  '-n openshift-operators --type merge -p \'{"spec":{"approved":true}}\'';
 
 test('reads the Subscriptions that approve by hand from the rendered objects, with the Application that syncs them', () => {
   // WHEN
   const routing = readEnvironmentRouting('lab', OBJECTS);
   // THEN the Automatic Subscription and the Subscription of another API group are not waiting
-  expect(routing.approvals).toEqual([{
-    subscription: 'servicemeshoperator', namespace: 'openshift-operators', operator: 'servicemeshoperator',
-    application: 'lab-operators', startingCSV: 'servicemeshoperator.v2.5.4',
-  }]);
+  expect(routing.approvals).toEqual([
+    {
+      subscription: 'servicemeshoperator',
+      namespace: 'openshift-operators',
+      operator: 'servicemeshoperator',
+      application: 'lab-operators',
+      startingCSV: 'servicemeshoperator.v2.5.4',
+    },
+  ]);
 });
 
 test('ROUTING.md lists each Subscription waiting for approval with how to approve it; none without Manual approval', () => {
@@ -67,7 +77,9 @@ test('explain prints the operator as waiting for approval, with the command, and
     '  operator servicemeshoperator: waiting for approval (installPlanApproval: Manual, Subscription openshift-operators/servicemeshoperator, Application lab-operators)',
     `    approve:         ${APPROVE}, or in the console (Operators, Installed Operators, servicemeshoperator, its InstallPlan, Approve)`,
   ]);
-  expect(json.environments[0].approvals).toEqual([expect.objectContaining({ subscription: 'servicemeshoperator', state: 'waiting for approval', approve: APPROVE })]);
+  expect(json.environments[0].approvals).toEqual([
+    expect.objectContaining({ subscription: 'servicemeshoperator', state: 'waiting for approval', approve: APPROVE }),
+  ]);
 });
 
 test('a subscription name from a hand edit cannot break the ROUTING.md table row', () => {
@@ -84,7 +96,10 @@ test('the protected coolstore example shows both of its operators waiting for ap
   // WHEN
   const [coolstore, chaos] = readDistRouting(renderedDist(), new Set(['coolstore', 'coolstore-chaos']));
   // THEN
-  expect(coolstore.approvals?.map((a) => `${a.operator} ${a.startingCSV ?? '-'}`)).toEqual(['kiali-ossm -', 'servicemeshoperator servicemeshoperator.v2.5.4']);
+  expect(coolstore.approvals?.map((a) => `${a.operator} ${a.startingCSV ?? '-'}`)).toEqual([
+    'kiali-ossm -',
+    'servicemeshoperator servicemeshoperator.v2.5.4',
+  ]);
   expect(chaos.approvals).toBeUndefined();
   expect(fs.readFileSync(path.join(renderedDist(), 'coolstore', 'ROUTING.md'), 'utf8')).toContain('## Waiting for approval');
 });

@@ -1,4 +1,12 @@
-import { capMarkdown, COMMENT_LIMIT, COMMENT_MARKER, commentBody, JOB_SUMMARY_LIMIT, jobSummary, runUrl } from '../../src/pipeline/changes/markdown-limits';
+import {
+  capMarkdown,
+  COMMENT_LIMIT,
+  COMMENT_MARKER,
+  commentBody,
+  JOB_SUMMARY_LIMIT,
+  jobSummary,
+  runUrl,
+} from '../../src/pipeline/changes/markdown-limits';
 
 // GitHub rejects a comment body over 65,536 characters and drops a job summary over 1 MiB
 // (the limits argocd-diff-preview's users keep running into). These cut what does not fit and say so.
@@ -35,7 +43,9 @@ describe('the pull-request comment', () => {
     const note = body.split('\n').at(-2)!;
     const kept = body.slice(0, body.lastIndexOf('\n\n' + note));
     const cut = `${COMMENT_MARKER}\n${summary}`.length - kept.replace(/\n```$/, '').length;
-    expect(note).toBe(`**…${cut.toLocaleString('en-US')} more characters did not fit in a comment; the whole summary is in the [job summary](https://github.com/example/fleet/actions/runs/42).**`);
+    expect(note).toBe(
+      `**…${cut.toLocaleString('en-US')} more characters did not fit in a comment; the whole summary is in the [job summary](https://github.com/example/fleet/actions/runs/42).**`,
+    );
     expect(`${COMMENT_MARKER}\n${summary}`.startsWith(kept.replace(/\n```$/, ''))).toBe(true);
     expect(body.startsWith(`${COMMENT_MARKER}\n## meshflip: routing changes in 40 environments\n`)).toBe(true);
   });
@@ -52,7 +62,7 @@ describe('the pull-request comment', () => {
   });
 });
 
-test('the job summary is cut below GitHub\'s 1 MiB limit', () => {
+test("the job summary is cut below GitHub's 1 MiB limit", () => {
   // GIVEN 3.4 MB of summary
   const summary = bigSummary(200, 250);
   expect(bytes(summary)).toBeGreaterThan(3_000_000);
@@ -60,7 +70,9 @@ test('the job summary is cut below GitHub\'s 1 MiB limit', () => {
   const cut = jobSummary(summary);
   // THEN
   expect(bytes(cut)).toBeLessThan(JOB_SUMMARY_LIMIT);
-  expect(cut.split('\n').at(-2)).toMatch(/^\*\*…[\d,]+ more characters did not fit in the job summary \(GitHub drops one over 1 MiB\); run `npx meshflip diff` locally for all of it\.\*\*$/);
+  expect(cut.split('\n').at(-2)).toMatch(
+    /^\*\*…[\d,]+ more characters did not fit in the job summary \(GitHub drops one over 1 MiB\); run `npx meshflip diff` locally for all of it\.\*\*$/,
+  );
   expect(jobSummary('short\n')).toBe('short\n');
 });
 
@@ -69,7 +81,9 @@ test('capMarkdown keeps a text that fits exactly', () => {
   expect(capMarkdown('123456', 5, () => 'x')).toBe('\nx\n');
 });
 
-test('the run link comes from the runner\'s variables, and is absent without them', () => {
-  expect(runUrl({ GITHUB_SERVER_URL: 'https://github.com', GITHUB_REPOSITORY: 'example/fleet', GITHUB_RUN_ID: '42' })).toBe('https://github.com/example/fleet/actions/runs/42');
+test("the run link comes from the runner's variables, and is absent without them", () => {
+  expect(runUrl({ GITHUB_SERVER_URL: 'https://github.com', GITHUB_REPOSITORY: 'example/fleet', GITHUB_RUN_ID: '42' })).toBe(
+    'https://github.com/example/fleet/actions/runs/42',
+  );
   expect(runUrl({})).toBeUndefined();
 });

@@ -10,18 +10,27 @@ const yaml = (...docs: object[]) => docs.map((d) => stringify(d)).join('---\n');
 
 function app(version: string, values: string) {
   return {
-    apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: 'env-zone-control-plane', namespace: 'argocd' },
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Application',
+    metadata: { name: 'env-zone-control-plane', namespace: 'argocd' },
     spec: { source: { chart: 'kong-mesh', targetRevision: version, helm: { values } } },
   };
 }
 function workloadsApp(prune = true) {
   return {
-    apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: 'env-workloads', namespace: 'argocd' },
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Application',
+    metadata: { name: 'env-workloads', namespace: 'argocd' },
     spec: { source: { path: 'dist/env/zone' }, syncPolicy: { automated: { prune, selfHeal: true } } },
   };
 }
 function deployment(containers: object[], replicas = 1) {
-  return { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'api', namespace: 'ns' }, spec: { replicas, template: { spec: { containers } } } };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'api', namespace: 'ns' },
+    spec: { replicas, template: { spec: { containers } } },
+  };
 }
 function route(weight: number) {
   return { apiVersion: 'kuma.io/v1alpha1', kind: 'MeshHTTPRoute', metadata: { name: 'api-route', namespace: 'ns' }, spec: { weight } };
@@ -32,13 +41,31 @@ test('names chart versions, Helm values, images and replicas, finds the Applicat
   const base = tempDir();
   writeFiles(base, {
     'argocd/env.k8s.yaml': yaml(app('2.14.2', 'kuma:\n  ingress:\n    enabled: true\n'), workloadsApp()),
-    'env/zone/api.k8s.yaml': yaml(deployment([{ name: 'api', image: 'api:1' }, { name: 'sidecar', image: 'side:1' }]), route(0)),
+    'env/zone/api.k8s.yaml': yaml(
+      deployment([
+        { name: 'api', image: 'api:1' },
+        { name: 'sidecar', image: 'side:1' },
+      ]),
+      route(0),
+    ),
     'env/zone/old.k8s.yaml': yaml({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'old', namespace: 'ns' } }),
   });
   // WHEN the containers are reordered (no change), one image and the replicas change, the route's weight changes
   const head = [
     { path: 'argocd/env.k8s.yaml', content: yaml(app('2.14.3', 'kuma:\n  ingress:\n    enabled: false\n'), workloadsApp()) },
-    { path: 'env/zone/api.k8s.yaml', content: yaml(deployment([{ name: 'sidecar', image: 'side:1' }, { name: 'api', image: 'api:2' }], 3), route(100)) },
+    {
+      path: 'env/zone/api.k8s.yaml',
+      content: yaml(
+        deployment(
+          [
+            { name: 'sidecar', image: 'side:1' },
+            { name: 'api', image: 'api:2' },
+          ],
+          3,
+        ),
+        route(100),
+      ),
+    },
     { path: 'env/zone/new.k8s.yaml', content: yaml({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'new', namespace: 'ns' } }) },
   ];
   const changes = diffObjects(base, head, 'dist');
@@ -55,10 +82,12 @@ test('names chart versions, Helm values, images and replicas, finds the Applicat
         application: 'env-zone-control-plane',
         added: [],
         removed: [],
-        changed: [{
-          object: 'Application argocd/env-zone-control-plane',
-          lines: ['Helm value kuma.ingress.enabled: true -> false', 'chart kong-mesh version: 2.14.2 -> 2.14.3'],
-        }],
+        changed: [
+          {
+            object: 'Application argocd/env-zone-control-plane',
+            lines: ['Helm value kuma.ingress.enabled: true -> false', 'chart kong-mesh version: 2.14.2 -> 2.14.3'],
+          },
+        ],
       },
     ],
   });
@@ -76,16 +105,27 @@ test('files identical at the base and in the rendering are no change', () => {
 // syncPolicy.automated.prune true, and never when its live copy says Prune=false ("ignored (no prune)").
 test('says which removed objects Argo CD leaves running: all of an Application that does not prune, and those that say Prune=false', () => {
   // GIVEN
-  const configMap = (name: string, annotations: object = {}) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'ns', annotations } });
+  const configMap = (name: string, annotations: object = {}) => ({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name, namespace: 'ns', annotations },
+  });
   const base = tempDir();
   writeFiles(base, {
     'argocd/env.k8s.yaml': yaml(workloadsApp()),
     'env/zone/old.k8s.yaml': yaml(configMap('old'), configMap('kept', { 'argocd.argoproj.io/sync-options': 'Delete=false, Prune=false' })),
   });
-  const run = (prune: boolean | undefined) => diffObjects(base, [
-    ...(prune === undefined ? [] : [{ path: 'argocd/env.k8s.yaml', content: yaml(workloadsApp(prune)) }]),
-    { path: 'env/zone/other.k8s.yaml', content: yaml(configMap('other')) },
-  ], 'dist').get('env')!.find((a) => a.application === 'env-workloads')!.leftRunning;
+  const run = (prune: boolean | undefined) =>
+    diffObjects(
+      base,
+      [
+        ...(prune === undefined ? [] : [{ path: 'argocd/env.k8s.yaml', content: yaml(workloadsApp(prune)) }]),
+        { path: 'env/zone/other.k8s.yaml', content: yaml(configMap('other')) },
+      ],
+      'dist',
+    )
+      .get('env')!
+      .find((a) => a.application === 'env-workloads')!.leftRunning;
   // WHEN the Application prunes, does not prune, or is itself removed (then the root prunes it with its objects)
   const pruning = run(true);
   const notPruning = run(false);

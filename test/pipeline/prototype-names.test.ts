@@ -26,7 +26,11 @@ test('renders a service named constructor', async () => {
   // THEN
   expect(problems).toEqual([]);
   const objects = parseYamlDocuments(files.get('lab/zone-real/constructor.k8s.yaml')!);
-  expect(objects.map((o: any) => `${o.kind}/${o.metadata.name}`)).toEqual(['ServiceAccount/constructor', 'Deployment/constructor', 'Service/constructor']);
+  expect(objects.map((o: any) => `${o.kind}/${o.metadata.name}`)).toEqual([
+    'ServiceAccount/constructor',
+    'Deployment/constructor',
+    'Service/constructor',
+  ]);
 });
 
 test('renders an environment named constructor', async () => {
@@ -60,14 +64,20 @@ test('renders a zone and a cluster named constructor', async () => {
 
 test('renders environment variables named after Object.prototype properties', async () => {
   // GIVEN
-  const catalog = CATALOG.replace('    calls: [payments]', '    calls: [payments]\n    env: { constructor: a, toString: b, valueOf: c, hasOwnProperty: d }');
+  const catalog = CATALOG.replace(
+    '    calls: [payments]',
+    '    calls: [payments]\n    env: { constructor: a, toString: b, valueOf: c, hasOwnProperty: d }',
+  );
   // WHEN
   const { problems, files } = await synth({ 'environments/catalog/shop.yaml': catalog });
   // THEN
   expect(problems).toEqual([]);
   const deployment: any = parseYamlDocuments(files.get('lab/zone-real/orders.k8s.yaml')!).find((o) => o.kind === 'Deployment');
   expect(deployment.spec.template.spec.containers[0].env).toEqual([
-    { name: 'constructor', value: 'a' }, { name: 'hasOwnProperty', value: 'd' }, { name: 'toString', value: 'b' }, { name: 'valueOf', value: 'c' },
+    { name: 'constructor', value: 'a' },
+    { name: 'hasOwnProperty', value: 'd' },
+    { name: 'toString', value: 'b' },
+    { name: 'valueOf', value: 'c' },
   ]);
 });
 

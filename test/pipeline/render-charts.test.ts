@@ -8,7 +8,7 @@ import { removeTempDirs, tempDir } from '../util';
 
 afterAll(removeTempDirs);
 
-test('renders every chart to the same objects as cdk8s\'s chart.toJson()', () => {
+test("renders every chart to the same objects as cdk8s's chart.toJson()", () => {
   // GIVEN the fixture app
   const { app } = buildApp(fixtureProject());
   const charts = app.node.findAll().filter((n): n is ManifestChart => ManifestChart.isManifestChart(n));
@@ -26,7 +26,11 @@ test('writes files whose manifests are byte-identical to a plain cdk8s App.synth
   const outdir = tempDir();
   const { app } = buildApp(fixtureProject(), outdir);
   app.synth();
-  const plain = fs.readdirSync(outdir).filter((f) => f.endsWith('.k8s.yaml')).map((f) => fs.readFileSync(path.join(outdir, f), 'utf8')).sort();
+  const plain = fs
+    .readdirSync(outdir)
+    .filter((f) => f.endsWith('.k8s.yaml'))
+    .map((f) => fs.readFileSync(path.join(outdir, f), 'utf8'))
+    .sort();
   // WHEN meshflip renders them (without its header comment)
   const ours = renderApp(buildApp(fixtureProject()).app)
     .filter((f) => f.path.endsWith('.k8s.yaml'))
@@ -40,7 +44,9 @@ test('renders each environment on its own exactly as one app holding every envir
   // GIVEN the fixture project
   const project = fixtureProject();
   // WHEN rendered environment by environment (how meshflip synthesizes) and as one app
-  const separately = synthesize(project).filter((f) => !f.path.endsWith('ROUTING.md') && !f.path.endsWith('INPUTS.sha256')).map((f) => [f.path, f.content]);
+  const separately = synthesize(project)
+    .filter((f) => !f.path.endsWith('ROUTING.md') && !f.path.endsWith('INPUTS.sha256'))
+    .map((f) => [f.path, f.content]);
   const together = renderApp(buildApp(project).app).map((f) => [f.path, f.content]);
   // THEN
   expect(separately).toEqual(together);

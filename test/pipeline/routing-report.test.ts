@@ -7,8 +7,21 @@ import { mermaidGraph, routingMarkdown, routingText } from '../../src/pipeline/s
 
 function service(overrides: Partial<ServiceRouting> = {}): ServiceRouting {
   return {
-    name: 'orders', namespace: 'shop', hasMock: true, default: 'real', weights: { real: 100, mock: 0 }, header: null, faults: [],
-    circuitBreaker: false, timeouts: false, retries: false, expires: null, reason: null, source: null, callers: null, inconsistencies: [],
+    name: 'orders',
+    namespace: 'shop',
+    hasMock: true,
+    default: 'real',
+    weights: { real: 100, mock: 0 },
+    header: null,
+    faults: [],
+    circuitBreaker: false,
+    timeouts: false,
+    retries: false,
+    expires: null,
+    reason: null,
+    source: null,
+    callers: null,
+    inconsistencies: [],
     ...overrides,
   };
 }
@@ -30,8 +43,8 @@ test('writes a hostile reason and header value into one row of ROUTING.md, escap
   // THEN
   const rows = markdown.split('\n').filter((line) => line.startsWith('| orders'));
   expect(rows).toEqual([
-    '| orders | shop | real | x-mock: on \\| forged \\| \\| row \\| -> mock from web"\\] --&gt; evil\\["x | - | - | - | '
-      + '&lt;img src=x onerror=alert(1)&gt; \\[approved\\](https://evil.example) \\u202eevil\\u001b\\[2J \\`x\\` |',
+    '| orders | shop | real | x-mock: on \\| forged \\| \\| row \\| -> mock from web"\\] --&gt; evil\\["x | - | - | - | ' +
+      '&lt;img src=x onerror=alert(1)&gt; \\[approved\\](https://evil.example) \\u202eevil\\u001b\\[2J \\`x\\` |',
   ]);
   // eslint-disable-next-line no-control-regex -- the escape character is what must not be there
   expect(markdown).not.toMatch(/[\u001b\u202e]|<img/);
@@ -66,8 +79,8 @@ test('escapes a hostile header value in the pull-request summary and in the term
   const text = summaryText(changes);
   // THEN
   expect(markdown.split('\n').filter((line) => line.startsWith('| orders'))).toEqual([
-    '| orders | real | real; x-mock: on \\| forged \\| \\| row \\| -> mock | reason: &lt;img src=x onerror=alert(1)&gt; \\[approved\\](https://evil.example) '
-      + '\\u202eevil\\u001b\\[2J \\`x\\`; allowed callers: web"\\] --&gt; evil\\["x (was none) |',
+    '| orders | real | real; x-mock: on \\| forged \\| \\| row \\| -> mock | reason: &lt;img src=x onerror=alert(1)&gt; \\[approved\\](https://evil.example) ' +
+      '\\u202eevil\\u001b\\[2J \\`x\\`; allowed callers: web"\\] --&gt; evil\\["x (was none) |',
   ]);
   expect(text).toEqual([
     'lab (kong-mesh)',
@@ -101,7 +114,7 @@ test('says how much latency a mock adds, in ROUTING.md and in explain, and nothi
   ]);
 });
 
-test('the pull-request summary says when a service starts being recorded and when its mock\'s latency changes', () => {
+test("the pull-request summary says when a service starts being recorded and when its mock's latency changes", () => {
   // GIVEN orders flipped from mock to record, payments' mock from 20ms to 20ms-40ms
   const before = environment([service({ default: 'mock', weights: { real: 0, mock: 100 } }), service({ name: 'payments', mockLatency: '20ms' })]);
   const after = environment([

@@ -18,14 +18,19 @@ test('lists env, envFrom, volume and image-pull Secrets of workloads, and Secret
     {
       file: 'lab/zone-real/orders.k8s.yaml',
       object: pod({
-        containers: [{
-          env: [
-            { name: 'A', valueFrom: { secretKeyRef: { name: 'orders-db', key: 'password' } } },
-            { name: 'B', valueFrom: { secretKeyRef: { name: 'maybe', key: 'x', optional: true } } },
-          ],
-          envFrom: [{ secretRef: { name: 'orders-env' } }],
-        }],
-        volumes: [{ name: 'tls', secret: { secretName: 'orders-tls' } }, { name: 'own', secret: { secretName: 'rendered' } }],
+        containers: [
+          {
+            env: [
+              { name: 'A', valueFrom: { secretKeyRef: { name: 'orders-db', key: 'password' } } },
+              { name: 'B', valueFrom: { secretKeyRef: { name: 'maybe', key: 'x', optional: true } } },
+            ],
+            envFrom: [{ secretRef: { name: 'orders-env' } }],
+          },
+        ],
+        volumes: [
+          { name: 'tls', secret: { secretName: 'orders-tls' } },
+          { name: 'own', secret: { secretName: 'rendered' } },
+        ],
         imagePullSecrets: [{ name: 'registry' }],
       }),
     },
@@ -33,8 +38,17 @@ test('lists env, envFrom, volume and image-pull Secrets of workloads, and Secret
     {
       file: 'argocd/lab.k8s.yaml',
       object: {
-        kind: 'Application', metadata: { name: 'lab-real-control-plane' },
-        spec: { destination: { namespace: 'kong-mesh-system' }, source: { helm: { values: 'kuma:\n  controlPlane:\n    secrets:\n      - { Env: T, Secret: cp-token, Key: token }\n    tls:\n      kdsZoneClient:\n        secretName: kds-ca\n' } } },
+        kind: 'Application',
+        metadata: { name: 'lab-real-control-plane' },
+        spec: {
+          destination: { namespace: 'kong-mesh-system' },
+          source: {
+            helm: {
+              values:
+                'kuma:\n  controlPlane:\n    secrets:\n      - { Env: T, Secret: cp-token, Key: token }\n    tls:\n      kdsZoneClient:\n        secretName: kds-ca\n',
+            },
+          },
+        },
       },
     },
   ];
@@ -51,7 +65,7 @@ test('lists env, envFrom, volume and image-pull Secrets of workloads, and Secret
   ]);
 });
 
-test('the coolstore ROUTING.md lists the database Secrets the demo\'s pods read, with the Application that syncs them', () => {
+test("the coolstore ROUTING.md lists the database Secrets the demo's pods read, with the Application that syncs them", () => {
   const text = fs.readFileSync(path.join(renderedDist(), 'coolstore', 'ROUTING.md'), 'utf8');
   const start = text.indexOf('## Secrets that must exist in the cluster before sync');
   const end = text.indexOf('\n## ', start + 1);

@@ -47,12 +47,16 @@ test.each([
   ['a path out of the repository', '../../../etc/passwd#routing'],
   ['a path that is not normalized', 'environments/../../etc/passwd#routing'],
   ['a repository file outside environments/', 'package.json#routing'],
-])('does not read %s, and names it without a line', async (_name, source) => {
-  // GIVEN
-  const dir = handEdited(source);
-  // THEN
-  expect(await routeProblem(dir)).toBe(`${FINDING}; generated from ${source.split('#')[0]} (routing)`);
-}, 60_000);
+])(
+  'does not read %s, and names it without a line',
+  async (_name, source) => {
+    // GIVEN
+    const dir = handEdited(source);
+    // THEN
+    expect(await routeProblem(dir)).toBe(`${FINDING}; generated from ${source.split('#')[0]} (routing)`);
+  },
+  60_000,
+);
 
 test('does not open a FIFO under environments/, which would wait for a writer', async () => {
   // GIVEN

@@ -46,7 +46,13 @@ function fileStates(dir: string): Record<string, string> {
     const file = path.join(entry.parentPath, entry.name);
     const stat = fs.lstatSync(file);
     // Only regular files are read: opening a named pipe would wait for a writer.
-    const content = stat.isFile() ? fs.readFileSync(file, 'utf8') : stat.isSymbolicLink() ? `-> ${fs.readlinkSync(file)}` : stat.isDirectory() ? '(folder)' : '(other)';
+    const content = stat.isFile()
+      ? fs.readFileSync(file, 'utf8')
+      : stat.isSymbolicLink()
+        ? `-> ${fs.readlinkSync(file)}`
+        : stat.isDirectory()
+          ? '(folder)'
+          : '(other)';
     out[path.relative(dir, file)] = `${stat.ino} ${stat.mtime.toISOString()} ${content}`;
   }
   return out;
@@ -82,7 +88,12 @@ test('writes only what changed, keeps the inode and mtime of unchanged files and
   // WHEN
   const result = writeDist(dist, WANTED);
   // THEN
-  expect(result).toEqual({ added: ['env/target/new.k8s.yaml'], changed: ['env/target/kept.k8s.yaml'], removed: ['env/old/gone.k8s.yaml'], unchanged: 1 });
+  expect(result).toEqual({
+    added: ['env/target/new.k8s.yaml'],
+    changed: ['env/target/kept.k8s.yaml'],
+    removed: ['env/old/gone.k8s.yaml'],
+    unchanged: 1,
+  });
   expect(snapshotTree(dist)).toEqual(WANTED_TREE);
   const after = fs.statSync(path.join(dist, 'env/target/same.k8s.yaml'));
   expect([after.ino, after.mtime.toISOString(), after.nlink]).toEqual([same.ino, '2020-01-01T00:00:00.000Z', 1]);
@@ -125,7 +136,9 @@ test('a second write of the same files touches nothing', () => {
     throw new Error(`${name} called`);
   };
   // WHEN
-  const result = writeDist(dist, WANTED, { fileSystem: { writeFileSync: record('write'), linkSync: record('link'), renameSync: record('rename'), exchange: record('exchange') } });
+  const result = writeDist(dist, WANTED, {
+    fileSystem: { writeFileSync: record('write'), linkSync: record('link'), renameSync: record('rename'), exchange: record('exchange') },
+  });
   // THEN
   expect(result).toEqual({ added: [], changed: [], removed: [], unchanged: 3 });
   expect(calls).toEqual([]);
@@ -168,14 +181,34 @@ function expectRefused(dist: string, message: string, hint: string, options: { v
 
 describe('a failure midway leaves dist/ exactly as it was', () => {
   test.each([
-    ['the disk is full at the second new file', failOn('writeFileSync', 2, 'ENOSPC'),
-      'no space left on the device while writing dist/env/target/kept.k8s.yaml', 'free some space and run synth again; dist/ was left as it was'],
-    ['a hard link is refused', failOn('linkSync', 1, 'EACCES'),
-      'permission denied writing dist/env/target/same.k8s.yaml', 'make dist/ and the folder that holds it writable for this user; dist/ was left as it was'],
-    ['the exchange is refused', { exchange: (a: string) => { throw errnoError('EROFS', 'renameat2', a); } },
-      'dist is on a read-only file system', 'synth must run where dist/ can be written; dist/ was left as it was'],
-    ['the fallback cannot put the new tree in place', { exchange: () => false, ...failOn('renameSync', 2, 'EXDEV') },
-      'could not write dist (EXDEV)', 'dist/ was left as it was'],
+    [
+      'the disk is full at the second new file',
+      failOn('writeFileSync', 2, 'ENOSPC'),
+      'no space left on the device while writing dist/env/target/kept.k8s.yaml',
+      'free some space and run synth again; dist/ was left as it was',
+    ],
+    [
+      'a hard link is refused',
+      failOn('linkSync', 1, 'EACCES'),
+      'permission denied writing dist/env/target/same.k8s.yaml',
+      'make dist/ and the folder that holds it writable for this user; dist/ was left as it was',
+    ],
+    [
+      'the exchange is refused',
+      {
+        exchange: (a: string) => {
+          throw errnoError('EROFS', 'renameat2', a);
+        },
+      },
+      'dist is on a read-only file system',
+      'synth must run where dist/ can be written; dist/ was left as it was',
+    ],
+    [
+      'the fallback cannot put the new tree in place',
+      { exchange: () => false, ...failOn('renameSync', 2, 'EXDEV') },
+      'could not write dist (EXDEV)',
+      'dist/ was left as it was',
+    ],
   ])('fails when %s', (_name, fileSystem, message, hint) => {
     // GIVEN an existing dist/, WHEN the write fails THEN
     expectRefused(existingDist(), message, hint, { fileSystem });
@@ -186,7 +219,13 @@ describe('a failure midway leaves dist/ exactly as it was', () => {
     const dist = existingDist();
     const before = fileStates(dist);
     // WHEN
-    expect(() => writeDist(dist, WANTED, { beforeCommit: () => { throw new Error('stopped'); } })).toThrow(new Error('stopped'));
+    expect(() =>
+      writeDist(dist, WANTED, {
+        beforeCommit: () => {
+          throw new Error('stopped');
+        },
+      }),
+    ).toThrow(new Error('stopped'));
     // THEN
     expect(fileStates(dist)).toEqual(before);
     expect(workFolders(dist)).toEqual([]);
@@ -205,7 +244,11 @@ test('without the atomic exchange, two renames give the same result and leave no
 });
 
 function runKilledWrite(dist: string, mode: string) {
-  return spawnSync(process.execPath, ['--require', require.resolve('tsx/cjs'), path.join(REPO, 'test/fixtures/scripts/killed-write.ts'), dist, mode], { encoding: 'utf8' });
+  return spawnSync(
+    process.execPath,
+    ['--require', require.resolve('tsx/cjs'), path.join(REPO, 'test/fixtures/scripts/killed-write.ts'), dist, mode],
+    { encoding: 'utf8' },
+  );
 }
 
 test('a process killed with everything staged leaves dist/ as it was, and the next write cleans up after it', () => {
@@ -234,7 +277,19 @@ test('a process killed between the two renames of the fallback leaves the old tr
   // THEN
   expect(killed.signal).toBe('SIGKILL');
   expect(fs.existsSync(dist)).toBe(false);
-  expect(workFolders(dist).map((n) => n.replace(/\d+/, 'PID')).sort()).toEqual([`${STAGING_PREFIX}PID-${workFolders(dist).find((n) => !n.includes('old-'))!.split('-').pop()}`, `${STAGING_PREFIX}old-PID-dist`].sort());
+  expect(
+    workFolders(dist)
+      .map((n) => n.replace(/\d+/, 'PID'))
+      .sort(),
+  ).toEqual(
+    [
+      `${STAGING_PREFIX}PID-${workFolders(dist)
+        .find((n) => !n.includes('old-'))!
+        .split('-')
+        .pop()}`,
+      `${STAGING_PREFIX}old-PID-dist`,
+    ].sort(),
+  );
   // WHEN any command that reads or writes dist/ starts
   recoverInterruptedWrite(dist);
   // THEN the old dist/ is back, unchanged down to the inodes
@@ -250,9 +305,16 @@ test('keeps the files it is told to keep as they are, without being given their 
   const dist = existingDist();
   const before = fileStates(dist);
   // WHEN only new.k8s.yaml is given, and same.k8s.yaml is kept (an environment reused)
-  const result = writeDist(dist, [{ path: 'env/target/new.k8s.yaml', content: `${HEADER}new: 1\n` }], { keep: ['env/target/same.k8s.yaml', 'env/target/vanished.k8s.yaml'] });
+  const result = writeDist(dist, [{ path: 'env/target/new.k8s.yaml', content: `${HEADER}new: 1\n` }], {
+    keep: ['env/target/same.k8s.yaml', 'env/target/vanished.k8s.yaml'],
+  });
   // THEN the kept file is the same file (inode, mtime, content); what is neither given nor kept is removed
-  expect(result).toEqual({ added: ['env/target/new.k8s.yaml'], changed: [], removed: ['env/old/gone.k8s.yaml', 'env/target/kept.k8s.yaml'], unchanged: 1 });
+  expect(result).toEqual({
+    added: ['env/target/new.k8s.yaml'],
+    changed: [],
+    removed: ['env/old/gone.k8s.yaml', 'env/target/kept.k8s.yaml'],
+    unchanged: 1,
+  });
   expect(fileStates(dist)['env/target/same.k8s.yaml']).toBe(before['env/target/same.k8s.yaml']);
   expect(Object.keys(snapshotTree(dist)).sort()).toEqual(['env/target/new.k8s.yaml', 'env/target/same.k8s.yaml']);
 });
@@ -332,7 +394,15 @@ describe('a write with a file outside dist/ (a flip: the environment file and di
     const { root, dist } = flipRepo();
     const journal = path.join(root, `${STAGING_PREFIX}journal-dist.json`);
     const stat = fs.statSync(dist);
-    fs.writeFileSync(journal, JSON.stringify({ version: 1, pid: process.ppid, staged: { dev: stat.dev, ino: stat.ino }, companions: [{ file: ENV, content: 'routing: new\n' }] }));
+    fs.writeFileSync(
+      journal,
+      JSON.stringify({
+        version: 1,
+        pid: process.ppid,
+        staged: { dev: stat.dev, ino: stat.ino },
+        companions: [{ file: ENV, content: 'routing: new\n' }],
+      }),
+    );
     // WHEN
     recoverInterruptedWrite(dist);
     // THEN
@@ -341,7 +411,6 @@ describe('a write with a file outside dist/ (a flip: the environment file and di
 });
 
 describe('links, foreign files and odd entries are refused, and nothing is changed', () => {
-
   function victimFolder(): string {
     const victim = tempDir('meshflip-victim-');
     writeFiles(victim, { 'precious.txt': 'keep me\n', 'env/target/kept.k8s.yaml': `${HEADER}outside: 1\n` });
@@ -354,8 +423,12 @@ describe('links, foreign files and odd entries are refused, and nothing is chang
     const dist = path.join(tempDir(), 'dist');
     fs.symlinkSync(victim, dist);
     // THEN
-    expectRefused(dist, `dist is a symbolic link (to ${victim}); meshflip never writes or deletes through a link`,
-      'replace the link by a real folder or delete it: synth renders every file again', { victim });
+    expectRefused(
+      dist,
+      `dist is a symbolic link (to ${victim}); meshflip never writes or deletes through a link`,
+      'replace the link by a real folder or delete it: synth renders every file again',
+      { victim },
+    );
     expect(fs.lstatSync(dist).isSymbolicLink()).toBe(true);
   });
 
@@ -365,8 +438,12 @@ describe('links, foreign files and odd entries are refused, and nothing is chang
     const dist = existingDist();
     fs.symlinkSync(victim, path.join(dist, 'env', 'linked'));
     // THEN
-    expectRefused(dist, `dist/env/linked is a symbolic link (to ${victim}); meshflip never writes or deletes through a link`,
-      'replace the link by a real folder or delete it: synth renders every file again', { victim });
+    expectRefused(
+      dist,
+      `dist/env/linked is a symbolic link (to ${victim}); meshflip never writes or deletes through a link`,
+      'replace the link by a real folder or delete it: synth renders every file again',
+      { victim },
+    );
   });
 
   test('fails when a file inside dist/ is a symbolic link, even one synth would rewrite', () => {
@@ -376,29 +453,41 @@ describe('links, foreign files and odd entries are refused, and nothing is chang
     fs.rmSync(path.join(dist, 'env/target/kept.k8s.yaml'));
     fs.symlinkSync(path.join(victim, 'precious.txt'), path.join(dist, 'env/target/kept.k8s.yaml'));
     // THEN
-    expectRefused(dist, `dist/env/target/kept.k8s.yaml is a symbolic link (to ${path.join(victim, 'precious.txt')}); meshflip never writes or deletes through a link`,
-      'replace the link by a real folder or delete it: synth renders every file again', { victim });
+    expectRefused(
+      dist,
+      `dist/env/target/kept.k8s.yaml is a symbolic link (to ${path.join(victim, 'precious.txt')}); meshflip never writes or deletes through a link`,
+      'replace the link by a real folder or delete it: synth renders every file again',
+      { victim },
+    );
   });
 
   test('fails when synth would delete a file of a kind it never writes', () => {
     // GIVEN
     const dist = existingDist({ 'env/notes.txt': 'my notes\n' });
     // THEN
-    expectRefused(dist, 'dist/env/notes.txt was not written by meshflip (not a kind of file it writes: *.k8s.yaml, *.kumactl.yaml, ROUTING.md, INPUTS.sha256), and synth would delete it',
-      'meshflip deletes only files it produced; move the file out of dist/, or delete it yourself if it is not needed');
+    expectRefused(
+      dist,
+      'dist/env/notes.txt was not written by meshflip (not a kind of file it writes: *.k8s.yaml, *.kumactl.yaml, ROUTING.md, INPUTS.sha256), and synth would delete it',
+      'meshflip deletes only files it produced; move the file out of dist/, or delete it yourself if it is not needed',
+    );
   });
 
   test('fails when synth would delete a manifest without its header', () => {
     // GIVEN a hand-written manifest in dist/
     const dist = existingDist({ 'env/extra/hand-made.k8s.yaml': 'apiVersion: v1\nkind: ConfigMap\n' });
     // THEN
-    expectRefused(dist, 'dist/env/extra/hand-made.k8s.yaml was not written by meshflip (it does not open with "Generated from ... by npm run synth"), and synth would delete it',
-      'meshflip deletes only files it produced; move the file out of dist/, or delete it yourself if it is not needed');
+    expectRefused(
+      dist,
+      'dist/env/extra/hand-made.k8s.yaml was not written by meshflip (it does not open with "Generated from ... by npm run synth"), and synth would delete it',
+      'meshflip deletes only files it produced; move the file out of dist/, or delete it yourself if it is not needed',
+    );
   });
 
   test('deletes a ROUTING.md meshflip wrote (the Markdown header)', () => {
     // GIVEN
-    const dist = existingDist({ 'gone/ROUTING.md': '<!-- Generated from environments/gone.yaml by npm run synth. Do not edit. -->\n# Routing of gone\n' });
+    const dist = existingDist({
+      'gone/ROUTING.md': '<!-- Generated from environments/gone.yaml by npm run synth. Do not edit. -->\n# Routing of gone\n',
+    });
     // WHEN
     const result = writeDist(dist, WANTED);
     // THEN
@@ -412,8 +501,11 @@ describe('links, foreign files and odd entries are refused, and nothing is chang
     fs.rmSync(path.join(dist, 'env/target/kept.k8s.yaml'));
     fs.mkdirSync(path.join(dist, 'env/target/kept.k8s.yaml'));
     // THEN
-    expectRefused(dist, 'dist/env/target/kept.k8s.yaml is a folder, where synth writes a file',
-      'move the folder away (it may hold files meshflip did not write); nothing was changed');
+    expectRefused(
+      dist,
+      'dist/env/target/kept.k8s.yaml is a folder, where synth writes a file',
+      'move the folder away (it may hold files meshflip did not write); nothing was changed',
+    );
   });
 
   test('fails when a file stands where synth writes a folder', () => {

@@ -30,7 +30,11 @@ describe('the Kong Mesh mocking tutorial (kong-perf)', () => {
     const realService = real.find((o) => o.kind === 'Service');
     const mockService = mock.find((o) => o.kind === 'Service');
     // Same name, namespace and port: both zones publish kuma.io/service captains-log_my-services_svc_5000.
-    expect([mockService.metadata.namespace, mockService.metadata.name, mockService.spec.ports]).toEqual([realService.metadata.namespace, realService.metadata.name, realService.spec.ports]);
+    expect([mockService.metadata.namespace, mockService.metadata.name, mockService.spec.ports]).toEqual([
+      realService.metadata.namespace,
+      realService.metadata.name,
+      realService.spec.ports,
+    ]);
     expect(realService.spec.ports).toEqual([{ appProtocol: 'http', name: 'http', port: 5000, protocol: 'TCP', targetPort: 5000 }]);
     expect(real.find((o) => o.kind === 'Deployment').spec.template.metadata.labels.app).toBe('captains-log');
     expect(mock.find((o) => o.kind === 'Deployment').spec.template.metadata.labels.app).toBe('mountebank');
@@ -54,7 +58,9 @@ describe('the Kong Mesh mocking tutorial (kong-perf)', () => {
 
   test('labels every workload namespace for sidecar injection and enables builtin mTLS on the default mesh', () => {
     for (const zone of ['zone-real-services', 'zone-mock-services']) {
-      expect(dist(`kong-perf/${zone}/namespaces.k8s.yaml`).map((n) => [n.metadata.name, n.metadata.labels['kuma.io/sidecar-injection']])).toEqual([['my-services', 'enabled']]);
+      expect(dist(`kong-perf/${zone}/namespaces.k8s.yaml`).map((n) => [n.metadata.name, n.metadata.labels['kuma.io/sidecar-injection']])).toEqual([
+        ['my-services', 'enabled'],
+      ]);
     }
     const [mesh] = dist('kong-perf/konnect/mesh.kumactl.yaml');
     expect(mesh).toMatchObject({ type: 'Mesh', name: 'default', mtls: { enabledBackend: 'ca-1', backends: [{ name: 'ca-1', type: 'builtin' }] } });
@@ -67,7 +73,7 @@ describe('the Kong Mesh mocking tutorial (kong-perf)', () => {
     expect(everything).not.toMatch(/^kind: Secret$/m);
   });
 
-  test('reverting is deleting the line: only captains-log\'s routing files and the routing table change, and no mock policy is left', () => {
+  test("reverting is deleting the line: only captains-log's routing files and the routing table change, and no mock policy is left", () => {
     // GIVEN the environment as committed, and with the routing line deleted
     const flipped = renderWith('environments/kong-perf.yaml', (t) => t);
     const reverted = renderWith('environments/kong-perf.yaml', (t) => t.replace('routing:\n  services:\n    captains-log: mock\n', ''));
@@ -79,14 +85,16 @@ describe('the Kong Mesh mocking tutorial (kong-perf)', () => {
       'kong-perf/zone-mock-services/captains-log.routing.k8s.yaml',
       'kong-perf/zone-real-services/captains-log.routing.k8s.yaml',
     ]);
-    const route = parseYamlDocuments(reverted['kong-perf/zone-real-services/captains-log.routing.k8s.yaml']).find((o) => o.kind === 'MeshHTTPRoute') as any;
+    const route = parseYamlDocuments(reverted['kong-perf/zone-real-services/captains-log.routing.k8s.yaml']).find(
+      (o) => o.kind === 'MeshHTTPRoute',
+    ) as any;
     expect(route.spec.to[0].rules.flatMap((r: any) => r.default.backendRefs.map((b: any) => b.tags.app))).toEqual(['captains-log']);
     expect(reverted['kong-perf/zone-real-services/captains-log.routing.k8s.yaml']).not.toContain('mountebank');
   });
 });
 
 describe('the tutorial as published (kong-tutorial: Kong Mesh 2.5, legacy policies on Konnect)', () => {
-  test('renders the tutorial\'s TrafficRoute and FaultInjection for kumactl, sourcing from every service', () => {
+  test("renders the tutorial's TrafficRoute and FaultInjection for kumactl, sourcing from every service", () => {
     const [route, fault] = dist('kong-tutorial/konnect/captains-log.routing.kumactl.yaml');
     expect(route).toEqual({
       type: 'TrafficRoute',
@@ -114,6 +122,10 @@ describe('the tutorial as published (kong-tutorial: Kong Mesh 2.5, legacy polici
     }
     const flipped = renderWith('environments/kong-tutorial.yaml', (t) => t);
     const reverted = renderWith('environments/kong-tutorial.yaml', (t) => t.replace('routing:\n  services:\n    captains-log: mock\n', ''));
-    expect(changedFiles(flipped, reverted)).toEqual(['kong-tutorial/INPUTS.sha256', 'kong-tutorial/ROUTING.md', 'kong-tutorial/konnect/captains-log.routing.kumactl.yaml']);
+    expect(changedFiles(flipped, reverted)).toEqual([
+      'kong-tutorial/INPUTS.sha256',
+      'kong-tutorial/ROUTING.md',
+      'kong-tutorial/konnect/captains-log.routing.kumactl.yaml',
+    ]);
   });
 });

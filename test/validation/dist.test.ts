@@ -30,7 +30,8 @@ describeWithCrds('strict validation against the upstream schemas', () => {
 
   test('every object rendered from the test fixtures (upstream Istio v1 among them) validates strictly', () => {
     // Bootstrap patches are parts of objects (synth and validate skip them too).
-    const objects = synthesize(fixtureProject()).filter((f) => !isPatchFile(f.path))
+    const objects = synthesize(fixtureProject())
+      .filter((f) => !isPatchFile(f.path))
       .flatMap((f) => (f.objects ?? []).map((object, i) => ({ file: f.path, object, line: f.lines?.[i] })));
     expect(check(objects).map((f) => `${f.at.file}:${f.at.line}: ${f.message}`)).toEqual([]);
     expect(objects.length).toBeGreaterThan(50);
@@ -39,8 +40,30 @@ describeWithCrds('strict validation against the upstream schemas', () => {
   test('fails when a hand edit of dist/ breaks an object, locating it by file and line', () => {
     // GIVEN a MeshHTTPRoute with a misspelled field and a Deployment with a wrong type
     const objects = [
-      { file: 'env/zone-a/x.routing.k8s.yaml', line: 2, object: { apiVersion: 'kuma.io/v1alpha1', kind: 'MeshHTTPRoute', metadata: { name: 'x', namespace: 'kong-mesh-system' }, spec: { targetRef: { kind: 'Mesh' }, too: [] } } },
-      { file: 'env/zone-a/x.k8s.yaml', line: 9, object: { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x', namespace: 'shop' }, spec: { replicas: 'two', selector: { matchLabels: { app: 'x' } }, template: { metadata: { labels: { app: 'x' } }, spec: { containers: [{ name: 'x', image: 'x:1' }] } } } } },
+      {
+        file: 'env/zone-a/x.routing.k8s.yaml',
+        line: 2,
+        object: {
+          apiVersion: 'kuma.io/v1alpha1',
+          kind: 'MeshHTTPRoute',
+          metadata: { name: 'x', namespace: 'kong-mesh-system' },
+          spec: { targetRef: { kind: 'Mesh' }, too: [] },
+        },
+      },
+      {
+        file: 'env/zone-a/x.k8s.yaml',
+        line: 9,
+        object: {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name: 'x', namespace: 'shop' },
+          spec: {
+            replicas: 'two',
+            selector: { matchLabels: { app: 'x' } },
+            template: { metadata: { labels: { app: 'x' } }, spec: { containers: [{ name: 'x', image: 'x:1' }] } },
+          },
+        },
+      },
     ];
     // WHEN
     const findings = check(objects);
@@ -54,8 +77,21 @@ describeWithCrds('strict validation against the upstream schemas', () => {
   test('checks OpenShift Service Mesh environments against the Istio API versions OSSM serves', () => {
     // GIVEN an environment whose AppProject says it runs OpenShift Service Mesh, and a v1 VirtualService in it
     const objects = [
-      { file: 'argocd/ossm-env.k8s.yaml', line: 2, object: { apiVersion: 'argoproj.io/v1alpha1', kind: 'AppProject', metadata: { name: 'ossm-env', namespace: 'argocd', annotations: { 'meshflip.io/mesh': 'openshift-service-mesh' } }, spec: {} } },
-      { file: 'ossm-env/workloads/a.routing.k8s.yaml', line: 2, object: { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'a', namespace: 'shop' }, spec: { hosts: ['a'] } } },
+      {
+        file: 'argocd/ossm-env.k8s.yaml',
+        line: 2,
+        object: {
+          apiVersion: 'argoproj.io/v1alpha1',
+          kind: 'AppProject',
+          metadata: { name: 'ossm-env', namespace: 'argocd', annotations: { 'meshflip.io/mesh': 'openshift-service-mesh' } },
+          spec: {},
+        },
+      },
+      {
+        file: 'ossm-env/workloads/a.routing.k8s.yaml',
+        line: 2,
+        object: { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'a', namespace: 'shop' }, spec: { hosts: ['a'] } },
+      },
     ];
     // WHEN / THEN OSSM 2.5 serves networking.istio.io only as v1alpha3 / v1beta1
     expect(check(objects).map((f) => f.message)).toEqual(['no schema for networking.istio.io/v1 VirtualService']);
@@ -63,22 +99,49 @@ describeWithCrds('strict validation against the upstream schemas', () => {
 
   test('validates kumactl files through the Kubernetes form of the same resource', () => {
     // GIVEN a legacy CircuitBreaker in kumactl form whose interval is in minutes (legacy policies take seconds)
-    const doc = { type: 'CircuitBreaker', name: 'cb', mesh: 'default', sources: [{ match: { 'kuma.io/service': '*' } }], destinations: [{ match: { 'kuma.io/service': 'a_b_svc_80' } }], conf: { interval: '3m' } };
+    const doc = {
+      type: 'CircuitBreaker',
+      name: 'cb',
+      mesh: 'default',
+      sources: [{ match: { 'kuma.io/service': '*' } }],
+      destinations: [{ match: { 'kuma.io/service': 'a_b_svc_80' } }],
+      conf: { interval: '3m' },
+    };
     // WHEN
     const findings = check([{ file: 'env/konnect/a.routing.kumactl.yaml', line: 3, object: doc }]);
     // THEN
-    expect(universalToKubernetes(doc)).toMatchObject({ apiVersion: 'kuma.io/v1alpha1', kind: 'CircuitBreaker', mesh: 'default', metadata: { name: 'cb' }, spec: { conf: { interval: '3m' } } });
+    expect(universalToKubernetes(doc)).toMatchObject({
+      apiVersion: 'kuma.io/v1alpha1',
+      kind: 'CircuitBreaker',
+      mesh: 'default',
+      metadata: { name: 'cb' },
+      spec: { conf: { interval: '3m' } },
+    });
     expect(findings.map((f) => f.message)).toEqual(['spec.conf.interval: must match the pattern ^([0-9]+\\.?[0-9]*|\\.[0-9]+)s$, got "3m"']);
   });
 });
 
 describe('summarizeMissingSchemas', () => {
-  const warning = (file: string, kind: string) => ({ file, line: 2, col: 1, field: `${kind} ns/x`, message: `no schema for v1 ${kind}`, severity: 'warning' as const, hint: 'generated from environments/lab.yaml' });
+  const warning = (file: string, kind: string) => ({
+    file,
+    line: 2,
+    col: 1,
+    field: `${kind} ns/x`,
+    message: `no schema for v1 ${kind}`,
+    severity: 'warning' as const,
+    hint: 'generated from environments/lab.yaml',
+  });
 
   test('shows one warning per kind without a schema, at its first object, with how many more there are', () => {
     // GIVEN three ConfigMaps and one Secret without a schema, and an error between them
     const error = { file: 'dist/lab/b.k8s.yaml', line: 9, col: 1, field: 'Service ns/x', message: 'spec.ports: is required' };
-    const problems = [warning('dist/lab/c.k8s.yaml', 'ConfigMap'), error, warning('dist/lab/a.k8s.yaml', 'ConfigMap'), warning('dist/lab/b.k8s.yaml', 'ConfigMap'), warning('dist/lab/d.k8s.yaml', 'Secret')];
+    const problems = [
+      warning('dist/lab/c.k8s.yaml', 'ConfigMap'),
+      error,
+      warning('dist/lab/a.k8s.yaml', 'ConfigMap'),
+      warning('dist/lab/b.k8s.yaml', 'ConfigMap'),
+      warning('dist/lab/d.k8s.yaml', 'Secret'),
+    ];
     // WHEN
     const shown = summarizeMissingSchemas(problems).map(formatProblem);
     // THEN sorted by file; the error kept; the lone Secret warning as it was

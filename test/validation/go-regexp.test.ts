@@ -46,10 +46,13 @@ describe('compileGoRegExp', () => {
     expect(compileGoRegExp(pattern)?.test(text)).toBe(expected);
   });
 
-  test.each([['\\x4g'], ['\\C'], ['(unclosed'], ['a**'], ['\\8'], ['(?<name>a)b(?<name>c)'], ['x{1001}']])('refuses %s, which Go does not compile', (pattern) => {
-    // THEN
-    expect(compileGoRegExp(pattern)).toBeUndefined();
-  });
+  test.each([['\\x4g'], ['\\C'], ['(unclosed'], ['a**'], ['\\8'], ['(?<name>a)b(?<name>c)'], ['x{1001}']])(
+    'refuses %s, which Go does not compile',
+    (pattern) => {
+      // THEN
+      expect(compileGoRegExp(pattern)).toBeUndefined();
+    },
+  );
 
   test('(?U) makes repetition non-greedy, as in Go', () => {
     // THEN
@@ -84,8 +87,19 @@ interface Node {
 }
 
 const ATOMS: readonly Node[] = [
-  ['a', 'a'], ['b', 'b'], ['😀', '😀'], ['é', 'é'], ['\\.', '\\.'], ['.', '[^\\n]'], ['\\d', '[0-9]'], ['\\w', '[0-9A-Za-z_]'],
-  ['\\s', '[\\t\\n\\f\\r ]'], ['[^a]', '[^a]'], ['[a-c😀]', '[a-c😀]'], ['\\x{1F600}', '\\u{1F600}'], ['\\pL', '\\p{L}'],
+  ['a', 'a'],
+  ['b', 'b'],
+  ['😀', '😀'],
+  ['é', 'é'],
+  ['\\.', '\\.'],
+  ['.', '[^\\n]'],
+  ['\\d', '[0-9]'],
+  ['\\w', '[0-9A-Za-z_]'],
+  ['\\s', '[\\t\\n\\f\\r ]'],
+  ['[^a]', '[^a]'],
+  ['[a-c😀]', '[a-c😀]'],
+  ['\\x{1F600}', '\\u{1F600}'],
+  ['\\pL', '\\p{L}'],
 ].map(([go, js]) => ({ go, js, nullable: false }));
 
 const REPEATS: Readonly<Record<string, boolean>> = { '*': true, '+': false, '?': true, '*?': true, '{1,2}': false };
@@ -95,15 +109,23 @@ const node: fc.Arbitrary<Node> = fc.letrec<{ node: Node }>((tie) => ({
     { depthSize: 'small', withCrossShrink: true },
     fc.constantFrom(...ATOMS),
     fc.tuple(tie('node'), tie('node')).map(([a, b]) => ({ go: a.go + b.go, js: a.js + b.js, nullable: a.nullable && b.nullable })),
-    fc.tuple(tie('node'), tie('node')).map(([a, b]) => ({ go: `(?:${a.go}|${b.go})`, js: `(?:${a.js}|${b.js})`, nullable: a.nullable || b.nullable })),
-    fc.tuple(tie('node').filter((a) => !a.nullable), fc.constantFrom(...Object.keys(REPEATS)))
+    fc
+      .tuple(tie('node'), tie('node'))
+      .map(([a, b]) => ({ go: `(?:${a.go}|${b.go})`, js: `(?:${a.js}|${b.js})`, nullable: a.nullable || b.nullable })),
+    fc
+      .tuple(
+        tie('node').filter((a) => !a.nullable),
+        fc.constantFrom(...Object.keys(REPEATS)),
+      )
       .map(([a, op]) => ({ go: `(?:${a.go})${op}`, js: `(?:${a.js})${op}`, nullable: REPEATS[op] })),
   ),
 })).node;
 
 const pattern = node.chain((n) => fc.constantFrom<readonly [string, string]>([n.go, n.js], [`^${n.go}`, `^${n.js}`], [`^${n.go}$`, `^${n.js}$`]));
 
-const text = fc.array(fc.constantFrom('a', 'b', 'c', '😀', 'é', '.', '0', '_', ' ', '\n', '\v', '\t', '٣', 'Ω'), { maxLength: 8 }).map((chars) => chars.join(''));
+const text = fc
+  .array(fc.constantFrom('a', 'b', 'c', '😀', 'é', '.', '0', '_', ' ', '\n', '\v', '\t', '٣', 'Ω'), { maxLength: 8 })
+  .map((chars) => chars.join(''));
 
 describe('compileGoRegExp against RE2 syntax spelled out for JavaScript', () => {
   test('test and find agree on random patterns and texts', () => {
@@ -120,11 +142,37 @@ describe('compileGoRegExp against RE2 syntax spelled out for JavaScript', () => 
 });
 
 /** Syntax the JavaScript reference above cannot spell out: flags, POSIX and Unicode classes, word boundaries, `\Q…\E`. */
-const RE2_ONLY: readonly string[] = ['(?i)a', '(?s).', '(?m)^b$', '[[:alpha:]]', '[[:^digit:]]', '\\pL', '\\PL', '\\p{Greek}', '\\b', '\\B', '\\Qa.b\\E', '\\x{1F600}', '[^\\s]', '\\A', '\\z'];
+const RE2_ONLY: readonly string[] = [
+  '(?i)a',
+  '(?s).',
+  '(?m)^b$',
+  '[[:alpha:]]',
+  '[[:^digit:]]',
+  '\\pL',
+  '\\PL',
+  '\\p{Greek}',
+  '\\b',
+  '\\B',
+  '\\Qa.b\\E',
+  '\\x{1F600}',
+  '[^\\s]',
+  '\\A',
+  '\\z',
+];
 
-const re2Pattern = fc.array(fc.oneof(fc.constantFrom(...RE2_ONLY), node.map((n) => n.go)), { minLength: 1, maxLength: 4 }).map((parts) => parts.join(''));
+const re2Pattern = fc
+  .array(
+    fc.oneof(
+      fc.constantFrom(...RE2_ONLY),
+      node.map((n) => n.go),
+    ),
+    { minLength: 1, maxLength: 4 },
+  )
+  .map((parts) => parts.join(''));
 
-const re2Text = fc.array(fc.constantFrom('a', 'A', 'b', '😀', 'Ω', 'λ', '.', '0', '_', ' ', '\n', '\v', 'é'), { maxLength: 8 }).map((chars) => chars.join(''));
+const re2Text = fc
+  .array(fc.constantFrom('a', 'A', 'b', '😀', 'Ω', 'λ', '.', '0', '_', ' ', '\n', '\v', 'é'), { maxLength: 8 })
+  .map((chars) => chars.join(''));
 
 describe('compileGoRegExp against @bufbuild/re2, the RE2 port CEL matches() runs on', () => {
   test('both RE2 ports agree whether random patterns match', () => {

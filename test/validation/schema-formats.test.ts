@@ -24,7 +24,14 @@ function widgetCrd(properties: Record<string, unknown>): Record<string, unknown>
       group: 'example.io',
       names: { kind: 'Widget', plural: 'widgets' },
       scope: 'Namespaced',
-      versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties } } } } }],
+      versions: [
+        {
+          name: 'v1',
+          served: true,
+          storage: true,
+          schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties } } } },
+        },
+      ],
     },
   };
 }
@@ -49,8 +56,12 @@ function deploymentDefinition(ref: (name: string) => string): Record<string, unk
 }
 
 const widget = (spec: Record<string, unknown>) => ({ apiVersion: 'example.io/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'lab' }, spec });
-const deployment = (spec: Record<string, unknown>, metadata: Record<string, unknown> = { name: 'd', namespace: 'lab' }) =>
-  ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata, spec });
+const deployment = (spec: Record<string, unknown>, metadata: Record<string, unknown> = { name: 'd', namespace: 'lab' }) => ({
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata,
+  spec,
+});
 
 /** Writes `files` (relative path -> text) to a new folder; returns it. */
 function folder(files: Record<string, string>): string {
@@ -66,8 +77,16 @@ const messages = (store: SchemaStore, object: unknown) => store.validate(object)
 
 describe('CustomResourceDefinitions', () => {
   test.each([
-    ['kubectl get crd -o yaml (a List)', 'crds.yaml', stringify({ apiVersion: 'v1', kind: 'List', items: [widgetCrd({ size: { type: 'integer' } })], metadata: { resourceVersion: '' } })],
-    ['kubectl get crd -o json (a List)', 'crds.json', JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [widgetCrd({ size: { type: 'integer' } })] })],
+    [
+      'kubectl get crd -o yaml (a List)',
+      'crds.yaml',
+      stringify({ apiVersion: 'v1', kind: 'List', items: [widgetCrd({ size: { type: 'integer' } })], metadata: { resourceVersion: '' } }),
+    ],
+    [
+      'kubectl get crd -o json (a List)',
+      'crds.json',
+      JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [widgetCrd({ size: { type: 'integer' } })] }),
+    ],
     ['one CRD in JSON', 'widget.json', JSON.stringify(widgetCrd({ size: { type: 'integer' } }))],
     ['one CRD in YAML', 'widget.yml', stringify(widgetCrd({ size: { type: 'integer' } }))],
   ])('reads %s', (_title, file, text) => {
@@ -94,7 +113,9 @@ describe('CustomResourceDefinitions', () => {
     }
     // THEN
     expect(thrown).toBeInstanceOf(SchemaLoadError);
-    expect((thrown as SchemaLoadError).message).toBe(`${path.join(dir, 'b.yaml')}: example.io/v1 Widget is defined twice: here and in ${path.join(dir, 'a.yaml')}`);
+    expect((thrown as SchemaLoadError).message).toBe(
+      `${path.join(dir, 'b.yaml')}: example.io/v1 Widget is defined twice: here and in ${path.join(dir, 'a.yaml')}`,
+    );
   });
 
   test('takes the kinds of an override set over the common ones, without a duplicate', () => {
@@ -112,12 +133,17 @@ describe('CustomResourceDefinitions', () => {
 describe('OpenAPI documents of the API server', () => {
   const v2Ref = (name: string) => `#/definitions/${name}`;
   const v3Ref = (name: string) => `#/components/schemas/${name}`;
-  const swagger = (extra: Record<string, unknown> = {}) => JSON.stringify({
-    swagger: '2.0',
-    info: { title: 'Kubernetes', version: 'v1.30.0' },
-    paths: {},
-    definitions: { 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta': OBJECT_META, 'io.k8s.api.apps.v1.Deployment': deploymentDefinition(v2Ref), ...extra },
-  });
+  const swagger = (extra: Record<string, unknown> = {}) =>
+    JSON.stringify({
+      swagger: '2.0',
+      info: { title: 'Kubernetes', version: 'v1.30.0' },
+      paths: {},
+      definitions: {
+        'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta': OBJECT_META,
+        'io.k8s.api.apps.v1.Deployment': deploymentDefinition(v2Ref),
+        ...extra,
+      },
+    });
 
   test('reads the OpenAPI v2 swagger.json, metadata included', () => {
     // GIVEN
@@ -136,32 +162,43 @@ describe('OpenAPI documents of the API server', () => {
 
   test('reads OpenAPI v3 documents, one per group-version, where the same kind appears in several', () => {
     // GIVEN an apps/v1 document and a second one that references the same kind (as autoscaling's Scale is shared)
-    const v3 = (title: string) => JSON.stringify({
-      openapi: '3.0.0',
-      info: { title, version: 'v1.30.0' },
-      paths: {},
-      components: {
-        schemas: {
-          'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta': OBJECT_META,
-          // v3 wraps a reference that carries a default or a description in allOf
-          'io.k8s.api.apps.v1.Deployment': { ...deploymentDefinition(v3Ref), properties: { ...(deploymentDefinition(v3Ref).properties as object),
-            metadata: { allOf: [{ $ref: v3Ref('io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta') }], default: {} } } },
+    const v3 = (title: string) =>
+      JSON.stringify({
+        openapi: '3.0.0',
+        info: { title, version: 'v1.30.0' },
+        paths: {},
+        components: {
+          schemas: {
+            'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta': OBJECT_META,
+            // v3 wraps a reference that carries a default or a description in allOf
+            'io.k8s.api.apps.v1.Deployment': {
+              ...deploymentDefinition(v3Ref),
+              properties: {
+                ...(deploymentDefinition(v3Ref).properties as object),
+                metadata: { allOf: [{ $ref: v3Ref('io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta') }], default: {} },
+              },
+            },
+          },
         },
-      },
-    });
+      });
     const dir = folder({ 'openapi-v3/apis__apps__v1.json': v3('apps/v1'), 'openapi-v3/apis__other__v1.json': v3('other/v1') });
     // WHEN
     const store = SchemaStore.load([dir]);
     // THEN
     expect(store.listKinds()).toEqual(['apps/v1 Deployment']);
     expect(messages(store, deployment({ replicas: 2 }))).toEqual([]);
-    expect(messages(store, deployment({ replicas: 2 }, { name: 'd', namespace: 'lab', owner: 'me' }))).toEqual(['error metadata.owner: unknown field, got "owner"']);
+    expect(messages(store, deployment({ replicas: 2 }, { name: 'd', namespace: 'lab', owner: 'me' }))).toEqual([
+      'error metadata.owner: unknown field, got "owner"',
+    ]);
   });
 
   test('takes a CRD over the form of its kind the aggregated swagger.json holds', () => {
     // GIVEN the swagger document lists Widget (open, as the API server publishes a CRD) and the CRD closes it
     const openWidget = { type: 'object', 'x-kubernetes-group-version-kind': [{ group: 'example.io', kind: 'Widget', version: 'v1' }] };
-    const dir = folder({ 'swagger.json': swagger({ 'io.example.v1.Widget': openWidget }), 'crds.yaml': stringify({ apiVersion: 'v1', kind: 'List', items: [widgetCrd({ size: { type: 'integer' } })] }) });
+    const dir = folder({
+      'swagger.json': swagger({ 'io.example.v1.Widget': openWidget }),
+      'crds.yaml': stringify({ apiVersion: 'v1', kind: 'List', items: [widgetCrd({ size: { type: 'integer' } })] }),
+    });
     // WHEN
     const store = SchemaStore.load([dir]);
     // THEN
@@ -174,6 +211,7 @@ describe('OpenAPI documents of the API server', () => {
     const dir = folder({ 'notes.json': '{"hello": "world"}' });
     // THEN
     expect(() => SchemaStore.load([path.join(dir, 'notes.json')])).toThrow(
-      `${path.join(dir, 'notes.json')}: cannot load schemas: it holds no CustomResourceDefinition, OpenAPI document or legacy-spec-schemas/<Kind>.json schema`);
+      `${path.join(dir, 'notes.json')}: cannot load schemas: it holds no CustomResourceDefinition, OpenAPI document or legacy-spec-schemas/<Kind>.json schema`,
+    );
   });
 });

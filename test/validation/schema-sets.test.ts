@@ -21,7 +21,14 @@ describeWithCrds('schemaSets of the upstream schemas', () => {
     ]);
     // OpenShift Service Mesh 3 serves upstream Istio's APIs: istio/ stays, the operators' CRDs are added
     expect(sets.ossm3.map((p) => path.relative(crds(), p))).toEqual([
-      'argocd', 'istio', 'kubernetes', 'kuma', 'maistra', 'olm', 'openshift', path.join('alternatives', 'ossm-3'),
+      'argocd',
+      'istio',
+      'kubernetes',
+      'kuma',
+      'maistra',
+      'olm',
+      'openshift',
+      path.join('alternatives', 'ossm-3'),
     ]);
   });
 });

@@ -120,7 +120,9 @@ spec:
       // WHEN
       const issues = kubernetes.validate(object);
       // THEN
-      expect(issues).toEqual([{ path: 'spec.template.spec.containers[0].resources.limit', message: 'unknown field, got "limit"', severity: 'error' }]);
+      expect(issues).toEqual([
+        { path: 'spec.template.spec.containers[0].resources.limit', message: 'unknown field, got "limit"', severity: 'error' },
+      ]);
     });
 
     test('fails when a field has the wrong type', () => {
@@ -309,8 +311,8 @@ spec:
       const issues = kubernetes.validate(route);
       // THEN
       expect(errors(issues)).toEqual([
-        'error: spec.to[0].rules[0].default.backendRefs[0].kind: must be one of Mesh, MeshSubset, MeshGateway, MeshService, MeshExternalService, '
-          + 'MeshMultiZoneService, MeshServiceSubset, MeshHTTPRoute, Dataplane, got "Foo"',
+        'error: spec.to[0].rules[0].default.backendRefs[0].kind: must be one of Mesh, MeshSubset, MeshGateway, MeshService, MeshExternalService, ' +
+          'MeshMultiZoneService, MeshServiceSubset, MeshHTTPRoute, Dataplane, got "Foo"',
         'error: spec.to[0].rules[0].default.backendRefs[0].weigth: unknown field, got "weigth"',
       ]);
     });
@@ -614,8 +616,8 @@ spec:
       const issues = ossm.validate(object);
       // THEN
       expect(errors(issues)).toEqual([
-        'error: spec.host: must match the pattern ^([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9\\-]{0,61}[a-zA-Z0-9])'
-          + '(\\.([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9\\-]{0,61}[a-zA-Z0-9]))*$, got "Coolstore_Apps.example.com"',
+        'error: spec.host: must match the pattern ^([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9\\-]{0,61}[a-zA-Z0-9])' +
+          '(\\.([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9\\-]{0,61}[a-zA-Z0-9]))*$, got "Coolstore_Apps.example.com"',
         'error: spec.to.weight: must be at most 256, got 300',
       ]);
     });
@@ -629,8 +631,8 @@ spec:
       const issues = ossm.validate(object);
       // THEN
       expect(errors(issues)).toEqual([
-        'error: spec: must match at least one of: path must be at most 0 characters long, got "/api"; or tls must not be set, '
-          + 'got {"termination":"passthrough"}; or tls.termination must not be passthrough',
+        'error: spec: must match at least one of: path must be at most 0 characters long, got "/api"; or tls must not be set, ' +
+          'got {"termination":"passthrough"}; or tls.termination must not be passthrough',
       ]);
     });
   });
@@ -672,8 +674,8 @@ spec:
       expect(kubernetes.summary.celRulesEvaluated).toBeGreaterThan(ossm.summary.celRulesEvaluated);
       const { kinds, celRulesEvaluated } = kubernetes.summary;
       expect(kubernetes.summaryLine()).toEqual(
-        `${kinds} kinds (16 with a legacy Kuma spec schema) from 82 files; ${celRulesEvaluated} CEL rules evaluated; `
-          + 'not checked: 0 CEL transition rules, 0 CEL rules not evaluable, 0 patterns',
+        `${kinds} kinds (16 with a legacy Kuma spec schema) from 82 files; ${celRulesEvaluated} CEL rules evaluated; ` +
+          'not checked: 0 CEL transition rules, 0 CEL rules not evaluable, 0 patterns',
       );
     });
 
@@ -681,8 +683,10 @@ spec:
       // WHEN
       const load = (): SchemaStore => SchemaStore.load([path.join(crds(), 'istio'), path.join(crds(), 'alternatives')]);
       // THEN
-      expect(load).toThrow(`${path.join(crds(), 'alternatives', 'ossm-2.5-istio', 'authorizationpolicies.security.istio.io.crd.yaml')}: `
-        + `security.istio.io/v1 AuthorizationPolicy is defined twice: here and in ${path.join(crds(), 'istio', 'crd-all.gen.yaml')}`);
+      expect(load).toThrow(
+        `${path.join(crds(), 'alternatives', 'ossm-2.5-istio', 'authorizationpolicies.security.istio.io.crd.yaml')}: ` +
+          `security.istio.io/v1 AuthorizationPolicy is defined twice: here and in ${path.join(crds(), 'istio', 'crd-all.gen.yaml')}`,
+      );
     });
   });
 });
@@ -699,7 +703,9 @@ describe('loading schema files', () => {
     // GIVEN
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meshflip-schemas-'));
     const file = path.join(dir, 'widgets.yaml');
-    fs.writeFileSync(file, `apiVersion: v1
+    fs.writeFileSync(
+      file,
+      `apiVersion: v1
 kind: ConfigMap
 metadata: { name: not-a-crd }
 ---
@@ -720,15 +726,17 @@ spec:
           properties:
             spec: { type: object, properties: { size: { type: integer, minimum: 1 } } }
     - { name: v0, served: false, storage: false, schema: { openAPIV3Schema: { type: object } } }
-`);
+`,
+    );
     try {
       // WHEN
       const store = SchemaStore.load([file]);
       // THEN
       expect(store.listKinds()).toEqual(['example.com/v1 Widget']);
       expect(store.scopeOf('example.com/v1', 'Widget')).toEqual('Cluster');
-      expect(errors(store.validate({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w', whatever: 1 }, spec: { size: 0 } })))
-        .toEqual(['error: spec.size: must be at least 1, got 0']);
+      expect(
+        errors(store.validate({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w', whatever: 1 }, spec: { size: 0 } })),
+      ).toEqual(['error: spec.size: must be at least 1, got 0']);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

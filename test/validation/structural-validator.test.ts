@@ -280,8 +280,9 @@ describe('messages never quote a secret', () => {
   });
 
   test('values that are plainly not credentials are quoted as they are', () => {
-    expect(problems({ type: 'object', properties: { password: { type: 'integer' } } }, { password: 'none' }))
-      .toEqual(['password: must be an integer, got "none"']);
+    expect(problems({ type: 'object', properties: { password: { type: 'integer' } } }, { password: 'none' })).toEqual([
+      'password: must be an integer, got "none"',
+    ]);
   });
 });
 
@@ -304,7 +305,11 @@ describe('lists', () => {
       items: { type: 'object', properties: { name: { type: 'string' }, port: { type: 'integer' } } },
     };
     // WHEN
-    const result = problems(schema, [{ name: 'http', port: 80 }, { name: 'grpc', port: 81 }, { name: 'http', port: 82 }]);
+    const result = problems(schema, [
+      { name: 'http', port: 80 },
+      { name: 'grpc', port: 81 },
+      { name: 'http', port: 82 },
+    ]);
     // THEN
     expect(result).toEqual(['[2]: duplicate entry, same name as [0], got "http"']);
   });
@@ -426,10 +431,14 @@ describe('embedded resources', () => {
 
   test('fails when an embedded resource has no kind, a bad metadata field or an undeclared field', () => {
     // WHEN
-    const issues = validateValue(schema, {
-      template: { apiVersion: 'v1', metadata: { name: 'x', labelz: {} } },
-      strictTemplate: { apiVersion: 'apps/v1', kind: 'Deployment', spec: { replicas: 'two' }, status: {} },
-    }, { path: 'spec' });
+    const issues = validateValue(
+      schema,
+      {
+        template: { apiVersion: 'v1', metadata: { name: 'x', labelz: {} } },
+        strictTemplate: { apiVersion: 'apps/v1', kind: 'Deployment', spec: { replicas: 'two' }, status: {} },
+      },
+      { path: 'spec' },
+    );
     // THEN
     expect(render(issues)).toEqual([
       'spec.template.kind: is required',

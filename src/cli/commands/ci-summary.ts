@@ -88,11 +88,16 @@ function readEvent(file: string): GitHubEvent {
   try {
     event = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new UsageError(`GITHUB_EVENT_PATH=${file}: not a JSON file (${e instanceof Error ? e.message : String(e)})`,
-      'point GITHUB_EVENT_PATH at the event GitHub Actions wrote, or unset it and pass --base <ref>');
+    throw new UsageError(
+      `GITHUB_EVENT_PATH=${file}: not a JSON file (${e instanceof Error ? e.message : String(e)})`,
+      'point GITHUB_EVENT_PATH at the event GitHub Actions wrote, or unset it and pass --base <ref>',
+    );
   }
   if (event === null || typeof event !== 'object' || Array.isArray(event)) {
-    throw new UsageError(`GITHUB_EVENT_PATH=${file}: not a JSON object`, 'point GITHUB_EVENT_PATH at the event GitHub Actions wrote, or unset it and pass --base <ref>');
+    throw new UsageError(
+      `GITHUB_EVENT_PATH=${file}: not a JSON object`,
+      'point GITHUB_EVENT_PATH at the event GitHub Actions wrote, or unset it and pass --base <ref>',
+    );
   }
   return event;
 }
@@ -109,8 +114,10 @@ function actionsFile(variable: 'GITHUB_STEP_SUMMARY' | 'GITHUB_OUTPUT'): string 
   try {
     ensureWritableFile(file);
   } catch (e) {
-    throw new UsageError(`${variable}=${file}: cannot write to it (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
-      `name a file in a folder that exists, or unset ${variable}`);
+    throw new UsageError(
+      `${variable}=${file}: cannot write to it (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
+      `name a file in a folder that exists, or unset ${variable}`,
+    );
   }
   return file;
 }
@@ -132,9 +139,19 @@ export const ciSummaryCommand = defineCommand({
   ],
   options: {
     base: { type: 'string', arg: '<ref>', help: 'The revision to compare with (default: from the GitHub event, above)' },
-    crds: { type: 'string', arg: '<dir>', path: true, help: 'Also validate every object against these schemas (default:\n$MESHFLIP_CRDS, else environments/crds when it holds anything)' },
+    crds: {
+      type: 'string',
+      arg: '<dir>',
+      path: true,
+      help: 'Also validate every object against these schemas (default:\n$MESHFLIP_CRDS, else environments/crds when it holds anything)',
+    },
     strict: { type: 'boolean', help: 'An object whose kind has no schema is an error, not a warning' },
-    comment: { type: 'string', arg: '<file>', path: true, help: 'Also write the summary as the body of the pull-request comment, cut\nto GitHub\'s 65,536-character limit with a link to the run (the job\nsummary is cut below GitHub\'s 1 MiB limit)' },
+    comment: {
+      type: 'string',
+      arg: '<file>',
+      path: true,
+      help: "Also write the summary as the body of the pull-request comment, cut\nto GitHub's 65,536-character limit with a link to the run (the job\nsummary is cut below GitHub's 1 MiB limit)",
+    },
     now: { type: 'string', arg: '<date-time>', help: 'Pretend it is this time when checking expiries' },
   },
   async run({ values, root }, output: Output): Promise<number> {
@@ -144,7 +161,12 @@ export const ciSummaryCommand = defineCommand({
     const base = values.base ?? baseRefFromGitHub(process.env, root);
     const crds = schemaFolder(root, values.crds, values.strict ?? false);
     // Every environment rendered: checking the objects of dist/ then needs no parsing (see validate --changed).
-    const report = await validateRepository({ root, full: true, now: resolveNow(values.now), extraChecks: crds === undefined ? [] : [schemaChecker(crds, values.strict ?? false, { root })] });
+    const report = await validateRepository({
+      root,
+      full: true,
+      now: resolveNow(values.now),
+      extraChecks: crds === undefined ? [] : [schemaChecker(crds, values.strict ?? false, { root })],
+    });
     const problems = sortProblems(report.problems);
     for (const p of problems) {
       output.out(problemAnnotation(p));
@@ -160,7 +182,12 @@ export const ciSummaryCommand = defineCommand({
     } else {
       try {
         // validate synthesized the working tree whenever it loaded the project.
-        changes = await changeSinceBase(root, base, { project: report.project, files: report.fresh!.files, keptFiles: report.keptFiles ?? [], routing: report.fresh!.routing });
+        changes = await changeSinceBase(root, base, {
+          project: report.project,
+          files: report.fresh!.files,
+          keptFiles: report.keptFiles ?? [],
+          routing: report.fresh!.routing,
+        });
       } catch (e) {
         if (e instanceof GitError || SpecError.is(e)) {
           changeNote = `The routing change could not be computed: ${e.message.split('\n')[0]}`;
@@ -175,14 +202,22 @@ export const ciSummaryCommand = defineCommand({
     const anyMock = after.some((r) => r.services.some(isMocked));
 
     // Without a computed change, "no routing changes" would be a claim nobody checked.
-    const lines = changeNote === undefined ? [summaryMarkdown(changes)] : ['## meshflip: routing changes unknown\n', `> ${escapeMarkdown(changeNote)}\n`];
-    lines.push(errors.length === 0
-      ? `\n**Checks passed** (${report.objects} objects in dist/${problems.length > 0 ? `, ${problems.length} warning${problems.length === 1 ? '' : 's'}` : ''}).\n`
-      : `\n**${errors.length} check${errors.length === 1 ? '' : 's'} failed**; see the annotations:\n\n${errors.slice(0, 50).map((p) => `- ${markdownCode(`${p.file}:${p.line}`)} ${escapeMarkdown(`${p.field}: ${p.message}`)}`).join('\n')}\n${errors.length > 50 ? `- …and ${errors.length - 50} more\n` : ''}`);
+    const lines =
+      changeNote === undefined ? [summaryMarkdown(changes)] : ['## meshflip: routing changes unknown\n', `> ${escapeMarkdown(changeNote)}\n`];
+    lines.push(
+      errors.length === 0
+        ? `\n**Checks passed** (${report.objects} objects in dist/${problems.length > 0 ? `, ${problems.length} warning${problems.length === 1 ? '' : 's'}` : ''}).\n`
+        : `\n**${errors.length} check${errors.length === 1 ? '' : 's'} failed**; see the annotations:\n\n${errors
+            .slice(0, 50)
+            .map((p) => `- ${markdownCode(`${p.file}:${p.line}`)} ${escapeMarkdown(`${p.field}: ${p.message}`)}`)
+            .join('\n')}\n${errors.length > 50 ? `- …and ${errors.length - 50} more\n` : ''}`,
+    );
     // Every exception to the credential checks in force, so that reviewers see what is let through and why.
     const allowed = problems.filter(isAllowedSecretNote);
     if (allowed.length > 0) {
-      lines.push(`\n### Credentials allowed by allowedSecrets (${allowed.length})\n\n${allowed.map((p) => `- ${markdownCode(`${p.file}:${p.line}`)} ${escapeMarkdown(`${p.field}: ${p.message}`)}`).join('\n')}\n`);
+      lines.push(
+        `\n### Credentials allowed by allowedSecrets (${allowed.length})\n\n${allowed.map((p) => `- ${markdownCode(`${p.file}:${p.line}`)} ${escapeMarkdown(`${p.field}: ${p.message}`)}`).join('\n')}\n`,
+      );
     }
     const markdown = lines.join('\n');
     if (summaryFile !== undefined) {

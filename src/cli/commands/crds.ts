@@ -1,7 +1,14 @@
 import * as path from 'path';
 import * as core from '@actions/core';
 import { loadProject } from '../../model/load';
-import { BUNDLED_MANIFEST, checkFetchFolder, fetchSchemas, readManifest, SchemaFetchError, setsForProject } from '../../pipeline/validate/upstream-schemas';
+import {
+  BUNDLED_MANIFEST,
+  checkFetchFolder,
+  fetchSchemas,
+  readManifest,
+  SchemaFetchError,
+  setsForProject,
+} from '../../pipeline/validate/upstream-schemas';
 import { UsageError } from '../errors';
 import { Output, paint, paintErr } from '../output';
 import { defineCommand } from './command';
@@ -11,7 +18,7 @@ export const crdsCommand = defineCommand({
   args: 'fetch',
   description: [
     'Fills a schema folder (kuma/, istio/, kubernetes/, ...) with the upstream CRDs and schemas the',
-    'environments\' meshes need, from the URLs and sha256 checksums pinned in the manifest. A file',
+    "environments' meshes need, from the URLs and sha256 checksums pinned in the manifest. A file",
     'already there with the pinned checksum is kept (a restored cache downloads nothing); a download',
     'whose checksum differs is refused. Then pass the folder to validate or synth with --crds, or set',
     '$MESHFLIP_CRDS to it. In GitHub Actions it sets the output dir.',
@@ -23,7 +30,10 @@ export const crdsCommand = defineCommand({
   },
   async run({ values, positionals, root }, output: Output): Promise<number> {
     if (positionals.length !== 1 || positionals[0] !== 'fetch') {
-      throw new UsageError(`expected the subcommand fetch, got ${positionals.length === 0 ? 'none' : `"${positionals.join(' ')}"`}`, 'meshflip crds fetch --out <dir>');
+      throw new UsageError(
+        `expected the subcommand fetch, got ${positionals.length === 0 ? 'none' : `"${positionals.join(' ')}"`}`,
+        'meshflip crds fetch --out <dir>',
+      );
     }
     const outFlag = values.out ?? (process.env.MESHFLIP_CRDS === '' ? undefined : process.env.MESHFLIP_CRDS);
     if (outFlag === undefined) {
@@ -39,7 +49,12 @@ export const crdsCommand = defineCommand({
       }
       const report = await fetchSchemas(manifest, sets, out);
       for (const set of report.sets) {
-        const cached = set.cached === set.files ? 'all from the folder' : set.cached === 0 ? 'downloaded' : `${set.files - set.cached} downloaded, ${set.cached} from the folder`;
+        const cached =
+          set.cached === set.files
+            ? 'all from the folder'
+            : set.cached === 0
+              ? 'downloaded'
+              : `${set.files - set.cached} downloaded, ${set.cached} from the folder`;
         output.out(`${set.name}/: ${set.files} file${set.files === 1 ? '' : 's'} of ${set.product} (${cached})`);
       }
       for (const file of report.removed) {

@@ -38,9 +38,13 @@ export const diffCommand = defineCommand({
       return changes.some((c) => c.violations.length > 0) ? 1 : 0;
     }
     for (const line of summaryText(changes)) {
-      const colored = line.startsWith('  !') ? paint(output, 'red', line)
-        : line.endsWith('-> mock') || / -> (split|mock)/.test(line) ? paint(output, 'yellow', line)
-          : line.startsWith('  ') ? line : paint(output, 'bold', line);
+      const colored = line.startsWith('  !')
+        ? paint(output, 'red', line)
+        : line.endsWith('-> mock') || / -> (split|mock)/.test(line)
+          ? paint(output, 'yellow', line)
+          : line.startsWith('  ')
+            ? line
+            : paint(output, 'bold', line);
       output.out(colored);
     }
     return changes.some((c) => c.violations.length > 0) ? 1 : 0;

@@ -51,15 +51,25 @@ export const explainCommand = defineCommand({
     if (service !== undefined && !selected.some((r) => r.services.some((s) => s.name === service))) {
       const scope = values.all ? routings : selected;
       const names = [...new Set(scope.flatMap((r) => r.services.map((s) => s.name)))];
-      throw new UsageError(`no service "${service}" in ${values.all ? 'any environment' : scope.map((r) => r.name).join(', ')}`, didYouMean(service, names) ?? `services: ${names.join(', ')}`);
+      throw new UsageError(
+        `no service "${service}" in ${values.all ? 'any environment' : scope.map((r) => r.name).join(', ')}`,
+        didYouMean(service, names) ?? `services: ${names.join(', ')}`,
+      );
     }
     const narrowed = selected.map((r) => (service === undefined ? r : { ...r, services: r.services.filter((s) => s.name === service) }));
     if (values.json) {
       output.out(JSON.stringify(routingJson(narrowed), null, 2));
     } else if (values.mermaid) {
       // Several graphs: each opens with a Mermaid comment naming its environment.
-      output.out(selected.map((r) => `${values.all ? `%% ${r.name} (${r.mesh}${r.protected ? ', protected' : ''})\n` : ''}`
-        + mermaidGraph(r, service === undefined ? undefined : new Set([service]))).join('\n\n'));
+      output.out(
+        selected
+          .map(
+            (r) =>
+              `${values.all ? `%% ${r.name} (${r.mesh}${r.protected ? ', protected' : ''})\n` : ''}` +
+              mermaidGraph(r, service === undefined ? undefined : new Set([service])),
+          )
+          .join('\n\n'),
+      );
     } else {
       output.out(selected.flatMap((r) => routingText(r, service)).join('\n'));
     }

@@ -31,7 +31,11 @@ export const flipCommand = defineCommand({
     to: { type: 'string', arg: 'mock|real|record', help: 'Where traffic goes (required); record: through the mock, which records the real answers' },
     weight: { type: 'string', arg: '<N>', help: 'With --to mock: send N% of traffic to the mock, the rest to the real\nservice' },
     header: { type: 'string', arg: '<name=value>', help: 'With --to mock: only requests carrying this header go to the mock' },
-    expires: { type: 'string', arg: '<when>', help: 'A date (2026-12-01), a date-time, or a duration from now (90m, 12h,\n3d, 2w); meshflip validate fails once it has passed' },
+    expires: {
+      type: 'string',
+      arg: '<when>',
+      help: 'A date (2026-12-01), a date-time, or a duration from now (90m, 12h,\n3d, 2w); meshflip validate fails once it has passed',
+    },
     reason: { type: 'string', arg: '<text>', help: 'Why; kept in the file, the annotations and ROUTING.md' },
     now: { type: 'string', arg: '<date-time>', help: 'Pretend it is this time (for --expires with a duration)' },
     json: { type: 'boolean', help: 'Print what changed as one JSON document on stdout (README: JSON output)' },
@@ -43,7 +47,10 @@ export const flipCommand = defineCommand({
       throw new UsageError('expected an environment and either a service or --all', 'meshflip flip kong-perf captains-log --to mock');
     }
     if (values.to !== 'mock' && values.to !== 'real' && values.to !== 'record') {
-      throw new UsageError(`--to must be mock, real or record, got ${values.to === undefined ? 'nothing' : `"${values.to}"`}`, 'meshflip flip kong-perf captains-log --to mock');
+      throw new UsageError(
+        `--to must be mock, real or record, got ${values.to === undefined ? 'nothing' : `"${values.to}"`}`,
+        'meshflip flip kong-perf captains-log --to mock',
+      );
     }
     const request = parseRequest(values, service, resolveNow(values.now));
     // Where dist/ goes is checked before the environment file is edited; a flip killed midway
@@ -62,12 +69,21 @@ export const flipCommand = defineCommand({
       throw new UsageError(`no environment "${envName}"`, `${ENVIRONMENTS_DIR}/${envName}.yaml names another environment`);
     }
     if (env.protected) {
-      throw new UsageError(`environment ${env.name} is protected: it never routes to a mock, so it cannot be flipped`, `${env.file} says protected: true`);
+      throw new UsageError(
+        `environment ${env.name} is protected: it never routes to a mock, so it cannot be flipped`,
+        `${env.file} says protected: true`,
+      );
     }
     if (service !== undefined) {
       const spec = env.services.find((s) => s.name === service);
       if (spec === undefined) {
-        throw new UsageError(`no service "${service}" in environment ${env.name}`, didYouMean(service, env.services.map((s) => s.name)) ?? `services: ${env.services.map((s) => s.name).join(', ')}`);
+        throw new UsageError(
+          `no service "${service}" in environment ${env.name}`,
+          didYouMean(
+            service,
+            env.services.map((s) => s.name),
+          ) ?? `services: ${env.services.map((s) => s.name).join(', ')}`,
+        );
       }
       if (request.to !== 'real' && spec.mock === undefined) {
         throw new UsageError(`service ${service} has no mock`, `add mock: {imposters: [...]} to ${service} in ${spec.definedIn.file.path}`);
@@ -76,9 +92,21 @@ export const flipCommand = defineCommand({
     const before = fs.readFileSync(path.join(root, env.file), 'utf8');
     const after = applyFlip(before, env, request);
     if (after === before) {
-      output.out(values.json
-        ? jsonText({ environment: env.name, service: service ?? null, to: request.to, file: env.file, changed: false, edit: [], routing: [], dist: { added: [], changed: [], removed: [] }, warnings: [] })
-        : `${env.file} already says that; nothing to change`);
+      output.out(
+        values.json
+          ? jsonText({
+              environment: env.name,
+              service: service ?? null,
+              to: request.to,
+              file: env.file,
+              changed: false,
+              edit: [],
+              routing: [],
+              dist: { added: [], changed: [], removed: [] },
+              warnings: [],
+            })
+          : `${env.file} already says that; nothing to change`,
+      );
       return 0;
     }
     // Check the edited file before writing anything, then render what the edit changes (and any
@@ -93,21 +121,27 @@ export const flipCommand = defineCommand({
     // than parsing the environment's files in dist/ again).
     const previous = synthesizeEnvironment(env, project.settings).routing;
     // The environment file and dist/ are written together: all or nothing, even if killed.
-    const result: WriteResult = writeDist(out.dir, rendered.files, { root, keep: rendered.keptFiles, companions: [{ file: path.join(root, env.file), content: after }] });
+    const result: WriteResult = writeDist(out.dir, rendered.files, {
+      root,
+      keep: rendered.keptFiles,
+      companions: [{ file: path.join(root, env.file), content: after }],
+    });
     const current = rendered.routing.find((r) => r.name === env.name)!;
     const changes = diffRouting([previous], [current]);
     if (values.json) {
-      output.out(jsonText({
-        environment: env.name,
-        service: service ?? null,
-        to: request.to,
-        file: env.file,
-        changed: true,
-        edit: changedLines(before, after),
-        routing: changes.map(changeJson),
-        dist: { added: result.added, changed: result.changed, removed: result.removed },
-        warnings: summarizeMissingSchemas(rendered.problems).map(problemJson),
-      }));
+      output.out(
+        jsonText({
+          environment: env.name,
+          service: service ?? null,
+          to: request.to,
+          file: env.file,
+          changed: true,
+          edit: changedLines(before, after),
+          routing: changes.map(changeJson),
+          dist: { added: result.added, changed: result.changed, removed: result.removed },
+          warnings: summarizeMissingSchemas(rendered.problems).map(problemJson),
+        }),
+      );
       return 0;
     }
     printProblems(output, rendered.problems);
@@ -131,21 +165,31 @@ function parseRequest(values: Record<string, string | boolean | undefined>, serv
   let weight: number | undefined;
   for (const flag of ['weight', 'header'] as const) {
     if (values[flag] !== undefined && to !== 'mock') {
-      throw new UsageError(`--${flag} only applies with --to mock: --to ${to} sends all traffic ${to === 'real' ? 'to the real service' : 'through the recording mock'}`,
-        flag === 'weight' ? 'drop --weight, or send part of the traffic to the mock with --to mock --weight 10' : 'drop --header, or route requests with the header to the mock with --to mock --header name=value');
+      throw new UsageError(
+        `--${flag} only applies with --to mock: --to ${to} sends all traffic ${to === 'real' ? 'to the real service' : 'through the recording mock'}`,
+        flag === 'weight'
+          ? 'drop --weight, or send part of the traffic to the mock with --to mock --weight 10'
+          : 'drop --header, or route requests with the header to the mock with --to mock --header name=value',
+      );
     }
   }
   if (values.weight !== undefined) {
     weight = /^\d{1,3}$/.test(String(values.weight)) ? Number(values.weight) : NaN;
     if (!Number.isInteger(weight) || weight < 1 || weight > 100) {
-      throw new UsageError(`--weight must be a whole number from 1 to 100 with --to mock, got "${String(values.weight)}"`, '--weight 30 sends 30% of traffic to the mock');
+      throw new UsageError(
+        `--weight must be a whole number from 1 to 100 with --to mock, got "${String(values.weight)}"`,
+        '--weight 30 sends 30% of traffic to the mock',
+      );
     }
   }
   let header: FlipRequest['header'];
   if (values.header !== undefined) {
     const match = /^([a-z0-9!#$%&'*+\-.^_`|~]+)=(.+)$/.exec(String(values.header));
     if (match === null) {
-      throw new UsageError(`--header must be name=value (a lowercase header name) with --to mock, got "${String(values.header)}"`, '--header x-mock=true');
+      throw new UsageError(
+        `--header must be name=value (a lowercase header name) with --to mock, got "${String(values.header)}"`,
+        '--header x-mock=true',
+      );
     }
     header = { name: match[1], value: match[2] };
   }
@@ -153,12 +197,17 @@ function parseRequest(values: Record<string, string | boolean | undefined>, serv
   if (values.expires !== undefined) {
     expires = resolveExpiry(String(values.expires), now);
     if (expires === undefined) {
-      throw new UsageError(`--expires must be a date, a date-time or a duration from 1m to ${MAX_EXPIRY_DAYS}d (90m, 12h, 3d, 2w), got "${String(values.expires)}"`, '--expires 3d, or a date such as 2027-06-30 for a later expiry');
+      throw new UsageError(
+        `--expires must be a date, a date-time or a duration from 1m to ${MAX_EXPIRY_DAYS}d (90m, 12h, 3d, 2w), got "${String(values.expires)}"`,
+        '--expires 3d, or a date such as 2027-06-30 for a later expiry',
+      );
     }
     // The next meshflip validate would fail on it at once.
     if (expiryInstant(expires).getTime() <= now.getTime()) {
-      throw new UsageError(`--expires must be in the future, got "${String(values.expires)}" (it is now ${now.toISOString().replace(/\.\d{3}Z$/, 'Z')})`,
-        '--expires 3d, or a later date');
+      throw new UsageError(
+        `--expires must be in the future, got "${String(values.expires)}" (it is now ${now.toISOString().replace(/\.\d{3}Z$/, 'Z')})`,
+        '--expires 3d, or a later date',
+      );
     }
   }
   return { service, to, weight, header, expires, reason: values.reason as string | undefined };
@@ -205,7 +254,12 @@ function routingChangeLines(changes: readonly EnvironmentChange[], previous: Env
     lines.push(...change.violations.map((v) => `! ${v}`));
     for (const s of change.services) {
       const find = (routing: EnvironmentRouting) => routing.services.find((r) => r.name === s.service);
-      lines.push(`  ${s.service}`, `    was: ${routingState(find(previous))}`, `    now: ${routingState(find(current))}`, ...s.details.map((d) => `    ${d}`));
+      lines.push(
+        `  ${s.service}`,
+        `    was: ${routingState(find(previous))}`,
+        `    now: ${routingState(find(current))}`,
+        ...s.details.map((d) => `    ${d}`),
+      );
     }
   }
   return lines.map((line) => escapeUnsafeText(line));

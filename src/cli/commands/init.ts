@@ -21,18 +21,28 @@ export const initCommand = defineCommand({
   ],
   options: {
     flavor: { type: 'string', arg: '<flavor>', help: 'kong-mesh, kuma, openshift-service-mesh or istio' },
-    version: { type: 'string', arg: '<version>', help: 'The mesh version (default: 2.14.3 for Kong Mesh and Kuma, 2.5 for\nOpenShift Service Mesh, 1.30 for Istio)' },
+    version: {
+      type: 'string',
+      arg: '<version>',
+      help: 'The mesh version (default: 2.14.3 for Kong Mesh and Kuma, 2.5 for\nOpenShift Service Mesh, 1.30 for Istio)',
+    },
     catalog: { type: 'string', arg: '<name>', help: 'The catalogue the services come from (default: the only one)' },
     services: { type: 'string', arg: '<a,b>', help: 'Services of the catalogue to run, with the services they call (default:\nall of them)' },
     zones: { type: 'string', arg: '<zone=cluster,...>', help: 'Kuma, Kong Mesh: the zones and the cluster of each' },
-    global: { type: 'string', arg: '<cluster>', help: 'Kuma, Kong Mesh: the cluster of the self-hosted global control plane\n(one that runs no zone)' },
+    global: {
+      type: 'string',
+      arg: '<cluster>',
+      help: 'Kuma, Kong Mesh: the cluster of the self-hosted global control plane\n(one that runs no zone)',
+    },
     cluster: { type: 'string', arg: '<cluster>', help: 'OpenShift Service Mesh, Istio: the cluster the mesh runs in' },
   },
   run({ values, positionals, root }, output: Output): number {
     const [name, ...rest] = positionals;
     if (name === undefined || rest.length > 0 || !NAME.test(name)) {
-      throw new UsageError(`expected one environment name (lowercase letters, digits and "-"), got ${positionals.length === 0 ? 'none' : `"${positionals.join(' ')}"`}`,
-        'meshflip init lab --flavor kong-mesh --zones real=cluster-a');
+      throw new UsageError(
+        `expected one environment name (lowercase letters, digits and "-"), got ${positionals.length === 0 ? 'none' : `"${positionals.join(' ')}"`}`,
+        'meshflip init lab --flavor kong-mesh --zones real=cluster-a',
+      );
     }
     const flavor = values.flavor;
     if (flavor === undefined || !(flavor in INIT_FLAVORS)) {
@@ -44,17 +54,27 @@ export const initCommand = defineCommand({
     }
     const known = (cluster: string, flag: string) => {
       if (!clusters.names.has(cluster)) {
-        throw new UsageError(`${flag}: no cluster "${cluster}" in ${ENVIRONMENTS_DIR}/meshflip.yaml`, `clusters: ${[...clusters.names].sort().join(', ')}`);
+        throw new UsageError(
+          `${flag}: no cluster "${cluster}" in ${ENVIRONMENTS_DIR}/meshflip.yaml`,
+          `clusters: ${[...clusters.names].sort().join(', ')}`,
+        );
       }
       return cluster;
     };
     const kuma = flavor === 'kong-mesh' || flavor === 'kuma';
     const zones = kuma ? parseZones(values.zones).map((z) => ({ name: z.name, cluster: known(z.cluster, '--zones') })) : [];
     if (kuma ? values.cluster !== undefined : values.zones !== undefined || values.global !== undefined) {
-      throw new UsageError(kuma ? `--flavor ${flavor} runs in zones: pass --zones and --global, not --cluster` : `--flavor ${flavor} runs in one cluster: pass --cluster, not --zones or --global`);
+      throw new UsageError(
+        kuma
+          ? `--flavor ${flavor} runs in zones: pass --zones and --global, not --cluster`
+          : `--flavor ${flavor} runs in one cluster: pass --cluster, not --zones or --global`,
+      );
     }
     if (kuma && values.global === undefined) {
-      throw new UsageError(`--flavor ${flavor} needs --global <cluster>, the cluster of the global control plane`, `clusters: ${[...clusters.names].sort().join(', ')}`);
+      throw new UsageError(
+        `--flavor ${flavor} needs --global <cluster>, the cluster of the global control plane`,
+        `clusters: ${[...clusters.names].sort().join(', ')}`,
+      );
     }
     if (!kuma && values.cluster === undefined) {
       throw new UsageError(`--flavor ${flavor} needs --cluster <cluster>`, `clusters: ${[...clusters.names].sort().join(', ')}`);
@@ -62,15 +82,25 @@ export const initCommand = defineCommand({
     const { catalog, services } = catalogServices(root, values.catalog, values.services);
     const file = path.join(root, ENVIRONMENTS_DIR, `${name}.yaml`);
     const text = environmentText({
-      name, flavor, version: values.version ?? INIT_FLAVORS[flavor], catalog, services, zones,
+      name,
+      flavor,
+      version: values.version ?? INIT_FLAVORS[flavor],
+      catalog,
+      services,
+      zones,
       cluster: values.cluster === undefined ? undefined : known(values.cluster, '--cluster'),
       global: values.global === undefined ? undefined : known(values.global, '--global'),
     });
     // The new file stays only when the project loads with it.
     if (!createEnvironment(file, text, () => loadProject(root))) {
-      throw new UsageError(`${ENVIRONMENTS_DIR}/${name}.yaml exists already; meshflip init never replaces a file`, 'choose another name, or edit the file');
+      throw new UsageError(
+        `${ENVIRONMENTS_DIR}/${name}.yaml exists already; meshflip init never replaces a file`,
+        'choose another name, or edit the file',
+      );
     }
-    output.out(`${paint(output, 'green', 'created')} ${ENVIRONMENTS_DIR}/${name}.yaml (${flavor} ${values.version ?? INIT_FLAVORS[flavor]}, ${services.length} services of ${catalog})`);
+    output.out(
+      `${paint(output, 'green', 'created')} ${ENVIRONMENTS_DIR}/${name}.yaml (${flavor} ${values.version ?? INIT_FLAVORS[flavor]}, ${services.length} services of ${catalog})`,
+    );
     output.out(`next: npx meshflip synth ${name}`);
     return 0;
   },
@@ -93,15 +123,27 @@ function parseZones(given: string | undefined): { name: string; cluster: string 
 
 function catalogServices(root: string, given: string | undefined, services: string | undefined): { catalog: string; services: string[] } {
   const dir = path.join(root, CATALOG_DIR);
-  const catalogs = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -'.yaml'.length)).sort() : [];
+  const catalogs = fs.existsSync(dir)
+    ? fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith('.yaml'))
+        .map((f) => f.slice(0, -'.yaml'.length))
+        .sort()
+    : [];
   const catalog = given ?? (catalogs.length === 1 ? catalogs[0] : undefined);
   if (catalog === undefined || !catalogs.includes(catalog)) {
-    throw new UsageError(given === undefined ? `--catalog is needed: ${CATALOG_DIR} holds ${catalogs.length === 0 ? 'no catalogue' : 'several'}`
-      : `--catalog: no catalogue "${given}" in ${CATALOG_DIR}`, `catalogues: ${catalogs.join(', ') || 'none'}`);
+    throw new UsageError(
+      given === undefined
+        ? `--catalog is needed: ${CATALOG_DIR} holds ${catalogs.length === 0 ? 'no catalogue' : 'several'}`
+        : `--catalog: no catalogue "${given}" in ${CATALOG_DIR}`,
+      `catalogues: ${catalogs.join(', ') || 'none'}`,
+    );
   }
   let entries: Record<string, { calls?: unknown } | null> = {};
   try {
-    const data = parse(fs.readFileSync(path.join(dir, `${catalog}.yaml`), 'utf8')) as { services?: Record<string, { calls?: unknown } | null> } | null;
+    const data = parse(fs.readFileSync(path.join(dir, `${catalog}.yaml`), 'utf8')) as {
+      services?: Record<string, { calls?: unknown } | null>;
+    } | null;
     entries = data?.services ?? {};
   } catch {
     // Loading the project after writing reports what is wrong with the catalogue, at its line.
@@ -110,7 +152,10 @@ function catalogServices(root: string, given: string | undefined, services: stri
   const chosen = services === undefined ? declared : services.split(',').filter((s) => s !== '');
   const unknown = chosen.filter((s) => !declared.includes(s));
   if (unknown.length > 0 || chosen.length === 0) {
-    throw new UsageError(`--services: ${unknown.length > 0 ? `not in catalogue ${catalog}: ${unknown.join(', ')}` : 'none given'}`, `services of ${catalog}: ${declared.join(', ')}`);
+    throw new UsageError(
+      `--services: ${unknown.length > 0 ? `not in catalogue ${catalog}: ${unknown.join(', ')}` : 'none given'}`,
+      `services of ${catalog}: ${declared.join(', ')}`,
+    );
   }
   // A service runs with the services it calls.
   const wanted = new Set(chosen);

@@ -19,29 +19,38 @@ export const konnectCommand = defineCommand({
     '',
     `The token is read from $${KONNECT_TOKEN_VARIABLE} (a Konnect personal or system account access`,
     'token), never from a file; kumactl keeps it in a private temporary configuration that is',
-    'deleted afterwards. kumactl must be Kong Mesh\'s (it refuses a Kuma control plane otherwise).',
+    "deleted afterwards. kumactl must be Kong Mesh's (it refuses a Kuma control plane otherwise).",
   ],
   options: {
     'dry-run': { type: 'boolean', help: 'kumactl apply --dry-run: check and print the resources, contact nothing' },
     'prune-since': {
-      type: 'string', arg: '<ref>',
+      type: 'string',
+      arg: '<ref>',
       help: 'Also delete what dist/<env>/konnect/ rendered at <ref> and no longer\nrenders (never a Mesh, never when the environment used another\ncontrol plane at <ref>); a post-merge job passes the pushed-over commit',
     },
   },
   run({ values, positionals, root }, output: Output): number {
     const [action, ...environments] = positionals;
     if (action !== 'apply') {
-      throw new UsageError(action === undefined ? 'expected a subcommand' : `unknown subcommand "${action}"`, 'meshflip konnect apply [<env>...] [--dry-run]');
+      throw new UsageError(
+        action === undefined ? 'expected a subcommand' : `unknown subcommand "${action}"`,
+        'meshflip konnect apply [<env>...] [--dry-run]',
+      );
     }
     const dryRun = values['dry-run'] ?? false;
     const token = process.env[KONNECT_TOKEN_VARIABLE];
     if (!dryRun && (token === undefined || token.trim() === '')) {
-      throw new UsageError(`$${KONNECT_TOKEN_VARIABLE} is not set`,
-        `export ${KONNECT_TOKEN_VARIABLE} with a Konnect access token (in GitHub Actions: from a repository secret), or pass --dry-run`);
+      throw new UsageError(
+        `$${KONNECT_TOKEN_VARIABLE} is not set`,
+        `export ${KONNECT_TOKEN_VARIABLE} with a Konnect access token (in GitHub Actions: from a repository secret), or pass --dry-run`,
+      );
     }
     if (token !== undefined && /[\s=,]/.test(token.trim())) {
       // kumactl reads --auth-conf as key=value pairs separated by commas.
-      throw new UsageError(`$${KONNECT_TOKEN_VARIABLE} holds whitespace, "=" or ","; a Konnect token has none`, 'check the secret the token comes from');
+      throw new UsageError(
+        `$${KONNECT_TOKEN_VARIABLE} holds whitespace, "=" or ","; a Konnect token has none`,
+        'check the secret the token comes from',
+      );
     }
     const project = loadProject(root);
     let plans;
@@ -61,7 +70,11 @@ export const konnectCommand = defineCommand({
       return 0;
     }
     const results = runKonnectPlan(plans, {
-      root, token: token?.trim(), dryRun, log: (l) => output.out(l), logError: (l) => output.err(l),
+      root,
+      token: token?.trim(),
+      dryRun,
+      log: (l) => output.out(l),
+      logError: (l) => output.err(l),
     });
     const failed = results.filter((r) => !r.ok).map((r) => r.environment);
     if (failed.length > 0) {

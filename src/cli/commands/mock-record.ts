@@ -20,8 +20,12 @@ export const mockRecordCommand = defineCommand({
     'still holds a value that looks like a credential is refused, not written.',
   ],
   options: {
-    from: { type: 'string', arg: '<url>', help: 'The admin API of the recording mock (required), e.g. http://127.0.0.1:2525\nafter kubectl port-forward deploy/<service>-mock 2525' },
-    out: { type: 'string', arg: '<file>', path: true, help: 'The imposter file to write (default: the mock\'s imposter file,\nwhen it has one)' },
+    from: {
+      type: 'string',
+      arg: '<url>',
+      help: 'The admin API of the recording mock (required), e.g. http://127.0.0.1:2525\nafter kubectl port-forward deploy/<service>-mock 2525',
+    },
+    out: { type: 'string', arg: '<file>', path: true, help: "The imposter file to write (default: the mock's imposter file,\nwhen it has one)" },
   },
   async run({ values, given, positionals, root }, output: Output): Promise<number> {
     const [envName, serviceName, ...extra] = positionals;
@@ -35,8 +39,10 @@ export const mockRecordCommand = defineCommand({
       from = undefined;
     }
     if (from === undefined || !['http:', 'https:'].includes(from.protocol)) {
-      throw new UsageError(`--from must be the http:// address of a Mountebank admin API${values.from === undefined ? '' : `, got "${values.from}"`}`,
-        `kubectl port-forward deploy/${serviceName}-mock 2525, then --from http://127.0.0.1:2525`);
+      throw new UsageError(
+        `--from must be the http:// address of a Mountebank admin API${values.from === undefined ? '' : `, got "${values.from}"`}`,
+        `kubectl port-forward deploy/${serviceName}-mock 2525, then --from http://127.0.0.1:2525`,
+      );
     }
     const project = loadProject(root);
     const env = project.environments.find((e) => e.name === envName);
@@ -51,8 +57,10 @@ export const mockRecordCommand = defineCommand({
     }
     const mockFiles = [...new Set(service.mock?.imposters.map((i) => i.file) ?? [])];
     if (values.out === undefined && mockFiles.length !== 1) {
-      throw new UsageError(`${serviceName} has ${mockFiles.length === 0 ? 'no mock' : `${mockFiles.length} imposter files`}: say which file to write with --out`,
-        `--out environments/mocks/${serviceName}.imposter.json, listed under mock.imposters of ${serviceName}`);
+      throw new UsageError(
+        `${serviceName} has ${mockFiles.length === 0 ? 'no mock' : `${mockFiles.length} imposter files`}: say which file to write with --out`,
+        `--out environments/mocks/${serviceName}.imposter.json, listed under mock.imposters of ${serviceName}`,
+      );
     }
     const out = values.out ?? path.join(root, mockFiles[0]);
     const shown = given.out ?? mockFiles[0];
@@ -72,11 +80,17 @@ export const mockRecordCommand = defineCommand({
         throw new Error();
       }
     } catch {
-      throw new UsageError(`${url.origin} answered GET /imposters with ${response.status} and no imposter list: is it a Mountebank admin API?`, 'the admin port of the mock is 2525');
+      throw new UsageError(
+        `${url.origin} answered GET /imposters with ${response.status} and no imposter list: is it a Mountebank admin API?`,
+        'the admin port of the mock is 2525',
+      );
     }
     const recorded = imposters.filter((i) => Array.isArray(i.stubs) && i.stubs.length > 0);
     if (recorded.length === 0) {
-      throw new UsageError(`nothing was recorded at ${url.origin}: no imposter has a stub`, `route ${serviceName} to record, run the test through it, then fetch`);
+      throw new UsageError(
+        `nothing was recorded at ${url.origin}: no imposter has a stub`,
+        `route ${serviceName} to record, run the test through it, then fetch`,
+      );
     }
     const text = recordingText(cleanRecording(recorded, env.mocks.scrub ?? { headers: [], fields: [] }));
     const problems = await recordingCredentialProblems(path.relative(root, out).split(path.sep).join('/'), text);
@@ -85,7 +99,9 @@ export const mockRecordCommand = defineCommand({
     }
     writeImposterFile(out, JSON.parse(text) as Record<string, unknown>);
     const stubs = recorded.reduce((n, i) => n + (i.stubs as unknown[]).length, 0);
-    output.out(`wrote ${shown}: ${stubs} recorded stub${stubs === 1 ? '' : 's'} on port${recorded.length === 1 ? '' : 's'} ${recorded.map((i) => String(i.port)).join(', ')}`);
+    output.out(
+      `wrote ${shown}: ${stubs} recorded stub${stubs === 1 ? '' : 's'} on port${recorded.length === 1 ? '' : 's'} ${recorded.map((i) => String(i.port)).join(', ')}`,
+    );
     return 0;
   },
 });
@@ -96,7 +112,9 @@ export const mockRecordCommand = defineCommand({
  */
 function fetchFailure(e: unknown): string {
   const message = (value: unknown): string | undefined =>
-    typeof value === 'object' && value !== null && typeof (value as { message?: unknown }).message === 'string' ? (value as { message: string }).message : undefined;
+    typeof value === 'object' && value !== null && typeof (value as { message?: unknown }).message === 'string'
+      ? (value as { message: string }).message
+      : undefined;
   const cause = typeof e === 'object' && e !== null ? (e as { cause?: unknown }).cause : undefined;
   return message(cause) ?? message(e) ?? String(e);
 }

@@ -57,14 +57,17 @@ export const revertExpiredCommand = defineCommand({
     output.out(`${paint(output, 'green', 'reverted')} ${lines.length} expired change${lines.length === 1 ? '' : 's'}:`);
     output.out(lines.join('\n'));
     if (values.body !== undefined) {
-      writeTextFile(values.body, [
-        'These flips and faults expired, so meshflip reverted them:',
-        '',
-        ...bodyLines,
-        '',
-        `Checked at ${now.toISOString()}. To keep one instead, close this pull request and extend its expiry in a reviewed change.`,
-        '',
-      ].join('\n'));
+      writeTextFile(
+        values.body,
+        [
+          'These flips and faults expired, so meshflip reverted them:',
+          '',
+          ...bodyLines,
+          '',
+          `Checked at ${now.toISOString()}. To keep one instead, close this pull request and extend its expiry in a reviewed change.`,
+          '',
+        ].join('\n'),
+      );
     }
     return 0;
   },

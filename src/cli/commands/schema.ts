@@ -15,8 +15,9 @@ export const schemaCommand = defineCommand({
     check: { type: 'boolean', help: 'Write nothing; fail when a committed schema is out of date' },
   },
   run({ values, root }, output: Output): number {
-    const stale = writeChangedFiles(path.resolve(root, SCHEMA_DIR), generateJsonSchemas(), { check: values.check === true })
-      .map((file) => `${SCHEMA_DIR}/${file}`);
+    const stale = writeChangedFiles(path.resolve(root, SCHEMA_DIR), generateJsonSchemas(), { check: values.check === true }).map(
+      (file) => `${SCHEMA_DIR}/${file}`,
+    );
     if (values.check && stale.length > 0) {
       throw new UsageError(`out-of-date JSON Schemas: ${stale.join(', ')}`, 'run npm run schema and commit the result');
     }

@@ -33,11 +33,19 @@ export const validateCommand = defineCommand({
     'inputs changed since dist/ was written (dist/<env>/INPUTS.sha256) are rendered to compare.',
   ],
   options: {
-    crds: { type: 'string', arg: '<dir>', path: true, help: 'Validate every object against the CRDs and Kubernetes schema in this\nfolder (default: $MESHFLIP_CRDS, else environments/crds when it holds\nanything)' },
+    crds: {
+      type: 'string',
+      arg: '<dir>',
+      path: true,
+      help: 'Validate every object against the CRDs and Kubernetes schema in this\nfolder (default: $MESHFLIP_CRDS, else environments/crds when it holds\nanything)',
+    },
     strict: { type: 'boolean', help: 'An object whose kind has no schema is an error, not a warning' },
     dist: { type: 'string', arg: '<dir>', path: true, help: 'dist/ folder to check (default: repository.path of\nenvironments/meshflip.yaml, dist)' },
     now: { type: 'string', arg: '<date-time>', help: 'Pretend it is this time when checking expiries' },
-    changed: { type: 'boolean', help: 'Render only environments whose inputs changed since dist/ was written;\nthe others are parsed from dist/ (slower on large fleets: see\ntest/bench/README.md)' },
+    changed: {
+      type: 'boolean',
+      help: 'Render only environments whose inputs changed since dist/ was written;\nthe others are parsed from dist/ (slower on large fleets: see\ntest/bench/README.md)',
+    },
     json: { type: 'boolean', help: 'Print the result as one JSON document on stdout (README: JSON output)' },
   },
   async run({ values, root }, output: Output): Promise<number> {
@@ -46,8 +54,12 @@ export const validateCommand = defineCommand({
     const distStat = fs.statSync(distDir, { throwIfNoEntry: false });
     if (distStat === undefined || !distStat.isDirectory()) {
       const shown = values.dist ?? path.relative(root, distDir).split(path.sep).join('/');
-      throw new UsageError(`${shown}: ${distStat === undefined ? 'no such folder' : 'not a folder'}, so there is no dist/ to validate`,
-        values.dist === undefined ? 'run npx meshflip synth to render it' : 'pass the folder synth writes to (repository.path of environments/meshflip.yaml)');
+      throw new UsageError(
+        `${shown}: ${distStat === undefined ? 'no such folder' : 'not a folder'}, so there is no dist/ to validate`,
+        values.dist === undefined
+          ? 'run npx meshflip synth to render it'
+          : 'pass the folder synth writes to (repository.path of environments/meshflip.yaml)',
+      );
     }
     const report = await validateRepository({
       root,
@@ -61,15 +73,17 @@ export const validateCommand = defineCommand({
     if (values.json) {
       const problems = sortProblems(summarizeMissingSchemas(report.problems));
       const errors = problems.filter((p) => p.severity !== 'warning').length;
-      output.out(jsonText({
-        valid: errors === 0,
-        environments,
-        objects: report.objects,
-        schemas: crds === undefined ? null : path.relative(root, crds).split(path.sep).join('/') || '.',
-        errors,
-        warnings: problems.length - errors,
-        problems: problems.map(problemJson),
-      }));
+      output.out(
+        jsonText({
+          valid: errors === 0,
+          environments,
+          objects: report.objects,
+          schemas: crds === undefined ? null : path.relative(root, crds).split(path.sep).join('/') || '.',
+          errors,
+          warnings: problems.length - errors,
+          problems: problems.map(problemJson),
+        }),
+      );
       return errors === 0 ? 0 : 1;
     }
     if (crds === undefined) {

@@ -14,20 +14,30 @@ export const ISTIO_FAMILY: MeshFamily = {
   name: 'Istio',
   flavors: [MeshFlavor.OPENSHIFT_SERVICE_MESH, MeshFlavor.ISTIO],
   rules: ISTIO_RULES,
-  create: (env) => (!isIstioMesh(env.mesh) || env.mesh.sail === undefined ? new IstioMesh(env)
-    : env.mesh.migration !== undefined ? new OpenShiftServiceMeshMigration(env) : new OpenShiftServiceMesh3(env)),
+  create: (env) =>
+    !isIstioMesh(env.mesh) || env.mesh.sail === undefined
+      ? new IstioMesh(env)
+      : env.mesh.migration !== undefined
+        ? new OpenShiftServiceMeshMigration(env)
+        : new OpenShiftServiceMesh3(env),
   readRouting: readIstioRouting,
   readControlPlanes,
   checkRendered: checkIstio,
   // OpenShift Service Mesh 2.5 installs Istio CRDs of its own (alternatives/ossm-2.5-istio); 3.x
   // serves upstream Istio's, beside the Sail and Kiali operators' (alternatives/ossm-3).
-  schemaPlatform: (flavor, objects) => (flavor !== String(MeshFlavor.OPENSHIFT_SERVICE_MESH) ? 'kubernetes'
-    : objects.some((o) => (str(o.object, 'apiVersion') ?? '').startsWith('sailoperator.io/')) ? 'ossm3' : 'ossm'),
+  schemaPlatform: (flavor, objects) =>
+    flavor !== String(MeshFlavor.OPENSHIFT_SERVICE_MESH)
+      ? 'kubernetes'
+      : objects.some((o) => (str(o.object, 'apiVersion') ?? '').startsWith('sailoperator.io/'))
+        ? 'ossm3'
+        : 'ossm',
   // A gateway deployed by gateway injection names its proxy image `auto`: the injector's gateway
   // template puts in the proxy image of the revision (Istio docs "Installing Gateways", Deploying
   // a gateway; sail-operator docs/ossm/quickstarts istioIngressGateway.yaml).
-  injectedImage: (owner, container) => container.name === 'istio-proxy' && container.image === 'auto'
-    && field(owner, 'spec', 'template', 'metadata', 'annotations', INJECTION_TEMPLATE_ANNOTATION) !== undefined,
+  injectedImage: (owner, container) =>
+    container.name === 'istio-proxy' &&
+    container.image === 'auto' &&
+    field(owner, 'spec', 'template', 'metadata', 'annotations', INJECTION_TEMPLATE_ANNOTATION) !== undefined,
 };
 
 function isIstioMesh(mesh: MeshSpec): mesh is IstioMeshSpec {

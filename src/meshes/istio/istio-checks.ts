@@ -24,10 +24,16 @@ export function checkIstio(env: string, objects: readonly RenderedObject[], prot
   if (ossm.length > 0) {
     for (const smcp of ossm) {
       if (field(smcp.object, 'spec', 'security', 'dataPlane', 'mtls') !== true) {
-        findings.push({ at: smcp, severity: 'error', message: `mTLS is off in ${describeObject(smcp.object)}: set spec.security.dataPlane.mtls to true` });
+        findings.push({
+          at: smcp,
+          severity: 'error',
+          message: `mTLS is off in ${describeObject(smcp.object)}: set spec.security.dataPlane.mtls to true`,
+        });
       }
     }
-  } else if (!peerAuthentications.some((pa) => str(pa.object, 'spec', 'mtls', 'mode') === 'STRICT' && field(pa.object, 'spec', 'selector') === undefined)) {
+  } else if (
+    !peerAuthentications.some((pa) => str(pa.object, 'spec', 'mtls', 'mode') === 'STRICT' && field(pa.object, 'spec', 'selector') === undefined)
+  ) {
     findings.push({ at: envAnchor, severity: 'error', message: 'mTLS is not strict: no PeerAuthentication with mode STRICT covers the mesh' });
   }
 
@@ -57,7 +63,11 @@ export function checkIstio(env: string, objects: readonly RenderedObject[], prot
   }
   for (const [host, rules] of rulesPerHost) {
     if (rules.length > 1) {
-      findings.push({ at: rules[1], severity: 'error', message: `${describeObject(rules[1].object)} is a second DestinationRule for ${host} (also ${describeObject(rules[0].object)}): Istio applies only one` });
+      findings.push({
+        at: rules[1],
+        severity: 'error',
+        message: `${describeObject(rules[1].object)} is a second DestinationRule for ${host} (also ${describeObject(rules[0].object)}): Istio applies only one`,
+      });
     }
   }
 
@@ -73,7 +83,11 @@ export function checkIstio(env: string, objects: readonly RenderedObject[], prot
       const key = `${clusterLocal(host, namespace)} @ ${gateways.length === 0 ? 'mesh' : [...gateways].sort().join(',')}`;
       const owner = owners.get(key);
       if (owner !== undefined) {
-        findings.push({ at: o, severity: 'error', message: `${what} shares host ${host} with ${describeObject(owner.object)}: exactly one VirtualService per host, or they fight` });
+        findings.push({
+          at: o,
+          severity: 'error',
+          message: `${what} shares host ${host} with ${describeObject(owner.object)}: exactly one VirtualService per host, or they fight`,
+        });
       } else {
         owners.set(key, o);
       }
@@ -83,8 +97,14 @@ export function checkIstio(env: string, objects: readonly RenderedObject[], prot
       if (protectedEnv && field(route, 'fault') !== undefined) {
         findings.push({ at: o, severity: 'error', message: `${what} injects faults in a protected environment` });
       }
-      if (protectedEnv && destinations.some((d) => field(d, 'weight') !== 0
-        && mockSubsets.has(`${clusterLocal(str(d, 'destination', 'host') ?? '', namespace)}#${str(d, 'destination', 'subset')}`))) {
+      if (
+        protectedEnv &&
+        destinations.some(
+          (d) =>
+            field(d, 'weight') !== 0 &&
+            mockSubsets.has(`${clusterLocal(str(d, 'destination', 'host') ?? '', namespace)}#${str(d, 'destination', 'subset')}`),
+        )
+      ) {
         findings.push({ at: o, severity: 'error', message: `${what} routes to a mock in a protected environment` });
       }
       const total = destinations.reduce<number>((sum, d) => sum + (typeof field(d, 'weight') === 'number' ? (field(d, 'weight') as number) : 0), 0);

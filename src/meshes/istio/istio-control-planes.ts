@@ -29,7 +29,8 @@ export function readControlPlanes(objects: readonly RenderedObject[]): Namespace
   const revision = str(istio, 'spec', 'updateStrategy', 'type') === 'RevisionBased' ? `${name}-${version.replace(/\./g, '-')}` : name;
   const defaultTag = revision === 'default' || ofKind('IstioRevisionTag').some((t) => str(t, 'metadata', 'name') === 'default');
   const selectors = list(istio, 'spec', 'values', 'meshConfig', 'discoverySelectors') as { matchLabels?: Labels }[];
-  const discovered = (labels: Labels) => selectors.length === 0 || selectors.some((s) => Object.entries(s.matchLabels ?? {}).every(([k, v]) => labels[k] === v));
+  const discovered = (labels: Labels) =>
+    selectors.length === 0 || selectors.some((s) => Object.entries(s.matchLabels ?? {}).every(([k, v]) => labels[k] === v));
   const old = `ServiceMeshControlPlane ${str(smcp, 'metadata', 'namespace')}/${str(smcp, 'metadata', 'name')} (${str(smcp, 'spec', 'version')})`;
   const next = `Istio ${name} (revision ${revision}, ${version})`;
   const out: NamespaceControlPlane[] = [];
@@ -44,16 +45,25 @@ export function readControlPlanes(objects: readonly RenderedObject[]): Namespace
     const byRevision = labels[REVISION_LABEL] === revision;
     const byDefault = labels['istio-injection'] === 'enabled' && defaultTag;
     if (member && !ignored) {
-      out.push({ namespace, servedBy: old, because: `a member of its member roll${byRevision || byDefault ? '; also labelled for 3.x, which 2.6 would inject first' : ''}` });
+      out.push({
+        namespace,
+        servedBy: old,
+        because: `a member of its member roll${byRevision || byDefault ? '; also labelled for 3.x, which 2.6 would inject first' : ''}`,
+      });
     } else if (byRevision || byDefault) {
       out.push({
-        namespace, servedBy: next,
+        namespace,
+        servedBy: next,
         because: `${byRevision ? `${REVISION_LABEL}: ${revision}` : 'istio-injection: enabled'}${ignored ? `, and ${MAISTRA_IGNORE_NAMESPACE} keeps 2.6 out` : ''}`,
       });
     } else if (discovered(labels) && !member) {
       continue;
     } else {
-      out.push({ namespace, servedBy: 'none', because: `${MAISTRA_IGNORE_NAMESPACE} keeps 2.6 out and no 3.x injection label is set: new pods get no sidecar` });
+      out.push({
+        namespace,
+        servedBy: 'none',
+        because: `${MAISTRA_IGNORE_NAMESPACE} keeps 2.6 out and no 3.x injection label is set: new pods get no sidecar`,
+      });
     }
   }
   return out.sort((a, b) => compareStrings(a.namespace, b.namespace));

@@ -1,15 +1,50 @@
 import { Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import {
-  AuthorizationPolicy, DestinationRule, Destination, Gateway, HTTPRoute, PeerAuthentication, TrafficPolicy, VirtualService,
+  AuthorizationPolicy,
+  DestinationRule,
+  Destination,
+  Gateway,
+  HTTPRoute,
+  PeerAuthentication,
+  TrafficPolicy,
+  VirtualService,
 } from '../../imports/istio';
 import { OperatorGroup, Route, ServiceMeshControlPlane, ServiceMeshMemberRoll, Subscription } from '../../imports/openshift';
 import { ingressVirtualServiceName } from '../../model/derived-names';
-import { EnvironmentSpec, FaultSpec, httpPorts, IngressRouteSpec, IstioMeshSpec, MeshFlavor, OperatorSpec, RouteSpec, ServiceSpec, TimeoutSpec, RetrySpec } from '../../model/spec';
+import {
+  EnvironmentSpec,
+  FaultSpec,
+  httpPorts,
+  IngressRouteSpec,
+  IstioMeshSpec,
+  MeshFlavor,
+  OperatorSpec,
+  RouteSpec,
+  ServiceSpec,
+  TimeoutSpec,
+  RetrySpec,
+} from '../../model/spec';
 import { compareStrings } from '../../model/spec-error';
 import {
-  auditAnnotations, commonLabels, definedOnly, describeFault, describeRoute, HelmApplicationPlan, IEnvironmentScope, IMesh, MOCK_APP, objectName, PodMeshSettings,
-  SELECTOR_LABEL, ServicePolicies, setWave, skipDryRunWhileCrdMissing, TargetFormat, TargetPlan, Wave,
+  auditAnnotations,
+  commonLabels,
+  definedOnly,
+  describeFault,
+  describeRoute,
+  HelmApplicationPlan,
+  IEnvironmentScope,
+  IMesh,
+  MOCK_APP,
+  objectName,
+  PodMeshSettings,
+  SELECTOR_LABEL,
+  ServicePolicies,
+  setWave,
+  skipDryRunWhileCrdMissing,
+  TargetFormat,
+  TargetPlan,
+  Wave,
 } from '../mesh';
 
 /** DestinationRule subset of the real instances. */
@@ -54,18 +89,32 @@ export class IstioMesh implements IMesh {
     const targets: TargetPlan[] = [];
     if (this.ossm) {
       targets.push({
-        name: 'operators', format: TargetFormat.KUBERNETES, cluster, namespace: 'openshift-operators', wave: -3,
-        description: 'operator subscriptions (OLM)', syncOptions: [],
+        name: 'operators',
+        format: TargetFormat.KUBERNETES,
+        cluster,
+        namespace: 'openshift-operators',
+        wave: -3,
+        description: 'operator subscriptions (OLM)',
+        syncOptions: [],
       });
     }
     targets.push({
-      name: 'control-plane', format: TargetFormat.KUBERNETES, cluster, namespace: this.mesh.controlPlaneNamespace, wave: -2,
+      name: 'control-plane',
+      format: TargetFormat.KUBERNETES,
+      cluster,
+      namespace: this.mesh.controlPlaneNamespace,
+      wave: -2,
       description: this.ossm ? 'the ServiceMeshControlPlane, member roll and ingress gateway' : 'mesh-wide mTLS and the ingress gateway',
       syncOptions: ['ServerSideApply=true', 'SkipDryRunOnMissingResource=true'],
     });
     targets.push({
-      name: 'workloads', format: TargetFormat.KUBERNETES, cluster, namespace: env.services[0]?.namespace ?? env.name, wave: 0,
-      description: 'namespaces, workloads, mocks, routing and permissions', syncOptions: ['SkipDryRunOnMissingResource=true'],
+      name: 'workloads',
+      format: TargetFormat.KUBERNETES,
+      cluster,
+      namespace: env.services[0]?.namespace ?? env.name,
+      wave: 0,
+      description: 'namespaces, workloads, mocks, routing and permissions',
+      syncOptions: ['SkipDryRunOnMissingResource=true'],
     });
     return targets;
   }
@@ -133,7 +182,12 @@ export class IstioMesh implements IMesh {
         // Route the operator would create, so `oc get route istio-ingressgateway` finds it.
         const route = new Route(chart, 'Route', {
           metadata: { name: 'istio-ingressgateway', namespace: ns, labels },
-          spec: { host: ingress.host, to: { kind: 'Service', name: 'istio-ingressgateway', weight: 100 }, port: { targetPort: 'http2' }, wildcardPolicy: 'None' },
+          spec: {
+            host: ingress.host,
+            to: { kind: 'Service', name: 'istio-ingressgateway', weight: 100 },
+            port: { targetPort: 'http2' },
+            wildcardPolicy: 'None',
+          },
         });
         setWave(route, Wave.GATEWAY);
       }
@@ -154,13 +208,20 @@ export class IstioMesh implements IMesh {
       const dr = new DestinationRule(chart, 'DestinationRule', {
         apiVersion: this.mesh.apiVersion,
         metadata: {
-          name: service.name, namespace: service.namespace, labels,
+          name: service.name,
+          namespace: service.namespace,
+          labels,
           annotations: auditAnnotations(this.env, circuitBreaker ? 'circuit breaker' : 'subsets', circuitBreaker?.origin ?? route?.origin),
         },
         spec: definedOnly({
           host,
           trafficPolicy,
-          subsets: mockDeployed ? [{ name: REAL_SUBSET, labels: { app: service.name } }, { name: MOCK_SUBSET, labels: { app: MOCK_APP } }] : undefined,
+          subsets: mockDeployed
+            ? [
+                { name: REAL_SUBSET, labels: { app: service.name } },
+                { name: MOCK_SUBSET, labels: { app: MOCK_APP } },
+              ]
+            : undefined,
         }),
       });
       // Subsets exist before any route uses them: Argo CD applies a wave only once the one before is healthy.
@@ -174,15 +235,32 @@ export class IstioMesh implements IMesh {
     // A destination without a port is ambiguous when the Service has several (istioctl analyze
     // IST0112, rule MF2004): one set of routes per HTTP port, each matching and naming its port.
     const ports = service.ports.length > 1 ? httpPorts(service) : [undefined];
-    const http = ports.flatMap((p) => this.httpRoutes(
-      service, mockDeployed ? route : undefined, fault, timeout, retry, [p === undefined ? {} : { port: p.port }], p?.port, p === undefined ? undefined : p.name,
-    ));
+    const http = ports.flatMap((p) =>
+      this.httpRoutes(
+        service,
+        mockDeployed ? route : undefined,
+        fault,
+        timeout,
+        retry,
+        [p === undefined ? {} : { port: p.port }],
+        p?.port,
+        p === undefined ? undefined : p.name,
+      ),
+    );
     const intent = [describeRoute(route), ...(fault ? [describeFault(fault)] : [])].join('; ');
     const vs = new VirtualService(chart, 'VirtualService', {
       apiVersion: this.mesh.apiVersion,
       metadata: {
-        name: service.name, namespace: service.namespace, labels,
-        annotations: auditAnnotations(this.env, intent, route?.origin ?? fault?.origin ?? retry?.origin ?? timeout?.origin, route?.reason ?? fault?.reason, earliest(route?.expires, fault?.expires)),
+        name: service.name,
+        namespace: service.namespace,
+        labels,
+        annotations: auditAnnotations(
+          this.env,
+          intent,
+          route?.origin ?? fault?.origin ?? retry?.origin ?? timeout?.origin,
+          route?.reason ?? fault?.reason,
+          earliest(route?.expires, fault?.expires),
+        ),
       },
       spec: { hosts: [host], http },
     });
@@ -196,7 +274,8 @@ export class IstioMesh implements IMesh {
     if (gateway) {
       principals.push(`cluster.local/ns/${this.mesh.gatewayNamespace}/sa/${INGRESS_SERVICE_ACCOUNT}`);
     }
-    const recording = service.mock !== undefined && this.env.mocks.enabled && this.env.routes.some((r) => r.service === service.name && r.record === true);
+    const recording =
+      service.mock !== undefined && this.env.mocks.enabled && this.env.routes.some((r) => r.service === service.name && r.record === true);
     if (recording) {
       // A recording mock calls the real instances of the service it stands in for (its ServiceAccount is <service>-mock).
       principals.push(`cluster.local/ns/${service.namespace}/sa/${service.name}-mock`);
@@ -239,26 +318,47 @@ export class IstioMesh implements IMesh {
     // The charts render the validating webhooks with failurePolicy Ignore and no caBundle; istiod's
     // webhook controller patches in its CA and Fail once it serves (istio/istio
     // pkg/webhooks/validation/controller/controller.go, istio/istio#52785, #57643).
-    const webhookFields = (kinds: readonly string[]) => kinds.map((kind) => ({
-      group: 'admissionregistration.k8s.io',
-      kind,
-      jqPathExpressions: kind === 'ValidatingWebhookConfiguration' ? ['.webhooks[]?.clientConfig.caBundle', '.webhooks[]?.failurePolicy'] : ['.webhooks[]?.clientConfig.caBundle'],
-      rewrittenBy: 'istiod (istio/istio pkg/webhooks)',
-    }));
+    const webhookFields = (kinds: readonly string[]) =>
+      kinds.map((kind) => ({
+        group: 'admissionregistration.k8s.io',
+        kind,
+        jqPathExpressions:
+          kind === 'ValidatingWebhookConfiguration'
+            ? ['.webhooks[]?.clientConfig.caBundle', '.webhooks[]?.failurePolicy']
+            : ['.webhooks[]?.clientConfig.caBundle'],
+        rewrittenBy: 'istiod (istio/istio pkg/webhooks)',
+      }));
     const apps: HelmApplicationPlan[] = [
       {
-        ...base, name: objectName(this.env.name, 'istio-base'), chart: 'base', releaseName: 'istio-base', values: { defaultRevision: 'default' }, wave: -4, description: 'Istio CRDs',
+        ...base,
+        name: objectName(this.env.name, 'istio-base'),
+        chart: 'base',
+        releaseName: 'istio-base',
+        values: { defaultRevision: 'default' },
+        wave: -4,
+        description: 'Istio CRDs',
         ignoreDifferences: webhookFields(['ValidatingWebhookConfiguration']),
       },
       {
-        ...base, name: objectName(this.env.name, 'istiod'), chart: 'istiod', releaseName: 'istiod', values: {}, wave: -3, description: 'istiod',
+        ...base,
+        name: objectName(this.env.name, 'istiod'),
+        chart: 'istiod',
+        releaseName: 'istiod',
+        values: {},
+        wave: -3,
+        description: 'istiod',
         ignoreDifferences: webhookFields(['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration']),
       },
     ];
     if (this.mesh.ingress !== undefined) {
       apps.push({
-        ...base, name: objectName(this.env.name, 'istio-ingressgateway'), chart: 'gateway', releaseName: 'istio-ingressgateway',
-        values: { labels: { istio: 'ingressgateway' } }, wave: -3, description: 'the Istio ingress gateway',
+        ...base,
+        name: objectName(this.env.name, 'istio-ingressgateway'),
+        chart: 'gateway',
+        releaseName: 'istio-ingressgateway',
+        values: { labels: { istio: 'ingressgateway' } },
+        wave: -3,
+        description: 'the Istio ingress gateway',
       });
     }
     return apps;
@@ -289,7 +389,9 @@ export class IstioMesh implements IMesh {
         // identity would make it read the pod's service account token, which meshflip's pods do
         // not mount (automountServiceAccountToken: false). See rule MF2001.
         security: {
-          dataPlane: { mtls: true, automtls: true }, controlPlane: { mtls: true }, identity: { type: 'ThirdParty' },
+          dataPlane: { mtls: true, automtls: true },
+          controlPlane: { mtls: true },
+          identity: { type: 'ThirdParty' },
           ...(migrating ? { manageNetworkPolicy: false } : {}),
         },
         tracing: smcp.tracing,
@@ -297,11 +399,13 @@ export class IstioMesh implements IMesh {
         telemetry: { type: 'Istiod' },
         // meshflip renders the Route itself: automatic route creation stays off. While migrating,
         // the ingress gateway is injected by the 3.x revision instead.
-        gateways: migrating ? { enabled: false, openshiftRoute: { enabled: false } } : {
-          openshiftRoute: { enabled: false },
-          ingress: { enabled: true, routeConfig: { enabled: false } },
-          egress: { enabled: true },
-        },
+        gateways: migrating
+          ? { enabled: false, openshiftRoute: { enabled: false } }
+          : {
+              openshiftRoute: { enabled: false },
+              ingress: { enabled: true, routeConfig: { enabled: false } },
+              egress: { enabled: true },
+            },
         addons: {
           grafana: { enabled: smcp.addons.grafana },
           kiali: { enabled: smcp.addons.kiali },
@@ -321,10 +425,21 @@ export class IstioMesh implements IMesh {
   protected addOperators(scope: IEnvironmentScope): void {
     const ops = this.mesh.operators!;
     const labels = commonLabels(this.env);
-    const subscribe = (file: string, name: string, namespace: string, op: OperatorSpec, ownNamespace?: { labels?: Record<string, string>; annotations?: Record<string, string> }) => {
+    const subscribe = (
+      file: string,
+      name: string,
+      namespace: string,
+      op: OperatorSpec,
+      ownNamespace?: { labels?: Record<string, string>; annotations?: Record<string, string> },
+    ) => {
       const chart = scope.chart('operators', file);
       if (ownNamespace !== undefined) {
-        setWave(new kplus.Namespace(chart, 'Namespace', { metadata: { name: namespace, labels: { ...labels, ...(ownNamespace.labels ?? {}) }, annotations: ownNamespace.annotations } }), Wave.NAMESPACES);
+        setWave(
+          new kplus.Namespace(chart, 'Namespace', {
+            metadata: { name: namespace, labels: { ...labels, ...(ownNamespace.labels ?? {}) }, annotations: ownNamespace.annotations },
+          }),
+          Wave.NAMESPACES,
+        );
         // openshift-operators has the global OperatorGroup already; own namespaces need one of their own.
         setWave(new OperatorGroup(chart, 'OperatorGroup', { metadata: { name: namespace, namespace, labels }, spec: {} }), Wave.OPERATORS);
       }
@@ -377,7 +492,16 @@ export class IstioMesh implements IMesh {
       const retry = this.env.retries.find((r) => r.service === service.name);
       for (const ingressRoute of service.ingress) {
         const matches = ingressMatches(ingressRoute);
-        const routes = this.httpRoutes(service, mockDeployed ? route : undefined, fault, timeout, retry, matches, ingressRoute.port, ingressRoute.name);
+        const routes = this.httpRoutes(
+          service,
+          mockDeployed ? route : undefined,
+          fault,
+          timeout,
+          retry,
+          matches,
+          ingressRoute.port,
+          ingressRoute.name,
+        );
         http.push(...routes.map((r) => (ingressRoute.rewrite === undefined ? r : { ...r, rewrite: { uri: ingressRoute.rewrite } })));
       }
       intents.push(`${service.name}: ${describeRoute(mockDeployed ? route : undefined)}`);
@@ -425,7 +549,10 @@ export class IstioMesh implements IMesh {
       // sourceLabels limits the route to the sidecars of the mock pods (istio/istio pilot/pkg/networking/core/route: sourceMatchHTTP).
       out.push({
         name: `${name ?? 'default'}-recording-mock-to-real`,
-        match: (plainMatches.length > 0 ? plainMatches : [{}]).map((m) => ({ ...m, sourceLabels: { app: MOCK_APP, [SELECTOR_LABEL]: service.name } })),
+        match: (plainMatches.length > 0 ? plainMatches : [{}]).map((m) => ({
+          ...m,
+          sourceLabels: { app: MOCK_APP, [SELECTOR_LABEL]: service.name },
+        })),
         route: [{ destination: dest(REAL_SUBSET) }],
         ...resilience,
       });
@@ -441,25 +568,33 @@ export class IstioMesh implements IMesh {
       });
     }
     const mockWeight = route?.mockWeight ?? 0;
-    const destinations = route === undefined
-      ? [{ destination: dest() }]
-      : mockWeight === 100
-        ? [{ destination: dest(MOCK_SUBSET) }]
-        : mockWeight === 0
-          ? [{ destination: dest(REAL_SUBSET) }]
-          : [{ destination: dest(REAL_SUBSET), weight: 100 - mockWeight }, { destination: dest(MOCK_SUBSET), weight: mockWeight }];
+    const destinations =
+      route === undefined
+        ? [{ destination: dest() }]
+        : mockWeight === 100
+          ? [{ destination: dest(MOCK_SUBSET) }]
+          : mockWeight === 0
+            ? [{ destination: dest(REAL_SUBSET) }]
+            : [
+                { destination: dest(REAL_SUBSET), weight: 100 - mockWeight },
+                { destination: dest(MOCK_SUBSET), weight: mockWeight },
+              ];
     // Faults hit requests served by the real service; a route that only reaches the mock has none.
     const faulted = fault !== undefined && mockWeight < 100;
-    out.push(definedOnly({
-      name: name ?? 'default',
-      match: plainMatches.length > 0 ? plainMatches : undefined,
-      route: destinations,
-      fault: faulted ? definedOnly({
-        delay: fault.delay && { fixedDelay: fault.delay.value, percentage: { value: fault.delay.percent } },
-        abort: fault.abort && { httpStatus: fault.abort.httpStatus, percentage: { value: fault.abort.percent } },
-      }) : undefined,
-      ...resilience,
-    }));
+    out.push(
+      definedOnly({
+        name: name ?? 'default',
+        match: plainMatches.length > 0 ? plainMatches : undefined,
+        route: destinations,
+        fault: faulted
+          ? definedOnly({
+              delay: fault.delay && { fixedDelay: fault.delay.value, percentage: { value: fault.delay.percent } },
+              abort: fault.abort && { httpStatus: fault.abort.httpStatus, percentage: { value: fault.abort.percent } },
+            })
+          : undefined,
+        ...resilience,
+      }),
+    );
     return out;
   }
 
@@ -492,9 +627,9 @@ export class IstioMesh implements IMesh {
  * prefix is matched as `/inventory/` (rewritten to `/x`) and as the exact `/inventory`.
  */
 export function ingressMatches(route: IngressRouteSpec): Record<string, unknown>[] {
-  return route.match.flatMap((m) => ('prefix' in m && doublesSlash(m.prefix, route.rewrite)
-    ? [{ uri: { prefix: `${m.prefix}/` } }, { uri: { exact: m.prefix } }]
-    : [{ uri: m }]));
+  return route.match.flatMap((m) =>
+    'prefix' in m && doublesSlash(m.prefix, route.rewrite) ? [{ uri: { prefix: `${m.prefix}/` } }, { uri: { exact: m.prefix } }] : [{ uri: m }],
+  );
 }
 
 /** Whether rewriting the prefix `prefix` to `rewrite` turns `<prefix>/x` into a path with `//`. */

@@ -1,7 +1,5 @@
 import { canonicalDuration } from '../durations';
-import {
-  audit, EffectiveFault, field, list, RenderedObject, serviceRouting, ServiceRouting, str, toPercent, Workloads,
-} from '../effective-routing';
+import { audit, EffectiveFault, field, list, RenderedObject, serviceRouting, ServiceRouting, str, toPercent, Workloads } from '../effective-routing';
 import { INGRESS_SERVICE_ACCOUNT } from './istio-mesh';
 import { MOCK_APP, SELECTOR_LABEL } from '../mesh';
 
@@ -86,7 +84,7 @@ export function readIstioRouting(objects: readonly RenderedObject[], workloads: 
       for (const d of destinations) {
         const weight = typeof field(d, 'weight') === 'number' ? (field(d, 'weight') as number) : destinations.length === 1 ? 100 : 0;
         const subset = str(d, 'destination', 'subset');
-        const which = subset === undefined ? 'all' : subsets.get(subset) ?? 'all';
+        const which = subset === undefined ? 'all' : (subsets.get(subset) ?? 'all');
         if (which === 'real') {
           real += weight;
         } else if (which === 'mock') {
@@ -110,9 +108,7 @@ export function readIstioRouting(objects: readonly RenderedObject[], workloads: 
     const portOnly = (m: unknown) => Object.keys(m as object).every((k) => k === 'port');
     const defaultRoute = http.find((r) => list(r, 'match').every(portOnly));
     const headerRoute = http.find(isHeaderOnly);
-    const weights = vs === undefined || defaultRoute === undefined
-      ? toPercent(unsubsetted.real, unsubsetted.mock)
-      : shareOf(defaultRoute);
+    const weights = vs === undefined || defaultRoute === undefined ? toPercent(unsubsetted.real, unsubsetted.mock) : shareOf(defaultRoute);
     let header: ServiceRouting['header'] = null;
     if (headerRoute !== undefined) {
       const headers = field(list(headerRoute, 'match')[0], 'headers') as Record<string, unknown>;
@@ -130,18 +126,36 @@ export function readIstioRouting(objects: readonly RenderedObject[], workloads: 
       const appliesTo = share.mock === 0 ? 'real' : share.real === 0 ? 'mock' : 'all';
       const delay = field(fault, 'delay');
       if (delay !== undefined) {
-        faults.push({ kind: 'delay', value: canonicalDuration(str(delay, 'fixedDelay') ?? '0s'), percent: Number(field(delay, 'percentage', 'value') ?? 100), appliesTo });
+        faults.push({
+          kind: 'delay',
+          value: canonicalDuration(str(delay, 'fixedDelay') ?? '0s'),
+          percent: Number(field(delay, 'percentage', 'value') ?? 100),
+          appliesTo,
+        });
       }
       const abort = field(fault, 'abort');
       if (abort !== undefined) {
-        faults.push({ kind: 'abort', httpStatus: Number(field(abort, 'httpStatus')), percent: Number(field(abort, 'percentage', 'value') ?? 100), appliesTo });
+        faults.push({
+          kind: 'abort',
+          httpStatus: Number(field(abort, 'httpStatus')),
+          percent: Number(field(abort, 'percentage', 'value') ?? 100),
+          appliesTo,
+        });
       }
     }
     const policy = (dr: unknown) => field(dr, 'spec', 'trafficPolicy');
-    const circuitBreaker = rules.some((dr) => field(policy(dr), 'outlierDetection') !== undefined
-      || Object.keys((field(policy(dr), 'connectionPool') ?? {})).length > 0 && hasLimits(field(policy(dr), 'connectionPool')));
-    const timeouts = http.some((r) => field(r, 'timeout') !== undefined)
-      || rules.some((dr) => field(policy(dr), 'connectionPool', 'tcp', 'connectTimeout') !== undefined || field(policy(dr), 'connectionPool', 'http', 'idleTimeout') !== undefined);
+    const circuitBreaker = rules.some(
+      (dr) =>
+        field(policy(dr), 'outlierDetection') !== undefined ||
+        (Object.keys(field(policy(dr), 'connectionPool') ?? {}).length > 0 && hasLimits(field(policy(dr), 'connectionPool'))),
+    );
+    const timeouts =
+      http.some((r) => field(r, 'timeout') !== undefined) ||
+      rules.some(
+        (dr) =>
+          field(policy(dr), 'connectionPool', 'tcp', 'connectTimeout') !== undefined ||
+          field(policy(dr), 'connectionPool', 'http', 'idleTimeout') !== undefined,
+      );
     const retries = http.some((r) => field(r, 'retries') !== undefined);
 
     let callers: Set<string> | null = null;
@@ -162,20 +176,22 @@ export function readIstioRouting(objects: readonly RenderedObject[], workloads: 
         }
       }
     }
-    out.push(serviceRouting({
-      name,
-      namespace,
-      mock,
-      weights,
-      header,
-      faults,
-      circuitBreaker,
-      timeouts,
-      retries,
-      ...audit(vs),
-      callers,
-      inconsistencies,
-    }));
+    out.push(
+      serviceRouting({
+        name,
+        namespace,
+        mock,
+        weights,
+        header,
+        faults,
+        circuitBreaker,
+        timeouts,
+        retries,
+        ...audit(vs),
+        callers,
+        inconsistencies,
+      }),
+    );
   }
   return out;
 }

@@ -31,15 +31,17 @@ interface PodTemplate {
 
 /** Every pod template rendered for the environment. */
 function podTemplates(objects: readonly RenderedObject[]): PodTemplate[] {
-  return objects.filter((o) => POD_OWNERS.has(String(o.object.kind))).map((rendered) => ({
-    rendered,
-    kind: String(rendered.object.kind),
-    name: String(field(rendered.object, 'metadata', 'name')),
-    namespace: String(field(rendered.object, 'metadata', 'namespace')),
-    labels: (field(rendered.object, 'spec', 'template', 'metadata', 'labels') ?? {}) as Record<string, string>,
-    annotations: (field(rendered.object, 'spec', 'template', 'metadata', 'annotations') ?? {}) as Record<string, string>,
-    spec: (field(rendered.object, 'spec', 'template', 'spec') ?? {}) as Record<string, unknown>,
-  }));
+  return objects
+    .filter((o) => POD_OWNERS.has(String(o.object.kind)))
+    .map((rendered) => ({
+      rendered,
+      kind: String(rendered.object.kind),
+      name: String(field(rendered.object, 'metadata', 'name')),
+      namespace: String(field(rendered.object, 'metadata', 'namespace')),
+      labels: (field(rendered.object, 'spec', 'template', 'metadata', 'labels') ?? {}) as Record<string, string>,
+      annotations: (field(rendered.object, 'spec', 'template', 'metadata', 'annotations') ?? {}) as Record<string, string>,
+      spec: (field(rendered.object, 'spec', 'template', 'spec') ?? {}) as Record<string, unknown>,
+    }));
 }
 
 /** Whether the OSSM injector adds a sidecar to the pods of `pod` (injection is requested per pod on OSSM 2.x). */
@@ -87,10 +89,11 @@ export const SIDECAR_WITHOUT_TOKEN: Rule = {
   code: 'MF2001',
   level: 'error',
   title: 'a sidecar with no service account token gets no certificate',
-  upstream: 'maistra/istio-operator maistra-2.5 pkg/apis/maistra/conversion/security.go (populateSecurityValues: identity type to global.jwtPolicy); '
-    + 'resources/helm/v2.5/istio-control/istio-discovery/files/injection-template.yaml (istio-token only for third-party-jwt); '
-    + 'resources/smcp-templates/v2.5/base (identity.type: Kubernetes); '
-    + 'istio/istio release-1.18 pilot/cmd/pilot-agent/options/security.go (SetupSecurityOptions: first-party-jwt reads the service account token file)',
+  upstream:
+    'maistra/istio-operator maistra-2.5 pkg/apis/maistra/conversion/security.go (populateSecurityValues: identity type to global.jwtPolicy); ' +
+    'resources/helm/v2.5/istio-control/istio-discovery/files/injection-template.yaml (istio-token only for third-party-jwt); ' +
+    'resources/smcp-templates/v2.5/base (identity.type: Kubernetes); ' +
+    'istio/istio release-1.18 pilot/cmd/pilot-agent/options/security.go (SetupSecurityOptions: first-party-jwt reads the service account token file)',
   check({ env, objects }, report) {
     if (!isOssm(env)) {
       return;
@@ -103,18 +106,23 @@ export const SIDECAR_WITHOUT_TOKEN: Rule = {
     if (identity === 'ThirdParty') {
       return;
     }
-    const accounts = new Map(objectsOfKind(objects, 'ServiceAccount').map((o) => [
-      `${String(field(o.object, 'metadata', 'namespace'))}/${String(field(o.object, 'metadata', 'name'))}`, o.object.automountServiceAccountToken,
-    ]));
+    const accounts = new Map(
+      objectsOfKind(objects, 'ServiceAccount').map((o) => [
+        `${String(field(o.object, 'metadata', 'namespace'))}/${String(field(o.object, 'metadata', 'name'))}`,
+        o.object.automountServiceAccountToken,
+      ]),
+    );
     for (const pod of podTemplates(objects).filter(injected)) {
       const account = str(pod.spec, 'serviceAccountName') ?? 'default';
       const automount = pod.spec.automountServiceAccountToken ?? accounts.get(`${pod.namespace}/${account}`) ?? true;
       if (automount === false) {
-        report(declaredAt(env, pod),
-          `${objectRef(pod)} gets no sidecar certificate on ${env.mesh.flavor} ${env.mesh.version}: with the control plane's identity type ${identity} (first-party JWT) `
-          + 'pilot-agent authenticates to istiod with the pod\'s service account token, which automountServiceAccountToken: false leaves out, '
-          + 'so istio-proxy and the pod never become ready',
-          'render security.identity.type: ThirdParty in the ServiceMeshControlPlane (the injector then mounts a projected istio-token), or mount the service account token');
+        report(
+          declaredAt(env, pod),
+          `${objectRef(pod)} gets no sidecar certificate on ${env.mesh.flavor} ${env.mesh.version}: with the control plane's identity type ${identity} (first-party JWT) ` +
+            "pilot-agent authenticates to istiod with the pod's service account token, which automountServiceAccountToken: false leaves out, " +
+            'so istio-proxy and the pod never become ready',
+          'render security.identity.type: ThirdParty in the ServiceMeshControlPlane (the injector then mounts a projected istio-token), or mount the service account token',
+        );
       }
     }
   },
@@ -134,8 +142,9 @@ export const PINNED_UID: Rule = {
   code: 'MF2002',
   level: 'error',
   title: 'a pinned UID or fsGroup that restricted-v2 refuses',
-  upstream: 'openshift/apiserver-library-go pkg/securitycontextconstraints/user/mustrunasrange.go and group/mustrunas.go (Validate); '
-    + 'OpenShift 4 "Managing security context constraints" (restricted-v2: MustRunAsRange)',
+  upstream:
+    'openshift/apiserver-library-go pkg/securitycontextconstraints/user/mustrunasrange.go and group/mustrunas.go (Validate); ' +
+    'OpenShift 4 "Managing security context constraints" (restricted-v2: MustRunAsRange)',
   check({ env, objects }, report) {
     if (!isOssm(env)) {
       return;
@@ -143,7 +152,10 @@ export const PINNED_UID: Rule = {
     for (const pod of podTemplates(objects)) {
       const contexts: [string, unknown][] = [
         ['pod', pod.spec.securityContext],
-        ...((pod.spec.containers ?? []) as Record<string, unknown>[]).map((c): [string, unknown] => [`container ${String(c.name)}`, c.securityContext]),
+        ...((pod.spec.containers ?? []) as Record<string, unknown>[]).map((c): [string, unknown] => [
+          `container ${String(c.name)}`,
+          c.securityContext,
+        ]),
       ];
       for (const [where, context] of contexts) {
         for (const key of RANGE_FIELDS) {
@@ -153,10 +165,12 @@ export const PINNED_UID: Rule = {
           }
           const service = env.services.find((s) => s.name === pod.labels[SELECTOR_LABEL] && s.namespace === pod.namespace);
           const own = service !== undefined && pod.labels.app !== MOCK_APP && service.securityContext[key] !== undefined;
-          report(own ? { file: service.definedIn.file, path: [...service.definedIn.path, 'securityContext', key] } : declaredAt(env, pod),
-            `${objectRef(pod)} sets ${key}: ${JSON.stringify(value)} (${where}), which OpenShift's restricted-v2 SCC refuses: it admits only the namespace's range, `
-            + 'assigned when the namespace is created, so no pod is ever created',
-            own ? `remove ${key}: OpenShift assigns it from the namespace's range` : `render no ${key} on OpenShift: the SCC assigns it`);
+          report(
+            own ? { file: service.definedIn.file, path: [...service.definedIn.path, 'securityContext', key] } : declaredAt(env, pod),
+            `${objectRef(pod)} sets ${key}: ${JSON.stringify(value)} (${where}), which OpenShift's restricted-v2 SCC refuses: it admits only the namespace's range, ` +
+              'assigned when the namespace is created, so no pod is ever created',
+            own ? `remove ${key}: OpenShift assigns it from the namespace's range` : `render no ${key} on OpenShift: the SCC assigns it`,
+          );
         }
       }
     }
@@ -174,16 +188,19 @@ export const JAEGER_WITHOUT_OPERATOR: Rule = {
   code: 'MF2003',
   level: 'error',
   title: 'Jaeger tracing needs an operator the Red Hat catalog no longer has',
-  upstream: 'maistra/istio-operator maistra-2.5 pkg/controller/versions/strategy_v2_5.go (v2_5ChartOrder: tracing with the gateways and Grafana), '
-    + 'pkg/controller/servicemesh/controlplane/reconciler.go; Red Hat OpenShift distributed tracing release notes (Jaeger removed from redhat-operators on 2025-11-03)',
+  upstream:
+    'maistra/istio-operator maistra-2.5 pkg/controller/versions/strategy_v2_5.go (v2_5ChartOrder: tracing with the gateways and Grafana), ' +
+    'pkg/controller/servicemesh/controlplane/reconciler.go; Red Hat OpenShift distributed tracing release notes (Jaeger removed from redhat-operators on 2025-11-03)',
   check({ env }, report) {
     if (!isOssm(env) || env.mesh.smcp?.tracing.type !== 'Jaeger' || env.mesh.operators?.jaeger.source !== 'redhat-operators') {
       return;
     }
-    report(['mesh', 'controlPlane', 'tracing', 'type'],
-      'needs the Jaeger operator (jaeger-product), which the redhat-operators catalog no longer has since 2025-11-03: the control plane stops at its Jaeger step, '
-      + 'before the ingress and egress gateways, Grafana and Kiali',
-      'remove tracing.type (None is the default), or subscribe jaeger from a catalog that still has it (mesh.operators.jaeger.source)');
+    report(
+      ['mesh', 'controlPlane', 'tracing', 'type'],
+      'needs the Jaeger operator (jaeger-product), which the redhat-operators catalog no longer has since 2025-11-03: the control plane stops at its Jaeger step, ' +
+        'before the ingress and egress gateways, Grafana and Kiali',
+      'remove tracing.type (None is the default), or subscribe jaeger from a catalog that still has it (mesh.operators.jaeger.source)',
+    );
   },
 };
 
@@ -213,10 +230,12 @@ export const DESTINATION_WITHOUT_PORT: Rule = {
             continue;
           }
           seen.add(host);
-          report({ file: service.definedIn.file, path: [...service.definedIn.path, 'ports'] },
-            `${objectRef(vs)} routes to ${host} without a port, but the Service has ${service.ports.length} (${service.ports.map((p) => p.port).join(', ')}): `
-            + 'istioctl analyze reports it as an error, and which port the traffic reaches is not defined by the route',
-            'give every destination of the host a port (route each port separately, matching it)');
+          report(
+            { file: service.definedIn.file, path: [...service.definedIn.path, 'ports'] },
+            `${objectRef(vs)} routes to ${host} without a port, but the Service has ${service.ports.length} (${service.ports.map((p) => p.port).join(', ')}): ` +
+              'istioctl analyze reports it as an error, and which port the traffic reaches is not defined by the route',
+            'give every destination of the host a port (route each port separately, matching it)',
+          );
         }
       }
     }
@@ -244,8 +263,9 @@ export const SUBSET_BEFORE_ROUTE: Rule = {
   code: 'MF2005',
   level: 'error',
   title: 'a route to a subset that is not defined before it',
-  upstream: 'istio/istio release-1.18 pkg/config/analysis/analyzers/virtualservice/destinationrules.go (IST0101 for a missing subset); '
-    + 'istio.io "Traffic Management Best Practices" (make-before-break: add subsets before routing to them); argoproj/gitops-engine pkg/sync/sync_context.go (waves)',
+  upstream:
+    'istio/istio release-1.18 pkg/config/analysis/analyzers/virtualservice/destinationrules.go (IST0101 for a missing subset); ' +
+    'istio.io "Traffic Management Best Practices" (make-before-break: add subsets before routing to them); argoproj/gitops-engine pkg/sync/sync_context.go (waves)',
   istioCode: 'IST0101',
   check({ env, objects }, report) {
     if (!isIstio(env)) {
@@ -271,14 +291,20 @@ export const SUBSET_BEFORE_ROUTE: Rule = {
           const where = env.routes.find((r) => r.service === service.name)?.origin ?? service.origin;
           const defining = rules.filter((r) => r.host === host && r.subsets.includes(subset));
           if (defining.length === 0) {
-            report(where, `${objectRef(vs)} routes to subset ${subset} of ${host}, which no DestinationRule defines: those requests get 503`,
-              'define the subset in the DestinationRule of the host');
+            report(
+              where,
+              `${objectRef(vs)} routes to subset ${subset} of ${host}, which no DestinationRule defines: those requests get 503`,
+              'define the subset in the DestinationRule of the host',
+            );
           } else if (!defining.some((r) => folderOf(r.dr) === folderOf(vs) && waveOf(r.dr) < waveOf(vs))) {
             const [first] = defining;
-            report(where, `${objectRef(vs)} (${folderOf(vs)}, wave ${waveOf(vs)}) routes to subset ${subset} of ${host}, `
-              + `which ${objectRef(first.dr)} (${folderOf(first.dr)}, wave ${waveOf(first.dr)}) defines only as late or in another Argo CD Application: `
-              + 'until it is applied those requests get 503',
-            'render the DestinationRule in the same Application as the route, in an earlier sync wave (make-before-break)');
+            report(
+              where,
+              `${objectRef(vs)} (${folderOf(vs)}, wave ${waveOf(vs)}) routes to subset ${subset} of ${host}, ` +
+                `which ${objectRef(first.dr)} (${folderOf(first.dr)}, wave ${waveOf(first.dr)}) defines only as late or in another Argo CD Application: ` +
+                'until it is applied those requests get 503',
+              'render the DestinationRule in the same Application as the route, in an earlier sync wave (make-before-break)',
+            );
           }
         }
       }
@@ -295,8 +321,9 @@ export const UNPINNED_OPERATOR: Rule = {
   code: 'MF2006',
   level: 'error',
   title: 'a protected environment whose operators are not pinned',
-  upstream: 'operator-framework/operator-lifecycle-manager pkg/controller/operators/catalog/operator.go (Subscription: installPlanApproval, startingCSV); '
-    + 'OpenShift 4 "Updating installed Operators" (Manual approval)',
+  upstream:
+    'operator-framework/operator-lifecycle-manager pkg/controller/operators/catalog/operator.go (Subscription: installPlanApproval, startingCSV); ' +
+    'OpenShift 4 "Updating installed Operators" (Manual approval)',
   check({ env }, report) {
     if (!isOssm(env) || !env.protected || env.mesh.operators === undefined) {
       return;
@@ -304,16 +331,22 @@ export const UNPINNED_OPERATOR: Rule = {
     const ops = env.mesh.operators;
     for (const [key, op] of Object.entries(ops)) {
       if (op.enabled && op.approval !== 'Manual') {
-        report(['mesh', 'operators', key, 'approval'], `lets OLM upgrade the ${key} operator of a protected environment to the head of channel ${op.channel} without approval`,
-          'remove approval (Manual is the default in a protected environment)');
+        report(
+          ['mesh', 'operators', key, 'approval'],
+          `lets OLM upgrade the ${key} operator of a protected environment to the head of channel ${op.channel} without approval`,
+          'remove approval (Manual is the default in a protected environment)',
+        );
       }
     }
     if (ops.serviceMesh.startingCSV === undefined) {
-      report(['mesh', 'operators', 'serviceMesh'], `lets OLM install the head of channel ${ops.serviceMesh.channel} for a protected environment, not the Service Mesh operator of ${env.mesh.version}`,
+      report(
+        ['mesh', 'operators', 'serviceMesh'],
+        `lets OLM install the head of channel ${ops.serviceMesh.channel} for a protected environment, not the Service Mesh operator of ${env.mesh.version}`,
         env.mesh.sail === undefined
           ? `set startingCSV to the ClusterServiceVersion to install, e.g. servicemeshoperator.v${env.mesh.version}.4 (oc get packagemanifest servicemeshoperator lists them)`
-          : `set startingCSV to the ClusterServiceVersion to install, e.g. servicemeshoperator3.v${env.mesh.version.major}.${env.mesh.version.minor}.1 `
-            + '(oc get packagemanifest servicemeshoperator3 lists them)');
+          : `set startingCSV to the ClusterServiceVersion to install, e.g. servicemeshoperator3.v${env.mesh.version.major}.${env.mesh.version.minor}.1 ` +
+              '(oc get packagemanifest servicemeshoperator3 lists them)',
+      );
     }
   },
 };
@@ -334,14 +367,23 @@ export const DOUBLE_SLASH_REWRITE: Rule = {
     for (const vs of objectsOfKind(objects, 'VirtualService')) {
       for (const route of (field(vs.object, 'spec', 'http') ?? []) as unknown[]) {
         const rewrite = field(route, 'rewrite', 'uri');
-        const prefixes = ((field(route, 'match') ?? []) as unknown[]).map((m) => field(m, 'uri', 'prefix')).filter((p): p is string => typeof p === 'string');
+        const prefixes = ((field(route, 'match') ?? []) as unknown[])
+          .map((m) => field(m, 'uri', 'prefix'))
+          .filter((p): p is string => typeof p === 'string');
         for (const prefix of prefixes.filter((p) => doublesSlash(p, typeof rewrite === 'string' ? rewrite : undefined))) {
           const host = String(field(route, 'route', 0, 'destination', 'host'));
-          const service = env.services.find((x) => clusterLocal(host, String(field(vs.object, 'metadata', 'namespace'))) === `${x.name}.${x.namespace}.svc.cluster.local`);
-          const index = service?.ingress.findIndex((i) => i.name === field(route, 'name') || `${i.name}-mock-by-header` === field(route, 'name')) ?? -1;
-          report(service === undefined || index < 0 ? ['mesh', 'ingress'] : { file: service.definedIn.file, path: [...service.definedIn.path, 'ingress', index, 'rewrite'] },
+          const service = env.services.find(
+            (x) => clusterLocal(host, String(field(vs.object, 'metadata', 'namespace'))) === `${x.name}.${x.namespace}.svc.cluster.local`,
+          );
+          const index =
+            service?.ingress.findIndex((i) => i.name === field(route, 'name') || `${i.name}-mock-by-header` === field(route, 'name')) ?? -1;
+          report(
+            service === undefined || index < 0
+              ? ['mesh', 'ingress']
+              : { file: service.definedIn.file, path: [...service.definedIn.path, 'ingress', index, 'rewrite'] },
             `${objectRef(vs)} rewrites the prefix ${prefix} to ${String(rewrite)}: ${prefix}/x reaches ${host} as ${String(rewrite)}/x, with a double slash`,
-            `match the prefix ${prefix}/ (and the exact ${prefix}) instead`);
+            `match the prefix ${prefix}/ (and the exact ${prefix}) instead`,
+          );
         }
       }
     }
@@ -454,8 +496,9 @@ export const GATEWAY_PATH_NOT_MOCKED: Rule = {
   code: 'MF2008',
   level: 'warning',
   title: 'a gateway route to a mocked service forwards paths no imposter stub matches',
-  upstream: 'mountebank src/models/imposter.js and src/models/predicates.js (a request no stub matches gets defaultResponse; predicates are case-insensitive by default); '
-    + 'istio/istio pilot/pkg/networking/core/route/route.go (translateRoute: uri match and prefix_rewrite)',
+  upstream:
+    'mountebank src/models/imposter.js and src/models/predicates.js (a request no stub matches gets defaultResponse; predicates are case-insensitive by default); ' +
+    'istio/istio pilot/pkg/networking/core/route/route.go (translateRoute: uri match and prefix_rewrite)',
   check({ env }, report) {
     if (!isIstio(env) || env.mesh.ingress === undefined) {
       return;
@@ -472,17 +515,19 @@ export const GATEWAY_PATH_NOT_MOCKED: Rule = {
         }
         route.match.forEach((match, j) => {
           const paths = forwardedPaths(match, route.rewrite);
-          const stubs = imposters.flatMap((imp) => (Array.isArray(imp.document.stubs) ? imp.document.stubs as unknown[] : []));
+          const stubs = imposters.flatMap((imp) => (Array.isArray(imp.document.stubs) ? (imp.document.stubs as unknown[]) : []));
           if (imposters.some((imp) => !Array.isArray(imp.document.stubs)) || stubs.some((s) => stubCanMatch(s, paths))) {
             return;
           }
           const declared = 'exact' in match ? `the path ${match.exact}` : `the paths under ${match.prefix}`;
           const forwarded = paths.kind === 'exact' ? paths.value : `${paths.value}...`;
-          report({ file: service.definedIn.file, path: [...service.definedIn.path, 'ingress', i, 'match', j, 'exact' in match ? 'exact' : 'prefix'] },
-            `gateway route ${route.name} forwards ${declared} to ${service.name} as ${forwarded}, but no stub of its mock's imposters on port ${targetPort} `
-            + `(${[...new Set(imposters.map((imp) => imp.file))].join(', ')}) matches it: when the routing sends gateway traffic to the mock, `
-            + 'Mountebank answers with the imposter\'s defaultResponse (an empty 200 unless set)',
-            `add a stub whose predicates match ${forwarded} to the imposter, or route the gateway only to paths the mock serves`);
+          report(
+            { file: service.definedIn.file, path: [...service.definedIn.path, 'ingress', i, 'match', j, 'exact' in match ? 'exact' : 'prefix'] },
+            `gateway route ${route.name} forwards ${declared} to ${service.name} as ${forwarded}, but no stub of its mock's imposters on port ${targetPort} ` +
+              `(${[...new Set(imposters.map((imp) => imp.file))].join(', ')}) matches it: when the routing sends gateway traffic to the mock, ` +
+              "Mountebank answers with the imposter's defaultResponse (an empty 200 unless set)",
+            `add a stub whose predicates match ${forwarded} to the imposter, or route the gateway only to paths the mock serves`,
+          );
         });
       });
     }
@@ -490,4 +535,13 @@ export const GATEWAY_PATH_NOT_MOCKED: Rule = {
 };
 
 /** The rules of OpenShift Service Mesh and Istio environments. */
-export const ISTIO_RULES: readonly Rule[] = [SIDECAR_WITHOUT_TOKEN, PINNED_UID, JAEGER_WITHOUT_OPERATOR, DESTINATION_WITHOUT_PORT, SUBSET_BEFORE_ROUTE, UNPINNED_OPERATOR, DOUBLE_SLASH_REWRITE, GATEWAY_PATH_NOT_MOCKED];
+export const ISTIO_RULES: readonly Rule[] = [
+  SIDECAR_WITHOUT_TOKEN,
+  PINNED_UID,
+  JAEGER_WITHOUT_OPERATOR,
+  DESTINATION_WITHOUT_PORT,
+  SUBSET_BEFORE_ROUTE,
+  UNPINNED_OPERATOR,
+  DOUBLE_SLASH_REWRITE,
+  GATEWAY_PATH_NOT_MOCKED,
+];

@@ -36,7 +36,10 @@ export class OpenShiftServiceMeshMigration extends OpenShiftServiceMesh3 {
 
   /** Whether `namespace` is served by the 3.x control plane (the gateway's always is). */
   public migrated(namespace: string): boolean {
-    return this.migration.migrated.includes(namespace) || (namespace === this.mesh.gatewayNamespace && !this.env.services.some((s) => s.namespace === namespace));
+    return (
+      this.migration.migrated.includes(namespace) ||
+      (namespace === this.mesh.gatewayNamespace && !this.env.services.some((s) => s.namespace === namespace))
+    );
   }
 
   public override podSettings(namespace: string): PodMeshSettings {

@@ -7,7 +7,17 @@ import { Istio, IstioCNI, IstioRevisionTag, Kiali, OSSMConsole, PodMonitor, Serv
 import { SailControlPlaneSpec } from '../../model/spec';
 import { compareStrings } from '../../model/spec-error';
 import {
-  commonLabels, definedOnly, HelmApplicationPlan, IEnvironmentScope, objectName, PodMeshSettings, setWave, skipDryRunWhileCrdMissing, TargetFormat, TargetPlan, Wave,
+  commonLabels,
+  definedOnly,
+  HelmApplicationPlan,
+  IEnvironmentScope,
+  objectName,
+  PodMeshSettings,
+  setWave,
+  skipDryRunWhileCrdMissing,
+  TargetFormat,
+  TargetPlan,
+  Wave,
 } from '../mesh';
 
 /** The label (and Istio `istio:` selector value) of the injected ingress gateway's pods. */
@@ -69,7 +79,12 @@ export class OpenShiftServiceMesh3 extends IstioMesh {
     const labels = commonLabels(this.env);
     const chart = scope.chart('control-plane', 'control-plane');
     // The control plane namespace is in the mesh too: istiod reads its own configuration there.
-    setWave(new kplus.Namespace(chart, 'Namespace', { metadata: { name: ns, labels: { ...labels, [sail.discoveryLabel.key]: sail.discoveryLabel.value } } }), Wave.NAMESPACES);
+    setWave(
+      new kplus.Namespace(chart, 'Namespace', {
+        metadata: { name: ns, labels: { ...labels, [sail.discoveryLabel.key]: sail.discoveryLabel.value } },
+      }),
+      Wave.NAMESPACES,
+    );
     setWave(new kplus.Namespace(chart, 'CniNamespace', { metadata: { name: sail.cniNamespace, labels } }), Wave.NAMESPACES);
     const cni = new IstioCNI(chart, 'IstioCNI', {
       // One per cluster: the CRD admits no other name (sail-operator v3.4.1 api/v1/istiocni_types.go,
@@ -89,7 +104,9 @@ export class OpenShiftServiceMesh3 extends IstioMesh {
         values: {
           meshConfig: {
             discoverySelectors: [{ matchLabels: { [sail.discoveryLabel.key]: sail.discoveryLabel.value } }],
-            ...(tracing.type === 'OpenTelemetry' ? { extensionProviders: [{ name: 'otel', opentelemetry: { service: tracing.service, port: tracing.port } }] } : {}),
+            ...(tracing.type === 'OpenTelemetry'
+              ? { extensionProviders: [{ name: 'otel', opentelemetry: { service: tracing.service, port: tracing.port } }] }
+              : {}),
           },
         },
       },
@@ -104,7 +121,10 @@ export class OpenShiftServiceMesh3 extends IstioMesh {
       // the `istio-injection: enabled` label (sail-operator v3.4.1 api/v1/istiorevisiontags_types.go
       // DefaultRevisionTag; docs/ossm/ossm2-migration/cluster-wide: "In case you want to use different
       // name or RevisionBased update strategy, you will have to configure default IstioRevisionTag").
-      const tag = new IstioRevisionTag(chart, 'RevisionTag', { metadata: { name: 'default', labels }, spec: { targetRef: { kind: 'Istio', name: sail.name } } });
+      const tag = new IstioRevisionTag(chart, 'RevisionTag', {
+        metadata: { name: 'default', labels },
+        spec: { targetRef: { kind: 'Istio', name: sail.name } },
+      });
       setWave(tag, Wave.MESH_MEMBERSHIP);
       skipDryRunWhileCrdMissing(tag);
     }
@@ -115,7 +135,9 @@ export class OpenShiftServiceMesh3 extends IstioMesh {
     } else {
       // Istio creates no mesh-wide policy: without this one, sidecars accept plain text (PERMISSIVE).
       const pa = new PeerAuthentication(scope.chart('control-plane', 'mtls'), 'MeshWide', {
-        apiVersion: 'v1', metadata: { name: 'default', namespace: ns, labels }, spec: { mtls: { mode: 'STRICT' } },
+        apiVersion: 'v1',
+        metadata: { name: 'default', namespace: ns, labels },
+        spec: { mtls: { mode: 'STRICT' } },
       });
       setWave(pa, Wave.MESH_MEMBERSHIP);
       skipDryRunWhileCrdMissing(pa);
@@ -142,17 +164,31 @@ export class OpenShiftServiceMesh3 extends IstioMesh {
     const cluster = this.mesh.cluster;
     return [
       {
-        name: 'operators', format: TargetFormat.KUBERNETES, cluster, namespace: 'openshift-operators', wave: -3,
-        description: 'operator subscriptions (OLM)', syncOptions: [],
+        name: 'operators',
+        format: TargetFormat.KUBERNETES,
+        cluster,
+        namespace: 'openshift-operators',
+        wave: -3,
+        description: 'operator subscriptions (OLM)',
+        syncOptions: [],
       },
       {
-        name: 'control-plane', format: TargetFormat.KUBERNETES, cluster, namespace: this.mesh.controlPlaneNamespace, wave: -2,
+        name: 'control-plane',
+        format: TargetFormat.KUBERNETES,
+        cluster,
+        namespace: this.mesh.controlPlaneNamespace,
+        wave: -2,
         description: 'the Istio and IstioCNI resources, mesh-wide mTLS, Kiali and the injected ingress gateway',
         syncOptions: ['ServerSideApply=true', 'SkipDryRunOnMissingResource=true'],
       },
       {
-        name: 'workloads', format: TargetFormat.KUBERNETES, cluster, namespace: this.env.services[0]?.namespace ?? this.env.name, wave: 0,
-        description: 'namespaces, workloads, mocks, routing and permissions', syncOptions: ['SkipDryRunOnMissingResource=true'],
+        name: 'workloads',
+        format: TargetFormat.KUBERNETES,
+        cluster,
+        namespace: this.env.services[0]?.namespace ?? this.env.name,
+        wave: 0,
+        description: 'namespaces, workloads, mocks, routing and permissions',
+        syncOptions: ['SkipDryRunOnMissingResource=true'],
       },
     ];
   }
@@ -174,7 +210,11 @@ export class OpenShiftServiceMesh3 extends IstioMesh {
       this.addGatewayApi(scope);
       return;
     }
-    const account = new ApiObject(chart, 'ServiceAccount', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: INGRESS_SERVICE_ACCOUNT, namespace: ns, labels } });
+    const account = new ApiObject(chart, 'ServiceAccount', {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: INGRESS_SERVICE_ACCOUNT, namespace: ns, labels },
+    });
     setWave(account, Wave.GATEWAY);
     const podLabels = { ...GATEWAY_SELECTOR, app: GATEWAY_NAME, 'sidecar.istio.io/inject': 'true' };
     // Created once istiod is Ready (a later wave): the injector replaces `image: auto` and adds
@@ -233,7 +273,9 @@ export class OpenShiftServiceMesh3 extends IstioMesh {
       apiVersion: 'gateway.networking.k8s.io/v1',
       kind: 'Gateway',
       metadata: {
-        name: ingress.gateway, namespace: ns, labels,
+        name: ingress.gateway,
+        namespace: ns,
+        labels,
         annotations: {
           // The Route is the way in: no cloud load balancer (deploymentcontroller.go reads annotation.NetworkingServiceType).
           'networking.istio.io/service-type': 'ClusterIP',
@@ -243,18 +285,28 @@ export class OpenShiftServiceMesh3 extends IstioMesh {
       },
       spec: {
         gatewayClassName: 'istio',
-        listeners: [{
-          name: GATEWAY_API_LISTENER, port: 80, protocol: 'HTTP', hostname: ingress.host,
-          // HTTPRoutes live beside their services, in the namespaces of the mesh only.
-          allowedRoutes: { namespaces: { from: 'Selector', selector: { matchLabels: { [key]: value } } } },
-        }],
+        listeners: [
+          {
+            name: GATEWAY_API_LISTENER,
+            port: 80,
+            protocol: 'HTTP',
+            hostname: ingress.host,
+            // HTTPRoutes live beside their services, in the namespaces of the mesh only.
+            allowedRoutes: { namespaces: { from: 'Selector', selector: { matchLabels: { [key]: value } } } },
+          },
+        ],
       },
     });
     setWave(gateway, Wave.GATEWAY);
     skipDryRunWhileCrdMissing(gateway);
     const route = new Route(chart, 'Route', {
       metadata: { name: ingress.gateway, namespace: ns, labels },
-      spec: { host: ingress.host, to: { kind: 'Service', name: gatewayApiServiceName(ingress.gateway), weight: 100 }, port: { targetPort: GATEWAY_API_LISTENER }, wildcardPolicy: 'None' },
+      spec: {
+        host: ingress.host,
+        to: { kind: 'Service', name: gatewayApiServiceName(ingress.gateway), weight: 100 },
+        port: { targetPort: GATEWAY_API_LISTENER },
+        wildcardPolicy: 'None',
+      },
     });
     setWave(route, Wave.GATEWAY);
     for (const service of this.env.services.filter((s) => s.ingress.length > 0)) {
@@ -263,18 +315,31 @@ export class OpenShiftServiceMesh3 extends IstioMesh {
         kind: 'HTTPRoute',
         metadata: { name: objectName(service.name, 'ingress'), namespace: service.namespace, labels },
         spec: {
-          parentRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: ingress.gateway, namespace: ns, sectionName: GATEWAY_API_LISTENER }],
+          parentRefs: [
+            { group: 'gateway.networking.k8s.io', kind: 'Gateway', name: ingress.gateway, namespace: ns, sectionName: GATEWAY_API_LISTENER },
+          ],
           hostnames: [ingress.host],
-          rules: service.ingress.map((r) => definedOnly({
-            name: r.name,
-            matches: r.match.map((m) => ({ path: 'prefix' in m ? { type: 'PathPrefix', value: m.prefix } : { type: 'Exact', value: m.exact } })),
-            // Gateway API replaces a prefix by path elements: `/inventory` -> `/` makes `/inventory/x` `/x`, no double slash.
-            filters: r.rewrite === undefined ? undefined : [{
-              type: 'URLRewrite',
-              urlRewrite: { path: r.match.every((m) => 'prefix' in m) ? { type: 'ReplacePrefixMatch', replacePrefixMatch: r.rewrite } : { type: 'ReplaceFullPath', replaceFullPath: r.rewrite } },
-            }],
-            backendRefs: [{ name: service.name, port: r.port }],
-          })),
+          rules: service.ingress.map((r) =>
+            definedOnly({
+              name: r.name,
+              matches: r.match.map((m) => ({ path: 'prefix' in m ? { type: 'PathPrefix', value: m.prefix } : { type: 'Exact', value: m.exact } })),
+              // Gateway API replaces a prefix by path elements: `/inventory` -> `/` makes `/inventory/x` `/x`, no double slash.
+              filters:
+                r.rewrite === undefined
+                  ? undefined
+                  : [
+                      {
+                        type: 'URLRewrite',
+                        urlRewrite: {
+                          path: r.match.every((m) => 'prefix' in m)
+                            ? { type: 'ReplacePrefixMatch', replacePrefixMatch: r.rewrite }
+                            : { type: 'ReplaceFullPath', replaceFullPath: r.rewrite },
+                        },
+                      },
+                    ],
+              backendRefs: [{ name: service.name, port: r.port }],
+            }),
+          ),
         },
       });
       setWave(httpRoute, Wave.ROUTING);
@@ -352,19 +417,24 @@ export class OpenShiftServiceMesh3 extends IstioMesh {
       metadata: { name: 'istio-proxies-monitor', namespace, labels: commonLabels(this.env) },
       spec: {
         selector: { matchExpressions: [{ key: 'istio-prometheus-ignore', operator: 'DoesNotExist' }] },
-        podMetricsEndpoints: [{
-          path: '/stats/prometheus',
-          interval: '30s',
-          relabelings: [
-            { action: 'keep', sourceLabels: ['__meta_kubernetes_pod_container_name'], regex: 'istio-proxy' },
-            { action: 'keep', sourceLabels: ['__meta_kubernetes_pod_annotationpresent_prometheus_io_scrape'] },
-            {
-              action: 'replace', regex: '(\\d+);((([0-9]+?)(\\.|$)){4})', replacement: '$2:$1',
-              sourceLabels: ['__meta_kubernetes_pod_annotation_prometheus_io_port', '__meta_kubernetes_pod_ip'], targetLabel: '__address__',
-            },
-            { action: 'replace', sourceLabels: ['__meta_kubernetes_namespace'], targetLabel: 'namespace' },
-          ],
-        }],
+        podMetricsEndpoints: [
+          {
+            path: '/stats/prometheus',
+            interval: '30s',
+            relabelings: [
+              { action: 'keep', sourceLabels: ['__meta_kubernetes_pod_container_name'], regex: 'istio-proxy' },
+              { action: 'keep', sourceLabels: ['__meta_kubernetes_pod_annotationpresent_prometheus_io_scrape'] },
+              {
+                action: 'replace',
+                regex: '(\\d+);((([0-9]+?)(\\.|$)){4})',
+                replacement: '$2:$1',
+                sourceLabels: ['__meta_kubernetes_pod_annotation_prometheus_io_port', '__meta_kubernetes_pod_ip'],
+                targetLabel: '__address__',
+              },
+              { action: 'replace', sourceLabels: ['__meta_kubernetes_namespace'], targetLabel: 'namespace' },
+            ],
+          },
+        ],
       },
     });
     setWave(monitor, Wave.PERMISSIONS);

@@ -7,8 +7,21 @@ import { IMPOSTERS_KEY, MOCK_APP, SELECTOR_LABEL } from '../mesh';
 const SYSTEM_NAMESPACES = new Set(['kong-mesh-system', 'kuma-system']);
 /** Source/destination policies of Kuma 2.x (removed in 3.0); a zone control plane refuses every one of them. */
 const LEGACY_KINDS = new Set([
-  'Mesh', 'TrafficRoute', 'FaultInjection', 'CircuitBreaker', 'Timeout', 'Retry', 'TrafficPermission', 'HealthCheck', 'TrafficLog',
-  'TrafficTrace', 'RateLimit', 'ProxyTemplate', 'VirtualOutbound', 'MeshGatewayRoute', 'ExternalService',
+  'Mesh',
+  'TrafficRoute',
+  'FaultInjection',
+  'CircuitBreaker',
+  'Timeout',
+  'Retry',
+  'TrafficPermission',
+  'HealthCheck',
+  'TrafficLog',
+  'TrafficTrace',
+  'RateLimit',
+  'ProxyTemplate',
+  'VirtualOutbound',
+  'MeshGatewayRoute',
+  'ExternalService',
 ]);
 
 /**
@@ -26,7 +39,11 @@ export function checkKuma(env: string, objects: readonly RenderedObject[], prote
     const mtls = field(mesh.object, 'spec', 'mtls') ?? field(mesh.object, 'mtls');
     const enabled = str(mtls, 'enabledBackend');
     if (enabled === undefined || !list(mtls, 'backends').some((b) => str(b, 'name') === enabled)) {
-      findings.push({ at: mesh, severity: 'error', message: `mTLS is off in ${describeObject(mesh.object)}: set an enabledBackend that names one of its backends` });
+      findings.push({
+        at: mesh,
+        severity: 'error',
+        message: `mTLS is off in ${describeObject(mesh.object)}: set an enabledBackend that names one of its backends`,
+      });
     }
   }
 
@@ -38,7 +55,10 @@ export function checkKuma(env: string, objects: readonly RenderedObject[], prote
       const name = str(object, 'metadata', 'name')!;
       const namespace = str(object, 'metadata', 'namespace') ?? 'default';
       for (const port of list(object, 'spec', 'ports')) {
-        targetPorts.set(kumaServiceName({ name, namespace }, { port: Number(field(port, 'port')) }), Number(field(port, 'targetPort') ?? field(port, 'port')));
+        targetPorts.set(
+          kumaServiceName({ name, namespace }, { port: Number(field(port, 'port')) }),
+          Number(field(port, 'targetPort') ?? field(port, 'port')),
+        );
       }
     }
   }
@@ -61,7 +81,7 @@ export function checkKuma(env: string, objects: readonly RenderedObject[], prote
   for (const o of objects) {
     const resource = normalize(o.object);
     const kind = resource?.kind;
-    if (resource === undefined || kind === undefined || !LEGACY_KINDS.has(kind) && !kind.startsWith('Mesh')) {
+    if (resource === undefined || kind === undefined || (!LEGACY_KINDS.has(kind) && !kind.startsWith('Mesh'))) {
       continue;
     }
     const target = targetOf(o);
@@ -70,15 +90,27 @@ export function checkKuma(env: string, objects: readonly RenderedObject[], prote
     const namespace = str(o.object, 'metadata', 'namespace');
     const what = describeObject(o.object);
     if (LEGACY_KINDS.has(kind) && target.startsWith('zone-')) {
-      findings.push({ at: o, severity: 'error', message: `${what} is a legacy policy in a zone folder: only the global control plane accepts it (a zone control plane rejects it with 403)` });
+      findings.push({
+        at: o,
+        severity: 'error',
+        message: `${what} is a legacy policy in a zone folder: only the global control plane accepts it (a zone control plane rejects it with 403)`,
+      });
     }
     if (!LEGACY_KINDS.has(kind) && !universal) {
       const inSystem = namespace !== undefined && SYSTEM_NAMESPACES.has(namespace);
       if (target.startsWith('zone-') && inSystem && labels['kuma.io/origin'] !== 'zone') {
-        findings.push({ at: o, severity: 'error', message: `${what} is applied on a zone control plane without the label kuma.io/origin: zone, which the zone requires` });
+        findings.push({
+          at: o,
+          severity: 'error',
+          message: `${what} is applied on a zone control plane without the label kuma.io/origin: zone, which the zone requires`,
+        });
       }
       if (target === 'global' && !inSystem) {
-        findings.push({ at: o, severity: 'error', message: `${what} must be in the system namespace (kong-mesh-system or kuma-system): a global control plane on Kubernetes only accepts policies there` });
+        findings.push({
+          at: o,
+          severity: 'error',
+          message: `${what} must be in the system namespace (kong-mesh-system or kuma-system): a global control plane on Kubernetes only accepts policies there`,
+        });
       }
       if (target === 'global' && labels['kuma.io/origin'] === 'zone') {
         findings.push({ at: o, severity: 'error', message: `${what} is labelled kuma.io/origin: zone but is applied on the global control plane` });
@@ -89,12 +121,18 @@ export function checkKuma(env: string, objects: readonly RenderedObject[], prote
       if (kind === 'MeshFaultInjection' || kind === 'FaultInjection') {
         findings.push({ at: o, severity: 'error', message: `${what} injects faults in a protected environment` });
       }
-      const toMock = kind === 'MeshHTTPRoute'
-        ? list(spec, 'to').some((to) => list(to, 'rules').some((r) => list(r, 'default', 'backendRefs').some((b) => str(b, 'tags', 'app') === MOCK_APP && field(b, 'weight') !== 0)))
-        : kind === 'TrafficRoute'
-          ? [...list(spec, 'conf', 'split'), ...list(spec, 'conf', 'http').flatMap((h) => list(h, 'split'))]
-            .some((sp) => str(sp, 'destination', 'app') === MOCK_APP && field(sp, 'weight') !== 0)
-          : false;
+      const toMock =
+        kind === 'MeshHTTPRoute'
+          ? list(spec, 'to').some((to) =>
+              list(to, 'rules').some((r) =>
+                list(r, 'default', 'backendRefs').some((b) => str(b, 'tags', 'app') === MOCK_APP && field(b, 'weight') !== 0),
+              ),
+            )
+          : kind === 'TrafficRoute'
+            ? [...list(spec, 'conf', 'split'), ...list(spec, 'conf', 'http').flatMap((h) => list(h, 'split'))].some(
+                (sp) => str(sp, 'destination', 'app') === MOCK_APP && field(sp, 'weight') !== 0,
+              )
+            : false;
       if (toMock) {
         findings.push({ at: o, severity: 'error', message: `${what} routes to a mock in a protected environment` });
       }
@@ -122,12 +160,24 @@ export function checkKuma(env: string, objects: readonly RenderedObject[], prote
               const ports = mockImposterPorts.get(`${ns}/${service}`);
               const targetPort = targetPorts.get(name!) ?? port;
               if (ports === undefined) {
-                findings.push({ at: o, severity: 'error', message: `${what} sends traffic to the mock of ${service}, but no mock of it is deployed` });
+                findings.push({
+                  at: o,
+                  severity: 'error',
+                  message: `${what} sends traffic to the mock of ${service}, but no mock of it is deployed`,
+                });
               } else if (!ports.has(targetPort)) {
-                findings.push({ at: o, severity: 'error', message: `${what} sends port ${port} of ${service} to its mock, which has no imposter on ${targetPort}` });
+                findings.push({
+                  at: o,
+                  severity: 'error',
+                  message: `${what} sends port ${port} of ${service} to its mock, which has no imposter on ${targetPort}`,
+                });
               }
             } else if (app !== service) {
-              findings.push({ at: o, severity: 'error', message: `${what} selects instances tagged app: ${app}, which ${service} does not have (real: app: ${service}, mock: app: ${MOCK_APP})` });
+              findings.push({
+                at: o,
+                severity: 'error',
+                message: `${what} selects instances tagged app: ${app}, which ${service} does not have (real: app: ${service}, mock: app: ${MOCK_APP})`,
+              });
             }
           }
         }

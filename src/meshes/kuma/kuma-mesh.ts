@@ -1,16 +1,48 @@
 import { ApiObject } from 'cdk8s';
 import {
-  CircuitBreaker, FaultHttp, FaultInjection, KumaKind, LegacySelector, Mesh, MeshCircuitBreaker, MeshFaultInjection,
-  MeshHTTPRoute, MeshHTTPRouteSpec, MeshRetry, MeshSpec, MeshTimeout, MeshTrafficPermission, Retry, TargetRef, Timeout, TrafficPermission,
-  TrafficRoute, TrafficRouteConf,
+  CircuitBreaker,
+  FaultHttp,
+  FaultInjection,
+  KumaKind,
+  LegacySelector,
+  Mesh,
+  MeshCircuitBreaker,
+  MeshFaultInjection,
+  MeshHTTPRoute,
+  MeshHTTPRouteSpec,
+  MeshRetry,
+  MeshSpec,
+  MeshTimeout,
+  MeshTrafficPermission,
+  Retry,
+  TargetRef,
+  Timeout,
+  TrafficPermission,
+  TrafficRoute,
+  TrafficRouteConf,
 } from '../../imports/kuma';
 import { legacyPortPolicyName, zoneControlPlaneApplicationName, zoneTargetName } from '../../model/derived-names';
 import { Version } from '../../model/version';
 import { EnvironmentSpec, httpPorts, KumaMeshSpec, MeshFlavor, Origin, PortSpec, RetryCondition, RouteSpec, ServiceSpec } from '../../model/spec';
 import { toSeconds } from '../durations';
 import {
-  auditAnnotations, commonLabels, definedOnly, describeFault, describeRoute, HelmApplicationPlan, IEnvironmentScope, IMesh, MOCK_APP, objectName, PodMeshSettings,
-  ServicePolicies, setWave, skipDryRunWhileCrdMissing, TargetFormat, TargetPlan, Wave,
+  auditAnnotations,
+  commonLabels,
+  definedOnly,
+  describeFault,
+  describeRoute,
+  HelmApplicationPlan,
+  IEnvironmentScope,
+  IMesh,
+  MOCK_APP,
+  objectName,
+  PodMeshSettings,
+  ServicePolicies,
+  setWave,
+  skipDryRunWhileCrdMissing,
+  TargetFormat,
+  TargetPlan,
+  Wave,
 } from '../mesh';
 
 /** The tag that tells a real instance from a mock, as in the Kong tutorial: `app: <service>` vs `app: mountebank`. */
@@ -47,7 +79,7 @@ function callerTags(service: ServiceSpec): Record<string, string> {
 const RETRY_ON_TARGETREF: Readonly<Record<RetryCondition, string>> = {
   '5xx': '5xx',
   'gateway-error': 'GatewayError',
-  'reset': 'Reset',
+  reset: 'Reset',
   'connect-failure': 'ConnectFailure',
   'retriable-4xx': 'Retriable4xx',
   'refused-stream': 'RefusedStream',
@@ -56,7 +88,7 @@ const RETRY_ON_TARGETREF: Readonly<Record<RetryCondition, string>> = {
 const RETRY_ON_LEGACY: Readonly<Record<RetryCondition, string>> = {
   '5xx': 'all_5xx',
   'gateway-error': 'gateway_error',
-  'reset': 'reset',
+  reset: 'reset',
   'connect-failure': 'connect_failure',
   'retriable-4xx': 'retriable_4xx',
   'refused-stream': 'refused_stream',
@@ -154,12 +186,14 @@ export class KumaMesh implements IMesh {
     const spec: MeshSpec = {
       mtls: {
         enabledBackend: mtls.backend,
-        backends: [{
-          name: mtls.backend,
-          type: 'builtin',
-          dpCert: { rotation: { expiration: mtls.certificateRotation } },
-          conf: { caCert: { RSAbits: mtls.caRsaBits, expiration: mtls.caExpiration } },
-        }],
+        backends: [
+          {
+            name: mtls.backend,
+            type: 'builtin',
+            dpCert: { rotation: { expiration: mtls.certificateRotation } },
+            conf: { caCert: { RSAbits: mtls.caRsaBits, expiration: mtls.caExpiration } },
+          },
+        ],
       },
     };
     if (this.mesh.global.kind === 'self-hosted') {
@@ -194,23 +228,51 @@ export class KumaMesh implements IMesh {
         return;
       }
       // Legacy TrafficPermission only allows; denying the rest needs the mesh's allow-all policy removed (see README).
-      this.emitLegacy(scope, 'inbound-all', service, mockDeployed, 'access', 'TrafficPermission', name, {
-        sources: callers.map((c) => ({ match: { [VARIANT_TAG]: c.name, 'k8s.kuma.io/namespace': c.namespace } })),
-        destinations: [{ match: allInstances(service) }],
-      }, intent);
+      this.emitLegacy(
+        scope,
+        'inbound-all',
+        service,
+        mockDeployed,
+        'access',
+        'TrafficPermission',
+        name,
+        {
+          sources: callers.map((c) => ({ match: { [VARIANT_TAG]: c.name, 'k8s.kuma.io/namespace': c.namespace } })),
+          destinations: [{ match: allInstances(service) }],
+        },
+        intent,
+      );
       return;
     }
     // A recording mock calls the real instances of the service it stands in for: it must be let in.
     const recording = mockDeployed && this.env.routes.some((r) => r.service === service.name && r.record === true);
-    this.emitTargetRef(scope, 'inbound-all', service, mockDeployed, 'access', 'MeshTrafficPermission', name, {
-      targetRef: { kind: 'MeshSubset', tags: allInstances(service) },
-      from: [
-        // The more specific MeshSubset entries win over this mesh-wide deny.
-        { targetRef: { kind: 'Mesh' }, default: { action: 'Deny' } },
-        ...callers.map((c) => ({ targetRef: { kind: 'MeshSubset' as const, tags: callerTags(c) }, default: { action: 'Allow' as const } })),
-        ...(recording ? [{ targetRef: { kind: 'MeshSubset' as const, tags: { ...allInstances(service), [VARIANT_TAG]: MOCK_APP } }, default: { action: 'Allow' as const } }] : []),
-      ],
-    }, intent, Wave.PERMISSIONS);
+    this.emitTargetRef(
+      scope,
+      'inbound-all',
+      service,
+      mockDeployed,
+      'access',
+      'MeshTrafficPermission',
+      name,
+      {
+        targetRef: { kind: 'MeshSubset', tags: allInstances(service) },
+        from: [
+          // The more specific MeshSubset entries win over this mesh-wide deny.
+          { targetRef: { kind: 'Mesh' }, default: { action: 'Deny' } },
+          ...callers.map((c) => ({ targetRef: { kind: 'MeshSubset' as const, tags: callerTags(c) }, default: { action: 'Allow' as const } })),
+          ...(recording
+            ? [
+                {
+                  targetRef: { kind: 'MeshSubset' as const, tags: { ...allInstances(service), [VARIANT_TAG]: MOCK_APP } },
+                  default: { action: 'Allow' as const },
+                },
+              ]
+            : []),
+        ],
+      },
+      intent,
+      Wave.PERMISSIONS,
+    );
   }
 
   public controlPlaneApplications(): readonly HelmApplicationPlan[] {
@@ -235,7 +297,8 @@ export class KumaMesh implements IMesh {
     const apps: HelmApplicationPlan[] = [];
     const global = this.mesh.global;
     if (global.kind === 'self-hosted') {
-      const secrets = this.mesh.license === undefined ? [] : [{ Env: 'KMESH_LICENSE_INLINE', Secret: this.mesh.license.name, Key: this.mesh.license.key }];
+      const secrets =
+        this.mesh.license === undefined ? [] : [{ Env: 'KMESH_LICENSE_INLINE', Secret: this.mesh.license.name, Key: this.mesh.license.key }];
       apps.push({
         ...base,
         name: objectName(this.env.name, 'global-control-plane'),
@@ -243,7 +306,7 @@ export class KumaMesh implements IMesh {
         values: wrap({
           ...common.values,
           controlPlane: {
-              mode: 'global',
+            mode: 'global',
             // Zones authenticate with their cp-scoped zone token (Kong Mesh 2.x; Kuma has no KDS authentication).
             envVars: { ...common.envVars, ...(kong ? { KMESH_MULTIZONE_GLOBAL_KDS_AUTH_TYPE: 'cpToken' } : {}) },
             ...(secrets.length > 0 ? { secrets } : {}),
@@ -259,7 +322,9 @@ export class KumaMesh implements IMesh {
     for (const zone of this.mesh.zones) {
       const kdsZoneClient = this.mesh.kdsSkipVerify
         ? { skipVerify: true }
-        : global.kind === 'self-hosted' && global.kdsTls ? { secretName: global.kdsTls.caSecretName } : undefined;
+        : global.kind === 'self-hosted' && global.kdsTls
+          ? { secretName: global.kdsTls.caSecretName }
+          : undefined;
       const controlPlane: Record<string, unknown> = {
         mode: 'zone',
         zone: zone.name,
@@ -267,7 +332,9 @@ export class KumaMesh implements IMesh {
         ...(global.kind === 'konnect' ? { konnect: { cpId: global.controlPlaneId } } : {}),
         ...(Object.keys(common.envVars).length > 0 ? { envVars: common.envVars } : {}),
         // Kong Mesh zones authenticate to the global with a token read from a Secret created out of band.
-        ...(kong ? { secrets: [{ Env: 'KMESH_MULTIZONE_ZONE_KDS_AUTH_CP_TOKEN_INLINE', Secret: zone.tokenSecret.name, Key: zone.tokenSecret.key }] } : {}),
+        ...(kong
+          ? { secrets: [{ Env: 'KMESH_MULTIZONE_ZONE_KDS_AUTH_CP_TOKEN_INLINE', Secret: zone.tokenSecret.name, Key: zone.tokenSecret.key }] }
+          : {}),
         tls: { ...common.tls, ...(kdsZoneClient ? { kdsZoneClient } : {}) },
       };
       apps.push({
@@ -298,23 +365,52 @@ export class KumaMesh implements IMesh {
     const ports = httpPorts(service);
     const toService = (port: PortSpec): TargetRef => ({ kind: 'MeshService', name: kumaServiceName(service, port) });
     if (mockDeployed && route !== undefined && ports.length > 0) {
-      this.emitTargetRef(scope, 'outbound', service, mockDeployed, 'routing', 'MeshHTTPRoute', objectName(service.name, 'route'), {
-        targetRef: { kind: 'Mesh' },
-        to: ports.map((port) => ({ targetRef: toService(port), rules: this.routeRules(service, port, route) })),
-      }, describeRoute(route), Wave.ROUTING, route);
+      this.emitTargetRef(
+        scope,
+        'outbound',
+        service,
+        mockDeployed,
+        'routing',
+        'MeshHTTPRoute',
+        objectName(service.name, 'route'),
+        {
+          targetRef: { kind: 'Mesh' },
+          to: ports.map((port) => ({ targetRef: toService(port), rules: this.routeRules(service, port, route) })),
+        },
+        describeRoute(route),
+        Wave.ROUTING,
+        route,
+      );
     }
     if (mockDeployed && route?.record === true && ports.length > 0) {
       // The recording mock proxies to the service's own name: its calls must reach the real instances, not itself.
       // A MeshHTTPRoute whose top-level targetRef is a MeshSubset is more specific than the Mesh-wide one above, so
       // for the mock's proxies its rules win (kumahq/kuma v2.14 api/common/v1alpha1/targetref.go: order MeshSubset 3, Mesh 1).
-      const real = (port: PortSpec) => ({ kind: 'MeshServiceSubset' as const, name: kumaServiceName(service, port), tags: { [VARIANT_TAG]: service.name }, weight: 100 });
-      this.emitTargetRef(scope, 'outbound', service, mockDeployed, 'recording', 'MeshHTTPRoute', objectName(service.name, 'record'), {
-        targetRef: { kind: 'MeshSubset', tags: { ...allInstances(service), [VARIANT_TAG]: MOCK_APP } },
-        to: ports.map((port) => ({
-          targetRef: toService(port),
-          rules: [{ matches: [{ path: { type: 'PathPrefix' as const, value: '/' } }], default: { backendRefs: [real(port)] } }],
-        })),
-      }, 'the recording mock calls the real instances', Wave.ROUTING, route);
+      const real = (port: PortSpec) => ({
+        kind: 'MeshServiceSubset' as const,
+        name: kumaServiceName(service, port),
+        tags: { [VARIANT_TAG]: service.name },
+        weight: 100,
+      });
+      this.emitTargetRef(
+        scope,
+        'outbound',
+        service,
+        mockDeployed,
+        'recording',
+        'MeshHTTPRoute',
+        objectName(service.name, 'record'),
+        {
+          targetRef: { kind: 'MeshSubset', tags: { ...allInstances(service), [VARIANT_TAG]: MOCK_APP } },
+          to: ports.map((port) => ({
+            targetRef: toService(port),
+            rules: [{ matches: [{ path: { type: 'PathPrefix' as const, value: '/' } }], default: { backendRefs: [real(port)] } }],
+          })),
+        },
+        'the recording mock calls the real instances',
+        Wave.ROUTING,
+        route,
+      );
     }
     if (fault !== undefined) {
       const http: FaultHttp[] = [];
@@ -325,52 +421,113 @@ export class KumaMesh implements IMesh {
         http.push({ abort: { httpStatus: fault.abort.httpStatus, percentage: percentage(fault.abort.percent) } });
       }
       // Faults act on the inbound side of the real instances only: the mock answers unharmed.
-      this.emitTargetRef(scope, 'inbound-real', service, mockDeployed, 'routing', 'MeshFaultInjection', objectName(service.name, 'faults'), {
-        targetRef: { kind: 'MeshSubset', tags: realInstances(service) },
-        from: [{ targetRef: { kind: 'Mesh' }, default: { http } }],
-      }, describeFault(fault), Wave.ROUTING, fault);
+      this.emitTargetRef(
+        scope,
+        'inbound-real',
+        service,
+        mockDeployed,
+        'routing',
+        'MeshFaultInjection',
+        objectName(service.name, 'faults'),
+        {
+          targetRef: { kind: 'MeshSubset', tags: realInstances(service) },
+          from: [{ targetRef: { kind: 'Mesh' }, default: { http } }],
+        },
+        describeFault(fault),
+        Wave.ROUTING,
+        fault,
+      );
     }
     if (circuitBreaker !== undefined && service.ports.length > 0) {
       const cb = circuitBreaker;
-      const limits = definedOnly({ maxConnections: cb.maxConnections, maxPendingRequests: cb.maxPendingRequests, maxRequests: cb.maxRequests, maxRetries: cb.maxRetries });
-      this.emitTargetRef(scope, 'outbound', service, mockDeployed, 'routing', 'MeshCircuitBreaker', objectName(service.name, 'circuit-breaker'), {
-        targetRef: { kind: 'Mesh' },
-        to: service.ports.map((port) => ({
-          targetRef: toService(port),
-          default: definedOnly({
-            connectionLimits: Object.keys(limits).length > 0 ? limits : undefined,
-            outlierDetection: cb.outlierDetection && definedOnly({
-              disabled: false,
-              interval: cb.outlierDetection.interval,
-              baseEjectionTime: cb.outlierDetection.baseEjectionTime,
-              maxEjectionPercent: cb.outlierDetection.maxEjectionPercent,
-              detectors: { totalFailures: { consecutive: cb.outlierDetection.consecutive5xxErrors } },
+      const limits = definedOnly({
+        maxConnections: cb.maxConnections,
+        maxPendingRequests: cb.maxPendingRequests,
+        maxRequests: cb.maxRequests,
+        maxRetries: cb.maxRetries,
+      });
+      this.emitTargetRef(
+        scope,
+        'outbound',
+        service,
+        mockDeployed,
+        'routing',
+        'MeshCircuitBreaker',
+        objectName(service.name, 'circuit-breaker'),
+        {
+          targetRef: { kind: 'Mesh' },
+          to: service.ports.map((port) => ({
+            targetRef: toService(port),
+            default: definedOnly({
+              connectionLimits: Object.keys(limits).length > 0 ? limits : undefined,
+              outlierDetection:
+                cb.outlierDetection &&
+                definedOnly({
+                  disabled: false,
+                  interval: cb.outlierDetection.interval,
+                  baseEjectionTime: cb.outlierDetection.baseEjectionTime,
+                  maxEjectionPercent: cb.outlierDetection.maxEjectionPercent,
+                  detectors: { totalFailures: { consecutive: cb.outlierDetection.consecutive5xxErrors } },
+                }),
             }),
-          }),
-        })),
-      }, 'circuit breaker', Wave.ROUTING, cb);
+          })),
+        },
+        'circuit breaker',
+        Wave.ROUTING,
+        cb,
+      );
     }
     if (timeout !== undefined && service.ports.length > 0) {
-      this.emitTargetRef(scope, 'outbound', service, mockDeployed, 'routing', 'MeshTimeout', objectName(service.name, 'timeout'), {
-        targetRef: { kind: 'Mesh' },
-        to: service.ports.map((port) => ({
-          targetRef: toService(port),
-          default: definedOnly({
-            connectionTimeout: timeout.connect,
-            idleTimeout: timeout.idle,
-            http: port.protocol !== 'tcp' && timeout.request !== undefined ? { requestTimeout: timeout.request } : undefined,
-          }),
-        })),
-      }, 'timeouts', Wave.ROUTING, timeout);
+      this.emitTargetRef(
+        scope,
+        'outbound',
+        service,
+        mockDeployed,
+        'routing',
+        'MeshTimeout',
+        objectName(service.name, 'timeout'),
+        {
+          targetRef: { kind: 'Mesh' },
+          to: service.ports.map((port) => ({
+            targetRef: toService(port),
+            default: definedOnly({
+              connectionTimeout: timeout.connect,
+              idleTimeout: timeout.idle,
+              http: port.protocol !== 'tcp' && timeout.request !== undefined ? { requestTimeout: timeout.request } : undefined,
+            }),
+          })),
+        },
+        'timeouts',
+        Wave.ROUTING,
+        timeout,
+      );
     }
     if (retry !== undefined && ports.length > 0) {
-      this.emitTargetRef(scope, 'outbound', service, mockDeployed, 'routing', 'MeshRetry', objectName(service.name, 'retry'), {
-        targetRef: { kind: 'Mesh' },
-        to: ports.map((port) => ({
-          targetRef: toService(port),
-          default: { http: definedOnly({ numRetries: retry.attempts, perTryTimeout: retry.perTryTimeout, retryOn: retry.on.map((c) => RETRY_ON_TARGETREF[c]) }) },
-        })),
-      }, `retry ${retry.attempts}x`, Wave.ROUTING, retry);
+      this.emitTargetRef(
+        scope,
+        'outbound',
+        service,
+        mockDeployed,
+        'routing',
+        'MeshRetry',
+        objectName(service.name, 'retry'),
+        {
+          targetRef: { kind: 'Mesh' },
+          to: ports.map((port) => ({
+            targetRef: toService(port),
+            default: {
+              http: definedOnly({
+                numRetries: retry.attempts,
+                perTryTimeout: retry.perTryTimeout,
+                retryOn: retry.on.map((c) => RETRY_ON_TARGETREF[c]),
+              }),
+            },
+          })),
+        },
+        `retry ${retry.attempts}x`,
+        Wave.ROUTING,
+        retry,
+      );
     }
   }
 
@@ -410,16 +567,31 @@ export class KumaMesh implements IMesh {
         zones = [...new Set([...service.zones, ...(mockDeployed ? [this.mesh.mocksZone] : [])])];
         break;
     }
-    return this.mesh.zones.filter((z) => zones.includes(z.name)).map((z) => ({ target: `zone-${z.name}`, format: TargetFormat.KUBERNETES, zoneOrigin: true }));
+    return this.mesh.zones
+      .filter((z) => zones.includes(z.name))
+      .map((z) => ({ target: `zone-${z.name}`, format: TargetFormat.KUBERNETES, zoneOrigin: true }));
   }
 
   private emitTargetRef(
-    scope: IEnvironmentScope, side: PolicySide, service: ServiceSpec, mockDeployed: boolean, fileKind: string,
-    kind: KumaKind, name: string, spec: object, intent: string, wave: Wave,
+    scope: IEnvironmentScope,
+    side: PolicySide,
+    service: ServiceSpec,
+    mockDeployed: boolean,
+    fileKind: string,
+    kind: KumaKind,
+    name: string,
+    spec: object,
+    intent: string,
+    wave: Wave,
     audit?: { origin?: Origin; reason?: string; expires?: string },
   ): void {
     const classes: Partial<Record<KumaKind, new (...args: never[]) => ApiObject>> = {
-      MeshHTTPRoute, MeshFaultInjection, MeshCircuitBreaker, MeshTimeout, MeshRetry, MeshTrafficPermission,
+      MeshHTTPRoute,
+      MeshFaultInjection,
+      MeshCircuitBreaker,
+      MeshTimeout,
+      MeshRetry,
+      MeshTrafficPermission,
     };
     for (const placement of this.placements(side, service, mockDeployed)) {
       const file = `${service.name}.${fileKind}`;
@@ -460,26 +632,60 @@ export class KumaMesh implements IMesh {
       for (const port of ports) {
         const name = kumaServiceName(service, port);
         const variant = (app: string) => ({ 'kuma.io/service': name, [VARIANT_TAG]: app });
-        const split = [{ weight: 100 - route.mockWeight, destination: variant(service.name) }, { weight: route.mockWeight, destination: variant(MOCK_APP) }]
-          .filter((s) => s.weight > 0);
-        const conf: TrafficRouteConf = route.header === undefined
-          ? { split }
-          : { http: [{ match: { headers: { [route.header.name]: { exact: route.header.value } } }, split: [{ weight: 100, destination: variant(MOCK_APP) }] }], split };
-        this.emitLegacy(scope, 'outbound', service, mockDeployed, 'routing', 'TrafficRoute', portName(port, 'route', ports),
-          { sources: everyone, destinations: [{ match: { 'kuma.io/service': name } }], conf }, describeRoute(route), route);
+        const split = [
+          { weight: 100 - route.mockWeight, destination: variant(service.name) },
+          { weight: route.mockWeight, destination: variant(MOCK_APP) },
+        ].filter((s) => s.weight > 0);
+        const conf: TrafficRouteConf =
+          route.header === undefined
+            ? { split }
+            : {
+                http: [
+                  {
+                    match: { headers: { [route.header.name]: { exact: route.header.value } } },
+                    split: [{ weight: 100, destination: variant(MOCK_APP) }],
+                  },
+                ],
+                split,
+              };
+        this.emitLegacy(
+          scope,
+          'outbound',
+          service,
+          mockDeployed,
+          'routing',
+          'TrafficRoute',
+          portName(port, 'route', ports),
+          { sources: everyone, destinations: [{ match: { 'kuma.io/service': name } }], conf },
+          describeRoute(route),
+          route,
+        );
       }
     }
     if (fault !== undefined) {
       for (const port of ports) {
-        this.emitLegacy(scope, 'inbound-real', service, mockDeployed, 'routing', 'FaultInjection', portName(port, 'faults', ports), {
-          sources: everyone,
-          // FaultInjection needs the protocol tag; `app` keeps the mock out, as in the tutorial.
-          destinations: [{ match: { 'kuma.io/service': kumaServiceName(service, port), 'kuma.io/protocol': port.protocol, [VARIANT_TAG]: service.name } }],
-          conf: definedOnly({
-            delay: fault.delay && { percentage: fault.delay.percent, value: toSeconds(fault.delay.value) },
-            abort: fault.abort && { percentage: fault.abort.percent, httpStatus: fault.abort.httpStatus },
-          }),
-        }, describeFault(fault), fault);
+        this.emitLegacy(
+          scope,
+          'inbound-real',
+          service,
+          mockDeployed,
+          'routing',
+          'FaultInjection',
+          portName(port, 'faults', ports),
+          {
+            sources: everyone,
+            // FaultInjection needs the protocol tag; `app` keeps the mock out, as in the tutorial.
+            destinations: [
+              { match: { 'kuma.io/service': kumaServiceName(service, port), 'kuma.io/protocol': port.protocol, [VARIANT_TAG]: service.name } },
+            ],
+            conf: definedOnly({
+              delay: fault.delay && { percentage: fault.delay.percent, value: toSeconds(fault.delay.value) },
+              abort: fault.abort && { percentage: fault.abort.percent, httpStatus: fault.abort.httpStatus },
+            }),
+          },
+          describeFault(fault),
+          fault,
+        );
       }
     }
     for (const port of service.ports) {
@@ -487,44 +693,101 @@ export class KumaMesh implements IMesh {
       if (circuitBreaker !== undefined) {
         const cb = circuitBreaker;
         const od = cb.outlierDetection;
-        const thresholds = definedOnly({ maxConnections: cb.maxConnections, maxPendingRequests: cb.maxPendingRequests, maxRequests: cb.maxRequests, maxRetries: cb.maxRetries });
-        this.emitLegacy(scope, 'outbound', service, mockDeployed, 'routing', 'CircuitBreaker', portName(port, 'circuit-breaker', service.ports), {
-          sources: everyone,
-          destinations,
-          conf: definedOnly({
-            interval: od?.interval && toSeconds(od.interval),
-            baseEjectionTime: od?.baseEjectionTime && toSeconds(od.baseEjectionTime),
-            maxEjectionPercent: od?.maxEjectionPercent,
-            detectors: od && { totalErrors: { consecutive: od.consecutive5xxErrors } },
-            thresholds: Object.keys(thresholds).length > 0 ? thresholds : undefined,
-          }),
-        }, 'circuit breaker', cb);
+        const thresholds = definedOnly({
+          maxConnections: cb.maxConnections,
+          maxPendingRequests: cb.maxPendingRequests,
+          maxRequests: cb.maxRequests,
+          maxRetries: cb.maxRetries,
+        });
+        this.emitLegacy(
+          scope,
+          'outbound',
+          service,
+          mockDeployed,
+          'routing',
+          'CircuitBreaker',
+          portName(port, 'circuit-breaker', service.ports),
+          {
+            sources: everyone,
+            destinations,
+            conf: definedOnly({
+              interval: od?.interval && toSeconds(od.interval),
+              baseEjectionTime: od?.baseEjectionTime && toSeconds(od.baseEjectionTime),
+              maxEjectionPercent: od?.maxEjectionPercent,
+              detectors: od && { totalErrors: { consecutive: od.consecutive5xxErrors } },
+              thresholds: Object.keys(thresholds).length > 0 ? thresholds : undefined,
+            }),
+          },
+          'circuit breaker',
+          cb,
+        );
       }
       if (timeout !== undefined) {
         const http = port.protocol !== 'tcp';
-        this.emitLegacy(scope, 'outbound', service, mockDeployed, 'routing', 'Timeout', portName(port, 'timeout', service.ports), {
-          sources: everyone,
-          destinations,
-          conf: definedOnly({
-            connectTimeout: timeout.connect && toSeconds(timeout.connect),
-            http: http && (timeout.request || timeout.idle) ? definedOnly({ requestTimeout: timeout.request && toSeconds(timeout.request), idleTimeout: timeout.idle && toSeconds(timeout.idle) }) : undefined,
-            tcp: !http && timeout.idle ? { idleTimeout: toSeconds(timeout.idle) } : undefined,
-          }),
-        }, 'timeouts', timeout);
+        this.emitLegacy(
+          scope,
+          'outbound',
+          service,
+          mockDeployed,
+          'routing',
+          'Timeout',
+          portName(port, 'timeout', service.ports),
+          {
+            sources: everyone,
+            destinations,
+            conf: definedOnly({
+              connectTimeout: timeout.connect && toSeconds(timeout.connect),
+              http:
+                http && (timeout.request || timeout.idle)
+                  ? definedOnly({
+                      requestTimeout: timeout.request && toSeconds(timeout.request),
+                      idleTimeout: timeout.idle && toSeconds(timeout.idle),
+                    })
+                  : undefined,
+              tcp: !http && timeout.idle ? { idleTimeout: toSeconds(timeout.idle) } : undefined,
+            }),
+          },
+          'timeouts',
+          timeout,
+        );
       }
       if (retry !== undefined && port.protocol !== 'tcp') {
-        this.emitLegacy(scope, 'outbound', service, mockDeployed, 'routing', 'Retry', portName(port, 'retry', service.ports), {
-          sources: everyone,
-          destinations,
-          conf: { http: definedOnly({ numRetries: retry.attempts, perTryTimeout: retry.perTryTimeout && toSeconds(retry.perTryTimeout), retryOn: retry.on.map((c) => RETRY_ON_LEGACY[c]) }) },
-        }, `retry ${retry.attempts}x`, retry);
+        this.emitLegacy(
+          scope,
+          'outbound',
+          service,
+          mockDeployed,
+          'routing',
+          'Retry',
+          portName(port, 'retry', service.ports),
+          {
+            sources: everyone,
+            destinations,
+            conf: {
+              http: definedOnly({
+                numRetries: retry.attempts,
+                perTryTimeout: retry.perTryTimeout && toSeconds(retry.perTryTimeout),
+                retryOn: retry.on.map((c) => RETRY_ON_LEGACY[c]),
+              }),
+            },
+          },
+          `retry ${retry.attempts}x`,
+          retry,
+        );
       }
     }
   }
 
   private emitLegacy(
-    scope: IEnvironmentScope, side: PolicySide, service: ServiceSpec, mockDeployed: boolean, fileKind: string,
-    kind: KumaKind, name: string, spec: { sources: unknown; destinations: unknown; conf?: unknown }, intent: string,
+    scope: IEnvironmentScope,
+    side: PolicySide,
+    service: ServiceSpec,
+    mockDeployed: boolean,
+    fileKind: string,
+    kind: KumaKind,
+    name: string,
+    spec: { sources: unknown; destinations: unknown; conf?: unknown },
+    intent: string,
     audit?: { origin?: Origin; reason?: string; expires?: string },
   ): void {
     const classes: Partial<Record<KumaKind, unknown>> = { TrafficRoute, FaultInjection, CircuitBreaker, Timeout, Retry, TrafficPermission };
@@ -537,7 +800,11 @@ export class KumaMesh implements IMesh {
       const Kind = classes[kind] as new (scope: unknown, id: string, props: unknown) => ApiObject;
       const obj = new Kind(scope.chart(placement.target, file), kind, {
         mesh: this.mesh.meshName,
-        metadata: { name, labels: commonLabels(this.env), annotations: auditAnnotations(this.env, intent, audit?.origin, audit?.reason, audit?.expires) },
+        metadata: {
+          name,
+          labels: commonLabels(this.env),
+          annotations: auditAnnotations(this.env, intent, audit?.origin, audit?.reason, audit?.expires),
+        },
         spec,
       });
       setWave(obj, kind === 'TrafficPermission' ? Wave.PERMISSIONS : Wave.ROUTING);
@@ -593,17 +860,23 @@ export function ownerReferenceSkippable(mesh: KumaMeshSpec): boolean {
  * documents for Argo CD: certificates that do not change from one `helm template` to the next, no
  * Mesh owner references (so Argo CD can prune a removed policy), and hook Jobs Argo CD can watch.
  */
-export function kumaChartValues(mesh: KumaMeshSpec): { values: Record<string, unknown>; envVars: Record<string, string>; tls: Record<string, unknown> } {
+export function kumaChartValues(mesh: KumaMeshSpec): {
+  values: Record<string, unknown>;
+  envVars: Record<string, string>;
+  tls: Record<string, unknown>;
+} {
   const tls = mesh.controlPlaneTls;
-  const general = tls === undefined
-    ? undefined
-    : tls.kind === 'cert-manager'
-      ? { certManager: { enabled: true, ...(tls.issuer ? { issuerRef: { name: tls.issuer.name, kind: tls.issuer.kind } } : {}) } }
-      : { secretName: tls.secretName, caBundle: tls.caBundle };
-  const values: Record<string, unknown> = hookTtl(mesh) === 'configurable'
-    // null removes the chart's default of 0 (UPGRADE.md "Helm: Configurable hook job TTL and annotations").
-    ? { hooks: { ttlSecondsAfterFinished: null, annotations: { 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' } } }
-    : {};
+  const general =
+    tls === undefined
+      ? undefined
+      : tls.kind === 'cert-manager'
+        ? { certManager: { enabled: true, ...(tls.issuer ? { issuerRef: { name: tls.issuer.name, kind: tls.issuer.kind } } : {}) } }
+        : { secretName: tls.secretName, caBundle: tls.caBundle };
+  const values: Record<string, unknown> =
+    hookTtl(mesh) === 'configurable'
+      ? // null removes the chart's default of 0 (UPGRADE.md "Helm: Configurable hook job TTL and annotations").
+        { hooks: { ttlSecondsAfterFinished: null, annotations: { 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' } } }
+      : {};
   return {
     values,
     envVars: ownerReferenceSkippable(mesh) ? { [SKIP_MESH_OWNER_REFERENCE]: 'true' } : {},

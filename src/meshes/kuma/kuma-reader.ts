@@ -1,6 +1,4 @@
-import {
-  audit, EffectiveFault, field, list, RenderedObject, serviceRouting, ServiceRouting, str, toPercent, Workloads,
-} from '../effective-routing';
+import { audit, EffectiveFault, field, list, RenderedObject, serviceRouting, ServiceRouting, str, toPercent, Workloads } from '../effective-routing';
 import { canonicalDuration } from '../durations';
 import { parseKumaServiceName } from './kuma-mesh';
 import { MOCK_APP } from '../mesh';
@@ -31,7 +29,7 @@ function side(tags: Record<string, string>, name: string): 'real' | 'mock' | 'al
 }
 
 function tagsOf(ref: unknown): Record<string, string> {
-  return ((field(ref, 'tags') ?? field(ref, 'labels') ?? {}) as Record<string, string>);
+  return (field(ref, 'tags') ?? field(ref, 'labels') ?? {}) as Record<string, string>;
 }
 
 /**
@@ -114,8 +112,10 @@ export function readKumaRouting(objects: readonly RenderedObject[], workloads: W
         case 'Timeout':
         case 'Retry':
           // targetRef policies name the service under to[]; legacy ones under destinations[].match.
-          if (list(r.spec, 'to').some((to) => isService(field(to, 'targetRef', 'name')))
-            || list(r.spec, 'destinations').some((d) => isService(field(d, 'match', 'kuma.io/service')))) {
+          if (
+            list(r.spec, 'to').some((to) => isService(field(to, 'targetRef', 'name'))) ||
+            list(r.spec, 'destinations').some((d) => isService(field(d, 'match', 'kuma.io/service')))
+          ) {
             const what = r.kind.replace(/^Mesh/, '');
             circuitBreaker ||= what === 'CircuitBreaker';
             timeouts ||= what === 'Timeout';
@@ -168,20 +168,22 @@ export function readKumaRouting(objects: readonly RenderedObject[], workloads: W
       }
     }
     const annotated = audit(first?.obj ?? resources.find((r) => r.kind.endsWith('FaultInjection') && faults.length > 0)?.object);
-    out.push(serviceRouting({
-      name,
-      namespace,
-      mock,
-      weights,
-      header,
-      faults: dedupe(faults),
-      circuitBreaker,
-      timeouts,
-      retries,
-      ...annotated,
-      callers,
-      inconsistencies,
-    }));
+    out.push(
+      serviceRouting({
+        name,
+        namespace,
+        mock,
+        weights,
+        header,
+        faults: dedupe(faults),
+        circuitBreaker,
+        timeouts,
+        retries,
+        ...annotated,
+        callers,
+        inconsistencies,
+      }),
+    );
   }
   return out;
 }
@@ -248,7 +250,10 @@ function backendSplit(refs: readonly unknown[], name: string): { real: number; m
   return toPercent(real, mock);
 }
 
-function readTrafficRoute(spec: Record<string, unknown>, name: string): { weights: { real: number; mock: number }; header: ServiceRouting['header'] } {
+function readTrafficRoute(
+  spec: Record<string, unknown>,
+  name: string,
+): { weights: { real: number; mock: number }; header: ServiceRouting['header'] } {
   const fromSplit = (split: readonly unknown[]) => {
     let real = 0;
     let mock = 0;
@@ -288,7 +293,6 @@ function readFault(http: unknown, appliesTo: EffectiveFault['appliesTo']): Effec
   return out;
 }
 
-
 function dedupe(faults: EffectiveFault[]): EffectiveFault[] {
   const seen = new Map<string, EffectiveFault>();
   for (const f of faults) {
@@ -296,4 +300,3 @@ function dedupe(faults: EffectiveFault[]): EffectiveFault[] {
   }
   return [...seen.values()];
 }
-

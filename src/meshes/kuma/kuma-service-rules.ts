@@ -13,18 +13,21 @@ export const INGRESS_NOT_RENDERED: Rule = {
   code: 'MF1020',
   level: 'warning',
   title: 'gateway routes of a service on Kuma, where meshflip renders no gateway',
-  upstream: 'kumahq/kuma docs "Built-in gateways" (MeshGateway, MeshHTTPRoute with a MeshGateway targetRef): an edge gateway is an object of its own, '
-    + 'which the Kuma renderer does not create; the zone ingress (pkg/xds/ingress) serves cross-zone traffic only',
+  upstream:
+    'kumahq/kuma docs "Built-in gateways" (MeshGateway, MeshHTTPRoute with a MeshGateway targetRef): an edge gateway is an object of its own, ' +
+    'which the Kuma renderer does not create; the zone ingress (pkg/xds/ingress) serves cross-zone traffic only',
   check({ env }, report) {
     if (!isKuma(env.mesh)) {
       return;
     }
     for (const service of env.services) {
       if (service.ingress.length > 0) {
-        report({ file: service.definedIn.file, path: [...service.definedIn.path, 'ingress'] },
+        report(
+          { file: service.definedIn.file, path: [...service.definedIn.path, 'ingress'] },
           `is not rendered on ${env.mesh.flavor}: meshflip renders no ingress gateway for Kuma and Kong Mesh, so nothing outside the mesh reaches ${service.name} through these routes`,
-          'they apply to Istio environments that use this catalogue; on Kuma, expose the service through a gateway of your own '
-          + '(mesh.zones[].ingress is the zone ingress, for cross-zone traffic)');
+          'they apply to Istio environments that use this catalogue; on Kuma, expose the service through a gateway of your own ' +
+            '(mesh.zones[].ingress is the zone ingress, for cross-zone traffic)',
+        );
       }
     }
   },

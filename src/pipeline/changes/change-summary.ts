@@ -38,31 +38,39 @@ export async function changeSinceBase(root: string, baseRef: string, head?: Head
     // A flip killed midway is finished (or undone) before the environment files are read.
     recoverInterruptedWrite(path.join(root, distFolder(root)));
   }
-  const rendering = head ?? await renderWorkingTree(root);
+  const rendering = head ?? (await renderWorkingTree(root));
   const distPath = rendering.project.settings.distPath;
   const baseFiles = listCommittedFiles(root, baseRef, distPath);
   const distDir = path.join(root, distPath);
   const headByPath = new Map<string, RenderedFile>(rendering.files.map((f) => [f.path, f]));
   const kept = new Set(rendering.keptFiles);
   /** A file of the head: as rendered, or read from dist/ when it is kept as it is there. */
-  const headFile = (file: string): RenderedFile | undefined => headByPath.get(file)
-    ?? (kept.has(file) ? { path: file, content: fs.readFileSync(path.join(distDir, ...file.split('/')), 'utf8') } : undefined);
-  const environments = new Set([...baseFiles.keys(), ...headByPath.keys(), ...kept].map(environmentOf).filter((e): e is string => e !== undefined && !e.includes('/')));
+  const headFile = (file: string): RenderedFile | undefined =>
+    headByPath.get(file) ?? (kept.has(file) ? { path: file, content: fs.readFileSync(path.join(distDir, ...file.split('/')), 'utf8') } : undefined);
+  const environments = new Set(
+    [...baseFiles.keys(), ...headByPath.keys(), ...kept].map(environmentOf).filter((e): e is string => e !== undefined && !e.includes('/')),
+  );
   const known = new Set([...rendering.project.environments.map((e) => e.name)]);
-  const compared = new Set([...environments].filter((env) => {
-    const inputs = headFile(`${env}/${INPUTS_FILE}`);
-    const base = baseFiles.get(`${env}/${INPUTS_FILE}`);
-    return inputs === undefined || base === undefined || blobId(inputs.content) !== base;
-  }));
+  const compared = new Set(
+    [...environments].filter((env) => {
+      const inputs = headFile(`${env}/${INPUTS_FILE}`);
+      const base = baseFiles.get(`${env}/${INPUTS_FILE}`);
+      return inputs === undefined || base === undefined || blobId(inputs.content) !== base;
+    }),
+  );
   // A file that belongs to no environment folder (the root Application, bootstrap patches) is always compared.
   const selected = (file: string) => {
     const env = environmentOf(file);
     return env === undefined || compared.has(env) || !(known.has(env) || baseFiles.has(`${env}/${INPUTS_FILE}`));
   };
-  const only = [...new Set([...baseFiles.keys()].filter(selected).map((file) => {
-    const env = environmentOf(file);
-    return env !== undefined && compared.has(env) && file.startsWith(`${env}/`) ? env : file;
-  }))];
+  const only = [
+    ...new Set(
+      [...baseFiles.keys()].filter(selected).map((file) => {
+        const env = environmentOf(file);
+        return env !== undefined && compared.has(env) && file.startsWith(`${env}/`) ? env : file;
+      }),
+    ),
+  ];
   const base = checkoutFolder(root, baseRef, distPath, only);
   try {
     const headFiles = [...headByPath.keys(), ...kept].filter(selected).map((file) => headFile(file)!);

@@ -62,7 +62,9 @@ export function checkoutFolder(cwd: string, ref: string, folder: string, only?: 
   verifyCommit(cwd, ref);
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'meshflip-base-'));
   const remove = () => fs.rmSync(out, { recursive: true, force: true });
-  const listed = git(cwd, ['ls-tree', '-r', '--name-only', ref, '--', folder]).split('\n').filter((l) => l !== '');
+  const listed = git(cwd, ['ls-tree', '-r', '--name-only', ref, '--', folder])
+    .split('\n')
+    .filter((l) => l !== '');
   if (listed.length === 0 || (only !== undefined && only.length === 0)) {
     return { dir: out, remove };
   }

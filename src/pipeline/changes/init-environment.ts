@@ -4,9 +4,9 @@ import * as path from 'path';
 /** The mesh flavours `meshflip init` starts an environment with, and the version each gets unless told. */
 export const INIT_FLAVORS: Readonly<Record<string, string>> = {
   'kong-mesh': '2.14.3',
-  'kuma': '2.14.3',
+  kuma: '2.14.3',
   'openshift-service-mesh': '2.5',
-  'istio': '1.30',
+  istio: '1.30',
 };
 
 /** What a new environment is made of. */
@@ -52,7 +52,7 @@ export function environmentText(o: InitEnvironmentOptions): string {
       `      cluster: ${o.global}`,
       '      # The address zones reach the global control plane at (its global-zone-sync Service).',
       `      kdsAddress: grpcs://kds.${o.global}.example.com:5685   # replace with its real address`,
-      '  # Zones do not verify the global control plane\'s certificate: for a first try only. Before',
+      "  # Zones do not verify the global control plane's certificate: for a first try only. Before",
       '  # production, give kdsTls under selfHosted (README: Kong Mesh / Kuma) and remove this line.',
       '  kdsSkipVerify: true',
       '  zones:                               # each zone control plane runs in one cluster of meshflip.yaml',

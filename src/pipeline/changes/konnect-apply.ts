@@ -33,7 +33,10 @@ export interface KonnectPlan {
 
 /** A user-facing reason the plan cannot be made (unknown environment, nothing rendered). */
 export class KonnectPlanError extends Error {
-  constructor(message: string, public readonly hint?: string) {
+  constructor(
+    message: string,
+    public readonly hint?: string,
+  ) {
     super(message);
     this.name = 'KonnectPlanError';
   }
@@ -92,7 +95,10 @@ function kumactlFiles(dir: string): string[] {
   if (!fs.existsSync(dir)) {
     return [];
   }
-  const names = fs.readdirSync(dir).filter((f) => f.endsWith('.kumactl.yaml')).sort(compareStrings);
+  const names = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.kumactl.yaml'))
+    .sort(compareStrings);
   return [...names.filter((f) => f === 'mesh.kumactl.yaml'), ...names.filter((f) => f !== 'mesh.kumactl.yaml')];
 }
 
@@ -100,7 +106,9 @@ function kumactlFiles(dir: string): string[] {
 function konnectAt(root: string, ref: string, environment: string): { region?: unknown; controlPlaneId?: unknown } | undefined {
   try {
     const text = git(root, ['show', `${ref}:${ENVIRONMENTS_DIR}/${environment}.yaml`]);
-    const doc = parseYaml(text, { maxAliasCount: 100 }) as { mesh?: { global?: { konnect?: { region?: unknown; controlPlaneId?: unknown } } } } | null;
+    const doc = parseYaml(text, { maxAliasCount: 100 }) as {
+      mesh?: { global?: { konnect?: { region?: unknown; controlPlaneId?: unknown } } };
+    } | null;
     return doc?.mesh?.global?.konnect;
   } catch (e) {
     if (e instanceof GitError || (e instanceof Error && e.name.startsWith('YAML'))) {
@@ -142,13 +150,19 @@ export function planKonnectApply(project: Project, options: KonnectPlanOptions =
       const known = project.environments.some((e) => e.name === wanted);
       throw new KonnectPlanError(
         known ? `environment "${wanted}" has no Konnect-hosted global control plane` : `no environment "${wanted}"`,
-        known ? `Konnect environments: ${names.join(', ') || 'none'}` : didYouMean(wanted, project.environments.map((e) => e.name)) ?? `Konnect environments: ${names.join(', ') || 'none'}`,
+        known
+          ? `Konnect environments: ${names.join(', ') || 'none'}`
+          : (didYouMean(
+              wanted,
+              project.environments.map((e) => e.name),
+            ) ?? `Konnect environments: ${names.join(', ') || 'none'}`),
       );
     }
   }
-  const selected = options.environments === undefined || options.environments.length === 0
-    ? candidates
-    : candidates.filter((e) => options.environments!.includes(e.name));
+  const selected =
+    options.environments === undefined || options.environments.length === 0
+      ? candidates
+      : candidates.filter((e) => options.environments!.includes(e.name));
   const distPath = project.settings.distPath;
   const base = options.pruneSince === undefined ? undefined : checkoutFolder(project.root, options.pruneSince, distPath);
   try {
@@ -162,7 +176,10 @@ export function planKonnectApply(project: Project, options: KonnectPlanOptions =
       for (const f of files) {
         const first = fs.readFileSync(path.join(project.root, folder, f), 'utf8').split('\n', 1)[0];
         if (first !== `# Generated from ${ENVIRONMENTS_DIR}/${env.name}.yaml by npm run synth. Do not edit.`) {
-          throw new KonnectPlanError(`${folder}/${f} was not generated from ${ENVIRONMENTS_DIR}/${env.name}.yaml`, 'run npm run synth: only what meshflip renders is applied');
+          throw new KonnectPlanError(
+            `${folder}/${f} was not generated from ${ENVIRONMENTS_DIR}/${env.name}.yaml`,
+            'run npm run synth: only what meshflip renders is applied',
+          );
         }
       }
       const prune: KumactlObject[] = [];
@@ -262,8 +279,20 @@ export function runKonnectPlan(plans: readonly KonnectPlan[], options: KonnectRu
       options.log(`${plan.environment}: Konnect control plane ${plan.controlPlaneId} (${plan.region})${options.dryRun ? ', dry run' : ''}`);
       let ok = true;
       if (!options.dryRun) {
-        ok = run(['config', 'control-planes', 'add', '--name', `konnect-${plan.environment}`, '--address', plan.address,
-          '--auth-type', 'tokens', '--auth-conf', `token=${token}`, '--overwrite']);
+        ok = run([
+          'config',
+          'control-planes',
+          'add',
+          '--name',
+          `konnect-${plan.environment}`,
+          '--address',
+          plan.address,
+          '--auth-type',
+          'tokens',
+          '--auth-conf',
+          `token=${token}`,
+          '--overwrite',
+        ]);
       }
       for (const file of plan.files) {
         ok = ok && run(['apply', ...(options.dryRun ? ['--dry-run'] : []), '-f', file]);

@@ -42,10 +42,19 @@ export function runUrl(env: NodeJS.ProcessEnv): string | undefined {
 /** The sticky comment: the marker, then the summary, cut to fit GitHub's comment limit with a line saying how much and where the rest is. */
 export function commentBody(summary: string, link: string | undefined): string {
   const where = link === undefined ? 'the job summary of this run' : `the [job summary](${link})`;
-  return capMarkdown(`${COMMENT_MARKER}\n${summary}`, COMMENT_LIMIT, (cut) => `**…${cut.toLocaleString('en-US')} more characters did not fit in a comment; the whole summary is in ${where}.**`);
+  return capMarkdown(
+    `${COMMENT_MARKER}\n${summary}`,
+    COMMENT_LIMIT,
+    (cut) => `**…${cut.toLocaleString('en-US')} more characters did not fit in a comment; the whole summary is in ${where}.**`,
+  );
 }
 
 /** The job summary, cut below GitHub's 1 MiB limit with a line saying how much. */
 export function jobSummary(summary: string): string {
-  return capMarkdown(summary, JOB_SUMMARY_LIMIT - 1024, (cut) => `**…${cut.toLocaleString('en-US')} more characters did not fit in the job summary (GitHub drops one over 1 MiB); run \`npx meshflip diff\` locally for all of it.**`);
+  return capMarkdown(
+    summary,
+    JOB_SUMMARY_LIMIT - 1024,
+    (cut) =>
+      `**…${cut.toLocaleString('en-US')} more characters did not fit in the job summary (GitHub drops one over 1 MiB); run \`npx meshflip diff\` locally for all of it.**`,
+  );
 }

@@ -118,7 +118,12 @@ function describe(o: Obj, field: string, before: string | undefined, after: stri
   if (field === 'spec.replicas') {
     return `replicas: ${was} -> ${is}`;
   }
-  if (o.kind === 'Application' && field === 'spec.source.targetRevision' && isObj((o.spec as Obj)?.source) && typeof ((o.spec as Obj).source as Obj).chart === 'string') {
+  if (
+    o.kind === 'Application' &&
+    field === 'spec.source.targetRevision' &&
+    isObj((o.spec as Obj)?.source) &&
+    typeof ((o.spec as Obj).source as Obj).chart === 'string'
+  ) {
     return `chart ${String(((o.spec as Obj).source as Obj).chart)} version: ${was} -> ${is}`;
   }
   if (o.kind === 'Application' && field.startsWith('spec.source.helm.values')) {
@@ -155,7 +160,9 @@ function fieldChanges(before: Obj, after: Obj): string[] {
 
 /** The objects of a YAML text. */
 function objectsOf(text: string): Obj[] {
-  return parseAllDocuments(text).map((d): unknown => d.toJS() as unknown).filter(isObj);
+  return parseAllDocuments(text)
+    .map((d): unknown => d.toJS() as unknown)
+    .filter(isObj);
 }
 
 /** Which Application a dist/ file's objects belong to: the one whose source path is the file's folder. */
@@ -205,8 +212,10 @@ export function diffObjects(baseDir: string, head: readonly RenderedFile[], dist
     changedFiles.push({ file, before: baseText === undefined ? [] : objectsOf(baseText), after });
   }
   // Applications of both revisions, so that an object of a removed Application is still placed.
-  const allArgo = [...changedFiles.filter((c) => c.file.startsWith('argocd/')).flatMap((c) => [...c.before, ...c.after]),
-    ...head.filter((f) => f.path.startsWith('argocd/')).flatMap((f) => f.objects?.filter(isObj) ?? objectsOf(f.content))];
+  const allArgo = [
+    ...changedFiles.filter((c) => c.file.startsWith('argocd/')).flatMap((c) => [...c.before, ...c.after]),
+    ...head.filter((f) => f.path.startsWith('argocd/')).flatMap((f) => f.objects?.filter(isObj) ?? objectsOf(f.content)),
+  ];
   const byPath = applicationPaths(allArgo);
   const entry = (env: string, app: string) => {
     let apps = perEnv.get(env);
@@ -229,7 +238,10 @@ export function diffObjects(baseDir: string, head: readonly RenderedFile[], dist
     if (env === undefined) {
       continue;
     }
-    for (const [list, into] of [[b, before], [a, after]] as const) {
+    for (const [list, into] of [
+      [b, before],
+      [a, after],
+    ] as const) {
       for (const object of list) {
         const id = identity(object);
         if (id !== undefined) {
@@ -264,10 +276,13 @@ export function diffObjects(baseDir: string, head: readonly RenderedFile[], dist
   const out = new Map<string, ApplicationChange[]>();
   for (const env of [...perEnv.keys()].sort(compareStrings)) {
     const apps = perEnv.get(env)!;
-    out.set(env, [...apps.keys()].sort(compareStrings).map((application) => {
-      const running = left.get(`${env}\u0000${application}`);
-      return { application, ...apps.get(application)!, ...(running === undefined ? {} : { leftRunning: running }) };
-    }));
+    out.set(
+      env,
+      [...apps.keys()].sort(compareStrings).map((application) => {
+        const running = left.get(`${env}\u0000${application}`);
+        return { application, ...apps.get(application)!, ...(running === undefined ? {} : { leftRunning: running }) };
+      }),
+    );
   }
   return out;
 }
@@ -335,8 +350,10 @@ export function leftRunningLines(app: ApplicationChange): string[] {
   const byApp = running.filter((r) => r.by === 'application');
   const lines: string[] = [];
   if (byApp.length > 0) {
-    lines.push(`Argo CD leaves running ${byApp.map((r) => r.object).join(', ')}: ${app.application} does not prune automatically; `
-      + `after the sync, prune by hand with ${byApp[0].remove} (or Sync with Prune checked in the Argo CD UI)`);
+    lines.push(
+      `Argo CD leaves running ${byApp.map((r) => r.object).join(', ')}: ${app.application} does not prune automatically; ` +
+        `after the sync, prune by hand with ${byApp[0].remove} (or Sync with Prune checked in the Argo CD UI)`,
+    );
   }
   for (const r of running.filter((x) => x.by === 'annotation')) {
     lines.push(`Argo CD never prunes ${r.object} (Prune=false), not even with --prune: delete it by hand when it is no longer needed: ${r.remove}`);

@@ -40,8 +40,10 @@ export interface EnvironmentChange {
  * whose objects did (a circuit-breaker limit, an image, a chart version) is listed too.
  */
 export function withObjectChanges(
-  changes: readonly EnvironmentChange[], objects: ReadonlyMap<string, readonly ApplicationChange[]>,
-  base: readonly EnvironmentRouting[], head: readonly EnvironmentRouting[],
+  changes: readonly EnvironmentChange[],
+  objects: ReadonlyMap<string, readonly ApplicationChange[]>,
+  base: readonly EnvironmentRouting[],
+  head: readonly EnvironmentRouting[],
 ): EnvironmentChange[] {
   const out = changes.map((c) => (objects.has(c.name) ? { ...c, objects: objects.get(c.name) } : c));
   for (const [name, apps] of objects) {
@@ -106,7 +108,11 @@ function detailChanges(before: ServiceRouting | undefined, after: ServiceRouting
       lines.push(`fault removed: ${f}`);
     }
   }
-  for (const [key, label] of [['circuitBreaker', 'circuit breaker'], ['timeouts', 'timeouts'], ['retries', 'retries']] as const) {
+  for (const [key, label] of [
+    ['circuitBreaker', 'circuit breaker'],
+    ['timeouts', 'timeouts'],
+    ['retries', 'retries'],
+  ] as const) {
     const was = before?.[key] ?? false;
     const is = after?.[key] ?? false;
     if (was !== is) {
@@ -120,10 +126,16 @@ function detailChanges(before: ServiceRouting | undefined, after: ServiceRouting
     lines.push(after?.mockRecording ? 'recording the real service through the mock' : 'recording stopped');
   }
   if ((before?.mockLatency ?? null) !== (after?.mockLatency ?? null)) {
-    lines.push(after?.mockLatency ? `mock adds ${after.mockLatency}${before?.mockLatency ? ` (was ${before.mockLatency})` : ''}` : `mock latency removed (was ${before?.mockLatency})`);
+    lines.push(
+      after?.mockLatency
+        ? `mock adds ${after.mockLatency}${before?.mockLatency ? ` (was ${before.mockLatency})` : ''}`
+        : `mock latency removed (was ${before?.mockLatency})`,
+    );
   }
   if ((before?.expires ?? null) !== (after?.expires ?? null)) {
-    lines.push(after?.expires ? `expires ${after.expires}${before?.expires ? ` (was ${before.expires})` : ''}` : `expiry removed (was ${before?.expires})`);
+    lines.push(
+      after?.expires ? `expires ${after.expires}${before?.expires ? ` (was ${before.expires})` : ''}` : `expiry removed (was ${before?.expires})`,
+    );
   }
   // Why traffic goes where it now goes: what a reviewer of a flip asks first.
   if ((before?.reason ?? null) !== (after?.reason ?? null)) {
@@ -234,8 +246,12 @@ export function summaryMarkdown(changes: readonly EnvironmentChange[], options: 
     '',
     // Losing protection comes first: it is what a reviewer must not miss.
     ...protection.map(([kind, line]) => `**${kind === 'removed' ? ':warning: ' : ''}${line}**`),
-    violations.length > 0 ? `**Blocked: ${violations.length} protected-environment violation${violations.length === 1 ? '' : 's'}.**` : 'No protected-environment violations.',
-    toMock.length > 0 ? `After this change ${toMock.length} changed service${toMock.length === 1 ? '' : 's'} send${toMock.length === 1 ? 's' : ''} traffic to a mock.` : 'After this change no changed service sends traffic to a mock.',
+    violations.length > 0
+      ? `**Blocked: ${violations.length} protected-environment violation${violations.length === 1 ? '' : 's'}.**`
+      : 'No protected-environment violations.',
+    toMock.length > 0
+      ? `After this change ${toMock.length} changed service${toMock.length === 1 ? '' : 's'} send${toMock.length === 1 ? 's' : ''} traffic to a mock.`
+      : 'After this change no changed service sends traffic to a mock.',
   ];
   let rowsLeft = maxRows;
   let omittedEnvironments = 0;
@@ -257,13 +273,18 @@ export function summaryMarkdown(changes: readonly EnvironmentChange[], options: 
       section.push('| Service | Before | After | Also |', '|---|---|---|---|');
       const shown = change.services.slice(0, Math.max(0, rowsLeft));
       for (const s of shown) {
-        section.push(`| ${escapeMarkdown(s.service)} | ${s.markdown.before} | ${s.markdown.after} | ${escapeMarkdown(s.details.join('; ') || '-')} |`);
+        section.push(
+          `| ${escapeMarkdown(s.service)} | ${s.markdown.before} | ${s.markdown.after} | ${escapeMarkdown(s.details.join('; ') || '-')} |`,
+        );
       }
       rowsLeft -= shown.length;
       const hidden = change.services.slice(shown.length);
       if (hidden.length > 0) {
         const mocked = hidden.filter((s) => s.toMock).length;
-        section.push('', `…and ${hidden.length} more service${hidden.length === 1 ? '' : 's'} changed (${mocked} now reach a mock, ${hidden.length - mocked} do not); run \`npx meshflip diff\` for all of them.`);
+        section.push(
+          '',
+          `…and ${hidden.length} more service${hidden.length === 1 ? '' : 's'} changed (${mocked} now reach a mock, ${hidden.length - mocked} do not); run \`npx meshflip diff\` for all of them.`,
+        );
       }
     }
     if (change.head !== undefined && change.services.length > 0 && change.head.services.length <= maxGraph) {

@@ -53,7 +53,8 @@ function nativeSwap(): Swap | undefined {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const koffi = require('koffi') as typeof import('koffi');
       if (process.platform === 'linux') {
-        const renameat2 = koffi.load('libc.so.6')
+        const renameat2 = koffi
+          .load('libc.so.6')
           .func('int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned int flags)');
         loaded = (a, b) => ({ result: renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE) as number, errno: koffi.errno() });
       } else if (process.platform === 'darwin') {

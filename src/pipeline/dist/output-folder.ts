@@ -10,7 +10,10 @@ import { SpecError } from '../../model/spec-error';
  * file; the hint says what to do. The CLI prints both and exits with 1.
  */
 export class OutputError extends Error {
-  constructor(message: string, public readonly hint: string) {
+  constructor(
+    message: string,
+    public readonly hint: string,
+  ) {
     super(message);
     this.name = 'OutputError';
   }
@@ -56,7 +59,8 @@ export function resolveOutputFolder(root: string, override?: OutputFolderOverrid
     const rel = path.relative(root, dir);
     const outside = rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel);
     const problem = outputPathProblem(outside ? '..' : rel.split(path.sep).join('/'));
-    const fail = (message: string, hint: string) => new OutputError(`${override.source} ${JSON.stringify(override.shown ?? override.value)}: the output folder ${message}`, hint);
+    const fail = (message: string, hint: string) =>
+      new OutputError(`${override.source} ${JSON.stringify(override.shown ?? override.value)}: the output folder ${message}`, hint);
     if (problem !== undefined) {
       throw fail(problem.message, problem.hint);
     }
@@ -67,9 +71,10 @@ export function resolveOutputFolder(root: string, override?: OutputFolderOverrid
     return { dir, rel: rel.split(path.sep).join('/') };
   }
   const setting = distSetting(root);
-  const fail = (message: string, hint: string) => setting.problem === undefined
-    ? new OutputError(`${setting.path}: the output folder ${message}`, hint)
-    : new SpecError([setting.problem(message, hint)]);
+  const fail = (message: string, hint: string) =>
+    setting.problem === undefined
+      ? new OutputError(`${setting.path}: the output folder ${message}`, hint)
+      : new SpecError([setting.problem(message, hint)]);
   const problem = outputPathProblem(setting.path);
   if (problem !== undefined) {
     throw fail(problem.message, problem.hint);

@@ -19,7 +19,8 @@ export function belongsTo(file: string, environments: ReadonlySet<string>): bool
  */
 export function withOthersAsTheyAre(distDir: string, rendered: readonly RenderedFile[], environments: ReadonlySet<string>): RenderedFile[] {
   const selected = rendered.filter((f) => belongsTo(f.path, environments));
-  const others = listFiles(distDir).filter((f) => !belongsTo(f, environments))
+  const others = listFiles(distDir)
+    .filter((f) => !belongsTo(f, environments))
     .map((f) => ({ path: f, content: fs.readFileSync(path.join(distDir, ...f.split('/')), 'utf8') }));
   return [...selected, ...others];
 }

@@ -184,7 +184,13 @@ export function writeDist(distDir: string, files: readonly RenderedFile[], optio
 }
 
 /** Which files are new, changed, unchanged or no longer produced, checking that the last were written by meshflip. */
-function planWrite(dist: string, existing: Tree | undefined, files: readonly RenderedFile[], display: (file: string) => string, keep: readonly string[]) {
+function planWrite(
+  dist: string,
+  existing: Tree | undefined,
+  files: readonly RenderedFile[],
+  display: (file: string) => string,
+  keep: readonly string[],
+) {
   const have = new Set(existing?.files ?? []);
   const kept = keep.filter((f) => have.has(f));
   const wanted = new Set([...files.map((f) => f.path), ...kept]);
@@ -194,13 +200,17 @@ function planWrite(dist: string, existing: Tree | undefined, files: readonly Ren
       throw new Error(`refusing to write ${JSON.stringify(file.path)}: not a plain path inside dist/`);
     }
     if (existing?.folders.has(file.path)) {
-      throw new OutputError(`${display(path.join(dist, file.path))} is a folder, where synth writes a file`,
-        `move the folder away (it may hold files meshflip did not write); nothing was changed`);
+      throw new OutputError(
+        `${display(path.join(dist, file.path))} is a folder, where synth writes a file`,
+        `move the folder away (it may hold files meshflip did not write); nothing was changed`,
+      );
     }
     for (let slash = file.path.indexOf('/'); slash !== -1; slash = file.path.indexOf('/', slash + 1)) {
       if (have.has(file.path.slice(0, slash))) {
-        throw new OutputError(`${display(path.join(dist, file.path.slice(0, slash)))} is a file, where synth writes a folder`,
-          `move the file away; nothing was changed`);
+        throw new OutputError(
+          `${display(path.join(dist, file.path.slice(0, slash)))} is a file, where synth writes a folder`,
+          `move the file away; nothing was changed`,
+        );
       }
     }
   }
@@ -220,8 +230,10 @@ function planWrite(dist: string, existing: Tree | undefined, files: readonly Ren
   for (const file of removed) {
     const why = notProducedByMeshflip(path.join(dist, file), file);
     if (why !== undefined) {
-      throw new OutputError(`${display(path.join(dist, file))} was not written by meshflip (${why}), and synth would delete it`,
-        `meshflip deletes only files it produced; move the file out of ${display(dist)}/, or delete it yourself if it is not needed`);
+      throw new OutputError(
+        `${display(path.join(dist, file))} was not written by meshflip (${why}), and synth would delete it`,
+        `meshflip deletes only files it produced; move the file out of ${display(dist)}/, or delete it yourself if it is not needed`,
+      );
     }
   }
   return { added: added.sort(compareStrings), changed: changed.sort(compareStrings), removed: removed.sort(compareStrings), unchanged };
@@ -293,8 +305,10 @@ interface Tree {
 
 function notFileOrFolder(file: string, stat: fs.Stats, display: (file: string) => string): OutputError {
   if (stat.isSymbolicLink()) {
-    return new OutputError(`${display(file)} is a symbolic link (to ${fs.readlinkSync(file)}); meshflip never writes or deletes through a link`,
-      'replace the link by a real folder or delete it: synth renders every file again');
+    return new OutputError(
+      `${display(file)} is a symbolic link (to ${fs.readlinkSync(file)}); meshflip never writes or deletes through a link`,
+      'replace the link by a real folder or delete it: synth renders every file again',
+    );
   }
   return new OutputError(`${display(file)} is neither a file nor a folder`, 'remove it: synth writes only folders and files there');
 }
@@ -306,8 +320,10 @@ function notFileOrFolder(file: string, stat: fs.Stats, display: (file: string) =
 function refuseReadOnly(dist: string, distName: string): void {
   const mode = fs.lstatSync(dist).mode & 0o777;
   if ((mode & 0o222) === 0) {
-    throw new OutputError(`${distName}/ is read-only (mode ${mode.toString(8).padStart(4, '0')})`,
-      `make it writable (chmod u+w ${distName}) to let synth write it; nothing was changed`);
+    throw new OutputError(
+      `${distName}/ is read-only (mode ${mode.toString(8).padStart(4, '0')})`,
+      `make it writable (chmod u+w ${distName}) to let synth write it; nothing was changed`,
+    );
   }
   fs.accessSync(dist, fs.constants.W_OK);
 }
@@ -359,8 +375,10 @@ function commit(staging: string, dist: string, hadDist: boolean, io: WriteFileSy
     try {
       io.renameSync(aside, dist);
     } catch {
-      throw new OutputError(`${distName}/ could not be put back after a failed write; its previous content is in ${path.basename(aside)}`,
-        `rename ${path.basename(aside)} to ${path.basename(dist)} (${(e as Error).message})`);
+      throw new OutputError(
+        `${distName}/ could not be put back after a failed write; its previous content is in ${path.basename(aside)}`,
+        `rename ${path.basename(aside)} to ${path.basename(dist)} (${(e as Error).message})`,
+      );
     }
     throw e;
   }

@@ -22,8 +22,11 @@ export function applicationOf(env: string, file: string): string {
 export function manualApprovals(env: string, objects: readonly RenderedObject[]): ManualApproval[] {
   const out: ManualApproval[] = [];
   for (const { file, object } of objects) {
-    if (object.kind !== 'Subscription' || !(str(object, 'apiVersion') ?? '').startsWith('operators.coreos.com/')
-      || str(object, 'spec', 'installPlanApproval') !== 'Manual') {
+    if (
+      object.kind !== 'Subscription' ||
+      !(str(object, 'apiVersion') ?? '').startsWith('operators.coreos.com/') ||
+      str(object, 'spec', 'installPlanApproval') !== 'Manual'
+    ) {
       continue;
     }
     const name = str(object, 'metadata', 'name') ?? '';
@@ -37,7 +40,10 @@ export function manualApprovals(env: string, objects: readonly RenderedObject[])
       ...(startingCSV === undefined ? {} : { startingCSV }),
     });
   }
-  return out.sort((a, b) => compareStrings(a.application, b.application) || compareStrings(a.namespace, b.namespace) || compareStrings(a.subscription, b.subscription));
+  return out.sort(
+    (a, b) =>
+      compareStrings(a.application, b.application) || compareStrings(a.namespace, b.namespace) || compareStrings(a.subscription, b.subscription),
+  );
 }
 
 /**
@@ -45,6 +51,8 @@ export function manualApprovals(env: string, objects: readonly RenderedObject[])
  * itself (`install-xxxxx`) and records it in the Subscription's `status.installPlanRef`.
  */
 export function approveCommand(a: Pick<ManualApproval, 'subscription' | 'namespace'>): string {
-  return `oc patch installplan "$(oc get subscription ${a.subscription} -n ${a.namespace} -o jsonpath='{.status.installPlanRef.name}')" `
-    + `-n ${a.namespace} --type merge -p '{"spec":{"approved":true}}'`;
+  return (
+    `oc patch installplan "$(oc get subscription ${a.subscription} -n ${a.namespace} -o jsonpath='{.status.installPlanRef.name}')" ` +
+    `-n ${a.namespace} --type merge -p '{"spec":{"approved":true}}'`
+  );
 }

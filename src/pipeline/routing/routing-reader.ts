@@ -1,4 +1,12 @@
-import { EnvironmentRouting, environmentMeta, field, findWorkloads, PROPAGATES_ANNOTATION, RenderedObject, str } from '../../meshes/effective-routing';
+import {
+  EnvironmentRouting,
+  environmentMeta,
+  field,
+  findWorkloads,
+  PROPAGATES_ANNOTATION,
+  RenderedObject,
+  str,
+} from '../../meshes/effective-routing';
 import { familyOf } from '../../meshes/index';
 import { SELECTOR_LABEL } from '../../meshes/mesh';
 import { compareStrings } from '../../model/spec-error';
@@ -12,8 +20,8 @@ import { environmentOf, groupByEnvironment, listEnvironmentFiles, readDist, Rend
  */
 export function readEnvironmentRouting(name: string, objects: readonly RenderedObject[]): EnvironmentRouting {
   const meta = environmentMeta(objects);
-  const mesh = meta.mesh
-    ?? (objects.some((o) => (str(o.object, 'apiVersion') ?? '').startsWith('kuma.io/') || o.object.type !== undefined) ? 'kuma' : 'istio');
+  const mesh =
+    meta.mesh ?? (objects.some((o) => (str(o.object, 'apiVersion') ?? '').startsWith('kuma.io/') || o.object.type !== undefined) ? 'kuma' : 'istio');
   const workloads = findWorkloads(objects);
   const family = familyOf(mesh) ?? familyOf('istio')!;
   const services = family.readRouting(objects, workloads);
@@ -43,7 +51,14 @@ function propagatedHeaders(objects: readonly RenderedObject[]): Map<string, stri
     const name = labels[SELECTOR_LABEL];
     if (object.kind === 'Deployment' && typeof annotation === 'string' && name !== undefined && labels.app === name) {
       const namespace = str(object, 'metadata', 'namespace') ?? 'default';
-      out.set(`${namespace}/${name}`, annotation.split(',').map((h) => h.trim().toLowerCase()).filter((h) => h !== '').sort(compareStrings));
+      out.set(
+        `${namespace}/${name}`,
+        annotation
+          .split(',')
+          .map((h) => h.trim().toLowerCase())
+          .filter((h) => h !== '')
+          .sort(compareStrings),
+      );
     }
   }
   return out;

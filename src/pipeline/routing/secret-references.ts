@@ -61,7 +61,11 @@ function valuesSecrets(values: unknown, out: string[]): void {
  * optional references, are left out.
  */
 export function secretReferences(env: string, objects: readonly RenderedObject[]): SecretReference[] {
-  const rendered = new Set(objects.filter((o) => o.object.kind === 'Secret').map((o) => `${str(o.object, 'metadata', 'namespace') ?? ''}/${str(o.object, 'metadata', 'name') ?? ''}`));
+  const rendered = new Set(
+    objects
+      .filter((o) => o.object.kind === 'Secret')
+      .map((o) => `${str(o.object, 'metadata', 'namespace') ?? ''}/${str(o.object, 'metadata', 'name') ?? ''}`),
+  );
   const found = new Map<string, { name: string; namespace: string; application: string; readBy: Set<string> }>();
   const add = (name: string, namespace: string, application: string, readBy: string) => {
     if (rendered.has(`${namespace}/${name}`)) {

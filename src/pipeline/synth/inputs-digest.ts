@@ -45,7 +45,7 @@ export function rendererDigest(packageRoot: string = meshflipRoot()): string {
   const pkg = JSON.parse(fs.readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version?: string };
   hash.update(`version ${pkg.version ?? ''}\n`);
   const lockFile = path.join(packageRoot, 'package-lock.json');
-  const lock = fs.existsSync(lockFile) ? JSON.parse(fs.readFileSync(lockFile, 'utf8')) as { packages?: Record<string, { version?: string }> } : {};
+  const lock = fs.existsSync(lockFile) ? (JSON.parse(fs.readFileSync(lockFile, 'utf8')) as { packages?: Record<string, { version?: string }> }) : {};
   for (const name of RENDERING_LIBRARIES) {
     hash.update(`${name} ${lock.packages?.[`node_modules/${name}`]?.version ?? ''}\n`);
   }
@@ -125,11 +125,13 @@ export function environmentInputs(env: EnvironmentSpec, project: Pick<Project, '
 
 /** `dist/<env>/INPUTS.sha256`: the inputs of an environment, one per line, and their digest. */
 export function inputsFileContent(inputs: EnvironmentInputs, header: string): string {
-  return header
-    + '# What this environment was rendered from. meshflip renders it again when the digest changes;\n'
-    + '# CI renders everything from scratch, so an edit to this file or to dist/ is still caught.\n'
-    + inputs.entries.map((e) => `${e.sha256}  ${e.name}\n`).join('')
-    + `${inputs.digest}  (digest)\n`;
+  return (
+    header +
+    '# What this environment was rendered from. meshflip renders it again when the digest changes;\n' +
+    '# CI renders everything from scratch, so an edit to this file or to dist/ is still caught.\n' +
+    inputs.entries.map((e) => `${e.sha256}  ${e.name}\n`).join('') +
+    `${inputs.digest}  (digest)\n`
+  );
 }
 
 /** The digest recorded in an environment's INPUTS.sha256, or undefined when it has none or cannot be read. */

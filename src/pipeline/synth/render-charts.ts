@@ -16,7 +16,8 @@ export function renderCharts<C extends Chart>(app: App, charts: readonly C[]): M
   resolveDependenciesOnce(all);
   const out = new Map<C, Record<string, unknown>[]>();
   for (const chart of charts) {
-    const objects = new DependencyGraph(chart.node).topology()
+    const objects = new DependencyGraph(chart.node)
+      .topology()
       .filter((x): x is ApiObject => x instanceof ApiObject)
       // An object belongs to its closest chart, as in cdk8s.
       .filter((x) => Chart.of(x) === chart)

@@ -114,8 +114,12 @@ export function mermaidGraph(routing: EnvironmentRouting, only?: ReadonlySet<str
       nodes.add(callee.name);
       // The header part only on the calls that can carry the header.
       const headerToMock = callee.header?.to === 'mock' && (headerReach(routing, callee)?.from.includes(caller) ?? true);
-      const label = callee.default === 'mock' ? 'mock'
-        : callee.weights.mock > 0 || headerToMock ? `${describeDefault(callee)}${headerToMock ? `; ${callee.header.name} -> mock` : ''}` : '';
+      const label =
+        callee.default === 'mock'
+          ? 'mock'
+          : callee.weights.mock > 0 || headerToMock
+            ? `${describeDefault(callee)}${headerToMock ? `; ${callee.header.name} -> mock` : ''}`
+            : '';
       edges.push(label === '' ? `  ${id(caller)} --> ${id(callee.name)}` : `  ${id(caller)} -.->|${mermaidLabel(label)}| ${id(callee.name)}`);
     }
   }
@@ -141,7 +145,9 @@ export function mermaidGraph(routing: EnvironmentRouting, only?: ReadonlySet<str
  * request reaches the service through the mesh, whatever the routes say.
  */
 export function trafficText(s: Pick<ServiceRouting, 'default' | 'weights' | 'callers'>): string {
-  return s.callers !== null && s.callers.length === 0 ? `none: the permissions deny every caller (routes: ${describeDefault(s)})` : describeDefault(s);
+  return s.callers !== null && s.callers.length === 0
+    ? `none: the permissions deny every caller (routes: ${describeDefault(s)})`
+    : describeDefault(s);
 }
 
 /** The committed routing table of an environment, `dist/<env>/ROUTING.md`. */
@@ -157,50 +163,80 @@ export function routingMarkdown(routing: EnvironmentRouting, source: string): st
     '|---|---|---|---|---|---|---|---|',
   ];
   for (const s of routing.services) {
-    lines.push(`| ${[
-      s.name + (s.hasMock ? '' : ' (no mock)') + (s.mockRecording ? ' (recording: the mock proxies to the real service)' : '')
-        + (s.mockLatency ? ` (mock adds ${s.mockLatency})` : ''),
-      s.namespace,
-      trafficText(s),
-      headerReachText(routing, s),
-      faultsText(s),
-      resilienceText(s),
-      s.expires ?? '-',
-      s.reason ?? '-',
-    ].map(cell).join(' | ')} |`);
+    lines.push(
+      `| ${[
+        s.name +
+          (s.hasMock ? '' : ' (no mock)') +
+          (s.mockRecording ? ' (recording: the mock proxies to the real service)' : '') +
+          (s.mockLatency ? ` (mock adds ${s.mockLatency})` : ''),
+        s.namespace,
+        trafficText(s),
+        headerReachText(routing, s),
+        faultsText(s),
+        resilienceText(s),
+        s.expires ?? '-',
+        s.reason ?? '-',
+      ]
+        .map(cell)
+        .join(' | ')} |`,
+    );
   }
   if (routing.controlPlanes !== undefined && routing.controlPlanes.length > 0) {
     lines.push(
-      '', '## Control planes during the migration', '',
-      'Two control planes run side by side while the mesh moves to the new one. Each namespace\'s pods get their sidecars from the control plane below '
-      + '(the routing above holds for both: each reads the same routing objects). A pod keeps the sidecar it was created with until it restarts; '
-      + 'meshflip changes the pod templates of a namespace that moves, so its Deployments roll.',
-      '', '| Namespace | Served by | Because |', '|---|---|---|',
+      '',
+      '## Control planes during the migration',
+      '',
+      "Two control planes run side by side while the mesh moves to the new one. Each namespace's pods get their sidecars from the control plane below " +
+        '(the routing above holds for both: each reads the same routing objects). A pod keeps the sidecar it was created with until it restarts; ' +
+        'meshflip changes the pod templates of a namespace that moves, so its Deployments roll.',
+      '',
+      '| Namespace | Served by | Because |',
+      '|---|---|---|',
       ...routing.controlPlanes.map((c) => `| ${[c.namespace, c.servedBy, c.because].map(cell).join(' | ')} |`),
     );
   }
   const calls = routing.services.some((s) => s.callers !== null && s.callers.length > 0);
   if (calls) {
-    lines.push('', '## Call graph', '', 'Edges are the calls the traffic permissions allow; dashed edges reach a mock.', '', '```mermaid', mermaidGraph(routing), '```');
+    lines.push(
+      '',
+      '## Call graph',
+      '',
+      'Edges are the calls the traffic permissions allow; dashed edges reach a mock.',
+      '',
+      '```mermaid',
+      mermaidGraph(routing),
+      '```',
+    );
   }
   if (routing.secrets !== undefined && routing.secrets.length > 0) {
     lines.push(
-      '', '## Secrets that must exist in the cluster before sync', '',
-      'dist/ holds no Secret values: create these (by hand, or with a secrets operator) before Argo CD syncs the Application; '
-      + 'a pod that reads a missing Secret never starts (CreateContainerConfigError), and a control plane whose Helm values name one does not come up.',
-      '', '| Secret | Namespace | Argo CD Application | Read by |', '|---|---|---|---|',
+      '',
+      '## Secrets that must exist in the cluster before sync',
+      '',
+      'dist/ holds no Secret values: create these (by hand, or with a secrets operator) before Argo CD syncs the Application; ' +
+        'a pod that reads a missing Secret never starts (CreateContainerConfigError), and a control plane whose Helm values name one does not come up.',
+      '',
+      '| Secret | Namespace | Argo CD Application | Read by |',
+      '|---|---|---|---|',
       ...routing.secrets.map((r) => `| ${[r.name, r.namespace, r.application, r.readBy.join(', ')].map(cell).join(' | ')} |`),
     );
   }
   if (routing.approvals !== undefined && routing.approvals.length > 0) {
     lines.push(
-      '', '## Waiting for approval', '',
-      'These operators approve every InstallPlan by hand (`installPlanApproval: Manual`): the first install and each upgrade wait until a person approves it, '
-      + 'and nothing is installed or upgraded until then. Argo CD cannot approve it and does not show it as an error '
-      + '(a first install waiting for approval is Progressing; from Argo CD 3.5 an upgrade waiting for approval is Healthy). '
-      + 'Approve it in the OpenShift console (Operators, Installed Operators, the operator, its InstallPlan, Approve) or with the command in the table.',
-      '', '| Operator | Subscription | Namespace | Argo CD Application | First install | Approve with |', '|---|---|---|---|---|---|',
-      ...routing.approvals.map((a) => `| ${[a.operator, a.subscription, a.namespace, a.application, a.startingCSV ?? 'channel head'].map(cell).join(' | ')} | ${markdownCode(approveCommand(a)).replace(/\|/g, '\\|')} |`),
+      '',
+      '## Waiting for approval',
+      '',
+      'These operators approve every InstallPlan by hand (`installPlanApproval: Manual`): the first install and each upgrade wait until a person approves it, ' +
+        'and nothing is installed or upgraded until then. Argo CD cannot approve it and does not show it as an error ' +
+        '(a first install waiting for approval is Progressing; from Argo CD 3.5 an upgrade waiting for approval is Healthy). ' +
+        'Approve it in the OpenShift console (Operators, Installed Operators, the operator, its InstallPlan, Approve) or with the command in the table.',
+      '',
+      '| Operator | Subscription | Namespace | Argo CD Application | First install | Approve with |',
+      '|---|---|---|---|---|---|',
+      ...routing.approvals.map(
+        (a) =>
+          `| ${[a.operator, a.subscription, a.namespace, a.application, a.startingCSV ?? 'channel head'].map(cell).join(' | ')} | ${markdownCode(approveCommand(a)).replace(/\|/g, '\\|')} |`,
+      ),
     );
   }
   return `${lines.join('\n')}\n`;
@@ -249,7 +285,9 @@ function routingLines(routing: EnvironmentRouting, only?: string): string[] {
     lines.push(`  ${s.name}${s.hasMock ? '' : ' (no mock)'}`);
     lines.push(`    default traffic: ${trafficText(s)}`);
     if (s.mockRecording) {
-      lines.push(`    recording:       the mock proxies to the real service and records its answers; fetch them with meshflip mock-record ${routing.name} ${s.name}`);
+      lines.push(
+        `    recording:       the mock proxies to the real service and records its answers; fetch them with meshflip mock-record ${routing.name} ${s.name}`,
+      );
     }
     if (s.mockLatency) {
       lines.push(`    mock latency:    adds ${s.mockLatency} to every response`);
@@ -283,8 +321,12 @@ function routingLines(routing: EnvironmentRouting, only?: string): string[] {
       lines.push(`  namespace ${c.namespace}: served by ${c.servedBy} (${c.because})`);
     }
     for (const a of routing.approvals ?? []) {
-      lines.push(`  operator ${a.operator}: waiting for approval (installPlanApproval: Manual, Subscription ${a.namespace}/${a.subscription}, Application ${a.application})`);
-      lines.push(`    approve:         ${approveCommand(a)}, or in the console (Operators, Installed Operators, ${a.operator}, its InstallPlan, Approve)`);
+      lines.push(
+        `  operator ${a.operator}: waiting for approval (installPlanApproval: Manual, Subscription ${a.namespace}/${a.subscription}, Application ${a.application})`,
+      );
+      lines.push(
+        `    approve:         ${approveCommand(a)}, or in the console (Operators, Installed Operators, ${a.operator}, its InstallPlan, Approve)`,
+      );
     }
   }
   return lines;

@@ -133,7 +133,10 @@ const DOCUMENT_MARKER = /^(%|---|\.\.\.)/m;
 
 /** The YAML 1.1 schema's resolvers of everything that is not a string (booleans, numbers, null, timestamps, merge keys). */
 const NON_STRING_TAGS: readonly RegExp[] = (() => {
-  const schema = new YAML.Document(null, { version: '1.1' }).schema as unknown as { tags: { default?: boolean; tag: string; test?: RegExp }[]; compat?: { default?: boolean; tag: string; test?: RegExp }[] | null };
+  const schema = new YAML.Document(null, { version: '1.1' }).schema as unknown as {
+    tags: { default?: boolean; tag: string; test?: RegExp }[];
+    compat?: { default?: boolean; tag: string; test?: RegExp }[] | null;
+  };
   return [...schema.tags, ...(schema.compat ?? [])]
     .filter((t) => t.default === true && t.tag !== 'tag:yaml.org,2002:str' && t.test instanceof RegExp)
     .map((t) => t.test!);

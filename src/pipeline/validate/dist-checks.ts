@@ -26,7 +26,7 @@ export function checkDist(objects: readonly RenderedObject[], files: readonly st
     const { mesh, protected: protectedEnv } = environmentMeta(envObjects);
     const workloads = envObjects.filter((o) => !o.file.startsWith('argocd/'));
     if (mesh !== undefined) {
-      findings.push(...((familyOf(mesh) ?? familyOf('istio')!).checkRendered(env, workloads, protectedEnv)));
+      findings.push(...(familyOf(mesh) ?? familyOf('istio')!).checkRendered(env, workloads, protectedEnv));
     }
     if (protectedEnv) {
       for (const o of workloads) {
@@ -46,9 +46,16 @@ export function checkDist(objects: readonly RenderedObject[], files: readonly st
 function checkSecrets(o: RenderedObject): Finding[] {
   const out: Finding[] = [];
   const what = describeObject(o.object);
-  if (o.object.kind === 'Secret' && o.object.apiVersion === 'v1'
-    && (Object.keys((field(o.object, 'data') ?? {})).length > 0 || Object.keys((field(o.object, 'stringData') ?? {})).length > 0)) {
-    out.push({ at: o, severity: 'error', message: `${what} holds secret data, and dist/ is committed to git: reference a Secret created in the cluster instead` });
+  if (
+    o.object.kind === 'Secret' &&
+    o.object.apiVersion === 'v1' &&
+    (Object.keys(field(o.object, 'data') ?? {}).length > 0 || Object.keys(field(o.object, 'stringData') ?? {}).length > 0)
+  ) {
+    out.push({
+      at: o,
+      severity: 'error',
+      message: `${what} holds secret data, and dist/ is committed to git: reference a Secret created in the cluster instead`,
+    });
   }
   return out;
 }
@@ -61,14 +68,22 @@ function checkImages(o: RenderedObject): Finding[] {
     const lastSegment = image.split('/').pop() ?? '';
     const tag = lastSegment.includes(':') ? lastSegment.split(':').pop() : undefined;
     if (!digest && (tag === undefined || tag === 'latest') && !injectedImage(o.object, container as Record<string, unknown>)) {
-      out.push({ at: o, severity: 'error', message: `${describeObject(o.object)} container ${str(container, 'name')} uses image ${image}, which is not pinned by tag or digest` });
+      out.push({
+        at: o,
+        severity: 'error',
+        message: `${describeObject(o.object)} container ${str(container, 'name')} uses image ${image}, which is not pinned by tag or digest`,
+      });
     }
   }
   return out;
 }
 
 function containersOf(object: Record<string, unknown>): unknown[] {
-  const spec = POD_TEMPLATE_KINDS.has(String(object.kind)) ? field(object, 'spec', 'template', 'spec') : object.kind === 'Pod' ? field(object, 'spec') : undefined;
+  const spec = POD_TEMPLATE_KINDS.has(String(object.kind))
+    ? field(object, 'spec', 'template', 'spec')
+    : object.kind === 'Pod'
+      ? field(object, 'spec')
+      : undefined;
   return spec === undefined ? [] : [...list(spec, 'containers'), ...list(spec, 'initContainers')];
 }
 
@@ -78,7 +93,12 @@ const globs = new Map<string, RegExp>();
 function globMatch(pattern: string, value: string): boolean {
   let re = globs.get(pattern);
   if (re === undefined) {
-    re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+    re = new RegExp(
+      `^${pattern
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.')}$`,
+    );
     globs.set(pattern, re);
   }
   return re.test(value);
@@ -121,17 +141,33 @@ function checkArgoCd(objects: readonly RenderedObject[], files: readonly string[
     const name = str(app.object, 'metadata', 'name') ?? '';
     if (name.length > APPLICATION_NAME_MAX) {
       // Argo CD writes the name into the app.kubernetes.io/instance label of what it tracks (argoproj/argo-cd util/argo/resource_tracking.go).
-      findings.push({ at: app, severity: 'error', message: `${what} has a name of ${name.length} characters: Argo CD writes it into the app.kubernetes.io/instance label, which takes at most ${APPLICATION_NAME_MAX}` });
+      findings.push({
+        at: app,
+        severity: 'error',
+        message: `${what} has a name of ${name.length} characters: Argo CD writes it into the app.kubernetes.io/instance label, which takes at most ${APPLICATION_NAME_MAX}`,
+      });
     }
     const source = field(app.object, 'spec', 'source');
     const project = projects.get(str(app.object, 'spec', 'project') ?? 'default');
     const server = str(app.object, 'spec', 'destination', 'server') ?? '';
     const namespace = str(app.object, 'spec', 'destination', 'namespace') ?? '';
     if (project === undefined) {
-      findings.push({ at: app, severity: 'error', message: `${what} uses project ${str(app.object, 'spec', 'project')}, which dist/ does not define` });
+      findings.push({
+        at: app,
+        severity: 'error',
+        message: `${what} uses project ${str(app.object, 'spec', 'project')}, which dist/ does not define`,
+      });
     } else {
-      if (!list(project.object, 'spec', 'destinations').some((d) => globMatch(str(d, 'server') ?? '', server) && globMatch(str(d, 'namespace') ?? '', namespace))) {
-        findings.push({ at: app, severity: 'error', message: `${what} deploys to ${server} namespace ${namespace}, which its AppProject does not permit` });
+      if (
+        !list(project.object, 'spec', 'destinations').some(
+          (d) => globMatch(str(d, 'server') ?? '', server) && globMatch(str(d, 'namespace') ?? '', namespace),
+        )
+      ) {
+        findings.push({
+          at: app,
+          severity: 'error',
+          message: `${what} deploys to ${server} namespace ${namespace}, which its AppProject does not permit`,
+        });
       }
       if (!list(project.object, 'spec', 'sourceRepos').some((r) => globMatch(String(r), str(source, 'repoURL') ?? ''))) {
         findings.push({ at: app, severity: 'error', message: `${what} reads ${str(source, 'repoURL')}, which its AppProject does not permit` });
@@ -158,7 +194,11 @@ function checkArgoCd(objects: readonly RenderedObject[], files: readonly string[
       const first = byFolder.get(folder)?.[0] ?? { file: `${folder}/`, object: {}, line: 1 };
       findings.push({ at: first, severity: 'error', message: `dist/${folder} holds manifests but no Application syncs it` });
     } else if (apps.length > 1) {
-      findings.push({ at: apps[1], severity: 'error', message: `dist/${folder} is synced by ${apps.length} Applications (${apps.map((a) => str(a.object, 'metadata', 'name')).join(', ')}): they would fight` });
+      findings.push({
+        at: apps[1],
+        severity: 'error',
+        message: `dist/${folder} is synced by ${apps.length} Applications (${apps.map((a) => str(a.object, 'metadata', 'name')).join(', ')}): they would fight`,
+      });
     }
   }
   const identity = serverIdentity(applications);
@@ -205,7 +245,8 @@ function checkProtectedReach(
     const isProtected = str(project?.object, 'metadata', 'annotations', PROTECTED_ANNOTATION) === 'true';
     const server = identity(str(app.object, 'spec', 'destination', 'server') ?? '');
     const path = str(app.object, 'spec', 'source', 'path');
-    const inFolder = path === undefined || distRoot === undefined || !path.startsWith(`${distRoot}/`) ? [] : byFolder.get(path.slice(distRoot.length + 1)) ?? [];
+    const inFolder =
+      path === undefined || distRoot === undefined || !path.startsWith(`${distRoot}/`) ? [] : (byFolder.get(path.slice(distRoot.length + 1)) ?? []);
     const here: [string, RenderedObject][] = inFolder.flatMap((o): [string, RenderedObject][] => {
       const namespace = o.object.kind === 'Namespace' ? str(o.object, 'metadata', 'name') : str(o.object, 'metadata', 'namespace');
       return namespace === undefined ? [] : [[namespace, o]];
@@ -234,8 +275,9 @@ function checkProtectedReach(
       findings.push({
         at: l.at,
         severity: 'error',
-        message: `${describeObject(l.at.object)} of unprotected environment ${l.env} lands in namespace ${l.namespace} of API server ${l.server} `
-          + `(synced by ${str(l.app.object, 'metadata', 'name')}), where protected environment ${owner.env} deploys (synced by ${str(owner.app.object, 'metadata', 'name')})`,
+        message:
+          `${describeObject(l.at.object)} of unprotected environment ${l.env} lands in namespace ${l.namespace} of API server ${l.server} ` +
+          `(synced by ${str(l.app.object, 'metadata', 'name')}), where protected environment ${owner.env} deploys (synced by ${str(owner.app.object, 'metadata', 'name')})`,
       });
     }
   }
@@ -252,18 +294,29 @@ function checkFolderPermitted(inFolder: readonly RenderedObject[], project: Rend
     const group = groupOf(str(o.object, 'apiVersion') ?? '');
     if (objectNamespace === undefined) {
       if (!clusterKinds.some((k) => globMatch(str(k, 'group') ?? '', group) && globMatch(str(k, 'kind') ?? '', String(o.object.kind)))) {
-        findings.push({ at: o, severity: 'error', message: `${describeObject(o.object)} is cluster-scoped and its kind is not whitelisted in AppProject ${str(project.object, 'metadata', 'name')}` });
+        findings.push({
+          at: o,
+          severity: 'error',
+          message: `${describeObject(o.object)} is cluster-scoped and its kind is not whitelisted in AppProject ${str(project.object, 'metadata', 'name')}`,
+        });
       }
     } else if (!destinations.some((d) => globMatch(str(d, 'server') ?? '', server) && globMatch(str(d, 'namespace') ?? '', objectNamespace))) {
-      findings.push({ at: o, severity: 'error', message: `${describeObject(o.object)} is in namespace ${objectNamespace}, which AppProject ${str(project.object, 'metadata', 'name')} does not permit on ${server} (synced by ${str(app.object, 'metadata', 'name')})` });
+      findings.push({
+        at: o,
+        severity: 'error',
+        message: `${describeObject(o.object)} is in namespace ${objectNamespace}, which AppProject ${str(project.object, 'metadata', 'name')} does not permit on ${server} (synced by ${str(app.object, 'metadata', 'name')})`,
+      });
     }
-
   }
   return findings;
 }
 
 /** The same object (cluster, kind, namespace, name) deployed from two folders would be owned twice. */
-function checkDuplicates(objects: readonly RenderedObject[], owners: ReadonlyMap<string, RenderedObject[]>, identity: (server: string) => string): Finding[] {
+function checkDuplicates(
+  objects: readonly RenderedObject[],
+  owners: ReadonlyMap<string, RenderedObject[]>,
+  identity: (server: string) => string,
+): Finding[] {
   const findings: Finding[] = [];
   const seen = new Map<string, RenderedObject>();
   for (const o of objects) {
@@ -272,10 +325,20 @@ function checkDuplicates(objects: readonly RenderedObject[], owners: ReadonlyMap
       continue;
     }
     const server = identity(str(app.object, 'spec', 'destination', 'server') ?? '');
-    const key = [server, groupOf(str(o.object, 'apiVersion') ?? ''), o.object.kind, str(o.object, 'metadata', 'namespace') ?? '', str(o.object, 'metadata', 'name')].join(' ');
+    const key = [
+      server,
+      groupOf(str(o.object, 'apiVersion') ?? ''),
+      o.object.kind,
+      str(o.object, 'metadata', 'namespace') ?? '',
+      str(o.object, 'metadata', 'name'),
+    ].join(' ');
     const before = seen.get(key);
     if (before !== undefined && before.file !== o.file) {
-      findings.push({ at: o, severity: 'error', message: `${describeObject(o.object)} is also rendered in dist/${before.file} for the same cluster: two Applications would own it` });
+      findings.push({
+        at: o,
+        severity: 'error',
+        message: `${describeObject(o.object)} is also rendered in dist/${before.file} for the same cluster: two Applications would own it`,
+      });
     }
     seen.set(key, o);
   }
@@ -288,4 +351,3 @@ function commonDistPrefix(applications: readonly RenderedObject[]): string | und
   const path = str(root?.object, 'spec', 'source', 'path');
   return path?.slice(0, -'/argocd'.length);
 }
-

@@ -69,4 +69,3 @@ function findingToProblem(f: Finding, root: string, distRel: string, sources: Ma
     severity: f.severity,
   };
 }
-

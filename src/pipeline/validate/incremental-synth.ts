@@ -91,15 +91,18 @@ export async function synthesizeChanged(options: IncrementalOptions): Promise<In
     return { ...empty, problems, project };
   }
   const inputs = new Map(project.environments.map((env) => [env.name, environmentInputs(env, project, options.renderer)]));
-  const changed = project.environments.filter((env) => options.force?.has(env.name) || recordedDigest(distDir, env.name) !== inputs.get(env.name)!.digest);
+  const changed = project.environments.filter(
+    (env) => options.force?.has(env.name) || recordedDigest(distDir, env.name) !== inputs.get(env.name)!.digest,
+  );
   const renderedNames = new Set(changed.map((e) => e.name));
-  const share = options.check === false
-    ? renderUnchecked({ ...project, environments: changed }, inputs)
-    : await renderShare(
-      { ...project, environments: changed },
-      { root, distRel, includeRoot: true, crdsRoot: options.crdsRoot ?? resolveCrdsRoot(root, undefined), strict: options.strict ?? false },
-      new Set(allowed),
-    );
+  const share =
+    options.check === false
+      ? renderUnchecked({ ...project, environments: changed }, inputs)
+      : await renderShare(
+          { ...project, environments: changed },
+          { root, distRel, includeRoot: true, crdsRoot: options.crdsRoot ?? resolveCrdsRoot(root, undefined), strict: options.strict ?? false },
+          new Set(allowed),
+        );
   const renderedPaths = new Set(share.files.map((f) => f.path));
   // Reused: the files of unchanged environments. Files of environments that no longer exist, and
   // any other file the rendering did not produce, are dropped, as a full synthesis drops them.
@@ -118,7 +121,10 @@ export async function synthesizeChanged(options: IncrementalOptions): Promise<In
 }
 
 /** Renders environments and the root Application without checking them, keeping their objects. */
-function renderUnchecked(project: Project, inputs: ReadonlyMap<string, EnvironmentInputs>): { files: RenderedFile[]; routing: EnvironmentRouting[]; problems: Problem[] } {
+function renderUnchecked(
+  project: Project,
+  inputs: ReadonlyMap<string, EnvironmentInputs>,
+): { files: RenderedFile[]; routing: EnvironmentRouting[]; problems: Problem[] } {
   const files: RenderedFile[] = [];
   const routing: EnvironmentRouting[] = [];
   const problems: Problem[] = [];

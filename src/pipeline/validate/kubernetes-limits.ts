@@ -35,12 +35,18 @@ export const APPPROJECT_DESCRIPTION_MAX = 255;
  */
 function nameProblem(kind: string, name: string): string | undefined {
   if (kind === 'Namespace') {
-    return name.length > DNS1123_LABEL_MAX || !DNS1123_LABEL.test(name) ? `must be a DNS-1123 label of at most ${DNS1123_LABEL_MAX} characters (IsDNS1123Label)` : undefined;
+    return name.length > DNS1123_LABEL_MAX || !DNS1123_LABEL.test(name)
+      ? `must be a DNS-1123 label of at most ${DNS1123_LABEL_MAX} characters (IsDNS1123Label)`
+      : undefined;
   }
   if (kind === 'Service') {
-    return name.length > DNS1123_LABEL_MAX || !DNS1035_LABEL.test(name) ? `must be a DNS-1035 label of at most ${DNS1123_LABEL_MAX} characters (IsDNS1035Label)` : undefined;
+    return name.length > DNS1123_LABEL_MAX || !DNS1035_LABEL.test(name)
+      ? `must be a DNS-1035 label of at most ${DNS1123_LABEL_MAX} characters (IsDNS1035Label)`
+      : undefined;
   }
-  return name.length > DNS1123_SUBDOMAIN_MAX || !DNS1123_SUBDOMAIN.test(name) ? `must be a DNS-1123 subdomain of at most ${DNS1123_SUBDOMAIN_MAX} characters (IsDNS1123Subdomain)` : undefined;
+  return name.length > DNS1123_SUBDOMAIN_MAX || !DNS1123_SUBDOMAIN.test(name)
+    ? `must be a DNS-1123 subdomain of at most ${DNS1123_SUBDOMAIN_MAX} characters (IsDNS1123Subdomain)`
+    : undefined;
 }
 
 /** Why a label or annotation key is not a qualified name (`IsQualifiedName`), or undefined. */
@@ -64,9 +70,17 @@ function metadataFindings(o: RenderedObject, metadata: unknown, where: string): 
   for (const [key, value] of Object.entries(labels !== null && typeof labels === 'object' ? labels : {})) {
     const keyProblem = qualifiedNameProblem(key);
     if (keyProblem !== undefined) {
-      out.push({ at: o, severity: 'error', message: `${what} ${where}labels: key ${JSON.stringify(key.slice(0, 80))} is not a valid label key: ${keyProblem} (ValidateLabels, IsQualifiedName)` });
+      out.push({
+        at: o,
+        severity: 'error',
+        message: `${what} ${where}labels: key ${JSON.stringify(key.slice(0, 80))} is not a valid label key: ${keyProblem} (ValidateLabels, IsQualifiedName)`,
+      });
     } else if (typeof value !== 'string' || value.length > DNS1123_LABEL_MAX || !LABEL_VALUE.test(value)) {
-      out.push({ at: o, severity: 'error', message: `${what} ${where}labels.${key}: must be a label value of at most ${DNS1123_LABEL_MAX} characters (ValidateLabels, IsValidLabelValue), got ${String(value).length} characters` });
+      out.push({
+        at: o,
+        severity: 'error',
+        message: `${what} ${where}labels.${key}: must be a label value of at most ${DNS1123_LABEL_MAX} characters (ValidateLabels, IsValidLabelValue), got ${String(value).length} characters`,
+      });
     }
   }
   const annotations = (metadata as { annotations?: unknown } | undefined)?.annotations;
@@ -74,12 +88,20 @@ function metadataFindings(o: RenderedObject, metadata: unknown, where: string): 
   for (const [key, value] of Object.entries(annotations !== null && typeof annotations === 'object' ? annotations : {})) {
     const keyProblem = qualifiedNameProblem(key.toLowerCase());
     if (keyProblem !== undefined) {
-      out.push({ at: o, severity: 'error', message: `${what} ${where}annotations: key ${JSON.stringify(key.slice(0, 80))} is not a valid annotation key: ${keyProblem} (ValidateAnnotations, IsQualifiedName)` });
+      out.push({
+        at: o,
+        severity: 'error',
+        message: `${what} ${where}annotations: key ${JSON.stringify(key.slice(0, 80))} is not a valid annotation key: ${keyProblem} (ValidateAnnotations, IsQualifiedName)`,
+      });
     }
     total += Buffer.byteLength(key, 'utf8') + Buffer.byteLength(String(value), 'utf8');
   }
   if (total > TOTAL_ANNOTATION_SIZE_LIMIT_B) {
-    out.push({ at: o, severity: 'error', message: `${what} ${where}annotations: are ${formatBytes(total)} bytes together, over the limit of ${formatBytes(TOTAL_ANNOTATION_SIZE_LIMIT_B)} (ValidateAnnotations, TotalAnnotationSizeLimitB)` });
+    out.push({
+      at: o,
+      severity: 'error',
+      message: `${what} ${where}annotations: are ${formatBytes(total)} bytes together, over the limit of ${formatBytes(TOTAL_ANNOTATION_SIZE_LIMIT_B)} (ValidateAnnotations, TotalAnnotationSizeLimitB)`,
+    });
   }
   return out;
 }
@@ -113,13 +135,21 @@ export function checkKubernetesLimits(objects: readonly RenderedObject[]): Findi
         }
       }
       if (total > MAX_CONFIGMAP_BYTES) {
-        findings.push({ at: o, severity: 'error', message: `${what} data: is ${formatBytes(total)} bytes, over the limit of ${formatBytes(MAX_CONFIGMAP_BYTES)} (ValidateConfigMap, MaxSecretSize)` });
+        findings.push({
+          at: o,
+          severity: 'error',
+          message: `${what} data: is ${formatBytes(total)} bytes, over the limit of ${formatBytes(MAX_CONFIGMAP_BYTES)} (ValidateConfigMap, MaxSecretSize)`,
+        });
       }
     }
     if (kind === 'AppProject' && (str(o.object, 'apiVersion') ?? '').startsWith('argoproj.io/')) {
       const description = str(o.object, 'spec', 'description');
       if (description !== undefined && description.length > APPPROJECT_DESCRIPTION_MAX) {
-        findings.push({ at: o, severity: 'error', message: `${what} spec.description: is ${description.length} characters, over the limit of ${APPPROJECT_DESCRIPTION_MAX} (the AppProject CRD's maxLength)` });
+        findings.push({
+          at: o,
+          severity: 'error',
+          message: `${what} spec.description: is ${description.length} characters, over the limit of ${APPPROJECT_DESCRIPTION_MAX} (the AppProject CRD's maxLength)`,
+        });
       }
     }
   }

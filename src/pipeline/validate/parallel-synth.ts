@@ -89,9 +89,11 @@ export async function renderShare(
   const routing: EnvironmentRouting[] = [];
   const problems: Problem[] = [];
   const keep = async (rendered: readonly RenderedFile[]) => {
-    const objects = rendered.filter((f) => !isPatchFile(f.path)).flatMap((f) => (f.objects ?? []).map((object, i) => ({ file: f.path, object, line: f.lines?.[i] })));
+    const objects = rendered
+      .filter((f) => !isPatchFile(f.path))
+      .flatMap((f) => (f.objects ?? []).map((object, i) => ({ file: f.path, object, line: f.lines?.[i] })));
     // Kubernetes' own limits hold whether or not there are schemas to check against.
-    const findings = [...checkKubernetesLimits(objects), ...await checkRenderedSecrets(objects, allowedFingerprints), ...(check?.(objects) ?? [])];
+    const findings = [...checkKubernetesLimits(objects), ...(await checkRenderedSecrets(objects, allowedFingerprints)), ...(check?.(objects) ?? [])];
     problems.push(...findingsToProblems(findings, task.root, task.distRel));
     files.push(...rendered.map(({ path: p, content }) => ({ path: p, content })));
   };
@@ -112,7 +114,9 @@ export async function renderShare(
  * Loads the project (only `environments` of it, when given), scans its input for credentials and,
  * when neither finds an error, renders it: what one thread does, the main one or a worker.
  */
-export async function loadAndRender(task: Omit<WorkerTask, 'environments'> & { environments?: readonly string[] }): Promise<Omit<WorkerResult, 'reach'> & { project?: Project }> {
+export async function loadAndRender(
+  task: Omit<WorkerTask, 'environments'> & { environments?: readonly string[] },
+): Promise<Omit<WorkerResult, 'reach'> & { project?: Project }> {
   // Where environments reach is checked by the caller, across everything rendered, as it is across workers.
   const options = task.environments === undefined ? { checkOverlaps: false } : { only: task.environments, checkOverlaps: false };
   const { project, problems, secrets } = await loadAndScan(task.root, options);
@@ -121,7 +125,13 @@ export async function loadAndRender(task: Omit<WorkerTask, 'environments'> & { e
     return { files: [], routing: [], ...scanned };
   }
   const rendered = await renderShare(project, task, new Set(secrets.allowedFingerprints));
-  return { ...rendered, problems: [...scanned.problems, ...rendered.problems], allowedSecrets: scanned.allowedSecrets, allowedSecretsUsed: secrets.used, project };
+  return {
+    ...rendered,
+    problems: [...scanned.problems, ...rendered.problems],
+    allowedSecrets: scanned.allowedSecrets,
+    allowedSecretsUsed: secrets.used,
+    project,
+  };
 }
 
 /** The environment files, by name, with their size (a measure of their work). */
@@ -130,7 +140,8 @@ export function environmentFiles(root: string): { name: string; bytes: number }[
   if (!fs.existsSync(dir)) {
     return [];
   }
-  return fs.readdirSync(dir, { withFileTypes: true })
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
     .filter((d) => d.isFile() && /\.ya?ml$/.test(d.name) && d.name !== SETTINGS_FILE)
     .map((d) => ({ name: d.name.replace(/\.ya?ml$/, ''), bytes: fs.statSync(path.join(dir, d.name)).size }))
     .sort((a, b) => compareStrings(a.name, b.name));
@@ -175,16 +186,29 @@ export async function synthesizeProject(options: SynthesizeOptions): Promise<Syn
   const envs = environmentFiles(root);
   const jobs = Math.max(1, Math.min(options.jobs ?? defaultJobs(root, envs), Math.max(1, envs.length)));
   if (jobs === 1) {
-    const { files, routing, problems, allowedSecrets, allowedSecretsUsed, project } = await loadAndRender({ root, distRel, includeRoot: true, crdsRoot, strict });
+    const { files, routing, problems, allowedSecrets, allowedSecretsUsed, project } = await loadAndRender({
+      root,
+      distRel,
+      includeRoot: true,
+      crdsRoot,
+      strict,
+    });
     const unused = allowedSecrets === undefined ? [] : unusedAllowedSecrets(allowedSecrets, allowedSecretsUsed);
     const reach = reachProblems(project?.environments.map(environmentReach) ?? []);
     return { files: sortFiles(files), routing, problems: [...problems, ...unused, ...reach], environments: project?.environments.length ?? 0, jobs };
   }
   const groups = partition(envs, jobs);
-  const results = await Promise.all(groups.map((environments, i) => runWorker({ root, distRel, environments, includeRoot: i === 0, crdsRoot, strict })));
+  const results = await Promise.all(
+    groups.map((environments, i) => runWorker({ root, distRel, environments, includeRoot: i === 0, crdsRoot, strict })),
+  );
   // Each worker scans the files it read; an exception is unused only when no worker used it.
   const loaded = results.every((r) => r.allowedSecrets !== undefined);
-  const unused = loaded ? unusedAllowedSecrets(results[0]?.allowedSecrets ?? [], results.flatMap((r) => r.allowedSecretsUsed)) : [];
+  const unused = loaded
+    ? unusedAllowedSecrets(
+        results[0]?.allowedSecrets ?? [],
+        results.flatMap((r) => r.allowedSecretsUsed),
+      )
+    : [];
   const problems = [...results.flatMap((r) => r.problems), ...reachProblems(results.flatMap((r) => r.reach)), ...unused];
   const routing = results.flatMap((r) => r.routing).sort((a, b) => compareStrings(a.name, b.name));
   return { files: sortFiles(results.flatMap((r) => r.files)), routing, problems, environments: envs.length, jobs: groups.length };

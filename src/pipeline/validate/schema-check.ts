@@ -33,7 +33,7 @@ export function resolveCrdsRoot(root: string, flag: string | undefined): string 
 /** The platform schema set an environment is validated against. */
 function platformOf(objects: readonly RenderedObject[]): SchemaPlatform {
   const { mesh } = environmentMeta(objects);
-  return mesh === undefined ? 'kubernetes' : familyOf(mesh)?.schemaPlatform(mesh, objects) ?? 'kubernetes';
+  return mesh === undefined ? 'kubernetes' : (familyOf(mesh)?.schemaPlatform(mesh, objects) ?? 'kubernetes');
 }
 
 /**
@@ -48,7 +48,12 @@ export function universalToKubernetes(doc: Record<string, unknown>): Record<stri
     return { apiVersion: 'kuma.io/v1alpha1', kind: 'Mesh', metadata, spec: rest };
   }
   if (spec !== undefined) {
-    return { apiVersion: 'kuma.io/v1alpha1', kind: type, metadata: { ...metadata, labels: { 'kuma.io/mesh': mesh, ...(labels as object ?? {}) } }, spec };
+    return {
+      apiVersion: 'kuma.io/v1alpha1',
+      kind: type,
+      metadata: { ...metadata, labels: { 'kuma.io/mesh': mesh, ...((labels as object) ?? {}) } },
+      spec,
+    };
   }
   return { apiVersion: 'kuma.io/v1alpha1', kind: type, mesh, metadata, spec: rest };
 }
@@ -96,8 +101,12 @@ export function readSchemaClusters(root: string): SchemaClusters | undefined {
  * top-level folders and files are common to every cluster. `products`: a folder per product, as
  * `meshflip crds fetch` fills it, with `alternatives/` for OpenShift Service Mesh.
  */
-export function schemaLayout(crdsRoot: string, clusters: SchemaClusters | undefined): { kind: 'products' } | { kind: 'clusters'; clusters: string[]; common: string[] } {
-  const entries = fs.readdirSync(crdsRoot, { withFileTypes: true })
+export function schemaLayout(
+  crdsRoot: string,
+  clusters: SchemaClusters | undefined,
+): { kind: 'products' } | { kind: 'clusters'; clusters: string[]; common: string[] } {
+  const entries = fs
+    .readdirSync(crdsRoot, { withFileTypes: true })
     .filter((e) => !e.name.startsWith('.'))
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const isFolder = (name: string) => fs.statSync(path.join(crdsRoot, name)).isDirectory();
@@ -124,9 +133,13 @@ function clusterOfFiles(objects: readonly RenderedObject[], clusters: SchemaClus
       continue;
     }
     const destination = isRecord(object.spec.destination) ? object.spec.destination : {};
-    const cluster = typeof destination.server === 'string' ? clusters.byServer.get(destination.server)
-      : typeof destination.name === 'string' && clusters.names.has(destination.name) ? destination.name : undefined;
-    const sources = [object.spec.source, ...(Array.isArray(object.spec.sources) ? object.spec.sources as unknown[] : [])];
+    const cluster =
+      typeof destination.server === 'string'
+        ? clusters.byServer.get(destination.server)
+        : typeof destination.name === 'string' && clusters.names.has(destination.name)
+          ? destination.name
+          : undefined;
+    const sources = [object.spec.source, ...(Array.isArray(object.spec.sources) ? (object.spec.sources as unknown[]) : [])];
     for (const source of sources) {
       if (cluster !== undefined && isRecord(source) && typeof source.path === 'string' && source.path.startsWith(prefix)) {
         folders.push([`${source.path.slice(prefix.length).replace(/\/+$/, '')}/`, cluster]);
@@ -154,7 +167,11 @@ export interface SchemaCheckerOptions {
  * with no schema is an error in strict mode, a warning otherwise. A schema file that cannot be used
  * is a `SpecError` at that file.
  */
-export function schemaChecker(crdsRoot: string, strict: boolean, options: SchemaCheckerOptions = {}): (objects: readonly RenderedObject[]) => Finding[] {
+export function schemaChecker(
+  crdsRoot: string,
+  strict: boolean,
+  options: SchemaCheckerOptions = {},
+): (objects: readonly RenderedObject[]) => Finding[] {
   const clusters = options.clusters ?? (options.root === undefined ? undefined : readSchemaClusters(options.root));
   const layout = schemaLayout(crdsRoot, clusters);
   const stores = new Map<string, SchemaStore>();
@@ -182,7 +199,7 @@ export function schemaChecker(crdsRoot: string, strict: boolean, options: Schema
     const platforms = new Map([...groupByEnvironment(objects)].map(([env, envObjects]) => [env, platformOf(envObjects)]));
     return checkAll(objects, strict, (o) => {
       const env = environmentOf(o.file);
-      const platform = env === undefined ? 'kubernetes' : platforms.get(env) ?? 'kubernetes';
+      const platform = env === undefined ? 'kubernetes' : (platforms.get(env) ?? 'kubernetes');
       return load(platform, sets[platform]);
     });
   };
@@ -214,7 +231,11 @@ function loadStore(paths: readonly string[], overrides: readonly string[], root:
     // The other file a duplicate names, shown the same way.
     const detail = root === undefined ? e.detail : e.detail.split(`${root}${path.sep}`).join('').split(path.sep).join('/');
     const problem: Problem = {
-      file: shown(e.file), line: e.position?.line ?? 1, col: e.position?.col ?? 1, field: '(file)', message: detail,
+      file: shown(e.file),
+      line: e.position?.line ?? 1,
+      col: e.position?.col ?? 1,
+      field: '(file)',
+      message: detail,
       hint: e.hint ?? 'see environments/crds/README.md for the files and layouts meshflip reads',
     };
     throw new SpecError([problem]);

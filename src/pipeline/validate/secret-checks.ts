@@ -36,8 +36,9 @@ export async function checkRenderedSecrets(objects: readonly RenderedObject[], a
       findings.push({
         at,
         severity: 'error',
-        message: `${describeObject(at.object)} ${field} holds what looks like ${d.what}, got ${redact(d.secret)}: dist/ is committed to git; `
-          + 'keep credentials in Secrets created in the cluster and reference them (secretKeyRef)',
+        message:
+          `${describeObject(at.object)} ${field} holds what looks like ${d.what}, got ${redact(d.secret)}: dist/ is committed to git; ` +
+          'keep credentials in Secrets created in the cluster and reference them (secretKeyRef)',
       });
     }
   });

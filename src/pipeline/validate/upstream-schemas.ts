@@ -38,7 +38,10 @@ export const BUNDLED_MANIFEST = path.join(__dirname, 'upstream-schemas.json');
 
 /** A manifest, download or checksum problem: the message says what and where; the CLI prints it with the hint. */
 export class SchemaFetchError extends Error {
-  constructor(message: string, public readonly hint: string) {
+  constructor(
+    message: string,
+    public readonly hint: string,
+  ) {
     super(message);
     this.name = 'SchemaFetchError';
   }
@@ -55,31 +58,49 @@ export function readManifest(file: string): SchemaManifest {
   try {
     data = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new SchemaFetchError(`cannot read the schema manifest ${file}: ${(e as Error).message}`, 'pass a JSON file laid out like src/pipeline/validate/upstream-schemas.json');
+    throw new SchemaFetchError(
+      `cannot read the schema manifest ${file}: ${(e as Error).message}`,
+      'pass a JSON file laid out like src/pipeline/validate/upstream-schemas.json',
+    );
   }
   const fail = (where: string, what: string, got: unknown): never => {
-    throw new SchemaFetchError(`${file}: ${where}: ${what}, got ${JSON.stringify(got)}`, 'see src/pipeline/validate/upstream-schemas.json for the layout');
+    throw new SchemaFetchError(
+      `${file}: ${where}: ${what}, got ${JSON.stringify(got)}`,
+      'see src/pipeline/validate/upstream-schemas.json for the layout',
+    );
   };
   const strings = (value: unknown, where: string): string[] =>
     Array.isArray(value) && value.every((v) => typeof v === 'string') ? value : fail(where, 'must be a list of strings', value);
   const sets: SchemaSet[] = (Array.isArray(data?.sets) ? data.sets : fail('sets', 'must be a list', data?.sets)).map((set: any, i: number) => {
-    const name = typeof set?.name === 'string' && /^[a-z0-9.-]+(\/[a-z0-9.-]+)?$/.test(set.name) ? set.name : fail(`sets[${i}].name`, 'must be a folder name such as kuma or alternatives/ossm-3', set?.name);
+    const name =
+      typeof set?.name === 'string' && /^[a-z0-9.-]+(\/[a-z0-9.-]+)?$/.test(set.name)
+        ? set.name
+        : fail(`sets[${i}].name`, 'must be a folder name such as kuma or alternatives/ossm-3', set?.name);
     const files = (Array.isArray(set.files) ? set.files : fail(`sets[${i}].files`, 'must be a list', set.files)).map((f: any, j: number) => {
       const where = `sets[${i}].files[${j}]`;
-      const rel = typeof f?.path === 'string' && f.path.startsWith(`${name}/`) && !f.path.split('/').includes('..') ? f.path : fail(`${where}.path`, `must be a path under ${name}/`, f?.path);
+      const rel =
+        typeof f?.path === 'string' && f.path.startsWith(`${name}/`) && !f.path.split('/').includes('..')
+          ? f.path
+          : fail(`${where}.path`, `must be a path under ${name}/`, f?.path);
       const url = typeof f.url === 'string' && /^https?:\/\//.test(f.url) ? f.url : fail(`${where}.url`, 'must be an http(s) URL', f.url);
-      const sha256 = typeof f.sha256 === 'string' && /^[0-9a-f]{64}$/.test(f.sha256) ? f.sha256 : fail(`${where}.sha256`, 'must be 64 lowercase hex digits', f.sha256);
+      const sha256 =
+        typeof f.sha256 === 'string' && /^[0-9a-f]{64}$/.test(f.sha256)
+          ? f.sha256
+          : fail(`${where}.sha256`, 'must be 64 lowercase hex digits', f.sha256);
       return { path: rel, url, sha256 };
     });
     return { name, product: String(set.product ?? name), files };
   });
   const known = new Set(sets.map((s) => s.name));
-  const setNames = (value: unknown, where: string): string[] => strings(value, where).map((n) => (known.has(n) ? n : fail(where, `names no set of the manifest (${[...known].join(', ')})`, n)));
-  const environments = (Array.isArray(data.environments) ? data.environments : fail('environments', 'must be a list', data.environments)).map((e: any, i: number) => ({
-    flavors: strings(e?.flavors, `environments[${i}].flavors`),
-    versions: strings(e?.versions, `environments[${i}].versions`),
-    sets: setNames(e?.sets, `environments[${i}].sets`),
-  }));
+  const setNames = (value: unknown, where: string): string[] =>
+    strings(value, where).map((n) => (known.has(n) ? n : fail(where, `names no set of the manifest (${[...known].join(', ')})`, n)));
+  const environments = (Array.isArray(data.environments) ? data.environments : fail('environments', 'must be a list', data.environments)).map(
+    (e: any, i: number) => ({
+      flavors: strings(e?.flavors, `environments[${i}].flavors`),
+      versions: strings(e?.versions, `environments[${i}].versions`),
+      sets: setNames(e?.sets, `environments[${i}].sets`),
+    }),
+  );
   return { always: setNames(data.always, 'always'), environments, sets };
 }
 /* eslint-enable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-argument */
@@ -98,14 +119,19 @@ export function setsForProject(manifest: SchemaManifest, project: Project): { se
     const minor = `${version.major}.${version.minor}`;
     const forFlavor = manifest.environments.filter((e) => e.flavors.includes(flavor));
     if (forFlavor.length === 0) {
-      throw new SchemaFetchError(`${env.file}: mesh.flavor ${flavor}: the schema manifest pins no schemas for it`, 'add its sets to the manifest, or fill a schema folder by hand (README: Validating against your clusters\' schemas)');
+      throw new SchemaFetchError(
+        `${env.file}: mesh.flavor ${flavor}: the schema manifest pins no schemas for it`,
+        "add its sets to the manifest, or fill a schema folder by hand (README: Validating against your clusters' schemas)",
+      );
     }
     // The pinned versions of the same major version, the newest first: the closest API there is.
     const exact = forFlavor.find((e) => e.versions.includes(minor));
     const sameMajor = forFlavor.filter((e) => e.versions.some((v) => v.split('.')[0] === String(version.major)));
     const chosen = exact ?? sameMajor[sameMajor.length - 1] ?? forFlavor[forFlavor.length - 1];
     if (exact === undefined) {
-      notes.push(`${env.name} declares ${flavor} ${version.text}; no schemas are pinned for ${minor}, so it is validated against those of ${chosen.versions.join(', ')}`);
+      notes.push(
+        `${env.name} declares ${flavor} ${version.text}; no schemas are pinned for ${minor}, so it is validated against those of ${chosen.versions.join(', ')}`,
+      );
     }
     chosen.sets.forEach((s) => sets.add(s));
   }
@@ -132,7 +158,8 @@ function listFiles(dir: string): string[] {
   if (!fs.existsSync(dir)) {
     return [];
   }
-  return fs.readdirSync(dir, { recursive: true, withFileTypes: true })
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((e) => e.isFile())
     .map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/'))
     .sort();
@@ -142,7 +169,10 @@ function listFiles(dir: string): string[] {
 export function checkFetchFolder(out: string): string[] {
   const existing = listFiles(out);
   if (existing.length > 0 && !existing.includes(FETCHED_MARKER)) {
-    throw new SchemaFetchError(`${out} holds files meshflip did not fetch (no ${FETCHED_MARKER})`, 'fetch into an empty or new folder; meshflip only replaces the files of a folder it filled');
+    throw new SchemaFetchError(
+      `${out} holds files meshflip did not fetch (no ${FETCHED_MARKER})`,
+      'fetch into an empty or new folder; meshflip only replaces the files of a folder it filled',
+    );
   }
   return existing;
 }
@@ -153,9 +183,20 @@ export function checkFetchFolder(out: string): string[] {
  * and written only when its sha256 matches. Files of sets no longer wanted are removed. `out`
  * must be empty, missing, or a folder this function filled before.
  */
-export async function fetchSchemas(manifest: SchemaManifest, setNames: readonly string[], out: string, options: { timeoutMs?: number } = {}): Promise<FetchReport> {
+export async function fetchSchemas(
+  manifest: SchemaManifest,
+  setNames: readonly string[],
+  out: string,
+  options: { timeoutMs?: number } = {},
+): Promise<FetchReport> {
   const existing = checkFetchFolder(out);
-  const sets = setNames.map((name) => manifest.sets.find((s) => s.name === name) ?? (() => { throw new SchemaFetchError(`no schema set "${name}" in the manifest`, `sets: ${manifest.sets.map((s) => s.name).join(', ')}`); })());
+  const sets = setNames.map(
+    (name) =>
+      manifest.sets.find((s) => s.name === name) ??
+      (() => {
+        throw new SchemaFetchError(`no schema set "${name}" in the manifest`, `sets: ${manifest.sets.map((s) => s.name).join(', ')}`);
+      })(),
+  );
   const report: { name: string; product: string; files: number; cached: number }[] = [];
   for (const set of sets) {
     let cached = 0;
@@ -168,8 +209,10 @@ export async function fetchSchemas(manifest: SchemaManifest, setNames: readonly 
       const data = await download(file.url, options.timeoutMs ?? 60_000);
       const actual = sha256(data);
       if (actual !== file.sha256) {
-        throw new SchemaFetchError(`${file.url}: sha256 is ${actual}, the manifest pins ${file.sha256}; refused, ${file.path} was not written`,
-          'the upstream file changed or the download was altered: check the URL, and update the manifest only after reviewing the new file');
+        throw new SchemaFetchError(
+          `${file.url}: sha256 is ${actual}, the manifest pins ${file.sha256}; refused, ${file.path} was not written`,
+          'the upstream file changed or the download was altered: check the URL, and update the manifest only after reviewing the new file',
+        );
       }
       fs.mkdirSync(path.dirname(target), { recursive: true });
       const temp = `${target}.${process.pid}.tmp`;
@@ -183,7 +226,11 @@ export async function fetchSchemas(manifest: SchemaManifest, setNames: readonly 
   for (const file of removed) {
     fs.rmSync(path.join(out, ...file.split('/')));
     // A folder left empty would still count as a schema set.
-    for (let dir = path.dirname(path.join(out, ...file.split('/'))); dir !== path.resolve(out) && fs.readdirSync(dir).length === 0; dir = path.dirname(dir)) {
+    for (
+      let dir = path.dirname(path.join(out, ...file.split('/')));
+      dir !== path.resolve(out) && fs.readdirSync(dir).length === 0;
+      dir = path.dirname(dir)
+    ) {
       fs.rmdirSync(dir);
     }
   }
@@ -198,10 +245,16 @@ async function download(url: string, timeoutMs: number): Promise<Buffer> {
     response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' });
   } catch (e) {
     const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-    throw new SchemaFetchError(`${url}: download failed: ${cause?.code ?? cause?.message ?? (e as Error).message}`, 'check the network (the runner needs to reach the URL), then run again: files already fetched are kept');
+    throw new SchemaFetchError(
+      `${url}: download failed: ${cause?.code ?? cause?.message ?? (e as Error).message}`,
+      'check the network (the runner needs to reach the URL), then run again: files already fetched are kept',
+    );
   }
   if (!response.ok) {
-    throw new SchemaFetchError(`${url}: download failed: HTTP ${response.status} ${response.statusText}`.trimEnd(), 'check that the URL still serves the pinned file');
+    throw new SchemaFetchError(
+      `${url}: download failed: HTTP ${response.status} ${response.statusText}`.trimEnd(),
+      'check that the URL still serves the pinned file',
+    );
   }
   return Buffer.from(await response.arrayBuffer());
 }

@@ -82,7 +82,11 @@ export async function validateRepository(options: ValidateOptions): Promise<Vali
       rendered = project.environments.map((e) => e.name);
     } else {
       const changed = await synthesizeChanged({
-        root, distDir, distRel, check: false, loaded: { project, allowedFingerprints: loaded.secrets.allowedFingerprints },
+        root,
+        distDir,
+        distRel,
+        check: false,
+        loaded: { project, allowedFingerprints: loaded.secrets.allowedFingerprints },
       });
       fresh = { files: [...changed.files], routing: [...changed.routing], problems: [...changed.problems] };
       keptFiles = changed.keptFiles;
@@ -95,7 +99,7 @@ export async function validateRepository(options: ValidateOptions): Promise<Vali
   const { files, objects } = readDist(distDir, fresh === undefined ? undefined : new Map(fresh.files.map((f) => [f.path, f])));
   const findings = [
     ...checkDist(objects, files),
-    ...await checkRenderedSecrets(objects, new Set(loaded.secrets.allowedFingerprints)),
+    ...(await checkRenderedSecrets(objects, new Set(loaded.secrets.allowedFingerprints))),
     ...(options.extraChecks ?? []).flatMap((check) => check(objects)),
   ];
   problems.push(...findingsToProblems(findings, root, distRel));
@@ -109,7 +113,12 @@ export async function validateRepository(options: ValidateOptions): Promise<Vali
 }
 
 /** Files of dist/ that differ from a fresh synthesis (of those `compared` selects). */
-function checkFreshness(fresh: readonly { path: string; content: string }[], distDir: string, distRel: string, compared: (file: string) => boolean): Problem[] {
+function checkFreshness(
+  fresh: readonly { path: string; content: string }[],
+  distDir: string,
+  distRel: string,
+  compared: (file: string) => boolean,
+): Problem[] {
   const problems: Problem[] = [];
   const wanted = new Map(fresh.filter((f) => compared(f.path)).map((f) => [f.path, f.content]));
   const present = new Set<string>();
@@ -131,7 +140,14 @@ function checkFreshness(fresh: readonly { path: string; content: string }[], dis
 }
 
 function staleProblem(distRel: string, file: string, message: string): Problem {
-  return { file: `${distRel}/${file}`, line: 1, col: 1, field: '(file)', message: `${message}: dist/ is out of date`, hint: 'run npm run synth and commit dist/' };
+  return {
+    file: `${distRel}/${file}`,
+    line: 1,
+    col: 1,
+    field: '(file)',
+    message: `${message}: dist/ is out of date`,
+    hint: 'run npm run synth and commit dist/',
+  };
 }
 
 /**
@@ -155,11 +171,15 @@ export function summarizeMissingSchemas(problems: readonly Problem[]): Problem[]
       out.push(p);
     } else if (!shown.has(p.message)) {
       shown.add(p.message);
-      out.push(count === 1 ? p : {
-        ...p,
-        message: `${p.message} (and ${count - 1} more object${count === 2 ? '' : 's'} of this kind)`,
-        hint: 'objects of a kind without a schema are not checked: add its CRD to the schema folder',
-      });
+      out.push(
+        count === 1
+          ? p
+          : {
+              ...p,
+              message: `${p.message} (and ${count - 1} more object${count === 2 ? '' : 's'} of this kind)`,
+              hint: 'objects of a kind without a schema are not checked: add its CRD to the schema folder',
+            },
+      );
     }
   }
   return out;
