@@ -85,13 +85,9 @@ export const SECRET_FINGERPRINT = /^sha256:[0-9a-f]{16}$/;
 /** A deliberate exception to the credential checks: where the value is, or its fingerprint, and why it is no credential. */
 export const AllowedSecretSchema = z
   .object({
-    file: z
-      .string()
-      .min(1)
-      .optional()
-      .meta({
-        description: 'Repository path of the file that holds the value, as meshflip prints it (environments/catalog/shop.yaml). Goes with field.',
-      }),
+    file: z.string().min(1).optional().meta({
+      description: 'Repository path of the file that holds the value, as meshflip prints it (environments/catalog/shop.yaml). Goes with field.',
+    }),
     field: z
       .string()
       .min(1)
@@ -517,13 +513,10 @@ const ZoneSchema = z
     name: name('Zone name, as provisioned on the global control plane.'),
     cluster: name('Cluster (from environments/meshflip.yaml) the zone control plane runs in.'),
     ingress: z.boolean().optional().meta({ description: 'Deploy a zone ingress (needed for cross-zone traffic).', default: true }),
-    egress: z
-      .boolean()
-      .optional()
-      .meta({
-        description: 'Deploy a zone egress. Traffic goes through it only when the Mesh sets routing.zoneEgress, which meshflip does not.',
-        default: false,
-      }),
+    egress: z.boolean().optional().meta({
+      description: 'Deploy a zone egress. Traffic goes through it only when the Mesh sets routing.zoneEgress, which meshflip does not.',
+      default: false,
+    }),
     tokenSecret: z
       .object({ name: name('Secret name', 253), key: z.string().min(1).optional().meta({ default: 'token' }) })
       .strict()
@@ -696,21 +689,14 @@ const OperatorSchema = z
     enabled: z.boolean().optional(),
     channel: z.string().min(1).optional().meta({ default: 'stable' }),
     source: z.string().min(1).optional().meta({ default: 'redhat-operators' }),
-    approval: z
-      .enum(['Automatic', 'Manual'])
-      .optional()
-      .meta({
-        description: 'installPlanApproval. Manual: every install plan, the first one included, waits for approval.',
-        default: 'Manual in a protected environment, else Automatic',
-      }),
-    startingCSV: z
-      .string()
-      .min(1)
-      .optional()
-      .meta({
-        description:
-          'The ClusterServiceVersion to install first, e.g. servicemeshoperator.v2.5.4. Required for the Service Mesh operator of a protected environment.',
-      }),
+    approval: z.enum(['Automatic', 'Manual']).optional().meta({
+      description: 'installPlanApproval. Manual: every install plan, the first one included, waits for approval.',
+      default: 'Manual in a protected environment, else Automatic',
+    }),
+    startingCSV: z.string().min(1).optional().meta({
+      description:
+        'The ClusterServiceVersion to install first, e.g. servicemeshoperator.v2.5.4. Required for the Service Mesh operator of a protected environment.',
+    }),
   })
   .strict();
 
@@ -934,13 +920,10 @@ export const EnvironmentSchema = z
         replicas: z.number().int().min(1).max(20).optional(),
         scrub: z
           .object({
-            headers: z
-              .array(z.string().min(1).max(128).regex(HEADER_NAME, 'must be a lowercase HTTP header name'))
-              .optional()
-              .meta({
-                description: 'Headers removed from recordings, besides authorization, cookie, proxy-authorization and set-cookie.',
-                default: [],
-              }),
+            headers: z.array(z.string().min(1).max(128).regex(HEADER_NAME, 'must be a lowercase HTTP header name')).optional().meta({
+              description: 'Headers removed from recordings, besides authorization, cookie, proxy-authorization and set-cookie.',
+              default: [],
+            }),
             fields: z
               .array(z.string().min(1).max(256))
               .optional()
