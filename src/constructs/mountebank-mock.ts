@@ -9,8 +9,6 @@ import { impostersConfiguration } from '../model/imposters';
 import { EnvironmentSpec, httpPorts, ServiceSpec } from '../model/spec';
 import { containerResources, projectedTokenVolume } from './mesh-service';
 
-export { IMPOSTERS_KEY };
-
 /** Port of Mountebank's admin API inside the mock pod. */
 export const MOUNTEBANK_ADMIN_PORT = 2525;
 /** Where the imposters ConfigMap is mounted. */

@@ -1,4 +1,5 @@
 import { spawn } from 'child_process';
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -256,3 +257,21 @@ export function readGitHubOutputs(file: string): Record<string, string> {
 /** Matches ANSI colour escapes. */
 // eslint-disable-next-line no-control-regex -- ESC is what it looks for
 export const ANSI = /\u001b\[[0-9;]*m/;
+
+/** A hash of every file under `dir` (paths and bytes): the state of a tree, for the kill tests. */
+export function treeHash(dir: string): string {
+  const hash = createHash('sha256');
+  const files = fs
+    .readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => !e.isDirectory())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
+    .sort();
+  for (const file of files) {
+    hash.update(`${file}\0${fs.readFileSync(path.join(dir, file)).toString('base64')}\0`);
+  }
+  return hash.digest('hex');
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

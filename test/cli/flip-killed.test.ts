@@ -1,11 +1,10 @@
 import { spawn } from 'child_process';
-import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { writeFleet } from '../bench/fleet';
 import { recoverInterruptedWrite } from '../../src/pipeline/dist/write-dist';
 import { BIN, git, REPO, removeTempDirs, tempDir } from '../util';
-import { commitAll, lines, runAsync } from './cli-util';
+import { commitAll, lines, runAsync, sleep, treeHash } from './cli-util';
 
 // `meshflip flip` writes the environment file and dist/ together: whatever moment it is killed
 // at (SIGKILL: a crash, a cancelled job), the environment file and dist/ are both as they were or
@@ -15,24 +14,6 @@ import { commitAll, lines, runAsync } from './cli-util';
 afterAll(removeTempDirs);
 
 const ENV_FILE = 'environments/env0.yaml';
-
-/** A hash of every file under `dir` (paths and bytes). */
-function treeHash(dir: string): string {
-  const hash = createHash('sha256');
-  const files = fs
-    .readdirSync(dir, { withFileTypes: true, recursive: true })
-    .filter((e) => !e.isDirectory())
-    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
-    .sort();
-  for (const file of files) {
-    hash.update(`${file}\0${fs.readFileSync(path.join(dir, file)).toString('base64')}\0`);
-  }
-  return hash.digest('hex');
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 function journalExists(root: string): boolean {
   return fs.readdirSync(root).some((n) => n.startsWith('.meshflip-tmp-journal-'));

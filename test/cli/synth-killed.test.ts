@@ -1,33 +1,14 @@
 import { spawn } from 'child_process';
-import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { writeFleet } from '../bench/fleet';
 import { BIN, git, REPO, removeTempDirs, tempDir } from '../util';
-import { commitAll, lines, read, runAsync } from './cli-util';
+import { commitAll, lines, read, runAsync, sleep, treeHash } from './cli-util';
 
 // dist/ changes as a whole or not at all, whenever the real command is killed. A file of its own
 // (not in synth.test.ts): it is the longest test of the suite, and jest runs files side by side.
 
 afterAll(removeTempDirs);
-
-/** A hash of every file under `dir` (paths and bytes). */
-function treeHash(dir: string): string {
-  const hash = createHash('sha256');
-  const files = fs
-    .readdirSync(dir, { withFileTypes: true, recursive: true })
-    .filter((e) => !e.isDirectory())
-    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
-    .sort();
-  for (const file of files) {
-    hash.update(`${file}\0${fs.readFileSync(path.join(dir, file)).toString('base64')}\0`);
-  }
-  return hash.digest('hex');
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 describe('a synthesis killed at any point', () => {
   const ITERATIONS = 36;

@@ -5,7 +5,7 @@ import { renderedDist } from '../rendered-dist';
 import { schemaChecker } from '../../src/pipeline/validate/schema-check';
 import { synthesize, synthesizeWithRouting } from '../../src/pipeline/synth/synth';
 import { formatProblem } from '../../src/model/spec-error';
-import { at, CATALOG, fixtureRepo, lines, problemsOf } from '../model/fixtures';
+import { at, CATALOG, fixtureRepo, lines, ossmEnvironment, problemsOf } from '../model/fixtures';
 import { crds, describeWithCrds, removeTempDirs, REPO } from '../util';
 
 afterAll(removeTempDirs);
@@ -224,20 +224,7 @@ describe('OpenShift Service Mesh 3', () => {
       synthesizeWithRouting(loadProject(fixtureRepo({ 'environments/lab.yaml': text, 'environments/catalog/shop.yaml': catalog })))
         .routing.find((r) => r.name === 'lab')!
         .services.map(({ source: _source, ...rest }) => rest);
-    const ossm2 = routingOf(
-      lines(
-        'name: lab',
-        'catalog: [shop]',
-        'mesh:',
-        '  flavor: openshift-service-mesh',
-        '  version: "2.5"',
-        '  cluster: ocp-lab',
-        'services:',
-        '  orders:',
-        '  payments:',
-        ...overlay,
-      ),
-    );
+    const ossm2 = routingOf(ossmEnvironment('lab', ...overlay));
     const ossm3 = routingOf(ossm3Environment('lab', [], ...overlay));
     expect(ossm3.find((s) => s.name === 'payments')?.header).toEqual({ name: 'x-mock', value: 'on', to: 'mock' });
     expect(ossm3).toEqual(ossm2);

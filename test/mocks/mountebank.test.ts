@@ -1,18 +1,19 @@
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
-import * as http from 'http';
 import * as net from 'net';
 import * as path from 'path';
 import { Chart, Testing } from 'cdk8s';
-import { IMPOSTERS_DIR, IMPOSTERS_KEY, MOUNTEBANK_ADMIN_PORT, MountebankMock } from '../../src/constructs/mountebank-mock';
+import { IMPOSTERS_DIR, MOUNTEBANK_ADMIN_PORT, MountebankMock } from '../../src/constructs/mountebank-mock';
+import { IMPOSTERS_KEY } from '../../src/meshes/mesh';
 import { findWorkloads } from '../../src/meshes/effective-routing';
 import { latencySteps, withLatency } from '../../src/model/mock-latency';
 import { ServiceSpec } from '../../src/model/spec';
 import { fixtureEnv, fixtureService } from '../constructs/helpers';
-import { parseYamlDocuments, REPO, removeTempDirs, tempDir } from '../util';
+import { parseYamlDocuments, removeTempDirs, tempDir } from '../util';
 import { renderedDist } from '../rendered-dist';
+import { admin, freePort, MB, send } from './mountebank-util';
 
-const MB = path.join(REPO, 'node_modules', '@mbtest', 'mountebank', 'bin', 'mb');
+const get = (port: number, requestPath: string) => send(port, 'GET', requestPath);
 
 afterAll(removeTempDirs);
 
@@ -30,30 +31,6 @@ function renderedMock(file: string | any[]): RenderedMock {
   const deployment = objects.find((o) => o.kind === 'Deployment');
   const container = deployment.spec.template.spec.containers[0];
   return { configuration: JSON.parse(configMap.data[IMPOSTERS_KEY]), args: container.args, readiness: container.readinessProbe.exec.command };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function get(port: number, requestPath: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
-  return new Promise((resolve, reject) => {
-    http
-      .get({ host: '127.0.0.1', port, path: requestPath }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (body += chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-      })
-      .on('error', reject);
-  });
 }
 
 async function waitFor(port: number, requestPath: string, timeoutMs = 20_000): Promise<void> {
@@ -137,17 +114,6 @@ function run(command: string[]): Promise<{ code: number | null; stderr: string }
   });
 }
 
-function request(port: number, method: string, requestPath: string, body?: unknown): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method, path: requestPath, headers: { 'content-type': 'application/json' } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', reject);
-    req.end(body === undefined ? undefined : JSON.stringify(body));
-  });
-}
-
 describe('the rendered Mountebank mocks, run for real', () => {
   const running: ChildProcess[] = [];
   afterAll(() => running.forEach((p) => p.kill('SIGKILL')));
@@ -199,7 +165,7 @@ describe('the readiness probe of a mock, run against a real Mountebank', () => {
     // WHEN / THEN the probe fails and says which port is missing
     expect(await mock.probe()).toEqual({ code: 1, stderr: `imposters not loaded on ports ${port}\n` });
     // WHEN the imposters are loaded the way mb loads its --configfile
-    expect(await request(mock.adminPort, 'PUT', '/imposters', mock.configuration)).toBe(200);
+    expect(await admin(mock.adminPort, 'PUT', '/imposters', mock.configuration)).toBe(200);
     // THEN
     expect(await mock.probe()).toEqual({ code: 0, stderr: '' });
     expect((await get(port, '/q/health/ready')).status).toBe(200);
@@ -212,7 +178,7 @@ describe('the readiness probe of a mock, run against a real Mountebank', () => {
     const port = mock.ports.get(8080)!;
     await waitFor(port, '/q/health/ready');
     // WHEN someone deletes its imposter (for example through a port-forward)
-    expect(await request(mock.adminPort, 'DELETE', `/imposters/${port}`)).toBe(200);
+    expect(await admin(mock.adminPort, 'DELETE', `/imposters/${port}`)).toBe(200);
     // THEN
     expect(await mock.probe()).toEqual({ code: 1, stderr: `imposters not loaded on ports ${port}\n` });
   }, 40_000);
@@ -316,7 +282,7 @@ describe('the latency a mock adds, measured against a real Mountebank', () => {
     const port = mock.ports.get(8080)!;
     const latency = { minMs: 100, maxMs: 600, origin: undefined as never };
     const document = withLatency({ ...mock.configuration.imposters[0], port }, latency);
-    expect(await request(mock.adminPort, 'PUT', '/imposters', { imposters: [document] })).toBe(200);
+    expect(await admin(mock.adminPort, 'PUT', '/imposters', { imposters: [document] })).toBe(200);
     const steps = latencySteps(latency);
     expect(steps).toEqual([100, 150, 200, 250, 300, 350, 400, 450, 500, 550, 600]);
     // WHEN one round of requests to a stubbed path, and one to a path no stub matches
