@@ -118,6 +118,7 @@ let all: Scenario;
 let commented: Scenario;
 let rejected: Scenario;
 let refusals: { dir: string; original: Record<string, string>; runs: Record<string, CliRun> };
+let stale: Scenario;
 
 const REFUSALS: Record<string, string[]> = {
   protected: ['coolstore', 'inventory', '--to', 'mock'],
@@ -170,7 +171,7 @@ beforeAll(async () => {
     }
     return { dir, original, runs };
   };
-  [toReal, options, header, all, commented, rejected, refusals, record] = await Promise.all([
+  [toReal, options, header, all, commented, rejected, refusals, record, stale] = await Promise.all([
     flipBack(),
     scenario(['kong-perf', 'captains-log', '--to', 'mock', '--weight', '30', '--expires', '3d', '--now', NOW, '--reason', REASON]),
     scenario(['kong-perf', 'captains-log', '--to', 'mock', '--header', 'x-mock=true']),
@@ -184,6 +185,10 @@ beforeAll(async () => {
     }),
     refuse(),
     scenario(['kong-perf', 'captains-log', '--to', 'record']),
+    // The environment file edited by hand and committed without rendering: dist/ is out of date.
+    scenario(['kong-perf', 'captains-log', '--to', 'real'], (dir) =>
+      edit(dir, KONG_PERF, '    captains-log: mock\n', '    captains-log: { to: mock, weight: 50 }\n'),
+    ),
   ]);
 }, 180_000);
 afterAll(removeTempDirs);
@@ -335,6 +340,22 @@ describe('flip with --header', () => {
       expect(rest.matches).toEqual([{ path: { type: 'PathPrefix', value: '/' } }]);
       expect(backendWeights(rest)).toEqual({ 'captains-log': 100 });
     }
+  });
+});
+
+describe('flip where dist/ is out of date', () => {
+  test('reports the state the environment file said before the edit, not the one dist/ still holds', () => {
+    // THEN dist/ held captains-log on its mock; the file said a 50/50 split
+    expect(stale.run.status).toBe(0);
+    expect(lines(stale.run.stdout).slice(1, 8)).toEqual([
+      '  - routing:',
+      '  -   services:',
+      '  -     captains-log: { to: mock, weight: 50 }',
+      '  kong-perf (kong-mesh)',
+      '    captains-log',
+      '      was: split 50% real / 50% mock',
+      '      now: real',
+    ]);
   });
 });
 

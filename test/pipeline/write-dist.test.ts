@@ -101,8 +101,8 @@ test('writes only what changed, keeps the inode and mtime of unchanged files and
   expect(workFolders(dist)).toEqual([]);
 });
 
-test('the new dist/ replaces the old one in one exchange, and keeps its mode', () => {
-  // GIVEN
+test('the new folder replaces the old one in one exchange, and dist/ keeps its mode', () => {
+  // GIVEN every change is inside dist/env
   const dist = existingDist();
   fs.chmodSync(dist, 0o750);
   const calls: string[] = [];
@@ -119,11 +119,49 @@ test('the new dist/ replaces the old one in one exchange, and keeps its mode', (
       },
     },
   });
-  // THEN this system has the atomic exchange, and nothing else moved dist/
-  expect(calls).toEqual([`exchange ${STAGING_PREFIX}PID-RANDOM dist`]);
+  // THEN this system has the atomic exchange, and nothing else moved dist/env
+  expect(calls).toEqual([`exchange ${STAGING_PREFIX}PID-RANDOM env`]);
   expect(fs.statSync(dist).mode & 0o777).toBe(0o750);
   expect(snapshotTree(dist)).toEqual(WANTED_TREE);
 });
+
+test.each([
+  ['one file of one environment', ['env/target/kept.k8s.yaml'], 'env/target', ['other/a.k8s.yaml', 'env/old/gone.k8s.yaml']],
+  ['files of two folders of one environment', ['env/target/kept.k8s.yaml', 'env/old/gone.k8s.yaml'], 'env', ['other/a.k8s.yaml']],
+  ['files of two environments', ['env/target/kept.k8s.yaml', 'other/a.k8s.yaml'], 'dist', []],
+])(
+  'a change to %s exchanges the deepest folder that holds it, and leaves every other file as it was',
+  (_name, changedFiles, exchanged, untouched) => {
+    // GIVEN a dist/ with two environments
+    const dist = existingDist({ 'other/a.k8s.yaml': `${HEADER}a: 1\n` });
+    fs.chmodSync(dist, 0o750);
+    const before = fileStates(dist);
+    const current = snapshotTree(dist);
+    const calls: string[] = [];
+    // WHEN the files named change
+    const files = Object.entries(current).map(([file, content]) => ({
+      path: file,
+      content: changedFiles.includes(file) ? `${content}changed: true\n` : content,
+    }));
+    writeDist(dist, files, {
+      fileSystem: {
+        exchange: (a, b) => {
+          calls.push(path.relative(path.dirname(dist), b));
+          return exchangeDirectories(a, b);
+        },
+      },
+    });
+    // THEN only that folder was exchanged, the files outside it kept their inode and mtime, and the tree is the one wanted
+    expect(calls).toEqual([exchanged === 'dist' ? 'dist' : `dist/${exchanged}`]);
+    const after = fileStates(dist);
+    for (const file of untouched) {
+      expect(after[file]).toBe(before[file]);
+    }
+    expect(snapshotTree(dist)).toEqual(Object.fromEntries(files.map((f) => [f.path, f.content])));
+    expect(fs.statSync(dist).mode & 0o777).toBe(0o750);
+    expect(workFolders(dist)).toEqual([]);
+  },
+);
 
 test('a second write of the same files touches nothing', () => {
   // GIVEN
@@ -200,7 +238,7 @@ describe('a failure midway leaves dist/ exactly as it was', () => {
           throw errnoError('EROFS', 'renameat2', a);
         },
       },
-      'dist is on a read-only file system',
+      'dist/env is on a read-only file system',
       'synth must run where dist/ can be written; dist/ was left as it was',
     ],
     [

@@ -3,13 +3,17 @@ import * as path from 'path';
 import { expiryInstant } from '../../model/expiry';
 import { applyFlip, FlipRequest, MAX_EXPIRY_DAYS, resolveExpiry } from '../../model/flip';
 import { ENVIRONMENTS_DIR, loadProject } from '../../model/load';
-import { didYouMean, SpecError } from '../../model/spec-error';
+import { compareStrings, didYouMean, SpecError } from '../../model/spec-error';
 import { escapeUnsafeText } from '../../model/unsafe-text';
 import { synthesizeChanged } from '../../pipeline/validate/incremental-synth';
 import { environmentFiles } from '../../pipeline/validate/parallel-synth';
 import { diffRouting, EnvironmentChange } from '../../pipeline/changes/routing-diff';
 import { synthesizeEnvironment } from '../../pipeline/synth/synth';
 import { resolveOutputFolder } from '../../pipeline/dist/output-folder';
+import { environmentOf, isPatchFile, parseDistFile, RenderedFile } from '../../pipeline/dist/read-dist';
+import { readEnvironmentRouting } from '../../pipeline/routing/routing-reader';
+import { environmentInputs, recordedDigest } from '../../pipeline/synth/inputs-digest';
+import { RenderedObject } from '../../meshes/effective-routing';
 import { recoverInterruptedWrite, writeDist, WriteResult } from '../../pipeline/dist/write-dist';
 import { UsageError } from '../errors';
 import { changeJson, jsonText, problemJson } from '../json-output';
@@ -113,19 +117,32 @@ export const flipCommand = defineCommand({
     // environment whose inputs changed since dist/ was written) from the files as they will be
     // committed; the other environments are read from dist/ as they are.
     const overrides = new Map([[env.file, after]]);
-    const rendered = await synthesizeChanged({ root, distDir: out.dir, distRel: out.rel, overrides, force: new Set([env.name]) });
+    // dist/ holds what the unedited file renders when the environment's inputs are those it records.
+    const distCurrent = recordedDigest(out.dir, env.name) === environmentInputs(env, project).digest;
+    const rendered = await synthesizeChanged({
+      root,
+      distDir: out.dir,
+      distRel: out.rel,
+      overrides,
+      force: new Set([env.name]),
+      keepObjects: distCurrent,
+    });
     if (rendered.problems.some((p) => p.severity !== 'warning')) {
       throw new SpecError([...rendered.problems]);
     }
-    // The routing before, read back from a rendering of the unedited file (rendering costs less
-    // than parsing the environment's files in dist/ again).
-    const previous = synthesizeEnvironment(env, project.settings).routing;
     // The environment file and dist/ are written together: all or nothing, even if killed.
     const result: WriteResult = writeDist(out.dir, rendered.files, {
       root,
       keep: rendered.keptFiles,
       companions: [{ file: path.join(root, env.file), content: after }],
+      recordPrevious: distCurrent,
     });
+    // The routing before: read back from the environment's objects as dist/ held them (the rendered
+    // ones, with the files the write changed or removed as they were), or, when dist/ was out of
+    // date, from a rendering of the unedited file.
+    const previous = distCurrent
+      ? readEnvironmentRouting(env.name, objectsBefore(env.name, rendered.files, result.previous!))
+      : synthesizeEnvironment(env, project.settings).routing;
     const current = rendered.routing.find((r) => r.name === env.name)!;
     const changes = diffRouting([previous], [current]);
     if (values.json) {
@@ -211,6 +228,29 @@ function parseRequest(values: Record<string, string | boolean | undefined>, serv
     }
   }
   return { service, to, weight, header, expires, reason: values.reason as string | undefined };
+}
+
+/**
+ * The objects of an environment's files as they were before a write: the rendered objects of the
+ * files it left as they were, and those of the changed and removed files parsed from their old text.
+ */
+function objectsBefore(environment: string, rendered: readonly RenderedFile[], previous: ReadonlyMap<string, string>): RenderedObject[] {
+  const byPath = new Map<string, RenderedObject[]>();
+  for (const file of rendered) {
+    if (environmentOf(file.path) === environment && !previous.has(file.path)) {
+      byPath.set(
+        file.path,
+        (file.objects ?? []).map((object, i) => ({ file: file.path, object, line: file.lines?.[i] })),
+      );
+    }
+  }
+  for (const [file, text] of previous) {
+    if (environmentOf(file) === environment) {
+      byPath.set(file, /\.ya?ml$/.test(file) ? parseDistFile(file, text) : []);
+    }
+  }
+  // In the order of the files, as a rendering gives them.
+  return [...byPath.keys()].sort(compareStrings).flatMap((file) => (isPatchFile(file) ? [] : byPath.get(file)!));
 }
 
 /** The lines that differ between two versions of a file, as `- old` / `+ new`. */

@@ -84,16 +84,23 @@ export function readDist(
       });
       continue;
     }
-    const lineCounter = new LineCounter();
-    for (const doc of parseAllDocuments(text, { lineCounter })) {
-      const object: unknown = doc.toJS();
-      if (object !== null && typeof object === 'object' && !Array.isArray(object)) {
-        const start = doc.contents?.range?.[0] ?? doc.range[0];
-        objects.push({ file, object: object as Record<string, unknown>, line: lineCounter.linePos(start).line });
-      }
-    }
+    objects.push(...parseDistFile(file, text));
   }
   return { files, objects };
+}
+
+/** The objects of one YAML file of dist/, as its text holds them, with the line each starts on. */
+export function parseDistFile(file: string, text: string): RenderedObject[] {
+  const objects: RenderedObject[] = [];
+  const lineCounter = new LineCounter();
+  for (const doc of parseAllDocuments(text, { lineCounter })) {
+    const object: unknown = doc.toJS();
+    if (object !== null && typeof object === 'object' && !Array.isArray(object)) {
+      const start = doc.contents?.range?.[0] ?? doc.range[0];
+      objects.push({ file, object: object as Record<string, unknown>, line: lineCounter.linePos(start).line });
+    }
+  }
+  return objects;
 }
 
 /** Objects grouped by environment (`argocd/<env>.k8s.yaml` counts for `<env>`; the root Application for none). */

@@ -17,6 +17,8 @@ export interface WriteResult {
   readonly removed: readonly string[];
   /** Files left as they were (not rewritten, mtime kept). */
   readonly unchanged: number;
+  /** With `recordPrevious`: what each changed and removed file held before the write, by path. */
+  readonly previous?: ReadonlyMap<string, string>;
 }
 
 /**
@@ -68,6 +70,13 @@ export interface WriteOptions {
    * @default - none
    */
   readonly keep?: readonly string[];
+  /**
+   * Return the content each changed and removed file had before the write (`WriteResult.previous`):
+   * `meshflip flip` reads the routing before its edit from them.
+   *
+   * @default false
+   */
+  readonly recordPrevious?: boolean;
 }
 
 /**
@@ -100,6 +109,10 @@ const REAL_FILE_SYSTEM: WriteFileSystem = {
  * few microseconds in which dist/ does not exist. A process killed in that window leaves the old
  * tree aside; the next write (any command that writes dist/) puts it back first.
  *
+ * Only the deepest folder of dist/ that holds every change is staged and exchanged this way (a flip
+ * of one service stages its environment's folder, not the whole of dist/): a reader sees that
+ * folder old or new, and nothing else changes.
+ *
  * With `companions` (files outside dist/), the write is journalled so that a process killed at any
  * point leaves dist/ and those files both as they were or both new, once the next run has looked:
  * the journal (`<prefix>journal-<name of dist>.json` next to dist/, holding the companions' new
@@ -121,6 +134,8 @@ export function writeDist(distDir: string, files: readonly RenderedFile[], optio
   const display = (file: string) => displayName(options.root ?? parent, file);
   const distName = display(dist);
   let staging: string | undefined;
+  /** The folder the staging folder will replace: dist/, or the part of it a write changes. */
+  let stagedFor = dist;
   try {
     // dist/ may sit deeper in the repository (repository.path: deploy/manifests) than exists yet.
     fs.mkdirSync(parent, { recursive: true });
@@ -129,7 +144,10 @@ export function writeDist(distDir: string, files: readonly RenderedFile[], optio
     removeStaleStaging(parent);
     const existing = readTree(dist, display);
     const plan = planWrite(dist, existing, files, display, options.keep ?? []);
-    const result: WriteResult = { added: plan.added, changed: plan.changed, removed: plan.removed, unchanged: plan.unchanged.length };
+    const previous = options.recordPrevious
+      ? { previous: new Map([...plan.changed, ...plan.removed].map((file) => [file, fs.readFileSync(path.join(dist, file), 'utf8')])) }
+      : {};
+    const result: WriteResult = { added: plan.added, changed: plan.changed, removed: plan.removed, unchanged: plan.unchanged.length, ...previous };
     const companions = options.companions ?? [];
     if (existing !== undefined && plan.added.length + plan.changed.length + plan.removed.length === 0) {
       // dist/ stays as it is: the companions alone change, each in one rename.
@@ -139,22 +157,55 @@ export function writeDist(distDir: string, files: readonly RenderedFile[], optio
     if (existing !== undefined) {
       refuseReadOnly(dist, distName);
     }
-    staging = makeStagingFolder(parent, existing === undefined ? undefined : fs.lstatSync(dist).mode);
-    const stagingFolders = folderMaker();
-    for (const file of plan.unchanged) {
-      const target = path.join(staging, file);
-      stagingFolders(path.dirname(target));
-      linkOrCopy(path.join(dist, file), target, io);
-    }
     const wanted = new Map(files.map((f) => [f.path, f.content]));
-    for (const file of [...plan.added, ...plan.changed]) {
-      const target = path.join(staging, file);
-      stagingFolders(path.dirname(target));
-      io.writeFileSync(target, wanted.get(file)!);
+    // Only the smallest folder of dist/ that holds every change is rebuilt and exchanged: a flip
+    // changes a few files of one environment's folder, and the other environments' tens of
+    // thousands of files are neither linked nor deleted. A reader sees that folder old or new, and
+    // nothing else changes. Without the atomic exchange, the whole tree is (two renames of dist/).
+    let scope = existing === undefined ? '' : changeScope([...plan.added, ...plan.changed, ...plan.removed], existing.folders);
+    let oldTree: string | undefined;
+    let journal: string | undefined;
+    let committed = false;
+    let hookCalled = false;
+    while (!committed) {
+      const target = scope === '' ? dist : path.join(dist, ...scope.split('/'));
+      stagedFor = target;
+      const prefix = scope === '' ? '' : `${scope}/`;
+      // Its folders get the default mode, as the folders of a whole new tree do; dist/ keeps its own.
+      staging = makeStagingFolder(parent, existing === undefined || scope !== '' ? undefined : fs.lstatSync(dist).mode);
+      const stagingFolders = folderMaker();
+      for (const file of plan.unchanged) {
+        if (file.startsWith(prefix)) {
+          const staged = path.join(staging, file.slice(prefix.length));
+          stagingFolders(path.dirname(staged));
+          linkOrCopy(path.join(dist, file), staged, io);
+        }
+      }
+      for (const file of [...plan.added, ...plan.changed]) {
+        const staged = path.join(staging, file.slice(prefix.length));
+        stagingFolders(path.dirname(staged));
+        io.writeFileSync(staged, wanted.get(file)!);
+      }
+      journal = companions.length === 0 ? undefined : writeJournal(parent, path.basename(dist), staging, companions, scope);
+      if (!hookCalled) {
+        hookCalled = true;
+        options.beforeCommit?.();
+      }
+      if (scope === '') {
+        oldTree = commit(staging, dist, existing !== undefined, io, distName);
+        committed = true;
+      } else if (io.exchange(staging, target)) {
+        oldTree = staging;
+        committed = true;
+      } else {
+        // No atomic exchange on this system: stage the whole tree instead.
+        if (journal !== undefined) {
+          fs.rmSync(journal);
+        }
+        fs.rmSync(staging, { recursive: true, force: true });
+        scope = '';
+      }
     }
-    const journal = companions.length === 0 ? undefined : writeJournal(parent, path.basename(dist), staging, companions);
-    options.beforeCommit?.();
-    const oldTree = commit(staging, dist, existing !== undefined, io, distName);
     staging = undefined;
     if (journal !== undefined) {
       options.afterCommit?.();
@@ -179,8 +230,36 @@ export function writeDist(distDir: string, files: readonly RenderedFile[], optio
         // left for removeStaleStaging
       }
     }
-    throw toOutputError(e, distName, (file) => display(staging !== undefined && file.startsWith(staging) ? dist + file.slice(staging.length) : file));
+    throw toOutputError(e, distName, (file) =>
+      display(staging !== undefined && file.startsWith(staging) ? stagedFor + file.slice(staging.length) : file),
+    );
   }
+}
+
+/**
+ * The deepest folder of dist/ (relative to it, '' for dist/ itself) that holds every changed
+ * path and exists already: the part of the tree a write replaces.
+ */
+function changeScope(changed: readonly string[], folders: ReadonlySet<string>): string {
+  let common: string[] | undefined;
+  for (const file of changed) {
+    const parts = file.split('/').slice(0, -1);
+    if (common === undefined) {
+      common = parts;
+    } else {
+      let i = 0;
+      while (i < common.length && i < parts.length && common[i] === parts[i]) {
+        i++;
+      }
+      common = common.slice(0, i);
+    }
+  }
+  for (let parts = common ?? []; parts.length > 0; parts = parts.slice(0, -1)) {
+    if (folders.has(parts.join('/'))) {
+      return parts.join('/');
+    }
+  }
+  return '';
 }
 
 /** Which files are new, changed, unchanged or no longer produced, checking that the last were written by meshflip. */
@@ -401,8 +480,10 @@ export function recoverInterruptedWrite(distDir: string): void {
 interface Journal {
   readonly version: 1;
   readonly pid: number;
-  /** The device and inode of the staged tree: dist/ has them once the exchange happened. */
+  /** The device and inode of the staged tree: dist/ (or its folder `scope`) has them once the exchange happened. */
   readonly staged: { readonly dev: number; readonly ino: number };
+  /** The folder of dist/ the staged tree replaces, relative to it; absent or empty for dist/ itself. */
+  readonly scope?: string;
   /** The files outside dist/ to write, relative to the folder that holds dist/ and the journal. */
   readonly companions: readonly { readonly file: string; readonly content: string }[];
 }
@@ -412,12 +493,19 @@ function journalPath(parent: string, base: string): string {
 }
 
 /** Writes the journal of a write about to replace dist/ with `staging`, atomically (a temporary file renamed). */
-function writeJournal(parent: string, base: string, staging: string, companions: readonly { file: string; content: string }[]): string {
+function writeJournal(
+  parent: string,
+  base: string,
+  staging: string,
+  companions: readonly { file: string; content: string }[],
+  scope: string,
+): string {
   const stat = fs.statSync(staging);
   const journal: Journal = {
     version: 1,
     pid: process.pid,
     staged: { dev: stat.dev, ino: stat.ino },
+    ...(scope === '' ? {} : { scope }),
     companions: companions.map((c) => ({ file: path.relative(parent, c.file).split(path.sep).join('/'), content: c.content })),
   };
   const file = journalPath(parent, base);
@@ -446,7 +534,8 @@ function recoverJournal(parent: string, base: string): void {
   if (writerAlive(journal.pid)) {
     return;
   }
-  const dist = fs.statSync(path.join(parent, base), { throwIfNoEntry: false });
+  const scope = typeof journal.scope === 'string' && journal.scope !== '' ? journal.scope.split('/') : [];
+  const dist = scope.includes('..') ? undefined : fs.statSync(path.join(parent, base, ...scope), { throwIfNoEntry: false });
   const forward = dist !== undefined && dist.dev === journal.staged.dev && dist.ino === journal.staged.ino;
   for (const companion of journal.companions) {
     const target = path.resolve(parent, ...companion.file.split('/'));

@@ -39,6 +39,8 @@ export interface IncrementalOptions {
    * @default true
    */
   readonly check?: boolean;
+  /** Keep the rendered objects with their files when checking them too. @default false */
+  readonly keepObjects?: boolean;
 }
 
 /** What `synthesizeChanged` produced. */
@@ -102,6 +104,7 @@ export async function synthesizeChanged(options: IncrementalOptions): Promise<In
           { ...project, environments: changed },
           { root, distRel, includeRoot: true, crdsRoot: options.crdsRoot ?? resolveCrdsRoot(root, undefined), strict: options.strict ?? false },
           new Set(allowed),
+          options.keepObjects ?? false,
         );
   const renderedPaths = new Set(share.files.map((f) => f.path));
   // Reused: the files of unchanged environments. Files of environments that no longer exist, and

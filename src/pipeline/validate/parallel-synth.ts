@@ -75,7 +75,7 @@ const PARALLEL_THRESHOLD_BYTES = 256 * 1024;
  * Renders `environments` of a loaded project, one environment at a time, checking each
  * environment's objects for credentials (the second line of defence after the scan of the input)
  * and against the schemas before moving on; the rendered objects are let go once checked, so only
- * the text of the files is kept.
+ * the text of the files is kept (unless `keepObjects`).
  *
  * @param allowedFingerprints secrets that allowedSecrets allows in the input
  */
@@ -83,6 +83,7 @@ export async function renderShare(
   project: Project,
   task: Omit<WorkerTask, 'environments' | 'root'> & { root: string },
   allowedFingerprints: ReadonlySet<string>,
+  keepObjects = false,
 ): Promise<Pick<WorkerResult, 'files' | 'routing' | 'problems'>> {
   const check = task.crdsRoot === undefined ? undefined : schemaChecker(task.crdsRoot, task.strict, { root: task.root });
   const files: RenderedFile[] = [];
@@ -95,7 +96,7 @@ export async function renderShare(
     // Kubernetes' own limits hold whether or not there are schemas to check against.
     const findings = [...checkKubernetesLimits(objects), ...(await checkRenderedSecrets(objects, allowedFingerprints)), ...(check?.(objects) ?? [])];
     problems.push(...findingsToProblems(findings, task.root, task.distRel));
-    files.push(...rendered.map(({ path: p, content }) => ({ path: p, content })));
+    files.push(...(keepObjects ? rendered : rendered.map(({ path: p, content }) => ({ path: p, content }))));
   };
   for (const env of project.environments) {
     const rendered = synthesizeEnvironment(env, project.settings, environmentInputs(env, project));
