@@ -1,6 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { CONFIGURED_CRDS, copyRepo, describeWithCrds, removeTempDirs, snapshotTree } from '../util';
+import { listEnvironmentFiles } from '../../src/pipeline/dist/read-dist';
+import { outputsDigest } from '../../src/pipeline/synth/inputs-digest';
 import { CliRun, countObjects, edit, lineOf, lines, meshflipAsync, read } from './cli-util';
 
 /** Printed when no schema folder is configured: objects are then not checked against CRDs. */
@@ -12,10 +14,11 @@ function problems(stderr: string): string[] {
 }
 
 // `meshflip validate` checks environments/, that dist/ is exactly what they render to, and dist/
-// as it is, hand edits included. With --changed it renders only the environments whose inputs
-// changed since dist/ was written (dist/<env>/INPUTS.sha256) and takes the others' files as they
-// are: every check over dist/ as it is still sees a hand edit, but only a full rendering (the
-// default, and CI's npm run synth) calls such a file stale. Problems are printed on stderr as `file:line:col: field: message`,
+// as it is, hand edits included. It renders only the environments whose inputs or files differ
+// from what their INPUTS.sha256 records (the digest of the inputs, and of the files rendered from
+// them); --full renders every one. An INPUTS.sha256 edited to match hand-edited files is trusted:
+// every check over dist/ as it is still sees the edits, but only a full rendering (--full, and
+// CI's npm run synth) calls such a file stale. Problems are printed on stderr as `file:line:col: field: message`,
 // one per line, sorted by file and line; stdout gets one verdict line; the exit code is 1 on any
 // error and 0 with only warnings.
 
@@ -41,6 +44,7 @@ let expiring: string;
 let noSuchDay: string;
 let schemaBroken: string;
 let digestEdited: string;
+let forged: string;
 const run: Record<string, CliRun> = {};
 
 beforeAll(async () => {
@@ -60,6 +64,18 @@ beforeAll(async () => {
   // Only the route, the file's first object, loses the label; the fault injection after it keeps it.
   const route = read(handEdited, CAPTAINS_LOG_ROUTE);
   fs.writeFileSync(path.join(handEdited, CAPTAINS_LOG_ROUTE), route.replace('    kuma.io/origin: zone\n', ''));
+
+  // The same hand edits, with the digests of the files in INPUTS.sha256 made to match them.
+  forged = copyRepo(['environments', 'dist']);
+  for (const file of [CREW, INVENTORY_ROUTING, CAPTAINS_LOG_ROUTE]) {
+    fs.writeFileSync(path.join(forged, file), read(handEdited, file));
+  }
+  for (const env of ['kong-perf', 'coolstore']) {
+    const distDir = path.join(forged, 'dist');
+    const files = listEnvironmentFiles(distDir, new Set([env])).map((f) => ({ path: f, content: fs.readFileSync(path.join(distDir, f), 'utf8') }));
+    const inputsFile = `dist/${env}/INPUTS.sha256`;
+    fs.writeFileSync(path.join(forged, inputsFile), read(forged, inputsFile).replace(/^[0-9a-f]{64}(?= {2}\(outputs\))/m, outputsDigest(files)));
+  }
 
   // A hand edit of kong-perf's crew, and of the digest that says what kong-perf was rendered from.
   digestEdited = copyRepo(['environments', 'dist']);
@@ -120,8 +136,10 @@ beforeAll(async () => {
   const runs: Record<string, Promise<CliRun>> = {
     repository: meshflipAsync(repo, ['validate']),
     'hand edits': meshflipAsync(handEdited, ['validate']),
-    'hand edits, inputs unchanged': meshflipAsync(handEdited, ['validate', '--changed']),
-    'digest edited': meshflipAsync(digestEdited, ['validate', '--changed']),
+    'hand edits, --full': meshflipAsync(handEdited, ['validate', '--full']),
+    'hand edits, digests forged': meshflipAsync(forged, ['validate']),
+    'hand edits, digests forged, --full': meshflipAsync(forged, ['validate', '--full']),
+    'digest edited': meshflipAsync(digestEdited, ['validate']),
     'protected mock': meshflipAsync(protectedMock, ['validate']),
     stale: meshflipAsync(stale, ['validate']),
     '12 h before': afterFlip(['validate', '--now', '2026-06-01T00:00:00Z']),
@@ -252,14 +270,29 @@ test('fails on hand edits of dist/, each located at the object in dist/ and trac
   expect(lines(stdout)).toEqual([`invalid: 8 environments, ${objects} objects in dist/: 6 errors, 0 warnings`]);
 });
 
-test("with --changed, reports each hand edit that breaks a rule but takes unchanged environments' files as they are", () => {
-  // WHEN validate renders only what changed: no input did
-  const { status, stdout, stderr } = run['hand edits, inputs unchanged'];
-  // THEN the same rule errors as without --changed, and no file called stale
+test('--full reports the same: every environment rendered', () => {
+  expect(run['hand edits, --full'].status).toBe(1);
+  expect(run['hand edits, --full'].stderr).toBe(run['hand edits'].stderr);
+  expect(run['hand edits, --full'].stdout).toBe(run['hand edits'].stdout);
+});
+
+test('trusts an INPUTS.sha256 made to match hand edits, and still reports each edit that breaks a rule; --full calls the files stale', () => {
+  // WHEN the digests of the files say they are as rendered
+  const { status, stdout, stderr } = run['hand edits, digests forged'];
+  // THEN the same rule errors as for the hand edits, and no file called stale
   expect(status).toBe(1);
   expect(problems(stderr)).toEqual(problems(run['hand edits'].stderr).filter((l) => !l.endsWith(STALE)));
   expect(problems(stderr)).toHaveLength(3);
   expect(lines(stdout)).toEqual([`invalid: 8 environments, ${objects} objects in dist/: 3 errors, 0 warnings`]);
+  // THEN rendering everything finds the files stale, and the edited INPUTS.sha256 with them
+  const full = problems(run['hand edits, digests forged, --full'].stderr);
+  expect(full.filter((l) => l.endsWith(STALE))).toEqual([
+    `error: dist/coolstore/INPUTS.sha256:1:1: (file): ${STALE}`,
+    `error: ${INVENTORY_ROUTING}:1:1: (file): ${STALE}`,
+    `error: ${KONG_PERF_INPUTS}:1:1: (file): ${STALE}`,
+    `error: ${CAPTAINS_LOG_ROUTE}:1:1: (file): ${STALE}`,
+    `error: ${CREW}:1:1: (file): ${STALE}`,
+  ]);
 });
 
 test('renders an environment whose INPUTS.sha256 was edited, and calls its hand-edited files stale', () => {

@@ -160,10 +160,8 @@ export const ciSummaryCommand = defineCommand({
     const outputFile = actionsFile('GITHUB_OUTPUT');
     const base = values.base ?? baseRefFromGitHub(process.env, root);
     const crds = schemaFolder(root, values.crds, values.strict ?? false);
-    // Every environment rendered: checking the objects of dist/ then needs no parsing (see validate --changed).
     const report = await validateRepository({
       root,
-      full: true,
       now: resolveNow(values.now),
       extraChecks: crds === undefined ? [] : [schemaChecker(crds, values.strict ?? false, { root })],
     });

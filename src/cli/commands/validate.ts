@@ -29,8 +29,9 @@ export const validateCommand = defineCommand({
   description: [
     'Checks the environment files, expiries (a warning a day before, an error once passed),',
     'that dist/ is exactly what synthesis produces, and dist/ as it is: mesh rules, protected',
-    'environments, secrets, images and the Argo CD setup. With --changed, only environments whose',
-    'inputs changed since dist/ was written (dist/<env>/INPUTS.sha256) are rendered to compare.',
+    'environments, secrets, images and the Argo CD setup. An environment whose inputs and files',
+    'are those dist/<env>/INPUTS.sha256 records is not rendered again: its files are what the',
+    'renderer made of these inputs (--full renders every environment).',
   ],
   options: {
     crds: {
@@ -42,9 +43,9 @@ export const validateCommand = defineCommand({
     strict: { type: 'boolean', help: 'An object whose kind has no schema is an error, not a warning' },
     dist: { type: 'string', arg: '<dir>', path: true, help: 'dist/ folder to check (default: repository.path of\nenvironments/meshflip.yaml, dist)' },
     now: { type: 'string', arg: '<date-time>', help: 'Pretend it is this time when checking expiries' },
-    changed: {
+    full: {
       type: 'boolean',
-      help: 'Render only environments whose inputs changed since dist/ was written;\nthe others are parsed from dist/ (slower on large fleets: see\ntest/bench/README.md)',
+      help: 'Render every environment, also those whose inputs and files are as\ndist/<env>/INPUTS.sha256 records',
     },
     json: { type: 'boolean', help: 'Print the result as one JSON document on stdout (README: JSON output)' },
   },
@@ -65,7 +66,7 @@ export const validateCommand = defineCommand({
       root,
       distDir,
       now: resolveNow(values.now),
-      full: values.changed !== true,
+      full: values.full === true,
       extraChecks: crds === undefined ? [] : [schemaChecker(crds, values.strict ?? false, { root })],
     });
     // Counted from the files, so that environments with errors count too.

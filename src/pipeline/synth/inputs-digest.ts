@@ -123,15 +123,50 @@ export function environmentInputs(env: EnvironmentSpec, project: Pick<Project, '
   return { environment: env.name, entries, digest };
 }
 
-/** `dist/<env>/INPUTS.sha256`: the inputs of an environment, one per line, and their digest. */
-export function inputsFileContent(inputs: EnvironmentInputs, header: string): string {
+/**
+ * `dist/<env>/INPUTS.sha256`: the inputs of an environment, one per line, and their digest; then
+ * the digest of the files rendered from them (`outputsDigest`).
+ */
+export function inputsFileContent(inputs: EnvironmentInputs, header: string, outputs: string): string {
   return (
     header +
     '# What this environment was rendered from. meshflip renders it again when the digest changes;\n' +
-    '# CI renders everything from scratch, so an edit to this file or to dist/ is still caught.\n' +
+    '# (outputs) is the digest of the files rendered from it: validate renders the environment again\n' +
+    '# when they differ. CI renders everything from scratch, so an edit to this file is still caught.\n' +
     inputs.entries.map((e) => `${e.sha256}  ${e.name}\n`).join('') +
-    `${inputs.digest}  (digest)\n`
+    `${inputs.digest}  (digest)\n` +
+    `${outputs}  (outputs)\n`
   );
+}
+
+/**
+ * The SHA-256 over an environment's files as rendered (all but INPUTS.sha256): the SHA-256 of each
+ * file's exact bytes and its path, in path order. Equal digests mean byte-identical files.
+ */
+export function outputsDigest(files: readonly { readonly path: string; readonly content: string }[]): string {
+  const hash = createHash('sha256');
+  for (const f of [...files].sort((a, b) => compareStrings(a.path, b.path))) {
+    if (!isInputsFile(f.path)) {
+      hash.update(`${createHash('sha256').update(f.content, 'utf8').digest('hex')}  ${f.path}\n`);
+    }
+  }
+  return hash.digest('hex');
+}
+
+/** Whether a path of dist/ is an environment's INPUTS.sha256. */
+export function isInputsFile(file: string): boolean {
+  const parts = file.split('/');
+  return parts.length === 2 && parts[1] === INPUTS_FILE;
+}
+
+/** The outputs digest recorded in an INPUTS.sha256 text, or undefined when it has none. */
+export function recordedOutputs(inputsText: string | undefined): string | undefined {
+  return inputsText === undefined ? undefined : /^([0-9a-f]{64}) {2}\(outputs\)$/m.exec(inputsText)?.[1];
+}
+
+/** The inputs digest recorded in an INPUTS.sha256 text, or undefined when it has none. */
+export function recordedInputs(inputsText: string | undefined): string | undefined {
+  return inputsText === undefined ? undefined : /^([0-9a-f]{64}) {2}\(digest\)$/m.exec(inputsText)?.[1];
 }
 
 /** The digest recorded in an environment's INPUTS.sha256, or undefined when it has none or cannot be read. */
@@ -142,5 +177,5 @@ export function recordedDigest(distDir: string, environment: string): string | u
   } catch {
     return undefined;
   }
-  return /^([0-9a-f]{64}) {2}\(digest\)$/m.exec(text)?.[1];
+  return recordedInputs(text);
 }

@@ -10,7 +10,7 @@ import { rulesFor } from '../../meshes/index';
 import { runRules } from '../../meshes/rules';
 import { compareStrings, Problem } from '../../model/spec-error';
 import { RenderedFile } from '../dist/read-dist';
-import { EnvironmentInputs, environmentInputs, INPUTS_FILE, inputsFileContent } from './inputs-digest';
+import { EnvironmentInputs, environmentInputs, INPUTS_FILE, inputsFileContent, outputsDigest } from './inputs-digest';
 import { renderCharts } from './render-charts';
 import { readEnvironmentRouting } from '../routing/routing-reader';
 import { routingMarkdown } from './routing-report';
@@ -113,7 +113,7 @@ export function synthesizeEnvironment(
   files.push({ path: `${env.name}/ROUTING.md`, content: routingMarkdown(routing, env.file) });
   if (inputs !== undefined) {
     const sources = inputs.entries.filter((e) => e.name !== '(renderer)').map((e) => e.name);
-    files.push({ path: `${env.name}/${INPUTS_FILE}`, content: inputsFileContent(inputs, fileHeader(sources)) });
+    files.push({ path: `${env.name}/${INPUTS_FILE}`, content: inputsFileContent(inputs, fileHeader(sources), outputsDigest(files)) });
   }
   files.sort((a, b) => compareStrings(a.path, b.path));
   return { files, routing, problems: runRules(rulesFor(env), { env, objects }) };

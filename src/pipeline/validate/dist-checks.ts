@@ -20,27 +20,68 @@ const POD_TEMPLATE_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'R
  * @param files every file of dist/ (paths relative to dist/)
  */
 export function checkDist(objects: readonly RenderedObject[], files: readonly string[]): Finding[] {
+  return [
+    ...[...groupByEnvironment(objects)].sort(([a], [b]) => compareStrings(a, b)).flatMap(([env, envObjects]) => checkEnvironment(env, envObjects)),
+    ...checkObjects(objects),
+    ...checkArgoCd(objects, files),
+  ];
+}
+
+/**
+ * The checks of `checkDist` that read one environment's objects together: its mesh's rules over
+ * what it renders, and no mock in a protected environment.
+ */
+export function checkEnvironment(env: string, envObjects: readonly RenderedObject[]): Finding[] {
   const findings: Finding[] = [];
-  const byEnv = groupByEnvironment(objects);
-  for (const [env, envObjects] of [...byEnv].sort(([a], [b]) => compareStrings(a, b))) {
-    const { mesh, protected: protectedEnv } = environmentMeta(envObjects);
-    const workloads = envObjects.filter((o) => !o.file.startsWith('argocd/'));
-    if (mesh !== undefined) {
-      findings.push(...(familyOf(mesh) ?? familyOf('istio')!).checkRendered(env, workloads, protectedEnv));
-    }
-    if (protectedEnv) {
-      for (const o of workloads) {
-        if (POD_TEMPLATE_KINDS.has(String(o.object.kind)) && str(o.object, 'spec', 'template', 'metadata', 'labels', 'app') === MOCK_APP) {
-          findings.push({ at: o, severity: 'error', message: `${describeObject(o.object)} deploys a mock in a protected environment` });
-        }
+  const { mesh, protected: protectedEnv } = environmentMeta(envObjects);
+  const workloads = envObjects.filter((o) => !o.file.startsWith('argocd/'));
+  if (mesh !== undefined) {
+    findings.push(...(familyOf(mesh) ?? familyOf('istio')!).checkRendered(env, workloads, protectedEnv));
+  }
+  if (protectedEnv) {
+    for (const o of workloads) {
+      if (POD_TEMPLATE_KINDS.has(String(o.object.kind)) && str(o.object, 'spec', 'template', 'metadata', 'labels', 'app') === MOCK_APP) {
+        findings.push({ at: o, severity: 'error', message: `${describeObject(o.object)} deploys a mock in a protected environment` });
       }
     }
   }
-  for (const o of objects) {
-    findings.push(...checkSecrets(o), ...checkImages(o));
-  }
-  findings.push(...checkArgoCd(objects, files), ...checkKubernetesLimits(objects));
   return findings;
+}
+
+/** The checks of `checkDist` that read one object at a time: no Secret with data, pinned images, Kubernetes' limits. */
+export function checkObjects(objects: readonly RenderedObject[]): Finding[] {
+  return [...objects.flatMap((o) => [...checkSecrets(o), ...checkImages(o)]), ...checkKubernetesLimits(objects)];
+}
+
+/**
+ * What the Argo CD checks (`checkArgoCdSetup`) read of an object: its identity, and the whole of an
+ * Application or AppProject. A validation that goes through dist/ one environment at a time keeps
+ * only this of each object for the checks across environments.
+ */
+export function argoCdView(o: RenderedObject): RenderedObject {
+  const kind = o.object.kind;
+  if (kind === 'Application' || kind === 'AppProject') {
+    return o;
+  }
+  const object: Record<string, unknown> = {};
+  for (const key of ['apiVersion', 'kind', 'type', 'name']) {
+    if (o.object[key] !== undefined) {
+      object[key] = o.object[key];
+    }
+  }
+  const metadata = field(o.object, 'metadata');
+  if (metadata !== undefined) {
+    object.metadata = { name: field(metadata, 'name'), namespace: field(metadata, 'namespace') };
+  }
+  return { file: o.file, object, line: o.line };
+}
+
+/**
+ * The checks of `checkDist` across environments: the Argo CD setup (see `checkArgoCd`). `objects`
+ * may be `argoCdView`s of the objects, in the order of their files.
+ */
+export function checkArgoCdSetup(objects: readonly RenderedObject[], files: readonly string[]): Finding[] {
+  return checkArgoCd(objects, files);
 }
 
 function checkSecrets(o: RenderedObject): Finding[] {

@@ -1,21 +1,22 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { RenderedObject } from '../../meshes/effective-routing';
+import { EnvironmentRouting, RenderedObject } from '../../meshes/effective-routing';
 import { Finding } from '../../meshes/findings';
 import { checkExpiries } from '../../model/expiry';
 import { distFolder, Project } from '../../model/load';
 import { loadAndScan, unusedAllowedSecrets } from '../../model/secret-scan';
 import { compareStrings, Problem, sortProblems } from '../../model/spec-error';
 import { NO_SCHEMA } from '../../validation/schema-store';
-import { checkDist } from './dist-checks';
+import { argoCdView, checkArgoCdSetup, checkEnvironment, checkObjects } from './dist-checks';
 import { findingsToProblems } from './findings';
-import { environmentOf, groupByEnvironment, readDist } from '../dist/read-dist';
+import { collectBetweenEnvironments } from './heap';
+import { environmentOf, isPatchFile, listFiles, parseDistFile, RenderedFile } from '../dist/read-dist';
 import { readEnvironmentRouting } from '../routing/routing-reader';
-import { synthesizeChanged } from './incremental-synth';
 import { checkRenderedSecrets } from './secret-checks';
-import { Synthesized, synthesizeWithRouting } from '../synth/synth';
+import { environmentInputs, INPUTS_FILE, isInputsFile, outputsDigest, recordedInputs, recordedOutputs } from '../synth/inputs-digest';
+import { Synthesized, synthesizeEnvironment, synthesizeRoot } from '../synth/synth';
 import { recoverInterruptedWrite } from '../dist/write-dist';
-import { listFiles } from '../dist/read-dist';
+import { BOOTSTRAP_FOLDER } from '../../constructs/argocd-delivery';
 
 /** Options for `validateRepository`. */
 export interface ValidateOptions {
@@ -25,12 +26,14 @@ export interface ValidateOptions {
   readonly distDir?: string;
   /** The current time, for expiries. @default - now */
   readonly now?: Date;
-  /** Extra checks over the objects of dist/ (schema validation). */
+  /** Extra checks over the objects of dist/ (schema validation), given one environment's objects at a time. */
   readonly extraChecks?: readonly ((objects: readonly RenderedObject[]) => Finding[])[];
   /**
-   * Render every environment and compare every file of dist/ with it. Without it, only the
-   * environments whose inputs changed since dist/ was written (INPUTS.sha256) are rendered and
-   * compared; the others are taken as dist/ holds them, as CI's full re-synthesis checks them.
+   * Render every environment and compare its files with dist/. Without it, an environment whose
+   * inputs and files are those its INPUTS.sha256 records (the digest of its inputs, and of the
+   * files rendered from them) is not rendered: its files are byte for byte what the renderer made
+   * of these inputs. Only an edit of INPUTS.sha256 that matches a hand edit of the files gets past
+   * that, and CI's full re-synthesis catches it.
    *
    * @default false
    */
@@ -44,13 +47,14 @@ export interface ValidationReport {
   /** How many objects of dist/ were checked. */
   readonly objects: number;
   /**
-   * The working tree as rendered (the files rendered; with `full`, all of dist/) and the routing
-   * of every environment: read back from the rendering, or from dist/ for an environment reused.
+   * The working tree as rendered (the files of the environments rendered, and the root
+   * Application's) and the routing of every environment: read back from the rendering, or from
+   * dist/ for an environment whose files are as recorded.
    */
   readonly fresh?: Synthesized;
   /** The environments rendered to check dist/ (with `full`, all of them). */
   readonly rendered?: readonly string[];
-  /** The files of dist/ taken as they are, not rendered (those of the environments not rendered). */
+  /** The files of dist/ that are the working tree's rendering as they are (those of the environments not rendered). */
   readonly keptFiles?: readonly string[];
 }
 
@@ -59,6 +63,10 @@ export interface ValidationReport {
  * credentials in any input file (and the exceptions of allowedSecrets), expiries against the
  * clock, whether dist/ is what a fresh synthesis gives, and every check over dist/ as it is on
  * disk (hand edits included).
+ *
+ * dist/ is gone through one environment at a time: its files are read, compared with a rendering
+ * (or found to be as INPUTS.sha256 records), parsed and checked, and its objects let go before the
+ * next; what the checks across environments (Argo CD's) read of each object is kept.
  */
 export async function validateRepository(options: ValidateOptions): Promise<ValidationReport> {
   const root = options.root;
@@ -66,73 +74,128 @@ export async function validateRepository(options: ValidateOptions): Promise<Vali
   recoverInterruptedWrite(distDir);
   const distRel = path.relative(root, distDir).split(path.sep).join('/') || '.';
   const problems: Problem[] = [];
+  const findings: Finding[] = [];
   // The files and the credentials in them, reported together.
   const loaded = await loadAndScan(root);
   const project = loaded.project;
   problems.push(...loaded.problems);
-  let fresh: Synthesized | undefined;
-  let rendered: readonly string[] | undefined;
-  let reused = new Set<string>();
-  let keptFiles: readonly string[] = [];
   if (project !== undefined) {
     problems.push(...unusedAllowedSecrets(project.settings.allowedSecrets, loaded.secrets.used));
     problems.push(...checkExpiries(project.environments, options.now ?? new Date()));
-    if (options.full === true) {
-      fresh = synthesizeWithRouting(project);
-      rendered = project.environments.map((e) => e.name);
+  }
+  const allowed = new Set(loaded.secrets.allowedFingerprints);
+  const files = listFiles(distDir);
+  // The root Application and the bootstrap files belong to no environment ('').
+  const byEnvironment = new Map<string, string[]>();
+  for (const file of files) {
+    const env = file.startsWith(`${BOOTSTRAP_FOLDER}/`) ? '' : (environmentOf(file) ?? '');
+    const group = byEnvironment.get(env);
+    if (group === undefined) {
+      byEnvironment.set(env, [file]);
     } else {
-      const changed = await synthesizeChanged({
-        root,
-        distDir,
-        distRel,
-        check: false,
-        loaded: { project, allowedFingerprints: loaded.secrets.allowedFingerprints },
-      });
-      fresh = { files: [...changed.files], routing: [...changed.routing], problems: [...changed.problems] };
-      keptFiles = changed.keptFiles;
-      rendered = changed.rendered;
-      reused = new Set(changed.reused);
+      group.push(file);
     }
-    problems.push(...fresh.problems);
-    problems.push(...checkFreshness(fresh.files, distDir, distRel, (file) => !reused.has(environmentOf(file) ?? '')));
   }
-  const { files, objects } = readDist(distDir, fresh === undefined ? undefined : new Map(fresh.files.map((f) => [f.path, f])));
-  const findings = [
-    ...checkDist(objects, files),
-    ...(await checkRenderedSecrets(objects, new Set(loaded.secrets.allowedFingerprints))),
-    ...(options.extraChecks ?? []).flatMap((check) => check(objects)),
-  ];
+  const specs = new Map((project?.environments ?? []).map((e) => [e.name, e]));
+  const names = [...new Set([...specs.keys(), ...byEnvironment.keys()])].filter((n) => n !== '').sort(compareStrings);
+  const freshFiles: RenderedFile[] = [];
+  const routing: EnvironmentRouting[] = [];
+  const rendered: string[] = [];
+  const keptFiles: string[] = [];
+  const argoCdViews: RenderedObject[] = [];
+  let count = 0;
+  /** Checks one group of files of dist/ (an environment's, or those of none) against what it should hold. */
+  const checkGroup = async (env: string | undefined, texts: ReadonlyMap<string, string>, expected: readonly RenderedFile[] | undefined) => {
+    if (expected !== undefined) {
+      problems.push(...checkFreshness(expected, texts, distRel));
+    }
+    const known = new Map((expected ?? []).map((f) => [f.path, f]));
+    const objects: RenderedObject[] = [];
+    for (const [file, text] of texts) {
+      if (!/\.ya?ml$/.test(file) || isPatchFile(file)) {
+        continue;
+      }
+      const same = known.get(file);
+      if (same?.objects !== undefined && same.lines !== undefined && same.content === text) {
+        same.objects.forEach((object, i) => objects.push({ file, object, line: same.lines![i] }));
+      } else {
+        objects.push(...parseDistFile(file, text));
+      }
+    }
+    count += objects.length;
+    findings.push(
+      ...(env === undefined ? [] : checkEnvironment(env, objects)),
+      ...checkObjects(objects),
+      ...(await checkRenderedSecrets(objects, allowed)),
+      ...(options.extraChecks ?? []).flatMap((check) => check(objects)),
+    );
+    argoCdViews.push(...objects.map(argoCdView));
+    return objects;
+  };
+  const read = (group: readonly string[]) => new Map(group.map((file) => [file, fs.readFileSync(path.join(distDir, file), 'utf8')]));
+  for (const name of names) {
+    const onDisk = byEnvironment.get(name) ?? [];
+    const texts = read(onDisk);
+    const env = specs.get(name);
+    if (project === undefined || env === undefined) {
+      // No environment file renders it (or none loads): dist/ is checked as it is.
+      const objects = await checkGroup(name, texts, project === undefined ? undefined : []);
+      if (project !== undefined) {
+        routing.push(readEnvironmentRouting(name, objects));
+      }
+      continue;
+    }
+    const inputs = environmentInputs(env, project);
+    const recorded = texts.get(`${name}/${INPUTS_FILE}`);
+    const asRecorded =
+      options.full !== true &&
+      recordedInputs(recorded) === inputs.digest &&
+      recordedOutputs(recorded) === outputsDigest([...texts].filter(([f]) => !isInputsFile(f)).map(([f, content]) => ({ path: f, content })));
+    if (asRecorded) {
+      keptFiles.push(...onDisk);
+      routing.push(readEnvironmentRouting(name, await checkGroup(name, texts, undefined)));
+    } else {
+      const synthesized = synthesizeEnvironment(env, project.settings, inputs);
+      problems.push(...synthesized.problems);
+      rendered.push(name);
+      await checkGroup(name, texts, synthesized.files);
+      routing.push(synthesized.routing);
+      freshFiles.push(...synthesized.files.map(({ path: p, content }) => ({ path: p, content })));
+    }
+    collectBetweenEnvironments();
+  }
+  // The files of no environment: the root Application and the bootstrap files.
+  const rootFiles = project === undefined ? undefined : synthesizeRoot(project.settings);
+  await checkGroup(undefined, read(byEnvironment.get('') ?? []), rootFiles);
+  freshFiles.push(...(rootFiles ?? []).map(({ path: p, content }) => ({ path: p, content })));
+  argoCdViews.sort((a, b) => compareStrings(a.file, b.file));
+  findings.push(...checkArgoCdSetup(argoCdViews, files));
   problems.push(...findingsToProblems(findings, root, distRel));
-  if (fresh !== undefined && reused.size > 0) {
-    // The routing of the environments reused, read back from the objects of dist/ just read.
-    const byEnv = groupByEnvironment(objects.filter((o) => reused.has(environmentOf(o.file) ?? '')));
-    const routing = [...fresh.routing, ...[...byEnv].map(([env, envObjects]) => readEnvironmentRouting(env, envObjects))];
-    fresh = { ...fresh, routing: routing.sort((a, b) => compareStrings(a.name, b.name)) };
-  }
-  return { problems, project, objects: objects.length, fresh, rendered, keptFiles };
+  const fresh: Synthesized | undefined =
+    project === undefined
+      ? undefined
+      : {
+          files: freshFiles.sort((a, b) => compareStrings(a.path, b.path)),
+          routing: routing.sort((a, b) => compareStrings(a.name, b.name)),
+          problems: [],
+        };
+  return { problems, project, objects: count, fresh, rendered, keptFiles: keptFiles.sort(compareStrings) };
 }
 
-/** Files of dist/ that differ from a fresh synthesis (of those `compared` selects). */
-function checkFreshness(
-  fresh: readonly { path: string; content: string }[],
-  distDir: string,
-  distRel: string,
-  compared: (file: string) => boolean,
-): Problem[] {
+/** Files of a group of dist/ that differ from what a fresh synthesis gives for it (`expected`). */
+function checkFreshness(expected: readonly RenderedFile[], texts: ReadonlyMap<string, string>, distRel: string): Problem[] {
   const problems: Problem[] = [];
-  const wanted = new Map(fresh.filter((f) => compared(f.path)).map((f) => [f.path, f.content]));
-  const present = new Set<string>();
-  for (const file of listFiles(distDir).filter(compared)) {
-    present.add(file);
+  const wanted = new Map(expected.map((f) => [f.path, f.content]));
+  for (const [file, text] of texts) {
     const content = wanted.get(file);
     if (content === undefined) {
       problems.push(staleProblem(distRel, file, 'is no longer produced by synthesis'));
-    } else if (fs.readFileSync(path.join(distDir, file), 'utf8') !== content) {
+    } else if (text !== content) {
       problems.push(staleProblem(distRel, file, 'differs from a fresh synthesis'));
     }
   }
   for (const file of wanted.keys()) {
-    if (!present.has(file)) {
+    if (!texts.has(file)) {
       problems.push(staleProblem(distRel, file, 'is missing: synthesis produces it'));
     }
   }
