@@ -1,15 +1,15 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { EnvironmentRouting } from '../../meshes/effective-routing';
+import { EnvironmentRouting, RenderedObject } from '../../meshes/effective-routing';
 import { distFolder, Project } from '../../model/load';
-import { SpecError } from '../../model/spec-error';
-import { environmentOf, RenderedFile } from '../dist/read-dist';
+import { compareStrings, SpecError } from '../../model/spec-error';
+import { environmentOf, groupByEnvironment, isPatchFile, parseDistFile, RenderedFile } from '../dist/read-dist';
 import { recoverInterruptedWrite } from '../dist/write-dist';
-import { readDistRouting } from '../routing/routing-reader';
+import { readEnvironmentRouting } from '../routing/routing-reader';
 import { INPUTS_FILE } from '../synth/inputs-digest';
 import { synthesizeChanged } from '../validate/incremental-synth';
-import { blobId, checkoutFolder, listCommittedFiles, verifyCommit } from './git';
-import { diffObjects } from './object-diff';
+import { blobId, listCommittedFiles, readBlobs, verifyCommit } from './git';
+import { diffObjectTexts } from './object-diff';
 import { diffRouting, EnvironmentChange, withObjectChanges } from './routing-diff';
 
 /** The working tree as rendered: every file of dist/, and the routing of those environments that were rendered. */
@@ -63,27 +63,61 @@ export async function changeSinceBase(root: string, baseRef: string, head?: Head
     const env = environmentOf(file);
     return env === undefined || compared.has(env) || !(known.has(env) || baseFiles.has(`${env}/${INPUTS_FILE}`));
   };
-  const only = [
-    ...new Set(
-      [...baseFiles.keys()].filter(selected).map((file) => {
-        const env = environmentOf(file);
-        return env !== undefined && compared.has(env) && file.startsWith(`${env}/`) ? env : file;
-      }),
+  // The compared files of both sides, by path: the head's text, and the base's git blob. A head
+  // file whose text has the base file's blob id is the same file: it is parsed once, for both.
+  const headFiles = [...headByPath.keys(), ...kept].filter(selected).map((file) => headFile(file)!);
+  const headText = new Map(headFiles.map((f) => [f.path, f.content]));
+  const basePaths = [...baseFiles.keys()].filter(selected);
+  const differing = basePaths.filter((file) => {
+    const text = headText.get(file);
+    return text === undefined || blobId(text) !== baseFiles.get(file);
+  });
+  const blobs = readBlobs(
+    root,
+    differing.filter((f) => /\.ya?ml$/.test(f)).map((f) => baseFiles.get(f)!),
+  );
+  const differs = new Set(differing);
+  const baseText = (file: string): string => (differs.has(file) ? blobs.get(baseFiles.get(file)!)! : headText.get(file)!);
+  const headObjects = new Map<string, RenderedObject[]>();
+  const objectsOfHead = (f: RenderedFile): RenderedObject[] => {
+    let objects = headObjects.get(f.path);
+    if (objects === undefined) {
+      objects =
+        f.objects !== undefined && f.lines !== undefined
+          ? f.objects.map((object, i) => ({ file: f.path, object, line: f.lines![i] }))
+          : parseDistFile(f.path, f.content);
+      headObjects.set(f.path, objects);
+    }
+    return objects;
+  };
+  const isObjectFile = (file: string) => /\.ya?ml$/.test(file) && !isPatchFile(file);
+  /** The routing of the compared environments that have files on one side, read back from that side's objects. */
+  const routingOf = (paths: readonly string[], objectsOf: (file: string) => RenderedObject[]): EnvironmentRouting[] => {
+    const byEnv = groupByEnvironment(paths.filter((file) => compared.has(environmentOf(file) ?? '') && isObjectFile(file)).flatMap(objectsOf));
+    return [...byEnv.keys()].sort(compareStrings).map((env) => readEnvironmentRouting(env, byEnv.get(env)!));
+  };
+  const headFileByPath = new Map(headFiles.map((f) => [f.path, f]));
+  const baseRouting = routingOf([...basePaths].sort(compareStrings), (file) =>
+    differs.has(file) ? parseDistFile(file, baseText(file)) : objectsOfHead(headFileByPath.get(file)!),
+  );
+  const renderedRouting = rendering.routing.filter((r) => compared.has(r.name));
+  const unread = new Set([...compared].filter((env) => known.has(env) && !renderedRouting.some((r) => r.name === env)));
+  const headRouting = [
+    ...renderedRouting,
+    ...routingOf(
+      headFiles
+        .map((f) => f.path)
+        .filter((file) => unread.has(environmentOf(file) ?? ''))
+        .sort(compareStrings),
+      (file) => objectsOfHead(headFileByPath.get(file)!),
     ),
   ];
-  const base = checkoutFolder(root, baseRef, distPath, only);
-  try {
-    const headFiles = [...headByPath.keys(), ...kept].filter(selected).map((file) => headFile(file)!);
-    // Most files of the base are byte for byte what the head renders: their objects are known.
-    const rendered = new Map(headFiles.map((f) => [f.path, f]));
-    const baseRouting = readDistRouting(base.dir, compared, rendered);
-    const renderedRouting = rendering.routing.filter((r) => compared.has(r.name));
-    const unread = new Set([...compared].filter((env) => known.has(env) && !renderedRouting.some((r) => r.name === env)));
-    const headRouting = [...renderedRouting, ...(unread.size === 0 ? [] : readDistRouting(distDir, unread, rendered))];
-    return withObjectChanges(diffRouting(baseRouting, headRouting), diffObjects(base.dir, headFiles, distPath), baseRouting, headRouting);
-  } finally {
-    base.remove();
-  }
+  return withObjectChanges(
+    diffRouting(baseRouting, headRouting),
+    diffObjectTexts(baseText, basePaths, headFiles, distPath),
+    baseRouting,
+    headRouting,
+  );
 }
 
 /**

@@ -79,3 +79,33 @@ export function checkoutFolder(cwd: string, ref: string, folder: string, only?: 
   }
   return { dir: path.join(out, folder), remove };
 }
+
+/**
+ * The text of git blobs, by object id (`git cat-file --batch`: one process for all of them). An
+ * id git does not have is an error.
+ */
+export function readBlobs(cwd: string, ids: readonly string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  const wanted = [...new Set(ids)];
+  if (wanted.length === 0) {
+    return out;
+  }
+  const result = spawnSync('git', ['cat-file', '--batch'], { cwd, input: `${wanted.join('\n')}\n`, maxBuffer: 1 << 30 });
+  if (result.status !== 0) {
+    throw new GitError(`git cat-file --batch failed: ${result.stderr.toString().trim()}`);
+  }
+  const bytes = result.stdout;
+  let at = 0;
+  for (const id of wanted) {
+    const end = bytes.indexOf(0x0a, at);
+    const header = bytes.subarray(at, end).toString('utf8');
+    const match = /^([0-9a-f]+) blob (\d+)$/.exec(header);
+    if (end === -1 || match === null || match[1] !== id) {
+      throw new GitError(`git cat-file --batch: no blob ${id} (${header})`);
+    }
+    const size = Number(match[2]);
+    out.set(id, bytes.subarray(end + 1, end + 1 + size).toString('utf8'));
+    at = end + 1 + size + 1;
+  }
+  return out;
+}

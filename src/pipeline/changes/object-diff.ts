@@ -197,19 +197,33 @@ function applicationPaths(objects: readonly Obj[]): Map<string, string> {
  * are not parsed.
  */
 export function diffObjects(baseDir: string, head: readonly RenderedFile[], distPath: string): Map<string, ApplicationChange[]> {
+  const base = new Map<string, string | undefined>(listFiles(baseDir).map((f) => [f, undefined]));
+  return diffObjectTexts((file) => fs.readFileSync(path.join(baseDir, file), 'utf8'), [...base.keys()], head, distPath);
+}
+
+/**
+ * `diffObjects` with the base given as its YAML paths and a reader of their text (which may say
+ * that a file is the head's by returning the head's text).
+ */
+export function diffObjectTexts(
+  baseText: (file: string) => string,
+  basePaths: readonly string[],
+  head: readonly RenderedFile[],
+  distPath: string,
+): Map<string, ApplicationChange[]> {
   const headByPath = new Map(head.filter((f) => /\.ya?ml$/.test(f.path)).map((f) => [f.path, f]));
-  const basePaths = new Set(listFiles(baseDir).filter((f) => /\.ya?ml$/.test(f)));
-  const paths = [...new Set([...basePaths, ...headByPath.keys()])].sort(compareStrings);
+  const inBase = new Set(basePaths.filter((f) => /\.ya?ml$/.test(f)));
+  const paths = [...new Set([...inBase, ...headByPath.keys()])].sort(compareStrings);
   const perEnv = new Map<string, Map<string, { added: string[]; removed: string[]; changed: ObjectChange[] }>>();
   const changedFiles: { file: string; before: Obj[]; after: Obj[] }[] = [];
   for (const file of paths) {
-    const baseText = basePaths.has(file) ? fs.readFileSync(path.join(baseDir, file), 'utf8') : undefined;
+    const before_ = inBase.has(file) ? baseText(file) : undefined;
     const headFile = headByPath.get(file);
-    if (baseText !== undefined && headFile !== undefined && baseText === headFile.content) {
+    if (before_ !== undefined && headFile !== undefined && before_ === headFile.content) {
       continue;
     }
     const after = headFile === undefined ? [] : (headFile.objects?.filter(isObj) ?? objectsOf(headFile.content));
-    changedFiles.push({ file, before: baseText === undefined ? [] : objectsOf(baseText), after });
+    changedFiles.push({ file, before: before_ === undefined ? [] : objectsOf(before_), after });
   }
   // Applications of both revisions, so that an object of a removed Application is still placed.
   const allArgo = [
