@@ -22,8 +22,9 @@ function main(distDir: string, how: string): void {
   const objects: unknown[] = [];
   let bytes = 0;
   for (const file of files) {
-    const text = fs.readFileSync(path.join(distDir, file), 'utf8');
-    bytes += text.length;
+    const buffer = fs.readFileSync(path.join(distDir, file));
+    bytes += buffer.length;
+    const text = buffer.toString('utf8');
     for (const document of read(text).documents) {
       if (document !== null && typeof document === 'object' && !Array.isArray(document)) {
         objects.push(document);
