@@ -197,6 +197,45 @@ const manifest = fc.letrec<{ value: unknown; map: Record<string, unknown>; list:
 
 const HEADER = '# Generated from environments/a.yaml by npm run synth. Do not edit.\n# Applied by Argo CD.\n';
 
+/** Hand edits: characters and lines put in, taken out or changed, indentation, comments. */
+const INSERTS = [' ', '  ', '\t', '\n', '#', ' #', '"', "'", ':', ': ', '-', '- ', '|', '|-', '>', '{', '}', '[', ']', ',', '&a ', '*a', '!', '?', '%'];
+const MORE_INSERTS = ['\r', '\uFEFF', 'é', '\\', 'a', '0', '.', '~', '---\n', '...\n', '\n\n', 'x: 1\n', '- y\n', '0x', 'e3', 'null', 'True'];
+const mutation = fc.oneof(
+  fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), text: fc.constantFrom(...INSERTS, ...MORE_INSERTS) }),
+  fc.record({ kind: fc.constant('delete' as const), at: fc.nat(), text: fc.constantFrom('', ' ', '  ') }),
+  fc.record({ kind: fc.constant('replace' as const), at: fc.nat(), text: fc.constantFrom(...INSERTS, ...MORE_INSERTS) }),
+  fc.record({ kind: fc.constant('indent' as const), at: fc.nat(), text: fc.constantFrom(' ', '  ', '   ', '    ') }),
+  fc.record({ kind: fc.constant('dedent' as const), at: fc.nat(), text: fc.constantFrom('') }),
+  fc.record({ kind: fc.constant('comment' as const), at: fc.nat(), text: fc.constantFrom(' # note', '# note', '#') }),
+  fc.record({ kind: fc.constant('line' as const), at: fc.nat(), text: fc.constantFrom('', ' ', '#', '---', '...', '- a', 'a: b', '  a: b', '    - b') }),
+);
+
+function mutate(text: string, m: { kind: string; at: number; text: string }): string {
+  const lines = text.split('\n');
+  const line = m.at % Math.max(1, lines.length - 1);
+  const at = m.at % Math.max(1, text.length);
+  switch (m.kind) {
+    case 'insert':
+      return text.slice(0, at) + m.text + text.slice(at);
+    case 'delete':
+      return text.slice(0, at) + text.slice(at + 1 + m.text.length);
+    case 'replace':
+      return text.slice(0, at) + m.text + text.slice(at + 1);
+    case 'indent':
+      lines[line] = m.text + lines[line];
+      return lines.join('\n');
+    case 'dedent':
+      lines[line] = lines[line].replace(/^ {1,2}/, '');
+      return lines.join('\n');
+    case 'comment':
+      lines[line] = lines[line] + m.text;
+      return lines.join('\n');
+    default:
+      lines.splice(line, 0, m.text);
+      return lines.join('\n');
+  }
+}
+
 describe('reading what the emitter writes', () => {
   it('reads the shapes of manifests itself, exactly as yaml does', () => {
     fc.assert(
@@ -249,44 +288,6 @@ describe('reading what the emitter writes', () => {
 });
 
 describe('reading hand edits', () => {
-  const INSERTS = [' ', '  ', '\t', '\n', '#', ' #', '"', "'", ':', ': ', '-', '- ', '|', '|-', '>', '{', '}', '[', ']', ',', '&a ', '*a', '!', '?', '%'];
-  const MORE_INSERTS = ['\r', '\uFEFF', 'é', '\\', 'a', '0', '.', '~', '---\n', '...\n', '\n\n', 'x: 1\n', '- y\n', '0x', 'e3', 'null', 'True'];
-  const mutation = fc.oneof(
-    fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), text: fc.constantFrom(...INSERTS, ...MORE_INSERTS) }),
-    fc.record({ kind: fc.constant('delete' as const), at: fc.nat(), text: fc.constantFrom('', ' ', '  ') }),
-    fc.record({ kind: fc.constant('replace' as const), at: fc.nat(), text: fc.constantFrom(...INSERTS, ...MORE_INSERTS) }),
-    fc.record({ kind: fc.constant('indent' as const), at: fc.nat(), text: fc.constantFrom(' ', '  ', '   ', '    ') }),
-    fc.record({ kind: fc.constant('dedent' as const), at: fc.nat(), text: fc.constantFrom('') }),
-    fc.record({ kind: fc.constant('comment' as const), at: fc.nat(), text: fc.constantFrom(' # note', '# note', '#') }),
-    fc.record({ kind: fc.constant('line' as const), at: fc.nat(), text: fc.constantFrom('', ' ', '#', '---', '...', '- a', 'a: b', '  a: b', '    - b') }),
-  );
-
-  function mutate(text: string, m: { kind: string; at: number; text: string }): string {
-    const lines = text.split('\n');
-    const line = m.at % Math.max(1, lines.length - 1);
-    const at = m.at % Math.max(1, text.length);
-    switch (m.kind) {
-      case 'insert':
-        return text.slice(0, at) + m.text + text.slice(at);
-      case 'delete':
-        return text.slice(0, at) + text.slice(at + 1 + m.text.length);
-      case 'replace':
-        return text.slice(0, at) + m.text + text.slice(at + 1);
-      case 'indent':
-        lines[line] = m.text + lines[line];
-        return lines.join('\n');
-      case 'dedent':
-        lines[line] = lines[line].replace(/^ {1,2}/, '');
-        return lines.join('\n');
-      case 'comment':
-        lines[line] = lines[line] + m.text;
-        return lines.join('\n');
-      default:
-        lines.splice(line, 0, m.text);
-        return lines.join('\n');
-    }
-  }
-
   const multiLine = fc.constantFrom('a\nb', 'a\nb\n', 'x\n\ny\n\n');
   const edited = fc.oneof(manifest, tree, fc.record({ data: fc.dictionary(manifestKey, multiLine, { minKeys: 1, maxKeys: 2 }) }));
 
@@ -308,6 +309,25 @@ describe('reading hand edits', () => {
     // Many edits stay in the subset (and change what is read): those are read directly, not refused.
     expect(accepted).toBeGreaterThan(250);
     expect(changed).toBeGreaterThan(150);
+  });
+
+  it('reads any text written after a key or a dash, or as a key, as yaml does, or leaves it to yaml', () => {
+    const raw = fc.oneof(
+      fc.string({ maxLength: 12 }),
+      fc.string({ unit: 'binary', maxLength: 6 }),
+      fc.string({ unit: fc.constantFrom(...' -?:,[]{}#&*!|>\'"%@`\\~.0123456789abeoxnNtTfF+\u00a0\u0085\u2028\ufeff'), maxLength: 8 }),
+      fc.constantFrom(...TRICKY),
+    );
+    let accepted = 0;
+    fc.assert(
+      fc.property(raw, raw, (a, b) => {
+        for (const text of [`k: ${a}\n`, `${a}: v\n`, `- ${a}\n`, `- ${a}: ${b}\n  k: v\n`, `k:\n  - ${a}\n  - ${b}\n`, `${a}: |\n  ${b}\n`]) {
+          accepted += agreesWithYaml(text) ? 1 : 0;
+        }
+      }),
+      { numRuns: 3000, seed: 9 },
+    );
+    expect(accepted).toBeGreaterThan(3000);
   });
 
   it.each([
@@ -454,5 +474,21 @@ describe('the example dist/', () => {
     const refused = files.filter((f) => !agreesWithYaml(fs.readFileSync(path.join(dist, f), 'utf8'), strings));
     expect(strings.size).toBeGreaterThan(100);
     expect(refused).toEqual([]);
+  });
+
+  it('reads hand edits of its files exactly as yaml does, or leaves them to yaml', () => {
+    const dist = renderedDist();
+    const texts = listFiles(dist)
+      .filter((f) => /\.ya?ml$/.test(f))
+      .map((f) => fs.readFileSync(path.join(dist, f), 'utf8'));
+    let accepted = 0;
+    fc.assert(
+      fc.property(fc.nat(texts.length - 1), fc.array(mutation, { minLength: 1, maxLength: 3 }), (file, mutations) => {
+        const text = mutations.reduce(mutate, texts[file]);
+        accepted += text !== texts[file] && agreesWithYaml(text) ? 1 : 0;
+      }),
+      { numRuns: 1000, seed: 13 },
+    );
+    expect(accepted).toBeGreaterThan(100);
   });
 });
