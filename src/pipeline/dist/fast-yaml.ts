@@ -44,27 +44,28 @@ export function readYamlSlow(text: string): YamlDocuments {
 }
 
 /**
- * Reads the YAML that the dist/ emitter (`emitDocuments`) writes, about ten times faster than the
- * `yaml` package and without its node tree; undefined for any text outside that subset, which the
- * caller then gives to the `yaml` package. What it accepts, it reads exactly as
- * `parseAllDocuments(text).map((d) => d.toJS())` with the default options (YAML 1.2 core schema)
- * does, with the same start lines, and `yaml` reports no error for it (property tests compare both
- * on emitted, stringified and randomly mutated texts).
+ * Reads the YAML that the dist/ emitter (`emitDocuments`) and the `yaml` package write, more than
+ * ten times faster than the `yaml` package and without its node tree; undefined for any text
+ * outside that subset, which the caller then gives to the `yaml` package. What it accepts, it reads
+ * exactly as `parseAllDocuments(text).map((d) => d.toJS())` with the default options (YAML 1.2
+ * core schema) does, with the same start lines, and `yaml` reports no error for it (property tests
+ * compare both on emitted, stringified and randomly edited texts).
  *
- * The subset: printable ASCII only, every line ending in a newline; `#` comment lines before the
- * first document only; documents separated by a `---` line, each a block map or block sequence at
- * column 0; nested collections indented by exactly two more spaces than their key (or dash), a map
- * in a sequence item starting on the dash's line (`- key: value`); keys plain or double-quoted,
- * unique, and read as strings; values on the key's line: a single-line plain scalar (resolved as
- * the core schema resolves it: `~`, `null`, `true`, `0x1F`, `0o17`, `1e3`, `.inf`...), a
- * double-quoted string without escapes, `{}`, `[]`, or a literal block scalar (`|`, `|-`, `|+`)
- * whose lines are indented by two more spaces than its key (or dash).
+ * The subset: printable characters (non-ASCII included) and newlines, the last line ending in one;
+ * `#` comment lines before the first document only; documents separated by a `---` line, each a
+ * block map, a block sequence, `{}` or `[]` at column 0; nested collections indented by exactly two
+ * more spaces than their key (or dash), a map or sequence in a sequence item starting on the dash's
+ * line (`- key: value`, `- - value`); keys plain or quoted, unique, and read as strings; values on
+ * the key's line: a single-line plain scalar (resolved as the core schema resolves it: `~`,
+ * `null`, `true`, `0x1F`, `0o17`, `1e3`, `.inf`...), a single-line single- or double-quoted string
+ * (the escapes `yaml` reads included), `{}`, `[]`, or a literal block scalar (`|`, `|-`, `|+`)
+ * whose first line is indented by exactly two more spaces than its key (or dash).
  *
- * Everything else is left to the `yaml` package: tabs, CR, a BOM or any non-ASCII character, blank
- * lines outside block scalars, comments after the first document or after a value, anchors,
- * aliases, tags, directives, flow collections other than `{}` and `[]`, single quotes, escapes,
- * multi-line plain or quoted scalars, folded block scalars or indentation indicators, `? ` keys,
- * `...`, other indentation, a leading `---`, empty documents, duplicate keys, keys that are not
+ * Everything else is left to the `yaml` package: tabs, CR, a BOM, control characters, U+2028 and
+ * U+2029, lone surrogates, blank lines outside block scalars, comments after the first document or
+ * after a value, anchors, aliases, tags, directives, flow collections other than `{}` and `[]`,
+ * multi-line plain or quoted scalars, folded block scalars, indentation indicators, `? ` keys,
+ * `...`, any other indentation, a leading `---`, empty documents, duplicate keys, keys that are not
  * strings (`1:`, `null:`) and the keys `__proto__` and `<<`.
  */
 export function readYamlFast(text: string, strings?: StringPool): YamlDocuments | undefined {
