@@ -5,6 +5,7 @@ import { distFolder, Project } from '../../model/load';
 import { compareStrings, SpecError } from '../../model/spec-error';
 import { environmentOf, groupByEnvironment, isPatchFile, parseDistFile, RenderedFile } from '../dist/read-dist';
 import { recoverInterruptedWrite } from '../dist/write-dist';
+import { StringPool } from '../dist/fast-yaml';
 import { readEnvironmentRouting } from '../routing/routing-reader';
 import { INPUTS_FILE } from '../synth/inputs-digest';
 import { synthesizeChanged } from '../validate/incremental-synth';
@@ -79,13 +80,14 @@ export async function changeSinceBase(root: string, baseRef: string, head?: Head
   const differs = new Set(differing);
   const baseText = (file: string): string => (differs.has(file) ? blobs.get(baseFiles.get(file)!)! : headText.get(file)!);
   const headObjects = new Map<string, RenderedObject[]>();
+  const strings: StringPool = new Map();
   const objectsOfHead = (f: RenderedFile): RenderedObject[] => {
     let objects = headObjects.get(f.path);
     if (objects === undefined) {
       objects =
         f.objects !== undefined && f.lines !== undefined
           ? f.objects.map((object, i) => ({ file: f.path, object, line: f.lines![i] }))
-          : parseDistFile(f.path, f.content);
+          : parseDistFile(f.path, f.content, strings);
       headObjects.set(f.path, objects);
     }
     return objects;
@@ -98,7 +100,7 @@ export async function changeSinceBase(root: string, baseRef: string, head?: Head
   };
   const headFileByPath = new Map(headFiles.map((f) => [f.path, f]));
   const baseRouting = routingOf([...basePaths].sort(compareStrings), (file) =>
-    differs.has(file) ? parseDistFile(file, baseText(file)) : objectsOfHead(headFileByPath.get(file)!),
+    differs.has(file) ? parseDistFile(file, baseText(file), strings) : objectsOfHead(headFileByPath.get(file)!),
   );
   const renderedRouting = rendering.routing.filter((r) => compared.has(r.name));
   const unread = new Set([...compared].filter((env) => known.has(env) && !renderedRouting.some((r) => r.name === env)));

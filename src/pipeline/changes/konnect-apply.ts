@@ -2,10 +2,11 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { parseAllDocuments, parse as parseYaml } from 'yaml';
+import { parse as parseYaml } from 'yaml';
 import { ENVIRONMENTS_DIR, Project } from '../../model/load';
 import { compareStrings, didYouMean } from '../../model/spec-error';
 import { EnvironmentSpec, isKuma, KumaMeshSpec } from '../../model/spec';
+import { readYamlDocuments } from '../dist/fast-yaml';
 import { checkoutFolder, git, GitError } from './git';
 
 /** A Kuma resource in kumactl's universal format, as rendered under `dist/<env>/konnect/`. */
@@ -78,8 +79,8 @@ export function konnectAddress(region: string, controlPlaneId: string): string {
 export function kumactlObjects(texts: readonly string[]): KumactlObject[] {
   const out: KumactlObject[] = [];
   for (const text of texts) {
-    for (const doc of parseAllDocuments(text)) {
-      const value = doc.toJS() as { type?: unknown; name?: unknown; mesh?: unknown } | null;
+    for (const document of readYamlDocuments(text).documents) {
+      const value = document as { type?: unknown; name?: unknown; mesh?: unknown } | null;
       if (value !== null && typeof value === 'object' && typeof value.type === 'string' && typeof value.name === 'string') {
         out.push({ type: value.type, name: value.name, ...(typeof value.mesh === 'string' ? { mesh: value.mesh } : {}) });
       }

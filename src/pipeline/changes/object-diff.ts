@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { parse as parseYaml, parseAllDocuments } from 'yaml';
+import { parse as parseYaml } from 'yaml';
 import { compareStrings } from '../../model/spec-error';
+import { readYamlDocuments } from '../dist/fast-yaml';
 import { environmentOf } from '../dist/read-dist';
 import type { RenderedFile } from '../dist/read-dist';
 import { listFiles } from '../dist/read-dist';
@@ -160,9 +161,7 @@ function fieldChanges(before: Obj, after: Obj): string[] {
 
 /** The objects of a YAML text. */
 function objectsOf(text: string): Obj[] {
-  return parseAllDocuments(text)
-    .map((d): unknown => d.toJS() as unknown)
-    .filter(isObj);
+  return readYamlDocuments(text).documents.filter(isObj);
 }
 
 /** Which Application a dist/ file's objects belong to: the one whose source path is the file's folder. */

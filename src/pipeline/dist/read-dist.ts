@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { LineCounter, parseAllDocuments } from 'yaml';
 import { RenderedObject } from '../../meshes/effective-routing';
 import { compareStrings } from '../../model/spec-error';
+import { readYamlDocuments, StringPool } from './fast-yaml';
 
 /** One file of dist/: its path relative to dist/ (forward slashes) and its exact content. */
 export interface RenderedFile {
@@ -61,7 +61,8 @@ export function isPatchFile(file: string): boolean {
  * `rendered` may hold what a fresh synthesis produced: a file on disk whose text is byte for byte
  * the rendered text has exactly the rendered objects (the emitter writes what the yaml package
  * reads back, a test compares both ways over the examples), so those are used instead of parsing
- * it again. Any other file, a hand edit included, is parsed.
+ * it again. Any other file, a hand edit included, is parsed: by `readYamlFast` when it is in the
+ * emitter's subset of YAML, else by the `yaml` package, with the same result either way.
  */
 export function readDist(
   distDir: string,
@@ -70,6 +71,7 @@ export function readDist(
   files: string[] = listFiles(distDir),
 ): { files: string[]; objects: RenderedObject[] } {
   const objects: RenderedObject[] = [];
+  const strings: StringPool = new Map();
   for (const file of files) {
     if (!/\.ya?ml$/.test(file) || isPatchFile(file) || !include(file)) {
       continue;
@@ -84,22 +86,24 @@ export function readDist(
       });
       continue;
     }
-    objects.push(...parseDistFile(file, text));
+    objects.push(...parseDistFile(file, text, strings));
   }
   return { files, objects };
 }
 
-/** The objects of one YAML file of dist/, as its text holds them, with the line each starts on. */
-export function parseDistFile(file: string, text: string): RenderedObject[] {
+/**
+ * The objects of one YAML file of dist/, as its text holds them, with the line each starts on: read
+ * by `readYamlFast` when the text is in the emitter's subset of YAML, else by the `yaml` package.
+ * `strings` (shared across files) keeps each distinct string once.
+ */
+export function parseDistFile(file: string, text: string, strings: StringPool = new Map()): RenderedObject[] {
   const objects: RenderedObject[] = [];
-  const lineCounter = new LineCounter();
-  for (const doc of parseAllDocuments(text, { lineCounter })) {
-    const object: unknown = doc.toJS();
+  const { documents, lines } = readYamlDocuments(text, strings);
+  documents.forEach((object, i) => {
     if (object !== null && typeof object === 'object' && !Array.isArray(object)) {
-      const start = doc.contents?.range?.[0] ?? doc.range[0];
-      objects.push({ file, object: object as Record<string, unknown>, line: lineCounter.linePos(start).line });
+      objects.push({ file, object: object as Record<string, unknown>, line: lines[i] });
     }
-  }
+  });
   return objects;
 }
 

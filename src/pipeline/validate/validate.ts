@@ -16,6 +16,7 @@ import { checkRenderedSecrets } from './secret-checks';
 import { environmentInputs, INPUTS_FILE, isInputsFile, outputsDigest, recordedInputs, recordedOutputs } from '../synth/inputs-digest';
 import { Synthesized, synthesizeEnvironment, synthesizeRoot } from '../synth/synth';
 import { recoverInterruptedWrite } from '../dist/write-dist';
+import { StringPool } from '../dist/fast-yaml';
 import { BOOTSTRAP_FOLDER } from '../../constructs/argocd-delivery';
 
 /** Options for `validateRepository`. */
@@ -111,6 +112,7 @@ export async function validateRepository(options: ValidateOptions): Promise<Vali
     }
     const known = new Map((expected ?? []).map((f) => [f.path, f]));
     const objects: RenderedObject[] = [];
+    const strings: StringPool = new Map();
     for (const [file, text] of texts) {
       if (!/\.ya?ml$/.test(file) || isPatchFile(file)) {
         continue;
@@ -119,7 +121,7 @@ export async function validateRepository(options: ValidateOptions): Promise<Vali
       if (same?.objects !== undefined && same.lines !== undefined && same.content === text) {
         same.objects.forEach((object, i) => objects.push({ file, object, line: same.lines![i] }));
       } else {
-        objects.push(...parseDistFile(file, text));
+        objects.push(...parseDistFile(file, text, strings));
       }
     }
     count += objects.length;
