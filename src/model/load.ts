@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { derivedNameProblems } from './derived-names';
 import { formatBytes, MAX_ENVIRONMENTS, MAX_INPUT_FILE_BYTES, readBounded } from './limits';
-import { DEFAULT_DIST_PATH, isReadFailure, LoadedCatalog, ReadResult, resolveEnvironment, resolveSettings } from './resolve';
+import { DEFAULT_DIST_PATH, ImposterFile, isReadFailure, LoadedCatalog, ReadResult, resolveEnvironment, resolveSettings } from './resolve';
 import { CatalogSchema, EnvironmentSchema, SettingsSchema } from './schema';
 import { environmentReach, reachProblems } from './reach';
 import { InputText, SourceFile } from './source-file';
@@ -85,7 +85,7 @@ export interface ReadProjectResult {
 export function readProject(root: string, options: LoadOptions = {}): ReadProjectResult {
   const problems: Problem[] = [];
   const sources: InputSource[] = [];
-  const imposterFiles = new Map<string, SourceFile>();
+  const imposterFiles = new Map<string, ImposterFile>();
   const read = (repoPath: string, maxBytes?: number): ReadResult => options.overrides?.get(repoPath) ?? readText(root, repoPath, maxBytes);
   /** An environment, catalogue or settings file: its text, or undefined with the problem reported. */
   const readInput = (repoPath: string): InputText | undefined => {
@@ -262,7 +262,7 @@ export function readProject(root: string, options: LoadOptions = {}): ReadProjec
   if (options.checkOverlaps ?? true) {
     problems.push(...reachProblems(environments.map(environmentReach)));
   }
-  sources.push(...[...imposterFiles.values()].map((file) => ({ kind: 'imposter' as const, file })));
+  sources.push(...[...imposterFiles.values()].map(({ file }) => ({ kind: 'imposter' as const, file })));
   sources.sort((a, b) => compareStrings(a.file.path, b.file.path));
   if (problems.length > 0 || settings === undefined) {
     return { problems, sources, settings };
