@@ -83,6 +83,42 @@ export interface ReadProjectResult {
 
 /** Like `loadProject`, but returns the problems (and the files read) instead of throwing. */
 export function readProject(root: string, options: LoadOptions = {}): ReadProjectResult {
+  const parsed = new Map<string, ParsedInput>();
+  const parseInput = (repoPath: string, input: InputText): SourceFile => {
+    const previous = lastLoadParsed.get(path.resolve(root, repoPath));
+    const file = previous !== undefined && sameInput(previous.input, input) ? previous.file : SourceFile.parse(repoPath, input);
+    parsed.set(path.resolve(root, repoPath), { input, file });
+    return file;
+  };
+  try {
+    return readProjectFiles(root, options, parseInput);
+  } finally {
+    lastLoadParsed = parsed;
+  }
+}
+
+/** An input file as parsed, with the bytes or text it was parsed from. */
+interface ParsedInput {
+  readonly input: InputText;
+  readonly file: SourceFile;
+}
+
+/**
+ * The settings, catalogue and environment files the last load parsed, by absolute path. A command
+ * that loads a project twice (flip: the environment to edit, then every environment with the
+ * edit) parses each unchanged file once; a file whose bytes differ is parsed again. A SourceFile
+ * does not change once parsed, and only the last load's files are kept.
+ */
+let lastLoadParsed = new Map<string, ParsedInput>();
+
+function sameInput(a: InputText, b: InputText): boolean {
+  if (typeof a === 'string' || typeof b === 'string') {
+    return a === b;
+  }
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
+}
+
+function readProjectFiles(root: string, options: LoadOptions, parseInput: (repoPath: string, input: InputText) => SourceFile): ReadProjectResult {
   const problems: Problem[] = [];
   const sources: InputSource[] = [];
   const imposterFiles = new Map<string, ImposterFile>();
@@ -137,7 +173,7 @@ export function readProject(root: string, options: LoadOptions = {}): ReadProjec
       hint: 'see the README for its format',
     });
   } else {
-    const file = SourceFile.parse(settingsPath, settingsText);
+    const file = parseInput(settingsPath, settingsText);
     sources.push({ kind: 'settings', file });
     problems.push(...file.problems);
     if (file.problems.length === 0) {
@@ -171,7 +207,7 @@ export function readProject(root: string, options: LoadOptions = {}): ReadProjec
       brokenCatalogs.add(name);
       continue;
     }
-    const file = SourceFile.parse(repoPath, text);
+    const file = parseInput(repoPath, text);
     sources.push({ kind: 'catalog', file });
     problems.push(...file.problems);
     if (file.problems.length > 0) {
@@ -217,7 +253,7 @@ export function readProject(root: string, options: LoadOptions = {}): ReadProjec
     if (text === undefined) {
       continue;
     }
-    const file = SourceFile.parse(repoPath, text);
+    const file = parseInput(repoPath, text);
     sources.push({ kind: 'environment', file });
     problems.push(...file.problems);
     if (file.problems.length > 0) {
