@@ -68,16 +68,20 @@ const SEPARATOR = '\n\u0000\n';
 /** No rule of the preset matches fewer characters. */
 const SHORTEST_SECRET = 8;
 
-/** Every credential in each item (by position), found by meshflip's rules and secretlint's, overlaps removed. */
-export async function scanStrings(items: readonly ScanItem[]): Promise<Detection[][]> {
+/**
+ * Every credential in each item (by position), found by meshflip's rules and secretlint's, overlaps
+ * removed. Items with the same value may share one (read-only) list.
+ */
+export async function scanStrings(items: readonly ScanItem[]): Promise<(readonly Detection[])[]> {
   // Rendered objects repeat the same strings many times over (kinds, labels, names): each distinct one is scanned once.
-  const ownCache = new Map<string, Detection[]>();
+  // Keyed by the value itself, whose hash the engine keeps, rather than by a new string per item.
+  const ownCache = [new Map<string, Detection[]>(), new Map<string, Detection[]>()];
   const found = items.map((item) => {
-    const key = `${item.names ? 'n' : 'v'}${item.value}`;
-    let own = ownCache.get(key);
+    const cache = ownCache[item.names ? 1 : 0];
+    let own = cache.get(item.value);
     if (own === undefined) {
       own = findCredentials(item.value, { assignments: item.names });
-      ownCache.set(key, own);
+      cache.set(item.value, own);
     }
     // The name is the weakest evidence: it speaks only when the value itself says nothing.
     const byName = own.length === 0 && item.names && item.name !== undefined ? credentialByName(item.name, item.value) : undefined;
@@ -85,9 +89,17 @@ export async function scanStrings(items: readonly ScanItem[]): Promise<Detection
   });
   const distinct = [...new Set(items.map((i) => i.value).filter((v) => v.length >= SHORTEST_SECRET))];
   const fromSecretlint = new Map<string, Detection[]>();
-  (await secretlintDetections(distinct)).forEach((detections, i) => fromSecretlint.set(distinct[i], detections));
+  (await secretlintDetections(distinct)).forEach((detections, i) => {
+    if (detections.length > 0) {
+      fromSecretlint.set(distinct[i], detections);
+    }
+  });
   return found.map((own, i) => {
-    const more = (fromSecretlint.get(items[i].value) ?? []).filter((d) => !own.some((o) => overlaps(o, d)));
+    const detections = fromSecretlint.get(items[i].value);
+    if (detections === undefined) {
+      return own;
+    }
+    const more = detections.filter((d) => !own.some((o) => overlaps(o, d)));
     return [...own, ...more];
   });
 }
