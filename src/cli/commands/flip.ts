@@ -8,7 +8,7 @@ import { escapeUnsafeText } from '../../model/unsafe-text';
 import { synthesizeChanged } from '../../pipeline/validate/incremental-synth';
 import { environmentFiles } from '../../pipeline/validate/parallel-synth';
 import { diffRouting, EnvironmentChange } from '../../pipeline/changes/routing-diff';
-import { synthesizeEnvironment } from '../../pipeline/synth/synth';
+import { environmentRouting } from '../../pipeline/synth/synth';
 import { resolveOutputFolder } from '../../pipeline/dist/output-folder';
 import { recoverInterruptedWrite, writeDist, WriteResult } from '../../pipeline/dist/write-dist';
 import { UsageError } from '../errors';
@@ -117,9 +117,9 @@ export const flipCommand = defineCommand({
     if (rendered.problems.some((p) => p.severity !== 'warning')) {
       throw new SpecError([...rendered.problems]);
     }
-    // The routing before, read back from a rendering of the unedited file (rendering costs less
-    // than parsing the environment's files in dist/ again).
-    const previous = synthesizeEnvironment(env, project.settings).routing;
+    // The routing before, read back from a rendering of the unedited file (rendering its objects
+    // costs less than parsing the environment's files in dist/ again).
+    const previous = environmentRouting(env, project.settings);
     // The environment file and dist/ are written together: all or nothing, even if killed.
     const result: WriteResult = writeDist(out.dir, rendered.files, {
       root,
@@ -228,7 +228,7 @@ function changedLines(before: string, after: string): string[] {
   return [...a.slice(start, a.length - end).map((l) => `- ${l}`), ...b.slice(start, b.length - end).map((l) => `+ ${l}`)];
 }
 
-type EnvironmentRouting = ReturnType<typeof synthesizeEnvironment>['routing'];
+type EnvironmentRouting = ReturnType<typeof environmentRouting>;
 type ServiceRouting = EnvironmentRouting['services'][number];
 
 /**
