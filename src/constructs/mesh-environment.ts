@@ -36,6 +36,7 @@ export class MeshEnvironment extends Construct implements IEnvironmentScope {
 
     this.mesh.addControlPlane(this);
     this.addNamespaces();
+    const policies = new ServicePolicies(env);
     for (const service of env.services) {
       const pod = this.mesh.podSettings(service.namespace);
       for (const target of this.mesh.workloadTargets(service)) {
@@ -49,7 +50,7 @@ export class MeshEnvironment extends Construct implements IEnvironmentScope {
           ownService: this.mesh.mockNeedsOwnService(service),
         });
       }
-      this.addPolicies(service);
+      this.addPolicies(service, policies);
     }
   }
 
@@ -137,24 +138,64 @@ export class MeshEnvironment extends Construct implements IEnvironmentScope {
     }
   }
 
-  private addPolicies(service: ServiceSpec): void {
+  private addPolicies(service: ServiceSpec, index: ServicePolicies): void {
     const env = this.env;
-    const byService = <T extends { service: string }>(list: readonly T[]) => list.find((x) => x.service === service.name);
     const policies = {
       service,
-      route: byService(env.routes),
-      fault: byService(env.faults),
-      circuitBreaker: byService(env.circuitBreakers),
-      timeout: byService(env.timeouts),
-      retry: byService(env.retries),
+      route: index.routes.get(service.name),
+      fault: index.faults.get(service.name),
+      circuitBreaker: index.circuitBreakers.get(service.name),
+      timeout: index.timeouts.get(service.name),
+      retry: index.retries.get(service.name),
       mockDeployed: this.mockDeployed(service),
     };
     if (policies.route || policies.fault || policies.circuitBreaker || policies.timeout || policies.retry) {
       this.mesh.addServicePolicies(this, policies);
     }
     if (env.trafficPermissions && service.ports.length > 0) {
-      const callers = env.services.filter((s) => s.calls.includes(service.name));
-      this.mesh.addTrafficPermissions(this, service, callers);
+      this.mesh.addTrafficPermissions(this, service, index.callers.get(service.name) ?? []);
     }
   }
+}
+
+/**
+ * The routing line, fault, circuit breaker, timeout and retry policy of each service (the first
+ * for its name), and the services that call it (in the order of the environment's services):
+ * indexed once per environment rather than searched for every service.
+ */
+class ServicePolicies {
+  public readonly routes: ReadonlyMap<string, EnvironmentSpec['routes'][number]>;
+  public readonly faults: ReadonlyMap<string, EnvironmentSpec['faults'][number]>;
+  public readonly circuitBreakers: ReadonlyMap<string, EnvironmentSpec['circuitBreakers'][number]>;
+  public readonly timeouts: ReadonlyMap<string, EnvironmentSpec['timeouts'][number]>;
+  public readonly retries: ReadonlyMap<string, EnvironmentSpec['retries'][number]>;
+  public readonly callers = new Map<string, ServiceSpec[]>();
+
+  constructor(env: EnvironmentSpec) {
+    this.routes = firstByService(env.routes);
+    this.faults = firstByService(env.faults);
+    this.circuitBreakers = firstByService(env.circuitBreakers);
+    this.timeouts = firstByService(env.timeouts);
+    this.retries = firstByService(env.retries);
+    for (const s of env.services) {
+      for (const callee of new Set(s.calls)) {
+        const callers = this.callers.get(callee);
+        if (callers === undefined) {
+          this.callers.set(callee, [s]);
+        } else {
+          callers.push(s);
+        }
+      }
+    }
+  }
+}
+
+function firstByService<T extends { readonly service: string }>(list: readonly T[]): ReadonlyMap<string, T> {
+  const out = new Map<string, T>();
+  for (const x of list) {
+    if (!out.has(x.service)) {
+      out.set(x.service, x);
+    }
+  }
+  return out;
 }

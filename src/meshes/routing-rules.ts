@@ -6,25 +6,84 @@ function behindGateway(env: EnvironmentSpec, service: ServiceSpec): boolean {
   return !isKuma(env.mesh) && service.ingress.length > 0;
 }
 
+/** Who calls whom in one environment, indexed once: the rule asks for every route, a fleet has thousands. */
+class CallGraph {
+  /** The services that call each service name, in the order of `env.services`. */
+  private readonly callersOf = new Map<string, ServiceSpec[]>();
+  /** The services of each name (one, in a valid environment). */
+  private readonly byName = new Map<string, ServiceSpec[]>();
+  private readonly sendersOf = new Map<string, Set<string>>();
+
+  constructor(private readonly env: EnvironmentSpec) {
+    for (const s of env.services) {
+      push(this.byName, s.name, s);
+      for (const callee of new Set(s.calls)) {
+        push(this.callersOf, callee, s);
+      }
+    }
+  }
+
+  public service(name: string): ServiceSpec | undefined {
+    return this.byName.get(name)?.[0];
+  }
+
+  public callers(name: string): readonly ServiceSpec[] {
+    return this.callersOf.get(name) ?? [];
+  }
+
+  /**
+   * The least set that holds every service requests come into (behind the gateway, or called by
+   * nothing) and every service that propagates `header` and has a caller in the set: a worklist
+   * from the entry points along the calls, each name visited once, each header computed once.
+   */
+  public senders(header: string): Set<string> {
+    const known = this.sendersOf.get(header);
+    if (known !== undefined) {
+      return known;
+    }
+    const sends = new Set<string>();
+    const queue: string[] = [];
+    const add = (name: string) => {
+      if (!sends.has(name)) {
+        sends.add(name);
+        queue.push(name);
+      }
+    };
+    for (const s of this.env.services) {
+      if (behindGateway(this.env, s) || this.callers(s.name).length === 0) {
+        add(s.name);
+      }
+    }
+    for (let i = 0; i < queue.length; i++) {
+      for (const caller of this.byName.get(queue[i]) ?? []) {
+        for (const callee of caller.calls) {
+          if (!sends.has(callee) && (this.byName.get(callee) ?? []).some((s) => s.propagates.includes(header))) {
+            add(callee);
+          }
+        }
+      }
+    }
+    this.sendersOf.set(header, sends);
+    return sends;
+  }
+}
+
+function push<T>(map: Map<string, T[]>, key: string, value: T): void {
+  const list = map.get(key);
+  if (list === undefined) {
+    map.set(key, [value]);
+  } else {
+    list.push(value);
+  }
+}
+
 /**
  * The services that can send `header` to each service: where requests come in (the ingress
  * gateway for a service with gateway routes; a service nothing calls, such as a client pod), and
  * services whose application propagates the header when something that sends it calls them.
  */
 export function headerSenders(env: EnvironmentSpec, header: string): Set<string> {
-  const callers = (name: string) => env.services.filter((s) => s.calls.includes(name)).map((s) => s.name);
-  const sends = new Set<string>();
-  for (let grew = true; grew;) {
-    grew = false;
-    for (const s of env.services) {
-      const fromOutside = behindGateway(env, s) || callers(s.name).length === 0;
-      if (!sends.has(s.name) && (fromOutside || (s.propagates.includes(header) && callers(s.name).some((c) => sends.has(c))))) {
-        sends.add(s.name);
-        grew = true;
-      }
-    }
-  }
-  return sends;
+  return new CallGraph(env).senders(header);
 }
 
 /**
@@ -40,16 +99,17 @@ export const UNREACHABLE_HEADER_ROUTE: Rule = {
   upstream:
     'istio/istio#26828 and the Istio FAQ on header propagation; envoyproxy/envoy source/common/router/config_impl.cc (header matchers read the request being routed)',
   check({ env }, report) {
+    const graph = new CallGraph(env);
     for (const route of env.routes) {
-      const service = env.services.find((s) => s.name === route.service);
+      const service = graph.service(route.service);
       if (route.header === undefined || route.origin === undefined || service === undefined || behindGateway(env, service)) {
         continue;
       }
-      const callers = env.services.filter((s) => s.calls.includes(service.name));
+      const callers = graph.callers(service.name);
       if (callers.length === 0) {
         continue;
       }
-      const sends = headerSenders(env, route.header.name);
+      const sends = graph.senders(route.header.name);
       if (!callers.some((c) => sends.has(c.name))) {
         report(
           route.origin,

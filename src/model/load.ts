@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { derivedNameProblems } from './derived-names';
 import { formatBytes, MAX_ENVIRONMENTS, MAX_INPUT_FILE_BYTES, readBounded } from './limits';
-import { DEFAULT_DIST_PATH, isReadFailure, LoadedCatalog, ReadResult, resolveEnvironment, resolveSettings } from './resolve';
+import { DEFAULT_DIST_PATH, ImposterFile, isReadFailure, LoadedCatalog, ReadResult, resolveEnvironment, resolveSettings } from './resolve';
 import { CatalogSchema, EnvironmentSchema, SettingsSchema } from './schema';
 import { environmentReach, reachProblems } from './reach';
 import { InputText, SourceFile } from './source-file';
@@ -83,9 +83,45 @@ export interface ReadProjectResult {
 
 /** Like `loadProject`, but returns the problems (and the files read) instead of throwing. */
 export function readProject(root: string, options: LoadOptions = {}): ReadProjectResult {
+  const parsed = new Map<string, ParsedInput>();
+  const parseInput = (repoPath: string, input: InputText): SourceFile => {
+    const previous = lastLoadParsed.get(path.resolve(root, repoPath));
+    const file = previous !== undefined && sameInput(previous.input, input) ? previous.file : SourceFile.parse(repoPath, input);
+    parsed.set(path.resolve(root, repoPath), { input, file });
+    return file;
+  };
+  try {
+    return readProjectFiles(root, options, parseInput);
+  } finally {
+    lastLoadParsed = parsed;
+  }
+}
+
+/** An input file as parsed, with the bytes or text it was parsed from. */
+interface ParsedInput {
+  readonly input: InputText;
+  readonly file: SourceFile;
+}
+
+/**
+ * The settings, catalogue and environment files the last load parsed, by absolute path. A command
+ * that loads a project twice (flip: the environment to edit, then every environment with the
+ * edit) parses each unchanged file once; a file whose bytes differ is parsed again. A SourceFile
+ * does not change once parsed, and only the last load's files are kept.
+ */
+let lastLoadParsed = new Map<string, ParsedInput>();
+
+function sameInput(a: InputText, b: InputText): boolean {
+  if (typeof a === 'string' || typeof b === 'string') {
+    return a === b;
+  }
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
+}
+
+function readProjectFiles(root: string, options: LoadOptions, parseInput: (repoPath: string, input: InputText) => SourceFile): ReadProjectResult {
   const problems: Problem[] = [];
   const sources: InputSource[] = [];
-  const imposterFiles = new Map<string, SourceFile>();
+  const imposterFiles = new Map<string, ImposterFile>();
   const read = (repoPath: string, maxBytes?: number): ReadResult => options.overrides?.get(repoPath) ?? readText(root, repoPath, maxBytes);
   /** An environment, catalogue or settings file: its text, or undefined with the problem reported. */
   const readInput = (repoPath: string): InputText | undefined => {
@@ -137,7 +173,7 @@ export function readProject(root: string, options: LoadOptions = {}): ReadProjec
       hint: 'see the README for its format',
     });
   } else {
-    const file = SourceFile.parse(settingsPath, settingsText);
+    const file = parseInput(settingsPath, settingsText);
     sources.push({ kind: 'settings', file });
     problems.push(...file.problems);
     if (file.problems.length === 0) {
@@ -171,7 +207,7 @@ export function readProject(root: string, options: LoadOptions = {}): ReadProjec
       brokenCatalogs.add(name);
       continue;
     }
-    const file = SourceFile.parse(repoPath, text);
+    const file = parseInput(repoPath, text);
     sources.push({ kind: 'catalog', file });
     problems.push(...file.problems);
     if (file.problems.length > 0) {
@@ -217,7 +253,7 @@ export function readProject(root: string, options: LoadOptions = {}): ReadProjec
     if (text === undefined) {
       continue;
     }
-    const file = SourceFile.parse(repoPath, text);
+    const file = parseInput(repoPath, text);
     sources.push({ kind: 'environment', file });
     problems.push(...file.problems);
     if (file.problems.length > 0) {
@@ -262,7 +298,7 @@ export function readProject(root: string, options: LoadOptions = {}): ReadProjec
   if (options.checkOverlaps ?? true) {
     problems.push(...reachProblems(environments.map(environmentReach)));
   }
-  sources.push(...[...imposterFiles.values()].map((file) => ({ kind: 'imposter' as const, file })));
+  sources.push(...[...imposterFiles.values()].map(({ file }) => ({ kind: 'imposter' as const, file })));
   sources.sort((a, b) => compareStrings(a.file.path, b.file.path));
   if (problems.length > 0 || settings === undefined) {
     return { problems, sources, settings };

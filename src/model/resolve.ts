@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { clusterIdentities, sameServerNote } from './cluster-identity';
-import { impostersConfiguration, readImposters } from './imposters';
+import { impostersConfiguration, ReadImposters, readImposters } from './imposters';
 import { formatBytes, MAX_CONFIGMAP_BYTES } from './limits';
 import { latencyConflicts, latencyTimeoutProblems, resolveLatency } from './mock-latency';
 import { protocolFitProblems } from './mock-protocol';
@@ -115,6 +115,14 @@ const CDK8S_UNRENDERABLE_MESSAGE = 'cannot be "constructor": cdk8s, which render
 /** Reads a file relative to the repository root; undefined when it does not exist. */
 export type ReadFile = (repoPath: string, maxBytes?: number) => ReadResult;
 
+/**
+ * An imposter file read and checked on its own (parsed, schema, injection, unique ports): the
+ * same for every mock that lists it, so read once per load however many services share it.
+ */
+export interface ImposterFile extends ReadImposters {
+  readonly file: SourceFile;
+}
+
 /** An input file that is, or lies behind, a symbolic link: never read. */
 export interface LinkedInput {
   /** The repository path of the link. */
@@ -198,7 +206,7 @@ export function resolveEnvironment(
   settings: SettingsSpec | undefined,
   readFile: ReadFile,
   problems: Problem[],
-  imposterFiles?: Map<string, SourceFile>,
+  imposterFiles?: Map<string, ImposterFile>,
 ): EnvironmentSpec | undefined {
   const before = problems.length;
   const r = new EnvironmentResolver(file, input, catalogs, brokenCatalogs, settings, readFile, problems, imposterFiles);
@@ -224,8 +232,11 @@ class EnvironmentResolver {
     private readonly settings: SettingsSpec | undefined,
     private readonly readFile: ReadFile,
     private readonly problems: Problem[],
-    /** Collects every imposter file read, by path, for the secret scan. */
-    private readonly imposterFiles?: Map<string, SourceFile>,
+    /**
+     * Every imposter file read, by path: for the secret scan, and so that each is read and checked
+     * once however many mocks (of however many environments loaded together) list it.
+     */
+    private readonly imposterFiles: Map<string, ImposterFile> = new Map(),
   ) {
     this.isProtected = input.protected ?? false;
     this.defaultNamespace = input.namespace ?? input.name;
@@ -1393,7 +1404,8 @@ class EnvironmentResolver {
     const latency = resolveLatency(mock.latency, at, this.problems);
     mock.imposters.forEach((relative, index) => {
       const repoPath = path.posix.normalize(path.posix.join(path.posix.dirname(at.file.path), relative));
-      const text = repoPath.startsWith('..') ? undefined : this.readFile(repoPath, MAX_CONFIGMAP_BYTES);
+      const known = this.imposterFiles.get(repoPath);
+      const text = known !== undefined || repoPath.startsWith('..') ? undefined : this.readFile(repoPath, MAX_CONFIGMAP_BYTES);
       if (isReadFailure(text) && 'link' in text) {
         this.problems.push(
           at.file.problem(
@@ -1418,7 +1430,7 @@ class EnvironmentResolver {
         );
         return;
       }
-      if (text === undefined) {
+      if (text === undefined && known === undefined) {
         this.problems.push(
           at.file.problem([...at.path, 'imposters', index], `must name an imposter file that exists (looked for ${escapeUnsafeText(repoPath)})`, {
             hint: 'paths are relative to the file that declares the mock',
@@ -1426,9 +1438,7 @@ class EnvironmentResolver {
         );
         return;
       }
-      const imposterFile = SourceFile.parse(repoPath, text, { maxStringLength: MAX_CONFIGMAP_BYTES, json: true });
-      this.imposterFiles?.set(repoPath, imposterFile);
-      const { imposters: read, paths, problems } = readImposters(imposterFile);
+      const { file: imposterFile, imposters: read, paths, problems } = known ?? this.readImposterFile(repoPath, text!);
       this.problems.push(...problems, ...protocolFitProblems(imposterFile, read, paths, service, ports));
       if (mock.latency !== undefined) {
         this.problems.push(...latencyConflicts(imposterFile, read, paths, service));
@@ -1473,6 +1483,13 @@ class EnvironmentResolver {
       );
     }
     return { imposters: sorted, latency, replicas: mock.replicas ?? replicas ?? 1, image, origin: at };
+  }
+
+  private readImposterFile(repoPath: string, text: InputText): ImposterFile {
+    const file = SourceFile.parse(repoPath, text, { maxStringLength: MAX_CONFIGMAP_BYTES, json: true });
+    const read = { file, ...readImposters(file) };
+    this.imposterFiles.set(repoPath, read);
+    return read;
   }
 
   private checkCalls(services: readonly ServiceSpec[], byName: ReadonlyMap<string, ServiceSpec>): void {

@@ -68,16 +68,20 @@ const SEPARATOR = '\n\u0000\n';
 /** No rule of the preset matches fewer characters. */
 const SHORTEST_SECRET = 8;
 
-/** Every credential in each item (by position), found by meshflip's rules and secretlint's, overlaps removed. */
-export async function scanStrings(items: readonly ScanItem[]): Promise<Detection[][]> {
+/**
+ * Every credential in each item (by position), found by meshflip's rules and secretlint's, overlaps
+ * removed. Items with the same value may share one (read-only) list.
+ */
+export async function scanStrings(items: readonly ScanItem[]): Promise<(readonly Detection[])[]> {
   // Rendered objects repeat the same strings many times over (kinds, labels, names): each distinct one is scanned once.
-  const ownCache = new Map<string, Detection[]>();
+  // Keyed by the value itself, whose hash the engine keeps, rather than by a new string per item.
+  const ownCache = [new Map<string, Detection[]>(), new Map<string, Detection[]>()];
   const found = items.map((item) => {
-    const key = `${item.names ? 'n' : 'v'}${item.value}`;
-    let own = ownCache.get(key);
+    const cache = ownCache[item.names ? 1 : 0];
+    let own = cache.get(item.value);
     if (own === undefined) {
       own = findCredentials(item.value, { assignments: item.names });
-      ownCache.set(key, own);
+      cache.set(item.value, own);
     }
     // The name is the weakest evidence: it speaks only when the value itself says nothing.
     const byName = own.length === 0 && item.names && item.name !== undefined ? credentialByName(item.name, item.value) : undefined;
@@ -85,9 +89,17 @@ export async function scanStrings(items: readonly ScanItem[]): Promise<Detection
   });
   const distinct = [...new Set(items.map((i) => i.value).filter((v) => v.length >= SHORTEST_SECRET))];
   const fromSecretlint = new Map<string, Detection[]>();
-  (await secretlintDetections(distinct)).forEach((detections, i) => fromSecretlint.set(distinct[i], detections));
+  (await secretlintDetections(distinct)).forEach((detections, i) => {
+    if (detections.length > 0) {
+      fromSecretlint.set(distinct[i], detections);
+    }
+  });
   return found.map((own, i) => {
-    const more = (fromSecretlint.get(items[i].value) ?? []).filter((d) => !own.some((o) => overlaps(o, d)));
+    const detections = fromSecretlint.get(items[i].value);
+    if (detections === undefined) {
+      return own;
+    }
+    const more = detections.filter((d) => !own.some((o) => overlaps(o, d)));
     return [...own, ...more];
   });
 }
@@ -248,13 +260,11 @@ export function stringsOf(data: unknown): Leaf[] {
       out.push({ value, at, name, atKey: false });
     } else if (Array.isArray(value)) {
       value.forEach((item, i) => {
-        const before: unknown = value[i - 1];
-        const flag = typeof before === 'string' ? /^--?([A-Za-z][A-Za-z0-9_.-]{0,63})$/.exec(before)?.[1] : undefined;
-        walk(item, { up: at, segment: i }, flag !== undefined && isCredentialName(flag) ? flag : undefined);
+        walk(item, { up: at, segment: i }, flagName(value, i));
       });
     } else if (value !== null && typeof value === 'object') {
       const record = value as Record<string, unknown>;
-      const pairName = typeof record.name === 'string' && typeof record.value === 'string' ? record.name : undefined;
+      const pairName = pairNameOf(record);
       for (const key of Object.keys(record)) {
         const child: PathNode = { up: at, segment: key };
         out.push({ value: key, at: child, atKey: true });
@@ -264,6 +274,45 @@ export function stringsOf(data: unknown): Leaf[] {
   };
   walk(data, {}, undefined);
   return out;
+}
+
+/** The credential-looking `--flag` before item `i` of a list, which names it. */
+function flagName(list: readonly unknown[], i: number): string | undefined {
+  const before: unknown = list[i - 1];
+  const flag = typeof before === 'string' ? /^--?([A-Za-z][A-Za-z0-9_.-]{0,63})$/.exec(before)?.[1] : undefined;
+  return flag !== undefined && isCredentialName(flag) ? flag : undefined;
+}
+
+/** The `name` of a `{name, value}` pair, which names its value. */
+function pairNameOf(record: Record<string, unknown>): string | undefined {
+  return typeof record.name === 'string' && typeof record.value === 'string' ? record.name : undefined;
+}
+
+/**
+ * What the scan of a rendered object looks at: every string of `stringsOf(object)`, in the same
+ * order, with the name it is stored under, and the rules about names only for the value of a
+ * container's env entry (`env[i].value`; see `checkRenderedSecrets`). Appended to `out` without
+ * building the paths, which are made again (`stringsOf`) only for what the scan finds.
+ */
+export function renderedScanItems(object: unknown, out: ScanItem[]): void {
+  // `segment` is where `value` is, `up` and `upUp` the segments of its parent and grandparent.
+  const walk = (value: unknown, segment: string | number | undefined, up: string | number | undefined, upUp: string | number | undefined, name: string | undefined) => {
+    if (typeof value === 'string') {
+      out.push({ value, name, names: segment === 'value' && upUp === 'env' });
+    } else if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        walk(value[i], i, segment, up, flagName(value, i));
+      }
+    } else if (value !== null && typeof value === 'object') {
+      const record = value as Record<string, unknown>;
+      const pairName = pairNameOf(record);
+      for (const key of Object.keys(record)) {
+        out.push({ value: key, name: undefined, names: key === 'value' && up === 'env' });
+        walk(record[key], key, segment, up, key === 'value' && pairName !== undefined ? pairName : key);
+      }
+    }
+  };
+  walk(object, undefined, undefined, undefined, undefined);
 }
 
 /** What to do instead of committing the credential, in the words of the file it is in. */

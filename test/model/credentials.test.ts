@@ -1,8 +1,9 @@
 import { createHash } from 'crypto';
+import fc from 'fast-check';
 import * as path from 'path';
 import { findCredentials, isCredentialName } from '../../src/model/credentials';
 import { formatBytes, MAX_INPUT_FILE_BYTES, MAX_STRING_LENGTH } from '../../src/model/limits';
-import { loadAndScan, scanStrings } from '../../src/model/secret-scan';
+import { loadAndScan, renderedScanItems, ScanItem, scanStrings, stringsOf } from '../../src/model/secret-scan';
 import { formatProblem, sortProblems } from '../../src/model/spec-error';
 import { checkRenderedSecrets } from '../../src/pipeline/validate/secret-checks';
 import { removeTempDirs } from '../util';
@@ -538,6 +539,44 @@ describe('rendered objects (second line of defence)', () => {
       `lab/zone/orders.k8s.yaml:3 Deployment shop/orders spec.template.spec.containers[0].env[0].value holds what looks like a value of "PGPASSWORD", a name that holds a credential, got "…" (7 characters)${tail}`,
       `lab/zone/orders.k8s.yaml:3 Deployment shop/orders spec.template.spec.containers[0].args[0] holds what looks like a GitHub token, got "ghp_…" (40 characters)${tail}`,
     ]);
+  });
+
+  test('points at the object and field of each finding among many objects, some without any', async () => {
+    // GIVEN the Deployment after objects with and without strings
+    const objects = [
+      { file: 'argocd/lab.k8s.yaml', object: application, line: 1 },
+      { file: 'lab/zone/empty.k8s.yaml', object: {}, line: 1 },
+      { file: 'lab/zone/list.k8s.yaml', object: { items: [[], {}] }, line: 2 },
+      { file: 'lab/zone/orders.k8s.yaml', object: deployment, line: 7 },
+      { file: 'lab/zone/empty.k8s.yaml', object: {}, line: 9 },
+    ];
+    // WHEN
+    const findings = await checkRenderedSecrets(objects, new Set());
+    // THEN
+    expect(findings.map((f) => `${f.at.file}:${f.at.line} ${f.message.split(' holds ')[0]}`)).toEqual([
+      'lab/zone/orders.k8s.yaml:7 Deployment shop/orders spec.template.spec.containers[0].env[0].value',
+      'lab/zone/orders.k8s.yaml:7 Deployment shop/orders spec.template.spec.containers[0].args[0]',
+    ]);
+  });
+
+  test('scans the strings of a rendered object as stringsOf lists them, with names only for env values, for any object', () => {
+    const key = fc.constantFrom('env', 'value', 'name', 'valueFrom', 'args', 'PGPASSWORD', 'x');
+    const leaf = fc.oneof(fc.constantFrom('--password', '-token', '--x', 'hunter2', 'PGPASSWORD', 'value', 'env'), fc.integer(), fc.constant(null));
+    const tree = fc.letrec<{ value: unknown; map: Record<string, unknown>; list: unknown[] }>((tie) => ({
+      value: fc.oneof({ depthSize: 'small', withCrossShrink: true }, leaf, tie('map'), tie('list')),
+      map: fc.dictionary(key, tie('value'), { maxKeys: 4 }),
+      list: fc.array(tie('value'), { maxLength: 4 }),
+    })).value;
+    fc.assert(
+      fc.property(tree, (object) => {
+        const items: ScanItem[] = [];
+        renderedScanItems(object, items);
+        // What checkRenderedSecrets scanned before: every leaf, names for `env[i].value` only.
+        const expected = stringsOf(object).map((l) => ({ value: l.value, name: l.name, names: l.at.segment === 'value' && l.at.up?.up?.segment === 'env' }));
+        expect(items).toEqual(expected);
+      }),
+      { numRuns: 3000, seed: 18 },
+    );
   });
 
   test('lets through the secrets allowedSecrets allows in the input', async () => {

@@ -1,6 +1,8 @@
+import * as path from 'path';
+import * as limits from '../../src/model/limits';
 import { loadProject } from '../../src/model/load';
 import { removeTempDirs } from '../util';
-import { at, CATALOG, fixtureRepo, imposter, kongEnvironment, lines, ossmEnvironment, problemsOf, SETTINGS } from './fixtures';
+import { at, CATALOG, fixtureRepo, imposter, kongEnvironment, lines, MOCKED_PAYMENTS_AND_FRONTEND, ossmEnvironment, problemsOf, SETTINGS } from './fixtures';
 
 /**
  * What a user sees for each kind of mistake in environments/. Every test asserts the whole message,
@@ -785,6 +787,45 @@ describe('mocks', () => {
       `${ORDERS_IMPOSTER}:${at(json, '"inject"')}: stubs[0].responses[0].inject: injection is not allowed: the mock runs without --allowInjection; ` +
         'use is, proxy or fault responses and predicates',
     ]);
+  });
+});
+
+describe('an imposter file several mocks list', () => {
+  // orders and payments both list ../mocks/orders.imposter.json, in two environments
+  const catalog = CATALOG + MOCKED_PAYMENTS_AND_FRONTEND;
+  const files = (json: string) => ({
+    [SHOP]: catalog,
+    [ORDERS_IMPOSTER]: json,
+    'environments/other.yaml': ossmEnvironment('other'),
+  });
+
+  test("reports the file's own problem at its line in the imposter file (once: the same problem from each mock is one), reading the file once", () => {
+    // GIVEN an imposter with an injection
+    const json = imposter(8080, { inject: 'function (config) { return {}; }' });
+    const root = fixtureRepo(files(json));
+    const reads = jest.spyOn(limits, 'readBounded');
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    const inject =
+      `${ORDERS_IMPOSTER}:${at(json, '"inject"')}: stubs[0].responses[0].inject: injection is not allowed: the mock runs without --allowInjection; ` +
+      'use is, proxy or fault responses and predicates';
+    expect(problems).toEqual([inject]);
+    expect(reads.mock.calls.filter(([file]) => file.endsWith(path.join('mocks', 'orders.imposter.json')))).toHaveLength(1);
+    reads.mockRestore();
+  });
+
+  test("reports a problem that depends on the service for the service it concerns, at the line of that service's mock", () => {
+    // GIVEN an imposter that listens on a port only orders has, in both environments
+    const json = imposter(9090);
+    const root = fixtureRepo({ ...files(json), [SHOP]: catalog.replace('        port: 8080\n', '        port: 9090\n') });
+    // WHEN
+    const problems = problemsOf(root);
+    // THEN
+    const notTarget = (line: string) =>
+      `${SHOP}:${line}: services.payments.mock.imposters: has an imposter on port 9090 (${ORDERS_IMPOSTER}), ` +
+      'which is not a target port of the service (8080); the mock stands in for the service, so each imposter listens on one of its target ports';
+    expect(problems).toEqual([notTarget(at(catalog, '- ../mocks/orders.imposter.json', 'payments:'))]);
   });
 });
 

@@ -1,9 +1,9 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { loadProject } from '../../src/model/load';
+import { InputSource, loadProject, readProject } from '../../src/model/load';
 import { removeTempDirs, tempDir } from '../util';
-import { CATALOG, fixtureRepo, problemsOf } from './fixtures';
+import { CATALOG, fixtureRepo, kongEnvironment, problemsOf } from './fixtures';
 
 const REPO = path.resolve(__dirname, '../..');
 
@@ -93,3 +93,41 @@ function lineCol(text: string, needle: string): [number, number] {
   const before = text.slice(0, text.indexOf(needle)).split('\n');
   return [before.length, before[before.length - 1].length + 1];
 }
+
+describe('loading a project again in the same process', () => {
+  afterAll(removeTempDirs);
+
+  const fileOf = (project: { sources: readonly InputSource[] }, repoPath: string) => project.sources.find((s) => s.file.path === repoPath)!.file;
+
+  test('parses a file that did not change once, and again when its bytes or the edit given for it differ', () => {
+    // GIVEN a repository loaded once
+    const root = fixtureRepo();
+    const first = readProject(root);
+    // WHEN it is loaded again unchanged, with an edit of lab.yaml, and after lab.yaml changed on disk
+    const again = readProject(root);
+    const edited = kongEnvironment('lab', 'description: edited');
+    const withEdit = readProject(root, { overrides: new Map([['environments/lab.yaml', edited]]) });
+    fs.appendFileSync(path.join(root, 'environments/lab.yaml'), 'description: on disk\n');
+    const changed = loadProject(root);
+    // THEN unchanged files are the ones already parsed; an edited or changed file is read as it is now
+    expect(first.project).toBeDefined();
+    expect(fileOf(again, 'environments/catalog/shop.yaml')).toBe(fileOf(first, 'environments/catalog/shop.yaml'));
+    expect(fileOf(again, 'environments/lab.yaml')).toBe(fileOf(first, 'environments/lab.yaml'));
+    expect(fileOf(withEdit, 'environments/lab.yaml').text).toBe(edited);
+    expect(withEdit.project!.environments[0].description).toBe('edited');
+    expect(fileOf(withEdit, 'environments/catalog/shop.yaml')).toBe(fileOf(first, 'environments/catalog/shop.yaml'));
+    expect(changed.environments[0].description).toBe('on disk');
+    expect(fileOf(changed, 'environments/meshflip.yaml')).toBe(fileOf(first, 'environments/meshflip.yaml'));
+  });
+
+  test('reports the problems of an unchanged broken file again, at the same lines', () => {
+    // GIVEN a catalogue with a repeated key
+    const root = fixtureRepo({ 'environments/catalog/shop.yaml': CATALOG.replace('  payments:\n', '  orders:\n') });
+    // WHEN it is loaded twice
+    const first = problemsOf(root);
+    const second = problemsOf(root);
+    // THEN
+    expect(first.length).toBeGreaterThan(0);
+    expect(second).toEqual(first);
+  });
+});

@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ManifestChart } from '../../src/constructs/manifest-chart';
-import { buildApp, renderApp, synthesize } from '../../src/pipeline/synth/synth';
+import { loadProject } from '../../src/model/load';
+import { buildApp, environmentRouting, renderApp, synthesize, synthesizeEnvironment } from '../../src/pipeline/synth/synth';
 import { renderCharts } from '../../src/pipeline/synth/render-charts';
 import { fixtureProject } from '../constructs/helpers';
 import { removeTempDirs, tempDir } from '../util';
@@ -50,4 +51,17 @@ test('renders each environment on its own exactly as one app holding every envir
   const together = renderApp(buildApp(project).app).map((f) => [f.path, f.content]);
   // THEN
   expect(separately).toEqual(together);
+});
+
+test('reads back the same routing from the objects alone as from a full rendering of each environment (flip compares with it)', () => {
+  // GIVEN the example environments: Kuma and Kong Mesh zones, OpenShift Service Mesh 2 and 3, a migration between them
+  const project = loadProject(path.resolve(__dirname, '../..'));
+  expect(new Set(project.environments.map((e) => e.mesh.flavor)).size).toBeGreaterThan(1);
+  for (const env of project.environments) {
+    // WHEN
+    const routing = environmentRouting(env, project.settings);
+    // THEN
+    expect(routing).toEqual(synthesizeEnvironment(env, project.settings).routing);
+    expect(routing.services.length).toBe(env.services.length);
+  }
 });

@@ -75,6 +75,12 @@ const TRICKY = [
   "it's",
   'say "hi"',
   'back\\slash',
+  '"starts double',
+  "'starts single",
+  '"both\' kinds',
+  '- "dash"',
+  '#"x" \\',
+  '"true"',
   'tab\tin',
   'new\nline',
   'trailing newline\n',
@@ -99,13 +105,55 @@ const TRICKY = [
   'x-mock',
 ];
 
+/**
+ * Lines of multi-line strings (files in ConfigMaps, scripts in probes, Helm values): indented,
+ * blank, whitespace-only, quoted, commented, document markers, tabs, trailing spaces, non-ASCII and
+ * control characters, which decide yaml's block header (`|`, `|-`, `|+`, `|2`) or its quoting.
+ */
+const LINES = [
+  '',
+  ' ',
+  '  ',
+  '\t',
+  ' \t',
+  'a',
+  '  indented',
+  '{',
+  '  "port": 8080,',
+  '}',
+  '# comment',
+  'a # b',
+  'key: value',
+  '- item',
+  '---',
+  '...',
+  '%YAML 1.1',
+  "it's",
+  'say "hi"',
+  'back\\slash',
+  'tab\there',
+  'trail ',
+  'trail\t',
+  'ümlaut 🚀',
+  'ctl\u0007',
+  'cr\r',
+  'nel\u0085',
+  '|',
+  '>',
+];
+const multiLine = fc
+  .array(fc.oneof(fc.constantFrom(...LINES), fc.string({ maxLength: 6 })), { minLength: 2, maxLength: 7 })
+  .map((lines) => lines.join('\n'));
+
 const key = fc.oneof(
   fc.constantFrom(...TRICKY.filter((t) => t !== '')),
+  fc.constant('k'.repeat(1025)),
   fc.string({ minLength: 1, maxLength: 12 }),
   fc.constantFrom('apiVersion', 'kind', 'metadata', 'spec', 'name'),
 );
 const leafValue = fc.oneof(
   fc.constantFrom(...TRICKY),
+  multiLine,
   fc.string({ maxLength: 20 }),
   fc.string({ unit: 'binary', maxLength: 8 }),
   fc.integer(),
@@ -145,23 +193,47 @@ test("emits a stream exactly like cdk8s's Yaml.stringify and knows where each do
   );
 });
 
-test('writes the plain data of manifests itself, and hands what it cannot render exactly to the yaml package', () => {
-  // GIVEN a typical object, and one holding a multi-line string (a ConfigMap with a JSON file)
+test('writes multi-line strings exactly as yaml does under keys and dashes at any depth, and itself unless yaml quotes them', () => {
+  fc.assert(
+    fc.property(multiLine, fc.integer({ min: 0, max: 3 }), (text, depth) => {
+      // GIVEN the string as a map value and as a sequence item, nested `depth` levels down
+      let inner: unknown = { data: { file: text }, items: [text, { script: text }, 'x'] };
+      for (let i = 0; i < depth; i++) {
+        inner = i % 2 === 0 ? { spec: inner } : [inner];
+      }
+      const doc = { kind: 'ConfigMap', nested: inner };
+      const before = emitStats.direct;
+      // WHEN
+      const emitted = emitDocument(doc);
+      // THEN
+      expect(emitted).toBe(YAML.stringify(doc, { keepUndefined: true, lineWidth: 0, version: '1.1' }));
+      // eslint-disable-next-line no-control-regex -- control characters are what yaml quotes
+      const quotedByYaml = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/.test(text) || /\n[\t ]+$/.test(text);
+      expect(emitStats.direct - before).toBe(quotedByYaml ? 0 : 1);
+    }),
+    { numRuns: 3000, seed: 18 },
+  );
+});
+
+test('writes the plain data of manifests and the files and scripts in them itself, and hands what it cannot render exactly to the yaml package', () => {
+  // GIVEN a typical object, one holding a multi-line string (a ConfigMap with a JSON file), and one whose file has a carriage return
   const deployment = {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: { name: 'a', labels: { 'app.kubernetes.io/name': 'a' } },
     spec: { replicas: 1, template: { spec: { containers: [{ name: 'a', args: ['--noParse', 'yes'], ports: [] }] } } },
   };
-  const configMap = { apiVersion: 'v1', kind: 'ConfigMap', data: { 'imposters.json': '{\n  "imposters": []\n}\n' } };
+  const configMap = { apiVersion: 'v1', kind: 'ConfigMap', data: { 'imposters.json': '{\n  "imposters": []\n}\n', 'probe.js': ' a\n\nb' } };
+  const windows = { apiVersion: 'v1', kind: 'ConfigMap', data: { 'imposters.json': '{\r\n}\r\n' } };
   const before = { ...emitStats };
   // WHEN
   const typical = emitDocument(deployment);
-  const afterTypical = { ...emitStats };
   const multiLine = emitDocument(configMap);
+  const afterDirect = { ...emitStats };
+  const crlf = emitDocument(windows);
   // THEN
-  expect(afterTypical).toEqual({ direct: before.direct + 1, delegated: before.delegated });
-  expect(emitStats).toEqual({ direct: before.direct + 1, delegated: before.delegated + 1 });
+  expect(afterDirect).toEqual({ direct: before.direct + 2, delegated: before.delegated });
+  expect(emitStats).toEqual({ direct: before.direct + 2, delegated: before.delegated + 1 });
   expect(typical).toBe(
     [
       'apiVersion: apps/v1',
@@ -183,6 +255,9 @@ test('writes the plain data of manifests itself, and hands what it cannot render
       '',
     ].join('\n'),
   );
-  expect(multiLine).toBe(YAML.stringify(configMap, { keepUndefined: true, lineWidth: 0, version: '1.1' }));
-  expect(multiLine).toContain('imposters.json: |\n');
+  expect(multiLine).toBe(
+    ['apiVersion: v1', 'kind: ConfigMap', 'data:', '  imposters.json: |', '    {', '      "imposters": []', '    }', '  probe.js: |2-', '     a', '', '    b', ''].join('\n'),
+  );
+  expect(crlf).toBe(YAML.stringify(windows, { keepUndefined: true, lineWidth: 0, version: '1.1' }));
+  expect(crlf).toContain('imposters.json: "{\\r\\n}\\r\\n"\n');
 });

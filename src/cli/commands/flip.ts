@@ -8,7 +8,7 @@ import { escapeUnsafeText } from '../../model/unsafe-text';
 import { synthesizeChanged } from '../../pipeline/validate/incremental-synth';
 import { environmentFiles } from '../../pipeline/validate/parallel-synth';
 import { diffRouting, EnvironmentChange } from '../../pipeline/changes/routing-diff';
-import { synthesizeEnvironment } from '../../pipeline/synth/synth';
+import { environmentRouting } from '../../pipeline/synth/synth';
 import { resolveOutputFolder } from '../../pipeline/dist/output-folder';
 import { environmentOf, isPatchFile, parseDistFile, RenderedFile } from '../../pipeline/dist/read-dist';
 import { readEnvironmentRouting } from '../../pipeline/routing/routing-reader';
@@ -142,7 +142,7 @@ export const flipCommand = defineCommand({
     // date, from a rendering of the unedited file.
     const previous = distCurrent
       ? readEnvironmentRouting(env.name, objectsBefore(env.name, rendered.files, result.previous!))
-      : synthesizeEnvironment(env, project.settings).routing;
+      : environmentRouting(env, project.settings);
     const current = rendered.routing.find((r) => r.name === env.name)!;
     const changes = diffRouting([previous], [current]);
     if (values.json) {
@@ -268,7 +268,7 @@ function changedLines(before: string, after: string): string[] {
   return [...a.slice(start, a.length - end).map((l) => `- ${l}`), ...b.slice(start, b.length - end).map((l) => `+ ${l}`)];
 }
 
-type EnvironmentRouting = ReturnType<typeof synthesizeEnvironment>['routing'];
+type EnvironmentRouting = ReturnType<typeof environmentRouting>;
 type ServiceRouting = EnvironmentRouting['services'][number];
 
 /**

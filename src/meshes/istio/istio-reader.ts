@@ -30,7 +30,7 @@ export function clusterLocal(host: string, namespace: string): string {
  * resolved through the DestinationRule subsets, plus faults, breakers and AuthorizationPolicies.
  */
 export function readIstioRouting(objects: readonly RenderedObject[], workloads: Workloads): ServiceRouting[] {
-  // Index rules by the host they name (in its cluster-local form), policies by namespace.
+  // Index rules by the host they name (in its cluster-local form), policies by namespace and the workload they select.
   const byHost = new Map<string, Record<string, unknown>[]>();
   const policies = new Map<string, Record<string, unknown>[]>();
   const add = (map: Map<string, Record<string, unknown>[]>, key: string, o: Record<string, unknown>) => {
@@ -47,7 +47,10 @@ export function readIstioRouting(objects: readonly RenderedObject[], workloads: 
     } else if (String(object.apiVersion).startsWith(NETWORKING) && object.kind === 'VirtualService') {
       list(object, 'spec', 'hosts').forEach((h) => add(byHost, clusterLocal(String(h), namespace), object));
     } else if (String(object.apiVersion).startsWith(SECURITY) && object.kind === 'AuthorizationPolicy') {
-      add(policies, namespace, object);
+      const selected = str(object, 'spec', 'selector', 'matchLabels', SELECTOR_LABEL);
+      if (selected !== undefined) {
+        add(policies, `${namespace}/${selected}`, object);
+      }
     }
   }
   const out: ServiceRouting[] = [];
@@ -159,8 +162,8 @@ export function readIstioRouting(objects: readonly RenderedObject[], workloads: 
     const retries = http.some((r) => field(r, 'retries') !== undefined);
 
     let callers: Set<string> | null = null;
-    for (const object of policies.get(namespace) ?? []) {
-      if (str(object, 'spec', 'selector', 'matchLabels', SELECTOR_LABEL) !== name || (str(object, 'spec', 'action') ?? 'ALLOW') !== 'ALLOW') {
+    for (const object of policies.get(key) ?? []) {
+      if ((str(object, 'spec', 'action') ?? 'ALLOW') !== 'ALLOW') {
         continue;
       }
       callers ??= new Set<string>();

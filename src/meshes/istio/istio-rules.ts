@@ -3,7 +3,7 @@ import { doublesSlash } from './istio-mesh';
 import { clusterLocal } from './istio-reader';
 import { MOCK_APP, SELECTOR_LABEL } from '../mesh';
 import { Rule, RuleLocation } from '../rules';
-import { EnvironmentSpec, isKuma, IstioMeshSpec, MeshFlavor } from '../../model/spec';
+import { EnvironmentSpec, isKuma, IstioMeshSpec, MeshFlavor, ServiceSpec } from '../../model/spec';
 
 /** Whether `env` runs on OpenShift Service Mesh (2.x or 3.x): OpenShift's admission and OLM apply to both. */
 function isOssm(env: EnvironmentSpec): env is EnvironmentSpec & { mesh: IstioMeshSpec } {
@@ -62,6 +62,21 @@ function declaredAt(env: EnvironmentSpec, pod: PodTemplate): RuleLocation {
     return service.mock.origin;
   }
   return service.origin;
+}
+
+/**
+ * The services of an environment by their cluster-local host (`name.namespace.svc.cluster.local`),
+ * the first of each as `find` would: for the rules that look a host up for every route destination.
+ */
+function servicesByHost(env: EnvironmentSpec): ReadonlyMap<string, ServiceSpec> {
+  const byHost = new Map<string, ServiceSpec>();
+  for (const s of env.services) {
+    const host = `${s.name}.${s.namespace}.svc.cluster.local`;
+    if (!byHost.has(host)) {
+      byHost.set(host, s);
+    }
+  }
+  return byHost;
 }
 
 /** The rendered objects of one kind. */
@@ -219,13 +234,14 @@ export const DESTINATION_WITHOUT_PORT: Rule = {
     if (!isIstio(env)) {
       return;
     }
+    const byHost = servicesByHost(env);
     for (const vs of objectsOfKind(objects, 'VirtualService')) {
       const namespace = String(field(vs.object, 'metadata', 'namespace'));
       const seen = new Set<string>();
       for (const route of (field(vs.object, 'spec', 'http') ?? []) as unknown[]) {
         for (const target of (field(route, 'route') ?? []) as unknown[]) {
           const host = String(field(target, 'destination', 'host'));
-          const service = env.services.find((s) => clusterLocal(host, namespace) === `${s.name}.${s.namespace}.svc.cluster.local`);
+          const service = byHost.get(clusterLocal(host, namespace));
           if (service === undefined || service.ports.length < 2 || field(target, 'destination', 'port') !== undefined || seen.has(host)) {
             continue;
           }
@@ -271,11 +287,25 @@ export const SUBSET_BEFORE_ROUTE: Rule = {
     if (!isIstio(env)) {
       return;
     }
-    const rules = objectsOfKind(objects, 'DestinationRule').map((dr) => ({
-      dr,
-      host: clusterLocal(String(field(dr.object, 'spec', 'host')), String(field(dr.object, 'metadata', 'namespace'))),
-      subsets: ((field(dr.object, 'spec', 'subsets') ?? []) as unknown[]).map((x) => String(field(x, 'name'))),
-    }));
+    // DestinationRules by host, in the order of the objects; the first routing line of each service.
+    const rulesByHost = new Map<string, { dr: RenderedObject; subsets: string[] }[]>();
+    for (const dr of objectsOfKind(objects, 'DestinationRule')) {
+      const host = clusterLocal(String(field(dr.object, 'spec', 'host')), String(field(dr.object, 'metadata', 'namespace')));
+      const rule = { dr, subsets: ((field(dr.object, 'spec', 'subsets') ?? []) as unknown[]).map((x) => String(field(x, 'name'))) };
+      const forHost = rulesByHost.get(host);
+      if (forHost === undefined) {
+        rulesByHost.set(host, [rule]);
+      } else {
+        forHost.push(rule);
+      }
+    }
+    const byHost = servicesByHost(env);
+    const routeOrigins = new Map<string, RuleLocation | undefined>();
+    for (const r of env.routes) {
+      if (!routeOrigins.has(r.service)) {
+        routeOrigins.set(r.service, r.origin);
+      }
+    }
     for (const vs of objectsOfKind(objects, 'VirtualService')) {
       const namespace = String(field(vs.object, 'metadata', 'namespace'));
       const seen = new Set<string>();
@@ -283,13 +313,13 @@ export const SUBSET_BEFORE_ROUTE: Rule = {
         for (const target of (field(route, 'route') ?? []) as unknown[]) {
           const subset = str(target, 'destination', 'subset');
           const host = clusterLocal(String(field(target, 'destination', 'host')), namespace);
-          const service = env.services.find((x) => host === `${x.name}.${x.namespace}.svc.cluster.local`);
+          const service = byHost.get(host);
           if (subset === undefined || service === undefined || seen.has(`${host} ${subset}`)) {
             continue;
           }
           seen.add(`${host} ${subset}`);
-          const where = env.routes.find((r) => r.service === service.name)?.origin ?? service.origin;
-          const defining = rules.filter((r) => r.host === host && r.subsets.includes(subset));
+          const where = routeOrigins.get(service.name) ?? service.origin;
+          const defining = (rulesByHost.get(host) ?? []).filter((r) => r.subsets.includes(subset));
           if (defining.length === 0) {
             report(
               where,

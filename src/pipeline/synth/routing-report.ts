@@ -36,23 +36,8 @@ export function headerReach(routing: EnvironmentRouting, callee: ServiceRouting)
     return undefined;
   }
   const header = callee.header.name;
-  const byName = new Map(routing.services.map((s) => [s.name, s]));
-  const sends = new Set<string>();
-  const origin = (name: string) => {
-    const s = byName.get(name);
-    return s === undefined || (s.callers !== null && s.callers.length === 0);
-  };
-  for (let grew = true; grew;) {
-    grew = false;
-    for (const name of new Set([...routing.services.map((s) => s.name), ...routing.services.flatMap((s) => s.callers ?? [])])) {
-      const s = byName.get(name);
-      const carries = origin(name) || (s?.propagates?.includes(header) === true && (s.callers ?? []).some((c) => sends.has(c)));
-      if (carries && !sends.has(name)) {
-        sends.add(name);
-        grew = true;
-      }
-    }
-  }
+  const { byName } = callGraph(routing);
+  const sends = headerSenders(routing, header);
   const from: string[] = [];
   const not: { caller: string; why: string }[] = [];
   for (const caller of callee.callers) {
@@ -65,6 +50,72 @@ export function headerReach(routing: EnvironmentRouting, callee: ServiceRouting)
     }
   }
   return { from, not };
+}
+
+/** Each environment's services by name, and who each caller calls, built once per environment (ROUTING.md asks for every header route and every call). */
+interface CallGraph {
+  /** By name; of two services of one name, the last. */
+  readonly byName: ReadonlyMap<string, ServiceRouting>;
+  /** The services (of `byName`) whose callers include each name. */
+  readonly calledBy: ReadonlyMap<string, readonly ServiceRouting[]>;
+  /** The names that send each header, computed once per header. */
+  readonly senders: Map<string, ReadonlySet<string>>;
+}
+
+const callGraphs = new WeakMap<readonly ServiceRouting[], CallGraph>();
+
+function callGraph(routing: EnvironmentRouting): CallGraph {
+  let graph = callGraphs.get(routing.services);
+  if (graph === undefined) {
+    const byName = new Map(routing.services.map((s) => [s.name, s]));
+    const calledBy = new Map<string, ServiceRouting[]>();
+    for (const s of byName.values()) {
+      for (const caller of new Set(s.callers ?? [])) {
+        const called = calledBy.get(caller);
+        if (called === undefined) {
+          calledBy.set(caller, [s]);
+        } else {
+          called.push(s);
+        }
+      }
+    }
+    graph = { byName, calledBy, senders: new Map() };
+    callGraphs.set(routing.services, graph);
+  }
+  return graph;
+}
+
+/**
+ * The names that send `header`: every caller or service where requests come in (one that is not
+ * a service of the environment, such as the ingress gateway, or a service nothing may call), and
+ * every service that propagates the header and is called by one that sends it. A worklist from
+ * where requests come in along the calls: each name is added once.
+ */
+function headerSenders(routing: EnvironmentRouting, header: string): ReadonlySet<string> {
+  const graph = callGraph(routing);
+  const known = graph.senders.get(header);
+  if (known !== undefined) {
+    return known;
+  }
+  const sends = new Set<string>();
+  const queue: string[] = [];
+  for (const name of new Set([...routing.services.map((s) => s.name), ...routing.services.flatMap((s) => s.callers ?? [])])) {
+    const s = graph.byName.get(name);
+    if (s === undefined || (s.callers !== null && s.callers.length === 0)) {
+      sends.add(name);
+      queue.push(name);
+    }
+  }
+  for (let i = 0; i < queue.length; i++) {
+    for (const s of graph.calledBy.get(queue[i]) ?? []) {
+      if (!sends.has(s.name) && s.propagates?.includes(header) === true) {
+        sends.add(s.name);
+        queue.push(s.name);
+      }
+    }
+  }
+  graph.senders.set(header, sends);
+  return sends;
 }
 
 /** Where header-carrying requests go, and from which callers they can come. */

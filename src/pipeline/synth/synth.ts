@@ -47,18 +47,27 @@ export function fileHeader(sources: readonly string[], extra: readonly string[] 
   return [`# Generated from ${list} by npm run synth. Do not edit.`, ...extra.map((line) => `# ${line}`)].join('\n') + '\n';
 }
 
-/** Renders every chart and document of the app into files, sorted by path. */
-export function renderApp(app: App): RenderedFile[] {
+/** The objects of each chart and document of the app, with the path and header of its file, in the order of the files (by path). */
+function renderObjects(app: App): { path: string; header: string; objects: readonly Record<string, unknown>[] }[] {
   const nodes = app.node.findAll();
   const charts = nodes.filter((n): n is ManifestChart => ManifestChart.isManifestChart(n));
   const rendered = renderCharts(app, charts);
-  const files: RenderedFile[] = charts.map((chart) => renderFile(chart.path, fileHeader(chart.sources), rendered.get(chart)!));
+  const out: { path: string; header: string; objects: readonly Record<string, unknown>[] }[] = charts.map((chart) => ({
+    path: chart.path,
+    header: fileHeader(chart.sources),
+    objects: rendered.get(chart)!,
+  }));
   for (const node of nodes) {
     if (RenderedDocuments.isRenderedDocuments(node)) {
-      files.push(renderFile(node.path, fileHeader(node.sources, node.header), node.toJson()));
+      out.push({ path: node.path, header: fileHeader(node.sources, node.header), objects: node.toJson() });
     }
   }
-  return files.sort((a, b) => compareStrings(a.path, b.path));
+  return out.sort((a, b) => compareStrings(a.path, b.path));
+}
+
+/** Renders every chart and document of the app into files, sorted by path. */
+export function renderApp(app: App): RenderedFile[] {
+  return renderObjects(app).map((f) => renderFile(f.path, f.header, f.objects));
 }
 
 function renderFile(path: string, header: string, objects: readonly Record<string, unknown>[]): RenderedFile {
@@ -117,6 +126,19 @@ export function synthesizeEnvironment(
   }
   files.sort((a, b) => compareStrings(a.path, b.path));
   return { files, routing, problems: runRules(rulesFor(env), { env, objects }) };
+}
+
+/**
+ * The effective routing of one environment, exactly as `synthesizeEnvironment` reads it back from
+ * the objects it renders, without writing their files, ROUTING.md or running the rules: what flip
+ * compares the edited environment with.
+ */
+export function environmentRouting(env: EnvironmentSpec, settings: SettingsSpec): EnvironmentRouting {
+  const app = new App();
+  const environment = new MeshEnvironment(app, constructId('Environment', env.name), { env });
+  new ArgoCdDelivery(app, `${env.name}-argocd`, { environment, settings });
+  const objects: RenderedObject[] = renderObjects(app).flatMap((f) => f.objects.map((object) => ({ file: f.path, object })));
+  return readEnvironmentRouting(env.name, objects);
 }
 
 /** The root Application's file, `dist/argocd/root.k8s.yaml`. */

@@ -8,11 +8,13 @@ import * as YAML from 'yaml';
  * The `yaml` package builds a node tree for every document and asks its schema about every
  * scalar; for the plain data of manifests that is most of the cost of a synthesis. This emitter
  * writes the same text directly for documents whose every key and value it can render exactly
- * like `yaml` does: block maps and sequences, numbers, booleans, null and single-line strings
- * (plain, or double-quoted where YAML 1.1 would read them as something else). Any document with
- * anything else (a multi-line string, a string with quotes, control or non-ASCII characters, an
- * object that appears twice, a nested sequence) is handed to `yaml` itself. A property-based test
- * compares both on random documents.
+ * like `yaml` does: block maps and sequences, numbers, booleans, null, single-line strings
+ * (plain, or double-quoted where YAML 1.1 would read them as something else) and multi-line
+ * string values (literal block scalars, such as a JSON file in a ConfigMap or a script in a
+ * probe, with yaml's chomping and indentation indicators). Any document with anything else (a
+ * single-line string with non-ASCII characters, control characters, a multi-line key, a
+ * multi-line string yaml quotes, an object that appears twice, a nested sequence) is handed to
+ * `yaml` itself. A property-based test compares both on random documents.
  */
 export function emitDocuments(objects: readonly unknown[]): { text: string; startLines: number[] } {
   const startLines: number[] = [];
@@ -62,7 +64,8 @@ function emitMap(map: Record<string, unknown>, indent: string, out: string[], se
   for (const key of Object.keys(map)) {
     const value = map[key];
     const k = scalar(key, true);
-    if (k === undefined) {
+    // yaml writes a key longer than 1024 characters as an explicit `? key`.
+    if (k === undefined || k.length > 1024) {
       return false;
     }
     const lead = first && firstPrefix !== undefined ? firstPrefix : indent;
@@ -78,7 +81,7 @@ function emitMap(map: Record<string, unknown>, indent: string, out: string[], se
         return false;
       }
     } else {
-      const v = leaf(value, seen);
+      const v = leaf(value, seen, `${indent}  `);
       if (v === undefined) {
         return false;
       }
@@ -103,7 +106,7 @@ function emitSeq(seq: readonly unknown[], indent: string, out: string[], seen: S
     } else if (Array.isArray(item) && item.length > 0) {
       return false;
     } else {
-      const v = leaf(item, seen);
+      const v = leaf(item, seen, `${indent}  `);
       if (v === undefined) {
         return false;
       }
@@ -113,8 +116,11 @@ function emitSeq(seq: readonly unknown[], indent: string, out: string[], seen: S
   return true;
 }
 
-/** A value that fits on its line: a scalar, `{}` or `[]`. */
-function leaf(value: unknown, seen: Set<object>): string | undefined {
+/**
+ * A value that starts on its key's or dash's line: a scalar, `{}`, `[]`, or a multi-line string as
+ * a block scalar whose lines are indented by `blockIndent`.
+ */
+function leaf(value: unknown, seen: Set<object>, blockIndent: string): string | undefined {
   if (Array.isArray(value) || isPlainMap(value)) {
     if (seen.has(value)) {
       return undefined;
@@ -122,13 +128,69 @@ function leaf(value: unknown, seen: Set<object>): string | undefined {
     seen.add(value);
     return Array.isArray(value) ? '[]' : '{}';
   }
+  if (typeof value === 'string' && value.includes('\n')) {
+    return blockScalar(value, blockIndent);
+  }
   return scalar(value, false);
+}
+
+/** Characters yaml writes only in a double-quoted string (its `stringifyString`). */
+// eslint-disable-next-line no-control-regex -- control characters are what it looks for
+const NEEDS_DOUBLE_QUOTES = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u{D800}-\u{DFFF}]/u;
+/** A run of line breaks inside the trailing whitespace that more follows: yaml indents the line after it. */
+const BLOCK_END_NEWLINES = /(^|(?<!\n))\n+(?!\n|$)/g;
+
+/**
+ * A multi-line string value as yaml 2's `blockString` writes it with `lineWidth: 0` below a key or
+ * a dash (never at the document's root, so `indent` is never empty): a literal block (`|`), `-`
+ * when it ends without a line break, none when it ends with one, `+` when it ends with more (or is
+ * only line breaks and spaces), and the indentation indicator `2` when it starts with a space.
+ * Undefined where yaml quotes the string instead: control characters, or trailing spaces or tabs
+ * on its last line.
+ */
+function blockScalar(value: string, indent: string): string | undefined {
+  if (NEEDS_DOUBLE_QUOTES.test(value) || /\n[\t ]+$/.test(value)) {
+    return undefined;
+  }
+  let endStart = value.length;
+  while (endStart > 0 && ' \t\n'.includes(value[endStart - 1])) {
+    endStart--;
+  }
+  let end = value.substring(endStart);
+  const endNl = end.indexOf('\n');
+  const chomp = endNl === -1 ? '-' : value === end || endNl !== end.length - 1 ? '+' : '';
+  let body = value;
+  if (end !== '') {
+    body = value.slice(0, -end.length);
+    if (end.endsWith('\n')) {
+      end = end.slice(0, -1);
+    }
+    end = end.replace(BLOCK_END_NEWLINES, `$&${indent}`);
+  }
+  let startWithSpace = false;
+  let startEnd = 0;
+  let startNl = -1;
+  for (; startEnd < body.length; startEnd++) {
+    if (body[startEnd] === ' ') {
+      startWithSpace = true;
+    } else if (body[startEnd] === '\n') {
+      startNl = startEnd;
+    } else {
+      break;
+    }
+  }
+  let start = body.substring(0, startNl + 1);
+  if (start !== '') {
+    body = body.substring(start.length);
+    start = start.replace(/\n+/g, `$&${indent}`);
+  }
+  return `|${startWithSpace ? '2' : ''}${chomp}\n${indent}${start}${body.replace(/\n+/g, `$&${indent}`)}${end}`;
 }
 
 /** A plain string yaml would not read as anything else: no indicator at the start, no `: ` or ` #`, no trailing space or colon. */
 const NEEDS_QUOTES = /^[\n\t ,[\]{}#&*!|>'"%@`]|^[?-]$|^[?-][ \t]|[\n:][ \t]|[ \t]\n|[\n\t ]#|[\n\t :]$/;
-/** Anything outside printable ASCII, quotes and backslashes: left to the `yaml` package's escaping rules. */
-const NOT_SIMPLE = /[^\x20-\x7e]|["'\\]/;
+/** Anything outside printable ASCII: left to the `yaml` package's escaping rules. */
+const NOT_SIMPLE = /[^\x20-\x7e]/;
 const DOCUMENT_MARKER = /^(%|---|\.\.\.)/m;
 
 /** The YAML 1.1 schema's resolvers of everything that is not a string (booleans, numbers, null, timestamps, merge keys). */
@@ -169,12 +231,17 @@ function scalar(value: unknown, implicitKey: boolean): string | undefined {
   }
 }
 
+/**
+ * A single-line string of printable ASCII as yaml's `plainString` writes it: plain, or quoted where
+ * YAML 1.1 would read it as something else; then in single quotes when it holds a double quote
+ * and no single one, else as JSON (which escapes only `"` and `\\` there).
+ */
 function stringScalar(value: string): string | undefined {
   if (NOT_SIMPLE.test(value) || DOCUMENT_MARKER.test(value)) {
     return undefined;
   }
   if (value === '' || NEEDS_QUOTES.test(value) || NON_STRING_TAGS.some((test) => test.test(value))) {
-    return `"${value}"`;
+    return value.includes('"') && !value.includes("'") ? `'${value}'` : JSON.stringify(value);
   }
   return value;
 }

@@ -62,36 +62,50 @@ export function qualifiedNameProblem(key: string): string | undefined {
   return undefined;
 }
 
+/** `qualifiedNameProblem` of the keys seen so far: objects repeat the same few label and annotation keys. */
+const keyProblems = new Map<string, string | undefined>();
+
+function cachedKeyProblem(key: string): string | undefined {
+  if (keyProblems.has(key)) {
+    return keyProblems.get(key);
+  }
+  const problem = qualifiedNameProblem(key);
+  if (keyProblems.size < 10_000) {
+    keyProblems.set(key, problem);
+  }
+  return problem;
+}
+
 /** `metadata.labels` and `metadata.annotations` of an object or pod template (ValidateObjectMeta). */
 function metadataFindings(o: RenderedObject, metadata: unknown, where: string): Finding[] {
   const out: Finding[] = [];
-  const what = describeObject(o.object);
+  const what = () => describeObject(o.object);
   const labels = (metadata as { labels?: unknown } | undefined)?.labels;
   for (const [key, value] of Object.entries(labels !== null && typeof labels === 'object' ? labels : {})) {
-    const keyProblem = qualifiedNameProblem(key);
+    const keyProblem = cachedKeyProblem(key);
     if (keyProblem !== undefined) {
       out.push({
         at: o,
         severity: 'error',
-        message: `${what} ${where}labels: key ${JSON.stringify(key.slice(0, 80))} is not a valid label key: ${keyProblem} (ValidateLabels, IsQualifiedName)`,
+        message: `${what()} ${where}labels: key ${JSON.stringify(key.slice(0, 80))} is not a valid label key: ${keyProblem} (ValidateLabels, IsQualifiedName)`,
       });
     } else if (typeof value !== 'string' || value.length > DNS1123_LABEL_MAX || !LABEL_VALUE.test(value)) {
       out.push({
         at: o,
         severity: 'error',
-        message: `${what} ${where}labels.${key}: must be a label value of at most ${DNS1123_LABEL_MAX} characters (ValidateLabels, IsValidLabelValue), got ${String(value).length} characters`,
+        message: `${what()} ${where}labels.${key}: must be a label value of at most ${DNS1123_LABEL_MAX} characters (ValidateLabels, IsValidLabelValue), got ${String(value).length} characters`,
       });
     }
   }
   const annotations = (metadata as { annotations?: unknown } | undefined)?.annotations;
   let total = 0;
   for (const [key, value] of Object.entries(annotations !== null && typeof annotations === 'object' ? annotations : {})) {
-    const keyProblem = qualifiedNameProblem(key.toLowerCase());
+    const keyProblem = cachedKeyProblem(key.toLowerCase());
     if (keyProblem !== undefined) {
       out.push({
         at: o,
         severity: 'error',
-        message: `${what} ${where}annotations: key ${JSON.stringify(key.slice(0, 80))} is not a valid annotation key: ${keyProblem} (ValidateAnnotations, IsQualifiedName)`,
+        message: `${what()} ${where}annotations: key ${JSON.stringify(key.slice(0, 80))} is not a valid annotation key: ${keyProblem} (ValidateAnnotations, IsQualifiedName)`,
       });
     }
     total += Buffer.byteLength(key, 'utf8') + Buffer.byteLength(String(value), 'utf8');
@@ -100,7 +114,7 @@ function metadataFindings(o: RenderedObject, metadata: unknown, where: string): 
     out.push({
       at: o,
       severity: 'error',
-      message: `${what} ${where}annotations: are ${formatBytes(total)} bytes together, over the limit of ${formatBytes(TOTAL_ANNOTATION_SIZE_LIMIT_B)} (ValidateAnnotations, TotalAnnotationSizeLimitB)`,
+      message: `${what()} ${where}annotations: are ${formatBytes(total)} bytes together, over the limit of ${formatBytes(TOTAL_ANNOTATION_SIZE_LIMIT_B)} (ValidateAnnotations, TotalAnnotationSizeLimitB)`,
     });
   }
   return out;
@@ -115,11 +129,11 @@ export function checkKubernetesLimits(objects: readonly RenderedObject[]): Findi
       continue;
     }
     const kind = String(o.object.kind);
-    const what = describeObject(o.object);
+    const what = () => describeObject(o.object);
     const name = str(o.object, 'metadata', 'name');
     const problem = name === undefined ? undefined : nameProblem(kind, name);
     if (problem !== undefined) {
-      findings.push({ at: o, severity: 'error', message: `${what} metadata.name: ${problem}, got ${name!.length} characters` });
+      findings.push({ at: o, severity: 'error', message: `${what()} metadata.name: ${problem}, got ${name!.length} characters` });
     }
     findings.push(...metadataFindings(o, field(o.object, 'metadata'), 'metadata.'));
     const template = field(o.object, 'spec', 'template', 'metadata');
@@ -138,7 +152,7 @@ export function checkKubernetesLimits(objects: readonly RenderedObject[]): Findi
         findings.push({
           at: o,
           severity: 'error',
-          message: `${what} data: is ${formatBytes(total)} bytes, over the limit of ${formatBytes(MAX_CONFIGMAP_BYTES)} (ValidateConfigMap, MaxSecretSize)`,
+          message: `${what()} data: is ${formatBytes(total)} bytes, over the limit of ${formatBytes(MAX_CONFIGMAP_BYTES)} (ValidateConfigMap, MaxSecretSize)`,
         });
       }
     }
@@ -148,7 +162,7 @@ export function checkKubernetesLimits(objects: readonly RenderedObject[]): Findi
         findings.push({
           at: o,
           severity: 'error',
-          message: `${what} spec.description: is ${description.length} characters, over the limit of ${APPPROJECT_DESCRIPTION_MAX} (the AppProject CRD's maxLength)`,
+          message: `${what()} spec.description: is ${description.length} characters, over the limit of ${APPPROJECT_DESCRIPTION_MAX} (the AppProject CRD's maxLength)`,
         });
       }
     }

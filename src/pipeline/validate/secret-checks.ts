@@ -1,7 +1,7 @@
 import { RenderedObject } from '../../meshes/effective-routing';
 import { describeObject, Finding } from '../../meshes/findings';
 import { fingerprint, redact } from '../../model/credentials';
-import { Leaf, pathOf, ScanItem, scanStrings, stringsOf } from '../../model/secret-scan';
+import { Leaf, pathOf, renderedScanItems, ScanItem, scanStrings, stringsOf } from '../../model/secret-scan';
 import { formatPath } from '../../model/source-file';
 
 /**
@@ -17,22 +17,27 @@ import { formatPath } from '../../model/source-file';
  */
 export async function checkRenderedSecrets(objects: readonly RenderedObject[], allowedFingerprints: ReadonlySet<string>): Promise<Finding[]> {
   const items: ScanItem[] = [];
-  const places: { at: RenderedObject; leaf: Leaf }[] = [];
+  // The index of the first item of each object.
+  const starts: number[] = [];
   for (const o of objects) {
-    for (const leaf of stringsOf(o.object)) {
-      const env = leaf.at.segment === 'value' && leaf.at.up?.up?.segment === 'env';
-      items.push({ value: leaf.value, name: leaf.name, names: env });
-      places.push({ at: o, leaf });
-    }
+    starts.push(items.length);
+    renderedScanItems(o.object, items);
   }
+  const leaves = new Map<number, Leaf[]>();
   const findings: Finding[] = [];
   (await scanStrings(items)).forEach((detections, i) => {
     for (const d of detections) {
       if (allowedFingerprints.has(fingerprint(d.secret))) {
         continue;
       }
-      const { at, leaf } = places[i];
-      const field = formatPath(pathOf(leaf));
+      const index = objectAt(starts, i);
+      const at = objects[index];
+      let objectLeaves = leaves.get(index);
+      if (objectLeaves === undefined) {
+        objectLeaves = stringsOf(at.object);
+        leaves.set(index, objectLeaves);
+      }
+      const field = formatPath(pathOf(objectLeaves[i - starts[index]]));
       findings.push({
         at,
         severity: 'error',
@@ -43,4 +48,19 @@ export async function checkRenderedSecrets(objects: readonly RenderedObject[], a
     }
   });
   return findings;
+}
+
+/** The object item `i` belongs to: the last one whose first item is at or before it (objects without strings start where the next does). */
+function objectAt(starts: readonly number[], i: number): number {
+  let low = 0;
+  let high = starts.length - 1;
+  while (low < high) {
+    const mid = (low + high + 1) >> 1;
+    if (starts[mid] <= i) {
+      low = mid;
+    } else {
+      high = mid - 1;
+    }
+  }
+  return low;
 }
