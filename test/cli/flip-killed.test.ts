@@ -16,7 +16,9 @@ import { commitAll, killAtEachStep, lines, moveWorkFiles, runAsync, sleep, treeH
 afterAll(removeTempDirs);
 
 const ENV_FILE = 'environments/env0.yaml';
-const env = { ...process.env, NO_COLOR: '1', CDK8S_OUTDIR: undefined };
+// The schemas the tests were given ($MESHFLIP_CRDS) are not the command's (see runCli): they are
+// checked before anything is written, and what is tested here is the write.
+const env = { ...process.env, NO_COLOR: '1', CDK8S_OUTDIR: undefined, MESHFLIP_CRDS: undefined };
 
 function journalExists(root: string): boolean {
   return fs.readdirSync(root).some((n) => n.startsWith('.meshflip-tmp-journal-'));
