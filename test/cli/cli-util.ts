@@ -13,6 +13,8 @@ export interface CliRun {
   readonly status: number | null;
   readonly stdout: string;
   readonly stderr: string;
+  /** The signal that ended a process (`runAsync`), null when it exited; absent for a run in this process. */
+  readonly signal?: NodeJS.Signals | null;
 }
 
 /**
@@ -33,6 +35,7 @@ const AMBIENT = [
   'MESHFLIP_NOW',
   'MESHFLIP_CRDS',
   'MESHFLIP_DEBUG',
+  'MESHFLIP_FAILPOINT',
   'CDK8S_OUTDIR',
   'TERM',
   'FORCE_COLOR',
@@ -121,7 +124,7 @@ export function runAsync(command: string, args: readonly string[], cwd: string, 
           stderr += chunk;
         });
         child.on('error', reject);
-        child.on('close', (status) => resolve({ status, stdout, stderr }));
+        child.on('close', (status, signal) => resolve({ status, signal, stdout, stderr }));
       }),
   );
 }
@@ -270,6 +273,42 @@ export function treeHash(dir: string): string {
     hash.update(`${file}\0${fs.readFileSync(path.join(dir, file)).toString('base64')}\0`);
   }
   return hash.digest('hex');
+}
+
+/**
+ * Runs the real meshflip command in `cwd` with MESHFLIP_FAILPOINT=1, 2, 3, ... (see
+ * src/pipeline/dist/write-dist.ts): run n kills itself (SIGKILL) right before the n-th change its
+ * write makes to the file system. `before` sets the repository up for each run; `killed` looks at
+ * what run n left. The first run that is not killed ends it: its result is returned with the
+ * number of runs that were killed, one per step of the write.
+ */
+export async function killAtEachStep(
+  cwd: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  before: () => void,
+  killed: (step: number) => void,
+): Promise<{ steps: number; last: CliRun }> {
+  for (let step = 1; ; step++) {
+    before();
+    const run = await runAsync(process.execPath, [BIN, ...args], cwd, { ...env, MESHFLIP_FAILPOINT: String(step) });
+    if (run.signal !== 'SIGKILL') {
+      return { steps: step - 1, last: run };
+    }
+    killed(step);
+  }
+}
+
+/** Moves meshflip's work folders and files (`.meshflip-tmp-*`) out of `dir` into `holding`, and returns their names. */
+export function moveWorkFiles(dir: string, holding: string): string[] {
+  const names = fs.readdirSync(dir).filter((n) => n.startsWith('.meshflip-tmp-'));
+  for (const name of names) {
+    if (fs.existsSync(path.join(holding, name))) {
+      throw new Error(`${name} is in ${holding} already`);
+    }
+    fs.renameSync(path.join(dir, name), path.join(holding, name));
+  }
+  return names;
 }
 
 export function sleep(ms: number): Promise<void> {

@@ -83,6 +83,8 @@ beforeAll(async () => {
     'cdk8s synth': runAsync(path.join(REPO, 'node_modules', '.bin', 'cdk8s'), ['synth', '--output', 'cdk8s.out'], cdk8sRepo, {
       ...process.env,
       CDK8S_OUTDIR: undefined,
+      // as every run here: the schemas the tests were given are not the command's
+      MESHFLIP_CRDS: undefined,
     }),
     'schema --check': meshflipAsync(repo, ['schema', '--check']),
     'schema --check stale': meshflipAsync(staleSchemaRepo, ['schema', '--check']),

@@ -368,6 +368,7 @@ describe('dist/ in a state synth must not change', () => {
         ...process.env,
         NO_COLOR: '1',
         CDK8S_OUTDIR: undefined,
+        MESHFLIP_CRDS: undefined,
         MESHFLIP_TEST_FAIL_WRITES: code,
       });
       // THEN

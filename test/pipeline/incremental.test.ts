@@ -6,7 +6,7 @@ import { listFiles } from '../../src/pipeline/dist/read-dist';
 import { writeDist } from '../../src/pipeline/dist/write-dist';
 import { environmentInputs, INPUTS_FILE, rendererDigest } from '../../src/pipeline/synth/inputs-digest';
 import { synthesizeChanged } from '../../src/pipeline/validate/incremental-synth';
-import { synthesizeProject } from '../../src/pipeline/validate/parallel-synth';
+import { synthesizeProject, SynthesisResult } from '../../src/pipeline/validate/parallel-synth';
 import { copyRepo, REPO, removeTempDirs, snapshotTree, tempDir } from '../util';
 
 // Each environment's folder of dist/ records the digest of what it was rendered from
@@ -15,14 +15,22 @@ import { copyRepo, REPO, removeTempDirs, snapshotTree, tempDir } from '../util';
 // render exactly the environments that use it, and the result must be byte for byte what a full
 // synthesis gives.
 
+/** The example repository with dist/ freshly rendered from scratch, once for every test: each works on a copy. */
+let rendered: string;
+
+beforeAll(async () => {
+  rendered = copyRepo(['environments']);
+  const full = await synthesizeProject({ root: rendered, jobs: 1 });
+  expect(full.problems.filter((p) => p.severity !== 'warning')).toEqual([]);
+  writeDist(path.join(rendered, 'dist'), full.files, { root: rendered });
+}, 120_000);
+
 afterAll(removeTempDirs);
 
 /** A copy of the example repository with dist/ freshly rendered from scratch. */
-async function freshRepo(): Promise<string> {
-  const root = copyRepo(['environments']);
-  const full = await synthesizeProject({ root, jobs: 1 });
-  expect(full.problems.filter((p) => p.severity !== 'warning')).toEqual([]);
-  writeDist(path.join(root, 'dist'), full.files, { root });
+function freshRepo(): string {
+  const root = tempDir('meshflip-repo-');
+  fs.cpSync(rendered, root, { recursive: true });
   return root;
 }
 
@@ -40,12 +48,31 @@ function environmentsListing(root: string, catalogue: string): string[] {
 
 const allEnvironments = (root: string) => loadProject(root).environments.map((e) => e.name);
 
+/**
+ * A full synthesis of `root` from scratch: the files an incremental one must match byte for byte.
+ * Only its files are read, so it runs without the upstream schemas ($MESHFLIP_CRDS), which change
+ * no byte; the incremental synthesis under test, and the first rendering, still check them.
+ */
+async function fullSynthesis(root: string): Promise<SynthesisResult> {
+  const crds = process.env.MESHFLIP_CRDS;
+  process.env.MESHFLIP_CRDS = '';
+  try {
+    return await synthesizeProject({ root, jobs: 1 });
+  } finally {
+    if (crds === undefined) {
+      delete process.env.MESHFLIP_CRDS;
+    } else {
+      process.env.MESHFLIP_CRDS = crds;
+    }
+  }
+}
+
 /** Renders incrementally, then checks the files against a full synthesis of the same input. */
 async function renderChanged(root: string, renderer?: string): Promise<string[]> {
   const changed = await synthesizeChanged({ root, distDir: path.join(root, 'dist'), ...(renderer === undefined ? {} : { renderer }) });
   expect(changed.problems.filter((p) => p.severity !== 'warning')).toEqual([]);
   if (renderer === undefined) {
-    const full = await synthesizeProject({ root, jobs: 1 });
+    const full = await fullSynthesis(root);
     expect(wholeTree(root, changed)).toEqual(full.files.map((f) => [f.path, f.content]));
   }
   expect([...changed.rendered, ...changed.reused].sort()).toEqual(allEnvironments(root));
@@ -64,19 +91,19 @@ function append(root: string, file: string, text: string): void {
 
 describe('incremental synthesis', () => {
   it('renders nothing when no input changed, and reuses every environment from dist/', async () => {
-    const root = await freshRepo();
+    const root = freshRepo();
     expect(await renderChanged(root)).toEqual([]);
   });
 
   it('renders only the environment whose file changed', async () => {
-    const root = await freshRepo();
+    const root = freshRepo();
     const file = path.join(root, 'environments/kong-perf.yaml');
     fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('captains-log: mock', 'captains-log: real'));
     expect(await renderChanged(root)).toEqual(['kong-perf']);
   });
 
   it('renders exactly the environments that list a changed catalogue', async () => {
-    const root = await freshRepo();
+    const root = freshRepo();
     append(root, 'environments/catalog/kong-blog.yaml', '# reviewed\n');
     const users = environmentsListing(root, 'kong-blog');
     expect(users.length).toBeGreaterThan(0);
@@ -85,7 +112,7 @@ describe('incremental synthesis', () => {
   });
 
   it('renders exactly the environments whose mocks use a changed imposter', async () => {
-    const root = await freshRepo();
+    const root = freshRepo();
     // inventory.imposter.json is the mock of inventory in the coolstore catalogue.
     const file = path.join(root, 'environments/mocks/inventory.imposter.json');
     const imposter = JSON.parse(fs.readFileSync(file, 'utf8')) as { stubs?: unknown[] };
@@ -99,7 +126,7 @@ describe('incremental synthesis', () => {
   });
 
   it('renders every environment when the settings change', async () => {
-    const root = await freshRepo();
+    const root = freshRepo();
     append(root, 'environments/meshflip.yaml', '# reviewed\n');
     expect(await renderChanged(root)).toEqual(allEnvironments(root));
   });
@@ -128,12 +155,12 @@ describe('incremental synthesis', () => {
   });
 
   it('renders every environment with another renderer build', async () => {
-    const root = await freshRepo();
+    const root = freshRepo();
     expect(await renderChanged(root, '0'.repeat(64))).toEqual(allEnvironments(root));
   });
 
   it('renders an environment whose INPUTS.sha256 was edited or removed, and drops the files of a removed environment', async () => {
-    const root = await freshRepo();
+    const root = freshRepo();
     fs.rmSync(path.join(root, 'dist/kong-real', INPUTS_FILE));
     const inputs = path.join(root, 'dist/coolstore', INPUTS_FILE);
     fs.writeFileSync(inputs, fs.readFileSync(inputs, 'utf8').replace(/^[0-9a-f]{64}(?= {2}\(digest\))/m, 'f'.repeat(64)));
@@ -142,7 +169,7 @@ describe('incremental synthesis', () => {
   });
 
   it('writes INPUTS.sha256 the same whatever the line ends of the input files', async () => {
-    const root = await freshRepo();
+    const root = freshRepo();
     const before = snapshotTree(path.join(root, 'dist'));
     const file = path.join(root, 'environments/kong-perf.yaml');
     fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/\n/g, '\r\n'));

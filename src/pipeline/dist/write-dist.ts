@@ -86,6 +86,24 @@ export interface WriteOptions {
  */
 export const STAGING_PREFIX = WORK_FOLDER_PREFIX;
 
+/**
+ * A test hook, inert unless the variable is set: with `MESHFLIP_FAILPOINT=<n>` (a positive integer)
+ * the process kills itself (SIGKILL, as a crash or a cancelled job would) right before the n-th
+ * change `writeDist` makes to the file system (each folder made, file written or linked, rename,
+ * exchange and removal, counted from 1 in the process). A test runs the real command with n = 1,
+ * 2, ... until a run completes, so a write is stopped at every one of its steps
+ * (test/cli/synth-killed.test.ts, test/cli/flip-killed.test.ts). Nothing else reads it.
+ */
+const FAILPOINT = /^[1-9][0-9]*$/.test(process.env.MESHFLIP_FAILPOINT ?? '') ? Number(process.env.MESHFLIP_FAILPOINT) : undefined;
+let steps = 0;
+
+/** Called right before each change to the file system (see FAILPOINT). */
+function step(): void {
+  if (FAILPOINT !== undefined && ++steps === FAILPOINT) {
+    process.kill(process.pid, 'SIGKILL');
+  }
+}
+
 const REAL_FILE_SYSTEM: WriteFileSystem = {
   writeFileSync: (file, data) => fs.writeFileSync(file, data),
   linkSync: (existing, newPath) => fs.linkSync(existing, newPath),
@@ -138,6 +156,7 @@ export function writeDist(distDir: string, files: readonly RenderedFile[], optio
   let stagedFor = dist;
   try {
     // dist/ may sit deeper in the repository (repository.path: deploy/manifests) than exists yet.
+    step();
     fs.mkdirSync(parent, { recursive: true });
     recoverInterruptedSwap(parent, path.basename(dist), io);
     recoverJournal(parent, path.basename(dist));
@@ -184,6 +203,7 @@ export function writeDist(distDir: string, files: readonly RenderedFile[], optio
       for (const file of [...plan.added, ...plan.changed]) {
         const staged = path.join(staging, file.slice(prefix.length));
         stagingFolders(path.dirname(staged));
+        step();
         io.writeFileSync(staged, wanted.get(file)!);
       }
       journal = companions.length === 0 ? undefined : writeJournal(parent, path.basename(dist), staging, companions, scope);
@@ -194,14 +214,19 @@ export function writeDist(distDir: string, files: readonly RenderedFile[], optio
       if (scope === '') {
         oldTree = commit(staging, dist, existing !== undefined, io, distName);
         committed = true;
-      } else if (io.exchange(staging, target)) {
+        continue;
+      }
+      step();
+      if (io.exchange(staging, target)) {
         oldTree = staging;
         committed = true;
       } else {
         // No atomic exchange on this system: stage the whole tree instead.
         if (journal !== undefined) {
+          step();
           fs.rmSync(journal);
         }
+        step();
         fs.rmSync(staging, { recursive: true, force: true });
         scope = '';
       }
@@ -210,12 +235,14 @@ export function writeDist(distDir: string, files: readonly RenderedFile[], optio
     if (journal !== undefined) {
       options.afterCommit?.();
       companions.forEach((c) => replaceFile(c.file, c.content));
+      step();
       fs.rmSync(journal);
     }
     if (oldTree !== undefined) {
       // The new dist/ is in place: what is left is the old tree, under a name git ignores. When it
       // cannot be removed now, the next write does it.
       try {
+        step();
         fs.rmSync(oldTree, { recursive: true, force: true });
       } catch {
         // left for removeStaleStaging
@@ -412,6 +439,7 @@ function makeStagingFolder(parent: string, distMode: number | undefined): string
   for (;;) {
     const staging = path.join(parent, `${STAGING_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}`);
     try {
+      step();
       fs.mkdirSync(staging);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
@@ -420,6 +448,7 @@ function makeStagingFolder(parent: string, distMode: number | undefined): string
       throw e;
     }
     if (distMode !== undefined) {
+      step();
       fs.chmodSync(staging, distMode & 0o7777);
     }
     return staging;
@@ -438,17 +467,21 @@ function asideName(parent: string, base: string): string {
 function commit(staging: string, dist: string, hadDist: boolean, io: WriteFileSystem, distName: string): string | undefined {
   if (!hadDist) {
     // Nothing to replace: one rename is atomic.
+    step();
     io.renameSync(staging, dist);
     return undefined;
   }
+  step();
   if (io.exchange(staging, dist)) {
     return staging;
   }
   // No atomic exchange here. Between these two renames dist/ does not exist; a process killed
   // right there leaves the old tree aside, and the next write puts it back (recoverInterruptedSwap).
   const aside = asideName(path.dirname(dist), path.basename(dist));
+  step();
   io.renameSync(dist, aside);
   try {
+    step();
     io.renameSync(staging, dist);
   } catch (e) {
     try {
@@ -528,6 +561,7 @@ function recoverJournal(parent: string, base: string): void {
       return;
     }
     // Unreadable: written by no complete run (the journal lands in one rename), so nothing to finish.
+    step();
     fs.rmSync(file, { force: true });
     return;
   }
@@ -539,11 +573,13 @@ function recoverJournal(parent: string, base: string): void {
   const forward = dist !== undefined && dist.dev === journal.staged.dev && dist.ino === journal.staged.ino;
   for (const companion of journal.companions) {
     const target = path.resolve(parent, ...companion.file.split('/'));
+    step();
     fs.rmSync(temporaryName(target, journal.pid), { force: true });
     if (forward) {
       replaceFile(target, companion.content);
     }
   }
+  step();
   fs.rmSync(file, { force: true });
 }
 
@@ -556,13 +592,16 @@ function temporaryName(file: string, pid: number): string {
 function replaceFile(file: string, content: string): void {
   const temporary = temporaryName(file, process.pid);
   const mode = fs.statSync(file, { throwIfNoEntry: false })?.mode;
+  step();
   const fd = fs.openSync(temporary, 'w', mode === undefined ? 0o666 : mode & 0o7777);
   try {
+    step();
     fs.writeFileSync(fd, content);
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
   }
+  step();
   fs.renameSync(temporary, file);
 }
 
@@ -578,6 +617,7 @@ function recoverInterruptedSwap(parent: string, base: string, io: WriteFileSyste
       continue;
     }
     const aside = path.join(parent, entry.name);
+    step();
     if (fs.existsSync(path.join(parent, base)) || isLink(path.join(parent, base))) {
       fs.rmSync(aside, { recursive: true, force: true });
     } else {
@@ -597,6 +637,7 @@ function removeStaleStaging(parent: string): void {
     const match = entry.isDirectory() ? folder.exec(entry.name) : entry.isFile() ? file.exec(entry.name) : null;
     if (match !== null && !writerAlive(Number(match[1]))) {
       // rmSync deletes links themselves, never what they point to.
+      step();
       fs.rmSync(path.join(parent, entry.name), { recursive: true, force: true });
     }
   }
@@ -629,13 +670,16 @@ function isLink(file: string): boolean {
 /** A hard link keeps the inode and mtime for free; where the file system has none, a copy with the same mtime. */
 function linkOrCopy(existing: string, target: string, io: WriteFileSystem): void {
   try {
+    step();
     io.linkSync(existing, target);
   } catch (e) {
     if (!['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EMLINK', 'EXDEV'].includes((e as NodeJS.ErrnoException).code ?? '')) {
       throw e;
     }
+    step();
     fs.copyFileSync(existing, target);
     const stat = fs.statSync(existing);
+    step();
     fs.utimesSync(target, stat.atime, stat.mtime);
   }
 }
@@ -682,6 +726,7 @@ function folderMaker(): (dir: string) => void {
   const made = new Set<string>();
   return (dir) => {
     if (!made.has(dir)) {
+      step();
       fs.mkdirSync(dir, { recursive: true });
       made.add(dir);
     }
