@@ -175,15 +175,33 @@ export class SchemaStore {
    * and version (such as `istio/` loaded together with an alternative of it).
    */
   public static load(paths: readonly string[], options: SchemaLoadOptions = {}): SchemaStore {
-    const loader = new Loader();
-    for (const given of paths) {
-      loader.add(given);
+    // The same files, unchanged, compile to the same schemas: a process that checks several times
+    // (a test run, a command that validates twice) reads and compiles them once. Each store keeps
+    // its own record of what it reported.
+    const key = loadKey(paths, options.overrides ?? []);
+    let loaded = key === undefined ? undefined : LOADED.get(key);
+    if (loaded === undefined) {
+      const loader = new Loader();
+      for (const given of paths) {
+        loader.add(given);
+      }
+      loader.layer = 1;
+      for (const given of options.overrides ?? []) {
+        loader.add(given);
+      }
+      loaded = loader.finish();
+      if (key !== undefined) {
+        LOADED.set(key, loaded);
+        for (const old of [...LOADED.keys()].slice(0, Math.max(0, LOADED.size - LOADED_KEPT))) {
+          LOADED.delete(old);
+        }
+      }
+    } else {
+      // Most recently used last.
+      LOADED.delete(key!);
+      LOADED.set(key!, loaded);
     }
-    loader.layer = 1;
-    for (const given of options.overrides ?? []) {
-      loader.add(given);
-    }
-    return new SchemaStore(loader.finish());
+    return new SchemaStore(loaded);
   }
 
   /** What was loaded, for a summary line. */
@@ -316,6 +334,44 @@ export class SchemaStore {
 }
 
 /** Everything a `SchemaStore` is made of. */
+/** Schemas compiled in this process, by `loadKey`; the last few are kept. */
+const LOADED = new Map<string, LoadedSchemas>();
+const LOADED_KEPT = 4;
+
+/**
+ * What identifies the schemas `paths` and `overrides` hold: each path with the path, size and
+ * modification time of every file below it. Undefined when a path cannot be listed (loading then
+ * reports it).
+ */
+function loadKey(paths: readonly string[], overrides: readonly string[]): string | undefined {
+  const parts: string[] = [];
+  const walk = (file: string): boolean => {
+    const stat = fs.statSync(file, { throwIfNoEntry: false });
+    if (stat === undefined) {
+      return false;
+    }
+    if (stat.isDirectory()) {
+      for (const entry of fs.readdirSync(file).sort()) {
+        if (!walk(path.join(file, entry))) {
+          return false;
+        }
+      }
+    } else {
+      parts.push(`${file}\0${stat.size}\0${stat.mtimeMs}`);
+    }
+    return true;
+  };
+  for (const [layer, list] of [paths, overrides].entries()) {
+    for (const given of list) {
+      parts.push(`${layer}\0${path.resolve(given)}`);
+      if (!walk(path.resolve(given))) {
+        return undefined;
+      }
+    }
+  }
+  return parts.join('\n');
+}
+
 interface LoadedSchemas {
   readonly kinds: ReadonlyMap<string, KindEntry>;
   readonly legacySpecs: ReadonlyMap<string, CompiledSchema>;
