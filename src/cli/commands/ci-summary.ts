@@ -181,7 +181,8 @@ export const ciSummaryCommand = defineCommand({
       try {
         // validate synthesized the working tree whenever it loaded the project.
         changes = await changeSinceBase(root, base, {
-          project: report.project,
+          distPath: report.project.settings.distPath,
+          environments: report.project.environments.map((e) => e.name),
           files: report.fresh!.files,
           keptFiles: report.keptFiles ?? [],
           routing: report.fresh!.routing,

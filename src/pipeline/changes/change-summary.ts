@@ -1,13 +1,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { EnvironmentRouting, RenderedObject } from '../../meshes/effective-routing';
-import { distFolder, Project } from '../../model/load';
+import { distFolder } from '../../model/load';
 import { compareStrings, SpecError } from '../../model/spec-error';
-import { environmentOf, groupByEnvironment, isPatchFile, parseDistFile, RenderedFile } from '../dist/read-dist';
+import { environmentOf, groupByEnvironment, isPatchFile, listFiles, parseDistFile, RenderedFile } from '../dist/read-dist';
 import { recoverInterruptedWrite } from '../dist/write-dist';
 import { StringPool } from '../dist/fast-yaml';
 import { readEnvironmentRouting } from '../routing/routing-reader';
-import { INPUTS_FILE } from '../synth/inputs-digest';
+import { INPUTS_FILE, unchangedSinceRendered } from '../synth/inputs-digest';
 import { synthesizeChanged } from '../validate/incremental-synth';
 import { blobId, listCommittedFiles, readBlobs, verifyCommit } from './git';
 import { diffObjectTexts } from './object-diff';
@@ -15,7 +15,10 @@ import { diffRouting, EnvironmentChange, withObjectChanges } from './routing-dif
 
 /** The working tree as rendered: every file of dist/, and the routing of those environments that were rendered. */
 export interface HeadRendering {
-  readonly project: Project;
+  /** Where dist/ is in the repository (repository.path). */
+  readonly distPath: string;
+  /** The environments the working tree declares, by name. */
+  readonly environments: readonly string[];
   readonly files: readonly RenderedFile[];
   /** Files of dist/ that are part of the working tree's rendering as they are (environments not rendered), by path. */
   readonly keptFiles: readonly string[];
@@ -40,7 +43,7 @@ export async function changeSinceBase(root: string, baseRef: string, head?: Head
     recoverInterruptedWrite(path.join(root, distFolder(root)));
   }
   const rendering = head ?? (await renderWorkingTree(root));
-  const distPath = rendering.project.settings.distPath;
+  const distPath = rendering.distPath;
   const baseFiles = listCommittedFiles(root, baseRef, distPath);
   const distDir = path.join(root, distPath);
   const headByPath = new Map<string, RenderedFile>(rendering.files.map((f) => [f.path, f]));
@@ -51,7 +54,7 @@ export async function changeSinceBase(root: string, baseRef: string, head?: Head
   const environments = new Set(
     [...baseFiles.keys(), ...headByPath.keys(), ...kept].map(environmentOf).filter((e): e is string => e !== undefined && !e.includes('/')),
   );
-  const known = new Set([...rendering.project.environments.map((e) => e.name)]);
+  const known = new Set(rendering.environments);
   const compared = new Set(
     [...environments].filter((env) => {
       const inputs = headFile(`${env}/${INPUTS_FILE}`);
@@ -125,13 +128,25 @@ export async function changeSinceBase(root: string, baseRef: string, head?: Head
 /**
  * The working tree as rendered: the environments whose inputs changed since dist/ was written,
  * and the others as dist/ holds them. Environment files that do not load stop it, as they stop
- * every command.
+ * every command. When every input is as dist/ records it (`unchangedSinceRendered`), that is all
+ * of dist/ as it is, and nothing is loaded.
  */
 async function renderWorkingTree(root: string): Promise<HeadRendering> {
   const distRel = distFolder(root);
-  const head = await synthesizeChanged({ root, distDir: path.join(root, distRel), distRel });
+  const distDir = path.join(root, distRel);
+  const unchanged = unchangedSinceRendered(root, distDir);
+  if (unchanged !== undefined) {
+    return { distPath: distRel, environments: unchanged, files: [], keptFiles: listFiles(distDir), routing: [] };
+  }
+  const head = await synthesizeChanged({ root, distDir, distRel });
   if (head.project === undefined) {
     throw new SpecError([...head.problems]);
   }
-  return { project: head.project, files: head.files, keptFiles: head.keptFiles, routing: head.routing };
+  return {
+    distPath: head.project.settings.distPath,
+    environments: head.project.environments.map((e) => e.name),
+    files: head.files,
+    keptFiles: head.keptFiles,
+    routing: head.routing,
+  };
 }

@@ -179,3 +179,103 @@ export function recordedDigest(distDir: string, environment: string): string | u
   }
   return recordedInputs(text);
 }
+
+/**
+ * The environments of the repository when every one of them is, in dist/, what the input files
+ * render now, as far as the INPUTS.sha256 files can tell without loading anything: each lists the
+ * running renderer and files whose text has the SHA-256 it records (and its digest is theirs),
+ * every environment file and catalogue is listed by some environment, and dist/ has no folder of
+ * an environment that no longer exists. Such inputs load, check and render exactly as they did when
+ * dist/ was written (the files an environment is rendered from are named by those files). Undefined
+ * when anything differs or cannot be told: the caller then loads and renders as usual.
+ */
+export function unchangedSinceRendered(root: string, distDir: string, renderer: string = rendererDigest()): string[] | undefined {
+  const regularYaml = (repoDir: string): string[] | undefined => {
+    const dir = path.join(root, ...repoDir.split('/'));
+    const stat = fs.lstatSync(dir, { throwIfNoEntry: false });
+    if (stat === undefined) {
+      return [];
+    }
+    if (!stat.isDirectory()) {
+      return undefined;
+    }
+    const entries = fs.readdirSync(dir, { withFileTypes: true }).filter((d) => /\.ya?ml$/.test(d.name));
+    return entries.every((d) => d.isFile()) ? entries.map((d) => `${repoDir}/${d.name}`) : undefined;
+  };
+  const envFiles = regularYaml(ENVIRONMENTS_DIR);
+  const catalogs = regularYaml(`${ENVIRONMENTS_DIR}/${CATALOG_DIR}`);
+  if (envFiles === undefined || catalogs === undefined || !envFiles.includes(`${ENVIRONMENTS_DIR}/${SETTINGS_FILE}`)) {
+    return undefined;
+  }
+  const environments = envFiles
+    .filter((f) => f !== `${ENVIRONMENTS_DIR}/${SETTINGS_FILE}`)
+    .map((f) => path.posix.basename(f).replace(/\.ya?ml$/, ''))
+    .sort(compareStrings);
+  if (environments.length === 0 || new Set(environments).size !== environments.length) {
+    return undefined;
+  }
+  const hashes = new Map<string, string | undefined>();
+  const hashOf = (file: string): string | undefined => {
+    if (!hashes.has(file)) {
+      const full = path.join(root, ...file.split('/'));
+      const stat = fs.lstatSync(full, { throwIfNoEntry: false });
+      hashes.set(file, stat?.isFile() === true ? sha256(fs.readFileSync(full, 'utf8')) : undefined);
+    }
+    return hashes.get(file);
+  };
+  const listed = new Set<string>();
+  for (const env of environments) {
+    let text: string;
+    try {
+      text = fs.readFileSync(path.join(distDir, env, INPUTS_FILE), 'utf8');
+    } catch {
+      return undefined;
+    }
+    const entries = [...text.matchAll(/^([0-9a-f]{64}) {2}(.+)$/gm)].map((m) => ({ sha256: m[1], name: m[2] }));
+    const inputs = entries.filter((e) => e.name !== '(digest)' && e.name !== '(outputs)');
+    if (inputs[0]?.name !== '(renderer)' || inputs[0].sha256 !== renderer) {
+      return undefined;
+    }
+    const digest = sha256(inputs.map((e) => `${e.sha256}  ${e.name}\n`).join(''));
+    if (recordedInputs(text) !== digest) {
+      return undefined;
+    }
+    for (const entry of inputs.slice(1)) {
+      const name = entry.name;
+      if (!name.startsWith(`${ENVIRONMENTS_DIR}/`) || name.split('/').some((part) => part === '..' || part === '.' || part === '')) {
+        return undefined;
+      }
+      if (hashOf(name) !== entry.sha256) {
+        return undefined;
+      }
+      listed.add(name);
+    }
+    // Its own file first of all (a second file of the same name, .yml beside .yaml, is refused above).
+    if (!inputs.some((e) => envFiles.includes(e.name) && path.posix.basename(e.name).replace(/\.ya?ml$/, '') === env)) {
+      return undefined;
+    }
+  }
+  if (![...envFiles, ...catalogs].every((f) => listed.has(f))) {
+    return undefined;
+  }
+  // A file of dist/ that no environment renders is one a synthesis would remove.
+  const known = new Set(environments);
+  const entries = (dir: string) => {
+    try {
+      return fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return undefined;
+    }
+  };
+  const tops = entries(distDir);
+  const argocd = entries(path.join(distDir, 'argocd'));
+  if (
+    tops === undefined ||
+    argocd === undefined ||
+    !tops.every((d) => d.isDirectory() && (known.has(d.name) || d.name === 'argocd')) ||
+    !argocd.every((d) => (d.isDirectory() ? d.name === 'bootstrap' : d.name === 'root.k8s.yaml' || known.has(d.name.replace(/\.k8s\.yaml$/, ''))))
+  ) {
+    return undefined;
+  }
+  return environments;
+}
