@@ -162,6 +162,7 @@ export const ciSummaryCommand = defineCommand({
     const crds = schemaFolder(root, values.crds, values.strict ?? false);
     const report = await validateRepository({
       root,
+      routing: true,
       now: resolveNow(values.now),
       extraChecks: crds === undefined ? [] : [schemaChecker(crds, values.strict ?? false, { root })],
     });

@@ -39,6 +39,13 @@ export interface ValidateOptions {
    * @default false
    */
   readonly full?: boolean;
+  /**
+   * Read the routing of every environment back from its objects (`fresh.routing`); without it,
+   * only the environments rendered have theirs (they get it for free).
+   *
+   * @default false
+   */
+  readonly routing?: boolean;
 }
 
 /** Everything `meshflip validate` found. */
@@ -49,8 +56,9 @@ export interface ValidationReport {
   readonly objects: number;
   /**
    * The working tree as rendered (the files of the environments rendered, and the root
-   * Application's) and the routing of every environment: read back from the rendering, or from
-   * dist/ for an environment whose files are as recorded.
+   * Application's) and the routing of the environments rendered, or with `routing` of every
+   * environment: read back from the rendering, or from dist/ for an environment whose files are as
+   * recorded.
    */
   readonly fresh?: Synthesized;
   /** The environments rendered to check dist/ (with `full`, all of them). */
@@ -142,7 +150,7 @@ export async function validateRepository(options: ValidateOptions): Promise<Vali
     if (project === undefined || env === undefined) {
       // No environment file renders it (or none loads): dist/ is checked as it is.
       const objects = await checkGroup(name, texts, project === undefined ? undefined : []);
-      if (project !== undefined) {
+      if (project !== undefined && options.routing === true) {
         routing.push(readEnvironmentRouting(name, objects));
       }
       continue;
@@ -155,7 +163,10 @@ export async function validateRepository(options: ValidateOptions): Promise<Vali
       recordedOutputs(recorded) === outputsDigest([...texts].filter(([f]) => !isInputsFile(f)).map(([f, content]) => ({ path: f, content })));
     if (asRecorded) {
       keptFiles.push(...onDisk);
-      routing.push(readEnvironmentRouting(name, await checkGroup(name, texts, undefined)));
+      const objects = await checkGroup(name, texts, undefined);
+      if (options.routing === true) {
+        routing.push(readEnvironmentRouting(name, objects));
+      }
     } else {
       const synthesized = synthesizeEnvironment(env, project.settings, inputs);
       problems.push(...synthesized.problems);
