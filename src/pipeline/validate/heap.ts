@@ -16,8 +16,8 @@ let collect: (() => void) | undefined;
  * of a second per environment of 1,000 services and holds the peak near the live size. Small
  * projects never reach the threshold and pay nothing.
  */
-export function collectBetweenEnvironments(): void {
-  if (v8.getHeapStatistics().used_heap_size < COLLECT_ABOVE_BYTES) {
+export function collectBetweenEnvironments(aboveBytes: number = COLLECT_ABOVE_BYTES): void {
+  if (v8.getHeapStatistics().used_heap_size < aboveBytes) {
     return;
   }
   if (collect === undefined) {
