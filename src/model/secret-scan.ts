@@ -296,7 +296,13 @@ function pairNameOf(record: Record<string, unknown>): string | undefined {
  */
 export function renderedScanItems(object: unknown, out: ScanItem[]): void {
   // `segment` is where `value` is, `up` and `upUp` the segments of its parent and grandparent.
-  const walk = (value: unknown, segment: string | number | undefined, up: string | number | undefined, upUp: string | number | undefined, name: string | undefined) => {
+  const walk = (
+    value: unknown,
+    segment: string | number | undefined,
+    up: string | number | undefined,
+    upUp: string | number | undefined,
+    name: string | undefined,
+  ) => {
     if (typeof value === 'string') {
       out.push({ value, name, names: segment === 'value' && upUp === 'env' });
     } else if (Array.isArray(value)) {

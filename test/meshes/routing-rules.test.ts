@@ -28,7 +28,7 @@ function sendersByFixpoint(env: EnvironmentSpec, header: string): Set<string> {
   const callers = (name: string) => env.services.filter((s) => s.calls.includes(name)).map((s) => s.name);
   const gateway = (s: ServiceSpec) => !isKuma(env.mesh) && s.ingress.length > 0;
   const sends = new Set<string>();
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const s of env.services) {
       const entry = gateway(s) || callers(s.name).length === 0;
@@ -101,22 +101,25 @@ describe('which services can send a header (MF0001)', () => {
   test('names the callers of every route that no caller can trigger, a loop entered only from a service that drops the header included', () => {
     const routes = ['e', 'd', 'p', 'g2', 'b', 'client', 'nobody'].map((service) => ({ service, header: 'x-mock' }));
     const env = environment(MeshFlavor.KONG_MESH, nodes, [...routes, { service: 'e' }]);
-    expect(reports(env).map((r) => (r as string[])[1].split(':')[0])).toEqual(['no caller of e can send x-mock', 'no caller of p can send x-mock', 'no caller of g2 can send x-mock']);
+    expect(reports(env).map((r) => (r as string[])[1].split(':')[0])).toEqual([
+      'no caller of e can send x-mock',
+      'no caller of p can send x-mock',
+      'no caller of g2 can send x-mock',
+    ]);
     expect((reports(env)[1] as string[])[1]).toContain(': r, q do not propagate it');
   });
 
   const names = ['s0', 's1', 's2', 's3', 's4', 's5', 's6', 's7'];
   const headers = ['x-a', 'x-b'];
-  const graph = fc
-    .array(
-      fc.record({
-        name: fc.constantFrom(...names),
-        calls: fc.array(fc.constantFrom(...names, 'outside'), { maxLength: 4 }),
-        propagates: fc.subarray(headers),
-        ingress: fc.boolean(),
-      }),
-      { minLength: 1, maxLength: 9 },
-    );
+  const graph = fc.array(
+    fc.record({
+      name: fc.constantFrom(...names),
+      calls: fc.array(fc.constantFrom(...names, 'outside'), { maxLength: 4 }),
+      propagates: fc.subarray(headers),
+      ingress: fc.boolean(),
+    }),
+    { minLength: 1, maxLength: 9 },
+  );
   const routes = fc.array(fc.record({ service: fc.constantFrom(...names), header: fc.option(fc.constantFrom(...headers), { nil: undefined }) }), {
     maxLength: 6,
   });

@@ -572,7 +572,11 @@ describe('rendered objects (second line of defence)', () => {
         const items: ScanItem[] = [];
         renderedScanItems(object, items);
         // What checkRenderedSecrets scanned before: every leaf, names for `env[i].value` only.
-        const expected = stringsOf(object).map((l) => ({ value: l.value, name: l.name, names: l.at.segment === 'value' && l.at.up?.up?.segment === 'env' }));
+        const expected = stringsOf(object).map((l) => ({
+          value: l.value,
+          name: l.name,
+          names: l.at.segment === 'value' && l.at.up?.up?.segment === 'env',
+        }));
         expect(items).toEqual(expected);
       }),
       { numRuns: 3000, seed: 18 },

@@ -2,7 +2,18 @@ import * as path from 'path';
 import * as limits from '../../src/model/limits';
 import { loadProject } from '../../src/model/load';
 import { removeTempDirs } from '../util';
-import { at, CATALOG, fixtureRepo, imposter, kongEnvironment, lines, MOCKED_PAYMENTS_AND_FRONTEND, ossmEnvironment, problemsOf, SETTINGS } from './fixtures';
+import {
+  at,
+  CATALOG,
+  fixtureRepo,
+  imposter,
+  kongEnvironment,
+  lines,
+  MOCKED_PAYMENTS_AND_FRONTEND,
+  ossmEnvironment,
+  problemsOf,
+  SETTINGS,
+} from './fixtures';
 
 /**
  * What a user sees for each kind of mistake in environments/. Every test asserts the whole message,

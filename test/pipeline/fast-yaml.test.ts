@@ -42,7 +42,10 @@ function agreesWithYaml(text: string, strings?: StringPool): boolean {
   const lineCounter = new YAML.LineCounter();
   const docs = YAML.parseAllDocuments(text, { lineCounter });
   expect(docs.flatMap((d) => d.errors.map((e) => e.message))).toEqual([]);
-  const slow = { documents: docs.map((d) => d.toJS() as unknown), lines: docs.map((d) => lineCounter.linePos(d.contents?.range?.[0] ?? d.range[0]).line) };
+  const slow = {
+    documents: docs.map((d) => d.toJS() as unknown),
+    lines: docs.map((d) => lineCounter.linePos(d.contents?.range?.[0] ?? d.range[0]).line),
+  };
   expect(exactly(fast)).toEqual(exactly(slow));
   return true;
 }
@@ -198,7 +201,33 @@ const manifest = fc.letrec<{ value: unknown; map: Record<string, unknown>; list:
 const HEADER = '# Generated from environments/a.yaml by npm run synth. Do not edit.\n# Applied by Argo CD.\n';
 
 /** Hand edits: characters and lines put in, taken out or changed, indentation, comments. */
-const INSERTS = [' ', '  ', '\t', '\n', '#', ' #', '"', "'", ':', ': ', '-', '- ', '|', '|-', '>', '{', '}', '[', ']', ',', '&a ', '*a', '!', '?', '%'];
+const INSERTS = [
+  ' ',
+  '  ',
+  '\t',
+  '\n',
+  '#',
+  ' #',
+  '"',
+  "'",
+  ':',
+  ': ',
+  '-',
+  '- ',
+  '|',
+  '|-',
+  '>',
+  '{',
+  '}',
+  '[',
+  ']',
+  ',',
+  '&a ',
+  '*a',
+  '!',
+  '?',
+  '%',
+];
 const MORE_INSERTS = ['\r', '\uFEFF', 'é', '\\', 'a', '0', '.', '~', '---\n', '...\n', '\n\n', 'x: 1\n', '- y\n', '0x', 'e3', 'null', 'True'];
 const mutation = fc.oneof(
   fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), text: fc.constantFrom(...INSERTS, ...MORE_INSERTS) }),
@@ -207,7 +236,11 @@ const mutation = fc.oneof(
   fc.record({ kind: fc.constant('indent' as const), at: fc.nat(), text: fc.constantFrom(' ', '  ', '   ', '    ') }),
   fc.record({ kind: fc.constant('dedent' as const), at: fc.nat(), text: fc.constantFrom('') }),
   fc.record({ kind: fc.constant('comment' as const), at: fc.nat(), text: fc.constantFrom(' # note', '# note', '#') }),
-  fc.record({ kind: fc.constant('line' as const), at: fc.nat(), text: fc.constantFrom('', ' ', '#', '---', '...', '- a', 'a: b', '  a: b', '    - b') }),
+  fc.record({
+    kind: fc.constant('line' as const),
+    at: fc.nat(),
+    text: fc.constantFrom('', ' ', '#', '---', '...', '- a', 'a: b', '  a: b', '    - b'),
+  }),
 );
 
 function mutate(text: string, m: { kind: string; at: number; text: string }): string {
@@ -354,7 +387,7 @@ describe('reading hand edits', () => {
     ['a complex key', '? a\n: 1\n'],
     ['indentation by 4', 'a:\n    b: 1\n'],
     ['indentation by 1', 'a:\n b: 1\n'],
-    ['a sequence at its key\'s indentation', 'a:\n- 1\n'],
+    ["a sequence at its key's indentation", 'a:\n- 1\n'],
     ['two spaces after a dash', 'a:\n  -  1\n'],
     ['two spaces after a colon', 'a:  1\n'],
     ['trailing spaces', 'a: 1 \n'],
@@ -454,11 +487,14 @@ describe('reading hand edits', () => {
   it('knows every first character of a plain scalar the core schema does not read as a string', () => {
     const tags = (new YAML.Document().schema as unknown as { tags: { test?: RegExp }[] }).tags.filter((t) => t.test instanceof RegExp);
     fc.assert(
-      fc.property(fc.oneof(fc.string({ unit: fc.constantFrom(...'~nNulLtTrRuUeEfFaAsS0123456789+-.eEoOxXiI_:'), maxLength: 8 }), fc.string()), (s) => {
-        if (s !== '' && tags.some((t) => t.test!.test(s))) {
-          expect(NON_STRING_FIRST).toContain(s[0]);
-        }
-      }),
+      fc.property(
+        fc.oneof(fc.string({ unit: fc.constantFrom(...'~nNulLtTrRuUeEfFaAsS0123456789+-.eEoOxXiI_:'), maxLength: 8 }), fc.string()),
+        (s) => {
+          if (s !== '' && tags.some((t) => t.test!.test(s))) {
+            expect(NON_STRING_FIRST).toContain(s[0]);
+          }
+        },
+      ),
       { numRuns: 20000, seed: 1 },
     );
   });

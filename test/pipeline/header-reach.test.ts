@@ -41,7 +41,7 @@ function reachByFixpoint(routing: EnvironmentRouting, callee: ServiceRouting): H
     const s = byName.get(name);
     return s === undefined || (s.callers !== null && s.callers.length === 0);
   };
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const name of new Set([...routing.services.map((s) => s.name), ...routing.services.flatMap((s) => s.callers ?? [])])) {
       const s = byName.get(name);

@@ -52,7 +52,11 @@ describe('reading the objects of dist/', () => {
     // THEN the same objects, lines and order; every file but the edited one read without the yaml package
     expect(JSON.stringify(objects)).toBe(JSON.stringify(expected));
     expect(objects).toEqual(expected);
-    expect(objects.find((o) => o.object.kind === 'Extra')).toEqual({ file: edited, object: { kind: 'Extra', metadata: { name: 'x' } }, line: expect.any(Number) });
+    expect(objects.find((o) => o.object.kind === 'Extra')).toEqual({
+      file: edited,
+      object: { kind: 'Extra', metadata: { name: 'x' } },
+      line: expect.any(Number),
+    });
     expect(fastYamlStats.fallback - before.fallback).toBe(1);
     expect(yamlFiles.length).toBeGreaterThan(50);
     expect(fastYamlStats.fast - before.fast).toBe(yamlFiles.length - 1);

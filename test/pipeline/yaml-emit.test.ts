@@ -256,7 +256,20 @@ test('writes the plain data of manifests and the files and scripts in them itsel
     ].join('\n'),
   );
   expect(multiLine).toBe(
-    ['apiVersion: v1', 'kind: ConfigMap', 'data:', '  imposters.json: |', '    {', '      "imposters": []', '    }', '  probe.js: |2-', '     a', '', '    b', ''].join('\n'),
+    [
+      'apiVersion: v1',
+      'kind: ConfigMap',
+      'data:',
+      '  imposters.json: |',
+      '    {',
+      '      "imposters": []',
+      '    }',
+      '  probe.js: |2-',
+      '     a',
+      '',
+      '    b',
+      '',
+    ].join('\n'),
   );
   expect(crlf).toBe(YAML.stringify(windows, { keepUndefined: true, lineWidth: 0, version: '1.1' }));
   expect(crlf).toContain('imposters.json: "{\\r\\n}\\r\\n"\n');
