@@ -1,9 +1,10 @@
 import * as path from 'path';
 import { RenderedObject } from '../../src/meshes/effective-routing';
-import { checkDist } from '../../src/pipeline/validate/dist-checks';
+import { argoCdView, checkArgoCdSetup, checkDist } from '../../src/pipeline/validate/dist-checks';
+import { findingsToProblems } from '../../src/pipeline/validate/findings';
 import { readDist } from '../../src/pipeline/dist/read-dist';
 import { SchemaStore } from '../../src/validation';
-import { crds, describeWithCrds, removeTempDirs } from '../util';
+import { crds, describeWithCrds, removeTempDirs, REPO } from '../util';
 import { renderedDist } from '../rendered-dist';
 
 afterAll(removeTempDirs);
@@ -146,6 +147,25 @@ describe('the Argo CD checks over dist/', () => {
     expect(checkDist(broken, files).map((f) => f.message)).toEqual([
       `Application argocd/${name} has a name of 64 characters: Argo CD writes it into the app.kubernetes.io/instance label, which takes at most 63`,
     ]);
+  });
+
+  test("what validate keeps of each object across environments gives the Argo CD checks' problems, hints included", () => {
+    // GIVEN every object of kong-perf's real-services zone rendered a second time in its mock-services zone, for the same cluster
+    const real = objects.filter((o) => o.file.startsWith('kong-perf/zone-real-services/'));
+    const copies = real.map((o) => ({ ...o, file: o.file.replace('zone-real-services', 'zone-mock-services') }));
+    const mockApp = objects.find((o) => o.object.kind === 'Application' && (o.object as any).metadata.name === 'kong-perf-zone-mock-services')!;
+    const sameCluster = {
+      ...mockApp,
+      object: { ...(mockApp.object as any), spec: { ...(mockApp.object as any).spec, destination: (app.object as any).spec.destination } },
+    };
+    const broken = [...objects.map((o) => (o === mockApp ? sameCluster : o)), ...copies];
+    // WHEN checked whole, and as validate keeps them
+    const whole = findingsToProblems(checkArgoCdSetup(broken, files), REPO, 'dist');
+    const views = findingsToProblems(checkArgoCdSetup(broken.map(argoCdView), files), REPO, 'dist');
+    // THEN the same problems, some of them traced back to their environment file
+    expect(whole.filter((p) => p.message.includes('for the same cluster')).length).toBeGreaterThan(0);
+    expect(whole.some((p) => p.hint?.startsWith('generated from environments/kong-perf.yaml:'))).toBe(true);
+    expect(views).toEqual(whole);
   });
 
   test('fails when two Applications sync the same folder', () => {

@@ -8,6 +8,9 @@ import { compareStrings } from '../../model/spec-error';
 import { checkKubernetesLimits } from './kubernetes-limits';
 import { environmentOf, groupByEnvironment } from '../dist/read-dist';
 
+/** The annotation naming the input an object was generated from (`auditAnnotations`). */
+const SOURCE_ANNOTATION = 'meshflip.io/source';
+
 const POD_TEMPLATE_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job']);
 
 /**
@@ -54,8 +57,8 @@ export function checkObjects(objects: readonly RenderedObject[]): Finding[] {
 }
 
 /**
- * What the Argo CD checks (`checkArgoCdSetup`) read of an object: its identity, and the whole of an
- * Application or AppProject. A validation that goes through dist/ one environment at a time keeps
+ * What the Argo CD checks (`checkArgoCdSetup`) and the problems made of their findings read of an
+ * object: its identity and its source annotation, and the whole of an Application or AppProject. A validation that goes through dist/ one environment at a time keeps
  * only this of each object for the checks across environments.
  */
 export function argoCdView(o: RenderedObject): RenderedObject {
@@ -71,7 +74,13 @@ export function argoCdView(o: RenderedObject): RenderedObject {
   }
   const metadata = field(o.object, 'metadata');
   if (metadata !== undefined) {
-    object.metadata = { name: field(metadata, 'name'), namespace: field(metadata, 'namespace') };
+    // The source annotation is what a problem about the object names as where it was generated from.
+    const source = field(metadata, 'annotations', SOURCE_ANNOTATION);
+    object.metadata = {
+      name: field(metadata, 'name'),
+      namespace: field(metadata, 'namespace'),
+      ...(source === undefined ? {} : { annotations: { [SOURCE_ANNOTATION]: source } }),
+    };
   }
   return { file: o.file, object, line: o.line };
 }

@@ -89,7 +89,6 @@ export async function validateRepository(options: ValidateOptions): Promise<Vali
   recoverInterruptedWrite(distDir);
   const distRel = path.relative(root, distDir).split(path.sep).join('/') || '.';
   const problems: Problem[] = [];
-  const findings: Finding[] = [];
   // The files and the credentials in them, reported together.
   const loaded = await loadAndScan(root);
   const project = loaded.project;
@@ -139,12 +138,14 @@ export async function validateRepository(options: ValidateOptions): Promise<Vali
       }
     }
     count += objects.length;
-    findings.push(
+    // As problems at once: a finding holds its whole object.
+    const findings = [
       ...(env === undefined ? [] : checkEnvironment(env, objects)),
       ...checkObjects(objects),
       ...(await checkRenderedSecrets(objects, allowed)),
       ...(options.extraChecks ?? []).flatMap((check) => check(objects)),
-    );
+    ];
+    problems.push(...findingsToProblems(findings, root, distRel));
     argoCdViews.push(...objects.map(argoCdView));
     return objects;
   };
@@ -190,8 +191,7 @@ export async function validateRepository(options: ValidateOptions): Promise<Vali
   await checkGroup(undefined, read(byEnvironment.get('') ?? []), rootFiles);
   freshFiles.push(...(rootFiles ?? []).map(({ path: p, content }) => ({ path: p, content })));
   argoCdViews.sort((a, b) => compareStrings(a.file, b.file));
-  findings.push(...checkArgoCdSetup(argoCdViews, files));
-  problems.push(...findingsToProblems(findings, root, distRel));
+  problems.push(...findingsToProblems(checkArgoCdSetup(argoCdViews, files), root, distRel));
   const fresh: Synthesized | undefined =
     project === undefined
       ? undefined
