@@ -22,6 +22,15 @@ describe('listing the files of some environments', () => {
     expect(distEnvironments(dist)).toEqual(expected);
   });
 
+  it('gives the bootstrap files (dist/argocd/bootstrap/) to no environment, and an environment named bootstrap its Application', () => {
+    expect(all.filter((f) => f.startsWith('argocd/bootstrap/')).length).toBeGreaterThan(0);
+    expect(all.filter((f) => f.startsWith('argocd/bootstrap/')).map(environmentOf)).toEqual(
+      all.filter((f) => f.startsWith('argocd/bootstrap/')).map(() => undefined),
+    );
+    expect(distEnvironments(dist)).not.toContain('bootstrap');
+    expect(environmentOf('argocd/bootstrap.k8s.yaml')).toBe('bootstrap');
+  });
+
   it.each(['kong-perf', 'coolstore', 'bootstrap', 'stray.k8s.yaml', 'nowhere'])('lists the files of %s as the full listing filtered to it', (env) => {
     expect(listEnvironmentFiles(dist, new Set([env]))).toEqual(all.filter((f) => environmentOf(f) === env));
   });

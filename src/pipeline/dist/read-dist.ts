@@ -40,12 +40,15 @@ export function listFiles(dir: string): string[] {
   return out.sort(compareStrings);
 }
 
-/** The environment a dist/ file belongs to (`argocd/<env>.k8s.yaml` belongs to `<env>`; the root app to none). */
+/**
+ * The environment a dist/ file belongs to (`argocd/<env>.k8s.yaml` belongs to `<env>`); the root
+ * Application and the bootstrap files (`argocd/bootstrap/`) belong to none.
+ */
 export function environmentOf(file: string): string | undefined {
-  const [first, second] = file.split('/');
+  const [first, second, third] = file.split('/');
   if (first === 'argocd') {
     const env = (second ?? '').replace(/\.k8s\.yaml$/, '');
-    return env === 'root' ? undefined : env;
+    return env === 'root' || (env === 'bootstrap' && third !== undefined) ? undefined : env;
   }
   return first;
 }
@@ -76,19 +79,25 @@ export function readDist(
     if (!/\.ya?ml$/.test(file) || isPatchFile(file) || !include(file)) {
       continue;
     }
-    const text = fs.readFileSync(path.join(distDir, file), 'utf8');
-    const known = rendered?.get(file);
-    if (known?.objects !== undefined && known.lines !== undefined && known.content === text) {
-      known.objects.forEach((object, i) => {
-        if (object !== null && typeof object === 'object' && !Array.isArray(object)) {
-          objects.push({ file, object, line: known.lines![i] });
-        }
-      });
-      continue;
-    }
-    objects.push(...parseDistFile(file, text, strings));
+    objects.push(...objectsOfText(file, fs.readFileSync(path.join(distDir, file), 'utf8'), rendered?.get(file), strings));
   }
   return { files, objects };
+}
+
+/** The objects of a rendered file, with the line each starts on. */
+export function renderedObjects(file: RenderedFile): RenderedObject[] {
+  return (file.objects ?? []).map((object, i) => ({ file: file.path, object, line: file.lines?.[i] }));
+}
+
+/**
+ * The objects of a file of dist/ whose text is `text`: those of `rendered` when it is that text as
+ * rendered (byte for byte, so the same objects), else parsed (`parseDistFile`).
+ */
+export function objectsOfText(file: string, text: string, rendered: RenderedFile | undefined, strings: StringPool): RenderedObject[] {
+  if (rendered?.objects !== undefined && rendered.lines !== undefined && rendered.content === text) {
+    return renderedObjects(rendered).filter(({ object }) => object !== null && typeof object === 'object' && !Array.isArray(object));
+  }
+  return parseDistFile(file, text, strings);
 }
 
 /**

@@ -10,14 +10,13 @@ import { NO_SCHEMA } from '../../validation/schema-store';
 import { argoCdView, checkArgoCdSetup, checkEnvironment, checkObjects } from './dist-checks';
 import { findingsToProblems } from './findings';
 import { collectBetweenEnvironments } from './heap';
-import { environmentOf, isPatchFile, listFiles, parseDistFile, RenderedFile } from '../dist/read-dist';
+import { environmentOf, isPatchFile, listFiles, objectsOfText, RenderedFile } from '../dist/read-dist';
 import { readEnvironmentRouting } from '../routing/routing-reader';
 import { checkRenderedSecrets } from './secret-checks';
 import { environmentInputs, INPUTS_FILE, isInputsFile, outputsDigest, recordedInputs, recordedOutputs } from '../synth/inputs-digest';
 import { Synthesized, synthesizeEnvironment, synthesizeRoot } from '../synth/synth';
 import { recoverInterruptedWrite } from '../dist/write-dist';
 import { StringPool } from '../dist/fast-yaml';
-import { BOOTSTRAP_FOLDER } from '../../constructs/argocd-delivery';
 
 /**
  * The used heap above which validate collects between environments: higher than synthesis's, as
@@ -102,7 +101,7 @@ export async function validateRepository(options: ValidateOptions): Promise<Vali
   // The root Application and the bootstrap files belong to no environment ('').
   const byEnvironment = new Map<string, string[]>();
   for (const file of files) {
-    const env = file.startsWith(`${BOOTSTRAP_FOLDER}/`) ? '' : (environmentOf(file) ?? '');
+    const env = environmentOf(file) ?? '';
     const group = byEnvironment.get(env);
     if (group === undefined) {
       byEnvironment.set(env, [file]);
@@ -130,12 +129,7 @@ export async function validateRepository(options: ValidateOptions): Promise<Vali
       if (!/\.ya?ml$/.test(file) || isPatchFile(file)) {
         continue;
       }
-      const same = known.get(file);
-      if (same?.objects !== undefined && same.lines !== undefined && same.content === text) {
-        same.objects.forEach((object, i) => objects.push({ file, object, line: same.lines![i] }));
-      } else {
-        objects.push(...parseDistFile(file, text, strings));
-      }
+      objects.push(...objectsOfText(file, text, known.get(file), strings));
     }
     count += objects.length;
     // As problems at once: a finding holds its whole object.
