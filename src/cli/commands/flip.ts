@@ -10,7 +10,7 @@ import { environmentFiles } from '../../pipeline/validate/parallel-synth';
 import { diffRouting, EnvironmentChange } from '../../pipeline/changes/routing-diff';
 import { environmentRouting } from '../../pipeline/synth/synth';
 import { resolveOutputFolder } from '../../pipeline/dist/output-folder';
-import { environmentOf, isPatchFile, parseDistFile, RenderedFile } from '../../pipeline/dist/read-dist';
+import { environmentOf, isPatchFile, parseDistFile, RenderedFile, renderedObjects } from '../../pipeline/dist/read-dist';
 import { readEnvironmentRouting } from '../../pipeline/routing/routing-reader';
 import { environmentInputs, recordedDigest } from '../../pipeline/synth/inputs-digest';
 import { RenderedObject } from '../../meshes/effective-routing';
@@ -238,10 +238,7 @@ function objectsBefore(environment: string, rendered: readonly RenderedFile[], p
   const byPath = new Map<string, RenderedObject[]>();
   for (const file of rendered) {
     if (environmentOf(file.path) === environment && !previous.has(file.path)) {
-      byPath.set(
-        file.path,
-        (file.objects ?? []).map((object, i) => ({ file: file.path, object, line: file.lines?.[i] })),
-      );
+      byPath.set(file.path, renderedObjects(file));
     }
   }
   for (const [file, text] of previous) {

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { EnvironmentRouting, RenderedObject } from '../../meshes/effective-routing';
 import { distFolder } from '../../model/load';
 import { compareStrings, SpecError } from '../../model/spec-error';
-import { environmentOf, groupByEnvironment, isPatchFile, listFiles, parseDistFile, RenderedFile } from '../dist/read-dist';
+import { environmentOf, groupByEnvironment, isPatchFile, listFiles, parseDistFile, RenderedFile, renderedObjects } from '../dist/read-dist';
 import { recoverInterruptedWrite } from '../dist/write-dist';
 import { StringPool } from '../dist/fast-yaml';
 import { readEnvironmentRouting } from '../routing/routing-reader';
@@ -70,10 +70,10 @@ export async function changeSinceBase(root: string, baseRef: string, head?: Head
   // The compared files of both sides, by path: the head's text, and the base's git blob. A head
   // file whose text has the base file's blob id is the same file: it is parsed once, for both.
   const headFiles = [...headByPath.keys(), ...kept].filter(selected).map((file) => headFile(file)!);
-  const headText = new Map(headFiles.map((f) => [f.path, f.content]));
+  const headFileByPath = new Map(headFiles.map((f) => [f.path, f]));
   const basePaths = [...baseFiles.keys()].filter(selected);
   const differing = basePaths.filter((file) => {
-    const text = headText.get(file);
+    const text = headFileByPath.get(file)?.content;
     return text === undefined || blobId(text) !== baseFiles.get(file);
   });
   const blobs = readBlobs(
@@ -81,16 +81,13 @@ export async function changeSinceBase(root: string, baseRef: string, head?: Head
     differing.filter((f) => /\.ya?ml$/.test(f)).map((f) => baseFiles.get(f)!),
   );
   const differs = new Set(differing);
-  const baseText = (file: string): string => (differs.has(file) ? blobs.get(baseFiles.get(file)!)! : headText.get(file)!);
+  const baseText = (file: string): string => (differs.has(file) ? blobs.get(baseFiles.get(file)!)! : headFileByPath.get(file)!.content);
   const headObjects = new Map<string, RenderedObject[]>();
   const strings: StringPool = new Map();
   const objectsOfHead = (f: RenderedFile): RenderedObject[] => {
     let objects = headObjects.get(f.path);
     if (objects === undefined) {
-      objects =
-        f.objects !== undefined && f.lines !== undefined
-          ? f.objects.map((object, i) => ({ file: f.path, object, line: f.lines![i] }))
-          : parseDistFile(f.path, f.content, strings);
+      objects = f.objects !== undefined && f.lines !== undefined ? renderedObjects(f) : parseDistFile(f.path, f.content, strings);
       headObjects.set(f.path, objects);
     }
     return objects;
@@ -101,7 +98,6 @@ export async function changeSinceBase(root: string, baseRef: string, head?: Head
     const byEnv = groupByEnvironment(paths.filter((file) => compared.has(environmentOf(file) ?? '') && isObjectFile(file)).flatMap(objectsOf));
     return [...byEnv.keys()].sort(compareStrings).map((env) => readEnvironmentRouting(env, byEnv.get(env)!));
   };
-  const headFileByPath = new Map(headFiles.map((f) => [f.path, f]));
   const baseRouting = routingOf([...basePaths].sort(compareStrings), (file) =>
     differs.has(file) ? parseDistFile(file, baseText(file), strings) : objectsOfHead(headFileByPath.get(file)!),
   );

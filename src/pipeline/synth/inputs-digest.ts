@@ -119,8 +119,12 @@ export function environmentInputs(env: EnvironmentSpec, project: Pick<Project, '
     { name: '(renderer)', sha256: renderer },
     ...environmentInputFiles(env, project).map((name) => ({ name, sha256: sha256(texts.get(name) ?? '') })),
   ];
-  const digest = sha256(entries.map((e) => `${e.sha256}  ${e.name}\n`).join(''));
-  return { environment: env.name, entries, digest };
+  return { environment: env.name, entries, digest: sha256(entryLines(entries)) };
+}
+
+/** The lines of INPUTS.sha256 for `entries` (as `sha256sum` prints them): what the digest is taken over. */
+function entryLines(entries: readonly { readonly name: string; readonly sha256: string }[]): string {
+  return entries.map((e) => `${e.sha256}  ${e.name}\n`).join('');
 }
 
 /**
@@ -133,7 +137,7 @@ export function inputsFileContent(inputs: EnvironmentInputs, header: string, out
     '# What this environment was rendered from. meshflip renders it again when the digest changes;\n' +
     '# (outputs) is the digest of the files rendered from it: validate renders the environment again\n' +
     '# when they differ. CI renders everything from scratch, so an edit to this file is still caught.\n' +
-    inputs.entries.map((e) => `${e.sha256}  ${e.name}\n`).join('') +
+    entryLines(inputs.entries) +
     `${inputs.digest}  (digest)\n` +
     `${outputs}  (outputs)\n`
   );
@@ -236,8 +240,7 @@ export function unchangedSinceRendered(root: string, distDir: string, renderer: 
     if (inputs[0]?.name !== '(renderer)' || inputs[0].sha256 !== renderer) {
       return undefined;
     }
-    const digest = sha256(inputs.map((e) => `${e.sha256}  ${e.name}\n`).join(''));
-    if (recordedInputs(text) !== digest) {
+    if (recordedInputs(text) !== sha256(entryLines(inputs))) {
       return undefined;
     }
     for (const entry of inputs.slice(1)) {

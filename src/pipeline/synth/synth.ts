@@ -9,7 +9,7 @@ import { EnvironmentRouting, RenderedObject } from '../../meshes/effective-routi
 import { rulesFor } from '../../meshes/index';
 import { runRules } from '../../meshes/rules';
 import { compareStrings, Problem } from '../../model/spec-error';
-import { RenderedFile } from '../dist/read-dist';
+import { RenderedFile, renderedObjects } from '../dist/read-dist';
 import { EnvironmentInputs, environmentInputs, INPUTS_FILE, inputsFileContent, outputsDigest } from './inputs-digest';
 import { renderCharts } from './render-charts';
 import { readEnvironmentRouting } from '../routing/routing-reader';
@@ -117,7 +117,7 @@ export function synthesizeEnvironment(
   const environment = new MeshEnvironment(app, constructId('Environment', env.name), { env });
   new ArgoCdDelivery(app, `${env.name}-argocd`, { environment, settings });
   const files = renderApp(app);
-  const objects: RenderedObject[] = files.flatMap((f) => (f.objects ?? []).map((object, i) => ({ file: f.path, object, line: f.lines?.[i] })));
+  const objects: RenderedObject[] = files.flatMap(renderedObjects);
   const routing = readEnvironmentRouting(env.name, objects);
   files.push({ path: `${env.name}/ROUTING.md`, content: routingMarkdown(routing, env.file) });
   if (inputs !== undefined) {

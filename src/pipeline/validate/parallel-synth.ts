@@ -12,7 +12,7 @@ import { checkKubernetesLimits } from './kubernetes-limits';
 import { resolveCrdsRoot, schemaChecker } from './schema-check';
 import { collectBetweenEnvironments } from './heap';
 import { checkRenderedSecrets } from './secret-checks';
-import { isPatchFile } from '../dist/read-dist';
+import { isPatchFile, renderedObjects } from '../dist/read-dist';
 import { environmentInputs } from '../synth/inputs-digest';
 import { synthesizeEnvironment, synthesizeRoot } from '../synth/synth';
 import { RenderedFile } from '../dist/read-dist';
@@ -90,9 +90,7 @@ export async function renderShare(
   const routing: EnvironmentRouting[] = [];
   const problems: Problem[] = [];
   const keep = async (rendered: readonly RenderedFile[]) => {
-    const objects = rendered
-      .filter((f) => !isPatchFile(f.path))
-      .flatMap((f) => (f.objects ?? []).map((object, i) => ({ file: f.path, object, line: f.lines?.[i] })));
+    const objects = rendered.filter((f) => !isPatchFile(f.path)).flatMap(renderedObjects);
     // Kubernetes' own limits hold whether or not there are schemas to check against.
     const findings = [...checkKubernetesLimits(objects), ...(await checkRenderedSecrets(objects, allowedFingerprints)), ...(check?.(objects) ?? [])];
     problems.push(...findingsToProblems(findings, task.root, task.distRel));
