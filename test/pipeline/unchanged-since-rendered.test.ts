@@ -102,5 +102,8 @@ test('diff still fails on a catalogue that does not load, though no environment 
   const { dir } = repoWith((d) => fs.writeFileSync(path.join(d, 'environments/catalog/new.yaml'), 'services: [\n'));
   const run = await meshflipAsync(dir, ['diff']);
   expect(run.status).toBe(1);
-  expect(run.stderr).toContain('environments/catalog/new.yaml');
+  expect(run.stderr).toBe(
+    'error: environments/catalog/new.yaml:2:1: services: is not valid YAML: a [ list is not closed with ], got the end of the file; ' +
+      'close it with ] on the line it starts, or indent the lines it continues on\n1 problem found; nothing was written.\n',
+  );
 }, 120_000);
