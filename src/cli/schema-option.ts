@@ -1,5 +1,7 @@
 import * as fs from 'fs';
-import { REPOSITORY_CRDS_DIR, resolveCrdsRoot } from '../pipeline/validate/schema-check';
+import { checksIdentity, defaultCacheDir } from '../pipeline/validate/check-cache';
+import { REPOSITORY_CRDS_DIR, resolveCrdsRoot, schemaChecker } from '../pipeline/validate/schema-check';
+import { ValidateOptions } from '../pipeline/validate/validate';
 import { UsageError } from './errors';
 
 const FETCH_HINT =
@@ -30,4 +32,16 @@ export function schemaFolder(root: string, flag: string | undefined, strict: boo
     throw new UsageError(`--strict needs schemas to be strict with: no --crds, no MESHFLIP_CRDS, and ${REPOSITORY_CRDS_DIR} is empty`, FETCH_HINT);
   }
   return crds;
+}
+
+/**
+ * The checks over dist/ that depend on the command line, for `validateRepository`: the schema
+ * check (with schemas), and the cache of check results (`defaultCacheDir`) keyed by its identity.
+ */
+export function distChecks(root: string, crds: string | undefined, strict: boolean): Pick<ValidateOptions, 'extraChecks' | 'cache'> {
+  const dir = defaultCacheDir();
+  return {
+    extraChecks: crds === undefined ? [] : [schemaChecker(crds, strict, { root })],
+    ...(dir === undefined ? {} : { cache: { dir, checks: checksIdentity(crds, strict, root) } }),
+  };
 }

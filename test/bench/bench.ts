@@ -18,6 +18,7 @@ import { parseAllDocuments, stringify } from 'yaml';
 import { readProject } from '../../src/model/load';
 import { scanSources, scanStrings, stringsOf } from '../../src/model/secret-scan';
 import { synthesizeProject } from '../../src/pipeline/validate/parallel-synth';
+import { defaultCacheDir } from '../../src/pipeline/validate/check-cache';
 import { readDist } from '../../src/pipeline/dist/read-dist';
 import { checkRenderedSecrets } from '../../src/pipeline/validate/secret-checks';
 import { writeDist, WriteResult } from '../../src/pipeline/dist/write-dist';
@@ -37,7 +38,7 @@ async function synthAndWrite(
   jobs: number | undefined,
 ): Promise<{ ms: number; writeMs: number; files: number; jobs: number; write: WriteResult }> {
   const start = performance.now();
-  const result = await synthesizeProject({ root, jobs });
+  const result = await synthesizeProject({ root, jobs, cacheDir: defaultCacheDir() });
   if (result.problems.some((p) => p.severity !== 'warning')) {
     throw new Error(`the fleet does not load: ${result.problems[0].message}`);
   }
@@ -236,6 +237,10 @@ async function main(): Promise<void> {
     throw new Error('--services and --environments must be positive whole numbers');
   }
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'meshflip-bench-'));
+  // The check results the synthesis and the commands keep (as `meshflip synth` keeps them), in a
+  // folder of this run's own: the commands find only what this run kept.
+  const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'meshflip-bench-cache-'));
+  process.env.MESHFLIP_CACHE_DIR = cache;
   try {
     writeFleet(root, { services, environments });
     const dist = path.join(root, 'dist');
@@ -326,9 +331,10 @@ async function main(): Promise<void> {
   } finally {
     if (values.keep) {
       // On stderr: the last line of stdout stays the JSON report.
-      process.stderr.write(`the fleet and its dist/ are kept in ${root}\n`);
+      process.stderr.write(`the fleet and its dist/ are kept in ${root}, the check results in ${cache}\n`);
     } else {
       fs.rmSync(root, { recursive: true, force: true });
+      fs.rmSync(cache, { recursive: true, force: true });
     }
   }
 }

@@ -12,9 +12,8 @@ import { validateRepository } from '../../pipeline/validate/validate';
 import { isMocked } from '../../pipeline/synth/routing-report';
 import { readDistRouting } from '../../pipeline/routing/routing-reader';
 import { commentBody, jobSummary, runUrl } from '../../pipeline/changes/markdown-limits';
-import { schemaChecker } from '../../pipeline/validate/schema-check';
 import { ensureWritableFile, writeTextFile } from '../../pipeline/dist/write-files';
-import { schemaFolder } from '../schema-option';
+import { distChecks, schemaFolder } from '../schema-option';
 import { UsageError } from '../errors';
 import { Output } from '../output';
 import { problemAnnotation } from '../workflow-command';
@@ -164,7 +163,7 @@ export const ciSummaryCommand = defineCommand({
       root,
       routing: true,
       now: resolveNow(values.now),
-      extraChecks: crds === undefined ? [] : [schemaChecker(crds, values.strict ?? false, { root })],
+      ...distChecks(root, crds, values.strict ?? false),
     });
     const problems = sortProblems(report.problems);
     for (const p of problems) {

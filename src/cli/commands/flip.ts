@@ -6,6 +6,7 @@ import { ENVIRONMENTS_DIR, loadProject } from '../../model/load';
 import { compareStrings, didYouMean, SpecError } from '../../model/spec-error';
 import { escapeUnsafeText } from '../../model/unsafe-text';
 import { synthesizeChanged } from '../../pipeline/validate/incremental-synth';
+import { defaultCacheDir } from '../../pipeline/validate/check-cache';
 import { environmentFiles } from '../../pipeline/validate/parallel-synth';
 import { diffRouting, EnvironmentChange } from '../../pipeline/changes/routing-diff';
 import { environmentRouting } from '../../pipeline/synth/synth';
@@ -126,6 +127,7 @@ export const flipCommand = defineCommand({
       overrides,
       force: new Set([env.name]),
       keepObjects: distCurrent,
+      cacheDir: defaultCacheDir(),
     });
     if (rendered.problems.some((p) => p.severity !== 'warning')) {
       throw new SpecError([...rendered.problems]);

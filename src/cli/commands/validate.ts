@@ -1,7 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { schemaChecker } from '../../pipeline/validate/schema-check';
-import { schemaFolder } from '../schema-option';
+import { distChecks, schemaFolder } from '../schema-option';
 import { distFolder } from '../../model/load';
 import { summarizeMissingSchemas, validateRepository } from '../../pipeline/validate/validate';
 import { environmentFiles } from '../../pipeline/validate/parallel-synth';
@@ -67,7 +66,7 @@ export const validateCommand = defineCommand({
       distDir,
       now: resolveNow(values.now),
       full: values.full === true,
-      extraChecks: crds === undefined ? [] : [schemaChecker(crds, values.strict ?? false, { root })],
+      ...distChecks(root, crds, values.strict ?? false),
     });
     // Counted from the files, so that environments with errors count too.
     const environments = environmentFiles(root).length;

@@ -58,7 +58,7 @@ export function rendererDigest(packageRoot: string = meshflipRoot()): string {
 }
 
 /** The folder that holds meshflip's package.json (above this file). */
-function meshflipRoot(): string {
+export function meshflipRoot(): string {
   for (let dir = __dirname; ; dir = path.dirname(dir)) {
     if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(dir, 'src'))) {
       return dir;

@@ -53,7 +53,20 @@ export function checkEnvironment(env: string, envObjects: readonly RenderedObjec
 
 /** The checks of `checkDist` that read one object at a time: no Secret with data, pinned images, Kubernetes' limits. */
 export function checkObjects(objects: readonly RenderedObject[]): Finding[] {
-  return [...objects.flatMap((o) => [...checkSecrets(o), ...checkImages(o)]), ...checkKubernetesLimits(objects)];
+  return [...checkEachObject(objects), ...checkKubernetesLimits(objects)];
+}
+
+/**
+ * The checks validate runs over one environment's objects and synthesis does not (it checks
+ * Kubernetes' limits, credentials and schemas): the rules of its mesh, no mock in a protected
+ * environment, no Secret with data, pinned images. In validate's order: these come first.
+ */
+export function validateOnlyChecks(env: string, envObjects: readonly RenderedObject[]): Finding[] {
+  return [...checkEnvironment(env, envObjects), ...checkEachObject(envObjects)];
+}
+
+function checkEachObject(objects: readonly RenderedObject[]): Finding[] {
+  return objects.flatMap((o) => [...checkSecrets(o), ...checkImages(o)]);
 }
 
 /**

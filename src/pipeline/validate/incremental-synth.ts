@@ -41,6 +41,8 @@ export interface IncrementalOptions {
   readonly check?: boolean;
   /** Keep the rendered objects with their files when checking them too. @default false */
   readonly keepObjects?: boolean;
+  /** Keep the check results of the environments rendered and checked (`SynthesizeOptions.cacheDir`). @default - no cache */
+  readonly cacheDir?: string;
 }
 
 /** What `synthesizeChanged` produced. */
@@ -102,7 +104,14 @@ export async function synthesizeChanged(options: IncrementalOptions): Promise<In
       ? renderUnchecked({ ...project, environments: changed }, inputs)
       : await renderShare(
           { ...project, environments: changed },
-          { root, distRel, includeRoot: true, crdsRoot: options.crdsRoot ?? resolveCrdsRoot(root, undefined), strict: options.strict ?? false },
+          {
+            root,
+            distRel,
+            includeRoot: true,
+            crdsRoot: options.crdsRoot ?? resolveCrdsRoot(root, undefined),
+            strict: options.strict ?? false,
+            cacheDir: options.cacheDir,
+          },
           new Set(allowed),
           options.keepObjects ?? false,
         );

@@ -12,8 +12,11 @@ import { checkKubernetesLimits } from './kubernetes-limits';
 import { resolveCrdsRoot, schemaChecker } from './schema-check';
 import { collectBetweenEnvironments } from './heap';
 import { checkRenderedSecrets } from './secret-checks';
-import { isPatchFile, renderedObjects } from '../dist/read-dist';
-import { environmentInputs } from '../synth/inputs-digest';
+import { isPatchFile, objectsOfText } from '../dist/read-dist';
+import { StringPool } from '../dist/fast-yaml';
+import { environmentInputs, outputsDigest } from '../synth/inputs-digest';
+import { CheckCache, checkKey, checksIdentity } from './check-cache';
+import { argoCdView, validateOnlyChecks } from './dist-checks';
 import { synthesizeEnvironment, synthesizeRoot } from '../synth/synth';
 import { RenderedFile } from '../dist/read-dist';
 import { findingsToProblems } from './findings';
@@ -28,6 +31,13 @@ export interface SynthesizeOptions {
   readonly crdsRoot?: string;
   /** With schemas: a kind without a schema is an error. @default false */
   readonly strict?: boolean;
+  /**
+   * Keep the check results of every environment rendered, for validate and ci-summary (see
+   * `ValidateOptions.cache`): synthesis also runs the checks only they run, and keeps all of it.
+   *
+   * @default - no cache
+   */
+  readonly cacheDir?: string;
   /**
    * Worker threads to render with; 1 renders in this thread.
    *
@@ -54,6 +64,8 @@ export interface WorkerTask {
   readonly includeRoot: boolean;
   readonly crdsRoot?: string;
   readonly strict: boolean;
+  /** Where to keep check results (`SynthesizeOptions.cacheDir`). */
+  readonly cacheDir?: string;
 }
 
 /** What a worker sends back (plain data: it crosses threads). */
@@ -86,19 +98,43 @@ export async function renderShare(
   keepObjects = false,
 ): Promise<Pick<WorkerResult, 'files' | 'routing' | 'problems'>> {
   const check = task.crdsRoot === undefined ? undefined : schemaChecker(task.crdsRoot, task.strict, { root: task.root });
+  const cache =
+    task.cacheDir === undefined ? undefined : { store: new CheckCache(task.cacheDir), checks: checksIdentity(task.crdsRoot, task.strict, task.root) };
   const files: RenderedFile[] = [];
   const routing: EnvironmentRouting[] = [];
   const problems: Problem[] = [];
-  const keep = async (rendered: readonly RenderedFile[]) => {
-    const objects = rendered.filter((f) => !isPatchFile(f.path)).flatMap(renderedObjects);
+  const keep = async (rendered: readonly RenderedFile[], kept?: { env: string; inputs: string; routing: EnvironmentRouting }) => {
+    const strings: StringPool = new Map();
+    // The objects exactly as validate reads them from these files once written.
+    const objects = rendered
+      .filter((f) => /\.ya?ml$/.test(f.path) && !isPatchFile(f.path))
+      .flatMap((f) => objectsOfText(f.path, f.content, f, strings));
     // Kubernetes' own limits hold whether or not there are schemas to check against.
     const findings = [...checkKubernetesLimits(objects), ...(await checkRenderedSecrets(objects, allowedFingerprints)), ...(check?.(objects) ?? [])];
     problems.push(...findingsToProblems(findings, task.root, task.distRel));
+    if (cache !== undefined && kept !== undefined) {
+      // What validate finds in these files, in its order: its own checks, then synthesis's.
+      const key = checkKey({
+        env: kept.env,
+        distRel: task.distRel,
+        inputs: kept.inputs,
+        outputs: outputsDigest(rendered),
+        allowedFingerprints: [...allowedFingerprints],
+        checks: cache.checks,
+      });
+      cache.store.set(key, {
+        problems: findingsToProblems([...validateOnlyChecks(kept.env, objects), ...findings], task.root, task.distRel),
+        objects: objects.length,
+        views: objects.map(argoCdView),
+        routing: kept.routing,
+      });
+    }
     files.push(...(keepObjects ? rendered : rendered.map(({ path: p, content }) => ({ path: p, content }))));
   };
   for (const env of project.environments) {
-    const rendered = synthesizeEnvironment(env, project.settings, environmentInputs(env, project));
-    await keep(rendered.files);
+    const inputs = environmentInputs(env, project);
+    const rendered = synthesizeEnvironment(env, project.settings, inputs);
+    await keep(rendered.files, { env: env.name, inputs: inputs.digest, routing: rendered.routing });
     routing.push(rendered.routing);
     problems.push(...rendered.problems);
     collectBetweenEnvironments();
@@ -191,6 +227,7 @@ export async function synthesizeProject(options: SynthesizeOptions): Promise<Syn
       includeRoot: true,
       crdsRoot,
       strict,
+      cacheDir: options.cacheDir,
     });
     const unused = allowedSecrets === undefined ? [] : unusedAllowedSecrets(allowedSecrets, allowedSecretsUsed);
     const reach = reachProblems(project?.environments.map(environmentReach) ?? []);
@@ -198,7 +235,7 @@ export async function synthesizeProject(options: SynthesizeOptions): Promise<Syn
   }
   const groups = partition(envs, jobs);
   const results = await Promise.all(
-    groups.map((environments, i) => runWorker({ root, distRel, environments, includeRoot: i === 0, crdsRoot, strict })),
+    groups.map((environments, i) => runWorker({ root, distRel, environments, includeRoot: i === 0, crdsRoot, strict, cacheDir: options.cacheDir })),
   );
   // Each worker scans the files it read; an exception is unused only when no worker used it.
   const loaded = results.every((r) => r.allowedSecrets !== undefined);

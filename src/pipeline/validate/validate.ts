@@ -17,6 +17,7 @@ import { environmentInputs, INPUTS_FILE, isInputsFile, outputsDigest, recordedIn
 import { Synthesized, synthesizeEnvironment, synthesizeRoot } from '../synth/synth';
 import { recoverInterruptedWrite } from '../dist/write-dist';
 import { StringPool } from '../dist/fast-yaml';
+import { CheckCache, checkKey } from './check-cache';
 
 /**
  * The used heap above which validate collects between environments: higher than synthesis's, as
@@ -51,6 +52,15 @@ export interface ValidateOptions {
    * @default false
    */
   readonly routing?: boolean;
+  /**
+   * Keep the check results of each environment whose files are as recorded, and use those kept
+   * before: `dir` is the cache folder (`defaultCacheDir`), `checks` the identity of `extraChecks`
+   * (`checksIdentity` of the schemas they check against). An environment is then only read and
+   * checked when no earlier run checked exactly its files, inputs and configuration.
+   *
+   * @default - no cache
+   */
+  readonly cache?: { readonly dir: string; readonly checks: string };
 }
 
 /** Everything `meshflip validate` found. */
@@ -116,11 +126,13 @@ export async function validateRepository(options: ValidateOptions): Promise<Vali
   const rendered: string[] = [];
   const keptFiles: string[] = [];
   const argoCdViews: RenderedObject[] = [];
+  const cache = options.cache === undefined ? undefined : new CheckCache(options.cache.dir);
   let count = 0;
   /** Checks one group of files of dist/ (an environment's, or those of none) against what it should hold. */
   const checkGroup = async (env: string | undefined, texts: ReadonlyMap<string, string>, expected: readonly RenderedFile[] | undefined) => {
+    const found: Problem[] = [];
     if (expected !== undefined) {
-      problems.push(...checkFreshness(expected, texts, distRel));
+      found.push(...checkFreshness(expected, texts, distRel));
     }
     const known = new Map((expected ?? []).map((f) => [f.path, f]));
     const objects: RenderedObject[] = [];
@@ -139,9 +151,11 @@ export async function validateRepository(options: ValidateOptions): Promise<Vali
       ...(await checkRenderedSecrets(objects, allowed)),
       ...(options.extraChecks ?? []).flatMap((check) => check(objects)),
     ];
-    problems.push(...findingsToProblems(findings, root, distRel));
-    argoCdViews.push(...objects.map(argoCdView));
-    return objects;
+    found.push(...findingsToProblems(findings, root, distRel));
+    const views = objects.map(argoCdView);
+    problems.push(...found);
+    argoCdViews.push(...views);
+    return { objects, problems: found, views };
   };
   const read = (group: readonly string[]) => new Map(group.map((file) => [file, fs.readFileSync(path.join(distDir, file), 'utf8')]));
   for (const name of names) {
@@ -150,7 +164,7 @@ export async function validateRepository(options: ValidateOptions): Promise<Vali
     const env = specs.get(name);
     if (project === undefined || env === undefined) {
       // No environment file renders it (or none loads): dist/ is checked as it is.
-      const objects = await checkGroup(name, texts, project === undefined ? undefined : []);
+      const { objects } = await checkGroup(name, texts, project === undefined ? undefined : []);
       if (project !== undefined && options.routing === true) {
         routing.push(readEnvironmentRouting(name, objects));
       }
@@ -158,15 +172,42 @@ export async function validateRepository(options: ValidateOptions): Promise<Vali
     }
     const inputs = environmentInputs(env, project);
     const recorded = texts.get(`${name}/${INPUTS_FILE}`);
-    const asRecorded =
-      options.full !== true &&
-      recordedInputs(recorded) === inputs.digest &&
-      recordedOutputs(recorded) === outputsDigest([...texts].filter(([f]) => !isInputsFile(f)).map(([f, content]) => ({ path: f, content })));
-    if (asRecorded) {
+    const outputs =
+      options.full !== true && recordedInputs(recorded) === inputs.digest
+        ? outputsDigest([...texts].filter(([f]) => !isInputsFile(f)).map(([f, content]) => ({ path: f, content })))
+        : undefined;
+    if (outputs !== undefined && recordedOutputs(recorded) === outputs) {
       keptFiles.push(...onDisk);
-      const objects = await checkGroup(name, texts, undefined);
-      if (options.routing === true) {
-        routing.push(readEnvironmentRouting(name, objects));
+      // The files are byte for byte those a rendering of these inputs gives: checked once, they
+      // need not be read again while the checks stay the same.
+      const key =
+        cache === undefined
+          ? undefined
+          : checkKey({
+              env: name,
+              distRel,
+              inputs: inputs.digest,
+              outputs,
+              allowedFingerprints: loaded.secrets.allowedFingerprints,
+              checks: options.cache!.checks,
+            });
+      const kept = key === undefined ? undefined : cache!.get(key);
+      if (kept !== undefined) {
+        problems.push(...kept.problems);
+        count += kept.objects;
+        argoCdViews.push(...kept.views);
+        if (options.routing === true) {
+          routing.push(kept.routing);
+        }
+      } else {
+        const checked = await checkGroup(name, texts, undefined);
+        const envRouting = options.routing === true || key !== undefined ? readEnvironmentRouting(name, checked.objects) : undefined;
+        if (options.routing === true) {
+          routing.push(envRouting!);
+        }
+        if (key !== undefined) {
+          cache!.set(key, { problems: checked.problems, objects: checked.objects.length, views: checked.views, routing: envRouting! });
+        }
       }
     } else {
       const synthesized = synthesizeEnvironment(env, project.settings, inputs);

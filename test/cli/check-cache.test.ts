@@ -1,0 +1,36 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { copyRepo, removeTempDirs, runCli, tempDir } from '../util';
+
+// The commands keep check results between runs (src/pipeline/validate/check-cache.ts): synth and
+// flip for what they render, validate and ci-summary for what they read. Where: $MESHFLIP_CACHE_DIR,
+// none when it is empty, else the user's cache folder.
+
+afterAll(removeTempDirs);
+
+describe('check results kept by the command line', () => {
+  test('synth keeps them where MESHFLIP_CACHE_DIR says, validate answers from them as it does without, and an empty variable keeps none', () => {
+    // GIVEN the example repository and an empty cache folder
+    const repo = copyRepo(['environments', 'dist']);
+    const cache = tempDir('meshflip-cache-');
+    // WHEN synth runs with it
+    expect(runCli(['synth'], { cwd: repo, env: { MESHFLIP_CACHE_DIR: cache } }).status).toBe(0);
+    // THEN it holds one entry per environment
+    const entries = fs.readdirSync(path.join(cache, 'checks'));
+    expect(entries.filter((f) => /^[0-9a-f]{64}\.json$/.test(f))).toHaveLength(
+      fs.readdirSync(path.join(repo, 'environments')).filter((f) => f.endsWith('.yaml') && f !== 'meshflip.yaml').length,
+    );
+    expect(entries.filter((f) => !f.endsWith('.json'))).toEqual([]);
+    // AND validate uses every entry (each is marked as used), and says what it says without any
+    const longAgo = new Date('2020-01-01T00:00:00Z');
+    entries.forEach((f) => fs.utimesSync(path.join(cache, 'checks', f), longAgo, longAgo));
+    const warm = runCli(['validate'], { cwd: repo, env: { MESHFLIP_CACHE_DIR: cache } });
+    expect(entries.filter((f) => fs.statSync(path.join(cache, 'checks', f)).mtimeMs === longAgo.getTime())).toEqual([]);
+    const home = tempDir('meshflip-home-');
+    const cold = runCli(['validate'], { cwd: repo, env: { MESHFLIP_CACHE_DIR: '', HOME: home, XDG_CACHE_HOME: undefined } });
+    expect([warm.status, warm.stdout, warm.stderr]).toEqual([cold.status, cold.stdout, cold.stderr]);
+    expect(warm.stdout).toMatch(/^valid: /);
+    // AND with the variable empty nothing is kept anywhere
+    expect(fs.readdirSync(home)).toEqual([]);
+  });
+});

@@ -1,0 +1,237 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { stringify } from 'yaml';
+import { sortProblems } from '../../src/model/spec-error';
+import { listFiles } from '../../src/pipeline/dist/read-dist';
+import { writeDist } from '../../src/pipeline/dist/write-dist';
+import { INPUTS_FILE, outputsDigest } from '../../src/pipeline/synth/inputs-digest';
+import { checkKey, CheckKeyParts, checksIdentity, defaultCacheDir } from '../../src/pipeline/validate/check-cache';
+import * as distChecks from '../../src/pipeline/validate/dist-checks';
+import { synthesizeProject } from '../../src/pipeline/validate/parallel-synth';
+import { schemaChecker } from '../../src/pipeline/validate/schema-check';
+import { validateRepository, ValidateOptions, ValidationReport } from '../../src/pipeline/validate/validate';
+import { copyRepo, removeTempDirs, tempDir } from '../util';
+
+// validate and ci-summary keep what their checks found in each environment whose files are as
+// INPUTS.sha256 records, keyed by everything the checks read; synthesis keeps the same for every
+// environment it renders. A kept result must be exactly what reading and checking the files gives,
+// and must never answer for files, inputs, schemas or code other than those it was made from.
+
+afterAll(removeTempDirs);
+
+/** A schema folder with one CRD (example.io/v1 Widget): every object meshflip renders is of a kind without a schema, a warning each. */
+function widgetSchemas(): string {
+  const dir = tempDir('meshflip-crds-');
+  fs.mkdirSync(path.join(dir, 'kubernetes'));
+  fs.writeFileSync(
+    path.join(dir, 'kubernetes', 'widgets.yaml'),
+    stringify({
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'widgets.example.io' },
+      spec: {
+        group: 'example.io',
+        names: { kind: 'Widget', plural: 'widgets' },
+        scope: 'Namespaced',
+        versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object' } } }],
+      },
+    }),
+  );
+  return dir;
+}
+
+/** Runs `body` with $MESHFLIP_CRDS unset: the schemas each call uses are the ones it is given. */
+async function withoutConfiguredSchemas<T>(body: () => Promise<T>): Promise<T> {
+  const configured = process.env.MESHFLIP_CRDS;
+  process.env.MESHFLIP_CRDS = '';
+  try {
+    return await body();
+  } finally {
+    process.env.MESHFLIP_CRDS = configured;
+  }
+}
+
+let root: string;
+let crds: string;
+/** The cache synthesis filled. */
+let synthCache: string;
+/** validate with no cache: the answer every cached run must give. */
+let reference: ValidationReport;
+
+function validateOptions(cacheDir?: string): ValidateOptions {
+  return {
+    root,
+    routing: true,
+    now: new Date('2026-01-01T00:00:00Z'),
+    extraChecks: [schemaChecker(crds, false, { root })],
+    ...(cacheDir === undefined ? {} : { cache: { dir: cacheDir, checks: checksIdentity(crds, false, root) } }),
+  };
+}
+
+/** What a report says, in a stable order. */
+function answer(report: ValidationReport) {
+  return { problems: sortProblems(report.problems), objects: report.objects, routing: report.fresh?.routing };
+}
+
+/** validate, counting the environments whose objects it checked. */
+async function validateCounting(options: ValidateOptions): Promise<{ report: ValidationReport; checked: string[] }> {
+  const spy = jest.spyOn(distChecks, 'checkEnvironment');
+  try {
+    const report = await withoutConfiguredSchemas(() => validateRepository(options));
+    return { report, checked: spy.mock.calls.map(([env]) => env).sort() };
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+beforeAll(async () => {
+  root = copyRepo(['environments']);
+  crds = widgetSchemas();
+  synthCache = tempDir('meshflip-cache-');
+  const result = await withoutConfiguredSchemas(() => synthesizeProject({ root, jobs: 1, crdsRoot: crds, cacheDir: synthCache }));
+  expect(result.problems.filter((p) => p.severity !== 'warning')).toEqual([]);
+  writeDist(path.join(root, 'dist'), result.files, { root });
+  reference = (await validateCounting(validateOptions())).report;
+}, 120_000);
+
+const ENVIRONMENTS = [
+  'coolstore',
+  'coolstore-chaos',
+  'coolstore-migrating',
+  'coolstore-ossm3',
+  'coolstore-ossm3-chaos',
+  'kong-perf',
+  'kong-real',
+  'kong-tutorial',
+];
+
+describe('check results kept between runs', () => {
+  test('the reference run finds something in every environment: the comparisons below are not of empty answers', () => {
+    const withProblems = new Set(reference.problems.map((p) => p.file.split('/')[1]));
+    expect(ENVIRONMENTS.filter((env) => !withProblems.has(env))).toEqual([]);
+    expect(reference.objects).toBeGreaterThan(300);
+  });
+
+  test('validate answers from what synthesis kept exactly what reading and checking every file answers, and reads none', async () => {
+    // WHEN validate runs with the cache synthesis filled
+    const { report, checked } = await validateCounting(validateOptions(synthCache));
+    // THEN it checked no environment's objects, and found the same
+    expect(checked).toEqual([]);
+    expect(answer(report)).toEqual(answer(reference));
+  });
+
+  test("synthesis keeps what validate's own checks find (the mesh rules over dist/, images, Secrets), not only its own", async () => {
+    // GIVEN checks only validate runs that find something in every environment (valid input never
+    // gives them anything to find: the model refuses it first)
+    const spy = jest
+      .spyOn(distChecks, 'validateOnlyChecks')
+      .mockImplementation((env, objects) => [{ at: objects[0], severity: 'error', message: `${env} found by validate alone` }]);
+    const dir = tempDir('meshflip-cache-');
+    try {
+      // WHEN synthesis fills a cache, and validate answers from it
+      await withoutConfiguredSchemas(() => synthesizeProject({ root, jobs: 1, crdsRoot: crds, cacheDir: dir }));
+    } finally {
+      spy.mockRestore();
+    }
+    const { report, checked } = await validateCounting(validateOptions(dir));
+    // THEN validate reports those findings, where synthesis found them
+    expect(checked).toEqual([]);
+    expect(report.problems.filter((p) => p.severity === 'error').map((p) => p.message)).toEqual(
+      ENVIRONMENTS.map((env) => `${env} found by validate alone`),
+    );
+  });
+
+  test('a cache validate filled gives the same answer the next time, without checking again', async () => {
+    const dir = tempDir('meshflip-cache-');
+    const first = await validateCounting(validateOptions(dir));
+    expect(first.checked).toEqual(ENVIRONMENTS);
+    const second = await validateCounting(validateOptions(dir));
+    expect(second.checked).toEqual([]);
+    expect(answer(second.report)).toEqual(answer(reference));
+  });
+
+  test('an environment whose files were edited, with INPUTS.sha256 made to match, is read and checked again', async () => {
+    // GIVEN a copy of the repository whose kong-perf Deployments run an image without a tag, and
+    // whose INPUTS.sha256 records the digest of the edited files
+    const dir = tempDir('meshflip-cache-');
+    fs.cpSync(synthCache, dir, { recursive: true });
+    const saved = root;
+    root = tempDir('meshflip-repo-');
+    fs.cpSync(saved, root, { recursive: true });
+    try {
+      const dist = path.join(root, 'dist');
+      const envFiles = listFiles(dist).filter((f) => f.startsWith('kong-perf/') || f === 'argocd/kong-perf.k8s.yaml');
+      const edited = envFiles.find((f) => /^\s+image: \S+:\S+$/m.test(fs.readFileSync(path.join(dist, f), 'utf8')))!;
+      fs.writeFileSync(path.join(dist, edited), fs.readFileSync(path.join(dist, edited), 'utf8').replace(/^(\s+image: \S+?):\S+$/m, '$1'));
+      const outputs = outputsDigest(envFiles.map((f) => ({ path: f, content: fs.readFileSync(path.join(dist, f), 'utf8') })));
+      const inputsFile = path.join(dist, 'kong-perf', INPUTS_FILE);
+      fs.writeFileSync(inputsFile, fs.readFileSync(inputsFile, 'utf8').replace(/^[0-9a-f]{64}(?= {2}\(outputs\)$)/m, outputs));
+      // WHEN validate runs with the cache of the unedited files
+      const { report, checked } = await validateCounting(validateOptions(dir));
+      // THEN that environment alone is checked, and the edit is found
+      expect(checked).toEqual(['kong-perf']);
+      expect(report.rendered).toEqual([]);
+      expect(report.problems.filter((p) => p.severity !== 'warning')).toEqual([
+        expect.objectContaining({ file: `dist/${edited}`, message: expect.stringMatching(/which is not pinned by tag or digest$/) }),
+      ]);
+    } finally {
+      root = saved;
+    }
+  });
+
+  test('entries that cannot be read are misses: every environment is checked again, with the same answer', async () => {
+    const dir = tempDir('meshflip-cache-');
+    fs.cpSync(synthCache, dir, { recursive: true });
+    const entries = fs.readdirSync(path.join(dir)).filter((f) => f.endsWith('.json'));
+    expect(entries).toHaveLength(ENVIRONMENTS.length);
+    entries.forEach((f, i) => {
+      const file = path.join(dir, f);
+      fs.writeFileSync(file, i % 2 === 0 ? fs.readFileSync(file, 'utf8').slice(0, 100) : JSON.stringify({ format: 1, key: 'another', check: {} }));
+    });
+    const { report, checked } = await validateCounting(validateOptions(dir));
+    expect(checked).toEqual(ENVIRONMENTS);
+    expect(answer(report)).toEqual(answer(reference));
+  });
+
+  test('other schemas are other checks: a schema file changed, or strictness, makes another identity', () => {
+    const before = checksIdentity(crds, false, root);
+    expect(checksIdentity(crds, false, root)).toBe(before);
+    expect(checksIdentity(crds, true, root)).not.toBe(before);
+    expect(checksIdentity(undefined, false, root)).toBe('none');
+    const copy = tempDir('meshflip-crds-');
+    fs.cpSync(crds, copy, { recursive: true });
+    expect(checksIdentity(copy, false, root)).toBe(before);
+    fs.appendFileSync(path.join(copy, 'kubernetes', 'widgets.yaml'), '# one more byte\n');
+    expect(checksIdentity(copy, false, root)).not.toBe(before);
+  });
+
+  test('every part of what the checks read is part of the key', () => {
+    const parts: CheckKeyParts = {
+      env: 'kong-perf',
+      distRel: 'dist',
+      inputs: 'a'.repeat(64),
+      outputs: 'b'.repeat(64),
+      allowedFingerprints: ['f1', 'f2'],
+      checks: 'none',
+    };
+    const key = checkKey(parts);
+    expect(checkKey({ ...parts, allowedFingerprints: ['f2', 'f1'] })).toBe(key);
+    const changed: CheckKeyParts[] = [
+      { ...parts, env: 'kong-real' },
+      { ...parts, distRel: 'deploy/dist' },
+      { ...parts, inputs: 'c'.repeat(64) },
+      { ...parts, outputs: 'c'.repeat(64) },
+      { ...parts, allowedFingerprints: ['f1'] },
+      { ...parts, checks: 'd'.repeat(64) },
+    ];
+    expect(new Set([key, ...changed.map(checkKey)]).size).toBe(changed.length + 1);
+  });
+
+  test('the command line keeps results in $MESHFLIP_CACHE_DIR, none when it is empty, else in the user cache folder', () => {
+    expect(defaultCacheDir({ MESHFLIP_CACHE_DIR: '/var/cache/ci' })).toBe(path.resolve('/var/cache/ci', 'checks'));
+    expect(defaultCacheDir({ MESHFLIP_CACHE_DIR: '' })).toBeUndefined();
+    expect(defaultCacheDir({ XDG_CACHE_HOME: '/home/u/.xdg' })).toBe(path.join('/home/u/.xdg', 'meshflip', 'checks'));
+    // A relative XDG_CACHE_HOME is invalid (XDG Base Directory specification): ignored.
+    expect(defaultCacheDir({ XDG_CACHE_HOME: 'relative' })).toMatch(/[/\\]\.cache[/\\]meshflip[/\\]checks$/);
+  });
+});
