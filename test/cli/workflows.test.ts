@@ -304,7 +304,7 @@ describe('meshflip.yml, the pull-request workflow', () => {
       index((c) => c.includes('MESHFLIP_CRDS=')),
       index((c) => c.startsWith('actions/cache@')),
       index((c) => c === 'npx meshflip crds fetch'),
-      index((c) => c === 'npm run synth'),
+      index((c) => c === 'npm run synth -- --strict'),
       index((c) => c.includes('git status --porcelain -- dist')),
       index((c) => c.startsWith('npx meshflip ci-summary')),
     ];
