@@ -179,6 +179,16 @@ describe('check results kept between runs', () => {
     }
   });
 
+  test('dist/ read and digested in a worker thread (as for a large one) gives the same answer, with and without kept results', async () => {
+    const inThread = await validateCounting({ ...validateOptions(), digestInWorker: false });
+    const inWorker = await validateCounting({ ...validateOptions(), digestInWorker: true });
+    expect(answer(inWorker.report)).toEqual(answer(inThread.report));
+    expect(answer(inWorker.report)).toEqual(answer(reference));
+    const cached = await validateCounting({ ...validateOptions(synthCache), digestInWorker: true });
+    expect(cached.checked).toEqual([]);
+    expect(answer(cached.report)).toEqual(answer(reference));
+  });
+
   test('entries that cannot be read are misses: every environment is checked again, with the same answer', async () => {
     const dir = tempDir('meshflip-cache-');
     fs.cpSync(synthCache, dir, { recursive: true });

@@ -10,7 +10,8 @@ import { NO_SCHEMA } from '../../validation/schema-store';
 import { argoCdView, checkArgoCdSetup, checkEnvironment, checkObjects } from './dist-checks';
 import { findingsToProblems } from './findings';
 import { collectBetweenEnvironments } from './heap';
-import { environmentOf, isPatchFile, listFiles, objectsOfText, RenderedFile } from '../dist/read-dist';
+import { isPatchFile, objectsOfText, RenderedFile } from '../dist/read-dist';
+import { digestDistInBackground } from './dist-digests';
 import { readEnvironmentRouting } from '../routing/routing-reader';
 import { checkRenderedSecrets } from './secret-checks';
 import { environmentInputs, INPUTS_FILE, isInputsFile, outputsDigest, recordedInputs, recordedOutputs } from '../synth/inputs-digest';
@@ -61,6 +62,8 @@ export interface ValidateOptions {
    * @default - no cache
    */
   readonly cache?: { readonly dir: string; readonly checks: string };
+  /** Read and digest dist/ in a worker thread (tests). @default - for a large dist/ */
+  readonly digestInWorker?: boolean;
 }
 
 /** Everything `meshflip validate` found. */
@@ -98,8 +101,16 @@ export async function validateRepository(options: ValidateOptions): Promise<Vali
   recoverInterruptedWrite(distDir);
   const distRel = path.relative(root, distDir).split(path.sep).join('/') || '.';
   const problems: Problem[] = [];
+  // dist/ is read and digested (in a worker thread when it is large) while the project loads.
+  const digesting = digestDistInBackground(distDir, options.digestInWorker);
+  // Awaited either way: a worker left running would keep reading after a failed load.
+  const [scanned, digested] = await Promise.allSettled([loadAndScan(root), digesting]);
+  if (scanned.status === 'rejected' || digested.status === 'rejected') {
+    throw scanned.status === 'rejected' ? scanned.reason : (digested as PromiseRejectedResult).reason;
+  }
   // The files and the credentials in them, reported together.
-  const loaded = await loadAndScan(root);
+  const loaded = scanned.value;
+  const digests = digested.value;
   const project = loaded.project;
   problems.push(...loaded.problems);
   if (project !== undefined) {
@@ -107,20 +118,10 @@ export async function validateRepository(options: ValidateOptions): Promise<Vali
     problems.push(...checkExpiries(project.environments, options.now ?? new Date()));
   }
   const allowed = new Set(loaded.secrets.allowedFingerprints);
-  const files = listFiles(distDir);
+  const files = digests.files;
   // The root Application and the bootstrap files belong to no environment ('').
-  const byEnvironment = new Map<string, string[]>();
-  for (const file of files) {
-    const env = environmentOf(file) ?? '';
-    const group = byEnvironment.get(env);
-    if (group === undefined) {
-      byEnvironment.set(env, [file]);
-    } else {
-      group.push(file);
-    }
-  }
   const specs = new Map((project?.environments ?? []).map((e) => [e.name, e]));
-  const names = [...new Set([...specs.keys(), ...byEnvironment.keys()])].filter((n) => n !== '').sort(compareStrings);
+  const names = [...new Set([...specs.keys(), ...digests.groups.keys()])].filter((n) => n !== '').sort(compareStrings);
   const freshFiles: RenderedFile[] = [];
   const routing: EnvironmentRouting[] = [];
   const rendered: string[] = [];
@@ -159,10 +160,11 @@ export async function validateRepository(options: ValidateOptions): Promise<Vali
   };
   const read = (group: readonly string[]) => new Map(group.map((file) => [file, fs.readFileSync(path.join(distDir, file), 'utf8')]));
   for (const name of names) {
-    const onDisk = byEnvironment.get(name) ?? [];
-    const texts = read(onDisk);
+    const digest = digests.groups.get(name);
+    const onDisk = digest?.files ?? [];
     const env = specs.get(name);
     if (project === undefined || env === undefined) {
+      const texts = read(onDisk);
       // No environment file renders it (or none loads): dist/ is checked as it is.
       const { objects } = await checkGroup(name, texts, project === undefined ? undefined : []);
       if (project !== undefined && options.routing === true) {
@@ -171,43 +173,48 @@ export async function validateRepository(options: ValidateOptions): Promise<Vali
       continue;
     }
     const inputs = environmentInputs(env, project);
-    const recorded = texts.get(`${name}/${INPUTS_FILE}`);
-    const outputs =
-      options.full !== true && recordedInputs(recorded) === inputs.digest
-        ? outputsDigest([...texts].filter(([f]) => !isInputsFile(f)).map(([f, content]) => ({ path: f, content })))
-        : undefined;
-    if (outputs !== undefined && recordedOutputs(recorded) === outputs) {
+    /** Whether files with these digests are those a rendering of the inputs gives, as INPUTS.sha256 records. */
+    const asRecorded = (inputsText: string | undefined, outputs: string | undefined) =>
+      options.full !== true && recordedInputs(inputsText) === inputs.digest && outputs !== undefined && recordedOutputs(inputsText) === outputs;
+    /** The key of the check results of files with this digest (`asRecorded`), when there is a cache. */
+    const keyOf = (outputs: string) =>
+      cache === undefined
+        ? undefined
+        : checkKey({
+            env: name,
+            distRel,
+            inputs: inputs.digest,
+            outputs,
+            allowedFingerprints: loaded.secrets.allowedFingerprints,
+            checks: options.cache!.checks,
+          });
+    // The files are byte for byte those a rendering of these inputs gives: checked once, they
+    // need not be read again while the checks stay the same.
+    const key = asRecorded(digest?.inputsText, digest?.outputs) ? keyOf(digest!.outputs) : undefined;
+    const kept = key === undefined ? undefined : cache!.get(key);
+    if (kept !== undefined) {
       keptFiles.push(...onDisk);
-      // The files are byte for byte those a rendering of these inputs gives: checked once, they
-      // need not be read again while the checks stay the same.
-      const key =
-        cache === undefined
-          ? undefined
-          : checkKey({
-              env: name,
-              distRel,
-              inputs: inputs.digest,
-              outputs,
-              allowedFingerprints: loaded.secrets.allowedFingerprints,
-              checks: options.cache!.checks,
-            });
-      const kept = key === undefined ? undefined : cache!.get(key);
-      if (kept !== undefined) {
-        problems.push(...kept.problems);
-        count += kept.objects;
-        argoCdViews.push(...kept.views);
-        if (options.routing === true) {
-          routing.push(kept.routing);
-        }
-      } else {
-        const checked = await checkGroup(name, texts, undefined);
-        const envRouting = options.routing === true || key !== undefined ? readEnvironmentRouting(name, checked.objects) : undefined;
-        if (options.routing === true) {
-          routing.push(envRouting!);
-        }
-        if (key !== undefined) {
-          cache!.set(key, { problems: checked.problems, objects: checked.objects.length, views: checked.views, routing: envRouting! });
-        }
+      problems.push(...kept.problems);
+      count += kept.objects;
+      argoCdViews.push(...kept.views);
+      if (options.routing === true) {
+        routing.push(kept.routing);
+      }
+      continue;
+    }
+    // Digested again as read now: a file changed since is not what INPUTS.sha256 records.
+    const texts = read(onDisk);
+    const outputs = outputsDigest([...texts].filter(([f]) => !isInputsFile(f)).map(([f, content]) => ({ path: f, content })));
+    if (asRecorded(texts.get(`${name}/${INPUTS_FILE}`), outputs)) {
+      keptFiles.push(...onDisk);
+      const checked = await checkGroup(name, texts, undefined);
+      const keepKey = keyOf(outputs);
+      const envRouting = options.routing === true || keepKey !== undefined ? readEnvironmentRouting(name, checked.objects) : undefined;
+      if (options.routing === true) {
+        routing.push(envRouting!);
+      }
+      if (keepKey !== undefined) {
+        cache!.set(keepKey, { problems: checked.problems, objects: checked.objects.length, views: checked.views, routing: envRouting! });
       }
     } else {
       const synthesized = synthesizeEnvironment(env, project.settings, inputs);
@@ -223,7 +230,7 @@ export async function validateRepository(options: ValidateOptions): Promise<Vali
   }
   // The files of no environment: the root Application and the bootstrap files.
   const rootFiles = project === undefined ? undefined : synthesizeRoot(project.settings);
-  await checkGroup(undefined, read(byEnvironment.get('') ?? []), rootFiles);
+  await checkGroup(undefined, read(digests.groups.get('')?.files ?? []), rootFiles);
   freshFiles.push(...(rootFiles ?? []).map(({ path: p, content }) => ({ path: p, content })));
   argoCdViews.sort((a, b) => compareStrings(a.file, b.file));
   problems.push(...findingsToProblems(checkArgoCdSetup(argoCdViews, files), root, distRel));
