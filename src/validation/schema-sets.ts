@@ -1,6 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
+/** How a problem about an object whose kind has no schema opens (`SchemaStore.validate`). */
+export const NO_SCHEMA = 'no schema for';
+
 /** The schema paths to load for each target platform. */
 export interface SchemaSets {
   /** Upstream Kubernetes with upstream Istio: every top-level folder except `alternatives/`. */

@@ -3,9 +3,9 @@ import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import type { CelRule } from './cel';
 import { CompiledSchema, SchemaCompiler, SchemaDialect, SchemaIssue, renderValue, validateValue } from './structural-validator';
+import { NO_SCHEMA } from './schema-sets';
 
-/** How a finding about an object whose kind has no schema starts. */
-export const NO_SCHEMA = 'no schema for';
+export { NO_SCHEMA } from './schema-sets';
 
 /** Whether objects of a kind live in a namespace. */
 export type ResourceScope = 'Namespaced' | 'Cluster';

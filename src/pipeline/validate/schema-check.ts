@@ -9,9 +9,8 @@ import { SettingsSchema } from '../../model/schema';
 import { SourceFile } from '../../model/source-file';
 import { Problem, SpecError } from '../../model/spec-error';
 import { parseWithSchema } from '../../model/zod-problems';
-import { SchemaStore, schemaSets } from '../../validation';
-import { ALTERNATIVES_DIR } from '../../validation/schema-sets';
-import { SchemaLoadError } from '../../validation/schema-store';
+import { ALTERNATIVES_DIR, schemaSets } from '../../validation/schema-sets';
+import type { SchemaStore } from '../../validation/schema-store';
 import { environmentOf, groupByEnvironment } from '../dist/read-dist';
 
 /** The folder in the repository that users fill with the CRDs of their clusters. */
@@ -218,6 +217,10 @@ function checkAll(objects: readonly RenderedObject[], strict: boolean, storeOf: 
 
 /** Loads a schema store; a schema file that cannot be used is a problem at that file, not a crash. */
 function loadStore(paths: readonly string[], overrides: readonly string[], root: string | undefined): SchemaStore {
+  // The validator (CEL, RE2, the schema compiler) loads with the first schemas: a command that
+  // checks none (synth, flip and validate without a schema folder) never loads it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy load; the type is the module's own
+  const { SchemaStore, SchemaLoadError } = require('../../validation/schema-store') as typeof import('../../validation/schema-store');
   try {
     return SchemaStore.load(paths, { overrides });
   } catch (e) {

@@ -6,7 +6,7 @@ import { checkExpiries } from '../../model/expiry';
 import { distFolder, Project } from '../../model/load';
 import { loadAndScan, unusedAllowedSecrets } from '../../model/secret-scan';
 import { compareStrings, Problem, sortProblems } from '../../model/spec-error';
-import { NO_SCHEMA } from '../../validation/schema-store';
+import { NO_SCHEMA } from '../../validation/schema-sets';
 import { argoCdView, checkArgoCdSetup, checkEnvironment, checkObjects } from './dist-checks';
 import { findingsToProblems } from './findings';
 import { collectBetweenEnvironments } from './heap';
