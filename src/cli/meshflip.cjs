@@ -3,14 +3,7 @@
 // fresh, else the TypeScript sources through tsx (see ../build.cjs).
 
 // Output piped into `head` and the like: stop quietly when the reader goes away.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (error) => {
-    if (error.code === 'EPIPE') {
-      process.exit(process.exitCode ?? 0);
-    }
-    throw error;
-  });
-}
+require('./quiet-pipe.cjs')();
 
 const argv = process.argv.slice(2);
 if (argv.includes('--debug') || !['', '0', undefined].includes(process.env.MESHFLIP_DEBUG)) {
