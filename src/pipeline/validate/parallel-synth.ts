@@ -14,7 +14,7 @@ import { collectBetweenEnvironments } from './heap';
 import { checkRenderedSecrets } from './secret-checks';
 import { isPatchFile, objectsOfText } from '../dist/read-dist';
 import { StringPool } from '../dist/fast-yaml';
-import { environmentInputs, outputsDigest } from '../synth/inputs-digest';
+import { environmentInputs, INPUTS_FILE, outputsDigest, recordedOutputs } from '../synth/inputs-digest';
 import { CheckCache, checkKey, checksIdentity } from './check-cache';
 import { argoCdView, validateOnlyChecks } from './dist-checks';
 import { synthesizeEnvironment, synthesizeRoot } from '../synth/synth';
@@ -118,7 +118,8 @@ export async function renderShare(
         env: kept.env,
         distRel: task.distRel,
         inputs: kept.inputs,
-        outputs: outputsDigest(rendered),
+        // As INPUTS.sha256 records it: the digest of exactly these files, computed when it was written.
+        outputs: recordedOutputs(rendered.find((f) => f.path === `${kept.env}/${INPUTS_FILE}`)?.content) ?? outputsDigest(rendered),
         allowedFingerprints: [...allowedFingerprints],
         checks: cache.checks,
       });
