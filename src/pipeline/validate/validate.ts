@@ -204,8 +204,12 @@ export async function validateRepository(options: ValidateOptions): Promise<Vali
     }
     // Digested again as read now: a file changed since is not what INPUTS.sha256 records.
     const texts = read(onDisk);
-    const outputs = outputsDigest([...texts].filter(([f]) => !isInputsFile(f)).map(([f, content]) => ({ path: f, content })));
-    if (asRecorded(texts.get(`${name}/${INPUTS_FILE}`), outputs)) {
+    const inputsText = texts.get(`${name}/${INPUTS_FILE}`);
+    const outputs =
+      options.full !== true && recordedInputs(inputsText) === inputs.digest
+        ? outputsDigest([...texts].filter(([f]) => !isInputsFile(f)).map(([f, content]) => ({ path: f, content })))
+        : undefined;
+    if (outputs !== undefined && asRecorded(inputsText, outputs)) {
       keptFiles.push(...onDisk);
       const checked = await checkGroup(name, texts, undefined);
       const keepKey = keyOf(outputs);
