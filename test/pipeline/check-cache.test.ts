@@ -10,7 +10,7 @@ import * as distChecks from '../../src/pipeline/validate/dist-checks';
 import { synthesizeProject } from '../../src/pipeline/validate/parallel-synth';
 import { schemaChecker } from '../../src/pipeline/validate/schema-check';
 import { validateRepository, ValidateOptions, ValidationReport } from '../../src/pipeline/validate/validate';
-import { copyRepo, removeTempDirs, tempDir } from '../util';
+import { copyRepo, REPO, removeTempDirs, tempDir } from '../util';
 
 // validate and ci-summary keep what their checks found in each environment whose files are as
 // INPUTS.sha256 records, keyed by everything the checks read; synthesis keeps the same for every
@@ -94,16 +94,12 @@ beforeAll(async () => {
   reference = (await validateCounting(validateOptions())).report;
 }, 120_000);
 
-const ENVIRONMENTS = [
-  'coolstore',
-  'coolstore-chaos',
-  'coolstore-migrating',
-  'coolstore-ossm3',
-  'coolstore-ossm3-chaos',
-  'kong-perf',
-  'kong-real',
-  'kong-tutorial',
-];
+/** The example's environments, by the files that declare them. */
+const ENVIRONMENTS = fs
+  .readdirSync(path.join(REPO, 'environments'))
+  .filter((f) => f.endsWith('.yaml') && f !== 'meshflip.yaml')
+  .map((f) => f.replace(/\.yaml$/, ''))
+  .sort();
 
 describe('check results kept between runs', () => {
   test('the reference run finds something in every environment: the comparisons below are not of empty answers', () => {
