@@ -51,6 +51,22 @@ async function waitFor(port: number, requestPath: string, timeoutMs = 20_000): P
   }
 }
 
+/** Waits until Mountebank's admin API lists an imposter on each of `ports`. */
+async function waitForImposters(adminPort: number, ports: readonly number[], timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const response = await get(adminPort, '/imposters');
+    const listed = new Set((JSON.parse(response.body) as { imposters: { port: number }[] }).imposters.map((i) => i.port));
+    if (ports.every((port) => listed.has(port))) {
+      return;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`mb did not load the imposters on ports ${ports.join(', ')} within ${timeoutMs} ms`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /**
  * Starts a real Mountebank with the arguments and configuration the rendered Deployment and
  * ConfigMap give it. Only the ports change (to free ones on this machine) and the paths (to a
@@ -84,6 +100,10 @@ async function startMock(file: string | any[], options: { taken?: number[]; noCo
   });
   const child = spawn(process.execPath, [MB, ...localArgs], { stdio: 'ignore' });
   await waitFor(adminPort, '/imposters');
+  if (!options.noConfig) {
+    // mb answers on its admin port before it has loaded --configfile: wait until it lists every imposter.
+    await waitForImposters(adminPort, [...ports.values()]);
+  }
   // The probe as rendered, with the local node, admin port and imposter ports.
   const [node, ...probeArgs] = readiness;
   expect(node).toBe('node');
