@@ -7,6 +7,7 @@ import { listEnvironmentFiles, RenderedFile } from '../dist/read-dist';
 import { environmentInputs, EnvironmentInputs, recordedDigest } from '../synth/inputs-digest';
 import { synthesizeEnvironment, synthesizeRoot } from '../synth/synth';
 import { resolveCrdsRoot } from './schema-check';
+import { checksIdentity } from './check-cache';
 import { renderShare } from './parallel-synth';
 
 /** Options for `synthesizeChanged`. */
@@ -99,6 +100,8 @@ export async function synthesizeChanged(options: IncrementalOptions): Promise<In
     (env) => options.force?.has(env.name) || recordedDigest(distDir, env.name) !== inputs.get(env.name)!.digest,
   );
   const renderedNames = new Set(changed.map((e) => e.name));
+  const crdsRoot = options.crdsRoot ?? resolveCrdsRoot(root, undefined);
+  const strict = options.strict ?? false;
   const share =
     options.check === false
       ? renderUnchecked({ ...project, environments: changed }, inputs)
@@ -108,9 +111,9 @@ export async function synthesizeChanged(options: IncrementalOptions): Promise<In
             root,
             distRel,
             includeRoot: true,
-            crdsRoot: options.crdsRoot ?? resolveCrdsRoot(root, undefined),
-            strict: options.strict ?? false,
-            cacheDir: options.cacheDir,
+            crdsRoot,
+            strict,
+            ...(options.cacheDir === undefined ? {} : { cache: { dir: options.cacheDir, checks: checksIdentity(crdsRoot, strict, root) } }),
           },
           new Set(allowed),
           options.keepObjects ?? false,

@@ -64,8 +64,8 @@ export interface WorkerTask {
   readonly includeRoot: boolean;
   readonly crdsRoot?: string;
   readonly strict: boolean;
-  /** Where to keep check results (`SynthesizeOptions.cacheDir`). */
-  readonly cacheDir?: string;
+  /** Where to keep check results (`SynthesizeOptions.cacheDir`), and the identity of the schema checks they are kept under (`checksIdentity`). */
+  readonly cache?: { readonly dir: string; readonly checks: string };
 }
 
 /** What a worker sends back (plain data: it crosses threads). */
@@ -98,8 +98,7 @@ export async function renderShare(
   keepObjects = false,
 ): Promise<Pick<WorkerResult, 'files' | 'routing' | 'problems'>> {
   const check = task.crdsRoot === undefined ? undefined : schemaChecker(task.crdsRoot, task.strict, { root: task.root });
-  const cache =
-    task.cacheDir === undefined ? undefined : { store: new CheckCache(task.cacheDir), checks: checksIdentity(task.crdsRoot, task.strict, task.root) };
+  const cache = task.cache === undefined ? undefined : { store: new CheckCache(task.cache.dir), checks: task.cache.checks };
   const files: RenderedFile[] = [];
   const routing: EnvironmentRouting[] = [];
   const problems: Problem[] = [];
@@ -221,6 +220,8 @@ export async function synthesizeProject(options: SynthesizeOptions): Promise<Syn
   const strict = options.strict ?? false;
   const envs = environmentFiles(root);
   const jobs = Math.max(1, Math.min(options.jobs ?? defaultJobs(root, envs), Math.max(1, envs.length)));
+  // Worked out once for every worker: it reads every file of the schema folder.
+  const cache = options.cacheDir === undefined ? undefined : { dir: options.cacheDir, checks: checksIdentity(crdsRoot, strict, root) };
   if (jobs === 1) {
     const { files, routing, problems, allowedSecrets, allowedSecretsUsed, project } = await loadAndRender({
       root,
@@ -228,7 +229,7 @@ export async function synthesizeProject(options: SynthesizeOptions): Promise<Syn
       includeRoot: true,
       crdsRoot,
       strict,
-      cacheDir: options.cacheDir,
+      cache,
     });
     const unused = allowedSecrets === undefined ? [] : unusedAllowedSecrets(allowedSecrets, allowedSecretsUsed);
     const reach = reachProblems(project?.environments.map(environmentReach) ?? []);
@@ -236,7 +237,7 @@ export async function synthesizeProject(options: SynthesizeOptions): Promise<Syn
   }
   const groups = partition(envs, jobs);
   const results = await Promise.all(
-    groups.map((environments, i) => runWorker({ root, distRel, environments, includeRoot: i === 0, crdsRoot, strict, cacheDir: options.cacheDir })),
+    groups.map((environments, i) => runWorker({ root, distRel, environments, includeRoot: i === 0, crdsRoot, strict, cache })),
   );
   // Each worker scans the files it read; an exception is unused only when no worker used it.
   const loaded = results.every((r) => r.allowedSecrets !== undefined);

@@ -174,7 +174,7 @@ export async function validateRepository(options: ValidateOptions): Promise<Vali
     }
     const inputs = environmentInputs(env, project);
     /** Whether files with these digests are those a rendering of the inputs gives, as INPUTS.sha256 records. */
-    const asRecorded = (inputsText: string | undefined, outputs: string | undefined) =>
+    const asRecorded = (inputsText: string | undefined, outputs: string | undefined): outputs is string =>
       options.full !== true && recordedInputs(inputsText) === inputs.digest && outputs !== undefined && recordedOutputs(inputsText) === outputs;
     /** The key of the check results of files with this digest (`asRecorded`), when there is a cache. */
     const keyOf = (outputs: string) =>
@@ -190,7 +190,7 @@ export async function validateRepository(options: ValidateOptions): Promise<Vali
           });
     // The files are byte for byte those a rendering of these inputs gives: checked once, they
     // need not be read again while the checks stay the same.
-    const key = asRecorded(digest?.inputsText, digest?.outputs) ? keyOf(digest!.outputs) : undefined;
+    const key = asRecorded(digest?.inputsText, digest?.outputs) ? keyOf(digest.outputs) : undefined;
     const kept = key === undefined ? undefined : cache!.get(key);
     if (kept !== undefined) {
       keptFiles.push(...onDisk);
@@ -209,7 +209,7 @@ export async function validateRepository(options: ValidateOptions): Promise<Vali
       options.full !== true && recordedInputs(inputsText) === inputs.digest
         ? outputsDigest([...texts].filter(([f]) => !isInputsFile(f)).map(([f, content]) => ({ path: f, content })))
         : undefined;
-    if (outputs !== undefined && asRecorded(inputsText, outputs)) {
+    if (asRecorded(inputsText, outputs)) {
       keptFiles.push(...onDisk);
       const checked = await checkGroup(name, texts, undefined);
       const keepKey = keyOf(outputs);
