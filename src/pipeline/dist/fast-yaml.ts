@@ -334,25 +334,39 @@ class Reader {
   }
 
   /**
+   * Line `this.i` when it continues the block whose lines are indented by exactly `indent`;
+   * undefined where the block ends (the end of the text, a line indented less, or `---` after a
+   * document's top level). A line indented more is refused. The first line of an inline block
+   * (`first`, on an outer dash's line) continues it whatever its indentation.
+   */
+  private nextLine(indent: number, first: boolean): string | undefined {
+    if (this.i >= this.count) {
+      return undefined;
+    }
+    const line = this.lines[this.i];
+    if (first) {
+      return line;
+    }
+    const at = indentOf(line);
+    if (at < indent || (indent === 0 && line === '---')) {
+      return undefined;
+    }
+    if (at > indent) {
+      refuse();
+    }
+    return line;
+  }
+
+  /**
    * A block sequence at `indent`: `- ` items on lines indented by exactly `indent`. With `inline`,
    * its first item sits on the line of an outer item's dash (`- - value`).
    */
   private sequence(indent: number, inline = false): unknown[] {
     const out: unknown[] = [];
-    const { lines, count } = this;
-    let first = inline;
-    while (this.i < count) {
-      const line = lines[this.i];
-      if (!first) {
-        const at = indentOf(line);
-        if (at < indent || (indent === 0 && line === '---')) {
-          break;
-        }
-        if (at > indent || !isItem(line, indent)) {
-          refuse();
-        }
+    for (let first = inline, line = this.nextLine(indent, first); line !== undefined; first = false, line = this.nextLine(indent, first)) {
+      if (!first && !isItem(line, indent)) {
+        refuse();
       }
-      first = false;
       if (isItem(line, indent + 2)) {
         out.push(this.sequence(indent + 2, true));
       } else if (keyOf(line.slice(indent + 2)) !== undefined) {
@@ -371,19 +385,7 @@ class Reader {
   private map(indent: number, inline = false): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     const { lines, count } = this;
-    let first = inline;
-    while (this.i < count) {
-      const line = lines[this.i];
-      if (!first) {
-        const at = indentOf(line);
-        if (at < indent || (indent === 0 && line === '---')) {
-          break;
-        }
-        if (at > indent) {
-          refuse();
-        }
-      }
-      first = false;
+    for (let first = inline, line = this.nextLine(indent, first); line !== undefined; first = false, line = this.nextLine(indent, first)) {
       const rest = line.slice(indent);
       const entry = keyOf(rest) ?? refuse();
       const key = entry.key;
