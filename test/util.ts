@@ -76,6 +76,15 @@ export function writeFiles(root: string, files: Record<string, string>): void {
   }
 }
 
+/** The example's environments, by the files of environments/ that declare them, sorted. */
+export function exampleEnvironments(): string[] {
+  return fs
+    .readdirSync(path.join(REPO, 'environments'))
+    .filter((f) => f.endsWith('.yaml') && f !== 'meshflip.yaml')
+    .map((f) => f.replace(/\.yaml$/, ''))
+    .sort();
+}
+
 /** Copies folders of this repository (`environments`, `dist`, ...) into a new temp repository. */
 export function copyRepo(folders: readonly string[] = ['environments']): string {
   const dir = tempDir('meshflip-repo-');

@@ -10,7 +10,8 @@ import * as distChecks from '../../src/pipeline/validate/dist-checks';
 import { synthesizeProject } from '../../src/pipeline/validate/parallel-synth';
 import { schemaChecker } from '../../src/pipeline/validate/schema-check';
 import { validateRepository, ValidateOptions, ValidationReport } from '../../src/pipeline/validate/validate';
-import { copyRepo, REPO, removeTempDirs, tempDir } from '../util';
+import { copyRepo, exampleEnvironments, removeTempDirs, tempDir } from '../util';
+import { widgetCrd } from '../validation/schema-fixtures';
 
 // validate and ci-summary keep what their checks found in each environment whose files are as
 // INPUTS.sha256 records, keyed by everything the checks read; synthesis keeps the same for every
@@ -23,20 +24,7 @@ afterAll(removeTempDirs);
 function widgetSchemas(): string {
   const dir = tempDir('meshflip-crds-');
   fs.mkdirSync(path.join(dir, 'kubernetes'));
-  fs.writeFileSync(
-    path.join(dir, 'kubernetes', 'widgets.yaml'),
-    stringify({
-      apiVersion: 'apiextensions.k8s.io/v1',
-      kind: 'CustomResourceDefinition',
-      metadata: { name: 'widgets.example.io' },
-      spec: {
-        group: 'example.io',
-        names: { kind: 'Widget', plural: 'widgets' },
-        scope: 'Namespaced',
-        versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object' } } }],
-      },
-    }),
-  );
+  fs.writeFileSync(path.join(dir, 'kubernetes', 'widgets.yaml'), stringify(widgetCrd({})));
   return dir;
 }
 
@@ -94,12 +82,7 @@ beforeAll(async () => {
   reference = (await validateCounting(validateOptions())).report;
 }, 120_000);
 
-/** The example's environments, by the files that declare them. */
-const ENVIRONMENTS = fs
-  .readdirSync(path.join(REPO, 'environments'))
-  .filter((f) => f.endsWith('.yaml') && f !== 'meshflip.yaml')
-  .map((f) => f.replace(/\.yaml$/, ''))
-  .sort();
+const ENVIRONMENTS = exampleEnvironments();
 
 describe('check results kept between runs', () => {
   test('the reference run finds something in every environment: the comparisons below are not of empty answers', () => {

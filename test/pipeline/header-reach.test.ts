@@ -1,30 +1,14 @@
 import fc from 'fast-check';
 import { EnvironmentRouting, ServiceRouting } from '../../src/meshes/effective-routing';
 import { headerReach, HeaderReach } from '../../src/pipeline/synth/routing-report';
+import { serviceRouting } from './routing-fixtures';
 
 // Which callers can send a header-scoped route's header, as ROUTING.md and its graph say, read back
 // from the rendered objects: callers come from traffic permissions (null without them), and a
 // caller that is not a service of the environment (the ingress gateway) is where requests come in.
 
 function service(name: string, callers: readonly string[] | null, propagates: readonly string[] = [], header?: string): ServiceRouting {
-  return {
-    name,
-    namespace: 'shop',
-    hasMock: true,
-    default: 'real',
-    weights: { real: 100, mock: 0 },
-    header: header === undefined ? null : { name: header, value: '1', to: 'mock' },
-    faults: [],
-    circuitBreaker: false,
-    timeouts: false,
-    retries: false,
-    expires: null,
-    reason: null,
-    source: null,
-    callers,
-    inconsistencies: [],
-    propagates,
-  };
+  return serviceRouting({ name, callers, propagates, header: header === undefined ? null : { name: header, value: '1', to: 'mock' } });
 }
 
 const environment = (services: ServiceRouting[]): EnvironmentRouting => ({ name: 'lab', protected: false, mesh: 'istio', services });

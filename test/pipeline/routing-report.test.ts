@@ -1,37 +1,17 @@
 import { EnvironmentRouting, ServiceRouting } from '../../src/meshes/effective-routing';
 import { diffRouting, summaryMarkdown, summaryText } from '../../src/pipeline/changes/routing-diff';
 import { mermaidGraph, routingMarkdown, routingText } from '../../src/pipeline/synth/routing-report';
+import { serviceRouting } from './routing-fixtures';
 
 // What reaches ROUTING.md, the job summary and a terminal from the routing: a reason and a header
 // value are free text, and explain and diff read back whatever dist/ holds, hand edits included.
-
-function service(overrides: Partial<ServiceRouting> = {}): ServiceRouting {
-  return {
-    name: 'orders',
-    namespace: 'shop',
-    hasMock: true,
-    default: 'real',
-    weights: { real: 100, mock: 0 },
-    header: null,
-    faults: [],
-    circuitBreaker: false,
-    timeouts: false,
-    retries: false,
-    expires: null,
-    reason: null,
-    source: null,
-    callers: null,
-    inconsistencies: [],
-    ...overrides,
-  };
-}
 
 function environment(services: ServiceRouting[]): EnvironmentRouting {
   return { name: 'lab', protected: false, mesh: 'kong-mesh', services };
 }
 
 /** A service routed by a hostile header to the mock, with a hostile reason. */
-const HOSTILE = service({
+const HOSTILE = serviceRouting({
   header: { name: 'x-mock', value: 'on | forged |\n| row |', to: 'mock' },
   reason: '<img src=x onerror=alert(1)> [approved](https://evil.example) \u202eevil\u001b[2J `x`',
   callers: ['web"] --> evil["x'],
@@ -73,7 +53,7 @@ test('prints a hostile reason and header value on one terminal line each, escape
 
 test('escapes a hostile header value in the pull-request summary and in the terminal summary', () => {
   // GIVEN
-  const changes = diffRouting([environment([service()])], [environment([HOSTILE])]);
+  const changes = diffRouting([environment([serviceRouting()])], [environment([HOSTILE])]);
   // WHEN
   const markdown = summaryMarkdown(changes, { maxGraphServices: 0 });
   const text = summaryText(changes);
@@ -92,8 +72,8 @@ test('escapes a hostile header value in the pull-request summary and in the term
 
 test('says how much latency a mock adds, in ROUTING.md and in explain, and nothing for a mock that adds none', () => {
   // GIVEN
-  const slow = service({ default: 'mock', weights: { real: 0, mock: 100 }, mockLatency: '20ms-40ms' });
-  const fast = service({ name: 'payments', mockLatency: null });
+  const slow = serviceRouting({ default: 'mock', weights: { real: 0, mock: 100 }, mockLatency: '20ms-40ms' });
+  const fast = serviceRouting({ name: 'payments', mockLatency: null });
   // WHEN
   const markdown = routingMarkdown(environment([slow, fast]), 'environments/lab.yaml');
   const text = routingText(environment([slow, fast]));
@@ -116,10 +96,13 @@ test('says how much latency a mock adds, in ROUTING.md and in explain, and nothi
 
 test("the pull-request summary says when a service starts being recorded and when its mock's latency changes", () => {
   // GIVEN orders flipped from mock to record, payments' mock from 20ms to 20ms-40ms
-  const before = environment([service({ default: 'mock', weights: { real: 0, mock: 100 } }), service({ name: 'payments', mockLatency: '20ms' })]);
+  const before = environment([
+    serviceRouting({ default: 'mock', weights: { real: 0, mock: 100 } }),
+    serviceRouting({ name: 'payments', mockLatency: '20ms' }),
+  ]);
   const after = environment([
-    service({ default: 'mock', weights: { real: 0, mock: 100 }, mockRecording: true }),
-    service({ name: 'payments', mockLatency: '20ms-40ms' }),
+    serviceRouting({ default: 'mock', weights: { real: 0, mock: 100 }, mockRecording: true }),
+    serviceRouting({ name: 'payments', mockLatency: '20ms-40ms' }),
   ]);
   // WHEN
   const text = summaryText(diffRouting([before], [after]));
@@ -142,7 +125,7 @@ test("the pull-request summary says when a service starts being recorded and whe
 });
 
 test('says in explain that a service is being recorded, and how to fetch the recording', () => {
-  const text = routingText(environment([service({ default: 'mock', weights: { real: 0, mock: 100 }, mockRecording: true })]));
+  const text = routingText(environment([serviceRouting({ default: 'mock', weights: { real: 0, mock: 100 }, mockRecording: true })]));
   expect(text).toEqual([
     'lab (kong-mesh)',
     '  orders',

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { changeSinceBase } from '../../src/pipeline/changes/change-summary';
 import { INPUTS_FILE, rendererDigest, unchangedSinceRendered } from '../../src/pipeline/synth/inputs-digest';
 import { synthesizeChanged } from '../../src/pipeline/validate/incremental-synth';
-import { removeTempDirs } from '../util';
+import { exampleEnvironments, removeTempDirs } from '../util';
 import { commitAll, edit, gitRepoCopy, meshflipAsync } from '../cli/cli-util';
 
 // `meshflip diff` loads nothing when every input is what dist/ records it was rendered from
@@ -13,16 +13,7 @@ import { commitAll, edit, gitRepoCopy, meshflipAsync } from '../cli/cli-util';
 
 afterAll(removeTempDirs);
 
-const ENVIRONMENTS = [
-  'coolstore',
-  'coolstore-chaos',
-  'coolstore-migrating',
-  'coolstore-ossm3',
-  'coolstore-ossm3-chaos',
-  'kong-perf',
-  'kong-real',
-  'kong-tutorial',
-];
+const ENVIRONMENTS = exampleEnvironments();
 
 /** A git copy of the example repository, with `change` made to it. */
 function repoWith(change: (dir: string) => void = () => undefined): { dir: string; dist: string } {

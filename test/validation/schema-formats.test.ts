@@ -4,6 +4,7 @@ import { stringify } from 'yaml';
 import { SchemaStore } from '../../src/validation';
 import { SchemaLoadError } from '../../src/validation/schema-store';
 import { removeTempDirs, tempDir } from '../util';
+import { widgetCrd } from './schema-fixtures';
 
 /**
  * The forms people export their clusters' schemas in, each read from small hand-made files: what
@@ -13,28 +14,6 @@ import { removeTempDirs, tempDir } from '../util';
  */
 
 afterAll(() => removeTempDirs());
-
-/** A CRD of example.io/v1 Widget whose spec has the given properties. */
-function widgetCrd(properties: Record<string, unknown>): Record<string, unknown> {
-  return {
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    metadata: { name: 'widgets.example.io' },
-    spec: {
-      group: 'example.io',
-      names: { kind: 'Widget', plural: 'widgets' },
-      scope: 'Namespaced',
-      versions: [
-        {
-          name: 'v1',
-          served: true,
-          storage: true,
-          schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties } } } },
-        },
-      ],
-    },
-  };
-}
 
 const OBJECT_META = {
   type: 'object',
