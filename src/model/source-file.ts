@@ -9,7 +9,6 @@ import {
   isScalar,
   isSeq,
   Node,
-  Pair,
   Parser,
   Scalar,
   visit,
@@ -145,11 +144,22 @@ export class SourceFile {
   public readonly problems: Problem[] = [];
   /** The plain data, or undefined when the file could not be parsed. */
   public readonly data: unknown;
-  private readonly doc: Document.Parsed;
+  /** Where each node of the document is: all that is kept of it once parsed and checked. */
+  private readonly tree: Located | undefined;
+  /** The document, while the constructor checks it. */
+  private parsed: Document.Parsed | undefined;
   /** The offset at which each line starts. */
   private readonly lineStarts: number[] = [0];
 
-  private constructor(path: string, input: InputText, limits: ParseOptions) {
+  /**
+   * A file as an earlier parse of the same bytes found it (`kept()`), without parsing it again:
+   * the caller vouches that `input` and `limits` are those of that parse (`ParseCache` keys it by them).
+   */
+  public static restore(path: string, input: InputText, kept: KeptParse): SourceFile {
+    return new SourceFile(path, input, {}, kept);
+  }
+
+  private constructor(path: string, input: InputText, limits: ParseOptions, kept?: KeptParse) {
     this.path = path;
     const utf16 = typeof input === 'string' ? undefined : utf16ByteOrderMark(input);
     const decoded = typeof input === 'string' || utf16 !== undefined ? undefined : decodeUtf8(input, MAX_TEXT_PROBLEMS);
@@ -161,10 +171,17 @@ export class SourceFile {
     for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) {
       this.lineStarts.push(i + 1);
     }
+    if (kept !== undefined) {
+      this.problems.push(...kept.problems);
+      this.data = kept.data;
+      this.tree = kept.tree;
+      return;
+    }
     // Parse once into tokens, check how deep they nest, then compose the document from them.
     const tokens = [...new Parser().parse(text)];
     const tooDeep = tooDeeplyNested(tokens);
-    this.doc = composeDocument(tooDeep === undefined ? tokens : [], text.length);
+    this.parsed = composeDocument(tooDeep === undefined ? tokens : [], text.length);
+    this.tree = locateNode(this.parsed.contents);
     if (tooDeep !== undefined) {
       this.problems.push({
         file: path,
@@ -232,6 +249,7 @@ export class SourceFile {
       }
     }
     this.data = this.problems.length === 0 ? data : undefined;
+    this.parsed = undefined;
     if (this.problems.length >= MAX_PROBLEMS_PER_FILE) {
       this.problems.push({
         file: path,
@@ -242,6 +260,16 @@ export class SourceFile {
         hint: 'fix these and run again',
       });
     }
+  }
+
+  /** What a later run needs to `restore` this file without parsing it: plain data, as the structured clone algorithm copies it. */
+  public kept(): KeptParse {
+    return { problems: this.problems, data: this.data, tree: this.tree };
+  }
+
+  /** The document being checked (only while the constructor runs). */
+  private get doc(): Document.Parsed {
+    return this.parsed!;
   }
 
   /** Whether this file has reported as many problems as are shown (each takes a walk to locate). */
@@ -335,9 +363,13 @@ export class SourceFile {
   /** The position of the value (or key) at `path`, or of its closest existing parent. */
   public locate(path: FieldPath, atKey = false): Position {
     const found = this.find(path);
-    const node =
-      atKey && found.pair !== undefined && isScalar(found.pair.key) ? found.pair.key : (found.node ?? (found.pair?.key as Node | undefined));
-    const offset = node?.range?.[0] ?? found.fallback;
+    // A value's own position, else its key's (an empty value has none), else the closest parent's.
+    const offset =
+      atKey && found.entry !== undefined
+        ? (found.entry.keyStart ?? found.fallback)
+        : found.node !== undefined
+          ? (found.node.start ?? found.fallback)
+          : (found.entry?.keyStart ?? found.fallback);
     return this.position(offset);
   }
 
@@ -382,13 +414,13 @@ export class SourceFile {
   /** The value at `path` as written in the file (for values that lose their meaning when parsed). */
   public sourceTextAt(path: FieldPath): string | undefined {
     const found = this.find(path);
-    const range = found.complete ? found.node?.range : undefined;
-    return range == null ? undefined : this.text.slice(range[0], range[1]).trim();
+    const node = found.complete ? found.node : undefined;
+    return node?.start === undefined || node.end === undefined ? undefined : this.text.slice(node.start, node.end).trim();
   }
 
   /** Whether the file holds no YAML content at all (nothing, or only comments). */
   public get isEmpty(): boolean {
-    return this.problems.length === 0 && this.doc.contents === null;
+    return this.problems.length === 0 && this.tree === undefined;
   }
 
   /** The 1-based line at which the value at `path` starts. */
@@ -412,32 +444,28 @@ export class SourceFile {
     return { line: low + 1, col: at - this.lineStarts[low] + 1 };
   }
 
-  private find(path: FieldPath): { node?: Node; pair?: Pair; fallback: number; complete: boolean } {
-    let node: unknown = this.doc.contents;
-    let pair: Pair | undefined;
-    let fallback = (node as Node | null)?.range?.[0] ?? 0;
+  private find(path: FieldPath): { node?: Located; entry?: LocatedEntry; fallback: number; complete: boolean } {
+    let node = this.tree;
+    let entry: LocatedEntry | undefined;
+    let fallback = node?.start ?? 0;
     for (const segment of path) {
-      if (isMap(node)) {
-        const next = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(segment));
+      if (node?.map !== undefined) {
+        const next = node.map.find((e) => e.key === String(segment));
         if (next === undefined) {
-          return { node: node, pair, fallback, complete: false };
+          return { node, entry, fallback, complete: false };
         }
-        pair = next;
-        fallback = (next.key as Node | null)?.range?.[0] ?? fallback;
-        // An empty value (`key:`) has no node of its own: fall back to the key.
-        node = next.value ?? undefined;
-        if (node === undefined || (isScalar(node) && node.range != null && node.range[0] === node.range[1])) {
-          node = undefined;
-        }
-      } else if (isSeq(node) && typeof segment === 'number' && segment < node.items.length) {
-        node = node.items[segment];
-        pair = undefined;
-        fallback = (node as Node | null)?.range?.[0] ?? fallback;
+        entry = next;
+        fallback = next.keyStart ?? fallback;
+        node = next.value;
+      } else if (node?.list !== undefined && typeof segment === 'number' && segment < node.list.length) {
+        node = node.list[segment];
+        entry = undefined;
+        fallback = node?.start ?? fallback;
       } else {
-        return { node: (node as Node | undefined) ?? undefined, pair, fallback, complete: false };
+        return { node, entry, fallback, complete: false };
       }
     }
-    return { node: node as Node | undefined, pair, fallback, complete: true };
+    return { node, entry, fallback, complete: true };
   }
 
   private yamlProblem(error: YAMLError): Problem {
@@ -637,6 +665,59 @@ export class SourceFile {
       },
     });
   }
+}
+
+/**
+ * Where a node of a parsed file is, as `SourceFile` looks paths up: what is left of the YAML
+ * document once it is parsed and checked. Plain data (`KeptParse`).
+ */
+export interface Located {
+  /** Where the node's text starts and its value ends (yaml's `range[0]` and `range[1]`); undefined for what has no range. */
+  readonly start?: number;
+  readonly end?: number;
+  /** A map: its entries with a scalar key, in order (other keys cannot be named by a path). */
+  readonly map?: readonly LocatedEntry[];
+  /** A list: its items. */
+  readonly list?: readonly (Located | undefined)[];
+}
+
+/** A map entry: its key as a path segment names it (`String(key)`), where the key starts, and its value (undefined when empty: `key:`). */
+export interface LocatedEntry {
+  readonly key: string;
+  readonly keyStart?: number;
+  readonly value?: Located;
+}
+
+/** What `SourceFile.restore` needs of an earlier parse of the same bytes. */
+export interface KeptParse {
+  readonly problems: readonly Problem[];
+  readonly data: unknown;
+  readonly tree: Located | undefined;
+}
+
+/** The `Located` tree of a node of the document (undefined for none: an empty document, a missing item). */
+function locateNode(node: unknown): Located | undefined {
+  if (node === null || node === undefined) {
+    return undefined;
+  }
+  const range = (node as Node).range ?? undefined;
+  const at = range === undefined ? {} : { start: range[0], end: range[1] };
+  if (isMap(node)) {
+    const map: LocatedEntry[] = [];
+    for (const item of node.items) {
+      if (isScalar(item.key)) {
+        const value = item.value as Node | null;
+        // An empty value (`key:`) has no node of its own: paths into it fall back to the key.
+        const empty = value === null || (isScalar(value) && value.range != null && value.range[0] === value.range[1]);
+        map.push({ key: String(item.key.value), keyStart: item.key.range?.[0], value: empty ? undefined : locateNode(value) });
+      }
+    }
+    return { ...at, map };
+  }
+  if (isSeq(node)) {
+    return { ...at, list: node.items.map(locateNode) };
+  }
+  return at;
 }
 
 /** The byte order mark of a UTF-16 file (`FF FE` or `FE FF`), if the bytes start with one. */
