@@ -1,8 +1,8 @@
-import { createHash, randomBytes } from 'crypto';
+import { createHash } from 'crypto';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { EnvironmentRouting, RenderedObject } from '../../meshes/effective-routing';
+import { cacheRoot, EntryFormat, KeptEntries } from './kept-entries';
 import { compareStrings, Problem } from '../../model/spec-error';
 import { readSchemaClusters } from './schema-check';
 import { meshflipRoot, rendererDigest } from '../synth/inputs-digest';
@@ -42,17 +42,13 @@ const FORMAT = 1;
 const MAX_ENTRIES = 200;
 
 /**
- * The folder the command line keeps check results in: `$MESHFLIP_CACHE_DIR` (set but empty: no
- * cache), else `meshflip/checks` in the user's cache folder (`$XDG_CACHE_HOME`, else `~/.cache`).
+ * The folder the command line keeps check results in: `checks` in the cache folder (`cacheRoot`:
+ * `$MESHFLIP_CACHE_DIR`, set but empty for none, else `meshflip` in the user's cache folder).
  * Undefined when there is none.
  */
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const configured = env.MESHFLIP_CACHE_DIR;
-  if (configured !== undefined) {
-    return configured === '' ? undefined : path.resolve(configured, 'checks');
-  }
-  const base = env.XDG_CACHE_HOME !== undefined && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : path.join(os.homedir(), '.cache');
-  return path.isAbsolute(base) ? path.join(base, 'meshflip', 'checks') : undefined;
+  const root = cacheRoot(env);
+  return root === undefined ? undefined : path.join(root, 'checks');
 }
 
 /**
@@ -87,7 +83,7 @@ export function checksIdentity(crdsRoot: string | undefined, strict: boolean, ro
 let dependencies: string | undefined;
 
 /** The identity of the code that checks: the renderer build, and every dependency the lockfile pins (the credential rules, the CEL evaluator...). */
-function checkerDigest(): string {
+export function checkerDigest(): string {
   if (dependencies === undefined) {
     const lock = path.join(meshflipRoot(), 'package-lock.json');
     dependencies = createHash('sha256')
@@ -116,79 +112,24 @@ export function checkKey(parts: CheckKeyParts): string {
     .digest('hex');
 }
 
+/** An entry as written: JSON, with the key it was written for. */
+const CHECK_ENTRY: EntryFormat<EnvironmentCheck> = {
+  extension: 'json',
+  encode: (key, check) => JSON.stringify({ format: FORMAT, key, check }),
+  decode: (key, bytes) => {
+    const entry = JSON.parse(bytes.toString('utf8')) as { format?: unknown; key?: unknown; check?: EnvironmentCheck };
+    return entry.format === FORMAT && entry.key === key ? entry.check : undefined;
+  },
+};
+
 /**
- * Check results kept between runs, one file per key, as a build cache keeps outputs: a key is a
- * digest of everything the checks read (the environment's files byte for byte, its inputs, the
- * credential exceptions, the schemas, the code), so an entry is only ever found for exactly the
- * checks that made it. Entries that cannot be read are misses; failures to write are ignored (a
- * cache never fails a run). Nothing secret is kept: problems name files and lines, and a credential
- * problem never holds the value.
+ * Check results kept between runs (`KeptEntries`): a key is a digest of everything the checks read
+ * (the environment's files byte for byte, its inputs, the credential exceptions, the schemas, the
+ * code), so an entry is only ever found for exactly the checks that made it. Nothing secret is kept:
+ * problems name files and lines, and a credential problem never holds the value.
  */
-export class CheckCache {
-  private pruned = false;
-
-  constructor(private readonly dir: string) {}
-
-  get(key: string): EnvironmentCheck | undefined {
-    const file = this.fileOf(key);
-    let entry: { format?: unknown; key?: unknown; check?: EnvironmentCheck };
-    try {
-      entry = JSON.parse(fs.readFileSync(file, 'utf8')) as typeof entry;
-    } catch {
-      return undefined;
-    }
-    if (entry.format !== FORMAT || entry.key !== key || entry.check === undefined) {
-      return undefined;
-    }
-    try {
-      // Most recently used: pruning keeps it.
-      const now = new Date();
-      fs.utimesSync(file, now, now);
-    } catch {
-      // read-only cache: still a hit
-    }
-    return entry.check;
-  }
-
-  set(key: string, check: EnvironmentCheck): void {
-    try {
-      fs.mkdirSync(this.dir, { recursive: true });
-      const temporary = path.join(this.dir, `.${key}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
-      fs.writeFileSync(temporary, JSON.stringify({ format: FORMAT, key, check }));
-      fs.renameSync(temporary, this.fileOf(key));
-      this.prune();
-    } catch {
-      // A cache that cannot be written is no cache.
-    }
-  }
-
-  private fileOf(key: string): string {
-    return path.join(this.dir, `${key}.json`);
-  }
-
-  /** Removes the least recently used entries beyond MAX_ENTRIES (once per process), and temporary files more than a day old. */
-  private prune(): void {
-    if (this.pruned) {
-      return;
-    }
-    this.pruned = true;
-    const entries: { file: string; mtime: number }[] = [];
-    const dayAgo = Date.now() - 24 * 3600 * 1000;
-    for (const name of fs.readdirSync(this.dir)) {
-      const file = path.join(this.dir, name);
-      const stat = fs.lstatSync(file, { throwIfNoEntry: false });
-      if (stat === undefined || !stat.isFile()) {
-        continue;
-      }
-      if (/^[0-9a-f]{64}\.json$/.test(name)) {
-        entries.push({ file, mtime: stat.mtimeMs });
-      } else if (name.endsWith('.tmp') && stat.mtimeMs < dayAgo) {
-        fs.rmSync(file, { force: true });
-      }
-    }
-    entries.sort((a, b) => b.mtime - a.mtime || compareStrings(a.file, b.file));
-    for (const { file } of entries.slice(MAX_ENTRIES)) {
-      fs.rmSync(file, { force: true });
-    }
+export class CheckCache extends KeptEntries<EnvironmentCheck> {
+  constructor(dir: string) {
+    super(dir, CHECK_ENTRY, MAX_ENTRIES);
   }
 }
