@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import { checksIdentity, defaultCacheDir } from '../pipeline/validate/check-cache';
+import { defaultParseCache } from '../pipeline/validate/parse-cache';
 import { REPOSITORY_CRDS_DIR, resolveCrdsRoot, schemaChecker } from '../pipeline/validate/schema-check';
 import { ValidateOptions } from '../pipeline/validate/validate';
 import { UsageError } from './errors';
@@ -38,10 +39,12 @@ export function schemaFolder(root: string, flag: string | undefined, strict: boo
  * The checks over dist/ that depend on the command line, for `validateRepository`: the schema
  * check (with schemas), and the cache of check results (`defaultCacheDir`) keyed by its identity.
  */
-export function distChecks(root: string, crds: string | undefined, strict: boolean): Pick<ValidateOptions, 'extraChecks' | 'cache'> {
+export function distChecks(root: string, crds: string | undefined, strict: boolean): Pick<ValidateOptions, 'extraChecks' | 'cache' | 'parseCache'> {
   const dir = defaultCacheDir();
+  const parseCache = defaultParseCache();
   return {
     extraChecks: crds === undefined ? [] : [schemaChecker(crds, strict, { root })],
     ...(dir === undefined ? {} : { cache: { dir, checks: checksIdentity(crds, strict, root) } }),
+    ...(parseCache === undefined ? {} : { parseCache }),
   };
 }

@@ -57,6 +57,13 @@ export interface LoadOptions {
    * @default true
    */
   readonly checkOverlaps?: boolean;
+  /**
+   * Parses of the settings, catalogue and environment files kept by earlier runs: a file found
+   * there is not parsed again, and `loadAndScan` keeps those it parses.
+   *
+   * @default - every file is parsed
+   */
+  readonly parseCache?: KeptParses;
 }
 
 /**
@@ -71,6 +78,14 @@ export function loadProject(root: string, options: LoadOptions = {}): Project {
   return project;
 }
 
+/** Parses kept between runs (pipeline/validate/parse-cache.ts keeps them in files). */
+export interface KeptParses {
+  /** The file as an earlier run parsed exactly these bytes at this path, or undefined. */
+  restore(repoPath: string, input: InputText): SourceFile | undefined;
+  /** Keeps a file as parsed from these bytes, for later runs. */
+  keep(repoPath: string, input: InputText, file: SourceFile): void;
+}
+
 /** What `readProject` found: the project when every file is valid, the problems, and every input file it read. */
 export interface ReadProjectResult {
   readonly project?: Project;
@@ -79,19 +94,31 @@ export interface ReadProjectResult {
   readonly sources: readonly InputSource[];
   /** The settings, when environments/meshflip.yaml is valid (its allowedSecrets apply to the scan). */
   readonly settings?: SettingsSpec;
+  /** The files parsed here that the parse cache did not hold, with what they were parsed from, for `loadAndScan` to keep. */
+  readonly parsed?: readonly { readonly input: InputText; readonly file: SourceFile }[];
 }
 
 /** Like `loadProject`, but returns the problems (and the files read) instead of throwing. */
 export function readProject(root: string, options: LoadOptions = {}): ReadProjectResult {
   const parsed = new Map<string, ParsedInput>();
+  const cache = options.parseCache;
+  const fresh: { input: InputText; file: SourceFile }[] = [];
   const parseInput = (repoPath: string, input: InputText): SourceFile => {
     const previous = lastLoadParsed.get(path.resolve(root, repoPath));
-    const file = previous !== undefined && sameInput(previous.input, input) ? previous.file : SourceFile.parse(repoPath, input);
+    let file = previous !== undefined && sameInput(previous.input, input) ? previous.file : undefined;
+    if (file === undefined && cache !== undefined) {
+      file = cache.restore(repoPath, input);
+      if (file === undefined) {
+        file = SourceFile.parse(repoPath, input);
+        fresh.push({ input, file });
+      }
+    }
+    file ??= SourceFile.parse(repoPath, input);
     parsed.set(path.resolve(root, repoPath), { input, file });
     return file;
   };
   try {
-    return readProjectFiles(root, options, parseInput);
+    return { ...readProjectFiles(root, options, parseInput), parsed: fresh };
   } finally {
     lastLoadParsed = parsed;
   }

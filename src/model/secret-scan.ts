@@ -414,6 +414,16 @@ export interface LoadAndScanResult {
  */
 export async function loadAndScan(root: string, options: LoadOptions = {}): Promise<LoadAndScanResult> {
   const read = readProject(root, options);
-  const secrets = applyAllowedSecrets(await scanSources(read.sources), read.settings?.allowedSecrets ?? []);
+  const findings = await scanSources(read.sources);
+  if (options.parseCache !== undefined) {
+    // A kept parse holds the file's values: never those of a file that holds a credential.
+    const withFindings = new Set(findings.map((f) => f.file));
+    for (const { input, file } of read.parsed ?? []) {
+      if (!withFindings.has(file.path)) {
+        options.parseCache.keep(file.path, input, file);
+      }
+    }
+  }
+  const secrets = applyAllowedSecrets(findings, read.settings?.allowedSecrets ?? []);
   return { project: read.project, problems: [...read.problems, ...secrets.problems], secrets };
 }

@@ -5,6 +5,7 @@ import { resolveOutputFolder } from '../../pipeline/dist/output-folder';
 import { belongsTo, withOthersAsTheyAre } from '../../pipeline/dist/select-environments';
 import { schemaFolder } from '../schema-option';
 import { defaultCacheDir } from '../../pipeline/validate/check-cache';
+import { defaultParseCache } from '../../pipeline/validate/parse-cache';
 import { recoverInterruptedWrite, writeDist } from '../../pipeline/dist/write-dist';
 import { UsageError } from '../errors';
 import { Output, paint, printProblems } from '../output';
@@ -60,7 +61,15 @@ export const synthCommand = defineCommand({
     const crdsRoot = schemaFolder(root, values.crds, values.strict ?? false);
     // A flip killed midway is finished (or undone) before the environment files are read.
     recoverInterruptedWrite(out.dir);
-    const result = await synthesizeProject({ root, distRel: out.rel, crdsRoot, strict: values.strict ?? false, jobs, cacheDir: defaultCacheDir() });
+    const result = await synthesizeProject({
+      root,
+      distRel: out.rel,
+      crdsRoot,
+      strict: values.strict ?? false,
+      jobs,
+      cacheDir: defaultCacheDir(),
+      parseCache: defaultParseCache(),
+    });
     const errors = result.problems.filter((p) => p.severity !== 'warning');
     if (errors.length > 0) {
       throw new SpecError(result.problems);

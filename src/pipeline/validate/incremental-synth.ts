@@ -1,5 +1,6 @@
 import { EnvironmentRouting } from '../../meshes/effective-routing';
 import { LoadOptions, Project } from '../../model/load';
+import { ParseCache, ParseCacheOptions } from './parse-cache';
 import { environmentReach, reachProblems } from '../../model/reach';
 import { loadAndScan } from '../../model/secret-scan';
 import { compareStrings, Problem } from '../../model/spec-error';
@@ -44,6 +45,8 @@ export interface IncrementalOptions {
   readonly keepObjects?: boolean;
   /** Keep the check results of the environments rendered and checked (`SynthesizeOptions.cacheDir`). @default - no cache */
   readonly cacheDir?: string;
+  /** Reuse and keep parses of the input files (`LoadOptions.parseCache`). @default - every file is parsed */
+  readonly parseCache?: ParseCacheOptions;
 }
 
 /** What `synthesizeChanged` produced. */
@@ -85,7 +88,11 @@ export async function synthesizeChanged(options: IncrementalOptions): Promise<In
   let problems: Problem[] = [];
   let allowed: readonly string[] = options.loaded?.allowedFingerprints ?? [];
   if (project === undefined) {
-    const load: LoadOptions = { checkOverlaps: false, ...(options.overrides === undefined ? {} : { overrides: options.overrides }) };
+    const load: LoadOptions = {
+      checkOverlaps: false,
+      ...(options.overrides === undefined ? {} : { overrides: options.overrides }),
+      ...(options.parseCache === undefined ? {} : { parseCache: new ParseCache(options.parseCache) }),
+    };
     const scanned = await loadAndScan(root, load);
     project = scanned.project;
     problems = [...scanned.problems, ...(project === undefined ? [] : reachProblems(project.environments.map(environmentReach)))];

@@ -3,7 +3,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { EnvironmentRouting } from '../../meshes/effective-routing';
-import { CATALOG_DIR, ENVIRONMENTS_DIR, Project, SETTINGS_FILE } from '../../model/load';
+import { CATALOG_DIR, ENVIRONMENTS_DIR, LoadOptions, Project, SETTINGS_FILE } from '../../model/load';
+import { ParseCache, ParseCacheOptions } from './parse-cache';
 import { EnvironmentReach, environmentReach, reachProblems } from '../../model/reach';
 import { loadAndScan, unusedAllowedSecrets } from '../../model/secret-scan';
 import { AllowedSecret } from '../../model/spec';
@@ -38,6 +39,8 @@ export interface SynthesizeOptions {
    * @default - no cache
    */
   readonly cacheDir?: string;
+  /** Reuse and keep parses of the input files (`LoadOptions.parseCache`). @default - every file is parsed */
+  readonly parseCache?: ParseCacheOptions;
   /**
    * Worker threads to render with; 1 renders in this thread.
    *
@@ -66,6 +69,8 @@ export interface WorkerTask {
   readonly strict: boolean;
   /** Where to keep check results (`SynthesizeOptions.cacheDir`), and the identity of the schema checks they are kept under (`checksIdentity`). */
   readonly cache?: { readonly dir: string; readonly checks: string };
+  /** Reuse and keep parses of the input files (`SynthesizeOptions.parseCache`). */
+  readonly parses?: ParseCacheOptions;
 }
 
 /** What a worker sends back (plain data: it crosses threads). */
@@ -153,7 +158,11 @@ export async function loadAndRender(
   task: Omit<WorkerTask, 'environments'> & { environments?: readonly string[] },
 ): Promise<Omit<WorkerResult, 'reach'> & { project?: Project }> {
   // Where environments reach is checked by the caller, across everything rendered, as it is across workers.
-  const options = task.environments === undefined ? { checkOverlaps: false } : { only: task.environments, checkOverlaps: false };
+  const options: LoadOptions = {
+    checkOverlaps: false,
+    ...(task.environments === undefined ? {} : { only: task.environments }),
+    ...(task.parses === undefined ? {} : { parseCache: new ParseCache(task.parses) }),
+  };
   const { project, problems, secrets } = await loadAndScan(task.root, options);
   const scanned = { problems: [...problems], allowedSecrets: project?.settings.allowedSecrets, allowedSecretsUsed: secrets.used };
   if (project === undefined || problems.some((p) => p.severity !== 'warning')) {
@@ -230,6 +239,7 @@ export async function synthesizeProject(options: SynthesizeOptions): Promise<Syn
       crdsRoot,
       strict,
       cache,
+      parses: options.parseCache,
     });
     const unused = allowedSecrets === undefined ? [] : unusedAllowedSecrets(allowedSecrets, allowedSecretsUsed);
     const reach = reachProblems(project?.environments.map(environmentReach) ?? []);
@@ -237,7 +247,9 @@ export async function synthesizeProject(options: SynthesizeOptions): Promise<Syn
   }
   const groups = partition(envs, jobs);
   const results = await Promise.all(
-    groups.map((environments, i) => runWorker({ root, distRel, environments, includeRoot: i === 0, crdsRoot, strict, cache })),
+    groups.map((environments, i) =>
+      runWorker({ root, distRel, environments, includeRoot: i === 0, crdsRoot, strict, cache, parses: options.parseCache }),
+    ),
   );
   // Each worker scans the files it read; an exception is unused only when no worker used it.
   const loaded = results.every((r) => r.allowedSecrets !== undefined);

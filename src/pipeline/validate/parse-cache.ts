@@ -1,0 +1,81 @@
+import { createHash } from 'crypto';
+import * as path from 'path';
+import * as v8 from 'v8';
+import { KeptParses } from '../../model/load';
+import { InputText, KeptParse, SourceFile } from '../../model/source-file';
+import { checkerDigest } from './check-cache';
+import { cacheRoot, EntryFormat, KeptEntries } from './kept-entries';
+
+/**
+ * Where parses are kept, and the identity of the code that parsed them (the build and every locked
+ * dependency, `yaml` among them): an entry made by other code is never found. Plain data, so that
+ * it crosses into worker threads.
+ */
+export interface ParseCacheOptions {
+  readonly dir: string;
+  readonly code: string;
+}
+
+/**
+ * The parse cache the command line uses: `parses` in the cache folder (`cacheRoot`), with the
+ * identity of the running code. Undefined when there is no cache folder.
+ */
+export function defaultParseCache(env: NodeJS.ProcessEnv = process.env): ParseCacheOptions | undefined {
+  const root = cacheRoot(env);
+  return root === undefined ? undefined : { dir: path.join(root, 'parses'), code: checkerDigest() };
+}
+
+/** Bumped whenever what an entry holds changes shape. */
+const FORMAT = 1;
+
+/** Entries kept: a parse per version of each input file, so a few hundred cover many projects and edits. */
+const MAX_ENTRIES = 400;
+
+/** An entry as written: V8's serialization (what worker threads use), which keeps every value `yaml` gives (`.inf`, `-0`...) as it is. */
+const PARSE_ENTRY: EntryFormat<KeptParse> = {
+  extension: 'bin',
+  encode: (key, kept) => v8.serialize({ format: FORMAT, key, kept }),
+  decode: (key, bytes) => {
+    const entry = v8.deserialize(bytes) as { format?: unknown; key?: unknown; kept?: KeptParse };
+    const kept = entry.format === FORMAT && entry.key === key ? entry.kept : undefined;
+    return kept !== undefined && Array.isArray(kept.problems) && (kept.tree === undefined || typeof kept.tree === 'object') ? kept : undefined;
+  },
+};
+
+/**
+ * Input files as an earlier run parsed them (`SourceFile.kept()`), keyed by their path, their bytes
+ * and the code: parsing the YAML of a large project with positions is most of loading it, and most
+ * files are what the last command read.
+ *
+ * Only files that parsed without a problem and in which the credential scan found nothing are kept
+ * (`keep`): an entry holds the file's values, and a cache folder must not become a copy of a
+ * credential the user removes from the repository.
+ */
+export class ParseCache implements KeptParses {
+  private readonly entries: KeptEntries<KeptParse>;
+
+  constructor(private readonly options: ParseCacheOptions) {
+    this.entries = new KeptEntries(options.dir, PARSE_ENTRY, MAX_ENTRIES);
+  }
+
+  /** The key of a file's parse, with the default limits (the loader's): its path (problems name it), whether it was read as bytes or given as text, the bytes, and the code. */
+  key(repoPath: string, input: InputText): string {
+    return createHash('sha256')
+      .update(JSON.stringify({ format: FORMAT, code: this.options.code, path: repoPath, input: typeof input === 'string' ? 'text' : 'bytes' }))
+      .update('\n')
+      .update(input)
+      .digest('hex');
+  }
+
+  restore(repoPath: string, input: InputText): SourceFile | undefined {
+    const kept = this.entries.get(this.key(repoPath, input));
+    return kept === undefined ? undefined : SourceFile.restore(repoPath, input, kept);
+  }
+
+  /** Keeps the file, when it parsed without a problem (see the class). */
+  keep(repoPath: string, input: InputText, file: SourceFile): void {
+    if (file.problems.length === 0) {
+      this.entries.set(this.key(repoPath, input), file.kept());
+    }
+  }
+}

@@ -1,0 +1,308 @@
+import fc from 'fast-check';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as v8 from 'v8';
+import { Document, isMap, isScalar, isSeq, Node, Pair, parseDocument, stringify } from 'yaml';
+import { readProject } from '../../src/model/load';
+import { ParseCache, ParseCacheOptions } from '../../src/pipeline/validate/parse-cache';
+import { loadAndScan } from '../../src/model/secret-scan';
+import { FieldPath, SourceFile } from '../../src/model/source-file';
+import { REPO, removeTempDirs, tempDir } from '../util';
+import { fixtureRepo, kongEnvironment } from '../model/fixtures';
+import { TRICKY_SCALARS } from './yaml-scalars';
+
+afterAll(() => removeTempDirs());
+
+/**
+ * Where a path is in a yaml Document, as SourceFile looked it up before it kept only a `Located`
+ * tree of the document: the definition the tree must answer exactly as.
+ */
+function referenceFind(doc: Document.Parsed, path: FieldPath): { node?: Node; pair?: Pair; fallback: number; complete: boolean } {
+  let node: unknown = doc.contents;
+  let pair: Pair | undefined;
+  let fallback = (node as Node | null)?.range?.[0] ?? 0;
+  for (const segment of path) {
+    if (isMap(node)) {
+      const next = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(segment));
+      if (next === undefined) {
+        return { node, pair, fallback, complete: false };
+      }
+      pair = next;
+      fallback = (next.key as Node | null)?.range?.[0] ?? fallback;
+      node = next.value ?? undefined;
+      if (node === undefined || (isScalar(node) && node.range != null && node.range[0] === node.range[1])) {
+        node = undefined;
+      }
+    } else if (isSeq(node) && typeof segment === 'number' && segment < node.items.length) {
+      node = node.items[segment];
+      pair = undefined;
+      fallback = (node as Node | null)?.range?.[0] ?? fallback;
+    } else {
+      return { node: (node as Node | undefined) ?? undefined, pair, fallback, complete: false };
+    }
+  }
+  return { node: node as Node | undefined, pair, fallback, complete: true };
+}
+
+/** The offset `locate` names for a path, by the reference. */
+function referenceOffset(doc: Document.Parsed, path: FieldPath, atKey: boolean): number {
+  const found = referenceFind(doc, path);
+  const node = atKey && found.pair !== undefined && isScalar(found.pair.key) ? found.pair.key : (found.node ?? (found.pair?.key as Node | undefined));
+  return node?.range?.[0] ?? found.fallback;
+}
+
+/** Every path of the document, and next to each map and list a key and an index it does not have. */
+function pathsOf(doc: Document.Parsed): FieldPath[] {
+  const out: FieldPath[] = [[], ['absent'], [0]];
+  const walk = (node: unknown, at: FieldPath) => {
+    if (isMap(node)) {
+      out.push([...at, 'absent-key'], [...at, 'absent-key', 'deeper']);
+      for (const item of node.items) {
+        const key = isScalar(item.key) ? String(item.key.value) : '?';
+        out.push([...at, key], [...at, key, 'deeper'], [...at, key, 0]);
+        walk(item.value, [...at, key]);
+      }
+    } else if (isSeq(node)) {
+      out.push([...at, node.items.length], [...at, -1]);
+      node.items.forEach((item, i) => {
+        out.push([...at, i], [...at, i, 'deeper']);
+        walk(item, [...at, i]);
+      });
+    }
+  };
+  walk(doc.contents, []);
+  return out;
+}
+
+/** What a file answers about every path: what loading and messages ask of it. */
+function answers(file: SourceFile, paths: readonly FieldPath[]) {
+  return {
+    problems: file.problems,
+    data: file.data,
+    isEmpty: file.isEmpty,
+    text: file.text,
+    paths: paths.map((p) => ({
+      p,
+      value: file.locate(p),
+      key: file.locate(p, true),
+      has: file.has(p),
+      source: file.sourceTextAt(p),
+      got: file.valueAt(p),
+    })),
+  };
+}
+
+/** Whether two plain values are the same: the same keys in the same order, the same primitives by `Object.is`. */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') {
+    return Object.is(a, b);
+  }
+  if (Array.isArray(a) !== Array.isArray(b)) {
+    return false;
+  }
+  const keys = Object.keys(a);
+  const bKeys = Object.keys(b);
+  return (
+    keys.length === bKeys.length &&
+    keys.every((key, i) => key === bKeys[i] && sameValue((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]))
+  );
+}
+
+/** A restore from what `kept()` gives, after the trip through an entry file. */
+function restored(file: SourceFile, input: string | Uint8Array): SourceFile {
+  return SourceFile.restore(file.path, input, v8.deserialize(v8.serialize(file.kept())) as ReturnType<SourceFile['kept']>);
+}
+
+/** Hand-written files with the shapes the generator does not make: empty values, flow collections, aliases, comments, problems. */
+const HAND_WRITTEN = [
+  '',
+  '# only a comment\n',
+  'a:\nb: ~\nc: ""\nd: []\ne: {}\n',
+  'services:\n  orders: { image: x, ports: [ { port: 8080 } ] }\n  empty:\n  list:\n    - \n    - a: 1\n      b:\n',
+  'x: &anchor { a: 1 }\ny: *anchor\nz: [*anchor, 2]\n',
+  'seq:\n- [a: 1, b]\n- ? complex\n  : value\n',
+  'text: |\n  two\n  lines\nfolded: >-\n  one\n  line\nquoted: "a\\tb"\n',
+  'inf: .inf\nnan: .nan\nneg: -0\noct: 0o17\nnull: null\n1: number key\n',
+  'dup: 1\ndup: 2\n',
+  'bad: [unclosed\n',
+  '- top\n- list\n',
+  'plain scalar document\n',
+  '---\na: 1\n---\nb: 2\n',
+  'a: 1\r\nb:\r\n  - c\r\n',
+  '\ufeffbom: true\n',
+];
+
+/** Documents of random shape and style, through the yaml stringifier. */
+const generated = fc
+  .letrec<{ value: unknown }>((tie) => ({
+    value: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      fc.constantFrom<unknown>(...TRICKY_SCALARS, null, 0, -1.5, true),
+      fc.dictionary(fc.constantFrom('a', 'b', 'name', 'x y', '1', 'true', 'routing', 'services'), tie('value'), { maxKeys: 5 }),
+      fc.array(tie('value'), { maxLength: 4 }),
+    ),
+  }))
+  .value.chain((value) => fc.record({ value: fc.constant(value), flow: fc.boolean(), indent: fc.constantFrom(2, 4) }))
+  .map(({ value, flow, indent }) => stringify(value, { indent, collectionStyle: flow ? 'flow' : 'any' }));
+
+describe('a parsed file keeps where its nodes are', () => {
+  test('looks every path up exactly as the yaml document does, for hand-written and generated files', () => {
+    const check = (text: string) => {
+      const file = SourceFile.parse('environments/x.yaml', text);
+      const doc = parseDocument(text, { uniqueKeys: false, keepSourceTokens: false });
+      for (const p of pathsOf(doc)) {
+        for (const atKey of [false, true]) {
+          const offset = referenceOffset(doc, p, atKey);
+          const before = text.slice(0, offset);
+          const line = before.split('\n').length;
+          const col = offset - (before.lastIndexOf('\n') + 1) + 1;
+          expect({ p, atKey, at: file.locate(p, atKey) }).toEqual({ p, atKey, at: { line, col } });
+        }
+        const found = referenceFind(doc, p);
+        expect({ p, has: file.has(p) }).toEqual({ p, has: found.complete });
+        const range = found.complete ? found.node?.range : undefined;
+        expect({ p, source: file.sourceTextAt(p) }).toEqual({ p, source: range == null ? undefined : text.slice(range[0], range[1]).trim() });
+      }
+    };
+    // Multi-document files are a problem; their first document is the one both look into.
+    HAND_WRITTEN.filter((t) => !t.includes('---') && !t.startsWith('\ufeff')).forEach(check);
+    fc.assert(fc.property(generated, check), { numRuns: 300 });
+  });
+
+  test('a restored file answers everything as the parse it was kept from', () => {
+    const check = (text: string, input: string | Uint8Array) => {
+      const file = SourceFile.parse('environments/x.yaml', input);
+      const paths = pathsOf(parseDocument(text, { uniqueKeys: false }));
+      const [was, is] = [answers(file, paths), answers(restored(file, input), paths)];
+      expect(is).toEqual(was);
+      // toEqual does not tell a missing key from one holding undefined, nor key order, nor -0 from 0
+      // (and toStrictEqual cannot be used: deserialized objects come from another realm than jest's).
+      expect(sameValue(is, was)).toBe(true);
+    };
+    for (const text of HAND_WRITTEN) {
+      check(text, text);
+      check(text, Buffer.from(text, 'utf8'));
+    }
+    // Bytes that are not UTF-8: a file with problems, restored with them.
+    check('a: b\n', Buffer.from([0x61, 0x3a, 0x20, 0xe9, 0x0a]));
+    fc.assert(
+      fc.property(generated, (text) => check(text, Buffer.from(text, 'utf8'))),
+      { numRuns: 200 },
+    );
+    // The example project's files, as they are.
+    for (const file of [
+      'environments/meshflip.yaml',
+      ...fs
+        .readdirSync(path.join(REPO, 'environments'))
+        .filter((f) => f.endsWith('.yaml'))
+        .map((f) => `environments/${f}`),
+    ]) {
+      const bytes = fs.readFileSync(path.join(REPO, file));
+      check(bytes.toString('utf8'), bytes);
+    }
+  });
+});
+
+describe('ParseCache', () => {
+  const options = (dir: string, code = 'code-a'): ParseCacheOptions => ({ dir, code });
+
+  test('keys a parse by the path, the bytes, text against bytes and the code', () => {
+    const dir = tempDir();
+    const cache = new ParseCache(options(dir));
+    const key = cache.key('environments/a.yaml', Buffer.from('a: 1\n'));
+    expect(cache.key('environments/a.yaml', Buffer.from('a: 1\n'))).toBe(key);
+    const others = [
+      cache.key('environments/b.yaml', Buffer.from('a: 1\n')),
+      cache.key('environments/a.yaml', Buffer.from('a: 2\n')),
+      cache.key('environments/a.yaml', 'a: 1\n'),
+      new ParseCache(options(dir, 'code-b')).key('environments/a.yaml', Buffer.from('a: 1\n')),
+    ];
+    expect(new Set([key, ...others]).size).toBe(5);
+  });
+
+  test('gives back what it kept, and nothing for a file with problems, a corrupt entry or an entry of another key', () => {
+    const dir = tempDir();
+    const cache = new ParseCache(options(dir));
+    const input = Buffer.from('services:\n  orders: { image: x }\n');
+    expect(cache.restore('environments/a.yaml', input)).toBeUndefined();
+    const file = SourceFile.parse('environments/a.yaml', input);
+    cache.keep('environments/a.yaml', input, file);
+    expect(cache.restore('environments/a.yaml', input)?.data).toEqual(file.data);
+
+    const broken = Buffer.from('services: [\n');
+    cache.keep('environments/b.yaml', broken, SourceFile.parse('environments/b.yaml', broken));
+    expect(cache.restore('environments/b.yaml', broken)).toBeUndefined();
+
+    const entry = path.join(dir, `${cache.key('environments/a.yaml', input)}.bin`);
+    fs.copyFileSync(entry, path.join(dir, `${cache.key('environments/c.yaml', input)}.bin`));
+    expect(cache.restore('environments/c.yaml', input)).toBeUndefined();
+    fs.writeFileSync(entry, 'not an entry');
+    expect(cache.restore('environments/a.yaml', input)).toBeUndefined();
+  });
+});
+
+describe('loading with kept parses', () => {
+  /** A load's outcome as the commands use it: the project's environments and settings, the problems. */
+  const outcome = (read: ReturnType<typeof readProject>) => ({ problems: read.problems, project: { ...read.project, root: undefined } });
+
+  test('a second load restores every file, and gives what parsing them gives', async () => {
+    const root = fixtureRepo({
+      'environments/lab.yaml': kongEnvironment('lab', 'routing:', '  services:', '    orders: { to: mock, weight: 20 }'),
+    });
+    const parseCache = options(tempDir());
+    const first = await loadAndScan(root, { parseCache });
+    expect(first.problems).toEqual([]);
+    const parse = jest.spyOn(SourceFile, 'parse');
+    try {
+      // A copy: the files the last load of this process parsed are not reused.
+      const again = readProject(copyOf(root), { parseCache });
+      // Only the imposter files, which the loader reads as it resolves mocks, are parsed again.
+      expect(parse.mock.calls.map(([file]) => file)).toEqual(['environments/mocks/orders.imposter.json']);
+      expect(again.parsed).toEqual([]);
+      parse.mockClear();
+      const parsed = readProject(copyOf(root));
+      // Without the cache, every input file is parsed.
+      expect(parse.mock.calls.map(([file]) => file).sort()).toEqual(parsed.sources.map((s) => s.file.path).sort());
+      expect(outcome(again)).toEqual(outcome(parsed));
+    } finally {
+      parse.mockRestore();
+    }
+  });
+
+  test('parses again the file that changed, and only it', async () => {
+    const root = fixtureRepo();
+    const parseCache = options(tempDir());
+    await loadAndScan(root, { parseCache });
+    const edited = copyOf(root);
+    fs.appendFileSync(path.join(edited, 'environments/lab.yaml'), '# reviewed\n');
+    const again = readProject(edited, { parseCache });
+    expect(again.parsed?.map((p) => p.file.path)).toEqual(['environments/lab.yaml']);
+  });
+
+  test('keeps no file in which the credential scan found something', async () => {
+    const token = 'gh' + 'p_' + 'A1b2C3d4E5'.repeat(3) + 'abcdef';
+    const root = fixtureRepo({
+      'environments/lab.yaml': kongEnvironment('lab', 'routing:', '  services:', `    orders: { to: mock, reason: "asked for by ${token}" }`),
+    });
+    const dir = tempDir();
+    const parseCache = options(dir);
+    const first = await loadAndScan(root, { parseCache });
+    expect(first.problems.map((p) => p.file)).toContain('environments/lab.yaml');
+    const again = readProject(copyOf(root), { parseCache });
+    expect(again.parsed?.map((p) => p.file.path)).toEqual(['environments/lab.yaml']);
+    const kept = fs.readdirSync(dir).map((f) => fs.readFileSync(path.join(dir, f)).toString('latin1'));
+    expect(kept.length).toBeGreaterThan(0);
+    expect(kept.filter((entry) => entry.includes(token))).toEqual([]);
+  });
+
+  function options(dir: string): ParseCache {
+    return new ParseCache({ dir, code: 'test' });
+  }
+});
+
+/** A copy of a repository, in a folder of its own. */
+function copyOf(root: string): string {
+  const copy = tempDir();
+  fs.cpSync(root, copy, { recursive: true });
+  return copy;
+}
