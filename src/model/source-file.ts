@@ -112,6 +112,9 @@ export type InputText = string | Uint8Array;
 /** At most this many problems about the characters or bytes of one file: the first ones tell what is wrong. */
 const MAX_TEXT_PROBLEMS = 10;
 
+/** Maps of at most this many entries are searched rather than indexed. */
+const SMALL_MAP = 16;
+
 /** Aliases expand to at most this many nodes, so a hostile file cannot blow up memory. */
 const MAX_ALIAS_COUNT = 1000;
 
@@ -146,6 +149,8 @@ export class SourceFile {
   public readonly data: unknown;
   /** Where each node of the document is: all that is kept of it once parsed and checked. */
   private readonly tree: Located | undefined;
+  /** The entries of the large maps of `tree` by key, made when first looked into. */
+  private readonly indexes = new WeakMap<readonly LocatedEntry[], Map<string, LocatedEntry>>();
   /** The document, while the constructor checks it. */
   private parsed: Document.Parsed | undefined;
   /** The offset at which each line starts. */
@@ -444,13 +449,31 @@ export class SourceFile {
     return { line: low + 1, col: at - this.lineStarts[low] + 1 };
   }
 
+  /** The first entry of a map with this key; large maps are indexed once (loading looks up every service). */
+  private entryOf(map: readonly LocatedEntry[], key: string): LocatedEntry | undefined {
+    if (map.length <= SMALL_MAP) {
+      return map.find((e) => e.key === key);
+    }
+    let index = this.indexes.get(map);
+    if (index === undefined) {
+      index = new Map();
+      for (const entry of map) {
+        if (!index.has(entry.key)) {
+          index.set(entry.key, entry);
+        }
+      }
+      this.indexes.set(map, index);
+    }
+    return index.get(key);
+  }
+
   private find(path: FieldPath): { node?: Located; entry?: LocatedEntry; fallback: number; complete: boolean } {
     let node = this.tree;
     let entry: LocatedEntry | undefined;
     let fallback = node?.start ?? 0;
     for (const segment of path) {
       if (node?.map !== undefined) {
-        const next = node.map.find((e) => e.key === String(segment));
+        const next = this.entryOf(node.map, String(segment));
         if (next === undefined) {
           return { node, entry, fallback, complete: false };
         }

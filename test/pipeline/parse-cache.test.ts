@@ -130,6 +130,8 @@ const HAND_WRITTEN = [
   '---\na: 1\n---\nb: 2\n',
   'a: 1\r\nb:\r\n  - c\r\n',
   '\ufeffbom: true\n',
+  // Maps large enough to be indexed, with repeated keys (the first one counts), in a list.
+  `${Array.from({ length: 40 }, (_, i) => `k${i % 30}: ${i}`).join('\n')}\nlist:\n${Array.from({ length: 20 }, (_, i) => `  - { a${i % 18}: ${i}, ${Array.from({ length: 20 }, (_, j) => `b${j % 17}: ${j}`).join(', ')} }`).join('\n')}\n`,
 ];
 
 /** Documents of random shape and style, through the yaml stringifier. */
