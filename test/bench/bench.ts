@@ -19,6 +19,7 @@ import { readProject } from '../../src/model/load';
 import { scanSources, scanStrings, stringsOf } from '../../src/model/secret-scan';
 import { synthesizeProject } from '../../src/pipeline/validate/parallel-synth';
 import { defaultCacheDir } from '../../src/pipeline/validate/check-cache';
+import { defaultParseCache } from '../../src/pipeline/validate/parse-cache';
 import { readDist } from '../../src/pipeline/dist/read-dist';
 import { checkRenderedSecrets } from '../../src/pipeline/validate/secret-checks';
 import { writeDist, WriteResult } from '../../src/pipeline/dist/write-dist';
@@ -38,7 +39,8 @@ async function synthAndWrite(
   jobs: number | undefined,
 ): Promise<{ ms: number; writeMs: number; files: number; jobs: number; write: WriteResult }> {
   const start = performance.now();
-  const result = await synthesizeProject({ root, jobs, cacheDir: defaultCacheDir() });
+  // As `meshflip synth` does: check results and parses kept for the commands that follow.
+  const result = await synthesizeProject({ root, jobs, cacheDir: defaultCacheDir(), parseCache: defaultParseCache() });
   if (result.problems.some((p) => p.severity !== 'warning')) {
     throw new Error(`the fleet does not load: ${result.problems[0].message}`);
   }
