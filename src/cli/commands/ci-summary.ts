@@ -180,13 +180,18 @@ export const ciSummaryCommand = defineCommand({
     } else {
       try {
         // validate synthesized the working tree whenever it loaded the project.
-        changes = await changeSinceBase(root, base, {
-          distPath: report.project.settings.distPath,
-          environments: report.project.environments.map((e) => e.name),
-          files: report.fresh!.files,
-          keptFiles: report.keptFiles ?? [],
-          routing: report.fresh!.routing,
-        });
+        changes = await changeSinceBase(
+          root,
+          base,
+          {
+            distPath: report.project.settings.distPath,
+            environments: report.project.environments.map((e) => e.name),
+            files: report.fresh!.files,
+            keptFiles: report.keptFiles ?? [],
+            routing: report.fresh!.routing,
+          },
+          report.keptRouting,
+        );
       } catch (e) {
         if (e instanceof GitError || SpecError.is(e)) {
           changeNote = `The routing change could not be computed: ${e.message.split('\n')[0]}`;

@@ -7,7 +7,8 @@ import { environmentOf, groupByEnvironment, isPatchFile, listFiles, parseDistFil
 import { recoverInterruptedWrite } from '../dist/write-dist';
 import { StringPool } from '../dist/fast-yaml';
 import { readEnvironmentRouting } from '../routing/routing-reader';
-import { INPUTS_FILE, unchangedSinceRendered } from '../synth/inputs-digest';
+import { INPUTS_FILE, outputsDigest, recordedInputs, unchangedSinceRendered } from '../synth/inputs-digest';
+import { KeptRouting } from '../validate/validate';
 import { synthesizeChanged } from '../validate/incremental-synth';
 import { blobId, listCommittedFiles, readBlobs, verifyCommit } from './git';
 import { diffObjectTexts } from './object-diff';
@@ -36,7 +37,7 @@ export interface HeadRendering {
  * same inputs rendered by the same renderer give the same files, so the others cannot have
  * changed. Their base files alone are extracted from git.
  */
-export async function changeSinceBase(root: string, baseRef: string, head?: HeadRendering): Promise<EnvironmentChange[]> {
+export async function changeSinceBase(root: string, baseRef: string, head?: HeadRendering, keptRouting?: KeptRouting): Promise<EnvironmentChange[]> {
   verifyCommit(root, baseRef);
   if (head === undefined) {
     // A flip killed midway is finished (or undone) before the environment files are read.
@@ -76,9 +77,11 @@ export async function changeSinceBase(root: string, baseRef: string, head?: Head
     const text = headFileByPath.get(file)?.content;
     return text === undefined || blobId(text) !== baseFiles.get(file);
   });
+  // The base's routing may be kept (`keptRouting`): the base files of a compared environment are
+  // then all read, to find it under their digest.
   const blobs = readBlobs(
     root,
-    differing.filter((f) => /\.ya?ml$/.test(f)).map((f) => baseFiles.get(f)!),
+    differing.filter((f) => /\.ya?ml$/.test(f) || keptRouting !== undefined).map((f) => baseFiles.get(f)!),
   );
   const differs = new Set(differing);
   const baseText = (file: string): string => (differs.has(file) ? blobs.get(baseFiles.get(file)!)! : headFileByPath.get(file)!.content);
@@ -98,9 +101,13 @@ export async function changeSinceBase(root: string, baseRef: string, head?: Head
     const byEnv = groupByEnvironment(paths.filter((file) => compared.has(environmentOf(file) ?? '') && isObjectFile(file)).flatMap(objectsOf));
     return [...byEnv.keys()].sort(compareStrings).map((env) => readEnvironmentRouting(env, byEnv.get(env)!));
   };
-  const baseRouting = routingOf([...basePaths].sort(compareStrings), (file) =>
-    differs.has(file) ? parseDistFile(file, baseText(file), strings) : objectsOfHead(headFileByPath.get(file)!),
-  );
+  const keptBase = keptBaseRouting(compared, basePaths, baseText, keptRouting);
+  const baseRouting = [
+    ...keptBase.values(),
+    ...routingOf(basePaths.filter((file) => !keptBase.has(environmentOf(file) ?? '')).sort(compareStrings), (file) =>
+      differs.has(file) ? parseDistFile(file, baseText(file), strings) : objectsOfHead(headFileByPath.get(file)!),
+    ),
+  ].sort((a, b) => compareStrings(a.name, b.name));
   const renderedRouting = rendering.routing.filter((r) => compared.has(r.name));
   const unread = new Set([...compared].filter((env) => known.has(env) && !renderedRouting.some((r) => r.name === env)));
   const headRouting = [
@@ -119,6 +126,43 @@ export async function changeSinceBase(root: string, baseRef: string, head?: Head
     baseRouting,
     headRouting,
   );
+}
+
+/**
+ * The routing of each compared environment of the base that an earlier run read back from exactly
+ * its files (their digest, computed here from the files as committed) and kept.
+ */
+function keptBaseRouting(
+  compared: ReadonlySet<string>,
+  basePaths: readonly string[],
+  baseText: (file: string) => string,
+  keptRouting: KeptRouting | undefined,
+): Map<string, EnvironmentRouting> {
+  const found = new Map<string, EnvironmentRouting>();
+  if (keptRouting === undefined) {
+    return found;
+  }
+  const byEnv = new Map<string, string[]>();
+  for (const file of basePaths) {
+    const env = environmentOf(file);
+    if (env !== undefined && compared.has(env)) {
+      const files = byEnv.get(env);
+      if (files === undefined) {
+        byEnv.set(env, [file]);
+      } else {
+        files.push(file);
+      }
+    }
+  }
+  for (const [env, files] of byEnv) {
+    const inputs = files.includes(`${env}/${INPUTS_FILE}`) ? recordedInputs(baseText(`${env}/${INPUTS_FILE}`)) : undefined;
+    const routing =
+      inputs === undefined ? undefined : keptRouting(env, inputs, outputsDigest(files.map((file) => ({ path: file, content: baseText(file) }))));
+    if (routing !== undefined) {
+      found.set(env, routing);
+    }
+  }
+  return found;
 }
 
 /**

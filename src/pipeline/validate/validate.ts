@@ -86,7 +86,19 @@ export interface ValidationReport {
   readonly rendered?: readonly string[];
   /** The files of dist/ that are the working tree's rendering as they are (those of the environments not rendered). */
   readonly keptFiles?: readonly string[];
+  /**
+   * With a cache: the routing an earlier run read back from an environment's files, kept with their
+   * check results under the same checks (`KeptRouting`).
+   */
+  readonly keptRouting?: KeptRouting;
 }
+
+/**
+ * The routing read back from the files of an environment, as kept with their check results: by the
+ * environment, the inputs digest its INPUTS.sha256 records, and the digest of exactly those files
+ * (`outputsDigest`); undefined when no run with these checks kept it.
+ */
+export type KeptRouting = (env: string, inputs: string, outputs: string) => EnvironmentRouting | undefined;
 
 /**
  * Runs every check without writing anything: the environment files (schema and references),
@@ -252,7 +264,22 @@ export async function validateRepository(options: ValidateOptions): Promise<Vali
           routing: routing.sort((a, b) => compareStrings(a.name, b.name)),
           problems: [],
         };
-  return { problems, project, objects: count, fresh, rendered, keptFiles: keptFiles.sort(compareStrings) };
+  const keptRouting: KeptRouting | undefined =
+    cache === undefined
+      ? undefined
+      : (env, inputs, outputs) =>
+          cache.get(
+            checkKey({ env, distRel, inputs, outputs, allowedFingerprints: loaded.secrets.allowedFingerprints, checks: options.cache!.checks }),
+          )?.routing;
+  return {
+    problems,
+    project,
+    objects: count,
+    fresh,
+    rendered,
+    keptFiles: keptFiles.sort(compareStrings),
+    ...(keptRouting === undefined ? {} : { keptRouting }),
+  };
 }
 
 /** Files of a group of dist/ that differ from what a fresh synthesis gives for it (`expected`). */
