@@ -4,7 +4,8 @@ import * as path from 'path';
 import * as v8 from 'v8';
 import { Document, isMap, isScalar, isSeq, Node, Pair, parseDocument, stringify } from 'yaml';
 import { readProject } from '../../src/model/load';
-import { ParseCache, ParseCacheOptions } from '../../src/pipeline/validate/parse-cache';
+import { defaultCacheDir } from '../../src/pipeline/validate/check-cache';
+import { defaultParseCache, ParseCache, ParseCacheOptions } from '../../src/pipeline/validate/parse-cache';
 import { loadAndScan } from '../../src/model/secret-scan';
 import { FieldPath, SourceFile } from '../../src/model/source-file';
 import { REPO, removeTempDirs, tempDir } from '../util';
@@ -207,6 +208,14 @@ describe('a parsed file keeps where its nodes are', () => {
 
 describe('ParseCache', () => {
   const options = (dir: string, code = 'code-a'): ParseCacheOptions => ({ dir, code });
+
+  test('lives next to the kept check results, and nowhere when the cache folder is set empty', () => {
+    expect(defaultParseCache({ MESHFLIP_CACHE_DIR: '/var/cache/ci' })?.dir).toBe(path.resolve('/var/cache/ci', 'parses'));
+    expect(path.dirname(defaultParseCache({ XDG_CACHE_HOME: '/home/u/.xdg' })!.dir)).toBe(
+      path.dirname(defaultCacheDir({ XDG_CACHE_HOME: '/home/u/.xdg' })!),
+    );
+    expect(defaultParseCache({ MESHFLIP_CACHE_DIR: '' })).toBeUndefined();
+  });
 
   test('keys a parse by the path, the bytes, text against bytes and the code', () => {
     const dir = tempDir();
