@@ -69,34 +69,49 @@ const SEPARATOR = '\n\u0000\n';
 const SHORTEST_SECRET = 8;
 
 /**
+ * What each distinct value was found to hold, by meshflip's rules (with and without the rules about
+ * assignments) and by secretlint's: a value's findings depend on the value alone (secretlint sees
+ * each value on lines of its own, in windows of its own), so the environments of a project, which
+ * render the same names, images and labels many times over, scan each distinct string once per
+ * process. Emptied when it holds `SCANNED_LIMIT` values, so memory stays bounded.
+ */
+const scanned = { own: [new Map<string, Detection[]>(), new Map<string, Detection[]>()], secretlint: new Map<string, readonly Detection[]>() };
+const SCANNED_LIMIT = 500_000;
+/** Longer values are scanned each time rather than kept: they are rarely repeated, and large. */
+const SCANNED_MAX_LENGTH = 64 * 1024;
+const NOTHING: readonly Detection[] = Object.freeze([]);
+
+/**
  * Every credential in each item (by position), found by meshflip's rules and secretlint's, overlaps
  * removed. Items with the same value may share one (read-only) list.
  */
 export async function scanStrings(items: readonly ScanItem[]): Promise<(readonly Detection[])[]> {
-  // Rendered objects repeat the same strings many times over (kinds, labels, names): each distinct one is scanned once.
+  if (scanned.own[0].size + scanned.own[1].size + scanned.secretlint.size > SCANNED_LIMIT) {
+    scanned.own.forEach((m) => m.clear());
+    scanned.secretlint.clear();
+  }
   // Keyed by the value itself, whose hash the engine keeps, rather than by a new string per item.
-  const ownCache = [new Map<string, Detection[]>(), new Map<string, Detection[]>()];
   const found = items.map((item) => {
-    const cache = ownCache[item.names ? 1 : 0];
+    const cache = scanned.own[item.names ? 1 : 0];
     let own = cache.get(item.value);
     if (own === undefined) {
       own = findCredentials(item.value, { assignments: item.names });
-      cache.set(item.value, own);
+      if (item.value.length <= SCANNED_MAX_LENGTH) {
+        cache.set(item.value, own);
+      }
     }
     // The name is the weakest evidence: it speaks only when the value itself says nothing.
     const byName = own.length === 0 && item.names && item.name !== undefined ? credentialByName(item.name, item.value) : undefined;
     return byName === undefined ? own : [byName];
   });
-  const distinct = [...new Set(items.map((i) => i.value).filter((v) => v.length >= SHORTEST_SECRET))];
-  const fromSecretlint = new Map<string, Detection[]>();
-  (await secretlintDetections(distinct)).forEach((detections, i) => {
-    if (detections.length > 0) {
-      fromSecretlint.set(distinct[i], detections);
-    }
+  const unseen = [...new Set(items.map((i) => i.value).filter((v) => v.length >= SHORTEST_SECRET && !scanned.secretlint.has(v)))];
+  const long = new Map<string, readonly Detection[]>();
+  (await secretlintDetections(unseen)).forEach((detections, i) => {
+    (unseen[i].length <= SCANNED_MAX_LENGTH ? scanned.secretlint : long).set(unseen[i], detections.length > 0 ? detections : NOTHING);
   });
   return found.map((own, i) => {
-    const detections = fromSecretlint.get(items[i].value);
-    if (detections === undefined) {
+    const detections = scanned.secretlint.get(items[i].value) ?? long.get(items[i].value);
+    if (detections === undefined || detections.length === 0) {
       return own;
     }
     const more = detections.filter((d) => !own.some((o) => overlaps(o, d)));

@@ -422,6 +422,43 @@ describe('allowedSecrets', () => {
   });
 });
 
+describe('each distinct value scanned once per process', () => {
+  const values = [...FAMILIES.map(([, value]) => value), 'password=hunter2hunter2', 'registry.example.com/shop/orders:1.4.2', 'x'];
+
+  test('a value is found to hold the same whether scanned alone, with others, again, or in a long value that is not kept', async () => {
+    // WHEN every value is scanned in one call, then each alone in reverse order, then all again
+    // among values seen for the first time, one of them longer than what is kept
+    const together = await scanStrings(values.map((value) => ({ value, names: true })));
+    const alone: (readonly unknown[])[] = [];
+    for (const value of [...values].reverse()) {
+      alone.unshift((await scanStrings([{ value, names: true }]))[0]);
+    }
+    const long = `${'a '.repeat(40 * 1024)}${values[0]}`;
+    const again = await scanStrings([
+      ...values.map((value) => ({ value, names: true })),
+      { value: 'never seen before', names: true },
+      { value: long, names: true },
+    ]);
+    // THEN the same findings each time, and one for every credential family
+    expect(alone).toEqual(together);
+    expect(again.slice(0, values.length)).toEqual(together);
+    expect(together.slice(0, FAMILIES.length).every((found) => found.length > 0)).toBe(true);
+    expect(again[values.length + 1].map((d) => d.secret)).toEqual(together[0].map((d) => d.secret));
+    expect((await scanStrings([{ value: long, names: true }]))[0]).toEqual(again[values.length + 1]);
+  });
+
+  test('a value scanned without the rules about assignments is still scanned with them', async () => {
+    // GIVEN an assignment, first seen where names say nothing (a rendered object's field)
+    const value = 'password=correcthorse42';
+    const [without] = await scanStrings([{ value, names: false }]);
+    // WHEN it is scanned where names count (an input file)
+    const [withNames] = await scanStrings([{ value, names: true }]);
+    // THEN the assignment is found there, and only there
+    expect(without).toEqual([]);
+    expect(withNames.map((d) => d.secret)).toEqual(['correcthorse42']);
+  });
+});
+
 describe('linear time', () => {
   const TEN_MB = 10 * 1024 * 1024;
 
