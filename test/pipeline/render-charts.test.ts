@@ -1,3 +1,4 @@
+import { ApiObject, App, Chart } from 'cdk8s';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ManifestChart } from '../../src/constructs/manifest-chart';
@@ -20,6 +21,22 @@ test("renders every chart to the same objects as cdk8s's chart.toJson()", () => 
   for (const chart of charts) {
     expect(rendered.get(chart)).toEqual(chart.toJson());
   }
+});
+
+test("orders the objects of a chart with dependencies between them as cdk8s's chart.toJson() does", () => {
+  // GIVEN a chart whose first object depends on the two after it, the last of which depends on the second
+  const app = new App();
+  const chart = new Chart(app, 'ordered');
+  const [first, second, third] = ['first', 'second', 'third'].map(
+    (name) => new ApiObject(chart, name, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name } }),
+  );
+  first.addDependency(third, second);
+  third.addDependency(second);
+  // WHEN rendered in one pass
+  const rendered = renderCharts(app, [chart]);
+  // THEN in cdk8s's order: what an object depends on comes before it
+  expect(rendered.get(chart)).toEqual(chart.toJson());
+  expect(rendered.get(chart)!.map((o) => (o.metadata as { name: string }).name)).toEqual(['second', 'third', 'first']);
 });
 
 test('writes files whose manifests are byte-identical to a plain cdk8s App.synth() of the same constructs', () => {

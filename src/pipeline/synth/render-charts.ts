@@ -16,8 +16,11 @@ export function renderCharts<C extends Chart>(app: App, charts: readonly C[]): M
   resolveDependenciesOnce(all);
   const out = new Map<C, Record<string, unknown>[]>();
   for (const chart of charts) {
-    const objects = new DependencyGraph(chart.node)
-      .topology()
+    const subtree = chart.node.findAll();
+    // Without a dependency in the chart, cdk8s's topological order is the order of the tree (every
+    // construct an orphan, adopted in the order findAll() gives): the graph is built only when needed.
+    const ordered = subtree.some((c) => c.node.dependencies.length > 0) ? new DependencyGraph(chart.node).topology() : subtree;
+    const objects = ordered
       .filter((x): x is ApiObject => x instanceof ApiObject)
       // An object belongs to its closest chart, as in cdk8s.
       .filter((x) => Chart.of(x) === chart)
