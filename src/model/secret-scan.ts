@@ -90,8 +90,11 @@ export async function scanStrings(items: readonly ScanItem[]): Promise<(readonly
     scanned.own.forEach((m) => m.clear());
     scanned.secretlint.clear();
   }
-  // Keyed by the value itself, whose hash the engine keeps, rather than by a new string per item.
-  const found = items.map((item) => {
+  // One pass over the items: meshflip's rules, and secretlint's findings for the values scanned
+  // before; the values never scanned are linted together afterwards. Keyed by the value itself,
+  // whose hash the engine keeps, rather than by a new string per item.
+  const unseen = new Map<string, number[]>();
+  const found = items.map((item, i) => {
     const cache = scanned.own[item.names ? 1 : 0];
     let own = cache.get(item.value);
     if (own === undefined) {
@@ -102,21 +105,42 @@ export async function scanStrings(items: readonly ScanItem[]): Promise<(readonly
     }
     // The name is the weakest evidence: it speaks only when the value itself says nothing.
     const byName = own.length === 0 && item.names && item.name !== undefined ? credentialByName(item.name, item.value) : undefined;
-    return byName === undefined ? own : [byName];
-  });
-  const unseen = [...new Set(items.map((i) => i.value).filter((v) => v.length >= SHORTEST_SECRET && !scanned.secretlint.has(v)))];
-  const long = new Map<string, readonly Detection[]>();
-  (await secretlintDetections(unseen)).forEach((detections, i) => {
-    (unseen[i].length <= SCANNED_MAX_LENGTH ? scanned.secretlint : long).set(unseen[i], detections.length > 0 ? detections : NOTHING);
-  });
-  return found.map((own, i) => {
-    const detections = scanned.secretlint.get(items[i].value) ?? long.get(items[i].value);
-    if (detections === undefined || detections.length === 0) {
-      return own;
+    const mine = byName === undefined ? own : [byName];
+    if (item.value.length < SHORTEST_SECRET) {
+      return mine;
     }
-    const more = detections.filter((d) => !own.some((o) => overlaps(o, d)));
-    return [...own, ...more];
+    const linted = scanned.secretlint.get(item.value);
+    if (linted === undefined) {
+      const at = unseen.get(item.value);
+      if (at === undefined) {
+        unseen.set(item.value, [i]);
+      } else {
+        at.push(i);
+      }
+      return mine;
+    }
+    return withSecretlint(mine, linted);
   });
+  const values = [...unseen.keys()];
+  (await secretlintDetections(values)).forEach((detections, v) => {
+    const linted = detections.length > 0 ? detections : NOTHING;
+    if (values[v].length <= SCANNED_MAX_LENGTH) {
+      scanned.secretlint.set(values[v], linted);
+    }
+    for (const i of unseen.get(values[v])!) {
+      found[i] = withSecretlint(found[i], linted);
+    }
+  });
+  return found;
+}
+
+/** meshflip's findings in a value, with secretlint's that none of them overlaps. */
+function withSecretlint(own: readonly Detection[], linted: readonly Detection[]): readonly Detection[] {
+  if (linted.length === 0) {
+    return own;
+  }
+  const more = linted.filter((d) => !own.some((o) => overlaps(o, d)));
+  return [...own, ...more];
 }
 
 /** secretlint's findings in each value, the values cut into windows and handed over in batches. */
