@@ -61,12 +61,17 @@ function answer(report: ValidationReport) {
   return { problems: sortProblems(report.problems), objects: report.objects, routing: report.fresh?.routing };
 }
 
-/** validate, counting the environments whose objects it checked. */
-async function validateCounting(options: ValidateOptions): Promise<{ report: ValidationReport; checked: string[] }> {
+/** validate, counting the environments whose objects it checked, and the objects checked against the schemas (the root Application's too). */
+async function validateCounting(options: ValidateOptions): Promise<{ report: ValidationReport; checked: string[]; schemaChecked: number }> {
   const spy = jest.spyOn(distChecks, 'checkEnvironment');
+  let schemaChecked = 0;
+  const extraChecks = (options.extraChecks ?? []).map((check) => (objects: Parameters<typeof check>[0]) => {
+    schemaChecked += objects.length;
+    return check(objects);
+  });
   try {
-    const report = await withoutConfiguredSchemas(() => validateRepository(options));
-    return { report, checked: spy.mock.calls.map(([env]) => env).sort() };
+    const report = await withoutConfiguredSchemas(() => validateRepository({ ...options, extraChecks }));
+    return { report, checked: spy.mock.calls.map(([env]) => env).sort(), schemaChecked };
   } finally {
     spy.mockRestore();
   }
@@ -93,9 +98,10 @@ describe('check results kept between runs', () => {
 
   test('validate answers from what synthesis kept exactly what reading and checking every file answers, and reads none', async () => {
     // WHEN validate runs with the cache synthesis filled
-    const { report, checked } = await validateCounting(validateOptions(synthCache));
-    // THEN it checked no environment's objects, and found the same
+    const { report, checked, schemaChecked } = await validateCounting(validateOptions(synthCache));
+    // THEN it checked no environment's objects, nor the root Application's, and found the same
     expect(checked).toEqual([]);
+    expect(schemaChecked).toBe(0);
     expect(answer(report)).toEqual(answer(reference));
   });
 
@@ -104,7 +110,9 @@ describe('check results kept between runs', () => {
     // gives them anything to find: the model refuses it first)
     const spy = jest
       .spyOn(distChecks, 'validateOnlyChecks')
-      .mockImplementation((env, objects) => [{ at: objects[0], severity: 'error', message: `${env} found by validate alone` }]);
+      .mockImplementation((env, objects) =>
+        env === undefined ? [] : [{ at: objects[0], severity: 'error', message: `${env} found by validate alone` }],
+      );
     const dir = tempDir('meshflip-cache-');
     try {
       // WHEN synthesis fills a cache, and validate answers from it
@@ -124,8 +132,10 @@ describe('check results kept between runs', () => {
     const dir = tempDir('meshflip-cache-');
     const first = await validateCounting(validateOptions(dir));
     expect(first.checked).toEqual(ENVIRONMENTS);
+    expect(first.schemaChecked).toBe(reference.objects);
     const second = await validateCounting(validateOptions(dir));
     expect(second.checked).toEqual([]);
+    expect(second.schemaChecked).toBe(0);
     expect(answer(second.report)).toEqual(answer(reference));
   });
 
@@ -169,6 +179,27 @@ describe('check results kept between runs', () => {
     }
   });
 
+  test('the root Application edited by hand is read, checked and called stale, though its results were kept', async () => {
+    // GIVEN a copy of the repository whose root Application was edited
+    const saved = root;
+    root = tempDir('meshflip-repo-');
+    fs.cpSync(saved, root, { recursive: true });
+    try {
+      const file = path.join(root, 'dist/argocd/root.k8s.yaml');
+      fs.writeFileSync(file, `${fs.readFileSync(file, 'utf8')}# edited\n`);
+      // WHEN validate runs with the cache synthesis filled
+      const { report, checked, schemaChecked } = await validateCounting(validateOptions(synthCache));
+      // THEN the environments are answered from it, the root Application is checked, and stale
+      expect(checked).toEqual([]);
+      expect(schemaChecked).toBeGreaterThan(0);
+      expect(report.problems.filter((p) => p.file === 'dist/argocd/root.k8s.yaml' && p.severity !== 'warning').map((p) => p.message)).toEqual([
+        expect.stringMatching(/differs from a fresh synthesis/),
+      ]);
+    } finally {
+      root = saved;
+    }
+  });
+
   test('dist/ read and digested in a worker thread (as for a large one) gives the same answer, with and without kept results', async () => {
     const inThread = await validateCounting({ ...validateOptions(), digestInWorker: false });
     const inWorker = await validateCounting({ ...validateOptions(), digestInWorker: true });
@@ -183,13 +214,15 @@ describe('check results kept between runs', () => {
     const dir = tempDir('meshflip-cache-');
     fs.cpSync(synthCache, dir, { recursive: true });
     const entries = fs.readdirSync(path.join(dir)).filter((f) => f.endsWith('.json'));
-    expect(entries).toHaveLength(ENVIRONMENTS.length);
+    // One per environment, and one for the files of none (the root Application)
+    expect(entries).toHaveLength(ENVIRONMENTS.length + 1);
     entries.forEach((f, i) => {
       const file = path.join(dir, f);
       fs.writeFileSync(file, i % 2 === 0 ? fs.readFileSync(file, 'utf8').slice(0, 100) : JSON.stringify({ format: 1, key: 'another', check: {} }));
     });
-    const { report, checked } = await validateCounting(validateOptions(dir));
+    const { report, checked, schemaChecked } = await validateCounting(validateOptions(dir));
     expect(checked).toEqual(ENVIRONMENTS);
+    expect(schemaChecked).toBe(reference.objects);
     expect(answer(report)).toEqual(answer(reference));
   });
 

@@ -10,14 +10,22 @@ import { meshflipRoot, rendererDigest } from '../synth/inputs-digest';
 /**
  * What validate's checks over one environment's files of dist/ found, as `validateRepository`
  * uses it: the problems, how many objects were checked, what the checks across environments read
- * of each object (`argoCdView`), and the routing read back from the objects.
+ * of each object (`argoCdView`), and the routing read back from the objects (none for the files of
+ * no environment, `ROOT_FILES`).
  */
 export interface EnvironmentCheck {
   readonly problems: readonly Problem[];
   readonly objects: number;
   readonly views: readonly RenderedObject[];
-  readonly routing: EnvironmentRouting;
+  readonly routing?: EnvironmentRouting;
 }
+
+/**
+ * How the files of no environment (the root Application, the bootstrap files) are kept: under an
+ * environment name no environment has, and the inputs of none (the settings they are rendered from
+ * are in their files, whose digest is part of the key).
+ */
+export const ROOT_FILES = { env: '', inputs: '(root)' } as const;
 
 /** Everything the checks of one environment's files read, but the files themselves. */
 export interface CheckKeyParts {

@@ -16,7 +16,7 @@ import { checkRenderedSecrets } from './secret-checks';
 import { isPatchFile, objectsOfText } from '../dist/read-dist';
 import { StringPool } from '../dist/fast-yaml';
 import { environmentInputs, INPUTS_FILE, outputsDigest, recordedOutputs } from '../synth/inputs-digest';
-import { CheckCache, checkKey, checksIdentity } from './check-cache';
+import { CheckCache, checkKey, checksIdentity, ROOT_FILES } from './check-cache';
 import { argoCdView, validateOnlyChecks } from './dist-checks';
 import { synthesizeEnvironment, synthesizeRoot } from '../synth/synth';
 import { RenderedFile } from '../dist/read-dist';
@@ -107,7 +107,7 @@ export async function renderShare(
   const files: RenderedFile[] = [];
   const routing: EnvironmentRouting[] = [];
   const problems: Problem[] = [];
-  const keep = async (rendered: readonly RenderedFile[], kept?: { env: string; inputs: string; routing: EnvironmentRouting }) => {
+  const keep = async (rendered: readonly RenderedFile[], kept: { env: string; inputs: string; routing?: EnvironmentRouting }) => {
     const strings: StringPool = new Map();
     // The objects exactly as validate reads them from these files once written.
     const objects = rendered
@@ -116,7 +116,7 @@ export async function renderShare(
     // Kubernetes' own limits hold whether or not there are schemas to check against.
     const findings = [...checkKubernetesLimits(objects), ...(await checkRenderedSecrets(objects, allowedFingerprints)), ...(check?.(objects) ?? [])];
     problems.push(...findingsToProblems(findings, task.root, task.distRel));
-    if (cache !== undefined && kept !== undefined) {
+    if (cache !== undefined) {
       // What validate finds in these files, in its order: its own checks, then synthesis's.
       const key = checkKey({
         env: kept.env,
@@ -128,10 +128,14 @@ export async function renderShare(
         checks: cache.checks,
       });
       cache.store.set(key, {
-        problems: findingsToProblems([...validateOnlyChecks(kept.env, objects), ...findings], task.root, task.distRel),
+        problems: findingsToProblems(
+          [...validateOnlyChecks(kept.env === ROOT_FILES.env ? undefined : kept.env, objects), ...findings],
+          task.root,
+          task.distRel,
+        ),
         objects: objects.length,
         views: objects.map(argoCdView),
-        routing: kept.routing,
+        ...(kept.routing === undefined ? {} : { routing: kept.routing }),
       });
     }
     files.push(...(keepObjects ? rendered : rendered.map(({ path: p, content }) => ({ path: p, content }))));
@@ -145,7 +149,7 @@ export async function renderShare(
     collectBetweenEnvironments();
   }
   if (task.includeRoot) {
-    await keep(synthesizeRoot(project.settings));
+    await keep(synthesizeRoot(project.settings), ROOT_FILES);
   }
   return { files, routing, problems };
 }

@@ -18,7 +18,7 @@ import { environmentInputs, INPUTS_FILE, isInputsFile, outputsDigest, recordedIn
 import { Synthesized, synthesizeEnvironment, synthesizeRoot } from '../synth/synth';
 import { recoverInterruptedWrite } from '../dist/write-dist';
 import { StringPool } from '../dist/fast-yaml';
-import { CheckCache, checkKey } from './check-cache';
+import { CheckCache, checkKey, ROOT_FILES } from './check-cache';
 import { ParseCache, ParseCacheOptions } from './parse-cache';
 
 /**
@@ -216,7 +216,7 @@ export async function validateRepository(options: ValidateOptions): Promise<Vali
       count += kept.objects;
       argoCdViews.push(...kept.views);
       if (options.routing === true) {
-        routing.push(kept.routing);
+        routing.push(kept.routing!);
       }
       continue;
     }
@@ -252,7 +252,29 @@ export async function validateRepository(options: ValidateOptions): Promise<Vali
   }
   // The files of no environment: the root Application and the bootstrap files.
   const rootFiles = project === undefined ? undefined : synthesizeRoot(project.settings);
-  await checkGroup(undefined, read(digests.groups.get('')?.files ?? []), rootFiles);
+  const rootTexts = read(digests.groups.get('')?.files ?? []);
+  // Kept, as an environment's, when they are exactly what the settings render.
+  const rootKey =
+    cache === undefined || rootFiles === undefined || !sameFiles(rootFiles, rootTexts)
+      ? undefined
+      : checkKey({
+          ...ROOT_FILES,
+          distRel,
+          outputs: outputsDigest(rootFiles),
+          allowedFingerprints: loaded.secrets.allowedFingerprints,
+          checks: options.cache!.checks,
+        });
+  const rootKept = rootKey === undefined ? undefined : cache!.get(rootKey);
+  if (rootKept !== undefined) {
+    problems.push(...rootKept.problems);
+    count += rootKept.objects;
+    argoCdViews.push(...rootKept.views);
+  } else {
+    const checked = await checkGroup(undefined, rootTexts, rootFiles);
+    if (rootKey !== undefined) {
+      cache!.set(rootKey, { problems: checked.problems, objects: checked.objects.length, views: checked.views });
+    }
+  }
   freshFiles.push(...(rootFiles ?? []).map(({ path: p, content }) => ({ path: p, content })));
   argoCdViews.sort((a, b) => compareStrings(a.file, b.file));
   problems.push(...findingsToProblems(checkArgoCdSetup(argoCdViews, files), root, distRel));
@@ -280,6 +302,11 @@ export async function validateRepository(options: ValidateOptions): Promise<Vali
     keptFiles: keptFiles.sort(compareStrings),
     ...(keptRouting === undefined ? {} : { keptRouting }),
   };
+}
+
+/** Whether files on disk are exactly those expected: the same paths, the same text. */
+function sameFiles(expected: readonly RenderedFile[], texts: ReadonlyMap<string, string>): boolean {
+  return expected.length === texts.size && expected.every((f) => texts.get(f.path) === f.content);
 }
 
 /** Files of a group of dist/ that differ from what a fresh synthesis gives for it (`expected`). */
