@@ -10,7 +10,7 @@ import * as distChecks from '../../src/pipeline/validate/dist-checks';
 import { synthesizeProject } from '../../src/pipeline/validate/parallel-synth';
 import { schemaChecker } from '../../src/pipeline/validate/schema-check';
 import { validateRepository, ValidateOptions, ValidationReport } from '../../src/pipeline/validate/validate';
-import { copyRepo, exampleEnvironments, removeTempDirs, tempDir } from '../util';
+import { copyRepo, exampleEnvironments, removeTempDirs, tempDir, withoutConfiguredSchemas } from '../util';
 import { widgetCrd } from '../validation/schema-fixtures';
 
 // validate and ci-summary keep what their checks found in each environment whose files are as
@@ -26,17 +26,6 @@ function widgetSchemas(): string {
   fs.mkdirSync(path.join(dir, 'kubernetes'));
   fs.writeFileSync(path.join(dir, 'kubernetes', 'widgets.yaml'), stringify(widgetCrd({})));
   return dir;
-}
-
-/** Runs `body` with $MESHFLIP_CRDS unset: the schemas each call uses are the ones it is given. */
-async function withoutConfiguredSchemas<T>(body: () => Promise<T>): Promise<T> {
-  const configured = process.env.MESHFLIP_CRDS;
-  process.env.MESHFLIP_CRDS = '';
-  try {
-    return await body();
-  } finally {
-    process.env.MESHFLIP_CRDS = configured;
-  }
 }
 
 let root: string;

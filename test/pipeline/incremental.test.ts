@@ -7,7 +7,7 @@ import { writeDist } from '../../src/pipeline/dist/write-dist';
 import { environmentInputs, INPUTS_FILE, rendererDigest } from '../../src/pipeline/synth/inputs-digest';
 import { synthesizeChanged } from '../../src/pipeline/validate/incremental-synth';
 import { synthesizeProject, SynthesisResult } from '../../src/pipeline/validate/parallel-synth';
-import { copyRepo, REPO, removeTempDirs, snapshotTree, tempDir } from '../util';
+import { copyRepo, REPO, removeTempDirs, snapshotTree, tempDir, withoutConfiguredSchemas } from '../util';
 
 // Each environment's folder of dist/ records the digest of what it was rendered from
 // (dist/<env>/INPUTS.sha256). synthesizeChanged renders only the environments whose digest no
@@ -54,17 +54,7 @@ const allEnvironments = (root: string) => loadProject(root).environments.map((e)
  * no byte; the incremental synthesis under test, and the first rendering, still check them.
  */
 async function fullSynthesis(root: string): Promise<SynthesisResult> {
-  const crds = process.env.MESHFLIP_CRDS;
-  process.env.MESHFLIP_CRDS = '';
-  try {
-    return await synthesizeProject({ root, jobs: 1 });
-  } finally {
-    if (crds === undefined) {
-      delete process.env.MESHFLIP_CRDS;
-    } else {
-      process.env.MESHFLIP_CRDS = crds;
-    }
-  }
+  return withoutConfiguredSchemas(() => synthesizeProject({ root, jobs: 1 }));
 }
 
 /** Renders incrementally, then checks the files against a full synthesis of the same input. */

@@ -7,7 +7,7 @@ import { checksIdentity } from '../../src/pipeline/validate/check-cache';
 import { synthesizeChanged } from '../../src/pipeline/validate/incremental-synth';
 import { synthesizeProject } from '../../src/pipeline/validate/parallel-synth';
 import { KeptRouting, validateRepository, ValidationReport } from '../../src/pipeline/validate/validate';
-import { removeTempDirs, tempDir } from '../util';
+import { removeTempDirs, tempDir, withoutConfiguredSchemas } from '../util';
 import { commitAll, edit, gitRepoCopy } from '../cli/cli-util';
 
 // ci-summary compares the routing of the base with the working tree's. The base's routing of an
@@ -17,21 +17,10 @@ import { commitAll, edit, gitRepoCopy } from '../cli/cli-util';
 
 afterAll(removeTempDirs);
 
-/** Runs `body` with $MESHFLIP_CRDS unset: no schema is checked, by synthesis or validate. */
-async function withoutSchemas<T>(body: () => Promise<T>): Promise<T> {
-  const configured = process.env.MESHFLIP_CRDS;
-  process.env.MESHFLIP_CRDS = '';
-  try {
-    return await body();
-  } finally {
-    process.env.MESHFLIP_CRDS = configured;
-  }
-}
-
 /** The example repository, synthesized with a cache and committed: the base. */
 async function synthesizedBase(cache: string): Promise<{ dir: string; base: string }> {
   const { dir } = gitRepoCopy();
-  const result = await withoutSchemas(() => synthesizeProject({ root: dir, jobs: 1, cacheDir: cache }));
+  const result = await withoutConfiguredSchemas(() => synthesizeProject({ root: dir, jobs: 1, cacheDir: cache }));
   writeDist(path.join(dir, 'dist'), result.files, { root: dir });
   return { dir, base: commitAll(dir, 'base') };
 }
@@ -39,13 +28,13 @@ async function synthesizedBase(cache: string): Promise<{ dir: string; base: stri
 /** The working tree with captains-log flipped to real in kong-perf, written with dist/. */
 async function flipCaptainsLog(dir: string): Promise<void> {
   edit(dir, 'environments/kong-perf.yaml', '    captains-log: mock\n', '    captains-log: real\n');
-  const head = await withoutSchemas(() => synthesizeChanged({ root: dir, distDir: path.join(dir, 'dist') }));
+  const head = await withoutConfiguredSchemas(() => synthesizeChanged({ root: dir, distDir: path.join(dir, 'dist') }));
   writeDist(path.join(dir, 'dist'), head.files, { root: dir, keep: head.keptFiles });
 }
 
 /** What ci-summary does: validate with the cache, then the change since the base, with or without the routing kept. */
 async function summary(dir: string, base: string, cache: string, useKept: boolean) {
-  const report: ValidationReport = await withoutSchemas(() =>
+  const report: ValidationReport = await withoutConfiguredSchemas(() =>
     validateRepository({ root: dir, routing: true, cache: { dir: cache, checks: checksIdentity(undefined, false, dir) } }),
   );
   const found: { env: string; routing?: EnvironmentRouting }[] = [];
