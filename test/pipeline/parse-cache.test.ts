@@ -231,6 +231,14 @@ describe('ParseCache', () => {
     expect(new Set([key, ...others]).size).toBe(5);
   });
 
+  test('makes the folders it creates private to the user', () => {
+    const dir = path.join(tempDir(), 'meshflip', 'parses');
+    const input = Buffer.from('a: 1\n');
+    new ParseCache(options(dir)).keep('environments/a.yaml', input, SourceFile.parse('environments/a.yaml', input));
+    expect(fs.readdirSync(dir)).toHaveLength(1);
+    expect([dir, path.dirname(dir)].map((d) => (fs.statSync(d).mode & 0o777).toString(8))).toEqual(['700', '700']);
+  });
+
   test('gives back what it kept, and nothing for a file with problems, a corrupt entry or an entry of another key', () => {
     const dir = tempDir();
     const cache = new ParseCache(options(dir));

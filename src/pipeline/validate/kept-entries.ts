@@ -66,7 +66,8 @@ export class KeptEntries<T> {
 
   set(key: string, value: T): void {
     try {
-      fs.mkdirSync(this.dir, { recursive: true });
+      // Private to the user, as a cache of what their repositories hold should be.
+      fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
       const temporary = path.join(this.dir, `.${key}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
       fs.writeFileSync(temporary, this.format.encode(key, value));
       fs.renameSync(temporary, this.fileOf(key));
