@@ -104,17 +104,19 @@ export function readProject(root: string, options: LoadOptions = {}): ReadProjec
   const cache = options.parseCache;
   const fresh: { input: InputText; file: SourceFile }[] = [];
   const parseInput = (repoPath: string, input: InputText): SourceFile => {
-    const previous = lastLoadParsed.get(path.resolve(root, repoPath));
+    const previous = lastLoadParsed.get(repoPath);
     let file = previous !== undefined && sameInput(previous.input, input) ? previous.file : undefined;
-    if (file === undefined && cache !== undefined) {
-      file = cache.restore(repoPath, input);
-      if (file === undefined) {
-        file = SourceFile.parse(repoPath, input);
-        fresh.push({ input, file });
+    if (file === undefined) {
+      file = cache?.restore(repoPath, input);
+      if (file !== undefined) {
+        inParseCache.set(file, cache!);
       }
     }
     file ??= SourceFile.parse(repoPath, input);
-    parsed.set(path.resolve(root, repoPath), { input, file });
+    if (cache !== undefined && inParseCache.get(file) !== cache) {
+      fresh.push({ input, file });
+    }
+    parsed.set(repoPath, { input, file });
     return file;
   };
   try {
@@ -131,10 +133,22 @@ interface ParsedInput {
 }
 
 /**
- * The settings, catalogue and environment files the last load parsed, by absolute path. A command
- * that loads a project twice (flip: the environment to edit, then every environment with the
- * edit) parses each unchanged file once; a file whose bytes differ is parsed again. A SourceFile
- * does not change once parsed, and only the last load's files are kept.
+ * The parse cache each file is known to be in: restored from it, or kept in it by `loadAndScan`. A
+ * load with a cache reports every other file it uses as `parsed`, also one it reuses from the last load.
+ */
+const inParseCache = new WeakMap<SourceFile, KeptParses>();
+
+/** Notes that `cache` now holds `file` (`loadAndScan` has kept it). */
+export function markKept(file: SourceFile, cache: KeptParses): void {
+  inParseCache.set(file, cache);
+}
+
+/**
+ * The settings, catalogue and environment files the last load parsed, by repository path. A
+ * command that loads a project twice (flip: the environment to edit, then every environment with
+ * the edit) parses each unchanged file once; a file whose bytes differ is parsed again. A
+ * SourceFile depends on its repository path and its bytes alone and does not change once parsed,
+ * so a load of another copy of the repository reuses it too. Only the last load's files are kept.
  */
 let lastLoadParsed = new Map<string, ParsedInput>();
 

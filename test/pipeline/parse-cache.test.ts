@@ -273,11 +273,12 @@ describe('loading with kept parses', () => {
     expect(first.problems).toEqual([]);
     const parse = jest.spyOn(SourceFile, 'parse');
     try {
-      // A copy: the files the last load of this process parsed are not reused.
+      forgetLastLoad();
       const again = readProject(copyOf(root), { parseCache });
       // Only the imposter files, which the loader reads as it resolves mocks, are parsed again.
       expect(parse.mock.calls.map(([file]) => file)).toEqual(['environments/mocks/orders.imposter.json']);
       expect(again.parsed).toEqual([]);
+      forgetLastLoad();
       parse.mockClear();
       const parsed = readProject(copyOf(root));
       // Without the cache, every input file is parsed.
@@ -296,6 +297,24 @@ describe('loading with kept parses', () => {
     fs.appendFileSync(path.join(edited, 'environments/lab.yaml'), '# reviewed\n');
     const again = readProject(edited, { parseCache });
     expect(again.parsed?.map((p) => p.file.path)).toEqual(['environments/lab.yaml']);
+  });
+
+  test('keeps the files a load without the cache parsed, which the next load reuses from memory (flip loads twice)', async () => {
+    // GIVEN a load that keeps nothing (flip's first, of the environment to edit)
+    const root = fixtureRepo();
+    forgetLastLoad();
+    readProject(root);
+    // WHEN the project is loaded and scanned with a cache, reusing those parses
+    const dir = tempDir();
+    const parse = jest.spyOn(SourceFile, 'parse');
+    try {
+      await loadAndScan(root, { parseCache: options(dir) });
+      // THEN nothing was parsed again but the imposter, and the three YAML files are kept
+      expect(parse.mock.calls.map(([file]) => file)).toEqual(['environments/mocks/orders.imposter.json']);
+    } finally {
+      parse.mockRestore();
+    }
+    expect(fs.readdirSync(dir).filter((f) => f.endsWith('.bin'))).toHaveLength(3);
   });
 
   test('keeps no file in which the credential scan found something', async () => {
@@ -318,6 +337,11 @@ describe('loading with kept parses', () => {
     return new ParseCache({ dir, code: 'test' });
   }
 });
+
+/** Makes the next load parse or restore every file: a load keeps the files of the last one (`readProject`), here those of none. */
+function forgetLastLoad(): void {
+  readProject(tempDir());
+}
 
 /** A copy of a repository, in a folder of its own. */
 function copyOf(root: string): string {
