@@ -3,7 +3,16 @@ import * as path from 'path';
 import { EnvironmentRouting, RenderedObject } from '../../meshes/effective-routing';
 import { distFolder } from '../../model/load';
 import { compareStrings, SpecError } from '../../model/spec-error';
-import { environmentOf, groupByEnvironment, isPatchFile, listFiles, parseDistFile, RenderedFile, renderedObjects } from '../dist/read-dist';
+import {
+  environmentOf,
+  groupByEnvironment,
+  groupFilesByEnvironment,
+  isPatchFile,
+  listFiles,
+  parseDistFile,
+  RenderedFile,
+  renderedObjects,
+} from '../dist/read-dist';
 import { recoverInterruptedWrite } from '../dist/write-dist';
 import { StringPool } from '../dist/fast-yaml';
 import { readEnvironmentRouting } from '../routing/routing-reader';
@@ -142,19 +151,7 @@ function keptBaseRouting(
   if (keptRouting === undefined) {
     return found;
   }
-  const byEnv = new Map<string, string[]>();
-  for (const file of basePaths) {
-    const env = environmentOf(file);
-    if (env !== undefined && compared.has(env)) {
-      const files = byEnv.get(env);
-      if (files === undefined) {
-        byEnv.set(env, [file]);
-      } else {
-        files.push(file);
-      }
-    }
-  }
-  for (const [env, files] of byEnv) {
+  for (const [env, files] of groupFilesByEnvironment(basePaths.filter((file) => compared.has(environmentOf(file) ?? '')))) {
     const inputs = files.includes(`${env}/${INPUTS_FILE}`) ? recordedInputs(baseText(`${env}/${INPUTS_FILE}`)) : undefined;
     const routing =
       inputs === undefined ? undefined : keptRouting(env, inputs, outputsDigest(files.map((file) => ({ path: file, content: baseText(file) }))));

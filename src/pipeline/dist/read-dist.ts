@@ -118,16 +118,25 @@ export function parseDistFile(file: string, text: string, strings: StringPool = 
 
 /** Objects grouped by environment (`argocd/<env>.k8s.yaml` counts for `<env>`; the root Application for none). */
 export function groupByEnvironment(objects: readonly RenderedObject[]): Map<string, RenderedObject[]> {
-  const out = new Map<string, RenderedObject[]>();
-  for (const o of objects) {
-    const env = environmentOf(o.file);
-    if (env !== undefined) {
-      const group = out.get(env);
-      if (group === undefined) {
-        out.set(env, [o]);
-      } else {
-        group.push(o);
-      }
+  const groups = groupByFile(objects, (o) => o.file);
+  groups.delete('');
+  return groups;
+}
+
+/** Files of dist/ grouped by environment, in their order; '' for the files of none (the root Application, the bootstrap files). */
+export function groupFilesByEnvironment(files: readonly string[]): Map<string, string[]> {
+  return groupByFile(files, (file) => file);
+}
+
+function groupByFile<T>(items: readonly T[], fileOf: (item: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const env = environmentOf(fileOf(item)) ?? '';
+    const group = out.get(env);
+    if (group === undefined) {
+      out.set(env, [item]);
+    } else {
+      group.push(item);
     }
   }
   return out;

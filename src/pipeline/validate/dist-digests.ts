@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
-import { environmentOf, listFiles } from '../dist/read-dist';
+import { groupFilesByEnvironment, listFiles } from '../dist/read-dist';
 import { INPUTS_FILE, isInputsFile, outputsDigest } from '../synth/inputs-digest';
 
 /** One group of files of dist/ (an environment's, or those of none), as it is on disk. */
@@ -29,18 +29,8 @@ const WORKER_THRESHOLD_FILES = 2000;
  */
 export function digestDist(distDir: string): DistDigests {
   const files = listFiles(distDir);
-  const byGroup = new Map<string, string[]>();
-  for (const file of files) {
-    const env = environmentOf(file) ?? '';
-    const group = byGroup.get(env);
-    if (group === undefined) {
-      byGroup.set(env, [file]);
-    } else {
-      group.push(file);
-    }
-  }
   const groups = new Map<string, FolderDigest>();
-  for (const [env, group] of byGroup) {
+  for (const [env, group] of groupFilesByEnvironment(files)) {
     const texts = group.map((file) => ({ path: file, content: fs.readFileSync(path.join(distDir, file), 'utf8') }));
     const inputs = env === '' ? undefined : texts.find((f) => f.path === `${env}/${INPUTS_FILE}`);
     groups.set(env, {
