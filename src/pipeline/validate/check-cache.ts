@@ -11,7 +11,7 @@ import { meshflipRoot, rendererDigest } from '../synth/inputs-digest';
  * What validate's checks over one environment's files of dist/ found, as `validateRepository`
  * uses it: the problems, how many objects were checked, what the checks across environments read
  * of each object (`argoCdView`), and the routing read back from the objects (none for the files of
- * no environment, `ROOT_FILES`).
+ * no environment).
  */
 export interface EnvironmentCheck {
   readonly problems: readonly Problem[];
@@ -20,21 +20,17 @@ export interface EnvironmentCheck {
   readonly routing?: EnvironmentRouting;
 }
 
-/**
- * How the files of no environment (the root Application, the bootstrap files) are kept: under an
- * environment name no environment has, and the inputs of none (the settings they are rendered from
- * are in their files, whose digest is part of the key).
- */
-export const ROOT_FILES = { env: '', inputs: '(root)' } as const;
-
 /** Everything the checks of one environment's files read, but the files themselves. */
 export interface CheckKeyParts {
-  /** The environment. */
-  readonly env: string;
+  /** The environment; none for the files of no environment (the root Application, the bootstrap files). */
+  readonly env?: string;
   /** dist/ as the repository names it (the problems name files under it). */
   readonly distRel: string;
-  /** The digest of the environment's inputs (the problems' hints name lines of its input files). */
-  readonly inputs: string;
+  /**
+   * The digest of the environment's inputs (the problems' hints name lines of its input files);
+   * none for the files of no environment, rendered from the settings their own digest covers.
+   */
+  readonly inputs?: string;
   /** The digest of the environment's files (`outputsDigest`). */
   readonly outputs: string;
   /** The fingerprints of the credentials allowedSecrets lets through. */

@@ -58,9 +58,9 @@ export function checkObjects(objects: readonly RenderedObject[]): Finding[] {
 
 /**
  * The checks validate runs over one environment's objects (or those of no environment, `env`
- * undefined) and synthesis does not (it checks
- * Kubernetes' limits, credentials and schemas): the rules of its mesh, no mock in a protected
- * environment, no Secret with data, pinned images. In validate's order: these come first.
+ * undefined) and synthesis does not (it checks Kubernetes' limits, credentials and schemas): the
+ * rules of its mesh, no mock in a protected environment, no Secret with data, pinned images. In
+ * validate's order: these come first.
  */
 export function validateOnlyChecks(env: string | undefined, envObjects: readonly RenderedObject[]): Finding[] {
   return [...(env === undefined ? [] : checkEnvironment(env, envObjects)), ...checkEachObject(envObjects)];

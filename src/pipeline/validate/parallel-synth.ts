@@ -16,7 +16,7 @@ import { checkRenderedSecrets } from './secret-checks';
 import { isPatchFile, objectsOfText } from '../dist/read-dist';
 import { StringPool } from '../dist/fast-yaml';
 import { environmentInputs, INPUTS_FILE, outputsDigest, recordedOutputs } from '../synth/inputs-digest';
-import { CheckCache, checkKey, checksIdentity, ROOT_FILES } from './check-cache';
+import { CheckCache, checkKey, checksIdentity } from './check-cache';
 import { argoCdView, validateOnlyChecks } from './dist-checks';
 import { synthesizeEnvironment, synthesizeRoot } from '../synth/synth';
 import { RenderedFile } from '../dist/read-dist';
@@ -107,7 +107,8 @@ export async function renderShare(
   const files: RenderedFile[] = [];
   const routing: EnvironmentRouting[] = [];
   const problems: Problem[] = [];
-  const keep = async (rendered: readonly RenderedFile[], kept: { env: string; inputs: string; routing?: EnvironmentRouting }) => {
+  /** Checks files rendered from `kept.inputs` for `kept.env` (none: the files of no environment) and keeps the results. */
+  const keep = async (rendered: readonly RenderedFile[], kept: { env?: string; inputs?: string; routing?: EnvironmentRouting }) => {
     const strings: StringPool = new Map();
     // The objects exactly as validate reads them from these files once written.
     const objects = rendered
@@ -123,16 +124,14 @@ export async function renderShare(
         distRel: task.distRel,
         inputs: kept.inputs,
         // As INPUTS.sha256 records it: the digest of exactly these files, computed when it was written.
-        outputs: recordedOutputs(rendered.find((f) => f.path === `${kept.env}/${INPUTS_FILE}`)?.content) ?? outputsDigest(rendered),
+        outputs:
+          (kept.env === undefined ? undefined : recordedOutputs(rendered.find((f) => f.path === `${kept.env}/${INPUTS_FILE}`)?.content)) ??
+          outputsDigest(rendered),
         allowedFingerprints: [...allowedFingerprints],
         checks: cache.checks,
       });
       cache.store.set(key, {
-        problems: findingsToProblems(
-          [...validateOnlyChecks(kept.env === ROOT_FILES.env ? undefined : kept.env, objects), ...findings],
-          task.root,
-          task.distRel,
-        ),
+        problems: findingsToProblems([...validateOnlyChecks(kept.env, objects), ...findings], task.root, task.distRel),
         objects: objects.length,
         views: objects.map(argoCdView),
         ...(kept.routing === undefined ? {} : { routing: kept.routing }),
@@ -149,7 +148,7 @@ export async function renderShare(
     collectBetweenEnvironments();
   }
   if (task.includeRoot) {
-    await keep(synthesizeRoot(project.settings), ROOT_FILES);
+    await keep(synthesizeRoot(project.settings), {});
   }
   return { files, routing, problems };
 }

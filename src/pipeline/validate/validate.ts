@@ -7,7 +7,8 @@ import { distFolder, Project } from '../../model/load';
 import { loadAndScan, unusedAllowedSecrets } from '../../model/secret-scan';
 import { compareStrings, Problem, sortProblems } from '../../model/spec-error';
 import { NO_SCHEMA } from '../../validation/schema-sets';
-import { argoCdView, checkArgoCdSetup, checkEnvironment, checkObjects } from './dist-checks';
+import { argoCdView, checkArgoCdSetup, validateOnlyChecks } from './dist-checks';
+import { checkKubernetesLimits } from './kubernetes-limits';
 import { findingsToProblems } from './findings';
 import { collectBetweenEnvironments } from './heap';
 import { isPatchFile, objectsOfText, RenderedFile } from '../dist/read-dist';
@@ -18,7 +19,7 @@ import { environmentInputs, INPUTS_FILE, isInputsFile, outputsDigest, recordedIn
 import { Synthesized, synthesizeEnvironment, synthesizeRoot } from '../synth/synth';
 import { recoverInterruptedWrite } from '../dist/write-dist';
 import { StringPool } from '../dist/fast-yaml';
-import { CheckCache, checkKey, ROOT_FILES } from './check-cache';
+import { CheckCache, checkKey } from './check-cache';
 import { ParseCache, ParseCacheOptions } from './parse-cache';
 
 /**
@@ -146,6 +147,11 @@ export async function validateRepository(options: ValidateOptions): Promise<Vali
   const keptFiles: string[] = [];
   const argoCdViews: RenderedObject[] = [];
   const cache = options.cache === undefined ? undefined : new CheckCache(options.cache.dir);
+  /** The key of the check results of files with this digest, rendered from these inputs for this environment (none: files of no environment), when there is a cache. */
+  const keyFor = (env: string | undefined, inputs: string | undefined, outputs: string) =>
+    options.cache === undefined
+      ? undefined
+      : checkKey({ env, distRel, inputs, outputs, allowedFingerprints: loaded.secrets.allowedFingerprints, checks: options.cache.checks });
   let count = 0;
   /** Checks one group of files of dist/ (an environment's, or those of none) against what it should hold. */
   const checkGroup = async (env: string | undefined, texts: ReadonlyMap<string, string>, expected: readonly RenderedFile[] | undefined) => {
@@ -165,8 +171,8 @@ export async function validateRepository(options: ValidateOptions): Promise<Vali
     count += objects.length;
     // As problems at once: a finding holds its whole object.
     const findings = [
-      ...(env === undefined ? [] : checkEnvironment(env, objects)),
-      ...checkObjects(objects),
+      ...validateOnlyChecks(env, objects),
+      ...checkKubernetesLimits(objects),
       ...(await checkRenderedSecrets(objects, allowed)),
       ...(options.extraChecks ?? []).flatMap((check) => check(objects)),
     ];
@@ -195,17 +201,7 @@ export async function validateRepository(options: ValidateOptions): Promise<Vali
     const asRecorded = (inputsText: string | undefined, outputs: string | undefined): outputs is string =>
       options.full !== true && recordedInputs(inputsText) === inputs.digest && outputs !== undefined && recordedOutputs(inputsText) === outputs;
     /** The key of the check results of files with this digest (`asRecorded`), when there is a cache. */
-    const keyOf = (outputs: string) =>
-      cache === undefined
-        ? undefined
-        : checkKey({
-            env: name,
-            distRel,
-            inputs: inputs.digest,
-            outputs,
-            allowedFingerprints: loaded.secrets.allowedFingerprints,
-            checks: options.cache!.checks,
-          });
+    const keyOf = (outputs: string) => keyFor(name, inputs.digest, outputs);
     // The files are byte for byte those a rendering of these inputs gives: checked once, they
     // need not be read again while the checks stay the same.
     const key = asRecorded(digest?.inputsText, digest?.outputs) ? keyOf(digest.outputs) : undefined;
@@ -254,16 +250,7 @@ export async function validateRepository(options: ValidateOptions): Promise<Vali
   const rootFiles = project === undefined ? undefined : synthesizeRoot(project.settings);
   const rootTexts = read(digests.groups.get('')?.files ?? []);
   // Kept, as an environment's, when they are exactly what the settings render.
-  const rootKey =
-    cache === undefined || rootFiles === undefined || !sameFiles(rootFiles, rootTexts)
-      ? undefined
-      : checkKey({
-          ...ROOT_FILES,
-          distRel,
-          outputs: outputsDigest(rootFiles),
-          allowedFingerprints: loaded.secrets.allowedFingerprints,
-          checks: options.cache!.checks,
-        });
+  const rootKey = rootFiles === undefined || !sameFiles(rootFiles, rootTexts) ? undefined : keyFor(undefined, undefined, outputsDigest(rootFiles));
   const rootKept = rootKey === undefined ? undefined : cache!.get(rootKey);
   if (rootKept !== undefined) {
     problems.push(...rootKept.problems);
@@ -287,12 +274,7 @@ export async function validateRepository(options: ValidateOptions): Promise<Vali
           problems: [],
         };
   const keptRouting: KeptRouting | undefined =
-    cache === undefined
-      ? undefined
-      : (env, inputs, outputs) =>
-          cache.get(
-            checkKey({ env, distRel, inputs, outputs, allowedFingerprints: loaded.secrets.allowedFingerprints, checks: options.cache!.checks }),
-          )?.routing;
+    cache === undefined ? undefined : (env, inputs, outputs) => cache.get(keyFor(env, inputs, outputs)!)?.routing;
   return {
     problems,
     project,
