@@ -84,6 +84,8 @@ export interface KeptParses {
   restore(repoPath: string, input: InputText): SourceFile | undefined;
   /** Keeps a file as parsed from these bytes, for later runs. */
   keep(repoPath: string, input: InputText, file: SourceFile): void;
+  /** Whether this cache is known to hold `file` (it was restored from it, or kept in it). */
+  holds(file: SourceFile): boolean;
 }
 
 /** What `readProject` found: the project when every file is valid, the problems, and every input file it read. */
@@ -105,15 +107,12 @@ export function readProject(root: string, options: LoadOptions = {}): ReadProjec
   const fresh: { input: InputText; file: SourceFile }[] = [];
   const parseInput = (repoPath: string, input: InputText): SourceFile => {
     const previous = lastLoadParsed.get(repoPath);
-    let file = previous !== undefined && sameInput(previous.input, input) ? previous.file : undefined;
-    if (file === undefined) {
-      file = cache?.restore(repoPath, input);
-      if (file !== undefined) {
-        inParseCache.set(file, cache!);
-      }
-    }
-    file ??= SourceFile.parse(repoPath, input);
-    if (cache !== undefined && inParseCache.get(file) !== cache) {
+    const file =
+      (previous !== undefined && sameInput(previous.input, input) ? previous.file : undefined) ??
+      cache?.restore(repoPath, input) ??
+      SourceFile.parse(repoPath, input);
+    // Also a file reused from the last load, which may have been parsed by a load that kept nothing.
+    if (cache !== undefined && !cache.holds(file)) {
       fresh.push({ input, file });
     }
     parsed.set(repoPath, { input, file });
@@ -130,17 +129,6 @@ export function readProject(root: string, options: LoadOptions = {}): ReadProjec
 interface ParsedInput {
   readonly input: InputText;
   readonly file: SourceFile;
-}
-
-/**
- * The parse cache each file is known to be in: restored from it, or kept in it by `loadAndScan`. A
- * load with a cache reports every other file it uses as `parsed`, also one it reuses from the last load.
- */
-const inParseCache = new WeakMap<SourceFile, KeptParses>();
-
-/** Notes that `cache` now holds `file` (`loadAndScan` has kept it). */
-export function markKept(file: SourceFile, cache: KeptParses): void {
-  inParseCache.set(file, cache);
 }
 
 /**

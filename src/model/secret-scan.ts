@@ -1,7 +1,7 @@
 import { lintSource } from '@secretlint/core';
 import { rules as recommendedRules } from '@secretlint/secretlint-rule-preset-recommend';
 import { credentialByName, Detection, findCredentials, fingerprint, isCredentialName, MAX_PER_RULE, overlaps, redact } from './credentials';
-import { InputSource, LoadOptions, markKept, Project, readProject } from './load';
+import { InputSource, LoadOptions, Project, readProject } from './load';
 import { FieldPath, formatPath } from './source-file';
 import { AllowedSecret } from './spec';
 import { Problem } from './spec-error';
@@ -460,7 +460,6 @@ export async function loadAndScan(root: string, options: LoadOptions = {}): Prom
     for (const { input, file } of read.parsed ?? []) {
       if (!withFindings.has(file.path)) {
         options.parseCache.keep(file.path, input, file);
-        markKept(file, options.parseCache);
       }
     }
   }

@@ -315,6 +315,8 @@ describe('loading with kept parses', () => {
       parse.mockRestore();
     }
     expect(fs.readdirSync(dir).filter((f) => f.endsWith('.bin'))).toHaveLength(3);
+    // AND the next command's cache over the same folder knows it holds them: nothing to keep again
+    expect(readProject(root, { parseCache: options(dir) }).parsed).toEqual([]);
   });
 
   test('keeps no file in which the credential scan found something', async () => {

@@ -43,6 +43,12 @@ const PARSE_ENTRY: EntryFormat<KeptParse> = {
 };
 
 /**
+ * The cache (folder and code) each file of this process is known to be in: restored from it, or
+ * kept in it. Every command makes caches of its own, so they are told apart by what they name.
+ */
+const held = new WeakMap<SourceFile, string>();
+
+/**
  * Input files as an earlier run parsed them (`SourceFile.kept()`), keyed by their path, their bytes
  * and the code: parsing the YAML of a large project with positions is most of loading it, and most
  * files are what the last command read.
@@ -53,9 +59,12 @@ const PARSE_ENTRY: EntryFormat<KeptParse> = {
  */
 export class ParseCache implements KeptParses {
   private readonly entries: KeptEntries<KeptParse>;
+  /** The folder and code, as `held` names this cache. */
+  private readonly id: string;
 
   constructor(private readonly options: ParseCacheOptions) {
     this.entries = new KeptEntries(options.dir, PARSE_ENTRY, MAX_ENTRIES);
+    this.id = JSON.stringify([options.dir, options.code]);
   }
 
   /** The key of a file's parse, with the default limits (the loader's): its path (problems name it), whether it was read as bytes or given as text, the bytes, and the code. */
@@ -69,13 +78,22 @@ export class ParseCache implements KeptParses {
 
   restore(repoPath: string, input: InputText): SourceFile | undefined {
     const kept = this.entries.get(this.key(repoPath, input));
-    return kept === undefined ? undefined : SourceFile.restore(repoPath, input, kept);
+    const file = kept === undefined ? undefined : SourceFile.restore(repoPath, input, kept);
+    if (file !== undefined) {
+      held.set(file, this.id);
+    }
+    return file;
   }
 
   /** Keeps the file, when it parsed without a problem (see the class). */
   keep(repoPath: string, input: InputText, file: SourceFile): void {
     if (file.problems.length === 0) {
       this.entries.set(this.key(repoPath, input), file.kept());
+      held.set(file, this.id);
     }
+  }
+
+  holds(file: SourceFile): boolean {
+    return held.get(file) === this.id;
   }
 }
