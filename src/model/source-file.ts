@@ -158,7 +158,8 @@ export class SourceFile {
 
   /**
    * A file as an earlier parse of the same bytes found it (`kept()`), without parsing it again:
-   * the caller vouches that `input` and `limits` are those of that parse (`ParseCache` keys it by them).
+   * the caller vouches that `input` is what that parse read, with the default limits (`ParseCache`
+   * keys an entry by the path, the bytes and the code, and parses with the default limits only).
    */
   public static restore(path: string, input: InputText, kept: KeptParse): SourceFile {
     return new SourceFile(path, input, {}, kept);

@@ -5,8 +5,6 @@ import type { CelRule } from './cel';
 import { CompiledSchema, SchemaCompiler, SchemaDialect, SchemaIssue, renderValue, validateValue } from './structural-validator';
 import { NO_SCHEMA } from './schema-sets';
 
-export { NO_SCHEMA } from './schema-sets';
-
 /** Whether objects of a kind live in a namespace. */
 export type ResourceScope = 'Namespaced' | 'Cluster';
 
