@@ -1,4 +1,4 @@
-import { isMap, isScalar, isSeq, Node, Pair, parseDocument, Parser, Scalar, stringify, YAMLMap } from 'yaml';
+import { Document, isMap, isScalar, isSeq, Node, Pair, parseDocument, Parser, Scalar, stringify, YAMLMap } from 'yaml';
 
 /**
  * Sets (or, with `value` undefined, deletes) the value at a path of map keys in a YAML file by
@@ -12,10 +12,12 @@ import { isMap, isScalar, isSeq, Node, Pair, parseDocument, Parser, Scalar, stri
  * through the `yaml` document API.
  */
 export function setYamlValue(text: string, path: readonly string[], value: unknown, keyOrder: KeyOrder = () => []): string {
-  const spliced = splice(text, path, value, keyOrder);
+  const doc = parseDocument(text, { keepSourceTokens: true });
+  // The same edit through the document API, on a copy of the document (splice only reads it).
+  const expected = doc.clone();
+  const spliced = splice(text, doc, path, value, keyOrder);
   // A file written with CRLF line breaks keeps them on the lines the edit adds.
   const result = text.includes('\r\n') && !/(?<!\r)\n/.test(text) ? spliced.replace(/(?<!\r)\n/g, '\r\n') : spliced;
-  const expected = parseDocument(text);
   if (value === undefined) {
     deleteWithEmptyParents(expected, path);
   } else {
@@ -37,7 +39,7 @@ function canonical(value: unknown): string {
   );
 }
 
-function deleteWithEmptyParents(doc: ReturnType<typeof parseDocument>, path: readonly string[]): void {
+function deleteWithEmptyParents(doc: Document, path: readonly string[]): void {
   // Deleting what is not there is no edit; yaml's deleteIn throws when a parent map is missing.
   if (!doc.hasIn(path)) {
     return;
@@ -84,8 +86,7 @@ function findPair(map: YAMLMap, key: string): Pair | undefined {
   return map.items.find((p): p is Pair => isScalar(p.key) && String(p.key.value) === key);
 }
 
-function splice(text: string, path: readonly string[], value: unknown, keyOrder: KeyOrder): string {
-  const doc = parseDocument(text, { keepSourceTokens: true });
+function splice(text: string, doc: Document.Parsed, path: readonly string[], value: unknown, keyOrder: KeyOrder): string {
   let node: unknown = doc.contents;
   const pairs: Pair[] = [];
   let depth = 0;
