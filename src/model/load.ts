@@ -17,6 +17,9 @@ export const SETTINGS_FILE = 'meshflip.yaml';
 /** Service catalogues, inside `environments/`. */
 export const CATALOG_DIR = 'catalog';
 
+/** The name each schema of an input file records its value under (`parseWithSchema`'s `keptAs`): one per schema. */
+const KEPT_AS = { settings: 'settings', catalog: 'catalog', environment: 'environment' } as const;
+
 /** Everything read from `environments/`, validated and resolved. */
 export interface Project {
   readonly root: string;
@@ -206,7 +209,7 @@ function readProjectFiles(root: string, options: LoadOptions, parseInput: (repoP
     sources.push({ kind: 'settings', file });
     problems.push(...file.problems);
     if (file.problems.length === 0) {
-      const { value, problems: schemaProblems } = parseWithSchema(file, SettingsSchema);
+      const { value, problems: schemaProblems } = parseWithSchema(file, SettingsSchema, KEPT_AS.settings);
       problems.push(...schemaProblems);
       if (value !== undefined) {
         settings = resolveSettings(file, value, problems);
@@ -243,7 +246,7 @@ function readProjectFiles(root: string, options: LoadOptions, parseInput: (repoP
       brokenCatalogs.add(name);
       continue;
     }
-    const { value, problems: schemaProblems } = parseWithSchema(file, CatalogSchema);
+    const { value, problems: schemaProblems } = parseWithSchema(file, CatalogSchema, KEPT_AS.catalog);
     problems.push(...schemaProblems);
     if (value === undefined) {
       brokenCatalogs.add(name);
@@ -288,7 +291,7 @@ function readProjectFiles(root: string, options: LoadOptions, parseInput: (repoP
     if (file.problems.length > 0) {
       continue;
     }
-    const { value, problems: schemaProblems } = parseWithSchema(file, EnvironmentSchema);
+    const { value, problems: schemaProblems } = parseWithSchema(file, EnvironmentSchema, KEPT_AS.environment);
     problems.push(...schemaProblems);
     if (value === undefined) {
       continue;

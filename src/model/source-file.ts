@@ -1,3 +1,4 @@
+import * as v8 from 'v8';
 import {
   Composer,
   CST,
@@ -155,6 +156,8 @@ export class SourceFile {
   private parsed: Document.Parsed | undefined;
   /** The offset at which each line starts. */
   private readonly lineStarts: number[] = [0];
+  /** What `data` was found to be by each schema that accepted it, by the schema's name (`schemaValue`), as V8 serialized it then. */
+  private readonly schemaValues: Map<string, Uint8Array>;
 
   /**
    * A file as an earlier parse of the same bytes found it (`kept()`), without parsing it again:
@@ -177,6 +180,7 @@ export class SourceFile {
     for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) {
       this.lineStarts.push(i + 1);
     }
+    this.schemaValues = new Map(kept?.schemaValues ?? []);
     if (kept !== undefined) {
       this.problems.push(...kept.problems);
       this.data = kept.data;
@@ -270,7 +274,27 @@ export class SourceFile {
 
   /** What a later run needs to `restore` this file without parsing it: plain data, as the structured clone algorithm copies it. */
   public kept(): KeptParse {
-    return { problems: this.problems, data: this.data, tree: this.tree };
+    return { problems: this.problems, data: this.data, tree: this.tree, schemaValues: [...this.schemaValues] };
+  }
+
+  /**
+   * What the schema named `schema` made of `data` when it accepted it (`keepSchemaValue`), in this
+   * run or in the run that kept this file: a fresh copy at each call, or undefined when no such
+   * schema accepted it. Checking 1,000 services against a schema takes longer than reading its
+   * verdict back.
+   */
+  public schemaValue(schema: string): unknown {
+    const bytes = this.schemaValues.get(schema);
+    return bytes === undefined ? undefined : v8.deserialize(bytes);
+  }
+
+  /**
+   * Records what the schema named `schema` made of `data` once it accepted it, copied as it is now
+   * (whatever later changes the value). The name stands for the schema: the caller gives each
+   * schema a name of its own, and a kept file is found only by the code that kept it (`ParseCache`).
+   */
+  public keepSchemaValue(schema: string, value: unknown): void {
+    this.schemaValues.set(schema, v8.serialize(value));
   }
 
   /** The document being checked (only while the constructor runs). */
@@ -717,6 +741,8 @@ export interface KeptParse {
   readonly problems: readonly Problem[];
   readonly data: unknown;
   readonly tree: Located | undefined;
+  /** `SourceFile.keepSchemaValue`'s records, by schema name. @default - none */
+  readonly schemaValues?: readonly (readonly [string, Uint8Array])[];
 }
 
 /** The `Located` tree of a node of the document (undefined for none: an empty document, a missing item). */

@@ -8,8 +8,13 @@ type AnySchema = z.core.$ZodType;
 /**
  * Validates `file.data` against `schema` and turns every zod issue into a located problem in the
  * user's words. Returns the parsed value when there are no problems.
+ *
+ * @param keptAs a name that stands for `schema` alone: the file records what the schema made of
+ * its data under it (`SourceFile.keepSchemaValue`), and a file that has such a record (parsed from
+ * the same bytes by the same code, perhaps in an earlier run) answers with it instead of being
+ * checked again. @default - checked each time, nothing recorded
  */
-export function parseWithSchema<T extends AnySchema>(file: SourceFile, schema: T): { value?: z.output<T>; problems: Problem[] } {
+export function parseWithSchema<T extends AnySchema>(file: SourceFile, schema: T, keptAs?: string): { value?: z.output<T>; problems: Problem[] } {
   if (file.isEmpty) {
     return {
       problems: [
@@ -17,8 +22,15 @@ export function parseWithSchema<T extends AnySchema>(file: SourceFile, schema: T
       ],
     };
   }
+  const kept = keptAs === undefined ? undefined : (file.schemaValue(keptAs) as z.output<T> | undefined);
+  if (kept !== undefined) {
+    return { value: kept, problems: [] };
+  }
   const result = z.safeParse(schema, file.data, { reportInput: true });
   if (result.success) {
+    if (keptAs !== undefined) {
+      file.keepSchemaValue(keptAs, result.data);
+    }
     return { value: result.data, problems: [] };
   }
   const problems = result.error.issues.flatMap((issue) => issueToProblems(file, schema, issue, []));

@@ -3,10 +3,13 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as v8 from 'v8';
 import { Document, isMap, isScalar, isSeq, Node, Pair, parseDocument, stringify } from 'yaml';
+import { z } from 'zod';
 import { readProject } from '../../src/model/load';
 import { defaultCacheDir } from '../../src/pipeline/validate/check-cache';
 import { defaultParseCache, ParseCache, ParseCacheOptions } from '../../src/pipeline/validate/parse-cache';
 import { loadAndScan } from '../../src/model/secret-scan';
+import { EnvironmentSchema } from '../../src/model/schema';
+import { parseWithSchema } from '../../src/model/zod-problems';
 import { FieldPath, SourceFile } from '../../src/model/source-file';
 import { REPO, removeTempDirs, tempDir } from '../util';
 import { fixtureRepo, kongEnvironment } from '../model/fixtures';
@@ -206,6 +209,39 @@ describe('a parsed file keeps where its nodes are', () => {
   });
 });
 
+describe('a parsed file records what a schema made of its data', () => {
+  const text = kongEnvironment('lab', 'routing:', '  services:', '    orders: { to: mock, weight: 20 }');
+
+  test('answers the next check under the same name with the record, a fresh copy each time, also once restored', () => {
+    // GIVEN a file the environment schema accepted, with what it made of the data recorded
+    const file = SourceFile.parse('environments/lab.yaml', text);
+    const checked = parseWithSchema(file, EnvironmentSchema, 'environment');
+    expect(checked.problems).toEqual([]);
+    const fresh = z.safeParse(EnvironmentSchema, file.data).data;
+    expect(sameValue(checked.value, fresh)).toBe(true);
+    // WHEN the value given is changed, as a caller may change what it resolves
+    (checked.value as { name: string }).name = 'changed';
+    // THEN the next check under that name answers what the schema made of the data, not the change
+    expect(sameValue(parseWithSchema(file, EnvironmentSchema, 'environment').value, fresh)).toBe(true);
+    // AND it answers from the record, without checking: the name stands for the schema
+    expect(sameValue(parseWithSchema(file, z.never(), 'environment').value, fresh)).toBe(true);
+    // AND under another name, or none, the data is checked
+    expect(parseWithSchema(file, z.never(), 'catalog').problems).not.toEqual([]);
+    expect(parseWithSchema(file, z.never()).problems).not.toEqual([]);
+    // AND a file restored from what was kept of it has the record
+    expect(sameValue(restored(file, text).schemaValue('environment'), fresh)).toBe(true);
+  });
+
+  test('records nothing when the schema refuses the data, which is checked again each time', () => {
+    const file = SourceFile.parse('environments/lab.yaml', `${text}colour: blue\n`);
+    const first = parseWithSchema(file, EnvironmentSchema, 'environment');
+    expect(first.problems.map((p) => p.field)).toEqual(['colour']);
+    expect(file.schemaValue('environment')).toBeUndefined();
+    expect(restored(file, text).schemaValue('environment')).toBeUndefined();
+    expect(parseWithSchema(file, EnvironmentSchema, 'environment')).toEqual(first);
+  });
+});
+
 describe('ParseCache', () => {
   const options = (dir: string, code = 'code-a'): ParseCacheOptions => ({ dir, code });
 
@@ -272,11 +308,14 @@ describe('loading with kept parses', () => {
     const first = await loadAndScan(root, { parseCache });
     expect(first.problems).toEqual([]);
     const parse = jest.spyOn(SourceFile, 'parse');
+    const checked = jest.spyOn(SourceFile.prototype, 'keepSchemaValue');
     try {
       forgetLastLoad();
       const again = readProject(copyOf(root), { parseCache });
-      // Only the imposter files, which the loader reads as it resolves mocks, are parsed again.
+      // Only the imposter files, which the loader reads as it resolves mocks, are parsed again,
+      // and no file is checked against its schema again: each answers what the first load's check found.
       expect(parse.mock.calls.map(([file]) => file)).toEqual(['environments/mocks/orders.imposter.json']);
+      expect(checked).not.toHaveBeenCalled();
       expect(again.parsed).toEqual([]);
       forgetLastLoad();
       parse.mockClear();
@@ -286,6 +325,7 @@ describe('loading with kept parses', () => {
       expect(outcome(again)).toEqual(outcome(parsed));
     } finally {
       parse.mockRestore();
+      checked.mockRestore();
     }
   });
 

@@ -26,7 +26,7 @@ export function defaultParseCache(env: NodeJS.ProcessEnv = process.env): ParseCa
 }
 
 /** Bumped whenever what an entry holds changes shape. */
-const FORMAT = 1;
+const FORMAT = 2;
 
 /** Entries kept: a parse per version of each input file, so a few hundred cover many projects and edits. */
 const MAX_ENTRIES = 400;
@@ -38,9 +38,18 @@ const PARSE_ENTRY: EntryFormat<KeptParse> = {
   decode: (key, bytes) => {
     const entry = v8.deserialize(bytes) as { format?: unknown; key?: unknown; kept?: KeptParse };
     const kept = entry.format === FORMAT && entry.key === key ? entry.kept : undefined;
-    return kept !== undefined && Array.isArray(kept.problems) && (kept.tree === undefined || typeof kept.tree === 'object') ? kept : undefined;
+    return kept !== undefined &&
+      Array.isArray(kept.problems) &&
+      (kept.tree === undefined || typeof kept.tree === 'object') &&
+      (kept.schemaValues === undefined || (Array.isArray(kept.schemaValues) && kept.schemaValues.every(isSchemaValue)))
+      ? kept
+      : undefined;
   },
 };
+
+function isSchemaValue(entry: unknown): boolean {
+  return Array.isArray(entry) && entry.length === 2 && typeof entry[0] === 'string' && entry[1] instanceof Uint8Array;
+}
 
 /**
  * The cache (folder and code) each file of this process is known to be in: restored from it, or
