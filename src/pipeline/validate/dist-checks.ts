@@ -383,19 +383,22 @@ function checkDuplicates(
 ): Finding[] {
   const findings: Finding[] = [];
   const seen = new Map<string, RenderedObject>();
+  // The API server of the Application that owns each folder, worked out once per folder rather
+  // than once per object (a fleet has a hundred thousand objects in a few hundred folders).
+  const servers = new Map<string, string | undefined>();
+  const serverOf = (folder: string): string | undefined => {
+    if (!servers.has(folder)) {
+      const app = owners.get(folder)?.[0];
+      servers.set(folder, app === undefined ? undefined : identity(str(app.object, 'spec', 'destination', 'server') ?? ''));
+    }
+    return servers.get(folder);
+  };
   for (const o of objects) {
-    const app = owners.get(folderOf(o.file))?.[0];
-    if (app === undefined || o.object.apiVersion === undefined) {
+    const server = o.object.apiVersion === undefined ? undefined : serverOf(folderOf(o.file));
+    if (server === undefined) {
       continue;
     }
-    const server = identity(str(app.object, 'spec', 'destination', 'server') ?? '');
-    const key = [
-      server,
-      groupOf(str(o.object, 'apiVersion') ?? ''),
-      o.object.kind,
-      str(o.object, 'metadata', 'namespace') ?? '',
-      str(o.object, 'metadata', 'name'),
-    ].join(' ');
+    const key = `${server} ${groupOf(str(o.object, 'apiVersion') ?? '')} ${(o.object.kind as string | undefined) ?? ''} ${str(o.object, 'metadata', 'namespace') ?? ''} ${str(o.object, 'metadata', 'name') ?? ''}`;
     const before = seen.get(key);
     if (before !== undefined && before.file !== o.file) {
       findings.push({
