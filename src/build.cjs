@@ -58,11 +58,33 @@ function isFresh() {
 }
 
 /**
+ * Where Node.js keeps V8's compiled code of the build's modules between runs: beside the build, so
+ * that a build never wipes it and it never makes a build stale. Node.js finds an entry by the
+ * module's path and content: code of another build is compiled afresh.
+ */
+const CODE_CACHE = path.join(ROOT, 'node_modules', '.cache', 'meshflip-v8');
+
+/**
+ * Node.js 22.1 and later keep the compiled code of the modules a run loads for the next run
+ * (`module.enableCompileCache`), which saves about a fifth of a small command's time; Node.js 20
+ * has no such cache and runs as before. A folder that cannot be written is no cache: Node.js
+ * reports it in the status it returns, never by throwing. `NODE_COMPILE_CACHE` puts it elsewhere,
+ * `NODE_DISABLE_COMPILE_CACHE=1` turns it off.
+ */
+function keepCompiledCode() {
+  const { enableCompileCache } = require('module');
+  if (typeof enableCompileCache === 'function') {
+    enableCompileCache(CODE_CACHE);
+  }
+}
+
+/**
  * Loads a module of src/ by its path without extension (`cli/main`): the compiled one when the
  * build is fresh, else the TypeScript source through tsx.
  */
 function load(name) {
   if (isFresh()) {
+    keepCompiledCode();
     return require(path.join(OUT, `${name}.js`));
   }
   let tsx;
@@ -132,7 +154,7 @@ function build() {
   return files.length;
 }
 
-module.exports = { OUT, SRC, isFresh, load, build };
+module.exports = { OUT, SRC, CODE_CACHE, isFresh, load, build };
 
 if (require.main === module) {
   const start = Date.now();

@@ -1,5 +1,6 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
+import Module from 'module';
 import * as path from 'path';
 import { BIN, REPO, removeTempDirs, tempDir } from '../util';
 import { lines } from './cli-util';
@@ -89,6 +90,38 @@ describe('--help and --version', () => {
       path.join(build, 'cli', 'commands', 'schema.js'),
     ]);
   });
+});
+
+describe('compiled code kept between runs', () => {
+  /** Whether this Node.js can keep V8's compiled code between runs (22.1 and later; not 20). */
+  const keepsCompiledCode = typeof (Module as { enableCompileCache?: unknown }).enableCompileCache === 'function';
+
+  (keepsCompiledCode ? test : test.skip)(
+    "a run of the build leaves V8's compiled code of its modules beside the build, which a changed build does not reuse (Node.js 22.1 and later)",
+    () => {
+      // GIVEN a checkout with a fresh build, and no compiled code kept
+      const dir = checkout();
+      build(dir);
+      const cache = path.join(dir, 'node_modules', '.cache', 'meshflip-v8');
+      const version = () => {
+        const env = { ...process.env, NODE_COMPILE_CACHE: undefined, NODE_DISABLE_COMPILE_CACHE: undefined };
+        const run = spawnSync(process.execPath, [path.join(dir, 'src', 'cli', 'meshflip.cjs'), '--version'], { cwd: dir, encoding: 'utf8', env });
+        expect([run.status, run.stderr]).toEqual([0, '']);
+        return run.stdout;
+      };
+      expect(fs.existsSync(cache)).toBe(false);
+      // WHEN the command runs from the build
+      const first = version();
+      // THEN the compiled code of what it loaded is kept beside the build, and the next run gives the same answer
+      const kept = fs.readdirSync(cache, { recursive: true }).length;
+      expect(kept).toBeGreaterThan(0);
+      expect(version()).toBe(first);
+      // AND a build of changed sources runs as built: its code is compiled afresh, not taken from the cache
+      fs.appendFileSync(path.join(dir, 'src', 'cli', 'main.ts'), '\nprocess.stdout.write("rebuilt\\n");\n');
+      build(dir);
+      expect(version()).toBe(`rebuilt\n${first}`);
+    },
+  );
 });
 
 describe('a build never runs older code than src/', () => {
