@@ -154,7 +154,7 @@ function build() {
   return files.length;
 }
 
-module.exports = { OUT, SRC, CODE_CACHE, isFresh, load, build };
+module.exports = { OUT, SRC, isFresh, load, build };
 
 if (require.main === module) {
   const start = Date.now();
