@@ -7,7 +7,7 @@ import { compareStrings, didYouMean, SpecError } from '../../model/spec-error';
 import { escapeUnsafeText } from '../../model/unsafe-text';
 import { synthesizeChanged } from '../../pipeline/validate/incremental-synth';
 import { defaultCacheDir } from '../../pipeline/validate/check-cache';
-import { defaultParseCache, ParseCache } from '../../pipeline/validate/parse-cache';
+import { defaultParseCache, parseCacheOption } from '../../pipeline/validate/parse-cache';
 import { environmentFiles } from '../../pipeline/validate/parallel-synth';
 import { diffRouting, EnvironmentChange } from '../../pipeline/changes/routing-diff';
 import { environmentRouting } from '../../pipeline/synth/synth';
@@ -70,7 +70,7 @@ export const flipCommand = defineCommand({
     // Only the flipped environment is resolved here (the others are parsed and checked against
     // the schema); the whole project is loaded and checked with the edit below.
     const parseCache = defaultParseCache();
-    const project = loadProject(root, { only: [envName], ...(parseCache === undefined ? {} : { parseCache: new ParseCache(parseCache) }) });
+    const project = loadProject(root, { only: [envName], ...parseCacheOption(parseCache) });
     const env = project.environments.find((e) => e.name === envName);
     if (env === undefined) {
       throw new UsageError(`no environment "${envName}"`, `${ENVIRONMENTS_DIR}/${envName}.yaml names another environment`);

@@ -1,6 +1,6 @@
 import { EnvironmentRouting } from '../../meshes/effective-routing';
 import { LoadOptions, Project } from '../../model/load';
-import { ParseCache, ParseCacheOptions } from './parse-cache';
+import { ParseCacheOptions, parseCacheOption } from './parse-cache';
 import { environmentReach, reachProblems } from '../../model/reach';
 import { loadAndScan } from '../../model/secret-scan';
 import { compareStrings, Problem } from '../../model/spec-error';
@@ -91,7 +91,7 @@ export async function synthesizeChanged(options: IncrementalOptions): Promise<In
     const load: LoadOptions = {
       checkOverlaps: false,
       ...(options.overrides === undefined ? {} : { overrides: options.overrides }),
-      ...(options.parseCache === undefined ? {} : { parseCache: new ParseCache(options.parseCache) }),
+      ...parseCacheOption(options.parseCache),
     };
     const scanned = await loadAndScan(root, load);
     project = scanned.project;

@@ -4,7 +4,7 @@ import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { EnvironmentRouting } from '../../meshes/effective-routing';
 import { CATALOG_DIR, ENVIRONMENTS_DIR, LoadOptions, Project, SETTINGS_FILE } from '../../model/load';
-import { ParseCache, ParseCacheOptions } from './parse-cache';
+import { ParseCacheOptions, parseCacheOption } from './parse-cache';
 import { EnvironmentReach, environmentReach, reachProblems } from '../../model/reach';
 import { loadAndScan, unusedAllowedSecrets } from '../../model/secret-scan';
 import { AllowedSecret } from '../../model/spec';
@@ -164,7 +164,7 @@ export async function loadAndRender(
   const options: LoadOptions = {
     checkOverlaps: false,
     ...(task.environments === undefined ? {} : { only: task.environments }),
-    ...(task.parses === undefined ? {} : { parseCache: new ParseCache(task.parses) }),
+    ...parseCacheOption(task.parses),
   };
   const { project, problems, secrets } = await loadAndScan(task.root, options);
   const scanned = { problems: [...problems], allowedSecrets: project?.settings.allowedSecrets, allowedSecretsUsed: secrets.used };

@@ -1,7 +1,7 @@
 import { createHash } from 'crypto';
 import * as path from 'path';
 import * as v8 from 'v8';
-import { KeptParses } from '../../model/load';
+import { KeptParses, LoadOptions } from '../../model/load';
 import { InputText, KeptParse, SourceFile } from '../../model/source-file';
 import { checkerDigest } from './check-cache';
 import { cacheRoot, EntryFormat, KeptEntries } from './kept-entries';
@@ -23,6 +23,11 @@ export interface ParseCacheOptions {
 export function defaultParseCache(env: NodeJS.ProcessEnv = process.env): ParseCacheOptions | undefined {
   const root = cacheRoot(env);
   return root === undefined ? undefined : { dir: path.join(root, 'parses'), code: checkerDigest() };
+}
+
+/** The loader's option for a parse cache (`LoadOptions.parseCache`): none without one. */
+export function parseCacheOption(options: ParseCacheOptions | undefined): Pick<LoadOptions, 'parseCache'> {
+  return options === undefined ? {} : { parseCache: new ParseCache(options) };
 }
 
 /** Bumped whenever what an entry holds changes shape. */

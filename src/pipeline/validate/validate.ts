@@ -20,7 +20,7 @@ import { Synthesized, synthesizeEnvironment, synthesizeRoot } from '../synth/syn
 import { recoverInterruptedWrite } from '../dist/write-dist';
 import { StringPool } from '../dist/fast-yaml';
 import { CheckCache, checkKey } from './check-cache';
-import { ParseCache, ParseCacheOptions } from './parse-cache';
+import { ParseCacheOptions, parseCacheOption } from './parse-cache';
 
 /**
  * The used heap above which validate collects between environments: higher than synthesis's, as
@@ -120,10 +120,7 @@ export async function validateRepository(options: ValidateOptions): Promise<Vali
   // dist/ is read and digested (in a worker thread when it is large) while the project loads.
   const digesting = digestDistInBackground(distDir, options.digestInWorker);
   // Awaited either way: a worker left running would keep reading after a failed load.
-  const [scanned, digested] = await Promise.allSettled([
-    loadAndScan(root, options.parseCache === undefined ? {} : { parseCache: new ParseCache(options.parseCache) }),
-    digesting,
-  ]);
+  const [scanned, digested] = await Promise.allSettled([loadAndScan(root, parseCacheOption(options.parseCache)), digesting]);
   if (scanned.status === 'rejected' || digested.status === 'rejected') {
     throw scanned.status === 'rejected' ? scanned.reason : (digested as PromiseRejectedResult).reason;
   }
