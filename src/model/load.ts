@@ -17,9 +17,6 @@ export const SETTINGS_FILE = 'meshflip.yaml';
 /** Service catalogues, inside `environments/`. */
 export const CATALOG_DIR = 'catalog';
 
-/** The name each schema of an input file records its value under (`parseWithSchema`'s `keptAs`): one per schema. */
-const KEPT_AS = { settings: 'settings', catalog: 'catalog', environment: 'environment' } as const;
-
 /** Everything read from `environments/`, validated and resolved. */
 export interface Project {
   readonly root: string;
@@ -209,7 +206,7 @@ function readProjectFiles(root: string, options: LoadOptions, parseInput: (repoP
     sources.push({ kind: 'settings', file });
     problems.push(...file.problems);
     if (file.problems.length === 0) {
-      const { value, problems: schemaProblems } = parseWithSchema(file, SettingsSchema, KEPT_AS.settings);
+      const { value, problems: schemaProblems } = parseWithSchema(file, SettingsSchema, 'settings');
       problems.push(...schemaProblems);
       if (value !== undefined) {
         settings = resolveSettings(file, value, problems);
@@ -246,7 +243,7 @@ function readProjectFiles(root: string, options: LoadOptions, parseInput: (repoP
       brokenCatalogs.add(name);
       continue;
     }
-    const { value, problems: schemaProblems } = parseWithSchema(file, CatalogSchema, KEPT_AS.catalog);
+    const { value, problems: schemaProblems } = parseWithSchema(file, CatalogSchema, 'catalog');
     problems.push(...schemaProblems);
     if (value === undefined) {
       brokenCatalogs.add(name);
@@ -291,7 +288,7 @@ function readProjectFiles(root: string, options: LoadOptions, parseInput: (repoP
     if (file.problems.length > 0) {
       continue;
     }
-    const { value, problems: schemaProblems } = parseWithSchema(file, EnvironmentSchema, KEPT_AS.environment);
+    const { value, problems: schemaProblems } = parseWithSchema(file, EnvironmentSchema, 'environment');
     problems.push(...schemaProblems);
     if (value === undefined) {
       continue;
