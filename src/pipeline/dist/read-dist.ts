@@ -118,17 +118,18 @@ export function parseDistFile(file: string, text: string, strings: StringPool = 
 
 /** Objects grouped by environment (`argocd/<env>.k8s.yaml` counts for `<env>`; the root Application for none). */
 export function groupByEnvironment(objects: readonly RenderedObject[]): Map<string, RenderedObject[]> {
-  const groups = groupByFile(objects, (o) => o.file);
+  const groups = groupByEnvironmentOf(objects, (o) => o.file);
   groups.delete('');
   return groups;
 }
 
 /** Files of dist/ grouped by environment, in their order; '' for the files of none (the root Application, the bootstrap files). */
 export function groupFilesByEnvironment(files: readonly string[]): Map<string, string[]> {
-  return groupByFile(files, (file) => file);
+  return groupByEnvironmentOf(files, (file) => file);
 }
 
-function groupByFile<T>(items: readonly T[], fileOf: (item: T) => string): Map<string, T[]> {
+/** Items grouped by the environment of their file (`environmentOf`), in their order; '' for the files of none. */
+function groupByEnvironmentOf<T>(items: readonly T[], fileOf: (item: T) => string): Map<string, T[]> {
   const out = new Map<string, T[]>();
   for (const item of items) {
     const env = environmentOf(fileOf(item)) ?? '';
