@@ -34,7 +34,7 @@ export function checkDist(objects: readonly RenderedObject[], files: readonly st
  * The checks of `checkDist` that read one environment's objects together: its mesh's rules over
  * what it renders, and no mock in a protected environment.
  */
-export function checkEnvironment(env: string, envObjects: readonly RenderedObject[]): Finding[] {
+function checkEnvironment(env: string, envObjects: readonly RenderedObject[]): Finding[] {
   const findings: Finding[] = [];
   const { mesh, protected: protectedEnv } = environmentMeta(envObjects);
   const workloads = envObjects.filter((o) => !o.file.startsWith('argocd/'));
@@ -52,7 +52,7 @@ export function checkEnvironment(env: string, envObjects: readonly RenderedObjec
 }
 
 /** The checks of `checkDist` that read one object at a time: no Secret with data, pinned images, Kubernetes' limits. */
-export function checkObjects(objects: readonly RenderedObject[]): Finding[] {
+function checkObjects(objects: readonly RenderedObject[]): Finding[] {
   return [...checkEachObject(objects), ...checkKubernetesLimits(objects)];
 }
 
@@ -398,7 +398,13 @@ function checkDuplicates(
     if (server === undefined) {
       continue;
     }
-    const key = `${server} ${groupOf(str(o.object, 'apiVersion') ?? '')} ${(o.object.kind as string | undefined) ?? ''} ${str(o.object, 'metadata', 'namespace') ?? ''} ${str(o.object, 'metadata', 'name') ?? ''}`;
+    const key = [
+      server,
+      groupOf(str(o.object, 'apiVersion') ?? ''),
+      o.object.kind,
+      str(o.object, 'metadata', 'namespace') ?? '',
+      str(o.object, 'metadata', 'name'),
+    ].join(' ');
     const before = seen.get(key);
     if (before !== undefined && before.file !== o.file) {
       findings.push({
