@@ -7,6 +7,7 @@ import { writeDist } from '../../src/pipeline/dist/write-dist';
 import { INPUTS_FILE, outputsDigest } from '../../src/pipeline/synth/inputs-digest';
 import { checkKey, CheckKeyParts, checksIdentity, defaultCacheDir } from '../../src/pipeline/validate/check-cache';
 import * as distChecks from '../../src/pipeline/validate/dist-checks';
+import * as kubernetesLimits from '../../src/pipeline/validate/kubernetes-limits';
 import { synthesizeProject } from '../../src/pipeline/validate/parallel-synth';
 import { schemaChecker } from '../../src/pipeline/validate/schema-check';
 import { validateRepository, ValidateOptions, ValidationReport } from '../../src/pipeline/validate/validate';
@@ -165,6 +166,43 @@ describe('check results kept between runs', () => {
           severity: 'error',
         },
       ]);
+    } finally {
+      root = saved;
+    }
+  });
+
+  test('a synthesis after an edit checks the objects of the files it changed alone, and finds and keeps what checking them all does', async () => {
+    // GIVEN a copy of the repository and of what its synthesis kept, then kong-perf's captains-log
+    // sent to the real service (every object is found something: no schema for its kind)
+    const dir = tempDir('meshflip-cache-');
+    fs.cpSync(synthCache, dir, { recursive: true });
+    const saved = root;
+    root = tempDir('meshflip-repo-');
+    fs.cpSync(saved, root, { recursive: true });
+    try {
+      const envFile = path.join(root, 'environments/kong-perf.yaml');
+      fs.writeFileSync(envFile, fs.readFileSync(envFile, 'utf8').replace('    captains-log: mock\n', '    captains-log: real\n'));
+      // WHEN synthesis runs with what was kept, the objects checked against Kubernetes' limits counted
+      const spy = jest.spyOn(kubernetesLimits, 'checkKubernetesLimits');
+      const result = await withoutConfiguredSchemas(() => synthesizeProject({ root, jobs: 1, crdsRoot: crds, cacheDir: dir }));
+      const checkedFiles = new Set(spy.mock.calls.flatMap(([objects]) => objects.map((o) => o.file)));
+      spy.mockRestore();
+      // THEN only the files the edit changed were checked
+      const dist = path.join(root, 'dist');
+      const changed = result.files
+        .filter((f) => /\.ya?ml$/.test(f.path) && fs.readFileSync(path.join(dist, f.path), 'utf8') !== f.content)
+        .map((f) => f.path);
+      expect(changed).toContain('kong-perf/zone-real-services/captains-log.routing.k8s.yaml');
+      expect([...checkedFiles].sort()).toEqual(changed.sort());
+      // AND it found exactly what a synthesis with nothing kept finds
+      const fresh = await withoutConfiguredSchemas(() => synthesizeProject({ root, jobs: 1, crdsRoot: crds, cacheDir: tempDir('meshflip-cache-') }));
+      expect(result.problems.length).toBeGreaterThan(300);
+      expect(result.problems).toEqual(fresh.problems);
+      // AND once the files are written, validate answers from what it kept as reading and checking every file does
+      writeDist(dist, result.files, { root });
+      const cached = await validateCounting(validateOptions(dir));
+      expect(cached.checked).toEqual([]);
+      expect(answer(cached.report)).toEqual(answer((await validateCounting(validateOptions())).report));
     } finally {
       root = saved;
     }

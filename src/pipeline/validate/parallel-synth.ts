@@ -10,7 +10,8 @@ import { loadAndScan, unusedAllowedSecrets } from '../../model/secret-scan';
 import { AllowedSecret } from '../../model/spec';
 import { compareStrings, Problem } from '../../model/spec-error';
 import { checkKubernetesLimits } from './kubernetes-limits';
-import { resolveCrdsRoot, schemaChecker } from './schema-check';
+import { resolveCrdsRoot, schemaChecker, schemaPlatformOf } from './schema-check';
+import { FileChecks, ObjectCheck, runObjectChecks } from './file-checks';
 import { collectBetweenEnvironments } from './heap';
 import { checkRenderedSecrets } from './secret-checks';
 import { isPatchFile, objectsOfText } from '../dist/read-dist';
@@ -104,6 +105,8 @@ export async function renderShare(
 ): Promise<Pick<WorkerResult, 'files' | 'routing' | 'problems'>> {
   const check = task.crdsRoot === undefined ? undefined : schemaChecker(task.crdsRoot, task.strict, { root: task.root });
   const cache = task.cache === undefined ? undefined : { store: new CheckCache(task.cache.dir), checks: task.cache.checks };
+  // What the object checks found in each file last time: only the files that changed are checked again.
+  const fileChecks = task.cache === undefined ? undefined : new FileChecks(task.cache.dir);
   const files: RenderedFile[] = [];
   const routing: EnvironmentRouting[] = [];
   const problems: Problem[] = [];
@@ -111,11 +114,25 @@ export async function renderShare(
   const keep = async (rendered: readonly RenderedFile[], kept: { env?: string; inputs?: string; routing?: EnvironmentRouting }) => {
     const strings: StringPool = new Map();
     // The objects exactly as validate reads them from these files once written.
-    const objects = rendered
+    const checked = rendered
       .filter((f) => /\.ya?ml$/.test(f.path) && !isPatchFile(f.path))
-      .flatMap((f) => objectsOfText(f.path, f.content, f, strings));
+      .map((f) => ({ path: f.path, content: f.content, objects: objectsOfText(f.path, f.content, f, strings) }));
+    const objects = checked.flatMap((f) => f.objects);
     // Kubernetes' own limits hold whether or not there are schemas to check against.
-    const findings = [...checkKubernetesLimits(objects), ...(await checkRenderedSecrets(objects, allowedFingerprints)), ...(check?.(objects) ?? [])];
+    const checks: ObjectCheck[] = [
+      checkKubernetesLimits,
+      (o) => checkRenderedSecrets(o, allowedFingerprints),
+      ...(check === undefined ? [] : [check]),
+    ];
+    const found =
+      fileChecks === undefined
+        ? await runObjectChecks(objects, checks)
+        : await fileChecks.run(
+            { env: kept.env, allowedFingerprints: [...allowedFingerprints], checks: cache!.checks, context: schemaPlatformOf(objects) },
+            checked,
+            checks,
+          );
+    const findings = found.flat();
     problems.push(...findingsToProblems(findings, task.root, task.distRel));
     if (cache !== undefined) {
       // What validate finds in these files, in its order: its own checks, then synthesis's.

@@ -30,7 +30,7 @@ export function resolveCrdsRoot(root: string, flag: string | undefined): string 
 }
 
 /** The platform schema set an environment is validated against. */
-function platformOf(objects: readonly RenderedObject[]): SchemaPlatform {
+export function schemaPlatformOf(objects: readonly RenderedObject[]): SchemaPlatform {
   const { mesh } = environmentMeta(objects);
   return mesh === undefined ? 'kubernetes' : (familyOf(mesh)?.schemaPlatform(mesh, objects) ?? 'kubernetes');
 }
@@ -164,13 +164,14 @@ export interface SchemaCheckerOptions {
  * schemas of the cluster its Argo CD Application syncs it to, over the common ones; laid out per
  * product, OpenShift Service Mesh environments use the OSSM set. Unknown fields are errors; a kind
  * with no schema is an error in strict mode, a warning otherwise. A schema file that cannot be used
- * is a `SpecError` at that file.
+ * is a `SpecError` at that file. The checker takes the objects to check and, when they are only
+ * part of their environments' objects, all of those (what selects an environment's schema set).
  */
 export function schemaChecker(
   crdsRoot: string,
   strict: boolean,
   options: SchemaCheckerOptions = {},
-): (objects: readonly RenderedObject[]) => Finding[] {
+): (objects: readonly RenderedObject[], environments?: readonly RenderedObject[]) => Finding[] {
   const clusters = options.clusters ?? (options.root === undefined ? undefined : readSchemaClusters(options.root));
   const layout = schemaLayout(crdsRoot, clusters);
   const stores = new Map<string, SchemaStore>();
@@ -194,8 +195,8 @@ export function schemaChecker(
     };
   }
   const sets = schemaSets(crdsRoot);
-  return (objects) => {
-    const platforms = new Map([...groupByEnvironment(objects)].map(([env, envObjects]) => [env, platformOf(envObjects)]));
+  return (objects, environments = objects) => {
+    const platforms = new Map([...groupByEnvironment(environments)].map(([env, envObjects]) => [env, schemaPlatformOf(envObjects)]));
     return checkAll(objects, strict, (o) => {
       const env = environmentOf(o.file);
       const platform = env === undefined ? 'kubernetes' : (platforms.get(env) ?? 'kubernetes');
