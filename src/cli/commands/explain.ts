@@ -3,6 +3,8 @@ import * as path from 'path';
 import { distFolder, ENVIRONMENTS_DIR, repositoryRootHint } from '../../model/load';
 import { didYouMean } from '../../model/spec-error';
 import { readDistRouting } from '../../pipeline/routing/routing-reader';
+import { routingCacheIn } from '../../pipeline/routing/routing-cache';
+import { defaultCacheDir } from '../../pipeline/validate/check-cache';
 import { distEnvironments } from '../../pipeline/dist/read-dist';
 import { mermaidGraph, routingJson, routingText } from '../../pipeline/synth/routing-report';
 import { recoverInterruptedWrite } from '../../pipeline/dist/write-dist';
@@ -41,7 +43,7 @@ export const explainCommand = defineCommand({
       throw new UsageError(`no environment in ${distRel}/`, outside ? repositoryRootHint(root) : 'run npm run synth first');
     }
     // One environment is read alone: its files are all it takes.
-    const routings = readDistRouting(distDir, values.all ? undefined : new Set([envName!]));
+    const routings = readDistRouting(distDir, values.all ? undefined : new Set([envName!]), undefined, routingCacheIn(defaultCacheDir()));
     const selected = values.all
       ? routings.filter((r) => service === undefined || r.services.some((s) => s.name === service))
       : routings.filter((r) => r.name === envName);

@@ -12,7 +12,12 @@ import { SELECTOR_LABEL } from '../../meshes/mesh';
 import { compareStrings } from '../../model/spec-error';
 import { manualApprovals } from './manual-approvals';
 import { secretReferences } from './secret-references';
-import { environmentOf, groupByEnvironment, listEnvironmentFiles, readDist, RenderedFile } from '../dist/read-dist';
+import * as fs from 'fs';
+import * as path from 'path';
+import { groupFilesByEnvironment, isPatchFile, listEnvironmentFiles, listFiles, objectsOfText, RenderedFile } from '../dist/read-dist';
+import { StringPool } from '../dist/fast-yaml';
+import { outputsDigest } from '../synth/inputs-digest';
+import { RoutingCache } from './routing-cache';
 
 /**
  * The effective routing of an environment, read from its rendered objects. The environment's
@@ -66,11 +71,42 @@ function propagatedHeaders(objects: readonly RenderedObject[]): Map<string, stri
 
 /**
  * The effective routing of every environment in dist/, or of those named in `only`. `rendered`
- * is as for `readDist`: files identical to a rendering are not parsed again.
+ * is as for `readDist`: files identical to a rendering are not parsed again. With `kept`, an
+ * environment whose files (every path and byte) are those a kept routing was read from is not
+ * parsed at all, and what is read is kept.
  */
-export function readDistRouting(distDir: string, only?: ReadonlySet<string>, rendered?: ReadonlyMap<string, RenderedFile>): EnvironmentRouting[] {
-  const include = only === undefined ? undefined : (file: string) => only.has(environmentOf(file) ?? '');
-  const files = only === undefined ? undefined : listEnvironmentFiles(distDir, only);
-  const byEnv = groupByEnvironment(readDist(distDir, rendered, include, files).objects);
-  return [...byEnv.keys()].sort(compareStrings).map((env) => readEnvironmentRouting(env, byEnv.get(env)!));
+export function readDistRouting(
+  distDir: string,
+  only?: ReadonlySet<string>,
+  rendered?: ReadonlyMap<string, RenderedFile>,
+  kept?: RoutingCache,
+): EnvironmentRouting[] {
+  const files = only === undefined ? listFiles(distDir) : listEnvironmentFiles(distDir, only);
+  const out: EnvironmentRouting[] = [];
+  const strings: StringPool = new Map();
+  const groups = groupFilesByEnvironment(files);
+  for (const env of [...groups.keys()].sort(compareStrings)) {
+    if (env === '') {
+      continue;
+    }
+    const texts = groups.get(env)!.map((file) => ({ path: file, content: fs.readFileSync(path.join(distDir, file), 'utf8') }));
+    const outputs = kept === undefined ? undefined : outputsDigest(texts);
+    const known = outputs === undefined ? undefined : kept!.get(env, outputs);
+    if (known !== undefined) {
+      out.push(known);
+      continue;
+    }
+    const objects = texts
+      .filter((t) => /\.ya?ml$/.test(t.path) && !isPatchFile(t.path))
+      .flatMap((t) => objectsOfText(t.path, t.content, rendered?.get(t.path), strings));
+    if (objects.length === 0) {
+      continue;
+    }
+    const routing = readEnvironmentRouting(env, objects);
+    if (outputs !== undefined) {
+      kept!.set(env, outputs, routing);
+    }
+    out.push(routing);
+  }
+  return out;
 }

@@ -12,6 +12,7 @@ import { compareStrings, Problem } from '../../model/spec-error';
 import { checkKubernetesLimits } from './kubernetes-limits';
 import { resolveCrdsRoot, schemaChecker, schemaPlatformOf } from './schema-check';
 import { FileChecks, ObjectCheck, runObjectChecks } from './file-checks';
+import { routingCacheIn } from '../routing/routing-cache';
 import { collectBetweenEnvironments } from './heap';
 import { checkRenderedSecrets } from './secret-checks';
 import { isPatchFile, objectsOfText } from '../dist/read-dist';
@@ -107,6 +108,8 @@ export async function renderShare(
   const cache = task.cache === undefined ? undefined : { store: new CheckCache(task.cache.dir), checks: task.cache.checks };
   // What the object checks found in each file last time: only the files that changed are checked again.
   const fileChecks = task.cache === undefined ? undefined : new FileChecks(task.cache.dir);
+  // The routing read back from each environment's files, for explain.
+  const routingCache = routingCacheIn(task.cache?.dir);
   const files: RenderedFile[] = [];
   const routing: EnvironmentRouting[] = [];
   const problems: Problem[] = [];
@@ -136,17 +139,21 @@ export async function renderShare(
     problems.push(...findingsToProblems(findings, task.root, task.distRel));
     if (cache !== undefined) {
       // What validate finds in these files, in its order: its own checks, then synthesis's.
+      // As INPUTS.sha256 records it: the digest of exactly these files, computed when it was written.
+      const outputs =
+        (kept.env === undefined ? undefined : recordedOutputs(rendered.find((f) => f.path === `${kept.env}/${INPUTS_FILE}`)?.content)) ??
+        outputsDigest(rendered);
       const key = checkKey({
         env: kept.env,
         distRel: task.distRel,
         inputs: kept.inputs,
-        // As INPUTS.sha256 records it: the digest of exactly these files, computed when it was written.
-        outputs:
-          (kept.env === undefined ? undefined : recordedOutputs(rendered.find((f) => f.path === `${kept.env}/${INPUTS_FILE}`)?.content)) ??
-          outputsDigest(rendered),
+        outputs,
         allowedFingerprints: [...allowedFingerprints],
         checks: cache.checks,
       });
+      if (kept.env !== undefined && kept.routing !== undefined) {
+        routingCache?.set(kept.env, outputs, kept.routing);
+      }
       cache.store.set(key, {
         problems: findingsToProblems([...validateOnlyChecks(kept.env, objects), ...findings], task.root, task.distRel),
         objects: objects.length,
