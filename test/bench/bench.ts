@@ -29,6 +29,15 @@ import { BIN, CONFIGURED_CRDS, git } from '../util';
 import { serviceName, writeFleet } from './fleet';
 import { measureLargeInputs } from './large-inputs';
 
+/**
+ * Waits until the disk has written back what the steps before wrote (the 50,000 files of a
+ * synthesis, the git objects of a commit), so that each measure starts from a quiet disk and is
+ * not charged with writing back what came before it. Not timed.
+ */
+function settle(): void {
+  spawnSync('sync');
+}
+
 function peakRssMiB(): number {
   return Math.round(process.resourceUsage().maxRSS / 1024);
 }
@@ -38,6 +47,7 @@ async function synthAndWrite(
   dist: string,
   jobs: number | undefined,
 ): Promise<{ ms: number; writeMs: number; files: number; jobs: number; write: WriteResult }> {
+  settle();
   const start = performance.now();
   // As `meshflip synth` does: check results and parses kept for the commands that follow.
   const result = await synthesizeProject({ root, jobs, cacheDir: defaultCacheDir(), parseCache: defaultParseCache() });
@@ -59,6 +69,7 @@ function measureFloor(dist: string, out: string): { ms: number; serializeMs: num
   let serializeMs = 0;
   let objects = 0;
   const made = new Set<string>();
+  settle();
   for (const file of listFiles(dist)) {
     const text = fs.readFileSync(path.join(dist, file), 'utf8');
     const docs = file.endsWith('.yaml') ? parseAllDocuments(text).map((d) => d.toJS() as unknown) : undefined;
@@ -175,6 +186,7 @@ interface CommandRun {
  */
 function timeCommand(root: string, args: readonly string[]): CommandRun {
   const rssFile = path.join(os.tmpdir(), `meshflip-bench-rss-${process.pid}`);
+  settle();
   const start = performance.now();
   const run = spawnSync('/usr/bin/time', ['-o', rssFile, '-f', '%M', process.execPath, BIN, ...args], {
     cwd: root,
@@ -198,6 +210,10 @@ function timeCommand(root: string, args: readonly string[]): CommandRun {
  */
 function measureCommands(root: string, synthesisMs: number): Record<string, number | null> {
   git(root, 'init', '-q');
+  // No automatic packing in the background (git gc --auto, after a commit of 50,000 new files),
+  // which would run during the commands measured.
+  git(root, 'config', 'gc.auto', '0');
+  git(root, 'config', 'maintenance.auto', 'false');
   git(root, 'add', '-A');
   git(root, '-c', 'user.name=bench', '-c', 'user.email=bench@example.invalid', 'commit', '-q', '-m', 'fleet');
   // svc-0002 is not flipped in the fleet (every third service is).
