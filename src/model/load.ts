@@ -44,11 +44,12 @@ export interface LoadOptions {
   readonly only?: readonly string[];
   /**
    * File contents to use instead of what is on disk, by repository path (an edit checked before
-   * it is written).
+   * it is written). Bytes are read as the file's bytes would be, and a parse of them is kept
+   * under them (the next command reads the file as written).
    *
    * @default - none
    */
-  readonly overrides?: ReadonlyMap<string, string>;
+  readonly overrides?: ReadonlyMap<string, InputText>;
   /**
    * Check that no two environments deploy into the same namespace of an API server, and that no
    * unprotected environment reaches what a protected one has (see `reachProblems`). Parallel

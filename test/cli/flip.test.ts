@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { removeTempDirs, snapshotTree } from '../util';
+import { defaultParseCache, ParseCache } from '../../src/pipeline/validate/parse-cache';
+import { removeTempDirs, snapshotTree, tempDir } from '../util';
 import {
   backendWeights,
   changedFiles,
@@ -582,5 +583,21 @@ describe('refusals change no file', () => {
     // THEN
     expect(snapshotTree(refusals.dir)).toEqual(refusals.original);
     expect(changedFiles(refusals.dir)).toEqual([]);
+  });
+});
+
+describe('what a flip leaves for the next command', () => {
+  test('the edited environment file is kept parsed as the bytes written: validate, diff and ci-summary do not parse it again', async () => {
+    // GIVEN a repository and a cache folder of its own
+    const { dir } = gitRepoCopy();
+    const cache = tempDir('meshflip-cache-');
+    // WHEN captains-log is flipped to the real service
+    const run = await meshflipAsync(dir, ['flip', 'kong-perf', 'captains-log', '--to', 'real'], { MESHFLIP_CACHE_DIR: cache });
+    expect(run.status).toBe(0);
+    // THEN the cache holds the parse of the file as written, under its bytes
+    const parses = new ParseCache(defaultParseCache({ MESHFLIP_CACHE_DIR: cache })!);
+    const written = fs.readFileSync(path.join(dir, KONG_PERF));
+    expect(written.toString('utf8')).not.toContain('captains-log: mock');
+    expect(parses.restore(KONG_PERF, written)).toBeDefined();
   });
 });

@@ -359,6 +359,35 @@ describe('loading with kept parses', () => {
     expect(readProject(root, { parseCache: options(dir) }).parsed).toEqual([]);
   });
 
+  test('an edit given as bytes is kept as the file holding them: once written, the next load from disk parses nothing', async () => {
+    // GIVEN an edit checked before it is written (flip), given as the bytes the file will hold
+    const root = fixtureRepo();
+    const file = 'environments/lab.yaml';
+    const edited = Buffer.from(`${fs.readFileSync(path.join(root, file), 'utf8')}# reviewed\n`, 'utf8');
+    const parseCache = options(tempDir());
+    const checked = await loadAndScan(root, { parseCache, overrides: new Map([[file, edited]]) });
+    expect(checked.problems).toEqual([]);
+    // WHEN the file is written, and another command loads the project
+    fs.writeFileSync(path.join(root, file), edited);
+    forgetLastLoad();
+    const parse = jest.spyOn(SourceFile, 'parse');
+    try {
+      const again = readProject(copyOf(root), { parseCache });
+      // THEN the edited file is restored, not parsed (the imposter is read as the mocks resolve)
+      expect(parse.mock.calls.map(([parsed]) => parsed)).toEqual(['environments/mocks/orders.imposter.json']);
+      expect(again.parsed).toEqual([]);
+    } finally {
+      parse.mockRestore();
+    }
+    // AND given as text, the same edit is kept under the text: the file on disk is parsed again
+    const other = fixtureRepo();
+    const textCache = options(tempDir());
+    await loadAndScan(other, { parseCache: textCache, overrides: new Map([[file, edited.toString('utf8')]]) });
+    fs.writeFileSync(path.join(other, file), edited);
+    forgetLastLoad();
+    expect(readProject(copyOf(other), { parseCache: textCache }).parsed?.map((p) => p.file.path)).toEqual([file]);
+  });
+
   test('keeps no file in which the credential scan found something', async () => {
     const token = 'gh' + 'p_' + 'A1b2C3d4E5'.repeat(3) + 'abcdef';
     const root = fixtureRepo({

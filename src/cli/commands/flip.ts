@@ -119,7 +119,8 @@ export const flipCommand = defineCommand({
     // Check the edited file before writing anything, then render what the edit changes (and any
     // environment whose inputs changed since dist/ was written) from the files as they will be
     // committed; the other environments are read from dist/ as they are.
-    const overrides = new Map([[env.file, after]]);
+    // As the bytes the file will hold: their parse is kept for the commands that read it next.
+    const overrides = new Map([[env.file, Buffer.from(after, 'utf8')]]);
     // dist/ holds what the unedited file renders when the environment's inputs are those it records.
     const distCurrent = recordedDigest(out.dir, env.name) === environmentInputs(env, project).digest;
     const rendered = await synthesizeChanged({

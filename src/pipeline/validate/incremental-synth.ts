@@ -1,5 +1,6 @@
 import { EnvironmentRouting } from '../../meshes/effective-routing';
 import { LoadOptions, Project } from '../../model/load';
+import { InputText } from '../../model/source-file';
 import { ParseCacheOptions, parseCacheOption } from './parse-cache';
 import { environmentReach, reachProblems } from '../../model/reach';
 import { loadAndScan } from '../../model/secret-scan';
@@ -24,7 +25,7 @@ export interface IncrementalOptions {
   /** With schemas: a kind without a schema is an error. @default false */
   readonly strict?: boolean;
   /** Input files to read with this content instead of what is on disk (an edit not yet written). */
-  readonly overrides?: ReadonlyMap<string, string>;
+  readonly overrides?: ReadonlyMap<string, InputText>;
   /** Environments to render whatever their digest says. @default - none */
   readonly force?: ReadonlySet<string>;
   /** The identity of the renderer build. @default - `rendererDigest()` of the running meshflip */
