@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as readDistModule from '../../src/pipeline/dist/read-dist';
 import { writeDist } from '../../src/pipeline/dist/write-dist';
-import { routingCacheIn } from '../../src/pipeline/routing/routing-cache';
+import { routingCacheIn } from '../../src/pipeline/validate/routing-cache';
 import { readDistRouting } from '../../src/pipeline/routing/routing-reader';
 import { synthesizeProject } from '../../src/pipeline/validate/parallel-synth';
 import { copyRepo, exampleEnvironments, removeTempDirs, tempDir, withoutConfiguredSchemas } from '../util';

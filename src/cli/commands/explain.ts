@@ -3,7 +3,7 @@ import * as path from 'path';
 import { distFolder, ENVIRONMENTS_DIR, repositoryRootHint } from '../../model/load';
 import { didYouMean } from '../../model/spec-error';
 import { readDistRouting } from '../../pipeline/routing/routing-reader';
-import { routingCacheIn } from '../../pipeline/routing/routing-cache';
+import { routingCacheIn } from '../../pipeline/validate/routing-cache';
 import { defaultCacheDir } from '../../pipeline/validate/check-cache';
 import { distEnvironments } from '../../pipeline/dist/read-dist';
 import { mermaidGraph, routingJson, routingText } from '../../pipeline/synth/routing-report';

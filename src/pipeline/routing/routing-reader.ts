@@ -16,8 +16,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { groupFilesByEnvironment, isPatchFile, listEnvironmentFiles, listFiles, objectsOfText, RenderedFile } from '../dist/read-dist';
 import { StringPool } from '../dist/fast-yaml';
-import { outputsDigest } from '../synth/inputs-digest';
-import { RoutingCache } from './routing-cache';
+import { outputsDigest } from '../dist/outputs-digest';
 
 /**
  * The effective routing of an environment, read from its rendered objects. The environment's
@@ -69,6 +68,14 @@ function propagatedHeaders(objects: readonly RenderedObject[]): Map<string, stri
   return out;
 }
 
+/** Routing kept by the digest of the files it was read from (`RoutingCache` keeps it between runs). */
+export interface KeptRoutingByFiles {
+  /** The routing of `env` read back from files with the digest `outputs` (`outputsDigest`), when it was kept. */
+  get(env: string, outputs: string): EnvironmentRouting | undefined;
+  /** Keeps the routing of `env` read back from files with the digest `outputs`. */
+  set(env: string, outputs: string, routing: EnvironmentRouting): void;
+}
+
 /**
  * The effective routing of every environment in dist/, or of those named in `only`. `rendered`
  * is as for `readDist`: files identical to a rendering are not parsed again. With `kept`, an
@@ -79,7 +86,7 @@ export function readDistRouting(
   distDir: string,
   only?: ReadonlySet<string>,
   rendered?: ReadonlyMap<string, RenderedFile>,
-  kept?: RoutingCache,
+  kept?: KeptRoutingByFiles,
 ): EnvironmentRouting[] {
   const files = only === undefined ? listFiles(distDir) : listEnvironmentFiles(distDir, only);
   const out: EnvironmentRouting[] = [];

@@ -4,9 +4,10 @@ import * as path from 'path';
 import { CATALOG_DIR, ENVIRONMENTS_DIR, Project, SETTINGS_FILE } from '../../model/load';
 import { EnvironmentSpec } from '../../model/spec';
 import { compareStrings } from '../../model/spec-error';
+import { INPUTS_FILE, recordedInputs } from '../dist/outputs-digest';
 
-/** The file in each environment's folder of dist/ that records what it was rendered from. */
-export const INPUTS_FILE = 'INPUTS.sha256';
+// What reads dist/ without the model (the digest worker) imports these from outputs-digest.ts.
+export { INPUTS_FILE, isInputsFile, outputsDigest, recordedInputs, recordedOutputs } from '../dist/outputs-digest';
 
 /** The libraries whose code renders objects, by the versions the lockfile resolves them to. */
 const RENDERING_LIBRARIES = ['cdk8s', 'cdk8s-plus-28', 'constructs', 'yaml', 'zod'];
@@ -141,36 +142,6 @@ export function inputsFileContent(inputs: EnvironmentInputs, header: string, out
     `${inputs.digest}  (digest)\n` +
     `${outputs}  (outputs)\n`
   );
-}
-
-/**
- * The SHA-256 over an environment's files as rendered (all but INPUTS.sha256): the SHA-256 of each
- * file's exact bytes and its path, in path order. Equal digests mean byte-identical files.
- */
-export function outputsDigest(files: readonly { readonly path: string; readonly content: string }[]): string {
-  const hash = createHash('sha256');
-  for (const f of [...files].sort((a, b) => compareStrings(a.path, b.path))) {
-    if (!isInputsFile(f.path)) {
-      hash.update(`${createHash('sha256').update(f.content, 'utf8').digest('hex')}  ${f.path}\n`);
-    }
-  }
-  return hash.digest('hex');
-}
-
-/** Whether a path of dist/ is an environment's INPUTS.sha256. */
-export function isInputsFile(file: string): boolean {
-  const parts = file.split('/');
-  return parts.length === 2 && parts[1] === INPUTS_FILE;
-}
-
-/** The outputs digest recorded in an INPUTS.sha256 text, or undefined when it has none. */
-export function recordedOutputs(inputsText: string | undefined): string | undefined {
-  return inputsText === undefined ? undefined : /^([0-9a-f]{64}) {2}\(outputs\)$/m.exec(inputsText)?.[1];
-}
-
-/** The inputs digest recorded in an INPUTS.sha256 text, or undefined when it has none. */
-export function recordedInputs(inputsText: string | undefined): string | undefined {
-  return inputsText === undefined ? undefined : /^([0-9a-f]{64}) {2}\(digest\)$/m.exec(inputsText)?.[1];
 }
 
 /** The digest recorded in an environment's INPUTS.sha256, or undefined when it has none or cannot be read. */

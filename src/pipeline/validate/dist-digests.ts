@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { groupFilesByEnvironment, listFiles } from '../dist/read-dist';
-import { INPUTS_FILE, isInputsFile, outputsDigest } from '../synth/inputs-digest';
+import { INPUTS_FILE, isInputsFile, outputsDigest } from '../dist/outputs-digest';
 
 /** One group of files of dist/ (an environment's, or those of none), as it is on disk. */
 export interface FolderDigest {
@@ -31,12 +31,13 @@ export function digestDist(distDir: string): DistDigests {
   const files = listFiles(distDir);
   const groups = new Map<string, FolderDigest>();
   for (const [env, group] of groupFilesByEnvironment(files)) {
-    const texts = group.map((file) => ({ path: file, content: fs.readFileSync(path.join(distDir, file), 'utf8') }));
-    const inputs = env === '' ? undefined : texts.find((f) => f.path === `${env}/${INPUTS_FILE}`);
+    // As bytes: digested as they are, without decoding them.
+    const bytes = group.map((file) => ({ path: file, content: fs.readFileSync(path.join(distDir, file)) }));
+    const inputs = env === '' ? undefined : bytes.find((f) => f.path === `${env}/${INPUTS_FILE}`);
     groups.set(env, {
       files: group,
-      ...(inputs === undefined ? {} : { inputsText: inputs.content }),
-      outputs: outputsDigest(texts.filter((f) => !isInputsFile(f.path))),
+      ...(inputs === undefined ? {} : { inputsText: inputs.content.toString('utf8') }),
+      outputs: outputsDigest(bytes.filter((f) => !isInputsFile(f.path))),
     });
   }
   return { files, groups };

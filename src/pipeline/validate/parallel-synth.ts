@@ -12,7 +12,7 @@ import { compareStrings, Problem } from '../../model/spec-error';
 import { checkKubernetesLimits } from './kubernetes-limits';
 import { resolveCrdsRoot, schemaChecker, schemaPlatformOf } from './schema-check';
 import { FileChecks, ObjectCheck, runObjectChecks } from './file-checks';
-import { routingCacheIn } from '../routing/routing-cache';
+import { routingCacheIn } from './routing-cache';
 import { collectBetweenEnvironments } from './heap';
 import { checkRenderedSecrets } from './secret-checks';
 import { isPatchFile, objectsOfText } from '../dist/read-dist';

@@ -1,8 +1,9 @@
 import { createHash } from 'crypto';
 import * as path from 'path';
 import { EnvironmentRouting } from '../../meshes/effective-routing';
-import { checkerDigest } from '../validate/check-cache';
-import { EntryFormat, KeptEntries } from '../validate/kept-entries';
+import { KeptRoutingByFiles } from '../routing/routing-reader';
+import { checkerDigest } from './check-cache';
+import { EntryFormat, KeptEntries } from './kept-entries';
 
 /** Bumped whenever what an entry holds changes shape. */
 const FORMAT = 1;
@@ -27,7 +28,7 @@ const ROUTING_ENTRY: EntryFormat<EnvironmentRouting> = {
  * digest have that routing. `explain` reads an environment's files to digest them, and parses them
  * only when no entry has their digest; synthesis keeps the routing of every environment it renders.
  */
-export class RoutingCache {
+export class RoutingCache implements KeptRoutingByFiles {
   private readonly entries: KeptEntries<EnvironmentRouting>;
 
   /** @param dir the folder of the entries (`routingCacheIn`) */

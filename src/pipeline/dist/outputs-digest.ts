@@ -1,0 +1,37 @@
+import { createHash } from 'crypto';
+import { compareStrings } from '../../model/spec-error';
+
+/** The file in each environment's folder of dist/ that records what it was rendered from. */
+export const INPUTS_FILE = 'INPUTS.sha256';
+
+/**
+ * The SHA-256 over an environment's files as rendered (all but INPUTS.sha256): the SHA-256 of each
+ * file's exact bytes and its path, in path order. Equal digests mean byte-identical files. A file
+ * may be given as text (its UTF-8 bytes) or as the bytes read from disk, which need not be UTF-8.
+ */
+export function outputsDigest(files: readonly { readonly path: string; readonly content: string | Uint8Array }[]): string {
+  const hash = createHash('sha256');
+  for (const f of [...files].sort((a, b) => compareStrings(a.path, b.path))) {
+    if (!isInputsFile(f.path)) {
+      const file = typeof f.content === 'string' ? createHash('sha256').update(f.content, 'utf8') : createHash('sha256').update(f.content);
+      hash.update(`${file.digest('hex')}  ${f.path}\n`);
+    }
+  }
+  return hash.digest('hex');
+}
+
+/** Whether a path of dist/ is an environment's INPUTS.sha256. */
+export function isInputsFile(file: string): boolean {
+  const parts = file.split('/');
+  return parts.length === 2 && parts[1] === INPUTS_FILE;
+}
+
+/** The outputs digest recorded in an INPUTS.sha256 text, or undefined when it has none. */
+export function recordedOutputs(inputsText: string | undefined): string | undefined {
+  return inputsText === undefined ? undefined : /^([0-9a-f]{64}) {2}\(outputs\)$/m.exec(inputsText)?.[1];
+}
+
+/** The inputs digest recorded in an INPUTS.sha256 text, or undefined when it has none. */
+export function recordedInputs(inputsText: string | undefined): string | undefined {
+  return inputsText === undefined ? undefined : /^([0-9a-f]{64}) {2}\(digest\)$/m.exec(inputsText)?.[1];
+}
