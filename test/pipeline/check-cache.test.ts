@@ -51,9 +51,15 @@ function answer(report: ValidationReport) {
   return { problems: sortProblems(report.problems), objects: report.objects, routing: report.fresh?.routing };
 }
 
-/** validate, counting the environments whose objects it checked, and the objects checked against the schemas (the root Application's too). */
-async function validateCounting(options: ValidateOptions): Promise<{ report: ValidationReport; checked: string[]; schemaChecked: number }> {
+/**
+ * validate, counting the environments whose objects it checked, the objects checked against the
+ * schemas (the root Application's too), and the runs of the checks across environments.
+ */
+async function validateCounting(
+  options: ValidateOptions,
+): Promise<{ report: ValidationReport; checked: string[]; schemaChecked: number; across: number }> {
   const spy = jest.spyOn(distChecks, 'validateOnlyChecks');
+  const acrossSpy = jest.spyOn(distChecks, 'checkArgoCdSetup');
   let schemaChecked = 0;
   const extraChecks = (options.extraChecks ?? []).map((check) => (objects: Parameters<typeof check>[0]) => {
     schemaChecked += objects.length;
@@ -63,9 +69,10 @@ async function validateCounting(options: ValidateOptions): Promise<{ report: Val
     const report = await withoutConfiguredSchemas(() => validateRepository({ ...options, extraChecks }));
     // The environments' objects checked (the files of no environment are checked without one).
     const checked = spy.mock.calls.map(([env]) => env).filter((env): env is string => env !== undefined);
-    return { report, checked: checked.sort(), schemaChecked };
+    return { report, checked: checked.sort(), schemaChecked, across: acrossSpy.mock.calls.length };
   } finally {
     spy.mockRestore();
+    acrossSpy.mockRestore();
   }
 }
 
@@ -125,9 +132,12 @@ describe('check results kept between runs', () => {
     const first = await validateCounting(validateOptions(dir));
     expect(first.checked).toEqual(ENVIRONMENTS);
     expect(first.schemaChecked).toBe(reference.objects);
+    expect(first.across).toBe(1);
     const second = await validateCounting(validateOptions(dir));
     expect(second.checked).toEqual([]);
     expect(second.schemaChecked).toBe(0);
+    // Nor across environments: every group has the views it had, under the same paths
+    expect(second.across).toBe(0);
     expect(answer(second.report)).toEqual(answer(reference));
   });
 
@@ -203,6 +213,42 @@ describe('check results kept between runs', () => {
       const cached = await validateCounting(validateOptions(dir));
       expect(cached.checked).toEqual([]);
       expect(answer(cached.report)).toEqual(answer((await validateCounting(validateOptions())).report));
+    } finally {
+      root = saved;
+    }
+  });
+
+  test('the checks across environments run again when what they read changed, and find what a run without kept results finds', async () => {
+    // GIVEN a copy of the repository and of the results a validation kept (across environments too)
+    const dir = tempDir('meshflip-cache-');
+    fs.cpSync(synthCache, dir, { recursive: true });
+    const saved = root;
+    root = tempDir('meshflip-repo-');
+    fs.cpSync(saved, root, { recursive: true });
+    try {
+      await validateCounting(validateOptions(dir));
+      expect((await validateCounting(validateOptions(dir))).across).toBe(0);
+      // WHEN kong-perf's crew is moved by hand to a namespace its AppProject does not permit,
+      // INPUTS.sha256 made to match
+      const dist = path.join(root, 'dist');
+      const edited = 'kong-perf/zone-real-services/crew.k8s.yaml';
+      const text = fs.readFileSync(path.join(dist, edited), 'utf8');
+      expect(text).toContain('  namespace: my-services\n');
+      fs.writeFileSync(path.join(dist, edited), text.split('  namespace: my-services\n').join('  namespace: elsewhere\n'));
+      const envFiles = listFiles(dist).filter((f) => f.startsWith('kong-perf/') || f === 'argocd/kong-perf.k8s.yaml');
+      const outputs = outputsDigest(envFiles.map((f) => ({ path: f, content: fs.readFileSync(path.join(dist, f), 'utf8') })));
+      const inputsFile = path.join(dist, 'kong-perf', INPUTS_FILE);
+      fs.writeFileSync(inputsFile, fs.readFileSync(inputsFile, 'utf8').replace(/^[0-9a-f]{64}(?= {2}\(outputs\)$)/m, outputs));
+      const cached = await validateCounting(validateOptions(dir));
+      // THEN the checks across environments ran again, found the namespace, and answer as without the cache
+      expect(cached.checked).toEqual(['kong-perf']);
+      expect(cached.across).toBe(1);
+      expect(cached.report.problems.filter((p) => p.message.includes('is in namespace elsewhere, which AppProject')).length).toBeGreaterThan(0);
+      expect(answer(cached.report)).toEqual(answer((await validateCounting(validateOptions())).report));
+      // AND the next run finds it kept
+      const again = await validateCounting(validateOptions(dir));
+      expect(again.across).toBe(0);
+      expect(answer(again.report)).toEqual(answer(cached.report));
     } finally {
       root = saved;
     }

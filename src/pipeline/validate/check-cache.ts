@@ -2,6 +2,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { EnvironmentRouting, RenderedObject } from '../../meshes/effective-routing';
+import { Finding } from '../../meshes/findings';
 import { cacheRoot, EntryFormat, KeptEntries } from './kept-entries';
 import { compareStrings, Problem } from '../../model/spec-error';
 import { readSchemaClusters } from './schema-check';
@@ -17,6 +18,8 @@ export interface EnvironmentCheck {
   readonly problems: readonly Problem[];
   readonly objects: number;
   readonly views: readonly RenderedObject[];
+  /** The digest of `views` (`viewsDigest`): the checks across environments are kept by it (`AcrossChecks`). */
+  readonly viewsDigest: string;
   readonly routing?: EnvironmentRouting;
 }
 
@@ -40,7 +43,7 @@ export interface CheckKeyParts {
 }
 
 /** Bumped whenever what an entry holds changes shape. */
-const FORMAT = 1;
+const FORMAT = 2;
 
 /** How many entries a cache keeps; the least recently used beyond that are removed. */
 const MAX_ENTRIES = 200;
@@ -122,7 +125,7 @@ const CHECK_ENTRY: EntryFormat<EnvironmentCheck> = {
   encode: (key, check) => JSON.stringify({ format: FORMAT, key, check }),
   decode: (key, bytes) => {
     const entry = JSON.parse(bytes.toString('utf8')) as { format?: unknown; key?: unknown; check?: EnvironmentCheck };
-    return entry.format === FORMAT && entry.key === key ? entry.check : undefined;
+    return entry.format === FORMAT && entry.key === key && typeof entry.check?.viewsDigest === 'string' ? entry.check : undefined;
   },
 };
 
@@ -135,5 +138,50 @@ const CHECK_ENTRY: EntryFormat<EnvironmentCheck> = {
 export class CheckCache extends KeptEntries<EnvironmentCheck> {
   constructor(dir: string) {
     super(dir, CHECK_ENTRY, MAX_ENTRIES);
+  }
+}
+
+/** The digest of what the checks across environments read of a group's objects (`argoCdView`s), as kept with its check results. */
+export function viewsDigest(views: readonly RenderedObject[]): string {
+  return createHash('sha256').update(JSON.stringify(views)).digest('hex');
+}
+
+/** What the checks across environments found, kept (`AcrossChecks`). */
+const ACROSS_ENTRY: EntryFormat<Finding[]> = {
+  extension: 'json',
+  encode: (key, findings) => JSON.stringify({ format: FORMAT, key, findings }),
+  decode: (key, bytes) => {
+    const entry = JSON.parse(bytes.toString('utf8')) as { format?: unknown; key?: unknown; findings?: Finding[] };
+    return entry.format === FORMAT && entry.key === key && Array.isArray(entry.findings) ? entry.findings : undefined;
+  },
+};
+
+/**
+ * What the checks across environments (Argo CD's: `checkArgoCdSetup`) found, kept between runs by
+ * what they read: the digest of the views of each group of dist/ (as its check results keep it), in
+ * order, and every path of dist/. A validation whose groups all have the views of an earlier one,
+ * under the same paths, finds what that one found without checking again: on a large repository,
+ * the views are a hundred thousand objects.
+ */
+export class AcrossChecks {
+  private readonly entries: KeptEntries<Finding[]>;
+
+  /** @param dir the check results' folder; these are kept in `across` below it */
+  constructor(dir: string) {
+    this.entries = new KeptEntries(path.join(dir, 'across'), ACROSS_ENTRY, MAX_ENTRIES);
+  }
+
+  /** What `check` finds, or found for the same views and paths. */
+  run(digests: readonly string[], files: readonly string[], check: () => Finding[]): Finding[] {
+    const key = createHash('sha256')
+      .update(JSON.stringify({ format: FORMAT, checker: checkerDigest(), views: digests, files }))
+      .digest('hex');
+    const kept = this.entries.get(key);
+    if (kept !== undefined) {
+      return kept;
+    }
+    const found = check();
+    this.entries.set(key, found);
+    return found;
   }
 }

@@ -18,7 +18,7 @@ import { checkRenderedSecrets } from './secret-checks';
 import { isPatchFile, objectsOfText } from '../dist/read-dist';
 import { StringPool } from '../dist/fast-yaml';
 import { environmentInputs, INPUTS_FILE, outputsDigest, recordedOutputs } from '../synth/inputs-digest';
-import { CheckCache, checkKey, checksIdentity } from './check-cache';
+import { CheckCache, checkKey, checksIdentity, viewsDigest } from './check-cache';
 import { argoCdView, validateOnlyChecks } from './dist-checks';
 import { synthesizeEnvironment, synthesizeRoot } from '../synth/synth';
 import { RenderedFile } from '../dist/read-dist';
@@ -154,10 +154,12 @@ export async function renderShare(
       if (kept.env !== undefined && kept.routing !== undefined) {
         routingCache?.set(kept.env, outputs, kept.routing);
       }
+      const views = objects.map(argoCdView);
       cache.store.set(key, {
         problems: findingsToProblems([...validateOnlyChecks(kept.env, objects), ...findings], task.root, task.distRel),
         objects: objects.length,
-        views: objects.map(argoCdView),
+        views,
+        viewsDigest: viewsDigest(views),
         ...(kept.routing === undefined ? {} : { routing: kept.routing }),
       });
     }

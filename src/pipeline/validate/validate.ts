@@ -19,7 +19,7 @@ import { environmentInputs, INPUTS_FILE, isInputsFile, outputsDigest, recordedIn
 import { Synthesized, synthesizeEnvironment, synthesizeRoot } from '../synth/synth';
 import { recoverInterruptedWrite } from '../dist/write-dist';
 import { StringPool } from '../dist/fast-yaml';
-import { CheckCache, checkKey } from './check-cache';
+import { AcrossChecks, CheckCache, checkKey, viewsDigest } from './check-cache';
 import { ParseCacheOptions, parseCacheOption } from './parse-cache';
 
 /**
@@ -143,6 +143,8 @@ export async function validateRepository(options: ValidateOptions): Promise<Vali
   const rendered: string[] = [];
   const keptFiles: string[] = [];
   const argoCdViews: RenderedObject[] = [];
+  /** The digest of each group's views, in the order they are added (what the checks across environments are kept by). */
+  const viewDigests: string[] = [];
   const cache = options.cache === undefined ? undefined : new CheckCache(options.cache.dir);
   /** The key of the check results of files with this digest, rendered from these inputs for this environment (none: files of no environment), when there is a cache. */
   const keyFor = (env: string | undefined, inputs: string | undefined, outputs: string) =>
@@ -175,9 +177,11 @@ export async function validateRepository(options: ValidateOptions): Promise<Vali
     ];
     found.push(...findingsToProblems(findings, root, distRel));
     const views = objects.map(argoCdView);
+    const digest = viewsDigest(views);
     problems.push(...found);
     argoCdViews.push(...views);
-    return { objects, problems: found, views };
+    viewDigests.push(digest);
+    return { objects, problems: found, views, viewsDigest: digest };
   };
   const read = (group: readonly string[]) => new Map(group.map((file) => [file, fs.readFileSync(path.join(distDir, file), 'utf8')]));
   for (const name of names) {
@@ -208,6 +212,7 @@ export async function validateRepository(options: ValidateOptions): Promise<Vali
       problems.push(...kept.problems);
       count += kept.objects;
       argoCdViews.push(...kept.views);
+      viewDigests.push(kept.viewsDigest);
       if (options.routing === true) {
         routing.push(kept.routing!);
       }
@@ -229,7 +234,13 @@ export async function validateRepository(options: ValidateOptions): Promise<Vali
         routing.push(envRouting!);
       }
       if (keepKey !== undefined) {
-        cache!.set(keepKey, { problems: checked.problems, objects: checked.objects.length, views: checked.views, routing: envRouting! });
+        cache!.set(keepKey, {
+          problems: checked.problems,
+          objects: checked.objects.length,
+          views: checked.views,
+          viewsDigest: checked.viewsDigest,
+          routing: envRouting!,
+        });
       }
     } else {
       const synthesized = synthesizeEnvironment(env, project.settings, inputs);
@@ -253,15 +264,22 @@ export async function validateRepository(options: ValidateOptions): Promise<Vali
     problems.push(...rootKept.problems);
     count += rootKept.objects;
     argoCdViews.push(...rootKept.views);
+    viewDigests.push(rootKept.viewsDigest);
   } else {
     const checked = await checkGroup(undefined, rootTexts, rootFiles);
     if (rootKey !== undefined) {
-      cache!.set(rootKey, { problems: checked.problems, objects: checked.objects.length, views: checked.views });
+      cache!.set(rootKey, { problems: checked.problems, objects: checked.objects.length, views: checked.views, viewsDigest: checked.viewsDigest });
     }
   }
   freshFiles.push(...(rootFiles ?? []).map(({ path: p, content }) => ({ path: p, content })));
-  argoCdViews.sort((a, b) => compareStrings(a.file, b.file));
-  problems.push(...findingsToProblems(checkArgoCdSetup(argoCdViews, files), root, distRel));
+  const across = () =>
+    checkArgoCdSetup(
+      [...argoCdViews].sort((a, b) => compareStrings(a.file, b.file)),
+      files,
+    );
+  // Kept by the views of every group and the paths of dist/: a flip changes neither.
+  const acrossFindings = options.cache === undefined ? across() : new AcrossChecks(options.cache.dir).run(viewDigests, files, across);
+  problems.push(...findingsToProblems(acrossFindings, root, distRel));
   const fresh: Synthesized | undefined =
     project === undefined
       ? undefined
