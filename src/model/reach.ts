@@ -163,11 +163,17 @@ function meshServiceClaims(env: EnvironmentSpec): MeshServiceClaim[] {
   }
   const keys = controlPlaneKeys(mesh).map(({ key, controlPlane }) => ({ key: `${key} mesh ${mesh.meshName}`, controlPlane }));
   const meshHint = `give ${env.name} a mesh of its own (mesh.name) or another global control plane`;
+  // Each list indexed by service once: looked up per service, not searched (thousands of services).
+  const routes = byService(env.routes);
+  const faults = byService(env.faults);
+  const circuitBreakers = byService(env.circuitBreakers);
+  const timeouts = byService(env.timeouts);
+  const retries = byService(env.retries);
   return env.services.map((service) => {
     const uses: ProtectedOnlyUse[] = [];
     if (!env.protected) {
-      const own = <T extends { service: string; origin?: Origin }>(list: readonly T[]) =>
-        list.filter((x) => x.service === service.name && x.origin !== undefined);
+      const own = <T extends { service: string; origin?: Origin }>(index: ReadonlyMap<string, T[]>) =>
+        (index.get(service.name) ?? []).filter((x) => x.origin !== undefined);
       if (env.mocks.enabled && service.mock !== undefined) {
         uses.push({
           at: locate(env.source, ['services', service.name], 'a mock (mocks.enabled is true)'),
@@ -176,7 +182,7 @@ function meshServiceClaims(env: EnvironmentSpec): MeshServiceClaim[] {
           hint: `set mocks.enabled: false in ${env.file}, or ${meshHint}`,
         });
       }
-      for (const route of own(env.routes)) {
+      for (const route of own(routes)) {
         if (route.mockWeight > 0 || route.header !== undefined) {
           const to =
             route.header === undefined
@@ -191,10 +197,10 @@ function meshServiceClaims(env: EnvironmentSpec): MeshServiceClaim[] {
         }
       }
       const policies = [
-        [own(env.faults), 'injects faults into', "the faults would hit the protected service's traffic"],
-        [own(env.circuitBreakers), 'sets a circuit breaker on', "the policy would apply to the protected service's traffic"],
-        [own(env.timeouts), 'sets timeouts on', "the policy would apply to the protected service's traffic"],
-        [own(env.retries), 'sets retries on', "the policy would apply to the protected service's traffic"],
+        [own(faults), 'injects faults into', "the faults would hit the protected service's traffic"],
+        [own(circuitBreakers), 'sets a circuit breaker on', "the policy would apply to the protected service's traffic"],
+        [own(timeouts), 'sets timeouts on', "the policy would apply to the protected service's traffic"],
+        [own(retries), 'sets retries on', "the policy would apply to the protected service's traffic"],
       ] as const;
       for (const [list, verb, effect] of policies) {
         for (const item of list) {
@@ -204,6 +210,20 @@ function meshServiceClaims(env: EnvironmentSpec): MeshServiceClaim[] {
     }
     return { keys, service: service.name, namespace: service.namespace, mesh: mesh.meshName, uses };
   });
+}
+
+/** The items of a list by the service each is about, in the list's order. */
+function byService<T extends { readonly service: string }>(list: readonly T[]): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of list) {
+    const items = out.get(item.service);
+    if (items === undefined) {
+      out.set(item.service, [item]);
+    } else {
+      items.push(item);
+    }
+  }
+  return out;
 }
 
 /**
