@@ -118,6 +118,21 @@ export interface SchemaLoadOptions {
    * @default - none
    */
   readonly overrides?: readonly string[];
+  /**
+   * YAML schema files as parsed by earlier runs: parsing the YAML of the CRDs is most of loading
+   * them (the `yaml` package reads a few MB a second), and the files rarely change.
+   *
+   * @default - every file is parsed
+   */
+  readonly keptDocuments?: KeptDocuments;
+}
+
+/** The documents of YAML schema files as parsed before, by the files' bytes (the pipeline keeps them between runs). */
+export interface KeptDocuments {
+  /** The documents parsed from exactly `bytes` before, or undefined. */
+  get(bytes: Uint8Array): unknown[] | undefined;
+  /** Keeps the documents parsed from `bytes` (valid YAML only). */
+  keep(bytes: Uint8Array, documents: readonly unknown[]): void;
 }
 
 /** Where a kind's schema came from: a CRD, or an OpenAPI document the API server publishes (swagger v2, OpenAPI v3). */
@@ -179,7 +194,7 @@ export class SchemaStore {
     const key = loadKey(paths, options.overrides ?? []);
     let loaded = key === undefined ? undefined : LOADED.get(key);
     if (loaded === undefined) {
-      const loader = new Loader();
+      const loader = new Loader(options.keptDocuments);
       for (const given of paths) {
         loader.add(given);
       }
@@ -391,6 +406,8 @@ class Loader {
   private readonly compilers: SchemaCompiler[] = [];
   private files = 0;
 
+  constructor(private readonly keptDocuments?: KeptDocuments) {}
+
   public add(given: string): void {
     let stat: fs.Stats;
     try {
@@ -550,13 +567,22 @@ class Loader {
 
   /** Reads the documents of a YAML file; returns whether any was a schema. */
   private addYaml(file: string): boolean {
+    let bytes: Buffer;
     let documents;
     try {
-      documents = parseAllDocuments(fs.readFileSync(file, 'utf8'));
+      bytes = fs.readFileSync(file);
+      const kept = this.keptDocuments?.get(bytes);
+      if (kept !== undefined) {
+        return kept.reduce((read: boolean, value) => this.addDocument(file, value) || read, false);
+      }
+      documents = parseAllDocuments(bytes.toString('utf8'));
     } catch (e) {
+      if (e instanceof SchemaLoadError) {
+        throw e;
+      }
       throw new SchemaLoadError(file, `cannot be read: ${(e as Error).message}`);
     }
-    let read = false;
+    const values: unknown[] = [];
     for (const document of Array.isArray(documents) ? documents : [documents]) {
       if (document.errors.length > 0) {
         const [first] = document.errors;
@@ -567,9 +593,11 @@ class Loader {
           first.linePos?.[0],
         );
       }
-      read = this.addDocument(file, document.toJS({ maxAliasCount: -1 })) || read;
+      values.push(document.toJS({ maxAliasCount: -1 }));
     }
-    return read;
+    // Kept as parsed, before anything reads them.
+    this.keptDocuments?.keep(bytes, values);
+    return values.reduce((read: boolean, value) => this.addDocument(file, value) || read, false);
   }
 
   private addCrd(file: string, crd: Record<string, unknown>): void {

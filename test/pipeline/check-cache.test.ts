@@ -76,6 +76,28 @@ async function validateCounting(
   }
 }
 
+/** Runs `body` with `root` a copy of the repository, given a copy of what its synthesis kept. */
+async function inCopies(body: (cache: string) => Promise<void>): Promise<void> {
+  const cache = tempDir('meshflip-cache-');
+  fs.cpSync(synthCache, cache, { recursive: true });
+  const saved = root;
+  root = tempDir('meshflip-repo-');
+  fs.cpSync(saved, root, { recursive: true });
+  try {
+    await body(cache);
+  } finally {
+    root = saved;
+  }
+}
+
+/** Makes an environment's INPUTS.sha256 record the digest of its files as they are (a hand edit made to look rendered). */
+function recordOutputs(dist: string, env: string): void {
+  const envFiles = listFiles(dist).filter((f) => f.startsWith(`${env}/`) || f === `argocd/${env}.k8s.yaml`);
+  const outputs = outputsDigest(envFiles.map((f) => ({ path: f, content: fs.readFileSync(path.join(dist, f), 'utf8') })));
+  const inputsFile = path.join(dist, env, INPUTS_FILE);
+  fs.writeFileSync(inputsFile, fs.readFileSync(inputsFile, 'utf8').replace(/^[0-9a-f]{64}(?= {2}\(outputs\)$)/m, outputs));
+}
+
 beforeAll(async () => {
   root = copyRepo(['environments']);
   crds = widgetSchemas();
@@ -144,21 +166,13 @@ describe('check results kept between runs', () => {
   test('an environment whose files were edited, with INPUTS.sha256 made to match, is read and checked again', async () => {
     // GIVEN a copy of the repository whose kong-perf Deployments run an image without a tag, and
     // whose INPUTS.sha256 records the digest of the edited files
-    const dir = tempDir('meshflip-cache-');
-    fs.cpSync(synthCache, dir, { recursive: true });
-    const saved = root;
-    root = tempDir('meshflip-repo-');
-    fs.cpSync(saved, root, { recursive: true });
-    try {
+    await inCopies(async (dir) => {
       const dist = path.join(root, 'dist');
-      const envFiles = listFiles(dist).filter((f) => f.startsWith('kong-perf/') || f === 'argocd/kong-perf.k8s.yaml');
       const edited = 'kong-perf/zone-mock-services/captains-log.mock.k8s.yaml';
       const text = fs.readFileSync(path.join(dist, edited), 'utf8');
       const [line, image] = /^\s+image: (\S+?):\S+$/m.exec(text)!;
       fs.writeFileSync(path.join(dist, edited), text.replace(line, line.replace(/:[^:]+$/, '')));
-      const outputs = outputsDigest(envFiles.map((f) => ({ path: f, content: fs.readFileSync(path.join(dist, f), 'utf8') })));
-      const inputsFile = path.join(dist, 'kong-perf', INPUTS_FILE);
-      fs.writeFileSync(inputsFile, fs.readFileSync(inputsFile, 'utf8').replace(/^[0-9a-f]{64}(?= {2}\(outputs\)$)/m, outputs));
+      recordOutputs(dist, 'kong-perf');
       // WHEN validate runs with the cache of the unedited files
       const { report, checked } = await validateCounting(validateOptions(dir));
       // THEN that environment alone is checked, and the edit is found
@@ -176,20 +190,13 @@ describe('check results kept between runs', () => {
           severity: 'error',
         },
       ]);
-    } finally {
-      root = saved;
-    }
+    });
   });
 
   test('a synthesis after an edit checks the objects of the files it changed alone, and finds and keeps what checking them all does', async () => {
     // GIVEN a copy of the repository and of what its synthesis kept, then kong-perf's captains-log
     // sent to the real service (every object is found something: no schema for its kind)
-    const dir = tempDir('meshflip-cache-');
-    fs.cpSync(synthCache, dir, { recursive: true });
-    const saved = root;
-    root = tempDir('meshflip-repo-');
-    fs.cpSync(saved, root, { recursive: true });
-    try {
+    await inCopies(async (dir) => {
       const envFile = path.join(root, 'environments/kong-perf.yaml');
       fs.writeFileSync(envFile, fs.readFileSync(envFile, 'utf8').replace('    captains-log: mock\n', '    captains-log: real\n'));
       // WHEN synthesis runs with what was kept, the objects checked against Kubernetes' limits counted
@@ -213,19 +220,12 @@ describe('check results kept between runs', () => {
       const cached = await validateCounting(validateOptions(dir));
       expect(cached.checked).toEqual([]);
       expect(answer(cached.report)).toEqual(answer((await validateCounting(validateOptions())).report));
-    } finally {
-      root = saved;
-    }
+    });
   });
 
   test('the checks across environments run again when what they read changed, and find what a run without kept results finds', async () => {
     // GIVEN a copy of the repository and of the results a validation kept (across environments too)
-    const dir = tempDir('meshflip-cache-');
-    fs.cpSync(synthCache, dir, { recursive: true });
-    const saved = root;
-    root = tempDir('meshflip-repo-');
-    fs.cpSync(saved, root, { recursive: true });
-    try {
+    await inCopies(async (dir) => {
       await validateCounting(validateOptions(dir));
       expect((await validateCounting(validateOptions(dir))).across).toBe(0);
       // WHEN kong-perf's crew is moved by hand to a namespace its AppProject does not permit,
@@ -235,10 +235,7 @@ describe('check results kept between runs', () => {
       const text = fs.readFileSync(path.join(dist, edited), 'utf8');
       expect(text).toContain('  namespace: my-services\n');
       fs.writeFileSync(path.join(dist, edited), text.split('  namespace: my-services\n').join('  namespace: elsewhere\n'));
-      const envFiles = listFiles(dist).filter((f) => f.startsWith('kong-perf/') || f === 'argocd/kong-perf.k8s.yaml');
-      const outputs = outputsDigest(envFiles.map((f) => ({ path: f, content: fs.readFileSync(path.join(dist, f), 'utf8') })));
-      const inputsFile = path.join(dist, 'kong-perf', INPUTS_FILE);
-      fs.writeFileSync(inputsFile, fs.readFileSync(inputsFile, 'utf8').replace(/^[0-9a-f]{64}(?= {2}\(outputs\)$)/m, outputs));
+      recordOutputs(dist, 'kong-perf');
       const cached = await validateCounting(validateOptions(dir));
       // THEN the checks across environments ran again, found the namespace, and answer as without the cache
       expect(cached.checked).toEqual(['kong-perf']);
@@ -249,17 +246,12 @@ describe('check results kept between runs', () => {
       const again = await validateCounting(validateOptions(dir));
       expect(again.across).toBe(0);
       expect(answer(again.report)).toEqual(answer(cached.report));
-    } finally {
-      root = saved;
-    }
+    });
   });
 
   test('the root Application edited by hand is read, checked and called stale, though its results were kept', async () => {
     // GIVEN a copy of the repository whose root Application was edited
-    const saved = root;
-    root = tempDir('meshflip-repo-');
-    fs.cpSync(saved, root, { recursive: true });
-    try {
+    await inCopies(async () => {
       const file = path.join(root, 'dist/argocd/root.k8s.yaml');
       fs.writeFileSync(file, `${fs.readFileSync(file, 'utf8')}# edited\n`);
       // WHEN validate runs with the cache synthesis filled
@@ -277,9 +269,7 @@ describe('check results kept between runs', () => {
           hint: 'run npm run synth and commit dist/',
         },
       ]);
-    } finally {
-      root = saved;
-    }
+    });
   });
 
   test('dist/ read and digested in a worker thread (as for a large one) gives the same answer, with and without kept results', async () => {

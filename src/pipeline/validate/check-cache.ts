@@ -6,7 +6,7 @@ import { Finding } from '../../meshes/findings';
 import { cacheRoot, EntryFormat, KeptEntries } from './kept-entries';
 import { compareStrings, Problem } from '../../model/spec-error';
 import { readSchemaClusters } from './schema-check';
-import { meshflipRoot, rendererDigest } from '../synth/inputs-digest';
+import { checkerDigest } from './checker-digest';
 
 /**
  * What validate's checks over one environment's files of dist/ found, as `validateRepository`
@@ -85,20 +85,6 @@ export function checksIdentity(crdsRoot: string | undefined, strict: boolean, ro
   };
   walk(crdsRoot, '');
   return hash.digest('hex');
-}
-
-let dependencies: string | undefined;
-
-/** The identity of the code that checks: the renderer build, and every dependency the lockfile pins (the credential rules, the CEL evaluator...). */
-export function checkerDigest(): string {
-  if (dependencies === undefined) {
-    const lock = path.join(meshflipRoot(), 'package-lock.json');
-    dependencies = createHash('sha256')
-      .update(rendererDigest())
-      .update(fs.existsSync(lock) ? fs.readFileSync(lock) : '')
-      .digest('hex');
-  }
-  return dependencies;
 }
 
 /** The key of an environment's check results: a digest of everything the checks read. */

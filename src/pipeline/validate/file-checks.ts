@@ -3,7 +3,7 @@ import * as path from 'path';
 import { RenderedObject } from '../../meshes/effective-routing';
 import { Finding } from '../../meshes/findings';
 import { compareStrings } from '../../model/spec-error';
-import { checkerDigest } from './check-cache';
+import { checkerDigest } from './checker-digest';
 import { EntryFormat, KeptEntries } from './kept-entries';
 
 /**

@@ -3,7 +3,7 @@ import * as path from 'path';
 import * as v8 from 'v8';
 import { KeptParses, LoadOptions } from '../../model/load';
 import { InputText, KeptParse, SourceFile } from '../../model/source-file';
-import { checkerDigest } from './check-cache';
+import { checkerDigest } from './checker-digest';
 import { cacheRoot, EntryFormat, KeptEntries } from './kept-entries';
 
 /**

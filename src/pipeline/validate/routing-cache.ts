@@ -2,7 +2,7 @@ import { createHash } from 'crypto';
 import * as path from 'path';
 import { EnvironmentRouting } from '../../meshes/effective-routing';
 import { KeptRoutingByFiles } from '../routing/routing-reader';
-import { checkerDigest } from './check-cache';
+import { checkerDigest } from './checker-digest';
 import { EntryFormat, KeptEntries } from './kept-entries';
 
 /** Bumped whenever what an entry holds changes shape. */

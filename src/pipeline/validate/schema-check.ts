@@ -12,6 +12,7 @@ import { parseWithSchema } from '../../model/zod-problems';
 import { ALTERNATIVES_DIR, schemaSets } from '../../validation/schema-sets';
 import type { SchemaStore } from '../../validation/schema-store';
 import { environmentOf, groupByEnvironment } from '../dist/read-dist';
+import { defaultSchemaDocuments } from './schema-documents';
 
 /** The folder in the repository that users fill with the CRDs of their clusters. */
 export const REPOSITORY_CRDS_DIR = 'environments/crds';
@@ -223,7 +224,8 @@ function loadStore(paths: readonly string[], overrides: readonly string[], root:
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy load; the type is the module's own
   const { SchemaStore, SchemaLoadError } = require('../../validation/schema-store') as typeof import('../../validation/schema-store');
   try {
-    return SchemaStore.load(paths, { overrides });
+    const keptDocuments = defaultSchemaDocuments();
+    return SchemaStore.load(paths, { overrides, ...(keptDocuments === undefined ? {} : { keptDocuments }) });
   } catch (e) {
     if (!(e instanceof SchemaLoadError)) {
       throw e;

@@ -1,0 +1,18 @@
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { meshflipRoot, rendererDigest } from '../synth/inputs-digest';
+
+let dependencies: string | undefined;
+
+/** The identity of the code that checks: the renderer build, and every dependency the lockfile pins (the credential rules, the CEL evaluator...). */
+export function checkerDigest(): string {
+  if (dependencies === undefined) {
+    const lock = path.join(meshflipRoot(), 'package-lock.json');
+    dependencies = createHash('sha256')
+      .update(rendererDigest())
+      .update(fs.existsSync(lock) ? fs.readFileSync(lock) : '')
+      .digest('hex');
+  }
+  return dependencies;
+}
