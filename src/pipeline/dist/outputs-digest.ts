@@ -13,11 +13,24 @@ export function outputsDigest(files: readonly { readonly path: string; readonly 
   const hash = createHash('sha256');
   for (const f of [...files].sort((a, b) => compareStrings(a.path, b.path))) {
     if (!isInputsFile(f.path)) {
-      const file = typeof f.content === 'string' ? createHash('sha256').update(f.content, 'utf8') : createHash('sha256').update(f.content);
-      hash.update(`${file.digest('hex')}  ${f.path}\n`);
+      hash.update(`${contentDigest(f)}  ${f.path}\n`);
     }
   }
   return hash.digest('hex');
+}
+
+/** The SHA-256 of each file object's content, computed once: synthesis digests its files for INPUTS.sha256 and for the check results it keeps. */
+const contentDigests = new WeakMap<object, string>();
+
+/** The SHA-256 (hex) of a file's content, as text (its UTF-8 bytes) or bytes. A file's content does not change: it is computed once per file object. */
+export function contentDigest(file: { readonly content: string | Uint8Array }): string {
+  let digest = contentDigests.get(file);
+  if (digest === undefined) {
+    const hash = typeof file.content === 'string' ? createHash('sha256').update(file.content, 'utf8') : createHash('sha256').update(file.content);
+    digest = hash.digest('hex');
+    contentDigests.set(file, digest);
+  }
+  return digest;
 }
 
 /** Whether a path of dist/ is an environment's INPUTS.sha256. */

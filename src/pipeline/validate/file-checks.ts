@@ -4,6 +4,7 @@ import { RenderedObject } from '../../meshes/effective-routing';
 import { Finding } from '../../meshes/findings';
 import { compareStrings } from '../../model/spec-error';
 import { checkerDigest } from './checker-digest';
+import { contentDigest } from '../dist/outputs-digest';
 import { EntryFormat, KeptEntries } from './kept-entries';
 
 /**
@@ -20,6 +21,8 @@ export interface CheckedFile {
   readonly path: string;
   readonly content: string;
   readonly objects: readonly RenderedObject[];
+  /** The SHA-256 of `content`, when the caller has it. @default - computed */
+  readonly digest?: string;
 }
 
 /** Everything the findings of one check in a file depend on, but the file itself. */
@@ -82,7 +85,7 @@ export class FileChecks {
   async run(key: FileChecksKeyParts, files: readonly CheckedFile[], checks: readonly ObjectCheck[]): Promise<Finding[][]> {
     const entryKey = fileChecksKey(key);
     const kept = this.store.get(entryKey)?.files ?? {};
-    const digests = files.map((f) => contentDigest(f.content));
+    const digests = files.map((f) => f.digest ?? contentDigest(f));
     const reused = files.map((f, i) => {
       const entry = Object.prototype.hasOwnProperty.call(kept, f.path) ? kept[f.path] : undefined;
       return entry !== undefined && entry[0] === digests[i] && fitsFile(entry[1], checks.length, f.objects.length) ? (entry[1] ?? []) : undefined;
@@ -171,8 +174,4 @@ function fileChecksKey(parts: FileChecksKeyParts): string {
       }),
     )
     .digest('hex');
-}
-
-function contentDigest(content: string): string {
-  return createHash('sha256').update(content, 'utf8').digest('hex');
 }

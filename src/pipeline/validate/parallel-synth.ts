@@ -12,6 +12,7 @@ import { compareStrings, Problem } from '../../model/spec-error';
 import { checkKubernetesLimits } from './kubernetes-limits';
 import { resolveCrdsRoot, schemaChecker, schemaPlatformOf } from './schema-check';
 import { FileChecks, ObjectCheck, runObjectChecks } from './file-checks';
+import { contentDigest } from '../dist/outputs-digest';
 import { routingCacheIn } from './routing-cache';
 import { collectBetweenEnvironments } from './heap';
 import { checkRenderedSecrets } from './secret-checks';
@@ -119,7 +120,7 @@ export async function renderShare(
     // The objects exactly as validate reads them from these files once written.
     const checked = rendered
       .filter((f) => /\.ya?ml$/.test(f.path) && !isPatchFile(f.path))
-      .map((f) => ({ path: f.path, content: f.content, objects: objectsOfText(f.path, f.content, f, strings) }));
+      .map((f) => ({ path: f.path, content: f.content, objects: objectsOfText(f.path, f.content, f, strings), digest: contentDigest(f) }));
     const objects = checked.flatMap((f) => f.objects);
     // Kubernetes' own limits hold whether or not there are schemas to check against.
     const checks: ObjectCheck[] = [
