@@ -600,4 +600,41 @@ describe('what a flip leaves for the next command', () => {
     expect(written.toString('utf8')).not.toContain('captains-log: mock');
     expect(parses.restore(KONG_PERF, written)).toBeDefined();
   });
+
+  test('the routing before comes from what synthesis kept for the files dist/ holds, and from the files when they were edited by hand', async () => {
+    /** A repository and cache after synth, whose kept routing of kong-perf says captains-log went to the real service (it went to its mock). */
+    const prepared = async () => {
+      const { dir } = gitRepoCopy();
+      const cache = tempDir('meshflip-cache-');
+      expect((await meshflipAsync(dir, ['synth'], { MESHFLIP_CACHE_DIR: cache })).status).toBe(0);
+      const entries = path.join(cache, 'checks', 'routing');
+      const tampered = fs.readdirSync(entries).filter((name) => {
+        const file = path.join(entries, name);
+        const entry = JSON.parse(fs.readFileSync(file, 'utf8')) as { routing: { name: string; services: { name: string; default: string }[] } };
+        if (entry.routing.name !== 'kong-perf') {
+          return false;
+        }
+        entry.routing.services.filter((service) => service.name === 'captains-log').forEach((service) => (service.default = 'real'));
+        fs.writeFileSync(file, JSON.stringify(entry));
+        return true;
+      });
+      expect(tampered).toHaveLength(1);
+      return { dir, cache };
+    };
+    const flipToReal = (dir: string, cache: string) =>
+      meshflipAsync(dir, ['flip', 'kong-perf', 'captains-log', '--to', 'real'], { MESHFLIP_CACHE_DIR: cache });
+    // WHEN dist/ holds the files synthesis kept the routing of
+    const asKept = await prepared();
+    const fromKept = await flipToReal(asKept.dir, asKept.cache);
+    // THEN the routing before is the kept one: real, as the routing after
+    expect(fromKept.status).toBe(0);
+    expect(lines(fromKept.stdout)).toContain('  no routing changes');
+    // WHEN a file of kong-perf was edited by hand (a comment: the objects, and the routing, are the same)
+    const edited = await prepared();
+    fs.appendFileSync(path.join(edited.dir, 'dist', ROUTES[0]), '# reviewed\n');
+    const fromFiles = await flipToReal(edited.dir, edited.cache);
+    // THEN the files were read: the routing before is what they hold
+    expect(fromFiles.status).toBe(0);
+    expect(lines(fromFiles.stdout)).toContain('      was: mock');
+  });
 });

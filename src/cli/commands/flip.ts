@@ -15,6 +15,8 @@ import { resolveOutputFolder } from '../../pipeline/dist/output-folder';
 import { environmentOf, isPatchFile, parseDistFile, RenderedFile, renderedObjects } from '../../pipeline/dist/read-dist';
 import { readEnvironmentRouting } from '../../pipeline/routing/routing-reader';
 import { environmentInputs, recordedDigest } from '../../pipeline/synth/inputs-digest';
+import { outputsDigest } from '../../pipeline/dist/outputs-digest';
+import { routingCacheIn } from '../../pipeline/validate/routing-cache';
 import { RenderedObject } from '../../meshes/effective-routing';
 import { recoverInterruptedWrite, writeDist, WriteResult } from '../../pipeline/dist/write-dist';
 import { UsageError } from '../errors';
@@ -147,7 +149,8 @@ export const flipCommand = defineCommand({
     // ones, with the files the write changed or removed as they were), or, when dist/ was out of
     // date, from a rendering of the unedited file.
     const previous = distCurrent
-      ? readEnvironmentRouting(env.name, objectsBefore(env.name, rendered.files, result.previous!))
+      ? (keptRoutingBefore(env.name, rendered.files, result) ??
+        readEnvironmentRouting(env.name, objectsBefore(env.name, rendered.files, result.previous!)))
       : environmentRouting(env, project.settings);
     const current = rendered.routing.find((r) => r.name === env.name)!;
     const changes = diffRouting([previous], [current]);
@@ -234,6 +237,26 @@ function parseRequest(values: Record<string, string | boolean | undefined>, serv
     }
   }
   return { service, to, weight, header, expires, reason: values.reason as string | undefined };
+}
+
+/**
+ * The routing of an environment's files as they were before a write, when it was kept for exactly
+ * those files (`RoutingCache`: synthesis keeps the routing of what it renders), else undefined.
+ * The files before are those the write left as they were, and the changed and removed ones with
+ * their old text: digested as they were, every path and byte.
+ */
+function keptRoutingBefore(environment: string, rendered: readonly RenderedFile[], result: WriteResult): EnvironmentRouting | undefined {
+  const kept = routingCacheIn(defaultCacheDir());
+  if (kept === undefined) {
+    return undefined;
+  }
+  const previous = result.previous!;
+  const added = new Set(result.added);
+  const before = [
+    ...rendered.filter((f) => environmentOf(f.path) === environment && !previous.has(f.path) && !added.has(f.path)),
+    ...[...previous].filter(([file]) => environmentOf(file) === environment).map(([file, content]) => ({ path: file, content })),
+  ];
+  return kept.get(environment, outputsDigest(before));
 }
 
 /**
