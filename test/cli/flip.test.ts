@@ -610,11 +610,11 @@ describe('what a flip leaves for the next command', () => {
       const entries = path.join(cache, 'checks', 'routing');
       const tampered = fs.readdirSync(entries).filter((name) => {
         const file = path.join(entries, name);
-        const entry = JSON.parse(fs.readFileSync(file, 'utf8')) as { routing: { name: string; services: { name: string; default: string }[] } };
-        if (entry.routing.name !== 'kong-perf') {
+        const entry = JSON.parse(fs.readFileSync(file, 'utf8')) as { value: { name: string; services: { name: string; default: string }[] } };
+        if (entry.value.name !== 'kong-perf') {
           return false;
         }
-        entry.routing.services.filter((service) => service.name === 'captains-log').forEach((service) => (service.default = 'real'));
+        entry.value.services.filter((service) => service.name === 'captains-log').forEach((service) => (service.default = 'real'));
         fs.writeFileSync(file, JSON.stringify(entry));
         return true;
       });

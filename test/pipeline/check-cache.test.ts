@@ -290,7 +290,7 @@ describe('check results kept between runs', () => {
     expect(entries).toHaveLength(ENVIRONMENTS.length + 1);
     entries.forEach((f, i) => {
       const file = path.join(dir, f);
-      fs.writeFileSync(file, i % 2 === 0 ? fs.readFileSync(file, 'utf8').slice(0, 100) : JSON.stringify({ format: 1, key: 'another', check: {} }));
+      fs.writeFileSync(file, i % 2 === 0 ? fs.readFileSync(file, 'utf8').slice(0, 100) : JSON.stringify({ format: 2, key: 'another', value: {} }));
     });
     const { report, checked, schemaChecked } = await validateCounting(validateOptions(dir));
     expect(checked).toEqual(ENVIRONMENTS);

@@ -107,9 +107,9 @@ describe('routing kept by the digest of the files it was read from', () => {
     expect(names).toHaveLength(exampleEnvironments().length);
     names.forEach((name, i) => {
       const file = path.join(entries, name);
-      const entry = JSON.parse(fs.readFileSync(file, 'utf8')) as { key: string; routing: { name: string } };
+      const entry = JSON.parse(fs.readFileSync(file, 'utf8')) as { key: string; value: { name: string } };
       // Half cut short, half claiming to be another environment's under their own key
-      fs.writeFileSync(file, i % 2 === 0 ? '{"format": 1' : JSON.stringify({ ...entry, routing: { ...entry.routing, name: 'elsewhere' } }));
+      fs.writeFileSync(file, i % 2 === 0 ? '{"format": 1' : JSON.stringify({ ...entry, value: { ...entry.value, name: 'elsewhere' } }));
     });
     const kept = reading(dist, undefined, undefined, routingCacheIn(dir));
     expect(new Set(kept.parsed.map((f) => readDistModule.environmentOf(f)))).toEqual(new Set(exampleEnvironments()));

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { EnvironmentRouting, RenderedObject } from '../../meshes/effective-routing';
 import { Finding } from '../../meshes/findings';
-import { cacheRoot, EntryFormat, KeptEntries } from './kept-entries';
+import { cacheRoot, KeptEntries, versionedEntry } from './kept-entries';
 import { compareStrings, Problem } from '../../model/spec-error';
 import { readSchemaClusters } from './schema-check';
 import { checkerDigest } from './checker-digest';
@@ -106,14 +106,7 @@ export function checkKey(parts: CheckKeyParts): string {
 }
 
 /** An entry as written: JSON, with the key it was written for. */
-const CHECK_ENTRY: EntryFormat<EnvironmentCheck> = {
-  extension: 'json',
-  encode: (key, check) => JSON.stringify({ format: FORMAT, key, check }),
-  decode: (key, bytes) => {
-    const entry = JSON.parse(bytes.toString('utf8')) as { format?: unknown; key?: unknown; check?: EnvironmentCheck };
-    return entry.format === FORMAT && entry.key === key && typeof entry.check?.viewsDigest === 'string' ? entry.check : undefined;
-  },
-};
+const CHECK_ENTRY = versionedEntry<EnvironmentCheck>('json', FORMAT, (check) => typeof check.viewsDigest === 'string');
 
 /**
  * Check results kept between runs (`KeptEntries`): a key is a digest of everything the checks read
@@ -133,14 +126,7 @@ export function viewsDigest(views: readonly RenderedObject[]): string {
 }
 
 /** What the checks across environments found, kept (`AcrossChecks`). */
-const ACROSS_ENTRY: EntryFormat<Finding[]> = {
-  extension: 'json',
-  encode: (key, findings) => JSON.stringify({ format: FORMAT, key, findings }),
-  decode: (key, bytes) => {
-    const entry = JSON.parse(bytes.toString('utf8')) as { format?: unknown; key?: unknown; findings?: Finding[] };
-    return entry.format === FORMAT && entry.key === key && Array.isArray(entry.findings) ? entry.findings : undefined;
-  },
-};
+const ACROSS_ENTRY = versionedEntry<Finding[]>('json', FORMAT, (findings) => Array.isArray(findings));
 
 /**
  * What the checks across environments (Argo CD's: `checkArgoCdSetup`) found, kept between runs by

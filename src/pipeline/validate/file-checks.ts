@@ -5,7 +5,7 @@ import { Finding } from '../../meshes/findings';
 import { compareStrings } from '../../model/spec-error';
 import { checkerDigest } from './checker-digest';
 import { contentDigest } from '../dist/outputs-digest';
-import { EntryFormat, KeptEntries } from './kept-entries';
+import { KeptEntries, versionedEntry } from './kept-entries';
 
 /**
  * A check that looks at one object at a time: what it finds in a list of objects is what it finds
@@ -51,14 +51,7 @@ const FORMAT = 1;
 /** How many environments' entries are kept; the least recently used beyond that are removed. */
 const MAX_ENTRIES = 200;
 
-const FILE_CHECKS_ENTRY: EntryFormat<FileChecksEntry> = {
-  extension: 'json',
-  encode: (key, entry) => JSON.stringify({ format: FORMAT, key, entry }),
-  decode: (key, bytes) => {
-    const kept = JSON.parse(bytes.toString('utf8')) as { format?: unknown; key?: unknown; entry?: FileChecksEntry };
-    return kept.format === FORMAT && kept.key === key && typeof kept.entry?.files === 'object' ? kept.entry : undefined;
-  },
-};
+const FILE_CHECKS_ENTRY = versionedEntry<FileChecksEntry>('json', FORMAT, (entry) => typeof entry.files === 'object');
 
 /**
  * What the object checks found in each file of an environment the last time it was rendered, kept

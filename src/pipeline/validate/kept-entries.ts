@@ -2,6 +2,7 @@ import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import * as v8 from 'v8';
 import { compareStrings } from '../../model/spec-error';
 
 /**
@@ -25,6 +26,28 @@ export interface EntryFormat<T> {
   readonly encode: (key: string, value: T) => string | Uint8Array;
   /** The value of an entry written for `key`, or undefined when it is not one (any other key, shape or version). */
   readonly decode: (key: string, bytes: Buffer) => T | undefined;
+}
+
+/**
+ * The usual way of writing entries: `{format, key, value}` as JSON or V8-serialized (for values
+ * JSON cannot hold, or large ones), read back only for the same format and key, and when `accepts`
+ * takes the value as one of its shape (an entry written by other code, or damaged, is not).
+ */
+export function versionedEntry<T>(encoding: 'json' | 'v8', format: number, accepts: (value: T) => boolean): EntryFormat<T> {
+  return {
+    extension: encoding === 'json' ? 'json' : 'bin',
+    encode: (key, value) => (encoding === 'json' ? JSON.stringify({ format, key, value }) : v8.serialize({ format, key, value })),
+    decode: (key, bytes) => {
+      const entry = (encoding === 'json' ? JSON.parse(bytes.toString('utf8')) : v8.deserialize(bytes)) as {
+        format?: unknown;
+        key?: unknown;
+        value?: T;
+      };
+      return entry.format === format && entry.key === key && entry.value !== undefined && entry.value !== null && accepts(entry.value)
+        ? entry.value
+        : undefined;
+    },
+  };
 }
 
 /**

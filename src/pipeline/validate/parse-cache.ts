@@ -1,10 +1,9 @@
 import { createHash } from 'crypto';
 import * as path from 'path';
-import * as v8 from 'v8';
 import { KeptParses, LoadOptions } from '../../model/load';
 import { InputText, KeptParse, SourceFile } from '../../model/source-file';
 import { checkerDigest } from './checker-digest';
-import { cacheRoot, EntryFormat, KeptEntries } from './kept-entries';
+import { cacheRoot, KeptEntries, versionedEntry } from './kept-entries';
 
 /**
  * Where parses are kept, and the identity of the code that parsed them (the build and every locked
@@ -37,20 +36,14 @@ const FORMAT = 2;
 const MAX_ENTRIES = 400;
 
 /** An entry as written: V8's serialization (what worker threads use), which keeps every value `yaml` gives (`.inf`, `-0`...) as it is. */
-const PARSE_ENTRY: EntryFormat<KeptParse> = {
-  extension: 'bin',
-  encode: (key, kept) => v8.serialize({ format: FORMAT, key, kept }),
-  decode: (key, bytes) => {
-    const entry = v8.deserialize(bytes) as { format?: unknown; key?: unknown; kept?: KeptParse };
-    const kept = entry.format === FORMAT && entry.key === key ? entry.kept : undefined;
-    return kept !== undefined &&
-      Array.isArray(kept.problems) &&
-      (kept.tree === undefined || typeof kept.tree === 'object') &&
-      (kept.schemaValues === undefined || (Array.isArray(kept.schemaValues) && kept.schemaValues.every(isSchemaValue)))
-      ? kept
-      : undefined;
-  },
-};
+const PARSE_ENTRY = versionedEntry<KeptParse>(
+  'v8',
+  FORMAT,
+  (kept) =>
+    Array.isArray(kept.problems) &&
+    (kept.tree === undefined || typeof kept.tree === 'object') &&
+    (kept.schemaValues === undefined || (Array.isArray(kept.schemaValues) && kept.schemaValues.every(isSchemaValue))),
+);
 
 function isSchemaValue(entry: unknown): boolean {
   return Array.isArray(entry) && entry.length === 2 && typeof entry[0] === 'string' && entry[1] instanceof Uint8Array;

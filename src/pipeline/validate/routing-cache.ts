@@ -3,7 +3,7 @@ import * as path from 'path';
 import { EnvironmentRouting } from '../../meshes/effective-routing';
 import { KeptRoutingByFiles } from '../routing/routing-reader';
 import { checkerDigest } from './checker-digest';
-import { EntryFormat, KeptEntries } from './kept-entries';
+import { KeptEntries, versionedEntry } from './kept-entries';
 
 /** Bumped whenever what an entry holds changes shape. */
 const FORMAT = 1;
@@ -11,15 +11,11 @@ const FORMAT = 1;
 /** How many entries are kept; the least recently used beyond that are removed. */
 const MAX_ENTRIES = 200;
 
-const ROUTING_ENTRY: EntryFormat<EnvironmentRouting> = {
-  extension: 'json',
-  encode: (key, routing) => JSON.stringify({ format: FORMAT, key, routing }),
-  decode: (key, bytes) => {
-    const entry = JSON.parse(bytes.toString('utf8')) as { format?: unknown; key?: unknown; routing?: EnvironmentRouting };
-    const routing = entry.format === FORMAT && entry.key === key ? entry.routing : undefined;
-    return typeof routing?.name === 'string' && Array.isArray(routing.services) ? routing : undefined;
-  },
-};
+const ROUTING_ENTRY = versionedEntry<EnvironmentRouting>(
+  'json',
+  FORMAT,
+  (routing) => typeof routing.name === 'string' && Array.isArray(routing.services),
+);
 
 /**
  * The effective routing of an environment as read back from its files of dist/, kept between runs

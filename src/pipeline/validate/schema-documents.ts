@@ -1,9 +1,8 @@
 import { createHash } from 'crypto';
 import * as path from 'path';
-import * as v8 from 'v8';
 import type { KeptDocuments } from '../../validation/schema-store';
 import { checkerDigest } from './checker-digest';
-import { cacheRoot, EntryFormat, KeptEntries } from './kept-entries';
+import { cacheRoot, KeptEntries, versionedEntry } from './kept-entries';
 
 /** Bumped whenever what an entry holds changes shape. */
 const FORMAT = 1;
@@ -11,14 +10,7 @@ const FORMAT = 1;
 /** How many schema files are kept; the least recently used beyond that are removed. */
 const MAX_ENTRIES = 400;
 
-const DOCUMENTS_ENTRY: EntryFormat<unknown[]> = {
-  extension: 'bin',
-  encode: (key, documents) => v8.serialize({ format: FORMAT, key, documents }),
-  decode: (key, bytes) => {
-    const entry = v8.deserialize(bytes) as { format?: unknown; key?: unknown; documents?: unknown };
-    return entry.format === FORMAT && entry.key === key && Array.isArray(entry.documents) ? entry.documents : undefined;
-  },
-};
+const DOCUMENTS_ENTRY = versionedEntry<unknown[]>('v8', FORMAT, (documents) => Array.isArray(documents));
 
 /**
  * The YAML schema files (CRDs) as parsed, kept between runs by their bytes and meshflip's code with
