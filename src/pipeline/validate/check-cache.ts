@@ -6,7 +6,7 @@ import { Finding } from '../../meshes/findings';
 import { cacheRoot, KeptEntries, versionedEntry } from './kept-entries';
 import { compareStrings, Problem } from '../../model/spec-error';
 import { readSchemaClusters } from './schema-check';
-import { checkerDigest } from './checker-digest';
+import { entryKey } from './checker-digest';
 
 /**
  * What validate's checks over one environment's files of dist/ found, as `validateRepository`
@@ -89,20 +89,15 @@ export function checksIdentity(crdsRoot: string | undefined, strict: boolean, ro
 
 /** The key of an environment's check results: a digest of everything the checks read. */
 export function checkKey(parts: CheckKeyParts): string {
-  return createHash('sha256')
-    .update(
-      JSON.stringify({
-        format: FORMAT,
-        checker: checkerDigest(),
-        env: parts.env,
-        distRel: parts.distRel,
-        inputs: parts.inputs,
-        outputs: parts.outputs,
-        allowed: [...parts.allowedFingerprints].sort(compareStrings),
-        checks: parts.checks,
-      }),
-    )
-    .digest('hex');
+  return entryKey({
+    format: FORMAT,
+    env: parts.env,
+    distRel: parts.distRel,
+    inputs: parts.inputs,
+    outputs: parts.outputs,
+    allowed: [...parts.allowedFingerprints].sort(compareStrings),
+    checks: parts.checks,
+  });
 }
 
 /** An entry as written: JSON, with the key it was written for. */
@@ -145,9 +140,7 @@ export class AcrossChecks {
 
   /** What `check` finds, or found for the same views and paths. */
   run(digests: readonly string[], files: readonly string[], check: () => Finding[]): Finding[] {
-    const key = createHash('sha256')
-      .update(JSON.stringify({ format: FORMAT, checker: checkerDigest(), views: digests, files }))
-      .digest('hex');
+    const key = entryKey({ format: FORMAT, views: digests, files });
     const kept = this.entries.get(key);
     if (kept !== undefined) {
       return kept;

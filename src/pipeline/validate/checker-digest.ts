@@ -16,3 +16,13 @@ export function checkerDigest(): string {
   }
   return dependencies;
 }
+
+/**
+ * The key of a kept entry: the SHA-256 of everything its value was computed from, as JSON, with the
+ * identity of the code (`checkerDigest`). Each kind of entry names its own format in `parts`.
+ */
+export function entryKey(parts: Record<string, unknown>): string {
+  return createHash('sha256')
+    .update(JSON.stringify({ ...parts, checker: checkerDigest() }))
+    .digest('hex');
+}

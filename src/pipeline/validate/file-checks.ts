@@ -1,9 +1,8 @@
-import { createHash } from 'crypto';
 import * as path from 'path';
 import { RenderedObject } from '../../meshes/effective-routing';
 import { Finding } from '../../meshes/findings';
 import { compareStrings } from '../../model/spec-error';
-import { checkerDigest } from './checker-digest';
+import { entryKey } from './checker-digest';
 import { contentDigest } from '../dist/outputs-digest';
 import { KeptEntries, versionedEntry } from './kept-entries';
 
@@ -155,16 +154,11 @@ function fitsFile(findings: FileFindings | undefined, checks: number, objects: n
 
 /** The key of an environment's file findings: a digest of everything they depend on but the files. */
 function fileChecksKey(parts: FileChecksKeyParts): string {
-  return createHash('sha256')
-    .update(
-      JSON.stringify({
-        format: FORMAT,
-        checker: checkerDigest(),
-        env: parts.env,
-        allowed: [...parts.allowedFingerprints].sort(compareStrings),
-        checks: parts.checks,
-        context: parts.context,
-      }),
-    )
-    .digest('hex');
+  return entryKey({
+    format: FORMAT,
+    env: parts.env,
+    allowed: [...parts.allowedFingerprints].sort(compareStrings),
+    checks: parts.checks,
+    context: parts.context,
+  });
 }

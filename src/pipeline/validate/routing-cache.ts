@@ -1,8 +1,7 @@
-import { createHash } from 'crypto';
 import * as path from 'path';
 import { EnvironmentRouting } from '../../meshes/effective-routing';
 import { KeptRoutingByFiles } from '../routing/routing-reader';
-import { checkerDigest } from './checker-digest';
+import { entryKey } from './checker-digest';
 import { KeptEntries, versionedEntry } from './kept-entries';
 
 /** Bumped whenever what an entry holds changes shape. */
@@ -50,7 +49,5 @@ export function routingCacheIn(checksDir: string | undefined): RoutingCache | un
 }
 
 function routingKey(env: string, outputs: string): string {
-  return createHash('sha256')
-    .update(JSON.stringify({ format: FORMAT, checker: checkerDigest(), env, outputs }))
-    .digest('hex');
+  return entryKey({ format: FORMAT, env, outputs });
 }
