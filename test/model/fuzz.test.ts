@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 import { loadProject } from '../../src/model/load';
 import { parsePath, SourceFile } from '../../src/model/source-file';
 import { formatProblem, Problem, sortProblems, SpecError } from '../../src/model/spec-error';
-import { loadAndScan } from '../../src/model/secret-scan';
+import { loadAndScan, unusedAllowedSecrets } from '../../src/model/secret-scan';
 import { BIN, copyRepo, removeTempDirs, REPO, snapshotTree, tempDir } from '../util';
 import { binary, Case, cases, mutate, nesting, structural, textual } from './mutations';
 
@@ -344,12 +344,23 @@ describe.each(SEEDS)('loadProject on mutated input, seed %d', (seed) => {
   });
 });
 
-/** The problems synth reports when the project does not load, found in-process; undefined when it loads. */
+/**
+ * The problems synth reports when loading and scanning the input stops it, found in-process;
+ * undefined when they do not (what the rendering then finds is not predicted here).
+ */
 async function problemsInProcess(root: string): Promise<readonly Problem[] | undefined> {
   // As synth loads: with the credential scan of every input file, and where environments reach
   // checked after loading (never, when loading fails).
-  const { project, problems } = await loadAndScan(root, { checkOverlaps: false });
-  return project === undefined ? sortProblems(problems) : undefined;
+  const { project, problems, secrets } = await loadAndScan(root, { checkOverlaps: false });
+  if (project === undefined) {
+    return sortProblems(problems);
+  }
+  if (problems.some((p) => p.severity !== 'warning')) {
+    // The project loads but the scan found a credential: nothing is rendered, and the exceptions
+    // of allowedSecrets that allowed nothing are reported with it.
+    return sortProblems([...problems, ...unusedAllowedSecrets(project.settings.allowedSecrets, secrets.used)]);
+  }
+  return undefined;
 }
 
 /** Runs the real meshflip command in `cwd` without blocking, so that several runs share the CPUs. */
@@ -414,6 +425,30 @@ async function checkSynth(root: string): Promise<string[]> {
   }
   return faults.length === 0 ? [] : [...faults, `stderr:\n${result.stderr}`];
 }
+
+describe('the oracle of synth', () => {
+  test('predicts what synth prints when the project loads but holds a credential, with an exception of allowedSecrets that allowed nothing', async () => {
+    // GIVEN the examples with a token in a service's environment variables, and an exception for another value
+    const root = copyRepo(['environments', 'dist']);
+    const catalog = path.join(root, 'environments/catalog/coolstore.yaml');
+    const line = '      JAVA_OPTS_APPEND: -Dspring.profiles.active=openshift';
+    const text = fs.readFileSync(catalog, 'utf8');
+    expect(text).toContain(line);
+    fs.writeFileSync(catalog, text.replace(line, `${line}\n      GITHUB_TOKEN: ${'gh' + 'p_' + 'Z9y8X7w6V5'.repeat(3) + 'abcdef'}`));
+    fs.appendFileSync(
+      path.join(root, 'environments/meshflip.yaml'),
+      `allowedSecrets:\n  - { fingerprint: "sha256:${'0'.repeat(16)}", reason: allows nothing here }\n`,
+    );
+    // WHEN the oracle and the real command look at it
+    const expected = await problemsInProcess(root);
+    // THEN the oracle predicts the failure (the credential, and the exception that allows nothing), and synth prints exactly that
+    expect(expected?.map((p) => p.message)).toEqual([
+      expect.stringContaining('holds what looks like a GitHub token'),
+      'matches no credential in the input, so it allows nothing',
+    ]);
+    expect(await checkSynth(root)).toEqual([]);
+  }, 60_000);
+});
 
 /** Cases run side by side in one property run; the sample is BATCH times the number of runs. */
 const BATCH = 4;
