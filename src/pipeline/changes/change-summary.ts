@@ -7,7 +7,7 @@ import {
   environmentOf,
   groupByEnvironment,
   groupFilesByEnvironment,
-  isPatchFile,
+  isObjectFile,
   listFiles,
   parseDistFile,
   RenderedFile,
@@ -104,7 +104,6 @@ export async function changeSinceBase(root: string, baseRef: string, head?: Head
     }
     return objects;
   };
-  const isObjectFile = (file: string) => /\.ya?ml$/.test(file) && !isPatchFile(file);
   /** The routing of the compared environments that have files on one side, read back from that side's objects. */
   const routingOf = (paths: readonly string[], objectsOf: (file: string) => RenderedObject[]): EnvironmentRouting[] => {
     const byEnv = groupByEnvironment(paths.filter((file) => compared.has(environmentOf(file) ?? '') && isObjectFile(file)).flatMap(objectsOf));

@@ -58,6 +58,11 @@ export function isPatchFile(file: string): boolean {
   return /\.patch\.ya?ml$/.test(file);
 }
 
+/** Whether a file of dist/ holds objects: a YAML file that is not a patch. */
+export function isObjectFile(file: string): boolean {
+  return /\.ya?ml$/.test(file) && !isPatchFile(file);
+}
+
 /**
  * Every file of dist/ and every object in its YAML files, with file and line.
  *
@@ -76,7 +81,7 @@ export function readDist(
   const objects: RenderedObject[] = [];
   const strings: StringPool = new Map();
   for (const file of files) {
-    if (!/\.ya?ml$/.test(file) || isPatchFile(file) || !include(file)) {
+    if (!isObjectFile(file) || !include(file)) {
       continue;
     }
     objects.push(...objectsOfText(file, fs.readFileSync(path.join(distDir, file), 'utf8'), rendered?.get(file), strings));

@@ -14,7 +14,7 @@ import { manualApprovals } from './manual-approvals';
 import { secretReferences } from './secret-references';
 import * as fs from 'fs';
 import * as path from 'path';
-import { groupFilesByEnvironment, isPatchFile, listEnvironmentFiles, listFiles, objectsOfText, RenderedFile } from '../dist/read-dist';
+import { groupFilesByEnvironment, isObjectFile, listEnvironmentFiles, listFiles, objectsOfText, RenderedFile } from '../dist/read-dist';
 import { StringPool } from '../dist/fast-yaml';
 import { outputsDigest } from '../dist/outputs-digest';
 
@@ -103,9 +103,7 @@ export function readDistRouting(
       out.push(known);
       continue;
     }
-    const objects = texts
-      .filter((t) => /\.ya?ml$/.test(t.path) && !isPatchFile(t.path))
-      .flatMap((t) => objectsOfText(t.path, t.content, rendered?.get(t.path), strings));
+    const objects = texts.filter((t) => isObjectFile(t.path)).flatMap((t) => objectsOfText(t.path, t.content, rendered?.get(t.path), strings));
     if (objects.length === 0) {
       continue;
     }

@@ -16,7 +16,7 @@ import { contentDigest } from '../dist/outputs-digest';
 import { routingCacheIn } from './routing-cache';
 import { collectBetweenEnvironments } from './heap';
 import { checkRenderedSecrets } from './secret-checks';
-import { isPatchFile, objectsOfText } from '../dist/read-dist';
+import { isObjectFile, objectsOfText } from '../dist/read-dist';
 import { StringPool } from '../dist/fast-yaml';
 import { environmentInputs, INPUTS_FILE, outputsDigest, recordedOutputs } from '../synth/inputs-digest';
 import { CheckCache, checkKey, checksIdentity, viewsDigest } from './check-cache';
@@ -119,7 +119,7 @@ export async function renderShare(
     const strings: StringPool = new Map();
     // The objects exactly as validate reads them from these files once written.
     const checked = rendered
-      .filter((f) => /\.ya?ml$/.test(f.path) && !isPatchFile(f.path))
+      .filter((f) => isObjectFile(f.path))
       .map((f) => ({ path: f.path, content: f.content, objects: objectsOfText(f.path, f.content, f, strings), digest: contentDigest(f) }));
     const objects = checked.flatMap((f) => f.objects);
     // Kubernetes' own limits hold whether or not there are schemas to check against.

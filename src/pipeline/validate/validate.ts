@@ -11,7 +11,7 @@ import { argoCdView, checkArgoCdSetup, validateOnlyChecks } from './dist-checks'
 import { checkKubernetesLimits } from './kubernetes-limits';
 import { findingsToProblems } from './findings';
 import { collectBetweenEnvironments } from './heap';
-import { isPatchFile, objectsOfText, RenderedFile } from '../dist/read-dist';
+import { isObjectFile, objectsOfText, RenderedFile } from '../dist/read-dist';
 import { digestDistInBackground } from './dist-digests';
 import { readEnvironmentRouting } from '../routing/routing-reader';
 import { checkRenderedSecrets } from './secret-checks';
@@ -162,7 +162,7 @@ export async function validateRepository(options: ValidateOptions): Promise<Vali
     const objects: RenderedObject[] = [];
     const strings: StringPool = new Map();
     for (const [file, text] of texts) {
-      if (!/\.ya?ml$/.test(file) || isPatchFile(file)) {
+      if (!isObjectFile(file)) {
         continue;
       }
       objects.push(...objectsOfText(file, text, known.get(file), strings));
