@@ -12,7 +12,7 @@ import { environmentFiles } from '../../pipeline/validate/parallel-synth';
 import { diffRouting, EnvironmentChange } from '../../pipeline/changes/routing-diff';
 import { environmentRouting } from '../../pipeline/synth/synth';
 import { resolveOutputFolder } from '../../pipeline/dist/output-folder';
-import { environmentOf, isPatchFile, parseDistFile, RenderedFile, renderedObjects } from '../../pipeline/dist/read-dist';
+import { environmentOf, isObjectFile, parseDistFile, RenderedFile, renderedObjects } from '../../pipeline/dist/read-dist';
 import { readEnvironmentRouting } from '../../pipeline/routing/routing-reader';
 import { environmentInputs, recordedDigest } from '../../pipeline/synth/inputs-digest';
 import { outputsDigest } from '../../pipeline/dist/outputs-digest';
@@ -148,10 +148,11 @@ export const flipCommand = defineCommand({
     // The routing before: read back from the environment's objects as dist/ held them (the rendered
     // ones, with the files the write changed or removed as they were), or, when dist/ was out of
     // date, from a rendering of the unedited file.
-    const previous = distCurrent
-      ? (keptRoutingBefore(env.name, rendered.files, result) ??
-        readEnvironmentRouting(env.name, objectsBefore(env.name, rendered.files, result.previous!)))
-      : environmentRouting(env, project.settings);
+    const filesThen = distCurrent ? filesBefore(env.name, rendered.files, result) : undefined;
+    const previous =
+      filesThen === undefined
+        ? environmentRouting(env, project.settings)
+        : (keptRouting(env.name, filesThen) ?? readEnvironmentRouting(env.name, objectsOf(filesThen)));
     const current = rendered.routing.find((r) => r.name === env.name)!;
     const changes = diffRouting([previous], [current]);
     if (values.json) {
@@ -240,43 +241,31 @@ function parseRequest(values: Record<string, string | boolean | undefined>, serv
 }
 
 /**
- * The routing of an environment's files as they were before a write, when it was kept for exactly
- * those files (`RoutingCache`: synthesis keeps the routing of what it renders), else undefined.
- * The files before are those the write left as they were, and the changed and removed ones with
- * their old text: digested as they were, every path and byte.
+ * An environment's files as they were before a write: the rendered files it left as they were, and
+ * the changed and removed ones with their old text (files it added did not exist).
  */
-function keptRoutingBefore(environment: string, rendered: readonly RenderedFile[], result: WriteResult): EnvironmentRouting | undefined {
-  const kept = routingCacheIn(defaultCacheDir());
-  if (kept === undefined) {
-    return undefined;
-  }
+function filesBefore(environment: string, rendered: readonly RenderedFile[], result: WriteResult): RenderedFile[] {
   const previous = result.previous!;
   const added = new Set(result.added);
-  const before = [
+  return [
     ...rendered.filter((f) => environmentOf(f.path) === environment && !previous.has(f.path) && !added.has(f.path)),
     ...[...previous].filter(([file]) => environmentOf(file) === environment).map(([file, content]) => ({ path: file, content })),
   ];
-  return kept.get(environment, outputsDigest(before));
 }
 
 /**
- * The objects of an environment's files as they were before a write: the rendered objects of the
- * files it left as they were, and those of the changed and removed files parsed from their old text.
+ * The routing of files when it was kept for exactly those files, every path and byte
+ * (`RoutingCache`: synthesis keeps the routing of what it renders), else undefined.
  */
-function objectsBefore(environment: string, rendered: readonly RenderedFile[], previous: ReadonlyMap<string, string>): RenderedObject[] {
-  const byPath = new Map<string, RenderedObject[]>();
-  for (const file of rendered) {
-    if (environmentOf(file.path) === environment && !previous.has(file.path)) {
-      byPath.set(file.path, renderedObjects(file));
-    }
-  }
-  for (const [file, text] of previous) {
-    if (environmentOf(file) === environment) {
-      byPath.set(file, /\.ya?ml$/.test(file) ? parseDistFile(file, text) : []);
-    }
-  }
-  // In the order of the files, as a rendering gives them.
-  return [...byPath.keys()].sort(compareStrings).flatMap((file) => (isPatchFile(file) ? [] : byPath.get(file)!));
+function keptRouting(environment: string, files: readonly RenderedFile[]): EnvironmentRouting | undefined {
+  return routingCacheIn(defaultCacheDir())?.get(environment, outputsDigest(files));
+}
+
+/** The objects of files: those rendered for a file that has them, else parsed from its text; in the order of the files. */
+function objectsOf(files: readonly RenderedFile[]): RenderedObject[] {
+  return [...files]
+    .sort((a, b) => compareStrings(a.path, b.path))
+    .flatMap((file) => (!isObjectFile(file.path) ? [] : file.objects !== undefined ? renderedObjects(file) : parseDistFile(file.path, file.content)));
 }
 
 /** The lines that differ between two versions of a file, as `- old` / `+ new`. */
