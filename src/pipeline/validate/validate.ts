@@ -177,10 +177,13 @@ export async function validateRepository(options: ValidateOptions): Promise<Vali
     ];
     found.push(...findingsToProblems(findings, root, distRel));
     const views = objects.map(argoCdView);
-    const digest = viewsDigest(views);
     problems.push(...found);
     argoCdViews.push(...views);
-    viewDigests.push(digest);
+    // What the checks across environments are kept by: only with a cache to keep them in.
+    const digest = cache === undefined ? undefined : viewsDigest(views);
+    if (digest !== undefined) {
+      viewDigests.push(digest);
+    }
     return { objects, problems: found, views, viewsDigest: digest };
   };
   const read = (group: readonly string[]) => new Map(group.map((file) => [file, fs.readFileSync(path.join(distDir, file), 'utf8')]));
@@ -238,7 +241,7 @@ export async function validateRepository(options: ValidateOptions): Promise<Vali
           problems: checked.problems,
           objects: checked.objects.length,
           views: checked.views,
-          viewsDigest: checked.viewsDigest,
+          viewsDigest: checked.viewsDigest!,
           routing: envRouting!,
         });
       }
@@ -268,7 +271,7 @@ export async function validateRepository(options: ValidateOptions): Promise<Vali
   } else {
     const checked = await checkGroup(undefined, rootTexts, rootFiles);
     if (rootKey !== undefined) {
-      cache!.set(rootKey, { problems: checked.problems, objects: checked.objects.length, views: checked.views, viewsDigest: checked.viewsDigest });
+      cache!.set(rootKey, { problems: checked.problems, objects: checked.objects.length, views: checked.views, viewsDigest: checked.viewsDigest! });
     }
   }
   freshFiles.push(...(rootFiles ?? []).map(({ path: p, content }) => ({ path: p, content })));
