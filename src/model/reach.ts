@@ -1,4 +1,5 @@
 import { sameServerNote } from './cluster-identity';
+import { groupBy } from './group-by';
 import { FieldPath, formatPath, SourceFile } from './source-file';
 import { EnvironmentSpec, isKuma, KumaMeshSpec, Origin } from './spec';
 import { compareStrings, Problem } from './spec-error';
@@ -164,11 +165,11 @@ function meshServiceClaims(env: EnvironmentSpec): MeshServiceClaim[] {
   const keys = controlPlaneKeys(mesh).map(({ key, controlPlane }) => ({ key: `${key} mesh ${mesh.meshName}`, controlPlane }));
   const meshHint = `give ${env.name} a mesh of its own (mesh.name) or another global control plane`;
   // Each list indexed by service once: looked up per service, not searched (thousands of services).
-  const routes = byService(env.routes);
-  const faults = byService(env.faults);
-  const circuitBreakers = byService(env.circuitBreakers);
-  const timeouts = byService(env.timeouts);
-  const retries = byService(env.retries);
+  const routes = groupBy(env.routes, (x) => x.service);
+  const faults = groupBy(env.faults, (x) => x.service);
+  const circuitBreakers = groupBy(env.circuitBreakers, (x) => x.service);
+  const timeouts = groupBy(env.timeouts, (x) => x.service);
+  const retries = groupBy(env.retries, (x) => x.service);
   return env.services.map((service) => {
     const uses: ProtectedOnlyUse[] = [];
     if (!env.protected) {
@@ -210,20 +211,6 @@ function meshServiceClaims(env: EnvironmentSpec): MeshServiceClaim[] {
     }
     return { keys, service: service.name, namespace: service.namespace, mesh: mesh.meshName, uses };
   });
-}
-
-/** The items of a list by the service each is about, in the list's order. */
-function byService<T extends { readonly service: string }>(list: readonly T[]): Map<string, T[]> {
-  const out = new Map<string, T[]>();
-  for (const item of list) {
-    const items = out.get(item.service);
-    if (items === undefined) {
-      out.set(item.service, [item]);
-    } else {
-      items.push(item);
-    }
-  }
-  return out;
 }
 
 /**

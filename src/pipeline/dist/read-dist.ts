@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { RenderedObject } from '../../meshes/effective-routing';
+import { groupBy } from '../../model/group-by';
 import { compareStrings } from '../../model/spec-error';
 import { readYamlDocuments, StringPool } from './fast-yaml';
 
@@ -135,17 +136,7 @@ export function groupFilesByEnvironment(files: readonly string[]): Map<string, s
 
 /** Items grouped by the environment of their file (`environmentOf`), in their order; '' for the files of none. */
 function groupByEnvironmentOf<T>(items: readonly T[], fileOf: (item: T) => string): Map<string, T[]> {
-  const out = new Map<string, T[]>();
-  for (const item of items) {
-    const env = environmentOf(fileOf(item)) ?? '';
-    const group = out.get(env);
-    if (group === undefined) {
-      out.set(env, [item]);
-    } else {
-      group.push(item);
-    }
-  }
-  return out;
+  return groupBy(items, (item) => environmentOf(fileOf(item)) ?? '');
 }
 
 /** The names of the environments that have files in dist/ (found without listing every file). */
