@@ -443,7 +443,7 @@ describe('the oracle of synth', () => {
     const expected = await problemsInProcess(root);
     // THEN the oracle predicts the failure (the credential, and the exception that allows nothing), and synth prints exactly that
     expect(expected?.map((p) => p.message)).toEqual([
-      expect.stringContaining('holds what looks like a GitHub token'),
+      'holds what looks like a GitHub token, and credentials must not be committed to git',
       'matches no credential in the input, so it allows nothing',
     ]);
     expect(await checkSynth(root)).toEqual([]);

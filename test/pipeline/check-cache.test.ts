@@ -240,7 +240,13 @@ describe('check results kept between runs', () => {
       // THEN the checks across environments ran again, found the namespace, and answer as without the cache
       expect(cached.checked).toEqual(['kong-perf']);
       expect(cached.across).toBe(1);
-      expect(cached.report.problems.filter((p) => p.message.includes('is in namespace elsewhere, which AppProject')).length).toBeGreaterThan(0);
+      const permit =
+        'is in namespace elsewhere, which AppProject kong-perf does not permit on https://perf-real-services.k8s.example.com:6443 (synced by kong-perf-zone-real-services)';
+      expect(cached.report.problems.filter((p) => p.message === permit).map((p) => `${p.file}:${p.line} ${p.field}`)).toEqual([
+        `dist/${edited}:2 ServiceAccount elsewhere/crew`,
+        `dist/${edited}:16 Deployment elsewhere/crew`,
+        `dist/${edited}:120 Service elsewhere/crew`,
+      ]);
       expect(answer(cached.report)).toEqual(answer((await validateCounting(validateOptions())).report));
       // AND the next run finds it kept
       const again = await validateCounting(validateOptions(dir));
