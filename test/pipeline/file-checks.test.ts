@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { RenderedObject } from '../../src/meshes/effective-routing';
 import { Finding } from '../../src/meshes/findings';
+import { KeptEntries } from '../../src/pipeline/validate/kept-entries';
 import { CheckedFile, FileChecks, FileChecksKeyParts, ObjectCheck, runObjectChecks } from '../../src/pipeline/validate/file-checks';
 import { removeTempDirs, tempDir } from '../util';
 
@@ -87,13 +88,22 @@ describe('file checks kept between runs', () => {
     expect(found[0][0].at).toBe(a.objects[0]);
   });
 
-  test('files as they were are not checked at all, and their findings come back', async () => {
+  test('files as they were are not checked at all, their findings come back, and the entry is not written again', async () => {
     const dir = tempDir('meshflip-cache-');
     const first = await new FileChecks(dir).run(KEY, environment(), [finder('bad').check]);
     const bad = finder('bad');
-    const again = await new FileChecks(dir).run(KEY, environment(), [bad.check]);
-    expect(bad.calls).toEqual([]);
-    expect(shown(again)).toEqual(shown(first));
+    const written = jest.spyOn(KeptEntries.prototype, 'set');
+    try {
+      const again = await new FileChecks(dir).run(KEY, environment(), [bad.check]);
+      expect(bad.calls).toEqual([]);
+      expect(shown(again)).toEqual(shown(first));
+      expect(written).not.toHaveBeenCalled();
+      // One file fewer is another entry
+      await new FileChecks(dir).run(KEY, environment().slice(1), [bad.check]);
+      expect(written).toHaveBeenCalledTimes(1);
+    } finally {
+      written.mockRestore();
+    }
   });
 
   test('the same path with other content is checked again, even with the same objects', async () => {

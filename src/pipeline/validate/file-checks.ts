@@ -94,7 +94,10 @@ export class FileChecks {
       findings.forEach((list, c) => out[c].push(...list.map(([at, severity, message]) => ({ at: file.objects[at], severity, message }))));
       entry[file.path] = findings.some((list) => list.length > 0) ? [digests[i], findings] : [digests[i]];
     });
-    this.store.set(entryKey, { files: entry });
+    // An entry that says exactly this already stays as it is (reading it marked it as used).
+    if (reused.some((r) => r === undefined) || files.length !== Object.keys(kept).length) {
+      this.store.set(entryKey, { files: entry });
+    }
     return out;
   }
 }

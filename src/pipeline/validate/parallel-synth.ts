@@ -132,7 +132,12 @@ export async function renderShare(
       fileChecks === undefined
         ? await runObjectChecks(objects, checks)
         : await fileChecks.run(
-            { env: kept.env, allowedFingerprints: [...allowedFingerprints], checks: cache!.checks, context: schemaPlatformOf(objects) },
+            {
+              env: kept.env,
+              allowedFingerprints: [...allowedFingerprints],
+              checks: cache!.checks,
+              context: check === undefined ? 'none' : schemaPlatformOf(objects),
+            },
             checked,
             checks,
           );
