@@ -62,7 +62,16 @@ const KEEP_ON_CASCADE = 'Delete=false';
 export interface ArgoCdDeliveryProps {
   readonly environment: MeshEnvironment;
   readonly settings: SettingsSpec;
+  /**
+   * What each target renders, read from its rendered objects (`targetContents`).
+   *
+   * @default - read from the environment's constructs
+   */
+  readonly contents?: TargetContents;
 }
+
+/** What each target of an environment renders, by target: the namespaces it writes to and the cluster-scoped kinds it creates. */
+export type TargetContents = ReadonlyMap<string, { readonly namespaces: ReadonlySet<string>; readonly clusterKinds: readonly GroupKind[] }>;
 
 /**
  * The Argo CD objects of one environment, in `dist/argocd/<env>.k8s.yaml`: an AppProject that
@@ -86,7 +95,7 @@ export class ArgoCdDelivery extends Construct {
     const labels = commonLabels(env);
     const kubernetesTargets = environment.mesh.targets.filter((t) => t.format === TargetFormat.KUBERNETES);
     const helmApps = environment.mesh.controlPlaneApplications();
-    const contents = scanObjects(environment);
+    const contents = props.contents ?? scanObjects(environment);
 
     const destinations = new Map<string, { server: string; namespace: string }>();
     const addDestination = (server: string, namespace: string) => destinations.set(`${server} ${namespace}`, { server, namespace });
@@ -246,6 +255,32 @@ function sortKeys(value: unknown): unknown {
       .sort(compareStrings)
       .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
   );
+}
+
+/**
+ * `TargetContents` from an environment's rendered files: the objects of each manifest file
+ * (`<env>/<target>/<file>.k8s.yaml`), as `scanObjects` finds them in the constructs.
+ */
+export function targetContents(files: readonly { readonly path: string; readonly objects?: readonly Record<string, unknown>[] }[]): TargetContents {
+  const out = new Map<string, { namespaces: Set<string>; clusterKinds: GroupKind[] }>();
+  for (const file of files) {
+    const [, target, rest] = file.path.split('/');
+    if (target === undefined || rest === undefined || !file.path.endsWith('.k8s.yaml')) {
+      continue;
+    }
+    const entry = out.get(target) ?? { namespaces: new Set<string>(), clusterKinds: [] };
+    out.set(target, entry);
+    for (const obj of file.objects ?? []) {
+      const namespace = (obj.metadata as { namespace?: string } | undefined)?.namespace;
+      if (namespace === undefined) {
+        const apiVersion = String(obj.apiVersion);
+        entry.clusterKinds.push({ group: apiVersion.includes('/') ? apiVersion.split('/')[0] : '', kind: String(obj.kind) });
+      } else {
+        entry.namespaces.add(namespace);
+      }
+    }
+  }
+  return out;
 }
 
 /** What each target of an environment renders: the namespaces it writes to and the cluster-scoped kinds it creates. */

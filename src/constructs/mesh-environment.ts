@@ -3,6 +3,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { meshFor } from '../meshes';
 import { commonLabels, IEnvironmentScope, IMesh, KEEP_DATA, setWave, SYNC_OPTIONS_ANNOTATION, TargetFormat, Wave } from '../meshes/mesh';
 import { EnvironmentSpec, ServiceSpec } from '../model/spec';
+import { ServiceScopes } from '../model/service-scope';
 import { compareStrings } from '../model/spec-error';
 import { constructId } from './construct-id';
 import { ManifestChart, RenderedDocuments } from './manifest-chart';
@@ -12,11 +13,23 @@ import { MountebankMock } from './mountebank-mock';
 /** Properties for `MeshEnvironment`. */
 export interface MeshEnvironmentProps {
   readonly env: EnvironmentSpec;
+  /**
+   * Render the files of these services only, with every file of the environment as a whole: what
+   * an edit of their own entries changes (`editedServices`).
+   *
+   * @default - every service
+   */
+  readonly only?: ReadonlySet<string>;
 }
 
 /**
  * Everything one environment renders under `dist/<env>/`: per target folder, its namespaces,
  * workloads, mocks, routing and permission policies and control plane objects.
+ *
+ * Each service is rendered within its own scope (`ServiceScopes`): it sees only its own routing,
+ * faults and policies, and writes only files named after it (`<service>` or `<service>.<kind>`).
+ * Every other file belongs to the environment as a whole. A file may be written by both a service
+ * and the environment (a service named like an environment file): `owners` says who wrote each.
  */
 export class MeshEnvironment extends Construct implements IEnvironmentScope {
   public readonly env: EnvironmentSpec;
@@ -24,10 +37,13 @@ export class MeshEnvironment extends Construct implements IEnvironmentScope {
   private readonly targets = new Map<string, Construct>();
   private readonly charts = new Map<string, ManifestChart>();
   private readonly documents = new Map<string, RenderedDocuments>();
+  private readonly scopes: ServiceScopes;
+  private readonly writers = new Map<string, Set<string | undefined>>();
 
   constructor(scope: Construct, id: string, props: MeshEnvironmentProps) {
     super(scope, id);
-    const env = props.env;
+    this.scopes = new ServiceScopes(props.env);
+    const env = this.scopes.env;
     this.env = env;
     this.mesh = meshFor(env);
     for (const target of this.mesh.targets) {
@@ -38,24 +54,38 @@ export class MeshEnvironment extends Construct implements IEnvironmentScope {
     this.addNamespaces();
     const policies = new ServicePolicies(env);
     for (const service of env.services) {
-      const pod = this.mesh.podSettings(service.namespace);
-      for (const target of this.mesh.workloadTargets(service)) {
-        new MeshService(this.chart(target, service.name), 'Workload', { env, service, mesh: pod });
+      if (props.only !== undefined && !props.only.has(service.name)) {
+        continue;
       }
-      if (this.mockDeployed(service)) {
-        new MountebankMock(this.chart(this.mesh.mockTarget(service), `${service.name}.mock`), 'Mock', {
-          env,
-          target: service,
-          mesh: pod,
-          ownService: this.mesh.mockNeedsOwnService(service),
-        });
-      }
-      this.addPolicies(service, policies);
+      this.scopes.within(service.name, () => {
+        const pod = this.mesh.podSettings(service.namespace);
+        for (const target of this.mesh.workloadTargets(service)) {
+          new MeshService(this.chart(target, service.name), 'Workload', { env, service, mesh: pod });
+        }
+        if (this.mockDeployed(service)) {
+          new MountebankMock(this.chart(this.mesh.mockTarget(service), `${service.name}.mock`), 'Mock', {
+            env,
+            target: service,
+            mesh: pod,
+            ownService: this.mesh.mockNeedsOwnService(service),
+          });
+        }
+        this.addPolicies(service, policies);
+      });
     }
+  }
+
+  /**
+   * Who wrote each file, by dist/ path: the services (by name) and `undefined` for the environment
+   * as a whole.
+   */
+  public get owners(): ReadonlyMap<string, ReadonlySet<string | undefined>> {
+    return this.writers;
   }
 
   public chart(target: string, file: string): ManifestChart {
     const key = `${target}/${file}`;
+    this.written(file, `${this.env.name}/${key}.k8s.yaml`);
     let chart = this.charts.get(key);
     if (chart === undefined) {
       chart = new ManifestChart(this.target(target), constructId('File', file), {
@@ -69,6 +99,7 @@ export class MeshEnvironment extends Construct implements IEnvironmentScope {
 
   public kumactl(target: string, file: string): RenderedDocuments {
     const key = `${target}/${file}`;
+    this.written(file, `${this.env.name}/${key}.kumactl.yaml`);
     let doc = this.documents.get(key);
     if (doc === undefined) {
       doc = new RenderedDocuments(this.target(target), constructId('File', file), {
@@ -84,6 +115,17 @@ export class MeshEnvironment extends Construct implements IEnvironmentScope {
   /** The charts of this environment, by dist/ path. */
   public manifestCharts(): readonly ManifestChart[] {
     return [...this.charts.values()];
+  }
+
+  /** Records who writes `path`; a service writes only files named after it. */
+  private written(file: string, path: string): void {
+    const service = this.scopes.current;
+    if (service !== undefined && file !== service && !file.startsWith(`${service}.`)) {
+      throw new Error(`service ${service} wrote ${path}, a file not named after it`);
+    }
+    const writers = this.writers.get(path) ?? new Set<string | undefined>();
+    writers.add(service);
+    this.writers.set(path, writers);
   }
 
   private target(name: string): Construct {

@@ -132,6 +132,8 @@ export const flipCommand = defineCommand({
       overrides,
       force: new Set([env.name]),
       keepObjects: distCurrent,
+      // dist/ holds what the unedited file renders: only what the edit changes is rendered.
+      ...(distCurrent ? { before: new Map([[env.name, env]]) } : {}),
       cacheDir: defaultCacheDir(),
       ...(parseCache === undefined ? {} : { parseCache }),
     });
@@ -139,12 +141,17 @@ export const flipCommand = defineCommand({
       throw new SpecError([...rendered.problems]);
     }
     // The environment file and dist/ are written together: all or nothing, even if killed.
-    const result: WriteResult = writeDist(out.dir, rendered.files, {
-      root,
-      keep: rendered.keptFiles,
-      companions: [{ file: path.join(root, env.file), content: after }],
-      recordPrevious: distCurrent,
-    });
+    // The files read from dist/ rather than rendered stay as they are.
+    const result: WriteResult = writeDist(
+      out.dir,
+      rendered.files.filter((f) => !rendered.unchanged.has(f.path)),
+      {
+        root,
+        keep: [...rendered.keptFiles, ...rendered.unchanged],
+        companions: [{ file: path.join(root, env.file), content: after }],
+        recordPrevious: distCurrent,
+      },
+    );
     // The routing before: read back from the environment's objects as dist/ held them (the rendered
     // ones, with the files the write changed or removed as they were), or, when dist/ was out of
     // date, from a rendering of the unedited file.

@@ -1,5 +1,7 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { App } from 'cdk8s';
-import { ArgoCdDelivery, RootApplication } from '../../constructs/argocd-delivery';
+import { ArgoCdDelivery, RootApplication, targetContents } from '../../constructs/argocd-delivery';
 import { constructId } from '../../constructs/construct-id';
 import { ManifestChart, RenderedDocuments } from '../../constructs/manifest-chart';
 import { MeshEnvironment } from '../../constructs/mesh-environment';
@@ -8,8 +10,10 @@ import { EnvironmentSpec, SettingsSpec } from '../../model/spec';
 import { EnvironmentRouting, RenderedObject } from '../../meshes/effective-routing';
 import { rulesFor } from '../../meshes/index';
 import { runRules } from '../../meshes/rules';
+import { editedServices } from '../../model/service-scope';
 import { compareStrings, Problem } from '../../model/spec-error';
-import { RenderedFile, renderedObjects } from '../dist/read-dist';
+import { StringPool } from '../dist/fast-yaml';
+import { isObjectFile, listEnvironmentFiles, parseDistFile, RenderedFile, renderedObjects } from '../dist/read-dist';
 import { EnvironmentInputs, environmentInputs, INPUTS_FILE, inputsFileContent, outputsDigest } from './inputs-digest';
 import { renderCharts } from './render-charts';
 import { readEnvironmentRouting } from '../routing/routing-reader';
@@ -108,15 +112,95 @@ export function synthesizeWithRouting(project: Project): Synthesized {
  * and what the rules of its mesh find in it. With `inputs`, also `dist/<env>/INPUTS.sha256`, the
  * record of what it was rendered from.
  */
-export function synthesizeEnvironment(
-  env: EnvironmentSpec,
-  settings: SettingsSpec,
-  inputs?: EnvironmentInputs,
-): { files: RenderedFile[]; routing: EnvironmentRouting; problems: Problem[] } {
+export function synthesizeEnvironment(env: EnvironmentSpec, settings: SettingsSpec, inputs?: EnvironmentInputs): RenderedEnvironment {
   const app = new App();
   const environment = new MeshEnvironment(app, constructId('Environment', env.name), { env });
-  new ArgoCdDelivery(app, `${env.name}-argocd`, { environment, settings });
-  const files = renderApp(app);
+  return completeEnvironment(environment, settings, renderApp(app), inputs);
+}
+
+/** One environment's files, its effective routing and what the rules of its mesh found. */
+export interface RenderedEnvironment {
+  readonly files: RenderedFile[];
+  readonly routing: EnvironmentRouting;
+  readonly problems: Problem[];
+}
+
+/**
+ * The files of one environment after an edit of some of its services' own entries (routing,
+ * faults, circuit breakers, timeouts, retries: `editedServices`), from the files dist/ holds for
+ * the environment as it was (`before`): only those services' files and the files of the
+ * environment as a whole are rendered; every other service's files are read from `distDir`, as
+ * they are. Undefined when the edit reaches further, or when a file of the environment as a whole
+ * could also be a file of a service not rendered: the environment is then rendered whole.
+ *
+ * The result is what `synthesizeEnvironment(after, ...)` gives, as long as dist/ holds what
+ * `before` renders (INPUTS.sha256 says so): each service is rendered seeing only its own entries
+ * and writing only files named after it (`MeshEnvironment`), so the files of a service whose
+ * entries did not change cannot have changed. A test compares both over every example.
+ */
+export function synthesizeEnvironmentEdit(
+  before: EnvironmentSpec,
+  after: EnvironmentSpec,
+  settings: SettingsSpec,
+  distDir: string,
+  inputs?: EnvironmentInputs,
+): (RenderedEnvironment & { readonly kept: readonly string[] }) | undefined {
+  const only = editedServices(before, after);
+  if (only === undefined) {
+    return undefined;
+  }
+  const id = constructId('Environment', after.name);
+  const was = new MeshEnvironment(new App(), id, { env: before, only });
+  const app = new App();
+  const now = new MeshEnvironment(app, id, { env: after, only });
+  const others = new Set(after.services.map((s) => s.name).filter((name) => !only.has(name)));
+  for (const environment of [was, now]) {
+    for (const [file, writers] of environment.owners) {
+      if (writers.has(undefined) && couldBeFileOf(file, others)) {
+        return undefined;
+      }
+    }
+  }
+  const rendered = new Set([...was.owners.keys(), ...now.owners.keys(), `${after.name}/ROUTING.md`, `${after.name}/${INPUTS_FILE}`]);
+  const kept = listEnvironmentFiles(distDir, new Set([after.name])).filter((file) => file.startsWith(`${after.name}/`) && !rendered.has(file));
+  const strings: StringPool = new Map();
+  const keptFiles = kept.map((file): RenderedFile => {
+    const content = fs.readFileSync(path.join(distDir, file), 'utf8');
+    if (!isObjectFile(file)) {
+      return { path: file, content };
+    }
+    const objects = parseDistFile(file, content, strings);
+    return { path: file, content, objects: objects.map((o) => o.object), lines: objects.map((o) => o.line!) };
+  });
+  return { ...completeEnvironment(now, settings, [...renderApp(app), ...keptFiles], inputs), kept };
+}
+
+/** Whether a file of dist/ is named as a file of one of `services` would be (`<service>` or `<service>.<kind>`). */
+function couldBeFileOf(file: string, services: ReadonlySet<string>): boolean {
+  const name = file.slice(file.lastIndexOf('/') + 1);
+  for (let dot = name.indexOf('.'); dot !== -1; dot = name.indexOf('.', dot + 1)) {
+    if (services.has(name.slice(0, dot))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * An environment's files from those of its `MeshEnvironment`: with its Argo CD objects (from what
+ * each target renders), ROUTING.md and, with `inputs`, INPUTS.sha256; its effective routing and
+ * what the rules of its mesh find, read from all of its objects in the order of their files.
+ */
+function completeEnvironment(
+  environment: MeshEnvironment,
+  settings: SettingsSpec,
+  rendered: RenderedFile[],
+  inputs?: EnvironmentInputs,
+): RenderedEnvironment {
+  const env = environment.env;
+  const argocd = new App();
+  new ArgoCdDelivery(argocd, `${env.name}-argocd`, { environment, settings, contents: targetContents(rendered) });
+  const files = [...rendered, ...renderApp(argocd)].sort((a, b) => compareStrings(a.path, b.path));
   const objects: RenderedObject[] = files.flatMap(renderedObjects);
   const routing = readEnvironmentRouting(env.name, objects);
   files.push({ path: `${env.name}/ROUTING.md`, content: routingMarkdown(routing, env.file) });
@@ -136,8 +220,12 @@ export function synthesizeEnvironment(
 export function environmentRouting(env: EnvironmentSpec, settings: SettingsSpec): EnvironmentRouting {
   const app = new App();
   const environment = new MeshEnvironment(app, constructId('Environment', env.name), { env });
-  new ArgoCdDelivery(app, `${env.name}-argocd`, { environment, settings });
-  const objects: RenderedObject[] = renderObjects(app).flatMap((f) => f.objects.map((object) => ({ file: f.path, object })));
+  const rendered = renderObjects(app);
+  const argocd = new App();
+  new ArgoCdDelivery(argocd, `${env.name}-argocd`, { environment, settings, contents: targetContents(rendered) });
+  const objects: RenderedObject[] = [...rendered, ...renderObjects(argocd)]
+    .sort((a, b) => compareStrings(a.path, b.path))
+    .flatMap((f) => f.objects.map((object) => ({ file: f.path, object })));
   return readEnvironmentRouting(env.name, objects);
 }
 

@@ -1,5 +1,6 @@
 import { EnvironmentRouting } from '../../meshes/effective-routing';
 import { LoadOptions, Project } from '../../model/load';
+import { EnvironmentSpec } from '../../model/spec';
 import { InputText } from '../../model/source-file';
 import { ParseCacheOptions, parseCacheOption } from './parse-cache';
 import { environmentReach, reachProblems } from '../../model/reach';
@@ -48,6 +49,14 @@ export interface IncrementalOptions {
   readonly cacheDir?: string;
   /** Reuse and keep parses of the input files (`LoadOptions.parseCache`). @default - every file is parsed */
   readonly parseCache?: ParseCacheOptions;
+  /**
+   * Environments as dist/ holds them, by name (their INPUTS.sha256 must say so): an edit of one that
+   * touches only some services' own entries renders those services' files and the environment's
+   * own, and reads the others from dist/ (`synthesizeEnvironmentEdit`; listed in `unchanged`).
+   *
+   * @default - every environment rendered is rendered whole
+   */
+  readonly before?: ReadonlyMap<string, EnvironmentSpec>;
 }
 
 /** What `synthesizeChanged` produced. */
@@ -59,6 +68,11 @@ export interface IncrementalResult {
    * `files`, everything dist/ should hold; they are not read (`writeDist`'s `keep`).
    */
   readonly keptFiles: readonly string[];
+  /**
+   * Files of `files` read from dist/ rather than rendered, by path (see `IncrementalOptions.before`):
+   * they hold what dist/ holds.
+   */
+  readonly unchanged: ReadonlySet<string>;
   /** The environments rendered (their inputs changed since dist/ was written), sorted. */
   readonly rendered: readonly string[];
   /** The environments whose files were read from dist/, sorted. */
@@ -99,7 +113,15 @@ export async function synthesizeChanged(options: IncrementalOptions): Promise<In
     problems = [...scanned.problems, ...(project === undefined ? [] : reachProblems(project.environments.map(environmentReach)))];
     allowed = scanned.secrets.allowedFingerprints;
   }
-  const empty = { files: [], keptFiles: [], rendered: [], reused: [], routing: [], inputs: new Map<string, EnvironmentInputs>() };
+  const empty = {
+    files: [],
+    keptFiles: [],
+    unchanged: new Set<string>(),
+    rendered: [],
+    reused: [],
+    routing: [],
+    inputs: new Map<string, EnvironmentInputs>(),
+  };
   if (project === undefined || problems.some((p) => p.severity !== 'warning')) {
     return { ...empty, problems, project };
   }
@@ -112,7 +134,7 @@ export async function synthesizeChanged(options: IncrementalOptions): Promise<In
   const strict = options.strict ?? false;
   const share =
     options.check === false
-      ? renderUnchecked({ ...project, environments: changed }, inputs)
+      ? { ...renderUnchecked({ ...project, environments: changed }, inputs), unchanged: [] }
       : await renderShare(
           { ...project, environments: changed },
           {
@@ -125,6 +147,7 @@ export async function synthesizeChanged(options: IncrementalOptions): Promise<In
           },
           new Set(allowed),
           options.keepObjects ?? false,
+          options.before === undefined ? undefined : { distDir, before: options.before },
         );
   const renderedPaths = new Set(share.files.map((f) => f.path));
   // Reused: the files of unchanged environments. Files of environments that no longer exist, and
@@ -134,6 +157,7 @@ export async function synthesizeChanged(options: IncrementalOptions): Promise<In
   return {
     files: [...share.files].sort((a, b) => compareStrings(a.path, b.path)),
     keptFiles,
+    unchanged: new Set(share.unchanged),
     rendered: [...renderedNames].sort(compareStrings),
     reused: project.environments.map((e) => e.name).filter((n) => !renderedNames.has(n)),
     routing: share.routing,

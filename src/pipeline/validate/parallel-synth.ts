@@ -7,7 +7,7 @@ import { CATALOG_DIR, ENVIRONMENTS_DIR, LoadOptions, Project, SETTINGS_FILE } fr
 import { ParseCacheOptions, parseCacheOption } from './parse-cache';
 import { EnvironmentReach, environmentReach, reachProblems } from '../../model/reach';
 import { loadAndScan, unusedAllowedSecrets } from '../../model/secret-scan';
-import { AllowedSecret } from '../../model/spec';
+import { AllowedSecret, EnvironmentSpec } from '../../model/spec';
 import { compareStrings, Problem } from '../../model/spec-error';
 import { checkKubernetesLimits } from './kubernetes-limits';
 import { resolveCrdsRoot, schemaChecker, schemaPlatformOf } from './schema-check';
@@ -21,7 +21,7 @@ import { StringPool } from '../dist/fast-yaml';
 import { environmentInputs, INPUTS_FILE, outputsDigest, recordedOutputs } from '../synth/inputs-digest';
 import { CheckCache, checkKey, checksIdentity, viewsDigest } from './check-cache';
 import { argoCdView, validateOnlyChecks } from './dist-checks';
-import { synthesizeEnvironment, synthesizeRoot } from '../synth/synth';
+import { synthesizeEnvironment, synthesizeEnvironmentEdit, synthesizeRoot } from '../synth/synth';
 import { RenderedFile } from '../dist/read-dist';
 import { findingsToProblems } from './findings';
 
@@ -60,6 +60,15 @@ export interface SynthesisResult {
   readonly problems: readonly Problem[];
   readonly environments: number;
   readonly jobs: number;
+}
+
+/**
+ * Environments as dist/ holds them (`before`, by name): one whose edit touches only some services'
+ * own entries is rendered in part, its other files read from `distDir` (`synthesizeEnvironmentEdit`).
+ */
+export interface EnvironmentEdits {
+  readonly distDir: string;
+  readonly before: ReadonlyMap<string, EnvironmentSpec>;
 }
 
 /** A worker's share of the work. */
@@ -104,7 +113,8 @@ export async function renderShare(
   task: Omit<WorkerTask, 'environments' | 'root'> & { root: string },
   allowedFingerprints: ReadonlySet<string>,
   keepObjects = false,
-): Promise<Pick<WorkerResult, 'files' | 'routing' | 'problems'>> {
+  edits?: EnvironmentEdits,
+): Promise<Pick<WorkerResult, 'files' | 'routing' | 'problems'> & { readonly unchanged: readonly string[] }> {
   const check = task.crdsRoot === undefined ? undefined : schemaChecker(task.crdsRoot, task.strict, { root: task.root });
   const cache = task.cache === undefined ? undefined : { store: new CheckCache(task.cache.dir), checks: task.cache.checks };
   // What the object checks found in each file last time: only the files that changed are checked again.
@@ -115,6 +125,7 @@ export async function renderShare(
   const routing: EnvironmentRouting[] = [];
   const problems: Problem[] = [];
   /** Checks files rendered from `kept.inputs` for `kept.env` (none: the files of no environment) and keeps the results. */
+  const unchanged: string[] = [];
   const keep = async (rendered: readonly RenderedFile[], kept: { env?: string; inputs?: string; routing?: EnvironmentRouting }) => {
     const strings: StringPool = new Map();
     // The objects exactly as validate reads them from these files once written.
@@ -173,7 +184,10 @@ export async function renderShare(
   };
   for (const env of project.environments) {
     const inputs = environmentInputs(env, project);
-    const rendered = synthesizeEnvironment(env, project.settings, inputs);
+    const before = edits?.before.get(env.name);
+    const edit = before === undefined ? undefined : synthesizeEnvironmentEdit(before, env, project.settings, edits!.distDir, inputs);
+    const rendered = edit ?? synthesizeEnvironment(env, project.settings, inputs);
+    unchanged.push(...(edit?.kept ?? []));
     await keep(rendered.files, { env: env.name, inputs: inputs.digest, routing: rendered.routing });
     routing.push(rendered.routing);
     problems.push(...rendered.problems);
@@ -182,7 +196,7 @@ export async function renderShare(
   if (task.includeRoot) {
     await keep(synthesizeRoot(project.settings), {});
   }
-  return { files, routing, problems };
+  return { files, routing, problems, unchanged };
 }
 
 /**

@@ -1,0 +1,112 @@
+import { groupBy } from './group-by';
+import { SourceFile } from './source-file';
+import { EnvironmentSpec } from './spec';
+
+/**
+ * The lists of an environment whose entries each belong to one service: its routing line, fault,
+ * circuit breaker, timeout and retry policy. A flip edits only these.
+ */
+export const SERVICE_LISTS = ['routes', 'faults', 'circuitBreakers', 'timeouts', 'retries'] as const;
+
+type ServiceList = (typeof SERVICE_LISTS)[number];
+type ServiceEntries = { readonly [L in ServiceList]: EnvironmentSpec[L] };
+
+const EMPTY: ServiceEntries = { routes: [], faults: [], circuitBreakers: [], timeouts: [], retries: [] };
+
+/**
+ * An environment as the code that renders one service at a time sees it.
+ *
+ * `env` is the environment itself, except that while `within(service, ...)` runs, its service
+ * lists (`SERVICE_LISTS`) hold only that service's entries. What a service renders then cannot
+ * depend on another service's routing, faults or policies, whatever the code reads: that is what
+ * lets an edit of one service's entries re-render that service alone (`editedServices`).
+ */
+export class ServiceScopes {
+  public readonly env: EnvironmentSpec;
+  private active: string | undefined;
+  private readonly entries: ReadonlyMap<string, ServiceEntries>;
+
+  constructor(env: EnvironmentSpec) {
+    this.entries = entriesByService(env);
+    const lists: ReadonlySet<PropertyKey> = new Set(SERVICE_LISTS);
+    this.env = new Proxy(env, {
+      get: (target, property, receiver) => {
+        if (this.active !== undefined && lists.has(property)) {
+          return (this.entries.get(this.active) ?? EMPTY)[property as ServiceList];
+        }
+        return Reflect.get(target, property, receiver) as unknown;
+      },
+    });
+  }
+
+  /** The service being rendered, or undefined for the environment as a whole. */
+  public get current(): string | undefined {
+    return this.active;
+  }
+
+  /** Runs `build` with the service lists of `env` narrowed to `service`'s entries. */
+  public within<T>(service: string, build: () => T): T {
+    if (this.active !== undefined) {
+      throw new Error(`service ${service} rendered within service ${this.active}`);
+    }
+    this.active = service;
+    try {
+      return build();
+    } finally {
+      this.active = undefined;
+    }
+  }
+}
+
+/**
+ * The services whose own entries (`SERVICE_LISTS`) differ between two versions of one environment,
+ * when nothing else about it differs; undefined when anything else does (its services, mesh,
+ * mocks, settings, or an entry's place in the file), which only a rendering of everything answers.
+ *
+ * Values are compared as data: where each was written is compared by file and field, never by line,
+ * since no rendered file holds a line of its input.
+ */
+export function editedServices(before: EnvironmentSpec, after: EnvironmentSpec): Set<string> | undefined {
+  if (canonical(withoutServiceLists(before)) !== canonical(withoutServiceLists(after))) {
+    return undefined;
+  }
+  const was = entriesByService(before);
+  const now = entriesByService(after);
+  const edited = new Set<string>();
+  for (const service of new Set([...was.keys(), ...now.keys()])) {
+    if (canonical(was.get(service) ?? EMPTY) !== canonical(now.get(service) ?? EMPTY)) {
+      edited.add(service);
+    }
+  }
+  return edited;
+}
+
+function withoutServiceLists(env: EnvironmentSpec): EnvironmentSpec {
+  return { ...env, ...EMPTY };
+}
+
+function entriesByService(env: EnvironmentSpec): Map<string, ServiceEntries> {
+  const out = new Map<string, ServiceEntries>();
+  for (const list of SERVICE_LISTS) {
+    for (const [service, entries] of groupBy<{ readonly service: string }, string>(env[list], (e) => e.service)) {
+      out.set(service, { ...(out.get(service) ?? EMPTY), [list]: entries });
+    }
+  }
+  return out;
+}
+
+/** A text that is equal for equal data: a source file as its path, maps and sets as their entries in order. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (v instanceof SourceFile) {
+      return { sourceFile: v.path };
+    }
+    if (v instanceof Map) {
+      return { map: [...v] };
+    }
+    if (v instanceof Set) {
+      return { set: [...v] };
+    }
+    return v;
+  });
+}
