@@ -217,3 +217,17 @@ test('an incremental synthesis given the environment as dist/ holds it reads the
   expect(rendered.filter((p) => named(p, flipped))).not.toEqual([]);
   expect(edit.unchanged.size).toBeGreaterThan(before.services.length);
 });
+
+test('a hand edit of the environment’s files in dist/ makes the edit render whole, so that the edit is rendered over', () => {
+  const repo = tempDir('meshflip-fleet-');
+  fs.cpSync(fleet, repo, { recursive: true });
+  const before = loadProject(repo).environments.find((e) => e.name === 'env0')!;
+  const text = applyFlip(fs.readFileSync(path.join(repo, before.file), 'utf8'), before, { service: before.services[1].name, to: 'mock' });
+  const after = edited(repo, before, text);
+  const edit = () => synthesizeEnvironmentEdit(before, after.env, after.project.settings, path.join(repo, 'dist'));
+  expect(edit()).toBeDefined();
+  // Another service's file, which the edit would otherwise read and keep.
+  const other = path.join(repo, 'dist', 'env0', 'zone-a', `${before.services[2].name}.k8s.yaml`);
+  fs.appendFileSync(other, '# edited by hand\n');
+  expect(edit()).toBeUndefined();
+});

@@ -14,7 +14,7 @@ import { editedServices } from '../../model/service-scope';
 import { compareStrings, Problem } from '../../model/spec-error';
 import { StringPool } from '../dist/fast-yaml';
 import { isObjectFile, listEnvironmentFiles, parseDistFile, RenderedFile, renderedObjects } from '../dist/read-dist';
-import { EnvironmentInputs, environmentInputs, INPUTS_FILE, inputsFileContent, outputsDigest } from './inputs-digest';
+import { EnvironmentInputs, environmentInputs, INPUTS_FILE, inputsFileContent, outputsDigest, recordedOutputs } from './inputs-digest';
 import { renderCharts } from './render-charts';
 import { readEnvironmentRouting } from '../routing/routing-reader';
 import { routingMarkdown } from './routing-report';
@@ -130,8 +130,9 @@ export interface RenderedEnvironment {
  * faults, circuit breakers, timeouts, retries: `editedServices`), from the files dist/ holds for
  * the environment as it was (`before`): only those services' files and the files of the
  * environment as a whole are rendered; every other service's files are read from `distDir`, as
- * they are. Undefined when the edit reaches further, or when a file of the environment as a whole
- * could also be a file of a service not rendered: the environment is then rendered whole.
+ * they are. Undefined when the edit reaches further, when a file of the environment as a whole
+ * could also be a file of a service not rendered, or when the environment's files in dist/ are not
+ * those its INPUTS.sha256 records (a hand edit): the environment is then rendered whole.
  *
  * The result is what `synthesizeEnvironment(after, ...)` gives, as long as dist/ holds what
  * `before` renders (INPUTS.sha256 says so): each service is rendered seeing only its own entries
@@ -162,17 +163,26 @@ export function synthesizeEnvironmentEdit(
     }
   }
   const rendered = new Set([...was.owners.keys(), ...now.owners.keys(), `${after.name}/ROUTING.md`, `${after.name}/${INPUTS_FILE}`]);
-  const kept = listEnvironmentFiles(distDir, new Set([after.name])).filter((file) => file.startsWith(`${after.name}/`) && !rendered.has(file));
+  const onDisk = listEnvironmentFiles(distDir, new Set([after.name]));
+  const kept = onDisk.filter((file) => file.startsWith(`${after.name}/`) && !rendered.has(file));
+  const keptFiles = kept.map((file) => ({ path: file, content: fs.readFileSync(path.join(distDir, file), 'utf8') }));
+  // The files must be those INPUTS.sha256 records: a hand edit of any of them is rendered over, as
+  // a whole rendering would, never carried into the new record, where validate would trust it.
+  const read = new Map(keptFiles.map((f) => [f.path, f]));
+  const current = onDisk.map((file) => read.get(file) ?? { path: file, content: fs.readFileSync(path.join(distDir, file)) });
+  const record = current.find((f) => f.path === `${after.name}/${INPUTS_FILE}`);
+  if (record === undefined || recordedOutputs(record.content.toString()) !== outputsDigest(current)) {
+    return undefined;
+  }
   const strings: StringPool = new Map();
-  const keptFiles = kept.map((file): RenderedFile => {
-    const content = fs.readFileSync(path.join(distDir, file), 'utf8');
-    if (!isObjectFile(file)) {
-      return { path: file, content };
+  const keptObjects = keptFiles.map((file): RenderedFile => {
+    if (!isObjectFile(file.path)) {
+      return file;
     }
-    const objects = parseDistFile(file, content, strings);
-    return { path: file, content, objects: objects.map((o) => o.object), lines: objects.map((o) => o.line!) };
+    const objects = parseDistFile(file.path, file.content, strings);
+    return { ...file, objects: objects.map((o) => o.object), lines: objects.map((o) => o.line!) };
   });
-  return { ...completeEnvironment(now, settings, [...renderApp(app), ...keptFiles], inputs), kept };
+  return { ...completeEnvironment(now, settings, [...renderApp(app), ...keptObjects], inputs), kept };
 }
 
 /** Whether a file of dist/ is named as a file of one of `services` would be (`<service>` or `<service>.<kind>`). */
