@@ -7,7 +7,7 @@ import { editedServices, ServiceScopes } from '../../src/model/service-scope';
 import { EnvironmentSpec } from '../../src/model/spec';
 import { SpecError } from '../../src/model/spec-error';
 import { writeDist } from '../../src/pipeline/dist/write-dist';
-import { environmentInputs } from '../../src/pipeline/synth/inputs-digest';
+import { environmentInputs, unchangedSinceRendered } from '../../src/pipeline/synth/inputs-digest';
 import { synthesizeEnvironment, synthesizeEnvironmentEdit } from '../../src/pipeline/synth/synth';
 import { synthesizeChanged } from '../../src/pipeline/validate/incremental-synth';
 import { synthesizeProject } from '../../src/pipeline/validate/parallel-synth';
@@ -230,4 +230,33 @@ test('a hand edit of the environment’s files in dist/ makes the edit render wh
   const other = path.join(repo, 'dist', 'env0', 'zone-a', `${before.services[2].name}.k8s.yaml`);
   fs.appendFileSync(other, '# edited by hand\n');
   expect(edit()).toBeUndefined();
+});
+
+test('with every environment as dist/ holds it, an edit of services’ own entries loads only its environment, and one that reaches further loads all', async () => {
+  const before = loadProject(fleet).environments.find((e) => e.name === 'env0')!;
+  const text = fs.readFileSync(path.join(fleet, before.file), 'utf8');
+  const distDir = path.join(fleet, 'dist');
+  const asRendered = unchangedSinceRendered(fleet, distDir);
+  expect(asRendered).toEqual(['env0', 'env1']);
+  const run = (edited: string, narrow: boolean) => {
+    const options = {
+      root: fleet,
+      distDir,
+      overrides: new Map([[before.file, edited]]),
+      force: new Set(['env0']),
+      before: new Map([['env0', before]]),
+    };
+    return synthesizeChanged(narrow ? { ...options, asRendered } : options);
+  };
+  const flipped = applyFlip(text, before, { service: before.services[1].name, to: 'mock' });
+  const [narrow, wide] = [await run(flipped, true), await run(flipped, false)];
+  expect(narrow.project!.environments.map((e) => e.name)).toEqual(['env0']);
+  expect(wide.project!.environments.map((e) => e.name)).toEqual(['env0', 'env1']);
+  expect(narrow.reused).toEqual(['env1']);
+  expect(narrow.keptFiles).toEqual(wide.keptFiles);
+  expect(narrow.files.map((f) => [f.path, f.content])).toEqual(wide.files.map((f) => [f.path, f.content]));
+  expect(narrow.problems).toEqual(wide.problems.filter((p) => p.file !== 'environments/env1.yaml'));
+  // The mock image is the environment's as a whole: every environment is loaded.
+  const further = await run(setYamlValue(text, ['mocks', 'image'], 'docker.io/bbyars/mountebank:2.9.2'), true);
+  expect(further.project!.environments.map((e) => e.name)).toEqual(['env0', 'env1']);
 });

@@ -165,24 +165,25 @@ export function synthesizeEnvironmentEdit(
   const rendered = new Set([...was.owners.keys(), ...now.owners.keys(), `${after.name}/ROUTING.md`, `${after.name}/${INPUTS_FILE}`]);
   const onDisk = listEnvironmentFiles(distDir, new Set([after.name]));
   const kept = onDisk.filter((file) => file.startsWith(`${after.name}/`) && !rendered.has(file));
-  const keptFiles = kept.map((file) => ({ path: file, content: fs.readFileSync(path.join(distDir, file), 'utf8') }));
+  const strings: StringPool = new Map();
+  const keptFiles = kept.map((file): RenderedFile => {
+    const content = fs.readFileSync(path.join(distDir, file), 'utf8');
+    if (!isObjectFile(file)) {
+      return { path: file, content };
+    }
+    const objects = parseDistFile(file, content, strings);
+    return { path: file, content, objects: objects.map((o) => o.object), lines: objects.map((o) => o.line!) };
+  });
   // The files must be those INPUTS.sha256 records: a hand edit of any of them is rendered over, as
   // a whole rendering would, never carried into the new record, where validate would trust it.
+  // (The same file objects are digested again for the new record: their digests are kept.)
   const read = new Map(keptFiles.map((f) => [f.path, f]));
   const current = onDisk.map((file) => read.get(file) ?? { path: file, content: fs.readFileSync(path.join(distDir, file)) });
   const record = current.find((f) => f.path === `${after.name}/${INPUTS_FILE}`);
   if (record === undefined || recordedOutputs(record.content.toString()) !== outputsDigest(current)) {
     return undefined;
   }
-  const strings: StringPool = new Map();
-  const keptObjects = keptFiles.map((file): RenderedFile => {
-    if (!isObjectFile(file.path)) {
-      return file;
-    }
-    const objects = parseDistFile(file.path, file.content, strings);
-    return { ...file, objects: objects.map((o) => o.object), lines: objects.map((o) => o.line!) };
-  });
-  return { ...completeEnvironment(now, settings, [...renderApp(app), ...keptObjects], inputs), kept };
+  return { ...completeEnvironment(now, settings, [...renderApp(app), ...keptFiles], inputs), kept };
 }
 
 /** Whether a file of dist/ is named as a file of one of `services` would be (`<service>` or `<service>.<kind>`). */

@@ -1,5 +1,6 @@
 import { EnvironmentRouting } from '../../meshes/effective-routing';
 import { LoadOptions, Project } from '../../model/load';
+import { editedServices } from '../../model/service-scope';
 import { EnvironmentSpec } from '../../model/spec';
 import { InputText } from '../../model/source-file';
 import { ParseCacheOptions, parseCacheOption } from './parse-cache';
@@ -57,6 +58,16 @@ export interface IncrementalOptions {
    * @default - every environment rendered is rendered whole
    */
   readonly before?: ReadonlyMap<string, EnvironmentSpec>;
+  /**
+   * The environments of the repository, when every one of them was, before the edit in
+   * `overrides`, what dist/ holds (`unchangedSinceRendered`). With `before`, only the environments
+   * of `force` are then loaded, and every other one is reused as it is, when the edit of each
+   * touches only its services' own entries: nothing another environment is checked against
+   * (where they deploy) has changed, and no input of another environment. Else all are loaded.
+   *
+   * @default - every environment is loaded
+   */
+  readonly asRendered?: readonly string[];
 }
 
 /** What `synthesizeChanged` produced. */
@@ -80,8 +91,9 @@ export interface IncrementalResult {
   /** The effective routing of each rendered environment, read back from its objects. */
   readonly routing: readonly EnvironmentRouting[];
   readonly problems: readonly Problem[];
+  /** The project as loaded: with `asRendered`, possibly only the environments of `force`. */
   readonly project?: Project;
-  /** What each environment of the project is rendered from, by name. */
+  /** What each environment of `project` is rendered from, by name. */
   readonly inputs: ReadonlyMap<string, EnvironmentInputs>;
 }
 
@@ -102,12 +114,33 @@ export async function synthesizeChanged(options: IncrementalOptions): Promise<In
   let project: Project | undefined = options.loaded?.project;
   let problems: Problem[] = [];
   let allowed: readonly string[] = options.loaded?.allowedFingerprints ?? [];
+  /** Environments not loaded, reused as dist/ holds them (see `asRendered`). */
+  let elsewhere: string[] = [];
+  const load: LoadOptions = {
+    checkOverlaps: false,
+    ...(options.overrides === undefined ? {} : { overrides: options.overrides }),
+    ...parseCacheOption(options.parseCache),
+  };
+  if (project === undefined && options.asRendered !== undefined && options.before !== undefined && options.force !== undefined) {
+    const edited = [...options.force];
+    const narrow = await loadAndScan(root, { ...load, only: edited });
+    const loaded = narrow.project?.environments ?? [];
+    const confined =
+      !narrow.problems.some((p) => p.severity !== 'warning') &&
+      edited.every((name) => options.asRendered!.includes(name)) &&
+      loaded.length === edited.length &&
+      loaded.every((env) => {
+        const before = options.before!.get(env.name);
+        return before !== undefined && editedServices(before, env) !== undefined;
+      });
+    if (confined) {
+      project = narrow.project;
+      problems = [...narrow.problems];
+      allowed = narrow.secrets.allowedFingerprints;
+      elsewhere = options.asRendered.filter((name) => !options.force!.has(name));
+    }
+  }
   if (project === undefined) {
-    const load: LoadOptions = {
-      checkOverlaps: false,
-      ...(options.overrides === undefined ? {} : { overrides: options.overrides }),
-      ...parseCacheOption(options.parseCache),
-    };
     const scanned = await loadAndScan(root, load);
     project = scanned.project;
     problems = [...scanned.problems, ...(project === undefined ? [] : reachProblems(project.environments.map(environmentReach)))];
@@ -152,14 +185,14 @@ export async function synthesizeChanged(options: IncrementalOptions): Promise<In
   const renderedPaths = new Set(share.files.map((f) => f.path));
   // Reused: the files of unchanged environments. Files of environments that no longer exist, and
   // any other file the rendering did not produce, are dropped, as a full synthesis drops them.
-  const reusedNames = new Set(project.environments.map((e) => e.name).filter((n) => !renderedNames.has(n)));
+  const reusedNames = new Set([...project.environments.map((e) => e.name).filter((n) => !renderedNames.has(n)), ...elsewhere]);
   const keptFiles = listEnvironmentFiles(distDir, reusedNames).filter((file) => !renderedPaths.has(file));
   return {
     files: [...share.files].sort((a, b) => compareStrings(a.path, b.path)),
     keptFiles,
     unchanged: new Set(share.unchanged),
     rendered: [...renderedNames].sort(compareStrings),
-    reused: project.environments.map((e) => e.name).filter((n) => !renderedNames.has(n)),
+    reused: [...reusedNames].sort(compareStrings),
     routing: share.routing,
     problems: [...problems, ...share.problems],
     project,
