@@ -12,12 +12,63 @@ import { Document, isMap, isScalar, isSeq, Node, Pair, parseDocument, Parser, Sc
  * through the `yaml` document API.
  */
 export function setYamlValue(text: string, path: readonly string[], value: unknown, keyOrder: KeyOrder = () => []): string {
+  // A file written with CRLF line breaks keeps them on the lines the edit adds.
+  const crlf = text.includes('\r\n') && !/(?<!\r)\n/.test(text);
+  const section = topLevelSection(text, path[0]);
+  if (section !== undefined) {
+    try {
+      return (
+        text.slice(0, section.start) + editDocument(text.slice(section.start, section.end), path, value, keyOrder, crlf) + text.slice(section.end)
+      );
+    } catch {
+      // Not a document of its own after all (an alias of an anchor elsewhere, a line that only
+      // looked like a key): the whole file is edited.
+    }
+  }
+  return editDocument(text, path, value, keyOrder, crlf);
+}
+
+/** `setYamlValue` over the whole file as one document, as it edits a file without the top-level key (a test compares both). */
+export function setYamlValueInWholeFile(text: string, path: readonly string[], value: unknown, keyOrder: KeyOrder = () => []): string {
+  return editDocument(text, path, value, keyOrder, text.includes('\r\n') && !/(?<!\r)\n/.test(text));
+}
+
+/**
+ * Where the top-level pair `key` of a block map file is, as whole lines: from its key line
+ * (`key:` at the start of a line) to the next line that starts a top-level key or marks a
+ * document, or the end of the file. Undefined when there is no such line. A pair is a YAML document
+ * of its own, so an edit inside it is an edit of that much text: a file's largest parts (its
+ * services, for a flip) are neither parsed nor checked again. What is not a pair of its own (a
+ * line that only looks like one, inside a multi-line flow collection or quoted string) does not
+ * parse as one, and the whole file is edited instead.
+ */
+export function topLevelSection(text: string, key: string | undefined): { start: number; end: number } | undefined {
+  if (key === undefined || !/^[A-Za-z][A-Za-z0-9_-]*$/.test(key)) {
+    return undefined;
+  }
+  const opening = new RegExp(`^${key}[ \t]*:(?=[ \t\r\n]|$)`, 'm');
+  const found = opening.exec(text);
+  if (found === null || opening.exec(text.slice(found.index + found[0].length)) !== null) {
+    return undefined;
+  }
+  const start = found.index;
+  // The next line that starts with anything but a space, a tab, a comment or a sequence entry.
+  const next = /\n(?![ \t#\r\n-]|$)|\n(?=---|\.\.\.)/g;
+  next.lastIndex = start;
+  const end = next.exec(text);
+  return { start, end: end === null ? text.length : end.index + 1 };
+}
+
+/** `setYamlValue` over one YAML document (a whole file, or one top-level pair of it). */
+function editDocument(text: string, path: readonly string[], value: unknown, keyOrder: KeyOrder, crlf: boolean): string {
   const doc = parseDocument(text, { keepSourceTokens: true });
+  if (doc.errors.length > 0) {
+    throw new Error(`${path.join('.')}: not a YAML document: ${doc.errors[0].message}`);
+  }
   // The same edit through the document API, on a copy of the document (splice only reads it).
   const expected = doc.clone();
   const spliced = splice(text, doc, path, value, keyOrder);
-  // A file written with CRLF line breaks keeps them on the lines the edit adds.
-  const result = text.includes('\r\n') && !/(?<!\r)\n/.test(text) ? spliced.replace(/(?<!\r)\n/g, '\r\n') : spliced;
+  const result = crlf ? spliced.replace(/(?<!\r)\n/g, '\r\n') : spliced;
   if (value === undefined) {
     deleteWithEmptyParents(expected, path);
   } else {

@@ -67,7 +67,7 @@ export class ServiceScopes {
  * since no rendered file holds a line of its input.
  */
 export function editedServices(before: EnvironmentSpec, after: EnvironmentSpec): Set<string> | undefined {
-  if (canonical(withoutServiceLists(before)) !== canonical(withoutServiceLists(after))) {
+  if (frameText(before) !== frameText(after)) {
     return undefined;
   }
   const was = entriesByService(before);
@@ -81,8 +81,16 @@ export function editedServices(before: EnvironmentSpec, after: EnvironmentSpec):
   return edited;
 }
 
-function withoutServiceLists(env: EnvironmentSpec): EnvironmentSpec {
-  return { ...env, ...EMPTY };
+/** The canonical text of an environment without its service lists, worked out once per environment (a fleet's is megabytes). */
+const frames = new WeakMap<EnvironmentSpec, string>();
+
+function frameText(env: EnvironmentSpec): string {
+  let text = frames.get(env);
+  if (text === undefined) {
+    text = canonical({ ...env, ...EMPTY });
+    frames.set(env, text);
+  }
+  return text;
 }
 
 function entriesByService(env: EnvironmentSpec): Map<string, ServiceEntries> {

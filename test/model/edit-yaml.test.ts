@@ -1,4 +1,4 @@
-import { setYamlValue } from '../../src/model/edit-yaml';
+import { setYamlValue, setYamlValueInWholeFile, topLevelSection } from '../../src/model/edit-yaml';
 
 // setYamlValue splices lines; these cases are about the line breaks of the lines it writes.
 
@@ -212,5 +212,77 @@ describe.each([
     const edited = setYamlValue(text, ['routing', 'services', 'orders'], undefined);
     // THEN
     expect(edited).toBe(withBreaks(['faults: {}', ''], eol));
+  });
+});
+
+describe('an edit of one top-level pair is an edit of its lines alone (the services of a large file are not parsed)', () => {
+  const BODY = [
+    '# heading',
+    'name: lab',
+    'services:',
+    '  orders: {}',
+    '  payments:',
+    '    zones: [a,',
+    '      b]',
+    '# about routing',
+    'routing:',
+    '  services:',
+    '    orders: mock   # until Friday',
+    '    # payments next',
+    '    payments: { to: mock, weight: 10 }',
+    '# about faults',
+    'faults:',
+    '  orders:',
+    '    delay: { value: 1s, percent: 50 }',
+    'calls:',
+    '- a',
+    '- b',
+  ];
+  const edits: [string, readonly string[], unknown][] = [
+    ['a route added', ['routing', 'services', 'ledger'], 'mock'],
+    ['a route replaced', ['routing', 'services', 'orders'], { to: 'mock', header: { name: 'x-mock', value: 'on' } }],
+    ['a route deleted', ['routing', 'services', 'payments'], undefined],
+    ['the routing deleted', ['routing'], undefined],
+    ['a default added', ['routing', 'default'], 'mock'],
+    ['a fault deleted, with its emptied map', ['faults', 'orders'], undefined],
+  ];
+  const files: [string, string][] = [
+    ['LF', BODY.join('\n') + '\n'],
+    ['CRLF', BODY.join('\r\n') + '\r\n'],
+    ['mixed line breaks', BODY.join('\n').replace('routing:\n', 'routing:\r\n') + '\n'],
+    ['no final line break', BODY.join('\n')],
+    ['routing last', [...BODY.slice(0, 7), ...BODY.slice(13), ...BODY.slice(7, 13)].join('\n')],
+    ['a document marker', ['---', ...BODY, '...'].join('\n') + '\n'],
+  ];
+  test.each(files.flatMap(([file, text]) => edits.map(([edit, path, value]) => [file, edit, text, path, value] as const)))(
+    '%s, %s: the same text as an edit of the whole file',
+    (_file, _edit, text, path, value) => {
+      expect(setYamlValue(text, path, value)).toBe(setYamlValueInWholeFile(text, path, value));
+    },
+  );
+
+  test.each([
+    ['an alias of an anchor in another pair', 'base: &route mock\nrouting:\n  services:\n    orders: *route\n'],
+    ['a flow map over several lines', 'routing: { services: { orders: mock },\n  default: real }\n'],
+  ])('with %s, the whole file is edited, with the same result', (_case, text) => {
+    const path = ['routing', 'services', 'payments'];
+    expect(setYamlValue(text, path, 'mock')).toBe(setYamlValueInWholeFile(text, path, 'mock'));
+  });
+
+  test('leaves the other pairs unread: a line elsewhere that is not YAML does not stop an edit of routing', () => {
+    const text = 'services:\n  orders: [unclosed\nrouting:\n  services:\n    orders: mock\n';
+    expect(() => setYamlValueInWholeFile(text, ['routing', 'services', 'payments'], 'mock')).toThrow('not a YAML document');
+    expect(setYamlValue(text, ['routing', 'services', 'payments'], 'mock')).toBe(`${text}    payments: mock\n`);
+  });
+
+  test('finds the pair’s lines: from its key to the next top-level key or document marker, with the comment lines before it', () => {
+    const text = BODY.join('\n') + '\n';
+    const { start, end } = topLevelSection(text, 'routing')!;
+    expect(text.slice(start, end)).toBe(BODY.slice(8, 14).join('\n') + '\n');
+    expect(text.slice(...Object.values(topLevelSection(text, 'calls')!))).toBe('calls:\n- a\n- b\n');
+    expect(topLevelSection(text, 'retries')).toBeUndefined();
+    expect(topLevelSection(`${text}routing: {}\n`, 'routing')).toBeUndefined();
+    const marked = ['---', ...BODY.slice(13), '...', ''].join('\n');
+    expect(marked.slice(...Object.values(topLevelSection(marked, 'calls')!))).toBe('calls:\n- a\n- b\n');
   });
 });
