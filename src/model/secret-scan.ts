@@ -453,7 +453,10 @@ export interface LoadAndScanResult {
  */
 export async function loadAndScan(root: string, options: LoadOptions = {}): Promise<LoadAndScanResult> {
   const read = readProject(root, options);
-  const findings = await scanSources(read.sources);
+  // A file restored from the cache was scanned, with nothing found, before it was kept (below):
+  // its bytes and the code that scanned them are in the key it was found under.
+  const cache = options.parseCache;
+  const findings = await scanSources(cache === undefined ? read.sources : read.sources.filter((s) => !cache.holds(s.file)));
   if (options.parseCache !== undefined) {
     // A kept parse holds the file's values: never those of a file that holds a credential.
     const withFindings = new Set(findings.map((f) => f.file));

@@ -404,6 +404,25 @@ describe('loading with kept parses', () => {
     expect(kept.filter((entry) => entry.includes(token))).toEqual([]);
   });
 
+  test('scans only the files it parses: a restored file was scanned, with nothing found, before it was kept', async () => {
+    const token = 'gh' + 'p_' + 'A1b2C3d4E5'.repeat(3) + 'abcdef';
+    const file = 'environments/lab.yaml';
+    const root = fixtureRepo({ 'environments/lab.yaml': kongEnvironment('lab', `description: "asked for by ${token}"`) });
+    const parseCache = options(tempDir());
+    const first = await loadAndScan(root, { parseCache });
+    expect(first.problems.map((p) => [p.file, p.field])).toEqual([[file, 'description']]);
+    // A cache that holds the file anyway (loadAndScan never keeps it: see above) answers for its scan too.
+    const bytes = fs.readFileSync(path.join(root, file));
+    parseCache.keep(file, bytes, SourceFile.parse(file, bytes));
+    forgetLastLoad();
+    expect((await loadAndScan(copyOf(root), { parseCache })).problems).toEqual([]);
+    // Other bytes are another key: the file is parsed, scanned and the credential found.
+    const edited = copyOf(root);
+    fs.appendFileSync(path.join(edited, file), '# reviewed\n');
+    forgetLastLoad();
+    expect((await loadAndScan(edited, { parseCache })).problems.map((p) => [p.file, p.field])).toEqual([[file, 'description']]);
+  });
+
   function options(dir: string): ParseCache {
     return new ParseCache({ dir, code: 'test' });
   }
