@@ -6,6 +6,7 @@ import { loadProject, Project } from '../../src/model/load';
 import { editedServices, ServiceScopes } from '../../src/model/service-scope';
 import { EnvironmentSpec } from '../../src/model/spec';
 import { SpecError } from '../../src/model/spec-error';
+import { listFiles } from '../../src/pipeline/dist/read-dist';
 import { writeDist } from '../../src/pipeline/dist/write-dist';
 import { environmentInputs, unchangedSinceRendered } from '../../src/pipeline/synth/inputs-digest';
 import { synthesizeEnvironment, synthesizeEnvironmentEdit } from '../../src/pipeline/synth/synth';
@@ -254,6 +255,9 @@ test('with every environment as dist/ holds it, an edit of services’ own entri
   expect(wide.project!.environments.map((e) => e.name)).toEqual(['env0', 'env1']);
   expect(narrow.reused).toEqual(['env1']);
   expect(narrow.keptFiles).toEqual(wide.keptFiles);
+  // The same files, told one by one without listing them.
+  expect(listFiles(distDir).filter(narrow.keeps)).toEqual(narrow.keptFiles);
+  expect(narrow.keptFiles.length).toBeGreaterThan(40);
   expect(narrow.files.map((f) => [f.path, f.content])).toEqual(wide.files.map((f) => [f.path, f.content]));
   expect(narrow.problems).toEqual(wide.problems.filter((p) => p.file !== 'environments/env1.yaml'));
   // The mock image is the environment's as a whole: every environment is loaded.

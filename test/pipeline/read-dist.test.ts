@@ -1,7 +1,15 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { fastYamlStats, readYamlSlow } from '../../src/pipeline/dist/fast-yaml';
-import { distEnvironments, environmentOf, isPatchFile, listEnvironmentFiles, listFiles, readDist } from '../../src/pipeline/dist/read-dist';
+import {
+  distEnvironments,
+  environmentOf,
+  inEnvironments,
+  isPatchFile,
+  listEnvironmentFiles,
+  listFiles,
+  readDist,
+} from '../../src/pipeline/dist/read-dist';
 import { copyRepo, removeTempDirs, writeFiles } from '../util';
 
 // explain and diff read one environment's files without walking the whole of dist/ (50,000 files
@@ -41,6 +49,14 @@ describe('listing the files of some environments', () => {
     expect(expected.length).toBeGreaterThan(10);
     expect(listEnvironmentFiles(dist, both)).toEqual(expected);
   });
+
+  it.each([['kong-perf'], ['kong-perf', 'kong-real'], ['bootstrap', 'stray.k8s.yaml'], ['nowhere'], ['']])(
+    'tells the files of %s from the others as listing them does',
+    (...names) => {
+      const environments = new Set(names);
+      expect(all.filter(inEnvironments(environments))).toEqual(listEnvironmentFiles(dist, environments));
+    },
+  );
 });
 
 describe('reading the objects of dist/', () => {

@@ -357,6 +357,30 @@ test('keeps the files it is told to keep as they are, without being given their 
   expect(Object.keys(snapshotTree(dist)).sort()).toEqual(['env/target/new.k8s.yaml', 'env/target/same.k8s.yaml']);
 });
 
+test('keeps the files a test of each path keeps, as it keeps a list of them', () => {
+  // GIVEN
+  const dist = existingDist();
+  const before = fileStates(dist);
+  const files = Object.keys(snapshotTree(dist)).sort();
+  // WHEN same.k8s.yaml is kept by a test of each path
+  const asked: string[] = [];
+  const result = writeDist(dist, [{ path: 'env/target/new.k8s.yaml', content: `${HEADER}new: 1\n` }], {
+    keep: (file) => {
+      asked.push(file);
+      return file === 'env/target/same.k8s.yaml';
+    },
+  });
+  // THEN as with the list; the test was asked about the files of dist/ only
+  expect(result).toEqual({
+    added: ['env/target/new.k8s.yaml'],
+    changed: [],
+    removed: ['env/old/gone.k8s.yaml', 'env/target/kept.k8s.yaml'],
+    unchanged: 1,
+  });
+  expect(fileStates(dist)['env/target/same.k8s.yaml']).toBe(before['env/target/same.k8s.yaml']);
+  expect(asked.sort()).toEqual(files);
+});
+
 describe('a write with a file outside dist/ (a flip: the environment file and dist/ together)', () => {
   const ENV = 'environments/env.yaml';
   /** dist/ as existingDist makes it, and the environment file beside it. */

@@ -148,7 +148,7 @@ export const flipCommand = defineCommand({
       rendered.files.filter((f) => !rendered.unchanged.has(f.path)),
       {
         root,
-        keep: [...rendered.keptFiles, ...rendered.unchanged],
+        keep: (file) => rendered.keeps(file) || rendered.unchanged.has(file),
         companions: [{ file: path.join(root, env.file), content: after }],
         recordPrevious: distCurrent,
       },

@@ -177,7 +177,15 @@ export function listEnvironmentFiles(distDir: string, environments: ReadonlySet<
       }
     }
   }
-  return out.filter((f) => environments.has(environmentOf(f) ?? '')).sort(compareStrings);
+  return out.filter(inEnvironments(environments)).sort(compareStrings);
+}
+
+/** Whether a file of dist/ belongs to one of `environments`: `listEnvironmentFiles` as a test of each path, with nothing listed. */
+export function inEnvironments(environments: ReadonlySet<string>): (file: string) => boolean {
+  return (file) => {
+    const env = environmentOf(file);
+    return env !== undefined && environments.has(env);
+  };
 }
 
 /** `rel` itself when it is a file, else every file below it, as paths relative to `distDir`. */

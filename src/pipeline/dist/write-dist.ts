@@ -64,12 +64,13 @@ export interface WriteOptions {
    */
   readonly companions?: readonly { readonly file: string; readonly content: string }[];
   /**
-   * Files of dist/ that stay exactly as they are, by path: they are linked into the new tree without
-   * being read or compared (an incremental synthesis reuses whole environments this way).
+   * Files of dist/ that stay exactly as they are, by path, or a test of each path: they are linked
+   * into the new tree without being read or compared (an incremental synthesis reuses whole
+   * environments this way).
    *
    * @default - none
    */
-  readonly keep?: readonly string[];
+  readonly keep?: readonly string[] | ((file: string) => boolean);
   /**
    * Return the content each changed and removed file had before the write (`WriteResult.previous`):
    * `meshflip flip` reads the routing before its edit from them.
@@ -295,10 +296,10 @@ function planWrite(
   existing: Tree | undefined,
   files: readonly RenderedFile[],
   display: (file: string) => string,
-  keep: readonly string[],
+  keep: readonly string[] | ((file: string) => boolean),
 ) {
   const have = new Set(existing?.files ?? []);
-  const kept = keep.filter((f) => have.has(f));
+  const kept = typeof keep === 'function' ? [...have].filter(keep) : keep.filter((f) => have.has(f));
   const wanted = new Set([...files.map((f) => f.path), ...kept]);
   for (const file of files) {
     // The renderer names files after validated environment names; anything else is a bug.

@@ -7,7 +7,7 @@ import { ParseCacheOptions, parseCacheOption } from './parse-cache';
 import { environmentReach, reachProblems } from '../../model/reach';
 import { loadAndScan } from '../../model/secret-scan';
 import { compareStrings, Problem } from '../../model/spec-error';
-import { listEnvironmentFiles, RenderedFile } from '../dist/read-dist';
+import { inEnvironments, listEnvironmentFiles, RenderedFile } from '../dist/read-dist';
 import { environmentInputs, EnvironmentInputs, recordedDigest } from '../synth/inputs-digest';
 import { synthesizeEnvironment, synthesizeRoot } from '../synth/synth';
 import { resolveCrdsRoot } from './schema-check';
@@ -76,9 +76,12 @@ export interface IncrementalResult {
   readonly files: readonly RenderedFile[];
   /**
    * The files of dist/ kept as they are (those of the environments reused), by path, sorted. With
-   * `files`, everything dist/ should hold; they are not read (`writeDist`'s `keep`).
+   * `files`, everything dist/ should hold; they are not read (`writeDist`'s `keep`). Listed when
+   * first asked for.
    */
   readonly keptFiles: readonly string[];
+  /** Whether a file of dist/ is one of `keptFiles`, without listing them. */
+  readonly keeps: (file: string) => boolean;
   /**
    * Files of `files` read from dist/ rather than rendered, by path (see `IncrementalOptions.before`):
    * they hold what dist/ holds.
@@ -149,6 +152,7 @@ export async function synthesizeChanged(options: IncrementalOptions): Promise<In
   const empty = {
     files: [],
     keptFiles: [],
+    keeps: () => false,
     unchanged: new Set<string>(),
     rendered: [],
     reused: [],
@@ -186,10 +190,15 @@ export async function synthesizeChanged(options: IncrementalOptions): Promise<In
   // Reused: the files of unchanged environments. Files of environments that no longer exist, and
   // any other file the rendering did not produce, are dropped, as a full synthesis drops them.
   const reusedNames = new Set([...project.environments.map((e) => e.name).filter((n) => !renderedNames.has(n)), ...elsewhere]);
-  const keptFiles = listEnvironmentFiles(distDir, reusedNames).filter((file) => !renderedPaths.has(file));
+  const reusedFile = inEnvironments(reusedNames);
+  let keptFiles: string[] | undefined;
   return {
     files: [...share.files].sort((a, b) => compareStrings(a.path, b.path)),
-    keptFiles,
+    get keptFiles() {
+      keptFiles ??= listEnvironmentFiles(distDir, reusedNames).filter((file) => !renderedPaths.has(file));
+      return keptFiles;
+    },
+    keeps: (file) => reusedFile(file) && !renderedPaths.has(file),
     unchanged: new Set(share.unchanged),
     rendered: [...renderedNames].sort(compareStrings),
     reused: [...reusedNames].sort(compareStrings),
