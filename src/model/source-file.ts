@@ -148,8 +148,12 @@ export class SourceFile {
   public readonly problems: Problem[] = [];
   /** The plain data, or undefined when the file could not be parsed. */
   public readonly data: unknown;
-  /** Where each node of the document is: all that is kept of it once parsed and checked. */
-  private readonly tree: Located | undefined;
+  /**
+   * Where each node of the document is: all that is kept of it once parsed and checked. A restored
+   * file holds it as V8 serialized it until it is first looked into: most commands never ask where
+   * a value is, and a large catalogue's tree is most of its kept parse.
+   */
+  private located: Located | Uint8Array | undefined;
   /** The entries of the large maps of `tree` by key, made when first looked into. */
   private readonly indexes = new WeakMap<readonly LocatedEntry[], Map<string, LocatedEntry>>();
   /** The document, while the constructor checks it. */
@@ -184,14 +188,14 @@ export class SourceFile {
     if (kept !== undefined) {
       this.problems.push(...kept.problems);
       this.data = kept.data;
-      this.tree = kept.tree;
+      this.located = kept.tree;
       return;
     }
     // Parse once into tokens, check how deep they nest, then compose the document from them.
     const tokens = [...new Parser().parse(text)];
     const tooDeep = tooDeeplyNested(tokens);
     this.parsed = composeDocument(tooDeep === undefined ? tokens : [], text.length);
-    this.tree = locateNode(this.parsed.contents);
+    this.located = locateNode(this.parsed.contents);
     if (tooDeep !== undefined) {
       this.problems.push({
         file: path,
@@ -274,7 +278,16 @@ export class SourceFile {
 
   /** What a later run needs to `restore` this file without parsing it: plain data, as the structured clone algorithm copies it. */
   public kept(): KeptParse {
-    return { problems: this.problems, data: this.data, tree: this.tree, schemaValues: [...this.schemaValues] };
+    const tree = this.located === undefined || this.located instanceof Uint8Array ? this.located : v8.serialize(this.located);
+    return { problems: this.problems, data: this.data, tree, schemaValues: [...this.schemaValues] };
+  }
+
+  /** The located tree, read back from its serialization when first needed. */
+  private get tree(): Located | undefined {
+    if (this.located instanceof Uint8Array) {
+      this.located = v8.deserialize(this.located) as Located;
+    }
+    return this.located;
   }
 
   /**
@@ -450,7 +463,7 @@ export class SourceFile {
 
   /** Whether the file holds no YAML content at all (nothing, or only comments). */
   public get isEmpty(): boolean {
-    return this.problems.length === 0 && this.tree === undefined;
+    return this.problems.length === 0 && this.located === undefined;
   }
 
   /** The 1-based line at which the value at `path` starts. */
@@ -740,7 +753,8 @@ export interface LocatedEntry {
 export interface KeptParse {
   readonly problems: readonly Problem[];
   readonly data: unknown;
-  readonly tree: Located | undefined;
+  /** Where each node is (`Located`), as V8 serialized it: read back only when a position is asked for. */
+  readonly tree: Uint8Array | undefined;
   /** `SourceFile.keepSchemaValue`'s records, by schema name. @default - none */
   readonly schemaValues?: readonly (readonly [string, Uint8Array])[];
 }

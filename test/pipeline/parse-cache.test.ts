@@ -209,6 +209,22 @@ describe('a parsed file keeps where its nodes are', () => {
   });
 });
 
+test('a restored file reads where its nodes are back only when a position is first asked for', () => {
+  const text = fs.readFileSync(path.join(REPO, 'environments', 'kong-perf.yaml'), 'utf8');
+  const fresh = SourceFile.parse('environments/kong-perf.yaml', text);
+  const kept = v8.deserialize(v8.serialize(fresh.kept())) as ReturnType<SourceFile['kept']>;
+  const file = SourceFile.restore(fresh.path, text, kept);
+  expect(file.data).toEqual(parseDocument(text).toJS());
+  expect(file.isEmpty).toBe(false);
+  // Nothing asked where: the tree is still the bytes it was restored from, kept again as they are.
+  expect(file.kept().tree).toBe(kept.tree);
+  expect(file.lineOf(['mesh', 'zones'])).toBe(fresh.lineOf(['mesh', 'zones']));
+  expect(file.locate(['services'], true)).toEqual(fresh.locate(['services'], true));
+  // Asked: read back, and kept again as the same tree.
+  expect(file.kept().tree).not.toBe(kept.tree);
+  expect(v8.deserialize(file.kept().tree!)).toEqual(v8.deserialize(kept.tree!));
+});
+
 describe('a parsed file records what a schema made of its data', () => {
   const text = kongEnvironment('lab', 'routing:', '  services:', '    orders: { to: mock, weight: 20 }');
 
@@ -322,6 +338,8 @@ describe('loading with kept parses', () => {
       const parsed = readProject(copyOf(root));
       // Without the cache, every input file is parsed.
       expect(parse.mock.calls.map(([file]) => file).sort()).toEqual(parsed.sources.map((s) => s.file.path).sort());
+      // A restored file reads where its nodes are back when first asked: ask, then compare everything.
+      again.sources.forEach((s) => s.file.lineOf([]));
       expect(outcome(again)).toEqual(outcome(parsed));
     } finally {
       parse.mockRestore();

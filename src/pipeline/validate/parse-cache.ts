@@ -30,7 +30,7 @@ export function parseCacheOption(options: ParseCacheOptions | undefined): Pick<L
 }
 
 /** Bumped whenever what an entry holds changes shape. */
-const FORMAT = 2;
+const FORMAT = 3;
 
 /** Entries kept: a parse per version of each input file, so a few hundred cover many projects and edits. */
 const MAX_ENTRIES = 400;
@@ -41,7 +41,7 @@ const PARSE_ENTRY = versionedEntry<KeptParse>(
   FORMAT,
   (kept) =>
     Array.isArray(kept.problems) &&
-    (kept.tree === undefined || typeof kept.tree === 'object') &&
+    (kept.tree === undefined || kept.tree instanceof Uint8Array) &&
     (kept.schemaValues === undefined || (Array.isArray(kept.schemaValues) && kept.schemaValues.every(isSchemaValue))),
 );
 
