@@ -12,25 +12,28 @@ import { Document, isMap, isScalar, isSeq, Node, Pair, parseDocument, Parser, Sc
  * through the `yaml` document API.
  */
 export function setYamlValue(text: string, path: readonly string[], value: unknown, keyOrder: KeyOrder = () => []): string {
-  // A file written with CRLF line breaks keeps them on the lines the edit adds.
-  const crlf = text.includes('\r\n') && !/(?<!\r)\n/.test(text);
   const section = topLevelSection(text, path[0]);
   if (section !== undefined) {
     try {
-      return (
-        text.slice(0, section.start) + editDocument(text.slice(section.start, section.end), path, value, keyOrder, crlf) + text.slice(section.end)
-      );
+      // The line breaks the edit adds follow the whole file's, not only the pair's.
+      const edited = editDocument(text.slice(section.start, section.end), path, value, keyOrder, writtenWithCrlf(text));
+      return text.slice(0, section.start) + edited + text.slice(section.end);
     } catch {
       // Not a document of its own after all (an alias of an anchor elsewhere, a line that only
       // looked like a key): the whole file is edited.
     }
   }
-  return editDocument(text, path, value, keyOrder, crlf);
+  return setYamlValueInWholeFile(text, path, value, keyOrder);
 }
 
 /** `setYamlValue` over the whole file as one document, as it edits a file without the top-level key (a test compares both). */
 export function setYamlValueInWholeFile(text: string, path: readonly string[], value: unknown, keyOrder: KeyOrder = () => []): string {
-  return editDocument(text, path, value, keyOrder, text.includes('\r\n') && !/(?<!\r)\n/.test(text));
+  return editDocument(text, path, value, keyOrder, writtenWithCrlf(text));
+}
+
+/** Whether every line break of a file is CRLF: the lines an edit adds then get CRLF too. */
+function writtenWithCrlf(text: string): boolean {
+  return text.includes('\r\n') && !/(?<!\r)\n/.test(text);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { parseDocument } from 'yaml';
 import { setYamlValue, setYamlValueInWholeFile, topLevelSection } from '../../src/model/edit-yaml';
 
 // setYamlValue splices lines; these cases are about the line breaks of the lines it writes.
@@ -271,7 +272,9 @@ describe('an edit of one top-level pair is an edit of its lines alone (the servi
 
   test('leaves the other pairs unread: a line elsewhere that is not YAML does not stop an edit of routing', () => {
     const text = 'services:\n  orders: [unclosed\nrouting:\n  services:\n    orders: mock\n';
-    expect(() => setYamlValueInWholeFile(text, ['routing', 'services', 'payments'], 'mock')).toThrow('not a YAML document');
+    expect(() => setYamlValueInWholeFile(text, ['routing', 'services', 'payments'], 'mock')).toThrow(
+      new Error(`routing.services.payments: not a YAML document: ${parseDocument(text).errors[0].message}`),
+    );
     expect(setYamlValue(text, ['routing', 'services', 'payments'], 'mock')).toBe(`${text}    payments: mock\n`);
   });
 

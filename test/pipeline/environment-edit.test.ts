@@ -195,7 +195,7 @@ test('within a service, an environment lists only that service’s own entries',
     expect(scopes.env.routes).toEqual(env.routes.filter((r) => r.service === first.service));
     expect(scopes.env.faults).toEqual(env.faults.filter((f) => f.service === first.service));
     expect(scopes.env.services).toBe(env.services);
-    expect(() => scopes.within(second.name, () => undefined)).toThrow(`service ${second.name} rendered within service ${first.service}`);
+    expect(() => scopes.within(second.name, () => undefined)).toThrow(new Error(`service ${second.name} rendered within service ${first.service}`));
   });
   expect(scopes.current).toBeUndefined();
   expect(scopes.env.routes).toBe(env.routes);

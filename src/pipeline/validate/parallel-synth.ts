@@ -124,8 +124,9 @@ export async function renderShare(
   const files: RenderedFile[] = [];
   const routing: EnvironmentRouting[] = [];
   const problems: Problem[] = [];
-  /** Checks files rendered from `kept.inputs` for `kept.env` (none: the files of no environment) and keeps the results. */
+  /** Files read from dist/ rather than rendered (`EnvironmentEdits`). */
   const unchanged: string[] = [];
+  /** Checks files rendered from `kept.inputs` for `kept.env` (none: the files of no environment) and keeps the results. */
   const keep = async (rendered: readonly RenderedFile[], kept: { env?: string; inputs?: string; routing?: EnvironmentRouting }) => {
     const strings: StringPool = new Map();
     // The objects exactly as validate reads them from these files once written.
