@@ -1,7 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as YAML from 'yaml';
-import { AppProject, Application, ApplicationSpec, GroupKind, ResourceIgnoreDifferences, RetryStrategy } from '../imports/argocd';
+import { apiGroupOf, AppProject, Application, ApplicationSpec, GroupKind, ResourceIgnoreDifferences, RetryStrategy } from '../imports/argocd';
 import { MESH_ANNOTATION, PROTECTED_ANNOTATION } from '../meshes/effective-routing';
 import { commonLabels, HelmApplicationPlan, SYNC_OPTIONS_ANNOTATION, TargetFormat } from '../meshes/mesh';
 import { argoCdHas } from '../model/argocd-version';
@@ -273,8 +273,7 @@ export function targetContents(files: readonly { readonly path: string; readonly
     for (const obj of file.objects ?? []) {
       const namespace = (obj.metadata as { namespace?: string } | undefined)?.namespace;
       if (namespace === undefined) {
-        const apiVersion = String(obj.apiVersion);
-        entry.clusterKinds.push({ group: apiVersion.includes('/') ? apiVersion.split('/')[0] : '', kind: String(obj.kind) });
+        entry.clusterKinds.push({ group: apiGroupOf(String(obj.apiVersion)), kind: String(obj.kind) });
       } else {
         entry.namespaces.add(namespace);
       }
@@ -293,8 +292,7 @@ function scanObjects(environment: MeshEnvironment): Map<string, { namespaces: Se
     for (const obj of chart.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject)) {
       const namespace = obj.metadata.namespace;
       if (namespace === undefined) {
-        const group = obj.apiVersion.includes('/') ? obj.apiVersion.split('/')[0] : '';
-        entry.clusterKinds.push({ group, kind: obj.kind });
+        entry.clusterKinds.push({ group: apiGroupOf(obj.apiVersion), kind: obj.kind });
       } else {
         entry.namespaces.add(namespace);
       }

@@ -56,6 +56,11 @@ export interface GroupKind {
   readonly kind: string;
 }
 
+/** The API group of an apiVersion, as a `GroupKind` names it (`''` for the core group). */
+export function apiGroupOf(apiVersion: string): string {
+  return apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
+}
+
 export interface AppProjectSpec {
   readonly description?: string;
   readonly sourceRepos: readonly string[];

@@ -209,9 +209,7 @@ function completeEnvironment(
   inputs?: EnvironmentInputs,
 ): RenderedEnvironment {
   const env = environment.env;
-  const argocd = new App();
-  new ArgoCdDelivery(argocd, `${env.name}-argocd`, { environment, settings, contents: targetContents(rendered) });
-  const files = [...rendered, ...renderApp(argocd)].sort((a, b) => compareStrings(a.path, b.path));
+  const files = [...rendered, ...renderApp(argoCdApp(environment, settings, rendered))].sort((a, b) => compareStrings(a.path, b.path));
   const objects: RenderedObject[] = files.flatMap(renderedObjects);
   const routing = readEnvironmentRouting(env.name, objects);
   files.push({ path: `${env.name}/ROUTING.md`, content: routingMarkdown(routing, env.file) });
@@ -224,6 +222,20 @@ function completeEnvironment(
 }
 
 /**
+ * The Argo CD objects of an environment, in an app of their own: what each target holds is read
+ * from the objects of the environment's files, rendered or kept (`targetContents`).
+ */
+function argoCdApp(
+  environment: MeshEnvironment,
+  settings: SettingsSpec,
+  files: readonly { path: string; objects?: readonly Record<string, unknown>[] }[],
+): App {
+  const app = new App();
+  new ArgoCdDelivery(app, `${environment.env.name}-argocd`, { environment, settings, contents: targetContents(files) });
+  return app;
+}
+
+/**
  * The effective routing of one environment, exactly as `synthesizeEnvironment` reads it back from
  * the objects it renders, without writing their files, ROUTING.md or running the rules: what flip
  * compares the edited environment with.
@@ -232,9 +244,7 @@ export function environmentRouting(env: EnvironmentSpec, settings: SettingsSpec)
   const app = new App();
   const environment = new MeshEnvironment(app, constructId('Environment', env.name), { env });
   const rendered = renderObjects(app);
-  const argocd = new App();
-  new ArgoCdDelivery(argocd, `${env.name}-argocd`, { environment, settings, contents: targetContents(rendered) });
-  const objects: RenderedObject[] = [...rendered, ...renderObjects(argocd)]
+  const objects: RenderedObject[] = [...rendered, ...renderObjects(argoCdApp(environment, settings, rendered))]
     .sort((a, b) => compareStrings(a.path, b.path))
     .flatMap((f) => f.objects.map((object) => ({ file: f.path, object })));
   return readEnvironmentRouting(env.name, objects);

@@ -1,3 +1,4 @@
+import { apiGroupOf } from '../../imports/argocd';
 import { environmentMeta, field, list, PROTECTED_ANNOTATION, RenderedObject, str } from '../../meshes/effective-routing';
 import { describeObject, Finding } from '../../meshes/findings';
 import { familyOf, injectedImage } from '../../meshes/index';
@@ -171,11 +172,6 @@ function globMatch(pattern: string, value: string): boolean {
 /** The folder of a dist/ file, relative to dist/. */
 function folderOf(file: string): string {
   return file.slice(0, file.lastIndexOf('/'));
-}
-
-/** The API group of an apiVersion (`''` for the core group). */
-function groupOf(apiVersion: string): string {
-  return apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
 }
 
 /**
@@ -355,7 +351,7 @@ function checkFolderPermitted(inFolder: readonly RenderedObject[], project: Rend
   const clusterKinds = list(project.object, 'spec', 'clusterResourceWhitelist');
   for (const o of inFolder) {
     const objectNamespace = str(o.object, 'metadata', 'namespace');
-    const group = groupOf(str(o.object, 'apiVersion') ?? '');
+    const group = apiGroupOf(str(o.object, 'apiVersion') ?? '');
     if (objectNamespace === undefined) {
       if (!clusterKinds.some((k) => globMatch(str(k, 'group') ?? '', group) && globMatch(str(k, 'kind') ?? '', String(o.object.kind)))) {
         findings.push({
@@ -400,7 +396,7 @@ function checkDuplicates(
     }
     const key = [
       server,
-      groupOf(str(o.object, 'apiVersion') ?? ''),
+      apiGroupOf(str(o.object, 'apiVersion') ?? ''),
       o.object.kind,
       str(o.object, 'metadata', 'namespace') ?? '',
       str(o.object, 'metadata', 'name'),
