@@ -237,17 +237,11 @@ test('with every environment as dist/ holds it, an edit of services’ own entri
   const before = loadProject(fleet).environments.find((e) => e.name === 'env0')!;
   const text = fs.readFileSync(path.join(fleet, before.file), 'utf8');
   const distDir = path.join(fleet, 'dist');
-  const asRendered = unchangedSinceRendered(fleet, distDir);
-  expect(asRendered).toEqual(['env0', 'env1']);
-  const run = (edited: string, narrow: boolean) => {
-    const options = {
-      root: fleet,
-      distDir,
-      overrides: new Map([[before.file, edited]]),
-      force: new Set(['env0']),
-      before: new Map([['env0', before]]),
-    };
-    return synthesizeChanged(narrow ? { ...options, asRendered } : options);
+  expect(unchangedSinceRendered(fleet, distDir)).toEqual(['env0', 'env1']);
+  // Given the environment as dist/ holds it, or not: then everything is loaded and rendered whole.
+  const run = (edited: string, narrow: boolean, root = fleet) => {
+    const options = { root, distDir: path.join(root, 'dist'), overrides: new Map([[before.file, edited]]), force: new Set(['env0']) };
+    return synthesizeChanged(narrow ? { ...options, before: new Map([['env0', before]]) } : options);
   };
   const flipped = applyFlip(text, before, { service: before.services[1].name, to: 'mock' });
   const [narrow, wide] = [await run(flipped, true), await run(flipped, false)];
@@ -263,4 +257,9 @@ test('with every environment as dist/ holds it, an edit of services’ own entri
   // The mock image is the environment's as a whole: every environment is loaded.
   const further = await run(setYamlValue(text, ['mocks', 'image'], 'docker.io/bbyars/mountebank:2.9.2'), true);
   expect(further.project!.environments.map((e) => e.name)).toEqual(['env0', 'env1']);
+  // Another environment's file edited since dist/ was written: every environment is loaded.
+  const stale = tempDir('meshflip-fleet-');
+  fs.cpSync(fleet, stale, { recursive: true });
+  fs.appendFileSync(path.join(stale, 'environments', 'env1.yaml'), '# reviewed\n');
+  expect((await run(flipped, true, stale)).project!.environments.map((e) => e.name)).toEqual(['env0', 'env1']);
 });

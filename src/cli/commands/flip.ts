@@ -14,7 +14,7 @@ import { environmentRouting } from '../../pipeline/synth/synth';
 import { resolveOutputFolder } from '../../pipeline/dist/output-folder';
 import { environmentOf, isObjectFile, parseDistFile, RenderedFile, renderedObjects } from '../../pipeline/dist/read-dist';
 import { readEnvironmentRouting } from '../../pipeline/routing/routing-reader';
-import { environmentInputs, recordedDigest, unchangedSinceRendered } from '../../pipeline/synth/inputs-digest';
+import { environmentInputs, recordedDigest } from '../../pipeline/synth/inputs-digest';
 import { outputsDigest } from '../../pipeline/dist/outputs-digest';
 import { routingCacheIn } from '../../pipeline/validate/routing-cache';
 import { RenderedObject } from '../../meshes/effective-routing';
@@ -134,7 +134,7 @@ export const flipCommand = defineCommand({
       keepObjects: distCurrent,
       // dist/ holds what the unedited file renders: only what the edit changes is rendered, and
       // when every other environment is as dist/ holds it too, only this one is loaded again.
-      ...(distCurrent ? { before: new Map([[env.name, env]]), asRendered: unchangedSinceRendered(root, out.dir) } : {}),
+      ...(distCurrent ? { before: new Map([[env.name, env]]) } : {}),
       cacheDir: defaultCacheDir(),
       ...(parseCache === undefined ? {} : { parseCache }),
     });

@@ -8,7 +8,7 @@ import { environmentReach, reachProblems } from '../../model/reach';
 import { loadAndScan } from '../../model/secret-scan';
 import { compareStrings, Problem } from '../../model/spec-error';
 import { inEnvironments, listEnvironmentFiles, RenderedFile } from '../dist/read-dist';
-import { environmentInputs, EnvironmentInputs, recordedDigest } from '../synth/inputs-digest';
+import { environmentInputs, EnvironmentInputs, recordedDigest, unchangedSinceRendered } from '../synth/inputs-digest';
 import { synthesizeEnvironment, synthesizeRoot } from '../synth/synth';
 import { resolveCrdsRoot } from './schema-check';
 import { checksIdentity } from './check-cache';
@@ -55,19 +55,15 @@ export interface IncrementalOptions {
    * touches only some services' own entries renders those services' files and the environment's
    * own, and reads the others from dist/ (`synthesizeEnvironmentEdit`; listed in `unchanged`).
    *
+   * With `force` too, when every environment of the repository is, before the edit in `overrides`
+   * (not yet written), what dist/ holds (`unchangedSinceRendered`), only the environments of
+   * `force` are loaded, and every other one is reused as it is, as long as the edit of each
+   * touches only its services' own entries: nothing another environment is checked against (where
+   * they deploy) has changed, and no input of another environment. Else all are loaded.
+   *
    * @default - every environment rendered is rendered whole
    */
   readonly before?: ReadonlyMap<string, EnvironmentSpec>;
-  /**
-   * The environments of the repository, when every one of them was, before the edit in
-   * `overrides`, what dist/ holds (`unchangedSinceRendered`). With `before`, only the environments
-   * of `force` are then loaded, and every other one is reused as it is, when the edit of each
-   * touches only its services' own entries: nothing another environment is checked against
-   * (where they deploy) has changed, and no input of another environment. Else all are loaded.
-   *
-   * @default - every environment is loaded
-   */
-  readonly asRendered?: readonly string[];
 }
 
 /** What `synthesizeChanged` produced. */
@@ -94,7 +90,7 @@ export interface IncrementalResult {
   /** The effective routing of each rendered environment, read back from its objects. */
   readonly routing: readonly EnvironmentRouting[];
   readonly problems: readonly Problem[];
-  /** The project as loaded: with `asRendered`, possibly only the environments of `force`. */
+  /** The project as loaded: with `before` and `force`, possibly only the environments of `force`. */
   readonly project?: Project;
   /** What each environment of `project` is rendered from, by name. */
   readonly inputs: ReadonlyMap<string, EnvironmentInputs>;
@@ -117,20 +113,24 @@ export async function synthesizeChanged(options: IncrementalOptions): Promise<In
   let project: Project | undefined = options.loaded?.project;
   let problems: Problem[] = [];
   let allowed: readonly string[] = options.loaded?.allowedFingerprints ?? [];
-  /** Environments not loaded, reused as dist/ holds them (see `asRendered`). */
+  /** Environments not loaded, reused as dist/ holds them (see `before`). */
   let elsewhere: string[] = [];
   const load: LoadOptions = {
     checkOverlaps: false,
     ...(options.overrides === undefined ? {} : { overrides: options.overrides }),
     ...parseCacheOption(options.parseCache),
   };
-  if (project === undefined && options.asRendered !== undefined && options.before !== undefined && options.force !== undefined) {
-    const edited = [...options.force];
+  const asRendered =
+    project === undefined && options.before !== undefined && options.force !== undefined
+      ? unchangedSinceRendered(root, distDir, options.renderer)
+      : undefined;
+  if (asRendered !== undefined) {
+    const edited = [...options.force!];
     const narrow = await loadAndScan(root, { ...load, only: edited });
     const loaded = narrow.project?.environments ?? [];
     const confined =
       !narrow.problems.some((p) => p.severity !== 'warning') &&
-      edited.every((name) => options.asRendered!.includes(name)) &&
+      edited.every((name) => asRendered.includes(name)) &&
       loaded.length === edited.length &&
       loaded.every((env) => {
         const before = options.before!.get(env.name);
@@ -140,7 +140,7 @@ export async function synthesizeChanged(options: IncrementalOptions): Promise<In
       project = narrow.project;
       problems = [...narrow.problems];
       allowed = narrow.secrets.allowedFingerprints;
-      elsewhere = options.asRendered.filter((name) => !options.force!.has(name));
+      elsewhere = asRendered.filter((name) => !options.force!.has(name));
     }
   }
   if (project === undefined) {
