@@ -3,6 +3,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { meshFor } from '../meshes';
 import { commonLabels, IEnvironmentScope, IMesh, KEEP_DATA, setWave, SYNC_OPTIONS_ANNOTATION, TargetFormat, Wave } from '../meshes/mesh';
 import { EnvironmentSpec, ServiceSpec } from '../model/spec';
+import { groupBy } from '../model/group-by';
 import { ServiceScopes } from '../model/service-scope';
 import { compareStrings } from '../model/spec-error';
 import { constructId } from './construct-id';
@@ -52,7 +53,7 @@ export class MeshEnvironment extends Construct implements IEnvironmentScope {
 
     this.mesh.addControlPlane(this);
     this.addNamespaces();
-    const policies = new ServicePolicies(env);
+    const callers = callersOf(env);
     for (const service of env.services) {
       if (props.only !== undefined && !props.only.has(service.name)) {
         continue;
@@ -70,7 +71,7 @@ export class MeshEnvironment extends Construct implements IEnvironmentScope {
             ownService: this.mesh.mockNeedsOwnService(service),
           });
         }
-        this.addPolicies(service, policies);
+        this.addPolicies(service, callers);
       });
     }
   }
@@ -180,64 +181,30 @@ export class MeshEnvironment extends Construct implements IEnvironmentScope {
     }
   }
 
-  private addPolicies(service: ServiceSpec, index: ServicePolicies): void {
+  private addPolicies(service: ServiceSpec, callers: ReadonlyMap<string, ServiceSpec[]>): void {
     const env = this.env;
+    // The first of each of the service's own entries.
+    const own = this.scopes.entriesOf(service.name);
     const policies = {
       service,
-      route: index.routes.get(service.name),
-      fault: index.faults.get(service.name),
-      circuitBreaker: index.circuitBreakers.get(service.name),
-      timeout: index.timeouts.get(service.name),
-      retry: index.retries.get(service.name),
+      route: own.routes[0],
+      fault: own.faults[0],
+      circuitBreaker: own.circuitBreakers[0],
+      timeout: own.timeouts[0],
+      retry: own.retries[0],
       mockDeployed: this.mockDeployed(service),
     };
     if (policies.route || policies.fault || policies.circuitBreaker || policies.timeout || policies.retry) {
       this.mesh.addServicePolicies(this, policies);
     }
     if (env.trafficPermissions && service.ports.length > 0) {
-      this.mesh.addTrafficPermissions(this, service, index.callers.get(service.name) ?? []);
+      this.mesh.addTrafficPermissions(this, service, callers.get(service.name) ?? []);
     }
   }
 }
 
-/**
- * The routing line, fault, circuit breaker, timeout and retry policy of each service (the first
- * for its name), and the services that call it (in the order of the environment's services):
- * indexed once per environment rather than searched for every service.
- */
-class ServicePolicies {
-  public readonly routes: ReadonlyMap<string, EnvironmentSpec['routes'][number]>;
-  public readonly faults: ReadonlyMap<string, EnvironmentSpec['faults'][number]>;
-  public readonly circuitBreakers: ReadonlyMap<string, EnvironmentSpec['circuitBreakers'][number]>;
-  public readonly timeouts: ReadonlyMap<string, EnvironmentSpec['timeouts'][number]>;
-  public readonly retries: ReadonlyMap<string, EnvironmentSpec['retries'][number]>;
-  public readonly callers = new Map<string, ServiceSpec[]>();
-
-  constructor(env: EnvironmentSpec) {
-    this.routes = firstByService(env.routes);
-    this.faults = firstByService(env.faults);
-    this.circuitBreakers = firstByService(env.circuitBreakers);
-    this.timeouts = firstByService(env.timeouts);
-    this.retries = firstByService(env.retries);
-    for (const s of env.services) {
-      for (const callee of new Set(s.calls)) {
-        const callers = this.callers.get(callee);
-        if (callers === undefined) {
-          this.callers.set(callee, [s]);
-        } else {
-          callers.push(s);
-        }
-      }
-    }
-  }
-}
-
-function firstByService<T extends { readonly service: string }>(list: readonly T[]): ReadonlyMap<string, T> {
-  const out = new Map<string, T>();
-  for (const x of list) {
-    if (!out.has(x.service)) {
-      out.set(x.service, x);
-    }
-  }
-  return out;
+/** The services that call each service, in the order of the environment's services: indexed once rather than searched for every service. */
+function callersOf(env: EnvironmentSpec): Map<string, ServiceSpec[]> {
+  const calls = env.services.flatMap((caller) => [...new Set(caller.calls)].map((callee) => ({ callee, caller })));
+  return new Map([...groupBy(calls, (c) => c.callee)].map(([callee, list]) => [callee, list.map((c) => c.caller)]));
 }

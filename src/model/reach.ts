@@ -1,5 +1,5 @@
 import { sameServerNote } from './cluster-identity';
-import { groupBy } from './group-by';
+import { NO_ENTRIES, serviceEntries } from './service-scope';
 import { FieldPath, formatPath, SourceFile } from './source-file';
 import { EnvironmentSpec, isKuma, KumaMeshSpec, Origin } from './spec';
 import { compareStrings, Problem } from './spec-error';
@@ -164,17 +164,12 @@ function meshServiceClaims(env: EnvironmentSpec): MeshServiceClaim[] {
   }
   const keys = controlPlaneKeys(mesh).map(({ key, controlPlane }) => ({ key: `${key} mesh ${mesh.meshName}`, controlPlane }));
   const meshHint = `give ${env.name} a mesh of its own (mesh.name) or another global control plane`;
-  // Each list indexed by service once: looked up per service, not searched (thousands of services).
-  const routes = groupBy(env.routes, (x) => x.service);
-  const faults = groupBy(env.faults, (x) => x.service);
-  const circuitBreakers = groupBy(env.circuitBreakers, (x) => x.service);
-  const timeouts = groupBy(env.timeouts, (x) => x.service);
-  const retries = groupBy(env.retries, (x) => x.service);
+  const entries = serviceEntries(env);
   return env.services.map((service) => {
     const uses: ProtectedOnlyUse[] = [];
     if (!env.protected) {
-      const own = <T extends { service: string; origin?: Origin }>(index: ReadonlyMap<string, T[]>) =>
-        (index.get(service.name) ?? []).filter((x) => x.origin !== undefined);
+      const { routes, faults, circuitBreakers, timeouts, retries } = entries.get(service.name) ?? NO_ENTRIES;
+      const own = <T extends { origin?: Origin }>(list: readonly T[]) => list.filter((x) => x.origin !== undefined);
       if (env.mocks.enabled && service.mock !== undefined) {
         uses.push({
           at: locate(env.source, ['services', service.name], 'a mock (mocks.enabled is true)'),

@@ -9,9 +9,11 @@ import { EnvironmentSpec } from './spec';
 export const SERVICE_LISTS = ['routes', 'faults', 'circuitBreakers', 'timeouts', 'retries'] as const;
 
 type ServiceList = (typeof SERVICE_LISTS)[number];
-type ServiceEntries = { readonly [L in ServiceList]: EnvironmentSpec[L] };
+/** One service's own entries of each of `SERVICE_LISTS`, in the environment's order. */
+export type ServiceEntries = { readonly [L in ServiceList]: EnvironmentSpec[L] };
 
-const EMPTY: ServiceEntries = { routes: [], faults: [], circuitBreakers: [], timeouts: [], retries: [] };
+/** The entries of a service that has none. */
+export const NO_ENTRIES: ServiceEntries = { routes: [], faults: [], circuitBreakers: [], timeouts: [], retries: [] };
 
 /**
  * An environment as the code that renders one service at a time sees it.
@@ -27,16 +29,21 @@ export class ServiceScopes {
   private readonly entries: ReadonlyMap<string, ServiceEntries>;
 
   constructor(env: EnvironmentSpec) {
-    this.entries = entriesByService(env);
+    this.entries = serviceEntries(env);
     const lists: ReadonlySet<PropertyKey> = new Set(SERVICE_LISTS);
     this.env = new Proxy(env, {
       get: (target, property, receiver) => {
         if (this.active !== undefined && lists.has(property)) {
-          return (this.entries.get(this.active) ?? EMPTY)[property as ServiceList];
+          return this.entriesOf(this.active)[property as ServiceList];
         }
         return Reflect.get(target, property, receiver) as unknown;
       },
     });
+  }
+
+  /** A service's own entries (`serviceEntries`). */
+  public entriesOf(service: string): ServiceEntries {
+    return this.entries.get(service) ?? NO_ENTRIES;
   }
 
   /** The service being rendered, or undefined for the environment as a whole. */
@@ -70,11 +77,11 @@ export function editedServices(before: EnvironmentSpec, after: EnvironmentSpec):
   if (frameText(before) !== frameText(after)) {
     return undefined;
   }
-  const was = entriesByService(before);
-  const now = entriesByService(after);
+  const was = serviceEntries(before);
+  const now = serviceEntries(after);
   const edited = new Set<string>();
   for (const service of new Set([...was.keys(), ...now.keys()])) {
-    if (canonical(was.get(service) ?? EMPTY) !== canonical(now.get(service) ?? EMPTY)) {
+    if (canonical(was.get(service) ?? NO_ENTRIES) !== canonical(now.get(service) ?? NO_ENTRIES)) {
       edited.add(service);
     }
   }
@@ -87,17 +94,18 @@ const frames = new WeakMap<EnvironmentSpec, string>();
 function frameText(env: EnvironmentSpec): string {
   let text = frames.get(env);
   if (text === undefined) {
-    text = canonical({ ...env, ...EMPTY });
+    text = canonical({ ...env, ...NO_ENTRIES });
     frames.set(env, text);
   }
   return text;
 }
 
-function entriesByService(env: EnvironmentSpec): Map<string, ServiceEntries> {
+/** Each service's own entries of `SERVICE_LISTS`, by service name: each list indexed once, not searched per service. */
+export function serviceEntries(env: EnvironmentSpec): Map<string, ServiceEntries> {
   const out = new Map<string, ServiceEntries>();
   for (const list of SERVICE_LISTS) {
     for (const [service, entries] of groupBy<{ readonly service: string }, string>(env[list], (e) => e.service)) {
-      out.set(service, { ...(out.get(service) ?? EMPTY), [list]: entries });
+      out.set(service, { ...(out.get(service) ?? NO_ENTRIES), [list]: entries });
     }
   }
   return out;
