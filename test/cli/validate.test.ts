@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { CONFIGURED_CRDS, copyRepo, describeWithCrds, removeTempDirs, snapshotTree } from '../util';
 import { listEnvironmentFiles } from '../../src/pipeline/dist/read-dist';
-import { outputsDigest } from '../../src/pipeline/synth/inputs-digest';
+import { outputsDigest } from '../../src/pipeline/dist/outputs-digest';
 import { CliRun, countObjects, edit, lineOf, lines, meshflipAsync, read } from './cli-util';
 
 /** Printed when no schema folder is configured: objects are then not checked against CRDs. */

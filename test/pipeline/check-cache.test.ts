@@ -4,7 +4,7 @@ import { stringify } from 'yaml';
 import { sortProblems } from '../../src/model/spec-error';
 import { listFiles } from '../../src/pipeline/dist/read-dist';
 import { writeDist } from '../../src/pipeline/dist/write-dist';
-import { INPUTS_FILE, outputsDigest } from '../../src/pipeline/synth/inputs-digest';
+import { INPUTS_FILE, outputsDigest } from '../../src/pipeline/dist/outputs-digest';
 import { checkKey, CheckKeyParts, checksIdentity, defaultCacheDir } from '../../src/pipeline/validate/check-cache';
 import * as distChecks from '../../src/pipeline/validate/dist-checks';
 import * as kubernetesLimits from '../../src/pipeline/validate/kubernetes-limits';

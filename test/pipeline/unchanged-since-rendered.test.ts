@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { changeSinceBase } from '../../src/pipeline/changes/change-summary';
-import { INPUTS_FILE, rendererDigest, unchangedSinceRendered } from '../../src/pipeline/synth/inputs-digest';
+import { rendererDigest, unchangedSinceRendered } from '../../src/pipeline/synth/inputs-digest';
+import { INPUTS_FILE } from '../../src/pipeline/dist/outputs-digest';
 import { synthesizeChanged } from '../../src/pipeline/validate/incremental-synth';
 import { exampleEnvironments, removeTempDirs } from '../util';
 import { commitAll, edit, gitRepoCopy, meshflipAsync } from '../cli/cli-util';

@@ -16,7 +16,8 @@ import {
 import { recoverInterruptedWrite } from '../dist/write-dist';
 import { StringPool } from '../dist/fast-yaml';
 import { readEnvironmentRouting } from '../routing/routing-reader';
-import { INPUTS_FILE, outputsDigest, recordedInputs, unchangedSinceRendered } from '../synth/inputs-digest';
+import { unchangedSinceRendered } from '../synth/inputs-digest';
+import { INPUTS_FILE, outputsDigest, recordedInputs } from '../dist/outputs-digest';
 import { KeptRouting } from '../validate/validate';
 import { synthesizeChanged } from '../validate/incremental-synth';
 import { blobId, listCommittedFiles, readBlobs, verifyCommit } from './git';
