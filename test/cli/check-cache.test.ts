@@ -16,14 +16,15 @@ describe('check results kept by the command line', () => {
     // WHEN synth runs with it
     expect(runCli(['synth'], { cwd: repo, env: { MESHFLIP_CACHE_DIR: cache } }).status).toBe(0);
     // THEN it holds one entry per environment, and one for the files of none (the root Application),
-    // as many of what was found in each file (the folder files), and the routing of each environment
+    // as many of what was found in each file (the folder files), and the routing and the objects of each environment
     const environments = fs.readdirSync(path.join(repo, 'environments')).filter((f) => f.endsWith('.yaml') && f !== 'meshflip.yaml').length;
     const entriesIn = (folder: string) => fs.readdirSync(path.join(cache, 'checks', folder)).filter((f) => /^[0-9a-f]{64}\.json$/.test(f));
-    const entries = fs.readdirSync(path.join(cache, 'checks')).filter((f) => f !== 'files' && f !== 'routing');
+    const entries = fs.readdirSync(path.join(cache, 'checks')).filter((f) => f !== 'files' && f !== 'routing' && f !== 'objects');
     expect(entries.filter((f) => /^[0-9a-f]{64}\.json$/.test(f))).toHaveLength(environments + 1);
     expect(entries.filter((f) => !f.endsWith('.json'))).toEqual([]);
     expect(entriesIn('files')).toHaveLength(environments + 1);
     expect(entriesIn('routing')).toHaveLength(environments);
+    expect(entriesIn('objects')).toHaveLength(environments);
     // AND validate uses every entry (each is marked as used), and says what it says without any
     const longAgo = new Date('2020-01-01T00:00:00Z');
     entries.forEach((f) => fs.utimesSync(path.join(cache, 'checks', f), longAgo, longAgo));

@@ -6,12 +6,15 @@ import { loadProject, Project } from '../../src/model/load';
 import { editedServices, ServiceScopes } from '../../src/model/service-scope';
 import { EnvironmentSpec } from '../../src/model/spec';
 import { SpecError } from '../../src/model/spec-error';
-import { listFiles } from '../../src/pipeline/dist/read-dist';
+import * as readDistModule from '../../src/pipeline/dist/read-dist';
+import { isObjectFile, listEnvironmentFiles, listFiles, parseDistFile } from '../../src/pipeline/dist/read-dist';
+import { INPUTS_FILE, recordedOutputs } from '../../src/pipeline/dist/outputs-digest';
 import { writeDist } from '../../src/pipeline/dist/write-dist';
 import { environmentInputs, unchangedSinceRendered } from '../../src/pipeline/synth/inputs-digest';
 import { synthesizeEnvironment, synthesizeEnvironmentEdit } from '../../src/pipeline/synth/synth';
 import { synthesizeChanged } from '../../src/pipeline/validate/incremental-synth';
 import { synthesizeProject } from '../../src/pipeline/validate/parallel-synth';
+import { objectsCacheIn } from '../../src/pipeline/validate/objects-cache';
 import { writeFleet } from '../bench/fleet';
 import { copyRepo, removeTempDirs, tempDir, withoutConfiguredSchemas, writeFiles } from '../util';
 
@@ -262,4 +265,62 @@ test('with every environment as dist/ holds it, an edit of services’ own entri
   fs.cpSync(fleet, stale, { recursive: true });
   fs.appendFileSync(path.join(stale, 'environments', 'env1.yaml'), '# reviewed\n');
   expect((await run(flipped, true, stale)).project!.environments.map((e) => e.name)).toEqual(['env0', 'env1']);
+});
+
+test('the objects a synthesis and each edit keep stand in for parsing the files an edit reads from dist/, and are what parsing gives', async () => {
+  const repo = tempDir('meshflip-fleet-');
+  fs.cpSync(fleet, repo, { recursive: true });
+  const distDir = path.join(repo, 'dist');
+  const cacheDir = tempDir('meshflip-cache-');
+  const full = await withoutConfiguredSchemas(() => synthesizeProject({ root: repo, jobs: 1, cacheDir }));
+  writeDist(distDir, full.files, { root: repo });
+  const objects = objectsCacheIn(cacheDir)!;
+  /** What parsing gives for each YAML file of `env` in dist/. */
+  const parsed = (env: string) =>
+    new Map(
+      listEnvironmentFiles(distDir, new Set([env]))
+        .filter(isObjectFile)
+        .map((file) => {
+          const found = parseDistFile(file, fs.readFileSync(path.join(distDir, file), 'utf8'));
+          return [file, { objects: found.map((o) => o.object), lines: found.map((o) => o.line) }];
+        }),
+    );
+  /** What is kept for the files of `env` in dist/, by the digest its INPUTS.sha256 records. */
+  const kept = (env: string) => objects.get(env, recordedOutputs(fs.readFileSync(path.join(distDir, env, INPUTS_FILE), 'utf8'))!);
+  for (const env of ['env0', 'env1']) {
+    expect(kept(env)?.depth).toBe(0);
+    expect(kept(env)!.files).toEqual(parsed(env));
+  }
+  // Two flips in a row, as flip makes them: no file of dist/ is parsed, and each renders as a whole rendering does.
+  for (const i of [1, 2]) {
+    const before = loadProject(repo).environments.find((e) => e.name === 'env0')!;
+    const text = applyFlip(fs.readFileSync(path.join(repo, before.file), 'utf8'), before, { service: before.services[i].name, to: 'mock' });
+    const parses = jest.spyOn(readDistModule, 'parseDistFile');
+    const edit = await withoutConfiguredSchemas(() =>
+      synthesizeChanged({
+        root: repo,
+        distDir,
+        overrides: new Map([[before.file, text]]),
+        force: new Set(['env0']),
+        before: new Map([['env0', before]]),
+        cacheDir,
+      }),
+    );
+    expect(parses).not.toHaveBeenCalled();
+    parses.mockRestore();
+    expect(edit.unchanged.size).toBeGreaterThan(before.services.length);
+    const after = edited(repo, before, text);
+    const whole = synthesizeEnvironment(after.env, after.project.settings, environmentInputs(after.env, after.project));
+    const contents = new Map(edit.files.map((f) => [f.path, f.content]));
+    expect(whole.files.map((f) => [f.path, contents.get(f.path)])).toEqual(whole.files.map((f) => [f.path, f.content]));
+    fs.writeFileSync(path.join(repo, before.file), text);
+    writeDist(
+      distDir,
+      edit.files.filter((f) => !edit.unchanged.has(f.path)),
+      { root: repo, keep: (file) => edit.keeps(file) || edit.unchanged.has(file) },
+    );
+    // The edit kept what it rendered on top of what it read.
+    expect(kept('env0')?.depth).toBe(i);
+    expect(kept('env0')!.files).toEqual(parsed('env0'));
+  }
 });

@@ -15,6 +15,18 @@ export interface RenderedFile {
   readonly lines?: readonly number[];
 }
 
+/** The objects of an environment's YAML files as read back before, by path, and how many kept edits they were put together from. */
+export interface KeptFileObjects {
+  readonly files: ReadonlyMap<string, { readonly objects: readonly Record<string, unknown>[]; readonly lines: readonly number[] }>;
+  readonly depth: number;
+}
+
+/** Objects kept by the digest of the files they were read from (`ObjectsCache` keeps them between runs). */
+export interface KeptObjectsByFiles {
+  /** The objects of the YAML files of `env`, whose files (every path and byte) have the digest `outputs` (`outputsDigest`), when they were kept. */
+  get(env: string, outputs: string): KeptFileObjects | undefined;
+}
+
 /** Every file below `dir`, as paths relative to it with forward slashes. */
 export function listFiles(dir: string): string[] {
   const out: string[] = [];

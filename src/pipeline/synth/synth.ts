@@ -13,7 +13,7 @@ import { runRules } from '../../meshes/rules';
 import { editedServices } from '../../model/service-scope';
 import { compareStrings, Problem } from '../../model/spec-error';
 import { StringPool } from '../dist/fast-yaml';
-import { isObjectFile, listEnvironmentFiles, parseDistFile, RenderedFile, renderedObjects } from '../dist/read-dist';
+import { isObjectFile, KeptObjectsByFiles, listEnvironmentFiles, parseDistFile, RenderedFile, renderedObjects } from '../dist/read-dist';
 import { EnvironmentInputs, environmentInputs, inputsFileContent } from './inputs-digest';
 import { INPUTS_FILE, outputsDigest, recordedOutputs } from '../dist/outputs-digest';
 import { renderCharts } from './render-charts';
@@ -139,6 +139,10 @@ export interface RenderedEnvironment {
  * `before` renders (INPUTS.sha256 says so): each service is rendered seeing only its own entries
  * and writing only files named after it (`MeshEnvironment`), so the files of a service whose
  * entries did not change cannot have changed. A test compares both over every example.
+ *
+ * With `keptObjects`, the files read from dist/ are not parsed when the objects of files with the
+ * digest INPUTS.sha256 records were kept (`ObjectsCache`): they are those files, checked by that
+ * digest as above.
  */
 export function synthesizeEnvironmentEdit(
   before: EnvironmentSpec,
@@ -146,7 +150,8 @@ export function synthesizeEnvironmentEdit(
   settings: SettingsSpec,
   distDir: string,
   inputs?: EnvironmentInputs,
-): (RenderedEnvironment & { readonly kept: readonly string[] }) | undefined {
+  keptObjects?: KeptObjectsByFiles,
+): (RenderedEnvironment & { readonly kept: readonly string[]; readonly keptFrom: KeptFrom }) | undefined {
   const only = editedServices(before, after);
   if (only === undefined) {
     return undefined;
@@ -166,11 +171,23 @@ export function synthesizeEnvironmentEdit(
   const rendered = new Set([...was.owners.keys(), ...now.owners.keys(), `${after.name}/ROUTING.md`, `${after.name}/${INPUTS_FILE}`]);
   const onDisk = listEnvironmentFiles(distDir, new Set([after.name]));
   const kept = onDisk.filter((file) => file.startsWith(`${after.name}/`) && !rendered.has(file));
+  const recordFile = `${after.name}/${INPUTS_FILE}`;
+  const recorded = onDisk.includes(recordFile) ? recordedOutputs(fs.readFileSync(path.join(distDir, recordFile), 'utf8')) : undefined;
+  if (recorded === undefined) {
+    return undefined;
+  }
+  // The objects of the files as dist/ holds them, when kept under the digest INPUTS.sha256 records;
+  // checked below to be the digest of the files as they are.
+  const known = keptObjects?.get(after.name, recorded);
   const strings: StringPool = new Map();
   const keptFiles = kept.map((file): RenderedFile => {
     const content = fs.readFileSync(path.join(distDir, file), 'utf8');
     if (!isObjectFile(file)) {
       return { path: file, content };
+    }
+    const found = known?.files.get(file);
+    if (found !== undefined) {
+      return { path: file, content, objects: found.objects, lines: found.lines };
     }
     const objects = parseDistFile(file, content, strings);
     return { path: file, content, objects: objects.map((o) => o.object), lines: objects.map((o) => o.line!) };
@@ -179,12 +196,23 @@ export function synthesizeEnvironmentEdit(
   // a whole rendering would, never carried into the new record, where validate would trust it.
   // (The same file objects are digested again for the new record: their digests are kept.)
   const read = new Map(keptFiles.map((f) => [f.path, f]));
-  const current = onDisk.map((file) => read.get(file) ?? { path: file, content: fs.readFileSync(path.join(distDir, file)) });
-  const record = current.find((f) => f.path === `${after.name}/${INPUTS_FILE}`);
-  if (record === undefined || recordedOutputs(record.content.toString()) !== outputsDigest(current)) {
+  const current = onDisk
+    .filter((file) => file !== recordFile)
+    .map((file) => read.get(file) ?? { path: file, content: fs.readFileSync(path.join(distDir, file)) });
+  if (recorded !== outputsDigest(current)) {
     return undefined;
   }
-  return { ...completeEnvironment(now, settings, [...renderApp(app), ...keptFiles], inputs), kept };
+  return {
+    ...completeEnvironment(now, settings, [...renderApp(app), ...keptFiles], inputs),
+    kept,
+    keptFrom: { outputs: recorded, depth: known?.depth },
+  };
+}
+
+/** The files an edit kept were those of this digest (`outputsDigest`), whose objects were kept `depth` edits deep (none: parsed). */
+export interface KeptFrom {
+  readonly outputs: string;
+  readonly depth?: number;
 }
 
 /** Whether a file of dist/ is named as a file of one of `services` would be (`<service>` or `<service>.<kind>`). */

@@ -14,6 +14,7 @@ import { resolveCrdsRoot, schemaChecker, schemaPlatformOf } from './schema-check
 import { FileChecks, ObjectCheck, runObjectChecks } from './file-checks';
 import { contentDigest, INPUTS_FILE, outputsDigest, recordedOutputs } from '../dist/outputs-digest';
 import { routingCacheIn } from './routing-cache';
+import { objectsCacheIn } from './objects-cache';
 import { collectBetweenEnvironments } from './heap';
 import { checkRenderedSecrets } from './secret-checks';
 import { isObjectFile, objectsOfText } from '../dist/read-dist';
@@ -21,7 +22,7 @@ import { StringPool } from '../dist/fast-yaml';
 import { environmentInputs } from '../synth/inputs-digest';
 import { CheckCache, checkKey, checksIdentity, viewsDigest } from './check-cache';
 import { argoCdView, validateOnlyChecks } from './dist-checks';
-import { synthesizeEnvironment, synthesizeEnvironmentEdit, synthesizeRoot } from '../synth/synth';
+import { KeptFrom, synthesizeEnvironment, synthesizeEnvironmentEdit, synthesizeRoot } from '../synth/synth';
 import { RenderedFile } from '../dist/read-dist';
 import { findingsToProblems } from './findings';
 
@@ -121,13 +122,21 @@ export async function renderShare(
   const fileChecks = task.cache === undefined ? undefined : new FileChecks(task.cache.dir);
   // The routing read back from each environment's files, for explain.
   const routingCache = routingCacheIn(task.cache?.dir);
+  // The objects read back from each environment's files, for the edits that follow.
+  const objectsCache = objectsCacheIn(task.cache?.dir);
   const files: RenderedFile[] = [];
   const routing: EnvironmentRouting[] = [];
   const problems: Problem[] = [];
   /** Files read from dist/ rather than rendered (`EnvironmentEdits`). */
   const unchanged: string[] = [];
-  /** Checks files rendered from `kept.inputs` for `kept.env` (none: the files of no environment) and keeps the results. */
-  const keep = async (rendered: readonly RenderedFile[], kept: { env?: string; inputs?: string; routing?: EnvironmentRouting }) => {
+  /**
+   * Checks files rendered from `kept.inputs` for `kept.env` (none: the files of no environment) and
+   * keeps the results; `kept.edit` when some of them were read from dist/ (`KeptFrom`), all but `rendered`.
+   */
+  const keep = async (
+    rendered: readonly RenderedFile[],
+    kept: { env?: string; inputs?: string; routing?: EnvironmentRouting; edit?: KeptFrom & { rendered: ReadonlySet<string> } },
+  ) => {
     const strings: StringPool = new Map();
     // The objects exactly as validate reads them from these files once written.
     const checked = rendered
@@ -172,6 +181,15 @@ export async function renderShare(
       if (kept.env !== undefined && kept.routing !== undefined) {
         routingCache?.set(kept.env, outputs, kept.routing);
       }
+      if (kept.env !== undefined) {
+        const edit = kept.edit;
+        objectsCache?.set(
+          kept.env,
+          outputs,
+          checked.map((f) => ({ path: f.path, objects: f.objects.map((o) => o.object), lines: f.objects.map((o) => o.line!) })),
+          edit?.depth === undefined ? undefined : { base: edit.outputs, depth: edit.depth, rendered: edit.rendered },
+        );
+      }
       const views = objects.map(argoCdView);
       cache.store.set(key, {
         problems: findingsToProblems([...validateOnlyChecks(kept.env, objects), ...findings], task.root, task.distRel),
@@ -186,10 +204,16 @@ export async function renderShare(
   for (const env of project.environments) {
     const inputs = environmentInputs(env, project);
     const before = edits?.before.get(env.name);
-    const edit = before === undefined ? undefined : synthesizeEnvironmentEdit(before, env, project.settings, edits!.distDir, inputs);
+    const edit = before === undefined ? undefined : synthesizeEnvironmentEdit(before, env, project.settings, edits!.distDir, inputs, objectsCache);
     const rendered = edit ?? synthesizeEnvironment(env, project.settings, inputs);
     unchanged.push(...(edit?.kept ?? []));
-    await keep(rendered.files, { env: env.name, inputs: inputs.digest, routing: rendered.routing });
+    const read = new Set(edit?.kept);
+    await keep(rendered.files, {
+      env: env.name,
+      inputs: inputs.digest,
+      routing: rendered.routing,
+      ...(edit === undefined ? {} : { edit: { ...edit.keptFrom, rendered: new Set(rendered.files.map((f) => f.path).filter((f) => !read.has(f))) } }),
+    });
     routing.push(rendered.routing);
     problems.push(...rendered.problems);
     collectBetweenEnvironments();
