@@ -195,6 +195,15 @@ export function resolveSettings(file: SourceFile, input: SettingsInput, problems
 }
 
 /**
+ * Environment names that would share a file or folder of dist/ with the Argo CD objects of every
+ * environment: dist/<env>/ and dist/argocd/<env>.k8s.yaml are an environment's.
+ */
+const RESERVED_ENVIRONMENT_NAMES: ReadonlyMap<string, string> = new Map([
+  ['argocd', "dist/argocd/ holds the Argo CD objects of every environment, and would hold this environment's files too"],
+  ['root', "dist/argocd/root.k8s.yaml holds the root Application, and would hold this environment's Argo CD objects too"],
+]);
+
+/**
  * Resolves one environment: applies catalogues and defaults, checks every reference, and reports
  * each problem at the line that caused it.
  */
@@ -248,6 +257,12 @@ class EnvironmentResolver {
     if (input.name !== expectedName) {
       this.problems.push(
         file.problem(['name'], `must match the file name "${expectedName}"`, { hint: `rename the file or set name: ${expectedName}` }),
+      );
+    }
+    const reserved = RESERVED_ENVIRONMENT_NAMES.get(input.name);
+    if (reserved !== undefined) {
+      this.problems.push(
+        file.problem(['name'], `is reserved: ${reserved}`, { hint: `rename the file and its name: to another one, such as ${input.name}-lab` }),
       );
     }
     const settings = this.settings;

@@ -467,6 +467,23 @@ describe('environment', () => {
     expect(problems).toEqual([`${LAB}:${at(env, 'labs')}: name: must match the file name "lab", got "labs"; rename the file or set name: lab`]);
   });
 
+  test.each([
+    ['argocd', "dist/argocd/ holds the Argo CD objects of every environment, and would hold this environment's files too"],
+    ['root', "dist/argocd/root.k8s.yaml holds the root Application, and would hold this environment's Argo CD objects too"],
+  ])('fails when the environment is named %s, a name dist/ gives the Argo CD objects', (name, why) => {
+    // GIVEN an environment whose files would share dist/ with the Argo CD objects (the root
+    // Application's file would be written twice, one version silently lost)
+    const file = `environments/${name}.yaml`;
+    const env = kongEnvironment(name);
+    const root = fixtureRepo({ [file]: env });
+    // WHEN
+    const problems = problemsOf(root).filter((p) => p.startsWith(`${file}:`));
+    // THEN
+    expect(problems).toEqual([
+      `${file}:${at(env, name)}: name: is reserved: ${why}, got "${name}"; rename the file and its name: to another one, such as ${name}-lab`,
+    ]);
+  });
+
   test('fails when a zone names a cluster that environments/meshflip.yaml does not declare, and suggests the closest', () => {
     // GIVEN
     const env = kongEnvironment('lab').replace('cluster: lab-mocks', 'cluster: lab-mock');
