@@ -254,6 +254,13 @@ test('with every environment as dist/ holds it, an edit of services’ own entri
   expect(narrow.keptFiles).toEqual(wide.keptFiles);
   // The same files, told one by one without listing them.
   expect(listFiles(distDir).filter(narrow.keeps)).toEqual(narrow.keptFiles);
+  // And the folders all of whose files are kept: env1's alone (argocd/ holds env0's Application too).
+  const folders = fs
+    .readdirSync(distDir, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name);
+  expect(folders.filter(narrow.keepsFolder)).toEqual(['env1']);
+  expect(listFiles(path.join(distDir, 'env1')).every((f) => narrow.keeps(`env1/${f}`))).toBe(true);
   expect(narrow.keptFiles.length).toBeGreaterThan(40);
   expect(narrow.files.map((f) => [f.path, f.content])).toEqual(wide.files.map((f) => [f.path, f.content]));
   expect(narrow.problems).toEqual(wide.problems.filter((p) => p.file !== 'environments/env1.yaml'));

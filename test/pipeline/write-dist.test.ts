@@ -371,6 +371,73 @@ test.each([
   expect(asked.sort()).toEqual(typeof keep === 'function' ? files : []);
 });
 
+describe('folders kept whole are not listed', () => {
+  /**
+   * dist/ with the environment a write changes (env) and two others whose every file is kept
+   * (other, third). A symbolic link in third stops any write that lists third.
+   */
+  const fleetDist = () => {
+    const dist = existingDist({
+      'other/zone/a.k8s.yaml': `${HEADER}a: 1\n`,
+      'other/b.k8s.yaml': `${HEADER}b: 1\n`,
+      'third/c.k8s.yaml': `${HEADER}c: 1\n`,
+    });
+    fs.symlinkSync('c.k8s.yaml', path.join(dist, 'third', 'link.k8s.yaml'));
+    return dist;
+  };
+  const keptWhole = (file: string) => file.startsWith('other/') || file.startsWith('third/');
+  const keepFolders = (folder: string) => folder === 'other' || folder === 'third';
+  const KEPT_TREE = { 'other/zone/a.k8s.yaml': `${HEADER}a: 1\n`, 'other/b.k8s.yaml': `${HEADER}b: 1\n`, 'third/c.k8s.yaml': `${HEADER}c: 1\n` };
+
+  test('a write inside one environment lists none of the others, and gives the tree a full listing gives', () => {
+    // GIVEN
+    const dist = fleetDist();
+    const kept = fileStates(dist);
+    // WHEN
+    const result = writeDist(dist, WANTED, { keep: keptWhole, keepFolders });
+    // THEN the changes of a write that lists everything (the link aside), and the other
+    // environments' files are the same files: third, with its link, was not looked into
+    const listed = existingDist({ ...KEPT_TREE });
+    expect(result).toEqual({ ...writeDist(listed, WANTED, { keep: keptWhole }), unchanged: 1 });
+    expect(snapshotTree(dist)).toEqual({ ...WANTED_TREE, ...KEPT_TREE, 'third/link.k8s.yaml': `${HEADER}c: 1\n` });
+    for (const file of [...Object.keys(KEPT_TREE), 'third/link.k8s.yaml']) {
+      expect(fileStates(dist)[file]).toBe(kept[file]);
+    }
+  });
+
+  test.each([
+    ['changes in two top-level folders', [...WANTED, { path: 'top.k8s.yaml', content: `${HEADER}top: 1\n` }], {}],
+    ['no atomic exchange', WANTED, { fileSystem: { exchange: () => false } }],
+  ])('with %s, the whole tree is staged: the kept folders are listed then, and kept', (_why, files, options) => {
+    // GIVEN
+    const dist = fleetDist();
+    const before = fileStates(dist);
+    // WHEN THEN third is listed: its link stops the write, which changes nothing
+    expect(() => writeDist(dist, files, { keep: keptWhole, keepFolders, ...options })).toThrow(
+      expect.objectContaining({ message: expect.stringContaining('third/link.k8s.yaml is a symbolic link') }),
+    );
+    expect(fileStates(dist)).toEqual(before);
+    // AND without the link, the kept files are staged as they are
+    fs.rmSync(path.join(dist, 'third', 'link.k8s.yaml'));
+    const inode = fs.statSync(path.join(dist, 'other/zone/a.k8s.yaml')).ino;
+    writeDist(dist, files, { keep: keptWhole, keepFolders, ...options });
+    expect(snapshotTree(dist)).toEqual({ ...Object.fromEntries(files.map((f) => [f.path, f.content])), ...KEPT_TREE });
+    expect(fs.statSync(path.join(dist, 'other/zone/a.k8s.yaml')).ino).toBe(inode);
+    expect(workFolders(dist)).toEqual([]);
+  });
+
+  test('refuses a file to write in a folder said to be kept whole, and changes nothing', () => {
+    // GIVEN
+    const dist = fleetDist();
+    const before = fileStates(dist);
+    // WHEN THEN
+    expect(() => writeDist(dist, [...WANTED, { path: 'other/b.k8s.yaml', content: `${HEADER}b: 2\n` }], { keep: keptWhole, keepFolders })).toThrow(
+      new Error('refusing to write "other/b.k8s.yaml": its folder was said to be kept whole'),
+    );
+    expect(fileStates(dist)).toEqual(before);
+  });
+});
+
 describe('a write with a file outside dist/ (a flip: the environment file and dist/ together)', () => {
   const ENV = 'environments/env.yaml';
   /** dist/ as existingDist makes it, and the environment file beside it. */

@@ -149,6 +149,7 @@ export const flipCommand = defineCommand({
       {
         root,
         keep: (file) => rendered.keeps(file) || rendered.unchanged.has(file),
+        keepFolders: rendered.keepsFolder,
         companions: [{ file: path.join(root, env.file), content: after }],
         recordPrevious: distCurrent,
       },

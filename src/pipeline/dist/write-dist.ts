@@ -15,7 +15,7 @@ export interface WriteResult {
   readonly changed: readonly string[];
   /** Files that are no longer produced and were deleted. */
   readonly removed: readonly string[];
-  /** Files left as they were (not rewritten, mtime kept). */
+  /** Files left as they were (not rewritten, mtime kept), but those of the folders not listed (`keepFolders`). */
   readonly unchanged: number;
   /** With `recordPrevious`: what each changed and removed file held before the write, by path. */
   readonly previous?: ReadonlyMap<string, string>;
@@ -71,6 +71,15 @@ export interface WriteOptions {
    * @default - none
    */
   readonly keep?: readonly string[] | ((file: string) => boolean);
+  /**
+   * Folders of dist/ (relative to it) whose every file `keep` keeps and no rendered file lies in:
+   * they are not even listed, unless the write has to stage the whole of dist/. A flip of one
+   * environment of a large repository then lists its own folder, not the other environments'
+   * tens of thousands of files.
+   *
+   * @default - every folder is listed
+   */
+  readonly keepFolders?: (folder: string) => boolean;
   /**
    * Return the content each changed and removed file had before the write (`WriteResult.previous`):
    * `meshflip flip` reads the routing before its edit from them.
@@ -162,8 +171,15 @@ export function writeDist(distDir: string, files: readonly RenderedFile[], optio
     recoverInterruptedSwap(parent, path.basename(dist), io);
     recoverJournal(parent, path.basename(dist));
     removeStaleStaging(parent);
-    const existing = readTree(dist, display);
-    const plan = planWrite(dist, existing, files, display, options.keep ?? []);
+    let existing = readTree(dist, display, options.keepFolders);
+    let plan = planWrite(dist, existing, files, display, options.keep ?? []);
+    /** The whole tree and what to do with it, where the folders kept were not listed. */
+    const listEverything = () => {
+      if (existing !== undefined && existing.skipped.size > 0) {
+        existing = readTree(dist, display);
+        plan = planWrite(dist, existing, files, display, options.keep ?? []);
+      }
+    };
     const previous = options.recordPrevious
       ? { previous: new Map([...plan.changed, ...plan.removed].map((file) => [file, fs.readFileSync(path.join(dist, file), 'utf8')])) }
       : {};
@@ -183,6 +199,9 @@ export function writeDist(distDir: string, files: readonly RenderedFile[], optio
     // thousands of files are neither linked nor deleted. A reader sees that folder old or new, and
     // nothing else changes. Without the atomic exchange, the whole tree is (two renames of dist/).
     let scope = existing === undefined ? '' : changeScope([...plan.added, ...plan.changed, ...plan.removed], existing.folders);
+    if (scope === '') {
+      listEverything();
+    }
     let oldTree: string | undefined;
     let journal: string | undefined;
     let committed = false;
@@ -230,6 +249,7 @@ export function writeDist(distDir: string, files: readonly RenderedFile[], optio
         step();
         fs.rmSync(staging, { recursive: true, force: true });
         scope = '';
+        listEverything();
       }
     }
     staging = undefined;
@@ -313,6 +333,9 @@ function planWrite(
       );
     }
     for (let slash = file.path.indexOf('/'); slash !== -1; slash = file.path.indexOf('/', slash + 1)) {
+      if (existing?.skipped.has(file.path.slice(0, slash))) {
+        throw new Error(`refusing to write ${JSON.stringify(file.path)}: its folder was said to be kept whole`);
+      }
       if (have.has(file.path.slice(0, slash))) {
         throw new OutputError(
           `${display(path.join(dist, file.path.slice(0, slash)))} is a file, where synth writes a folder`,
@@ -371,7 +394,7 @@ function notProducedByMeshflip(file: string, rel: string): string | undefined {
  * dist/ does not exist. A symbolic link, or anything that is neither a file nor a folder, stops
  * the write: meshflip never writes or deletes through a link.
  */
-function readTree(dist: string, display: (file: string) => string): Tree | undefined {
+function readTree(dist: string, display: (file: string) => string, skip?: (folder: string) => boolean): Tree | undefined {
   let stat: fs.Stats;
   try {
     stat = fs.lstatSync(dist);
@@ -386,13 +409,18 @@ function readTree(dist: string, display: (file: string) => string): Tree | undef
   }
   const files: string[] = [];
   const folders = new Set<string>();
+  const skipped = new Set<string>();
   const walk = (dir: string, prefix: string) => {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
       const rel = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) {
         folders.add(rel);
-        walk(full, rel);
+        if (skip?.(rel)) {
+          skipped.add(rel);
+        } else {
+          walk(full, rel);
+        }
       } else if (entry.isFile()) {
         files.push(rel);
       } else {
@@ -401,13 +429,14 @@ function readTree(dist: string, display: (file: string) => string): Tree | undef
     }
   };
   walk(dist, '');
-  return { files: files.sort(compareStrings), folders };
+  return { files: files.sort(compareStrings), folders, skipped };
 }
 
-/** What dist/ holds: files (sorted) and folders, relative to it. */
+/** What dist/ holds: files (sorted) and folders, relative to it, but the files of the folders `skipped` (`keepFolders`). */
 interface Tree {
   readonly files: readonly string[];
   readonly folders: ReadonlySet<string>;
+  readonly skipped: ReadonlySet<string>;
 }
 
 function notFileOrFolder(file: string, stat: fs.Stats, display: (file: string) => string): OutputError {

@@ -78,6 +78,8 @@ export interface IncrementalResult {
   readonly keptFiles: readonly string[];
   /** Whether a file of dist/ is one of `keptFiles`, without listing them. */
   readonly keeps: (file: string) => boolean;
+  /** Whether every file below a folder of dist/ (relative to it) is one of `keptFiles`: a reused environment's folder (`writeDist`'s `keepFolders`). */
+  readonly keepsFolder: (folder: string) => boolean;
   /**
    * Files of `files` read from dist/ rather than rendered, by path (see `IncrementalOptions.before`):
    * they hold what dist/ holds.
@@ -153,6 +155,7 @@ export async function synthesizeChanged(options: IncrementalOptions): Promise<In
     files: [],
     keptFiles: [],
     keeps: () => false,
+    keepsFolder: () => false,
     unchanged: new Set<string>(),
     rendered: [],
     reused: [],
@@ -199,6 +202,9 @@ export async function synthesizeChanged(options: IncrementalOptions): Promise<In
       return keptFiles;
     },
     keeps: (file) => reusedFile(file) && !renderedPaths.has(file),
+    // An environment's folder holds only its own files (an environment is never named argocd: the
+    // model refuses it), and none of a reused environment's is rendered.
+    keepsFolder: (folder) => reusedNames.has(folder) && !renderedNames.has(folder),
     unchanged: new Set(share.unchanged),
     rendered: [...renderedNames].sort(compareStrings),
     reused: [...reusedNames].sort(compareStrings),
