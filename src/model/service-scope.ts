@@ -73,7 +73,23 @@ export class ServiceScopes {
  * Values are compared as data: where each was written is compared by file and field, never by line,
  * since no rendered file holds a line of its input.
  */
-export function editedServices(before: EnvironmentSpec, after: EnvironmentSpec): Set<string> | undefined {
+export function editedServices(before: EnvironmentSpec, after: EnvironmentSpec): ReadonlySet<string> | undefined {
+  // Asked twice of a flip (may only its environment be loaded, then what to render): answered once.
+  let answers = edits.get(before);
+  if (answers === undefined) {
+    answers = new WeakMap();
+    edits.set(before, answers);
+  }
+  if (!answers.has(after)) {
+    answers.set(after, compareServices(before, after));
+  }
+  return answers.get(after);
+}
+
+/** What `editedServices` answered, by the two versions of an environment. */
+const edits = new WeakMap<EnvironmentSpec, WeakMap<EnvironmentSpec, ReadonlySet<string> | undefined>>();
+
+function compareServices(before: EnvironmentSpec, after: EnvironmentSpec): ReadonlySet<string> | undefined {
   if (frameText(before) !== frameText(after)) {
     return undefined;
   }

@@ -187,6 +187,18 @@ test('a file of the environment as a whole named like a service not rendered mak
   expect(synthesizeEnvironmentEdit(before, env, after.settings, path.join(repo, 'dist'))).toBeUndefined();
 });
 
+test('the services an edit changed are worked out once for each two versions of an environment', () => {
+  const before = project.environments.find((e) => !e.protected && e.services.some((s) => s.mock !== undefined))!;
+  const service = before.services.find((s) => s.mock !== undefined)!.name;
+  const after = edited(root, before, applyFlip(fs.readFileSync(path.join(root, before.file), 'utf8'), before, { service, to: 'real' })).env;
+  const answer = editedServices(before, after);
+  expect(answer).toEqual(new Set([service]));
+  expect(editedServices(before, after)).toBe(answer);
+  // Another pair is another question.
+  expect(editedServices(after, before)).not.toBe(answer);
+  expect(editedServices(after, before)).toEqual(answer);
+});
+
 test('within a service, an environment lists only that service’s own entries', () => {
   const env = project.environments.find((e) => e.faults.length > 0)!;
   const scopes = new ServiceScopes(env);
