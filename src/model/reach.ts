@@ -68,6 +68,17 @@ function locate(file: SourceFile, path: FieldPath, gotText?: string): Location &
   return { file: p.file, line: p.line, col: p.col, field: p.field, ...(p.got === undefined ? {} : { got: p.got }) };
 }
 
+/**
+ * `item` with `at`, worked out when first read: a claim's place in its file is only shown when two
+ * environments collide, and finding it reads the file's tree of positions (a large catalogue's is
+ * megabytes). Plain data to the structured clone algorithm, which reads it when a worker thread
+ * sends the claim.
+ */
+function locatedWhenRead<T extends object, L>(item: T, at: () => L): T & { readonly at: L } {
+  let found: L | undefined;
+  return Object.defineProperty(item, 'at', { enumerable: true, get: () => (found ??= at()) }) as T & { readonly at: L };
+}
+
 /** The namespaces and mesh service identities an environment reaches. */
 export function environmentReach(env: EnvironmentSpec): EnvironmentReach {
   return { env: env.name, protected: env.protected, file: env.file, namespaces: namespaceClaims(env), meshServices: meshServiceClaims(env) };
@@ -79,14 +90,13 @@ export function namespaceClaims(env: EnvironmentSpec): NamespaceClaim[] {
   const claim = (cluster: { name: string; identity: string }, namespace: string, path: FieldPath) => {
     const key = `${cluster.identity} ${namespace}`;
     if (!claims.has(key)) {
-      const { line, col } = env.source.locate(path, true);
-      claims.set(key, {
+      claims.set(
         key,
-        namespace,
-        cluster: cluster.name,
-        server: cluster.identity,
-        at: { file: env.source.path, line, col, field: formatPath(path) },
-      });
+        locatedWhenRead({ key, namespace, cluster: cluster.name, server: cluster.identity }, () => {
+          const { line, col } = env.source.locate(path, true);
+          return { file: env.source.path, line, col, field: formatPath(path) };
+        }),
+      );
     }
   };
   const mesh = env.mesh;
@@ -171,12 +181,16 @@ function meshServiceClaims(env: EnvironmentSpec): MeshServiceClaim[] {
       const { routes, faults, circuitBreakers, timeouts, retries } = entries.get(service.name) ?? NO_ENTRIES;
       const own = <T extends { origin?: Origin }>(list: readonly T[]) => list.filter((x) => x.origin !== undefined);
       if (env.mocks.enabled && service.mock !== undefined) {
-        uses.push({
-          at: locate(env.source, ['services', service.name], 'a mock (mocks.enabled is true)'),
-          what: `deploys a mock of ${service.name}`,
-          effect: 'the mock would become an endpoint of the protected service',
-          hint: `set mocks.enabled: false in ${env.file}, or ${meshHint}`,
-        });
+        uses.push(
+          locatedWhenRead(
+            {
+              what: `deploys a mock of ${service.name}`,
+              effect: 'the mock would become an endpoint of the protected service',
+              hint: `set mocks.enabled: false in ${env.file}, or ${meshHint}`,
+            },
+            () => locate(env.source, ['services', service.name], 'a mock (mocks.enabled is true)'),
+          ),
+        );
       }
       for (const route of own(routes)) {
         if (route.mockWeight > 0 || route.header !== undefined) {
@@ -184,12 +198,16 @@ function meshServiceClaims(env: EnvironmentSpec): MeshServiceClaim[] {
             route.header === undefined
               ? `mock for ${route.mockWeight}% of requests`
               : `mock for requests with ${route.header.name}: ${route.header.value}`;
-          uses.push({
-            at: locate(route.origin!.file, route.origin!.path, JSON.stringify(to)),
-            what: `routes ${service.name} to its mock`,
-            effect: 'the route would apply to every caller of the protected service',
-            hint: `route ${service.name} to real, or ${meshHint}`,
-          });
+          uses.push(
+            locatedWhenRead(
+              {
+                what: `routes ${service.name} to its mock`,
+                effect: 'the route would apply to every caller of the protected service',
+                hint: `route ${service.name} to real, or ${meshHint}`,
+              },
+              () => locate(route.origin!.file, route.origin!.path, JSON.stringify(to)),
+            ),
+          );
         }
       }
       const policies = [
@@ -200,7 +218,11 @@ function meshServiceClaims(env: EnvironmentSpec): MeshServiceClaim[] {
       ] as const;
       for (const [list, verb, effect] of policies) {
         for (const item of list) {
-          uses.push({ at: locate(item.origin.file, item.origin.path), what: `${verb} ${service.name}`, effect, hint: `remove it, or ${meshHint}` });
+          uses.push(
+            locatedWhenRead({ what: `${verb} ${service.name}`, effect, hint: `remove it, or ${meshHint}` }, () =>
+              locate(item.origin.file, item.origin.path),
+            ),
+          );
         }
       }
     }

@@ -3,6 +3,7 @@ import { loadProject } from '../../src/model/load';
 import { environmentReach, normalizeKdsAddress, reachProblems } from '../../src/model/reach';
 import { synthesizeProject } from '../../src/pipeline/validate/parallel-synth';
 import { formatProblem } from '../../src/model/spec-error';
+import { SourceFile } from '../../src/model/source-file';
 import { removeTempDirs } from '../util';
 import { at, fixtureRepo, kongEnvironment, lines, ossmEnvironment, problemsOf, SETTINGS } from './fixtures';
 
@@ -317,4 +318,33 @@ describe('normalizeKdsAddress', () => {
     // THEN
     expect(address).toEqual('grpcs://kds.example.com:5685');
   });
+});
+
+test('where a claim is written is worked out when first read, once, and crosses to another thread as data', () => {
+  // GIVEN the example environments (a Kong Mesh one with a mock, a route and a fault)
+  const project = loadProject(REPO);
+  const kong = project.environments.find((e) => e.name === 'kong-perf')!;
+  const problem = jest.spyOn(SourceFile.prototype, 'problem');
+  const locate = jest.spyOn(SourceFile.prototype, 'locate');
+  try {
+    // WHEN its reach is worked out
+    const reach = environmentReach(kong);
+    // THEN no position was looked up
+    expect([problem.mock.calls.length, locate.mock.calls.length]).toEqual([0, 0]);
+    const use = reach.meshServices.flatMap((c) => c.uses)[0];
+    const claim = reach.namespaces[0];
+    // AND reading each place looks it up once: the use through a problem (which locates), the claim directly
+    expect(use.at).toEqual(expect.objectContaining({ file: expect.any(String), line: expect.any(Number) }));
+    expect(use.at).toBe(use.at);
+    expect(claim.at.line).toBeGreaterThan(0);
+    expect(claim.at).toBe(claim.at);
+    expect([problem.mock.calls.length, locate.mock.calls.length]).toEqual([1, 2]);
+    // AND a copy made as worker threads send it holds every place as data
+    const copy = structuredClone(reach);
+    expect(copy).toEqual(reach);
+    expect(Object.getOwnPropertyDescriptor(copy.namespaces[0], 'at')).toHaveProperty('value', claim.at);
+  } finally {
+    problem.mockRestore();
+    locate.mockRestore();
+  }
 });
