@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { groupFilesByEnvironment, listFiles } from '../../src/pipeline/dist/read-dist';
 import { INPUTS_FILE, outputsDigest, recordedOutputs } from '../../src/pipeline/dist/outputs-digest';
-import { digestDist } from '../../src/pipeline/validate/dist-digests';
+import { digestDist, digestDistInBackground, shareOut } from '../../src/pipeline/validate/dist-digests';
 import { REPO, removeTempDirs, tempDir } from '../util';
 
 // validate and ci-summary digest every file of dist/ (in a worker thread for a large one) to know
@@ -43,5 +43,26 @@ describe('the digest of dist/ as it is on disk', () => {
     // THEN their digests differ, and neither is the unedited folder's
     expect(invalid).not.toBe(replaced);
     expect([invalid, replaced]).not.toContain(digestDist(DIST).groups.get('kong-perf')!.outputs);
+  });
+
+  test('is the same digested in worker threads, each environment in one of them', async () => {
+    const here = digestDist(DIST);
+    const there = await digestDistInBackground(DIST, true);
+    expect(there.files).toEqual(here.files);
+    expect([...there.groups]).toEqual([...here.groups]);
+  });
+});
+
+describe('environments shared out between workers', () => {
+  test('go to the share with the fewest files, the largest first, each to one share', () => {
+    const group = (name: string, files: number) => [name, Array.from({ length: files }, (_, i) => `${name}/${i}`)] as const;
+    const groups = [group('a', 10), group('b', 40), group('c', 30), group('d', 20), group('', 5)];
+    expect(shareOut(groups, 2).map((share) => share.map(([name]) => name))).toEqual([
+      ['b', 'a', ''],
+      ['c', 'd'],
+    ]);
+    expect(shareOut(groups, 1).map((share) => share.map(([name]) => name))).toEqual([['b', 'c', 'd', 'a', '']]);
+    // No empty share: a worker is started for each.
+    expect(shareOut(groups.slice(0, 1), 2)).toHaveLength(1);
   });
 });

@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'worker_threads';
-import { digestDist } from './dist-digests';
+import { digestGroups } from './dist-digests';
 
-/** A digest worker: reads dist/ and digests each environment's files (see `digestDistInBackground`), as plain data. */
-const { files, groups } = digestDist((workerData as { distDir: string }).distDir);
-parentPort!.postMessage({ files, groups: [...groups] });
+/** A digest worker: reads and digests its share of the groups of files of dist/ (see `digestDistInBackground`), as plain data. */
+const { distDir, groups } = workerData as { distDir: string; groups: [string, string[]][] };
+parentPort!.postMessage([...digestGroups(distDir, groups)]);

@@ -1,8 +1,10 @@
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { groupFilesByEnvironment, listFiles } from '../dist/read-dist';
 import { INPUTS_FILE, isInputsFile, outputsDigest } from '../dist/outputs-digest';
+import { compareStrings } from '../../model/spec-error';
 
 /** One group of files of dist/ (an environment's, or those of none), as it is on disk. */
 export interface FolderDigest {
@@ -23,46 +25,78 @@ export interface DistDigests {
 /** Below this many files, a worker thread costs more than it saves. */
 const WORKER_THRESHOLD_FILES = 2000;
 
+/** The most worker threads dist/ is digested in. */
+const MAX_DIGEST_WORKERS = 2;
+
 /**
  * Reads every file of dist/ once and digests each environment's files: what validate compares with
  * the digests each INPUTS.sha256 records, to know which environments it need not render again.
  */
 export function digestDist(distDir: string): DistDigests {
   const files = listFiles(distDir);
-  const groups = new Map<string, FolderDigest>();
-  for (const [env, group] of groupFilesByEnvironment(files)) {
+  return { files, groups: digestGroups(distDir, [...groupFilesByEnvironment(files)]) };
+}
+
+/** The digest of each group of files of dist/, by environment ('' for the files of none). */
+export function digestGroups(distDir: string, groups: readonly (readonly [string, readonly string[]])[]): Map<string, FolderDigest> {
+  const out = new Map<string, FolderDigest>();
+  for (const [env, group] of groups) {
     // As bytes: digested as they are, without decoding them.
     const bytes = group.map((file) => ({ path: file, content: fs.readFileSync(path.join(distDir, file)) }));
     const inputs = env === '' ? undefined : bytes.find((f) => f.path === `${env}/${INPUTS_FILE}`);
-    groups.set(env, {
+    out.set(env, {
       files: group,
       ...(inputs === undefined ? {} : { inputsText: inputs.content.toString('utf8') }),
       outputs: outputsDigest(bytes.filter((f) => !isInputsFile(f.path))),
     });
   }
-  return { files, groups };
+  return out;
 }
 
 /**
- * `digestDist` in a worker thread for a large dist/, so that it runs while this thread loads the
- * project (the two take about as long on a large repository); in this thread for a small one.
+ * `digestDist` in worker threads for a large dist/, so that it runs while this thread loads the
+ * project; in this thread for a small one. dist/ is listed once, here, and its environments are
+ * shared out between up to two workers by their number of files: reading and digesting the
+ * 50,000 files of a large dist/ takes longer than loading the project, which then waits for it.
  *
- * @param inWorker force the choice (tests) @default - a worker from WORKER_THRESHOLD_FILES files on
+ * @param inWorker force the choice (tests) @default - workers from WORKER_THRESHOLD_FILES files on
  */
 export function digestDistInBackground(distDir: string, inWorker?: boolean): Promise<DistDigests> {
   if (!(inWorker ?? countFilesUpTo(distDir, WORKER_THRESHOLD_FILES) >= WORKER_THRESHOLD_FILES)) {
     return new Promise((resolve) => resolve(digestDist(distDir)));
   }
+  const files = listFiles(distDir);
+  const groups = [...groupFilesByEnvironment(files)];
+  const shares = shareOut(groups, Math.min(MAX_DIGEST_WORKERS, os.availableParallelism()));
+  return Promise.all(shares.map((share) => digestInWorker(distDir, share))).then((digested) => {
+    const byEnv = new Map(digested.flatMap((d) => [...d]));
+    // In the order of the groups, whichever worker digested each.
+    return { files, groups: new Map(groups.map(([env]) => [env, byEnv.get(env)!])) };
+  });
+}
+
+/** Groups shared out into at most `count` shares of about as many files each (the largest first, each to the smallest share). */
+export function shareOut<T extends readonly [string, readonly string[]]>(groups: readonly T[], count: number): T[][] {
+  const shares = Array.from({ length: Math.max(1, count) }, () => ({ groups: [] as T[], files: 0 }));
+  for (const group of [...groups].sort((a, b) => b[1].length - a[1].length || compareStrings(a[0], b[0]))) {
+    const smallest = shares.reduce((a, b) => (b.files < a.files ? b : a));
+    smallest.groups.push(group);
+    smallest.files += group[1].length;
+  }
+  return shares.map((s) => s.groups).filter((g) => g.length > 0);
+}
+
+function digestInWorker(distDir: string, groups: readonly (readonly [string, readonly string[]])[]): Promise<Map<string, FolderDigest>> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(path.join(__dirname, 'digest-worker.cjs'), { workerData: { distDir } });
-    let result: { files: string[]; groups: [string, FolderDigest][] } | undefined;
+    const worker = new Worker(path.join(__dirname, 'digest-worker.cjs'), { workerData: { distDir, groups } });
+    let result: [string, FolderDigest][] | undefined;
     worker.once('message', (message: typeof result) => {
       result = message;
     });
     worker.once('error', reject);
     worker.once('exit', (code) => {
       if (result !== undefined) {
-        resolve({ files: result.files, groups: new Map(result.groups) });
+        resolve(new Map(result));
       } else {
         reject(new Error(`digest worker exited with code ${code} before reporting`));
       }
