@@ -2,7 +2,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { EnvironmentRouting } from '../../src/meshes/effective-routing';
 import { changeSinceBase } from '../../src/pipeline/changes/change-summary';
+import * as readDistModule from '../../src/pipeline/dist/read-dist';
 import { writeDist } from '../../src/pipeline/dist/write-dist';
+import { routingCacheIn } from '../../src/pipeline/validate/routing-cache';
 import { checksIdentity } from '../../src/pipeline/validate/check-cache';
 import { synthesizeChanged } from '../../src/pipeline/validate/incremental-synth';
 import { synthesizeProject } from '../../src/pipeline/validate/parallel-synth';
@@ -104,3 +106,59 @@ test('a base whose committed files are not those the entry was kept for reads th
   await flipCaptainsLog(unedited.dir);
   expect(read.changes).not.toEqual((await summary(unedited.dir, unedited.base, cache, false)).changes);
 }, 120_000);
+
+describe('diff: the routing kept by the digest of the files, on both sides', () => {
+  /** What diff does: the change since the base, with the routing kept where `cache` says, counting the files of dist/ parsed. */
+  async function diff(dir: string, base: string, cache: string | undefined) {
+    const kept = routingCacheIn(cache);
+    const parses = jest.spyOn(readDistModule, 'parseDistFile');
+    try {
+      const changes = await withoutConfiguredSchemas(() =>
+        changeSinceBase(dir, base, undefined, kept === undefined ? undefined : (env, _inputs, outputs) => kept.get(env, outputs)),
+      );
+      return { changes, parsed: parses.mock.calls.map(([file]) => file) };
+    } finally {
+      parses.mockRestore();
+    }
+  }
+
+  /** The working tree with captains-log flipped to real in kong-perf, rendered and written as flip does: its routing kept. */
+  async function flipKeeping(dir: string, cache: string): Promise<void> {
+    edit(dir, 'environments/kong-perf.yaml', '    captains-log: mock\n', '    captains-log: real\n');
+    const head = await withoutConfiguredSchemas(() => synthesizeChanged({ root: dir, distDir: path.join(dir, 'dist'), cacheDir: cache }));
+    writeDist(path.join(dir, 'dist'), head.files, { root: dir, keep: head.keptFiles });
+  }
+
+  test('parses no file of dist/ when both sides were kept, and gives the change reading them gives', async () => {
+    // GIVEN a base whose synthesis kept the routing of every environment, and a flip that kept its own
+    const cache = tempDir('meshflip-cache-');
+    const { dir, base } = await synthesizedBase(cache);
+    await flipKeeping(dir, cache);
+    // WHEN
+    const kept = await diff(dir, base, cache);
+    const read = await diff(dir, base, undefined);
+    // THEN
+    expect(kept.parsed).toEqual([]);
+    expect(read.parsed.filter((f) => f.startsWith('kong-perf/')).length).toBeGreaterThan(3);
+    expect(kept.changes).toEqual(read.changes);
+    expect(kept.changes.map((c) => [c.name, c.services.map((s) => s.service)])).toEqual([['kong-perf', ['captains-log']]]);
+  }, 120_000);
+
+  test('reads the working tree’s files when they are not those kept (a hand edit)', async () => {
+    // GIVEN the flip, then its routing files edited by hand
+    const cache = tempDir('meshflip-cache-');
+    const { dir, base } = await synthesizedBase(cache);
+    await flipKeeping(dir, cache);
+    const before = await diff(dir, base, cache);
+    for (const zone of ['zone-real-services', 'zone-mock-services']) {
+      const file = path.join(dir, `dist/kong-perf/${zone}/captains-log.routing.k8s.yaml`);
+      fs.appendFileSync(file, '# reviewed\n');
+    }
+    // WHEN
+    const kept = await diff(dir, base, cache);
+    // THEN the head's files were read, and the change is what reading every file gives
+    expect(kept.parsed.filter((f) => f.startsWith('kong-perf/')).length).toBeGreaterThan(3);
+    expect(kept.changes).toEqual((await diff(dir, base, undefined)).changes);
+    expect(before.parsed).toEqual([]);
+  }, 120_000);
+});

@@ -1,5 +1,7 @@
 import { changeSinceBase } from '../../pipeline/changes/change-summary';
 import { GitError } from '../../pipeline/changes/git';
+import { defaultCacheDir } from '../../pipeline/validate/check-cache';
+import { routingCacheIn } from '../../pipeline/validate/routing-cache';
 import { summaryText } from '../../pipeline/changes/routing-diff';
 import { UsageError } from '../errors';
 import { changeJson, jsonText } from '../json-output';
@@ -25,7 +27,15 @@ export const diffCommand = defineCommand({
   async run({ values, root }, output: Output): Promise<number> {
     let changes;
     try {
-      changes = await changeSinceBase(root, values.base ?? 'HEAD');
+      // The routing read back from files kept by their digest (synth and flip keep every
+      // environment's): neither side of an environment flipped since the base is parsed again.
+      const kept = routingCacheIn(defaultCacheDir());
+      changes = await changeSinceBase(
+        root,
+        values.base ?? 'HEAD',
+        undefined,
+        kept === undefined ? undefined : (env, _inputs, outputs) => kept.get(env, outputs),
+      );
     } catch (e) {
       if (e instanceof GitError) {
         throw new UsageError(e.message, 'pass a branch, tag or commit of this repository with --base');

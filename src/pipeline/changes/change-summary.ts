@@ -110,7 +110,7 @@ export async function changeSinceBase(root: string, baseRef: string, head?: Head
     const byEnv = groupByEnvironment(paths.filter((file) => compared.has(environmentOf(file) ?? '') && isObjectFile(file)).flatMap(objectsOf));
     return [...byEnv.keys()].sort(compareStrings).map((env) => readEnvironmentRouting(env, byEnv.get(env)!));
   };
-  const keptBase = keptBaseRouting(compared, basePaths, baseText, keptRouting);
+  const keptBase = keptRoutingOf(compared, basePaths, baseText, keptRouting);
   const baseRouting = [
     ...keptBase.values(),
     ...routingOf(basePaths.filter((file) => !keptBase.has(environmentOf(file) ?? '')).sort(compareStrings), (file) =>
@@ -119,15 +119,18 @@ export async function changeSinceBase(root: string, baseRef: string, head?: Head
   ].sort((a, b) => compareStrings(a.name, b.name));
   const renderedRouting = rendering.routing.filter((r) => compared.has(r.name));
   const unread = new Set([...compared].filter((env) => known.has(env) && !renderedRouting.some((r) => r.name === env)));
+  // The head's files of an environment not rendered may be those a kept routing was read from, as the base's may.
+  const headPaths = headFiles.map((f) => f.path).sort(compareStrings);
+  const keptHead = keptRoutingOf(unread, headPaths, (file) => headFileByPath.get(file)!.content, keptRouting);
   const headRouting = [
     ...renderedRouting,
-    ...routingOf(
-      headFiles
-        .map((f) => f.path)
-        .filter((file) => unread.has(environmentOf(file) ?? ''))
-        .sort(compareStrings),
-      (file) => objectsOfHead(headFileByPath.get(file)!),
-    ),
+    ...[
+      ...keptHead.values(),
+      ...routingOf(
+        headPaths.filter((file) => unread.has(environmentOf(file) ?? '') && !keptHead.has(environmentOf(file) ?? '')),
+        (file) => objectsOfHead(headFileByPath.get(file)!),
+      ),
+    ].sort((a, b) => compareStrings(a.name, b.name)),
   ];
   return withObjectChanges(
     diffRouting(baseRouting, headRouting),
@@ -138,23 +141,24 @@ export async function changeSinceBase(root: string, baseRef: string, head?: Head
 }
 
 /**
- * The routing of each compared environment of the base that an earlier run read back from exactly
- * its files (their digest, computed here from the files as committed) and kept.
+ * The routing of each of `envs` that an earlier run read back from exactly its files on one side
+ * (their digest, computed here from `text`: the files as committed for the base, as on disk for the
+ * head) and kept.
  */
-function keptBaseRouting(
-  compared: ReadonlySet<string>,
-  basePaths: readonly string[],
-  baseText: (file: string) => string,
+function keptRoutingOf(
+  envs: ReadonlySet<string>,
+  paths: readonly string[],
+  text: (file: string) => string,
   keptRouting: KeptRouting | undefined,
 ): Map<string, EnvironmentRouting> {
   const found = new Map<string, EnvironmentRouting>();
   if (keptRouting === undefined) {
     return found;
   }
-  for (const [env, files] of groupFilesByEnvironment(basePaths.filter((file) => compared.has(environmentOf(file) ?? '')))) {
-    const inputs = files.includes(`${env}/${INPUTS_FILE}`) ? recordedInputs(baseText(`${env}/${INPUTS_FILE}`)) : undefined;
+  for (const [env, files] of groupFilesByEnvironment(paths.filter((file) => envs.has(environmentOf(file) ?? '')))) {
+    const inputs = files.includes(`${env}/${INPUTS_FILE}`) ? recordedInputs(text(`${env}/${INPUTS_FILE}`)) : undefined;
     const routing =
-      inputs === undefined ? undefined : keptRouting(env, inputs, outputsDigest(files.map((file) => ({ path: file, content: baseText(file) }))));
+      inputs === undefined ? undefined : keptRouting(env, inputs, outputsDigest(files.map((file) => ({ path: file, content: text(file) }))));
     if (routing !== undefined) {
       found.set(env, routing);
     }
