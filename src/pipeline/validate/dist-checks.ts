@@ -349,10 +349,21 @@ function checkFolderPermitted(inFolder: readonly RenderedObject[], project: Rend
   const findings: Finding[] = [];
   const destinations = list(project.object, 'spec', 'destinations');
   const clusterKinds = list(project.object, 'spec', 'clusterResourceWhitelist');
+  // A folder's thousands of objects are in a few namespaces: each is matched against the
+  // destinations once.
+  const permitted = new Map<string, boolean>();
+  const namespacePermitted = (namespace: string) => {
+    let answer = permitted.get(namespace);
+    if (answer === undefined) {
+      answer = destinations.some((d) => globMatch(str(d, 'server') ?? '', server) && globMatch(str(d, 'namespace') ?? '', namespace));
+      permitted.set(namespace, answer);
+    }
+    return answer;
+  };
   for (const o of inFolder) {
     const objectNamespace = str(o.object, 'metadata', 'namespace');
-    const group = apiGroupOf(str(o.object, 'apiVersion') ?? '');
     if (objectNamespace === undefined) {
+      const group = apiGroupOf(str(o.object, 'apiVersion') ?? '');
       if (!clusterKinds.some((k) => globMatch(str(k, 'group') ?? '', group) && globMatch(str(k, 'kind') ?? '', String(o.object.kind)))) {
         findings.push({
           at: o,
@@ -360,7 +371,7 @@ function checkFolderPermitted(inFolder: readonly RenderedObject[], project: Rend
           message: `${describeObject(o.object)} is cluster-scoped and its kind is not whitelisted in AppProject ${str(project.object, 'metadata', 'name')}`,
         });
       }
-    } else if (!destinations.some((d) => globMatch(str(d, 'server') ?? '', server) && globMatch(str(d, 'namespace') ?? '', objectNamespace))) {
+    } else if (!namespacePermitted(objectNamespace)) {
       findings.push({
         at: o,
         severity: 'error',
@@ -389,18 +400,23 @@ function checkDuplicates(
     }
     return servers.get(folder);
   };
+  // Objects come file by file: the folder of the last file is kept.
+  let file: string | undefined;
+  let folder = '';
   for (const o of objects) {
-    const server = o.object.apiVersion === undefined ? undefined : serverOf(folderOf(o.file));
+    if (o.file !== file) {
+      file = o.file;
+      folder = folderOf(file);
+    }
+    const server = o.object.apiVersion === undefined ? undefined : serverOf(folder);
     if (server === undefined) {
       continue;
     }
-    const key = [
-      server,
-      apiGroupOf(str(o.object, 'apiVersion') ?? ''),
-      o.object.kind,
-      str(o.object, 'metadata', 'namespace') ?? '',
-      str(o.object, 'metadata', 'name'),
-    ].join(' ');
+    // The kind as a list joins it (nothing for none), whatever a hand edit made of it.
+    const kind = [o.object.kind].join('');
+    const key = `${server} ${apiGroupOf(str(o.object, 'apiVersion') ?? '')} ${kind} ${str(o.object, 'metadata', 'namespace') ?? ''} ${
+      str(o.object, 'metadata', 'name') ?? ''
+    }`;
     const before = seen.get(key);
     if (before !== undefined && before.file !== o.file) {
       findings.push({
