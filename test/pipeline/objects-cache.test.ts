@@ -131,6 +131,20 @@ describe('ObjectsCache', () => {
     expect(cache.get('env0', 'b'.repeat(64))).toBeUndefined();
   });
 
+  test('keeps the objects of the same files once: they are not computed or written again, and the entry is marked as used', () => {
+    const dir = tempDir('meshflip-objects-');
+    const cache = new ObjectsCache(dir);
+    cache.set('env0', 'a'.repeat(64), [file('env0/x.k8s.yaml', 1)]);
+    const [name] = fs.readdirSync(dir);
+    const longAgo = new Date('2020-01-01T00:00:00Z');
+    fs.utimesSync(path.join(dir, name), longAgo, longAgo);
+    // Other objects under the same key (which a key's digest rules out): the entry stays as it was.
+    cache.set('env0', 'a'.repeat(64), [file('env0/x.k8s.yaml', 2)]);
+    expect(fs.statSync(path.join(dir, name)).mtimeMs).toBeGreaterThan(longAgo.getTime());
+    expect(fs.readdirSync(dir)).toEqual([name]);
+    expect(cache.get('env0', 'a'.repeat(64))?.files.get('env0/x.k8s.yaml')?.objects).toEqual([{ kind: 'ConfigMap', data: { n: '1' } }]);
+  });
+
   test('keeps nothing of an environment with a value JSON does not hold exactly', () => {
     const cache = new ObjectsCache(tempDir('meshflip-objects-'));
     cache.set('env0', 'a'.repeat(64), [file('env0/x.k8s.yaml', 1), { path: 'env0/y.k8s.yaml', objects: [{ spec: { weight: -0 } }], lines: [2] }]);

@@ -87,6 +87,21 @@ export class KeptEntries<T> {
     return value;
   }
 
+  /**
+   * Whether an entry is kept for `key`, marked as used when it is: a key is a digest of everything
+   * its value is computed from, so the caller need not compute the value to keep it again. An entry
+   * that is there but cannot be read is a miss to `get`, as always.
+   */
+  has(key: string): boolean {
+    try {
+      const now = new Date();
+      fs.utimesSync(this.fileOf(key), now, now);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   set(key: string, value: T): void {
     try {
       // Private to the user, as a cache of what their repositories hold should be.

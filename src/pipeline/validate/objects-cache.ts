@@ -84,6 +84,12 @@ export class ObjectsCache implements KeptObjectsByFiles {
     files: readonly { path: string; objects: readonly Record<string, unknown>[]; lines: readonly number[] }[],
     edit?: { readonly base: string; readonly depth: number; readonly rendered: ReadonlySet<string> },
   ): void {
+    const key = objectsKey(env, outputs);
+    // The same files kept before (a synthesis that changed nothing, or changed another
+    // environment): their objects are those, and go unwritten.
+    if (this.entries.has(key)) {
+      return;
+    }
     const added = edit !== undefined && edit.depth < MAX_CHAIN ? files.filter((f) => edit.rendered.has(f.path)) : files;
     if (!added.every((f) => f.objects.every(heldExactlyByJson) && f.lines.every(Number.isInteger))) {
       return;
@@ -93,7 +99,7 @@ export class ObjectsCache implements KeptObjectsByFiles {
       ...(added === files ? { depth: 0 } : { base: edit!.base, depth: edit!.depth + 1 }),
       files: added.map((f) => [f.path, [...f.objects], [...f.lines]] as const),
     };
-    this.entries.set(objectsKey(env, outputs), entry);
+    this.entries.set(key, entry);
   }
 }
 
