@@ -6,8 +6,6 @@ import { EnvironmentSpec } from '../../model/spec';
 import { compareStrings } from '../../model/spec-error';
 import { INPUTS_FILE, recordedInputs } from '../dist/outputs-digest';
 
-// What reads dist/ without the model (the digest worker) imports these from outputs-digest.ts.
-
 /** The libraries whose code renders objects, by the versions the lockfile resolves them to. */
 const RENDERING_LIBRARIES = ['cdk8s', 'cdk8s-plus-28', 'constructs', 'yaml', 'zod'];
 
