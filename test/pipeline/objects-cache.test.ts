@@ -74,7 +74,9 @@ describe('heldExactlyByJson', () => {
 });
 
 describe('ObjectsCache', () => {
-  const file = (p: string, n: number) => ({ path: p, objects: [{ kind: 'ConfigMap', data: { n: String(n) } }], lines: [2] });
+  /** A file as synthesis has checked it: each object with its file and line. */
+  const checked = (p: string, object: Record<string, unknown>) => ({ path: p, objects: [{ file: p, object, line: 2 }] });
+  const file = (p: string, n: number) => checked(p, { kind: 'ConfigMap', data: { n: String(n) } });
 
   test('gives back the objects kept for an environment and digest, and nothing for another', () => {
     const cache = new ObjectsCache(tempDir('meshflip-objects-'));
@@ -99,9 +101,9 @@ describe('ObjectsCache', () => {
       const before = cache.get('env0', digest(i - 1))!;
       // Each edit renders x again; y is read from dist/.
       cache.set('env0', digest(i), [file('env0/x.k8s.yaml', i), file('env0/y.k8s.yaml', 0)], {
-        base: digest(i - 1),
+        outputs: digest(i - 1),
         depth: before.depth,
-        rendered: new Set(['env0/x.k8s.yaml']),
+        kept: new Set(['env0/y.k8s.yaml']),
       });
       const kept = cache.get('env0', digest(i))!;
       depths.push(kept.depth);
@@ -122,9 +124,9 @@ describe('ObjectsCache', () => {
     cache.set('env0', 'a'.repeat(64), [file('env0/x.k8s.yaml', 1), file('env0/y.k8s.yaml', 1)]);
     const base = fs.readdirSync(dir);
     cache.set('env0', 'b'.repeat(64), [file('env0/x.k8s.yaml', 2), file('env0/y.k8s.yaml', 1)], {
-      base: 'a'.repeat(64),
+      outputs: 'a'.repeat(64),
       depth: 0,
-      rendered: new Set(['env0/x.k8s.yaml']),
+      kept: new Set(['env0/y.k8s.yaml']),
     });
     expect(cache.get('env0', 'b'.repeat(64))?.files.size).toBe(2);
     fs.rmSync(path.join(dir, base[0]));
@@ -147,7 +149,7 @@ describe('ObjectsCache', () => {
 
   test('keeps nothing of an environment with a value JSON does not hold exactly', () => {
     const cache = new ObjectsCache(tempDir('meshflip-objects-'));
-    cache.set('env0', 'a'.repeat(64), [file('env0/x.k8s.yaml', 1), { path: 'env0/y.k8s.yaml', objects: [{ spec: { weight: -0 } }], lines: [2] }]);
+    cache.set('env0', 'a'.repeat(64), [file('env0/x.k8s.yaml', 1), checked('env0/y.k8s.yaml', { spec: { weight: -0 } })]);
     expect(cache.get('env0', 'a'.repeat(64))).toBeUndefined();
   });
 });

@@ -1,5 +1,7 @@
 import * as path from 'path';
+import { RenderedObject } from '../../meshes/effective-routing';
 import { KeptFileObjects, KeptObjectsByFiles } from '../dist/read-dist';
+import { KeptFrom } from '../synth/synth';
 import { entryKey } from './checker-digest';
 import { KeptEntries, versionedEntry } from './kept-entries';
 
@@ -78,11 +80,17 @@ export class ObjectsCache implements KeptObjectsByFiles {
     return { files, depth: depth! };
   }
 
+  /**
+   * Keeps the objects of the YAML files of `env` whose files have the digest `outputs`, as read
+   * back (each object with the line it starts on). With `from` (an edit: `KeptFrom`, and the files
+   * it read from dist/ rather than rendered), only the files it rendered are written, over the
+   * entry of the files before it, while that chain is shorter than `MAX_CHAIN`.
+   */
   set(
     env: string,
     outputs: string,
-    files: readonly { path: string; objects: readonly Record<string, unknown>[]; lines: readonly number[] }[],
-    edit?: { readonly base: string; readonly depth: number; readonly rendered: ReadonlySet<string> },
+    files: readonly { readonly path: string; readonly objects: readonly RenderedObject[] }[],
+    from?: KeptFrom & { readonly kept: ReadonlySet<string> },
   ): void {
     const key = objectsKey(env, outputs);
     // The same files kept before (a synthesis that changed nothing, or changed another
@@ -90,16 +98,16 @@ export class ObjectsCache implements KeptObjectsByFiles {
     if (this.entries.has(key)) {
       return;
     }
-    const added = edit !== undefined && edit.depth < MAX_CHAIN ? files.filter((f) => edit.rendered.has(f.path)) : files;
-    if (!added.every((f) => f.objects.every(heldExactlyByJson) && f.lines.every(Number.isInteger))) {
-      return;
-    }
+    const base = from?.depth !== undefined && from.depth < MAX_CHAIN ? { base: from.outputs, depth: from.depth + 1 } : { depth: 0 };
+    const added = base.depth === 0 ? files : files.filter((f) => !from!.kept.has(f.path));
     const entry: ObjectsEntry = {
       env,
-      ...(added === files ? { depth: 0 } : { base: edit!.base, depth: edit!.depth + 1 }),
-      files: added.map((f) => [f.path, [...f.objects], [...f.lines]] as const),
+      ...base,
+      files: added.map((f) => [f.path, f.objects.map((o) => o.object), f.objects.map((o) => o.line!)] as const),
     };
-    this.entries.set(key, entry);
+    if (entry.files.every(([, objects, lines]) => objects.every(heldExactlyByJson) && lines.every(Number.isInteger))) {
+      this.entries.set(key, entry);
+    }
   }
 }
 

@@ -131,11 +131,11 @@ export async function renderShare(
   const unchanged: string[] = [];
   /**
    * Checks files rendered from `kept.inputs` for `kept.env` (none: the files of no environment) and
-   * keeps the results; `kept.edit` when some of them were read from dist/ (`KeptFrom`), all but `rendered`.
+   * keeps the results; `kept.edit` when some of them were read from dist/ (`KeptFrom`): those `kept`.
    */
   const keep = async (
     rendered: readonly RenderedFile[],
-    kept: { env?: string; inputs?: string; routing?: EnvironmentRouting; edit?: KeptFrom & { rendered: ReadonlySet<string> } },
+    kept: { env?: string; inputs?: string; routing?: EnvironmentRouting; edit?: KeptFrom & { kept: ReadonlySet<string> } },
   ) => {
     const strings: StringPool = new Map();
     // The objects exactly as validate reads them from these files once written.
@@ -182,13 +182,7 @@ export async function renderShare(
         routingCache?.set(kept.env, outputs, kept.routing);
       }
       if (kept.env !== undefined) {
-        const edit = kept.edit;
-        objectsCache?.set(
-          kept.env,
-          outputs,
-          checked.map((f) => ({ path: f.path, objects: f.objects.map((o) => o.object), lines: f.objects.map((o) => o.line!) })),
-          edit?.depth === undefined ? undefined : { base: edit.outputs, depth: edit.depth, rendered: edit.rendered },
-        );
+        objectsCache?.set(kept.env, outputs, checked, kept.edit);
       }
       const views = objects.map(argoCdView);
       cache.store.set(key, {
@@ -207,12 +201,11 @@ export async function renderShare(
     const edit = before === undefined ? undefined : synthesizeEnvironmentEdit(before, env, project.settings, edits!.distDir, inputs, objectsCache);
     const rendered = edit ?? synthesizeEnvironment(env, project.settings, inputs);
     unchanged.push(...(edit?.kept ?? []));
-    const read = new Set(edit?.kept);
     await keep(rendered.files, {
       env: env.name,
       inputs: inputs.digest,
       routing: rendered.routing,
-      ...(edit === undefined ? {} : { edit: { ...edit.keptFrom, rendered: new Set(rendered.files.map((f) => f.path).filter((f) => !read.has(f))) } }),
+      ...(edit === undefined ? {} : { edit: { ...edit.keptFrom, kept: new Set(edit.kept) } }),
     });
     routing.push(rendered.routing);
     problems.push(...rendered.problems);
