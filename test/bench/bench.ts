@@ -23,6 +23,7 @@ import { defaultParseCache } from '../../src/pipeline/validate/parse-cache';
 import { readDist } from '../../src/pipeline/dist/read-dist';
 import { checkRenderedSecrets } from '../../src/pipeline/validate/secret-checks';
 import { writeDist, WriteResult } from '../../src/pipeline/dist/write-dist';
+import { seenFilesIn } from '../../src/pipeline/validate/seen-files-cache';
 import { listFiles } from '../../src/pipeline/dist/read-dist';
 import { SchemaStore, celEvaluationStats, schemaSets } from '../../src/validation';
 import { BIN, CONFIGURED_CRDS, git } from '../util';
@@ -55,7 +56,7 @@ async function synthAndWrite(
     throw new Error(`the fleet does not load: ${result.problems[0].message}`);
   }
   const rendered = performance.now();
-  const write = writeDist(dist, result.files);
+  const write = writeDist(dist, result.files, { seen: seenFilesIn(defaultCacheDir()) });
   const end = performance.now();
   return { ms: end - start, writeMs: end - rendered, files: result.files.length, jobs: result.jobs, write };
 }

@@ -53,6 +53,68 @@ describe('the digest of dist/ as it is on disk', () => {
   });
 });
 
+describe('with a cache folder: the files seen before are not read again', () => {
+  /** A copy of the repository's dist/ whose files were last changed a minute ago, and a cache folder. */
+  function copyOfDist(): { dist: string; checks: string } {
+    const dist = path.join(tempDir('meshflip-dist-'), 'dist');
+    fs.cpSync(DIST, dist, { recursive: true });
+    const then = new Date(Date.now() - 60_000);
+    for (const file of listFiles(dist)) {
+      fs.utimesSync(path.join(dist, file), then, then);
+    }
+    return { dist, checks: tempDir('meshflip-checks-') };
+  }
+
+  /** What `digestDist` gives, and which files it read. */
+  function digestReading(dist: string, checks?: string) {
+    // The module object itself: the sources read it through live bindings.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the CommonJS module object, whose function the test watches
+    const read = jest.spyOn(require('fs') as typeof fs, 'readFileSync');
+    try {
+      const digests = digestDist(dist, checks);
+      // The files of dist/ read, not the cache's entries.
+      const files = read.mock.calls.map(([file]) => path.relative(dist, String(file))).filter((file) => !file.startsWith('..'));
+      return { digests, read: files.sort() };
+    } finally {
+      read.mockRestore();
+    }
+  }
+
+  test('gives the digests it gives without one, and the second time reads only each INPUTS.sha256', () => {
+    // GIVEN a dist/ digested once with a cache folder
+    const { dist, checks } = copyOfDist();
+    const without = digestDist(dist);
+    const first = digestReading(dist, checks);
+    // WHEN digested again
+    const second = digestReading(dist, checks);
+    // THEN both give what a digest without a cache gives; the first read every file, the second
+    // only the INPUTS.sha256 files, whose text it returns
+    expect([first.digests.files, [...first.digests.groups]]).toEqual([without.files, [...without.groups]]);
+    expect([second.digests.files, [...second.digests.groups]]).toEqual([without.files, [...without.groups]]);
+    expect(first.read).toEqual(listFiles(dist));
+    expect(second.read).toEqual(listFiles(dist).filter((file) => file.endsWith(`/${INPUTS_FILE}`)));
+  });
+
+  test('reads a file edited by hand, at the same size, and gives the digest of what it holds now', async () => {
+    // GIVEN a dist/ seen, then a file of kong-perf edited by hand without changing its size
+    const { dist, checks } = copyOfDist();
+    digestDist(dist, checks);
+    const file = path.join(dist, 'kong-perf/ROUTING.md');
+    const text = fs.readFileSync(file, 'utf8');
+    fs.writeFileSync(file, text.replace(/.$/s, text.endsWith('\n') ? ' ' : '\n'));
+    // WHEN digested again, in this thread and in worker threads
+    const here = digestReading(dist, checks);
+    const there = await digestDistInBackground(dist, true, checks);
+    // THEN the edited file alone is read (with the INPUTS.sha256 files), and kong-perf's digest
+    // is no longer the one its INPUTS.sha256 records, but the one of its files as they are
+    expect(here.read).toEqual([...listFiles(dist).filter((f) => f.endsWith(`/${INPUTS_FILE}`)), 'kong-perf/ROUTING.md'].sort());
+    const group = here.digests.groups.get('kong-perf')!;
+    expect(group.outputs).not.toBe(recordedOutputs(group.inputsText));
+    expect([...here.digests.groups]).toEqual([...digestDist(dist).groups]);
+    expect([...there.groups]).toEqual([...digestDist(dist).groups]);
+  });
+});
+
 describe('environments shared out between workers', () => {
   test('go to the share with the fewest files, the largest first, each to one share', () => {
     const group = (name: string, files: number) => [name, Array.from({ length: files }, (_, i) => `${name}/${i}`)] as const;

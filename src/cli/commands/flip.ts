@@ -16,6 +16,7 @@ import { environmentOf, isObjectFile, parseDistFile, RenderedFile, renderedObjec
 import { readEnvironmentRouting } from '../../pipeline/routing/routing-reader';
 import { environmentInputs, recordedDigest } from '../../pipeline/synth/inputs-digest';
 import { outputsDigest } from '../../pipeline/dist/outputs-digest';
+import { seenFilesIn } from '../../pipeline/validate/seen-files-cache';
 import { routingCacheIn } from '../../pipeline/validate/routing-cache';
 import { RenderedObject } from '../../meshes/effective-routing';
 import { recoverInterruptedWrite, writeDist, WriteResult } from '../../pipeline/dist/write-dist';
@@ -152,6 +153,7 @@ export const flipCommand = defineCommand({
         keepFolders: rendered.keepsFolder,
         companions: [{ file: path.join(root, env.file), content: after }],
         recordPrevious: distCurrent,
+        seen: seenFilesIn(defaultCacheDir()),
       },
     );
     // The routing before: read back from the environment's objects as dist/ held them (the rendered

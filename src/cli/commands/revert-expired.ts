@@ -7,7 +7,9 @@ import { escapeUnsafeText } from '../../model/unsafe-text';
 import { escapeMarkdown } from '../../pipeline/synth/markdown';
 import { synthesize } from '../../pipeline/synth/synth';
 import { resolveOutputFolder } from '../../pipeline/dist/output-folder';
+import { defaultCacheDir } from '../../pipeline/validate/check-cache';
 import { recoverInterruptedWrite, writeDist } from '../../pipeline/dist/write-dist';
+import { seenFilesIn } from '../../pipeline/validate/seen-files-cache';
 import { writeTextFile } from '../../pipeline/dist/write-files';
 import { Output, paint } from '../output';
 import { defineCommand } from './command';
@@ -53,7 +55,11 @@ export const revertExpiredCommand = defineCommand({
     const files = synthesize(next);
     // The environment files and dist/ together: when dist/ cannot be written, or the run is
     // killed midway, the files stay as they were too (or the next run finishes the write).
-    writeDist(out.dir, files, { root, companions: [...overrides].map(([file, content]) => ({ file: path.join(root, file), content })) });
+    writeDist(out.dir, files, {
+      root,
+      companions: [...overrides].map(([file, content]) => ({ file: path.join(root, file), content })),
+      seen: seenFilesIn(defaultCacheDir()),
+    });
     output.out(`${paint(output, 'green', 'reverted')} ${lines.length} expired change${lines.length === 1 ? '' : 's'}:`);
     output.out(lines.join('\n'));
     if (values.body !== undefined) {

@@ -7,6 +7,7 @@ import { schemaFolder } from '../schema-option';
 import { defaultCacheDir } from '../../pipeline/validate/check-cache';
 import { defaultParseCache } from '../../pipeline/validate/parse-cache';
 import { recoverInterruptedWrite, writeDist } from '../../pipeline/dist/write-dist';
+import { seenFilesIn } from '../../pipeline/validate/seen-files-cache';
 import { UsageError } from '../errors';
 import { Output, paint, printProblems } from '../output';
 import { defineCommand } from './command';
@@ -76,7 +77,8 @@ export const synthCommand = defineCommand({
     }
     printProblems(output, result.problems);
     const files = only === undefined ? result.files : withOthersAsTheyAre(out.dir, result.files, only);
-    const writeResult = writeDist(out.dir, files, { root });
+    // What is written is recorded, so that the next command that digests it need not read it.
+    const writeResult = writeDist(out.dir, files, { root, seen: seenFilesIn(defaultCacheDir()) });
     const changes = writeResult.added.length + writeResult.changed.length + writeResult.removed.length;
     // With names, the count covers their files only, not the others kept as they are.
     const count = only === undefined ? files.length : result.files.filter((f) => belongsTo(f.path, only)).length;

@@ -10,10 +10,15 @@ export const INPUTS_FILE = 'INPUTS.sha256';
  * may be given as text (its UTF-8 bytes) or as the bytes read from disk, which need not be UTF-8.
  */
 export function outputsDigest(files: readonly { readonly path: string; readonly content: string | Uint8Array }[]): string {
+  return outputsDigestOf(files.map((f) => [f.path, isInputsFile(f.path) ? '' : contentDigest(f)]));
+}
+
+/** `outputsDigest` of files by the SHA-256 of each one's content: `[path, digest]`, in any order. */
+export function outputsDigestOf(digests: Iterable<readonly [path: string, digest: string]>): string {
   const hash = createHash('sha256');
-  for (const f of [...files].sort((a, b) => compareStrings(a.path, b.path))) {
-    if (!isInputsFile(f.path)) {
-      hash.update(`${contentDigest(f)}  ${f.path}\n`);
+  for (const [file, digest] of [...digests].sort(([a], [b]) => compareStrings(a, b))) {
+    if (!isInputsFile(file)) {
+      hash.update(`${digest}  ${file}\n`);
     }
   }
   return hash.digest('hex');
@@ -22,8 +27,15 @@ export function outputsDigest(files: readonly { readonly path: string; readonly 
 /** The SHA-256 of each file object's content, computed once: synthesis digests its files for INPUTS.sha256 and for the check results it keeps. */
 const contentDigests = new WeakMap<object, string>();
 
-/** The SHA-256 (hex) of a file's content, as text (its UTF-8 bytes) or bytes. A file's content does not change: it is computed once per file object. */
-export function contentDigest(file: { readonly content: string | Uint8Array }): string {
+/**
+ * The SHA-256 (hex) of a file's content, as text (its UTF-8 bytes) or bytes. A file's content does
+ * not change: it is computed once per file object, or taken from `digest` when the file has one
+ * (`RenderedFile.digest`: computed where it was rendered, or read).
+ */
+export function contentDigest(file: { readonly content: string | Uint8Array; readonly digest?: string }): string {
+  if (file.digest !== undefined) {
+    return file.digest;
+  }
   let digest = contentDigests.get(file);
   if (digest === undefined) {
     const hash = typeof file.content === 'string' ? createHash('sha256').update(file.content, 'utf8') : createHash('sha256').update(file.content);

@@ -13,6 +13,8 @@ export interface RenderedFile {
   readonly objects?: readonly Record<string, unknown>[];
   /** The line of the file each document starts on. */
   readonly lines?: readonly number[];
+  /** The SHA-256 (hex) of `content`'s UTF-8 bytes, when it was computed where the file was rendered (`contentDigest`). */
+  readonly digest?: string;
 }
 
 /** The objects of an environment's YAML files as read back before, by path, and how many kept edits they were put together from. */
@@ -113,9 +115,14 @@ export function renderedObjects(file: RenderedFile): RenderedObject[] {
  */
 export function objectsOfText(file: string, text: string, rendered: RenderedFile | undefined, strings: StringPool): RenderedObject[] {
   if (rendered?.objects !== undefined && rendered.lines !== undefined && rendered.content === text) {
-    return renderedObjects(rendered).filter(({ object }) => object !== null && typeof object === 'object' && !Array.isArray(object));
+    return objectsOfFile(rendered);
   }
   return parseDistFile(file, text, strings);
+}
+
+/** The objects of a file that has them (`objects` and `lines`), as `objectsOfText` gives them for its text: what is not a map is not one. */
+export function objectsOfFile(rendered: RenderedFile): RenderedObject[] {
+  return renderedObjects(rendered).filter(({ object }) => object !== null && typeof object === 'object' && !Array.isArray(object));
 }
 
 /**

@@ -5,7 +5,9 @@ import { WORK_FOLDER_PREFIX } from '../../model/output-path';
 import { compareStrings } from '../../model/spec-error';
 import { exchangeDirectories } from './exchange';
 import { OutputError } from './output-folder';
-import { RenderedFile } from './read-dist';
+import { environmentOf, RenderedFile } from './read-dist';
+import { contentDigest } from './outputs-digest';
+import { SeenFiles, WrittenFile } from './seen-files';
 
 /** What a write changed. Paths are relative to dist/, sorted. */
 export interface WriteResult {
@@ -87,6 +89,13 @@ export interface WriteOptions {
    * @default false
    */
   readonly recordPrevious?: boolean;
+  /**
+   * Where to record the files written, with their digests and what lstat says of them (`SeenFiles`):
+   * the next command that digests them need not read them.
+   *
+   * @default - nothing is recorded
+   */
+  readonly seen?: SeenFiles;
 }
 
 /**
@@ -193,7 +202,9 @@ export function writeDist(distDir: string, files: readonly RenderedFile[], optio
     if (existing !== undefined) {
       refuseReadOnly(dist, distName);
     }
-    const wanted = new Map(files.map((f) => [f.path, f.content]));
+    const wanted = new Map(files.map((f) => [f.path, f]));
+    /** The files written, as `seen` records them. */
+    let written: WrittenFile[] = [];
     // Only the smallest folder of dist/ that holds every change is rebuilt and exchanged: a flip
     // changes a few files of one environment's folder, and the other environments' tens of
     // thousands of files are neither linked nor deleted. A reader sees that folder old or new, and
@@ -213,6 +224,7 @@ export function writeDist(distDir: string, files: readonly RenderedFile[], optio
       // Its folders get the default mode, as the folders of a whole new tree do; dist/ keeps its own.
       staging = makeStagingFolder(parent, existing === undefined || scope !== '' ? undefined : fs.lstatSync(dist).mode);
       const stagingFolders = folderMaker();
+      written = [];
       for (const file of plan.unchanged) {
         if (file.startsWith(prefix)) {
           const staged = path.join(staging, file.slice(prefix.length));
@@ -224,7 +236,12 @@ export function writeDist(distDir: string, files: readonly RenderedFile[], optio
         const staged = path.join(staging, file.slice(prefix.length));
         stagingFolders(path.dirname(staged));
         step();
-        io.writeFileSync(staged, wanted.get(file)!);
+        const rendered = wanted.get(file)!;
+        io.writeFileSync(staged, rendered.content);
+        if (options.seen !== undefined) {
+          // Renamed into dist/ with the folder that holds it: the same file, as lstat sees it.
+          written.push({ path: file, digest: rendered.digest ?? contentDigest(rendered), stat: fs.lstatSync(staged) });
+        }
       }
       journal = companions.length === 0 ? undefined : writeJournal(parent, path.basename(dist), staging, companions, scope);
       if (!hookCalled) {
@@ -259,6 +276,7 @@ export function writeDist(distDir: string, files: readonly RenderedFile[], optio
       step();
       fs.rmSync(journal);
     }
+    options.seen?.recordWritten(dist, written, plan.removed, (file) => environmentOf(file) ?? '');
     if (oldTree !== undefined) {
       // The new dist/ is in place: what is left is the old tree, under a name git ignores. When it
       // cannot be removed now, the next write does it.

@@ -15,7 +15,8 @@ import { compareStrings, Problem } from '../../model/spec-error';
 import { StringPool } from '../dist/fast-yaml';
 import { isObjectFile, KeptObjectsByFiles, listEnvironmentFiles, parseDistFile, RenderedFile, renderedObjects } from '../dist/read-dist';
 import { EnvironmentInputs, environmentInputs, inputsFileContent } from './inputs-digest';
-import { INPUTS_FILE, outputsDigest, recordedOutputs } from '../dist/outputs-digest';
+import { contentDigest, INPUTS_FILE, outputsDigest, outputsDigestOf, recordedOutputs } from '../dist/outputs-digest';
+import { SeenFiles } from '../dist/seen-files';
 import { renderCharts } from './render-charts';
 import { readEnvironmentRouting } from '../routing/routing-reader';
 import { routingMarkdown } from './routing-report';
@@ -142,7 +143,8 @@ export interface RenderedEnvironment {
  *
  * With `keptObjects`, the files read from dist/ are not parsed when the objects of files with the
  * digest INPUTS.sha256 records were kept (`ObjectsCache`): they are those files, checked by that
- * digest as above.
+ * digest as above. With `seen`, a file whose lstat is as when it was last read or written is not
+ * read to be digested (`SeenFiles`); the content of a file kept is then read only if asked for.
  */
 export function synthesizeEnvironmentEdit(
   before: EnvironmentSpec,
@@ -151,6 +153,7 @@ export function synthesizeEnvironmentEdit(
   distDir: string,
   inputs?: EnvironmentInputs,
   keptObjects?: KeptObjectsByFiles,
+  seen?: SeenFiles,
 ): (RenderedEnvironment & { readonly kept: readonly string[]; readonly keptFrom: KeptFrom }) | undefined {
   const only = editedServices(before, after);
   if (only === undefined) {
@@ -176,32 +179,54 @@ export function synthesizeEnvironmentEdit(
   if (recorded === undefined) {
     return undefined;
   }
-  // The objects of the files as dist/ holds them, when kept under the digest INPUTS.sha256 records;
-  // checked below to be the digest of the files as they are.
+  // The files must be those INPUTS.sha256 records: a hand edit of any of them is rendered over, as
+  // a whole rendering would, never carried into the new record, where validate would trust it. A
+  // file lstat says has not changed since it was last read or written is not read (`SeenFiles`).
+  const bytesRead = new Map<string, Buffer>();
+  const digests =
+    seen?.digests(distDir, after.name, onDisk, (file, bytes) => bytesRead.set(file, bytes)) ??
+    new Map(
+      onDisk.map((file) => {
+        const bytes = fs.readFileSync(path.join(distDir, file));
+        bytesRead.set(file, bytes);
+        return [file, contentDigest({ content: bytes })];
+      }),
+    );
+  if (recorded !== outputsDigestOf(digests)) {
+    return undefined;
+  }
+  // The objects of the files as dist/ holds them, when kept under the digest INPUTS.sha256 records.
   const known = keptObjects?.get(after.name, recorded);
   const strings: StringPool = new Map();
   const keptFiles = kept.map((file): RenderedFile => {
-    const content = fs.readFileSync(path.join(distDir, file), 'utf8');
+    // Read when asked for, if it was not read above: what follows needs the objects and the digest.
+    let text = bytesRead.get(file)?.toString('utf8');
+    const content = () => (text ??= fs.readFileSync(path.join(distDir, file), 'utf8'));
+    const digest = digests.get(file)!;
     if (!isObjectFile(file)) {
-      return { path: file, content };
+      return {
+        path: file,
+        get content() {
+          return content();
+        },
+        digest,
+      };
     }
     const found = known?.files.get(file);
     if (found !== undefined) {
-      return { path: file, content, objects: found.objects, lines: found.lines };
+      return {
+        path: file,
+        get content() {
+          return content();
+        },
+        digest,
+        objects: found.objects,
+        lines: found.lines,
+      };
     }
-    const objects = parseDistFile(file, content, strings);
-    return { path: file, content, objects: objects.map((o) => o.object), lines: objects.map((o) => o.line!) };
+    const objects = parseDistFile(file, content(), strings);
+    return { path: file, content: content(), digest, objects: objects.map((o) => o.object), lines: objects.map((o) => o.line!) };
   });
-  // The files must be those INPUTS.sha256 records: a hand edit of any of them is rendered over, as
-  // a whole rendering would, never carried into the new record, where validate would trust it.
-  // (The same file objects are digested again for the new record: their digests are kept.)
-  const read = new Map(keptFiles.map((f) => [f.path, f]));
-  const current = onDisk
-    .filter((file) => file !== recordFile)
-    .map((file) => read.get(file) ?? { path: file, content: fs.readFileSync(path.join(distDir, file)) });
-  if (recorded !== outputsDigest(current)) {
-    return undefined;
-  }
   return {
     ...completeEnvironment(now, settings, [...renderApp(app), ...keptFiles], inputs),
     kept,

@@ -3,7 +3,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { groupFilesByEnvironment, listFiles } from '../dist/read-dist';
-import { INPUTS_FILE, isInputsFile, outputsDigest } from '../dist/outputs-digest';
+import { contentDigest, INPUTS_FILE, outputsDigestOf } from '../dist/outputs-digest';
+import { seenFilesIn } from './seen-files-cache';
 import { compareStrings } from '../../model/spec-error';
 
 /** One group of files of dist/ (an environment's, or those of none), as it is on disk. */
@@ -29,25 +30,49 @@ const WORKER_THRESHOLD_FILES = 2000;
 const MAX_DIGEST_WORKERS = 2;
 
 /**
- * Reads every file of dist/ once and digests each environment's files: what validate compares with
- * the digests each INPUTS.sha256 records, to know which environments it need not render again.
+ * Digests each environment's files of dist/: what validate compares with the digests each
+ * INPUTS.sha256 records, to know which environments it need not render again. With `checksDir`
+ * (`defaultCacheDir`), a file that lstat says has not changed since it was last read or written is
+ * not read again (`SeenFiles`).
  */
-export function digestDist(distDir: string): DistDigests {
+export function digestDist(distDir: string, checksDir?: string): DistDigests {
   const files = listFiles(distDir);
-  return { files, groups: digestGroups(distDir, [...groupFilesByEnvironment(files)]) };
+  return { files, groups: digestGroups(distDir, [...groupFilesByEnvironment(files)], checksDir) };
 }
 
 /** The digest of each group of files of dist/, by environment ('' for the files of none). */
-export function digestGroups(distDir: string, groups: readonly (readonly [string, readonly string[]])[]): Map<string, FolderDigest> {
+export function digestGroups(
+  distDir: string,
+  groups: readonly (readonly [string, readonly string[]])[],
+  checksDir?: string,
+): Map<string, FolderDigest> {
+  const seen = seenFilesIn(checksDir);
   const out = new Map<string, FolderDigest>();
   for (const [env, group] of groups) {
+    const inputsFile = env === '' ? undefined : `${env}/${INPUTS_FILE}`;
+    let inputsText: string | undefined;
     // As bytes: digested as they are, without decoding them.
-    const bytes = group.map((file) => ({ path: file, content: fs.readFileSync(path.join(distDir, file)) }));
-    const inputs = env === '' ? undefined : bytes.find((f) => f.path === `${env}/${INPUTS_FILE}`);
+    const keepInputs = (file: string, bytes: Buffer) => {
+      if (file === inputsFile) {
+        inputsText = bytes.toString('utf8');
+      }
+    };
+    const digests =
+      seen?.digests(distDir, env, group, keepInputs) ??
+      new Map(
+        group.map((file) => {
+          const bytes = fs.readFileSync(path.join(distDir, file));
+          keepInputs(file, bytes);
+          return [file, contentDigest({ content: bytes })];
+        }),
+      );
+    if (inputsFile !== undefined && inputsText === undefined && digests.has(inputsFile)) {
+      inputsText = fs.readFileSync(path.join(distDir, inputsFile), 'utf8');
+    }
     out.set(env, {
       files: group,
-      ...(inputs === undefined ? {} : { inputsText: inputs.content.toString('utf8') }),
-      outputs: outputsDigest(bytes.filter((f) => !isInputsFile(f.path))),
+      ...(inputsText === undefined ? {} : { inputsText }),
+      outputs: outputsDigestOf(digests),
     });
   }
   return out;
@@ -61,14 +86,14 @@ export function digestGroups(distDir: string, groups: readonly (readonly [string
  *
  * @param inWorker force the choice (tests) @default - workers from WORKER_THRESHOLD_FILES files on
  */
-export function digestDistInBackground(distDir: string, inWorker?: boolean): Promise<DistDigests> {
+export function digestDistInBackground(distDir: string, inWorker?: boolean, checksDir?: string): Promise<DistDigests> {
   if (!(inWorker ?? countFilesUpTo(distDir, WORKER_THRESHOLD_FILES) >= WORKER_THRESHOLD_FILES)) {
-    return new Promise((resolve) => resolve(digestDist(distDir)));
+    return new Promise((resolve) => resolve(digestDist(distDir, checksDir)));
   }
   const files = listFiles(distDir);
   const groups = [...groupFilesByEnvironment(files)];
   const shares = shareOut(groups, Math.min(MAX_DIGEST_WORKERS, os.availableParallelism()));
-  return Promise.all(shares.map((share) => digestInWorker(distDir, share))).then((digested) => {
+  return Promise.all(shares.map((share) => digestInWorker(distDir, share, checksDir))).then((digested) => {
     const byEnv = new Map(digested.flatMap((d) => [...d]));
     // In the order of the groups, whichever worker digested each.
     return { files, groups: new Map(groups.map(([env]) => [env, byEnv.get(env)!])) };
@@ -86,9 +111,13 @@ export function shareOut<T extends readonly [string, readonly string[]]>(groups:
   return shares.map((s) => s.groups).filter((g) => g.length > 0);
 }
 
-function digestInWorker(distDir: string, groups: readonly (readonly [string, readonly string[]])[]): Promise<Map<string, FolderDigest>> {
+function digestInWorker(
+  distDir: string,
+  groups: readonly (readonly [string, readonly string[]])[],
+  checksDir: string | undefined,
+): Promise<Map<string, FolderDigest>> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(path.join(__dirname, 'digest-worker.cjs'), { workerData: { distDir, groups } });
+    const worker = new Worker(path.join(__dirname, 'digest-worker.cjs'), { workerData: { distDir, groups, checksDir } });
     let result: [string, FolderDigest][] | undefined;
     worker.once('message', (message: typeof result) => {
       result = message;

@@ -15,9 +15,10 @@ import { FileChecks, ObjectCheck, runObjectChecks } from './file-checks';
 import { contentDigest, INPUTS_FILE, outputsDigest, recordedOutputs } from '../dist/outputs-digest';
 import { routingCacheIn } from './routing-cache';
 import { objectsCacheIn } from './objects-cache';
+import { seenFilesIn } from './seen-files-cache';
 import { collectBetweenEnvironments } from './heap';
 import { checkRenderedSecrets } from './secret-checks';
-import { isObjectFile, objectsOfText } from '../dist/read-dist';
+import { isObjectFile, objectsOfFile, objectsOfText } from '../dist/read-dist';
 import { StringPool } from '../dist/fast-yaml';
 import { environmentInputs } from '../synth/inputs-digest';
 import { CheckCache, checkKey, checksIdentity, viewsDigest } from './check-cache';
@@ -124,6 +125,8 @@ export async function renderShare(
   const routingCache = routingCacheIn(task.cache?.dir);
   // The objects read back from each environment's files, for the edits that follow.
   const objectsCache = objectsCacheIn(task.cache?.dir);
+  // What lstat said of each file of dist/ when it was last read or written, for the edits.
+  const seen = seenFilesIn(task.cache?.dir);
   const files: RenderedFile[] = [];
   const routing: EnvironmentRouting[] = [];
   const problems: Problem[] = [];
@@ -141,7 +144,15 @@ export async function renderShare(
     // The objects exactly as validate reads them from these files once written.
     const checked = rendered
       .filter((f) => isObjectFile(f.path))
-      .map((f) => ({ path: f.path, content: f.content, objects: objectsOfText(f.path, f.content, f, strings), digest: contentDigest(f) }));
+      .map((f) => ({
+        path: f.path,
+        // A file read from dist/ by an edit reads its content only if asked for.
+        get content() {
+          return f.content;
+        },
+        objects: f.objects !== undefined && f.lines !== undefined ? objectsOfFile(f) : objectsOfText(f.path, f.content, f, strings),
+        digest: contentDigest(f),
+      }));
     const objects = checked.flatMap((f) => f.objects);
     // Kubernetes' own limits hold whether or not there are schemas to check against.
     const checks: ObjectCheck[] = [
@@ -193,12 +204,14 @@ export async function renderShare(
         ...(kept.routing === undefined ? {} : { routing: kept.routing }),
       });
     }
-    files.push(...(keepObjects ? rendered : rendered.map(({ path: p, content }) => ({ path: p, content }))));
+    // With the digest of each, as the write records it (`SeenFiles`): computed here already.
+    files.push(...(keepObjects ? rendered : rendered.map((f) => ({ path: f.path, content: f.content, digest: contentDigest(f) }))));
   };
   for (const env of project.environments) {
     const inputs = environmentInputs(env, project);
     const before = edits?.before.get(env.name);
-    const edit = before === undefined ? undefined : synthesizeEnvironmentEdit(before, env, project.settings, edits!.distDir, inputs, objectsCache);
+    const edit =
+      before === undefined ? undefined : synthesizeEnvironmentEdit(before, env, project.settings, edits!.distDir, inputs, objectsCache, seen);
     const rendered = edit ?? synthesizeEnvironment(env, project.settings, inputs);
     unchanged.push(...(edit?.kept ?? []));
     await keep(rendered.files, {

@@ -119,7 +119,7 @@ export async function validateRepository(options: ValidateOptions): Promise<Vali
   const distRel = path.relative(root, distDir).split(path.sep).join('/') || '.';
   const problems: Problem[] = [];
   // dist/ is read and digested (in a worker thread when it is large) while the project loads.
-  const digesting = digestDistInBackground(distDir, options.digestInWorker);
+  const digesting = digestDistInBackground(distDir, options.digestInWorker, options.cache?.dir);
   // Awaited either way: a worker left running would keep reading after a failed load.
   const [scanned, digested] = await Promise.allSettled([loadAndScan(root, parseCacheOption(options.parseCache)), digesting]);
   if (scanned.status === 'rejected' || digested.status === 'rejected') {
