@@ -1,9 +1,10 @@
+import * as childProcess from 'child_process';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { exchangeDirectories } from '../../src/pipeline/dist/exchange';
 import { OutputError } from '../../src/pipeline/dist/output-folder';
-import { recoverInterruptedWrite, STAGING_PREFIX, writeDist, WriteFileSystem } from '../../src/pipeline/dist/write-dist';
+import { BACKGROUND_REMOVAL_FILES, recoverInterruptedWrite, STAGING_PREFIX, writeDist, WriteFileSystem } from '../../src/pipeline/dist/write-dist';
 import { REPO, removeTempDirs, snapshotTree, tempDir, writeFiles } from '../util';
 
 afterAll(removeTempDirs);
@@ -676,5 +677,42 @@ describe('leftovers of killed runs', () => {
     // THEN
     expect(workFolders(dist).sort()).toEqual([`${STAGING_PREFIX}${dead}-0bad11`, `${STAGING_PREFIX}${process.ppid}-def456`].sort());
     expect(snapshotTree(victim)).toEqual({ 'precious.txt': 'keep me\n' });
+  });
+});
+
+describe('the old tree of a large folder', () => {
+  test('is removed by a process of its own, under a staging name of that process, while the write returns', async () => {
+    // GIVEN an environment's folder of BACKGROUND_REMOVAL_FILES files meshflip wrote
+    const many = Object.fromEntries(
+      Array.from({ length: BACKGROUND_REMOVAL_FILES }, (_, i) => [`env/target/f${String(i).padStart(4, '0')}.k8s.yaml`, `${HEADER}n: ${i}\n`]),
+    );
+    const dist = existingDist(many);
+    const files = Object.entries({ ...WANTED_TREE, ...many }).map(([file, content]) => ({ path: file, content }));
+    // WHEN a write changes one of its files
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the CommonJS module object, whose function the test watches
+    const spawned = jest.spyOn(require('child_process') as typeof childProcess, 'spawn');
+    let pids: (number | undefined)[];
+    try {
+      writeDist(dist, files);
+      pids = spawned.mock.results.map((r) => (r.value as childProcess.ChildProcess).pid);
+    } finally {
+      spawned.mockRestore();
+    }
+    // THEN dist/ is new at once; one process was started, and the old tree, while it is still
+    // there, is named for it (so that no other run removes it meanwhile), not for this one
+    expect(snapshotTree(dist)).toEqual({ ...WANTED_TREE, ...many });
+    expect(pids).toHaveLength(1);
+    expect(workFolders(dist).every((name) => name.startsWith(`${STAGING_PREFIX}${pids[0]}-`))).toBe(true);
+    // AND it is gone shortly after
+    for (let waited = 0; workFolders(dist).length > 0 && waited < 20_000; waited += 50) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(workFolders(dist)).toEqual([]);
+  });
+
+  test('of a small folder is removed before the write returns', () => {
+    const dist = existingDist();
+    writeDist(dist, WANTED);
+    expect(workFolders(dist)).toEqual([]);
   });
 });

@@ -1,3 +1,4 @@
+import { ChildProcess, spawn } from 'child_process';
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -278,14 +279,9 @@ export function writeDist(distDir: string, files: readonly RenderedFile[], optio
     }
     options.seen?.recordWritten(dist, written, plan.removed, (file) => environmentOf(file) ?? '');
     if (oldTree !== undefined) {
-      // The new dist/ is in place: what is left is the old tree, under a name git ignores. When it
-      // cannot be removed now, the next write does it.
-      try {
-        step();
-        fs.rmSync(oldTree, { recursive: true, force: true });
-      } catch {
-        // left for removeStaleStaging
-      }
+      // The new dist/ is in place: what is left is the old tree, under a name git ignores.
+      const prefix = stagedFor === dist ? '' : `${path.relative(dist, stagedFor).split(path.sep).join('/')}/`;
+      removeOldTree(oldTree, existing?.files.filter((file) => file.startsWith(prefix)).length ?? 0);
     }
     return result;
   } catch (e) {
@@ -713,6 +709,83 @@ function isLink(file: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * An old tree of at least this many files is removed by a process of its own (`removeOldTree`):
+ * deleting the 6,000 files of a large environment's folder takes longer than the rest of a flip's write.
+ */
+export const BACKGROUND_REMOVAL_FILES = 1000;
+
+/**
+ * Removes the old tree a write replaced (it holds `files` files): at once when it is small, else by
+ * a process started for it, which the command does not wait for. That process removes the tree
+ * under a staging name of its own pid, so no other run removes it while it does, and the next
+ * write removes what it leaves if it is stopped. When the tree cannot be removed now, the next
+ * write does it (`removeStaleStaging`).
+ */
+function removeOldTree(oldTree: string, files: number): void {
+  if (files >= BACKGROUND_REMOVAL_FILES && removeInBackground(oldTree)) {
+    return;
+  }
+  try {
+    step();
+    fs.rmSync(oldTree, { recursive: true, force: true });
+  } catch {
+    // left for removeStaleStaging
+  }
+}
+
+/**
+ * What the removing process runs (`node -e`, with the folder, the prefix and a suffix as arguments):
+ * it waits for its folder, named with its own pid, to appear (the write renames the old tree
+ * there once it knows that pid), and removes it; it gives up after ten seconds.
+ */
+const REMOVER = `
+const fs = require('fs');
+const path = require('path');
+const [dir, prefix, suffix] = process.argv.slice(1);
+const target = path.join(dir, prefix + process.pid + '-' + suffix);
+const until = Date.now() + 10000;
+const attempt = () => {
+  if (fs.existsSync(target)) {
+    fs.rmSync(target, { recursive: true, force: true });
+  } else if (Date.now() < until) {
+    setTimeout(attempt, 5);
+  }
+};
+attempt();
+`;
+
+/** Hands the old tree to a process of its own (see `removeOldTree`); false when none could be started or given it. */
+function removeInBackground(oldTree: string): boolean {
+  const suffix = randomBytes(6).toString('hex');
+  let child: ChildProcess;
+  try {
+    // Without NODE_OPTIONS: whatever it asks for (a profiler, a loader) is not for this.
+    child = spawn(process.execPath, ['-e', REMOVER, path.dirname(oldTree), STAGING_PREFIX, suffix], {
+      detached: true,
+      stdio: 'ignore',
+      windowsHide: true,
+      env: { ...process.env, NODE_OPTIONS: '' },
+    });
+  } catch {
+    return false;
+  }
+  // A failure to start is reported as an event, later: nothing to wait for.
+  child.on('error', () => undefined);
+  if (child.pid === undefined) {
+    return false;
+  }
+  try {
+    step();
+    fs.renameSync(oldTree, path.join(path.dirname(oldTree), `${STAGING_PREFIX}${child.pid}-${suffix}`));
+  } catch {
+    child.kill();
+    return false;
+  }
+  child.unref();
+  return true;
 }
 
 /** A hard link keeps the inode and mtime for free; where the file system has none, a copy with the same mtime. */
