@@ -4,7 +4,14 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { exchangeDirectories } from '../../src/pipeline/dist/exchange';
 import { OutputError } from '../../src/pipeline/dist/output-folder';
-import { BACKGROUND_REMOVAL_FILES, recoverInterruptedWrite, STAGING_PREFIX, writeDist, WriteFileSystem } from '../../src/pipeline/dist/write-dist';
+import {
+  BACKGROUND_REMOVAL_FILES,
+  recoverInterruptedWrite,
+  STAGING_PREFIX,
+  trashFolder,
+  writeDist,
+  WriteFileSystem,
+} from '../../src/pipeline/dist/write-dist';
 import { REPO, removeTempDirs, snapshotTree, tempDir, writeFiles } from '../util';
 
 afterAll(removeTempDirs);
@@ -681,12 +688,15 @@ describe('leftovers of killed runs', () => {
 });
 
 describe('the old tree of a large folder', () => {
-  test('is removed by a process of its own, under a staging name of that process, while the write returns', async () => {
-    // GIVEN an environment's folder of BACKGROUND_REMOVAL_FILES files meshflip wrote
+  test('is removed by a process of its own, from a folder git ignores, while the write returns', async () => {
+    // GIVEN an environment's folder of BACKGROUND_REMOVAL_FILES files meshflip wrote, in a git
+    // repository that does not ignore meshflip's work folders
     const many = Object.fromEntries(
       Array.from({ length: BACKGROUND_REMOVAL_FILES }, (_, i) => [`env/target/f${String(i).padStart(4, '0')}.k8s.yaml`, `${HEADER}n: ${i}\n`]),
     );
     const dist = existingDist(many);
+    const root = path.dirname(dist);
+    spawnSync('git', ['init', '-q'], { cwd: root });
     const files = Object.entries({ ...WANTED_TREE, ...many }).map(([file, content]) => ({ path: file, content }));
     // WHEN a write changes one of its files
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the CommonJS module object, whose function the test watches
@@ -698,21 +708,35 @@ describe('the old tree of a large folder', () => {
     } finally {
       spawned.mockRestore();
     }
-    // THEN dist/ is new at once; one process was started, and the old tree, while it is still
-    // there, is named for it (so that no other run removes it meanwhile), not for this one
+    // THEN dist/ is new at once, and one process was started; the old tree, while it is still
+    // there, is in the trash folder under that process's pid (so that no other run removes it
+    // meanwhile), and git sees nothing of it
     expect(snapshotTree(dist)).toEqual({ ...WANTED_TREE, ...many });
     expect(pids).toHaveLength(1);
-    expect(workFolders(dist).every((name) => name.startsWith(`${STAGING_PREFIX}${pids[0]}-`))).toBe(true);
-    // AND it is gone shortly after
-    for (let waited = 0; workFolders(dist).length > 0 && waited < 20_000; waited += 50) {
+    const trash = trashFolder(root);
+    const waiting = () => fs.readdirSync(trash).filter((name) => name !== '.gitignore');
+    expect(waiting().every((name) => name.startsWith(`${pids[0]}-`))).toBe(true);
+    const status = spawnSync('git', ['status', '--porcelain', '--untracked-files=all'], { cwd: root, encoding: 'utf8' }).stdout;
+    expect(status.split('\n').filter((line) => line.includes(STAGING_PREFIX))).toEqual([]);
+    // AND it is gone shortly after; the trash folder stays, with nothing but its .gitignore
+    for (let waited = 0; waiting().length > 0 && waited < 20_000; waited += 50) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    expect(workFolders(dist)).toEqual([]);
+    expect(waiting()).toEqual([]);
+    expect(workFolders(dist)).toEqual([path.basename(trash)]);
   });
 
-  test('of a small folder is removed before the write returns', () => {
+  test('left by a removing process that was stopped is removed by the next write', () => {
+    // GIVEN an old tree in the trash folder under the pid of a process that is gone, and one of a
+    // live process
     const dist = existingDist();
+    const trash = trashFolder(path.dirname(dist));
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+    writeFiles(path.join(trash, `${dead}-abc123`), { 'env/x.k8s.yaml': 'old\n' });
+    writeFiles(path.join(trash, `${process.ppid}-def456`), { 'env/x.k8s.yaml': 'old\n' });
+    // WHEN the next write runs
     writeDist(dist, WANTED);
-    expect(workFolders(dist)).toEqual([]);
+    // THEN the dead process's tree is removed, the live one's left
+    expect(fs.readdirSync(trash)).toEqual([`${process.ppid}-def456`]);
   });
 });

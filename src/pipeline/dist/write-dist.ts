@@ -685,6 +685,23 @@ function removeStaleStaging(parent: string): void {
       fs.rmSync(path.join(parent, entry.name), { recursive: true, force: true });
     }
   }
+  // The old trees whose removing process is gone (see `removeOldTree`).
+  const trash = trashFolder(parent);
+  const left = /^(\d+)-[0-9a-zA-Z]+$/;
+  if (isFolder(trash)) {
+    for (const entry of fs.readdirSync(trash, { withFileTypes: true })) {
+      const match = entry.isDirectory() ? left.exec(entry.name) : null;
+      if (match !== null && !writerAlive(Number(match[1]))) {
+        step();
+        fs.rmSync(path.join(trash, entry.name), { recursive: true, force: true });
+      }
+    }
+  }
+}
+
+/** Whether a path is a folder itself, not a link to one. */
+function isFolder(file: string): boolean {
+  return fs.lstatSync(file, { throwIfNoEntry: false })?.isDirectory() ?? false;
 }
 
 /**
@@ -718,11 +735,20 @@ function isLink(file: string): boolean {
 export const BACKGROUND_REMOVAL_FILES = 1000;
 
 /**
+ * The folder beside dist/ where old trees wait for the process that removes them: it holds a
+ * .gitignore that ignores everything, so that `git add -A` run meanwhile takes nothing from it,
+ * whether or not the repository ignores meshflip's work folders, and it stays.
+ */
+export function trashFolder(parent: string): string {
+  return path.join(parent, `${STAGING_PREFIX}trash`);
+}
+
+/**
  * Removes the old tree a write replaced (it holds `files` files): at once when it is small, else by
  * a process started for it, which the command does not wait for. That process removes the tree
- * under a staging name of its own pid, so no other run removes it while it does, and the next
- * write removes what it leaves if it is stopped. When the tree cannot be removed now, the next
- * write does it (`removeStaleStaging`).
+ * from the trash folder, named with its own pid, so no other run removes it while it does; the
+ * next write removes what it leaves if it is stopped. When the tree cannot be removed now, the
+ * next write does it (`removeStaleStaging`).
  */
 function removeOldTree(oldTree: string, files: number): void {
   if (files >= BACKGROUND_REMOVAL_FILES && removeInBackground(oldTree)) {
@@ -737,15 +763,15 @@ function removeOldTree(oldTree: string, files: number): void {
 }
 
 /**
- * What the removing process runs (`node -e`, with the folder, the prefix and a suffix as arguments):
- * it waits for its folder, named with its own pid, to appear (the write renames the old tree
- * there once it knows that pid), and removes it; it gives up after ten seconds.
+ * What the removing process runs (`node -e`, with the trash folder and a suffix as arguments): it
+ * waits for its tree, named with its own pid, to appear there (the write moves the old tree once
+ * it knows that pid), and removes it; it gives up after ten seconds.
  */
 const REMOVER = `
 const fs = require('fs');
 const path = require('path');
-const [dir, prefix, suffix] = process.argv.slice(1);
-const target = path.join(dir, prefix + process.pid + '-' + suffix);
+const [trash, suffix] = process.argv.slice(1);
+const target = path.join(trash, process.pid + '-' + suffix);
 const until = Date.now() + 10000;
 const attempt = () => {
   if (fs.existsSync(target)) {
@@ -759,11 +785,22 @@ attempt();
 
 /** Hands the old tree to a process of its own (see `removeOldTree`); false when none could be started or given it. */
 function removeInBackground(oldTree: string): boolean {
+  const trash = trashFolder(path.dirname(oldTree));
+  try {
+    step();
+    fs.mkdirSync(trash, { recursive: true });
+    if (!fs.existsSync(path.join(trash, '.gitignore'))) {
+      step();
+      fs.writeFileSync(path.join(trash, '.gitignore'), '# meshflip deletes what is here\n*\n');
+    }
+  } catch {
+    return false;
+  }
   const suffix = randomBytes(6).toString('hex');
   let child: ChildProcess;
   try {
     // Without NODE_OPTIONS: whatever it asks for (a profiler, a loader) is not for this.
-    child = spawn(process.execPath, ['-e', REMOVER, path.dirname(oldTree), STAGING_PREFIX, suffix], {
+    child = spawn(process.execPath, ['-e', REMOVER, trash, suffix], {
       detached: true,
       stdio: 'ignore',
       windowsHide: true,
@@ -779,7 +816,7 @@ function removeInBackground(oldTree: string): boolean {
   }
   try {
     step();
-    fs.renameSync(oldTree, path.join(path.dirname(oldTree), `${STAGING_PREFIX}${child.pid}-${suffix}`));
+    fs.renameSync(oldTree, path.join(trash, `${child.pid}-${suffix}`));
   } catch {
     child.kill();
     return false;
