@@ -188,6 +188,38 @@ describe('what a write records', () => {
     expect([...entries.map.values()][0].files.map(([file]) => file)).toEqual(['env/a.k8s.yaml', 'env/b.k8s.yaml', 'env/d.k8s.yaml']);
   });
 
+  test('a write takes a file lstat says is the one recorded for its digest, without reading it, and compares any other', () => {
+    // GIVEN a dist/ as a write left it (times of whole milliseconds, which a test can set back),
+    // its files recorded
+    const files = ['a', 'b', 'c'].map((name) => ({ path: `env/${name}.k8s.yaml`, content: `${HEADER}${name}: 1\n` }));
+    const { dist } = distOf(Object.fromEntries(files.map((f) => [f.path, f.content])));
+    const seen = new SeenFiles(memoryEntries(), clockAhead(dist));
+    seen.digests(
+      dist,
+      'env',
+      files.map((f) => f.path),
+    );
+    // AND two of them edited by hand at the same size: one with a new modification time, one
+    // with its time set back (what lstat says of it is then what was recorded)
+    const touched = path.join(dist, 'env/b.k8s.yaml');
+    fs.writeFileSync(touched, `${HEADER}b: 2\n`);
+    fs.utimesSync(touched, new Date(), new Date(Date.now() + 5000));
+    const setBack = path.join(dist, 'env/c.k8s.yaml');
+    const { atime, mtime } = fs.statSync(setBack);
+    fs.writeFileSync(setBack, `${HEADER}c: 2\n`);
+    fs.utimesSync(setBack, atime, mtime);
+    // WHEN the same files are written again
+    const result = writeDist(dist, files, { seen });
+    // THEN the one with a new time is read, found changed and written again; the one whose lstat
+    // is as recorded is taken for what was written, unread (as documented: CI's synthesis from
+    // scratch is what catches that)
+    expect(result.changed).toEqual(['env/b.k8s.yaml']);
+    expect(fs.readFileSync(touched, 'utf8')).toBe(`${HEADER}b: 1\n`);
+    expect(fs.readFileSync(setBack, 'utf8')).toBe(`${HEADER}c: 2\n`);
+    // AND without the record, it is read and written again
+    expect(writeDist(dist, files).changed).toEqual(['env/c.k8s.yaml']);
+  });
+
   test('a file written in the clock’s current tick is not recorded', () => {
     // GIVEN a clock at the same time as the files written
     const dist = path.join(tempDir('meshflip-seen-'), 'dist');

@@ -100,6 +100,19 @@ export class SeenFiles {
   }
 
   /**
+   * What is recorded of one group (see `digests`): the digest of a file (by path relative to
+   * `distDir`) when lstat says `stat` of it and that is what was recorded, else undefined.
+   */
+  recorded(distDir: string, group: string): (file: string, stat: FileStat) => string | undefined {
+    const dist = realDist(distDir);
+    const files = new Map((dist === undefined ? undefined : this.entries.get(seenKey(dist, group)))?.files.map(([file, ...seen]) => [file, seen]));
+    return (file, stat) => {
+      const seen = files.get(file);
+      return seen !== undefined && sameFile(seen, stat) ? seen[4] : undefined;
+    };
+  }
+
+  /**
    * Records files just written, with the digest of what was written and what lstat said right
    * after; `removed` files are forgotten. The files of each group not named stay recorded as they
    * were: a write that links a file it keeps leaves it the same file. Files written within the

@@ -8,7 +8,7 @@ import { exchangeDirectories } from './exchange';
 import { OutputError } from './output-folder';
 import { environmentOf, RenderedFile } from './read-dist';
 import { contentDigest } from './outputs-digest';
-import { SeenFiles, WrittenFile } from './seen-files';
+import { FileStat, SeenFiles, WrittenFile } from './seen-files';
 
 /** What a write changed. Paths are relative to dist/, sorted. */
 export interface WriteResult {
@@ -182,12 +182,12 @@ export function writeDist(distDir: string, files: readonly RenderedFile[], optio
     recoverJournal(parent, path.basename(dist));
     removeStaleStaging(parent);
     let existing = readTree(dist, display, options.keepFolders);
-    let plan = planWrite(dist, existing, files, display, options.keep ?? []);
+    let plan = planWrite(dist, existing, files, display, options.keep ?? [], options.seen);
     /** The whole tree and what to do with it, where the folders kept were not listed. */
     const listEverything = () => {
       if (existing !== undefined && existing.skipped.size > 0) {
         existing = readTree(dist, display);
-        plan = planWrite(dist, existing, files, display, options.keep ?? []);
+        plan = planWrite(dist, existing, files, display, options.keep ?? [], options.seen);
       }
     };
     const previous = options.recordPrevious
@@ -331,6 +331,7 @@ function planWrite(
   files: readonly RenderedFile[],
   display: (file: string) => string,
   keep: readonly string[] | ((file: string) => boolean),
+  seen: SeenFiles | undefined,
 ) {
   const have = new Set(existing?.files ?? []);
   const kept = typeof keep === 'function' ? [...have].filter(keep) : keep.filter((f) => have.has(f));
@@ -361,10 +362,19 @@ function planWrite(
   const added: string[] = [];
   const changed: string[] = [];
   const unchanged: string[] = [...kept];
+  // The digests recorded for the files of each group of dist/, looked up once per group.
+  const recorded = new Map<string, ((file: string, stat: FileStat) => string | undefined) | undefined>();
+  const recordedIn = (group: string) => {
+    if (!recorded.has(group)) {
+      recorded.set(group, seen?.recorded(dist, group));
+    }
+    const lookup = recorded.get(group);
+    return lookup === undefined ? undefined : (file: string, stat: FileStat) => lookup(path.relative(dist, file).split(path.sep).join('/'), stat);
+  };
   for (const file of files) {
     if (!have.has(file.path)) {
       added.push(file.path);
-    } else if (!sameContent(path.join(dist, file.path), file.content)) {
+    } else if (!sameContent(path.join(dist, file.path), file, recordedIn(environmentOf(file.path) ?? ''))) {
       changed.push(file.path);
     } else {
       unchanged.push(file.path);
@@ -891,8 +901,15 @@ function folderMaker(): (dir: string) => void {
   };
 }
 
-function sameContent(file: string, content: string): boolean {
-  const bytes = Buffer.from(content, 'utf8');
+/**
+ * Whether a file of dist/ holds exactly what was rendered: by the digest recorded for it when lstat
+ * says it is the file recorded (`SeenFiles`), else by its bytes.
+ */
+function sameContent(file: string, rendered: RenderedFile, recorded: ((file: string, stat: FileStat) => string | undefined) | undefined): boolean {
   const stat = fs.lstatSync(file);
-  return stat.size === bytes.length && fs.readFileSync(file).equals(bytes);
+  if (stat.size !== Buffer.byteLength(rendered.content, 'utf8')) {
+    return false;
+  }
+  const digest = recorded?.(file, stat);
+  return digest !== undefined ? digest === contentDigest(rendered) : fs.readFileSync(file).equals(Buffer.from(rendered.content, 'utf8'));
 }
