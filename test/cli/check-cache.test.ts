@@ -16,13 +16,15 @@ describe('check results kept by the command line', () => {
     // WHEN synth runs with it
     expect(runCli(['synth'], { cwd: repo, env: { MESHFLIP_CACHE_DIR: cache } }).status).toBe(0);
     // THEN it holds one entry per environment, and one for the files of none (the root Application),
-    // as many of what was found in each file (the folder files), and the routing and the objects of each environment
+    // as many of what was found in each file (the folder files) and of what lstat said of the files
+    // it read or wrote (the folder seen), and the routing and the objects of each environment
     const environments = fs.readdirSync(path.join(repo, 'environments')).filter((f) => f.endsWith('.yaml') && f !== 'meshflip.yaml').length;
     const entriesIn = (folder: string) => fs.readdirSync(path.join(cache, 'checks', folder)).filter((f) => /^[0-9a-f]{64}\.json$/.test(f));
-    const entries = fs.readdirSync(path.join(cache, 'checks')).filter((f) => f !== 'files' && f !== 'routing' && f !== 'objects');
+    const entries = fs.readdirSync(path.join(cache, 'checks')).filter((f) => !['files', 'routing', 'objects', 'seen'].includes(f));
     expect(entries.filter((f) => /^[0-9a-f]{64}\.json$/.test(f))).toHaveLength(environments + 1);
     expect(entries.filter((f) => !f.endsWith('.json'))).toEqual([]);
     expect(entriesIn('files')).toHaveLength(environments + 1);
+    expect(entriesIn('seen')).toHaveLength(environments + 1);
     expect(entriesIn('routing')).toHaveLength(environments);
     expect(entriesIn('objects')).toHaveLength(environments);
     // AND validate uses every entry (each is marked as used), and says what it says without any

@@ -220,6 +220,27 @@ describe('what a write records', () => {
     expect(writeDist(dist, files).changed).toEqual(['env/c.k8s.yaml']);
   });
 
+  test('a write that reads a file to compare it records it: the next one does not read it', () => {
+    // GIVEN a dist/ whose files were never recorded, and what it holds rendered again
+    const files = ['a', 'b'].map((name) => ({ path: `env/${name}.k8s.yaml`, content: `${HEADER}${name}: 1\n` }));
+    const { dist } = distOf(Object.fromEntries(files.map((f) => [f.path, f.content])));
+    const entries = memoryEntries();
+    const seen = new SeenFiles(entries, clockAhead(dist));
+    // WHEN written, which changes nothing
+    expect(writeDist(dist, files, { seen })).toMatchObject({ added: [], changed: [], removed: [] });
+    // THEN both files are recorded, as read: a digest of the group reads neither
+    expect(
+      digestsOf(
+        seen,
+        dist,
+        files.map((f) => f.path),
+      ),
+    ).toEqual({
+      digests: Object.fromEntries(files.map((f) => [f.path, sha256(f.content)])),
+      read: [],
+    });
+  });
+
   test('a file written in the clock’s current tick is not recorded', () => {
     // GIVEN a clock at the same time as the files written
     const dist = path.join(tempDir('meshflip-seen-'), 'dist');

@@ -26,11 +26,16 @@ export interface SeenEntries {
 /** The part of a file's lstat that says whether it is the file seen before. */
 export type FileStat = Pick<fs.Stats, 'dev' | 'ino' | 'size' | 'mtimeMs'>;
 
-/** A file of dist/ written with the content of this digest, and what lstat (or fstat) said of it right after. */
+/**
+ * A file of dist/ written with the content of this digest, and what lstat said of it right after;
+ * or a file whose content was read and found to have this digest, and what lstat said of it before.
+ */
 export interface WrittenFile {
   readonly path: string;
   readonly digest: string;
   readonly stat: FileStat;
+  /** For a file read: the file system's clock before lstat was asked (see `SeenFiles`). @default - the clock once the files are written */
+  readonly readAfter?: FileStat;
 }
 
 /**
@@ -99,6 +104,12 @@ export class SeenFiles {
     return out;
   }
 
+  /** The file system's clock beside dist/ now (see the class): what a file read after it is recorded against (`WrittenFile.readAfter`). */
+  clockBeside(distDir: string): FileStat | undefined {
+    const dist = realDist(distDir);
+    return dist === undefined ? undefined : this.clock(path.dirname(dist));
+  }
+
   /**
    * What is recorded of one group (see `digests`): the digest of a file (by path relative to
    * `distDir`) when lstat says `stat` of it and that is what was recorded, else undefined.
@@ -114,9 +125,10 @@ export class SeenFiles {
 
   /**
    * Records files just written, with the digest of what was written and what lstat said right
-   * after; `removed` files are forgotten. The files of each group not named stay recorded as they
-   * were: a write that links a file it keeps leaves it the same file. Files written within the
-   * current tick of the file system's clock are not recorded (racily clean, see the class).
+   * after, and files read and compared (`readAfter`); `removed` files are forgotten. The files of
+   * each group not named stay recorded as they were: a write that links a file it keeps leaves it
+   * the same file. Files written within the current tick of the file system's clock, or changed in
+   * the tick of `readAfter`, are not recorded (racily clean, see the class).
    */
   recordWritten(distDir: string, written: readonly WrittenFile[], removed: readonly string[], groupOf: (file: string) => string): void {
     const dist = realDist(distDir);
@@ -143,7 +155,8 @@ export class SeenFiles {
         files.delete(file);
       }
       for (const w of changes.written) {
-        if (clock !== undefined && settled(w.stat, clock)) {
+        const before = w.readAfter ?? clock;
+        if (before !== undefined && settled(w.stat, before)) {
           files.set(w.path, [w.stat.dev, w.stat.ino, w.stat.size, w.stat.mtimeMs, w.digest]);
         }
       }

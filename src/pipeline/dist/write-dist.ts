@@ -198,6 +198,7 @@ export function writeDist(distDir: string, files: readonly RenderedFile[], optio
     if (existing !== undefined && plan.added.length + plan.changed.length + plan.removed.length === 0) {
       // dist/ stays as it is: the companions alone change, each in one rename.
       companions.forEach((c) => replaceFile(c.file, c.content));
+      options.seen?.recordWritten(dist, plan.confirmed, [], (file) => environmentOf(file) ?? '');
       return result;
     }
     if (existing !== undefined) {
@@ -277,7 +278,7 @@ export function writeDist(distDir: string, files: readonly RenderedFile[], optio
       step();
       fs.rmSync(journal);
     }
-    options.seen?.recordWritten(dist, written, plan.removed, (file) => environmentOf(file) ?? '');
+    options.seen?.recordWritten(dist, [...written, ...plan.confirmed], plan.removed, (file) => environmentOf(file) ?? '');
     if (oldTree !== undefined) {
       // The new dist/ is in place: what is left is the old tree, under a name git ignores.
       const prefix = stagedFor === dist ? '' : `${path.relative(dist, stagedFor).split(path.sep).join('/')}/`;
@@ -362,6 +363,13 @@ function planWrite(
   const added: string[] = [];
   const changed: string[] = [];
   const unchanged: string[] = [...kept];
+  // The files read and found as rendered are recorded with the write (`SeenFiles`): read after this clock.
+  const clock = seen?.clockBeside(dist);
+  const confirmed: WrittenFile[] = [];
+  const confirm =
+    clock === undefined
+      ? undefined
+      : (file: RenderedFile, stat: FileStat) => confirmed.push({ path: file.path, digest: contentDigest(file), stat, readAfter: clock });
   // The digests recorded for the files of each group of dist/, looked up once per group.
   const recorded = new Map<string, ((file: string, stat: FileStat) => string | undefined) | undefined>();
   const recordedIn = (group: string) => {
@@ -374,7 +382,7 @@ function planWrite(
   for (const file of files) {
     if (!have.has(file.path)) {
       added.push(file.path);
-    } else if (!sameContent(path.join(dist, file.path), file, recordedIn(environmentOf(file.path) ?? ''))) {
+    } else if (!sameContent(path.join(dist, file.path), file, recordedIn(environmentOf(file.path) ?? ''), confirm)) {
       changed.push(file.path);
     } else {
       unchanged.push(file.path);
@@ -390,7 +398,7 @@ function planWrite(
       );
     }
   }
-  return { added: added.sort(compareStrings), changed: changed.sort(compareStrings), removed: removed.sort(compareStrings), unchanged };
+  return { added: added.sort(compareStrings), changed: changed.sort(compareStrings), removed: removed.sort(compareStrings), unchanged, confirmed };
 }
 
 /** The kinds of file synth writes: Kubernetes manifests, kumactl documents, ROUTING.md, INPUTS.sha256. */
@@ -905,11 +913,23 @@ function folderMaker(): (dir: string) => void {
  * Whether a file of dist/ holds exactly what was rendered: by the digest recorded for it when lstat
  * says it is the file recorded (`SeenFiles`), else by its bytes.
  */
-function sameContent(file: string, rendered: RenderedFile, recorded: ((file: string, stat: FileStat) => string | undefined) | undefined): boolean {
+function sameContent(
+  file: string,
+  rendered: RenderedFile,
+  recorded: ((file: string, stat: FileStat) => string | undefined) | undefined,
+  confirm: ((file: RenderedFile, stat: FileStat) => void) | undefined,
+): boolean {
   const stat = fs.lstatSync(file);
   if (stat.size !== Buffer.byteLength(rendered.content, 'utf8')) {
     return false;
   }
   const digest = recorded?.(file, stat);
-  return digest !== undefined ? digest === contentDigest(rendered) : fs.readFileSync(file).equals(Buffer.from(rendered.content, 'utf8'));
+  if (digest !== undefined) {
+    return digest === contentDigest(rendered);
+  }
+  const same = fs.readFileSync(file).equals(Buffer.from(rendered.content, 'utf8'));
+  if (same) {
+    confirm?.(rendered, stat);
+  }
+  return same;
 }
