@@ -29,7 +29,8 @@ export interface WriteResult {
  * (a full disk, a rename refused) at any point.
  */
 export interface WriteFileSystem {
-  writeFileSync(file: string, data: string): void;
+  /** Writes a new file; returns what fstat says of it once written, when it can at no cost (else it is asked with lstat). */
+  writeFileSync(file: string, data: string): FileStat | void;
   linkSync(existing: string, newPath: string): void;
   renameSync(from: string, to: string): void;
   /** Swaps two directories atomically; false when this system cannot (see `exchangeDirectories`). */
@@ -125,7 +126,15 @@ function step(): void {
 }
 
 const REAL_FILE_SYSTEM: WriteFileSystem = {
-  writeFileSync: (file, data) => fs.writeFileSync(file, data),
+  writeFileSync: (file, data) => {
+    const fd = fs.openSync(file, 'w');
+    try {
+      fs.writeFileSync(fd, data);
+      return fs.fstatSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  },
   linkSync: (existing, newPath) => fs.linkSync(existing, newPath),
   renameSync: (from, to) => fs.renameSync(from, to),
   exchange: exchangeDirectories,
@@ -239,10 +248,10 @@ export function writeDist(distDir: string, files: readonly RenderedFile[], optio
         stagingFolders(path.dirname(staged));
         step();
         const rendered = wanted.get(file)!;
-        io.writeFileSync(staged, rendered.content);
+        const stat = io.writeFileSync(staged, rendered.content);
         if (options.seen !== undefined) {
           // Renamed into dist/ with the folder that holds it: the same file, as lstat sees it.
-          written.push({ path: file, digest: rendered.digest ?? contentDigest(rendered), stat: fs.lstatSync(staged) });
+          written.push({ path: file, digest: rendered.digest ?? contentDigest(rendered), stat: stat ?? fs.lstatSync(staged) });
         }
       }
       journal = companions.length === 0 ? undefined : writeJournal(parent, path.basename(dist), staging, companions, scope);
