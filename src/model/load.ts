@@ -43,6 +43,15 @@ export interface LoadOptions {
    */
   readonly only?: readonly string[];
   /**
+   * With `only`: false leaves the other environment files unread, so that their problems and
+   * credentials are not found here either (a worker of a parallel synthesis, where another worker
+   * reads each of them). Two files that give the same name are then only found when one worker
+   * reads both.
+   *
+   * @default true
+   */
+  readonly readOthers?: boolean;
+  /**
    * File contents to use instead of what is on disk, by repository path (an edit checked before
    * it is written). Bytes are read as the file's bytes would be, and a parse of them is kept
    * under them (the next command reads the file as written).
@@ -279,6 +288,9 @@ function readProjectFiles(root: string, options: LoadOptions, parseInput: (repoP
     });
   }
   for (const repoPath of envFiles.slice(0, MAX_ENVIRONMENTS)) {
+    if (options.only !== undefined && options.readOthers === false && !options.only.includes(path.posix.basename(repoPath).replace(/\.ya?ml$/, ''))) {
+      continue;
+    }
     const text = readInput(repoPath);
     if (text === undefined) {
       continue;

@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { loadProject } from '../../src/model/load';
+import { loadProject, readProject } from '../../src/model/load';
 import { environmentReach, normalizeKdsAddress, reachProblems } from '../../src/model/reach';
 import { synthesizeProject } from '../../src/pipeline/validate/parallel-synth';
 import { formatProblem } from '../../src/model/spec-error';
@@ -193,6 +193,40 @@ describe('parallel synthesis', () => {
     expect(parallel.jobs).toEqual(2);
     expect(parallel.problems.map(formatProblem).sort()).toEqual(single.problems.map(formatProblem).sort());
     expect(parallel.problems.map(formatProblem)).toEqual(expect.arrayContaining(problemsOf(root)));
+  });
+
+  test.each<[string, Record<string, string>]>([
+    // Each worker reads the environment files of its own share: a file that takes the name of one
+    // in another share is only seen as such by a load that reads both.
+    ['an environment file that takes the name of another', { [LAB]: ossmOn('prod', 'ocp-lab'), [PROD]: ossmOn('prod', 'ocp-lab') }],
+    [
+      'a file that does not parse in one share, and one the schema refuses in the other',
+      { [LAB]: 'name: lab\nmesh: [\n', [PROD]: ossmOn('prod', 'ocp-lab', 'colour: blue') },
+    ],
+  ])('reports, for %s, what one load of every file reports', async (_, files) => {
+    // GIVEN two environments, which two workers share out
+    const root = fixtureRepo({ 'environments/meshflip.yaml': SETTINGS, ...files });
+    // WHEN synthesized with two workers and with one thread
+    const [parallel, single] = await Promise.all([synthesizeProject({ root, jobs: 2 }), synthesizeProject({ root, jobs: 1 })]);
+    // THEN the same problems, as many as one load finds
+    expect(parallel.problems.length).toBeGreaterThan(0);
+    expect(parallel.problems.map(formatProblem)).toEqual(single.problems.map(formatProblem));
+    expect(parallel.problems.map(formatProblem).sort()).toEqual([...new Set(problemsOf(root))].sort());
+  });
+});
+
+describe('a load of some environments that leaves the others unread', () => {
+  test('neither reads nor checks the other environment files', () => {
+    // GIVEN an environment file that does not parse, beside a good one
+    const root = fixtureRepo({ 'environments/meshflip.yaml': SETTINGS, [LAB]: ossmOn('lab', 'ocp-lab'), [PROD]: 'name: prod\nmesh: [\n' });
+    // WHEN only lab is loaded, the others left unread, and then read
+    const unread = readProject(root, { only: ['lab'], readOthers: false });
+    const read = readProject(root, { only: ['lab'] });
+    // THEN the first finds nothing wrong and has no source of prod; the second finds prod's problem
+    expect(unread.problems).toEqual([]);
+    expect(unread.project?.environments.map((e) => e.name)).toEqual(['lab']);
+    expect(unread.sources.map((s) => s.file.path)).not.toContain(PROD);
+    expect(read.problems.map((p) => p.file)).toEqual([PROD]);
   });
 });
 

@@ -85,6 +85,13 @@ export interface WorkerTask {
   readonly cache?: { readonly dir: string; readonly checks: string };
   /** Reuse and keep parses of the input files (`SynthesizeOptions.parseCache`). */
   readonly parses?: ParseCacheOptions;
+  /**
+   * Read only the environment files of `environments` (and the files every environment reads):
+   * each worker of a parallel synthesis reads its own share (`LoadOptions.readOthers`).
+   *
+   * @default - every environment file is read
+   */
+  readonly ownFilesOnly?: boolean;
 }
 
 /** What a worker sends back (plain data: it crosses threads). */
@@ -97,6 +104,8 @@ export interface WorkerResult {
   /** The exceptions of allowedSecrets (undefined when the project did not load), and the indexes of those that allowed something in the worker's files. */
   readonly allowedSecrets?: readonly AllowedSecret[];
   readonly allowedSecretsUsed: readonly number[];
+  /** Whether what the worker loaded loaded without an error. */
+  readonly loaded: boolean;
 }
 
 /** Below this much input, starting workers costs more than it saves. */
@@ -240,13 +249,13 @@ export async function loadAndRender(
   // Where environments reach is checked by the caller, across everything rendered, as it is across workers.
   const options: LoadOptions = {
     checkOverlaps: false,
-    ...(task.environments === undefined ? {} : { only: task.environments }),
+    ...(task.environments === undefined ? {} : { only: task.environments, readOthers: task.ownFilesOnly !== true }),
     ...parseCacheOption(task.parses),
   };
   const { project, problems, secrets } = await loadAndScan(task.root, options);
   const scanned = { problems: [...problems], allowedSecrets: project?.settings.allowedSecrets, allowedSecretsUsed: secrets.used };
   if (project === undefined || problems.some((p) => p.severity !== 'warning')) {
-    return { files: [], routing: [], ...scanned };
+    return { files: [], routing: [], ...scanned, loaded: false };
   }
   const rendered = await renderShare(project, task, new Set(secrets.allowedFingerprints));
   return {
@@ -255,6 +264,7 @@ export async function loadAndRender(
     allowedSecrets: scanned.allowedSecrets,
     allowedSecretsUsed: secrets.used,
     project,
+    loaded: true,
   };
 }
 
@@ -311,7 +321,8 @@ export async function synthesizeProject(options: SynthesizeOptions): Promise<Syn
   const jobs = Math.max(1, Math.min(options.jobs ?? defaultJobs(root, envs), Math.max(1, envs.length)));
   // Worked out once for every worker: it reads every file of the schema folder.
   const cache = options.cacheDir === undefined ? undefined : { dir: options.cacheDir, checks: checksIdentity(crdsRoot, strict, root) };
-  if (jobs === 1) {
+  /** Everything in this thread, as one job. */
+  const inThisThread = async (): Promise<SynthesisResult> => {
     const { files, routing, problems, allowedSecrets, allowedSecretsUsed, project } = await loadAndRender({
       root,
       distRel,
@@ -323,14 +334,30 @@ export async function synthesizeProject(options: SynthesizeOptions): Promise<Syn
     });
     const unused = allowedSecrets === undefined ? [] : unusedAllowedSecrets(allowedSecrets, allowedSecretsUsed);
     const reach = reachProblems(project?.environments.map(environmentReach) ?? []);
-    return { files: sortFiles(files), routing, problems: [...problems, ...unused, ...reach], environments: project?.environments.length ?? 0, jobs };
+    return {
+      files: sortFiles(files),
+      routing,
+      problems: [...problems, ...unused, ...reach],
+      environments: project?.environments.length ?? 0,
+      jobs: 1,
+    };
+  };
+  if (jobs === 1) {
+    return inThisThread();
   }
+  // Each worker reads the environment files of its own share (and the settings, catalogues and
+  // imposters): together they read, check and scan every file once.
   const groups = partition(envs, jobs);
   const results = await Promise.all(
     groups.map((environments, i) =>
-      runWorker({ root, distRel, environments, includeRoot: i === 0, crdsRoot, strict, cache, parses: options.parseCache }),
+      runWorker({ root, distRel, environments, includeRoot: i === 0, crdsRoot, strict, cache, parses: options.parseCache, ownFilesOnly: true }),
     ),
   );
+  if (results.some((r) => !r.loaded)) {
+    // The project does not load: its problems as one load of every file finds them (a file that
+    // names itself after another is found only by a load that reads both), whatever the workers.
+    return { ...(await inThisThread()), jobs: groups.length };
+  }
   // Each worker scans the files it read; an exception is unused only when no worker used it.
   const loaded = results.every((r) => r.allowedSecrets !== undefined);
   const unused = loaded
