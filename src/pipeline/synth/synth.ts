@@ -203,25 +203,15 @@ export function synthesizeEnvironmentEdit(
     let text = bytesRead.get(file)?.toString('utf8');
     const content = () => (text ??= fs.readFileSync(path.join(distDir, file), 'utf8'));
     const digest = digests.get(file)!;
-    if (!isObjectFile(file)) {
-      return {
-        path: file,
-        get content() {
-          return content();
-        },
-        digest,
-      };
-    }
     const found = known?.files.get(file);
-    if (found !== undefined) {
+    if (!isObjectFile(file) || found !== undefined) {
       return {
         path: file,
         get content() {
           return content();
         },
         digest,
-        objects: found.objects,
-        lines: found.lines,
+        ...(found === undefined ? {} : { objects: found.objects, lines: found.lines }),
       };
     }
     const objects = parseDistFile(file, content(), strings);
