@@ -128,7 +128,9 @@ export async function synthesizeChanged(options: IncrementalOptions): Promise<In
       : undefined;
   if (asRendered !== undefined) {
     const edited = [...options.force!];
-    const narrow = await loadAndScan(root, { ...load, only: edited });
+    // Every other environment file is as it was when dist/ was rendered from it (checked and scanned
+    // then): it is not even read.
+    const narrow = await loadAndScan(root, { ...load, only: edited, readOthers: false });
     const loaded = narrow.project?.environments ?? [];
     const confined =
       !narrow.problems.some((p) => p.severity !== 'warning') &&
