@@ -1,4 +1,5 @@
 import { Document, isMap, isScalar, isSeq, Node, Pair, parseDocument, Parser, Scalar, stringify, YAMLMap } from 'yaml';
+import type { Located, LocatedEntry } from './source-file';
 
 /**
  * Sets (or, with `value` undefined, deletes) the value at a path of map keys in a YAML file by
@@ -24,6 +25,61 @@ export function setYamlValue(text: string, path: readonly string[], value: unkno
     }
   }
   return setYamlValueInWholeFile(text, path, value, keyOrder);
+}
+
+/** What `setYamlValueAt` reads of a parse of the text it edits (a `SourceFile`). */
+export interface LocatedText {
+  readonly text: string;
+  locatedAt(path: readonly (string | number)[]): { readonly node?: Located; readonly entry?: LocatedEntry } | undefined;
+}
+
+/** A key written as is: a plain word that YAML reads as that string (not a boolean, a null or a number). */
+const PLAIN_KEY = /^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$/;
+const KEYWORD = /^(?:y|n|yes|no|on|off|true|false|null)$/;
+
+/**
+ * `setYamlValue` for the edit a flip makes most, spliced at the offsets a parse of exactly this
+ * text found (`source`), without parsing it again: a value set at `path` where the value there is
+ * a scalar or a flow collection on its own (replaced in place), or where the map that holds it is
+ * a block map with entries, to which the key is added at the end. Undefined for every other edit
+ * (deleting, a block value, a new key in an empty or flow map, a key that is not a plain word),
+ * which `setYamlValue` makes. The result is what `setYamlValue` gives when the map's keys have no
+ * preferred order; it is not parsed here, so the caller checks what it parses to.
+ */
+export function setYamlValueAt(text: string, source: LocatedText, path: readonly string[], value: unknown): string | undefined {
+  const key = path[path.length - 1];
+  if (value === undefined || key === undefined || source.text !== text || !PLAIN_KEY.test(key) || KEYWORD.test(key)) {
+    return undefined;
+  }
+  const rendered = inlineYaml(value);
+  const eol = writtenWithCrlf(text) ? '\r\n' : '\n';
+  const existing = source.locatedAt(path);
+  if (existing !== undefined) {
+    const node = existing.node;
+    if (node?.start === undefined || node.end === undefined || node.start === node.end || '|>*'.includes(text[node.start])) {
+      return undefined;
+    }
+    // An anchor or a tag before the value (`&m mock`, `!!str mock`) is part of what it means.
+    if (/[&!]/.test(text.slice(existing.entry?.keyStart ?? node.start, node.start))) {
+      return undefined;
+    }
+    if ((node.map !== undefined || node.list !== undefined) && !'{['.includes(text[node.start])) {
+      return undefined;
+    }
+    return text.slice(0, node.start) + rendered + text.slice(node.end);
+  }
+  const parent = source.locatedAt(path.slice(0, -1))?.node;
+  const first = parent?.map?.[0];
+  const last = parent?.map?.[parent.map.length - 1];
+  if (parent?.start === undefined || first?.keyStart === undefined || last?.value?.start === undefined || last.value.end === undefined) {
+    return undefined;
+  }
+  if ('{['.includes(text[parent.start]) || '|>'.includes(text[last.value.start])) {
+    return undefined;
+  }
+  const insertAt = lineEnd(text, last.value.end - 1);
+  const prefix = insertAt > 0 && text[insertAt - 1] !== '\n' ? eol : '';
+  return `${text.slice(0, insertAt)}${prefix}${' '.repeat(column(text, first.keyStart))}${key}: ${rendered}${eol}${text.slice(insertAt)}`;
 }
 
 /** `setYamlValue` over the whole file as one document, as it edits a file without the top-level key (a test compares both). */

@@ -1,4 +1,4 @@
-import { KeyOrder, setYamlValue as setValue } from './edit-yaml';
+import { KeyOrder, setYamlValue as setValue, setYamlValueAt } from './edit-yaml';
 import { EnvironmentSchema, EXPIRY, RoutingSchema } from './schema';
 import { expiryInstant, isValidExpiry } from './expiry';
 import { EnvironmentSpec } from './spec';
@@ -34,6 +34,12 @@ export interface FlipRequest {
  * deletes that line, unless the environment's default is the mock, where it writes the exception.
  */
 export function applyFlip(text: string, env: EnvironmentSpec, request: FlipRequest): string {
+  const { path, value } = flipEdit(env, request);
+  return setYamlValue(text, path, value);
+}
+
+/** The value a flip sets at a path of the environment file (undefined: the key is deleted). */
+function flipEdit(env: EnvironmentSpec, request: FlipRequest): { path: string[]; value: unknown } {
   const options = {
     ...(request.weight === undefined ? {} : { weight: request.weight }),
     ...(request.header === undefined ? {} : { header: { name: request.header.name, value: request.header.value } }),
@@ -44,16 +50,45 @@ export function applyFlip(text: string, env: EnvironmentSpec, request: FlipReque
   if (request.service === undefined) {
     // The whole environment: back to real drops the routing overlay altogether.
     return request.to === 'real' && Object.keys(options).length === 0
-      ? setYamlValue(text, ['routing'], undefined)
-      : setYamlValue(text, ['routing', 'default'], value);
+      ? { path: ['routing'], value: undefined }
+      : { path: ['routing', 'default'], value };
   }
   const path = ['routing', 'services', request.service];
   if (value === 'real') {
     const defaultIntent = env.source.valueAt(['routing', 'default']);
     const defaultTo = typeof defaultIntent === 'string' ? defaultIntent : (defaultIntent as { to?: string } | undefined)?.to;
-    return defaultTo === 'mock' ? setYamlValue(text, path, 'real') : setYamlValue(text, path, undefined);
+    return { path, value: defaultTo === 'mock' ? 'real' : undefined };
   }
-  return setYamlValue(text, path, value);
+  return { path, value };
+}
+
+/**
+ * `applyFlip` spliced at the offsets the environment's parse found (`setYamlValueAt`), when `text`
+ * is what was parsed and the edit is one that can be: the new text, and the data it must parse to
+ * (the caller checks, and makes the edit with `applyFlip` when it does not). Undefined otherwise.
+ */
+export function applyFlipAt(text: string, env: EnvironmentSpec, request: FlipRequest): { text: string; data: unknown } | undefined {
+  const { path, value } = flipEdit(env, request);
+  const parent = path.slice(0, -1);
+  // Where the keys of the map have an order of their own, a new key is not simply added at the end.
+  if (value === undefined || SCHEMA_ORDER(parent).length > 0 || !isPlainMap(env.source.valueAt(parent))) {
+    return undefined;
+  }
+  const edited = setYamlValueAt(text, env.source, path, value);
+  if (edited === undefined) {
+    return undefined;
+  }
+  const data = structuredClone(env.source.data) as Record<string, unknown>;
+  let map = data;
+  for (const segment of parent) {
+    map = map[segment] as Record<string, unknown>;
+  }
+  map[path[path.length - 1]] = structuredClone(value);
+  return { text: edited, data };
+}
+
+function isPlainMap(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /**

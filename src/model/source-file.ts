@@ -432,6 +432,16 @@ export class SourceFile {
     };
   }
 
+  /**
+   * Where the node at `path` is in `text` (its `Located` tree: offsets, and the entries of a map),
+   * with its entry in the map that holds it; undefined when the file has no such path. What an
+   * edit of the text that does not parse it again splices by (`setYamlValueAt`).
+   */
+  public locatedAt(path: FieldPath): { readonly node?: Located; readonly entry?: LocatedEntry } | undefined {
+    const found = this.find(path);
+    return found.complete ? { node: found.node, entry: found.entry } : undefined;
+  }
+
   /** Whether a key exists at `path` in the file as written. */
   public has(path: FieldPath): boolean {
     return this.find(path).complete;

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import * as editYaml from '../../src/model/edit-yaml';
 import { defaultParseCache, ParseCache } from '../../src/pipeline/validate/parse-cache';
 import { removeTempDirs, snapshotTree, tempDir } from '../util';
 import {
@@ -636,5 +637,29 @@ describe('what a flip leaves for the next command', () => {
     // THEN the files were read: the routing before is what they hold
     expect(fromFiles.status).toBe(0);
     expect(lines(fromFiles.stdout)).toContain('      was: mock');
+  });
+});
+
+describe('the edit spliced without parsing the file again', () => {
+  test('is checked against what the file then loads as: a splice that gives anything else is made again by the edit that checks itself', async () => {
+    // GIVEN a splice that writes the wrong value (as a mistaken offset would)
+    const args = ['kong-perf', 'captains-log', '--to', 'mock', '--weight', '30', '--expires', '3d', '--now', NOW, '--reason', REASON];
+    const spliced = jest.spyOn(editYaml, 'setYamlValueAt').mockImplementation((text) => text.replace('captains-log: mock', 'captains-log: real'));
+    let wrong: Scenario;
+    let calls: number;
+    try {
+      wrong = await scenario(args);
+      calls = spliced.mock.calls.length;
+    } finally {
+      spliced.mockRestore();
+    }
+    // THEN the splice was made, and the flip is exactly the one made without it: the same
+    // environment file, the same dist/, the same report
+    expect(calls).toBe(1);
+    expect(wrong.run.status).toBe(0);
+    for (const folder of ['environments', 'dist']) {
+      expect(snapshotTree(path.join(wrong.dir, folder))).toEqual(snapshotTree(path.join(options.dir, folder)));
+    }
+    expect(wrong.run.stdout).toBe(options.run.stdout);
   });
 });

@@ -1,5 +1,14 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { parseDocument } from 'yaml';
-import { setYamlValue, setYamlValueInWholeFile, topLevelSection } from '../../src/model/edit-yaml';
+import { setYamlValue, setYamlValueAt, setYamlValueInWholeFile, topLevelSection } from '../../src/model/edit-yaml';
+import { applyFlip, applyFlipAt, FlipRequest } from '../../src/model/flip';
+import { loadProject } from '../../src/model/load';
+import { SourceFile } from '../../src/model/source-file';
+import { writeFleet } from '../bench/fleet';
+import { REPO, removeTempDirs, tempDir } from '../util';
+
+afterAll(removeTempDirs);
 
 // setYamlValue splices lines; these cases are about the line breaks of the lines it writes.
 
@@ -287,5 +296,90 @@ describe('an edit of one top-level pair is an edit of its lines alone (the servi
     expect(topLevelSection(`${text}routing: {}\n`, 'routing')).toBeUndefined();
     const marked = ['---', ...BODY.slice(13), '...', ''].join('\n');
     expect(marked.slice(...Object.values(topLevelSection(marked, 'calls')!))).toBe('calls:\n- a\n- b\n');
+  });
+});
+
+describe('setYamlValueAt: the edit a flip makes most, spliced at the offsets of a parse of the same text', () => {
+  /** The file as loading parses it, with positions. */
+  const parsed = (text: string) => SourceFile.parse('environments/lab.yaml', text);
+  const ROUTED = [
+    'name: lab',
+    'routing:',
+    '  # which way',
+    '  services:',
+    '    orders: mock  # for the perf run',
+    '    payments: { to: mock, weight: 10 }',
+    '',
+  ].join('\n');
+
+  test.each<[string, string, readonly string[], unknown]>([
+    ['a new key, after the last one', ROUTED, ['routing', 'services', 'shipping'], 'mock'],
+    ['a new key with a map value', ROUTED, ['routing', 'services', 'shipping'], { to: 'mock', header: { name: 'x-mock', value: 'true' } }],
+    ['a scalar value, keeping the comment after it', ROUTED, ['routing', 'services', 'orders'], { to: 'mock', weight: 30 }],
+    ['a flow map value', ROUTED, ['routing', 'services', 'payments'], 'record'],
+    ['a new key of a CRLF file', ROUTED.replace(/\n/g, '\r\n'), ['routing', 'services', 'shipping'], 'mock'],
+    [
+      'a new key after a value that runs over several lines',
+      `${ROUTED}    shipping:\n      to: mock\n      weight: 5\nfaults: {}\n`,
+      ['routing', 'services', 'billing'],
+      'real',
+    ],
+    ['a quoted value', ROUTED.replace('orders: mock', "orders: 'mock'"), ['routing', 'services', 'orders'], 'real'],
+  ])('gives what setYamlValue gives: %s', (_, text, path, value) => {
+    const spliced = setYamlValueAt(text, parsed(text), path, value);
+    expect(spliced).toBe(setYamlValue(text, path, value));
+    expect(path.reduce<unknown>((at, key) => (at as Record<string, unknown>)[key], parseDocument(spliced!).toJS())).toEqual(value);
+  });
+
+  test.each<[string, string, readonly string[], unknown]>([
+    ['a deletion', ROUTED, ['routing', 'services', 'orders'], undefined],
+    ['a key in a flow map', 'routing:\n  services: { orders: mock }\n', ['routing', 'services', 'payments'], 'mock'],
+    ['a key in an empty map', 'routing:\n  services: {}\n', ['routing', 'services', 'payments'], 'mock'],
+    ['a key under a map that does not exist', 'name: lab\n', ['routing', 'services', 'payments'], 'mock'],
+    ['a value written as a block map', `${ROUTED}    shipping:\n      to: mock\n`, ['routing', 'services', 'shipping'], 'real'],
+    ['a value written as a block scalar', `${ROUTED}    shipping: >\n      mock\n`, ['routing', 'services', 'shipping'], 'real'],
+    ['a key after a block scalar', `${ROUTED}    shipping: |\n      mock\n`, ['routing', 'services', 'billing'], 'real'],
+    ['an anchored value', ROUTED.replace('orders: mock', 'orders: &m mock'), ['routing', 'services', 'orders'], 'real'],
+    ['a tagged value', ROUTED.replace('orders: mock', 'orders: !!str mock'), ['routing', 'services', 'orders'], 'real'],
+    ['a key YAML reads as a boolean', ROUTED, ['routing', 'services', 'no'], 'mock'],
+    ['a key that is not a plain word', ROUTED, ['routing', 'services', 'Orders v2'], 'mock'],
+  ])('leaves %s to setYamlValue', (_, text, path, value) => {
+    expect(setYamlValueAt(text, parsed(text), path, value)).toBeUndefined();
+  });
+
+  test('splices nothing into a text other than the one parsed', () => {
+    expect(setYamlValueAt(`${ROUTED}# edited since\n`, parsed(ROUTED), ['routing', 'services', 'shipping'], 'mock')).toBeUndefined();
+  });
+});
+
+describe('applyFlipAt over the example environments and a fleet', () => {
+  test('gives, wherever it splices, the text applyFlip gives and the data that text parses to', () => {
+    // GIVEN every environment of the examples and of a two-mesh fleet, every service, five requests
+    const fleet = tempDir('meshflip-fleet-');
+    writeFleet(fleet, { services: 12, environments: 2 });
+    const requests = (service: string): FlipRequest[] => [
+      { service, to: 'mock' },
+      { service, to: 'record' },
+      { service, to: 'real' },
+      { service, to: 'mock', weight: 30, expires: '2026-12-01', reason: 'perf: run #2' },
+      { service, to: 'mock', header: { name: 'x-mock', value: 'true' } },
+    ];
+    let spliced = 0;
+    for (const root of [REPO, fleet]) {
+      for (const env of loadProject(root).environments) {
+        const text = fs.readFileSync(path.join(root, env.file), 'utf8');
+        for (const request of env.services.flatMap((s) => requests(s.name))) {
+          const at = applyFlipAt(text, env, request);
+          if (at !== undefined) {
+            spliced++;
+            // THEN
+            expect([env.name, request, at.text]).toEqual([env.name, request, applyFlip(text, env, request)]);
+            expect(SourceFile.parse(env.file, at.text).data).toEqual(at.data);
+          }
+        }
+      }
+    }
+    // (most of them splice: a new key at the end of routing.services, or a value replaced)
+    expect(spliced).toBeGreaterThan(100);
   });
 });

@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { isDeepStrictEqual } from 'util';
 import { expiryInstant } from '../../model/expiry';
-import { applyFlip, FlipRequest, MAX_EXPIRY_DAYS, resolveExpiry } from '../../model/flip';
+import { applyFlip, applyFlipAt, FlipRequest, MAX_EXPIRY_DAYS, resolveExpiry } from '../../model/flip';
 import { ENVIRONMENTS_DIR, loadProject } from '../../model/load';
 import { compareStrings, didYouMean, SpecError } from '../../model/spec-error';
 import { escapeUnsafeText } from '../../model/unsafe-text';
@@ -100,7 +101,10 @@ export const flipCommand = defineCommand({
       }
     }
     const before = fs.readFileSync(path.join(root, env.file), 'utf8');
-    const after = applyFlip(before, env, request);
+    // Spliced where the file's parse found the value, without parsing the file again, when the
+    // edit allows: what it parses to is checked once it is loaded, below.
+    const spliced = applyFlipAt(before, env, request);
+    let after = spliced?.text ?? applyFlip(before, env, request);
     if (after === before) {
       output.out(
         values.json
@@ -122,23 +126,31 @@ export const flipCommand = defineCommand({
     // Check the edited file before writing anything, then render what the edit changes (and any
     // environment whose inputs changed since dist/ was written) from the files as they will be
     // committed; the other environments are read from dist/ as they are.
-    // As the bytes the file will hold: their parse is kept for the commands that read it next.
-    const overrides = new Map([[env.file, Buffer.from(after, 'utf8')]]);
     // dist/ holds what the unedited file renders when the environment's inputs are those it records.
     const distCurrent = recordedDigest(out.dir, env.name) === environmentInputs(env, project).digest;
-    const rendered = await synthesizeChanged({
-      root,
-      distDir: out.dir,
-      distRel: out.rel,
-      overrides,
-      force: new Set([env.name]),
-      keepObjects: distCurrent,
-      // dist/ holds what the unedited file renders: only what the edit changes is rendered, and
-      // when every other environment is as dist/ holds it too, only this one is loaded again.
-      ...(distCurrent ? { before: new Map([[env.name, env]]) } : {}),
-      cacheDir: defaultCacheDir(),
-      ...(parseCache === undefined ? {} : { parseCache }),
-    });
+    const render = (text: string) =>
+      synthesizeChanged({
+        root,
+        distDir: out.dir,
+        distRel: out.rel,
+        // As the bytes the file will hold: their parse is kept for the commands that read it next.
+        overrides: new Map([[env.file, Buffer.from(text, 'utf8')]]),
+        force: new Set([env.name]),
+        keepObjects: distCurrent,
+        // dist/ holds what the unedited file renders: only what the edit changes is rendered, and
+        // when every other environment is as dist/ holds it too, only this one is loaded again.
+        ...(distCurrent ? { before: new Map([[env.name, env]]) } : {}),
+        cacheDir: defaultCacheDir(),
+        ...(parseCache === undefined ? {} : { parseCache }),
+      });
+    let rendered = await render(after);
+    const loaded = rendered.project?.environments.find((e) => e.name === env.name);
+    if (spliced !== undefined && !isDeepStrictEqual(loaded?.source.data, spliced.data)) {
+      // The splice did not give the file the request asks for (or the file does not load, and its
+      // problems must be those of the edit that checks itself): that edit, rendered again.
+      after = applyFlip(before, env, request);
+      rendered = await render(after);
+    }
     if (rendered.problems.some((p) => p.severity !== 'warning')) {
       throw new SpecError([...rendered.problems]);
     }
