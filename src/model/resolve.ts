@@ -35,6 +35,7 @@ import {
   isKuma,
   KumaControlPlaneTls,
   KumaMeshSpec,
+  LatencySpec,
   MeshFlavor,
   MeshSpec,
   MockSpec,
@@ -221,6 +222,44 @@ export function resolveEnvironment(
   const r = new EnvironmentResolver(file, input, catalogs, brokenCatalogs, settings, readFile, problems, imposterFiles);
   const spec = r.resolve();
   return problems.length === before ? spec : undefined;
+}
+
+/** A number for each imposter read, by identity: the key of `configurationSizes`. */
+const imposterIds = new WeakMap<ImposterSpec, number>();
+let nextImposterId = 0;
+/**
+ * The size of the imposters document (`impostersConfiguration`) of each set of imposters and
+ * latency, under the first imposter of the set: the mocks that list the same imposter files (each
+ * read once per load, so the same imposters) with the same latency render the same document, and
+ * serializing it once per mock to measure it was most of resolving a large environment's mocks.
+ */
+const configurationSizes = new WeakMap<ImposterSpec, Map<string, number>>();
+
+/** The UTF-8 size of the imposters document a mock's ConfigMap holds, as rendered. */
+function configurationSize(imposters: readonly ImposterSpec[], latency: LatencySpec | undefined): number {
+  if (imposters.length === 0) {
+    return Buffer.byteLength(impostersConfiguration(imposters, latency), 'utf8');
+  }
+  const idOf = (imposter: ImposterSpec) => {
+    let id = imposterIds.get(imposter);
+    if (id === undefined) {
+      id = nextImposterId++;
+      imposterIds.set(imposter, id);
+    }
+    return id;
+  };
+  const key = `${imposters.map(idOf).join(',')} ${JSON.stringify(latency ?? null)}`;
+  let sizes = configurationSizes.get(imposters[0]);
+  if (sizes === undefined) {
+    sizes = new Map();
+    configurationSizes.set(imposters[0], sizes);
+  }
+  let size = sizes.get(key);
+  if (size === undefined) {
+    size = Buffer.byteLength(impostersConfiguration(imposters, latency), 'utf8');
+    sizes.set(key, size);
+  }
+  return size;
 }
 
 class EnvironmentResolver {
@@ -1481,7 +1520,7 @@ class EnvironmentResolver {
     const sorted = [...imposters].sort((a, b) => a.port - b.port);
     // k8s.io/kubernetes pkg/apis/core/validation ValidateConfigMap: the values of data together
     // must not exceed corev1.MaxSecretSize (1 MiB). The document is re-indented, so it is measured as rendered.
-    const size = Buffer.byteLength(impostersConfiguration(sorted, latency), 'utf8');
+    const size = configurationSize(sorted, latency);
     if (size > MAX_CONFIGMAP_BYTES) {
       this.problems.push(
         at.file.problem(

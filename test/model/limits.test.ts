@@ -5,7 +5,7 @@ import { MAX_USER_ANNOTATION_BYTES } from '../../src/model/resolve';
 import { MAX_PROBLEMS_PER_FILE, SourceFile } from '../../src/model/source-file';
 import { formatProblem } from '../../src/model/spec-error';
 import { removeTempDirs } from '../util';
-import { at, CATALOG, fixtureRepo, kongEnvironment, problemsOf } from './fixtures';
+import { at, CATALOG, fixtureRepo, kongEnvironment, MOCKED_PAYMENTS_AND_FRONTEND, problemsOf } from './fixtures';
 
 afterAll(() => removeTempDirs());
 
@@ -141,6 +141,23 @@ describe("imposter files (a mock's imposters go into one ConfigMap: ValidateConf
         `${SHOP}:${at(CATALOG, '- ../mocks/orders')}: services.orders.mock.imposters: make a ConfigMap of 1,048,577 bytes as rendered, over the limit of 1,048,576 bytes (1 MiB) Kubernetes sets on a ConfigMap's data; ` +
           `make the imposters of this mock smaller together (${IMPOSTER}): fewer or shorter stubs, or large bodies from a proxy response`,
       ]);
+    },
+    HANG_GUARD_MS,
+  );
+
+  test(
+    'measures each mock that lists the same imposter file with its own latency',
+    () => {
+      // GIVEN orders and payments mocked by the same 600 kB imposter, payments with a latency
+      // range, which repeats each response once per step
+      const catalog = `${CATALOG}${MOCKED_PAYMENTS_AND_FRONTEND}`.replace(
+        '        - ../mocks/orders.imposter.json\n  frontend:',
+        '        - ../mocks/orders.imposter.json\n      latency: { min: 10ms, max: 20ms }\n  frontend:',
+      );
+      const root = fixtureRepo({ [SHOP]: catalog, [IMPOSTER]: imposterRendering(600_000) });
+      // THEN the ConfigMap of payments alone is over 1 MiB
+      const problems = problemsOf(root);
+      expect(problems.map((p) => /services\.(\w+)\.mock\.imposters: make a ConfigMap of/.exec(p)?.[1])).toEqual(['payments']);
     },
     HANG_GUARD_MS,
   );
