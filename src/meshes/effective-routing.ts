@@ -187,6 +187,16 @@ export function findWorkloads(objects: readonly RenderedObject[]): Workloads {
       .filter((o) => o.object.kind === 'ConfigMap')
       .map((o) => [`${str(o.object, 'metadata', 'namespace') ?? 'default'}/${str(o.object, 'metadata', 'name')}`, o.object]),
   );
+  // What each imposters document says, read once: the mocks of an environment mostly share one.
+  const readBack = new Map<string | undefined, { latency: ReturnType<typeof renderedLatency>; recording: boolean }>();
+  const imposters = (document: string | undefined) => {
+    let found = readBack.get(document);
+    if (found === undefined) {
+      found = { latency: renderedLatency(document), recording: renderedRecording(document) };
+      readBack.set(document, found);
+    }
+    return found;
+  };
   for (const { object } of objects) {
     if (object.kind !== 'Deployment') {
       continue;
@@ -208,8 +218,9 @@ export function findWorkloads(objects: readonly RenderedObject[]): Workloads {
       const before = mocks.get(key);
       const volume = list(object, 'spec', 'template', 'spec', 'volumes').find((v) => str(v, 'name') === 'imposters');
       const configMap = configMaps.get(`${namespace}/${str(volume, 'configMap', 'name')}`);
-      const latency = renderedLatency(str(configMap, 'data', IMPOSTERS_KEY));
-      const recording = renderedRecording(str(configMap, 'data', IMPOSTERS_KEY)) || (before?.recording ?? false);
+      const document = imposters(str(configMap, 'data', IMPOSTERS_KEY));
+      const latency = document.latency;
+      const recording = document.recording || (before?.recording ?? false);
       const both = [before?.latency, latency].filter((l) => l !== undefined);
       mocks.set(key, {
         name,
