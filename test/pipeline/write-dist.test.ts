@@ -726,6 +726,33 @@ describe('the old tree of a large folder', () => {
     expect(workFolders(dist)).toEqual([path.basename(trash)]);
   });
 
+  test.each(['the trash folder', 'its .gitignore'])(
+    'is removed by the write itself when %s is a symbolic link, and nothing goes through the link',
+    (what) => {
+      // GIVEN a large folder, and a trash folder (or its .gitignore) that is a link elsewhere
+      const many = Object.fromEntries(
+        Array.from({ length: BACKGROUND_REMOVAL_FILES }, (_, i) => [`env/target/f${String(i).padStart(4, '0')}.k8s.yaml`, `${HEADER}n: ${i}\n`]),
+      );
+      const dist = existingDist(many);
+      const trash = trashFolder(path.dirname(dist));
+      const elsewhere = tempDir('meshflip-elsewhere-');
+      if (what === 'the trash folder') {
+        fs.symlinkSync(elsewhere, trash);
+      } else {
+        fs.mkdirSync(trash);
+        fs.symlinkSync(path.join(elsewhere, 'ignored'), path.join(trash, '.gitignore'));
+      }
+      // WHEN a write changes one of its files
+      writeDist(
+        dist,
+        Object.entries({ ...WANTED_TREE, ...many }).map(([file, content]) => ({ path: file, content })),
+      );
+      // THEN the old tree is gone at once, and nothing was written where the link points
+      expect(workFolders(dist).filter((name) => name !== path.basename(trash))).toEqual([]);
+      expect(fs.readdirSync(elsewhere)).toEqual([]);
+    },
+  );
+
   test('left by a removing process that was stopped is removed by the next write', () => {
     // GIVEN an old tree in the trash folder under the pid of a process that is gone, and one of a
     // live process

@@ -813,12 +813,23 @@ attempt();
 /** Hands the old tree to a process of its own (see `removeOldTree`); false when none could be started or given it. */
 function removeInBackground(oldTree: string): boolean {
   const trash = trashFolder(path.dirname(oldTree));
+  const ignore = path.join(trash, '.gitignore');
   try {
-    step();
-    fs.mkdirSync(trash, { recursive: true });
-    if (!fs.existsSync(path.join(trash, '.gitignore'))) {
+    // Nothing is written or moved through a link: a trash folder, or a .gitignore in it, that is
+    // anything but a real folder and file leaves the old tree to be removed here.
+    const folder = fs.lstatSync(trash, { throwIfNoEntry: false });
+    if (folder === undefined) {
       step();
-      fs.writeFileSync(path.join(trash, '.gitignore'), '# meshflip deletes what is here\n*\n');
+      fs.mkdirSync(trash);
+    } else if (!folder.isDirectory()) {
+      return false;
+    }
+    const file = fs.lstatSync(ignore, { throwIfNoEntry: false });
+    if (file === undefined) {
+      step();
+      fs.writeFileSync(ignore, '# meshflip deletes what is here\n*\n', { flag: 'wx' });
+    } else if (!file.isFile()) {
+      return false;
     }
   } catch {
     return false;
