@@ -467,6 +467,22 @@ describe('a write with a file outside dist/ (a flip: the environment file and di
     expect(workFolders(dist)).toEqual([]);
   });
 
+  test('writes nothing through a link planted under the name of a temporary file', () => {
+    // GIVEN links where the file's and the journal's temporary copies are written (named with
+    // this process's pid), to files elsewhere
+    const { root, dist } = flipRepo();
+    const elsewhere = tempDir('meshflip-elsewhere-');
+    writeFiles(elsewhere, { 'env.txt': 'keep me\n', 'journal.txt': 'keep me too\n' });
+    fs.symlinkSync(path.join(elsewhere, 'env.txt'), path.join(root, 'environments', `${STAGING_PREFIX}${process.pid}-env.yaml.tmp`));
+    fs.symlinkSync(path.join(elsewhere, 'journal.txt'), path.join(root, `${STAGING_PREFIX}${process.pid}-${STAGING_PREFIX}journal-dist.json.tmp`));
+    // WHEN
+    writeDist(dist, WANTED, { companions: [{ file: path.join(root, ENV), content: 'routing: new\n' }] });
+    // THEN both are written, the links are gone, and the files they pointed to are as they were
+    expect([snapshotTree(dist), envText(root)]).toEqual([WANTED_TREE, 'routing: new\n']);
+    expect(snapshotTree(elsewhere)).toEqual({ 'env.txt': 'keep me\n', 'journal.txt': 'keep me too\n' });
+    expect(fs.readdirSync(path.join(root, 'environments'))).toEqual(['env.yaml']);
+  });
+
   test('writes the file alone when dist/ does not change', () => {
     // GIVEN dist/ already as wanted
     const { root, dist } = flipRepo();

@@ -1,4 +1,4 @@
-import { createHash } from 'crypto';
+import { createHash, randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { WORK_FOLDER_PREFIX } from '../../model/output-path';
@@ -190,14 +190,15 @@ function settled(stat: FileStat, clock: FileStat): boolean {
 }
 
 /**
- * The file system's clock now, as the modification time of a file written in `dir` (and removed
+ * The file system's clock now, as the modification time of a file created in `dir` (and removed
  * at once), with that file's device; undefined where nothing can be written there. A file named as
  * the temporary files meshflip writes beside dist/, which a later run removes if this one cannot.
  */
 export function fileSystemClock(dir: string): FileStat | undefined {
-  const probe = path.join(dir, `${WORK_FOLDER_PREFIX}${process.pid}-clock.tmp`);
+  const probe = path.join(dir, `${WORK_FOLDER_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}-clock.tmp`);
   try {
-    const fd = fs.openSync(probe, 'w');
+    // A new file, never one opened through whatever stands under that name.
+    const fd = fs.openSync(probe, 'wx');
     try {
       fs.writeSync(fd, 'clock');
       return fs.fstatSync(fd);

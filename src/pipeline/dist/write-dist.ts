@@ -663,8 +663,12 @@ function temporaryName(file: string, pid: number): string {
 function replaceFile(file: string, content: string): void {
   const temporary = temporaryName(file, process.pid);
   const mode = fs.statSync(file, { throwIfNoEntry: false })?.mode;
+  // Created anew, never opened through what stands there (a leftover, or a link a repository
+  // planted under that name): the name is removed first, and the file must not exist.
   step();
-  const fd = fs.openSync(temporary, 'w', mode === undefined ? 0o666 : mode & 0o7777);
+  fs.rmSync(temporary, { force: true });
+  step();
+  const fd = fs.openSync(temporary, 'wx', mode === undefined ? 0o666 : mode & 0o7777);
   try {
     step();
     fs.writeFileSync(fd, content);
