@@ -385,13 +385,12 @@ function planWrite(
     if (!recorded.has(group)) {
       recorded.set(group, seen?.recorded(dist, group));
     }
-    const lookup = recorded.get(group);
-    return lookup === undefined ? undefined : (file: string, stat: FileStat) => lookup(path.relative(dist, file).split(path.sep).join('/'), stat);
+    return recorded.get(group);
   };
   for (const file of files) {
     if (!have.has(file.path)) {
       added.push(file.path);
-    } else if (!sameContent(path.join(dist, file.path), file, recordedIn(environmentOf(file.path) ?? ''), confirm)) {
+    } else if (!sameContent(path.join(dist, file.path), file, (stat) => recordedIn(environmentOf(file.path) ?? '')?.(file.path, stat), confirm)) {
       changed.push(file.path);
     } else {
       unchanged.push(file.path);
@@ -940,14 +939,14 @@ function folderMaker(): (dir: string) => void {
 function sameContent(
   file: string,
   rendered: RenderedFile,
-  recorded: ((file: string, stat: FileStat) => string | undefined) | undefined,
+  recorded: (stat: FileStat) => string | undefined,
   confirm: ((file: RenderedFile, stat: FileStat) => void) | undefined,
 ): boolean {
   const stat = fs.lstatSync(file);
   if (stat.size !== Buffer.byteLength(rendered.content, 'utf8')) {
     return false;
   }
-  const digest = recorded?.(file, stat);
+  const digest = recorded(stat);
   if (digest !== undefined) {
     return digest === contentDigest(rendered);
   }
