@@ -3,6 +3,7 @@ import * as path from 'path';
 import * as readDistModule from '../../src/pipeline/dist/read-dist';
 import { writeDist } from '../../src/pipeline/dist/write-dist';
 import { routingCacheIn } from '../../src/pipeline/validate/routing-cache';
+import { seenFilesIn } from '../../src/pipeline/validate/seen-files-cache';
 import { readDistRouting } from '../../src/pipeline/routing/routing-reader';
 import { synthesizeProject } from '../../src/pipeline/validate/parallel-synth';
 import { copyRepo, exampleEnvironments, removeTempDirs, tempDir, withoutConfiguredSchemas } from '../util';
@@ -73,6 +74,33 @@ describe('routing kept by the digest of the files it was read from', () => {
     expect(new Set(kept.parsed.map((f) => readDistModule.environmentOf(f)))).toEqual(new Set(['kong-perf']));
     expect(kept.routing).toEqual(reading(copy).routing);
     expect(kept.routing).not.toEqual(reading(dist).routing);
+  });
+
+  test('with what lstat said of the files, an environment whose files are as seen is answered without reading them', () => {
+    // GIVEN a copy of dist/ whose files were last changed a minute ago, read once with what lstat
+    // says of them recorded
+    const copy = tempDir('meshflip-repo-');
+    fs.cpSync(dist, copy, { recursive: true });
+    const then = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000);
+    for (const file of readDistModule.listFiles(copy)) {
+      fs.utimesSync(path.join(copy, file), then, then);
+    }
+    const seen = seenFilesIn(tempDir('meshflip-cache-'));
+    const first = reading(copy, undefined, undefined, routingCacheIn(copyOf(synthCache)), seen);
+    expect(first.parsed).toEqual([]);
+    // WHEN a file of kong-perf is edited by hand at the same size, its time set back, and the
+    // routing read again with and without what lstat said
+    const file = path.join(copy, 'kong-perf/zone-real-services/captains-log.routing.k8s.yaml');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('              value: 1s\n', '              value: 5s\n'));
+    fs.utimesSync(file, then, then);
+    const trusted = reading(copy, undefined, undefined, routingCacheIn(copyOf(synthCache)), seen);
+    const read = reading(copy, undefined, undefined, routingCacheIn(copyOf(synthCache)));
+    // THEN with it, nothing is read or parsed and the answer is the kept one (what lstat says is
+    // trusted, as documented); without it, kong-perf is read and parsed, and its routing is the edited one
+    expect(trusted.parsed).toEqual([]);
+    expect(trusted.routing).toEqual(first.routing);
+    expect(new Set(read.parsed.map((f) => readDistModule.environmentOf(f)))).toEqual(new Set(['kong-perf']));
+    expect(read.routing).not.toEqual(first.routing);
   });
 
   test('a file added to an environment, or removed from it, is another set of files', () => {

@@ -3,6 +3,7 @@ import * as path from 'path';
 import { distFolder, ENVIRONMENTS_DIR, repositoryRootHint } from '../../model/load';
 import { didYouMean } from '../../model/spec-error';
 import { readDistRouting } from '../../pipeline/routing/routing-reader';
+import { seenFilesIn } from '../../pipeline/validate/seen-files-cache';
 import { routingCacheIn } from '../../pipeline/validate/routing-cache';
 import { defaultCacheDir } from '../../pipeline/validate/check-cache';
 import { distEnvironments } from '../../pipeline/dist/read-dist';
@@ -43,7 +44,13 @@ export const explainCommand = defineCommand({
       throw new UsageError(`no environment in ${distRel}/`, outside ? repositoryRootHint(root) : 'run npm run synth first');
     }
     // One environment is read alone: its files are all it takes.
-    const routings = readDistRouting(distDir, values.all ? undefined : new Set([envName!]), undefined, routingCacheIn(defaultCacheDir()));
+    const routings = readDistRouting(
+      distDir,
+      values.all ? undefined : new Set([envName!]),
+      undefined,
+      routingCacheIn(defaultCacheDir()),
+      seenFilesIn(defaultCacheDir()),
+    );
     const selected = values.all
       ? routings.filter((r) => service === undefined || r.services.some((s) => s.name === service))
       : routings.filter((r) => r.name === envName);

@@ -16,7 +16,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { groupFilesByEnvironment, isObjectFile, listEnvironmentFiles, listFiles, objectsOfText, RenderedFile } from '../dist/read-dist';
 import { StringPool } from '../dist/fast-yaml';
-import { outputsDigest } from '../dist/outputs-digest';
+import { outputsDigest, outputsDigestOf } from '../dist/outputs-digest';
+import { SeenFiles } from '../dist/seen-files';
 
 /**
  * The effective routing of an environment, read from its rendered objects. The environment's
@@ -80,13 +81,15 @@ export interface KeptRoutingByFiles {
  * The effective routing of every environment in dist/, or of those named in `only`. `rendered`
  * is as for `readDist`: files identical to a rendering are not parsed again. With `kept`, an
  * environment whose files (every path and byte) are those a kept routing was read from is not
- * parsed at all, and what is read is kept.
+ * parsed at all, and what is read is kept; with `seen` too, its files are not even read when
+ * lstat says each is the file last read or written (`SeenFiles`).
  */
 export function readDistRouting(
   distDir: string,
   only?: ReadonlySet<string>,
   rendered?: ReadonlyMap<string, RenderedFile>,
   kept?: KeptRoutingByFiles,
+  seen?: SeenFiles,
 ): EnvironmentRouting[] {
   const files = only === undefined ? listFiles(distDir) : listEnvironmentFiles(distDir, only);
   const out: EnvironmentRouting[] = [];
@@ -96,14 +99,25 @@ export function readDistRouting(
     if (env === '') {
       continue;
     }
-    const texts = groups.get(env)!.map((file) => ({ path: file, content: fs.readFileSync(path.join(distDir, file), 'utf8') }));
-    const outputs = kept === undefined ? undefined : outputsDigest(texts);
+    const group = groups.get(env)!;
+    // The bytes of the files read to be digested, and the text of all of them once it is needed.
+    const bytesRead = new Map<string, Buffer>();
+    const digests = kept === undefined ? undefined : seen?.digests(distDir, env, group, (file, bytes) => bytesRead.set(file, bytes));
+    let all: { path: string; content: string }[] | undefined;
+    const texts = () =>
+      (all ??= group.map((file) => ({
+        path: file,
+        content: bytesRead.get(file)?.toString('utf8') ?? fs.readFileSync(path.join(distDir, file), 'utf8'),
+      })));
+    const outputs = kept === undefined ? undefined : digests !== undefined ? outputsDigestOf(digests) : outputsDigest(texts());
     const known = outputs === undefined ? undefined : kept!.get(env, outputs);
     if (known !== undefined) {
       out.push(known);
       continue;
     }
-    const objects = texts.filter((t) => isObjectFile(t.path)).flatMap((t) => objectsOfText(t.path, t.content, rendered?.get(t.path), strings));
+    const objects = texts()
+      .filter((t) => isObjectFile(t.path))
+      .flatMap((t) => objectsOfText(t.path, t.content, rendered?.get(t.path), strings));
     if (objects.length === 0) {
       continue;
     }
