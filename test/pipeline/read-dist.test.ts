@@ -20,13 +20,17 @@ afterAll(removeTempDirs);
 describe('listing the files of some environments', () => {
   const root = copyRepo(['dist']);
   const dist = path.join(root, 'dist');
-  // Files in the odd places environmentOf also assigns: a folder below argocd/ and a file at the top.
-  writeFiles(dist, { 'argocd/kong-perf/extra.k8s.yaml': 'a: 1\n', 'stray.k8s.yaml': 'b: 2\n' });
+  // Files in the odd places environmentOf also assigns: a folder below argocd/ and a file at the top;
+  // and folders that hold only empty folders (no environment), or one file deep down (one).
+  writeFiles(dist, { 'argocd/kong-perf/extra.k8s.yaml': 'a: 1\n', 'stray.k8s.yaml': 'b: 2\n', 'deep/zone/inner/x.k8s.yaml': 'c: 3\n' });
+  fs.mkdirSync(path.join(dist, 'hollow/zone/inner'), { recursive: true });
+  fs.mkdirSync(path.join(dist, 'argocd/hollow/inner'), { recursive: true });
   const all = listFiles(dist);
 
   it('finds the same environments as the full listing', () => {
     const expected = [...new Set(all.map(environmentOf).filter((e): e is string => e !== undefined))].sort();
     expect(expected.length).toBeGreaterThan(3);
+    expect(expected).toContain('deep');
     expect(distEnvironments(dist)).toEqual(expected);
   });
 

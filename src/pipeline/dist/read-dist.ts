@@ -165,11 +165,11 @@ export function distEnvironments(distDir: string): string[] {
     if (top.name === 'argocd' && top.isDirectory()) {
       for (const entry of readEntries(path.join(distDir, 'argocd'))) {
         const env = environmentOf(`argocd/${entry.name}${entry.isDirectory() ? '/' : ''}`);
-        if (env !== undefined && (!entry.isDirectory() || listFiles(path.join(distDir, 'argocd', entry.name)).length > 0)) {
+        if (env !== undefined && (!entry.isDirectory() || holdsAFile(path.join(distDir, 'argocd', entry.name)))) {
           names.add(env);
         }
       }
-    } else if (!top.isDirectory() || listFiles(path.join(distDir, top.name)).length > 0) {
+    } else if (!top.isDirectory() || holdsAFile(path.join(distDir, top.name))) {
       names.add(top.name);
     }
   }
@@ -214,6 +214,11 @@ function filesAt(distDir: string, rel: string): string[] {
     return [];
   }
   return stat.isDirectory() ? listFiles(path.join(distDir, rel)).map((f) => `${rel}/${f}`) : [rel];
+}
+
+/** Whether anything but folders lies below `dir` (what `listFiles` would list), found without listing the rest. */
+function holdsAFile(dir: string): boolean {
+  return readEntries(dir).some((entry) => !entry.isDirectory() || holdsAFile(path.join(dir, entry.name)));
 }
 
 function readEntries(dir: string): fs.Dirent[] {
