@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { WORK_FOLDER_PREFIX } from '../../model/output-path';
+import { compareStrings } from '../../model/spec-error';
 
 /** Bumped whenever what an entry holds changes shape. */
 export const SEEN_FORMAT = 1;
@@ -73,16 +74,16 @@ export class SeenFiles {
   digests(distDir: string, group: string, files: readonly string[], read?: (file: string, bytes: Buffer) => void): Map<string, string> {
     const dist = realDist(distDir);
     const key = dist === undefined ? undefined : seenKey(dist, group);
-    const recorded = new Map((key === undefined ? undefined : this.entries.get(key))?.files.map(([file, ...seen]) => [file, seen]));
+    const recorded = this.recordsOf(key);
     const out = new Map<string, string>();
-    const next: [string, ...Seen][] = [];
+    const next = new Map<string, Seen>();
     const unseen: { file: string; stat: fs.Stats }[] = [];
     for (const file of files) {
       const stat = fs.lstatSync(path.join(distDir, file));
       const seen = recorded.get(file);
       if (seen !== undefined && stat.isFile() && sameFile(seen, stat)) {
         out.set(file, seen[4]);
-        next.push([file, ...seen]);
+        next.set(file, seen);
       } else {
         unseen.push({ file, stat });
       }
@@ -90,16 +91,14 @@ export class SeenFiles {
     // The clock after every lstat above and before any read below (see the class).
     const clock = unseen.length === 0 || key === undefined ? undefined : this.clock(path.dirname(dist!));
     for (const { file, stat } of unseen) {
-      const bytes = fs.readFileSync(path.join(distDir, file));
-      const digest = createHash('sha256').update(bytes).digest('hex');
-      read?.(file, bytes);
+      const digest = readAndDigest(distDir, file, read);
       out.set(file, digest);
       if (clock !== undefined && stat.isFile() && settled(stat, clock)) {
-        next.push([file, stat.dev, stat.ino, stat.size, stat.mtimeMs, digest]);
+        next.set(file, [stat.dev, stat.ino, stat.size, stat.mtimeMs, digest]);
       }
     }
-    if (key !== undefined && (unseen.length > 0 || recorded.size !== next.length)) {
-      this.entries.set(key, { files: next.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) });
+    if (key !== undefined && (unseen.length > 0 || recorded.size !== next.size)) {
+      this.keep(key, next);
     }
     return out;
   }
@@ -116,7 +115,7 @@ export class SeenFiles {
    */
   recorded(distDir: string, group: string): (file: string, stat: FileStat) => string | undefined {
     const dist = realDist(distDir);
-    const files = new Map((dist === undefined ? undefined : this.entries.get(seenKey(dist, group)))?.files.map(([file, ...seen]) => [file, seen]));
+    const files = this.recordsOf(dist === undefined ? undefined : seenKey(dist, group));
     return (file, stat) => {
       const seen = files.get(file);
       return seen !== undefined && sameFile(seen, stat) ? seen[4] : undefined;
@@ -150,7 +149,7 @@ export class SeenFiles {
     removed.forEach((file) => groupFor(file).removed.push(file));
     for (const [group, changes] of groups) {
       const key = seenKey(dist, group);
-      const files = new Map<string, Seen>(this.entries.get(key)?.files.map(([file, ...seen]) => [file, seen]));
+      const files = this.recordsOf(key);
       for (const file of [...changes.removed, ...changes.written.map((w) => w.path)]) {
         files.delete(file);
       }
@@ -160,9 +159,26 @@ export class SeenFiles {
           files.set(w.path, [w.stat.dev, w.stat.ino, w.stat.size, w.stat.mtimeMs, w.digest]);
         }
       }
-      this.entries.set(key, { files: [...files].map(([file, seen]) => [file, ...seen] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) });
+      this.keep(key, files);
     }
   }
+
+  /** The files an entry records, by path (none without an entry). */
+  private recordsOf(key: string | undefined): Map<string, Seen> {
+    return new Map((key === undefined ? undefined : this.entries.get(key))?.files.map(([file, ...seen]) => [file, seen]));
+  }
+
+  /** Keeps the files recorded under `key`, in path order. */
+  private keep(key: string, files: ReadonlyMap<string, Seen>): void {
+    this.entries.set(key, { files: [...files].map(([file, seen]) => [file, ...seen] as const).sort(([a], [b]) => compareStrings(a, b)) });
+  }
+}
+
+/** Reads a file of dist/, hands its bytes to `read`, and gives their SHA-256 (hex). */
+function readAndDigest(distDir: string, file: string, read: ((file: string, bytes: Buffer) => void) | undefined): string {
+  const bytes = fs.readFileSync(path.join(distDir, file));
+  read?.(file, bytes);
+  return createHash('sha256').update(bytes).digest('hex');
 }
 
 function seenKey(realDistDir: string, group: string): string {
