@@ -174,6 +174,21 @@ export class SeenFiles {
   }
 }
 
+/**
+ * The SHA-256 (hex) of each of `files` of one group of dist/, by path: from what `seen` records of
+ * them (`SeenFiles.digests`), or, without it, each file read and digested. `read` gets the bytes of
+ * each file read.
+ */
+export function digestFiles(
+  seen: SeenFiles | undefined,
+  distDir: string,
+  group: string,
+  files: readonly string[],
+  read?: (file: string, bytes: Buffer) => void,
+): Map<string, string> {
+  return seen?.digests(distDir, group, files, read) ?? new Map(files.map((file) => [file, readAndDigest(distDir, file, read)]));
+}
+
 /** Reads a file of dist/, hands its bytes to `read`, and gives their SHA-256 (hex). */
 function readAndDigest(distDir: string, file: string, read: ((file: string, bytes: Buffer) => void) | undefined): string {
   const bytes = fs.readFileSync(path.join(distDir, file));

@@ -16,8 +16,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { groupFilesByEnvironment, isObjectFile, listEnvironmentFiles, listFiles, objectsOfText, RenderedFile } from '../dist/read-dist';
 import { StringPool } from '../dist/fast-yaml';
-import { outputsDigest, outputsDigestOf } from '../dist/outputs-digest';
-import { SeenFiles } from '../dist/seen-files';
+import { outputsDigestOf } from '../dist/outputs-digest';
+import { digestFiles, SeenFiles } from '../dist/seen-files';
 
 /**
  * The effective routing of an environment, read from its rendered objects. The environment's
@@ -100,24 +100,20 @@ export function readDistRouting(
       continue;
     }
     const group = groups.get(env)!;
-    // The bytes of the files read to be digested, and the text of all of them once it is needed.
+    // The bytes of the files read to be digested: the others are read only if they must be parsed.
     const bytesRead = new Map<string, Buffer>();
-    const digests = kept === undefined ? undefined : seen?.digests(distDir, env, group, (file, bytes) => bytesRead.set(file, bytes));
-    let all: { path: string; content: string }[] | undefined;
-    const texts = () =>
-      (all ??= group.map((file) => ({
-        path: file,
-        content: bytesRead.get(file)?.toString('utf8') ?? fs.readFileSync(path.join(distDir, file), 'utf8'),
-      })));
-    const outputs = kept === undefined ? undefined : digests !== undefined ? outputsDigestOf(digests) : outputsDigest(texts());
+    const digests = kept === undefined ? undefined : digestFiles(seen, distDir, env, group, (file, bytes) => bytesRead.set(file, bytes));
+    const outputs = digests === undefined ? undefined : outputsDigestOf(digests);
     const known = outputs === undefined ? undefined : kept!.get(env, outputs);
     if (known !== undefined) {
       out.push(known);
       continue;
     }
-    const objects = texts()
-      .filter((t) => isObjectFile(t.path))
-      .flatMap((t) => objectsOfText(t.path, t.content, rendered?.get(t.path), strings));
+    const objects = group
+      .filter(isObjectFile)
+      .flatMap((file) =>
+        objectsOfText(file, bytesRead.get(file)?.toString('utf8') ?? fs.readFileSync(path.join(distDir, file), 'utf8'), rendered?.get(file), strings),
+      );
     if (objects.length === 0) {
       continue;
     }

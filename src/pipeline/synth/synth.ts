@@ -15,8 +15,8 @@ import { compareStrings, Problem } from '../../model/spec-error';
 import { StringPool } from '../dist/fast-yaml';
 import { isObjectFile, KeptObjectsByFiles, listEnvironmentFiles, parseDistFile, RenderedFile, renderedObjects } from '../dist/read-dist';
 import { EnvironmentInputs, environmentInputs, inputsFileContent } from './inputs-digest';
-import { contentDigest, INPUTS_FILE, outputsDigest, outputsDigestOf, recordedOutputs } from '../dist/outputs-digest';
-import { SeenFiles } from '../dist/seen-files';
+import { INPUTS_FILE, outputsDigest, outputsDigestOf, recordedOutputs } from '../dist/outputs-digest';
+import { digestFiles, SeenFiles } from '../dist/seen-files';
 import { renderCharts } from './render-charts';
 import { readEnvironmentRouting } from '../routing/routing-reader';
 import { routingMarkdown } from './routing-report';
@@ -183,15 +183,7 @@ export function synthesizeEnvironmentEdit(
   // a whole rendering would, never carried into the new record, where validate would trust it. A
   // file lstat says has not changed since it was last read or written is not read (`SeenFiles`).
   const bytesRead = new Map<string, Buffer>();
-  const digests =
-    seen?.digests(distDir, after.name, onDisk, (file, bytes) => bytesRead.set(file, bytes)) ??
-    new Map(
-      onDisk.map((file) => {
-        const bytes = fs.readFileSync(path.join(distDir, file));
-        bytesRead.set(file, bytes);
-        return [file, contentDigest({ content: bytes })];
-      }),
-    );
+  const digests = digestFiles(seen, distDir, after.name, onDisk, (file, bytes) => bytesRead.set(file, bytes));
   if (recorded !== outputsDigestOf(digests)) {
     return undefined;
   }

@@ -3,7 +3,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { groupFilesByEnvironment, listFiles } from '../dist/read-dist';
-import { contentDigest, INPUTS_FILE, outputsDigestOf } from '../dist/outputs-digest';
+import { INPUTS_FILE, outputsDigestOf } from '../dist/outputs-digest';
+import { digestFiles } from '../dist/seen-files';
 import { seenFilesIn } from './seen-files-cache';
 import { compareStrings } from '../../model/spec-error';
 
@@ -57,15 +58,7 @@ export function digestGroups(
         inputsText = bytes.toString('utf8');
       }
     };
-    const digests =
-      seen?.digests(distDir, env, group, keepInputs) ??
-      new Map(
-        group.map((file) => {
-          const bytes = fs.readFileSync(path.join(distDir, file));
-          keepInputs(file, bytes);
-          return [file, contentDigest({ content: bytes })];
-        }),
-      );
+    const digests = digestFiles(seen, distDir, env, group, keepInputs);
     if (inputsFile !== undefined && inputsText === undefined && digests.has(inputsFile)) {
       inputsText = fs.readFileSync(path.join(distDir, inputsFile), 'utf8');
     }
