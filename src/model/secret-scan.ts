@@ -75,7 +75,17 @@ const SHORTEST_SECRET = 8;
  * render the same names, images and labels many times over, scan each distinct string once per
  * process. Emptied when it holds `SCANNED_LIMIT` values, so memory stays bounded.
  */
-const scanned = { own: [new Map<string, Detection[]>(), new Map<string, Detection[]>()], secretlint: new Map<string, readonly Detection[]>() };
+const scanned = {
+  own: [new Map<string, Detection[]>(), new Map<string, Detection[]>()],
+  secretlint: new Map<string, readonly Detection[]>(),
+  /**
+   * The values in which neither meshflip's rules without names nor secretlint's found anything: a
+   * string of a rendered object scanned without the rules about names (`ScanItem.names` false,
+   * most of them) holds nothing when its value is here, and is not looked at again
+   * (`renderedScanItems`).
+   */
+  clean: new Set<string>(),
+};
 const SCANNED_LIMIT = 500_000;
 /** Longer values are scanned each time rather than kept: they are rarely repeated, and large. */
 const SCANNED_MAX_LENGTH = 64 * 1024;
@@ -86,9 +96,10 @@ const NOTHING: readonly Detection[] = Object.freeze([]);
  * removed. Items with the same value may share one (read-only) list.
  */
 export async function scanStrings(items: readonly ScanItem[]): Promise<(readonly Detection[])[]> {
-  if (scanned.own[0].size + scanned.own[1].size + scanned.secretlint.size > SCANNED_LIMIT) {
+  if (scanned.own[0].size + scanned.own[1].size + scanned.secretlint.size + scanned.clean.size > SCANNED_LIMIT) {
     scanned.own.forEach((m) => m.clear());
     scanned.secretlint.clear();
+    scanned.clean.clear();
   }
   // One pass over the items: meshflip's rules, and secretlint's findings for the values scanned
   // before; the values never scanned are linted together afterwards. Keyed by the value itself,
@@ -131,7 +142,17 @@ export async function scanStrings(items: readonly ScanItem[]): Promise<(readonly
       found[i] = withSecretlint(found[i], linted);
     }
   });
+  items.forEach((item, i) => {
+    if (!item.names && found[i].length === 0 && item.value.length <= SCANNED_MAX_LENGTH) {
+      scanned.clean.add(item.value);
+    }
+  });
   return found;
+}
+
+/** Whether scanning `value` without the rules about names found nothing before, in this process (`scanned.clean`). */
+function knownClean(value: string): boolean {
+  return scanned.clean.has(value);
 }
 
 /** meshflip's findings in a value, with secretlint's that none of them overlaps. */
@@ -332,8 +353,24 @@ function pairNameOf(record: Record<string, unknown>): string | undefined {
  * order, with the name it is stored under, and the rules about names only for the value of a
  * container's env entry (`env[i].value`; see `checkRenderedSecrets`). Appended to `out` without
  * building the paths, which are made again (`stringsOf`) only for what the scan finds.
+ *
+ * With `leaves`, a string scanned without the rules about names whose value this process already
+ * scanned so and found nothing in is left out (its scan would find nothing again: without names,
+ * what the scan finds depends on the value alone), and `leaves` gets, for each item appended, its
+ * index in `stringsOf(object)`. The fleet's objects repeat the same names, labels and images
+ * thousands of times: most of their strings are left out.
  */
-export function renderedScanItems(object: unknown, out: ScanItem[]): void {
+export function renderedScanItems(object: unknown, out: ScanItem[], leaves?: number[]): void {
+  let leaf = 0;
+  const add = (value: string, name: string | undefined, names: boolean) => {
+    if (leaves === undefined) {
+      out.push({ value, name, names });
+    } else if (names || !knownClean(value)) {
+      out.push({ value, name, names });
+      leaves.push(leaf);
+    }
+    leaf++;
+  };
   // `segment` is where `value` is, `up` and `upUp` the segments of its parent and grandparent.
   const walk = (
     value: unknown,
@@ -343,7 +380,7 @@ export function renderedScanItems(object: unknown, out: ScanItem[]): void {
     name: string | undefined,
   ) => {
     if (typeof value === 'string') {
-      out.push({ value, name, names: segment === 'value' && upUp === 'env' });
+      add(value, name, segment === 'value' && upUp === 'env');
     } else if (Array.isArray(value)) {
       for (let i = 0; i < value.length; i++) {
         walk(value[i], i, segment, up, flagName(value, i));
@@ -352,7 +389,7 @@ export function renderedScanItems(object: unknown, out: ScanItem[]): void {
       const record = value as Record<string, unknown>;
       const pairName = pairNameOf(record);
       for (const key of Object.keys(record)) {
-        out.push({ value: key, name: undefined, names: key === 'value' && up === 'env' });
+        add(key, undefined, key === 'value' && up === 'env');
         walk(record[key], key, segment, up, key === 'value' && pairName !== undefined ? pairName : key);
       }
     }

@@ -620,6 +620,54 @@ describe('rendered objects (second line of defence)', () => {
     );
   });
 
+  test('leaves out a string scanned without names only once it is known to hold nothing, and names each item by its leaf', async () => {
+    const key = fc.constantFrom('env', 'value', 'name', 'args', 'PGPASSWORD', 'x');
+    const leaf = fc.oneof(fc.constantFrom('--password', 'hunter2', 'PGPASSWORD', token, 'value', 'env'), fc.string({ maxLength: 12 }), fc.integer());
+    const tree = fc.letrec<{ value: unknown; map: Record<string, unknown>; list: unknown[] }>((tie) => ({
+      value: fc.oneof({ depthSize: 'small', withCrossShrink: true }, leaf, tie('map'), tie('list')),
+      map: fc.dictionary(key, tie('value'), { maxKeys: 4 }),
+      list: fc.array(tie('value'), { maxLength: 4 }),
+    })).value;
+    await fc.assert(
+      fc.asyncProperty(tree, async (object) => {
+        // GIVEN the object's strings scanned once
+        const all: ScanItem[] = [];
+        renderedScanItems(object, all);
+        const found = await scanStrings(all);
+        // WHEN its items are listed again, leaving out those known to hold nothing
+        const items: ScanItem[] = [];
+        const leaves: number[] = [];
+        renderedScanItems(object, items, leaves);
+        // THEN what is left out is what was scanned without names and found clean; each item is named by its leaf
+        const kept = all.map((_, i) => i).filter((i) => all[i].names || found[i].length > 0);
+        expect(leaves).toEqual(kept);
+        expect(items).toEqual(kept.map((i) => all[i]));
+      }),
+      { numRuns: 300, seed: 18 },
+    );
+  });
+
+  test('finds the same at the same fields once the strings around each finding are known to hold nothing', async () => {
+    // GIVEN objects scanned once: every string but the credentials is then known clean
+    const objects = [
+      { file: 'argocd/lab.k8s.yaml', object: application, line: 1 },
+      { file: 'lab/zone/empty.k8s.yaml', object: {}, line: 1 },
+      { file: 'lab/zone/orders.k8s.yaml', object: deployment, line: 7 },
+    ];
+    const first = await checkRenderedSecrets(objects, new Set());
+    // WHEN scanned again, and the value of a credential's env entry kept as a label elsewhere
+    const labelled = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', labels: { note: 'hunter2' } } };
+    const again = await checkRenderedSecrets([{ file: 'lab/zone/x.k8s.yaml', object: labelled, line: 1 }, ...objects], new Set());
+    // THEN the same findings at the same fields: the env value is scanned with its name wherever its value was seen
+    const described = (findings: readonly { at: { file: string; line?: number }; message: string }[]) =>
+      findings.map((f) => `${f.at.file}:${f.at.line} ${f.message.split(' holds ')[0]}`);
+    expect(described(first)).toEqual([
+      'lab/zone/orders.k8s.yaml:7 Deployment shop/orders spec.template.spec.containers[0].env[0].value',
+      'lab/zone/orders.k8s.yaml:7 Deployment shop/orders spec.template.spec.containers[0].args[0]',
+    ]);
+    expect(described(again)).toEqual(described(first));
+  });
+
   test('lets through the secrets allowedSecrets allows in the input', async () => {
     // WHEN
     const findings = await checkRenderedSecrets(

@@ -17,11 +17,13 @@ import { formatPath } from '../../model/source-file';
  */
 export async function checkRenderedSecrets(objects: readonly RenderedObject[], allowedFingerprints: ReadonlySet<string>): Promise<Finding[]> {
   const items: ScanItem[] = [];
-  // The index of the first item of each object.
+  // The index of the first item of each object, and of each item among its object's strings: the
+  // strings already found clean are not scanned again (`renderedScanItems`).
   const starts: number[] = [];
+  const leafOf: number[] = [];
   for (const o of objects) {
     starts.push(items.length);
-    renderedScanItems(o.object, items);
+    renderedScanItems(o.object, items, leafOf);
   }
   const leaves = new Map<number, Leaf[]>();
   const findings: Finding[] = [];
@@ -37,7 +39,7 @@ export async function checkRenderedSecrets(objects: readonly RenderedObject[], a
         objectLeaves = stringsOf(at.object);
         leaves.set(index, objectLeaves);
       }
-      const field = formatPath(pathOf(objectLeaves[i - starts[index]]));
+      const field = formatPath(pathOf(objectLeaves[leafOf[i]]));
       findings.push({
         at,
         severity: 'error',
