@@ -23,6 +23,7 @@ import { defaultParseCache } from '../../src/pipeline/validate/parse-cache';
 import { readDist } from '../../src/pipeline/dist/read-dist';
 import { checkRenderedSecrets } from '../../src/pipeline/validate/secret-checks';
 import { writeDist, WriteResult } from '../../src/pipeline/dist/write-dist';
+import { Prewrite } from '../../src/pipeline/dist/prewrite';
 import { seenFilesIn } from '../../src/pipeline/validate/seen-files-cache';
 import { listFiles } from '../../src/pipeline/dist/read-dist';
 import { SchemaStore, celEvaluationStats, schemaSets } from '../../src/validation';
@@ -50,15 +51,28 @@ async function synthAndWrite(
 ): Promise<{ ms: number; writeMs: number; files: number; jobs: number; write: WriteResult }> {
   settle();
   const start = performance.now();
-  // As `meshflip synth` does: check results and parses kept for the commands that follow.
-  const result = await synthesizeProject({ root, jobs, cacheDir: defaultCacheDir(), parseCache: defaultParseCache() });
-  if (result.problems.some((p) => p.severity !== 'warning')) {
-    throw new Error(`the fleet does not load: ${result.problems[0].message}`);
+  // As `meshflip synth` does: check results and parses kept for the commands that follow, and
+  // what worker threads render written ahead while they render the rest.
+  const seen = seenFilesIn(defaultCacheDir());
+  const ahead = new Prewrite(dist, { seen });
+  try {
+    const result = await synthesizeProject({
+      root,
+      jobs,
+      cacheDir: defaultCacheDir(),
+      parseCache: defaultParseCache(),
+      onFiles: (f) => ahead.add(f),
+    });
+    if (result.problems.some((p) => p.severity !== 'warning')) {
+      throw new Error(`the fleet does not load: ${result.problems[0].message}`);
+    }
+    const rendered = performance.now();
+    const write = writeDist(dist, result.files, { seen, prewritten: ahead });
+    const end = performance.now();
+    return { ms: end - start, writeMs: end - rendered, files: result.files.length, jobs: result.jobs, write };
+  } finally {
+    ahead.discard();
   }
-  const rendered = performance.now();
-  const write = writeDist(dist, result.files, { seen: seenFilesIn(defaultCacheDir()) });
-  const end = performance.now();
-  return { ms: end - start, writeMs: end - rendered, files: result.files.length, jobs: result.jobs, write };
 }
 
 /**

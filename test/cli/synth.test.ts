@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { BIN, git, REPO, removeTempDirs, tempDir, writeFiles } from '../util';
+import { BIN, git, REPO, removeTempDirs, snapshotTree, tempDir, writeFiles } from '../util';
+import { Prewrite } from '../../src/pipeline/dist/prewrite';
 import { CliRun, edit, lines, lineOf, meshflipAsync, read, runAsync } from './cli-util';
 
 // Where meshflip may write, and what it refuses to follow or delete: through the command, on temp
@@ -378,4 +379,71 @@ describe('dist/ in a state synth must not change', () => {
     },
     60_000,
   );
+});
+
+describe('with worker threads, what they render is written ahead beside dist/', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  test('gives the dist/ one thread gives, and leaves nothing beside it', async () => {
+    // GIVEN the examples without dist/
+    const { repo } = repoWithNeighbours();
+    fs.rmSync(path.join(repo, 'dist'), { recursive: true });
+    const ahead = jest.spyOn(Prewrite.prototype, 'add');
+    // WHEN synthesized with two workers
+    const run = await meshflipAsync(repo, ['synth', '--jobs', '2'], { CDK8S_OUTDIR: undefined, MESHFLIP_CRDS: undefined });
+    // THEN every environment's files were given to be written ahead as the workers sent them, and
+    // dist/ is what the repository holds, with nothing left beside it
+    expect(run.status).toBe(0);
+    const given = ahead.mock.calls.flatMap(([files]) => files.map((f) => f.path));
+    expect(ahead.mock.calls.length).toBeGreaterThan(2);
+    expect(given.sort()).toEqual(Object.keys(snapshotTree(path.join(REPO, 'dist'))).sort());
+    expect(snapshotTree(path.join(repo, 'dist'))).toEqual(snapshotTree(path.join(REPO, 'dist')));
+    expect(fs.readdirSync(repo).filter((n) => n.startsWith('.meshflip-tmp-'))).toEqual([]);
+  });
+
+  test('a synthesis that fails in one worker leaves dist/ and everything beside it as they were', async () => {
+    // GIVEN an environment the schema refuses, beside good ones
+    const { parent, repo } = repoWithNeighbours();
+    fs.appendFileSync(path.join(repo, 'environments/kong-real.yaml'), 'colour: blue\n');
+    const before = treeState(parent);
+    const ahead = jest.spyOn(Prewrite.prototype, 'add');
+    // WHEN
+    const run = await meshflipAsync(repo, ['synth', '--jobs', '2'], { CDK8S_OUTDIR: undefined, MESHFLIP_CRDS: undefined });
+    // THEN the other worker's files were written ahead, and all of that is gone
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('environments/kong-real.yaml');
+    expect(ahead).toHaveBeenCalled();
+    expect(treeState(parent)).toEqual(before);
+  });
+
+  test('fails when writing fails, leaving dist/ as it was', async () => {
+    // GIVEN a file to write again, and a file system that fails every write beside dist/
+    const { parent, repo } = repoWithNeighbours();
+    fs.rmSync(path.join(repo, 'dist/argocd/root.k8s.yaml'));
+    const before = treeState(parent);
+    // WHEN
+    const run = await runAsync(
+      process.execPath,
+      ['--require', path.join(REPO, 'test/fixtures/scripts/failing-writes.cjs'), BIN, 'synth', '--jobs', '2'],
+      repo,
+      {
+        ...process.env,
+        NO_COLOR: '1',
+        CDK8S_OUTDIR: undefined,
+        MESHFLIP_CRDS: undefined,
+        MESHFLIP_TEST_FAIL_WRITES: 'ENOSPC',
+      },
+    );
+    // THEN the failure is the write's, as with one thread
+    expect([run.status, run.stdout, lines(run.stderr)]).toEqual([
+      1,
+      '',
+      [
+        'error: no space left on the device while writing dist/argocd/root.k8s.yaml',
+        'hint: free some space and run synth again; dist/ was left as it was',
+      ],
+    ]);
+    expect(treeState(parent)).toEqual(before);
+    expect(fs.readdirSync(repo).filter((n) => n.startsWith('.meshflip-tmp-'))).toEqual([]);
+  }, 60_000);
 });

@@ -1,12 +1,14 @@
 import { ENVIRONMENTS_DIR } from '../../model/load';
 import { compareStrings, didYouMean, SpecError } from '../../model/spec-error';
-import { environmentFiles, synthesizeProject } from '../../pipeline/validate/parallel-synth';
+import { environmentFiles, SynthesisResult, synthesizeProject } from '../../pipeline/validate/parallel-synth';
 import { resolveOutputFolder } from '../../pipeline/dist/output-folder';
 import { belongsTo, withOthersAsTheyAre } from '../../pipeline/dist/select-environments';
 import { schemaFolder } from '../schema-option';
 import { defaultCacheDir } from '../../pipeline/validate/check-cache';
 import { defaultParseCache } from '../../pipeline/validate/parse-cache';
-import { recoverInterruptedWrite, writeDist } from '../../pipeline/dist/write-dist';
+import { recoverInterruptedWrite, writeDist, WriteResult } from '../../pipeline/dist/write-dist';
+import { Prewrite } from '../../pipeline/dist/prewrite';
+import { RenderedFile } from '../../pipeline/dist/read-dist';
 import { seenFilesIn } from '../../pipeline/validate/seen-files-cache';
 import { UsageError } from '../errors';
 import { Output, paint, printProblems } from '../output';
@@ -62,23 +64,34 @@ export const synthCommand = defineCommand({
     const crdsRoot = schemaFolder(root, values.crds, values.strict ?? false);
     // A flip killed midway is finished (or undone) before the environment files are read.
     recoverInterruptedWrite(out.dir);
-    const result = await synthesizeProject({
-      root,
-      distRel: out.rel,
-      crdsRoot,
-      strict: values.strict ?? false,
-      jobs,
-      cacheDir: defaultCacheDir(),
-      parseCache: defaultParseCache(),
-    });
-    const errors = result.problems.filter((p) => p.severity !== 'warning');
-    if (errors.length > 0) {
-      throw new SpecError(result.problems);
-    }
-    printProblems(output, result.problems);
-    const files = only === undefined ? result.files : withOthersAsTheyAre(out.dir, result.files, only);
     // What is written is recorded, so that the next command that digests it need not read it.
-    const writeResult = writeDist(out.dir, files, { root, seen: seenFilesIn(defaultCacheDir()) });
+    const seen = seenFilesIn(defaultCacheDir());
+    // While worker threads render, what they have rendered is written ahead, beside dist/.
+    const ahead = new Prewrite(out.dir, { seen, ...(only === undefined ? {} : { only: (file: string) => belongsTo(file, only) }) });
+    let result: SynthesisResult;
+    let files: readonly RenderedFile[];
+    let writeResult: WriteResult;
+    try {
+      result = await synthesizeProject({
+        root,
+        distRel: out.rel,
+        crdsRoot,
+        strict: values.strict ?? false,
+        jobs,
+        cacheDir: defaultCacheDir(),
+        parseCache: defaultParseCache(),
+        onFiles: (files) => ahead.add(files),
+      });
+      const errors = result.problems.filter((p) => p.severity !== 'warning');
+      if (errors.length > 0) {
+        throw new SpecError(result.problems);
+      }
+      printProblems(output, result.problems);
+      files = only === undefined ? result.files : withOthersAsTheyAre(out.dir, result.files, only);
+      writeResult = writeDist(out.dir, files, { root, seen, prewritten: ahead });
+    } finally {
+      ahead.discard();
+    }
     const changes = writeResult.added.length + writeResult.changed.length + writeResult.removed.length;
     // With names, the count covers their files only, not the others kept as they are.
     const count = only === undefined ? files.length : result.files.filter((f) => belongsTo(f.path, only)).length;

@@ -98,6 +98,25 @@ export interface WriteOptions {
    * @default - nothing is recorded
    */
   readonly seen?: SeenFiles;
+  /**
+   * Files written ahead, while they were still being rendered (`Prewrite`): a new or changed file
+   * with a copy of the same digest is moved into the new tree instead of being written, and a new
+   * dist/ written ahead whole becomes dist/ in one rename.
+   *
+   * @default - every file is written here
+   */
+  readonly prewritten?: Prewritten;
+}
+
+/** Copies of files of dist/ written ahead of `writeDist` (see `Prewrite`). */
+export interface Prewritten {
+  /** The copy of `file` (its path in dist/) written with exactly the content of `digest`, and what fstat said of it; each copy is given once. */
+  take(file: string, digest: string): { readonly path: string; readonly stat: FileStat } | undefined;
+  /**
+   * The folder of the copies, laid out as dist/, when it holds copies of exactly `files` and no
+   * other: it is then the caller's, and each copy is where the file goes.
+   */
+  adopt(files: readonly { readonly path: string; readonly digest: string }[]): string | undefined;
 }
 
 /**
@@ -106,6 +125,12 @@ export interface WriteOptions {
  * it is moved aside (`<prefix>old-<pid>-<name of dist>`).
  */
 export const STAGING_PREFIX = WORK_FOLDER_PREFIX;
+
+/**
+ * Prefix of the folder files are written ahead in while a synthesis renders (`Prewrite`):
+ * `<prefix><pid>-<random>`, removed by the next write once that process is gone.
+ */
+export const AHEAD_PREFIX = `${STAGING_PREFIX}ahead-`;
 
 /**
  * A test hook, inert unless the variable is set: with `MESHFLIP_FAILPOINT=<n>` (a positive integer)
@@ -118,8 +143,8 @@ export const STAGING_PREFIX = WORK_FOLDER_PREFIX;
 const FAILPOINT = /^[1-9][0-9]*$/.test(process.env.MESHFLIP_FAILPOINT ?? '') ? Number(process.env.MESHFLIP_FAILPOINT) : undefined;
 let steps = 0;
 
-/** Called right before each change to the file system (see FAILPOINT). */
-function step(): void {
+/** Called right before each change to the file system (see FAILPOINT); `Prewrite` calls it too. */
+export function step(): void {
   if (FAILPOINT !== undefined && ++steps === FAILPOINT) {
     process.kill(process.pid, 'SIGKILL');
   }
@@ -232,8 +257,13 @@ export function writeDist(distDir: string, files: readonly RenderedFile[], optio
       const target = scope === '' ? dist : path.join(dist, ...scope.split('/'));
       stagedFor = target;
       const prefix = scope === '' ? '' : `${scope}/`;
-      // Its folders get the default mode, as the folders of a whole new tree do; dist/ keeps its own.
-      staging = makeStagingFolder(parent, existing === undefined || scope !== '' ? undefined : fs.lstatSync(dist).mode);
+      // A new dist/ written ahead whole is the new tree as it is (its folders have the default mode,
+      // as those of a new tree do); else its folders get the default mode, and dist/ keeps its own.
+      const adopted =
+        existing === undefined && scope === '' && plan.unchanged.length === 0
+          ? options.prewritten?.adopt(plan.added.map((file) => ({ path: file, digest: digestOf(wanted.get(file)!) })))
+          : undefined;
+      staging = adopted ?? makeStagingFolder(parent, existing === undefined || scope !== '' ? undefined : fs.lstatSync(dist).mode);
       const stagingFolders = folderMaker();
       written = [];
       for (const file of plan.unchanged) {
@@ -245,13 +275,26 @@ export function writeDist(distDir: string, files: readonly RenderedFile[], optio
       }
       for (const file of [...plan.added, ...plan.changed]) {
         const staged = path.join(staging, file.slice(prefix.length));
-        stagingFolders(path.dirname(staged));
-        step();
         const rendered = wanted.get(file)!;
-        const stat = io.writeFileSync(staged, rendered.content);
+        const digest = digestOf(rendered);
+        const copy = options.prewritten?.take(file, digest);
+        let stat: FileStat | void;
+        if (copy === undefined) {
+          stagingFolders(path.dirname(staged));
+          step();
+          stat = io.writeFileSync(staged, rendered.content);
+        } else {
+          // Written ahead: moved in (or there already, in a tree adopted whole), the same file.
+          if (copy.path !== staged) {
+            stagingFolders(path.dirname(staged));
+            step();
+            io.renameSync(copy.path, staged);
+          }
+          stat = copy.stat;
+        }
         if (options.seen !== undefined) {
           // Renamed into dist/ with the folder that holds it: the same file, as lstat sees it.
-          written.push({ path: file, digest: rendered.digest ?? contentDigest(rendered), stat: stat ?? fs.lstatSync(staged) });
+          written.push({ path: file, digest, stat: stat ?? fs.lstatSync(staged) });
         }
       }
       journal = companions.length === 0 ? undefined : writeJournal(parent, path.basename(dist), staging, companions, scope);
@@ -707,7 +750,16 @@ function recoverInterruptedSwap(parent: string, base: string, io: WriteFileSyste
 function removeStaleStaging(parent: string): void {
   const folder = new RegExp(`^${escapeRegExp(STAGING_PREFIX)}(\\d+)-[0-9a-zA-Z]+$`);
   const file = new RegExp(`^${escapeRegExp(STAGING_PREFIX)}(\\d+)-.+\\.tmp$`);
+  // Files written ahead are this process's own while it synthesizes (`Prewrite`): only those of a
+  // process that is gone are left over.
+  const ahead = new RegExp(`^${escapeRegExp(AHEAD_PREFIX)}(\\d+)-[0-9a-zA-Z]+$`);
   for (const entry of fs.readdirSync(parent, { withFileTypes: true })) {
+    const aheadOf = entry.isDirectory() ? ahead.exec(entry.name) : null;
+    if (aheadOf !== null && Number(aheadOf[1]) !== process.pid && !writerAlive(Number(aheadOf[1]))) {
+      step();
+      fs.rmSync(path.join(parent, entry.name), { recursive: true, force: true });
+      continue;
+    }
     const match = entry.isDirectory() ? folder.exec(entry.name) : entry.isFile() ? file.exec(entry.name) : null;
     if (match !== null && !writerAlive(Number(match[1]))) {
       // rmSync deletes links themselves, never what they point to.
@@ -727,6 +779,11 @@ function removeStaleStaging(parent: string): void {
       }
     }
   }
+}
+
+/** The digest of a rendered file's content: the one computed where it was rendered, if it was. */
+function digestOf(file: RenderedFile): string {
+  return file.digest ?? contentDigest(file);
 }
 
 /** Whether a path is a folder itself, not a link to one. */

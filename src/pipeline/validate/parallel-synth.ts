@@ -52,6 +52,14 @@ export interface SynthesizeOptions {
    * @default - one per core, up to one per environment, for projects large enough to gain from it
    */
   readonly jobs?: number;
+  /**
+   * With worker threads: called in this thread with each environment's files as soon as a worker
+   * has rendered and checked them, while the workers go on (synth writes them ahead, `Prewrite`).
+   * They are also in the result. Files given here may belong to a synthesis that then fails.
+   *
+   * @default - nothing is called
+   */
+  readonly onFiles?: (files: readonly RenderedFile[]) => void;
 }
 
 /** What a synthesis produced: every file of dist/ (path and content), or the problems that stop it. */
@@ -125,6 +133,7 @@ export async function renderShare(
   allowedFingerprints: ReadonlySet<string>,
   keepObjects = false,
   edits?: EnvironmentEdits,
+  onFiles?: (files: readonly RenderedFile[]) => void,
 ): Promise<Pick<WorkerResult, 'files' | 'routing' | 'problems'> & { readonly unchanged: readonly string[] }> {
   const check = task.crdsRoot === undefined ? undefined : schemaChecker(task.crdsRoot, task.strict, { root: task.root });
   const cache = task.cache === undefined ? undefined : { store: new CheckCache(task.cache.dir), checks: task.cache.checks };
@@ -214,7 +223,12 @@ export async function renderShare(
       });
     }
     // With the digest of each, as the write records it (`SeenFiles`): computed here already.
-    files.push(...(keepObjects ? rendered : rendered.map((f) => ({ path: f.path, content: f.content, digest: contentDigest(f) }))));
+    const done = keepObjects ? rendered : rendered.map((f) => ({ path: f.path, content: f.content, digest: contentDigest(f) }));
+    if (onFiles === undefined) {
+      files.push(...done);
+    } else {
+      onFiles(done);
+    }
   };
   for (const env of project.environments) {
     const inputs = environmentInputs(env, project);
@@ -245,6 +259,7 @@ export async function renderShare(
  */
 export async function loadAndRender(
   task: Omit<WorkerTask, 'environments'> & { environments?: readonly string[] },
+  onFiles?: (files: readonly RenderedFile[]) => void,
 ): Promise<Omit<WorkerResult, 'reach'> & { project?: Project }> {
   // Where environments reach is checked by the caller, across everything rendered, as it is across workers.
   const options: LoadOptions = {
@@ -257,7 +272,7 @@ export async function loadAndRender(
   if (project === undefined || problems.some((p) => p.severity !== 'warning')) {
     return { files: [], routing: [], ...scanned, loaded: false };
   }
-  const rendered = await renderShare(project, task, new Set(secrets.allowedFingerprints));
+  const rendered = await renderShare(project, task, new Set(secrets.allowedFingerprints), false, undefined, onFiles);
   return {
     ...rendered,
     problems: [...scanned.problems, ...rendered.problems],
@@ -348,9 +363,18 @@ export async function synthesizeProject(options: SynthesizeOptions): Promise<Syn
   // Each worker reads the environment files of its own share (and the settings, catalogues and
   // imposters): together they read, check and scan every file once.
   const groups = partition(envs, jobs);
+  // The files each worker sends as it goes, one environment at a time.
+  const sent: RenderedFile[] = [];
+  const received = (files: readonly RenderedFile[]) => {
+    sent.push(...files);
+    options.onFiles?.(files);
+  };
   const results = await Promise.all(
     groups.map((environments, i) =>
-      runWorker({ root, distRel, environments, includeRoot: i === 0, crdsRoot, strict, cache, parses: options.parseCache, ownFilesOnly: true }),
+      runWorker(
+        { root, distRel, environments, includeRoot: i === 0, crdsRoot, strict, cache, parses: options.parseCache, ownFilesOnly: true },
+        received,
+      ),
     ),
   );
   if (results.some((r) => !r.loaded)) {
@@ -368,19 +392,26 @@ export async function synthesizeProject(options: SynthesizeOptions): Promise<Syn
     : [];
   const problems = [...results.flatMap((r) => r.problems), ...reachProblems(results.flatMap((r) => r.reach)), ...unused];
   const routing = results.flatMap((r) => r.routing).sort((a, b) => compareStrings(a.name, b.name));
-  return { files: sortFiles(results.flatMap((r) => r.files)), routing, problems, environments: envs.length, jobs: groups.length };
+  return { files: sortFiles([...sent, ...results.flatMap((r) => r.files)]), routing, problems, environments: envs.length, jobs: groups.length };
 }
 
 function sortFiles(files: RenderedFile[]): RenderedFile[] {
   return files.sort((a, b) => compareStrings(a.path, b.path));
 }
 
-function runWorker(task: WorkerTask): Promise<WorkerResult> {
+/** What a worker posts: the files of one environment, as soon as they are rendered and checked, then its result. */
+export type WorkerMessage = { readonly files: readonly RenderedFile[] } | { readonly result: WorkerResult };
+
+function runWorker(task: WorkerTask, onFiles: (files: readonly RenderedFile[]) => void): Promise<WorkerResult> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(path.join(__dirname, 'synth-worker.cjs'), { workerData: task });
     let result: WorkerResult | undefined;
-    worker.once('message', (message: WorkerResult) => {
-      result = message;
+    worker.on('message', (message: WorkerMessage) => {
+      if ('files' in message) {
+        onFiles(message.files);
+      } else {
+        result = message.result;
+      }
     });
     worker.once('error', reject);
     worker.once('exit', (code) => {
