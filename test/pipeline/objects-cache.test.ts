@@ -147,6 +147,18 @@ describe('ObjectsCache', () => {
     expect(cache.get('env0', 'a'.repeat(64))?.files.get('env0/x.k8s.yaml')?.objects).toEqual([{ kind: 'ConfigMap', data: { n: '1' } }]);
   });
 
+  test('keeps a file the emitter wrote itself without walking its objects: its reader gets what JSON gives back', () => {
+    // GIVEN the same object without a prototype, in a file written directly and in one that was not
+    const cache = new ObjectsCache(tempDir('meshflip-objects-'));
+    const bare = Object.assign(Object.create(null) as Record<string, unknown>, { kind: 'ConfigMap' });
+    // WHEN
+    cache.set('env0', 'a'.repeat(64), [{ ...checked('env0/x.k8s.yaml', bare), plainJson: true }]);
+    cache.set('env1', 'a'.repeat(64), [checked('env1/x.k8s.yaml', bare)]);
+    // THEN the first is kept, as JSON and a reader of its text give it; the second, walked, is not
+    expect([...cache.get('env0', 'a'.repeat(64))!.files.values()].map((f) => exact(f.objects))).toEqual([exact([{ kind: 'ConfigMap' }])]);
+    expect(cache.get('env1', 'a'.repeat(64))).toBeUndefined();
+  });
+
   test('keeps nothing of an environment with a value JSON does not hold exactly', () => {
     const cache = new ObjectsCache(tempDir('meshflip-objects-'));
     cache.set('env0', 'a'.repeat(64), [file('env0/x.k8s.yaml', 1), checked('env0/y.k8s.yaml', { spec: { weight: -0 } })]);

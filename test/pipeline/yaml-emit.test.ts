@@ -2,6 +2,7 @@ import { Yaml } from 'cdk8s';
 import fc from 'fast-check';
 import * as YAML from 'yaml';
 import { emitDocument, emitDocuments, emitStats } from '../../src/pipeline/synth/yaml-emit';
+import { readYamlDocuments } from '../../src/pipeline/dist/fast-yaml';
 import { TRICKY_SCALARS } from './yaml-scalars';
 
 /**
@@ -90,6 +91,36 @@ test("emits a stream exactly like cdk8s's Yaml.stringify and knows where each do
     }),
     { numRuns: 500, seed: 7 },
   );
+});
+
+test('what it writes itself holds exactly what JSON holds of the documents, as validate reads it', () => {
+  fc.assert(
+    fc.property(fc.array(tree, { minLength: 1, maxLength: 4 }), (docs) => {
+      const { text, direct } = emitDocuments(docs);
+      if (direct) {
+        expect(readYamlDocuments(text).documents).toStrictEqual(JSON.parse(JSON.stringify(docs)));
+      }
+    }),
+    { numRuns: 1000, seed: 11 },
+  );
+});
+
+test.each<[string, unknown, boolean]>([
+  ['a manifest', { apiVersion: 'v1', kind: 'ConfigMap', data: { a: '1', b: 'x: y' }, list: [1, 2.5, true, null, 'z'] }, true],
+  ['a map without a prototype', Object.assign(Object.create(null) as object, { kind: 'ConfigMap' }), true],
+  ['a symbol key', { kind: 'ConfigMap', [Symbol('s')]: 'hidden' }, true],
+  ['a __proto__ key', JSON.parse('{"kind": "ConfigMap", "__proto__": {"a": 1}}'), false],
+  ['-0', { spec: { weight: -0 } }, false],
+  ['an undefined value', { spec: { weight: undefined } }, false],
+  // eslint-disable-next-line no-sparse-arrays -- the hole is what is tested
+  ['a hole in a list', { spec: { ports: [80, , 443] } }, false],
+  ['a date', { spec: { at: new Date(0) } }, false],
+])('says whether a document with %s is written directly, and what it writes so is what JSON holds', (_, doc, direct) => {
+  const emitted = emitDocuments([doc]);
+  expect(emitted.direct).toBe(direct);
+  if (direct) {
+    expect(readYamlDocuments(emitted.text).documents).toStrictEqual(JSON.parse(JSON.stringify([doc])));
+  }
 });
 
 test('writes multi-line strings exactly as yaml does under keys and dashes at any depth, and itself unless yaml quotes them', () => {

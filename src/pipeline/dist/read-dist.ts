@@ -15,6 +15,11 @@ export interface RenderedFile {
   readonly lines?: readonly number[];
   /** The SHA-256 (hex) of `content`'s UTF-8 bytes, when it was computed where the file was rendered (`contentDigest`). */
   readonly digest?: string;
+  /**
+   * `objects` are exactly what JSON gives back of them, and what a reader of `content` gets: every
+   * document was written by meshflip's emitter itself (`emitDocuments`' `direct`).
+   */
+  readonly plainJson?: boolean;
 }
 
 /** The objects of an environment's YAML files as read back before, by path, and how many kept edits they were put together from. */

@@ -77,9 +77,9 @@ export function renderApp(app: App): RenderedFile[] {
 }
 
 function renderFile(path: string, header: string, objects: readonly Record<string, unknown>[]): RenderedFile {
-  const { text, startLines } = emitDocuments(objects);
+  const { text, startLines, direct } = emitDocuments(objects);
   const offset = header.split('\n').length - 1;
-  return { path, content: header + text, objects, lines: startLines.map((l) => l + offset) };
+  return { path, content: header + text, objects, lines: startLines.map((l) => l + offset), ...(direct ? { plainJson: true } : {}) };
 }
 
 /** Builds and renders a project: the complete content of dist/, including each environment's ROUTING.md. */

@@ -16,16 +16,19 @@ import * as YAML from 'yaml';
  * multi-line string yaml quotes, an object that appears twice, a nested sequence) is handed to
  * `yaml` itself. A property-based test compares both on random documents.
  */
-export function emitDocuments(objects: readonly unknown[]): { text: string; startLines: number[] } {
+export function emitDocuments(objects: readonly unknown[]): { text: string; startLines: number[]; direct: boolean } {
   const startLines: number[] = [];
   let line = 1;
+  let direct = true;
   const parts = objects.map((obj) => {
-    const text = obj === undefined ? '\n' : emitDocument(obj);
+    const written = obj === undefined ? undefined : emitDirectly(obj);
+    direct &&= written !== undefined;
+    const text = written ?? (obj === undefined ? '\n' : emitDocument(obj));
     startLines.push(line);
     line += countLines(text) + 1;
     return text;
   });
-  return { text: parts.join('---\n'), startLines };
+  return { text: parts.join('---\n'), startLines, direct };
 }
 
 const YAML_OPTIONS = { keepUndefined: true, lineWidth: 0, version: '1.1' } as const;
@@ -35,6 +38,17 @@ export const emitStats = { direct: 0, delegated: 0 };
 
 /** One document, as `YAML.stringify(obj, cdk8s's options)` would write it. */
 export function emitDocument(obj: unknown): string {
+  return emitDirectly(obj) ?? delegate(obj);
+}
+
+/**
+ * One document written by this emitter, or undefined when it needs the `yaml` package. What it
+ * writes holds exactly the values `JSON.stringify` gives of the document: the own enumerable string
+ * keys of maps (`Object.keys`, as JSON reads them; no `__proto__` key, which JSON.parse makes an
+ * own property where a YAML reader may not), finite numbers but -0, strings, booleans, null,
+ * and lists without holes. So `JSON.parse(JSON.stringify(obj))` is what a reader of the text gets.
+ */
+function emitDirectly(obj: unknown): string | undefined {
   if (isPlainMap(obj) && Object.keys(obj).length > 0) {
     const out: string[] = [];
     if (emitMap(obj, '', out, new Set())) {
@@ -42,6 +56,10 @@ export function emitDocument(obj: unknown): string {
       return out.join('');
     }
   }
+  return undefined;
+}
+
+function delegate(obj: unknown): string {
   emitStats.delegated++;
   return YAML.stringify(obj, YAML_OPTIONS);
 }
@@ -62,6 +80,10 @@ function emitMap(map: Record<string, unknown>, indent: string, out: string[], se
   seen.add(map);
   let first = true;
   for (const key of Object.keys(map)) {
+    if (key === '__proto__') {
+      // Left to the `yaml` package, so that what is written directly is what JSON holds (`emitDirectly`).
+      return false;
+    }
     const value = map[key];
     const k = scalar(key, true);
     // yaml writes a key longer than 1024 characters as an explicit `? key`.

@@ -89,7 +89,7 @@ export class ObjectsCache implements KeptObjectsByFiles {
   set(
     env: string,
     outputs: string,
-    files: readonly { readonly path: string; readonly objects: readonly RenderedObject[] }[],
+    files: readonly { readonly path: string; readonly objects: readonly RenderedObject[]; readonly plainJson?: boolean }[],
     from?: KeptFrom & { readonly kept: ReadonlySet<string> },
   ): void {
     const key = objectsKey(env, outputs);
@@ -105,7 +105,9 @@ export class ObjectsCache implements KeptObjectsByFiles {
       ...base,
       files: added.map((f) => [f.path, f.objects.map((o) => o.object), f.objects.map((o) => o.line!)] as const),
     };
-    if (entry.files.every(([, objects, lines]) => objects.every(heldExactlyByJson) && lines.every(Number.isInteger))) {
+    // A file the emitter wrote itself holds what JSON does (`RenderedFile.plainJson`): not walked again.
+    const exact = (i: number) => added[i].plainJson === true || entry.files[i][1].every(heldExactlyByJson);
+    if (entry.files.every(([, , lines], i) => exact(i) && lines.every(Number.isInteger))) {
       this.entries.set(key, entry);
     }
   }

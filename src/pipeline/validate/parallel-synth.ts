@@ -169,6 +169,7 @@ export async function renderShare(
           return f.content;
         },
         objects: f.objects !== undefined && f.lines !== undefined ? objectsOfFile(f) : objectsOfText(f.path, f.content, f, strings),
+        plainJson: f.objects !== undefined && f.lines !== undefined && f.plainJson === true,
         digest: contentDigest(f),
       }));
     const objects = checked.flatMap((f) => f.objects);
