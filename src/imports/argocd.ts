@@ -1,4 +1,5 @@
-import { ApiObject, ApiObjectMetadata } from 'cdk8s';
+import { ApiObjectMetadata } from 'cdk8s';
+import { PlainApiObject } from './plain-api-object';
 import { Construct } from 'constructs';
 
 /**
@@ -45,7 +46,7 @@ export interface ResourceIgnoreDifferences {
   readonly jqPathExpressions?: readonly string[];
 }
 
-export class Application extends ApiObject {
+export class Application extends PlainApiObject {
   constructor(scope: Construct, id: string, props: { metadata: ApiObjectMetadata; spec: ApplicationSpec }) {
     super(scope, id, { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', ...props });
   }
@@ -74,7 +75,7 @@ export interface AppProjectSpec {
   };
 }
 
-export class AppProject extends ApiObject {
+export class AppProject extends PlainApiObject {
   constructor(scope: Construct, id: string, props: { metadata: ApiObjectMetadata; spec: AppProjectSpec }) {
     super(scope, id, { apiVersion: 'argoproj.io/v1alpha1', kind: 'AppProject', ...props });
   }

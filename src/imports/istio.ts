@@ -1,4 +1,5 @@
-import { ApiObject, ApiObjectMetadata } from 'cdk8s';
+import { ApiObjectMetadata } from 'cdk8s';
+import { PlainApiObject } from './plain-api-object';
 import { Construct } from 'constructs';
 
 /**
@@ -102,7 +103,7 @@ interface IstioProps<Spec> {
 }
 
 function istioKind<Spec>(group: string, kind: string) {
-  return class extends ApiObject {
+  return class extends PlainApiObject {
     public static readonly GROUP = group;
     public static readonly KIND = kind;
     constructor(scope: Construct, id: string, props: IstioProps<Spec>) {

@@ -1,4 +1,5 @@
-import { ApiObject, ApiObjectMetadata } from 'cdk8s';
+import { ApiObjectMetadata } from 'cdk8s';
+import { PlainApiObject } from './plain-api-object';
 import { Construct } from 'constructs';
 
 /**
@@ -197,7 +198,7 @@ export interface LegacyPolicyProps<Spec> {
 }
 
 function targetRefPolicy<Spec>(kind: KumaKind) {
-  return class extends ApiObject {
+  return class extends PlainApiObject {
     public static readonly KIND = kind;
     constructor(scope: Construct, id: string, props: TargetRefPolicyProps<Spec>) {
       super(scope, id, { apiVersion: KUMA_API_VERSION, kind, ...props });
@@ -206,7 +207,7 @@ function targetRefPolicy<Spec>(kind: KumaKind) {
 }
 
 function legacyPolicy<Conf>(kind: KumaKind) {
-  return class extends ApiObject {
+  return class extends PlainApiObject {
     public static readonly KIND = kind;
     constructor(scope: Construct, id: string, props: LegacyPolicyProps<LegacyPolicySpec<Conf>>) {
       super(scope, id, { apiVersion: KUMA_API_VERSION, kind, ...props });
@@ -215,7 +216,7 @@ function legacyPolicy<Conf>(kind: KumaKind) {
 }
 
 /** The Mesh resource (cluster-scoped, global control plane only). */
-export class Mesh extends ApiObject {
+export class Mesh extends PlainApiObject {
   public static readonly KIND = 'Mesh';
   constructor(scope: Construct, id: string, props: { metadata: ApiObjectMetadata; spec: MeshSpec }) {
     super(scope, id, { apiVersion: KUMA_API_VERSION, kind: 'Mesh', ...props });

@@ -1,4 +1,5 @@
-import { ApiObject, ApiObjectMetadata } from 'cdk8s';
+import { ApiObjectMetadata } from 'cdk8s';
+import { PlainApiObject } from './plain-api-object';
 import { Construct } from 'constructs';
 
 /**
@@ -16,14 +17,14 @@ export interface SubscriptionSpec {
   readonly startingCSV?: string;
 }
 
-export class Subscription extends ApiObject {
+export class Subscription extends PlainApiObject {
   constructor(scope: Construct, id: string, props: { metadata: ApiObjectMetadata; spec: SubscriptionSpec }) {
     super(scope, id, { apiVersion: 'operators.coreos.com/v1alpha1', kind: 'Subscription', ...props });
   }
 }
 
 /** An OperatorGroup; an empty spec selects all namespaces. */
-export class OperatorGroup extends ApiObject {
+export class OperatorGroup extends PlainApiObject {
   constructor(scope: Construct, id: string, props: { metadata: ApiObjectMetadata; spec: { readonly targetNamespaces?: readonly string[] } }) {
     super(scope, id, { apiVersion: 'operators.coreos.com/v1', kind: 'OperatorGroup', ...props });
   }
@@ -59,14 +60,14 @@ export interface ServiceMeshControlPlaneSpec {
   };
 }
 
-export class ServiceMeshControlPlane extends ApiObject {
+export class ServiceMeshControlPlane extends PlainApiObject {
   constructor(scope: Construct, id: string, props: { metadata: ApiObjectMetadata; spec: ServiceMeshControlPlaneSpec }) {
     super(scope, id, { apiVersion: 'maistra.io/v2', kind: 'ServiceMeshControlPlane', ...props });
   }
 }
 
 /** The member roll must be named `default` and live in the control plane namespace. */
-export class ServiceMeshMemberRoll extends ApiObject {
+export class ServiceMeshMemberRoll extends PlainApiObject {
   constructor(scope: Construct, id: string, props: { metadata: ApiObjectMetadata; spec: { readonly members: readonly string[] } }) {
     super(scope, id, { apiVersion: 'maistra.io/v1', kind: 'ServiceMeshMemberRoll', ...props });
   }
@@ -80,7 +81,7 @@ export interface RouteSpec {
   readonly wildcardPolicy: 'None';
 }
 
-export class Route extends ApiObject {
+export class Route extends PlainApiObject {
   constructor(scope: Construct, id: string, props: { metadata: ApiObjectMetadata; spec: RouteSpec }) {
     super(scope, id, { apiVersion: 'route.openshift.io/v1', kind: 'Route', ...props });
   }

@@ -1,4 +1,5 @@
-import { ApiObject, ApiObjectMetadata } from 'cdk8s';
+import { ApiObjectMetadata } from 'cdk8s';
+import { PlainApiObject } from './plain-api-object';
 import { Construct } from 'constructs';
 
 /**
@@ -39,21 +40,21 @@ export interface IstioSpec {
 }
 
 /** The Istio control plane; cluster-scoped, named after its revision(s). */
-export class Istio extends ApiObject {
+export class Istio extends PlainApiObject {
   constructor(scope: Construct, id: string, props: { metadata: ApiObjectMetadata; spec: IstioSpec }) {
     super(scope, id, { apiVersion: 'sailoperator.io/v1', kind: 'Istio', ...props });
   }
 }
 
 /** The Istio CNI node agent; cluster-scoped, one per cluster, named `default`. */
-export class IstioCNI extends ApiObject {
+export class IstioCNI extends PlainApiObject {
   constructor(scope: Construct, id: string, props: { metadata: ApiObjectMetadata; spec: { readonly version: string; readonly namespace: string } }) {
     super(scope, id, { apiVersion: 'sailoperator.io/v1', kind: 'IstioCNI', ...props });
   }
 }
 
 /** A stable name for a revision: the tag `default` serves the `istio-injection: enabled` namespace label. */
-export class IstioRevisionTag extends ApiObject {
+export class IstioRevisionTag extends PlainApiObject {
   constructor(
     scope: Construct,
     id: string,
@@ -78,14 +79,14 @@ export interface KialiSpec {
   };
 }
 
-export class Kiali extends ApiObject {
+export class Kiali extends PlainApiObject {
   constructor(scope: Construct, id: string, props: { metadata: ApiObjectMetadata; spec: KialiSpec }) {
     super(scope, id, { apiVersion: 'kiali.io/v1alpha1', kind: 'Kiali', ...props });
   }
 }
 
 /** The OpenShift console plugin of Kiali. */
-export class OSSMConsole extends ApiObject {
+export class OSSMConsole extends PlainApiObject {
   constructor(
     scope: Construct,
     id: string,
@@ -104,7 +105,7 @@ export interface MonitorEndpoint {
 }
 
 /** @see https://prometheus-operator.dev/docs/api-reference/api/#monitoring.coreos.com/v1.ServiceMonitor */
-export class ServiceMonitor extends ApiObject {
+export class ServiceMonitor extends PlainApiObject {
   constructor(
     scope: Construct,
     id: string,
@@ -118,7 +119,7 @@ export class ServiceMonitor extends ApiObject {
 }
 
 /** @see https://prometheus-operator.dev/docs/api-reference/api/#monitoring.coreos.com/v1.PodMonitor */
-export class PodMonitor extends ApiObject {
+export class PodMonitor extends PlainApiObject {
   constructor(
     scope: Construct,
     id: string,

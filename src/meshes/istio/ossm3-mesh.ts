@@ -1,4 +1,5 @@
-import { ApiObject, Chart } from 'cdk8s';
+import { Chart } from 'cdk8s';
+import { PlainApiObject } from '../../imports/plain-api-object';
 import * as kplus from 'cdk8s-plus-28';
 import { INGRESS_SERVICE_ACCOUNT, IstioMesh } from './istio-mesh';
 import { PeerAuthentication, Telemetry } from '../../imports/istio';
@@ -210,7 +211,7 @@ export class OpenShiftServiceMesh3 extends IstioMesh {
       this.addGatewayApi(scope);
       return;
     }
-    const account = new ApiObject(chart, 'ServiceAccount', {
+    const account = new PlainApiObject(chart, 'ServiceAccount', {
       apiVersion: 'v1',
       kind: 'ServiceAccount',
       metadata: { name: INGRESS_SERVICE_ACCOUNT, namespace: ns, labels },
@@ -219,7 +220,7 @@ export class OpenShiftServiceMesh3 extends IstioMesh {
     const podLabels = { ...GATEWAY_SELECTOR, app: GATEWAY_NAME, 'sidecar.istio.io/inject': 'true' };
     // Created once istiod is Ready (a later wave): the injector replaces `image: auto` and adds
     // everything a gateway needs. Nothing here pins a UID: OpenShift's restricted-v2 assigns it.
-    const deployment = new ApiObject(chart, 'Deployment', {
+    const deployment = new PlainApiObject(chart, 'Deployment', {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
       metadata: { name: GATEWAY_NAME, namespace: ns, labels },
@@ -236,7 +237,7 @@ export class OpenShiftServiceMesh3 extends IstioMesh {
       },
     });
     setWave(deployment, Wave.GATEWAY);
-    const service = new ApiObject(chart, 'Service', {
+    const service = new PlainApiObject(chart, 'Service', {
       apiVersion: 'v1',
       kind: 'Service',
       metadata: { name: GATEWAY_NAME, namespace: ns, labels },
@@ -269,7 +270,7 @@ export class OpenShiftServiceMesh3 extends IstioMesh {
     const labels = commonLabels(this.env);
     const chart = scope.chart('control-plane', 'gateway');
     const { key, value } = this.sail.discoveryLabel;
-    const gateway = new ApiObject(chart, 'Gateway', {
+    const gateway = new PlainApiObject(chart, 'Gateway', {
       apiVersion: 'gateway.networking.k8s.io/v1',
       kind: 'Gateway',
       metadata: {
@@ -310,7 +311,7 @@ export class OpenShiftServiceMesh3 extends IstioMesh {
     });
     setWave(route, Wave.GATEWAY);
     for (const service of this.env.services.filter((s) => s.ingress.length > 0)) {
-      const httpRoute = new ApiObject(scope.chart('workloads', `${service.name}.ingress`), 'HTTPRoute', {
+      const httpRoute = new PlainApiObject(scope.chart('workloads', `${service.name}.ingress`), 'HTTPRoute', {
         apiVersion: 'gateway.networking.k8s.io/v1',
         kind: 'HTTPRoute',
         metadata: { name: objectName(service.name, 'ingress'), namespace: service.namespace, labels },
@@ -376,7 +377,7 @@ export class OpenShiftServiceMesh3 extends IstioMesh {
     });
     setWave(kiali, Wave.MESH_MEMBERSHIP);
     skipDryRunWhileCrdMissing(kiali);
-    const binding = new ApiObject(chart, 'MonitoringView', {
+    const binding = new PlainApiObject(chart, 'MonitoringView', {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'ClusterRoleBinding',
       metadata: { name: `kiali-monitoring-rbac-${ns}`, labels },
