@@ -12,8 +12,12 @@ import { lines } from './cli-util';
 /** Folders of src/ whose modules the command list and its help must not load. */
 const HEAVY = ['cli/commands', 'pipeline', 'validation', 'constructs', 'meshes', 'imports'];
 
-/** Runs a meshflip entry point with `node`, and lists every module it loaded. */
-function runListingModules(bin: string, args: readonly string[]): { status: number | null; stdout: string; stderr: string; loaded: string[] } {
+/** Runs a meshflip entry point with `node` (in `cwd`, else a folder of its own), and lists every module it loaded. */
+function runListingModules(
+  bin: string,
+  args: readonly string[],
+  cwd?: string,
+): { status: number | null; stdout: string; stderr: string; loaded: string[] } {
   const dir = tempDir('meshflip-startup-');
   const list = path.join(dir, 'loaded');
   const preload = path.join(dir, 'list-modules.cjs');
@@ -22,7 +26,7 @@ function runListingModules(bin: string, args: readonly string[]): { status: numb
     `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(list)}, Object.keys(require.cache).join('\\n')));\n`,
   );
   const run = spawnSync(process.execPath, ['--require', preload, bin, ...args], {
-    cwd: dir,
+    cwd: cwd ?? dir,
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: '1', MESHFLIP_DEBUG: undefined },
   });
@@ -89,6 +93,43 @@ describe('--help and --version', () => {
       path.join(build, 'cli', 'commands', 'command.js'),
       path.join(build, 'cli', 'commands', 'schema.js'),
     ]);
+  });
+});
+
+describe('commands that read dist/ back', () => {
+  /** The renderers: cdk8s-plus-28, meshflip's constructs and the mesh renderers. */
+  const renderers = (loaded: readonly string[]) => {
+    const build = path.join(REPO, 'node_modules', '.cache', 'meshflip');
+    return loaded.filter(
+      (file) =>
+        file.includes(`${path.sep}cdk8s-plus-28${path.sep}`) ||
+        file.startsWith(path.join(build, 'constructs', 'mesh-environment')) ||
+        /[/\\]meshes[/\\](kuma[/\\]kuma|istio[/\\](istio|ossm3|ossm-migration))-mesh\.js$/.test(file),
+    );
+  };
+  /** The examples, with dist/ as rendered. */
+  const examples = () => {
+    const repo = tempDir('meshflip-readers-');
+    for (const folder of ['environments', 'dist']) {
+      fs.cpSync(path.join(REPO, folder), path.join(repo, folder), { recursive: true });
+    }
+    return repo;
+  };
+
+  test.each([[['validate']], [['explain', 'kong-perf', 'captains-log']]])('%j of a dist/ as rendered loads no renderer', (args) => {
+    // WHEN
+    const run = runListingModules(BIN, args, examples());
+    // THEN
+    expect(run.status).toBe(0);
+    expect(renderers(run.loaded)).toEqual([]);
+  });
+
+  test('synth loads them', () => {
+    // WHEN
+    const run = runListingModules(BIN, ['synth'], examples());
+    // THEN
+    expect(run.status).toBe(0);
+    expect(renderers(run.loaded).length).toBeGreaterThan(3);
   });
 });
 

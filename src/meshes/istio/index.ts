@@ -1,10 +1,8 @@
 import { checkIstio } from './istio-checks';
 import { readControlPlanes } from './istio-control-planes';
-import { IstioMesh } from './istio-mesh';
 import { readIstioRouting } from './istio-reader';
 import { ISTIO_RULES } from './istio-rules';
-import { OpenShiftServiceMeshMigration } from './ossm-migration-mesh';
-import { INJECTION_TEMPLATE_ANNOTATION, OpenShiftServiceMesh3 } from './ossm3-mesh';
+import { INJECTION_TEMPLATE_ANNOTATION } from './istio-names';
 import { field, str } from '../effective-routing';
 import { IstioMeshSpec, MeshFlavor, MeshSpec } from '../../model/spec';
 import { MeshFamily } from '../mesh-family';
@@ -14,12 +12,16 @@ export const ISTIO_FAMILY: MeshFamily = {
   name: 'Istio',
   flavors: [MeshFlavor.OPENSHIFT_SERVICE_MESH, MeshFlavor.ISTIO],
   rules: ISTIO_RULES,
+  // The renderers (and cdk8s with them) load only when an environment is rendered: the commands
+  // that read dist/ back need the readers, checks and rules alone.
+  /* eslint-disable @typescript-eslint/no-require-imports -- loaded when used; typed as the module itself */
   create: (env) =>
     !isIstioMesh(env.mesh) || env.mesh.sail === undefined
-      ? new IstioMesh(env)
+      ? new (require('./istio-mesh') as typeof import('./istio-mesh')).IstioMesh(env)
       : env.mesh.migration !== undefined
-        ? new OpenShiftServiceMeshMigration(env)
-        : new OpenShiftServiceMesh3(env),
+        ? new (require('./ossm-migration-mesh') as typeof import('./ossm-migration-mesh')).OpenShiftServiceMeshMigration(env)
+        : new (require('./ossm3-mesh') as typeof import('./ossm3-mesh')).OpenShiftServiceMesh3(env),
+  /* eslint-enable @typescript-eslint/no-require-imports */
   readRouting: readIstioRouting,
   readControlPlanes,
   checkRendered: checkIstio,

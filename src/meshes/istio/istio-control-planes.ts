@@ -1,4 +1,4 @@
-import { MAISTRA_IGNORE_NAMESPACE, REVISION_LABEL } from './ossm-migration-mesh';
+import { MAISTRA_IGNORE_NAMESPACE, REVISION_LABEL } from './istio-names';
 import { field, list, NamespaceControlPlane, RenderedObject, str } from '../effective-routing';
 import { compareStrings } from '../../model/spec-error';
 

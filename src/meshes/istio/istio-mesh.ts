@@ -1,3 +1,4 @@
+import { doublesSlash, INGRESS_SERVICE_ACCOUNT } from './istio-names';
 import { Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import {
@@ -52,7 +53,6 @@ export const REAL_SUBSET = 'real';
 /** DestinationRule subset of the mock instances. */
 export const MOCK_SUBSET = 'mock';
 
-export const INGRESS_SERVICE_ACCOUNT = 'istio-ingressgateway-service-account';
 const ISTIO_CHARTS = 'https://istio-release.storage.googleapis.com/charts';
 
 /** The in-mesh host name of a service. */
@@ -630,11 +630,6 @@ export function ingressMatches(route: IngressRouteSpec): Record<string, unknown>
   return route.match.flatMap((m) =>
     'prefix' in m && doublesSlash(m.prefix, route.rewrite) ? [{ uri: { prefix: `${m.prefix}/` } }, { uri: { exact: m.prefix } }] : [{ uri: m }],
   );
-}
-
-/** Whether rewriting the prefix `prefix` to `rewrite` turns `<prefix>/x` into a path with `//`. */
-export function doublesSlash(prefix: string, rewrite: string | undefined): boolean {
-  return rewrite !== undefined && rewrite.endsWith('/') && !prefix.endsWith('/');
 }
 
 /** The earlier of two optional ISO dates. */

@@ -1,6 +1,6 @@
 import { canonicalDuration } from '../durations';
 import { audit, EffectiveFault, field, list, RenderedObject, serviceRouting, ServiceRouting, str, toPercent, Workloads } from '../effective-routing';
-import { INGRESS_SERVICE_ACCOUNT } from './istio-mesh';
+import { INGRESS_SERVICE_ACCOUNT } from './istio-names';
 import { MOCK_APP, SELECTOR_LABEL } from '../mesh';
 
 const NETWORKING = 'networking.istio.io/';

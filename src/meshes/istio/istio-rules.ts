@@ -1,5 +1,5 @@
 import { field, RenderedObject, str } from '../effective-routing';
-import { doublesSlash } from './istio-mesh';
+import { doublesSlash } from './istio-names';
 import { clusterLocal } from './istio-reader';
 import { MOCK_APP, SELECTOR_LABEL } from '../mesh';
 import { Rule, RuleLocation } from '../rules';

@@ -1,11 +1,8 @@
+import { MAISTRA_IGNORE_NAMESPACE, REVISION_LABEL } from './istio-names';
 import { OpenShiftServiceMesh3 } from './ossm3-mesh';
 import { MigrationSpec } from '../../model/spec';
 import { PodMeshSettings } from '../mesh';
 
-/** The 2.6 injector skips a namespace that carries this label (`"true"`); Red Hat keeps it until 2.6 is removed. */
-export const MAISTRA_IGNORE_NAMESPACE = 'maistra.io/ignore-namespace';
-/** The namespace label that names the Istio revision whose injector serves the namespace. */
-export const REVISION_LABEL = 'istio.io/rev';
 /**
  * The pod template annotation naming the control plane a workload's sidecar belongs to: its value
  * changes when the namespace moves, so the Deployment rolls and the new pods get the 3.x sidecar

@@ -1,7 +1,8 @@
 import { Chart } from 'cdk8s';
 import { PlainApiObject } from '../../imports/plain-api-object';
 import * as kplus from 'cdk8s-plus-28';
-import { INGRESS_SERVICE_ACCOUNT, IstioMesh } from './istio-mesh';
+import { IstioMesh } from './istio-mesh';
+import { INGRESS_SERVICE_ACCOUNT, INJECTION_TEMPLATE_ANNOTATION } from './istio-names';
 import { PeerAuthentication, Telemetry } from '../../imports/istio';
 import { Route } from '../../imports/openshift';
 import { Istio, IstioCNI, IstioRevisionTag, Kiali, OSSMConsole, PodMonitor, ServiceMonitor } from '../../imports/ossm3';
@@ -27,11 +28,6 @@ export const GATEWAY_SELECTOR = { istio: 'ingressgateway' } as const;
 export const GATEWAY_NAME = 'istio-ingressgateway';
 /** The gateway Service's HTTP port, its name (what the Route targets) and the pod port the gateway template listens on. */
 export const GATEWAY_HTTP_PORT = { name: 'http2', port: 80, targetPort: 8080 } as const;
-/**
- * The pod annotation that makes the injector apply its `gateway` template instead of the sidecar
- * one (istio/istio manifests/charts/istio-control/istio-discovery/files/gateway-injection-template.yaml).
- */
-export const INJECTION_TEMPLATE_ANNOTATION = 'inject.istio.io/templates';
 /** The Gateway API listener of the ingress, and the name of its port on the Service istiod deploys. */
 export const GATEWAY_API_LISTENER = 'http';
 /** The Service (and Deployment) istiod deploys for a Gateway of class `istio`: `<name>-istio`. */

@@ -1,5 +1,4 @@
 import { checkKuma } from './kuma-checks';
-import { KumaMesh } from './kuma-mesh';
 import { readKumaRouting } from './kuma-reader';
 import { KUMA_RULES } from './kuma-rules';
 import { KUMA_SERVICE_RULES } from './kuma-service-rules';
@@ -11,7 +10,10 @@ export const KUMA_FAMILY: MeshFamily = {
   name: 'Kuma',
   flavors: [MeshFlavor.KONG_MESH, MeshFlavor.KUMA],
   rules: [...KUMA_RULES, ...KUMA_SERVICE_RULES],
-  create: (env) => new KumaMesh(env),
+  // The renderer (and cdk8s with it) loads only when an environment is rendered: the commands that
+  // read dist/ back need the reader, checks and rules alone.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded when used; typed as the module itself
+  create: (env) => new (require('./kuma-mesh') as typeof import('./kuma-mesh')).KumaMesh(env),
   readRouting: readKumaRouting,
   checkRendered: checkKuma,
   schemaPlatform: () => 'kubernetes',

@@ -1,6 +1,6 @@
 import { field, list, RenderedObject, str } from '../effective-routing';
 import { describeObject, Finding, labelsOf, targetOf } from '../findings';
-import { kumaServiceName, parseKumaServiceName } from './kuma-mesh';
+import { kumaServiceName, parseKumaServiceName } from './kuma-names';
 import { normalize } from './kuma-reader';
 import { IMPOSTERS_KEY, MOCK_APP, SELECTOR_LABEL } from '../mesh';
 

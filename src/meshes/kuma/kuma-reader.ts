@@ -1,6 +1,6 @@
 import { audit, EffectiveFault, field, list, RenderedObject, serviceRouting, ServiceRouting, str, toPercent, Workloads } from '../effective-routing';
 import { canonicalDuration } from '../durations';
-import { parseKumaServiceName } from './kuma-mesh';
+import { parseKumaServiceName } from './kuma-names';
 import { MOCK_APP } from '../mesh';
 
 /** A Kuma resource in either form: Kubernetes (`kind`, `spec`) or universal (`type`, fields at top level). */

@@ -1,4 +1,4 @@
-import { chartVersion, gatewayClassRendered, hookTtl, ownerReferenceSkippable } from './kuma-mesh';
+import { chartVersion, gatewayClassRendered, hookTtl, ownerReferenceSkippable } from './kuma-names';
 import { Rule } from '../rules';
 import { EnvironmentSpec, isKuma, KumaMeshSpec, MeshFlavor } from '../../model/spec';
 import { field } from '../effective-routing';

@@ -4,7 +4,7 @@ import { App } from 'cdk8s';
 import { ArgoCdDelivery, RootApplication, targetContents } from '../../constructs/argocd-delivery';
 import { constructId } from '../../constructs/construct-id';
 import { ManifestChart, RenderedDocuments } from '../../constructs/manifest-chart';
-import { MeshEnvironment } from '../../constructs/mesh-environment';
+import type { MeshEnvironment } from '../../constructs/mesh-environment';
 import { Project } from '../../model/load';
 import { EnvironmentSpec, SettingsSpec } from '../../model/spec';
 import { EnvironmentRouting, RenderedObject } from '../../meshes/effective-routing';
@@ -21,6 +21,16 @@ import { renderCharts } from './render-charts';
 import { readEnvironmentRouting } from '../routing/routing-reader';
 import { routingMarkdown } from './routing-report';
 import { emitDocuments } from './yaml-emit';
+
+/**
+ * The construct of an environment, loaded when one is first built: it brings cdk8s-plus-28 and the
+ * mesh renderers, which the commands that only read dist/ back (validate, diff, ci-summary of
+ * environments as rendered) never need.
+ */
+function environmentConstruct(): typeof MeshEnvironment {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded when used; typed as the module itself
+  return (require('../../constructs/mesh-environment') as typeof import('../../constructs/mesh-environment')).MeshEnvironment;
+}
 
 /** A project's files, as rendered, and the effective routing of each environment read back from them. */
 export interface Synthesized {
@@ -39,7 +49,7 @@ export interface BuiltApp {
 /** Builds the cdk8s app for every environment of the project. */
 export function buildApp(project: Project, outdir?: string): BuiltApp {
   const app = new App({ outdir: outdir ?? 'dist' });
-  const environments = project.environments.map((env) => new MeshEnvironment(app, constructId('Environment', env.name), { env }));
+  const environments = project.environments.map((env) => new (environmentConstruct())(app, constructId('Environment', env.name), { env }));
   for (const environment of environments) {
     new ArgoCdDelivery(app, `${environment.env.name}-argocd`, { environment, settings: project.settings });
   }
@@ -116,7 +126,7 @@ export function synthesizeWithRouting(project: Project): Synthesized {
  */
 export function synthesizeEnvironment(env: EnvironmentSpec, settings: SettingsSpec, inputs?: EnvironmentInputs): RenderedEnvironment {
   const app = new App();
-  const environment = new MeshEnvironment(app, constructId('Environment', env.name), { env });
+  const environment = new (environmentConstruct())(app, constructId('Environment', env.name), { env });
   return completeEnvironment(environment, settings, renderApp(app), inputs);
 }
 
@@ -160,9 +170,9 @@ export function synthesizeEnvironmentEdit(
     return undefined;
   }
   const id = constructId('Environment', after.name);
-  const was = new MeshEnvironment(new App(), id, { env: before, only });
+  const was = new (environmentConstruct())(new App(), id, { env: before, only });
   const app = new App();
-  const now = new MeshEnvironment(app, id, { env: after, only });
+  const now = new (environmentConstruct())(app, id, { env: after, only });
   const others = new Set(after.services.map((s) => s.name).filter((name) => !only.has(name)));
   for (const environment of [was, now]) {
     for (const [file, writers] of environment.owners) {
@@ -278,7 +288,7 @@ function argoCdApp(
  */
 export function environmentRouting(env: EnvironmentSpec, settings: SettingsSpec): EnvironmentRouting {
   const app = new App();
-  const environment = new MeshEnvironment(app, constructId('Environment', env.name), { env });
+  const environment = new (environmentConstruct())(app, constructId('Environment', env.name), { env });
   const rendered = renderObjects(app);
   const objects: RenderedObject[] = [...rendered, ...renderObjects(argoCdApp(environment, settings, rendered))]
     .sort((a, b) => compareStrings(a.path, b.path))
