@@ -50,7 +50,13 @@ export class PlainApiObject extends ApiObject {
       // ApiObject.toJson() fails too, and says which object.
       return undefined;
     }
-    const sanitized = plainSanitized({ ...this.given, metadata });
+    let sanitized: unknown;
+    try {
+      sanitized = plainSanitized({ ...this.given, metadata });
+    } catch {
+      // Props that hold themselves (no end to copy): ApiObject.toJson() fails too, and says which object.
+      return undefined;
+    }
     if (sanitized === NOT_PLAIN || sanitized === undefined) {
       return undefined;
     }

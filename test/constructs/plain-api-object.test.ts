@@ -52,6 +52,10 @@ test("renders every object of the examples exactly as cdk8s does, without cdk8s'
   expect(throughCdk8s).not.toHaveBeenCalled();
 });
 
+/** A map that holds itself. */
+const cycle: Record<string, unknown> = { a: 1 };
+cycle.self = cycle;
+
 /** Values a resolver or sanitizeValue treats otherwise than plain data, beside plain ones. */
 const odd = fc.constantFrom<unknown>(
   Lazy.any({ produce: () => ({ b: 1, a: [null, 'x'] }) }),
@@ -103,4 +107,12 @@ test.each([
     }),
     { numRuns: 1500, seed: 29 },
   );
+});
+
+test('fails as cdk8s does on props that hold themselves', () => {
+  // GIVEN
+  const object = new PlainApiObject(new Chart(new App(), 'chart'), 'object', { apiVersion: 'v1', kind: 'Thing', spec: cycle });
+  // THEN
+  expect(rendering(object)).toStrictEqual(cdk8sRendering(object));
+  expect(rendering(object)).toEqual({ error: expect.stringContaining("Failed serializing construct at path 'chart/object'") as unknown });
 });
