@@ -23,7 +23,7 @@ export function emitDocuments(objects: readonly unknown[]): { text: string; star
   const parts = objects.map((obj) => {
     const written = obj === undefined ? undefined : emitDirectly(obj);
     direct &&= written !== undefined;
-    const text = written ?? (obj === undefined ? '\n' : emitDocument(obj));
+    const text = written ?? (obj === undefined ? '\n' : delegate(obj));
     startLines.push(line);
     line += countLines(text) + 1;
     return text;
