@@ -1,10 +1,9 @@
-import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { environmentOf, RenderedFile } from './read-dist';
+import { RenderedFile } from './read-dist';
 import { contentDigest } from './outputs-digest';
 import { FileStat, SeenFiles } from './seen-files';
-import { AHEAD_PREFIX, Prewritten, step } from './write-dist';
+import { AHEAD_PREFIX, isPlainDistPath, makeStagingFolder, Prewritten, recordedDigests, step, writeAndStat } from './write-dist';
 
 /** Options for `Prewrite`. */
 export interface PrewriteOptions {
@@ -36,14 +35,15 @@ export class Prewrite implements Prewritten {
   private stopped = false;
   private readonly copies = new Map<string, { readonly digest: string; readonly stat: FileStat; taken: boolean }>();
   private readonly folders = new Set<string>();
-  /** The digests `seen` records for the files of each group of dist/, looked up once per group. */
-  private readonly recorded = new Map<string, ((file: string, stat: FileStat) => string | undefined) | undefined>();
+  /** The digest `seen` records for a file of dist/ as lstat sees it now. */
+  private readonly recorded: (file: string, stat: FileStat) => string | undefined;
 
   constructor(
     distDir: string,
     private readonly options: PrewriteOptions = {},
   ) {
     this.dist = path.resolve(distDir);
+    this.recorded = recordedDigests(options.seen, this.dist);
   }
 
   /** Writes ahead those of `files` that are new or changed (see the class). */
@@ -106,23 +106,21 @@ export class Prewrite implements Prewritten {
   }
 
   private writeAhead(file: RenderedFile): void {
-    // The renderer names files as plain paths below dist/; writeDist refuses anything else.
-    if (file.path === '' || path.posix.normalize(file.path) !== file.path || file.path.startsWith('../') || path.posix.isAbsolute(file.path)) {
+    // writeDist refuses anything but a plain path (the renderer names none other).
+    if (!isPlainDistPath(file.path) || (this.options.only !== undefined && !this.options.only(file.path))) {
       return;
     }
-    if (this.options.only !== undefined && !this.options.only(file.path)) {
-      return;
-    }
-    const digest = file.digest ?? contentDigest(file);
+    const digest = contentDigest(file);
     const now = fs.lstatSync(path.join(this.dist, ...file.path.split('/')), { throwIfNoEntry: false });
     if (now !== undefined) {
       // Unchanged, or not known without reading it: writeDist decides.
-      const recorded = now.isFile() ? this.recordedIn(environmentOf(file.path) ?? '')?.(file.path, now) : undefined;
+      const recorded = now.isFile() ? this.recorded(file.path, now) : undefined;
       if (recorded === undefined || recorded === digest) {
         return;
       }
     }
-    const folder = (this.folder ??= this.makeFolder());
+    // Beside dist/, on its file system, so that a rename moves a file into the new tree.
+    const folder = (this.folder ??= makeStagingFolder(path.dirname(this.dist), undefined, AHEAD_PREFIX));
     const target = path.join(folder, ...file.path.split('/'));
     const dir = path.dirname(target);
     if (!this.folders.has(dir)) {
@@ -132,37 +130,6 @@ export class Prewrite implements Prewritten {
     }
     step();
     // A folder of this process's own, made fresh: a file is created, never opened through what is there.
-    const fd = fs.openSync(target, 'wx');
-    let stat: FileStat;
-    try {
-      fs.writeFileSync(fd, file.content);
-      stat = fs.fstatSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    this.copies.set(file.path, { digest, stat, taken: false });
-  }
-
-  private recordedIn(group: string): ((file: string, stat: FileStat) => string | undefined) | undefined {
-    if (!this.recorded.has(group)) {
-      this.recorded.set(group, this.options.seen?.recorded(this.dist, group));
-    }
-    return this.recorded.get(group);
-  }
-
-  /** A new folder beside dist/ (on the same file system, so that a rename moves a file into the new tree), named for this process. */
-  private makeFolder(): string {
-    for (;;) {
-      const folder = path.join(path.dirname(this.dist), `${AHEAD_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}`);
-      try {
-        step();
-        fs.mkdirSync(folder);
-        return folder;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
-          throw e;
-        }
-      }
-    }
+    this.copies.set(file.path, { digest, stat: writeAndStat(target, file.content, 'wx'), taken: false });
   }
 }

@@ -150,16 +150,19 @@ export function step(): void {
   }
 }
 
+/** Writes a file through its descriptor, opened with `flags`, and returns what fstat says of it once written. */
+export function writeAndStat(file: string, data: string, flags: 'w' | 'wx'): FileStat {
+  const fd = fs.openSync(file, flags);
+  try {
+    fs.writeFileSync(fd, data);
+    return fs.fstatSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 const REAL_FILE_SYSTEM: WriteFileSystem = {
-  writeFileSync: (file, data) => {
-    const fd = fs.openSync(file, 'w');
-    try {
-      fs.writeFileSync(fd, data);
-      return fs.fstatSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-  },
+  writeFileSync: (file, data) => writeAndStat(file, data, 'w'),
   linkSync: (existing, newPath) => fs.linkSync(existing, newPath),
   renameSync: (from, to) => fs.renameSync(from, to),
   exchange: exchangeDirectories,
@@ -232,7 +235,7 @@ export function writeDist(distDir: string, files: readonly RenderedFile[], optio
     if (existing !== undefined && plan.added.length + plan.changed.length + plan.removed.length === 0) {
       // dist/ stays as it is: the companions alone change, each in one rename.
       companions.forEach((c) => replaceFile(c.file, c.content));
-      options.seen?.recordWritten(dist, plan.confirmed, [], (file) => environmentOf(file) ?? '');
+      options.seen?.recordWritten(dist, plan.confirmed, [], seenGroup);
       return result;
     }
     if (existing !== undefined) {
@@ -261,7 +264,7 @@ export function writeDist(distDir: string, files: readonly RenderedFile[], optio
       // as those of a new tree do); else its folders get the default mode, and dist/ keeps its own.
       const adopted =
         existing === undefined && scope === '' && plan.unchanged.length === 0
-          ? options.prewritten?.adopt(plan.added.map((file) => ({ path: file, digest: digestOf(wanted.get(file)!) })))
+          ? options.prewritten?.adopt(plan.added.map((file) => ({ path: file, digest: contentDigest(wanted.get(file)!) })))
           : undefined;
       staging = adopted ?? makeStagingFolder(parent, existing === undefined || scope !== '' ? undefined : fs.lstatSync(dist).mode);
       const stagingFolders = folderMaker();
@@ -276,7 +279,7 @@ export function writeDist(distDir: string, files: readonly RenderedFile[], optio
       for (const file of [...plan.added, ...plan.changed]) {
         const staged = path.join(staging, file.slice(prefix.length));
         const rendered = wanted.get(file)!;
-        const digest = digestOf(rendered);
+        const digest = contentDigest(rendered);
         const copy = options.prewritten?.take(file, digest);
         let stat: FileStat | void;
         if (copy === undefined) {
@@ -330,7 +333,7 @@ export function writeDist(distDir: string, files: readonly RenderedFile[], optio
       step();
       fs.rmSync(journal);
     }
-    options.seen?.recordWritten(dist, [...written, ...plan.confirmed], plan.removed, (file) => environmentOf(file) ?? '');
+    options.seen?.recordWritten(dist, [...written, ...plan.confirmed], plan.removed, seenGroup);
     if (oldTree !== undefined) {
       // The new dist/ is in place: what is left is the old tree, under a name git ignores.
       const prefix = stagedFor === dist ? '' : `${path.relative(dist, stagedFor).split(path.sep).join('/')}/`;
@@ -391,7 +394,7 @@ function planWrite(
   const wanted = new Set([...files.map((f) => f.path), ...kept]);
   for (const file of files) {
     // The renderer names files after validated environment names; anything else is a bug.
-    if (file.path === '' || path.posix.normalize(file.path) !== file.path || file.path.startsWith('../') || path.posix.isAbsolute(file.path)) {
+    if (!isPlainDistPath(file.path)) {
       throw new Error(`refusing to write ${JSON.stringify(file.path)}: not a plain path inside dist/`);
     }
     if (existing?.folders.has(file.path)) {
@@ -422,18 +425,11 @@ function planWrite(
     clock === undefined
       ? undefined
       : (file: RenderedFile, stat: FileStat) => confirmed.push({ path: file.path, digest: contentDigest(file), stat, readAfter: clock });
-  // The digests recorded for the files of each group of dist/, looked up once per group.
-  const recorded = new Map<string, ((file: string, stat: FileStat) => string | undefined) | undefined>();
-  const recordedIn = (group: string) => {
-    if (!recorded.has(group)) {
-      recorded.set(group, seen?.recorded(dist, group));
-    }
-    return recorded.get(group);
-  };
+  const recorded = recordedDigests(seen, dist);
   for (const file of files) {
     if (!have.has(file.path)) {
       added.push(file.path);
-    } else if (!sameContent(path.join(dist, file.path), file, (stat) => recordedIn(environmentOf(file.path) ?? '')?.(file.path, stat), confirm)) {
+    } else if (!sameContent(path.join(dist, file.path), file, (stat) => recorded(file.path, stat), confirm)) {
       changed.push(file.path);
     } else {
       unchanged.push(file.path);
@@ -548,9 +544,10 @@ function refuseReadOnly(dist: string, distName: string): void {
 }
 
 /** Creates the staging folder, with the mode of the dist/ it will replace. */
-function makeStagingFolder(parent: string, distMode: number | undefined): string {
+/** A new folder in `parent` named `<prefix><pid>-<random>`, with the mode of dist/ when given. */
+export function makeStagingFolder(parent: string, distMode: number | undefined, prefix: string = STAGING_PREFIX): string {
   for (;;) {
-    const staging = path.join(parent, `${STAGING_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}`);
+    const staging = path.join(parent, `${prefix}${process.pid}-${randomBytes(6).toString('hex')}`);
     try {
       step();
       fs.mkdirSync(staging);
@@ -781,9 +778,29 @@ function removeStaleStaging(parent: string): void {
   }
 }
 
-/** The digest of a rendered file's content: the one computed where it was rendered, if it was. */
-function digestOf(file: RenderedFile): string {
-  return file.digest ?? contentDigest(file);
+/** Whether a path names a file inside dist/ as the renderer names them: relative, normalized, never above it. */
+export function isPlainDistPath(file: string): boolean {
+  return file !== '' && path.posix.normalize(file) === file && !file.startsWith('../') && !path.posix.isAbsolute(file);
+}
+
+/** The group a file of dist/ is recorded under (`SeenFiles`): its environment, '' for the files of none. */
+export function seenGroup(file: string): string {
+  return environmentOf(file) ?? '';
+}
+
+/**
+ * The digest `seen` records for a file of dist/ that lstat says is as recorded (`SeenFiles.recorded`),
+ * each group's records looked up once; undefined for any other file, and for every file without `seen`.
+ */
+export function recordedDigests(seen: SeenFiles | undefined, dist: string): (file: string, stat: FileStat) => string | undefined {
+  const groups = new Map<string, ((file: string, stat: FileStat) => string | undefined) | undefined>();
+  return (file, stat) => {
+    const group = seenGroup(file);
+    if (!groups.has(group)) {
+      groups.set(group, seen?.recorded(dist, group));
+    }
+    return groups.get(group)?.(file, stat);
+  };
 }
 
 /** Whether a path is a folder itself, not a link to one. */

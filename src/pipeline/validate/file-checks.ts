@@ -77,7 +77,7 @@ export class FileChecks {
   async run(key: FileChecksKeyParts, files: readonly CheckedFile[], checks: readonly ObjectCheck[]): Promise<Finding[][]> {
     const entryKey = fileChecksKey(key);
     const kept = this.store.get(entryKey)?.files ?? {};
-    const digests = files.map((f) => f.digest ?? contentDigest(f));
+    const digests = files.map((f) => contentDigest(f));
     const reused = files.map((f, i) => {
       const entry = Object.prototype.hasOwnProperty.call(kept, f.path) ? kept[f.path] : undefined;
       return entry !== undefined && entry[0] === digests[i] && fitsFile(entry[1], checks.length, f.objects.length) ? (entry[1] ?? []) : undefined;
