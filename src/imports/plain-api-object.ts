@@ -43,18 +43,13 @@ export class PlainApiObject extends ApiObject {
 
   /** What `ApiObject.toJson()` renders, or undefined when the props are not plain data. */
   private plainJson(): Record<string, unknown> | undefined {
-    let metadata: unknown;
-    try {
-      metadata = this.metadata.toJson();
-    } catch {
-      // ApiObject.toJson() fails too, and says which object.
-      return undefined;
-    }
     let sanitized: unknown;
     try {
+      const metadata: unknown = this.metadata.toJson();
       sanitized = plainSanitized({ ...this.given, metadata });
     } catch {
-      // Props that hold themselves (no end to copy): ApiObject.toJson() fails too, and says which object.
+      // Metadata that does not render, or props that hold themselves: ApiObject.toJson() fails
+      // too, and says which object.
       return undefined;
     }
     if (sanitized === NOT_PLAIN || sanitized === undefined) {

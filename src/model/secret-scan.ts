@@ -150,11 +150,6 @@ export async function scanStrings(items: readonly ScanItem[]): Promise<(readonly
   return found;
 }
 
-/** Whether scanning `value` without the rules about names found nothing before, in this process (`scanned.clean`). */
-function knownClean(value: string): boolean {
-  return scanned.clean.has(value);
-}
-
 /** meshflip's findings in a value, with secretlint's that none of them overlaps. */
 function withSecretlint(own: readonly Detection[], linted: readonly Detection[]): readonly Detection[] {
   if (linted.length === 0) {
@@ -365,7 +360,7 @@ export function renderedScanItems(object: unknown, out: ScanItem[], leaves?: num
   const add = (value: string, name: string | undefined, names: boolean) => {
     if (leaves === undefined) {
       out.push({ value, name, names });
-    } else if (names || !knownClean(value)) {
+    } else if (names || !scanned.clean.has(value)) {
       out.push({ value, name, names });
       leaves.push(leaf);
     }
