@@ -402,16 +402,20 @@ describe('with worker threads, what they render is written ahead beside dist/', 
   });
 
   test('a synthesis that fails in one worker leaves dist/ and everything beside it as they were', async () => {
-    // GIVEN an environment the schema refuses, beside good ones
+    // GIVEN an environment the schema refuses, beside good ones, in two copies of the repository
     const { parent, repo } = repoWithNeighbours();
     fs.appendFileSync(path.join(repo, 'environments/kong-real.yaml'), 'colour: blue\n');
+    const single = repoWithNeighbours().repo;
+    fs.appendFileSync(path.join(single, 'environments/kong-real.yaml'), 'colour: blue\n');
     const before = treeState(parent);
     const ahead = jest.spyOn(Prewrite.prototype, 'add');
-    // WHEN
-    const run = await meshflipAsync(repo, ['synth', '--jobs', '2'], { CDK8S_OUTDIR: undefined, MESHFLIP_CRDS: undefined });
-    // THEN the other worker's files were written ahead, and all of that is gone
-    expect(run.status).toBe(1);
-    expect(run.stderr).toContain('environments/kong-real.yaml');
+    // WHEN synthesized with two workers, and the copy with one thread
+    const vars = { CDK8S_OUTDIR: undefined, MESHFLIP_CRDS: undefined };
+    const run = await meshflipAsync(repo, ['synth', '--jobs', '2'], vars);
+    const oneThread = await meshflipAsync(single, ['synth', '--jobs', '1'], vars);
+    // THEN it fails as one thread does, the other worker's files were written ahead, and all of that is gone
+    expect([run.status, run.stdout, run.stderr]).toEqual([1, oneThread.stdout, oneThread.stderr]);
+    expect(lines(run.stderr).some((line) => line.startsWith('error: environments/kong-real.yaml:'))).toBe(true);
     expect(ahead).toHaveBeenCalled();
     expect(treeState(parent)).toEqual(before);
   });
