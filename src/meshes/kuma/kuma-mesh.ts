@@ -24,9 +24,7 @@ import {
 import { legacyPortPolicyName, zoneControlPlaneApplicationName, zoneTargetName } from '../../model/derived-names';
 import { EnvironmentSpec, httpPorts, KumaMeshSpec, MeshFlavor, Origin, PortSpec, RetryCondition, RouteSpec, ServiceSpec } from '../../model/spec';
 import { toSeconds } from '../durations';
-import { chartVersion, gatewayClassRendered, hookTtl, kumaServiceName, ownerReferenceSkippable, parseKumaServiceName } from './kuma-names';
-
-export { chartVersion, gatewayClassRendered, hookTtl, kumaServiceName, ownerReferenceSkippable, parseKumaServiceName };
+import { gatewayClassRendered, hookTtl, kumaServiceName, ownerReferenceSkippable } from './kuma-names';
 import {
   auditAnnotations,
   commonLabels,
