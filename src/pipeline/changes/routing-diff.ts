@@ -164,6 +164,17 @@ export function protectedViolations(routing: EnvironmentRouting): string[] {
   return out;
 }
 
+/** Items by name, the first of each name (as `find` gives it): a fleet's environments have a thousand services. */
+function byName<T extends { readonly name: string }>(items: readonly T[]): Map<string, T> {
+  const out = new Map<string, T>();
+  for (const item of items) {
+    if (!out.has(item.name)) {
+      out.set(item.name, item);
+    }
+  }
+  return out;
+}
+
 /** Compares the effective routing of two revisions, environment by environment. */
 export function diffRouting(base: readonly EnvironmentRouting[], head: readonly EnvironmentRouting[]): EnvironmentChange[] {
   const names = [...new Set([...base.map((r) => r.name), ...head.map((r) => r.name)])].sort(compareStrings);
@@ -171,11 +182,13 @@ export function diffRouting(base: readonly EnvironmentRouting[], head: readonly 
   for (const name of names) {
     const b = base.find((r) => r.name === name);
     const h = head.find((r) => r.name === name);
-    const services = [...new Set([...(b?.services ?? []), ...(h?.services ?? [])].map((s) => s.name))].sort(compareStrings);
+    const servicesBefore = byName(b?.services ?? []);
+    const servicesAfter = byName(h?.services ?? []);
+    const services = [...new Set([...servicesBefore.keys(), ...servicesAfter.keys()])].sort(compareStrings);
     const changes: ServiceChange[] = [];
     for (const service of services) {
-      const before = b?.services.find((s) => s.name === service);
-      const after = h?.services.find((s) => s.name === service);
+      const before = servicesBefore.get(service);
+      const after = servicesAfter.get(service);
       const was = routingWords(before);
       const is = routingWords(after);
       const details = detailChanges(before, after);

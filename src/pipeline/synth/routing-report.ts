@@ -177,9 +177,9 @@ export function mermaidGraph(routing: EnvironmentRouting, only?: ReadonlySet<str
   for (const s of services) {
     nodes.add(s.name);
   }
+  const mocked = new Set(routing.services.filter(isMocked).map((s) => s.name));
   for (const node of [...nodes].sort()) {
-    const mocked = routing.services.find((s) => s.name === node && isMocked(s));
-    const label = !names.has(node) ? `${node}` : mocked !== undefined ? `${node} (mocked)` : node;
+    const label = !names.has(node) ? `${node}` : mocked.has(node) ? `${node} (mocked)` : node;
     lines.push(`  ${id(node)}["${mermaidLabel(label)}"]`);
   }
   lines.push(...edges.sort());
