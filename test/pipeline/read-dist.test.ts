@@ -1,3 +1,4 @@
+import * as fc from 'fast-check';
 import * as fs from 'fs';
 import * as path from 'path';
 import { fastYamlStats, readYamlSlow } from '../../src/pipeline/dist/fast-yaml';
@@ -16,6 +17,36 @@ import { copyRepo, removeTempDirs, writeFiles } from '../util';
 // for 1,000 services x 10 environments): the short listing must be exactly the long one, filtered.
 
 afterAll(removeTempDirs);
+
+describe('the environment of a file', () => {
+  // What it must say, written out the long way: the first part of the path, except under argocd/,
+  // where the Application file names the environment and the root and bootstrap files name none.
+  const expected = (file: string): string | undefined => {
+    const [first, second, third] = file.split('/');
+    if (first !== 'argocd') {
+      return first;
+    }
+    const env = (second ?? '').replace(/\.k8s\.yaml$/, '');
+    return env === 'root' || (env === 'bootstrap' && third !== undefined) ? undefined : env;
+  };
+
+  it.each(['argocd', 'argocd/', 'argocd/root.k8s.yaml', 'argocd/bootstrap', 'argocd/bootstrap/x.yaml', 'argocd/a.k8s.yaml', '/x', 'a', 'a/b/c', ''])(
+    'is the definition on %j',
+    (file) => {
+      expect(environmentOf(file)).toBe(expected(file));
+    },
+  );
+
+  it('is the definition on any path', () => {
+    const part = fc.constantFrom('argocd', 'root.k8s.yaml', 'bootstrap', 'bootstrap.k8s.yaml', 'env0', '', 'x.k8s.yaml');
+    fc.assert(
+      fc.property(fc.array(part, { minLength: 1, maxLength: 4 }), (parts) => {
+        const file = parts.join('/');
+        expect(environmentOf(file)).toBe(expected(file));
+      }),
+    );
+  });
+});
 
 describe('listing the files of some environments', () => {
   const root = copyRepo(['dist']);

@@ -65,12 +65,15 @@ export function listFiles(dir: string): string[] {
  * Application and the bootstrap files (`argocd/bootstrap/`) belong to none.
  */
 export function environmentOf(file: string): string | undefined {
-  const [first, second, third] = file.split('/');
-  if (first === 'argocd') {
-    const env = (second ?? '').replace(/\.k8s\.yaml$/, '');
-    return env === 'root' || (env === 'bootstrap' && third !== undefined) ? undefined : env;
+  // Called for each of a fleet's files, several times a command: the first part without a split.
+  const slash = file.indexOf('/');
+  const first = slash === -1 ? file : file.slice(0, slash);
+  if (first !== 'argocd') {
+    return first;
   }
-  return first;
+  const [, second, third] = file.split('/');
+  const env = (second ?? '').replace(/\.k8s\.yaml$/, '');
+  return env === 'root' || (env === 'bootstrap' && third !== undefined) ? undefined : env;
 }
 
 /** A patch (dist/argocd/bootstrap/*.patch.yaml) is part of an object, not one: no check over objects reads it. */
