@@ -90,30 +90,18 @@ export function editedServices(before: EnvironmentSpec, after: EnvironmentSpec):
 const edits = new WeakMap<EnvironmentSpec, WeakMap<EnvironmentSpec, ReadonlySet<string> | undefined>>();
 
 function compareServices(before: EnvironmentSpec, after: EnvironmentSpec): ReadonlySet<string> | undefined {
-  if (frameText(before) !== frameText(after)) {
+  if (!sameData({ ...before, ...NO_ENTRIES }, { ...after, ...NO_ENTRIES })) {
     return undefined;
   }
   const was = serviceEntries(before);
   const now = serviceEntries(after);
   const edited = new Set<string>();
   for (const service of new Set([...was.keys(), ...now.keys()])) {
-    if (canonical(was.get(service) ?? NO_ENTRIES) !== canonical(now.get(service) ?? NO_ENTRIES)) {
+    if (!sameData(was.get(service) ?? NO_ENTRIES, now.get(service) ?? NO_ENTRIES)) {
       edited.add(service);
     }
   }
   return edited;
-}
-
-/** The canonical text of an environment without its service lists, worked out once per environment (a fleet's is megabytes). */
-const frames = new WeakMap<EnvironmentSpec, string>();
-
-function frameText(env: EnvironmentSpec): string {
-  let text = frames.get(env);
-  if (text === undefined) {
-    text = canonical({ ...env, ...NO_ENTRIES });
-    frames.set(env, text);
-  }
-  return text;
 }
 
 /** Each service's own entries of `SERVICE_LISTS`, by service name: each list indexed once, not searched per service. */
@@ -128,7 +116,7 @@ export function serviceEntries(env: EnvironmentSpec): Map<string, ServiceEntries
 }
 
 /** A text that is equal for equal data: a source file as its path, maps and sets as their entries in order. */
-function canonical(value: unknown): string {
+export function canonical(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => {
     if (v instanceof SourceFile) {
       return { sourceFile: v.path };
@@ -140,5 +128,67 @@ function canonical(value: unknown): string {
       return { set: [...v] };
     }
     return v;
+  });
+}
+
+/**
+ * Whether two values are the same data: true only when their `canonical` texts are equal, found
+ * without writing them (an environment of a fleet is megabytes of text, written twice a flip).
+ * It may answer false for data whose texts are equal, where JSON writes different values alike (an
+ * undefined and a null in a list, NaN and null): that only renders more.
+ */
+export function sameData(a: unknown, b: unknown): boolean {
+  if (a === b) {
+    // The same value writes the same text (a value JSON cannot write throws in neither).
+    return typeof a !== 'bigint';
+  }
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) {
+    return false;
+  }
+  if (hasToJson(a) || hasToJson(b)) {
+    // What JSON writes of such a value is whatever its toJSON makes of it.
+    return canonical(a) === canonical(b);
+  }
+  if (a instanceof SourceFile || b instanceof SourceFile) {
+    return a instanceof SourceFile && b instanceof SourceFile && a.path === b.path;
+  }
+  if (a instanceof Map || b instanceof Map || a instanceof Set || b instanceof Set) {
+    const kind = (v: object) => (v instanceof Map ? 'map' : v instanceof Set ? 'set' : 'object');
+    return kind(a) === kind(b) && sameData([...(a as Iterable<unknown>)], [...(b as Iterable<unknown>)]);
+  }
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) {
+      return false;
+    }
+    for (let i = 0; i < a.length; i++) {
+      if (!sameData(a[i], b[i])) {
+        return false;
+      }
+    }
+    return true;
+  }
+  // As JSON writes a map: its own enumerable string keys in order, but those whose value it leaves out.
+  const keysA = writtenKeys(a as Record<string, unknown>);
+  const keysB = writtenKeys(b as Record<string, unknown>);
+  if (keysA.length !== keysB.length) {
+    return false;
+  }
+  for (let i = 0; i < keysA.length; i++) {
+    if (keysA[i] !== keysB[i] || !sameData((a as Record<string, unknown>)[keysA[i]], (b as Record<string, unknown>)[keysB[i]])) {
+      return false;
+    }
+  }
+  return true;
+}
+
+function hasToJson(value: object): boolean {
+  return typeof (value as { toJSON?: unknown }).toJSON === 'function';
+}
+
+/** The keys JSON writes of a map: not those whose value is undefined, a function or a symbol. */
+function writtenKeys(value: Record<string, unknown>): string[] {
+  return Object.keys(value).filter((key) => {
+    const v = value[key];
+    return v !== undefined && typeof v !== 'function' && typeof v !== 'symbol';
   });
 }
