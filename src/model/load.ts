@@ -120,6 +120,8 @@ export function readProject(root: string, options: LoadOptions = {}): ReadProjec
     const file =
       (previous !== undefined && sameInput(previous.input, input) ? previous.file : undefined) ??
       cache?.restore(repoPath, input) ??
+      // An edit of the file the last load read (a flip's): only the part it changed is parsed.
+      (previous === undefined ? undefined : SourceFile.edited(previous.file, repoPath, input)) ??
       SourceFile.parse(repoPath, input);
     // Also a file reused from the last load, which may have been parsed by a load that kept nothing.
     if (cache !== undefined && !cache.holds(file)) {

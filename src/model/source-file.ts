@@ -16,6 +16,7 @@ import {
   YAMLError,
   YAMLParseError,
 } from 'yaml';
+import { topLevelSection } from './edit-yaml';
 import { findJsonSyntaxError } from './json-syntax';
 import { MAX_ENTRIES, MAX_STRING_LENGTH } from './limits';
 import { describeValue, Problem } from './spec-error';
@@ -170,6 +171,96 @@ export class SourceFile {
    */
   public static restore(path: string, input: InputText, kept: KeptParse): SourceFile {
     return new SourceFile(path, input, {}, kept);
+  }
+
+  /**
+   * The file `input` holds, when it is `before` (a file of the same path parsed without a problem,
+   * with the default limits) edited within one top-level pair of its map: only that pair is parsed
+   * (a top-level pair of a block map is a YAML document of its own), and the rest is what `before`
+   * found, its positions moved by what the edit added. What it gives is what `parse` gives;
+   * undefined whenever that is not certain, and the caller parses the whole file.
+   *
+   * A flip edits one line of an environment file of thousands, and its text is new, so no kept
+   * parse has it: parsing it whole was the most of the flip's work the `yaml` package did, run once
+   * in a process, so before the engine had compiled it.
+   *
+   * Certain means: neither text has a directive, a document marker, an anchor or an alias (a pair
+   * of its own cannot then be read differently because of another), and the root is a block map;
+   * the pair's lines (`topLevelSection`) are exactly those of the entry `before` found, from its
+   * key to the next entry's key or the end of the file; the new pair parses alone without a
+   * problem, as a map of that one key, and starts and ends where the old one did (the texts
+   * around it are the same).
+   */
+  public static edited(before: SourceFile, path: string, input: InputText): SourceFile | undefined {
+    if (before.path !== path || before.problems.length > 0 || !isPlainRecord(before.data) || before.tree?.map === undefined) {
+      return undefined;
+    }
+    const decoded = typeof input === 'string' || utf16ByteOrderMark(input) !== undefined ? undefined : decodeUtf8(input, MAX_TEXT_PROBLEMS);
+    if (typeof input !== 'string' && (decoded === undefined || decoded.totalInvalid > 0)) {
+      return undefined;
+    }
+    const [was, now] = [before.text, typeof input === 'string' ? input : decoded!.text];
+    if (was === now || [was, now].some((text) => /[&*]|^(?:%|---|\.\.\.)/m.test(text))) {
+      return undefined;
+    }
+    // The stretch the texts differ in: what comes before and after it is the same.
+    let head = 0;
+    while (head < was.length && head < now.length && was[head] === now[head]) {
+      head++;
+    }
+    let tail = 0;
+    while (tail < was.length - head && tail < now.length - head && was[was.length - 1 - tail] === now[now.length - 1 - tail]) {
+      tail++;
+    }
+    const delta = now.length - was.length;
+    const root = before.tree;
+    const index = root.map!.findIndex((entry) => {
+      const section = topLevelSection(was, entry.key);
+      return section !== undefined && section.start <= head && was.length - tail <= section.end;
+    });
+    const key = index === -1 ? undefined : root.map![index].key;
+    const oldSection = key === undefined ? undefined : topLevelSection(was, key);
+    const newSection = key === undefined ? undefined : topLevelSection(now, key);
+    if (oldSection === undefined || newSection?.start !== oldSection.start || newSection.end !== oldSection.end + delta) {
+      return undefined;
+    }
+    // The pair's lines are exactly those of the entry the parse found: it starts at the entry's key,
+    // and ends where the next entry's key starts, or with the file.
+    const last = index === root.map!.length - 1;
+    if (
+      '{['.includes(was[root.start ?? 0]) ||
+      root.map![index].keyStart !== oldSection.start ||
+      (last ? oldSection.end !== was.length : root.map![index + 1].keyStart !== oldSection.end) ||
+      // Where the whole map ends: in the last pair, where that pair ends; else past the edit.
+      (!last && (root.end === undefined || root.end < oldSection.end))
+    ) {
+      return undefined;
+    }
+    const newPair = SourceFile.parse(path, now.slice(newSection.start, newSection.end));
+    const pairData = newPair.data;
+    const pairEntry = newPair.tree?.map?.length === 1 ? newPair.tree.map[0] : undefined;
+    if (newPair.problems.length > 0 || !isPlainRecord(pairData) || pairEntry === undefined || pairEntry.key !== key || pairEntry.keyStart !== 0) {
+      return undefined;
+    }
+    if (Object.hasOwn(before.data, '__proto__')) {
+      return undefined;
+    }
+    const data: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(before.data)) {
+      data[name] = name === key ? pairData[name] : structuredClone(value);
+    }
+    const map = root.map!.map((entry, i) =>
+      i < index
+        ? entry
+        : i === index
+          ? { key: entry.key, keyStart: entry.keyStart, value: shiftLocated(pairEntry.value, oldSection.start) }
+          : { key: entry.key, keyStart: shift(entry.keyStart, delta), value: shiftLocated(entry.value, delta) },
+    );
+    const end = last ? shift(newPair.tree!.end, oldSection.start) : shift(root.end, delta);
+    const tree: Located = { ...root, ...(end === undefined ? {} : { end }), map };
+    const file = new SourceFile(path, input, {}, { problems: [], data, tree: undefined });
+    file.located = tree;
+    return file;
   }
 
   private constructor(path: string, input: InputText, limits: ParseOptions, kept?: KeptParse) {
@@ -933,4 +1024,28 @@ function inPlainWords(parserMessage: string): { message: string; hint: string } 
     return { message: 'a quoted value is not closed', hint: 'end it with the same quote it starts with' };
   }
   return { message: lowerFirst(parserMessage), hint: DEFAULT_HINT };
+}
+
+function isPlainRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype;
+}
+
+/** An offset moved by `by`; none stays none. */
+function shift(offset: number | undefined, by: number): number | undefined {
+  return offset === undefined ? undefined : offset + by;
+}
+
+/** A located node with every offset in it moved by `by` (a copy). */
+function shiftLocated(node: Located | undefined, by: number): Located | undefined {
+  if (node === undefined) {
+    return undefined;
+  }
+  // The shape `locateNode` gives: a range's both ends or neither, and every entry with its three fields.
+  return {
+    ...(node.start === undefined ? {} : { start: node.start + by, end: shift(node.end, by) }),
+    ...(node.map === undefined
+      ? {}
+      : { map: node.map.map((e) => ({ key: e.key, keyStart: shift(e.keyStart, by), value: shiftLocated(e.value, by) })) }),
+    ...(node.list === undefined ? {} : { list: node.list.map((item) => shiftLocated(item, by)) }),
+  };
 }
