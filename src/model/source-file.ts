@@ -16,6 +16,7 @@ import {
   YAMLError,
   YAMLParseError,
 } from 'yaml';
+import { commonEnds } from './common-ends';
 import { topLevelSection } from './edit-yaml';
 import { findJsonSyntaxError } from './json-syntax';
 import { MAX_ENTRIES, MAX_STRING_LENGTH } from './limits';
@@ -204,14 +205,7 @@ export class SourceFile {
       return undefined;
     }
     // The stretch the texts differ in: what comes before and after it is the same.
-    let head = 0;
-    while (head < was.length && head < now.length && was[head] === now[head]) {
-      head++;
-    }
-    let tail = 0;
-    while (tail < was.length - head && tail < now.length - head && was[was.length - 1 - tail] === now[now.length - 1 - tail]) {
-      tail++;
-    }
+    const { head, tail } = commonEnds(was, now);
     const delta = now.length - was.length;
     const root = before.tree;
     const index = root.map!.findIndex((entry) => {

@@ -4,6 +4,7 @@ import { isDeepStrictEqual } from 'util';
 import { expiryInstant } from '../../model/expiry';
 import { applyFlip, applyFlipAt, FlipRequest, MAX_EXPIRY_DAYS, resolveExpiry } from '../../model/flip';
 import { ENVIRONMENTS_DIR, loadProject } from '../../model/load';
+import { commonEnds } from '../../model/common-ends';
 import { compareStrings, didYouMean, SpecError } from '../../model/spec-error';
 import { escapeUnsafeText } from '../../model/unsafe-text';
 import { synthesizeChanged } from '../../pipeline/validate/incremental-synth';
@@ -295,14 +296,7 @@ function objectsOf(files: readonly RenderedFile[]): RenderedObject[] {
 function changedLines(before: string, after: string): string[] {
   const a = before.split('\n');
   const b = after.split('\n');
-  let start = 0;
-  while (start < a.length && start < b.length && a[start] === b[start]) {
-    start++;
-  }
-  let end = 0;
-  while (end < a.length - start && end < b.length - start && a[a.length - 1 - end] === b[b.length - 1 - end]) {
-    end++;
-  }
+  const { head: start, tail: end } = commonEnds(a, b);
   return [...a.slice(start, a.length - end).map((l) => `- ${l}`), ...b.slice(start, b.length - end).map((l) => `+ ${l}`)];
 }
 
