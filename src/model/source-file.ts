@@ -193,7 +193,13 @@ export class SourceFile {
    * around it are the same).
    */
   public static edited(before: SourceFile, path: string, input: InputText): SourceFile | undefined {
-    if (before.path !== path || before.problems.length > 0 || !isPlainRecord(before.data) || before.tree?.map === undefined) {
+    if (
+      before.path !== path ||
+      before.problems.length > 0 ||
+      !isPlainRecord(before.data) ||
+      Object.hasOwn(before.data, '__proto__') ||
+      before.tree?.map === undefined
+    ) {
       return undefined;
     }
     const decoded = typeof input === 'string' || utf16ByteOrderMark(input) !== undefined ? undefined : decodeUtf8(input, MAX_TEXT_PROBLEMS);
@@ -208,12 +214,16 @@ export class SourceFile {
     const { head, tail } = commonEnds(was, now);
     const delta = now.length - was.length;
     const root = before.tree;
-    const index = root.map!.findIndex((entry) => {
-      const section = topLevelSection(was, entry.key);
-      return section !== undefined && section.start <= head && was.length - tail <= section.end;
-    });
+    // The first top-level pair whose lines hold the whole stretch.
+    let index = -1;
+    let oldSection: { start: number; end: number } | undefined;
+    for (let i = 0; i < root.map!.length && oldSection === undefined; i++) {
+      const section = topLevelSection(was, root.map![i].key);
+      if (section !== undefined && section.start <= head && was.length - tail <= section.end) {
+        [index, oldSection] = [i, section];
+      }
+    }
     const key = index === -1 ? undefined : root.map![index].key;
-    const oldSection = key === undefined ? undefined : topLevelSection(was, key);
     const newSection = key === undefined ? undefined : topLevelSection(now, key);
     if (oldSection === undefined || newSection?.start !== oldSection.start || newSection.end !== oldSection.end + delta) {
       return undefined;
@@ -234,9 +244,6 @@ export class SourceFile {
     const pairData = newPair.data;
     const pairEntry = newPair.tree?.map?.length === 1 ? newPair.tree.map[0] : undefined;
     if (newPair.problems.length > 0 || !isPlainRecord(pairData) || pairEntry === undefined || pairEntry.key !== key || pairEntry.keyStart !== 0) {
-      return undefined;
-    }
-    if (Object.hasOwn(before.data, '__proto__')) {
       return undefined;
     }
     const data: Record<string, unknown> = {};
