@@ -11,9 +11,9 @@ const os = require('os');
 const path = require('path');
 const { build, isFresh } = require('../src/build.cjs');
 
-module.exports = () => {
+module.exports = async () => {
   if (!isFresh()) {
-    build();
+    await build();
   }
   if (process.env.MESHFLIP_CACHE_DIR === undefined) {
     process.env.MESHFLIP_CACHE_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'meshflip-test-cache-'));

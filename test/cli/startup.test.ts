@@ -1,4 +1,5 @@
 import { spawnSync } from 'child_process';
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import Module from 'module';
 import * as path from 'path';
@@ -9,8 +10,8 @@ import { lines } from './cli-util';
 // node_modules/.cache/meshflip/, and the command runs the build only while it matches src/,
 // else the sources through tsx. --help and --version load no command, so they start fast.
 
-/** Folders of src/ whose modules the command list and its help must not load. */
-const HEAVY = ['cli/commands', 'pipeline', 'validation', 'constructs', 'meshes', 'imports'];
+/** Folders of the build whose modules the command list and its help must not load: src/'s heavy parts, and every package. */
+const HEAVY = ['cli/commands', 'pipeline', 'validation', 'constructs', 'meshes', 'imports', 'vendor'];
 
 /** Runs a meshflip entry point with `node` (in `cwd`, else a folder of its own), and lists every module it loaded. */
 function runListingModules(
@@ -102,6 +103,7 @@ describe('commands that read dist/ back', () => {
     const build = path.join(REPO, 'node_modules', '.cache', 'meshflip');
     return loaded.filter(
       (file) =>
+        file === path.join(build, 'vendor', 'cdk8s-plus-28.js') ||
         file.includes(`${path.sep}cdk8s-plus-28${path.sep}`) ||
         file.startsWith(path.join(build, 'constructs', 'mesh-environment')) ||
         /[/\\]meshes[/\\](kuma[/\\]kuma|istio[/\\](istio|ossm3|ossm-migration))-mesh\.js$/.test(file),
@@ -124,12 +126,20 @@ describe('commands that read dist/ back', () => {
     expect(renderers(run.loaded)).toEqual([]);
   });
 
-  test('synth loads them', () => {
+  test('synth loads them, and each package bundled from its one file of the build, not from node_modules/', () => {
     // WHEN
     const run = runListingModules(BIN, ['synth'], examples());
     // THEN
     expect(run.status).toBe(0);
+    const build = path.join(REPO, 'node_modules', '.cache', 'meshflip');
+    expect(renderers(run.loaded)).toContain(path.join(build, 'vendor', 'cdk8s-plus-28.js'));
     expect(renderers(run.loaded).length).toBeGreaterThan(3);
+    expect(run.loaded.filter((file) => file.startsWith(path.join(build, 'vendor')))).toEqual(
+      expect.arrayContaining(['cdk8s.js', 'constructs.js', 'yaml.js', 'zod.js'].map((file) => path.join(build, 'vendor', file))),
+    );
+    // (nothing of node_modules/ of the packages bundled: those left there are loaded by name from vendor/)
+    const bundled = ['cdk8s', 'cdk8s-plus-28', 'constructs', 'yaml', 'zod'];
+    expect(run.loaded.filter((file) => bundled.some((name) => file.startsWith(path.join(REPO, 'node_modules', name) + path.sep)))).toEqual([]);
   });
 });
 
@@ -162,6 +172,67 @@ describe('compiled code kept between runs', () => {
       build(dir);
       expect(version()).toBe(`rebuilt\n${first}`);
     },
+  );
+  (keepsCompiledCode ? test.skip : test)(
+    "a run of the build keeps V8's code of each module it loaded, found by the module's text: the next run takes it, and code that does not fit is made again (Node.js 20)",
+    () => {
+      // GIVEN a checkout with a fresh build, whose folder of kept code is empty
+      const dir = checkout();
+      build(dir);
+      const out = path.join(dir, 'node_modules', '.cache', 'meshflip');
+      const help = () => {
+        const run = runListingModules(path.join(dir, 'src', 'cli', 'meshflip.cjs'), ['--help']);
+        expect([run.status, run.stderr]).toEqual([0, '']);
+        return { last: lines(run.stdout).at(-1), built: run.loaded.filter((f) => f.startsWith(`${out}${path.sep}`) && f.endsWith('.js')) };
+      };
+      /** The files of kept code, each with its inode: a file written again is a new one (written aside, then renamed). */
+      const kept = () => {
+        const root = path.join(out, 'code-cache');
+        const files = fs.existsSync(root) ? fs.readdirSync(root, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()) : [];
+        return new Map(files.map((e) => [path.join(e.parentPath, e.name), fs.statSync(path.join(e.parentPath, e.name)).ino]));
+      };
+      expect(kept().size).toBe(0);
+      // WHEN the command runs from the build
+      const first = help();
+      // THEN the code of each module of the build it loaded is kept, one file each, named by its text's digest
+      const afterFirst = kept();
+      expect(first.built.length).toBeGreaterThan(3);
+      expect(afterFirst.size).toBe(first.built.length);
+      const digests = first.built.map((f) => createHash('sha256').update(fs.readFileSync(f, 'utf8')).digest('hex')).sort();
+      expect([...afterFirst.keys()].map((f) => path.basename(f)).sort()).toEqual(digests);
+      // AND the next run takes that code as it is: nothing is written again
+      expect(help()).toEqual(first);
+      expect(kept()).toEqual(afterFirst);
+
+      // WHEN a kept file holds code V8 does not take (here: bytes of the same length that are no code)
+      const [spoiled] = afterFirst.keys();
+      fs.writeFileSync(spoiled, Buffer.alloc(fs.statSync(spoiled).size, 7));
+      // THEN the module is compiled from its text, runs, and its code is kept again
+      expect(help()).toEqual(first);
+      expect(kept().get(spoiled)).not.toBe(afterFirst.get(spoiled));
+      expect(fs.readFileSync(spoiled).equals(Buffer.alloc(fs.statSync(spoiled).size, 7))).toBe(false);
+
+      // WHEN a module of the build changes to another text of the same length (V8 checks only the length)
+      const main = path.join(out, 'cli', 'main.js');
+      const text = fs.readFileSync(main, 'utf8');
+      const edited = 'Run meshflip <command> --help for the options of a command!';
+      expect(edited.length).toBe(LAST_HELP_LINE.length);
+      fs.writeFileSync(main, text.replace(LAST_HELP_LINE, edited));
+      // THEN the new text runs, not the code kept for the old one
+      expect(help().last).toBe(edited);
+      expect(kept().size).toBe(afterFirst.size + 1);
+
+      // WHEN the code cannot be kept (its folder's place is taken by a file)
+      fs.rmSync(path.join(out, 'code-cache'), { recursive: true });
+      fs.writeFileSync(path.join(out, 'code-cache'), '');
+      // THEN the command runs as before
+      expect(help().last).toBe(edited);
+      // AND a build starts afresh, without the code kept for the last one
+      build(dir);
+      expect(fs.existsSync(path.join(out, 'code-cache'))).toBe(false);
+      expect(help()).toEqual(first);
+    },
+    120_000,
   );
 });
 
