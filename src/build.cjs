@@ -100,7 +100,8 @@ function keepCompiledCode() {
  * into place: a run sees one writer's whole file, and a run that cannot write runs as before.
  *
  * The module is given what Node.js gives it (exports, require, module, __filename, __dirname), with
- * the `require` of its own Module object.
+ * the `require` of its own Module object. With source maps on (--debug), modules are compiled by
+ * Node.js as usual, so that stack traces name the TypeScript sources.
  */
 function keepCompiledBuild() {
   const Module = require('module');
@@ -110,7 +111,8 @@ function keepCompiledBuild() {
   const fresh = [];
   const compile = Module.prototype._compile;
   Module.prototype._compile = function compileWithKeptCode(content, filename) {
-    if (!filename.startsWith(`${OUT}${path.sep}`) || !filename.endsWith('.js')) {
+    // With source maps on (--debug), Node.js compiles it: only its own compile reads the module's source map.
+    if (!filename.startsWith(`${OUT}${path.sep}`) || !filename.endsWith('.js') || process.sourceMapsEnabled) {
       return compile.call(this, content, filename);
     }
     const file = path.join(dir, createHash('sha256').update(content).digest('hex'));

@@ -222,6 +222,20 @@ describe('compiled code kept between runs', () => {
       expect(help().last).toBe(edited);
       expect(kept().size).toBe(afterFirst.size + 1);
 
+      // WHEN source maps are on, as --debug turns them on
+      const trace = spawnSync(
+        process.execPath,
+        [
+          '-e',
+          `process.setSourceMapsEnabled(true);
+           try { require(${JSON.stringify(path.join(dir, 'src', 'build.cjs'))}).load('model/unsafe-text').escapeUnsafeText(undefined); }
+           catch (e) { console.log(e.stack); }`,
+        ],
+        { cwd: dir, encoding: 'utf8' },
+      );
+      // THEN a stack trace names the TypeScript source, as without kept code
+      expect(lines(trace.stdout)[1]).toContain(path.join(dir, 'src', 'model', 'unsafe-text.ts'));
+
       // WHEN the code cannot be kept (its folder's place is taken by a file)
       fs.rmSync(path.join(out, 'code-cache'), { recursive: true });
       fs.writeFileSync(path.join(out, 'code-cache'), '');
