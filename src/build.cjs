@@ -112,7 +112,8 @@ function keepCompiledBuild() {
   const compile = Module.prototype._compile;
   Module.prototype._compile = function compileWithKeptCode(content, filename) {
     // With source maps on (--debug), Node.js compiles it: only its own compile reads the module's source map.
-    if (!filename.startsWith(`${OUT}${path.sep}`) || !filename.endsWith('.js') || process.sourceMapsEnabled) {
+    // So does a file that starts with a #! line, which only its own compile takes out.
+    if (!filename.startsWith(`${OUT}${path.sep}`) || !filename.endsWith('.js') || process.sourceMapsEnabled || content.startsWith('#!')) {
       return compile.call(this, content, filename);
     }
     const file = path.join(dir, createHash('sha256').update(content).digest('hex'));

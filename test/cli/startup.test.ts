@@ -222,6 +222,11 @@ describe('compiled code kept between runs', () => {
       expect(help().last).toBe(edited);
       expect(kept().size).toBe(afterFirst.size + 1);
 
+      // WHEN a module of the build starts with a #! line, which only Node.js's own compile takes out
+      fs.writeFileSync(main, `#!/usr/bin/env node\n${fs.readFileSync(main, 'utf8')}`);
+      // THEN it runs
+      expect(help().last).toBe(edited);
+
       // WHEN source maps are on, as --debug turns them on
       const trace = spawnSync(
         process.execPath,
