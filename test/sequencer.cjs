@@ -12,11 +12,14 @@ const path = require('path');
 const SLOWEST = [
   'test/model/fuzz.test.ts',
   'test/cli/synth-killed.test.ts',
-  'test/cli/flip-killed.test.ts',
   'test/pipeline/fast-yaml.test.ts',
-  'test/cli/ci-summary.test.ts',
+  'test/cli/flip-killed.test.ts',
+  'test/pipeline/environment-edit.test.ts',
+  'test/cli/startup.test.ts',
   'test/mocks/mountebank.test.ts',
-  'test/pipeline/incremental.test.ts',
+  'test/cli/ci-summary.test.ts',
+  'test/pipeline/yaml-emit.test.ts',
+  'test/cli/workflows.test.ts',
 ];
 
 class SlowestFirst extends Sequencer {
