@@ -41,13 +41,17 @@ const KEYWORD = /^(?:y|n|yes|no|on|off|true|false|null)$/;
  * `setYamlValue` for the edit a flip makes most, spliced at the offsets a parse of exactly this
  * text found (`source`), without parsing it again: a value set at `path` where the value there is
  * a scalar or a flow collection on its own (replaced in place), or where the map that holds it is
- * a block map with entries, to which the key is added at the end. Undefined for every other edit
- * (deleting, a block value, a new key in an empty or flow map, a key that is not a plain word),
- * which `setYamlValue` makes. The result is what `setYamlValue` gives when the map's keys have no
+ * a block map with entries, to which the key is added at the end; or, with `value` undefined, a
+ * pair written on one line deleted with its line (`deletedAt`). Undefined for every other edit
+ * (other deletions, a block value, a new key in an empty or flow map, a key that is not a plain
+ * word), which `setYamlValue` makes. The result is what `setYamlValue` gives when the map's keys have no
  * preferred order; it is not parsed here, so the caller checks what it parses to.
  */
 export function setYamlValueAt(text: string, source: LocatedText, path: readonly string[], value: unknown): string | undefined {
   const key = path[path.length - 1];
+  if (value === undefined && key !== undefined && source.text === text) {
+    return deletedAt(text, source, path);
+  }
   if (value === undefined || key === undefined || source.text !== text || !PLAIN_KEY.test(key) || KEYWORD.test(key)) {
     return undefined;
   }
@@ -80,6 +84,37 @@ export function setYamlValueAt(text: string, source: LocatedText, path: readonly
   const insertAt = lineEnd(text, last.value.end - 1);
   const prefix = insertAt > 0 && text[insertAt - 1] !== '\n' ? eol : '';
   return `${text.slice(0, insertAt)}${prefix}${' '.repeat(column(text, first.keyStart))}${key}: ${rendered}${eol}${text.slice(insertAt)}`;
+}
+
+/**
+ * `setYamlValueAt` for a deletion (a flip back to real): a pair written on one line of a block map
+ * that keeps other pairs (`    orders: mock  # for the perf run`) loses that line, comment and all,
+ * as `setYamlValue` deletes it. Undefined for every other deletion (a value over several lines, an
+ * empty value, a pair of a flow map, the last pair of its map, whose emptied parents go too; an
+ * anchored or tagged value; a pair that is not there), which `setYamlValue` makes.
+ */
+function deletedAt(text: string, source: LocatedText, path: readonly string[]): string | undefined {
+  const existing = source.locatedAt(path);
+  const parent = source.locatedAt(path.slice(0, -1))?.node;
+  const keyStart = existing?.entry?.keyStart;
+  const node = existing?.node;
+  if (keyStart === undefined || node?.start === undefined || node.end === undefined || node.start === node.end) {
+    return undefined;
+  }
+  if (parent?.start === undefined || parent.map === undefined || parent.map.length < 2 || '{['.includes(text[parent.start])) {
+    return undefined;
+  }
+  // The value on the key's line (a pair of a block map reached by keys alone starts its line).
+  if (text.slice(keyStart, node.end).includes('\n')) {
+    return undefined;
+  }
+  if ('|>'.includes(text[node.start]) || /[&!]/.test(text.slice(keyStart, node.start))) {
+    return undefined;
+  }
+  if ((node.map !== undefined || node.list !== undefined) && !'{['.includes(text[node.start])) {
+    return undefined;
+  }
+  return text.slice(0, lineStart(text, keyStart)) + text.slice(lineEnd(text, node.end - 1));
 }
 
 /** `setYamlValue` over the whole file as one document, as it edits a file without the top-level key (a test compares both). */

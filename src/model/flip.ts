@@ -71,7 +71,7 @@ export function applyFlipAt(text: string, env: EnvironmentSpec, request: FlipReq
   const { path, value } = flipEdit(env, request);
   const parent = path.slice(0, -1);
   // Where the keys of the map have an order of their own, a new key is not simply added at the end.
-  if (value === undefined || SCHEMA_ORDER(parent).length > 0 || !isPlainMap(env.source.valueAt(parent))) {
+  if (SCHEMA_ORDER(parent).length > 0 || !isPlainMap(env.source.valueAt(parent))) {
     return undefined;
   }
   const edited = setYamlValueAt(text, env.source, path, value);
@@ -83,7 +83,11 @@ export function applyFlipAt(text: string, env: EnvironmentSpec, request: FlipReq
   for (const segment of parent) {
     map = map[segment] as Record<string, unknown>;
   }
-  map[path[path.length - 1]] = structuredClone(value);
+  if (value === undefined) {
+    delete map[path[path.length - 1]];
+  } else {
+    map[path[path.length - 1]] = structuredClone(value);
+  }
   return { text: edited, data };
 }
 

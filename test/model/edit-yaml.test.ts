@@ -325,6 +325,16 @@ describe('setYamlValueAt: the edit a flip makes most, spliced at the offsets of 
       'real',
     ],
     ['a quoted value', ROUTED.replace('orders: mock', "orders: 'mock'"), ['routing', 'services', 'orders'], 'real'],
+    ['a deletion of a pair on one line, with the comment after it', ROUTED, ['routing', 'services', 'orders'], undefined],
+    ['a deletion of a flow map value', ROUTED, ['routing', 'services', 'payments'], undefined],
+    ['a deletion from a CRLF file', ROUTED.replace(/\n/g, '\r\n'), ['routing', 'services', 'orders'], undefined],
+    ['a deletion of the last line, without a line break', ROUTED.trimEnd(), ['routing', 'services', 'payments'], undefined],
+    [
+      'a deletion between pairs over several lines',
+      `${ROUTED}    shipping:\n      to: mock\n    billing: real\n    # last\n`,
+      ['routing', 'services', 'billing'],
+      undefined,
+    ],
   ])('gives what setYamlValue gives: %s', (_, text, path, value) => {
     const spliced = setYamlValueAt(text, parsed(text), path, value);
     expect(spliced).toBe(setYamlValue(text, path, value));
@@ -332,7 +342,35 @@ describe('setYamlValueAt: the edit a flip makes most, spliced at the offsets of 
   });
 
   test.each<[string, string, readonly string[], unknown]>([
-    ['a deletion', ROUTED, ['routing', 'services', 'orders'], undefined],
+    [
+      'the deletion of the only pair of a map (the emptied parents go too)',
+      'routing:\n  services:\n    orders: mock\n',
+      ['routing', 'services', 'orders'],
+      undefined,
+    ],
+    ['the deletion of a value written as a block map', `${ROUTED}    shipping:\n      to: mock\n`, ['routing', 'services', 'shipping'], undefined],
+    ['the deletion of an empty value', `${ROUTED}    shipping:\n`, ['routing', 'services', 'shipping'], undefined],
+    [
+      'the deletion of a value over several lines (the comment lines in it stay)',
+      `${ROUTED}    shipping: { to: mock,\n      # why\n      weight: 5 }\n`,
+      ['routing', 'services', 'shipping'],
+      undefined,
+    ],
+    [
+      'the deletion of a pair of a flow map',
+      'routing:\n  services: { orders: mock, payments: real }\n',
+      ['routing', 'services', 'orders'],
+      undefined,
+    ],
+    ['the deletion of a pair that is not there', ROUTED, ['routing', 'services', 'shipping'], undefined],
+    ['the deletion of an anchored value', ROUTED.replace('orders: mock', 'orders: &m mock'), ['routing', 'services', 'orders'], undefined],
+    ['the deletion of a block scalar', `${ROUTED}    shipping: >\n      mock\n`, ['routing', 'services', 'shipping'], undefined],
+    [
+      'the deletion of a pair that is an item of a list',
+      'routing:\n  services:\n  - orders: mock\n    payments: real\n',
+      ['routing', 'services', 'orders'],
+      undefined,
+    ],
     ['a key in a flow map', 'routing:\n  services: { orders: mock }\n', ['routing', 'services', 'payments'], 'mock'],
     ['a key in an empty map', 'routing:\n  services: {}\n', ['routing', 'services', 'payments'], 'mock'],
     ['a key under a map that does not exist', 'name: lab\n', ['routing', 'services', 'payments'], 'mock'],
