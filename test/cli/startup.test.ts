@@ -18,6 +18,7 @@ function runListingModules(
   bin: string,
   args: readonly string[],
   cwd?: string,
+  env: NodeJS.ProcessEnv = {},
 ): { status: number | null; stdout: string; stderr: string; loaded: string[] } {
   const dir = tempDir('meshflip-startup-');
   const list = path.join(dir, 'loaded');
@@ -29,7 +30,7 @@ function runListingModules(
   const run = spawnSync(process.execPath, ['--require', preload, bin, ...args], {
     cwd: cwd ?? dir,
     encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1', MESHFLIP_DEBUG: undefined },
+    env: { ...process.env, NO_COLOR: '1', MESHFLIP_DEBUG: undefined, ...env },
   });
   const loaded = lines(fs.readFileSync(list, 'utf8')).filter((file) => file !== preload);
   return { status: run.status, stdout: run.stdout, stderr: run.stderr, loaded };
@@ -181,7 +182,7 @@ describe('compiled code kept between runs', () => {
       build(dir);
       const out = path.join(dir, 'node_modules', '.cache', 'meshflip');
       const help = () => {
-        const run = runListingModules(path.join(dir, 'src', 'cli', 'meshflip.cjs'), ['--help']);
+        const run = runListingModules(path.join(dir, 'src', 'cli', 'meshflip.cjs'), ['--help'], undefined, { NODE_DISABLE_COMPILE_CACHE: undefined });
         expect([run.status, run.stderr]).toEqual([0, '']);
         return { last: lines(run.stdout).at(-1), built: run.loaded.filter((f) => f.startsWith(`${out}${path.sep}`) && f.endsWith('.js')) };
       };
