@@ -38,14 +38,18 @@ const PLAIN_KEY = /^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$/;
 const KEYWORD = /^(?:y|n|yes|no|on|off|true|false|null)$/;
 
 /**
- * `setYamlValue` for the edit a flip makes most, spliced at the offsets a parse of exactly this
- * text found (`source`), without parsing it again: a value set at `path` where the value there is
- * a scalar or a flow collection on its own (replaced in place), or where the map that holds it is
- * a block map with entries, to which the key is added at the end; or, with `value` undefined, a
- * pair written on one line deleted with its line (`deletedAt`). Undefined for every other edit
- * (other deletions, a block value, a new key in an empty or flow map, a key that is not a plain
- * word), which `setYamlValue` makes. The result is what `setYamlValue` gives when the map's keys have no
- * preferred order; it is not parsed here, so the caller checks what it parses to.
+ * `setYamlValue` for the edits a flip makes most, spliced at the offsets a parse of exactly this
+ * text found (`source`), without parsing it again:
+ *
+ * - a value set where the value there is a scalar or a flow collection on its own (replaced in
+ *   place) or a plain block map (`plainBlockMap`: rewritten from the colon to its last line);
+ * - a key added at the end of the block map with entries that holds it;
+ * - with `value` undefined, a pair deleted with its lines (`deletedAt`).
+ *
+ * Undefined for every other edit (other deletions, other block values, a new key in an empty or
+ * flow map, a key that is not a plain word), which `setYamlValue` makes. The result is what
+ * `setYamlValue` gives when the map's keys have no preferred order; it is not parsed here, so the
+ * caller checks what it parses to.
  */
 export function setYamlValueAt(text: string, source: LocatedText, path: readonly string[], value: unknown): string | undefined {
   const key = path[path.length - 1];
@@ -68,7 +72,13 @@ export function setYamlValueAt(text: string, source: LocatedText, path: readonly
       return undefined;
     }
     if ((node.map !== undefined || node.list !== undefined) && !'{['.includes(text[node.start])) {
-      return undefined;
+      // A block map (`to:` and `header:` below the key): rewritten from the colon to its last line, as setYamlValue does.
+      const keyStart = existing.entry?.keyStart;
+      const lines = plainBlockMap(text, keyStart, node);
+      if (lines === undefined || keyStart === undefined || text[keyStart + key.length] !== ':') {
+        return undefined;
+      }
+      return `${text.slice(0, keyStart + key.length + 1)} ${rendered}${eol}${text.slice(lines.end)}`;
     }
     return text.slice(0, node.start) + rendered + text.slice(node.end);
   }
@@ -87,11 +97,12 @@ export function setYamlValueAt(text: string, source: LocatedText, path: readonly
 }
 
 /**
- * `setYamlValueAt` for a deletion (a flip back to real): a pair written on one line of a block map
- * that keeps other pairs (`    orders: mock  # for the perf run`) loses that line, comment and all,
- * as `setYamlValue` deletes it. Undefined for every other deletion (a value over several lines, an
- * empty value, a pair of a flow map, the last pair of its map, whose emptied parents go too; an
- * anchored or tagged value; a pair that is not there), which `setYamlValue` makes.
+ * `setYamlValueAt` for a deletion (a flip back to real): in a block map that keeps other pairs, a
+ * pair written on one line (`    orders: mock  # for the perf run`) loses that line, comment and
+ * all, and a pair whose value is a plain block map (`plainBlockMap`) loses its lines, as
+ * `setYamlValue` deletes them. Undefined for every other deletion (another value over several
+ * lines, an empty value, a pair of a flow map, the last pair of its map, whose emptied parents go
+ * too; an anchored or tagged value; a pair that is not there), which `setYamlValue` makes.
  */
 function deletedAt(text: string, source: LocatedText, path: readonly string[]): string | undefined {
   const existing = source.locatedAt(path);
@@ -104,7 +115,12 @@ function deletedAt(text: string, source: LocatedText, path: readonly string[]): 
   if (parent?.start === undefined || parent.map === undefined || parent.map.length < 2 || '{['.includes(text[parent.start])) {
     return undefined;
   }
-  // The value on the key's line (a pair of a block map reached by keys alone starts its line).
+  // A block map below the key: its lines go, as the key's.
+  const block = node.map !== undefined && !'{['.includes(text[node.start]) ? plainBlockMap(text, keyStart, node) : undefined;
+  if (block !== undefined) {
+    return text.slice(0, block.start) + text.slice(block.end);
+  }
+  // Else the value on the key's line (a pair of a block map reached by keys alone starts its line).
   if (text.slice(keyStart, node.end).includes('\n')) {
     return undefined;
   }
@@ -115,6 +131,21 @@ function deletedAt(text: string, source: LocatedText, path: readonly string[]): 
     return undefined;
   }
   return text.slice(0, lineStart(text, keyStart)) + text.slice(lineEnd(text, node.end - 1));
+}
+
+/**
+ * The lines of a pair whose value is a block map (from its key's line to its value's last line),
+ * when nothing in them is more than keys and plain values: no comment (setYamlValue keeps comment
+ * lines, which a splice of whole lines would drop), no block scalar, anchor, alias or tag.
+ * Undefined otherwise.
+ */
+function plainBlockMap(text: string, keyStart: number | undefined, node: Located): { start: number; end: number } | undefined {
+  if (keyStart === undefined || node.map === undefined || node.end === undefined) {
+    return undefined;
+  }
+  const start = lineStart(text, keyStart);
+  const end = lineEnd(text, node.end - 1);
+  return /[#|>&*!]/.test(text.slice(start, end)) ? undefined : { start, end };
 }
 
 /** `setYamlValue` over the whole file as one document, as it edits a file without the top-level key (a test compares both). */
