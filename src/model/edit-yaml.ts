@@ -53,10 +53,13 @@ const KEYWORD = /^(?:y|n|yes|no|on|off|true|false|null)$/;
  */
 export function setYamlValueAt(text: string, source: LocatedText, path: readonly string[], value: unknown): string | undefined {
   const key = path[path.length - 1];
-  if (value === undefined && key !== undefined && source.text === text) {
+  if (key === undefined || source.text !== text) {
+    return undefined;
+  }
+  if (value === undefined) {
     return deletedAt(text, source, path);
   }
-  if (value === undefined || key === undefined || source.text !== text || !PLAIN_KEY.test(key) || KEYWORD.test(key)) {
+  if (!PLAIN_KEY.test(key) || KEYWORD.test(key)) {
     return undefined;
   }
   const rendered = inlineYaml(value);
@@ -64,14 +67,10 @@ export function setYamlValueAt(text: string, source: LocatedText, path: readonly
   const existing = source.locatedAt(path);
   if (existing !== undefined) {
     const node = existing.node;
-    if (node?.start === undefined || node.end === undefined || node.start === node.end || '|>*'.includes(text[node.start])) {
+    if (!spliceable(text, existing.entry?.keyStart, node) || text[node.start] === '*') {
       return undefined;
     }
-    // An anchor or a tag before the value (`&m mock`, `!!str mock`) is part of what it means.
-    if (/[&!]/.test(text.slice(existing.entry?.keyStart ?? node.start, node.start))) {
-      return undefined;
-    }
-    if ((node.map !== undefined || node.list !== undefined) && !'{['.includes(text[node.start])) {
+    if (isBlockCollection(text, node)) {
       // A block map (`to:` and `header:` below the key): rewritten from the colon to its last line, as setYamlValue does.
       const keyStart = existing.entry?.keyStart;
       const lines = plainBlockMap(text, keyStart, node);
@@ -109,28 +108,42 @@ function deletedAt(text: string, source: LocatedText, path: readonly string[]): 
   const parent = source.locatedAt(path.slice(0, -1))?.node;
   const keyStart = existing?.entry?.keyStart;
   const node = existing?.node;
-  if (keyStart === undefined || node?.start === undefined || node.end === undefined || node.start === node.end) {
+  if (keyStart === undefined || !spliceable(text, keyStart, node)) {
     return undefined;
   }
   if (parent?.start === undefined || parent.map === undefined || parent.map.length < 2 || '{['.includes(text[parent.start])) {
     return undefined;
   }
   // A block map below the key: its lines go, as the key's.
-  const block = node.map !== undefined && !'{['.includes(text[node.start]) ? plainBlockMap(text, keyStart, node) : undefined;
-  if (block !== undefined) {
-    return text.slice(0, block.start) + text.slice(block.end);
+  if (isBlockCollection(text, node)) {
+    const block = plainBlockMap(text, keyStart, node);
+    return block === undefined ? undefined : text.slice(0, block.start) + text.slice(block.end);
   }
   // Else the value on the key's line (a pair of a block map reached by keys alone starts its line).
   if (text.slice(keyStart, node.end).includes('\n')) {
     return undefined;
   }
-  if ('|>'.includes(text[node.start]) || /[&!]/.test(text.slice(keyStart, node.start))) {
-    return undefined;
-  }
-  if ((node.map !== undefined || node.list !== undefined) && !'{['.includes(text[node.start])) {
-    return undefined;
-  }
   return text.slice(0, lineStart(text, keyStart)) + text.slice(lineEnd(text, node.end - 1));
+}
+
+/**
+ * Whether a value's text can be spliced whole: it has a range and is not empty, it is not a block
+ * scalar (`|`, `>`: its range takes the line breaks below it), and no anchor or tag comes before it
+ * (`&m mock`, `!!str mock`: part of what it means).
+ */
+function spliceable(text: string, keyStart: number | undefined, node: Located | undefined): node is Located & { start: number; end: number } {
+  return (
+    node?.start !== undefined &&
+    node.end !== undefined &&
+    node.start !== node.end &&
+    !'|>'.includes(text[node.start]) &&
+    !/[&!]/.test(text.slice(keyStart ?? node.start, node.start))
+  );
+}
+
+/** Whether a value is a block map or list (its entries on the lines below its key), not a flow one. */
+function isBlockCollection(text: string, node: Located & { start: number }): boolean {
+  return (node.map !== undefined || node.list !== undefined) && !'{['.includes(text[node.start]);
 }
 
 /**
