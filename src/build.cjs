@@ -175,12 +175,8 @@ function load(name) {
   return require(path.join(SRC, `${name}.ts`));
 }
 
-/**
- * The packages the compiled code loads from vendor/ (see `vendorPackages`), and those it never
- * does: koffi is a native addon that loads its binary from its own folder, and the build and
- * development tools are not part of the command.
- */
-const UNBUNDLED = new Set(['koffi', 'esbuild', 'tsx']);
+/** Packages never bundled: koffi is a native addon, which loads its binary from its own folder. */
+const UNBUNDLED = new Set(['koffi']);
 
 /** The package a bare import names: `zod` of `zod/v4`, `@scope/name` of `@scope/name/sub`. */
 function packageOf(specifier) {
@@ -246,7 +242,8 @@ async function build() {
     plugins: [
       externalImports((specifier, importer) => {
         specifiers.add(specifier);
-        return relativeImport(path.join(temp, path.relative(SRC, path.dirname(importer))), path.join(temp, 'vendor', vendorFile(specifier)));
+        // The build has the layout of src/: vendor/ is where it would be in src/.
+        return relativeImport(path.dirname(importer), path.join(SRC, 'vendor', vendorFile(specifier)));
       }),
     ],
   });
@@ -298,8 +295,7 @@ function relativeImport(fromDir, to) {
 
 /**
  * An esbuild plugin that leaves every import of a module of src/ an import (each module compiles
- * alone) and hands each package import to `redirect`: the path to import instead, or undefined to
- * leave it as it is.
+ * alone), a package import as the path `redirect` gives for it.
  */
 function externalImports(redirect) {
   return {
@@ -312,7 +308,7 @@ function externalImports(redirect) {
         if (!isPackageImport(args.path)) {
           return { path: args.path, external: true };
         }
-        return { path: redirect(args.path, args.importer) ?? args.path, external: true };
+        return { path: redirect(args.path, args.importer), external: true };
       });
     },
   };
