@@ -1,4 +1,5 @@
 import { lintSource } from '@secretlint/core';
+import { secretLintProfiler } from '@secretlint/profiler';
 import { rules as recommendedRules } from '@secretlint/secretlint-rule-preset-recommend';
 import { credentialByName, Detection, findCredentials, fingerprint, isCredentialName, MAX_PER_RULE, overlaps, redact } from './credentials';
 import { InputSource, LoadOptions, Project, readProject } from './load';
@@ -27,6 +28,18 @@ export interface ScanItem {
    */
   readonly names: boolean;
 }
+
+/**
+ * secretlint marks the start and end of each lint, and of each rule's setup and run, in the
+ * process's performance timeline (`performance.mark`), and its profiler, created when
+ * `@secretlint/core` loads, keeps every mark for secretlint's own `--profile` report: an array it
+ * searches whole at each end mark, a measure and a promise per end mark, and Node.js's global
+ * buffer of marks, none of them ever cleared. meshflip never reads them, and a process that scans
+ * again and again (a test runner's worker, an editor's server) would pay for them more with each
+ * scan, so the profiler marks nothing. It is the instance `@secretlint/core` imports: one copy of
+ * the package, in `node_modules/` as in the build (src/build.cjs).
+ */
+secretLintProfiler.mark = () => {};
 
 /**
  * secretlint's recommended rules, without the one that reads `secretlint-disable` comments: in a

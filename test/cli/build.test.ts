@@ -1,3 +1,4 @@
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { REPO, removeTempDirs, tempDir } from '../util';
@@ -44,6 +45,22 @@ describe('the bundles of vendor/', () => {
     expect(bundledPackages(plus)).not.toContain('constructs');
     expect(requires(plus)).toEqual(expect.arrayContaining(['./cdk8s.js', './constructs.js']));
     expect(requires(read('vendor/cdk8s.js'))).toContain('./constructs.js');
+  });
+
+  test("share a package that src/ imports too: the profiler of @secretlint/core's bundle is the one src/model/secret-scan.ts silences", () => {
+    // GIVEN
+    expect(requires(read('vendor/@secretlint__core.js'))).toContain('./@secretlint__profiler.js');
+    expect(bundledPackages(read('vendor/@secretlint__core.js'))).not.toContain('@secretlint/profiler');
+    // WHEN the compiled scan runs secretlint in a process of its own
+    const script = [
+      `const { scanStrings } = require(${JSON.stringify(path.join(OUT, 'model', 'secret-scan.js'))});`,
+      `scanStrings([{ value: 'password=compiled-scan', names: true }]).then(([found]) => setImmediate(() =>`,
+      `  console.log(JSON.stringify({ found: found.length, marks: performance.getEntries().map((e) => e.name) }))));`,
+    ].join('\n');
+    const run = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+    // THEN it found the password, and nothing marked the timeline
+    expect([run.status, run.stderr]).toEqual([0, '']);
+    expect(JSON.parse(run.stdout)).toEqual({ found: 1, marks: [] });
   });
 
   test("bundle a package's own copy of another (cdk8s's yaml) with it, as Node.js loads it apart", () => {

@@ -1,6 +1,7 @@
 import { createHash } from 'crypto';
 import fc from 'fast-check';
 import * as path from 'path';
+import { performance } from 'perf_hooks';
 import { findCredentials, isCredentialName } from '../../src/model/credentials';
 import { formatBytes, MAX_INPUT_FILE_BYTES, MAX_STRING_LENGTH } from '../../src/model/limits';
 import { loadAndScan, renderedScanItems, ScanItem, scanStrings, stringsOf } from '../../src/model/secret-scan';
@@ -456,6 +457,23 @@ describe('each distinct value scanned once per process', () => {
     // THEN the assignment is found there, and only there
     expect(without).toEqual([]);
     expect(withNames.map((d) => d.secret)).toEqual(['correcthorse42']);
+  });
+});
+
+describe("secretlint's profiler", () => {
+  test('leaves no mark in the performance timeline, however many scans run in the process', async () => {
+    // GIVEN an empty timeline
+    performance.clearMarks();
+    performance.clearMeasures();
+    // WHEN values never seen before are scanned, one call at a time
+    for (let i = 0; i < 5; i++) {
+      await scanStrings([{ value: `password=profiler-${i}-${'x'.repeat(i)}`, names: true }]);
+    }
+    // THEN secretlint ran (it found what it finds), and neither it nor its profiler left a mark or a measure
+    expect((await scanStrings([{ value: `${'gh' + 'p_'}${'A1b2C3d4E5'.repeat(3)}abcdef`, names: false }]))[0].length).toBeGreaterThan(0);
+    expect(performance.getEntriesByType('mark').map((m) => m.name)).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(performance.getEntriesByType('measure').map((m) => m.name)).toEqual([]);
   });
 });
 
