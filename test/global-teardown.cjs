@@ -1,9 +1,10 @@
-// Jest's global teardown: removes the cache folder the global setup made for this run.
+// Jest's global teardown: removes the temporary folders the global setup made for this run, with
+// the cache folder in one of them.
 const fs = require('fs');
+const path = require('path');
 
 module.exports = () => {
-  const created = process.env.MESHFLIP_TEST_CACHE_CREATED;
-  if (created !== undefined) {
+  for (const created of (process.env.MESHFLIP_TEST_TMPDIRS_CREATED ?? '').split(path.delimiter).filter(Boolean)) {
     fs.rmSync(created, { recursive: true, force: true });
   }
 };

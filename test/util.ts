@@ -70,13 +70,27 @@ export function describeWithCrds(title: string, body: () => void): void {
 /** The meshflip command. */
 export const BIN = path.join(REPO, 'src', 'cli', 'meshflip.cjs');
 
-/** A new empty folder under the OS temp directory, removed by `removeTempDirs()`. */
+/**
+ * A new empty folder in the test run's temporary folder (in memory when the machine has one:
+ * test/global-setup.cjs), or on the disk in a file that called `tempDirsOnDisk()`; removed by
+ * `removeTempDirs()`.
+ */
 export function tempDir(prefix = 'meshflip-test-'): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = fs.mkdtempSync(path.join(onDisk ? (process.env.MESHFLIP_TEST_DISK_TMPDIR ?? os.tmpdir()) : os.tmpdir(), prefix));
   created.push(dir);
   return dir;
 }
 const created: string[] = [];
+let onDisk = false;
+
+/**
+ * Makes every `tempDir()` of the calling test file a folder on the disk, the file system a
+ * repository is on: for the tests of the write to dist/, whose steps (links, renames, the exchange
+ * of two folders) are the file system's. Jest loads this module once per test file.
+ */
+export function tempDirsOnDisk(): void {
+  onDisk = true;
+}
 
 /** Removes every folder `tempDir()` created (call in afterAll). */
 export function removeTempDirs(): void {

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { writeFleet } from '../bench/fleet';
 import { recoverInterruptedWrite } from '../../src/pipeline/dist/write-dist';
-import { BIN, git, REPO, removeTempDirs, tempDir } from '../util';
+import { BIN, git, REPO, removeTempDirs, tempDir, tempDirsOnDisk } from '../util';
 import { commitAll, killAtEachStep, lines, moveWorkFiles, runAsync, sleep, treeHash } from './cli-util';
 
 // `meshflip flip` writes the environment file and dist/ together: whatever moment it is killed
@@ -13,6 +13,8 @@ import { commitAll, killAtEachStep, lines, moveWorkFiles, runAsync, sleep, treeH
 // step of its write in turn (the process kills itself there, MESHFLIP_FAILPOINT), and at random
 // moments from outside.
 
+// The write is the file system's: on the disk, as a repository is.
+tempDirsOnDisk();
 afterAll(removeTempDirs);
 
 const ENV_FILE = 'environments/env0.yaml';

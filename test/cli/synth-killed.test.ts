@@ -2,13 +2,15 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { writeFleet } from '../bench/fleet';
-import { BIN, git, REPO, removeTempDirs, tempDir } from '../util';
+import { BIN, git, REPO, removeTempDirs, tempDir, tempDirsOnDisk } from '../util';
 import { commitAll, killAtEachStep, lines, moveWorkFiles, read, runAsync, sleep, treeHash } from './cli-util';
 
 // dist/ changes as a whole or not at all, whenever the real command is killed: at each step of its
 // write in turn (the process kills itself there, MESHFLIP_FAILPOINT), and at random moments from
 // outside. A file of its own (not in synth.test.ts): jest runs files side by side.
 
+// The write is the file system's: on the disk, as a repository is.
+tempDirsOnDisk();
 afterAll(removeTempDirs);
 
 // The schemas the tests were given ($MESHFLIP_CRDS) are not the command's (see runCli): they are

@@ -5,8 +5,10 @@ import { Prewrite } from '../../src/pipeline/dist/prewrite';
 import { RenderedFile } from '../../src/pipeline/dist/read-dist';
 import { FileStat, SeenEntries, SeenEntry, SeenFiles } from '../../src/pipeline/dist/seen-files';
 import { AHEAD_PREFIX, STAGING_PREFIX, writeDist } from '../../src/pipeline/dist/write-dist';
-import { removeTempDirs, snapshotTree, tempDir, writeFiles } from '../util';
+import { removeTempDirs, snapshotTree, tempDir, tempDirsOnDisk, writeFiles } from '../util';
 
+// The write is the file system's: on the disk, as a repository is.
+tempDirsOnDisk();
 afterAll(removeTempDirs);
 
 // While worker threads render, synth writes what they have rendered ahead, beside dist/

@@ -12,8 +12,10 @@ import {
   writeDist,
   WriteFileSystem,
 } from '../../src/pipeline/dist/write-dist';
-import { REPO, removeTempDirs, snapshotTree, tempDir, writeFiles } from '../util';
+import { REPO, removeTempDirs, snapshotTree, tempDir, tempDirsOnDisk, writeFiles } from '../util';
 
+// The write is the file system's: on the disk, as a repository is.
+tempDirsOnDisk();
 afterAll(removeTempDirs);
 
 const HEADER = '# Generated from environments/env.yaml by npm run synth. Do not edit.\n';
