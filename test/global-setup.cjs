@@ -15,7 +15,8 @@
 // (MESHFLIP_CACHE_DIR), never in the user's: a test finds there only what the commands of this
 // run kept.
 //
-// The global teardown removes these folders.
+// The global teardown removes these folders; a run stopped before it (Ctrl-C) leaves them, and the
+// next run removes them (`removeDeadRuns`).
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
@@ -39,13 +40,48 @@ function inMemory() {
   }
 }
 
+/** The prefix of a run's temporary folder: it names the process of the run, so that a later run can tell a dead run's folder. */
+const PREFIX = 'meshflip-tests-';
+
+/**
+ * Removes from `dir` the temporary folders of runs whose process is gone: a run stopped before its
+ * teardown (Ctrl-C) leaves its folder behind, and in /dev/shm that is memory. A folder of a live
+ * process (another run, or a process that took a dead run's number) is left alone.
+ */
+function removeDeadRuns(dir) {
+  let names;
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = new RegExp(`^${PREFIX}(\\d+)-`).exec(name)?.[1];
+    if (pid !== undefined && !alive(Number(pid))) {
+      fs.rmSync(path.join(dir, name), { recursive: true, force: true });
+    }
+  }
+}
+
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return e.code !== 'ESRCH';
+  }
+}
+
 module.exports = async () => {
   if (!isFresh()) {
     await build();
   }
-  const disk = fs.mkdtempSync(path.join(os.tmpdir(), 'meshflip-tests-'));
   const memory = inMemory();
-  const temp = memory === undefined ? disk : fs.mkdtempSync(path.join(memory, 'meshflip-tests-'));
+  for (const dir of [os.tmpdir(), memory].filter(Boolean)) {
+    removeDeadRuns(dir);
+  }
+  const disk = fs.mkdtempSync(path.join(os.tmpdir(), `${PREFIX}${process.pid}-`));
+  const temp = memory === undefined ? disk : fs.mkdtempSync(path.join(memory, `${PREFIX}${process.pid}-`));
   process.env.TMPDIR = temp;
   process.env.MESHFLIP_TEST_DISK_TMPDIR = disk;
   process.env.MESHFLIP_TEST_TMPDIRS_CREATED = [...new Set([temp, disk])].join(path.delimiter);
@@ -53,3 +89,4 @@ module.exports = async () => {
     process.env.MESHFLIP_CACHE_DIR = fs.mkdtempSync(path.join(temp, 'meshflip-test-cache-'));
   }
 };
+module.exports.removeDeadRuns = removeDeadRuns;
