@@ -58,7 +58,11 @@ function removeDeadRuns(dir) {
   for (const name of names) {
     const pid = new RegExp(`^${PREFIX}(\\d+)-`).exec(name)?.[1];
     if (pid !== undefined && !alive(Number(pid))) {
-      fs.rmSync(path.join(dir, name), { recursive: true, force: true });
+      try {
+        fs.rmSync(path.join(dir, name), { recursive: true, force: true });
+      } catch {
+        // Another user's, in a shared folder: theirs to remove.
+      }
     }
   }
 }
