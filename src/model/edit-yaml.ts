@@ -73,8 +73,11 @@ export function setYamlValueAt(text: string, source: LocatedText, path: readonly
     if (isBlockCollection(text, node)) {
       // A block map (`to:` and `header:` below the key): rewritten from the colon to its last line, as setYamlValue does.
       const keyStart = existing.entry?.keyStart;
+      if (keyStart === undefined || text[keyStart + key.length] !== ':') {
+        return undefined;
+      }
       const lines = plainBlockMap(text, keyStart, node);
-      if (lines === undefined || keyStart === undefined || text[keyStart + key.length] !== ':') {
+      if (lines === undefined) {
         return undefined;
       }
       return `${text.slice(0, keyStart + key.length + 1)} ${rendered}${eol}${text.slice(lines.end)}`;
@@ -152,8 +155,8 @@ function isBlockCollection(text: string, node: Located & { start: number }): boo
  * lines, which a splice of whole lines would drop), no block scalar, anchor, alias or tag.
  * Undefined otherwise.
  */
-function plainBlockMap(text: string, keyStart: number | undefined, node: Located): { start: number; end: number } | undefined {
-  if (keyStart === undefined || node.map === undefined || node.end === undefined) {
+function plainBlockMap(text: string, keyStart: number, node: Located): { start: number; end: number } | undefined {
+  if (node.map === undefined || node.end === undefined) {
     return undefined;
   }
   const start = lineStart(text, keyStart);
