@@ -42,6 +42,7 @@ function inMemory() {
 
 /** The prefix of a run's temporary folder: it names the process of the run, so that a later run can tell a dead run's folder. */
 const PREFIX = 'meshflip-tests-';
+const RUN_FOLDER = new RegExp(`^${PREFIX}(\\d+)-`);
 
 /**
  * Removes from `dir` the temporary folders of runs whose process is gone: a run stopped before its
@@ -56,7 +57,7 @@ function removeDeadRuns(dir) {
     return;
   }
   for (const name of names) {
-    const pid = new RegExp(`^${PREFIX}(\\d+)-`).exec(name)?.[1];
+    const pid = RUN_FOLDER.exec(name)?.[1];
     if (pid !== undefined && !alive(Number(pid))) {
       try {
         fs.rmSync(path.join(dir, name), { recursive: true, force: true });
