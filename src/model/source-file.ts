@@ -183,7 +183,9 @@ export class SourceFile {
    *
    * A flip edits one line of an environment file of thousands, and its text is new, so no kept
    * parse has it: parsing it whole was the most of the flip's work the `yaml` package did, run once
-   * in a process, so before the engine had compiled it.
+   * in a process, so before the engine had compiled it. Within the pair, only the lines of the
+   * entries of a map the edit changed are parsed, when that is certain (`editedEntries`): a route
+   * of `routing.services` rather than the routes of every service.
    *
    * Certain means: neither text has a directive, a document marker, an anchor or an alias (a pair
    * of its own cannot then be read differently because of another), and the root is a block map;
@@ -239,6 +241,14 @@ export class SourceFile {
       (!last && (root.end === undefined || root.end < oldSection.end))
     ) {
       return undefined;
+    }
+    // Most edits change one entry of a map inside the pair (a flip: one service's route): only
+    // those lines are parsed, when that is certain (`editedEntries`); else the whole pair.
+    const entries = editedEntries((text) => SourceFile.parse(path, text).whole(), was, now, { head, tail }, root, index, before.data, oldSection.end);
+    if (entries !== undefined) {
+      const file = new SourceFile(path, input, {}, { problems: [], data: entries.data, tree: undefined });
+      file.located = entries.tree;
+      return file;
     }
     const newPair = SourceFile.parse(path, now.slice(newSection.start, newSection.end));
     const pairData = newPair.data;
@@ -366,6 +376,11 @@ export class SourceFile {
         hint: 'fix these and run again',
       });
     }
+  }
+
+  /** What this parse found, positions included. */
+  public whole(): ParsedWhole {
+    return { text: this.text, problems: this.problems, data: this.data, tree: this.tree };
   }
 
   /** What a later run needs to `restore` this file without parsing it: plain data, as the structured clone algorithm copies it. */
@@ -1025,6 +1040,272 @@ function inPlainWords(parserMessage: string): { message: string; hint: string } 
     return { message: 'a quoted value is not closed', hint: 'end it with the same quote it starts with' };
   }
   return { message: lowerFirst(parserMessage), hint: DEFAULT_HINT };
+}
+
+/** A parse's text, problems, data and positions (`SourceFile.whole`). */
+interface ParsedWhole {
+  readonly text: string;
+  readonly problems: readonly Problem[];
+  readonly data: unknown;
+  readonly tree: Located | undefined;
+}
+
+/** One block map on the way from a top-level pair down to the entries an edit changed (`editedEntries`). */
+interface EditLevel {
+  /** The key whose value the map is, the line it is on, and where that line starts. */
+  readonly key: string;
+  readonly keyStart: number;
+  readonly keyLineStart: number;
+  readonly keyLineEnd: number;
+  readonly node: Located;
+  readonly map: readonly LocatedEntry[];
+  readonly data: Record<string, unknown>;
+  /** Where the lines of each entry start (at the start of its key's line), and where those of the last end. */
+  readonly starts: readonly number[];
+  readonly end: number;
+  /** The entries whose lines hold the edit: from `a` to before `b`. */
+  readonly a: number;
+  readonly b: number;
+  /** Whether the edit reaches the end of entry `a`'s lines. */
+  readonly reachesEnd: boolean;
+}
+
+/**
+ * The file after an edit within the top-level pair `index` of `root` (`SourceFile.edited` has
+ * checked that pair, and that neither text has an anchor, an alias, a directive or a document
+ * marker), when the edit lies within the lines of some entries of a block map inside that pair
+ * (`routing.services.<name>`, the entries next to it for one added or removed): only those lines
+ * are parsed, below the lines of the keys above them, as a document of their own:
+ *
+ * ```yaml
+ * routing:
+ *   services:
+ *     captains-log: mock
+ * ```
+ *
+ * Each entry of a block map is read from its own lines and the indentation of the map alone, so
+ * the lines of the other entries and anything between cannot change what they hold. Undefined
+ * whenever that is not certain, and the caller parses the whole pair: a map written in flow style,
+ * anything but blank and comment lines between a key and the map below it, an entry's key
+ * anywhere but at the map's indentation on a line of its own, an edit that reaches a key above the
+ * entries, the lines parsing to another shape (one key for each map above, entries at the map's
+ * indentation) or with a problem, a key that another entry of the map has too, or no entry left.
+ */
+function editedEntries(
+  parse: (text: string) => ParsedWhole,
+  was: string,
+  now: string,
+  { head, tail }: { head: number; tail: number },
+  root: Located,
+  index: number,
+  data: Record<string, unknown>,
+  sectionEnd: number,
+): { data: Record<string, unknown>; tree: Located } | undefined {
+  const changeEnd = was.length - tail;
+  const levels: EditLevel[] = [];
+  let entry: LocatedEntry = root.map![index];
+  let value: unknown = data[entry.key];
+  let end = sectionEnd;
+  for (;;) {
+    const node = entry.value;
+    const map = node?.map;
+    if (
+      node?.start === undefined ||
+      node.end === undefined ||
+      map === undefined ||
+      map.length === 0 ||
+      was[node.start] === '{' ||
+      entry.keyStart === undefined ||
+      !isPlainRecord(value) ||
+      Object.hasOwn(value, '__proto__') ||
+      Object.keys(value).length !== map.length ||
+      map.some((e) => !Object.hasOwn(value as object, e.key))
+    ) {
+      break;
+    }
+    const keyLineStart = was.lastIndexOf('\n', entry.keyStart - 1) + 1;
+    const keyLineEnd = was.indexOf('\n', entry.keyStart) + 1;
+    // The map starts on a line below its key, after nothing but blank and comment lines.
+    if (keyLineEnd === 0 || node.start < keyLineEnd || !/^(?:[ \t]*(?:#[^\n]*)?\n)*[ ]*$/.test(was.slice(keyLineEnd, node.start))) {
+      break;
+    }
+    // Every key at the map's indentation, first on its line.
+    const column = node.start - (was.lastIndexOf('\n', node.start - 1) + 1);
+    const starts = map.map((e) => (e.keyStart === undefined ? -1 : e.keyStart - column));
+    if (starts.some((start, i) => start < 0 || (start > 0 && was[start - 1] !== '\n') || !/^ *$/.test(was.slice(start, map[i].keyStart)))) {
+      break;
+    }
+    if (head < starts[0]) {
+      break;
+    }
+    const last = (offset: number) => starts.findLastIndex((start) => start <= offset);
+    const a = last(head);
+    const b = last(Math.max(head, changeEnd - 1)) + 1;
+    const entryEnd = a + 1 < starts.length ? starts[a + 1] : end;
+    levels.push({
+      key: entry.key,
+      keyStart: entry.keyStart,
+      keyLineStart,
+      keyLineEnd,
+      node,
+      map,
+      data: value,
+      starts,
+      end,
+      a,
+      b,
+      reachesEnd: changeEnd >= entryEnd,
+    });
+    // One entry's lines hold the edit: within the map below it, if there is one.
+    if (b - a !== 1) {
+      break;
+    }
+    end = entryEnd;
+    entry = map[a];
+    value = value[entry.key];
+  }
+  // From the deepest map that holds the edit up: text added at the end of an entry's lines may be
+  // an entry of the map above, which the lines parsed then say (that map has another key).
+  for (let depth = levels.length; depth > 0; depth--) {
+    const found = entriesEdited(parse, was, now, levels.slice(0, depth), root, index, data);
+    if (found !== undefined || depth === 1 || !levels[depth - 2].reachesEnd) {
+      return found;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * `editedEntries` at the map of the last of `levels`: the entries `a` to `b` of that map parsed
+ * below the keys of the maps above it, as edited; undefined when that is not certain.
+ */
+function entriesEdited(
+  parse: (text: string) => ParsedWhole,
+  was: string,
+  now: string,
+  levels: readonly EditLevel[],
+  root: Located,
+  index: number,
+  data: Record<string, unknown>,
+): { data: Record<string, unknown>; tree: Located } | undefined {
+  const delta = now.length - was.length;
+  const inner = levels.at(-1)!;
+  const regionStart = inner.starts[inner.a];
+  const regionEnd = inner.b < inner.starts.length ? inner.starts[inner.b] : inner.end;
+  // The lines of the entries as edited end where the old ones did, at the start of a line.
+  if (regionEnd + delta < regionStart || (regionEnd + delta < now.length && now[regionEnd + delta - 1] !== '\n')) {
+    return undefined;
+  }
+  const prefix = levels.map((level) => was.slice(level.keyLineStart, level.keyLineEnd)).join('');
+  const region = now.slice(regionStart, regionEnd + delta);
+  const parsed = region === '' ? undefined : parse(prefix + region);
+  // Where an offset of that document is in the new text.
+  const moved = regionStart - prefix.length;
+  // The document's nodes from the root down to the edited map: one key of each map above it, where the prefix has it.
+  const nodes: Located[] = [];
+  let values: unknown = parsed?.data;
+  if (parsed !== undefined) {
+    if (parsed.problems.length > 0) {
+      return undefined;
+    }
+    let node = parsed.tree;
+    let lineAt = 0;
+    for (const level of levels) {
+      const only = node?.map?.length === 1 ? node.map[0] : undefined;
+      if (
+        node === undefined ||
+        only?.key !== level.key ||
+        only.keyStart !== lineAt + level.keyStart - level.keyLineStart ||
+        !isPlainRecord(values) ||
+        Object.keys(values).length !== 1
+      ) {
+        return undefined;
+      }
+      nodes.push(node);
+      lineAt += level.keyLineEnd - level.keyLineStart;
+      node = only.value;
+      values = values[level.key];
+    }
+    const column = inner.node.start! - (was.lastIndexOf('\n', inner.node.start! - 1) + 1);
+    const added = node?.map;
+    if (
+      node?.start === undefined ||
+      node.end === undefined ||
+      added === undefined ||
+      added.length === 0 ||
+      !isPlainRecord(values) ||
+      Object.hasOwn(values, '__proto__') ||
+      Object.keys(values).length !== added.length ||
+      added.some(
+        (e) => e.keyStart === undefined || e.keyStart < prefix.length || e.keyStart - (parsed.text.lastIndexOf('\n', e.keyStart - 1) + 1) !== column,
+      )
+    ) {
+      return undefined;
+    }
+    nodes.push(node);
+  } else if (inner.a === 0 || inner.b === inner.starts.length) {
+    // Every entry up to the first or from the last removed: where the map starts or ends moves.
+    return undefined;
+  }
+  const added = nodes.at(-1)?.map ?? [];
+  const addedValues = (values ?? {}) as Record<string, unknown>;
+  const others = [...inner.map.slice(0, inner.a), ...inner.map.slice(inner.b)];
+  const keys = new Set(others.map((o) => o.key));
+  if (others.length + added.length === 0 || others.length + added.length > MAX_ENTRIES || added.some((e) => keys.has(e.key))) {
+    return undefined;
+  }
+  // From the edited map up: data and positions. An end within the lines parsed is where that parse
+  // puts it; one past them moves with the edit; what is before them stays.
+  const endOf = (old: number | undefined, depth: number) =>
+    old !== undefined && old <= regionEnd ? shift(nodes[depth].end, moved) : shift(old, delta);
+  let newData: Record<string, unknown> = {};
+  for (const e of inner.map.slice(0, inner.a)) {
+    newData[e.key] = structuredClone(inner.data[e.key]);
+  }
+  for (const e of added) {
+    newData[e.key] = addedValues[e.key];
+  }
+  for (const e of inner.map.slice(inner.b)) {
+    newData[e.key] = structuredClone(inner.data[e.key]);
+  }
+  let newNode: Located = {
+    start: inner.a > 0 ? inner.node.start : nodes.at(-1)!.start! + moved,
+    end: endOf(inner.node.end, levels.length),
+    map: [
+      ...inner.map.slice(0, inner.a),
+      ...added.map((e) => ({ key: e.key, keyStart: shift(e.keyStart, moved), value: shiftLocated(e.value, moved) })),
+      ...inner.map.slice(inner.b).map((e) => ({ key: e.key, keyStart: shift(e.keyStart, delta), value: shiftLocated(e.value, delta) })),
+    ],
+  };
+  if (newNode.end === undefined) {
+    return undefined;
+  }
+  for (let depth = levels.length - 1; depth >= 0; depth--) {
+    // The map above this one (the top-level map for the first), and the entry of it this one is the value of.
+    const above = depth === 0 ? { node: root, map: root.map!, data, at: index } : { ...levels[depth - 1], at: levels[depth - 1].a };
+    const key = levels[depth].key;
+    const aboveData: Record<string, unknown> = {};
+    for (const name of Object.keys(above.data)) {
+      aboveData[name] = name === key ? newData : structuredClone(above.data[name]);
+    }
+    const end = endOf(above.node.end, depth);
+    if (end === undefined && above.node.end !== undefined) {
+      return undefined;
+    }
+    newNode = {
+      ...above.node,
+      ...(end === undefined ? {} : { end }),
+      map: above.map.map((e, i) =>
+        i < above.at
+          ? e
+          : i === above.at
+            ? { key: e.key, keyStart: e.keyStart, value: newNode }
+            : { key: e.key, keyStart: shift(e.keyStart, delta), value: shiftLocated(e.value, delta) },
+      ),
+    };
+    newData = aboveData;
+  }
+  return { data: newData, tree: newNode };
 }
 
 function isPlainRecord(value: unknown): value is Record<string, unknown> {

@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as v8 from 'v8';
 import { setYamlValue, setYamlValueAt } from '../../src/model/edit-yaml';
+import { MAX_ENTRIES } from '../../src/model/limits';
 import { SourceFile } from '../../src/model/source-file';
 import { writeFleet } from '../bench/fleet';
 import { REPO, removeTempDirs, tempDir } from '../util';
@@ -131,6 +132,106 @@ describe('a file edited within one top-level pair', () => {
     expect(parsed(fromBytes!)).toEqual(parsed(SourceFile.parse(file, Buffer.from(after, 'utf8'))));
     const broken = Buffer.concat([Buffer.from(after, 'utf8'), Buffer.from([0xff])]);
     expect(SourceFile.edited(before, file, broken)).toBeUndefined();
+  });
+
+  it('parses only the lines of the entries a flip changed, below the keys above them, for a route set, changed, added or removed', () => {
+    const { file, text } = files[files.length - 1];
+    const before = SourceFile.parse(file, text);
+    const parse = jest.spyOn(SourceFile, 'parse');
+    try {
+      let edits = 0;
+      const routes = (before.data as { routing: { services: object } }).routing.services;
+      // Routes of each kind (every third service has one, of three kinds in turn), and none.
+      for (const service of servicesOf(before).slice(0, 13)) {
+        for (const value of ['mock', 'real', { to: 'mock', weight: 30 }, undefined]) {
+          const after = setYamlValue(text, ['routing', 'services', service], value);
+          if (after === text) {
+            continue;
+          }
+          parse.mockClear();
+          const edited = SourceFile.edited(before, file, after);
+          const texts = parse.mock.calls.map(([, input]) => String(input));
+          expect(parsed(edited!)).toEqual(parsed(SourceFile.parse(file, after)));
+          // Parses of the keys above and the entries the edit touched: the service's own, and the
+          // next one's when a route is added before it or removed; a second, when the first (of the
+          // map of the route before) finds the line added to be a route. Not the last route
+          // removed: where the map ends moves, and the whole pair is parsed.
+          if (!(value === undefined && service === Object.keys(routes).at(-1))) {
+            expect(texts.length).toBeGreaterThanOrEqual(1);
+            expect(texts.length).toBeLessThanOrEqual(2);
+            for (const t of texts) {
+              expect(t).toMatch(/^routing:\n  services:\n    svc-\d{4}:/);
+              expect((t.match(/^ {4}svc-/gm) ?? []).length).toBeLessThanOrEqual(2);
+            }
+            edits++;
+          }
+        }
+      }
+      expect(edits).toBeGreaterThan(30);
+    } finally {
+      jest.restoreAllMocks();
+    }
+  });
+
+  it('is what a parse gives when an edit within a map adds an entry to a map above it, repeats a key, or indents a key differently', () => {
+    const text = [
+      'name: a',
+      'routing:',
+      '  services:',
+      '    # the routes',
+      '',
+      '    x:',
+      '      to: mock',
+      '      weight: 30',
+      '    y: real',
+      'faults:',
+      '  x:',
+      '    delay: 1s',
+      '',
+    ].join('\n');
+    const before = SourceFile.parse('environments/a.yaml', text);
+    const edits = {
+      // After the last line of x's map: an entry of x, of services, of routing, of the file.
+      'of x': text.replace('weight: 30\n', 'weight: 30\n      header: {name: x-mock, value: "1"}\n'),
+      'of services': text.replace('    y: real\n', '    y: real\n    z: mock\n'),
+      'of routing': text.replace('    y: real\n', '    y: real\n  default: real\n'),
+      'between two': text.replace('    y: real\n', '    w: mock\n    y: real\n'),
+      first: text.replace('    x:\n', '    a: mock\n    x:\n'),
+      removed: text.replace('      weight: 30\n', ''),
+      replaced: text.replace('    x:\n      to: mock\n      weight: 30\n', '    x: real\n'),
+      'after a comment': text.replace('    # the routes\n', '    # the routes\n    b: mock\n'),
+    };
+    for (const [name, after] of Object.entries(edits)) {
+      const edited = SourceFile.edited(before, 'environments/a.yaml', after);
+      expect([name, edited === undefined ? undefined : parsed(edited)]).toEqual([name, parsed(SourceFile.parse('environments/a.yaml', after))]);
+    }
+    // What a parse of the whole text finds a problem in, it gives nothing for.
+    const refused = {
+      'a key twice': text.replace('    y: real\n', '    y: real\n    x: real\n'),
+      'a key indented further': text.replace('    y: real\n', '    y: real\n     z: real\n'),
+      'a key indented less': text.replace('    y: real\n', '    y: real\n   z: real\n'),
+      // Alone, the lines of y would be a map of their own indentation.
+      'an entry indented further': text.replace('    y: real\n', '     y: real\n'),
+      'an entry indented less': text.replace('    y: real\n', '   y: real\n'),
+      'a value not closed': text.replace('    y: real\n', '    y: "real\n'),
+    };
+    for (const [name, after] of Object.entries(refused)) {
+      expect(SourceFile.parse('environments/a.yaml', after).problems).not.toEqual([]);
+      expect([name, SourceFile.edited(before, 'environments/a.yaml', after)]).toEqual([name, undefined]);
+    }
+  });
+
+  it('gives nothing for an entry added to a map of as many entries as the limit allows', () => {
+    const entries = Array.from({ length: MAX_ENTRIES }, (_, i) => `    s${i}: mock\n`).join('');
+    const text = `name: a\nrouting:\n  services:\n${entries}faults: {}\n`;
+    const before = SourceFile.parse('environments/a.yaml', text);
+    expect(before.problems).toEqual([]);
+    const after = text.replace('    s5: mock\n', '    s5: mock\n    t: mock\n');
+    expect(SourceFile.parse('environments/a.yaml', after).problems).toMatchObject([{ message: expect.stringContaining('over the limit') }]);
+    expect(SourceFile.edited(before, 'environments/a.yaml', after)).toBeUndefined();
+    // One entry changed instead: the map is as large as it was.
+    const changed = text.replace('    s5: mock\n', '    s5: real\n');
+    expect(parsed(SourceFile.edited(before, 'environments/a.yaml', changed)!)).toEqual(parsed(SourceFile.parse('environments/a.yaml', changed)));
   });
 
   it('is left to a parse of the whole text when another file, a file with a problem, or a file with anchors is edited', () => {
