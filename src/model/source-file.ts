@@ -1,21 +1,5 @@
 import * as v8 from 'v8';
-import {
-  Composer,
-  CST,
-  Document,
-  isAlias,
-  isMap,
-  isNode,
-  isPair,
-  isScalar,
-  isSeq,
-  Node,
-  Parser,
-  Scalar,
-  visit,
-  YAMLError,
-  YAMLParseError,
-} from 'yaml';
+import { Composer, CST, Document, isAlias, isMap, isNode, isPair, isScalar, isSeq, Node, Parser, Scalar, YAMLError, YAMLParseError } from 'yaml';
 import { commonEnds } from './common-ends';
 import { topLevelSection } from './edit-yaml';
 import { findJsonSyntaxError } from './json-syntax';
@@ -479,24 +463,23 @@ export class SourceFile {
    */
   private checkEscapedCharacters(): void {
     let reported = 0;
-    visit(this.doc, {
-      Scalar: (_key, scalar) => {
-        if (scalar.type !== Scalar.QUOTE_DOUBLE || typeof scalar.value !== 'string' || reported >= MAX_TEXT_PROBLEMS) {
-          return;
-        }
-        const { found } = findUnsafeCharacters(scalar.value, 1);
-        // A leading byte order mark is allowed in a file, not at the start of a string.
-        const char = found[0]?.char ?? (scalar.value.startsWith('\ufeff') ? '\ufeff' : undefined);
-        if (char !== undefined) {
-          reported++;
-          this.problems.push({
-            ...this.at(scalar.range?.[0] ?? 0),
-            message: unsafeCharacterMessage(char),
-            got: `${describeCharacter(char)}, written as an escape`,
-            hint: unsafeCharacterHint(char),
-          });
-        }
-      },
+    walkNodes(this.doc.contents, (scalar) => {
+      if (!isScalar(scalar) || scalar.type !== Scalar.QUOTE_DOUBLE || typeof scalar.value !== 'string') {
+        return false;
+      }
+      const { found } = findUnsafeCharacters(scalar.value, 1);
+      // A leading byte order mark is allowed in a file, not at the start of a string.
+      const char = found[0]?.char ?? (scalar.value.startsWith('\ufeff') ? '\ufeff' : undefined);
+      if (char !== undefined) {
+        reported++;
+        this.problems.push({
+          ...this.at(scalar.range?.[0] ?? 0),
+          message: unsafeCharacterMessage(char),
+          got: `${describeCharacter(char)}, written as an escape`,
+          hint: unsafeCharacterHint(char),
+        });
+      }
+      return reported >= MAX_TEXT_PROBLEMS;
     });
   }
 
@@ -669,9 +652,9 @@ export class SourceFile {
    */
   private checkAliases(): void {
     const anchors = new Map<string, readonly number[] | null | undefined>();
-    visit(this.doc, (_key, node) => {
+    walkNodes(this.doc.contents, (node) => {
       if (this.full()) {
-        return visit.BREAK;
+        return true;
       }
       if (isAlias(node)) {
         const at = node.range?.[0] ?? 0;
@@ -693,7 +676,7 @@ export class SourceFile {
       } else if (isNode(node) && node.anchor !== undefined) {
         anchors.set(node.anchor, node.range);
       }
-      return undefined;
+      return false;
     });
   }
 
@@ -805,14 +788,11 @@ export class SourceFile {
 
   /** Map keys must be plain strings: `1:`, `? [a]` or `null:` keys are almost always mistakes. */
   private checkKeys(): void {
-    visit(this.doc, {
-      Pair: (_key, pair) => {
-        if (this.full()) {
-          return visit.BREAK;
-        }
-        if (!isPair(pair)) {
-          return undefined;
-        }
+    walkNodes(this.doc.contents, (pair) => {
+      if (this.full()) {
+        return true;
+      }
+      if (isPair(pair)) {
         const key = pair.key;
         if (!isScalar(key) || typeof key.value !== 'string' || key.value === '') {
           const offset = (key as Node | null)?.range?.[0] ?? 0;
@@ -839,10 +819,33 @@ export class SourceFile {
             hint: 'no name, label, annotation or variable meshflip renders may be called __proto__',
           });
         }
-        return undefined;
-      },
+      }
+      return false;
     });
   }
+}
+
+/**
+ * Calls `visit` on `node` and every node below it, in the order of the text: a map or list before
+ * its items, a pair before its key and then its value (an empty one is null), as yaml's `visit`
+ * goes, until `visit` returns true. yaml's `visit` also builds the path to each node, a frozen array
+ * per map, list and pair on the way, which no check here reads: its three walks took a tenth of a
+ * parse. Nesting is limited (MAX_NESTING) before any check walks a document.
+ */
+function walkNodes(node: unknown, visit: (node: unknown) => boolean): boolean {
+  if (visit(node)) {
+    return true;
+  }
+  if (isMap(node) || isSeq(node)) {
+    for (const item of node.items) {
+      if (walkNodes(item, visit)) {
+        return true;
+      }
+    }
+  } else if (isPair(node)) {
+    return walkNodes(node.key, visit) || walkNodes(node.value, visit);
+  }
+  return false;
 }
 
 /**
