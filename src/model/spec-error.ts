@@ -108,7 +108,8 @@ export function closest(value: string, candidates: Iterable<string>): string | u
   let bestDistance = Infinity;
   const lower = value.toLowerCase();
   for (const candidate of candidates) {
-    const distance = editDistance(lower, candidate.toLowerCase());
+    // Only a candidate as close as the best so far can take its place.
+    const distance = editDistance(lower, candidate.toLowerCase(), bestDistance);
     if (distance < bestDistance || (distance === bestDistance && best !== undefined && candidate < best)) {
       best = candidate;
       bestDistance = distance;
@@ -130,24 +131,35 @@ export function didYouMean(value: unknown, candidates: Iterable<string>): string
   return match === undefined || match === value ? undefined : `did you mean "${match}"?`;
 }
 
-/** Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps cost 1. */
-function editDistance(a: string, b: string): number {
-  const rows = Array.from({ length: a.length + 1 }, (_, i) => {
-    const row = new Array<number>(b.length + 1).fill(0);
-    row[0] = i;
-    return row;
-  });
-  for (let j = 0; j <= b.length; j++) {
-    rows[0][j] = j;
+/**
+ * Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps cost 1.
+ * Any number over `bound` once the distance is certain to be over it: the lengths differ by more,
+ * or a row holds nothing within it (the distance is at least the least of any row: a swap that
+ * jumps over a row costs what a substitution through it would). Three rows are kept, not the table.
+ */
+export function editDistance(a: string, b: string, bound = Infinity): number {
+  if (Math.abs(a.length - b.length) > bound) {
+    return bound + 1;
   }
+  let beforePrevious = new Array<number>(b.length + 1).fill(0);
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  let current = new Array<number>(b.length + 1).fill(0);
   for (let i = 1; i <= a.length; i++) {
+    current[0] = i;
+    let rowMin = i;
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      rows[i][j] = Math.min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost);
+      let distance = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost);
       if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
-        rows[i][j] = Math.min(rows[i][j], rows[i - 2][j - 2] + 1);
+        distance = Math.min(distance, beforePrevious[j - 2] + 1);
       }
+      current[j] = distance;
+      rowMin = Math.min(rowMin, distance);
     }
+    if (rowMin > bound) {
+      return bound + 1;
+    }
+    [beforePrevious, previous, current] = [previous, current, beforePrevious];
   }
-  return rows[a.length][b.length];
+  return previous[b.length];
 }
