@@ -160,7 +160,7 @@ describe('a file edited within one top-level pair', () => {
             expect(texts.length).toBeGreaterThanOrEqual(1);
             expect(texts.length).toBeLessThanOrEqual(2);
             for (const t of texts) {
-              expect(t).toMatch(/^routing:\n  services:\n    svc-\d{4}:/);
+              expect(t).toMatch(/^routing:\n {2}services:\n {4}svc-\d{4}:/);
               expect((t.match(/^ {4}svc-/gm) ?? []).length).toBeLessThanOrEqual(2);
             }
             edits++;
