@@ -228,7 +228,11 @@ export class SourceFile {
     }
     // Most edits change one entry of a map inside the pair (a flip: one service's route): only
     // those lines are parsed, when that is certain (`editedEntries`); else the whole pair.
-    const entries = editedEntries((text) => SourceFile.parse(path, text).whole(), was, now, { head, tail }, root, index, before.data, oldSection.end);
+    const parseLines = (text: string): ParsedWhole => {
+      const parsed = SourceFile.parse(path, text);
+      return { text: parsed.text, problems: parsed.problems, data: parsed.data, tree: parsed.tree };
+    };
+    const entries = editedEntries(parseLines, was, now, { head, tail }, root, index, before.data, oldSection.end);
     if (entries !== undefined) {
       const file = new SourceFile(path, input, {}, { problems: [], data: entries.data, tree: undefined });
       file.located = entries.tree;
@@ -360,11 +364,6 @@ export class SourceFile {
         hint: 'fix these and run again',
       });
     }
-  }
-
-  /** What this parse found, positions included. */
-  public whole(): ParsedWhole {
-    return { text: this.text, problems: this.problems, data: this.data, tree: this.tree };
   }
 
   /** What a later run needs to `restore` this file without parsing it: plain data, as the structured clone algorithm copies it. */
@@ -1045,7 +1044,7 @@ function inPlainWords(parserMessage: string): { message: string; hint: string } 
   return { message: lowerFirst(parserMessage), hint: DEFAULT_HINT };
 }
 
-/** A parse's text, problems, data and positions (`SourceFile.whole`). */
+/** A parse's text, problems, data and positions, as `editedEntries` reads them. */
 interface ParsedWhole {
   readonly text: string;
   readonly problems: readonly Problem[];
