@@ -1059,8 +1059,7 @@ interface EditLevel {
   readonly keyStart: number;
   readonly keyLineStart: number;
   readonly keyLineEnd: number;
-  readonly node: Located;
-  readonly map: readonly LocatedEntry[];
+  readonly node: Located & { readonly map: readonly LocatedEntry[] };
   readonly data: Record<string, unknown>;
   /** Where the lines of each entry start (at the start of its key's line), and where those of the last end. */
   readonly starts: readonly number[];
@@ -1110,21 +1109,12 @@ function editedEntries(
   let end = sectionEnd;
   for (;;) {
     const node = entry.value;
-    const map = node?.map;
-    if (
-      node?.start === undefined ||
-      node.end === undefined ||
-      map === undefined ||
-      map.length === 0 ||
-      was[node.start] === '{' ||
-      entry.keyStart === undefined ||
-      !isPlainRecord(value) ||
-      Object.hasOwn(value, '__proto__') ||
-      Object.keys(value).length !== map.length ||
-      map.some((e) => !Object.hasOwn(value as object, e.key))
-    ) {
+    if (!isMapOf(node, value) || was[node.start] === '{' || entry.keyStart === undefined) {
       break;
     }
+    const map = node.map;
+    // What the map holds, as isMapOf found it.
+    const record = value as Record<string, unknown>;
     const keyLineStart = was.lastIndexOf('\n', entry.keyStart - 1) + 1;
     const keyLineEnd = was.indexOf('\n', entry.keyStart) + 1;
     // The map starts on a line below its key, after nothing but blank and comment lines.
@@ -1150,8 +1140,7 @@ function editedEntries(
       keyLineStart,
       keyLineEnd,
       node,
-      map,
-      data: value,
+      data: record,
       starts,
       end,
       a,
@@ -1164,7 +1153,7 @@ function editedEntries(
     }
     end = entryEnd;
     entry = map[a];
-    value = value[entry.key];
+    value = record[entry.key];
   }
   // From the deepest map that holds the edit up: text added at the end of an entry's lines may be
   // an entry of the map above, which the lines parsed then say (that map has another key).
@@ -1229,16 +1218,9 @@ function entriesEdited(
       values = values[level.key];
     }
     const column = inner.node.start! - (was.lastIndexOf('\n', inner.node.start! - 1) + 1);
-    const added = node?.map;
     if (
-      node?.start === undefined ||
-      node.end === undefined ||
-      added === undefined ||
-      added.length === 0 ||
-      !isPlainRecord(values) ||
-      Object.hasOwn(values, '__proto__') ||
-      Object.keys(values).length !== added.length ||
-      added.some(
+      !isMapOf(node, values) ||
+      node.map.some(
         (e) => e.keyStart === undefined || e.keyStart < prefix.length || e.keyStart - (parsed.text.lastIndexOf('\n', e.keyStart - 1) + 1) !== column,
       )
     ) {
@@ -1251,7 +1233,7 @@ function entriesEdited(
   }
   const added = nodes.at(-1)?.map ?? [];
   const addedValues = (values ?? {}) as Record<string, unknown>;
-  const others = [...inner.map.slice(0, inner.a), ...inner.map.slice(inner.b)];
+  const others = [...inner.node.map.slice(0, inner.a), ...inner.node.map.slice(inner.b)];
   const keys = new Set(others.map((o) => o.key));
   if (others.length + added.length === 0 || others.length + added.length > MAX_ENTRIES || added.some((e) => keys.has(e.key))) {
     return undefined;
@@ -1261,22 +1243,22 @@ function entriesEdited(
   const endOf = (old: number | undefined, depth: number) =>
     old !== undefined && old <= regionEnd ? shift(nodes[depth].end, moved) : shift(old, delta);
   let newData: Record<string, unknown> = {};
-  for (const e of inner.map.slice(0, inner.a)) {
+  for (const e of inner.node.map.slice(0, inner.a)) {
     newData[e.key] = structuredClone(inner.data[e.key]);
   }
   for (const e of added) {
     newData[e.key] = addedValues[e.key];
   }
-  for (const e of inner.map.slice(inner.b)) {
+  for (const e of inner.node.map.slice(inner.b)) {
     newData[e.key] = structuredClone(inner.data[e.key]);
   }
   let newNode: Located = {
     start: inner.a > 0 ? inner.node.start : nodes.at(-1)!.start! + moved,
     end: endOf(inner.node.end, levels.length),
     map: [
-      ...inner.map.slice(0, inner.a),
+      ...inner.node.map.slice(0, inner.a),
       ...added.map((e) => ({ key: e.key, keyStart: shift(e.keyStart, moved), value: shiftLocated(e.value, moved) })),
-      ...inner.map.slice(inner.b).map((e) => ({ key: e.key, keyStart: shift(e.keyStart, delta), value: shiftLocated(e.value, delta) })),
+      ...inner.node.map.slice(inner.b).map((e) => ({ key: e.key, keyStart: shift(e.keyStart, delta), value: shiftLocated(e.value, delta) })),
     ],
   };
   if (newNode.end === undefined) {
@@ -1284,7 +1266,10 @@ function entriesEdited(
   }
   for (let depth = levels.length - 1; depth >= 0; depth--) {
     // The map above this one (the top-level map for the first), and the entry of it this one is the value of.
-    const above = depth === 0 ? { node: root, map: root.map!, data, at: index } : { ...levels[depth - 1], at: levels[depth - 1].a };
+    const above =
+      depth === 0
+        ? { node: root, map: root.map!, data, at: index }
+        : { ...levels[depth - 1], map: levels[depth - 1].node.map, at: levels[depth - 1].a };
     const key = levels[depth].key;
     const aboveData: Record<string, unknown> = {};
     for (const name of Object.keys(above.data)) {
@@ -1308,6 +1293,20 @@ function entriesEdited(
     newData = aboveData;
   }
   return { data: newData, tree: newNode };
+}
+
+/** Whether `node` is a map with entries and a range, and `value` what it holds: a plain record of exactly its keys. */
+function isMapOf(node: Located | undefined, value: unknown): node is Located & { start: number; end: number; map: readonly LocatedEntry[] } {
+  return (
+    node?.start !== undefined &&
+    node.end !== undefined &&
+    node.map !== undefined &&
+    node.map.length > 0 &&
+    isPlainRecord(value) &&
+    !Object.hasOwn(value, '__proto__') &&
+    Object.keys(value).length === node.map.length &&
+    node.map.every((e) => Object.hasOwn(value, e.key))
+  );
 }
 
 function isPlainRecord(value: unknown): value is Record<string, unknown> {
