@@ -7,6 +7,8 @@ import { CliRun, commitAll, edit, gitRepoCopy, lines, meshflipAsync, meshflipPro
 // Konnect-hosted global control plane. A stand-in kumactl on PATH records every call: its
 // arguments, the file it was given with -f (as read at that moment) and its --config-file, and
 // stores the configuration the way `kumactl config control-planes add` does (token included).
+// It is a POSIX shell script, not a Node.js one: a run calls kumactl up to eight times, and each
+// Node.js start-up costs a hundred times what a shell's does.
 
 const TOKEN = 'kpat_TestOnlyTokenNotARealOne0123456789abcdefABCDEF';
 
@@ -17,30 +19,56 @@ interface Call {
   readonly configFile?: string;
 }
 
-const STUB = `#!/usr/bin/env node
-const fs = require('fs');
-const args = process.argv.slice(2);
-const at = (flag) => { const i = args.indexOf(flag); return i === -1 ? undefined : args[i + 1]; };
-const call = { args };
-if (at('-f') !== undefined) call.file = fs.readFileSync(at('-f'), 'utf8');
-if (at('--config-file') !== undefined) call.configFile = at('--config-file');
-fs.appendFileSync(process.env.KUMACTL_LOG, JSON.stringify(call) + '\\n');
-if (args[0] === 'config') fs.writeFileSync(call.configFile, 'authConf: ' + at('--auth-conf') + '\\n');
-const fail = process.env.KUMACTL_FAIL;
-if (fail !== undefined && args.join(' ').includes(fail)) { console.error('Error: failed server side: ' + fail); process.exit(1); }
-if (args[0] === 'delete' && process.env.KUMACTL_MISSING === args[2]) { console.error('Error: there is no FaultInjection with name "' + args[2] + '"'); process.exit(1); }
-if (args[0] === 'apply') console.log('resource applied');
+/**
+ * The stand-in: call N is recorded in the folder `$KUMACTL_LOG/N`, its arguments one per line
+ * (`args`), the file given with -f (`file`) and the --config-file (`config`), the first of each
+ * flag as kumactl takes them. It fails like the server when its arguments contain $KUMACTL_FAIL,
+ * and a delete of the resource $KUMACTL_MISSING as one that is not there.
+ */
+const STUB = `#!/bin/sh
+value() { flag=$1; shift; while [ $# -gt 1 ]; do if [ "$1" = "$flag" ]; then printf '%s' "$2"; return; fi; shift; done; }
+n=1
+while [ -e "$KUMACTL_LOG/$n" ]; do n=$((n + 1)); done
+call="$KUMACTL_LOG/$n"
+mkdir -p "$call"
+: > "$call/args"
+for arg in "$@"; do printf '%s\\n' "$arg" >> "$call/args"; done
+file=$(value -f "$@")
+config=$(value --config-file "$@")
+if [ -n "$file" ]; then cat -- "$file" > "$call/file" || exit 1; fi
+if [ -n "$config" ]; then printf '%s' "$config" > "$call/config"; fi
+if [ "$1" = config ]; then printf 'authConf: %s\\n' "$(value --auth-conf "$@")" > "$config"; fi
+if [ -n "\${KUMACTL_FAIL+set}" ]; then case "$*" in *"$KUMACTL_FAIL"*) echo "Error: failed server side: $KUMACTL_FAIL" >&2; exit 1 ;; esac; fi
+if [ "$1" = delete ] && [ -n "\${KUMACTL_MISSING+set}" ] && [ "$3" = "$KUMACTL_MISSING" ]; then echo "Error: there is no FaultInjection with name \\"$3\\"" >&2; exit 1; fi
+if [ "$1" = apply ]; then echo 'resource applied'; fi
+exit 0
 `;
 
-/** A folder with the stand-in kumactl, and the file it records into. */
+/** A folder with the stand-in kumactl, and the folder it records into. */
 function standIn(): { bin: string; log: string } {
   const bin = tempDir('meshflip-kumactl-bin-');
   fs.writeFileSync(path.join(bin, 'kumactl'), STUB, { mode: 0o755 });
-  return { bin, log: path.join(bin, 'calls.jsonl') };
+  const log = path.join(bin, 'calls');
+  fs.mkdirSync(log);
+  return { bin, log };
 }
 
+/** The calls recorded in `log`, in order. */
 function calls(log: string): Call[] {
-  return fs.existsSync(log) ? lines(fs.readFileSync(log, 'utf8')).map((l) => JSON.parse(l)) : [];
+  const read = (call: string, name: string) => (fs.existsSync(path.join(call, name)) ? fs.readFileSync(path.join(call, name), 'utf8') : undefined);
+  const numbers = fs
+    .readdirSync(log)
+    .map(Number)
+    .sort((a, b) => a - b);
+  return numbers.map((n) => {
+    const call = path.join(log, String(n));
+    const recorded: { args: string[]; file?: string; configFile?: string } = { args: lines(read(call, 'args')!) };
+    const file = read(call, 'file');
+    const configFile = read(call, 'config');
+    if (file !== undefined) recorded.file = file;
+    if (configFile !== undefined) recorded.configFile = configFile;
+    return recorded;
+  });
 }
 
 /** The calls without their (temporary) --config-file argument. */
