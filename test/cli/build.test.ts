@@ -82,3 +82,41 @@ describe('the bundles of vendor/', () => {
     expect(Yaml.load(file)).toEqual([{ kind: 'A' }, { kind: 'B' }]);
   });
 });
+
+describe("the tests' packages", () => {
+  /** The packages the build bundled: every file of vendor/ that is not one line loading a package from node_modules/. */
+  const bundled = () =>
+    fs
+      .readdirSync(path.join(OUT, 'vendor'))
+      .filter((file) => !/^'use strict';\nmodule\.exports = require\("[^"]+"\);\n$/.test(read(path.join('vendor', file))))
+      .sort();
+
+  test("are the command's: jest maps each package the build bundled to its file of vendor/, and no other", () => {
+    // GIVEN jest's configuration
+    const { jest: config } = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as {
+      jest: { moduleNameMapper: Record<string, string> };
+    };
+    // THEN each bundle is the module of its package's name, and only that name (`^zod$`, not `zod/v4`)
+    const mapped = Object.entries(config.moduleNameMapper).map(([pattern, file]) => ({
+      pkg: /^\^(.+)\$$/.exec(pattern)?.[1].replaceAll('\\.', '.'),
+      file: path.basename(file),
+      inVendor: path.dirname(file) === '<rootDir>/node_modules/.cache/meshflip/vendor',
+    }));
+    expect(mapped.map((m) => m.file).sort()).toEqual(bundled());
+    expect(mapped.filter((m) => !m.inVendor || m.pkg === undefined || `${m.pkg.replaceAll('/', '__')}.js` !== m.file)).toEqual([]);
+  });
+
+  test('are one copy each: a package a test imports is the object the modules of src/ use', () => {
+    // WHEN a test loads cdk8s-plus-28 and constructs (whose bundle the cdk8s-plus-28 bundle loads), and src/ loads them too
+    /* eslint-disable @typescript-eslint/no-require-imports -- the modules as jest resolves them */
+    const kplus = require('cdk8s-plus-28') as typeof import('cdk8s-plus-28');
+    const { Construct } = require('constructs') as typeof import('constructs');
+    const { MeshEnvironment } = require('../../src/constructs/mesh-environment') as typeof import('../../src/constructs/mesh-environment');
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    // THEN each name is its bundle, and the constructs of all three are one class
+    expect([require.resolve('cdk8s-plus-28'), require.resolve('constructs'), require.resolve('zod')]).toEqual(
+      ['cdk8s-plus-28.js', 'constructs.js', 'zod.js'].map((file) => path.join(OUT, 'vendor', file)),
+    );
+    expect([kplus.Deployment.prototype instanceof Construct, MeshEnvironment.prototype instanceof Construct]).toEqual([true, true]);
+  });
+});
