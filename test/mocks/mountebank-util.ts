@@ -8,14 +8,31 @@ import { REPO, tempDir } from '../util';
 
 export const MB = path.join(REPO, 'node_modules', '@mbtest', 'mountebank', 'bin', 'mb');
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * The ports `freePort` picks from: below the range the system gives out on its own (Linux's
+ * ip_local_port_range starts at 32768, macOS's and Windows' at 49152), where every outgoing
+ * connection of the machine takes its local port, and where a port asked for with 0 comes from.
+ * A port picked there, closed, and then bound by Mountebank could be taken in between by any
+ * connection that a test running beside this one opens; no one is handed a port below it.
+ */
+const PICKED_PORTS = { from: 20_000, to: 32_767 };
+
+/** A port of 127.0.0.1 that nothing listens on now, for a Mountebank or an imposter to bind next. */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = PICKED_PORTS.from + Math.floor(Math.random() * (PICKED_PORTS.to - PICKED_PORTS.from + 1));
+    if (await canListen(port)) {
+      return port;
+    }
+  }
+  throw new Error(`no free port of 127.0.0.1 between ${PICKED_PORTS.from} and ${PICKED_PORTS.to} after 100 tries`);
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 }
 
