@@ -30,9 +30,8 @@ value() { flag=$1; shift; while [ $# -gt 1 ]; do if [ "$1" = "$flag" ]; then pri
 n=1
 while [ -e "$KUMACTL_LOG/$n" ]; do n=$((n + 1)); done
 call="$KUMACTL_LOG/$n"
-mkdir -p "$call"
-: > "$call/args"
-for arg in "$@"; do printf '%s\\n' "$arg" >> "$call/args"; done
+mkdir "$call"
+printf '%s\\n' "$@" > "$call/args"
 file=$(value -f "$@")
 config=$(value --config-file "$@")
 if [ -n "$file" ]; then cat -- "$file" > "$call/file" || exit 1; fi
@@ -55,20 +54,17 @@ function standIn(): { bin: string; log: string } {
 
 /** The calls recorded in `log`, in order. */
 function calls(log: string): Call[] {
-  const read = (call: string, name: string) => (fs.existsSync(path.join(call, name)) ? fs.readFileSync(path.join(call, name), 'utf8') : undefined);
-  const numbers = fs
+  const readIfThere = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined);
+  return fs
     .readdirSync(log)
     .map(Number)
-    .sort((a, b) => a - b);
-  return numbers.map((n) => {
-    const call = path.join(log, String(n));
-    const recorded: { args: string[]; file?: string; configFile?: string } = { args: lines(read(call, 'args')!) };
-    const file = read(call, 'file');
-    const configFile = read(call, 'config');
-    if (file !== undefined) recorded.file = file;
-    if (configFile !== undefined) recorded.configFile = configFile;
-    return recorded;
-  });
+    .sort((a, b) => a - b)
+    .map((n) => path.join(log, String(n)))
+    .map((call) => ({
+      args: lines(fs.readFileSync(path.join(call, 'args'), 'utf8')),
+      file: readIfThere(path.join(call, 'file')),
+      configFile: readIfThere(path.join(call, 'config')),
+    }));
 }
 
 /** The calls without their (temporary) --config-file argument. */

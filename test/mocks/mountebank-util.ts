@@ -15,17 +15,17 @@ export const MB = path.join(REPO, 'node_modules', '@mbtest', 'mountebank', 'bin'
  * A port picked there, closed, and then bound by Mountebank could be taken in between by any
  * connection that a test running beside this one opens; no one is handed a port below it.
  */
-const PICKED_PORTS = { from: 20_000, to: 32_767 };
+const PICKED_PORTS = { from: 20_000, to: 32_767, tries: 100 };
 
 /** A port of 127.0.0.1 that nothing listens on now, for a Mountebank or an imposter to bind next. */
 export async function freePort(): Promise<number> {
-  for (let attempt = 0; attempt < 100; attempt++) {
+  for (let attempt = 0; attempt < PICKED_PORTS.tries; attempt++) {
     const port = PICKED_PORTS.from + Math.floor(Math.random() * (PICKED_PORTS.to - PICKED_PORTS.from + 1));
     if (await canListen(port)) {
       return port;
     }
   }
-  throw new Error(`no free port of 127.0.0.1 between ${PICKED_PORTS.from} and ${PICKED_PORTS.to} after 100 tries`);
+  throw new Error(`no free port of 127.0.0.1 between ${PICKED_PORTS.from} and ${PICKED_PORTS.to} after ${PICKED_PORTS.tries} tries`);
 }
 
 function canListen(port: number): Promise<boolean> {
